@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: ensures a Docker engine and the test images, then `dotnet test Agent.sln`.
+# Ends with one line "N passed, N failed[, N skipped]" totalled over all test projects.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash eng/ensure-engine.sh
+results=$(pwd)/artifacts/test-results
+rm -rf "$results"
+status=0
+dotnet test Agent.sln --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || status=$?
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  value() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  p=$(value passed); f=$(value failed); e=$(value error); t=$(value total); x=$(value executed)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+  skipped=$((skipped + ${t:-0} - ${x:-0}))
+done
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
+exit "$status"

@@ -1,0 +1,55 @@
+namespace Agent.Core.Model;
+
+/// <summary>
+/// The label contract: everything the agent creates carries <c>{prefix}.managed=true</c> and
+/// <c>{prefix}.instance=ID</c> plus owner labels. The agent lists by these labels and never acts on
+/// an object whose labels do not match its own instance.
+/// </summary>
+public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.DefaultPrefix)
+{
+    public const string DefaultPrefix = "agent";
+
+    public string InstanceId { get; } = instanceId;
+    public string Prefix { get; } = prefix;
+
+    public string Managed => $"{Prefix}.managed";
+    public string Instance => $"{Prefix}.instance";
+    public string Kind => $"{Prefix}.kind";
+    public string Object => $"{Prefix}.object";
+    public string Service => $"{Prefix}.service";
+    public string Replica => $"{Prefix}.replica";
+    public string SpecHash => $"{Prefix}.spec-hash";
+    public string Imperative => $"{Prefix}.imperative";
+
+    /// <summary>The label filter values that select this instance's objects ("key=value").</summary>
+    public IReadOnlyList<string> InstanceSelector => [$"{Managed}=true", $"{Instance}={InstanceId}"];
+
+    public Dictionary<string, string> ForInstance() => new(StringComparer.Ordinal)
+    {
+        [Managed] = "true",
+        [Instance] = InstanceId,
+    };
+
+    public Dictionary<string, string> ForObject(ObjectKey key)
+    {
+        var labels = ForInstance();
+        labels[Kind] = key.Kind;
+        labels[Object] = key.Name;
+        return labels;
+    }
+
+    public Dictionary<string, string> ForReplica(ObjectKey key, string service, int replica, string specHash)
+    {
+        var labels = ForObject(key);
+        labels[Service] = service;
+        labels[Replica] = replica.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        labels[SpecHash] = specHash;
+        return labels;
+    }
+
+    /// <summary>True when the labels say this instance owns the object; the last guard before any mutation.</summary>
+    public bool IsOwned(IReadOnlyDictionary<string, string>? labels) =>
+        labels is not null
+        && labels.TryGetValue(Managed, out var managed) && managed == "true"
+        && labels.TryGetValue(Instance, out var instance) && instance == InstanceId;
+}

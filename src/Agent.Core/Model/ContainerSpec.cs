@@ -1,0 +1,98 @@
+namespace Agent.Core.Model;
+
+/// <summary>
+/// The normalised description of one container, a superset of what a compose service can say.
+/// Every kind (ServiceGroup, ComposeProject, CronJob, the imperative API) maps onto it; the engine
+/// request is built from it and nothing else. Everything in here is covered by the spec hash.
+/// </summary>
+public sealed record ContainerSpec
+{
+    public required string Image { get; init; }
+    public PullPolicy ImagePullPolicy { get; init; } = PullPolicy.IfNotPresent;
+    public IReadOnlyList<string>? Command { get; init; }
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public string? WorkingDir { get; init; }
+    public string? User { get; init; }
+    public string? Hostname { get; init; }
+    public IReadOnlyDictionary<string, string> Env { get; init; } = Empty.Map;
+    public IReadOnlyList<PortMapping> Ports { get; init; } = [];
+    public IReadOnlyList<MountSpec> Mounts { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Map;
+    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
+    public HealthcheckSpec? Healthcheck { get; init; }
+    public ResourceLimits Resources { get; init; } = ResourceLimits.None;
+    public bool ReadOnlyRootFilesystem { get; init; }
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+    public IReadOnlyList<string> CapDrop { get; init; } = [];
+    public bool NoNewPrivileges { get; init; }
+    public string? StopSignal { get; init; }
+    public TimeSpan? StopGracePeriod { get; init; }
+    public LoggingSpec? Logging { get; init; }
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    public IReadOnlyList<string> NetworkAliases { get; init; } = [];
+    public bool Init { get; init; }
+
+    // Fields a compose file can carry that the security policy judges; the default profile refuses most of them.
+    public bool Privileged { get; init; }
+    public string? NetworkMode { get; init; }
+    public string? PidMode { get; init; }
+    public string? IpcMode { get; init; }
+    public string? UtsMode { get; init; }
+    public string? UsernsMode { get; init; }
+    public string? CgroupnsMode { get; init; }
+    public IReadOnlyList<string> Devices { get; init; } = [];
+    public IReadOnlyList<string> DeviceCgroupRules { get; init; } = [];
+    public IReadOnlyList<string> Gpus { get; init; } = [];
+    public IReadOnlyList<string> SecurityOpt { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Sysctls { get; init; } = Empty.Map;
+    public IReadOnlyList<string> VolumesFrom { get; init; } = [];
+    public IReadOnlyList<string> GroupAdd { get; init; } = [];
+
+    /// <summary>Content digests of files under the manifests folder that this container reads
+    /// (bind-mounted files, envFrom files), so that editing them changes the spec hash.</summary>
+    public IReadOnlyDictionary<string, string> FileDigests { get; init; } = Empty.Map;
+}
+
+public enum PullPolicy { IfNotPresent, Always, Never }
+
+public enum RestartMode { No, Always, OnFailure, UnlessStopped }
+
+public sealed record RestartPolicy(RestartMode Mode, int MaxRetries = 0)
+{
+    public static readonly RestartPolicy No = new(RestartMode.No);
+    public static readonly RestartPolicy Always = new(RestartMode.Always);
+}
+
+/// <summary>One published port; ranges are expanded at load. A null host port asks for an ephemeral one.</summary>
+public sealed record PortMapping(string? HostIp, int? HostPort, int ContainerPort, string Protocol = "tcp")
+{
+    public override string ToString() =>
+        $"{(HostIp is null ? "" : HostIp + ":")}{(HostPort is null ? "" : HostPort + ":")}{ContainerPort}/{Protocol}";
+}
+
+public enum MountType { Volume, Bind, Tmpfs }
+
+/// <summary>A mount; for binds <see cref="Source"/> is an absolute host path, for volumes the full volume name.</summary>
+public sealed record MountSpec(MountType Type, string? Source, string Target, bool ReadOnly = false);
+
+public sealed record HealthcheckSpec(
+    IReadOnlyList<string> Test,
+    TimeSpan Interval,
+    TimeSpan Timeout,
+    int Retries,
+    TimeSpan StartPeriod)
+{
+    public bool Disabled => Test.Count > 0 && Test[0] == "NONE";
+}
+
+public sealed record ResourceLimits(long? MemoryBytes, long? NanoCpus, long? PidsLimit)
+{
+    public static readonly ResourceLimits None = new(null, null, null);
+}
+
+public sealed record LoggingSpec(string Driver, IReadOnlyDictionary<string, string> Options);
+
+internal static class Empty
+{
+    public static readonly IReadOnlyDictionary<string, string> Map = new SortedDictionary<string, string>(StringComparer.Ordinal);
+}

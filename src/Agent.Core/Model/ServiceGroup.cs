@@ -1,0 +1,45 @@
+namespace Agent.Core.Model;
+
+public enum Phase { Foundation = 0, Core = 1, Application = 2, Support = 3 }
+
+public sealed record ObjectMetadata(
+    string Name,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyDictionary<string, string> Annotations);
+
+/// <summary>Where a manifest object was read from, for error messages and status.</summary>
+public sealed record SourceLocation(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>The key of a desired object: its kind and name, like a Kubernetes object reference.</summary>
+public readonly record struct ObjectKey(string Kind, string Name)
+{
+    public override string ToString() => $"{Kind}/{Name}";
+
+    public static bool TryParse(string text, out ObjectKey key)
+    {
+        var slash = text.IndexOf('/');
+        key = slash > 0 ? new ObjectKey(text[..slash], text[(slash + 1)..]) : default;
+        return slash > 0 && slash < text.Length - 1;
+    }
+}
+
+public sealed record ServiceGroupSpec
+{
+    public Phase Phase { get; init; } = Phase.Application;
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+    public bool Suspend { get; init; }
+    public bool Prune { get; init; } = true;
+    /// <summary>Opt-in: also remove the group's named volumes when the group is pruned.</summary>
+    public bool PruneVolumes { get; init; }
+    public IReadOnlyList<ServiceSpec> Services { get; init; } = [];
+}
+
+/// <summary>A loaded, validated ServiceGroup manifest.</summary>
+public sealed record ServiceGroup(ObjectMetadata Metadata, ServiceGroupSpec Spec, SourceLocation Source)
+{
+    public const string KindName = "ServiceGroup";
+    public ObjectKey Key => new(KindName, Metadata.Name);
+}

@@ -1,0 +1,24 @@
+namespace Agent.Core.Model;
+
+/// <summary>A service of a group: one container spec, replicated, with the settings that decide
+/// order and rollout. Only <see cref="Container"/> goes into the spec hash: replicas, dependsOn and
+/// the update strategy never recreate a container.</summary>
+public sealed record ServiceSpec
+{
+    public required string Name { get; init; }
+    public required ContainerSpec Container { get; init; }
+    public int Replicas { get; init; } = 1;
+    public IReadOnlyList<ServiceDependency> DependsOn { get; init; } = [];
+    public UpdatePolicy Update { get; init; } = UpdatePolicy.Default;
+}
+
+public enum DependencyCondition { Started, Healthy, Completed }
+
+public sealed record ServiceDependency(string Service, DependencyCondition Condition);
+
+public enum UpdateStrategy { StopFirst, StartFirst }
+
+public sealed record UpdatePolicy(UpdateStrategy Strategy, bool RollbackOnFailure, TimeSpan HealthTimeout)
+{
+    public static readonly UpdatePolicy Default = new(UpdateStrategy.StopFirst, false, TimeSpan.FromSeconds(60));
+}

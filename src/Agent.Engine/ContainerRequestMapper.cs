@@ -1,0 +1,126 @@
+using System.Globalization;
+using Agent.Core.Model;
+using Docker.DotNet.Models;
+
+namespace Agent.Engine;
+
+/// <summary>Builds the engine's create request from the agent's validated model, field by field.
+/// Nothing from a client's JSON is ever forwarded.</summary>
+internal static class ContainerRequestMapper
+{
+    public static CreateContainerParameters ToCreateParameters(ContainerCreateRequest request)
+    {
+        var spec = request.Spec;
+        var exposed = new Dictionary<string, EmptyStruct>();
+        var bindings = new Dictionary<string, IList<PortBinding>>();
+        foreach (var port in spec.Ports)
+        {
+            var key = $"{port.ContainerPort}/{port.Protocol}";
+            exposed[key] = default;
+            if (!bindings.TryGetValue(key, out var list)) bindings[key] = list = new List<PortBinding>();
+            list.Add(new PortBinding
+            {
+                HostIP = port.HostIp ?? "",
+                HostPort = port.HostPort?.ToString(CultureInfo.InvariantCulture) ?? "",
+            });
+        }
+
+        var host = new HostConfig
+        {
+            PortBindings = bindings,
+            RestartPolicy = ToRestartPolicy(spec.Restart),
+            Mounts = spec.Mounts.Where(m => m.Type != MountType.Tmpfs).Select(ToMount).ToList(),
+            Tmpfs = spec.Mounts.Where(m => m.Type == MountType.Tmpfs).ToDictionary(m => m.Target, _ => ""),
+            ReadonlyRootfs = spec.ReadOnlyRootFilesystem,
+            CapAdd = spec.CapAdd.ToList(),
+            CapDrop = spec.CapDrop.ToList(),
+            SecurityOpt = spec.SecurityOpt.Concat(spec.NoNewPrivileges ? ["no-new-privileges:true"] : []).ToList(),
+            ExtraHosts = spec.ExtraHosts.ToList(),
+            Memory = spec.Resources.MemoryBytes ?? 0,
+            NanoCPUs = spec.Resources.NanoCpus ?? 0,
+            PidsLimit = spec.Resources.PidsLimit,
+            Privileged = spec.Privileged,
+            NetworkMode = spec.NetworkMode ?? request.Network ?? "",
+            PidMode = spec.PidMode ?? "",
+            IpcMode = spec.IpcMode ?? "",
+            UTSMode = spec.UtsMode ?? "",
+            UsernsMode = spec.UsernsMode ?? "",
+            CgroupnsMode = spec.CgroupnsMode ?? "",
+            Devices = spec.Devices.Select(ToDevice).ToList(),
+            DeviceCgroupRules = spec.DeviceCgroupRules.ToList(),
+            Sysctls = spec.Sysctls.ToDictionary(),
+            VolumesFrom = spec.VolumesFrom.ToList(),
+            GroupAdd = spec.GroupAdd.ToList(),
+            Init = spec.Init ? true : null,
+            LogConfig = spec.Logging is null ? null! : new LogConfig { Type = spec.Logging.Driver, Config = spec.Logging.Options.ToDictionary() },
+        };
+
+        var parameters = new CreateContainerParameters
+        {
+            Name = request.Name,
+            Image = spec.Image,
+            Cmd = spec.Command?.ToList()!,
+            Entrypoint = spec.Entrypoint?.ToList()!,
+            WorkingDir = spec.WorkingDir ?? "",
+            User = spec.User ?? "",
+            Hostname = spec.Hostname ?? "",
+            Env = spec.Env.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
+            Labels = spec.Labels.Concat(request.Labels).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+            ExposedPorts = exposed,
+            StopSignal = spec.StopSignal ?? "",
+            StopTimeout = spec.StopGracePeriod,
+            Healthcheck = spec.Healthcheck is { } hc ? new HealthcheckConfig
+            {
+                Test = hc.Test.ToList(),
+                Interval = hc.Interval,
+                Timeout = hc.Timeout,
+                Retries = hc.Retries,
+                StartPeriod = hc.StartPeriod,
+            } : null,
+            HostConfig = host,
+        };
+
+        if (request.Network is { } network && spec.NetworkMode is null)
+        {
+            parameters.NetworkingConfig = new NetworkingConfig
+            {
+                EndpointsConfig = new Dictionary<string, EndpointSettings>
+                {
+                    [network] = new() { Aliases = spec.NetworkAliases.ToList() },
+                },
+            };
+        }
+        return parameters;
+    }
+
+    private static Docker.DotNet.Models.RestartPolicy ToRestartPolicy(Core.Model.RestartPolicy policy) => new()
+    {
+        Name = policy.Mode switch
+        {
+            RestartMode.Always => RestartPolicyKind.Always,
+            RestartMode.OnFailure => RestartPolicyKind.OnFailure,
+            RestartMode.UnlessStopped => RestartPolicyKind.UnlessStopped,
+            _ => RestartPolicyKind.No,
+        },
+        MaximumRetryCount = policy.Mode == RestartMode.OnFailure ? policy.MaxRetries : 0,
+    };
+
+    private static Mount ToMount(MountSpec mount) => new()
+    {
+        Type = mount.Type == MountType.Bind ? "bind" : "volume",
+        Source = mount.Source ?? "",
+        Target = mount.Target,
+        ReadOnly = mount.ReadOnly,
+    };
+
+    private static DeviceMapping ToDevice(string device)
+    {
+        var parts = device.Split(':');
+        return new DeviceMapping
+        {
+            PathOnHost = parts[0],
+            PathInContainer = parts.Length > 1 ? parts[1] : parts[0],
+            CgroupPermissions = parts.Length > 2 ? parts[2] : "rwm",
+        };
+    }
+}

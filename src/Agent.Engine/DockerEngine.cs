@@ -1,0 +1,344 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Agent.Core.Model;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Agent.Engine;
+
+/// <summary>The engine adapter: the one class that calls Docker.DotNet. Each method is one engine
+/// call (two for exec), with its failures mapped to <see cref="EngineException"/>s.</summary>
+public sealed partial class DockerEngine : IContainerEngine, IDisposable
+{
+    private readonly DockerClient client;
+    private readonly string endpoint;
+
+    public DockerEngine(Uri endpoint)
+    {
+        this.endpoint = endpoint.ToString();
+        client = new DockerClientBuilder().WithEndpoint(endpoint).Build();
+    }
+
+    public static DockerEngine FromEnvironment(string? dockerHost = null) => new(EngineEndpoint.Resolve(dockerHost));
+
+    public void Dispose() => client.Dispose();
+
+    public Task PingAsync(CancellationToken ct) =>
+        Call("ping", () => client.System.PingAsync(ct));
+
+    public Task<EngineVersion> GetVersionAsync(CancellationToken ct) => Call("version", async () =>
+    {
+        var v = await client.System.GetVersionAsync(ct);
+        return new EngineVersion(v.Version, v.APIVersion, v.MinAPIVersion ?? "", v.Os, v.Arch, v.KernelVersion ?? "");
+    });
+
+    public Task<EngineInfo> GetInfoAsync(CancellationToken ct) => Call("info", async () =>
+    {
+        var i = await client.System.GetSystemInfoAsync(ct);
+        return new EngineInfo(i.Name, i.ServerVersion, (int)i.Containers, (int)i.ContainersRunning, (int)i.Images,
+            i.Driver, (int)i.NCPU, i.MemTotal, i.OperatingSystem);
+    });
+
+    public Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(LabelSelector selector, CancellationToken ct) =>
+        Call<IReadOnlyList<ContainerSummary>>("container_list", async () =>
+        {
+            var list = await client.Containers.ListContainersAsync(
+                new ContainersListParameters { All = true, Filters = LabelFilter(selector) }, ct);
+            return list.Select(EngineMapping.ToSummary).ToList();
+        });
+
+    public Task<ContainerDetails?> InspectContainerAsync(string idOrName, CancellationToken ct) =>
+        Call("container_inspect", async () =>
+        {
+            try
+            {
+                return EngineMapping.ToDetails(await client.Containers.InspectContainerAsync(idOrName, ct));
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                return null;
+            }
+        });
+
+    public Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken ct) =>
+        Call("container_create", async () =>
+            (await client.Containers.CreateContainerAsync(ContainerRequestMapper.ToCreateParameters(request), ct)).ID);
+
+    // 304 Not Modified (already started / already stopped) is success: every operation is idempotent.
+    public Task StartContainerAsync(string id, CancellationToken ct) =>
+        Call("container_start", () => client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct));
+
+    public Task StopContainerAsync(string id, TimeSpan? timeout, CancellationToken ct) =>
+        Call("container_stop", () => client.Containers.StopContainerAsync(id,
+            new ContainerStopParameters { WaitBeforeKillSeconds = Seconds(timeout) }, ct));
+
+    public Task RestartContainerAsync(string id, TimeSpan? timeout, CancellationToken ct) =>
+        Call("container_restart", () => client.Containers.RestartContainerAsync(id,
+            new ContainerRestartParameters { WaitBeforeKillSeconds = Seconds(timeout) }, ct));
+
+    public Task KillContainerAsync(string id, string? signal, CancellationToken ct) =>
+        Call("container_kill", () => client.Containers.KillContainerAsync(id,
+            new ContainerKillParameters { Signal = signal ?? "SIGKILL" }, ct));
+
+    public Task RemoveContainerAsync(string id, bool force, CancellationToken ct) =>
+        Call("container_remove", async () =>
+        {
+            try
+            {
+                await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = force }, ct);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // Already gone is what we wanted.
+            }
+        });
+
+    public async IAsyncEnumerable<LogEntry> GetLogsAsync(string id, LogOptions options, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var stream = await Call("container_logs", () => client.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters
+        {
+            ShowStdout = options.Stdout,
+            ShowStderr = options.Stderr,
+            Timestamps = options.Timestamps,
+            Follow = options.Follow,
+            Tail = options.Tail?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all",
+            Since = options.Since?.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, ct));
+        using (stream)
+        {
+            await foreach (var entry in MultiplexedLines.ReadAsync(stream, ct))
+                yield return entry;
+        }
+    }
+
+    public Task<ContainerStats> GetStatsAsync(string id, CancellationToken ct) => Call("container_stats", async () =>
+    {
+        ContainerStatsResponse? last = null;
+        await client.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = false },
+            new SynchronousProgress<ContainerStatsResponse>(s => last = s), ct);
+        return EngineMapping.ToStats(id, last ?? throw new EngineException($"The engine sent no stats for container {id}."));
+    });
+
+    public async IAsyncEnumerable<ContainerStats> StreamStatsAsync(string id, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var channel = Channel.CreateUnbounded<ContainerStatsResponse>(new UnboundedChannelOptions { SingleReader = true });
+        var pump = PumpAsync("container_stats", channel.Writer, (progress, token) =>
+            client.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = true }, progress, token), ct);
+        await foreach (var stats in channel.Reader.ReadAllAsync(ct))
+            yield return EngineMapping.ToStats(id, stats);
+        await pump;
+    }
+
+    public Task<ExecResult> ExecAsync(string id, ExecRequest request, CancellationToken ct) => Call("container_exec", async () =>
+    {
+        var exec = await client.Exec.CreateContainerExecAsync(id, new ContainerExecCreateParameters
+        {
+            Cmd = request.Command.ToList(),
+            Env = request.Env?.Select(kv => $"{kv.Key}={kv.Value}").ToList()!,
+            WorkingDir = request.WorkingDir ?? "",
+            User = request.User ?? "",
+            Privileged = false,
+            AttachStdout = true,
+            AttachStderr = true,
+        }, ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (request.Timeout is { } limit) timeout.CancelAfter(limit);
+        try
+        {
+            using var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), timeout.Token);
+            var (stdout, stderr) = await stream.ReadOutputToEndAsync(timeout.Token);
+            var inspect = await client.Exec.InspectContainerExecAsync(exec.ID, ct);
+            return new ExecResult(inspect.ExitCode ?? -1, stdout, stderr, false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new ExecResult(-1, "", $"exec did not finish within {request.Timeout}", true);
+        }
+    });
+
+    public async IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, [EnumeratorCancellation] CancellationToken ct)
+    {
+        // Progress<T> would post to the thread pool and reorder events; a channel keeps the engine's order.
+        var channel = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+        var pump = PumpAsync("events", channel.Writer, (progress, token) =>
+            client.System.MonitorEventsAsync(new ContainerEventsParameters { Filters = LabelFilter(selector) }, progress, token), ct);
+        await foreach (var message in channel.Reader.ReadAllAsync(ct))
+            yield return EngineMapping.ToEvent(message);
+        await pump;
+    }
+
+    public Task<ImageSummary?> InspectImageAsync(string reference, CancellationToken ct) => Call("image_inspect", async () =>
+    {
+        try
+        {
+            var image = await client.Images.InspectImageAsync(reference, ct);
+            return new ImageSummary(image.ID, image.RepoTags?.ToList() ?? [], image.Size,
+                image.Created is { } created ? new DateTimeOffset(created) : DateTimeOffset.MinValue);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    });
+
+    public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(CancellationToken ct) => Call<IReadOnlyList<ImageSummary>>("image_list", async () =>
+        (await client.Images.ListImagesAsync(new ImagesListParameters(), ct))
+            .Select(i => new ImageSummary(i.ID, i.RepoTags?.ToList() ?? [], i.Size, new DateTimeOffset(i.Created)))
+            .ToList());
+
+    public Task PullImageAsync(string reference, IProgress<string>? progress, CancellationToken ct) => Call("image_pull", async () =>
+    {
+        var (image, tag) = ImageReference.Split(reference);
+        string? error = null;
+        await client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image, Tag = tag }, null,
+            new SynchronousProgress<JSONMessage>(m =>
+            {
+                if (m.Error is { } e) error = e.Message;
+                else if (!string.IsNullOrEmpty(m.Status)) progress?.Report(string.IsNullOrEmpty(m.ID) ? m.Status : $"{m.ID}: {m.Status}");
+            }), ct);
+        if (error is not null) throw new EngineException($"Pulling {reference} failed: {error}");
+    }, reference);
+
+    public Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct) => Call("image_build", async () =>
+    {
+        string? error = null;
+        await client.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true }, tarContext, null, null,
+            new SynchronousProgress<JSONMessage>(m =>
+            {
+                if (m.Error is { } e) error = e.Message;
+                else if (!string.IsNullOrWhiteSpace(m.Stream)) progress?.Report(m.Stream.TrimEnd());
+            }), ct);
+        if (error is not null) throw new EngineException($"Building {tag} failed: {error}");
+    }, tag);
+
+    public Task RemoveImageAsync(string reference, bool force, CancellationToken ct) =>
+        Call("image_remove", () => client.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = force }, ct), reference);
+
+    public Task<ImagePruneResult> PruneImagesAsync(CancellationToken ct) => Call("image_prune", async () =>
+    {
+        var result = await client.Images.PruneImagesAsync(new ImagesPruneParameters(), ct);
+        return new ImagePruneResult(result.ImagesDeleted?.Count ?? 0, result.SpaceReclaimed);
+    });
+
+    public Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(LabelSelector selector, CancellationToken ct) =>
+        Call<IReadOnlyList<NetworkSummary>>("network_list", async () =>
+            (await client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = LabelFilter(selector) }, ct))
+                .Select(n => new NetworkSummary(n.ID, n.Name, n.Driver, EngineMapping.Labels(n.Labels)))
+                .ToList());
+
+    public Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+        Call("network_create", async () => (await client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+        {
+            Name = name,
+            Driver = "bridge",
+            Labels = labels.ToDictionary(),
+        }, ct)).ID);
+
+    public Task RemoveNetworkAsync(string idOrName, CancellationToken ct) => Call("network_remove", async () =>
+    {
+        try
+        {
+            await client.Networks.DeleteNetworkAsync(idOrName, ct);
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+        }
+    });
+
+    public Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(LabelSelector selector, CancellationToken ct) =>
+        Call<IReadOnlyList<VolumeSummary>>("volume_list", async () =>
+            ((await client.Volumes.ListAsync(new VolumesListParameters { Filters = LabelFilter(selector) }, ct)).Volumes ?? [])
+                .Select(v => new VolumeSummary(v.Name, v.Driver, v.Mountpoint, EngineMapping.Labels(v.Labels)))
+                .ToList());
+
+    public Task CreateVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+        Call("volume_create", () => client.Volumes.CreateAsync(new VolumesCreateParameters
+        {
+            Name = name,
+            Driver = "local",
+            Labels = labels.ToDictionary(),
+        }, ct));
+
+    public Task RemoveVolumeAsync(string name, CancellationToken ct) => Call("volume_remove", async () =>
+    {
+        try
+        {
+            await client.Volumes.RemoveAsync(name, false, ct);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+    });
+
+    private static IDictionary<string, IDictionary<string, bool>> LabelFilter(LabelSelector selector) =>
+        new Dictionary<string, IDictionary<string, bool>>
+        {
+            ["label"] = selector.Labels.ToDictionary(label => label, _ => true),
+        };
+
+    private static uint? Seconds(TimeSpan? timeout) => timeout is { } t ? (uint)Math.Max(0, Math.Ceiling(t.TotalSeconds)) : null;
+
+    private Task PumpAsync<T>(string operation, ChannelWriter<T> writer, Func<IProgress<T>, CancellationToken, Task> run, CancellationToken ct) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await Call(operation, () => run(new SynchronousProgress<T>(item => writer.TryWrite(item)), ct));
+                writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                writer.TryComplete(e);
+            }
+        }, CancellationToken.None);
+
+    private async Task Call(string operation, Func<Task> action, string? subject = null) =>
+        await Call<bool>(operation, async () => { await action(); return true; }, subject);
+
+    private async Task<T> Call<T>(string operation, Func<Task<T>> action, string? subject = null)
+    {
+        try
+        {
+            var result = await action();
+            EngineMetrics.Record(operation, "ok");
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (EngineException)
+        {
+            EngineMetrics.Record(operation, "error");
+            throw;
+        }
+        catch (Exception e)
+        {
+            var mapped = Map(subject is null ? operation : $"{operation} {subject}", e);
+            EngineMetrics.Record(operation, mapped is EngineUnavailableException ? "unavailable" : "error");
+            throw mapped;
+        }
+    }
+
+    private EngineException Map(string operation, Exception e) => e switch
+    {
+        DockerApiException { StatusCode: HttpStatusCode.NotFound } api => new EngineNotFoundException(Describe(operation, api), api),
+        DockerApiException { StatusCode: HttpStatusCode.Conflict } api => new EngineConflictException(Describe(operation, api), api),
+        DockerApiException api => new EngineException(Describe(operation, api), (int)api.StatusCode, api),
+        HttpRequestException or SocketException or IOException or TimeoutException => new EngineUnavailableException(endpoint, e),
+        _ when e.GetBaseException() is SocketException or IOException => new EngineUnavailableException(endpoint, e),
+        _ => new EngineException($"{operation} failed: {e.Message}", null, e),
+    };
+
+    private static string Describe(string operation, DockerApiException e)
+    {
+        var body = EngineMapping.ErrorMessage(e.ResponseBody);
+        return $"{operation} failed ({(int)e.StatusCode}): {body}";
+    }
+}

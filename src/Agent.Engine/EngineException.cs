@@ -1,0 +1,20 @@
+namespace Agent.Engine;
+
+/// <summary>A failed engine call, in the agent's terms. Nothing above the adapter sees Docker.DotNet's exceptions.</summary>
+public class EngineException(string message, int? statusCode = null, Exception? inner = null) : Exception(message, inner)
+{
+    public int? StatusCode { get; } = statusCode;
+}
+
+/// <summary>The engine cannot be reached at all: not running, wrong DOCKER_HOST, no permission on the socket.</summary>
+public sealed class EngineUnavailableException(string endpoint, Exception? inner = null) : EngineException(
+    $"The Docker engine at {endpoint} is not reachable ({inner?.GetBaseException().Message ?? "no answer"}). " +
+    "Start dockerd (eng/ensure-engine.sh installs and starts one) or point DOCKER_HOST at a running engine.",
+    null, inner)
+{
+    public string Endpoint { get; } = endpoint;
+}
+
+public sealed class EngineNotFoundException(string message, Exception? inner = null) : EngineException(message, 404, inner);
+
+public sealed class EngineConflictException(string message, Exception? inner = null) : EngineException(message, 409, inner);

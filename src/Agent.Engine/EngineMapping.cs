@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using Docker.DotNet.Models;
+
+namespace Agent.Engine;
+
+/// <summary>Turns Docker.DotNet's models into the agent's own records.</summary>
+internal static class EngineMapping
+{
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
+
+    public static IReadOnlyDictionary<string, string> Labels(IDictionary<string, string>? labels) =>
+        labels is null ? NoLabels : new Dictionary<string, string>(labels, StringComparer.Ordinal);
+
+    public static ContainerSummary ToSummary(ContainerListResponse c) => new(
+        c.ID,
+        c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID[..12],
+        c.Image,
+        ParseState(c.State),
+        c.Health is { Status: { Length: > 0 } health } ? ParseHealth(health) : HealthFromStatus(c.Status),
+        c.Status ?? "",
+        new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)),
+        Labels(c.Labels));
+
+    public static ContainerDetails ToDetails(ContainerInspectResponse c) => new(
+        c.ID,
+        c.Name.TrimStart('/'),
+        c.Config?.Image ?? "",
+        c.Image,
+        ParseState(c.State?.Status),
+        c.State?.Health is { } health ? ParseHealth(health.Status) : HealthState.None,
+        c.State is { Running: false } state && state.FinishedAt is not null && !state.FinishedAt.StartsWith("0001", StringComparison.Ordinal) ? (int)state.ExitCode : null,
+        c.State?.OOMKilled ?? false,
+        c.RestartCount,
+        new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)),
+        ParseTime(c.State?.StartedAt),
+        ParseTime(c.State?.FinishedAt),
+        string.IsNullOrEmpty(c.State?.Error) ? null : c.State.Error,
+        Labels(c.Config?.Labels),
+        (c.Config?.Cmd ?? []).ToList(),
+        (c.Config?.Env ?? []).ToList(),
+        (c.NetworkSettings?.Networks ?? new Dictionary<string, EndpointSettings>())
+            .ToDictionary(n => n.Key, n => n.Value.IPAddress ?? ""),
+        (c.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
+            .SelectMany(p => (p.Value ?? [null!]).Select(b => ToPort(p.Key, b)))
+            .ToList());
+
+    private static PublishedPort ToPort(string key, PortBinding? binding)
+    {
+        var slash = key.IndexOf('/');
+        var port = int.Parse(slash < 0 ? key : key[..slash], CultureInfo.InvariantCulture);
+        var protocol = slash < 0 ? "tcp" : key[(slash + 1)..];
+        int? hostPort = int.TryParse(binding?.HostPort, CultureInfo.InvariantCulture, out var hp) ? hp : null;
+        return new PublishedPort(port, protocol, binding?.HostIP, hostPort);
+    }
+
+    public static ContainerStats ToStats(string id, ContainerStatsResponse s)
+    {
+        double cpu = 0;
+        var cpuDelta = (double)(s.CPUStats?.CPUUsage?.TotalUsage ?? 0) - (s.PreCPUStats?.CPUUsage?.TotalUsage ?? 0);
+        var systemDelta = (double)(s.CPUStats?.SystemUsage ?? 0) - (s.PreCPUStats?.SystemUsage ?? 0);
+        var cpus = s.CPUStats?.OnlineCPUs ?? (uint)(s.CPUStats?.CPUUsage?.PercpuUsage?.Count ?? 1);
+        if (cpuDelta > 0 && systemDelta > 0) cpu = cpuDelta / systemDelta * cpus * 100.0;
+        var networks = s.Networks?.Values ?? [];
+        return new ContainerStats(
+            id,
+            new DateTimeOffset(DateTime.SpecifyKind(s.Read, DateTimeKind.Utc)),
+            Math.Round(cpu, 3),
+            s.MemoryStats?.Usage ?? 0,
+            s.MemoryStats?.Limit ?? 0,
+            s.PidsStats?.Current ?? 0,
+            (ulong)networks.Sum(n => (decimal)n.RxBytes),
+            (ulong)networks.Sum(n => (decimal)n.TxBytes));
+    }
+
+    public static EngineEvent ToEvent(Message m) => new(
+        m.Type ?? "",
+        m.Action ?? "",
+        m.Actor?.ID ?? "",
+        Labels(m.Actor?.Attributes),
+        m.TimeNano is { } nanos ? DateTimeOffset.FromUnixTimeMilliseconds(nanos / 1_000_000)
+            : m.Time is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : DateTimeOffset.UtcNow);
+
+    public static ContainerState ParseState(string? state) => state switch
+    {
+        "created" => ContainerState.Created,
+        "running" => ContainerState.Running,
+        "paused" => ContainerState.Paused,
+        "restarting" => ContainerState.Restarting,
+        "removing" => ContainerState.Removing,
+        "exited" => ContainerState.Exited,
+        "dead" => ContainerState.Dead,
+        _ => ContainerState.Unknown,
+    };
+
+    private static HealthState ParseHealth(string? health) => health switch
+    {
+        "starting" => HealthState.Starting,
+        "healthy" => HealthState.Healthy,
+        "unhealthy" => HealthState.Unhealthy,
+        _ => HealthState.None,
+    };
+
+    // Engines before API 1.52 report health in the list only inside the status text: "Up 3 seconds (healthy)".
+    private static HealthState HealthFromStatus(string? status) =>
+        status is null ? HealthState.None
+        : status.Contains("(healthy)", StringComparison.Ordinal) ? HealthState.Healthy
+        : status.Contains("(unhealthy)", StringComparison.Ordinal) ? HealthState.Unhealthy
+        : status.Contains("(health: starting)", StringComparison.Ordinal) ? HealthState.Starting
+        : HealthState.None;
+
+    private static DateTimeOffset? ParseTime(string? value) =>
+        value is not null && !value.StartsWith("0001", StringComparison.Ordinal)
+        && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+
+    public static string ErrorMessage(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body)) return "no message";
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.TryGetProperty("message", out var message)) return message.GetString() ?? body;
+        }
+        catch (JsonException)
+        {
+        }
+        return body.Trim();
+    }
+}

@@ -1,0 +1,108 @@
+using Agent.Core.Model;
+
+namespace Agent.Engine;
+
+/// <summary>Label filters ("key=value" or "key"), all of which must match.</summary>
+public sealed record LabelSelector(IReadOnlyList<string> Labels)
+{
+    public static LabelSelector Of(params string[] labels) => new(labels);
+    public static LabelSelector ForInstance(AgentLabels labels) => new(labels.InstanceSelector);
+    public LabelSelector And(string key, string value) => new([.. Labels, $"{key}={value}"]);
+}
+
+public sealed record EngineVersion(string Version, string ApiVersion, string MinApiVersion, string Os, string Arch, string KernelVersion);
+
+public sealed record EngineInfo(
+    string Name, string ServerVersion, int Containers, int ContainersRunning, int Images,
+    string Driver, int Cpus, long MemoryBytes, string OperatingSystem);
+
+public enum ContainerState { Created, Running, Paused, Restarting, Removing, Exited, Dead, Unknown }
+
+public enum HealthState { None, Starting, Healthy, Unhealthy }
+
+/// <summary>One container as the list call reports it: enough to plan without inspecting.</summary>
+public sealed record ContainerSummary(
+    string Id,
+    string Name,
+    string Image,
+    ContainerState State,
+    HealthState Health,
+    string Status,
+    DateTimeOffset Created,
+    IReadOnlyDictionary<string, string> Labels);
+
+public sealed record ContainerDetails(
+    string Id,
+    string Name,
+    string Image,
+    string ImageId,
+    ContainerState State,
+    HealthState Health,
+    int? ExitCode,
+    bool OomKilled,
+    long RestartCount,
+    DateTimeOffset Created,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyList<string> Command,
+    IReadOnlyList<string> Env,
+    IReadOnlyDictionary<string, string> NetworkAddresses,
+    IReadOnlyList<PublishedPort> Ports);
+
+public sealed record PublishedPort(int ContainerPort, string Protocol, string? HostIp, int? HostPort);
+
+/// <summary>A create request: the agent's validated model plus the names and labels it decided.</summary>
+public sealed record ContainerCreateRequest(
+    string Name,
+    ContainerSpec Spec,
+    IReadOnlyDictionary<string, string> Labels,
+    string? Network = null);
+
+public sealed record LogOptions(
+    int? Tail = null,
+    DateTimeOffset? Since = null,
+    bool Timestamps = false,
+    bool Follow = false,
+    bool Stdout = true,
+    bool Stderr = true);
+
+public enum LogStream { Stdout, Stderr }
+
+public sealed record LogEntry(LogStream Stream, string Text);
+
+public sealed record ContainerStats(
+    string Id,
+    DateTimeOffset Read,
+    double CpuPercent,
+    ulong MemoryUsageBytes,
+    ulong MemoryLimitBytes,
+    ulong Pids,
+    ulong NetworkRxBytes,
+    ulong NetworkTxBytes);
+
+public sealed record ExecRequest(
+    IReadOnlyList<string> Command,
+    IReadOnlyDictionary<string, string>? Env = null,
+    string? WorkingDir = null,
+    string? User = null,
+    TimeSpan? Timeout = null);
+
+public sealed record ExecResult(long ExitCode, string Stdout, string Stderr, bool TimedOut);
+
+/// <summary>An entry of the events stream: type (container, network, ...), action (die, start, health_status: healthy ...).</summary>
+public sealed record EngineEvent(
+    string Type,
+    string Action,
+    string ActorId,
+    IReadOnlyDictionary<string, string> Attributes,
+    DateTimeOffset Time);
+
+public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, long Size, DateTimeOffset Created);
+
+public sealed record ImagePruneResult(int Deleted, ulong SpaceReclaimed);
+
+public sealed record NetworkSummary(string Id, string Name, string Driver, IReadOnlyDictionary<string, string> Labels);
+
+public sealed record VolumeSummary(string Name, string Driver, string Mountpoint, IReadOnlyDictionary<string, string> Labels);

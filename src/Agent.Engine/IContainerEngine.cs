@@ -1,0 +1,48 @@
+using Agent.Core.Model;
+
+namespace Agent.Engine;
+
+/// <summary>
+/// What the agent needs from a Docker engine, in the agent's own types. The only implementation,
+/// <see cref="DockerEngine"/>, is the one place that talks to Docker.DotNet. Every call throws
+/// <see cref="EngineException"/> (or a subtype) on failure, never a Docker.DotNet exception.
+/// </summary>
+public interface IContainerEngine
+{
+    Task PingAsync(CancellationToken ct);
+    Task<EngineVersion> GetVersionAsync(CancellationToken ct);
+    Task<EngineInfo> GetInfoAsync(CancellationToken ct);
+
+    // Containers
+    Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(LabelSelector selector, CancellationToken ct);
+    Task<ContainerDetails?> InspectContainerAsync(string idOrName, CancellationToken ct);
+    Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken ct);
+    Task StartContainerAsync(string id, CancellationToken ct);
+    Task StopContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);
+    Task RestartContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);
+    Task KillContainerAsync(string id, string? signal, CancellationToken ct);
+    Task RemoveContainerAsync(string id, bool force, CancellationToken ct);
+    IAsyncEnumerable<LogEntry> GetLogsAsync(string id, LogOptions options, CancellationToken ct);
+    Task<ContainerStats> GetStatsAsync(string id, CancellationToken ct);
+    IAsyncEnumerable<ContainerStats> StreamStatsAsync(string id, CancellationToken ct);
+    Task<ExecResult> ExecAsync(string id, ExecRequest request, CancellationToken ct);
+
+    /// <summary>The events stream, until cancelled. Events are delivered in the engine's order.</summary>
+    IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, CancellationToken ct);
+
+    // Images
+    Task<ImageSummary?> InspectImageAsync(string reference, CancellationToken ct);
+    Task<IReadOnlyList<ImageSummary>> ListImagesAsync(CancellationToken ct);
+    Task PullImageAsync(string reference, IProgress<string>? progress, CancellationToken ct);
+    Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct);
+    Task RemoveImageAsync(string reference, bool force, CancellationToken ct);
+    Task<ImagePruneResult> PruneImagesAsync(CancellationToken ct);
+
+    // Networks and volumes
+    Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(LabelSelector selector, CancellationToken ct);
+    Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+    Task RemoveNetworkAsync(string idOrName, CancellationToken ct);
+    Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(LabelSelector selector, CancellationToken ct);
+    Task CreateVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+    Task RemoveVolumeAsync(string name, CancellationToken ct);
+}

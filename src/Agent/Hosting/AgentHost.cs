@@ -1,0 +1,29 @@
+using Agent.Http;
+using Agent.Telemetry;
+
+namespace Agent.Hosting;
+
+/// <summary>Builds the agent's web host: the daemon behind `agent run`, also started in-process by tests.</summary>
+public static class AgentHost
+{
+    public const string DefaultUrls = "http://127.0.0.1:8098";
+
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, string[]? args = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args ?? [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables("AGENT_");
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? DefaultUrls);
+
+        builder.Services.AddAgent(builder.Configuration);
+        builder.AddAgentTelemetry();
+
+        var app = builder.Build();
+        app.MapAgentEndpoints();
+        return app;
+    }
+}

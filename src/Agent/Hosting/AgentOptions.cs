@@ -1,0 +1,45 @@
+namespace Agent.Hosting;
+
+/// <summary>The agent's settings: from appsettings.json, AGENT__* environment variables and the command line.</summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    /// <summary>The folder of manifests to keep the engine equal to.</summary>
+    public string Manifests { get; set; } = "manifests";
+
+    /// <summary>Where the agent keeps its instance id and runtime overrides.</summary>
+    public string StateDir { get; set; } = DefaultStateDir();
+
+    /// <summary>The instance id in the agent.instance label; empty means the one stored in the state dir.</summary>
+    public string? Instance { get; set; }
+
+    public string LabelPrefix { get; set; } = Core.Model.AgentLabels.DefaultPrefix;
+
+    /// <summary>The engine address; empty means DOCKER_HOST or unix:///var/run/docker.sock.</summary>
+    public string? DockerHost { get; set; }
+
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many engine calls the executor makes at once (8 is the engine's best on 2 cores).</summary>
+    public int Parallelism { get; set; } = 8;
+
+    /// <summary>How many objects reconcile at once.</summary>
+    public int Workers { get; set; } = 4;
+
+    public TimeSpan ManifestDebounce { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>A container unhealthy for longer than this is restarted, like a Kubernetes liveness probe.</summary>
+    public TimeSpan UnhealthyGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Liveness fails when the reconcile loop has not made progress for this long.</summary>
+    public TimeSpan LivenessStall { get; set; } = TimeSpan.FromMinutes(5);
+
+    private static string DefaultStateDir()
+    {
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state))
+            state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(state, "agent");
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Agent.Core.Model;
+using Agent.Engine;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Hosting;
+
+/// <summary>Logs one line once the HTTP surface listens, with where and as which instance, and whether the engine answers.</summary>
+public sealed class ReadyLogger(
+    IHostApplicationLifetime lifetime,
+    IServer server,
+    IContainerEngine engine,
+    AgentLabels labels,
+    IOptions<AgentOptions> options,
+    ILogger<ReadyLogger> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
+        var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+        string engineState;
+        try
+        {
+            var version = await engine.GetVersionAsync(stoppingToken);
+            engineState = $"engine {version.Version} (API {version.ApiVersion})";
+        }
+        catch (EngineException e)
+        {
+            engineState = $"engine not reachable: {e.Message}";
+        }
+        logger.LogInformation("Agent ready on {Addresses} as instance {Instance}, manifests {Manifests}, {Engine}",
+            string.Join(", ", addresses), labels.InstanceId, Path.GetFullPath(options.Value.Manifests), engineState);
+    }
+}

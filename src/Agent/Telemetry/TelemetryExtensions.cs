@@ -1,0 +1,21 @@
+using OpenTelemetry.Metrics;
+
+namespace Agent.Telemetry;
+
+public static class TelemetryExtensions
+{
+    /// <summary>OpenTelemetry metrics, exported in Prometheus format at /metrics.</summary>
+    public static WebApplicationBuilder AddAgentTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(AgentMetrics.MeterName, Engine.EngineMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddView("agent.reconcile.duration", new ExplicitBucketHistogramConfiguration
+            {
+                Boundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+            })
+            .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
+        return builder;
+    }
+}

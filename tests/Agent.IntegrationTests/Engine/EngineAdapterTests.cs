@@ -1,0 +1,213 @@
+using System.Formats.Tar;
+using System.Text;
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Engine;
+
+public sealed class EngineAdapterTests : IAsyncLifetime
+{
+    private readonly TestInstance instance = new();
+    private IContainerEngine Engine => instance.Engine;
+    private static CancellationToken Ct => CancellationToken.None;
+
+    public Task InitializeAsync() => instance.InitializeAsync();
+    public Task DisposeAsync() => instance.DisposeAsync();
+
+    private async Task<string> CreateAsync(string name, string[] command, ContainerSpec? spec = null)
+    {
+        var labels = instance.Labels.ForReplica(new ObjectKey("Test", "adapter"), "svc", 0, "h");
+        return await Engine.CreateContainerAsync(new ContainerCreateRequest(
+            instance.Name(name),
+            (spec ?? new ContainerSpec { Image = TestEngine.Image }) with { Command = command, StopSignal = "SIGKILL" },
+            labels), Ct);
+    }
+
+    [Fact]
+    public async Task Created_container_runs_execs_logs_stops_and_is_removed()
+    {
+        var id = await CreateAsync("life", ["sh", "-c", "echo hello-out; echo hello-err >&2; exec sleep 600"],
+            new ContainerSpec
+            {
+                Image = TestEngine.Image,
+                Env = new Dictionary<string, string> { ["GREETING"] = "hi" },
+                Resources = new ResourceLimits(64 * 1024 * 1024, null, 50),
+            });
+        Assert.Equal("created", await DockerCli.InspectAsync(id, "{{.State.Status}}"));
+        Assert.Equal("67108864", await DockerCli.InspectAsync(id, "{{.HostConfig.Memory}}"));
+        Assert.Equal("true", await DockerCli.InspectAsync(id, $"{{{{index .Config.Labels \"{instance.Labels.Managed}\"}}}}"));
+
+        await Engine.StartContainerAsync(id, Ct);
+        await Engine.StartContainerAsync(id, Ct); // idempotent
+        Assert.Equal("running", await DockerCli.InspectAsync(id, "{{.State.Status}}"));
+
+        var exec = await Engine.ExecAsync(id, new ExecRequest(["sh", "-c", "echo $GREETING-$EXTRA; echo oops >&2; exit 3"],
+            new Dictionary<string, string> { ["EXTRA"] = "x" }), Ct);
+        Assert.Equal(3, exec.ExitCode);
+        Assert.Equal("hi-x\n", exec.Stdout);
+        Assert.Equal("oops\n", exec.Stderr);
+
+        var logs = await Eventually.ReturnsAsync(
+            async () => await Engine.GetLogsAsync(id, new LogOptions(), Ct).ToListAsync(),
+            l => l.Count >= 2, TimeSpan.FromSeconds(10), "both log lines");
+        Assert.Contains(new LogEntry(LogStream.Stdout, "hello-out"), logs);
+        Assert.Contains(new LogEntry(LogStream.Stderr, "hello-err"), logs);
+
+        var stats = await Engine.GetStatsAsync(id, Ct);
+        Assert.True(stats.MemoryUsageBytes > 0);
+        Assert.True(stats.Pids >= 1);
+
+        var details = await Engine.InspectContainerAsync(id, Ct);
+        Assert.Equal(ContainerState.Running, details!.State);
+        Assert.Contains("GREETING=hi", details.Env);
+
+        await Engine.StopContainerAsync(id, TimeSpan.FromSeconds(1), Ct);
+        Assert.Equal("exited", await DockerCli.InspectAsync(id, "{{.State.Status}}"));
+
+        await Engine.RemoveContainerAsync(id, force: false, Ct);
+        await Engine.RemoveContainerAsync(id, force: false, Ct); // already gone is success
+        Assert.Empty(await DockerCli.ContainerIdsAsync(instance.InstanceLabel));
+        Assert.Null(await Engine.InspectContainerAsync(id, Ct));
+    }
+
+    [Fact]
+    public async Task Listing_by_label_sees_only_this_instance()
+    {
+        var mine = await CreateAsync("mine", ["sleep", "600"]);
+        var foreignName = instance.Name("foreign");
+        var foreign = await DockerCli.RunAsync("create", "--name", foreignName, "--label", $"{instance.Labels.Managed}=true",
+            "--label", $"{instance.Labels.Instance}=someone-else", TestEngine.Image, "sleep", "600");
+        try
+        {
+            var listed = await Engine.ListContainersAsync(LabelSelector.ForInstance(instance.Labels), Ct);
+            var only = Assert.Single(listed);
+            Assert.Equal(mine, only.Id);
+            Assert.Equal(instance.Name("mine"), only.Name);
+            Assert.Equal(ContainerState.Created, only.State);
+            Assert.True(instance.Labels.IsOwned(only.Labels));
+        }
+        finally
+        {
+            await DockerCli.RunAsync("rm", "-f", foreign);
+        }
+    }
+
+    [Fact]
+    public async Task Events_stream_reports_start_and_die_in_order()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var events = new List<EngineEvent>();
+        var subscribed = Engine.StreamEventsAsync(LabelSelector.ForInstance(instance.Labels), cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = subscribed.MoveNextAsync().AsTask();
+        await Task.Delay(300); // let the subscription reach the engine before acting
+        var id = await CreateAsync("events", ["sh", "-c", "exit 7"]);
+        await Engine.StartContainerAsync(id, Ct);
+        while (await next)
+        {
+            events.Add(subscribed.Current);
+            if (subscribed.Current.Action == "die") break;
+            next = subscribed.MoveNextAsync().AsTask();
+        }
+        await cts.CancelAsync();
+        var actions = events.Where(e => e.ActorId == id).Select(e => e.Action).ToList();
+        Assert.Equal(["create", "start", "die"], actions.Where(a => a is "create" or "start" or "die"));
+        Assert.Equal("7", events.Last().Attributes["exitCode"]);
+    }
+
+    [Fact]
+    public async Task Followed_logs_stream_until_cancelled()
+    {
+        var id = await CreateAsync("follow", ["sh", "-c", "i=0; while true; do echo line$i; i=$((i+1)); sleep 0.1; done"]);
+        await Engine.StartContainerAsync(id, Ct);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var lines = new List<string>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var entry in Engine.GetLogsAsync(id, new LogOptions(Follow: true), cts.Token))
+            {
+                lines.Add(entry.Text);
+                if (lines.Count == 5) await cts.CancelAsync();
+            }
+        });
+        Assert.Equal(["line0", "line1", "line2", "line3", "line4"], lines.Take(5));
+    }
+
+    [Fact]
+    public async Task Networks_and_volumes_are_created_listed_and_removed_by_label()
+    {
+        var labels = instance.Labels.ForInstance();
+        var network = instance.Name("net");
+        var volume = instance.Name("vol");
+        await Engine.CreateNetworkAsync(network, labels, Ct);
+        await Engine.CreateVolumeAsync(volume, labels, Ct);
+        Assert.Equal(network, Assert.Single(await Engine.ListNetworksAsync(LabelSelector.ForInstance(instance.Labels), Ct)).Name);
+        Assert.Equal(volume, Assert.Single(await Engine.ListVolumesAsync(LabelSelector.ForInstance(instance.Labels), Ct)).Name);
+        Assert.Equal(network, await DockerCli.RunAsync("network", "inspect", "--format", "{{.Name}}", network));
+
+        await Engine.RemoveNetworkAsync(network, Ct);
+        await Engine.RemoveVolumeAsync(volume, Ct);
+        await Engine.RemoveVolumeAsync(volume, Ct);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("network", "inspect", network)).Exit);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("volume", "inspect", volume)).Exit);
+    }
+
+    [Fact]
+    public async Task Images_are_inspected_built_from_a_context_and_removed()
+    {
+        Assert.NotNull(await Engine.InspectImageAsync(TestEngine.Image, Ct));
+        Assert.Null(await Engine.InspectImageAsync("agent-test/does-not-exist:1", Ct));
+        Assert.Contains(await Engine.ListImagesAsync(Ct), i => i.Tags.Contains(TestEngine.Image));
+
+        var tag = $"agent-test/{instance.Id}:built";
+        using var context = new MemoryStream();
+        await using (var tar = new TarWriter(context, leaveOpen: true))
+        {
+            var dockerfile = Encoding.UTF8.GetBytes($"FROM {TestEngine.Image}\nRUN echo built > /built.txt\n");
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "Dockerfile") { DataStream = new MemoryStream(dockerfile) });
+        }
+        context.Position = 0;
+        var progress = new List<string>();
+        await Engine.BuildImageAsync(context, tag, new Progress<string>(progress.Add), Ct);
+        try
+        {
+            Assert.NotNull(await Engine.InspectImageAsync(tag, Ct));
+            Assert.Equal("built", await DockerCli.RunAsync("run", "--rm", tag, "cat", "/built.txt"));
+        }
+        finally
+        {
+            await Engine.RemoveImageAsync(tag, force: true, Ct);
+        }
+        Assert.Null(await Engine.InspectImageAsync(tag, Ct));
+    }
+
+    [Fact]
+    public async Task Pulling_without_a_registry_is_an_engine_error_not_a_crash()
+    {
+        var error = await Assert.ThrowsAnyAsync<EngineException>(() =>
+            Engine.PullImageAsync("agent-test.invalid/nothing:1", null, Ct));
+        Assert.Contains("agent-test.invalid/nothing", error.Message);
+    }
+
+    [Fact]
+    public async Task Unreachable_docker_host_is_a_clear_error()
+    {
+        using var engine = DockerEngine.FromEnvironment("unix:///tmp/agent-no-such-engine.sock");
+        var error = await Assert.ThrowsAsync<EngineUnavailableException>(() => engine.PingAsync(Ct));
+        Assert.Contains("unix:///tmp/agent-no-such-engine.sock", error.Message);
+        Assert.Contains("not reachable", error.Message);
+        Assert.Contains("DOCKER_HOST", error.Message);
+
+        using var tcp = DockerEngine.FromEnvironment("tcp://127.0.0.1:1");
+        await Assert.ThrowsAsync<EngineUnavailableException>(() => tcp.ListContainersAsync(LabelSelector.Of("x"), Ct));
+    }
+
+    [Fact]
+    public async Task Version_and_info_describe_the_engine()
+    {
+        var version = await Engine.GetVersionAsync(Ct);
+        Assert.Equal(await DockerCli.RunAsync("version", "--format", "{{.Server.APIVersion}}"), version.ApiVersion);
+        var info = await Engine.GetInfoAsync(Ct);
+        Assert.True(info.Cpus >= 1);
+    }
+}
