@@ -1,3 +1,4 @@
+using Agent.Core.Model;
 using System.Globalization;
 using System.Text.Json;
 using Docker.DotNet.Models;
@@ -19,6 +20,7 @@ internal static class EngineMapping
         ParseState(c.State),
         c.Health is { Status: { Length: > 0 } health } ? ParseHealth(health) : HealthFromStatus(c.Status),
         c.Status ?? "",
+        ExitCodeFromStatus(c.Status),
         new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)),
         Labels(c.Labels));
 
@@ -108,6 +110,14 @@ internal static class EngineMapping
         : status.Contains("(unhealthy)", StringComparison.Ordinal) ? HealthState.Unhealthy
         : status.Contains("(health: starting)", StringComparison.Ordinal) ? HealthState.Starting
         : HealthState.None;
+
+    // "Exited (137) 3 seconds ago": the list call's only word on the exit code.
+    private static int? ExitCodeFromStatus(string? status)
+    {
+        if (status is null || !status.StartsWith("Exited (", StringComparison.Ordinal)) return null;
+        var close = status.IndexOf(')', 8);
+        return close > 8 && int.TryParse(status[8..close], CultureInfo.InvariantCulture, out var code) ? code : null;
+    }
 
     private static DateTimeOffset? ParseTime(string? value) =>
         value is not null && !value.StartsWith("0001", StringComparison.Ordinal)

@@ -16,10 +16,6 @@ public sealed record EngineInfo(
     string Name, string ServerVersion, int Containers, int ContainersRunning, int Images,
     string Driver, int Cpus, long MemoryBytes, string OperatingSystem);
 
-public enum ContainerState { Created, Running, Paused, Restarting, Removing, Exited, Dead, Unknown }
-
-public enum HealthState { None, Starting, Healthy, Unhealthy }
-
 /// <summary>One container as the list call reports it: enough to plan without inspecting.</summary>
 public sealed record ContainerSummary(
     string Id,
@@ -28,6 +24,7 @@ public sealed record ContainerSummary(
     ContainerState State,
     HealthState Health,
     string Status,
+    int? ExitCode,
     DateTimeOffset Created,
     IReadOnlyDictionary<string, string> Labels);
 

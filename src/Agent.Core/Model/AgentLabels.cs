@@ -20,6 +20,8 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     public string Replica => $"{Prefix}.replica";
     public string SpecHash => $"{Prefix}.spec-hash";
     public string Imperative => $"{Prefix}.imperative";
+    public string Prune => $"{Prefix}.prune";
+    public string PruneVolume => $"{Prefix}.prune-volume";
 
     /// <summary>The label filter values that select this instance's objects ("key=value").</summary>
     public IReadOnlyList<string> InstanceSelector => [$"{Managed}=true", $"{Instance}={InstanceId}"];

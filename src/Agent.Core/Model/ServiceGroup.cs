@@ -35,10 +35,15 @@ public sealed record ServiceGroupSpec
     /// <summary>Opt-in: also remove the group's named volumes when the group is pruned.</summary>
     public bool PruneVolumes { get; init; }
     public IReadOnlyList<ServiceSpec> Services { get; init; } = [];
+    /// <summary>Named volumes by short name: declared under spec.volumes or used by a service.</summary>
+    public IReadOnlyDictionary<string, VolumeSpec> Volumes { get; init; } = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
 }
 
+/// <summary>A named volume; <see cref="Name"/> is the engine's name ({group}_{volume}).</summary>
+public sealed record VolumeSpec(string Name, string Driver, IReadOnlyDictionary<string, string> DriverOptions);
+
 /// <summary>A loaded, validated ServiceGroup manifest.</summary>
-public sealed record ServiceGroup(ObjectMetadata Metadata, ServiceGroupSpec Spec, SourceLocation Source)
+public sealed record ServiceGroup(ObjectMetadata Metadata, ServiceGroupSpec Spec, SourceLocation Source) : Manifests.IManifestObject
 {
     public const string KindName = "ServiceGroup";
     public ObjectKey Key => new(KindName, Metadata.Name);

@@ -8,6 +8,7 @@ public static class AgentCommandLine
     {
         var root = new RootCommand("Agent: keeps a Docker engine equal to a folder of manifests, like a Kubernetes operator for one host.");
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
         return root;
     }
 }

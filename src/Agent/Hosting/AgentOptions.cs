@@ -35,6 +35,8 @@ public sealed class AgentOptions
     /// <summary>Liveness fails when the reconcile loop has not made progress for this long.</summary>
     public TimeSpan LivenessStall { get; set; } = TimeSpan.FromMinutes(5);
 
+    public SecuritySettings Security { get; set; } = new();
+
     private static string DefaultStateDir()
     {
         var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");

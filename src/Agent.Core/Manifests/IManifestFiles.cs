@@ -1,0 +1,18 @@
+namespace Agent.Core.Manifests;
+
+/// <summary>The files a manifest may reference (envFrom files, bind-mounted config). Core does no I/O itself;
+/// the agent reads the disk, tests can hand in memory.</summary>
+public interface IManifestFiles
+{
+    /// <summary>The absolute path of the manifests folder.</summary>
+    string Root { get; }
+
+    /// <summary>The text of a file, or null when it does not exist.</summary>
+    string? ReadText(string absolutePath);
+
+    /// <summary>A digest of a file's content, or of a folder's names and contents; null when missing.</summary>
+    string? Digest(string absolutePath);
+
+    /// <summary>The path with every symlink on the host resolved, for the security policy.</summary>
+    string ResolveLinks(string absolutePath);
+}

@@ -1,0 +1,28 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Manifests;
+
+/// <summary>Any object a manifest describes.</summary>
+public interface IManifestObject
+{
+    ObjectKey Key { get; }
+    ObjectMetadata Metadata { get; }
+    SourceLocation Source { get; }
+}
+
+/// <summary>One YAML document of a manifest file: the object it describes when it loaded, or its errors.
+/// The key is known whenever kind and metadata.name could be read, even if the rest is broken.</summary>
+public sealed record ManifestDocument(
+    SourceLocation Source,
+    ObjectKey? Key,
+    IManifestObject? Object,
+    IReadOnlyList<ManifestError> Errors)
+{
+    public bool IsValid => Object is not null && Errors.Count == 0;
+
+    /// <summary>Where each field path of the document was, for errors found after parsing.</summary>
+    internal ParseContext? Context { get; init; }
+
+    internal ManifestError ErrorAt(string path, string message) =>
+        Context?.ErrorAt(path, message) ?? new ManifestError(Source.File, Source.Line, Source.Column, path, message);
+}

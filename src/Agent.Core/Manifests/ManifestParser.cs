@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Agent.Core.Manifests;
+
+/// <summary>
+/// Parses one manifest file into documents. Each document (between `---` markers) is parsed on its own,
+/// so broken YAML in one never affects another.
+/// </summary>
+public static partial class ManifestParser
+{
+    public const string ApiVersion = "agent/v1";
+    public static readonly string[] Kinds = [ServiceGroup.KindName];
+
+    [GeneratedRegex(@"^---(\s.*)?$")]
+    private static partial Regex DocumentMarker();
+
+    public static IReadOnlyList<ManifestDocument> ParseFile(string file, string text, IManifestFiles files, SecurityPolicy policy)
+    {
+        var manifestDir = Path.GetDirectoryName(Path.Combine(files.Root, file)) ?? files.Root;
+        var documents = new List<ManifestDocument>();
+        foreach (var (chunk, firstLine) in SplitDocuments(text))
+        {
+            var document = ParseDocument(file, chunk, firstLine, manifestDir, files, policy);
+            if (document is not null) documents.Add(document);
+        }
+        return documents;
+    }
+
+    private static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var current = new StringBuilder();
+        var start = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (DocumentMarker().IsMatch(lines[i]))
+            {
+                yield return (current.ToString(), start);
+                current.Clear();
+                start = i;
+                current.Append('\n'); // keep line numbers: the marker line becomes an empty line
+                continue;
+            }
+            current.Append(lines[i]).Append('\n');
+        }
+        yield return (current.ToString(), start);
+    }
+
+    private static ManifestDocument? ParseDocument(string file, string chunk, int lineOffset, string manifestDir, IManifestFiles files, SecurityPolicy policy)
+    {
+        if (chunk.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#'))) return null;
+        var context = new ParseContext(file, lineOffset);
+        YamlNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(chunk));
+            if (stream.Documents.Count == 0) return null;
+            root = stream.Documents[0].RootNode;
+        }
+        catch (YamlException e)
+        {
+            context.Error(e.Start, "", $"invalid YAML: {YamlMessage(e)}");
+            return new ManifestDocument(new SourceLocation(file, (int)e.Start.Line + lineOffset, (int)e.Start.Column), null, null, context.Errors) { Context = context };
+        }
+
+        var location = new SourceLocation(file, (int)root.Start.Line + lineOffset, (int)root.Start.Column);
+        var top = new YamlCursor(root, "", context);
+        var fields = top.Mapping("apiVersion", "kind", "metadata", "spec");
+        if (fields is null) return new ManifestDocument(location, null, null, context.Errors) { Context = context };
+
+        if (!fields.TryGetValue("apiVersion", out var api)) top.Error($"missing required field \"apiVersion\" (use {ApiVersion})");
+        else if (api.Scalar() is { } version && version != ApiVersion) api.Error($"unknown apiVersion \"{version}\" (use {ApiVersion})");
+
+        string? kind = null;
+        if (!fields.TryGetValue("kind", out var kindCursor)) top.Error($"missing required field \"kind\" ({string.Join(", ", Kinds)})");
+        else if ((kind = kindCursor.Scalar()) is not null && !Kinds.Contains(kind))
+        {
+            kindCursor.Error($"unknown kind \"{kind}\" (known: {string.Join(", ", Kinds)})");
+            kind = null;
+        }
+
+        ObjectMetadata? metadata = null;
+        if (!fields.TryGetValue("metadata", out var meta)) top.Error("missing required field \"metadata\"");
+        else metadata = ReadMetadata(meta);
+
+        ObjectKey? key = kind is not null && metadata is not null ? new ObjectKey(kind, metadata.Name) : null;
+        IManifestObject? result = null;
+        if (!fields.TryGetValue("spec", out var spec)) top.Error("missing required field \"spec\"");
+        else if (kind == ServiceGroup.KindName && metadata is not null)
+        {
+            var groupSpec = ServiceGroupParser.Parse(spec, metadata.Name, manifestDir, files);
+            if (groupSpec is not null)
+            {
+                var group = new ServiceGroup(metadata, groupSpec, location);
+                Admit(group, policy, context, files);
+                result = group;
+            }
+        }
+        return new ManifestDocument(location, key, context.Errors.Count == 0 ? result : null, context.Errors) { Context = context };
+    }
+
+    private static ObjectMetadata? ReadMetadata(YamlCursor cursor)
+    {
+        var f = cursor.Mapping("name", "labels", "annotations");
+        if (f is null) return null;
+        string? name = null;
+        if (!f.TryGetValue("name", out var n)) cursor.Error("missing required field \"name\"");
+        else if ((name = n.String()) is not null && !ServiceParser.DnsLabel().IsMatch(name))
+        {
+            n.Error($"\"{name}\" is not a valid name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63)");
+            name = null;
+        }
+        var labels = f.TryGetValue("labels", out var l) ? l.StringMap() : null;
+        var annotations = f.TryGetValue("annotations", out var a) ? a.StringMap() : null;
+        return name is null ? null : new ObjectMetadata(name,
+            labels ?? new SortedDictionary<string, string>(StringComparer.Ordinal),
+            annotations ?? new SortedDictionary<string, string>(StringComparer.Ordinal));
+    }
+
+    private static void Admit(ServiceGroup group, SecurityPolicy policy, ParseContext context, IManifestFiles files)
+    {
+        var ownContainers = group.Spec.Services
+            .SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Replicas)).Select(i => ContainerNames.Replica(group.Metadata.Name, s.Name, i)))
+            .ToHashSet(StringComparer.Ordinal);
+        var admission = new AdmissionContext(files.ResolveLinks, name => ownContainers.Contains(name));
+        for (var i = 0; i < group.Spec.Services.Count; i++)
+            foreach (var violation in policy.Check(group.Spec.Services[i].Container, admission))
+                context.Errors.Add(context.ErrorAt($"spec.services[{i}].{violation.Field}", violation.Message));
+        foreach (var (name, volume) in group.Spec.Volumes)
+            foreach (var violation in policy.CheckVolume(volume))
+                context.Errors.Add(context.ErrorAt($"spec.volumes.{name}.{violation.Field}", violation.Message));
+    }
+
+    private static string YamlMessage(YamlException e)
+    {
+        var message = e.InnerException?.Message ?? e.Message;
+        if (message.StartsWith("Duplicate key ", StringComparison.Ordinal)) return $"duplicate field \"{message[14..]}\"";
+        var paren = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith('(') && paren > 0 ? message[(paren + 3)..] : message;
+    }
+}

@@ -1,0 +1,86 @@
+using Agent.Core.Model;
+using Agent.Core.Security;
+
+namespace Agent.Core.Manifests;
+
+/// <summary>
+/// Every document of a manifests folder, after the checks that span documents (duplicate names,
+/// group dependencies). Valid objects are the desired state; broken ones keep their key so the
+/// reconciler can hold on to their last good state instead of pruning them.
+/// </summary>
+public sealed class ManifestSet
+{
+    private ManifestSet(IReadOnlyList<ManifestDocument> documents) => Documents = documents;
+
+    public IReadOnlyList<ManifestDocument> Documents { get; }
+
+    public IEnumerable<ManifestError> Errors => Documents.SelectMany(d => d.Errors);
+
+    public IReadOnlyDictionary<ObjectKey, IManifestObject> Objects =>
+        Documents.Where(d => d.IsValid).ToDictionary(d => d.Key!.Value, d => d.Object!);
+
+    /// <summary>Keys of documents that name an object but do not load.</summary>
+    public IReadOnlySet<ObjectKey> BrokenKeys =>
+        Documents.Where(d => !d.IsValid && d.Key is not null).Select(d => d.Key!.Value).ToHashSet();
+
+    /// <summary>Files whose documents could not even be told apart (no key): their objects are unknown.</summary>
+    public IReadOnlySet<string> FilesWithUnknownObjects =>
+        Documents.Where(d => d.Key is null).Select(d => d.Source.File).ToHashSet(StringComparer.Ordinal);
+
+    public static ManifestSet Load(IEnumerable<(string File, string Text)> files, IManifestFiles access, SecurityPolicy policy) =>
+        Build(files.OrderBy(f => f.File, StringComparer.Ordinal).SelectMany(f => ManifestParser.ParseFile(f.File, f.Text, access, policy)));
+
+    public static ManifestSet Build(IEnumerable<ManifestDocument> parsed)
+    {
+        var documents = parsed.ToList();
+        MarkDuplicates(documents);
+        CheckGroupDependencies(documents);
+        return new ManifestSet(documents);
+    }
+
+    private static void MarkDuplicates(List<ManifestDocument> documents)
+    {
+        var first = new Dictionary<ObjectKey, ManifestDocument>();
+        for (var i = 0; i < documents.Count; i++)
+        {
+            if (documents[i].Key is not { } key) continue;
+            if (first.TryGetValue(key, out var earlier))
+                documents[i] = WithError(documents[i], documents[i].ErrorAt("metadata.name",
+                    $"{key} is already defined at {earlier.Source}"));
+            else first[key] = documents[i];
+        }
+    }
+
+    private static void CheckGroupDependencies(List<ManifestDocument> documents)
+    {
+        var groups = documents
+            .Where(d => d is { IsValid: true, Object: ServiceGroup })
+            .ToDictionary(d => d.Key!.Value.Name, d => (ServiceGroup)d.Object!, StringComparer.Ordinal);
+        var known = documents.Where(d => d.Key is { Kind: ServiceGroup.KindName }).Select(d => d.Key!.Value.Name).ToHashSet(StringComparer.Ordinal);
+
+        var cycle = Graphs.FindCycle(groups.Keys, g => groups[g].Spec.DependsOn.Where(groups.ContainsKey));
+        for (var i = 0; i < documents.Count; i++)
+        {
+            if (documents[i] is not { IsValid: true, Object: ServiceGroup group }) continue;
+            var errors = new List<ManifestError>();
+            for (var j = 0; j < group.Spec.DependsOn.Count; j++)
+            {
+                var dep = group.Spec.DependsOn[j];
+                var path = $"spec.dependsOn[{j}]";
+                if (!known.Contains(dep))
+                    errors.Add(documents[i].ErrorAt(path, $"no ServiceGroup \"{dep}\" in the manifests"));
+                else if (groups.TryGetValue(dep, out var other) && other.Spec.Phase > group.Spec.Phase)
+                    errors.Add(documents[i].ErrorAt(path,
+                        $"\"{dep}\" is in phase {other.Spec.Phase.ToString().ToLowerInvariant()}, after this group's phase {group.Spec.Phase.ToString().ToLowerInvariant()}: a group can only depend on groups of its own or an earlier phase"));
+            }
+            if (cycle is not null && cycle.Contains(group.Metadata.Name))
+                errors.Add(documents[i].ErrorAt("spec.dependsOn", $"dependency cycle: {string.Join(" -> ", cycle)}"));
+            if (errors.Count > 0) documents[i] = WithErrors(documents[i], errors);
+        }
+    }
+
+    private static ManifestDocument WithError(ManifestDocument document, ManifestError error) => WithErrors(document, [error]);
+
+    private static ManifestDocument WithErrors(ManifestDocument document, IEnumerable<ManifestError> errors) =>
+        document with { Object = null, Errors = [.. document.Errors, .. errors] };
+}

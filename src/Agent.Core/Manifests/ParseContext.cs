@@ -1,0 +1,27 @@
+using YamlDotNet.Core;
+
+namespace Agent.Core.Manifests;
+
+/// <summary>The errors of one document, and where each field was, so later checks (security) can point at it.</summary>
+internal sealed class ParseContext(string file, int lineOffset = 0)
+{
+    public string File { get; } = file;
+    public List<ManifestError> Errors { get; } = [];
+    public Dictionary<string, Mark> Locations { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The error for a field path found by a later check: at the field itself, or the nearest parent that exists.</summary>
+    public ManifestError ErrorAt(string path, string message)
+    {
+        var probe = path;
+        while (probe.Length > 0 && !Locations.ContainsKey(probe))
+        {
+            var cut = Math.Max(probe.LastIndexOf('.'), probe.LastIndexOf('['));
+            probe = cut > 0 ? probe[..cut] : "";
+        }
+        var mark = Locations.TryGetValue(probe, out var m) ? m : Mark.Empty;
+        return new ManifestError(File, Math.Max(1, (int)mark.Line) + lineOffset, Math.Max(1, (int)mark.Column), path, message);
+    }
+
+    public void Error(Mark mark, string path, string message) =>
+        Errors.Add(new ManifestError(File, (int)mark.Line + lineOffset, (int)mark.Column, path, message));
+}

@@ -1,0 +1,38 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Planning;
+
+/// <summary>A managed container as one list call shows it, plus what the reconciler remembers about it.</summary>
+public sealed record ObservedContainer(
+    string Id,
+    string Name,
+    string Service,
+    int Replica,
+    string SpecHash,
+    ContainerState State,
+    HealthState Health,
+    int? ExitCode = null)
+{
+    /// <summary>When a crash-looping container may be started again (CrashLoopBackOff).</summary>
+    public DateTimeOffset? BackoffUntil { get; init; }
+
+    /// <summary>Since when the healthcheck has said unhealthy, as the reconciler saw it.</summary>
+    public DateTimeOffset? UnhealthySince { get; init; }
+
+    /// <summary>The group had prune off when this container was made: deleting the manifest leaves it.</summary>
+    public bool PruneDisabled { get; init; }
+
+    public bool IsRunning => State is ContainerState.Running or ContainerState.Restarting;
+}
+
+/// <summary>What exists in the engine for one object: its containers, network and volumes.</summary>
+public sealed record ObservedState(
+    IReadOnlyList<ObservedContainer> Containers,
+    IReadOnlySet<string> Networks,
+    IReadOnlySet<string> Volumes)
+{
+    public static readonly ObservedState Empty = new([], new HashSet<string>(), new HashSet<string>());
+
+    /// <summary>Volumes whose group opted in (pruneVolumes) to removing them with the group.</summary>
+    public IReadOnlySet<string> PrunableVolumes { get; init; } = new HashSet<string>();
+}

@@ -1,0 +1,46 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Planning;
+
+public enum OperationKind
+{
+    CreateNetwork,
+    CreateVolume,
+    EnsureImage,
+    CreateContainer,
+    StartContainer,
+    StopContainer,
+    RestartContainer,
+    RemoveContainer,
+    RenameContainer,
+    WaitHealthy,
+    WaitCompleted,
+    RemoveNetwork,
+    RemoveVolume,
+}
+
+/// <summary>
+/// One step of a plan: exactly one engine call (or one wait), on one resource, with the reason for it.
+/// <see cref="Target"/> is a container id for observed containers and the container name for ones the plan creates.
+/// </summary>
+public sealed record Operation(int Id, OperationKind Kind, string ResourceId, string Cause, IReadOnlyList<int> After)
+{
+    public string? Target { get; init; }
+    public string? NewName { get; init; }
+    public ContainerSpec? Spec { get; init; }
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    public string? Network { get; init; }
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Operations to run when this one fails (a start-first rollout removes its new container).</summary>
+    public IReadOnlyList<Operation> OnFailure { get; init; } = [];
+
+    /// <summary>The service and spec hash a failure rolls back, for status and to stop retrying that hash.</summary>
+    public string? RollbackOf { get; init; }
+
+    /// <summary>True for operations that change the engine (not waits or image checks).</summary>
+    public bool IsMutation => Kind is not (OperationKind.WaitHealthy or OperationKind.WaitCompleted or OperationKind.EnsureImage);
+
+    public override string ToString() =>
+        $"#{Id} {ResourceId}, {Kind}, {Cause}{(After.Count > 0 ? $" (after {string.Join(",", After.Select(a => "#" + a))})" : "")}";
+}

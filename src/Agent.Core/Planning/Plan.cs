@@ -1,0 +1,17 @@
+namespace Agent.Core.Planning;
+
+/// <summary>An ordered DAG of operations: each runs after the ones in its <see cref="Operation.After"/>.</summary>
+public sealed record Plan(IReadOnlyList<Operation> Operations)
+{
+    public static readonly Plan Empty = new([]);
+
+    public bool IsEmpty => Operations.Count == 0;
+
+    /// <summary>When nothing can be done now but something should be tried later (crash backoff).</summary>
+    public TimeSpan? RequeueAfter { get; init; }
+
+    /// <summary>What the plan leaves as it is on purpose, with why (a rolled-back spec, a backoff), for status.</summary>
+    public IReadOnlyList<string> Held { get; init; } = [];
+
+    public override string ToString() => string.Join("\n", Operations);
+}

@@ -1,0 +1,30 @@
+namespace Agent.Core.Planning;
+
+internal sealed class PlanBuilder
+{
+    private readonly List<Operation> operations = [];
+    private readonly List<string> held = [];
+    private TimeSpan? requeueAfter;
+
+    public int Add(OperationKind kind, string resource, string cause, IEnumerable<int> after, string? target = null, TimeSpan? timeout = null) =>
+        Add(new Operation(operations.Count + 1, kind, resource, cause, after.Distinct().Order().ToList()) { Target = target, Timeout = timeout });
+
+    public int Add(Operation operation)
+    {
+        operations.Add(operation with { Id = operations.Count + 1 });
+        return operations.Count;
+    }
+
+    public Operation this[int id]
+    {
+        get => operations[id - 1];
+        set => operations[id - 1] = value with { Id = id };
+    }
+
+    public void Hold(string why) => held.Add(why);
+
+    public void RequeueAfter(TimeSpan delay) =>
+        requeueAfter = requeueAfter is { } current && current < delay ? current : delay;
+
+    public Plan Build() => new(operations) { Held = held, RequeueAfter = requeueAfter };
+}

@@ -1,0 +1,23 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Planning;
+
+/// <summary>Everything the planner decides from, for one object. <see cref="Desired"/> is null when the manifest was deleted.</summary>
+public sealed record PlanInput(
+    ObjectKey Key,
+    ServiceGroup? Desired,
+    ObservedState Observed,
+    AgentLabels Labels,
+    DateTimeOffset Now)
+{
+    /// <summary>spec.suspend, or the runtime override (the API's group stop).</summary>
+    public bool Suspended { get; init; }
+
+    public TimeSpan UnhealthyGrace { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>"service@hash" of updates that were rolled back: not retried until the manifest changes.</summary>
+    public IReadOnlySet<string> FailedUpdates { get; init; } = new HashSet<string>();
+
+    /// <summary>How long a healthy/completed dependency is waited for before the plan fails.</summary>
+    public TimeSpan DependencyTimeout { get; init; } = TimeSpan.FromMinutes(2);
+}

@@ -1,0 +1,82 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Planning;
+
+/// <summary>
+/// The pure heart of the agent: from the desired object and what the engine has, the operations that make
+/// them equal, each with its cause. Running it on its own result plans nothing (idempotence).
+/// </summary>
+public static class Planner
+{
+    public static Plan PlanGroup(PlanInput input)
+    {
+        var plan = new PlanBuilder();
+        if (input.Desired is null) PlanDeletion(input, plan);
+        else PlanConvergence(input, input.Desired, plan);
+        return plan.Build();
+    }
+
+    private static void PlanDeletion(PlanInput input, PlanBuilder plan)
+    {
+        var removes = new List<int>();
+        foreach (var c in input.Observed.Containers.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            if (c.PruneDisabled)
+            {
+                plan.Hold($"{c.Name}: kept, the group had prune: false");
+                continue;
+            }
+            removes.Add(plan.Add(OperationKind.RemoveContainer, $"container:{c.Name}", "manifest deleted", [], c.Id));
+        }
+        if (removes.Count < input.Observed.Containers.Count) return;
+        foreach (var network in input.Observed.Networks.Order(StringComparer.Ordinal))
+            plan.Add(OperationKind.RemoveNetwork, $"network:{network}", "manifest deleted", removes, network);
+        foreach (var volume in input.Observed.PrunableVolumes.Order(StringComparer.Ordinal))
+            plan.Add(OperationKind.RemoveVolume, $"volume:{volume}", "manifest deleted and pruneVolumes: true", removes, volume);
+    }
+
+    private static void PlanConvergence(PlanInput input, ServiceGroup group, PlanBuilder plan)
+    {
+        var name = group.Metadata.Name;
+        var network = ContainerNames.Network(name);
+        var foundation = new List<int>();
+        if (!input.Observed.Networks.Contains(network) && !input.Suspended)
+            foundation.Add(plan.Add(OperationKind.CreateNetwork, $"network:{network}", "network missing", [], network));
+        foreach (var (_, volume) in group.Spec.Volumes)
+            if (!input.Observed.Volumes.Contains(volume.Name) && !input.Suspended)
+                foundation.Add(plan.Add(OperationKind.CreateVolume, $"volume:{volume.Name}", "volume missing", [], volume.Name));
+
+        var desiredServices = group.Spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var orphan in input.Observed.Containers.Where(c => !desiredServices.Contains(c.Service)).OrderBy(c => c.Name, StringComparer.Ordinal))
+            plan.Add(OperationKind.RemoveContainer, $"container:{orphan.Name}", $"service {orphan.Service} is no longer in the manifest", [], orphan.Id);
+
+        var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal); // ops that must finish before dependents start
+        foreach (var service in ServiceOrder.Sort(group.Spec.Services))
+        {
+            var after = new List<int>(foundation);
+            foreach (var dep in service.DependsOn)
+                if (gates.TryGetValue(dep.Service, out var gate)) after.AddRange(gate);
+            var started = new ServicePlanner(input, group, service, network, plan).Plan(after);
+            gates[service.Name] = GateFor(input, group, service, started, plan);
+        }
+    }
+
+    /// <summary>The ops dependents wait for: the service's starts, plus a health or completion wait when someone needs it.</summary>
+    private static List<int> GateFor(PlanInput input, ServiceGroup group, ServiceSpec service, List<int> started, PlanBuilder plan)
+    {
+        var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
+        var gate = new List<int>(started);
+        var observed = input.Observed.Containers.Where(c => c.Service == service.Name).ToList();
+        for (var replica = 1; replica <= service.Replicas; replica++)
+        {
+            var target = ContainerNames.Replica(group.Metadata.Name, service.Name, replica);
+            var current = observed.FirstOrDefault(c => c.Replica == replica);
+            var changed = started.Count > 0;
+            if (conditions.Contains(DependencyCondition.Healthy) && (changed || current is not { Health: HealthState.Healthy }))
+                gate.Add(plan.Add(OperationKind.WaitHealthy, $"container:{target}", $"{service.Name} must be healthy before its dependents start", started, target, input.DependencyTimeout));
+            if (conditions.Contains(DependencyCondition.Completed) && (changed || current is not { State: ContainerState.Exited, ExitCode: 0 }))
+                gate.Add(plan.Add(OperationKind.WaitCompleted, $"container:{target}", $"{service.Name} must complete before its dependents start", started, target, input.DependencyTimeout));
+        }
+        return gate;
+    }
+}

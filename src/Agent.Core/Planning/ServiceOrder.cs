@@ -1,0 +1,23 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Planning;
+
+public static class ServiceOrder
+{
+    /// <summary>Services with their dependencies first; ties keep the manifest's order. Cycles were refused at load.</summary>
+    public static IReadOnlyList<ServiceSpec> Sort(IReadOnlyList<ServiceSpec> services)
+    {
+        var result = new List<ServiceSpec>();
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var pending = services.ToList();
+        while (pending.Count > 0)
+        {
+            var next = pending.FirstOrDefault(s => s.DependsOn.All(d => done.Contains(d.Service) || services.All(x => x.Name != d.Service)))
+                ?? pending[0];
+            result.Add(next);
+            done.Add(next.Name);
+            pending.Remove(next);
+        }
+        return result;
+    }
+}

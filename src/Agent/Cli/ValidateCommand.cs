@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text.Json;
+using Agent.Core.Manifests;
+using Agent.Sources;
+
+namespace Agent.Cli;
+
+/// <summary>`agent validate DIR`: every error of every manifest; exit 0 when all load, 1 otherwise.</summary>
+public static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
+        var output = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        output.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("validate", "Check manifests without touching the engine: syntax, schema, references, security policy.") { dir, output };
+        command.SetAction(parse =>
+        {
+            var options = CliSettings.Load(parse.GetValue(dir));
+            ManifestSet set;
+            try
+            {
+                set = new ManifestFolder(options.Manifests).Load(options.Security.ToPolicy());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            var errors = set.Errors.ToList();
+            if (parse.GetValue(output) == "json")
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    valid = errors.Count == 0,
+                    objects = set.Documents.Where(d => d.IsValid).Select(d => new { kind = d.Key!.Value.Kind, name = d.Key.Value.Name, file = d.Source.File, line = d.Source.Line }),
+                    errors = errors.Select(e => new { file = e.File, line = e.Line, column = e.Column, field = e.Path, message = e.Message }),
+                }, CliJson.Options));
+            }
+            else
+            {
+                foreach (var error in errors) Console.WriteLine(error);
+                var valid = set.Documents.Count(d => d.IsValid);
+                Console.WriteLine(errors.Count == 0
+                    ? $"{valid} object(s) valid in {options.Manifests}"
+                    : $"{errors.Count} error(s); {valid} of {set.Documents.Count} object(s) valid");
+            }
+            return errors.Count == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}

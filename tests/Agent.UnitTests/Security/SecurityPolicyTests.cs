@@ -1,0 +1,117 @@
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Security;
+
+public sealed class SecurityPolicyTests
+{
+    private static readonly ContainerSpec Plain = new() { Image = "busybox:1.35" };
+
+    private static IReadOnlyList<string> Fields(SecurityPolicy policy, ContainerSpec spec, AdmissionContext? context = null) =>
+        policy.Check(spec, context ?? AdmissionContext.Offline).Select(v => v.Field).ToList();
+
+    private static ContainerSpec Bind(string source) => Plain with { Mounts = [new MountSpec(MountType.Bind, source, "/x")] };
+
+    [Fact]
+    public void A_plain_container_passes() => Assert.Empty(Fields(SecurityPolicy.Default, Plain));
+
+    [Theory]
+    [InlineData("/etcd-backup")]
+    [InlineData("/srv/app/config")]
+    [InlineData("/home/user/site")]
+    [InlineData("/var/lib/app-data")]
+    [InlineData("/devices-backup")]
+    public void Paths_are_compared_by_component_not_by_prefix(string path) =>
+        Assert.Empty(Fields(SecurityPolicy.Default, Bind(path)));
+
+    [Theory]
+    [InlineData("/etc")]
+    [InlineData("/etc/")]
+    [InlineData("//etc")]
+    [InlineData("/srv/../etc/ssl")]
+    [InlineData("/var/lib/docker/volumes")]
+    [InlineData("/run")]
+    [InlineData("/")]
+    [InlineData("/root/.ssh")]
+    public void Sensitive_binds_are_refused_after_normalising(string path) =>
+        Assert.Equal(["volumes[0]"], Fields(SecurityPolicy.Default, Bind(path)));
+
+    [Fact]
+    public void A_symlink_to_a_sensitive_path_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("agent-link-");
+        try
+        {
+            var link = Path.Combine(dir.FullName, "innocent");
+            File.CreateSymbolicLink(link, "/etc");
+            var folder = new ManifestFolder(dir.FullName);
+            var violations = SecurityPolicy.Default.Check(Bind(link + "/ssl"), new AdmissionContext(folder.ResolveLinks, _ => false));
+            var violation = Assert.Single(violations);
+            Assert.Equal("volumes[0]", violation.Field);
+            Assert.Contains("symlink to /etc/ssl", violation.Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("NET_ADMIN")]
+    [InlineData("net_admin")]
+    [InlineData("CAP_NET_ADMIN")]
+    [InlineData("cap_Net_Admin")]
+    public void Capability_allowlist_matches_any_spelling(string spelling)
+    {
+        var policy = new SecurityPolicy(new SecurityOptions { AllowedCapabilities = ["cap_net_admin"] });
+        Assert.Empty(Fields(policy, Plain with { CapAdd = [spelling] }));
+        Assert.Equal(["capAdd[0]"], Fields(policy, Plain with { CapAdd = ["SYS_ADMIN"] }));
+    }
+
+    [Fact]
+    public void Namespaces_may_be_shared_only_with_own_containers()
+    {
+        var own = new AdmissionContext(p => p, name => name == "g-db-1");
+        Assert.Empty(Fields(SecurityPolicy.Default, Plain with { NetworkMode = "container:g-db-1", VolumesFrom = ["g-db-1:ro"] }, own));
+        Assert.Equal(["networkMode", "volumesFrom[0]"],
+            Fields(SecurityPolicy.Default, Plain with { NetworkMode = "container:agent", VolumesFrom = ["agent"] }, own));
+    }
+
+    [Fact]
+    public void Image_allowlist_uses_globs()
+    {
+        var policy = new SecurityPolicy(new SecurityOptions { AllowedImages = ["busybox:*", "registry.local/team/*"] });
+        Assert.Empty(Fields(policy, Plain));
+        Assert.Empty(Fields(policy, Plain with { Image = "registry.local/team/api:2" }));
+        Assert.Equal(["image"], Fields(policy, Plain with { Image = "evil/busybox:1" }));
+    }
+
+    [Fact]
+    public void Safe_sysctls_pass_and_configuration_can_allow_more()
+    {
+        Assert.Empty(Fields(SecurityPolicy.Default, Plain with { Sysctls = new Dictionary<string, string> { ["net.ipv4.ip_unprivileged_port_start"] = "0" } }));
+        var relaxed = new SecurityPolicy(new SecurityOptions { AllowedSysctls = ["net.core.somaxconn"] });
+        Assert.Empty(Fields(relaxed, Plain with { Sysctls = new Dictionary<string, string> { ["net.core.somaxconn"] = "1024" } }));
+    }
+
+    [Fact]
+    public void Restricted_profile_demands_non_root_no_caps_no_new_privileges_read_only_and_allowed_roots()
+    {
+        var restricted = new SecurityPolicy(new SecurityOptions { Profile = SecurityProfile.Restricted, AllowedBindRoots = ["/srv"] });
+        Assert.Equal(["volumes[0]", "user", "capDrop", "noNewPrivileges", "readOnlyRootFilesystem"], Fields(restricted, Bind("/home/x")));
+        var hardened = Bind("/srv/app") with { User = "65534", CapDrop = ["all"], NoNewPrivileges = true, ReadOnlyRootFilesystem = true };
+        Assert.Empty(Fields(restricted, hardened));
+        Assert.Equal(["user"], Fields(restricted, hardened with { User = "0:0" }));
+    }
+
+    [Theory]
+    [InlineData("no-new-privileges:true", true)]
+    [InlineData("apparmor=docker-default", true)]
+    [InlineData("label=level:s0:c100,c200", true)]
+    [InlineData("seccomp=/tmp/allow-all.json", false)]
+    [InlineData("label=type:spc_t", false)]
+    [InlineData("SECCOMP=UNCONFINED", false)]
+    public void Security_options_that_turn_off_confinement_are_refused(string option, bool allowed) =>
+        Assert.Equal(allowed, Fields(SecurityPolicy.Default, Plain with { SecurityOpt = [option] }).Count == 0);
+}
