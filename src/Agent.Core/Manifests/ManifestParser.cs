@@ -68,6 +68,13 @@ public static partial class ManifestParser
             context.Error(e.Start, "", $"invalid YAML: {YamlMessage(e)}");
             return new ManifestDocument(new SourceLocation(file, (int)e.Start.Line + lineOffset, (int)e.Start.Column), null, null, context.Errors) { Context = context };
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner gives up without a position on some malformed input: point at the document's first line.
+            var first = chunk.Split('\n').TakeWhile(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#')).Count() + 1;
+            context.Errors.Add(new ManifestError(file, first + lineOffset, 1, "", "invalid YAML: the document cannot be parsed (check brackets, quotes and indentation)"));
+            return new ManifestDocument(new SourceLocation(file, first + lineOffset, 1), null, null, context.Errors) { Context = context };
+        }
 
         var location = new SourceLocation(file, (int)root.Start.Line + lineOffset, (int)root.Start.Column);
         var top = new YamlCursor(root, "", context);

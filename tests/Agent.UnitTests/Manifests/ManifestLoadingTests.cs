@@ -1,0 +1,153 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Manifests;
+
+public sealed class ManifestLoadingTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-manifests-");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    private void Write(string relative, string text)
+    {
+        var path = Path.Combine(dir.FullName, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private ManifestSet Load() => new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
+
+    private static string Group(string name, string extraSpec = "", string service = "    - name: web\n      image: busybox:1.35\n") =>
+        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n{extraSpec}  services:\n{service}";
+
+    [Fact]
+    public void One_broken_document_never_affects_the_others_in_the_same_file()
+    {
+        Write("all.yaml", Group("first") + "---\napiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: broken\nspec: {}\n---\n" + Group("third"));
+        var set = Load();
+        Assert.Equal(["first", "third"], set.Objects.Keys.Select(k => k.Name).Order());
+        var error = Assert.Single(set.Errors);
+        Assert.Equal("all.yaml", error.File);
+        Assert.Equal(10, error.Line); // the broken document starts on line 10; YamlDotNet gives no finer position here
+    }
+
+    [Fact]
+    public void Folders_are_read_recursively_and_hidden_files_are_skipped()
+    {
+        Write("a/b/deep.yml", Group("deep"));
+        Write(".hidden/x.yaml", "not: [valid");
+        Write(".skipped.yaml", "not: [valid");
+        Write("notes.txt", "not yaml");
+        var set = Load();
+        Assert.Empty(set.Errors);
+        Assert.Equal("deep", Assert.Single(set.Objects.Keys).Name);
+        Assert.Equal(Path.Combine("a", "b", "deep.yml"), set.Objects.Values.Single().Source.File);
+    }
+
+    [Fact]
+    public void Duplicate_objects_across_files_are_refused_at_the_second()
+    {
+        Write("a.yaml", Group("web"));
+        Write("b.yaml", Group("web"));
+        var set = Load();
+        Assert.Equal("b.yaml:4:9: metadata.name: ServiceGroup/web is already defined at a.yaml:1:1", Assert.Single(set.Errors).ToString());
+        Assert.Single(set.Objects);
+    }
+
+    [Fact]
+    public void Group_dependencies_must_exist_form_no_cycle_and_respect_phases()
+    {
+        Write("a.yaml", Group("a", "  dependsOn: [b]\n"));
+        Write("b.yaml", Group("b", "  dependsOn: [a]\n"));
+        Write("c.yaml", Group("c", "  dependsOn: [nowhere]\n"));
+        Write("d.yaml", Group("d", "  phase: foundation\n  dependsOn: [e]\n"));
+        Write("e.yaml", Group("e", "  phase: support\n"));
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains("a.yaml:6:14: spec.dependsOn: dependency cycle: a -> b -> a", errors);
+        Assert.Contains("b.yaml:6:14: spec.dependsOn: dependency cycle: a -> b -> a", errors);
+        Assert.Contains("c.yaml:6:15: spec.dependsOn[0]: no ServiceGroup \"nowhere\" in the manifests", errors);
+        Assert.Contains(errors, e => e.StartsWith("d.yaml:7:15: spec.dependsOn[0]: \"e\" is in phase support", StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count);
+    }
+
+    [Fact]
+    public void Service_fields_are_normalised_once_at_load()
+    {
+        Write("env/api.env", "# comment\nexport A=1\nB=\"two words\"\nC=from-file\n");
+        Write("static/index.html", "hi");
+        Write("g.yaml", Group("g", "", """
+                - name: api
+                  image: busybox:1.35
+                  command: sh -c 'echo "hi there"'
+                  envFrom: [env/api.env]
+                  env: { C: from-manifest, D: 4 }
+                  ports: ["127.0.0.1:8080-8081:80-81/udp", "9000"]
+                  volumes: ["data:/data", "./static:/www:ro"]
+                  tmpfs: [/tmp]
+                  restart: on-failure:3
+                  healthcheck: { test: "wget -qO- localhost", interval: 1m30s, startPeriod: 500ms }
+                  resources: { memory: 128Mi, cpus: 500m, pids: 10 }
+                  stopGracePeriod: 2s
+            """));
+        var set = Load();
+        Assert.Empty(set.Errors);
+        var service = ((ServiceGroup)set.Objects.Values.Single()).Spec.Services.Single();
+        var c = service.Container;
+        Assert.Equal(["sh", "-c", "echo \"hi there\""], c.Command);
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "two words", ["C"] = "from-manifest", ["D"] = "4" }, c.Env);
+        Assert.Equal(["127.0.0.1:8080:80/udp", "127.0.0.1:8081:81/udp", "9000/tcp"], c.Ports.Select(p => p.ToString()));
+        Assert.Equal(new MountSpec(MountType.Volume, "g_data", "/data"), c.Mounts[0]);
+        Assert.Equal(new MountSpec(MountType.Bind, Path.Combine(dir.FullName, "static"), "/www", true), c.Mounts[1]);
+        Assert.Equal(new MountSpec(MountType.Tmpfs, null, "/tmp"), c.Mounts[2]);
+        Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3), c.Restart);
+        Assert.Equal(["CMD-SHELL", "wget -qO- localhost"], c.Healthcheck!.Test);
+        Assert.Equal(TimeSpan.FromSeconds(90), c.Healthcheck.Interval);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), c.Healthcheck.StartPeriod);
+        Assert.Equal(new ResourceLimits(128L << 20, 500_000_000, 10), c.Resources);
+        Assert.Equal(TimeSpan.FromSeconds(2), c.StopGracePeriod);
+        Assert.Contains("envFrom:env/api.env", c.FileDigests.Keys);
+        Assert.Contains("bind:/www", c.FileDigests.Keys);
+    }
+
+    [Theory]
+    [InlineData("10s", 10_000)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("1.5h", 5_400_000)]
+    [InlineData("250ms", 250)]
+    [InlineData("0", 0)]
+    public void Durations_parse_go_style(string text, long milliseconds)
+    {
+        Assert.True(Quantities.TryParseDuration(text, out var d));
+        Assert.Equal(milliseconds, (long)d.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("128Mi", 134_217_728)]
+    [InlineData("512m", 536_870_912)]
+    [InlineData("1g", 1_073_741_824)]
+    [InlineData("1G", 1_000_000_000)]
+    [InlineData("64k", 65_536)]
+    [InlineData("1000", 1000)]
+    public void Sizes_parse_docker_and_kubernetes_units(string text, long bytes)
+    {
+        Assert.True(Quantities.TryParseSize(text, out var b));
+        Assert.Equal(bytes, b);
+    }
+
+    [Theory]
+    [InlineData("80", null, null, 80, "tcp")]
+    [InlineData("8080:80", null, 8080, 80, "tcp")]
+    [InlineData("127.0.0.1:8080:80", "127.0.0.1", 8080, 80, "tcp")]
+    [InlineData("127.0.0.1::80", "127.0.0.1", null, 80, "tcp")]
+    [InlineData("[::1]:6001:6001", "::1", 6001, 6001, "tcp")]
+    [InlineData("53:53/udp", null, 53, 53, "udp")]
+    public void Ports_parse_compose_short_syntax(string text, string? ip, int? host, int container, string protocol)
+    {
+        var mapping = Assert.Single(PortSyntax.Parse(text, out var error)!);
+        Assert.Null(error);
+        Assert.Equal(new PortMapping(ip, host, container, protocol), mapping);
+    }
+}
