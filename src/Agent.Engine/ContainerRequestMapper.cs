@@ -86,7 +86,7 @@ internal static class ContainerRequestMapper
             {
                 EndpointsConfig = new Dictionary<string, EndpointSettings>
                 {
-                    [network] = new() { Aliases = spec.NetworkAliases.ToList() },
+                    [network] = new() { Aliases = spec.NetworkAliases.Concat(request.Aliases).Distinct().ToList() },
                 },
             };
         }

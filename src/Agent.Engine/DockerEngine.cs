@@ -95,6 +95,9 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             }
         });
 
+    public Task RenameContainerAsync(string id, string newName, CancellationToken ct) =>
+        Call("container_rename", () => client.Containers.RenameContainerAsync(id, new ContainerRenameParameters { NewName = newName }, ct));
+
     public async IAsyncEnumerable<LogEntry> GetLogsAsync(string id, LogOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         var stream = await Call("container_logs", () => client.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters

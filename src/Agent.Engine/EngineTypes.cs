@@ -55,7 +55,11 @@ public sealed record ContainerCreateRequest(
     string Name,
     ContainerSpec Spec,
     IReadOnlyDictionary<string, string> Labels,
-    string? Network = null);
+    string? Network = null)
+{
+    /// <summary>Extra network aliases (the service name, so services reach each other by it).</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+}
 
 public sealed record LogOptions(
     int? Tail = null,

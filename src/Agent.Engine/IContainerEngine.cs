@@ -22,6 +22,7 @@ public interface IContainerEngine
     Task RestartContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);
     Task KillContainerAsync(string id, string? signal, CancellationToken ct);
     Task RemoveContainerAsync(string id, bool force, CancellationToken ct);
+    Task RenameContainerAsync(string id, string newName, CancellationToken ct);
     IAsyncEnumerable<LogEntry> GetLogsAsync(string id, LogOptions options, CancellationToken ct);
     Task<ContainerStats> GetStatsAsync(string id, CancellationToken ct);
     IAsyncEnumerable<ContainerStats> StreamStatsAsync(string id, CancellationToken ct);

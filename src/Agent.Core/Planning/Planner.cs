@@ -41,10 +41,22 @@ public static class Planner
         var network = ContainerNames.Network(name);
         var foundation = new List<int>();
         if (!input.Observed.Networks.Contains(network) && !input.Suspended)
-            foundation.Add(plan.Add(OperationKind.CreateNetwork, $"network:{network}", "network missing", [], network));
+            foundation.Add(plan.Add(new Operation(0, OperationKind.CreateNetwork, $"network:{network}", "network missing", [])
+            {
+                Target = network,
+                Labels = input.Labels.ForObject(group.Key),
+            }));
         foreach (var (_, volume) in group.Spec.Volumes)
-            if (!input.Observed.Volumes.Contains(volume.Name) && !input.Suspended)
-                foundation.Add(plan.Add(OperationKind.CreateVolume, $"volume:{volume.Name}", "volume missing", [], volume.Name));
+        {
+            if (input.Observed.Volumes.Contains(volume.Name) || input.Suspended) continue;
+            var volumeLabels = input.Labels.ForObject(group.Key);
+            if (group.Spec.PruneVolumes) volumeLabels[input.Labels.PruneVolume] = "true";
+            foundation.Add(plan.Add(new Operation(0, OperationKind.CreateVolume, $"volume:{volume.Name}", "volume missing", [])
+            {
+                Target = volume.Name,
+                Labels = volumeLabels,
+            }));
+        }
 
         var desiredServices = group.Spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var orphan in input.Observed.Containers.Where(c => !desiredServices.Contains(c.Service)).OrderBy(c => c.Name, StringComparer.Ordinal))

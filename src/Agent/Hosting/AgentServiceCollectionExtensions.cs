@@ -1,5 +1,8 @@
 using Agent.Core.Model;
 using Agent.Engine;
+using Agent.Reconciliation;
+using Agent.Sources;
+using Agent.Status;
 using Microsoft.Extensions.Options;
 
 namespace Agent.Hosting;
@@ -17,9 +20,24 @@ public static class AgentServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             return new AgentLabels(InstanceIdentity.Resolve(options), options.LabelPrefix);
         });
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.Security.ToPolicy());
+        services.AddSingleton(sp => new ManifestFolder(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Manifests));
+        services.AddSingleton<ManifestStore>();
+        services.AddSingleton(sp => new RuntimeOverrides(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton<StatusStore>();
+        services.AddSingleton<HealthTracker>();
+        services.AddSingleton<EngineObserver>();
+        services.AddSingleton<PlanExecutor>();
+        services.AddSingleton<Reconciler>();
+        services.AddSingleton<WorkQueue>();
+        services.AddSingleton<ControllerState>();
+        services.AddHostedService<ControllerService>();
+
         services.AddHealthChecks()
             .AddCheck<EngineHealthCheck>("engine", tags: [ProbeTags.Ready])
-            .AddCheck<ManifestFolderHealthCheck>("manifests", tags: [ProbeTags.Ready]);
+            .AddCheck<ManifestFolderHealthCheck>("manifests", tags: [ProbeTags.Ready])
+            .AddCheck<FirstSyncHealthCheck>("sync", tags: [ProbeTags.Ready])
+            .AddCheck<ReconcileLoopHealthCheck>("reconcile-loop", tags: [ProbeTags.Live]);
         services.AddHostedService<ReadyLogger>();
         return services;
     }

@@ -45,3 +45,22 @@ public sealed class ManifestFolderHealthCheck(IOptions<AgentOptions> options) : 
         }
     }
 }
+
+public sealed class FirstSyncHealthCheck(Reconciliation.ControllerState state) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+        Task.FromResult(state.FirstSyncDone
+            ? HealthCheckResult.Healthy("first full sync done")
+            : HealthCheckResult.Unhealthy("first full sync of the manifests not done yet"));
+}
+
+public sealed class ReconcileLoopHealthCheck(Reconciliation.ControllerState state, IOptions<AgentOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        var longest = state.LongestRunning;
+        return Task.FromResult(longest <= options.Value.LivenessStall
+            ? HealthCheckResult.Healthy("reconcile loop responsive")
+            : HealthCheckResult.Unhealthy($"a reconcile has been running for {longest.TotalSeconds:0}s (limit {options.Value.LivenessStall.TotalSeconds:0}s)"));
+    }
+}

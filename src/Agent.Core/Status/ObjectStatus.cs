@@ -1,0 +1,52 @@
+namespace Agent.Core.Status;
+
+public static class ConditionTypes
+{
+    public const string Ready = "Ready";
+    public const string Progressing = "Progressing";
+    public const string Degraded = "Degraded";
+    public const string Suspended = "Suspended";
+}
+
+/// <summary>A Kubernetes-style condition: status True/False/Unknown, a CamelCase reason, a message for people.</summary>
+public sealed record Condition(string Type, string Status, string Reason, string Message, DateTimeOffset LastTransitionTime);
+
+public sealed record ContainerStatus(string Name, string Id, string State, string Health, string SpecHash);
+
+public sealed record ServiceStatus(string Name, int DesiredReplicas, int ReadyReplicas, IReadOnlyList<ContainerStatus> Containers);
+
+/// <summary>Something that happened to an object, like a Kubernetes Event: Normal or Warning, with a reason.</summary>
+public sealed record ObjectEvent(DateTimeOffset Time, string Type, string Reason, string Message);
+
+/// <summary>What `kubectl get` and `describe` show for one object.</summary>
+public sealed record ObjectStatus
+{
+    public required string Kind { get; init; }
+    public required string Name { get; init; }
+    public string? Source { get; init; }
+    public long Generation { get; init; }
+    public long ObservedGeneration { get; init; }
+    public string? SpecHash { get; init; }
+    public IReadOnlyList<Condition> Conditions { get; init; } = [];
+    public IReadOnlyList<ServiceStatus> Services { get; init; } = [];
+    public string? LastError { get; init; }
+    public IReadOnlyList<string> ManifestErrors { get; init; } = [];
+    public IReadOnlyList<ObjectEvent> Events { get; init; } = [];
+    public DateTimeOffset? LastReconcileTime { get; init; }
+
+    public Condition? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
+    public bool IsReady => Condition(ConditionTypes.Ready)?.Status == "True";
+}
+
+/// <summary>Sets conditions the same way for every kind: lastTransitionTime changes only when the status does.</summary>
+public static class Conditions
+{
+    public static IReadOnlyList<Condition> Set(IReadOnlyList<Condition> conditions, string type, bool status, string reason, string message, DateTimeOffset now)
+    {
+        var value = status ? "True" : "False";
+        var existing = conditions.FirstOrDefault(c => c.Type == type);
+        var transition = existing is not null && existing.Status == value ? existing.LastTransitionTime : now;
+        var updated = new Condition(type, value, reason, message, transition);
+        return [.. conditions.Where(c => c.Type != type), updated];
+    }
+}

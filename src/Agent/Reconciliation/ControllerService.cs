@@ -1,0 +1,183 @@
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Hosting;
+using Agent.Sources;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// The controller: workers that take keys from the queue and reconcile them, fed by three triggers:
+/// the manifests folder (watched, debounced), the engine's events stream (re-subscribed after a
+/// disconnect), and a periodic full resync as the safety net.
+/// </summary>
+public sealed class ControllerService(
+    WorkQueue queue,
+    Reconciler reconciler,
+    ManifestStore manifests,
+    EngineObserver observer,
+    IContainerEngine engine,
+    AgentLabels labels,
+    ControllerState state,
+    IOptions<AgentOptions> options,
+    ILogger<ControllerService> logger) : BackgroundService
+{
+    private static readonly HashSet<string> WakingActions = ["die", "destroy", "oom", "kill", "stop", "start", "create"];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        manifests.Reload();
+        await Task.Yield();
+        var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
+        var triggers = new[] { ResyncAsync(stoppingToken), WatchEventsAsync(stoppingToken), WatchFolderAsync(stoppingToken) };
+        try
+        {
+            await Task.WhenAll(workers.Concat(triggers));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: in-flight steps were cancelled; containers are left running.
+        }
+    }
+
+    /// <summary>Queues every object the manifests name plus every object that still has containers (to prune it).</summary>
+    private async Task EnqueueAllAsync(CancellationToken ct)
+    {
+        var keys = manifests.All().Select(e => e.Key).ToHashSet();
+        try
+        {
+            keys.UnionWith(await observer.ListObjectKeysAsync(ct));
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("Cannot list managed objects: {Error}", e.Message);
+        }
+        state.BeginSync(keys);
+        foreach (var key in keys) queue.Add(key);
+    }
+
+    private async Task WorkAsync(int worker, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var key = await queue.TakeAsync(ct);
+            state.Started(worker);
+            try
+            {
+                var result = await reconciler.ReconcileAsync(key, ct);
+                queue.Forget(key);
+                if (result.RequeueAfter is { } after) queue.AddAfter(key, after);
+                state.Synced(key);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                var delay = queue.AddRateLimited(key);
+                Telemetry.AgentMetrics.QueueRetries.Add(1, new KeyValuePair<string, object?>("kind", key.Kind));
+                logger.LogWarning("Reconcile of {Key} failed, retrying in {Delay:0.#}s: {Error}", key, delay.TotalSeconds, e.Message);
+                if (e is not EngineUnavailableException) state.Synced(key);
+            }
+            finally
+            {
+                state.Finished(worker);
+                queue.Done(key);
+            }
+        }
+    }
+
+    private async Task ResyncAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.Value.ResyncInterval);
+        do
+        {
+            await EnqueueAllAsync(ct);
+        } while (await timer.WaitForNextTickAsync(ct));
+    }
+
+    private async Task WatchEventsAsync(CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        var connected = true;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var e in engine.StreamEventsAsync(LabelSelector.ForInstance(labels), ct))
+                {
+                    if (!connected)
+                    {
+                        // Events were lost while disconnected: look at everything again.
+                        connected = true;
+                        logger.LogInformation("Engine events stream reconnected");
+                        await EnqueueAllAsync(ct);
+                    }
+                    delay = TimeSpan.FromMilliseconds(250);
+                    if (e.Type != "container" || !(WakingActions.Contains(e.Action) || e.Action.StartsWith("health_status", StringComparison.Ordinal))) continue;
+                    if (e.Attributes.ContainsKey(labels.Imperative)) continue;
+                    if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))
+                        queue.Add(new ObjectKey(kind, name));
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                if (connected) logger.LogWarning("Engine events stream lost, reconnecting: {Error}", e.Message);
+                connected = false;
+            }
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
+            try
+            {
+                // A stream that ends cleanly (engine restarting) also counts as a disconnect.
+                await engine.PingAsync(ct);
+                if (!connected)
+                {
+                    connected = true;
+                    logger.LogInformation("Engine reachable again");
+                    await EnqueueAllAsync(ct);
+                }
+            }
+            catch (EngineException)
+            {
+                connected = false;
+            }
+        }
+    }
+
+    private async Task WatchFolderAsync(CancellationToken ct)
+    {
+        var root = manifests.Root;
+        var changed = new SemaphoreSlim(0);
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            // Watch the parent too: a folder swapped through a symlink (git-sync style) is seen from above.
+            watcher = new FileSystemWatcher(root) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+            watcher.Created += (_, _) => changed.Release();
+            watcher.Changed += (_, _) => changed.Release();
+            watcher.Deleted += (_, _) => changed.Release();
+            watcher.Renamed += (_, _) => changed.Release();
+            watcher.Error += (_, _) => changed.Release();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException)
+        {
+            logger.LogWarning("Cannot watch {Folder} ({Error}); changes are picked up at each resync", root, e.Message);
+        }
+        using (watcher)
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await changed.WaitAsync(ct);
+                await Task.Delay(options.Value.ManifestDebounce, ct); // debounce: editors write in several steps
+                while (changed.CurrentCount > 0) await changed.WaitAsync(ct);
+                foreach (var key in manifests.Reload()) queue.Add(key);
+            }
+        }
+    }
+}

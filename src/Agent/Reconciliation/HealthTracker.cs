@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using Agent.Core.Planning;
+using Agent.Core.Model;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// What the reconciler remembers between observations: since when a container is unhealthy (for the
+/// liveness-style restart), and how often it crashed right after the agent started it (CrashLoopBackOff).
+/// </summary>
+public sealed class HealthTracker(TimeProvider time)
+{
+    /// <summary>A container that dies sooner than this after a start counts as a crash.</summary>
+    public static readonly TimeSpan CrashWindow = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> unhealthySince = new();
+    private readonly ConcurrentDictionary<string, (DateTimeOffset StartedAt, int Crashes)> starts = new();
+
+    public ObservedContainer Annotate(ObservedContainer c)
+    {
+        var now = time.GetUtcNow();
+        DateTimeOffset? since = null;
+        if (c.Health == HealthState.Unhealthy && c.IsRunning) since = unhealthySince.GetOrAdd(c.Id, now);
+        else unhealthySince.TryRemove(c.Id, out _);
+
+        DateTimeOffset? backoff = null;
+        if (!c.IsRunning && starts.TryGetValue(c.Id, out var s) && s.Crashes > 0)
+            backoff = s.StartedAt + Backoff(s.Crashes);
+        return c with { UnhealthySince = since, BackoffUntil = backoff };
+    }
+
+    /// <summary>Called when the agent (re)starts a container: counts a crash when the last start was recent.</summary>
+    public void RecordStart(string containerId)
+    {
+        var now = time.GetUtcNow();
+        starts.AddOrUpdate(containerId,
+            _ => (now, 0),
+            (_, previous) => (now, now - previous.StartedAt < CrashWindow ? previous.Crashes + 1 : 0));
+        unhealthySince.TryRemove(containerId, out _);
+    }
+
+    public int Crashes(string containerId) => starts.TryGetValue(containerId, out var s) ? s.Crashes : 0;
+
+    public void Forget(string containerId)
+    {
+        starts.TryRemove(containerId, out _);
+        unhealthySince.TryRemove(containerId, out _);
+    }
+
+    // The first two quick deaths restart at once; after that 1 s, 2 s, 4 s ... up to 5 minutes, like CrashLoopBackOff.
+    private static TimeSpan Backoff(int crashes) =>
+        crashes <= 2 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, crashes - 3)));
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using Agent.Core.Model;
+using Agent.Core.Planning;
+using Agent.Engine;
+using Agent.Telemetry;
+
+namespace Agent.Reconciliation;
+
+/// <summary>The result of running a plan: what was applied, what failed, and which updates were rolled back.</summary>
+public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures, IReadOnlyList<string> RolledBack, IReadOnlyList<string> Log)
+{
+    public bool Succeeded => Failures.Count == 0;
+}
+
+/// <summary>
+/// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
+/// a failed operation skips its dependents and runs its compensations.
+/// </summary>
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ILogger<PlanExecutor> logger)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public async Task<ExecutionResult> RunAsync(Plan plan, int parallelism, CancellationToken ct)
+    {
+        var failures = new ConcurrentQueue<string>();
+        var rolledBack = new ConcurrentQueue<string>();
+        var log = new ConcurrentQueue<string>();
+        var applied = 0;
+        var done = new ConcurrentDictionary<int, bool>(); // id -> succeeded
+        var ids = new ConcurrentDictionary<string, string>(StringComparer.Ordinal); // created name -> id
+        using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
+        var tasks = new Dictionary<int, Task>();
+
+        foreach (var op in plan.Operations) // ids are in dependency order, so every prerequisite task already exists
+        {
+            var prerequisites = op.After.Select(a => tasks[a]).ToArray();
+            tasks[op.Id] = Task.Run(async () =>
+            {
+                await Task.WhenAll(prerequisites);
+                if (op.After.Any(a => !done[a]))
+                {
+                    done[op.Id] = false;
+                    return;
+                }
+                await gate.WaitAsync(ct);
+                try
+                {
+                    await ExecuteAsync(op, ids, ct);
+                    done[op.Id] = true;
+                    if (op.IsMutation) Interlocked.Increment(ref applied);
+                    log.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
+                }
+                catch (Exception e) when (e is EngineException or OperationFailedException)
+                {
+                    done[op.Id] = false;
+                    failures.Enqueue($"{op.ResourceId} {op.Kind} failed: {e.Message}");
+                    logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
+                    foreach (var compensation in op.OnFailure)
+                    {
+                        try
+                        {
+                            await ExecuteAsync(compensation, ids, ct);
+                            log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {compensation.Cause}");
+                        }
+                        catch (EngineException ce)
+                        {
+                            failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
+                        }
+                    }
+                    if (op.RollbackOf is { } rollback) rolledBack.Enqueue(rollback);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }, ct);
+        }
+        await Task.WhenAll(tasks.Values);
+        return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), log.ToList());
+    }
+
+    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, CancellationToken ct)
+    {
+        var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
+        switch (op.Kind)
+        {
+            case OperationKind.CreateNetwork:
+                await engine.CreateNetworkAsync(target, ObjectLabels(op), ct);
+                break;
+            case OperationKind.CreateVolume:
+                await engine.CreateVolumeAsync(target, ObjectLabels(op), ct);
+                break;
+            case OperationKind.EnsureImage:
+                await EnsureImageAsync(target, op.Cause, ct);
+                break;
+            case OperationKind.CreateContainer:
+                var labelsForCreate = op.Labels ?? throw new InvalidOperationException("create without labels");
+                var id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, op.Network)
+                {
+                    Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
+                }, ct);
+                ids[target] = id;
+                break;
+            case OperationKind.StartContainer:
+                await engine.StartContainerAsync(target, ct);
+                health.RecordStart(ids.TryGetValue(target, out var started) ? started : target);
+                break;
+            case OperationKind.RestartContainer:
+                await engine.RestartContainerAsync(target, op.Timeout, ct);
+                health.RecordStart(target);
+                break;
+            case OperationKind.StopContainer:
+                await engine.StopContainerAsync(target, op.Timeout, ct);
+                break;
+            case OperationKind.RemoveContainer:
+                await engine.RemoveContainerAsync(target, force: true, ct);
+                health.Forget(target);
+                break;
+            case OperationKind.RenameContainer:
+                await engine.RenameContainerAsync(target, op.NewName!, ct);
+                break;
+            case OperationKind.WaitHealthy:
+                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: true, ct);
+                break;
+            case OperationKind.WaitCompleted:
+                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: false, ct);
+                break;
+            case OperationKind.RemoveNetwork:
+                await engine.RemoveNetworkAsync(target, ct);
+                break;
+            case OperationKind.RemoveVolume:
+                await engine.RemoveVolumeAsync(target, ct);
+                break;
+        }
+        if (op.IsMutation) AgentMetrics.DriftCorrections.Add(1, new KeyValuePair<string, object?>("operation", op.Kind.ToString()));
+    }
+
+    private Dictionary<string, string> ObjectLabels(Operation op) =>
+        op.Labels?.ToDictionary() ?? labels.ForInstance();
+
+    private async Task EnsureImageAsync(string image, string cause, CancellationToken ct)
+    {
+        var policy = cause.EndsWith("Always", StringComparison.Ordinal) ? PullPolicy.Always
+            : cause.EndsWith("Never", StringComparison.Ordinal) ? PullPolicy.Never : PullPolicy.IfNotPresent;
+        var present = await engine.InspectImageAsync(image, ct) is not null;
+        if (policy == PullPolicy.Never && !present)
+            throw new OperationFailedException($"image {image} is not present and imagePullPolicy is Never");
+        if (present && policy != PullPolicy.Always) return;
+        logger.LogInformation("Pulling {Image}", image);
+        var lastReport = DateTime.MinValue;
+        await engine.PullImageAsync(image, new Progress<string>(line =>
+        {
+            if (DateTime.UtcNow - lastReport < TimeSpan.FromSeconds(2)) return;
+            lastReport = DateTime.UtcNow;
+            logger.LogInformation("Pulling {Image}: {Progress}", image, line);
+        }), ct);
+    }
+
+    private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var details = await engine.InspectContainerAsync(container, ct)
+                ?? throw new OperationFailedException($"container {container} disappeared");
+            if (healthy)
+            {
+                if (details.State == ContainerState.Running && details.Health is HealthState.Healthy or HealthState.None) return;
+                if (details.State is ContainerState.Exited or ContainerState.Dead)
+                    throw new OperationFailedException($"container {container} exited with code {details.ExitCode} before it became healthy");
+            }
+            else if (details.State is ContainerState.Exited or ContainerState.Dead)
+            {
+                if (details.ExitCode == 0) return;
+                throw new OperationFailedException($"container {container} exited with code {details.ExitCode}, not 0");
+            }
+            if (DateTime.UtcNow >= deadline)
+                throw new OperationFailedException(healthy
+                    ? $"container {container} did not become healthy within {timeout.TotalSeconds:0}s (health: {details.Health.ToString().ToLowerInvariant()})"
+                    : $"container {container} did not complete within {timeout.TotalSeconds:0}s");
+            await Task.Delay(PollInterval, ct);
+        }
+    }
+}
+
+/// <summary>An operation that ran but did not reach its goal (a wait timed out, an image is missing).</summary>
+public sealed class OperationFailedException(string message) : Exception(message);

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Planning;
+using Agent.Core.Status;
+using Agent.Hosting;
+using Agent.Sources;
+using Agent.Status;
+using Agent.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Reconciliation;
+
+/// <summary>What a reconcile asks of the queue: come back after this long (null: at the next resync).</summary>
+public sealed record ReconcileResult(TimeSpan? RequeueAfter);
+
+/// <summary>
+/// Reconciles one object by key, controller-runtime style: reads the world fresh, plans, executes, reports status.
+/// It never trusts the event that woke it, and running it twice changes nothing the second time.
+/// </summary>
+public sealed class Reconciler(
+    ManifestStore manifests,
+    EngineObserver observer,
+    PlanExecutor executor,
+    StatusStore status,
+    RuntimeOverrides overrides,
+    AgentLabels labels,
+    TimeProvider time,
+    IOptions<AgentOptions> options,
+    ILogger<Reconciler> logger)
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+    private readonly Dictionary<ObjectKey, HashSet<string>> failedUpdates = [];
+    private readonly Lock sync = new();
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = "error";
+        try
+        {
+            var outcome = await ReconcileCoreAsync(key, ct);
+            result = outcome.Result;
+            return new ReconcileResult(outcome.RequeueAfter);
+        }
+        finally
+        {
+            var tags = new TagList { { "kind", key.Kind }, { "result", result } };
+            AgentMetrics.Reconciles.Add(1, tags);
+            AgentMetrics.ReconcileDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+
+    public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>
+        Planner.PlanGroup(new PlanInput(key, desired as ServiceGroup, observed, labels, time.GetUtcNow())
+        {
+            Suspended = desired is ServiceGroup g && (g.Spec.Suspend || overrides.IsSuspended(key)),
+            UnhealthyGrace = options.Value.UnhealthyGrace,
+            FailedUpdates = FailedUpdates(key, desired),
+        });
+
+    private async Task<(string Result, TimeSpan? RequeueAfter)> ReconcileCoreAsync(ObjectKey key, CancellationToken ct)
+    {
+        var entry = manifests.Get(key);
+        if (entry is { IsBroken: true })
+        {
+            var first = entry.Errors[0];
+            status.Update(key, s => s with { ManifestErrors = entry.Errors.Select(e => e.ToString()).ToList(), Generation = entry.Generation });
+            status.SetCondition(key, ConditionTypes.Progressing, false, "InvalidManifest", "the manifest does not load; the last good state is kept and nothing is changed");
+            status.SetCondition(key, ConditionTypes.Degraded, true, "InvalidManifest", first.ToString());
+            status.Record(key, "Warning", "InvalidManifest", first.ToString());
+            return ("stalled", null);
+        }
+
+        var desired = entry?.Object;
+        var observed = await observer.ObserveAsync(key, ct);
+        if (desired is null && observed.Containers.Count == 0 && observed.Networks.Count == 0)
+        {
+            status.Remove(key);
+            return ("deleted", null);
+        }
+
+        var plan = PlanFor(key, desired, observed);
+        if (desired is ServiceGroup group && WaitingFor(group, plan) is { } waiting)
+        {
+            status.SetCondition(key, ConditionTypes.Progressing, true, "WaitingForDependencies", waiting);
+            status.SetCondition(key, ConditionTypes.Ready, false, "WaitingForDependencies", waiting);
+            return ("waiting", TimeSpan.FromSeconds(1));
+        }
+
+        ExecutionResult? execution = null;
+        if (!plan.IsEmpty)
+        {
+            if (desired is not null)
+                status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", $"applying generation {entry!.Generation}: {plan.Operations.Count} operation(s)");
+            foreach (var op in plan.Operations.Where(o => o.IsMutation))
+                logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, op.ResourceId, op.Kind, op.Cause);
+            execution = await executor.RunAsync(plan, options.Value.Parallelism, ct);
+            RememberRollbacks(key, execution);
+        }
+
+        if (desired is null)
+        {
+            if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
+            if (plan.Operations.Count > 0) logger.LogInformation("{Key}: pruned ({Count} operation(s))", key, plan.Operations.Count);
+            status.Remove(key);
+            return ("pruned", null);
+        }
+
+        return Report(key, entry!, (ServiceGroup)desired, observed, plan, execution);
+    }
+
+    /// <summary>A group creates nothing until the groups it depends on, and every group of earlier phases, are ready.</summary>
+    private string? WaitingFor(ServiceGroup group, Plan plan)
+    {
+        if (!plan.Operations.Any(o => o.Kind == OperationKind.CreateContainer)) return null;
+        var blockers = manifests.All()
+            .Where(e => e.Object is ServiceGroup other && other.Metadata.Name != group.Metadata.Name
+                        && (group.Spec.DependsOn.Contains(other.Metadata.Name) || other.Spec.Phase < group.Spec.Phase)
+                        && !other.Spec.Suspend && !overrides.IsSuspended(other.Key))
+            .Where(e => !status.IsReady(e.Key))
+            .Select(e => e.Key.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return blockers.Count == 0 ? null : $"waiting for group(s) {string.Join(", ", blockers)} to be ready";
+    }
+
+    private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, Plan plan, ExecutionResult? execution)
+    {
+        var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
+        var network = ContainerNames.Network(group.Metadata.Name);
+        var services = group.Spec.Services.Select(s =>
+        {
+            var hash = SpecHash.Of(s.Container, network);
+            var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ToList();
+            var ready = containers.Count(c => c.SpecHash == hash && c.State == ContainerState.Running
+                                              && c.Health is HealthState.Healthy or HealthState.None);
+            return new ServiceStatus(s.Name, suspended ? 0 : s.Replicas, ready, containers.Select(c => new ContainerStatus(
+                c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash)).ToList());
+        }).ToList();
+
+        status.Update(key, s => s with
+        {
+            Source = group.Source.ToString(),
+            Generation = entry.Generation,
+            ObservedGeneration = entry.Generation,
+            SpecHash = ManifestStore.Fingerprint(group),
+            Services = services,
+            ManifestErrors = [],
+            LastReconcileTime = time.GetUtcNow(),
+            LastError = execution is { Succeeded: false } ? execution.Failures[0] : plan.IsEmpty ? null : s.LastError,
+        });
+        status.SetCondition(key, ConditionTypes.Suspended, suspended, suspended ? "Suspended" : "Active",
+            suspended ? (group.Spec.Suspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
+
+        var rolledBack = execution?.RolledBack ?? [];
+        if (rolledBack.Count > 0)
+        {
+            var message = $"update of {string.Join(", ", rolledBack)} did not become healthy and was rolled back; the previous containers keep serving. {execution!.Failures.FirstOrDefault()}";
+            status.SetCondition(key, ConditionTypes.Degraded, true, "RolledBack", message);
+            status.Record(key, "Warning", "RolledBack", message);
+        }
+        else if (execution is { Succeeded: false })
+        {
+            status.SetCondition(key, ConditionTypes.Degraded, true, "ApplyFailed", execution.Failures[0]);
+            status.Record(key, "Warning", "ApplyFailed", execution.Failures[0]);
+            throw new ReconcileException(execution.Failures[0]);
+        }
+        else if (plan.Held.Count > 0)
+        {
+            var rollbackHeld = plan.Held.Any(h => h.Contains("rolled back", StringComparison.Ordinal));
+            status.SetCondition(key, ConditionTypes.Degraded, true, rollbackHeld ? "RolledBack" : "CrashLoopBackOff", plan.Held[0]);
+        }
+        else if (plan.IsEmpty)
+        {
+            status.SetCondition(key, ConditionTypes.Degraded, false, "AsExpected", "");
+        }
+
+        if (execution is { Applied: > 0 })
+            status.Record(key, "Normal", "Applied", $"{execution.Applied} change(s): {string.Join("; ", execution.Log.Take(5))}{(execution.Log.Count > 5 ? "; ..." : "")}");
+
+        if (!plan.IsEmpty)
+        {
+            status.SetCondition(key, ConditionTypes.Ready, false, "Progressing", $"{plan.Operations.Count} operation(s) applied, waiting for containers to settle");
+            return ("applied", plan.RequeueAfter is { } r && r < Settle ? r : Settle);
+        }
+
+        var notReady = services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
+        if (suspended)
+        {
+            status.SetCondition(key, ConditionTypes.Ready, false, "Suspended", "containers are stopped until the group is resumed");
+            status.SetCondition(key, ConditionTypes.Progressing, false, "Suspended", "");
+        }
+        else if (notReady.Count > 0)
+        {
+            var message = string.Join(", ", notReady.Select(s => $"{s.Name} {s.ReadyReplicas}/{s.DesiredReplicas} ready"));
+            status.SetCondition(key, ConditionTypes.Ready, false, "ReplicasNotReady", message);
+            status.SetCondition(key, ConditionTypes.Progressing, true, "WaitingForReplicas", message);
+            return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
+        }
+        else
+        {
+            status.SetCondition(key, ConditionTypes.Ready, true, "UpToDate", $"generation {entry.Generation} applied, all replicas ready");
+            status.SetCondition(key, ConditionTypes.Progressing, false, "UpToDate", "");
+        }
+        return ("up_to_date", plan.RequeueAfter);
+    }
+
+    private IReadOnlySet<string> FailedUpdates(ObjectKey key, IManifestObject? desired)
+    {
+        lock (sync)
+        {
+            if (!failedUpdates.TryGetValue(key, out var failed)) return new HashSet<string>();
+            // A changed manifest gives a new hash: entries for hashes no longer desired are dropped.
+            if (desired is ServiceGroup g)
+            {
+                var network = ContainerNames.Network(g.Metadata.Name);
+                var current = g.Spec.Services.Select(s => $"{s.Name}@{SpecHash.Of(s.Container, network)}").ToHashSet();
+                failed.IntersectWith(current);
+            }
+            return failed.ToHashSet();
+        }
+    }
+
+    private void RememberRollbacks(ObjectKey key, ExecutionResult execution)
+    {
+        if (execution.RolledBack.Count == 0) return;
+        lock (sync)
+        {
+            if (!failedUpdates.TryGetValue(key, out var failed)) failedUpdates[key] = failed = [];
+            failed.UnionWith(execution.RolledBack);
+        }
+    }
+}
+
+/// <summary>A reconcile that did not reach the desired state; the queue retries it with backoff.</summary>
+public sealed class ReconcileException(string message) : Exception(message);

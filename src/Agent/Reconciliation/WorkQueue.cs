@@ -1,0 +1,105 @@
+using System.Threading.Channels;
+using Agent.Core.Model;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// The controller's work queue (after client-go's): repeated adds of a key merge, a key is never processed
+/// twice at once (an add while it runs re-queues it once afterwards), and failures come back with
+/// per-key exponential backoff.
+/// </summary>
+public sealed class WorkQueue(TimeProvider time)
+{
+    private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(2);
+
+    private readonly Channel<ObjectKey> ready = Channel.CreateUnbounded<ObjectKey>();
+    private readonly Lock sync = new();
+    private readonly HashSet<ObjectKey> queued = [];
+    private readonly HashSet<ObjectKey> processing = [];
+    private readonly HashSet<ObjectKey> dirty = [];
+    private readonly Dictionary<ObjectKey, int> failures = [];
+    private readonly Dictionary<ObjectKey, ITimer> delayed = [];
+
+    public int Depth { get { lock (sync) return queued.Count; } }
+
+    public void Add(ObjectKey key)
+    {
+        lock (sync)
+        {
+            if (processing.Contains(key))
+            {
+                dirty.Add(key);
+                return;
+            }
+            if (!queued.Add(key)) return;
+        }
+        ready.Writer.TryWrite(key);
+    }
+
+    public void AddAfter(ObjectKey key, TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            Add(key);
+            return;
+        }
+        lock (sync)
+        {
+            if (delayed.Remove(key, out var existing)) existing.Dispose();
+            delayed[key] = time.CreateTimer(_ =>
+            {
+                lock (sync) delayed.Remove(key);
+                Add(key);
+            }, null, delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Re-queues a failed key after 0.5 s, 1 s, 2 s ... up to 2 minutes; returns the delay.</summary>
+    public TimeSpan AddRateLimited(ObjectKey key)
+    {
+        TimeSpan delay;
+        lock (sync)
+        {
+            var n = failures[key] = failures.GetValueOrDefault(key) + 1;
+            delay = TimeSpan.FromMilliseconds(Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, n - 1)));
+        }
+        AddAfter(key, delay);
+        return delay;
+    }
+
+    public void Forget(ObjectKey key)
+    {
+        lock (sync) failures.Remove(key);
+    }
+
+    public int Failures(ObjectKey key)
+    {
+        lock (sync) return failures.GetValueOrDefault(key);
+    }
+
+    public async ValueTask<ObjectKey> TakeAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var key = await ready.Reader.ReadAsync(ct);
+            lock (sync)
+            {
+                if (!queued.Remove(key)) continue;
+                processing.Add(key);
+                return key;
+            }
+        }
+    }
+
+    public void Done(ObjectKey key)
+    {
+        bool again;
+        lock (sync)
+        {
+            processing.Remove(key);
+            again = dirty.Remove(key);
+        }
+        if (again) Add(key);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Agent.Core.Model;
+using Agent.Core.Status;
+
+namespace Agent.Status;
+
+/// <summary>The status of every object, in memory: what the HTTP surface serves and group ordering reads.</summary>
+public sealed class StatusStore(TimeProvider time)
+{
+    private const int MaxEvents = 20;
+    private readonly ConcurrentDictionary<ObjectKey, ObjectStatus> statuses = new();
+
+    public IReadOnlyList<ObjectStatus> List(string? kind = null) =>
+        statuses.Values.Where(s => kind is null || s.Kind == kind).OrderBy(s => s.Kind).ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
+
+    public ObjectStatus? Get(ObjectKey key) => statuses.GetValueOrDefault(key);
+
+    public bool IsReady(ObjectKey key) => Get(key)?.IsReady == true;
+
+    public void Remove(ObjectKey key) => statuses.TryRemove(key, out _);
+
+    public ObjectStatus Update(ObjectKey key, Func<ObjectStatus, ObjectStatus> change) =>
+        statuses.AddOrUpdate(key,
+            _ => change(new ObjectStatus { Kind = key.Kind, Name = key.Name }),
+            (_, current) => change(current));
+
+    public void SetCondition(ObjectKey key, string type, bool status, string reason, string message) =>
+        Update(key, s => s with { Conditions = Conditions.Set(s.Conditions, type, status, reason, message, time.GetUtcNow()) });
+
+    public void Record(ObjectKey key, string type, string reason, string message) =>
+        Update(key, s => s with
+        {
+            Events = s.Events.Count > 0 && s.Events[^1].Reason == reason && s.Events[^1].Message == message
+                ? s.Events
+                : [.. s.Events.TakeLast(MaxEvents - 1), new ObjectEvent(time.GetUtcNow(), type, reason, message)],
+        });
+}

@@ -1,0 +1,80 @@
+using Agent.Core.Model;
+using Agent.Core.Status;
+using Agent.Hosting;
+using Agent.Status;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.IntegrationTests.Infrastructure;
+
+/// <summary>A real agent, started in-process on a free loopback port, with its own instance id, manifests folder and state dir.</summary>
+public sealed class AgentHarness : IAsyncDisposable
+{
+    private WebApplication? app;
+
+    public AgentHarness(TestInstance instance, IDictionary<string, string?>? settings = null)
+    {
+        Instance = instance;
+        Manifests = Directory.CreateTempSubdirectory("agent-it-manifests-").FullName;
+        StateDir = Directory.CreateTempSubdirectory("agent-it-state-").FullName;
+        Settings = new Dictionary<string, string?>
+        {
+            ["Agent:Manifests"] = Manifests,
+            ["Agent:Instance"] = instance.Id,
+            ["Agent:StateDir"] = StateDir,
+            ["Agent:ManifestDebounce"] = "00:00:00.200",
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Agent"] = "Information",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) Settings[k] = v;
+    }
+
+    public TestInstance Instance { get; }
+    public string Manifests { get; }
+    public string StateDir { get; }
+    public Dictionary<string, string?> Settings { get; }
+    public Uri BaseAddress { get; private set; } = null!;
+    public IServiceProvider Services => app!.Services;
+    public StatusStore Status => Services.GetRequiredService<StatusStore>();
+
+    public async Task StartAsync()
+    {
+        app = AgentHost.Build(Settings);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    public async Task StopAsync()
+    {
+        if (app is null) return;
+        await app.StopAsync();
+        await app.DisposeAsync();
+        app = null;
+    }
+
+    public HttpClient Client() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    public void Write(string file, string yaml) => File.WriteAllText(Path.Combine(Manifests, file), yaml);
+    public void Delete(string file) => File.Delete(Path.Combine(Manifests, file));
+
+    public Task<ObjectStatus> WaitForConditionAsync(string group, string type, string status, string? reason = null, TimeSpan? within = null) =>
+        Eventually.ReturnsAsync(
+            () => Task.FromResult(Status.Get(new ObjectKey(ServiceGroup.KindName, group))!),
+            s => s?.Condition(type) is { } c && c.Status == status && (reason is null || c.Reason == reason),
+            within ?? TimeSpan.FromSeconds(60),
+            $"{group} {type}={status}{(reason is null ? "" : $" ({reason})")}");
+
+    public Task<ObjectStatus> WaitReadyAsync(string group, TimeSpan? within = null) =>
+        WaitForConditionAsync(group, ConditionTypes.Ready, "True", null, within);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Directory.Delete(Manifests, recursive: true);
+        Directory.Delete(StateDir, recursive: true);
+    }
+}

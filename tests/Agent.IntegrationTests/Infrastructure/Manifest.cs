@@ -1,0 +1,14 @@
+namespace Agent.IntegrationTests.Infrastructure;
+
+/// <summary>Small ServiceGroup manifests for tests: busybox services that stop at once (SIGKILL).</summary>
+public static class Manifest
+{
+    public static string Group(string name, string services, string extraSpec = "") =>
+        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n{extraSpec}  services:\n{services}";
+
+    public static string Sleeper(string name, string extra = "") =>
+        $"    - name: {name}\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n{extra}";
+
+    public static string Web(string name, string extra = "") =>
+        $"    - name: {name}\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n      stopSignal: SIGKILL\n{extra}";
+}
