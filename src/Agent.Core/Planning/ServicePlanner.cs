@@ -61,6 +61,10 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
             plan.Add(OperationKind.RenameContainer, resource, $"renamed back to {name} after an interrupted update", [], current.Id) ;
         switch (current.State)
         {
+            case ContainerState.Restarting:
+                plan.Hold($"{current.Name}: crash loop back-off, the engine is restarting it{(current.ExitCode is { } last ? $" (last exit code {last})" : "")}");
+                plan.RequeueAfter(TimeSpan.FromSeconds(2));
+                break;
             case ContainerState.Running when current.Health == HealthState.Unhealthy:
                 if (current.UnhealthySince is { } since && input.Now - since >= input.UnhealthyGrace)
                     started.Add(plan.Add(OperationKind.RestartContainer, resource,
