@@ -21,6 +21,16 @@ internal sealed class PlanBuilder
         set => operations[id - 1] = value with { Id = id };
     }
 
+    private readonly Dictionary<string, int> imageChecks = new(StringComparer.Ordinal);
+
+    /// <summary>One image check per image and plan, however many services use it.</summary>
+    public int EnsureImage(string image, Model.PullPolicy policy)
+    {
+        if (!imageChecks.TryGetValue(image, out var id))
+            imageChecks[image] = id = Add(OperationKind.EnsureImage, $"image:{image}", $"imagePullPolicy {policy}", [], image);
+        return id;
+    }
+
     public void Hold(string why) => held.Add(why);
 
     public void RequeueAfter(TimeSpan delay) =>

@@ -6,7 +6,6 @@ namespace Agent.Core.Planning;
 internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, ServiceSpec service, string network, PlanBuilder plan)
 {
     private readonly string hash = SpecHash.Of(service.Container, network);
-    private int? imageCheck;
 
     /// <summary>Returns the ids of the operations that (re)start the service's containers.</summary>
     public List<int> Plan(List<int> after)
@@ -102,12 +101,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
         _ => "no",
     };
 
-    private int EnsureImage()
-    {
-        imageCheck ??= plan.Add(OperationKind.EnsureImage, $"image:{service.Container.Image}",
-            $"imagePullPolicy {service.Container.ImagePullPolicy}", [], service.Container.Image);
-        return imageCheck.Value;
-    }
+    private int EnsureImage() => plan.EnsureImage(service.Container.Image, service.Container.ImagePullPolicy);
 
     private Operation CreateOperation(string name, int replica, IEnumerable<int> after, string cause)
     {

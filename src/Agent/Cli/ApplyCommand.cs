@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Agent.Core.Model;
+using Agent.Core.Status;
+using Agent.Engine;
+using Agent.Reconciliation;
+using Agent.Sources;
+using Agent.Status;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.Cli;
+
+/// <summary>`agent apply DIR --once`: converge once and exit 0 when every object is Ready, 1 with the reasons otherwise.</summary>
+public static class ApplyCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
+        var once = new Option<bool>("--once") { Description = "Converge once and exit (the only mode: `agent run` keeps converging)" };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "How long to wait for every object to be Ready", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var instance = new Option<string?>("--instance") { Description = "Instance id (default: the one stored in the state dir)" };
+        var stateDir = new Option<string?>("--state-dir") { Description = "The agent's state dir" };
+        var command = new Command("apply", "Converge the engine to the manifests once, for scripts and CI.") { dir, once, timeout, instance, stateDir };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
+            var manifests = services.GetRequiredService<ManifestStore>();
+            manifests.Reload();
+            var invalid = manifests.All().SelectMany(e => e.Errors).Concat(manifests.UnattributedErrors).ToList();
+            foreach (var error in invalid) Console.Error.WriteLine(error);
+            if (invalid.Count > 0) return 1;
+
+            var reconciler = services.GetRequiredService<Reconciler>();
+            var status = services.GetRequiredService<StatusStore>();
+            var observer = services.GetRequiredService<EngineObserver>();
+            var deadline = DateTime.UtcNow + parse.GetValue(timeout);
+            try
+            {
+                var keys = manifests.All().Select(e => e.Key).ToHashSet();
+                keys.UnionWith(await observer.ListObjectKeysAsync(ct));
+                var order = keys.OrderBy(k => manifests.Get(k)?.Object is ServiceGroup g ? (int)g.Spec.Phase : -1).ThenBy(k => k.Name, StringComparer.Ordinal).ToList();
+                var done = new HashSet<ObjectKey>();
+                var errors = new Dictionary<ObjectKey, string>();
+                while (done.Count < order.Count && DateTime.UtcNow < deadline)
+                {
+                    foreach (var key in order.Where(k => !done.Contains(k)))
+                    {
+                        try
+                        {
+                            await reconciler.ReconcileAsync(key, ct);
+                            errors.Remove(key);
+                        }
+                        catch (Exception e) when (e is ReconcileException or EngineException)
+                        {
+                            errors[key] = e.Message;
+                        }
+                        var s = status.Get(key);
+                        if (s is null || s.IsReady || s.Condition(ConditionTypes.Suspended)?.Status == "True") done.Add(key);
+                    }
+                    if (done.Count < order.Count) await Task.Delay(500, ct);
+                }
+                foreach (var key in order)
+                {
+                    var s = status.Get(key);
+                    var ready = s?.Condition(ConditionTypes.Ready);
+                    Console.WriteLine(s is null ? $"{key}: pruned"
+                        : $"{key}: {(done.Contains(key) ? ready?.Reason ?? "Ready" : "NotReady")} {(done.Contains(key) ? "" : errors.GetValueOrDefault(key) ?? ready?.Message)}".TrimEnd());
+                }
+                return done.Count == order.Count ? 0 : 1;
+            }
+            catch (EngineException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Agent.Core.Model;
+using Agent.Core.Planning;
+using Agent.Engine;
+using Agent.Reconciliation;
+using Agent.Sources;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.Cli;
+
+/// <summary>`agent diff DIR`: what the agent would do, per container, and why. Changes nothing.
+/// Exit 0 in sync, 2 changes pending, 1 errors.</summary>
+public static class DiffCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
+        var instance = new Option<string?>("--instance") { Description = "Instance id (default: the one stored in the state dir)" };
+        var stateDir = new Option<string?>("--state-dir") { Description = "The agent's state dir" };
+        var command = new Command("diff", "Compare the manifests with the engine and print what would be created, recreated, started, stopped or removed.")
+        {
+            dir, instance, stateDir,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
+            var manifests = services.GetRequiredService<ManifestStore>();
+            manifests.Reload();
+            var errors = manifests.All().SelectMany(e => e.Errors).Concat(manifests.UnattributedErrors).ToList();
+            foreach (var error in errors) Console.Error.WriteLine(error);
+            if (errors.Count > 0) return 1;
+
+            var observer = services.GetRequiredService<EngineObserver>();
+            var reconciler = services.GetRequiredService<Reconciler>();
+            try
+            {
+                var keys = manifests.All().Select(e => e.Key).ToHashSet();
+                keys.UnionWith(await observer.ListObjectKeysAsync(ct));
+                var pending = 0;
+                foreach (var key in keys.OrderBy(k => k.Kind).ThenBy(k => k.Name, StringComparer.Ordinal))
+                {
+                    var desired = manifests.Get(key)?.Object;
+                    var plan = reconciler.PlanFor(key, desired, await observer.ObserveAsync(key, ct));
+                    var changes = PlanSummary.Describe(plan);
+                    pending += changes.Count;
+                    Console.WriteLine(changes.Count == 0 ? $"{key}: in sync" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
+                    foreach (var change in changes) Console.WriteLine($"  {change}");
+                    foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
+                }
+                Console.WriteLine(pending == 0 ? "in sync" : $"{pending} change(s) pending");
+                return pending == 0 ? 0 : 2;
+            }
+            catch (EngineException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Cli;
+
+/// <summary>`agent validate`, `agent diff` and `agent apply --once`, run as programs against the real engine.</summary>
+public sealed class CommandLineTests : IAsyncLifetime
+{
+    private readonly TestInstance instance = new();
+    private readonly string state = Directory.CreateTempSubdirectory("agent-cli-state-").FullName;
+    private static string Demo => Path.Combine(AgentCli.RepositoryRoot, "manifests");
+
+    public Task InitializeAsync() => instance.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        await instance.DisposeAsync();
+        Directory.Delete(state, recursive: true);
+    }
+
+    [Fact]
+    public async Task Validate_accepts_the_demo_manifests()
+    {
+        var (exit, stdout, _) = await AgentCli.RunAsync("validate", Demo);
+        Assert.Equal(0, exit);
+        Assert.Contains("4 object(s) valid", stdout);
+    }
+
+    [Fact]
+    public async Task Validate_reports_every_error_as_json_and_exits_1()
+    {
+        var dir = Directory.CreateTempSubdirectory("agent-cli-broken-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "a.yaml"), "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: a }\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n      ports: [\"80:80:80\"]\n      privileged: true\n");
+            var (exit, stdout, _) = await AgentCli.RunAsync("validate", dir.FullName, "-o", "json");
+            Assert.Equal(1, exit);
+            using var json = JsonDocument.Parse(stdout);
+            Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
+            var errors = json.RootElement.GetProperty("errors").EnumerateArray().ToList();
+            Assert.Equal(["spec.services[0].ports[0]"], errors.Select(e => e.GetProperty("field").GetString()));
+            Assert.Equal(8, errors[0].GetProperty("line").GetInt32());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Diff_on_an_empty_engine_lists_every_container_as_a_create_then_apply_converges_and_diff_is_clean()
+    {
+        var (exit, stdout, stderr) = await AgentCli.RunAsync("diff", Demo, "--instance", instance.Id, "--state-dir", state);
+        Assert.True(exit == 2, stdout + stderr);
+        foreach (var container in new[] { "storage-db-1", "core-api-1", "core-worker-1", "web-frontend-1", "web-frontend-2", "monitoring-heartbeat-1" })
+            Assert.Contains($"create    {container}: no existing container", stdout);
+        Assert.Empty(await DockerCli.ContainerIdsAsync(instance.InstanceLabel));
+
+        var apply = await AgentCli.RunAsync("apply", Demo, "--once", "--instance", instance.Id, "--state-dir", state);
+        Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
+        Assert.Equal(6, (await DockerCli.ContainerIdsAsync(instance.InstanceLabel)).Count);
+
+        var again = await AgentCli.RunAsync("diff", Demo, "--instance", instance.Id, "--state-dir", state);
+        Assert.True(again.Exit == 0, again.Stdout + again.Stderr);
+        Assert.Contains("in sync", again.Stdout);
+    }
+}

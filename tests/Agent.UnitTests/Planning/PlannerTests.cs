@@ -1,0 +1,255 @@
+using Agent.Core.Model;
+using Agent.Core.Planning;
+
+namespace Agent.UnitTests.Planning;
+
+/// <summary>Convergence scenarios without an engine: given these containers and this manifest, expect these operations and causes.</summary>
+public sealed class PlannerTests
+{
+    private static readonly AgentLabels Labels = new("i1");
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private static ServiceSpec Service(string name, int replicas = 1, Action<ServiceSpecBuilder>? configure = null)
+    {
+        var builder = new ServiceSpecBuilder(name, replicas);
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private static ServiceGroup Group(params ServiceSpec[] services) => GroupWith(new ServiceGroupSpec { Services = services });
+
+    private static ServiceGroup GroupWith(ServiceGroupSpec spec) => new(
+        new ObjectMetadata("g", new Dictionary<string, string>(), new Dictionary<string, string>()), spec, new SourceLocation("g.yaml", 1, 1));
+
+    private static string Hash(ServiceSpec s) => SpecHash.Of(s.Container, ContainerNames.Network("g"));
+
+    private static ObservedContainer Running(ServiceSpec s, int replica, string? hash = null) =>
+        new($"id-{s.Name}-{replica}", $"g-{s.Name}-{replica}", s.Name, replica, hash ?? Hash(s), ContainerState.Running, HealthState.None);
+
+    private static ObservedState Observed(params ObservedContainer[] containers) => new(containers,
+        new HashSet<string> { "g_default" }, new HashSet<string>());
+
+    private static string PlanText(ServiceGroup? desired, ObservedState observed, Func<PlanInput, PlanInput>? adjust = null)
+    {
+        var input = new PlanInput(new ObjectKey("ServiceGroup", "g"), desired, observed, Labels, Now);
+        return Planner.PlanGroup(adjust?.Invoke(input) ?? input).ToString();
+    }
+
+    [Fact]
+    public void Empty_engine_creates_network_volume_and_every_replica()
+    {
+        var web = Service("web", 2, s => s.Volume("data", "/data"));
+        var group = GroupWith(new ServiceGroupSpec
+        {
+            Services = [web],
+            Volumes = new Dictionary<string, VolumeSpec> { ["data"] = new("g_data", "local", new Dictionary<string, string>()) },
+        });
+        Assert.Equal("""
+            #1 network:g_default, CreateNetwork, network missing
+            #2 volume:g_data, CreateVolume, volume missing
+            #3 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #4 service:web:1, CreateContainer, no existing container (after #1,#2,#3)
+            #5 service:web:1, StartContainer, created (after #4)
+            #6 service:web:2, CreateContainer, no existing container (after #1,#2,#3)
+            #7 service:web:2, StartContainer, created (after #6)
+            """, PlanText(group, ObservedState.Empty));
+    }
+
+    [Fact]
+    public void Matching_containers_plan_nothing()
+    {
+        var web = Service("web", 2);
+        Assert.Equal("", PlanText(Group(web), Observed(Running(web, 1), Running(web, 2))));
+    }
+
+    [Fact]
+    public void A_changed_spec_recreates_stop_first_by_default()
+    {
+        var web = Service("web");
+        Assert.Equal("""
+            #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #2 container:g-web-1, StopContainer, spec changed (0000 -> HASH), stop-first (after #1)
+            #3 container:g-web-1, RemoveContainer, spec changed (0000 -> HASH) (after #2)
+            #4 service:web:1, CreateContainer, spec changed (0000 -> HASH) (after #3)
+            #5 service:web:1, StartContainer, created (after #4)
+            """.Replace("HASH", Hash(web)), PlanText(Group(web), Observed(Running(web, 1, "0000"))));
+    }
+
+    [Fact]
+    public void Start_first_with_a_healthcheck_waits_for_health_before_removing_the_old_container()
+    {
+        var web = Service("web", 1, s => s.Healthy().StartFirst(rollback: true));
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(web), Observed(Running(web, 1, "0000")), Labels, Now));
+        Assert.Equal("""
+            #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #2 service:web:1, CreateContainer, spec changed (0000 -> HASH), start-first (after #1)
+            #3 service:web:1, StartContainer, new container of a start-first update (after #2)
+            #4 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes (after #3)
+            #5 container:g-web-1, StopContainer, replaced by a start-first update (after #4)
+            #6 container:g-web-1, RemoveContainer, replaced by a start-first update (after #5)
+            #7 service:web:1, RenameContainer, takes the name g-web-1 (after #6)
+            """.Replace("HASH", Hash(web)), plan.ToString());
+        var wait = plan.Operations[3];
+        Assert.Equal($"web@{Hash(web)}", wait.RollbackOf);
+        Assert.Equal("g-web-1-next", Assert.Single(wait.OnFailure).Target);
+    }
+
+    [Fact]
+    public void A_rolled_back_spec_is_not_retried_until_it_changes()
+    {
+        var web = Service("web", 1, s => s.Healthy().StartFirst(rollback: true));
+        var text = PlanText(Group(web), Observed(Running(web, 1, "0000")), i => i with { FailedUpdates = new HashSet<string> { $"web@{Hash(web)}" } });
+        Assert.Equal("", text);
+    }
+
+    [Fact]
+    public void Scaling_down_removes_only_the_highest_replicas()
+    {
+        var web = Service("web", 1);
+        Assert.Equal("""
+            #1 container:g-web-3, RemoveContainer, scaled down to 1 replicas
+            #2 container:g-web-2, RemoveContainer, scaled down to 1 replicas
+            """, PlanText(Group(web), Observed(Running(web, 1), Running(web, 2), Running(web, 3))));
+    }
+
+    [Fact]
+    public void Exited_containers_restart_according_to_their_policy()
+    {
+        var always = Service("always");
+        var onFailure = Service("onfail", 1, s => s.Restart(RestartMode.OnFailure));
+        var never = Service("never", 1, s => s.Restart(RestartMode.No));
+        var plan = PlanText(Group(always, onFailure, never), Observed(
+            Running(always, 1) with { State = ContainerState.Exited, ExitCode = 137 },
+            Running(onFailure, 1) with { State = ContainerState.Exited, ExitCode = 0 },
+            Running(never, 1) with { State = ContainerState.Exited, ExitCode = 1 }));
+        Assert.Equal("#1 container:g-always-1, StartContainer, container exited with code 137, restart: always", plan);
+    }
+
+    [Fact]
+    public void Crash_back_off_holds_the_start_and_requeues()
+    {
+        var web = Service("web");
+        var input = new PlanInput(new("ServiceGroup", "g"), Group(web),
+            Observed(Running(web, 1) with { State = ContainerState.Exited, ExitCode = 1, BackoffUntil = Now.AddSeconds(4) }), Labels, Now);
+        var plan = Planner.PlanGroup(input);
+        Assert.True(plan.IsEmpty);
+        Assert.Equal(TimeSpan.FromSeconds(4), plan.RequeueAfter);
+        Assert.Contains("crash loop back-off", Assert.Single(plan.Held));
+    }
+
+    [Fact]
+    public void An_unhealthy_container_is_restarted_after_the_grace()
+    {
+        var web = Service("web", 1, s => s.Healthy());
+        var unhealthy = Running(web, 1) with { Health = HealthState.Unhealthy, UnhealthySince = Now.AddSeconds(-31) };
+        Assert.Equal("#1 container:g-web-1, RestartContainer, unhealthy for 31s (grace 30s)", PlanText(Group(web), Observed(unhealthy)));
+        Assert.Equal("", PlanText(Group(web), Observed(unhealthy with { UnhealthySince = Now.AddSeconds(-5) })));
+    }
+
+    [Fact]
+    public void A_healthy_dependency_gates_its_dependents()
+    {
+        var db = Service("db", 1, s => s.Healthy());
+        var api = Service("api", 1, s => s.DependsOn("db", DependencyCondition.Healthy));
+        Assert.Equal("""
+            #1 network:g_default, CreateNetwork, network missing
+            #2 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #3 service:db:1, CreateContainer, no existing container (after #1,#2)
+            #4 service:db:1, StartContainer, created (after #3)
+            #5 container:g-db-1, WaitHealthy, db must be healthy before its dependents start (after #4)
+            #6 service:api:1, CreateContainer, no existing container (after #1,#2,#4,#5)
+            #7 service:api:1, StartContainer, created (after #6)
+            """, PlanText(Group(api, db), ObservedState.Empty));
+    }
+
+    [Fact]
+    public void Suspended_groups_stop_but_never_remove()
+    {
+        var web = Service("web", 2);
+        Assert.Equal("""
+            #1 container:g-web-1, StopContainer, group is suspended
+            #2 container:g-web-2, StopContainer, group is suspended
+            """, PlanText(Group(web), Observed(Running(web, 1), Running(web, 2)), i => i with { Suspended = true }));
+    }
+
+    [Fact]
+    public void A_deleted_manifest_prunes_containers_then_the_network_and_only_opted_in_volumes()
+    {
+        var web = Service("web");
+        var observed = Observed(Running(web, 1)) with
+        {
+            Volumes = new HashSet<string> { "g_data", "g_keep" },
+            PrunableVolumes = new HashSet<string> { "g_data" },
+        };
+        Assert.Equal("""
+            #1 container:g-web-1, RemoveContainer, manifest deleted
+            #2 network:g_default, RemoveNetwork, manifest deleted (after #1)
+            #3 volume:g_data, RemoveVolume, manifest deleted and pruneVolumes: true (after #1)
+            """, PlanText(null, observed));
+    }
+
+    [Fact]
+    public void Replica_count_and_dependencies_stay_out_of_the_hash()
+    {
+        var one = Service("web", 1);
+        var three = Service("web", 3, s => s.DependsOn("db", DependencyCondition.Started).StartFirst(rollback: false));
+        Assert.Equal(Hash(one), Hash(three));
+        Assert.NotEqual(Hash(one), Hash(Service("web", 1, s => s.Env("A", "1"))));
+    }
+
+    [Fact]
+    public void Planning_the_result_of_a_plan_plans_nothing()
+    {
+        var web = Service("web", 2);
+        var db = Service("db");
+        var group = Group(web, db);
+        var converged = Observed(Running(web, 1), Running(web, 2), Running(db, 1));
+        Assert.Equal("", PlanText(group, converged));
+        Assert.Equal("", PlanText(group, converged));
+    }
+}
+
+internal sealed class ServiceSpecBuilder(string name, int replicas)
+{
+    private ContainerSpec container = new() { Image = "busybox:1.35", Command = ["sleep", "1d"], Restart = RestartPolicy.Always };
+    private UpdatePolicy update = UpdatePolicy.Default;
+    private readonly List<ServiceDependency> dependsOn = [];
+
+    public ServiceSpecBuilder Healthy()
+    {
+        container = container with { Healthcheck = new HealthcheckSpec(["CMD", "true"], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 3, TimeSpan.Zero) };
+        return this;
+    }
+
+    public ServiceSpecBuilder StartFirst(bool rollback)
+    {
+        update = update with { Strategy = UpdateStrategy.StartFirst, RollbackOnFailure = rollback };
+        return this;
+    }
+
+    public ServiceSpecBuilder Restart(RestartMode mode)
+    {
+        container = container with { Restart = new RestartPolicy(mode) };
+        return this;
+    }
+
+    public ServiceSpecBuilder Volume(string volume, string target)
+    {
+        container = container with { Mounts = [.. container.Mounts, new MountSpec(MountType.Volume, $"g_{volume}", target)] };
+        return this;
+    }
+
+    public ServiceSpecBuilder Env(string key, string value)
+    {
+        container = container with { Env = new SortedDictionary<string, string>(container.Env.ToDictionary()) { [key] = value } };
+        return this;
+    }
+
+    public ServiceSpecBuilder DependsOn(string service, DependencyCondition condition)
+    {
+        dependsOn.Add(new ServiceDependency(service, condition));
+        return this;
+    }
+
+    public ServiceSpec Build() => new() { Name = name, Replicas = replicas, Container = container, Update = update, DependsOn = dependsOn };
+}
