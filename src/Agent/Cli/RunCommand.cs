@@ -23,9 +23,17 @@ public static class RunCommand
             Put(settings, "Urls", parse.GetValue(urls));
             Put(settings, "Agent:Instance", parse.GetValue(instance));
             Put(settings, "Agent:StateDir", parse.GetValue(stateDir));
-            var app = AgentHost.Build(settings);
-            await app.RunAsync(ct);
-            return 0;
+            try
+            {
+                var app = AgentHost.Build(settings);
+                await app.RunAsync(ct);
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
         });
         return command;
     }

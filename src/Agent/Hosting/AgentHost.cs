@@ -20,6 +20,7 @@ public static class AgentHost
         builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? DefaultUrls);
 
         builder.Services.AddAgent(builder.Configuration);
+        builder.AddAgentHttp();
         builder.AddAgentTelemetry();
 
         var app = builder.Build();

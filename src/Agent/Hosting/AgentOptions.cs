@@ -37,6 +37,8 @@ public sealed class AgentOptions
 
     public SecuritySettings Security { get; set; } = new();
 
+    public Auth.AuthOptions Auth { get; set; } = new();
+
     private static string DefaultStateDir()
     {
         var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");

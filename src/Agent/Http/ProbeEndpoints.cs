@@ -10,7 +10,7 @@ namespace Agent.Http;
 /// </summary>
 public static class ProbeEndpoints
 {
-    public static IEndpointRouteBuilder MapProbeEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapProbeEndpoints(this RouteGroupBuilder app)
     {
         MapProbe(app, "livez", ProbeTags.Live);
         MapProbe(app, "readyz", ProbeTags.Ready);
@@ -18,7 +18,7 @@ public static class ProbeEndpoints
         return app;
     }
 
-    private static void MapProbe(IEndpointRouteBuilder app, string probe, string? tag)
+    private static void MapProbe(RouteGroupBuilder app, string probe, string? tag)
     {
         app.MapGet($"/{probe}", (HttpContext http, HealthCheckService health, CancellationToken ct) =>
             RunAsync(http, health, probe, tag, only: null, ct)).ExcludeFromDescription();

@@ -7,8 +7,9 @@ public static class TelemetryExtensions
     /// <summary>OpenTelemetry metrics, exported in Prometheus format at /metrics.</summary>
     public static WebApplicationBuilder AddAgentTelemetry(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<AgentGauges>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(AgentMetrics.MeterName, Engine.EngineMetrics.MeterName)
+            .AddMeter(AgentMetrics.MeterName, AgentGauges.MeterName, Engine.EngineMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddView("agent.reconcile.duration", new ExplicitBucketHistogramConfiguration

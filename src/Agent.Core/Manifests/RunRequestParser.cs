@@ -1,0 +1,90 @@
+using Agent.Core.Model;
+using Agent.Core.Security;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Agent.Core.Manifests;
+
+/// <summary>What to wait for after an imperative run: an HTTP path on a published container port answering 2xx/3xx.</summary>
+public sealed record WaitForHttp(string Path, int Port, TimeSpan Timeout);
+
+public sealed record RunRequest(ServiceSpec Service, WaitForHttp? WaitFor);
+
+/// <summary>
+/// Parses the body of an imperative run with the manifest's own service parser (JSON is YAML), so a run says
+/// exactly what a manifest service can, as strictly: unknown, duplicate and differently-cased keys are errors.
+/// The container then passes the same security admission as manifests.
+/// </summary>
+public static class RunRequestParser
+{
+    public static (RunRequest? Request, IReadOnlyList<ManifestError> Errors) Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission)
+    {
+        var context = new ParseContext("request");
+        YamlNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(json));
+            if (stream.Documents.Count != 1) return (null, [new ManifestError("request", 1, 1, "", "the body must be one JSON object")]);
+            root = stream.Documents[0].RootNode;
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException?.Message ?? e.Message;
+            return (null, [new ManifestError("request", (int)e.Start.Line, (int)e.Start.Column, "",
+                message.StartsWith("Duplicate key ", StringComparison.Ordinal) ? $"duplicate field \"{message[14..]}\"" : $"invalid JSON: {message}")]);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            return (null, [new ManifestError("request", 1, 1, "", "invalid JSON")]);
+        }
+
+        var top = new YamlCursor(root, "", context);
+        var fields = top.Mapping("service", "waitFor");
+        if (fields is null) return (null, context.Errors);
+        if (!fields.TryGetValue("service", out var serviceCursor))
+        {
+            top.Error("missing required field \"service\" (the fields of a manifest service: name, image, command, env, ports, ...)");
+            return (null, context.Errors);
+        }
+        if (serviceCursor.Node is YamlMappingNode map && map.Children.Keys.OfType<YamlScalarNode>().FirstOrDefault(k => k.Value == "envFrom") is { } envFrom)
+        {
+            context.Error(envFrom.Start, "service.envFrom", "envFrom reads files on the agent's host and is only allowed in manifests");
+            return (null, context.Errors);
+        }
+        var service = new ServiceParser("run", files.Root, files).Parse(serviceCursor);
+        WaitForHttp? waitFor = null;
+        if (fields.TryGetValue("waitFor", out var w)) waitFor = ReadWaitFor(w);
+        if (service is null || context.Errors.Count > 0) return (null, context.Errors);
+        if (service.Replicas != 1) return (null, [context.ErrorAt("service.replicas", "an imperative run makes one container")]);
+
+        // Published ports without an address bind to loopback: the API opens nothing to the network unless asked to.
+        service = service with
+        {
+            Container = service.Container with
+            {
+                Ports = service.Container.Ports.Select(p => p.HostIp is null ? p with { HostIp = "127.0.0.1" } : p).ToList(),
+            },
+        };
+        if (waitFor is not null && service.Container.Ports.All(p => p.ContainerPort != waitFor.Port))
+            return (null, [context.ErrorAt("waitFor.port", $"port {waitFor.Port} is not published by the service (add \"{waitFor.Port}\" to service.ports)")]);
+
+        var violations = policy.Check(service.Container, admission);
+        if (violations.Count > 0)
+            return (null, violations.Select(v => context.ErrorAt($"service.{v.Field}", v.Message)).ToList());
+        return (new RunRequest(service, waitFor), []);
+    }
+
+    private static WaitForHttp? ReadWaitFor(YamlCursor cursor)
+    {
+        var f = cursor.Mapping("path", "port", "timeout");
+        if (f is null) return null;
+        var path = f.TryGetValue("path", out var p) ? p.Scalar() ?? "/" : "/";
+        if (!path.StartsWith('/')) f["path"].Error("must start with /");
+        int? port = null;
+        if (!f.TryGetValue("port", out var portCursor)) cursor.Error("missing required field \"port\"");
+        else port = portCursor.Int(1, 65535);
+        var timeout = f.TryGetValue("timeout", out var t) ? t.Duration() ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30);
+        return port is null ? null : new WaitForHttp(path, port.Value, timeout);
+    }
+}

@@ -1,0 +1,41 @@
+using Agent.Engine;
+
+namespace Agent.Http;
+
+/// <summary>RFC 9457 problem details with a message a person can act on.</summary>
+public static class ApiProblems
+{
+    public static IResult NotFound(string what) =>
+        Results.Problem(statusCode: 404, title: "Not Found", detail: what);
+
+    public static IResult BadRequest(string detail, IDictionary<string, object?>? extensions = null) =>
+        Results.Problem(statusCode: 400, title: "Bad Request", detail: detail, extensions: extensions);
+
+    public static IResult ContainerNotFound(string id) =>
+        NotFound($"No container \"{id}\" managed by this agent. Only the agent's own containers are visible here; list them with GET /api/v1/containers.");
+
+    public static IResult From(EngineException e) => e switch
+    {
+        EngineNotFoundException => Results.Problem(statusCode: 404, title: "Not Found", detail: e.Message),
+        EngineConflictException => Results.Problem(statusCode: 409, title: "Conflict", detail: e.Message),
+        EngineUnavailableException => Results.Problem(statusCode: 503, title: "Engine Unavailable", detail: e.Message),
+        _ => Results.Problem(statusCode: 502, title: "Engine Error", detail: e.Message),
+    };
+
+    /// <summary>Turns engine failures in an endpoint into problem responses.</summary>
+    public static RouteGroupBuilder WithEngineProblems(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (EngineException e)
+            {
+                return From(e);
+            }
+        });
+        return group;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Agent.Engine;
+using Agent.Auth;
+
+namespace Agent.Http;
+
+/// <summary>Imperative verbs on the agent's own containers. Any other container answers 404, as if it did not exist.</summary>
+public static class ContainerEndpoints
+{
+    public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
+    {
+        var containers = api.MapGroup("/containers");
+        containers.MapGet("/", async (string? group, string? service, string? state, OwnedContainers owned, CancellationToken ct) =>
+            Results.Ok(await owned.ListAsync(group, service, state, ct)))
+            .WithSummary("List the agent's containers; filter by group, service or state (running, exited, ...).");
+
+        containers.MapGet("/{id}", async (string id, OwnedContainers owned, CancellationToken ct) =>
+            await owned.FindAsync(id, ct) is { } c ? Results.Ok(c) : ApiProblems.ContainerNotFound(id))
+            .WithSummary("Inspect one container.");
+
+        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
+            Act(id, owned, ct, c => engine.StartContainerAsync(c, ct), "started"))
+            .RequireAuthorization(Roles.Operator).WithSummary("Start a container.");
+        containers.MapPost("/{id}/stop", (string id, int? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
+            Act(id, owned, ct, c => engine.StopContainerAsync(c, Seconds(timeout), ct), "stopped"))
+            .RequireAuthorization(Roles.Operator).WithSummary("Stop a container (timeout: seconds before SIGKILL).");
+        containers.MapPost("/{id}/restart", (string id, int? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
+            Act(id, owned, ct, c => engine.RestartContainerAsync(c, Seconds(timeout), ct), "restarted"))
+            .RequireAuthorization(Roles.Operator).WithSummary("Restart a container.");
+        containers.MapDelete("/{id}", (string id, bool? force, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
+            Act(id, owned, ct, c => engine.RemoveContainerAsync(c, force ?? false, ct), "removed"))
+            .RequireAuthorization(Roles.Admin).WithSummary("Remove a container (force: also when running). The reconciler recreates it if a manifest wants it.");
+
+        containers.MapGet("/{id}/logs", Logs).RequireAuthorization(Roles.Operator)
+            .WithSummary("Logs as text (tail, since as RFC 3339 or Unix seconds, timestamps); follow=true streams until the client goes away.");
+        containers.MapGet("/{id}/stats", Stats).RequireAuthorization(Roles.Operator)
+            .WithSummary("CPU, memory, pids and network: one sample, or stream=true for newline-delimited JSON until the client goes away.");
+        containers.MapPost("/{id}/exec", Exec).RequireAuthorization(Roles.Operator)
+            .WithSummary("Run a command in a container: returns stdout, stderr and the exit code. Never privileged.");
+        return api;
+    }
+
+    private static TimeSpan? Seconds(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(Math.Clamp(s, 0, 3600)) : null;
+
+    private static async Task<IResult> Act(string id, OwnedContainers owned, CancellationToken ct, Func<string, Task> action, string done)
+    {
+        if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
+        await action(c.Id);
+        return Results.Ok(new { id = c.Id, name = c.Name, result = done });
+    }
+
+    private static async Task Logs(HttpContext http, string id, int? tail, string? since, bool? timestamps, bool? follow,
+        OwnedContainers owned, IContainerEngine engine, CancellationToken ct)
+    {
+        if (await owned.FindAsync(id, ct) is not { } c)
+        {
+            await ApiProblems.ContainerNotFound(id).ExecuteAsync(http);
+            return;
+        }
+        DateTimeOffset? sinceTime = null;
+        if (since is not null)
+        {
+            if (long.TryParse(since, out var unix)) sinceTime = DateTimeOffset.FromUnixTimeSeconds(unix);
+            else if (DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) sinceTime = t;
+            else
+            {
+                await ApiProblems.BadRequest($"since=\"{since}\" is neither RFC 3339 (2026-01-02T15:04:05Z) nor Unix seconds").ExecuteAsync(http);
+                return;
+            }
+        }
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        var options = new LogOptions(tail, sinceTime, timestamps ?? false, follow ?? false);
+        try
+        {
+            await foreach (var entry in engine.GetLogsAsync(c.Id, options, ct))
+            {
+                await http.Response.WriteAsync(entry.Text + "\n", ct);
+                if (options.Follow) await http.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away: the engine stream was closed with it.
+        }
+    }
+
+    private static async Task Stats(HttpContext http, string id, bool? stream, OwnedContainers owned, IContainerEngine engine, CancellationToken ct)
+    {
+        if (await owned.FindAsync(id, ct) is not { } c)
+        {
+            await ApiProblems.ContainerNotFound(id).ExecuteAsync(http);
+            return;
+        }
+        if (stream != true)
+        {
+            await Results.Ok(await engine.GetStatsAsync(c.Id, ct)).ExecuteAsync(http);
+            return;
+        }
+        http.Response.ContentType = "application/x-ndjson";
+        try
+        {
+            await foreach (var sample in engine.StreamStatsAsync(c.Id, ct))
+            {
+                await http.Response.WriteAsync(JsonSerializer.Serialize(sample, ApiJson.Options) + "\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task<IResult> Exec(HttpContext http, string id, OwnedContainers owned, IContainerEngine engine, CancellationToken ct)
+    {
+        var body = await StrictJson.ReadAsync<ExecBody>(http, ct);
+        if (body.Error is { } error) return ApiProblems.BadRequest(error);
+        var request = body.Value!;
+        if (request.Command is not { Count: > 0 }) return ApiProblems.BadRequest("command is required: a list like [\"sh\", \"-c\", \"echo hi\"]");
+        if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
+        var result = await engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,
+            TimeSpan.FromSeconds(Math.Clamp(request.TimeoutSeconds ?? 30, 1, 3600))), ct);
+        return Results.Ok(new { exitCode = result.ExitCode, stdout = result.Stdout, stderr = result.Stderr, timedOut = result.TimedOut });
+    }
+
+    /// <summary>An exec request. There is no privileged field: a body that asks for it is refused as an unknown field.</summary>
+    public sealed record ExecBody(IReadOnlyList<string>? Command, IReadOnlyDictionary<string, string>? Env, string? WorkingDir, string? User, int? TimeoutSeconds);
+}

@@ -1,0 +1,27 @@
+using Agent.Core.Model;
+using Agent.Engine;
+
+namespace Agent.Http;
+
+/// <summary>Resolves an id or name to one of this agent's containers; anything else is treated as if it did not exist.</summary>
+public sealed class OwnedContainers(IContainerEngine engine, AgentLabels labels)
+{
+    public async Task<ContainerDetails?> FindAsync(string idOrName, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(idOrName) || idOrName.Length > 128) return null;
+        var details = await engine.InspectContainerAsync(idOrName, ct);
+        return details is not null && labels.IsOwned(details.Labels) ? details : null;
+    }
+
+    public async Task<IReadOnlyList<ContainerSummary>> ListAsync(string? group, string? service, string? state, CancellationToken ct)
+    {
+        var selector = LabelSelector.ForInstance(labels);
+        if (!string.IsNullOrEmpty(group)) selector = selector.And(labels.Object, group);
+        if (!string.IsNullOrEmpty(service)) selector = selector.And(labels.Service, service);
+        var all = await engine.ListContainersAsync(selector, ct);
+        return all.Where(c => labels.IsOwned(c.Labels)
+                              && (string.IsNullOrEmpty(state) || string.Equals(c.State.ToString(), state, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+}

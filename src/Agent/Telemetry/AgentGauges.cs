@@ -1,0 +1,30 @@
+using System.Diagnostics.Metrics;
+using Agent.Reconciliation;
+using Agent.Status;
+
+namespace Agent.Telemetry;
+
+/// <summary>Gauges read at scrape time from the queue and the status store; a scrape never calls the engine.</summary>
+public sealed class AgentGauges : IDisposable
+{
+    private readonly Meter meter = new(AgentMetrics.MeterName + ".Gauges");
+
+    public const string MeterName = AgentMetrics.MeterName + ".Gauges";
+
+    public AgentGauges(WorkQueue queue, StatusStore status)
+    {
+        meter.CreateObservableGauge("agent.workqueue.depth", () => queue.Depth, "{key}", "Keys waiting in the work queue.");
+        meter.CreateObservableGauge("agent.managed.containers", () => status.List()
+            .SelectMany(o => o.Services.SelectMany(s => s.Containers))
+            .GroupBy(c => c.State)
+            .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("state", g.Key))),
+            "{container}", "Managed containers by state, as last observed.");
+        meter.CreateObservableGauge("agent.objects", () => status.List()
+            .SelectMany(o => o.Conditions.Where(c => c.Status == "True").Select(c => (o.Kind, c.Type)))
+            .GroupBy(x => x)
+            .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("kind", g.Key.Kind), new KeyValuePair<string, object?>("condition", g.Key.Type))),
+            "{object}", "Desired objects by kind and condition that is true.");
+    }
+
+    public void Dispose() => meter.Dispose();
+}
