@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash eng/ensure-engine.sh
+bash eng/ensure-tools.sh
 results=$(pwd)/artifacts/test-results
 rm -rf "$results"
 status=0

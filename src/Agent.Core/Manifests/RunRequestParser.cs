@@ -57,6 +57,9 @@ public static class RunRequestParser
         if (fields.TryGetValue("waitFor", out var w)) waitFor = ReadWaitFor(w);
         if (service is null || context.Errors.Count > 0) return (null, context.Errors);
         if (service.Replicas != 1) return (null, [context.ErrorAt("service.replicas", "an imperative run makes one container")]);
+        var relative = service.Container.Mounts.Select((m, i) => (m, i)).FirstOrDefault(x => x.m.Type == MountType.Bind && x.m.Source!.StartsWith(files.Root.TrimEnd('/') + "/", StringComparison.Ordinal));
+        if (relative.m is not null)
+            return (null, [context.ErrorAt($"service.volumes[{relative.i}]", "a run has no manifest folder: bind sources must be absolute host paths")]);
 
         // Published ports without an address bind to loopback: the API opens nothing to the network unless asked to.
         service = service with

@@ -13,6 +13,9 @@ public static class RunEndpoints
 {
     private const long MaxBody = 64 * 1024;
 
+    // Runs have no manifests folder: relative binds resolve under this path and are refused.
+    private const string NoManifestFolder = "/nonexistent/agent-run";
+
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/run", Run).RequireAuthorization(Roles.Admin)
@@ -29,9 +32,10 @@ public static class RunEndpoints
         var json = await reader.ReadToEndAsync(ct);
         if (json.Length > MaxBody) return ApiProblems.BadRequest($"the body is larger than {MaxBody} bytes");
 
-        var own = (await owned.ListAsync(null, null, null, ct)).Select(c => c.Name).Concat((await owned.ListAsync(null, null, null, ct)).Select(c => c.Id)).ToHashSet();
-        var (request, errors) = RunRequestParser.Parse(json, new ManifestFolder("/"), policy,
-            new AdmissionContext(new ManifestFolder("/").ResolveLinks, own.Contains));
+        var ownContainers = await owned.ListAsync(null, null, null, ct);
+        var own = ownContainers.Select(c => c.Name).Concat(ownContainers.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);
+        var files = new ManifestFolder(NoManifestFolder);
+        var (request, errors) = RunRequestParser.Parse(json, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains));
         if (request is null)
             return ApiProblems.BadRequest(string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
                 new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Path, line = e.Line, column = e.Column, message = e.Message }) });

@@ -55,8 +55,15 @@ public sealed class ManifestFolder(string root) : IManifestFiles
 
     private static string DigestFile(string path)
     {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unreadable"; // a socket, a device or a file we may not read: not config the hash can follow
+        }
     }
 
     public string ResolveLinks(string absolutePath)
