@@ -67,8 +67,11 @@ public sealed class MetricsAndLimitsTests : IAsyncLifetime
         await Containers.RunningAsync(instance, g, 2);
         await agent.WaitReadyAsync(g);
         agent.Write("broken.yaml", "kind: [");
-        await Task.Delay(1000);
-        var scrape = await client.GetStringAsync("/metrics");
+        // Gauges follow the status, which settles a moment after the containers do.
+        var scrape = await Eventually.ReturnsAsync(() => client.GetStringAsync("/metrics"),
+            text => Sum(Parse(text), "agent_managed_containers", "state=\"running\"") >= 2
+                    && Sum(Parse(text), "agent_manifest_load_errors_total") > Sum(before, "agent_manifest_load_errors_total"),
+            TimeSpan.FromSeconds(30), "gauges settled and the broken manifest counted");
         var after = Parse(scrape);
 
         Assert.True(Sum(after, "agent_reconcile_runs_total", "kind=\"ServiceGroup\"") > Sum(before, "agent_reconcile_runs_total", "kind=\"ServiceGroup\""));

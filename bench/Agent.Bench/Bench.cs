@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Agent.Cli;
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Hosting;
+using Agent.Reconciliation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.Bench;
+
+public sealed class Bench(List<Row> results) : IAsyncDisposable
+{
+    private const string Image = "busybox:1.35";
+    private const int Parallelism = 8;
+    private readonly string run = "b" + Guid.NewGuid().ToString("N")[..8];
+    private readonly DockerEngine engine = DockerEngine.FromEnvironment();
+    private readonly List<string> folders = [];
+
+    private static string F(double seconds) => seconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+    private static string Ms(double ms) => ms.ToString("0", CultureInfo.InvariantCulture) + " ms";
+
+    private string Folder()
+    {
+        var dir = Directory.CreateTempSubdirectory("agent-bench-").FullName;
+        folders.Add(dir);
+        return dir;
+    }
+
+    private static string GroupYaml(string name, int services, int replicas = 1)
+    {
+        var yaml = new StringBuilder($"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n");
+        for (var i = 0; i < services; i++)
+            yaml.Append($"    - name: s{i}\n      image: {Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n      replicas: {replicas}\n");
+        return yaml.ToString();
+    }
+
+    private async Task CleanAsync(string instance)
+    {
+        var selector = LabelSelector.Of($"agent.instance={instance}");
+        var containers = await engine.ListContainersAsync(selector, default);
+        await Parallel.ForEachAsync(containers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
+            async (c, ct) => await engine.RemoveContainerAsync(c.Id, force: true, ct));
+        foreach (var n in await engine.ListNetworksAsync(selector, default)) await engine.RemoveNetworkAsync(n.Id, default);
+    }
+
+    public async Task ColdConvergeAsync(int count)
+    {
+        Console.WriteLine($"cold converge of {count} services ...");
+        // 1. Raw engine API, same parallelism as the agent's executor.
+        var rawInstance = run + "-raw";
+        var clock = Stopwatch.StartNew();
+        var network = $"{run}-raw_default";
+        await engine.CreateNetworkAsync(network, new Dictionary<string, string> { ["agent.instance"] = rawInstance }, default);
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
+        {
+            var id = await engine.CreateContainerAsync(new ContainerCreateRequest($"{run}-raw-s{i}-1",
+                new ContainerSpec { Image = Image, Command = ["sleep", "3600"], StopSignal = "SIGKILL" },
+                new Dictionary<string, string> { ["agent.instance"] = rawInstance }, network), ct);
+            await engine.StartContainerAsync(id, ct);
+        });
+        var raw = clock.Elapsed.TotalSeconds;
+        await CleanAsync(rawInstance);
+
+        // 2. The agent: one reconcile of a group of 100 services (observe, plan, execute).
+        var dir = Folder();
+        var group = $"{run}-cold";
+        await File.WriteAllTextAsync(Path.Combine(dir, "g.yaml"), GroupYaml(group, count));
+        await using (var services = OneShotServices.Build(dir, run + "-cold", Folder()))
+        {
+            services.GetRequiredService<Agent.Sources.ManifestStore>().Reload();
+            var reconciler = services.GetRequiredService<Reconciler>();
+            clock.Restart();
+            await reconciler.ReconcileAsync(new ObjectKey("ServiceGroup", group), default);
+            var agent = clock.Elapsed.TotalSeconds;
+            var running = (await engine.ListContainersAsync(LabelSelector.Of($"agent.instance={run}-cold"), default)).Count(c => c.State == ContainerState.Running);
+            await CleanAsync(run + "-cold");
+
+            // 3. docker-compose up -d of the same services.
+            var compose = await ComposeUpAsync(count);
+            results.Add(new Row($"cold converge, {count} services", "raw Engine API (8 at a time)", F(raw)));
+            results.Add(new Row($"cold converge, {count} services", "agent (one reconcile)", F(agent), $"{agent / raw:0.00}x raw; {running} running"));
+            results.Add(new Row($"cold converge, {count} services", "docker-compose up -d", compose.Up is { } up ? F(up) : "n/a", compose.Note));
+            if (compose.Noop is { } noop) results.Add(new Row($"no-op, {count} services", "docker-compose up -d (again)", F(noop)));
+        }
+    }
+
+    private async Task<(double? Up, double? Noop, string Note)> ComposeUpAsync(int count)
+    {
+        if (!await CommandExistsAsync("docker-compose")) return (null, null, "docker-compose not installed");
+        var dir = Folder();
+        var yaml = new StringBuilder("version: \"3\"\nservices:\n");
+        for (var i = 0; i < count; i++) yaml.Append($"  s{i}:\n    image: {Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "docker-compose.yml"), yaml.ToString());
+        var project = $"{run}compose";
+        var clock = Stopwatch.StartNew();
+        var (exit, output) = await ShellAsync($"cd {dir} && docker-compose -p {project} up -d 2>&1");
+        var up = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        await ShellAsync($"cd {dir} && docker-compose -p {project} up -d 2>&1");
+        var noop = clock.Elapsed.TotalSeconds;
+        await ShellAsync($"cd {dir} && docker-compose -p {project} down -t 0 2>&1");
+        return exit == 0 ? (up, noop, "") : (null, null, "failed: " + output.Split('\n').LastOrDefault(l => l.Length > 0));
+    }
+
+    public async Task NoOpResyncAsync(int[] sizes)
+    {
+        foreach (var size in sizes)
+        {
+            Console.WriteLine($"no-op resync at {size} containers ...");
+            var dir = Folder();
+            var groups = size / 100;
+            for (var g = 0; g < groups; g++) await File.WriteAllTextAsync(Path.Combine(dir, $"g{g}.yaml"), GroupYaml($"{run}-r{size}-{g}", 1, 100));
+            var instance = $"{run}-resync{size}";
+            await using var services = OneShotServices.Build(dir, instance, Folder());
+            services.GetRequiredService<Agent.Sources.ManifestStore>().Reload();
+            var reconciler = services.GetRequiredService<Reconciler>();
+            var keys = Enumerable.Range(0, groups).Select(g => new ObjectKey("ServiceGroup", $"{run}-r{size}-{g}")).ToList();
+            foreach (var key in keys) await reconciler.ReconcileAsync(key, default);
+            var samples = new List<double>();
+            for (var i = 0; i < 10; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                foreach (var key in keys) await reconciler.ReconcileAsync(key, default);
+                samples.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            samples.Sort();
+            results.Add(new Row($"no-op resync, {size} containers", "agent (all objects, median of 10)", Ms(samples[5]), $"{groups} object(s), 3 list calls each, 0 mutations"));
+            await CleanAsync(instance);
+        }
+    }
+
+    public async Task SelfHealAsync(int kills)
+    {
+        Console.WriteLine($"self-heal over {kills} kills ...");
+        var dir = Folder();
+        var group = $"{run}-heal";
+        await File.WriteAllTextAsync(Path.Combine(dir, "g.yaml"), GroupYaml(group, kills));
+        var instance = $"{run}-heal";
+        var app = await StartAgentAsync(dir, instance, []);
+        try
+        {
+            await WaitRunningAsync(instance, kills);
+            var latencies = new List<double>();
+            for (var i = 0; i < kills; i++)
+            {
+                var name = $"{group}-s{i}-1";
+                var clock = Stopwatch.StartNew();
+                await engine.KillContainerAsync(name, "SIGKILL", default);
+                await Task.Delay(5);
+                while ((await engine.InspectContainerAsync(name, default))?.State != ContainerState.Running) await Task.Delay(10);
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            latencies.Sort();
+            results.Add(new Row($"self-heal, {kills} kills", "agent p50 (docker kill -> running)", Ms(latencies[kills / 2])));
+            results.Add(new Row($"self-heal, {kills} kills", "agent p99", Ms(latencies[(int)Math.Ceiling(kills * 0.99) - 1]), $"max {Ms(latencies[^1])}"));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await CleanAsync(instance);
+        }
+    }
+
+    public async Task HttpAsync(int containers)
+    {
+        if (!await CommandExistsAsync("wrk"))
+        {
+            results.Add(new Row("http", "wrk", "n/a", "wrk not installed"));
+            return;
+        }
+        Console.WriteLine($"wrk against the agent with {containers} managed containers ...");
+        var dir = Folder();
+        await File.WriteAllTextAsync(Path.Combine(dir, "g.yaml"), GroupYaml($"{run}-http", 1, containers));
+        var tokens = Path.Combine(Folder(), "tokens");
+        await File.WriteAllTextAsync(tokens, "viewer:bench-viewer-token-0123456789\n");
+        var instance = $"{run}-http";
+        var app = await StartAgentAsync(dir, instance, new()
+        {
+            ["Agent:Auth:TokensFile"] = tokens,
+            ["Agent:Auth:RateLimitPermits"] = "100000000",
+        });
+        try
+        {
+            await WaitRunningAsync(instance, containers);
+            var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            foreach (var (path, header) in new[] { ("/livez", ""), ("/api/v1/containers", "-H 'Authorization: Bearer bench-viewer-token-0123456789'") })
+            {
+                var (_, output) = await ShellAsync($"wrk -t2 -c16 -d10s --latency {header} {url}{path}");
+                var rps = output.Split('\n').FirstOrDefault(l => l.StartsWith("Requests/sec", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
+                var p50 = output.Split('\n').FirstOrDefault(l => l.Trim().StartsWith("50%", StringComparison.Ordinal))?.Trim()[3..].Trim() ?? "?";
+                var p99 = output.Split('\n').FirstOrDefault(l => l.Trim().StartsWith("99%", StringComparison.Ordinal))?.Trim()[3..].Trim() ?? "?";
+                var errors = output.Split('\n').FirstOrDefault(l => l.Contains("Non-2xx", StringComparison.Ordinal))?.Trim() ?? "no non-2xx";
+                results.Add(new Row($"wrk -t2 -c16 10s, {containers} containers", $"GET {path}", $"{rps} req/s", $"p50 {p50}, p99 {p99}, {errors}"));
+            }
+        }
+        finally
+        {
+            await app.StopAsync();
+            await CleanAsync(instance);
+        }
+    }
+
+    private async Task<WebApplication> StartAgentAsync(string manifests, string instance, Dictionary<string, string?> extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Agent:Manifests"] = manifests,
+            ["Agent:Instance"] = instance,
+            ["Agent:StateDir"] = Folder(),
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (k, v) in extra) settings[k] = v;
+        var app = AgentHost.Build(settings);
+        await app.StartAsync();
+        return app;
+    }
+
+    private async Task WaitRunningAsync(string instance, int count)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while ((await engine.ListContainersAsync(LabelSelector.Of($"agent.instance={instance}"), default)).Count(c => c.State == ContainerState.Running) < count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{count} containers of {instance} not running after 5 minutes");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<bool> CommandExistsAsync(string command) => (await ShellAsync($"command -v {command}")).Exit == 0;
+
+    private static async Task<(int Exit, string Output)> ShellAsync(string script)
+    {
+        var info = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var folder in folders) Directory.Delete(folder, recursive: true);
+        engine.Dispose();
+        await Task.CompletedTask;
+    }
+}
