@@ -98,12 +98,15 @@ public sealed class Bench(List<Row> results) : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(dir, "docker-compose.yml"), yaml.ToString());
         var project = $"{run}compose";
         var clock = Stopwatch.StartNew();
-        var (exit, output) = await ShellAsync($"cd {dir} && docker-compose -p {project} up -d 2>&1");
+        // Same parallelism as the agent and the raw run; a hung docker-compose is cut off after 5 minutes.
+        var compose = $"cd {dir} && COMPOSE_PARALLEL_LIMIT={Parallelism} timeout 300 docker-compose -p {project}";
+        var (exit, output) = await ShellAsync($"{compose} up -d 2>&1");
         var up = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        await ShellAsync($"cd {dir} && docker-compose -p {project} up -d 2>&1");
+        await ShellAsync($"{compose} up -d 2>&1");
         var noop = clock.Elapsed.TotalSeconds;
-        await ShellAsync($"cd {dir} && docker-compose -p {project} down -t 0 2>&1");
+        await ShellAsync($"{compose} down -t 0 2>&1");
+        await ShellAsync($"docker ps -aq --filter label=com.docker.compose.project={project} | xargs -r docker rm -f");
         return exit == 0 ? (up, noop, "") : (null, null, "failed: " + output.Split('\n').LastOrDefault(l => l.Length > 0));
     }
 

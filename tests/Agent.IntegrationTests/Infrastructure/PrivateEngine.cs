@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace Agent.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A second dockerd of the test's own (its own socket, data-root, exec-root, pidfile and containerd), so a test can
+/// stop and start an engine without touching the one every other test uses.
+/// </summary>
+public sealed class PrivateEngine : IAsyncDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("ae-").FullName; // short: unix socket paths are limited
+    private Process? process;
+
+    public string Socket => Path.Combine(dir, "d.sock");
+    public string Host => "unix://" + Socket;
+
+    public async Task StartAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "data"));
+        Directory.CreateDirectory(Path.Combine(dir, "exec"));
+        var info = new ProcessStartInfo("dockerd")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+                 {
+                     "--host", Host, "--data-root", Path.Combine(dir, "data"), "--exec-root", Path.Combine(dir, "exec"),
+                     "--pidfile", Path.Combine(dir, "d.pid"), "--bridge", "none", "--iptables=false", "--ip-masq=false",
+                 })
+            info.ArgumentList.Add(arg);
+        process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dockerd");
+        var log = Path.Combine(dir, "dockerd.log");
+        _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        _ = Task.Run(async () =>
+        {
+            await using var file = File.Open(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            await process.StandardError.BaseStream.CopyToAsync(file);
+        });
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("-H", Host, "version")).Exit == 0, TimeSpan.FromSeconds(60), "private dockerd answers");
+    }
+
+    /// <summary>Copies an image from the main engine (no registry here).</summary>
+    public async Task LoadImageAsync(string image)
+    {
+        var (exit, _, stderr) = await Shell($"docker save {image} | docker -H {Host} load");
+        if (exit != 0) throw new InvalidOperationException($"cannot load {image} into the private engine: {stderr}");
+    }
+
+    public async Task TerminateAsync()
+    {
+        if (process is null) return;
+        await Shell($"kill -TERM {process.Id}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        process = null;
+    }
+
+    public Task<(int Exit, string Stdout, string Stderr)> CliAsync(params string[] args) => DockerCli.TryRunAsync(["-H", Host, .. args]);
+
+    private static async Task<(int, string, string)> Shell(string script)
+    {
+        using var p = Process.Start(new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is not null)
+        {
+            var ids = (await CliAsync("ps", "-aq")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (ids.Length > 0) await CliAsync(["rm", "-f", .. ids]);
+            await TerminateAsync();
+        }
+        await Shell($"grep ' {dir}/' /proc/mounts | awk '{{print $2}}' | sort -r | xargs -r -n1 umount -l; rm -rf {dir}");
+    }
+}
