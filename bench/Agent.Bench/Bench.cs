@@ -45,7 +45,22 @@ public sealed class Bench(List<Row> results) : IAsyncDisposable
         var containers = await engine.ListContainersAsync(selector, default);
         await Parallel.ForEachAsync(containers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
             async (c, ct) => await engine.RemoveContainerAsync(c.Id, force: true, ct));
-        foreach (var n in await engine.ListNetworksAsync(selector, default)) await engine.RemoveNetworkAsync(n.Id, default);
+        foreach (var n in await engine.ListNetworksAsync(selector, default))
+        {
+            // The engine releases endpoints a moment after a forced remove returns.
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await engine.RemoveNetworkAsync(n.Id, default);
+                    break;
+                }
+                catch (EngineException) when (attempt < 20)
+                {
+                    await Task.Delay(250);
+                }
+            }
+        }
     }
 
     public async Task ColdConvergeAsync(int count)

@@ -9,6 +9,10 @@ namespace Agent.IntegrationTests.Infrastructure;
 public sealed class PrivateEngine : IAsyncDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("ae-").FullName; // short: unix socket paths are limited
+    // Its own default bridge: with --bridge=none a dockerd deletes docker0, which belongs to the main engine.
+    private readonly string bridge = "agt" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string subnet = $"10.213.{Random.Shared.Next(1, 254)}";
+    private bool bridgeMade;
     private Process? process;
 
     public string Socket => Path.Combine(dir, "d.sock");
@@ -16,6 +20,12 @@ public sealed class PrivateEngine : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        if (!bridgeMade)
+        {
+            var (exit, _, stderr) = await Shell($"ip link add {bridge} type bridge && ip addr add {subnet}.1/24 dev {bridge} && ip link set {bridge} up");
+            if (exit != 0) throw new InvalidOperationException($"cannot make bridge {bridge} for the private engine: {stderr}");
+            bridgeMade = true;
+        }
         Directory.CreateDirectory(Path.Combine(dir, "data"));
         Directory.CreateDirectory(Path.Combine(dir, "exec"));
         var info = new ProcessStartInfo("dockerd")
@@ -26,7 +36,7 @@ public sealed class PrivateEngine : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      "--host", Host, "--data-root", Path.Combine(dir, "data"), "--exec-root", Path.Combine(dir, "exec"),
-                     "--pidfile", Path.Combine(dir, "d.pid"), "--bridge", "none", "--iptables=false", "--ip-masq=false",
+                     "--pidfile", Path.Combine(dir, "d.pid"), "--bridge", bridge, "--iptables=false", "--ip-masq=false",
                  })
             info.ArgumentList.Add(arg);
         process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dockerd");
@@ -76,5 +86,6 @@ public sealed class PrivateEngine : IAsyncDisposable
             await TerminateAsync();
         }
         await Shell($"grep ' {dir}/' /proc/mounts | awk '{{print $2}}' | sort -r | xargs -r -n1 umount -l; rm -rf {dir}");
+        if (bridgeMade) await Shell($"ip link del {bridge}");
     }
 }
