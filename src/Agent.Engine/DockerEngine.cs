@@ -260,11 +260,12 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
                 .Select(v => new VolumeSummary(v.Name, v.Driver, v.Mountpoint, EngineMapping.Labels(v.Labels)))
                 .ToList());
 
-    public Task CreateVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+    public Task CreateVolumeAsync(string name, string driver, IReadOnlyDictionary<string, string> driverOptions, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
         Call("volume_create", () => client.Volumes.CreateAsync(new VolumesCreateParameters
         {
             Name = name,
-            Driver = "local",
+            Driver = driver,
+            DriverOpts = driverOptions.ToDictionary(),
             Labels = labels.ToDictionary(),
         }, ct));
 

@@ -44,6 +44,6 @@ public interface IContainerEngine
     Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
     Task RemoveNetworkAsync(string idOrName, CancellationToken ct);
     Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(LabelSelector selector, CancellationToken ct);
-    Task CreateVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+    Task CreateVolumeAsync(string name, string driver, IReadOnlyDictionary<string, string> driverOptions, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
     Task RemoveVolumeAsync(string name, CancellationToken ct);
 }

@@ -32,6 +32,9 @@ public sealed record Operation(int Id, OperationKind Kind, string ResourceId, st
     public string? Network { get; init; }
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>For CreateVolume: the driver and its options.</summary>
+    public VolumeSpec? Volume { get; init; }
+
     /// <summary>Operations to run when this one fails (a start-first rollout removes its new container).</summary>
     public IReadOnlyList<Operation> OnFailure { get; init; } = [];
 

@@ -55,6 +55,7 @@ public static class Planner
             {
                 Target = volume.Name,
                 Labels = volumeLabels,
+                Volume = volume,
             }));
         }
 

@@ -88,7 +88,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 await engine.CreateNetworkAsync(target, ObjectLabels(op), ct);
                 break;
             case OperationKind.CreateVolume:
-                await engine.CreateVolumeAsync(target, ObjectLabels(op), ct);
+                await engine.CreateVolumeAsync(target, op.Volume?.Driver ?? "local", op.Volume?.DriverOptions ?? new Dictionary<string, string>(), ObjectLabels(op), ct);
                 break;
             case OperationKind.EnsureImage:
                 await EnsureImageAsync(target, op.Cause, ct);

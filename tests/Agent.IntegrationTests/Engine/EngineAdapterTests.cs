@@ -140,10 +140,11 @@ public sealed class EngineAdapterTests : IAsyncLifetime
         var network = instance.Name("net");
         var volume = instance.Name("vol");
         await Engine.CreateNetworkAsync(network, labels, Ct);
-        await Engine.CreateVolumeAsync(volume, labels, Ct);
+        await Engine.CreateVolumeAsync(volume, "local", new Dictionary<string, string> { ["type"] = "tmpfs", ["device"] = "tmpfs", ["o"] = "size=1m" }, labels, Ct);
         Assert.Equal(network, Assert.Single(await Engine.ListNetworksAsync(LabelSelector.ForInstance(instance.Labels), Ct)).Name);
         Assert.Equal(volume, Assert.Single(await Engine.ListVolumesAsync(LabelSelector.ForInstance(instance.Labels), Ct)).Name);
         Assert.Equal(network, await DockerCli.RunAsync("network", "inspect", "--format", "{{.Name}}", network));
+        Assert.Equal("tmpfs", await DockerCli.RunAsync("volume", "inspect", "--format", "{{index .Options \"type\"}}", volume));
 
         await Engine.RemoveNetworkAsync(network, Ct);
         await Engine.RemoveVolumeAsync(volume, Ct);

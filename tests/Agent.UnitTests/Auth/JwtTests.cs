@@ -1,0 +1,40 @@
+using System.Text;
+using Agent.Auth;
+
+namespace Agent.UnitTests.Auth;
+
+public sealed class JwtTests
+{
+    private static readonly byte[] Key = Encoding.UTF8.GetBytes("a-signing-key-of-enough-length-0123456789");
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_signed_token_yields_its_role() =>
+        Assert.Equal("operator", Jwt.ValidateRole(Jwt.Create("operator", Key, Now.AddMinutes(5)), Key, Now));
+
+    [Fact]
+    public void Expired_tokens_wrong_keys_tampered_payloads_and_unknown_roles_yield_nothing()
+    {
+        Assert.Null(Jwt.ValidateRole(Jwt.Create("admin", Key, Now.AddMinutes(-1)), Key, Now));
+        Assert.Null(Jwt.ValidateRole(Jwt.Create("admin", Key, Now.AddMinutes(5)), Encoding.UTF8.GetBytes("another-key-entirely-0123456789"), Now));
+        var parts = Jwt.Create("viewer", Key, Now.AddMinutes(5)).Split('.');
+        var admin = Jwt.Create("admin", Key, Now.AddMinutes(5)).Split('.');
+        Assert.Null(Jwt.ValidateRole($"{parts[0]}.{admin[1]}.{parts[2]}", Key, Now));
+        Assert.Null(Jwt.ValidateRole(Jwt.Create("root", Key, Now.AddMinutes(5)), Key, Now));
+        Assert.Null(Jwt.ValidateRole("not.a.jwt", Key, Now));
+    }
+
+    [Fact]
+    public void Alg_none_is_refused()
+    {
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Null(Jwt.ValidateRole($"{B64("{\"alg\":\"none\"}")}.{B64("{\"role\":\"admin\"}")}.", Key, Now));
+    }
+
+    [Theory]
+    [InlineData("viewer", new[] { "viewer", "operator", "admin" })]
+    [InlineData("operator", new[] { "operator", "admin" })]
+    [InlineData("admin", new[] { "admin" })]
+    public void Roles_include_the_ones_below(string required, string[] satisfying) =>
+        Assert.Equal(satisfying, Roles.AtLeast(required));
+}
