@@ -88,6 +88,25 @@ public sealed class ControllerService(
         }
     }
 
+    private async Task FollowUpAsync(ObjectKey key, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var delay in FollowUpDelays)
+            {
+                await Task.Delay(delay, ct);
+                queue.Add(key);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // The engine's container list catches up with an exit some 100-500 ms after the "die" event (after its cleanup):
+    // re-queue every 100 ms for a second, then once more; each is one cheap observe, and repeated adds merge.
+    private static readonly TimeSpan[] FollowUpDelays = [.. Enumerable.Repeat(TimeSpan.FromMilliseconds(100), 10), TimeSpan.FromSeconds(1)];
+
     private async Task ResyncAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.ResyncInterval);
@@ -115,10 +134,16 @@ public sealed class ControllerService(
                         await EnqueueAllAsync(ct);
                     }
                     delay = TimeSpan.FromMilliseconds(250);
+                    logger.LogDebug("Engine event {Type} {Action} {Actor}", e.Type, e.Action, e.ActorId);
                     if (e.Type != "container" || !(WakingActions.Contains(e.Action) || e.Action.StartsWith("health_status", StringComparison.Ordinal))) continue;
                     if (e.Attributes.ContainsKey(labels.Imperative)) continue;
                     if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))
-                        queue.Add(new ObjectKey(kind, name));
+                    {
+                        var key = new ObjectKey(kind, name);
+                        queue.Add(key);
+                        // The engine sends "die" before its container list shows the exit: look again shortly.
+                        if (e.Action is "die" or "kill" or "oom" or "stop") _ = FollowUpAsync(key, ct);
+                    }
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

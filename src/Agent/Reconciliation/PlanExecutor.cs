@@ -31,43 +31,65 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
         var tasks = new Dictionary<int, Task>();
 
+        // A start whose only prerequisite is a create, and which is that create's only dependent, runs right after it in
+        // the same slot (like `docker run`): the engine then works through create+start pairs, not all creates first.
+        var dependents = plan.Operations.SelectMany(o => o.After.Select(a => (Before: a, After: o.Id))).ToLookup(x => x.Before, x => x.After);
+        var fused = plan.Operations
+            .Where(o => o.Kind == OperationKind.StartContainer && o.After.Count == 1
+                        && plan.Operations[o.After[0] - 1].Kind == OperationKind.CreateContainer && dependents[o.After[0]].Count() == 1)
+            .ToDictionary(o => o.After[0], o => o);
+
+        async Task<bool> RunOneAsync(Operation op)
+        {
+            try
+            {
+                await ExecuteAsync(op, ids, ct);
+                done[op.Id] = true;
+                if (op.IsMutation) Interlocked.Increment(ref applied);
+                log.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
+                return true;
+            }
+            catch (Exception e) when (e is EngineException or OperationFailedException)
+            {
+                done[op.Id] = false;
+                failures.Enqueue($"{op.ResourceId} {op.Kind} failed: {e.Message}");
+                logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
+                foreach (var compensation in op.OnFailure)
+                {
+                    try
+                    {
+                        await ExecuteAsync(compensation, ids, ct);
+                        log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {compensation.Cause}");
+                    }
+                    catch (EngineException ce)
+                    {
+                        failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
+                    }
+                }
+                if (op.RollbackOf is { } rollback) rolledBack.Enqueue(rollback);
+                return false;
+            }
+        }
+
+        var fusedStarts = fused.Values.Select(o => o.Id).ToHashSet();
         foreach (var op in plan.Operations) // ids are in dependency order, so every prerequisite task already exists
         {
             var prerequisites = op.After.Select(a => tasks[a]).ToArray();
             tasks[op.Id] = Task.Run(async () =>
             {
                 await Task.WhenAll(prerequisites);
+                if (fusedStarts.Contains(op.Id)) return; // run by its create
                 if (op.After.Any(a => !done[a]))
                 {
                     done[op.Id] = false;
+                    if (fused.TryGetValue(op.Id, out var skipped)) done[skipped.Id] = false;
                     return;
                 }
                 await gate.WaitAsync(ct);
                 try
                 {
-                    await ExecuteAsync(op, ids, ct);
-                    done[op.Id] = true;
-                    if (op.IsMutation) Interlocked.Increment(ref applied);
-                    log.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
-                }
-                catch (Exception e) when (e is EngineException or OperationFailedException)
-                {
-                    done[op.Id] = false;
-                    failures.Enqueue($"{op.ResourceId} {op.Kind} failed: {e.Message}");
-                    logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
-                    foreach (var compensation in op.OnFailure)
-                    {
-                        try
-                        {
-                            await ExecuteAsync(compensation, ids, ct);
-                            log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {compensation.Cause}");
-                        }
-                        catch (EngineException ce)
-                        {
-                            failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
-                        }
-                    }
-                    if (op.RollbackOf is { } rollback) rolledBack.Enqueue(rollback);
+                    if (await RunOneAsync(op) && fused.TryGetValue(op.Id, out var start)) await RunOneAsync(start);
+                    else if (fused.TryGetValue(op.Id, out var notStarted)) done[notStarted.Id] = false;
                 }
                 finally
                 {
