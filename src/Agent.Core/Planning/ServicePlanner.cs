@@ -57,7 +57,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
             return;
         }
         if (current.Name != name && input.Observed.Containers.All(c => c.Name != name))
-            plan.Add(OperationKind.RenameContainer, resource, $"renamed back to {name} after an interrupted update", [], current.Id) ;
+            plan.Add(OperationKind.RenameContainer, resource, $"renamed back to {name} after an interrupted update", [], current.Id);
         switch (current.State)
         {
             case ContainerState.Restarting:
@@ -146,7 +146,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
                     OnFailure = [new Operation(0, OperationKind.RemoveContainer, $"container:{next}", "rollback: new container never became healthy", []) { Target = next }],
                 });
             }
-            var stop = plan.Add(OperationKind.StopContainer, $"container:{old.Name}", "replaced by a start-first update", [ready], old.Id) ;
+            var stop = plan.Add(OperationKind.StopContainer, $"container:{old.Name}", "replaced by a start-first update", [ready], old.Id);
             plan[stop] = plan[stop] with { Timeout = service.Container.StopGracePeriod };
             var remove = plan.Add(OperationKind.RemoveContainer, $"container:{old.Name}", "replaced by a start-first update", [stop], old.Id);
             var rename = plan.Add(new Operation(0, OperationKind.RenameContainer, resource, $"takes the name {name}", [remove]) { Target = next, NewName = name });

@@ -103,7 +103,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     }
 
     private static bool Same(DesiredEntry a, DesiredEntry b) =>
-        a.Generation == b.Generation && a.Errors.SequenceEqual(b.Errors) && ReferenceEquals(a.Object, b.Object) | Fingerprint(a.Object) == Fingerprint(b.Object);
+        a.Generation == b.Generation && a.Errors.SequenceEqual(b.Errors)
+        && (ReferenceEquals(a.Object, b.Object) || Fingerprint(a.Object) == Fingerprint(b.Object));
 
     /// <summary>Identifies an object's content (metadata and spec, not where in the file it stands) for generations.</summary>
     public static string Fingerprint(IManifestObject? obj) => obj switch

@@ -5,47 +5,32 @@ using static Agent.IntegrationTests.Infrastructure.Manifest;
 namespace Agent.IntegrationTests.Reconciliation;
 
 /// <summary>Failures show in status and never stop the loop: a missing image, an unhealthy container.</summary>
-public sealed class FailureReportingTests : IAsyncLifetime
+public sealed class FailureReportingTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:UnhealthyGrace"] = "00:00:02" })
 {
-    private readonly TestInstance instance = new();
-    private AgentHarness agent = null!;
-
-    public async Task InitializeAsync()
-    {
-        await instance.InitializeAsync();
-        agent = new AgentHarness(instance, new Dictionary<string, string?> { ["Agent:UnhealthyGrace"] = "00:00:02" });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await agent.DisposeAsync();
-        await instance.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_missing_image_is_a_status_error_and_other_groups_still_converge()
     {
-        var bad = instance.Name("noimage");
-        var good = instance.Name("fine");
-        agent.Write("bad.yaml", Group(bad, "    - name: s\n      image: agent-test/missing:1\n      imagePullPolicy: Never\n"));
-        agent.Write("good.yaml", Group(good, Sleeper("s")));
-        await agent.StartAsync();
-        var status = await agent.WaitForConditionAsync(bad, ConditionTypes.Degraded, "True", "ApplyFailed");
+        var bad = Instance.Name("noimage");
+        var good = Instance.Name("fine");
+        Agent.Write("bad.yaml", Group(bad, "    - name: s\n      image: agent-test/missing:1\n      imagePullPolicy: Never\n"));
+        Agent.Write("good.yaml", Group(good, Sleeper("s")));
+        await Agent.StartAsync();
+        var status = await Agent.WaitForConditionAsync(bad, ConditionTypes.Degraded, "True", "ApplyFailed");
         Assert.Contains("agent-test/missing:1", status.Condition(ConditionTypes.Degraded)!.Message);
         Assert.Contains("agent-test/missing:1", status.LastError);
-        await agent.WaitReadyAsync(good);
-        Assert.Empty(await Containers.OfAsync(instance, bad));
+        await Agent.WaitReadyAsync(good);
+        Assert.Empty(await Containers.OfAsync(Instance, bad));
     }
 
     [Fact]
     public async Task A_container_unhealthy_for_longer_than_the_grace_is_restarted()
     {
-        var g = instance.Name("unhealthy");
+        var g = Instance.Name("unhealthy");
         // Healthy while /tmp/ok exists; the test removes it.
-        agent.Write("g.yaml", Group(g, $"    - name: s\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"touch /tmp/ok; exec sleep 3600\"]\n      stopSignal: SIGKILL\n" +
+        Agent.Write("g.yaml", Group(g, $"    - name: s\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"touch /tmp/ok; exec sleep 3600\"]\n      stopSignal: SIGKILL\n" +
             "      healthcheck: { test: [\"CMD\", \"test\", \"-f\", \"/tmp/ok\"], interval: 500ms, timeout: 1s, retries: 1 }\n"));
-        await agent.StartAsync();
-        await agent.WaitReadyAsync(g);
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
         var name = $"{g}-s-1";
         var started = await DockerCli.InspectAsync(name, "{{.State.StartedAt}}");
         await DockerCli.RunAsync("exec", name, "rm", "/tmp/ok");

@@ -5,23 +5,8 @@ using static Agent.IntegrationTests.Infrastructure.Manifest;
 namespace Agent.IntegrationTests.Reconciliation;
 
 /// <summary>A health-gated update that never becomes healthy is rolled back while the old container keeps serving.</summary>
-public sealed class RollbackTests : IAsyncLifetime
+public sealed class RollbackTests : AgentScenario
 {
-    private readonly TestInstance instance = new();
-    private AgentHarness agent = null!;
-
-    public async Task InitializeAsync()
-    {
-        await instance.InitializeAsync();
-        agent = new AgentHarness(instance);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await agent.DisposeAsync();
-        await instance.DisposeAsync();
-    }
-
     private static string Service(string healthTest, string version, string strategy) => Web("web",
         $"      env: {{ VERSION: \"{version}\" }}\n" +
         $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
@@ -32,11 +17,11 @@ public sealed class RollbackTests : IAsyncLifetime
     [InlineData("stop-first")]
     public async Task An_update_that_never_becomes_healthy_is_rolled_back(string strategy)
     {
-        var g = instance.Name("rollback-" + strategy[..4]);
-        agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "1", strategy)));
-        await agent.StartAsync();
-        await agent.WaitReadyAsync(g);
-        var old = (await Containers.RunningAsync(instance, g, 1)).Single();
+        var g = Instance.Name("rollback-" + strategy[..4]);
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "1", strategy)));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var old = (await Containers.RunningAsync(Instance, g, 1)).Single();
         var ip = await DockerCli.InspectAsync(old.Id, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
 
         // Probe the old container on its network address for the whole update (start-first must never drop it).
@@ -55,14 +40,14 @@ public sealed class RollbackTests : IAsyncLifetime
             }
         });
 
-        agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"false\"]", "2", strategy)));
-        var status = await agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"false\"]", "2", strategy)));
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
         await Task.Delay(1500); // the rolled-back spec must not be retried
         await stop.CancelAsync();
         await prober;
 
         Assert.Contains("rolled back", status.Condition(ConditionTypes.Degraded)!.Message);
-        var rows = await Containers.OfAsync(instance, g);
+        var rows = await Containers.OfAsync(Instance, g);
         var current = Assert.Single(rows);
         Assert.Equal("running", current.State);
         Assert.Equal($"{g}-web-1", current.Name);
@@ -75,9 +60,9 @@ public sealed class RollbackTests : IAsyncLifetime
         }
 
         // A changed manifest is tried again.
-        agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "3", strategy)));
-        await Eventually.TrueAsync(async () => (await Containers.OfAsync(instance, g)) is [{ State: "running" } row]
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "3", strategy)));
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)) is [{ State: "running" } row]
             && (await DockerCli.InspectAsync(row.Id, "{{range .Config.Env}}{{println .}}{{end}}")).Contains("VERSION=3"), TimeSpan.FromSeconds(60), "version 3 running");
-        await agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "False");
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "False");
     }
 }

@@ -8,32 +8,17 @@ using static Agent.IntegrationTests.Infrastructure.Manifest;
 namespace Agent.IntegrationTests.Reconciliation;
 
 /// <summary>What dies comes back; what is unchanged is left alone. Times are proven with generous deadlines; bench/ measures them.</summary>
-public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SelfHealingTests(ITestOutputHelper output) : AgentScenario
 {
-    private readonly TestInstance instance = new();
-    private AgentHarness agent = null!;
-
-    public async Task InitializeAsync()
-    {
-        await instance.InitializeAsync();
-        agent = new AgentHarness(instance);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await agent.DisposeAsync();
-        await instance.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("kill")]
     [InlineData("rm")]
     public async Task A_killed_or_removed_container_runs_again_within_a_second(string how)
     {
-        var g = instance.Name("heal-" + how);
-        agent.Write("g.yaml", Group(g, Sleeper("s")));
-        await agent.StartAsync();
-        await agent.WaitReadyAsync(g);
+        var g = Instance.Name("heal-" + how);
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
         var name = $"{g}-s-1";
         var clock = Stopwatch.StartNew();
         if (how == "kill") await DockerCli.RunAsync("kill", name);
@@ -41,42 +26,42 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
         await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Running}}", name)).Stdout.Trim() == "true",
             TimeSpan.FromSeconds(10), $"{name} running again");
         output.WriteLine($"{how}: running again after {clock.ElapsedMilliseconds} ms (goal 1000 ms; bench/ measures p50/p99)");
-        Assert.Single(await Containers.OfAsync(instance, g));
+        Assert.Single(await Containers.OfAsync(Instance, g));
     }
 
     [Fact]
     public async Task A_container_that_keeps_crashing_backs_off_and_says_so()
     {
-        var g = instance.Name("crashloop");
-        agent.Write("g.yaml", Group(g, $"    - name: c\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"exit 3\"]\n      restart: \"no\"\n"));
-        await agent.StartAsync();
-        await Eventually.ReturnsAsync(() => Containers.OfAsync(instance, g), rows => rows is [{ State: "exited" }], TimeSpan.FromSeconds(30), "exited and left alone");
+        var g = Instance.Name("crashloop");
+        Agent.Write("g.yaml", Group(g, $"    - name: c\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"exit 3\"]\n      restart: \"no\"\n"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, g), rows => rows is [{ State: "exited" }], TimeSpan.FromSeconds(30), "exited and left alone");
         // restart: no leaves an exited container alone; "always" brings it back, and back-off shows in status.
-        agent.Write("g.yaml", Group(g, $"    - name: c\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"exit 3\"]\n      restart: always\n"));
-        var status = await agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "CrashLoopBackOff", TimeSpan.FromSeconds(60));
+        Agent.Write("g.yaml", Group(g, $"    - name: c\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"exit 3\"]\n      restart: always\n"));
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "CrashLoopBackOff", TimeSpan.FromSeconds(60));
         Assert.Contains("crash loop back-off", status.Condition(ConditionTypes.Degraded)!.Message);
     }
 
     [Fact]
     public async Task A_resync_of_100_unchanged_containers_makes_no_mutating_engine_call()
     {
-        var g = instance.Name("resync");
-        agent.Write("g.yaml", Group(g, Sleeper("s", "      replicas: 100\n")));
-        await agent.StartAsync();
-        await Containers.RunningAsync(instance, g, 100, TimeSpan.FromMinutes(5));
-        await agent.WaitReadyAsync(g);
+        var g = Instance.Name("resync");
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      replicas: 100\n")));
+        await Agent.StartAsync();
+        await Containers.RunningAsync(Instance, g, 100, TimeSpan.FromMinutes(5));
+        await Agent.WaitReadyAsync(g);
         // docker events has one-second resolution: start the window at the next whole second.
         var since = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1;
         await Task.Delay(1500);
 
-        var reconciler = agent.Services.GetRequiredService<Agent.Reconciliation.Reconciler>();
+        var reconciler = Agent.Services.GetRequiredService<global::Agent.Reconciliation.Reconciler>();
         var clock = Stopwatch.StartNew();
         await reconciler.ReconcileAsync(new("ServiceGroup", g), CancellationToken.None);
         output.WriteLine($"no-op reconcile of 100 containers: {clock.ElapsedMilliseconds} ms");
         await Task.Delay(1100);
         var events = await DockerCli.RunAsync("events", "--since", since.ToString(), "--until", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(),
-            "--filter", $"label={instance.InstanceLabel}", "--format", "{{.Type}} {{.Action}}");
+            "--filter", $"label={Instance.InstanceLabel}", "--format", "{{.Type}} {{.Action}}");
         Assert.True(events == "", $"engine events during a no-op resync: {events}");
-        Assert.True(agent.Status.Get(new("ServiceGroup", g))!.IsReady);
+        Assert.True(Agent.Status.Get(new("ServiceGroup", g))!.IsReady);
     }
 }
