@@ -19,6 +19,12 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
   skipped=$((skipped + ${t:-0} - ${x:-0}))
 done
+# Every test run removes what it made (by its own instance label, "t" + 10 hex digits): check nothing is left.
+leftover=$(docker ps -a --filter label=agent.managed=true --format '{{.Label "agent.instance"}} {{.Names}}' | grep -E '^t[0-9a-f]{10} ' || true)
+if [ -n "$leftover" ]; then
+  echo "containers left behind by test instances:" >&2; echo "$leftover" >&2
+  failed=$((failed + 1)); status=1
+fi
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else

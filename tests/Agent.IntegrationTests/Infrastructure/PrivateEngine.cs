@@ -83,6 +83,8 @@ public sealed class PrivateEngine : IAsyncDisposable
         {
             var ids = (await CliAsync("ps", "-aq")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (ids.Length > 0) await CliAsync(["rm", "-f", .. ids]);
+            // Its networks' bridge interfaces live in the host's namespace and outlive the daemon: remove them first.
+            await CliAsync("network", "prune", "-f");
             await TerminateAsync();
         }
         await Shell($"grep ' {dir}/' /proc/mounts | awk '{{print $2}}' | sort -r | xargs -r -n1 umount -l; rm -rf {dir}");
