@@ -8,6 +8,7 @@ using static Agent.IntegrationTests.Infrastructure.Manifest;
 namespace Agent.IntegrationTests.Http;
 
 /// <summary>Prometheus metrics that move with reconciles, promtool's verdict on a real scrape, and 429 with Retry-After.</summary>
+[Collection(AloneCollection.Name)]
 public sealed class MetricsAndLimitsTests : IAsyncLifetime
 {
     private const string Token = "admin-token-for-limits-0123456789";
