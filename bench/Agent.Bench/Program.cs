@@ -1,10 +1,24 @@
 using Agent.Bench;
 
 // Converge, resync, self-heal and HTTP numbers, with the raw engine and docker-compose measured in the same run.
+// A section that fails is reported in the table and the others still run.
 var results = new List<Row>();
 await using var bench = new Bench(results);
-await bench.ColdConvergeAsync(100);
-await bench.NoOpResyncAsync([100, 500]);
-await bench.SelfHealAsync(20);
-await bench.HttpAsync(100);
+await Section("cold converge", () => bench.ColdConvergeAsync(100));
+await Section("no-op resync", () => bench.NoOpResyncAsync([100, 500]));
+await Section("self-heal", () => bench.SelfHealAsync(20));
+await Section("http", () => bench.HttpAsync(100));
 Table.Print(results);
+
+async Task Section(string name, Func<Task> body)
+{
+    try
+    {
+        await body();
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"{name} failed: {e}");
+        results.Add(new Row(name, "(failed)", "n/a", e.Message.Split('\n')[0]));
+    }
+}

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Agent.IntegrationTests.Infrastructure;
 
 /// <summary>The independent oracle: the docker CLI, which shares no code with the agent's adapter.</summary>
@@ -12,17 +10,7 @@ public static class DockerCli
         return stdout.Trim();
     }
 
-    public static async Task<(int Exit, string Stdout, string Stderr)> TryRunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start the docker CLI");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int Exit, string Stdout, string Stderr)> TryRunAsync(params string[] args) => ExternalTool.RunAsync("docker", args);
 
     /// <summary>Ids of containers (running or not) with all these labels.</summary>
     public static async Task<IReadOnlyList<string>> ContainerIdsAsync(params string[] labels)
