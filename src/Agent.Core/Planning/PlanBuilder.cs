@@ -31,6 +31,17 @@ internal sealed class PlanBuilder
         return id;
     }
 
+    /// <summary>
+    /// Removes a container the way `docker compose down` does: a running one is stopped first, with its own stop
+    /// signal and grace period, so that it can shut down cleanly; then it is removed.
+    /// </summary>
+    public int Retire(ObservedContainer container, string cause, IEnumerable<int> after)
+    {
+        var resource = $"container:{container.Name}";
+        if (container.IsRunning) after = [Add(OperationKind.StopContainer, resource, cause, after, container.Id)];
+        return Add(OperationKind.RemoveContainer, resource, cause, after, container.Id);
+    }
+
     public void Hold(string why) => held.Add(why);
 
     public void RequeueAfter(TimeSpan delay) =>

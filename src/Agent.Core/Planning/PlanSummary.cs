@@ -15,6 +15,7 @@ public static class PlanSummary
         var recreated = plan.Operations
             .Where(o => o.Kind == OperationKind.CreateContainer && o.Cause.StartsWith("spec changed", StringComparison.Ordinal))
             .ToDictionary(o => Canonical(o.Target!), o => o.Cause);
+        var removed = plan.Operations.Where(o => o.Kind == OperationKind.RemoveContainer).Select(o => o.ResourceId).ToHashSet(StringComparer.Ordinal);
         foreach (var op in plan.Operations)
         {
             var name = op.ResourceId[(op.ResourceId.IndexOf(':') + 1)..];
@@ -26,6 +27,8 @@ public static class PlanSummary
                     break;
                 case OperationKind.StopContainer or OperationKind.RemoveContainer or OperationKind.RenameContainer when recreated.ContainsKey(Canonical(name)):
                     break; // part of a recreate
+                case OperationKind.StopContainer when removed.Contains(op.ResourceId):
+                    break; // a graceful stop before a remove
                 case OperationKind.StartContainer when op.ResourceId.StartsWith("container:", StringComparison.Ordinal):
                     changes.Add(new Change("start", name, op.Cause));
                     break;

@@ -26,7 +26,7 @@ public static class Planner
                 plan.Hold($"{c.Name}: kept, the group had prune: false");
                 continue;
             }
-            removes.Add(plan.Add(OperationKind.RemoveContainer, $"container:{c.Name}", "manifest deleted", [], c.Id));
+            removes.Add(plan.Retire(c, "manifest deleted", []));
         }
         if (removes.Count < input.Observed.Containers.Count) return;
         foreach (var network in input.Observed.Networks.Order(StringComparer.Ordinal))
@@ -61,7 +61,7 @@ public static class Planner
 
         var desiredServices = group.Spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var orphan in input.Observed.Containers.Where(c => !desiredServices.Contains(c.Service)).OrderBy(c => c.Name, StringComparer.Ordinal))
-            plan.Add(OperationKind.RemoveContainer, $"container:{orphan.Name}", $"service {orphan.Service} is no longer in the manifest", [], orphan.Id);
+            plan.Retire(orphan, $"service {orphan.Service} is no longer in the manifest", []);
 
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal); // ops that must finish before dependents start
         foreach (var service in ServiceOrder.Sort(group.Spec.Services))

@@ -23,7 +23,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
                 .ThenByDescending(c => c.Name == name)
                 .ToList();
             foreach (var extra in candidates.Skip(1))
-                plan.Add(OperationKind.RemoveContainer, $"container:{extra.Name}", "duplicate of replica " + replica, [], extra.Id);
+                plan.Retire(extra, "duplicate of replica " + replica, []);
             var current = candidates.FirstOrDefault();
 
             if (current is null)
@@ -44,7 +44,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
         }
 
         foreach (var extra in observed.Where(c => c.Replica > service.Replicas || c.Replica < 1).OrderByDescending(c => c.Replica))
-            plan.Add(OperationKind.RemoveContainer, $"container:{extra.Name}", $"scaled down to {service.Replicas} replicas", [], extra.Id);
+            plan.Retire(extra, $"scaled down to {service.Replicas} replicas", []);
         return started;
     }
 

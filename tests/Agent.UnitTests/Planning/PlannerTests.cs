@@ -103,12 +103,14 @@ public sealed class PlannerTests
     }
 
     [Fact]
-    public void Scaling_down_removes_only_the_highest_replicas()
+    public void Scaling_down_stops_then_removes_only_the_highest_replicas()
     {
         var web = Service("web", 1);
         Assert.Equal("""
-            #1 container:g-web-3, RemoveContainer, scaled down to 1 replicas
-            #2 container:g-web-2, RemoveContainer, scaled down to 1 replicas
+            #1 container:g-web-3, StopContainer, scaled down to 1 replicas
+            #2 container:g-web-3, RemoveContainer, scaled down to 1 replicas (after #1)
+            #3 container:g-web-2, StopContainer, scaled down to 1 replicas
+            #4 container:g-web-2, RemoveContainer, scaled down to 1 replicas (after #3)
             """, PlanText(Group(web), Observed(Running(web, 1), Running(web, 2), Running(web, 3))));
     }
 
@@ -182,10 +184,21 @@ public sealed class PlannerTests
             PrunableVolumes = new HashSet<string> { "g_data" },
         };
         Assert.Equal("""
+            #1 container:g-web-1, StopContainer, manifest deleted
+            #2 container:g-web-1, RemoveContainer, manifest deleted (after #1)
+            #3 network:g_default, RemoveNetwork, manifest deleted (after #2)
+            #4 volume:g_data, RemoveVolume, manifest deleted and pruneVolumes: true (after #2)
+            """, PlanText(null, observed));
+    }
+
+    [Fact]
+    public void A_container_that_is_not_running_is_removed_without_a_stop()
+    {
+        var web = Service("web");
+        Assert.Equal("""
             #1 container:g-web-1, RemoveContainer, manifest deleted
             #2 network:g_default, RemoveNetwork, manifest deleted (after #1)
-            #3 volume:g_data, RemoveVolume, manifest deleted and pruneVolumes: true (after #1)
-            """, PlanText(null, observed));
+            """, PlanText(null, Observed(Running(web, 1) with { State = ContainerState.Exited, ExitCode = 0 })));
     }
 
     [Fact]
