@@ -2,7 +2,7 @@
 # Builds the agent's container image (tag: agent:local, or the first argument) from the Dockerfile.
 # With a registry, the Dockerfile's own bases are used. Without one (this machine), it makes local stand-ins once:
 # a Debian bookworm root filesystem (debootstrap) with the host's .NET SDK for the build stage, and the same
-# filesystem with only the .NET runtimes for the final stage.
+# filesystem with only the .NET runtimes for the final stage. Both trust the host's certificate authorities.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tag=${1:-agent:local}
@@ -22,6 +22,8 @@ if ! docker image inspect "$sdk" >/dev/null 2>&1 && ! docker pull -q "$sdk" >/de
     debootstrap --variant=minbase --include=ca-certificates,libicu72,libssl3 bookworm "$work/root" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
       || { cat "$work/debootstrap.log" >&2; exit 1; }
     rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"*
+    # Trust what this host trusts (NuGet may be reached through a proxy with its own root certificate).
+    cp /etc/ssl/certs/ca-certificates.crt "$work/root/etc/ssl/certs/ca-certificates.crt"
     mkdir -p "$work/root/usr/share/dotnet"
     cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$dotnet_root/shared" "$work/root/usr/share/dotnet/"
     ln -sf /usr/share/dotnet/dotnet "$work/root/usr/bin/dotnet"
@@ -33,5 +35,5 @@ if ! docker image inspect "$sdk" >/dev/null 2>&1 && ! docker pull -q "$sdk" >/de
   fi
 fi
 
-DOCKER_BUILDKIT=0 docker build -q --build-arg SDK_IMAGE="$sdk" --build-arg RUNTIME_IMAGE="$runtime" -t "$tag" .
+DOCKER_BUILDKIT=0 docker build -q --force-rm --build-arg SDK_IMAGE="$sdk" --build-arg RUNTIME_IMAGE="$runtime" -t "$tag" .
 echo "[build-image] built $tag" >&2

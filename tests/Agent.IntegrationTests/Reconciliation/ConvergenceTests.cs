@@ -57,6 +57,22 @@ public sealed class ConvergenceTests : AgentScenario
     }
 
     [Fact]
+    public async Task A_deleted_manifest_stops_its_containers_gracefully_before_removing_them()
+    {
+        var g = Instance.Name("graceful");
+        // The shell traps SIGTERM and leaves a mark in the volume; a forced removal (SIGKILL) would leave none.
+        Agent.Write("g.yaml", Group(g, $"    - name: app\n      image: {TestEngine.Image}\n" +
+            "      command: [\"sh\", \"-c\", \"trap 'echo graceful > /data/bye; exit 0' TERM; while true; do sleep 0.2; done\"]\n" +
+            "      stopGracePeriod: 20s\n      volumes: [\"data:/data\"]\n"));
+        await Agent.StartAsync();
+        await Containers.RunningAsync(Instance, g, 1);
+
+        Agent.Delete("g.yaml");
+        await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, g), rows => rows.Count == 0, TimeSpan.FromSeconds(60), "containers pruned");
+        Assert.Equal("graceful", await DockerCli.RunAsync("run", "--rm", "-v", $"{g}_data:/data", TestEngine.Image, "cat", "/data/bye"));
+    }
+
+    [Fact]
     public async Task Volumes_are_pruned_only_when_the_group_opted_in()
     {
         var g = Instance.Name("prunevol");
