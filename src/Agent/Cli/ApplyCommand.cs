@@ -23,11 +23,8 @@ public static class ApplyCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
+            if (!OneShotServices.LoadManifests(services)) return 1;
             var manifests = services.GetRequiredService<ManifestStore>();
-            manifests.Reload();
-            var invalid = manifests.All().SelectMany(e => e.Errors).Concat(manifests.UnattributedErrors).ToList();
-            foreach (var error in invalid) Console.Error.WriteLine(error);
-            if (invalid.Count > 0) return 1;
 
             var reconciler = services.GetRequiredService<Reconciler>();
             var status = services.GetRequiredService<StatusStore>();

@@ -24,11 +24,8 @@ public static class DiffCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
+            if (!OneShotServices.LoadManifests(services)) return 1;
             var manifests = services.GetRequiredService<ManifestStore>();
-            manifests.Reload();
-            var errors = manifests.All().SelectMany(e => e.Errors).Concat(manifests.UnattributedErrors).ToList();
-            foreach (var error in errors) Console.Error.WriteLine(error);
-            if (errors.Count > 0) return 1;
 
             var observer = services.GetRequiredService<EngineObserver>();
             var reconciler = services.GetRequiredService<Reconciler>();

@@ -26,4 +26,14 @@ public static class OneShotServices
         services.AddAgent(configuration);
         return services.BuildServiceProvider();
     }
+
+    /// <summary>Loads the manifests; prints every error to standard error and returns false when any manifest does not load.</summary>
+    public static bool LoadManifests(IServiceProvider services)
+    {
+        var manifests = services.GetRequiredService<Sources.ManifestStore>();
+        manifests.Reload();
+        var errors = manifests.Errors;
+        foreach (var error in errors) Console.Error.WriteLine(error);
+        return errors.Count == 0;
+    }
 }

@@ -38,10 +38,11 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         lock (sync) return entries.Values.ToList();
     }
 
-    /// <summary>Errors of documents whose object cannot even be named (broken YAML, no kind or name).</summary>
-    public IReadOnlyList<ManifestError> UnattributedErrors
+    /// <summary>Every error of the last load: of broken objects, and of documents whose object cannot even be named
+    /// (broken YAML, no kind or name).</summary>
+    public IReadOnlyList<ManifestError> Errors
     {
-        get { lock (sync) return unattributed; }
+        get { lock (sync) return [.. entries.Values.SelectMany(e => e.Errors), .. unattributed]; }
     }
 
     /// <summary>Reads the folder again; returns the keys whose entry changed (added, changed, broken, fixed or deleted).</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -89,9 +88,8 @@ public sealed class MetricsAndLimitsTests : IAsyncLifetime
 
         var file = Path.GetTempFileName();
         await File.WriteAllTextAsync(file, scrape);
-        var promtool = Process.Start(new ProcessStartInfo("bash", ["-c", $"promtool check metrics < {file}"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
-        await promtool.WaitForExitAsync();
+        var (_, stdout, stderr) = await ExternalTool.ShellAsync($"promtool check metrics < {file}");
+        var output = stdout + stderr;
         File.Delete(file);
         Assert.DoesNotContain("error while linting", output);
         Assert.DoesNotContain("parse", output, StringComparison.OrdinalIgnoreCase);

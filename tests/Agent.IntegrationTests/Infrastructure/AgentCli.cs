@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Agent.IntegrationTests.Infrastructure;
 
 /// <summary>Runs the built `agent` program as a user would.</summary>
@@ -15,17 +13,7 @@ public static class AgentCli
         }
     }
 
-    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "agent.dll"));
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        ExternalTool.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "agent.dll"), .. args], RepositoryRoot,
+            new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }, TimeSpan.FromMinutes(5));
 }

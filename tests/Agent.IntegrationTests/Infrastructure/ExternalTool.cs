@@ -5,11 +5,16 @@ namespace Agent.IntegrationTests.Infrastructure;
 /// <summary>Runs a program the tests use as an oracle (docker, helm, promtool) and collects what it printed.</summary>
 public static class ExternalTool
 {
-    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> args, string? workingDirectory = null)
+    /// <summary>A bash script, for the few oracles that need a shell (redirections, pipes).</summary>
+    public static Task<(int Exit, string Stdout, string Stderr)> ShellAsync(string script) => RunAsync("bash", ["-c", script]);
+
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> args,
+        string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         Process process;
         try
         {
@@ -23,8 +28,8 @@ public static class ExternalTool
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await process.WaitForExitAsync(timeout.Token);
+            using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(deadline.Token);
             return (process.ExitCode, await stdout, await stderr);
         }
     }

@@ -22,7 +22,7 @@ public sealed class PrivateEngine : IAsyncDisposable
     {
         if (!bridgeMade)
         {
-            var (exit, _, stderr) = await Shell($"ip link add {bridge} type bridge && ip addr add {subnet}.1/24 dev {bridge} && ip link set {bridge} up");
+            var (exit, _, stderr) = await ExternalTool.ShellAsync($"ip link add {bridge} type bridge && ip addr add {subnet}.1/24 dev {bridge} && ip link set {bridge} up");
             if (exit != 0) throw new InvalidOperationException($"cannot make bridge {bridge} for the private engine: {stderr}");
             bridgeMade = true;
         }
@@ -53,29 +53,20 @@ public sealed class PrivateEngine : IAsyncDisposable
     /// <summary>Copies an image from the main engine (no registry here).</summary>
     public async Task LoadImageAsync(string image)
     {
-        var (exit, _, stderr) = await Shell($"docker save {image} | docker -H {Host} load");
+        var (exit, _, stderr) = await ExternalTool.ShellAsync($"docker save {image} | docker -H {Host} load");
         if (exit != 0) throw new InvalidOperationException($"cannot load {image} into the private engine: {stderr}");
     }
 
     public async Task TerminateAsync()
     {
         if (process is null) return;
-        await Shell($"kill -TERM {process.Id}");
+        await ExternalTool.ShellAsync($"kill -TERM {process.Id}");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         process = null;
     }
 
     public Task<(int Exit, string Stdout, string Stderr)> CliAsync(params string[] args) => DockerCli.TryRunAsync(["-H", Host, .. args]);
-
-    private static async Task<(int, string, string)> Shell(string script)
-    {
-        using var p = Process.Start(new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout, await stderr);
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -87,7 +78,7 @@ public sealed class PrivateEngine : IAsyncDisposable
             await CliAsync("network", "prune", "-f");
             await TerminateAsync();
         }
-        await Shell($"grep ' {dir}/' /proc/mounts | awk '{{print $2}}' | sort -r | xargs -r -n1 umount -l; rm -rf {dir}");
-        if (bridgeMade) await Shell($"ip link del {bridge}");
+        await ExternalTool.ShellAsync($"grep ' {dir}/' /proc/mounts | awk '{{print $2}}' | sort -r | xargs -r -n1 umount -l; rm -rf {dir}");
+        if (bridgeMade) await ExternalTool.ShellAsync($"ip link del {bridge}");
     }
 }
