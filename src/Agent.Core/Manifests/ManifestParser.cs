@@ -14,7 +14,7 @@ namespace Agent.Core.Manifests;
 public static partial class ManifestParser
 {
     public const string ApiVersion = "agent/v1";
-    public static readonly string[] Kinds = [ServiceGroup.KindName];
+    public static readonly string[] Kinds = [ServiceGroup.KindName, CronJob.KindName, Job.KindName];
 
     [GeneratedRegex(@"^---(\s.*)?$")]
     private static partial Regex DocumentMarker();
@@ -107,6 +107,24 @@ public static partial class ManifestParser
                 var group = new ServiceGroup(metadata, groupSpec, location);
                 Admit(group, policy, context, files);
                 result = group;
+            }
+        }
+        else if (kind == CronJob.KindName && metadata is not null)
+        {
+            var cronSpec = JobParser.ParseCronJob(spec, metadata.Name, manifestDir, files);
+            if (cronSpec is not null)
+            {
+                JobParser.Admit(cronSpec.JobTemplate, "spec.jobTemplate", policy, context, new AdmissionContext(files.ResolveLinks, _ => false));
+                result = new CronJob(metadata, cronSpec, location);
+            }
+        }
+        else if (kind == Job.KindName && metadata is not null)
+        {
+            var template = JobParser.ParseTemplate(spec, metadata.Name, manifestDir, files);
+            if (template is not null)
+            {
+                JobParser.Admit(template, "spec", policy, context, new AdmissionContext(files.ResolveLinks, _ => false));
+                result = new Job(metadata, template, location);
             }
         }
         return new ManifestDocument(location, key, context.Errors.Count == 0 ? result : null, context.Errors) { Context = context };

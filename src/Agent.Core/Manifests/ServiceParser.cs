@@ -24,14 +24,18 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
     /// <summary>Named volumes the services use, by short name.</summary>
     public SortedSet<string> VolumesUsed { get; } = new(StringComparer.Ordinal);
 
-    public ServiceSpec? Parse(YamlCursor cursor)
+    /// <param name="impliedName">The name when the mapping has none (a job's container is named by its job).</param>
+    public ServiceSpec? Parse(YamlCursor cursor, string? impliedName = null)
     {
         var f = cursor.Mapping(Fields);
         if (f is null) return null;
         var errorsBefore = cursor.Context.Errors.Count;
 
-        string? name = null;
-        if (!f.TryGetValue("name", out var nameCursor)) cursor.Error("missing required field \"name\"");
+        string? name = impliedName;
+        if (!f.TryGetValue("name", out var nameCursor))
+        {
+            if (impliedName is null) cursor.Error("missing required field \"name\"");
+        }
         else if ((name = nameCursor.String()) is not null && !DnsLabel().IsMatch(name))
             nameCursor.Error($"\"{name}\" is not a valid service name (lowercase letters, digits and '-', at most 63)");
 

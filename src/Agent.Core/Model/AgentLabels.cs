@@ -23,6 +23,14 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     public string Prune => $"{Prefix}.prune";
     public string PruneVolume => $"{Prefix}.prune-volume";
 
+    /// <summary>On job containers only: the run they belong to. Self-healing and the planner never see a container with it.</summary>
+    public string JobRun => $"{Prefix}.job-run";
+    public string JobAttempt => $"{Prefix}.job-attempt";
+    public string JobTrigger => $"{Prefix}.job-trigger";
+    public string JobScheduled => $"{Prefix}.job-scheduled";
+    public string JobStart => $"{Prefix}.job-start";
+    public string JobTemplateHash => $"{Prefix}.job-template-hash";
+
     /// <summary>The label filter values that select this instance's objects ("key=value").</summary>
     public IReadOnlyList<string> InstanceSelector => [$"{Managed}=true", $"{Instance}={InstanceId}"];
 

@@ -32,7 +32,7 @@ public static class ApplyCommand
             var deadline = DateTime.UtcNow + parse.GetValue(timeout);
             try
             {
-                var keys = manifests.All().Select(e => e.Key).ToHashSet();
+                var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
                 keys.UnionWith(await observer.ListObjectKeysAsync(ct));
                 var order = keys.OrderBy(k => manifests.Get(k)?.Object is ServiceGroup g ? (int)g.Spec.Phase : -1).ThenBy(k => k.Name, StringComparer.Ordinal).ToList();
                 var done = new HashSet<ObjectKey>();

@@ -31,7 +31,7 @@ public static class DiffCommand
             var reconciler = services.GetRequiredService<Reconciler>();
             try
             {
-                var keys = manifests.All().Select(e => e.Key).ToHashSet();
+                var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
                 keys.UnionWith(await observer.ListObjectKeysAsync(ct));
                 var pending = 0;
                 foreach (var key in keys.OrderBy(k => k.Kind).ThenBy(k => k.Name, StringComparer.Ordinal))

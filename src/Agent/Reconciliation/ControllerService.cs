@@ -43,7 +43,7 @@ public sealed class ControllerService(
     /// <summary>Queues every object the manifests name plus every object that still has containers (to prune it).</summary>
     private async Task EnqueueAllAsync(CancellationToken ct)
     {
-        var keys = manifests.All().Select(e => e.Key).ToHashSet();
+        var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
         try
         {
             keys.UnionWith(await observer.ListObjectKeysAsync(ct));
@@ -136,7 +136,7 @@ public sealed class ControllerService(
                     delay = TimeSpan.FromMilliseconds(250);
                     logger.LogDebug("Engine event {Type} {Action} {Actor}", e.Type, e.Action, e.ActorId);
                     if (e.Type != "container" || !(WakingActions.Contains(e.Action) || e.Action.StartsWith("health_status", StringComparison.Ordinal))) continue;
-                    if (e.Attributes.ContainsKey(labels.Imperative)) continue;
+                    if (e.Attributes.ContainsKey(labels.Imperative) || e.Attributes.ContainsKey(labels.JobRun)) continue;
                     if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))
                     {
                         var key = new ObjectKey(kind, name);

@@ -16,7 +16,7 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         var volumes = engine.ListVolumesAsync(selector, ct);
         await Task.WhenAll(containers, networks, volumes);
         return new ObservedState(
-            containers.Result.Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Service)).Select(ToObserved).ToList(),
+            containers.Result.Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).Select(ToObserved).ToList(),
             networks.Result.Where(n => labels.IsOwned(n.Labels)).Select(n => n.Name).ToHashSet(StringComparer.Ordinal),
             volumes.Result.Where(v => labels.IsOwned(v.Labels)).Select(v => v.Name).ToHashSet(StringComparer.Ordinal))
         {
@@ -34,7 +34,7 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         var networks = engine.ListNetworksAsync(selector, ct);
         await Task.WhenAll(containers, networks);
         return containers.Result.Select(c => c.Labels).Concat(networks.Result.Select(n => n.Labels))
-            .Where(l => labels.IsOwned(l) && !l.ContainsKey(labels.Imperative)
+            .Where(l => labels.IsOwned(l) && !l.ContainsKey(labels.Imperative) && !l.ContainsKey(labels.JobRun)
                         && l.TryGetValue(labels.Kind, out _) && l.TryGetValue(labels.Object, out _))
             .Select(l => new ObjectKey(l[labels.Kind], l[labels.Object]))
             .ToHashSet();

@@ -61,6 +61,8 @@ public sealed class Reconciler(
 
     private async Task<(string Result, TimeSpan? RequeueAfter)> ReconcileCoreAsync(ObjectKey key, CancellationToken ct)
     {
+        // Jobs run to completion under the job runner; self-healing never touches them.
+        if (Job.IsJobKind(key.Kind)) return ("ignored", null);
         var entry = manifests.Get(key);
         if (entry is { IsBroken: true })
         {

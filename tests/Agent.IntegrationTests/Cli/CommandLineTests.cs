@@ -23,7 +23,7 @@ public sealed class CommandLineTests : IAsyncLifetime
     {
         var (exit, stdout, _) = await AgentCli.RunAsync("validate", Demo);
         Assert.Equal(0, exit);
-        Assert.Contains("4 object(s) valid", stdout);
+        Assert.Contains("5 object(s) valid", stdout);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using NJsonSchema;
 
 namespace Agent.UnitTests.Manifests;
 
-/// <summary>manifests/schema/servicegroup.schema.json and the loader agree: on the demo manifests, and on the broken corpus.</summary>
+/// <summary>manifests/schema/*.schema.json and the loader agree: on the demo manifests, and on the broken corpus.</summary>
 public sealed class SchemaAgreementTests
 {
     private static readonly string Demo = Path.Combine(AppContext.BaseDirectory, "DemoManifests");
@@ -38,7 +38,11 @@ public sealed class SchemaAgreementTests
             var text = await File.ReadAllTextAsync(file);
             Assert.StartsWith("# yaml-language-server: $schema=", text);
             foreach (var document in YamlToJson.Documents(text))
-                Assert.Empty(schema.Validate(document!.ToJsonString()));
+            {
+                var kind = document!["kind"]!.GetValue<string>();
+                var forKind = kind == "ServiceGroup" ? schema : await JsonSchema.FromFileAsync(Path.Combine(Demo, "schema", $"{kind.ToLowerInvariant()}.schema.json"));
+                Assert.Empty(forKind.Validate(document.ToJsonString()));
+            }
         }
         var set = new ManifestFolder(Demo).Load(SecurityPolicy.Default);
         Assert.Empty(set.Errors);
@@ -56,5 +60,20 @@ public sealed class SchemaAgreementTests
         Assert.NotEmpty(CorpusCase.Load("broken", file).Errors);
         if (LoaderOnly.Contains(file)) Assert.Empty(schemaErrors);
         else Assert.NotEmpty(schemaErrors);
+    }
+
+    [Fact]
+    public async Task The_job_schemas_accept_what_the_loader_accepts_and_reject_unknown_fields()
+    {
+        var cron = await JsonSchema.FromFileAsync(Path.Combine(Demo, "schema", "cronjob.schema.json"));
+        var job = await JsonSchema.FromFileAsync(Path.Combine(Demo, "schema", "job.schema.json"));
+        const string Good = "apiVersion: agent/v1\nkind: CronJob\nmetadata: { name: b }\nspec:\n  schedule: \"@every 30s\"\n  jobTemplate:\n    backoffLimit: 1\n    container: { image: busybox:1.35, command: [\"true\"] }\n";
+        Assert.Empty(cron.Validate(YamlToJson.Documents(Good).Single()!.ToJsonString()));
+        Assert.NotEmpty(cron.Validate(YamlToJson.Documents(Good.Replace("backoffLimit: 1", "backoffLimit: 1\n    restartPolicy: Never")).Single()!.ToJsonString()));
+        Assert.NotEmpty(cron.Validate(YamlToJson.Documents(Good.Replace("busybox:1.35,", "busybox:1.35, replicas: 2,")).Single()!.ToJsonString()));
+        Assert.NotEmpty(cron.Validate(YamlToJson.Documents(Good.Replace("@every 30s", "* * *")).Single()!.ToJsonString()));
+        const string OneOff = "apiVersion: agent/v1\nkind: Job\nmetadata: { name: m }\nspec:\n  activeDeadline: 5m\n  container: { image: busybox:1.35 }\n";
+        Assert.Empty(job.Validate(YamlToJson.Documents(OneOff).Single()!.ToJsonString()));
+        Assert.NotEmpty(job.Validate(YamlToJson.Documents(OneOff.Replace("5m", "five")).Single()!.ToJsonString()));
     }
 }

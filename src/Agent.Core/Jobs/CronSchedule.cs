@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Cronos;
+
+namespace Agent.Core.Model;
+
+/// <summary>
+/// A schedule: a cron expression of 5 fields (minute precision) or 6 (seconds first), a macro (@hourly, @daily,
+/// @weekly, @monthly, @yearly, ...) or <c>@every 30s</c>. Cron expressions follow Cronos, also across DST: a time
+/// in a spring gap runs at the end of the gap, a fixed time in an autumn overlap runs once, intervals run in both.
+/// <c>@every</c> counts whole intervals from the Unix epoch, so its times do not depend on when the agent started.
+/// </summary>
+public sealed partial record CronSchedule
+{
+    private readonly CronExpression? cron;
+
+    private CronSchedule(string text, CronExpression? cron, TimeSpan? every)
+    {
+        Text = text;
+        this.cron = cron;
+        Every = every;
+    }
+
+    public string Text { get; }
+
+    [JsonIgnore]
+    public TimeSpan? Every { get; }
+
+    [GeneratedRegex(@"^@every\s+(\S+)$")]
+    private static partial Regex EveryShape();
+
+    public static CronSchedule? TryParse(string text, out string? error)
+    {
+        error = null;
+        var trimmed = text.Trim();
+        if (EveryShape().Match(trimmed) is { Success: true } every)
+        {
+            if (!Manifests.Quantities.TryParseDuration(every.Groups[1].Value, out var interval) || interval < TimeSpan.FromSeconds(1) || interval.Ticks % TimeSpan.TicksPerSecond != 0)
+            {
+                error = $"\"{text}\": @every needs a whole number of seconds, at least 1s (e.g. @every 30s, @every 5m)";
+                return null;
+            }
+            return new CronSchedule(trimmed, null, interval);
+        }
+        var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (!trimmed.StartsWith('@') && fields.Length is not (5 or 6))
+        {
+            error = $"\"{text}\" has {fields.Length} field(s): use 5 (minute hour day month weekday), 6 (second first) or a macro (@hourly, @daily, @weekly, @monthly, @yearly, @every 30s)";
+            return null;
+        }
+        var format = fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard;
+        if (trimmed.StartsWith('@') && trimmed is not ("@yearly" or "@annually" or "@monthly" or "@weekly" or "@daily" or "@midnight" or "@hourly" or "@every_minute" or "@every_second"))
+        {
+            error = $"\"{text}\" is not a known macro (@hourly, @daily, @weekly, @monthly, @yearly, @every 30s)";
+            return null;
+        }
+        if (!CronExpression.TryParse(string.Join(' ', fields), format, out var expression))
+        {
+            error = $"\"{text}\" is not a valid cron expression";
+            return null;
+        }
+        return new CronSchedule(trimmed, expression, null);
+    }
+
+    /// <summary>The first time strictly after <paramref name="after"/>, or null when there is none (e.g. Feb 30).</summary>
+    public DateTimeOffset? Next(DateTimeOffset after, TimeZoneInfo zone)
+    {
+        if (Every is { } interval)
+        {
+            var ticks = after.UtcTicks - DateTime.UnixEpoch.Ticks;
+            var next = (ticks / interval.Ticks + 1) * interval.Ticks;
+            return new DateTimeOffset(DateTime.UnixEpoch.Ticks + next, TimeSpan.Zero).ToOffset(zone.GetUtcOffset(new DateTimeOffset(DateTime.UnixEpoch.Ticks + next, TimeSpan.Zero)));
+        }
+        return cron!.GetNextOccurrence(after, zone, inclusive: false);
+    }
+
+    /// <summary>The times in (from, to], at most <paramref name="limit"/> of the latest ones are kept; the count is of all.</summary>
+    public (IReadOnlyList<DateTimeOffset> Latest, int Count) Between(DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone, int limit = 2)
+    {
+        var latest = new Queue<DateTimeOffset>();
+        var count = 0;
+        if (Every is { } interval)
+        {
+            var first = Next(from, zone);
+            if (first is null || first > to) return ([], 0);
+            count = (int)Math.Min(int.MaxValue, (to.UtcTicks - first.Value.UtcTicks) / interval.Ticks + 1);
+            var last = first.Value.AddTicks((long)(count - 1) * interval.Ticks);
+            for (var i = Math.Min(limit, count) - 1; i >= 0; i--) latest.Enqueue(last.AddTicks(-i * interval.Ticks).ToOffset(zone.GetUtcOffset(last.AddTicks(-i * interval.Ticks))));
+            return (latest.ToList(), count);
+        }
+        const int Walk = 100_000;
+        var cursor = from;
+        var steps = 0;
+        while (cron!.GetNextOccurrence(cursor, zone) is { } time && time <= to)
+        {
+            count++;
+            latest.Enqueue(time);
+            if (latest.Count > limit) latest.Dequeue();
+            cursor = time;
+            // A long outage of a frequent schedule: skip ahead to the last day (the count then says "at least").
+            if (++steps == Walk && time < to.AddDays(-1)) cursor = to.AddDays(-1);
+        }
+        return (latest.ToList(), count);
+    }
+
+    public override string ToString() => Text;
+
+    /// <summary>An IANA zone id to a zone, or null.</summary>
+    public static TimeZoneInfo? Zone(string id)
+    {
+        if (id is "UTC" or "Etc/UTC") return TimeZoneInfo.Utc;
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return null;
+        }
+    }
+
+    internal static string Format(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+}

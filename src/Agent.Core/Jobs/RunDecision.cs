@@ -1,0 +1,62 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Jobs;
+
+public enum RunAction { Wait, StartAttempt, Kill, Finish }
+
+/// <summary>The next step of one run: wait (until a time), start an attempt, kill the current attempt, or finish.</summary>
+public sealed record RunStep(RunAction Action, DateTimeOffset? Until = null, RunPhase Phase = RunPhase.Running, string? Reason = null, string? Message = null);
+
+/// <summary>
+/// The pure lifecycle of one run, after the Kubernetes Job controller: a failed attempt is retried after an
+/// exponential backoff (base, 2x base, 4x base ..., at most 6 minutes) until backoffLimit retries have failed;
+/// the active deadline counts from the run's start and kills whatever attempt is running.
+/// </summary>
+public static class RunDecisions
+{
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(6);
+
+    public static RunStep Step(JobTemplate template, JobRun run, DateTimeOffset now, TimeSpan backoffBase)
+    {
+        if (!run.IsActive) return new RunStep(RunAction.Wait);
+        var deadline = template.ActiveDeadline is { } d ? run.Start + d : (DateTimeOffset?)null;
+        var current = run.Current;
+        if (current is { Finished: true, ExitCode: 0 })
+            return new RunStep(RunAction.Finish, Phase: RunPhase.Succeeded, Reason: RunReasons.Completed, Message: $"attempt {current.Number} exited 0");
+        if (deadline is { } limit && now >= limit)
+            return current is { Finished: false }
+                ? new RunStep(RunAction.Kill, Phase: RunPhase.Failed, Reason: RunReasons.DeadlineExceeded, Message: $"still running after activeDeadline {template.ActiveDeadline}: killed")
+                : new RunStep(RunAction.Finish, Phase: RunPhase.Failed, Reason: RunReasons.DeadlineExceeded, Message: $"activeDeadline {template.ActiveDeadline} passed before a retry");
+        if (current is null) return new RunStep(RunAction.StartAttempt);
+        if (!current.Finished) return new RunStep(RunAction.Wait, deadline);
+
+        var failures = run.Attempts.Count(a => a.Finished && a.ExitCode != 0);
+        if (failures > template.BackoffLimit)
+            return new RunStep(RunAction.Finish, Phase: RunPhase.Failed, Reason: RunReasons.BackoffLimitExceeded,
+                Message: $"{failures} attempt(s) failed (backoffLimit {template.BackoffLimit}); last exit code {current.ExitCode}");
+        var retryAt = current.End!.Value + Backoff(backoffBase, failures);
+        if (now >= retryAt) return new RunStep(RunAction.StartAttempt, Message: $"retry {failures} of {template.BackoffLimit} after exit code {current.ExitCode}");
+        return new RunStep(RunAction.Wait, deadline is { } dl && dl < retryAt ? dl : retryAt);
+    }
+
+    /// <summary>The wait before retry number <paramref name="failures"/>: base x 2^(failures-1), capped.</summary>
+    public static TimeSpan Backoff(TimeSpan backoffBase, int failures)
+    {
+        var factor = Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
+        var ticks = Math.Min(MaxBackoff.Ticks, backoffBase.Ticks * factor);
+        return TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>Finished runs to remove (containers and history): beyond the history limits, newest kept, or past their TTL.</summary>
+    public static IReadOnlyList<string> Expired(IEnumerable<JobRun> runs, int successfulLimit, int failedLimit, TimeSpan? ttl, DateTimeOffset now)
+    {
+        var finished = runs.Where(r => !r.IsActive).OrderByDescending(r => r.End).ThenByDescending(r => r.Start).ToList();
+        var expired = finished.Where(r => r.Phase == RunPhase.Succeeded).Skip(successfulLimit)
+            .Concat(finished.Where(r => r.Phase == RunPhase.Failed).Skip(failedLimit))
+            .Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        if (ttl is { } t)
+            foreach (var run in finished)
+                if (run.End + t <= now) expired.Add(run.Id);
+        return finished.Where(r => expired.Contains(r.Id)).Select(r => r.Id).ToList();
+    }
+}

@@ -1,0 +1,79 @@
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+
+namespace Agent.UnitTests.Jobs;
+
+public sealed class RunDecisionTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Base = TimeSpan.FromSeconds(10);
+
+    private static JobTemplate Template(int backoffLimit = 2, TimeSpan? deadline = null) =>
+        new() { Container = new ContainerSpec { Image = "busybox:1.35" }, BackoffLimit = backoffLimit, ActiveDeadline = deadline };
+
+    private static JobRun Run(params JobAttempt[] attempts) =>
+        new() { Id = "r", Trigger = RunTriggers.Schedule, Start = T0, Attempts = attempts };
+
+    private static JobAttempt Failed(int n, int endSeconds) => new(n, $"c{n}", $"c{n}", T0) { End = T0.AddSeconds(endSeconds), ExitCode = 1 };
+
+    [Fact]
+    public void A_new_run_starts_its_first_attempt() =>
+        Assert.Equal(RunAction.StartAttempt, RunDecisions.Step(Template(), Run(), T0, Base).Action);
+
+    [Fact]
+    public void An_exit_code_of_zero_succeeds()
+    {
+        var step = RunDecisions.Step(Template(), Run(new JobAttempt(1, "c", "c", T0) { End = T0.AddSeconds(1), ExitCode = 0 }), T0.AddSeconds(2), Base);
+        Assert.Equal((RunAction.Finish, RunPhase.Succeeded, RunReasons.Completed), (step.Action, step.Phase, step.Reason));
+    }
+
+    [Fact]
+    public void A_failed_attempt_is_retried_after_an_exponential_backoff_until_the_limit()
+    {
+        var first = Run(Failed(1, 1));
+        Assert.Equal((RunAction.Wait, T0.AddSeconds(11)), (RunDecisions.Step(Template(), first, T0.AddSeconds(5), Base).Action, RunDecisions.Step(Template(), first, T0.AddSeconds(5), Base).Until));
+        Assert.Equal(RunAction.StartAttempt, RunDecisions.Step(Template(), first, T0.AddSeconds(11), Base).Action);
+        var second = Run(Failed(1, 1), Failed(2, 12));
+        Assert.Equal(T0.AddSeconds(32), RunDecisions.Step(Template(), second, T0.AddSeconds(13), Base).Until); // 2 x base
+        var third = Run(Failed(1, 1), Failed(2, 12), Failed(3, 33));
+        var step = RunDecisions.Step(Template(), third, T0.AddSeconds(34), Base);
+        Assert.Equal((RunAction.Finish, RunPhase.Failed, RunReasons.BackoffLimitExceeded), (step.Action, step.Phase, step.Reason));
+    }
+
+    [Fact]
+    public void Backoff_doubles_and_is_capped_at_six_minutes()
+    {
+        Assert.Equal([10, 20, 40, 80, 160, 320, 360, 360], Enumerable.Range(1, 8).Select(n => (int)RunDecisions.Backoff(Base, n).TotalSeconds));
+    }
+
+    [Fact]
+    public void The_active_deadline_kills_a_running_attempt_and_fails_the_run()
+    {
+        var running = Run(new JobAttempt(1, "c", "c", T0));
+        Assert.Equal((RunAction.Wait, T0.AddSeconds(30)), (RunDecisions.Step(Template(deadline: TimeSpan.FromSeconds(30)), running, T0.AddSeconds(5), Base).Action,
+            RunDecisions.Step(Template(deadline: TimeSpan.FromSeconds(30)), running, T0.AddSeconds(5), Base).Until));
+        var step = RunDecisions.Step(Template(deadline: TimeSpan.FromSeconds(30)), running, T0.AddSeconds(30), Base);
+        Assert.Equal((RunAction.Kill, RunPhase.Failed, RunReasons.DeadlineExceeded), (step.Action, step.Phase, step.Reason));
+    }
+
+    [Fact]
+    public void The_active_deadline_also_ends_a_run_waiting_for_its_retry()
+    {
+        var step = RunDecisions.Step(Template(deadline: TimeSpan.FromSeconds(5)), Run(Failed(1, 1)), T0.AddSeconds(6), Base);
+        Assert.Equal((RunAction.Finish, RunReasons.DeadlineExceeded), (step.Action, step.Reason));
+    }
+
+    [Fact]
+    public void History_limits_keep_the_newest_successes_and_failures_and_ttl_removes_older_ones()
+    {
+        JobRun Done(string id, RunPhase phase, int end) => new() { Id = id, Trigger = RunTriggers.Schedule, Start = T0, End = T0.AddSeconds(end), Phase = phase };
+        var runs = new[]
+        {
+            Done("s1", RunPhase.Succeeded, 1), Done("s2", RunPhase.Succeeded, 2), Done("s3", RunPhase.Succeeded, 3),
+            Done("f1", RunPhase.Failed, 4), Done("f2", RunPhase.Failed, 5), Run() with { Id = "active" },
+        };
+        Assert.Equal(["f1", "s1"], RunDecisions.Expired(runs, 2, 1, null, T0.AddSeconds(10)).Order());
+        Assert.Equal(["f1", "f2", "s1", "s2", "s3"], RunDecisions.Expired(runs, 5, 5, TimeSpan.FromSeconds(1), T0.AddSeconds(10)).Order());
+        Assert.Equal(["s1", "s2", "s3"], RunDecisions.Expired(runs, 5, 5, TimeSpan.FromSeconds(7), T0.AddSeconds(10)).Order());
+    }
+}
