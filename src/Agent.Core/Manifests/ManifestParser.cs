@@ -19,17 +19,44 @@ public static partial class ManifestParser
     [GeneratedRegex(@"^---(\s.*)?$")]
     private static partial Regex DocumentMarker();
 
-    public static IReadOnlyList<ManifestDocument> ParseFile(string file, string text, IManifestFiles files, SecurityPolicy policy)
+    /// <summary>Parses a file's bytes: UTF-8 (a BOM is skipped), anything else is an error at the first bad byte.</summary>
+    public static IReadOnlyList<ManifestDocument> ParseFile(string file, byte[] content, IManifestFiles files, SecurityPolicy policy, ManifestLimits? limits = null)
     {
-        var manifestDir = Path.GetDirectoryName(Path.Combine(files.Root, file)) ?? files.Root;
-        var documents = new List<ManifestDocument>();
-        foreach (var (chunk, firstLine) in SplitDocuments(text))
-        {
-            var document = ParseDocument(file, chunk, firstLine, manifestDir, files, policy);
-            if (document is not null) documents.Add(document);
-        }
-        return documents;
+        var decoded = ManifestText.Decode(content);
+        if (decoded.Error is { } error) return [FileError(file, error.Line, error.Column, error.Message)];
+        return ParseFile(file, decoded.Text!, files, policy, limits);
     }
+
+    /// <summary>Parses a file's text. Never throws: whatever the input, the result is documents or errors with a location.</summary>
+    public static IReadOnlyList<ManifestDocument> ParseFile(string file, string text, IManifestFiles files, SecurityPolicy policy, ManifestLimits? limits = null)
+    {
+        limits ??= ManifestLimits.Default;
+        try
+        {
+            if (ManifestText.FindNul(text) is { } nul) return [FileError(file, nul.Line, nul.Column, "NUL byte (0x00) in the file: manifests must be UTF-8 text")];
+            var chunks = SplitDocuments(text).ToList();
+            if (chunks.Count > limits.MaxDocuments)
+                return [FileError(file, chunks[limits.MaxDocuments].FirstLine + 1, 1, $"more than {limits.MaxDocuments} documents in one file (Agent:Limits:MaxDocuments)")];
+            var manifestDir = Path.GetDirectoryName(Path.Combine(files.Root, file)) ?? files.Root;
+            var budget = new LoadBudget(limits);
+            var documents = new List<ManifestDocument>();
+            foreach (var (chunk, firstLine) in chunks)
+            {
+                var document = ParseDocument(file, chunk, firstLine, manifestDir, files, policy, budget, out var spent);
+                if (document is not null) documents.Add(document);
+                if (spent) break; // the file's alias budget is gone: every later document would fail the same way
+            }
+            return documents;
+        }
+        catch (Exception e)
+        {
+            // A bug of ours or YamlDotNet's on odd input must cost this file, never the agent (and every other group).
+            return [FileError(file, 1, 1, $"the loader failed on this file ({e.GetType().Name}: {e.Message}); please report it with the file")];
+        }
+    }
+
+    private static ManifestDocument FileError(string file, int line, int column, string message) =>
+        new(new SourceLocation(file, line, column), null, null, [new ManifestError(file, line, column, "", message)]);
 
     private static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string text)
     {
@@ -51,17 +78,25 @@ public static partial class ManifestParser
         yield return (current.ToString(), start);
     }
 
-    private static ManifestDocument? ParseDocument(string file, string chunk, int lineOffset, string manifestDir, IManifestFiles files, SecurityPolicy policy)
+    private static ManifestDocument? ParseDocument(string file, string chunk, int lineOffset, string manifestDir, IManifestFiles files, SecurityPolicy policy,
+        LoadBudget budget, out bool spent)
     {
+        spent = false;
         if (chunk.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#'))) return null;
         var context = new ParseContext(file, lineOffset);
         YamlNode root;
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(chunk));
+            stream.Load(new BoundedYamlParser(new Parser(new StringReader(chunk)), budget));
             if (stream.Documents.Count == 0) return null;
             root = stream.Documents[0].RootNode;
+        }
+        catch (ManifestLimitException e)
+        {
+            spent = budget.IsSpent;
+            context.Error(e.Mark, "", e.Message);
+            return new ManifestDocument(new SourceLocation(file, (int)e.Mark.Line + lineOffset, (int)e.Mark.Column), null, null, context.Errors) { Context = context };
         }
         catch (YamlException e)
         {

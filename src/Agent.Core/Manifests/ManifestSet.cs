@@ -27,8 +27,12 @@ public sealed class ManifestSet
     public IReadOnlySet<string> FilesWithUnknownObjects =>
         Documents.Where(d => d.Key is null).Select(d => d.Source.File).ToHashSet(StringComparer.Ordinal);
 
-    public static ManifestSet Load(IEnumerable<(string File, string Text)> files, IManifestFiles access, SecurityPolicy policy) =>
-        Build(files.OrderBy(f => f.File, StringComparer.Ordinal).SelectMany(f => ManifestParser.ParseFile(f.File, f.Text, access, policy)));
+    public static ManifestSet Load(IEnumerable<(string File, string Text)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null) =>
+        Build(files.OrderBy(f => f.File, StringComparer.Ordinal).SelectMany(f => ManifestParser.ParseFile(f.File, f.Text, access, policy, limits)));
+
+    /// <summary>Loads files as read from disk: their bytes must be UTF-8.</summary>
+    public static ManifestSet Load(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null) =>
+        Build(files.OrderBy(f => f.File, StringComparer.Ordinal).SelectMany(f => ManifestParser.ParseFile(f.File, f.Content, access, policy, limits)));
 
     public static ManifestSet Build(IEnumerable<ManifestDocument> parsed)
     {

@@ -37,6 +37,9 @@ public sealed class AgentOptions
 
     public SecuritySettings Security { get; set; } = new();
 
+    /// <summary>What one manifest file may cost to load (depth, aliases, documents, value size).</summary>
+    public Core.Manifests.ManifestLimits Limits { get; set; } = new();
+
     public Auth.AuthOptions Auth { get; set; } = new();
 
     private static string DefaultStateDir()

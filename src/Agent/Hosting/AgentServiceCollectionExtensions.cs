@@ -21,7 +21,11 @@ public static class AgentServiceCollectionExtensions
             return new AgentLabels(InstanceIdentity.Resolve(options), options.LabelPrefix);
         });
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.Security.ToPolicy());
-        services.AddSingleton(sp => new ManifestFolder(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Manifests));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return new ManifestFolder(options.Manifests, options.Limits);
+        });
         services.AddSingleton<ManifestStore>();
         services.AddSingleton(sp => new RuntimeOverrides(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<StatusStore>();

@@ -6,19 +6,21 @@ namespace Agent.Sources;
 
 /// <summary>A folder of manifests on disk: read recursively (*.yaml, *.yml; hidden files and folders skipped),
 /// and the files those manifests reference.</summary>
-public sealed class ManifestFolder(string root) : IManifestFiles
+public sealed class ManifestFolder(string root, ManifestLimits? limits = null) : IManifestFiles
 {
     private const long MaxDigestBytes = 256L * 1024 * 1024;
 
     public string Root { get; } = Path.GetFullPath(root);
 
-    public ManifestSet Load(SecurityPolicy policy) => ManifestSet.Load(ReadManifests(), this, policy);
+    public ManifestLimits Limits { get; } = limits ?? ManifestLimits.Default;
 
-    public IEnumerable<(string File, string Text)> ReadManifests()
+    public ManifestSet Load(SecurityPolicy policy) => ManifestSet.Load(ReadManifests(), this, policy, Limits);
+
+    public IEnumerable<(string File, byte[] Content)> ReadManifests()
     {
         if (!Directory.Exists(Root)) throw new DirectoryNotFoundException($"manifests folder {Root} does not exist");
         foreach (var path in Enumerate(Root).Order(StringComparer.Ordinal))
-            yield return (Path.GetRelativePath(Root, path), File.ReadAllText(path));
+            yield return (Path.GetRelativePath(Root, path), File.ReadAllBytes(path));
     }
 
     private static IEnumerable<string> Enumerate(string folder)

@@ -1,0 +1,14 @@
+using Agent.Core.Manifests;
+
+namespace Agent.UnitTests.Manifests;
+
+/// <summary>A manifests folder with no referenced files, for loading text without a disk.</summary>
+internal sealed class MemoryManifestFiles : IManifestFiles
+{
+    public static MemoryManifestFiles Instance { get; } = new();
+
+    public string Root => "/manifests";
+    public string? ReadText(string absolutePath) => null;
+    public string? Digest(string absolutePath) => null;
+    public string ResolveLinks(string absolutePath) => absolutePath;
+}
