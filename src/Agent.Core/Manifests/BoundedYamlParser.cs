@@ -1,6 +1,7 @@
 using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
 
 namespace Agent.Core.Manifests;
 
@@ -35,6 +36,14 @@ internal sealed class BoundedYamlParser(IParser inner, LoadBudget budget) : IPar
     private readonly record struct Cost(long Bytes, long Nodes)
     {
         public static Cost operator +(Cost a, Cost b) => new(a.Bytes + b.Bytes, a.Nodes + b.Nodes);
+    }
+
+    /// <summary>Loads text within the limits; throws <see cref="ManifestLimitException"/> at the first one crossed.</summary>
+    public static YamlStream Load(string text, ManifestLimits? limits = null)
+    {
+        var stream = new YamlStream();
+        stream.Load(new BoundedYamlParser(new Parser(new StringReader(text)), new LoadBudget(limits ?? ManifestLimits.Default)));
+        return stream;
     }
 
     public ParsingEvent? Current => inner.Current;

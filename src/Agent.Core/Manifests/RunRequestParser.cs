@@ -23,10 +23,13 @@ public static class RunRequestParser
         YamlNode root;
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(json));
+            var stream = BoundedYamlParser.Load(json); // a request body is as hostile as a file: same limits
             if (stream.Documents.Count != 1) return (null, [new ManifestError("request", 1, 1, "", "the body must be one JSON object")]);
             root = stream.Documents[0].RootNode;
+        }
+        catch (ManifestLimitException e)
+        {
+            return (null, [new ManifestError("request", (int)e.Mark.Line, (int)e.Mark.Column, "", e.Message)]);
         }
         catch (YamlException e)
         {

@@ -140,4 +140,16 @@ public sealed class LoaderLimitTests
         var aliased = "small: &s [" + string.Join(",", Enumerable.Repeat("a", 1000)) + "]\nall: [" + string.Join(",", Enumerable.Repeat("*s", 200)) + "]\n";
         Assert.Contains("(Agent:Limits:MaxNodes)", OnlyError(Load(aliased)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Request_bodies_of_the_run_and_job_APIs_have_the_same_limits()
+    {
+        var body = "{\"service\": " + new string('[', 30_000) + new string(']', 30_000) + "}";
+        var admission = new AdmissionContext(p => p, _ => false);
+        var (request, errors) = RunRequestParser.Parse(body, MemoryManifestFiles.Instance, SecurityPolicy.Default, admission);
+        Assert.Null(request);
+        Assert.Equal("request:1:76: nested deeper than 64 levels (Agent:Limits:MaxDepth)", Assert.Single(errors).ToString());
+        var job = JobRequestParser.Parse(body, MemoryManifestFiles.Instance, SecurityPolicy.Default, admission);
+        Assert.Equal("request:1:76: nested deeper than 64 levels (Agent:Limits:MaxDepth)", Assert.Single(job.Errors).ToString());
+    }
 }
