@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Agent.Hosting;
+using Agent.State;
 using Microsoft.Extensions.Options;
 
 namespace Agent.Auth;
@@ -14,32 +15,52 @@ public sealed class TokenStore
     public TokenStore(IOptions<AgentOptions> options, ILogger<TokenStore> logger)
     {
         var auth = options.Value.Auth;
-        var file = auth.TokensFile;
-        if (string.IsNullOrWhiteSpace(file))
+        if (!string.IsNullOrWhiteSpace(auth.TokensFile))
         {
-            file = Path.Combine(options.Value.StateDir, "tokens");
-            if (!File.Exists(file))
+            tokens.AddRange(Parse(auth.TokensFile, File.ReadAllLines(auth.TokensFile), out var error));
+            if (error is not null) throw new InvalidOperationException(error); // the admin's own file: refuse to guess
+        }
+        else
+        {
+            // The generated file is state: when it is empty or damaged, it is moved aside and a new admin token made.
+            var file = Path.Combine(options.Value.StateDir, "tokens");
+            if (File.Exists(file))
             {
-                Directory.CreateDirectory(options.Value.StateDir);
-                File.WriteAllText(file, $"# role:token, one per line (viewer, operator, admin)\nadmin:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24))}\n");
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                var parsed = Parse(file, File.ReadAllLines(file), out var error);
+                if (error is null && parsed.Count == 0) error = "it holds no token";
+                if (error is null) tokens.AddRange(parsed);
+                else StateFile.MoveAside(file, error, logger);
+            }
+            if (tokens.Count == 0)
+            {
+                var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+                StateFile.Write(file, $"# role:token, one per line (viewer, operator, admin)\nadmin:{token}\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), Roles.Admin));
                 logger.LogWarning("No Agent:Auth:TokensFile configured: generated an admin token in {File}", file);
             }
         }
-        var lineNumber = 0;
-        foreach (var raw in File.ReadAllLines(file))
+        if (!string.IsNullOrWhiteSpace(auth.JwtKeyFile)) jwtKey = File.ReadAllBytes(auth.JwtKeyFile).AsSpan().Trim((byte)'\n').ToArray();
+    }
+
+    private static List<(byte[] Digest, string Role)> Parse(string file, string[] lines, out string? error)
+    {
+        var parsed = new List<(byte[] Digest, string Role)>();
+        error = null;
+        for (var i = 0; i < lines.Length; i++)
         {
-            lineNumber++;
-            var line = raw.Trim();
+            var line = lines[i].Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var colon = line.IndexOf(':');
             var role = colon > 0 ? line[..colon].Trim() : "";
             var token = colon > 0 ? line[(colon + 1)..].Trim() : "";
             if (Roles.Rank(role) < 0 || token.Length < 16)
-                throw new InvalidOperationException($"{file}:{lineNumber}: expected role:token with a role of {string.Join(", ", Roles.All)} and a token of at least 16 characters");
-            tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), role));
+            {
+                error = $"{file}:{i + 1}: expected role:token with a role of {string.Join(", ", Roles.All)} and a token of at least 16 characters";
+                return [];
+            }
+            parsed.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), role));
         }
-        if (!string.IsNullOrWhiteSpace(auth.JwtKeyFile)) jwtKey = File.ReadAllBytes(auth.JwtKeyFile).AsSpan().Trim((byte)'\n').ToArray();
+        return parsed;
     }
 
     /// <summary>The role of a presented token, or null. Every stored token is compared, so timing tells nothing.</summary>

@@ -23,6 +23,15 @@ public static class ApplyCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
+            try
+            {
+                services.GetRequiredService<State.StateDirLock>(); // never beside a running agent of the same state dir
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
             if (!OneShotServices.LoadManifests(services)) return 1;
             var manifests = services.GetRequiredService<ManifestStore>();
 

@@ -24,6 +24,7 @@ public static class AgentHost
         builder.AddAgentTelemetry();
 
         var app = builder.Build();
+        app.Services.GetRequiredService<State.StateDirLock>(); // one agent per state dir: before anything reads or writes it
         app.MapAgentEndpoints();
         return app;
     }

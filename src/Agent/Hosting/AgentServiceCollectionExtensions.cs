@@ -27,7 +27,9 @@ public static class AgentServiceCollectionExtensions
             return new ManifestFolder(options.Manifests, options.Limits);
         });
         services.AddSingleton<ManifestStore>();
-        services.AddSingleton(sp => new RuntimeOverrides(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton(sp => State.StateDirLock.Acquire(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton(sp => new RuntimeOverrides(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
+            sp.GetRequiredService<ILogger<RuntimeOverrides>>()));
         services.AddSingleton<StatusStore>();
         services.AddSingleton<HealthTracker>();
         services.AddSingleton<EngineObserver>();

@@ -12,16 +12,21 @@ public static class InstanceIdentity
         var file = Path.Combine(options.StateDir, "instance-id");
         if (File.Exists(file))
         {
+            // Never replaced when unreadable: a new id would make this agent a stranger to every container it runs.
             var stored = File.ReadAllText(file).Trim();
-            if (stored.Length > 0) return Validate(stored);
+            return IsValid(stored) ? stored : throw new InvalidOperationException(
+                $"{file} holds no valid instance id ({(stored.Length == 0 ? "it is empty" : $"\"{Shorten(stored)}\"")}): restore it (it is the agent.instance label of this agent's containers, " +
+                "docker ps -a --format '{{.Label \"agent.instance\"}}'), pass --instance, or delete the file to start as a new instance");
         }
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        File.WriteAllText(file, id + "\n");
+        State.StateFile.Write(file, id + "\n");
         return id;
     }
 
+    private static bool IsValid(string id) => id.Length is > 0 and <= 63 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     private static string Validate(string id) =>
-        id.Length is > 0 and <= 63 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
-            ? id
-            : throw new ArgumentException($"Instance id '{id}' must be 1-63 letters, digits, '-', '_' or '.'.");
+        IsValid(id) ? id : throw new ArgumentException($"Instance id '{id}' must be 1-63 letters, digits, '-', '_' or '.'.");
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
 }

@@ -29,7 +29,8 @@ public static class AgentEndpoints
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization(Roles.Viewer)
             .RequireRateLimiting(HttpServiceExtensions.ApiRateLimit)
-            .WithEngineProblems();
+            .WithEngineProblems()
+            .WithStateProblems();
         api.MapStatusEndpoints();
         api.MapGroupEndpoints();
         api.MapContainerEndpoints();

@@ -22,6 +22,30 @@ public static class ApiProblems
         _ => Results.Problem(statusCode: 502, title: "Engine Error", detail: e.Message),
     };
 
+    /// <summary>A state file could not be saved: 507 when the disk is full, 500 otherwise; the verb did not take effect.</summary>
+    public static IResult From(State.StateWriteException e) => e.IsDiskFull
+        ? Results.Problem(statusCode: 507, title: "Insufficient Storage",
+            detail: $"The state dir is full: {e.Message}. Nothing was changed; free space in the state dir and retry.", extensions: new Dictionary<string, object?> { ["file"] = e.Path })
+        : Results.Problem(statusCode: 500, title: "State Not Saved",
+            detail: $"The state dir cannot be written: {e.Message}. Nothing was changed; make the state dir writable and retry.", extensions: new Dictionary<string, object?> { ["file"] = e.Path });
+
+    /// <summary>Turns state write failures in an endpoint into problem responses.</summary>
+    public static RouteGroupBuilder WithStateProblems(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (State.StateWriteException e)
+            {
+                return From(e);
+            }
+        });
+        return group;
+    }
+
     /// <summary>Turns engine failures in an endpoint into problem responses.</summary>
     public static RouteGroupBuilder WithEngineProblems(this RouteGroupBuilder group)
     {

@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Agent.State;
+
+/// <summary>The few POSIX calls .NET has no API for: flock on a descriptor we own, and fsync of a directory.</summary>
+internal static class LibC
+{
+    public const int ORdOnly = 0;
+    public const int OWrOnly = 1;
+    public const int ORdWr = 2;
+    public const int OTrunc = 0x200;
+    public const int OCreat = 0x40;
+    public const int OCloExec = 0x80000;
+    public const int LockEx = 2;
+    public const int LockNb = 4;
+    public const int EWouldBlock = 11;
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenBytes(byte[] path, int flags, int mode);
+
+    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static extern int Flock(int fd, int operation);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static extern int Close(int fd);
+
+    public static int Open(string path, int flags, int mode = 0) => OpenBytes(Encoding.UTF8.GetBytes(path + "\0"), flags, mode);
+
+    /// <summary>Makes a rename or a new file in <paramref name="directory"/> durable (the entry, not only the data).</summary>
+    public static void FsyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var fd = Open(directory, ORdOnly | OCloExec);
+        if (fd < 0) throw new IOException($"cannot open {directory} to sync it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+        try
+        {
+            if (Fsync(fd) < 0) throw new IOException($"cannot sync {directory}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+}

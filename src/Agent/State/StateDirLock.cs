@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Agent.State;
+
+/// <summary>Another agent holds the state dir.</summary>
+public sealed class StateDirLockedException(string message) : IOException(message);
+
+/// <summary>
+/// One agent per state dir: an exclusive flock on <c>agent.lock</c>, held for the agent's lifetime (the kernel drops it
+/// when the process dies, even by kill -9). The file holds the holder's pid, for the message the next one prints.
+/// </summary>
+public sealed class StateDirLock : IDisposable
+{
+    public const string FileName = "agent.lock";
+
+    private readonly SafeFileHandle handle;
+
+    private StateDirLock(SafeFileHandle handle, string path)
+    {
+        this.handle = handle;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    public static StateDirLock Acquire(string stateDir)
+    {
+        Directory.CreateDirectory(stateDir);
+        var path = System.IO.Path.Combine(System.IO.Path.GetFullPath(stateDir), FileName);
+        // Opened through libc: .NET's own FileShare emulation would take a shared flock of its own on every open.
+        // Read-only while held, so the state dir can still be remounted read-only under a running agent.
+        var fd = LibC.Open(path, LibC.ORdOnly | LibC.OCreat | LibC.OCloExec, 0x1A4 /* 0644 */);
+        if (fd < 0)
+            throw new IOException($"cannot open the state dir lock {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (LibC.Flock(fd, LibC.LockEx | LibC.LockNb) < 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            var holder = ReadHolder(handle);
+            handle.Dispose();
+            if (error == LibC.EWouldBlock)
+                throw new StateDirLockedException(
+                    $"another agent (pid {holder}) is running with the state dir {System.IO.Path.GetDirectoryName(path)} (it holds {path}); " +
+                    "stop it first, or give this agent its own --state-dir and --instance");
+            throw new IOException($"cannot lock {path}: {Marshal.GetPInvokeErrorMessage(error)}");
+        }
+        var writer = LibC.Open(path, LibC.OWrOnly | LibC.OTrunc | LibC.OCloExec);
+        try
+        {
+            if (writer >= 0)
+                using (var pidFile = new SafeFileHandle(writer, ownsHandle: true))
+                    RandomAccess.Write(pidFile, Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n"), 0);
+        }
+        catch (IOException)
+        {
+            // A full or read-only state dir: the lock holds all the same, only the next agent's message lacks the pid.
+        }
+        return new StateDirLock(handle, path);
+    }
+
+    private static string ReadHolder(SafeFileHandle handle)
+    {
+        var buffer = new byte[32];
+        var read = RandomAccess.Read(handle, buffer, 0);
+        var text = Encoding.ASCII.GetString(buffer, 0, read).Trim();
+        return text.Length > 0 && text.All(char.IsAsciiDigit) ? text : "unknown";
+    }
+
+    public void Dispose() => handle.Dispose();
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Agent.State;
+
+/// <summary>
+/// Files in the state dir: written whole or not at all (temp file, fsync, rename, fsync of the folder), so a crash or a
+/// full disk never leaves half a file; read back with corrupt content moved aside (<c>name.corrupt-UTC</c>) and reported.
+/// </summary>
+public static class StateFile
+{
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> durably; on failure the old file is intact.</summary>
+    public static void Write(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(content));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            LibC.FsyncDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // A read-only or full folder: the temp file was not made, or cannot be removed; the real file is intact.
+            }
+            throw new StateWriteException(path, e);
+        }
+    }
+
+    public static void WriteJson<T>(string path, T value) => Write(path, JsonSerializer.Serialize(value) + "\n");
+
+    /// <summary>
+    /// Reads a JSON state file: <c>null</c> when it does not exist. An empty or corrupt file is moved aside and reported
+    /// (path, line and column), and reads as absent: the agent starts without it rather than not at all.
+    /// </summary>
+    public static T? ReadJson<T>(string path, ILogger logger) where T : class
+    {
+        if (!File.Exists(path)) return null;
+        var text = File.ReadAllText(path);
+        string reason;
+        try
+        {
+            if (text.Trim().Length > 0 && JsonSerializer.Deserialize<T>(text) is { } value) return value;
+            reason = text.Trim().Length == 0 ? "the file is empty" : "the file holds null";
+        }
+        catch (JsonException e)
+        {
+            reason = $"line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {e.Message.Split(" Path:")[0]}";
+        }
+        MoveAside(path, reason, logger);
+        return null;
+    }
+
+    /// <summary>Moves a corrupt state file out of the way as <c>name.corrupt-yyyyMMddTHHmmssZ</c>, keeping it for inspection.</summary>
+    public static void MoveAside(string path, string reason, ILogger logger)
+    {
+        var aside = $"{path}.corrupt-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+        try
+        {
+            File.Move(path, aside, overwrite: true);
+            logger.LogError("State file {File} is corrupt ({Reason}); moved it aside to {Aside} and starting without it", path, reason, aside);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("State file {File} is corrupt ({Reason}) and cannot be moved aside ({Error}); starting without it", path, reason, e.Message);
+        }
+    }
+}

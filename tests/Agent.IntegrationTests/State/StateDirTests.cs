@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.Infrastructure.Manifest;
+
+namespace Agent.IntegrationTests.State;
+
+/// <summary>
+/// The state dir on a real, small tmpfs (filled up, remounted read-only) under a running agent, and the state dir lock
+/// between two real `agent run` processes.
+/// </summary>
+public sealed class StateDirTests : IAsyncLifetime
+{
+    private const string OperatorToken = "operator-token-0123456789abcdef";
+    private readonly TestInstance instance = new();
+    private readonly string tokens = Path.GetTempFileName();
+
+    public async Task InitializeAsync()
+    {
+        await instance.InitializeAsync();
+        await File.WriteAllTextAsync(tokens, $"operator:{OperatorToken}\n");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await instance.DisposeAsync();
+        File.Delete(tokens);
+    }
+
+    private AgentHarness Harness() => new(instance, new Dictionary<string, string?>
+    {
+        ["Agent:Auth:TokensFile"] = tokens,
+        ["Agent:ResyncInterval"] = "00:00:01", // a change that slipped through would show within a second
+    });
+
+    private static HttpClient Client(AgentHarness agent)
+    {
+        var client = agent.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
+        return client;
+    }
+
+    private static async Task Sh(string script)
+    {
+        var (exit, stdout, stderr) = await ExternalTool.ShellAsync(script);
+        Assert.True(exit == 0, $"{script}: exit {exit}\n{stdout}{stderr}");
+    }
+
+    /// <summary>A 256 KiB tmpfs mounted over the harness's state dir, unmounted whatever happens.</summary>
+    private static async Task<IAsyncDisposable> MountTmpfsAsync(string dir)
+    {
+        await Sh($"mount -t tmpfs -o size=256k,mode=0700 agent-test-state '{dir}'");
+        return new Unmount(dir);
+    }
+
+    private sealed class Unmount(string dir) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await ExternalTool.ShellAsync($"umount -l '{dir}'");
+    }
+
+    private async Task StillRunningAsync(string group)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(3)); // three resyncs
+        Assert.Equal(["running"], (await Containers.OfAsync(instance, group)).Select(r => r.State));
+    }
+
+    [Fact]
+    public async Task A_stop_on_a_full_state_dir_is_a_507_and_changes_nothing_now_later_or_after_a_restart()
+    {
+        var group = instance.Name("full");
+        await using var agent = Harness();
+        await using (await MountTmpfsAsync(agent.StateDir))
+        {
+            agent.Write("g.yaml", Group(group, Sleeper("s")));
+            await agent.StartAsync();
+            await agent.WaitReadyAsync(group);
+            await Containers.RunningAsync(instance, group, 1);
+
+            await ExternalTool.ShellAsync($"dd if=/dev/zero of='{agent.StateDir}/fill' bs=4k"); // until the disk is full
+            using (var client = Client(agent))
+            {
+                var response = await client.PostAsync($"/api/v1/servicegroups/{group}/stop", null);
+                Assert.Equal((HttpStatusCode)507, response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                Assert.Equal("Insufficient Storage", problem.RootElement.GetProperty("title").GetString());
+                Assert.Contains("No space left on device", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+                Assert.Contains("Nothing was changed", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+                Assert.Equal(Path.Combine(agent.StateDir, "suspended.json"), problem.RootElement.GetProperty("file").GetString());
+            }
+            await StillRunningAsync(group);
+            Assert.False(File.Exists(Path.Combine(agent.StateDir, "suspended.json")));
+            Assert.DoesNotContain(Directory.GetFiles(agent.StateDir), f => f.Contains(".tmp", StringComparison.Ordinal));
+
+            // A restart on the full disk starts, and remembers no stop.
+            await agent.StopAsync();
+            await agent.StartAsync();
+            await agent.WaitReadyAsync(group);
+            await StillRunningAsync(group);
+
+            // With space again, the same stop is saved, takes effect, and survives a restart.
+            File.Delete(Path.Combine(agent.StateDir, "fill"));
+            using (var client = Client(agent))
+                Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/servicegroups/{group}/stop", null)).StatusCode);
+            await Eventually.ReturnsAsync(() => Containers.OfAsync(instance, group), rows => rows is [{ State: "exited" }], TimeSpan.FromSeconds(30), "stopped");
+            await agent.StopAsync();
+            await agent.StartAsync();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(["exited"], (await Containers.OfAsync(instance, group)).Select(r => r.State));
+            await agent.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_stop_on_a_read_only_state_dir_is_a_500_with_the_reason_and_changes_nothing()
+    {
+        var group = instance.Name("ro");
+        await using var agent = Harness();
+        await using (await MountTmpfsAsync(agent.StateDir))
+        {
+            agent.Write("g.yaml", Group(group, Sleeper("s")));
+            await agent.StartAsync();
+            await agent.WaitReadyAsync(group);
+            await Containers.RunningAsync(instance, group, 1);
+
+            await Sh($"mount -o remount,ro '{agent.StateDir}'");
+            using (var client = Client(agent))
+            {
+                var response = await client.PostAsync($"/api/v1/servicegroups/{group}/stop", null);
+                Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                Assert.Equal("State Not Saved", problem.RootElement.GetProperty("title").GetString());
+                var detail = problem.RootElement.GetProperty("detail").GetString()!;
+                Assert.Contains($"writing {Path.Combine(agent.StateDir, "suspended.json")} failed: ", detail, StringComparison.Ordinal);
+                Assert.Contains("Read-only file system", detail, StringComparison.Ordinal);
+            }
+            await StillRunningAsync(group);
+            await agent.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupt_suspended_file_is_moved_aside_and_the_agent_starts()
+    {
+        var group = instance.Name("corrupt");
+        await using var agent = Harness();
+        await File.WriteAllTextAsync(Path.Combine(agent.StateDir, "suspended.json"), "[\"ServiceGroup/" + group + "\",\n");
+        agent.Write("g.yaml", Group(group, Sleeper("s")));
+        await agent.StartAsync();
+        await agent.WaitReadyAsync(group);
+        await Containers.RunningAsync(instance, group, 1);
+        var aside = Assert.Single(Directory.GetFiles(agent.StateDir, "suspended.json.corrupt-*"));
+        Assert.Equal("[\"ServiceGroup/" + group + "\",\n", await File.ReadAllTextAsync(aside));
+        Assert.False(File.Exists(Path.Combine(agent.StateDir, "suspended.json")));
+    }
+
+    [Fact]
+    public async Task A_second_agent_on_the_same_state_dir_exits_naming_the_first_ones_pid_and_kill_9_frees_the_lock()
+    {
+        var manifests = Directory.CreateTempSubdirectory("agent-it-manifests-").FullName;
+        var state = Directory.CreateTempSubdirectory("agent-it-state-").FullName;
+        Process? first = null, third = null;
+        try
+        {
+            first = StartAgent(manifests, state);
+            await WaitForLockHolderAsync(state, first);
+
+            var (exit, _, stderr) = await AgentCli.RunAsync("run", "--manifests", manifests, "--state-dir", state, "--instance", instance.Id, "--urls", "http://127.0.0.1:0");
+            Assert.NotEqual(0, exit);
+            Assert.Contains($"error: another agent (pid {first.Id}) is running with the state dir {state} (it holds {Path.Combine(state, "agent.lock")})", stderr, StringComparison.Ordinal);
+            Assert.False(first.HasExited, "the first agent keeps running");
+
+            first.Kill(); // SIGKILL: the kernel drops the lock with the process
+            await first.WaitForExitAsync();
+            third = StartAgent(manifests, state);
+            await WaitForLockHolderAsync(state, third);
+        }
+        finally
+        {
+            foreach (var p in new[] { first, third })
+            {
+                if (p is { HasExited: false }) p.Kill();
+                p?.Dispose();
+            }
+            Directory.Delete(manifests, recursive: true);
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private Process StartAgent(string manifests, string state)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "agent.dll"), "run", "--manifests", manifests, "--state-dir", state, "--instance", instance.Id, "--urls", "http://127.0.0.1:0" })
+            info.ArgumentList.Add(arg);
+        info.Environment["AGENT_Agent__Auth__TokensFile"] = tokens;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static Task WaitForLockHolderAsync(string state, Process holder) =>
+        Eventually.TrueAsync(async () =>
+        {
+            Assert.False(holder.HasExited, $"agent {holder.Id} exited with {(holder.HasExited ? holder.ExitCode : 0)}");
+            var (_, stdout, _) = await ExternalTool.ShellAsync($"cat '{state}/agent.lock' 2>/dev/null");
+            return stdout.Trim() == holder.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }, TimeSpan.FromSeconds(60), $"agent {holder.Id} holds the lock");
+}

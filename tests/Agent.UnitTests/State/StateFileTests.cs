@@ -1,0 +1,100 @@
+using Agent.Core.Model;
+using Agent.Reconciliation;
+using Agent.State;
+using Microsoft.Extensions.Logging;
+
+namespace Agent.UnitTests.State;
+
+public sealed class StateFileTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-state-");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    private string PathOf(string name) => Path.Combine(dir.FullName, name);
+
+    private sealed class ListLogger : ILogger<RuntimeOverrides>
+    {
+        public List<string> Lines { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add($"{logLevel}: {formatter(state, exception)}");
+    }
+
+    [Fact]
+    public void A_write_replaces_the_whole_file_and_leaves_no_temporary_file()
+    {
+        StateFile.Write(PathOf("x.json"), "[1]");
+        StateFile.Write(PathOf("x.json"), "[2]");
+        Assert.Equal("[2]", File.ReadAllText(PathOf("x.json")));
+        Assert.Equal(["x.json"], dir.GetFiles().Select(f => f.Name));
+    }
+
+    [Fact]
+    public void A_failed_write_throws_a_state_write_exception_and_keeps_the_old_file()
+    {
+        StateFile.Write(PathOf("x.json"), "[1]");
+        Directory.CreateDirectory(PathOf("x.json.d"));
+        var e = Assert.Throws<StateWriteException>(() => StateFile.Write(PathOf("x.json.d"), "[2]")); // a folder is in the way
+        Assert.Equal(PathOf("x.json.d"), e.Path);
+        Assert.False(e.IsDiskFull);
+        Assert.Equal("[1]", File.ReadAllText(PathOf("x.json")));
+        Assert.DoesNotContain(dir.GetFiles(), f => f.Name.Contains(".tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_corrupt_suspended_file_is_moved_aside_with_its_line_reported_and_the_overrides_start_empty()
+    {
+        File.WriteAllText(PathOf(RuntimeOverrides.FileName), "[\n  \"ServiceGroup/a\",\n  oops\n");
+        var logger = new ListLogger();
+        var overrides = new RuntimeOverrides(dir.FullName, logger);
+        Assert.False(overrides.IsSuspended(new ObjectKey(ServiceGroup.KindName, "a")));
+        var aside = Assert.Single(dir.GetFiles("suspended.json.corrupt-*"));
+        Assert.Matches(@"^suspended\.json\.corrupt-\d{8}T\d{6}Z$", aside.Name);
+        Assert.Equal("[\n  \"ServiceGroup/a\",\n  oops\n", File.ReadAllText(aside.FullName));
+        var line = Assert.Single(logger.Lines);
+        Assert.StartsWith($"Error: State file {PathOf(RuntimeOverrides.FileName)} is corrupt (line 3, column 3: ", line, StringComparison.Ordinal);
+        Assert.EndsWith($"moved it aside to {aside.FullName} and starting without it", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(PathOf(RuntimeOverrides.FileName)));
+    }
+
+    [Fact]
+    public void An_empty_suspended_file_is_moved_aside_too()
+    {
+        File.WriteAllText(PathOf(RuntimeOverrides.FileName), "");
+        var logger = new ListLogger();
+        _ = new RuntimeOverrides(dir.FullName, logger);
+        Assert.Single(dir.GetFiles("suspended.json.corrupt-*"));
+        Assert.Contains("(the file is empty)", Assert.Single(logger.Lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_suspend_is_saved_before_it_takes_effect_and_a_failed_save_changes_nothing()
+    {
+        var overrides = new RuntimeOverrides(dir.FullName, new ListLogger());
+        var a = new ObjectKey(ServiceGroup.KindName, "a");
+        overrides.SetSuspended(a, true);
+        Assert.Equal("[\"ServiceGroup/a\"]\n", File.ReadAllText(PathOf(RuntimeOverrides.FileName)));
+
+        File.Delete(PathOf(RuntimeOverrides.FileName));
+        Directory.CreateDirectory(PathOf(RuntimeOverrides.FileName)); // the rename cannot replace a folder
+        var b = new ObjectKey(ServiceGroup.KindName, "b");
+        Assert.Throws<StateWriteException>(() => overrides.SetSuspended(b, true));
+        Assert.False(overrides.IsSuspended(b));
+        Assert.Throws<StateWriteException>(() => overrides.SetSuspended(a, false));
+        Assert.True(overrides.IsSuspended(a));
+    }
+
+    [Fact]
+    public void The_state_dir_lock_is_exclusive_and_names_the_holder()
+    {
+        using (var first = StateDirLock.Acquire(dir.FullName))
+        {
+            var e = Assert.Throws<StateDirLockedException>(() => StateDirLock.Acquire(dir.FullName));
+            Assert.Equal($"another agent (pid {Environment.ProcessId}) is running with the state dir {dir.FullName} (it holds {first.Path}); " +
+                "stop it first, or give this agent its own --state-dir and --instance", e.Message);
+        }
+        using var again = StateDirLock.Acquire(dir.FullName); // released on dispose
+    }
+}
