@@ -1,9 +1,11 @@
 using Agent.Bench;
 
 // Converge, resync, self-heal and HTTP numbers, with the raw engine and docker-compose measured in the same run.
-// A section that fails is reported in the table and the others still run.
+// A section that fails is reported in the table and the others still run. Arguments pick sections by name
+// (`bash bench/run.sh memory`); none runs them all.
 var results = new List<Row>();
 await using var bench = new Bench(results);
+await Section("memory", () => new RssBench(results).RunAsync());
 await Section("cold converge", () => bench.ColdConvergeAsync(100));
 await Section("no-op resync", () => bench.NoOpResyncAsync([100, 500]));
 await Section("self-heal", () => bench.SelfHealAsync(20));
@@ -12,6 +14,7 @@ Table.Print(results);
 
 async Task Section(string name, Func<Task> body)
 {
+    if (args.Length > 0 && !args.Any(a => name.Contains(a, StringComparison.OrdinalIgnoreCase))) return;
     try
     {
         await body();
