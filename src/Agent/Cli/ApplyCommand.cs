@@ -26,6 +26,7 @@ public static class ApplyCommand
             try
             {
                 services.GetRequiredService<State.StateDirLock>(); // never beside a running agent of the same state dir
+                services.GetRequiredService<State.InstanceLock>(); // or of the same instance id
             }
             catch (IOException e)
             {

@@ -24,7 +24,16 @@ public static class AgentHost
         builder.AddAgentTelemetry();
 
         var app = builder.Build();
-        app.Services.GetRequiredService<State.StateDirLock>(); // one agent per state dir: before anything reads or writes it
+        try
+        {
+            app.Services.GetRequiredService<State.StateDirLock>(); // one agent per state dir: before anything reads or writes it
+            app.Services.GetRequiredService<State.InstanceLock>(); // and per instance id on this host
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose(); // releases whichever lock was taken
+            throw;
+        }
         app.MapAgentEndpoints();
         return app;
     }

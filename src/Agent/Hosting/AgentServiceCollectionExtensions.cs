@@ -28,6 +28,7 @@ public static class AgentServiceCollectionExtensions
         });
         services.AddSingleton<ManifestStore>();
         services.AddSingleton(sp => State.StateDirLock.Acquire(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton(sp => new State.InstanceLock(State.StateDirLock.AcquireInstance(sp.GetRequiredService<AgentLabels>())));
         services.AddSingleton(sp => new RuntimeOverrides(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<ILogger<RuntimeOverrides>>()));
         services.AddSingleton<StatusStore>();

@@ -8,7 +8,7 @@ namespace Agent.State;
 public sealed class StateDirLockedException(string message) : IOException(message);
 
 /// <summary>
-/// One agent per state dir: an exclusive flock on <c>agent.lock</c>, held for the agent's lifetime (the kernel drops it
+/// One agent per state dir (and per instance id): an exclusive flock on <c>agent.lock</c>, held for the agent's lifetime (the kernel drops it
 /// when the process dies, even by kill -9). The file holds the holder's pid, for the message the next one prints.
 /// </summary>
 public sealed class StateDirLock : IDisposable
@@ -29,21 +29,38 @@ public sealed class StateDirLock : IDisposable
     {
         Directory.CreateDirectory(stateDir);
         var path = System.IO.Path.Combine(System.IO.Path.GetFullPath(stateDir), FileName);
+        return AcquireFile(path, holder =>
+            $"another agent (pid {holder}) is running with the state dir {System.IO.Path.GetDirectoryName(path)} (it holds {path}); " +
+            "stop it first, or give this agent its own --state-dir and --instance");
+    }
+
+    /// <summary>
+    /// The same lock for an instance id on this host, whatever the state dir: two agents with one id (and label prefix)
+    /// would fight over the same containers. Kept in the temp folder, which every agent of a host shares.
+    /// </summary>
+    public static StateDirLock AcquireInstance(Core.Model.AgentLabels labels)
+    {
+        var name = new string($"{labels.Prefix}-{labels.InstanceId}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"agent-instance-{name}.lock");
+        return AcquireFile(path, holder =>
+            $"another agent (pid {holder}) is running as instance {labels.InstanceId} (it holds {path}); " +
+            "stop it first, or give this agent its own --instance");
+    }
+
+    private static StateDirLock AcquireFile(string path, Func<string, string> heldBy)
+    {
         // Opened through libc: .NET's own FileShare emulation would take a shared flock of its own on every open.
         // Read-only while held, so the state dir can still be remounted read-only under a running agent.
         var fd = LibC.Open(path, LibC.ORdOnly | LibC.OCreat | LibC.OCloExec, 0x1A4 /* 0644 */);
         if (fd < 0)
-            throw new IOException($"cannot open the state dir lock {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw new IOException($"cannot open the lock {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         if (LibC.Flock(fd, LibC.LockEx | LibC.LockNb) < 0)
         {
             var error = Marshal.GetLastPInvokeError();
             var holder = ReadHolder(handle);
             handle.Dispose();
-            if (error == LibC.EWouldBlock)
-                throw new StateDirLockedException(
-                    $"another agent (pid {holder}) is running with the state dir {System.IO.Path.GetDirectoryName(path)} (it holds {path}); " +
-                    "stop it first, or give this agent its own --state-dir and --instance");
+            if (error == LibC.EWouldBlock) throw new StateDirLockedException(heldBy(holder));
             throw new IOException($"cannot lock {path}: {Marshal.GetPInvokeErrorMessage(error)}");
         }
         var writer = LibC.Open(path, LibC.OWrOnly | LibC.OTrunc | LibC.OCloExec);
@@ -69,4 +86,12 @@ public sealed class StateDirLock : IDisposable
     }
 
     public void Dispose() => handle.Dispose();
+}
+
+/// <summary>The host-wide lock of this agent's instance id (see <see cref="StateDirLock.AcquireInstance"/>).</summary>
+public sealed class InstanceLock(StateDirLock held) : IDisposable
+{
+    public string Path => held.Path;
+
+    public void Dispose() => held.Dispose();
 }

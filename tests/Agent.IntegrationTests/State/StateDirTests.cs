@@ -158,7 +158,7 @@ public sealed class StateDirTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_second_agent_on_the_same_state_dir_exits_naming_the_first_ones_pid_and_kill_9_frees_the_lock()
+    public async Task A_second_agent_on_the_same_state_dir_or_instance_exits_naming_the_first_ones_pid_and_kill_9_frees_the_lock()
     {
         var manifests = Directory.CreateTempSubdirectory("agent-it-manifests-").FullName;
         var state = Directory.CreateTempSubdirectory("agent-it-state-").FullName;
@@ -172,6 +172,19 @@ public sealed class StateDirTests : IAsyncLifetime
             Assert.NotEqual(0, exit);
             Assert.Contains($"error: another agent (pid {first.Id}) is running with the state dir {state} (it holds {Path.Combine(state, "agent.lock")})", stderr, StringComparison.Ordinal);
             Assert.False(first.HasExited, "the first agent keeps running");
+
+            // The same instance id with a state dir of its own: refused too, the two would fight over the same containers.
+            var other = Directory.CreateTempSubdirectory("agent-it-state-").FullName;
+            try
+            {
+                var (otherExit, _, otherError) = await AgentCli.RunAsync("run", "--manifests", manifests, "--state-dir", other, "--instance", instance.Id, "--urls", "http://127.0.0.1:0");
+                Assert.NotEqual(0, otherExit);
+                Assert.Contains($"error: another agent (pid {first.Id}) is running as instance {instance.Id}", otherError, StringComparison.Ordinal);
+            }
+            finally
+            {
+                Directory.Delete(other, recursive: true);
+            }
 
             first.Kill(); // SIGKILL: the kernel drops the lock with the process
             await first.WaitForExitAsync();

@@ -97,4 +97,19 @@ public sealed class StateFileTests : IDisposable
         }
         using var again = StateDirLock.Acquire(dir.FullName); // released on dispose
     }
+
+    [Fact]
+    public void An_instance_id_is_locked_on_the_host_whatever_the_state_dir()
+    {
+        var labels = new AgentLabels("lock-test-" + Guid.NewGuid().ToString("N")[..8]);
+        using (StateDirLock.AcquireInstance(labels))
+        {
+            var e = Assert.Throws<StateDirLockedException>(() => StateDirLock.AcquireInstance(labels));
+            Assert.StartsWith($"another agent (pid {Environment.ProcessId}) is running as instance {labels.InstanceId} (it holds ", e.Message, StringComparison.Ordinal);
+            using var otherPrefix = StateDirLock.AcquireInstance(new AgentLabels(labels.InstanceId, "example.com/agent"));
+            File.Delete(otherPrefix.Path);
+        }
+        using var again = StateDirLock.AcquireInstance(labels);
+        File.Delete(again.Path);
+    }
 }
