@@ -112,4 +112,20 @@ public sealed class StateFileTests : IDisposable
         using var again = StateDirLock.AcquireInstance(labels);
         File.Delete(again.Path);
     }
+
+    [Fact]
+    public void A_damaged_generated_tokens_file_is_moved_aside_and_a_new_admin_token_generated_but_a_configured_one_is_refused()
+    {
+        File.WriteAllText(PathOf("tokens"), "admin:short\n");
+        var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = dir.FullName });
+        _ = new Agent.Auth.TokenStore(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Auth.TokenStore>.Instance);
+        Assert.Equal("admin:short\n", File.ReadAllText(Assert.Single(dir.GetFiles("tokens.corrupt-*")).FullName));
+        Assert.Matches(@"\nadmin:[0-9a-f]{48}\n$", File.ReadAllText(PathOf("tokens")));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(PathOf("tokens")));
+
+        var configured = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = dir.FullName, Auth = new() { TokensFile = PathOf("tokens.corrupt-x") } });
+        File.WriteAllText(PathOf("tokens.corrupt-x"), "# mine\nadmin:short\n");
+        var e = Assert.Throws<InvalidOperationException>(() => new Agent.Auth.TokenStore(configured, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Auth.TokenStore>.Instance));
+        Assert.StartsWith($"{PathOf("tokens.corrupt-x")}:2: expected role:token", e.Message, StringComparison.Ordinal);
+    }
 }
