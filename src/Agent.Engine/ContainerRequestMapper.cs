@@ -11,7 +11,7 @@ internal static class ContainerRequestMapper
     public static CreateContainerParameters ToCreateParameters(ContainerCreateRequest request)
     {
         var spec = request.Spec;
-        var exposed = new Dictionary<string, EmptyStruct>();
+        var exposed = (spec.Expose ?? []).ToDictionary(e => e, _ => default(EmptyStruct));
         var bindings = new Dictionary<string, IList<PortBinding>>();
         foreach (var port in spec.Ports)
         {
@@ -30,7 +30,7 @@ internal static class ContainerRequestMapper
             PortBindings = bindings,
             RestartPolicy = ToRestartPolicy(spec.Restart),
             Mounts = spec.Mounts.Where(m => m.Type != MountType.Tmpfs).Select(ToMount).ToList(),
-            Tmpfs = spec.Mounts.Where(m => m.Type == MountType.Tmpfs).ToDictionary(m => m.Target, _ => ""),
+            Tmpfs = spec.Mounts.Where(m => m.Type == MountType.Tmpfs).ToDictionary(m => m.Target, TmpfsOptions),
             ReadonlyRootfs = spec.ReadOnlyRootFilesystem,
             CapAdd = spec.CapAdd.ToList(),
             CapDrop = spec.CapDrop.ToList(),
@@ -52,6 +52,13 @@ internal static class ContainerRequestMapper
             VolumesFrom = spec.VolumesFrom.ToList(),
             GroupAdd = spec.GroupAdd.ToList(),
             Init = spec.Init ? true : null,
+            MemoryReservation = spec.Resources.MemoryReservationBytes ?? 0,
+            CPUShares = spec.Resources.CpuShares ?? 0,
+            DNS = spec.Dns?.ToList()!,
+            DNSSearch = spec.DnsSearch?.ToList()!,
+            DNSOptions = spec.DnsOptions?.ToList()!,
+            Ulimits = spec.Ulimits?.Select(u => new Ulimit { Name = u.Name, Soft = u.Soft, Hard = u.Hard }).ToList()!,
+            ShmSize = spec.ShmSizeBytes ?? 0,
             LogConfig = spec.Logging is null ? null! : new LogConfig { Type = spec.Logging.Driver, Config = spec.Logging.Options.ToDictionary() },
         };
 
@@ -64,6 +71,7 @@ internal static class ContainerRequestMapper
             WorkingDir = spec.WorkingDir ?? "",
             User = spec.User ?? "",
             Hostname = spec.Hostname ?? "",
+            Domainname = spec.Domainname ?? "",
             Env = spec.Env.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
             Labels = spec.Labels.Concat(request.Labels).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value),
             ExposedPorts = exposed,
@@ -104,6 +112,9 @@ internal static class ContainerRequestMapper
         },
         MaximumRetryCount = policy.Mode == RestartMode.OnFailure ? policy.MaxRetries : 0,
     };
+
+    private static string TmpfsOptions(MountSpec mount) =>
+        string.Join(",", new[] { mount.ReadOnly ? "ro" : null, mount.SizeBytes is { } size ? $"size={size.ToString(CultureInfo.InvariantCulture)}" : null }.OfType<string>());
 
     private static Mount ToMount(MountSpec mount) => new()
     {

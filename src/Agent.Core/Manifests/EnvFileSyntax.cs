@@ -1,35 +1,15 @@
+using Agent.Core.Compose;
+
 namespace Agent.Core.Manifests;
 
-/// <summary>KEY=VALUE files (envFrom, compose env_file): comments, blank lines, optional "export ", quoted values.</summary>
+/// <summary>KEY=VALUE files for ServiceGroup envFrom: the same dotenv rules as compose (<see cref="DotEnv"/>).</summary>
 public static class EnvFileSyntax
 {
     public static SortedDictionary<string, string> Parse(string text, out IReadOnlyList<(int Line, string Message)> errors)
     {
-        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var problems = new List<(int, string)>();
-        var lineNumber = 0;
-        foreach (var raw in text.Split('\n'))
-        {
-            lineNumber++;
-            var line = raw.TrimEnd('\r').Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            if (line.StartsWith("export ", StringComparison.Ordinal)) line = line[7..].TrimStart();
-            var eq = line.IndexOf('=');
-            var key = eq < 0 ? line : line[..eq].Trim();
-            if (eq <= 0 || !IsName(key))
-            {
-                problems.Add((lineNumber, $"\"{raw.Trim()}\" is not KEY=VALUE"));
-                continue;
-            }
-            var value = line[(eq + 1)..].Trim();
-            if (value.Length >= 2 && (value[0] == '"' && value[^1] == '"' || value[0] == '\'' && value[^1] == '\''))
-                value = value[1..^1];
-            else if (value.IndexOf(" #", StringComparison.Ordinal) is var hash and >= 0)
-                value = value[..hash].TrimEnd();
-            result[key] = value;
-        }
-        errors = problems;
-        return result;
+        var parsed = DotEnv.Parse(text);
+        errors = parsed.Errors;
+        return new SortedDictionary<string, string>(parsed.Values.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal);
     }
 
     public static bool IsName(string key) =>

@@ -23,6 +23,9 @@ public sealed record ManifestDocument(
     /// <summary>Where each field path of the document was, for errors found after parsing.</summary>
     internal ParseContext? Context { get; init; }
 
+    /// <summary>Compose files a ComposeProject document names (relative to the manifests folder): never read as manifests.</summary>
+    public IReadOnlyList<string> ComposeFiles { get; init; } = [];
+
     internal ManifestError ErrorAt(string path, string message) =>
         Context?.ErrorAt(path, message) ?? new ManifestError(Source.File, Source.Line, Source.Column, path, message);
 }

@@ -14,7 +14,7 @@ namespace Agent.Core.Manifests;
 public static partial class ManifestParser
 {
     public const string ApiVersion = "agent/v1";
-    public static readonly string[] Kinds = [ServiceGroup.KindName, CronJob.KindName, Job.KindName];
+    public static readonly string[] Kinds = [ServiceGroup.KindName, ServiceGroup.ComposeKindName, CronJob.KindName, Job.KindName];
 
     [GeneratedRegex(@"^---(\s.*)?$")]
     private static partial Regex DocumentMarker();
@@ -133,6 +133,7 @@ public static partial class ManifestParser
 
         ObjectKey? key = kind is not null && metadata is not null ? new ObjectKey(kind, metadata.Name) : null;
         IManifestObject? result = null;
+        IReadOnlyList<string> referenced = [];
         if (!fields.TryGetValue("spec", out var spec)) top.Error("missing required field \"spec\"");
         else if (kind == ServiceGroup.KindName && metadata is not null)
         {
@@ -162,7 +163,16 @@ public static partial class ManifestParser
                 result = new Job(metadata, template, location);
             }
         }
-        return new ManifestDocument(location, key, context.Errors.Count == 0 ? result : null, context.Errors) { Context = context };
+        else if (kind == ServiceGroup.ComposeKindName && metadata is not null)
+        {
+            result = ComposeProjectParser.Parse(spec, metadata, location, manifestDir, files, policy);
+            referenced = ComposeProjectParser.ReferencedFiles(spec, manifestDir, files.Root);
+        }
+        return new ManifestDocument(location, key, context.Errors.Count == 0 ? result : null, context.Errors)
+        {
+            Context = context,
+            ComposeFiles = referenced,
+        };
     }
 
     private static ObjectMetadata? ReadMetadata(YamlCursor cursor)
@@ -186,7 +196,7 @@ public static partial class ManifestParser
     private static void Admit(ServiceGroup group, SecurityPolicy policy, ParseContext context, IManifestFiles files)
     {
         var ownContainers = group.Spec.Services
-            .SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Replicas)).Select(i => ContainerNames.Replica(group.Metadata.Name, s.Name, i)))
+            .SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Replicas)).Select(i => s.ReplicaName(group.Metadata.Name, i)))
             .ToHashSet(StringComparer.Ordinal);
         var admission = new AdmissionContext(files.ResolveLinks, name => ownContainers.Contains(name));
         for (var i = 0; i < group.Spec.Services.Count; i++)

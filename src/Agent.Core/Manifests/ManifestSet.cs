@@ -27,12 +27,45 @@ public sealed class ManifestSet
     public IReadOnlySet<string> FilesWithUnknownObjects =>
         Documents.Where(d => d.Key is null).Select(d => d.Source.File).ToHashSet(StringComparer.Ordinal);
 
-    public static ManifestSet Load(IEnumerable<(string File, string Text)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null) =>
-        Build(files.OrderBy(f => f.File, StringComparer.Ordinal).SelectMany(f => ManifestParser.ParseFile(f.File, f.Text, access, policy, limits)));
+    public static ManifestSet Load(IEnumerable<(string File, string Text)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null)
+    {
+        var byName = files.ToDictionary(f => f.File, f => f.Text, StringComparer.Ordinal);
+        return Load(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy);
+    }
 
     /// <summary>Loads files as read from disk: their bytes must be UTF-8.</summary>
-    public static ManifestSet Load(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null) =>
-        Build(files.OrderBy(f => f.File, StringComparer.Ordinal).SelectMany(f => ManifestParser.ParseFile(f.File, f.Content, access, policy, limits)));
+    public static ManifestSet Load(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null)
+    {
+        var byName = files.ToDictionary(f => f.File, f => f.Content, StringComparer.Ordinal);
+        return Load(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy);
+    }
+
+    /// <summary>Parses every manifest file. Compose files (by their default names, or named by a ComposeProject) are
+    /// never read as manifests; a folder with a default-named compose file and no manifest of its own is a project.</summary>
+    private static ManifestSet Load(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy)
+    {
+        var all = fileNames.Order(StringComparer.Ordinal).ToList();
+        var composeNames = ComposeProjectParser.DefaultFiles.Concat(ComposeProjectParser.OverrideFiles).ToHashSet(StringComparer.Ordinal);
+        var documents = all.Where(f => !composeNames.Contains(Path.GetFileName(f))).SelectMany(parse).ToList();
+        var referenced = documents.SelectMany(d => d.ComposeFiles).ToHashSet(StringComparer.Ordinal);
+        documents.RemoveAll(d => referenced.Contains(d.Source.File));
+
+        var foldersWithManifests = documents.Select(d => Path.GetDirectoryName(d.Source.File) ?? "").ToHashSet(StringComparer.Ordinal);
+        foreach (var folder in all.GroupBy(f => Path.GetDirectoryName(f) ?? "", StringComparer.Ordinal))
+        {
+            var names = folder.Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            if (folder.Key.Length == 0 || foldersWithManifests.Contains(folder.Key)) continue;
+            if (!ComposeProjectParser.DefaultFiles.Any(names.Contains) || folder.Any(referenced.Contains)) continue;
+            var errors = new List<ManifestError>();
+            var project = ComposeProjectParser.Detect(folder.Key, names, access, policy, errors);
+            var main = Path.Combine(folder.Key, ComposeProjectParser.DefaultFiles.First(names.Contains));
+            var name = ComposeProjectParser.ProjectName(Path.GetFileName(folder.Key));
+            documents.Add(new ManifestDocument(new SourceLocation(main, 1, 1),
+                name is null ? null : new ObjectKey(ServiceGroup.ComposeKindName, name),
+                errors.Count == 0 ? project : null, errors));
+        }
+        return Build(documents);
+    }
 
     public static ManifestSet Build(IEnumerable<ManifestDocument> parsed)
     {
@@ -60,7 +93,7 @@ public sealed class ManifestSet
         var groups = documents
             .Where(d => d is { IsValid: true, Object: ServiceGroup })
             .ToDictionary(d => d.Key!.Value.Name, d => (ServiceGroup)d.Object!, StringComparer.Ordinal);
-        var known = documents.Where(d => d.Key is { Kind: ServiceGroup.KindName }).Select(d => d.Key!.Value.Name).ToHashSet(StringComparer.Ordinal);
+        var known = documents.Where(d => d.Key is { Kind: ServiceGroup.KindName or ServiceGroup.ComposeKindName }).Select(d => d.Key!.Value.Name).ToHashSet(StringComparer.Ordinal);
 
         var cycle = Graphs.FindCycle(groups.Keys, g => groups[g].Spec.DependsOn.Where(groups.ContainsKey));
         for (var i = 0; i < documents.Count; i++)

@@ -38,6 +38,13 @@ internal static class ServiceGroupParser
         foreach (var used in parser.VolumesUsed)
             volumes.TryAdd(used, new VolumeSpec(ServiceParser.VolumeFullName(group, used), "local", Empty.Map));
 
+        var result = ReadSettings(f, group) with { Services = services, Volumes = volumes };
+        return spec.Context.Errors.Count == errorsBefore ? result : null;
+    }
+
+    /// <summary>The settings every kind compiled into a group shares: phase, dependsOn, suspend, prune, pruneVolumes.</summary>
+    public static ServiceGroupSpec ReadSettings(Dictionary<string, YamlCursor> f, string name)
+    {
         var result = new ServiceGroupSpec
         {
             Phase = f.TryGetValue("phase", out var p)
@@ -47,11 +54,9 @@ internal static class ServiceGroupParser
             Suspend = f.TryGetValue("suspend", out var s) && (s.Bool() ?? false),
             Prune = !f.TryGetValue("prune", out var pr) || (pr.Bool() ?? true),
             PruneVolumes = f.TryGetValue("pruneVolumes", out var pv) && (pv.Bool() ?? false),
-            Services = services,
-            Volumes = volumes,
         };
-        if (result.DependsOn.Contains(group) && d is not null) d.Error($"group \"{group}\" cannot depend on itself");
-        return spec.Context.Errors.Count == errorsBefore ? result : null;
+        if (result.DependsOn.Contains(name) && d is not null) d.Error($"\"{name}\" cannot depend on itself");
+        return result;
     }
 
     private static SortedDictionary<string, VolumeSpec> ReadVolumes(YamlCursor cursor, string group)

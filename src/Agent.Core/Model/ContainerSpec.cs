@@ -48,6 +48,16 @@ public sealed record ContainerSpec
     public IReadOnlyList<string> VolumesFrom { get; init; } = [];
     public IReadOnlyList<string> GroupAdd { get; init; } = [];
 
+    // Compose fields with no ServiceGroup spelling yet; null when unset so that groups' spec hashes are unchanged.
+    public string? Domainname { get; init; }
+    public IReadOnlyList<string>? Dns { get; init; }
+    public IReadOnlyList<string>? DnsSearch { get; init; }
+    public IReadOnlyList<string>? DnsOptions { get; init; }
+    public IReadOnlyList<UlimitSpec>? Ulimits { get; init; }
+    public long? ShmSizeBytes { get; init; }
+    /// <summary>Ports exposed without publishing ("8080/tcp").</summary>
+    public IReadOnlyList<string>? Expose { get; init; }
+
     /// <summary>Content digests of files under the manifests folder that this container reads
     /// (bind-mounted files, envFrom files), so that editing them changes the spec hash.</summary>
     public IReadOnlyDictionary<string, string> FileDigests { get; init; } = Empty.Map;
@@ -73,7 +83,13 @@ public sealed record PortMapping(string? HostIp, int? HostPort, int ContainerPor
 public enum MountType { Volume, Bind, Tmpfs }
 
 /// <summary>A mount; for binds <see cref="Source"/> is an absolute host path, for volumes the full volume name.</summary>
-public sealed record MountSpec(MountType Type, string? Source, string Target, bool ReadOnly = false);
+public sealed record MountSpec(MountType Type, string? Source, string Target, bool ReadOnly = false)
+{
+    /// <summary>tmpfs only: its size limit.</summary>
+    public long? SizeBytes { get; init; }
+}
+
+public sealed record UlimitSpec(string Name, long Soft, long Hard);
 
 public sealed record HealthcheckSpec(
     IReadOnlyList<string> Test,
@@ -87,6 +103,9 @@ public sealed record HealthcheckSpec(
 
 public sealed record ResourceLimits(long? MemoryBytes, long? NanoCpus, long? PidsLimit)
 {
+    public long? MemoryReservationBytes { get; init; }
+    public long? CpuShares { get; init; }
+
     public static readonly ResourceLimits None = new(null, null, null);
 }
 

@@ -43,8 +43,19 @@ public sealed record ServiceGroupSpec
 public sealed record VolumeSpec(string Name, string Driver, IReadOnlyDictionary<string, string> DriverOptions);
 
 /// <summary>A loaded, validated ServiceGroup manifest.</summary>
+/// <summary>A loaded, validated ServiceGroup manifest, or a compose project compiled into the same model
+/// (<see cref="Compose"/> set): both go through the same planner and executor.</summary>
 public sealed record ServiceGroup(ObjectMetadata Metadata, ServiceGroupSpec Spec, SourceLocation Source) : Manifests.IManifestObject
 {
     public const string KindName = "ServiceGroup";
-    public ObjectKey Key => new(KindName, Metadata.Name);
+    public const string ComposeKindName = "ComposeProject";
+
+    /// <summary>Set for a ComposeProject: where its files are, for Compose's labels.</summary>
+    public ComposeOrigin? Compose { get; init; }
+
+    public string Kind => Compose is null ? KindName : ComposeKindName;
+    public ObjectKey Key => new(Kind, Metadata.Name);
 }
+
+/// <summary>A compose project's working directory and files (absolute host paths), as Compose labels them.</summary>
+public sealed record ComposeOrigin(string WorkingDir, IReadOnlyList<string> ConfigFiles, bool Adopt = false);

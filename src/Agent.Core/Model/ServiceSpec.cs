@@ -10,6 +10,10 @@ public sealed record ServiceSpec
     public int Replicas { get; init; } = 1;
     public IReadOnlyList<ServiceDependency> DependsOn { get; init; } = [];
     public UpdatePolicy Update { get; init; } = UpdatePolicy.Default;
+    /// <summary>Compose's container_name: replaces {group}-{service}-1 (one replica only).</summary>
+    public string? ContainerName { get; init; }
+
+    public string ReplicaName(string group, int replica) => ContainerName ?? ContainerNames.Replica(group, Name, replica);
 }
 
 public enum DependencyCondition { Started, Healthy, Completed }

@@ -44,12 +44,12 @@ public static class Planner
             foundation.Add(plan.Add(new Operation(0, OperationKind.CreateNetwork, $"network:{network}", "network missing", [])
             {
                 Target = network,
-                Labels = input.Labels.ForObject(group.Key),
+                Labels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Network, "default"),
             }));
-        foreach (var (_, volume) in group.Spec.Volumes)
+        foreach (var (shortName, volume) in group.Spec.Volumes)
         {
             if (input.Observed.Volumes.Contains(volume.Name) || input.Suspended) continue;
-            var volumeLabels = input.Labels.ForObject(group.Key);
+            var volumeLabels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Volume, shortName);
             if (group.Spec.PruneVolumes) volumeLabels[input.Labels.PruneVolume] = "true";
             foundation.Add(plan.Add(new Operation(0, OperationKind.CreateVolume, $"volume:{volume.Name}", "volume missing", [])
             {
@@ -74,6 +74,16 @@ public static class Planner
         }
     }
 
+    /// <summary>A compose project's networks and volumes also carry Compose's labels, so `docker compose` knows them.</summary>
+    private static Dictionary<string, string> WithCompose(Dictionary<string, string> labels, ServiceGroup group, string kindLabel, string shortName)
+    {
+        if (group.Compose is null) return labels;
+        labels[ComposeLabelNames.Project] = group.Metadata.Name;
+        labels[kindLabel] = shortName;
+        labels[ComposeLabelNames.Version] = ComposeLabelNames.VersionValue;
+        return labels;
+    }
+
     /// <summary>The ops dependents wait for: the service's starts, plus a health or completion wait when someone needs it.</summary>
     private static List<int> GateFor(PlanInput input, ServiceGroup group, ServiceSpec service, List<int> started, PlanBuilder plan)
     {
@@ -82,7 +92,7 @@ public static class Planner
         var observed = input.Observed.Containers.Where(c => c.Service == service.Name).ToList();
         for (var replica = 1; replica <= service.Replicas; replica++)
         {
-            var target = ContainerNames.Replica(group.Metadata.Name, service.Name, replica);
+            var target = service.ReplicaName(group.Metadata.Name, replica);
             var current = observed.FirstOrDefault(c => c.Replica == replica);
             var changed = started.Count > 0;
             if (conditions.Contains(DependencyCondition.Healthy) && (changed || current is not { Health: HealthState.Healthy }))

@@ -16,7 +16,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
 
         for (var replica = 1; replica <= service.Replicas; replica++)
         {
-            var name = ContainerNames.Replica(group.Metadata.Name, service.Name, replica);
+            var name = service.ReplicaName(group.Metadata.Name, replica);
             var candidates = observed.Where(c => c.Replica == replica)
                 .OrderByDescending(c => c.SpecHash == hash)
                 .ThenByDescending(c => c.IsRunning)
@@ -107,6 +107,11 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
     {
         var labels = input.Labels.ForReplica(group.Key, service.Name, replica, hash);
         if (!group.Spec.Prune) labels[input.Labels.Prune] = "false";
+        if (group.Compose is not null)
+        {
+            labels[ComposeLabelNames.ContainerNumber] = replica.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            labels[ComposeLabelNames.ConfigHash] = hash;
+        }
         return new Operation(0, OperationKind.CreateContainer, $"service:{service.Name}:{replica}", cause, after.Distinct().Order().ToList())
         {
             Target = name,

@@ -58,18 +58,26 @@ public sealed class AgentHarness : IAsyncDisposable
 
     public HttpClient Client() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
-    public void Write(string file, string yaml) => File.WriteAllText(Path.Combine(Manifests, file), yaml);
+    public void Write(string file, string yaml)
+    {
+        var path = Path.Combine(Manifests, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, yaml);
+    }
     public void Delete(string file) => File.Delete(Path.Combine(Manifests, file));
 
-    public Task<ObjectStatus> WaitForConditionAsync(string group, string type, string status, string? reason = null, TimeSpan? within = null) =>
+    public Task<ObjectStatus> WaitForConditionAsync(string group, string type, string status, string? reason = null, TimeSpan? within = null, string kind = ServiceGroup.KindName) =>
         Eventually.ReturnsAsync(
-            () => Task.FromResult(Status.Get(new ObjectKey(ServiceGroup.KindName, group))!),
+            () => Task.FromResult(Status.Get(new ObjectKey(kind, group))!),
             s => s?.Condition(type) is { } c && c.Status == status && (reason is null || c.Reason == reason),
             within ?? TimeSpan.FromSeconds(60),
             $"{group} {type}={status}{(reason is null ? "" : $" ({reason})")}");
 
     public Task<ObjectStatus> WaitReadyAsync(string group, TimeSpan? within = null) =>
         WaitForConditionAsync(group, ConditionTypes.Ready, "True", null, within);
+
+    public Task<ObjectStatus> WaitProjectReadyAsync(string project, TimeSpan? within = null) =>
+        WaitForConditionAsync(project, ConditionTypes.Ready, "True", null, within, ServiceGroup.ComposeKindName);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,39 @@
+using Agent.Core.Model;
+using Agent.Core.Security;
+
+namespace Agent.Core.Compose;
+
+/// <summary>Every compose container through the same security policy as a group's; a violation points at the
+/// compose field (file:line:column and its compose name), not at the agent's spelling of it.</summary>
+internal static class ComposeAdmission
+{
+    private static readonly Dictionary<string, string> ComposeNames = new(StringComparer.Ordinal)
+    {
+        ["capAdd"] = "cap_add", ["capDrop"] = "cap_drop", ["securityOpt"] = "security_opt", ["networkMode"] = "network_mode",
+        ["volumesFrom"] = "volumes_from", ["deviceCgroupRules"] = "device_cgroup_rules", ["readOnlyRootFilesystem"] = "read_only",
+        ["userns"] = "userns_mode", ["cgroupns"] = "cgroupns_mode", ["noNewPrivileges"] = "security_opt", ["groupAdd"] = "group_add",
+    };
+
+    public static void Check(string project, IReadOnlyList<(ServiceSpec Service, ComposeCursor At)> services, IReadOnlyDictionary<string, VolumeSpec> volumes,
+        ComposeContext context, SecurityPolicy policy)
+    {
+        var own = services.SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Service.Replicas)).Select(i => s.Service.ReplicaName(project, i)))
+            .ToHashSet(StringComparer.Ordinal);
+        var admission = new AdmissionContext(context.Files.ResolveLinks, own.Contains);
+        foreach (var (service, at) in services)
+            foreach (var violation in policy.Check(service.Container, admission))
+            {
+                var cut = violation.Field.IndexOfAny(['[', '.']);
+                var head = cut < 0 ? violation.Field : violation.Field[..cut];
+                var key = ComposeNames.GetValueOrDefault(head, head);
+                var node = at.Node is ComposeMapping m ? m[key] : null;
+                var path = $"{at.Path}.{key}{(cut < 0 ? "" : violation.Field[cut..])}";
+                var where = node?.At ?? at.Node.At;
+                context.Errors.Add(new Manifests.ManifestError(where.File, where.Line, where.Column, path, violation.Message));
+            }
+        foreach (var (name, volume) in volumes)
+            foreach (var violation in policy.CheckVolume(volume))
+                context.Errors.Add(new Manifests.ManifestError(context.ConfigFiles.Count > 0 ? context.Display(context.ConfigFiles[0]) : "", 1, 1,
+                    $"volumes.{name}.{violation.Field.Replace("driverOpts", "driver_opts")}", violation.Message));
+    }
+}

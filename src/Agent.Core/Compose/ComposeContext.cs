@@ -1,0 +1,68 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+
+namespace Agent.Core.Compose;
+
+/// <summary>What the stages share while one project loads: its name and directory, the variables for
+/// interpolation, the files it may read, the declared networks and volumes, and the errors so far.</summary>
+internal sealed class ComposeContext(
+    string project,
+    string projectDirectory,
+    IReadOnlyList<string> configFiles,
+    IReadOnlyDictionary<string, string> variables,
+    IManifestFiles files,
+    List<ManifestError> errors)
+{
+    public string Project { get; } = project;
+    public string ProjectDirectory { get; } = projectDirectory;
+    public IReadOnlyList<string> ConfigFiles { get; } = configFiles;
+    public IManifestFiles Files { get; } = files;
+    public List<ManifestError> Errors { get; } = errors;
+
+    /// <summary>Declared top-level volumes: short name to engine name (null for external ones the agent must not create).</summary>
+    public Dictionary<string, VolumeSpec?> Volumes { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> ExternalVolumes { get; } = new(StringComparer.Ordinal);
+    public HashSet<string> Networks { get; } = new(StringComparer.Ordinal) { "default" };
+
+    public string? Lookup(string name) => variables.TryGetValue(name, out var v) ? v : null;
+
+    public string Resolve(string relative) => Path.GetFullPath(Path.Combine(ProjectDirectory, relative));
+
+    public bool IsUnderRoot(string path) => path == Files.Root || path.StartsWith(Files.Root.TrimEnd('/') + "/", StringComparison.Ordinal);
+
+    /// <summary>A path as errors show it: relative to the manifests folder when inside it.</summary>
+    public string Display(string path) => IsUnderRoot(path) ? Path.GetRelativePath(Files.Root, path) : path;
+
+    /// <summary>The engine name of a named volume a service uses; an undeclared one is an error, as in Compose.</summary>
+    public string? Volume(string name, ComposeCursor at)
+    {
+        if (ExternalVolumes.TryGetValue(name, out var external)) return external;
+        if (Volumes.TryGetValue(name, out var volume)) return volume!.Name;
+        at.Error($"volume \"{name}\" is not declared under the top-level volumes (declared: {string.Join(", ", Volumes.Keys.Concat(ExternalVolumes.Keys).Order())})");
+        return null;
+    }
+
+    public void Network(string name, ComposeCursor at)
+    {
+        if (!Networks.Contains(name))
+            at.Error($"network \"{name}\" is not declared under the top-level networks");
+    }
+
+    /// <summary>The labels Compose v2 puts on a service's containers, except the per-replica ones (number, hash).</summary>
+    public IEnumerable<(string Key, string Value)> ComposeLabels(string service, string image, IReadOnlyList<ServiceDependency> dependsOn)
+    {
+        yield return (ComposeLabelNames.Project, Project);
+        yield return (ComposeLabelNames.Service, service);
+        yield return (ComposeLabelNames.Oneoff, "False");
+        yield return (ComposeLabelNames.WorkingDir, ProjectDirectory);
+        yield return (ComposeLabelNames.ConfigFiles, string.Join(",", ConfigFiles));
+        yield return (ComposeLabelNames.Image, image);
+        yield return (ComposeLabelNames.Version, ComposeLabelNames.VersionValue);
+        yield return (ComposeLabelNames.DependsOn, string.Join(",", dependsOn.Select(d => $"{d.Service}:{d.Condition switch
+        {
+            DependencyCondition.Healthy => "service_healthy",
+            DependencyCondition.Completed => "service_completed_successfully",
+            _ => "service_started",
+        }}:false")));
+    }
+}

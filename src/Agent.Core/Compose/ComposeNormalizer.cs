@@ -1,0 +1,113 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+
+namespace Agent.Core.Compose;
+
+/// <summary>Stage 6, normalise: the merged project onto <see cref="ServiceGroupSpec"/> (services, named volumes),
+/// with the checks that span services (dependencies, undeclared volumes and networks, profiles).</summary>
+internal static class ComposeNormalizer
+{
+    private static readonly string[] TopLevel = ["version", "name", "services", "networks", "volumes"];
+
+    public static ServiceGroupSpec? Normalize(ComposeMapping root, ComposeContext context, ServiceGroupSpec settings, IReadOnlyList<string> profiles, Security.SecurityPolicy policy)
+    {
+        var top = new ComposeCursor(root, "", context.Errors);
+        var f = top.Mapping(TopLevel, "top-level field");
+        if (f is null) return null;
+        // "version" is obsolete and ignored, as in Compose v2; "name" yields to the manifest's name.
+        if (f.TryGetValue("networks", out var networks)) ReadNetworks(networks, context);
+        if (f.TryGetValue("volumes", out var volumes)) ReadVolumes(volumes, context);
+
+        var reader = new ComposeServiceReader(context);
+        var services = new List<(ServiceSpec Service, ComposeCursor At)>();
+        var enabled = new List<string>();
+        if (!f.TryGetValue("services", out var servicesCursor)) top.Error("missing \"services\"");
+        else
+            foreach (var (name, cursor) in servicesCursor.Entries())
+            {
+                if (!Enabled(cursor, profiles)) continue;
+                enabled.Add(name);
+                if (reader.Read(name, cursor) is { } service) services.Add((service, cursor));
+            }
+        if (services.Count == 0 && context.Errors.Count == 0)
+            top.Error(profiles.Count == 0 ? "no services (services with profiles: run only when the manifest lists one of their profiles)" : "no service is enabled by the listed profiles");
+        CheckDependencies(services, enabled, context);
+
+        var named = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
+        foreach (var (shortName, volume) in context.Volumes)
+            if (volume is not null) named[shortName] = volume;
+        if (context.Errors.Count == 0) ComposeAdmission.Check(context.Project, services, named, context, policy);
+        return settings with { Services = services.Select(s => s.Service).ToList(), Volumes = named };
+    }
+
+    private static bool Enabled(ComposeCursor service, IReadOnlyList<string> active)
+    {
+        if (service.Node is not ComposeMapping m || m["profiles"] is not { } node) return true;
+        var own = new ComposeCursor(node, service.Path + ".profiles", service.Errors).StringList();
+        return own.Count == 0 || own.Any(p => active.Contains(p) || active.Contains("*"));
+    }
+
+    private static void ReadNetworks(ComposeCursor cursor, ComposeContext context)
+    {
+        foreach (var (name, value) in cursor.Entries())
+        {
+            if (name != "default")
+            {
+                value.Error($"network \"{name}\": only the project's default network is supported yet (remove it and let services share {context.Project}_default)");
+                continue;
+            }
+            if (value.IsNull) continue;
+            var f = value.Mapping(["name", "driver", "labels"], "network field");
+            if (f is null) continue;
+            if (f.TryGetValue("driver", out var d) && d.Scalar() is { } driver && driver != "bridge") d.Error($"network driver \"{driver}\" is not supported yet (bridge)");
+            if (f.TryGetValue("name", out var n) && n.Scalar() is { } custom && custom != $"{context.Project}_default") n.Error("a custom name for the default network is not supported yet");
+            if (f.TryGetValue("labels", out var l)) l.Error("labels on networks are not supported yet");
+        }
+    }
+
+    private static void ReadVolumes(ComposeCursor cursor, ComposeContext context)
+    {
+        foreach (var (name, value) in cursor.Entries())
+        {
+            var fullName = $"{context.Project}_{name}";
+            if (value.IsNull)
+            {
+                context.Volumes[name] = new VolumeSpec(fullName, "local", Empty.Map);
+                continue;
+            }
+            var f = value.Mapping(["name", "driver", "driver_opts", "external", "labels"], "volume field");
+            if (f is null) continue;
+            if (f.TryGetValue("name", out var n) && n.Scalar() is { } custom) fullName = custom;
+            if (f.TryGetValue("external", out var e) && e.Bool() == true)
+            {
+                foreach (var key in new[] { "driver", "driver_opts", "labels" })
+                    if (f.ContainsKey(key)) f[key].Error($"an external volume cannot set {key}: the agent does not create it");
+                context.ExternalVolumes[name] = f.ContainsKey("name") ? fullName : name;
+                continue;
+            }
+            if (f.TryGetValue("labels", out var l)) l.Error("labels on volumes are not supported yet");
+            var options = f.TryGetValue("driver_opts", out var o) ? o.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "") : [];
+            context.Volumes[name] = new VolumeSpec(fullName,
+                f.TryGetValue("driver", out var d) ? d.Scalar() ?? "local" : "local",
+                new SortedDictionary<string, string>(options, StringComparer.Ordinal));
+        }
+    }
+
+    private static void CheckDependencies(List<(ServiceSpec Service, ComposeCursor At)> services, List<string> enabled, ComposeContext context)
+    {
+        var byName = services.ToDictionary(s => s.Service.Name, s => s.Service, StringComparer.Ordinal);
+        foreach (var (service, at) in services)
+            foreach (var dep in service.DependsOn)
+            {
+                var where = at.Node is ComposeMapping m && m["depends_on"] is { } node ? new ComposeCursor(node, at.Path + ".depends_on", context.Errors) : at;
+                if (dep.Service == service.Name) where.Error($"service \"{service.Name}\" cannot depend on itself");
+                else if (!enabled.Contains(dep.Service)) where.Error($"depends on undefined service \"{dep.Service}\" (services: {string.Join(", ", enabled)})");
+            }
+        var cycle = Graphs.FindCycle(byName.Keys, name => byName[name].DependsOn.Select(d => d.Service).Where(n => byName.ContainsKey(n) && n != name));
+        if (cycle is not null)
+        {
+            var at = services.First(s => s.Service.Name == cycle[0]).At;
+            at.Error($"dependency cycle: {string.Join(" -> ", cycle)}");
+        }
+    }
+}

@@ -1,0 +1,499 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+
+namespace Agent.Core.Compose;
+
+/// <summary>Stage 6, normalise (per service): one compose service onto <see cref="ServiceSpec"/> and
+/// <see cref="ContainerSpec"/>. Every field compose defines and the agent does not support is an error naming it.</summary>
+internal sealed class ComposeServiceReader(ComposeContext project)
+{
+    public static readonly string[] Fields =
+    [
+        "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes", "tmpfs", "networks",
+        "network_mode", "depends_on", "healthcheck", "restart", "deploy", "scale", "labels", "logging", "stop_signal",
+        "stop_grace_period", "user", "working_dir", "hostname", "domainname", "extra_hosts", "dns", "dns_search", "dns_opt",
+        "cap_add", "cap_drop", "security_opt", "read_only", "init", "ulimits", "sysctls", "devices", "privileged", "pid",
+        "ipc", "shm_size", "pull_policy", "container_name", "mem_limit", "mem_reservation", "cpus", "cpu_shares",
+        "pids_limit", "profiles", "group_add", "volumes_from", "cgroupns_mode", "userns_mode", "uts",
+    ];
+
+    public ServiceSpec? Read(string name, ComposeCursor cursor)
+    {
+        var f = cursor.Mapping(Fields, "service field");
+        if (f is null) return null;
+        var errorsBefore = project.Errors.Count;
+
+        if (!ServiceName(name)) cursor.Error($"\"{name}\" is not a valid service name (letters, digits, '_', '.', '-', starting with a letter or digit)");
+        string image = "";
+        if (!f.TryGetValue("image", out var imageCursor)) cursor.Error("missing \"image\" (build is not supported yet: build the image first and name it here)");
+        else image = imageCursor.Scalar() ?? "";
+
+        var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (f.TryGetValue("env_file", out var envFile)) ReadEnvFiles(envFile, env);
+        if (f.TryGetValue("environment", out var environment))
+            foreach (var (key, value, at) in environment.KeyValues())
+            {
+                if (!EnvFileSyntax.IsName(key) && !DotEnv.IsKey(key)) at.Error($"\"{key}\" is not a valid variable name");
+                else if (value is not null) env[key] = value;
+                else if (project.Lookup(key) is { } inherited) env[key] = inherited; // KEY alone: from the project's environment
+                else env.Remove(key);
+            }
+
+        var deploy = f.TryGetValue("deploy", out var d) ? ReadDeploy(d) : null;
+        var replicas = deploy?.Replicas ?? 1;
+        if (f.TryGetValue("scale", out var scale) && scale.Int(0, 1000) is { } s)
+        {
+            if (deploy?.Replicas is { } r && r != s) scale.Error($"scale ({s}) and deploy.replicas ({r}) disagree");
+            replicas = s;
+        }
+
+        var mounts = new List<MountSpec>();
+        if (f.TryGetValue("volumes", out var v))
+            foreach (var item in v.Sequence()) ReadVolume(item, mounts, digests);
+        if (f.TryGetValue("tmpfs", out var t))
+            foreach (var target in t.StringOrList())
+            {
+                var parts = target.Split(':');
+                if (!parts[0].StartsWith('/')) t.Error($"\"{target}\" must be an absolute path inside the container");
+                else if (parts.Length > 1) t.Error($"\"{target}\": tmpfs options after ':' are not supported (use the long volume syntax with type: tmpfs and tmpfs.size)");
+                else AddMount(t, mounts, new MountSpec(MountType.Tmpfs, null, parts[0]));
+            }
+
+        var aliases = new List<string>();
+        if (f.TryGetValue("networks", out var networks)) ReadNetworks(networks, aliases);
+
+        var restart = f.TryGetValue("restart", out var rs) ? ReadRestart(rs) : RestartPolicy.No;
+        if (deploy?.Restart is { } deployRestart) restart = deployRestart;
+
+        var resources = deploy?.Resources ?? ResourceLimits.None;
+        if (f.TryGetValue("mem_limit", out var ml)) resources = resources with { MemoryBytes = ml.Size() };
+        if (f.TryGetValue("mem_reservation", out var mr)) resources = resources with { MemoryReservationBytes = mr.Size() };
+        if (f.TryGetValue("cpus", out var cpus)) resources = resources with { NanoCpus = Cpus(cpus) };
+        if (f.TryGetValue("cpu_shares", out var shares)) resources = resources with { CpuShares = shares.Long(2, 262144) };
+        if (f.TryGetValue("pids_limit", out var pids)) resources = resources with { PidsLimit = pids.Long(-1) };
+
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (f.TryGetValue("labels", out var l))
+            foreach (var (key, value, _) in l.KeyValues()) labels[key] = value ?? "";
+        var dependsOn = f.TryGetValue("depends_on", out var dep) ? ReadDependsOn(dep) : [];
+        foreach (var (key, value) in project.ComposeLabels(name, image, dependsOn)) labels[key] = value;
+
+        var container = new ContainerSpec
+        {
+            Image = image,
+            ImagePullPolicy = f.TryGetValue("pull_policy", out var pp) ? ReadPullPolicy(pp) : PullPolicy.IfNotPresent,
+            Command = f.TryGetValue("command", out var c) ? Command(c) : null,
+            Entrypoint = f.TryGetValue("entrypoint", out var e) ? Command(e) : null,
+            WorkingDir = Text(f, "working_dir"),
+            User = Text(f, "user"),
+            Hostname = Text(f, "hostname"),
+            Domainname = Text(f, "domainname"),
+            Env = env,
+            Ports = f.TryGetValue("ports", out var p) ? ComposePorts.Read(p, replicas) : [],
+            Expose = f.TryGetValue("expose", out var ex) ? ex.Sequence().Select(i => i.Scalar()).OfType<string>().Select(x => x.Contains('/') ? x : x + "/tcp").ToList() : null,
+            Mounts = mounts,
+            Labels = labels,
+            Restart = restart,
+            Healthcheck = f.TryGetValue("healthcheck", out var hc) ? ReadHealthcheck(hc) : null,
+            Resources = resources,
+            ReadOnlyRootFilesystem = Flag(f, "read_only"),
+            CapAdd = List(f, "cap_add"),
+            CapDrop = List(f, "cap_drop"),
+            StopSignal = Text(f, "stop_signal"),
+            StopGracePeriod = f.TryGetValue("stop_grace_period", out var sg) ? sg.Duration() : null,
+            Logging = f.TryGetValue("logging", out var lg) ? ReadLogging(lg) : null,
+            ExtraHosts = f.TryGetValue("extra_hosts", out var eh) ? ReadExtraHosts(eh) : [],
+            NetworkAliases = aliases,
+            Init = Flag(f, "init"),
+            Privileged = Flag(f, "privileged"),
+            NetworkMode = Text(f, "network_mode"),
+            PidMode = Text(f, "pid"),
+            IpcMode = Text(f, "ipc"),
+            UtsMode = Text(f, "uts"),
+            UsernsMode = Text(f, "userns_mode"),
+            CgroupnsMode = Text(f, "cgroupns_mode"),
+            Devices = List(f, "devices"),
+            SecurityOpt = List(f, "security_opt"),
+            Sysctls = f.TryGetValue("sysctls", out var sc) ? sc.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "") : Empty.Map,
+            VolumesFrom = List(f, "volumes_from"),
+            GroupAdd = List(f, "group_add"),
+            Dns = f.TryGetValue("dns", out var dns) ? dns.StringOrList() : null,
+            DnsSearch = f.TryGetValue("dns_search", out var ds) ? ds.StringOrList() : null,
+            DnsOptions = f.TryGetValue("dns_opt", out var dop) ? dop.StringList() : null,
+            Ulimits = f.TryGetValue("ulimits", out var ul) ? ReadUlimits(ul) : null,
+            ShmSizeBytes = f.TryGetValue("shm_size", out var shm) ? shm.Size() : null,
+            FileDigests = digests,
+        };
+        if (container.NetworkMode is not null && f.TryGetValue("networks", out var both))
+            both.Error("network_mode and networks cannot be used together");
+
+        string? containerName = null;
+        if (f.TryGetValue("container_name", out var cn) && (containerName = cn.Scalar()) is not null && replicas > 1)
+            cn.Error($"container_name cannot be used with {replicas} replicas: each container needs its own name");
+
+        var service = new ServiceSpec
+        {
+            Name = name,
+            Container = container,
+            Replicas = replicas,
+            DependsOn = dependsOn,
+            Update = deploy?.Update ?? UpdatePolicy.Default,
+            ContainerName = containerName,
+        };
+        if (service.Update.RollbackOnFailure && container.Healthcheck is null or { Disabled: true })
+            d!.Error("deploy.update_config.failure_action: rollback needs a healthcheck on the service: without one there is nothing to wait for");
+        if (service.Update.Strategy == UpdateStrategy.StartFirst && container.Ports.Any(port => port.HostPort is not null))
+            d!.Error("deploy.update_config.order: start-first cannot be used with a fixed host port: the old and new containers cannot publish the same port at once");
+        return project.Errors.Count == errorsBefore ? service : null;
+    }
+
+    private static bool ServiceName(string name) =>
+        name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    private static string? Text(Dictionary<string, ComposeCursor> f, string key) => f.TryGetValue(key, out var c) ? c.Scalar() : null;
+    private static bool Flag(Dictionary<string, ComposeCursor> f, string key) => f.TryGetValue(key, out var c) && (c.Bool() ?? false);
+    private static IReadOnlyList<string> List(Dictionary<string, ComposeCursor> f, string key) => f.TryGetValue(key, out var c) ? c.StringList() : [];
+
+    private static IReadOnlyList<string>? Command(ComposeCursor c)
+    {
+        if (c.IsNull) return null;
+        if (!c.IsScalar) return c.StringList();
+        var words = ShellWords.Split(c.Scalar() ?? "");
+        if (words is null) c.Error("has an unterminated quote");
+        return words;
+    }
+
+    private static long? Cpus(ComposeCursor c)
+    {
+        var text = c.Scalar();
+        if (text is null) return null;
+        if (Quantities.TryParseCpus(text, out var nano)) return nano;
+        c.Error($"\"{text}\" is not a CPU amount (like 0.5)");
+        return null;
+    }
+
+    private void ReadEnvFiles(ComposeCursor cursor, SortedDictionary<string, string> env)
+    {
+        var items = cursor.IsScalar ? [cursor] : cursor.Sequence();
+        foreach (var item in items)
+        {
+            string? relative;
+            var required = true;
+            if (item.IsMapping)
+            {
+                var f = item.Mapping(["path", "required", "format"]);
+                if (f is null) continue;
+                if (!f.TryGetValue("path", out var pathCursor)) { item.Error("missing \"path\""); continue; }
+                relative = pathCursor.Scalar();
+                if (f.TryGetValue("required", out var r)) required = r.Bool() ?? true;
+                if (f.TryGetValue("format", out var fmt) && fmt.Scalar() is { } format && format != "dotenv") fmt.Error($"env_file format \"{format}\" is not supported (only dotenv)");
+            }
+            else relative = item.Scalar();
+            if (relative is null) continue;
+            var path = project.Resolve(relative);
+            var text = project.Files.ReadText(path);
+            if (text is null)
+            {
+                if (required) item.Error($"env file \"{relative}\" not found ({path})");
+                continue;
+            }
+            var parsed = DotEnv.Parse(text, project.Lookup);
+            foreach (var (line, message) in parsed.Errors) project.Errors.Add(new ManifestError(project.Display(path), line, 1, item.Path, message));
+            foreach (var (key, value) in parsed.Values) env[key] = value;
+        }
+    }
+
+    private void ReadVolume(ComposeCursor item, List<MountSpec> mounts, SortedDictionary<string, string> digests)
+    {
+        if (item.IsMapping)
+        {
+            var f = item.Mapping(["type", "source", "target", "read_only", "bind", "volume", "tmpfs", "consistency"]);
+            if (f is null) return;
+            var type = f.TryGetValue("type", out var tc) ? tc.Scalar() : null;
+            var target = f.TryGetValue("target", out var tg) ? tg.Scalar() : null;
+            var source = f.TryGetValue("source", out var sc) ? sc.Scalar() : null;
+            var readOnly = f.TryGetValue("read_only", out var ro) && (ro.Bool() ?? false);
+            if (target is null || !target.StartsWith('/')) { item.Error("\"target\" must be an absolute path inside the container"); return; }
+            switch (type)
+            {
+                case "volume":
+                    if (f.TryGetValue("volume", out var vo)) vo.Mapping(["nocopy"]);
+                    if (source is null) AddMount(item, mounts, new MountSpec(MountType.Volume, null, target, readOnly));
+                    else if (project.Volume(source, sc!) is { } full) AddMount(item, mounts, new MountSpec(MountType.Volume, full, target, readOnly));
+                    break;
+                case "bind":
+                    if (f.TryGetValue("bind", out var bo))
+                        if (bo.Mapping(["create_host_path", "propagation", "selinux"]) is { } b)
+                            foreach (var key in new[] { "propagation", "selinux" })
+                                if (b.TryGetValue(key, out var unsupported)) unsupported.Error($"bind.{key} is not supported by the agent");
+                    if (source is null) { item.Error("a bind needs \"source\""); return; }
+                    AddBind(item, mounts, digests, source, target, readOnly);
+                    break;
+                case "tmpfs":
+                    long? size = null;
+                    if (f.TryGetValue("tmpfs", out var to) && to.Mapping(["size", "mode"]) is { } tf)
+                    {
+                        if (tf.TryGetValue("size", out var sz)) size = sz.Size();
+                        if (tf.TryGetValue("mode", out var mode)) mode.Error("tmpfs.mode is not supported by the agent");
+                    }
+                    AddMount(item, mounts, new MountSpec(MountType.Tmpfs, null, target, readOnly) { SizeBytes = size });
+                    break;
+                default:
+                    (tc ?? item).Error($"volume type \"{type}\" is not supported (volume, bind, tmpfs)");
+                    break;
+            }
+            if (f.TryGetValue("consistency", out var cons)) cons.Error("consistency is not supported by the agent");
+            return;
+        }
+        var text = item.Scalar();
+        if (text is null) return;
+        var parts = text.Split(':');
+        if (parts.Length > 3 || parts.Any(string.IsNullOrEmpty)) { item.Error($"\"{text}\" is not a volume (SOURCE:TARGET[:MODE] or TARGET)"); return; }
+        var ro2 = false;
+        if (parts.Length == 3)
+        {
+            foreach (var option in parts[2].Split(','))
+                if (option == "ro") ro2 = true;
+                else if (option is not ("rw" or "z" or "Z" or "nocopy")) { item.Error($"\"{text}\": mode \"{option}\" is not supported (ro, rw)"); return; }
+        }
+        if (parts.Length == 1)
+        {
+            if (!parts[0].StartsWith('/')) { item.Error($"\"{text}\" must be an absolute path inside the container"); return; }
+            AddMount(item, mounts, new MountSpec(MountType.Volume, null, parts[0]));
+            return;
+        }
+        if (!parts[1].StartsWith('/')) { item.Error($"\"{text}\": the container path \"{parts[1]}\" must be absolute"); return; }
+        if (parts[0].StartsWith('/') || parts[0].StartsWith('.') || parts[0].StartsWith('~'))
+            AddBind(item, mounts, digests, parts[0], parts[1], ro2);
+        else if (project.Volume(parts[0], item) is { } full)
+            AddMount(item, mounts, new MountSpec(MountType.Volume, full, parts[1], ro2));
+    }
+
+    private void AddBind(ComposeCursor item, List<MountSpec> mounts, SortedDictionary<string, string> digests, string source, string target, bool readOnly)
+    {
+        if (source.StartsWith('~')) { item.Error($"\"{source}\": \"~\" is not expanded by the agent; use an absolute path or one relative to the project directory"); return; }
+        var host = project.Resolve(source);
+        AddMount(item, mounts, new MountSpec(MountType.Bind, host, target, readOnly));
+        if (project.IsUnderRoot(host) && project.Files.Digest(host) is { } digest) digests[$"bind:{target}"] = digest;
+    }
+
+    private static void AddMount(ComposeCursor item, List<MountSpec> mounts, MountSpec mount)
+    {
+        if (mounts.Any(m => m.Target == mount.Target)) item.Error($"{mount.Target} is mounted twice");
+        else mounts.Add(mount);
+    }
+
+    private void ReadNetworks(ComposeCursor cursor, List<string> aliases)
+    {
+        if (cursor.IsSequence)
+        {
+            foreach (var item in cursor.Sequence())
+                if (item.Scalar() is { } name) project.Network(name, item);
+            return;
+        }
+        foreach (var (name, value) in cursor.Entries())
+        {
+            project.Network(name, value);
+            if (value.IsNull) continue;
+            var f = value.Mapping(["aliases"], "network setting");
+            if (f is not null && f.TryGetValue("aliases", out var a)) aliases.AddRange(a.StringList());
+        }
+    }
+
+    private static RestartPolicy ReadRestart(ComposeCursor c)
+    {
+        var text = c.Scalar();
+        switch (text)
+        {
+            case null: return RestartPolicy.No;
+            case "no": return RestartPolicy.No;
+            case "always": return RestartPolicy.Always;
+            case "unless-stopped": return new RestartPolicy(RestartMode.UnlessStopped);
+            case "on-failure": return new RestartPolicy(RestartMode.OnFailure);
+        }
+        if (text.StartsWith("on-failure:", StringComparison.Ordinal) && int.TryParse(text[11..], out var n) && n > 0)
+            return new RestartPolicy(RestartMode.OnFailure, n);
+        c.Error($"\"{text}\" is not a restart policy (no, always, on-failure[:N], unless-stopped)");
+        return RestartPolicy.No;
+    }
+
+    private static PullPolicy ReadPullPolicy(ComposeCursor c) => c.Scalar() switch
+    {
+        "missing" or "if_not_present" => PullPolicy.IfNotPresent,
+        "always" => PullPolicy.Always,
+        "never" => PullPolicy.Never,
+        var other => Fail(c, $"pull_policy \"{other}\" is not supported (missing, always, never)", PullPolicy.IfNotPresent),
+    };
+
+    private static T Fail<T>(ComposeCursor c, string message, T value)
+    {
+        c.Error(message);
+        return value;
+    }
+
+    private static HealthcheckSpec? ReadHealthcheck(ComposeCursor cursor)
+    {
+        var f = cursor.Mapping(["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"], "healthcheck field");
+        if (f is null) return null;
+        if (f.TryGetValue("disable", out var disable) && disable.Bool() == true)
+            return new HealthcheckSpec(["NONE"], TimeSpan.Zero, TimeSpan.Zero, 0, TimeSpan.Zero);
+        if (f.TryGetValue("start_interval", out var si)) si.Error("start_interval is not supported: it needs Engine API 1.44 and the agent speaks 1.41");
+        IReadOnlyList<string> test = [];
+        if (f.TryGetValue("test", out var t))
+        {
+            if (t.IsScalar) test = t.Scalar() is { } shell ? ["CMD-SHELL", shell] : [];
+            else
+            {
+                test = t.StringList();
+                if (test.Count == 0 || test[0] is not ("CMD" or "CMD-SHELL" or "NONE") || test.Count == 1 && test[0] != "NONE")
+                    t.Error("must be a string, or a list starting with \"CMD\", \"CMD-SHELL\" or \"NONE\"");
+            }
+        }
+        if (test.Count == 1 && test[0] == "NONE") return new HealthcheckSpec(["NONE"], TimeSpan.Zero, TimeSpan.Zero, 0, TimeSpan.Zero);
+        if (test.Count == 0) cursor.Error("missing \"test\" (the agent does not inherit the image's healthcheck settings piecemeal)");
+        return new HealthcheckSpec(test,
+            f.TryGetValue("interval", out var i) ? i.Duration() ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30),
+            f.TryGetValue("timeout", out var to) ? to.Duration() ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30),
+            f.TryGetValue("retries", out var r) ? r.Int(1, 1000) ?? 3 : 3,
+            f.TryGetValue("start_period", out var sp) ? sp.Duration() ?? TimeSpan.Zero : TimeSpan.Zero);
+    }
+
+    private static LoggingSpec? ReadLogging(ComposeCursor cursor)
+    {
+        var f = cursor.Mapping(["driver", "options"], "logging field");
+        if (f is null) return null;
+        var options = f.TryGetValue("options", out var o) ? o.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "") : [];
+        return new LoggingSpec(f.TryGetValue("driver", out var d) ? d.Scalar() ?? "json-file" : "json-file",
+            new SortedDictionary<string, string>(options, StringComparer.Ordinal));
+    }
+
+    private static IReadOnlyList<string> ReadExtraHosts(ComposeCursor cursor)
+    {
+        var result = new List<string>();
+        if (cursor.IsMapping)
+        {
+            foreach (var (host, value, _) in cursor.KeyValues()) result.Add($"{host}:{value}");
+            return result;
+        }
+        foreach (var item in cursor.Sequence())
+        {
+            if (item.Scalar() is not { } text) continue;
+            var sep = text.IndexOfAny(['=', ':']);
+            if (sep <= 0) item.Error($"\"{text}\" is not HOST:IP");
+            else result.Add($"{text[..sep]}:{text[(sep + 1)..]}");
+        }
+        return result;
+    }
+
+    private static IReadOnlyList<UlimitSpec> ReadUlimits(ComposeCursor cursor)
+    {
+        var result = new List<UlimitSpec>();
+        foreach (var (name, value) in cursor.Entries())
+        {
+            if (value.IsScalar)
+            {
+                if (value.Long() is { } both) result.Add(new UlimitSpec(name, both, both));
+                continue;
+            }
+            var f = value.Mapping(["soft", "hard"]);
+            if (f is null) continue;
+            if (!f.TryGetValue("soft", out var soft) || !f.TryGetValue("hard", out var hard)) { value.Error("needs soft and hard"); continue; }
+            if (soft.Long() is { } s && hard.Long() is { } h)
+            {
+                if (s > h) value.Error($"soft ({s}) is above hard ({h})");
+                else result.Add(new UlimitSpec(name, s, h));
+            }
+        }
+        return result;
+    }
+
+    private IReadOnlyList<ServiceDependency> ReadDependsOn(ComposeCursor cursor)
+    {
+        var result = new List<ServiceDependency>();
+        if (cursor.IsSequence)
+        {
+            foreach (var item in cursor.Sequence())
+                if (item.Scalar() is { } name) result.Add(new ServiceDependency(name, DependencyCondition.Started));
+            return result;
+        }
+        foreach (var (name, value) in cursor.Entries())
+        {
+            var f = value.Mapping(["condition", "required", "restart"], "depends_on field");
+            if (f is null) continue;
+            var condition = DependencyCondition.Started;
+            if (f.TryGetValue("condition", out var c))
+                switch (c.Scalar())
+                {
+                    case "service_started": break;
+                    case "service_healthy": condition = DependencyCondition.Healthy; break;
+                    case "service_completed_successfully": condition = DependencyCondition.Completed; break;
+                    case { } other: c.Error($"\"{other}\" is not a condition (service_started, service_healthy, service_completed_successfully)"); break;
+                }
+            if (f.TryGetValue("required", out var r) && r.Bool() == false) r.Error("required: false is not supported: the agent always waits for its dependencies");
+            if (f.TryGetValue("restart", out var rs) && rs.Bool() == true) rs.Error("restart: true is not supported yet: a dependency's recreation does not restart its dependents");
+            result.Add(new ServiceDependency(name, condition));
+        }
+        return result;
+    }
+
+    private sealed record Deploy(int? Replicas, ResourceLimits? Resources, RestartPolicy? Restart, UpdatePolicy? Update);
+
+    private static Deploy? ReadDeploy(ComposeCursor cursor)
+    {
+        var f = cursor.Mapping(["replicas", "resources", "restart_policy", "update_config", "mode"], "deploy field");
+        if (f is null) return null;
+        if (f.TryGetValue("mode", out var mode) && mode.Scalar() is { } m && m != "replicated") mode.Error($"deploy.mode \"{m}\" is not supported (replicated)");
+        int? replicas = f.TryGetValue("replicas", out var r) ? r.Int(0, 1000) : null;
+
+        ResourceLimits? resources = null;
+        if (f.TryGetValue("resources", out var res) && res.Mapping(["limits", "reservations"], "resources field") is { } rf)
+        {
+            resources = ResourceLimits.None;
+            if (rf.TryGetValue("limits", out var lim) && lim.Mapping(["cpus", "memory", "pids"], "limit") is { } lf)
+                resources = new ResourceLimits(
+                    lf.TryGetValue("memory", out var mem) ? mem.Size() : null,
+                    lf.TryGetValue("cpus", out var cpu) ? Cpus(cpu) : null,
+                    lf.TryGetValue("pids", out var pids) ? pids.Long(1) : null);
+            if (rf.TryGetValue("reservations", out var resv) && resv.Mapping(["memory", "cpus"], "reservation") is { } vf)
+            {
+                if (vf.TryGetValue("memory", out var mem)) resources = resources with { MemoryReservationBytes = mem.Size() };
+                if (vf.TryGetValue("cpus", out var cpu)) cpu.Error("reservations.cpus is not supported: the engine has no CPU reservation for a single container");
+            }
+        }
+
+        RestartPolicy? restart = null;
+        if (f.TryGetValue("restart_policy", out var rp) && rp.Mapping(["condition", "max_attempts", "delay", "window"], "restart_policy field") is { } pf)
+        {
+            var condition = pf.TryGetValue("condition", out var c) ? c.Scalar() : "any";
+            var attempts = pf.TryGetValue("max_attempts", out var ma) ? ma.Int(0) ?? 0 : 0;
+            foreach (var key in new[] { "delay", "window" })
+                if (pf.TryGetValue(key, out var unsupported)) unsupported.Error($"restart_policy.{key} is not supported: the engine restarts with its own back-off");
+            restart = condition switch
+            {
+                "none" => RestartPolicy.No,
+                "on-failure" => new RestartPolicy(RestartMode.OnFailure, attempts),
+                "any" => attempts > 0 ? Fail(c ?? rp, "max_attempts with condition: any is not supported by the engine (use on-failure)", RestartPolicy.Always) : RestartPolicy.Always,
+                _ => Fail(c ?? rp, $"\"{condition}\" is not a restart condition (none, on-failure, any)", RestartPolicy.Always),
+            };
+        }
+
+        UpdatePolicy? update = null;
+        if (f.TryGetValue("update_config", out var uc)
+            && uc.Mapping(["order", "failure_action", "monitor", "parallelism", "delay", "max_failure_ratio"], "update_config field") is { } uf)
+        {
+            var order = uf.TryGetValue("order", out var o) ? o.Scalar() : "stop-first";
+            var strategy = order == "start-first" ? UpdateStrategy.StartFirst
+                : order == "stop-first" ? UpdateStrategy.StopFirst
+                : Fail(o!, $"\"{order}\" is not an order (stop-first, start-first)", UpdateStrategy.StopFirst);
+            var action = uf.TryGetValue("failure_action", out var fa) ? fa.Scalar() : "pause";
+            if (action is not ("rollback" or "pause" or "continue")) fa!.Error($"\"{action}\" is not a failure_action (rollback, pause, continue)");
+            var monitor = uf.TryGetValue("monitor", out var mo) ? mo.Duration() : null;
+            if (uf.TryGetValue("parallelism", out var par) && par.Int(0) is > 1) par.Error("parallelism above 1 is not supported: replicas are updated one at a time");
+            foreach (var key in new[] { "delay", "max_failure_ratio" })
+                if (uf.TryGetValue(key, out var unsupported)) unsupported.Error($"update_config.{key} is not supported by the agent");
+            update = new UpdatePolicy(strategy, action == "rollback", monitor is { } m2 && m2 > TimeSpan.Zero ? m2 : UpdatePolicy.Default.HealthTimeout);
+        }
+        return new Deploy(replicas, resources, restart, update);
+    }
+}

@@ -1,0 +1,71 @@
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Compose;
+
+/// <summary>Compose projects on the real engine: named and labelled as Compose names them, so docker-compose sees them.</summary>
+public sealed class ComposeProjectTests : AgentScenario
+{
+    private static string Sleeper(string name, string extra = "") =>
+        $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
+
+    [Fact]
+    public async Task A_stack_folder_is_applied_and_docker_compose_ps_lists_exactly_its_containers()
+    {
+        var project = Instance.Name("stack");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("web", "    scale: 2\n") + Sleeper("db", "    volumes: [data:/data]\n") + "volumes:\n  data: {}\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+
+        var rows = await Containers.RunningAsync(Instance, project, 3);
+        Assert.Equal([$"{project}-db-1", $"{project}-web-1", $"{project}-web-2"], rows.Select(r => r.Name));
+        var file = Path.Combine(Agent.Manifests, project, "compose.yaml");
+        var listed = (await DockerCompose.RunAsync(project, file, "ps", "-q")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(rows.Select(r => r.Id).Order(), listed.Order());
+
+        Assert.Equal($"{project}_default", await DockerCli.RunAsync("network", "inspect", "--format", "{{.Name}}", $"{project}_default"));
+        Assert.Equal($"{project} data", await DockerCli.RunAsync("volume", "inspect", "--format",
+            "{{index .Labels \"com.docker.compose.project\"}} {{index .Labels \"com.docker.compose.volume\"}}", $"{project}_data"));
+        var labels = await DockerCli.InspectAsync($"{project}-web-2",
+            "{{index .Config.Labels \"com.docker.compose.service\"}} {{index .Config.Labels \"com.docker.compose.container-number\"}} {{index .Config.Labels \"com.docker.compose.oneoff\"}}");
+        Assert.Equal("web 2 False", labels);
+    }
+
+    [Fact]
+    public async Task An_unchanged_project_resyncs_without_recreating_and_an_env_file_edit_recreates_only_its_service()
+    {
+        var project = Instance.Name("edit");
+        Agent.Write($"{project}/app.env", "MODE=one\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("a", "    env_file: app.env\n") + Sleeper("b"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var before = await Containers.RunningAsync(Instance, project, 2);
+
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("a", "    env_file: app.env\n") + Sleeper("b") + "# a comment changes nothing\n");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(before.Select(r => r.Id), (await Containers.OfAsync(Instance, project)).Select(r => r.Id));
+
+        Agent.Write($"{project}/app.env", "MODE=two\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("a", "    env_file: app.env\n") + Sleeper("b") + "# touched so the folder is read again\n");
+        var after = await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project),
+            r => r.Count == 2 && r.All(x => x.State == "running") && r.Single(x => x.Name.EndsWith("-a-1")).Id != before.Single(x => x.Name.EndsWith("-a-1")).Id,
+            TimeSpan.FromSeconds(60), "a recreated");
+        Assert.Equal(before.Single(r => r.Name.EndsWith("-b-1")).Id, after.Single(r => r.Name.EndsWith("-b-1")).Id);
+        Assert.Contains("MODE=two", await DockerCli.InspectAsync($"{project}-a-1", "{{range .Config.Env}}{{println .}}{{end}}"));
+    }
+
+    [Fact]
+    public async Task A_ComposeProject_manifest_merges_its_files_and_interpolates_its_environment()
+    {
+        var project = Instance.Name("shop");
+        Agent.Write("stacks/shop/compose.base.yaml", "services:\n" + Sleeper("api", "    environment: [\"TAG=${TAG}\", TIER=base]\n"));
+        Agent.Write("stacks/shop/compose.prod.yaml", "services:\n  api:\n    environment: { TIER: prod }\n    labels: { tier: \"${TIER_LABEL:-backend}\" }\n");
+        Agent.Write("shop.yaml", $"apiVersion: agent/v1\nkind: ComposeProject\nmetadata: {{ name: {project} }}\nspec:\n" +
+            "  files: [stacks/shop/compose.base.yaml, stacks/shop/compose.prod.yaml]\n  environment: { TAG: \"1.4\" }\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var env = await DockerCli.InspectAsync($"{project}-api-1", "{{range .Config.Env}}{{println .}}{{end}}");
+        Assert.Contains("TAG=1.4", env);
+        Assert.Contains("TIER=prod", env);
+        Assert.Equal("backend", await DockerCli.InspectAsync($"{project}-api-1", "{{index .Config.Labels \"tier\"}}"));
+    }
+}

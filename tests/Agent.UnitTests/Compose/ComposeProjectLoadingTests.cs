@@ -1,0 +1,309 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Compose;
+
+/// <summary>ComposeProject manifests and stack folders load into the group model, stage by stage.</summary>
+public sealed class ComposeProjectLoadingTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-compose-");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    private void Write(string relative, string text)
+    {
+        var path = Path.Combine(dir.FullName, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private ManifestSet Load() => new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
+
+    private ServiceGroup Project(string name)
+    {
+        var set = Load();
+        Assert.Empty(set.Errors.Select(e => e.ToString()));
+        return Assert.IsType<ServiceGroup>(set.Objects[new ObjectKey("ComposeProject", name)]);
+    }
+
+    private const string Manifest = "apiVersion: agent/v1\nkind: ComposeProject\nmetadata: { name: shop }\nspec:\n";
+
+    [Fact]
+    public void A_stack_folder_without_a_manifest_is_a_project_named_after_the_folder()
+    {
+        Write("My.Stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n");
+        var project = Project("mystack");
+        Assert.Equal("web", Assert.Single(project.Spec.Services).Name);
+        Assert.Equal("My.Stack/compose.yaml", project.Source.File);
+        Assert.Equal(Path.Combine(dir.FullName, "My.Stack"), project.Compose!.WorkingDir);
+    }
+
+    [Fact]
+    public void Compose_files_are_never_read_as_agent_manifests()
+    {
+        Write("stack/docker-compose.yml", "services:\n  web:\n    image: busybox:1.35\n");
+        Write("stack/docker-compose.override.yml", "services:\n  web:\n    environment: { A: \"1\" }\n");
+        Write("shop/shop.yaml", Manifest + "  files: [compose.base.yaml, compose.prod.yaml]\n");
+        Write("shop/compose.base.yaml", "services:\n  api:\n    image: busybox:1.35\n");
+        Write("shop/compose.prod.yaml", "services:\n  api:\n    environment: [MODE=prod]\n");
+        var set = Load();
+        Assert.Empty(set.Errors);
+        Assert.Equal(["ComposeProject/shop", "ComposeProject/stack"], set.Objects.Keys.Select(k => k.ToString()).Order());
+        Assert.Equal("1", Project("stack").Spec.Services[0].Container.Env["A"]);
+        Assert.Equal("prod", Project("shop").Spec.Services[0].Container.Env["MODE"]);
+    }
+
+    [Fact]
+    public void A_folder_with_its_own_manifest_is_not_detected_again()
+    {
+        Write("shop/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n");
+        Write("shop/project.yaml", Manifest + "  files: [compose.yaml]\n");
+        Assert.Equal("ComposeProject/shop", Assert.Single(Load().Objects.Keys).ToString());
+    }
+
+    [Fact]
+    public void Anchors_merge_keys_and_extensions_load_as_compose_reads_them()
+    {
+        Write("app/compose.yaml", """
+            x-common: &common
+              image: busybox:1.35
+              environment: { LEVEL: base, KEEP: yes }
+              restart: always
+            x-logging: &logging
+              driver: json-file
+              options: { max-size: 1m }
+            services:
+              a:
+                <<: *common
+                environment: { LEVEL: own }
+                logging: *logging
+              b:
+                <<: [*common]
+                x-note: ignored
+                restart: "no"
+            """);
+        var services = Project("app").Spec.Services.ToDictionary(s => s.Name);
+        Assert.Equal("busybox:1.35", services["a"].Container.Image);
+        Assert.Equal("own", services["a"].Container.Env["LEVEL"]);
+        Assert.False(services["a"].Container.Env.ContainsKey("KEEP")); // a merge key replaces whole values, it does not deep-merge
+        Assert.Equal(RestartMode.Always, services["a"].Container.Restart.Mode);
+        Assert.Equal("1m", services["a"].Container.Logging!.Options["max-size"]);
+        Assert.Equal(RestartMode.No, services["b"].Container.Restart.Mode);
+    }
+
+    [Fact]
+    public void Interpolation_reads_the_env_file_and_the_manifest_environment_wins()
+    {
+        Write("shop/.env", "TAG=1.0\nPORT=8080\nNAME=\"from env\"\n");
+        Write("shop/compose.yaml", "services:\n  web:\n    image: busybox:${TAG}\n    ports: [\"127.0.0.1:${PORT}:80\"]\n    environment:\n      NAME: $NAME\n      PRICE: $$5\n      FALLBACK: ${NOPE:-dflt}\n");
+        Write("shop/shop.yaml", Manifest + "  files: [compose.yaml]\n  environment: { TAG: \"1.35\" }\n");
+        var web = Project("shop").Spec.Services[0].Container;
+        Assert.Equal("busybox:1.35", web.Image);
+        Assert.Equal(8080, web.Ports[0].HostPort);
+        Assert.Equal("from env", web.Env["NAME"]);
+        Assert.Equal("$5", web.Env["PRICE"]);
+        Assert.Equal("dflt", web.Env["FALLBACK"]);
+    }
+
+    [Fact]
+    public void Override_files_merge_with_compose_rules()
+    {
+        Write("p/compose.yaml", """
+            services:
+              web:
+                image: busybox:1.35
+                command: ["sleep", "1"]
+                environment: [A=1, B=1]
+                labels: { tier: web }
+                ports: ["8080:80"]
+                volumes: ["data:/data", "./conf:/conf:ro"]
+                cap_drop: [NET_RAW]
+            volumes: { data: {} }
+            """);
+        Write("p/compose.override.yaml", """
+            services:
+              web:
+                image: busybox:latest
+                command: sleep 2
+                environment: { B: "2", C: "3" }
+                labels: [owner=me]
+                ports: ["9090:90"]
+                volumes: ["./other:/conf"]
+            """);
+        var web = Project("p").Spec.Services[0].Container;
+        Assert.Equal("busybox:latest", web.Image);
+        Assert.Equal(["sleep", "2"], web.Command);
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "2", ["C"] = "3" }, web.Env);
+        Assert.Equal("web", web.Labels["tier"]);
+        Assert.Equal("me", web.Labels["owner"]);
+        Assert.Equal([80, 90], web.Ports.Select(p => p.ContainerPort));
+        Assert.Equal(2, web.Mounts.Count);
+        Assert.EndsWith("/p/other", web.Mounts.Single(m => m.Target == "/conf").Source);
+        Assert.False(web.Mounts.Single(m => m.Target == "/conf").ReadOnly);
+    }
+
+    [Fact]
+    public void Common_service_fields_map_onto_the_container_spec()
+    {
+        Write("full/compose.yaml", """
+            name: ignored-the-folder-wins
+            version: "3.9"
+            services:
+              app:
+                image: busybox:1.35
+                entrypoint: /bin/sh -c
+                command: ["echo hi"]
+                working_dir: /srv
+                user: "1000:1000"
+                hostname: app
+                domainname: example.org
+                ports:
+                  - target: 80
+                    host_ip: 127.0.0.1
+                    protocol: udp
+                  - "9000"
+                expose: ["3000", "4000/udp"]
+                volumes:
+                  - type: volume
+                    source: data
+                    target: /data
+                    read_only: true
+                  - type: tmpfs
+                    target: /cache
+                    tmpfs: { size: 64m }
+                tmpfs: /run
+                healthcheck:
+                  test: wget -q localhost
+                  interval: 5s
+                  timeout: 2s
+                  retries: 4
+                  start_period: 1m
+                restart: on-failure:3
+                stop_signal: SIGINT
+                stop_grace_period: 1m30s
+                read_only: true
+                init: true
+                cap_drop: [ALL]
+                ulimits: { nofile: { soft: 1024, hard: 2048 }, nproc: 512 }
+                sysctls: [net.ipv4.tcp_syncookies=1]
+                extra_hosts: ["db.local:10.0.0.5"]
+                dns: 8.8.8.8
+                dns_search: [example.org]
+                shm_size: 128m
+                mem_limit: 256m
+                cpus: "0.5"
+                pids_limit: 100
+                pull_policy: never
+                networks:
+                  default:
+                    aliases: [application]
+                deploy:
+                  replicas: 2
+                  resources:
+                    reservations: { memory: 64m }
+                  update_config: { order: start-first, failure_action: rollback, monitor: 30s }
+            volumes:
+              data:
+                driver_opts: { type: tmpfs, device: tmpfs }
+            """);
+        var service = Project("full").Spec.Services.Single();
+        var c = service.Container;
+        Assert.Equal(2, service.Replicas);
+        Assert.Equal(new UpdatePolicy(UpdateStrategy.StartFirst, true, TimeSpan.FromSeconds(30)), service.Update);
+        Assert.Equal(["/bin/sh", "-c"], c.Entrypoint);
+        Assert.Equal(["echo hi"], c.Command);
+        Assert.Equal(("/srv", "1000:1000", "app", "example.org"), (c.WorkingDir, c.User, c.Hostname, c.Domainname));
+        Assert.Equal(2, c.Ports.Count);
+        Assert.Equal([("127.0.0.1", 80, "udp"), (null, 9000, "tcp")], c.Ports.Select(p => (p.HostIp, p.ContainerPort, p.Protocol)));
+        Assert.Equal(["3000/tcp", "4000/udp"], c.Expose);
+        Assert.Contains(new MountSpec(MountType.Volume, "full_data", "/data", true), c.Mounts);
+        Assert.Equal(64L << 20, c.Mounts.Single(m => m.Target == "/cache").SizeBytes);
+        Assert.Contains(c.Mounts, m => m is { Type: MountType.Tmpfs, Target: "/run" });
+        Assert.Equal(new[] { "CMD-SHELL", "wget -q localhost" }, c.Healthcheck!.Test);
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), 4, TimeSpan.FromMinutes(1)), (c.Healthcheck.Interval, c.Healthcheck.Timeout, c.Healthcheck.Retries, c.Healthcheck.StartPeriod));
+        Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3), c.Restart);
+        Assert.Equal(("SIGINT", TimeSpan.FromSeconds(90)), (c.StopSignal, c.StopGracePeriod));
+        Assert.True(c.ReadOnlyRootFilesystem && c.Init);
+        Assert.Equal([new UlimitSpec("nofile", 1024, 2048), new UlimitSpec("nproc", 512, 512)], c.Ulimits);
+        Assert.Equal("1", c.Sysctls["net.ipv4.tcp_syncookies"]);
+        Assert.Equal(["db.local:10.0.0.5"], c.ExtraHosts);
+        Assert.Equal(["8.8.8.8"], c.Dns);
+        Assert.Equal(["example.org"], c.DnsSearch);
+        Assert.Equal(128L << 20, c.ShmSizeBytes);
+        Assert.Equal((256L << 20, 500_000_000L, 100L, 64L << 20), (c.Resources.MemoryBytes!.Value, c.Resources.NanoCpus!.Value, c.Resources.PidsLimit!.Value, c.Resources.MemoryReservationBytes!.Value));
+        Assert.Equal(PullPolicy.Never, c.ImagePullPolicy);
+        Assert.Equal(["application"], c.NetworkAliases);
+        Assert.Equal("full", c.Labels["com.docker.compose.project"]);
+        Assert.Equal("app", c.Labels["com.docker.compose.service"]);
+        Assert.Equal("False", c.Labels["com.docker.compose.oneoff"]);
+    }
+
+    [Fact]
+    public void Env_files_of_a_service_load_with_path_and_required()
+    {
+        Write("e/compose.yaml", "services:\n  s:\n    image: busybox:1.35\n    env_file:\n      - common.env\n      - path: optional.env\n        required: false\n    environment: [FROM_FILE_OVERRIDDEN=yes, TAG]\n");
+        Write("e/common.env", "export A=\"x y\" # c\nFROM_FILE_OVERRIDDEN=no\n");
+        Write("e/.env", "TAG=7\n");
+        var env = Project("e").Spec.Services[0].Container.Env;
+        Assert.Equal("x y", env["A"]);
+        Assert.Equal("yes", env["FROM_FILE_OVERRIDDEN"]);
+        Assert.Equal("7", env["TAG"]);
+    }
+
+    [Fact]
+    public void Profiles_enable_only_the_listed_services()
+    {
+        const string stack = "services:\n  web:\n    image: busybox:1.35\n  debug:\n    image: busybox:1.35\n    profiles: [debug]\n  tools:\n    image: busybox:1.35\n    profiles: [tools]\n";
+        Write("plain/compose.yaml", stack);
+        Write("q/compose.base.yaml", stack);
+        Write("q/q.yaml", Manifest.Replace("shop", "q") + "  files: [compose.base.yaml]\n  profiles: [debug]\n");
+        Assert.Equal(["web"], Project("plain").Spec.Services.Select(s => s.Name));
+        Assert.Equal(["debug", "web"], Project("q").Spec.Services.Select(s => s.Name).Order());
+    }
+
+    [Fact]
+    public void Unsupported_fields_are_errors_naming_the_field_with_file_line_and_column()
+    {
+        Write("u/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    oom_score_adj: 100\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n      start_interval: 1s\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("u/compose.yaml:4:5: services.web.oom_score_adj: service field \"oom_score_adj\" is not supported"));
+        Assert.Contains(errors, e => e.StartsWith("u/compose.yaml:7:23: services.web.healthcheck.start_interval: start_interval is not supported"));
+    }
+
+    [Fact]
+    public void Interpolation_errors_point_at_the_value()
+    {
+        Write("i/compose.yaml", "services:\n  web:\n    image: busybox:${TAG:?set TAG in .env}\n");
+        Assert.Equal("i/compose.yaml:3:12: services.web.image: required variable TAG is missing: set TAG in .env", Assert.Single(Load().Errors).ToString());
+    }
+
+    [Fact]
+    public void Semantic_checks_refuse_undefined_and_cyclic_references()
+    {
+        Write("s/compose.yaml", "services:\n  a:\n    image: busybox:1.35\n    depends_on: [b]\n  b:\n    image: busybox:1.35\n    depends_on: { a: { condition: service_healthy } }\n  c:\n    image: busybox:1.35\n    depends_on: [c, ghost]\n  d:\n    image: busybox:1.35\n    volumes: [nope:/x]\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.Contains("services.d.volumes[0]: volume \"nope\" is not declared"));
+        Assert.Contains(errors, e => e.Contains("services.c.depends_on: service \"c\" cannot depend on itself"));
+        Assert.Contains(errors, e => e.Contains("depends on undefined service \"ghost\""));
+        Assert.Contains(errors, e => e.Contains("dependency cycle: a -> b -> a"));
+    }
+
+    [Fact]
+    public void Every_container_passes_the_security_policy_with_the_compose_field_position()
+    {
+        Write("bad/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    privileged: true\n    cap_add: [SYS_ADMIN]\n    volumes: [\"/var/run/docker.sock:/sock\"]\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:4:17: services.web.privileged: privileged containers are not allowed"));
+        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:5:14: services.web.cap_add[0]: adding capability"));
+        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:6:14: services.web.volumes[0]:"));
+    }
+
+    [Fact]
+    public void Container_name_is_refused_with_replicas()
+    {
+        Write("n/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    container_name: fixed\n    scale: 2\n");
+        Assert.Contains("container_name cannot be used with 2 replicas", Assert.Single(Load().Errors).Message);
+    }
+}
