@@ -35,8 +35,23 @@ public static class Planner
             plan.Add(OperationKind.RemoveVolume, $"volume:{volume}", "manifest deleted and pruneVolumes: true", removes, volume);
     }
 
+    /// <summary>A compose project that is down (suspended) is like `docker compose down`: its containers and network
+    /// are removed, its volumes kept; `up` creates them again.</summary>
+    private static void PlanDown(PlanInput input, PlanBuilder plan)
+    {
+        var removes = input.Observed.Containers.OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => plan.Retire(c, "project is down", [])).ToList();
+        foreach (var network in input.Observed.Networks.Order(StringComparer.Ordinal))
+            plan.Add(OperationKind.RemoveNetwork, $"network:{network}", "project is down", removes, network);
+    }
+
     private static void PlanConvergence(PlanInput input, ServiceGroup group, PlanBuilder plan)
     {
+        if (input.Suspended && group.Compose is not null)
+        {
+            PlanDown(input, plan);
+            return;
+        }
         var name = group.Metadata.Name;
         var network = ContainerNames.Network(name);
         var foundation = new List<int>();

@@ -17,6 +17,13 @@ public static class StatusEndpoints
                     ? Results.Ok(s)
                     : ApiProblems.NotFound($"No ServiceGroup \"{name}\". List them with GET /api/v1/servicegroups."))
             .WithSummary("One service group with conditions, per-service state and recent events (kubectl describe).");
+        api.MapGet("/composeprojects", (StatusStore status) => Results.Ok(status.List(ServiceGroup.ComposeKindName)))
+            .WithSummary("List compose projects.");
+        api.MapGet("/composeprojects/{name}", (string name, StatusStore status) =>
+                status.Get(new ObjectKey(ServiceGroup.ComposeKindName, name)) is { } s
+                    ? Results.Ok(s)
+                    : ApiProblems.NotFound($"No ComposeProject \"{name}\". List them with GET /api/v1/composeprojects."))
+            .WithSummary("One compose project: conditions, per service desired/ready replicas, containers and health, recent events.");
         return api;
     }
 }

@@ -23,7 +23,7 @@ public sealed class CommandLineTests : IAsyncLifetime
     {
         var (exit, stdout, _) = await AgentCli.RunAsync("validate", Demo);
         Assert.Equal(0, exit);
-        Assert.Contains("5 object(s) valid", stdout);
+        Assert.Contains("6 object(s) valid", stdout);
     }
 
     [Fact]
@@ -52,13 +52,13 @@ public sealed class CommandLineTests : IAsyncLifetime
     {
         var (exit, stdout, stderr) = await AgentCli.RunAsync("diff", Demo, "--instance", instance.Id, "--state-dir", state);
         Assert.True(exit == 2, stdout + stderr);
-        foreach (var container in new[] { "storage-db-1", "core-api-1", "core-worker-1", "web-frontend-1", "web-frontend-2", "monitoring-heartbeat-1" })
+        foreach (var container in new[] { "storage-db-1", "core-api-1", "core-worker-1", "web-frontend-1", "web-frontend-2", "monitoring-heartbeat-1", "shop-catalog-1", "shop-worker-1" })
             Assert.Contains($"create    {container}: no existing container", stdout);
         Assert.Empty(await DockerCli.ContainerIdsAsync(instance.InstanceLabel));
 
         var apply = await AgentCli.RunAsync("apply", Demo, "--once", "--instance", instance.Id, "--state-dir", state);
         Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
-        Assert.Equal(6, (await DockerCli.ContainerIdsAsync(instance.InstanceLabel)).Count);
+        Assert.Equal(8, (await DockerCli.ContainerIdsAsync(instance.InstanceLabel)).Count);
 
         var again = await AgentCli.RunAsync("diff", Demo, "--instance", instance.Id, "--state-dir", state);
         Assert.True(again.Exit == 0, again.Stdout + again.Stderr);
