@@ -22,7 +22,15 @@ internal static class EngineMapping
         c.Status ?? "",
         ExitCodeFromStatus(c.Status),
         new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)),
-        Labels(c.Labels));
+        Labels(c.Labels))
+    {
+        Ports = (c.Ports ?? [])
+            .Select(p => new PublishedPort(p.PrivatePort, string.IsNullOrEmpty(p.Type) ? "tcp" : p.Type,
+                string.IsNullOrEmpty(p.IP) ? null : p.IP, p.PublicPort == 0 ? null : p.PublicPort))
+            .Distinct()
+            .OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal)
+            .ToList(),
+    };
 
     public static ContainerDetails ToDetails(ContainerInspectResponse c) => new(
         c.ID,

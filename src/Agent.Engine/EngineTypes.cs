@@ -26,7 +26,11 @@ public sealed record ContainerSummary(
     string Status,
     int? ExitCode,
     DateTimeOffset Created,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>Published ports as the list call reports them (an ephemeral host port changes on every restart).</summary>
+    public IReadOnlyList<PublishedPort> Ports { get; init; } = [];
+}
 
 public sealed record ContainerDetails(
     string Id,

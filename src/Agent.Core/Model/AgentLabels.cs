@@ -19,6 +19,9 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     public string Service => $"{Prefix}.service";
     public string Replica => $"{Prefix}.replica";
     public string SpecHash => $"{Prefix}.spec-hash";
+
+    /// <summary>The container's spec as the agent applied it (JSON), so `agent diff` can name the fields that changed.</summary>
+    public string Spec => $"{Prefix}.spec";
     public string Imperative => $"{Prefix}.imperative";
     public string Prune => $"{Prefix}.prune";
     public string PruneVolume => $"{Prefix}.prune-volume";

@@ -22,6 +22,9 @@ public sealed record ObservedContainer(
     /// <summary>The group had prune off when this container was made: deleting the manifest leaves it.</summary>
     public bool PruneDisabled { get; init; }
 
+    /// <summary>The spec the agent created this container with (its spec label), when it carries one.</summary>
+    public string? AppliedSpec { get; init; }
+
     public bool IsRunning => State is ContainerState.Running or ContainerState.Restarting;
 }
 

@@ -28,6 +28,9 @@ public sealed record Operation(int Id, OperationKind Kind, string ResourceId, st
     public string? Target { get; init; }
     public string? NewName { get; init; }
     public ContainerSpec? Spec { get; init; }
+
+    /// <summary>For a CreateContainer that replaces a container: the spec that one was created with (JSON), for the per-field diff.</summary>
+    public string? PreviousSpec { get; init; }
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
     public string? Network { get; init; }
     public TimeSpan? Timeout { get; init; }

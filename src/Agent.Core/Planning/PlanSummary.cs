@@ -3,6 +3,9 @@ namespace Agent.Core.Planning;
 /// <summary>One line of `agent diff`: what happens to one container, network or volume, and why.</summary>
 public sealed record Change(string Verb, string Resource, string Cause)
 {
+    /// <summary>For a recreate: the fields that changed (`~ image: a -> b`, `- env.X: 1`, `+ env.X: 2`), when known.</summary>
+    public IReadOnlyList<string> Fields { get; init; } = [];
+
     public override string ToString() => $"{Verb,-9} {Resource}: {Cause}";
 }
 
@@ -23,10 +26,14 @@ public static class PlanSummary
             {
                 case OperationKind.CreateContainer:
                     var canonical = Canonical(op.Target!);
-                    changes.Add(recreated.ContainsKey(canonical) ? new Change("recreate", canonical, op.Cause) : new Change("create", op.Target!, op.Cause));
+                    changes.Add(recreated.ContainsKey(canonical)
+                        ? new Change("recreate", canonical, op.Cause) { Fields = op.Spec is null ? [] : SpecDiff.Between(op.PreviousSpec, op.Spec) }
+                        : new Change("create", op.Target!, op.Cause));
                     break;
                 case OperationKind.StopContainer or OperationKind.RemoveContainer or OperationKind.RenameContainer when recreated.ContainsKey(Canonical(name)):
                     break; // part of a recreate
+                case OperationKind.RenameContainer when recreated.ContainsKey(Canonical(op.NewName ?? "")) || recreated.ContainsKey(Canonical(op.Target ?? "")):
+                    break; // a start-first update's new container taking the name: part of the recreate, not a rename the user made
                 case OperationKind.StopContainer when removed.Contains(op.ResourceId):
                     break; // a graceful stop before a remove
                 case OperationKind.StartContainer when op.ResourceId.StartsWith("container:", StringComparison.Ordinal):

@@ -106,6 +106,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
     private Operation CreateOperation(string name, int replica, IEnumerable<int> after, string cause)
     {
         var labels = input.Labels.ForReplica(group.Key, service.Name, replica, hash);
+        labels[input.Labels.Spec] = SpecDiff.Serialize(service.Container);
         if (!group.Spec.Prune) labels[input.Labels.Prune] = "false";
         if (group.Compose is not null)
         {
@@ -129,7 +130,9 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
 
     private IEnumerable<int> Update(ObservedContainer old, string name, int replica, List<int> after)
     {
-        var cause = $"spec changed ({old.SpecHash} -> {hash})";
+        var fields = SpecDiff.Between(old.AppliedSpec, service.Container);
+        var named = fields.Select(f => f[2..f.IndexOf(':')]).Distinct().ToList();
+        var cause = named.Count == 0 ? $"spec changed ({old.SpecHash} -> {hash})" : $"spec changed: {string.Join(", ", named)} ({old.SpecHash} -> {hash})";
         var resource = $"service:{service.Name}:{replica}";
         var update = service.Update;
         var healthcheck = service.Container.Healthcheck is { Disabled: false };
@@ -138,7 +141,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
         if (update.Strategy == UpdateStrategy.StartFirst)
         {
             var next = $"{name}-next";
-            var create = plan.Add(CreateOperation(next, replica, [.. after, image], cause + ", start-first"));
+            var create = plan.Add(CreateOperation(next, replica, [.. after, image], cause + ", start-first") with { PreviousSpec = old.AppliedSpec ?? "" });
             var start = plan.Add(OperationKind.StartContainer, resource, "new container of a start-first update", [create], next);
             var ready = start;
             if (healthcheck)
@@ -163,14 +166,14 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
         if (!(update.RollbackOnFailure && healthcheck))
         {
             var removeOld = plan.Add(OperationKind.RemoveContainer, $"container:{old.Name}", cause, [stopOld], old.Id);
-            var created = plan.Add(CreateOperation(name, replica, [.. after, removeOld], cause));
+            var created = plan.Add(CreateOperation(name, replica, [.. after, removeOld], cause) with { PreviousSpec = old.AppliedSpec ?? "" });
             return [plan.Add(OperationKind.StartContainer, resource, "created", [created], name)];
         }
 
         // Stop-first with rollback: the old container is kept aside, stopped, until the new one is healthy.
         var previous = $"{name}-prev";
         var aside = plan.Add(new Operation(0, OperationKind.RenameContainer, $"container:{old.Name}", "kept aside for rollback", [stopOld]) { Target = old.Id, NewName = previous });
-        var createNew = plan.Add(CreateOperation(name, replica, [.. after, aside], cause + ", stop-first with rollback"));
+        var createNew = plan.Add(CreateOperation(name, replica, [.. after, aside], cause + ", stop-first with rollback") with { PreviousSpec = old.AppliedSpec ?? "" });
         var startNew = plan.Add(OperationKind.StartContainer, resource, "created", [createNew], name);
         var healthy = plan.Add(new Operation(0, OperationKind.WaitHealthy, resource, $"new container must be healthy within {update.HealthTimeout.TotalSeconds:0}s", [startNew])
         {

@@ -9,6 +9,12 @@ public sealed class AuthOptions
     /// <summary>A file holding the HS256 key for JWTs with a "role" claim; empty turns JWTs off.</summary>
     public string? JwtKeyFile { get; set; }
 
+    /// <summary>Whether the viewer role sees environment values in container inspect (they can hold secrets from envFrom files).</summary>
+    public bool ViewerSeesEnv { get; set; }
+
+    /// <summary>The longest a JWT may be valid (exp minus iat, or exp minus now without iat); a JWT without exp is refused.</summary>
+    public TimeSpan MaxJwtLifetime { get; set; } = TimeSpan.FromHours(24);
+
     public bool OpenProbes { get; set; } = true;
     public bool OpenMetrics { get; set; } = true;
 

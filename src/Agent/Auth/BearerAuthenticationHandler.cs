@@ -25,11 +25,20 @@ public sealed class BearerAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
+        var presented = Request.Headers.Authorization.ToString();
+        var problem = presented.Length == 0
+            ? "No token was sent."
+            : presented.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? "The token is not one of this agent's (or the JWT is expired, not yet valid or has no exp)." : "The Authorization header is not \"Bearer <token>\".";
         await Results.Problem(statusCode: 401, title: "Unauthorized",
-            detail: "Send a bearer token: Authorization: Bearer <token> (tokens are in the file set by Agent:Auth:TokensFile).").ExecuteAsync(Context);
+            detail: $"{problem} Send Authorization: Bearer <token>, with a token from {tokens.FilePath} (role:token lines; the agent command reads it, or set AGENT_TOKEN).").ExecuteAsync(Context);
     }
 
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var needed = Context.GetEndpoint()?.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+            .Select(a => a.Policy).Where(p => p is not null && Roles.Rank(p) >= 0).MaxBy(p => Roles.Rank(p!)) ?? Roles.Admin;
         await Results.Problem(statusCode: 403, title: "Forbidden",
-            detail: $"The token's role ({Context.User.FindFirstValue(ClaimTypes.Role)}) may not do this; a stronger role is needed.").ExecuteAsync(Context);
+            detail: $"This needs the {needed} role (or stronger); the token's role is {Context.User.FindFirstValue(ClaimTypes.Role)}. Use a token with role {needed} from the tokens file.",
+            extensions: new Dictionary<string, object?> { ["requiredRole"] = needed }).ExecuteAsync(Context);
+    }
 }

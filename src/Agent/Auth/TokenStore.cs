@@ -17,6 +17,7 @@ public sealed class TokenStore
         var auth = options.Value.Auth;
         if (!string.IsNullOrWhiteSpace(auth.TokensFile))
         {
+            FilePath = auth.TokensFile;
             tokens.AddRange(Parse(auth.TokensFile, File.ReadAllLines(auth.TokensFile), out var error));
             if (error is not null) throw new InvalidOperationException(error); // the admin's own file: refuse to guess
         }
@@ -24,6 +25,7 @@ public sealed class TokenStore
         {
             // The generated file is state: when it is empty or damaged, it is moved aside and a new admin token made.
             var file = Path.Combine(options.Value.StateDir, "tokens");
+            FilePath = file;
             if (File.Exists(file))
             {
                 var parsed = Parse(file, File.ReadAllLines(file), out var error);
@@ -62,6 +64,9 @@ public sealed class TokenStore
         }
         return parsed;
     }
+
+    /// <summary>Where the tokens are: Agent:Auth:TokensFile, or the one generated in the state dir.</summary>
+    public string FilePath { get; } = "";
 
     /// <summary>The role of a presented token, or null. Every stored token is compared, so timing tells nothing.</summary>
     public string? RoleOf(string presented)

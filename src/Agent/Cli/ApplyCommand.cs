@@ -16,7 +16,7 @@ public static class ApplyCommand
     {
         var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
         var once = new Option<bool>("--once") { Description = "Converge once and exit (the only mode: `agent run` keeps converging)" };
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "How long to wait for every object to be Ready", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var timeout = DurationOption.Create("--timeout", "How long to wait for every object to be Ready", TimeSpan.FromMinutes(5));
         var instance = new Option<string?>("--instance") { Description = "Instance id (default: the one stored in the state dir)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "The agent's state dir" };
         var command = new Command("apply", "Converge the engine to the manifests once, for scripts and CI.") { dir, once, timeout, instance, stateDir };

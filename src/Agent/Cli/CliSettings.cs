@@ -2,17 +2,23 @@ using Agent.Hosting;
 
 namespace Agent.Cli;
 
-/// <summary>The agent's settings for one-shot commands (validate, diff, apply): appsettings.json and AGENT_* variables, like `agent run`.</summary>
+/// <summary>The agent's settings for one-shot and client commands: appsettings.json and AGENT_* variables, like `agent run`.</summary>
 public static class CliSettings
 {
-    public static AgentOptions Load(string? manifests = null)
+    public static IConfiguration Configuration()
     {
-        var configuration = new ConfigurationBuilder()
+        DurationConverter.Register();
+        return new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables("AGENT_")
             .Build();
+    }
+
+    public static AgentOptions Load(string? manifests = null)
+    {
         var options = new AgentOptions();
-        configuration.GetSection(AgentOptions.Section).Bind(options);
+        Configuration().GetSection(AgentOptions.Section).Bind(options);
+        CommaLists.Split(options);
         if (manifests is not null) options.Manifests = manifests;
         return options;
     }

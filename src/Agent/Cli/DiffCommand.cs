@@ -41,7 +41,11 @@ public static class DiffCommand
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
                     Console.WriteLine(changes.Count == 0 ? $"{key}: in sync" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
-                    foreach (var change in changes) Console.WriteLine($"  {change}");
+                    foreach (var change in changes)
+                    {
+                        Console.WriteLine($"  {change}");
+                        foreach (var field in change.Fields) Console.WriteLine($"      {field}");
+                    }
                     foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
                 }
                 Console.WriteLine(pending == 0 ? "in sync" : $"{pending} change(s) pending");

@@ -12,7 +12,8 @@ public static class AgentServiceCollectionExtensions
     /// <summary>Registers the engine adapter, the label contract and the probes.</summary>
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section));
+        DurationConverter.Register();
+        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).PostConfigure(o => CommaLists.Split(o));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IContainerEngine>(sp => DockerEngine.FromEnvironment(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DockerHost));
         services.AddSingleton(sp =>

@@ -13,7 +13,8 @@ public static class HttpServiceExtensions
     /// <summary>Authentication by bearer token, a policy per role, rate limiting, body limits, CORS, problem details, OpenAPI.</summary>
     public static WebApplicationBuilder AddAgentHttp(this WebApplicationBuilder builder)
     {
-        var auth = builder.Configuration.GetSection($"{AgentOptions.Section}:Auth").Get<AuthOptions>() ?? new AuthOptions();
+        DurationConverter.Register();
+        var auth = CommaLists.Split(builder.Configuration.GetSection($"{AgentOptions.Section}:Auth").Get<AuthOptions>() ?? new AuthOptions());
         var services = builder.Services;
         services.AddSingleton<TokenStore>();
         services.AddSingleton<OwnedContainers>();

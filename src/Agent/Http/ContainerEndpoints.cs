@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Agent.Engine;
 using Agent.Auth;
+using Agent.Core.Model;
+using Agent.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Http;
 
@@ -10,13 +13,15 @@ public static class ContainerEndpoints
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers");
-        containers.MapGet("/", async (string? group, string? service, string? state, OwnedContainers owned, CancellationToken ct) =>
-            Results.Ok(await owned.ListAsync(group, service, state, ct)))
-            .WithSummary("List the agent's containers; filter by group, service or state (running, exited, ...).");
+        containers.MapGet("/", async (string? group, string? service, string? state, OwnedContainers owned, AgentLabels labels, CancellationToken ct) =>
+            Results.Ok((await owned.ListAsync(group, service, state, ct)).Select(c => ContainerListItem.From(c, labels))))
+            .WithSummary("List the agent's containers with their group, service and published ports; filter by group, service or state (running, exited, ...).");
 
-        containers.MapGet("/{id}", async (string id, OwnedContainers owned, CancellationToken ct) =>
-            await owned.FindAsync(id, ct) is { } c ? Results.Ok(c) : ApiProblems.ContainerNotFound(id))
-            .WithSummary("Inspect one container.");
+        containers.MapGet("/{id}", async (HttpContext http, string id, OwnedContainers owned, IOptions<AgentOptions> options, CancellationToken ct) =>
+            await owned.FindAsync(id, ct) is { } c
+                ? Results.Ok(http.User.IsInRole(Roles.Operator) || http.User.IsInRole(Roles.Admin) || options.Value.Auth.ViewerSeesEnv ? c : c with { Env = RedactedEnv(c.Env) })
+                : ApiProblems.ContainerNotFound(id))
+            .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
         containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
             Act(id, owned, ct, c => engine.StartContainerAsync(c, ct), "started"))
@@ -39,6 +44,10 @@ public static class ContainerEndpoints
             .WithSummary("Run a command in a container: returns stdout, stderr and the exit code. Never privileged.");
         return api;
     }
+
+    /// <summary>KEY=<redacted>: a viewer sees which variables are set, not their values (they can hold envFrom secrets).</summary>
+    private static IReadOnlyList<string> RedactedEnv(IReadOnlyList<string> env) =>
+        env.Select(e => e.IndexOf('=') is var eq and > 0 ? e[..eq] + "=<redacted>" : e).ToList();
 
     private static TimeSpan? Seconds(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(Math.Clamp(s, 0, 3600)) : null;
 

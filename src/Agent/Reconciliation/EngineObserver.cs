@@ -53,6 +53,7 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
             c.ExitCode)
         {
             PruneDisabled = c.Labels.TryGetValue(labels.Prune, out var prune) && prune == "false",
+            AppliedSpec = c.Labels.GetValueOrDefault(labels.Spec),
         };
         return health.Annotate(observed);
     }

@@ -4,6 +4,7 @@ using Agent.IntegrationTests.Infrastructure;
 namespace Agent.IntegrationTests.Cli;
 
 /// <summary>`agent validate`, `agent diff` and `agent apply --once`, run as programs against the real engine.</summary>
+[Collection(DemoCollection.Name)]
 public sealed class CommandLineTests : IAsyncLifetime
 {
     private readonly TestInstance instance = new();

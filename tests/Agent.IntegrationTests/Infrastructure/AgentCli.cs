@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text;
+
 namespace Agent.IntegrationTests.Infrastructure;
 
 /// <summary>Runs the built `agent` program as a user would.</summary>
@@ -13,7 +16,58 @@ public static class AgentCli
         }
     }
 
-    public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) =>
-        ExternalTool.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "agent.dll"), .. args], RepositoryRoot,
-            new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }, TimeSpan.FromMinutes(5));
+    private static string Dll => Path.Combine(AppContext.BaseDirectory, "agent.dll");
+
+    private static Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? environment)
+    {
+        var all = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) all[k] = v;
+        return all;
+    }
+
+    public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        ExternalTool.RunAsync("dotnet", [Dll, .. args], RepositoryRoot, Environment(environment), TimeSpan.FromMinutes(5));
+
+    /// <summary>A long-running command (--watch, -f): its output so far, readable while it runs; disposing kills it.</summary>
+    public static RunningCommand Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (k, v) in Environment(environment)) info.Environment[k] = v;
+        return new RunningCommand(Process.Start(info)!);
+    }
+
+    public sealed class RunningCommand : IDisposable
+    {
+        private readonly Process process;
+        private readonly StringBuilder stdout = new();
+        private readonly StringBuilder stderr = new();
+        private readonly Lock sync = new();
+
+        public RunningCommand(Process process)
+        {
+            this.process = process;
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (sync) stdout.Append(e.Data).Append('\n'); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (sync) stderr.Append(e.Data).Append('\n'); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public string Stdout { get { lock (sync) return stdout.ToString(); } }
+        public string Stderr { get { lock (sync) return stderr.ToString(); } }
+        public bool HasExited => process.HasExited;
+
+        public Task<string> WaitForOutputAsync(Func<string, bool> done, string what) =>
+            Eventually.ReturnsAsync(() => Task.FromResult(Stdout), done, TimeSpan.FromSeconds(60), $"{what}; stdout so far:\n{Stdout}\nstderr:\n{Stderr}");
+
+        public void Dispose()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+            process.Dispose();
+        }
+    }
 }

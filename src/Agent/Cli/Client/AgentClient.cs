@@ -1,0 +1,139 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Agent.Hosting;
+
+namespace Agent.Cli.Client;
+
+/// <summary>A failed call to a running agent: the server's problem detail, or why the agent could not be reached.</summary>
+public sealed class AgentApiException(string message, int? status = null) : Exception(message)
+{
+    public int? Status { get; } = status;
+
+    /// <summary>No answer at all (connection refused, no route): the agent may not be running yet.</summary>
+    public bool Unreachable { get; init; }
+}
+
+/// <summary>Talks to a running agent's API for the kubectl-like commands. The server defaults to the agent's own
+/// configured address (Urls); the token comes from AGENT_TOKEN or the tokens file in the state dir.</summary>
+public sealed class AgentClient : IDisposable
+{
+    private readonly HttpClient http;
+    private readonly Func<string?> token;
+
+    /// <summary>The token is read again before each request until there is one: an agent started a moment ago may not have
+    /// generated its tokens file yet.</summary>
+    public AgentClient(Uri server, Func<string?> token)
+    {
+        Server = server;
+        this.token = token;
+        http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public Uri Server { get; }
+
+    public static AgentClient Create(string? server)
+    {
+        var configuration = CliSettings.Configuration();
+        var options = CliSettings.Load();
+        return new AgentClient(ResolveServer(server ?? configuration["Urls"]), () => ResolveToken(options));
+    }
+
+    /// <summary>The first of the agent's listen addresses, with a wildcard host replaced by loopback.</summary>
+    public static Uri ResolveServer(string? urls)
+    {
+        var first = (urls ?? AgentHost.DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? AgentHost.DefaultUrls;
+        if (!first.Contains("://", StringComparison.Ordinal)) first = "http://" + first;
+        foreach (var wildcard in new[] { "://0.0.0.0", "://*", "://+", "://[::]" })
+            first = first.Replace(wildcard, "://127.0.0.1", StringComparison.Ordinal);
+        return Uri.TryCreate(first.TrimEnd('/') + "/", UriKind.Absolute, out var uri)
+            ? uri
+            : throw new AgentApiException($"--server \"{first}\" is not a URL like http://127.0.0.1:8098");
+    }
+
+    /// <summary>AGENT_TOKEN, else the strongest token in the agent's tokens file (Agent:Auth:TokensFile or STATE_DIR/tokens).</summary>
+    public static string? ResolveToken(AgentOptions options)
+    {
+        if (Environment.GetEnvironmentVariable("AGENT_TOKEN") is { Length: > 0 } env) return env.Trim();
+        var file = string.IsNullOrWhiteSpace(options.Auth.TokensFile) ? Path.Combine(options.StateDir, "tokens") : options.Auth.TokensFile;
+        try
+        {
+            return File.ReadAllLines(file)
+                .Select(l => l.Trim())
+                .Where(l => l.Length > 0 && !l.StartsWith('#') && l.IndexOf(':') > 0)
+                .Select(l => (Role: l[..l.IndexOf(':')].Trim(), Token: l[(l.IndexOf(':') + 1)..].Trim()))
+                .OrderByDescending(t => Auth.Roles.Rank(t.Role))
+                .Select(t => t.Token)
+                .FirstOrDefault();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<JsonElement> GetAsync(string path, CancellationToken ct)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseContentRead, ct);
+        return await ReadJsonAsync(response, ct);
+    }
+
+    public async Task<JsonElement> PostAsync(string path, CancellationToken ct)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, path), HttpCompletionOption.ResponseContentRead, ct);
+        return await ReadJsonAsync(response, ct);
+    }
+
+    /// <summary>A streamed answer (logs): the caller disposes the response.</summary>
+    public Task<HttpResponseMessage> StreamAsync(string path, CancellationToken ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead, ct);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    {
+        if (http.DefaultRequestHeaders.Authorization is null && token() is { Length: > 0 } t)
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", t);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, completion, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AgentApiException($"cannot reach the agent at {Server}: {e.Message}. Is `agent run` running? Pass --server URL, or set Urls in its settings.") { Unreachable = true };
+        }
+        if (response.IsSuccessStatusCode) return response;
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(ct);
+            throw new AgentApiException(ProblemText(body, (int)response.StatusCode, response.ReasonPhrase), (int)response.StatusCode);
+        }
+    }
+
+    /// <summary>"detail (HTTP 404 Not Found)" from a problem+json body, or the status alone.</summary>
+    public static string ProblemText(string body, int status, string? reason)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var detail = json.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
+                var title = json.RootElement.TryGetProperty("title", out var t) ? t.GetString() : reason;
+                if (!string.IsNullOrEmpty(detail)) return $"{detail} (HTTP {status} {title})";
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return $"HTTP {status} {reason}{(string.IsNullOrWhiteSpace(body) ? "" : ": " + body.Trim())}";
+    }
+
+    private static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (string.IsNullOrWhiteSpace(text)) return default;
+        using var json = JsonDocument.Parse(text);
+        return json.RootElement.Clone();
+    }
+
+    public void Dispose() => http.Dispose();
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json;
+using YamlDotNet.Serialization;
+
+namespace Agent.Cli.Client;
+
+/// <summary>What every command that talks to a running agent shares: --server, -o, and errors as "error: detail" with exit 1.</summary>
+public static class ClientCommand
+{
+    /// <summary>--server, on the root command and every command under it.</summary>
+    public static readonly Option<string?> Server = new("--server", "-s")
+    {
+        Description = "The running agent's address (default: its configured Urls, else http://127.0.0.1:8098). The token comes from AGENT_TOKEN or the state dir's tokens file.",
+        Recursive = true,
+    };
+
+    public static Option<string> OutputOption(params string[] formats)
+    {
+        var output = new Option<string>("--output", "-o") { Description = string.Join(", ", formats), DefaultValueFactory = _ => formats[0] };
+        output.AcceptOnlyFromAmong(formats);
+        return output;
+    }
+
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<AgentClient, Task<int>> action)
+    {
+        try
+        {
+            using var client = AgentClient.Create(parse.GetValue(Server));
+            return await action(client);
+        }
+        catch (AgentApiException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return 0;
+        }
+    }
+
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The server's JSON, indented, or the same as YAML.</summary>
+    public static string Format(JsonElement json, string output) => output == "yaml"
+        ? new SerializerBuilder().WithQuotingNecessaryStrings().Build().Serialize(Plain(json))
+        : JsonSerializer.Serialize(json, Indented);
+
+    private static object? Plain(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value)),
+        JsonValueKind.Array => e.EnumerateArray().Select(Plain).ToList(),
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    public static JsonElement ToJson<T>(T value) => JsonSerializer.SerializeToElement(value);
+}

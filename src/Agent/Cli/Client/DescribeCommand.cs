@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Agent.Cli.Client;
+
+/// <summary>`agent describe servicegroup NAME` (or servicegroup/NAME): conditions, services, containers with ports and health, events.</summary>
+public static class DescribeCommand
+{
+    public static Command Create()
+    {
+        var kind = new Argument<string>("kind") { Description = "servicegroup (any kind the agent lists), or kind/name" };
+        var name = new Argument<string?>("name") { Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("describe", "Show one object in detail, like kubectl describe.") { kind, name };
+        command.SetAction((parse, ct) => ClientCommand.RunAsync(parse, ct, async client =>
+        {
+            var (typed, objectName) = ObjectReference.Parse(parse.GetValue(kind)!, parse.GetValue(name));
+            var (found, resolvedKind) = await ObjectReference.FindAsync(client, typed, objectName, ct);
+            if (found is not { } o) throw new AgentApiException($"{resolvedKind} \"{objectName}\" not found; list them with `agent get {ResourceKinds.Plural(resolvedKind)}`", 404);
+            var containers = (await client.GetAsync($"api/v1/containers?group={Uri.EscapeDataString(objectName)}", ct)).EnumerateArray()
+                .Where(c => ResourceViews.Str(c, "kind") is var k && (k.Length == 0 || k == resolvedKind)).ToList();
+            Console.Write(ResourceViews.Describe(o, containers, DateTimeOffset.UtcNow));
+            return 0;
+        }));
+        return command;
+    }
+}
+
+/// <summary>"servicegroup/core" or "servicegroup core", resolved against the server's objects.</summary>
+public static class ObjectReference
+{
+    public static (string Kind, string Name) Parse(string first, string? second)
+    {
+        if (second is not null) return (first, second);
+        return ResourceKinds.SplitReference(first) ?? throw new AgentApiException($"\"{first}\": name an object as KIND/NAME (servicegroup/core) or KIND NAME");
+    }
+
+    public static async Task<(JsonElement? Object, string Kind)> FindAsync(AgentClient client, string typed, string name, CancellationToken ct)
+    {
+        var objects = (await client.GetAsync("api/v1/objects", ct)).EnumerateArray().ToList();
+        var kind = ResourceKinds.Resolve(typed, objects.Select(o => ResourceViews.Str(o, "kind")).Distinct());
+        if (kind is null or ResourceKinds.Containers or ResourceKinds.All)
+            throw new AgentApiException($"the agent has no object kind \"{typed}\"; try: servicegroup, composeproject, cronjob");
+        var found = objects.Where(o => ResourceViews.Str(o, "kind") == kind && ResourceViews.Str(o, "name") == name).Select(o => (JsonElement?)o).FirstOrDefault();
+        return (found, kind);
+    }
+}

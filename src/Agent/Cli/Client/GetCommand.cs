@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Agent.Cli.Client;
+
+/// <summary>`agent get servicegroups|composeprojects|cronjobs|containers|all [-o wide|json|yaml] [--watch]`, like kubectl get.</summary>
+public static class GetCommand
+{
+    public static Command Create()
+    {
+        var what = new Argument<string>("kind") { Description = "servicegroups, composeprojects, cronjobs, containers, all (any kind the agent lists; singular works too)" };
+        var name = new Argument<string?>("name") { Description = "Only this object", Arity = ArgumentArity.ZeroOrOne };
+        var output = ClientCommand.OutputOption("table", "wide", "json", "yaml");
+        var watch = new Option<bool>("--watch", "-w") { Description = "After the list, print rows again whenever they change (Ctrl+C stops)" };
+        var command = new Command("get", "List objects or containers of a running agent, like kubectl get.") { what, name, output, watch };
+        command.SetAction((parse, ct) => ClientCommand.RunAsync(parse, ct, async client =>
+        {
+            var format = parse.GetValue(output)!;
+            var typed = parse.GetValue(what)!;
+            var only = parse.GetValue(name);
+            var snapshot = await Snapshot.LoadAsync(client, typed, only, ct);
+            if (format is "json" or "yaml")
+            {
+                Console.Write(ClientCommand.Format(snapshot.Json(), format) + (format == "json" ? "\n" : ""));
+                return 0;
+            }
+            var tables = snapshot.Tables(DateTimeOffset.UtcNow, format == "wide");
+            if (tables.All(t => t.Count == 0) && !parse.GetValue(watch))
+            {
+                Console.Error.WriteLine(only is null ? "No resources found." : $"{typed} \"{only}\" not found.");
+                return only is null ? 0 : 1;
+            }
+            var printed = new Dictionary<string, string>();
+            var widths = new List<int[]>();
+            for (var i = 0; i < tables.Count; i++)
+            {
+                if (tables[i].Count == 0) continue;
+                if (printed.Count > 0) Console.WriteLine();
+                Console.Write(tables[i].Render());
+                widths.Add(tables[i].Widths());
+                foreach (var row in tables[i].Rows) printed[$"{i}:{row[0]}"] = string.Join("\t", row);
+            }
+            while (parse.GetValue(watch))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                var now = DateTimeOffset.UtcNow;
+                var next = (await Snapshot.LoadAsync(client, typed, only, ct)).Tables(now, format == "wide");
+                for (var i = 0; i < next.Count; i++)
+                {
+                    var w = next[i].Widths();
+                    foreach (var row in next[i].Rows)
+                    {
+                        // Age columns change every second: compare rows without them.
+                        var key = $"{i}:{row[0]}";
+                        var value = string.Join("\t", row.Where((_, c) => next[i].Headers[c] != "AGE"));
+                        var old = printed.GetValueOrDefault(key);
+                        var oldValue = old is null ? null : string.Join("\t", old.Split('\t').Where((_, c) => next[i].Headers[c] != "AGE"));
+                        if (oldValue == value) continue;
+                        printed[key] = string.Join("\t", row);
+                        Console.WriteLine(Table.Row(w, row));
+                    }
+                }
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>One read of what `get` shows: objects of the asked kinds and/or the containers.</summary>
+    private sealed record Snapshot(string Kind, IReadOnlyList<JsonElement> Objects, IReadOnlyList<JsonElement> Containers)
+    {
+        public static async Task<Snapshot> LoadAsync(AgentClient client, string typed, string? name, CancellationToken ct)
+        {
+            var objects = (await client.GetAsync("api/v1/objects", ct)).EnumerateArray().ToList();
+            var kind = ResourceKinds.Resolve(typed, objects.Select(o => ResourceViews.Str(o, "kind")).Distinct())
+                ?? throw new AgentApiException($"the agent has no resource type \"{typed}\"; try: servicegroups, composeprojects, cronjobs, containers, all");
+            List<JsonElement> containers = [];
+            if (kind is ResourceKinds.Containers or ResourceKinds.All)
+                containers = (await client.GetAsync("api/v1/containers", ct)).EnumerateArray()
+                    .Where(c => name is null || ResourceViews.Str(c, "name") == name).ToList();
+            objects = kind switch
+            {
+                ResourceKinds.Containers => [],
+                ResourceKinds.All => objects,
+                _ => objects.Where(o => ResourceKinds.Matches(ResourceViews.Str(o, "kind"), kind)).ToList(),
+            };
+            if (name is not null) objects = objects.Where(o => ResourceViews.Str(o, "name") == name).ToList();
+            return new Snapshot(kind, objects, containers);
+        }
+
+        public JsonElement Json() => Kind switch
+        {
+            ResourceKinds.All => ClientCommand.ToJson(new Dictionary<string, object> { ["objects"] = Objects, ["containers"] = Containers }),
+            ResourceKinds.Containers => ClientCommand.ToJson(Containers),
+            _ => ClientCommand.ToJson(Objects),
+        };
+
+        public IReadOnlyList<Table> Tables(DateTimeOffset now, bool wide) => Kind switch
+        {
+            ResourceKinds.All => [ResourceViews.Objects(Objects, now, wide, kindPrefix: true), ResourceViews.Containers(Containers, now, wide, kindPrefix: true)],
+            ResourceKinds.Containers => [ResourceViews.Containers(Containers, now, wide, kindPrefix: false)],
+            _ => [ResourceViews.Objects(Objects, now, wide, kindPrefix: false)],
+        };
+    }
+}

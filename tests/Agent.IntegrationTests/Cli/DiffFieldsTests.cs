@@ -1,0 +1,51 @@
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Cli;
+
+/// <summary>`agent diff` after `agent apply --once`: a changed manifest shows the fields that changed, not hashes,
+/// and a start-first update shows no rename line the user did not cause.</summary>
+public sealed class DiffFieldsTests : IAsyncLifetime
+{
+    private readonly TestInstance instance = new();
+    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-diff-state-");
+    private readonly DirectoryInfo manifests = Directory.CreateTempSubdirectory("agent-diff-manifests-");
+
+    public Task InitializeAsync() => instance.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        await instance.DisposeAsync();
+        state.Delete(recursive: true);
+        manifests.Delete(recursive: true);
+    }
+
+    private string Group => instance.Name("diff");
+
+    private void Write(string image, string logLevel, string strategy) => File.WriteAllText(Path.Combine(manifests.FullName, "g.yaml"),
+        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {Group}\nspec:\n  services:\n" +
+        $"    - name: app\n      image: {image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n" +
+        $"      env: {{ LOG_LEVEL: {logLevel} }}\n      update: {{ strategy: {strategy} }}\n");
+
+    private Task<(int Exit, string Stdout, string Stderr)> Agent(params string[] args) =>
+        AgentCli.RunAsync([.. args, manifests.FullName, "--instance", instance.Id, "--state-dir", state.FullName]);
+
+    [Theory]
+    [InlineData("start-first")]
+    [InlineData("stop-first")]
+    public async Task Diff_names_each_changed_field_and_folds_the_update_into_one_recreate(string strategy)
+    {
+        Write(TestEngine.Image, "info", strategy);
+        var apply = await Agent("apply", "--once", "--timeout", "2m");
+        Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
+
+        Write("busybox:latest", "debug", strategy);
+        var (exit, stdout, stderr) = await Agent("diff");
+        Assert.True(exit == 2, stdout + stderr);
+        Assert.Contains($"recreate  {Group}-app-1: spec changed: image, env.LOG_LEVEL", stdout);
+        Assert.Contains($"~ image: {TestEngine.Image} -> busybox:latest", stdout);
+        Assert.Contains("- env.LOG_LEVEL: info", stdout);
+        Assert.Contains("+ env.LOG_LEVEL: debug", stdout);
+        Assert.DoesNotContain("rename", stdout);
+        Assert.Contains("1 change(s) pending", stdout);
+    }
+}
