@@ -12,7 +12,7 @@ echo "building a self-contained agent for $rid (about 30 s)..."
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
 dotnet publish src/Agent -c Release -r "$rid" --self-contained -p:PublishSingleFile=true -p:DebugType=none \
-  -o "$staging" -nologo -v quiet -clp:ErrorsOnly
+  -o "$staging" -nologo -v quiet -clp:ErrorsOnly --disable-build-servers
 mkdir -p "$prefix/lib/agent" "$prefix/bin"
 rm -rf "$prefix/lib/agent.new"
 cp -r "$staging" "$prefix/lib/agent.new"

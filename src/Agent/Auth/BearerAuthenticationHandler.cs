@@ -12,13 +12,18 @@ public sealed class BearerAuthenticationHandler(
 {
     public const string SchemeName = "Bearer";
 
+    /// <summary>A stable id of the presented credential (a digest prefix, never the token): what rate limits count against.</summary>
+    public const string PrincipalClaim = "agent:principal";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.NoResult());
-        var role = tokens.RoleOf(header[7..].Trim());
+        var token = header[7..].Trim();
+        var role = tokens.RoleOf(token);
         if (role is null) return Task.FromResult(AuthenticateResult.Fail("invalid token"));
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role)], SchemeName);
+        var principal = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)))[..16];
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role), new Claim(PrincipalClaim, principal)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

@@ -4,10 +4,13 @@ using System.Text.Json;
 
 namespace Agent.Auth;
 
-/// <summary>HS256 JWTs with a "role" claim: signature checked in constant time, exp and nbf honoured.</summary>
+/// <summary>HS256 JWTs with a "role" claim: signature checked in constant time; exp required and at most
+/// <c>maxLifetime</c> after iat (or after now, without iat); nbf honoured.</summary>
 public static class Jwt
 {
-    public static string? ValidateRole(string token, byte[] key, DateTimeOffset? now = null)
+    public static readonly TimeSpan DefaultMaxLifetime = TimeSpan.FromHours(24);
+
+    public static string? ValidateRole(string token, byte[] key, DateTimeOffset? now = null, TimeSpan? maxLifetime = null)
     {
         var parts = token.Split('.');
         if (parts.Length != 3) return null;
@@ -19,7 +22,9 @@ public static class Jwt
             if (!CryptographicOperations.FixedTimeEquals(expected, Decode(parts[2]))) return null;
             using var payload = JsonDocument.Parse(Decode(parts[1]));
             var time = (now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
-            if (payload.RootElement.TryGetProperty("exp", out var exp) && exp.GetInt64() <= time) return null;
+            if (!payload.RootElement.TryGetProperty("exp", out var exp) || exp.GetInt64() <= time) return null;
+            var issued = payload.RootElement.TryGetProperty("iat", out var iat) ? Math.Min(iat.GetInt64(), time) : time;
+            if (exp.GetInt64() - issued > (long)(maxLifetime ?? DefaultMaxLifetime).TotalSeconds) return null;
             if (payload.RootElement.TryGetProperty("nbf", out var nbf) && nbf.GetInt64() > time) return null;
             var role = payload.RootElement.TryGetProperty("role", out var r) ? r.GetString() : null;
             return role is not null && Roles.Rank(role) >= 0 ? role : null;
@@ -34,6 +39,15 @@ public static class Jwt
     {
         var header = Encode(Encoding.UTF8.GetBytes("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"));
         var payload = Encode(JsonSerializer.SerializeToUtf8Bytes(new { role, exp = expires.ToUnixTimeSeconds() }));
+        return Sign(header, payload, key);
+    }
+
+    /// <summary>A token with the given claims as JSON (tests, and tools that need iat or no exp).</summary>
+    public static string CreateWithPayload(string payloadJson, byte[] key) =>
+        Sign(Encode(Encoding.UTF8.GetBytes("{\"alg\":\"HS256\",\"typ\":\"JWT\"}")), Encode(Encoding.UTF8.GetBytes(payloadJson)), key);
+
+    private static string Sign(string header, string payload, byte[] key)
+    {
         var signature = Encode(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(header + "." + payload)));
         return $"{header}.{payload}.{signature}";
     }

@@ -11,10 +11,12 @@ public sealed class TokenStore
 {
     private readonly List<(byte[] Digest, string Role)> tokens = [];
     private readonly byte[]? jwtKey;
+    private readonly TimeSpan maxJwtLifetime;
 
     public TokenStore(IOptions<AgentOptions> options, ILogger<TokenStore> logger)
     {
         var auth = options.Value.Auth;
+        maxJwtLifetime = auth.MaxJwtLifetime;
         if (!string.IsNullOrWhiteSpace(auth.TokensFile))
         {
             FilePath = auth.TokensFile;
@@ -75,7 +77,7 @@ public sealed class TokenStore
         string? role = null;
         foreach (var (stored, r) in tokens)
             if (CryptographicOperations.FixedTimeEquals(stored, digest)) role ??= r;
-        if (role is null && jwtKey is not null && presented.Count(c => c == '.') == 2) role = Jwt.ValidateRole(presented, jwtKey);
+        if (role is null && jwtKey is not null && presented.Count(c => c == '.') == 2) role = Jwt.ValidateRole(presented, jwtKey, maxLifetime: maxJwtLifetime);
         return role;
     }
 }

@@ -8,8 +8,6 @@ namespace Agent.Hosting;
 
 public static class HttpServiceExtensions
 {
-    public const string ApiRateLimit = "api";
-
     /// <summary>Authentication by bearer token, a policy per role, rate limiting, body limits, CORS, problem details, OpenAPI.</summary>
     public static WebApplicationBuilder AddAgentHttp(this WebApplicationBuilder builder)
     {
@@ -20,16 +18,20 @@ public static class HttpServiceExtensions
         services.AddSingleton<OwnedContainers>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
-        services.AddAuthorizationBuilder().AddFallbackPolicy("default", p => p.RequireRole(Roles.All));
+        // No fallback policy: every endpoint states its own (unknown routes answer 404, not 401).
         foreach (var role in Roles.All)
             services.AddAuthorizationBuilder().AddPolicy(role, p => p.RequireRole(Roles.AtLeast(role)));
 
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(ApiRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Request.Headers.Authorization.ToString() is { Length: > 0 } token ? "t:" + token.GetHashCode(StringComparison.Ordinal) : "a:" + http.Connection.RemoteIpAddress,
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.RateLimitPermits, Window = auth.RateLimitWindow, QueueLimit = 0 }));
+            // Keyed on who authenticated (a digest of the token), else the client address: spelling the header
+            // differently does not make a new client, and requests without a token are limited too. Probes and
+            // metrics are not limited (a kubelet or Prometheus must not be turned away).
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitClient.Of(http) is { } client
+                ? RateLimitPartition.GetFixedWindowLimiter(client,
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.RateLimitPermits, Window = auth.RateLimitWindow, QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter(""));
             options.OnRejected = async (context, ct) =>
             {
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : auth.RateLimitWindow;
@@ -39,19 +41,20 @@ public static class HttpServiceExtensions
                     .ExecuteAsync(context.HttpContext);
             };
         });
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = auth.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = auth.MaxRequestBodyBytes;
+            k.Limits.MaxRequestLineSize = ErrorAnswers.KestrelRequestLine;
+            k.Limits.MaxRequestHeadersTotalSize = ErrorAnswers.KestrelRequestHeaders;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddCors(c => c.AddDefaultPolicy(p =>
         {
             if (auth.CorsOrigins.Count > 0) p.WithOrigins([.. auth.CorsOrigins]).AllowAnyHeader().AllowAnyMethod();
         }));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorAnswers.Customize);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Agent API";
-            doc.Info.Description = "Status, group verbs and imperative verbs on the agent's own containers. Bearer tokens with roles viewer, operator, admin.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi("v1", OpenApiDescriptions.Configure);
         return builder;
     }
 }

@@ -13,22 +13,30 @@ public static class AgentEndpoints
         var auth = app.Services.GetRequiredService<IOptions<AgentOptions>>().Value.Auth;
         app.Services.GetRequiredService<Telemetry.AgentGauges>();
         app.Services.GetRequiredService<TokenStore>(); // reads (or generates) the tokens file at start, not at the first request
+        app.UseRequestLimits();
+        app.UseProblemExceptions();
+        app.UseStatusCodePages();
         app.UseCors();
         app.UseAuthentication();
-        app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseAuthorization();
 
         var probes = app.MapGroup("").MapProbeEndpoints();
         if (auth.OpenProbes) probes.AllowAnonymous();
+        else probes.RequireAuthorization(Roles.Viewer);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
         if (auth.OpenMetrics) metrics.AllowAnonymous();
+        else metrics.RequireAuthorization(Roles.Viewer);
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Agent API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        // Nothing in /docs reaches the internet: fonts, the client download, MCP, the AI agent and telemetry are off;
+        // "Test request" calls the agent itself with the bearer token entered under Authentication.
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Agent API").WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .DisableDefaultFonts().HideClientButton().DisableTelemetry().DisableMcp().DisableAgent().HideDeveloperTools()
+            .AddPreferredSecuritySchemes(OpenApiDescriptions.Scheme)).AllowAnonymous();
 
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization(Roles.Viewer)
-            .RequireRateLimiting(HttpServiceExtensions.ApiRateLimit)
             .WithEngineProblems()
             .WithStateProblems();
         api.MapStatusEndpoints();

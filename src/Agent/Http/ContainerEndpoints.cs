@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Agent.Engine;
 using Agent.Auth;
+using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Hosting;
 using Microsoft.Extensions.Options;
@@ -26,21 +27,21 @@ public static class ContainerEndpoints
         containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
             Act(id, owned, ct, c => engine.StartContainerAsync(c, ct), "started"))
             .RequireAuthorization(Roles.Operator).WithSummary("Start a container.");
-        containers.MapPost("/{id}/stop", (string id, int? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
-            Act(id, owned, ct, c => engine.StopContainerAsync(c, Seconds(timeout), ct), "stopped"))
-            .RequireAuthorization(Roles.Operator).WithSummary("Stop a container (timeout: seconds before SIGKILL).");
-        containers.MapPost("/{id}/restart", (string id, int? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
-            Act(id, owned, ct, c => engine.RestartContainerAsync(c, Seconds(timeout), ct), "restarted"))
-            .RequireAuthorization(Roles.Operator).WithSummary("Restart a container.");
+        containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
+            Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad) : Act(id, owned, ct, c => engine.StopContainerAsync(c, grace, ct), "stopped"))
+            .RequireAuthorization(Roles.Operator).WithSummary("Stop a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
+        containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
+            Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad) : Act(id, owned, ct, c => engine.RestartContainerAsync(c, grace, ct), "restarted"))
+            .RequireAuthorization(Roles.Operator).WithSummary("Restart a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
         containers.MapDelete("/{id}", (string id, bool? force, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
             Act(id, owned, ct, c => engine.RemoveContainerAsync(c, force ?? false, ct), "removed"))
             .RequireAuthorization(Roles.Admin).WithSummary("Remove a container (force: also when running). The reconciler recreates it if a manifest wants it.");
 
         containers.MapGet("/{id}/logs", Logs).RequireAuthorization(Roles.Operator)
-            .WithSummary("Logs as text (tail, since as RFC 3339 or Unix seconds, timestamps); follow=true streams until the client goes away.");
+            .WithSummary("Logs as text (tail: last N lines; since: RFC 3339, Unix seconds or a duration back like 5m; timestamps); follow=true streams until the client goes away.");
         containers.MapGet("/{id}/stats", Stats).RequireAuthorization(Roles.Operator)
             .WithSummary("CPU, memory, pids and network: one sample, or stream=true for newline-delimited JSON until the client goes away.");
-        containers.MapPost("/{id}/exec", Exec).RequireAuthorization(Roles.Operator)
+        containers.MapPost("/{id}/exec", Exec).RequireAuthorization(Roles.Operator).Accepts<ExecBody>("application/json")
             .WithSummary("Run a command in a container: returns stdout, stderr and the exit code. Never privileged.");
         return api;
     }
@@ -49,7 +50,16 @@ public static class ContainerEndpoints
     private static IReadOnlyList<string> RedactedEnv(IReadOnlyList<string> env) =>
         env.Select(e => e.IndexOf('=') is var eq and > 0 ? e[..eq] + "=<redacted>" : e).ToList();
 
-    private static TimeSpan? Seconds(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(Math.Clamp(s, 0, 3600)) : null;
+    /// <summary>The stop grace from ?timeout= (a duration, or seconds), at most an hour; a problem when it is not one.</summary>
+    private static IResult? Grace(string? text, out TimeSpan? grace)
+    {
+        grace = null;
+        if (text is null) return null;
+        if (!Durations.TryParse(text, out var d) || d > TimeSpan.FromHours(1))
+            return ApiProblems.BadRequest($"timeout=\"{text}\" is not a duration of at most 1h: {Durations.Hint}, or seconds");
+        grace = d;
+        return null;
+    }
 
     private static async Task<IResult> Act(string id, OwnedContainers owned, CancellationToken ct, Func<string, Task> action, string done)
     {
@@ -66,14 +76,20 @@ public static class ContainerEndpoints
             await ApiProblems.ContainerNotFound(id).ExecuteAsync(http);
             return;
         }
+        if (tail < 0)
+        {
+            await ApiProblems.BadRequest($"tail={tail}: give a number of lines, 0 or more").ExecuteAsync(http);
+            return;
+        }
         DateTimeOffset? sinceTime = null;
         if (since is not null)
         {
-            if (long.TryParse(since, out var unix)) sinceTime = DateTimeOffset.FromUnixTimeSeconds(unix);
-            else if (DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) sinceTime = t;
+            if (long.TryParse(since, out var unix) && unix >= 0 && unix <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()) sinceTime = DateTimeOffset.FromUnixTimeSeconds(unix);
+            else if (!long.TryParse(since, out _) && Durations.TryParse(since, out var ago) && ago < TimeSpan.FromDays(3650)) sinceTime = DateTimeOffset.UtcNow - ago;
+            else if (!long.TryParse(since, out _) && DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) sinceTime = t;
             else
             {
-                await ApiProblems.BadRequest($"since=\"{since}\" is neither RFC 3339 (2026-01-02T15:04:05Z) nor Unix seconds").ExecuteAsync(http);
+                await ApiProblems.BadRequest($"since=\"{since}\" is none of: RFC 3339 (2026-01-02T15:04:05Z), Unix seconds (0 to 253402300799), a duration back from now (5m, 1h30m)").ExecuteAsync(http);
                 return;
             }
         }

@@ -18,7 +18,7 @@ public static class RunEndpoints
 
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/run", Run).RequireAuthorization(Roles.Admin)
+        api.MapPost("/run", Run).RequireAuthorization(Roles.Admin).Accepts<OpenApiDescriptions.RunBody>("application/json")
             .WithSummary("Create and start a container: {\"service\": {name, image, command, env, ports, volumes, resources, restart, ...}, \"waitFor\": {\"path\": \"/\", \"port\": 8080, \"timeout\": \"30s\"}}.");
         return api;
     }

@@ -4,8 +4,29 @@ using System.Text.Json.Serialization;
 namespace Agent.Http;
 
 /// <summary>Request bodies parsed strictly: unknown, duplicate or differently-cased keys are errors, with the key named.</summary>
-public static class StrictJson
+public static partial class StrictJson
 {
+    [System.Text.RegularExpressions.GeneratedRegex("JSON property '([^']*)' could not be mapped")]
+    private static partial System.Text.RegularExpressions.Regex UnknownProperty();
+
+    /// <summary>The shape a field takes, in words (never a .NET type name).</summary>
+    private static string Expected<T>(string path)
+    {
+        var name = path.Split('.', '[')[0];
+        var type = typeof(T).GetProperties().FirstOrDefault(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name) == name)?.PropertyType;
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            null => "of another type",
+            _ when type == typeof(string) => "a string",
+            _ when type == typeof(int) || type == typeof(long) => "a whole number",
+            _ when type == typeof(bool) => "true or false",
+            _ when type.IsGenericType && type.GetGenericArguments().Length == 2 => "an object of string values, like {\"KEY\": \"value\"}",
+            _ when typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "a list of strings, like [\"sh\", \"-c\", \"echo hi\"]",
+            _ => "an object",
+        };
+    }
+
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -28,9 +49,21 @@ public static class StrictJson
         catch (JsonException e)
         {
             var where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
-            var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? $"unknown field{where}: field names are case-sensitive lowerCamelCase, and privileged exec is never allowed"
-                : e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? $"duplicate field{where}" : $"invalid JSON{where}: {e.Message.Split(" Path:")[0]}";
+            var fields = string.Join(", ", typeof(T).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)));
+            string message;
+            if (UnknownProperty().Match(e.Message) is { Success: true } unknown)
+            {
+                var name = unknown.Groups[1].Value;
+                message = name.Equals("privileged", StringComparison.OrdinalIgnoreCase)
+                    ? "privileged is not a field: a privileged exec is never allowed"
+                    : $"unknown field \"{name}\": the fields are {fields} (case-sensitive)";
+            }
+            else if (e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+                message = $"duplicate field{where}";
+            else if (e.Message.Contains("could not be converted", StringComparison.Ordinal) && e.Path is { Length: > 2 } at)
+                message = $"{at[2..]} must be {Expected<T>(at[2..])}";
+            else
+                message = $"invalid JSON{where}: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
             return (null, message);
         }
     }

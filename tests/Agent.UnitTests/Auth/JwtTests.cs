@@ -25,6 +25,17 @@ public sealed class JwtTests
     }
 
     [Fact]
+    public void A_token_without_exp_or_living_longer_than_the_maximum_is_refused()
+    {
+        var now = Now.ToUnixTimeSeconds();
+        Assert.Null(Jwt.ValidateRole(Jwt.CreateWithPayload("{\"role\":\"admin\"}", Key), Key, Now));
+        Assert.Null(Jwt.ValidateRole(Jwt.Create("admin", Key, Now.AddDays(2)), Key, Now));
+        Assert.Equal("admin", Jwt.ValidateRole(Jwt.Create("admin", Key, Now.AddDays(2)), Key, Now, maxLifetime: TimeSpan.FromDays(3)));
+        Assert.Null(Jwt.ValidateRole(Jwt.CreateWithPayload($"{{\"role\":\"admin\",\"iat\":{now - 7200},\"exp\":{now + 60}}}", Key), Key, Now, maxLifetime: TimeSpan.FromHours(1)));
+        Assert.Equal("viewer", Jwt.ValidateRole(Jwt.CreateWithPayload($"{{\"role\":\"viewer\",\"iat\":{now - 600},\"exp\":{now + 60}}}", Key), Key, Now, maxLifetime: TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
     public void Alg_none_is_refused()
     {
         static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

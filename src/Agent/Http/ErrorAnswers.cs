@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Agent.Http;
+
+/// <summary>
+/// Every error the agent answers is problem+json with a detail that says what to change: failed query binding (tail=abc),
+/// unknown routes (404), wrong methods (405), bodies over the limit (413), request lines and headers over the limit
+/// (414, 431: checked here, below Kestrel's own larger limits, so Kestrel never answers with an empty body), and
+/// unexpected failures (500, without internals).
+/// </summary>
+public static partial class ErrorAnswers
+{
+    public const int MaxRequestTarget = 8 * 1024;
+    public const int MaxRequestHeaders = 32 * 1024;
+
+    /// <summary>What Kestrel itself allows: well above the limits checked here, so the answer is ours.</summary>
+    public const int KestrelRequestLine = 256 * 1024;
+    public const int KestrelRequestHeaders = 256 * 1024;
+
+    [GeneratedRegex("^Failed to bind parameter \"(?<type>.+) (?<name>\\w+)\" from \"(?<value>.*)\"\\.$", RegexOptions.Singleline)]
+    private static partial Regex FailedBinding();
+
+    [GeneratedRegex("^Required parameter \"(?<type>.+) (?<name>\\w+)\" was not provided from (?<source>.+)\\.$", RegexOptions.Singleline)]
+    private static partial Regex MissingParameter();
+
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var request = context.HttpContext.Request;
+        problem.Detail ??= problem.Status switch
+        {
+            404 => $"No route {request.Method} {request.Path}. The API is under /api/v1 (see /openapi/v1.json or /docs); probes are /livez, /readyz, /healthz.",
+            405 => $"{request.Path} does not take {request.Method}; see /openapi/v1.json for the methods it takes.",
+            413 => "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.",
+            415 => "Send the body as JSON with Content-Type: application/json.",
+            500 => "The agent failed unexpectedly; its log has the details.",
+            _ => null,
+        };
+        problem.Instance ??= request.Path;
+    }
+
+    /// <summary>414 and 431 before anything else reads the request.</summary>
+    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        var target = http.Request.Path.Value?.Length + http.Request.QueryString.Value?.Length ?? 0;
+        if (target > MaxRequestTarget)
+        {
+            await Results.Problem(statusCode: 414, title: "URI Too Long",
+                detail: $"The path and query are {target} characters; at most {MaxRequestTarget} are accepted. Send fewer or shorter query values.").ExecuteAsync(http);
+            return;
+        }
+        var headers = http.Request.Headers.Sum(h => h.Key.Length + h.Value.Sum(v => v?.Length ?? 0) + 4);
+        if (headers > MaxRequestHeaders)
+        {
+            await Results.Problem(statusCode: 431, title: "Request Header Fields Too Large",
+                detail: $"The request headers are {headers} bytes; at most {MaxRequestHeaders} are accepted. Drop large cookies or headers.").ExecuteAsync(http);
+            return;
+        }
+        if (http.Request.Path.Value?.Contains('\0') == true || http.Request.QueryString.Value?.Contains("%00", StringComparison.Ordinal) == true)
+        {
+            await Results.Problem(statusCode: 400, title: "Bad Request",
+                detail: "The path or query contains a NUL character (%00); remove it.").ExecuteAsync(http);
+            return;
+        }
+        await next(http);
+    });
+
+    /// <summary>Exceptions as problems: bad requests (binding, body size) with the parameter named, anything else as a 500.</summary>
+    public static IApplicationBuilder UseProblemExceptions(this IApplicationBuilder app) => app.UseExceptionHandler(new ExceptionHandlerOptions
+    {
+        StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500,
+        ExceptionHandler = async http =>
+        {
+            var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var status = error is BadHttpRequestException bad ? bad.StatusCode : 500;
+            var detail = error is BadHttpRequestException request ? Describe(request) : null;
+            await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(http);
+        },
+    });
+
+    /// <summary>"tail=\"abc\" is not a whole number" from ASP.NET Core's binding messages.</summary>
+    public static string Describe(BadHttpRequestException e)
+    {
+        if (e.StatusCode == 413) return "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.";
+        if (FailedBinding().Match(e.Message) is { Success: true } failed)
+            return $"{failed.Groups["name"].Value}=\"{failed.Groups["value"].Value}\" is not {Expected(failed.Groups["type"].Value)}; fix or leave out that query value.";
+        if (MissingParameter().Match(e.Message) is { Success: true } missing)
+            return $"{missing.Groups["name"].Value} is required ({Expected(missing.Groups["type"].Value)}) in the {missing.Groups["source"].Value}.";
+        return e.Message;
+    }
+
+    private static string Expected(string type) => type.Replace("Nullable<", "").TrimEnd('>', '?') switch
+    {
+        "int" or "long" or "Int32" or "Int64" => "a whole number (e.g. 100)",
+        "bool" or "Boolean" => "true or false",
+        "string" or "String" => "a text value",
+        var other => $"a valid {other}",
+    };
+}

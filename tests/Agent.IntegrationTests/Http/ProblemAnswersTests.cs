@@ -1,0 +1,176 @@
+using System.Net;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.IntegrationTests.Http;
+
+/// <summary>Walks every route of the running agent (its endpoint data source) and sends each one what makes it fail:
+/// no token, a weak role, the wrong method, query values of the wrong type, unparseable bodies, unknown ids. Every error
+/// answer must be problem+json with a detail.</summary>
+public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixture>
+{
+    // Probes answer in Kubernetes' text convention (tested in ApiTests); metrics, the document and the docs page are not the API.
+    private static readonly string[] NotApi = ["/metrics", "/openapi", "/docs", "/livez", "/readyz", "/healthz"];
+
+    private IReadOnlyList<RouteEndpoint> Routes() => fx.Agent.Services.GetRequiredService<EndpointDataSource>().Endpoints
+        .OfType<RouteEndpoint>()
+        .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is not null)
+        .Where(e => !NotApi.Any(p => ("/" + e.RoutePattern.RawText?.TrimStart('/')).StartsWith(p, StringComparison.Ordinal)))
+        .ToList();
+
+    private static string Path(RouteEndpoint e)
+    {
+        var path = "/" + e.RoutePattern.RawText!.TrimStart('/');
+        foreach (var p in e.RoutePattern.Parameters)
+            path = path.Replace("{" + (p.IsCatchAll ? "*" : "") + p.Name + "}", $"no-such-{p.Name}-0", StringComparison.Ordinal);
+        return path;
+    }
+
+    private static string? Required(RouteEndpoint e)
+    {
+        if (e.Metadata.GetMetadata<IAllowAnonymous>() is not null) return null;
+        return e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).Where(p => p is not null).MaxBy(p => Array.IndexOf(Agent.Auth.Roles.All, p));
+    }
+
+    private static async Task<string> AssertProblemAsync(HttpResponseMessage response, string what)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json",
+            $"{what}: {(int)response.StatusCode} answered {response.Content.Headers.ContentType} {body}");
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal((int)response.StatusCode, json.RootElement.GetProperty("status").GetInt32());
+        var detail = json.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
+        Assert.False(string.IsNullOrWhiteSpace(detail), $"{what}: no detail in {body}");
+        Assert.DoesNotContain("System.", detail);
+        return detail!;
+    }
+
+    [Fact]
+    public async Task Every_route_answers_a_missing_token_and_a_weak_role_with_problems_that_say_what_to_do()
+    {
+        using var anonymous = fx.Client(null);
+        using var viewer = fx.Client(HttpFixture.ViewerToken);
+        var checkedRoutes = 0;
+        foreach (var e in Routes())
+        {
+            var required = Required(e);
+            if (required is null) continue;
+            foreach (var method in e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods)
+            {
+                var what = $"{method} {Path(e)}";
+                var response = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), Path(e)));
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                Assert.Contains("with a token from /", await AssertProblemAsync(response, what + " without a token"));
+                if (required != Agent.Auth.Roles.Viewer)
+                {
+                    var forbidden = await viewer.SendAsync(new HttpRequestMessage(new HttpMethod(method), Path(e)));
+                    Assert.True(forbidden.StatusCode == HttpStatusCode.Forbidden, $"{what} as viewer: {(int)forbidden.StatusCode}");
+                    Assert.Contains($"needs the {required} role", await AssertProblemAsync(forbidden, what + " as viewer"));
+                }
+                checkedRoutes++;
+            }
+        }
+        Assert.True(checkedRoutes >= 20, $"only {checkedRoutes} routes walked");
+    }
+
+    [Fact]
+    public async Task Every_route_answers_bad_query_values_bad_bodies_unknown_ids_and_wrong_methods_with_problems()
+    {
+        using var admin = fx.Client(HttpFixture.AdminToken);
+        var failures = 0;
+        foreach (var e in Routes())
+        {
+            var handler = e.Metadata.OfType<MethodInfo>().FirstOrDefault();
+            var routeNames = e.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var typed = handler?.GetParameters()
+                .Where(p => !routeNames.Contains(p.Name!) && (Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType) is var t && (t == typeof(int) || t == typeof(bool) || t == typeof(long)))
+                .Select(p => p.Name!).ToList() ?? [];
+            foreach (var method in e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods)
+            {
+                var path = Path(e);
+                // Bad query values: each typed query parameter at a time.
+                foreach (var name in typed)
+                {
+                    var response = await admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"{path}?{name}=abc"));
+                    Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{method} {path}?{name}=abc: {(int)response.StatusCode}");
+                    Assert.Contains(name, await AssertProblemAsync(response, $"{method} {path}?{name}=abc"));
+                    failures++;
+                }
+                // Unknown ids and names: only routes with a parameter (nothing real is touched).
+                if (routeNames.Count > 0)
+                {
+                    var request = new HttpRequestMessage(new HttpMethod(method), path);
+                    if (method == "POST") request.Content = new StringContent("{\"command\":[\"true\"]}", Encoding.UTF8, "application/json");
+                    var response = await admin.SendAsync(request);
+                    Assert.True((int)response.StatusCode >= 400, $"{method} {path}: {(int)response.StatusCode}");
+                    await AssertProblemAsync(response, $"{method} {path}");
+                    failures++;
+                }
+                // Unparseable bodies to the routes that read one.
+                if (method == "POST" && (path.EndsWith("/exec", StringComparison.Ordinal) || path.EndsWith("/run", StringComparison.Ordinal)))
+                {
+                    var response = await admin.PostAsync(path, new StringContent("{\"command\": \"echo hi\"", Encoding.UTF8, "application/json"));
+                    Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                    await AssertProblemAsync(response, $"{method} {path} with broken JSON");
+                    failures++;
+                }
+            }
+            // A method the route does not take.
+            var wrong = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Patch, Path(e)));
+            Assert.True(wrong.StatusCode == HttpStatusCode.MethodNotAllowed, $"PATCH {Path(e)}: {(int)wrong.StatusCode}");
+            await AssertProblemAsync(wrong, $"PATCH {Path(e)}");
+        }
+        Assert.True(failures >= 20, $"only {failures} bad requests sent");
+    }
+
+    [Fact]
+    public async Task Limits_unknown_routes_and_odd_values_are_problems_too()
+    {
+        using var anonymous = fx.Client(null);
+        using var admin = fx.Client(HttpFixture.AdminToken);
+        var unknown = await anonymous.GetAsync("/api/v1/no-such-route");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await AssertProblemAsync(unknown, "unknown route without a token");
+
+        var id = (await DockerCliIds()).First();
+        foreach (var (path, status) in new[]
+        {
+            ($"/api/v1/containers/{id}/logs?since=99999999999999", HttpStatusCode.BadRequest),
+            ($"/api/v1/containers/{id}/logs?tail=-3", HttpStatusCode.BadRequest),
+            ("/api/v1/objects?x=%00", HttpStatusCode.BadRequest),
+            ("/api/v1/objects?x=" + new string('a', 9000), HttpStatusCode.RequestUriTooLong),
+        })
+        {
+            var response = await admin.GetAsync(path);
+            Assert.True(response.StatusCode == status, $"{path[..Math.Min(80, path.Length)]}: {(int)response.StatusCode}");
+            await AssertProblemAsync(response, path[..Math.Min(80, path.Length)]);
+        }
+        var stop = await admin.PostAsync($"/api/v1/containers/{id}/stop?timeout=abc", null);
+        Assert.Equal(HttpStatusCode.BadRequest, stop.StatusCode);
+        Assert.Contains("500ms, 90s, 5m, 1h30m", await AssertProblemAsync(stop, "stop timeout=abc"));
+
+        var big = new HttpRequestMessage(HttpMethod.Get, "/api/v1/objects");
+        big.Headers.Add("X-Big", new string('a', 40_000));
+        var headers = await admin.SendAsync(big);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, headers.StatusCode);
+        await AssertProblemAsync(headers, "big headers");
+
+        var body = await admin.PostAsync($"/api/v1/containers/{id}/exec", new StringContent("{\"command\":[\"" + new string('a', 2_000_000) + "\"]}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, body.StatusCode);
+        await AssertProblemAsync(body, "big body");
+
+        var stringCommand = await admin.PostAsync($"/api/v1/containers/{id}/exec", new StringContent("{\"command\":\"echo hi\"}", Encoding.UTF8, "application/json"));
+        Assert.Contains("command must be a list of strings", await AssertProblemAsync(stringCommand, "string command"));
+        var tty = await admin.PostAsync($"/api/v1/containers/{id}/exec", new StringContent("{\"command\":[\"true\"],\"tty\":true}", Encoding.UTF8, "application/json"));
+        var ttyDetail = await AssertProblemAsync(tty, "tty");
+        Assert.Contains("unknown field \"tty\"", ttyDetail);
+        Assert.DoesNotContain("privileged", ttyDetail);
+    }
+
+    private Task<IReadOnlyList<string>> DockerCliIds() =>
+        Infrastructure.DockerCli.ContainerIdsAsync(fx.Instance.InstanceLabel, $"{fx.Instance.Labels.Object}={fx.Group}");
+}
