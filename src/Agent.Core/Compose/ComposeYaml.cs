@@ -16,8 +16,8 @@ public static class ComposeYaml
         YamlNode root;
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text.TrimStart('\uFEFF')));
+            // Bounded: the representation model recurses per level, so depth and aliases are checked on the events first.
+            var stream = BoundedYamlParser.Load(text.TrimStart('\uFEFF'));
             if (stream.Documents.Count == 0) return new ComposeMapping([], new SourceLocation(file, 1, 1));
             if (stream.Documents.Count > 1)
             {
@@ -25,6 +25,11 @@ public static class ComposeYaml
                 return null;
             }
             root = stream.Documents[0].RootNode;
+        }
+        catch (ManifestLimitException e)
+        {
+            errors.Add(new ManifestError(file, (int)e.Mark.Line, (int)e.Mark.Column, "", e.Message));
+            return null;
         }
         catch (YamlException e)
         {

@@ -152,4 +152,12 @@ public sealed class LoaderLimitTests
         var job = JobRequestParser.Parse(body, MemoryManifestFiles.Instance, SecurityPolicy.Default, admission);
         Assert.Equal("request:1:76: nested deeper than 64 levels (Agent:Limits:MaxDepth)", Assert.Single(job.Errors).ToString());
     }
+
+    [Fact]
+    public void Compose_files_are_parsed_within_the_same_limits()
+    {
+        var errors = new List<ManifestError>();
+        Assert.Null(Agent.Core.Compose.ComposeYaml.Parse("compose.yaml", "services: " + new string('[', 30_000) + new string(']', 30_000), errors));
+        Assert.Equal("compose.yaml:1:74: nested deeper than 64 levels (Agent:Limits:MaxDepth)", Assert.Single(errors).ToString());
+    }
 }
