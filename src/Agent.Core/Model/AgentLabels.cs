@@ -34,6 +34,12 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     public string JobStart => $"{Prefix}.job-start";
     public string JobTemplateHash => $"{Prefix}.job-template-hash";
 
+    /// <summary>"next" on the new container of an update: it serves only once the update promotes it.</summary>
+    public string UpdateRole => $"{Prefix}.update-role";
+
+    /// <summary>On the new container of an update: the spec hash of the container it replaces.</summary>
+    public string UpdateFrom => $"{Prefix}.update-from";
+
     /// <summary>The label filter values that select this instance's objects ("key=value").</summary>
     public IReadOnlyList<string> InstanceSelector => [$"{Managed}=true", $"{Instance}={InstanceId}"];
 

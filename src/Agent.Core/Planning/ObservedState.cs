@@ -25,7 +25,16 @@ public sealed record ObservedContainer(
     /// <summary>The spec the agent created this container with (its spec label), when it carries one.</summary>
     public string? AppliedSpec { get; init; }
 
+    /// <summary>"next" when an update created it (label agent.update-role): it serves only once promoted.</summary>
+    public string? UpdateRole { get; init; }
+
+    /// <summary>The spec hash of the container this one was created to replace (label agent.update-from).</summary>
+    public string? UpdateFrom { get; init; }
+
     public bool IsRunning => State is ContainerState.Running or ContainerState.Restarting;
+
+    /// <summary>Running and, when it has a healthcheck, healthy: it can serve.</summary>
+    public bool IsReady => State == ContainerState.Running && Health is HealthState.Healthy or HealthState.None;
 }
 
 /// <summary>What exists in the engine for one object: its containers, network and volumes.</summary>

@@ -11,7 +11,18 @@ public sealed record Plan(IReadOnlyList<Operation> Operations)
     public TimeSpan? RequeueAfter { get; init; }
 
     /// <summary>What the plan leaves as it is on purpose, with why (a rolled-back spec, a backoff), for status.</summary>
-    public IReadOnlyList<string> Held { get; init; } = [];
+    public IReadOnlyList<Hold> Held { get; init; } = [];
 
     public override string ToString() => string.Join("\n", Operations);
+}
+
+/// <summary>Something a plan leaves as it is on purpose: a CamelCase reason (the Degraded condition's) and a message.</summary>
+public sealed record Hold(string Reason, string Message)
+{
+    public const string RolledBack = "RolledBack";
+    public const string CrashLoopBackOff = "CrashLoopBackOff";
+    public const string NameTaken = "NameTaken";
+    public const string PruneDisabled = "PruneDisabled";
+
+    public override string ToString() => Message;
 }

@@ -3,7 +3,7 @@ namespace Agent.Core.Planning;
 internal sealed class PlanBuilder
 {
     private readonly List<Operation> operations = [];
-    private readonly List<string> held = [];
+    private readonly List<Hold> held = [];
     private TimeSpan? requeueAfter;
 
     public int Add(OperationKind kind, string resource, string cause, IEnumerable<int> after, string? target = null, TimeSpan? timeout = null) =>
@@ -11,7 +11,7 @@ internal sealed class PlanBuilder
 
     public int Add(Operation operation)
     {
-        operations.Add(operation with { Id = operations.Count + 1 });
+        operations.Add(operation with { Id = operations.Count + 1, After = operation.After.Distinct().Order().ToList() });
         return operations.Count;
     }
 
@@ -42,7 +42,7 @@ internal sealed class PlanBuilder
         return Add(OperationKind.RemoveContainer, resource, cause, after, container.Id);
     }
 
-    public void Hold(string why) => held.Add(why);
+    public void Hold(string reason, string why) => held.Add(new Hold(reason, why));
 
     public void RequeueAfter(TimeSpan delay) =>
         requeueAfter = requeueAfter is { } current && current < delay ? current : delay;

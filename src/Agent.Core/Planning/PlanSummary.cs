@@ -30,7 +30,8 @@ public static class PlanSummary
                         ? new Change("recreate", canonical, op.Cause) { Fields = op.Spec is null ? [] : SpecDiff.Between(op.PreviousSpec, op.Spec) }
                         : new Change("create", op.Target!, op.Cause));
                     break;
-                case OperationKind.StopContainer or OperationKind.RemoveContainer or OperationKind.RenameContainer when recreated.ContainsKey(Canonical(name)):
+                case OperationKind.StopContainer or OperationKind.RemoveContainer or OperationKind.RenameContainer
+                    when recreated.ContainsKey(Canonical(name)) || op.NewName is { } newName && recreated.ContainsKey(newName):
                     break; // part of a recreate
                 case OperationKind.RenameContainer when recreated.ContainsKey(Canonical(op.NewName ?? "")) || recreated.ContainsKey(Canonical(op.Target ?? "")):
                     break; // a start-first update's new container taking the name: part of the recreate, not a rename the user made
@@ -49,7 +50,7 @@ public static class PlanSummary
                     changes.Add(new Change("remove", name, op.Cause));
                     break;
                 case OperationKind.RenameContainer:
-                    changes.Add(new Change("rename", name, op.Cause));
+                    changes.Add(new Change("rename", op.ResourceId.StartsWith("container:", StringComparison.Ordinal) ? name : op.NewName ?? name, op.Cause));
                     break;
                 case OperationKind.CreateNetwork or OperationKind.CreateVolume:
                     changes.Add(new Change("create", op.ResourceId, op.Cause));

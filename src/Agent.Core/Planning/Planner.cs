@@ -23,7 +23,7 @@ public static class Planner
         {
             if (c.PruneDisabled)
             {
-                plan.Hold($"{c.Name}: kept, the group had prune: false");
+                plan.Hold(Hold.PruneDisabled, $"{c.Name}: kept, the group had prune: false");
                 continue;
             }
             removes.Add(plan.Retire(c, "manifest deleted", []));
@@ -108,7 +108,7 @@ public static class Planner
         for (var replica = 1; replica <= service.Replicas; replica++)
         {
             var target = service.ReplicaName(group.Metadata.Name, replica);
-            var current = observed.FirstOrDefault(c => c.Replica == replica);
+            var current = observed.Where(c => c.Replica == replica).OrderByDescending(c => c.Name == target).FirstOrDefault();
             var changed = started.Count > 0;
             if (conditions.Contains(DependencyCondition.Healthy) && (changed || current is not { Health: HealthState.Healthy }))
                 gate.Add(plan.Add(OperationKind.WaitHealthy, $"container:{target}", $"{service.Name} must be healthy before its dependents start", started, target, input.DependencyTimeout));

@@ -2,10 +2,16 @@ using Agent.Core.Model;
 
 namespace Agent.Core.Planning;
 
-/// <summary>Plans one service of a group: create what is missing, update what drifted, heal what died, scale.</summary>
-internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, ServiceSpec service, string network, PlanBuilder plan)
+/// <summary>
+/// Plans one service of a group: create what is missing, update what drifted (ServicePlanner.Updates.cs: also finishes
+/// or rolls back an update that was interrupted), heal what died, scale.
+/// </summary>
+internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group, ServiceSpec service, string network, PlanBuilder plan)
 {
     private readonly string hash = SpecHash.Of(service.Container, network);
+
+    // Names a container removed by this plan frees: a create or rename to one of them runs after that removal.
+    private readonly Dictionary<string, int> freedBy = new(StringComparer.Ordinal);
 
     /// <summary>Returns the ids of the operations that (re)start the service's containers.</summary>
     public List<int> Plan(List<int> after)
@@ -17,16 +23,15 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
         for (var replica = 1; replica <= service.Replicas; replica++)
         {
             var name = service.ReplicaName(group.Metadata.Name, replica);
-            var candidates = observed.Where(c => c.Replica == replica)
-                .OrderByDescending(c => c.SpecHash == hash)
-                .ThenByDescending(c => c.IsRunning)
-                .ThenByDescending(c => c.Name == name)
-                .ToList();
-            foreach (var extra in candidates.Skip(1))
-                plan.Retire(extra, "duplicate of replica " + replica, []);
-            var current = candidates.FirstOrDefault();
+            var slot = ReplicaSlot.Of(observed.Where(c => c.Replica == replica), hash, name);
+            foreach (var extra in slot.Extras)
+                Retire(extra, "duplicate of replica " + replica);
 
-            if (current is null)
+            if (slot is { Current: { } old, Next: { } next })
+            {
+                started.AddRange(Resume(old, next, name, replica, after, failedUpdate));
+            }
+            else if (slot.Current is not { } current)
             {
                 if (input.Suspended) continue;
                 started.Add(CreateAndStart(name, replica, after, "no existing container"));
@@ -38,30 +43,55 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
             else
             {
                 if (current.SpecHash != hash && failedUpdate)
-                    plan.Hold($"{current.Name}: the update to spec {hash} was rolled back; it is not retried until the manifest changes");
+                    plan.Hold(Hold.RolledBack, $"{current.Name}: the update to spec {hash} was rolled back; it is not retried until the manifest changes");
                 Heal(current, name, after, started);
             }
         }
 
         foreach (var extra in observed.Where(c => c.Replica > service.Replicas || c.Replica < 1).OrderByDescending(c => c.Replica))
-            plan.Retire(extra, $"scaled down to {service.Replicas} replicas", []);
+            Retire(extra, $"scaled down to {service.Replicas} replicas");
         return started;
+    }
+
+    private int Retire(ObservedContainer container, string cause, IEnumerable<int>? after = null) =>
+        freedBy[container.Name] = plan.Retire(container, cause, after ?? []);
+
+    /// <summary>What a create or rename to <paramref name="name"/> waits for: the removal of the container that holds it now.</summary>
+    private IEnumerable<int> Free(string name) => freedBy.TryGetValue(name, out var removal) ? [removal] : [];
+
+    /// <summary>
+    /// Gives a container the replica's own name (after an interrupted update it can still be called X-next or X-prev),
+    /// once whoever holds the name is removed. Null when nothing needs renaming or another container keeps the name.
+    /// </summary>
+    private int? TakeName(ObservedContainer container, string name, string cause, IEnumerable<int> after)
+    {
+        if (container.Name == name) return null;
+        var holder = input.Observed.Containers.FirstOrDefault(c => c.Name == name && c.Id != container.Id);
+        if (holder is not null && !freedBy.ContainsKey(name))
+        {
+            plan.Hold(Hold.NameTaken, $"{container.Name}: not renamed to {name}, which {holder.Id[..Math.Min(12, holder.Id.Length)]} holds");
+            return null;
+        }
+        return plan.Add(new Operation(0, OperationKind.RenameContainer, $"container:{container.Name}", cause, [.. after, .. Free(name)])
+        {
+            Target = container.Id,
+            NewName = name,
+        });
     }
 
     private void Heal(ObservedContainer current, string name, List<int> after, List<int> started)
     {
         var resource = $"container:{current.Name}";
+        if (TakeName(current, name, $"takes back the name {name} after an interrupted update", []) is { } renamed) started.Add(renamed);
         if (input.Suspended)
         {
             if (current.IsRunning) plan.Add(OperationKind.StopContainer, resource, "group is suspended", [], current.Id);
             return;
         }
-        if (current.Name != name && input.Observed.Containers.All(c => c.Name != name))
-            plan.Add(OperationKind.RenameContainer, resource, $"renamed back to {name} after an interrupted update", [], current.Id);
         switch (current.State)
         {
             case ContainerState.Restarting:
-                plan.Hold($"{current.Name}: crash loop back-off, the engine is restarting it{(current.ExitCode is { } last ? $" (last exit code {last})" : "")}");
+                plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, the engine is restarting it{(current.ExitCode is { } last ? $" (last exit code {last})" : "")}");
                 plan.RequeueAfter(TimeSpan.FromSeconds(2));
                 break;
             case ContainerState.Running when current.Health == HealthState.Unhealthy:
@@ -74,7 +104,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
             case ContainerState.Exited or ContainerState.Created or ContainerState.Dead when ShouldStart(current):
                 if (current.BackoffUntil is { } until && until > input.Now)
                 {
-                    plan.Hold($"{current.Name}: crash loop back-off, next start in {(until - input.Now).TotalSeconds:0.#}s");
+                    plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, next start in {(until - input.Now).TotalSeconds:0.#}s");
                     plan.RequeueAfter(until - input.Now);
                     break;
                 }
@@ -103,7 +133,8 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
 
     private int EnsureImage() => plan.EnsureImage(service.Container.Image, service.Container.ImagePullPolicy);
 
-    private Operation CreateOperation(string name, int replica, IEnumerable<int> after, string cause)
+    /// <summary>A create; <paramref name="replacing"/> is the container an update replaces, named in the new one's labels.</summary>
+    private Operation CreateOperation(string name, int replica, IEnumerable<int> after, string cause, ObservedContainer? replacing = null)
     {
         var labels = input.Labels.ForReplica(group.Key, service.Name, replica, hash);
         labels[input.Labels.Spec] = SpecDiff.Serialize(service.Container);
@@ -112,6 +143,11 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
         {
             labels[ComposeLabelNames.ContainerNumber] = replica.ToString(System.Globalization.CultureInfo.InvariantCulture);
             labels[ComposeLabelNames.ConfigHash] = hash;
+        }
+        if (replacing is not null)
+        {
+            labels[input.Labels.UpdateRole] = "next";
+            labels[input.Labels.UpdateFrom] = replacing.SpecHash;
         }
         return new Operation(0, OperationKind.CreateContainer, $"service:{service.Name}:{replica}", cause, after.Distinct().Order().ToList())
         {
@@ -124,70 +160,7 @@ internal sealed class ServicePlanner(PlanInput input, ServiceGroup group, Servic
 
     private int CreateAndStart(string name, int replica, List<int> after, string cause)
     {
-        var create = plan.Add(CreateOperation(name, replica, [.. after, EnsureImage()], cause));
+        var create = plan.Add(CreateOperation(name, replica, [.. after, EnsureImage(), .. Free(name)], cause));
         return plan.Add(OperationKind.StartContainer, $"service:{service.Name}:{replica}", "created", [create], name);
-    }
-
-    private IEnumerable<int> Update(ObservedContainer old, string name, int replica, List<int> after)
-    {
-        var fields = SpecDiff.Between(old.AppliedSpec, service.Container);
-        var named = fields.Select(f => f[2..f.IndexOf(':')]).Distinct().ToList();
-        var cause = named.Count == 0 ? $"spec changed ({old.SpecHash} -> {hash})" : $"spec changed: {string.Join(", ", named)} ({old.SpecHash} -> {hash})";
-        var resource = $"service:{service.Name}:{replica}";
-        var update = service.Update;
-        var healthcheck = service.Container.Healthcheck is { Disabled: false };
-        var image = EnsureImage();
-
-        if (update.Strategy == UpdateStrategy.StartFirst)
-        {
-            var next = $"{name}-next";
-            var create = plan.Add(CreateOperation(next, replica, [.. after, image], cause + ", start-first") with { PreviousSpec = old.AppliedSpec ?? "" });
-            var start = plan.Add(OperationKind.StartContainer, resource, "new container of a start-first update", [create], next);
-            var ready = start;
-            if (healthcheck)
-            {
-                ready = plan.Add(new Operation(0, OperationKind.WaitHealthy, resource, $"new container must be healthy within {update.HealthTimeout.TotalSeconds:0}s before the old one goes", [start])
-                {
-                    Target = next,
-                    Timeout = update.HealthTimeout,
-                    RollbackOf = update.RollbackOnFailure ? $"{service.Name}@{hash}" : null,
-                    OnFailure = [new Operation(0, OperationKind.RemoveContainer, $"container:{next}", "rollback: new container never became healthy", []) { Target = next }],
-                });
-            }
-            var stop = plan.Add(OperationKind.StopContainer, $"container:{old.Name}", "replaced by a start-first update", [ready], old.Id);
-            plan[stop] = plan[stop] with { Timeout = service.Container.StopGracePeriod };
-            var remove = plan.Add(OperationKind.RemoveContainer, $"container:{old.Name}", "replaced by a start-first update", [stop], old.Id);
-            var rename = plan.Add(new Operation(0, OperationKind.RenameContainer, resource, $"takes the name {name}", [remove]) { Target = next, NewName = name });
-            return [rename];
-        }
-
-        var stopOld = plan.Add(OperationKind.StopContainer, $"container:{old.Name}", cause + ", stop-first", [image], old.Id);
-        plan[stopOld] = plan[stopOld] with { Timeout = service.Container.StopGracePeriod };
-        if (!(update.RollbackOnFailure && healthcheck))
-        {
-            var removeOld = plan.Add(OperationKind.RemoveContainer, $"container:{old.Name}", cause, [stopOld], old.Id);
-            var created = plan.Add(CreateOperation(name, replica, [.. after, removeOld], cause) with { PreviousSpec = old.AppliedSpec ?? "" });
-            return [plan.Add(OperationKind.StartContainer, resource, "created", [created], name)];
-        }
-
-        // Stop-first with rollback: the old container is kept aside, stopped, until the new one is healthy.
-        var previous = $"{name}-prev";
-        var aside = plan.Add(new Operation(0, OperationKind.RenameContainer, $"container:{old.Name}", "kept aside for rollback", [stopOld]) { Target = old.Id, NewName = previous });
-        var createNew = plan.Add(CreateOperation(name, replica, [.. after, aside], cause + ", stop-first with rollback") with { PreviousSpec = old.AppliedSpec ?? "" });
-        var startNew = plan.Add(OperationKind.StartContainer, resource, "created", [createNew], name);
-        var healthy = plan.Add(new Operation(0, OperationKind.WaitHealthy, resource, $"new container must be healthy within {update.HealthTimeout.TotalSeconds:0}s", [startNew])
-        {
-            Target = name,
-            Timeout = update.HealthTimeout,
-            RollbackOf = $"{service.Name}@{hash}",
-            OnFailure =
-            [
-                new Operation(0, OperationKind.RemoveContainer, $"container:{name}", "rollback: new container never became healthy", []) { Target = name },
-                new Operation(0, OperationKind.RenameContainer, $"container:{previous}", "rollback: previous container takes its name back", []) { Target = previous, NewName = name },
-                new Operation(0, OperationKind.StartContainer, $"container:{name}", "rollback: previous spec runs again", []) { Target = name },
-            ],
-        });
-        plan.Add(OperationKind.RemoveContainer, $"container:{previous}", "update succeeded", [healthy], previous);
-        return [healthy];
     }
 }

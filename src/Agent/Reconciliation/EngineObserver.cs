@@ -54,6 +54,8 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         {
             PruneDisabled = c.Labels.TryGetValue(labels.Prune, out var prune) && prune == "false",
             AppliedSpec = c.Labels.GetValueOrDefault(labels.Spec),
+            UpdateRole = c.Labels.GetValueOrDefault(labels.UpdateRole),
+            UpdateFrom = c.Labels.GetValueOrDefault(labels.UpdateFrom),
         };
         return health.Annotate(observed);
     }

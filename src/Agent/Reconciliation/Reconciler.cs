@@ -155,56 +155,27 @@ public sealed class Reconciler(
         status.SetCondition(key, ConditionTypes.Suspended, suspended, suspended ? "Suspended" : "Active",
             suspended ? (group.Spec.Suspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
 
-        var rolledBack = execution?.RolledBack ?? [];
-        if (rolledBack.Count > 0)
+        var notReady = services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
+        var outcome = new ReconcileOutcome(entry.Generation)
         {
-            var message = $"update of {string.Join(", ", rolledBack)} did not become healthy and was rolled back; the previous containers keep serving. {execution!.Failures.FirstOrDefault()}";
-            status.SetCondition(key, ConditionTypes.Degraded, true, "RolledBack", message);
-            status.Record(key, "Warning", "RolledBack", message);
-        }
-        else if (execution is { Succeeded: false })
-        {
-            status.SetCondition(key, ConditionTypes.Degraded, true, "ApplyFailed", execution.Failures[0]);
-            status.Record(key, "Warning", "ApplyFailed", execution.Failures[0]);
-            throw new ReconcileException(execution.Failures[0]);
-        }
-        else if (plan.Held.Count > 0)
-        {
-            var rollbackHeld = plan.Held.Any(h => h.Contains("rolled back", StringComparison.Ordinal));
-            status.SetCondition(key, ConditionTypes.Degraded, true, rollbackHeld ? "RolledBack" : "CrashLoopBackOff", plan.Held[0]);
-        }
-        else if (plan.IsEmpty)
-        {
-            status.SetCondition(key, ConditionTypes.Degraded, false, "AsExpected", "");
-        }
-
+            Suspended = suspended,
+            Operations = plan.Operations.Count,
+            Failures = execution?.Failures ?? [],
+            RolledBack = execution?.RolledBack ?? [],
+            Held = plan.Held,
+            NotReady = notReady.Count == 0 ? null : string.Join(", ", notReady.Select(s => $"{s.Name} {s.ReadyReplicas}/{s.DesiredReplicas} ready")),
+        };
+        var conditions = GroupConditions.Decide(outcome);
+        foreach (var c in conditions) status.SetCondition(key, c.Type, c.Status, c.Reason, c.Message);
+        var degraded = conditions.Single(c => c.Type == ConditionTypes.Degraded);
+        if (degraded.Status && (outcome.RolledBack.Count > 0 || outcome.Failures.Count > 0))
+            status.Record(key, "Warning", degraded.Reason, degraded.Message);
         if (execution is { Applied: > 0 })
             status.Record(key, "Normal", "Applied", $"{execution.Applied} change(s): {string.Join("; ", execution.Log.Take(5))}{(execution.Log.Count > 5 ? "; ..." : "")}");
 
-        if (!plan.IsEmpty)
-        {
-            status.SetCondition(key, ConditionTypes.Ready, false, "Progressing", $"{plan.Operations.Count} operation(s) applied, waiting for containers to settle");
-            return ("applied", plan.RequeueAfter is { } r && r < Settle ? r : Settle);
-        }
-
-        var notReady = services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
-        if (suspended)
-        {
-            status.SetCondition(key, ConditionTypes.Ready, false, "Suspended", "containers are stopped until the group is resumed");
-            status.SetCondition(key, ConditionTypes.Progressing, false, "Suspended", "");
-        }
-        else if (notReady.Count > 0)
-        {
-            var message = string.Join(", ", notReady.Select(s => $"{s.Name} {s.ReadyReplicas}/{s.DesiredReplicas} ready"));
-            status.SetCondition(key, ConditionTypes.Ready, false, "ReplicasNotReady", message);
-            status.SetCondition(key, ConditionTypes.Progressing, true, "WaitingForReplicas", message);
-            return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
-        }
-        else
-        {
-            status.SetCondition(key, ConditionTypes.Ready, true, "UpToDate", $"generation {entry.Generation} applied, all replicas ready");
-            status.SetCondition(key, ConditionTypes.Progressing, false, "UpToDate", "");
-        }
+        if (outcome.Failures.Count > 0 && outcome.RolledBack.Count == 0) throw new ReconcileException(outcome.Failures[0]);
+        if (!plan.IsEmpty) return ("applied", plan.RequeueAfter is { } r && r < Settle ? r : Settle);
+        if (outcome.NotReady is not null && !suspended) return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
         return ("up_to_date", plan.RequeueAfter);
     }
 

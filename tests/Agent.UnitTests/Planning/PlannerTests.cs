@@ -1,40 +1,13 @@
 using Agent.Core.Model;
 using Agent.Core.Planning;
 
+using static Agent.UnitTests.Planning.PlanFixtures;
+
 namespace Agent.UnitTests.Planning;
 
 /// <summary>Convergence scenarios without an engine: given these containers and this manifest, expect these operations and causes.</summary>
 public sealed class PlannerTests
 {
-    private static readonly AgentLabels Labels = new("i1");
-    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
-
-    private static ServiceSpec Service(string name, int replicas = 1, Action<ServiceSpecBuilder>? configure = null)
-    {
-        var builder = new ServiceSpecBuilder(name, replicas);
-        configure?.Invoke(builder);
-        return builder.Build();
-    }
-
-    private static ServiceGroup Group(params ServiceSpec[] services) => GroupWith(new ServiceGroupSpec { Services = services });
-
-    private static ServiceGroup GroupWith(ServiceGroupSpec spec) => new(
-        new ObjectMetadata("g", new Dictionary<string, string>(), new Dictionary<string, string>()), spec, new SourceLocation("g.yaml", 1, 1));
-
-    private static string Hash(ServiceSpec s) => SpecHash.Of(s.Container, ContainerNames.Network("g"));
-
-    private static ObservedContainer Running(ServiceSpec s, int replica, string? hash = null) =>
-        new($"id-{s.Name}-{replica}", $"g-{s.Name}-{replica}", s.Name, replica, hash ?? Hash(s), ContainerState.Running, HealthState.None);
-
-    private static ObservedState Observed(params ObservedContainer[] containers) => new(containers,
-        new HashSet<string> { "g_default" }, new HashSet<string>());
-
-    private static string PlanText(ServiceGroup? desired, ObservedState observed, Func<PlanInput, PlanInput>? adjust = null)
-    {
-        var input = new PlanInput(new ObjectKey("ServiceGroup", "g"), desired, observed, Labels, Now);
-        return Planner.PlanGroup(adjust?.Invoke(input) ?? input).ToString();
-    }
-
     [Fact]
     public void Empty_engine_creates_network_volume_and_every_replica()
     {
@@ -136,7 +109,7 @@ public sealed class PlannerTests
         var plan = Planner.PlanGroup(input);
         Assert.True(plan.IsEmpty);
         Assert.Equal(TimeSpan.FromSeconds(4), plan.RequeueAfter);
-        Assert.Contains("crash loop back-off", Assert.Single(plan.Held));
+        Assert.Contains("crash loop back-off", Assert.Single(plan.Held).Message);
     }
 
     [Fact]
@@ -220,49 +193,4 @@ public sealed class PlannerTests
         Assert.Equal("", PlanText(group, converged));
         Assert.Equal("", PlanText(group, converged));
     }
-}
-
-internal sealed class ServiceSpecBuilder(string name, int replicas)
-{
-    private ContainerSpec container = new() { Image = "busybox:1.35", Command = ["sleep", "1d"], Restart = RestartPolicy.Always };
-    private UpdatePolicy update = UpdatePolicy.Default;
-    private readonly List<ServiceDependency> dependsOn = [];
-
-    public ServiceSpecBuilder Healthy()
-    {
-        container = container with { Healthcheck = new HealthcheckSpec(["CMD", "true"], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 3, TimeSpan.Zero) };
-        return this;
-    }
-
-    public ServiceSpecBuilder StartFirst(bool rollback)
-    {
-        update = update with { Strategy = UpdateStrategy.StartFirst, RollbackOnFailure = rollback };
-        return this;
-    }
-
-    public ServiceSpecBuilder Restart(RestartMode mode)
-    {
-        container = container with { Restart = new RestartPolicy(mode) };
-        return this;
-    }
-
-    public ServiceSpecBuilder Volume(string volume, string target)
-    {
-        container = container with { Mounts = [.. container.Mounts, new MountSpec(MountType.Volume, $"g_{volume}", target)] };
-        return this;
-    }
-
-    public ServiceSpecBuilder Env(string key, string value)
-    {
-        container = container with { Env = new SortedDictionary<string, string>(container.Env.ToDictionary()) { [key] = value } };
-        return this;
-    }
-
-    public ServiceSpecBuilder DependsOn(string service, DependencyCondition condition)
-    {
-        dependsOn.Add(new ServiceDependency(service, condition));
-        return this;
-    }
-
-    public ServiceSpec Build() => new() { Name = name, Replicas = replicas, Container = container, Update = update, DependsOn = dependsOn };
 }

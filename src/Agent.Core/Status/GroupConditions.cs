@@ -1,0 +1,80 @@
+using Agent.Core.Planning;
+
+namespace Agent.Core.Status;
+
+/// <summary>What one reconcile of a group found and did: everything its conditions are decided from.</summary>
+public sealed record ReconcileOutcome(long Generation)
+{
+    public bool Suspended { get; init; }
+
+    /// <summary>Operations the plan had (0: nothing to change).</summary>
+    public int Operations { get; init; }
+
+    /// <summary>Operations that failed, first first (empty when the plan ran through or was empty).</summary>
+    public IReadOnlyList<string> Failures { get; init; } = [];
+
+    /// <summary>"service@hash" of updates that failed their health gate and were rolled back by this reconcile.</summary>
+    public IReadOnlyList<string> RolledBack { get; init; } = [];
+
+    /// <summary>What the plan left as it is on purpose (a rolled-back spec, a crash back-off, a taken name).</summary>
+    public IReadOnlyList<Hold> Held { get; init; } = [];
+
+    /// <summary>Services short of ready replicas ("web 1/2 ready"), or null when every replica is ready.</summary>
+    public string? NotReady { get; init; }
+}
+
+/// <summary>A condition to set: type, status, reason, message.</summary>
+public sealed record ConditionValue(string Type, bool Status, string Reason, string Message);
+
+/// <summary>
+/// Decides a group's Ready, Progressing and Degraded conditions together, from one reconcile's outcome, so they always
+/// agree: all three are always set; Ready is never True while an apply failed, operations are pending or replicas are
+/// short; and when Ready and Degraded are both True (the previous spec serves after a rollback) their reasons differ,
+/// because Ready says what serves and Degraded what went wrong.
+/// </summary>
+public static class GroupConditions
+{
+    public static IReadOnlyList<ConditionValue> Decide(ReconcileOutcome o)
+    {
+        var failed = o.Failures.Count > 0 && o.RolledBack.Count == 0;
+        var degraded = o.RolledBack.Count > 0
+            ? new ConditionValue(ConditionTypes.Degraded, true, Hold.RolledBack,
+                $"update of {string.Join(", ", o.RolledBack)} did not become healthy and was rolled back; the previous containers keep serving. {o.Failures.FirstOrDefault()}".TrimEnd())
+            : failed ? new ConditionValue(ConditionTypes.Degraded, true, "ApplyFailed", o.Failures[0])
+            : o.Held.Count > 0 ? new ConditionValue(ConditionTypes.Degraded, true, o.Held[0].Reason, o.Held[0].Message)
+            : new ConditionValue(ConditionTypes.Degraded, false, "AsExpected", "");
+
+        ConditionValue ready, progressing;
+        if (failed)
+        {
+            ready = new(ConditionTypes.Ready, false, "ApplyFailed", o.Failures[0]);
+            progressing = new(ConditionTypes.Progressing, true, "Retrying", $"retrying with back-off: {o.Failures[0]}");
+        }
+        else if (o.Suspended)
+        {
+            ready = new(ConditionTypes.Ready, false, "Suspended", "containers are stopped until the group is resumed");
+            progressing = new(ConditionTypes.Progressing, false, "Suspended", "");
+        }
+        else if (o.Operations > 0)
+        {
+            ready = new(ConditionTypes.Ready, false, "Progressing", $"{o.Operations} operation(s) applied, waiting for containers to settle");
+            progressing = new(ConditionTypes.Progressing, true, "Applying", $"generation {o.Generation}: {o.Operations} operation(s) applied");
+        }
+        else if (o.NotReady is { } notReady)
+        {
+            ready = new(ConditionTypes.Ready, false, "ReplicasNotReady", notReady);
+            progressing = new(ConditionTypes.Progressing, true, "WaitingForReplicas", notReady);
+        }
+        else if (degraded.Status)
+        {
+            ready = new(ConditionTypes.Ready, true, "ReplicasReady", $"all replicas ready; not everything of generation {o.Generation} applies: {degraded.Message}");
+            progressing = new(ConditionTypes.Progressing, false, degraded.Reason, "");
+        }
+        else
+        {
+            ready = new(ConditionTypes.Ready, true, "UpToDate", $"generation {o.Generation} applied, all replicas ready");
+            progressing = new(ConditionTypes.Progressing, false, "UpToDate", "");
+        }
+        return [ready, progressing, degraded];
+    }
+}

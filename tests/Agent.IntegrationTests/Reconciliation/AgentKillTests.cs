@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Agent.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Agent.IntegrationTests.Reconciliation;
+
+/// <summary>
+/// kill -9 of the real `agent run` process at random moments (seeded; the seed is printed, and AGENT_KILL_SEED replays
+/// it) during a cold converge, a stop-first update, a start-first update, a rollback and a teardown of a 20-service
+/// group. After each phase a fresh agent must converge it, checked through the docker CLI: one container per service
+/// under its own name, running, of the right version, and nothing left over (no -next, no -prev, no duplicate).
+/// Runs alone: it measures recovery, and 20 containers on 2 cores are enough load.
+/// </summary>
+[Collection(AloneCollection.Name)]
+public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
+{
+    private const int Services = 20;
+    private const int KillsPerPhase = 5;
+    private readonly TestInstance instance = new();
+    private readonly string manifests = Directory.CreateTempSubdirectory("agent-kill-manifests-").FullName;
+    private readonly string stateDir = Directory.CreateTempSubdirectory("agent-kill-state-").FullName;
+    private AgentProcess? agent;
+
+    public Task InitializeAsync() => instance.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (agent is not null) await agent.DisposeAsync();
+        await instance.DisposeAsync();
+        Directory.Delete(manifests, recursive: true);
+        Directory.Delete(stateDir, recursive: true);
+    }
+
+    private string GroupName => instance.Name("kill");
+
+    /// <summary>20 services; each version is a new spec (env and a label), health-checked, stopped with SIGKILL.</summary>
+    private string Manifest(int version, string update, bool healthy = true)
+    {
+        var services = string.Concat(Enumerable.Range(1, Services).Select(i => $$"""
+                - name: s{{i:00}}
+                  image: {{TestEngine.Image}}
+                  command: ["sleep", "3600"]
+                  stopSignal: SIGKILL
+                  env: { VERSION: "{{version}}" }
+                  labels: { kill-test.version: "{{version}}" }
+                  healthcheck: { test: ["CMD", "{{(healthy ? "true" : "false")}}"], interval: 500ms, timeout: 2s, retries: 1 }
+                  update: {{update}}
+
+            """));
+        return $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {GroupName}\nspec:\n  services:\n{services}";
+    }
+
+    private sealed record Row(string Name, string State, string Version, string Role);
+
+    private async Task<IReadOnlyList<Row>> RowsAsync()
+    {
+        var output = await DockerCli.RunAsync("ps", "-a", "--filter", $"label={instance.InstanceLabel}", "--format",
+            "{{.Names}} {{.State}} {{.Label \"kill-test.version\"}} {{.Label \"agent.update-role\"}}");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).Select(p => new Row(p[0], p[1], p[2], p.Length > 3 ? p[3] : ""))
+            .OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+    }
+
+    private static string Describe(IReadOnlyList<Row> rows) =>
+        $"{rows.Count} containers, {rows.Count(r => r.State == "running")} running, {rows.Count(r => r.Name.EndsWith("-next", StringComparison.Ordinal))} -next, " +
+        $"versions {string.Join("/", rows.GroupBy(r => r.Version).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"))}";
+
+    /// <summary>Exactly one running container per service, under its own name, of this version; nothing else.</summary>
+    private bool Converged(IReadOnlyList<Row> rows, int version) =>
+        rows.Count == Services
+        && rows.Select(r => r.Name).SequenceEqual(Enumerable.Range(1, Services).Select(i => $"{GroupName}-s{i:00}-1"))
+        && rows.All(r => r.State == "running" && r.Version == version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private async Task<bool> NetworkExistsAsync() =>
+        (await DockerCli.RunAsync("network", "ls", "-q", "--filter", $"label={instance.InstanceLabel}")).Length > 0;
+
+    /// <summary>Starts the agent, waits until it is ready, lets it work a random while, kills it with SIGKILL.</summary>
+    private async Task<string> KillDuringAsync(Random random, string phase, int round)
+    {
+        agent = AgentProcess.Start(instance.Id, manifests, stateDir);
+        await agent.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        var delay = random.Next(0, 3000);
+        await Task.Delay(delay);
+        await agent.KillAsync();
+        await agent.DisposeAsync();
+        agent = null;
+        var rows = await RowsAsync();
+        var line = $"{phase} #{round}: killed {delay} ms after ready: {Describe(rows)}";
+        log.WriteLine(line);
+        return Describe(rows);
+    }
+
+    private async Task RecoverAsync(string phase, Func<IReadOnlyList<Row>, Task<bool>> done, TimeSpan within)
+    {
+        agent = AgentProcess.Start(instance.Id, manifests, stateDir);
+        var clock = Stopwatch.StartNew();
+        IReadOnlyList<Row> last = [];
+        try
+        {
+            await Eventually.TrueAsync(async () => await done(last = await RowsAsync()), within, $"{phase} recovered");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nlast seen: {Describe(last)}\n{string.Join("\n", last)}\nagent output:\n{agent.Output(60)}", e);
+        }
+        log.WriteLine($"{phase}: recovered in {clock.Elapsed.TotalSeconds:0.0} s after the restart: {Describe(last)}");
+    }
+
+    [Fact]
+    public async Task Killed_at_random_moments_the_agent_finishes_or_rolls_back_every_change_after_a_restart()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("AGENT_KILL_SEED"), out var s) ? s : Random.Shared.Next();
+        log.WriteLine($"seed {seed} (AGENT_KILL_SEED={seed} replays the kill times)");
+        var random = new Random(seed);
+        var clock = Stopwatch.StartNew();
+        var file = Path.Combine(manifests, "kill.yaml");
+        var midway = new List<string>();
+
+        var phases = new (string Name, int Version, string Update, bool Healthy, int Expected)[]
+        {
+            ("cold converge", 1, "{ strategy: stop-first }", true, 1),
+            ("stop-first update", 2, "{ strategy: stop-first, rollbackOnFailure: true, healthTimeout: 30s }", true, 2),
+            ("start-first update", 3, "{ strategy: start-first, rollbackOnFailure: true, healthTimeout: 30s }", true, 3),
+            ("rollback", 4, "{ strategy: stop-first, rollbackOnFailure: true, healthTimeout: 4s }", false, 3),
+        };
+        foreach (var phase in phases)
+        {
+            File.WriteAllText(file, Manifest(phase.Version, phase.Update, phase.Healthy));
+            for (var round = 1; round <= KillsPerPhase; round++) midway.Add(await KillDuringAsync(random, phase.Name, round));
+
+            if (phase.Healthy)
+            {
+                await RecoverAsync(phase.Name, rows => Task.FromResult(Converged(rows, phase.Expected)), TimeSpan.FromSeconds(60));
+            }
+            else
+            {
+                // The restarted agent remembers nothing: it tries the update once more, sees it fail, rolls it back, holds it.
+                await RecoverAsync(phase.Name, async rows => Converged(rows, phase.Expected)
+                    && await agent!.GroupStatusAsync(GroupName) is { } status
+                    && status.GetProperty("conditions").EnumerateArray().Any(c =>
+                        c.GetProperty("type").GetString() == "Degraded" && c.GetProperty("reason").GetString() == "RolledBack"), TimeSpan.FromSeconds(90));
+                await Task.Delay(2000);
+                var rows = await RowsAsync();
+                Assert.True(Converged(rows, phase.Expected), $"the rolled-back update was tried again: {Describe(rows)}");
+            }
+            await agent!.KillAsync();
+        }
+
+        File.Delete(file);
+        for (var round = 1; round <= KillsPerPhase; round++) midway.Add(await KillDuringAsync(random, "teardown", round));
+        await RecoverAsync("teardown", async rows => rows.Count == 0 && !await NetworkExistsAsync(), TimeSpan.FromSeconds(60));
+
+        log.WriteLine($"{midway.Count} kills in {clock.Elapsed.TotalSeconds:0} s");
+        Assert.True(midway.Count >= 20);
+    }
+}

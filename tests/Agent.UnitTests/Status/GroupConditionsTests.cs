@@ -1,0 +1,67 @@
+using Agent.Core.Planning;
+using Agent.Core.Status;
+
+namespace Agent.UnitTests.Status;
+
+public sealed class GroupConditionsTests
+{
+    /// <summary>Every combination of what a reconcile can find and do.</summary>
+    public static IEnumerable<ReconcileOutcome> Outcomes() =>
+        from suspended in new[] { false, true }
+        from operations in new[] { 0, 3 }
+        from failures in new[] { Array.Empty<string>(), ["service:web:1 StartContainer failed: no such container"] }
+        from rolledBack in new[] { Array.Empty<string>(), ["web@abc"] }
+        from held in new[] { Array.Empty<Hold>(), [new Hold(Hold.RolledBack, "g-web-1: the update to spec abc was rolled back")], [new Hold(Hold.CrashLoopBackOff, "g-web-1: crash loop back-off")] }
+        from notReady in new[] { null, "web 0/1 ready" }
+        where (rolledBack.Length == 0 || failures.Length > 0) // a rollback is always reported with the failure that caused it
+              && (failures.Length == 0 || operations > 0)
+        select new ReconcileOutcome(7)
+        {
+            Suspended = suspended, Operations = operations, Failures = failures, RolledBack = rolledBack, Held = held, NotReady = notReady,
+        };
+
+    [Fact]
+    public void Ready_Progressing_and_Degraded_are_always_set_and_never_contradict_each_other()
+    {
+        var count = 0;
+        foreach (var outcome in Outcomes())
+        {
+            count++;
+            var c = GroupConditions.Decide(outcome).ToDictionary(x => x.Type);
+            var what = $"{outcome} held={outcome.Held.Count} failures={outcome.Failures.Count} rolledBack={outcome.RolledBack.Count}";
+            Assert.Equal([ConditionTypes.Degraded, ConditionTypes.Progressing, ConditionTypes.Ready], c.Keys.Order());
+            Assert.All(c.Values, v => Assert.False(string.IsNullOrEmpty(v.Reason), what));
+            var (ready, degraded) = (c[ConditionTypes.Ready], c[ConditionTypes.Degraded]);
+
+            // Never Ready and Degraded for the same reason at once.
+            Assert.False(ready.Status && degraded.Status && ready.Reason == degraded.Reason, what);
+            // Ready only when nothing failed, nothing is pending, every replica is ready and the group runs.
+            if (ready.Status)
+                Assert.True(!outcome.Suspended && outcome.Failures.Count == 0 && outcome.Operations == 0 && outcome.NotReady is null, what);
+            // Degraded exactly when something failed, was rolled back or is held.
+            Assert.Equal(outcome.Failures.Count > 0 || outcome.Held.Count > 0, degraded.Status);
+            // A failed apply is never reported as ready or settled.
+            if (outcome.Failures.Count > 0 && outcome.RolledBack.Count == 0)
+                Assert.Equal(("ApplyFailed", false, "ApplyFailed"), (degraded.Reason, ready.Status, ready.Reason));
+        }
+        Assert.Equal(48, count);
+    }
+
+    [Fact]
+    public void After_a_rollback_the_serving_replicas_are_ready_and_the_failed_update_is_degraded()
+    {
+        var c = GroupConditions.Decide(new ReconcileOutcome(3) { Held = [new Hold(Hold.RolledBack, "g-web-1: the update to spec abc was rolled back")] })
+            .ToDictionary(x => x.Type);
+        Assert.Equal((true, "ReplicasReady"), (c[ConditionTypes.Ready].Status, c[ConditionTypes.Ready].Reason));
+        Assert.Equal((true, "RolledBack"), (c[ConditionTypes.Degraded].Status, c[ConditionTypes.Degraded].Reason));
+        Assert.Equal((false, "RolledBack"), (c[ConditionTypes.Progressing].Status, c[ConditionTypes.Progressing].Reason));
+    }
+
+    [Fact]
+    public void A_converged_group_is_ready_and_not_degraded()
+    {
+        var c = GroupConditions.Decide(new ReconcileOutcome(3)).ToDictionary(x => x.Type);
+        Assert.Equal(("True", "UpToDate"), (c[ConditionTypes.Ready].Status ? "True" : "False", c[ConditionTypes.Ready].Reason));
+        Assert.Equal((false, "AsExpected"), (c[ConditionTypes.Degraded].Status, c[ConditionTypes.Degraded].Reason));
+    }
+}
