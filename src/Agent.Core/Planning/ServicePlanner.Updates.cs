@@ -36,8 +36,10 @@ internal sealed partial class ServicePlanner
 
     /// <summary>
     /// A slot with the container being replaced (<paramref name="old"/>) and the new one (<paramref name="next"/>): the update
-    /// was interrupted. A new container that is created, starting or healthy is carried on (started, waited for, promoted);
-    /// one that exited, is unhealthy or crash-looping is removed and the old one restored under its name and started.
+    /// was interrupted. A new container that is created or running is carried on (started, waited for, promoted); one that
+    /// exited, died or is crash-looping is removed and the old one restored under its name and started. A new agent does
+    /// not know whether the update failed before, so a rollback here is not remembered: the next reconcile tries again,
+    /// and only a failed health gate holds the spec.
     /// </summary>
     private IEnumerable<int> Resume(ObservedContainer old, ObservedContainer next, string name, int replica, List<int> after, bool failedUpdate)
     {
@@ -48,10 +50,10 @@ internal sealed partial class ServicePlanner
             return RollBack(old, next, name, after, $"the update {change} was rolled back");
         }
         if (input.Suspended) return RollBack(old, next, name, after, $"group is suspended during an update {change}");
-        if (next.State == ContainerState.Created || next is { State: ContainerState.Running, Health: not HealthState.Unhealthy })
+        // A running one goes through the health gate again (unhealthy included: healthTimeout decides, as in any update).
+        if (next.State is ContainerState.Created or ContainerState.Running)
             return Replace(old, next, name, replica, after, $"interrupted update {change} resumed");
-        var state = next.Health == HealthState.Unhealthy ? "unhealthy" : next.State.ToString().ToLowerInvariant();
-        return RollBack(old, next, name, after, $"interrupted update {change} rolled back: the new container is {state}");
+        return RollBack(old, next, name, after, $"interrupted update {change} rolled back: the new container is {next.State.ToString().ToLowerInvariant()}");
     }
 
     /// <summary>Removes the new container and brings the old one back: its name, and running (the update may have stopped it).</summary>

@@ -66,7 +66,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                         failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
                     }
                 }
-                if (op.RollbackOf is { } rollback) rolledBack.Enqueue(rollback);
+                // Only a failed health gate fails the update; an engine that went away mid-wait says nothing about the spec.
+                if (op.RollbackOf is { } rollback && e is OperationFailedException) rolledBack.Enqueue(rollback);
                 return false;
             }
         }

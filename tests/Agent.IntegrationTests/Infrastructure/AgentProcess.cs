@@ -57,11 +57,18 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until the agent logs that it listens (its reconcilers run from then on).</summary>
-    public Task WaitReadyAsync(TimeSpan within) => Eventually.TrueAsync(() =>
+    public Task WaitReadyAsync(TimeSpan within) => WaitForOutputAsync(l => l.Contains("Agent ready on", StringComparison.Ordinal), within, "the agent logs that it is ready");
+
+    /// <summary>Waits until the agent logs that it begins to apply a plan (one line per operation, logged before it runs).</summary>
+    public Task WaitApplyingAsync(TimeSpan within) =>
+        WaitForOutputAsync(l => l.Contains("Agent.Reconciliation.Reconciler", StringComparison.Ordinal) && l.Contains("ServiceGroup/", StringComparison.Ordinal), within,
+            "the agent logs the operations of a plan");
+
+    private Task WaitForOutputAsync(Func<string, bool> line, TimeSpan within, string what) => Eventually.TrueAsync(() =>
     {
         if (process.HasExited) throw new InvalidOperationException($"the agent exited with {process.ExitCode}:\n{Output(40)}");
-        return Task.FromResult(output.Any(l => l.Contains("Agent ready on", StringComparison.Ordinal)));
-    }, within, "the agent logs that it is ready");
+        return Task.FromResult(output.Any(line));
+    }, within, what);
 
     /// <summary>kill -9: the process ends at once, in the middle of whatever it was doing.</summary>
     public async Task KillAsync()

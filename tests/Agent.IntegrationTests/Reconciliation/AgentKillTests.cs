@@ -43,7 +43,7 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
                   stopSignal: SIGKILL
                   env: { VERSION: "{{version}}" }
                   labels: { kill-test.version: "{{version}}" }
-                  healthcheck: { test: ["CMD", "{{(healthy ? "true" : "false")}}"], interval: 500ms, timeout: 2s, retries: 1 }
+                  healthcheck: { test: ["CMD", "{{(healthy ? "true" : "false")}}"], interval: 500ms, timeout: 5s, retries: 3 }
                   update: {{update}}
 
             """));
@@ -73,20 +73,34 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
     private async Task<bool> NetworkExistsAsync() =>
         (await DockerCli.RunAsync("network", "ls", "-q", "--filter", $"label={instance.InstanceLabel}")).Length > 0;
 
-    /// <summary>Starts the agent, waits until it is ready, lets it work a random while, kills it with SIGKILL.</summary>
-    private async Task<string> KillDuringAsync(Random random, string phase, int round)
+    /// <summary>
+    /// Starts the agent and kills it with SIGKILL a random while (up to <paramref name="window"/> ms) after it began to
+    /// apply a plan (it logs every operation before running them). True when the kill left the group half-way: neither
+    /// as before the phase nor as the phase wants it.
+    /// </summary>
+    private async Task<bool> KillDuringAsync(Random random, int window, string phase, int round, Func<IReadOnlyList<Row>, bool> settled)
     {
+        var delay = random.Next(0, window);
         agent = AgentProcess.Start(instance.Id, manifests, stateDir);
-        await agent.WaitReadyAsync(TimeSpan.FromSeconds(60));
-        var delay = random.Next(0, 3000);
+        var clock = Stopwatch.StartNew();
+        var applying = "nothing to apply within 20 s";
+        try
+        {
+            await agent.WaitApplyingAsync(TimeSpan.FromSeconds(20));
+            applying = $"applying {clock.Elapsed.TotalSeconds:0.0} s after the start";
+        }
+        catch (TimeoutException)
+        {
+            // The previous kill came after the last operation: this agent finds nothing to do.
+        }
         await Task.Delay(delay);
         await agent.KillAsync();
         await agent.DisposeAsync();
         agent = null;
         var rows = await RowsAsync();
-        var line = $"{phase} #{round}: killed {delay} ms after ready: {Describe(rows)}";
-        log.WriteLine(line);
-        return Describe(rows);
+        var halfway = !settled(rows);
+        log.WriteLine($"{phase} #{round}: {applying}, killed {delay} ms later: {Describe(rows)}{(halfway ? " (half-way)" : "")}");
+        return halfway;
     }
 
     private async Task RecoverAsync(string phase, Func<IReadOnlyList<Row>, Task<bool>> done, TimeSpan within)
@@ -96,7 +110,13 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
         IReadOnlyList<Row> last = [];
         try
         {
-            await Eventually.TrueAsync(async () => await done(last = await RowsAsync()), within, $"{phase} recovered");
+            await agent.WaitReadyAsync(within);
+            var deadline = clock.Elapsed + within;
+            while (!await done(last = await RowsAsync()))
+            {
+                if (clock.Elapsed > deadline) throw new TimeoutException($"Not true within {within.TotalSeconds} s: {phase} recovered");
+                await Task.Delay(500); // the docker CLI costs CPU too
+            }
         }
         catch (TimeoutException e)
         {
@@ -113,23 +133,28 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
         var file = Path.Combine(manifests, "kill.yaml");
-        var midway = new List<string>();
+        var kills = 0;
+        var halfway = 0;
 
         var phases = new (string Name, int Version, string Update, bool Healthy, int Expected)[]
         {
             ("cold converge", 1, "{ strategy: stop-first }", true, 1),
             ("stop-first update", 2, "{ strategy: stop-first, rollbackOnFailure: true, healthTimeout: 30s }", true, 2),
             ("start-first update", 3, "{ strategy: start-first, rollbackOnFailure: true, healthTimeout: 30s }", true, 3),
-            ("rollback", 4, "{ strategy: stop-first, rollbackOnFailure: true, healthTimeout: 4s }", false, 3),
+            ("rollback", 4, "{ strategy: stop-first, rollbackOnFailure: true, healthTimeout: 3s }", false, 3),
         };
+        var before = 0;
         foreach (var phase in phases)
         {
             File.WriteAllText(file, Manifest(phase.Version, phase.Update, phase.Healthy));
-            for (var round = 1; round <= KillsPerPhase; round++) midway.Add(await KillDuringAsync(random, phase.Name, round));
+            var previous = before;
+            for (var round = 1; round <= KillsPerPhase; round++, kills++)
+                if (await KillDuringAsync(random, 1500, phase.Name, round, rows => rows.Count == 0 && previous == 0 || Converged(rows, previous) || Converged(rows, phase.Expected)))
+                    halfway++;
 
             if (phase.Healthy)
             {
-                await RecoverAsync(phase.Name, rows => Task.FromResult(Converged(rows, phase.Expected)), TimeSpan.FromSeconds(60));
+                await RecoverAsync(phase.Name, rows => Task.FromResult(Converged(rows, phase.Expected)), TimeSpan.FromSeconds(90));
             }
             else
             {
@@ -143,13 +168,16 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
                 Assert.True(Converged(rows, phase.Expected), $"the rolled-back update was tried again: {Describe(rows)}");
             }
             await agent!.KillAsync();
+            before = phase.Expected;
         }
 
         File.Delete(file);
-        for (var round = 1; round <= KillsPerPhase; round++) midway.Add(await KillDuringAsync(random, "teardown", round));
+        for (var round = 1; round <= KillsPerPhase; round++, kills++)
+            if (await KillDuringAsync(random, 800, "teardown", round, rows => rows.Count == 0 || Converged(rows, before))) halfway++;
         await RecoverAsync("teardown", async rows => rows.Count == 0 && !await NetworkExistsAsync(), TimeSpan.FromSeconds(60));
 
-        log.WriteLine($"{midway.Count} kills in {clock.Elapsed.TotalSeconds:0} s");
-        Assert.True(midway.Count >= 20);
+        log.WriteLine($"{kills} kills, {halfway} of them half-way through a change, in {clock.Elapsed.TotalSeconds:0} s");
+        Assert.True(kills >= 20);
+        Assert.True(halfway >= kills / 2, $"only {halfway} of {kills} kills interrupted a change: the kill times miss the work (seed {seed})");
     }
 }

@@ -81,18 +81,28 @@ public sealed class InterruptedUpdateTests
     }
 
     [Theory]
-    [InlineData(ContainerState.Running, HealthState.Unhealthy, "unhealthy")]
-    [InlineData(ContainerState.Exited, HealthState.None, "exited")]
-    [InlineData(ContainerState.Restarting, HealthState.None, "restarting")]
-    public void A_failed_new_container_is_removed_and_the_old_one_keeps_serving(ContainerState state, HealthState health, string said)
+    [InlineData(ContainerState.Exited, "exited")]
+    [InlineData(ContainerState.Dead, "dead")]
+    [InlineData(ContainerState.Restarting, "restarting")]
+    public void A_new_container_that_stopped_running_is_removed_and_the_old_one_keeps_serving(ContainerState state, string said)
     {
-        var stop = state == ContainerState.Exited ? "" : $"""
-            #1 container:g-web-1-next, StopContainer, interrupted update (0000 -> HASH) rolled back: the new container is {said}
-
-            """;
         var remove = $"container:g-web-1-next, RemoveContainer, interrupted update (0000 -> HASH) rolled back: the new container is {said}";
-        Assert.Equal(stop == "" ? "#1 " + remove : stop + "#2 " + remove + " (after #1)",
-            Plan(StartFirst, [Old(StartFirst), Next(StartFirst, state, health)]));
+        var expected = state == ContainerState.Restarting
+            ? $"#1 container:g-web-1-next, StopContainer, interrupted update (0000 -> HASH) rolled back: the new container is {said}\n#2 {remove} (after #1)"
+            : "#1 " + remove;
+        Assert.Equal(expected, Plan(StartFirst, [Old(StartFirst), Next(StartFirst, state, HealthState.None)]));
+    }
+
+    [Fact]
+    public void An_unhealthy_new_container_goes_through_the_health_gate_again()
+    {
+        Assert.Equal("""
+            #1 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes
+                on failure: RemoveContainer id-next
+            #2 container:g-web-1, StopContainer, replaced by a start-first update (after #1)
+            #3 container:g-web-1, RemoveContainer, replaced by a start-first update (after #2)
+            #4 service:web:1, RenameContainer, takes the name g-web-1 (after #3)
+            """, Plan(StartFirst, [Old(StartFirst), Next(StartFirst, ContainerState.Running, HealthState.Unhealthy)]));
     }
 
     [Fact]
@@ -190,10 +200,9 @@ public sealed class InterruptedUpdateTests
             #3 service:web:1, RenameContainer, takes the name g-web-1 (after #2)
             """, Plan(StopFirstWithRollback, [Old(StopFirstWithRollback, ContainerState.Exited), Next(StopFirstWithRollback, ContainerState.Running, HealthState.Starting)]));
         Assert.Equal("""
-            #1 container:g-web-1-next, StopContainer, interrupted update (0000 -> HASH) rolled back: the new container is unhealthy
-            #2 container:g-web-1-next, RemoveContainer, interrupted update (0000 -> HASH) rolled back: the new container is unhealthy (after #1)
-            #3 container:g-web-1, StartContainer, rollback: the previous spec runs again (after #2)
-            """, Plan(StopFirstWithRollback, [Old(StopFirstWithRollback, ContainerState.Exited), Next(StopFirstWithRollback, ContainerState.Running, HealthState.Unhealthy)]));
+            #1 container:g-web-1-next, RemoveContainer, interrupted update (0000 -> HASH) rolled back: the new container is exited
+            #2 container:g-web-1, StartContainer, rollback: the previous spec runs again (after #1)
+            """, Plan(StopFirstWithRollback, [Old(StopFirstWithRollback, ContainerState.Exited), Next(StopFirstWithRollback, ContainerState.Exited, HealthState.None)]));
     }
 
     [Fact]
@@ -220,14 +229,13 @@ public sealed class InterruptedUpdateTests
     [Fact]
     public void A_prev_container_whose_replacement_failed_is_restored_under_its_name()
     {
-        var replacement = Next(StopFirstWithRollback, ContainerState.Running, HealthState.Unhealthy, "g-web-1") with { UpdateRole = null, UpdateFrom = null };
+        var replacement = Next(StopFirstWithRollback, ContainerState.Exited, HealthState.None, "g-web-1") with { UpdateRole = null, UpdateFrom = null };
         Assert.Equal("""
-            #1 container:g-web-1, StopContainer, interrupted update (0000 -> HASH) rolled back: the new container is unhealthy
-            #2 container:g-web-1, RemoveContainer, interrupted update (0000 -> HASH) rolled back: the new container is unhealthy (after #1)
-            #3 container:g-web-1-prev, RenameContainer, rollback: the previous container takes its name back (after #2)
-            #4 container:g-web-1-prev, StartContainer, rollback: the previous spec runs again (after #2)
+            #1 container:g-web-1, RemoveContainer, interrupted update (0000 -> HASH) rolled back: the new container is exited
+            #2 container:g-web-1-prev, RenameContainer, rollback: the previous container takes its name back (after #1)
+            #3 container:g-web-1-prev, StartContainer, rollback: the previous spec runs again (after #1)
             """, Plan(StopFirstWithRollback, [Old(StopFirstWithRollback, ContainerState.Exited, "g-web-1-prev"), replacement]));
-        var starting = replacement with { Health = HealthState.Starting };
+        var starting = replacement with { State = ContainerState.Running, Health = HealthState.Starting };
         Assert.Equal("""
             #1 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes
                 on failure: RemoveContainer id-next; RenameContainer id-old -> g-web-1; StartContainer id-old
