@@ -33,7 +33,7 @@ public sealed class AgentProcess : IAsyncDisposable
     public bool HasExited => process.HasExited;
 
     /// <summary>Starts `agent run` on a free loopback port, with this instance id, manifests folder and state dir.</summary>
-    public static AgentProcess Start(string instance, string manifests, string stateDir)
+    public static AgentProcess Start(string instance, string manifests, string stateDir, string? dockerHost = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -53,6 +53,7 @@ public sealed class AgentProcess : IAsyncDisposable
         info.Environment["Logging__Console__FormatterName"] = "simple";
         info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         info.Environment["Agent__ManifestDebounce"] = "00:00:00.200";
+        if (dockerHost is not null) info.Environment["Agent__DockerHost"] = dockerHost;
         return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start the agent"), port, stateDir);
     }
 

@@ -76,6 +76,13 @@ public sealed class PrivateEngine : IAsyncDisposable
             if (ids.Length > 0) await CliAsync(["rm", "-f", .. ids]);
             // Its networks' bridge interfaces live in the host's namespace and outlive the daemon: remove them first.
             await CliAsync("network", "prune", "-f");
+            if ((await CliAsync("network", "ls", "-q", "--filter", "type=custom")).Stdout.Trim().Length > 0)
+            {
+                // A network with a stale endpoint (moby#42119) can be removed only after the daemon restarts.
+                await TerminateAsync();
+                await StartAsync();
+                await CliAsync("network", "prune", "-f");
+            }
             await TerminateAsync();
         }
         await ExternalTool.ShellAsync($"grep ' {dir}/' /proc/mounts | awk '{{print $2}}' | sort -r | xargs -r -n1 umount -l; rm -rf {dir}");

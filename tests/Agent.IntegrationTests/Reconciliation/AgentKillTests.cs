@@ -9,7 +9,9 @@ namespace Agent.IntegrationTests.Reconciliation;
 /// it) during a cold converge, a stop-first update, a start-first update, a rollback and a teardown of a 20-service
 /// group. After each phase a fresh agent must converge it, checked through the docker CLI: one container per service
 /// under its own name, running, of the right version, and nothing left over (no -next, no -prev, no duplicate).
-/// Runs alone: it measures recovery, and 20 containers on 2 cores are enough load.
+/// Runs alone: it measures recovery, and 20 containers on 2 cores are enough load. It uses its own dockerd: a container
+/// removal cut short can leave the engine a stale network endpoint (moby#42119) that only an engine restart clears, and
+/// that must not stay behind in the engine everyone shares.
 /// </summary>
 [Collection(AloneCollection.Name)]
 public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
@@ -17,15 +19,22 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
     private const int Services = 20;
     private const int KillsPerPhase = 5;
     private readonly TestInstance instance = new();
+    private readonly PrivateEngine engine = new();
     private readonly string manifests = Directory.CreateTempSubdirectory("agent-kill-manifests-").FullName;
     private readonly string stateDir = Directory.CreateTempSubdirectory("agent-kill-state-").FullName;
     private AgentProcess? agent;
 
-    public Task InitializeAsync() => instance.InitializeAsync();
+    public async Task InitializeAsync()
+    {
+        await instance.InitializeAsync();
+        await engine.StartAsync();
+        await engine.LoadImageAsync(TestEngine.Image);
+    }
 
     public async Task DisposeAsync()
     {
         if (agent is not null) await agent.DisposeAsync();
+        await engine.DisposeAsync();
         await instance.DisposeAsync();
         Directory.Delete(manifests, recursive: true);
         Directory.Delete(stateDir, recursive: true);
@@ -54,7 +63,7 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
 
     private async Task<IReadOnlyList<Row>> RowsAsync()
     {
-        var output = await DockerCli.RunAsync("ps", "-a", "--filter", $"label={instance.InstanceLabel}", "--format",
+        var output = await CliAsync("ps", "-a", "--filter", $"label={instance.InstanceLabel}", "--format",
             "{{.Names}} {{.State}} {{.Label \"kill-test.version\"}} {{.Label \"agent.update-role\"}}");
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).Select(p => new Row(p[0], p[1], p[2], p.Length > 3 ? p[3] : ""))
             .OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
@@ -71,7 +80,14 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
         && rows.All(r => r.State == "running" && r.Version == version.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private async Task<bool> NetworkExistsAsync() =>
-        (await DockerCli.RunAsync("network", "ls", "-q", "--filter", $"label={instance.InstanceLabel}")).Length > 0;
+        (await CliAsync("network", "ls", "-q", "--filter", $"label={instance.InstanceLabel}")).Length > 0;
+
+    private async Task<string> CliAsync(params string[] args)
+    {
+        var (exit, stdout, stderr) = await engine.CliAsync(args);
+        if (exit != 0) throw new InvalidOperationException($"docker {string.Join(' ', args)} exited {exit}: {stderr}");
+        return stdout.Trim();
+    }
 
     /// <summary>
     /// Starts the agent and kills it with SIGKILL a random while (up to <paramref name="window"/> ms) after it began to
@@ -81,7 +97,7 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
     private async Task<bool> KillDuringAsync(Random random, int window, string phase, int round, Func<IReadOnlyList<Row>, bool> settled)
     {
         var delay = random.Next(0, window);
-        agent = AgentProcess.Start(instance.Id, manifests, stateDir);
+        agent = AgentProcess.Start(instance.Id, manifests, stateDir, engine.Host);
         var clock = Stopwatch.StartNew();
         var applying = "nothing to apply within 20 s";
         try
@@ -105,7 +121,7 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
 
     private async Task RecoverAsync(string phase, Func<IReadOnlyList<Row>, Task<bool>> done, TimeSpan within)
     {
-        agent = AgentProcess.Start(instance.Id, manifests, stateDir);
+        agent = AgentProcess.Start(instance.Id, manifests, stateDir, engine.Host);
         var clock = Stopwatch.StartNew();
         IReadOnlyList<Row> last = [];
         try
@@ -174,7 +190,19 @@ public sealed class AgentKillTests(ITestOutputHelper log) : IAsyncLifetime
         File.Delete(file);
         for (var round = 1; round <= KillsPerPhase; round++, kills++)
             if (await KillDuringAsync(random, 800, "teardown", round, rows => rows.Count == 0 || Converged(rows, before))) halfway++;
-        await RecoverAsync("teardown", async rows => rows.Count == 0 && !await NetworkExistsAsync(), TimeSpan.FromSeconds(60));
+        await RecoverAsync("teardown", rows => Task.FromResult(rows.Count == 0), TimeSpan.FromSeconds(60));
+        var networkGone = Stopwatch.StartNew();
+        while (await NetworkExistsAsync() && networkGone.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(500);
+        if (await NetworkExistsAsync())
+        {
+            // The engine's own bug: its network keeps an endpoint of a container that is gone (inspect lists none), and
+            // refuses removal until it restarts. The agent keeps retrying with back-off; after the restart it succeeds.
+            Assert.Equal("{}", await CliAsync("network", "inspect", "--format", "{{json .Containers}}", $"{GroupName}_default"));
+            log.WriteLine("teardown: the engine kept a stale endpoint in the group's network (moby#42119): restarting the engine");
+            await engine.TerminateAsync();
+            await engine.StartAsync();
+            await Eventually.TrueAsync(async () => !await NetworkExistsAsync(), TimeSpan.FromSeconds(60), "network removed by the agent after the engine restart");
+        }
 
         log.WriteLine($"{kills} kills, {halfway} of them half-way through a change, in {clock.Elapsed.TotalSeconds:0} s");
         Assert.True(kills >= 20);
