@@ -24,6 +24,10 @@ internal sealed class ComposeContext(
     public Dictionary<string, string> ExternalVolumes { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Networks { get; } = new(StringComparer.Ordinal) { "default" };
 
+    /// <summary>Declared top-level secrets and configs: name to the absolute path of their file.</summary>
+    public Dictionary<string, string> Secrets { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Configs { get; } = new(StringComparer.Ordinal);
+
     public string? Lookup(string name) => variables.TryGetValue(name, out var v) ? v : null;
 
     public string Resolve(string relative) => Path.GetFullPath(Path.Combine(ProjectDirectory, relative));

@@ -7,7 +7,7 @@ namespace Agent.Core.Compose;
 /// with the checks that span services (dependencies, undeclared volumes and networks, profiles).</summary>
 internal static class ComposeNormalizer
 {
-    private static readonly string[] TopLevel = ["version", "name", "services", "networks", "volumes"];
+    private static readonly string[] TopLevel = ["version", "name", "services", "networks", "volumes", "secrets", "configs"];
 
     public static ServiceGroupSpec? Normalize(ComposeMapping root, ComposeContext context, ServiceGroupSpec settings, IReadOnlyList<string> profiles, Security.SecurityPolicy policy)
     {
@@ -17,6 +17,8 @@ internal static class ComposeNormalizer
         // "version" is obsolete and ignored, as in Compose v2; "name" yields to the manifest's name.
         if (f.TryGetValue("networks", out var networks)) ReadNetworks(networks, context);
         if (f.TryGetValue("volumes", out var volumes)) ReadVolumes(volumes, context);
+        if (f.TryGetValue("secrets", out var secrets)) ReadFileObjects(secrets, "secret", context.Secrets, context);
+        if (f.TryGetValue("configs", out var configs)) ReadFileObjects(configs, "config", context.Configs, context);
 
         var reader = new ComposeServiceReader(context);
         var services = new List<(ServiceSpec Service, ComposeCursor At)>();
@@ -90,6 +92,23 @@ internal static class ComposeNormalizer
             context.Volumes[name] = new VolumeSpec(fullName,
                 f.TryGetValue("driver", out var d) ? d.Scalar() ?? "local" : "local",
                 new SortedDictionary<string, string>(options, StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>Top-level secrets and configs: <c>file:</c> (relative to the project directory) is what the agent supports.</summary>
+    private static void ReadFileObjects(ComposeCursor cursor, string what, Dictionary<string, string> into, ComposeContext context)
+    {
+        foreach (var (name, value) in cursor.Entries())
+        {
+            var f = value.Mapping(["file", "environment", "content", "external", "name"], $"{what} field");
+            if (f is null) continue;
+            foreach (var key in new[] { "environment", "content", "external", "name" })
+                if (f.TryGetValue(key, out var unsupported)) unsupported.Error($"{what}s with \"{key}\" are not supported yet (use file:)");
+            if (!f.TryGetValue("file", out var file)) { if (f.Count == 0) value.Error($"a {what} needs \"file\""); continue; }
+            if (file.Scalar() is not { } relative) continue;
+            var path = context.Resolve(relative);
+            if (context.Files.Digest(path) is null) file.Error($"{what} file \"{relative}\" not found ({path})");
+            else into[name] = path;
         }
     }
 

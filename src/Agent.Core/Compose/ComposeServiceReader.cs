@@ -14,7 +14,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         "stop_grace_period", "user", "working_dir", "hostname", "domainname", "extra_hosts", "dns", "dns_search", "dns_opt",
         "cap_add", "cap_drop", "security_opt", "read_only", "init", "ulimits", "sysctls", "devices", "privileged", "pid",
         "ipc", "shm_size", "pull_policy", "container_name", "mem_limit", "mem_reservation", "cpus", "cpu_shares",
-        "pids_limit", "profiles", "group_add", "volumes_from", "cgroupns_mode", "userns_mode", "uts",
+        "pids_limit", "profiles", "group_add", "volumes_from", "cgroupns_mode", "userns_mode", "uts", "secrets", "configs",
     ];
 
     public ServiceSpec? Read(string name, ComposeCursor cursor)
@@ -59,6 +59,9 @@ internal sealed class ComposeServiceReader(ComposeContext project)
                 else if (parts.Length > 1) t.Error($"\"{target}\": tmpfs options after ':' are not supported (use the long volume syntax with type: tmpfs and tmpfs.size)");
                 else AddMount(t, mounts, new MountSpec(MountType.Tmpfs, null, parts[0]));
             }
+
+        if (f.TryGetValue("secrets", out var secrets)) ReadFileMounts(secrets, "secret", project.Secrets, mounts, digests);
+        if (f.TryGetValue("configs", out var configs)) ReadFileMounts(configs, "config", project.Configs, mounts, digests);
 
         var aliases = new List<string>();
         if (f.TryGetValue("networks", out var networks)) ReadNetworks(networks, aliases);
@@ -268,6 +271,37 @@ internal sealed class ComposeServiceReader(ComposeContext project)
             AddBind(item, mounts, digests, parts[0], parts[1], ro2);
         else if (project.Volume(parts[0], item) is { } full)
             AddMount(item, mounts, new MountSpec(MountType.Volume, full, parts[1], ro2));
+    }
+
+    /// <summary>Service secrets and configs: the declared file mounted read-only at /run/secrets/&lt;name&gt; (secrets)
+    /// or /&lt;name&gt; (configs), or at <c>target</c>; the file's content counts in the spec hash.</summary>
+    private void ReadFileMounts(ComposeCursor cursor, string what, Dictionary<string, string> declared, List<MountSpec> mounts, SortedDictionary<string, string> digests)
+    {
+        foreach (var item in cursor.Sequence())
+        {
+            string? source, target = null;
+            if (item.IsMapping)
+            {
+                var f = item.Mapping(["source", "target", "uid", "gid", "mode"], $"{what} field");
+                if (f is null) continue;
+                foreach (var key in new[] { "uid", "gid", "mode" })
+                    if (f.TryGetValue(key, out var unsupported)) unsupported.Error($"{what}s.{key} is not supported: the file is bind-mounted read-only with its own owner and mode");
+                if (!f.TryGetValue("source", out var s)) { item.Error("missing \"source\""); continue; }
+                source = s.Scalar();
+                if (f.TryGetValue("target", out var t)) target = t.Scalar();
+            }
+            else source = item.Scalar();
+            if (source is null) continue;
+            if (!declared.TryGetValue(source, out var path))
+            {
+                item.Error($"{what} \"{source}\" is not declared under the top-level {what}s");
+                continue;
+            }
+            target ??= source;
+            if (!target.StartsWith('/')) target = what == "secret" ? $"/run/secrets/{target}" : $"/{target}";
+            AddMount(item, mounts, new MountSpec(MountType.Bind, path, target, ReadOnly: true));
+            digests[$"{what}:{target}"] = project.Files.Digest(path) ?? "";
+        }
     }
 
     private void AddBind(ComposeCursor item, List<MountSpec> mounts, SortedDictionary<string, string> digests, string source, string target, bool readOnly)

@@ -21,6 +21,7 @@ public static class AgentCommandLine
         root.Subcommands.Add(ObjectVerbCommand.Create("stop", "Stop an object's containers and keep them stopped (survives agent restarts)."));
         root.Subcommands.Add(ObjectVerbCommand.Create("start", "Clear a stop: the object's containers run again."));
         root.Subcommands.Add(ObjectVerbCommand.Create("restart", "Restart an object's running containers."));
+        root.Subcommands.Add(RenderCommand.Create());
         return root;
     }
 }

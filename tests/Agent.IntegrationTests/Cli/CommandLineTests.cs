@@ -20,6 +20,31 @@ public sealed class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Render_prints_a_compose_project_interpolated_and_merged_with_defaults_filled()
+    {
+        var dir = Directory.CreateTempSubdirectory("agent-cli-render-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "stack"));
+            File.WriteAllText(Path.Combine(dir.FullName, "stack", ".env"), "TAG=1.35\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "stack", "compose.yaml"), "services:\n  web:\n    image: busybox:${TAG}\n    command: sleep ${NAP:-60}\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "stack", "compose.override.yaml"), "services:\n  web:\n    environment: [MODE=prod]\n");
+            var (exit, stdout, stderr) = await AgentCli.RunAsync("render", dir.FullName);
+            Assert.True(exit == 0, stdout + stderr);
+            Assert.Contains("kind: ComposeProject", stdout);
+            Assert.Contains("image: busybox:1.35", stdout);
+            Assert.Contains("- sleep\n", stdout);
+            Assert.Contains("- 60\n", stdout.Replace("'60'", "60"));
+            Assert.Contains("MODE: prod", stdout);
+            Assert.Contains("mode: no", stdout.Replace("'no'", "no")); // restart filled with Compose's default
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Validate_accepts_the_demo_manifests()
     {
         var (exit, stdout, _) = await AgentCli.RunAsync("validate", Demo);

@@ -68,4 +68,24 @@ public sealed class ComposeProjectTests : AgentScenario
         Assert.Contains("TIER=prod", env);
         Assert.Equal("backend", await DockerCli.InspectAsync($"{project}-api-1", "{{index .Config.Labels \"tier\"}}"));
     }
+
+    [Fact]
+    public async Task Editing_a_secret_file_recreates_only_the_service_that_uses_it()
+    {
+        var project = Instance.Name("secret");
+        Agent.Write($"{project}/token.txt", "one\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("uses", "    secrets: [token]\n") + Sleeper("other") + "secrets:\n  token: { file: token.txt }\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var before = await Containers.RunningAsync(Instance, project, 2);
+        Assert.Equal("one", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/run/secrets/token"));
+
+        Agent.Write($"{project}/token.txt", "two\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("uses", "    secrets: [token]\n") + Sleeper("other") + "secrets:\n  token: { file: token.txt }\n# read again\n");
+        var after = await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project),
+            r => r.Count == 2 && r.All(x => x.State == "running") && r.Single(x => x.Name.EndsWith("-uses-1")).Id != before.Single(x => x.Name.EndsWith("-uses-1")).Id,
+            TimeSpan.FromSeconds(60), "uses recreated");
+        Assert.Equal(before.Single(r => r.Name.EndsWith("-other-1")).Id, after.Single(r => r.Name.EndsWith("-other-1")).Id);
+        Assert.Equal("two", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/run/secrets/token"));
+    }
 }

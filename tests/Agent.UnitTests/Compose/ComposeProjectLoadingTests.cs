@@ -306,4 +306,28 @@ public sealed class ComposeProjectLoadingTests : IDisposable
         Write("n/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    container_name: fixed\n    scale: 2\n");
         Assert.Contains("container_name cannot be used with 2 replicas", Assert.Single(Load().Errors).Message);
     }
+
+    [Fact]
+    public void Secrets_and_configs_are_files_mounted_read_only_with_their_content_in_the_hash()
+    {
+        Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [db_password, { source: api_key, target: key.txt }]\n    configs: [app_conf, { source: app_conf, target: /etc/app.conf }]\nsecrets:\n  db_password: { file: ./secrets/db.txt }\n  api_key: { file: ./secrets/api.txt }\nconfigs:\n  app_conf: { file: app.conf }\n");
+        Write("s/secrets/db.txt", "hunter2\n");
+        Write("s/secrets/api.txt", "key\n");
+        Write("s/app.conf", "a=1\n");
+        var before = Project("s").Spec.Services[0].Container;
+        Assert.Equal(["/app_conf", "/etc/app.conf", "/run/secrets/db_password", "/run/secrets/key.txt"], before.Mounts.Select(m => m.Target).Order());
+        Assert.All(before.Mounts, m => Assert.True(m is { Type: MountType.Bind, ReadOnly: true }));
+        Write("s/app.conf", "a=2\n");
+        var after = Project("s").Spec.Services[0].Container;
+        Assert.NotEqual(Agent.Core.Planning.SpecHash.Of(before), Agent.Core.Planning.SpecHash.Of(after));
+    }
+
+    [Fact]
+    public void Secrets_the_agent_cannot_materialise_are_errors_naming_the_field()
+    {
+        Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [token, missing]\nsecrets:\n  token: { environment: TOKEN }\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("s/compose.yaml:6:25: secrets.token.environment: secrets with \"environment\" are not supported yet"));
+        Assert.Contains(errors, e => e.Contains("services.app.secrets[1]: secret \"missing\" is not declared"));
+    }
 }

@@ -76,6 +76,19 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_compose_project_that_is_down_removes_its_containers_and_network_and_keeps_its_volumes()
+    {
+        var web = Service("web", 1);
+        var project = Group(web) with { Compose = new ComposeOrigin("/srv/g", ["/srv/g/compose.yaml"]) };
+        var observed = Observed(Running(web, 1)) with { Volumes = new HashSet<string> { "g_data" } };
+        Assert.Equal("""
+            #1 container:g-web-1, StopContainer, project is down
+            #2 container:g-web-1, RemoveContainer, project is down (after #1)
+            #3 network:g_default, RemoveNetwork, project is down (after #2)
+            """, PlanText(project, observed, i => i with { Suspended = true }));
+    }
+
+    [Fact]
     public void Scaling_down_stops_then_removes_only_the_highest_replicas()
     {
         var web = Service("web", 1);

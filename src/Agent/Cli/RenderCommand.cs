@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Agent.Core.Model;
+using Agent.Sources;
+using YamlDotNet.Serialization;
+
+namespace Agent.Cli;
+
+/// <summary>`agent render DIR`: every object's resolved model as YAML, like `docker compose config`: compose files
+/// interpolated and merged, env files read, defaults filled. Exit 0 when everything loads, 1 otherwise.</summary>
+public static class RenderCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
+        var command = new Command("render", "Print every object's resolved model as YAML (compose files interpolated and merged, defaults filled).") { dir };
+        command.SetAction(parse =>
+        {
+            var options = CliSettings.Load(parse.GetValue(dir));
+            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Security.ToPolicy());
+            foreach (var error in set.Errors) Console.Error.WriteLine(error);
+            var serializer = new SerializerBuilder().Build();
+            var first = true;
+            foreach (var (key, obj) in set.Objects.OrderBy(o => o.Key.ToString(), StringComparer.Ordinal))
+            {
+                if (!first) Console.WriteLine("---");
+                first = false;
+                object spec = obj is ServiceGroup g ? g.Spec : obj;
+                var model = new JsonObject
+                {
+                    ["kind"] = key.Kind,
+                    ["name"] = key.Name,
+                    ["source"] = obj.Source.ToString(),
+                };
+                if (obj is ServiceGroup { Compose: { } compose }) model["compose"] = JsonSerializer.SerializeToNode(compose, Json);
+                model["spec"] = JsonSerializer.SerializeToNode(spec, spec.GetType(), Json);
+                Console.Write(serializer.Serialize(Plain(model)));
+            }
+            return set.Errors.Any() ? 1 : 0;
+        });
+        return command;
+    }
+
+    /// <summary>JSON nodes as plain dictionaries, lists and scalars, which the YAML serializer writes naturally.</summary>
+    private static object? Plain(JsonNode? node) => node switch
+    {
+        JsonObject o => o.ToDictionary(p => p.Key, p => Plain(p.Value)),
+        JsonArray a => a.Select(Plain).ToList(),
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        JsonValue v => v.ToJsonString(),
+        _ => null,
+    };
+}
