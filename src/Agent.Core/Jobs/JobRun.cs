@@ -61,6 +61,8 @@ public sealed record JobHistory
     public DateTimeOffset? Cursor { get; init; }
     public DateTimeOffset? LastScheduleTime { get; init; }
     public DateTimeOffset? LastSuccessfulTime { get; init; }
+    /// <summary>The template hash of the latest run started (a Job runs again when its template hash changes).</summary>
+    public string? TemplateHash { get; init; }
     public long MissedRuns { get; init; }
     public long SkippedRuns { get; init; }
     public IReadOnlyList<JobRun> Runs { get; init; } = [];

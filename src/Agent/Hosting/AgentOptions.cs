@@ -35,6 +35,12 @@ public sealed class AgentOptions
     /// <summary>Liveness fails when the reconcile loop has not made progress for this long.</summary>
     public TimeSpan LivenessStall { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The first retry of a failed job attempt waits this long, each further one twice as long (Kubernetes: 10s).</summary>
+    public TimeSpan JobBackoffBase { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a running job's containers are looked at for their exit.</summary>
+    public TimeSpan JobPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     public SecuritySettings Security { get; set; } = new();
 
     /// <summary>What one manifest file may cost to load (depth, aliases, documents, value size).</summary>

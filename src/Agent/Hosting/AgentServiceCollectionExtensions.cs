@@ -40,6 +40,11 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<ControllerState>();
         services.AddHostedService<ControllerService>();
+        services.AddSingleton(sp => new Jobs.JobHistoryStore(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
+            sp.GetRequiredService<ILogger<Jobs.JobHistoryStore>>()));
+        services.AddSingleton<Jobs.JobEngine>();
+        services.AddSingleton<Jobs.JobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Jobs.JobRunner>());
 
         services.AddHealthChecks()
             .AddCheck<EngineHealthCheck>("engine", tags: [ProbeTags.Ready])

@@ -45,6 +45,7 @@ public static class AgentEndpoints
         api.MapImageEndpoints();
         api.MapSystemEndpoints();
         api.MapRunEndpoints();
+        api.MapJobEndpoints();
         return app;
     }
 }

@@ -1,0 +1,191 @@
+using Agent.Auth;
+using Agent.Core.Jobs;
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Engine;
+using Agent.Jobs;
+using Agent.Reconciliation;
+using Agent.Sources;
+
+namespace Agent.Http;
+
+/// <summary>CronJobs (status, trigger, suspend, resume) and Jobs (status, logs, and imperative jobs from a request body).</summary>
+public static class JobEndpoints
+{
+    private const long MaxBody = 64 * 1024;
+
+    // Jobs from the API have no manifests folder: relative binds resolve under this path and are refused.
+    private const string NoManifestFolder = "/nonexistent/agent-run";
+
+    public static RouteGroupBuilder MapJobEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/cronjobs", (JobRunner runner) => Results.Ok(runner.CronJobStatuses()))
+            .WithSummary("List CronJobs with schedule, last and next run times and active runs (kubectl get cronjobs).");
+        api.MapGet("/cronjobs/{name}", (string name, JobRunner runner) =>
+                runner.CronJobStatus(name) is { } s ? Results.Ok(s) : NoCronJob(name))
+            .WithSummary("One CronJob with its run history: start, end, duration, exit code, reason (kubectl describe cronjob).");
+        var cron = api.MapGroup("/cronjobs/{name}").RequireAuthorization(Roles.Operator);
+        cron.MapPost("/trigger", (string name, JobRunner runner) =>
+        {
+            if (runner.CronJobStatus(name) is null || runner.Get(new ObjectKey(CronJob.KindName, name)) is not { } loop) return NoCronJob(name);
+            loop.Trigger();
+            return Results.Accepted($"/api/v1/cronjobs/{name}", new { cronjob = name, triggered = true });
+        }).WithSummary("Run the CronJob's template once now, whatever its schedule and concurrency policy (kubectl create job --from=cronjob/NAME).");
+        cron.MapPost("/suspend", (string name, JobRunner runner, RuntimeOverrides overrides) => Suspend(name, true, runner, overrides))
+            .WithSummary("Suspend the CronJob: no scheduled runs until resumed (survives restarts; running runs continue).");
+        cron.MapPost("/resume", (string name, JobRunner runner, RuntimeOverrides overrides) => Suspend(name, false, runner, overrides))
+            .WithSummary("Clear a suspend made through the API; as in Kubernetes, the most recent missed time may run once if within startingDeadline.");
+
+        api.MapGet("/jobs", (JobRunner runner) => Results.Ok(runner.JobStatuses()))
+            .WithSummary("List Jobs from manifests and from the API.");
+        api.MapGet("/jobs/{id}", (string id, JobRunner runner) => runner.JobStatus(id) is { } s ? Results.Ok(s) : NoJob(id))
+            .WithSummary("One Job: phase and runs with their exit codes.");
+        api.MapGet("/jobs/{id}/logs", Logs).RequireAuthorization(Roles.Operator)
+            .WithSummary("Output of the job's latest run as text; follow=true streams it until the run ends.");
+        api.MapPost("/jobs", Create).RequireAuthorization(Roles.Admin)
+            .WithSummary("Run a job from a body with the fields of a Job's spec plus a name: {\"name\": \"x\", \"backoffLimit\": 0, \"activeDeadline\": \"5m\", \"container\": {\"image\": ..., \"command\": [...]}}. 201 with its id; wait=true waits for the exit code, wait=true&follow=true streams the output and ends with the exit code.");
+        return api;
+    }
+
+    private static IResult Suspend(string name, bool suspended, JobRunner runner, RuntimeOverrides overrides)
+    {
+        var key = new ObjectKey(CronJob.KindName, name);
+        if (runner.CronJobStatus(name) is null) return NoCronJob(name);
+        overrides.SetSuspended(key, suspended);
+        runner.Get(key)?.Wake();
+        return Results.Accepted($"/api/v1/cronjobs/{name}", new { cronjob = name, suspended });
+    }
+
+    private static async Task Create(HttpContext http, bool? wait, bool? follow, JobRunner runner, SecurityPolicy policy, OwnedContainers owned,
+        ILogger<JobRunner> logger, CancellationToken ct)
+    {
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            await ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json").ExecuteAsync(http);
+            return;
+        }
+        using var reader = new StreamReader(http.Request.Body);
+        var json = await reader.ReadToEndAsync(ct);
+        if (json.Length > MaxBody)
+        {
+            await ApiProblems.BadRequest($"the body is larger than {MaxBody} bytes").ExecuteAsync(http);
+            return;
+        }
+        var ownContainers = await owned.ListAsync(null, null, null, ct);
+        var own = ownContainers.Select(c => c.Name).Concat(ownContainers.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);
+        var files = new ManifestFolder(NoManifestFolder);
+        var parsed = JobRequestParser.Parse(json, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains));
+        if (parsed.Request is not { } request)
+        {
+            var errors = parsed.Errors;
+            await Results.Problem(
+                statusCode: parsed.Violations ? 403 : 422,
+                title: parsed.Violations ? "Forbidden by the security policy" : "Unprocessable Entity",
+                detail: string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
+                extensions: new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Path, line = e.Line, column = e.Column, message = e.Message }) })
+                .ExecuteAsync(http);
+            return;
+        }
+
+        var key = runner.Submit(request);
+        logger.LogInformation("Job {Id} ({Image}) created through the API", key.Name, request.Template.Container.Image);
+        var location = $"/api/v1/jobs/{key.Name}";
+        if (wait != true)
+        {
+            await Results.Created(location, new { id = key.Name, phase = "Pending" }).ExecuteAsync(http);
+            return;
+        }
+        if (follow == true)
+        {
+            http.Response.StatusCode = 201;
+            http.Response.Headers.Location = location;
+            http.Response.Headers["X-Job-Id"] = key.Name;
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            await http.Response.Body.FlushAsync(ct);
+            var run = await StreamAsync(http, runner, key, ct);
+            await http.Response.WriteAsync($"--- job {key.Name} {Describe(run)}\n", ct);
+            return;
+        }
+        var finished = await WaitAsync(runner, key, ct);
+        await Results.Created(location, new { id = key.Name, phase = finished?.Phase.ToString(), exitCode = finished?.ExitCode, reason = finished?.Reason, run = finished is null ? null : RunView.Of(finished) })
+            .ExecuteAsync(http);
+    }
+
+    private static string Describe(JobRun? run) =>
+        run is null ? "ended without a run" : $"{run.Phase.ToString().ToLowerInvariant()}: exit code {run.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} ({run.Reason})";
+
+    private static JobRun? Latest(JobRunner runner, ObjectKey key) => runner.History(key)?.Runs.OrderBy(r => r.Start).LastOrDefault();
+
+    private static async Task<JobRun?> WaitAsync(JobRunner runner, ObjectKey key, CancellationToken ct)
+    {
+        while (true)
+        {
+            if (Latest(runner, key) is { IsActive: false } run) return run;
+            if (runner.Desired(key) is null) return Latest(runner, key);
+            await Task.Delay(100, ct);
+        }
+    }
+
+    /// <summary>Streams each attempt's output as it starts, then returns the finished run.</summary>
+    private static async Task<JobRun?> StreamAsync(HttpContext http, JobRunner runner, ObjectKey key, CancellationToken ct)
+    {
+        var engine = http.RequestServices.GetRequiredService<JobEngine>();
+        var streamed = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var run = Latest(runner, key);
+            var next = run?.Attempts.FirstOrDefault(a => !streamed.Contains(a.ContainerId));
+            if (next is not null)
+            {
+                streamed.Add(next.ContainerId);
+                if (next.Number > 1) await http.Response.WriteAsync($"--- attempt {next.Number}\n", ct);
+                try
+                {
+                    await foreach (var entry in engine.LogsAsync(next.ContainerId, follow: true, ct))
+                    {
+                        await http.Response.WriteAsync(entry.Text + "\n", ct);
+                        await http.Response.Body.FlushAsync(ct);
+                    }
+                }
+                catch (EngineNotFoundException)
+                {
+                    // Removed before its output could be read (a TTL of zero): nothing more to stream.
+                }
+                continue;
+            }
+            if (run is { IsActive: false } || runner.Desired(key) is null) return run;
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private static async Task Logs(HttpContext http, string id, bool? follow, JobRunner runner, JobEngine engine, CancellationToken ct)
+    {
+        if (runner.JobKey(id) is not { } key)
+        {
+            await NoJob(id).ExecuteAsync(http);
+            return;
+        }
+        var run = Latest(runner, key);
+        if (run?.Current is not { } attempt)
+        {
+            await Results.Problem(statusCode: 409, title: "Conflict", detail: $"Job \"{id}\" has no run with a container yet.").ExecuteAsync(http);
+            return;
+        }
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        try
+        {
+            await foreach (var entry in engine.LogsAsync(attempt.ContainerId, follow == true, ct))
+            {
+                await http.Response.WriteAsync(entry.Text + "\n", ct);
+                if (follow == true) await http.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static IResult NoCronJob(string name) => ApiProblems.NotFound($"No CronJob \"{name}\" in the manifests. List them with GET /api/v1/cronjobs.");
+    private static IResult NoJob(string id) => ApiProblems.NotFound($"No Job \"{id}\". List them with GET /api/v1/jobs.");
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+using Agent.Engine;
+
+namespace Agent.Jobs;
+
+/// <summary>The engine calls of the job runner, through the one engine adapter: start an attempt's container,
+/// stop one, remove a run's containers, list a job's containers.</summary>
+public sealed class JobEngine(IContainerEngine engine, AgentLabels labels)
+{
+    public async Task<IReadOnlyList<ContainerSummary>> ListAsync(ObjectKey key, CancellationToken ct) =>
+        (await engine.ListContainersAsync(LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name), ct))
+            .Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.JobRun))
+            .ToList();
+
+    public async Task<JobAttempt> StartAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash, CancellationToken ct)
+    {
+        var spec = template.Container;
+        if (spec.ImagePullPolicy == PullPolicy.Always || await engine.InspectImageAsync(spec.Image, ct) is null)
+        {
+            if (spec.ImagePullPolicy == PullPolicy.Never) throw new EngineException($"image {spec.Image} is not present and imagePullPolicy is Never");
+            await engine.PullImageAsync(spec.Image, null, ct);
+        }
+        var number = run.Attempts.Count + 1;
+        var name = $"{run.Id}-{number}";
+        var runLabels = labels.ForObject(key);
+        runLabels[labels.JobRun] = run.Id;
+        runLabels[labels.JobAttempt] = number.ToString(CultureInfo.InvariantCulture);
+        runLabels[labels.JobTrigger] = run.Trigger;
+        runLabels[labels.JobStart] = run.Start.ToString("O", CultureInfo.InvariantCulture);
+        runLabels[labels.JobTemplateHash] = templateHash;
+        if (run.ScheduledTime is { } scheduled) runLabels[labels.JobScheduled] = scheduled.ToString("O", CultureInfo.InvariantCulture);
+        var id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
+        await engine.StartContainerAsync(id, ct);
+        return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Stops with the container's own signal and grace period, like Kubernetes deleting a Job's pod.</summary>
+    public Task StopAsync(string id, JobTemplate template, CancellationToken ct) =>
+        engine.StopContainerAsync(id, template.Container.StopGracePeriod ?? TimeSpan.FromSeconds(10), ct);
+
+    public async Task RemoveRunAsync(ObjectKey key, string runId, CancellationToken ct)
+    {
+        foreach (var c in await ListAsync(key, ct))
+            if (c.Labels.TryGetValue(labels.JobRun, out var run) && run == runId)
+                await engine.RemoveContainerAsync(c.Id, force: true, ct);
+    }
+
+    public async Task RemoveAllAsync(ObjectKey key, CancellationToken ct)
+    {
+        foreach (var c in await ListAsync(key, ct))
+            await engine.RemoveContainerAsync(c.Id, force: true, ct);
+    }
+
+    public Task<ContainerDetails?> InspectAsync(string id, CancellationToken ct) => engine.InspectContainerAsync(id, ct);
+
+    public IAsyncEnumerable<LogEntry> LogsAsync(string id, bool follow, CancellationToken ct) => engine.GetLogsAsync(id, new LogOptions(Follow: follow), ct);
+
+    /// <summary>Runs the containers' labels say exist, for a history file that was lost.</summary>
+    public IEnumerable<JobRun> RunsFromLabels(IEnumerable<ContainerSummary> containers) =>
+        containers.GroupBy(c => c.Labels[labels.JobRun]).Select(g =>
+        {
+            var first = g.First().Labels;
+            var attempts = g.Select(c => new JobAttempt(
+                    int.TryParse(c.Labels.GetValueOrDefault(labels.JobAttempt), CultureInfo.InvariantCulture, out var n) ? n : 1, c.Id, c.Name, c.Created))
+                .OrderBy(a => a.Number).ToList();
+            return new JobRun
+            {
+                Id = g.Key,
+                Trigger = first.GetValueOrDefault(labels.JobTrigger) ?? RunTriggers.Schedule,
+                ScheduledTime = Time(first.GetValueOrDefault(labels.JobScheduled)),
+                Start = Time(first.GetValueOrDefault(labels.JobStart)) ?? attempts[0].Start,
+                TemplateHash = first.GetValueOrDefault(labels.JobTemplateHash),
+                Attempts = attempts,
+            };
+        });
+
+    private static DateTimeOffset? Time(string? text) =>
+        text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
+}

@@ -1,0 +1,278 @@
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+using System.Diagnostics;
+using Agent.Engine;
+
+namespace Agent.Jobs;
+
+/// <summary>
+/// Runs one CronJob, Job or API job: observe its containers, decide (pure: <see cref="CronDecisions"/>,
+/// <see cref="RunDecisions"/>), act through <see cref="JobEngine"/>, save the history, and sleep until the next
+/// schedule time, retry, deadline or TTL. The cursor is saved before a run's container is created, so a restart
+/// never runs the same schedule time twice.
+/// </summary>
+public sealed class JobLoop(
+    ObjectKey key,
+    Func<DesiredJob?> desired,
+    JobEngine jobs,
+    JobHistoryStore store,
+    JobRunnerSettings settings,
+    TimeProvider time,
+    ILogger logger)
+{
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly Lock sync = new();
+    private bool adopted;
+    private int manualRuns;
+
+    public ObjectKey Key => key;
+
+    public DateTimeOffset? NextRun { get; private set; }
+
+    public void Wake() => wake.Release();
+
+    /// <summary>One run now, whatever the schedule and concurrency policy (kubectl create job --from=cronjob).</summary>
+    public void Trigger()
+    {
+        lock (sync) manualRuns++;
+        wake.Release();
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            TimeSpan delay;
+            try
+            {
+                delay = await StepAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Job {Key}: step failed, trying again shortly: {Error}", key, e.Message);
+                delay = TimeSpan.FromSeconds(2);
+            }
+            try
+            {
+                await wake.WaitAsync(delay, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<TimeSpan> StepAsync(CancellationToken ct)
+    {
+        var want = desired();
+        if (want is null) return settings.Resync;
+        var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });
+        var history = record.History;
+        var cron = want.Cron;
+
+        // Forbid and Replace must see runs that ended; Allow decides first, so a start is not delayed by the list call.
+        if (!adopted || (history.Active.Any() && (cron is null || cron.ConcurrencyPolicy != ConcurrencyPolicy.Allow)))
+            history = await ObserveAsync(history, ct);
+
+        var now = time.GetUtcNow();
+        var wakeAt = new List<DateTimeOffset>();
+        var starting = new List<JobRun>();
+        if (cron is not null)
+        {
+            var decision = CronDecisions.Decide(cron, history, now);
+            NextRun = decision.Next;
+            if (decision.Next is { } next) wakeAt.Add(next);
+            history = Kill(history, decision.Kill, want.Template, RunReasons.Replaced, now, "replaced by the run of " + decision.Start);
+            if (decision.Missed > 0) JobMetrics.Missed.Add(decision.Missed, new KeyValuePair<string, object?>("reason", "missed"));
+            if (decision.Skipped > 0) JobMetrics.Missed.Add(decision.Skipped, new KeyValuePair<string, object?>("reason", "forbidden"));
+            if (decision.Message is not null && (decision.Missed > 0 || decision.Skipped > 0))
+                logger.LogInformation("CronJob {Name}: {Message}", key.Name, decision.Message);
+            history = history with
+            {
+                Cursor = decision.Cursor,
+                MissedRuns = history.MissedRuns + decision.Missed,
+                SkippedRuns = history.SkippedRuns + decision.Skipped,
+            };
+            if (decision.Start is { } due)
+            {
+                starting.Add(NewRun(history, RunTriggers.Schedule, due, now, want.TemplateHash));
+                history = history with { LastScheduleTime = due };
+            }
+        }
+        else if (history.TemplateHash != want.TemplateHash)
+        {
+            // A Job runs once per template: when it first appears, and again when it changes (the old run is replaced).
+            history = Kill(history, history.Active.Select(r => r.Id).ToList(), want.Template, RunReasons.Replaced, now, "the Job changed");
+            starting.Add(NewRun(history, key.Kind == Job.KindName ? RunTriggers.Manifest : RunTriggers.Api, null, now, want.TemplateHash));
+        }
+        int manual;
+        lock (sync) (manual, manualRuns) = (manualRuns, 0);
+        for (var i = 0; i < manual; i++) starting.Add(NewRun(history with { Runs = [.. history.Runs, .. starting] }, RunTriggers.Manual, null, now, want.TemplateHash));
+        if (starting.Count > 0) history = history with { Runs = [.. history.Runs, .. starting], TemplateHash = want.TemplateHash };
+        if (history != record.History) store.Save(record with { History = history }); // the cursor is on disk before any container exists
+
+        history = await AdvanceRunsAsync(history, want, wakeAt, ct);
+        if (!adopted || history.Active.Any()) history = await ObserveAsync(history, ct);
+        history = await ExpireAsync(history, want, wakeAt, ct);
+        var latest = store.Get(key) ?? record;
+        if (history != latest.History) store.Save(latest with { History = history });
+
+        if (history.Active.Any()) wakeAt.Add(time.GetUtcNow() + settings.PollInterval);
+        var until = wakeAt.Count == 0 ? time.GetUtcNow() + settings.Resync : wakeAt.Min();
+        var delay = until - time.GetUtcNow() + TimeSpan.FromMilliseconds(1);
+        return delay < TimeSpan.Zero ? TimeSpan.Zero : delay > settings.Resync ? settings.Resync : delay;
+    }
+
+    private JobRun NewRun(JobHistory history, string trigger, DateTimeOffset? scheduled, DateTimeOffset now, string hash)
+    {
+        var seconds = (scheduled ?? now).ToUnixTimeSeconds();
+        var id = trigger == RunTriggers.Schedule ? $"{key.Name}-{seconds}" : $"{key.Name}-{trigger[0]}{now.ToUnixTimeMilliseconds()}";
+        var taken = history.Runs.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var unique = id;
+        for (var n = 2; taken.Contains(unique); n++) unique = $"{id}-{n}";
+        return new JobRun { Id = unique, Trigger = trigger, ScheduledTime = scheduled, Start = now, TemplateHash = hash };
+    }
+
+    /// <summary>Marks runs failed now and stops their containers in the background, so a new run is not held up by a grace period.</summary>
+    private JobHistory Kill(JobHistory history, IReadOnlyList<string> runIds, JobTemplate template, string reason, DateTimeOffset now, string message)
+    {
+        if (runIds.Count == 0) return history;
+        var runs = history.Runs.Select(r =>
+        {
+            if (!runIds.Contains(r.Id) || !r.IsActive) return r;
+            if (r.Current is { Finished: false } attempt) _ = StopQuietlyAsync(attempt.ContainerId, template);
+            logger.LogInformation("{Key}: run {Run} killed ({Reason}): {Message}", key, r.Id, reason, message);
+            return Finished(r with { End = now, Phase = RunPhase.Failed, Reason = reason });
+        }).ToList();
+        return history with { Runs = runs };
+    }
+
+    private async Task StopQuietlyAsync(string containerId, JobTemplate template)
+    {
+        try
+        {
+            await jobs.StopAsync(containerId, template, CancellationToken.None);
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("{Key}: stopping {Container} failed: {Error}", key, containerId, e.Message);
+        }
+    }
+
+    private async Task<JobHistory> AdvanceRunsAsync(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt, CancellationToken ct)
+    {
+        var runs = history.Runs.ToList();
+        var lastSuccess = history.LastSuccessfulTime;
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var run = runs[i];
+            if (!run.IsActive) continue;
+            var now = time.GetUtcNow();
+            var step = RunDecisions.Step(want.Template, run, now, settings.BackoffBase);
+            switch (step.Action)
+            {
+                case RunAction.StartAttempt:
+                    try
+                    {
+                        var attempt = await jobs.StartAsync(key, run, want.Template, run.TemplateHash ?? want.TemplateHash, ct);
+                        runs[i] = run with { Attempts = [.. run.Attempts, attempt] };
+                        if (attempt.Number == 1 && run.ScheduledTime is { } scheduled)
+                            JobMetrics.Lateness.Record(Math.Max(0, (attempt.Start - scheduled).TotalSeconds));
+                        logger.LogInformation("{Key}: run {Run} attempt {Attempt} started ({Container}){Why}", key, run.Id, attempt.Number, attempt.ContainerName,
+                            step.Message is null ? "" : ": " + step.Message);
+                    }
+                    catch (EngineException e)
+                    {
+                        runs[i] = Finished(run with { End = now, Phase = RunPhase.Failed, Reason = RunReasons.StartFailed });
+                        logger.LogWarning("{Key}: run {Run} could not start: {Error}", key, run.Id, e.Message);
+                    }
+                    break;
+                case RunAction.Kill:
+                    if (run.Current is { } current) _ = StopQuietlyAsync(current.ContainerId, want.Template);
+                    runs[i] = Finished(run with { End = now, Phase = step.Phase, Reason = step.Reason });
+                    logger.LogInformation("{Key}: run {Run} {Reason}: {Message}", key, run.Id, step.Reason, step.Message);
+                    break;
+                case RunAction.Finish:
+                    runs[i] = Finished(run with { End = run.Current?.End ?? now, Phase = step.Phase, Reason = step.Reason, ExitCode = run.Current?.ExitCode });
+                    if (step.Phase == RunPhase.Succeeded) lastSuccess = runs[i].End;
+                    logger.LogInformation("{Key}: run {Run} {Phase} ({Reason}): {Message}", key, run.Id, step.Phase, step.Reason, step.Message);
+                    break;
+                default:
+                    if (step.Until is { } until) wakeAt.Add(until);
+                    break;
+            }
+        }
+        return history with { Runs = runs, LastSuccessfulTime = lastSuccess };
+    }
+
+    private JobRun Finished(JobRun run)
+    {
+        var tags = new TagList { { "kind", key.Kind }, { "result", run.Phase == RunPhase.Succeeded ? "succeeded" : "failed" }, { "reason", run.Reason } };
+        JobMetrics.Runs.Add(1, tags);
+        if (run.Duration is { } d) JobMetrics.Duration.Record(d.TotalSeconds, new TagList { { "kind", key.Kind }, { "result", tags[1].Value } });
+        return run;
+    }
+
+    /// <summary>Reads the job's containers: ends of attempts, and runs only the labels remember (a lost history file).</summary>
+    private async Task<JobHistory> ObserveAsync(JobHistory history, CancellationToken ct)
+    {
+        var containers = await jobs.ListAsync(key, ct);
+        var runs = history.Runs.ToList();
+        if (!adopted)
+        {
+            var known = runs.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            var lost = jobs.RunsFromLabels(containers).Where(r => !known.Contains(r.Id)).ToList();
+            if (lost.Count > 0)
+            {
+                logger.LogInformation("{Key}: {Count} run(s) recovered from container labels", key, lost.Count);
+                runs.AddRange(lost);
+                var latest = lost.Max(r => r.ScheduledTime);
+                if (latest is not null && (history.Cursor is null || latest > history.Cursor)) history = history with { Cursor = latest, LastScheduleTime = latest };
+                if (history.TemplateHash is null) history = history with { TemplateHash = lost.OrderBy(r => r.Start).Last().TemplateHash };
+            }
+            adopted = true;
+        }
+        var byId = containers.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var run = runs[i];
+            if (run.Current is not { Finished: false } attempt) continue;
+            if (!byId.TryGetValue(attempt.ContainerId, out var c))
+            {
+                runs[i] = run with { Attempts = [.. run.Attempts.SkipLast(1), attempt with { End = time.GetUtcNow() }] };
+                continue;
+            }
+            if (c.State is not (ContainerState.Exited or ContainerState.Dead)) continue;
+            var details = await jobs.InspectAsync(c.Id, ct);
+            runs[i] = run with
+            {
+                Attempts = [.. run.Attempts.SkipLast(1), attempt with
+                {
+                    Start = details?.StartedAt ?? attempt.Start,
+                    End = details?.FinishedAt ?? time.GetUtcNow(),
+                    ExitCode = details?.ExitCode ?? c.ExitCode ?? -1,
+                }],
+            };
+        }
+        return history with { Runs = runs };
+    }
+
+    private async Task<JobHistory> ExpireAsync(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var expired = RunDecisions.Expired(history.Runs, want.SuccessfulLimit, want.FailedLimit, want.Template.TtlAfterFinished, now);
+        foreach (var id in expired) await jobs.RemoveRunAsync(key, id, ct);
+        if (want.Template.TtlAfterFinished is { } ttl)
+            foreach (var run in history.Runs.Where(r => !r.IsActive && !expired.Contains(r.Id)))
+                wakeAt.Add(run.End!.Value + ttl);
+        return expired.Count == 0 ? history : history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList() };
+    }
+}
+
+/// <summary>The runner's timings (from AgentOptions).</summary>
+public sealed record JobRunnerSettings(TimeSpan BackoffBase, TimeSpan PollInterval, TimeSpan Resync);

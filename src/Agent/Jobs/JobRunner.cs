@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Hosting;
+using Agent.Reconciliation;
+using Agent.Sources;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Jobs;
+
+/// <summary>
+/// The job runner: one <see cref="JobLoop"/> per CronJob and Job of the manifests and per job made through the API.
+/// A broken manifest keeps its last good object running; a deleted one (only once the first sync has shown the
+/// manifests were read) has its loop stopped, its containers removed and its history forgotten, like a Kubernetes
+/// CronJob deleted with its Jobs.
+/// </summary>
+public sealed class JobRunner(
+    ManifestStore manifests,
+    JobEngine jobs,
+    JobHistoryStore store,
+    ControllerState controller,
+    RuntimeOverrides overrides,
+    TimeProvider time,
+    IOptions<AgentOptions> options,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private readonly ConcurrentDictionary<ObjectKey, Running> loops = new();
+    private readonly ConcurrentDictionary<ObjectKey, JobTemplate> apiJobs = new();
+    private readonly ILogger logger = loggers.CreateLogger<JobRunner>();
+    private CancellationToken stopping;
+    private Meter? gauges;
+
+    private sealed record Running(JobLoop Loop, CancellationTokenSource Stop, Task Task, string Fingerprint);
+
+    private JobRunnerSettings Settings => new(options.Value.JobBackoffBase, options.Value.JobPollInterval, TimeSpan.FromSeconds(30));
+
+    public JobLoop? Get(ObjectKey key) => loops.TryGetValue(key, out var r) ? r.Loop : null;
+
+    /// <summary>What a job wants now; a CronJob suspended through the API (persisted override) counts as suspended.</summary>
+    public DesiredJob? Desired(ObjectKey key)
+    {
+        if (key.Kind == Job.ImperativeKind) return apiJobs.TryGetValue(key, out var t) ? new DesiredJob(key, t, null, 1, 1) : null;
+        var desired = DesiredJob.From(manifests.Get(key)?.Object);
+        return desired is { Cron: { Suspend: false } cron } && overrides.IsSuspended(key) ? desired with { Cron = cron with { Suspend = true } } : desired;
+    }
+
+    public CronJobView? CronJobStatus(string name)
+    {
+        var key = new ObjectKey(CronJob.KindName, name);
+        var entry = manifests.Get(key);
+        if (entry?.Object is not CronJob cron) return null;
+        var history = store.Get(key)?.History ?? new Core.Jobs.JobHistory();
+        var suspendedBy = cron.Spec.Suspend ? "spec.suspend" : overrides.IsSuspended(key) ? "api" : null;
+        var next = Get(key)?.NextRun ?? cron.Spec.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(cron.Spec.TimeZone) ?? TimeZoneInfo.Utc);
+        return new CronJobView(name, cron.Spec.Schedule.Text, cron.Spec.TimeZone, cron.Spec.ConcurrencyPolicy.ToString(), suspendedBy is not null, suspendedBy,
+            history.LastScheduleTime, history.LastSuccessfulTime, suspendedBy is null ? next : null, history.MissedRuns, history.SkippedRuns,
+            history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
+            cron.Source.ToString(), entry.Errors.Select(e => e.ToString()).ToList());
+    }
+
+    public IReadOnlyList<CronJobView> CronJobStatuses() =>
+        manifests.All().Where(e => e.Object is CronJob).Select(e => CronJobStatus(e.Key.Name)!).OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
+
+    /// <summary>A Job by its manifest name or an API job by its id.</summary>
+    public JobView? JobStatus(string id)
+    {
+        var key = apiJobs.ContainsKey(new ObjectKey(Job.ImperativeKind, id)) ? new ObjectKey(Job.ImperativeKind, id) : new ObjectKey(Job.KindName, id);
+        var entry = key.Kind == Job.KindName ? manifests.Get(key) : null;
+        var desired = Desired(key);
+        if (desired is null) return null;
+        var history = store.Get(key)?.History ?? new Core.Jobs.JobHistory();
+        return new JobView(id, key.Kind, desired.Template.Container.Image, JobView.PhaseOf(history), history.LastSuccessfulTime,
+            history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
+            entry?.Object?.Source.ToString(), entry?.Errors.Select(e => e.ToString()).ToList() ?? []);
+    }
+
+    public IReadOnlyList<JobView> JobStatuses() =>
+        manifests.All().Where(e => e.Object is Job).Select(e => e.Key.Name).Concat(apiJobs.Keys.Select(k => k.Name))
+            .Select(JobStatus).OfType<JobView>().OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
+
+    /// <summary>The key behind a job id (API job id or Job manifest name).</summary>
+    public ObjectKey? JobKey(string id) =>
+        apiJobs.ContainsKey(new ObjectKey(Job.ImperativeKind, id)) ? new ObjectKey(Job.ImperativeKind, id)
+        : manifests.Get(new ObjectKey(Job.KindName, id))?.Object is Job ? new ObjectKey(Job.KindName, id) : null;
+
+    public Core.Jobs.JobHistory? History(ObjectKey key) => store.Get(key)?.History;
+
+    /// <summary>Starts a job from the API; its template is kept in the state dir so it finishes across restarts.</summary>
+    public ObjectKey Submit(JobRequest request)
+    {
+        var key = new ObjectKey(Job.ImperativeKind, $"{request.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}");
+        apiJobs[key] = request.Template;
+        store.Save(new JobRecord(key, new Core.Jobs.JobHistory { Since = time.GetUtcNow() }, request.Template));
+        Start(key, "");
+        return key;
+    }
+
+    public override void Dispose()
+    {
+        gauges?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        stopping = stoppingToken;
+        gauges = new Meter(JobMetrics.GaugeMeterName);
+        gauges.CreateObservableGauge("agent.cronjob.next_run", () => CronJobStatuses()
+                .Where(c => c.NextRunTime is not null)
+                .Select(c => new Measurement<double>(c.NextRunTime!.Value.ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("cronjob", c.Name))),
+            "s", "When each CronJob runs next, in Unix seconds (absent while suspended).");
+        gauges.CreateObservableGauge("agent.job.active", () => loops.Keys.GroupBy(k => k.Kind)
+                .Select(g => new Measurement<int>(g.Sum(k => store.Get(k)?.History.Active.Count() ?? 0), new KeyValuePair<string, object?>("kind", g.Key))),
+            "{run}", "Runs in progress, by kind.");
+        foreach (var record in store.All(Job.ImperativeKind))
+            if (record.Template is not null)
+            {
+                apiJobs[record.Key] = record.Template;
+                Start(record.Key, "");
+            }
+        var orphanCheck = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var wanted = manifests.All().Where(e => e.Object is CronJob or Job).ToDictionary(e => e.Key, e => ManifestStore.Fingerprint(e.Object));
+                foreach (var (key, fingerprint) in wanted)
+                {
+                    if (!loops.TryGetValue(key, out var running)) Start(key, fingerprint);
+                    else if (running.Fingerprint != fingerprint)
+                    {
+                        loops[key] = running with { Fingerprint = fingerprint };
+                        running.Loop.Wake();
+                    }
+                }
+                if (controller.FirstSyncDone)
+                {
+                    foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k)).ToList())
+                        await ForgetAsync(key, "its manifest was deleted", stoppingToken);
+                    if (time.GetUtcNow() - orphanCheck > TimeSpan.FromSeconds(30))
+                    {
+                        orphanCheck = time.GetUtcNow();
+                        foreach (var record in store.All().Where(r => r.Key.Kind != Job.ImperativeKind && !wanted.ContainsKey(r.Key) && !loops.ContainsKey(r.Key)))
+                            await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (EngineException e)
+            {
+                logger.LogWarning("Job runner: {Error}", e.Message);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await Task.WhenAll(loops.Values.Select(r => r.Task));
+    }
+
+    private void Start(ObjectKey key, string fingerprint)
+    {
+        var loop = new JobLoop(key, () => Desired(key), jobs, store, Settings, time, loggers.CreateLogger<JobLoop>());
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        loops[key] = new Running(loop, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None), fingerprint);
+    }
+
+    /// <summary>Stops a job's loop and removes its containers and history (API jobs: DELETE, manifests: deletion).</summary>
+    public async Task ForgetAsync(ObjectKey key, string why, CancellationToken ct)
+    {
+        if (loops.TryRemove(key, out var running))
+        {
+            await running.Stop.CancelAsync();
+            await running.Task;
+            running.Stop.Dispose();
+        }
+        await jobs.RemoveAllAsync(key, ct);
+        store.Remove(key);
+        apiJobs.TryRemove(key, out _);
+        logger.LogInformation("{Key}: removed with its runs: {Why}", key, why);
+    }
+}

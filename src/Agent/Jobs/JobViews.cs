@@ -1,0 +1,30 @@
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+
+namespace Agent.Jobs;
+
+/// <summary>One run as the API shows it (kubectl get jobs): start, end, duration, exit code, reason.</summary>
+public sealed record RunView(
+    string Id, string Trigger, DateTimeOffset? ScheduledTime, DateTimeOffset Start, DateTimeOffset? End, double? DurationSeconds,
+    string Phase, string? Reason, int? ExitCode, int Attempts, string? Container)
+{
+    public static RunView Of(JobRun r) => new(r.Id, r.Trigger, r.ScheduledTime, r.Start, r.End, r.Duration?.TotalSeconds,
+        r.Phase.ToString(), r.Reason, r.ExitCode ?? r.Current?.ExitCode, r.Attempts.Count, r.Current?.ContainerName);
+}
+
+/// <summary>A CronJob's status, as kubectl describe cronjob shows it.</summary>
+public sealed record CronJobView(
+    string Name, string Schedule, string TimeZone, string ConcurrencyPolicy, bool Suspended, string? SuspendedBy,
+    DateTimeOffset? LastScheduleTime, DateTimeOffset? LastSuccessfulTime, DateTimeOffset? NextRunTime,
+    long MissedRuns, long SkippedRuns, IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History,
+    string? Source, IReadOnlyList<string> ManifestErrors);
+
+/// <summary>A Job's status (from a manifest, or from the API).</summary>
+public sealed record JobView(
+    string Id, string Kind, string Image, string Phase, DateTimeOffset? LastSuccessfulTime,
+    IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History, string? Source, IReadOnlyList<string> ManifestErrors)
+{
+    public static string PhaseOf(JobHistory history) =>
+        history.Runs.Count == 0 ? "Pending"
+        : history.Runs.OrderBy(r => r.Start).Last().Phase.ToString();
+}

@@ -1,0 +1,102 @@
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+using Agent.IntegrationTests.Infrastructure;
+using Agent.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using static Agent.IntegrationTests.Jobs.JobContainers;
+
+namespace Agent.IntegrationTests.Jobs;
+
+/// <summary>CronJobs on the real engine, checked through the docker CLI.</summary>
+public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:JobBackoffBase"] = "00:00:01" })
+{
+    private JobRunner Runner => Agent.Services.GetRequiredService<JobRunner>();
+
+    [Fact]
+    public async Task A_six_field_every_second_schedule_starts_runs_on_time_and_the_history_limit_holds()
+    {
+        var name = Instance.Name("tick");
+        Agent.Write("tick.yaml", CronJob(name, "* * * * * *", "echo tick", "  successfulJobsHistoryLimit: 3\n"));
+        await Agent.StartAsync();
+
+        var status = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count(r => r.Phase == "Succeeded") >= 3 && s.LastScheduleTime is not null
+            && s.LastScheduleTime >= s.History.Min(r => r.ScheduledTime)!.Value.AddSeconds(5), TimeSpan.FromSeconds(60), "6 scheduled runs");
+        Assert.NotNull(status!.LastSuccessfulTime);
+        Assert.NotNull(status.NextRunTime);
+
+        var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), list => list.Count(c => c.Status == "exited") == 3 && list.Count <= 4,
+            TimeSpan.FromSeconds(30), "only the 3 newest finished runs kept");
+        foreach (var c in containers.Where(c => c.Status == "exited"))
+        {
+            Assert.Equal(0, c.ExitCode);
+            Assert.Equal(0, c.RestartCount); // self-healing never restarts a job container
+            var lateness = c.Started!.Value - c.Scheduled!.Value;
+            Assert.True(lateness < TimeSpan.FromSeconds(2), $"{c.Name} started {lateness.TotalMilliseconds:0} ms after {c.Scheduled:O}");
+        }
+        Assert.Equal(containers.Count, containers.Select(c => c.Scheduled).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Forbid_skips_schedule_times_while_a_run_is_active()
+    {
+        var name = Instance.Name("forbid");
+        Agent.Write("forbid.yaml", CronJob(name, "* * * * * *", "sleep 3", "  concurrencyPolicy: Forbid\n"));
+        await Agent.StartAsync();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(9);
+        var maxRunning = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            maxRunning = Math.Max(maxRunning, (await ListAsync(Instance, name)).Count(c => c.Status == "running"));
+            await Task.Delay(200);
+        }
+        Assert.Equal(1, maxRunning);
+        var status = Runner.CronJobStatus(name)!;
+        Assert.True(status.SkippedRuns >= 3, $"skipped {status.SkippedRuns}");
+        Assert.InRange((await ListAsync(Instance, name)).Select(c => c.Run).Distinct().Count(), 2, 4); // 9 s of 3 s runs, not 9 runs
+    }
+
+    [Fact]
+    public async Task Replace_kills_the_running_one_and_starts_the_new_one()
+    {
+        var name = Instance.Name("replace");
+        Agent.Write("replace.yaml", CronJob(name, "*/3 * * * * *", "sleep 60", "  concurrencyPolicy: Replace\n  failedJobsHistoryLimit: 5\n"));
+        await Agent.StartAsync();
+
+        var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name),
+            list => list.Count(c => c.Status == "exited") >= 1 && list.Count(c => c.Status == "running") == 1, TimeSpan.FromSeconds(30), "a replaced run and a running one");
+        var killed = containers.First(c => c.Status == "exited");
+        var running = containers.Single(c => c.Status == "running");
+        Assert.Equal(137, killed.ExitCode); // SIGKILL, the container's stop signal
+        Assert.True(running.Scheduled > killed.Scheduled);
+        var history = Runner.CronJobStatus(name)!.History;
+        Assert.Contains(history, r => r.Id == killed.Run && r.Reason == RunReasons.Replaced && r.Phase == "Failed");
+    }
+
+    [Fact]
+    public async Task Restarting_the_agent_keeps_the_history_and_runs_a_missed_schedule_at_most_once()
+    {
+        var name = Instance.Name("restart");
+        Agent.Write("restart.yaml", CronJob(name, "*/2 * * * * *", "echo run", "  successfulJobsHistoryLimit: 20\n"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count >= 2, TimeSpan.FromSeconds(30), "two runs");
+        await Agent.StopAsync();
+        var before = await ListAsync(Instance, name);
+        var stoppedAt = DateTimeOffset.UtcNow;
+
+        await Task.Delay(TimeSpan.FromSeconds(7)); // three or four schedule times pass while the agent is down
+        await Agent.StartAsync();
+        var restartedAt = DateTimeOffset.UtcNow;
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Any(r => r.Start > restartedAt.AddSeconds(2)) == true,
+            TimeSpan.FromSeconds(30), "runs after the restart");
+
+        var status = Runner.CronJobStatus(name)!;
+        foreach (var run in before) Assert.Contains(status.History.Concat(status.Active), r => r.Id == run.Run); // no history lost
+        var after = await ListAsync(Instance, name);
+        Assert.Equal(after.Count, after.Select(c => c.Scheduled).Distinct().Count()); // no schedule time ran twice
+        var catchUps = after.Count(c => c.Scheduled > before.Max(b => b.Scheduled) && c.Scheduled < restartedAt.AddSeconds(-0.5));
+        Assert.True(catchUps <= 1, $"{catchUps} runs for times missed while the agent was down (at most one catch-up)");
+        Assert.True(status.MissedRuns >= 2, $"missed {status.MissedRuns}");
+        _ = stoppedAt;
+    }
+}

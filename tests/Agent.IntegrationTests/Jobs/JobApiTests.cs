@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.Jobs.JobContainers;
+
+namespace Agent.IntegrationTests.Jobs;
+
+/// <summary>The CronJob and Job routes end to end: imperative jobs stream their output and exit code, under the policy and roles.</summary>
+public sealed class JobApiTests : AgentScenario, IAsyncLifetime
+{
+    private const string Operator = "operator-token-jobs-0123456789";
+    private const string Admin = "admin-token-jobs-0123456789abc";
+    private readonly string tokens = Path.GetTempFileName();
+
+    public JobApiTests() : base(new Dictionary<string, string?> { ["Agent:JobBackoffBase"] = "00:00:01" })
+    {
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await File.WriteAllTextAsync(tokens, $"operator:{Operator}\nadmin:{Admin}\n");
+        Agent.Settings["Agent:Auth:TokensFile"] = tokens;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        File.Delete(tokens);
+    }
+
+    private HttpClient Client(string token)
+    {
+        var client = Agent.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task An_imperative_job_streams_its_output_and_ends_with_its_exit_code()
+    {
+        await Agent.StartAsync();
+        using var client = Client(Admin);
+        var name = Instance.Name("api");
+        using var response = await client.PostAsync("/api/v1/jobs?wait=true&follow=true",
+            Json($"{{\"name\": \"{name}\", \"backoffLimit\": 0, \"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"echo one; echo two; exit 7\"]}}}}"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = response.Headers.GetValues("X-Job-Id").Single();
+        Assert.Equal($"/api/v1/jobs/{id}", response.Headers.Location!.ToString());
+        Assert.Contains("one\ntwo\n", text);
+        Assert.EndsWith("failed: exit code 7 (BackoffLimitExceeded)\n", text);
+
+        var container = Assert.Single(await ListAsync(Instance, id));
+        Assert.Equal(7, container.ExitCode); // checked on the engine itself
+        using var job = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}"));
+        Assert.Equal("Failed", job.RootElement.GetProperty("phase").GetString());
+        Assert.Equal(7, job.RootElement.GetProperty("history")[0].GetProperty("exitCode").GetInt32());
+        Assert.Equal("one\ntwo\n", await client.GetStringAsync($"/api/v1/jobs/{id}/logs"));
+    }
+
+    [Fact]
+    public async Task An_imperative_job_without_wait_answers_201_with_its_id_and_wait_returns_the_exit_code()
+    {
+        await Agent.StartAsync();
+        using var client = Client(Admin);
+        using var created = await client.PostAsync("/api/v1/jobs", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"true\"]}}}}"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await Eventually.ReturnsAsync(async () => JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}")).RootElement.GetProperty("phase").GetString(),
+            p => p == "Succeeded", TimeSpan.FromSeconds(30), "the job succeeded");
+
+        using var waited = await client.PostAsync("/api/v1/jobs?wait=true", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"exit 0\"]}}}}"));
+        var body = await waited.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Created, waited.StatusCode);
+        Assert.Equal(0, body.GetProperty("exitCode").GetInt32());
+        Assert.Equal("Succeeded", body.GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task An_imperative_job_is_refused_when_the_policy_forbids_it_or_the_role_is_too_low()
+    {
+        await Agent.StartAsync();
+        using var admin = Client(Admin);
+        using var forbidden = await admin.PostAsync("/api/v1/jobs", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"privileged\": true, \"volumes\": [\"/var/run/docker.sock:/s\"]}}}}"));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType!.MediaType);
+        var problem = await forbidden.Content.ReadFromJsonAsync<JsonElement>();
+        var fields = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).ToList();
+        Assert.Contains("container.privileged", fields);
+        Assert.Contains("container.volumes[0]", fields);
+
+        using var invalid = await admin.PostAsync("/api/v1/jobs", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"replicas\": 3}}}}"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
+        using var op = Client(Operator);
+        using var tooLow = await op.PostAsync("/api/v1/jobs", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\"}}}}"));
+        Assert.Equal(HttpStatusCode.Forbidden, tooLow.StatusCode);
+        Assert.Empty(await DockerCli.ContainerIdsAsync(Instance.InstanceLabel));
+    }
+
+    [Fact]
+    public async Task A_cronjob_is_listed_triggered_suspended_and_resumed_through_the_api()
+    {
+        var name = Instance.Name("api-cron");
+        Agent.Write("cron.yaml", CronJob(name, "0 0 1 1 *", "echo manual", "  timeZone: Europe/Berlin\n"));
+        await Agent.StartAsync();
+        using var client = Client(Operator);
+        var list = await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>("/api/v1/cronjobs"),
+            l => l.GetArrayLength() == 1, TimeSpan.FromSeconds(20), "the cronjob listed");
+        Assert.Equal(name, list[0].GetProperty("name").GetString());
+        Assert.Equal("Europe/Berlin", list[0].GetProperty("timeZone").GetString());
+        Assert.StartsWith($"{DateTime.UtcNow.Year + 1}-01-01T00:00:00+01:00", list[0].GetProperty("nextRunTime").GetString());
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/cronjobs/{name}/trigger", null)).StatusCode);
+        var status = await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}"),
+            s => s.GetProperty("history").GetArrayLength() == 1, TimeSpan.FromSeconds(30), "the triggered run finished");
+        var run = status.GetProperty("history")[0];
+        Assert.Equal("manual", run.GetProperty("trigger").GetString());
+        Assert.Equal(0, run.GetProperty("exitCode").GetInt32());
+        Assert.True(run.GetProperty("durationSeconds").GetDouble() >= 0);
+        Assert.Single(await ListAsync(Instance, name));
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/cronjobs/{name}/suspend", null)).StatusCode);
+        var suspended = await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}");
+        Assert.True(suspended.GetProperty("suspended").GetBoolean());
+        Assert.Equal("api", suspended.GetProperty("suspendedBy").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/cronjobs/{name}/resume", null)).StatusCode);
+        Assert.False((await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}")).GetProperty("suspended").GetBoolean());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/v1/cronjobs/nope/trigger", null)).StatusCode);
+    }
+}

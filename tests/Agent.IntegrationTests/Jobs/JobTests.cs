@@ -1,0 +1,66 @@
+using Agent.Core.Jobs;
+using Agent.IntegrationTests.Infrastructure;
+using Agent.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using static Agent.IntegrationTests.Jobs.JobContainers;
+
+namespace Agent.IntegrationTests.Jobs;
+
+/// <summary>Jobs from manifests on the real engine: run once per template, deadlines, retries.</summary>
+public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:JobBackoffBase"] = "00:00:01" })
+{
+    private JobRunner Runner => Agent.Services.GetRequiredService<JobRunner>();
+
+    [Fact]
+    public async Task Active_deadline_kills_the_run_and_fails_it()
+    {
+        var name = Instance.Name("deadline");
+        Agent.Write("deadline.yaml", Job(name, "sleep 60", "  activeDeadline: 2s\n"));
+        await Agent.StartAsync();
+        var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(30), "the run failed");
+        var run = Assert.Single(job!.History);
+        Assert.Equal(RunReasons.DeadlineExceeded, run.Reason);
+        Assert.InRange(run.DurationSeconds!.Value, 1.9, 10);
+        var container = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 1 && l[0].Status == "exited", TimeSpan.FromSeconds(15), "the container was killed");
+        Assert.Equal(137, container[0].ExitCode);
+    }
+
+    [Fact]
+    public async Task Backoff_limit_retries_a_failing_run_then_fails_it()
+    {
+        var name = Instance.Name("backoff");
+        Agent.Write("backoff.yaml", Job(name, "echo failing; exit 3", "  backoffLimit: 2\n"));
+        await Agent.StartAsync();
+        var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(60), "the run failed");
+        var run = Assert.Single(job!.History);
+        Assert.Equal(RunReasons.BackoffLimitExceeded, run.Reason);
+        Assert.Equal(3, run.Attempts);
+        Assert.Equal(3, run.ExitCode);
+        var containers = await ListAsync(Instance, name);
+        Assert.Equal([1, 2, 3], containers.Select(c => c.Attempt).Order());
+        Assert.All(containers, c => Assert.Equal(3, c.ExitCode));
+        // Exponential backoff: 1 s before the first retry, 2 s before the second.
+        var ordered = containers.OrderBy(c => c.Attempt).ToList();
+        Assert.True(ordered[1].Started - ordered[0].Finished >= TimeSpan.FromSeconds(0.9));
+        Assert.True(ordered[2].Started - ordered[1].Finished >= TimeSpan.FromSeconds(1.9));
+    }
+
+    [Fact]
+    public async Task A_job_runs_once_and_again_only_when_its_manifest_changes()
+    {
+        var name = Instance.Name("once");
+        Agent.Write("once.yaml", Job(name, "echo first"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(30), "first run");
+        await Agent.StopAsync();
+        await Agent.StartAsync(); // a restart does not run it again
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(await ListAsync(Instance, name));
+
+        Agent.Write("once.yaml", Job(name, "echo second"));
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.History.Count(r => r.Phase == "Succeeded") == 2, TimeSpan.FromSeconds(30), "a second run for the changed Job");
+        var containers = await ListAsync(Instance, name);
+        Assert.Equal(2, containers.Count);
+        Assert.All(containers, c => Assert.Equal(("exited", 0), (c.Status, c.ExitCode)));
+    }
+}
