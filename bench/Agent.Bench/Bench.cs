@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Agent.Bench;
 
-public sealed class Bench(List<Row> results) : IAsyncDisposable
+public sealed partial class Bench(List<Row> results) : IAsyncDisposable
 {
     private const string Image = "busybox:1.35";
     private const int Parallelism = 8;

@@ -1,6 +1,6 @@
 using Agent.Bench;
 
-// Converge, resync, self-heal and HTTP numbers, with the raw engine and docker-compose measured in the same run.
+// Converge, resync, self-heal, HTTP and cronjob lateness numbers, with the raw engine and docker-compose measured in the same run.
 // A section that fails is reported in the table and the others still run. Arguments pick sections by name
 // (`bash bench/run.sh memory`); none runs them all.
 var results = new List<Row>();
@@ -10,6 +10,7 @@ await Section("cold converge", () => bench.ColdConvergeAsync(100));
 await Section("no-op resync", () => bench.NoOpResyncAsync([100, 500]));
 await Section("self-heal", () => bench.SelfHealAsync(20));
 await Section("http", () => bench.HttpAsync(100));
+await Section("cronjob lateness", () => bench.CronLatenessAsync(60));
 Table.Print(results);
 
 async Task Section(string name, Func<Task> body)

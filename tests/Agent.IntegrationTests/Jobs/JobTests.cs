@@ -63,4 +63,22 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         Assert.Equal(2, containers.Count);
         Assert.All(containers, c => Assert.Equal(("exited", 0), (c.Status, c.ExitCode)));
     }
+
+    [Fact]
+    public async Task A_broken_job_manifest_keeps_its_runs_and_a_deleted_one_removes_them()
+    {
+        var name = Instance.Name("gone");
+        Agent.Write("gone.yaml", Job(name, "echo done"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(30), "the run finished");
+
+        Agent.Write("gone.yaml", Job(name, "echo done").Replace("image:", "imag:"));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(await ListAsync(Instance, name)); // a broken manifest is never a deletion
+        Assert.Equal("Succeeded", Runner.JobStatus(name)!.Phase);
+
+        Agent.Delete("gone.yaml");
+        await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 0, TimeSpan.FromSeconds(30), "the deleted Job's container removed");
+        Assert.Null(Runner.JobStatus(name));
+    }
 }
