@@ -17,11 +17,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels)
     public async Task<JobAttempt> StartAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash, CancellationToken ct)
     {
         var spec = template.Container;
-        if (spec.ImagePullPolicy == PullPolicy.Always || await engine.InspectImageAsync(spec.Image, ct) is null)
-        {
-            if (spec.ImagePullPolicy == PullPolicy.Never) throw new EngineException($"image {spec.Image} is not present and imagePullPolicy is Never");
-            await engine.PullImageAsync(spec.Image, null, ct);
-        }
+        if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);
         var number = run.Attempts.Count + 1;
         var name = $"{run.Id}-{number}";
         var runLabels = labels.ForObject(key);
@@ -31,7 +27,19 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels)
         runLabels[labels.JobStart] = run.Start.ToString("O", CultureInfo.InvariantCulture);
         runLabels[labels.JobTemplateHash] = templateHash;
         if (run.ScheduledTime is { } scheduled) runLabels[labels.JobScheduled] = scheduled.ToString("O", CultureInfo.InvariantCulture);
-        var id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
+        string id;
+        try
+        {
+            // Create first: the image is usually there, and every call before the start makes the run later.
+            id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
+        }
+        catch (EngineNotFoundException)
+        {
+            if (await engine.InspectImageAsync(spec.Image, ct) is not null) throw;
+            if (spec.ImagePullPolicy == PullPolicy.Never) throw new EngineException($"image {spec.Image} is not present and imagePullPolicy is Never");
+            await engine.PullImageAsync(spec.Image, null, ct);
+            id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
+        }
         await engine.StartContainerAsync(id, ct);
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
     }
@@ -40,11 +48,11 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels)
     public Task StopAsync(string id, JobTemplate template, CancellationToken ct) =>
         engine.StopContainerAsync(id, template.Container.StopGracePeriod ?? TimeSpan.FromSeconds(10), ct);
 
-    public async Task RemoveRunAsync(ObjectKey key, string runId, CancellationToken ct)
+    /// <summary>Removes a run's containers by the ids its history holds (removing one that is gone is success).</summary>
+    public async Task RemoveRunAsync(JobRun run, CancellationToken ct)
     {
-        foreach (var c in await ListAsync(key, ct))
-            if (c.Labels.TryGetValue(labels.JobRun, out var run) && run == runId)
-                await engine.RemoveContainerAsync(c.Id, force: true, ct);
+        foreach (var attempt in run.Attempts)
+            await engine.RemoveContainerAsync(attempt.ContainerId, force: true, ct);
     }
 
     public async Task RemoveAllAsync(ObjectKey key, CancellationToken ct)

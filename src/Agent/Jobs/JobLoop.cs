@@ -266,7 +266,7 @@ public sealed class JobLoop(
     {
         var now = time.GetUtcNow();
         var expired = RunDecisions.Expired(history.Runs, want.SuccessfulLimit, want.FailedLimit, want.Template.TtlAfterFinished, now);
-        foreach (var id in expired) await jobs.RemoveRunAsync(key, id, ct);
+        foreach (var run in history.Runs.Where(r => expired.Contains(r.Id))) await jobs.RemoveRunAsync(run, ct);
         if (want.Template.TtlAfterFinished is { } ttl)
             foreach (var run in history.Runs.Where(r => !r.IsActive && !expired.Contains(r.Id)))
                 wakeAt.Add(run.End!.Value + ttl);
