@@ -6,6 +6,9 @@ public static class ConditionTypes
     public const string Progressing = "Progressing";
     public const string Degraded = "Degraded";
     public const string Suspended = "Suspended";
+
+    /// <summary>The object's manifest is gone but removing it is held by the mass-prune guard.</summary>
+    public const string PruneBlocked = "PruneBlocked";
 }
 
 /// <summary>A Kubernetes-style condition: status True/False/Unknown, a CamelCase reason, a message for people.</summary>

@@ -19,10 +19,13 @@ public static class ApplyCommand
         var timeout = DurationOption.Create("--timeout", "How long to wait for every object to be Ready", TimeSpan.FromMinutes(5));
         var instance = new Option<string?>("--instance") { Description = "Instance id (default: the one stored in the state dir)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "The agent's state dir" };
-        var command = new Command("apply", "Converge the engine to the manifests once, for scripts and CI.") { dir, once, timeout, instance, stateDir };
+        var allowMassPrune = new Option<bool>("--allow-mass-prune") { Description = "Remove objects even when more than Agent:PruneGuard of the managed objects would go" };
+        var command = new Command("apply", "Converge the engine to the manifests once, for scripts and CI.") { dir, once, timeout, instance, stateDir, allowMassPrune };
         command.SetAction(async (parse, ct) =>
         {
-            await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
+            var allow = parse.GetValue(allowMassPrune);
+            await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir),
+                allow ? new Dictionary<string, string?> { ["Agent:AllowMassPrune"] = "true" } : null);
             try
             {
                 services.GetRequiredService<State.StateDirLock>(); // never beside a running agent of the same state dir
@@ -42,8 +45,16 @@ public static class ApplyCommand
             var deadline = DateTime.UtcNow + parse.GetValue(timeout);
             try
             {
+                var inEngine = await observer.ListObjectKeysAsync(ct);
+                var guard = OneShotServices.JudgePrunes(services, inEngine);
+                if (guard.Blocked && !allow)
+                {
+                    Console.Error.WriteLine($"PruneBlocked: {guard.Message}");
+                    Console.Error.WriteLine("Nothing was applied. Run again with --allow-mass-prune to remove them.");
+                    return 1;
+                }
                 var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
-                keys.UnionWith(await observer.ListObjectKeysAsync(ct));
+                keys.UnionWith(inEngine);
                 var order = keys.OrderBy(k => manifests.Get(k)?.Object is ServiceGroup g ? (int)g.Spec.Phase : -1).ThenBy(k => k.Name, StringComparer.Ordinal).ToList();
                 var done = new HashSet<ObjectKey>();
                 var errors = new Dictionary<ObjectKey, string>();

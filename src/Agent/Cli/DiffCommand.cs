@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Agent.Cli;
 
 /// <summary>`agent diff DIR`: what the agent would do, per container, and why. Changes nothing.
-/// Exit 0 in sync, 2 changes pending, 1 errors.</summary>
+/// Exit 0 in sync, 2 changes pending, 1 errors (also: the folder cannot be read, or the mass-prune guard holds removals).</summary>
 public static class DiffCommand
 {
     public static Command Create()
@@ -17,9 +17,10 @@ public static class DiffCommand
         var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
         var instance = new Option<string?>("--instance") { Description = "Instance id (default: the one stored in the state dir)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "The agent's state dir" };
+        var allowMassPrune = new Option<bool>("--allow-mass-prune") { Description = "Show removals the mass-prune guard would hold as pending" };
         var command = new Command("diff", "Compare the manifests with the engine and print what would be created, recreated, started, stopped or removed.")
         {
-            dir, instance, stateDir,
+            dir, instance, stateDir, allowMassPrune,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -31,12 +32,20 @@ public static class DiffCommand
             var reconciler = services.GetRequiredService<Reconciler>();
             try
             {
+                var inEngine = await observer.ListObjectKeysAsync(ct);
                 var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
-                keys.UnionWith(await observer.ListObjectKeysAsync(ct));
+                keys.UnionWith(inEngine);
+                var guard = OneShotServices.JudgePrunes(services, inEngine);
+                var blocked = guard.Blocked && !parse.GetValue(allowMassPrune) ? guard.Removals.ToHashSet() : [];
                 var pending = 0;
                 foreach (var key in keys.OrderBy(k => k.Kind).ThenBy(k => k.Name, StringComparer.Ordinal))
                 {
                     var desired = manifests.Get(key)?.Object;
+                    if (blocked.Contains(key))
+                    {
+                        Console.WriteLine($"{key} (manifest deleted): PruneBlocked, not removed");
+                        continue;
+                    }
                     var plan = reconciler.PlanFor(key, desired, await observer.ObserveAsync(key, ct));
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
@@ -49,6 +58,11 @@ public static class DiffCommand
                     foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
                 }
                 Console.WriteLine(pending == 0 ? "in sync" : $"{pending} change(s) pending");
+                if (blocked.Count > 0)
+                {
+                    Console.Error.WriteLine($"PruneBlocked: {guard.Message}");
+                    return 1;
+                }
                 return pending == 0 ? 0 : 2;
             }
             catch (EngineException e)

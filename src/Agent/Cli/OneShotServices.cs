@@ -6,9 +6,9 @@ namespace Agent.Cli;
 /// <summary>The agent's services without its web host, for one-shot commands (diff, apply).</summary>
 public static class OneShotServices
 {
-    public static ServiceProvider Build(string manifests, string? instance, string? stateDir)
+    public static ServiceProvider Build(string manifests, string? instance, string? stateDir, IDictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?> { ["Agent:Manifests"] = manifests };
+        var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>()) { ["Agent:Manifests"] = manifests };
         if (!string.IsNullOrWhiteSpace(instance)) settings["Agent:Instance"] = instance;
         if (!string.IsNullOrWhiteSpace(stateDir)) settings["Agent:StateDir"] = stateDir;
         var configuration = new ConfigurationBuilder()
@@ -27,13 +27,29 @@ public static class OneShotServices
         return services.BuildServiceProvider();
     }
 
-    /// <summary>Loads the manifests; prints every error to standard error and returns false when any manifest does not load.</summary>
+    /// <summary>Loads the manifests; prints every error to standard error and returns false when the folder or any
+    /// manifest does not read or load (a failed read is never a plan of removals).</summary>
     public static bool LoadManifests(IServiceProvider services)
     {
         var manifests = services.GetRequiredService<Sources.ManifestStore>();
         manifests.Reload();
+        if (manifests.SourceError is { } source)
+        {
+            Console.Error.WriteLine($"error: {source}");
+            return false;
+        }
+        foreach (var problem in manifests.Problems.Where(p => !p.HidesObjects)) Console.Error.WriteLine($"warning: {problem}");
         var errors = manifests.Errors;
         foreach (var error in errors) Console.Error.WriteLine(error);
         return errors.Count == 0;
+    }
+
+    /// <summary>The mass-prune guard for one-shot commands: what this read would remove of everything managed.</summary>
+    public static Core.Sources.PruneDecision JudgePrunes(IServiceProvider services, IReadOnlySet<Core.Model.ObjectKey> inEngine)
+    {
+        var manifests = services.GetRequiredService<Sources.ManifestStore>();
+        var desired = manifests.All().Select(e => e.Key).ToHashSet();
+        var guard = services.GetRequiredService<Core.Sources.PruneGuard>();
+        return guard.Decide(inEngine.Union(desired).Count(), inEngine.Where(k => !desired.Contains(k)));
     }
 }

@@ -12,9 +12,10 @@ public static class RunCommand
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on (default: {AgentHost.DefaultUrls})" };
         var instance = new Option<string?>("--instance") { Description = "Instance id for the agent.instance label (default: stored in the state dir)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "Folder for the instance id and runtime overrides" };
+        var allowMassPrune = new Option<bool>("--allow-mass-prune") { Description = "Turn the mass-prune guard (Agent:PruneGuard) off for this run" };
         var command = new Command("run", "Run the agent: reconcile continuously and serve the HTTP surface.")
         {
-            manifests, urls, instance, stateDir,
+            manifests, urls, instance, stateDir, allowMassPrune,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -23,6 +24,7 @@ public static class RunCommand
             Put(settings, "Urls", parse.GetValue(urls));
             Put(settings, "Agent:Instance", parse.GetValue(instance));
             Put(settings, "Agent:StateDir", parse.GetValue(stateDir));
+            if (parse.GetValue(allowMassPrune)) settings["Agent:AllowMassPrune"] = "true";
             try
             {
                 var app = AgentHost.Build(settings);

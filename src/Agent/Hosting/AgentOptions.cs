@@ -29,6 +29,19 @@ public sealed class AgentOptions
 
     public TimeSpan ManifestDebounce { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>A manifest file larger than this is an error on that file (its objects are held); it is never read whole.</summary>
+    public long MaxManifestFileBytes { get; set; } = Sources.ManifestFolder.DefaultMaxFileBytes;
+
+    /// <summary>The mass-prune guard: a read that would remove more than this share of the managed objects ("50%", "0.5",
+    /// "off") is held until the folder changes again or an admin confirms.</summary>
+    public string PruneGuard { get; set; } = "50%";
+
+    /// <summary>The guard only holds reads that would remove at least this many objects.</summary>
+    public int PruneGuardMinimum { get; set; } = 2;
+
+    /// <summary>Turns the mass-prune guard off for this process (`agent run --allow-mass-prune`).</summary>
+    public bool AllowMassPrune { get; set; }
+
     /// <summary>A container unhealthy for longer than this is restarted, like a Kubernetes liveness probe.</summary>
     public TimeSpan UnhealthyGrace { get; set; } = TimeSpan.FromSeconds(30);
 

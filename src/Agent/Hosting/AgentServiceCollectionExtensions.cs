@@ -25,11 +25,18 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return new ManifestFolder(options.Manifests, options.Limits);
+            return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes);
         });
+        services.AddSingleton(sp => new ManifestIndex(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<ManifestStore>();
         services.AddSingleton(sp => State.StateDirLock.Acquire(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton(sp => new State.InstanceLock(State.StateDirLock.AcquireInstance(sp.GetRequiredService<AgentLabels>())));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return Core.Sources.PruneGuard.Parse(options.PruneGuard, options.PruneGuardMinimum);
+        });
+        services.AddSingleton<PruneGate>();
         services.AddSingleton(sp => new RuntimeOverrides(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<ILogger<RuntimeOverrides>>()));
         services.AddSingleton<StatusStore>();

@@ -29,20 +29,26 @@ public sealed class EngineHealthCheck(IContainerEngine engine) : IHealthCheck
     }
 }
 
-public sealed class ManifestFolderHealthCheck(IOptions<AgentOptions> options) : IHealthCheck
+/// <summary>The manifests folder reads: a folder that cannot be read holds every object and fails readiness.</summary>
+public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
-        var folder = options.Value.Manifests;
+        var folder = manifests.Root;
+        if (manifests.SourceError is { } error)
+            return Task.FromResult(HealthCheckResult.Unhealthy($"{error}; every object is kept as it is until it reads again"));
         try
         {
             _ = Directory.EnumerateFileSystemEntries(folder).FirstOrDefault();
-            return Task.FromResult(HealthCheckResult.Healthy($"{folder} is readable"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"manifests folder {folder} is not readable: {e.Message}"));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"manifests folder {folder} cannot be read: {e.Message}; every object is kept as it is until it reads again"));
         }
+        var problems = manifests.Problems;
+        return Task.FromResult(HealthCheckResult.Healthy(problems.Count == 0
+            ? $"{folder} is readable"
+            : $"{folder} is readable; {string.Join("; ", problems)}"));
     }
 }
 

@@ -46,6 +46,7 @@ public static class AgentEndpoints
         api.MapSystemEndpoints();
         api.MapRunEndpoints();
         api.MapJobEndpoints();
+        api.MapPruneEndpoints();
         return app;
     }
 }

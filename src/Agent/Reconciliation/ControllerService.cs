@@ -15,6 +15,8 @@ public sealed class ControllerService(
     WorkQueue queue,
     Reconciler reconciler,
     ManifestStore manifests,
+    ManifestFolder folder,
+    PruneGate pruneGate,
     EngineObserver observer,
     IContainerEngine engine,
     AgentLabels labels,
@@ -26,10 +28,12 @@ public sealed class ControllerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var watcher = new FolderWatcher(folder, logger);
+        watcher.Rearm();
         manifests.Reload();
         await Task.Yield();
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
-        var triggers = new[] { ResyncAsync(stoppingToken), WatchEventsAsync(stoppingToken), WatchFolderAsync(stoppingToken) };
+        var triggers = new[] { ResyncAsync(watcher, stoppingToken), WatchEventsAsync(stoppingToken), WatchFolderAsync(watcher, stoppingToken) };
         try
         {
             await Task.WhenAll(workers.Concat(triggers));
@@ -107,11 +111,14 @@ public sealed class ControllerService(
     // re-queue every 100 ms for a second, then once more; each is one cheap observe, and repeated adds merge.
     private static readonly TimeSpan[] FollowUpDelays = [.. Enumerable.Repeat(TimeSpan.FromMilliseconds(100), 10), TimeSpan.FromSeconds(1)];
 
-    private async Task ResyncAsync(CancellationToken ct)
+    /// <summary>The safety net: re-reads the folder (cheap when nothing changed: stat and digest, no reparse) and
+    /// queues everything, so a change no event reported (a mount, a missed swap) is still applied.</summary>
+    private async Task ResyncAsync(FolderWatcher watcher, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.ResyncInterval);
         do
         {
+            await ReadFolderAsync(watcher, ct);
             await EnqueueAllAsync(ct);
         } while (await timer.WaitForNextTickAsync(ct));
     }
@@ -175,34 +182,44 @@ public sealed class ControllerService(
         }
     }
 
-    private async Task WatchFolderAsync(CancellationToken ct)
+    private async Task WatchFolderAsync(FolderWatcher watcher, CancellationToken ct)
     {
-        var root = manifests.Root;
-        var changed = new SemaphoreSlim(0);
-        FileSystemWatcher? watcher = null;
+        while (!ct.IsCancellationRequested)
+        {
+            await watcher.Changed.WaitAsync(ct);
+            await Task.Delay(options.Value.ManifestDebounce, ct); // debounce: editors write in several steps
+            while (watcher.Changed.CurrentCount > 0) await watcher.Changed.WaitAsync(ct);
+            await ReadFolderAsync(watcher, ct);
+        }
+    }
+
+    /// <summary>Reads the folder again and queues what changed. Whatever goes wrong is logged and the caller keeps going:
+    /// neither the watcher nor the resync ever ends on a bad read.</summary>
+    private async Task ReadFolderAsync(FolderWatcher watcher, CancellationToken ct)
+    {
         try
         {
-            // Watch the parent too: a folder swapped through a symlink (git-sync style) is seen from above.
-            watcher = new FileSystemWatcher(root) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            watcher.Created += (_, _) => changed.Release();
-            watcher.Changed += (_, _) => changed.Release();
-            watcher.Deleted += (_, _) => changed.Release();
-            watcher.Renamed += (_, _) => changed.Release();
-            watcher.Error += (_, _) => changed.Release();
-        }
-        catch (Exception e) when (e is ArgumentException or IOException)
-        {
-            logger.LogWarning("Cannot watch {Folder} ({Error}); changes are picked up at each resync", root, e.Message);
-        }
-        using (watcher)
-        {
-            while (!ct.IsCancellationRequested)
+            var unavailable = manifests.SourceError is not null;
+            var held = pruneGate.Current?.Removals ?? [];
+            watcher.Rearm(renew: unavailable);
+            var changed = manifests.Reload();
+            foreach (var key in changed.Concat(held)) queue.Add(key);
+            if (!unavailable && manifests.SourceError is not null) await EnqueueAllAsync(ct); // every object says why
+            if (unavailable && manifests.SourceError is null)
             {
-                await changed.WaitAsync(ct);
-                await Task.Delay(options.Value.ManifestDebounce, ct); // debounce: editors write in several steps
-                while (changed.CurrentCount > 0) await changed.WaitAsync(ct);
-                foreach (var key in manifests.Reload()) queue.Add(key);
+                // The folder reads again after a failure: watch what is there now, and look again at the objects held
+                // meanwhile (also those with no manifest).
+                watcher.Rearm(renew: true);
+                await EnqueueAllAsync(ct);
             }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Reading the manifests folder failed; watching goes on: {Error}", e.Message);
         }
     }
 }

@@ -24,6 +24,7 @@ public sealed class Reconciler(
     PlanExecutor executor,
     StatusStore status,
     RuntimeOverrides overrides,
+    PruneGate pruneGate,
     AgentLabels labels,
     TimeProvider time,
     IOptions<AgentOptions> options,
@@ -67,10 +68,13 @@ public sealed class Reconciler(
         if (entry is { IsBroken: true })
         {
             var first = entry.Errors[0];
+            var reason = entry.HeldReason;
             status.Update(key, s => s with { ManifestErrors = entry.Errors.Select(e => e.ToString()).ToList(), Generation = entry.Generation });
-            status.SetCondition(key, ConditionTypes.Progressing, false, "InvalidManifest", "the manifest does not load; the last good state is kept and nothing is changed");
-            status.SetCondition(key, ConditionTypes.Degraded, true, "InvalidManifest", first.ToString());
-            status.Record(key, "Warning", "InvalidManifest", first.ToString());
+            status.SetCondition(key, ConditionTypes.Progressing, false, reason, reason == DesiredEntry.ManifestUnreadable
+                ? "the manifest file cannot be read; the last good state is kept and nothing is changed"
+                : "the manifest does not load; the last good state is kept and nothing is changed");
+            status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
+            status.Record(key, "Warning", reason, first.ToString());
             return ("stalled", null);
         }
 
@@ -81,6 +85,8 @@ public sealed class Reconciler(
             status.Remove(key);
             return ("deleted", null);
         }
+
+        if (desired is null && await PruneHeldAsync(key, ct)) return ("held", null);
 
         var plan = PlanFor(key, desired, observed);
         if (desired is ServiceGroup group && WaitingFor(group, plan) is { } waiting)
@@ -110,6 +116,27 @@ public sealed class Reconciler(
         }
 
         return Report(key, entry!, (ServiceGroup)desired, observed, plan, execution);
+    }
+
+    /// <summary>An object without a manifest is pruned only after a complete read that the mass-prune guard lets through.</summary>
+    private async Task<bool> PruneHeldAsync(ObjectKey key, CancellationToken ct)
+    {
+        if (manifests.PruneHold(key) is { } hold)
+        {
+            var reason = manifests.SourceError is null ? DesiredEntry.ManifestUnreadable : "SourceUnavailable";
+            status.SetCondition(key, ConditionTypes.Degraded, true, reason, hold);
+            status.SetCondition(key, ConditionTypes.Progressing, false, reason, "nothing is changed or removed until the manifests read again");
+            status.Record(key, "Warning", reason, hold);
+            return true;
+        }
+        if (await pruneGate.CheckAsync(key, ct) is { } blocked)
+        {
+            status.SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, blocked);
+            status.SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
+            status.Record(key, "Warning", ConditionTypes.PruneBlocked, blocked);
+            return true;
+        }
+        return false;
     }
 
     /// <summary>A group creates nothing until the groups it depends on, and every group of earlier phases, are ready.</summary>
@@ -143,6 +170,7 @@ public sealed class Reconciler(
 
         status.Update(key, s => s with
         {
+            Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked).ToList(),
             Source = group.Source.ToString(),
             Generation = entry.Generation,
             ObservedGeneration = entry.Generation,
@@ -170,6 +198,12 @@ public sealed class Reconciler(
         var degraded = conditions.Single(c => c.Type == ConditionTypes.Degraded);
         if (degraded.Status && (outcome.RolledBack.Count > 0 || outcome.Failures.Count > 0))
             status.Record(key, "Warning", degraded.Reason, degraded.Message);
+        if (manifests.SourceError is { } source)
+        {
+            // The last good state is kept and healed, but nothing new can come from the folder: say so on every object.
+            status.SetCondition(key, ConditionTypes.Degraded, true, "SourceUnavailable", $"{source}; the last good state is kept and nothing is pruned");
+            status.Record(key, "Warning", "SourceUnavailable", source);
+        }
         if (execution is { Applied: > 0 })
             status.Record(key, "Normal", "Applied", $"{execution.Applied} change(s): {string.Join("; ", execution.Log.Take(5))}{(execution.Log.Count > 5 ? "; ..." : "")}");
 

@@ -1,40 +1,263 @@
 using System.Security.Cryptography;
+using System.Text;
 using Agent.Core.Manifests;
 using Agent.Core.Security;
+using Agent.Core.Sources;
 
 namespace Agent.Sources;
 
 /// <summary>A folder of manifests on disk: read recursively (*.yaml, *.yml; hidden files and folders skipped),
 /// and the files those manifests reference.</summary>
-public sealed class ManifestFolder(string root, ManifestLimits? limits = null) : IManifestFiles
+public sealed class ManifestFolder(string root, ManifestLimits? limits = null, long maxFileBytes = ManifestFolder.DefaultMaxFileBytes) : IManifestFiles
 {
+    public const long DefaultMaxFileBytes = 1024 * 1024;
     private const long MaxDigestBytes = 256L * 1024 * 1024;
+    private readonly Dictionary<string, (long Length, long Written, UnixFileMode Mode, ManifestFileText Text)> cache = [];
+    private readonly Lock sync = new();
+    private string? mountAtLastRead;
 
     public string Root { get; } = Path.GetFullPath(root);
 
     public ManifestLimits Limits { get; } = limits ?? ManifestLimits.Default;
 
-    public ManifestSet Load(SecurityPolicy policy) => ManifestSet.Load(ReadManifests(), this, policy, Limits);
+    public long MaxFileBytes { get; } = maxFileBytes;
 
-    public IEnumerable<(string File, byte[] Content)> ReadManifests()
+    /// <summary>Loads every manifest; files that cannot be read are errors on those files. Throws when the folder cannot be read.</summary>
+    public ManifestSet Load(SecurityPolicy policy)
     {
-        if (!Directory.Exists(Root)) throw new DirectoryNotFoundException($"manifests folder {Root} does not exist");
-        foreach (var path in Enumerate(Root).Order(StringComparer.Ordinal))
-            yield return (Path.GetRelativePath(Root, path), File.ReadAllBytes(path));
+        var snapshot = Read();
+        if (snapshot.RootError is not null) throw new DirectoryNotFoundException(snapshot.RootError);
+        return Load(snapshot, policy);
     }
 
-    private static IEnumerable<string> Enumerate(string folder)
+    /// <summary>Loads a read: each file on its own (whatever the loader does with one costs that file only), and every
+    /// file or folder that could not be read as a document with no key, so the objects it last defined are held.</summary>
+    public ManifestSet Load(FolderSnapshot snapshot, SecurityPolicy policy) =>
+        ManifestSet.Build(snapshot.Files.SelectMany(f => Parse(f, policy))
+            .Concat(snapshot.Problems.Where(p => p.HidesObjects).Select(p => FileError(p.Path, p.Message))));
+
+    private IReadOnlyList<ManifestDocument> Parse(ManifestFileText file, SecurityPolicy policy)
     {
-        foreach (var file in Directory.EnumerateFiles(folder))
+        try
         {
-            var name = Path.GetFileName(file);
-            if (!name.StartsWith('.') && (name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal)))
-                yield return file;
+            return ManifestParser.ParseFile(file.File, file.Content, this, policy, Limits);
         }
-        foreach (var sub in Directory.EnumerateDirectories(folder))
-            if (!Path.GetFileName(sub).StartsWith('.'))
-                foreach (var file in Enumerate(sub))
-                    yield return file;
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return [FileError(file.File, $"the loader failed on this file ({e.GetType().Name}: {e.Message})")];
+        }
+    }
+
+    private static ManifestDocument FileError(string file, string message) =>
+        new(new Core.Model.SourceLocation(file, 1, 1), null, null, [new ManifestError(file, 1, 1, "", message)]);
+
+    /// <summary>Reads the folder: stat of every file, content of manifests whose size or time changed since the last read.
+    /// Never throws for what is on disk; a folder that cannot be read is a <see cref="FolderSnapshot.RootError"/>.</summary>
+    public FolderSnapshot Read()
+    {
+        lock (sync)
+        {
+            try
+            {
+                return ReadCore();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+            {
+                return FolderSnapshot.Failed($"manifests folder {Root} cannot be read: {e.Message}");
+            }
+        }
+    }
+
+    private FolderSnapshot ReadCore()
+    {
+        if (!Directory.Exists(Root))
+            return FolderSnapshot.Failed(File.Exists(Root) || new FileInfo(Root).LinkTarget is not null && !Directory.Exists(Root)
+                ? $"manifests folder {Root} is not a folder (or a link to a missing folder)"
+                : $"manifests folder {Root} does not exist");
+        var real = ResolveLinks(Root);
+        // A filesystem unmounted under the folder leaves an empty mount point: that is not a deletion.
+        var mount = MountPoints.Of(real);
+        if (mountAtLastRead is { } before && mount is not null && before != mount && before.Length > mount.Length)
+            return FolderSnapshot.Failed($"manifests folder {Root} was on the filesystem mounted at {before}, which is not mounted anymore");
+        _ = Directory.EnumerateFileSystemEntries(Root).FirstOrDefault(); // unreadable root: throws here, not as a problem
+
+        var files = new List<ManifestFileText>();
+        var problems = new List<SourceProblem>();
+        var others = new List<(string File, long Length, long Written)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var walk = new TreeWalk(files, problems, others, seen, new Dictionary<string, string>(StringComparer.Ordinal) { [real] = "" }, []);
+        Walk(Root, "", walk);
+        // Linked folders last, so a folder is read once under its own name; a link into the tree, to an ancestor, or to
+        // a folder another link already led to is reported and not followed.
+        while (walk.Links.Count > 0)
+        {
+            var (path, rel, location) = walk.Links.Dequeue();
+            var target = ResolveLinks(path);
+            if (walk.Folders.TryGetValue(target, out var readAs))
+            {
+                var loop = location == target || location.StartsWith(target + "/", StringComparison.Ordinal);
+                problems.Add(new SourceProblem(rel, SourceProblemReasons.SymlinkLoop, loop
+                    ? $"symlink loop: links back to {(readAs.Length == 0 ? "the manifests folder" : readAs)}; not followed"
+                    : $"links to a folder already read as {(readAs.Length == 0 ? "the manifests folder" : readAs)}; not read twice", HidesObjects: false));
+                continue;
+            }
+            walk.Folders[target] = rel;
+            Walk(path, rel, walk);
+        }
+        foreach (var stale in cache.Keys.Where(k => !seen.Contains(k)).ToList()) cache.Remove(stale);
+        if (mount is not null) mountAtLastRead = mount;
+
+        files.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
+        problems.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var f in files) hash.AppendData(Encoding.UTF8.GetBytes($"m\0{f.File}\0{f.Digest}\n"));
+        foreach (var p in problems) hash.AppendData(Encoding.UTF8.GetBytes($"p\0{p.Path}\0{p.Reason}\0{p.Message}\n"));
+        foreach (var o in others.OrderBy(o => o.File, StringComparer.Ordinal)) hash.AppendData(Encoding.UTF8.GetBytes($"o\0{o.File}\0{o.Length}\0{o.Written}\n"));
+        return new FolderSnapshot(null, files, problems, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    /// <summary>What one read collects. <see cref="Folders"/> maps each real folder read to the name it was read as;
+    /// <see cref="Links"/> holds linked folders to follow after the tree itself (link path, name, real folder it stands in).</summary>
+    private sealed record TreeWalk(List<ManifestFileText> Files, List<SourceProblem> Problems, List<(string, long, long)> Others,
+        HashSet<string> Seen, Dictionary<string, string> Folders, Queue<(string Path, string Rel, string Location)> Links);
+
+    private void Walk(string folder, string relative, TreeWalk walk)
+    {
+        List<string> entries;
+        try
+        {
+            entries = Directory.EnumerateFileSystemEntries(folder).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (relative.Length == 0) throw;
+            walk.Problems.Add(new SourceProblem(relative, SourceProblemReasons.Unreadable, $"folder cannot be read: {e.Message}"));
+            return;
+        }
+        var location = ResolveLinks(folder);
+        foreach (var path in entries.Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            if (name.StartsWith('.')) continue;
+            var rel = relative.Length == 0 ? name : $"{relative}/{name}";
+            var info = new FileInfo(path);
+            var isLink = info.LinkTarget is not null;
+            if (Directory.Exists(path))
+            {
+                if (isLink)
+                {
+                    walk.Links.Enqueue((path, rel, location));
+                    continue;
+                }
+                walk.Folders[ResolveLinks(path)] = rel;
+                Walk(path, rel, walk);
+                continue;
+            }
+            var manifest = name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal);
+            if (isLink && !PathExists(path))
+            {
+                // A dangling link may have been a file or a folder of manifests: what it held is unknown.
+                walk.Problems.Add(new SourceProblem(rel, SourceProblemReasons.DanglingLink, $"dangling symlink to {info.LinkTarget}: cannot be read"));
+                continue;
+            }
+            if (!manifest)
+            {
+                if (info.Exists) walk.Others.Add((rel, info.Length, info.LastWriteTimeUtc.Ticks));
+                continue;
+            }
+            if (ReadManifest(path, rel, walk.Problems, walk.Seen) is { } text) walk.Files.Add(text);
+        }
+    }
+
+    private static bool PathExists(string path)
+    {
+        try
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } or DirectoryInfo { Exists: true };
+        }
+        catch (IOException)
+        {
+            return false; // a link loop among files
+        }
+    }
+
+    private ManifestFileText? ReadManifest(string path, string rel, List<SourceProblem> problems, HashSet<string> seen)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
+            if (!info.Exists) return null; // deleted while reading: a real deletion, seen as one at the next read too
+            if (info.Length == 0)
+            {
+                problems.Add(new SourceProblem(rel, SourceProblemReasons.Empty, "file is empty (0 bytes); an editor or a copy may still be writing it"));
+                return null;
+            }
+            if (info.Length > MaxFileBytes)
+            {
+                problems.Add(TooLarge(rel, info.Length));
+                return null;
+            }
+            var written = info.LastWriteTimeUtc.Ticks;
+            var mode = info.UnixFileMode; // a chmod that makes the file unreadable must be seen, though the content is the same
+            var key = rel + "\0" + info.FullName;
+            seen.Add(key);
+            if (cache.TryGetValue(key, out var cached) && cached.Length == info.Length && cached.Written == written && cached.Mode == mode)
+                return cached.Text;
+
+            var bytes = ReadAtMost(info.FullName, MaxFileBytes + 1);
+            if (bytes.Length > MaxFileBytes)
+            {
+                problems.Add(TooLarge(rel, bytes.Length));
+                return null;
+            }
+            if (IsBlank(bytes))
+            {
+                problems.Add(new SourceProblem(rel, SourceProblemReasons.Empty, "file holds only whitespace; an editor or a copy may still be writing it"));
+                return null;
+            }
+            var result = new ManifestFileText(rel, bytes, Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]);
+            cache[key] = (info.Length, written, mode, result);
+            return result;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new SourceProblem(rel, SourceProblemReasons.Unreadable, $"cannot be read: {e.Message}"));
+            return null;
+        }
+    }
+
+    /// <summary>Only whitespace (after a UTF-8 byte order mark): a file being written, not a file that defines nothing.</summary>
+    private static bool IsBlank(byte[] bytes)
+    {
+        var start = bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0;
+        for (var i = start; i < bytes.Length; i++)
+            if (bytes[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        return true;
+    }
+
+    private SourceProblem TooLarge(string rel, long length) =>
+        new(rel, SourceProblemReasons.TooLarge,
+            $"file is {(length > MaxFileBytes + 1 ? $"{length} bytes" : "larger than the limit")}, over the limit of {MaxFileBytes} bytes per manifest file (Agent:MaxManifestFileBytes)");
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes: a huge file never reaches memory.</summary>
+    private static byte[] ReadAtMost(string path, long limit)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        var buffer = new byte[(int)Math.Min(limit, Math.Max(1, stream.CanSeek ? stream.Length + 1 : 64 * 1024))];
+        var total = 0;
+        while (total < limit)
+        {
+            if (total == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(limit, buffer.Length * 2L));
+            var read = stream.Read(buffer, total, buffer.Length - total);
+            if (read == 0) break;
+            total += read;
+        }
+        return buffer[..total];
     }
 
     public string? ReadText(string absolutePath) => File.Exists(absolutePath) ? File.ReadAllText(absolutePath) : null;
@@ -50,7 +273,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null) :
             var info = new FileInfo(file);
             total += info.Length;
             if (total > MaxDigestBytes) break; // a huge data folder is not config: hash what fits
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(absolutePath, file) + "\0" + DigestFile(file) + "\n"));
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(absolutePath, file) + "\0" + DigestFile(file) + "\n"));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }

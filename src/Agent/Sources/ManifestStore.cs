@@ -4,6 +4,7 @@ using System.Text.Json;
 using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Security;
+using Agent.Core.Sources;
 using Agent.Telemetry;
 
 namespace Agent.Sources;
@@ -11,20 +12,34 @@ namespace Agent.Sources;
 /// <summary>One object's desired state: what loaded last, and whether the manifest is broken now.</summary>
 public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long Generation, IReadOnlyList<ManifestError> Errors)
 {
+    public const string InvalidManifest = "InvalidManifest";
+    public const string ManifestUnreadable = "ManifestUnreadable";
+
     /// <summary>The manifest exists but does not load: <see cref="Object"/> is the last good state, to be left alone.</summary>
     public bool IsBroken => Errors.Count > 0;
+
+    /// <summary>Why a broken entry is held: its manifest does not parse, or its file cannot be read at all.</summary>
+    public string HeldReason { get; init; } = InvalidManifest;
 }
 
 /// <summary>
-/// The desired state from the manifests folder. A manifest that stops loading keeps its last good object;
-/// only a manifest that is really gone (its file deleted, or its document removed) reads as deleted.
+/// The desired state from the manifests folder. Deletion is inferred only from a complete read: a manifest that stops
+/// loading, or a file or folder that cannot be read, keeps the last good objects it defined; a folder that cannot be read
+/// at all keeps everything. Only a manifest that is really gone (its file deleted, or its document removed) reads as deleted.
 /// </summary>
-public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ILogger<ManifestStore> logger)
+public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, ILogger<ManifestStore> logger)
 {
     private readonly Lock sync = new();
     private Dictionary<ObjectKey, DesiredEntry> entries = [];
     private Dictionary<ObjectKey, string> files = [];
+    private readonly HashSet<ObjectKey> known = [];
     private IReadOnlyList<ManifestError> unattributed = [];
+    private IReadOnlyList<SourceProblem> problems = [];
+    private IReadOnlyList<string> heldPaths = [];
+    private string? sourceError;
+    private string? lastDigest;
+    private bool indexLoaded;
+    private long readVersion;
 
     public string Root => folder.Root;
 
@@ -38,26 +53,81 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         lock (sync) return entries.Values.ToList();
     }
 
-    /// <summary>Every error of the last load: of broken objects, and of documents whose object cannot even be named
-    /// (broken YAML, no kind or name).</summary>
+    /// <summary>Every error of the last load: of broken objects, of documents whose object cannot even be named
+    /// (broken YAML, no kind or name), and of files that cannot be read.</summary>
     public IReadOnlyList<ManifestError> Errors
     {
-        get { lock (sync) return [.. entries.Values.SelectMany(e => e.Errors), .. unattributed]; }
+        get { lock (sync) return [.. entries.Values.SelectMany(e => e.Errors).Distinct(), .. unattributed.Where(u => !entries.Values.Any(e => e.Errors.Contains(u)))]; }
     }
 
-    /// <summary>Reads the folder again; returns the keys whose entry changed (added, changed, broken, fixed or deleted).</summary>
+    /// <summary>Why the folder itself could not be read at the last attempt (then everything is held); null when it read.</summary>
+    public string? SourceError
+    {
+        get { lock (sync) return sourceError; }
+    }
+
+    /// <summary>Files and folders that could not be read at the last complete read, and symlink loops.</summary>
+    public IReadOnlyList<SourceProblem> Problems
+    {
+        get { lock (sync) return problems; }
+    }
+
+    /// <summary>Counts complete reads whose content differed from the one before: a new read to judge prunes by.</summary>
+    public long ReadVersion
+    {
+        get { lock (sync) return readVersion; }
+    }
+
+    /// <summary>Why an object that has no manifest must not be pruned now, or null when its absence is known for sure.</summary>
+    public string? PruneHold(ObjectKey key)
+    {
+        lock (sync)
+        {
+            if (sourceError is not null) return $"{sourceError}; nothing is pruned until it reads again";
+            if (readVersion == 0) return "the manifests folder has not been read yet";
+            if (entries.ContainsKey(key) || heldPaths.Count == 0 || known.Contains(key)) return null;
+            return $"{string.Join(", ", heldPaths)} cannot be read and may define {key}; it is not pruned until every manifest reads";
+        }
+    }
+
+    /// <summary>Reads the folder again; returns the keys whose entry changed (added, changed, broken, fixed or deleted).
+    /// Never throws: whatever goes wrong keeps the last desired state and is logged.</summary>
     public IReadOnlySet<ObjectKey> Reload()
     {
-        ManifestSet set;
         try
         {
-            set = folder.Load(policy);
+            return ReloadCore();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("Manifests folder {Folder} cannot be read, keeping the last desired state: {Error}", folder.Root, e.Message);
+            logger.LogError(e, "Reading the manifests in {Folder} failed, keeping the last desired state: {Error}", folder.Root, e.Message);
             return new HashSet<ObjectKey>();
         }
+    }
+
+    private IReadOnlySet<ObjectKey> ReloadCore()
+    {
+        LoadIndexOnce();
+        var snapshot = folder.Read();
+        if (!snapshot.IsComplete)
+        {
+            lock (sync)
+            {
+                if (sourceError != snapshot.RootError)
+                    logger.LogWarning("Manifests folder cannot be read, keeping every object as it is (nothing is applied from it or pruned): {Error}", snapshot.RootError);
+                sourceError = snapshot.RootError;
+                AgentMetrics.ManifestLoadErrors.Add(1);
+            }
+            return new HashSet<ObjectKey>();
+        }
+        lock (sync)
+        {
+            if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
+            sourceError = null;
+            if (snapshot.Digest == lastDigest) return new HashSet<ObjectKey>(); // nothing changed on disk: no reparse
+        }
+
+        var set = folder.Load(snapshot, policy);
         var errorCount = set.Errors.Count();
         if (errorCount > 0) AgentMetrics.ManifestLoadErrors.Add(errorCount);
 
@@ -68,13 +138,13 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var valid = set.Objects;
             var broken = set.Documents.Where(d => !d.IsValid && d.Key is not null).GroupBy(d => d.Key!.Value)
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<ManifestError>)g.SelectMany(d => d.Errors).ToList());
-            var unknownFiles = set.FilesWithUnknownObjects;
+            var unknown = set.FilesWithUnknownObjects.Order(StringComparer.Ordinal).ToList();
 
             foreach (var (key, obj) in valid)
             {
                 if (broken.ContainsKey(key)) continue; // a duplicate: the broken copy decides
                 var previous = entries.GetValueOrDefault(key);
-                var generation = previous is null ? 1 : Fingerprint(previous.Object) == Fingerprint(obj) ? previous.Generation : previous.Generation + 1;
+                var generation = previous?.Object is null ? Math.Max(1, previous?.Generation ?? 1) : Fingerprint(previous.Object) == Fingerprint(obj) ? previous.Generation : previous.Generation + 1;
                 next[key] = new DesiredEntry(key, obj, generation, []);
                 nextFiles[key] = obj.Source.File;
             }
@@ -84,27 +154,67 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 next[key] = new DesiredEntry(key, previous?.Object, previous?.Generation ?? 0, errors);
                 nextFiles[key] = errors[0].File;
             }
-            // A file that no longer parses far enough to name its objects keeps the objects it had, as broken.
+            // A file or folder that cannot be read, or no longer parses far enough to name its objects, keeps the
+            // objects it had, as broken: after a restart too, through the index of the last run.
             foreach (var (key, file) in files)
             {
-                if (next.ContainsKey(key) || !unknownFiles.Contains(file)) continue;
-                var previous = entries[key];
-                next[key] = previous with { Errors = set.Documents.Where(d => d.Key is null && d.Source.File == file).SelectMany(d => d.Errors).ToList() };
+                if (next.ContainsKey(key) || unknown.FirstOrDefault(p => Covers(p, file)) is not { } held) continue;
+                var errors = set.Documents.Where(d => d.Key is null && Covers(d.Source.File, file)).SelectMany(d => d.Errors).ToList();
+                var reason = snapshot.Problems.Any(p => p.HidesObjects && p.Covers(file)) ? DesiredEntry.ManifestUnreadable : DesiredEntry.InvalidManifest;
+                next[key] = entries.TryGetValue(key, out var previous)
+                    ? previous with { Errors = errors, HeldReason = reason }
+                    : new DesiredEntry(key, null, 0, errors) { HeldReason = reason };
                 nextFiles[key] = file;
             }
 
             var changed = next.Keys.Concat(entries.Keys)
                 .Where(k => !next.TryGetValue(k, out var n) || !entries.TryGetValue(k, out var o) || !Same(n, o))
                 .ToHashSet();
+            var filesChanged = !nextFiles.OrderBy(p => p.Key.ToString()).SequenceEqual(files.OrderBy(p => p.Key.ToString()));
+            LogProblemChanges(problems, snapshot.Problems);
             entries = next;
             files = nextFiles;
+            known.UnionWith(nextFiles.Keys);
             unattributed = set.Documents.Where(d => d.Key is null).SelectMany(d => d.Errors).ToList();
+            problems = snapshot.Problems;
+            heldPaths = unknown;
+            lastDigest = snapshot.Digest;
+            readVersion++;
+            if (filesChanged) index.Save(files, logger);
             return changed;
         }
     }
 
+    private void LoadIndexOnce()
+    {
+        lock (sync)
+        {
+            if (indexLoaded) return;
+            indexLoaded = true;
+            if (index.Load(logger) is not { } stored) return;
+            files = stored;
+            known.UnionWith(stored.Keys);
+        }
+    }
+
+    private void LogProblemChanges(IReadOnlyList<SourceProblem> before, IReadOnlyList<SourceProblem> after)
+    {
+        foreach (var p in after.Where(p => !before.Contains(p)))
+        {
+            if (p.HidesObjects)
+                logger.LogWarning("Manifest {Path} in {Folder} cannot be read, keeping the objects it defined as they are: {Problem}", p.Path, folder.Root, p.Message);
+            else
+                logger.LogWarning("Manifests folder {Folder}: {Path}: {Problem}", folder.Root, p.Path, p.Message);
+        }
+        foreach (var p in before.Where(p => !after.Any(a => a.Path == p.Path)))
+            logger.LogInformation("Manifest {Path} in {Folder} reads again", p.Path, folder.Root);
+    }
+
+    private static bool Covers(string held, string file) =>
+        file == held || file.StartsWith(held + "/", StringComparison.Ordinal);
+
     private static bool Same(DesiredEntry a, DesiredEntry b) =>
-        a.Generation == b.Generation && a.Errors.SequenceEqual(b.Errors)
+        a.Generation == b.Generation && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason
         && (ReferenceEquals(a.Object, b.Object) || Fingerprint(a.Object) == Fingerprint(b.Object));
 
     /// <summary>Identifies an object's content (metadata and spec, not where in the file it stands) for generations.</summary>

@@ -11,7 +11,7 @@ public sealed class AgentGauges : IDisposable
 
     public const string MeterName = AgentMetrics.MeterName + ".Gauges";
 
-    public AgentGauges(WorkQueue queue, StatusStore status)
+    public AgentGauges(WorkQueue queue, StatusStore status, Sources.ManifestStore manifests, PruneGate pruneGate)
     {
         meter.CreateObservableGauge("agent.workqueue.depth", () => queue.Depth, "{key}", "Keys waiting in the work queue.");
         meter.CreateObservableGauge("agent.managed.containers", () => status.List()
@@ -19,6 +19,12 @@ public sealed class AgentGauges : IDisposable
             .GroupBy(c => c.State)
             .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("state", g.Key))),
             "{container}", "Managed containers by state, as last observed.");
+        meter.CreateObservableGauge("agent.prune.blocked", () => pruneGate.BlockedCount, "{object}",
+            "Objects whose removal the mass-prune guard holds (PruneBlocked) until the folder changes again or an admin confirms.");
+        meter.CreateObservableGauge("agent.manifest.source.problems", () =>
+            (manifests.SourceError is null ? [] : new[] { new Measurement<int>(1, new KeyValuePair<string, object?>("reason", "folder_unreadable")) })
+                .Concat(manifests.Problems.GroupBy(p => p.Reason).Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("reason", g.Key)))),
+            "{path}", "Paths of the manifests folder that could not be read at the last read, by reason; their objects are held.");
         meter.CreateObservableGauge("agent.objects", () => status.List()
             .SelectMany(o => o.Conditions.Where(c => c.Status == "True").Select(c => (o.Kind, c.Type)))
             .GroupBy(x => x)

@@ -40,9 +40,13 @@ public sealed class AgentHarness : IAsyncDisposable
     public IServiceProvider Services => app!.Services;
     public StatusStore Status => Services.GetRequiredService<StatusStore>();
 
+    /// <summary>What the agent logged, across restarts of this harness.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     public async Task StartAsync()
     {
         app = AgentHost.Build(Settings);
+        app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(Logs);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
@@ -82,7 +86,7 @@ public sealed class AgentHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        Directory.Delete(Manifests, recursive: true);
+        if (Directory.Exists(Manifests)) Directory.Delete(Manifests, recursive: true); // a test may have deleted it
         Directory.Delete(StateDir, recursive: true);
     }
 }

@@ -1,0 +1,43 @@
+using System.Globalization;
+using Agent.Core.Model;
+
+namespace Agent.Core.Sources;
+
+/// <summary>What one read of the manifests would remove, and whether that is too much to do without a person's word.</summary>
+public sealed record PruneDecision(bool Blocked, IReadOnlyList<ObjectKey> Removals, int Managed, string Message);
+
+/// <summary>
+/// The mass-prune guard: a read that would remove more than a share of the managed objects (and at least a minimum
+/// count) is held, like a mount that came back empty or a wrong path, until the folder changes again or an admin confirms.
+/// </summary>
+public sealed record PruneGuard(double Fraction, int Minimum)
+{
+    public static readonly PruneGuard Default = new(0.5, 2);
+
+    /// <summary>Parses "50%", "0.5" or "off" (never blocks).</summary>
+    public static PruneGuard Parse(string? fraction, int minimum = 2)
+    {
+        var text = (fraction ?? "").Trim();
+        if (text.Length == 0) return Default with { Minimum = minimum };
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return new PruneGuard(1.0, minimum);
+        var percent = text.EndsWith('%');
+        if (!double.TryParse(percent ? text[..^1] : text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || value < 0 || (percent ? value > 100 : value > 1))
+            throw new ArgumentException($"Agent:PruneGuard \"{fraction}\" is not a share of the managed objects: use a percentage such as 50% or a fraction such as 0.5 (or off)");
+        return new PruneGuard(percent ? value / 100 : value, Math.Max(1, minimum));
+    }
+
+    /// <summary>Decides one read: <paramref name="managed"/> objects exist or are desired, <paramref name="removals"/> of them would be pruned.</summary>
+    public PruneDecision Decide(int managed, IEnumerable<ObjectKey> removals)
+    {
+        var list = removals.Distinct().OrderBy(k => k.Kind, StringComparer.Ordinal).ThenBy(k => k.Name, StringComparer.Ordinal).ToList();
+        var blocked = list.Count >= Minimum && managed > 0 && list.Count > Fraction * managed;
+        var message = blocked
+            ? $"this read of the manifests would remove {list.Count} of {managed} managed objects (more than {Percent}): {string.Join(", ", list)}. "
+              + "Nothing is removed until the folder changes again or an admin confirms (POST /api/v1/prune/confirm, or --allow-mass-prune)"
+            : "";
+        return new PruneDecision(blocked, list, managed, message);
+    }
+
+    public string Percent => (Fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
+}

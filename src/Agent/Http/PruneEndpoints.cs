@@ -1,0 +1,29 @@
+using Agent.Reconciliation;
+
+namespace Agent.Http;
+
+/// <summary>The mass-prune guard: what it holds, and an admin's confirmation to go ahead.</summary>
+public static class PruneEndpoints
+{
+    public static RouteGroupBuilder MapPruneEndpoints(this RouteGroupBuilder api)
+    {
+        var prune = api.MapGroup("/prune");
+        prune.MapGet("", (PruneGate gate) => Results.Ok(View(gate)))
+            .WithSummary("Removals held by the mass-prune guard (empty when nothing is held).");
+        prune.MapPost("/confirm", (PruneGate gate, WorkQueue queue, HttpContext http) =>
+        {
+            var confirmed = gate.Confirm(http.User.Identity?.Name ?? "an admin");
+            if (confirmed.Count == 0)
+                return Results.Problem(statusCode: 409, title: "Conflict",
+                    detail: "The mass-prune guard holds nothing: there is nothing to confirm. GET /api/v1/prune shows what it holds.");
+            foreach (var key in confirmed) queue.Add(key);
+            return Results.Ok(new { confirmed = confirmed.Select(k => k.ToString()) });
+        }).RequireAuthorization(Auth.Roles.Admin)
+            .WithSummary("Confirm the removals the mass-prune guard holds: they are pruned now. A later read is judged again.");
+        return api;
+    }
+
+    private static object View(PruneGate gate) => gate.Current is { } d
+        ? new { blocked = true, objects = d.Removals.Select(k => k.ToString()), managed = d.Managed, message = d.Message }
+        : new { blocked = false, objects = Enumerable.Empty<string>(), managed = 0, message = "" };
+}

@@ -1,0 +1,94 @@
+using Agent.Core.Model;
+using Agent.Core.Sources;
+using Agent.Hosting;
+using Agent.Sources;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// Applies the mass-prune guard to each new read of the manifests: when the read would remove too many of the managed
+/// objects, those removals are held until a later read no longer trips the guard or an admin confirms them.
+/// </summary>
+public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, PruneGuard guard, IOptions<AgentOptions> options, ILogger<PruneGate> logger)
+{
+    private readonly SemaphoreSlim evaluating = new(1, 1);
+    private readonly Lock sync = new();
+    private readonly HashSet<ObjectKey> confirmed = [];
+    private HashSet<ObjectKey> blocked = [];
+    private PruneDecision? decision;
+    private long evaluatedVersion = -1;
+
+    /// <summary>The removals held now, and why; null when nothing is held.</summary>
+    public PruneDecision? Current
+    {
+        get { lock (sync) return decision; }
+    }
+
+    public int BlockedCount
+    {
+        get { lock (sync) return blocked.Count; }
+    }
+
+    /// <summary>Null when <paramref name="key"/> may be pruned now; otherwise why not.</summary>
+    public async Task<string?> CheckAsync(ObjectKey key, CancellationToken ct)
+    {
+        if (options.Value.AllowMassPrune) return null;
+        if (manifests.ReadVersion != Interlocked.Read(ref evaluatedVersion)) await EvaluateAsync(ct);
+        lock (sync) return blocked.Contains(key) ? decision?.Message : null;
+    }
+
+    /// <summary>Judges the newest read once: what it would remove against everything managed (in the engine or desired).</summary>
+    public async Task EvaluateAsync(CancellationToken ct)
+    {
+        await evaluating.WaitAsync(ct);
+        try
+        {
+            var version = manifests.ReadVersion;
+            if (version == Interlocked.Read(ref evaluatedVersion)) return;
+            var inEngine = await observer.ListObjectKeysAsync(ct);
+            var desired = manifests.All().Select(e => e.Key).ToHashSet();
+            var removals = inEngine.Where(k => !desired.Contains(k) && manifests.PruneHold(k) is null).ToHashSet();
+            var next = Decide(inEngine.Union(desired).Count(), removals);
+            lock (sync)
+            {
+                var nextBlocked = next.Blocked ? next.Removals.ToHashSet() : [];
+                if (nextBlocked.Count > 0 && !nextBlocked.SetEquals(blocked))
+                    logger.LogWarning("Mass prune blocked: {Message}", next.Message);
+                else if (nextBlocked.Count == 0 && blocked.Count > 0)
+                    logger.LogInformation("Mass prune no longer blocked: the manifests changed again ({Count} removal(s) now, within the guard of {Guard})", next.Removals.Count, guard.Percent);
+                blocked = nextBlocked;
+                decision = next.Blocked ? next : null;
+                Interlocked.Exchange(ref evaluatedVersion, version);
+            }
+        }
+        finally
+        {
+            evaluating.Release();
+        }
+    }
+
+    private PruneDecision Decide(int managed, HashSet<ObjectKey> removals)
+    {
+        lock (sync)
+        {
+            confirmed.IntersectWith(removals); // a confirmation is for these removals only, not for a later deletion
+            return guard.Decide(managed, removals.Except(confirmed));
+        }
+    }
+
+    /// <summary>An admin's word: the held removals go ahead. Returns them.</summary>
+    public IReadOnlyList<ObjectKey> Confirm(string who)
+    {
+        lock (sync)
+        {
+            var list = decision?.Removals ?? [];
+            if (list.Count == 0) return list;
+            confirmed.UnionWith(blocked);
+            logger.LogWarning("Mass prune confirmed by {Who}: removing {Objects}", who, string.Join(", ", list));
+            blocked = [];
+            decision = null;
+            return list;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Agent.Core.Model;
+
+namespace Agent.Sources;
+
+/// <summary>
+/// Which manifest file last defined each object, kept in the state dir (manifest-files.json). After a restart, a file
+/// that cannot be read still names the objects it held, so they are held too instead of being read as deleted.
+/// </summary>
+public sealed class ManifestIndex(string? stateDir)
+{
+    public const string FileName = "manifest-files.json";
+    private string? File => string.IsNullOrEmpty(stateDir) ? null : Path.Combine(stateDir, FileName);
+
+    /// <summary>The map from the last run, or null when there is none (a fresh state dir) or it cannot be read.</summary>
+    public Dictionary<ObjectKey, string>? Load(ILogger logger)
+    {
+        if (File is not { } file || !System.IO.File.Exists(file)) return null;
+        try
+        {
+            var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(System.IO.File.ReadAllText(file)) ?? [];
+            return stored.Where(p => ObjectKey.TryParse(p.Key, out _))
+                .ToDictionary(p => { ObjectKey.TryParse(p.Key, out var k); return k; }, p => p.Value);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            logger.LogWarning("Cannot read {File} ({Error}); until every manifest reads, no object is pruned", file, e.Message);
+            return null;
+        }
+    }
+
+    public void Save(IReadOnlyDictionary<ObjectKey, string> files, ILogger logger)
+    {
+        if (File is not { } file) return;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            State.StateFile.WriteJson(file, files.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).ToDictionary(p => p.Key.ToString(), p => p.Value));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
+        {
+            logger.LogWarning("Cannot write {File} ({Error}); after a restart, objects of unreadable manifests cannot be told apart and nothing is pruned while any manifest is unreadable", file, e.Message);
+        }
+    }
+}

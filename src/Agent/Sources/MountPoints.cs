@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+
+namespace Agent.Sources;
+
+/// <summary>The mount table (/proc/self/mountinfo), to tell a folder that is empty from a filesystem that was unmounted.</summary>
+public static class MountPoints
+{
+    private const string MountInfo = "/proc/self/mountinfo";
+
+    /// <summary>The mount point a real path lives on (the longest mounted prefix), or null when the table cannot be read.</summary>
+    public static string? Of(string realPath)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(MountInfo);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        string? best = null;
+        foreach (var line in lines)
+        {
+            var fields = line.Split(' ');
+            if (fields.Length < 5) continue;
+            var point = Unescape(fields[4]);
+            if (Contains(point, realPath) && (best is null || point.Length > best.Length)) best = point;
+        }
+        return best;
+    }
+
+    private static bool Contains(string mountPoint, string path) =>
+        mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint + "/", StringComparison.Ordinal);
+
+    /// <summary>mountinfo writes space, tab, newline and backslash as octal escapes (\040).</summary>
+    private static string Unescape(string field)
+    {
+        if (!field.Contains('\\')) return field;
+        var result = new StringBuilder();
+        for (var i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '\\' && i + 3 < field.Length
+                && int.TryParse(field.AsSpan(i + 1, 3), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                result.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else result.Append(field[i]);
+        }
+        return result.ToString();
+    }
+}

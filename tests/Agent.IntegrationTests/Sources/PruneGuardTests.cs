@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Agent.Core.Status;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Sources;
+
+/// <summary>The mass-prune guard in the daemon: a read that would remove more than half of the managed objects is held
+/// (PruneBlocked) until the folder changes again or an admin confirms.</summary>
+public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, string?> { ["Agent:Auth:TokensFile"] = TokensFile })
+{
+    private const string AdminToken = "admin-token-prune-0123456789";
+    private const string OperatorToken = "operator-token-prune-0123456789";
+    private static readonly string TokensFile = WriteTokens();
+
+    private static string WriteTokens()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"agent-it-prune-tokens-{Environment.ProcessId}");
+        File.WriteAllText(file, $"admin:{AdminToken}\noperator:{OperatorToken}\n");
+        return file;
+    }
+
+    [Fact]
+    public async Task Removing_most_groups_at_once_is_held_until_an_admin_confirms()
+    {
+        var (a, b, c) = (Instance.Name("guard-a"), Instance.Name("guard-b"), Instance.Name("guard-c"));
+        await StartWithAsync(a, b, c);
+        var before = await SnapshotAsync(b, c);
+
+        Agent.Delete("b.yaml");
+        Agent.Delete("c.yaml");
+        var blocked = await Agent.WaitForConditionAsync(b, ConditionTypes.PruneBlocked, "True");
+        await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
+        var message = blocked.Condition(ConditionTypes.PruneBlocked)!.Message;
+        Assert.Contains("would remove 2 of 3 managed objects (more than 50%)", message);
+        Assert.Contains($"ServiceGroup/{b}", message);
+        Assert.Contains($"ServiceGroup/{c}", message);
+        Assert.Contains(blocked.Events, e => e.Reason == ConditionTypes.PruneBlocked);
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Mass prune blocked", $"ServiceGroup/{b}");
+        await AssertUnchangedAsync(before, b, c);
+        Assert.Equal(1, Agent.Logs.Count("Mass prune blocked"));
+
+        using var viewer = Client(OperatorToken);
+        var held = JsonDocument.Parse(await viewer.GetStringAsync("/api/v1/prune")).RootElement;
+        Assert.True(held.GetProperty("blocked").GetBoolean());
+        Assert.Equal([$"ServiceGroup/{b}", $"ServiceGroup/{c}"], held.GetProperty("objects").EnumerateArray().Select(o => o.GetString()!).ToArray());
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
+
+        using var admin = Client(AdminToken);
+        var confirm = await admin.PostAsync("/api/v1/prune/confirm", null);
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Contains($"ServiceGroup/{b}", await confirm.Content.ReadAsStringAsync());
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, b)).Count == 0 && (await Containers.OfAsync(Instance, c)).Count == 0,
+            TimeSpan.FromSeconds(60), "b and c pruned after the confirmation");
+        Assert.Equal("none", await NetworkIdAsync(b));
+        await Agent.WaitReadyAsync(a);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_held_mass_prune_is_judged_again_when_the_folder_changes()
+    {
+        var (a, b, c) = (Instance.Name("again-a"), Instance.Name("again-b"), Instance.Name("again-c"));
+        await StartWithAsync(a, b, c);
+        var before = await SnapshotAsync(a, b);
+
+        // A mount that came back empty, a checkout gone wrong: every file at once.
+        Agent.Delete("a.yaml");
+        Agent.Delete("b.yaml");
+        Agent.Delete("c.yaml");
+        await Agent.WaitForConditionAsync(a, ConditionTypes.PruneBlocked, "True");
+        var held = await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
+        Assert.Contains("would remove 3 of 3", held.Condition(ConditionTypes.PruneBlocked)!.Message);
+
+        // The folder changes again: a and b are back, only c is gone now (1 of 3: within the guard) and is pruned.
+        Agent.Write("a.yaml", Sleepy(a));
+        Agent.Write("b.yaml", Sleepy(b));
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, c)).Count == 0, TimeSpan.FromSeconds(60), "c pruned");
+        await Agent.WaitReadyAsync(a);
+        await Agent.WaitReadyAsync(b);
+        Assert.Equal(before, await SnapshotAsync(a, b));
+        Assert.Null(Agent.Status.Get(new(Core.Model.ServiceGroup.KindName, a))!.Condition(ConditionTypes.PruneBlocked));
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Mass prune no longer blocked");
+    }
+
+    private async Task StartWithAsync(params string[] groups)
+    {
+        foreach (var (g, file) in groups.Zip(new[] { "a.yaml", "b.yaml", "c.yaml" })) Agent.Write(file, Sleepy(g));
+        await Agent.StartAsync();
+        foreach (var g in groups) await Agent.WaitReadyAsync(g);
+    }
+
+    private HttpClient Client(string token)
+    {
+        var client = Agent.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}
+
+/// <summary>`agent run --allow-mass-prune` (Agent:AllowMassPrune): the guard is off for the run.</summary>
+public sealed class AllowMassPruneTests() : SourceScenario(new Dictionary<string, string?> { ["Agent:AllowMassPrune"] = "true" })
+{
+    [Fact]
+    public async Task With_allow_mass_prune_every_deleted_group_is_pruned_at_once()
+    {
+        var (a, b) = (Instance.Name("allow-a"), Instance.Name("allow-b"));
+        Agent.Write("a.yaml", Sleepy(a));
+        Agent.Write("b.yaml", Sleepy(b));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(a);
+        await Agent.WaitReadyAsync(b);
+        Agent.Delete("a.yaml");
+        Agent.Delete("b.yaml");
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance)).Count == 0, TimeSpan.FromSeconds(60), "both pruned");
+    }
+}

@@ -1,0 +1,178 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Core.Sources;
+using Agent.Sources;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Agent.UnitTests.Sources;
+
+/// <summary>How the folder is read and turned into desired state: what holds, what is a deletion.</summary>
+public sealed class FolderReadTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-source-");
+    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-source-state-");
+
+    public void Dispose()
+    {
+        dir.Delete(recursive: true);
+        state.Delete(recursive: true);
+    }
+
+    private string Root => dir.FullName;
+
+    private void Write(string relative, string text)
+    {
+        var path = Path.Combine(Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private static string Group(string name) =>
+        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n";
+
+    private ManifestStore Store(long maxBytes = ManifestFolder.DefaultMaxFileBytes) =>
+        new(new ManifestFolder(Root, maxFileBytes: maxBytes), SecurityPolicy.Default, new ManifestIndex(state.FullName), NullLogger<ManifestStore>.Instance);
+
+    private static ObjectKey Key(string name) => new(ServiceGroup.KindName, name);
+
+    [Fact]
+    public void Empty_whitespace_oversize_and_dangling_files_are_problems_not_manifests()
+    {
+        Write("empty.yaml", "");
+        Write("blank.yaml", " \n\t\n");
+        Write("big.yaml", Group("big") + "# " + new string('x', 200) + "\n"); // over 150 bytes
+        File.CreateSymbolicLink(Path.Combine(Root, "gone.yaml"), "/nonexistent/gone.yaml");
+        Directory.CreateSymbolicLink(Path.Combine(Root, "apps"), "/nonexistent/apps");
+        Write("ok.yaml", Group("ok"));
+
+        var snapshot = new ManifestFolder(Root, maxFileBytes: 150).Read();
+
+        Assert.True(snapshot.IsComplete);
+        Assert.Equal(["ok.yaml"], snapshot.Files.Select(f => f.File));
+        Assert.Equal(
+            ["apps dangling_link", "big.yaml too_large", "blank.yaml empty", "empty.yaml empty", "gone.yaml dangling_link"],
+            snapshot.Problems.Select(p => $"{p.Path} {p.Reason}"));
+        Assert.All(snapshot.Problems, p => Assert.True(p.HidesObjects));
+    }
+
+    [Fact]
+    public void A_symlink_loop_is_read_once_and_reported_and_a_second_link_to_a_folder_is_not_read_twice()
+    {
+        Write("g.yaml", Group("g"));
+        Write("sub/h.yaml", Group("h"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "current"), ".");
+        Directory.CreateSymbolicLink(Path.Combine(Root, "sub", "up"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(Root, "again"), "sub");
+
+        var snapshot = new ManifestFolder(Root).Read();
+
+        Assert.Equal(["g.yaml", "sub/h.yaml"], snapshot.Files.Select(f => f.File));
+        Assert.Equal(["again", "current", "sub/up"], snapshot.Problems.Select(p => p.Path));
+        Assert.All(snapshot.Problems, p => Assert.Equal(SourceProblemReasons.SymlinkLoop, p.Reason));
+        Assert.All(snapshot.Problems, p => Assert.False(p.HidesObjects));
+    }
+
+    [Fact]
+    public void A_missing_folder_is_a_failed_read_not_an_empty_one()
+    {
+        var snapshot = new ManifestFolder(Path.Combine(Root, "typo")).Read();
+        Assert.False(snapshot.IsComplete);
+        Assert.Contains("typo does not exist", snapshot.RootError);
+    }
+
+    [Fact]
+    public void An_unchanged_folder_is_not_parsed_again()
+    {
+        Write("g.yaml", Group("g"));
+        var store = Store();
+        Assert.Single(store.Reload());
+        Assert.Equal(1, store.ReadVersion);
+        Assert.Empty(store.Reload());
+        Assert.Equal(1, store.ReadVersion);
+        Write("g.yaml", Group("g").Replace("busybox:1.35", "busybox:latest"));
+        Assert.Single(store.Reload());
+        Assert.Equal(2, store.ReadVersion);
+    }
+
+    [Fact]
+    public void A_file_that_cannot_be_read_holds_its_objects_and_an_empty_folder_read_fine_is_a_deletion()
+    {
+        Write("a.yaml", Group("a"));
+        Write("b.yaml", Group("b"));
+        var store = Store();
+        store.Reload();
+
+        Write("a.yaml", "");
+        store.Reload();
+        var held = store.Get(Key("a"))!;
+        Assert.True(held.IsBroken);
+        Assert.Equal(DesiredEntry.ManifestUnreadable, held.HeldReason);
+        Assert.NotNull(held.Object);
+        Assert.Contains("a.yaml:1:1: file is empty", held.Errors[0].ToString());
+
+        File.Delete(Path.Combine(Root, "a.yaml"));
+        File.Delete(Path.Combine(Root, "b.yaml"));
+        store.Reload();
+        Assert.Empty(store.All());
+        Assert.Null(store.PruneHold(Key("a")));
+        Assert.Null(store.PruneHold(Key("b")));
+    }
+
+    [Fact]
+    public void A_folder_that_cannot_be_read_holds_everything()
+    {
+        Write("a.yaml", Group("a"));
+        var store = Store();
+        store.Reload();
+        Directory.Move(Root, Root + "-away");
+        try
+        {
+            Assert.Empty(store.Reload());
+            Assert.NotNull(store.Get(Key("a"))!.Object);
+            Assert.Contains("does not exist", store.SourceError);
+            Assert.Contains("nothing is pruned", store.PruneHold(Key("other")));
+        }
+        finally
+        {
+            Directory.Move(Root + "-away", Root);
+        }
+        store.Reload();
+        Assert.Null(store.SourceError);
+    }
+
+    [Fact]
+    public void A_fresh_process_holds_what_an_unreadable_file_defined_in_the_last_run_and_whatever_it_cannot_place()
+    {
+        Write("a.yaml", Group("a"));
+        Write("b.yaml", Group("b"));
+        Store().Reload(); // the last run: writes the index to the state dir
+
+        File.Delete(Path.Combine(Root, "a.yaml"));
+        File.CreateSymbolicLink(Path.Combine(Root, "a.yaml"), "/nonexistent/a.yaml");
+        var fresh = Store();
+        fresh.Reload();
+
+        var held = fresh.Get(Key("a"))!;
+        Assert.True(held.IsBroken);
+        Assert.Null(held.Object); // unknown content: nothing to apply, nothing to prune
+        Assert.Contains("a.yaml:1:1: dangling symlink", held.Errors[0].ToString());
+        Assert.Contains("may define ServiceGroup/stranger", fresh.PruneHold(Key("stranger")));
+    }
+
+    [Fact]
+    public void Without_an_index_nothing_without_a_manifest_is_pruned_while_a_file_cannot_be_read()
+    {
+        Write("b.yaml", Group("b"));
+        Write("a.yaml", "");
+        var store = Store();
+        store.Reload();
+        Assert.NotNull(store.PruneHold(Key("a")));
+        Assert.Null(store.PruneHold(Key("b")));
+        Assert.Null(store.Get(Key("a")));
+    }
+
+    [Fact]
+    public void Before_the_first_read_nothing_may_be_pruned() =>
+        Assert.Contains("not been read", Store().PruneHold(Key("a")));
+}
