@@ -12,6 +12,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 {
     public const long DefaultMaxFileBytes = 1024 * 1024;
     private const long MaxDigestBytes = 256L * 1024 * 1024;
+    private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
     private readonly Dictionary<string, (long Length, long Written, UnixFileMode Mode, ManifestFileText Text)> cache = [];
     private readonly Lock sync = new();
     private string? mountAtLastRead;
@@ -162,7 +163,10 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             }
             if (!manifest)
             {
-                if (info.Exists) walk.Others.Add((rel, info.Length, info.LastWriteTimeUtc.Ticks));
+                // Files manifests may reference (env files, config): their size and time, or, while just written (the
+                // time may not tell two writes apart yet), the time of this read, so the manifests are loaded again.
+                if (info.Exists)
+                    walk.Others.Add((rel, info.Length, DateTime.UtcNow - info.LastWriteTimeUtc > RacyWindow ? info.LastWriteTimeUtc.Ticks : DateTime.UtcNow.Ticks));
                 continue;
             }
             if (ReadManifest(path, rel, walk.Problems, walk.Seen) is { } text) walk.Files.Add(text);
@@ -202,7 +206,10 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             var mode = info.UnixFileMode; // a chmod that makes the file unreadable must be seen, though the content is the same
             var key = rel + "\0" + info.FullName;
             seen.Add(key);
-            if (cache.TryGetValue(key, out var cached) && cached.Length == info.Length && cached.Written == written && cached.Mode == mode)
+            // A file written within the last seconds is read again: file times tick coarsely, so two writes of the same
+            // size in one tick look the same to stat (git's "racy clean" case).
+            var settled = DateTime.UtcNow - info.LastWriteTimeUtc > RacyWindow;
+            if (settled && cache.TryGetValue(key, out var cached) && cached.Length == info.Length && cached.Written == written && cached.Mode == mode)
                 return cached.Text;
 
             var bytes = ReadAtMost(info.FullName, MaxFileBytes + 1);
