@@ -34,15 +34,19 @@ public sealed class ManifestSet
     }
 
     /// <summary>Loads files as read from disk: their bytes must be UTF-8.</summary>
-    public static ManifestSet Load(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null)
+    /// <param name="unreadable">Documents for files or folders that could not be read (no key): the objects they last
+    /// defined are held, never read as deleted.</param>
+    public static ManifestSet Load(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null,
+        IEnumerable<ManifestDocument>? unreadable = null)
     {
         var byName = files.ToDictionary(f => f.File, f => f.Content, StringComparer.Ordinal);
-        return Load(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy);
+        return Load(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy, unreadable);
     }
 
     /// <summary>Parses every manifest file. Compose files (by their default names, or named by a ComposeProject) are
     /// never read as manifests; a folder with a default-named compose file and no manifest of its own is a project.</summary>
-    private static ManifestSet Load(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy)
+    private static ManifestSet Load(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy,
+        IEnumerable<ManifestDocument>? unreadable = null)
     {
         var all = fileNames.Order(StringComparer.Ordinal).ToList();
         var composeNames = ComposeProjectParser.DefaultFiles.Concat(ComposeProjectParser.OverrideFiles).ToHashSet(StringComparer.Ordinal);
@@ -64,7 +68,7 @@ public sealed class ManifestSet
                 name is null ? null : new ObjectKey(ServiceGroup.ComposeKindName, name),
                 errors.Count == 0 ? project : null, errors));
         }
-        return Build(documents);
+        return Build(documents.Concat(unreadable ?? []));
     }
 
     public static ManifestSet Build(IEnumerable<ManifestDocument> parsed)

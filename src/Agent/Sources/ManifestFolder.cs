@@ -34,20 +34,8 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     /// <summary>Loads a read: each file on its own (whatever the loader does with one costs that file only), and every
     /// file or folder that could not be read as a document with no key, so the objects it last defined are held.</summary>
     public ManifestSet Load(FolderSnapshot snapshot, SecurityPolicy policy) =>
-        ManifestSet.Build(snapshot.Files.SelectMany(f => Parse(f, policy))
-            .Concat(snapshot.Problems.Where(p => p.HidesObjects).Select(p => FileError(p.Path, p.Message))));
-
-    private IReadOnlyList<ManifestDocument> Parse(ManifestFileText file, SecurityPolicy policy)
-    {
-        try
-        {
-            return ManifestParser.ParseFile(file.File, file.Content, this, policy, Limits);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return [FileError(file.File, $"the loader failed on this file ({e.GetType().Name}: {e.Message})")];
-        }
-    }
+        ManifestSet.Load(snapshot.Files.Select(f => (f.File, f.Content)), this, policy, Limits,
+            snapshot.Problems.Where(p => p.HidesObjects).Select(p => FileError(p.Path, p.Message)));
 
     private static ManifestDocument FileError(string file, string message) =>
         new(new Core.Model.SourceLocation(file, 1, 1), null, null, [new ManifestError(file, 1, 1, "", message)]);
