@@ -260,6 +260,22 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
                 .Select(v => new VolumeSummary(v.Name, v.Driver, v.Mountpoint, EngineMapping.Labels(v.Labels)))
                 .ToList());
 
+    public Task<VolumeSummary?> InspectVolumeAsync(string name, CancellationToken ct) => Call("volume_inspect", async () =>
+    {
+        try
+        {
+            var v = await client.Volumes.InspectAsync(name, ct);
+            return new VolumeSummary(v.Name, v.Driver ?? "", v.Mountpoint ?? "", EngineMapping.Labels(v.Labels))
+            {
+                Options = EngineMapping.Labels(v.Options),
+            };
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return (VolumeSummary?)null;
+        }
+    }, name);
+
     public Task CreateVolumeAsync(string name, string driver, IReadOnlyDictionary<string, string> driverOptions, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
         Call("volume_create", () => client.Volumes.CreateAsync(new VolumesCreateParameters
         {

@@ -53,7 +53,10 @@ internal static class EngineMapping
             .ToDictionary(n => n.Key, n => n.Value.IPAddress ?? ""),
         (c.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
             .SelectMany(p => (p.Value ?? [null!]).Select(b => ToPort(p.Key, b)))
-            .ToList());
+            .ToList())
+    {
+        User = c.Config?.User ?? "",
+    };
 
     private static PublishedPort ToPort(string key, PortBinding? binding)
     {

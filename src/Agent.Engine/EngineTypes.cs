@@ -50,7 +50,11 @@ public sealed record ContainerDetails(
     IReadOnlyList<string> Command,
     IReadOnlyList<string> Env,
     IReadOnlyDictionary<string, string> NetworkAddresses,
-    IReadOnlyList<PublishedPort> Ports);
+    IReadOnlyList<PublishedPort> Ports)
+{
+    /// <summary>The user the container runs as (its config, which includes the image's USER); empty for the image default root.</summary>
+    public string User { get; init; } = "";
+}
 
 public sealed record PublishedPort(int ContainerPort, string Protocol, string? HostIp, int? HostPort);
 
@@ -110,4 +114,8 @@ public sealed record ImagePruneResult(int Deleted, ulong SpaceReclaimed);
 
 public sealed record NetworkSummary(string Id, string Name, string Driver, IReadOnlyDictionary<string, string> Labels);
 
-public sealed record VolumeSummary(string Name, string Driver, string Mountpoint, IReadOnlyDictionary<string, string> Labels);
+public sealed record VolumeSummary(string Name, string Driver, string Mountpoint, IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>The driver options it was made with (type, o, device for local).</summary>
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+}

@@ -44,6 +44,9 @@ public interface IContainerEngine
     Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
     Task RemoveNetworkAsync(string idOrName, CancellationToken ct);
     Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(LabelSelector selector, CancellationToken ct);
+
+    /// <summary>One volume with its driver options and labels, whoever made it; null when there is none of that name.</summary>
+    Task<VolumeSummary?> InspectVolumeAsync(string name, CancellationToken ct);
     Task CreateVolumeAsync(string name, string driver, IReadOnlyDictionary<string, string> driverOptions, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
     Task RemoveVolumeAsync(string name, CancellationToken ct);
 }

@@ -83,7 +83,7 @@ public static partial class ManifestParser
     {
         spent = false;
         if (chunk.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#'))) return null;
-        var context = new ParseContext(file, lineOffset);
+        var context = new ParseContext(file, lineOffset) { Policy = policy };
         YamlNode root;
         try
         {
@@ -198,7 +198,7 @@ public static partial class ManifestParser
         var ownContainers = group.Spec.Services
             .SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Replicas)).Select(i => s.ReplicaName(group.Metadata.Name, i)))
             .ToHashSet(StringComparer.Ordinal);
-        var admission = new AdmissionContext(files.ResolveLinks, name => ownContainers.Contains(name));
+        var admission = new AdmissionContext(files.ResolveLinks, name => ownContainers.Contains(name)) { ManifestsRoot = files.Root };
         for (var i = 0; i < group.Spec.Services.Count; i++)
             foreach (var violation in policy.Check(group.Spec.Services[i].Container, admission))
                 context.Errors.Add(context.ErrorAt($"spec.services[{i}].{violation.Field}", violation.Message));

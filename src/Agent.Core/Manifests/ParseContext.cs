@@ -9,6 +9,9 @@ internal sealed class ParseContext(string file, int lineOffset = 0)
     public List<ManifestError> Errors { get; } = [];
     public Dictionary<string, Mark> Locations { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The policy the document is admitted by; parsing asks it where referenced files may be read from.</summary>
+    public Security.SecurityPolicy Policy { get; init; } = Security.SecurityPolicy.Default;
+
     /// <summary>The error for a field path found by a later check: at the field itself, or the nearest parent that exists.</summary>
     public ManifestError ErrorAt(string path, string message)
     {

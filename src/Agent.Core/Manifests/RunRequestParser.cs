@@ -19,7 +19,7 @@ public static class RunRequestParser
 {
     public static (RunRequest? Request, IReadOnlyList<ManifestError> Errors) Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission)
     {
-        var context = new ParseContext("request");
+        var context = new ParseContext("request") { Policy = policy };
         YamlNode root;
         try
         {

@@ -13,8 +13,9 @@ internal static class ServiceGroupParser
         if (f is null) return null;
         var errorsBefore = spec.Context.Errors.Count;
 
+        var volumes = f.TryGetValue("volumes", out var v) ? ReadVolumes(v, group) : new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
         var services = new List<ServiceSpec>();
-        var parser = new ServiceParser(group, manifestDir, files);
+        var parser = new ServiceParser(group, manifestDir, files) { Declared = volumes };
         if (!f.TryGetValue("services", out var servicesCursor)) spec.Error("missing required field \"services\"");
         else
         {
@@ -34,7 +35,6 @@ internal static class ServiceGroupParser
             services.AddRange(parsed.Select(p => p.Service));
         }
 
-        var volumes = f.TryGetValue("volumes", out var v) ? ReadVolumes(v, group) : new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
         foreach (var used in parser.VolumesUsed)
             volumes.TryAdd(used, new VolumeSpec(ServiceParser.VolumeFullName(group, used), "local", Empty.Map));
 
@@ -69,8 +69,17 @@ internal static class ServiceGroupParser
                 result[name] = new VolumeSpec(ServiceParser.VolumeFullName(group, name), "local", Empty.Map);
                 continue;
             }
-            var f = value.Mapping("driver", "driverOpts");
+            var f = value.Mapping("driver", "driverOpts", "external", "name");
             if (f is null) continue;
+            if (f.TryGetValue("external", out var external) && external.Bool() == true)
+            {
+                if (f.ContainsKey("driver") || f.ContainsKey("driverOpts"))
+                    value.Error("an external volume is made by someone else: it takes no driver or driverOpts");
+                var real = f.TryGetValue("name", out var n) ? n.String() ?? name : name;
+                result[name] = new VolumeSpec(real, "local", Empty.Map) { External = true };
+                continue;
+            }
+            if (f.TryGetValue("name", out var named)) named.Error("name is only for external volumes (the agent names its own {group}_{volume})");
             result[name] = new VolumeSpec(
                 ServiceParser.VolumeFullName(group, name),
                 f.TryGetValue("driver", out var d) ? d.Scalar() ?? "local" : "local",

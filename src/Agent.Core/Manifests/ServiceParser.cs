@@ -21,6 +21,9 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial Regex VolumeName();
 
+    /// <summary>The group's declared volumes by short name (external ones are mounted by their own name).</summary>
+    public IReadOnlyDictionary<string, VolumeSpec> Declared { get; init; } = new Dictionary<string, VolumeSpec>();
+
     /// <summary>Named volumes the services use, by short name.</summary>
     public SortedSet<string> VolumesUsed { get; } = new(StringComparer.Ordinal);
 
@@ -138,7 +141,13 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             var relative = item.Scalar();
             if (relative is null) continue;
             var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(manifestDir, relative));
-            var text = files.ReadText(path);
+            if (FileConfinement.Problem(path, files, cursor.Context.Policy.Options.AllowedFileRoots) is { } outside)
+            {
+                item.Error($"env file \"{relative}\" {outside}");
+                continue;
+            }
+            var resolved = files.ResolveLinks(path);
+            var text = files.ReadText(resolved);
             if (text is null)
             {
                 item.Error($"env file \"{relative}\" not found (looked for {System.IO.Path.GetRelativePath(files.Root, path)} in the manifests folder)");
@@ -146,8 +155,9 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             }
             var values = EnvFileSyntax.Parse(text, out var problems);
             foreach (var (key, value) in values) env[key] = value;
-            foreach (var (line, message) in problems) item.Error($"{relative}:{line}: {message}");
-            digests[$"envFrom:{relative}"] = files.Digest(path) ?? "";
+            // The line itself is never shown: an env file holds secrets, and an error message travels to logs and status.
+            foreach (var (line, _) in problems) item.Error($"{relative}:{line}: not a KEY=VALUE line (its text is not shown: env files hold secrets)");
+            digests[$"envFrom:{relative}"] = files.Digest(resolved) ?? "";
         }
     }
 
@@ -246,6 +256,10 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             else if (!VolumeName().IsMatch(source))
             {
                 item.Error($"\"{text}\": \"{source}\" is not a volume name (letters, digits, '_', '.', '-')");
+            }
+            else if (Declared.TryGetValue(source, out var declared) && declared.External)
+            {
+                mounts.Add(new MountSpec(MountType.Volume, declared.Name, target, readOnly) { External = true });
             }
             else
             {

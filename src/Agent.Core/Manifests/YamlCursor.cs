@@ -40,9 +40,9 @@ internal sealed class YamlCursor
         var fields = new Dictionary<string, YamlCursor>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in map.Children)
         {
-            if (keyNode is not YamlScalarNode { Value: { } key })
+            if (keyNode is not YamlScalarNode { Value: { } key } || key.Contains('\0'))
             {
-                Context.Error(keyNode.Start, Path, "keys must be plain strings");
+                Context.Error(keyNode.Start, Path, "keys must be plain strings without NUL characters");
                 continue;
             }
             var childPath = Path.Length == 0 ? key : $"{Path}.{key}";
@@ -69,9 +69,9 @@ internal sealed class YamlCursor
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in map.Children)
         {
-            if (keyNode is not YamlScalarNode { Value: { } key } || key.Length == 0)
+            if (keyNode is not YamlScalarNode { Value: { } key } || key.Length == 0 || key.Contains('\0'))
             {
-                Context.Error(keyNode.Start, Path, "keys must be non-empty strings");
+                Context.Error(keyNode.Start, Path, "keys must be non-empty strings without NUL characters");
                 continue;
             }
             if (!seen.Add(key))
@@ -96,7 +96,12 @@ internal sealed class YamlCursor
     /// <summary>A scalar as text: strings, and numbers or booleans as written.</summary>
     public string? Scalar()
     {
-        if (Node is YamlScalarNode { Value: { } value } && !IsNull) return value;
+        if (Node is YamlScalarNode { Value: { } value } && !IsNull)
+        {
+            if (!value.Contains('\0')) return value;
+            Error("the value contains a NUL character");
+            return null;
+        }
         Error($"expected a string, got {Describe(Node)}");
         return null;
     }
@@ -105,6 +110,11 @@ internal sealed class YamlCursor
     {
         if (Node is YamlScalarNode { Value: { } value } s && !IsNull)
         {
+            if (value.Contains('\0'))
+            {
+                Error("the value contains a NUL character");
+                return null;
+            }
             if (s.Style == ScalarStyle.Plain && (IsBool(value) || IsNumber(value)))
             {
                 Error($"expected a string, got {value} (quote it: \"{value}\")");

@@ -87,6 +87,11 @@ public sealed record MountSpec(MountType Type, string? Source, string Target, bo
 {
     /// <summary>tmpfs only: its size limit.</summary>
     public long? SizeBytes { get; init; }
+
+    /// <summary>The volume is declared external: someone else's, mounted only when the policy allows its name.
+    /// Left out of the spec hash when false, so existing containers keep their hash.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool External { get; init; }
 }
 
 public sealed record UlimitSpec(string Name, long Soft, long Hard);

@@ -39,8 +39,13 @@ public sealed record ServiceGroupSpec
     public IReadOnlyDictionary<string, VolumeSpec> Volumes { get; init; } = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
 }
 
-/// <summary>A named volume; <see cref="Name"/> is the engine's name ({group}_{volume}).</summary>
-public sealed record VolumeSpec(string Name, string Driver, IReadOnlyDictionary<string, string> DriverOptions);
+/// <summary>A named volume; <see cref="Name"/> is the engine's name ({group}_{volume}, or the external volume's own name).</summary>
+public sealed record VolumeSpec(string Name, string Driver, IReadOnlyDictionary<string, string> DriverOptions)
+{
+    /// <summary>Made by someone else and only mounted (compose's `external: true`): never created nor removed by the agent,
+    /// and mounted only when Agent:Security:AllowedExternalVolumes allows its name.</summary>
+    public bool External { get; init; }
+}
 
 /// <summary>A loaded, validated ServiceGroup manifest.</summary>
 /// <summary>A loaded, validated ServiceGroup manifest, or a compose project compiled into the same model

@@ -63,7 +63,7 @@ public static class Planner
             }));
         foreach (var (shortName, volume) in group.Spec.Volumes)
         {
-            if (input.Observed.Volumes.Contains(volume.Name) || input.Suspended) continue;
+            if (volume.External || input.Observed.Volumes.Contains(volume.Name) || input.Suspended) continue;
             var volumeLabels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Volume, shortName);
             if (group.Spec.PruneVolumes) volumeLabels[input.Labels.PruneVolume] = "true";
             foundation.Add(plan.Add(new Operation(0, OperationKind.CreateVolume, $"volume:{volume.Name}", "volume missing", [])

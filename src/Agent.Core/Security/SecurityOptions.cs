@@ -5,7 +5,7 @@ public enum SecurityProfile
     /// <summary>Refuses what escapes the container: privileged, host namespaces, devices, sensitive binds, ...</summary>
     Default,
 
-    /// <summary>Default, plus: non-root user, all capabilities dropped, no-new-privileges, read-only root, binds only under allowed roots.</summary>
+    /// <summary>Default, plus: non-root uid and gid, all capabilities dropped, no-new-privileges, read-only root, binds only under allowed roots.</summary>
     Restricted,
 }
 
@@ -20,7 +20,8 @@ public sealed record SecurityOptions
     /// <summary>Glob patterns (`*` and `?`) for images; empty means every image.</summary>
     public IReadOnlyList<string> AllowedImages { get; init; } = [];
 
-    /// <summary>Host folders under which binds are allowed (required by Restricted; narrows Default when set).</summary>
+    /// <summary>Host folders under which binds are allowed (required by Restricted; narrows Default when set). A root
+    /// inside a private path (/home/app/data) opens that part of it.</summary>
     public IReadOnlyList<string> AllowedBindRoots { get; init; } = [];
 
     /// <summary>Sysctls allowed beyond the namespaced safe set.</summary>
@@ -28,11 +29,45 @@ public sealed record SecurityOptions
 
     public bool AllowDevices { get; init; }
 
+    /// <summary>Globs of volume names a manifest may mount when it declares them `external: true`.</summary>
+    public IReadOnlyList<string> AllowedExternalVolumes { get; init; } = [];
+
+    /// <summary>Volume drivers besides `local` (whose options are judged in any case).</summary>
+    public IReadOnlyList<string> AllowedVolumeDrivers { get; init; } = [];
+
+    /// <summary>Log drivers a container may use; each driver's option keys come from <see cref="LoggingRules"/>.</summary>
+    public IReadOnlyList<string> AllowedLogDrivers { get; init; } = ["json-file", "local", "none"];
+
+    /// <summary>securityOpt values allowed besides no-new-privileges, compared after normalising (`:` and `=` alike, case).</summary>
+    public IReadOnlyList<string> AllowedSecurityOpts { get; init; } = [];
+
+    /// <summary>Host folders, besides the manifests folder, from which manifests may read files (envFrom).</summary>
+    public IReadOnlyList<string> AllowedFileRoots { get; init; } = [];
+
+    /// <summary>Lets exec name a user other than the container's (never one the profile would not admit).</summary>
+    public bool AllowExecUser { get; init; }
+
     /// <summary>Host paths that are never bind-mounted, nor any folder above or below them.</summary>
     public IReadOnlyList<string> SensitivePaths { get; init; } =
     [
-        "/", "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr",
+        "/", "/etc", "/proc", "/sys", "/dev", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr",
         "/var/lib/docker", "/var/lib/containerd", "/var/run/docker.sock", "/run/docker.sock", "/var/run/docker",
-        "/run/containerd", "/var/run/containerd", "/var/lib/kubelet", "/var/log",
+        "/run/containerd", "/var/run/containerd", "/var/lib/kubelet", "/var/lib/dockershim", "/run/runc",
+        "/var/run/runc", "/run/systemd", "/var/lib/systemd",
     ];
+
+    /// <summary>Host paths that hold people's or services' private data: refused as bind sources (and anything above
+    /// them), except below an allowed bind root or the manifests folder that lies inside them.</summary>
+    public IReadOnlyList<string> PrivatePaths { get; init; } =
+    [
+        "/home", "/root", "/run", "/var/run", "/var/log", "/var/spool", "/var/mail", "/var/backups", "/var/cache",
+        "/var/tmp", "/lost+found", "/snap",
+    ];
+
+    /// <summary>Folder names that are refused anywhere in a bind source: keys, credentials and engine config.</summary>
+    public IReadOnlyList<string> SensitiveNames { get; init; } =
+        [".ssh", ".gnupg", ".docker", ".kube", ".aws", ".azure", ".gcloud", ".password-store", ".netrc"];
+
+    /// <summary>Numeric ids of the host's privileged groups (root, docker, sudo, disk, ...), read by the agent from /etc/group.</summary>
+    public IReadOnlyList<int> PrivilegedGroupIds { get; init; } = [0];
 }

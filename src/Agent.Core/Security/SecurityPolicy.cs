@@ -10,14 +10,22 @@ public sealed record Violation(string Field, string Message);
 public sealed record AdmissionContext(Func<string, string> ResolveLinks, Func<string, bool> IsOwnContainer)
 {
     public static readonly AdmissionContext Offline = new(path => path, _ => false);
+
+    /// <summary>The manifests folder (null for API runs): binds inside it may lie in a private path such as /home.</summary>
+    public string? ManifestsRoot { get; init; }
 }
 
 /// <summary>
 /// The one policy every container the agent creates must pass, from a manifest or the API. It judges the
 /// agent's own validated model, from which the engine request is then built.
 /// </summary>
-public sealed class SecurityPolicy(SecurityOptions options)
+public sealed partial class SecurityPolicy(SecurityOptions options)
 {
+    private readonly HostPathRules hostPaths = new(options);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$")]
+    private static partial System.Text.RegularExpressions.Regex VolumeName();
+
     public static readonly SecurityPolicy Default = new(new SecurityOptions());
 
     private static readonly HashSet<string> SafeSysctls = new(StringComparer.Ordinal)
@@ -66,13 +74,15 @@ public sealed class SecurityPolicy(SecurityOptions options)
         }
 
         for (var i = 0; i < spec.SecurityOpt.Count; i++)
-            if (SecurityOptProblem(spec.SecurityOpt[i]) is { } problem) v.Add(new($"securityOpt[{i}]", problem));
+            if (SecurityOptRules.Problem(spec.SecurityOpt[i], Options) is { } problem) v.Add(new($"securityOpt[{i}]", problem));
 
         foreach (var (name, _) in spec.Sysctls)
             if (!SafeSysctls.Contains(name) && !Options.AllowedSysctls.Contains(name))
                 v.Add(new($"sysctls.{name}", $"sysctl {name} is not allowed: only namespaced safe sysctls ({string.Join(", ", SafeSysctls.Order().Take(3))}, ...)"));
 
-        CheckMounts(v, spec, context);
+        hostPaths.Check(v, spec, context);
+        CheckVolumeNames(v, spec);
+        LoggingRules.Check(v, spec.Logging, Options);
 
         if (Options.AllowedImages.Count > 0 && !Options.AllowedImages.Any(p => Glob.IsMatch(p, spec.Image)))
             v.Add(new("image", $"image \"{spec.Image}\" is not in the allowed list ({string.Join(", ", Options.AllowedImages)})"));
@@ -81,21 +91,15 @@ public sealed class SecurityPolicy(SecurityOptions options)
         return v;
     }
 
-    /// <summary>Named volumes must not bind host paths through driver options.</summary>
-    public IReadOnlyList<Violation> CheckVolume(VolumeSpec volume)
-    {
-        var v = new List<Violation>();
-        var opts = volume.DriverOptions;
-        var type = opts.TryGetValue("type", out var t) ? t : "";
-        var o = opts.TryGetValue("o", out var oo) ? oo : "";
-        if (o.Split(',').Any(x => x.Trim() is "bind" or "rbind"))
-            v.Add(new("driverOpts.o", "volume options that bind a host path are not allowed; use a bind mount, which the policy checks"));
-        else if (type is "none" or "bind" or "overlay" or "proc" or "sysfs" or "devtmpfs" or "devpts" or "cgroup" or "cgroup2")
-            v.Add(new("driverOpts.type", $"volume type \"{type}\" reaches the host and is not allowed"));
-        else if (opts.TryGetValue("device", out var device) && device.StartsWith('/') && type is not ("tmpfs" or "nfs" or "nfs4" or "cifs"))
-            v.Add(new("driverOpts.device", $"volume device \"{device}\" is a host path and is not allowed"));
-        return v;
-    }
+    /// <summary>A named volume a manifest declares: driver and options (or, for an external one, its name) by the rules.</summary>
+    public IReadOnlyList<Violation> CheckVolume(VolumeSpec volume) => VolumeRules.CheckDeclared(volume, Options);
+
+    /// <summary>Why an inspected volume must not be mounted (not the agent's, not an allowed external, or reaching the host).</summary>
+    public string? CheckMountedVolume(MountSpec mount, VolumeFacts? facts, bool owned) =>
+        VolumeRules.MountProblem(mount.Source ?? "", facts, mount.External, owned, Options);
+
+    /// <summary>An exec into a container that runs as <paramref name="containerUser"/>.</summary>
+    public IReadOnlyList<Violation> CheckExec(ExecSpec exec, string? containerUser) => ExecPolicy.Check(exec, containerUser, Options);
 
     private static void CheckNamespace(List<Violation> v, string field, string? mode, AdmissionContext context, string[] allowed)
     {
@@ -114,66 +118,16 @@ public sealed class SecurityPolicy(SecurityOptions options)
             : $"{field} \"{mode}\" is not allowed"));
     }
 
-    private static string? SecurityOptProblem(string option)
-    {
-        var sep = option.IndexOfAny(['=', ':']);
-        var key = (sep < 0 ? option : option[..sep]).Trim().ToLowerInvariant();
-        var value = sep < 0 ? "" : option[(sep + 1)..].Trim().ToLowerInvariant();
-        return key switch
-        {
-            "no-new-privileges" => null,
-            "seccomp" when value is "unconfined" => "seccomp=unconfined turns off the syscall filter and is not allowed",
-            "seccomp" => "custom seccomp profiles are not allowed (they can allow every syscall)",
-            "apparmor" when value is "unconfined" => "apparmor=unconfined turns off AppArmor and is not allowed",
-            "apparmor" => null,
-            "label" when value is "disable" => "label=disable turns off SELinux labels and is not allowed",
-            "label" when value.StartsWith("type:", StringComparison.Ordinal) => "a custom SELinux type is not allowed",
-            "label" => null,
-            "systempaths" => "systempaths=unconfined unmasks /proc and /sys and is not allowed",
-            _ => $"security option \"{option}\" is not allowed",
-        };
-    }
-
-    private void CheckMounts(List<Violation> v, ContainerSpec spec, AdmissionContext context)
+    private static void CheckVolumeNames(List<Violation> v, ContainerSpec spec)
     {
         for (var i = 0; i < spec.Mounts.Count; i++)
-        {
-            var mount = spec.Mounts[i];
-            if (mount.Type != MountType.Bind || mount.Source is null) continue;
-            var field = $"volumes[{BindIndex(spec, i)}]";
-            var normal = HostPath.Normalize(mount.Source);
-            var resolved = HostPath.Normalize(context.ResolveLinks(normal));
-            foreach (var path in new[] { normal, resolved }.Distinct())
-            {
-                var sensitive = Options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s));
-                if (sensitive is not null)
-                {
-                    v.Add(new(field, path == normal
-                        ? $"bind mount of {path} is not allowed: it {(path == sensitive ? "is" : HostPath.IsUnder(path, sensitive) ? "is inside" : "contains")} {sensitive}"
-                        : $"bind mount of {normal} is not allowed: it resolves through a symlink to {path}, which {(path == sensitive ? "is" : HostPath.IsUnder(path, sensitive) ? "is inside" : "contains")} {sensitive}"));
-                    break;
-                }
-                var roots = Options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
-                if ((roots.Count > 0 || Options.Profile == SecurityProfile.Restricted) && !roots.Any(r => HostPath.IsUnder(path, r) || path == r))
-                {
-                    v.Add(new(field, roots.Count == 0
-                        ? $"bind mount of {path} is not allowed: the restricted profile allows binds only under configured roots, and none is configured"
-                        : $"bind mount of {path} is not allowed: binds must be under {string.Join(", ", roots)}"));
-                    break;
-                }
-            }
-        }
+            if (spec.Mounts[i] is { Type: MountType.Volume, Source: { } name } && !VolumeName().IsMatch(name))
+                v.Add(new($"volumes[{i}]", $"\"{name}\" is not a volume name (letters, digits, '_', '.', '-')"));
     }
 
-    // Mounts list volumes before tmpfs; the manifest's volumes[] index is the mount's position among non-tmpfs mounts.
-    private static int BindIndex(ContainerSpec spec, int mountIndex) =>
-        spec.Mounts.Take(mountIndex).Count(m => m.Type != MountType.Tmpfs);
-
-    private static void CheckRestricted(List<Violation> v, ContainerSpec spec)
+    private void CheckRestricted(List<Violation> v, ContainerSpec spec)
     {
-        var user = spec.User?.Split(':')[0];
-        if (string.IsNullOrEmpty(user) || user is "root" or "0")
-            v.Add(new("user", "the restricted profile needs a non-root user (e.g. user: \"65534\")"));
+        UserRules.CheckRestricted(v, spec.User, spec.GroupAdd, Options);
         if (!spec.CapDrop.Any(c => Capability(c) == "ALL"))
             v.Add(new("capDrop", "the restricted profile needs capDrop: [ALL]"));
         if (!spec.NoNewPrivileges)

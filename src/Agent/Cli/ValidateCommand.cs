@@ -20,7 +20,7 @@ public static class ValidateCommand
             ManifestSet set;
             try
             {
-                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Security.ToPolicy());
+                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Security.ToPolicy(options.StateDir));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

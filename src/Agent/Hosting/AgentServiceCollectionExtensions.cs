@@ -21,7 +21,11 @@ public static class AgentServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             return new AgentLabels(InstanceIdentity.Resolve(options), options.LabelPrefix);
         });
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.Security.ToPolicy());
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return options.Security.ToPolicy(options.StateDir);
+        });
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
@@ -42,6 +46,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<StatusStore>();
         services.AddSingleton<HealthTracker>();
         services.AddSingleton<EngineObserver>();
+        services.AddSingleton<Admission.ContainerAdmission>();
         services.AddSingleton<PlanExecutor>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<WorkQueue>();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Agent.Core.Security;
 
 namespace Agent.Hosting;
@@ -11,14 +12,54 @@ public sealed class SecuritySettings
     public List<string> AllowedBindRoots { get; set; } = [];
     public List<string> AllowedSysctls { get; set; } = [];
     public bool AllowDevices { get; set; }
+    public List<string> AllowedExternalVolumes { get; set; } = [];
+    public List<string> AllowedVolumeDrivers { get; set; } = [];
 
-    public SecurityPolicy ToPolicy() => new(new SecurityOptions
+    /// <summary>Replaces the default (json-file, local, none) when set.</summary>
+    public List<string> AllowedLogDrivers { get; set; } = [];
+    public List<string> AllowedSecurityOpts { get; set; } = [];
+    public List<string> AllowedFileRoots { get; set; } = [];
+    public bool AllowExecUser { get; set; }
+
+    /// <summary>The policy; the agent's own state folder (tokens, instance id) is never bind-mounted.</summary>
+    public SecurityPolicy ToPolicy(string? stateDir = null)
     {
-        Profile = Profile,
-        AllowedCapabilities = AllowedCapabilities,
-        AllowedImages = AllowedImages,
-        AllowedBindRoots = AllowedBindRoots,
-        AllowedSysctls = AllowedSysctls,
-        AllowDevices = AllowDevices,
-    });
+        var defaults = new SecurityOptions();
+        return new SecurityPolicy(defaults with
+        {
+            Profile = Profile,
+            AllowedCapabilities = AllowedCapabilities,
+            AllowedImages = AllowedImages,
+            AllowedBindRoots = AllowedBindRoots,
+            AllowedSysctls = AllowedSysctls,
+            AllowDevices = AllowDevices,
+            AllowedExternalVolumes = AllowedExternalVolumes,
+            AllowedVolumeDrivers = AllowedVolumeDrivers,
+            AllowedLogDrivers = AllowedLogDrivers.Count > 0 ? AllowedLogDrivers : defaults.AllowedLogDrivers,
+            AllowedSecurityOpts = AllowedSecurityOpts,
+            AllowedFileRoots = AllowedFileRoots,
+            AllowExecUser = AllowExecUser,
+            SensitivePaths = string.IsNullOrEmpty(stateDir) ? defaults.SensitivePaths : [.. defaults.SensitivePaths, Path.GetFullPath(stateDir)],
+            PrivilegedGroupIds = [.. defaults.PrivilegedGroupIds, .. HostPrivilegedGroupIds()],
+        });
+    }
+
+    /// <summary>The host's ids of the privileged group names (docker, sudo, disk, ...), from /etc/group.</summary>
+    private static IEnumerable<int> HostPrivilegedGroupIds()
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines("/etc/group");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+        return lines.Select(l => l.Split(':'))
+            .Where(p => p.Length >= 3 && UserRules.PrivilegedGroupNames.Contains(p[0], StringComparer.Ordinal))
+            .Select(p => int.TryParse(p[2], NumberStyles.None, CultureInfo.InvariantCulture, out var gid) ? gid : -1)
+            .Where(gid => gid >= 0)
+            .ToList();
+    }
 }

@@ -38,7 +38,8 @@ public static class AgentEndpoints
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization(Roles.Viewer)
             .WithEngineProblems()
-            .WithStateProblems();
+            .WithStateProblems()
+            .WithRequestValidation();
         api.MapStatusEndpoints();
         api.MapGroupEndpoints();
         api.MapContainerEndpoints();

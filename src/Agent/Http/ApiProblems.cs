@@ -11,6 +11,14 @@ public static class ApiProblems
     public static IResult BadRequest(string detail, IDictionary<string, object?>? extensions = null) =>
         Results.Problem(statusCode: 400, title: "Bad Request", detail: detail, extensions: extensions);
 
+    /// <summary>A request the security policy refuses: 400, every field with its rule.</summary>
+    public static IResult Refused(IEnumerable<(string Field, string Message)> violations)
+    {
+        var list = violations.ToList();
+        return BadRequest(string.Join("; ", list.Select(v => $"{v.Field}: {v.Message}")),
+            new Dictionary<string, object?> { ["errors"] = list.Select(v => new { field = v.Field, message = v.Message }) });
+    }
+
     public static IResult ContainerNotFound(string id) =>
         NotFound($"No container \"{id}\" managed by this agent. Only the agent's own containers are visible here; list them with GET /api/v1/containers.");
 

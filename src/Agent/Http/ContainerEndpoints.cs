@@ -5,6 +5,7 @@ using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Hosting;
 using Microsoft.Extensions.Options;
+using Agent.Core.Security;
 
 namespace Agent.Http;
 
@@ -13,7 +14,7 @@ public static class ContainerEndpoints
 {
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
-        var containers = api.MapGroup("/containers");
+        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
         containers.MapGet("/", async (string? group, string? service, string? state, OwnedContainers owned, AgentLabels labels, CancellationToken ct) =>
             Results.Ok((await owned.ListAsync(group, service, state, ct)).Select(c => ContainerListItem.From(c, labels))))
             .WithSummary("List the agent's containers with their group, service and published ports; filter by group, service or state (running, exited, ...).");
@@ -135,13 +136,15 @@ public static class ContainerEndpoints
         }
     }
 
-    private static async Task<IResult> Exec(HttpContext http, string id, OwnedContainers owned, IContainerEngine engine, CancellationToken ct)
+    private static async Task<IResult> Exec(HttpContext http, string id, OwnedContainers owned, IContainerEngine engine, SecurityPolicy policy, CancellationToken ct)
     {
         var body = await StrictJson.ReadAsync<ExecBody>(http, ct);
         if (body.Error is { } error) return ApiProblems.BadRequest(error);
         var request = body.Value!;
         if (request.Command is not { Count: > 0 }) return ApiProblems.BadRequest("command is required: a list like [\"sh\", \"-c\", \"echo hi\"]");
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
+        var violations = policy.CheckExec(new ExecSpec(request.Command, request.Env, request.WorkingDir, request.User), c.User);
+        if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
         var result = await engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,
             TimeSpan.FromSeconds(Math.Clamp(request.TimeoutSeconds ?? 30, 1, 3600))), ct);
         return Results.Ok(new { exitCode = result.ExitCode, stdout = result.Stdout, stderr = result.Stderr, timedOut = result.TimedOut });

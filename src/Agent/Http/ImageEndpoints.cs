@@ -1,4 +1,5 @@
 using Agent.Auth;
+using Agent.Core.Security;
 using Agent.Engine;
 
 namespace Agent.Http;
@@ -12,7 +13,7 @@ public static class ImageEndpoints
             .WithSummary("List images.");
         images.MapPost("/pull", async (HttpContext http, string image, IContainerEngine engine, CancellationToken ct) =>
         {
-            if (string.IsNullOrWhiteSpace(image) || image.Any(char.IsWhiteSpace))
+            if (Identifiers.Image(image) != IdentifierCheck.Valid)
             {
                 await ApiProblems.BadRequest("image=NAME[:TAG] is required").ExecuteAsync(http);
                 return;
@@ -38,6 +39,11 @@ public static class ImageEndpoints
         }).RequireAuthorization(Roles.Admin).WithSummary("Pull an image; progress is streamed as text lines.");
         images.MapDelete("/{*image}", async (string image, bool? force, IContainerEngine engine, CancellationToken ct) =>
         {
+            switch (Identifiers.Image(image))
+            {
+                case IdentifierCheck.Malformed: return ApiProblems.BadRequest("the image reference contains a control character (NUL?)");
+                case IdentifierCheck.CannotExist: return ApiProblems.NotFound($"\"{image}\" is not an image reference");
+            }
             await engine.RemoveImageAsync(image, force ?? false, ct);
             return Results.Ok(new { image, result = "removed" });
         }).RequireAuthorization(Roles.Admin).WithSummary("Remove an image.");

@@ -1,3 +1,4 @@
+using Agent.Admission;
 using Agent.Auth;
 using Agent.Core.Manifests;
 using Agent.Core.Model;
@@ -24,7 +25,7 @@ public static class RunEndpoints
     }
 
     private static async Task<IResult> Run(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ILogger<RunRequest> logger, CancellationToken ct)
+        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json");
@@ -50,10 +51,9 @@ public static class RunEndpoints
         }
 
         var key = new ObjectKey("Run", service.Name);
-        var runLabels = labels.ForReplica(key, service.Name, 1, SpecHash.Of(spec));
-        runLabels[labels.Imperative] = "true";
-        var id = await engine.CreateContainerAsync(new ContainerCreateRequest(service.Name, spec, runLabels), ct);
-        await engine.StartContainerAsync(id, ct);
+        var created = await CreateAdmittedAsync(engine, labels, admission, key, spec, ct);
+        if (created.Refused is { } refused) return ApiProblems.BadRequest(refused);
+        var id = created.Id!;
         logger.LogInformation("Imperative run of {Name} ({Image}) by API", service.Name, spec.Image);
         var details = await engine.InspectContainerAsync(id, ct);
         var ports = details?.Ports.Where(p => p.HostPort is not null).ToList() ?? [];
@@ -71,6 +71,53 @@ public static class RunEndpoints
             body = body with { ready = true };
         }
         return Results.Created($"/api/v1/containers/{id}", body);
+    }
+
+    /// <summary>Creates the run's own missing volumes, admits the container against what the engine now holds, creates and
+    /// starts it. Whatever fails after a create removes what this request created: a failed run leaves nothing behind.</summary>
+    private static async Task<(string? Id, string? Refused)> CreateAdmittedAsync(IContainerEngine engine, AgentLabels labels,
+        ContainerAdmission admission, ObjectKey key, ContainerSpec spec, CancellationToken ct)
+    {
+        var volumes = new List<string>();
+        string? id = null;
+        var done = false;
+        try
+        {
+            foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }))
+            {
+                if (await engine.InspectVolumeAsync(mount.Source!, ct) is not null) continue;
+                await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
+                volumes.Add(mount.Source!);
+            }
+            if (await admission.CheckAsync(spec, owner: null, fromManifests: false, ct) is { } refused) return (null, refused);
+            var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec));
+            runLabels[labels.Imperative] = "true";
+            id = await engine.CreateContainerAsync(new ContainerCreateRequest(key.Name, spec, runLabels), ct);
+            await engine.StartContainerAsync(id, ct);
+            done = true;
+            return (id, null);
+        }
+        finally
+        {
+            if (!done)
+            {
+                // Not the request's token: a client that went away must not leave half a run behind.
+                if (id is not null) await Quietly(() => engine.RemoveContainerAsync(id, force: true, CancellationToken.None));
+                foreach (var volume in volumes) await Quietly(() => engine.RemoveVolumeAsync(volume, CancellationToken.None));
+            }
+        }
+    }
+
+    private static async Task Quietly(Func<Task> cleanup)
+    {
+        try
+        {
+            await cleanup();
+        }
+        catch (EngineException)
+        {
+            // Best effort: the original failure is what the client hears about.
+        }
     }
 
     private static async Task<bool> WaitForHttpAsync(string url, TimeSpan timeout, CancellationToken ct)

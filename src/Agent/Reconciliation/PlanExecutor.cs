@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Agent.Admission;
 using Agent.Core.Model;
 using Agent.Core.Planning;
 using Agent.Engine;
@@ -16,7 +17,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -111,6 +112,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 await engine.CreateNetworkAsync(target, ObjectLabels(op), ct);
                 break;
             case OperationKind.CreateVolume:
+                // The engine answers a create for an existing name with that volume, options and all: never adopt one.
+                if (await engine.InspectVolumeAsync(target, ct) is { } existing && !labels.IsOwned(existing.Labels))
+                    throw new OperationFailedException($"volume {target} already exists and was not made by this agent (it lacks this instance's labels): it is not adopted nor mounted; remove it, or declare it external and allow it in Agent:Security:AllowedExternalVolumes");
                 await engine.CreateVolumeAsync(target, op.Volume?.Driver ?? "local", op.Volume?.DriverOptions ?? new Dictionary<string, string>(), ObjectLabels(op), ct);
                 break;
             case OperationKind.EnsureImage:
@@ -118,6 +122,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 break;
             case OperationKind.CreateContainer:
                 var labelsForCreate = op.Labels ?? throw new InvalidOperationException("create without labels");
+                ObjectKey? owner = labelsForCreate.TryGetValue(labels.Kind, out var kind) && labelsForCreate.TryGetValue(labels.Object, out var obj) ? new ObjectKey(kind, obj) : null;
+                if (await admission.CheckAsync(op.Spec!, owner, fromManifests: true, ct) is { } refused)
+                    throw new OperationFailedException($"{target} is not created: {refused}");
                 var id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, op.Network)
                 {
                     Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],

@@ -19,7 +19,7 @@ public sealed class SecurityPolicyTests
     [Theory]
     [InlineData("/etcd-backup")]
     [InlineData("/srv/app/config")]
-    [InlineData("/home/user/site")]
+    [InlineData("/homework/site")]
     [InlineData("/var/lib/app-data")]
     [InlineData("/devices-backup")]
     public void Paths_are_compared_by_component_not_by_prefix(string path) =>
@@ -34,6 +34,9 @@ public sealed class SecurityPolicyTests
     [InlineData("/run")]
     [InlineData("/")]
     [InlineData("/root/.ssh")]
+    [InlineData("/home")]
+    [InlineData("/home/user/site")]
+    [InlineData("/srv/../home/user")]
     public void Sensitive_binds_are_refused_after_normalising(string path) =>
         Assert.Equal(["volumes[0]"], Fields(SecurityPolicy.Default, Bind(path)));
 
@@ -100,18 +103,41 @@ public sealed class SecurityPolicyTests
     {
         var restricted = new SecurityPolicy(new SecurityOptions { Profile = SecurityProfile.Restricted, AllowedBindRoots = ["/srv"] });
         Assert.Equal(["volumes[0]", "user", "capDrop", "noNewPrivileges", "readOnlyRootFilesystem"], Fields(restricted, Bind("/home/x")));
-        var hardened = Bind("/srv/app") with { User = "65534", CapDrop = ["all"], NoNewPrivileges = true, ReadOnlyRootFilesystem = true };
+        var hardened = Bind("/srv/app") with { User = "65534:65534", CapDrop = ["all"], NoNewPrivileges = true, ReadOnlyRootFilesystem = true };
         Assert.Empty(Fields(restricted, hardened));
         Assert.Equal(["user"], Fields(restricted, hardened with { User = "0:0" }));
     }
 
     [Theory]
     [InlineData("no-new-privileges:true", true)]
-    [InlineData("apparmor=docker-default", true)]
-    [InlineData("label=level:s0:c100,c200", true)]
+    [InlineData("no-new-privileges", true)]
+    [InlineData("NO-NEW-PRIVILEGES=true", true)]
+    [InlineData("no-new-privileges=false", true)]
+    [InlineData("apparmor=docker-default", false)]
+    [InlineData("label=level:s0:c100,c200", false)]
     [InlineData("seccomp=/tmp/allow-all.json", false)]
     [InlineData("label=type:spc_t", false)]
+    [InlineData("label=user:system_u", false)]
+    [InlineData("label:user:system_u", false)]
+    [InlineData("label=role:system_r", false)]
+    [InlineData("label:role:system_r", false)]
+    [InlineData("LABEL=USER:x", false)]
     [InlineData("SECCOMP=UNCONFINED", false)]
-    public void Security_options_that_turn_off_confinement_are_refused(string option, bool allowed) =>
+    [InlineData("seccomp:unconfined", false)]
+    [InlineData("no-new-privileges=maybe", false)]
+    [InlineData("no-new-privileges\u0000", false)]
+    [InlineData("", false)]
+    public void Security_options_are_an_allow_list_in_both_forms(string option, bool allowed) =>
         Assert.Equal(allowed, Fields(SecurityPolicy.Default, Plain with { SecurityOpt = [option] }).Count == 0);
+
+    [Theory]
+    [InlineData("apparmor=docker-default", "apparmor:docker-default")]
+    [InlineData("label=level:s0:c100,c200", "label:level:s0:c100,c200")]
+    public void The_profile_can_allow_more_security_options_in_either_form(string configured, string used)
+    {
+        var policy = new SecurityPolicy(new SecurityOptions { AllowedSecurityOpts = [configured] });
+        Assert.Empty(Fields(policy, Plain with { SecurityOpt = [used] }));
+        Assert.Empty(Fields(policy, Plain with { SecurityOpt = [configured] }));
+        Assert.Equal(["securityOpt[0]"], Fields(policy, Plain with { SecurityOpt = ["label=user:system_u"] }));
+    }
 }

@@ -1,0 +1,92 @@
+using Agent.Core.Model;
+
+namespace Agent.Core.Security;
+
+/// <summary>
+/// Where a container may touch the host's file system and its own kernel file systems: bind sources by path
+/// component (deny-lists, and under Restricted an allow-list), and mount targets and working dirs inside the
+/// container (never /proc, /sys, /dev or below, where a mount or a cwd reaches the kernel).
+/// </summary>
+internal sealed class HostPathRules(SecurityOptions options)
+{
+    /// <summary>Container paths whose contents are the kernel's: mounting over them or working in them is refused.</summary>
+    public static readonly string[] KernelPaths = ["/proc", "/sys", "/dev"];
+
+    public void Check(List<Violation> v, ContainerSpec spec, AdmissionContext context)
+    {
+        for (var i = 0; i < spec.Mounts.Count; i++)
+        {
+            var mount = spec.Mounts[i];
+            var field = mount.Type == MountType.Tmpfs ? $"tmpfs[{TmpfsIndex(spec, i)}]" : $"volumes[{VolumeIndex(spec, i)}]";
+            if (TargetProblem(mount.Target) is { } target) v.Add(new(field, target));
+            if (mount.Type == MountType.Bind && mount.Source is not null && SourceProblem(mount.Source, context) is { } source)
+                v.Add(new(field, source));
+        }
+        if (spec.WorkingDir is { } dir && WorkingDirProblem(dir) is { } problem) v.Add(new("workingDir", problem));
+    }
+
+    /// <summary>A mount target must be an absolute container path outside the kernel's file systems, and not / itself.</summary>
+    public static string? TargetProblem(string target)
+    {
+        if (ControlCharacters.In(target)) return "the container path contains a control character";
+        if (!target.StartsWith('/')) return $"the container path \"{target}\" must be absolute";
+        var normal = HostPath.Normalize(target);
+        if (normal == "/") return "mounting over the container's root / is not allowed";
+        return KernelPaths.FirstOrDefault(k => normal == k || HostPath.IsUnder(normal, k)) is { } kernel
+            ? $"mounting on {normal} is not allowed: {kernel} and below belong to the kernel"
+            : null;
+    }
+
+    public static string? WorkingDirProblem(string dir)
+    {
+        if (ControlCharacters.In(dir)) return "the working dir contains a control character";
+        if (!dir.StartsWith('/')) return $"\"{dir}\" must be an absolute path inside the container";
+        var normal = HostPath.Normalize(dir);
+        return KernelPaths.FirstOrDefault(k => normal == k || HostPath.IsUnder(normal, k)) is { } kernel
+            ? $"working dir {normal} is not allowed: {kernel} and below belong to the kernel"
+            : null;
+    }
+
+    private string? SourceProblem(string source, AdmissionContext context)
+    {
+        if (ControlCharacters.In(source)) return "the bind source contains a control character";
+        var normal = HostPath.Normalize(source);
+        var resolved = HostPath.Normalize(context.ResolveLinks(normal));
+        foreach (var path in new[] { normal, resolved }.Distinct())
+        {
+            var via = path == normal ? "" : $"it resolves through a symlink to {path}, which ";
+            if (HostPath.Components(path).FirstOrDefault(c => options.SensitiveNames.Contains(c, StringComparer.Ordinal)) is { } name)
+                return $"bind mount of {normal} is not allowed: {via}{(via.Length == 0 ? "it " : "")}holds a folder named {name} (keys and credentials)";
+            if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s)) is { } sensitive)
+                return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}";
+
+            var roots = options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
+            var open = context.ManifestsRoot is { } manifests ? [.. roots, HostPath.Normalize(context.ResolveLinks(manifests))] : roots;
+            if (options.PrivatePaths.Select(HostPath.Normalize).FirstOrDefault(p => HostPath.Overlaps(path, p)) is { } privatePath
+                && !open.Any(r => AtOrUnder(r, privatePath) && AtOrUnder(path, r)))
+                return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, privatePath)} {privatePath}, which holds private data " +
+                       "(allow a folder inside it with Agent:Security:AllowedBindRoots)";
+
+            if ((roots.Count > 0 || options.Profile == SecurityProfile.Restricted) && !roots.Any(r => AtOrUnder(path, r)))
+                return roots.Count == 0
+                    ? $"bind mount of {path} is not allowed: the restricted profile allows binds only under Agent:Security:AllowedBindRoots, and none is configured"
+                    : $"bind mount of {path} is not allowed: binds must be under {string.Join(", ", roots)}";
+        }
+        return null;
+    }
+
+    private static string Relation(string via, string path, string protectedPath)
+    {
+        var verb = via.Length == 0 ? "it " : "";
+        return verb + (path == protectedPath ? "is" : HostPath.IsUnder(path, protectedPath) ? "is inside" : "contains");
+    }
+
+    private static bool AtOrUnder(string path, string folder) => path == folder || HostPath.IsUnder(path, folder);
+
+    // Mounts list volumes and binds before tmpfs: the manifest's volumes[] index is the position among non-tmpfs mounts.
+    private static int VolumeIndex(ContainerSpec spec, int mountIndex) =>
+        spec.Mounts.Take(mountIndex).Count(m => m.Type != MountType.Tmpfs);
+
+    private static int TmpfsIndex(ContainerSpec spec, int mountIndex) =>
+        spec.Mounts.Take(mountIndex).Count(m => m.Type == MountType.Tmpfs);
+}

@@ -1,0 +1,35 @@
+using System.Text.RegularExpressions;
+
+namespace Agent.Core.Security;
+
+public enum IdentifierCheck { Valid, Malformed, CannotExist }
+
+/// <summary>
+/// Ids and names checked before any engine call: a control character (NUL above all) is a malformed request (400);
+/// anything the engine could never have named (an encoded `/`, `..`, spaces, 129 characters) cannot exist (404).
+/// </summary>
+public static partial class Identifiers
+{
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ContainerName();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._/:@+-]{0,254}$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex ImageReference();
+
+    /// <summary>A container id (full or prefix) or name, as the engine accepts them.</summary>
+    public static IdentifierCheck Container(string? idOrName) =>
+        string.IsNullOrEmpty(idOrName) ? IdentifierCheck.CannotExist
+        : ControlCharacters.In(idOrName) ? IdentifierCheck.Malformed
+        : ContainerName().IsMatch(idOrName) ? IdentifierCheck.Valid
+        : IdentifierCheck.CannotExist;
+
+    /// <summary>An image reference (name[:tag][@digest]); never a path, never `..`.</summary>
+    public static IdentifierCheck Image(string? reference) =>
+        string.IsNullOrEmpty(reference) ? IdentifierCheck.CannotExist
+        : ControlCharacters.In(reference) ? IdentifierCheck.Malformed
+        : ImageReference().IsMatch(reference) && !reference.Contains("..", StringComparison.Ordinal) && !reference.Contains("//", StringComparison.Ordinal) ? IdentifierCheck.Valid
+        : IdentifierCheck.CannotExist;
+
+    /// <summary>A label value used in a list filter (group, service): free text, but no control characters.</summary>
+    public static bool IsFilterValue(string? value) => value is null || !ControlCharacters.In(value);
+}

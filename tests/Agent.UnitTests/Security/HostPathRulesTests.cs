@@ -1,0 +1,137 @@
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Security;
+
+/// <summary>Class 2: bind sources by component (deny-lists, allow-list under Restricted), targets and working dirs.</summary>
+public sealed class HostPathRulesTests
+{
+    private static readonly ContainerSpec Plain = new() { Image = "busybox:1.35" };
+
+    private static IReadOnlyList<Violation> Check(ContainerSpec spec, SecurityOptions? options = null, AdmissionContext? context = null) =>
+        new SecurityPolicy(options ?? new SecurityOptions()).Check(spec, context ?? AdmissionContext.Offline);
+
+    private static ContainerSpec Bind(string source, string target = "/x") => Plain with { Mounts = [new MountSpec(MountType.Bind, source, target)] };
+
+    [Theory]
+    [InlineData("/home")]
+    [InlineData("/home/")]
+    [InlineData("/home/alice")]
+    [InlineData("/home/alice/.bash_history")]
+    [InlineData("/root")]
+    [InlineData("/var/log/auth.log")]
+    [InlineData("/var/spool/cron")]
+    [InlineData("/run/user/1000")]
+    [InlineData("/var/run/secrets")]
+    [InlineData("/var")]
+    [InlineData("/srv/keys/.ssh")]
+    [InlineData("/opt/app/.docker/config.json")]
+    [InlineData("/data/.kube")]
+    [InlineData("/srv/.aws/credentials")]
+    [InlineData("/run/systemd/private")]
+    public void Private_and_credential_paths_are_refused_by_default(string source) =>
+        Assert.Equal("volumes[0]", Assert.Single(Check(Bind(source))).Field);
+
+    [Theory]
+    [InlineData("/srv/app")]
+    [InlineData("/opt/data")]
+    [InlineData("/homes-backup")]
+    [InlineData("/mnt/disk1/media")]
+    [InlineData("/data/ssh")]
+    public void Ordinary_data_folders_pass(string source) => Assert.Empty(Check(Bind(source)));
+
+    [Fact]
+    public void An_allowed_root_inside_a_private_path_opens_only_that_root()
+    {
+        var options = new SecurityOptions { AllowedBindRoots = ["/home/app/data"] };
+        Assert.Empty(Check(Bind("/home/app/data/uploads"), options));
+        Assert.Empty(Check(Bind("/home/app/data"), options));
+        Assert.Single(Check(Bind("/home/app"), options));
+        Assert.Single(Check(Bind("/home/other/data"), options));
+        Assert.Single(Check(Bind("/home/app/data/.ssh"), options)); // credential names stay refused
+        // A root above a private path opens nothing of it.
+        Assert.Single(Check(Bind("/home/alice"), new SecurityOptions { AllowedBindRoots = ["/"] }));
+    }
+
+    [Fact]
+    public void Binds_inside_the_manifests_folder_pass_even_when_it_lies_in_a_home()
+    {
+        var context = AdmissionContext.Offline with { ManifestsRoot = "/home/ops/manifests" };
+        Assert.Empty(Check(Bind("/home/ops/manifests/static"), context: context));
+        Assert.Single(Check(Bind("/home/ops/.ssh"), context: context));
+        Assert.Single(Check(Bind("/home/ops"), context: context));
+    }
+
+    [Fact]
+    public void A_symlink_into_home_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("agent-home-link-");
+        try
+        {
+            var link = Path.Combine(dir.FullName, "site");
+            Directory.CreateSymbolicLink(link, "/home");
+            var folder = new ManifestFolder(dir.FullName);
+            var violation = Assert.Single(Check(Bind(link + "/alice"), context: new AdmissionContext(folder.ResolveLinks, _ => false)));
+            Assert.Contains("symlink to /home/alice", violation.Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_agents_state_folder_is_never_bound()
+    {
+        var options = new Agent.Hosting.SecuritySettings().ToPolicy("/srv/agent-state").Options;
+        Assert.Single(Check(Bind("/srv/agent-state/tokens"), options));
+        Assert.Single(Check(Bind("/srv"), options));
+        Assert.Empty(Check(Bind("/srv/app"), options));
+    }
+
+    [Theory]
+    [InlineData("/proc/sys")]            // the bind target
+    [InlineData("/proc")]
+    [InlineData("/proc/sysrq-trigger")]
+    [InlineData("/sys/fs/cgroup")]
+    [InlineData("/sys")]
+    [InlineData("/dev")]
+    [InlineData("/dev/shm")]
+    [InlineData("/app/../proc/sys")]
+    [InlineData("//proc//sys/")]
+    [InlineData("/")]
+    [InlineData("/./")]
+    public void Targets_on_kernel_file_systems_are_refused_for_every_mount_type(string target)
+    {
+        Assert.Single(Check(Bind("/srv/x", target)));
+        Assert.Single(Check(Plain with { Mounts = [new MountSpec(MountType.Volume, "g_data", target)] }));
+        Assert.Equal("tmpfs[0]", Assert.Single(Check(Plain with { Mounts = [new MountSpec(MountType.Tmpfs, null, target)] })).Field);
+    }
+
+    [Theory]
+    [InlineData("/procfs")]
+    [InlineData("/app/proc")]
+    [InlineData("/devel")]
+    [InlineData("/system")]
+    public void Targets_that_only_look_like_kernel_paths_pass(string target) => Assert.Empty(Check(Bind("/srv/x", target)));
+
+    [Theory]
+    [InlineData("/proc/self/fd")]        // the working dir
+    [InlineData("/proc")]
+    [InlineData("/sys/kernel")]
+    [InlineData("/dev/")]
+    [InlineData("/app/../../proc/1/root")]
+    public void Working_dirs_on_kernel_file_systems_are_refused(string dir) =>
+        Assert.Equal("workingDir", Assert.Single(Check(Plain with { WorkingDir = dir })).Field);
+
+    [Fact]
+    public void Restricted_allows_binds_only_under_its_roots()
+    {
+        var restricted = new SecurityOptions { Profile = SecurityProfile.Restricted, AllowedBindRoots = ["/srv/app"] };
+        var hardened = Plain with { User = "1000:1000", CapDrop = ["ALL"], NoNewPrivileges = true, ReadOnlyRootFilesystem = true };
+        Assert.Empty(Check(hardened with { Mounts = [new MountSpec(MountType.Bind, "/srv/app/data", "/data")] }, restricted));
+        Assert.Single(Check(hardened with { Mounts = [new MountSpec(MountType.Bind, "/srv/other", "/data")] }, restricted));
+        Assert.Single(Check(hardened with { Mounts = [new MountSpec(MountType.Bind, "/srv/app/../other", "/data")] }, restricted));
+    }
+}
