@@ -12,6 +12,7 @@ await Section("self-heal", () => bench.SelfHealAsync(20));
 await Section("http", () => bench.HttpAsync(100));
 await Section("cronjob lateness", () => bench.CronLatenessAsync(60));
 await Section("folder re-read", () => SourceBench.FolderRereadAsync(results, 1000, 5));
+await Section("admission", () => AdmissionBench.RunAsync(results, 200));
 Table.Print(results);
 
 async Task Section(string name, Func<Task> body)
