@@ -9,6 +9,7 @@ public sealed class CommandLineTests : IAsyncLifetime
 {
     private readonly TestInstance instance = new();
     private readonly string state = Directory.CreateTempSubdirectory("agent-cli-state-").FullName;
+    private readonly string demoCopy = Directory.CreateTempSubdirectory("agent-cli-demo-").FullName; // not in the state dir: binds of it are refused
     private static string Demo => Path.Combine(AgentCli.RepositoryRoot, "manifests");
 
     public Task InitializeAsync() => instance.InitializeAsync();
@@ -17,6 +18,21 @@ public sealed class CommandLineTests : IAsyncLifetime
     {
         await instance.DisposeAsync();
         Directory.Delete(state, recursive: true);
+        Directory.Delete(demoCopy, recursive: true);
+    }
+
+    /// <summary>The demo manifests with a volume name of this instance's own: the agent never mounts a volume another
+    /// instance (an earlier test run) left under the demo's name.</summary>
+    private string DemoWithOwnVolume()
+    {
+        var copy = demoCopy;
+        foreach (var file in Directory.GetFiles(Demo, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(Demo, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.WriteAllText(target, File.ReadAllText(file).Replace("db-data:", $"db-data-{instance.Id}:", StringComparison.Ordinal));
+        }
+        return copy;
     }
 
     [Fact]
@@ -76,17 +92,18 @@ public sealed class CommandLineTests : IAsyncLifetime
     [Fact]
     public async Task Diff_on_an_empty_engine_lists_every_container_as_a_create_then_apply_converges_and_diff_is_clean()
     {
-        var (exit, stdout, stderr) = await AgentCli.RunAsync("diff", Demo, "--instance", instance.Id, "--state-dir", state);
+        var demo = DemoWithOwnVolume();
+        var (exit, stdout, stderr) = await AgentCli.RunAsync("diff", demo, "--instance", instance.Id, "--state-dir", state);
         Assert.True(exit == 2, stdout + stderr);
         foreach (var container in new[] { "storage-db-1", "core-api-1", "core-worker-1", "web-frontend-1", "web-frontend-2", "monitoring-heartbeat-1", "shop-catalog-1", "shop-worker-1" })
             Assert.Contains($"create    {container}: no existing container", stdout);
         Assert.Empty(await DockerCli.ContainerIdsAsync(instance.InstanceLabel));
 
-        var apply = await AgentCli.RunAsync("apply", Demo, "--once", "--instance", instance.Id, "--state-dir", state);
+        var apply = await AgentCli.RunAsync("apply", demo, "--once", "--instance", instance.Id, "--state-dir", state);
         Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
         Assert.Equal(8, (await DockerCli.ContainerIdsAsync(instance.InstanceLabel)).Count);
 
-        var again = await AgentCli.RunAsync("diff", Demo, "--instance", instance.Id, "--state-dir", state);
+        var again = await AgentCli.RunAsync("diff", demo, "--instance", instance.Id, "--state-dir", state);
         Assert.True(again.Exit == 0, again.Stdout + again.Stderr);
         Assert.Contains("in sync", again.Stdout);
     }
