@@ -223,7 +223,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
                 case "volume":
                     if (f.TryGetValue("volume", out var vo)) vo.Mapping(["nocopy"]);
                     if (source is null) AddMount(item, mounts, new MountSpec(MountType.Volume, null, target, readOnly));
-                    else if (project.Volume(source, sc!) is { } full) AddMount(item, mounts, new MountSpec(MountType.Volume, full, target, readOnly));
+                    else if (project.Volume(source, sc!) is { } full) AddMount(item, mounts, new MountSpec(MountType.Volume, full, target, readOnly) { External = project.ExternalVolumes.ContainsKey(source) });
                     break;
                 case "bind":
                     if (f.TryGetValue("bind", out var bo))
@@ -270,7 +270,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         if (parts[0].StartsWith('/') || parts[0].StartsWith('.') || parts[0].StartsWith('~'))
             AddBind(item, mounts, digests, parts[0], parts[1], ro2);
         else if (project.Volume(parts[0], item) is { } full)
-            AddMount(item, mounts, new MountSpec(MountType.Volume, full, parts[1], ro2));
+            AddMount(item, mounts, new MountSpec(MountType.Volume, full, parts[1], ro2) { External = project.ExternalVolumes.ContainsKey(parts[0]) });
     }
 
     /// <summary>Service secrets and configs: the declared file mounted read-only at /run/secrets/&lt;name&gt; (secrets)
