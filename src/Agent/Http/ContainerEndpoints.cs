@@ -15,13 +15,16 @@ public static class ContainerEndpoints
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
-        containers.MapGet("/", async (string? group, string? service, string? state, OwnedContainers owned, AgentLabels labels, CancellationToken ct) =>
-            Results.Ok((await owned.ListAsync(group, service, state, ct)).Select(c => ContainerListItem.From(c, labels))))
+        containers.MapGet("/", async (HttpContext http, string? group, string? service, string? state, OwnedContainers owned, AgentLabels labels,
+                IOptions<AgentOptions> options, CancellationToken ct) =>
+            Results.Ok((await owned.ListAsync(group, service, state, ct))
+                .Select(c => ContainerListItem.From(c, labels))
+                .Select(c => SeesEnv(http, options) ? c : c with { Labels = WithoutSpec(c.Labels, labels) })))
             .WithSummary("List the agent's containers with their group, service and published ports; filter by group, service or state (running, exited, ...).");
 
-        containers.MapGet("/{id}", async (HttpContext http, string id, OwnedContainers owned, IOptions<AgentOptions> options, CancellationToken ct) =>
+        containers.MapGet("/{id}", async (HttpContext http, string id, OwnedContainers owned, AgentLabels labels, IOptions<AgentOptions> options, CancellationToken ct) =>
             await owned.FindAsync(id, ct) is { } c
-                ? Results.Ok(http.User.IsInRole(Roles.Operator) || http.User.IsInRole(Roles.Admin) || options.Value.Auth.ViewerSeesEnv ? c : c with { Env = RedactedEnv(c.Env) })
+                ? Results.Ok(SeesEnv(http, options) ? c : c with { Env = RedactedEnv(c.Env), Labels = WithoutSpec(c.Labels, labels) })
                 : ApiProblems.ContainerNotFound(id))
             .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
@@ -46,6 +49,13 @@ public static class ContainerEndpoints
             .WithSummary("Run a command in a container: returns stdout, stderr and the exit code. Never privileged.");
         return api;
     }
+
+    private static bool SeesEnv(HttpContext http, IOptions<AgentOptions> options) =>
+        http.User.IsInRole(Roles.Operator) || http.User.IsInRole(Roles.Admin) || options.Value.Auth.ViewerSeesEnv;
+
+    /// <summary>The applied-spec label holds every environment value: a viewer gets the labels without it.</summary>
+    private static IReadOnlyDictionary<string, string> WithoutSpec(IReadOnlyDictionary<string, string> all, AgentLabels labels) =>
+        all.Where(l => l.Key != labels.Spec).ToDictionary();
 
     /// <summary>KEY=<redacted>: a viewer sees which variables are set, not their values (they can hold envFrom secrets).</summary>
     private static IReadOnlyList<string> RedactedEnv(IReadOnlyList<string> env) =>

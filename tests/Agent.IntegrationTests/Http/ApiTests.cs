@@ -59,6 +59,21 @@ public sealed class ApiTests(HttpFixture fx) : IClassFixture<HttpFixture>
     }
 
     [Fact]
+    public async Task A_viewer_never_reads_environment_values_an_operator_does()
+    {
+        using var viewer = fx.Client(HttpFixture.ViewerToken);
+        using var op = fx.Client(HttpFixture.OperatorToken);
+        var talker = $"/api/v1/containers/{fx.Group}-talker-1";
+        foreach (var path in new[] { $"/api/v1/containers?group={fx.Group}", talker })
+        {
+            var body = await viewer.GetStringAsync(path);
+            Assert.DoesNotContain(HttpFixture.SecretValue, body);
+        }
+        Assert.Contains("SECRET_TOKEN=<redacted>", await viewer.GetStringAsync(talker));
+        Assert.Contains(HttpFixture.SecretValue, await op.GetStringAsync(talker));
+    }
+
+    [Fact]
     public async Task Status_lists_and_describes_groups()
     {
         using var viewer = fx.Client(HttpFixture.ViewerToken);
