@@ -8,6 +8,7 @@ public static class SourceProblemReasons
     public const string TooLarge = "too_large";
     public const string DanglingLink = "dangling_link";
     public const string SymlinkLoop = "symlink_loop";
+    public const string OutsideRoot = "outside_root";
 }
 
 /// <summary>

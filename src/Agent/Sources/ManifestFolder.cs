@@ -64,6 +64,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                 ? $"manifests folder {Root} is not a folder (or a link to a missing folder)"
                 : $"manifests folder {Root} does not exist");
         var real = ResolveLinks(Root);
+        realRoot = real;
         // A filesystem unmounted under the folder leaves an empty mount point: that is not a deletion.
         var mount = MountPoints.Of(real);
         if (mountAtLastRead is { } before && mount is not null && before != mount && before.Length > mount.Length)
@@ -173,10 +174,21 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         }
     }
 
+    private string realRoot = "/";
+
     private ManifestFileText? ReadManifest(string path, string rel, List<SourceProblem> problems, HashSet<string> seen)
     {
         try
         {
+            // A link (of the file or of a folder above it) that leads out of the manifests folder is not read: its
+            // content would be echoed in errors (a link to /etc/shadow), and what it defined is held, not deleted.
+            var resolved = ResolveLinks(path);
+            if (resolved != realRoot && !resolved.StartsWith(realRoot.TrimEnd('/') + "/", StringComparison.Ordinal))
+            {
+                problems.Add(new SourceProblem(rel, SourceProblemReasons.OutsideRoot,
+                    $"links outside the manifests folder (to {resolved}); not read"));
+                return null;
+            }
             var info = new FileInfo(path);
             if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
             if (!info.Exists) return null; // deleted while reading: a real deletion, seen as one at the next read too

@@ -57,6 +57,31 @@ public sealed class FolderReadTests : IDisposable
     }
 
     [Fact]
+    public void Links_out_of_the_manifests_folder_are_not_read_and_their_content_is_never_echoed()
+    {
+        var outside = Directory.CreateTempSubdirectory("outside-");
+        try
+        {
+            File.WriteAllText(Path.Combine(outside.FullName, "secret.yaml"), "root:*:20228:0:99999:7:::\n");
+            File.CreateSymbolicLink(Path.Combine(Root, "shadow.yaml"), Path.Combine(outside.FullName, "secret.yaml"));
+            Directory.CreateSymbolicLink(Path.Combine(Root, "shared"), outside.FullName);
+            Write("ok.yaml", Group("ok"));
+
+            var snapshot = new ManifestFolder(Root).Read();
+
+            Assert.True(snapshot.IsComplete);
+            Assert.Equal(["ok.yaml"], snapshot.Files.Select(f => f.File));
+            Assert.Equal(["shadow.yaml outside_root", "shared/secret.yaml outside_root"], snapshot.Problems.Select(p => $"{p.Path} {p.Reason}"));
+            Assert.All(snapshot.Problems, p => Assert.DoesNotContain("root:*", p.Message));
+            Assert.All(snapshot.Problems, p => Assert.True(p.HidesObjects));
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_symlink_loop_is_read_once_and_reported_and_a_second_link_to_a_folder_is_not_read_twice()
     {
         Write("g.yaml", Group("g"));
