@@ -157,7 +157,9 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new ExecResult(-1, "", $"exec did not finish within {request.Timeout}", true);
+            var inspect = await client.Exec.InspectContainerExecAsync(exec.ID, ct);
+            var killed = inspect.Running && ExecProcess.Kill(inspect.ContainerID, inspect.Pid);
+            return new ExecResult(-1, "", $"exec did not finish within {request.Timeout}{(killed ? "; the process was killed" : inspect.Running ? "; the process could not be killed from here" : "")}", true);
         }
     });
 

@@ -8,11 +8,19 @@ public class EngineException(string message, int? statusCode = null, Exception? 
 
 /// <summary>The engine cannot be reached at all: not running, wrong DOCKER_HOST, no permission on the socket.</summary>
 public sealed class EngineUnavailableException(string endpoint, Exception? inner = null) : EngineException(
-    $"The Docker engine at {endpoint} is not reachable ({inner?.GetBaseException().Message ?? "no answer"}). " +
+    $"The Docker engine at {endpoint} is not reachable ({Why(endpoint, inner)}). " +
     "Start dockerd (eng/ensure-engine.sh installs and starts one) or point DOCKER_HOST at a running engine.",
     null, inner)
 {
     public string Endpoint { get; } = endpoint;
+
+    // A missing unix socket surfaces from the socket layer as "Cannot assign requested address": say what it is.
+    private static string Why(string endpoint, Exception? inner)
+    {
+        if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme == "unix" && !File.Exists(uri.LocalPath))
+            return $"the socket {uri.LocalPath} does not exist";
+        return inner?.GetBaseException().Message ?? "no answer";
+    }
 }
 
 public sealed class EngineNotFoundException(string message, Exception? inner = null) : EngineException(message, 404, inner);

@@ -10,6 +10,9 @@ public interface IManifestFiles
     /// <summary>The text of a file, or null when it does not exist.</summary>
     string? ReadText(string absolutePath);
 
+    /// <summary>True when a file or folder exists at the path (a bind source).</summary>
+    bool Exists(string absolutePath);
+
     /// <summary>A digest of a file's content, or of a folder's names and contents; null when missing.</summary>
     string? Digest(string absolutePath);
 

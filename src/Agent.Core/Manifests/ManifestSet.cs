@@ -75,6 +75,7 @@ public sealed class ManifestSet
     {
         var documents = parsed.ToList();
         MarkDuplicates(documents);
+        CheckEngineNames(documents);
         CheckGroupDependencies(documents);
         return new ManifestSet(documents);
     }
@@ -89,6 +90,31 @@ public sealed class ManifestSet
                 documents[i] = WithError(documents[i], documents[i].ErrorAt("metadata.name",
                     $"{key} is already defined at {earlier.Source}"));
             else first[key] = documents[i];
+        }
+    }
+
+    /// <summary>
+    /// Names derived from manifests must be unique across the whole set: group "a" with service "b-c" and group "a-b"
+    /// with service "c" would both name containers "a-b-c-1". Replica numbers have no '-', so two services collide
+    /// exactly when their "{group}-{service}-" prefixes are equal. The later document gets the error.
+    /// </summary>
+    private static void CheckEngineNames(List<ManifestDocument> documents)
+    {
+        var owners = new Dictionary<string, (ManifestDocument Document, string Service)>(StringComparer.Ordinal);
+        for (var i = 0; i < documents.Count; i++)
+        {
+            if (documents[i] is not { IsValid: true, Object: ServiceGroup group }) continue;
+            var errors = new List<ManifestError>();
+            for (var j = 0; j < group.Spec.Services.Count; j++)
+            {
+                var service = group.Spec.Services[j].Name;
+                var prefix = ContainerNames.Replica(group.Metadata.Name, service, 0)[..^1];
+                if (owners.TryGetValue(prefix, out var owner) && owner.Document.Key != documents[i].Key)
+                    errors.Add(documents[i].ErrorAt($"spec.services[{j}].name",
+                        $"containers would be named {prefix}N, like those of service \"{owner.Service}\" of {owner.Document.Key} at {owner.Document.Source}: rename the group or the service"));
+                else owners.TryAdd(prefix, (documents[i], service));
+            }
+            if (errors.Count > 0) documents[i] = WithErrors(documents[i], errors);
         }
     }
 

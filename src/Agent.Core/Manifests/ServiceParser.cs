@@ -246,8 +246,16 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             if (source.StartsWith('/') || source.StartsWith('.'))
             {
                 var host = System.IO.Path.GetFullPath(System.IO.Path.Combine(manifestDir, source));
-                mounts.Add(new MountSpec(MountType.Bind, host, target, readOnly));
-                if (IsUnder(host, files.Root) && files.Digest(host) is { } digest) digests[$"bind:{target}"] = digest;
+                var inside = source.StartsWith('.') && IsUnder(host, files.Root);
+                if (!inside && !files.Exists(host))
+                {
+                    item.Error($"\"{text}\": the bind source {host} does not exist (only relative binds inside the manifests folder are created)");
+                    continue;
+                }
+                // Like Compose's short syntax, a relative bind inside the manifests folder is created as a folder when missing.
+                mounts.Add(new MountSpec(MountType.Bind, host, target, readOnly) { CreateSource = inside });
+                // Only configuration counts as drift: a read-only bind's content is hashed; a writable bind is data (its path is in the spec).
+                if (readOnly && IsUnder(host, files.Root) && files.Digest(host) is { } digest) digests[$"bind:{target}"] = digest;
             }
             else if (source.StartsWith('~'))
             {

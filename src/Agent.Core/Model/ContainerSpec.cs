@@ -58,8 +58,8 @@ public sealed record ContainerSpec
     /// <summary>Ports exposed without publishing ("8080/tcp").</summary>
     public IReadOnlyList<string>? Expose { get; init; }
 
-    /// <summary>Content digests of files under the manifests folder that this container reads
-    /// (bind-mounted files, envFrom files), so that editing them changes the spec hash.</summary>
+    /// <summary>Content digests of the configuration this container reads from the manifests folder (envFrom files,
+    /// read-only binds), so that editing them changes the spec hash. Writable binds are data: hashed by path only.</summary>
     public IReadOnlyDictionary<string, string> FileDigests { get; init; } = Empty.Map;
 }
 
@@ -92,6 +92,11 @@ public sealed record MountSpec(MountType Type, string? Source, string Target, bo
     /// Left out of the spec hash when false, so existing containers keep their hash.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool External { get; init; }
+
+    /// <summary>A relative bind inside the manifests folder: the agent creates the folder when it is missing
+    /// (as Compose does). Not part of the spec hash: it says how to prepare the source, not what runs.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool CreateSource { get; init; }
 }
 
 public sealed record UlimitSpec(string Name, long Soft, long Hard);

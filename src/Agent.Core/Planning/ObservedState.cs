@@ -35,6 +35,20 @@ public sealed record ObservedContainer(
 
     /// <summary>Running and, when it has a healthcheck, healthy: it can serve.</summary>
     public bool IsReady => State == ContainerState.Running && Health is HealthState.Healthy or HealthState.None;
+
+    /// <summary>Set when a user stopped it ("api": the API's stop, "engine": docker stop/kill not made by the agent).</summary>
+    public string? StoppedByUser { get; init; }
+
+    /// <summary>How often it exited with a failure (engine restarts and agent starts alike), and when last.</summary>
+    public int Failures { get; init; }
+
+    public DateTimeOffset? LastFailure { get; init; }
+
+    /// <summary>A replica that failed less than this ago is in a crash loop, not ready, even while briefly running.</summary>
+    public static readonly TimeSpan CrashWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>Ready and not crash-looping: a replica that failed within <see cref="CrashWindow"/> does not serve.</summary>
+    public bool IsServing(DateTimeOffset now) => IsReady && !(LastFailure is { } failed && now - failed < CrashWindow);
 }
 
 /// <summary>What exists in the engine for one object: its containers, network and volumes.</summary>

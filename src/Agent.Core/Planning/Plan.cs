@@ -21,6 +21,7 @@ public sealed record Hold(string Reason, string Message)
 {
     public const string RolledBack = "RolledBack";
     public const string CrashLoopBackOff = "CrashLoopBackOff";
+    public const string BackoffLimitExceeded = "BackoffLimitExceeded";
     public const string NameTaken = "NameTaken";
     public const string PruneDisabled = "PruneDisabled";
 

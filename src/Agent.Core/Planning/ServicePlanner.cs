@@ -101,6 +101,12 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                 else
                     plan.RequeueAfter(current.UnhealthySince is { } s ? input.UnhealthyGrace - (input.Now - s) : input.UnhealthyGrace);
                 break;
+            case ContainerState.Exited or ContainerState.Dead when IsRespectedUserStop(current):
+                break; // stays stopped until started again; status says "Stopped by user"
+            case ContainerState.Exited or ContainerState.Dead when service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit
+                                                                   && current.ExitCode is not 0 && current.Failures > limit.MaxRetries:
+                plan.Hold(Hold.BackoffLimitExceeded, $"{current.Name}: restart limit reached: failed {current.Failures} times (last exit code {current.ExitCode}), restart: on-failure:{limit.MaxRetries} allows {limit.MaxRetries} restarts");
+                break;
             case ContainerState.Exited or ContainerState.Created or ContainerState.Dead when ShouldStart(current):
                 if (current.BackoffUntil is { } until && until > input.Now)
                 {
@@ -115,6 +121,11 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                 break;
         }
     }
+
+    /// <summary>The API's stop is always kept; a docker stop/kill is kept unless restart is "always" (which, like Kubernetes
+    /// and like Docker after a daemon restart, brings the container back).</summary>
+    private bool IsRespectedUserStop(ObservedContainer c) =>
+        c.StoppedByUser == "api" || (c.StoppedByUser is not null && service.Container.Restart.Mode != RestartMode.Always);
 
     private bool ShouldStart(ObservedContainer c) => c.State == ContainerState.Created || service.Container.Restart.Mode switch
     {

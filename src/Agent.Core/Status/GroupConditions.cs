@@ -19,6 +19,9 @@ public sealed record ReconcileOutcome(long Generation)
     /// <summary>What the plan left as it is on purpose (a rolled-back spec, a crash back-off, a taken name).</summary>
     public IReadOnlyList<Hold> Held { get; init; } = [];
 
+    /// <summary>Set when every replica short of ready was stopped by a user (API stop, or docker stop of a non-"always" one).</summary>
+    public string? StoppedByUser { get; init; }
+
     /// <summary>Services short of ready replicas ("web 1/2 ready"), or null when every replica is ready.</summary>
     public string? NotReady { get; init; }
 }
@@ -59,6 +62,11 @@ public static class GroupConditions
         {
             ready = new(ConditionTypes.Ready, false, "Progressing", $"{o.Operations} operation(s) applied, waiting for containers to settle");
             progressing = new(ConditionTypes.Progressing, true, "Applying", $"generation {o.Generation}: {o.Operations} operation(s) applied");
+        }
+        else if (o.NotReady is not null && o.StoppedByUser is { } stopped)
+        {
+            ready = new(ConditionTypes.Ready, false, "StoppedByUser", stopped);
+            progressing = new(ConditionTypes.Progressing, false, "StoppedByUser", "");
         }
         else if (o.NotReady is { } notReady)
         {

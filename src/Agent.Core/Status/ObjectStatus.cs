@@ -14,7 +14,8 @@ public static class ConditionTypes
 /// <summary>A Kubernetes-style condition: status True/False/Unknown, a CamelCase reason, a message for people.</summary>
 public sealed record Condition(string Type, string Status, string Reason, string Message, DateTimeOffset LastTransitionTime);
 
-public sealed record ContainerStatus(string Name, string Id, string State, string Health, string SpecHash);
+/// <summary>One container as status shows it; <see cref="Message"/> says why it is not running when that was a choice ("Stopped by user").</summary>
+public sealed record ContainerStatus(string Name, string Id, string State, string Health, string SpecHash, string? Message = null);
 
 public sealed record ServiceStatus(string Name, int DesiredReplicas, int ReadyReplicas, IReadOnlyList<ContainerStatus> Containers);
 
@@ -44,6 +45,21 @@ public sealed record ObjectStatus
 /// <summary>Sets conditions the same way for every kind: lastTransitionTime changes only when the status does.</summary>
 public static class Conditions
 {
+    /// <summary>Ready, Progressing and Degraded are always present (kstatus / Flux): a new object starts Ready=Unknown,
+    /// Progressing=True, Degraded=False, each with a reason, so that wait-style tools always find them.</summary>
+    public static IReadOnlyList<Condition> WithDefaults(IReadOnlyList<Condition> conditions, DateTimeOffset now)
+    {
+        var result = conditions.ToList();
+        void Seed(string type, string status, string reason, string message)
+        {
+            if (result.All(c => c.Type != type)) result.Add(new Condition(type, status, reason, message, now));
+        }
+        Seed(ConditionTypes.Ready, "Unknown", "Reconciling", "not reconciled yet");
+        Seed(ConditionTypes.Progressing, "True", "Reconciling", "reconciling for the first time");
+        Seed(ConditionTypes.Degraded, "False", "AsExpected", "");
+        return result;
+    }
+
     public static IReadOnlyList<Condition> Set(IReadOnlyList<Condition> conditions, string type, bool status, string reason, string message, DateTimeOffset now)
     {
         var value = status ? "True" : "False";

@@ -6,6 +6,7 @@ using Agent.Core.Model;
 using Agent.Hosting;
 using Microsoft.Extensions.Options;
 using Agent.Core.Security;
+using Agent.Reconciliation;
 
 namespace Agent.Http;
 
@@ -28,14 +29,17 @@ public static class ContainerEndpoints
                 : ApiProblems.ContainerNotFound(id))
             .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
-        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
-            Act(id, owned, ct, c => engine.StartContainerAsync(c, ct), "started"))
-            .RequireAuthorization(Roles.Operator).WithSummary("Start a container.");
-        containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
-            Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad) : Act(id, owned, ct, c => engine.StopContainerAsync(c, grace, ct), "stopped"))
-            .RequireAuthorization(Roles.Operator).WithSummary("Stop a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
-        containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
-            Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad) : Act(id, owned, ct, c => engine.RestartContainerAsync(c, grace, ct), "restarted"))
+        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
+            Act(id, owned, ct, async c => { stops.Clear(c); await engine.StartContainerAsync(c, ct); }, "started"))
+            .RequireAuthorization(Roles.Operator).WithSummary("Start a container; clears a stop made through the API.");
+        containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
+            Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
+                : Act(id, owned, ct, async c => { stops.Record(c, UserStops.ByApi); await engine.StopContainerAsync(c, grace, ct); }, "stopped"))
+            .RequireAuthorization(Roles.Operator)
+            .WithSummary("Stop a container (timeout: grace before SIGKILL, 10s, 1m or seconds). It stays stopped, whatever its restart policy, until started again (persisted).");
+        containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
+            Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
+                : Act(id, owned, ct, async c => { stops.MarkOwn(c, grace); stops.Clear(c); await engine.RestartContainerAsync(c, grace, ct); }, "restarted"))
             .RequireAuthorization(Roles.Operator).WithSummary("Restart a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
         containers.MapDelete("/{id}", (string id, bool? force, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
             Act(id, owned, ct, c => engine.RemoveContainerAsync(c, force ?? false, ct), "removed"))

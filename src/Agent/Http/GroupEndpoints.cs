@@ -1,4 +1,5 @@
 using Agent.Core.Model;
+using Agent.Core.Planning;
 using Agent.Engine;
 using Agent.Reconciliation;
 using Agent.Sources;
@@ -27,15 +28,16 @@ public static class GroupEndpoints
         objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
             Toggle(new ObjectKey(kind, name), resource, suspended: false, manifests, overrides, queue))
             .WithSummary($"Clear a {stop}: the {kind}'s containers run again.");
-        objects.MapPost("/restart", async (string name, ManifestStore manifests, OwnedContainers containers, IContainerEngine engine, AgentLabels labels, CancellationToken ct) =>
+        objects.MapPost("/restart", async (string name, ManifestStore manifests, EngineObserver observer, PlanExecutor executor,
+            Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
         {
             var key = new ObjectKey(kind, name);
-            if (manifests.Get(key) is null) return NotFound(key);
-            var list = (await containers.ListAsync(name, null, "running", ct)).Where(c => c.Labels.TryGetValue(labels.Kind, out var k) && k == kind).ToList();
-            await Parallel.ForEachAsync(list, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-                async (c, token) => await engine.RestartContainerAsync(c.Id, TimeSpan.FromSeconds(10), token));
-            return Results.Ok(new { group = name, restarted = list.Select(c => c.Name) });
-        }).WithSummary($"Restart every running container of a {kind}.");
+            if (manifests.Get(key)?.Object is not ServiceGroup group) return NotFound(key);
+            var plan = RestartPlanner.PlanRestart(group, await observer.ObserveAsync(key, ct));
+            var result = await executor.RunAsync(plan, options.Value.Parallelism, ct);
+            if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
+            return Results.Ok(new { group = name, restarted = plan.Operations.Select(o => o.ResourceId["container:".Length..]) });
+        }).WithSummary($"Restart the {kind}'s running containers in dependsOn order, each with its stopSignal and stopGracePeriod.");
     }
 
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue)

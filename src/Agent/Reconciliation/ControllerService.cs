@@ -20,10 +20,13 @@ public sealed class ControllerService(
     EngineObserver observer,
     IContainerEngine engine,
     AgentLabels labels,
+    HealthTracker health,
+    UserStops userStops,
     ControllerState state,
     IOptions<AgentOptions> options,
     ILogger<ControllerService> logger) : BackgroundService
 {
+    private int engineDown;
     private static readonly HashSet<string> WakingActions = ["die", "destroy", "oom", "kill", "stop", "start", "create"];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -69,6 +72,7 @@ public sealed class ControllerService(
             try
             {
                 var result = await reconciler.ReconcileAsync(key, ct);
+                if (Interlocked.Exchange(ref engineDown, 0) == 1) logger.LogInformation("Engine reachable again: reconciling");
                 queue.Forget(key);
                 if (result.RequeueAfter is { } after) queue.AddAfter(key, after);
                 state.Synced(key);
@@ -81,7 +85,12 @@ public sealed class ControllerService(
             {
                 var delay = queue.AddRateLimited(key);
                 Telemetry.AgentMetrics.QueueRetries.Add(1, new KeyValuePair<string, object?>("kind", key.Kind));
-                logger.LogWarning("Reconcile of {Key} failed, retrying in {Delay:0.#}s: {Error}", key, delay.TotalSeconds, e.Message);
+                if (e is EngineUnavailableException)
+                {
+                    // One message while the engine is down (and /readyz says so), not one per key and retry.
+                    if (Interlocked.Exchange(ref engineDown, 1) == 0) logger.LogError("{Error} Reconciles wait with backoff until it answers.", e.Message);
+                }
+                else logger.LogWarning("Reconcile of {Key} failed, retrying in {Delay:0.#}s: {Error}", key, delay.TotalSeconds, e.Message);
                 if (e is not EngineUnavailableException) state.Synced(key);
             }
             finally
@@ -99,7 +108,7 @@ public sealed class ControllerService(
             foreach (var delay in FollowUpDelays)
             {
                 await Task.Delay(delay, ct);
-                queue.Add(key);
+                queue.AddUnlessBackingOff(key);
             }
         }
         catch (OperationCanceledException)
@@ -144,10 +153,11 @@ public sealed class ControllerService(
                     logger.LogDebug("Engine event {Type} {Action} {Actor}", e.Type, e.Action, e.ActorId);
                     if (e.Type != "container" || !(WakingActions.Contains(e.Action) || e.Action.StartsWith("health_status", StringComparison.Ordinal))) continue;
                     if (e.Attributes.ContainsKey(labels.Imperative) || e.Attributes.ContainsKey(labels.JobRun)) continue;
+                    Remember(e);
                     if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))
                     {
                         var key = new ObjectKey(kind, name);
-                        queue.Add(key);
+                        queue.AddUnlessBackingOff(key);
                         // The engine sends "die" before its container list shows the exit: look again shortly.
                         if (e.Action is "die" or "kill" or "oom" or "stop") _ = FollowUpAsync(key, ct);
                     }
@@ -179,6 +189,28 @@ public sealed class ControllerService(
             {
                 connected = false;
             }
+        }
+    }
+
+    /// <summary>What events tell that a later list cannot: who stopped a container, and how often it failed.</summary>
+    private void Remember(EngineEvent e)
+    {
+        var name = e.Attributes.GetValueOrDefault("name");
+        switch (e.Action)
+        {
+            case "kill" or "stop" when !userStops.IsOwn(e.ActorId, name):
+                userStops.Record(e.ActorId, UserStops.ByEngine);
+                break;
+            case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null:
+                health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);
+                break;
+            case "start":
+                userStops.Clear(e.ActorId);
+                break;
+            case "destroy":
+                userStops.Clear(e.ActorId);
+                health.Forget(e.ActorId);
+                break;
         }
     }
 

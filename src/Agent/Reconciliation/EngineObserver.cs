@@ -6,7 +6,7 @@ using Agent.Engine;
 namespace Agent.Reconciliation;
 
 /// <summary>Observe: one label-filtered list call per resource type, no inspect per container.</summary>
-public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, HealthTracker health)
+public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, HealthTracker health, UserStops userStops)
 {
     public async Task<ObservedState> ObserveAsync(ObjectKey key, CancellationToken ct)
     {
@@ -56,6 +56,7 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
             AppliedSpec = c.Labels.GetValueOrDefault(labels.Spec),
             UpdateRole = c.Labels.GetValueOrDefault(labels.UpdateRole),
             UpdateFrom = c.Labels.GetValueOrDefault(labels.UpdateFrom),
+            StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.Reason(c.Id),
         };
         return health.Annotate(observed);
     }

@@ -16,6 +16,7 @@ public sealed class HealthTracker(TimeProvider time)
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> unhealthySince = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset StartedAt, int Crashes)> starts = new();
+    private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset? Last)> exits = new();
 
     public ObservedContainer Annotate(ObservedContainer c)
     {
@@ -27,7 +28,16 @@ public sealed class HealthTracker(TimeProvider time)
         DateTimeOffset? backoff = null;
         if (!c.IsRunning && starts.TryGetValue(c.Id, out var s) && s.Crashes > 0)
             backoff = s.StartedAt + Backoff(s.Crashes);
-        return c with { UnhealthySince = since, BackoffUntil = backoff };
+        var (failures, lastFailure) = exits.TryGetValue(c.Id, out var e) ? e : (0, (DateTimeOffset?)null);
+        return c with { UnhealthySince = since, BackoffUntil = backoff, Failures = failures, LastFailure = lastFailure };
+    }
+
+    /// <summary>Called for every "die" event the agent did not cause: a non-zero exit counts as a failure, whoever restarts it.</summary>
+    public void RecordExit(string containerId, int? exitCode)
+    {
+        if (exitCode is null or 0) return;
+        var now = time.GetUtcNow();
+        exits.AddOrUpdate(containerId, _ => (1, now), (_, previous) => (previous.Failures + 1, now));
     }
 
     /// <summary>Called when the agent (re)starts a container: counts a crash when the last start was recent.</summary>
@@ -45,6 +55,7 @@ public sealed class HealthTracker(TimeProvider time)
     public void Forget(string containerId)
     {
         starts.TryRemove(containerId, out _);
+        exits.TryRemove(containerId, out _);
         unhealthySince.TryRemove(containerId, out _);
     }
 

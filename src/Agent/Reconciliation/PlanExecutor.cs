@@ -17,7 +17,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -122,6 +122,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 break;
             case OperationKind.CreateContainer:
                 var labelsForCreate = op.Labels ?? throw new InvalidOperationException("create without labels");
+                CreateBindSources(op.Spec!);
                 ObjectKey? owner = labelsForCreate.TryGetValue(labels.Kind, out var kind) && labelsForCreate.TryGetValue(labels.Object, out var obj) ? new ObjectKey(kind, obj) : null;
                 if (await admission.CheckAsync(op.Spec!, owner, fromManifests: true, ct) is { } refused)
                     throw new OperationFailedException($"{target} is not created: {refused}");
@@ -136,13 +137,16 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 health.RecordStart(ids.TryGetValue(target, out var started) ? started : target);
                 break;
             case OperationKind.RestartContainer:
+                userStops.MarkOwn(target, op.Timeout);
                 await engine.RestartContainerAsync(target, op.Timeout, ct);
                 health.RecordStart(target);
                 break;
             case OperationKind.StopContainer:
+                userStops.MarkOwn(target, op.Timeout);
                 await engine.StopContainerAsync(target, op.Timeout, ct);
                 break;
             case OperationKind.RemoveContainer:
+                userStops.MarkOwn(target);
                 await engine.RemoveContainerAsync(target, force: true, ct);
                 health.Forget(target);
                 break;
@@ -163,6 +167,23 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 break;
         }
         if (op.IsMutation) AgentMetrics.DriftCorrections.Add(1, new KeyValuePair<string, object?>("operation", op.Kind.ToString()));
+    }
+
+    /// <summary>Relative binds inside the manifests folder are created as folders when missing, like Compose's short syntax.</summary>
+    private static void CreateBindSources(ContainerSpec spec)
+    {
+        foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Bind, CreateSource: true, Source: not null }))
+        {
+            if (File.Exists(mount.Source) || Directory.Exists(mount.Source)) continue;
+            try
+            {
+                Directory.CreateDirectory(mount.Source!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new OperationFailedException($"cannot create the bind source folder {mount.Source}: {e.Message}");
+            }
+        }
     }
 
     private Dictionary<string, string> ObjectLabels(Operation op) =>

@@ -44,6 +44,15 @@ public sealed class Reconciler(
             result = outcome.Result;
             return new ReconcileResult(outcome.RequeueAfter);
         }
+        catch (Exception e) when (e is Agent.Engine.EngineException && manifests.Get(key) is { Object: not null })
+        {
+            // A reconcile that could not even observe still leaves Ready/Progressing/Degraded saying why.
+            var reason = e is Agent.Engine.EngineUnavailableException ? "EngineUnavailable" : "ReconcileFailed";
+            status.SetCondition(key, ConditionTypes.Ready, false, reason, e.Message);
+            status.SetCondition(key, ConditionTypes.Progressing, true, "ProgressingWithRetry", "retried with backoff");
+            status.SetCondition(key, ConditionTypes.Degraded, true, reason, e.Message);
+            throw;
+        }
         finally
         {
             var tags = new TagList { { "kind", key.Kind }, { "result", result } };
@@ -74,6 +83,7 @@ public sealed class Reconciler(
                 ? "the manifest file cannot be read; the last good state is kept and nothing is changed"
                 : "the manifest does not load; the last good state is kept and nothing is changed");
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
+            status.SetCondition(key, ConditionTypes.Ready, false, reason, "the manifest does not load: " + first);
             status.Record(key, "Warning", reason, first.ToString());
             return ("stalled", null);
         }
@@ -158,14 +168,17 @@ public sealed class Reconciler(
     {
         var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
         var network = ContainerNames.Network(group.Metadata.Name);
+        var failed = FailedUpdates(key, group);
         var services = group.Spec.Services.Select(s =>
         {
             var hash = SpecHash.Of(s.Container, network);
+            // Ready reflects what serves: after a rollback the previous spec's replica is the one serving, and it counts.
+            var rolledBack = failed.Contains($"{s.Name}@{hash}");
             var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ToList();
-            var ready = containers.Count(c => c.SpecHash == hash && c.State == ContainerState.Running
-                                              && c.Health is HealthState.Healthy or HealthState.None);
+            var ready = containers.Count(c => (c.SpecHash == hash || rolledBack) && c.IsServing(time.GetUtcNow()));
             return new ServiceStatus(s.Name, suspended ? 0 : s.Replicas, ready, containers.Select(c => new ContainerStatus(
-                c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash)).ToList());
+                c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash,
+                ContainerMessage(c, s))).ToList());
         }).ToList();
 
         status.Update(key, s => s with
@@ -184,8 +197,11 @@ public sealed class Reconciler(
             suspended ? (group.Spec.Suspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
 
         var notReady = services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
+        var userStopped = UserStopped(group, observed);
         var outcome = new ReconcileOutcome(entry.Generation)
         {
+            StoppedByUser = userStopped.Count > 0 && notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas) <= userStopped.Count
+                ? $"Stopped by user: {string.Join(", ", userStopped)} (start it through the API or docker start)" : null,
             Suspended = suspended,
             Operations = plan.Operations.Count,
             Failures = execution?.Failures ?? [],
@@ -212,6 +228,15 @@ public sealed class Reconciler(
         if (outcome.NotReady is not null && !suspended) return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
         return ("up_to_date", plan.RequeueAfter);
     }
+
+    private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>
+        c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? "Stopped by user"
+        : c.State is ContainerState.Exited && service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.Failures > limit.MaxRetries
+            ? $"BackoffLimitExceeded: failed {c.Failures} times" : null;
+
+    private static List<string> UserStopped(ServiceGroup group, ObservedState observed) =>
+        observed.Containers.Where(c => group.Spec.Services.FirstOrDefault(s => s.Name == c.Service) is { } s && ContainerMessage(c, s) == "Stopped by user")
+            .Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
 
     private IReadOnlySet<string> FailedUpdates(ObjectKey key, IManifestObject? desired)
     {

@@ -68,6 +68,16 @@ public sealed class WorkQueue(TimeProvider time)
         return delay;
     }
 
+    /// <summary>An add from an event or its follow-ups: while the key is failing, its backoff timer is the only retry.</summary>
+    public void AddUnlessBackingOff(ObjectKey key)
+    {
+        lock (sync)
+        {
+            if (failures.GetValueOrDefault(key) > 0) return;
+        }
+        Add(key);
+    }
+
     public void Forget(ObjectKey key)
     {
         lock (sync) failures.Remove(key);

@@ -269,6 +269,8 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     public string? ReadText(string absolutePath) => File.Exists(absolutePath) ? File.ReadAllText(absolutePath) : null;
 
+    public bool Exists(string absolutePath) => File.Exists(absolutePath) || Directory.Exists(absolutePath);
+
     public string? Digest(string absolutePath)
     {
         if (File.Exists(absolutePath)) return DigestFile(absolutePath);

@@ -21,8 +21,10 @@ public sealed class StatusStore(TimeProvider time)
 
     public ObjectStatus Update(ObjectKey key, Func<ObjectStatus, ObjectStatus> change) =>
         statuses.AddOrUpdate(key,
-            _ => change(new ObjectStatus { Kind = key.Kind, Name = key.Name }),
-            (_, current) => change(current));
+            _ => Seeded(change(new ObjectStatus { Kind = key.Kind, Name = key.Name })),
+            (_, current) => Seeded(change(current)));
+
+    private ObjectStatus Seeded(ObjectStatus s) => s with { Conditions = Conditions.WithDefaults(s.Conditions, time.GetUtcNow()) };
 
     public void SetCondition(ObjectKey key, string type, bool status, string reason, string message) =>
         Update(key, s => s with { Conditions = Conditions.Set(s.Conditions, type, status, reason, message, time.GetUtcNow()) });

@@ -100,7 +100,7 @@ public sealed class ManifestLoadingTests : IDisposable
         Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "two words", ["C"] = "from-manifest", ["D"] = "4" }, c.Env);
         Assert.Equal(["127.0.0.1:8080:80/udp", "127.0.0.1:8081:81/udp", "9000/tcp"], c.Ports.Select(p => p.ToString()));
         Assert.Equal(new MountSpec(MountType.Volume, "g_data", "/data"), c.Mounts[0]);
-        Assert.Equal(new MountSpec(MountType.Bind, Path.Combine(dir.FullName, "static"), "/www", true), c.Mounts[1]);
+        Assert.Equal(new MountSpec(MountType.Bind, Path.Combine(dir.FullName, "static"), "/www", true) { CreateSource = true }, c.Mounts[1]);
         Assert.Equal(new MountSpec(MountType.Tmpfs, null, "/tmp"), c.Mounts[2]);
         Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3), c.Restart);
         Assert.Equal(["CMD-SHELL", "wget -qO- localhost"], c.Healthcheck!.Test);
@@ -110,6 +110,48 @@ public sealed class ManifestLoadingTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(2), c.StopGracePeriod);
         Assert.Contains("envFrom:env/api.env", c.FileDigests.Keys);
         Assert.Contains("bind:/www", c.FileDigests.Keys);
+    }
+
+    [Fact]
+    public void Only_read_only_binds_count_as_config_a_writable_bind_is_data_hashed_by_path()
+    {
+        Write("conf/app.conf", "a=1");
+        Write("data/db.bin", "rows");
+        Write("g.yaml", Group("g", "", "    - name: web\n      image: busybox:1.35\n      volumes: [\"./conf:/etc/app:ro\", \"./data:/data\"]\n"));
+        string Hash() => Agent.Core.Planning.SpecHash.Of(((ServiceGroup)Load().Objects.Values.Single()).Spec.Services[0].Container, "g_default");
+        var before = Hash();
+        Write("data/db.bin", "more rows written by the container");
+        Assert.Equal(before, Hash());
+        Write("conf/app.conf", "a=2");
+        Assert.NotEqual(before, Hash());
+    }
+
+    [Fact]
+    public void A_missing_relative_bind_inside_the_folder_is_created_later_and_a_missing_absolute_one_is_an_error()
+    {
+        Write("g.yaml", Group("g", "", "    - name: web\n      image: busybox:1.35\n      volumes: [\"./new-data:/data\"]\n"));
+        var mount = ((ServiceGroup)Load().Objects.Values.Single()).Spec.Services[0].Container.Mounts.Single();
+        Assert.True(mount.CreateSource);
+        Assert.False(Directory.Exists(mount.Source)); // validate never creates anything
+
+        var missing = Path.Combine(dir.FullName, "..", Path.GetRandomFileName());
+        Write("g.yaml", Group("g", "", $"    - name: web\n      image: busybox:1.35\n      volumes: [\"{Path.GetFullPath(missing)}:/data\"]\n"));
+        var error = Assert.Single(Load().Errors);
+        Assert.Equal((9, "spec.services[0].volumes[0]"), (error.Line, error.Path));
+        Assert.Contains("does not exist", error.Message);
+    }
+
+    [Fact]
+    public void Container_names_derived_from_two_groups_must_not_collide()
+    {
+        Write("a.yaml", Group("a", "", "    - name: b-c\n      image: busybox:1.35\n"));
+        Write("b.yaml", Group("a-b", "", "    - name: c\n      image: busybox:1.35\n"));
+        var set = Load();
+        Assert.Equal(["a"], set.Objects.Keys.Select(k => k.Name));
+        var error = Assert.Single(set.Errors);
+        Assert.Equal(("b.yaml", "spec.services[0].name"), (error.File, error.Path));
+        Assert.Contains("a-b-c-N", error.Message);
+        Assert.Contains("a.yaml", error.Message);
     }
 
     [Theory]

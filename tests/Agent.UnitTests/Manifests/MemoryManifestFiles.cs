@@ -9,6 +9,7 @@ internal sealed class MemoryManifestFiles : IManifestFiles
 
     public string Root => "/manifests";
     public string? ReadText(string absolutePath) => null;
+    public bool Exists(string absolutePath) => false;
     public string? Digest(string absolutePath) => null;
     public string ResolveLinks(string absolutePath) => absolutePath;
 }

@@ -60,9 +60,15 @@ internal sealed class ServiceSpecBuilder(string name, int replicas)
         return this;
     }
 
-    public ServiceSpecBuilder Restart(RestartMode mode)
+    public ServiceSpecBuilder Restart(RestartMode mode, int maxRetries = 0)
     {
-        container = container with { Restart = new RestartPolicy(mode) };
+        container = container with { Restart = new RestartPolicy(mode, maxRetries) };
+        return this;
+    }
+
+    public ServiceSpecBuilder Stop(string signal, TimeSpan grace)
+    {
+        container = container with { StopSignal = signal, StopGracePeriod = grace };
         return this;
     }
 

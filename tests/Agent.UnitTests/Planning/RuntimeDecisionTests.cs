@@ -1,0 +1,77 @@
+using Agent.Core.Model;
+using Agent.Core.Planning;
+
+namespace Agent.UnitTests.Planning;
+
+/// <summary>The pure decisions behind restart policies, user stops, on-failure limits and the group restart (issue 11).</summary>
+public sealed class RuntimeDecisionTests
+{
+    private static readonly AgentLabels Labels = new("i1");
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private static ServiceSpec Service(string name, Action<ServiceSpecBuilder>? configure = null)
+    {
+        var builder = new ServiceSpecBuilder(name, 1);
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private static ServiceGroup Group(params ServiceSpec[] services) => new(
+        new ObjectMetadata("g", new Dictionary<string, string>(), new Dictionary<string, string>()),
+        new ServiceGroupSpec { Services = services }, new SourceLocation("g.yaml", 1, 1));
+
+    private static ObservedContainer Container(ServiceSpec s, ContainerState state, int? exit = null) =>
+        new($"id-{s.Name}", $"g-{s.Name}-1", s.Name, 1, SpecHash.Of(s.Container, "g_default"), state, HealthState.None, exit);
+
+    private static Plan PlanFor(ServiceSpec s, ObservedContainer c) =>
+        Planner.PlanGroup(new PlanInput(new ObjectKey("ServiceGroup", "g"), Group(s),
+            new ObservedState([c], new HashSet<string> { "g_default" }, new HashSet<string>()), Labels, Now));
+
+    [Theory]
+    [InlineData(RestartMode.UnlessStopped, "engine", "")]
+    [InlineData(RestartMode.OnFailure, "engine", "")]
+    [InlineData(RestartMode.No, "engine", "")]
+    [InlineData(RestartMode.Always, "engine", "#1 container:g-s-1, StartContainer, container exited with code 137, restart: always")]
+    [InlineData(RestartMode.Always, "api", "")]
+    [InlineData(RestartMode.UnlessStopped, null, "#1 container:g-s-1, StartContainer, container exited with code 137, restart: unless-stopped")]
+    public void A_user_stop_is_respected_except_a_docker_stop_of_an_always_container(RestartMode mode, string? by, string expected)
+    {
+        var s = Service("s", b => b.Restart(mode));
+        var plan = PlanFor(s, Container(s, ContainerState.Exited, 137) with { StoppedByUser = by });
+        Assert.Equal(expected, plan.ToString());
+    }
+
+    [Theory]
+    [InlineData(2, "#1 container:g-s-1, StartContainer, container exited with code 3, restart: on-failure")]
+    [InlineData(3, "")]
+    public void On_failure_N_counts_every_failure_and_gives_up_after_N_restarts(int failures, string expected)
+    {
+        var s = Service("s", b => b.Restart(RestartMode.OnFailure, 2));
+        var plan = PlanFor(s, Container(s, ContainerState.Exited, 3) with { Failures = failures });
+        Assert.Equal(expected, plan.ToString());
+        if (expected == "") Assert.Equal(Hold.BackoffLimitExceeded, Assert.Single(plan.Held).Reason);
+    }
+
+    [Fact]
+    public void A_replica_that_failed_within_the_crash_window_does_not_serve_even_while_running()
+    {
+        var s = Service("s");
+        var c = Container(s, ContainerState.Running) with { LastFailure = Now.AddSeconds(-2) };
+        Assert.False(c.IsServing(Now));
+        Assert.True(c.IsServing(Now.AddSeconds(11)));
+    }
+
+    [Fact]
+    public void Group_restart_follows_dependsOn_with_each_services_signal_and_grace()
+    {
+        var db = Service("db", b => b.Stop("SIGINT", TimeSpan.FromSeconds(3)));
+        var api = Service("api", b => b.DependsOn("db", DependencyCondition.Started).Stop("SIGQUIT", TimeSpan.FromSeconds(7)));
+        var observed = new ObservedState([Container(api, ContainerState.Running), Container(db, ContainerState.Running)], new HashSet<string>(), new HashSet<string>());
+        var plan = RestartPlanner.PlanRestart(Group(api, db), observed);
+        Assert.Equal("""
+            #1 container:g-db-1, RestartContainer, group restart (SIGINT, grace 3s)
+            #2 container:g-api-1, RestartContainer, group restart (SIGQUIT, grace 7s) (after #1)
+            """, plan.ToString());
+        Assert.Equal([TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7)], plan.Operations.Select(o => o.Timeout!.Value));
+    }
+}
