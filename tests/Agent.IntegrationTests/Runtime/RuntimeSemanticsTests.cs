@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Agent.Core.Model;
+using Agent.Core.Status;
+using Agent.IntegrationTests.Infrastructure;
+using Agent.Reconciliation;
+using Microsoft.Extensions.DependencyInjection;
+using static Agent.IntegrationTests.Infrastructure.Manifest;
+
+namespace Agent.IntegrationTests.Runtime;
+
+/// <summary>Issue 11, rule by rule, on the real engine, checked through the docker CLI.</summary>
+public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:Auth:TokensFile"] = TokensFile })
+{
+    private const string Token = "operator-token-0123456789abcdef-i11";
+    private static readonly string TokensFile = WriteTokens();
+
+    private static string WriteTokens()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, $"operator:{Token}\n");
+        return file;
+    }
+
+    private HttpClient Api()
+    {
+        var client = Agent.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return client;
+    }
+
+    private static Task<string> State(string container) => DockerCli.InspectAsync(container, "{{.State.Status}} {{.State.StartedAt}}");
+
+    private ObjectStatus StatusOf(string group) => Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, group))!;
+
+    // Rules 1 and 7
+    [Fact]
+    public async Task A_writable_bind_the_container_writes_is_data_not_drift_and_a_missing_relative_bind_is_created()
+    {
+        var g = Instance.Name("rwbind");
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      volumes: [\"./data:/data\"]\n").Replace("[\"sleep\", \"3600\"]",
+            "[\"sh\", \"-c\", \"while true; do date >> /data/log; sleep 0.3; done\"]")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        Assert.True(Directory.Exists(Path.Combine(Agent.Manifests, "data")), "the relative bind source is created as a folder");
+        var name = $"{g}-s-1";
+        var before = await State(name);
+        var id = await DockerCli.InspectAsync(name, "{{.Id}}");
+        var log = Path.Combine(Agent.Manifests, "data", "log");
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= 15), TimeSpan.FromSeconds(60), "the container kept writing");
+        Assert.Equal(id, await DockerCli.InspectAsync(name, "{{.Id}}"));
+        Assert.Equal(before, await State(name));
+    }
+
+    // Rule 2: docker stop of unless-stopped
+    [Fact]
+    public async Task Docker_stop_of_an_unless_stopped_container_is_respected_until_it_is_started_again()
+    {
+        var g = Instance.Name("unless");
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      restart: unless-stopped\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var name = $"{g}-s-1";
+        await DockerCli.RunAsync("stop", name);
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "StoppedByUser");
+        Assert.Equal("Stopped by user", status.Services.Single().Containers.Single().Message);
+        await Task.Delay(TimeSpan.FromSeconds(5)); // the old behaviour started it again within ~5 s
+        Assert.StartsWith("exited", await State(name));
+
+        await DockerCli.RunAsync("start", name);
+        await Agent.WaitReadyAsync(g);
+        Assert.StartsWith("running", await State(name));
+    }
+
+    // Rule 2: the API stop is a persisted override, whatever the policy
+    [Fact]
+    public async Task The_api_stop_of_an_always_container_holds_until_the_api_start()
+    {
+        var g = Instance.Name("apistop");
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var name = $"{g}-s-1";
+        var id = await DockerCli.InspectAsync(name, "{{.Id}}");
+        using var api = Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/v1/containers/{id}/stop", null)).StatusCode);
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "StoppedByUser");
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.StartsWith("exited", await State(name));
+        Assert.Contains(id, await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "user-stops.json")));
+
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/v1/containers/{id}/start", null)).StatusCode);
+        await Agent.WaitReadyAsync(g);
+        Assert.StartsWith("running", await State(name));
+        Assert.Equal(id, await DockerCli.InspectAsync(name, "{{.Id}}"));
+    }
+
+    // Rule 3
+    [Fact]
+    public async Task On_failure_2_counts_every_restart_then_stays_exited_with_BackoffLimitExceeded_and_never_ready()
+    {
+        var g = Instance.Name("onfail");
+        Agent.Write("g.yaml", Group(g, $"    - name: c\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"sleep 0.5; exit 3\"]\n      restart: on-failure:2\n"));
+        await Agent.StartAsync();
+        var everReady = false;
+        var name = $"{g}-c-1";
+        var status = await Eventually.ReturnsAsync(async () =>
+        {
+            var s = StatusOf(g);
+            // From the first failure on, the replica is in a crash loop: Ready must never be true.
+            var restarts = (await DockerCli.TryRunAsync("inspect", "--format", "{{.RestartCount}} {{.State.ExitCode}}", name)).Stdout.Trim();
+            if (restarts is not ("" or "0 0") && s?.IsReady == true) everReady = true;
+            return s;
+        }, s => s?.Condition(ConditionTypes.Degraded) is { Status: "True", Reason: "BackoffLimitExceeded" }, TimeSpan.FromSeconds(90), "BackoffLimitExceeded");
+        Assert.False(everReady, "Ready was true during the crash loop");
+        Assert.Equal("False", status!.Condition(ConditionTypes.Ready)!.Status);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal("exited 3", await DockerCli.InspectAsync(name, "{{.State.Status}} {{.State.ExitCode}}"));
+        Assert.False(StatusOf(g).IsReady);
+        Assert.Single(await Containers.OfAsync(Instance, g));
+    }
+
+    // Rule 4
+    [Fact]
+    public async Task A_failed_apply_still_reports_Ready_Progressing_and_Degraded_with_reasons()
+    {
+        var g = Instance.Name("failapply");
+        Agent.Write("g.yaml", Group(g, $"    - name: s\n      image: {Instance.Id}-missing:1\n      imagePullPolicy: Never\n"));
+        await Agent.StartAsync();
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "ApplyFailed");
+        Assert.Equal(("False", "ApplyFailed"), (status.Condition(ConditionTypes.Ready)!.Status, status.Condition(ConditionTypes.Ready)!.Reason));
+        Assert.NotNull(status.Condition(ConditionTypes.Progressing));
+        Assert.All(status.Conditions, c => Assert.False(string.IsNullOrEmpty(c.Reason)));
+        Assert.Empty(await Containers.OfAsync(Instance, g));
+    }
+
+    // Rule 5
+    [Fact]
+    public async Task After_a_rollback_the_serving_replica_makes_the_group_Ready_and_dependents_are_not_blocked()
+    {
+        var g = Instance.Name("rb");
+        var dependent = Instance.Name("rbdep");
+        string Web(string test, string version) => Group(g, Manifest.Web("web",
+            $"      env: {{ VERSION: \"{version}\" }}\n      healthcheck: {{ test: {test}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
+            "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 4s }\n"));
+        Agent.Write("g.yaml", Web("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "1"));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        Agent.Write("g.yaml", Web("[\"CMD\", \"false\"]", "2"));
+        Agent.Write("dep.yaml", Group(dependent, Sleeper("s"), $"  dependsOn: [{g}]\n"));
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
+        status = await Agent.WaitReadyAsync(g);
+        Assert.Equal("RolledBack", status.Condition(ConditionTypes.Ready)!.Reason);
+        Assert.Equal("True", status.Condition(ConditionTypes.Degraded)!.Status);
+        await Agent.WaitReadyAsync(dependent);
+        await Containers.RunningAsync(Instance, dependent, 1);
+        var web = Assert.Single(await Containers.OfAsync(Instance, g));
+        Assert.Contains("VERSION=1", await DockerCli.InspectAsync(web.Id, "{{range .Config.Env}}{{println .}}{{end}}"));
+    }
+
+    // Rule 6
+    [Fact]
+    public async Task Two_groups_whose_container_names_collide_are_refused_at_validation_and_one_runs()
+    {
+        var a = Instance.Name("a");
+        Agent.Write("1.yaml", Group(a, Sleeper("b-c")));
+        Agent.Write("2.yaml", Group(a + "-b", Sleeper("c")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(a);
+        var broken = await Agent.WaitForConditionAsync(a + "-b", ConditionTypes.Degraded, "True", "InvalidManifest");
+        Assert.Contains($"{a}-b-c-N", broken.Condition(ConditionTypes.Degraded)!.Message);
+        Assert.Equal("False", broken.Condition(ConditionTypes.Ready)!.Status);
+        var rows = await Containers.OfAsync(Instance);
+        var row = Assert.Single(rows);
+        Assert.Equal($"{a}-b-c-1", row.Name);
+        Assert.Equal(a, await DockerCli.InspectAsync(row.Id, $"{{{{index .Config.Labels \"{Instance.Labels.Object}\"}}}}"));
+    }
+
+    // Rule 8
+    [Fact]
+    public async Task Group_restart_follows_dependsOn_and_waits_each_services_grace_period()
+    {
+        var g = Instance.Name("restart");
+        // busybox sleep as PID 1 ignores SIGTERM: the stop waits exactly the service's grace period.
+        var db = $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopGracePeriod: 2s\n";
+        var api = Sleeper("api", "      dependsOn: [db]\n");
+        Agent.Write("g.yaml", Group(g, api + db));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var before = (await State($"{g}-db-1"), await State($"{g}-api-1"));
+        using var client = Api();
+        var clock = Stopwatch.StartNew();
+        var response = await client.PostAsync($"/api/v1/servicegroups/{g}/restart", null);
+        clock.Stop();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"db's 2 s grace was not waited ({clock.ElapsedMilliseconds} ms)");
+        var dbStopped = DateTimeOffset.Parse(await DockerCli.InspectAsync($"{g}-db-1", "{{.State.FinishedAt}}"));
+        var requested = DateTimeOffset.UtcNow - clock.Elapsed;
+        Assert.True(dbStopped - requested < TimeSpan.FromSeconds(8), $"db was not killed after its 2 s grace ({(dbStopped - requested).TotalSeconds:0.#} s)");
+        var dbStarted = DateTimeOffset.Parse(await DockerCli.InspectAsync($"{g}-db-1", "{{.State.StartedAt}}"));
+        var apiStarted = DateTimeOffset.Parse(await DockerCli.InspectAsync($"{g}-api-1", "{{.State.StartedAt}}"));
+        Assert.NotEqual(before, (await State($"{g}-db-1"), await State($"{g}-api-1")));
+        Assert.True(apiStarted > dbStarted, $"api ({apiStarted:O}) restarted before db ({dbStarted:O})");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.All(await Containers.OfAsync(Instance, g), r => Assert.Equal("running", r.State)); // not taken for user stops
+    }
+
+    // Rule 9
+    [Fact]
+    public async Task An_exec_that_times_out_is_killed()
+    {
+        var g = Instance.Name("exec");
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var id = await DockerCli.InspectAsync($"{g}-s-1", "{{.Id}}");
+        using var api = Api();
+        var result = await (await api.PostAsync($"/api/v1/containers/{id}/exec",
+            JsonContent.Create(new { command = new[] { "sleep", "317" }, timeoutSeconds = 1 }))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(result.GetProperty("timedOut").GetBoolean());
+        Assert.Contains("killed", result.GetProperty("stderr").GetString());
+        await Eventually.TrueAsync(async () => !(await DockerCli.RunAsync("top", id)).Contains("sleep 317"), TimeSpan.FromSeconds(10), "sleep 317 gone");
+    }
+
+    // Rule 10
+    [Fact]
+    public async Task A_missing_socket_is_named_and_retries_go_through_the_backoff()
+    {
+        var g = Instance.Name("nosocket");
+        var socket = Path.Combine(Path.GetTempPath(), Instance.Id, "docker.sock");
+        Agent.Settings["Agent:DockerHost"] = "unix://" + socket;
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        await Agent.StartAsync();
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "EngineUnavailable", TimeSpan.FromSeconds(30));
+        Assert.Contains($"the socket {socket} does not exist", status.Condition(ConditionTypes.Ready)!.Message);
+        using var client = Agent.Client();
+        var ready = await client.GetAsync("/readyz?verbose");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        // Backoff 0.5, 1, 2, 4 s ...: a handful of attempts in ~7 s, not hundreds.
+        var failures = Agent.Services.GetRequiredService<WorkQueue>().Failures(new ObjectKey(ServiceGroup.KindName, g));
+        Assert.InRange(failures, 1, 6);
+        Assert.Empty(await Containers.OfAsync(Instance));
+    }
+}
