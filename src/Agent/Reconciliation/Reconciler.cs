@@ -49,7 +49,7 @@ public sealed class Reconciler(
             // A reconcile that could not even observe still leaves Ready/Progressing/Degraded saying why.
             var reason = e is Agent.Engine.EngineUnavailableException ? "EngineUnavailable" : "ReconcileFailed";
             status.SetCondition(key, ConditionTypes.Ready, false, reason, e.Message);
-            status.SetCondition(key, ConditionTypes.Progressing, true, "ProgressingWithRetry", "retried with backoff");
+            status.SetCondition(key, ConditionTypes.Progressing, true, "Retrying", "retrying with back-off");
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, e.Message);
             throw;
         }

@@ -157,7 +157,7 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         Agent.Write("dep.yaml", Group(dependent, Sleeper("s"), $"  dependsOn: [{g}]\n"));
         var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
         status = await Agent.WaitReadyAsync(g);
-        Assert.Equal("RolledBack", status.Condition(ConditionTypes.Ready)!.Reason);
+        Assert.Equal("ReplicasReady", status.Condition(ConditionTypes.Ready)!.Reason);
         Assert.Equal("True", status.Condition(ConditionTypes.Degraded)!.Status);
         await Agent.WaitReadyAsync(dependent);
         await Containers.RunningAsync(Instance, dependent, 1);
