@@ -200,11 +200,29 @@ public static partial class ManifestParser
             .ToHashSet(StringComparer.Ordinal);
         var admission = new AdmissionContext(files.ResolveLinks, name => ownContainers.Contains(name)) { ManifestsRoot = files.Root };
         for (var i = 0; i < group.Spec.Services.Count; i++)
-            foreach (var violation in policy.Check(group.Spec.Services[i].Container, admission))
+        {
+            var violations = policy.Check(group.Spec.Services[i].Container, admission).ToList();
+            foreach (var violation in violations)
                 context.Errors.Add(context.ErrorAt($"spec.services[{i}].{violation.Field}", violation.Message));
+            CheckBindSources(group.Spec.Services[i].Container, i, violations.Select(v => v.Field).ToHashSet(StringComparer.Ordinal), context, files);
+        }
         foreach (var (name, volume) in group.Spec.Volumes)
             foreach (var violation in policy.CheckVolume(volume))
                 context.Errors.Add(context.ErrorAt($"spec.volumes.{name}.{violation.Field}", violation.Message));
+    }
+
+    /// <summary>A bind source must exist, except a relative one inside the manifests folder, which is created like Compose
+    /// does. Judged after the policy, so that a refused path is reported as refused, not as missing.</summary>
+    private static void CheckBindSources(ContainerSpec spec, int service, IReadOnlySet<string> refused, ParseContext context, IManifestFiles files)
+    {
+        var index = 0;
+        foreach (var mount in spec.Mounts.Where(m => m.Type != MountType.Tmpfs))
+        {
+            var field = $"volumes[{index++}]";
+            if (mount is not { Type: MountType.Bind, CreateSource: false, Source: { } source } || refused.Contains(field) || files.Exists(source)) continue;
+            context.Errors.Add(context.ErrorAt($"spec.services[{service}].{field}",
+                $"the bind source {source} does not exist (only relative binds inside the manifests folder are created)"));
+        }
     }
 
     private static string YamlMessage(YamlException e)

@@ -247,11 +247,6 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             {
                 var host = System.IO.Path.GetFullPath(System.IO.Path.Combine(manifestDir, source));
                 var inside = source.StartsWith('.') && IsUnder(host, files.Root);
-                if (!inside && !files.Exists(host))
-                {
-                    item.Error($"\"{text}\": the bind source {host} does not exist (only relative binds inside the manifests folder are created)");
-                    continue;
-                }
                 // Like Compose's short syntax, a relative bind inside the manifests folder is created as a folder when missing.
                 mounts.Add(new MountSpec(MountType.Bind, host, target, readOnly) { CreateSource = inside });
                 // Only configuration counts as drift: a read-only bind's content is hashed; a writable bind is data (its path is in the spec).
