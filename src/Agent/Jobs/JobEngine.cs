@@ -1,13 +1,14 @@
 using System.Globalization;
 using Agent.Core.Jobs;
 using Agent.Core.Model;
+using Agent.Admission;
 using Agent.Engine;
 
 namespace Agent.Jobs;
 
 /// <summary>The engine calls of the job runner, through the one engine adapter: start an attempt's container,
 /// stop one, remove a run's containers, list a job's containers.</summary>
-public sealed class JobEngine(IContainerEngine engine, AgentLabels labels)
+public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission)
 {
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(ObjectKey key, CancellationToken ct) =>
         (await engine.ListContainersAsync(LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name), ct))
@@ -17,6 +18,15 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels)
     public async Task<JobAttempt> StartAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash, CancellationToken ct)
     {
         var spec = template.Container;
+        // A job's named volumes are the job's own, made with its labels before its first run (as the executor does for groups);
+        // one that exists already is judged by the admission below, never adopted.
+        foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }))
+            if (await engine.InspectVolumeAsync(mount.Source!, ct) is null)
+                await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
+        // The same last check as every other container: the policy on the spec about to be sent, and each named volume
+        // inspected (it may have been made out of band, with bind options, after the manifest was validated).
+        if (await admission.CheckAsync(spec, owner: null, fromManifests: true, ct) is { } refused)
+            throw new EngineException(refused);
         if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);
         var number = run.Attempts.Count + 1;
         var name = $"{run.Id}-{number}";

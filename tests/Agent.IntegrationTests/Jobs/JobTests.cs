@@ -26,6 +26,29 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
     }
 
     [Fact]
+    public async Task A_job_never_mounts_a_volume_made_out_of_band_with_host_bind_options()
+    {
+        var name = Instance.Name("evilvol");
+        var volume = $"{name}_data";
+        var host = Directory.CreateTempSubdirectory("evil-");
+        await DockerCli.RunAsync("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", $"device={host.FullName}", volume);
+        try
+        {
+            Agent.Write("evil.yaml", Job(name, "ls /data", "").Replace("    stopSignal: SIGKILL\n", "    stopSignal: SIGKILL\n    volumes: [\"data:/data\"]\n"));
+            await Agent.StartAsync();
+            var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(30), "the run failed");
+            Assert.Equal(RunReasons.StartFailed, Assert.Single(job!.History).Reason);
+            var (_, listed, _) = await DockerCli.TryRunAsync("ps", "-a", "--filter", $"label=agent.object={name}", "--format", "{{.Names}}");
+            Assert.Equal("", listed.Trim());
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("volume", "rm", "-f", volume);
+            host.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Backoff_limit_retries_a_failing_run_then_fails_it()
     {
         var name = Instance.Name("backoff");
