@@ -5,6 +5,19 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash eng/ensure-engine.sh
 bash eng/ensure-tools.sh
+# Volumes and networks of test instances ("t" + 10 hex digits) that a killed run left behind (an interrupted test never
+# reaches its teardown) would collide with the fixed names of the demo: remove those older than an hour and not in use.
+cutoff=$(date -d '1 hour ago' +%s)
+for kind in volume network; do
+  field=CreatedAt; [ "$kind" = network ] && field=Created
+  docker "$kind" ls -q --filter label=agent.managed=true | while read -r obj; do
+    info=$(docker "$kind" inspect --format "{{index .Labels \"agent.instance\"}} {{.$field}}" "$obj" 2>/dev/null) || continue
+    instance=${info%% *}; created=${info#* }
+    [[ "$instance" =~ ^t[0-9a-f]{10}$ ]] || continue
+    when=$(date -d "${created%%.*}" +%s 2>/dev/null || echo "$cutoff")
+    if [ "$when" -lt "$cutoff" ]; then docker "$kind" rm "$obj" >/dev/null 2>&1 || true; fi
+  done
+done
 results=$(pwd)/artifacts/test-results
 rm -rf "$results"
 status=0
