@@ -1,15 +1,14 @@
 using System.CommandLine;
 using Agent.Core.Model;
-using Agent.Core.Status;
 using Agent.Engine;
 using Agent.Reconciliation;
 using Agent.Sources;
-using Agent.Status;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agent.Cli;
 
-/// <summary>`agent apply DIR --once`: converge once and exit 0 when every object is Ready, 1 with the reasons otherwise.</summary>
+/// <summary>`agent apply DIR --once`: converge once and exit 0 when every object is Ready, 1 with the reasons otherwise.
+/// Results go to standard output, logs to standard error.</summary>
 public static class ApplyCommand
 {
     public static Command Create()
@@ -39,10 +38,7 @@ public static class ApplyCommand
             if (!OneShotServices.LoadManifests(services)) return 1;
             var manifests = services.GetRequiredService<ManifestStore>();
 
-            var reconciler = services.GetRequiredService<Reconciler>();
-            var status = services.GetRequiredService<StatusStore>();
             var observer = services.GetRequiredService<EngineObserver>();
-            var deadline = DateTime.UtcNow + parse.GetValue(timeout);
             try
             {
                 var inEngine = await observer.ListObjectKeysAsync(ct);
@@ -56,34 +52,10 @@ public static class ApplyCommand
                 var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
                 keys.UnionWith(inEngine);
                 var order = keys.OrderBy(k => manifests.Get(k)?.Object is ServiceGroup g ? (int)g.Spec.Phase : -1).ThenBy(k => k.Name, StringComparer.Ordinal).ToList();
-                var done = new HashSet<ObjectKey>();
-                var errors = new Dictionary<ObjectKey, string>();
-                while (done.Count < order.Count && DateTime.UtcNow < deadline)
-                {
-                    foreach (var key in order.Where(k => !done.Contains(k)))
-                    {
-                        try
-                        {
-                            await reconciler.ReconcileAsync(key, ct);
-                            errors.Remove(key);
-                        }
-                        catch (Exception e) when (e is ReconcileException or EngineException)
-                        {
-                            errors[key] = e.Message;
-                        }
-                        var s = status.Get(key);
-                        if (s is null || s.IsReady || s.Condition(ConditionTypes.Suspended)?.Status == "True") done.Add(key);
-                    }
-                    if (done.Count < order.Count) await Task.Delay(500, ct);
-                }
-                foreach (var key in order)
-                {
-                    var s = status.Get(key);
-                    var ready = s?.Condition(ConditionTypes.Ready);
-                    Console.WriteLine(s is null ? $"{key}: pruned"
-                        : $"{key}: {(done.Contains(key) ? ready?.Reason ?? "Ready" : "NotReady")} {(done.Contains(key) ? "" : errors.GetValueOrDefault(key) ?? ready?.Message)}".TrimEnd());
-                }
-                return done.Count == order.Count ? 0 : 1;
+                var convergence = ActivatorUtilities.CreateInstance<OnceConvergence>(services);
+                var results = await convergence.RunAsync(order, parse.GetValue(timeout), ct);
+                foreach (var result in results) Console.WriteLine(result.Line);
+                return results.All(r => r.Settled) ? 0 : 1;
             }
             catch (EngineException e)
             {

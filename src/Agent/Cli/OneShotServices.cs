@@ -17,11 +17,14 @@ public static class OneShotServices
             .AddInMemoryCollection(settings)
             .Build();
         var services = new ServiceCollection();
-        services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        }));
+        // Logs go to standard error: standard output holds only the command's results (a diff, apply's outcome per object).
+        services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging"))
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            }));
         services.AddSingleton<IConfiguration>(configuration);
         services.AddAgent(configuration);
         return services.BuildServiceProvider();
