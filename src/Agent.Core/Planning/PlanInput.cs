@@ -13,6 +13,9 @@ public sealed record PlanInput(
     /// <summary>spec.suspend, or the runtime override (the API's group stop).</summary>
     public bool Suspended { get; init; }
 
+    /// <summary>A compose project brought down with `down?volumes=true`: its own named volumes are removed too.</summary>
+    public bool RemoveVolumes { get; init; }
+
     public TimeSpan UnhealthyGrace { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>"service@hash" of updates that were rolled back: not retried until the manifest changes.</summary>

@@ -36,20 +36,25 @@ public static class Planner
     }
 
     /// <summary>A compose project that is down (suspended) is like `docker compose down`: its containers and network
-    /// are removed, its volumes kept; `up` creates them again.</summary>
-    private static void PlanDown(PlanInput input, PlanBuilder plan)
+    /// are removed, its volumes kept unless it was brought down with volumes (`down -v`): then the named volumes the
+    /// project owns go too, never an external one; `up` creates them again.</summary>
+    private static void PlanDown(PlanInput input, ServiceGroup group, PlanBuilder plan)
     {
         var removes = input.Observed.Containers.OrderBy(c => c.Name, StringComparer.Ordinal)
             .Select(c => plan.Retire(c, "project is down", [])).ToList();
         foreach (var network in input.Observed.Networks.Order(StringComparer.Ordinal))
             plan.Add(OperationKind.RemoveNetwork, $"network:{network}", "project is down", removes, network);
+        if (!input.RemoveVolumes) return;
+        var external = group.Spec.Volumes.Values.Where(v => v.External).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var volume in input.Observed.Volumes.Where(v => !external.Contains(v)).Order(StringComparer.Ordinal))
+            plan.Add(OperationKind.RemoveVolume, $"volume:{volume}", "project is down with volumes=true", removes, volume);
     }
 
     private static void PlanConvergence(PlanInput input, ServiceGroup group, PlanBuilder plan)
     {
         if (input.Suspended && group.Compose is not null)
         {
-            PlanDown(input, plan);
+            PlanDown(input, group, plan);
             return;
         }
         var name = group.Metadata.Name;

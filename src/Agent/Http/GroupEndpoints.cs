@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Agent.Core.Model;
 using Agent.Core.Planning;
 using Agent.Engine;
@@ -15,16 +16,26 @@ public static class GroupEndpoints
         MapVerbs(api, "servicegroups", ServiceGroup.KindName, stop: "stop", start: "start",
             "Stop a group's containers and keep them stopped (survives restarts).");
         MapVerbs(api, "composeprojects", ServiceGroup.ComposeKindName, stop: "down", start: "up",
-            "Like docker compose down: remove the project's containers and network, keep its volumes, until up (survives restarts).");
+            "Like docker compose down: remove the project's containers and network, keep its volumes, until up (survives restarts). " +
+            "volumes=true (admin only), like down -v: also remove the project's own named volumes, never external ones.");
         return api;
     }
 
     private static void MapVerbs(RouteGroupBuilder api, string resource, string kind, string stop, string start, string stopSummary)
     {
         var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator);
-        objects.MapPost($"/{stop}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
-            Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue))
-            .WithSummary(stopSummary);
+        if (kind == ServiceGroup.ComposeKindName)
+            objects.MapPost($"/{stop}", (HttpContext http, string name, bool? volumes, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
+                volumes == true && !http.User.IsInRole(Auth.Roles.Admin)
+                    ? Results.Problem(statusCode: 403, title: "Forbidden",
+                        detail: $"down?volumes=true removes the project's named volumes and needs the {Auth.Roles.Admin} role; the token's role is {http.User.FindFirstValue(ClaimTypes.Role)}. Use an admin token, or down without volumes (they are kept).",
+                        extensions: new Dictionary<string, object?> { ["requiredRole"] = Auth.Roles.Admin })
+                    : Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue, removeVolumes: volumes == true))
+                .WithSummary(stopSummary);
+        else
+            objects.MapPost($"/{stop}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
+                Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue))
+                .WithSummary(stopSummary);
         objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
             Toggle(new ObjectKey(kind, name), resource, suspended: false, manifests, overrides, queue))
             .WithSummary($"Clear a {stop}: the {kind}'s containers run again.");
@@ -40,12 +51,15 @@ public static class GroupEndpoints
         }).WithSummary($"Restart the {kind}'s running containers in dependsOn order, each with its stopSignal and stopGracePeriod.");
     }
 
-    private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue)
+    private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue,
+        bool removeVolumes = false)
     {
         if (manifests.Get(key) is null) return NotFound(key);
-        overrides.SetSuspended(key, suspended);
+        overrides.SetSuspended(key, suspended, removeVolumes);
         queue.Add(key);
-        return Results.Accepted($"/api/v1/{resource}/{key.Name}", new { group = key.Name, suspended });
+        return removeVolumes
+            ? Results.Accepted($"/api/v1/{resource}/{key.Name}", new { group = key.Name, suspended, volumesRemoved = true })
+            : Results.Accepted($"/api/v1/{resource}/{key.Name}", new { group = key.Name, suspended });
     }
 
     private static IResult NotFound(ObjectKey key) => ApiProblems.NotFound($"No {key.Kind} \"{key.Name}\" in the manifests.");

@@ -65,6 +65,7 @@ public sealed class Reconciler(
         Planner.PlanGroup(new PlanInput(key, desired as ServiceGroup, observed, labels, time.GetUtcNow())
         {
             Suspended = desired is ServiceGroup g && (g.Spec.Suspend || overrides.IsSuspended(key)),
+            RemoveVolumes = desired is ServiceGroup { Compose: not null } && overrides.RemovesVolumes(key),
             UnhealthyGrace = options.Value.UnhealthyGrace,
             FailedUpdates = FailedUpdates(key, desired),
         });

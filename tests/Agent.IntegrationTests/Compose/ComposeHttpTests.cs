@@ -6,15 +6,20 @@ using Agent.IntegrationTests.Infrastructure;
 namespace Agent.IntegrationTests.Compose;
 
 /// <summary>The compose surface over HTTP: list, describe, down (removes containers and network like `docker compose down`, persisted like a group stop), up and restart.</summary>
-public sealed class ComposeHttpTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:Auth:TokensFile"] = Tokens.Value })
+public sealed class ComposeHttpTests() : AgentScenario(new Dictionary<string, string?>
+{
+    ["Agent:Auth:TokensFile"] = Tokens.Value,
+    ["Agent:Security:AllowedExternalVolumes:0"] = "t*-extshared",
+})
 {
     private const string Viewer = "compose-viewer-0123456789abcdef";
     private const string Operator = "compose-operator-0123456789abcdef";
+    private const string Admin = "compose-admin-0123456789abcdef";
 
     private static readonly Lazy<string> Tokens = new(() =>
     {
         var file = Path.Combine(Path.GetTempPath(), $"agent-compose-tokens-{Guid.NewGuid():N}");
-        File.WriteAllText(file, $"viewer:{Viewer}\noperator:{Operator}\n");
+        File.WriteAllText(file, $"viewer:{Viewer}\noperator:{Operator}\nadmin:{Admin}\n");
         return file;
     });
 
@@ -55,5 +60,82 @@ public sealed class ComposeHttpTests() : AgentScenario(new Dictionary<string, st
         Assert.Equal(HttpStatusCode.OK, restart.StatusCode);
         Assert.Equal(2, JsonDocument.Parse(await restart.Content.ReadAsStringAsync()).RootElement.GetProperty("restarted").GetArrayLength());
         Assert.Equal(running.Select(r => r.Id), (await Containers.RunningAsync(Instance, project, 2)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task Down_with_volumes_by_an_admin_removes_the_projects_named_volumes_and_keeps_external_and_other_projects_volumes()
+    {
+        var project = Instance.Name("dv");
+        var other = Instance.Name("dvother");
+        var external = Instance.Name("extshared");
+        await DockerCli.RunAsync("volume", "create", "--label", Instance.InstanceLabel, external);
+        Agent.Write($"{project}/compose.yaml", $"""
+            services:
+              web:
+                image: {TestEngine.Image}
+                command: ["sleep", "3600"]
+                stop_signal: SIGKILL
+                volumes: [data:/data, shared:/shared]
+            volumes:
+              data:
+                driver: local
+              shared:
+                external: true
+                name: {external}
+            """);
+        Agent.Write($"{other}/compose.yaml", $"""
+            services:
+              web:
+                image: {TestEngine.Image}
+                command: ["sleep", "3600"]
+                stop_signal: SIGKILL
+                volumes: [data:/data]
+            volumes:
+              data:
+                driver: local
+            """);
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        await Agent.WaitProjectReadyAsync(other);
+        await DockerCli.RunAsync("volume", "inspect", $"{project}_data");
+        using var op = Client(Operator);
+        using var admin = Client(Admin);
+
+        var refused = await op.PostAsync($"/api/v1/composeprojects/{project}/down?volumes=true", null);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("admin", await refused.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(project, Suspended());
+
+        // Without volumes=true the volumes are kept.
+        Assert.Equal(HttpStatusCode.Accepted, (await op.PostAsync($"/api/v1/composeprojects/{project}/down", null)).StatusCode);
+        await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project), r => r.Count == 0, TimeSpan.FromSeconds(60), "containers removed");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("network", "inspect", $"{project}_default")).Exit != 0, TimeSpan.FromSeconds(30), "network removed");
+        Assert.Equal(0, (await DockerCli.TryRunAsync("volume", "inspect", $"{project}_data")).Exit);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"/api/v1/composeprojects/{project}/down?volumes=true", null)).StatusCode);
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("volume", "inspect", $"{project}_data")).Exit != 0, TimeSpan.FromSeconds(60), "the project's named volume removed");
+        Assert.Contains($"ComposeProject/{project}?volumes=true", Suspended());
+        Assert.Equal(0, (await DockerCli.TryRunAsync("volume", "inspect", external)).Exit);
+        Assert.Equal(0, (await DockerCli.TryRunAsync("volume", "inspect", $"{other}_data")).Exit);
+        Assert.Single(await Containers.RunningAsync(Instance, other, 1));
+
+        // The decision survives a restart: the volume is not made again while the project is down.
+        await Agent.StopAsync();
+        await Agent.StartAsync();
+        await Agent.WaitForConditionAsync(project, "Suspended", "True", kind: "ComposeProject");
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("volume", "inspect", $"{project}_data")).Exit);
+
+        // up makes a fresh volume and the containers again.
+        using var again = Client(Operator);
+        Assert.Equal(HttpStatusCode.Accepted, (await again.PostAsync($"/api/v1/composeprojects/{project}/up", null)).StatusCode);
+        await Containers.RunningAsync(Instance, project, 1);
+        Assert.Equal(0, (await DockerCli.TryRunAsync("volume", "inspect", $"{project}_data")).Exit);
+        Assert.DoesNotContain(project, Suspended());
+    }
+
+    private string Suspended()
+    {
+        var file = Path.Combine(Agent.StateDir, "suspended.json");
+        return File.Exists(file) ? File.ReadAllText(file) : "";
     }
 }

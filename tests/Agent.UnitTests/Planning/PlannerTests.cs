@@ -89,6 +89,31 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_compose_project_down_with_volumes_also_removes_its_own_named_volumes_but_never_an_external_one()
+    {
+        var web = Service("web", 1);
+        var project = Group(web) with
+        {
+            Compose = new ComposeOrigin("/srv/g", ["/srv/g/compose.yaml"]),
+            Spec = Group(web).Spec with
+            {
+                Volumes = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal)
+                {
+                    ["data"] = new("g_data", "local", new Dictionary<string, string>()),
+                    ["shared"] = new("shared", "local", new Dictionary<string, string>()) { External = true },
+                },
+            },
+        };
+        var observed = Observed(Running(web, 1)) with { Volumes = new HashSet<string> { "g_data", "shared" } };
+        Assert.Equal("""
+            #1 container:g-web-1, StopContainer, project is down
+            #2 container:g-web-1, RemoveContainer, project is down (after #1)
+            #3 network:g_default, RemoveNetwork, project is down (after #2)
+            #4 volume:g_data, RemoveVolume, project is down with volumes=true (after #2)
+            """, PlanText(project, observed, i => i with { Suspended = true, RemoveVolumes = true }));
+    }
+
+    [Fact]
     public void Scaling_down_stops_then_removes_only_the_highest_replicas()
     {
         var web = Service("web", 1);

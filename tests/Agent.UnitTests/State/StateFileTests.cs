@@ -87,6 +87,23 @@ public sealed class StateFileTests : IDisposable
     }
 
     [Fact]
+    public void A_down_with_volumes_is_one_entry_that_a_plain_down_or_an_up_replaces_and_a_restart_reads_back()
+    {
+        var overrides = new RuntimeOverrides(dir.FullName, new ListLogger());
+        var shop = new ObjectKey(ServiceGroup.ComposeKindName, "shop");
+        overrides.SetSuspended(shop, true, removeVolumes: true);
+        Assert.Equal("[\"ComposeProject/shop?volumes=true\"]\n", File.ReadAllText(PathOf(RuntimeOverrides.FileName)));
+        var reread = new RuntimeOverrides(dir.FullName, new ListLogger());
+        Assert.True(reread.IsSuspended(shop) && reread.RemovesVolumes(shop));
+        overrides.SetSuspended(shop, true);
+        Assert.True(overrides.IsSuspended(shop));
+        Assert.False(overrides.RemovesVolumes(shop));
+        overrides.SetSuspended(shop, false);
+        Assert.False(overrides.IsSuspended(shop) || overrides.RemovesVolumes(shop));
+        Assert.Equal("[]\n", File.ReadAllText(PathOf(RuntimeOverrides.FileName)));
+    }
+
+    [Fact]
     public void The_state_dir_lock_is_exclusive_and_names_the_holder()
     {
         using (var first = StateDirLock.Acquire(dir.FullName))
