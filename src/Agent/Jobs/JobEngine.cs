@@ -29,7 +29,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             throw new EngineException(refused);
         if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);
         var number = run.Attempts.Count + 1;
-        var name = $"{run.Id}-{number}";
+        var name = ContainerName(run, number);
         var runLabels = labels.ForObject(key);
         runLabels[labels.JobRun] = run.Id;
         runLabels[labels.JobAttempt] = number.ToString(CultureInfo.InvariantCulture);
@@ -53,6 +53,13 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         await engine.StartContainerAsync(id, ct);
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
     }
+
+    /// <summary>
+    /// "{run}-{attempt}-{6 hex}": a person reads which run and attempt it is, and the random tail keeps names apart when
+    /// several agents (or a restarted one with a lost state dir) share one engine. The labels stay the source of truth.
+    /// </summary>
+    public static string ContainerName(JobRun run, int attempt) =>
+        $"{run.Id}-{attempt}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
 
     /// <summary>Stops with the container's own signal and grace period, like Kubernetes deleting a Job's pod.</summary>
     public Task StopAsync(string id, JobTemplate template, CancellationToken ct) =>

@@ -9,9 +9,10 @@ namespace Agent.Jobs;
 /// Runs one CronJob, Job or API job: observe its containers, decide (pure: <see cref="CronDecisions"/>,
 /// <see cref="RunDecisions"/>), act through <see cref="JobEngine"/>, save the history, and sleep until the next
 /// schedule time, retry, deadline or TTL. The cursor is saved before a run's container is created, so a restart
-/// never runs the same schedule time twice.
+/// never runs the same schedule time twice. Engine work that takes time (starting, killing, removing) runs in the
+/// background (JobLoop.Background.cs), so the schedule is never held up by the engine.
 /// </summary>
-public sealed class JobLoop(
+public sealed partial class JobLoop(
     ObjectKey key,
     Func<DesiredJob?> desired,
     JobEngine jobs,
@@ -39,6 +40,18 @@ public sealed class JobLoop(
     }
 
     public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await LoopAsync(ct);
+        }
+        finally
+        {
+            await SettleAsync();
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -72,7 +85,7 @@ public sealed class JobLoop(
         var want = desired();
         if (want is null) return settings.Resync;
         var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });
-        var history = record.History;
+        var history = ApplyCompleted(record.History);
         var cron = want.Cron;
 
         // Forbid and Replace must see runs that ended; Allow decides first, so a start is not delayed by the list call.
@@ -116,9 +129,9 @@ public sealed class JobLoop(
         if (starting.Count > 0) history = history with { Runs = [.. history.Runs, .. starting], TemplateHash = want.TemplateHash };
         if (history != record.History) store.Save(record with { History = history }); // the cursor is on disk before any container exists
 
-        history = await AdvanceRunsAsync(history, want, wakeAt, ct);
+        history = AdvanceRuns(history, want, wakeAt);
         if (!adopted || history.Active.Any()) history = await ObserveAsync(history, ct);
-        history = await ExpireAsync(history, want, wakeAt, ct);
+        history = Expire(history, want, wakeAt);
         var latest = store.Get(key) ?? record;
         if (history != latest.History) store.Save(latest with { History = history });
 
@@ -138,33 +151,22 @@ public sealed class JobLoop(
         return new JobRun { Id = unique, Trigger = trigger, ScheduledTime = scheduled, Start = now, TemplateHash = hash };
     }
 
-    /// <summary>Marks runs failed now and stops their containers in the background, so a new run is not held up by a grace period.</summary>
+    /// <summary>Marks runs failed now and kills their containers in the background, so a new run is not held up by a
+    /// grace period; the exit code is recorded once the container has stopped.</summary>
     private JobHistory Kill(JobHistory history, IReadOnlyList<string> runIds, JobTemplate template, string reason, DateTimeOffset now, string message)
     {
         if (runIds.Count == 0) return history;
         var runs = history.Runs.Select(r =>
         {
             if (!runIds.Contains(r.Id) || !r.IsActive) return r;
-            if (r.Current is { Finished: false } attempt) _ = StopQuietlyAsync(attempt.ContainerId, template);
+            if (r.Current is { Finished: false } attempt) KillInBackground(r.Id, attempt, template);
             logger.LogInformation("{Key}: run {Run} killed ({Reason}): {Message}", key, r.Id, reason, message);
             return Finished(r with { End = now, Phase = RunPhase.Failed, Reason = reason });
         }).ToList();
         return history with { Runs = runs };
     }
 
-    private async Task StopQuietlyAsync(string containerId, JobTemplate template)
-    {
-        try
-        {
-            await jobs.StopAsync(containerId, template, CancellationToken.None);
-        }
-        catch (EngineException e)
-        {
-            logger.LogWarning("{Key}: stopping {Container} failed: {Error}", key, containerId, e.Message);
-        }
-    }
-
-    private async Task<JobHistory> AdvanceRunsAsync(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt, CancellationToken ct)
+    private JobHistory AdvanceRuns(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt)
     {
         var runs = history.Runs.ToList();
         var lastSuccess = history.LastSuccessfulTime;
@@ -177,23 +179,10 @@ public sealed class JobLoop(
             switch (step.Action)
             {
                 case RunAction.StartAttempt:
-                    try
-                    {
-                        var attempt = await jobs.StartAsync(key, run, want.Template, run.TemplateHash ?? want.TemplateHash, ct);
-                        runs[i] = run with { Attempts = [.. run.Attempts, attempt] };
-                        if (attempt.Number == 1 && run.ScheduledTime is { } scheduled)
-                            JobMetrics.Lateness.Record(Math.Max(0, (attempt.Start - scheduled).TotalSeconds));
-                        logger.LogInformation("{Key}: run {Run} attempt {Attempt} started ({Container}){Why}", key, run.Id, attempt.Number, attempt.ContainerName,
-                            step.Message is null ? "" : ": " + step.Message);
-                    }
-                    catch (EngineException e)
-                    {
-                        runs[i] = Finished(run with { End = now, Phase = RunPhase.Failed, Reason = RunReasons.StartFailed });
-                        logger.LogWarning("{Key}: run {Run} could not start: {Error}", key, run.Id, e.Message);
-                    }
+                    StartInBackground(run, want, step.Message);
                     break;
                 case RunAction.Kill:
-                    if (run.Current is { } current) _ = StopQuietlyAsync(current.ContainerId, want.Template);
+                    if (run.Current is { Finished: false } current) KillInBackground(run.Id, current, want.Template);
                     runs[i] = Finished(run with { End = now, Phase = step.Phase, Reason = step.Reason });
                     logger.LogInformation("{Key}: run {Run} {Reason}: {Message}", key, run.Id, step.Reason, step.Message);
                     break;
@@ -262,11 +251,11 @@ public sealed class JobLoop(
         return history with { Runs = runs };
     }
 
-    private async Task<JobHistory> ExpireAsync(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt, CancellationToken ct)
+    private JobHistory Expire(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt)
     {
         var now = time.GetUtcNow();
         var expired = RunDecisions.Expired(history.Runs, want.SuccessfulLimit, want.FailedLimit, want.Template.TtlAfterFinished, now);
-        foreach (var run in history.Runs.Where(r => expired.Contains(r.Id))) await jobs.RemoveRunAsync(run, ct);
+        foreach (var run in history.Runs.Where(r => expired.Contains(r.Id))) RemoveInBackground(run);
         if (want.Template.TtlAfterFinished is { } ttl)
             foreach (var run in history.Runs.Where(r => !r.IsActive && !expired.Contains(r.Id)))
                 wakeAt.Add(run.End!.Value + ttl);

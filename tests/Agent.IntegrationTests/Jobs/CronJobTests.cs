@@ -19,8 +19,10 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         Agent.Write("tick.yaml", CronJob(name, "* * * * * *", "echo tick", "  successfulJobsHistoryLimit: 3\n"));
         await Agent.StartAsync();
 
-        var status = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count(r => r.Phase == "Succeeded") >= 3 && s.LastScheduleTime is not null
-            && s.LastScheduleTime >= s.History.Min(r => r.ScheduledTime)!.Value.AddSeconds(5), TimeSpan.FromSeconds(60), "6 scheduled runs");
+        var first = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.LastScheduleTime is not null,
+            TimeSpan.FromSeconds(30), "a first run"))!.LastScheduleTime!.Value;
+        var status = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count(r => r.Phase == "Succeeded") >= 3
+            && s.LastScheduleTime >= first.AddSeconds(5), TimeSpan.FromSeconds(60), "6 scheduled runs");
         Assert.NotNull(status!.LastSuccessfulTime);
         Assert.NotNull(status.NextRunTime);
 
@@ -34,6 +36,28 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
             Assert.True(lateness < TimeSpan.FromSeconds(5), $"{c.Name} started {lateness.TotalMilliseconds:0} ms after {c.Scheduled:O}");
         }
         Assert.Equal(containers.Count, containers.Select(c => c.Scheduled).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task An_every_second_schedule_runs_every_second_without_skipping_even_when_runs_overlap()
+    {
+        var name = Instance.Name("second");
+        // Each run lasts 3 s, so three overlap (Allow): a start never waits for the runs before it.
+        Agent.Write("second.yaml", CronJob(name, "* * * * * *", "sleep 3", "  successfulJobsHistoryLimit: 40\n"));
+        await Agent.StartAsync();
+
+        var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), list => list.Count(c => c.Status == "exited") >= 10,
+            TimeSpan.FromSeconds(60), "ten finished runs");
+        var seconds = containers.Where(c => c.Started is not null).Select(c => c.Scheduled!.Value).Order().ToList();
+        var gaps = seconds.Zip(seconds.Skip(1), (a, b) => (b - a).TotalSeconds).Where(d => d != 1).ToList();
+        Assert.True(gaps.Count == 0, "schedule times skipped: " + string.Join(", ", seconds.Select(s => $"{s:HH:mm:ss}")));
+        Assert.True(containers.Count(c => c.Status == "running") >= 2, "runs overlap");
+        foreach (var c in containers.Where(c => c.Started is not null))
+        {
+            var lateness = c.Started!.Value - c.Scheduled!.Value;
+            Assert.True(lateness < TimeSpan.FromSeconds(5), $"{c.Name} started {lateness.TotalMilliseconds:0} ms after {c.Scheduled:O}");
+        }
+        Assert.Equal(0, Runner.CronJobStatus(name)!.MissedRuns);
     }
 
     [Fact]
@@ -69,8 +93,11 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         var running = containers.Single(c => c.Status == "running");
         Assert.Equal(137, killed.ExitCode); // SIGKILL, the container's stop signal
         Assert.True(running.Scheduled > killed.Scheduled);
-        var history = Runner.CronJobStatus(name)!.History;
-        Assert.Contains(history, r => r.Id == killed.Run && r.Reason == RunReasons.Replaced && r.Phase == "Failed");
+        // The replaced run records the exit code its container stopped with (once it has stopped) and why it was killed.
+        var history = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)),
+            s => s!.History.Any(r => r.Id == killed.Run && r.ExitCode is not null), TimeSpan.FromSeconds(15), "the replaced run's exit code"))!.History;
+        Assert.Contains(history, r => r.Id == killed.Run && r.Reason == RunReasons.Replaced && r.Phase == "Failed" && r.ExitCode == 137);
+        Assert.Matches($"^{killed.Run}-1-[0-9a-f]{{6}}$", killed.Name); // run, attempt and a random tail: unique across agents on one engine
     }
 
     [Fact]

@@ -23,6 +23,10 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         Assert.InRange(run.DurationSeconds!.Value, 1.9, 10);
         var container = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 1 && l[0].Status == "exited", TimeSpan.FromSeconds(15), "the container was killed");
         Assert.Equal(137, container[0].ExitCode);
+        // The run records how its container ended once it has stopped: the engine's exit code, beside the reason.
+        run = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.History.Single().ExitCode is not null,
+            TimeSpan.FromSeconds(15), "the exit code recorded"))!.History.Single();
+        Assert.Equal((container[0].ExitCode, RunReasons.DeadlineExceeded), (run.ExitCode!.Value, run.Reason));
     }
 
     [Fact]

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+using Agent.Engine;
+
+namespace Agent.Jobs;
+
+/// <summary>
+/// The engine work of a <see cref="JobLoop"/> that takes time: starting an attempt, killing one, removing expired runs.
+/// It runs beside the loop, so a slow engine never makes a schedule time late or skipped. Each piece of work ends by
+/// queueing a change to the history; the loop applies the queue at the start of its next step (the loop alone writes
+/// the history) and is woken for it. A run whose start is under way is active, so Forbid sees it and Replace kills it
+/// once its container exists. Work already begun is finished when the loop stops (never a container left unrecorded).
+/// </summary>
+public sealed partial class JobLoop
+{
+    private readonly ConcurrentQueue<Func<JobHistory, JobHistory>> completed = new();
+    private readonly ConcurrentDictionary<Task, byte> background = new();
+    private readonly HashSet<string> starting = new(StringComparer.Ordinal);
+
+    private JobHistory ApplyCompleted(JobHistory history)
+    {
+        while (completed.TryDequeue(out var change)) history = change(history);
+        return history;
+    }
+
+    private void Complete(Func<JobHistory, JobHistory> change)
+    {
+        completed.Enqueue(change);
+        wake.Release();
+    }
+
+    private void InBackground(Func<Task> work)
+    {
+        var task = Task.Run(work);
+        background[task] = 0;
+        task.ContinueWith(t => background.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>Waits for work under way and applies its results, so nothing it did is left out of the history file.</summary>
+    private async Task SettleAsync()
+    {
+        while (!background.IsEmpty || !completed.IsEmpty)
+        {
+            await Task.WhenAll(background.Keys.ToList());
+            var record = store.Get(key);
+            var history = ApplyCompleted(record?.History ?? new JobHistory()); // may start a last kill or removal: the loop waits for it too
+            if (record is not null && history != record.History) store.Save(record with { History = history });
+        }
+    }
+
+    private static JobHistory WithRun(JobHistory history, string runId, Func<JobRun, JobRun> change) =>
+        history with { Runs = history.Runs.Select(r => r.Id == runId ? change(r) : r).ToList() };
+
+    /// <summary>Starts the run's next attempt, at most one start per run at a time.</summary>
+    private void StartInBackground(JobRun run, DesiredJob want, string? why)
+    {
+        if (!starting.Add(run.Id)) return;
+        var template = want.Template;
+        var hash = run.TemplateHash ?? want.TemplateHash;
+        InBackground(async () =>
+        {
+            try
+            {
+                // Not cancelled with the loop: a create that was sent is finished and recorded, never left behind unknown.
+                var attempt = await jobs.StartAsync(key, run, template, hash, CancellationToken.None);
+                if (attempt.Number == 1 && run.ScheduledTime is { } scheduled)
+                    JobMetrics.Lateness.Record(Math.Max(0, (attempt.Start - scheduled).TotalSeconds));
+                logger.LogInformation("{Key}: run {Run} attempt {Attempt} started ({Container}){Why}", key, run.Id, attempt.Number, attempt.ContainerName,
+                    why is null ? "" : ": " + why);
+                Complete(history =>
+                {
+                    starting.Remove(run.Id);
+                    var current = history.Runs.FirstOrDefault(r => r.Id == run.Id);
+                    if (current is null)
+                    {
+                        // Forgotten while it started (expired, or its object deleted): its container goes too.
+                        RemoveInBackground(run with { Attempts = [attempt] });
+                        return history;
+                    }
+                    // Killed (Replace, deadline) while it started: the container it got is killed too, and its exit code recorded.
+                    if (!current.IsActive) KillInBackground(run.Id, attempt, template);
+                    return WithRun(history, run.Id, r => r with { Attempts = [.. r.Attempts, attempt] });
+                });
+            }
+            catch (Exception e) // whatever went wrong, the run must not stay "starting" for ever
+            {
+                logger.LogWarning("{Key}: run {Run} could not start: {Error}", key, run.Id, e.Message);
+                Complete(history =>
+                {
+                    starting.Remove(run.Id);
+                    return WithRun(history, run.Id, r => r.IsActive ? Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }) : r);
+                });
+            }
+        });
+    }
+
+    /// <summary>Stops an attempt's container with its own signal and grace period, waits for it to stop, and records how it ended.</summary>
+    private void KillInBackground(string runId, JobAttempt attempt, JobTemplate template) => InBackground(async () =>
+    {
+        try
+        {
+            await jobs.StopAsync(attempt.ContainerId, template, CancellationToken.None);
+            var details = await jobs.InspectAsync(attempt.ContainerId, CancellationToken.None);
+            var end = details?.FinishedAt ?? time.GetUtcNow();
+            var exit = details?.ExitCode;
+            Complete(history => WithRun(history, runId, r => r with
+            {
+                ExitCode = exit,
+                Attempts = r.Attempts.Select(a => a.ContainerId == attempt.ContainerId ? a with { End = a.End ?? end, ExitCode = a.ExitCode ?? exit } : a).ToList(),
+            }));
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("{Key}: stopping {Container} failed: {Error}", key, attempt.ContainerName, e.Message);
+        }
+    });
+
+    /// <summary>Removes an expired run's containers; one that cannot be removed keeps its labels and is found again on the next start.</summary>
+    private void RemoveInBackground(JobRun run) => InBackground(async () =>
+    {
+        try
+        {
+            await jobs.RemoveRunAsync(run, CancellationToken.None);
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("{Key}: removing run {Run} failed: {Error}", key, run.Id, e.Message);
+        }
+    });
+}
