@@ -237,6 +237,16 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
                 .Select(n => new NetworkSummary(n.ID, n.Name, n.Driver, EngineMapping.Labels(n.Labels)))
                 .ToList());
 
+    public Task<IReadOnlyList<NetworkSummary>> FindNetworksByNameAsync(string name, CancellationToken ct) =>
+        Call<IReadOnlyList<NetworkSummary>>("network_list", async () =>
+            (await client.Networks.ListNetworksAsync(new NetworksListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [name] = true } },
+            }, ct))
+                .Where(n => n.Name == name) // the engine's name filter matches substrings
+                .Select(n => new NetworkSummary(n.ID, n.Name, n.Driver, EngineMapping.Labels(n.Labels)))
+                .ToList(), name);
+
     public Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
         Call("network_create", async () => (await client.Networks.CreateNetworkAsync(new NetworksCreateParameters
         {

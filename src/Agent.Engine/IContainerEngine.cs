@@ -41,6 +41,8 @@ public interface IContainerEngine
 
     // Networks and volumes
     Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(LabelSelector selector, CancellationToken ct);
+    /// <summary>Every network whose name is exactly <paramref name="name"/>, whoever made it (the engine allows several).</summary>
+    Task<IReadOnlyList<NetworkSummary>> FindNetworksByNameAsync(string name, CancellationToken ct);
     Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
     Task RemoveNetworkAsync(string idOrName, CancellationToken ct);
     Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(LabelSelector selector, CancellationToken ct);

@@ -40,6 +40,9 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     /// <summary>On the new container of an update: the spec hash of the container it replaces.</summary>
     public string UpdateFrom => $"{Prefix}.update-from";
 
+    /// <summary>On networks: the object's own name for the network ("default"); the engine name can differ when it was taken.</summary>
+    public string Network => $"{Prefix}.network";
+
     /// <summary>The label filter values that select this instance's objects ("key=value").</summary>
     public IReadOnlyList<string> InstanceSelector => [$"{Managed}=true", $"{Instance}={InstanceId}"];
 

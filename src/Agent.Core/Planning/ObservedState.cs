@@ -51,14 +51,33 @@ public sealed record ObservedContainer(
     public bool IsServing(DateTimeOffset now) => IsReady && !(LastFailure is { } failed && now - failed < CrashWindow);
 }
 
-/// <summary>What exists in the engine for one object: its containers, network and volumes.</summary>
+/// <summary>
+/// A network of this instance and object, found through its labels. <see cref="Key"/> is the object's own name for it
+/// (label agent.network, "default" for the group network); the engine name may differ, and is never used to address it:
+/// two instances may each have a group of one name, so only the id is unambiguous.
+/// </summary>
+public sealed record ObservedNetwork(string Id, string Name, string Key = ObservedNetwork.DefaultKey)
+{
+    public const string DefaultKey = "default";
+}
+
+/// <summary>What exists in the engine for one object: its containers, networks and volumes.</summary>
 public sealed record ObservedState(
     IReadOnlyList<ObservedContainer> Containers,
-    IReadOnlySet<string> Networks,
+    IReadOnlyList<ObservedNetwork> Networks,
     IReadOnlySet<string> Volumes)
 {
-    public static readonly ObservedState Empty = new([], new HashSet<string>(), new HashSet<string>());
+    public static readonly ObservedState Empty = new([], [], new HashSet<string>());
 
     /// <summary>Volumes whose group opted in (pruneVolumes) to removing them with the group.</summary>
     public IReadOnlySet<string> PrunableVolumes { get; init; } = new HashSet<string>();
+}
+
+/// <summary>
+/// The network a service's containers join: <see cref="Name"/> is what the spec hash and the plan text use;
+/// <see cref="Address"/> is the id of the observed network, or the name of one this plan creates.
+/// </summary>
+public sealed record NetworkRef(string Name, string? Id)
+{
+    public string Address => Id ?? Name;
 }

@@ -29,8 +29,7 @@ public static class Planner
             removes.Add(plan.Retire(c, "manifest deleted", []));
         }
         if (removes.Count < input.Observed.Containers.Count) return;
-        foreach (var network in input.Observed.Networks.Order(StringComparer.Ordinal))
-            plan.Add(OperationKind.RemoveNetwork, $"network:{network}", "manifest deleted", removes, network);
+        RemoveNetworks(input, plan, "manifest deleted", removes);
         foreach (var volume in input.Observed.PrunableVolumes.Order(StringComparer.Ordinal))
             plan.Add(OperationKind.RemoveVolume, $"volume:{volume}", "manifest deleted and pruneVolumes: true", removes, volume);
     }
@@ -42,12 +41,18 @@ public static class Planner
     {
         var removes = input.Observed.Containers.OrderBy(c => c.Name, StringComparer.Ordinal)
             .Select(c => plan.Retire(c, "project is down", [])).ToList();
-        foreach (var network in input.Observed.Networks.Order(StringComparer.Ordinal))
-            plan.Add(OperationKind.RemoveNetwork, $"network:{network}", "project is down", removes, network);
+        RemoveNetworks(input, plan, "project is down", removes);
         if (!input.RemoveVolumes) return;
         var external = group.Spec.Volumes.Values.Where(v => v.External).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var volume in input.Observed.Volumes.Where(v => !external.Contains(v)).Order(StringComparer.Ordinal))
             plan.Add(OperationKind.RemoveVolume, $"volume:{volume}", "project is down with volumes=true", removes, volume);
+    }
+
+    /// <summary>Networks are removed by id: another instance may have a network of the same name.</summary>
+    private static void RemoveNetworks(PlanInput input, PlanBuilder plan, string cause, List<int> after)
+    {
+        foreach (var network in input.Observed.Networks.OrderBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal))
+            plan.Add(OperationKind.RemoveNetwork, $"network:{network.Name}", cause, after, network.Id);
     }
 
     private static void PlanConvergence(PlanInput input, ServiceGroup group, PlanBuilder plan)
@@ -60,12 +65,21 @@ public static class Planner
         var name = group.Metadata.Name;
         var network = ContainerNames.Network(name);
         var foundation = new List<int>();
-        if (!input.Observed.Networks.Contains(network) && !input.Suspended)
+        // Containers join the network by id when it exists; a network made by this plan is named, and the executor
+        // turns that name into the id the create returned.
+        var observedNetwork = input.Observed.Networks.Where(n => n.Key == ObservedNetwork.DefaultKey)
+            .OrderByDescending(n => n.Name == network).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault();
+        if (observedNetwork is null && !input.Suspended)
+        {
+            var networkLabels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Network, ObservedNetwork.DefaultKey);
+            networkLabels[input.Labels.Network] = ObservedNetwork.DefaultKey;
             foundation.Add(plan.Add(new Operation(0, OperationKind.CreateNetwork, $"network:{network}", "network missing", [])
             {
                 Target = network,
-                Labels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Network, "default"),
+                Labels = networkLabels,
             }));
+        }
+        var networkRef = new NetworkRef(network, observedNetwork?.Id);
         foreach (var (shortName, volume) in group.Spec.Volumes)
         {
             if (volume.External || input.Observed.Volumes.Contains(volume.Name) || input.Suspended) continue;
@@ -89,7 +103,7 @@ public static class Planner
             var after = new List<int>(foundation);
             foreach (var dep in service.DependsOn)
                 if (gates.TryGetValue(dep.Service, out var gate)) after.AddRange(gate);
-            var started = new ServicePlanner(input, group, service, network, plan).Plan(after);
+            var started = new ServicePlanner(input, group, service, networkRef, plan).Plan(after);
             gates[service.Name] = GateFor(input, group, service, started, plan);
         }
     }

@@ -6,9 +6,9 @@ namespace Agent.Core.Planning;
 /// Plans one service of a group: create what is missing, update what drifted (ServicePlanner.Updates.cs: also finishes
 /// or rolls back an update that was interrupted), heal what died, scale.
 /// </summary>
-internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group, ServiceSpec service, string network, PlanBuilder plan)
+internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group, ServiceSpec service, NetworkRef network, PlanBuilder plan)
 {
-    private readonly string hash = SpecHash.Of(service.Container, network);
+    private readonly string hash = SpecHash.Of(service.Container, network.Name);
 
     // Names a container removed by this plan frees: a create or rename to one of them runs after that removal.
     private readonly Dictionary<string, int> freedBy = new(StringComparer.Ordinal);
@@ -165,7 +165,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             Target = name,
             Spec = service.Container,
             Labels = labels,
-            Network = network,
+            Network = network.Address,
         };
     }
 

@@ -17,7 +17,9 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         await Task.WhenAll(containers, networks, volumes);
         return new ObservedState(
             containers.Result.Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).Select(ToObserved).ToList(),
-            networks.Result.Where(n => labels.IsOwned(n.Labels)).Select(n => n.Name).ToHashSet(StringComparer.Ordinal),
+            networks.Result.Where(n => labels.IsOwned(n.Labels))
+                .Select(n => new ObservedNetwork(n.Id, n.Name, n.Labels.TryGetValue(labels.Network, out var k) ? k : ObservedNetwork.DefaultKey))
+                .ToList(),
             volumes.Result.Where(v => labels.IsOwned(v.Labels)).Select(v => v.Name).ToHashSet(StringComparer.Ordinal))
         {
             PrunableVolumes = volumes.Result

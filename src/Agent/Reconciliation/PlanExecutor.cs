@@ -109,7 +109,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         switch (op.Kind)
         {
             case OperationKind.CreateNetwork:
-                await engine.CreateNetworkAsync(target, ObjectLabels(op), ct);
+                ids[NetworkKey(target)] = await CreateNetworkAsync(target, ObjectLabels(op), ct);
                 break;
             case OperationKind.CreateVolume:
                 // The engine answers a create for an existing name with that volume, options and all: never adopt one.
@@ -126,7 +126,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 ObjectKey? owner = labelsForCreate.TryGetValue(labels.Kind, out var kind) && labelsForCreate.TryGetValue(labels.Object, out var obj) ? new ObjectKey(kind, obj) : null;
                 if (await admission.CheckAsync(op.Spec!, owner, fromManifests: true, ct) is { } refused)
                     throw new OperationFailedException($"{target} is not created: {refused}");
-                var id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, op.Network)
+                // The network by id: a name can be held by another instance's network too ("network is ambiguous").
+                var network = op.Network is { } n && ids.TryGetValue(NetworkKey(n), out var networkId) ? networkId : op.Network;
+                var id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, network)
                 {
                     Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
                 }, ct);
@@ -168,6 +170,46 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         }
         if (op.IsMutation) AgentMetrics.DriftCorrections.Add(1, new KeyValuePair<string, object?>("operation", op.Kind.ToString()));
     }
+
+    private static string NetworkKey(string name) => "network:" + name;
+
+    /// <summary>
+    /// Creates the object's network and returns its id. A name held by a network this object does not own (another
+    /// instance's group of the same name, or one made by hand) is never shared nor touched: the network is made under
+    /// the name with this instance's id appended. Everything after addresses it by id, found through its labels.
+    /// </summary>
+    private async Task<string> CreateNetworkAsync(string name, Dictionary<string, string> objectLabels, CancellationToken ct)
+    {
+        var alternative = $"{name}_{NameSafe(labels.InstanceId)}";
+        string? holder = null;
+        foreach (var candidate in new[] { name, alternative })
+        {
+            var holders = await engine.FindNetworksByNameAsync(candidate, ct);
+            // Made by an interrupted run of this object: take it, like a volume of our own.
+            if (holders.FirstOrDefault(h => SameObject(h.Labels, objectLabels)) is { } own) return own.Id;
+            if (holders.Count == 0)
+            {
+                if (holder is not null)
+                    logger.LogWarning("Network name {Name} is held by {Holder}: this object's network is {Alternative}", name, holder, candidate);
+                return await engine.CreateNetworkAsync(candidate, objectLabels, ct);
+            }
+            holder ??= Holder(holders[0].Labels);
+        }
+        throw new NameConflictException($"network names {name} and {alternative} are both held by {holder}", holder!);
+    }
+
+    private bool SameObject(IReadOnlyDictionary<string, string> found, Dictionary<string, string> wanted) =>
+        labels.IsOwned(found) && new[] { labels.Kind, labels.Object, labels.Network }
+            .All(k => found.GetValueOrDefault(k) == wanted.GetValueOrDefault(k));
+
+    /// <summary>Who holds a name, for a person: the agent instance that made it, or that no agent did.</summary>
+    private string Holder(IReadOnlyDictionary<string, string> found) =>
+        found.TryGetValue(labels.Instance, out var instance) && found.GetValueOrDefault(labels.Managed) == "true"
+            ? $"agent instance {instance}" + (found.TryGetValue(labels.Object, out var obj) ? $" ({found.GetValueOrDefault(labels.Kind)} {obj})" : "")
+            : "an object not managed by agent";
+
+    private static string NameSafe(string text) =>
+        new(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-').ToArray());
 
     /// <summary>Relative binds inside the manifests folder are created as folders when missing, like Compose's short syntax.</summary>
     private static void CreateBindSources(ContainerSpec spec)
@@ -235,4 +277,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 }
 
 /// <summary>An operation that ran but did not reach its goal (a wait timed out, an image is missing).</summary>
-public sealed class OperationFailedException(string message) : Exception(message);
+public class OperationFailedException(string message) : Exception(message);
+
+/// <summary>A name the agent needs is held by an object it does not own; <see cref="Holder"/> says whose it is.</summary>
+public sealed class NameConflictException(string message, string holder) : OperationFailedException(message)
+{
+    public string Holder { get; } = holder;
+}

@@ -16,7 +16,7 @@ internal sealed class EngineModel(AgentLabels labels, string desiredHash, Health
 
     public HashSet<string> RolledBack { get; } = [];
 
-    public ObservedState Observed => new(Containers.ToList(), new HashSet<string> { "g_default" }, new HashSet<string>());
+    public ObservedState Observed => new(Containers.ToList(), [new ObservedNetwork("net-g", "g_default")], new HashSet<string>());
 
     /// <summary>Runs the plan's first <paramref name="count"/> operations (all by default), in id order, as the executor may.</summary>
     public void Run(Plan plan, int count = int.MaxValue)

@@ -27,7 +27,7 @@ internal static class PlanFixtures
         new($"id-{s.Name}-{replica}", $"g-{s.Name}-{replica}", s.Name, replica, hash ?? Hash(s), ContainerState.Running, HealthState.None);
 
     public static ObservedState Observed(params ObservedContainer[] containers) => new(containers,
-        new HashSet<string> { "g_default" }, new HashSet<string>());
+        [new ObservedNetwork("net-g", "g_default")], new HashSet<string>());
 
     public static string PlanText(ServiceGroup? desired, ObservedState observed, Func<PlanInput, PlanInput>? adjust = null)
     {

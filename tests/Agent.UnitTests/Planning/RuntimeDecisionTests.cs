@@ -25,7 +25,7 @@ public sealed class RuntimeDecisionTests
 
     private static Plan PlanFor(ServiceSpec s, ObservedContainer c) =>
         Planner.PlanGroup(new PlanInput(new ObjectKey("ServiceGroup", "g"), Group(s),
-            new ObservedState([c], new HashSet<string> { "g_default" }, new HashSet<string>()), Labels, Now));
+            new ObservedState([c], [new ObservedNetwork("net-g", "g_default")], new HashSet<string>()), Labels, Now));
 
     [Theory]
     [InlineData(RestartMode.UnlessStopped, "engine", "")]
@@ -66,7 +66,7 @@ public sealed class RuntimeDecisionTests
     {
         var db = Service("db", b => b.Stop("SIGINT", TimeSpan.FromSeconds(3)));
         var api = Service("api", b => b.DependsOn("db", DependencyCondition.Started).Stop("SIGQUIT", TimeSpan.FromSeconds(7)));
-        var observed = new ObservedState([Container(api, ContainerState.Running), Container(db, ContainerState.Running)], new HashSet<string>(), new HashSet<string>());
+        var observed = new ObservedState([Container(api, ContainerState.Running), Container(db, ContainerState.Running)], [], new HashSet<string>());
         var plan = RestartPlanner.PlanRestart(Group(api, db), observed);
         Assert.Equal("""
             #1 container:g-db-1, RestartContainer, group restart (SIGINT, grace 3s)
