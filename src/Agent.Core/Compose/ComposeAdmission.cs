@@ -20,6 +20,7 @@ internal static class ComposeAdmission
         var own = services.SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Service.Replicas)).Select(i => s.Service.ReplicaName(project, i)))
             .ToHashSet(StringComparer.Ordinal);
         var admission = new AdmissionContext(context.Files.ResolveLinks, own.Contains);
+        var failed = context.Errors.Select(e => e.Path).Where(p => p.Length > 0).ToHashSet(StringComparer.Ordinal);
         foreach (var (service, at) in services)
             foreach (var violation in policy.Check(service.Container, admission))
             {
@@ -28,12 +29,23 @@ internal static class ComposeAdmission
                 var key = ComposeNames.GetValueOrDefault(head, head);
                 var node = at.Node is ComposeMapping m ? m[key] : null;
                 var path = $"{at.Path}.{key}{(cut < 0 ? "" : violation.Field[cut..])}";
-                var where = node?.At ?? at.Node.At;
+                // A field that already failed was read at its default: judging it would report the default, not what was written.
+                if (failed.Any(f => f == path || f == $"{at.Path}.{key}" || f.StartsWith(path + ".", StringComparison.Ordinal) || f.StartsWith(path + "[", StringComparison.Ordinal))) continue;
+                if (key == "image" && service.Container.Image.Length == 0) continue;
+                var where = ItemAt(node, cut < 0 ? "" : violation.Field[cut..]) ?? node?.At ?? at.Node.At;
                 context.Errors.Add(new Manifests.ManifestError(where.File, where.Line, where.Column, path, violation.Message));
             }
         foreach (var (name, volume) in volumes)
             foreach (var violation in policy.CheckVolume(volume))
                 context.Errors.Add(new Manifests.ManifestError(context.ConfigFiles.Count > 0 ? context.Display(context.ConfigFiles[0]) : "", 1, 1,
                     $"volumes.{name}.{violation.Field.Replace("driverOpts", "driver_opts")}", violation.Message));
+    }
+
+    /// <summary>A list item's own place (`[1]` of ports is that item's line), when the violation names one.</summary>
+    private static SourceLocation? ItemAt(ComposeNode? node, string rest)
+    {
+        if (node is not ComposeSequence list || !rest.StartsWith('[')) return null;
+        var close = rest.IndexOf(']');
+        return close > 1 && int.TryParse(rest[1..close], out var i) && i >= 0 && i < list.Items.Count ? list.Items[i].At : null;
     }
 }

@@ -48,12 +48,28 @@ public static class ComposeLoader
             var interpolated = Interpolation.Apply(parsed, Lookup, "", errors);
             merged = merged is null ? interpolated : ComposeMerge.Merge(merged, interpolated);
         }
-        if (merged is null || errors.Count > 0) return new Result(null, merged, errors);
+        if (merged is null) return new Result(null, merged, errors);
 
+        // Errors so far (interpolation, env files) do not hide the rest: the project is still normalised and admitted,
+        // and what is found later at a field that already failed (it holds the text as written) is not reported twice.
+        var earlier = errors.Count;
         var context = new ComposeContext(request.Project, request.ProjectDirectory, request.Files, variables, files, errors);
         var spec = ComposeNormalizer.Normalize((ComposeMapping)merged, context, settings, request.Profiles, policy);
+        var failed = errors.Take(earlier).Select(e => e.Path).Where(p => p.Length > 0).ToList();
+        if (failed.Count > 0)
+        {
+            var later = errors.Skip(earlier).Where(e => !failed.Any(p => Overlaps(e.Path, p))).ToList();
+            errors.RemoveRange(earlier, errors.Count - earlier);
+            errors.AddRange(later);
+        }
         return new Result(errors.Count == 0 ? spec : null, merged, errors);
     }
+
+    private static bool Overlaps(string path, string failed) =>
+        path == failed || Under(path, failed);
+
+    private static bool Under(string path, string parent) =>
+        path.Length > parent.Length && path.StartsWith(parent, StringComparison.Ordinal) && path[parent.Length] is '.' or '[';
 
     /// <summary>The variables for interpolation: the env files in order, then the manifest's environment over them.</summary>
     private static Dictionary<string, string> ReadVariables(ComposeRequest request, IManifestFiles files, List<ManifestError> errors, Func<string, string> display)

@@ -38,7 +38,7 @@ internal static class ComposeNormalizer
         var named = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
         foreach (var (shortName, volume) in context.Volumes)
             if (volume is not null) named[shortName] = volume;
-        if (context.Errors.Count == 0) ComposeAdmission.Check(context.Project, services, named, context, policy);
+        ComposeAdmission.Check(context.Project, services, named, context, policy);
         return settings with { Services = services.Select(s => s.Service).ToList(), Volumes = named };
     }
 

@@ -17,11 +17,12 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         "pids_limit", "profiles", "group_add", "volumes_from", "cgroupns_mode", "userns_mode", "uts", "secrets", "configs",
     ];
 
+    /// <summary>The service as far as it reads (a field with an error keeps its default), so that the security policy
+    /// still judges the rest and every error is reported in one pass; the project loads only without errors.</summary>
     public ServiceSpec? Read(string name, ComposeCursor cursor)
     {
         var f = cursor.Mapping(Fields, "service field");
         if (f is null) return null;
-        var errorsBefore = project.Errors.Count;
 
         if (!ServiceName(name)) cursor.Error($"\"{name}\" is not a valid service name (letters, digits, '_', '.', '-', starting with a letter or digit)");
         string image = "";
@@ -148,7 +149,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
             d!.Error("deploy.update_config.failure_action: rollback needs a healthcheck on the service: without one there is nothing to wait for");
         if (service.Update.Strategy == UpdateStrategy.StartFirst && container.Ports.Any(port => port.HostPort is not null))
             d!.Error("deploy.update_config.order: start-first cannot be used with a fixed host port: the old and new containers cannot publish the same port at once");
-        return project.Errors.Count == errorsBefore ? service : null;
+        return service;
     }
 
     private static bool ServiceName(string name) =>

@@ -14,10 +14,12 @@ public static class ComposeYaml
     public static ComposeNode? Parse(string file, string text, List<ManifestError> errors)
     {
         YamlNode root;
+        // Bounded: the representation model recurses per level, so depth and aliases are checked on the events first.
+        var parser = new BoundedYamlParser(new Parser(new StringReader(text.TrimStart('\uFEFF'))), new LoadBudget(ManifestLimits.Default));
         try
         {
-            // Bounded: the representation model recurses per level, so depth and aliases are checked on the events first.
-            var stream = BoundedYamlParser.Load(text.TrimStart('\uFEFF'));
+            var stream = new YamlStream();
+            stream.Load(parser);
             if (stream.Documents.Count == 0) return new ComposeMapping([], new SourceLocation(file, 1, 1));
             if (stream.Documents.Count > 1)
             {
@@ -31,14 +33,10 @@ public static class ComposeYaml
             errors.Add(new ManifestError(file, (int)e.Mark.Line, (int)e.Mark.Column, "", e.Message));
             return null;
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
-            errors.Add(new ManifestError(file, (int)e.Start.Line, (int)e.Start.Column, "", $"invalid YAML: {e.InnerException?.Message ?? e.Message}"));
-            return null;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            errors.Add(new ManifestError(file, 1, 1, "", "invalid YAML: the file cannot be parsed (check brackets, quotes and indentation)"));
+            var (at, message) = YamlSyntaxError.Describe(e, parser);
+            errors.Add(new ManifestError(file, (int)at.Line, (int)at.Column, "", message));
             return null;
         }
         var budget = MaxNodes;

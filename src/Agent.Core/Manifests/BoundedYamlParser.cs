@@ -48,9 +48,33 @@ internal sealed class BoundedYamlParser(IParser inner, LoadBudget budget) : IPar
 
     public ParsingEvent? Current => inner.Current;
 
+    /// <summary>Flow collections (`[`, `{`) opened and not yet closed, innermost first: where a syntax error most likely starts.</summary>
+    public IEnumerable<(Mark At, char Opener)> OpenFlows => flows;
+
+    /// <summary>Where the last event the parser could read ended: where it stopped when it fails without a position.</summary>
+    public Mark LastEnd { get; private set; } = Mark.Empty;
+
+    private readonly Stack<(Mark At, char Opener)> flows = new();
+    private readonly Stack<bool> collections = new(); // every open collection: is it a flow one
+
     public bool MoveNext()
     {
         if (!inner.MoveNext()) return false;
+        LastEnd = inner.Current!.End;
+        switch (inner.Current)
+        {
+            case SequenceStart s:
+                collections.Push(s.Style == SequenceStyle.Flow);
+                if (s.Style == SequenceStyle.Flow) flows.Push((s.Start, '['));
+                break;
+            case MappingStart m:
+                collections.Push(m.Style == MappingStyle.Flow);
+                if (m.Style == MappingStyle.Flow) flows.Push((m.Start, '{'));
+                break;
+            case SequenceEnd or MappingEnd when collections.Count > 0:
+                if (collections.Pop()) flows.Pop();
+                break;
+        }
         var limits = budget.Limits;
         switch (inner.Current)
         {

@@ -85,10 +85,11 @@ public static partial class ManifestParser
         if (chunk.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#'))) return null;
         var context = new ParseContext(file, lineOffset) { Policy = policy };
         YamlNode root;
+        var parser = new BoundedYamlParser(new Parser(new StringReader(chunk)), budget);
         try
         {
             var stream = new YamlStream();
-            stream.Load(new BoundedYamlParser(new Parser(new StringReader(chunk)), budget));
+            stream.Load(parser);
             if (stream.Documents.Count == 0) return null;
             root = stream.Documents[0].RootNode;
         }
@@ -98,17 +99,12 @@ public static partial class ManifestParser
             context.Error(e.Mark, "", e.Message);
             return new ManifestDocument(new SourceLocation(file, (int)e.Mark.Line + lineOffset, (int)e.Mark.Column), null, null, context.Errors) { Context = context };
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
-            context.Error(e.Start, "", $"invalid YAML: {YamlMessage(e)}");
-            return new ManifestDocument(new SourceLocation(file, (int)e.Start.Line + lineOffset, (int)e.Start.Column), null, null, context.Errors) { Context = context };
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet's scanner gives up without a position on some malformed input: point at the document's first line.
-            var first = chunk.Split('\n').TakeWhile(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#')).Count() + 1;
-            context.Errors.Add(new ManifestError(file, first + lineOffset, 1, "", "invalid YAML: the document cannot be parsed (check brackets, quotes and indentation)"));
-            return new ManifestDocument(new SourceLocation(file, first + lineOffset, 1), null, null, context.Errors) { Context = context };
+            // The parser's reason, where it stopped or at the bracket still open there; never just the document's start.
+            var (at, message) = YamlSyntaxError.Describe(e, parser);
+            context.Error(at, "", message);
+            return new ManifestDocument(new SourceLocation(file, (int)at.Line + lineOffset, (int)at.Column), null, null, context.Errors) { Context = context };
         }
 
         var location = new SourceLocation(file, (int)root.Start.Line + lineOffset, (int)root.Start.Column);
@@ -128,44 +124,49 @@ public static partial class ManifestParser
         }
 
         ObjectMetadata? metadata = null;
+        string? parseName = null;
         if (!fields.TryGetValue("metadata", out var meta)) top.Error("missing required field \"metadata\"");
-        else metadata = ReadMetadata(meta);
+        else metadata = ReadMetadata(meta, out parseName);
+        // A document whose name is missing or invalid is still read to the end under a stand-in name: its other errors
+        // (spec, security) are reported in the same pass, never only after the name is fixed.
+        var named = metadata ?? new ObjectMetadata(parseName ?? "unnamed", new SortedDictionary<string, string>(StringComparer.Ordinal),
+            new SortedDictionary<string, string>(StringComparer.Ordinal));
 
         ObjectKey? key = kind is not null && metadata is not null ? new ObjectKey(kind, metadata.Name) : null;
         IManifestObject? result = null;
         IReadOnlyList<string> referenced = [];
         if (!fields.TryGetValue("spec", out var spec)) top.Error("missing required field \"spec\"");
-        else if (kind == ServiceGroup.KindName && metadata is not null)
+        else if (kind == ServiceGroup.KindName)
         {
-            var groupSpec = ServiceGroupParser.Parse(spec, metadata.Name, manifestDir, files);
+            var groupSpec = ServiceGroupParser.Parse(spec, named.Name, manifestDir, files);
             if (groupSpec is not null)
             {
-                var group = new ServiceGroup(metadata, groupSpec, location);
+                var group = new ServiceGroup(named, groupSpec, location);
                 Admit(group, policy, context, files);
                 result = group;
             }
         }
-        else if (kind == CronJob.KindName && metadata is not null)
+        else if (kind == CronJob.KindName)
         {
-            var cronSpec = JobParser.ParseCronJob(spec, metadata.Name, manifestDir, files);
+            var cronSpec = JobParser.ParseCronJob(spec, named.Name, manifestDir, files);
             if (cronSpec is not null)
             {
                 JobParser.Admit(cronSpec.JobTemplate, "spec.jobTemplate", policy, context, new AdmissionContext(files.ResolveLinks, _ => false) { ManifestsRoot = files.Root });
-                result = new CronJob(metadata, cronSpec, location);
+                result = new CronJob(named, cronSpec, location);
             }
         }
-        else if (kind == Job.KindName && metadata is not null)
+        else if (kind == Job.KindName)
         {
-            var template = JobParser.ParseTemplate(spec, metadata.Name, manifestDir, files);
+            var template = JobParser.ParseTemplate(spec, named.Name, manifestDir, files);
             if (template is not null)
             {
                 JobParser.Admit(template, "spec", policy, context, new AdmissionContext(files.ResolveLinks, _ => false) { ManifestsRoot = files.Root });
-                result = new Job(metadata, template, location);
+                result = new Job(named, template, location);
             }
         }
-        else if (kind == ServiceGroup.ComposeKindName && metadata is not null)
+        else if (kind == ServiceGroup.ComposeKindName)
         {
-            result = ComposeProjectParser.Parse(spec, metadata, location, manifestDir, files, policy);
+            result = ComposeProjectParser.Parse(spec, named, location, manifestDir, files, policy);
             referenced = ComposeProjectParser.ReferencedFiles(spec, manifestDir, files.Root);
         }
         return new ManifestDocument(location, key, context.Errors.Count == 0 ? result : null, context.Errors)
@@ -175,13 +176,15 @@ public static partial class ManifestParser
         };
     }
 
-    private static ObjectMetadata? ReadMetadata(YamlCursor cursor)
+    /// <param name="parseName">The name as written, valid or not, to read the rest of the document under.</param>
+    private static ObjectMetadata? ReadMetadata(YamlCursor cursor, out string? parseName)
     {
+        parseName = null;
         var f = cursor.Mapping("name", "labels", "annotations");
         if (f is null) return null;
         string? name = null;
         if (!f.TryGetValue("name", out var n)) cursor.Error("missing required field \"name\"");
-        else if ((name = n.String()) is not null && !ServiceParser.DnsLabel().IsMatch(name))
+        else if ((name = parseName = n.String()) is not null && !ServiceParser.DnsLabel().IsMatch(name))
         {
             n.Error($"\"{name}\" is not a valid name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63)");
             name = null;
@@ -202,7 +205,8 @@ public static partial class ManifestParser
         for (var i = 0; i < group.Spec.Services.Count; i++)
         {
             var violations = policy.Check(group.Spec.Services[i].Container, admission).ToList();
-            foreach (var violation in violations)
+            foreach (var violation in violations.Where(v => !HasError(context, $"spec.services[{i}].{v.Field}")
+                         && !(v.Field == "image" && group.Spec.Services[i].Container.Image.Length == 0)))
                 context.Errors.Add(context.ErrorAt($"spec.services[{i}].{violation.Field}", violation.Message));
             CheckBindSources(group.Spec.Services[i].Container, i, violations.Select(v => v.Field).ToHashSet(StringComparer.Ordinal), context, files);
         }
@@ -210,6 +214,13 @@ public static partial class ManifestParser
             foreach (var violation in policy.CheckVolume(volume))
                 context.Errors.Add(context.ErrorAt($"spec.volumes.{name}.{violation.Field}", violation.Message));
     }
+
+    /// <summary>A field that already has an error (on it, an item of it, or a field it is part of) was read at its default:
+    /// judging it again would report the default, not what the user wrote.</summary>
+    internal static bool HasError(ParseContext context, string path) =>
+        context.Errors.Any(e => e.Path.Length > 0 && (e.Path == path || e.Path.StartsWith(path + ".", StringComparison.Ordinal)
+            || e.Path.StartsWith(path + "[", StringComparison.Ordinal) || (path.StartsWith(e.Path, StringComparison.Ordinal) && path.Length > e.Path.Length
+                && path[e.Path.Length] is '.' or '[' && !e.Message.StartsWith("missing required field", StringComparison.Ordinal))));
 
     /// <summary>A bind source must exist, except a relative one inside the manifests folder, which is created like Compose
     /// does. Judged after the policy, so that a refused path is reported as refused, not as missing.</summary>
@@ -219,17 +230,10 @@ public static partial class ManifestParser
         foreach (var mount in spec.Mounts.Where(m => m.Type != MountType.Tmpfs))
         {
             var field = $"volumes[{index++}]";
-            if (mount is not { Type: MountType.Bind, CreateSource: false, Source: { } source } || refused.Contains(field) || files.Exists(source)) continue;
+            if (mount is not { Type: MountType.Bind, CreateSource: false, Source: { } source } || refused.Contains(field) || files.Exists(source)
+                || HasError(context, $"spec.services[{service}].{field}")) continue;
             context.Errors.Add(context.ErrorAt($"spec.services[{service}].{field}",
                 $"the bind source {source} does not exist (only relative binds inside the manifests folder are created)"));
         }
-    }
-
-    private static string YamlMessage(YamlException e)
-    {
-        var message = e.InnerException?.Message ?? e.Message;
-        if (message.StartsWith("Duplicate key ", StringComparison.Ordinal)) return $"duplicate field \"{message[14..]}\"";
-        var paren = message.IndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith('(') && paren > 0 ? message[(paren + 3)..] : message;
     }
 }

@@ -7,11 +7,13 @@ internal static class ServiceGroupParser
 {
     public static readonly string[] SpecFields = ["phase", "dependsOn", "suspend", "prune", "pruneVolumes", "volumes", "services"];
 
+    /// <summary>The spec as far as it reads (services with errors included, their bad fields at defaults), so that the
+    /// security policy still judges it and every error is reported in one pass; null only when spec is not a mapping.
+    /// The caller loads it only when the document has no error.</summary>
     public static ServiceGroupSpec? Parse(YamlCursor spec, string group, string manifestDir, IManifestFiles files)
     {
         var f = spec.Mapping(SpecFields);
         if (f is null) return null;
-        var errorsBefore = spec.Context.Errors.Count;
 
         var volumes = f.TryGetValue("volumes", out var v) ? ReadVolumes(v, group) : new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
         var services = new List<ServiceSpec>();
@@ -25,8 +27,8 @@ internal static class ServiceGroupParser
             var parsed = new List<(ServiceSpec Service, string Path)>();
             foreach (var item in items)
             {
-                var service = parser.Parse(item);
-                if (service is null) continue;
+                var service = parser.ParseLeniently(item);
+                if (service is null || service.Name.Length == 0) continue;
                 if (parsed.Any(p => p.Service.Name == service.Name))
                     spec.Context.Errors.Add(spec.Context.ErrorAt($"{item.Path}.name", $"duplicate service name \"{service.Name}\""));
                 else parsed.Add((service, item.Path));
@@ -38,8 +40,7 @@ internal static class ServiceGroupParser
         foreach (var used in parser.VolumesUsed)
             volumes.TryAdd(used, new VolumeSpec(ServiceParser.VolumeFullName(group, used), "local", Empty.Map));
 
-        var result = ReadSettings(f, group) with { Services = services, Volumes = volumes };
-        return spec.Context.Errors.Count == errorsBefore ? result : null;
+        return ReadSettings(f, group) with { Services = services, Volumes = volumes };
     }
 
     /// <summary>The settings every kind compiled into a group shares: phase, dependsOn, suspend, prune, pruneVolumes.</summary>

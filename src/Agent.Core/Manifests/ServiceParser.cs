@@ -28,11 +28,21 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
     public SortedSet<string> VolumesUsed { get; } = new(StringComparer.Ordinal);
 
     /// <param name="impliedName">The name when the mapping has none (a job's container is named by its job).</param>
+    /// <returns>The service, or null when any of its fields has an error.</returns>
     public ServiceSpec? Parse(YamlCursor cursor, string? impliedName = null)
+    {
+        var errorsBefore = cursor.Context.Errors.Count;
+        var service = ParseLeniently(cursor, impliedName);
+        return cursor.Context.Errors.Count == errorsBefore ? service : null;
+    }
+
+    /// <summary>The service as far as it reads (a field with an error keeps its default), so that checks of the other
+    /// fields (security policy, dependencies) still run and every error of the document is reported in one pass.
+    /// Null only when the item is not a mapping.</summary>
+    public ServiceSpec? ParseLeniently(YamlCursor cursor, string? impliedName = null)
     {
         var f = cursor.Mapping(Fields);
         if (f is null) return null;
-        var errorsBefore = cursor.Context.Errors.Count;
 
         string? name = impliedName;
         if (!f.TryGetValue("name", out var nameCursor))
@@ -115,7 +125,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             u!.Error("start-first cannot be used with a fixed host port: the old and the new container cannot publish the same port at once (use stop-first, with rollbackOnFailure if wanted, or leave the host port out)");
         if (service.Update.Strategy == UpdateStrategy.StartFirst && service.Update.RollbackOnFailure && container.Healthcheck is null or { Disabled: true })
             u!.Error("rollbackOnFailure needs a healthcheck on the service: without one there is nothing to wait for");
-        return cursor.Context.Errors.Count == errorsBefore ? service : null;
+        return service;
     }
 
     private static string? Text(Dictionary<string, YamlCursor> f, string key) =>

@@ -27,7 +27,7 @@ public static class ValidateCommand
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
             }
-            var errors = set.Errors.ToList();
+            var errors = set.Errors.OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Column).ToList();
             if (parse.GetValue(output) == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(new

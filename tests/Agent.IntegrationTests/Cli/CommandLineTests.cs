@@ -80,8 +80,10 @@ public sealed class CommandLineTests : IAsyncLifetime
             using var json = JsonDocument.Parse(stdout);
             Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
             var errors = json.RootElement.GetProperty("errors").EnumerateArray().ToList();
-            Assert.Equal(["spec.services[0].ports[0]"], errors.Select(e => e.GetProperty("field").GetString()));
+            // One pass: the structural error and the security error of the same service, each at its own line.
+            Assert.Equal(["spec.services[0].ports[0]", "spec.services[0].privileged"], errors.Select(e => e.GetProperty("field").GetString()));
             Assert.Equal(8, errors[0].GetProperty("line").GetInt32());
+            Assert.Equal(9, errors[1].GetProperty("line").GetInt32());
         }
         finally
         {

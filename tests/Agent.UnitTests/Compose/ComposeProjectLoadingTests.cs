@@ -291,13 +291,13 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
-    public void Every_container_passes_the_security_policy_with_the_compose_field_position()
+    public void Every_container_passes_the_security_policy_with_the_compose_field_position_and_list_items_at_their_own_column()
     {
         Write("bad/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    privileged: true\n    cap_add: [SYS_ADMIN]\n    volumes: [\"/var/run/docker.sock:/sock\"]\n");
         var errors = Load().Errors.Select(e => e.ToString()).ToList();
         Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:4:17: services.web.privileged: privileged containers are not allowed"));
-        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:5:14: services.web.cap_add[0]: adding capability"));
-        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:6:14: services.web.volumes[0]:"));
+        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:5:15: services.web.cap_add[0]: adding capability"));
+        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:6:15: services.web.volumes[0]:"));
     }
 
     [Fact]

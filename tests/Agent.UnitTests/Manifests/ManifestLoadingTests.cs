@@ -31,7 +31,9 @@ public sealed class ManifestLoadingTests : IDisposable
         Assert.Equal(["first", "third"], set.Objects.Keys.Select(k => k.Name).Order());
         var error = Assert.Single(set.Errors);
         Assert.Equal("all.yaml", error.File);
-        Assert.Equal(10, error.Line); // the broken document starts on line 10; YamlDotNet gives no finer position here
+        Assert.Equal(12, error.Line); // the '{' that is never closed, not the document's start (line 10)
+        Assert.Equal(11, error.Column);
+        Assert.Contains("this '{' is never closed with '}'", error.Message);
     }
 
     [Fact]

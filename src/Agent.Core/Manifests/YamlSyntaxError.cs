@@ -1,0 +1,36 @@
+using YamlDotNet.Core;
+
+namespace Agent.Core.Manifests;
+
+/// <summary>
+/// A YAML syntax error as a person can act on it: the parser's own reason, at the line where the parser stopped, or
+/// at the `[` / `{` that is still open there (an unclosed bracket is the usual cause, and the parser only notices it
+/// lines later).
+/// </summary>
+internal static class YamlSyntaxError
+{
+    public static (Mark At, string Message) Describe(Exception e, BoundedYamlParser parser, string what = "YAML")
+    {
+        var stoppedAt = e is YamlException y && y.Start.Line > 0 ? y.Start : parser.LastEnd;
+        var reason = Reason(e);
+        var duplicate = reason.StartsWith("duplicate field", StringComparison.Ordinal);
+        if (!duplicate && parser.OpenFlows.FirstOrDefault() is { Opener: not '\0' } open && open.At.Line > 0
+            && (e is not YamlException || open.At.Line < stoppedAt.Line))
+        {
+            var closer = open.Opener == '[' ? ']' : '}';
+            return (open.At, e is YamlException
+                ? $"invalid {what}: this '{open.Opener}' is never closed with '{closer}' (the parser stopped at line {stoppedAt.Line}, column {stoppedAt.Column}: {reason})"
+                : $"invalid {what}: this '{open.Opener}' is never closed with '{closer}' (the parser could not continue after line {stoppedAt.Line}, column {stoppedAt.Column})");
+        }
+        return (stoppedAt.Line > 0 ? stoppedAt : new Mark(0, 1, 1), $"invalid {what}: {reason}");
+    }
+
+    private static string Reason(Exception e)
+    {
+        var message = (e as YamlException)?.InnerException?.Message ?? e.Message;
+        if (message.StartsWith("Duplicate key ", StringComparison.Ordinal)) return $"duplicate field \"{message[14..]}\"";
+        var paren = message.IndexOf("): ", StringComparison.Ordinal);
+        if (message.StartsWith('(') && paren > 0) message = message[(paren + 3)..];
+        return e is YamlException ? message.TrimEnd('.') : $"the parser could not continue here (check brackets, quotes and indentation)";
+    }
+}
