@@ -14,8 +14,9 @@ public sealed record ComposeRequest(
 
 /// <summary>
 /// Loads a compose project into the group model, stage by stage as compose-go does: parse each file
-/// (<see cref="ComposeYaml"/>), interpolate it (<see cref="Interpolation"/>), merge the files in order
-/// (<see cref="ComposeMerge"/>), validate, and normalise (<see cref="ComposeNormalizer"/>).
+/// (<see cref="ComposeYaml"/>), interpolate it (<see cref="Interpolation"/>), validate it against the Compose
+/// Specification schema (<see cref="ComposeSchema"/>), merge the files in order (<see cref="ComposeMerge"/>), and
+/// normalise with the semantic checks (<see cref="ComposeNormalizer"/>).
 /// </summary>
 public static class ComposeLoader
 {
@@ -46,6 +47,7 @@ public static class ComposeLoader
                 continue;
             }
             var interpolated = Interpolation.Apply(parsed, Lookup, "", errors);
+            ComposeSchema.Validate(interpolated, errors);
             merged = merged is null ? interpolated : ComposeMerge.Merge(merged, interpolated);
         }
         if (merged is null) return new Result(null, merged, errors);

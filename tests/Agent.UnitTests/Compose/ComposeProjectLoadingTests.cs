@@ -330,4 +330,30 @@ public sealed class ComposeProjectLoadingTests : IDisposable
         Assert.Contains(errors, e => e.StartsWith("s/compose.yaml:6:25: secrets.token.environment: secrets with \"environment\" are not supported yet"));
         Assert.Contains(errors, e => e.Contains("services.app.secrets[1]: secret \"missing\" is not declared"));
     }
+
+    [Fact]
+    public void Every_file_is_validated_against_the_compose_specification_schema_with_positions_and_paths()
+    {
+        Write("v/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    imagee: typo\n    ports: [{ target: 80, bogus: 1 }]\n    deploy:\n      replicas: [2]\n    healthcheck:\n      retries: [1]\n  \"bad name!\":\n    image: busybox:1.35\nvolumes:\n  data:\n    driver_opts: { type: [nfs] }\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains("v/compose.yaml:4:5: services.web.imagee: \"imagee\" is not a field the Compose Specification allows here", errors);
+        Assert.Contains("v/compose.yaml:5:27: services.web.ports[0].bogus: \"bogus\" is not a field the Compose Specification allows here", errors);
+        Assert.Contains("v/compose.yaml:7:17: services.web.deploy.replicas: expected a whole number or a string, got a list", errors);
+        Assert.Contains(errors, e => e.StartsWith("v/compose.yaml:9:16: services.web.healthcheck.retries:"));
+        Assert.Contains("v/compose.yaml:10:3: services.bad name!: \"bad name!\" is not a valid name here (the Compose Specification allows ^[a-zA-Z0-9._-]+$)", errors);
+        Assert.Contains(errors, e => e.StartsWith("v/compose.yaml:14:26: volumes.data.driver_opts.type:"));
+        Assert.DoesNotContain(errors, e => e.Contains("is not supported by the agent")); // the model is not built from an invalid file
+    }
+
+    [Fact]
+    public void The_schema_judges_each_file_after_interpolation_and_an_override_file_on_its_own()
+    {
+        Write("w/.env", "N=2\n");
+        Write("w/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    deploy:\n      replicas: ${N}\n");
+        Write("w/compose.override.yaml", "services:\n  web:\n    stop_grace_period: [1s]\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Equal("w/compose.override.yaml:3:24: services.web.stop_grace_period: expected a string, got a list", Assert.Single(errors));
+        Write("w/compose.override.yaml", "services:\n  web:\n    stop_grace_period: 1s\n");
+        Assert.Equal(2, Project("w").Spec.Services[0].Replicas);
+    }
 }
