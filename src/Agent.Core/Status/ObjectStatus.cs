@@ -38,6 +38,9 @@ public sealed record ObjectStatus
     public IReadOnlyList<ObjectEvent> Events { get; init; } = [];
     public DateTimeOffset? LastReconcileTime { get; init; }
 
+    /// <summary>CronJobs and Jobs: schedule, suspend, active runs, last schedule, the latest run's end (kubectl's columns).</summary>
+    public Jobs.JobSummary? Job { get; init; }
+
     public Condition? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
     public bool IsReady => Condition(ConditionTypes.Ready)?.Status == "True";
 }

@@ -68,6 +68,7 @@ public sealed partial class JobLoop
                     JobMetrics.Lateness.Record(Math.Max(0, (attempt.Start - scheduled).TotalSeconds));
                 logger.LogInformation("{Key}: run {Run} attempt {Attempt} started ({Container}){Why}", key, run.Id, attempt.Number, attempt.ContainerName,
                     why is null ? "" : ": " + why);
+                events?.Invoke("Normal", "Started", $"run {run.Id} attempt {attempt.Number} started: container {attempt.ContainerName}" + (why is null ? "" : $" ({why})"));
                 Complete(history =>
                 {
                     starting.Remove(run.Id);
@@ -86,6 +87,7 @@ public sealed partial class JobLoop
             catch (Exception e) // whatever went wrong, the run must not stay "starting" for ever
             {
                 logger.LogWarning("{Key}: run {Run} could not start: {Error}", key, run.Id, e.Message);
+                events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {e.Message}");
                 Complete(history =>
                 {
                     starting.Remove(run.Id);

@@ -19,7 +19,8 @@ public sealed partial class JobLoop(
     JobHistoryStore store,
     JobRunnerSettings settings,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    JobEvents? events = null)
 {
     private readonly SemaphoreSlim wake = new(0);
     private readonly Lock sync = new();
@@ -104,7 +105,10 @@ public sealed partial class JobLoop(
             if (decision.Missed > 0) JobMetrics.Missed.Add(decision.Missed, new KeyValuePair<string, object?>("reason", "missed"));
             if (decision.Skipped > 0) JobMetrics.Missed.Add(decision.Skipped, new KeyValuePair<string, object?>("reason", "forbidden"));
             if (decision.Message is not null && (decision.Missed > 0 || decision.Skipped > 0))
+            {
                 logger.LogInformation("CronJob {Name}: {Message}", key.Name, decision.Message);
+                events?.Invoke(decision.Skipped > 0 ? "Normal" : "Warning", decision.Skipped > 0 ? "JobAlreadyActive" : "MissSchedule", decision.Message);
+            }
             history = history with
             {
                 Cursor = decision.Cursor,
@@ -161,6 +165,7 @@ public sealed partial class JobLoop(
             if (!runIds.Contains(r.Id) || !r.IsActive) return r;
             if (r.Current is { Finished: false } attempt) KillInBackground(r.Id, attempt, template);
             logger.LogInformation("{Key}: run {Run} killed ({Reason}): {Message}", key, r.Id, reason, message);
+            events?.Invoke("Normal", reason, $"run {r.Id} killed: {message}");
             return Finished(r with { End = now, Phase = RunPhase.Failed, Reason = reason });
         }).ToList();
         return history with { Runs = runs };
@@ -185,11 +190,13 @@ public sealed partial class JobLoop(
                     if (run.Current is { Finished: false } current) KillInBackground(run.Id, current, want.Template);
                     runs[i] = Finished(run with { End = now, Phase = step.Phase, Reason = step.Reason });
                     logger.LogInformation("{Key}: run {Run} {Reason}: {Message}", key, run.Id, step.Reason, step.Message);
+                    events?.Invoke("Warning", step.Reason!, $"run {run.Id}: {step.Message}");
                     break;
                 case RunAction.Finish:
                     runs[i] = Finished(run with { End = run.Current?.End ?? now, Phase = step.Phase, Reason = step.Reason, ExitCode = run.Current?.ExitCode });
                     if (step.Phase == RunPhase.Succeeded) lastSuccess = runs[i].End;
                     logger.LogInformation("{Key}: run {Run} {Phase} ({Reason}): {Message}", key, run.Id, step.Phase, step.Reason, step.Message);
+                    events?.Invoke(step.Phase == RunPhase.Succeeded ? "Normal" : "Warning", step.Reason!, $"run {run.Id} {step.Phase.ToString().ToLowerInvariant()}: {step.Message}");
                     break;
                 default:
                     if (step.Until is { } until) wakeAt.Add(until);
@@ -262,6 +269,9 @@ public sealed partial class JobLoop(
         return expired.Count == 0 ? history : history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList() };
     }
 }
+
+/// <summary>Records an event on the job's object status: type (Normal, Warning), reason, message.</summary>
+public delegate void JobEvents(string type, string reason, string message);
 
 /// <summary>The runner's timings (from AgentOptions).</summary>
 public sealed record JobRunnerSettings(TimeSpan BackoffBase, TimeSpan PollInterval, TimeSpan Resync);

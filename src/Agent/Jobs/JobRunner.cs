@@ -5,7 +5,10 @@ using Agent.Core.Model;
 using Agent.Engine;
 using Agent.Hosting;
 using Agent.Reconciliation;
+using Agent.Core.Jobs;
+using Agent.Core.Status;
 using Agent.Sources;
+using Agent.Status;
 using Microsoft.Extensions.Options;
 
 namespace Agent.Jobs;
@@ -22,6 +25,7 @@ public sealed class JobRunner(
     JobHistoryStore store,
     ControllerState controller,
     RuntimeOverrides overrides,
+    StatusStore status,
     TimeProvider time,
     IOptions<AgentOptions> options,
     ILoggerFactory loggers) : BackgroundService
@@ -146,6 +150,7 @@ public sealed class JobRunner(
                             await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
                     }
                 }
+                foreach (var key in loops.Keys) Publish(key);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -167,9 +172,52 @@ public sealed class JobRunner(
         await Task.WhenAll(loops.Values.Select(r => r.Task));
     }
 
+    /// <summary>The job's conditions and kubectl-style fields in the status store, so GET /objects and `agent get` show it.</summary>
+    private void Publish(ObjectKey key)
+    {
+        if (Desired(key) is not { } desired) return;
+        var entry = key.Kind == Job.ImperativeKind ? null : manifests.Get(key);
+        var history = store.Get(key)?.History ?? new JobHistory();
+        string? suspendedBy = desired.Cron is null ? null
+            : entry?.Object is CronJob { Spec.Suspend: true } ? "spec.suspend" : desired.Cron.Suspend ? "api" : null;
+        var next = suspendedBy is null ? Get(key)?.NextRun : null;
+        var decided = JobConditions.Decide(new JobStatusInput(key.Kind, history)
+        {
+            SuspendedBy = suspendedBy,
+            NextRun = next,
+            ManifestError = entry?.Errors.FirstOrDefault()?.ToString(),
+            HeldReason = entry?.HeldReason ?? DesiredEntry.InvalidManifest,
+        });
+        var summary = JobConditions.Summarize(history) with
+        {
+            Schedule = desired.Cron?.Schedule.Text,
+            TimeZone = desired.Cron?.TimeZone,
+            ConcurrencyPolicy = desired.Cron?.ConcurrencyPolicy.ToString(),
+            Suspended = suspendedBy is not null,
+            NextRunTime = next,
+        };
+        var now = time.GetUtcNow();
+        status.Update(key, s =>
+        {
+            IReadOnlyList<Condition> conditions = s.Conditions.Where(c => !JobConditions.Types.Contains(c.Type) || decided.Any(d => d.Type == c.Type)).ToList();
+            foreach (var c in decided) conditions = Conditions.Set(conditions, c.Type, c.Status, c.Reason, c.Message, now);
+            var generation = entry?.Generation ?? 1;
+            return s with
+            {
+                Source = entry?.Object?.Source.ToString() ?? (key.Kind == Job.ImperativeKind ? "api" : null),
+                Generation = generation,
+                ObservedGeneration = entry is { IsBroken: true } ? s.ObservedGeneration : generation,
+                Conditions = conditions,
+                ManifestErrors = entry?.Errors.Select(e => e.ToString()).ToList() ?? [],
+                Job = summary,
+            };
+        });
+    }
+
     private void Start(ObjectKey key, string fingerprint)
     {
-        var loop = new JobLoop(key, () => Desired(key), jobs, store, Settings, time, loggers.CreateLogger<JobLoop>());
+        var loop = new JobLoop(key, () => Desired(key), jobs, store, Settings, time, loggers.CreateLogger<JobLoop>(),
+            (type, reason, message) => status.Record(key, type, reason, message));
         var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         loops[key] = new Running(loop, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None), fingerprint);
     }
@@ -185,6 +233,7 @@ public sealed class JobRunner(
         }
         await jobs.RemoveAllAsync(key, ct);
         store.Remove(key);
+        status.Remove(key);
         apiJobs.TryRemove(key, out _);
         logger.LogInformation("{Key}: removed with its runs: {Why}", key, why);
     }

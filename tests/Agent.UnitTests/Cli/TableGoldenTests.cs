@@ -30,9 +30,29 @@ public sealed class TableGoldenTests
        "conditions":[{"type":"Suspended","status":"True","reason":"StoppedByUser","message":"agent stop","lastTransitionTime":"2026-11-28T12:00:00Z"},
                      {"type":"Ready","status":"True","reason":"Suspended","message":"","lastTransitionTime":"2026-11-28T12:00:00Z"}],
        "services":[],"events":[]},
-      {"kind":"CronJob","name":"nightly","generation":1,"observedGeneration":1,
-       "conditions":[{"type":"Ready","status":"True","reason":"Scheduled","message":"next run 2026-12-02T02:00:00Z","lastTransitionTime":"2026-12-01T06:30:00Z"}],
-       "events":[{"time":"2026-12-01T02:00:01Z","type":"Normal","reason":"JobCreated","message":"nightly-29390520"}]}
+      {"kind":"CronJob","name":"nightly","source":"jobs/nightly.yaml:1:1","generation":1,"observedGeneration":1,
+       "conditions":[{"type":"Ready","status":"True","reason":"Scheduled","message":"next run at 2026-12-02T02:00:00Z","lastTransitionTime":"2026-12-01T06:30:00Z"},
+                     {"type":"Suspended","status":"False","reason":"Scheduling","message":"","lastTransitionTime":"2026-11-20T06:30:00Z"}],
+       "job":{"schedule":"0 2 * * *","timeZone":"Europe/Berlin","concurrencyPolicy":"Forbid","suspended":false,"phase":"Succeeded","active":0,"succeeded":3,"failed":0,
+              "lastScheduleTime":"2026-12-01T02:00:00Z","lastSuccessfulTime":"2026-12-01T02:00:09Z","nextRunTime":"2026-12-02T02:00:00Z","since":"2026-11-20T06:30:00Z"},
+       "events":[{"time":"2026-12-01T02:00:01Z","type":"Normal","reason":"Started","message":"run nightly-1764554400 attempt 1 started: container nightly-1764554400-1-3fa9c1"}]},
+      {"kind":"CronJob","name":"tick","generation":2,"observedGeneration":2,
+       "conditions":[{"type":"Ready","status":"False","reason":"Suspended","message":"suspended by api: no new runs; 1 active run(s) continue","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                     {"type":"Degraded","status":"True","reason":"BackoffLimitExceeded","message":"the latest finished run tick-1764590300 failed: exit code 3 (BackoffLimitExceeded), 3 attempts","lastTransitionTime":"2026-12-01T11:58:30Z"},
+                     {"type":"Suspended","status":"True","reason":"Suspended","message":"suspended by api","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+       "job":{"schedule":"* * * * * *","timeZone":"UTC","concurrencyPolicy":"Allow","suspended":true,"phase":"Running","active":1,"succeeded":0,"failed":1,
+              "lastScheduleTime":"2026-12-01T11:59:55Z","since":"2026-12-01T11:50:00Z"},
+       "events":[]},
+      {"kind":"Job","name":"migrate","source":"jobs/migrate.yaml:1:1","generation":1,"observedGeneration":1,
+       "conditions":[{"type":"Ready","status":"True","reason":"Complete","message":"run migrate-m1764589000000 completed: exit code 0 (Completed), after 12.5s","lastTransitionTime":"2026-12-01T11:37:00Z"},
+                     {"type":"Complete","status":"True","reason":"Completed","message":"exit code 0 (Completed), after 12.5s","lastTransitionTime":"2026-12-01T11:37:00Z"}],
+       "job":{"phase":"Succeeded","active":0,"succeeded":1,"failed":0,"startTime":"2026-12-01T11:36:47Z","completionTime":"2026-12-01T11:37:00Z","durationSeconds":12.5,"exitCode":0,"reason":"Completed","since":"2026-12-01T11:36:47Z"},
+       "events":[]},
+      {"kind":"Job","name":"seed","source":"jobs/seed.yaml:1:1","generation":1,"observedGeneration":1,
+       "conditions":[{"type":"Ready","status":"False","reason":"DeadlineExceeded","message":"run seed-m1764589700000 failed: exit code 137 (DeadlineExceeded), after 60s","lastTransitionTime":"2026-12-01T11:49:20Z"},
+                     {"type":"Failed","status":"True","reason":"DeadlineExceeded","message":"exit code 137 (DeadlineExceeded), after 60s","lastTransitionTime":"2026-12-01T11:49:20Z"}],
+       "job":{"phase":"Failed","active":0,"succeeded":0,"failed":1,"startTime":"2026-12-01T11:48:20Z","completionTime":"2026-12-01T11:49:20Z","durationSeconds":60,"exitCode":137,"reason":"DeadlineExceeded","since":"2026-12-01T11:48:20Z"},
+       "events":[]}
     ]
     """;
 
@@ -56,7 +76,22 @@ public sealed class TableGoldenTests
     public void Get_servicegroups_wide() => Golden("get-servicegroups-wide.txt", ResourceViews.Objects(Kind("ServiceGroup"), Now, wide: true, kindPrefix: false).Render());
 
     [Fact]
-    public void Get_a_kind_without_services_shows_a_dash_for_ready() => Golden("get-cronjobs.txt", ResourceViews.Objects(Kind("CronJob"), Now, wide: false, kindPrefix: false).Render());
+    public void Get_cronjobs_shows_kubectls_columns() => Golden("get-cronjobs.txt", JobTables.CronJobs(Kind("CronJob"), Now, wide: false, kindPrefix: false).Render());
+
+    [Fact]
+    public void Get_cronjobs_wide() => Golden("get-cronjobs-wide.txt", JobTables.CronJobs(Kind("CronJob"), Now, wide: true, kindPrefix: false).Render());
+
+    [Fact]
+    public void Get_jobs_shows_kubectls_columns() => Golden("get-jobs.txt", JobTables.Jobs(Kind("Job"), Now, wide: false, kindPrefix: false).Render()
+        + "\n" + JobTables.Jobs(Kind("Job"), Now, wide: true, kindPrefix: false).Render());
+
+    [Fact]
+    public void Describe_cronjob_shows_its_schedule_and_runs() => Golden("describe-cronjob.txt", ResourceViews.Describe(Kind("CronJob").First(), [], Now,
+        JsonDocument.Parse("""
+        {"active":[],"history":[
+          {"id":"nightly-1764554400","trigger":"schedule","scheduledTime":"2026-12-01T02:00:00Z","start":"2026-12-01T02:00:00.2Z","end":"2026-12-01T02:00:09Z","durationSeconds":8.8,"phase":"Succeeded","reason":"Completed","exitCode":0,"attempts":1,"container":"nightly-1764554400-1-3fa9c1"},
+          {"id":"nightly-1764468000","trigger":"schedule","scheduledTime":"2026-11-30T02:00:00Z","start":"2026-11-30T02:00:00.1Z","end":"2026-11-30T02:00:40Z","durationSeconds":39.9,"phase":"Failed","reason":"Replaced","exitCode":137,"attempts":1,"container":"nightly-1764468000-1-0b12aa"}]}
+        """).RootElement));
 
     [Fact]
     public void Get_containers_shows_ports() => Golden("get-containers.txt", ResourceViews.Containers(Parse(ContainersJson), Now, wide: false, kindPrefix: false).Render());
@@ -65,8 +100,8 @@ public sealed class TableGoldenTests
     public void Get_containers_wide() => Golden("get-containers-wide.txt", ResourceViews.Containers(Parse(ContainersJson), Now, wide: true, kindPrefix: false).Render());
 
     [Fact]
-    public void Get_all() => Golden("get-all.txt",
-        ResourceViews.Objects(Parse(ObjectsJson), Now, false, kindPrefix: true).Render() + "\n" + ResourceViews.Containers(Parse(ContainersJson), Now, false, kindPrefix: true).Render());
+    public void Get_all() => Golden("get-all.txt", string.Join("\n",
+        JobTables.KindTables(Parse(ObjectsJson), Now, false, kindPrefix: true).Select(t => t.Render()).Append(ResourceViews.Containers(Parse(ContainersJson), Now, false, kindPrefix: true).Render())));
 
     [Fact]
     public void Events() => Golden("events.txt", ResourceViews.Events(ResourceViews.EventsOf(Parse(ObjectsJson)), Now).Render());

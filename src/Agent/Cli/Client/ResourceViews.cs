@@ -53,7 +53,7 @@ public static class ResourceViews
             .OrderBy(x => Time(x.Item2, "time")).ThenBy(x => x.Item1, StringComparer.Ordinal);
 
     /// <summary>`kubectl describe`: the object's identity, conditions, services, containers with ports and health, errors, events.</summary>
-    public static string Describe(JsonElement o, IEnumerable<JsonElement> containers, DateTimeOffset now)
+    public static string Describe(JsonElement o, IEnumerable<JsonElement> containers, DateTimeOffset now, JsonElement? jobDetail = null)
     {
         var text = new StringBuilder();
         void Field(string label, string? value) => text.Append((label + ":").PadRight(14)).Append(string.IsNullOrEmpty(value) ? "<none>" : value).Append('\n');
@@ -65,11 +65,20 @@ public static class ResourceViews
         Field("Reconciled", Time(o, "lastReconcileTime") is { } t ? $"{Ages.Format(now - t)} ago" : null);
         Section(text, "Conditions", Array(o, "conditions").Aggregate(new Table("TYPE", "STATUS", "REASON", "AGE", "MESSAGE"), (table, c) =>
             table.Add(Str(c, "type"), Str(c, "status"), Str(c, "reason"), Ages.Since(Time(c, "lastTransitionTime"), now), Str(c, "message"))));
-        Section(text, "Services", Array(o, "services").Aggregate(new Table("NAME", "READY", "CONTAINERS"), (table, s) =>
-            table.Add(Str(s, "name"), $"{Num(s, "readyReplicas")}/{Num(s, "desiredReplicas")}",
-                string.Join(", ", Array(s, "containers").Select(c => Str(c, "name"))))));
-        Section(text, "Containers", containers.Aggregate(new Table("NAME", "SERVICE", "STATE", "HEALTH", "PORTS", "AGE"), (table, c) =>
-            table.Add(Str(c, "name"), Str(c, "service"), Str(c, "state"), Health(c), Ports(c), Ages.Since(Time(c, "created"), now))));
+        if (JobTables.HasOwnTable(Str(o, "kind")))
+        {
+            // CronJobs and Jobs: the schedule or the latest run, then the runs with their containers.
+            JobTables.AppendSchedule(text, o, now);
+            if (jobDetail is { } detail) JobTables.AppendRuns(text, detail, now);
+        }
+        else
+        {
+            Section(text, "Services", Array(o, "services").Aggregate(new Table("NAME", "READY", "CONTAINERS"), (table, s) =>
+                table.Add(Str(s, "name"), $"{Num(s, "readyReplicas")}/{Num(s, "desiredReplicas")}",
+                    string.Join(", ", Array(s, "containers").Select(c => Str(c, "name"))))));
+            Section(text, "Containers", containers.Aggregate(new Table("NAME", "SERVICE", "STATE", "HEALTH", "PORTS", "AGE"), (table, c) =>
+                table.Add(Str(c, "name"), Str(c, "service"), Str(c, "state"), Health(c), Ports(c), Ages.Since(Time(c, "created"), now))));
+        }
         if (Str(o, "lastError") is { Length: > 0 } error) text.Append("Last Error:\n  ").Append(error).Append('\n');
         if (Array(o, "manifestErrors").ToList() is { Count: > 0 } errors)
         {

@@ -1,0 +1,164 @@
+using System.Globalization;
+using Agent.Core.Model;
+using Agent.Core.Status;
+
+namespace Agent.Core.Jobs;
+
+/// <summary>Everything a CronJob's or Job's conditions are decided from.</summary>
+public sealed record JobStatusInput(string Kind, JobHistory History)
+{
+    /// <summary>"spec.suspend" or "api" while a CronJob is suspended.</summary>
+    public string? SuspendedBy { get; init; }
+    public DateTimeOffset? NextRun { get; init; }
+    /// <summary>The first error of a manifest that does not load now (its last good version keeps running).</summary>
+    public string? ManifestError { get; init; }
+    public string HeldReason { get; init; } = "InvalidManifest";
+}
+
+/// <summary>The status fields of a CronJob or Job as kubectl shows them (Kubernetes' CronJobStatus and JobStatus).</summary>
+public sealed record JobSummary
+{
+    public string? Schedule { get; init; }
+    public string? TimeZone { get; init; }
+    public string? ConcurrencyPolicy { get; init; }
+    public bool Suspended { get; init; }
+    /// <summary>Pending, Running, Succeeded or Failed: the latest run's phase (Jobs).</summary>
+    public string? Phase { get; init; }
+    public int Active { get; init; }
+    public int Succeeded { get; init; }
+    public int Failed { get; init; }
+    public DateTimeOffset? LastScheduleTime { get; init; }
+    public DateTimeOffset? LastSuccessfulTime { get; init; }
+    public DateTimeOffset? NextRunTime { get; init; }
+    /// <summary>The latest run: its start, end, duration, exit code and reason.</summary>
+    public DateTimeOffset? StartTime { get; init; }
+    public DateTimeOffset? CompletionTime { get; init; }
+    public double? DurationSeconds { get; init; }
+    public int? ExitCode { get; init; }
+    public string? Reason { get; init; }
+    /// <summary>When the agent first saw the object (the age kubectl shows).</summary>
+    public DateTimeOffset? Since { get; init; }
+}
+
+/// <summary>
+/// The conditions of a CronJob or Job, decided together like a group's (<see cref="GroupConditions"/>) so kstatus-style
+/// tools read them the same way: Ready, Progressing and Degraded are always set; a Job adds Kubernetes' Complete or
+/// Failed once its latest run has ended, a CronJob adds Suspended. A run killed by Replace is the policy at work, not a
+/// degradation.
+/// </summary>
+public static class JobConditions
+{
+    public const string Complete = "Complete";
+    public const string Failed = "Failed";
+
+    public static IReadOnlyList<ConditionValue> Decide(JobStatusInput input)
+    {
+        var latest = input.History.Runs.OrderBy(r => r.Start).LastOrDefault();
+        var finished = input.History.Runs.Where(r => !r.IsActive).OrderBy(r => r.End).LastOrDefault();
+        var active = input.History.Active.ToList();
+        if (input.ManifestError is { } error)
+        {
+            var why = input.HeldReason;
+            return
+            [
+                new(ConditionTypes.Ready, false, why, "the manifest does not load; its last good version keeps running: " + error),
+                new(ConditionTypes.Progressing, false, why, "nothing changes until the manifest loads again"),
+                new(ConditionTypes.Degraded, true, why, error),
+            ];
+        }
+        return input.Kind == Model.CronJob.KindName ? ForCronJob(input, finished, active) : ForJob(latest);
+    }
+
+    private static IReadOnlyList<ConditionValue> ForCronJob(JobStatusInput input, JobRun? finished, List<JobRun> active)
+    {
+        var degraded = finished is { Phase: RunPhase.Failed } f && f.Reason != RunReasons.Replaced
+            ? new ConditionValue(ConditionTypes.Degraded, true, f.Reason ?? "Failed", $"the latest finished run {f.Id} failed: {Ended(f)}")
+            : new ConditionValue(ConditionTypes.Degraded, false, "AsExpected", "");
+        if (input.SuspendedBy is { } by)
+            return
+            [
+                new(ConditionTypes.Ready, false, "Suspended", $"suspended by {by}: no new runs" + (active.Count > 0 ? $"; {active.Count} active run(s) continue" : "")),
+                new(ConditionTypes.Progressing, false, "Suspended", ""),
+                degraded,
+                new(ConditionTypes.Suspended, true, "Suspended", $"suspended by {by}"),
+            ];
+        var next = input.NextRun is { } n ? "next run at " + n.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "no future schedule time";
+        return active.Count > 0
+            ?
+            [
+                new(ConditionTypes.Ready, true, "Running", $"{active.Count} run(s) active ({string.Join(", ", active.Select(r => r.Id))}); {next}"),
+                new(ConditionTypes.Progressing, true, "Running", $"{active.Count} run(s) active"),
+                degraded,
+                new(ConditionTypes.Suspended, false, "Scheduling", ""),
+            ]
+            :
+            [
+                new(ConditionTypes.Ready, true, "Scheduled", next),
+                new(ConditionTypes.Progressing, false, "Scheduled", ""),
+                degraded,
+                new(ConditionTypes.Suspended, false, "Scheduling", ""),
+            ];
+    }
+
+    private static IReadOnlyList<ConditionValue> ForJob(JobRun? latest) => latest switch
+    {
+        null =>
+        [
+            new(ConditionTypes.Ready, false, "Pending", "no run yet"),
+            new(ConditionTypes.Progressing, true, "Pending", "waiting for the first run"),
+            new(ConditionTypes.Degraded, false, "AsExpected", ""),
+        ],
+        { IsActive: true } r =>
+        [
+            new(ConditionTypes.Ready, false, "Running", r.Current is { } a ? $"run {r.Id} attempt {a.Number} is running" : $"run {r.Id} is starting"),
+            new(ConditionTypes.Progressing, true, "Running", $"run {r.Id} started {r.Start.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss'Z'}"),
+            new(ConditionTypes.Degraded, false, "AsExpected", ""),
+        ],
+        { Phase: RunPhase.Succeeded } r =>
+        [
+            new(ConditionTypes.Ready, true, Complete, $"run {r.Id} completed: {Ended(r)}"),
+            new(ConditionTypes.Progressing, false, Complete, ""),
+            new(ConditionTypes.Degraded, false, "AsExpected", ""),
+            new(Complete, true, r.Reason ?? RunReasons.Completed, Ended(r)),
+        ],
+        { } r =>
+        [
+            new(ConditionTypes.Ready, false, r.Reason ?? Failed, $"run {r.Id} failed: {Ended(r)}"),
+            new(ConditionTypes.Progressing, false, r.Reason ?? Failed, ""),
+            new(ConditionTypes.Degraded, true, r.Reason ?? Failed, $"run {r.Id} failed: {Ended(r)}"),
+            new(Failed, true, r.Reason ?? Failed, Ended(r)),
+        ],
+    };
+
+    /// <summary>The condition types these decisions may set; one not decided now is removed (a Job that runs again loses Complete).</summary>
+    public static readonly IReadOnlyList<string> Types = [ConditionTypes.Ready, ConditionTypes.Progressing, ConditionTypes.Degraded, ConditionTypes.Suspended, Complete, Failed];
+
+    private static string Ended(JobRun r)
+    {
+        var exit = r.ExitCode ?? r.Current?.ExitCode;
+        return (exit is { } e ? $"exit code {e}" : "no exit code") + $" ({r.Reason ?? r.Phase.ToString()})"
+            + (r.Attempts.Count > 1 ? $", {r.Attempts.Count} attempts" : "")
+            + (r.Duration is { } d ? $", after {d.TotalSeconds:0.#}s" : "");
+    }
+
+    /// <summary>The kubectl-style status fields from a history.</summary>
+    public static JobSummary Summarize(JobHistory history)
+    {
+        var latest = history.Runs.OrderBy(r => r.Start).LastOrDefault();
+        return new JobSummary
+        {
+            Phase = latest?.Phase.ToString() ?? "Pending",
+            Active = history.Active.Count(),
+            Succeeded = history.Runs.Count(r => r.Phase == RunPhase.Succeeded),
+            Failed = history.Runs.Count(r => r.Phase == RunPhase.Failed),
+            LastScheduleTime = history.LastScheduleTime,
+            LastSuccessfulTime = history.LastSuccessfulTime,
+            StartTime = latest?.Start,
+            CompletionTime = latest?.End,
+            DurationSeconds = latest?.Duration?.TotalSeconds,
+            ExitCode = latest?.ExitCode ?? latest?.Current?.ExitCode,
+            Reason = latest?.Reason,
+            Since = history.Since,
+        };
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using static Agent.Cli.Client.ResourceViews;
+
+namespace Agent.Cli.Client;
+
+/// <summary>The columns kubectl shows for CronJobs and Jobs, from the "job" fields of GET /objects; and the runs part of
+/// `describe cronjob|job`. Pure: the time is given.</summary>
+public static class JobTables
+{
+    /// <summary>Kinds with their own table; every other kind uses the object table.</summary>
+    public static bool HasOwnTable(string kind) => kind is "CronJob" or "Job" or "ApiJob";
+
+    public static Table For(string kind, IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix) =>
+        kind == "CronJob" ? CronJobs(objects, now, wide, kindPrefix) : Jobs(objects, now, wide, kindPrefix);
+
+    /// <summary>One table for the kinds with the common columns, then one per kind with its own (CronJob, Job), as kubectl get all.</summary>
+    public static IReadOnlyList<Table> KindTables(IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix)
+    {
+        var list = objects.ToList();
+        List<Table> tables = [Objects(list.Where(o => !HasOwnTable(ResourceViews.Str(o, "kind"))), now, wide, kindPrefix)];
+        foreach (var kind in list.GroupBy(o => ResourceViews.Str(o, "kind")).Where(g => HasOwnTable(g.Key)).OrderBy(g => g.Key, StringComparer.Ordinal))
+            tables.Add(For(kind.Key, kind, now, wide, kindPrefix));
+        return tables;
+    }
+
+    /// <summary>kubectl get cronjobs: NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE (wide: the policy, next run, last success, status).</summary>
+    public static Table CronJobs(IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix)
+    {
+        var table = wide
+            ? new Table("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE", "CONCURRENCY", "NEXT SCHEDULE", "LAST SUCCESS", "STATUS", "MESSAGE")
+            : new Table("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE");
+        foreach (var o in objects)
+        {
+            var job = Summary(o);
+            string[] cells = [Name(o, kindPrefix), Str(job, "schedule"), Str(job, "timeZone"), Str(job, "suspended") == "true" ? "True" : "False",
+                Count(job, "active"), Ages.Since(When(job, "lastScheduleTime"), now), Ages.Since(When(job, "since"), now)];
+            table.Add(wide
+                ? [.. cells, Str(job, "concurrencyPolicy"), In(When(job, "nextRunTime"), now), Ages.Since(When(job, "lastSuccessfulTime"), now), StatusOf(o), Message(o)]
+                : cells);
+        }
+        return table;
+    }
+
+    /// <summary>kubectl get jobs: NAME STATUS COMPLETIONS DURATION AGE (wide: exit code, reason, source).</summary>
+    public static Table Jobs(IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix)
+    {
+        var table = wide
+            ? new Table("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE", "EXIT CODE", "REASON", "SOURCE")
+            : new Table("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE");
+        foreach (var o in objects)
+        {
+            var job = Summary(o);
+            var phase = Str(job, "phase");
+            var status = phase switch { "Succeeded" => "Complete", "" => StatusOf(o), _ => phase };
+            var duration = job is { } j && j.TryGetProperty("durationSeconds", out var d) && d.ValueKind == JsonValueKind.Number
+                ? Ages.Format(TimeSpan.FromSeconds(d.GetDouble()))
+                : Ages.Since(When(job, "startTime"), now);
+            string[] cells = [Name(o, kindPrefix), status, $"{(phase == "Succeeded" ? 1 : 0)}/1", duration, Ages.Since(When(job, "since"), now)];
+            table.Add(wide ? [.. cells, Str(job, "exitCode"), Str(job, "reason"), Str(o, "source")] : cells);
+        }
+        return table;
+    }
+
+    /// <summary>The runs of `describe cronjob|job` (from GET /cronjobs/{name} or /jobs/{id}): active first, then history, newest first.</summary>
+    public static void AppendRuns(StringBuilder text, JsonElement detail, DateTimeOffset now)
+    {
+        var summary = new Table("RUN", "PHASE", "REASON", "EXIT CODE", "ATTEMPTS", "STARTED", "DURATION", "CONTAINER");
+        foreach (var r in Array(detail, "active").Concat(Array(detail, "history")))
+        {
+            var duration = r.TryGetProperty("durationSeconds", out var d) && d.ValueKind == JsonValueKind.Number ? Ages.Format(TimeSpan.FromSeconds(d.GetDouble())) : "";
+            summary.Add(Str(r, "id"), Str(r, "phase"), Str(r, "reason"), Str(r, "exitCode"), Str(r, "attempts"),
+                Ages.Since(When(r, "start"), now) is { Length: > 0 } ago ? ago + " ago" : "", duration, Str(r, "container"));
+        }
+        text.Append("Runs:");
+        if (summary.Count == 0) text.Append(" <none>\n");
+        else text.Append('\n').Append(summary.Render("  "));
+    }
+
+    /// <summary>The schedule lines of `describe cronjob`.</summary>
+    public static void AppendSchedule(StringBuilder text, JsonElement o, DateTimeOffset now)
+    {
+        var job = Summary(o);
+        if (job is null) return;
+        void Field(string label, string? value) => text.Append((label + ":").PadRight(20)).Append(string.IsNullOrEmpty(value) ? "<none>" : value).Append('\n');
+        if (Str(job, "schedule") is { Length: > 0 } schedule)
+        {
+            Field("Schedule", schedule);
+            Field("Time Zone", Str(job, "timeZone"));
+            Field("Concurrency Policy", Str(job, "concurrencyPolicy"));
+            Field("Suspend", Str(job, "suspended") == "true" ? "True" : "False");
+            Field("Last Schedule Time", At(When(job, "lastScheduleTime"), now));
+            Field("Last Successful", At(When(job, "lastSuccessfulTime"), now));
+            Field("Next Schedule", When(job, "nextRunTime") is { } next ? $"{next.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} ({In(next, now)})" : null);
+        }
+        else
+        {
+            Field("Phase", Str(job, "phase"));
+            Field("Start Time", At(When(job, "startTime"), now));
+            Field("Completed At", At(When(job, "completionTime"), now));
+            Field("Exit Code", Str(job, "exitCode"));
+            Field("Reason", Str(job, "reason"));
+        }
+        Field("Active Runs", Count(job, "active"));
+        Field("Runs Kept", $"{Count(job, "succeeded")} succeeded / {Count(job, "failed")} failed");
+    }
+
+    private static JsonElement? Summary(JsonElement o) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty("job", out var j) && j.ValueKind == JsonValueKind.Object ? j : null;
+
+    private static string Name(JsonElement o, bool kindPrefix) => kindPrefix ? $"{Str(o, "kind").ToLowerInvariant()}/{Str(o, "name")}" : Str(o, "name");
+
+    private static string Str(JsonElement? o, string name) => o is { } e ? ResourceViews.Str(e, name) : "";
+
+    private static string Count(JsonElement? o, string name) => Str(o, name) is { Length: > 0 } n ? n : "0";
+
+    private static string Message(JsonElement o) => Condition(o, "Ready") is { } r ? ResourceViews.Str(r, "message") : "";
+
+    private static DateTimeOffset? When(JsonElement? o, string name) =>
+        Str(o, name) is { Length: > 0 } s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+
+    private static string At(DateTimeOffset? time, DateTimeOffset now) =>
+        time is { } t ? $"{t.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} ({Ages.Format(now - t)} ago)" : "";
+
+    private static string In(DateTimeOffset? time, DateTimeOffset now) => time is { } t ? "in " + Ages.Format(t - now) : "";
+}

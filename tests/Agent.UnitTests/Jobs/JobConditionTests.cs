@@ -1,0 +1,108 @@
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+using Agent.Core.Status;
+
+namespace Agent.UnitTests.Jobs;
+
+/// <summary>The conditions GET /objects shows for CronJobs and Jobs, decided from a history.</summary>
+public sealed class JobConditionTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static JobRun Run(string id, RunPhase phase, string? reason = null, int? exit = null, int startSecond = 0) => new()
+    {
+        Id = id, Trigger = RunTriggers.Schedule, Start = T0.AddSeconds(startSecond), Phase = phase, Reason = reason,
+        End = phase == RunPhase.Running ? null : T0.AddSeconds(startSecond + 5),
+        Attempts = [new JobAttempt(1, "c-" + id, id + "-1-abcdef", T0.AddSeconds(startSecond)) { ExitCode = exit, End = exit is null ? null : T0.AddSeconds(startSecond + 5) }],
+    };
+
+    private static Dictionary<string, ConditionValue> Decide(string kind, params JobRun[] runs) => Decide(new JobStatusInput(kind, new JobHistory { Runs = runs }));
+
+    private static Dictionary<string, ConditionValue> Decide(JobStatusInput input) => JobConditions.Decide(input).ToDictionary(c => c.Type);
+
+    [Fact]
+    public void A_job_without_a_run_is_pending() =>
+        Assert.Equal(("Pending", false, true), (Decide(Job.KindName)["Ready"].Reason, Decide(Job.KindName)["Ready"].Status, Decide(Job.KindName)["Progressing"].Status));
+
+    [Fact]
+    public void A_running_job_is_progressing_and_not_ready()
+    {
+        var c = Decide(Job.KindName, Run("j-1", RunPhase.Running));
+        Assert.Equal(("Running", false, true), (c["Ready"].Reason, c["Ready"].Status, c["Progressing"].Status));
+        Assert.DoesNotContain(JobConditions.Complete, c.Keys);
+    }
+
+    [Fact]
+    public void A_completed_job_is_ready_with_kubernetes_complete_condition()
+    {
+        var c = Decide(Job.KindName, Run("j-1", RunPhase.Succeeded, RunReasons.Completed, 0));
+        Assert.Equal(("Complete", true), (c["Ready"].Reason, c["Ready"].Status));
+        Assert.True(c[JobConditions.Complete].Status);
+        Assert.False(c["Degraded"].Status);
+    }
+
+    [Fact]
+    public void A_failed_job_says_why_with_its_exit_code()
+    {
+        var c = Decide(Job.KindName, Run("j-1", RunPhase.Failed, RunReasons.BackoffLimitExceeded, 3));
+        Assert.Equal((RunReasons.BackoffLimitExceeded, false), (c["Ready"].Reason, c["Ready"].Status));
+        Assert.Equal((RunReasons.BackoffLimitExceeded, true), (c[JobConditions.Failed].Reason, c[JobConditions.Failed].Status));
+        Assert.Equal((RunReasons.BackoffLimitExceeded, true), (c["Degraded"].Reason, c["Degraded"].Status));
+        Assert.Contains("exit code 3", c["Ready"].Message);
+    }
+
+    [Fact]
+    public void A_cronjob_waiting_for_its_next_time_is_ready_and_scheduled()
+    {
+        var c = Decide(new JobStatusInput(CronJob.KindName, new JobHistory { Runs = [Run("t-1", RunPhase.Succeeded, RunReasons.Completed, 0)] }) { NextRun = T0.AddHours(1) });
+        Assert.Equal(("Scheduled", true), (c["Ready"].Reason, c["Ready"].Status));
+        Assert.Contains("next run at 2026-03-01T13:00:00Z", c["Ready"].Message);
+        Assert.False(c[ConditionTypes.Suspended].Status);
+    }
+
+    [Fact]
+    public void A_cronjob_with_an_active_run_is_running()
+    {
+        var c = Decide(CronJob.KindName, Run("t-1", RunPhase.Running));
+        Assert.Equal(("Running", true, true), (c["Ready"].Reason, c["Ready"].Status, c["Progressing"].Status));
+    }
+
+    [Fact]
+    public void A_suspended_cronjob_is_not_ready_and_says_who_suspended_it()
+    {
+        var c = Decide(new JobStatusInput(CronJob.KindName, new JobHistory()) { SuspendedBy = "api" });
+        Assert.Equal(("Suspended", false), (c["Ready"].Reason, c["Ready"].Status));
+        Assert.True(c[ConditionTypes.Suspended].Status);
+        Assert.Contains("api", c[ConditionTypes.Suspended].Message);
+    }
+
+    [Fact]
+    public void A_cronjob_whose_latest_run_failed_is_degraded_but_one_replaced_is_not()
+    {
+        var failed = Decide(CronJob.KindName, Run("t-1", RunPhase.Failed, RunReasons.DeadlineExceeded, 137));
+        Assert.Equal((RunReasons.DeadlineExceeded, true), (failed["Degraded"].Reason, failed["Degraded"].Status));
+        Assert.True(failed["Ready"].Status);
+        var replaced = Decide(CronJob.KindName, Run("t-1", RunPhase.Failed, RunReasons.Replaced, 137), Run("t-2", RunPhase.Running, startSecond: 1));
+        Assert.False(replaced["Degraded"].Status);
+    }
+
+    [Fact]
+    public void A_broken_manifest_is_stalled_and_names_the_error()
+    {
+        var c = Decide(new JobStatusInput(CronJob.KindName, new JobHistory()) { ManifestError = "tick.yaml:4:13: spec.schedule: not a valid cron expression" });
+        Assert.Equal(("InvalidManifest", false, false, true), (c["Ready"].Reason, c["Ready"].Status, c["Progressing"].Status, c["Degraded"].Status));
+        Assert.Contains("tick.yaml:4:13", c["Ready"].Message);
+    }
+
+    [Fact]
+    public void The_summary_counts_runs_and_takes_the_latest_run()
+    {
+        var summary = JobConditions.Summarize(new JobHistory
+        {
+            Since = T0, LastScheduleTime = T0.AddSeconds(10),
+            Runs = [Run("a", RunPhase.Succeeded, RunReasons.Completed, 0), Run("b", RunPhase.Failed, RunReasons.BackoffLimitExceeded, 3, 10), Run("c", RunPhase.Running, startSecond: 20)],
+        });
+        Assert.Equal((1, 1, 1, "Running", T0.AddSeconds(20)), (summary.Succeeded, summary.Failed, summary.Active, summary.Phase, summary.StartTime));
+        Assert.Equal((T0, T0.AddSeconds(10)), (summary.Since, summary.LastScheduleTime));
+    }
+}
