@@ -13,6 +13,12 @@ public sealed record ReconcileOutcome(long Generation)
     /// <summary>Operations that failed, first first (empty when the plan ran through or was empty).</summary>
     public IReadOnlyList<string> Failures { get; init; } = [];
 
+    /// <summary>Failures because a name is held by an object the agent does not own, each naming the holder.</summary>
+    public IReadOnlyList<string> NameConflicts { get; init; } = [];
+
+    /// <summary>Every failure is a name conflict: retrying cannot help until the holder goes; the resync looks again.</summary>
+    public bool IsNameConflictOnly => NameConflicts.Count > 0 && NameConflicts.Count == Failures.Count && RolledBack.Count == 0;
+
     /// <summary>"service@hash" of updates that failed their health gate and were rolled back by this reconcile.</summary>
     public IReadOnlyList<string> RolledBack { get; init; } = [];
 
@@ -37,18 +43,27 @@ public sealed record ConditionValue(string Type, bool Status, string Reason, str
 /// </summary>
 public static class GroupConditions
 {
+    /// <summary>A name the group needs is held by an object the agent does not own (foreign, or another instance's).</summary>
+    public const string NameConflict = "NameConflict";
+
     public static IReadOnlyList<ConditionValue> Decide(ReconcileOutcome o)
     {
         var failed = o.Failures.Count > 0 && o.RolledBack.Count == 0;
         var degraded = o.RolledBack.Count > 0
             ? new ConditionValue(ConditionTypes.Degraded, true, Hold.RolledBack,
                 $"update of {string.Join(", ", o.RolledBack)} did not become healthy and was rolled back; the previous containers keep serving. {o.Failures.FirstOrDefault()}".TrimEnd())
+            : o.IsNameConflictOnly ? new ConditionValue(ConditionTypes.Degraded, true, NameConflict, string.Join("; ", o.NameConflicts))
             : failed ? new ConditionValue(ConditionTypes.Degraded, true, "ApplyFailed", o.Failures[0])
             : o.Held.Count > 0 ? new ConditionValue(ConditionTypes.Degraded, true, o.Held[0].Reason, o.Held[0].Message)
             : new ConditionValue(ConditionTypes.Degraded, false, "AsExpected", "");
 
         ConditionValue ready, progressing;
-        if (failed)
+        if (o.IsNameConflictOnly)
+        {
+            ready = new(ConditionTypes.Ready, false, NameConflict, degraded.Message);
+            progressing = new(ConditionTypes.Progressing, false, NameConflict, "stalled until the name is free: looked at again at every resync");
+        }
+        else if (failed)
         {
             ready = new(ConditionTypes.Ready, false, "ApplyFailed", o.Failures[0]);
             progressing = new(ConditionTypes.Progressing, true, "Retrying", $"retrying with back-off: {o.Failures[0]}");

@@ -11,6 +11,9 @@ namespace Agent.Reconciliation;
 public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures, IReadOnlyList<string> RolledBack, IReadOnlyList<string> Log)
 {
     public bool Succeeded => Failures.Count == 0;
+
+    /// <summary>Failures because a name is held by an object the agent does not own (also in <see cref="Failures"/>).</summary>
+    public IReadOnlyList<string> NameConflicts { get; init; } = [];
 }
 
 /// <summary>
@@ -21,11 +24,13 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    public async Task<ExecutionResult> RunAsync(Plan plan, int parallelism, CancellationToken ct)
+    /// <summary>Runs <paramref name="plan"/> for <paramref name="key"/>; each change is logged once it is done, never before.</summary>
+    public async Task<ExecutionResult> RunAsync(ObjectKey key, Plan plan, int parallelism, CancellationToken ct)
     {
         var failures = new ConcurrentQueue<string>();
         var rolledBack = new ConcurrentQueue<string>();
         var log = new ConcurrentQueue<string>();
+        var conflicts = new ConcurrentQueue<string>();
         var applied = 0;
         var done = new ConcurrentDictionary<int, bool>(); // id -> succeeded
         var ids = new ConcurrentDictionary<string, string>(StringComparer.Ordinal); // created name -> id
@@ -46,7 +51,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             {
                 await ExecuteAsync(op, ids, ct);
                 done[op.Id] = true;
-                if (op.IsMutation) Interlocked.Increment(ref applied);
+                if (op.IsMutation)
+                {
+                    Interlocked.Increment(ref applied);
+                    logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, op.ResourceId, op.Kind, op.Cause);
+                }
                 log.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
                 return true;
             }
@@ -54,7 +63,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             {
                 done[op.Id] = false;
                 failures.Enqueue($"{op.ResourceId} {op.Kind} failed: {e.Message}");
-                logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
+                if (e is NameConflictException) conflicts.Enqueue(e.Message); // logged once per change by the reconciler
+                else logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
                 foreach (var compensation in op.OnFailure)
                 {
                     try
@@ -100,7 +110,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }, ct);
         }
         await Task.WhenAll(tasks.Values);
-        return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), log.ToList());
+        return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), log.ToList()) { NameConflicts = conflicts.ToList() };
     }
 
     private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, CancellationToken ct)
@@ -128,10 +138,20 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     throw new OperationFailedException($"{target} is not created: {refused}");
                 // The network by id: a name can be held by another instance's network too ("network is ambiguous").
                 var network = op.Network is { } n && ids.TryGetValue(NetworkKey(n), out var networkId) ? networkId : op.Network;
-                var id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, network)
+                string id;
+                try
                 {
-                    Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
-                }, ct);
+                    id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, network)
+                    {
+                        Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
+                    }, ct);
+                }
+                catch (EngineConflictException)
+                {
+                    // Never taken over nor removed: the holder is someone else's. Its owner is named so a person can act.
+                    if (await engine.InspectContainerAsync(target, ct) is not { } holder || labels.IsOwned(holder.Labels)) throw;
+                    throw new NameConflictException($"container name {target} is held by {Holder(holder.Labels)} (container {holder.Id[..12]}): it is not touched; rename or remove it, or rename this service", Holder(holder.Labels));
+                }
                 ids[target] = id;
                 break;
             case OperationKind.StartContainer:

@@ -32,6 +32,7 @@ public sealed class Reconciler(
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
     private readonly Dictionary<ObjectKey, HashSet<string>> failedUpdates = [];
+    private readonly Dictionary<ObjectKey, string> loggedConflicts = [];
     private readonly Lock sync = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
@@ -112,9 +113,7 @@ public sealed class Reconciler(
         {
             if (desired is not null)
                 status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", $"applying generation {entry!.Generation}: {plan.Operations.Count} operation(s)");
-            foreach (var op in plan.Operations.Where(o => o.IsMutation))
-                logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, op.ResourceId, op.Kind, op.Cause);
-            execution = await executor.RunAsync(plan, options.Value.Parallelism, ct);
+            execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             RememberRollbacks(key, execution);
         }
 
@@ -206,6 +205,7 @@ public sealed class Reconciler(
             Suspended = suspended,
             Operations = plan.Operations.Count,
             Failures = execution?.Failures ?? [],
+            NameConflicts = execution?.NameConflicts ?? [],
             RolledBack = execution?.RolledBack ?? [],
             Held = plan.Held,
             NotReady = notReady.Count == 0 ? null : string.Join(", ", notReady.Select(s => $"{s.Name} {s.ReadyReplicas}/{s.DesiredReplicas} ready")),
@@ -224,10 +224,29 @@ public sealed class Reconciler(
         if (execution is { Applied: > 0 })
             status.Record(key, "Normal", "Applied", $"{execution.Applied} change(s): {string.Join("; ", execution.Log.Take(5))}{(execution.Log.Count > 5 ? "; ..." : "")}");
 
+        LogConflictChange(key, outcome.NameConflicts);
+        // A name held by someone else does not go away by retrying: no backoff storm, the next resync looks again.
+        if (outcome.IsNameConflictOnly) return ("conflict", null);
         if (outcome.Failures.Count > 0 && outcome.RolledBack.Count == 0) throw new ReconcileException(outcome.Failures[0]);
         if (!plan.IsEmpty) return ("applied", plan.RequeueAfter is { } r && r < Settle ? r : Settle);
         if (outcome.NotReady is not null && !suspended) return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
         return ("up_to_date", plan.RequeueAfter);
+    }
+
+    /// <summary>One log line when an object's name conflicts change (appear, differ, or are resolved), not one per resync.</summary>
+    private void LogConflictChange(ObjectKey key, IReadOnlyList<string> conflicts)
+    {
+        var now = string.Join("; ", conflicts.Order(StringComparer.Ordinal));
+        string? before;
+        lock (sync)
+        {
+            before = loggedConflicts.GetValueOrDefault(key);
+            if (before == now || (before is null && now.Length == 0)) return;
+            if (now.Length == 0) loggedConflicts.Remove(key);
+            else loggedConflicts[key] = now;
+        }
+        if (now.Length > 0) logger.LogWarning("{Key}: name conflict, looked at again every resync: {Conflicts}", key, now);
+        else logger.LogInformation("{Key}: name conflict resolved", key);
     }
 
     private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>

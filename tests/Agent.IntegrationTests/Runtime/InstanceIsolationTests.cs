@@ -1,3 +1,5 @@
+using Agent.Core.Model;
+using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
 
@@ -18,8 +20,10 @@ public sealed class InstanceIsolationTests : IAsyncLifetime
     {
         await first.InitializeAsync();
         await second.InitializeAsync();
-        a = new AgentHarness(first);
-        b = new AgentHarness(second);
+        // A short resync: a name conflict is looked at again at each one, and must still be logged only once.
+        var settings = new Dictionary<string, string?> { ["Agent:ResyncInterval"] = "00:00:02" };
+        a = new AgentHarness(first, settings);
+        b = new AgentHarness(second, settings);
     }
 
     public async Task DisposeAsync()
@@ -72,5 +76,53 @@ public sealed class InstanceIsolationTests : IAsyncLifetime
         Assert.Equal([netB], await NetworksOf(second));
         Assert.Equal(rowB.Id, Assert.Single(await Containers.OfAsync(second)).Id);
         Assert.Equal(0, a.Logs.Count("ambiguous") + b.Logs.Count("ambiguous"));
+    }
+
+    [Fact]
+    public async Task A_container_name_held_by_a_container_no_agent_manages_is_a_NameConflict_logged_once_and_never_touched()
+    {
+        var g = first.Name("foreign");
+        // Made by hand, not by an agent: it carries the test's instance label only so that the fixture removes it.
+        var foreign = await DockerCli.RunAsync("run", "-d", "--name", $"{g}-s-1", "--label", first.InstanceLabel, TestEngine.Image, "sleep", "3600");
+        a.Write("g.yaml", Group(g, Sleeper("s") + Sleeper("t")));
+        await a.StartAsync();
+        var status = await a.WaitForConditionAsync(g, ConditionTypes.Ready, "False", GroupConditions.NameConflict);
+        Assert.Contains($"container name {g}-s-1 is held by an object not managed by agent", status.Condition(ConditionTypes.Ready)!.Message);
+        Assert.Equal(GroupConditions.NameConflict, status.Condition(ConditionTypes.Degraded)!.Reason);
+        Assert.Contains(status.Events, e => e.Reason == GroupConditions.NameConflict && e.Message.Contains($"{g}-s-1"));
+        // The other service runs; the holder is untouched.
+        Assert.Equal("running", await DockerCli.InspectAsync($"{g}-t-1", "{{.State.Status}}"));
+
+        // Several resyncs later: still one log line, no retries with backoff, the holder still the same running container.
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        Assert.Equal(1, a.Logs.Count("name conflict", $"{g}-s-1"));
+        Assert.Equal(0, a.Logs.Count("Reconcile of", g, "failed"));
+        Assert.Equal(0, a.Logs.Count($"{g}-s-1", "failed"));
+        Assert.Equal($"{foreign} running", await DockerCli.InspectAsync($"{g}-s-1", "{{.Id}} {{.State.Status}}"));
+
+        // Once the name is free, the next resync creates the replica.
+        await DockerCli.RunAsync("rm", "-f", foreign);
+        await a.WaitForConditionAsync(g, ConditionTypes.Ready, "True", within: TimeSpan.FromSeconds(30));
+        Assert.Equal(first.Id, await DockerCli.InspectAsync($"{g}-s-1", $"{{{{index .Config.Labels \"{first.Labels.Instance}\"}}}}"));
+        await a.Logs.WaitForAsync(TimeSpan.FromSeconds(5), "name conflict resolved");
+    }
+
+    [Fact]
+    public async Task A_container_name_held_by_another_instance_names_that_instance_and_neither_touches_the_other()
+    {
+        var g = first.Name("same");
+        a.Write("g.yaml", Group(g, Sleeper("s")));
+        b.Write("g.yaml", Group(g, Sleeper("s")));
+        await a.StartAsync();
+        await a.WaitReadyAsync(g);
+        var held = Assert.Single(await Containers.OfAsync(first));
+        await b.StartAsync();
+        var status = await b.WaitForConditionAsync(g, ConditionTypes.Ready, "False", GroupConditions.NameConflict);
+        Assert.Contains($"container name {g}-s-1 is held by agent instance {first.Id} (ServiceGroup {g})", status.Condition(ConditionTypes.Ready)!.Message);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, b.Logs.Count("name conflict", $"{g}-s-1"));
+        Assert.Equal(held, Assert.Single(await Containers.OfAsync(first)));
+        Assert.Empty(await Containers.OfAsync(second));
+        await a.WaitReadyAsync(g);
     }
 }

@@ -64,4 +64,27 @@ public sealed class GroupConditionsTests
         Assert.Equal(("True", "UpToDate"), (c[ConditionTypes.Ready].Status ? "True" : "False", c[ConditionTypes.Ready].Reason));
         Assert.Equal((false, "AsExpected"), (c[ConditionTypes.Degraded].Status, c[ConditionTypes.Degraded].Reason));
     }
+
+    [Fact]
+    public void A_name_held_by_someone_else_stalls_the_group_with_NameConflict_naming_the_holder()
+    {
+        var conflict = "container name g-web-1 is held by agent instance i2 (ServiceGroup g) (container 0123456789ab): it is not touched";
+        var c = GroupConditions.Decide(new ReconcileOutcome(3)
+        {
+            Operations = 2, Failures = [$"service:web:1 CreateContainer failed: {conflict}"], NameConflicts = [conflict], NotReady = "web 0/1 ready",
+        }).ToDictionary(x => x.Type);
+        Assert.Equal((false, GroupConditions.NameConflict), (c[ConditionTypes.Ready].Status, c[ConditionTypes.Ready].Reason));
+        Assert.Equal((false, GroupConditions.NameConflict), (c[ConditionTypes.Progressing].Status, c[ConditionTypes.Progressing].Reason));
+        Assert.Equal((true, GroupConditions.NameConflict, conflict), (c[ConditionTypes.Degraded].Status, c[ConditionTypes.Degraded].Reason, c[ConditionTypes.Degraded].Message));
+    }
+
+    [Fact]
+    public void A_name_conflict_beside_another_failure_is_an_ApplyFailed_retried_with_backoff()
+    {
+        var c = GroupConditions.Decide(new ReconcileOutcome(3)
+        {
+            Operations = 2, Failures = ["a failed: held", "b failed: engine said no"], NameConflicts = ["held"],
+        }).ToDictionary(x => x.Type);
+        Assert.Equal(("ApplyFailed", "Retrying"), (c[ConditionTypes.Ready].Reason, c[ConditionTypes.Progressing].Reason));
+    }
 }
