@@ -18,7 +18,9 @@ public static class OneShotServices
             .Build();
         var services = new ServiceCollection();
         // Logs go to standard error: standard output holds only the command's results (a diff, apply's outcome per object).
+        // The store's once-per-change lines about broken manifests would repeat what LoadManifests prints.
         services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging"))
+            .AddFilter("Agent.Sources.ManifestStore", LogLevel.Error)
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddSimpleConsole(o =>
             {

@@ -45,10 +45,14 @@ public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) :
         {
             return Task.FromResult(HealthCheckResult.Unhealthy($"manifests folder {folder} cannot be read: {e.Message}; every object is kept as it is until it reads again"));
         }
-        var problems = manifests.Problems;
-        return Task.FromResult(HealthCheckResult.Healthy(problems.Count == 0
-            ? $"{folder} is readable"
-            : $"{folder} is readable; {string.Join("; ", problems)}"));
+        // Files whose errors belong to no object do not make the agent unready (everything else is applied), but
+        // ?verbose names them: Degraded is a pass with a warning in the probes' writer.
+        var files = manifests.FileProblems;
+        if (files.Count == 0) return Task.FromResult(HealthCheckResult.Healthy($"{folder} is readable"));
+        var listed = files.SelectMany(f => f.Errors).Take(10).ToList();
+        var more = files.Sum(f => f.Errors.Count) - listed.Count;
+        return Task.FromResult(HealthCheckResult.Degraded(
+            $"{files.Count} file(s) with errors tied to no object (nothing in them is applied): {string.Join("; ", listed)}{(more > 0 ? $"; and {more} more (GET /api/v1/objects lists them as kind File)" : "")}"));
     }
 }
 

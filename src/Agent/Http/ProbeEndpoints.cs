@@ -6,7 +6,8 @@ namespace Agent.Http;
 
 /// <summary>
 /// Kubernetes-style probes: /livez, /readyz and /healthz answer 200 "ok" or 503; `?verbose` lists every
-/// check as [+]name ok / [-]name failed: reason; `/readyz/NAME` runs one check; `?exclude=NAME` leaves one out.
+/// check as [+]name ok / [-]name failed: reason (a degraded check passes with a warning: [+]name ok, warning: ...);
+/// `/readyz/NAME` runs one check; `?exclude=NAME` leaves one out.
 /// </summary>
 public static class ProbeEndpoints
 {
@@ -34,13 +35,18 @@ public static class ProbeEndpoints
         if (only is not null && report.Entries.Count == 0)
             return Results.Text($"no check named {only} in /{probe}\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
 
-        var passed = report.Entries.Values.All(e => e.Status == HealthStatus.Healthy);
+        var passed = report.Entries.Values.All(e => e.Status != HealthStatus.Unhealthy);
         var verbose = http.Request.Query.ContainsKey("verbose") || !passed;
         var text = new StringBuilder();
         if (verbose)
         {
             foreach (var (name, entry) in report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
-                text.Append(entry.Status == HealthStatus.Healthy ? $"[+]{name} ok\n" : $"[-]{name} failed: {entry.Description}\n");
+                text.Append(entry.Status switch
+                {
+                    HealthStatus.Healthy => $"[+]{name} ok\n",
+                    HealthStatus.Degraded => $"[+]{name} ok, warning: {entry.Description}\n",
+                    _ => $"[-]{name} failed: {entry.Description}\n",
+                });
             foreach (var name in excluded.Order(StringComparer.Ordinal)) text.Append($"[+]{name} excluded: ok\n");
             text.Append(passed ? $"{probe} check passed\n" : $"{probe} check failed\n");
         }

@@ -1,4 +1,5 @@
 using Agent.Core.Model;
+using Agent.Sources;
 using Agent.Status;
 
 namespace Agent.Http;
@@ -8,8 +9,9 @@ public static class StatusEndpoints
 {
     public static RouteGroupBuilder MapStatusEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/objects", (StatusStore status) => Results.Ok(status.List()))
-            .WithSummary("Every object of every kind with its conditions, services and recent events.");
+        api.MapGet("/objects", (StatusStore status, ManifestStore manifests) =>
+                Results.Ok(status.List().Concat(manifests.FileProblems.Select(FileStatuses.From)).ToList()))
+            .WithSummary("Every object of every kind with its conditions, services and recent events; files whose errors belong to no object (broken YAML, a binary file, an unreadable path) as kind \"File\".");
         api.MapGet("/servicegroups", (StatusStore status) => Results.Ok(status.List(ServiceGroup.KindName)))
             .WithSummary("List service groups (kubectl get).");
         api.MapGet("/servicegroups/{name}", (string name, StatusStore status) =>

@@ -22,12 +22,15 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
     public string HeldReason { get; init; } = InvalidManifest;
 }
 
+/// <summary>A file or folder whose errors belong to no object (see <see cref="ManifestStore.FileProblems"/>).</summary>
+public sealed record FileProblem(string Path, string Reason, IReadOnlyList<string> Errors, DateTimeOffset Since);
+
 /// <summary>
 /// The desired state from the manifests folder. Deletion is inferred only from a complete read: a manifest that stops
 /// loading, or a file or folder that cannot be read, keeps the last good objects it defined; a folder that cannot be read
 /// at all keeps everything. Only a manifest that is really gone (its file deleted, or its document removed) reads as deleted.
 /// </summary>
-public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, ILogger<ManifestStore> logger)
+public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, TimeProvider time, ILogger<ManifestStore> logger)
 {
     private readonly Lock sync = new();
     private Dictionary<ObjectKey, DesiredEntry> entries = [];
@@ -35,6 +38,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private readonly HashSet<ObjectKey> known = [];
     private IReadOnlyList<ManifestError> unattributed = [];
     private IReadOnlyList<SourceProblem> problems = [];
+    private IReadOnlySet<string> loggedErrors = new HashSet<string>();
+    private Dictionary<string, DateTimeOffset> fileErrorsSince = new(StringComparer.Ordinal);
     private IReadOnlyList<string> heldPaths = [];
     private string? sourceError;
     private string? lastDigest;
@@ -70,6 +75,26 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     public IReadOnlyList<SourceProblem> Problems
     {
         get { lock (sync) return problems; }
+    }
+
+    /// <summary>Errors tied to no object, by file: files that do not parse far enough to name an object (broken YAML, a
+    /// binary file, no kind or name) and files or folders that cannot be read. `GET /api/v1/objects` lists each as a
+    /// "File" entry and /readyz?verbose names them.</summary>
+    public IReadOnlyList<FileProblem> FileProblems
+    {
+        get
+        {
+            lock (sync)
+            {
+                var errors = unattributed.GroupBy(e => e.File, StringComparer.Ordinal)
+                    .Select(g => (Path: g.Key, Reason: DesiredEntry.InvalidManifest, Errors: g.Select(e => e.ToString())));
+                var unreadable = problems.Select(p => (p.Path, Reason: p.HidesObjects ? DesiredEntry.ManifestUnreadable : "ManifestSkipped", Errors: (IEnumerable<string>)[p.ToString()]));
+                return errors.Concat(unreadable).GroupBy(p => p.Path, StringComparer.Ordinal)
+                    .Select(g => new FileProblem(g.Key, g.First().Reason, g.SelectMany(p => p.Errors).Distinct().ToList(),
+                        fileErrorsSince.GetValueOrDefault(g.Key, time.GetUtcNow())))
+                    .OrderBy(p => p.Path, StringComparer.Ordinal).ToList();
+            }
+        }
     }
 
     /// <summary>Counts complete reads whose content differed from the one before: a new read to judge prunes by.</summary>
@@ -172,11 +197,15 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 .ToHashSet();
             var filesChanged = !nextFiles.OrderBy(p => p.Key.ToString()).SequenceEqual(files.OrderBy(p => p.Key.ToString()));
             LogProblemChanges(problems, snapshot.Problems);
+            LogErrorChanges(set);
             entries = next;
             files = nextFiles;
             known.UnionWith(nextFiles.Keys);
             unattributed = set.Documents.Where(d => d.Key is null).SelectMany(d => d.Errors).ToList();
             problems = snapshot.Problems;
+            var now = time.GetUtcNow();
+            fileErrorsSince = unattributed.Select(e => e.File).Concat(problems.Select(p => p.Path)).Distinct(StringComparer.Ordinal)
+                .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
             heldPaths = unknown;
             lastDigest = snapshot.Digest;
             readVersion++;
@@ -209,6 +238,28 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         foreach (var p in before.Where(p => !after.Any(a => a.Path == p.Path)))
             logger.LogInformation("Manifest {Path} in {Folder} reads again", p.Path, folder.Root);
     }
+
+    /// <summary>Each manifest error once per change (file:line:column: field: message), not once per read or reconcile;
+    /// and a file whose errors are all gone, once.</summary>
+    private void LogErrorChanges(ManifestSet set)
+    {
+        var now = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var document in set.Documents)
+            foreach (var error in document.Errors)
+            {
+                var text = error.ToString();
+                if (!now.Add(text) || loggedErrors.Contains(text)) continue;
+                if (document.Key is { } key)
+                    logger.LogWarning("Invalid manifest {Error} ({Key} keeps its last good state)", text, key);
+                else
+                    logger.LogWarning("Invalid manifest {Error} (tied to no object: nothing in this document is applied)", text);
+            }
+        var fixedFiles = loggedErrors.Select(FileOf).Except(now.Select(FileOf), StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var file in fixedFiles) logger.LogInformation("Manifest {File} loads without errors again", file);
+        loggedErrors = now;
+    }
+
+    private static string FileOf(string error) => error[..Math.Max(0, error.IndexOf(':'))];
 
     private static bool Covers(string held, string file) =>
         file == held || file.StartsWith(held + "/", StringComparison.Ordinal);
