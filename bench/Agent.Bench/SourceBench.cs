@@ -19,7 +19,7 @@ public static class SourceBench
             for (var f = 0; f < files; f++)
                 File.WriteAllText(Path.Combine(dir.FullName, $"f{f}.yaml"), string.Join("---\n", Enumerable.Range(0, groupsPerFile).Select(g =>
                     $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: b{f}-{g}\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n      command: [\"sleep\", \"3600\"]\n")));
-            var store = new ManifestStore(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), NullLogger<ManifestStore>.Instance);
+            var store = new ManifestStore(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System, NullLogger<ManifestStore>.Instance);
             var clock = Stopwatch.StartNew();
             store.Reload();
             var first = clock.Elapsed.TotalMilliseconds;

@@ -32,7 +32,7 @@ public sealed class FolderReadTests : IDisposable
         $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n";
 
     private ManifestStore Store(long maxBytes = ManifestFolder.DefaultMaxFileBytes) =>
-        new(new ManifestFolder(Root, maxFileBytes: maxBytes), SecurityPolicy.Default, new ManifestIndex(state.FullName), NullLogger<ManifestStore>.Instance);
+        new(new ManifestFolder(Root, maxFileBytes: maxBytes), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System, NullLogger<ManifestStore>.Instance);
 
     private static ObjectKey Key(string name) => new(ServiceGroup.KindName, name);
 
