@@ -71,6 +71,19 @@ public sealed record ObservedState(
 
     /// <summary>Volumes whose group opted in (pruneVolumes) to removing them with the group.</summary>
     public IReadOnlySet<string> PrunableVolumes { get; init; } = new HashSet<string>();
+
+    /// <summary>For a compose project, looked up only when the plan would create something: what `docker compose up`
+    /// made for it. Never touched unless the project sets `adopt: true`.</summary>
+    public ForeignObjects Foreign { get; init; } = ForeignObjects.None;
+}
+
+/// <summary>A compose project's containers, networks and volumes that carry its Compose project label but no agent
+/// labels (made by `docker compose up` or `docker-compose up`). Containers carry their compose service as Service.</summary>
+public sealed record ForeignObjects(IReadOnlyList<ObservedContainer> Containers, IReadOnlyList<ObservedNetwork> Networks, IReadOnlySet<string> Volumes)
+{
+    public static readonly ForeignObjects None = new([], [], new HashSet<string>());
+
+    public bool IsEmpty => Containers.Count == 0 && Networks.Count == 0 && Volumes.Count == 0;
 }
 
 /// <summary>

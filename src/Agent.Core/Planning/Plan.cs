@@ -13,6 +13,10 @@ public sealed record Plan(IReadOnlyList<Operation> Operations)
     /// <summary>What the plan leaves as it is on purpose, with why (a rolled-back spec, a backoff), for status.</summary>
     public IReadOnlyList<Hold> Held { get; init; } = [];
 
+    /// <summary>Compose-made networks and volumes ("network:x", "volume:y") this plan takes over (`adopt: true`): the
+    /// reconciler records them in the state dir before it runs the plan, and treats them as the project's from then on.</summary>
+    public IReadOnlyList<string> Adopted { get; init; } = [];
+
     public override string ToString() => string.Join("\n", Operations);
 }
 
@@ -24,6 +28,9 @@ public sealed record Hold(string Reason, string Message)
     public const string BackoffLimitExceeded = "BackoffLimitExceeded";
     public const string NameTaken = "NameTaken";
     public const string PruneDisabled = "PruneDisabled";
+
+    /// <summary>A compose project whose containers (or network, volumes) `docker compose up` made, without `adopt: true`.</summary>
+    public const string Conflict = "Conflict";
 
     public override string ToString() => Message;
 }

@@ -4,6 +4,7 @@ internal sealed class PlanBuilder
 {
     private readonly List<Operation> operations = [];
     private readonly List<Hold> held = [];
+    private readonly List<string> adopted = [];
     private TimeSpan? requeueAfter;
 
     public int Add(OperationKind kind, string resource, string cause, IEnumerable<int> after, string? target = null, TimeSpan? timeout = null) =>
@@ -44,8 +45,10 @@ internal sealed class PlanBuilder
 
     public void Hold(string reason, string why) => held.Add(new Hold(reason, why));
 
+    public void Adopt(string resource) => adopted.Add(resource);
+
     public void RequeueAfter(TimeSpan delay) =>
         requeueAfter = requeueAfter is { } current && current < delay ? current : delay;
 
-    public Plan Build() => new(operations) { Held = held, RequeueAfter = requeueAfter };
+    public Plan Build() => new(operations) { Held = held, RequeueAfter = requeueAfter, Adopted = adopted };
 }

@@ -65,10 +65,12 @@ public static class Planner
         var name = group.Metadata.Name;
         var network = ContainerNames.Network(name);
         var foundation = new List<int>();
-        // Containers join the network by id when it exists; a network made by this plan is named, and the executor
-        // turns that name into the id the create returned.
+        if (ComposeAdoption.HoldsConflict(input, group, plan)) return;
+        // Containers join the network by id when it exists (or the compose-made one it adopts); a network made by this
+        // plan is named, and the executor turns that name into the id the create returned.
         var observedNetwork = input.Observed.Networks.Where(n => n.Key == ObservedNetwork.DefaultKey)
-            .OrderByDescending(n => n.Name == network).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault();
+            .OrderByDescending(n => n.Name == network).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault()
+            ?? ComposeAdoption.TakeOverNetwork(input, group, plan, network);
         if (observedNetwork is null && !input.Suspended)
         {
             var networkLabels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Network, ObservedNetwork.DefaultKey);
@@ -82,7 +84,8 @@ public static class Planner
         var networkRef = new NetworkRef(network, observedNetwork?.Id);
         foreach (var (shortName, volume) in group.Spec.Volumes)
         {
-            if (volume.External || input.Observed.Volumes.Contains(volume.Name) || input.Suspended) continue;
+            if (volume.External || input.Observed.Volumes.Contains(volume.Name) || input.Suspended
+                || ComposeAdoption.TakeOverVolume(input, group, plan, volume.Name)) continue;
             var volumeLabels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Volume, shortName);
             if (group.Spec.PruneVolumes) volumeLabels[input.Labels.PruneVolume] = "true";
             foundation.Add(plan.Add(new Operation(0, OperationKind.CreateVolume, $"volume:{volume.Name}", "volume missing", [])
@@ -98,14 +101,19 @@ public static class Planner
             plan.Retire(orphan, $"service {orphan.Service} is no longer in the manifest", []);
 
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal); // ops that must finish before dependents start
+        IReadOnlyList<int> adopted = []; // adoption replaces one service at a time: the last replaced service's starts
         foreach (var service in ServiceOrder.Sort(group.Spec.Services))
         {
             var after = new List<int>(foundation);
             foreach (var dep in service.DependsOn)
                 if (gates.TryGetValue(dep.Service, out var gate)) after.AddRange(gate);
+            var replaced = ComposeAdoption.Replace(input, group, service, plan, adopted);
+            after.AddRange(replaced);
             var started = new ServicePlanner(input, group, service, networkRef, plan).Plan(after);
             gates[service.Name] = GateFor(input, group, service, started, plan);
+            if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
         }
+        ComposeAdoption.HoldStrays(input, group, plan);
     }
 
     /// <summary>A compose project's networks and volumes also carry Compose's labels, so `docker compose` knows them.</summary>

@@ -9,6 +9,10 @@ public static class ConditionTypes
 
     /// <summary>The object's manifest is gone but removing it is held by the mass-prune guard.</summary>
     public const string PruneBlocked = "PruneBlocked";
+
+    /// <summary>A compose project that `docker compose up` already started: the foreign containers are listed and left alone
+    /// until the project sets `adopt: true`.</summary>
+    public const string Conflict = "Conflict";
 }
 
 /// <summary>A Kubernetes-style condition: status True/False/Unknown, a CamelCase reason, a message for people.</summary>

@@ -10,7 +10,7 @@ namespace Agent.Admission;
 /// the spec that is about to be sent (symlinks on the host are resolved now, not at load), then every named volume
 /// it mounts, inspected: volumes can be made out of band, after the manifest was validated, by anyone.
 /// </summary>
-public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder)
+public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, Reconciliation.ComposeAdoptions adoptions)
 {
     /// <summary>Why the container must not be created, or null. <paramref name="owner"/> is the object whose volumes it may
     /// mount (null: any of this instance's); <paramref name="fromManifests"/> is false for API runs, which have no folder.</summary>
@@ -31,10 +31,16 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
         {
             var volume = await engine.InspectVolumeAsync(mount.Source!, ct);
             var facts = volume is null ? null : new VolumeFacts(volume.Name, volume.Driver, volume.Options, volume.Labels);
-            var owned = volume is not null && labels.IsOwned(volume.Labels)
-                        && (owner is not { } key || volume.Labels.GetValueOrDefault(labels.Kind) == key.Kind && volume.Labels.GetValueOrDefault(labels.Object) == key.Name);
+            var owned = volume is not null && (labels.IsOwned(volume.Labels)
+                        && (owner is not { } key || volume.Labels.GetValueOrDefault(labels.Kind) == key.Kind && volume.Labels.GetValueOrDefault(labels.Object) == key.Name)
+                        || Adopted(volume, owner));
             if (policy.CheckMountedVolume(mount, facts, owned) is { } problem) return problem;
         }
         return null;
     }
+
+    /// <summary>A compose-made volume the project adopted (recorded in the state dir, still carrying its Compose label).</summary>
+    private bool Adopted(VolumeSummary volume, ObjectKey? owner) =>
+        owner is { Kind: ServiceGroup.ComposeKindName } key && adoptions.Volumes(key).Contains(volume.Name)
+        && volume.Labels.GetValueOrDefault(ComposeLabelNames.Project) == key.Name && !volume.Labels.ContainsKey(labels.Managed);
 }

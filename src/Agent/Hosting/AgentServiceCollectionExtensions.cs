@@ -43,6 +43,8 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<PruneGate>();
         services.AddSingleton(sp => new RuntimeOverrides(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<ILogger<RuntimeOverrides>>()));
+        services.AddSingleton(sp => new ComposeAdoptions(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
+            sp.GetRequiredService<ILogger<ComposeAdoptions>>()));
         services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StatusStore>();
         services.AddSingleton<HealthTracker>();

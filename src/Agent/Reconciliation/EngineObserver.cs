@@ -6,27 +6,57 @@ using Agent.Engine;
 namespace Agent.Reconciliation;
 
 /// <summary>Observe: one label-filtered list call per resource type, no inspect per container.</summary>
-public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, HealthTracker health, UserStops userStops)
+public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, HealthTracker health, UserStops userStops, ComposeAdoptions adoptions)
 {
     public async Task<ObservedState> ObserveAsync(ObjectKey key, CancellationToken ct)
     {
         var selector = LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name);
+        // A project that adopted compose-made networks/volumes lists them by its Compose label (its own carry it too).
+        var adopted = key.Kind == ServiceGroup.ComposeKindName && adoptions.Any(key);
+        var objects = adopted ? LabelSelector.Of($"{ComposeLabelNames.Project}={key.Name}") : selector;
+        var adoptedNetworks = adopted ? adoptions.Networks(key) : new HashSet<string>();
+        var adoptedVolumes = adopted ? adoptions.Volumes(key) : new HashSet<string>();
         var containers = engine.ListContainersAsync(selector, ct);
-        var networks = engine.ListNetworksAsync(selector, ct);
-        var volumes = engine.ListVolumesAsync(selector, ct);
+        var networks = engine.ListNetworksAsync(objects, ct);
+        var volumes = engine.ListVolumesAsync(objects, ct);
         await Task.WhenAll(containers, networks, volumes);
         return new ObservedState(
             containers.Result.Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).Select(ToObserved).ToList(),
-            networks.Result.Where(n => labels.IsOwned(n.Labels))
+            networks.Result.Where(n => Owns(key, n.Labels) || (adoptedNetworks.Contains(n.Name) && IsForeign(n.Labels)))
                 .Select(n => new ObservedNetwork(n.Id, n.Name, n.Labels.TryGetValue(labels.Network, out var k) ? k : ObservedNetwork.DefaultKey))
                 .ToList(),
-            volumes.Result.Where(v => labels.IsOwned(v.Labels)).Select(v => v.Name).ToHashSet(StringComparer.Ordinal))
+            volumes.Result.Where(v => Owns(key, v.Labels) || (adoptedVolumes.Contains(v.Name) && IsForeign(v.Labels))).Select(v => v.Name).ToHashSet(StringComparer.Ordinal))
         {
             PrunableVolumes = volumes.Result
                 .Where(v => labels.IsOwned(v.Labels) && v.Labels.TryGetValue(labels.PruneVolume, out var p) && p == "true")
                 .Select(v => v.Name).ToHashSet(StringComparer.Ordinal),
         };
     }
+
+    /// <summary>What `docker compose up` made for this project (its Compose label, no agent labels), minus what it adopted
+    /// already. Three list calls: looked for only when a plan would create something.</summary>
+    public async Task<ForeignObjects> ObserveForeignAsync(ObjectKey key, CancellationToken ct)
+    {
+        var selector = LabelSelector.Of($"{ComposeLabelNames.Project}={key.Name}");
+        var containers = engine.ListContainersAsync(selector, ct);
+        var networks = engine.ListNetworksAsync(selector, ct);
+        var volumes = engine.ListVolumesAsync(selector, ct);
+        await Task.WhenAll(containers, networks, volumes);
+        var adoptedNetworks = adoptions.Networks(key);
+        var adoptedVolumes = adoptions.Volumes(key);
+        return new ForeignObjects(
+            containers.Result.Where(c => IsForeign(c.Labels)).Select(c => new ObservedContainer(
+                c.Id, c.Name, c.Labels.GetValueOrDefault(ComposeLabelNames.Service) ?? "", 0, "", c.State, c.Health, c.ExitCode)).ToList(),
+            networks.Result.Where(n => IsForeign(n.Labels) && !adoptedNetworks.Contains(n.Name)).Select(n => new ObservedNetwork(n.Id, n.Name)).ToList(),
+            volumes.Result.Where(v => IsForeign(v.Labels) && !adoptedVolumes.Contains(v.Name)).Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>Made by Compose, not by any agent: no managed label at all (another agent instance's objects are neither
+    /// this one's nor foreign: they are left alone).</summary>
+    private bool IsForeign(IReadOnlyDictionary<string, string> objectLabels) => !objectLabels.ContainsKey(labels.Managed);
+
+    private bool Owns(ObjectKey key, IReadOnlyDictionary<string, string> objectLabels) =>
+        labels.IsOwned(objectLabels) && objectLabels.GetValueOrDefault(labels.Kind) == key.Kind && objectLabels.GetValueOrDefault(labels.Object) == key.Name;
 
     /// <summary>Keys of every object that has something in the engine: finds objects whose manifest is gone.</summary>
     public async Task<IReadOnlySet<ObjectKey>> ListObjectKeysAsync(CancellationToken ct)

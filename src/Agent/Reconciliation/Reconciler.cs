@@ -24,6 +24,7 @@ public sealed class Reconciler(
     PlanExecutor executor,
     StatusStore status,
     RuntimeOverrides overrides,
+    ComposeAdoptions adoptions,
     PruneGate pruneGate,
     AgentLabels labels,
     TimeProvider time,
@@ -94,6 +95,7 @@ public sealed class Reconciler(
         var observed = await observer.ObserveAsync(key, ct);
         if (desired is null && observed.Containers.Count == 0 && observed.Networks.Count == 0)
         {
+            adoptions.Forget(key);
             status.Remove(key);
             return ("deleted", null);
         }
@@ -101,6 +103,17 @@ public sealed class Reconciler(
         if (desired is null && await PruneHeldAsync(key, ct)) return ("held", null);
 
         var plan = PlanFor(key, desired, observed);
+        if (desired is ServiceGroup { Compose: not null } && plan.Operations.Any(o => o.Kind is OperationKind.CreateContainer or OperationKind.CreateNetwork or OperationKind.CreateVolume)
+            && await observer.ObserveForeignAsync(key, ct) is { IsEmpty: false } foreign)
+        {
+            observed = observed with { Foreign = foreign };
+            plan = PlanFor(key, desired, observed);
+        }
+        if (plan.Adopted.Count > 0)
+        {
+            adoptions.Record(key, plan.Adopted); // before anything runs: an interrupted adoption resumes from this record
+            logger.LogInformation("{Key}: adopting what docker compose made: {Resources}", key, string.Join(", ", plan.Adopted));
+        }
         if (desired is ServiceGroup group && WaitingFor(group, plan) is { } waiting)
         {
             status.SetCondition(key, ConditionTypes.Progressing, true, "WaitingForDependencies", waiting);
@@ -121,6 +134,7 @@ public sealed class Reconciler(
         {
             if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
             if (plan.Operations.Count > 0) logger.LogInformation("{Key}: pruned ({Count} operation(s))", key, plan.Operations.Count);
+            adoptions.Forget(key);
             status.Remove(key);
             return ("pruned", null);
         }
@@ -212,6 +226,7 @@ public sealed class Reconciler(
         };
         var conditions = GroupConditions.Decide(outcome);
         foreach (var c in conditions) status.SetCondition(key, c.Type, c.Status, c.Reason, c.Message);
+        ReportConflict(key, plan);
         var degraded = conditions.Single(c => c.Type == ConditionTypes.Degraded);
         if (degraded.Status && (outcome.RolledBack.Count > 0 || outcome.Failures.Count > 0))
             status.Record(key, "Warning", degraded.Reason, degraded.Message);
@@ -247,6 +262,24 @@ public sealed class Reconciler(
         }
         if (now.Length > 0) logger.LogWarning("{Key}: name conflict, looked at again every resync: {Conflicts}", key, now);
         else logger.LogInformation("{Key}: name conflict resolved", key);
+    }
+
+    /// <summary>The Conflict condition of a compose project `docker compose up` started: set while foreign containers
+    /// are left alone, cleared once they are adopted or gone.</summary>
+    private void ReportConflict(ObjectKey key, Plan plan)
+    {
+        var conflict = plan.Held.FirstOrDefault(h => h.Reason == Hold.Conflict);
+        var previous = status.Get(key)?.Conditions.FirstOrDefault(c => c.Type == ConditionTypes.Conflict);
+        if (conflict is not null)
+        {
+            if (previous is null || previous.Status != "True" || previous.Message != conflict.Message)
+                status.Record(key, "Warning", ConditionTypes.Conflict, conflict.Message);
+            status.SetCondition(key, ConditionTypes.Conflict, true, "ForeignContainers", conflict.Message);
+        }
+        else if (previous is { Status: "True" })
+        {
+            status.SetCondition(key, ConditionTypes.Conflict, false, plan.Adopted.Count > 0 || plan.Operations.Any(o => o.Cause.StartsWith("adopting", StringComparison.Ordinal)) ? "Adopted" : "Resolved", "");
+        }
     }
 
     private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>
