@@ -14,7 +14,7 @@ namespace Agent.Core.Manifests;
 public static partial class ManifestParser
 {
     public const string ApiVersion = "agent/v1";
-    public static readonly string[] Kinds = [ServiceGroup.KindName, ServiceGroup.ComposeKindName, CronJob.KindName, Job.KindName];
+    public static readonly string[] Kinds = [ServiceGroup.KindName, ServiceGroup.ComposeKindName, CronJob.KindName, Job.KindName, GitRepository.KindName];
 
     [GeneratedRegex(@"^---(\s.*)?$")]
     private static partial Regex DocumentMarker();
@@ -163,6 +163,10 @@ public static partial class ManifestParser
                 JobParser.Admit(template, "spec", policy, context, new AdmissionContext(files.ResolveLinks, _ => false) { ManifestsRoot = files.Root });
                 result = new Job(named, template, location);
             }
+        }
+        else if (kind == GitRepository.KindName)
+        {
+            if (GitRepositoryParser.Parse(spec) is { } gitSpec) result = new GitRepository(named, gitSpec, location);
         }
         else if (kind == ServiceGroup.ComposeKindName)
         {

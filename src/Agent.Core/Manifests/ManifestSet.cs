@@ -43,10 +43,21 @@ public sealed class ManifestSet
         return Load(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy, unreadable);
     }
 
+    private static ManifestSet Load(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy,
+        IEnumerable<ManifestDocument>? unreadable = null) =>
+        Build(Parse(fileNames, parse, access, policy).Concat(unreadable ?? []));
+
+    /// <summary>The documents of files as read from disk, before the checks that span documents: several sources (the
+    /// folder and git checkouts) are parsed on their own, each against its own files, and built into one set.</summary>
+    public static IReadOnlyList<ManifestDocument> Parse(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null)
+    {
+        var byName = files.ToDictionary(f => f.File, f => f.Content, StringComparer.Ordinal);
+        return Parse(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy);
+    }
+
     /// <summary>Parses every manifest file. Compose files (by their default names, or named by a ComposeProject) are
     /// never read as manifests; a folder with a default-named compose file and no manifest of its own is a project.</summary>
-    private static ManifestSet Load(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy,
-        IEnumerable<ManifestDocument>? unreadable = null)
+    private static List<ManifestDocument> Parse(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy)
     {
         var all = fileNames.Order(StringComparer.Ordinal).ToList();
         var composeNames = ComposeProjectParser.DefaultFiles.Concat(ComposeProjectParser.OverrideFiles).ToHashSet(StringComparer.Ordinal);
@@ -68,7 +79,7 @@ public sealed class ManifestSet
                 name is null ? null : new ObjectKey(ServiceGroup.ComposeKindName, name),
                 errors.Count == 0 ? project : null, errors));
         }
-        return Build(documents.Concat(unreadable ?? []));
+        return documents;
     }
 
     public static ManifestSet Build(IEnumerable<ManifestDocument> parsed)

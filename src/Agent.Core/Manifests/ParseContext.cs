@@ -5,7 +5,7 @@ namespace Agent.Core.Manifests;
 /// <summary>The errors of one document, and where each field was, so later checks (security) can point at it.</summary>
 internal sealed class ParseContext(string file, int lineOffset = 0)
 {
-    public string File { get; } = file;
+    public string File { get; private init; } = file;
     public List<ManifestError> Errors { get; } = [];
     public Dictionary<string, Mark> Locations { get; } = new(StringComparer.Ordinal);
 
@@ -23,6 +23,15 @@ internal sealed class ParseContext(string file, int lineOffset = 0)
         }
         var mark = Locations.TryGetValue(probe, out var m) ? m : Mark.Empty;
         return new ManifestError(File, Math.Max(1, (int)mark.Line) + lineOffset, Math.Max(1, (int)mark.Column), path, message);
+    }
+
+    /// <summary>The same locations under another file name (a document of a git checkout, named within the whole state).</summary>
+    public ParseContext WithFile(string name)
+    {
+        var copy = new ParseContext(name, lineOffset) { Policy = Policy };
+        copy.Errors.AddRange(Errors.Select(e => e with { File = name }));
+        foreach (var (k, v) in Locations) copy.Locations[k] = v;
+        return copy;
     }
 
     public void Error(Mark mark, string path, string message) =>

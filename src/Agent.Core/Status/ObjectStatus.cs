@@ -32,6 +32,8 @@ public sealed record ObjectStatus
     public required string Kind { get; init; }
     public required string Name { get; init; }
     public string? Source { get; init; }
+    /// <summary>The git revision the object's manifest was applied from (<c>main@sha1:…</c>), like Flux; null for the folder's.</summary>
+    public string? LastAppliedRevision { get; init; }
     public long Generation { get; init; }
     public long ObservedGeneration { get; init; }
     public string? SpecHash { get; init; }

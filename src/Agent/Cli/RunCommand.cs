@@ -13,9 +13,13 @@ public static class RunCommand
         var instance = new Option<string?>("--instance") { Description = "Instance id for the agent.instance label (default: stored in the state dir)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "Folder for the instance id and runtime overrides" };
         var allowMassPrune = new Option<bool>("--allow-mass-prune") { Description = "Turn the mass-prune guard (Agent:PruneGuard) off for this run" };
+        var gitUrl = new Option<string?>("--git-url") { Description = "Also apply the manifests of this git repository (a GitRepository named \"default\"; credentials only from files, see docs/manifests.md)" };
+        var gitRef = new Option<string?>("--git-ref") { Description = "The branch of --git-url to follow (default: main)" };
+        var gitPath = new Option<string?>("--git-path") { Description = "The folder of --git-url whose manifests are applied (default: the whole repository)" };
+        var gitInterval = new Option<string?>("--git-interval") { Description = "How often --git-url is fetched (default: 1m)" };
         var command = new Command("run", "Run the agent: reconcile continuously and serve the HTTP surface.")
         {
-            manifests, urls, instance, stateDir, allowMassPrune,
+            manifests, urls, instance, stateDir, allowMassPrune, gitUrl, gitRef, gitPath, gitInterval,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -25,6 +29,10 @@ public static class RunCommand
             Put(settings, "Agent:Instance", parse.GetValue(instance));
             Put(settings, "Agent:StateDir", parse.GetValue(stateDir));
             if (parse.GetValue(allowMassPrune)) settings["Agent:AllowMassPrune"] = "true";
+            Put(settings, "Agent:Git:Url", parse.GetValue(gitUrl));
+            Put(settings, "Agent:Git:Ref", parse.GetValue(gitRef));
+            Put(settings, "Agent:Git:Path", parse.GetValue(gitPath));
+            Put(settings, "Agent:Git:Interval", parse.GetValue(gitInterval));
             try
             {
                 var app = AgentHost.Build(settings);

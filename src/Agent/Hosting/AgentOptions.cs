@@ -54,6 +54,12 @@ public sealed class AgentOptions
     /// <summary>How often a running job's containers are looked at for their exit.</summary>
     public TimeSpan JobPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>/readyz/sources fails when a GitRepository has not synced successfully for this long.</summary>
+    public TimeSpan SourceStaleAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Git sources: limits, and the repository `agent run --git-url` synthesises.</summary>
+    public GitSettings Git { get; set; } = new();
+
     public SecuritySettings Security { get; set; } = new();
 
     /// <summary>What one manifest file may cost to load (depth, aliases, documents, value size).</summary>

@@ -32,6 +32,14 @@ public static class AgentServiceCollectionExtensions
             return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes);
         });
         services.AddSingleton(sp => new ManifestIndex(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton<GitCheckouts>();
+        services.AddSingleton<GitDocuments>();
+        services.AddSingleton(sp => new GitCli(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".home")));
+        services.AddSingleton(sp => new GitLimits(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Git.MaxBytes));
+        services.AddSingleton<GitFetcher>();
+        services.AddSingleton<GitRepositoryStatusStore>();
+        services.AddSingleton<GitSyncService>();
+        services.AddHostedService(sp => sp.GetRequiredService<GitSyncService>());
         services.AddSingleton<ManifestStore>();
         services.AddSingleton(sp => State.StateDirLock.Acquire(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton(sp => new State.InstanceLock(State.StateDirLock.AcquireInstance(sp.GetRequiredService<AgentLabels>())));
@@ -65,6 +73,7 @@ public static class AgentServiceCollectionExtensions
             .AddCheck<EngineHealthCheck>("engine", tags: [ProbeTags.Ready])
             .AddCheck<ManifestFolderHealthCheck>("manifests", tags: [ProbeTags.Ready])
             .AddCheck<FirstSyncHealthCheck>("sync", tags: [ProbeTags.Ready])
+            .AddCheck<GitSourcesHealthCheck>("sources", tags: [ProbeTags.Ready])
             .AddCheck<ReconcileLoopHealthCheck>("reconcile-loop", tags: [ProbeTags.Live]);
         services.AddHostedService<ReadyLogger>();
         return services;

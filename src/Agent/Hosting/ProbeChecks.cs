@@ -56,6 +56,27 @@ public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) :
     }
 }
 
+/// <summary>Every GitRepository synced within Agent:SourceStaleAfter (since the agent started, for one that never did).</summary>
+public sealed class GitSourcesHealthCheck(Sources.GitSyncService git, TimeProvider time, IOptions<AgentOptions> options) : IHealthCheck
+{
+    private readonly DateTimeOffset started = time.GetUtcNow();
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        var limit = options.Value.SourceStaleAfter;
+        var now = time.GetUtcNow();
+        var stale = git.LastSyncTimes()
+            .Where(p => now - (p.Value ?? started) > limit)
+            .Select(p => p.Value is { } last
+                ? $"GitRepository {p.Key} last synced {(now - last).TotalSeconds:0}s ago"
+                : $"GitRepository {p.Key} has not synced since the agent started {(now - started).TotalSeconds:0}s ago")
+            .ToList();
+        return Task.FromResult(stale.Count == 0
+            ? HealthCheckResult.Healthy("every GitRepository synced recently")
+            : HealthCheckResult.Unhealthy($"{string.Join("; ", stale)} (Agent:SourceStaleAfter {Core.Manifests.Durations.Format(limit)}); what they brought keeps running at its last revision"));
+    }
+}
+
 public sealed class FirstSyncHealthCheck(Reconciliation.ControllerState state) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>

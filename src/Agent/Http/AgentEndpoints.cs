@@ -48,6 +48,8 @@ public static class AgentEndpoints
         api.MapRunEndpoints();
         api.MapJobEndpoints();
         api.MapPruneEndpoints();
+        api.MapGitRepositoryEndpoints();
+        app.MapGitWebhooks();
         return app;
     }
 }

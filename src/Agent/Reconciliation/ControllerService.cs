@@ -36,7 +36,7 @@ public sealed class ControllerService(
         manifests.Reload();
         await Task.Yield();
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
-        var triggers = new[] { ResyncAsync(watcher, stoppingToken), WatchEventsAsync(stoppingToken), WatchFolderAsync(watcher, stoppingToken) };
+        var triggers = new[] { ResyncAsync(watcher, stoppingToken), WatchEventsAsync(stoppingToken), WatchFolderAsync(watcher, stoppingToken), WatchSourcesAsync(watcher, stoppingToken) };
         try
         {
             await Task.WhenAll(workers.Concat(triggers));
@@ -221,6 +221,16 @@ public sealed class ControllerService(
             await watcher.Changed.WaitAsync(ct);
             await Task.Delay(options.Value.ManifestDebounce, ct); // debounce: editors write in several steps
             while (watcher.Changed.CurrentCount > 0) await watcher.Changed.WaitAsync(ct);
+            await ReadFolderAsync(watcher, ct);
+        }
+    }
+
+    /// <summary>Another source changed (a GitRepository switched revision): read the desired state again at once.</summary>
+    private async Task WatchSourcesAsync(FolderWatcher watcher, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await manifests.SourceChanged.WaitAsync(ct);
             await ReadFolderAsync(watcher, ct);
         }
     }

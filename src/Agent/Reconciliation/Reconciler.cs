@@ -76,6 +76,8 @@ public sealed class Reconciler(
     {
         // Jobs run to completion under the job runner; self-healing never touches them.
         if (Job.IsJobKind(key.Kind)) return ("ignored", null);
+        // A GitRepository is a source: the git sync reports it; the objects it brings reconcile under their own keys.
+        if (key.Kind == GitRepository.KindName) return ("ignored", null);
         var entry = manifests.Get(key);
         if (entry is { IsBroken: true })
         {
@@ -199,6 +201,7 @@ public sealed class Reconciler(
         {
             Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked).ToList(),
             Source = group.Source.ToString(),
+            LastAppliedRevision = entry.Revision,
             Generation = entry.Generation,
             ObservedGeneration = entry.Generation,
             SpecHash = ManifestStore.Fingerprint(group),

@@ -33,11 +33,16 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     /// <summary>Loads a read: each file on its own (whatever the loader does with one costs that file only), and every
     /// file or folder that could not be read as a document with no key, so the objects it last defined are held.</summary>
-    public ManifestSet Load(FolderSnapshot snapshot, SecurityPolicy policy) =>
-        ManifestSet.Load(snapshot.Files.Select(f => (f.File, f.Content)), this, policy, Limits,
-            snapshot.Problems.Where(p => p.HidesObjects).Select(p => FileError(p.Path, p.Message)));
+    public ManifestSet Load(FolderSnapshot snapshot, SecurityPolicy policy) => ManifestSet.Build(Parse(snapshot, policy));
 
-    private static ManifestDocument FileError(string file, string message) =>
+    /// <summary>The documents of a read before the checks that span documents (to be built with other sources').</summary>
+    public IReadOnlyList<ManifestDocument> Parse(FolderSnapshot snapshot, SecurityPolicy policy) =>
+    [
+        .. ManifestSet.Parse(snapshot.Files.Select(f => (f.File, f.Content)), this, policy, Limits),
+        .. snapshot.Problems.Where(p => p.HidesObjects).Select(p => FileError(p.Path, p.Message)),
+    ];
+
+    public static ManifestDocument FileError(string file, string message) =>
         new(new Core.Model.SourceLocation(file, 1, 1), null, null, [new ManifestError(file, 1, 1, "", message)]);
 
     /// <summary>Reads the folder: stat of every file, content of manifests whose size or time changed since the last read.

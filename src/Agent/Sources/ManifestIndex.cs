@@ -13,9 +13,27 @@ public sealed class ManifestIndex(string? stateDir)
     private string? File => string.IsNullOrEmpty(stateDir) ? null : Path.Combine(stateDir, FileName);
 
     /// <summary>The map from the last run, or null when there is none (a fresh state dir) or it cannot be read.</summary>
-    public Dictionary<ObjectKey, string>? Load(ILogger logger)
+    public Dictionary<ObjectKey, string>? Load(ILogger logger) => File is { } file ? Read(file, logger) : null;
+
+    public void Save(IReadOnlyDictionary<ObjectKey, string> files, ILogger logger)
     {
-        if (File is not { } file || !System.IO.File.Exists(file)) return null;
+        if (File is { } file) Write(file, files, logger);
+    }
+
+    public const string OrphansFileName = "git-orphans.json";
+
+    /// <summary>Objects kept after their GitRepository was deleted with prune: false (object -> repository).</summary>
+    public Dictionary<ObjectKey, string> LoadOrphans(ILogger logger) =>
+        string.IsNullOrEmpty(stateDir) ? [] : Read(Path.Combine(stateDir, OrphansFileName), logger) ?? [];
+
+    public void SaveOrphans(IReadOnlyDictionary<ObjectKey, string> orphans, ILogger logger)
+    {
+        if (!string.IsNullOrEmpty(stateDir)) Write(Path.Combine(stateDir, OrphansFileName), orphans, logger);
+    }
+
+    private static Dictionary<ObjectKey, string>? Read(string file, ILogger logger)
+    {
+        if (!System.IO.File.Exists(file)) return null;
         try
         {
             var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(System.IO.File.ReadAllText(file)) ?? [];
@@ -29,13 +47,12 @@ public sealed class ManifestIndex(string? stateDir)
         }
     }
 
-    public void Save(IReadOnlyDictionary<ObjectKey, string> files, ILogger logger)
+    private static void Write(string file, IReadOnlyDictionary<ObjectKey, string> map, ILogger logger)
     {
-        if (File is not { } file) return;
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            State.StateFile.WriteJson(file, files.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).ToDictionary(p => p.Key.ToString(), p => p.Value));
+            State.StateFile.WriteJson(file, map.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).ToDictionary(p => p.Key.ToString(), p => p.Value));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
         {

@@ -20,6 +20,9 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
 
     /// <summary>Why a broken entry is held: its manifest does not parse, or its file cannot be read at all.</summary>
     public string HeldReason { get; init; } = InvalidManifest;
+
+    /// <summary>The revision of the GitRepository the object comes from (<c>main@sha1:…</c>); null for the folder's own.</summary>
+    public string? Revision { get; init; }
 }
 
 /// <summary>A file or folder whose errors belong to no object (see <see cref="ManifestStore.FileProblems"/>).</summary>
@@ -30,9 +33,11 @@ public sealed record FileProblem(string Path, string Reason, IReadOnlyList<strin
 /// loading, or a file or folder that cannot be read, keeps the last good objects it defined; a folder that cannot be read
 /// at all keeps everything. Only a manifest that is really gone (its file deleted, or its document removed) reads as deleted.
 /// </summary>
-public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, TimeProvider time, ILogger<ManifestStore> logger)
+public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, TimeProvider time, ILogger<ManifestStore> logger,
+    GitDocuments? git = null, GitCheckouts? checkouts = null)
 {
     private readonly Lock sync = new();
+    private readonly Lock reloading = new();
     private Dictionary<ObjectKey, DesiredEntry> entries = [];
     private Dictionary<ObjectKey, string> files = [];
     private readonly HashSet<ObjectKey> known = [];
@@ -45,6 +50,25 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private string? lastDigest;
     private bool indexLoaded;
     private long readVersion;
+    private IReadOnlyList<ManifestDocument> folderDocuments = [];
+    private IReadOnlyList<GitRepository> repositories = [];
+    private Dictionary<ObjectKey, string> orphans = [];
+    private readonly SemaphoreSlim sourceChanged = new(0);
+
+    /// <summary>Released when a source other than the folder changed (a GitRepository switched revision): read again.</summary>
+    public SemaphoreSlim SourceChanged => sourceChanged;
+
+    /// <summary>Asks the controller to read the desired state again (a new git revision is checked out).</summary>
+    public void RequestReload()
+    {
+        if (sourceChanged.CurrentCount == 0) sourceChanged.Release();
+    }
+
+    /// <summary>The GitRepositories of the manifests (a broken one at its last good spec).</summary>
+    public IReadOnlyList<GitRepository> Repositories
+    {
+        get { lock (sync) return repositories; }
+    }
 
     public string Root => folder.Root;
 
@@ -109,6 +133,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         lock (sync)
         {
             if (sourceError is not null) return $"{sourceError}; nothing is pruned until it reads again";
+            if (orphans.TryGetValue(key, out var repository))
+                return $"kept: GitRepository {repository}, which brought it, was deleted with prune: false";
             if (readVersion == 0) return "the manifests folder has not been read yet";
             if (entries.ContainsKey(key) || heldPaths.Count == 0 || known.Contains(key)) return null;
             return $"{string.Join(", ", heldPaths)} cannot be read and may define {key}; it is not pruned until every manifest reads";
@@ -121,7 +147,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     {
         try
         {
-            return ReloadCore();
+            // One read at a time: two reads racing (the watcher and a git switch) could apply the older one last.
+            lock (reloading) return ReloadCore();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -149,10 +176,14 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
             sourceError = null;
-            if (snapshot.Digest == lastDigest) return new HashSet<ObjectKey>(); // nothing changed on disk: no reparse
+            if (snapshot.Digest + checkouts?.Fingerprint() == lastDigest) return new HashSet<ObjectKey>(); // nothing changed on disk: no reparse
         }
 
-        var set = folder.Load(snapshot, policy);
+        var digest = snapshot.Digest + checkouts?.Fingerprint();
+        IReadOnlyList<ManifestDocument> parsed = [.. folder.Parse(snapshot, policy), .. git?.CommandLine(folder) ?? []];
+        var repos = RepositoriesOf(parsed);
+        var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos)) ?? ([], new Dictionary<string, string>());
+        var set = ManifestSet.Build(parsed.Concat(gitDocuments));
         var errorCount = set.Errors.Count();
         if (errorCount > 0) AgentMetrics.ManifestLoadErrors.Add(errorCount);
 
@@ -170,13 +201,13 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 if (broken.ContainsKey(key)) continue; // a duplicate: the broken copy decides
                 var previous = entries.GetValueOrDefault(key);
                 var generation = previous?.Object is null ? Math.Max(1, previous?.Generation ?? 1) : Fingerprint(previous.Object) == Fingerprint(obj) ? previous.Generation : previous.Generation + 1;
-                next[key] = new DesiredEntry(key, obj, generation, []);
+                next[key] = new DesiredEntry(key, obj, generation, []) { Revision = RevisionOf(obj.Source.File, revisions) };
                 nextFiles[key] = obj.Source.File;
             }
             foreach (var (key, errors) in broken)
             {
                 var previous = entries.GetValueOrDefault(key);
-                next[key] = new DesiredEntry(key, previous?.Object, previous?.Generation ?? 0, errors);
+                next[key] = new DesiredEntry(key, previous?.Object, previous?.Generation ?? 0, errors) { Revision = previous?.Revision };
                 nextFiles[key] = errors[0].File;
             }
             // A file or folder that cannot be read, or no longer parses far enough to name its objects, keeps the
@@ -198,6 +229,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var filesChanged = !nextFiles.OrderBy(p => p.Key.ToString()).SequenceEqual(files.OrderBy(p => p.Key.ToString()));
             LogProblemChanges(problems, snapshot.Problems);
             LogErrorChanges(set);
+            UpdateOrphans(repos, nextFiles);
             entries = next;
             files = nextFiles;
             known.UnionWith(nextFiles.Keys);
@@ -207,11 +239,68 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             fileErrorsSince = unattributed.Select(e => e.File).Concat(problems.Select(p => p.Path)).Distinct(StringComparer.Ordinal)
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
             heldPaths = unknown;
-            lastDigest = snapshot.Digest;
+            lastDigest = digest;
+            folderDocuments = parsed;
+            repositories = repos;
             readVersion++;
             if (filesChanged) index.Save(files, logger);
             return changed;
         }
+    }
+
+    /// <summary>The GitRepositories the folder defines; a broken one keeps being read at its last good spec.</summary>
+    private List<GitRepository> RepositoriesOf(IReadOnlyList<ManifestDocument> documents)
+    {
+        lock (sync)
+            return documents.Where(d => d.Key is { Kind: GitRepository.KindName })
+                .Select(d => d.IsValid ? d.Object as GitRepository : entries.GetValueOrDefault(d.Key!.Value)?.Object as GitRepository)
+                .OfType<GitRepository>().DistinctBy(r => r.Metadata.Name).ToList();
+    }
+
+    /// <summary>GitRepositories known from the last reads (also after a restart, through the index) whose manifest is now
+    /// broken or unreadable, with no last good spec to read: what they brought is held, never read as deleted.</summary>
+    private List<string> HeldRepositories(IReadOnlyList<ManifestDocument> documents, List<GitRepository> repos)
+    {
+        lock (sync)
+        {
+            var unknown = documents.Where(d => d.Key is null).Select(d => d.Source.File).ToList();
+            return files.Where(p => p.Key.Kind == GitRepository.KindName && repos.All(r => r.Metadata.Name != p.Key.Name)
+                                    && (documents.Any(d => d.Key == p.Key) || unknown.Any(u => Covers(u, p.Value))))
+                .Select(p => p.Key.Name).ToList();
+        }
+    }
+
+    private static string? RevisionOf(string file, IReadOnlyDictionary<string, string> revisions) =>
+        GitDocuments.RepositoryOf(file) is { } repo ? revisions.GetValueOrDefault(repo) : null;
+
+    /// <summary>Objects of a GitRepository deleted with prune: false are kept (and never pruned) until a manifest names them again.</summary>
+    private void UpdateOrphans(IReadOnlyList<GitRepository> now, Dictionary<ObjectKey, string> nextFiles)
+    {
+        var kept = repositories.Where(r => !r.Spec.Prune && now.All(n => n.Metadata.Name != r.Metadata.Name)).Select(r => r.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var before = orphans.Count;
+        foreach (var (key, file) in files)
+            if (!nextFiles.ContainsKey(key) && GitDocuments.RepositoryOf(file) is { } repo && kept.Contains(repo)) orphans[key] = repo;
+        var adopted = orphans.Keys.Where(nextFiles.ContainsKey).ToList();
+        foreach (var key in adopted) orphans.Remove(key);
+        if (orphans.Count != before || adopted.Count > 0) index.SaveOrphans(orphans, logger);
+    }
+
+    /// <summary>The errors a candidate revision of a repository would have, loaded with everything else (the folder and
+    /// the other repositories at their current revisions): any error and the revision is not switched to.</summary>
+    public IReadOnlyList<ManifestError> Validate(GitRepository repo, GitCheckout candidate)
+    {
+        if (git is null) return [];
+        IReadOnlyList<ManifestDocument> parsed;
+        List<GitRepository> others;
+        lock (sync)
+        {
+            parsed = folderDocuments;
+            others = repositories.Where(r => r.Metadata.Name != repo.Metadata.Name).ToList();
+        }
+        var candidateDocuments = git.Read(repo, candidate);
+        var set = ManifestSet.Build(parsed.Concat(git.Read(others).Documents).Concat(candidateDocuments));
+        var name = repo.Metadata.Name;
+        return set.Documents.Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors).Distinct().ToList();
     }
 
     private void LoadIndexOnce()
@@ -223,6 +312,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             if (index.Load(logger) is not { } stored) return;
             files = stored;
             known.UnionWith(stored.Keys);
+            orphans = index.LoadOrphans(logger);
         }
     }
 
@@ -265,7 +355,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         file == held || file.StartsWith(held + "/", StringComparison.Ordinal);
 
     private static bool Same(DesiredEntry a, DesiredEntry b) =>
-        a.Generation == b.Generation && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason
+        a.Generation == b.Generation && a.Revision == b.Revision && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason
         && (ReferenceEquals(a.Object, b.Object) || Fingerprint(a.Object) == Fingerprint(b.Object));
 
     /// <summary>Identifies an object's content (metadata and spec, not where in the file it stands) for generations.</summary>

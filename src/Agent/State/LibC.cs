@@ -28,6 +28,16 @@ internal static class LibC
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
 
+    [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int RenameBytes(byte[] from, byte[] to);
+
+    /// <summary>rename(2): replaces <paramref name="to"/> atomically, also a symlink to a folder (File.Move cannot).</summary>
+    public static void Rename(string from, string to)
+    {
+        if (RenameBytes(Encoding.UTF8.GetBytes(from + "\0"), Encoding.UTF8.GetBytes(to + "\0")) != 0)
+            throw new IOException($"cannot rename {from} to {to}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+    }
+
     public static int Open(string path, int flags, int mode = 0) => OpenBytes(Encoding.UTF8.GetBytes(path + "\0"), flags, mode);
 
     /// <summary>Makes a rename or a new file in <paramref name="directory"/> durable (the entry, not only the data).</summary>

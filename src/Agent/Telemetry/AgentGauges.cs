@@ -11,8 +11,12 @@ public sealed class AgentGauges : IDisposable
 
     public const string MeterName = AgentMetrics.MeterName + ".Gauges";
 
-    public AgentGauges(WorkQueue queue, StatusStore status, Sources.ManifestStore manifests, PruneGate pruneGate)
+    public AgentGauges(WorkQueue queue, StatusStore status, Sources.ManifestStore manifests, PruneGate pruneGate, Sources.GitSyncService git)
     {
+        meter.CreateObservableGauge("agent.source.last_sync.timestamp", () => git.LastSyncTimes()
+            .Where(p => p.Value is not null)
+            .Select(p => new Measurement<double>(p.Value!.Value.ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("source", $"GitRepository/{p.Key}"))),
+            "s", "When each GitRepository last synced successfully (Unix time).");
         meter.CreateObservableGauge("agent.workqueue.depth", () => queue.Depth, "{key}", "Keys waiting in the work queue.");
         meter.CreateObservableGauge("agent.managed.containers", () => status.List()
             .SelectMany(o => o.Services.SelectMany(s => s.Containers))

@@ -22,4 +22,7 @@ public static class AgentMetrics
 
     public static readonly Counter<long> ManifestLoadErrors = Meter.CreateCounter<long>(
         "agent.manifest.load.errors", "{error}", "Errors found while loading manifests, per load.");
+
+    public static readonly Counter<long> SourceSyncs = Meter.CreateCounter<long>(
+        "agent.source.sync", "{sync}", "GitRepository syncs by result: applied (a new revision), unchanged, or the reason it failed (fetch_failed, invalid_revision, verification_failed, ...).");
 }

@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+
+namespace Agent.Core.Git;
+
+/// <summary>The transports a GitRepository may name, and what is refused in its URL (credentials, options, git's ext::).</summary>
+public static partial class GitUrls
+{
+    public static readonly string[] Schemes = ["https", "http", "ssh", "git", "file"];
+
+    [GeneratedRegex(@"^(?<user>[A-Za-z0-9._-]+@)?(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$")]
+    private static partial Regex ScpLike();
+
+    /// <summary>The transport of a valid URL ("ssh" for the scp-like form git@host:path), or an error for people.</summary>
+    public static string? Check(string url, out string scheme)
+    {
+        scheme = "";
+        if (url.Length == 0) return "is empty";
+        if (url.StartsWith('-')) return "must not start with '-'";
+        if (url.Any(char.IsControl) || url.Any(char.IsWhiteSpace)) return "must not hold spaces or control characters";
+        var sep = url.IndexOf("://", StringComparison.Ordinal);
+        if (sep < 0)
+        {
+            if (ScpLike().Match(url) is { Success: true } m)
+            {
+                scheme = "ssh";
+                return m.Groups["host"].Value.StartsWith('-') ? "has a host starting with '-'" : null;
+            }
+            return $"is not a URL git can fetch over one of {string.Join(", ", Schemes.Select(s => s + "://"))} (or user@host:path)";
+        }
+        scheme = url[..sep].ToLowerInvariant();
+        if (!Schemes.Contains(scheme))
+            return $"has the transport \"{url[..sep]}\"; only {string.Join(", ", Schemes.Select(s => s + "://"))} and user@host:path are allowed";
+        var rest = url[(sep + 3)..];
+        var authorityEnd = rest.IndexOf('/');
+        var authority = authorityEnd < 0 ? rest : rest[..authorityEnd];
+        var at = authority.LastIndexOf('@');
+        if (at >= 0 && authority[..at].Contains(':'))
+            return "holds a password: credentials are read from files (spec.secretRef), never written in the URL";
+        if (scheme is "https" or "http" && at >= 0 && authority[..at].Length > 20)
+            return "holds a token as its user name: credentials are read from files (spec.secretRef), never written in the URL";
+        var host = at >= 0 ? authority[(at + 1)..] : authority;
+        if (host.StartsWith('-')) return "has a host starting with '-'";
+        if (scheme != "file" && host.Length == 0) return "names no host";
+        return null;
+    }
+
+    /// <summary>The URL with any user information replaced by "***", for logs, status and errors.</summary>
+    public static string Redact(string url)
+    {
+        var sep = url.IndexOf("://", StringComparison.Ordinal);
+        if (sep < 0) return url;
+        var start = sep + 3;
+        var end = url.IndexOf('/', start);
+        var authority = end < 0 ? url[start..] : url[start..end];
+        var at = authority.LastIndexOf('@');
+        if (at < 0 || !authority[..at].Contains(':')) return url;
+        return url[..start] + "***@" + authority[(at + 1)..] + (end < 0 ? "" : url[end..]);
+    }
+
+    /// <summary>Every URL with a password in <paramref name="text"/> redacted (git echoes URLs in its errors).</summary>
+    public static string Scrub(string text) => Userinfo().Replace(text, "${scheme}://***@");
+
+    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.-]*)://[^/\s@]*:[^/\s@]*@")]
+    private static partial Regex Userinfo();
+}

@@ -1,0 +1,143 @@
+using Agent.Core.Git;
+using Agent.Core.Model;
+
+namespace Agent.Core.Manifests;
+
+/// <summary>Reads the spec of a GitRepository (Flux's fields, plus webhook.secretFile and timeout).</summary>
+internal static class GitRepositoryParser
+{
+    public static readonly string[] Fields = ["url", "ref", "path", "interval", "timeout", "secretRef", "verify", "webhook", "suspend", "prune"];
+    private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+
+    public static GitRepositorySpec? Parse(YamlCursor spec)
+    {
+        var f = spec.Mapping(Fields);
+        if (f is null) return null;
+        var errorsBefore = spec.Context.Errors.Count;
+
+        string? url = null;
+        var scheme = "";
+        if (!f.TryGetValue("url", out var u)) spec.Error("missing required field \"url\" (https://, ssh://, git://, file:// or user@host:path)");
+        else if ((url = u.String()) is not null && GitUrls.Check(url, out scheme) is { } urlError)
+        {
+            u.Error($"the URL {GitUrls.Redact(url)} {urlError}");
+            url = null;
+        }
+
+        var gitRef = f.TryGetValue("ref", out var r) ? ParseRef(r) : new GitRef(Branch: "main");
+        var path = "";
+        if (f.TryGetValue("path", out var p) && p.String() is { } text)
+        {
+            var trimmed = text.Trim().TrimStart('.', '/').Length == 0 ? "" : text.Trim().TrimEnd('/');
+            if (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];
+            if (trimmed.StartsWith('/') || trimmed.Split('/').Any(s => s == ".."))
+                p.Error($"\"{text}\" must be a folder inside the repository (relative, without \"..\")");
+            else path = trimmed;
+        }
+        var interval = f.TryGetValue("interval", out var i) ? i.Duration() : null;
+        if (interval is { } iv && iv < MinInterval) i!.Error($"interval {Durations.Format(iv)} is too short: at least 1s");
+        var timeout = f.TryGetValue("timeout", out var t) ? t.Duration() : null;
+        if (timeout is { } tv && tv < MinInterval) t!.Error($"timeout {Durations.Format(tv)} is too short: at least 1s");
+
+        var secret = f.TryGetValue("secretRef", out var s) ? ParseSecretRef(s, scheme) : null;
+        string? signers = null;
+        if (f.TryGetValue("verify", out var v) && v.Mapping("allowedSignersFile") is { } vf)
+        {
+            if (!vf.TryGetValue("allowedSignersFile", out var a)) v.Error("missing required field \"allowedSignersFile\" (a file of allowed SSH signing keys)");
+            else signers = AbsoluteFile(a);
+        }
+        string? hookSecret = null;
+        if (f.TryGetValue("webhook", out var w) && w.Mapping("secretFile") is { } wf)
+        {
+            if (!wf.TryGetValue("secretFile", out var sf)) w.Error("missing required field \"secretFile\" (the file holding the webhook secret)");
+            else hookSecret = AbsoluteFile(sf);
+        }
+
+        if (spec.Context.Errors.Count > errorsBefore || url is null) return null;
+        return new GitRepositorySpec
+        {
+            Url = url,
+            Ref = gitRef ?? new GitRef(Branch: "main"),
+            Path = path,
+            Interval = interval ?? TimeSpan.FromMinutes(1),
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+            SecretRef = secret,
+            AllowedSignersFile = signers,
+            WebhookSecretFile = hookSecret,
+            Suspend = f.TryGetValue("suspend", out var su) && (su.Bool() ?? false),
+            Prune = !f.TryGetValue("prune", out var pr) || (pr.Bool() ?? true),
+        };
+    }
+
+    private static GitRef? ParseRef(YamlCursor cursor)
+    {
+        var f = cursor.Mapping("branch", "tag", "semver", "commit");
+        if (f is null) return null;
+        if (f.TryGetValue("semver", out var sv))
+        {
+            sv.Error("semver ranges are not supported yet: name a tag, a branch or a commit");
+            return null;
+        }
+        var named = f.Keys.ToList();
+        if (named.Count != 1)
+        {
+            cursor.Error(named.Count == 0 ? "name one of branch, tag or commit" : $"name only one of branch, tag or commit (found {string.Join(", ", named)})");
+            return null;
+        }
+        var (key, value) = f.First();
+        var text = value.String();
+        if (text is null) return null;
+        if (key == "commit")
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(text, "^[0-9a-f]{40}$"))
+            {
+                value.Error($"\"{text}\" is not a full commit id (40 lowercase hex digits)");
+                return null;
+            }
+            return new GitRef(Commit: text);
+        }
+        if (!RefName(text))
+        {
+            value.Error($"\"{text}\" is not a valid {key} name");
+            return null;
+        }
+        return key == "branch" ? new GitRef(Branch: text) : new GitRef(Tag: text);
+    }
+
+    /// <summary>git check-ref-format's rules, enough to keep a name from being read as an option or a pattern.</summary>
+    private static bool RefName(string name) =>
+        name.Length is > 0 and <= 255 && !name.StartsWith('-') && !name.StartsWith('/') && !name.EndsWith('/') && !name.EndsWith(".lock", StringComparison.Ordinal)
+        && !name.EndsWith('.') && !name.Contains("..") && !name.Contains("@{") && !name.Contains("//")
+        && name.All(c => c > ' ' && c != 0x7f && c is not ('~' or '^' or ':' or '?' or '*' or '[' or '\\'));
+
+    private static GitSecretRef? ParseSecretRef(YamlCursor cursor, string scheme)
+    {
+        var f = cursor.Mapping("sshKeyFile", "knownHostsFile", "tokenFile", "usernameFile", "passwordFile");
+        if (f is null) return null;
+        string? File(string name) => f.TryGetValue(name, out var c) ? AbsoluteFile(c) : null;
+        var result = new GitSecretRef(File("sshKeyFile"), File("knownHostsFile"), File("tokenFile"), File("usernameFile"), File("passwordFile"));
+        if ((result.SshKeyFile ?? result.KnownHostsFile) is not null && scheme is not ("ssh" or ""))
+            cursor.Error($"sshKeyFile and knownHostsFile are for ssh:// URLs, not {scheme}://");
+        if (result.SshKeyFile is not null && result.KnownHostsFile is null)
+            cursor.Error("sshKeyFile needs knownHostsFile: the server's host key is checked, never trusted on first use");
+        if ((result.TokenFile ?? result.UsernameFile ?? result.PasswordFile) is not null && scheme is not ("https" or "http" or ""))
+            cursor.Error($"tokenFile, usernameFile and passwordFile are for https:// URLs, not {scheme}://");
+        if (result.TokenFile is not null && (result.UsernameFile ?? result.PasswordFile) is not null)
+            cursor.Error("name either tokenFile or usernameFile and passwordFile, not both");
+        if ((result.UsernameFile is null) != (result.PasswordFile is null))
+            cursor.Error("usernameFile and passwordFile go together");
+        return result;
+    }
+
+    private static string? AbsoluteFile(YamlCursor cursor)
+    {
+        var text = cursor.String();
+        if (text is null) return null;
+        if (!System.IO.Path.IsPathRooted(text))
+        {
+            cursor.Error($"\"{text}\" must be an absolute path to a file");
+            return null;
+        }
+        return text;
+    }
+}

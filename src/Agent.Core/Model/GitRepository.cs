@@ -1,0 +1,46 @@
+namespace Agent.Core.Model;
+
+/// <summary>Which commit of a repository to follow: a branch's head, a tag, or one commit (Flux's spec.ref).</summary>
+public sealed record GitRef(string? Branch = null, string? Tag = null, string? Commit = null)
+{
+    /// <summary>The name a revision is reported under (<c>main@sha1:…</c>): the branch or tag, or "HEAD" for a commit.</summary>
+    public string Name => Branch ?? Tag ?? "HEAD";
+
+    /// <summary>What to ask the remote for: a full ref name, or the commit itself.</summary>
+    public string FetchTarget => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : Commit!;
+
+    /// <summary>The full ref a push event names when it moves this ref (null for a pinned commit).</summary>
+    public string? PushRef => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : null;
+}
+
+/// <summary>Files the credentials are read from (never the credentials themselves): an SSH key with its known hosts,
+/// an HTTPS token, or an HTTPS user name and password.</summary>
+public sealed record GitSecretRef(
+    string? SshKeyFile = null, string? KnownHostsFile = null, string? TokenFile = null, string? UsernameFile = null, string? PasswordFile = null);
+
+public sealed record GitRepositorySpec
+{
+    public required string Url { get; init; }
+    public GitRef Ref { get; init; } = new(Branch: "main");
+    /// <summary>The folder of the repository whose manifests are applied ("" for the whole repository).</summary>
+    public string Path { get; init; } = "";
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>A fetch (and checkout) that takes longer is stopped and counts as failed.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public GitSecretRef? SecretRef { get; init; }
+    /// <summary>When set, only a head commit signed by one of these SSH keys is applied.</summary>
+    public string? AllowedSignersFile { get; init; }
+    /// <summary>The secret webhooks at POST /hooks/{name} are signed with, read from this file.</summary>
+    public string? WebhookSecretFile { get; init; }
+    public bool Suspend { get; init; }
+    /// <summary>When the GitRepository is deleted, also remove the objects it brought (true) or keep them running (false).</summary>
+    public bool Prune { get; init; } = true;
+}
+
+/// <summary>A GitRepository manifest (Flux's shape): the manifests under <see cref="GitRepositorySpec.Path"/> of a
+/// repository's ref are applied as if they were in the manifests folder.</summary>
+public sealed record GitRepository(ObjectMetadata Metadata, GitRepositorySpec Spec, SourceLocation Source) : Manifests.IManifestObject
+{
+    public const string KindName = "GitRepository";
+    public ObjectKey Key => new(KindName, Metadata.Name);
+}

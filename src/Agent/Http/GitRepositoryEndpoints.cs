@@ -1,0 +1,90 @@
+using Agent.Auth;
+using Agent.Core.Git;
+using Agent.Core.Model;
+using Agent.Sources;
+
+namespace Agent.Http;
+
+/// <summary>GitRepositories: status, a sync on request, and push webhooks (signed with a secret from a file).</summary>
+public static class GitRepositoryEndpoints
+{
+    private const int MaxHookBody = 1024 * 1024;
+
+    public static RouteGroupBuilder MapGitRepositoryEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/gitrepositories", (ManifestStore manifests, GitRepositoryStatusStore status) =>
+                Results.Ok(manifests.Repositories.Select(r => StatusOf(r, status)).ToList()))
+            .WithSummary("List GitRepositories: URL (credentials never shown), ref, last applied revision (main@sha1:…), conditions Ready/Reconciling/Stalled.");
+        api.MapGet("/gitrepositories/{name}", (string name, ManifestStore manifests, GitRepositoryStatusStore status) =>
+                manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } repo ? Results.Ok(StatusOf(repo, status)) : NoRepository(name))
+            .WithSummary("One GitRepository, with the errors of the last revision that was refused.");
+        api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, GitRepositoryStatusStore status, CancellationToken ct) =>
+            {
+                if (git.RequestSync(name) is not { } request) return NoRepository(name);
+                if (wait == true) await git.WaitAsync(name, request, TimeSpan.FromMinutes(5), ct);
+                return Results.Accepted($"/api/v1/gitrepositories/{name}", wait == true ? status.Get(name) : new { gitrepository = name, sync = "requested" });
+            })
+            .RequireAuthorization(Roles.Operator)
+            .WithSummary("Fetch the repository now (flux reconcile source git NAME); wait=true answers when that sync ended, with the status.");
+        return api;
+    }
+
+    /// <summary>POST /hooks/{name}: no bearer token; the body must be signed with the GitRepository's spec.webhook.secretFile.</summary>
+    public static WebApplication MapGitWebhooks(this WebApplication app)
+    {
+        app.MapPost("/hooks/{name}", Hook).AllowAnonymous().DisableAntiforgery()
+            .WithSummary("Push webhook from GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or Gitea (X-Gitea-Signature): 202 and a sync of the repository; a push to another ref is 202 and ignored; a bad signature is 401.");
+        return app;
+    }
+
+    private static async Task<IResult> Hook(string name, HttpRequest request, ManifestStore manifests, GitSyncService git, ILogger<GitSyncService> logger, CancellationToken ct)
+    {
+        var repo = manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name);
+        if (repo?.Spec.WebhookSecretFile is not { } secretFile)
+            return NoRepository(name, repo is null ? "" : " with spec.webhook.secretFile");
+        var body = await ReadBodyAsync(request, ct);
+        if (body is null) return Results.Problem(statusCode: 413, title: "Payload Too Large", detail: $"a webhook body may hold at most {MaxHookBody} bytes");
+        byte[] secret;
+        try
+        {
+            secret = System.Text.Encoding.UTF8.GetBytes((await File.ReadAllTextAsync(secretFile, ct)).Trim());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("GitRepository {Name}: the webhook secret file {File} cannot be read: {Error}", name, secretFile, e.GetType().Name);
+            return Results.Problem(statusCode: 503, title: "Service Unavailable", detail: $"the webhook secret of GitRepository {name} cannot be read (spec.webhook.secretFile)");
+        }
+        var error = "the webhook secret file is empty";
+        var provider = secret.Length == 0 ? null : Webhooks.Verify(h => request.Headers.TryGetValue(h, out var v) ? v.ToString() : null, body, secret, out error);
+        if (provider is null)
+        {
+            logger.LogWarning("GitRepository {Name}: webhook refused: {Error}", name, error);
+            return Results.Problem(statusCode: 401, title: "Unauthorized", detail: error);
+        }
+        var pushed = Webhooks.PushRef(body);
+        var followed = repo.Spec.Ref.PushRef;
+        if (pushed is not null && followed is not null && pushed != followed)
+            return Results.Accepted(value: new { gitrepository = name, ignored = $"push to {pushed}; this repository follows {followed}" });
+        git.RequestSync(name);
+        return Results.Accepted($"/api/v1/gitrepositories/{name}", new { gitrepository = name, provider, sync = "requested" });
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxHookBody) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static GitRepositoryStatus StatusOf(GitRepository repo, GitRepositoryStatusStore status) =>
+        status.Get(repo.Metadata.Name) ?? status.Update(repo, s => s);
+
+    private static IResult NoRepository(string name, string what = "") =>
+        ApiProblems.NotFound($"No GitRepository \"{name}\"{what} in the manifests; list them with GET /api/v1/gitrepositories.");
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text;
+using Agent.Core.Git;
+using Agent.Core.Model;
+
+namespace Agent.Sources;
+
+/// <summary>What a git command printed and how it ended.</summary>
+public sealed record GitResult(int ExitCode, string Output, string Error)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+/// <summary>A git failure for people: <see cref="Reason"/> is a CamelCase condition reason, the message holds no credential.</summary>
+public sealed class GitSyncException(string reason, string message) : Exception(message)
+{
+    public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// Runs Debian's git CLI (every transport, SSH included). Credentials come only from files and reach git only through its
+/// environment (GIT_SSH_COMMAND with the key file's path; http.extraHeader through GIT_CONFIG_*), never through its command
+/// line (visible to every user in `ps`); no user or system git config, no prompts, only the transports a GitRepository may name.
+/// </summary>
+public sealed class GitCli(string home)
+{
+    private const int MaxCapture = 64 * 1024;
+
+    /// <summary>Runs git; a run longer than <paramref name="timeout"/> is killed (with its children: ssh) and fails.
+    /// <paramref name="stdout"/>, when given, consumes the output stream instead of capturing it.</summary>
+    public async Task<GitResult> RunAsync(IReadOnlyList<string> args, GitSecretRef? secret, TimeSpan timeout, CancellationToken ct,
+        Func<Stream, CancellationToken, Task>? stdout = null)
+    {
+        Directory.CreateDirectory(home);
+        var info = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var secrets = Configure(info.Environment, secret);
+
+        using var process = Process.Start(info) ?? throw new GitSyncException("GitUnavailable", "cannot start git");
+        process.StandardInput.Close();
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timer.CancelAfter(timeout);
+        var error = ReadCappedAsync(process.StandardError.BaseStream, timer.Token);
+        var output = stdout is null ? ReadCappedAsync(process.StandardOutput.BaseStream, timer.Token) : Consume(stdout, process.StandardOutput.BaseStream, timer.Token);
+        try
+        {
+            await Task.WhenAll(output, error);
+            await process.WaitForExitAsync(timer.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException || (timer.IsCancellationRequested && e is IOException))
+        {
+            Kill(process);
+            if (ct.IsCancellationRequested) throw;
+            throw new GitSyncException("Timeout", $"git {args.FirstOrDefault(a => !a.StartsWith('-') && a != "-C")} took longer than {Core.Manifests.Durations.Format(timeout)} (spec.timeout) and was stopped");
+        }
+        catch
+        {
+            Kill(process);
+            throw;
+        }
+        return new GitResult(process.ExitCode, Scrub(await output, secrets), Scrub(await error, secrets));
+    }
+
+    private static async Task<string> Consume(Func<Stream, CancellationToken, Task> consumer, Stream stream, CancellationToken ct)
+    {
+        await consumer(stream, ct);
+        return "";
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    private static async Task<string> ReadCappedAsync(Stream stream, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+            if (buffer.Length < MaxCapture) buffer.Write(chunk, 0, (int)Math.Min(read, MaxCapture - buffer.Length));
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Sets git's environment; returns the secret values read, to be scrubbed from anything git prints.</summary>
+    private List<string> Configure(IDictionary<string, string?> env, GitSecretRef? secret)
+    {
+        foreach (var key in env.Keys.Where(k => k.StartsWith("GIT_", StringComparison.Ordinal) || k.StartsWith("SSH_", StringComparison.Ordinal)).ToList())
+            env.Remove(key);
+        env["HOME"] = home;
+        env["XDG_CONFIG_HOME"] = home;
+        env["GIT_CONFIG_NOSYSTEM"] = "1";
+        env["GIT_TERMINAL_PROMPT"] = "0";
+        env["GIT_ASKPASS"] = "/bin/false";
+        env["SSH_ASKPASS"] = "/bin/false";
+        env["GIT_ALLOW_PROTOCOL"] = "file:git:ssh:http:https";
+        env["LC_ALL"] = "C";
+
+        var ssh = new StringBuilder("ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=15");
+        ssh.Append(" -o UserKnownHostsFile=").Append(Quote(secret?.KnownHostsFile ?? Path.Combine(home, "known_hosts")));
+        if (secret?.SshKeyFile is { } keyFile) ssh.Append(" -o IdentitiesOnly=yes -o IdentityAgent=none -i ").Append(Quote(keyFile));
+        env["GIT_SSH_COMMAND"] = ssh.ToString();
+        env["GIT_SSH_VARIANT"] = "ssh";
+
+        var config = new List<(string Key, string Value)> { ("credential.helper", ""), ("core.hooksPath", "/dev/null"), ("protocol.ext.allow", "never") };
+        var secrets = new List<string>();
+        string? header = null;
+        if (secret?.TokenFile is { } tokenFile)
+        {
+            var token = ReadSecret(tokenFile, "tokenFile");
+            secrets.Add(token);
+            header = Basic("x-access-token", token);
+        }
+        else if (secret is { UsernameFile: { } userFile, PasswordFile: { } passwordFile })
+        {
+            var password = ReadSecret(passwordFile, "passwordFile");
+            secrets.Add(password);
+            header = Basic(ReadSecret(userFile, "usernameFile"), password);
+        }
+        if (header is not null)
+        {
+            config.Add(("http.extraHeader", "Authorization: Basic " + header));
+            secrets.Add(header);
+        }
+        env["GIT_CONFIG_COUNT"] = config.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < config.Count; i++)
+        {
+            env[$"GIT_CONFIG_KEY_{i}"] = config[i].Key;
+            env[$"GIT_CONFIG_VALUE_{i}"] = config[i].Value;
+        }
+        return secrets;
+    }
+
+    private static string Basic(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+
+    private static string ReadSecret(string file, string field)
+    {
+        try
+        {
+            var text = File.ReadAllText(file).Trim();
+            if (text.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is empty");
+            return text;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} cannot be read: {e.GetType().Name}");
+        }
+    }
+
+    /// <summary>A path for GIT_SSH_COMMAND, which git runs through the shell.</summary>
+    private static string Quote(string path) => "'" + path.Replace("'", "'\\''") + "'";
+
+    private static string Scrub(string text, List<string> secrets)
+    {
+        foreach (var s in secrets.Where(s => s.Length >= 4)) text = text.Replace(s, "***");
+        return GitUrls.Scrub(text);
+    }
+}

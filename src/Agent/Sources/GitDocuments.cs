@@ -1,0 +1,111 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Sources;
+
+/// <summary>
+/// The manifests of GitRepositories' current checkouts, read exactly like the folder (compose stacks too) and named
+/// <c>GitRepository/NAME/PATH/FILE</c> in the whole desired state. A repository without a checkout yet holds the
+/// objects it brought before (a failed fetch is never a deletion).
+/// </summary>
+public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, IOptions<AgentOptions> options)
+{
+    public const string Folder = GitRepository.KindName;
+    private readonly Dictionary<string, (string Key, IReadOnlyList<ManifestDocument> Documents)> cache = [];
+    private readonly Lock sync = new();
+
+    /// <summary>How the files of a repository are named: <c>GitRepository/NAME/</c>.</summary>
+    public static string Prefix(string repository) => $"{Folder}/{repository}/";
+
+    /// <summary>The repository a file of the desired state comes from, or null for the folder's own files.</summary>
+    public static string? RepositoryOf(string file)
+    {
+        if (!file.StartsWith(Folder + "/", StringComparison.Ordinal)) return null;
+        var rest = file[(Folder.Length + 1)..];
+        var slash = rest.IndexOf('/');
+        return slash < 0 ? rest : rest[..slash];
+    }
+
+    /// <summary>Flux's revision form: <c>main@sha1:0a1b…</c>.</summary>
+    public static string Revision(GitRef gitRef, string commit) => $"{gitRef.Name}@sha1:{commit}";
+
+    /// <summary>Every repository's documents at its current checkout, and the revision each repository is at.</summary>
+    public (IReadOnlyList<ManifestDocument> Documents, IReadOnlyDictionary<string, string> Revisions) Read(IEnumerable<GitRepository> repositories,
+        IEnumerable<string>? held = null)
+    {
+        var documents = new List<ManifestDocument>();
+        foreach (var name in held ?? [])
+            documents.Add(ManifestFolder.FileError($"{Folder}/{name}",
+                $"the manifest of GitRepository {name} does not load or cannot be read; the objects it brought are kept as they are"));
+        var revisions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var repo in repositories)
+        {
+            if (checkouts.Current(repo.Metadata.Name) is not { } checkout)
+            {
+                documents.Add(ManifestFolder.FileError($"{Folder}/{repo.Metadata.Name}",
+                    $"GitRepository {repo.Metadata.Name} has no revision checked out yet (see its status); the objects it brought are kept as they are"));
+                continue;
+            }
+            var read = Read(repo, checkout);
+            if (checkouts.Current(repo.Metadata.Name)?.Commit is { } now && now != checkout.Commit)
+            {
+                checkout = checkouts.Current(repo.Metadata.Name)!; // switched while read: read the new revision whole
+                read = Read(repo, checkout);
+            }
+            documents.AddRange(read);
+            revisions[repo.Metadata.Name] = Revision(repo.Spec.Ref, checkout.Commit);
+        }
+        return (documents, revisions);
+    }
+
+    /// <summary>The documents of one checkout (a candidate revision too), each file named in the whole desired state.</summary>
+    public IReadOnlyList<ManifestDocument> Read(GitRepository repo, GitCheckout checkout)
+    {
+        var name = repo.Metadata.Name;
+        var key = $"{checkout.Folder}\0{checkout.Commit}\0{repo.Spec.Path}";
+        lock (sync)
+            if (cache.TryGetValue(name, out var cached) && cached.Key == key) return cached.Documents;
+
+        var root = repo.Spec.Path.Length == 0 ? checkout.Folder : Path.Combine(checkout.Folder, repo.Spec.Path);
+        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes);
+        var snapshot = folder.Read();
+        IReadOnlyList<ManifestDocument> documents;
+        if (!snapshot.IsComplete)
+            documents = [ManifestFolder.FileError($"{Folder}/{name}",
+                $"spec.path \"{repo.Spec.Path}\" is not a folder in revision {Revision(repo.Spec.Ref, checkout.Commit)}")];
+        else
+        {
+            var prefix = Prefix(name) + (repo.Spec.Path.Length == 0 ? "" : repo.Spec.Path + "/");
+            documents = folder.Parse(snapshot, policy).Select(d => NoNestedRepository(DocumentPrefix.Add(prefix, d))).ToList();
+        }
+        lock (sync) cache[name] = (key, documents);
+        return documents;
+    }
+
+    public const string CommandLineFile = "--git-url";
+
+    /// <summary>The GitRepository `agent run --git-url URL [--git-ref] [--git-path] [--git-interval]` stands for, parsed
+    /// like a manifest (so a bad flag is an error naming the field), or nothing when no --git-url was given.</summary>
+    public IReadOnlyList<ManifestDocument> CommandLine(IManifestFiles files)
+    {
+        var g = options.Value.Git;
+        if (string.IsNullOrWhiteSpace(g.Url)) return [];
+        static string Q(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+        var yaml = $"apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: {Q(g.Name)}\nspec:\n  url: {Q(g.Url)}\n  ref:\n    branch: {Q(g.Ref)}\n"
+                   + $"  interval: {Q(g.Interval)}\n" + (string.IsNullOrWhiteSpace(g.Path) ? "" : $"  path: {Q(g.Path)}\n");
+        return ManifestParser.ParseFile(CommandLineFile, yaml, files, policy, options.Value.Limits);
+    }
+
+    private static ManifestDocument NoNestedRepository(ManifestDocument document) =>
+        document.Key is { Kind: GitRepository.KindName }
+            ? document with
+            {
+                Object = null,
+                Errors = [.. document.Errors, new ManifestError(document.Source.File, document.Source.Line, document.Source.Column, "kind",
+                    "a GitRepository is defined in the manifests folder, not inside a git repository")],
+            }
+            : document;
+}

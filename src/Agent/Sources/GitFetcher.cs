@@ -1,0 +1,119 @@
+using System.Formats.Tar;
+using Agent.Core.Model;
+
+namespace Agent.Sources;
+
+/// <summary>The limits of one fetch: the bare cache and a checked-out tree may not grow past <see cref="MaxBytes"/>.</summary>
+public sealed record GitLimits(long MaxBytes)
+{
+    public static readonly GitLimits Default = new(256L * 1024 * 1024);
+}
+
+/// <summary>
+/// Fetches the commit a GitRepository follows into its shallow bare cache, checks a signature when asked, and checks
+/// the commit's tree out into a new staging folder (git archive into tar extraction, with the size limit).
+/// </summary>
+public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits limits)
+{
+    /// <summary>Fetches the ref (depth 1) and returns the commit it names now.</summary>
+    public async Task<string> FetchAsync(GitRepository repo, CancellationToken ct)
+    {
+        var spec = repo.Spec;
+        var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        if (!Directory.Exists(Path.Combine(cache, "objects")))
+        {
+            Directory.CreateDirectory(cache);
+            Check(await git.RunAsync(["init", "--bare", "-q", cache], null, spec.Timeout, ct), "CacheFailed", "cannot make the cache repository");
+        }
+        var fetch = await git.RunAsync(["-C", cache, "fetch", "--depth=1", "--no-tags", "--no-recurse-submodules", "--quiet", spec.Url, spec.Ref.FetchTarget],
+            spec.SecretRef, spec.Timeout, ct);
+        Check(fetch, "FetchFailed", $"fetching {spec.Ref.FetchTarget} from {Core.Git.GitUrls.Redact(spec.Url)} failed");
+        var head = await git.RunAsync(["-C", cache, "rev-parse", "--verify", "--end-of-options", "FETCH_HEAD^{commit}"], null, spec.Timeout, ct);
+        Check(head, "FetchFailed", "the fetched ref names no commit");
+        var commit = head.Output.Trim();
+        if (FolderBytes(cache) > limits.MaxBytes)
+        {
+            Directory.Delete(cache, recursive: true);
+            throw new GitSyncException("SizeLimitExceeded", $"the repository is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); nothing is applied from it");
+        }
+        return commit;
+    }
+
+    /// <summary>Refuses a commit that is not signed by one of the allowed SSH keys (git verify-commit with gpg.format=ssh).</summary>
+    public async Task VerifyAsync(GitRepository repo, string commit, CancellationToken ct)
+    {
+        if (repo.Spec.AllowedSignersFile is not { } signers) return;
+        if (!File.Exists(signers))
+            throw new GitSyncException("VerificationFailed", $"spec.verify.allowedSignersFile {signers} does not exist; no commit is applied until it does");
+        var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        var result = await git.RunAsync(["-C", cache, "-c", "gpg.format=ssh", "-c", $"gpg.ssh.allowedSignersFile={signers}", "verify-commit", "--end-of-options", commit],
+            null, repo.Spec.Timeout, ct);
+        if (!result.Succeeded)
+        {
+            var why = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no signature";
+            throw new GitSyncException("VerificationFailed", $"commit {commit} is not signed by a key in {signers} ({why}); it is not applied");
+        }
+    }
+
+    /// <summary>Writes the commit's tree into a new staging folder and returns it.</summary>
+    public async Task<string> CheckoutAsync(GitRepository repo, string commit, CancellationToken ct)
+    {
+        var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        var staging = checkouts.NewStaging(repo.Metadata.Name);
+        try
+        {
+            var result = await git.RunAsync(["-C", cache, "archive", "--format=tar", "--end-of-options", commit], null, repo.Spec.Timeout, ct,
+                async (stream, token) =>
+                {
+                    await using var limited = new LimitedStream(stream, limits.MaxBytes);
+                    await TarFile.ExtractToDirectoryAsync(limited, staging, overwriteFiles: false, token);
+                });
+            Check(result, "CheckoutFailed", $"cannot check out {commit}");
+            return staging;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Directory.Delete(staging, recursive: true);
+            if (e is GitSyncException) throw;
+            throw new GitSyncException(e is SizeLimitException ? "SizeLimitExceeded" : "CheckoutFailed",
+                e is SizeLimitException ? $"the tree of {commit} is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); it is not applied" : $"cannot check out {commit}: {e.Message}");
+        }
+    }
+
+    private static void Check(GitResult result, string reason, string what)
+    {
+        if (result.Succeeded) return;
+        var detail = string.Join(" ", result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+        throw new GitSyncException(reason, detail.Length == 0 ? what : $"{what}: {detail}");
+    }
+
+    private static long FolderBytes(string folder) =>
+        new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    private sealed class SizeLimitException() : IOException("size limit exceeded");
+
+    /// <summary>Reads at most a number of bytes, then fails: a huge tree never fills the disk.</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long total;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => total; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Count(await inner.ReadAsync(buffer, ct));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            total += read;
+            if (total > limit) throw new SizeLimitException();
+            return read;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Agent.Core.Git;
+using Agent.Core.Model;
+using Agent.Core.Status;
+
+namespace Agent.Sources;
+
+/// <summary>Flux's condition types for a source: Ready (the last sync succeeded), Reconciling (a sync runs), Stalled
+/// (the last sync failed and needs the remote or a person to change something).</summary>
+public static class SourceConditions
+{
+    public const string Ready = ConditionTypes.Ready;
+    public const string Reconciling = "Reconciling";
+    public const string Stalled = "Stalled";
+}
+
+/// <summary>What GET /api/v1/gitrepositories shows for one repository (no credential: the URL is redacted).</summary>
+public sealed record GitRepositoryStatus
+{
+    public required string Name { get; init; }
+    public required string Url { get; init; }
+    public required string Ref { get; init; }
+    public string Path { get; init; } = "";
+    public bool Suspend { get; init; }
+    public bool Prune { get; init; } = true;
+    /// <summary>The revision whose manifests are applied (<c>main@sha1:…</c>).</summary>
+    public string? LastAppliedRevision { get; init; }
+    /// <summary>The revision the last fetch found (also when it was refused).</summary>
+    public string? LastFetchedRevision { get; init; }
+    public DateTimeOffset? LastSyncTime { get; init; }
+    public DateTimeOffset? LastAttemptTime { get; init; }
+    public DateTimeOffset? NextSyncTime { get; init; }
+    public IReadOnlyList<Condition> Conditions { get; init; } = [];
+    /// <summary>The errors of the last refused revision (file:line:column: field: message).</summary>
+    public IReadOnlyList<string> ManifestErrors { get; init; } = [];
+
+    public Condition? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
+}
+
+/// <summary>The status of every GitRepository, set by the sync only.</summary>
+public sealed class GitRepositoryStatusStore(TimeProvider time)
+{
+    private readonly Dictionary<string, GitRepositoryStatus> statuses = new(StringComparer.Ordinal);
+    private readonly Lock sync = new();
+
+    public IReadOnlyList<GitRepositoryStatus> List()
+    {
+        lock (sync) return statuses.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+    }
+
+    public GitRepositoryStatus? Get(string name)
+    {
+        lock (sync) return statuses.GetValueOrDefault(name);
+    }
+
+    public GitRepositoryStatus Update(GitRepository repo, Func<GitRepositoryStatus, GitRepositoryStatus> change)
+    {
+        lock (sync)
+        {
+            var current = statuses.GetValueOrDefault(repo.Metadata.Name) ?? new GitRepositoryStatus
+            {
+                Name = repo.Metadata.Name, Url = "", Ref = "",
+                Conditions =
+                [
+                    new Condition(SourceConditions.Ready, "Unknown", "Progressing", "not fetched yet", time.GetUtcNow()),
+                    new Condition(SourceConditions.Reconciling, "True", "Progressing", "fetching for the first time", time.GetUtcNow()),
+                ],
+            };
+            var spec = repo.Spec;
+            var updated = change(current) with
+            {
+                Url = GitUrls.Redact(spec.Url),
+                Ref = spec.Ref.Branch is { } b ? $"branch {b}" : spec.Ref.Tag is { } t ? $"tag {t}" : $"commit {spec.Ref.Commit}",
+                Path = spec.Path,
+                Suspend = spec.Suspend,
+                Prune = spec.Prune,
+            };
+            statuses[repo.Metadata.Name] = updated;
+            return updated;
+        }
+    }
+
+    public void SetConditions(GitRepository repo, params (string Type, bool Status, string Reason, string Message)[] conditions) =>
+        Update(repo, s =>
+        {
+            var list = s.Conditions;
+            foreach (var (type, status, reason, message) in conditions)
+                list = Core.Status.Conditions.Set(list, type, status, reason, message, time.GetUtcNow());
+            return s with { Conditions = list };
+        });
+
+    public void Remove(string name)
+    {
+        lock (sync) statuses.Remove(name);
+    }
+}

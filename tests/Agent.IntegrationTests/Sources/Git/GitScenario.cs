@@ -1,0 +1,38 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+using Agent.Sources;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.IntegrationTests.Sources.Git;
+
+/// <summary>A real agent whose manifests folder holds a GitRepository pointing at a local repository.</summary>
+public abstract class GitScenario(IDictionary<string, string?>? settings = null) : SourceScenario(settings)
+{
+    protected TestGitRepository Repo { get; } = new();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Repo.Dispose();
+    }
+
+    protected static string GitRepositoryManifest(string name, string url, string extraSpec = "", string interval = "1s") =>
+        $"apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: {name}\nspec:\n  url: {url}\n  ref:\n    branch: main\n  interval: {interval}\n{extraSpec}";
+
+    protected GitRepositoryStatus? RepoStatus(string name) => Agent.Services.GetRequiredService<GitRepositoryStatusStore>().Get(name);
+
+    protected Task<GitRepositoryStatus> WaitRepoAsync(string name, Func<GitRepositoryStatus, bool> done, string what, TimeSpan? within = null) =>
+        Eventually.ReturnsAsync(() => Task.FromResult(RepoStatus(name)!), s => s is not null && done(s), within ?? TimeSpan.FromSeconds(60), $"GitRepository {name}: {what}");
+
+    protected Task<GitRepositoryStatus> WaitAppliedAsync(string name, string commit) =>
+        WaitRepoAsync(name, s => s.LastAppliedRevision == $"main@sha1:{commit}" && s.Condition("Ready")?.Status == "True", $"revision {commit} applied");
+
+    protected async Task<JsonElement> ApiAsync(string path)
+    {
+        using var client = Agent.Client();
+        var token = File.ReadAllLines(Path.Combine(Agent.StateDir, "tokens")).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await client.GetFromJsonAsync<JsonElement>(path);
+    }
+}

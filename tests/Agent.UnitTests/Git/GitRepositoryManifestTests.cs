@@ -1,0 +1,76 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Git;
+
+public sealed class GitRepositoryManifestTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-git-");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    private ManifestSet Load(string text)
+    {
+        File.WriteAllText(Path.Combine(dir.FullName, "repos.yaml"), text);
+        return new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
+    }
+
+    [Fact]
+    public void Flux_shaped_GitRepository_loads_with_every_field()
+    {
+        var set = Load("""
+            apiVersion: agent/v1
+            kind: GitRepository
+            metadata: { name: platform }
+            spec:
+              url: ssh://git@git.example/ops/platform.git
+              ref: { tag: v1.2.0 }
+              path: ./hosts/edge/
+              interval: 30s
+              timeout: 20s
+              secretRef: { sshKeyFile: /etc/agent/git/id_ed25519, knownHostsFile: /etc/agent/git/known_hosts }
+              verify: { allowedSignersFile: /etc/agent/git/allowed_signers }
+              webhook: { secretFile: /etc/agent/git/hook }
+              suspend: false
+              prune: false
+            """);
+        Assert.Empty(set.Errors);
+        var repo = Assert.IsType<GitRepository>(set.Objects[new ObjectKey(GitRepository.KindName, "platform")]);
+        Assert.Equal("refs/tags/v1.2.0", repo.Spec.Ref.FetchTarget);
+        Assert.Equal("hosts/edge", repo.Spec.Path);
+        Assert.Equal(TimeSpan.FromSeconds(30), repo.Spec.Interval);
+        Assert.Equal("/etc/agent/git/id_ed25519", repo.Spec.SecretRef!.SshKeyFile);
+        Assert.Equal("/etc/agent/git/allowed_signers", repo.Spec.AllowedSignersFile);
+        Assert.False(repo.Spec.Prune);
+    }
+
+    [Theory]
+    [InlineData("url: https://user:secret@git.example/x.git", "repos.yaml:5:8: spec.url: the URL https://***@git.example/x.git holds a password")]
+    [InlineData("url: ext::sh -c evil", "spec.url: the URL ext::sh -c evil must not hold spaces")]
+    [InlineData("url: ftp://git.example/x.git", "only https://, http://, ssh://, git://, file:// and user@host:path are allowed")]
+    [InlineData("url: -uhack", "must not start with '-'")]
+    [InlineData("url: file:///srv/x.git\n  path: ../etc", "spec.path: \"../etc\" must be a folder inside the repository")]
+    [InlineData("url: file:///srv/x.git\n  ref: { branch: main, tag: v1 }", "name only one of branch, tag or commit")]
+    [InlineData("url: file:///srv/x.git\n  ref: { branch: \"--upload-pack=x\" }", "is not a valid branch name")]
+    [InlineData("url: file:///srv/x.git\n  ref: { commit: abc }", "is not a full commit id")]
+    [InlineData("url: https://git.example/x.git\n  secretRef: { sshKeyFile: /k, knownHostsFile: /h }", "sshKeyFile and knownHostsFile are for ssh:// URLs")]
+    [InlineData("url: ssh://git@git.example/x.git\n  secretRef: { sshKeyFile: /k }", "sshKeyFile needs knownHostsFile")]
+    [InlineData("url: https://git.example/x.git\n  secretRef: { tokenFile: token }", "\"token\" must be an absolute path")]
+    [InlineData("url: file:///srv/x.git\n  interval: 10ms", "interval 10ms is too short")]
+    [InlineData("url: file:///srv/x.git\n  bogus: 1", "spec.bogus")]
+    public void A_bad_GitRepository_is_an_error_with_file_line_and_field(string spec, string expected)
+    {
+        var set = Load($"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: platform }}\nspec:\n  {spec}\n");
+        var errors = set.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal) && e.StartsWith("repos.yaml:", StringComparison.Ordinal));
+        Assert.Empty(set.Objects);
+    }
+
+    [Theory]
+    [InlineData("https://user:pa55@host/x.git fatal", "https://***@host/x.git fatal")]
+    [InlineData("no url here", "no url here")]
+    public void Urls_with_passwords_are_scrubbed_from_text(string text, string expected) =>
+        Assert.Equal(expected, Core.Git.GitUrls.Scrub(text));
+}
