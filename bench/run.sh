@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints a table: the agent beside the raw Engine API and docker-compose, in one run.
-# Arguments pick sections by name: `bash bench/run.sh memory http`.
+# Arguments pick sections by name: `bash bench/run.sh memory http`; `bash bench/run.sh git` measures webhook-to-applied latency.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash eng/ensure-engine.sh

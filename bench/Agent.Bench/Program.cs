@@ -13,6 +13,7 @@ await Section("http", () => bench.HttpAsync(100));
 await Section("cronjob lateness", () => bench.CronLatenessAsync(60));
 await Section("folder re-read", () => SourceBench.FolderRereadAsync(results, 1000, 5));
 await Section("admission", () => AdmissionBench.RunAsync(results, 200));
+await Section("git webhook", () => bench.GitWebhookAsync(10));
 Table.Print(results);
 
 async Task Section(string name, Func<Task> body)

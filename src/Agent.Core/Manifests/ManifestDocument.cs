@@ -26,6 +26,9 @@ public sealed record ManifestDocument(
     /// <summary>Compose files a ComposeProject document names (relative to the manifests folder): never read as manifests.</summary>
     public IReadOnlyList<string> ComposeFiles { get; init; } = [];
 
+    /// <summary><c>spec.placement.hostSelector.matchLabels</c>: the hosts this object is for (null: every host).</summary>
+    public IReadOnlyDictionary<string, string>? HostSelector { get; init; }
+
     internal ManifestError ErrorAt(string path, string message) =>
         Context?.ErrorAt(path, message) ?? new ManifestError(Source.File, Source.Line, Source.Column, path, message);
 }

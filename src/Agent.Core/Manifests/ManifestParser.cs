@@ -135,6 +135,8 @@ public static partial class ManifestParser
         ObjectKey? key = kind is not null && metadata is not null ? new ObjectKey(kind, metadata.Name) : null;
         IManifestObject? result = null;
         IReadOnlyList<string> referenced = [];
+        IReadOnlyDictionary<string, string>? hostSelector = null;
+        if (fields.TryGetValue("spec", out var placed)) hostSelector = Placement.Extract(placed);
         if (!fields.TryGetValue("spec", out var spec)) top.Error("missing required field \"spec\"");
         else if (kind == ServiceGroup.KindName)
         {
@@ -177,6 +179,7 @@ public static partial class ManifestParser
         {
             Context = context,
             ComposeFiles = referenced,
+            HostSelector = hostSelector,
         };
     }
 

@@ -49,7 +49,8 @@ public static class ApplyCommand
                     Console.Error.WriteLine("Nothing was applied. Run again with --allow-mass-prune to remove them.");
                     return 1;
                 }
-                var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
+                var keys = manifests.All().Where(e => e.NotSelected is null).Select(e => e.Key)
+                    .Where(k => !Job.IsJobKind(k.Kind) && k.Kind != GitRepository.KindName).ToHashSet();
                 keys.UnionWith(inEngine);
                 var order = keys.OrderBy(k => manifests.Get(k)?.Object is ServiceGroup g ? (int)g.Spec.Phase : -1).ThenBy(k => k.Name, StringComparer.Ordinal).ToList();
                 var convergence = ActivatorUtilities.CreateInstance<OnceConvergence>(services);

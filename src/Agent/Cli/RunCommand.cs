@@ -17,9 +17,10 @@ public static class RunCommand
         var gitRef = new Option<string?>("--git-ref") { Description = "The branch of --git-url to follow (default: main)" };
         var gitPath = new Option<string?>("--git-path") { Description = "The folder of --git-url whose manifests are applied (default: the whole repository)" };
         var gitInterval = new Option<string?>("--git-interval") { Description = "How often --git-url is fetched (default: 1m)" };
+        var hostLabels = new Option<string?>("--host-labels") { Description = "This host's labels for spec.placement.hostSelector (role=edge,zone=a; Agent:HostLabels)" };
         var command = new Command("run", "Run the agent: reconcile continuously and serve the HTTP surface.")
         {
-            manifests, urls, instance, stateDir, allowMassPrune, gitUrl, gitRef, gitPath, gitInterval,
+            manifests, urls, instance, stateDir, allowMassPrune, gitUrl, gitRef, gitPath, gitInterval, hostLabels,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -33,6 +34,16 @@ public static class RunCommand
             Put(settings, "Agent:Git:Ref", parse.GetValue(gitRef));
             Put(settings, "Agent:Git:Path", parse.GetValue(gitPath));
             Put(settings, "Agent:Git:Interval", parse.GetValue(gitInterval));
+            foreach (var label in (parse.GetValue(hostLabels) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var eq = label.IndexOf('=');
+                if (eq <= 0)
+                {
+                    Console.Error.WriteLine($"error: --host-labels \"{label}\" is not key=value");
+                    return 1;
+                }
+                settings[$"Agent:HostLabels:{label[..eq]}"] = label[(eq + 1)..];
+            }
             try
             {
                 var app = AgentHost.Build(settings);

@@ -54,6 +54,10 @@ public sealed class AgentOptions
     /// <summary>How often a running job's containers are looked at for their exit.</summary>
     public TimeSpan JobPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>This host's labels (Agent:HostLabels:role=edge): a manifest with spec.placement.hostSelector.matchLabels is
+    /// applied only where every label matches; elsewhere it is reported NotSelected.</summary>
+    public Dictionary<string, string> HostLabels { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>/readyz/sources fails when a GitRepository has not synced successfully for this long.</summary>
     public TimeSpan SourceStaleAfter { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -32,6 +32,7 @@ public static class AgentServiceCollectionExtensions
             return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes);
         });
         services.AddSingleton(sp => new ManifestIndex(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton<HostPlacement>();
         services.AddSingleton<GitCheckouts>();
         services.AddSingleton<GitDocuments>();
         services.AddSingleton(sp => new GitCli(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".home")));

@@ -47,7 +47,7 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
             var version = manifests.ReadVersion;
             if (version == Interlocked.Read(ref evaluatedVersion)) return;
             var inEngine = await observer.ListObjectKeysAsync(ct);
-            var desired = manifests.All().Select(e => e.Key).ToHashSet();
+            var desired = manifests.All().Where(e => e.NotSelected is null).Select(e => e.Key).ToHashSet();
             var removals = inEngine.Where(k => !desired.Contains(k) && manifests.PruneHold(k) is null).ToHashSet();
             var next = Decide(inEngine.Union(desired).Count(), removals);
             lock (sync)

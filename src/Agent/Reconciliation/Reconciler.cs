@@ -98,6 +98,7 @@ public sealed class Reconciler(
         if (desired is null && observed.Containers.Count == 0 && observed.Networks.Count == 0)
         {
             adoptions.Forget(key);
+            if (entry?.NotSelected is { } why) return ReportNotSelected(key, why);
             status.Remove(key);
             return ("deleted", null);
         }
@@ -137,11 +138,22 @@ public sealed class Reconciler(
             if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
             if (plan.Operations.Count > 0) logger.LogInformation("{Key}: pruned ({Count} operation(s))", key, plan.Operations.Count);
             adoptions.Forget(key);
+            if (entry?.NotSelected is { } why) return ReportNotSelected(key, why);
             status.Remove(key);
             return ("pruned", null);
         }
 
         return Report(key, entry!, (ServiceGroup)desired, observed, plan, execution);
+    }
+
+    /// <summary>A manifest whose placement selects other hosts: nothing of it runs here, and status says why.</summary>
+    private (string, TimeSpan?) ReportNotSelected(ObjectKey key, string why)
+    {
+        status.Update(key, s => s with { Services = [], ManifestErrors = [], LastAppliedRevision = null });
+        status.SetCondition(key, ConditionTypes.Ready, false, Placement.NotSelectedReason, why);
+        status.SetCondition(key, ConditionTypes.Progressing, false, Placement.NotSelectedReason, why);
+        status.SetCondition(key, ConditionTypes.Degraded, false, Placement.NotSelectedReason, why);
+        return ("not_selected", null);
     }
 
     /// <summary>An object without a manifest is pruned only after a complete read that the mass-prune guard lets through.</summary>

@@ -83,7 +83,10 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
     private static void Check(GitResult result, string reason, string what)
     {
         if (result.Succeeded) return;
-        var detail = string.Join(" ", result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+        // git's own advice lines ("Please make sure you have the correct access rights...") say less than what ssh printed.
+        var detail = string.Join(" ", result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("Please make sure", StringComparison.Ordinal) && !l.StartsWith("and the repository exists", StringComparison.Ordinal))
+            .TakeLast(3));
         throw new GitSyncException(reason, detail.Length == 0 ? what : $"{what}: {detail}");
     }
 

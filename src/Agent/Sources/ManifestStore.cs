@@ -23,6 +23,10 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
 
     /// <summary>The revision of the GitRepository the object comes from (<c>main@sha1:…</c>); null for the folder's own.</summary>
     public string? Revision { get; init; }
+
+    /// <summary>Set when the manifest's spec.placement does not select this host: why; the object is not applied here
+    /// (what it has here is pruned, under the mass-prune guard).</summary>
+    public string? NotSelected { get; init; }
 }
 
 /// <summary>A file or folder whose errors belong to no object (see <see cref="ManifestStore.FileProblems"/>).</summary>
@@ -34,7 +38,7 @@ public sealed record FileProblem(string Path, string Reason, IReadOnlyList<strin
 /// at all keeps everything. Only a manifest that is really gone (its file deleted, or its document removed) reads as deleted.
 /// </summary>
 public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, TimeProvider time, ILogger<ManifestStore> logger,
-    GitDocuments? git = null, GitCheckouts? checkouts = null)
+    GitDocuments? git = null, GitCheckouts? checkouts = null, HostPlacement? placement = null)
 {
     private readonly Lock sync = new();
     private readonly Lock reloading = new();
@@ -183,7 +187,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         IReadOnlyList<ManifestDocument> parsed = [.. folder.Parse(snapshot, policy), .. git?.CommandLine(folder) ?? []];
         var repos = RepositoriesOf(parsed);
         var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos)) ?? ([], new Dictionary<string, string>());
-        var set = ManifestSet.Build(parsed.Concat(gitDocuments));
+        var (selected, notSelected) = Select(parsed.Concat(gitDocuments));
+        var set = ManifestSet.Build(selected);
         var errorCount = set.Errors.Count();
         if (errorCount > 0) AgentMetrics.ManifestLoadErrors.Add(errorCount);
 
@@ -221,6 +226,13 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                     ? previous with { Errors = errors, HeldReason = reason }
                     : new DesiredEntry(key, null, 0, errors) { HeldReason = reason };
                 nextFiles[key] = file;
+            }
+
+            foreach (var (key, document, why) in notSelected)
+            {
+                if (next.ContainsKey(key)) continue; // another manifest of the same name selects this host
+                next[key] = new DesiredEntry(key, null, 0, []) { NotSelected = why };
+                nextFiles[key] = document.Source.File;
             }
 
             var changed = next.Keys.Concat(entries.Keys)
@@ -270,6 +282,22 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
     }
 
+    /// <summary>Splits documents by placement: those for this host, and those (with a key) that select other hosts.</summary>
+    private (List<ManifestDocument> Selected, List<(ObjectKey Key, ManifestDocument Document, string Why)> NotSelected) Select(IEnumerable<ManifestDocument> documents)
+    {
+        var selected = new List<ManifestDocument>();
+        var notSelected = new List<(ObjectKey, ManifestDocument, string)>();
+        foreach (var d in documents)
+        {
+            if (placement?.Decide(d) is { } why)
+            {
+                if (d.Key is { } key) notSelected.Add((key, d, why));
+            }
+            else selected.Add(d);
+        }
+        return (selected, notSelected);
+    }
+
     private static string? RevisionOf(string file, IReadOnlyDictionary<string, string> revisions) =>
         GitDocuments.RepositoryOf(file) is { } repo ? revisions.GetValueOrDefault(repo) : null;
 
@@ -298,9 +326,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             others = repositories.Where(r => r.Metadata.Name != repo.Metadata.Name).ToList();
         }
         var candidateDocuments = git.Read(repo, candidate);
-        var set = ManifestSet.Build(parsed.Concat(git.Read(others).Documents).Concat(candidateDocuments));
+        var set = ManifestSet.Build(Select(parsed.Concat(git.Read(others).Documents).Concat(candidateDocuments)).Selected);
+        var unselected = candidateDocuments.Where(d => placement?.Decide(d) is not null).SelectMany(d => d.Errors);
         var name = repo.Metadata.Name;
-        return set.Documents.Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors).Distinct().ToList();
+        return set.Documents.Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors).Concat(unselected).Distinct().ToList();
     }
 
     private void LoadIndexOnce()
@@ -355,7 +384,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         file == held || file.StartsWith(held + "/", StringComparison.Ordinal);
 
     private static bool Same(DesiredEntry a, DesiredEntry b) =>
-        a.Generation == b.Generation && a.Revision == b.Revision && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason
+        a.Generation == b.Generation && a.Revision == b.Revision && a.NotSelected == b.NotSelected && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason
         && (ReferenceEquals(a.Object, b.Object) || Fingerprint(a.Object) == Fingerprint(b.Object));
 
     /// <summary>Identifies an object's content (metadata and spec, not where in the file it stands) for generations.</summary>

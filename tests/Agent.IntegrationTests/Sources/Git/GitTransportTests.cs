@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using Agent.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.IntegrationTests.Sources.Git;
+
+/// <summary>git:// (git daemon) and ssh:// (a throwaway sshd with a key made here) work like file://, and no credential
+/// shows in a log line, the status, the API or `ps` while they run (issue 13).</summary>
+public sealed class GitTransportTests : GitScenario
+{
+    [Fact]
+    public async Task A_repository_over_git_daemon_is_applied()
+    {
+        var web = Instance.Name("gitd-web");
+        Repo.Write("web.yaml", Sleepy(web));
+        var first = Repo.CommitAndPush("web");
+        using var daemon = new GitDaemon(Path.GetDirectoryName(Repo.Bare)!);
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", $"git://127.0.0.1:{daemon.Port}/remote.git"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", first);
+        await Agent.WaitReadyAsync(web);
+
+        Repo.Write("web.yaml", Sleepy(web, 1));
+        var second = Repo.CommitAndPush("web v1");
+        await WaitAppliedAsync("platform", second);
+        await WaitForCommandAsync(web, 1);
+    }
+
+    [Fact]
+    public async Task A_repository_over_ssh_with_a_key_file_is_applied_and_no_credential_shows_anywhere()
+    {
+        var web = Instance.Name("ssh-web");
+        Repo.Write("web.yaml", Sleepy(web));
+        var first = Repo.CommitAndPush("web");
+        using var sshd = new TestSshServer();
+        var processes = new ConcurrentBag<string>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var (_, stdout, _) = await ExternalTool.RunAsync("ps", ["-eo", "args"]);
+                foreach (var line in stdout.Split('\n').Where(l => l.Contains("git", StringComparison.Ordinal) || l.Contains("ssh", StringComparison.Ordinal)))
+                    processes.Add(line);
+                await Task.Delay(20);
+            }
+        });
+        try
+        {
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+                $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {sshd.KnownHostsFile} }}\n"));
+            await Agent.StartAsync();
+            await WaitAppliedAsync("platform", first);
+            await Agent.WaitReadyAsync(web);
+            Repo.Write("web.yaml", Sleepy(web, 1));
+            var second = Repo.CommitAndPush("web v1");
+            await WaitAppliedAsync("platform", second);
+            await WaitForCommandAsync(web, 1);
+        }
+        finally
+        {
+            sampling.Cancel();
+            await sampler;
+        }
+
+        // git ran (the sampler saw it), and what ran never carried the key.
+        Assert.Contains(processes, p => p.Contains("git", StringComparison.Ordinal) && p.Contains("fetch", StringComparison.Ordinal));
+        var key = sshd.PrivateKeyBody;
+        var keyPart = key[..40];
+        Assert.DoesNotContain(processes, p => p.Contains(keyPart, StringComparison.Ordinal));
+        Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains(keyPart, StringComparison.Ordinal));
+        var api = await ApiAsync("/api/v1/gitrepositories/platform");
+        Assert.DoesNotContain(keyPart, api.GetRawText());
+        var group = await ApiAsync($"/api/v1/servicegroups/{web}");
+        Assert.DoesNotContain(keyPart, group.GetRawText());
+        using var client = Agent.Client();
+        Assert.DoesNotContain(keyPart, await client.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task An_ssh_host_not_in_known_hosts_is_refused_and_nothing_is_applied()
+    {
+        var web = Instance.Name("ssh-unknown");
+        Repo.Write("web.yaml", Sleepy(web));
+        Repo.CommitAndPush("web");
+        using var sshd = new TestSshServer();
+        var otherKnownHosts = Path.Combine(Agent.StateDir, "empty_known_hosts");
+        File.WriteAllText(otherKnownHosts, "");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+            $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {otherKnownHosts} }}\n"));
+        await Agent.StartAsync();
+        var status = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Status == "True", "Stalled");
+        Assert.Equal("FetchFailed", status.Condition("Stalled")!.Reason);
+        Assert.Contains("Host key verification failed", status.Condition("Stalled")!.Message);
+        Assert.Empty(await Containers.OfAsync(Instance, web));
+    }
+
+    [Fact]
+    public async Task A_token_for_https_reaches_the_server_only_in_a_header_never_on_the_command_line_or_in_logs()
+    {
+        // A plain HTTP listener stands in for an HTTPS git server: it records the Authorization header and refuses.
+        const string Token = "ghp_test_token_0123456789abcdef";
+        var tokenFile = Path.Combine(Agent.StateDir, "..", $"agent-it-token-{Instance.Id}");
+        File.WriteAllText(tokenFile, Token + "\n");
+        var port = FreePort.Next();
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var seen = new ConcurrentBag<string>();
+        var serving = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try { context = await listener.GetContextAsync(); }
+                catch (Exception) { return; }
+                seen.Add(context.Request.Headers["Authorization"] ?? "");
+                context.Response.StatusCode = 403;
+                context.Response.Close();
+            }
+        });
+        var processes = new ConcurrentBag<string>();
+        try
+        {
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", $"http://127.0.0.1:{port}/ops/platform.git",
+                $"  secretRef: {{ tokenFile: {Path.GetFullPath(tokenFile)} }}\n"));
+            await Agent.StartAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (seen.IsEmpty && DateTime.UtcNow < deadline)
+            {
+                var (_, stdout, _) = await ExternalTool.RunAsync("ps", ["-eo", "args"]);
+                foreach (var line in stdout.Split('\n')) processes.Add(line);
+            }
+            var status = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Status == "True", "Stalled");
+            var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"x-access-token:{Token}"));
+            Assert.Contains($"Basic {basic}", seen);
+            Assert.DoesNotContain(processes, p => p.Contains(Token, StringComparison.Ordinal) || p.Contains(basic, StringComparison.Ordinal));
+            Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains(Token, StringComparison.Ordinal) || l.Contains(basic, StringComparison.Ordinal));
+            Assert.DoesNotContain(Token, status.Condition("Stalled")!.Message);
+            var api = await ApiAsync("/api/v1/gitrepositories/platform");
+            Assert.DoesNotContain(Token, api.GetRawText());
+            Assert.DoesNotContain(basic, api.GetRawText());
+        }
+        finally
+        {
+            listener.Stop();
+            await serving;
+            File.Delete(tokenFile);
+        }
+    }
+}
