@@ -123,9 +123,7 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
     {
         if (!await CommandExistsAsync("docker-compose")) return (null, null, "docker-compose not installed");
         var dir = Folder();
-        var yaml = new StringBuilder("version: \"3\"\nservices:\n");
-        for (var i = 0; i < count; i++) yaml.Append($"  s{i}:\n    image: {Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n");
-        await File.WriteAllTextAsync(Path.Combine(dir, "docker-compose.yml"), yaml.ToString());
+        await File.WriteAllTextAsync(Path.Combine(dir, "docker-compose.yml"), "version: \"3\"\n" + ComposeServicesYaml(count));
         var project = $"{run}compose";
         var clock = Stopwatch.StartNew();
         // Compose keeps its default parallelism (64): docker-compose 1.29 deadlocks when COMPOSE_PARALLEL_LIMIT is below

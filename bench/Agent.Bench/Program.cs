@@ -8,6 +8,7 @@ await using var bench = new Bench(results);
 await Section("memory", () => new RssBench(results).RunAsync());
 await Section("cold converge", () => bench.ColdConvergeAsync(100));
 await Section("no-op resync", () => bench.NoOpResyncAsync([100, 500]));
+await Section("compose", () => bench.ComposeAsync(100));
 await Section("self-heal", () => bench.SelfHealAsync(20));
 await Section("http", () => bench.HttpAsync(100));
 await Section("cronjob lateness", () => bench.CronLatenessAsync(60));
