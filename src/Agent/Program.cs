@@ -1,4 +1,4 @@
 using Agent.Cli;
 
 // agent run | validate | diff | apply: see Cli/ for each command.
-return await AgentCommandLine.Create().Parse(args).InvokeAsync();
+return await AgentCommandLine.RunAsync(args);

@@ -32,6 +32,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (f.TryGetValue("env_file", out var envFile)) ReadEnvFiles(envFile, env);
+        var fromFiles = env.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         if (f.TryGetValue("environment", out var environment))
             foreach (var (key, value, at) in environment.KeyValues())
             {
@@ -94,6 +95,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
             Hostname = Text(f, "hostname"),
             Domainname = Text(f, "domainname"),
             Env = env,
+            SecretEnv = Manifests.ServiceParser.SecretKeys(fromFiles, env),
             Ports = f.TryGetValue("ports", out var p) ? ComposePorts.Read(p, replicas) : [],
             Expose = f.TryGetValue("expose", out var ex) ? ex.Sequence().Select(i => i.Scalar()).OfType<string>().Select(x => x.Contains('/') ? x : x + "/tcp").ToList() : null,
             Mounts = mounts,

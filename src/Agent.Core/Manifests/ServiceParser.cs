@@ -60,6 +60,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (f.TryGetValue("envFrom", out var envFrom)) ReadEnvFrom(envFrom, env, digests);
+        var fromFiles = env.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         if (f.TryGetValue("env", out var envCursor)) ReadEnv(envCursor, env);
 
         var replicas = f.TryGetValue("replicas", out var r) ? r.Int(0, 1000) ?? 1 : 1;
@@ -80,6 +81,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             User = Text(f, "user"),
             Hostname = Text(f, "hostname"),
             Env = env,
+            SecretEnv = SecretKeys(fromFiles, env),
             Ports = ports,
             Mounts = mounts,
             Labels = f.TryGetValue("labels", out var l) ? l.StringMap() ?? Empty.Map : Empty.Map,
@@ -127,6 +129,10 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             u!.Error("rollbackOnFailure needs a healthcheck on the service: without one there is nothing to wait for");
         return service;
     }
+
+    /// <summary>The keys whose value is still the one an env file gave (an inline value of the same key replaces it).</summary>
+    public static HashSet<string> SecretKeys(IReadOnlyDictionary<string, string> fromFiles, IReadOnlyDictionary<string, string> env) =>
+        fromFiles.Where(e => env.TryGetValue(e.Key, out var v) && v == e.Value).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
 
     private static string? Text(Dictionary<string, YamlCursor> f, string key) =>
         f.TryGetValue(key, out var c) ? c.Scalar() : null;

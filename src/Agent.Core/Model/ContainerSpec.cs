@@ -61,6 +61,11 @@ public sealed record ContainerSpec
     /// <summary>Content digests of the configuration this container reads from the manifests folder (envFrom files,
     /// read-only binds), so that editing them changes the spec hash. Writable binds are data: hashed by path only.</summary>
     public IReadOnlyDictionary<string, string> FileDigests { get; init; } = Empty.Map;
+
+    /// <summary>Env keys whose values were read from env files (envFrom, env_file): secrets. `agent diff` and the
+    /// applied-spec label show a digest of them, never the value. Not hashed itself (the values are, in Env).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string> SecretEnv { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 }
 
 public enum PullPolicy { IfNotPresent, Always, Never }

@@ -21,7 +21,19 @@ public static class SpecDiff
     // Maps whose entries are added, removed and changed one by one (the manifest's own keys).
     private static readonly HashSet<string> Maps = ["env", "labels", "sysctls", "fileDigests"];
 
-    public static string Serialize(ContainerSpec spec) => JsonSerializer.Serialize(spec, Json);
+    /// <summary>The spec as the applied-spec label holds it: values read from env files (<see cref="ContainerSpec.SecretEnv"/>)
+    /// as a digest, so neither the label nor a diff ever shows a secret.</summary>
+    public static string Serialize(ContainerSpec spec) => JsonSerializer.Serialize(spec.SecretEnv.Count == 0 ? spec : spec with
+    {
+        Env = spec.Env.ToDictionary(e => e.Key, e => spec.SecretEnv.Contains(e.Key) ? Secret(e.Value) : e.Value, StringComparer.Ordinal),
+    }, Json);
+
+    private const string SecretPrefix = "(secret sha256:";
+
+    private static string Secret(string value) =>
+        $"{SecretPrefix}{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)))[..12]})";
+
+    private static bool IsSecret(string value) => value.StartsWith(SecretPrefix, StringComparison.Ordinal);
 
     /// <summary>The changed fields, in the order of the spec's fields; empty when the previous spec is unknown or unreadable.</summary>
     public static IReadOnlyList<string> Between(string? previousJson, ContainerSpec current)
@@ -39,18 +51,24 @@ public static class SpecDiff
         }
         using var now = JsonDocument.Parse(Serialize(current));
         var after = Flatten(now.RootElement);
+        // A secret now was maybe plain in a label written before secrets were masked: never show it either.
+        foreach (var key in current.SecretEnv)
+            if (before.TryGetValue($"env.{key}", out var plain) && !IsSecret(plain)) before[$"env.{key}"] = Secret(plain);
         var lines = new List<string>();
         foreach (var (path, value) in after)
         {
             if (!before.TryGetValue(path, out var old))
-                lines.Add($"+ {path}: {value}");
+                lines.Add($"+ {path}: {Shown(value)}");
             else if (old != value)
-                lines.AddRange(IsMapEntry(path) ? [$"- {path}: {old}", $"+ {path}: {value}"] : [$"~ {path}: {old} -> {value}"]);
+                lines.AddRange(IsSecret(old) || IsSecret(value) ? [$"~ {path}: (secret changed)"]
+                    : IsMapEntry(path) ? [$"- {path}: {old}", $"+ {path}: {value}"] : [$"~ {path}: {old} -> {value}"]);
         }
         foreach (var (path, old) in before)
-            if (!after.ContainsKey(path)) lines.Add($"- {path}: {old}");
+            if (!after.ContainsKey(path)) lines.Add($"- {path}: {Shown(old)}");
         return lines;
     }
+
+    private static string Shown(string value) => IsSecret(value) ? "(secret)" : value;
 
     private static bool IsMapEntry(string path) => path.IndexOf('.') is var dot and > 0 && Maps.Contains(path[..dot]);
 

@@ -97,5 +97,6 @@ public static class FieldDecisions
             ["Resources.MemoryReservationBytes"] = (FieldDecision.Allowed, "a soft limit"),
             ["Mounts[].SizeBytes"] = (FieldDecision.Allowed, "a tmpfs size limit"),
             ["FileDigests"] = (FieldDecision.Allowed, "the agent's own bookkeeping for the spec hash; never sent to the engine"),
+            ["SecretEnv"] = (FieldDecision.Allowed, "the agent's own bookkeeping: which env values came from env files, masked in diffs and labels; never sent to the engine"),
         };
 }

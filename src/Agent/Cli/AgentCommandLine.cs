@@ -3,8 +3,31 @@ using Agent.Cli.Client;
 
 namespace Agent.Cli;
 
-public static class AgentCommandLine
+public static partial class AgentCommandLine
 {
+    /// <summary>Parses and runs; a value that does not convert is reported in words, never as a .NET type name.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Create().Parse(args);
+        var typed = parse.Errors.Where(e => ExpectedType().IsMatch(e.Message)).ToList();
+        if (typed.Count == 0) return await parse.InvokeAsync();
+        foreach (var error in typed) Console.Error.WriteLine($"error: {Friendly(error.Message)}");
+        return 1;
+    }
+
+    /// <summary>"Cannot parse argument 'x' for option '--n' as expected type 'System.Int32'." in words.</summary>
+    public static string Friendly(string message) => ExpectedType().Replace(message, m => m.Groups[1].Value switch
+    {
+        var t when t.Contains("Int32") || t.Contains("Int64") => "is not a whole number",
+        var t when t.Contains("Boolean") => "is not true or false",
+        var t when t.Contains("Double") || t.Contains("Decimal") => "is not a number",
+        var t when t.Contains("TimeSpan") => "is not a duration (500ms, 90s, 5m, 1h30m)",
+        _ => "is not a valid value",
+    }).Replace("Cannot parse argument ", "", StringComparison.Ordinal);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"as expected type '([^']+)'\.?")]
+    private static partial System.Text.RegularExpressions.Regex ExpectedType();
+
     public static RootCommand Create()
     {
         var root = new RootCommand("Agent: keeps a Docker engine equal to a folder of manifests, like a Kubernetes operator for one host.");
@@ -13,14 +36,14 @@ public static class AgentCommandLine
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(DiffCommand.Create());
         root.Subcommands.Add(ApplyCommand.Create());
-        root.Subcommands.Add(GetCommand.Create());
-        root.Subcommands.Add(DescribeCommand.Create());
-        root.Subcommands.Add(EventsCommand.Create());
-        root.Subcommands.Add(LogsCommand.Create());
-        root.Subcommands.Add(WaitCommand.Create());
-        root.Subcommands.Add(ObjectVerbCommand.Create("stop", "Stop an object's containers and keep them stopped (survives agent restarts)."));
-        root.Subcommands.Add(ObjectVerbCommand.Create("start", "Clear a stop: the object's containers run again."));
-        root.Subcommands.Add(ObjectVerbCommand.Create("restart", "Restart an object's running containers."));
+        root.Subcommands.Add(GetCommand.Create().WithStateDir());
+        root.Subcommands.Add(DescribeCommand.Create().WithStateDir());
+        root.Subcommands.Add(EventsCommand.Create().WithStateDir());
+        root.Subcommands.Add(LogsCommand.Create().WithStateDir());
+        root.Subcommands.Add(WaitCommand.Create().WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("stop", "Stop an object's containers and keep them stopped (survives agent restarts).").WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("start", "Clear a stop: the object's containers run again.").WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("restart", "Restart an object's running containers.").WithStateDir());
         root.Subcommands.Add(RenderCommand.Create());
         return root;
     }

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 
 namespace Agent.Hosting;
 
-/// <summary>Logs one line once the HTTP surface listens, with where and as which instance, and whether the engine answers.</summary>
+/// <summary>Logs one line once the HTTP surface listens, with where and as which instance, and whether the engine answers;
+/// records the address in the state dir for client commands (<see cref="ServerFile"/>).</summary>
 public sealed class ReadyLogger(
     IHostApplicationLifetime lifetime,
     IServer server,
@@ -27,6 +28,14 @@ public sealed class ReadyLogger(
             return; // the host did not start
         }
         var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+        try
+        {
+            ServerFile.Write(options.Value.StateDir, addresses);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
+        {
+            logger.LogWarning("Cannot record the listen address in {StateDir}: client commands need --server: {Error}", options.Value.StateDir, e.Message);
+        }
         string engineState;
         try
         {

@@ -232,4 +232,31 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
             state.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task State_dir_gives_the_server_and_the_token_like_the_daemon_uses_them()
+    {
+        // The agent wrote its address into its state dir once it listened; a user's token sits in STATE_DIR/tokens.
+        Assert.Equal(fx.Agent.BaseAddress.ToString().TrimEnd('/'), File.ReadAllText(Path.Combine(fx.Agent.StateDir, "server")).Trim().TrimEnd('/'));
+        var tokens = Path.Combine(fx.Agent.StateDir, "tokens");
+        var existed = File.Exists(tokens);
+        if (!existed) await File.WriteAllTextAsync(tokens, $"admin:{ClientFixture.AdminToken}\n");
+        var env = new Dictionary<string, string> { ["AGENT_TOKEN"] = "" }; // no AGENT_Urls: only --state-dir says where
+        foreach (var args in new[] { new[] { "get", "servicegroups" }, ["describe", $"servicegroup/{fx.Group}"], ["events"], ["logs", $"{fx.Group}-talker-1", "--tail", "1"],
+                     ["wait", $"servicegroup/{fx.Group}", "--for=condition=Ready", "--timeout", "30s"] })
+        {
+            var (exit, stdout, stderr) = await AgentCli.RunAsync(env, [.. args, "--state-dir", fx.Agent.StateDir]);
+            Assert.True(exit == 0, $"agent {string.Join(' ', args)} --state-dir: {exit}\n{stdout}\n{stderr}");
+        }
+        if (!existed) File.Delete(tokens);
+    }
+
+    [Fact]
+    public async Task A_bad_option_value_says_what_to_change_without_dotnet_type_names()
+    {
+        var tail = await Agent("logs", $"{fx.Group}-talker-1", "--tail", "abc");
+        Assert.NotEqual(0, tail.Exit);
+        Assert.Contains("--tail \"abc\" is not a number of lines: give a whole number, 0 or more", tail.Stderr);
+        Assert.DoesNotContain("System.", tail.Stderr + tail.Stdout);
+    }
 }

@@ -48,4 +48,29 @@ public sealed class DiffFieldsTests : IAsyncLifetime
         Assert.DoesNotContain("rename", stdout);
         Assert.Contains("1 change(s) pending", stdout);
     }
+
+    [Fact]
+    public async Task Diff_never_prints_values_read_from_env_files()
+    {
+        File.WriteAllText(Path.Combine(manifests.FullName, "app.env"), "DB_PASSWORD=hunter2-old\nAPI_KEY=key-old\n");
+        File.WriteAllText(Path.Combine(manifests.FullName, "g.yaml"),
+            $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {Group}\nspec:\n  services:\n" +
+            $"    - name: app\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n      envFrom: [app.env]\n");
+        var apply = await Agent("apply", "--once", "--timeout", "2m");
+        Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
+        // Nor does the applied-spec label the diff compares with.
+        Assert.DoesNotContain("hunter2-old", await DockerCli.InspectAsync($"{Group}-app-1", "{{json .Config.Labels}}"));
+
+        File.WriteAllText(Path.Combine(manifests.FullName, "app.env"), "DB_PASSWORD=hunter2-new\nTOKEN=token-new\n");
+        var (exit, stdout, stderr) = await Agent("diff");
+        Assert.True(exit == 2, stdout + stderr);
+        Assert.Contains("~ env.DB_PASSWORD: (secret changed)", stdout);
+        Assert.Contains("+ env.TOKEN: (secret)", stdout);
+        Assert.Contains("- env.API_KEY: (secret)", stdout);
+        foreach (var value in new[] { "hunter2", "key-old", "token-new" })
+        {
+            Assert.DoesNotContain(value, stdout);
+            Assert.DoesNotContain(value, stderr);
+        }
+    }
 }

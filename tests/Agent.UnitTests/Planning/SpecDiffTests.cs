@@ -35,6 +35,39 @@ public sealed class SpecDiffTests
     }
 
     [Fact]
+    public void Values_read_from_env_files_never_appear_in_a_diff_or_the_applied_spec_label()
+    {
+        var secret = Before with
+        {
+            Env = new Dictionary<string, string> { ["LOG_LEVEL"] = "info", ["DB_PASSWORD"] = "hunter2", ["TOKEN"] = "s3cr3t" },
+            SecretEnv = new HashSet<string> { "DB_PASSWORD", "TOKEN" },
+        };
+        var changed = secret with
+        {
+            Env = new Dictionary<string, string> { ["LOG_LEVEL"] = "debug", ["DB_PASSWORD"] = "correct-horse", ["API_KEY"] = "k3y" },
+            SecretEnv = new HashSet<string> { "DB_PASSWORD", "API_KEY" },
+        };
+        var label = SpecDiff.Serialize(secret);
+        Assert.DoesNotContain("hunter2", label);
+        Assert.DoesNotContain("s3cr3t", label);
+        var lines = SpecDiff.Between(label, changed);
+        Assert.Equal(
+        [
+            "+ env.API_KEY: (secret)",
+            "+ env.LOG_LEVEL: debug",
+            "- env.LOG_LEVEL: info",
+            "- env.TOKEN: (secret)",
+            "~ env.DB_PASSWORD: (secret changed)",
+        ], lines.Where(l => l.Contains("env.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("correct-horse") || l.Contains("k3y") || l.Contains("hunter2") || l.Contains("s3cr3t"));
+        // A label written before values were masked holds the plain value: a key that is secret now is masked there too.
+        var plain = SpecDiff.Serialize(secret with { SecretEnv = new HashSet<string>() });
+        Assert.Equal(["~ env.DB_PASSWORD: (secret changed)"], SpecDiff.Between(plain, secret with { Env = new Dictionary<string, string>(secret.Env) { ["DB_PASSWORD"] = "new" } }));
+        // The hash covers the values, not the masking: the same spec with and without SecretEnv hashes alike.
+        Assert.Equal(SpecHash.Of(secret), SpecHash.Of(secret with { SecretEnv = new HashSet<string>() }));
+    }
+
+    [Fact]
     public void The_same_spec_has_no_lines_and_an_unknown_previous_spec_has_none_either()
     {
         Assert.Empty(SpecDiff.Between(SpecDiff.Serialize(Before), Before with { }));

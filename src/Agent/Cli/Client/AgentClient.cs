@@ -31,11 +31,15 @@ public sealed class AgentClient : IDisposable
 
     public Uri Server { get; }
 
-    public static AgentClient Create(string? server)
+    /// <param name="stateDir">The agent's state dir (`--state-dir`, as given to `agent run`): its tokens file, and the
+    /// address the agent wrote there once it listened.</param>
+    public static AgentClient Create(string? server, string? stateDir = null)
     {
         var configuration = CliSettings.Configuration();
         var options = CliSettings.Load();
-        return new AgentClient(ResolveServer(server ?? configuration["Urls"]), () => ResolveToken(options));
+        if (!string.IsNullOrWhiteSpace(stateDir)) options.StateDir = Path.GetFullPath(stateDir);
+        var address = server ?? ServerFile.Read(options.StateDir) ?? configuration["Urls"];
+        return new AgentClient(ResolveServer(address), () => ResolveToken(options));
     }
 
     /// <summary>The first of the agent's listen addresses, with a wildcard host replaced by loopback.</summary>
@@ -98,7 +102,7 @@ public sealed class AgentClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new AgentApiException($"cannot reach the agent at {Server}: {e.Message}. Is `agent run` running? Pass --server URL, or set Urls in its settings.") { Unreachable = true };
+            throw new AgentApiException($"cannot reach the agent at {Server}: {e.Message}. Is `agent run` running? Pass --server URL or the agent's --state-dir, or set Urls in its settings.") { Unreachable = true };
         }
         if (response.IsSuccessStatusCode) return response;
         using (response)

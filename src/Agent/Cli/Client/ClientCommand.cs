@@ -14,6 +14,19 @@ public static class ClientCommand
         Recursive = true,
     };
 
+    /// <summary>--state-dir, on every client command: the agent's state dir, where its tokens file and address are.</summary>
+    public static Option<string?> StateDirOption() => new("--state-dir")
+    {
+        Description = "The running agent's state dir (as given to `agent run --state-dir`): its token and address are read from there",
+    };
+
+    /// <summary>Adds --state-dir to a client command.</summary>
+    public static Command WithStateDir(this Command command)
+    {
+        command.Options.Add(StateDirOption());
+        return command;
+    }
+
     public static Option<string> OutputOption(params string[] formats)
     {
         var output = new Option<string>("--output", "-o") { Description = string.Join(", ", formats), DefaultValueFactory = _ => formats[0] };
@@ -25,7 +38,7 @@ public static class ClientCommand
     {
         try
         {
-            using var client = AgentClient.Create(parse.GetValue(Server));
+            using var client = AgentClient.Create(parse.GetValue(Server), parse.GetValue<string?>("--state-dir"));
             return await action(client);
         }
         catch (AgentApiException e)

@@ -9,7 +9,17 @@ public static class LogsCommand
     {
         var container = new Argument<string>("container") { Description = "Container name or id (one of the agent's; see `agent get containers`)" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep streaming new lines" };
-        var tail = new Option<int?>("--tail") { Description = "Only the last N lines" };
+        var tail = new Option<int?>("--tail")
+        {
+            Description = "Only the last N lines",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
+                result.AddError($"--tail \"{text}\" is not a number of lines: give a whole number, 0 or more (e.g. --tail 20)");
+                return null;
+            },
+        };
         var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Prefix each line with its time" };
         var command = new Command("logs", "Print a container's logs, like kubectl logs.") { container, follow, tail, timestamps };
         command.SetAction((parse, ct) => ClientCommand.RunAsync(parse, ct, async client =>
