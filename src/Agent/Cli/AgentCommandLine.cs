@@ -44,6 +44,8 @@ public static partial class AgentCommandLine
         root.Subcommands.Add(ObjectVerbCommand.Create("stop", "Stop an object's containers and keep them stopped (survives agent restarts).").WithStateDir());
         root.Subcommands.Add(ObjectVerbCommand.Create("start", "Clear a stop: the object's containers run again.").WithStateDir());
         root.Subcommands.Add(ObjectVerbCommand.Create("restart", "Restart an object's running containers.").WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("down", "Take a compose project down like docker compose down: its containers and network are removed, volumes kept, until up.").WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("up", "Bring a compose project up again after a down.").WithStateDir());
         root.Subcommands.Add(RenderCommand.Create());
         return root;
     }

@@ -13,14 +13,20 @@ namespace Agent.Http;
 /// <summary>Imperative verbs on the agent's own containers. Any other container answers 404, as if it did not exist.</summary>
 public static class ContainerEndpoints
 {
+    /// <summary>The engine's container states, as `?state=` takes them (docker ps --filter status=...).</summary>
+    private static readonly string[] States = [.. Enum.GetNames<ContainerState>().Where(n => n != nameof(ContainerState.Unknown)).Select(n => n.ToLowerInvariant())];
+
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
         containers.MapGet("/", async (HttpContext http, string? group, string? service, string? state, OwnedContainers owned, AgentLabels labels,
                 IOptions<AgentOptions> options, CancellationToken ct) =>
-            Results.Ok((await owned.ListAsync(group, service, state, ct))
-                .Select(c => ContainerListItem.From(c, labels))
-                .Select(c => SeesEnv(http, options) ? c : c with { Labels = WithoutSpec(c.Labels, labels) })))
+            !string.IsNullOrEmpty(state) && !States.Contains(state, StringComparer.OrdinalIgnoreCase)
+                ? ApiProblems.BadRequest($"state=\"{state}\" is not a container state: use one of {string.Join(", ", States)}",
+                    new Dictionary<string, object?> { ["allowed"] = States })
+                : Results.Ok((await owned.ListAsync(group, service, state, ct))
+                    .Select(c => ContainerListItem.From(c, labels))
+                    .Select(c => SeesEnv(http, options) ? c : c with { Labels = WithoutSpec(c.Labels, labels) })))
             .WithSummary("List the agent's containers with their group, service and published ports; filter by group, service or state (running, exited, ...).");
 
         containers.MapGet("/{id}", async (HttpContext http, string id, OwnedContainers owned, AgentLabels labels, IOptions<AgentOptions> options, CancellationToken ct) =>

@@ -180,10 +180,13 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
         using var watch = AgentCli.Start(fx.Env(), "get", "servicegroups", "--watch");
         await watch.WaitForOutputAsync(o => o.Contains(fx.Group), "the first table");
 
-        Assert.Contains("stopped", await Ok("stop", $"servicegroup/{fx.Group}"));
-        await Eventually.TrueAsync(async () => (await DockerCli.InspectAsync(web, "{{.State.Status}}")).Trim() == "exited", TimeSpan.FromSeconds(60), "web stopped");
+        // Like docker compose stop: the command returns once the containers are stopped, not when the stop is requested.
+        Assert.Contains("stopped", await Ok("stop", $"servicegroup/{fx.Group}", "--timeout", "1m"));
+        Assert.Equal("exited", (await DockerCli.InspectAsync(web, "{{.State.Status}}")).Trim());
+        Assert.Equal("exited", (await DockerCli.InspectAsync($"{fx.Group}-talker-1", "{{.State.Status}}")).Trim());
         await watch.WaitForOutputAsync(o => o.Split('\n').Any(l => l.StartsWith(fx.Group, StringComparison.Ordinal) && l.Contains("Suspended")), "a Suspended row");
 
+        Assert.Contains("stop requested", await Ok("stop", $"servicegroup/{fx.Group}", "--wait=false")); // already stopped: asked again, no wait
         Assert.Contains("started", await Ok("start", $"servicegroup/{fx.Group}"));
         await Ok("wait", $"servicegroup/{fx.Group}", "--for=condition=Ready", "--timeout", "1m");
         await Eventually.TrueAsync(async () => (await DockerCli.InspectAsync(web, "{{.State.Status}}")).Trim() == "running", TimeSpan.FromSeconds(60), "web running");

@@ -169,6 +169,12 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
         var ttyDetail = await AssertProblemAsync(tty, "tty");
         Assert.Contains("unknown field \"tty\"", ttyDetail);
         Assert.DoesNotContain("privileged", ttyDetail);
+
+        var state = await admin.GetAsync("/api/v1/containers?state=bogus");
+        Assert.Equal(HttpStatusCode.BadRequest, state.StatusCode);
+        Assert.Contains("state=\"bogus\" is not a container state: use one of created, running, paused, restarting, removing, exited, dead",
+            await AssertProblemAsync(state, "state=bogus"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/containers?state=Running")).StatusCode);
     }
 
     private Task<IReadOnlyList<string>> DockerCliIds() =>

@@ -1,26 +1,78 @@
 using System.CommandLine;
+using System.Text.Json;
 
 namespace Agent.Cli.Client;
 
-/// <summary>`agent stop|start|restart servicegroup/NAME`: the group verbs of the API (stop persists, start clears it).</summary>
+/// <summary>
+/// `agent stop|start|restart servicegroup/NAME`, `agent down|up composeproject/NAME`: the verbs of the API (stop and
+/// down persist, start and up clear them). Like
+/// `docker compose stop`, `stop` returns once the object's containers are stopped (`--wait=false`: once the stop is
+/// requested), and fails at `--timeout` naming the containers still running. `restart` returns when it is done;
+/// `start` once requested (`agent wait KIND/NAME --for=condition=Ready` waits for readiness).
+/// </summary>
 public static class ObjectVerbCommand
 {
     public static Command Create(string verb, string description)
     {
-        var reference = new Argument<string>("object") { Description = "KIND/NAME, e.g. servicegroup/core" };
+        var reference = new Argument<string>("object") { Description = verb is "down" or "up" ? "composeproject/NAME" : "KIND/NAME, e.g. servicegroup/core" };
         var command = new Command(verb, description) { reference };
+        Option<bool>? wait = null;
+        Option<TimeSpan>? timeout = null;
+        if (verb is "stop" or "down")
+        {
+            wait = new Option<bool>("--wait") { Description = $"Wait until the containers are {(verb == "stop" ? "stopped" : "removed")} (--wait=false: return once it is requested)", DefaultValueFactory = _ => true };
+            timeout = DurationOption.Create("--timeout", "How long to wait for the containers to stop", TimeSpan.FromMinutes(2));
+            command.Options.Add(wait);
+            command.Options.Add(timeout);
+        }
         command.SetAction((parse, ct) => ClientCommand.RunAsync(parse, ct, async client =>
         {
             var (typed, name) = ObjectReference.Parse(parse.GetValue(reference)!, null);
             var kind = ResourceKinds.Resolve(typed, []) ?? typed;
             if (kind is ResourceKinds.Containers or ResourceKinds.All)
                 throw new AgentApiException($"{verb} takes an object such as servicegroup/NAME");
-            await client.PostAsync($"api/v1/{ResourceKinds.Plural(kind)}/{Uri.EscapeDataString(name)}/{verb}", ct);
-            Console.WriteLine($"{kind.ToLowerInvariant()}/{name} {Past(verb)}");
+            var path = $"api/v1/{ResourceKinds.Plural(kind)}/{Uri.EscapeDataString(name)}";
+            if (kind.Equals(Core.Model.ServiceGroup.ComposeKindName, StringComparison.OrdinalIgnoreCase) && verb is "stop" or "start")
+                throw new AgentApiException($"a compose project is taken down and brought up like with docker compose: agent {(verb == "stop" ? "down" : "up")} {kind.ToLowerInvariant()}/{name}");
+            await client.PostAsync($"{path}/{verb}", ct);
+            var shown = $"{kind.ToLowerInvariant()}/{name}";
+            if (wait is not null && !parse.GetValue(wait))
+            {
+                Console.WriteLine($"{shown} {verb} requested (agent get {shown} shows when its containers are {(verb == "stop" ? "stopped" : "removed")})");
+                return 0;
+            }
+            if (wait is not null) await WaitStoppedAsync(client, path, shown, parse.GetValue(timeout!), ct);
+            Console.WriteLine($"{shown} {Past(verb)}");
             return 0;
         }));
         return command;
     }
 
-    private static string Past(string verb) => verb switch { "stop" => "stopped", "start" => "started", "restart" => "restarted", _ => verb };
+    /// <summary>Polls the object's status until it is suspended and none of its containers runs.</summary>
+    private static async Task WaitStoppedAsync(AgentClient client, string path, string shown, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            var status = await client.GetAsync(path, ct);
+            var suspended = ResourceViews.Condition(status, "Suspended") is { } c && ResourceViews.Str(c, "status") == "True";
+            var running = Running(status);
+            if (suspended && running.Count == 0) return;
+            if (DateTimeOffset.UtcNow >= deadline)
+                throw new AgentApiException($"timed out after {Core.Manifests.Durations.Format(timeout)} waiting for {shown} to stop: " +
+                    (running.Count > 0 ? $"still running: {string.Join(", ", running)}" : "the stop is not applied yet") +
+                    "; the stop stays requested (agent get " + shown + " shows its progress)");
+            await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
+        }
+    }
+
+    private static List<string> Running(JsonElement status) =>
+        status.TryGetProperty("services", out var services) && services.ValueKind == JsonValueKind.Array
+            ? services.EnumerateArray()
+                .SelectMany(s => s.TryGetProperty("containers", out var cs) && cs.ValueKind == JsonValueKind.Array ? cs.EnumerateArray() : Enumerable.Empty<JsonElement>())
+                .Where(c => ResourceViews.Str(c, "state") is "running" or "restarting" or "paused")
+                .Select(c => ResourceViews.Str(c, "name")).ToList()
+            : [];
+
+    private static string Past(string verb) => verb switch { "stop" => "stopped", "start" => "started", "restart" => "restarted", "down" => "is down", "up" => "is up", _ => verb };
 }
