@@ -210,17 +210,30 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         if (error is not null) throw new EngineException($"Pulling {reference} failed: {error}");
     }, reference);
 
-    public Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct) => Call("image_build", async () =>
+    public Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct) =>
+        BuildImageAsync(tarContext, new ImageBuildRequest(tag), progress, ct);
+
+    public Task BuildImageAsync(Stream tarContext, ImageBuildRequest request, IProgress<string>? progress, CancellationToken ct) => Call("image_build", async () =>
     {
         string? error = null;
-        await client.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true }, tarContext, null, null,
+        var tag = request.Tag;
+        var parameters = new ImageBuildParameters
+        {
+            Tags = [tag],
+            Remove = true,
+            Dockerfile = request.Dockerfile,
+            BuildArgs = request.Args.ToDictionary(),
+            Labels = request.Labels.ToDictionary(),
+        };
+        if (request.Target is { } target) parameters.Target = target;
+        await client.Images.BuildImageFromDockerfileAsync(parameters, tarContext, null, null,
             new SynchronousProgress<JSONMessage>(m =>
             {
                 if (m.Error is { } e) error = e.Message;
                 else if (!string.IsNullOrWhiteSpace(m.Stream)) progress?.Report(m.Stream.TrimEnd());
             }), ct);
         if (error is not null) throw new EngineException($"Building {tag} failed: {error}");
-    }, tag);
+    }, request.Tag);
 
     public Task RemoveImageAsync(string reference, bool force, CancellationToken ct) =>
         Call("image_remove", () => client.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = force }, ct), reference);

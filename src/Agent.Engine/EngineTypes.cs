@@ -119,3 +119,12 @@ public sealed record VolumeSummary(string Name, string Driver, string Mountpoint
     /// <summary>The driver options it was made with (type, o, device for local).</summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 }
+
+/// <summary>What a build asks of the classic builder, besides the context: compose's build fields.</summary>
+public sealed record ImageBuildRequest(string Tag)
+{
+    public string Dockerfile { get; init; } = "Dockerfile";
+    public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
+    public string? Target { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}

@@ -36,6 +36,10 @@ public interface IContainerEngine
     Task<IReadOnlyList<ImageSummary>> ListImagesAsync(CancellationToken ct);
     Task PullImageAsync(string reference, IProgress<string>? progress, CancellationToken ct);
     Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct);
+
+    /// <summary>A classic-builder build of a tar context (see <see cref="BuildContext"/>) with its Dockerfile path, build
+    /// args, target stage and labels; the builder's output lines go to <paramref name="progress"/>.</summary>
+    Task BuildImageAsync(Stream tarContext, ImageBuildRequest request, IProgress<string>? progress, CancellationToken ct);
     Task RemoveImageAsync(string reference, bool force, CancellationToken ct);
     Task<ImagePruneResult> PruneImagesAsync(CancellationToken ct);
 

@@ -183,6 +183,49 @@ public sealed class EngineAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_context_folder_is_built_with_dockerignore_args_target_and_labels_and_its_hash_follows_only_sent_files()
+    {
+        var root = Directory.CreateTempSubdirectory("agent-build-").FullName;
+        var tag = $"agent-test/{instance.Id}:context";
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "app.Dockerfile"),
+                $"FROM {TestEngine.Image} AS base\nARG GREETING\nCOPY . /ctx/\nRUN echo \"$GREETING\" > /greeting\nFROM base AS final\nRUN touch /final\n");
+            File.WriteAllText(Path.Combine(root, "hello.txt"), "hello");
+            File.WriteAllText(Path.Combine(root, "secret.key"), "do not send");
+            Directory.CreateDirectory(Path.Combine(root, "logs"));
+            File.WriteAllText(Path.Combine(root, "logs", "a.log"), "noise");
+            File.WriteAllText(Path.Combine(root, ".dockerignore"), "*.key\nlogs\n");
+            var hash = BuildContext.Hash(root, "app.Dockerfile");
+
+            await using (var context = await BuildContext.TarAsync(root, "app.Dockerfile", null, Ct))
+                await Engine.BuildImageAsync(context, new ImageBuildRequest(tag)
+                {
+                    Dockerfile = "app.Dockerfile",
+                    Args = new Dictionary<string, string> { ["GREETING"] = "hi from args" },
+                    Target = "base",
+                    Labels = new Dictionary<string, string> { ["agent.test"] = instance.Id },
+                }, null, Ct);
+
+            Assert.Equal("hi from args", await DockerCli.RunAsync("run", "--rm", tag, "cat", "/greeting"));
+            Assert.Equal(".dockerignore app.Dockerfile hello.txt", (await DockerCli.RunAsync("run", "--rm", tag, "ls", "-A", "/ctx")).Replace('\n', ' '));
+            Assert.NotEqual(0, (await DockerCli.TryRunAsync("run", "--rm", tag, "test", "-e", "/final")).Exit); // target: base
+            Assert.Equal(instance.Id, await DockerCli.InspectAsync(tag, "{{index .Config.Labels \"agent.test\"}}"));
+
+            File.WriteAllText(Path.Combine(root, "logs", "a.log"), "more noise");
+            File.WriteAllText(Path.Combine(root, "secret.key"), "still not sent");
+            Assert.Equal(hash, BuildContext.Hash(root, "app.Dockerfile"));
+            File.WriteAllText(Path.Combine(root, "hello.txt"), "hello again");
+            Assert.NotEqual(hash, BuildContext.Hash(root, "app.Dockerfile"));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rmi", "-f", tag);
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Pulling_without_a_registry_is_an_engine_error_not_a_crash()
     {
         var error = await Assert.ThrowsAnyAsync<EngineException>(() =>
