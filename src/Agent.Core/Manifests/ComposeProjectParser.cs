@@ -13,8 +13,11 @@ internal static class ComposeProjectParser
     public static readonly string[] DefaultFiles = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
     public static readonly string[] OverrideFiles = ["compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml"];
 
-    public static ServiceGroup? Parse(YamlCursor spec, ObjectMetadata metadata, SourceLocation location, string manifestDir, IManifestFiles files, Security.SecurityPolicy policy)
+    /// <param name="read">The files the load asked for (includes, extends, env files), relative to the manifests folder.</param>
+    public static ServiceGroup? Parse(YamlCursor spec, ObjectMetadata metadata, SourceLocation location, string manifestDir, IManifestFiles files, Security.SecurityPolicy policy,
+        out IReadOnlyList<string> read)
     {
+        read = [];
         var f = spec.Mapping(SpecFields);
         if (f is null) return null;
         var errorsBefore = spec.Context.Errors.Count;
@@ -42,7 +45,7 @@ internal static class ComposeProjectParser
         if (spec.Context.Errors.Count > errorsBefore) return null;
 
         var request = new ComposeRequest(metadata.Name, composeFiles, projectDir, envFiles, environment, profiles);
-        return Load(request, settings, metadata, location, files, policy, spec.Context.Errors, adopt);
+        return Load(request, settings, metadata, location, files, policy, spec.Context.Errors, adopt, out read);
     }
 
     /// <summary>The compose files a document names, as far as spec.files can be read, even when the rest is broken.</summary>
@@ -54,8 +57,10 @@ internal static class ComposeProjectParser
             : [];
 
     /// <summary>A folder holding a compose file and no manifest of its own: a project named after the folder, as Compose names it.</summary>
-    public static ServiceGroup? Detect(string folder, IReadOnlyCollection<string> fileNames, IManifestFiles files, Security.SecurityPolicy policy, List<ManifestError> errors)
+    public static ServiceGroup? Detect(string folder, IReadOnlyCollection<string> fileNames, IManifestFiles files, Security.SecurityPolicy policy, List<ManifestError> errors,
+        out IReadOnlyList<string> read)
     {
+        read = [];
         var main = DefaultFiles.FirstOrDefault(fileNames.Contains);
         if (main is null) return null;
         var absolute = Path.Combine(files.Root, folder);
@@ -70,7 +75,7 @@ internal static class ComposeProjectParser
         if (OverrideFiles.FirstOrDefault(fileNames.Contains) is { } over) composeFiles.Add(Path.Combine(absolute, over));
         var request = new ComposeRequest(name, composeFiles, absolute, [(Path.Combine(absolute, ".env"), false)], new Dictionary<string, string>(), []);
         var metadata = new ObjectMetadata(name, new SortedDictionary<string, string>(), new SortedDictionary<string, string>());
-        return Load(request, new ServiceGroupSpec(), metadata, new SourceLocation(display, 1, 1), files, policy, errors, adopt: false);
+        return Load(request, new ServiceGroupSpec(), metadata, new SourceLocation(display, 1, 1), files, policy, errors, adopt: false, out read);
     }
 
     /// <summary>Compose's normalisation of a folder name: lowercase, only [a-z0-9_-], starting with a letter or digit.</summary>
@@ -82,9 +87,11 @@ internal static class ComposeProjectParser
     }
 
     private static ServiceGroup? Load(ComposeRequest request, ServiceGroupSpec settings, ObjectMetadata metadata, SourceLocation location,
-        IManifestFiles files, Security.SecurityPolicy policy, List<ManifestError> errors, bool adopt)
+        IManifestFiles files, Security.SecurityPolicy policy, List<ManifestError> errors, bool adopt, out IReadOnlyList<string> read)
     {
         var result = ComposeLoader.Load(request, settings, files, policy);
+        var root = files.Root.TrimEnd('/') + "/";
+        read = result.Files.Where(f => f.StartsWith(root, StringComparison.Ordinal)).Select(f => Path.GetRelativePath(files.Root, f)).ToList();
         errors.AddRange(result.Errors);
         if (result.Spec is null) return null;
         return new ServiceGroup(metadata, result.Spec, location)

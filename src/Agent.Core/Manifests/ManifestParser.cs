@@ -172,8 +172,8 @@ public static partial class ManifestParser
         }
         else if (kind == ServiceGroup.ComposeKindName)
         {
-            result = ComposeProjectParser.Parse(spec, named, location, manifestDir, files, policy);
-            referenced = ComposeProjectParser.ReferencedFiles(spec, manifestDir, files.Root);
+            result = ComposeProjectParser.Parse(spec, named, location, manifestDir, files, policy, out var read);
+            referenced = ComposeProjectParser.ReferencedFiles(spec, manifestDir, files.Root).Concat(read).Distinct(StringComparer.Ordinal).ToList();
         }
         return new ManifestDocument(location, key, context.Errors.Count == 0 ? result : null, context.Errors)
         {

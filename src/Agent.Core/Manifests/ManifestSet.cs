@@ -65,20 +65,27 @@ public sealed class ManifestSet
         var referenced = documents.SelectMany(d => d.ComposeFiles).ToHashSet(StringComparer.Ordinal);
         documents.RemoveAll(d => referenced.Contains(d.Source.File));
 
-        var foldersWithManifests = documents.Select(d => Path.GetDirectoryName(d.Source.File) ?? "").ToHashSet(StringComparer.Ordinal);
+        // A stack folder's compose file may include or extend other files beside it (or elsewhere): those are compose
+        // files too, so the folder is judged on what remains once they are set aside.
+        var stacks = new List<(string Folder, ManifestDocument Document)>();
+        var read = new HashSet<string>(StringComparer.Ordinal);
         foreach (var folder in all.GroupBy(f => Path.GetDirectoryName(f) ?? "", StringComparer.Ordinal))
         {
             var names = folder.Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            if (folder.Key.Length == 0 || foldersWithManifests.Contains(folder.Key)) continue;
+            if (folder.Key.Length == 0) continue;
             if (!ComposeProjectParser.DefaultFiles.Any(names.Contains) || folder.Any(referenced.Contains)) continue;
             var errors = new List<ManifestError>();
-            var project = ComposeProjectParser.Detect(folder.Key, names, access, policy, errors);
+            var project = ComposeProjectParser.Detect(folder.Key, names, access, policy, errors, out var files);
             var main = Path.Combine(folder.Key, ComposeProjectParser.DefaultFiles.First(names.Contains));
             var name = ComposeProjectParser.ProjectName(Path.GetFileName(folder.Key));
-            documents.Add(new ManifestDocument(new SourceLocation(main, 1, 1),
+            read.UnionWith(files);
+            stacks.Add((folder.Key, new ManifestDocument(new SourceLocation(main, 1, 1),
                 name is null ? null : new ObjectKey(ServiceGroup.ComposeKindName, name),
-                errors.Count == 0 ? project : null, errors));
+                errors.Count == 0 ? project : null, errors)));
         }
+        documents.RemoveAll(d => read.Contains(d.Source.File));
+        var foldersWithManifests = documents.Select(d => Path.GetDirectoryName(d.Source.File) ?? "").ToHashSet(StringComparer.Ordinal);
+        documents.AddRange(stacks.Where(s => !foldersWithManifests.Contains(s.Folder)).Select(s => s.Document));
         return documents;
     }
 

@@ -88,4 +88,28 @@ public sealed class ComposeProjectTests : AgentScenario
         Assert.Equal(before.Single(r => r.Name.EndsWith("-other-1")).Id, after.Single(r => r.Name.EndsWith("-other-1")).Id);
         Assert.Equal("two", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/run/secrets/token"));
     }
+
+    [Fact]
+    public async Task Include_and_extends_are_applied_and_an_emptied_included_file_holds_what_runs()
+    {
+        var project = Instance.Name("incl");
+        Agent.Write("common/base.yaml", "services:\n" + Sleeper("sleeper", "    env_file: base.env\n    labels: { from: base }\n"));
+        Agent.Write("common/base.env", "FROM_BASE=1\n");
+        Agent.Write($"{project}/db.yaml", "services:\n" + Sleeper("db", "    environment: { ROLE: db }\n"));
+        Agent.Write($"{project}/compose.yaml", "include: [db.yaml]\nservices:\n  web:\n    extends: { file: ../common/base.yaml, service: sleeper }\n    environment: { OWN: web }\n    depends_on: [db]\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var before = await Containers.RunningAsync(Instance, project, 2);
+        Assert.Equal([$"{project}-db-1", $"{project}-web-1"], before.Select(r => r.Name));
+        var env = await DockerCli.InspectAsync($"{project}-web-1", "{{range .Config.Env}}{{println .}}{{end}}");
+        Assert.Contains("FROM_BASE=1", env);
+        Assert.Contains("OWN=web", env);
+        Assert.Equal("base", await DockerCli.InspectAsync($"{project}-web-1", "{{index .Config.Labels \"from\"}}"));
+        Assert.Contains("ROLE=db", await DockerCli.InspectAsync($"{project}-db-1", "{{range .Config.Env}}{{println .}}{{end}}"));
+
+        Agent.Write($"{project}/db.yaml", "");
+        Agent.Write($"{project}/compose.yaml", "include: [db.yaml]\nservices:\n  web:\n    extends: { file: ../common/base.yaml, service: sleeper }\n    environment: { OWN: web }\n    depends_on: [db]\n# read again\n");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(before.Select(r => r.Id), (await Containers.RunningAsync(Instance, project, 2)).Select(r => r.Id));
+    }
 }
