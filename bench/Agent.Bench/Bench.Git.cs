@@ -77,6 +77,18 @@ public sealed partial class Bench
                 await GitAsync(target, "fetch", "--depth=1", "-q", $"file://{bare}", "refs/heads/main");
                 fetch.Add(clock.Elapsed.TotalMilliseconds);
             }
+            // Baseline for the container part: the same replacement straight through the docker CLI (rm -f, then run).
+            var replace = new List<double>();
+            var raw = $"{run}-git-raw";
+            for (var i = 0; i < 5; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                await ShellAsync($"docker rm -f {raw} >/dev/null 2>&1; docker run -d --name {raw} --label agent.instance={instance} {Image} sleep {3600 + i} >/dev/null");
+                replace.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            await ShellAsync($"docker rm -f {raw}");
+            replace.Sort();
+            results.Add(new Row("container replace (rm -f + run)", "raw docker CLI p50", Ms(replace[2]), "baseline: what replacing the container costs on this engine"));
             switched.Sort();
             applied.Sort();
             fetch.Sort();

@@ -33,8 +33,9 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
     public static string Revision(GitRef gitRef, string commit) => $"{gitRef.Name}@sha1:{commit}";
 
     /// <summary>Every repository's documents at its current checkout, and the revision each repository is at.</summary>
+    /// <param name="brought">Whether objects the repository brought are known (then a missing checkout holds them).</param>
     public (IReadOnlyList<ManifestDocument> Documents, IReadOnlyDictionary<string, string> Revisions) Read(IEnumerable<GitRepository> repositories,
-        IEnumerable<string>? held = null)
+        IEnumerable<string>? held = null, Func<string, bool>? brought = null)
     {
         var documents = new List<ManifestDocument>();
         foreach (var name in held ?? [])
@@ -45,6 +46,8 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         {
             if (checkouts.Current(repo.Metadata.Name) is not { } checkout)
             {
+                // Nothing fetched yet and nothing brought before (a first start): nothing to hold, no error to show.
+                if (brought is not null && !brought(repo.Metadata.Name)) continue;
                 documents.Add(ManifestFolder.FileError($"{Folder}/{repo.Metadata.Name}",
                     $"GitRepository {repo.Metadata.Name} has no revision checked out yet (see its status); the objects it brought are kept as they are"));
                 continue;

@@ -186,7 +186,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         var digest = snapshot.Digest + checkouts?.Fingerprint();
         IReadOnlyList<ManifestDocument> parsed = [.. folder.Parse(snapshot, policy), .. git?.CommandLine(folder) ?? []];
         var repos = RepositoriesOf(parsed);
-        var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos)) ?? ([], new Dictionary<string, string>());
+        var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos), Brought) ?? ([], new Dictionary<string, string>());
         var (selected, notSelected) = Select(parsed.Concat(gitDocuments));
         var set = ManifestSet.Build(selected);
         var errorCount = set.Errors.Count();
@@ -296,6 +296,11 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             else selected.Add(d);
         }
         return (selected, notSelected);
+    }
+
+    private bool Brought(string repository)
+    {
+        lock (sync) return files.Values.Any(f => GitDocuments.RepositoryOf(f) == repository);
     }
 
     private static string? RevisionOf(string file, IReadOnlyDictionary<string, string> revisions) =>

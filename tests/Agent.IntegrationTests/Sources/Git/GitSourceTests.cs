@@ -38,6 +38,22 @@ public sealed class GitSourceTests : GitScenario
     }
 
     [Fact]
+    public async Task The_git_url_shorthand_synthesises_a_GitRepository_named_default()
+    {
+        var web = Instance.Name("shorthand");
+        Repo.Write("hosts/a/web.yaml", Sleepy(web)).Write("hosts/b/other.yaml", Sleepy(Instance.Name("not-here")));
+        var first = Repo.CommitAndPush("two hosts");
+        Agent.Settings["Agent:Git:Url"] = Repo.FileUrl;
+        Agent.Settings["Agent:Git:Path"] = "hosts/a";
+        Agent.Settings["Agent:Git:Interval"] = "1s";
+        await Agent.StartAsync();
+        await WaitAppliedAsync("default", first);
+        var ready = await Agent.WaitReadyAsync(web);
+        Assert.Equal("GitRepository/default/hosts/a/web.yaml:1:1", ready.Source);
+        Assert.Empty(await Containers.OfAsync(Instance, Instance.Name("not-here")));
+    }
+
+    [Fact]
     public async Task A_broken_commit_is_not_applied_is_reported_with_file_and_line_and_the_previous_revision_keeps_running()
     {
         var a = Instance.Name("git-a");

@@ -111,5 +111,12 @@ public sealed class GitWebhookTests : GitScenario
         var item = Assert.Single(list.EnumerateArray());
         Assert.Equal("platform", item.GetProperty("name").GetString());
         Assert.Equal(Repo.FileUrl, item.GetProperty("url").GetString());
+
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var metrics = await client.GetStringAsync("/metrics");
+        var sourceLines = string.Join("\n", metrics.Split('\n').Where(l => l.Contains("agent_source", StringComparison.Ordinal)));
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "agent_source_sync_total\\{[^}]*result=\"applied\""), sourceLines);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "agent_source_last_sync_timestamp_seconds\\{[^}]*source=\"GitRepository/platform\""), sourceLines);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/readyz/sources")).StatusCode);
     }
 }
