@@ -62,9 +62,29 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             }
         });
 
-    public Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken ct) =>
-        Call("container_create", async () =>
+    /// <summary>Creates the container; when its spec carries files (compose secrets and configs from content or
+    /// environment), a second call writes them in before anything can start it. If that fails, the container is
+    /// removed again: it never runs without its files.</summary>
+    public async Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken ct)
+    {
+        var id = await Call("container_create", async () =>
             (await client.Containers.CreateContainerAsync(ContainerRequestMapper.ToCreateParameters(request), ct)).ID);
+        if (request.Spec.Files.Count == 0) return id;
+        try
+        {
+            await Call("container_archive", async () =>
+            {
+                using var tar = ContainerFiles.Tar(request.Spec.Files);
+                await client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = "/" }, tar, ct);
+            }, request.Name);
+        }
+        catch
+        {
+            await Call("container_remove", () => client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None));
+            throw;
+        }
+        return id;
+    }
 
     // 304 Not Modified (already started / already stopped) is success: every operation is idempotent.
     public Task StartContainerAsync(string id, CancellationToken ct) =>

@@ -24,9 +24,9 @@ internal sealed class ComposeContext(
     public Dictionary<string, string> ExternalVolumes { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Networks { get; } = new(StringComparer.Ordinal) { "default" };
 
-    /// <summary>Declared top-level secrets and configs: name to the absolute path of their file.</summary>
-    public Dictionary<string, string> Secrets { get; } = new(StringComparer.Ordinal);
-    public Dictionary<string, string> Configs { get; } = new(StringComparer.Ordinal);
+    /// <summary>Declared top-level secrets and configs: name to the absolute path of their file, or their text.</summary>
+    public Dictionary<string, ComposeFileObject> Secrets { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ComposeFileObject> Configs { get; } = new(StringComparer.Ordinal);
 
     public string? Lookup(string name) => variables.TryGetValue(name, out var v) ? v : null;
 
@@ -70,3 +70,7 @@ internal sealed class ComposeContext(
         }}:false")));
     }
 }
+
+/// <summary>A top-level secret or config: a file to bind-mount (<c>file:</c>) or a text to write into the container
+/// (<c>content:</c>, or a variable's value through <c>environment:</c>).</summary>
+internal sealed record ComposeFileObject(string? Path, string? Content);

@@ -33,6 +33,12 @@ internal static class ComposeNormalizer
             }
         if (services.Count == 0 && context.Errors.Count == 0)
             top.Error(profiles.Count == 0 ? "no services (services with profiles: run only when the manifest lists one of their profiles)" : "no service is enabled by the listed profiles");
+        for (var i = 0; i < services.Count; i++)
+        {
+            var (service, at) = services[i];
+            if (service.DependsOn.Any(d => !enabled.Contains(d.Service) && reader.IsOptional(service.Name, d.Service)))
+                services[i] = (service with { DependsOn = service.DependsOn.Where(d => enabled.Contains(d.Service) || !reader.IsOptional(service.Name, d.Service)).ToList() }, at);
+        }
         CheckDependencies(services, enabled, context);
 
         var named = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
@@ -95,20 +101,37 @@ internal static class ComposeNormalizer
         }
     }
 
-    /// <summary>Top-level secrets and configs: <c>file:</c> (relative to the project directory) is what the agent supports.</summary>
-    private static void ReadFileObjects(ComposeCursor cursor, string what, Dictionary<string, string> into, ComposeContext context)
+    /// <summary>Top-level secrets and configs: <c>file:</c> (relative to the project directory), <c>content:</c> or
+    /// <c>environment:</c> (a variable of the project). <c>external:</c> needs a swarm, which the agent has not.</summary>
+    private static void ReadFileObjects(ComposeCursor cursor, string what, Dictionary<string, ComposeFileObject> into, ComposeContext context)
     {
         foreach (var (name, value) in cursor.Entries())
         {
             var f = value.Mapping(["file", "environment", "content", "external", "name"], $"{what} field");
             if (f is null) continue;
-            foreach (var key in new[] { "environment", "content", "external", "name" })
-                if (f.TryGetValue(key, out var unsupported)) unsupported.Error($"{what}s with \"{key}\" are not supported yet (use file:)");
-            if (!f.TryGetValue("file", out var file)) { if (f.Count == 0) value.Error($"a {what} needs \"file\""); continue; }
-            if (file.Scalar() is not { } relative) continue;
+            if (f.TryGetValue("external", out var external) && external.Bool() == true)
+                external.Error($"external {what}s live in a swarm, and the agent runs no swarm: use file:, content: or environment:");
+            if (f.TryGetValue("name", out var n))
+                n.Error($"{what}s.{name}.name only names an external swarm {what}, which the agent cannot use");
+            var sources = new[] { "file", "content", "environment" }.Where(f.ContainsKey).ToList();
+            if (sources.Count > 1) { value.Error($"a {what} takes one of file, content and environment, not {string.Join(" and ", sources)}"); continue; }
+            if (sources.Count == 0) { if (!f.ContainsKey("external")) value.Error($"a {what} needs file, content or environment"); continue; }
+            if (f.TryGetValue("content", out var content))
+            {
+                if (content.Scalar() is { } text) into[name] = new ComposeFileObject(null, text);
+                continue;
+            }
+            if (f.TryGetValue("environment", out var env))
+            {
+                if (env.Scalar() is not { } variable) continue;
+                if (context.Lookup(variable) is { } fromEnv) into[name] = new ComposeFileObject(null, fromEnv);
+                else env.Error($"variable \"{variable}\" is not set (the env files and the manifest's environment set variables)");
+                continue;
+            }
+            if (f["file"].Scalar() is not { } relative) continue;
             var path = context.Resolve(relative);
-            if (context.Files.Digest(path) is null) file.Error($"{what} file \"{relative}\" not found ({path})");
-            else into[name] = path;
+            if (context.Files.Digest(path) is null) f["file"].Error($"{what} file \"{relative}\" not found ({path})");
+            else into[name] = new ComposeFileObject(path, null);
         }
     }
 

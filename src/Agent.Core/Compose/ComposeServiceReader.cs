@@ -62,8 +62,9 @@ internal sealed class ComposeServiceReader(ComposeContext project)
                 else AddMount(t, mounts, new MountSpec(MountType.Tmpfs, null, parts[0]));
             }
 
-        if (f.TryGetValue("secrets", out var secrets)) ReadFileMounts(secrets, "secret", project.Secrets, mounts, digests);
-        if (f.TryGetValue("configs", out var configs)) ReadFileMounts(configs, "config", project.Configs, mounts, digests);
+        var files = new List<ContainerFile>();
+        if (f.TryGetValue("secrets", out var secrets)) ReadFileMounts(secrets, "secret", project.Secrets, mounts, files, digests);
+        if (f.TryGetValue("configs", out var configs)) ReadFileMounts(configs, "config", project.Configs, mounts, files, digests);
 
         var aliases = new List<string>();
         if (f.TryGetValue("networks", out var networks)) ReadNetworks(networks, aliases);
@@ -81,7 +82,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (f.TryGetValue("labels", out var l))
             foreach (var (key, value, _) in l.KeyValues()) labels[key] = value ?? "";
-        var dependsOn = f.TryGetValue("depends_on", out var dep) ? ReadDependsOn(dep) : [];
+        var dependsOn = f.TryGetValue("depends_on", out var dep) ? ReadDependsOn(dep, name) : [];
         foreach (var (key, value) in project.ComposeLabels(name, image, dependsOn)) labels[key] = value;
 
         var container = new ContainerSpec
@@ -130,6 +131,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
             Ulimits = f.TryGetValue("ulimits", out var ul) ? ReadUlimits(ul) : null,
             ShmSizeBytes = f.TryGetValue("shm_size", out var shm) ? shm.Size() : null,
             FileDigests = digests,
+            Files = files,
         };
         if (container.NetworkMode is not null && f.TryGetValue("networks", out var both))
             both.Error("network_mode and networks cannot be used together");
@@ -278,7 +280,8 @@ internal sealed class ComposeServiceReader(ComposeContext project)
 
     /// <summary>Service secrets and configs: the declared file mounted read-only at /run/secrets/&lt;name&gt; (secrets)
     /// or /&lt;name&gt; (configs), or at <c>target</c>; the file's content counts in the spec hash.</summary>
-    private void ReadFileMounts(ComposeCursor cursor, string what, Dictionary<string, string> declared, List<MountSpec> mounts, SortedDictionary<string, string> digests)
+    private void ReadFileMounts(ComposeCursor cursor, string what, Dictionary<string, ComposeFileObject> declared, List<MountSpec> mounts,
+        List<ContainerFile> files, SortedDictionary<string, string> digests)
     {
         foreach (var item in cursor.Sequence())
         {
@@ -295,15 +298,24 @@ internal sealed class ComposeServiceReader(ComposeContext project)
             }
             else source = item.Scalar();
             if (source is null) continue;
-            if (!declared.TryGetValue(source, out var path))
+            if (!declared.TryGetValue(source, out var declaredObject))
             {
                 item.Error($"{what} \"{source}\" is not declared under the top-level {what}s");
                 continue;
             }
             target ??= source;
             if (!target.StartsWith('/')) target = what == "secret" ? $"/run/secrets/{target}" : $"/{target}";
-            AddMount(item, mounts, new MountSpec(MountType.Bind, path, target, ReadOnly: true));
-            digests[$"{what}:{target}"] = project.Files.Digest(path) ?? "";
+            if (declaredObject.Path is { } path)
+            {
+                AddMount(item, mounts, new MountSpec(MountType.Bind, path, target, ReadOnly: true));
+                digests[$"{what}:{target}"] = project.Files.Digest(path) ?? "";
+            }
+            else if (mounts.Any(m => m.Target == target) || files.Any(x => x.Target == target)) item.Error($"{target} is mounted twice");
+            else
+            {
+                files.Add(new ContainerFile(target, declaredObject.Content ?? ""));
+                digests[$"{what}:{target}"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(declaredObject.Content ?? "")))[..16];
+            }
         }
     }
 
@@ -445,7 +457,13 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         return result;
     }
 
-    private IReadOnlyList<ServiceDependency> ReadDependsOn(ComposeCursor cursor)
+    private readonly HashSet<(string Service, string Dependency)> optional = [];
+
+    /// <summary>True for a <c>depends_on</c> entry with <c>required: false</c>: when that service is not part of the
+    /// project (a profile leaves it out) the dependency is dropped, as Compose only warns; when it is, it is waited for.</summary>
+    public bool IsOptional(string service, string dependency) => optional.Contains((service, dependency));
+
+    private IReadOnlyList<ServiceDependency> ReadDependsOn(ComposeCursor cursor, string owner)
     {
         var result = new List<ServiceDependency>();
         if (cursor.IsSequence)
@@ -467,7 +485,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
                     case "service_completed_successfully": condition = DependencyCondition.Completed; break;
                     case { } other: c.Error($"\"{other}\" is not a condition (service_started, service_healthy, service_completed_successfully)"); break;
                 }
-            if (f.TryGetValue("required", out var r) && r.Bool() == false) r.Error("required: false is not supported: the agent always waits for its dependencies");
+            if (f.TryGetValue("required", out var r) && r.Bool() == false) optional.Add((owner, name));
             if (f.TryGetValue("restart", out var rs) && rs.Bool() == true) rs.Error("restart: true is not supported yet: a dependency's recreation does not restart its dependents");
             result.Add(new ServiceDependency(name, condition));
         }

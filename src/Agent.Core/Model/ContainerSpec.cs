@@ -66,6 +66,18 @@ public sealed record ContainerSpec
     /// applied-spec label show a digest of them, never the value. Not hashed itself (the values are, in Env).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlySet<string> SecretEnv { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Files written into the container after it is created, before it first starts (compose secrets and
+    /// configs from <c>content:</c> or <c>environment:</c>). Their text is never serialised (status, render, diff);
+    /// its digest is in <see cref="FileDigests"/>, so a change recreates the container.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<ContainerFile> Files { get; init; } = [];
+}
+
+/// <summary>A read-only file the agent writes into a container: its absolute path inside and its text.</summary>
+public sealed record ContainerFile(string Target, string Content)
+{
+    public override string ToString() => $"{Target} ({Content.Length} characters)"; // never the content itself
 }
 
 public enum PullPolicy { IfNotPresent, Always, Never }

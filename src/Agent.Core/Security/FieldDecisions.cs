@@ -98,5 +98,8 @@ public static class FieldDecisions
             ["Mounts[].SizeBytes"] = (FieldDecision.Allowed, "a tmpfs size limit"),
             ["FileDigests"] = (FieldDecision.Allowed, "the agent's own bookkeeping for the spec hash; never sent to the engine"),
             ["SecretEnv"] = (FieldDecision.Allowed, "the agent's own bookkeeping: which env values came from env files, masked in diffs and labels; never sent to the engine"),
+            ["Files"] = (FieldDecision.Allowed, "read-only files (compose secrets and configs) copied into the container's own filesystem; nothing of the host is reached"),
+            ["Files[].Target"] = (FieldDecision.Allowed, "a path inside the container's own filesystem"),
+            ["Files[].Content"] = (FieldDecision.Allowed, "text from the manifest's own variables or content"),
         };
 }

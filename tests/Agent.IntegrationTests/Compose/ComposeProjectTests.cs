@@ -112,4 +112,29 @@ public sealed class ComposeProjectTests : AgentScenario
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(before.Select(r => r.Id), (await Containers.RunningAsync(Instance, project, 2)).Select(r => r.Id));
     }
+
+    [Fact]
+    public async Task Secrets_and_configs_from_environment_and_content_are_files_in_the_container_and_a_new_value_recreates_only_their_service()
+    {
+        var project = Instance.Name("content");
+        Agent.Write($"{project}/.env", "TOKEN=sekret-1\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("uses", "    secrets: [token]\n    configs: [{ source: motd, target: /etc/motd }]\n") + Sleeper("other") +
+            "secrets:\n  token: { environment: TOKEN }\nconfigs:\n  motd: { content: \"hello ${TOKEN}\" }\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var before = await Containers.RunningAsync(Instance, project, 2);
+        Assert.Equal("sekret-1", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/run/secrets/token"));
+        Assert.Equal("hello sekret-1", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/etc/motd"));
+        Assert.Equal("444", await DockerCli.RunAsync("exec", $"{project}-uses-1", "stat", "-c", "%a", "/run/secrets/token"));
+        Assert.DoesNotContain("sekret-1", await DockerCli.InspectAsync($"{project}-uses-1", "{{json .Config.Labels}}{{json .Config.Env}}"));
+
+        Agent.Write($"{project}/.env", "TOKEN=sekret-2\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("uses", "    secrets: [token]\n    configs: [{ source: motd, target: /etc/motd }]\n") + Sleeper("other") +
+            "secrets:\n  token: { environment: TOKEN }\nconfigs:\n  motd: { content: \"hello ${TOKEN}\" }\n# touched so the folder is read again\n");
+        var after = await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project),
+            r => r.Count == 2 && r.All(x => x.State == "running") && r.Single(x => x.Name.EndsWith("-uses-1")).Id != before.Single(x => x.Name.EndsWith("-uses-1")).Id,
+            TimeSpan.FromSeconds(60), "uses recreated");
+        Assert.Equal(before.Single(r => r.Name.EndsWith("-other-1")).Id, after.Single(r => r.Name.EndsWith("-other-1")).Id);
+        Assert.Equal("sekret-2", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/run/secrets/token"));
+    }
 }

@@ -323,11 +323,31 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Secrets_and_configs_from_environment_and_content_are_written_into_the_container_and_hashed_never_serialised()
+    {
+        Write("s/.env", "TOKEN=s3cret-one\n");
+        Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [token]\n    configs: [{ source: motd, target: /etc/motd }, banner]\n" +
+            "secrets:\n  token: { environment: TOKEN }\nconfigs:\n  motd:\n    content: |\n      hello ${TOKEN:+there}\n  banner: { content: hi }\n");
+        var before = Project("s").Spec.Services[0].Container;
+        Assert.Equal(["/banner", "/etc/motd", "/run/secrets/token"], before.Files.Select(f => f.Target).Order());
+        Assert.Equal("s3cret-one", before.Files.Single(f => f.Target == "/run/secrets/token").Content);
+        Assert.Equal("hello there\n", before.Files.Single(f => f.Target == "/etc/motd").Content);
+        Assert.Empty(before.Mounts);
+        Assert.DoesNotContain("s3cret-one", Agent.Core.Planning.SpecDiff.Serialize(before)); // status, diff and render never show it
+        Assert.DoesNotContain("s3cret-one", before.Files.Single(f => f.Target == "/run/secrets/token").ToString());
+
+        Write("s/.env", "TOKEN=s3cret-two\n");
+        var after = Project("s").Spec.Services[0].Container;
+        Assert.NotEqual(Agent.Core.Planning.SpecHash.Of(before), Agent.Core.Planning.SpecHash.Of(after));
+    }
+
+    [Fact]
     public void Secrets_the_agent_cannot_materialise_are_errors_naming_the_field()
     {
-        Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [token, missing]\nsecrets:\n  token: { environment: TOKEN }\n");
+        Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [token, missing, swarm]\nsecrets:\n  token: { environment: NOPE }\n  swarm: { external: true }\n");
         var errors = Load().Errors.Select(e => e.ToString()).ToList();
-        Assert.Contains(errors, e => e.StartsWith("s/compose.yaml:6:25: secrets.token.environment: secrets with \"environment\" are not supported yet"));
+        Assert.Contains(errors, e => e.StartsWith("s/compose.yaml:6:25: secrets.token.environment: variable \"NOPE\" is not set"));
+        Assert.Contains(errors, e => e.StartsWith("s/compose.yaml:7:22: secrets.swarm.external: external secrets live in a swarm, and the agent runs no swarm"));
         Assert.Contains(errors, e => e.Contains("services.app.secrets[1]: secret \"missing\" is not declared"));
     }
 
