@@ -72,7 +72,7 @@ public static class JobConditions
     private static IReadOnlyList<ConditionValue> ForCronJob(JobStatusInput input, JobRun? finished, List<JobRun> active)
     {
         var degraded = finished is { Phase: RunPhase.Failed } f && f.Reason != RunReasons.Replaced
-            ? new ConditionValue(ConditionTypes.Degraded, true, f.Reason ?? "Failed", $"the latest finished run {f.Id} failed: {Ended(f)}")
+            ? new ConditionValue(ConditionTypes.Degraded, true, f.Reason ?? "Failed", $"the latest finished run {f.Id} failed: {Outcome(f)}")
             : new ConditionValue(ConditionTypes.Degraded, false, "AsExpected", "");
         if (input.SuspendedBy is { } by)
             return
@@ -116,24 +116,25 @@ public static class JobConditions
         ],
         { Phase: RunPhase.Succeeded } r =>
         [
-            new(ConditionTypes.Ready, true, Complete, $"run {r.Id} completed: {Ended(r)}"),
+            new(ConditionTypes.Ready, true, Complete, $"run {r.Id} completed: {Outcome(r)}"),
             new(ConditionTypes.Progressing, false, Complete, ""),
             new(ConditionTypes.Degraded, false, "AsExpected", ""),
-            new(Complete, true, r.Reason ?? RunReasons.Completed, Ended(r)),
+            new(Complete, true, r.Reason ?? RunReasons.Completed, Outcome(r)),
         ],
         { } r =>
         [
-            new(ConditionTypes.Ready, false, r.Reason ?? Failed, $"run {r.Id} failed: {Ended(r)}"),
+            new(ConditionTypes.Ready, false, r.Reason ?? Failed, $"run {r.Id} failed: {Outcome(r)}"),
             new(ConditionTypes.Progressing, false, r.Reason ?? Failed, ""),
-            new(ConditionTypes.Degraded, true, r.Reason ?? Failed, $"run {r.Id} failed: {Ended(r)}"),
-            new(Failed, true, r.Reason ?? Failed, Ended(r)),
+            new(ConditionTypes.Degraded, true, r.Reason ?? Failed, $"run {r.Id} failed: {Outcome(r)}"),
+            new(Failed, true, r.Reason ?? Failed, Outcome(r)),
         ],
     };
 
     /// <summary>The condition types these decisions may set; one not decided now is removed (a Job that runs again loses Complete).</summary>
     public static readonly IReadOnlyList<string> Types = [ConditionTypes.Ready, ConditionTypes.Progressing, ConditionTypes.Degraded, ConditionTypes.Suspended, Complete, Failed];
 
-    private static string Ended(JobRun r)
+    /// <summary>How a run ended, for people: "exit code 3 (BackoffLimitExceeded), 3 attempts, after 4.2s".</summary>
+    public static string Outcome(JobRun r)
     {
         var exit = r.ExitCode ?? r.Current?.ExitCode;
         return (exit is { } e ? $"exit code {e}" : "no exit code") + $" ({r.Reason ?? r.Phase.ToString()})"

@@ -63,6 +63,8 @@ public sealed record JobHistory
     public DateTimeOffset? LastSuccessfulTime { get; init; }
     /// <summary>The template hash of the latest run started (a Job runs again when its template hash changes).</summary>
     public string? TemplateHash { get; init; }
+    /// <summary>The hash of the whole spec (schedule, policy, limits, template) the runner last worked from: `agent diff` compares it.</summary>
+    public string? SpecHash { get; init; }
     public long MissedRuns { get; init; }
     public long SkippedRuns { get; init; }
     public IReadOnlyList<JobRun> Runs { get; init; } = [];

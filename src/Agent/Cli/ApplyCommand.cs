@@ -54,7 +54,11 @@ public static class ApplyCommand
                 keys.UnionWith(inEngine);
                 var order = keys.OrderBy(k => manifests.Get(k)?.Object is ServiceGroup g ? (int)g.Spec.Phase : -1).ThenBy(k => k.Name, StringComparer.Ordinal).ToList();
                 var convergence = ActivatorUtilities.CreateInstance<OnceConvergence>(services);
+                var started = DateTimeOffset.UtcNow;
                 var results = await convergence.RunAsync(order, parse.GetValue(timeout), ct);
+                // Jobs after the groups (a Job may need a service), within what is left of --timeout.
+                var left = parse.GetValue(timeout) - (DateTimeOffset.UtcNow - started);
+                results = [.. results, .. await ActivatorUtilities.CreateInstance<OnceJobs>(services).ApplyAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct)];
                 foreach (var result in results) Console.WriteLine(result.Line);
                 return results.All(r => r.Settled) ? 0 : 1;
             }

@@ -38,9 +38,19 @@ public static class DiffCommand
                 var guard = OneShotServices.JudgePrunes(services, inEngine);
                 var blocked = guard.Blocked && !parse.GetValue(allowMassPrune) ? guard.Removals.ToHashSet() : [];
                 var pending = 0;
+                var onceJobs = ActivatorUtilities.CreateInstance<OnceJobs>(services);
+                keys.UnionWith(await onceJobs.KeysAsync(ct));
                 foreach (var key in keys.OrderBy(k => k.Kind).ThenBy(k => k.Name, StringComparer.Ordinal))
                 {
                     var desired = manifests.Get(key)?.Object;
+                    if (Job.IsJobKind(key.Kind))
+                    {
+                        var jobChanges = await onceJobs.DiffAsync(key, ct);
+                        pending += jobChanges.Count;
+                        Console.WriteLine(jobChanges.Count == 0 ? $"{key}: in sync" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
+                        foreach (var change in jobChanges) Console.WriteLine($"  {change}");
+                        continue;
+                    }
                     if (blocked.Contains(key))
                     {
                         Console.WriteLine($"{key} (manifest deleted): PruneBlocked, not removed");

@@ -16,12 +16,18 @@ public sealed record DesiredJob(ObjectKey Key, JobTemplate Template, CronJobSpec
     };
 
     /// <summary>The hash of the template: a Job runs again when it changes.</summary>
-    public string TemplateHash { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Template, Canonical))))[..16];
+    public string TemplateHash { get; } = Hash(Template);
+
+    /// <summary>The hash of the whole spec as the manifest says it (schedule, policy, limits, template): what `agent diff`
+    /// compares with the one the runner last applied. Kept by `with` copies, so a suspend through the API does not change it.</summary>
+    public string SpecHash { get; private init; } = "";
 
     public static DesiredJob? From(Core.Manifests.IManifestObject? obj) => obj switch
     {
-        CronJob c => new DesiredJob(c.Key, c.Spec.JobTemplate, c.Spec, c.Spec.SuccessfulJobsHistoryLimit, c.Spec.FailedJobsHistoryLimit),
-        Job j => new DesiredJob(j.Key, j.Spec, null, 3, 1),
+        CronJob c => new DesiredJob(c.Key, c.Spec.JobTemplate, c.Spec, c.Spec.SuccessfulJobsHistoryLimit, c.Spec.FailedJobsHistoryLimit) { SpecHash = Hash(c.Spec) },
+        Job j => new DesiredJob(j.Key, j.Spec, null, 3, 1) { SpecHash = Hash(j.Spec) },
         _ => null,
     };
+
+    private static string Hash<T>(T spec) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec, Canonical))))[..16];
 }

@@ -15,6 +15,14 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             .Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.JobRun))
             .ToList();
 
+    /// <summary>The objects (kind and name) that job containers of this instance belong to.</summary>
+    public async Task<IReadOnlySet<ObjectKey>> ListObjectKeysAsync(CancellationToken ct) =>
+        (await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct))
+            .Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.JobRun)
+                && c.Labels.TryGetValue(labels.Kind, out var k) && Job.IsJobKind(k) && c.Labels.ContainsKey(labels.Object))
+            .Select(c => new ObjectKey(c.Labels[labels.Kind], c.Labels[labels.Object]))
+            .ToHashSet();
+
     public async Task<JobAttempt> StartAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash, CancellationToken ct)
     {
         var spec = template.Container;

@@ -131,6 +131,7 @@ public sealed partial class JobLoop(
         lock (sync) (manual, manualRuns) = (manualRuns, 0);
         for (var i = 0; i < manual; i++) starting.Add(NewRun(history with { Runs = [.. history.Runs, .. starting] }, RunTriggers.Manual, null, now, want.TemplateHash));
         if (starting.Count > 0) history = history with { Runs = [.. history.Runs, .. starting], TemplateHash = want.TemplateHash };
+        if (want.SpecHash.Length > 0 && history.SpecHash != want.SpecHash) history = history with { SpecHash = want.SpecHash };
         if (history != record.History) store.Save(record with { History = history }); // the cursor is on disk before any container exists
 
         history = AdvanceRuns(history, want, wakeAt);
