@@ -12,6 +12,7 @@ namespace Agent.Cli;
 /// CronJobs and Jobs in the one-shot commands. `diff`: each against the history the runner last worked from (state dir)
 /// and its containers' labels. `apply --once`, as `kubectl apply` followed by `kubectl wait`: a new or changed Job runs
 /// to its end through the runner's own loop (retries, deadline), an unchanged one reports its last run; a CronJob is not
+/// registered but not
 /// scheduled (there is no daemon to keep time: `agent run` does); a deleted one has its runs' containers removed.
 /// </summary>
 public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistoryStore store, IOptions<AgentOptions> options, TimeProvider time, ILoggerFactory loggers)
@@ -54,8 +55,12 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
         }
         if (desired.Cron is { } cron)
         {
+            // Registered as kubectl apply creates the object: it exists from now (a later `agent run` treats times since
+            // as missed: at most one catch-up within startingDeadline) and `agent diff` is in sync.
+            var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });
+            if (record.History.SpecHash != desired.SpecHash) store.Save(record with { History = record.History with { SpecHash = desired.SpecHash } });
             var next = cron.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(cron.TimeZone) ?? TimeZoneInfo.Utc);
-            return new OnceResult(key, true, $"{key}: NotScheduled schedules run under `agent run`, not apply --once"
+            return new OnceResult(key, true, $"{key}: Registered schedules run under `agent run`, not apply --once"
                 + (next is { } n ? $" (next time would be {n.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})" : ""));
         }
         var before = store.Get(key)?.History;

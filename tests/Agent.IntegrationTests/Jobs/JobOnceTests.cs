@@ -42,7 +42,7 @@ public sealed class JobOnceTests : IAsyncLifetime
         (exit, stdout, stderr) = await Run("apply", "--once", "--timeout", "60s");
         Assert.True(exit == 0, stdout + stderr);
         Assert.Matches($@"(?m)^Job/{job}: Complete \(run {job}-\S+: exit code 0 \(Completed\)", stdout);
-        Assert.Matches($@"(?m)^CronJob/{cron}: NotScheduled schedules run under `agent run`", stdout);
+        Assert.Matches($@"(?m)^CronJob/{cron}: Registered schedules run under `agent run`", stdout);
         var ran = Assert.Single(await ListAsync(instance, job));
         Assert.Equal(("exited", 0), (ran.Status, ran.ExitCode));
         Assert.Empty(await ListAsync(instance, cron));
@@ -54,6 +54,7 @@ public sealed class JobOnceTests : IAsyncLifetime
         Assert.Single(await ListAsync(instance, job));
         (_, stdout, _) = await Run("diff");
         Assert.Contains($"Job/{job}: in sync", stdout);
+        Assert.Contains($"CronJob/{cron}: in sync", stdout); // registered by the apply
 
         // Changed so that it fails: diff says it runs again; apply --once retries (backoffLimit 1), reports the failure and exits 1.
         Write("job.yaml", Job(job, "echo broken; exit 4", "  backoffLimit: 1\n"));
