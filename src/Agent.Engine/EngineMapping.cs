@@ -56,6 +56,15 @@ internal static class EngineMapping
             .ToList())
     {
         User = c.Config?.User ?? "",
+        RestartPolicy = ToRestartPolicy(c.HostConfig?.RestartPolicy),
+    };
+
+    private static Core.Model.RestartPolicy ToRestartPolicy(Docker.DotNet.Models.RestartPolicy? policy) => policy?.Name switch
+    {
+        RestartPolicyKind.Always => Core.Model.RestartPolicy.Always,
+        RestartPolicyKind.UnlessStopped => new Core.Model.RestartPolicy(RestartMode.UnlessStopped),
+        RestartPolicyKind.OnFailure => new Core.Model.RestartPolicy(RestartMode.OnFailure, (int)policy.MaximumRetryCount),
+        _ => Core.Model.RestartPolicy.No,
     };
 
     private static PublishedPort ToPort(string key, PortBinding? binding)

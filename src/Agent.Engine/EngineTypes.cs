@@ -54,6 +54,9 @@ public sealed record ContainerDetails(
 {
     /// <summary>The user the container runs as (its config, which includes the image's USER); empty for the image default root.</summary>
     public string User { get; init; } = "";
+
+    /// <summary>The engine's restart policy for it (what the engine does on an exit by itself).</summary>
+    public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.No;
 }
 
 public sealed record PublishedPort(int ContainerPort, string Protocol, string? HostIp, int? HostPort);

@@ -34,10 +34,8 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     public string JobStart => $"{Prefix}.job-start";
     public string JobTemplateHash => $"{Prefix}.job-template-hash";
 
-    /// <summary>"next" on the new container of an update: it serves only once the update promotes it.</summary>
-    public string UpdateRole => $"{Prefix}.update-role";
-
-    /// <summary>On the new container of an update: the spec hash of the container it replaces.</summary>
+    /// <summary>On the new container of an update: the spec hash of the container it replaces. It stays true after the
+    /// promotion (labels cannot change), unlike a role such as "next" would; whether it serves is told by the slot.</summary>
     public string UpdateFrom => $"{Prefix}.update-from";
 
     /// <summary>On networks: the object's own name for the network ("default"); the engine name can differ when it was taken.</summary>

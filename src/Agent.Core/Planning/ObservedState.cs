@@ -25,9 +25,6 @@ public sealed record ObservedContainer(
     /// <summary>The spec the agent created this container with (its spec label), when it carries one.</summary>
     public string? AppliedSpec { get; init; }
 
-    /// <summary>"next" when an update created it (label agent.update-role): it serves only once promoted.</summary>
-    public string? UpdateRole { get; init; }
-
     /// <summary>The spec hash of the container this one was created to replace (label agent.update-from).</summary>
     public string? UpdateFrom { get; init; }
 

@@ -157,7 +157,6 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         }
         if (replacing is not null)
         {
-            labels[input.Labels.UpdateRole] = "next";
             labels[input.Labels.UpdateFrom] = replacing.SpecHash;
         }
         return new Operation(0, OperationKind.CreateContainer, $"service:{service.Name}:{replica}", cause, after.Distinct().Order().ToList())

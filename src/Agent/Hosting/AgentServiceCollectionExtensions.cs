@@ -56,7 +56,7 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<ILogger<ComposeAdoptions>>()));
         services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StatusStore>();
-        services.AddSingleton<HealthTracker>();
+        services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<EngineObserver>();
         services.AddSingleton<Admission.ContainerAdmission>();
         services.AddSingleton<PlanExecutor>();

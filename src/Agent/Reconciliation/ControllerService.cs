@@ -196,6 +196,7 @@ public sealed class ControllerService(
     private void Remember(EngineEvent e)
     {
         var name = e.Attributes.GetValueOrDefault("name");
+        if (e.Action is "start" or "die" or "destroy") observer.Forget(e.ActorId);
         switch (e.Action)
         {
             case "kill" or "stop" when !userStops.IsOwn(e.ActorId, name):

@@ -20,8 +20,11 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         var networks = engine.ListNetworksAsync(objects, ct);
         var volumes = engine.ListVolumesAsync(objects, ct);
         await Task.WhenAll(containers, networks, volumes);
+        var managed = containers.Result.Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).ToList();
+        var exited = await Task.WhenAll(managed.Where(c => c.State is ContainerState.Exited or ContainerState.Dead).Select(c => ExitedDetailsAsync(c.Id, ct)));
+        var details = exited.OfType<ContainerDetails>().ToDictionary(d => d.Id);
         return new ObservedState(
-            containers.Result.Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).Select(ToObserved).ToList(),
+            managed.Select(c => ToObserved(c, details.GetValueOrDefault(c.Id))).ToList(),
             networks.Result.Where(n => Owns(key, n.Labels) || (adoptedNetworks.Contains(n.Name) && IsForeign(n.Labels)))
                 .Select(n => new ObservedNetwork(n.Id, n.Name, n.Labels.TryGetValue(labels.Network, out var k) ? k : ObservedNetwork.DefaultKey))
                 .ToList(),
@@ -72,7 +75,24 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
             .ToHashSet();
     }
 
-    private ObservedContainer ToObserved(ContainerSummary c)
+    /// <summary>
+    /// An exited container's engine state (restart policy and count), inspected once per exit: the list call does not
+    /// carry it, and it tells what happened while the agent was not watching. <see cref="Forget"/> drops it when the
+    /// container starts, dies again or goes.
+    /// </summary>
+    private async Task<ContainerDetails?> ExitedDetailsAsync(string id, CancellationToken ct)
+    {
+        if (exitedDetails.TryGetValue(id, out var known)) return known;
+        var details = await engine.InspectContainerAsync(id, ct);
+        if (details is { State: ContainerState.Exited or ContainerState.Dead }) exitedDetails[id] = details;
+        return details;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ContainerDetails> exitedDetails = new(StringComparer.Ordinal);
+
+    public void Forget(string id) => exitedDetails.TryRemove(id, out _);
+
+    private ObservedContainer ToObserved(ContainerSummary c, ContainerDetails? exited)
     {
         var observed = new ObservedContainer(
             c.Id,
@@ -86,10 +106,15 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         {
             PruneDisabled = c.Labels.TryGetValue(labels.Prune, out var prune) && prune == "false",
             AppliedSpec = c.Labels.GetValueOrDefault(labels.Spec),
-            UpdateRole = c.Labels.GetValueOrDefault(labels.UpdateRole),
             UpdateFrom = c.Labels.GetValueOrDefault(labels.UpdateFrom),
-            StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.Reason(c.Id),
+            StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.Reason(c.Id) ?? UnwatchedStop(exited),
         };
-        return health.Annotate(observed);
+        return health.Annotate(observed, exited?.RestartCount);
     }
+
+    /// <summary>A stop nobody recorded (made while the agent was not running) is a user's when the engine would have
+    /// restarted an exit by itself; the agent's own stops are recorded, also across its restarts.</summary>
+    private string? UnwatchedStop(ContainerDetails? exited) =>
+        exited is not null && !userStops.StoppedByAgent(exited.Id) && UnwatchedExits.WasStoppedByUser(exited.RestartPolicy, exited.RestartCount, exited.ExitCode)
+            ? UserStops.ByEngine : null;
 }

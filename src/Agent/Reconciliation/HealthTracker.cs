@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Agent.Core.Planning;
 using Agent.Core.Model;
 
@@ -8,8 +9,35 @@ namespace Agent.Reconciliation;
 /// What the reconciler remembers between observations: since when a container is unhealthy (for the
 /// liveness-style restart), and how often it crashed right after the agent started it (CrashLoopBackOff).
 /// </summary>
-public sealed class HealthTracker(TimeProvider time)
+public sealed class HealthTracker
 {
+    private readonly TimeProvider time;
+    private readonly string? file;
+    private readonly Lock saveLock = new();
+
+    /// <param name="stateDir">Where failure counts are kept (failures.json), so that on-failure:N survives an agent restart.</param>
+    public HealthTracker(TimeProvider time, string? stateDir = null)
+    {
+        this.time = time;
+        if (stateDir is null) return;
+        file = Path.Combine(stateDir, "failures.json");
+        try
+        {
+            if (File.Exists(file))
+                foreach (var (id, r) in JsonSerializer.Deserialize<Dictionary<string, FailureRecord>>(File.ReadAllText(file)) ?? [])
+                {
+                    exits[id] = (r.Failures, r.Last);
+                    beforeLastStart[id] = r.BeforeLastStart;
+                }
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            // A corrupt record starts counting afresh; the engine's restart count still bounds it (UnwatchedExits).
+        }
+    }
+
+    private sealed record FailureRecord(int Failures, DateTimeOffset? Last, int BeforeLastStart);
+
     /// <summary>A container that dies sooner than this after a start counts as a crash.</summary>
     public static readonly TimeSpan CrashWindow = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
@@ -17,8 +45,11 @@ public sealed class HealthTracker(TimeProvider time)
     private readonly ConcurrentDictionary<string, DateTimeOffset> unhealthySince = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset StartedAt, int Crashes)> starts = new();
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset? Last)> exits = new();
+    private readonly ConcurrentDictionary<string, int> beforeLastStart = new();
 
-    public ObservedContainer Annotate(ObservedContainer c)
+    /// <param name="restartCount">For an exited container: the engine's restarts since its last start, which bounds the
+    /// failures from below when exits happened while the agent was not watching.</param>
+    public ObservedContainer Annotate(ObservedContainer c, long? restartCount = null)
     {
         var now = time.GetUtcNow();
         DateTimeOffset? since = null;
@@ -29,6 +60,8 @@ public sealed class HealthTracker(TimeProvider time)
         if (!c.IsRunning && starts.TryGetValue(c.Id, out var s) && s.Crashes > 0)
             backoff = s.StartedAt + Backoff(s.Crashes);
         var (failures, lastFailure) = exits.TryGetValue(c.Id, out var e) ? e : (0, (DateTimeOffset?)null);
+        if (restartCount is { } restarts)
+            failures = Math.Max(failures, UnwatchedExits.Failures(beforeLastStart.GetValueOrDefault(c.Id), restarts, c.ExitCode));
         return c with { UnhealthySince = since, BackoffUntil = backoff, Failures = failures, LastFailure = lastFailure };
     }
 
@@ -38,6 +71,7 @@ public sealed class HealthTracker(TimeProvider time)
         if (exitCode is null or 0) return;
         var now = time.GetUtcNow();
         exits.AddOrUpdate(containerId, _ => (1, now), (_, previous) => (previous.Failures + 1, now));
+        Save();
     }
 
     /// <summary>Called when the agent (re)starts a container: counts a crash when the last start was recent.</summary>
@@ -48,6 +82,12 @@ public sealed class HealthTracker(TimeProvider time)
             _ => (now, 0),
             (_, previous) => (now, now - previous.StartedAt < CrashWindow ? previous.Crashes + 1 : 0));
         unhealthySince.TryRemove(containerId, out _);
+        // The engine counts its restarts from 0 again after every start: remember how many failures came before.
+        if (exits.TryGetValue(containerId, out var e) && beforeLastStart.GetValueOrDefault(containerId) != e.Failures)
+        {
+            beforeLastStart[containerId] = e.Failures;
+            Save();
+        }
     }
 
     public int Crashes(string containerId) => starts.TryGetValue(containerId, out var s) ? s.Crashes : 0;
@@ -55,8 +95,22 @@ public sealed class HealthTracker(TimeProvider time)
     public void Forget(string containerId)
     {
         starts.TryRemove(containerId, out _);
-        exits.TryRemove(containerId, out _);
         unhealthySince.TryRemove(containerId, out _);
+        var had = beforeLastStart.TryRemove(containerId, out _);
+        if (exits.TryRemove(containerId, out _) || had) Save();
+    }
+
+    private void Save()
+    {
+        if (file is null) return;
+        lock (saveLock)
+        {
+            var records = exits.ToDictionary(kv => kv.Key, kv => new FailureRecord(kv.Value.Failures, kv.Value.Last, beforeLastStart.GetValueOrDefault(kv.Key)));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var temp = file + ".tmp";
+            File.WriteAllText(temp, JsonSerializer.Serialize(records));
+            File.Move(temp, file, overwrite: true);
+        }
     }
 
     // The first two quick deaths restart at once; after that 1 s, 2 s, 4 s ... up to 5 minutes, like CrashLoopBackOff.

@@ -34,6 +34,7 @@ public sealed class Reconciler(
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
     private readonly Dictionary<ObjectKey, HashSet<string>> failedUpdates = [];
     private readonly Dictionary<ObjectKey, string> loggedConflicts = [];
+    private readonly Dictionary<ObjectKey, string> lastPlans = [];
     private readonly Lock sync = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
@@ -129,6 +130,16 @@ public sealed class Reconciler(
         {
             if (desired is not null)
                 status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", $"applying generation {entry!.Generation}: {plan.Operations.Count} operation(s)");
+            // One line before (a plan can take minutes); each change is logged by the executor once it is done.
+            // The same plan again (a name still held, a retry) is not news: logged at debug level.
+            var text = plan.ToString();
+            bool repeated;
+            lock (sync)
+            {
+                repeated = lastPlans.TryGetValue(key, out var last) && last == text;
+                lastPlans[key] = text;
+            }
+            logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             RememberRollbacks(key, execution);
         }

@@ -13,6 +13,9 @@ public sealed class UserStops
 {
     public const string ByApi = "api";
     public const string ByEngine = "engine";
+
+    /// <summary>Not a user stop: the agent stopped it (persisted so that an exit seen after an agent restart can be told apart).</summary>
+    public const string ByAgent = "agent";
     private static readonly TimeSpan OwnMarkSlack = TimeSpan.FromSeconds(30);
 
     private readonly string file;
@@ -35,9 +38,20 @@ public sealed class UserStops
         }
     }
 
-    /// <summary>The agent is about to stop this container (id or name) itself, waiting up to <paramref name="grace"/>.</summary>
-    public void MarkOwn(string target, TimeSpan? grace = null) =>
+    /// <summary>The agent is about to stop this container (id or name) itself, waiting up to <paramref name="grace"/>.
+    /// A stop by id is also persisted (<see cref="ByAgent"/>): after an agent restart, a container found exited is
+    /// known to be the agent's own stop (a suspend, an update), not one made while the agent was not running.</summary>
+    public void MarkOwn(string target, TimeSpan? grace = null)
+    {
         own[target] = time.GetUtcNow() + (grace ?? TimeSpan.FromSeconds(10)) + OwnMarkSlack;
+        if (target.Length < 64) return; // a name can be given to a later container; only ids are persisted
+        lock (sync)
+        {
+            if (stopped.ContainsKey(target)) return; // a user's stop stays the user's
+            stopped[target] = ByAgent;
+            Save();
+        }
+    }
 
     public bool IsOwn(string id, string? name)
     {
@@ -53,7 +67,13 @@ public sealed class UserStops
     /// <summary>Why the container is stopped by a user (<see cref="ByApi"/> or <see cref="ByEngine"/>), or null.</summary>
     public string? Reason(string id)
     {
-        lock (sync) return stopped.GetValueOrDefault(id);
+        lock (sync) return stopped.GetValueOrDefault(id) is { } by && by != ByAgent ? by : null;
+    }
+
+    /// <summary>True when the last stop of this container was the agent's own (recorded by id, also before a restart).</summary>
+    public bool StoppedByAgent(string id)
+    {
+        lock (sync) return stopped.GetValueOrDefault(id) == ByAgent;
     }
 
     public void Record(string id, string by)

@@ -76,6 +76,43 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         Assert.StartsWith("running", await State(name));
     }
 
+    // Rule 2, a stop the agent could not see: made while it was not running
+    [Fact]
+    public async Task A_docker_stop_made_while_the_agent_was_down_is_respected_when_it_starts_again()
+    {
+        var g = Instance.Name("downstop");
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      restart: unless-stopped\n") + Sleeper("t", "      restart: unless-stopped\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        await Agent.StopAsync();
+        await DockerCli.RunAsync("stop", $"{g}-s-1");
+        var stopped = await State($"{g}-s-1");
+
+        await Agent.StartAsync();
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "StoppedByUser");
+        Assert.Equal("Stopped by user", status.Services.Single(s => s.Name == "s").Containers.Single().Message);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(stopped, await State($"{g}-s-1"));
+        Assert.StartsWith("running", await State($"{g}-t-1"));
+    }
+
+    // Rule 2: the agent's own stops (a suspend) are not mistaken for a user's after an agent restart
+    [Fact]
+    public async Task Containers_the_agent_stopped_itself_start_again_on_resume_after_an_agent_restart()
+    {
+        var g = Instance.Name("ownstop");
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      restart: unless-stopped\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      restart: unless-stopped\n"), "  suspend: true\n"));
+        await Eventually.TrueAsync(async () => (await State($"{g}-s-1")).StartsWith("exited"), TimeSpan.FromSeconds(30), "suspended");
+        await Agent.StopAsync();
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      restart: unless-stopped\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        Assert.StartsWith("running", await State($"{g}-s-1"));
+    }
+
     // Rule 2: the API stop is a persisted override, whatever the policy
     [Fact]
     public async Task The_api_stop_of_an_always_container_holds_until_the_api_start()
@@ -125,6 +162,27 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         Assert.Equal("exited 3", await DockerCli.InspectAsync(name, "{{.State.Status}} {{.State.ExitCode}}"));
         Assert.False(StatusOf(g).IsReady);
         Assert.Single(await Containers.OfAsync(Instance, g));
+    }
+
+    // Rule 3 across an agent restart: the count is not reset
+    [Fact]
+    public async Task After_on_failure_N_is_reached_an_agent_restart_leaves_the_replica_exited()
+    {
+        var g = Instance.Name("onfailrestart");
+        Agent.Write("g.yaml", Group(g, $"    - name: c\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"sleep 0.5; exit 3\"]\n      restart: on-failure:2\n"));
+        await Agent.StartAsync();
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "BackoffLimitExceeded", TimeSpan.FromSeconds(90));
+        var name = $"{g}-c-1";
+        var exited = await State(name);
+        Assert.True(File.Exists(Path.Combine(Agent.StateDir, "failures.json")), "failure counts are kept in the state dir");
+
+        await Agent.StopAsync();
+        await Agent.StartAsync();
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "BackoffLimitExceeded");
+        Assert.Equal("False", status.Condition(ConditionTypes.Ready)!.Status);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(exited, await State(name)); // never started again: same exit, same start time
+        Assert.StartsWith("exited", exited);
     }
 
     // Rule 4

@@ -58,7 +58,6 @@ internal sealed class EngineModel(AgentLabels labels, string desiredHash, Health
                 Containers.Add(new ObservedContainer($"c{++nextId}", target, l[labels.Service], int.Parse(l[labels.Replica]), l[labels.SpecHash],
                     ContainerState.Created, HealthState.None)
                 {
-                    UpdateRole = l.GetValueOrDefault(labels.UpdateRole),
                     UpdateFrom = l.GetValueOrDefault(labels.UpdateFrom),
                 });
                 return true;

@@ -7,7 +7,7 @@ namespace Agent.UnitTests.Planning;
 /// <summary>
 /// The states an interrupted update leaves in one replica slot (the agent killed, or the engine stopped, between any two
 /// steps) and the plan that finishes the update or rolls it back. Roles come from labels: the new container carries the
-/// desired spec hash, agent.update-role=next and agent.update-from=the hash it replaces; names are only a tie-break.
+/// desired spec hash, agent.update-from=the hash it replaces; names are only a tie-break.
 /// </summary>
 public sealed class InterruptedUpdateTests
 {
@@ -19,7 +19,7 @@ public sealed class InterruptedUpdateTests
         Running(s, 1, "0000") with { Id = "id-old", Name = name, State = state, Health = state == ContainerState.Running ? HealthState.Healthy : HealthState.None };
 
     private static ObservedContainer Next(ServiceSpec s, ContainerState state, HealthState health, string name = "g-web-1-next") =>
-        Running(s, 1) with { Id = "id-next", Name = name, State = state, Health = health, UpdateRole = "next", UpdateFrom = "0000" };
+        Running(s, 1) with { Id = "id-next", Name = name, State = state, Health = health, UpdateFrom = "0000" };
 
     /// <summary>The plan's text form, with what each failure runs (the rollback) below the operation.</summary>
     private static string Plan(ServiceSpec s, ObservedContainer[] containers, Func<PlanInput, PlanInput>? adjust = null)
@@ -221,7 +221,7 @@ public sealed class InterruptedUpdateTests
     [Fact]
     public void A_prev_container_of_an_earlier_agent_is_removed_once_its_replacement_is_healthy()
     {
-        var replacement = Next(StopFirstWithRollback, ContainerState.Running, HealthState.Healthy, "g-web-1") with { UpdateRole = null, UpdateFrom = null };
+        var replacement = Next(StopFirstWithRollback, ContainerState.Running, HealthState.Healthy, "g-web-1") with { UpdateFrom = null };
         Assert.Equal("#1 container:g-web-1-prev, RemoveContainer, replaced by a stop-first update",
             Plan(StopFirstWithRollback, [Old(StopFirstWithRollback, ContainerState.Exited, "g-web-1-prev"), replacement]));
     }
@@ -229,7 +229,7 @@ public sealed class InterruptedUpdateTests
     [Fact]
     public void A_prev_container_whose_replacement_failed_is_restored_under_its_name()
     {
-        var replacement = Next(StopFirstWithRollback, ContainerState.Exited, HealthState.None, "g-web-1") with { UpdateRole = null, UpdateFrom = null };
+        var replacement = Next(StopFirstWithRollback, ContainerState.Exited, HealthState.None, "g-web-1") with { UpdateFrom = null };
         Assert.Equal("""
             #1 container:g-web-1, RemoveContainer, interrupted update (0000 -> HASH) rolled back: the new container is exited
             #2 container:g-web-1-prev, RenameContainer, rollback: the previous container takes its name back (after #1)
@@ -283,13 +283,13 @@ public sealed class InterruptedUpdateTests
     }
 
     [Fact]
-    public void The_new_container_is_labelled_with_its_role_and_the_hash_it_replaces()
+    public void The_new_container_is_labelled_with_the_hash_it_replaces_and_no_role_that_its_promotion_would_falsify()
     {
         var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(StartFirst), Observed(Old(StartFirst)), Labels, Now));
         var create = plan.Operations.Single(o => o.Kind == OperationKind.CreateContainer);
         Assert.Equal("g-web-1-next", create.Target);
-        Assert.Equal("next", create.Labels![Labels.UpdateRole]);
-        Assert.Equal("0000", create.Labels[Labels.UpdateFrom]);
+        Assert.DoesNotContain(create.Labels!, l => l.Key == "agent.update-role");
+        Assert.Equal("0000", create.Labels![Labels.UpdateFrom]);
         Assert.Equal(Hash(StartFirst), create.Labels[Labels.SpecHash]);
     }
 
