@@ -18,6 +18,8 @@ public static class AgentHost
         builder.Configuration.AddEnvironmentVariables("AGENT_");
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? DefaultUrls);
+        // Probes call /readyz every few seconds: a down engine is logged once by the controller, not once per probe.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
 
         builder.Services.AddAgent(builder.Configuration);
         builder.AddAgentHttp();

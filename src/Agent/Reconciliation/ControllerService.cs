@@ -55,6 +55,10 @@ public sealed class ControllerService(
         {
             keys.UnionWith(await observer.ListObjectKeysAsync(ct));
         }
+        catch (EngineUnavailableException e)
+        {
+            LogEngineDown(e); // once while it is down, not once per resync
+        }
         catch (EngineException e)
         {
             logger.LogWarning("Cannot list managed objects: {Error}", e.Message);
@@ -85,11 +89,7 @@ public sealed class ControllerService(
             {
                 var delay = queue.AddRateLimited(key);
                 Telemetry.AgentMetrics.QueueRetries.Add(1, new KeyValuePair<string, object?>("kind", key.Kind));
-                if (e is EngineUnavailableException)
-                {
-                    // One message while the engine is down (and /readyz says so), not one per key and retry.
-                    if (Interlocked.Exchange(ref engineDown, 1) == 0) logger.LogError("{Error} Reconciles wait with backoff until it answers.", e.Message);
-                }
+                if (e is EngineUnavailableException down) LogEngineDown(down);
                 else logger.LogWarning("Reconcile of {Key} failed, retrying in {Delay:0.#}s: {Error}", key, delay.TotalSeconds, e.Message);
                 if (e is not EngineUnavailableException) state.Synced(key);
             }
@@ -99,6 +99,12 @@ public sealed class ControllerService(
                 queue.Done(key);
             }
         }
+    }
+
+    /// <summary>One message while the engine is down (and /readyz says so), not one per key, retry or resync.</summary>
+    private void LogEngineDown(EngineUnavailableException e)
+    {
+        if (Interlocked.Exchange(ref engineDown, 1) == 0) logger.LogError("{Error} Reconciles wait with backoff until it answers.", e.Message);
     }
 
     private async Task FollowUpAsync(ObjectKey key, CancellationToken ct)

@@ -306,5 +306,12 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         var failures = Agent.Services.GetRequiredService<WorkQueue>().Failures(new ObjectKey(ServiceGroup.KindName, g));
         Assert.InRange(failures, 1, 6);
         Assert.Empty(await Containers.OfAsync(Instance));
+        // Engine down is one message and one not-ready condition, not a flood: the reconciles' retries log nothing more.
+        var lines = Agent.Logs.Lines.Where(l => l.Contains(socket, StringComparison.Ordinal)).ToList();
+        Assert.Equal(1, Agent.Logs.Count("Reconciles wait with backoff until it answers"));
+        Assert.Equal(0, Agent.Logs.Count("Reconcile of", "failed"));
+        // The ready line, the events stream lost, the controller's engine-down line: each once, whatever retries and probes ran.
+        Assert.True(lines.Count <= 3 && lines.Distinct().Count() == lines.Count, $"{lines.Count} lines name the socket:\n{string.Join("\n", lines)}");
+        Assert.Single(StatusOf(g).Conditions, c => c.Type == ConditionTypes.Ready && c.Status == "False" && c.Reason == "EngineUnavailable");
     }
 }
