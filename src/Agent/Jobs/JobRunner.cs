@@ -141,12 +141,12 @@ public sealed class JobRunner(
                 }
                 if (controller.FirstSyncDone)
                 {
-                    foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k)).ToList())
+                    foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k) && KnownDeleted(k)).ToList())
                         await ForgetAsync(key, "its manifest was deleted", stoppingToken);
                     if (time.GetUtcNow() - orphanCheck > TimeSpan.FromSeconds(30))
                     {
                         orphanCheck = time.GetUtcNow();
-                        foreach (var record in store.All().Where(r => r.Key.Kind != Job.ImperativeKind && !wanted.ContainsKey(r.Key) && !loops.ContainsKey(r.Key)))
+                        foreach (var record in store.All().Where(r => r.Key.Kind != Job.ImperativeKind && !wanted.ContainsKey(r.Key) && !loops.ContainsKey(r.Key) && KnownDeleted(r.Key)))
                             await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
                     }
                 }
@@ -221,6 +221,10 @@ public sealed class JobRunner(
         var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         loops[key] = new Running(loop, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None), fingerprint);
     }
+
+    /// <summary>A job's history and containers go only when its manifest is known to be gone: not while the folder
+    /// cannot be read, a file that may define it cannot be read (an entry held without its object), or a prune is held.</summary>
+    private bool KnownDeleted(ObjectKey key) => manifests.Get(key) is null && manifests.PruneHold(key) is null;
 
     /// <summary>Stops a job's loop and removes its containers and history (API jobs: DELETE, manifests: deletion).</summary>
     public async Task ForgetAsync(ObjectKey key, string why, CancellationToken ct)

@@ -126,4 +126,41 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
             + string.Join(", ", after.Select(c => $"{c.Scheduled:HH:mm:ss.fff}")) + $"; stopped {stoppedAt:HH:mm:ss.fff}, restarted {restartedAt:HH:mm:ss.fff}");
         Assert.True(status.MissedRuns >= 2, $"missed {status.MissedRuns}");
     }
+
+    [Fact]
+    public async Task An_empty_manifest_or_a_missing_folder_at_startup_keeps_a_cronjobs_runs_and_history()
+    {
+        var name = Instance.Name("held");
+        var key = new ObjectKey(global::Agent.Core.Model.CronJob.KindName, name);
+        Agent.Write("held.yaml", CronJob(name, "*/2 * * * * *", "echo run", "  successfulJobsHistoryLimit: 20\n"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count >= 1, TimeSpan.FromSeconds(30), "a run");
+        await Agent.StopAsync();
+        var before = await ListAsync(Instance, name);
+        Assert.NotEmpty(before);
+
+        Agent.Write("held.yaml", ""); // emptied while the agent was down: unreadable, not deleted
+        await Agent.StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(6)); // the runner's orphan check runs right after the first sync
+        Assert.NotNull(Runner.History(key));
+        await Agent.StopAsync();
+        var kept = await ListAsync(Instance, name);
+        Assert.All(before, b => Assert.Contains(b.Name, kept.Select(c => c.Name)));
+
+        var away = Agent.Manifests + ".away";
+        Directory.Move(Agent.Manifests, away); // the whole folder gone at startup: nothing is pruned
+        try
+        {
+            await Agent.StartAsync();
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            Assert.NotNull(Runner.History(key));
+            await Agent.StopAsync();
+            var after = await ListAsync(Instance, name);
+            Assert.All(before, b => Assert.Contains(b.Name, after.Select(c => c.Name)));
+        }
+        finally
+        {
+            Directory.Move(away, Agent.Manifests);
+        }
+    }
 }
