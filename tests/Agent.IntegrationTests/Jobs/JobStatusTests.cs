@@ -67,7 +67,9 @@ public sealed class JobStatusTests : AgentScenario, IAsyncLifetime
 
         // The CronJob: Ready=True (Scheduled or Running), not suspended, with its schedule and last schedule time.
         var scheduled = await Eventually.ReturnsAsync(() => ObjectAsync("CronJob", cron),
-            o => o?.GetProperty("job").TryGetProperty("lastScheduleTime", out _) == true, TimeSpan.FromSeconds(30), "a scheduled run");
+            o => o?.GetProperty("job").TryGetProperty("lastScheduleTime", out _) == true // a run is started beside the loop: its event follows
+                && o.Value.GetProperty("events").EnumerateArray().Any(e => e.GetProperty("reason").GetString() == "Started"),
+            TimeSpan.FromSeconds(30), "a scheduled run and its Started event");
         Assert.Equal("True", Condition(scheduled, "Ready")!.Value.GetProperty("status").GetString());
         Assert.Contains(Reason(scheduled, "Ready"), new[] { "Scheduled", "Running" });
         Assert.Equal("False", Condition(scheduled, "Suspended")!.Value.GetProperty("status").GetString());
