@@ -7,9 +7,14 @@ public static class InstanceIdentity
 {
     public static string Resolve(AgentOptions options)
     {
-        if (!string.IsNullOrWhiteSpace(options.Instance)) return Validate(options.Instance.Trim());
-        Directory.CreateDirectory(options.StateDir);
         var file = Path.Combine(options.StateDir, "instance-id");
+        if (!string.IsNullOrWhiteSpace(options.Instance))
+        {
+            var configured = Validate(options.Instance.Trim());
+            RememberIfFirst(file, configured);
+            return configured;
+        }
+        Directory.CreateDirectory(options.StateDir);
         if (File.Exists(file))
         {
             // Never replaced when unreadable: a new id would make this agent a stranger to every container it runs.
@@ -21,6 +26,19 @@ public static class InstanceIdentity
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         State.StateFile.Write(file, id + "\n");
         return id;
+    }
+
+    /// <summary>A configured id is written to a state dir that has none yet, so client commands given only the state dir
+    /// (`agent diff --state-dir`) compare with the same containers; a state dir that cannot be written is no error here.</summary>
+    private static void RememberIfFirst(string file, string id)
+    {
+        try
+        {
+            if (File.Exists(file)) return;
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            State.StateFile.Write(file, id + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static bool IsValid(string id) => id.Length is > 0 and <= 63 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

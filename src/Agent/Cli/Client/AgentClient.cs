@@ -57,7 +57,7 @@ public sealed class AgentClient : IDisposable
     /// <summary>AGENT_TOKEN, else the strongest token in the agent's tokens file (Agent:Auth:TokensFile or STATE_DIR/tokens).</summary>
     public static string? ResolveToken(AgentOptions options)
     {
-        if (Environment.GetEnvironmentVariable("AGENT_TOKEN") is { Length: > 0 } env) return env.Trim();
+        if (Environment.GetEnvironmentVariable("AGENT_TOKEN") is { Length: > 0 } env) return CheckedToken(env);
         var file = string.IsNullOrWhiteSpace(options.Auth.TokensFile) ? Path.Combine(options.StateDir, "tokens") : options.Auth.TokensFile;
         try
         {
@@ -73,6 +73,15 @@ public sealed class AgentClient : IDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>A token as one header value: a line break or NUL inside it (two lines of a grep) is the user's to fix.</summary>
+    public static string CheckedToken(string value)
+    {
+        var token = value.Trim();
+        return token.Any(c => char.IsControl(c) || c == ' ')
+            ? throw new AgentApiException("AGENT_TOKEN holds more than one token (a line break, space or control character): set it to a single token, the part after \"role:\" of one line of the tokens file")
+            : token;
     }
 
     public async Task<JsonElement> GetAsync(string path, CancellationToken ct)
