@@ -51,6 +51,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private Dictionary<string, DateTimeOffset> fileErrorsSince = new(StringComparer.Ordinal);
     private IReadOnlyList<string> heldPaths = [];
     private string? sourceError;
+    private IReadOnlyList<string> unfetched = [];
     private string? lastDigest;
     private bool indexLoaded;
     private long readVersion;
@@ -140,6 +141,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             if (orphans.TryGetValue(key, out var repository))
                 return $"kept: GitRepository {repository}, which brought it, was deleted with prune: false";
             if (readVersion == 0) return "the manifests folder has not been read yet";
+            // A repository without a revision yet is a read not finished: what it will bring is unknown (an object may
+            // move to it from another repository or the folder), so nothing is judged deleted until it has one.
+            if (unfetched.Count > 0 && !entries.ContainsKey(key))
+                return $"GitRepository {string.Join(", ", unfetched)} has no revision checked out yet; nothing is pruned until it has";
             if (entries.ContainsKey(key) || heldPaths.Count == 0 || known.Contains(key)) return null;
             return $"{string.Join(", ", heldPaths)} cannot be read and may define {key}; it is not pruned until every manifest reads";
         }
@@ -251,6 +256,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             fileErrorsSince = unattributed.Select(e => e.File).Concat(problems.Select(p => p.Path)).Distinct(StringComparer.Ordinal)
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
             heldPaths = unknown;
+            unfetched = repos.Select(r => r.Metadata.Name).Where(n => checkouts?.Current(n) is null).Order(StringComparer.Ordinal).ToList();
             lastDigest = digest;
             folderDocuments = parsed;
             repositories = repos;

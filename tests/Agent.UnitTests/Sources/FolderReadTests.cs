@@ -200,4 +200,23 @@ public sealed class FolderReadTests : IDisposable
     [Fact]
     public void Before_the_first_read_nothing_may_be_pruned() =>
         Assert.Contains("not been read", Store().PruneHold(Key("a")));
+
+    [Fact]
+    public void A_git_repository_without_a_revision_yet_holds_every_removal_until_it_has_one()
+    {
+        Write("a.yaml", Group("a"));
+        var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = state.FullName });
+        var checkouts = new GitCheckouts(options);
+        var store = new ManifestStore(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
+            NullLogger<ManifestStore>.Instance, new GitDocuments(checkouts, SecurityPolicy.Default, options), checkouts);
+        store.Reload();
+        Assert.Null(store.PruneHold(Key("gone")));
+
+        // a.yaml moves into a repository that has not been fetched yet: its group may come back from there
+        File.Delete(Path.Combine(Root, "a.yaml"));
+        Write("repo.yaml", "apiVersion: agent/v1\nkind: GitRepository\nmetadata: { name: platform }\nspec:\n  url: file:///nonexistent/platform.git\n  ref: { branch: main }\n");
+        store.Reload();
+        Assert.Null(store.Get(Key("a")));
+        Assert.Contains("GitRepository platform has no revision checked out yet", store.PruneHold(Key("a")));
+    }
 }
