@@ -8,10 +8,15 @@ public static class PruneEndpoints
     public static RouteGroupBuilder MapPruneEndpoints(this RouteGroupBuilder api)
     {
         var prune = api.MapGroup("/prune");
-        prune.MapGet("", (PruneGate gate) => Results.Ok(View(gate)))
+        prune.MapGet("", async (PruneGate gate, CancellationToken ct) =>
+            {
+                await gate.RefreshAsync(ct);
+                return Results.Ok(View(gate));
+            })
             .WithSummary("Removals held by the mass-prune guard (empty when nothing is held).");
-        prune.MapPost("/confirm", (PruneGate gate, WorkQueue queue, HttpContext http) =>
+        prune.MapPost("/confirm", async (PruneGate gate, WorkQueue queue, HttpContext http) =>
         {
+            await gate.RefreshAsync(http.RequestAborted); // never confirm a hold the files have since undone
             var confirmed = gate.Confirm(http.User.Identity?.Name ?? "an admin");
             if (confirmed.Count == 0)
                 return Results.Problem(statusCode: 409, title: "Conflict",

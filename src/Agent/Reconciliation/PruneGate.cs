@@ -68,6 +68,21 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
         }
     }
 
+    /// <summary>Judges the newest read if it was not yet (the files may have come back: then nothing is held any more);
+    /// when the engine cannot be asked, what was judged last stands.</summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        if (manifests.ReadVersion == Interlocked.Read(ref evaluatedVersion)) return;
+        try
+        {
+            await EvaluateAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogDebug("Mass-prune guard not judged again: {Error}", e.Message);
+        }
+    }
+
     private PruneDecision Decide(int managed, HashSet<ObjectKey> removals)
     {
         lock (sync)

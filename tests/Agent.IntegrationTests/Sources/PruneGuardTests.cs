@@ -84,6 +84,27 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Mass prune no longer blocked");
     }
 
+    [Fact]
+    public async Task A_hold_ends_when_the_files_come_back_and_cannot_be_confirmed_afterwards()
+    {
+        var (a, b, c) = (Instance.Name("back-a"), Instance.Name("back-b"), Instance.Name("back-c"));
+        await StartWithAsync(a, b, c);
+        var before = await SnapshotAsync(a, b, c);
+        Agent.Delete("b.yaml");
+        Agent.Delete("c.yaml");
+        await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
+
+        Agent.Write("b.yaml", Sleepy(b));
+        Agent.Write("c.yaml", Sleepy(c));
+        using var admin = Client(AdminToken);
+        await Eventually.TrueAsync(async () => !JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(),
+            TimeSpan.FromSeconds(30), "the hold ends once the files are back");
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
+        await Agent.WaitReadyAsync(b);
+        await Agent.WaitReadyAsync(c);
+        Assert.Equal(before, await SnapshotAsync(a, b, c));
+    }
+
     private async Task StartWithAsync(params string[] groups)
     {
         foreach (var (g, file) in groups.Zip(new[] { "a.yaml", "b.yaml", "c.yaml" })) Agent.Write(file, Sleepy(g));
