@@ -16,8 +16,11 @@ public static partial class GitUrls
         scheme = "";
         if (url.Length == 0) return "is empty";
         if (url.StartsWith('-')) return "must not start with '-'";
-        if (url.Any(char.IsControl) || url.Any(char.IsWhiteSpace)) return "must not hold spaces or control characters";
         var sep = url.IndexOf("://", StringComparison.Ordinal);
+        var helper = url.IndexOf("::", StringComparison.Ordinal);
+        if (helper >= 0 && (sep < 0 || helper < sep))
+            return $"uses git's remote-helper form \"{new string(url[..helper].Where(c => !char.IsControl(c)).ToArray())}::\" (like ext::, which runs a command); only {string.Join(", ", Schemes.Select(s => s + "://"))} and user@host:path are allowed";
+        if (url.Any(char.IsControl) || url.Any(char.IsWhiteSpace)) return "must not hold spaces or control characters";
         if (sep < 0)
         {
             if (ScpLike().Match(url) is { Success: true } m)
@@ -44,22 +47,29 @@ public static partial class GitUrls
         return null;
     }
 
-    /// <summary>The URL with any user information replaced by "***", for logs, status and errors.</summary>
+    /// <summary>Whether the transport neither encrypts nor authenticates the server (http://, git://): what is fetched
+    /// can be changed on the way unless commits are verified (spec.verify).</summary>
+    public static bool IsPlain(string url) =>
+        url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("git://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The URL without its user information (<c>https://user@host/x</c> → <c>https://host/x</c>, <c>git@host:x</c>
+    /// → <c>host:x</c>), for logs, status, metrics and errors: a user name can be a token, a password is a credential.</summary>
     public static string Redact(string url)
     {
         var sep = url.IndexOf("://", StringComparison.Ordinal);
-        if (sep < 0) return url;
+        if (sep < 0)
+            return ScpLike().Match(url) is { Success: true } m && m.Groups["user"].Success ? url[m.Groups["user"].Length..] : url;
         var start = sep + 3;
         var end = url.IndexOf('/', start);
         var authority = end < 0 ? url[start..] : url[start..end];
         var at = authority.LastIndexOf('@');
-        if (at < 0 || !authority[..at].Contains(':')) return url;
-        return url[..start] + "***@" + authority[(at + 1)..] + (end < 0 ? "" : url[end..]);
+        if (at < 0) return url;
+        return url[..start] + authority[(at + 1)..] + (end < 0 ? "" : url[end..]);
     }
 
-    /// <summary>Every URL with a password in <paramref name="text"/> redacted (git echoes URLs in its errors).</summary>
-    public static string Scrub(string text) => Userinfo().Replace(text, "${scheme}://***@");
+    /// <summary>Every URL in <paramref name="text"/> without its user information (git echoes URLs in its errors).</summary>
+    public static string Scrub(string text) => Userinfo().Replace(text, "${scheme}://");
 
-    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.-]*)://[^/\s@]*:[^/\s@]*@")]
+    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.-]*)://[^/\s@'""]*@")]
     private static partial Regex Userinfo();
 }

@@ -26,8 +26,10 @@ internal static class GitRepositoryParser
 
         var gitRef = f.TryGetValue("ref", out var r) ? ParseRef(r) : new GitRef(Branch: "main");
         var path = "";
+        SourceLocation? pathSource = null;
         if (f.TryGetValue("path", out var p) && p.String() is { } text)
         {
+            pathSource = p.Location;
             var trimmed = text.Trim().TrimStart('.', '/').Length == 0 ? "" : text.Trim().TrimEnd('/');
             if (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];
             if (trimmed.StartsWith('/') || trimmed.Split('/').Any(s => s == ".."))
@@ -59,6 +61,7 @@ internal static class GitRepositoryParser
             Url = url,
             Ref = gitRef ?? new GitRef(Branch: "main"),
             Path = path,
+            PathSource = pathSource,
             Interval = interval ?? TimeSpan.FromMinutes(1),
             Timeout = timeout ?? TimeSpan.FromSeconds(60),
             SecretRef = secret,

@@ -34,6 +34,9 @@ internal sealed class ParseContext(string file, int lineOffset = 0)
         return copy;
     }
 
+    /// <summary>Where a node stands, for a check made after parsing (a git checkout that lacks spec.path).</summary>
+    public Model.SourceLocation Location(Mark mark) => new(File, Math.Max(1, (int)mark.Line + lineOffset), Math.Max(1, (int)mark.Column));
+
     public void Error(Mark mark, string path, string message) =>
         Errors.Add(new ManifestError(File, (int)mark.Line + lineOffset, (int)mark.Column, path, message));
 }

@@ -24,6 +24,8 @@ internal sealed class YamlCursor
 
     public void Error(string message) => Context.Error(Node.Start, Path, message);
 
+    public Model.SourceLocation Location => Context.Location(Node.Start);
+
     public YamlCursor Field(YamlNode child, string name) => new(child, Path.Length == 0 ? name : $"{Path}.{name}", Context);
     public YamlCursor Item(YamlNode child, int index) => new(child, $"{Path}[{index}]", Context);
 

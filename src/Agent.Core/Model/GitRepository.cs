@@ -24,6 +24,9 @@ public sealed record GitRepositorySpec
     public GitRef Ref { get; init; } = new(Branch: "main");
     /// <summary>The folder of the repository whose manifests are applied ("" for the whole repository).</summary>
     public string Path { get; init; } = "";
+    /// <summary>Where spec.path is written in the manifest: a revision that lacks the folder is reported there.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SourceLocation? PathSource { get; init; }
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>A fetch (and checkout) that takes longer is stopped and counts as failed.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -35,7 +35,8 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<HostPlacement>();
         services.AddSingleton<GitCheckouts>();
         services.AddSingleton<GitDocuments>();
-        services.AddSingleton(sp => new GitCli(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".home")));
+        services.AddSingleton(sp => new GitProcesses(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".running")));
+        services.AddSingleton(sp => new GitCli(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".home"), sp.GetRequiredService<GitProcesses>()));
         services.AddSingleton(sp => new GitLimits(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Git.MaxBytes));
         services.AddSingleton<GitFetcher>();
         services.AddSingleton<GitRepositoryStatusStore>();

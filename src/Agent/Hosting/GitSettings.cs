@@ -7,6 +7,9 @@ public sealed class GitSettings
     /// <summary>The bare cache of a repository, and one checked-out tree, may not be larger than this.</summary>
     public long MaxBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>How many repositories fetch at the same time (each repository syncs one at a time).</summary>
+    public int ConcurrentSyncs { get; set; } = 4;
+
     public string? Url { get; set; }
     public string Ref { get; set; } = "main";
     public string? Path { get; set; }

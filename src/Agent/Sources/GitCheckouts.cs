@@ -16,6 +16,7 @@ public sealed record GitCheckout(string Repository, string Commit, string Folder
 public sealed class GitCheckouts(IOptions<AgentOptions> options)
 {
     public const string CurrentLink = "current";
+    public const string PreviousLink = "previous";
     public const string CacheFolder = "cache.git";
 
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git");
@@ -36,8 +37,8 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     public string Fingerprint()
     {
         if (!Directory.Exists(Root)) return "";
-        return string.Join(";", Directory.EnumerateDirectories(Root).Order(StringComparer.Ordinal)
-            .Select(d => $"{Path.GetFileName(d)}={new FileInfo(Path.Combine(d, CurrentLink)).LinkTarget}"));
+        return string.Join(";", Known().Order(StringComparer.Ordinal)
+            .Select(n => $"{n}={new FileInfo(Path.Combine(Folder(n), CurrentLink)).LinkTarget}"));
     }
 
     /// <summary>A new, empty folder to check a revision out into; <see cref="Publish"/> gives it its final name.</summary>
@@ -55,34 +56,71 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
         var final = Path.Combine(folder, commit);
         if (Directory.Exists(final)) Directory.Delete(staging, recursive: true); // the same commit again (a force-push back)
         else Directory.Move(staging, final);
-        var temp = Path.Combine(folder, $".current-{Guid.NewGuid():N}");
-        File.CreateSymbolicLink(temp, commit);
-        LibC.Rename(temp, Path.Combine(folder, CurrentLink));
-        LibC.FsyncDirectory(folder);
+        if (Current(repository)?.Commit is { } before && before != commit) Link(folder, PreviousLink, before);
+        Link(folder, CurrentLink, commit);
         return new GitCheckout(repository, commit, Path.Combine(folder, CurrentLink));
     }
 
-    /// <summary>Removes every checkout but the current one and the one before it (read until the next reload), and
-    /// staging folders left by an interrupted fetch.</summary>
-    public void Clean(string repository, string? previous)
+    /// <summary>Points a link at a commit's folder with one rename(2): a reader sees the old target or the new one.</summary>
+    private static void Link(string folder, string link, string commit)
+    {
+        var temp = Path.Combine(folder, $".{link}-{Guid.NewGuid():N}");
+        File.CreateSymbolicLink(temp, commit);
+        LibC.Rename(temp, Path.Combine(folder, link));
+        LibC.FsyncDirectory(folder);
+    }
+
+    /// <summary>The last good revision before the current one (kept to go back to by hand, and read until the next reload).</summary>
+    public string? Previous(string repository) =>
+        new FileInfo(Path.Combine(Folder(repository), PreviousLink)).LinkTarget is { } target && Directory.Exists(Path.Combine(Folder(repository), target))
+            ? Path.GetFileName(target)
+            : null;
+
+    /// <summary>Removes every checkout but the current one and the previous good one: refused revisions, older ones, and
+    /// staging folders and half-made links left by an interrupted fetch.</summary>
+    public void Clean(string repository)
     {
         var folder = Folder(repository);
         if (!Directory.Exists(folder)) return;
-        var current = Current(repository)?.Commit;
-        foreach (var dir in Directory.EnumerateDirectories(folder))
+        var keep = new[] { Current(repository)?.Commit, Previous(repository) };
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
-            var name = Path.GetFileName(dir);
-            if (name is CacheFolder or CurrentLink || name == current || name == previous || new FileInfo(dir).LinkTarget is not null) continue;
-            TryDelete(dir);
+            var name = entry.Name;
+            if (name is CacheFolder or CurrentLink or PreviousLink || keep.Contains(name)) continue;
+            if (entry.LinkTarget is not null) TryDeleteFile(entry.FullName);
+            else if (entry is DirectoryInfo) TryDelete(entry.FullName);
         }
+    }
+
+    /// <summary>After a crash (no git runs yet): removes staging folders and git's lock files in the cache, which a killed
+    /// fetch leaves behind and which would make every later fetch fail.</summary>
+    public void Recover(string repository)
+    {
+        Clean(repository);
+        var cache = Path.Combine(Folder(repository), CacheFolder);
+        if (!Directory.Exists(cache)) return;
+        foreach (var file in Directory.EnumerateFiles(cache, "*.lock", SearchOption.AllDirectories)) TryDeleteFile(file);
     }
 
     /// <summary>Removes a repository's checkouts and cache: it is no longer in the manifests.</summary>
     public void Remove(string repository) => TryDelete(Folder(repository));
 
-    /// <summary>Repositories that have a folder in the state dir.</summary>
+    /// <summary>Repositories that have a folder in the state dir; the agent's own folders there (<c>.home</c>, git's
+    /// HOME; anything starting with '.', which no object name can) are not repositories.</summary>
     public IEnumerable<string> Known() =>
-        Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>() : [];
+        Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')) : [];
+
+    private static void TryDeleteFile(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Tried again at the next sync.
+        }
+    }
 
     private static void TryDelete(string dir)
     {

@@ -22,7 +22,7 @@ public sealed class GitSyncException(string reason, string message) : Exception(
 /// environment (GIT_SSH_COMMAND with the key file's path; http.extraHeader through GIT_CONFIG_*), never through its command
 /// line (visible to every user in `ps`); no user or system git config, no prompts, only the transports a GitRepository may name.
 /// </summary>
-public sealed class GitCli(string home)
+public sealed class GitCli(string home, GitProcesses processes)
 {
     private const int MaxCapture = 64 * 1024;
 
@@ -32,17 +32,31 @@ public sealed class GitCli(string home)
         Func<Stream, CancellationToken, Task>? stdout = null)
     {
         Directory.CreateDirectory(home);
-        var info = new ProcessStartInfo("git")
+        // A session of its own (setsid): a timeout or the next start after a crash kills git with everything it started.
+        var info = new ProcessStartInfo("setsid")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in (string[])["-w", "--", "git", .. args]) info.ArgumentList.Add(arg);
         var secrets = Configure(info.Environment, secret);
 
-        using var process = Process.Start(info) ?? throw new GitSyncException("GitUnavailable", "cannot start git");
+        using var process = processes.Start(info);
+        try
+        {
+            return await RunAsync(process, args, timeout, secrets, stdout, ct);
+        }
+        finally
+        {
+            processes.Ended(process.Id);
+        }
+    }
+
+    private async Task<GitResult> RunAsync(Process process, IReadOnlyList<string> args, TimeSpan timeout, List<string> secrets,
+        Func<Stream, CancellationToken, Task>? stdout, CancellationToken ct)
+    {
         process.StandardInput.Close();
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timer.CancelAfter(timeout);
@@ -77,6 +91,7 @@ public sealed class GitCli(string home)
     {
         try
         {
+            if (!process.HasExited) GitProcesses.KillSession(process.Id);
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)

@@ -77,8 +77,8 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         var snapshot = folder.Read();
         IReadOnlyList<ManifestDocument> documents;
         if (!snapshot.IsComplete)
-            documents = [ManifestFolder.FileError($"{Folder}/{name}",
-                $"spec.path \"{repo.Spec.Path}\" is not a folder in revision {Revision(repo.Spec.Ref, checkout.Commit)}")];
+            // Held under the repository's name (what it brought stays as it is), reported at spec.path in its manifest.
+            documents = [new ManifestDocument(new SourceLocation($"{Folder}/{name}", 1, 1), null, null, [PathNotFound(repo, checkout.Commit)])];
         else
         {
             var prefix = Prefix(name) + (repo.Spec.Path.Length == 0 ? "" : repo.Spec.Path + "/");
@@ -86,6 +86,18 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         }
         lock (sync) cache[name] = (key, documents);
         return documents;
+    }
+
+    /// <summary>Whether a checked-out tree has the folder spec.path names.</summary>
+    public static bool HasPath(GitRepository repo, string tree) =>
+        repo.Spec.Path.Length == 0 || Directory.Exists(Path.Combine(tree, repo.Spec.Path));
+
+    /// <summary>The error for a revision that lacks spec.path, at spec.path in the GitRepository's manifest.</summary>
+    public static ManifestError PathNotFound(GitRepository repo, string commit)
+    {
+        var at = repo.Spec.PathSource ?? repo.Source;
+        return new ManifestError(at.File, at.Line, at.Column, "spec.path",
+            $"\"{repo.Spec.Path}\" is not a folder in revision {Revision(repo.Spec.Ref, commit)} of GitRepository {repo.Metadata.Name}; nothing is applied from it");
     }
 
     public const string CommandLineFile = "--git-url";

@@ -15,12 +15,17 @@ public sealed class GitSyncService(
     GitCheckouts checkouts,
     GitRepositoryStatusStore status,
     TimeProvider time,
-    ILogger<GitSyncService> logger) : BackgroundService
+    ILogger<GitSyncService> logger,
+    GitProcesses processes,
+    Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions>? options = null) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, RepositoryState> states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> running = new(StringComparer.Ordinal);
     private readonly Lock sync = new();
     private readonly SemaphoreSlim wake = new(0);
+    // Repositories sync side by side (a slow or unreachable remote delays no other), a few at a time.
+    private readonly SemaphoreSlim slots = new(Math.Max(1, options?.Value.Git.ConcurrentSyncs ?? 4));
 
     private sealed class RepositoryState
     {
@@ -44,8 +49,13 @@ public sealed class GitSyncService(
             state.Requested = true;
             number = ++state.Requests;
         }
-        if (wake.CurrentCount == 0) wake.Release();
+        Wake();
         return number;
+    }
+
+    private void Wake()
+    {
+        if (wake.CurrentCount == 0) wake.Release();
     }
 
     /// <summary>The last time each repository synced successfully (for the metric and /readyz/sources).</summary>
@@ -54,15 +64,12 @@ public sealed class GitSyncService(
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
+        RecoverFromCrash();
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await SyncDueAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
+                StartDue(ct);
             }
             catch (Exception e)
             {
@@ -76,54 +83,112 @@ public sealed class GitSyncService(
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return;
+                break;
             }
+        }
+        Task[] left;
+        lock (sync) left = running.Values.ToArray();
+        try
+        {
+            await Task.WhenAll(left); // each ends at once: its git is killed on cancellation
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>What an agent killed during a fetch left: git processes still running (killed) and half-written
+    /// checkouts and git lock files (removed); the next sync then starts from the last published revision.</summary>
+    private void RecoverFromCrash()
+    {
+        try
+        {
+            var killed = processes.KillLeftovers();
+            if (killed > 0) logger.LogWarning("Killed {Count} git process(es) left running by an earlier agent that did not stop cleanly", killed);
+            foreach (var name in checkouts.Known()) checkouts.Recover(name);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Cleaning up after an earlier agent failed: {Error}", e.Message);
         }
     }
 
     private DateTimeOffset NextDue()
     {
-        lock (sync) return states.Values.Select(s => s.Requested ? DateTimeOffset.MinValue : s.Due).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+        lock (sync)
+            return states.Where(p => !running.ContainsKey(p.Key)).Select(p => p.Value.Requested ? DateTimeOffset.MinValue : p.Value.Due)
+                .DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
     }
 
-    private async Task SyncDueAsync(CancellationToken ct)
+    /// <summary>Starts a sync of each repository that is due and not syncing already; does not wait for them.</summary>
+    private void StartDue(CancellationToken ct)
     {
         var repos = manifests.Repositories;
         Forget(repos);
         foreach (var repo in repos)
         {
-            RepositoryState state;
-            bool due;
+            var name = repo.Metadata.Name;
             lock (sync)
             {
-                if (!states.TryGetValue(repo.Metadata.Name, out state!)) states[repo.Metadata.Name] = state = new RepositoryState { Due = time.GetUtcNow() };
+                if (running.ContainsKey(name)) continue;
+                if (!states.TryGetValue(name, out var state)) states[name] = state = new RepositoryState { Due = time.GetUtcNow() };
                 var spec = System.Text.Json.JsonSerializer.Serialize(repo.Spec);
                 if (spec != state.Spec)
                 {
+                    if (Core.Git.GitUrls.IsPlain(repo.Spec.Url) && repo.Spec.AllowedSignersFile is null)
+                        logger.LogWarning("GitRepository {Name} is fetched over {Url}, which neither encrypts nor authenticates the server: " +
+                                          "what it brings can be changed on the way; use https:// or ssh://, or spec.verify", name, Core.Git.GitUrls.Redact(repo.Spec.Url));
                     state.Spec = spec; // a changed spec (URL, ref, path, verify) is fetched at once
                     state.Due = time.GetUtcNow();
                 }
-                due = state.Requested || (!repo.Spec.Suspend && time.GetUtcNow() >= state.Due);
-            }
-            if (repo.Spec.Suspend && !due)
-            {
-                status.SetConditions(repo, (SourceConditions.Reconciling, false, "Suspended", "spec.suspend is true: not fetched; the current revision stays applied"));
-                continue;
-            }
-            if (!due) continue;
-            long requests;
-            lock (sync)
-            {
+                var due = state.Requested || (!repo.Spec.Suspend && time.GetUtcNow() >= state.Due);
+                if (!due)
+                {
+                    if (repo.Spec.Suspend)
+                        status.SetConditions(repo, (SourceConditions.Reconciling, false, "Suspended", "spec.suspend is true: not fetched; the current revision stays applied"));
+                    continue;
+                }
                 state.Requested = false;
-                requests = state.Requests;
+                running[name] = RunAsync(repo, state, state.Requests, ct);
             }
-            await SyncAsync(repo, state, ct);
+        }
+    }
+
+    private async Task RunAsync(GitRepository repo, RepositoryState state, long requests, CancellationToken ct)
+    {
+        await Task.Yield(); // never run inside StartDue's lock
+        try
+        {
+            await slots.WaitAsync(ct);
+            try
+            {
+                await SyncAsync(repo, state, ct);
+            }
+            finally
+            {
+                slots.Release();
+            }
             lock (sync)
             {
                 state.Due = time.GetUtcNow() + Jittered(repo.Spec.Interval);
                 state.Done = requests;
             }
             status.Update(repo, s => s with { NextSyncTime = repo.Spec.Suspend ? null : state.Due });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopping
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "GitRepository {Name}: sync failed; retrying: {Error}", repo.Metadata.Name, Core.Git.GitUrls.Scrub(e.Message));
+            lock (sync) state.Due = time.GetUtcNow() + Jittered(repo.Spec.Interval);
+        }
+        finally
+        {
+            lock (sync) running.Remove(repo.Metadata.Name);
+            Wake();
         }
     }
 
@@ -145,14 +210,16 @@ public sealed class GitSyncService(
     {
         if (manifests.ReadVersion == 0 || manifests.SourceError is not null) return;
         var names = repos.Select(r => r.Metadata.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var known in checkouts.Known().Where(n => !names.Contains(n)).ToList())
+        List<string> busy;
+        lock (sync) busy = running.Keys.ToList();
+        foreach (var known in checkouts.Known().Where(n => !names.Contains(n) && !busy.Contains(n)).ToList())
         {
             if (manifests.Get(new ObjectKey(GitRepository.KindName, known)) is not null) continue; // broken or unreadable: held
             logger.LogInformation("GitRepository {Name} is no longer in the manifests: removing its checkouts", known);
             checkouts.Remove(known);
         }
         lock (sync)
-            foreach (var gone in states.Keys.Where(n => !names.Contains(n)).ToList())
+            foreach (var gone in states.Keys.Where(n => !names.Contains(n) && !running.ContainsKey(n)).ToList())
             {
                 states.Remove(gone);
                 status.Remove(gone);
@@ -177,21 +244,36 @@ public sealed class GitSyncService(
             status.Update(repo, s => s with { LastFetchedRevision = revision });
             await fetcher.VerifyAsync(repo, commit, ct);
             if (previous?.Commit == commit)
+            {
+                if (!GitDocuments.HasPath(repo, previous.Folder)) // spec.path changed to a folder this revision lacks
+                {
+                    var error = GitDocuments.PathNotFound(repo, commit);
+                    status.Update(repo, s => s with { ManifestErrors = [error.ToString()] });
+                    throw new GitSyncException("PathNotFound", $"{error}; the objects GitRepository {name} brought are kept as they are");
+                }
                 result = "unchanged";
+            }
             else
             {
-                checkouts.Clean(name, previous?.Commit);
+                checkouts.Clean(name);
                 var staging = await fetcher.CheckoutAsync(repo, commit, ct);
+                if (!GitDocuments.HasPath(repo, staging))
+                {
+                    Directory.Delete(staging, recursive: true);
+                    var error = GitDocuments.PathNotFound(repo, commit);
+                    status.Update(repo, s => s with { ManifestErrors = [error.ToString()] });
+                    throw new GitSyncException("PathNotFound", $"{error}; {Keeps(repo, previous)}");
+                }
                 var errors = manifests.Validate(repo, new GitCheckout(name, commit, staging));
                 if (errors.Count > 0)
                 {
                     Directory.Delete(staging, recursive: true);
                     status.Update(repo, s => s with { ManifestErrors = errors.Select(e => e.ToString()).ToList() });
-                    var keeps = previous is null ? "nothing from this repository is applied" : $"{GitDocuments.Revision(repo.Spec.Ref, previous.Commit)} stays applied";
                     throw new GitSyncException("InvalidRevision",
-                        $"revision {revision} is not applied: {errors.Count} manifest error(s), first {errors[0]}; {keeps}");
+                        $"revision {revision} is not applied: {errors.Count} manifest error(s), first {errors[0]}; {Keeps(repo, previous)}");
                 }
                 checkouts.Publish(name, staging, commit);
+                checkouts.Clean(name);
                 manifests.RequestReload();
                 logger.LogInformation("GitRepository {Name}: applying revision {Revision} (was {Previous})", name, revision,
                     previous is null ? "none" : GitDocuments.Revision(repo.Spec.Ref, previous.Commit));
@@ -222,6 +304,9 @@ public sealed class GitSyncService(
             AgentMetrics.SourceSyncs.Add(1, new KeyValuePair<string, object?>("result", result));
         }
     }
+
+    private static string Keeps(GitRepository repo, GitCheckout? previous) =>
+        previous is null ? "nothing from this repository is applied" : $"{GitDocuments.Revision(repo.Spec.Ref, previous.Commit)} stays applied";
 
     private static string Snake(string reason) =>
         string.Concat(reason.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

@@ -47,8 +47,11 @@ public sealed class GitRepositoryManifestTests : IDisposable
     }
 
     [Theory]
-    [InlineData("url: https://user:secret@git.example/x.git", "repos.yaml:5:8: spec.url: the URL https://***@git.example/x.git holds a password")]
-    [InlineData("url: ext::sh -c evil", "spec.url: the URL ext::sh -c evil must not hold spaces")]
+    [InlineData("url: https://user:secret@git.example/x.git", "repos.yaml:5:8: spec.url: the URL https://git.example/x.git holds a password")]
+    [InlineData("url: ext::sh -c evil", "spec.url: the URL ext::sh -c evil uses git's remote-helper form \"ext::\"")]
+    [InlineData("url: ext::evil", "spec.url: the URL ext::evil uses git's remote-helper form \"ext::\"")]
+    [InlineData("url: fd::17", "uses git's remote-helper form \"fd::\"")]
+    [InlineData("url: git@host::x", "uses git's remote-helper form")]
     [InlineData("url: ftp://git.example/x.git", "only https://, http://, ssh://, git://, file:// and user@host:path are allowed")]
     [InlineData("url: -uhack", "must not start with '-'")]
     [InlineData("url: file:///srv/x.git\n  path: ../etc", "spec.path: \"../etc\" must be a folder inside the repository")]
@@ -69,8 +72,18 @@ public sealed class GitRepositoryManifestTests : IDisposable
     }
 
     [Theory]
-    [InlineData("https://user:pa55@host/x.git fatal", "https://***@host/x.git fatal")]
+    [InlineData("https://user:pa55@host/x.git fatal", "https://host/x.git fatal")]
+    [InlineData("fatal: unable to access 'https://tok3n@host/x.git/': 403", "fatal: unable to access 'https://host/x.git/': 403")]
     [InlineData("no url here", "no url here")]
     public void Urls_with_passwords_are_scrubbed_from_text(string text, string expected) =>
         Assert.Equal(expected, Core.Git.GitUrls.Scrub(text));
+
+    [Theory]
+    [InlineData("https://user@git.example/x.git", "https://git.example/x.git")]
+    [InlineData("https://user:pw@git.example:8443/x.git", "https://git.example:8443/x.git")]
+    [InlineData("ssh://git@git.example/x.git", "ssh://git.example/x.git")]
+    [InlineData("git@git.example:ops/x.git", "git.example:ops/x.git")]
+    [InlineData("file:///srv/x.git", "file:///srv/x.git")]
+    public void Displayed_urls_carry_no_user_information(string url, string shown) =>
+        Assert.Equal(shown, Core.Git.GitUrls.Redact(url));
 }

@@ -123,3 +123,77 @@ internal static class FreePort
         throw new TimeoutException($"{what} does not listen on 127.0.0.1:{port}");
     }
 }
+
+/// <summary>A git:// remote on a loopback port that either stalls (accepts and never answers: a fetch hangs until it is
+/// stopped) or, once <see cref="Stall"/> is false, forwards each new connection to a real git daemon.</summary>
+public sealed class StallingRemote : IDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly List<TcpClient> held = [];
+    private readonly CancellationTokenSource stop = new();
+    private readonly int target;
+
+    public StallingRemote(int targetPort)
+    {
+        target = targetPort;
+        listener.Start();
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        _ = AcceptAsync();
+    }
+
+    public int Port { get; }
+    public volatile bool Stall = true;
+    public int Connections;
+
+    public string Url(string repository) => $"git://127.0.0.1:{Port}/{repository}";
+
+    private async Task AcceptAsync()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            Interlocked.Increment(ref Connections);
+            if (Stall)
+            {
+                lock (held) held.Add(client);
+                continue;
+            }
+            _ = ForwardAsync(client);
+        }
+    }
+
+    private async Task ForwardAsync(TcpClient client)
+    {
+        using (client)
+        using (var upstream = new TcpClient())
+        {
+            try
+            {
+                await upstream.ConnectAsync(IPAddress.Loopback, target, stop.Token);
+                var a = client.GetStream().CopyToAsync(upstream.GetStream(), stop.Token);
+                var b = upstream.GetStream().CopyToAsync(client.GetStream(), stop.Token);
+                await Task.WhenAny(a, b);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or IOException)
+            {
+                // the test ended or a side closed
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        listener.Stop();
+        lock (held)
+            foreach (var c in held) c.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Sources.Git;
+
+/// <summary>A revision without spec.path is refused at spec.path's line and nothing is pruned; a stalled remote delays no
+/// other repository (issue 13).</summary>
+public sealed class GitResilienceTests : GitScenario
+{
+    [Fact]
+    public async Task A_revision_without_spec_path_is_refused_at_the_manifest_line_of_spec_path_and_nothing_is_pruned()
+    {
+        var web = Instance.Name("git-path");
+        Repo.Write("apps/web.yaml", Sleepy(web));
+        var first = Repo.CommitAndPush("web");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", first);
+        await Agent.WaitReadyAsync(web);
+        var before = await SnapshotAsync(web);
+
+        // A commit that moves the folder away: not applied, reported at spec.path (line 10, column 9 of platform.yaml).
+        Repo.Delete("apps/web.yaml").Write("elsewhere/web.yaml", Sleepy(web, 1));
+        var moved = Repo.CommitAndPush("apps moved");
+        var refused = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{moved}" && s.Condition("Stalled")?.Status == "True", "refused");
+        Assert.Equal("PathNotFound", refused.Condition("Ready")!.Reason);
+        Assert.Equal("False", refused.Condition("Ready")!.Status);
+        Assert.Equal($"main@sha1:{first}", refused.LastAppliedRevision);
+        var error = Assert.Single(refused.ManifestErrors);
+        Assert.StartsWith("platform.yaml:10:9: spec.path: \"apps\" is not a folder in revision main@sha1:" + moved, error);
+        Assert.Contains("platform.yaml:10:9", refused.Condition("Ready")!.Message);
+        await AssertUnchangedAsync(before, web);
+
+        // The manifest now names a folder the applied revision lacks: the same, and still nothing pruned.
+        Repo.ForcePush(first);
+        await WaitAppliedAsync("platform", first);
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: nowhere\n"));
+        var wrongPath = await WaitRepoAsync("platform", s => s.Condition("Ready")?.Reason == "PathNotFound", "spec.path changed to a missing folder");
+        Assert.StartsWith("platform.yaml:10:9: spec.path: \"nowhere\" is not a folder in revision main@sha1:" + first, Assert.Single(wrongPath.ManifestErrors));
+        await AssertUnchangedAsync(before, web);
+        var errors = await ApiAsync("/api/v1/objects");
+        Assert.Contains("platform.yaml:10:9: spec.path", errors.GetRawText());
+        Assert.DoesNotContain("GitRepository/platform:1:1", errors.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_stalled_remote_does_not_delay_another_repository()
+    {
+        var web = Instance.Name("git-beside");
+        Repo.Write("web.yaml", Sleepy(web));
+        var first = Repo.CommitAndPush("web");
+        using var daemon = new GitDaemon(Path.GetDirectoryName(Repo.Bare)!);
+        using var stalled = new StallingRemote(daemon.Port);
+        Agent.Write("stuck.yaml", GitRepositoryManifest("stuck", stalled.Url("remote.git"), "  timeout: 10m\n"));
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", first);
+        await Agent.WaitReadyAsync(web);
+        Assert.True(stalled.Connections > 0, "the stalled remote was asked");
+
+        // The stuck fetch still hangs (10 minutes' timeout) while the other repository applies a new commit.
+        Repo.Write("web.yaml", Sleepy(web, 1));
+        var second = Repo.CommitAndPush("web v1");
+        await WaitAppliedAsync("platform", second);
+        await WaitForCommandAsync(web, 1);
+        Assert.Equal("True", RepoStatus("stuck")!.Condition("Reconciling")!.Status);
+        Assert.Null(RepoStatus("stuck")!.LastAppliedRevision);
+    }
+}

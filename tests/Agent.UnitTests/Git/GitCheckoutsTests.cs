@@ -1,0 +1,77 @@
+using Agent.Sources;
+
+namespace Agent.UnitTests.Git;
+
+/// <summary>The checkouts in STATE/git/NAME: the current and the previous good revision are kept, everything else goes.</summary>
+public sealed class GitCheckoutsTests : IDisposable
+{
+    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-checkouts-");
+    private readonly GitCheckouts checkouts;
+
+    public GitCheckoutsTests() =>
+        checkouts = new GitCheckouts(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = state.FullName }));
+
+    public void Dispose() => state.Delete(recursive: true);
+
+    private void Publish(string commit)
+    {
+        var staging = checkouts.NewStaging("platform");
+        File.WriteAllText(Path.Combine(staging, "web.yaml"), commit);
+        checkouts.Publish("platform", staging, commit);
+        checkouts.Clean("platform");
+    }
+
+    private string[] Entries() =>
+        Directory.EnumerateFileSystemEntries(checkouts.Folder("platform")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public void The_current_and_the_previous_good_revision_are_kept_and_refused_or_older_ones_removed()
+    {
+        Publish("c1");
+        Assert.Equal(["c1", "current"], Entries());
+        Publish("c2");
+        Assert.Equal(["c1", "c2", "current", "previous"], Entries());
+        Assert.Equal("c1", checkouts.Previous("platform"));
+
+        // A refused revision's staging folder (and one left by a crash) is cleaned; current and previous stay.
+        checkouts.NewStaging("platform");
+        Directory.CreateDirectory(Path.Combine(checkouts.Folder("platform"), "c9-refused"));
+        checkouts.Clean("platform");
+        Assert.Equal(["c1", "c2", "current", "previous"], Entries());
+
+        Publish("c3");
+        Assert.Equal(["c2", "c3", "current", "previous"], Entries());
+        Assert.Equal("c3", checkouts.Current("platform")!.Commit);
+        Assert.Equal("c2", checkouts.Previous("platform"));
+
+        // A force-push back to the previous revision: it becomes current, the one it replaced becomes previous.
+        Publish("c2");
+        Assert.Equal(["c2", "c3", "current", "previous"], Entries());
+        Assert.Equal("c3", checkouts.Previous("platform"));
+    }
+
+    [Fact]
+    public void The_agents_own_folders_in_the_git_state_are_not_repositories()
+    {
+        Publish("c1");
+        Directory.CreateDirectory(Path.Combine(checkouts.Root, ".home"));
+        Directory.CreateDirectory(Path.Combine(checkouts.Root, ".running"));
+        Assert.Equal(["platform"], checkouts.Known());
+    }
+
+    [Fact]
+    public void Recovering_after_a_crash_removes_staging_folders_and_git_lock_files()
+    {
+        Publish("c1");
+        var staging = checkouts.NewStaging("platform");
+        var cache = Directory.CreateDirectory(Path.Combine(checkouts.Folder("platform"), GitCheckouts.CacheFolder, "refs", "heads")).Parent!.Parent!.FullName;
+        File.WriteAllText(Path.Combine(cache, "shallow.lock"), "");
+        File.WriteAllText(Path.Combine(cache, "refs", "heads", "main.lock"), "");
+        File.WriteAllText(Path.Combine(cache, "config"), "");
+        checkouts.Recover("platform");
+        Assert.False(Directory.Exists(staging));
+        Assert.Empty(Directory.EnumerateFiles(cache, "*.lock", SearchOption.AllDirectories));
+        Assert.True(File.Exists(Path.Combine(cache, "config")));
+        Assert.Equal("c1", checkouts.Current("platform")!.Commit);
+    }
+}
