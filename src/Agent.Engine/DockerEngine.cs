@@ -200,7 +200,10 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         {
             var image = await client.Images.InspectImageAsync(reference, ct);
             return new ImageSummary(image.ID, image.RepoTags?.ToList() ?? [], image.Size,
-                image.Created is { } created ? new DateTimeOffset(created) : DateTimeOffset.MinValue);
+                image.Created is { } created ? new DateTimeOffset(created) : DateTimeOffset.MinValue)
+            {
+                Labels = EngineMapping.Labels(image.Config?.Labels),
+            };
         }
         catch (DockerImageNotFoundException)
         {

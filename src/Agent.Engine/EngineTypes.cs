@@ -111,7 +111,11 @@ public sealed record EngineEvent(
     IReadOnlyDictionary<string, string> Attributes,
     DateTimeOffset Time);
 
-public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, long Size, DateTimeOffset Created);
+public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, long Size, DateTimeOffset Created)
+{
+    /// <summary>The image's labels (its config's); filled by inspect only.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
 
 public sealed record ImagePruneResult(int Deleted, ulong SpaceReclaimed);
 

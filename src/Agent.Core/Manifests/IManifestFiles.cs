@@ -16,6 +16,10 @@ public interface IManifestFiles
     /// <summary>A digest of a file's content, or of a folder's names and contents; null when missing.</summary>
     string? Digest(string absolutePath);
 
+    /// <summary>The hash of a build context folder as the builder receives it (.dockerignore applied, links not followed,
+    /// the inline Dockerfile included), or why it cannot be sent (over <paramref name="maxBytes"/>, unreadable).</summary>
+    Build.ContextDigest DigestBuildContext(string folder, string dockerfile, string? inlineDockerfile, long maxBytes);
+
     /// <summary>The path with every symlink on the host resolved, for the security policy.</summary>
     string ResolveLinks(string absolutePath);
 }

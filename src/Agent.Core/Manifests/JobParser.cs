@@ -24,6 +24,7 @@ internal static class JobParser
         ["dependsOn"] = "jobs do not wait for services",
         ["update"] = "a run is never updated in place; a changed template applies to the next run",
         ["restart"] = "the agent restarts nothing in a job: a failed attempt is retried under backoffLimit",
+        ["build"] = "jobs do not build: build the image in a ServiceGroup service (or through POST /api/v1/images/build) and name it in image",
     };
 
     public static CronJobSpec? ParseCronJob(YamlCursor spec, string name, string manifestDir, IManifestFiles files)

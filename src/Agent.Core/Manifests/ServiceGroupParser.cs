@@ -17,7 +17,7 @@ internal static class ServiceGroupParser
 
         var volumes = f.TryGetValue("volumes", out var v) ? ReadVolumes(v, group) : new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
         var services = new List<ServiceSpec>();
-        var parser = new ServiceParser(group, manifestDir, files) { Declared = volumes };
+        var parser = new ServiceParser(group, manifestDir, files) { Declared = volumes, AllowBuild = true };
         if (!f.TryGetValue("services", out var servicesCursor)) spec.Error("missing required field \"services\"");
         else
         {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Agent.Core.Build;
 using Agent.Core.Model;
 
 namespace Agent.Core.Manifests;
@@ -8,7 +9,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
 {
     public static readonly string[] Fields =
     [
-        "name", "image", "imagePullPolicy", "command", "entrypoint", "workingDir", "user", "hostname", "env", "envFrom",
+        "name", "image", "build", "imagePullPolicy", "command", "entrypoint", "workingDir", "user", "hostname", "env", "envFrom",
         "ports", "volumes", "tmpfs", "labels", "replicas", "restart", "healthcheck", "resources", "dependsOn", "update",
         "readOnlyRootFilesystem", "capAdd", "capDrop", "noNewPrivileges", "stopSignal", "stopGracePeriod", "logging",
         "extraHosts", "aliases", "init", "privileged", "networkMode", "pid", "ipc", "uts", "userns", "cgroupns",
@@ -53,7 +54,12 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             nameCursor.Error($"\"{name}\" is not a valid service name (lowercase letters, digits and '-', at most 63)");
 
         string? image = null;
-        if (!f.TryGetValue("image", out var imageCursor)) cursor.Error("missing required field \"image\"");
+        var build = f.TryGetValue("build", out var buildCursor) ? ReadBuild(buildCursor) : null;
+        if (!f.TryGetValue("image", out var imageCursor))
+        {
+            if (buildCursor is null) cursor.Error("missing required field \"image\" (or \"build\")");
+            else if (name is not null) image = BuildSpecs.DefaultImage(group, name);
+        }
         else if ((image = imageCursor.String()) is not null && (image.Any(char.IsWhiteSpace) || image.Length == 0))
             imageCursor.Error($"\"{image}\" is not an image reference");
 
@@ -72,6 +78,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
         var container = new ContainerSpec
         {
             Image = image ?? "",
+            Build = build,
             ImagePullPolicy = f.TryGetValue("imagePullPolicy", out var pp)
                 ? pp.Enum(("IfNotPresent", PullPolicy.IfNotPresent), ("Always", PullPolicy.Always), ("Never", PullPolicy.Never)) ?? PullPolicy.IfNotPresent
                 : PullPolicy.IfNotPresent,

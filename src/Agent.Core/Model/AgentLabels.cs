@@ -38,6 +38,11 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     /// promotion (labels cannot change), unlike a role such as "next" would; whether it serves is told by the slot.</summary>
     public string UpdateFrom => $"{Prefix}.update-from";
 
+    /// <summary>On images the agent built: the hash of the build (context content, Dockerfile, args, target, labels), so
+    /// that an image already built from the same context is not built again. Never an ownership label: a container
+    /// inherits its image's labels.</summary>
+    public string BuildHash => $"{Prefix}.build-hash";
+
     /// <summary>On networks: the object's own name for the network ("default"); the engine name can differ when it was taken.</summary>
     public string Network => $"{Prefix}.network";
 

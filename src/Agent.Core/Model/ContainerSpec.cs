@@ -9,6 +9,9 @@ public sealed record ContainerSpec
 {
     public required string Image { get; init; }
     public PullPolicy ImagePullPolicy { get; init; } = PullPolicy.IfNotPresent;
+
+    /// <summary>Set when the image is built from a context rather than pulled; null keeps other specs' hashes unchanged.</summary>
+    public BuildSpec? Build { get; init; }
     public IReadOnlyList<string>? Command { get; init; }
     public IReadOnlyList<string>? Entrypoint { get; init; }
     public string? WorkingDir { get; init; }

@@ -7,6 +7,7 @@ public enum OperationKind
     CreateNetwork,
     CreateVolume,
     EnsureImage,
+    BuildImage,
     CreateContainer,
     StartContainer,
     StopContainer,
@@ -44,8 +45,9 @@ public sealed record Operation(int Id, OperationKind Kind, string ResourceId, st
     /// <summary>The service and spec hash a failure rolls back, for status and to stop retrying that hash.</summary>
     public string? RollbackOf { get; init; }
 
-    /// <summary>True for operations that change the engine (not waits or image checks).</summary>
-    public bool IsMutation => Kind is not (OperationKind.WaitHealthy or OperationKind.WaitCompleted or OperationKind.EnsureImage);
+    /// <summary>True for operations that change the engine (not waits or image checks; a build runs only when the image
+    /// built from the same context is missing, and says so itself).</summary>
+    public bool IsMutation => Kind is not (OperationKind.WaitHealthy or OperationKind.WaitCompleted or OperationKind.EnsureImage or OperationKind.BuildImage);
 
     public override string ToString() =>
         $"#{Id} {ResourceId}, {Kind}, {Cause}{(After.Count > 0 ? $" (after {string.Join(",", After.Select(a => "#" + a))})" : "")}";

@@ -24,11 +24,23 @@ internal sealed class PlanBuilder
 
     private readonly Dictionary<string, int> imageChecks = new(StringComparer.Ordinal);
 
-    /// <summary>One image check per image and plan, however many services use it.</summary>
-    public int EnsureImage(string image, Model.PullPolicy policy)
+    /// <summary>One image check (or build) per image and plan, however many services use it.</summary>
+    public int EnsureImage(Model.ContainerSpec spec)
     {
+        var image = spec.Image;
+        if (spec.Build is { } build)
+        {
+            var hash = Core.Build.BuildSpecs.Hash(build);
+            if (!imageChecks.TryGetValue("build:" + image + "@" + hash, out var built))
+                imageChecks["build:" + image + "@" + hash] = built = Add(new Operation(0, OperationKind.BuildImage, $"image:{image}", $"built from its context (build {hash})", [])
+                {
+                    Target = image,
+                    Spec = spec,
+                });
+            return built;
+        }
         if (!imageChecks.TryGetValue(image, out var id))
-            imageChecks[image] = id = Add(OperationKind.EnsureImage, $"image:{image}", $"imagePullPolicy {policy}", [], image);
+            imageChecks[image] = id = Add(OperationKind.EnsureImage, $"image:{image}", $"imagePullPolicy {spec.ImagePullPolicy}", [], image);
         return id;
     }
 

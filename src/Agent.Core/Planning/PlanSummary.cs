@@ -52,6 +52,9 @@ public static class PlanSummary
                 case OperationKind.RenameContainer:
                     changes.Add(new Change("rename", op.ResourceId.StartsWith("container:", StringComparison.Ordinal) ? name : op.NewName ?? name, op.Cause));
                     break;
+                case OperationKind.BuildImage:
+                    changes.Add(new Change("build", op.ResourceId, op.Cause + ", unless an image of it is already there"));
+                    break;
                 case OperationKind.CreateNetwork or OperationKind.CreateVolume:
                     changes.Add(new Change("create", op.ResourceId, op.Cause));
                     break;

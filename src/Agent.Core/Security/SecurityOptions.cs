@@ -44,6 +44,9 @@ public sealed record SecurityOptions
     /// <summary>Host folders, besides the manifests folder, from which manifests may read files (envFrom).</summary>
     public IReadOnlyList<string> AllowedFileRoots { get; init; } = [];
 
+    /// <summary>The most a build context (compose or ServiceGroup <c>build:</c>) may send, in bytes.</summary>
+    public long MaxBuildContextBytes { get; init; } = 256L * 1024 * 1024;
+
     /// <summary>Lets exec name a user other than the container's (never one the profile would not admit).</summary>
     public bool AllowExecUser { get; init; }
 

@@ -60,6 +60,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<EngineObserver>();
         services.AddSingleton<Admission.ContainerAdmission>();
+        services.AddSingleton<ImageBuilder>();
         services.AddSingleton<PlanExecutor>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<WorkQueue>();

@@ -21,6 +21,9 @@ public sealed class SecuritySettings
     public List<string> AllowedFileRoots { get; set; } = [];
     public bool AllowExecUser { get; set; }
 
+    /// <summary>The most a build context may send, in bytes (0: the default, 256 MiB).</summary>
+    public long MaxBuildContextBytes { get; set; }
+
     /// <summary>The policy; the agent's own state folder (tokens, instance id) is never bind-mounted.</summary>
     public SecurityPolicy ToPolicy(string? stateDir = null)
     {
@@ -39,6 +42,7 @@ public sealed class SecuritySettings
             AllowedSecurityOpts = AllowedSecurityOpts,
             AllowedFileRoots = AllowedFileRoots,
             AllowExecUser = AllowExecUser,
+            MaxBuildContextBytes = MaxBuildContextBytes > 0 ? MaxBuildContextBytes : defaults.MaxBuildContextBytes,
             SensitivePaths = string.IsNullOrEmpty(stateDir) ? defaults.SensitivePaths : [.. defaults.SensitivePaths, Path.GetFullPath(stateDir)],
             PrivilegedGroupIds = [.. defaults.PrivilegedGroupIds, .. HostPrivilegedGroupIds()],
         });

@@ -20,7 +20,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -129,6 +129,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 break;
             case OperationKind.EnsureImage:
                 await EnsureImageAsync(target, op.Cause, ct);
+                break;
+            case OperationKind.BuildImage:
+                await builder.EnsureBuiltAsync(target, op.Spec?.Build ?? throw new InvalidOperationException($"operation {op} has no build"), ct);
                 break;
             case OperationKind.CreateContainer:
                 var labelsForCreate = op.Labels ?? throw new InvalidOperationException("create without labels");

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Agent.Core.Build;
 using Agent.Core.Manifests;
+using Agent.Engine;
 using Agent.Core.Security;
 using Agent.Core.Sources;
 
@@ -302,6 +304,23 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return "unreadable"; // a socket, a device or a file we may not read: not config the hash can follow
+        }
+    }
+
+    public ContextDigest DigestBuildContext(string folder, string dockerfile, string? inlineDockerfile, long maxBytes)
+    {
+        if (!Directory.Exists(folder)) return new(null, $"build context {folder} is not a folder");
+        try
+        {
+            return new(BuildContext.Hash(folder, dockerfile, inlineDockerfile, maxBytes), null);
+        }
+        catch (BuildContextTooLargeException e)
+        {
+            return new(null, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new(null, $"build context {folder} cannot be read: {e.Message}");
         }
     }
 

@@ -32,5 +32,9 @@ public sealed class TestInstance : IAsyncLifetime
         var volumes = await DockerCli.RunAsync("volume", "ls", "-q", "--filter", $"label={InstanceLabel}");
         foreach (var name in volumes.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             await DockerCli.TryRunAsync("volume", "rm", "-f", name);
+        // Images built for this instance's groups and projects are named after them (<id>-...), as Compose v2 names them.
+        var images = await DockerCli.RunAsync("images", "-q", "--filter", $"reference={Id}-*");
+        foreach (var id in images.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
+            await DockerCli.TryRunAsync("rmi", "-f", id);
     }
 }

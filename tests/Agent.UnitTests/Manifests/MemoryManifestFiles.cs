@@ -11,5 +11,7 @@ internal sealed class MemoryManifestFiles : IManifestFiles
     public string? ReadText(string absolutePath) => null;
     public bool Exists(string absolutePath) => false;
     public string? Digest(string absolutePath) => null;
+    public Agent.Core.Build.ContextDigest DigestBuildContext(string folder, string dockerfile, string? inlineDockerfile, long maxBytes) =>
+        new(null, $"build context {folder} not found");
     public string ResolveLinks(string absolutePath) => absolutePath;
 }

@@ -69,6 +69,19 @@ public sealed class SchemaAgreementTests
     }
 
     [Fact]
+    public async Task The_schema_takes_build_in_place_of_image_and_rejects_unknown_build_fields()
+    {
+        var schema = await SchemaAsync();
+        const string Good = "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: g }\nspec:\n  services:\n    - name: web\n      build: BUILD\n";
+        string Json(string build) => YamlToJson.Documents(Good.Replace("BUILD", build)).Single()!.ToJsonString();
+        Assert.Empty(schema.Validate(Json("./app")));
+        Assert.Empty(schema.Validate(Json("{ context: app, dockerfile: Dockerfile.prod, args: { V: 1 }, target: run, labels: { a: b } }")));
+        Assert.Empty(schema.Validate(Json("{ dockerfileInline: \"FROM busybox:1.35\" }")));
+        Assert.NotEmpty(schema.Validate(Json("{ context: app, dockerfile_inline: x }")));
+        Assert.NotEmpty(schema.Validate(Json("[app]")));
+    }
+
+    [Fact]
     public async Task The_job_schemas_accept_what_the_loader_accepts_and_reject_unknown_fields()
     {
         var cron = await JsonSchema.FromFileAsync(Path.Combine(Demo, "schema", "cronjob.schema.json"));

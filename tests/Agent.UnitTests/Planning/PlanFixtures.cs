@@ -84,6 +84,12 @@ internal sealed class ServiceSpecBuilder(string name, int replicas)
         return this;
     }
 
+    public ServiceSpecBuilder Built(string contextDigest)
+    {
+        container = container with { Image = "g-" + name, Build = new BuildSpec { Context = "/m/" + name, ContextDigest = contextDigest } };
+        return this;
+    }
+
     public ServiceSpecBuilder DependsOn(string service, DependencyCondition condition)
     {
         dependsOn.Add(new ServiceDependency(service, condition));

@@ -1,0 +1,111 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+
+namespace Agent.Core.Build;
+
+/// <summary>The fields of a <c>build:</c> as written (compose or ServiceGroup spelling), paths not yet resolved.</summary>
+public sealed record BuildFields
+{
+    public string Context { get; init; } = ".";
+    public string? Dockerfile { get; init; }
+    public string? DockerfileInline { get; init; }
+    public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
+    public string? Target { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>Which written field a problem of a <c>build:</c> concerns.</summary>
+public enum BuildField { Context, Dockerfile, DockerfileInline }
+
+/// <summary>
+/// Turns the written <c>build:</c> of a compose service or a ServiceGroup service into a <see cref="BuildSpec"/>, the
+/// same way for both: the context relative to <c>baseFolder</c> (the compose file's or the manifest's folder), confined
+/// to the manifests folder or Agent:Security:AllowedFileRoots after every symlink is resolved; no remote context; the
+/// Dockerfile inside the context; the context's content hash read (size-limited) so it joins the spec hash.
+/// </summary>
+public static class BuildSpecs
+{
+    /// <summary>The image a build is tagged with when the service names none, as Compose v2 names it.</summary>
+    public static string DefaultImage(string project, string service) => $"{project}-{service}".ToLowerInvariant();
+
+    /// <summary>The spec, or null after reporting each problem through <paramref name="error"/>.</summary>
+    public static BuildSpec? Resolve(BuildFields fields, string baseFolder, IManifestFiles files, SecurityOptions options, Action<BuildField, string> error)
+    {
+        var written = fields.Context;
+        if (IsRemote(written))
+        {
+            error(BuildField.Context, $"\"{written}\" is a remote build context (git or http URL): not supported; check the repository out (a GitRepository source) and name a folder in it");
+            return null;
+        }
+        if (written.Length == 0 || ControlCharacters.In(written))
+        {
+            error(BuildField.Context, "the build context must be a folder path");
+            return null;
+        }
+        var context = HostPath.Normalize(Path.GetFullPath(Path.Combine(baseFolder, written)));
+        if (FileConfinement.Problem(context, files, options.AllowedFileRoots, rootItself: true) is { } outside)
+        {
+            error(BuildField.Context, $"build context \"{written}\" {outside}");
+            return null;
+        }
+
+        if (fields.Dockerfile is not null && fields.DockerfileInline is not null)
+        {
+            error(BuildField.DockerfileInline, "dockerfile and an inline Dockerfile cannot be used together");
+            return null;
+        }
+        var dockerfile = fields.Dockerfile ?? "Dockerfile";
+        if (fields.DockerfileInline is null)
+        {
+            var normalized = dockerfile.Replace('\\', '/');
+            if (normalized.Length == 0 || normalized.StartsWith('/') || normalized.Split('/').Contains("..") || ControlCharacters.In(normalized))
+            {
+                error(BuildField.Dockerfile, $"\"{dockerfile}\" must be a path inside the build context");
+                return null;
+            }
+            dockerfile = normalized.StartsWith("./", StringComparison.Ordinal) ? normalized[2..] : normalized;
+        }
+
+        if (!files.Exists(context))
+        {
+            error(BuildField.Context, $"build context \"{written}\" not found ({Shown(context, files)})");
+            return null;
+        }
+        if (fields.DockerfileInline is null && !files.Exists(Path.Combine(context, dockerfile)))
+        {
+            error(fields.Dockerfile is null ? BuildField.Context : BuildField.Dockerfile, $"no {dockerfile} in the build context {Shown(context, files)}");
+            return null;
+        }
+        var digest = files.DigestBuildContext(context, dockerfile, fields.DockerfileInline, options.MaxBuildContextBytes);
+        if (digest.Hash is null)
+        {
+            error(BuildField.Context, digest.Problem ?? "the build context cannot be read");
+            return null;
+        }
+        return new BuildSpec
+        {
+            Context = context,
+            Dockerfile = fields.DockerfileInline is null ? dockerfile : BuildSpec.InlineDockerfileName,
+            DockerfileInline = fields.DockerfileInline,
+            Args = new SortedDictionary<string, string>(fields.Args.ToDictionary(), StringComparer.Ordinal),
+            Target = fields.Target,
+            Labels = new SortedDictionary<string, string>(fields.Labels.ToDictionary(), StringComparer.Ordinal),
+            ContextDigest = digest.Hash[..Math.Min(16, digest.Hash.Length)],
+        };
+    }
+
+    /// <summary>The hash of everything a build depends on (context content, Dockerfile, args, target, image labels): the
+    /// built image carries it (label agent.build-hash), and an image carrying it is not built again.</summary>
+    public static string Hash(BuildSpec build) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            System.Text.Json.JsonSerializer.Serialize(build with { Context = "" }))))[..16];
+
+    /// <summary>A git or http(s) context, as Compose recognises them.</summary>
+    public static bool IsRemote(string context) =>
+        context.Contains("://", StringComparison.Ordinal) || context.StartsWith("git@", StringComparison.Ordinal)
+        || context.StartsWith("github.com/", StringComparison.Ordinal);
+
+    private static string Shown(string path, IManifestFiles files) =>
+        HostPath.IsUnder(path, HostPath.Normalize(files.Root)) ? Path.GetRelativePath(files.Root, path) : path;
+}

@@ -1,0 +1,28 @@
+namespace Agent.Core.Model;
+
+/// <summary>
+/// How a service's image is built (compose's <c>build:</c>, a ServiceGroup service's <c>build:</c>): the classic builder
+/// through the Engine API, with <see cref="Context"/> sent as a tar. <see cref="ContextDigest"/> is the hash of what is
+/// sent, read at load; it is in the spec hash with everything else here, so an edit in the context rebuilds the image
+/// and recreates only the services built from it. The built image is tagged <see cref="ContainerSpec.Image"/>.
+/// </summary>
+public sealed record BuildSpec
+{
+    /// <summary>Where an inline Dockerfile is placed in the context sent to the builder.</summary>
+    public const string InlineDockerfileName = ".agent-inline.Dockerfile";
+
+    /// <summary>The context folder, absolute, confined at load to the manifests folder or an allowed file root.</summary>
+    public required string Context { get; init; }
+
+    /// <summary>The Dockerfile's path relative to the context (unused when <see cref="DockerfileInline"/> is set).</summary>
+    public string Dockerfile { get; init; } = "Dockerfile";
+
+    public string? DockerfileInline { get; init; }
+    public IReadOnlyDictionary<string, string> Args { get; init; } = Empty.Map;
+    public string? Target { get; init; }
+
+    /// <summary>Labels of the built image (not of the container).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Map;
+
+    public string ContextDigest { get; init; } = "";
+}

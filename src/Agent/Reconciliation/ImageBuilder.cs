@@ -1,0 +1,75 @@
+using Agent.Core.Build;
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Engine;
+using Agent.Sources;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// Runs a plan's BuildImage: builds a service's image from its context with the classic builder, unless the image of
+/// that name already carries the build's hash (label agent.build-hash), so that only a changed context (or Dockerfile,
+/// args, target, labels) is built again. A failed build leaves the running containers alone; its error names the
+/// builder's message.
+/// </summary>
+public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, ILogger<ImageBuilder> logger)
+{
+    public async Task EnsureBuiltAsync(string image, BuildSpec build, CancellationToken ct)
+    {
+        var hash = BuildSpecs.Hash(build);
+        if (await engine.InspectImageAsync(image, ct) is { } existing && existing.Labels.GetValueOrDefault(labels.BuildHash) == hash) return;
+
+        // Judged again now: a link in the path may have changed since the manifests were read.
+        if (FileConfinement.Problem(build.Context, folder, policy.Options.AllowedFileRoots, rootItself: true) is { } outside)
+            throw new OperationFailedException($"build context {build.Context} {outside}");
+        Stream tar;
+        try
+        {
+            tar = await BuildContext.TarAsync(build.Context, build.Dockerfile, build.DockerfileInline, ct, policy.Options.MaxBuildContextBytes);
+        }
+        catch (BuildContextTooLargeException e)
+        {
+            throw new OperationFailedException(e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OperationFailedException($"build context {build.Context} cannot be read: {e.Message}");
+        }
+
+        logger.LogInformation("Building {Image} from {Context} (build {Hash})", image, build.Context, hash);
+        var imageLabels = build.Labels.ToDictionary();
+        imageLabels[labels.BuildHash] = hash;
+        var output = new BuilderOutput(line => logger.LogDebug("Building {Image}: {Line}", image, line));
+        await using (tar)
+        {
+            try
+            {
+                await engine.BuildImageAsync(tar, new ImageBuildRequest(image)
+                {
+                    Dockerfile = build.Dockerfile,
+                    Args = build.Args,
+                    Target = build.Target,
+                    Labels = imageLabels,
+                }, output, ct);
+            }
+            catch (EngineException e) when (e is not EngineUnavailableException)
+            {
+                throw new OperationFailedException($"{e.Message}{(output.Last is { } last && !e.Message.Contains(last, StringComparison.Ordinal) ? $" (after: {last})" : "")}");
+            }
+        }
+        logger.LogInformation("Built {Image}", image);
+    }
+}
+
+/// <summary>The builder's lines as they come (in order: reported on the caller's thread), keeping the last.</summary>
+internal sealed class BuilderOutput(Action<string> each) : IProgress<string>
+{
+    public string? Last { get; private set; }
+
+    public void Report(string value)
+    {
+        Last = value;
+        each(value);
+    }
+}

@@ -1,0 +1,181 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Planning;
+using Agent.Core.Security;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Build;
+
+/// <summary>A ServiceGroup service's build: read, confined and hashed from a real folder (the same code reads compose's).</summary>
+public sealed class BuildSpecTests : IDisposable
+{
+    private readonly DirectoryInfo root = Directory.CreateTempSubdirectory("agent-build-");
+    private readonly DirectoryInfo outside = Directory.CreateTempSubdirectory("agent-build-outside-");
+
+    public void Dispose()
+    {
+        root.Delete(recursive: true);
+        outside.Delete(recursive: true);
+    }
+
+    private void Write(string file, string text)
+    {
+        var path = Path.Combine(root.FullName, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private ManifestSet Load(string build, string extra = "", SecurityOptions? options = null)
+    {
+        Write("apps/g.yaml", $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: g\nspec:\n  services:\n    - name: web\n      build: {build}\n{extra}");
+        return new ManifestFolder(root.FullName).Load(new SecurityPolicy(options ?? new SecurityOptions()));
+    }
+
+    private BuildSpec Built(string build, string extra = "")
+    {
+        var set = Load(build, extra);
+        Assert.Empty(set.Errors);
+        var container = ((ServiceGroup)set.Objects.Values.Single()).Spec.Services.Single().Container;
+        return container.Build!;
+    }
+
+    private ManifestError Refused(string build, SecurityOptions? options = null)
+    {
+        var set = Load(build, options: options);
+        Assert.Empty(set.Objects);
+        return Assert.Single(set.Errors);
+    }
+
+    private void Context(string folder = "apps/web")
+    {
+        Write($"{folder}/Dockerfile", "FROM busybox:1.35\nCOPY msg.txt /\n");
+        Write($"{folder}/msg.txt", "one\n");
+    }
+
+    [Fact]
+    public void A_context_path_builds_an_image_named_after_the_group_and_service()
+    {
+        Context();
+        var set = Load("./web");
+        Assert.Empty(set.Errors);
+        var container = ((ServiceGroup)set.Objects.Values.Single()).Spec.Services.Single().Container;
+        Assert.Equal("g-web", container.Image);
+        Assert.Equal(Path.Combine(root.FullName, "apps/web"), container.Build!.Context);
+        Assert.Equal("Dockerfile", container.Build.Dockerfile);
+        Assert.Equal(16, container.Build.ContextDigest.Length);
+    }
+
+    [Fact]
+    public void The_mapping_form_reads_every_field_and_an_image_names_the_build()
+    {
+        Write("apps/web/build/app.Dockerfile", "FROM busybox:1.35\n");
+        var build = Built("{ context: web, dockerfile: build/app.Dockerfile, args: { VERSION: 2 }, target: runtime, labels: { team: web } }",
+            "      image: shop/web:1\n");
+        Assert.Equal("build/app.Dockerfile", build.Dockerfile);
+        Assert.Equal("2", build.Args["VERSION"]);
+        Assert.Equal("runtime", build.Target);
+        Assert.Equal("web", build.Labels["team"]);
+    }
+
+    [Fact]
+    public void An_inline_Dockerfile_needs_no_file_and_is_part_of_the_hash()
+    {
+        Directory.CreateDirectory(Path.Combine(root.FullName, "apps/empty"));
+        var one = Built("{ context: empty, dockerfileInline: \"FROM busybox:1.35\" }");
+        var two = Built("{ context: empty, dockerfileInline: \"FROM busybox:latest\" }");
+        Assert.Equal(BuildSpec.InlineDockerfileName, one.Dockerfile);
+        Assert.NotEqual(one.ContextDigest, two.ContextDigest);
+    }
+
+    [Fact]
+    public void Editing_a_context_file_changes_the_spec_hash_and_an_ignored_file_does_not()
+    {
+        Context();
+        Write("apps/web/.dockerignore", "*.log\n");
+        var before = Built("web");
+        Write("apps/web/debug.log", "noise");
+        Assert.Equal(SpecHash.Of(new ContainerSpec { Image = "g-web", Build = before }), SpecHash.Of(new ContainerSpec { Image = "g-web", Build = Built("web") }));
+        Write("apps/web/msg.txt", "two\n");
+        var after = Built("web");
+        Assert.NotEqual(before.ContextDigest, after.ContextDigest);
+        Assert.NotEqual(SpecHash.Of(new ContainerSpec { Image = "g-web", Build = before }), SpecHash.Of(new ContainerSpec { Image = "g-web", Build = after }));
+    }
+
+    [Fact]
+    public void Args_and_target_change_the_build_hash_the_image_carries()
+    {
+        Context();
+        var plain = Built("web");
+        var withArg = Built("{ context: web, args: { A: \"1\" } }");
+        var withTarget = Built("{ context: web, target: t }");
+        Assert.Equal(3, new[] { plain, withArg, withTarget }.Select(Core.Build.BuildSpecs.Hash).Distinct().Count());
+        Assert.Equal(plain.ContextDigest, withArg.ContextDigest); // same files: only the build hash differs
+    }
+
+    [Theory]
+    [InlineData("../..", "outside the manifests folder")]
+    [InlineData("/etc", "outside the manifests folder")]
+    [InlineData("https://github.com/x/y.git", "remote build context")]
+    [InlineData("git@github.com:x/y.git", "remote build context")]
+    [InlineData("missing", "not found")]
+    public void A_context_outside_remote_or_missing_is_an_error_at_the_field(string context, string message)
+    {
+        var error = Refused(context);
+        Assert.Equal("spec.services[0].build", error.Path);
+        Assert.Equal("apps/g.yaml", error.File);
+        Assert.Equal(8, error.Line);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void A_symlink_out_of_the_manifests_folder_is_refused_as_a_context()
+    {
+        File.WriteAllText(Path.Combine(outside.FullName, "Dockerfile"), "FROM busybox:1.35\n");
+        Directory.CreateDirectory(Path.Combine(root.FullName, "apps"));
+        File.CreateSymbolicLink(Path.Combine(root.FullName, "apps", "linked"), outside.FullName);
+        var error = Refused("{ context: linked }");
+        Assert.Equal("spec.services[0].build.context", error.Path);
+        Assert.Contains("through a symlink", error.Message);
+    }
+
+    [Fact]
+    public void An_allowed_file_root_may_hold_the_context()
+    {
+        File.WriteAllText(Path.Combine(outside.FullName, "Dockerfile"), "FROM busybox:1.35\n");
+        var set = Load(outside.FullName, options: new SecurityOptions { AllowedFileRoots = [outside.FullName] });
+        Assert.Empty(set.Errors);
+    }
+
+    [Theory]
+    [InlineData("{ context: web, dockerfile: ../../Dockerfile }", "build.dockerfile", "inside the build context")]
+    [InlineData("{ context: web, dockerfile: /etc/Dockerfile }", "build.dockerfile", "inside the build context")]
+    [InlineData("{ context: web, dockerfile: Other }", "build.dockerfile", "no Other in the build context")]
+    [InlineData("{ context: web, dockerfile: Dockerfile, dockerfileInline: \"FROM x\" }", "build.dockerfileInline", "cannot be used together")]
+    [InlineData("{ context: web, unknown: 1 }", "build.unknown", "unknown")]
+    public void Dockerfile_problems_name_their_field(string build, string field, string message)
+    {
+        Context();
+        var error = Refused(build);
+        Assert.Equal("spec.services[0]." + field, error.Path);
+        Assert.Contains(message, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_context_over_the_size_limit_is_an_error_naming_the_setting()
+    {
+        Context();
+        Write("apps/web/big.bin", new string('x', 4096));
+        var error = Refused("web", new SecurityOptions { MaxBuildContextBytes = 1024 });
+        Assert.Contains("Agent:Security:MaxBuildContextBytes", error.Message);
+    }
+
+    [Fact]
+    public void Neither_image_nor_build_is_an_error_and_jobs_do_not_build()
+    {
+        Write("apps/g.yaml", "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: g\nspec:\n  services:\n    - name: web\n      command: [x]\n");
+        Assert.Contains("(or \"build\")", Assert.Single(new ManifestFolder(root.FullName).Load(SecurityPolicy.Default).Errors).Message);
+        Context();
+        Write("apps/g.yaml", "apiVersion: agent/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  container:\n    image: j\n    build: web\n");
+        Assert.Contains("jobs do not build", Assert.Single(new ManifestFolder(root.FullName).Load(SecurityPolicy.Default).Errors).Message);
+    }
+}
