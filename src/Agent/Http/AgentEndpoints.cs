@@ -43,6 +43,7 @@ public static class AgentEndpoints
         api.MapStatusEndpoints();
         api.MapGroupEndpoints();
         api.MapContainerEndpoints();
+        api.MapContainerAccessEndpoints();
         api.MapImageEndpoints();
         api.MapSystemEndpoints();
         api.MapRunEndpoints();
