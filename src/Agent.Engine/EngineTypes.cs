@@ -70,6 +70,9 @@ public sealed record ContainerCreateRequest(
 {
     /// <summary>Extra network aliases (the service name, so services reach each other by it).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>The engine removes the container when it exits (docker run --rm; imperative runs only).</summary>
+    public bool AutoRemove { get; init; }
 }
 
 public sealed record LogOptions(

@@ -43,6 +43,20 @@ public interface IContainerEngine
     Task RemoveImageAsync(string reference, bool force, CancellationToken ct);
     Task<ImagePruneResult> PruneImagesAsync(CancellationToken ct);
 
+    /// <summary>What `docker image inspect` shows; null when there is no such image.</summary>
+    Task<ImageDetails?> InspectImageDetailsAsync(string reference, CancellationToken ct);
+    Task<IReadOnlyList<ImageHistoryEntry>> GetImageHistoryAsync(string reference, CancellationToken ct);
+    Task TagImageAsync(string reference, string target, CancellationToken ct);
+    /// <summary>Pushes with the configured credentials of the reference's registry; returns the digest the registry stored.</summary>
+    Task<string?> PushImageAsync(string reference, IProgress<ImageProgress>? progress, CancellationToken ct);
+    Task<Stream> SaveImageAsync(string reference, CancellationToken ct);
+    Task<IReadOnlyList<string>> LoadImagesAsync(Stream tar, CancellationToken ct);
+    /// <summary>The engine's search of its index; <see cref="RegistryUnreachableException"/> when it reaches none.</summary>
+    Task<IReadOnlyList<ImageSearchResult>> SearchImagesAsync(string term, int? limit, CancellationToken ct);
+    Task<ImagePruneResult> PruneImagesAsync(ImagePruneFilter filter, CancellationToken ct);
+    /// <summary><see cref="RegistryAuthException"/> when the registry refuses the credential.</summary>
+    Task CheckRegistryLoginAsync(RegistryCredential credential, CancellationToken ct);
+
     // Networks and volumes
     Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(LabelSelector selector, CancellationToken ct);
     /// <summary>Every network whose name is exactly <paramref name="name"/>, whoever made it (the engine allows several).</summary>

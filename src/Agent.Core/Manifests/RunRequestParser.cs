@@ -8,7 +8,9 @@ namespace Agent.Core.Manifests;
 /// <summary>What to wait for after an imperative run: an HTTP path on a published container port answering 2xx/3xx.</summary>
 public sealed record WaitForHttp(string Path, int Port, TimeSpan Timeout);
 
-public sealed record RunRequest(ServiceSpec Service, WaitForHttp? WaitFor);
+/// <param name="AutoRemove">The engine removes the container when it exits (docker run --rm).</param>
+/// <param name="Network">One of the agent's networks to attach it to (docker run --network), checked by the caller.</param>
+public sealed record RunRequest(ServiceSpec Service, WaitForHttp? WaitFor, bool AutoRemove = false, string? Network = null);
 
 /// <summary>
 /// Parses the body of an imperative run with the manifest's own service parser (JSON is YAML), so a run says
@@ -17,7 +19,9 @@ public sealed record RunRequest(ServiceSpec Service, WaitForHttp? WaitFor);
 /// </summary>
 public static class RunRequestParser
 {
-    public static (RunRequest? Request, IReadOnlyList<ManifestError> Errors) Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission)
+    /// <param name="generatedName">The service name when the body gives none (docker run without --name).</param>
+    public static (RunRequest? Request, IReadOnlyList<ManifestError> Errors) Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission,
+        string? generatedName = null)
     {
         var context = new ParseContext("request") { Policy = policy };
         YamlNode root;
@@ -43,7 +47,7 @@ public static class RunRequestParser
         }
 
         var top = new YamlCursor(root, "", context);
-        var fields = top.Mapping("service", "waitFor");
+        var fields = top.Mapping("service", "waitFor", "autoRemove", "network");
         if (fields is null) return (null, context.Errors);
         if (!fields.TryGetValue("service", out var serviceCursor))
         {
@@ -55,9 +59,13 @@ public static class RunRequestParser
             context.Error(envFrom.Start, "service.envFrom", "envFrom reads files on the agent's host and is only allowed in manifests");
             return (null, context.Errors);
         }
-        var service = new ServiceParser("run", files.Root, files).Parse(serviceCursor);
+        var service = new ServiceParser("run", files.Root, files).Parse(serviceCursor, generatedName);
         WaitForHttp? waitFor = null;
         if (fields.TryGetValue("waitFor", out var w)) waitFor = ReadWaitFor(w);
+        var autoRemove = fields.TryGetValue("autoRemove", out var a) && a.Bool() == true;
+        string? network = null;
+        if (fields.TryGetValue("network", out var n) && (network = n.String()) is not null && Identifiers.Container(network) != IdentifierCheck.Valid)
+            n.Error($"\"{network}\" is not a network name");
         if (service is null || context.Errors.Count > 0) return (null, context.Errors);
         if (service.Replicas != 1) return (null, [context.ErrorAt("service.replicas", "an imperative run makes one container")]);
         var relative = service.Container.Mounts.Select((m, i) => (m, i)).FirstOrDefault(x => x.m.Type == MountType.Bind && x.m.Source!.StartsWith(files.Root.TrimEnd('/') + "/", StringComparison.Ordinal));
@@ -78,7 +86,16 @@ public static class RunRequestParser
         var violations = policy.Check(service.Container, admission);
         if (violations.Count > 0)
             return (null, violations.Select(v => context.ErrorAt($"service.{v.Field}", v.Message)).ToList());
-        return (new RunRequest(service, waitFor), []);
+        if (network is not null && service.Container.NetworkMode is not null)
+            return (null, [context.ErrorAt("network", "give either network or service.networkMode, not both")]);
+        if (autoRemove)
+        {
+            var restartGiven = serviceCursor.Node is YamlMappingNode m && m.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == "restart");
+            if (restartGiven && service.Container.Restart.Mode != RestartMode.No)
+                return (null, [context.ErrorAt("autoRemove", "a container that is removed when it exits cannot have a restart policy (leave out service.restart or set it to \"no\")")]);
+            service = service with { Container = service.Container with { Restart = RestartPolicy.No } };
+        }
+        return (new RunRequest(service, waitFor, autoRemove, network), []);
     }
 
     private static WaitForHttp? ReadWaitFor(YamlCursor cursor)

@@ -66,6 +66,11 @@ public sealed class AgentOptions
 
     public SecuritySettings Security { get; set; } = new();
 
+    /// <summary>Registry credentials from files, used for pulls (manifests, run, API), pushes and login checks.</summary>
+    public List<RegistrySettings> Registries { get; set; } = [];
+
+    public ImageSettings Images { get; set; } = new();
+
     /// <summary>What one manifest file may cost to load (depth, aliases, documents, value size).</summary>
     public Core.Manifests.ManifestLimits Limits { get; set; } = new();
 

@@ -15,7 +15,11 @@ public static class AgentServiceCollectionExtensions
         DurationConverter.Register();
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).PostConfigure(o => CommaLists.Split(o));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IContainerEngine>(sp => DockerEngine.FromEnvironment(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DockerHost));
+        services.AddSingleton(sp => new RegistryCredentialFiles(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Registries
+            .Select(r => new RegistryFiles(r.Server, r.UsernameFile, r.PasswordFile))));
+        services.AddSingleton<IContainerEngine>(sp => DockerEngine.FromEnvironment(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DockerHost,
+            sp.GetRequiredService<RegistryCredentialFiles>()));
+        services.AddSingleton<Tasks.TaskStore>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;

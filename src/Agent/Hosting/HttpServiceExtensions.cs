@@ -16,7 +16,7 @@ public static class HttpServiceExtensions
         var services = builder.Services;
         services.AddSingleton<TokenStore>();
         services.AddSingleton<OwnedContainers>();
-        services.AddContainerAccess(builder.Configuration);
+        services.AddSingleton<ImageUsers>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         // No fallback policy: every endpoint states its own (unknown routes answer 404, not 401).

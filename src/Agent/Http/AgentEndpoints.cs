@@ -16,6 +16,8 @@ public static class AgentEndpoints
         app.UseRequestLimits();
         app.UseProblemExceptions();
         app.UseStatusCodePages();
+        app.UseImageReferencePaths();
+        app.UseRouting(); // explicit: after the image reference rewrite
         app.UseCors();
         app.UseAuthentication();
         app.UseRateLimiter();
@@ -43,8 +45,10 @@ public static class AgentEndpoints
         api.MapStatusEndpoints();
         api.MapGroupEndpoints();
         api.MapContainerEndpoints();
-        api.MapContainerAccessEndpoints();
         api.MapImageEndpoints();
+        api.MapBuildEndpoints();
+        api.MapTaskEndpoints();
+        api.MapRegistryEndpoints();
         api.MapSystemEndpoints();
         api.MapRunEndpoints();
         api.MapJobEndpoints();

@@ -27,6 +27,9 @@ public static class ApiProblems
         EngineNotFoundException => Results.Problem(statusCode: 404, title: "Not Found", detail: e.Message),
         EngineConflictException => Results.Problem(statusCode: 409, title: "Conflict", detail: e.Message),
         EngineUnavailableException => Results.Problem(statusCode: 503, title: "Engine Unavailable", detail: e.Message),
+        RegistryAuthException => Results.Problem(statusCode: 422, title: "Registry Refused The Credentials", detail: $"{e.Message} Check the files of Agent:Registries for this server."),
+        RegistryUnreachableException => Results.Problem(statusCode: 502, title: "Registry Unreachable", detail: e.Message),
+        { StatusCode: 400 } => Results.Problem(statusCode: 400, title: "Bad Request", detail: e.Message),
         _ => Results.Problem(statusCode: 502, title: "Engine Error", detail: e.Message),
     };
 

@@ -1,56 +1,202 @@
+using System.Text.Json;
 using Agent.Auth;
 using Agent.Core.Security;
 using Agent.Engine;
+using Agent.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Http;
 
+/// <summary>Images on the engine (all of them, not only the agent's: images carry no owner). {ref} may contain '/' and
+/// ':' (see <see cref="ImageReferencePaths"/>).</summary>
 public static class ImageEndpoints
 {
+    /// <summary>Documentation-only shapes of the JSON bodies.</summary>
+    public sealed record PullBody(string Image);
+
+    public sealed record TagBody(string Target);
+
     public static RouteGroupBuilder MapImageEndpoints(this RouteGroupBuilder api)
     {
         var images = api.MapGroup("/images");
         images.MapGet("/", async (IContainerEngine engine, CancellationToken ct) => Results.Ok(await engine.ListImagesAsync(ct)))
-            .WithSummary("List images.");
-        images.MapPost("/pull", async (HttpContext http, string image, IContainerEngine engine, CancellationToken ct) =>
-        {
-            if (Identifiers.Image(image) != IdentifierCheck.Valid)
-            {
-                await ApiProblems.BadRequest("image=NAME[:TAG] is required").ExecuteAsync(http);
-                return;
-            }
-            http.Response.ContentType = "text/plain; charset=utf-8";
-            try
-            {
-                await engine.PullImageAsync(image, new SynchronousProgress(async line =>
-                {
-                    await http.Response.WriteAsync(line + "\n", ct);
-                    await http.Response.Body.FlushAsync(ct);
-                }), ct);
-                await http.Response.WriteAsync($"pulled {image}\n", ct);
-            }
-            catch (EngineException e) when (http.Response.HasStarted)
-            {
-                await http.Response.WriteAsync($"error: {e.Message}\n", ct);
-            }
-            catch (EngineException e)
-            {
-                await ApiProblems.From(e).ExecuteAsync(http);
-            }
-        }).RequireAuthorization(Roles.Admin).WithSummary("Pull an image; progress is streamed as text lines.");
-        images.MapDelete("/{*image}", async (string image, bool? force, IContainerEngine engine, CancellationToken ct) =>
-        {
-            switch (Identifiers.Image(image))
-            {
-                case IdentifierCheck.Malformed: return ApiProblems.BadRequest("the image reference contains a control character (NUL?)");
-                case IdentifierCheck.CannotExist: return ApiProblems.NotFound($"\"{image}\" is not an image reference");
-            }
-            await engine.RemoveImageAsync(image, force ?? false, ct);
-            return Results.Ok(new { image, result = "removed" });
-        }).RequireAuthorization(Roles.Admin).WithSummary("Remove an image.");
-        images.MapPost("/prune", async (IContainerEngine engine, CancellationToken ct) => Results.Ok(await engine.PruneImagesAsync(ct)))
-            .RequireAuthorization(Roles.Admin).WithSummary("Remove dangling images.");
+            .WithSummary("List images (docker image ls).");
+        images.MapPost("/pull", Pull).RequireAuthorization(Roles.Admin).Accepts<PullBody>("application/json")
+            .WithSummary("Pull an image (docker pull): ?image=NAME[:TAG] or {\"image\": ...}; the configured credentials of its registry are used; progress is streamed as text lines.");
+        images.MapGet("/search", Search)
+            .WithSummary("Search the engine's image index (docker search TERM); 502 when the engine reaches no index.");
+        images.MapGet("/{ref}", Inspect).WithSummary("Inspect an image (docker image inspect REF); the reference may contain '/' and ':'.");
+        images.MapGet("/{ref}/json", Inspect).WithSummary("Inspect an image, for references whose last segment is an action word (history, save, tag, push).");
+        images.MapGet("/{ref}/history", History).WithSummary("The image's layers and the instructions that made them (docker image history REF).");
+        images.MapPost("/{ref}/tag", Tag).RequireAuthorization(Roles.Operator).Accepts<TagBody>("application/json")
+            .WithSummary("Tag an image (docker tag REF TARGET): ?target=NAME[:TAG] or {\"target\": ...}.");
+        images.MapPost("/{ref}/push", Push).RequireAuthorization(Roles.Admin)
+            .WithSummary("Push a tagged image to its registry (docker push REF) with the configured credentials; progress is streamed as NDJSON, the last line is {\"pushed\", \"digest\"} or {\"error\"}.");
+        images.MapGet("/{ref}/save", Save).RequireAuthorization(Roles.Operator)
+            .WithSummary("The image as a tar stream (docker save REF).");
+        images.MapPost("/load", Load).RequireAuthorization(Roles.Admin).Accepts<Stream>("application/x-tar")
+            .WithSummary("Load images from a `docker save` tar (docker load); the body is limited to Agent:Images:MaxLoadBytes.");
+        images.MapDelete("/{ref}", Remove).RequireAuthorization(Roles.Admin)
+            .WithSummary("Remove an image (docker rmi REF); one that a manifest or an agent container uses is a 409 naming them unless force=true.");
+        images.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
+            .WithSummary("Remove dangling images, or with all=true every image no container uses (docker image prune [-a] [--filter label=K=V] [--filter until=24h]).");
         return api;
     }
+
+    private static IResult? Check(string reference) => Identifiers.Image(reference) switch
+    {
+        IdentifierCheck.Malformed => ApiProblems.BadRequest("the image reference contains a control character (NUL?)"),
+        IdentifierCheck.CannotExist => ApiProblems.NotFound($"\"{reference}\" is not an image reference"),
+        _ => null,
+    };
+
+    private static async Task<IResult> Inspect(string @ref, IContainerEngine engine, CancellationToken ct)
+    {
+        var reference = ImageReferencePaths.Decode(@ref);
+        if (Check(reference) is { } bad) return bad;
+        return await engine.InspectImageDetailsAsync(reference, ct) is { } image ? Results.Ok(image) : NoImage(reference);
+    }
+
+    private static async Task<IResult> History(string @ref, IContainerEngine engine, CancellationToken ct)
+    {
+        var reference = ImageReferencePaths.Decode(@ref);
+        if (Check(reference) is { } bad) return bad;
+        return Results.Ok(await engine.GetImageHistoryAsync(reference, ct));
+    }
+
+    private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, IContainerEngine engine, CancellationToken ct)
+    {
+        var reference = ImageReferencePaths.Decode(@ref);
+        if (Check(reference) is { } bad) return bad;
+        target ??= await BodyField(http, "target", ct);
+        if (target is null || Identifiers.Image(target) != IdentifierCheck.Valid || target.Contains('@'))
+            return ApiProblems.BadRequest("target=NAME[:TAG] is required (query or {\"target\": ...}), e.g. localhost:5000/app:1.0");
+        if (await engine.InspectImageAsync(reference, ct) is null) return NoImage(reference);
+        await engine.TagImageAsync(reference, target, ct);
+        return Results.Created($"/api/v1/images/{target}", new { image = reference, tagged = target });
+    }
+
+    private static async Task Push(HttpContext http, string @ref, IContainerEngine engine, CancellationToken ct)
+    {
+        var reference = ImageReferencePaths.Decode(@ref);
+        if (Check(reference) is { } bad)
+        {
+            await bad.ExecuteAsync(http);
+            return;
+        }
+        if (await engine.InspectImageAsync(reference, ct) is null)
+        {
+            await NoImage(reference).ExecuteAsync(http);
+            return;
+        }
+        await Ndjson.StreamAsync<ImageProgress>(http, async (progress, token) =>
+        {
+            var digest = await engine.PushImageAsync(reference, progress, token);
+            return new { pushed = reference, digest };
+        }, p => p, ct);
+    }
+
+    private static async Task<IResult> Save(HttpContext http, string @ref, IContainerEngine engine, CancellationToken ct)
+    {
+        var reference = ImageReferencePaths.Decode(@ref);
+        if (Check(reference) is { } bad) return bad;
+        if (await engine.InspectImageAsync(reference, ct) is null) return NoImage(reference);
+        var tar = await engine.SaveImageAsync(reference, ct);
+        var file = reference.Replace('/', '_').Replace(':', '_').Replace('@', '_') + ".tar";
+        return Results.Stream(tar, "application/x-tar", file);
+    }
+
+    private static async Task<IResult> Load(HttpContext http, IContainerEngine engine, IOptions<AgentOptions> options, CancellationToken ct)
+    {
+        if (http.Request.ContentType?.StartsWith("application/x-tar", StringComparison.OrdinalIgnoreCase) != true)
+            return ApiProblems.BadRequest("send the tar that `docker save` writes with Content-Type: application/x-tar");
+        await using var tar = await Uploads.BufferAsync(http, options.Value.Images.MaxLoadBytes, "Agent:Images:MaxLoadBytes", ct);
+        if (tar.Problem is { } problem) return problem;
+        return Results.Ok(new { loaded = await engine.LoadImagesAsync(tar.Stream!, ct) });
+    }
+
+    private static async Task<IResult> Search(string? term, int? limit, IContainerEngine engine, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(term)) return ApiProblems.BadRequest("term=TEXT is required, e.g. /api/v1/images/search?term=nginx");
+        if (limit is < 1 or > 100) return ApiProblems.BadRequest("limit must be between 1 and 100");
+        return Results.Ok(await engine.SearchImagesAsync(term, limit, ct));
+    }
+
+    private static async Task<IResult> Remove(string @ref, bool? force, IContainerEngine engine, ImageUsers users, CancellationToken ct)
+    {
+        var reference = ImageReferencePaths.Decode(@ref);
+        if (Check(reference) is { } bad) return bad;
+        if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
+        if (force != true && await users.FindAsync(reference, image, ct) is { Count: > 0 } usedBy)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"{reference} is used by {string.Join(", ", usedBy)}; remove or change those first, or pass force=true to remove it anyway.",
+                extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
+        await engine.RemoveImageAsync(reference, force ?? false, ct);
+        return Results.Ok(new { image = reference, result = "removed" });
+    }
+
+    private static async Task<IResult> Prune(bool? all, [FromQuery] string[]? filter, IContainerEngine engine, CancellationToken ct)
+    {
+        var labels = new List<string>();
+        string? until = null;
+        foreach (var f in filter ?? [])
+        {
+            if (f.StartsWith("label=", StringComparison.Ordinal) && f.Length > 6) labels.Add(f[6..]);
+            else if (f.StartsWith("until=", StringComparison.Ordinal) && f.Length > 6) until = f[6..];
+            else return ApiProblems.BadRequest($"filter=\"{f}\" is not one of label=KEY[=VALUE] or until=DURATION|TIMESTAMP");
+        }
+        return Results.Ok(await engine.PruneImagesAsync(new ImagePruneFilter(all ?? false, labels, until), ct));
+    }
+
+    private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, CancellationToken ct)
+    {
+        image ??= await BodyField(http, "image", ct);
+        if (image is null || Identifiers.Image(image) != IdentifierCheck.Valid)
+        {
+            await ApiProblems.BadRequest("image=NAME[:TAG] is required (query or {\"image\": ...})").ExecuteAsync(http);
+            return;
+        }
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        try
+        {
+            await engine.PullImageAsync(image, new SynchronousProgress(async line =>
+            {
+                await http.Response.WriteAsync(line + "\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+            }), ct);
+            await http.Response.WriteAsync($"pulled {image}\n", ct);
+        }
+        catch (EngineException e) when (http.Response.HasStarted)
+        {
+            await http.Response.WriteAsync($"error: {e.Message}\n", ct);
+        }
+        catch (EngineException e)
+        {
+            await ApiProblems.From(e).ExecuteAsync(http);
+        }
+    }
+
+    /// <summary>One string field of a small JSON body, or null when there is no JSON body or no such field.</summary>
+    private static async Task<string?> BodyField(HttpContext http, string field, CancellationToken ct)
+    {
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true) return null;
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult NoImage(string reference) =>
+        ApiProblems.NotFound($"No image \"{reference}\" on the engine; list them with GET /api/v1/images or pull it with POST /api/v1/images/pull.");
 
     private sealed class SynchronousProgress(Func<string, Task> report) : IProgress<string>
     {

@@ -12,7 +12,7 @@ public static class OpenApiDescriptions
     public const string Scheme = "Bearer";
 
     /// <summary>Documentation-only shape of POST /run (the service object is parsed by the manifest parser).</summary>
-    public sealed record RunBody(System.Text.Json.JsonElement Service, RunWaitFor? WaitFor);
+    public sealed record RunBody(System.Text.Json.JsonElement Service, RunWaitFor? WaitFor, bool? AutoRemove, string? Network);
 
     public sealed record RunWaitFor(string Path, int Port, string? Timeout);
 
@@ -68,6 +68,14 @@ public static class OpenApiDescriptions
                 Document(502, "The engine answered with an error.");
                 Document(503, "The engine does not answer.");
             }
+            if (path.Contains("registries", StringComparison.Ordinal) || path.EndsWith("push", StringComparison.Ordinal) || path.EndsWith("pull", StringComparison.Ordinal))
+            {
+                Document(422, "The registry refused the credentials (wrong user or password in the files of Agent:Registries).");
+                Document(502, "The registry cannot be reached, or the engine answered with an error.");
+                Document(503, "The engine does not answer.");
+            }
+            if (path.EndsWith("load", StringComparison.Ordinal) || path.EndsWith("build", StringComparison.Ordinal))
+                Document(413, "The upload is larger than Agent:Images:MaxLoadBytes (load) or Agent:Images:MaxBuildContextBytes (build).");
             Document(500, "The agent failed unexpectedly; its log has the details.");
             return Task.CompletedTask;
         });

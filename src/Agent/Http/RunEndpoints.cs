@@ -20,12 +20,23 @@ public static class RunEndpoints
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/run", Run).RequireAuthorization(Roles.Admin).Accepts<OpenApiDescriptions.RunBody>("application/json")
-            .WithSummary("Create and start a container: {\"service\": {name, image, command, env, ports, volumes, resources, restart, ...}, \"waitFor\": {\"path\": \"/\", \"port\": 8080, \"timeout\": \"30s\"}}.");
+            .WithSummary("Create and start a container (docker run -d): {\"service\": {name?, image, command, env, ports, volumes, resources, restart, ...}, "
+                         + "\"autoRemove\": true (--rm), \"network\": one of the agent's networks (--network), \"waitFor\": {\"path\": \"/\", \"port\": 8080, \"timeout\": \"30s\"}}; a name is generated (run-xxxxxxxx) when absent.");
+        api.MapPost("/containers", Create).RequireAuthorization(Roles.Admin).Accepts<OpenApiDescriptions.RunBody>("application/json")
+            .WithSummary("Create a container without starting it (docker create): the body of POST /run without waitFor; start it with POST /containers/{id}/start.");
         return api;
     }
 
-    private static async Task<IResult> Run(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, CancellationToken ct)
+    private static Task<IResult> Run(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
+        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, logger, start: true, ct);
+
+    private static Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
+        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, logger, start: false, ct);
+
+    private static async Task<IResult> RunOrCreate(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
+        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, bool start, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json");
@@ -36,10 +47,18 @@ public static class RunEndpoints
         var ownContainers = await owned.ListAsync(null, null, null, ct);
         var own = ownContainers.Select(c => c.Name).Concat(ownContainers.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);
         var files = new ManifestFolder(NoManifestFolder);
-        var (request, errors) = RunRequestParser.Parse(json, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains));
+        var generated = $"run-{Guid.NewGuid().ToString("N")[..8]}";
+        var (request, errors) = RunRequestParser.Parse(json, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains), generated);
         if (request is null)
             return ApiProblems.BadRequest(string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
                 new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Path, line = e.Line, column = e.Column, message = e.Message }) });
+        if (!start && request.WaitFor is not null) return ApiProblems.BadRequest("waitFor: a created container is not started; use POST /api/v1/run to wait for it");
+        if (request.Network is { } network)
+        {
+            var networks = (await engine.ListNetworksAsync(LabelSelector.ForInstance(labels), ct)).Select(n => n.Name).Order(StringComparer.Ordinal).ToList();
+            if (!networks.Contains(network, StringComparer.Ordinal))
+                return ApiProblems.BadRequest($"network: \"{network}\" is not one of this agent's networks ({(networks.Count == 0 ? "it has none" : string.Join(", ", networks))})");
+        }
 
         var service = request.Service;
         var spec = service.Container;
@@ -51,13 +70,13 @@ public static class RunEndpoints
         }
 
         var key = new ObjectKey("Run", service.Name);
-        var created = await CreateAdmittedAsync(engine, labels, admission, key, spec, ct);
+        var created = await CreateAdmittedAsync(engine, labels, admission, key, spec, request, start, ct);
         if (created.Refused is { } refused) return ApiProblems.BadRequest(refused);
         var id = created.Id!;
-        logger.LogInformation("Imperative run of {Name} ({Image}) by API", service.Name, spec.Image);
+        logger.LogInformation("Imperative {Verb} of {Name} ({Image}) by API", start ? "run" : "create", service.Name, spec.Image);
         var details = await engine.InspectContainerAsync(id, ct);
         var ports = details?.Ports.Where(p => p.HostPort is not null).ToList() ?? [];
-        var body = new { id, name = service.Name, ports, ready = request.WaitFor is null };
+        var body = new { id, name = service.Name, state = start ? "started" : "created", ports, ready = start && request.WaitFor is null };
 
         if (request.WaitFor is { } wait)
         {
@@ -76,7 +95,7 @@ public static class RunEndpoints
     /// <summary>Creates the run's own missing volumes, admits the container against what the engine now holds, creates and
     /// starts it. Whatever fails after a create removes what this request created: a failed run leaves nothing behind.</summary>
     private static async Task<(string? Id, string? Refused)> CreateAdmittedAsync(IContainerEngine engine, AgentLabels labels,
-        ContainerAdmission admission, ObjectKey key, ContainerSpec spec, CancellationToken ct)
+        ContainerAdmission admission, ObjectKey key, ContainerSpec spec, RunRequest request, bool start, CancellationToken ct)
     {
         var volumes = new List<string>();
         string? id = null;
@@ -92,8 +111,8 @@ public static class RunEndpoints
             if (await admission.CheckAsync(spec, owner: null, fromManifests: false, ct) is { } refused) return (null, refused);
             var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec));
             runLabels[labels.Imperative] = "true";
-            id = await engine.CreateContainerAsync(new ContainerCreateRequest(key.Name, spec, runLabels), ct);
-            await engine.StartContainerAsync(id, ct);
+            id = await engine.CreateContainerAsync(new ContainerCreateRequest(key.Name, spec, runLabels, request.Network) { AutoRemove = request.AutoRemove }, ct);
+            if (start) await engine.StartContainerAsync(id, ct);
             done = true;
             return (id, null);
         }

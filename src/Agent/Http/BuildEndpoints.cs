@@ -1,0 +1,138 @@
+using System.Formats.Tar;
+using System.Text;
+using Agent.Auth;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Engine;
+using Agent.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Agent.Tasks;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Http;
+
+/// <summary>
+/// POST /images/build: the classic builder through the Engine API, from a context tar (application/x-tar, build fields
+/// as query values) or from JSON with an inline Dockerfile. Every build is a task: without async the builder's lines
+/// stream back as NDJSON while it runs (and the build stops when the client goes away); with async=true the answer is
+/// 202 with Location /api/v1/tasks/{id}. Built images carry the agent's instance label and, when run, pass the same
+/// security policy as any image.
+/// </summary>
+public static class BuildEndpoints
+{
+    /// <summary>The JSON form: an inline Dockerfile and no other context files.</summary>
+    public sealed record BuildBody(string Tag, string DockerfileInline, Dictionary<string, string>? BuildArgs, string? Target, Dictionary<string, string>? Labels);
+
+    public static RouteGroupBuilder MapBuildEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/images/build", Build).RequireAuthorization(Roles.Admin)
+            .Accepts<BuildBody>("application/json", "application/x-tar")
+            .WithSummary("Build an image (docker build -t TAG): a context tar (query: tag, dockerfile, target, buildArg=K=V, label=K=V) or JSON "
+                         + "{tag, dockerfileInline, buildArgs, target, labels}. Streams the builder's output as NDJSON ({\"stream\"} lines, then {\"result\"} or {\"error\"}); "
+                         + "async=true answers 202 with Location /api/v1/tasks/{id}.");
+        return api;
+    }
+
+    private static async Task<IResult> Build(HttpContext http, bool? async, string? tag, string? dockerfile, string? target,
+        [FromQuery] string[]? buildArg, [FromQuery] string[]? label, IContainerEngine engine, TaskStore tasks, AgentLabels labels, IOptions<AgentOptions> options, CancellationToken ct)
+    {
+        ImageBuildRequest request;
+        Upload context;
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            var (body, error) = await StrictJson.ReadAsync<BuildBody>(http, ct);
+            if (body is null) return ApiProblems.BadRequest(error ?? "send {\"tag\": ..., \"dockerfileInline\": ...}");
+            if (string.IsNullOrWhiteSpace(body.DockerfileInline)) return ApiProblems.BadRequest("dockerfileInline is required in the JSON form (or send a context tar as application/x-tar)");
+            request = new ImageBuildRequest(body.Tag)
+            {
+                Dockerfile = BuildContext.InlineDockerfile,
+                Args = body.BuildArgs ?? [],
+                Target = body.Target,
+                Labels = body.Labels ?? [],
+            };
+            context = new Upload { Stream = await InlineContextAsync(body.DockerfileInline, ct) };
+        }
+        else if (http.Request.ContentType?.StartsWith("application/x-tar", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            var args = Pairs(buildArg, "buildArg");
+            var extra = Pairs(label, "label");
+            if ((args.Error ?? extra.Error) is { } pairError) return ApiProblems.BadRequest(pairError);
+            if (dockerfile is not null && (dockerfile.Length == 0 || dockerfile.StartsWith('/') || dockerfile.Split('/').Contains("..")))
+                return ApiProblems.BadRequest("dockerfile must be a path inside the context, e.g. docker/Dockerfile");
+            request = new ImageBuildRequest(tag ?? "") { Dockerfile = dockerfile ?? "Dockerfile", Args = args.Pairs, Target = target, Labels = extra.Pairs };
+            context = await Uploads.BufferAsync(http, options.Value.Images.MaxBuildContextBytes, "Agent:Images:MaxBuildContextBytes", ct);
+            if (context.Problem is { } problem) return problem;
+        }
+        else return ApiProblems.BadRequest("send a context tar as application/x-tar, or JSON {\"tag\", \"dockerfileInline\"} as application/json");
+
+        if (string.IsNullOrEmpty(request.Tag) || Identifiers.Image(request.Tag) != IdentifierCheck.Valid || request.Tag.Contains('@'))
+        {
+            await context.DisposeAsync();
+            return ApiProblems.BadRequest("tag=NAME[:TAG] is required, e.g. localhost:5000/app:1.0");
+        }
+        request = request with { Labels = request.Labels.Concat(labels.ForInstance()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
+
+        var task = tasks.Start("build", request.Tag, async (t, token) =>
+        {
+            await using (context)
+            {
+                await engine.BuildImageAsync(context.Stream!, request, new LineProgress(t), token);
+            }
+            var image = await engine.InspectImageAsync(request.Tag, token);
+            return new BuildResult(request.Tag, image?.Id);
+        }, async == true ? CancellationToken.None : ct);
+
+        if (async == true)
+            return Results.Accepted($"/api/v1/tasks/{task.Id}", TaskEndpoints.View(task));
+        return new TaskLogResult(task);
+    }
+
+    public sealed record BuildResult(string Image, string? Id);
+
+    private static (Dictionary<string, string> Pairs, string? Error) Pairs(string[]? values, string name)
+    {
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values ?? [])
+        {
+            var eq = value.IndexOf('=');
+            if (eq <= 0) return (pairs, $"{name}=\"{value}\" must be KEY=VALUE");
+            pairs[value[..eq]] = value[(eq + 1)..];
+        }
+        return (pairs, null);
+    }
+
+    private static async Task<Stream> InlineContextAsync(string dockerfile, CancellationToken ct)
+    {
+        var stream = new MemoryStream();
+        await using (var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, BuildContext.InlineDockerfile)
+            {
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(dockerfile)),
+            }, ct);
+        stream.Position = 0;
+        return stream;
+    }
+
+    /// <summary>The builder's output into the task's log, one entry per line.</summary>
+    private sealed class LineProgress(AgentTask task) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            foreach (var line in value.Split('\n')) task.Append(line.TrimEnd('\r'));
+        }
+    }
+
+    /// <summary>Streams a task's log as NDJSON until it is done, then its result or error.</summary>
+    public sealed class TaskLogResult(AgentTask task, bool follow = true) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
+        {
+            var ct = http.RequestAborted;
+            http.Response.Headers["X-Agent-Task"] = task.Id;
+            await Ndjson.WriteAsync(http.Response, new { task = task.Id, state = task.State }, ct);
+            await foreach (var line in task.ReadLinesAsync(follow, ct)) await Ndjson.WriteAsync(http.Response, new { stream = line }, ct);
+            if (task.State == TaskState.Succeeded) await Ndjson.WriteAsync(http.Response, new { result = task.Result }, ct);
+            else if (task.State == TaskState.Failed) await Ndjson.WriteAsync(http.Response, new { error = task.Error }, ct);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Sources;
+
+namespace Agent.Http;
+
+/// <summary>Which of the agent's objects a removal of an image reference affects: manifests and agent containers that
+/// name the same tag, and, when the removal deletes the image itself (an id, or its last tag), every one whose
+/// reference resolves to that image.</summary>
+public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine, AgentLabels labels)
+{
+    public async Task<IReadOnlyList<string>> FindAsync(string reference, ImageSummary image, CancellationToken ct)
+    {
+        var removesImage = image.Tags.Count <= 1 || image.Id.EndsWith(reference.Replace("sha256:", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        var name = Normalize(reference);
+        var ids = new Dictionary<string, string?>(StringComparer.Ordinal);
+        async Task<bool> Affected(string used)
+        {
+            if (Normalize(used) == name) return true;
+            if (!removesImage) return false;
+            if (!ids.TryGetValue(used, out var id)) ids[used] = id = (await engine.InspectImageAsync(used, ct))?.Id;
+            return id == image.Id;
+        }
+
+        var users = new List<string>();
+        foreach (var entry in manifests.All())
+            foreach (var (owner, used) in Images(entry.Object))
+                if (await Affected(used)) users.Add(owner);
+        foreach (var container in await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct))
+            if (labels.IsOwned(container.Labels) && await Affected(container.Image)) users.Add($"container {container.Name}");
+        return users.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>"busybox" and "docker.io/library/busybox:latest" as one name.</summary>
+    public static string Normalize(string reference)
+    {
+        var registry = ImageReference.Registry(reference);
+        var path = registry == ImageReference.DockerHub && !reference.StartsWith("docker.io/", StringComparison.Ordinal) ? reference : reference[(reference.IndexOf('/') + 1)..];
+        if (registry == ImageReference.DockerHub && !path.Contains('/')) path = "library/" + path;
+        var (image, tag) = ImageReference.Split(path);
+        return $"{registry}/{image}{(tag.StartsWith("sha256:", StringComparison.Ordinal) ? "@" : ":")}{tag}";
+    }
+
+    private static IEnumerable<(string Owner, string Image)> Images(Core.Manifests.IManifestObject? manifest) => manifest switch
+    {
+        ServiceGroup g => g.Spec.Services.Select(s => ($"{g.Key} (service {s.Name})", s.Container.Image)),
+        CronJob c => [(c.Key.ToString(), c.Spec.JobTemplate.Container.Image)],
+        Job j => [(j.Key.ToString(), j.Spec.Container.Image)],
+        _ => [],
+    };
+}

@@ -1,0 +1,40 @@
+using Agent.Auth;
+using Agent.Tasks;
+
+namespace Agent.Http;
+
+/// <summary>Background tasks started through the API (async builds). Kept in memory only: the last Agent:Images:MaxTasks,
+/// gone after a restart.</summary>
+public static class TaskEndpoints
+{
+    public static RouteGroupBuilder MapTaskEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/tasks").RequireAuthorization(Roles.Operator);
+        group.MapGet("/", (TaskStore tasks) => Results.Ok(tasks.All().Select(View)))
+            .WithSummary("The tasks the agent keeps in memory (the last Agent:Images:MaxTasks), newest last.");
+        group.MapGet("/{id}", (string id, TaskStore tasks) => tasks.Get(id) is { } task ? Results.Ok(View(task)) : NoTask(id))
+            .WithSummary("A task's state (queued, running, succeeded, failed), result and error.");
+        group.MapGet("/{id}/logs", (string id, bool? follow, TaskStore tasks) =>
+                tasks.Get(id) is { } task ? new BuildEndpoints.TaskLogResult(task, follow ?? false) : NoTask(id))
+            .WithSummary("A task's output as NDJSON ({\"stream\"} lines, then {\"result\"} or {\"error\"} once done); follow=true streams until it ends.");
+        return api;
+    }
+
+    public static object View(AgentTask task) => new
+    {
+        id = task.Id,
+        kind = task.Kind,
+        subject = task.Subject,
+        state = task.State,
+        created = task.Created,
+        started = task.Started,
+        finished = task.Finished,
+        result = task.Result,
+        error = task.Error,
+        droppedLogLines = task.DroppedLines,
+        logs = $"/api/v1/tasks/{task.Id}/logs",
+    };
+
+    private static IResult NoTask(string id) =>
+        ApiProblems.NotFound($"No task \"{id}\": tasks live in memory, the last Agent:Images:MaxTasks of them, and none survives a restart of the agent. List them with GET /api/v1/tasks.");
+}

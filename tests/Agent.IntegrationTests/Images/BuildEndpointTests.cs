@@ -1,0 +1,132 @@
+using System.Formats.Tar;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Images;
+
+/// <summary>POST /images/build (inline Dockerfile and context tar, streamed and as a task) on the real engine's classic builder.</summary>
+public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFixture>
+{
+    private static async Task<string> LabelAsync(string image, string label) =>
+        await DockerCli.InspectAsync(image, $"{{{{index .Config.Labels \"{label}\"}}}}");
+
+    [Fact]
+    public async Task An_inline_Dockerfile_build_streams_the_builder_output_line_by_line_as_ndjson()
+    {
+        using var client = fx.Client();
+        var tag = fx.Local("inline:1");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/images/build")
+        {
+            Content = JsonContent.Create(new
+            {
+                tag,
+                dockerfileInline = $"FROM {TestEngine.Image} AS base\nARG GREETING=none\nRUN echo $GREETING > /greeting\nFROM base AS final\nRUN echo final > /stage\n",
+                buildArgs = new Dictionary<string, string> { ["GREETING"] = "hello-from-args" },
+                target = "base",
+                labels = new Dictionary<string, string> { ["org.example.built-by"] = "test" },
+            }),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var lines = new List<JsonElement>();
+        while (await reader.ReadLineAsync() is { } line) lines.Add(JsonDocument.Parse(line).RootElement.Clone());
+
+        Assert.True(lines[0].TryGetProperty("task", out _), lines[0].ToString());
+        var stream = lines.Where(l => l.TryGetProperty("stream", out _)).Select(l => l.GetProperty("stream").GetString()!).ToList();
+        Assert.Contains(stream, l => l.StartsWith($"Step 1/", StringComparison.Ordinal) && l.Contains($"FROM {TestEngine.Image}"));
+        Assert.DoesNotContain(stream, l => l.Contains('\n'));
+        Assert.DoesNotContain(stream, l => l.Contains("echo final")); // target=base stops before the final stage
+        var result = lines[^1].GetProperty("result");
+        Assert.Equal(tag, result.GetProperty("image").GetString());
+        Assert.Equal(await DockerCli.InspectAsync(tag, "{{.Id}}"), result.GetProperty("id").GetString());
+
+        Assert.Equal("hello-from-args", await DockerCli.RunAsync("run", "--rm", tag, "cat", "/greeting"));
+        Assert.Equal("test", await LabelAsync(tag, "org.example.built-by"));
+        Assert.Equal(fx.Instance.Id, await LabelAsync(tag, fx.Instance.Labels.Instance));
+    }
+
+    [Fact]
+    public async Task A_context_tar_builds_asynchronously_as_a_task_with_its_logs()
+    {
+        using var client = fx.Client();
+        var tag = fx.Local("context:1");
+        var context = Tar(("Dockerfile", $"FROM {TestEngine.Image}\nARG NOTE\nCOPY app.txt /app.txt\nRUN echo $NOTE >> /app.txt\n"), ("app.txt", "from-the-context\n"));
+        using var started = await client.PostAsync($"/api/v1/images/build?async=true&tag={tag}&buildArg=NOTE=from-query",
+            new ByteArrayContent(context) { Headers = { ContentType = new("application/x-tar") } });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!.ToString();
+        Assert.StartsWith("/api/v1/tasks/", location);
+
+        using var viewer = fx.Client(ImageFixture.OperatorToken);
+        var task = await Eventually.ReturnsAsync(() => viewer.GetFromJsonAsync<JsonElement>(location),
+            t => t.GetProperty("state").GetString() is "succeeded" or "failed", TimeSpan.FromMinutes(1), "the build task ends");
+        Assert.Equal("succeeded", task.GetProperty("state").GetString());
+        Assert.Equal(tag, task.GetProperty("result").GetProperty("image").GetString());
+        Assert.Equal("from-the-context\nfrom-query", await DockerCli.RunAsync("run", "--rm", tag, "cat", "/app.txt"));
+
+        var logs = await viewer.GetStringAsync($"{location}/logs?follow=true");
+        Assert.Contains("COPY app.txt /app.txt", logs);
+        Assert.Contains("\"result\"", logs.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Contains(task.GetProperty("id").GetString()!, await viewer.GetStringAsync("/api/v1/tasks"));
+        using var gone = await viewer.GetAsync("/api/v1/tasks/0000000000000000");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Contains("in memory", await gone.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_failing_build_ends_with_an_error_line_and_a_failed_task()
+    {
+        using var client = fx.Client();
+        var tag = fx.Local("broken:1");
+        using var sync = await client.PostAsJsonAsync("/api/v1/images/build", new { tag, dockerfileInline = $"FROM {TestEngine.Image}\nRUN exit 3\n" });
+        var last = (await sync.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("\"error\"", last);
+        Assert.Contains("returned a non-zero code: 3", last);
+        Assert.False((await DockerCli.TryRunAsync("image", "inspect", tag)).Exit == 0);
+
+        using var started = await client.PostAsJsonAsync("/api/v1/images/build?async=true", new { tag, dockerfileInline = "FROM agent-test.invalid/none:1\n" });
+        var location = started.Headers.Location!.ToString();
+        var task = await Eventually.ReturnsAsync(() => client.GetFromJsonAsync<JsonElement>(location),
+            t => t.GetProperty("state").GetString() is "succeeded" or "failed", TimeSpan.FromMinutes(1), "the build task ends");
+        Assert.Equal("failed", task.GetProperty("state").GetString());
+        Assert.Contains("agent-test.invalid", task.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Bad_build_requests_are_refused_before_the_engine_sees_them()
+    {
+        using var client = fx.Client();
+        async Task<string> Refused(HttpResponseMessage response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            return body;
+        }
+        Assert.Contains("tag", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = "", dockerfileInline = "FROM scratch" })));
+        Assert.Contains("dockerfileInline", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "" })));
+        Assert.Contains("unknown field", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "FROM scratch", pull = true })));
+        Assert.Contains("dockerfile", await Refused(await client.PostAsync($"/api/v1/images/build?tag={fx.Local("x:1")}&dockerfile=../../etc/passwd",
+            new ByteArrayContent(Tar(("Dockerfile", "FROM scratch\n"))) { Headers = { ContentType = new("application/x-tar") } })));
+        var tooLarge = await RawUpload.PostHeadAsync(client.BaseAddress!, $"/api/v1/images/build?tag={fx.Local("x:1")}", ImageFixture.AdminToken,
+            "application/x-tar", ImageFixture.MaxBuildContextBytes + 1);
+        Assert.StartsWith("HTTP/1.1 413", tooLarge);
+        Assert.Contains("MaxBuildContextBytes", tooLarge);
+        using var operatorBuild = await fx.Client(ImageFixture.OperatorToken).PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "FROM scratch" });
+        Assert.Equal(HttpStatusCode.Forbidden, operatorBuild.StatusCode);
+    }
+
+    private static byte[] Tar(params (string Name, string Content)[] files)
+    {
+        using var stream = new MemoryStream();
+        using (var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+            foreach (var (name, content) in files)
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)) });
+        return stream.ToArray();
+    }
+}

@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Images;
+
+/// <summary>The image routes on the real engine and a real local registry, checked through the docker CLI and the
+/// registry's own HTTP API.</summary>
+public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFixture>
+{
+    private static async Task<string> ImageIdAsync(string reference) => await DockerCli.InspectAsync(reference, "{{.Id}}");
+
+    private static async Task<bool> ExistsAsync(string reference) => (await DockerCli.TryRunAsync("image", "inspect", reference)).Exit == 0;
+
+    private async Task TagAsync(HttpClient client, string source, string target)
+    {
+        using var response = await client.PostAsJsonAsync($"/api/v1/images/{source}/tag", new { target });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The NDJSON lines of a streamed answer, each parsed.</summary>
+    private static async Task<List<JsonElement>> LinesAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    }
+
+    [Fact]
+    public async Task A_reference_with_registry_port_namespace_and_tag_is_inspected_tagged_and_its_history_read()
+    {
+        using var client = fx.Client();
+        var reference = $"localhost:5000/{fx.Instance.Id}/app:1.0";
+        await TagAsync(client, TestEngine.Image, reference);
+        Assert.Equal(await ImageIdAsync(TestEngine.Image), await ImageIdAsync(reference));
+
+        using var viewer = fx.Client(ImageFixture.ViewerToken);
+        var image = await viewer.GetFromJsonAsync<JsonElement>($"/api/v1/images/{reference}");
+        Assert.Equal(await ImageIdAsync(reference), image.GetProperty("id").GetString());
+        Assert.Contains(reference, image.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        var encoded = await viewer.GetFromJsonAsync<JsonElement>($"/api/v1/images/{Uri.EscapeDataString(reference)}/json");
+        Assert.Equal(image.GetProperty("id").GetString(), encoded.GetProperty("id").GetString());
+
+        var history = await viewer.GetFromJsonAsync<JsonElement>($"/api/v1/images/{reference}/history");
+        var cli = await DockerCli.RunAsync("history", "-q", "--no-trunc", reference);
+        Assert.Equal(cli.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, history.GetArrayLength());
+
+        using var missing = await viewer.GetAsync($"/api/v1/images/localhost:5000/{fx.Instance.Id}/none:1");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        using var viewerTag = await viewer.PostAsJsonAsync($"/api/v1/images/{reference}/tag", new { target = fx.Local("x:1") });
+        Assert.Equal(HttpStatusCode.Forbidden, viewerTag.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_image_is_pushed_with_the_configured_credentials_removed_and_pulled_back_by_its_registry_name()
+    {
+        using var client = fx.Client();
+        var reference = fx.InRegistry("pushed:1.0");
+        await TagAsync(client, TestEngine.Image, reference);
+
+        using var push = await client.PostAsync($"/api/v1/images/{reference}/push", null);
+        Assert.True(push.StatusCode == HttpStatusCode.OK, await push.Content.ReadAsStringAsync());
+        var lines = await LinesAsync(push);
+        Assert.True(lines.Count >= 2, string.Join("\n", lines));
+        var last = lines[^1];
+        Assert.Equal(reference, last.GetProperty("pushed").GetString());
+        Assert.StartsWith("sha256:", last.GetProperty("digest").GetString());
+        Assert.Contains("\"1.0\"", await fx.Registry.TagsAsync($"{fx.Instance.Id}/pushed"));
+
+        using (var remove = await client.DeleteAsync($"/api/v1/images/{reference}"))
+            Assert.Equal(HttpStatusCode.OK, remove.StatusCode);
+        Assert.False(await ExistsAsync(reference));
+
+        using var pull = await client.PostAsJsonAsync("/api/v1/images/pull", new { image = reference });
+        var text = await pull.Content.ReadAsStringAsync();
+        Assert.True(pull.StatusCode == HttpStatusCode.OK && text.Contains($"pulled {reference}"), text);
+        Assert.Equal(await ImageIdAsync(TestEngine.Image), await ImageIdAsync(reference));
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_with_a_clear_error_that_never_shows_it()
+    {
+        using var client = fx.Client();
+        const string wrong = "not-the-password-4711";
+        using var refused = await client.PostAsJsonAsync("/api/v1/registries/login", new { server = fx.Registry.Host, username = LocalRegistry.User, password = wrong });
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        Assert.Contains(fx.Registry.Host, body);
+        Assert.DoesNotContain(wrong, body);
+        Assert.DoesNotContain(wrong, string.Join("\n", fx.Agent.Logs.Lines));
+
+        using var configured = await client.PostAsJsonAsync("/api/v1/registries/login", new { server = fx.Registry.Host });
+        var ok = await configured.Content.ReadAsStringAsync();
+        Assert.True(configured.StatusCode == HttpStatusCode.OK, ok);
+        Assert.DoesNotContain(LocalRegistry.Password, ok);
+        Assert.DoesNotContain(LocalRegistry.Password, string.Join("\n", fx.Agent.Logs.Lines));
+
+        using var unknown = await client.PostAsJsonAsync("/api/v1/registries/login", new { server = "registry.invalid:5000" });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var operatorLogin = await fx.Client(ImageFixture.OperatorToken).PostAsJsonAsync("/api/v1/registries/login", new { server = fx.Registry.Host });
+        Assert.Equal(HttpStatusCode.Forbidden, operatorLogin.StatusCode);
+        var servers = await fx.Client(ImageFixture.ViewerToken).GetStringAsync("/api/v1/registries");
+        Assert.Contains(fx.Registry.Host, servers);
+        Assert.DoesNotContain(LocalRegistry.User, servers);
+    }
+
+    [Fact]
+    public async Task A_saved_image_loads_back_and_an_upload_over_the_limit_is_refused()
+    {
+        using var client = fx.Client();
+        var reference = fx.Local("saved:1");
+        await TagAsync(client, TestEngine.Image, reference);
+        using var save = await client.GetAsync($"/api/v1/images/{reference}/save");
+        Assert.Equal(HttpStatusCode.OK, save.StatusCode);
+        Assert.Equal("application/x-tar", save.Content.Headers.ContentType?.MediaType);
+        var tar = await save.Content.ReadAsByteArrayAsync();
+        Assert.True(tar.Length > 100_000, $"{tar.Length} bytes");
+
+        await DockerCli.RunAsync("rmi", reference);
+        Assert.False(await ExistsAsync(reference));
+        using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(tar) { Headers = { ContentType = new("application/x-tar") } });
+        var loaded = await load.Content.ReadAsStringAsync();
+        Assert.True(load.StatusCode == HttpStatusCode.OK, loaded);
+        Assert.Contains(reference, loaded);
+        Assert.True(await ExistsAsync(reference));
+
+        var refused = await RawUpload.PostHeadAsync(client.BaseAddress!, "/api/v1/images/load", ImageFixture.AdminToken, "application/x-tar", ImageFixture.MaxLoadBytes + 1);
+        Assert.StartsWith("HTTP/1.1 413", refused);
+        Assert.Contains("MaxLoadBytes", refused);
+    }
+
+    [Fact]
+    public async Task Search_without_a_reachable_index_is_a_clear_502()
+    {
+        using var response = await fx.Client(ImageFixture.ViewerToken).GetAsync("/api/v1/images/search?term=busybox");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Registry Unreachable", body);
+        Assert.Contains("busybox", body);
+        using var noTerm = await fx.Client(ImageFixture.ViewerToken).GetAsync("/api/v1/images/search");
+        Assert.Equal(HttpStatusCode.BadRequest, noTerm.StatusCode);
+    }
+
+    [Fact]
+    public async Task Prune_all_removes_unused_tagged_images_matching_the_filter()
+    {
+        using var client = fx.Client();
+        var label = $"agent.test.prune={fx.Instance.Id}";
+        var reference = fx.Local("prunable:1");
+        using (var build = await client.PostAsJsonAsync("/api/v1/images/build", new
+               {
+                   tag = reference,
+                   dockerfileInline = $"FROM {TestEngine.Image}\nRUN echo {fx.Instance.Id} > /marker\n",
+                   labels = new Dictionary<string, string> { ["agent.test.prune"] = fx.Instance.Id },
+               }))
+        {
+            var output = await build.Content.ReadAsStringAsync();
+            Assert.True(output.Contains("\"result\""), output);
+        }
+        Assert.True(await ExistsAsync(reference));
+
+        using var dangling = await client.PostAsync($"/api/v1/images/prune?filter=label={label}", null);
+        Assert.Equal(HttpStatusCode.OK, dangling.StatusCode);
+        Assert.True(await ExistsAsync(reference), "a tagged image is not dangling");
+
+        using var all = await client.PostAsync($"/api/v1/images/prune?all=true&filter=label={label}", null);
+        var result = await all.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(result.GetProperty("deleted").GetInt32() >= 1, result.ToString());
+        Assert.False(await ExistsAsync(reference));
+        Assert.True(await ExistsAsync(TestEngine.Image));
+
+        using var bad = await client.PostAsync("/api/v1/images/prune?filter=dangerous", null);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Removing_an_image_a_manifest_uses_needs_force_and_the_409_names_the_users()
+    {
+        using var client = fx.Client();
+        var reference = fx.Local("inuse:1");
+        await TagAsync(client, TestEngine.Image, reference);
+        var group = fx.Instance.Name("inuse");
+        fx.Agent.Write("inuse.yaml", Manifest.Group(group, $"    - name: app\n      image: {reference}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n"));
+        await fx.Agent.WaitReadyAsync(group);
+
+        using var refused = await client.DeleteAsync($"/api/v1/images/{reference}");
+        var body = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var users = body.GetProperty("usedBy").EnumerateArray().Select(u => u.GetString()).ToList();
+        Assert.Contains($"ServiceGroup/{group} (service app)", users);
+        Assert.Contains(users, u => u!.StartsWith("container ", StringComparison.Ordinal));
+        Assert.True(await ExistsAsync(reference));
+
+        using var forced = await client.DeleteAsync($"/api/v1/images/{reference}?force=true");
+        Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
+        Assert.False(await ExistsAsync(reference));
+        fx.Agent.Delete("inuse.yaml");
+    }
+
+    [Fact]
+    public async Task A_manifest_with_imagePullPolicy_Always_pulls_from_the_registry_with_the_configured_credentials()
+    {
+        using var client = fx.Client();
+        var reference = fx.InRegistry("always:2");
+        await TagAsync(client, TestEngine.Image, reference);
+        using (var push = await client.PostAsync($"/api/v1/images/{reference}/push", null))
+            Assert.Contains("\"pushed\"", await push.Content.ReadAsStringAsync());
+        await DockerCli.RunAsync("rmi", reference);
+
+        var group = fx.Instance.Name("always");
+        fx.Agent.Write("always.yaml", Manifest.Group(group,
+            $"    - name: app\n      image: {reference}\n      imagePullPolicy: Always\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n"));
+        await fx.Agent.WaitReadyAsync(group);
+        var containers = await DockerCli.ContainerIdsAsync(fx.Instance.InstanceLabel, $"{fx.Instance.Labels.Object}={group}");
+        Assert.Single(containers);
+        Assert.Equal(reference, await DockerCli.InspectAsync(containers[0], "{{.Config.Image}}"));
+        Assert.True(await ExistsAsync(reference), "pulled back from the registry");
+        fx.Agent.Delete("always.yaml");
+    }
+}
