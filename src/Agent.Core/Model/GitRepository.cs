@@ -9,6 +9,9 @@ public sealed record GitRef(string? Branch = null, string? Tag = null, string? C
     /// <summary>What to ask the remote for: a full ref name, or the commit itself.</summary>
     public string FetchTarget => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : Commit!;
 
+    /// <summary>How status shows the ref: "branch main", "tag v1.2.0", "commit 0a1b…".</summary>
+    public string Describe() => Branch is not null ? $"branch {Branch}" : Tag is not null ? $"tag {Tag}" : $"commit {Commit}";
+
     /// <summary>The full ref a push event names when it moves this ref (null for a pinned commit).</summary>
     public string? PushRef => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : null;
 }

@@ -47,6 +47,9 @@ public sealed record ObjectStatus
     /// <summary>CronJobs and Jobs: schedule, suspend, active runs, last schedule, the latest run's end (kubectl's columns).</summary>
     public Jobs.JobSummary? Job { get; init; }
 
+    /// <summary>GitRepositories: URL, ref, path, fetched revision and sync times.</summary>
+    public GitSourceSummary? GitRepository { get; init; }
+
     public Condition? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
     public bool IsReady => Condition(ConditionTypes.Ready)?.Status == "True";
 }

@@ -16,6 +16,7 @@ public static class HttpServiceExtensions
         var services = builder.Services;
         services.AddSingleton<TokenStore>();
         services.AddSingleton<OwnedContainers>();
+        services.AddContainerAccess(builder.Configuration);
         services.AddSingleton<ImageUsers>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);

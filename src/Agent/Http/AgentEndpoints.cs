@@ -45,6 +45,7 @@ public static class AgentEndpoints
         api.MapStatusEndpoints();
         api.MapGroupEndpoints();
         api.MapContainerEndpoints();
+        api.MapContainerAccessEndpoints();
         api.MapImageEndpoints();
         api.MapBuildEndpoints();
         api.MapTaskEndpoints();

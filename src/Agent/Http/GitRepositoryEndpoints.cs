@@ -82,8 +82,7 @@ public static class GitRepositoryEndpoints
         return buffer.ToArray();
     }
 
-    private static GitRepositoryStatus StatusOf(GitRepository repo, GitRepositoryStatusStore status) =>
-        status.Get(repo.Metadata.Name) ?? status.Update(repo, s => s);
+    private static GitRepositoryStatus StatusOf(GitRepository repo, GitRepositoryStatusStore status) => status.Of(repo);
 
     private static IResult NoRepository(string name, string what = "") =>
         ApiProblems.NotFound($"No GitRepository \"{name}\"{what} in the manifests; list them with GET /api/v1/gitrepositories.");

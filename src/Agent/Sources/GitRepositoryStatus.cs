@@ -32,6 +32,8 @@ public sealed record GitRepositoryStatus
     public IReadOnlyList<Condition> Conditions { get; init; } = [];
     /// <summary>The errors of the last refused revision (file:line:column: field: message).</summary>
     public IReadOnlyList<string> ManifestErrors { get; init; } = [];
+    /// <summary>Since when the agent knows the repository (kubectl's AGE).</summary>
+    public DateTimeOffset Since { get; init; }
 
     public Condition? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
 }
@@ -58,7 +60,7 @@ public sealed class GitRepositoryStatusStore(TimeProvider time)
         {
             var current = statuses.GetValueOrDefault(repo.Metadata.Name) ?? new GitRepositoryStatus
             {
-                Name = repo.Metadata.Name, Url = "", Ref = "",
+                Name = repo.Metadata.Name, Url = "", Ref = "", Since = time.GetUtcNow(),
                 Conditions =
                 [
                     new Condition(SourceConditions.Ready, "Unknown", "Progressing", "not fetched yet", time.GetUtcNow()),
@@ -69,7 +71,7 @@ public sealed class GitRepositoryStatusStore(TimeProvider time)
             var updated = change(current) with
             {
                 Url = GitUrls.Redact(spec.Url),
-                Ref = spec.Ref.Branch is { } b ? $"branch {b}" : spec.Ref.Tag is { } t ? $"tag {t}" : $"commit {spec.Ref.Commit}",
+                Ref = spec.Ref.Describe(),
                 Path = spec.Path,
                 Suspend = spec.Suspend,
                 Prune = spec.Prune,
@@ -87,6 +89,29 @@ public sealed class GitRepositoryStatusStore(TimeProvider time)
                 list = Core.Status.Conditions.Set(list, type, status, reason, message, time.GetUtcNow());
             return s with { Conditions = list };
         });
+
+    /// <summary>The repository's status, made at once when it has none yet (listed before its first sync).</summary>
+    public GitRepositoryStatus Of(GitRepository repo) => Get(repo.Metadata.Name) ?? Update(repo, s => s);
+
+    /// <summary>The repository as one of GET /api/v1/objects (kind GitRepository), beside the objects it brought.</summary>
+    public ObjectStatus ObjectOf(GitRepository repo)
+    {
+        var s = Of(repo);
+        return new ObjectStatus
+        {
+            Kind = GitRepository.KindName,
+            Name = s.Name,
+            Source = repo.Source.ToString(),
+            LastAppliedRevision = s.LastAppliedRevision,
+            Conditions = s.Conditions,
+            ManifestErrors = s.ManifestErrors,
+            GitRepository = new GitSourceSummary
+            {
+                Url = s.Url, Ref = s.Ref, Path = s.Path, Suspend = s.Suspend, Prune = s.Prune, LastFetchedRevision = s.LastFetchedRevision,
+                LastSyncTime = s.LastSyncTime, LastAttemptTime = s.LastAttemptTime, NextSyncTime = s.NextSyncTime, Since = s.Since,
+            },
+        };
+    }
 
     public void Remove(string name)
     {

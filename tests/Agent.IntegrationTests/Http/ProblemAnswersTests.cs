@@ -64,12 +64,13 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
                 var what = $"{method} {Path(e)}";
                 var response = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), Path(e)));
                 Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-                Assert.Contains("with a token from /", await AssertProblemAsync(response, what + " without a token"));
+                var head = method == "HEAD"; // (the proxy's) HEAD answers have no body to hold the problem
+                if (!head) Assert.Contains("with a token from /", await AssertProblemAsync(response, what + " without a token"));
                 if (required != Agent.Auth.Roles.Viewer)
                 {
                     var forbidden = await viewer.SendAsync(new HttpRequestMessage(new HttpMethod(method), Path(e)));
                     Assert.True(forbidden.StatusCode == HttpStatusCode.Forbidden, $"{what} as viewer: {(int)forbidden.StatusCode}");
-                    Assert.Contains($"needs the {required} role", await AssertProblemAsync(forbidden, what + " as viewer"));
+                    if (!head) Assert.Contains($"needs the {required} role", await AssertProblemAsync(forbidden, what + " as viewer"));
                 }
                 checkedRoutes++;
             }
@@ -97,7 +98,7 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
                 {
                     var response = await admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"{path}?{name}=abc"));
                     Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{method} {path}?{name}=abc: {(int)response.StatusCode}");
-                    Assert.Contains(name, await AssertProblemAsync(response, $"{method} {path}?{name}=abc"));
+                    if (method != "HEAD") Assert.Contains(name, await AssertProblemAsync(response, $"{method} {path}?{name}=abc"));
                     failures++;
                 }
                 // Unknown ids and names: only routes with a parameter (nothing real is touched).
@@ -107,7 +108,7 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
                     if (method == "POST") request.Content = new StringContent("{\"command\":[\"true\"]}", Encoding.UTF8, "application/json");
                     var response = await admin.SendAsync(request);
                     Assert.True((int)response.StatusCode >= 400, $"{method} {path}: {(int)response.StatusCode}");
-                    await AssertProblemAsync(response, $"{method} {path}");
+                    if (method != "HEAD") await AssertProblemAsync(response, $"{method} {path}");
                     failures++;
                 }
                 // Unparseable bodies to the routes that read one.
@@ -119,7 +120,8 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
                     failures++;
                 }
             }
-            // A method the route does not take.
+            // A method the route does not take (the reverse proxy under /proxy takes every method).
+            if (Path(e).Contains("/proxy", StringComparison.Ordinal)) continue;
             var wrong = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Patch, Path(e)));
             Assert.True(wrong.StatusCode == HttpStatusCode.MethodNotAllowed, $"PATCH {Path(e)}: {(int)wrong.StatusCode}");
             await AssertProblemAsync(wrong, $"PATCH {Path(e)}");

@@ -16,6 +16,11 @@ public static class DescribeCommand
             var (typed, objectName) = ObjectReference.Parse(parse.GetValue(kind)!, parse.GetValue(name));
             var (found, resolvedKind) = await ObjectReference.FindAsync(client, typed, objectName, ct);
             if (found is not { } o) throw new AgentApiException($"{resolvedKind} \"{objectName}\" not found; list them with `agent get {ResourceKinds.Plural(resolvedKind)}`", 404);
+            if (resolvedKind == GitRepositoryTables.Kind)
+            {
+                Console.Write(ResourceViews.Describe(o, [], DateTimeOffset.UtcNow));
+                return 0;
+            }
             if (JobTables.HasOwnTable(resolvedKind))
             {
                 var path = resolvedKind == "CronJob" ? "cronjobs" : "jobs";
@@ -46,7 +51,7 @@ public static class ObjectReference
         var objects = (await client.GetAsync("api/v1/objects", ct)).EnumerateArray().ToList();
         var kind = ResourceKinds.Resolve(typed, objects.Select(o => ResourceViews.Str(o, "kind")).Distinct());
         if (kind is null or ResourceKinds.Containers or ResourceKinds.All)
-            throw new AgentApiException($"the agent has no object kind \"{typed}\"; try: servicegroup, composeproject, cronjob, job");
+            throw new AgentApiException($"the agent has no object kind \"{typed}\"; try: servicegroup, composeproject, cronjob, job, gitrepository");
         var found = objects.Where(o => ResourceViews.Str(o, "kind") == kind && ResourceViews.Str(o, "name") == name).Select(o => (JsonElement?)o).FirstOrDefault();
         return (found, kind);
     }

@@ -8,7 +8,7 @@ public static class GetCommand
 {
     public static Command Create()
     {
-        var what = new Argument<string>("kind") { Description = "servicegroups, composeprojects, cronjobs, jobs, containers, all (any kind the agent lists; singular works too)" };
+        var what = new Argument<string>("kind") { Description = "servicegroups, composeprojects, cronjobs, jobs, gitrepositories, containers, all (any kind the agent lists; singular works too)" };
         var name = new Argument<string?>("name") { Description = "Only this object", Arity = ArgumentArity.ZeroOrOne };
         var output = ClientCommand.OutputOption("table", "wide", "json", "yaml");
         var watch = new Option<bool>("--watch", "-w") { Description = "After the list, print rows again whenever they change (Ctrl+C stops)" };
@@ -73,7 +73,7 @@ public static class GetCommand
         {
             var objects = (await client.GetAsync("api/v1/objects", ct)).EnumerateArray().ToList();
             var kind = ResourceKinds.Resolve(typed, objects.Select(o => ResourceViews.Str(o, "kind")).Distinct())
-                ?? throw new AgentApiException($"the agent has no resource type \"{typed}\"; try: servicegroups, composeprojects, cronjobs, jobs, containers, all");
+                ?? throw new AgentApiException($"the agent has no resource type \"{typed}\"; try: servicegroups, composeprojects, cronjobs, jobs, gitrepositories, containers, all");
             List<JsonElement> containers = [];
             if (kind is ResourceKinds.Containers or ResourceKinds.All)
                 containers = (await client.GetAsync("api/v1/containers", ct)).EnumerateArray()

@@ -10,10 +10,14 @@ namespace Agent.Cli.Client;
 public static class JobTables
 {
     /// <summary>Kinds with their own table; every other kind uses the object table.</summary>
-    public static bool HasOwnTable(string kind) => kind is "CronJob" or "Job" or "ApiJob";
+    public static bool HasOwnTable(string kind) => kind is "CronJob" or "Job" or "ApiJob" or GitRepositoryTables.Kind;
 
-    public static Table For(string kind, IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix) =>
-        kind == "CronJob" ? CronJobs(objects, now, wide, kindPrefix) : Jobs(objects, now, wide, kindPrefix);
+    public static Table For(string kind, IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix) => kind switch
+    {
+        "CronJob" => CronJobs(objects, now, wide, kindPrefix),
+        GitRepositoryTables.Kind => GitRepositoryTables.List(objects, now, wide, kindPrefix),
+        _ => Jobs(objects, now, wide, kindPrefix),
+    };
 
     /// <summary>One table for the kinds with the common columns, then one per kind with its own (CronJob, Job), as kubectl get all.</summary>
     public static IReadOnlyList<Table> KindTables(IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix)

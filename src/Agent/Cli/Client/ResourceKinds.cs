@@ -12,12 +12,14 @@ public static class ResourceKinds
         ["sg"] = "ServiceGroup",
         ["cp"] = "ComposeProject",
         ["cj"] = "CronJob",
+        ["gitrepo"] = "GitRepository",
+        ["gitrepos"] = "GitRepository",
         ["ct"] = Containers,
         ["container"] = Containers,
     };
 
     /// <summary>The kinds the issue tracker knows are coming; an empty list of one of them is "No resources found", not an error.</summary>
-    public static readonly string[] Known = ["ServiceGroup", "ComposeProject", "CronJob", "Job"];
+    public static readonly string[] Known = ["ServiceGroup", "ComposeProject", "CronJob", "Job", "GitRepository"];
 
     /// <summary>The kind for a name as typed, given the kinds the server has objects of; null when nothing matches.</summary>
     public static string? Resolve(string typed, IEnumerable<string> serverKinds)
@@ -31,8 +33,8 @@ public static class ResourceKinds
     public static bool Matches(string kind, string typed) =>
         typed.Equals(kind, StringComparison.OrdinalIgnoreCase) || typed.Equals(Plural(kind), StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>servicegroups, composeprojects, cronjobs: the lower-case plural of the API's paths and kubectl's names.</summary>
-    public static string Plural(string kind) => kind.ToLowerInvariant() + "s";
+    /// <summary>servicegroups, composeprojects, cronjobs, gitrepositories: the lower-case plural of the API's paths and kubectl's names.</summary>
+    public static string Plural(string kind) => kind.EndsWith('y') ? kind.ToLowerInvariant()[..^1] + "ies" : kind.ToLowerInvariant() + "s";
 
     /// <summary>"servicegroup/core" into its kind as typed and name.</summary>
     public static (string Kind, string Name)? SplitReference(string reference)

@@ -65,7 +65,9 @@ public static class ResourceViews
         Field("Reconciled", Time(o, "lastReconcileTime") is { } t ? $"{Ages.Format(now - t)} ago" : null);
         Section(text, "Conditions", Array(o, "conditions").Aggregate(new Table("TYPE", "STATUS", "REASON", "AGE", "MESSAGE"), (table, c) =>
             table.Add(Str(c, "type"), Str(c, "status"), Str(c, "reason"), Ages.Since(Time(c, "lastTransitionTime"), now), Str(c, "message"))));
-        if (JobTables.HasOwnTable(Str(o, "kind")))
+        if (Str(o, "kind") == GitRepositoryTables.Kind)
+            GitRepositoryTables.AppendSource(text, o, now);
+        else if (JobTables.HasOwnTable(Str(o, "kind")))
         {
             // CronJobs and Jobs: the schedule or the latest run, then the runs with their containers.
             JobTables.AppendSchedule(text, o, now);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Agent.IntegrationTests.Infrastructure;
 
 namespace Agent.IntegrationTests.Sources.Git;
@@ -64,5 +65,32 @@ public sealed class GitResilienceTests : GitScenario
         await WaitForCommandAsync(web, 1);
         Assert.Equal("True", RepoStatus("stuck")!.Condition("Reconciling")!.Status);
         Assert.Null(RepoStatus("stuck")!.LastAppliedRevision);
+
+        // Both are objects of the API and of `agent get` / `agent describe`, with kubectl-style columns.
+        var objects = (await ApiAsync("/api/v1/objects")).EnumerateArray().Where(o => o.GetProperty("kind").GetString() == "GitRepository").ToList();
+        Assert.Equal(["platform", "stuck"], objects.Select(o => o.GetProperty("name").GetString()).Order());
+        var platform = objects.Single(o => o.GetProperty("name").GetString() == "platform");
+        Assert.Equal($"main@sha1:{second}", platform.GetProperty("lastAppliedRevision").GetString());
+        Assert.Equal(Repo.FileUrl, platform.GetProperty("gitRepository").GetProperty("url").GetString());
+        Assert.Equal("platform.yaml:1:1", platform.GetProperty("source").GetString());
+
+        var table = (await CliAsync("get", "gitrepositories")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^NAME\s+URL\s+REF\s+REVISION\s+READY\s+STATUS\s+AGE$", table[0]);
+        Assert.Matches($@"^platform\s+{Regex.Escape(Repo.FileUrl)}\s+branch main\s+main@sha1:{second[..12]}\s+True\s+revision main@sha1:{second} is applied\s+\d+s$", table[1]);
+        Assert.True(Regex.IsMatch(table[2], $@"^stuck\s+git://127\.0\.0\.1:{stalled.Port}/remote\.git\s+branch main\s+<none>\s+Unknown\s+not fetched yet\s+\d+s$"), string.Join("\n", table));
+        Assert.Equal(2, (await CliAsync("get", "gitrepository", "stuck")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var described = await CliAsync("describe", "gitrepository", "platform");
+        Assert.Contains("Kind:         GitRepository", described);
+        Assert.Matches($@"(?m)^Applied Revision:\s+main@sha1:{second}$", described);
+        Assert.Matches(@"(?m)^  Ready\s+True\s+Succeeded\s", described);
+        Assert.Contains($"gitrepository/stuck ", await CliAsync("get", "all"));
+    }
+
+    private async Task<string> CliAsync(params string[] args)
+    {
+        var token = File.ReadAllLines(Path.Combine(Agent.StateDir, "tokens")).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
+        var (exit, stdout, stderr) = await AgentCli.RunAsync(new Dictionary<string, string> { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = token }, args);
+        Assert.True(exit == 0, $"agent {string.Join(' ', args)} exited {exit}\n{stdout}\n{stderr}");
+        return stdout;
     }
 }

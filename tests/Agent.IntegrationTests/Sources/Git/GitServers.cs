@@ -87,7 +87,9 @@ public sealed class TestSshServer : IDisposable
 
     public void Dispose()
     {
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        // Only the listener: a session still running finishes on its own. Killing its tree could cut the login shell's
+        // startup files short (e.g. a `pyenv rehash` in root's .bashrc), leaving a lock that stalls every later ssh login.
+        if (!process.HasExited) process.Kill();
         process.WaitForExit(10_000);
         process.Dispose();
         Directory.Delete(dir, recursive: true);

@@ -71,6 +71,10 @@ public sealed class GitTransportTests : GitScenario
         Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains(keyPart, StringComparison.Ordinal));
         var api = await ApiAsync("/api/v1/gitrepositories/platform");
         Assert.DoesNotContain(keyPart, api.GetRawText());
+        // The user name of the URL is shown nowhere either (a user name can be a token).
+        Assert.Equal($"ssh://127.0.0.1:{sshd.Port}{Repo.Bare}", api.GetProperty("url").GetString());
+        Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains($"{sshd.User}@127.0.0.1", StringComparison.Ordinal));
+        Assert.DoesNotContain($"{sshd.User}@127.0.0.1", (await ApiAsync("/api/v1/objects")).GetRawText());
         var group = await ApiAsync($"/api/v1/servicegroups/{web}");
         Assert.DoesNotContain(keyPart, group.GetRawText());
         using var client = Agent.Client();

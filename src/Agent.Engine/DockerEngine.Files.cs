@@ -1,0 +1,96 @@
+using System.Formats.Tar;
+using System.Net;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Agent.Engine;
+
+/// <summary>Files and processes inside a container: the archive API (HEAD and GET for reading, PUT of a one-entry tar for
+/// writing), top and changes.</summary>
+public sealed partial class DockerEngine : IContainerFilesystem
+{
+    public Task<FileEntry?> StatAsync(string id, string path, CancellationToken ct) => Call("container_archive_stat", async () =>
+    {
+        try
+        {
+            var response = await client.Containers.GetArchiveFromContainerAsync(id, new ContainerPathStatParameters { Path = path }, true, ct);
+            response.Stream?.Dispose();
+            return ContainerArchives.ToEntry(response.Stat);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }, path);
+
+    public Task<IReadOnlyList<FileEntry>> ListFolderAsync(string id, string path, long maxArchiveBytes, CancellationToken ct) =>
+        Call("container_archive", async () =>
+        {
+            var response = await client.Containers.GetArchiveFromContainerAsync(id, new ContainerPathStatParameters { Path = path }, false, ct);
+            await using var stream = new BoundedReadStream(response.Stream ?? Stream.Null, maxArchiveBytes, () => new FolderTooLargeException(path, maxArchiveBytes));
+            return await ContainerArchives.ChildrenAsync(stream, ct);
+        }, path);
+
+    public Task<FileContent> OpenFileAsync(string id, string path, CancellationToken ct) => Call("container_archive", async () =>
+    {
+        var response = await client.Containers.GetArchiveFromContainerAsync(id, new ContainerPathStatParameters { Path = path }, false, ct);
+        var reader = new TarReader(response.Stream ?? Stream.Null, leaveOpen: false);
+        try
+        {
+            var entry = await reader.GetNextEntryAsync(copyData: false, ct);
+            if (entry is not { EntryType: TarEntryType.RegularFile or TarEntryType.V7RegularFile })
+                throw new EngineException($"{path} is not a regular file in the archive the engine sent", 409);
+            return new FileContent(ContainerArchives.ToEntry(entry, entry.Length), entry.DataStream ?? Stream.Null, reader);
+        }
+        catch
+        {
+            await reader.DisposeAsync();
+            throw;
+        }
+    }, path);
+
+    public Task WriteFileAsync(string id, string folder, string name, ReadOnlyMemory<byte> content, int mode, CancellationToken ct) =>
+        Extract(id, folder, ContainerArchives.OneFile(name, content, mode, DateTimeOffset.UtcNow), $"{folder}/{name}", ct);
+
+    public Task CreateFolderAsync(string id, string folder, string name, int mode, CancellationToken ct) =>
+        Extract(id, folder, ContainerArchives.OneFolder(name, mode, DateTimeOffset.UtcNow), $"{folder}/{name}", ct);
+
+    private async Task Extract(string id, string folder, MemoryStream tar, string subject, CancellationToken ct)
+    {
+        try
+        {
+            await Call("container_archive_put", async () =>
+            {
+                using (tar)
+                    await client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters
+                    {
+                        Path = folder,
+                        AllowOverwriteDirWithFile = false,
+                        CopyUIDGID = true, // owned by the container's user, like `docker cp -a`
+                    }, tar, ct);
+            }, subject);
+        }
+        catch (EngineException e) when (e.StatusCode is 403 or 400)
+        {
+            // A read-only root file system or volume, or a folder that turned into a file: the container refuses, the engine works.
+            throw new EngineConflictException(e.Message, e);
+        }
+    }
+
+    public Task<ProcessTable> ListProcessesAsync(string id, string? psArgs, CancellationToken ct) => Call("container_top", async () =>
+    {
+        var top = await client.Containers.ListProcessesAsync(id, new ContainerListProcessesParameters { PsArgs = psArgs ?? "-ef" }, ct);
+        return new ProcessTable(top.Titles?.ToList() ?? [],
+            (top.Processes ?? []).Select(p => (IReadOnlyList<string>)p.ToList()).ToList());
+    });
+
+    public Task<IReadOnlyList<FileChange>> GetChangesAsync(string id, CancellationToken ct) => Call<IReadOnlyList<FileChange>>("container_changes", async () =>
+        (await client.Containers.InspectChangesAsync(id, ct) ?? [])
+            .Select(c => new FileChange(c.Path, c.Kind switch
+            {
+                FileSystemChangeKind.Add => FileChangeKind.Added,
+                FileSystemChangeKind.Delete => FileChangeKind.Deleted,
+                _ => FileChangeKind.Changed,
+            }))
+            .ToList());
+}

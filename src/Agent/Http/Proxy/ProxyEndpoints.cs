@@ -1,0 +1,96 @@
+using System.Net;
+using Agent.Auth;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Agent.Http.Proxy;
+
+/// <summary>A reverse proxy (YARP's forwarder) to the agent's own containers: any method, streamed bodies, websockets.
+/// It needs the operator role whatever the method: a container's app can act, and reaching it is acting.</summary>
+public static class ProxyEndpoints
+{
+    private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+    public static RouteGroupBuilder MapProxyEndpoints(this RouteGroupBuilder api)
+    {
+        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
+        containers.MapGet("/{id}/proxy", Describe).RequireAuthorization(Roles.Operator).Produces<UpstreamView>()
+            .WithSummary("The upstream the proxy uses for this container (port: which container port; default its only TCP port): {url, port, via: published|network, network}.");
+        containers.MapMethods("/{id}/proxy/{*path}", Methods, Forward).RequireAuthorization(Roles.Operator)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Responses ??= new Microsoft.OpenApi.OpenApiResponses();
+                operation.Responses["502"] = new Microsoft.OpenApi.OpenApiResponse { Description = "The container's port refused or dropped the connection (or it is not listening)." };
+                operation.Responses["504"] = new Microsoft.OpenApi.OpenApiResponse { Description = "The container did not answer within Agent:Proxy:Timeout." };
+                return Task.CompletedTask;
+            })
+            .WithSummary("Forward the request to the container (port: which container port, not passed on): streamed bodies, websockets, hop-by-hop headers and the agent's Authorization left out, X-Forwarded-For/Proto/Host/Prefix set, answers sandboxed by Content-Security-Policy. 502 when the upstream fails, 504 after Agent:Proxy:Timeout.");
+        return api;
+    }
+
+    public sealed record UpstreamView(string Container, string Url, int Port, string Via, string? Network);
+
+    /// <summary>`/proxy` describes the upstream; `/proxy/` (which routing matches here too) is the container's root page.</summary>
+    private static async Task Describe(HttpContext http, string id, int? port, OwnedContainers owned, IHttpForwarder forwarder,
+        ProxyClient client, IOptions<ProxyOptions> options, CancellationToken ct)
+    {
+        if (http.Request.Path.Value!.EndsWith('/'))
+        {
+            await Forward(http, id, port, owned, forwarder, client, options, ct);
+            return;
+        }
+        if (await owned.FindAsync(id, ct) is not { } c)
+        {
+            await ApiProblems.ContainerNotFound(id).ExecuteAsync(http);
+            return;
+        }
+        var (upstream, status, problem) = ProxyUpstream.Choose(c, port);
+        await (upstream is null
+            ? Problem(status, problem)
+            : Results.Ok(new UpstreamView(c.Name, upstream.Url.ToString(), upstream.Port, upstream.Via, upstream.Network))).ExecuteAsync(http);
+    }
+
+    private static IResult Problem(int status, string detail) =>
+        Results.Problem(statusCode: status, title: Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), detail: detail);
+
+    private static async Task Forward(HttpContext http, string id, int? port, OwnedContainers owned, IHttpForwarder forwarder,
+        ProxyClient client, IOptions<ProxyOptions> options, CancellationToken ct)
+    {
+        if (await owned.FindAsync(id, ct) is not { } c)
+        {
+            await ApiProblems.ContainerNotFound(id).ExecuteAsync(http);
+            return;
+        }
+        var (upstream, status, problem) = ProxyUpstream.Choose(c, port);
+        if (upstream is null)
+        {
+            await Problem(status, problem).ExecuteAsync(http);
+            return;
+        }
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.Value.MaxRequestBodyBytes;
+        if (http.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false; // the container's own answers pass unchanged
+
+        // The route value is decoded; the request's PathString keeps what must stay escaped (%2F) for the upstream.
+        var full = http.Request.Path.Value!;
+        var marker = $"/containers/{id}/proxy";
+        var end = full.IndexOf(marker, StringComparison.OrdinalIgnoreCase) + marker.Length;
+        var rest = full[end..];
+        var transformer = new ProxyTransformer(http.Request.PathBase + full[..end], rest.StartsWith('/') ? rest : "/" + rest);
+        var error = await forwarder.SendAsync(http, upstream.Url.ToString().TrimEnd('/'), client.Invoker, new ForwarderRequestConfig
+        {
+            ActivityTimeout = options.Value.Timeout,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        }, transformer);
+        if (error == ForwarderError.None || http.Response.HasStarted) return;
+        var cause = http.Features.Get<IForwarderErrorFeature>()?.Exception?.GetBaseException().Message;
+        await (error == ForwarderError.RequestTimedOut
+            ? Results.Problem(statusCode: 504, title: "Gateway Timeout",
+                detail: $"Container {c.Name} did not answer on port {upstream.Port} ({upstream.Url}) within {options.Value.Timeout.TotalSeconds:0.###}s (Agent:Proxy:Timeout).")
+            : Results.Problem(statusCode: 502, title: "Bad Gateway",
+                detail: $"Proxying to container {c.Name} on port {upstream.Port} ({upstream.Url}) failed ({error}{(cause is null ? "" : $": {cause}")}). Is something listening on that port?"))
+            .ExecuteAsync(http);
+    }
+}

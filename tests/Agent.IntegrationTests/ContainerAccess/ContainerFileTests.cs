@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.ContainerAccess;
+
+/// <summary>The files API on a real container, checked with `docker exec`, `docker cp` and the host's own file system.</summary>
+[Collection(ContainerAccessCollection.Name)]
+public sealed class ContainerFileTests(ContainerAccessFixture fx)
+{
+    private string Files(string path, string container = "") =>
+        $"/api/v1/containers/{(container == "" ? fx.Box : container)}/files?path={Uri.EscapeDataString(path)}";
+
+    private Task<string> Exec(params string[] command) => DockerCli.RunAsync(["exec", fx.Box, .. command]);
+
+    private static async Task<string> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
+    }
+
+    [Fact]
+    public async Task A_written_file_reads_back_through_the_api_docker_exec_and_docker_cp_and_is_logged()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        var bytes = Enumerable.Range(0, 3000).Select(i => (byte)(i * 7 % 256)).ToArray();
+        var created = await op.PutAsync(Files("/tmp/written.bin") + "&mode=0640", new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("0640", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("mode").GetString());
+
+        var read = await op.GetAsync(Files("/tmp/written.bin"));
+        Assert.Equal("application/octet-stream", read.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(bytes, await read.Content.ReadAsByteArrayAsync());
+        Assert.Equal("640 3000", await Exec("stat", "-c", "%a %s", "/tmp/written.bin"));
+        var copy = Directory.CreateTempSubdirectory("agent-it-cp-").FullName;
+        try
+        {
+            await DockerCli.RunAsync("cp", $"{fx.Box}:/tmp/written.bin", copy);
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(copy, "written.bin")));
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+
+        var replaced = await op.PutAsync(Files("/tmp/written.bin"), JsonContent.Create(new { content = Convert.ToBase64String("replaced\n"u8.ToArray()), mode = "0600" }));
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal("replaced", await Exec("cat", "/tmp/written.bin"));
+        Assert.Equal("600", await Exec("stat", "-c", "%a", "/tmp/written.bin"));
+        Assert.True(fx.Agent.Logs.Count("wrote /tmp/written.bin", fx.Box, "9 bytes", "by operator") >= 1, string.Join("\n", fx.Agent.Logs.Lines.TakeLast(10)));
+    }
+
+    [Fact]
+    public async Task Folders_are_made_listed_and_deleted_by_an_admin_only()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        using var admin = fx.Client(ContainerAccessFixture.AdminToken);
+        Assert.Equal(HttpStatusCode.Created, (await op.PostAsync(Files("/srv/a/b") .Replace("/files?", "/files/mkdir?"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsync(Files("/srv/a/b").Replace("/files?", "/files/mkdir?"), null)).StatusCode);
+        Assert.Equal("755", await Exec("stat", "-c", "%a", "/srv/a/b"));
+        Assert.Equal(HttpStatusCode.Created, (await op.PutAsync(Files("/srv/a/note.txt"), new StringContent("twelve bytes"))).StatusCode);
+        await Exec("ln", "-s", "/etc/passwd", "/srv/a/link");
+
+        var listing = await op.GetFromJsonAsync<JsonElement>(Files("/srv/a"));
+        var entries = listing.GetProperty("entries").EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!);
+        Assert.Equal(["b", "link", "note.txt"], entries.Keys.Order());
+        Assert.Equal("directory", entries["b"].GetProperty("type").GetString());
+        Assert.Equal("file", entries["note.txt"].GetProperty("type").GetString());
+        Assert.Equal(12, entries["note.txt"].GetProperty("size").GetInt64());
+        Assert.Equal("/srv/a/note.txt", entries["note.txt"].GetProperty("path").GetString());
+        Assert.Equal("symlink", entries["link"].GetProperty("type").GetString());
+        Assert.Equal("/etc/passwd", entries["link"].GetProperty("linkTarget").GetString());
+        // Reading a symlink answers the link, never what it points to.
+        var link = await op.GetAsync(Files("/srv/a/link"));
+        Assert.Equal("application/json", link.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("root:", await link.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.DeleteAsync(Files("/srv/a/note.txt"))).StatusCode);
+        Assert.Contains("recursive=true", await ProblemAsync(await admin.DeleteAsync(Files("/srv/a")), HttpStatusCode.BadRequest));
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync(Files("/srv/a/link"))).StatusCode);
+        Assert.StartsWith("root:", await Exec("head", "-c", "5", "/etc/passwd")); // the link went, not its target
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync(Files("/srv/a") + "&recursive=true")).StatusCode);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/srv/a")).Exit);
+        Assert.Equal(HttpStatusCode.NotFound, (await op.GetAsync(Files("/srv/a"))).StatusCode);
+        Assert.True(fx.Agent.Logs.Count("deleted /srv/a", "by admin") >= 1);
+    }
+
+    [Fact]
+    public async Task Traversal_is_refused_and_symlinks_resolve_inside_the_container_never_on_the_host()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        foreach (var path in new[] { "../../etc/passwd", "/tmp/../../etc/shadow", "/.." })
+            Assert.Contains("climbs above", await ProblemAsync(await op.GetAsync(Files(path)), HttpStatusCode.BadRequest));
+        Assert.Equal(HttpStatusCode.BadRequest, (await op.GetAsync($"/api/v1/containers/{fx.Box}/files?path=/etc/%00passwd")).StatusCode);
+        Assert.Contains("root folder", await ProblemAsync(await op.PutAsync(Files("/"), new StringContent("x")), HttpStatusCode.BadRequest));
+
+        var hostname = await Exec("cat", "/etc/hostname");
+        Assert.Equal(hostname + "\n", await op.GetStringAsync(Files("etc/hostname"))); // relative: from the container's root
+        // A folder link that climbs "above" the root lands on the container's own /etc, as it does for the container.
+        var marker = $"agent-escape-{fx.Instance.Id}";
+        await Exec("ln", "-sfn", "../../../../../../etc", "/tmp/up");
+        Assert.Equal(HttpStatusCode.Created, (await op.PutAsync(Files($"/tmp/up/{marker}"), new StringContent("inside"))).StatusCode);
+        Assert.Equal("inside", await Exec("cat", $"/etc/{marker}"));
+        Assert.False(File.Exists($"/etc/{marker}"), "the write reached the host's /etc");
+        Assert.Equal(hostname + "\n", await op.GetStringAsync(Files("/tmp/up/hostname")));
+        Assert.NotEqual(File.ReadAllText("/etc/hostname").Trim(), hostname);
+        // A file link as the last segment is replaced by the write, never followed.
+        await Exec("ln", "-sf", "/etc/passwd", "/tmp/pw");
+        Assert.Equal(HttpStatusCode.OK, (await op.PutAsync(Files("/tmp/pw"), new StringContent("replaced"))).StatusCode);
+        Assert.StartsWith("root:", await Exec("head", "-c", "5", "/etc/passwd"));
+        Assert.Equal("regular file", await Exec("stat", "-c", "%F", "/tmp/pw"));
+    }
+
+    [Fact]
+    public async Task Writes_are_size_limited_mode_checked_and_role_gated_on_the_agents_containers_only()
+    {
+        using var viewer = fx.Client(ContainerAccessFixture.ViewerToken);
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        var tooLarge = new byte[ContainerAccessFixture.MaxWriteBytes + 1];
+        Assert.Contains("Agent:Files:MaxWriteBytes", await ProblemAsync(await op.PutAsync(Files("/tmp/big"), new ByteArrayContent(tooLarge)), HttpStatusCode.RequestEntityTooLarge));
+        Assert.Contains("Agent:Files:MaxWriteBytes", await ProblemAsync(
+            await op.PutAsync(Files("/tmp/big"), JsonContent.Create(new { content = Convert.ToBase64String(tooLarge) })), HttpStatusCode.RequestEntityTooLarge));
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/tmp/big")).Exit);
+        Assert.Contains("setuid", await ProblemAsync(await op.PutAsync(Files("/tmp/suid") + "&mode=4755", new StringContent("x")), HttpStatusCode.BadRequest));
+        Assert.Contains("mkdir", await ProblemAsync(await op.PutAsync(Files("/no/such/folder/f"), new StringContent("x")), HttpStatusCode.NotFound));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PutAsync(Files("/tmp/viewer"), new StringContent("x"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync(Files("/etc/hostname"))).StatusCode);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/tmp/viewer")).Exit);
+
+        var foreign = fx.Instance.Name("foreign-files");
+        await DockerCli.RunAsync("run", "-d", "--name", foreign, TestEngine.Image, "sleep", "60");
+        try
+        {
+            Assert.Contains("managed by this agent", await ProblemAsync(await op.PutAsync(Files("/tmp/x", foreign), new StringContent("x")), HttpStatusCode.NotFound));
+            Assert.Equal(HttpStatusCode.NotFound, (await op.GetAsync(Files("/etc/hostname", foreign))).StatusCode);
+            Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", foreign, "test", "-e", "/tmp/x")).Exit);
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", foreign);
+        }
+    }
+}
