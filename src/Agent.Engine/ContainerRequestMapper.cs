@@ -41,7 +41,7 @@ internal static class ContainerRequestMapper
             NanoCPUs = spec.Resources.NanoCpus ?? 0,
             PidsLimit = spec.Resources.PidsLimit,
             Privileged = spec.Privileged,
-            NetworkMode = spec.NetworkMode ?? request.Network ?? "",
+            NetworkMode = spec.NetworkMode ?? request.Endpoints?.FirstOrDefault()?.Address ?? request.Network ?? "",
             PidMode = spec.PidMode ?? "",
             IpcMode = spec.IpcMode ?? "",
             UTSMode = spec.UtsMode ?? "",
@@ -89,7 +89,15 @@ internal static class ContainerRequestMapper
             HostConfig = host,
         };
 
-        if (request.Network is { } network && spec.NetworkMode is null)
+        if (request.Endpoints is [var first, ..] && spec.NetworkMode is null)
+        {
+            // API 1.41 takes one endpoint at create; the others are connected before the start (DockerEngine).
+            parameters.NetworkingConfig = new NetworkingConfig
+            {
+                EndpointsConfig = new Dictionary<string, EndpointSettings> { [first.Address] = ToEndpoint(first, request.Aliases) },
+            };
+        }
+        else if (request.Network is { } network && spec.NetworkMode is null)
         {
             parameters.NetworkingConfig = new NetworkingConfig
             {
@@ -101,6 +109,39 @@ internal static class ContainerRequestMapper
         }
         return parameters;
     }
+
+    public static EndpointSettings ToEndpoint(NetworkEndpoint endpoint, IReadOnlyList<string> commonAliases) => new()
+    {
+        Aliases = commonAliases.Concat(endpoint.Aliases).Distinct().ToList(),
+        IPAMConfig = endpoint.Ipv4Address is null && endpoint.Ipv6Address is null ? null! : new EndpointIPAMConfig
+        {
+            IPv4Address = endpoint.Ipv4Address ?? "",
+            IPv6Address = endpoint.Ipv6Address ?? "",
+        },
+    };
+
+    public static NetworksCreateParameters ToNetworkParameters(string name, Core.Model.NetworkSpec definition, IReadOnlyDictionary<string, string> labels) => new()
+    {
+        Name = name,
+        Driver = definition.Driver,
+        Options = definition.DriverOptions.ToDictionary(),
+        Internal = definition.Internal,
+        Attachable = definition.Attachable,
+        EnableIPv6 = definition.EnableIpv6,
+        Labels = definition.Labels.Concat(labels).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+        IPAM = definition.Ipam is not { } ipam ? null! : new IPAM
+        {
+            Driver = ipam.Driver ?? "default",
+            Options = ipam.Options.ToDictionary(),
+            Config = ipam.Pools.Select(p => new IPAMConfig
+            {
+                Subnet = p.Subnet ?? "",
+                Gateway = p.Gateway ?? "",
+                IPRange = p.IpRange ?? "",
+                AuxAddress = p.AuxAddresses.ToDictionary(),
+            }).ToList(),
+        },
+    };
 
     private static Docker.DotNet.Models.RestartPolicy ToRestartPolicy(Core.Model.RestartPolicy policy) => new()
     {

@@ -72,14 +72,22 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     {
         var id = await Call("container_create", async () =>
             (await client.Containers.CreateContainerAsync(ContainerRequestMapper.ToCreateParameters(request), ct)).ID);
-        if (request.Spec.Files.Count == 0) return id;
+        var more = request.Spec.NetworkMode is null ? request.Endpoints?.Skip(1).ToList() ?? [] : [];
+        if (request.Spec.Files.Count == 0 && more.Count == 0) return id;
         try
         {
-            await Call("container_archive", async () =>
-            {
-                using var tar = ContainerFiles.Tar(request.Spec.Files);
-                await client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = "/" }, tar, ct);
-            }, request.Name);
+            foreach (var endpoint in more)
+                await Call("network_connect", () => client.Networks.ConnectNetworkAsync(endpoint.Address, new NetworkConnectParameters
+                {
+                    Container = id,
+                    EndpointConfig = ContainerRequestMapper.ToEndpoint(endpoint, request.Aliases),
+                }, ct), request.Name);
+            if (request.Spec.Files.Count > 0)
+                await Call("container_archive", async () =>
+                {
+                    using var tar = ContainerFiles.Tar(request.Spec.Files);
+                    await client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = "/" }, tar, ct);
+                }, request.Name);
         }
         catch
         {
@@ -283,12 +291,10 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
                 .ToList(), name);
 
     public Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
-        Call("network_create", async () => (await client.Networks.CreateNetworkAsync(new NetworksCreateParameters
-        {
-            Name = name,
-            Driver = "bridge",
-            Labels = labels.ToDictionary(),
-        }, ct)).ID);
+        CreateNetworkAsync(name, new Core.Model.NetworkSpec(name), labels, ct);
+
+    public Task<string> CreateNetworkAsync(string name, Core.Model.NetworkSpec definition, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+        Call("network_create", async () => (await client.Networks.CreateNetworkAsync(ContainerRequestMapper.ToNetworkParameters(name, definition, labels), ct)).ID, name);
 
     public Task RemoveNetworkAsync(string idOrName, CancellationToken ct) => Call("network_remove", async () =>
     {

@@ -73,6 +73,10 @@ public sealed record ContainerCreateRequest(
 
     /// <summary>The engine removes the container when it exits (docker run --rm; imperative runs only).</summary>
     public bool AutoRemove { get; init; }
+
+    /// <summary>Instead of <see cref="Network"/>: every network the container joins (ids), the first at create and the
+    /// others connected before it starts, each with <see cref="Aliases"/> and its own aliases and addresses.</summary>
+    public IReadOnlyList<NetworkEndpoint>? Endpoints { get; init; }
 }
 
 public sealed record LogOptions(

@@ -61,7 +61,12 @@ public interface IContainerEngine
     Task<IReadOnlyList<NetworkSummary>> ListNetworksAsync(LabelSelector selector, CancellationToken ct);
     /// <summary>Every network whose name is exactly <paramref name="name"/>, whoever made it (the engine allows several).</summary>
     Task<IReadOnlyList<NetworkSummary>> FindNetworksByNameAsync(string name, CancellationToken ct);
-    Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+    /// <summary>A bridge network of the default definition.</summary>
+    Task<string> CreateNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+        CreateNetworkAsync(name, new NetworkSpec(name), labels, ct);
+
+    /// <summary>A network by <paramref name="definition"/> (driver, options, ipam, internal, attachable, IPv6) under <paramref name="name"/>.</summary>
+    Task<string> CreateNetworkAsync(string name, NetworkSpec definition, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
     Task RemoveNetworkAsync(string idOrName, CancellationToken ct);
     Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(LabelSelector selector, CancellationToken ct);
 

@@ -22,7 +22,10 @@ internal sealed class ComposeContext(
     /// <summary>Declared top-level volumes: short name to engine name (null for external ones the agent must not create).</summary>
     public Dictionary<string, VolumeSpec?> Volumes { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> ExternalVolumes { get; } = new(StringComparer.Ordinal);
-    public HashSet<string> Networks { get; } = new(StringComparer.Ordinal) { "default" };
+
+    /// <summary>Declared top-level networks by short name ("default" is always there), and the ones services use.</summary>
+    public Dictionary<string, NetworkSpec> Networks { get; } = new(StringComparer.Ordinal) { ["default"] = new NetworkSpec($"{project}_default") };
+    public HashSet<string> UsedNetworks { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Declared top-level secrets and configs: name to the absolute path of their file, or their text.</summary>
     public Dictionary<string, ComposeFileObject> Secrets { get; } = new(StringComparer.Ordinal);
@@ -44,12 +47,6 @@ internal sealed class ComposeContext(
         if (Volumes.TryGetValue(name, out var volume)) return volume!.Name;
         at.Error($"volume \"{name}\" is not declared under the top-level volumes (declared: {string.Join(", ", Volumes.Keys.Concat(ExternalVolumes.Keys).Order())})");
         return null;
-    }
-
-    public void Network(string name, ComposeCursor at)
-    {
-        if (!Networks.Contains(name))
-            at.Error($"network \"{name}\" is not declared under the top-level networks");
     }
 
     /// <summary>The labels Compose v2 puts on a service's containers, except the per-replica ones (number, hash).</summary>

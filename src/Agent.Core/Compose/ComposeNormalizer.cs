@@ -15,7 +15,7 @@ internal static class ComposeNormalizer
         var f = top.Mapping(TopLevel, "top-level field");
         if (f is null) return null;
         // "version" is obsolete and ignored, as in Compose v2; "name" yields to the manifest's name.
-        if (f.TryGetValue("networks", out var networks)) ReadNetworks(networks, context);
+        if (f.TryGetValue("networks", out var networks)) ComposeNetworks.ReadDeclared(networks, context);
         if (f.TryGetValue("volumes", out var volumes)) ReadVolumes(volumes, context);
         if (f.TryGetValue("secrets", out var secrets)) ReadFileObjects(secrets, "secret", context.Secrets, context);
         if (f.TryGetValue("configs", out var configs)) ReadFileObjects(configs, "config", context.Configs, context);
@@ -44,8 +44,11 @@ internal static class ComposeNormalizer
         var named = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
         foreach (var (shortName, volume) in context.Volumes)
             if (volume is not null) named[shortName] = volume;
+        // Like compose, only the networks some service uses exist (an unused default network is not created).
+        var usedNetworks = new SortedDictionary<string, NetworkSpec>(StringComparer.Ordinal);
+        foreach (var key in context.UsedNetworks) usedNetworks[key] = context.Networks[key];
         ComposeAdmission.Check(context.Project, services, named, context, policy);
-        return settings with { Services = services.Select(s => s.Service).ToList(), Volumes = named };
+        return settings with { Services = services.Select(s => s.Service).ToList(), Volumes = named, Networks = usedNetworks };
     }
 
     private static bool Enabled(ComposeCursor service, IReadOnlyList<string> active)
@@ -53,24 +56,6 @@ internal static class ComposeNormalizer
         if (service.Node is not ComposeMapping m || m["profiles"] is not { } node) return true;
         var own = new ComposeCursor(node, service.Path + ".profiles", service.Errors).StringList();
         return own.Count == 0 || own.Any(p => active.Contains(p) || active.Contains("*"));
-    }
-
-    private static void ReadNetworks(ComposeCursor cursor, ComposeContext context)
-    {
-        foreach (var (name, value) in cursor.Entries())
-        {
-            if (name != "default")
-            {
-                value.Error($"network \"{name}\": only the project's default network is supported yet (remove it and let services share {context.Project}_default)");
-                continue;
-            }
-            if (value.IsNull) continue;
-            var f = value.Mapping(["name", "driver", "labels"], "network field");
-            if (f is null) continue;
-            if (f.TryGetValue("driver", out var d) && d.Scalar() is { } driver && driver != "bridge") d.Error($"network driver \"{driver}\" is not supported yet (bridge)");
-            if (f.TryGetValue("name", out var n) && n.Scalar() is { } custom && custom != $"{context.Project}_default") n.Error("a custom name for the default network is not supported yet");
-            if (f.TryGetValue("labels", out var l)) l.Error("labels on networks are not supported yet");
-        }
     }
 
     private static void ReadVolumes(ComposeCursor cursor, ComposeContext context)
@@ -93,11 +78,14 @@ internal static class ComposeNormalizer
                 context.ExternalVolumes[name] = f.ContainsKey("name") ? fullName : name;
                 continue;
             }
-            if (f.TryGetValue("labels", out var l)) l.Error("labels on volumes are not supported yet");
             var options = f.TryGetValue("driver_opts", out var o) ? o.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "") : [];
+            var labels = f.TryGetValue("labels", out var l) ? l.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "") : [];
             context.Volumes[name] = new VolumeSpec(fullName,
                 f.TryGetValue("driver", out var d) ? d.Scalar() ?? "local" : "local",
-                new SortedDictionary<string, string>(options, StringComparer.Ordinal));
+                new SortedDictionary<string, string>(options, StringComparer.Ordinal))
+            {
+                Labels = new SortedDictionary<string, string>(labels, StringComparer.Ordinal),
+            };
         }
     }
 

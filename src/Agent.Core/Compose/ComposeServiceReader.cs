@@ -67,7 +67,8 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         if (f.TryGetValue("configs", out var configs)) ReadFileMounts(configs, "config", project.Configs, mounts, files, digests);
 
         var aliases = new List<string>();
-        if (f.TryGetValue("networks", out var networks)) ReadNetworks(networks, aliases);
+        var networkMode = Text(f, "network_mode");
+        var attachments = networkMode is null ? ComposeNetworks.ReadAttachments(f.GetValueOrDefault("networks"), project, aliases) : null;
 
         var restart = f.TryGetValue("restart", out var rs) ? ReadRestart(rs) : RestartPolicy.No;
         if (deploy?.Restart is { } deployRestart) restart = deployRestart;
@@ -112,9 +113,10 @@ internal sealed class ComposeServiceReader(ComposeContext project)
             Logging = f.TryGetValue("logging", out var lg) ? ReadLogging(lg) : null,
             ExtraHosts = f.TryGetValue("extra_hosts", out var eh) ? ReadExtraHosts(eh) : [],
             NetworkAliases = aliases,
+            Networks = attachments,
             Init = Flag(f, "init"),
             Privileged = Flag(f, "privileged"),
-            NetworkMode = Text(f, "network_mode"),
+            NetworkMode = networkMode,
             PidMode = Text(f, "pid"),
             IpcMode = Text(f, "ipc"),
             UtsMode = Text(f, "uts"),
@@ -331,23 +333,6 @@ internal sealed class ComposeServiceReader(ComposeContext project)
     {
         if (mounts.Any(m => m.Target == mount.Target)) item.Error($"{mount.Target} is mounted twice");
         else mounts.Add(mount);
-    }
-
-    private void ReadNetworks(ComposeCursor cursor, List<string> aliases)
-    {
-        if (cursor.IsSequence)
-        {
-            foreach (var item in cursor.Sequence())
-                if (item.Scalar() is { } name) project.Network(name, item);
-            return;
-        }
-        foreach (var (name, value) in cursor.Entries())
-        {
-            project.Network(name, value);
-            if (value.IsNull) continue;
-            var f = value.Mapping(["aliases"], "network setting");
-            if (f is not null && f.TryGetValue("aliases", out var a)) aliases.AddRange(a.StringList());
-        }
     }
 
     private static RestartPolicy ReadRestart(ComposeCursor c)

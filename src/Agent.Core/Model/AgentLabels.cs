@@ -46,6 +46,13 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     /// <summary>On networks: the object's own name for the network ("default"); the engine name can differ when it was taken.</summary>
     public string Network => $"{Prefix}.network";
 
+    /// <summary>On networks: the digest of the definition it was created from (<see cref="NetworkSpec.DefinitionHash"/>).</summary>
+    public string NetworkHash => $"{Prefix}.network-hash";
+
+    /// <summary>User labels (a compose network's or volume's labels:) without this agent's own keys, which they cannot set.</summary>
+    public IEnumerable<KeyValuePair<string, string>> UserLabels(IReadOnlyDictionary<string, string> user) =>
+        user.Where(kv => !kv.Key.StartsWith(Prefix + ".", StringComparison.Ordinal));
+
     /// <summary>The label filter values that select this instance's objects ("key=value").</summary>
     public IReadOnlyList<string> InstanceSelector => [$"{Managed}=true", $"{Instance}={InstanceId}"];
 

@@ -33,6 +33,10 @@ public sealed record ContainerSpec
     public LoggingSpec? Logging { get; init; }
     public IReadOnlyList<string> ExtraHosts { get; init; } = [];
     public IReadOnlyList<string> NetworkAliases { get; init; } = [];
+
+    /// <summary>The networks the container joins when they are not just the object's default network (compose's service
+    /// networks:), in the order they are joined; null for the default network with <see cref="NetworkAliases"/>.</summary>
+    public IReadOnlyList<NetworkAttachment>? Networks { get; init; }
     public bool Init { get; init; }
 
     // Fields a compose file can carry that the security policy judges; the default profile refuses most of them.

@@ -37,11 +37,18 @@ public sealed record ServiceGroupSpec
     public IReadOnlyList<ServiceSpec> Services { get; init; } = [];
     /// <summary>Named volumes by short name: declared under spec.volumes or used by a service.</summary>
     public IReadOnlyDictionary<string, VolumeSpec> Volumes { get; init; } = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);
+
+    /// <summary>Networks by short name ("default", "back"...), as a compose project declares and uses them; empty for a
+    /// group, which has its default network only.</summary>
+    public IReadOnlyDictionary<string, NetworkSpec> Networks { get; init; } = new SortedDictionary<string, NetworkSpec>(StringComparer.Ordinal);
 }
 
 /// <summary>A named volume; <see cref="Name"/> is the engine's name ({group}_{volume}, or the external volume's own name).</summary>
 public sealed record VolumeSpec(string Name, string Driver, IReadOnlyDictionary<string, string> DriverOptions)
 {
+    /// <summary>The volume's own labels (compose's volumes.x.labels), beside the agent's and Compose's.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Map;
+
     /// <summary>Made by someone else and only mounted (compose's `external: true`): never created nor removed by the agent,
     /// and mounted only when Agent:Security:AllowedExternalVolumes allows its name.</summary>
     public bool External { get; init; }

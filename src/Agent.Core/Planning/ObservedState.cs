@@ -56,6 +56,9 @@ public sealed record ObservedContainer(
 public sealed record ObservedNetwork(string Id, string Name, string Key = ObservedNetwork.DefaultKey)
 {
     public const string DefaultKey = "default";
+
+    /// <summary>The definition digest it was created with (label agent.network-hash); null on networks made before it.</summary>
+    public string? DefinitionHash { get; init; }
 }
 
 /// <summary>What exists in the engine for one object: its containers, networks and volumes.</summary>
@@ -72,6 +75,10 @@ public sealed record ObservedState(
     /// <summary>For a compose project, looked up only when the plan would create something: what `docker compose up`
     /// made for it. Never touched unless the project sets `adopt: true`.</summary>
     public ForeignObjects Foreign { get; init; } = ForeignObjects.None;
+
+    /// <summary>The ids of the networks of each external network's name (looked up only for objects that declare one):
+    /// an empty list means it does not exist.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ExternalNetworks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 }
 
 /// <summary>A compose project's containers, networks and volumes that carry its Compose project label but no agent

@@ -34,6 +34,12 @@ public sealed record Operation(int Id, OperationKind Kind, string ResourceId, st
     public string? PreviousSpec { get; init; }
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
     public string? Network { get; init; }
+
+    /// <summary>For CreateContainer of a service with its own networks: every network it joins, the first at create.</summary>
+    public IReadOnlyList<NetworkEndpoint>? Endpoints { get; init; }
+
+    /// <summary>For CreateNetwork: its definition.</summary>
+    public NetworkSpec? NetworkDefinition { get; init; }
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>For CreateVolume: the driver and its options.</summary>

@@ -62,31 +62,15 @@ public static class Planner
             PlanDown(input, group, plan);
             return;
         }
-        var name = group.Metadata.Name;
-        var network = ContainerNames.Network(name);
         var foundation = new List<int>();
         if (ComposeAdoption.HoldsConflict(input, group, plan)) return;
-        // Containers join the network by id when it exists (or the compose-made one it adopts); a network made by this
-        // plan is named, and the executor turns that name into the id the create returned.
-        var observedNetwork = input.Observed.Networks.Where(n => n.Key == ObservedNetwork.DefaultKey)
-            .OrderByDescending(n => n.Name == network).ThenBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault()
-            ?? ComposeAdoption.TakeOverNetwork(input, group, plan, network);
-        if (observedNetwork is null && !input.Suspended)
-        {
-            var networkLabels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Network, ObservedNetwork.DefaultKey);
-            networkLabels[input.Labels.Network] = ObservedNetwork.DefaultKey;
-            foundation.Add(plan.Add(new Operation(0, OperationKind.CreateNetwork, $"network:{network}", "network missing", [])
-            {
-                Target = network,
-                Labels = networkLabels,
-            }));
-        }
-        var networkRef = new NetworkRef(network, observedNetwork?.Id);
+        if (NetworkPlanner.Plan(input, group, plan, foundation) is not { } networks) return;
         foreach (var (shortName, volume) in group.Spec.Volumes)
         {
             if (volume.External || input.Observed.Volumes.Contains(volume.Name) || input.Suspended
                 || ComposeAdoption.TakeOverVolume(input, group, plan, volume.Name)) continue;
             var volumeLabels = WithCompose(input.Labels.ForObject(group.Key), group, ComposeLabelNames.Volume, shortName);
+            foreach (var (k, v) in input.Labels.UserLabels(volume.Labels)) volumeLabels.TryAdd(k, v);
             if (group.Spec.PruneVolumes) volumeLabels[input.Labels.PruneVolume] = "true";
             foundation.Add(plan.Add(new Operation(0, OperationKind.CreateVolume, $"volume:{volume.Name}", "volume missing", [])
             {
@@ -109,7 +93,7 @@ public static class Planner
                 if (gates.TryGetValue(dep.Service, out var gate)) after.AddRange(gate);
             var replaced = ComposeAdoption.Replace(input, group, service, plan, adopted);
             after.AddRange(replaced);
-            var started = new ServicePlanner(input, group, service, networkRef, plan).Plan(after);
+            var started = new ServicePlanner(input, group, service, networks, plan).Plan(after);
             gates[service.Name] = GateFor(input, group, service, started, plan);
             if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
         }
@@ -117,7 +101,7 @@ public static class Planner
     }
 
     /// <summary>A compose project's networks and volumes also carry Compose's labels, so `docker compose` knows them.</summary>
-    private static Dictionary<string, string> WithCompose(Dictionary<string, string> labels, ServiceGroup group, string kindLabel, string shortName)
+    internal static Dictionary<string, string> WithCompose(Dictionary<string, string> labels, ServiceGroup group, string kindLabel, string shortName)
     {
         if (group.Compose is null) return labels;
         labels[ComposeLabelNames.Project] = group.Metadata.Name;

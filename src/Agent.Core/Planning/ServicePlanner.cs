@@ -6,9 +6,9 @@ namespace Agent.Core.Planning;
 /// Plans one service of a group: create what is missing, update what drifted (ServicePlanner.Updates.cs: also finishes
 /// or rolls back an update that was interrupted), heal what died, scale.
 /// </summary>
-internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group, ServiceSpec service, NetworkRef network, PlanBuilder plan)
+internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group, ServiceSpec service, IReadOnlyDictionary<string, NetworkRef> networks, PlanBuilder plan)
 {
-    private readonly string hash = SpecHash.Of(service.Container, network.Name);
+    private readonly string hash = SpecHash.Of(service.Container, ContainerNames.Network(group.Metadata.Name));
 
     // Names a container removed by this plan frees: a create or rename to one of them runs after that removal.
     private readonly Dictionary<string, int> freedBy = new(StringComparer.Ordinal);
@@ -164,7 +164,8 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             Target = name,
             Spec = service.Container,
             Labels = labels,
-            Network = network.Address,
+            Network = service.Container.NetworkMode is null && service.Container.Networks is null ? networks.GetValueOrDefault(ObservedNetwork.DefaultKey)?.Address : null,
+            Endpoints = service.Container.Networks?.Select(n => new NetworkEndpoint(networks[n.Key].Address, n.Aliases, n.Ipv4Address, n.Ipv6Address)).ToList(),
         };
     }
 

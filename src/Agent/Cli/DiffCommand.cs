@@ -56,7 +56,7 @@ public static class DiffCommand
                         Console.WriteLine($"{key} (manifest deleted): PruneBlocked, not removed");
                         continue;
                     }
-                    var plan = reconciler.PlanFor(key, desired, await observer.ObserveAsync(key, ct));
+                    var plan = reconciler.PlanFor(key, desired, await observer.ObserveAsync(key, ct, desired as ServiceGroup));
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
                     Console.WriteLine(changes.Count == 0 ? $"{key}: in sync" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");

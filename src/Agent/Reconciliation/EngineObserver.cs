@@ -8,31 +8,45 @@ namespace Agent.Reconciliation;
 /// <summary>Observe: one label-filtered list call per resource type, no inspect per container.</summary>
 public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, HealthTracker health, UserStops userStops, ComposeAdoptions adoptions)
 {
-    public async Task<ObservedState> ObserveAsync(ObjectKey key, CancellationToken ct)
+    /// <summary>What exists for <paramref name="key"/>; with <paramref name="desired"/>, also the external networks it names
+    /// (one lookup by name each, only for objects that declare one).</summary>
+    public async Task<ObservedState> ObserveAsync(ObjectKey key, CancellationToken ct, ServiceGroup? desired = null)
     {
+        var externalNames = desired?.Spec.Networks.Values.Where(n => n.External).Select(n => n.Name).Distinct().ToList() ?? [];
+        var external = externalNames.Select(async name => (name, (await engine.FindNetworksByNameAsync(name, ct)).Select(n => n.Id).ToList())).ToList();
         var selector = LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name);
         // A project that adopted compose-made networks/volumes lists them by its Compose label (its own carry it too).
         var adopted = key.Kind == ServiceGroup.ComposeKindName && adoptions.Any(key);
         var objects = adopted ? LabelSelector.Of($"{ComposeLabelNames.Project}={key.Name}") : selector;
         var adoptedNetworks = adopted ? adoptions.Networks(key) : new HashSet<string>();
         var adoptedVolumes = adopted ? adoptions.Volumes(key) : new HashSet<string>();
-        var containers = engine.ListContainersAsync(selector, ct);
+        // A compose project's containers are listed by its Compose label: the same one call finds containers `docker compose
+        // up` made beside the agent's (a Conflict), also when the plan would create nothing.
+        var compose = key.Kind == ServiceGroup.ComposeKindName;
+        var containers = engine.ListContainersAsync(compose ? LabelSelector.Of($"{ComposeLabelNames.Project}={key.Name}") : selector, ct);
         var networks = engine.ListNetworksAsync(objects, ct);
         var volumes = engine.ListVolumesAsync(objects, ct);
         await Task.WhenAll(containers, networks, volumes);
-        var managed = containers.Result.Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).ToList();
+        var externalNetworks = (await Task.WhenAll(external)).ToDictionary(x => x.name, x => (IReadOnlyList<string>)x.Item2, StringComparer.Ordinal);
+        var managed = containers.Result.Where(c => Owns(key, c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).ToList();
+        var foreign = compose ? containers.Result.Where(c => IsForeign(c.Labels)).Select(Foreign).ToList() : [];
         var exited = await Task.WhenAll(managed.Where(c => c.State is ContainerState.Exited or ContainerState.Dead).Select(c => ExitedDetailsAsync(c.Id, ct)));
         var details = exited.OfType<ContainerDetails>().ToDictionary(d => d.Id);
         return new ObservedState(
             managed.Select(c => ToObserved(c, details.GetValueOrDefault(c.Id))).ToList(),
             networks.Result.Where(n => Owns(key, n.Labels) || (adoptedNetworks.Contains(n.Name) && IsForeign(n.Labels)))
-                .Select(n => new ObservedNetwork(n.Id, n.Name, n.Labels.TryGetValue(labels.Network, out var k) ? k : ObservedNetwork.DefaultKey))
+                .Select(n => new ObservedNetwork(n.Id, n.Name, n.Labels.TryGetValue(labels.Network, out var k) ? k : n.Labels.GetValueOrDefault(ComposeLabelNames.Network) ?? ObservedNetwork.DefaultKey)
+                {
+                    DefinitionHash = n.Labels.GetValueOrDefault(labels.NetworkHash),
+                })
                 .ToList(),
             volumes.Result.Where(v => Owns(key, v.Labels) || (adoptedVolumes.Contains(v.Name) && IsForeign(v.Labels))).Select(v => v.Name).ToHashSet(StringComparer.Ordinal))
         {
             PrunableVolumes = volumes.Result
                 .Where(v => labels.IsOwned(v.Labels) && v.Labels.TryGetValue(labels.PruneVolume, out var p) && p == "true")
                 .Select(v => v.Name).ToHashSet(StringComparer.Ordinal),
+            ExternalNetworks = externalNetworks,
+            Foreign = foreign.Count > 0 ? new ForeignObjects(foreign, [], new HashSet<string>()) : ForeignObjects.None,
         };
     }
 
@@ -48,11 +62,13 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         var adoptedNetworks = adoptions.Networks(key);
         var adoptedVolumes = adoptions.Volumes(key);
         return new ForeignObjects(
-            containers.Result.Where(c => IsForeign(c.Labels)).Select(c => new ObservedContainer(
-                c.Id, c.Name, c.Labels.GetValueOrDefault(ComposeLabelNames.Service) ?? "", 0, "", c.State, c.Health, c.ExitCode)).ToList(),
+            containers.Result.Where(c => IsForeign(c.Labels)).Select(Foreign).ToList(),
             networks.Result.Where(n => IsForeign(n.Labels) && !adoptedNetworks.Contains(n.Name)).Select(n => new ObservedNetwork(n.Id, n.Name)).ToList(),
             volumes.Result.Where(v => IsForeign(v.Labels) && !adoptedVolumes.Contains(v.Name)).Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
     }
+
+    private static ObservedContainer Foreign(ContainerSummary c) =>
+        new(c.Id, c.Name, c.Labels.GetValueOrDefault(ComposeLabelNames.Service) ?? "", 0, "", c.State, c.Health, c.ExitCode);
 
     /// <summary>Made by Compose, not by any agent: no managed label at all (another agent instance's objects are neither
     /// this one's nor foreign: they are left alone).</summary>

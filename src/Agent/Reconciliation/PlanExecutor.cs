@@ -119,7 +119,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         switch (op.Kind)
         {
             case OperationKind.CreateNetwork:
-                ids[NetworkKey(target)] = await CreateNetworkAsync(target, ObjectLabels(op), ct);
+                ids[NetworkKey(target)] = await CreateNetworkAsync(target, op.NetworkDefinition ?? new NetworkSpec(target), ObjectLabels(op), ct);
                 break;
             case OperationKind.CreateVolume:
                 // The engine answers a create for an existing name with that volume, options and all: never adopt one.
@@ -140,13 +140,14 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 if (await admission.CheckAsync(op.Spec!, owner, fromManifests: true, ct) is { } refused)
                     throw new OperationFailedException($"{target} is not created: {refused}");
                 // The network by id: a name can be held by another instance's network too ("network is ambiguous").
-                var network = op.Network is { } n && ids.TryGetValue(NetworkKey(n), out var networkId) ? networkId : op.Network;
+                string? Resolve(string? address) => address is not null && ids.TryGetValue(NetworkKey(address), out var networkId) ? networkId : address;
                 string id;
                 try
                 {
-                    id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, network)
+                    id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, Resolve(op.Network))
                     {
                         Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
+                        Endpoints = op.Endpoints?.Select(e => e with { Address = Resolve(e.Address)! }).ToList(),
                     }, ct);
                 }
                 catch (EngineConflictException)
@@ -201,7 +202,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     /// instance's group of the same name, or one made by hand) is never shared nor touched: the network is made under
     /// the name with this instance's id appended. Everything after addresses it by id, found through its labels.
     /// </summary>
-    private async Task<string> CreateNetworkAsync(string name, Dictionary<string, string> objectLabels, CancellationToken ct)
+    private async Task<string> CreateNetworkAsync(string name, NetworkSpec definition, Dictionary<string, string> objectLabels, CancellationToken ct)
     {
         var alternative = $"{name}_{NameSafe(labels.InstanceId)}";
         string? holder = null;
@@ -214,7 +215,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             {
                 if (holder is not null)
                     logger.LogWarning("Network name {Name} is held by {Holder}: this object's network is {Alternative}", name, holder, candidate);
-                return await engine.CreateNetworkAsync(candidate, objectLabels, ct);
+                return await engine.CreateNetworkAsync(candidate, definition, objectLabels, ct);
             }
             holder ??= Holder(holders[0].Labels);
         }

@@ -95,7 +95,7 @@ public sealed class Reconciler(
         }
 
         var desired = entry?.Object;
-        var observed = await observer.ObserveAsync(key, ct);
+        var observed = await observer.ObserveAsync(key, ct, entry?.Object as ServiceGroup);
         if (desired is null && observed.Containers.Count == 0 && observed.Networks.Count == 0)
         {
             adoptions.Forget(key);
@@ -107,11 +107,17 @@ public sealed class Reconciler(
         if (desired is null && await PruneHeldAsync(key, ct)) return ("held", null);
 
         var plan = PlanFor(key, desired, observed);
-        if (desired is ServiceGroup { Compose: not null } && plan.Operations.Any(o => o.Kind is OperationKind.CreateContainer or OperationKind.CreateNetwork or OperationKind.CreateVolume)
-            && await observer.ObserveForeignAsync(key, ct) is { IsEmpty: false } foreign)
+        // What docker compose made: its containers come with the listing; its networks and volumes are looked for only when
+        // there are such containers or the plan would create something.
+        if (desired is ServiceGroup { Compose: not null }
+            && (!observed.Foreign.IsEmpty || plan.Operations.Any(o => o.Kind is OperationKind.CreateContainer or OperationKind.CreateNetwork or OperationKind.CreateVolume)))
         {
-            observed = observed with { Foreign = foreign };
-            plan = PlanFor(key, desired, observed);
+            var foreign = await observer.ObserveForeignAsync(key, ct);
+            if (!foreign.IsEmpty || !observed.Foreign.IsEmpty)
+            {
+                observed = observed with { Foreign = foreign };
+                plan = PlanFor(key, desired, observed);
+            }
         }
         if (plan.Adopted.Count > 0)
         {

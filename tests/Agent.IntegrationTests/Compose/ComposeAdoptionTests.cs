@@ -71,6 +71,32 @@ public sealed class ComposeAdoptionTests : AgentScenario
         Assert.Equal(2, (await DockerCompose.RunAsync(project, ComposeFile, "ps", "-q")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Fact]
+    public async Task A_container_docker_compose_starts_beside_a_running_project_is_a_Conflict_even_when_nothing_needs_creating()
+    {
+        project = Instance.Name("beside");
+        Agent.Write($"{project}/compose.yaml", $"services:\n  web:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var ours = await Containers.RunningAsync(Instance, project, 1);
+
+        // What `docker compose up --scale web=2` adds: the project's Compose labels, no agent labels.
+        var foreign = await DockerCli.RunAsync("run", "-d", "--name", $"{project}_web_2", "--label", $"com.docker.compose.project={project}",
+            "--label", "com.docker.compose.service=web", "--label", "com.docker.compose.oneoff=False", TestEngine.Image, "sleep", "3600");
+        try
+        {
+            var conflict = await Agent.WaitForConditionAsync(project, "Conflict", "True", "ForeignContainers", kind: ServiceGroup.ComposeKindName);
+            Assert.Contains($"{project}_web_2 (web)", conflict.Conditions.Single(c => c.Type == "Conflict").Message);
+            Assert.Equal("true", await DockerCli.InspectAsync(foreign, "{{.State.Running}}"));
+            Assert.Equal(ours.Select(c => c.Id), (await Containers.RunningAsync(Instance, project, 1)).Select(c => c.Id));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", foreign);
+        }
+        await Agent.WaitForConditionAsync(project, "Conflict", "False", "Resolved", kind: ServiceGroup.ComposeKindName);
+    }
+
     private string Manifest(bool adopt) =>
         $"apiVersion: agent/v1\nkind: ComposeProject\nmetadata: {{ name: {project} }}\nspec:\n  files: [compose.yaml]\n  adopt: {(adopt ? "true" : "false")}\n";
 

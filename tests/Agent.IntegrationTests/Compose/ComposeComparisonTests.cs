@@ -158,10 +158,10 @@ public sealed class ComposeComparisonTests : AgentScenario
         }
     }
 
-    private static async Task<JsonNode> InspectAsync(string name) => JsonNode.Parse(await DockerCli.RunAsync("inspect", name))!.AsArray()[0]!;
+    internal static async Task<JsonNode> InspectAsync(string name) => JsonNode.Parse(await DockerCli.RunAsync("inspect", name))!.AsArray()[0]!;
 
     /// <summary>JSON text; an absent list and an empty one mean the same to the engine.</summary>
-    private static string Json(JsonNode? node) => node is null or JsonArray { Count: 0 } ? "[]" : node.ToJsonString();
+    internal static string Json(JsonNode? node) => node is null or JsonArray { Count: 0 } ? "[]" : node.ToJsonString();
 
     /// <summary>An unset interval, timeout or retries is the engine's default (30s, 30s, 3): written out for both.</summary>
     private static string Healthcheck(JsonNode? node)
@@ -179,7 +179,7 @@ public sealed class ComposeComparisonTests : AgentScenario
         return hostname == c["Id"]!.GetValue<string>()[..12] ? "(container id)" : hostname;
     }
 
-    private static string Sorted(JsonNode? node) => node switch
+    internal static string Sorted(JsonNode? node) => node switch
     {
         JsonObject o => "{" + string.Join(",", o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}:{Sorted(p.Value)}")) + "}",
         _ => Json(node),
