@@ -11,6 +11,7 @@ await Section("no-op resync", () => bench.NoOpResyncAsync([100, 500]));
 await Section("compose", () => bench.ComposeAsync(100));
 await Section("self-heal", () => bench.SelfHealAsync(20));
 await Section("http", () => bench.HttpAsync(100));
+await Section("proxy", () => bench.ProxyAsync());
 await Section("cronjob lateness", () => bench.CronLatenessAsync(60));
 await Section("folder re-read", () => SourceBench.FolderRereadAsync(results, 1000, 5));
 await Section("admission", () => AdmissionBench.RunAsync(results, 200));

@@ -70,9 +70,10 @@ public sealed partial class DockerEngine : IContainerFilesystem
                     }, tar, ct);
             }, subject);
         }
-        catch (EngineException e) when (e.StatusCode is 403 or 400)
+        catch (EngineException e) when (e.StatusCode is 403 or 400 || e.Message.Contains("read-only", StringComparison.OrdinalIgnoreCase))
         {
-            // A read-only root file system or volume, or a folder that turned into a file: the container refuses, the engine works.
+            // A read-only root file system or volume (the engine says 500), or a folder that turned into a file: the
+            // container refuses, the engine works.
             throw new EngineConflictException(e.Message, e);
         }
     }

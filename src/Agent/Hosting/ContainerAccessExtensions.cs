@@ -13,6 +13,7 @@ public static class ContainerAccessExtensions
         services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section));
         services.AddOptions<ContainerFileOptions>().Bind(configuration.GetSection(ContainerFileOptions.Section));
         services.AddSingleton<ProxyClient>();
+        services.AddSingleton<ProxyTargets>();
         services.AddSingleton<FileAudit>();
         services.AddSingleton(sp => (IContainerFilesystem)sp.GetRequiredService<IContainerEngine>());
         return services;

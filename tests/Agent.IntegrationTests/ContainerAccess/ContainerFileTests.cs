@@ -127,6 +127,7 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/tmp/big")).Exit);
         Assert.Contains("setuid", await ProblemAsync(await op.PutAsync(Files("/tmp/suid") + "&mode=4755", new StringContent("x")), HttpStatusCode.BadRequest));
         Assert.Contains("mkdir", await ProblemAsync(await op.PutAsync(Files("/no/such/folder/f"), new StringContent("x")), HttpStatusCode.NotFound));
+        Assert.Contains("read-only", await ProblemAsync(await op.PutAsync(Files("/tmp/x", fx.ReadOnly), new StringContent("x")), HttpStatusCode.Conflict));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PutAsync(Files("/tmp/viewer"), new StringContent("x"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync(Files("/etc/hostname"))).StatusCode);

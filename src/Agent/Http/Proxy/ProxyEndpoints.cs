@@ -33,12 +33,12 @@ public static class ProxyEndpoints
     public sealed record UpstreamView(string Container, string Url, int Port, string Via, string? Network);
 
     /// <summary>`/proxy` describes the upstream; `/proxy/` (which routing matches here too) is the container's root page.</summary>
-    private static async Task Describe(HttpContext http, string id, int? port, OwnedContainers owned, IHttpForwarder forwarder,
+    private static async Task Describe(HttpContext http, string id, int? port, OwnedContainers owned, ProxyTargets targets, IHttpForwarder forwarder,
         ProxyClient client, IOptions<ProxyOptions> options, CancellationToken ct)
     {
         if (http.Request.Path.Value!.EndsWith('/'))
         {
-            await Forward(http, id, port, owned, forwarder, client, options, ct);
+            await Forward(http, id, port, targets, forwarder, client, options, ct);
             return;
         }
         if (await owned.FindAsync(id, ct) is not { } c)
@@ -55,10 +55,10 @@ public static class ProxyEndpoints
     private static IResult Problem(int status, string detail) =>
         Results.Problem(statusCode: status, title: Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), detail: detail);
 
-    private static async Task Forward(HttpContext http, string id, int? port, OwnedContainers owned, IHttpForwarder forwarder,
+    private static async Task Forward(HttpContext http, string id, int? port, ProxyTargets targets, IHttpForwarder forwarder,
         ProxyClient client, IOptions<ProxyOptions> options, CancellationToken ct)
     {
-        if (await owned.FindAsync(id, ct) is not { } c)
+        if (await targets.FindAsync(id, ct) is not { } c)
         {
             await ApiProblems.ContainerNotFound(id).ExecuteAsync(http);
             return;
@@ -84,6 +84,7 @@ public static class ProxyEndpoints
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         }, transformer);
+        if (error != ForwarderError.None) targets.Forget(id);
         if (error == ForwarderError.None || http.Response.HasStarted) return;
         var cause = http.Features.Get<IForwarderErrorFeature>()?.Exception?.GetBaseException().Message;
         await (error == ForwarderError.RequestTimedOut
