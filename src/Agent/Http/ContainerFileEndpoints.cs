@@ -47,7 +47,15 @@ public static class ContainerFileEndpoints
         if (stat == true || entry.Type is FileType.Symlink or FileType.Other) return Results.Ok(FileEntryView.From(target, entry));
         if (entry.Type == FileType.Directory)
         {
-            var children = await files.ListFolderAsync(c.Id, target.Value, options.Value.MaxListBytes, ct);
+            IReadOnlyList<FileEntry> children;
+            try
+            {
+                children = await files.ListFolderAsync(c.Id, target.Value, options.Value.MaxListBytes, ct);
+            }
+            catch (FolderTooLargeException e)
+            {
+                return ApiProblems.BadRequest(e.Message);
+            }
             return Results.Ok(new FolderListing(target.Value, FileType.Directory, children.Select(e => FileEntryView.From(target.Child(e.Name), e)).ToList()));
         }
         var content = await files.OpenFileAsync(c.Id, target.Value, ct);

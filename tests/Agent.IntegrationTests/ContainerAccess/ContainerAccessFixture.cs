@@ -3,7 +3,7 @@ using Agent.IntegrationTests.Infrastructure;
 
 namespace Agent.IntegrationTests.ContainerAccess;
 
-/// <summary>One agent (proxy timeout 2 s, files up to 64 KiB) with three containers: "web" (httpd with CGI scripts,
+/// <summary>One agent (proxy timeout 2 s, files up to 64 KiB, folder archives up to 1 MiB) with three containers: "web" (httpd with CGI scripts,
 /// port 8080 published on loopback), "ws" (a websocket echo server written in busybox sh, port 8081 not published, so
 /// reached on its network address), "box" (a sleeper for file tests) and "ro" (one with a read-only root file system).</summary>
 public sealed class ContainerAccessFixture : IAsyncLifetime
@@ -32,6 +32,7 @@ public sealed class ContainerAccessFixture : IAsyncLifetime
             ["Agent:Auth:TokensFile"] = tokens,
             ["Agent:Proxy:Timeout"] = "2s",
             ["Agent:Files:MaxWriteBytes"] = MaxWriteBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Agent:Files:MaxListBytes"] = "1048576", // below busybox's 2 MB binary: listing / is over it
         });
         Agent.Write("access.yaml", Manifest.Group(Group,
             Service("web", "[\"sh\", \"-c\", \"eval \\\"$SCRIPT\\\"\"]", "upstream-http.sh", "      ports: [\"127.0.0.1::8080\"]\n") +

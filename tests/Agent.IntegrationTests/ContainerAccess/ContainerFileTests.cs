@@ -116,7 +116,7 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
     }
 
     [Fact]
-    public async Task Writes_are_size_limited_mode_checked_and_role_gated_on_the_agents_containers_only()
+    public async Task Writes_and_listings_are_size_limited_modes_checked_and_role_gated_on_the_agents_containers_only()
     {
         using var viewer = fx.Client(ContainerAccessFixture.ViewerToken);
         using var op = fx.Client(ContainerAccessFixture.OperatorToken);
@@ -127,6 +127,7 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/tmp/big")).Exit);
         Assert.Contains("setuid", await ProblemAsync(await op.PutAsync(Files("/tmp/suid") + "&mode=4755", new StringContent("x")), HttpStatusCode.BadRequest));
         Assert.Contains("mkdir", await ProblemAsync(await op.PutAsync(Files("/no/such/folder/f"), new StringContent("x")), HttpStatusCode.NotFound));
+        Assert.Contains("Agent:Files:MaxListBytes", await ProblemAsync(await op.GetAsync(Files("/")), HttpStatusCode.BadRequest));
         Assert.Contains("read-only", await ProblemAsync(await op.PutAsync(Files("/tmp/x", fx.ReadOnly), new StringContent("x")), HttpStatusCode.Conflict));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PutAsync(Files("/tmp/viewer"), new StringContent("x"))).StatusCode);
