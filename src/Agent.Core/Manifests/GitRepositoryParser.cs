@@ -76,20 +76,24 @@ internal static class GitRepositoryParser
     {
         var f = cursor.Mapping("branch", "tag", "semver", "commit");
         if (f is null) return null;
-        if (f.TryGetValue("semver", out var sv))
-        {
-            sv.Error("semver ranges are not supported yet: name a tag, a branch or a commit");
-            return null;
-        }
         var named = f.Keys.ToList();
         if (named.Count != 1)
         {
-            cursor.Error(named.Count == 0 ? "name one of branch, tag or commit" : $"name only one of branch, tag or commit (found {string.Join(", ", named)})");
+            cursor.Error(named.Count == 0 ? "name one of branch, tag, semver or commit" : $"name only one of branch, tag, semver or commit (found {string.Join(", ", named)})");
             return null;
         }
         var (key, value) = f.First();
         var text = value.String();
         if (text is null) return null;
+        if (key == "semver")
+        {
+            if (SemverRange.Parse(text, out var rangeError) is null)
+            {
+                value.Error($"\"{text}\" is not a semver range ({rangeError}); e.g. \">=1.0.0 <2.0.0\", \"~1.2\", \"^1.4.0\"");
+                return null;
+            }
+            return new GitRef(Semver: text);
+        }
         if (key == "commit")
         {
             if (!System.Text.RegularExpressions.Regex.IsMatch(text, "^[0-9a-f]{40}$"))

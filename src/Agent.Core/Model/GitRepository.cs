@@ -1,18 +1,23 @@
 namespace Agent.Core.Model;
 
-/// <summary>Which commit of a repository to follow: a branch's head, a tag, or one commit (Flux's spec.ref).</summary>
-public sealed record GitRef(string? Branch = null, string? Tag = null, string? Commit = null)
+/// <summary>Which commit of a repository to follow: a branch's head, a tag, the highest tag in a semver range, or one
+/// commit (Flux's spec.ref).</summary>
+public sealed record GitRef(string? Branch = null, string? Tag = null, string? Commit = null, string? Semver = null)
 {
-    /// <summary>The name a revision is reported under (<c>main@sha1:…</c>): the branch or tag, or "HEAD" for a commit.</summary>
-    public string Name => Branch ?? Tag ?? "HEAD";
+    /// <summary>The name a revision is reported under (<c>main@sha1:…</c>): the branch or tag, or "HEAD" for a commit. A
+    /// semver range is reported under the tag it picked (<see cref="Resolved"/>).</summary>
+    public string Name => Branch ?? Tag ?? (Semver is not null ? "semver" : "HEAD");
 
-    /// <summary>What to ask the remote for: a full ref name, or the commit itself.</summary>
-    public string FetchTarget => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : Commit!;
+    /// <summary>What to ask the remote for: a full ref name, or the commit itself (a semver range is first resolved to a tag).</summary>
+    public string FetchTarget => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : Commit ?? "refs/tags/*";
 
-    /// <summary>How status shows the ref: "branch main", "tag v1.2.0", "commit 0a1b…".</summary>
-    public string Describe() => Branch is not null ? $"branch {Branch}" : Tag is not null ? $"tag {Tag}" : $"commit {Commit}";
+    /// <summary>The ref this one names now: for a semver range, the tag it picked.</summary>
+    public GitRef Resolved(string tag) => Semver is null ? this : new GitRef(Tag: tag);
 
-    /// <summary>The full ref a push event names when it moves this ref (null for a pinned commit).</summary>
+    /// <summary>How status shows the ref: "branch main", "tag v1.2.0", "semver >=1.0.0 <2.0.0", "commit 0a1b…".</summary>
+    public string Describe() => Branch is not null ? $"branch {Branch}" : Tag is not null ? $"tag {Tag}" : Semver is not null ? $"semver {Semver}" : $"commit {Commit}";
+
+    /// <summary>The full ref a push event names when it moves this ref (null for a pinned commit or a semver range: any push).</summary>
     public string? PushRef => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : null;
 }
 

@@ -6,7 +6,11 @@ namespace Agent.Sources;
 
 /// <summary>One revision of a repository, checked out: its commit and the folder its tree is read from (the
 /// <c>current</c> link for the revision in use, the staging folder for a candidate).</summary>
-public sealed record GitCheckout(string Repository, string Commit, string Folder);
+public sealed record GitCheckout(string Repository, string Commit, string Folder)
+{
+    /// <summary>The tag a semver range picked for this commit (revisions are reported under it); null otherwise.</summary>
+    public string? Tag { get; init; }
+}
 
 /// <summary>
 /// The checkouts of GitRepositories in the state dir, git-sync style: <c>git/NAME/COMMIT/</c> holds one revision's tree,
@@ -18,6 +22,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     public const string CurrentLink = "current";
     public const string PreviousLink = "previous";
     public const string CacheFolder = "cache.git";
+    private const string TagSuffix = ".tag";
 
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git");
 
@@ -30,7 +35,23 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
         if (link.LinkTarget is not { } target) return null;
         // Read through the link: paths stay the same from one revision to the next (a compose project's working dir,
         // a relative bind), so a new commit changes only what changed in it.
-        return Directory.Exists(Path.Combine(Folder(repository), target)) ? new GitCheckout(repository, Path.GetFileName(target), link.FullName) : null;
+        if (!Directory.Exists(Path.Combine(Folder(repository), target))) return null;
+        var commit = Path.GetFileName(target);
+        return new GitCheckout(repository, commit, link.FullName) { Tag = TagOf(repository, commit) };
+    }
+
+    /// <summary>A semver range's pick is written beside the checkout (<c>COMMIT.tag</c>) before <c>current</c> points at it.</summary>
+    private string? TagOf(string repository, string commit)
+    {
+        try
+        {
+            var file = Path.Combine(Folder(repository), commit + TagSuffix);
+            return File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Changes whenever any repository switches revision: part of the desired state's digest.</summary>
@@ -50,15 +71,18 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     }
 
     /// <summary>Names a complete staging folder after its commit and points <c>current</c> at it atomically.</summary>
-    public GitCheckout Publish(string repository, string staging, string commit)
+    public GitCheckout Publish(string repository, string staging, string commit, string? tag = null)
     {
         var folder = Folder(repository);
+        var tagFile = Path.Combine(folder, commit + TagSuffix);
+        if (tag is not null) File.WriteAllText(tagFile, tag);
+        else if (File.Exists(tagFile)) File.Delete(tagFile);
         var final = Path.Combine(folder, commit);
         if (Directory.Exists(final)) Directory.Delete(staging, recursive: true); // the same commit again (a force-push back)
         else Directory.Move(staging, final);
         if (Current(repository)?.Commit is { } before && before != commit) Link(folder, PreviousLink, before);
         Link(folder, CurrentLink, commit);
-        return new GitCheckout(repository, commit, Path.Combine(folder, CurrentLink));
+        return new GitCheckout(repository, commit, Path.Combine(folder, CurrentLink)) { Tag = tag };
     }
 
     /// <summary>Points a link at a commit's folder with one rename(2): a reader sees the old target or the new one.</summary>
@@ -86,9 +110,10 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
             var name = entry.Name;
-            if (name is CacheFolder or CurrentLink or PreviousLink || keep.Contains(name)) continue;
+            if (name is CacheFolder or CurrentLink or PreviousLink || keep.Contains(name) || keep.Any(k => name == k + TagSuffix)) continue;
             if (entry.LinkTarget is not null) TryDeleteFile(entry.FullName);
             else if (entry is DirectoryInfo) TryDelete(entry.FullName);
+            else if (name.EndsWith(TagSuffix, StringComparison.Ordinal)) TryDeleteFile(entry.FullName);
         }
     }
 

@@ -30,7 +30,9 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
     }
 
     /// <summary>Flux's revision form: <c>main@sha1:0a1b…</c>.</summary>
-    public static string Revision(GitRef gitRef, string commit) => $"{gitRef.Name}@sha1:{commit}";
+    public static string Revision(GitRef gitRef, string commit, string? tag = null) => $"{tag ?? gitRef.Name}@sha1:{commit}";
+
+    public static string Revision(GitRef gitRef, GitCheckout checkout) => Revision(gitRef, checkout.Commit, checkout.Tag);
 
     /// <summary>Every repository's documents at its current checkout, and the revision each repository is at.</summary>
     /// <param name="brought">Whether objects the repository brought are known (then a missing checkout holds them).</param>
@@ -59,7 +61,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
                 read = Read(repo, checkout);
             }
             documents.AddRange(read);
-            revisions[repo.Metadata.Name] = Revision(repo.Spec.Ref, checkout.Commit);
+            revisions[repo.Metadata.Name] = Revision(repo.Spec.Ref, checkout);
         }
         return (documents, revisions);
     }
@@ -78,7 +80,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         IReadOnlyList<ManifestDocument> documents;
         if (!snapshot.IsComplete)
             // Held under the repository's name (what it brought stays as it is), reported at spec.path in its manifest.
-            documents = [new ManifestDocument(new SourceLocation($"{Folder}/{name}", 1, 1), null, null, [PathNotFound(repo, checkout.Commit)])];
+            documents = [new ManifestDocument(new SourceLocation($"{Folder}/{name}", 1, 1), null, null, [PathNotFound(repo, checkout.Commit, checkout.Tag)])];
         else
         {
             var prefix = Prefix(name) + (repo.Spec.Path.Length == 0 ? "" : repo.Spec.Path + "/");
@@ -93,11 +95,11 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         repo.Spec.Path.Length == 0 || Directory.Exists(Path.Combine(tree, repo.Spec.Path));
 
     /// <summary>The error for a revision that lacks spec.path, at spec.path in the GitRepository's manifest.</summary>
-    public static ManifestError PathNotFound(GitRepository repo, string commit)
+    public static ManifestError PathNotFound(GitRepository repo, string commit, string? tag = null)
     {
         var at = repo.Spec.PathSource ?? repo.Source;
         return new ManifestError(at.File, at.Line, at.Column, "spec.path",
-            $"\"{repo.Spec.Path}\" is not a folder in revision {Revision(repo.Spec.Ref, commit)} of GitRepository {repo.Metadata.Name}; nothing is applied from it");
+            $"\"{repo.Spec.Path}\" is not a folder in revision {Revision(repo.Spec.Ref, commit, tag)} of GitRepository {repo.Metadata.Name}; nothing is applied from it");
     }
 
     public const string CommandLineFile = "--git-url";

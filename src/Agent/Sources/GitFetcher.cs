@@ -15,19 +15,28 @@ public sealed record GitLimits(long MaxBytes)
 /// </summary>
 public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits limits)
 {
-    /// <summary>Fetches the ref (depth 1) and returns the commit it names now.</summary>
-    public async Task<string> FetchAsync(GitRepository repo, CancellationToken ct)
+    private const int MaxTags = 100_000;
+
+    /// <summary>Fetches the ref (depth 1) and returns the commit it names now, and for a semver range the tag it picked.</summary>
+    public async Task<(string Commit, string? Tag)> FetchAsync(GitRepository repo, CancellationToken ct)
     {
         var spec = repo.Spec;
+        string? tag = null;
+        var target = spec.Ref;
+        if (spec.Ref.Semver is { } semver)
+        {
+            tag = await HighestTagAsync(repo, semver, ct);
+            target = spec.Ref.Resolved(tag);
+        }
         var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
         if (!Directory.Exists(Path.Combine(cache, "objects")))
         {
             Directory.CreateDirectory(cache);
             Check(await git.RunAsync(["init", "--bare", "-q", cache], null, spec.Timeout, ct), "CacheFailed", "cannot make the cache repository");
         }
-        var fetch = await git.RunAsync(["-C", cache, "fetch", "--depth=1", "--no-tags", "--no-recurse-submodules", "--quiet", spec.Url, spec.Ref.FetchTarget],
+        var fetch = await git.RunAsync(["-C", cache, "fetch", "--depth=1", "--no-tags", "--no-recurse-submodules", "--quiet", spec.Url, target.FetchTarget],
             spec.SecretRef, spec.Timeout, ct);
-        Check(fetch, "FetchFailed", $"fetching {spec.Ref.FetchTarget} from {Core.Git.GitUrls.Redact(spec.Url)} failed");
+        Check(fetch, "FetchFailed", $"fetching {target.FetchTarget} from {Core.Git.GitUrls.Redact(spec.Url)} failed");
         var head = await git.RunAsync(["-C", cache, "rev-parse", "--verify", "--end-of-options", "FETCH_HEAD^{commit}"], null, spec.Timeout, ct);
         Check(head, "FetchFailed", "the fetched ref names no commit");
         var commit = head.Output.Trim();
@@ -36,7 +45,25 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             Directory.Delete(cache, recursive: true);
             throw new GitSyncException("SizeLimitExceeded", $"the repository is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); nothing is applied from it");
         }
-        return commit;
+        return (commit, tag);
+    }
+
+    /// <summary>The highest tag of the remote in the range (git ls-remote --tags: names only, nothing fetched).</summary>
+    private async Task<string> HighestTagAsync(GitRepository repo, string semver, CancellationToken ct)
+    {
+        var spec = repo.Spec;
+        var range = Core.Git.SemverRange.Parse(semver, out var error) ?? throw new GitSyncException("InvalidRef", $"spec.ref.semver: {error}");
+        var tags = new List<string>();
+        var list = await git.RunAsync(["ls-remote", "--tags", "--refs", "--quiet", spec.Url], spec.SecretRef, spec.Timeout, ct, async (stream, token) =>
+        {
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(token) is { } line)
+                if (tags.Count < MaxTags && line.Split('\t') is [_, var name] && name.StartsWith("refs/tags/", StringComparison.Ordinal))
+                    tags.Add(name["refs/tags/".Length..]);
+        });
+        Check(list, "FetchFailed", $"listing the tags of {Core.Git.GitUrls.Redact(spec.Url)} failed");
+        return range.Highest(tags)
+               ?? throw new GitSyncException("NoMatchingTag", $"no tag of {Core.Git.GitUrls.Redact(spec.Url)} is a version in the range \"{semver}\" ({tags.Count} tag(s) listed)");
     }
 
     /// <summary>Refuses a commit that is not signed by one of the allowed SSH keys (git verify-commit with gpg.format=ssh).</summary>

@@ -239,15 +239,15 @@ public sealed class GitSyncService(
         try
         {
             var previous = checkouts.Current(name);
-            var commit = await fetcher.FetchAsync(repo, ct);
-            var revision = GitDocuments.Revision(repo.Spec.Ref, commit);
+            var (commit, tag) = await fetcher.FetchAsync(repo, ct);
+            var revision = GitDocuments.Revision(repo.Spec.Ref, commit, tag);
             status.Update(repo, s => s with { LastFetchedRevision = revision });
             await fetcher.VerifyAsync(repo, commit, ct);
             if (previous?.Commit == commit)
             {
                 if (!GitDocuments.HasPath(repo, previous.Folder)) // spec.path changed to a folder this revision lacks
                 {
-                    var error = GitDocuments.PathNotFound(repo, commit);
+                    var error = GitDocuments.PathNotFound(repo, commit, tag);
                     status.Update(repo, s => s with { ManifestErrors = [error.ToString()] });
                     throw new GitSyncException("PathNotFound", $"{error}; the objects GitRepository {name} brought are kept as they are");
                 }
@@ -260,7 +260,7 @@ public sealed class GitSyncService(
                 if (!GitDocuments.HasPath(repo, staging))
                 {
                     Directory.Delete(staging, recursive: true);
-                    var error = GitDocuments.PathNotFound(repo, commit);
+                    var error = GitDocuments.PathNotFound(repo, commit, tag);
                     status.Update(repo, s => s with { ManifestErrors = [error.ToString()] });
                     throw new GitSyncException("PathNotFound", $"{error}; {Keeps(repo, previous)}");
                 }
@@ -272,11 +272,11 @@ public sealed class GitSyncService(
                     throw new GitSyncException("InvalidRevision",
                         $"revision {revision} is not applied: {errors.Count} manifest error(s), first {errors[0]}; {Keeps(repo, previous)}");
                 }
-                checkouts.Publish(name, staging, commit);
+                checkouts.Publish(name, staging, commit, tag);
                 checkouts.Clean(name);
                 manifests.RequestReload();
                 logger.LogInformation("GitRepository {Name}: applying revision {Revision} (was {Previous})", name, revision,
-                    previous is null ? "none" : GitDocuments.Revision(repo.Spec.Ref, previous.Commit));
+                    previous is null ? "none" : GitDocuments.Revision(repo.Spec.Ref, previous));
             }
             status.Update(repo, s => s with { LastAppliedRevision = revision, LastSyncTime = time.GetUtcNow(), ManifestErrors = [] });
             status.SetConditions(repo,
@@ -290,7 +290,7 @@ public sealed class GitSyncService(
         {
             result = Snake(e.Reason);
             var current = checkouts.Current(name);
-            status.Update(repo, s => s with { LastAppliedRevision = current is null ? null : GitDocuments.Revision(repo.Spec.Ref, current.Commit) });
+            status.Update(repo, s => s with { LastAppliedRevision = current is null ? null : GitDocuments.Revision(repo.Spec.Ref, current) });
             status.SetConditions(repo,
                 (SourceConditions.Ready, false, e.Reason, e.Message),
                 (SourceConditions.Reconciling, false, e.Reason, "retrying at the next interval, webhook or sync request"),
@@ -306,7 +306,7 @@ public sealed class GitSyncService(
     }
 
     private static string Keeps(GitRepository repo, GitCheckout? previous) =>
-        previous is null ? "nothing from this repository is applied" : $"{GitDocuments.Revision(repo.Spec.Ref, previous.Commit)} stays applied";
+        previous is null ? "nothing from this repository is applied" : $"{GitDocuments.Revision(repo.Spec.Ref, previous)} stays applied";
 
     private static string Snake(string reason) =>
         string.Concat(reason.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

@@ -52,6 +52,14 @@ public sealed class TestGitRepository : IDisposable
         return Head();
     }
 
+    /// <summary>Tags the working clone's HEAD and pushes the tag.</summary>
+    public TestGitRepository Tag(string tag)
+    {
+        Run(Work, "tag", tag);
+        Run(Work, "push", "-q", "origin", $"refs/tags/{tag}");
+        return this;
+    }
+
     public string Head() => Run(Work, "rev-parse", "HEAD").Trim();
 
     /// <summary>Moves the branch back to an older commit on the remote (git push --force), and the working clone with it.</summary>
