@@ -26,7 +26,11 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     public static DockerEngine FromEnvironment(string? dockerHost = null, IRegistryCredentials? credentials = null) =>
         new(EngineEndpoint.Resolve(dockerHost), credentials);
 
-    public void Dispose() => client.Dispose();
+    public void Dispose()
+    {
+        client.Dispose();
+        http?.Dispose();
+    }
 
     public Task PingAsync(CancellationToken ct) =>
         Call("ping", () => client.System.PingAsync(ct));

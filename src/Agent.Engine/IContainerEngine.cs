@@ -7,7 +7,7 @@ namespace Agent.Engine;
 /// <see cref="DockerEngine"/>, is the one place that talks to Docker.DotNet. Every call throws
 /// <see cref="EngineException"/> (or a subtype) on failure, never a Docker.DotNet exception.
 /// </summary>
-public interface IContainerEngine
+public partial interface IContainerEngine
 {
     Task PingAsync(CancellationToken ct);
     Task<EngineVersion> GetVersionAsync(CancellationToken ct);

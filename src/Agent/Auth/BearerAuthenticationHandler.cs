@@ -20,10 +20,9 @@ public sealed class BearerAuthenticationHandler(
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.NoResult());
         var token = header[7..].Trim();
-        var role = tokens.RoleOf(token);
-        if (role is null) return Task.FromResult(AuthenticateResult.Fail("invalid token"));
+        if (tokens.Find(token) is not { Role: var role, Scope: var scope }) return Task.FromResult(AuthenticateResult.Fail("invalid token"));
         var principal = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)))[..16];
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role), new Claim(PrincipalClaim, principal)], SchemeName);
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(ClaimTypes.Name, role), new Claim(PrincipalClaim, principal), .. scope.Claims()], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

@@ -10,7 +10,12 @@ public static class Jwt
 {
     public static readonly TimeSpan DefaultMaxLifetime = TimeSpan.FromHours(24);
 
-    public static string? ValidateRole(string token, byte[] key, DateTimeOffset? now = null, TimeSpan? maxLifetime = null)
+    public static string? ValidateRole(string token, byte[] key, DateTimeOffset? now = null, TimeSpan? maxLifetime = null) =>
+        Validate(token, key, now, maxLifetime)?.Role;
+
+    /// <summary>The role and scope of a valid JWT: "phases" and "groups" claims (a list of strings, or one comma-separated
+    /// string) restrict it like a tokens-file scope; an invalid scope claim invalidates the token.</summary>
+    public static Credential? Validate(string token, byte[] key, DateTimeOffset? now = null, TimeSpan? maxLifetime = null)
     {
         var parts = token.Split('.');
         if (parts.Length != 3) return null;
@@ -27,7 +32,13 @@ public static class Jwt
             if (exp.GetInt64() - issued > (long)(maxLifetime ?? DefaultMaxLifetime).TotalSeconds) return null;
             if (payload.RootElement.TryGetProperty("nbf", out var nbf) && nbf.GetInt64() > time) return null;
             var role = payload.RootElement.TryGetProperty("role", out var r) ? r.GetString() : null;
-            return role is not null && Roles.Rank(role) >= 0 ? role : null;
+            if (role is null || Roles.Rank(role) < 0) return null;
+            var settings = new List<string>();
+            foreach (var name in new[] { "phases", "groups" })
+                if (payload.RootElement.TryGetProperty(name, out var claim))
+                    settings.Add($"{name}=" + (claim.ValueKind == JsonValueKind.Array ? string.Join(",", claim.EnumerateArray().Select(v => v.GetString())) : claim.GetString()));
+            var scope = TokenScope.Parse(settings, out var scopeError);
+            return scopeError is null ? new Credential(role, scope) : null;
         }
         catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
         {

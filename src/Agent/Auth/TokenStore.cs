@@ -9,7 +9,7 @@ namespace Agent.Auth;
 /// <summary>Bearer tokens and their roles, read from a file. Tokens are kept as SHA-256 digests and compared in constant time.</summary>
 public sealed class TokenStore
 {
-    private readonly List<(byte[] Digest, string Role)> tokens = [];
+    private readonly List<(byte[] Digest, Credential Credential)> tokens = [];
     private readonly byte[]? jwtKey;
     private readonly TimeSpan maxJwtLifetime;
 
@@ -39,16 +39,17 @@ public sealed class TokenStore
             {
                 var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
                 StateFile.Write(file, $"# role:token, one per line (viewer, operator, admin)\nadmin:{token}\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), Roles.Admin));
+                tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), new Credential(Roles.Admin, TokenScope.Unrestricted)));
                 logger.LogWarning("No Agent:Auth:TokensFile configured: generated an admin token in {File}", file);
             }
         }
         if (!string.IsNullOrWhiteSpace(auth.JwtKeyFile)) jwtKey = File.ReadAllBytes(auth.JwtKeyFile).AsSpan().Trim((byte)'\n').ToArray();
     }
 
-    private static List<(byte[] Digest, string Role)> Parse(string file, string[] lines, out string? error)
+    /// <summary>Lines "role:token", optionally followed by scopes: "operator:TOKEN phases=application groups=web,db".</summary>
+    private static List<(byte[] Digest, Credential Credential)> Parse(string file, string[] lines, out string? error)
     {
-        var parsed = new List<(byte[] Digest, string Role)>();
+        var parsed = new List<(byte[] Digest, Credential Credential)>();
         error = null;
         for (var i = 0; i < lines.Length; i++)
         {
@@ -56,13 +57,20 @@ public sealed class TokenStore
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var colon = line.IndexOf(':');
             var role = colon > 0 ? line[..colon].Trim() : "";
-            var token = colon > 0 ? line[(colon + 1)..].Trim() : "";
+            var words = colon > 0 ? line[(colon + 1)..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
+            var token = words.FirstOrDefault() ?? "";
             if (Roles.Rank(role) < 0 || token.Length < 16)
             {
                 error = $"{file}:{i + 1}: expected role:token with a role of {string.Join(", ", Roles.All)} and a token of at least 16 characters";
                 return [];
             }
-            parsed.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), role));
+            var scope = TokenScope.Parse(words.Skip(1), out var scopeError);
+            if (scopeError is not null)
+            {
+                error = $"{file}:{i + 1}: {scopeError}";
+                return [];
+            }
+            parsed.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), new Credential(role, scope)));
         }
         return parsed;
     }
@@ -70,14 +78,17 @@ public sealed class TokenStore
     /// <summary>Where the tokens are: Agent:Auth:TokensFile, or the one generated in the state dir.</summary>
     public string FilePath { get; } = "";
 
-    /// <summary>The role of a presented token, or null. Every stored token is compared, so timing tells nothing.</summary>
-    public string? RoleOf(string presented)
+    /// <summary>The role and scope of a presented token, or null. Every stored token is compared, so timing tells nothing.</summary>
+    public Credential? Find(string presented)
     {
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        string? role = null;
-        foreach (var (stored, r) in tokens)
-            if (CryptographicOperations.FixedTimeEquals(stored, digest)) role ??= r;
-        if (role is null && jwtKey is not null && presented.Count(c => c == '.') == 2) role = Jwt.ValidateRole(presented, jwtKey, maxLifetime: maxJwtLifetime);
-        return role;
+        Credential? found = null;
+        foreach (var (stored, credential) in tokens)
+            if (CryptographicOperations.FixedTimeEquals(stored, digest)) found ??= credential;
+        if (found is null && jwtKey is not null && presented.Count(c => c == '.') == 2) found = Jwt.Validate(presented, jwtKey, maxLifetime: maxJwtLifetime);
+        return found;
     }
 }
+
+/// <summary>What a token grants: a role, and the scope its actions are limited to.</summary>
+public sealed record Credential(string Role, TokenScope Scope);

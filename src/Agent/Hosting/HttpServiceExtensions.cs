@@ -18,6 +18,7 @@ public static class HttpServiceExtensions
         services.AddSingleton<OwnedContainers>();
         services.AddContainerAccess(builder.Configuration);
         services.AddSingleton<ImageUsers>();
+        services.AddSingleton<Usage.HostUsage>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         // No fallback policy: every endpoint states its own (unknown routes answer 404, not 401).

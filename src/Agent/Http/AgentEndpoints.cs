@@ -41,7 +41,8 @@ public static class AgentEndpoints
             .RequireAuthorization(Roles.Viewer)
             .WithEngineProblems()
             .WithStateProblems()
-            .WithRequestValidation();
+            .WithRequestValidation()
+            .WithScopes();
         api.MapStatusEndpoints();
         api.MapGroupEndpoints();
         api.MapContainerEndpoints();
@@ -55,6 +56,10 @@ public static class AgentEndpoints
         api.MapJobEndpoints();
         api.MapPruneEndpoints();
         api.MapGitRepositoryEndpoints();
+        api.MapVolumeEndpoints();
+        api.MapNetworkEndpoints();
+        api.MapUsageEndpoints();
+        api.MapCommandEndpoints();
         app.MapGitWebhooks();
         return app;
     }

@@ -37,25 +37,25 @@ public static class ContainerEndpoints
 
         containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
             Act(id, owned, ct, async c => { stops.Clear(c); await engine.StartContainerAsync(c, ct); }, "started"))
-            .RequireAuthorization(Roles.Operator).WithSummary("Start a container; clears a stop made through the API.");
+            .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Start a container; clears a stop made through the API.");
         containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
                 : Act(id, owned, ct, async c => { stops.Record(c, UserStops.ByApi); await engine.StopContainerAsync(c, grace, ct); }, "stopped"))
-            .RequireAuthorization(Roles.Operator)
+            .RequireAuthorization(Roles.Operator).ScopedToContainer()
             .WithSummary("Stop a container (timeout: grace before SIGKILL, 10s, 1m or seconds). It stays stopped, whatever its restart policy, until started again (persisted).");
         containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
                 : Act(id, owned, ct, async c => { stops.MarkOwn(c, grace); stops.Clear(c); await engine.RestartContainerAsync(c, grace, ct); }, "restarted"))
-            .RequireAuthorization(Roles.Operator).WithSummary("Restart a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
+            .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Restart a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
         containers.MapDelete("/{id}", (string id, bool? force, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
             Act(id, owned, ct, c => engine.RemoveContainerAsync(c, force ?? false, ct), "removed"))
-            .RequireAuthorization(Roles.Admin).WithSummary("Remove a container (force: also when running). The reconciler recreates it if a manifest wants it.");
+            .RequireAuthorization(Roles.Admin).ScopedToContainer().WithSummary("Remove a container (force: also when running). The reconciler recreates it if a manifest wants it.");
 
-        containers.MapGet("/{id}/logs", Logs).RequireAuthorization(Roles.Operator)
+        containers.MapGet("/{id}/logs", Logs).RequireAuthorization(Roles.Operator).ScopedToContainer()
             .WithSummary("Logs as text (tail: last N lines; since: RFC 3339, Unix seconds or a duration back like 5m; timestamps); follow=true streams until the client goes away.");
-        containers.MapGet("/{id}/stats", Stats).RequireAuthorization(Roles.Operator)
+        containers.MapGet("/{id}/stats", Stats).RequireAuthorization(Roles.Operator).ScopedToContainer()
             .WithSummary("CPU, memory, pids and network: one sample, or stream=true for newline-delimited JSON until the client goes away.");
-        containers.MapPost("/{id}/exec", Exec).RequireAuthorization(Roles.Operator).Accepts<ExecBody>("application/json")
+        containers.MapPost("/{id}/exec", Exec).RequireAuthorization(Roles.Operator).ScopedToContainer().Accepts<ExecBody>("application/json")
             .WithSummary("Run a command in a container: returns stdout, stderr and the exit code. Never privileged.");
         return api;
     }

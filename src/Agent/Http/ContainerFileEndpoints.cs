@@ -12,7 +12,7 @@ public static class ContainerFileEndpoints
 {
     public static RouteGroupBuilder MapContainerFileEndpoints(this RouteGroupBuilder api)
     {
-        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
+        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId).ScopedToContainer();
         containers.MapGet("/{id}/files", Read).RequireAuthorization(Roles.Operator)
             .Produces<FolderListing>(200, "application/json").Produces(200, contentType: "application/octet-stream")
             .WithSummary("A folder as a JSON listing (name, type, size, mode, mtime, linkTarget), a file as its raw bytes, a symlink as JSON describing the link (never its target); stat=true: JSON for any path.");

@@ -13,7 +13,7 @@ public static partial class ContainerProcessEndpoints
 
     public static RouteGroupBuilder MapContainerProcessEndpoints(this RouteGroupBuilder api)
     {
-        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
+        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId).ScopedToContainer();
         // Operator, not viewer: ps options such as `e` print the processes' environment.
         containers.MapGet("/{id}/top", Top).RequireAuthorization(Roles.Operator).Produces<ProcessTable>()
             .WithSummary("The container's processes like `docker top` (psArgs: ps options, default -ef): titles and one row per process. 409 when it is not running.");

@@ -23,7 +23,7 @@ public static class GroupEndpoints
 
     private static void MapVerbs(RouteGroupBuilder api, string resource, string kind, string stop, string start, string stopSummary)
     {
-        var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator);
+        var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator).ScopedToObject(kind);
         if (kind == ServiceGroup.ComposeKindName)
             objects.MapPost($"/{stop}", (HttpContext http, string name, bool? volumes, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
                 volumes == true && !http.User.IsInRole(Auth.Roles.Admin)

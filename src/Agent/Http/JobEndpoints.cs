@@ -25,7 +25,7 @@ public static class JobEndpoints
         api.MapGet("/cronjobs/{name}", (string name, JobRunner runner) =>
                 runner.CronJobStatus(name) is { } s ? Results.Ok(s) : NoCronJob(name))
             .WithSummary("One CronJob with its run history: start, end, duration, exit code, reason (kubectl describe cronjob).");
-        var cron = api.MapGroup("/cronjobs/{name}").RequireAuthorization(Roles.Operator);
+        var cron = api.MapGroup("/cronjobs/{name}").RequireAuthorization(Roles.Operator).ScopedToObject(CronJob.KindName);
         cron.MapPost("/trigger", (string name, JobRunner runner) =>
         {
             if (runner.CronJobStatus(name) is null || runner.Get(new ObjectKey(CronJob.KindName, name)) is not { } loop) return NoCronJob(name);
@@ -41,7 +41,7 @@ public static class JobEndpoints
             .WithSummary("List Jobs from manifests and from the API.");
         api.MapGet("/jobs/{id}", (string id, JobRunner runner) => runner.JobStatus(id) is { } s ? Results.Ok(s) : NoJob(id))
             .WithSummary("One Job: phase and runs with their exit codes.");
-        api.MapGet("/jobs/{id}/logs", Logs).RequireAuthorization(Roles.Operator)
+        api.MapGet("/jobs/{id}/logs", Logs).RequireAuthorization(Roles.Operator).ScopedToObject(Job.KindName, "id")
             .WithSummary("Output of the job's latest run as text; follow=true streams it until the run ends.");
         api.MapPost("/jobs", Create).RequireAuthorization(Roles.Admin)
             .WithSummary("Run a job from a body with the fields of a Job's spec plus a name: {\"name\": \"x\", \"backoffLimit\": 0, \"activeDeadline\": \"5m\", \"container\": {\"image\": ..., \"command\": [...]}}. 201 with its id; wait=true waits for the exit code, wait=true&follow=true streams the output and ends with the exit code.");

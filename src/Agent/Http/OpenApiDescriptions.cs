@@ -54,7 +54,12 @@ public static class OpenApiDescriptions
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [] }];
                 operation.Description = $"{operation.Description}{(string.IsNullOrEmpty(operation.Description) ? "" : " ")}Needs the {role} role.";
                 Document(401, "No token, or not one of this agent's: the detail says where the tokens are.");
-                Document(403, $"The token's role is weaker than {role}.");
+                var scoped = Roles.Rank(role) > Roles.Rank(Roles.Viewer);
+                if (scoped)
+                    operation.Description += metadata.OfType<ScopeTarget>().FirstOrDefault() is { } target
+                        ? $" A scoped token (phases=, groups=) may act only on a {target.Description} inside its scope (403 naming the scope otherwise)."
+                        : " A scoped token (phases=, groups=) is refused: this acts on nothing of a group or phase.";
+                Document(403, scoped ? $"The token's role is weaker than {role}, or the object is outside the token's scope (the detail names both)." : $"The token's role is weaker than {role}.");
                 Document(429, "Too many requests from this client: retry after the Retry-After header's seconds.");
             }
             var path = context.Description.RelativePath ?? "";

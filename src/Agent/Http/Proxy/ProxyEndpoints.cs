@@ -15,7 +15,7 @@ public static class ProxyEndpoints
 
     public static RouteGroupBuilder MapProxyEndpoints(this RouteGroupBuilder api)
     {
-        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
+        var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId).ScopedToContainer();
         containers.MapGet("/{id}/proxy", Describe).RequireAuthorization(Roles.Operator).Produces<UpstreamView>()
             .WithSummary("The upstream the proxy uses for this container (port: which container port; default its only TCP port): {url, port, via: published|network, network}.");
         containers.MapMethods("/{id}/proxy/{*path}", Methods, Forward).RequireAuthorization(Roles.Operator)

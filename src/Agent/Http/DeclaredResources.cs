@@ -1,0 +1,51 @@
+using Agent.Core.Model;
+using Agent.Sources;
+
+namespace Agent.Http;
+
+/// <summary>Which of the agent's volumes and networks the manifests still declare: those are not pruned, and removing
+/// one needs force (the object would recreate it, empty).</summary>
+public static class DeclaredResources
+{
+    /// <summary>Engine volume name to the object that declares it (its own volumes, not external ones).</summary>
+    public static IReadOnlyDictionary<string, ObjectKey> Volumes(ManifestStore manifests)
+    {
+        var declared = new Dictionary<string, ObjectKey>(StringComparer.Ordinal);
+        foreach (var entry in manifests.All())
+        {
+            var names = entry.Object switch
+            {
+                ServiceGroup g => g.Spec.Volumes.Values.Where(v => !v.External).Select(v => v.Name),
+                CronJob c => VolumeMounts(c.Spec.JobTemplate.Container),
+                Job j => VolumeMounts(j.Spec.Container),
+                _ => [],
+            };
+            foreach (var name in names) declared.TryAdd(name, entry.Key);
+        }
+        return declared;
+    }
+
+    /// <summary>The object in the manifests that owns a network or volume by its labels, or null.</summary>
+    public static ObjectKey? Owner(IReadOnlyDictionary<string, string> objectLabels, AgentLabels labels, ManifestStore manifests) =>
+        objectLabels.TryGetValue(labels.Kind, out var kind) && objectLabels.TryGetValue(labels.Object, out var name)
+        && manifests.Get(new ObjectKey(kind, name)) is not null ? new ObjectKey(kind, name) : null;
+
+    /// <summary>Docker's rule for volume and network names: what else could name one is answered 404 unasked.</summary>
+    public static bool IsPlausibleName(string? name) =>
+        name is { Length: > 0 and <= 255 } && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    /// <summary>The labels of a volume or network made through the API: the caller's, then this instance's and
+    /// imperative=true. A caller's label in the agent's own namespace is a problem (null otherwise).</summary>
+    public static string? ApiLabels(AgentLabels labels, IReadOnlyDictionary<string, string>? requested, out Dictionary<string, string> all)
+    {
+        all = new Dictionary<string, string>(requested ?? new Dictionary<string, string>());
+        if (requested?.Keys.FirstOrDefault(k => k.StartsWith(labels.Prefix + ".", StringComparison.Ordinal)) is { } reserved)
+            return $"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own";
+        foreach (var (k, v) in labels.ForInstance()) all[k] = v;
+        all[labels.Imperative] = "true";
+        return null;
+    }
+
+    private static IEnumerable<string> VolumeMounts(ContainerSpec spec) =>
+        spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }).Select(m => m.Source!);
+}

@@ -1,0 +1,151 @@
+using Agent.Auth;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Engine;
+using Agent.Sources;
+
+namespace Agent.Http;
+
+/// <summary>The agent's networks (this instance's labels): list and inspect with the containers attached, create through
+/// the security policy, remove, prune, connect and disconnect the agent's containers. Any other network answers 404.</summary>
+public static class NetworkEndpoints
+{
+    public sealed record NetworkBody(string? Name, string? Driver, bool? Internal, bool? Attachable, IReadOnlyDictionary<string, string>? Options,
+        string? Subnet, string? Gateway, IReadOnlyDictionary<string, string>? Labels);
+
+    public sealed record NetworkView(NetworkDetails Network, string? Owner, string? DeclaredBy, int OtherContainers);
+
+    public static RouteGroupBuilder MapNetworkEndpoints(this RouteGroupBuilder api)
+    {
+        var networks = api.MapGroup("/networks");
+        networks.MapGet("/", async (IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
+        {
+            var views = new List<NetworkView>();
+            foreach (var n in (await engine.ListNetworksAsync(LabelSelector.ForInstance(labels), ct)).Where(n => labels.IsOwned(n.Labels)).OrderBy(n => n.Name, StringComparer.Ordinal))
+                if (await engine.InspectNetworkAsync(n.Id, ct) is { } details) views.Add(await ViewAsync(details, engine, labels, manifests, ct));
+            return Results.Ok(views);
+        }).WithSummary("List the agent's networks (docker network ls) with the containers attached and the object that declares them.");
+
+        networks.MapGet("/{id}", async (string id, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
+            await FindAsync(id, engine, labels, ct) is { } n ? Results.Ok(await ViewAsync(n, engine, labels, manifests, ct)) : NotFound(id))
+            .WithSummary("Inspect one of the agent's networks (docker network inspect): driver, options, subnets, attached containers.");
+
+        networks.MapPost("/", Create).RequireAuthorization(Roles.Admin).Accepts<NetworkBody>("application/json")
+            .WithSummary("Create a bridge network labelled as the agent's (docker network create). Other drivers and bridge options other than enable_icc, enable_ip_masquerade and mtu are refused by the security policy.");
+
+        networks.MapDelete("/{id}", Remove).RequireAuthorization(Roles.Admin).ScopedByLabels("network", NetworkLabels)
+            .WithSummary("Remove a network (docker network rm). 409 naming the containers while any is attached; a network of an object in the manifests needs force=true.");
+
+        networks.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
+            .WithSummary("Remove the agent's networks that no container is attached to and no object in the manifests owns (docker network prune, limited to this agent).");
+
+        networks.MapPost("/{id}/containers/{container}", Connect).RequireAuthorization(Roles.Admin).ScopedToContainer("container")
+            .WithSummary("Connect one of the agent's containers to one of its networks (docker network connect NETWORK CONTAINER); alias= adds network aliases.");
+        networks.MapDelete("/{id}/containers/{container}", Disconnect).RequireAuthorization(Roles.Admin).ScopedToContainer("container")
+            .WithSummary("Disconnect one of the agent's containers from one of its networks (docker network disconnect NETWORK CONTAINER).");
+        return api;
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string>?> NetworkLabels(HttpContext http, CancellationToken ct) =>
+        (await FindAsync(http.Request.RouteValues["id"]?.ToString(), http.RequestServices.GetRequiredService<IContainerEngine>(),
+            http.RequestServices.GetRequiredService<AgentLabels>(), ct))?.Labels;
+
+    private static async Task<NetworkDetails?> FindAsync(string? idOrName, IContainerEngine engine, AgentLabels labels, CancellationToken ct) =>
+        DeclaredResources.IsPlausibleName(idOrName) && await engine.InspectNetworkAsync(idOrName!, ct) is { } n && labels.IsOwned(n.Labels) ? n : null;
+
+    private static IResult NotFound(string id) =>
+        ApiProblems.NotFound($"No network \"{id}\" managed by this agent. Only the agent's own networks are visible here; list them with GET /api/v1/networks.");
+
+    /// <summary>The network with only the agent's containers named; others are counted.</summary>
+    private static async Task<NetworkView> ViewAsync(NetworkDetails n, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    {
+        var ours = (await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var owner = n.Labels.TryGetValue(labels.Kind, out var kind) && n.Labels.TryGetValue(labels.Object, out var obj) ? $"{kind}/{obj}" : null;
+        return new NetworkView(n with { Containers = n.Containers.Where(c => ours.Contains(c.ContainerId)).ToList() }, owner,
+            DeclaredResources.Owner(n.Labels, labels, manifests)?.ToString(), n.Containers.Count(c => !ours.Contains(c.ContainerId)));
+    }
+
+    private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
+    {
+        var (body, error) = await StrictJson.ReadAsync<NetworkBody>(http, ct);
+        if (error is not null) return ApiProblems.BadRequest(error);
+        if (!DeclaredResources.IsPlausibleName(body!.Name))
+            return ApiProblems.BadRequest($"name \"{body.Name}\" is not a network name: letters, digits, '_', '.', '-', starting with a letter or digit, at most 255");
+        var options = body.Options ?? new Dictionary<string, string>();
+        var violations = NetworkRules.Problems(body.Driver, options, body.Subnet, body.Gateway);
+        if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
+        if (DeclaredResources.ApiLabels(labels, body.Labels, out var all) is { } labelProblem) return ApiProblems.BadRequest(labelProblem);
+        if ((await engine.FindNetworksByNameAsync(body.Name!, ct)).Count > 0)
+            return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A network named \"{body.Name}\" already exists; choose another name.");
+        var id = await engine.CreateNetworkAsync(new NetworkCreateRequest(body.Name!, all)
+        {
+            Internal = body.Internal ?? false,
+            Attachable = body.Attachable ?? false,
+            Options = options,
+            Subnet = body.Subnet,
+            Gateway = body.Gateway,
+        }, ct);
+        return Results.Created($"/api/v1/networks/{id}", await engine.InspectNetworkAsync(id, ct));
+    }
+
+    private static async Task<IResult> Remove(string id, bool? force, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    {
+        if (await FindAsync(id, engine, labels, ct) is not { } network) return NotFound(id);
+        if (network.Containers.Count > 0)
+        {
+            var view = await ViewAsync(network, engine, labels, manifests, ct);
+            var names = view.Network.Containers.Select(c => c.Name).Concat(view.OtherContainers > 0 ? [$"{view.OtherContainers} container(s) not managed by this agent"] : []);
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"Network \"{network.Name}\" has containers attached: {string.Join(", ", names)}. Disconnect or remove them first.",
+                extensions: new Dictionary<string, object?> { ["usedBy"] = view.Network.Containers.Select(c => c.Name), ["otherContainers"] = view.OtherContainers });
+        }
+        if (force != true && DeclaredResources.Owner(network.Labels, labels, manifests) is { } owner)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"Network \"{network.Name}\" belongs to {owner}, which is in the manifests and would make it again. Send force=true to remove it anyway.",
+                extensions: new Dictionary<string, object?> { ["declaredBy"] = owner.ToString() });
+        await engine.RemoveNetworkAsync(network.Id, ct);
+        return Results.Ok(new { id = network.Id, name = network.Name, result = "removed" });
+    }
+
+    private static async Task<IResult> Prune(IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        var kept = new List<object>();
+        foreach (var summary in (await engine.ListNetworksAsync(LabelSelector.ForInstance(labels), ct)).Where(n => labels.IsOwned(n.Labels)).OrderBy(n => n.Name, StringComparer.Ordinal))
+        {
+            if (await engine.InspectNetworkAsync(summary.Id, ct) is not { } n) continue;
+            if (DeclaredResources.Owner(n.Labels, labels, manifests) is { } owner) { kept.Add(new { name = n.Name, reason = $"owned by {owner}" }); continue; }
+            if (n.Containers.Count > 0) { kept.Add(new { name = n.Name, reason = "in use" }); continue; }
+            try
+            {
+                await engine.RemoveNetworkAsync(n.Id, ct);
+                removed.Add(n.Name);
+            }
+            catch (EngineException e) when (e is not EngineUnavailableException)
+            {
+                kept.Add(new { name = n.Name, reason = e.Message }); // a container joined meanwhile
+            }
+        }
+        return Results.Ok(new { removed, kept });
+    }
+
+    private static async Task<IResult> Connect(string id, string container, string[]? alias, IContainerEngine engine, AgentLabels labels, OwnedContainers owned, CancellationToken ct)
+    {
+        if (await FindAsync(id, engine, labels, ct) is not { } network) return NotFound(id);
+        if (await owned.FindAsync(container, ct) is not { } c) return ApiProblems.ContainerNotFound(container);
+        if (network.Containers.Any(e => e.ContainerId == c.Id))
+            return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is already connected to network {network.Name}.");
+        await engine.ConnectNetworkAsync(network.Id, c.Id, alias ?? [], ct);
+        return Results.Ok(new { network = network.Name, container = c.Name, result = "connected" });
+    }
+
+    private static async Task<IResult> Disconnect(string id, string container, bool? force, IContainerEngine engine, AgentLabels labels, OwnedContainers owned, CancellationToken ct)
+    {
+        if (await FindAsync(id, engine, labels, ct) is not { } network) return NotFound(id);
+        if (await owned.FindAsync(container, ct) is not { } c) return ApiProblems.ContainerNotFound(container);
+        if (network.Containers.All(e => e.ContainerId != c.Id))
+            return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is not connected to network {network.Name}.");
+        await engine.DisconnectNetworkAsync(network.Id, c.Id, force ?? false, ct);
+        return Results.Ok(new { network = network.Name, container = c.Name, result = "disconnected" });
+    }
+}

@@ -1,0 +1,121 @@
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Usage;
+
+namespace Agent.Http;
+
+/// <summary>Host usage (CPU, memory, disk of the engine's data root, load), the engine's disk usage, and the agent's
+/// containers by CPU or memory.</summary>
+public static class UsageEndpoints
+{
+    private const int StatsInParallel = 8;
+    private static readonly string[] Sorts = ["cpu", "memory"];
+
+    public sealed record TopEntry(string Id, string Name, string? Kind, string? Object, string? Service, double CpuPercent,
+        ulong MemoryBytes, ulong MemoryLimitBytes, double? MemoryPercent, ulong Pids);
+
+    public static RouteGroupBuilder MapUsageEndpoints(this RouteGroupBuilder api)
+    {
+        var system = api.MapGroup("/system");
+        system.MapGet("/usage", async (HostUsage host, IContainerEngine engine, CancellationToken ct) =>
+        {
+            var cpu = host.CpuAsync(ct);
+            var memory = await host.MemoryAsync(ct);
+            var load = await host.LoadAsync(ct);
+            var disk = HostUsage.DiskOf(await engine.GetDataRootAsync(ct));
+            return Results.Ok(new
+            {
+                cpu = await cpu,
+                memory = memory is null ? null : new { totalBytes = memory.TotalBytes, usedBytes = memory.UsedBytes, availableBytes = memory.AvailableBytes, freeBytes = memory.FreeBytes, swapTotalBytes = memory.SwapTotalBytes, swapFreeBytes = memory.SwapFreeBytes },
+                load,
+                dataRoot = disk,
+            });
+        }).WithSummary("Host usage: CPU percent (since the previous call, or over 250 ms), memory from /proc/meminfo, load averages from /proc/loadavg, and the disk of the engine's data root (docker info DockerRootDir; when the agent cannot see that path, dataRoot.visible is false and note says why).");
+
+        system.MapGet("/df", async (IContainerEngine engine, AgentLabels labels, CancellationToken ct) => Results.Ok(DiskUsageReport(await engine.GetDiskUsageAsync(ct), labels)))
+            .WithSummary("Disk usage like docker system df -v: images, the agent's containers and volumes, build cache, each with sizes, and the engine-wide totals.");
+
+        system.MapGet("/top", Top)
+            .WithSummary("The agent's running containers by CPU or memory (sort=cpu|memory, limit=1..100, default cpu and 10): one stats sample each, taken in parallel.");
+        return api;
+    }
+
+    private static object DiskUsageReport(DiskUsage usage, AgentLabels labels)
+    {
+        var containers = usage.Containers.Where(c => labels.IsOwned(c.Labels)).ToList();
+        var volumes = usage.Volumes.Where(v => labels.IsOwned(v.Labels)).ToList();
+        static long Sized(long size) => Math.Max(0, size);
+        return new
+        {
+            layersSize = usage.LayersSize,
+            images = new
+            {
+                count = usage.Images.Count,
+                active = usage.Images.Count(i => i.Containers > 0),
+                size = usage.Images.Sum(i => Sized(i.Size) - Sized(i.SharedSize)) + (usage.Images.Count > 0 ? usage.Images.Max(i => Sized(i.SharedSize)) : 0),
+                reclaimable = usage.Images.Where(i => i.Containers <= 0).Sum(i => Sized(i.Size) - Sized(i.SharedSize)),
+                items = usage.Images,
+            },
+            containers = new
+            {
+                count = containers.Count,
+                active = containers.Count(c => c.State == "running"),
+                size = containers.Sum(c => Sized(c.SizeRw)),
+                reclaimable = containers.Where(c => c.State != "running").Sum(c => Sized(c.SizeRw)),
+                items = containers.Select(c => c with { Labels = new Dictionary<string, string>() }),
+            },
+            volumes = new
+            {
+                count = volumes.Count,
+                active = volumes.Count(v => v.RefCount > 0),
+                size = volumes.Sum(v => Sized(v.Size)),
+                reclaimable = volumes.Where(v => v.RefCount == 0).Sum(v => Sized(v.Size)),
+                items = volumes,
+            },
+            buildCache = new
+            {
+                count = usage.BuildCache.Count,
+                active = usage.BuildCache.Count(b => b.InUse),
+                size = usage.BuildCache.Sum(b => Sized(b.Size)),
+                reclaimable = usage.BuildCache.Where(b => !b.InUse && !b.Shared).Sum(b => Sized(b.Size)),
+                items = usage.BuildCache,
+            },
+            engine = new
+            {
+                containers = usage.Containers.Count,
+                containersSize = usage.Containers.Sum(c => Sized(c.SizeRw)),
+                volumes = usage.Volumes.Count,
+                volumesSize = usage.Volumes.Sum(v => Sized(v.Size)),
+            },
+        };
+    }
+
+    private static async Task<IResult> Top(string? sort, int? limit, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
+    {
+        sort ??= "cpu";
+        if (!Sorts.Contains(sort, StringComparer.OrdinalIgnoreCase))
+            return ApiProblems.BadRequest($"sort=\"{sort}\": use cpu or memory", new Dictionary<string, object?> { ["allowed"] = Sorts });
+        if (limit is < 1 or > 100) return ApiProblems.BadRequest($"limit={limit}: give 1 to 100");
+        var running = (await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct))
+            .Where(c => labels.IsOwned(c.Labels) && c.State == ContainerState.Running).ToList();
+        var entries = new System.Collections.Concurrent.ConcurrentBag<TopEntry>();
+        await Parallel.ForEachAsync(running, new ParallelOptions { MaxDegreeOfParallelism = StatsInParallel, CancellationToken = ct }, async (c, token) =>
+        {
+            try
+            {
+                var s = await engine.GetStatsAsync(c.Id, token);
+                entries.Add(new TopEntry(c.Id, c.Name, c.Labels.GetValueOrDefault(labels.Kind), c.Labels.GetValueOrDefault(labels.Object), c.Labels.GetValueOrDefault(labels.Service),
+                    s.CpuPercent, s.MemoryUsageBytes, s.MemoryLimitBytes,
+                    s.MemoryLimitBytes > 0 ? Math.Round(100.0 * s.MemoryUsageBytes / s.MemoryLimitBytes, 2) : null, s.Pids));
+            }
+            catch (EngineNotFoundException)
+            {
+                // Removed since the listing: not running any more.
+            }
+        });
+        var sorted = sort.Equals("memory", StringComparison.OrdinalIgnoreCase)
+            ? entries.OrderByDescending(e => e.MemoryBytes)
+            : entries.OrderByDescending(e => e.CpuPercent);
+        return Results.Ok(sorted.ThenBy(e => e.Name, StringComparer.Ordinal).Take(limit ?? 10));
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.AdminSurface.AdminSurfaceFixture;
+
+namespace Agent.IntegrationTests.AdminSurface;
+
+/// <summary>/networks on the real engine, checked with the docker CLI.</summary>
+[Collection(AdminSurfaceCollection.Name)]
+public sealed class NetworkTests(AdminSurfaceFixture fx)
+{
+    // An explicit subnet keeps the test off the engine's address pools, which run out when many tests share an engine.
+    private static string Subnet() => $"10.213.{Random.Shared.Next(1, 250)}.0/24";
+
+    private static async Task<bool> NetworkExistsAsync(string name) => (await DockerCli.TryRunAsync("network", "inspect", name)).Exit == 0;
+
+    private static async Task<string> NetworksOfAsync(string container) =>
+        await DockerCli.InspectAsync(container, "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}");
+
+    [Fact]
+    public async Task Connect_and_disconnect_show_in_docker_inspect_and_a_network_in_use_is_not_removed()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("net");
+        var web = await fx.ContainerIdAsync(fx.App, "web");
+        try
+        {
+            await ReadAsync(await admin.PostAsync("/api/v1/networks", Json($"{{\"name\":\"{name}\",\"subnet\":\"{Subnet()}\",\"internal\":true}}")), HttpStatusCode.Created);
+            Assert.Equal($"{fx.Instance.Id} true", (await DockerCli.RunAsync("network", "inspect", "--format", $"{{{{index .Labels \"{fx.Instance.Labels.Instance}\"}}}} {{{{.Internal}}}}", name)).Trim());
+
+            await ReadAsync(await admin.PostAsync($"/api/v1/networks/{name}/containers/{web}", null), HttpStatusCode.OK);
+            Assert.Contains(name, await NetworksOfAsync(web));
+            var shown = await ReadAsync(await admin.GetAsync($"/api/v1/networks/{name}"), HttpStatusCode.OK);
+            Assert.Contains(shown.GetProperty("network").GetProperty("containers").EnumerateArray(), c => c.GetProperty("containerId").GetString() == web);
+
+            var inUse = await ReadAsync(await admin.DeleteAsync($"/api/v1/networks/{name}"), HttpStatusCode.Conflict);
+            Assert.Contains($"{fx.App}-web-1", inUse.GetProperty("detail").GetString());
+            Assert.True(await NetworkExistsAsync(name));
+
+            await ReadAsync(await admin.DeleteAsync($"/api/v1/networks/{name}/containers/{web}"), HttpStatusCode.OK);
+            Assert.DoesNotContain(name, await NetworksOfAsync(web));
+            await ReadAsync(await admin.DeleteAsync($"/api/v1/networks/{name}"), HttpStatusCode.OK);
+            Assert.False(await NetworkExistsAsync(name));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("network", "disconnect", "-f", name, web);
+            await DockerCli.TryRunAsync("network", "rm", name);
+        }
+    }
+
+    [Fact]
+    public async Task Foreign_networks_and_containers_are_invisible_and_untouchable()
+    {
+        using var admin = fx.Client(AdminToken);
+        var foreign = fx.Instance.Name("foreign-net");
+        var stranger = fx.Instance.Name("stranger");
+        var ours = fx.Instance.Name("ours-net");
+        var web = await fx.ContainerIdAsync(fx.App, "web");
+        try
+        {
+            await DockerCli.RunAsync("network", "create", "--subnet", Subnet(), foreign);
+            await DockerCli.RunAsync("create", "--name", stranger, TestEngine.Image, "true");
+            await ReadAsync(await admin.PostAsync("/api/v1/networks", Json($"{{\"name\":\"{ours}\",\"subnet\":\"{Subnet()}\"}}")), HttpStatusCode.Created);
+
+            await ReadAsync(await admin.GetAsync($"/api/v1/networks/{foreign}"), HttpStatusCode.NotFound);
+            await ReadAsync(await admin.PostAsync($"/api/v1/networks/{foreign}/containers/{web}", null), HttpStatusCode.NotFound);
+            await ReadAsync(await admin.PostAsync($"/api/v1/networks/{ours}/containers/{stranger}", null), HttpStatusCode.NotFound);
+            Assert.DoesNotContain(foreign, await NetworksOfAsync(web));
+            Assert.DoesNotContain(ours, await NetworksOfAsync(stranger));
+
+            var list = await ReadAsync(await admin.GetAsync("/api/v1/networks"), HttpStatusCode.OK);
+            var names = list.EnumerateArray().Select(n => n.GetProperty("network").GetProperty("name").GetString()).ToList();
+            Assert.Contains(ours, names);
+            Assert.DoesNotContain(foreign, names);
+
+            var pruned = await ReadAsync(await admin.PostAsync("/api/v1/networks/prune", null), HttpStatusCode.OK);
+            Assert.Contains(ours, pruned.GetProperty("removed").EnumerateArray().Select(n => n.GetString()));
+            Assert.False(await NetworkExistsAsync(ours));
+            Assert.True(await NetworkExistsAsync(foreign));
+            Assert.Contains(pruned.GetProperty("kept").EnumerateArray(), k => k.GetProperty("reason").GetString() == $"owned by ServiceGroup/{fx.App}");
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", stranger);
+            await DockerCli.TryRunAsync("network", "rm", foreign);
+            await DockerCli.TryRunAsync("network", "rm", ours);
+        }
+    }
+
+    [Fact]
+    public async Task A_network_reaching_beyond_its_bridge_is_refused()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("hostnet");
+        var refused = await ReadAsync(await admin.PostAsync("/api/v1/networks",
+            Json($"{{\"name\":\"{name}\",\"driver\":\"macvlan\",\"options\":{{\"com.docker.network.bridge.name\":\"docker0\"}}}}")), HttpStatusCode.BadRequest);
+        var detail = refused.GetProperty("detail").GetString()!;
+        Assert.Contains("driver:", detail);
+        Assert.Contains("options.com.docker.network.bridge.name", detail);
+        Assert.False(await NetworkExistsAsync(name));
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.AdminSurface.AdminSurfaceFixture;
+
+namespace Agent.IntegrationTests.AdminSurface;
+
+/// <summary>/volumes on the real engine, checked with the docker CLI: only the agent's volumes are visible, creation goes
+/// through the security policy, a volume in use or declared by a manifest is kept.</summary>
+[Collection(AdminSurfaceCollection.Name)]
+public sealed class VolumeTests(AdminSurfaceFixture fx)
+{
+    private static async Task<bool> VolumeExistsAsync(string name) => (await DockerCli.TryRunAsync("volume", "inspect", name)).Exit == 0;
+
+    [Fact]
+    public async Task A_created_volume_is_labelled_listed_with_its_users_and_removable()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("made");
+        await ReadAsync(await admin.PostAsync("/api/v1/volumes", Json($"{{\"name\":\"{name}\",\"labels\":{{\"team\":\"a\"}}}}")), HttpStatusCode.Created);
+        Assert.Equal($"{fx.Instance.Id} a", (await DockerCli.RunAsync("volume", "inspect", "--format", $"{{{{index .Labels \"{fx.Instance.Labels.Instance}\"}}}} {{{{.Labels.team}}}}", name)).Trim());
+
+        using var viewer = fx.Client(ViewerToken);
+        var list = await ReadAsync(await viewer.GetAsync("/api/v1/volumes"), HttpStatusCode.OK);
+        Assert.Contains(list.EnumerateArray(), v => v.GetProperty("name").GetString() == name);
+        var core = list.EnumerateArray().Single(v => v.GetProperty("name").GetString() == fx.CoreVolume);
+        Assert.Equal($"{fx.Core}-db-1", core.GetProperty("usedBy")[0].GetProperty("name").GetString());
+        Assert.Equal($"ServiceGroup/{fx.Core}", core.GetProperty("declaredBy").GetString());
+        Assert.True(core.GetProperty("sizeBytes").GetInt64() >= 0);
+
+        await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{name}"), HttpStatusCode.OK);
+        Assert.False(await VolumeExistsAsync(name));
+    }
+
+    [Fact]
+    public async Task A_volume_binding_a_host_path_is_refused_and_not_created()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("hostbind");
+        var refused = await ReadAsync(await admin.PostAsync("/api/v1/volumes",
+            Json($"{{\"name\":\"{name}\",\"driverOpts\":{{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/etc\"}}}}")), HttpStatusCode.BadRequest);
+        Assert.Contains("driverOpts.", refused.GetProperty("detail").GetString());
+        Assert.False(await VolumeExistsAsync(name));
+        await ReadAsync(await admin.PostAsync("/api/v1/volumes", Json($"{{\"name\":\"{name}\",\"privileged\":true}}")), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_volume_in_use_is_not_removed_and_the_answer_names_its_container()
+    {
+        using var admin = fx.Client(AdminToken);
+        var refused = await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{fx.CoreVolume}?force=true"), HttpStatusCode.Conflict);
+        Assert.Contains($"{fx.Core}-db-1", refused.GetProperty("detail").GetString());
+        Assert.True(await VolumeExistsAsync(fx.CoreVolume));
+    }
+
+    [Fact]
+    public async Task A_volume_a_manifest_declares_needs_force_and_the_answer_names_the_object()
+    {
+        using var admin = fx.Client(AdminToken);
+        await Eventually.TrueAsync(() => VolumeExistsAsync(fx.StoreVolume), TimeSpan.FromSeconds(30), $"{fx.StoreVolume} is created");
+        var refused = await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{fx.StoreVolume}"), HttpStatusCode.Conflict);
+        Assert.Contains($"ServiceGroup/{fx.Store}", refused.GetProperty("detail").GetString());
+        Assert.True(await VolumeExistsAsync(fx.StoreVolume));
+        await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{fx.StoreVolume}?force=true"), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Prune_removes_only_the_agents_unused_volumes()
+    {
+        using var admin = fx.Client(AdminToken);
+        var loose = fx.Instance.Name("loose");
+        var used = fx.Instance.Name("used");
+        var foreign = fx.Instance.Name("foreign");
+        var user = fx.Instance.Name("foreign-user");
+        try
+        {
+            await DockerCli.RunAsync("volume", "create", foreign);
+            foreach (var name in new[] { loose, used })
+                await ReadAsync(await admin.PostAsync("/api/v1/volumes", Json($"{{\"name\":\"{name}\"}}")), HttpStatusCode.Created);
+            await DockerCli.RunAsync("create", "--name", user, "-v", $"{used}:/u", TestEngine.Image, "true");
+
+            var pruned = await ReadAsync(await admin.PostAsync("/api/v1/volumes/prune", null), HttpStatusCode.OK);
+            Assert.Contains(loose, pruned.GetProperty("removed").EnumerateArray().Select(v => v.GetString()));
+            Assert.False(await VolumeExistsAsync(loose));
+            foreach (var kept in new[] { used, foreign, fx.CoreVolume }) Assert.True(await VolumeExistsAsync(kept), $"{kept} was pruned");
+
+            var inUse = await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{used}"), HttpStatusCode.Conflict);
+            Assert.Contains("1 container(s) not managed by this agent", inUse.GetProperty("detail").GetString());
+            await ReadAsync(await admin.GetAsync($"/api/v1/volumes/{foreign}"), HttpStatusCode.NotFound);
+            await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{foreign}"), HttpStatusCode.NotFound);
+            Assert.True(await VolumeExistsAsync(foreign));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", user);
+            await DockerCli.TryRunAsync("volume", "rm", "-f", foreign);
+        }
+    }
+}

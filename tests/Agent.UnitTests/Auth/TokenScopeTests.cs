@@ -1,0 +1,72 @@
+using System.Text;
+using Agent.Auth;
+using Agent.Core.Model;
+
+namespace Agent.UnitTests.Auth;
+
+public sealed class TokenScopeTests
+{
+    private static readonly byte[] Key = Encoding.UTF8.GetBytes("a-signing-key-of-enough-length-0123456789");
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private static TokenScope Parse(params string[] settings)
+    {
+        var scope = TokenScope.Parse(settings, out var error);
+        Assert.Null(error);
+        return scope;
+    }
+
+    [Fact]
+    public void A_phase_scope_allows_objects_of_its_phases_only()
+    {
+        var scope = Parse("phases=application,support");
+        Assert.True(scope.Allows(new ScopedObject("ServiceGroup", "web", Phase.Application)));
+        Assert.False(scope.Allows(new ScopedObject("ServiceGroup", "db", Phase.Core)));
+        Assert.False(scope.Allows(new ScopedObject("CronJob", "backup", null)));
+        Assert.False(scope.Allows(null));
+    }
+
+    [Fact]
+    public void Phases_and_groups_together_must_both_match()
+    {
+        var scope = Parse("phases=application", "groups=web");
+        Assert.True(scope.Allows(new ScopedObject("ServiceGroup", "web", Phase.Application)));
+        Assert.False(scope.Allows(new ScopedObject("ServiceGroup", "api", Phase.Application)));
+        Assert.False(scope.Allows(new ScopedObject("ServiceGroup", "web", Phase.Core)));
+        Assert.Equal("phases=application groups=web", scope.ToString());
+    }
+
+    [Fact]
+    public void A_group_scope_covers_jobs_by_name_and_no_scope_covers_everything()
+    {
+        Assert.True(Parse("groups=backup").Allows(new ScopedObject("CronJob", "backup", null)));
+        Assert.True(TokenScope.Unrestricted.Allows(null));
+    }
+
+    [Theory]
+    [InlineData("phases=prod", "prod is not a phase")]
+    [InlineData("namespaces=a", "\"namespaces\" is not a scope")]
+    [InlineData("groups=", "at least one value")]
+    public void A_bad_scope_names_what_is_wrong(string setting, string expected)
+    {
+        TokenScope.Parse([setting], out var error);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Jwt_scope_claims_become_the_credentials_scope()
+    {
+        var token = Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()},\"phases\":[\"application\"],\"groups\":\"web,api\"}}", Key);
+        var credential = Jwt.Validate(token, Key, Now);
+        Assert.NotNull(credential);
+        Assert.Equal("operator", credential.Role);
+        Assert.Equal("phases=application groups=api,web", credential.Scope.ToString());
+    }
+
+    [Fact]
+    public void A_jwt_with_an_invalid_scope_claim_is_refused()
+    {
+        var token = Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()},\"phases\":[\"prod\"]}}", Key);
+        Assert.Null(Jwt.Validate(token, Key, Now));
+    }
+}
