@@ -20,7 +20,7 @@ internal static class ComposeNormalizer
         if (f.TryGetValue("secrets", out var secrets)) ReadFileObjects(secrets, "secret", context.Secrets, context);
         if (f.TryGetValue("configs", out var configs)) ReadFileObjects(configs, "config", context.Configs, context);
 
-        var reader = new ComposeServiceReader(context);
+        var reader = new ComposeServiceReader(context, policy.Options);
         var services = new List<(ServiceSpec Service, ComposeCursor At)>();
         var enabled = new List<string>();
         if (!f.TryGetValue("services", out var servicesCursor)) top.Error("missing \"services\"");

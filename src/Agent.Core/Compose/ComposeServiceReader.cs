@@ -5,11 +5,11 @@ namespace Agent.Core.Compose;
 
 /// <summary>Stage 6, normalise (per service): one compose service onto <see cref="ServiceSpec"/> and
 /// <see cref="ContainerSpec"/>. Every field compose defines and the agent does not support is an error naming it.</summary>
-internal sealed class ComposeServiceReader(ComposeContext project)
+internal sealed class ComposeServiceReader(ComposeContext project, Security.SecurityOptions security)
 {
     public static readonly string[] Fields =
     [
-        "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes", "tmpfs", "networks",
+        "image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes", "tmpfs", "networks",
         "network_mode", "depends_on", "healthcheck", "restart", "deploy", "scale", "labels", "logging", "stop_signal",
         "stop_grace_period", "user", "working_dir", "hostname", "domainname", "extra_hosts", "dns", "dns_search", "dns_opt",
         "cap_add", "cap_drop", "security_opt", "read_only", "init", "ulimits", "sysctls", "devices", "privileged", "pid",
@@ -25,9 +25,12 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         if (f is null) return null;
 
         if (!ServiceName(name)) cursor.Error($"\"{name}\" is not a valid service name (letters, digits, '_', '.', '-', starting with a letter or digit)");
+        var build = f.TryGetValue("build", out var buildCursor) ? ComposeBuild.Read(buildCursor, project, security) : null;
         string image = "";
-        if (!f.TryGetValue("image", out var imageCursor)) cursor.Error("missing \"image\" (build is not supported yet: build the image first and name it here)");
-        else image = imageCursor.Scalar() ?? "";
+        if (f.TryGetValue("image", out var imageCursor)) image = imageCursor.Scalar() ?? "";
+        else if (buildCursor is not null) image = Build.BuildSpecs.DefaultImage(project.Project, name); // as Compose v2 names it
+        else cursor.Error("missing \"image\" (or \"build\")");
+        if (build is null && f.TryGetValue("pull_policy", out var pullBuild) && pullBuild.Scalar() == "build") pullBuild.Error("pull_policy: build needs a build: section");
 
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -89,6 +92,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         var container = new ContainerSpec
         {
             Image = image,
+            Build = build,
             ImagePullPolicy = f.TryGetValue("pull_policy", out var pp) ? ReadPullPolicy(pp) : PullPolicy.IfNotPresent,
             Command = f.TryGetValue("command", out var c) ? Command(c) : null,
             Entrypoint = f.TryGetValue("entrypoint", out var e) ? Command(e) : null,
@@ -357,6 +361,7 @@ internal sealed class ComposeServiceReader(ComposeContext project)
         "missing" or "if_not_present" => PullPolicy.IfNotPresent,
         "always" => PullPolicy.Always,
         "never" => PullPolicy.Never,
+        "build" => PullPolicy.IfNotPresent, // with build: the image is built whenever its context changed, never pulled
         var other => Fail(c, $"pull_policy \"{other}\" is not supported (missing, always, never)", PullPolicy.IfNotPresent),
     };
 

@@ -158,6 +158,29 @@ public sealed class ComposeComparisonTests : AgentScenario
         }
     }
 
+    [Fact]
+    public async Task A_built_service_gets_the_image_docker_compose_builds_under_the_compose_v2_name()
+    {
+        var project = Instance.Name("cmpbuild");
+        var reference = Instance.Name("refbuild");
+        Agent.Write($"{project}/app/Dockerfile", "FROM busybox:1.35 AS base\nARG GREETING=default\nRUN echo \"$GREETING\" > /greeting\n" +
+            "FROM base AS run\nCOPY msg.txt /msg.txt\nCMD [\"sleep\", \"3600\"]\nFROM base AS unused\nRUN exit 1\n");
+        Agent.Write($"{project}/app/msg.txt", "built\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n  web:\n    build:\n      context: ./app\n      args: [GREETING=hello]\n" +
+            "      target: run\n      labels: { tier: web }\n    stop_signal: SIGKILL\n");
+        var file = Path.Combine(Agent.Manifests, project, "compose.yaml");
+        await DockerCompose.RunAsync(reference, file, "build");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project, TimeSpan.FromSeconds(120));
+
+        // Compose v2 names the image <project>-<service>, as the agent does; 1.29 named it <project>_<service>.
+        string ours = $"{project}-web", theirs = $"{reference}_web";
+        foreach (var format in new[] { "{{json .Config.Cmd}}", "{{json .Config.Entrypoint}}", "{{.Config.WorkingDir}}", "{{index .Config.Labels \"tier\"}}" })
+            Assert.Equal(await DockerCli.RunAsync("image", "inspect", "--format", format, theirs), await DockerCli.RunAsync("image", "inspect", "--format", format, ours));
+        Assert.Equal(await DockerCli.RunAsync("run", "--rm", theirs, "cat", "/greeting", "/msg.txt"), await DockerCli.RunAsync("run", "--rm", ours, "cat", "/greeting", "/msg.txt"));
+        Assert.Equal("hello\nbuilt", await DockerCli.RunAsync("exec", $"{project}-web-1", "cat", "/greeting", "/msg.txt"));
+    }
+
     internal static async Task<JsonNode> InspectAsync(string name) => JsonNode.Parse(await DockerCli.RunAsync("inspect", name))!.AsArray()[0]!;
 
     /// <summary>JSON text; an absent list and an empty one mean the same to the engine.</summary>

@@ -1,0 +1,58 @@
+using Agent.Core.Build;
+using Agent.Core.Model;
+using Agent.Core.Security;
+
+namespace Agent.Core.Compose;
+
+/// <summary>A compose service's <c>build:</c> (a context path, or a mapping of context, dockerfile, dockerfile_inline,
+/// args, target, labels), resolved by <see cref="BuildSpecs"/> exactly as a ServiceGroup's build is. Its other fields
+/// (cache_from, ssh, secrets, platforms, ...) are errors naming them.</summary>
+internal static class ComposeBuild
+{
+    public static readonly string[] Fields = ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels"];
+
+    public static BuildSpec? Read(ComposeCursor cursor, ComposeContext project, SecurityOptions options)
+    {
+        BuildFields fields;
+        Dictionary<string, ComposeCursor>? f = null;
+        if (cursor.IsScalar)
+        {
+            if (cursor.Scalar() is not { } context) return null;
+            fields = new BuildFields { Context = context };
+        }
+        else
+        {
+            f = cursor.Mapping(Fields, "build field");
+            if (f is null) return null;
+            fields = new BuildFields
+            {
+                // Paths from include/extends files are already absolute (ComposePaths); a missing context is the project directory.
+                Context = f.TryGetValue("context", out var c) ? c.Scalar() ?? "" : ".",
+                Dockerfile = f.TryGetValue("dockerfile", out var d) ? d.Scalar() : null,
+                DockerfileInline = f.TryGetValue("dockerfile_inline", out var i) ? i.Scalar() : null,
+                Args = f.TryGetValue("args", out var a) ? Args(a, project) : new Dictionary<string, string>(),
+                Target = f.TryGetValue("target", out var t) ? t.Scalar() : null,
+                Labels = f.TryGetValue("labels", out var l) ? l.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "", StringComparer.Ordinal) : new Dictionary<string, string>(),
+            };
+        }
+        return BuildSpecs.Resolve(fields, project.ProjectDirectory, project.Files, options, (field, message) =>
+            (f?.GetValueOrDefault(field switch
+            {
+                BuildField.Dockerfile => "dockerfile",
+                BuildField.DockerfileInline => "dockerfile_inline",
+                _ => "context",
+            }) ?? cursor).Error(message));
+    }
+
+    /// <summary>Map or list; an arg without a value takes the project's variable of that name, or is left out (compose-go).</summary>
+    private static Dictionary<string, string> Args(ComposeCursor cursor, ComposeContext project)
+    {
+        var args = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value, _) in cursor.KeyValues())
+        {
+            if (value is not null) args[key] = value;
+            else if (project.Lookup(key) is { } variable) args[key] = variable;
+        }
+        return args;
+    }
+}
