@@ -206,6 +206,11 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             else relative = item.Scalar();
             if (relative is null) continue;
             var path = project.Resolve(relative);
+            if (project.Files.Confinement(path) is { } outside)
+            {
+                item.Error($"env file \"{relative}\" {outside}");
+                continue;
+            }
             var text = project.Files.ReadText(path);
             if (text is null)
             {

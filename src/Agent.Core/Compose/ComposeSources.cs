@@ -29,7 +29,7 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         try
         {
             text = Files.ReadText(path);
-            problem = "not found";
+            problem = Files.Confinement(path) ?? "not found";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -22,4 +22,8 @@ public interface IManifestFiles
 
     /// <summary>The path with every symlink on the host resolved, for the security policy.</summary>
     string ResolveLinks(string absolutePath);
+
+    /// <summary>Why a file may not be read from these manifests at all (a git checkout's files reach nothing outside
+    /// the checkout), or null. Such a path reads as missing; loaders name the reason.</summary>
+    string? Confinement(string absolutePath) => null;
 }

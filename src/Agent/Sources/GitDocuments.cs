@@ -75,7 +75,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
             if (cache.TryGetValue(name, out var cached) && cached.Key == key) return cached.Documents;
 
         var root = repo.Spec.Path.Length == 0 ? checkout.Folder : Path.Combine(checkout.Folder, repo.Spec.Path);
-        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes);
+        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder };
         var snapshot = folder.Read();
         IReadOnlyList<ManifestDocument> documents;
         if (!snapshot.IsComplete)

@@ -21,6 +21,19 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     public string Root { get; } = Path.GetFullPath(root);
 
+    /// <summary>Set for a git checkout: no file outside this folder (the checkout, symlinks resolved) is read.</summary>
+    public string? ConfinedTo { get; init; }
+
+    public string? Confinement(string absolutePath)
+    {
+        if (ConfinedTo is null) return null;
+        var inside = ResolveLinks(Path.GetFullPath(ConfinedTo)).TrimEnd('/');
+        var resolved = ResolveLinks(Path.GetFullPath(absolutePath));
+        return resolved == inside || resolved.StartsWith(inside + "/", StringComparison.Ordinal)
+            ? null
+            : "is outside the repository's checkout: files of a git repository may reference only files inside it";
+    }
+
     public ManifestLimits Limits { get; } = limits ?? ManifestLimits.Default;
 
     public long MaxFileBytes { get; } = maxFileBytes;
@@ -274,12 +287,13 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         return buffer[..total];
     }
 
-    public string? ReadText(string absolutePath) => File.Exists(absolutePath) ? File.ReadAllText(absolutePath) : null;
+    public string? ReadText(string absolutePath) => Confinement(absolutePath) is null && File.Exists(absolutePath) ? File.ReadAllText(absolutePath) : null;
 
-    public bool Exists(string absolutePath) => File.Exists(absolutePath) || Directory.Exists(absolutePath);
+    public bool Exists(string absolutePath) => Confinement(absolutePath) is null && (File.Exists(absolutePath) || Directory.Exists(absolutePath));
 
     public string? Digest(string absolutePath)
     {
+        if (Confinement(absolutePath) is not null) return null;
         if (File.Exists(absolutePath)) return DigestFile(absolutePath);
         if (!Directory.Exists(absolutePath)) return null;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
