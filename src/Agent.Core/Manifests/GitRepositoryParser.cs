@@ -6,7 +6,7 @@ namespace Agent.Core.Manifests;
 /// <summary>Reads the spec of a GitRepository (Flux's fields, plus webhook.secretFile and timeout).</summary>
 internal static class GitRepositoryParser
 {
-    public static readonly string[] Fields = ["url", "ref", "path", "interval", "timeout", "secretRef", "verify", "webhook", "suspend", "prune"];
+    public static readonly string[] Fields = ["url", "ref", "path", "interval", "timeout", "secretRef", "verify", "webhook", "suspend", "prune", "insecure"];
     private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
 
     public static GitRepositorySpec? Parse(YamlCursor spec)
@@ -41,7 +41,8 @@ internal static class GitRepositoryParser
         var timeout = f.TryGetValue("timeout", out var t) ? t.Duration() : null;
         if (timeout is { } tv && tv < MinInterval) t!.Error($"timeout {Durations.Format(tv)} is too short: at least 1s");
 
-        var secret = f.TryGetValue("secretRef", out var s) ? ParseSecretRef(s, scheme) : null;
+        var insecure = f.TryGetValue("insecure", out var ins) && (ins.Bool() ?? false);
+        var secret = f.TryGetValue("secretRef", out var s) ? ParseSecretRef(s, scheme, insecure) : null;
         string? signers = null;
         if (f.TryGetValue("verify", out var v) && v.Mapping("allowedSignersFile") is { } vf)
         {
@@ -69,6 +70,7 @@ internal static class GitRepositoryParser
             WebhookSecretFile = hookSecret,
             Suspend = f.TryGetValue("suspend", out var su) && (su.Bool() ?? false),
             Prune = !f.TryGetValue("prune", out var pr) || (pr.Bool() ?? true),
+            Insecure = insecure,
         };
     }
 
@@ -117,7 +119,7 @@ internal static class GitRepositoryParser
         && !name.EndsWith('.') && !name.Contains("..") && !name.Contains("@{") && !name.Contains("//")
         && name.All(c => c > ' ' && c != 0x7f && c is not ('~' or '^' or ':' or '?' or '*' or '[' or '\\'));
 
-    private static GitSecretRef? ParseSecretRef(YamlCursor cursor, string scheme)
+    private static GitSecretRef? ParseSecretRef(YamlCursor cursor, string scheme, bool insecure)
     {
         var f = cursor.Mapping("sshKeyFile", "knownHostsFile", "tokenFile", "usernameFile", "passwordFile");
         if (f is null) return null;
@@ -129,6 +131,9 @@ internal static class GitRepositoryParser
             cursor.Error("sshKeyFile needs knownHostsFile: the server's host key is checked, never trusted on first use");
         if ((result.TokenFile ?? result.UsernameFile ?? result.PasswordFile) is not null && scheme is not ("https" or "http" or ""))
             cursor.Error($"tokenFile, usernameFile and passwordFile are for https:// URLs, not {scheme}://");
+        // Like Flux: credentials are not sent in clear text unless the manifest says so.
+        if (scheme == "http" && !insecure && (f.GetValueOrDefault("tokenFile") ?? f.GetValueOrDefault("usernameFile") ?? f.GetValueOrDefault("passwordFile")) is { } clear)
+            clear.Error("credentials are not sent over plain http://, where anyone on the way can read them: use https://, or set spec.insecure: true to allow it");
         if (result.TokenFile is not null && (result.UsernameFile ?? result.PasswordFile) is not null)
             cursor.Error("name either tokenFile or usernameFile and passwordFile, not both");
         if ((result.UsernameFile is null) != (result.PasswordFile is null))

@@ -46,6 +46,8 @@ public sealed record GitRepositorySpec
     public bool Suspend { get; init; }
     /// <summary>When the GitRepository is deleted, also remove the objects it brought (true) or keep them running (false).</summary>
     public bool Prune { get; init; } = true;
+    /// <summary>Allows sending credentials (tokenFile, usernameFile/passwordFile) over plain http:// (Flux's opt-in).</summary>
+    public bool Insecure { get; init; }
 }
 
 /// <summary>A GitRepository manifest (Flux's shape): the manifests under <see cref="GitRepositorySpec.Path"/> of a

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Agent.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Agent.Cli;
 
@@ -47,6 +48,11 @@ public static class RunCommand
             try
             {
                 var app = AgentHost.Build(settings);
+                if (CommandLineGitErrors(app.Services) is { Count: > 0 } gitErrors)
+                {
+                    foreach (var error in gitErrors) Console.Error.WriteLine($"error: {error}");
+                    return 2;
+                }
                 await app.RunAsync(ct);
                 return 0;
             }
@@ -58,6 +64,23 @@ public static class RunCommand
         });
         return command;
     }
+
+    /// <summary>The errors of --git-url/--git-ref/--git-path/--git-interval (parsed as the GitRepository they stand for,
+    /// so they name the field; a URL's password is never echoed): a bad flag stops the agent before it starts.</summary>
+    private static List<string> CommandLineGitErrors(IServiceProvider services)
+    {
+        var files = services.GetRequiredService<Sources.ManifestFolder>();
+        return services.GetRequiredService<Sources.GitDocuments>().CommandLine(files)
+            .SelectMany(d => d.Errors).Select(e => $"{FlagOf(e.Path)}: {e.Message}").ToList();
+    }
+
+    private static string FlagOf(string field) => field switch
+    {
+        _ when field.StartsWith("spec.ref", StringComparison.Ordinal) => "--git-ref",
+        "spec.path" => "--git-path",
+        "spec.interval" => "--git-interval",
+        _ => "--git-url",
+    };
 
     private static void Put(Dictionary<string, string?> settings, string key, string? value)
     {

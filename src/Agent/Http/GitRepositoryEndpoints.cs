@@ -20,12 +20,16 @@ public static class GitRepositoryEndpoints
             .WithSummary("One GitRepository, with the errors of the last revision that was refused.");
         api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, GitRepositoryStatusStore status, CancellationToken ct) =>
             {
-                if (git.RequestSync(name) is not { } request) return NoRepository(name);
-                if (wait == true) await git.WaitAsync(name, request, TimeSpan.FromMinutes(5), ct);
+                var request = git.RequestSync(name);
+                if (!request.Found) return NoRepository(name);
+                if (request.IsSuspended)
+                    return Results.Problem(statusCode: 409, title: "Suspended",
+                        detail: $"GitRepository {name} is suspended (spec.suspend: true): nothing is fetched or applied until it is resumed");
+                if (wait == true) await git.WaitAsync(name, request.Number, TimeSpan.FromMinutes(5), ct);
                 return Results.Accepted($"/api/v1/gitrepositories/{name}", wait == true ? status.Get(name) : new { gitrepository = name, sync = "requested" });
             })
             .RequireAuthorization(Roles.Operator)
-            .WithSummary("Fetch the repository now (flux reconcile source git NAME); wait=true answers when that sync ended, with the status.");
+            .WithSummary("Fetch the repository now (flux reconcile source git NAME); wait=true answers when that sync ended, with the status; 409 while it is suspended.");
         return api;
     }
 
@@ -33,7 +37,7 @@ public static class GitRepositoryEndpoints
     public static WebApplication MapGitWebhooks(this WebApplication app)
     {
         app.MapPost("/hooks/{name}", Hook).AllowAnonymous().DisableAntiforgery()
-            .WithSummary("Push webhook from GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or Gitea (X-Gitea-Signature): 202 and a sync of the repository; a push to another ref is 202 and ignored; a bad signature is 401.");
+            .WithSummary("Push webhook from GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or Gitea (X-Gitea-Signature): 202 and a sync of the repository; a push to another ref or to a suspended repository is 202 and ignored; a bad signature is 401.");
         return app;
     }
 
@@ -65,7 +69,8 @@ public static class GitRepositoryEndpoints
         var followed = repo.Spec.Ref.PushRef;
         if (pushed is not null && followed is not null && pushed != followed)
             return Results.Accepted(value: new { gitrepository = name, ignored = $"push to {pushed}; this repository follows {followed}" });
-        git.RequestSync(name);
+        if (git.RequestSync(name).IsSuspended) // like Flux's Receiver: a suspended source is skipped, the sender is not failed
+            return Results.Accepted(value: new { gitrepository = name, provider, suspended = $"GitRepository {name} is suspended (spec.suspend: true): the push is not fetched" });
         return Results.Accepted($"/api/v1/gitrepositories/{name}", new { gitrepository = name, provider, sync = "requested" });
     }
 

@@ -4,6 +4,13 @@ using Agent.Telemetry;
 
 namespace Agent.Sources;
 
+/// <summary>The answer to a sync request: its number, or why there is none.</summary>
+public sealed record SyncRequest(long Number, bool Found = true, bool IsSuspended = false)
+{
+    public static readonly SyncRequest NotFound = new(0, Found: false);
+    public static readonly SyncRequest Suspended = new(0, IsSuspended: true);
+}
+
 /// <summary>
 /// Keeps each GitRepository's checkout at the head of its ref: fetches on its interval (with jitter), on
 /// POST /api/v1/gitrepositories/{name}/sync and on webhooks; verifies, checks out and validates the whole revision with
@@ -37,11 +44,14 @@ public sealed class GitSyncService(
         public long Done;
     }
 
-    /// <summary>Asks for a sync of the repository now; false when the manifests define no such GitRepository.
-    /// Returns the request's number, <see cref="WaitAsync"/> waits until a sync that started after it ended.</summary>
-    public long? RequestSync(string name)
+    /// <summary>Asks for a sync of the repository now: <see cref="SyncRequest.NotFound"/> when the manifests define no
+    /// such GitRepository, <see cref="SyncRequest.Suspended"/> (nothing fetched) under spec.suspend. Otherwise the
+    /// request's number; <see cref="WaitAsync"/> waits until a sync that started after it ended.</summary>
+    public SyncRequest RequestSync(string name)
     {
-        if (manifests.Repositories.All(r => r.Metadata.Name != name)) return null;
+        var repo = manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name);
+        if (repo is null) return SyncRequest.NotFound;
+        if (repo.Spec.Suspend) return SyncRequest.Suspended;
         long number;
         lock (sync)
         {
@@ -50,7 +60,7 @@ public sealed class GitSyncService(
             number = ++state.Requests;
         }
         Wake();
-        return number;
+        return new SyncRequest(number);
     }
 
     private void Wake()
@@ -142,13 +152,13 @@ public sealed class GitSyncService(
                     state.Spec = spec; // a changed spec (URL, ref, path, verify) is fetched at once
                     state.Due = time.GetUtcNow();
                 }
-                var due = state.Requested || (!repo.Spec.Suspend && time.GetUtcNow() >= state.Due);
-                if (!due)
+                if (repo.Spec.Suspend) // no trigger fetches a suspended repository (a request made before the suspend is dropped)
                 {
-                    if (repo.Spec.Suspend)
-                        status.SetConditions(repo, (SourceConditions.Reconciling, false, "Suspended", "spec.suspend is true: not fetched; the current revision stays applied"));
+                    state.Requested = false;
+                    status.SetConditions(repo, (SourceConditions.Reconciling, false, "Suspended", "spec.suspend is true: not fetched; the current revision stays applied"));
                     continue;
                 }
+                if (!state.Requested && time.GetUtcNow() < state.Due) continue;
                 state.Requested = false;
                 running[name] = RunAsync(repo, state, state.Requests, ct);
             }

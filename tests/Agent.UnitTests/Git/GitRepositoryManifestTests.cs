@@ -63,6 +63,8 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("url: ssh://git@git.example/x.git\n  secretRef: { sshKeyFile: /k }", "sshKeyFile needs knownHostsFile")]
     [InlineData("url: https://git.example/x.git\n  secretRef: { tokenFile: token }", "\"token\" must be an absolute path")]
     [InlineData("url: file:///srv/x.git\n  interval: 10ms", "interval 10ms is too short")]
+    [InlineData("url: http://git.example/x.git\n  secretRef: { tokenFile: /t }", "repos.yaml:6:27: spec.secretRef.tokenFile: credentials are not sent over plain http://")]
+    [InlineData("url: http://git.example/x.git\n  secretRef: { usernameFile: /u, passwordFile: /p }", "spec.secretRef.usernameFile: credentials are not sent over plain http://")]
     [InlineData("url: file:///srv/x.git\n  bogus: 1", "spec.bogus")]
     public void A_bad_GitRepository_is_an_error_with_file_line_and_field(string spec, string expected)
     {
@@ -70,6 +72,14 @@ public sealed class GitRepositoryManifestTests : IDisposable
         var errors = set.Errors.Select(e => e.ToString()).ToList();
         Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal) && e.StartsWith("repos.yaml:", StringComparison.Ordinal));
         Assert.Empty(set.Objects);
+    }
+
+    [Fact]
+    public void Credentials_over_plain_http_need_spec_insecure()
+    {
+        var set = Load("apiVersion: agent/v1\nkind: GitRepository\nmetadata: { name: platform }\nspec:\n  url: http://git.example/x.git\n  insecure: true\n  secretRef: { tokenFile: /t }\n");
+        Assert.Empty(set.Errors);
+        Assert.True(Assert.IsType<GitRepository>(set.Objects[new ObjectKey(GitRepository.KindName, "platform")]).Spec.Insecure);
     }
 
     [Theory]

@@ -76,6 +76,25 @@ public sealed class GitWebhookTests : GitScenario
             var gitlab = await HookAsync(body, "X-Gitlab-Token", Secret);
             Assert.Equal(HttpStatusCode.Accepted, gitlab.StatusCode);
             Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains(Secret, StringComparison.Ordinal));
+
+            // Suspended (an incident freeze): neither a signed push nor an operator's sync fetches or applies anything.
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, $"  webhook: {{ secretFile: {secretFile} }}\n  suspend: true\n", interval: "1h"));
+            await WaitRepoAsync("platform", s => s.Suspend && s.Condition("Reconciling")?.Reason == "Suspended", "suspended");
+            Repo.Write("web.yaml", Sleepy(web, 2));
+            var third = Repo.CommitAndPush("web v2");
+            var frozenBody = $$"""{"ref":"refs/heads/main","after":"{{third}}"}""";
+            var frozen = await HookAsync(frozenBody, "X-Hub-Signature-256", GitHubSignature(frozenBody, Secret));
+            Assert.Equal(HttpStatusCode.Accepted, frozen.StatusCode);
+            Assert.Contains("suspended", await frozen.Content.ReadAsStringAsync());
+            using var operatorClient = Agent.Client();
+            operatorClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+                File.ReadAllLines(Path.Combine(Agent.StateDir, "tokens")).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..]);
+            var sync = await operatorClient.PostAsync("/api/v1/gitrepositories/platform/sync?wait=true", null);
+            Assert.Equal(HttpStatusCode.Conflict, sync.StatusCode);
+            Assert.Contains("suspended", await sync.Content.ReadAsStringAsync());
+            await Task.Delay(3000); // a fetch would take well under this here; nothing may arrive
+            Assert.Equal($"main@sha1:{second}", RepoStatus("platform")!.LastAppliedRevision);
+            Assert.Equal($"main@sha1:{second}", RepoStatus("platform")!.LastFetchedRevision);
         }
         finally
         {
