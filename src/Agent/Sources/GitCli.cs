@@ -61,7 +61,8 @@ public sealed class GitCli(string home, GitProcesses processes)
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timer.CancelAfter(timeout);
         var error = ReadCappedAsync(process.StandardError.BaseStream, timer.Token);
-        var output = stdout is null ? ReadCappedAsync(process.StandardOutput.BaseStream, timer.Token) : Consume(stdout, process.StandardOutput.BaseStream, timer.Token);
+        var output = stdout is null ? ReadCappedAsync(process.StandardOutput.BaseStream, timer.Token)
+            : KillOnFailure(Consume(stdout, process.StandardOutput.BaseStream, timer.Token), process);
         try
         {
             await Task.WhenAll(output, error);
@@ -85,6 +86,21 @@ public sealed class GitCli(string home, GitProcesses processes)
     {
         await consumer(stream, ct);
         return "";
+    }
+
+    /// <summary>A consumer that gives up (a size limit) kills git at once: left alone it would block on a full pipe, holding
+    /// its stderr open, until the timeout.</summary>
+    private static async Task<string> KillOnFailure(Task<string> consumer, Process process)
+    {
+        try
+        {
+            return await consumer;
+        }
+        catch
+        {
+            Kill(process);
+            throw;
+        }
     }
 
     private static void Kill(Process process)

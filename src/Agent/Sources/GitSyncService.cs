@@ -40,6 +40,8 @@ public sealed class GitSyncService(
         public bool Requested;
         public string Spec = "";
         public string? LastProblem;
+        /// <summary>A commit whose tree was over the size limit: not checked out again until the remote moves on.</summary>
+        public string? OversizedCommit;
         public long Requests;
         public long Done;
     }
@@ -150,6 +152,7 @@ public sealed class GitSyncService(
                         logger.LogWarning("GitRepository {Name} is fetched over {Url}, which neither encrypts nor authenticates the server: " +
                                           "what it brings can be changed on the way; use https:// or ssh://, or spec.verify", name, Core.Git.GitUrls.Redact(repo.Spec.Url));
                     state.Spec = spec; // a changed spec (URL, ref, path, verify) is fetched at once
+                    state.OversizedCommit = null;
                     state.Due = time.GetUtcNow();
                 }
                 if (repo.Spec.Suspend) // no trigger fetches a suspended repository (a request made before the suspend is dropped)
@@ -265,8 +268,20 @@ public sealed class GitSyncService(
             }
             else
             {
+                if (state.OversizedCommit == commit)
+                    throw new GitSyncException("SizeLimitExceeded",
+                        $"the tree of {commit} is larger than the size limit (Agent:Git:MaxBytes); it is not checked out again until a new revision; {Keeps(repo, previous)}");
                 checkouts.Clean(name);
-                var staging = await fetcher.CheckoutAsync(repo, commit, ct);
+                string staging;
+                try
+                {
+                    staging = await fetcher.CheckoutAsync(repo, commit, ct);
+                }
+                catch (GitSyncException e) when (e.Reason == "SizeLimitExceeded")
+                {
+                    state.OversizedCommit = commit;
+                    throw new GitSyncException(e.Reason, $"{e.Message}; {Keeps(repo, previous)}");
+                }
                 if (!GitDocuments.HasPath(repo, staging))
                 {
                     Directory.Delete(staging, recursive: true);
