@@ -37,8 +37,22 @@ internal static class ComposeAdmission
             }
         foreach (var (name, volume) in volumes)
             foreach (var violation in policy.CheckVolume(volume))
-                context.Errors.Add(new Manifests.ManifestError(context.ConfigFiles.Count > 0 ? context.Display(context.ConfigFiles[0]) : "", 1, 1,
-                    $"volumes.{name}.{violation.Field.Replace("driverOpts", "driver_opts")}", violation.Message));
+            {
+                var field = violation.Field.Replace("driverOpts", "driver_opts");
+                var where = VolumeFieldAt(context.VolumeDeclarations.GetValueOrDefault(name)?.Node, field)
+                    ?? new SourceLocation(context.ConfigFiles.Count > 0 ? context.Display(context.ConfigFiles[0]) : "", 1, 1);
+                context.Errors.Add(new Manifests.ManifestError(where.File, where.Line, where.Column, $"volumes.{name}.{field}", violation.Message));
+            }
+    }
+
+    /// <summary>The place of a volume's field ("driver_opts.o": that option's value), else of the volume itself.</summary>
+    private static SourceLocation? VolumeFieldAt(ComposeNode? volume, string field)
+    {
+        var node = volume;
+        foreach (var part in field.Split('.', 2))
+            if (node is ComposeMapping m && m[part] is { } child) node = child;
+            else break;
+        return node?.At;
     }
 
     /// <summary>A list item's own place (`[1]` of ports is that item's line), when the violation names one.</summary>

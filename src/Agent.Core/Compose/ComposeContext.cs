@@ -23,6 +23,9 @@ internal sealed class ComposeContext(
     public Dictionary<string, VolumeSpec?> Volumes { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> ExternalVolumes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Where each top-level volume is declared, so a policy violation points at its field.</summary>
+    public Dictionary<string, ComposeCursor> VolumeDeclarations { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Declared top-level networks by short name ("default" is always there), and the ones services use.</summary>
     public Dictionary<string, NetworkSpec> Networks { get; } = new(StringComparer.Ordinal) { ["default"] = new NetworkSpec($"{project}_default") };
     public HashSet<string> UsedNetworks { get; } = new(StringComparer.Ordinal);
@@ -64,7 +67,7 @@ internal sealed class ComposeContext(
             DependencyCondition.Healthy => "service_healthy",
             DependencyCondition.Completed => "service_completed_successfully",
             _ => "service_started",
-        }}:false")));
+        }}:{(d.Restart ? "true" : "false")}")));
     }
 }
 

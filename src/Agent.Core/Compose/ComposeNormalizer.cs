@@ -63,6 +63,7 @@ internal static class ComposeNormalizer
         foreach (var (name, value) in cursor.Entries())
         {
             var fullName = $"{context.Project}_{name}";
+            context.VolumeDeclarations[name] = value;
             if (value.IsNull)
             {
                 context.Volumes[name] = new VolumeSpec(fullName, "local", Empty.Map);

@@ -59,10 +59,10 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         if (f.TryGetValue("tmpfs", out var t))
             foreach (var target in t.StringOrList())
             {
-                var parts = target.Split(':');
+                var parts = target.Split(':', 2);
                 if (!parts[0].StartsWith('/')) t.Error($"\"{target}\" must be an absolute path inside the container");
-                else if (parts.Length > 1) t.Error($"\"{target}\": tmpfs options after ':' are not supported (use the long volume syntax with type: tmpfs and tmpfs.size)");
-                else AddMount(t, mounts, new MountSpec(MountType.Tmpfs, null, parts[0]));
+                else if (TmpfsOptions(parts.Length > 1 ? parts[1] : "") is var (size, readOnly, problem) && problem is not null) t.Error($"\"{target}\": {problem}");
+                else AddMount(t, mounts, new MountSpec(MountType.Tmpfs, null, parts[0], readOnly) { SizeBytes = size });
             }
 
         var files = new List<ContainerFile>();
@@ -160,6 +160,20 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         if (service.Update.Strategy == UpdateStrategy.StartFirst && container.Ports.Any(port => port.HostPort is not null))
             d!.Error("deploy.update_config.order: start-first cannot be used with a fixed host port: the old and new containers cannot publish the same port at once");
         return service;
+    }
+
+    /// <summary>The options of a short tmpfs (`/run:size=64m,ro`): size, ro and rw; anything else is named.</summary>
+    private static (long? Size, bool ReadOnly, string? Problem) TmpfsOptions(string text)
+    {
+        long? size = null;
+        var readOnly = false;
+        foreach (var option in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (option is "ro" or "rw") readOnly = option == "ro";
+            else if (option.StartsWith("size=", StringComparison.Ordinal) && Quantities.TryParseSize(option[5..].ToLowerInvariant().TrimEnd('b'), out var bytes)) size = bytes;
+            else return (null, false, $"tmpfs option \"{option}\" is not supported (size=, ro, rw)");
+        }
+        return (size, readOnly, null);
     }
 
     private static bool ServiceName(string name) =>
@@ -481,8 +495,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
                     case { } other: c.Error($"\"{other}\" is not a condition (service_started, service_healthy, service_completed_successfully)"); break;
                 }
             if (f.TryGetValue("required", out var r) && r.Bool() == false) optional.Add((owner, name));
-            if (f.TryGetValue("restart", out var rs) && rs.Bool() == true) rs.Error("restart: true is not supported yet: a dependency's recreation does not restart its dependents");
-            result.Add(new ServiceDependency(name, condition));
+            result.Add(new ServiceDependency(name, condition) { Restart = f.TryGetValue("restart", out var rs) && (rs.Bool() ?? false) });
         }
         return result;
     }

@@ -18,7 +18,11 @@ public sealed record ServiceSpec
 
 public enum DependencyCondition { Started, Healthy, Completed }
 
-public sealed record ServiceDependency(string Service, DependencyCondition Condition);
+public sealed record ServiceDependency(string Service, DependencyCondition Condition)
+{
+    /// <summary>Compose's depends_on.restart: the dependent's running containers restart after this dependency is recreated.</summary>
+    public bool Restart { get; init; }
+}
 
 public enum UpdateStrategy { StopFirst, StartFirst }
 

@@ -16,6 +16,10 @@ internal sealed class PlanBuilder
         return operations.Count;
     }
 
+    /// <summary>True when the plan so far creates (or recreates) a container of <paramref name="service"/>.</summary>
+    public bool CreatesContainerOf(string service) =>
+        operations.Any(o => o.Kind == OperationKind.CreateContainer && o.ResourceId.StartsWith($"service:{service}:", StringComparison.Ordinal));
+
     public Operation this[int id]
     {
         get => operations[id - 1];

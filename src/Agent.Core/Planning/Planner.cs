@@ -94,10 +94,25 @@ public static class Planner
             var replaced = ComposeAdoption.Replace(input, group, service, plan, adopted);
             after.AddRange(replaced);
             var started = new ServicePlanner(input, group, service, networks, plan).Plan(after);
+            started.AddRange(RestartForRecreatedDependencies(input, service, plan, after));
             gates[service.Name] = GateFor(input, group, service, started, plan);
             if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
         }
         ComposeAdoption.HoldStrays(input, group, plan);
+    }
+
+    /// <summary>Compose's depends_on.restart: true: when the plan recreates such a dependency, the service's running containers
+    /// that the plan does not recreate themselves are restarted after it (its stop signal and grace, like a group restart).</summary>
+    private static List<int> RestartForRecreatedDependencies(PlanInput input, ServiceSpec service, PlanBuilder plan, List<int> after)
+    {
+        var recreated = service.DependsOn.Where(d => d.Restart && plan.CreatesContainerOf(d.Service)).Select(d => d.Service).ToList();
+        if (recreated.Count == 0 || plan.CreatesContainerOf(service.Name)) return [];
+        var grace = service.Container.StopGracePeriod ?? TimeSpan.FromSeconds(10);
+        return input.Observed.Containers.Where(c => c.Service == service.Name && c.IsRunning && c.Replica >= 1 && c.Replica <= service.Replicas)
+            .OrderBy(c => c.Replica)
+            .Select(c => plan.Add(OperationKind.RestartContainer, $"service:{service.Name}:{c.Replica}",
+                $"{string.Join(", ", recreated)} recreated (depends_on.restart: true)", after, c.Id, grace))
+            .ToList();
     }
 
     /// <summary>A compose project's networks and volumes also carry Compose's labels, so `docker compose` knows them.</summary>
