@@ -1,30 +1,18 @@
 using Agent.Core.Manifests;
 using Agent.Core.Model;
-using Agent.Core.Security;
-using Agent.Sources;
 
 namespace Agent.UnitTests.Compose;
 
 /// <summary>Service fields that load into the model (and the ones that stay errors naming the field).</summary>
 public sealed class ComposeFieldTests : IDisposable
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-compose-fields-");
+    private readonly ComposeStackFolder stack = new();
 
-    public void Dispose() => dir.Delete(recursive: true);
+    public void Dispose() => stack.Dispose();
 
-    private ManifestSet Load(string compose)
-    {
-        Directory.CreateDirectory(Path.Combine(dir.FullName, "shop"));
-        File.WriteAllText(Path.Combine(dir.FullName, "shop", "compose.yaml"), compose);
-        return new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
-    }
+    private ManifestSet Load(string compose) => stack.Load(compose);
 
-    private ServiceSpec Service(string compose, string name)
-    {
-        var set = Load(compose);
-        Assert.Empty(set.Errors.Select(e => e.ToString()));
-        return Assert.IsType<ServiceGroup>(set.Objects.Values.Single()).Spec.Services.Single(s => s.Name == name);
-    }
+    private ServiceSpec Service(string compose, string name) => stack.Project(compose).Spec.Services.Single(s => s.Name == name);
 
     [Fact]
     public void Depends_on_restart_true_loads_and_is_in_the_compose_label()

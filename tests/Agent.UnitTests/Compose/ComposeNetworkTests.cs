@@ -1,8 +1,5 @@
-using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Planning;
-using Agent.Core.Security;
-using Agent.Sources;
 
 namespace Agent.UnitTests.Compose;
 
@@ -10,26 +7,14 @@ namespace Agent.UnitTests.Compose;
 /// joins, finds (external) or holds (changed definition) them.</summary>
 public sealed class ComposeNetworkTests : IDisposable
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-compose-net-");
+    private readonly ComposeStackFolder stack = new();
     private static readonly AgentLabels Labels = new("i1");
 
-    public void Dispose() => dir.Delete(recursive: true);
+    public void Dispose() => stack.Dispose();
 
-    private ManifestSet Load(string compose)
-    {
-        Directory.CreateDirectory(Path.Combine(dir.FullName, "shop"));
-        File.WriteAllText(Path.Combine(dir.FullName, "shop", "compose.yaml"), compose);
-        return new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
-    }
+    private ServiceGroup Project(string compose) => stack.Project(compose);
 
-    private ServiceGroup Project(string compose)
-    {
-        var set = Load(compose);
-        Assert.Empty(set.Errors.Select(e => e.ToString()));
-        return Assert.IsType<ServiceGroup>(set.Objects.Values.Single());
-    }
-
-    private string[] Errors(string compose) => Load(compose).Errors.Select(e => e.ToString()).ToArray();
+    private string[] Errors(string compose) => stack.Errors(compose);
 
     private static Plan PlanOf(ServiceGroup project, ObservedState observed) =>
         Planner.PlanGroup(new PlanInput(project.Key, project, observed, Labels, DateTimeOffset.UnixEpoch));
