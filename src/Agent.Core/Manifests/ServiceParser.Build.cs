@@ -7,7 +7,7 @@ namespace Agent.Core.Manifests;
 /// args, target, labels; resolved by <see cref="BuildSpecs"/> as compose's build is.</summary>
 internal sealed partial class ServiceParser
 {
-    public static readonly string[] BuildFields = ["context", "dockerfile", "dockerfileInline", "args", "target", "labels"];
+    public static readonly string[] BuildFields = ["context", "dockerfile", "dockerfileInline", "args", "target", "labels", "push"];
 
     /// <summary>Only a ServiceGroup's services are built (not jobs nor imperative runs).</summary>
     public bool AllowBuild { get; init; }
@@ -40,12 +40,14 @@ internal sealed partial class ServiceParser
                 Labels = f.TryGetValue("labels", out var l) ? l.StringMap() ?? [] : new SortedDictionary<string, string>(),
             };
         }
-        return BuildSpecs.Resolve(fields, manifestDir, files, cursor.Context.Policy.Options, (field, message) =>
+        var push = f is not null && f.TryGetValue("push", out var p) && p.Bool() == true;
+        var build = BuildSpecs.Resolve(fields, manifestDir, files, cursor.Context.Policy.Options, (field, message) =>
             (f?.GetValueOrDefault(field switch
             {
                 BuildField.Dockerfile => "dockerfile",
                 BuildField.DockerfileInline => "dockerfileInline",
                 _ => "context",
             }) ?? cursor).Error(message));
+        return build is null ? null : build with { Push = push };
     }
 }

@@ -62,6 +62,8 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
         }
         else if ((image = imageCursor.String()) is not null && (image.Any(char.IsWhiteSpace) || image.Length == 0))
             imageCursor.Error($"\"{image}\" is not an image reference");
+        if (build is { Push: true } && imageCursor is null)
+            buildCursor!.Error("push needs image: naming the registry and repository to push to (e.g. localhost:5000/app:1.0)");
 
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);

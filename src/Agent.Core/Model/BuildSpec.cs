@@ -25,4 +25,9 @@ public sealed record BuildSpec
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Map;
 
     public string ContextDigest { get; init; } = "";
+
+    /// <summary>Push the image to its registry after it is built (docker compose build --push). Not hashed: pushing does
+    /// not change the image, so turning it on rebuilds and recreates nothing (the next build is pushed).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Push { get; init; }
 }

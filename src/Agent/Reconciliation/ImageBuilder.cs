@@ -13,15 +13,21 @@ namespace Agent.Reconciliation;
 /// args, target, labels) is built again. A failed build leaves the running containers alone; its error names the
 /// builder's message.
 /// </summary>
-public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, ILogger<ImageBuilder> logger)
+public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, GitCheckouts checkouts,
+    ILogger<ImageBuilder> logger)
 {
     public async Task EnsureBuiltAsync(string image, BuildSpec build, CancellationToken ct)
     {
         var hash = BuildSpecs.Hash(build);
-        if (await engine.InspectImageAsync(image, ct) is { } existing && existing.Labels.GetValueOrDefault(labels.BuildHash) == hash) return;
+        if (await engine.InspectImageAsync(image, ct) is { } existing && existing.Labels.GetValueOrDefault(labels.BuildHash) == hash)
+        {
+            if (build.Push) await PushUnlessPushedAsync(image, ct); // a push that failed after its build is retried alone
+            return;
+        }
 
-        // Judged again now: a link in the path may have changed since the manifests were read.
-        if (FileConfinement.Problem(build.Context, folder, policy.Options.AllowedFileRoots, rootItself: true) is { } outside)
+        // Judged again now: a link in the path may have changed since the manifests were read. A GitRepository's
+        // manifests build from its checkout (confined to the checkout when its revision was read).
+        if (FileConfinement.Problem(build.Context, folder, [.. policy.Options.AllowedFileRoots, checkouts.Root], rootItself: true) is { } outside)
             throw new OperationFailedException($"build context {build.Context} {outside}");
         Stream tar;
         try
@@ -59,6 +65,25 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
             }
         }
         logger.LogInformation("Built {Image}", image);
+        if (build.Push) await PushUnlessPushedAsync(image, ct);
+    }
+
+    /// <summary>Pushes the image with the credentials of its registry, unless the engine already holds a digest of it in
+    /// that repository (it was pushed since it was built).</summary>
+    private async Task PushUnlessPushedAsync(string image, CancellationToken ct)
+    {
+        var repository = ImageReference.Split(image).Image;
+        if (await engine.InspectImageDetailsAsync(image, ct) is { } details && details.Digests.Any(d => d.StartsWith(repository + "@", StringComparison.Ordinal))) return;
+        logger.LogInformation("Pushing {Image}", image);
+        try
+        {
+            var digest = await engine.PushImageAsync(image, null, ct);
+            logger.LogInformation("Pushed {Image} ({Digest})", image, digest);
+        }
+        catch (EngineException e) when (e is not EngineUnavailableException)
+        {
+            throw new OperationFailedException($"{image} was built but not pushed: {e.Message}");
+        }
     }
 }
 
