@@ -231,6 +231,9 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
                 var (rps, detail) = await WrkAsync(url + path, header);
                 results.Add(new Row($"wrk -t2 -c16 10s, {containers} containers", $"GET {path}", rps, detail));
             }
+            var peer = await EngineListLoadAsync(instance);
+            results.Add(new Row($"wrk -t2 -c16 10s, {containers} containers", "engine's own list call (16 at a time, its socket)",
+                $"{peer.Rps:0} req/s", $"p50 {peer.P50:0.0}ms, p99 {peer.P99:0.0}ms (goal for the agent: >= 5000 req/s, p99 <= 20 ms)"));
         }
         finally
         {

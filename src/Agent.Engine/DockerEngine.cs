@@ -198,12 +198,14 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         }
     });
 
-    public async IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, [EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, CancellationToken ct) => StreamEventsAsync(selector, null, ct);
+
+    public async IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, DateTimeOffset? since, [EnumeratorCancellation] CancellationToken ct)
     {
         // Progress<T> would post to the thread pool and reorder events; a channel keeps the engine's order.
         var channel = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
         var pump = PumpAsync("events", channel.Writer, (progress, token) =>
-            client.System.MonitorEventsAsync(new ContainerEventsParameters { Filters = LabelFilter(selector) }, progress, token), ct);
+            client.System.MonitorEventsAsync(new ContainerEventsParameters { Filters = LabelFilter(selector), Since = EngineMapping.UnixTime(since) }, progress, token), ct);
         await foreach (var message in channel.Reader.ReadAllAsync(ct))
             yield return EngineMapping.ToEvent(message);
         await pump;

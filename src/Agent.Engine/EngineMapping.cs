@@ -103,6 +103,10 @@ internal static class EngineMapping
         m.TimeNano is { } nanos ? DateTimeOffset.FromUnixTimeMilliseconds(nanos / 1_000_000)
             : m.Time is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : DateTimeOffset.UtcNow);
 
+    /// <summary>Seconds.nanoseconds since the epoch, as the events API takes `since`; null stays null.</summary>
+    public static string? UnixTime(DateTimeOffset? time) =>
+        time is { } t ? $"{t.ToUnixTimeSeconds()}.{(t.UtcTicks % TimeSpan.TicksPerSecond) * 100:D9}" : null;
+
     public static ContainerState ParseState(string? state) => state switch
     {
         "created" => ContainerState.Created,

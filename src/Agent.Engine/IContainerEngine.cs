@@ -29,7 +29,11 @@ public partial interface IContainerEngine
     Task<ExecResult> ExecAsync(string id, ExecRequest request, CancellationToken ct);
 
     /// <summary>The events stream, until cancelled. Events are delivered in the engine's order.</summary>
-    IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, CancellationToken ct);
+    IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, CancellationToken ct) => StreamEventsAsync(selector, null, ct);
+
+    /// <summary>The events stream from <paramref name="since"/> on: the engine first replays what it still holds of the
+    /// events since then (none are lost between asking and being subscribed), then streams until cancelled.</summary>
+    IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, DateTimeOffset? since, CancellationToken ct);
 
     // Images
     Task<ImageSummary?> InspectImageAsync(string reference, CancellationToken ct);

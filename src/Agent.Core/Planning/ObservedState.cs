@@ -79,6 +79,9 @@ public sealed record ObservedState(
     /// <summary>The ids of the networks of each external network's name (looked up only for objects that declare one):
     /// an empty list means it does not exist.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> ExternalNetworks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Asked of the engine just now (not taken from the agent's cache of it): a plan from it may change things.</summary>
+    public bool Fresh { get; init; }
 }
 
 /// <summary>A compose project's containers, networks and volumes that carry its Compose project label but no agent

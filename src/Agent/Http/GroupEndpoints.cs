@@ -44,7 +44,7 @@ public static class GroupEndpoints
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key)?.Object is not ServiceGroup group) return NotFound(key);
-            var plan = RestartPlanner.PlanRestart(group, await observer.ObserveAsync(key, ct));
+            var plan = RestartPlanner.PlanRestart(group, await observer.ObserveFreshAsync(key, ct));
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
             return Results.Ok(new { group = name, restarted = plan.Operations.Select(o => o.ResourceId["container:".Length..]) });

@@ -1,10 +1,11 @@
 using Agent.Core.Model;
 using Agent.Engine;
+using Agent.Reconciliation;
 
 namespace Agent.Http;
 
 /// <summary>Resolves an id or name to one of this agent's containers; anything else is treated as if it did not exist.</summary>
-public sealed class OwnedContainers(IContainerEngine engine, AgentLabels labels)
+public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache, AgentLabels labels)
 {
     public async Task<ContainerDetails?> FindAsync(string idOrName, CancellationToken ct)
     {
@@ -13,12 +14,20 @@ public sealed class OwnedContainers(IContainerEngine engine, AgentLabels labels)
         return details is not null && labels.IsOwned(details.Labels) ? details : null;
     }
 
+    /// <summary>From the observed-state cache while it is current (no engine call), else one list call.</summary>
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(string? group, string? service, string? state, CancellationToken ct)
     {
-        var selector = LabelSelector.ForInstance(labels);
-        if (!string.IsNullOrEmpty(group)) selector = selector.And(labels.Object, group);
-        if (!string.IsNullOrEmpty(service)) selector = selector.And(labels.Service, service);
-        var all = await engine.ListContainersAsync(selector, ct);
+        IEnumerable<ContainerSummary> all;
+        if (cache.IsCurrent)
+            all = cache.Containers.Where(c => (string.IsNullOrEmpty(group) || c.Labels.GetValueOrDefault(labels.Object) == group)
+                                              && (string.IsNullOrEmpty(service) || c.Labels.GetValueOrDefault(labels.Service) == service));
+        else
+        {
+            var selector = LabelSelector.ForInstance(labels);
+            if (!string.IsNullOrEmpty(group)) selector = selector.And(labels.Object, group);
+            if (!string.IsNullOrEmpty(service)) selector = selector.And(labels.Service, service);
+            all = await engine.ListContainersAsync(selector, ct);
+        }
         return all.Where(c => labels.IsOwned(c.Labels)
                               && (string.IsNullOrEmpty(state) || string.Equals(c.State.ToString(), state, StringComparison.OrdinalIgnoreCase)))
             .OrderBy(c => c.Name, StringComparer.Ordinal)

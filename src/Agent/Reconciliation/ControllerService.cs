@@ -18,6 +18,7 @@ public sealed class ControllerService(
     ManifestFolder folder,
     PruneGate pruneGate,
     EngineObserver observer,
+    ObservedCache cache,
     IContainerEngine engine,
     AgentLabels labels,
     HealthTracker health,
@@ -36,7 +37,14 @@ public sealed class ControllerService(
         manifests.Reload();
         await Task.Yield();
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
-        var triggers = new[] { ResyncAsync(watcher, stoppingToken), WatchEventsAsync(stoppingToken), WatchFolderAsync(watcher, stoppingToken), WatchSourcesAsync(watcher, stoppingToken) };
+        // The stream asks for events from now: subscribing and the first listing may then happen in either order.
+        var since = DateTimeOffset.UtcNow;
+        cache.StreamStarted();
+        var triggers = new[]
+        {
+            ResyncAsync(watcher, stoppingToken), WatchEventsAsync(since, stoppingToken), WatchFolderAsync(watcher, stoppingToken),
+            WatchSourcesAsync(watcher, stoppingToken), cache.RunInspectionsAsync(stoppingToken),
+        };
         try
         {
             await Task.WhenAll(workers.Concat(triggers));
@@ -131,30 +139,41 @@ public sealed class ControllerService(
     private async Task ResyncAsync(FolderWatcher watcher, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.ResyncInterval);
+        var reason = "start";
         do
         {
             await ReadFolderAsync(watcher, ct);
+            await RelistAsync(reason, ct);
             await EnqueueAllAsync(ct);
+            reason = "resync";
         } while (await timer.WaitForNextTickAsync(ct));
     }
 
-    private async Task WatchEventsAsync(CancellationToken ct)
+    /// <summary>Feeds the cache and the queue from the events stream. Every subscription asks for the events since the
+    /// last one seen, so what happened while it was down is replayed (events seen already are skipped), and after a
+    /// re-subscription the cache is listed again and every object looked at: events may still have been lost.</summary>
+    private async Task WatchEventsAsync(DateTimeOffset since, CancellationToken ct)
     {
         var delay = TimeSpan.FromMilliseconds(250);
         var connected = true;
+        Task relisting = Task.CompletedTask;
+        var relist = false;
         while (!ct.IsCancellationRequested)
         {
+            cache.StreamStarted();
+            if (relist) relisting = RelistAsync("reconnect", ct);
+            relist = false;
             try
             {
-                await foreach (var e in engine.StreamEventsAsync(LabelSelector.ForInstance(labels), ct))
+                await foreach (var e in engine.StreamEventsAsync(LabelSelector.ForInstance(labels), since, ct))
                 {
                     if (!connected)
                     {
-                        // Events were lost while disconnected: look at everything again.
                         connected = true;
                         logger.LogInformation("Engine events stream reconnected");
-                        await EnqueueAllAsync(ct);
                     }
+                    since = e.Time;
+                    if (!cache.Apply(e)) continue; // replayed after a reconnect, handled before it
                     delay = TimeSpan.FromMilliseconds(250);
                     logger.LogDebug("Engine event {Type} {Action} {Actor}", e.Type, e.Action, e.ActorId);
                     if (e.Type != "container" || !(WakingActions.Contains(e.Action) || e.Action.StartsWith("health_status", StringComparison.Ordinal))) continue;
@@ -178,17 +197,19 @@ public sealed class ControllerService(
                 if (connected) logger.LogWarning("Engine events stream lost, reconnecting: {Error}", e.Message);
                 connected = false;
             }
+            // A stream that ends cleanly (engine restarting) also counts as a disconnect.
+            cache.StreamLost();
+            await relisting;
             await Task.Delay(delay, ct);
             delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
             try
             {
-                // A stream that ends cleanly (engine restarting) also counts as a disconnect.
                 await engine.PingAsync(ct);
+                relist = true;
                 if (!connected)
                 {
                     connected = true;
                     logger.LogInformation("Engine reachable again");
-                    await EnqueueAllAsync(ct);
                 }
             }
             catch (EngineException)
@@ -196,6 +217,29 @@ public sealed class ControllerService(
                 connected = false;
             }
         }
+    }
+
+    /// <summary>Lists the cache again; after a reconnect, every object is looked at. Never throws but for shutdown: a
+    /// failed listing leaves the cache not current (readers ask the engine) until the next one.</summary>
+    private async Task RelistAsync(string reason, CancellationToken ct)
+    {
+        try
+        {
+            await cache.RelistAsync(reason, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (EngineUnavailableException e)
+        {
+            LogEngineDown(e);
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("Listing the engine's objects failed: {Error}", e.Message);
+        }
+        if (reason == "reconnect") await EnqueueAllAsync(ct);
     }
 
     /// <summary>What events tell that a later list cannot: who stopped a container, and how often it failed.</summary>

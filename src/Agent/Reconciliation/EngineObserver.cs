@@ -5,21 +5,30 @@ using Agent.Engine;
 
 namespace Agent.Reconciliation;
 
-/// <summary>Observe: one label-filtered list call per resource type, no inspect per container.</summary>
-public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, HealthTracker health, UserStops userStops, ComposeAdoptions adoptions)
+/// <summary>Observe: from the <see cref="ObservedCache"/> while it is current (no engine call), otherwise one
+/// label-filtered list call per resource type; no inspect per container. A compose project is always asked of the engine:
+/// its listing by the Compose label also finds what `docker compose up` made beside it, which the cache does not hold.</summary>
+public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache, AgentLabels labels, HealthTracker health, UserStops userStops, ComposeAdoptions adoptions)
 {
-    /// <summary>What exists for <paramref name="key"/>; with <paramref name="desired"/>, also the external networks it names
-    /// (one lookup by name each, only for objects that declare one).</summary>
+    /// <summary>What exists for <paramref name="key"/>, from the cache when it is current; with <paramref name="desired"/>,
+    /// also the external networks it names (one lookup by name each, only for objects that declare one).</summary>
     public async Task<ObservedState> ObserveAsync(ObjectKey key, CancellationToken ct, ServiceGroup? desired = null)
     {
-        var externalNames = desired?.Spec.Networks.Values.Where(n => n.External).Select(n => n.Name).Distinct().ToList() ?? [];
-        var external = externalNames.Select(async name => (name, (await engine.FindNetworksByNameAsync(name, ct)).Select(n => n.Id).ToList())).ToList();
+        if (!cache.IsCurrent || key.Kind == ServiceGroup.ComposeKindName) return await ObserveFreshAsync(key, ct, desired);
+        var external = ExternalNetworksAsync(desired, ct);
+        return await BuildAsync(key, cache.Containers.Where(c => Owns(key, c.Labels)).ToList(), cache.Networks.Where(n => Owns(key, n.Labels)).ToList(),
+            cache.Volumes.Where(v => Owns(key, v.Labels)).ToList(), await external, ct);
+    }
+
+    /// <summary>What exists for <paramref name="key"/>, asked of the engine now: what a plan is verified against before it
+    /// changes anything (the cache can be a moment behind).</summary>
+    public async Task<ObservedState> ObserveFreshAsync(ObjectKey key, CancellationToken ct, ServiceGroup? desired = null)
+    {
+        var external = ExternalNetworksAsync(desired, ct);
         var selector = LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name);
         // A project that adopted compose-made networks/volumes lists them by its Compose label (its own carry it too).
         var adopted = key.Kind == ServiceGroup.ComposeKindName && adoptions.Any(key);
         var objects = adopted ? LabelSelector.Of($"{ComposeLabelNames.Project}={key.Name}") : selector;
-        var adoptedNetworks = adopted ? adoptions.Networks(key) : new HashSet<string>();
-        var adoptedVolumes = adopted ? adoptions.Volumes(key) : new HashSet<string>();
         // A compose project's containers are listed by its Compose label: the same one call finds containers `docker compose
         // up` made beside the agent's (a Conflict), also when the plan would create nothing.
         var compose = key.Kind == ServiceGroup.ComposeKindName;
@@ -27,22 +36,40 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
         var networks = engine.ListNetworksAsync(objects, ct);
         var volumes = engine.ListVolumesAsync(objects, ct);
         await Task.WhenAll(containers, networks, volumes);
-        var externalNetworks = (await Task.WhenAll(external)).ToDictionary(x => x.name, x => (IReadOnlyList<string>)x.Item2, StringComparer.Ordinal);
-        var managed = containers.Result.Where(c => Owns(key, c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).ToList();
-        var foreign = compose ? containers.Result.Where(c => IsForeign(c.Labels)).Select(Foreign).ToList() : [];
+        return await BuildAsync(key, containers.Result, networks.Result, volumes.Result, await external, ct) with { Fresh = true };
+    }
+
+    private async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ExternalNetworksAsync(ServiceGroup? desired, CancellationToken ct)
+    {
+        var names = desired?.Spec.Networks.Values.Where(n => n.External).Select(n => n.Name).Distinct().ToList() ?? [];
+        var found = await Task.WhenAll(names.Select(async name => (name, (IReadOnlyList<string>)(await engine.FindNetworksByNameAsync(name, ct)).Select(n => n.Id).ToList())));
+        return found.ToDictionary(x => x.name, x => x.Item2, StringComparer.Ordinal);
+    }
+
+    private async Task<ObservedState> BuildAsync(ObjectKey key, IReadOnlyList<ContainerSummary> containers, IReadOnlyList<NetworkSummary> networks,
+        IReadOnlyList<VolumeSummary> volumes, IReadOnlyDictionary<string, IReadOnlyList<string>> externalNetworks, CancellationToken ct)
+    {
+        var adopted = key.Kind == ServiceGroup.ComposeKindName && adoptions.Any(key);
+        var adoptedNetworks = adopted ? adoptions.Networks(key) : new HashSet<string>();
+        var adoptedVolumes = adopted ? adoptions.Volumes(key) : new HashSet<string>();
+        var compose = key.Kind == ServiceGroup.ComposeKindName;
+        var managed = containers.Where(c => Owns(key, c.Labels) && c.Labels.ContainsKey(labels.Service) && !c.Labels.ContainsKey(labels.JobRun)).ToList();
+        var foreign = compose ? containers.Where(c => IsForeign(c.Labels)).Select(Foreign).ToList() : [];
         var exited = await Task.WhenAll(managed.Where(c => c.State is ContainerState.Exited or ContainerState.Dead).Select(c => ExitedDetailsAsync(c.Id, ct)));
         var details = exited.OfType<ContainerDetails>().ToDictionary(d => d.Id);
         return new ObservedState(
-            managed.Select(c => ToObserved(c, details.GetValueOrDefault(c.Id))).ToList(),
-            networks.Result.Where(n => Owns(key, n.Labels) || (adoptedNetworks.Contains(n.Name) && IsForeign(n.Labels)))
+            managed.Select(c => details.GetValueOrDefault(c.Id) is { } d && d.State is not (ContainerState.Exited or ContainerState.Dead)
+                    ? ToObserved(ContainerEvents.FromDetails(d), null) // started again since it was listed (the engine's restart policy): the inspect is newer
+                    : ToObserved(c, details.GetValueOrDefault(c.Id))).ToList(),
+            networks.Where(n => Owns(key, n.Labels) || (adoptedNetworks.Contains(n.Name) && IsForeign(n.Labels)))
                 .Select(n => new ObservedNetwork(n.Id, n.Name, n.Labels.TryGetValue(labels.Network, out var k) ? k : n.Labels.GetValueOrDefault(ComposeLabelNames.Network) ?? ObservedNetwork.DefaultKey)
                 {
                     DefinitionHash = n.Labels.GetValueOrDefault(labels.NetworkHash),
                 })
                 .ToList(),
-            volumes.Result.Where(v => Owns(key, v.Labels) || (adoptedVolumes.Contains(v.Name) && IsForeign(v.Labels))).Select(v => v.Name).ToHashSet(StringComparer.Ordinal))
+            volumes.Where(v => Owns(key, v.Labels) || (adoptedVolumes.Contains(v.Name) && IsForeign(v.Labels))).Select(v => v.Name).ToHashSet(StringComparer.Ordinal))
         {
-            PrunableVolumes = volumes.Result
+            PrunableVolumes = volumes
                 .Where(v => labels.IsOwned(v.Labels) && v.Labels.TryGetValue(labels.PruneVolume, out var p) && p == "true")
                 .Select(v => v.Name).ToHashSet(StringComparer.Ordinal),
             ExternalNetworks = externalNetworks,
@@ -80,11 +107,17 @@ public sealed class EngineObserver(IContainerEngine engine, AgentLabels labels, 
     /// <summary>Keys of every object that has something in the engine: finds objects whose manifest is gone.</summary>
     public async Task<IReadOnlySet<ObjectKey>> ListObjectKeysAsync(CancellationToken ct)
     {
-        var selector = LabelSelector.ForInstance(labels);
-        var containers = engine.ListContainersAsync(selector, ct);
-        var networks = engine.ListNetworksAsync(selector, ct);
-        await Task.WhenAll(containers, networks);
-        return containers.Result.Select(c => c.Labels).Concat(networks.Result.Select(n => n.Labels))
+        IEnumerable<IReadOnlyDictionary<string, string>> found;
+        if (cache.IsCurrent) found = cache.Containers.Select(c => c.Labels).Concat(cache.Networks.Select(n => n.Labels));
+        else
+        {
+            var selector = LabelSelector.ForInstance(labels);
+            var containers = engine.ListContainersAsync(selector, ct);
+            var networks = engine.ListNetworksAsync(selector, ct);
+            await Task.WhenAll(containers, networks);
+            found = containers.Result.Select(c => c.Labels).Concat(networks.Result.Select(n => n.Labels));
+        }
+        return found
             .Where(l => labels.IsOwned(l) && !l.ContainsKey(labels.Imperative) && !l.ContainsKey(labels.JobRun)
                         && l.TryGetValue(labels.Kind, out _) && l.TryGetValue(labels.Object, out _))
             .Select(l => new ObjectKey(l[labels.Kind], l[labels.Object]))

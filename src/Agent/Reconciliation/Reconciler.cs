@@ -21,6 +21,7 @@ public sealed record ReconcileResult(TimeSpan? RequeueAfter);
 public sealed class Reconciler(
     ManifestStore manifests,
     EngineObserver observer,
+    ObservedCache cache,
     PlanExecutor executor,
     StatusStore status,
     RuntimeOverrides overrides,
@@ -107,6 +108,13 @@ public sealed class Reconciler(
         if (desired is null && await PruneHeldAsync(key, ct)) return ("held", null);
 
         var plan = PlanFor(key, desired, observed);
+        if (!observed.Fresh && (!plan.IsEmpty || plan.Adopted.Count > 0))
+        {
+            // Planned from the cache, which can be a moment behind: nothing changes on a plan that the engine's answer
+            // now would not give (the "never take down what runs" rules see what is there).
+            observed = await observer.ObserveFreshAsync(key, ct, desired as ServiceGroup);
+            plan = PlanFor(key, desired, observed);
+        }
         // What docker compose made: its containers come with the listing; its networks and volumes are looked for only when
         // there are such containers or the plan would create something.
         if (desired is ServiceGroup { Compose: not null }
@@ -148,6 +156,9 @@ public sealed class Reconciler(
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             RememberRollbacks(key, execution);
+            // Network and volume events carry no labels, so the events stream does not bring this plan's: list them.
+            if (plan.Operations.Any(o => o.Kind is OperationKind.CreateNetwork or OperationKind.RemoveNetwork or OperationKind.CreateVolume or OperationKind.RemoveVolume))
+                await cache.RelistObjectAsync(key, ct);
         }
 
         if (desired is null)

@@ -20,6 +20,9 @@ public static class AgentMetrics
     public static readonly Counter<long> QueueRetries = Meter.CreateCounter<long>(
         "agent.workqueue.retries", "{retry}", "Keys put back on the work queue with backoff after a failed reconcile.");
 
+    public static readonly Counter<long> CacheRelists = Meter.CreateCounter<long>(
+        "agent.cache.relists", "{listing}", "Full listings of the observed-state cache (one list call per resource type), by reason: start, resync, reconnect.");
+
     public static readonly Counter<long> ManifestLoadErrors = Meter.CreateCounter<long>(
         "agent.manifest.load.errors", "{error}", "Errors found while loading manifests, per load.");
 

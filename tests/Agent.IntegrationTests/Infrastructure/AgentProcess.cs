@@ -33,7 +33,7 @@ public sealed class AgentProcess : IAsyncDisposable
     public bool HasExited => process.HasExited;
 
     /// <summary>Starts `agent run` on a free loopback port, with this instance id, manifests folder and state dir.</summary>
-    public static AgentProcess Start(string instance, string manifests, string stateDir, string? dockerHost = null)
+    public static AgentProcess Start(string instance, string manifests, string stateDir, string? dockerHost = null, IDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -54,6 +54,7 @@ public sealed class AgentProcess : IAsyncDisposable
         info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         info.Environment["Agent__ManifestDebounce"] = "00:00:00.200";
         if (dockerHost is not null) info.Environment["Agent__DockerHost"] = dockerHost;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start the agent"), port, stateDir);
     }
 
@@ -81,12 +82,19 @@ public sealed class AgentProcess : IAsyncDisposable
         await process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>A client of its API with the generated admin token.</summary>
+    public HttpClient Client()
+    {
+        var token = File.ReadAllLines(Path.Combine(StateDir, "tokens")).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
     /// <summary>The group's status as the API serves it (GET /api/v1/servicegroups/{name}), with the generated admin token.</summary>
     public async Task<JsonElement?> GroupStatusAsync(string group)
     {
-        var token = File.ReadAllLines(Path.Combine(StateDir, "tokens")).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(10) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var http = Client();
         var response = await http.GetAsync($"/api/v1/servicegroups/{group}");
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         response.EnsureSuccessStatusCode();

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net.Sockets;
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Reconciliation;
+using Agent.Sources;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.Bench;
+
+/// <summary>The observed-state cache at scale: a no-op resync (one list per resource type, then every object planned
+/// from the cache), a folder of 5,000 objects, a cold converge beside the raw Engine API, and the engine's own list call
+/// as the peer of GET /api/v1/containers. The scale is AGENT_BENCH_SCALE containers (100 unless set).</summary>
+public sealed partial class Bench
+{
+    public static int Scale => int.TryParse(Environment.GetEnvironmentVariable("AGENT_BENCH_SCALE"), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100;
+
+    /// <summary>Counts the agent's engine calls (the agent.engine.calls instrument) while <paramref name="body"/> runs.</summary>
+    private static async Task<(double Ms, long Calls)> CountCallsAsync(Func<Task> body)
+    {
+        long calls = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == EngineMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref calls, value));
+        listener.Start();
+        var clock = Stopwatch.StartNew();
+        await body();
+        return (clock.Elapsed.TotalMilliseconds, Interlocked.Read(ref calls));
+    }
+
+    /// <summary>What one periodic resync does: the cache's listing, then a reconcile of every object (4 workers).</summary>
+    private static async Task ResyncAsync(IServiceProvider services)
+    {
+        await services.GetRequiredService<ObservedCache>().RelistAsync("resync", default);
+        var reconciler = services.GetRequiredService<Reconciler>();
+        var keys = services.GetRequiredService<ManifestStore>().All().Select(e => e.Key).ToList();
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (key, ct) => await reconciler.ReconcileAsync(key, ct));
+    }
+
+    /// <summary>Cold converge of <paramref name="count"/> containers (groups of 100) by the running agent beside the raw
+    /// Engine API at the same parallelism; then no-op resyncs of them from the cache, beside the per-object listing.</summary>
+    public async Task ScaleAsync(int count)
+    {
+        Console.WriteLine($"scale: {count} containers ...");
+        var scenario = $"scale, {count} containers";
+        var raw = await RawConvergeAsync(count, Parallelism);
+        results.Add(new Row(scenario, $"cold converge: raw Engine API ({Parallelism} at a time)", F(raw)));
+
+        var dir = Folder();
+        var groups = Math.Max(1, count / 100);
+        var instance = $"{run}-scale";
+        var clock = Stopwatch.StartNew();
+        for (var g = 0; g < groups; g++)
+            await File.WriteAllTextAsync(Path.Combine(dir, $"g{g}.yaml"), GroupYaml($"{instance}-{g}", 1, Math.Min(100, count - g * 100)));
+        var app = await StartAgentAsync(dir, instance, new() { ["Agent:ResyncInterval"] = "01:00:00", ["Agent:Parallelism"] = Parallelism.ToString(CultureInfo.InvariantCulture) });
+        try
+        {
+            await WaitRunningAsync(instance, count);
+            var agent = clock.Elapsed.TotalSeconds;
+            results.Add(new Row(scenario, $"cold converge: agent ({groups} group(s), {Parallelism} at a time per group)", F(agent),
+                $"{(agent / raw - 1) * 100:+0;-0} % vs raw (goal <= +5 %); start to all running"));
+
+            var cached = new List<(double Ms, long Calls)>();
+            for (var i = 0; i < 5; i++) cached.Add(await CountCallsAsync(() => ResyncAsync(app.Services)));
+            var median = cached.OrderBy(s => s.Ms).ElementAt(2);
+            results.Add(new Row(scenario, "no-op resync: agent, from the cache (median of 5)", Ms(median.Ms),
+                $"{median.Calls} engine calls for {groups} object(s) (goal <= 200 ms, constant calls)"));
+
+            var observer = app.Services.GetRequiredService<EngineObserver>();
+            var keys = app.Services.GetRequiredService<ManifestStore>().All().Select(e => e.Key).ToList();
+            var fresh = await CountCallsAsync(() => Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+                async (key, ct) => await observer.ObserveFreshAsync(key, ct)));
+            results.Add(new Row(scenario, "no-op resync: observe per object (before the cache)", Ms(fresh.Ms), $"{fresh.Calls} engine calls: 3 list calls per object, no planning"));
+            var list = await CountCallsAsync(() => engine.ListContainersAsync(LabelSelector.Of($"agent.instance={instance}"), default));
+            results.Add(new Row(scenario, "raw Engine API: one label-filtered container list", Ms(list.Ms), "the least any observer can do"));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await CleanAsync(instance);
+        }
+    }
+
+    /// <summary>5,000 objects (suspended groups: nothing runs, nothing is created) planned at each resync.</summary>
+    public async Task FolderObjectsAsync(int objects)
+    {
+        Console.WriteLine($"resync of a folder of {objects} objects ...");
+        var dir = Folder();
+        var instance = $"{run}-objects";
+        for (var f = 0; f < objects / 100; f++)
+            await File.WriteAllTextAsync(Path.Combine(dir, $"f{f}.yaml"), string.Join("---\n", Enumerable.Range(0, 100).Select(g =>
+                $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: o{f}-{g}\nspec:\n  suspend: true\n  services:\n    - name: s\n      image: {Image}\n      command: [\"sleep\", \"3600\"]\n")));
+        var app = await StartAgentAsync(dir, instance, new() { ["Agent:ResyncInterval"] = "01:00:00" });
+        try
+        {
+            var state = app.Services.GetRequiredService<ControllerState>();
+            var deadline = DateTime.UtcNow.AddMinutes(10);
+            while (!state.FirstSyncDone && DateTime.UtcNow < deadline) await Task.Delay(100);
+            var resync = await CountCallsAsync(() => ResyncAsync(app.Services));
+            var scenario = $"resync, a folder of {objects} objects";
+            results.Add(new Row(scenario, "agent: listing + every object planned from the cache", Ms(resync.Ms), $"{resync.Calls} engine calls (goal: no per-object call)"));
+            results.Add(new Row(scenario, "per-object observe (before the cache)", "n/a", $"would be {3 * objects} engine calls"));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await CleanAsync(instance);
+        }
+    }
+
+    /// <summary>The engine's own container list at the same concurrency as wrk -c16, for 10 s, straight on its socket.</summary>
+    private static async Task<(double Rps, double P50, double P99)> EngineListLoadAsync(string instance)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint("/var/run/docker.sock"), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            MaxConnectionsPerServer = 16,
+        };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri("http://docker") };
+        var url = "/v1.41/containers/json?all=1&filters=" + Uri.EscapeDataString($"{{\"label\":[\"agent.instance={instance}\"]}}");
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var end = DateTime.UtcNow.AddSeconds(10);
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            while (DateTime.UtcNow < end)
+            {
+                var clock = Stopwatch.StartNew();
+                (await http.GetAsync(url)).EnsureSuccessStatusCode();
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }));
+        var sorted = latencies.Order().ToList();
+        return (sorted.Count / 10.0, sorted[sorted.Count / 2], sorted[(int)(sorted.Count * 0.99)]);
+    }
+}

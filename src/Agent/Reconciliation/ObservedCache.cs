@@ -1,0 +1,194 @@
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Telemetry;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// The informer: this instance's containers, networks and volumes as the engine has them, from one list call per
+/// resource type (at start, at each resync, after the events stream reconnects), kept current by the events stream in
+/// between (<see cref="Apply"/>), with one inspect per container start. Readers get it without an engine call while it is
+/// <see cref="IsCurrent"/>; while it is not (before the first listing, while the stream is down) they ask the engine.
+/// </summary>
+public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, ILogger<ObservedCache> logger)
+{
+    private readonly Lock sync = new();
+    private readonly SemaphoreSlim listing = new(1, 1);
+    private readonly Channel<string> inspections = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<string> seen = [];
+    private readonly Queue<string> seenOrder = new();
+    private ImmutableDictionary<string, ContainerSummary> containers = ImmutableDictionary<string, ContainerSummary>.Empty;
+    private ImmutableDictionary<string, NetworkSummary> networks = ImmutableDictionary<string, NetworkSummary>.Empty;
+    private ImmutableDictionary<string, VolumeSummary> volumes = ImmutableDictionary<string, VolumeSummary>.Empty;
+    private Dictionary<string, long> lastEvent = new(StringComparer.Ordinal); // container id -> sequence of its last event
+    private List<EngineEvent>? duringListing; // events applied while a listing runs: replayed over its result
+    private long sequence;
+    private long streamGeneration;
+    private bool streamUp;
+    private volatile bool current;
+
+    /// <summary>Listed since the events stream (re)connected, and the stream has not dropped since.</summary>
+    public bool IsCurrent => current;
+
+    public IReadOnlyCollection<ContainerSummary> Containers => containers.Values.ToList();
+    public IReadOnlyCollection<NetworkSummary> Networks => networks.Values.ToList();
+    public IReadOnlyCollection<VolumeSummary> Volumes => volumes.Values.ToList();
+
+    public ContainerSummary? Container(string id) => containers.GetValueOrDefault(id);
+
+    /// <summary>Full listings so far (start, resyncs, reconnects).</summary>
+    public int Listings => listings;
+
+    private int listings;
+
+    /// <summary>The events stream is (being) subscribed: the next listing makes the cache current.</summary>
+    public void StreamStarted()
+    {
+        lock (sync) streamUp = true;
+    }
+
+    /// <summary>The stream dropped: events may be lost from now on, so readers ask the engine until the next listing.</summary>
+    public void StreamLost()
+    {
+        lock (sync)
+        {
+            streamUp = false;
+            streamGeneration++;
+            current = false;
+        }
+    }
+
+    /// <summary>One list call per resource type; replaces the cache and replays over it the events that arrived meanwhile.</summary>
+    public async Task RelistAsync(string reason, CancellationToken ct)
+    {
+        await listing.WaitAsync(ct);
+        try
+        {
+            long generation;
+            lock (sync)
+            {
+                generation = streamGeneration;
+                duringListing = [];
+            }
+            var selector = LabelSelector.ForInstance(labels);
+            var listedContainers = engine.ListContainersAsync(selector, ct);
+            var listedNetworks = engine.ListNetworksAsync(selector, ct);
+            var listedVolumes = engine.ListVolumesAsync(selector, ct);
+            try
+            {
+                await Task.WhenAll(listedContainers, listedNetworks, listedVolumes);
+            }
+            catch
+            {
+                lock (sync) duringListing = null;
+                throw;
+            }
+            lock (sync)
+            {
+                containers = listedContainers.Result.Where(c => labels.IsOwned(c.Labels)).ToImmutableDictionary(c => c.Id, StringComparer.Ordinal);
+                networks = listedNetworks.Result.Where(n => labels.IsOwned(n.Labels)).ToImmutableDictionary(n => n.Id, StringComparer.Ordinal);
+                volumes = listedVolumes.Result.Where(v => labels.IsOwned(v.Labels)).ToImmutableDictionary(v => v.Name, StringComparer.Ordinal);
+                foreach (var e in duringListing!) ApplyLocked(e);
+                duringListing = null;
+                current = streamUp && generation == streamGeneration;
+            }
+            Interlocked.Increment(ref listings);
+            AgentMetrics.CacheRelists.Add(1, new KeyValuePair<string, object?>("reason", reason));
+            logger.LogDebug("Listed {Containers} containers, {Networks} networks, {Volumes} volumes ({Reason})", containers.Count, networks.Count, volumes.Count, reason);
+        }
+        finally
+        {
+            listing.Release();
+        }
+    }
+
+    /// <summary>Applies one event of the stream; false when it was seen already (the engine replays from `since` after a
+    /// reconnect), so that nothing acts on an event twice.</summary>
+    public bool Apply(EngineEvent e)
+    {
+        var key = $"{e.Time.ToUnixTimeMilliseconds()}|{e.Type}|{e.Action}|{e.ActorId}";
+        lock (sync)
+        {
+            if (!seen.Add(key)) return false;
+            seenOrder.Enqueue(key);
+            if (seenOrder.Count > 10_000) seen.Remove(seenOrder.Dequeue());
+            if (!ContainerEvents.Changes(e)) return true;
+            duringListing?.Add(e);
+            ApplyLocked(e);
+        }
+        if (ContainerEvents.NeedsInspect(e)) inspections.Writer.TryWrite(e.ActorId);
+        return true;
+    }
+
+    private void ApplyLocked(EngineEvent e)
+    {
+        lastEvent[e.ActorId] = ++sequence;
+        var known = containers.GetValueOrDefault(e.ActorId);
+        var after = ContainerEvents.Apply(known, e);
+        if (after is null)
+        {
+            containers = containers.Remove(e.ActorId);
+            if (e.Action == "destroy") lastEvent.Remove(e.ActorId);
+        }
+        else if (!ReferenceEquals(after, known)) containers = containers.SetItem(e.ActorId, after);
+    }
+
+    /// <summary>Inspects each started container once (its health state and ports): applied unless an event for it came
+    /// after the inspect was sent (then it is inspected again), so an inspect never overwrites a newer event.</summary>
+    public async Task RunInspectionsAsync(CancellationToken ct)
+    {
+        await foreach (var id in inspections.Reader.ReadAllAsync(ct))
+        {
+            long asked;
+            lock (sync) asked = sequence;
+            ContainerDetails? details;
+            try
+            {
+                details = await engine.InspectContainerAsync(id, ct);
+            }
+            catch (EngineException e)
+            {
+                logger.LogDebug("Inspect of {Id} for the cache failed: {Error}", id, e.Message);
+                continue; // the stream's reconnect or the next resync lists it again
+            }
+            lock (sync)
+            {
+                if (lastEvent.GetValueOrDefault(id) > asked)
+                {
+                    if (containers.ContainsKey(id)) inspections.Writer.TryWrite(id);
+                    continue;
+                }
+                if (details is null) containers = containers.Remove(id);
+                else if (labels.IsOwned(details.Labels) && containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
+            }
+        }
+    }
+
+    /// <summary>After a plan made or removed networks or volumes (their events carry no labels, so the stream does not
+    /// bring them): the object's own, listed again.</summary>
+    public async Task RelistObjectAsync(ObjectKey key, CancellationToken ct)
+    {
+        var selector = LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name);
+        bool Mine(IReadOnlyDictionary<string, string> l) => l.GetValueOrDefault(labels.Kind) == key.Kind && l.GetValueOrDefault(labels.Object) == key.Name;
+        await listing.WaitAsync(ct); // a full listing that began earlier must not land over this newer one
+        try
+        {
+            var listedNetworks = engine.ListNetworksAsync(selector, ct);
+            var listedVolumes = engine.ListVolumesAsync(selector, ct);
+            await Task.WhenAll(listedNetworks, listedVolumes);
+            lock (sync)
+            {
+                networks = networks.RemoveRange(networks.Values.Where(n => Mine(n.Labels)).Select(n => n.Id))
+                    .SetItems(listedNetworks.Result.Where(n => labels.IsOwned(n.Labels)).Select(n => KeyValuePair.Create(n.Id, n)));
+                volumes = volumes.RemoveRange(volumes.Values.Where(v => Mine(v.Labels)).Select(v => v.Name))
+                    .SetItems(listedVolumes.Result.Where(v => labels.IsOwned(v.Labels)).Select(v => KeyValuePair.Create(v.Name, v)));
+            }
+        }
+        finally
+        {
+            listing.Release();
+        }
+    }
+}
