@@ -187,7 +187,13 @@ public sealed class GitCli(string home, GitProcesses processes)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} cannot be read: {e.GetType().Name}");
+            var why = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "does not exist",
+                UnauthorizedAccessException => "cannot be read by the agent (permission denied)",
+                _ => "cannot be read",
+            };
+            throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} {why}");
         }
     }
 

@@ -29,8 +29,9 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         return slash < 0 ? rest : rest[..slash];
     }
 
-    /// <summary>Flux's revision form: <c>main@sha1:0a1b…</c>.</summary>
-    public static string Revision(GitRef gitRef, string commit, string? tag = null) => $"{tag ?? gitRef.Name}@sha1:{commit}";
+    /// <summary>Flux's revision form: <c>main@sha1:0a1b…</c>, or <c>sha1:0a1b…</c> for a pinned commit (no ref name).</summary>
+    public static string Revision(GitRef gitRef, string commit, string? tag = null) =>
+        tag is null && gitRef.Commit is not null ? $"sha1:{commit}" : $"{tag ?? gitRef.Name}@sha1:{commit}";
 
     public static string Revision(GitRef gitRef, GitCheckout checkout) => Revision(gitRef, checkout.Commit, checkout.Tag);
 

@@ -293,6 +293,7 @@ public sealed class GitSyncService(
                 if (errors.Count > 0)
                 {
                     Directory.Delete(staging, recursive: true);
+                    errors = [.. errors.OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Column)];
                     status.Update(repo, s => s with { ManifestErrors = errors.Select(e => e.ToString()).ToList() });
                     throw new GitSyncException("InvalidRevision",
                         $"revision {revision} is not applied: {errors.Count} manifest error(s), first {errors[0]}; {Keeps(repo, previous)}");
@@ -315,7 +316,13 @@ public sealed class GitSyncService(
         {
             result = Snake(e.Reason);
             var current = checkouts.Current(name);
-            status.Update(repo, s => s with { LastAppliedRevision = current is null ? null : GitDocuments.Revision(repo.Spec.Ref, current) });
+            // The errors listed are those of this failure: a fetch, checkout or size failure has none (not a stale list).
+            var revisionErrors = e.Reason is "InvalidRevision" or "PathNotFound";
+            status.Update(repo, s => s with
+            {
+                LastAppliedRevision = current is null ? null : GitDocuments.Revision(repo.Spec.Ref, current),
+                ManifestErrors = revisionErrors ? s.ManifestErrors : [],
+            });
             status.SetConditions(repo,
                 (SourceConditions.Ready, false, e.Reason, e.Message),
                 (SourceConditions.Reconciling, false, e.Reason, "retrying at the next interval, webhook or sync request"),
@@ -326,7 +333,8 @@ public sealed class GitSyncService(
         }
         finally
         {
-            AgentMetrics.SourceSyncs.Add(1, new KeyValuePair<string, object?>("result", result));
+            AgentMetrics.SourceSyncs.Add(1, new KeyValuePair<string, object?>("source", $"{GitRepository.KindName}/{name}"),
+                new KeyValuePair<string, object?>("result", result));
         }
     }
 

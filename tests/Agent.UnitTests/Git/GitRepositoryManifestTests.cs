@@ -75,6 +75,15 @@ public sealed class GitRepositoryManifestTests : IDisposable
     }
 
     [Fact]
+    public void A_pinned_commit_is_reported_as_sha1_without_a_ref_name_like_Flux()
+    {
+        var commit = new string('a', 40);
+        Assert.Equal($"sha1:{commit}", GitDocuments.Revision(new GitRef(Commit: commit), commit));
+        Assert.Equal($"main@sha1:{commit}", GitDocuments.Revision(new GitRef(Branch: "main"), commit));
+        Assert.Equal($"v1.2.0@sha1:{commit}", GitDocuments.Revision(new GitRef(Semver: "^1"), commit, "v1.2.0"));
+    }
+
+    [Fact]
     public void Credentials_over_plain_http_need_spec_insecure()
     {
         var set = Load("apiVersion: agent/v1\nkind: GitRepository\nmetadata: { name: platform }\nspec:\n  url: http://git.example/x.git\n  insecure: true\n  secretRef: { tokenFile: /t }\n");

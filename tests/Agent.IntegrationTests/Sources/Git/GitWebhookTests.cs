@@ -135,6 +135,7 @@ public sealed class GitWebhookTests : GitScenario
         var metrics = await client.GetStringAsync("/metrics");
         var sourceLines = string.Join("\n", metrics.Split('\n').Where(l => l.Contains("agent_source", StringComparison.Ordinal)));
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "agent_source_sync_total\\{[^}]*result=\"applied\""), sourceLines);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "agent_source_sync_total\\{[^}]*source=\"GitRepository/platform\""), sourceLines);
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(metrics, "agent_source_last_sync_timestamp_seconds\\{[^}]*source=\"GitRepository/platform\""), sourceLines);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/readyz/sources")).StatusCode);
     }
