@@ -100,9 +100,28 @@ public sealed partial class DockerEngine
         };
         if (filter.Labels.Count > 0) filters["label"] = filter.Labels.ToDictionary(l => l, _ => true);
         if (filter.Until is { } until) filters["until"] = new Dictionary<string, bool> { [until] = true };
-        var result = await client.Images.PruneImagesAsync(new ImagesPruneParameters { Filters = filters }, ct);
+        var result = await WhileAnotherPruneRuns(() => client.Images.PruneImagesAsync(new ImagesPruneParameters { Filters = filters }, ct), ct);
         return new ImagePruneResult(result.ImagesDeleted?.Count ?? 0, result.SpaceReclaimed);
     });
+
+    // The engine runs one prune of a kind at a time and answers 409 to another (from `docker image prune` or a second
+    // request): wait for it, as the CLI's user would, rather than failing the caller.
+    private static async Task<T> WhileAnotherPruneRuns<T>(Func<Task<T>> prune, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks)))
+        {
+            try
+            {
+                return await prune();
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && DateTime.UtcNow < deadline
+                                               && e.ResponseBody?.Contains("prune operation is already running", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                await Task.Delay(delay, ct);
+            }
+        }
+    }
 
     /// <summary>Checks a credential against its registry, as `docker login` does; nothing is stored by the engine.</summary>
     public Task CheckRegistryLoginAsync(RegistryCredential credential, CancellationToken ct) => Call("registry_login", async () =>

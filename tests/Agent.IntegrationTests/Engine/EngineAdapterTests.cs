@@ -254,4 +254,14 @@ public sealed class EngineAdapterTests : IAsyncLifetime
         var info = await Engine.GetInfoAsync(Ct);
         Assert.True(info.Cpus >= 1);
     }
+
+    [Fact]
+    public async Task Concurrent_image_prunes_wait_for_each_other_instead_of_failing()
+    {
+        // The engine refuses a second prune while one runs (409); the adapter waits for it. A label no image carries
+        // keeps this run from removing anything another test needs.
+        var filter = new ImagePruneFilter(true, [$"agent.test-prune={instance.Id}"], null);
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Engine.PruneImagesAsync(filter, Ct)));
+        Assert.All(results, r => Assert.Equal(0, r.Deleted));
+    }
 }
