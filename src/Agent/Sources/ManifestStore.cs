@@ -53,6 +53,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private string? sourceError;
     private IReadOnlyList<string> unfetched = [];
     private string? lastDigest;
+    private IReadOnlyList<string> buildContexts = [];
     private bool indexLoaded;
     private long readVersion;
     private IReadOnlyList<ManifestDocument> folderDocuments = [];
@@ -185,7 +186,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
             sourceError = null;
-            if (snapshot.Digest + checkouts?.Fingerprint() == lastDigest) return new HashSet<ObjectKey>(); // nothing changed on disk: no reparse
+            if (snapshot.Digest + checkouts?.Fingerprint() + BuildContextStamp.Of(buildContexts) == lastDigest) return new HashSet<ObjectKey>(); // nothing changed on disk: no reparse
         }
 
         var digest = snapshot.Digest + checkouts?.Fingerprint();
@@ -257,7 +258,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
             heldPaths = unknown;
             unfetched = repos.Select(r => r.Metadata.Name).Where(n => checkouts?.Current(n) is null).Order(StringComparer.Ordinal).ToList();
-            lastDigest = digest;
+            buildContexts = BuildContextStamp.ContextsOf(next.Values.Select(e => e.Object));
+            lastDigest = digest + BuildContextStamp.Of(buildContexts);
             folderDocuments = parsed;
             repositories = repos;
             readVersion++;

@@ -170,6 +170,16 @@ public sealed class BuildSpecTests : IDisposable
     }
 
     [Fact]
+    public void The_built_image_name_passes_the_security_policy_like_any_image()
+    {
+        Context();
+        var set = Load("web", options: new SecurityOptions { AllowedImages = ["busybox:*"] });
+        Assert.Empty(set.Objects);
+        Assert.Contains("image \"g-web\" is not in the allowed list", Assert.Single(set.Errors).Message);
+        Assert.Empty(Load("web", options: new SecurityOptions { AllowedImages = ["g-*"] }).Errors);
+    }
+
+    [Fact]
     public void Neither_image_nor_build_is_an_error_and_jobs_do_not_build()
     {
         Write("apps/g.yaml", "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: g\nspec:\n  services:\n    - name: web\n      command: [x]\n");
