@@ -37,6 +37,7 @@ public static class ApplyCommand
             }
             if (!OneShotServices.LoadManifests(services)) return 1;
             var manifests = services.GetRequiredService<ManifestStore>();
+            foreach (var note in GitRepositoryNotes.Lines(manifests.Repositories, services.GetRequiredService<GitCheckouts>())) Console.Error.WriteLine(note);
 
             var observer = services.GetRequiredService<EngineObserver>();
             try

@@ -27,6 +27,7 @@ public static class DiffCommand
             await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
             if (!OneShotServices.LoadManifests(services)) return 1;
             var manifests = services.GetRequiredService<ManifestStore>();
+            foreach (var note in GitRepositoryNotes.Lines(manifests.Repositories, services.GetRequiredService<GitCheckouts>())) Console.Error.WriteLine(note);
 
             var observer = services.GetRequiredService<EngineObserver>();
             var reconciler = services.GetRequiredService<Reconciler>();

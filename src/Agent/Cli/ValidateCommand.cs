@@ -40,6 +40,7 @@ public static class ValidateCommand
             else
             {
                 foreach (var error in errors) Console.WriteLine(error);
+                foreach (var note in GitRepositoryNotes.Lines(set)) Console.Error.WriteLine(note);
                 var valid = set.Documents.Count(d => d.IsValid);
                 Console.WriteLine(errors.Count == 0
                     ? $"{valid} object(s) valid in {options.Manifests}"
