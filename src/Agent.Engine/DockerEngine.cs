@@ -261,6 +261,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         {
             Tags = [tag],
             Remove = true,
+            ForceRemove = true, // a failed step's container too, or each failed build leaves one behind
             Dockerfile = request.Dockerfile,
             BuildArgs = request.Args.ToDictionary(),
             Labels = request.Labels.ToDictionary(),

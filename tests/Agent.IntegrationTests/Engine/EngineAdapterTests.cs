@@ -264,4 +264,22 @@ public sealed class EngineAdapterTests : IAsyncLifetime
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Engine.PruneImagesAsync(filter, Ct)));
         Assert.All(results, r => Assert.Equal(0, r.Deleted));
     }
+
+    [Fact]
+    public async Task A_failed_build_leaves_no_container_behind()
+    {
+        var root = Directory.CreateTempSubdirectory("agent-build-fail-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "Dockerfile"), $"FROM {TestEngine.Image}\nRUN echo {instance.Id} && exit 7\n");
+            await using (var context = await BuildContext.TarAsync(root, "Dockerfile", null, Ct))
+                await Assert.ThrowsAnyAsync<Exception>(() => Engine.BuildImageAsync(context, new ImageBuildRequest($"{instance.Id}-broken"), null, Ct));
+            var commands = await DockerCli.RunAsync("ps", "-a", "--no-trunc", "--format", "{{.Command}}");
+            Assert.DoesNotContain(instance.Id, commands);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
