@@ -29,6 +29,10 @@ public sealed class AgentOptions
 
     public TimeSpan ManifestDebounce { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>How long a manifest must stay gone before its objects are pruned: a file deleted and written back (an
+    /// `rm` then `cp` deploy, an editor or a checkout replacing it) takes nothing down in between.</summary>
+    public TimeSpan PruneDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A manifest file larger than this is an error on that file (its objects are held); it is never read whole.</summary>
     public long MaxManifestFileBytes { get; set; } = Sources.ManifestFolder.DefaultMaxFileBytes;
 

@@ -105,7 +105,7 @@ public sealed class Reconciler(
             return ("deleted", null);
         }
 
-        if (desired is null && await PruneHeldAsync(key, ct)) return ("held", null);
+        if (desired is null && await PruneHeldAsync(key, ct)) return ("held", manifests.PruneDelayLeft(key) is { } left ? left + TimeSpan.FromMilliseconds(100) : null);
 
         var plan = PlanFor(key, desired, observed);
         if (!observed.Fresh && (!plan.IsEmpty || plan.Adopted.Count > 0))
@@ -189,7 +189,8 @@ public sealed class Reconciler(
     {
         if (manifests.PruneHold(key) is { } hold)
         {
-            var reason = manifests.SourceError is null ? DesiredEntry.ManifestUnreadable : "SourceUnavailable";
+            var reason = manifests.SourceError is not null ? "SourceUnavailable"
+                : manifests.PruneDelayLeft(key) is not null ? "PrunePending" : DesiredEntry.ManifestUnreadable;
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, hold);
             status.SetCondition(key, ConditionTypes.Progressing, false, reason, "nothing is changed or removed until the manifests read again");
             status.Record(key, "Warning", reason, hold);

@@ -5,7 +5,9 @@ using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Core.Sources;
+using Agent.Hosting;
 using Agent.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Sources;
 
@@ -38,8 +40,10 @@ public sealed record FileProblem(string Path, string Reason, IReadOnlyList<strin
 /// at all keeps everything. Only a manifest that is really gone (its file deleted, or its document removed) reads as deleted.
 /// </summary>
 public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, TimeProvider time, ILogger<ManifestStore> logger,
-    GitDocuments? git = null, GitCheckouts? checkouts = null, HostPlacement? placement = null)
+    GitDocuments? git = null, GitCheckouts? checkouts = null, HostPlacement? placement = null, IOptions<AgentOptions>? options = null)
 {
+    private readonly TimeSpan pruneDelay = options?.Value.PruneDelay ?? TimeSpan.Zero;
+    private Dictionary<ObjectKey, DateTimeOffset> goneSince = [];
     private readonly Lock sync = new();
     private readonly Lock reloading = new();
     private Dictionary<ObjectKey, DesiredEntry> entries = [];
@@ -146,8 +150,22 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             // move to it from another repository or the folder), so nothing is judged deleted until it has one.
             if (unfetched.Count > 0 && !entries.ContainsKey(key))
                 return $"GitRepository {string.Join(", ", unfetched)} has no revision checked out yet; nothing is pruned until it has";
+            if (PruneDelayLeft(key) is { } left)
+                return $"its manifest is gone since {goneSince[key]:HH:mm:ss}; pruned in {Math.Ceiling(left.TotalSeconds)} s unless it comes back (Agent:PruneDelay)";
             if (entries.ContainsKey(key) || heldPaths.Count == 0 || known.Contains(key)) return null;
             return $"{string.Join(", ", heldPaths)} cannot be read and may define {key}; it is not pruned until every manifest reads";
+        }
+    }
+
+    /// <summary>How much longer an object whose manifest went away in this run waits before it may be pruned; null when it
+    /// may be pruned now (or was never seen in this run: gone while the agent was down, or the first read).</summary>
+    public TimeSpan? PruneDelayLeft(ObjectKey key)
+    {
+        lock (sync)
+        {
+            if (entries.ContainsKey(key) || !goneSince.TryGetValue(key, out var since)) return null;
+            var left = since + pruneDelay - time.GetUtcNow();
+            return left > TimeSpan.Zero ? left : null;
         }
     }
 
@@ -241,6 +259,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 nextFiles[key] = document.Source.File;
             }
 
+            var now = time.GetUtcNow();
             var changed = next.Keys.Concat(entries.Keys)
                 .Where(k => !next.TryGetValue(k, out var n) || !entries.TryGetValue(k, out var o) || !Same(n, o))
                 .ToHashSet();
@@ -248,12 +267,15 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             LogProblemChanges(problems, snapshot.Problems);
             LogErrorChanges(set);
             UpdateOrphans(repos, nextFiles);
+            // A git revision is read whole and at once: only the folder's own files can be caught half-way through a deploy.
+            goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
+                .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k)))
+                .Distinct().ToDictionary(k => k, k => goneSince.GetValueOrDefault(k, now));
             entries = next;
             files = nextFiles;
             known.UnionWith(nextFiles.Keys);
             unattributed = set.Documents.Where(d => d.Key is null).SelectMany(d => d.Errors).ToList();
             problems = snapshot.Problems;
-            var now = time.GetUtcNow();
             fileErrorsSince = unattributed.Select(e => e.File).Concat(problems.Select(p => p.Path)).Distinct(StringComparer.Ordinal)
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
             heldPaths = unknown;

@@ -57,6 +57,26 @@ public sealed class ConvergenceTests : AgentScenario
     }
 
     [Fact]
+    public async Task A_manifest_deleted_and_written_back_within_the_prune_delay_takes_nothing_down()
+    {
+        var g = Instance.Name("rmcp");
+        var manifest = Group(g, Sleeper("db"));
+        Agent.Write("g.yaml", manifest);
+        await Agent.StartAsync();
+        var before = (await Containers.RunningAsync(Instance, g, 1)).Single();
+        var started = await DockerCli.InspectAsync(before.Id, "{{.State.StartedAt}}");
+
+        Agent.Delete("g.yaml"); // an `rm` then `cp` deploy: gone for a moment, well under Agent:PruneDelay (5 s)
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Agent.Write("g.yaml", manifest);
+        await Task.Delay(TimeSpan.FromSeconds(8)); // past the delay: a prune would have started by now
+
+        Assert.Equal("running", await DockerCli.InspectAsync(before.Id, "{{.State.Status}}"));
+        Assert.Equal(started, await DockerCli.InspectAsync(before.Id, "{{.State.StartedAt}}"));
+        await Agent.WaitReadyAsync(g);
+    }
+
+    [Fact]
     public async Task A_deleted_manifest_stops_its_containers_gracefully_before_removing_them()
     {
         var g = Instance.Name("graceful");

@@ -127,7 +127,7 @@ public sealed class GitTransportTests : GitScenario
         try
         {
             Agent.Write("platform.yaml", GitRepositoryManifest("platform", $"http://127.0.0.1:{port}/ops/platform.git",
-                $"  secretRef: {{ tokenFile: {Path.GetFullPath(tokenFile)} }}\n"));
+                $"  secretRef: {{ tokenFile: {Path.GetFullPath(tokenFile)} }}\n  insecure: true\n")); // plain http stands in for https
             await Agent.StartAsync();
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (seen.IsEmpty && DateTime.UtcNow < deadline)

@@ -1,0 +1,75 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Hosting;
+using Agent.Sources;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Agent.UnitTests.Sources;
+
+/// <summary>A manifest deleted and written back within Agent:PruneDelay (an `rm` then `cp` deploy) prunes nothing.</summary>
+public sealed class PruneDelayTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-prune-delay-");
+    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-prune-delay-state-");
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
+    private static readonly ObjectKey Web = new(ServiceGroup.KindName, "web");
+
+    public void Dispose()
+    {
+        dir.Delete(recursive: true);
+        state.Delete(recursive: true);
+    }
+
+    private string File(string name) => Path.Combine(dir.FullName, name);
+
+    private static string Group(string name) =>
+        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n";
+
+    private ManifestStore Store() =>
+        new(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), clock, NullLogger<ManifestStore>.Instance,
+            options: Options.Create(new AgentOptions { PruneDelay = TimeSpan.FromSeconds(5) }));
+
+    [Fact]
+    public void A_deleted_manifest_is_pruned_only_after_the_delay_and_not_at_all_when_it_comes_back()
+    {
+        System.IO.File.WriteAllText(File("web.yaml"), Group("web"));
+        System.IO.File.WriteAllText(File("other.yaml"), Group("other"));
+        var store = Store();
+        store.Reload();
+        Assert.Null(store.PruneHold(Web));
+
+        System.IO.File.Delete(File("web.yaml"));
+        store.Reload();
+        Assert.Null(store.Get(Web));
+        Assert.Contains("Agent:PruneDelay", store.PruneHold(Web));
+        Assert.Equal(TimeSpan.FromSeconds(5), store.PruneDelayLeft(Web));
+
+        clock.Advance(TimeSpan.FromSeconds(3));
+        System.IO.File.WriteAllText(File("web.yaml"), Group("web"));
+        store.Reload();
+        Assert.NotNull(store.Get(Web));
+        Assert.Null(store.PruneDelayLeft(Web));
+
+        // Gone again: the delay starts anew, and once it has passed the object may be pruned.
+        System.IO.File.Delete(File("web.yaml"));
+        store.Reload();
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.NotNull(store.PruneHold(Web));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(store.PruneDelayLeft(Web));
+        Assert.Null(store.PruneHold(Web));
+    }
+
+    [Fact]
+    public void An_object_never_seen_in_this_run_is_not_delayed()
+    {
+        System.IO.File.WriteAllText(File("other.yaml"), Group("other"));
+        var store = Store();
+        store.Reload();
+        Assert.Null(store.PruneDelayLeft(Web));
+        Assert.Null(store.PruneHold(Web));
+    }
+}
