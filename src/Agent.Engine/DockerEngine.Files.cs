@@ -59,22 +59,53 @@ public sealed partial class DockerEngine : IContainerFilesystem
     {
         try
         {
-            await Call("container_archive_put", async () =>
+            using (tar)
             {
-                using (tar)
-                    await client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters
+                // The engine may refuse an upload before reading it all (a read-only file system) and close the
+                // connection: the upload then sees a broken pipe, not the answer. Sent again, the answer usually arrives.
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
                     {
-                        Path = folder,
-                        AllowOverwriteDirWithFile = false,
-                        CopyUIDGID = true, // owned by the container's user, like `docker cp -a`
-                    }, tar, ct);
-            }, subject);
+                        tar.Position = 0;
+                        await PutArchive(id, folder, tar, subject, ct);
+                        break;
+                    }
+                    catch (EngineUnavailableException e)
+                    {
+                        if (!await EngineAnswersAsync(ct)) throw;
+                        if (attempt == 3)
+                            throw new EngineConflictException($"The engine refused the write to {subject} (the container's file system is read-only or the path is not writable)", e);
+                    }
+                }
+            }
         }
         catch (EngineException e) when (e.StatusCode is 403 or 400 || e.Message.Contains("read-only", StringComparison.OrdinalIgnoreCase))
         {
             // A read-only root file system or volume (the engine says 500), or a folder that turned into a file: the
             // container refuses, the engine works.
             throw new EngineConflictException(e.Message, e);
+        }
+    }
+
+    private Task PutArchive(string id, string folder, Stream tar, string subject, CancellationToken ct) => Call("container_archive_put", () =>
+        client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters
+        {
+            Path = folder,
+            AllowOverwriteDirWithFile = false,
+            CopyUIDGID = true, // owned by the container's user, like `docker cp -a`
+        }, tar, ct), subject);
+
+    private async Task<bool> EngineAnswersAsync(CancellationToken ct)
+    {
+        try
+        {
+            await client.System.PingAsync(ct);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false;
         }
     }
 
