@@ -52,7 +52,7 @@ public sealed partial class DockerEngine
                 else if (!string.IsNullOrEmpty(m.Status))
                 {
                     if (PushedDigest().Match(m.Status) is { Success: true } match) digest = match.Groups[1].Value;
-                    progress?.Report(new ImageProgress(NullIfEmpty(m.ID), m.Status, m.Progress is { Total: > 0 } p ? $"{p.Current}/{p.Total}" : null));
+                    progress?.Report(LayerProgress(m));
                 }
             }), ct);
         if (error is not null) throw RegistryFailure($"Pushing {reference} failed", error);
@@ -160,6 +160,12 @@ public sealed partial class DockerEngine
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static ImageProgress LayerProgress(JSONMessage m) =>
+        new(NullIfEmpty(m.ID), m.Status ?? "", m.Progress is { Total: > 0 } p ? $"{p.Current}/{p.Total}" : null);
+
+    [GeneratedRegex(@"^\s*---> Running in ([0-9a-f]{12,64})\s*$")]
+    private static partial Regex BuildStepContainer();
 
     [GeneratedRegex(@"digest: (sha256:[0-9a-f]{64})")]
     private static partial Regex PushedDigest();

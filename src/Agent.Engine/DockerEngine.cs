@@ -237,7 +237,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             .Select(i => new ImageSummary(i.ID, i.RepoTags?.ToList() ?? [], i.Size, new DateTimeOffset(i.Created)))
             .ToList());
 
-    public Task PullImageAsync(string reference, IProgress<string>? progress, CancellationToken ct) => Call("image_pull", async () =>
+    public Task PullImageAsync(string reference, IProgress<ImageProgress>? progress, CancellationToken ct) => Call("image_pull", async () =>
     {
         var (image, tag) = ImageReference.Split(reference);
         string? error = null;
@@ -245,7 +245,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             new SynchronousProgress<JSONMessage>(m =>
             {
                 if (m.Error is { } e) error = e.Message;
-                else if (!string.IsNullOrEmpty(m.Status)) progress?.Report(string.IsNullOrEmpty(m.ID) ? m.Status : $"{m.ID}: {m.Status}");
+                else if (!string.IsNullOrEmpty(m.Status)) progress?.Report(LayerProgress(m));
             }), ct);
         if (error is not null) throw RegistryFailure($"Pulling {reference} failed", error);
     }, reference);
@@ -267,14 +267,45 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             Labels = request.Labels.ToDictionary(),
         };
         if (request.Target is { } target) parameters.Target = target;
-        await client.Images.BuildImageFromDockerfileAsync(parameters, tarContext, null, null,
-            new SynchronousProgress<JSONMessage>(m =>
-            {
-                if (m.Error is { } e) error = e.Message;
-                else if (!string.IsNullOrWhiteSpace(m.Stream)) progress?.Report(m.Stream.TrimEnd());
-            }), ct);
+        var stepContainers = new List<string>();
+        try
+        {
+            await client.Images.BuildImageFromDockerfileAsync(parameters, tarContext, null, null,
+                new SynchronousProgress<JSONMessage>(m =>
+                {
+                    if (m.Error is { } e) error = e.Message;
+                    else if (!string.IsNullOrWhiteSpace(m.Stream))
+                    {
+                        if (BuildStepContainer().Match(m.Stream) is { Success: true } step) stepContainers.Add(step.Groups[1].Value);
+                        progress?.Report(m.Stream.TrimEnd());
+                    }
+                }), ct);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested) // an aborted stream read surfaces as IOException too
+        {
+            await RemoveBuildStepContainersAsync(stepContainers);
+            throw new OperationCanceledException($"building {tag} was cancelled", e, ct);
+        }
         if (error is not null) throw new EngineException($"Building {tag} failed: {error}");
     }, request.Tag);
+
+    /// <summary>A cancelled build leaves its running step's container to the engine, which removes it some seconds later
+    /// (or never, when it goes away meanwhile): the agent removes the containers the builder reported itself.</summary>
+    private async Task RemoveBuildStepContainersAsync(IEnumerable<string> ids)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        foreach (var id in ids)
+        {
+            try
+            {
+                await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, timeout.Token);
+            }
+            catch (Exception e) when (e is DockerApiException or HttpRequestException or OperationCanceledException)
+            {
+                // Gone already, or the engine's own clean-up is removing it (409): nothing left to do.
+            }
+        }
+    }
 
     public Task RemoveImageAsync(string reference, bool force, CancellationToken ct) =>
         Call("image_remove", () => client.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = force }, ct), reference);

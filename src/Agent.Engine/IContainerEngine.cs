@@ -38,7 +38,7 @@ public partial interface IContainerEngine
     // Images
     Task<ImageSummary?> InspectImageAsync(string reference, CancellationToken ct);
     Task<IReadOnlyList<ImageSummary>> ListImagesAsync(CancellationToken ct);
-    Task PullImageAsync(string reference, IProgress<string>? progress, CancellationToken ct);
+    Task PullImageAsync(string reference, IProgress<ImageProgress>? progress, CancellationToken ct);
     Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct);
 
     /// <summary>A classic-builder build of a tar context (see <see cref="BuildContext"/>) with its Dockerfile path, build

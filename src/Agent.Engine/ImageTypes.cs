@@ -25,7 +25,7 @@ public sealed record ImageHistoryEntry(string Id, DateTimeOffset Created, string
 /// <summary>One result of the engine's image search (the registry index it is configured with).</summary>
 public sealed record ImageSearchResult(string Name, string? Description, long Stars, bool Official);
 
-/// <summary>One progress line of a push or load, as the engine reports it per layer.</summary>
+/// <summary>One progress line of a pull or push, as the engine reports it per layer.</summary>
 public sealed record ImageProgress(string? Id, string Status, string? Progress);
 
 /// <summary>Which images `image prune` may remove: all unused ones (not only dangling), and label/until filters.</summary>

@@ -132,7 +132,7 @@ public static class BuildEndpoints
             await Ndjson.WriteAsync(http.Response, new { task = task.Id, state = task.State }, ct);
             await foreach (var line in task.ReadLinesAsync(follow, ct)) await Ndjson.WriteAsync(http.Response, new { stream = line }, ct);
             if (task.State == TaskState.Succeeded) await Ndjson.WriteAsync(http.Response, new { result = task.Result }, ct);
-            else if (task.State == TaskState.Failed) await Ndjson.WriteAsync(http.Response, new { error = task.Error }, ct);
+            else if (task.State is TaskState.Failed or TaskState.Cancelled) await Ndjson.WriteAsync(http.Response, new { error = task.Error }, ct);
         }
     }
 }

@@ -24,7 +24,7 @@ public static class ImageEndpoints
         images.MapGet("/", async (IContainerEngine engine, CancellationToken ct) => Results.Ok(await engine.ListImagesAsync(ct)))
             .WithSummary("List images (docker image ls).");
         images.MapPost("/pull", Pull).RequireAuthorization(Roles.Admin).Accepts<PullBody>("application/json")
-            .WithSummary("Pull an image (docker pull): ?image=NAME[:TAG] or {\"image\": ...}; the configured credentials of its registry are used; progress is streamed as text lines.");
+            .WithSummary("Pull an image (docker pull): ?image=NAME[:TAG] or {\"image\": ...}; the configured credentials of its registry are used; progress is streamed as NDJSON like push, the last line is {\"pulled\", \"id\"} or {\"error\"}.");
         images.MapGet("/search", Search)
             .WithSummary("Search the engine's image index (docker search TERM); 502 when the engine reaches no index.");
         images.MapGet("/{ref}", Inspect).WithSummary("Inspect an image (docker image inspect REF); the reference may contain '/' and ':'.");
@@ -158,24 +158,11 @@ public static class ImageEndpoints
             await ApiProblems.BadRequest("image=NAME[:TAG] is required (query or {\"image\": ...})").ExecuteAsync(http);
             return;
         }
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        try
+        await Ndjson.StreamAsync<ImageProgress>(http, async (progress, token) =>
         {
-            await engine.PullImageAsync(image, new SynchronousProgress(async line =>
-            {
-                await http.Response.WriteAsync(line + "\n", ct);
-                await http.Response.Body.FlushAsync(ct);
-            }), ct);
-            await http.Response.WriteAsync($"pulled {image}\n", ct);
-        }
-        catch (EngineException e) when (http.Response.HasStarted)
-        {
-            await http.Response.WriteAsync($"error: {e.Message}\n", ct);
-        }
-        catch (EngineException e)
-        {
-            await ApiProblems.From(e).ExecuteAsync(http);
-        }
+            await engine.PullImageAsync(image, progress, token);
+            return new { pulled = image, id = (await engine.InspectImageAsync(image, token))?.Id };
+        }, p => p, ct);
     }
 
     /// <summary>One string field of a small JSON body, or null when there is no JSON body or no such field.</summary>
@@ -197,9 +184,4 @@ public static class ImageEndpoints
 
     private static IResult NoImage(string reference) =>
         ApiProblems.NotFound($"No image \"{reference}\" on the engine; list them with GET /api/v1/images or pull it with POST /api/v1/images/pull.");
-
-    private sealed class SynchronousProgress(Func<string, Task> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value).GetAwaiter().GetResult();
-    }
 }

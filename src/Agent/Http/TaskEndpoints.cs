@@ -17,7 +17,19 @@ public static class TaskEndpoints
         group.MapGet("/{id}/logs", (string id, bool? follow, TaskStore tasks) =>
                 tasks.Get(id) is { } task ? new BuildEndpoints.TaskLogResult(task, follow ?? false) : NoTask(id))
             .WithSummary("A task's output as NDJSON ({\"stream\"} lines, then {\"result\"} or {\"error\"} once done); follow=true streams until it ends.");
+        group.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Roles.Admin)
+            .WithSummary("Cancel a queued or running task (a build: the builder stops and its step container is removed); it ends cancelled. 409 when it has already ended.");
         return api;
+    }
+
+    private static async Task<IResult> Cancel(string id, TaskStore tasks, CancellationToken ct)
+    {
+        if (tasks.Get(id) is not { } task) return NoTask(id);
+        if (task.IsDone) return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"Task \"{id}\" has already ended ({task.State.ToString().ToLowerInvariant()}); nothing to cancel.");
+        task.Cancel();
+        await task.WhenDoneAsync(ct); // a build ends once its step container is removed: seconds, not minutes
+        return Results.Ok(View(task));
     }
 
     public static object View(AgentTask task) => new

@@ -265,11 +265,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         if (present && policy != PullPolicy.Always) return;
         logger.LogInformation("Pulling {Image}", image);
         var lastReport = DateTime.MinValue;
-        await engine.PullImageAsync(image, new Progress<string>(line =>
+        await engine.PullImageAsync(image, new Progress<ImageProgress>(line =>
         {
             if (DateTime.UtcNow - lastReport < TimeSpan.FromSeconds(2)) return;
             lastReport = DateTime.UtcNow;
-            logger.LogInformation("Pulling {Image}: {Progress}", image, line);
+            logger.LogInformation("Pulling {Image}: {Progress}", image, line.Id is null ? line.Status : $"{line.Id}: {line.Status}");
         }), ct);
     }
 

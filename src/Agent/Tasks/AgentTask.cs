@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Agent.Tasks;
 
-public enum TaskState { Queued, Running, Succeeded, Failed }
+public enum TaskState { Queued, Running, Succeeded, Failed, Cancelled }
 
 /// <summary>
 /// A long operation started through the API (an image build): its state, result or error, and its log lines. The log
@@ -14,6 +14,8 @@ public sealed class AgentTask(string id, string kind, string subject, DateTimeOf
     private readonly Queue<string> lines = new();
     private long dropped;
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource cancellation = new();
+    private readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Id { get; } = id;
     public string Kind { get; } = kind;
@@ -24,7 +26,10 @@ public sealed class AgentTask(string id, string kind, string subject, DateTimeOf
     public DateTimeOffset? Finished { get; private set; }
     public object? Result { get; private set; }
     public string? Error { get; private set; }
-    public bool IsDone => State is TaskState.Succeeded or TaskState.Failed;
+    public bool IsDone => State is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled;
+
+    /// <summary>Cancelled through the API (POST /tasks/{id}/cancel).</summary>
+    public CancellationToken CancelRequested => cancellation.Token;
 
     public long DroppedLines
     {
@@ -43,9 +48,16 @@ public sealed class AgentTask(string id, string kind, string subject, DateTimeOf
 
     public void MarkRunning(DateTimeOffset now) => Update(() => (State, Started) = (TaskState.Running, now));
 
-    public void Succeed(object? result, DateTimeOffset now) => Update(() => (State, Result, Finished) = (TaskState.Succeeded, result, now));
+    public void Succeed(object? result, DateTimeOffset now) => End(() => (State, Result, Finished) = (TaskState.Succeeded, result, now));
 
-    public void Fail(string error, DateTimeOffset now) => Update(() => (State, Error, Finished) = (TaskState.Failed, error, now));
+    public void Fail(string error, DateTimeOffset now) => End(() => (State, Error, Finished) = (TaskState.Failed, error, now));
+
+    public void MarkCancelled(string reason, DateTimeOffset now) => End(() => (State, Error, Finished) = (TaskState.Cancelled, reason, now));
+
+    public Task WhenDoneAsync(CancellationToken ct) => done.Task.WaitAsync(ct);
+
+    /// <summary>Asks the work to stop; the task ends Cancelled once it has (a build after removing its step container).</summary>
+    public void Cancel() => cancellation.Cancel();
 
     /// <summary>The kept lines, then (when <paramref name="follow"/>) every new one until the task is done.</summary>
     public async IAsyncEnumerable<string> ReadLinesAsync(bool follow, [EnumeratorCancellation] CancellationToken ct)
@@ -69,6 +81,12 @@ public sealed class AgentTask(string id, string kind, string subject, DateTimeOf
             if (done || !follow) yield break;
             await wait.WaitAsync(ct);
         }
+    }
+
+    private void End(Action change)
+    {
+        Update(change);
+        done.TrySetResult();
     }
 
     private void Update(Action change)

@@ -40,14 +40,14 @@ public sealed class TaskStore(IOptions<AgentOptions> options, TimeProvider time,
 
     private async Task RunAsync(AgentTask task, Func<AgentTask, CancellationToken, Task<object?>> work, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping, task.CancelRequested);
         try
         {
             await running.WaitAsync(stop.Token);
         }
         catch (OperationCanceledException)
         {
-            task.Fail("cancelled before it started", time.GetUtcNow());
+            task.MarkCancelled(CancelReason(task) + " before it started", time.GetUtcNow());
             return;
         }
         try
@@ -57,9 +57,10 @@ public sealed class TaskStore(IOptions<AgentOptions> options, TimeProvider time,
             task.Succeed(result, time.GetUtcNow());
             logger.LogInformation("Task {Task} ({Kind} {Subject}) succeeded", task.Id, task.Kind, task.Subject);
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (stop.IsCancellationRequested)
         {
-            task.Fail(lifetime.ApplicationStopping.IsCancellationRequested ? "the agent stopped" : "cancelled: the client went away", time.GetUtcNow());
+            task.MarkCancelled(CancelReason(task), time.GetUtcNow());
+            logger.LogInformation("Task {Task} ({Kind} {Subject}) {Reason}", task.Id, task.Kind, task.Subject, CancelReason(task));
         }
         catch (Exception e) when (e is Engine.EngineException or InvalidDataException or IOException)
         {
@@ -76,4 +77,9 @@ public sealed class TaskStore(IOptions<AgentOptions> options, TimeProvider time,
             running.Release();
         }
     }
+
+    private string CancelReason(AgentTask task) =>
+        task.CancelRequested.IsCancellationRequested ? "cancelled through the API"
+        : lifetime.ApplicationStopping.IsCancellationRequested ? "cancelled: the agent stopped"
+        : "cancelled: the client went away";
 }

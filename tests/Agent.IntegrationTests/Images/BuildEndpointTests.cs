@@ -98,6 +98,38 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     }
 
     [Fact]
+    public async Task A_running_build_task_is_cancelled_its_step_container_removed_and_it_ends_cancelled()
+    {
+        using var client = fx.Client();
+        var tag = fx.Local("cancelled:1");
+        var step = $"agent.test.cancel={fx.Instance.Id}"; // the RUN step's container inherits the labels set before it
+        using var started = await client.PostAsJsonAsync("/api/v1/images/build?async=true",
+            new { tag, dockerfileInline = $"FROM {TestEngine.Image}\nLABEL {step}\nRUN sleep 300\n" });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!.ToString();
+        await Eventually.ReturnsAsync(() => DockerCli.ContainerIdsAsync(step), ids => ids.Count == 1, TimeSpan.FromMinutes(1), "the RUN step runs");
+
+        using var operatorCancel = await fx.Client(ImageFixture.OperatorToken).PostAsync($"{location}/cancel", null);
+        Assert.Equal(HttpStatusCode.Forbidden, operatorCancel.StatusCode);
+        using var cancel = await client.PostAsync($"{location}/cancel", null);
+        var task = await cancel.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(cancel.StatusCode == HttpStatusCode.OK, task.ToString());
+        Assert.Equal("cancelled", task.GetProperty("state").GetString());
+        Assert.Contains("cancelled through the API", task.GetProperty("error").GetString());
+
+        Assert.Empty(await DockerCli.ContainerIdsAsync(step));
+        Assert.False((await DockerCli.TryRunAsync("image", "inspect", tag)).Exit == 0);
+        var logs = (await client.GetStringAsync($"{location}/logs")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("RUN sleep 300", string.Join("\n", logs));
+        Assert.Contains("cancelled", JsonDocument.Parse(logs[^1]).RootElement.GetProperty("error").GetString());
+        using var again = await client.PostAsync($"{location}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already ended (cancelled)", await again.Content.ReadAsStringAsync());
+        using var none = await client.PostAsync("/api/v1/tasks/0000000000000000/cancel", null);
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+    }
+
+    [Fact]
     public async Task Bad_build_requests_are_refused_before_the_engine_sees_them()
     {
         using var client = fx.Client();

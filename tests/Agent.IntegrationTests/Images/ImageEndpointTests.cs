@@ -75,9 +75,12 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.False(await ExistsAsync(reference));
 
         using var pull = await client.PostAsJsonAsync("/api/v1/images/pull", new { image = reference });
-        var text = await pull.Content.ReadAsStringAsync();
-        Assert.True(pull.StatusCode == HttpStatusCode.OK && text.Contains($"pulled {reference}"), text);
+        Assert.Equal("application/x-ndjson", pull.Content.Headers.ContentType?.MediaType);
+        var pulled = await LinesAsync(pull);
+        Assert.Contains(pulled, l => l.TryGetProperty("status", out _));
+        Assert.Equal(reference, pulled[^1].GetProperty("pulled").GetString());
         Assert.Equal(await ImageIdAsync(TestEngine.Image), await ImageIdAsync(reference));
+        Assert.Equal(await ImageIdAsync(reference), pulled[^1].GetProperty("id").GetString());
     }
 
     [Fact]

@@ -4,8 +4,8 @@ using Agent.IntegrationTests.Infrastructure;
 namespace Agent.IntegrationTests.Images;
 
 /// <summary>One agent with registry credentials for a local registry, small upload limits and tokens for every role,
-/// shared by the image, build, registry and run tests. Images it made (tags under its registry or its instance id,
-/// images carrying its instance label) are removed on dispose.</summary>
+/// shared by the image, build, registry and run tests. Images it made (every tag naming its instance id, images
+/// carrying its instance label) are removed on dispose by <see cref="TestInstance"/>.</summary>
 public sealed class ImageFixture : IAsyncLifetime
 {
     public const string ViewerToken = "viewer-token-images-0123456789";
@@ -55,20 +55,7 @@ public sealed class ImageFixture : IAsyncLifetime
     {
         await Agent.DisposeAsync();
         await Instance.DisposeAsync();
-        await RemoveImagesAsync(Instance.Id, Registry.Host, Instance.InstanceLabel);
         await Registry.DisposeAsync();
         File.Delete(tokens);
-    }
-
-    /// <summary>Removes every image tagged under one of the prefixes or (for a label filter "k=v") carrying that label.</summary>
-    public static async Task RemoveImagesAsync(string idPrefix, string registryHost, string label)
-    {
-        var tags = await DockerCli.RunAsync("images", "--format", "{{.Repository}}:{{.Tag}}");
-        foreach (var tag in tags.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                     .Where(t => t.StartsWith(idPrefix, StringComparison.Ordinal) || t.StartsWith(registryHost + "/", StringComparison.Ordinal)))
-            await DockerCli.TryRunAsync("rmi", "-f", tag);
-        var labelled = await DockerCli.RunAsync("images", "-q", "--filter", $"label={label}");
-        foreach (var id in labelled.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
-            await DockerCli.TryRunAsync("rmi", "-f", id);
     }
 }

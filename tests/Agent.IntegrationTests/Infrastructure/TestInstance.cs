@@ -5,7 +5,7 @@ namespace Agent.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// One test class's own agent instance: a unique instance id, and on dispose (also after a failure)
-/// removal of every container, network and volume that carries its label.
+/// removal of every container, network and volume that carries its label, and of the images it tagged or built.
 /// </summary>
 public sealed class TestInstance : IAsyncLifetime
 {
@@ -32,9 +32,18 @@ public sealed class TestInstance : IAsyncLifetime
         var volumes = await DockerCli.RunAsync("volume", "ls", "-q", "--filter", $"label={InstanceLabel}");
         foreach (var name in volumes.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             await DockerCli.TryRunAsync("volume", "rm", "-f", name);
-        // Images built for this instance's groups and projects are named after them (<id>-...), as Compose v2 names them.
-        var images = await DockerCli.RunAsync("images", "-q", "--filter", $"reference={Id}-*");
-        foreach (var id in images.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
+        await RemoveImagesAsync();
+    }
+
+    /// <summary>Every tag that names this instance (<c>ID-app:1</c>, <c>localhost:PORT/ID/app:1</c>), removed tag by tag
+    /// so that a tag of a shared image (busybox) goes and the image stays; then images carrying its label.</summary>
+    private async Task RemoveImagesAsync()
+    {
+        var tags = await DockerCli.RunAsync("images", "--format", "{{.Repository}}:{{.Tag}}");
+        foreach (var tag in tags.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(t => t.Contains(Id, StringComparison.Ordinal)))
+            await DockerCli.TryRunAsync("rmi", "-f", tag);
+        var labelled = await DockerCli.RunAsync("images", "-q", "--filter", $"label={InstanceLabel}");
+        foreach (var id in labelled.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
             await DockerCli.TryRunAsync("rmi", "-f", id);
     }
 }

@@ -1,4 +1,3 @@
-using Agent.IntegrationTests.Images;
 using Agent.IntegrationTests.Infrastructure;
 using Agent.IntegrationTests.Sources.Git;
 
@@ -119,7 +118,6 @@ public sealed class GitBuildPushRunPipelineTests : IAsyncLifetime
     {
         await agent.DisposeAsync();
         await instance.DisposeAsync();
-        await ImageFixture.RemoveImagesAsync(instance.Id, registry.Host, instance.InstanceLabel);
         await registry.DisposeAsync();
         repo.Dispose();
     }
