@@ -16,6 +16,7 @@ public static class HttpServiceExtensions
         var services = builder.Services;
         services.AddSingleton<TokenStore>();
         services.AddSingleton<OwnedContainers>();
+        services.AddSingleton<ManagedResources>();
         services.AddContainerAccess(builder.Configuration);
         services.AddSingleton<ImageUsers>();
         services.AddSingleton<Usage.HostUsage>();

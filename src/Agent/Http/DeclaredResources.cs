@@ -25,11 +25,6 @@ public static class DeclaredResources
         return declared;
     }
 
-    /// <summary>The object in the manifests that owns a network or volume by its labels, or null.</summary>
-    public static ObjectKey? Owner(IReadOnlyDictionary<string, string> objectLabels, AgentLabels labels, ManifestStore manifests) =>
-        objectLabels.TryGetValue(labels.Kind, out var kind) && objectLabels.TryGetValue(labels.Object, out var name)
-        && manifests.Get(new ObjectKey(kind, name)) is not null ? new ObjectKey(kind, name) : null;
-
     /// <summary>Docker's rule for volume and network names: what else could name one is answered 404 unasked.</summary>
     public static bool IsPlausibleName(string? name) =>
         name is { Length: > 0 and <= 255 } && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');

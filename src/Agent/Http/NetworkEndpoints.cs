@@ -6,7 +6,7 @@ using Agent.Sources;
 
 namespace Agent.Http;
 
-/// <summary>The agent's networks (this instance's labels): list and inspect with the containers attached, create through
+/// <summary>The agent's networks (this instance's labels, and the compose-made ones a ComposeProject adopted): list and inspect with the containers attached, create through
 /// the security policy, remove, prune, connect and disconnect the agent's containers. Any other network answers 404.</summary>
 public static class NetworkEndpoints
 {
@@ -18,16 +18,16 @@ public static class NetworkEndpoints
     public static RouteGroupBuilder MapNetworkEndpoints(this RouteGroupBuilder api)
     {
         var networks = api.MapGroup("/networks");
-        networks.MapGet("/", async (IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
+        networks.MapGet("/", async (IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
         {
             var views = new List<NetworkView>();
-            foreach (var n in (await engine.ListNetworksAsync(LabelSelector.ForInstance(labels), ct)).Where(n => labels.IsOwned(n.Labels)).OrderBy(n => n.Name, StringComparer.Ordinal))
-                if (await engine.InspectNetworkAsync(n.Id, ct) is { } details) views.Add(await ViewAsync(details, engine, labels, manifests, ct));
+            foreach (var n in await managed.ListNetworksAsync(ct))
+                if (await engine.InspectNetworkAsync(n.Id, ct) is { } details) views.Add(await ViewAsync(details, engine, managed, labels, manifests, ct));
             return Results.Ok(views);
-        }).WithSummary("List the agent's networks (docker network ls) with the containers attached and the object that declares them.");
+        }).WithSummary("List the agent's networks (docker network ls), the compose-made ones its ComposeProjects adopted included, with the containers attached and the object that declares them.");
 
-        networks.MapGet("/{id}", async (string id, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
-            await FindAsync(id, engine, labels, ct) is { } n ? Results.Ok(await ViewAsync(n, engine, labels, manifests, ct)) : NotFound(id))
+        networks.MapGet("/{id}", async (string id, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
+            await managed.FindNetworkAsync(id, ct) is { } n ? Results.Ok(await ViewAsync(n, engine, managed, labels, manifests, ct)) : NotFound(id))
             .WithSummary("Inspect one of the agent's networks (docker network inspect): driver, options, subnets, attached containers.");
 
         networks.MapPost("/", Create).RequireAuthorization(Roles.Admin).Accepts<NetworkBody>("application/json")
@@ -46,23 +46,25 @@ public static class NetworkEndpoints
         return api;
     }
 
-    private static async Task<IReadOnlyDictionary<string, string>?> NetworkLabels(HttpContext http, CancellationToken ct) =>
-        (await FindAsync(http.Request.RouteValues["id"]?.ToString(), http.RequestServices.GetRequiredService<IContainerEngine>(),
-            http.RequestServices.GetRequiredService<AgentLabels>(), ct))?.Labels;
+    private static async Task<IReadOnlyDictionary<string, string>?> NetworkLabels(HttpContext http, CancellationToken ct)
+    {
+        var managed = http.RequestServices.GetRequiredService<ManagedResources>();
+        return await managed.FindNetworkAsync(http.Request.RouteValues["id"]?.ToString(), ct) is { } n ? managed.ScopeLabels(managed.NetworkOwner(n.Name, n.Labels), n.Labels) : null;
+    }
 
-    private static async Task<NetworkDetails?> FindAsync(string? idOrName, IContainerEngine engine, AgentLabels labels, CancellationToken ct) =>
-        DeclaredResources.IsPlausibleName(idOrName) && await engine.InspectNetworkAsync(idOrName!, ct) is { } n && labels.IsOwned(n.Labels) ? n : null;
+    /// <summary>The object in the manifests that owns the network (by its labels, or the project that adopted it), or null.</summary>
+    private static ObjectKey? DeclaredBy(NetworkDetails n, ManagedResources managed, ManifestStore manifests) =>
+        managed.NetworkOwner(n.Name, n.Labels) is { } owner && manifests.Get(owner) is not null ? owner : null;
 
     private static IResult NotFound(string id) =>
         ApiProblems.NotFound($"No network \"{id}\" managed by this agent. Only the agent's own networks are visible here; list them with GET /api/v1/networks.");
 
     /// <summary>The network with only the agent's containers named; others are counted.</summary>
-    private static async Task<NetworkView> ViewAsync(NetworkDetails n, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    private static async Task<NetworkView> ViewAsync(NetworkDetails n, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
     {
-        var ours = (await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        var owner = n.Labels.TryGetValue(labels.Kind, out var kind) && n.Labels.TryGetValue(labels.Object, out var obj) ? $"{kind}/{obj}" : null;
-        return new NetworkView(n with { Containers = n.Containers.Where(c => ours.Contains(c.ContainerId)).ToList() }, owner,
-            DeclaredResources.Owner(n.Labels, labels, manifests)?.ToString(), n.Containers.Count(c => !ours.Contains(c.ContainerId)));
+        var ours = (await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct)).Where(c => labels.IsOwned(c.Labels)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        return new NetworkView(n with { Containers = n.Containers.Where(c => ours.Contains(c.ContainerId)).ToList() }, managed.NetworkOwner(n.Name, n.Labels)?.ToString(),
+            DeclaredBy(n, managed, manifests)?.ToString(), n.Containers.Count(c => !ours.Contains(c.ContainerId)));
     }
 
     private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
@@ -88,18 +90,18 @@ public static class NetworkEndpoints
         return Results.Created($"/api/v1/networks/{id}", await engine.InspectNetworkAsync(id, ct));
     }
 
-    private static async Task<IResult> Remove(string id, bool? force, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    private static async Task<IResult> Remove(string id, bool? force, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
     {
-        if (await FindAsync(id, engine, labels, ct) is not { } network) return NotFound(id);
+        if (await managed.FindNetworkAsync(id, ct) is not { } network) return NotFound(id);
         if (network.Containers.Count > 0)
         {
-            var view = await ViewAsync(network, engine, labels, manifests, ct);
+            var view = await ViewAsync(network, engine, managed, labels, manifests, ct);
             var names = view.Network.Containers.Select(c => c.Name).Concat(view.OtherContainers > 0 ? [$"{view.OtherContainers} container(s) not managed by this agent"] : []);
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Network \"{network.Name}\" has containers attached: {string.Join(", ", names)}. Disconnect or remove them first.",
                 extensions: new Dictionary<string, object?> { ["usedBy"] = view.Network.Containers.Select(c => c.Name), ["otherContainers"] = view.OtherContainers });
         }
-        if (force != true && DeclaredResources.Owner(network.Labels, labels, manifests) is { } owner)
+        if (force != true && DeclaredBy(network, managed, manifests) is { } owner)
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Network \"{network.Name}\" belongs to {owner}, which is in the manifests and would make it again. Send force=true to remove it anyway.",
                 extensions: new Dictionary<string, object?> { ["declaredBy"] = owner.ToString() });
@@ -107,14 +109,14 @@ public static class NetworkEndpoints
         return Results.Ok(new { id = network.Id, name = network.Name, result = "removed" });
     }
 
-    private static async Task<IResult> Prune(IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    private static async Task<IResult> Prune(IContainerEngine engine, ManagedResources managed, ManifestStore manifests, CancellationToken ct)
     {
         var removed = new List<string>();
         var kept = new List<object>();
-        foreach (var summary in (await engine.ListNetworksAsync(LabelSelector.ForInstance(labels), ct)).Where(n => labels.IsOwned(n.Labels)).OrderBy(n => n.Name, StringComparer.Ordinal))
+        foreach (var summary in await managed.ListNetworksAsync(ct))
         {
             if (await engine.InspectNetworkAsync(summary.Id, ct) is not { } n) continue;
-            if (DeclaredResources.Owner(n.Labels, labels, manifests) is { } owner) { kept.Add(new { name = n.Name, reason = $"owned by {owner}" }); continue; }
+            if (DeclaredBy(n, managed, manifests) is { } owner) { kept.Add(new { name = n.Name, reason = $"owned by {owner}" }); continue; }
             if (n.Containers.Count > 0) { kept.Add(new { name = n.Name, reason = "in use" }); continue; }
             try
             {
@@ -129,9 +131,9 @@ public static class NetworkEndpoints
         return Results.Ok(new { removed, kept });
     }
 
-    private static async Task<IResult> Connect(string id, string container, string[]? alias, IContainerEngine engine, AgentLabels labels, OwnedContainers owned, CancellationToken ct)
+    private static async Task<IResult> Connect(string id, string container, string[]? alias, IContainerEngine engine, ManagedResources managed, OwnedContainers owned, CancellationToken ct)
     {
-        if (await FindAsync(id, engine, labels, ct) is not { } network) return NotFound(id);
+        if (await managed.FindNetworkAsync(id, ct) is not { } network) return NotFound(id);
         if (await owned.FindAsync(container, ct) is not { } c) return ApiProblems.ContainerNotFound(container);
         if (network.Containers.Any(e => e.ContainerId == c.Id))
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is already connected to network {network.Name}.");
@@ -139,9 +141,9 @@ public static class NetworkEndpoints
         return Results.Ok(new { network = network.Name, container = c.Name, result = "connected" });
     }
 
-    private static async Task<IResult> Disconnect(string id, string container, bool? force, IContainerEngine engine, AgentLabels labels, OwnedContainers owned, CancellationToken ct)
+    private static async Task<IResult> Disconnect(string id, string container, bool? force, IContainerEngine engine, ManagedResources managed, OwnedContainers owned, CancellationToken ct)
     {
-        if (await FindAsync(id, engine, labels, ct) is not { } network) return NotFound(id);
+        if (await managed.FindNetworkAsync(id, ct) is not { } network) return NotFound(id);
         if (await owned.FindAsync(container, ct) is not { } c) return ApiProblems.ContainerNotFound(container);
         if (network.Containers.All(e => e.ContainerId != c.Id))
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is not connected to network {network.Name}.");

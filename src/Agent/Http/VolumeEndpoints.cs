@@ -6,8 +6,8 @@ using Agent.Sources;
 
 namespace Agent.Http;
 
-/// <summary>The agent's volumes (this instance's labels): list and inspect with usage, create through the security
-/// policy, remove, prune. Any other volume answers 404, as if it did not exist.</summary>
+/// <summary>The agent's volumes (this instance's labels, and the compose-made ones a ComposeProject adopted): list and
+/// inspect with usage, create through the security policy, remove, prune. Any other volume answers 404, as if it did not exist.</summary>
 public static class VolumeEndpoints
 {
     public sealed record VolumeBody(string? Name, string? Driver, IReadOnlyDictionary<string, string>? DriverOpts, IReadOnlyDictionary<string, string>? Labels);
@@ -21,17 +21,15 @@ public static class VolumeEndpoints
     public static RouteGroupBuilder MapVolumeEndpoints(this RouteGroupBuilder api)
     {
         var volumes = api.MapGroup("/volumes");
-        volumes.MapGet("/", async (IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
+        volumes.MapGet("/", async (IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
         {
             var usage = await engine.GetDiskUsageAsync(ct);
-            var owned = await engine.ListVolumesAsync(LabelSelector.ForInstance(labels), ct);
-            return Results.Ok(owned.Where(v => labels.IsOwned(v.Labels)).OrderBy(v => v.Name, StringComparer.Ordinal)
-                .Select(v => View(v, usage, labels, manifests)));
-        }).WithSummary("List the agent's volumes (docker volume ls + system df -v): size, the containers that use them, the object that declares them.");
+            return Results.Ok((await managed.ListVolumesAsync(ct)).Select(v => View(v, usage, labels, manifests, managed)));
+        }).WithSummary("List the agent's volumes (docker volume ls + system df -v), the compose-made ones its ComposeProjects adopted included: size, the containers that use them, the object that declares them.");
 
-        volumes.MapGet("/{name}", async (string name, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
-            await FindAsync(name, engine, labels, ct) is { } v
-                ? Results.Ok(View(v, await engine.GetDiskUsageAsync(ct), labels, manifests))
+        volumes.MapGet("/{name}", async (string name, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
+            await managed.FindVolumeAsync(name, ct) is { } v
+                ? Results.Ok(View(v, await engine.GetDiskUsageAsync(ct), labels, manifests, managed))
                 : NotFound(name))
             .WithSummary("Inspect one of the agent's volumes (docker volume inspect) with its size and the containers that use it.");
 
@@ -39,8 +37,11 @@ public static class VolumeEndpoints
             .WithSummary("Create a volume labelled as the agent's (docker volume create). Driver and driverOpts pass the security policy: only local (and Agent:Security:AllowedVolumeDrivers), options only for a tmpfs; a bind of a host path is refused.");
 
         volumes.MapDelete("/{name}", Remove).RequireAuthorization(Roles.Admin)
-            .ScopedByLabels("volume", async (http, ct) => (await FindAsync(http.Request.RouteValues["name"]?.ToString(), http.RequestServices.GetRequiredService<IContainerEngine>(),
-                http.RequestServices.GetRequiredService<AgentLabels>(), ct))?.Labels)
+            .ScopedByLabels("volume", async (http, ct) =>
+            {
+                var managed = http.RequestServices.GetRequiredService<ManagedResources>();
+                return await managed.FindVolumeAsync(http.Request.RouteValues["name"]?.ToString(), ct) is { } v ? managed.ScopeLabels(managed.VolumeOwner(v), v.Labels) : null;
+            })
             .WithSummary("Remove a volume (docker volume rm). 409 naming the containers while any uses it; a volume a manifest declares needs force=true (409 naming the object otherwise).");
 
         volumes.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
@@ -48,18 +49,14 @@ public static class VolumeEndpoints
         return api;
     }
 
-    private static async Task<VolumeSummary?> FindAsync(string? name, IContainerEngine engine, AgentLabels labels, CancellationToken ct) =>
-        DeclaredResources.IsPlausibleName(name) && await engine.InspectVolumeAsync(name!, ct) is { } v && labels.IsOwned(v.Labels) ? v : null;
-
     private static IResult NotFound(string name) =>
         ApiProblems.NotFound($"No volume \"{name}\" managed by this agent. Only the agent's own volumes are visible here; list them with GET /api/v1/volumes.");
 
-    private static VolumeView View(VolumeSummary v, DiskUsage usage, AgentLabels labels, ManifestStore manifests)
+    private static VolumeView View(VolumeSummary v, DiskUsage usage, AgentLabels labels, ManifestStore manifests, ManagedResources managed)
     {
         var users = usage.Containers.Where(c => c.Volumes.Contains(v.Name)).ToList();
         var size = usage.Volumes.FirstOrDefault(u => u.Name == v.Name)?.Size;
-        var owner = v.Labels.TryGetValue(labels.Kind, out var kind) && v.Labels.TryGetValue(labels.Object, out var obj) ? $"{kind}/{obj}" : null;
-        return new VolumeView(v.Name, v.Driver, v.Mountpoint, v.Options, v.Labels, owner,
+        return new VolumeView(v.Name, v.Driver, v.Mountpoint, v.Options, v.Labels, managed.VolumeOwner(v)?.ToString(),
             DeclaredResources.Volumes(manifests).TryGetValue(v.Name, out var declared) ? declared.ToString() : null,
             size is >= 0 ? size : null,
             users.Where(c => labels.IsOwned(c.Labels)).Select(c => new VolumeUser(c.Id, c.Name, c.State)).ToList(),
@@ -84,9 +81,9 @@ public static class VolumeEndpoints
         return Results.Created($"/api/v1/volumes/{body.Name}", created);
     }
 
-    private static async Task<IResult> Remove(string name, bool? force, IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    private static async Task<IResult> Remove(string name, bool? force, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
     {
-        if (await FindAsync(name, engine, labels, ct) is not { } volume) return NotFound(name);
+        if (await managed.FindVolumeAsync(name, ct) is not { } volume) return NotFound(name);
         if (await InUseAsync(volume.Name, engine, labels, ct) is { } inUse) return inUse;
         if (force != true && DeclaredResources.Volumes(manifests).TryGetValue(volume.Name, out var declared))
             return Results.Problem(statusCode: 409, title: "Conflict",
@@ -109,14 +106,14 @@ public static class VolumeEndpoints
             extensions: new Dictionary<string, object?> { ["usedBy"] = ours, ["otherContainers"] = others });
     }
 
-    private static async Task<IResult> Prune(IContainerEngine engine, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    private static async Task<IResult> Prune(IContainerEngine engine, ManagedResources managed, ManifestStore manifests, CancellationToken ct)
     {
         var declared = DeclaredResources.Volumes(manifests);
         var removed = new List<string>();
         var kept = new List<object>();
         var usage = await engine.GetDiskUsageAsync(ct);
         long reclaimed = 0;
-        foreach (var volume in (await engine.ListVolumesAsync(LabelSelector.ForInstance(labels), ct)).Where(v => labels.IsOwned(v.Labels)).OrderBy(v => v.Name, StringComparer.Ordinal))
+        foreach (var volume in await managed.ListVolumesAsync(ct))
         {
             if (declared.TryGetValue(volume.Name, out var by)) { kept.Add(new { name = volume.Name, reason = $"declared by {by}" }); continue; }
             if ((await engine.ListContainersUsingVolumeAsync(volume.Name, ct)).Count > 0) { kept.Add(new { name = volume.Name, reason = "in use" }); continue; }

@@ -33,6 +33,22 @@ public sealed class ComposeAdoptions
 
     public IReadOnlySet<string> Volumes(ObjectKey key) => Names(key, "volume:");
 
+    /// <summary>The project that adopted the network or volume of that name, or null.</summary>
+    public ObjectKey? AdoptedBy(string prefix, string name)
+    {
+        lock (sync)
+            foreach (var (key, set) in adopted)
+                if (set.Contains(prefix + name) && ObjectKey.TryParse(key, out var project)) return project;
+        return null;
+    }
+
+    /// <summary>Every adopted name of one kind ("network:" or "volume:"), whichever project adopted it.</summary>
+    public IReadOnlyList<string> All(string prefix)
+    {
+        lock (sync)
+            return adopted.Values.SelectMany(set => set).Where(r => r.StartsWith(prefix, StringComparison.Ordinal)).Select(r => r[prefix.Length..]).Distinct().ToList();
+    }
+
     /// <summary>Adds "network:x"/"volume:y" entries; throws <see cref="StateWriteException"/> (changing nothing) when it cannot save.</summary>
     public void Record(ObjectKey key, IEnumerable<string> resources) => Change(next =>
     {

@@ -14,7 +14,8 @@ public sealed class AdminSurfaceCollection : ICollectionFixture<AdminSurfaceFixt
 }
 
 /// <summary>One agent for the volume, network, usage and scoped-token tests: a group in phase core with a named volume,
-/// a group in phase application, and tokens for every role, some scoped.</summary>
+/// a group in phase application, a ComposeProject that adopted the volume and network `docker compose` made for it (made
+/// here with the docker CLI and Compose's labels only), and tokens for every role, some scoped.</summary>
 public sealed class AdminSurfaceFixture : IAsyncLifetime
 {
     public const string ViewerToken = "viewer-token-admin-surface-0001";
@@ -35,6 +36,14 @@ public sealed class AdminSurfaceFixture : IAsyncLifetime
 
     /// <summary>A volume the store group declares and no container mounts.</summary>
     public string StoreVolume => $"{Store}_cache";
+
+    /// <summary>A ComposeProject with `adopt: true`, and the volume and network made for it before the agent started.</summary>
+    public string Adopted => Instance.Name("adopted");
+    public string AdoptedVolume => $"{Adopted}_data";
+    public string AdoptedNetwork => $"{Adopted}_default";
+
+    /// <summary>A compose-made volume of a project the agent does not have: never visible.</summary>
+    public string ComposeStranger => $"{Instance.Name("stranger")}_data";
     private string tokens = null!;
     private string jwtKeyFile = null!;
 
@@ -50,10 +59,24 @@ public sealed class AdminSurfaceFixture : IAsyncLifetime
         Agent.Write("core.yaml", Group(Core, Sleeper("db", "      volumes: [\"data:/data\"]\n"), "  phase: core\n"));
         Agent.Write("app.yaml", Group(App, Sleeper("web")));
         Agent.Write("store.yaml", Group(Store, Sleeper("s"), "  volumes:\n    cache: null\n"));
+        await MakeComposeObjectsAsync();
+        Agent.Write($"{Adopted}/compose.yaml",
+            $"services:\n  db:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    volumes: [\"data:/data\"]\nvolumes:\n  data:\n");
+        Agent.Write($"{Adopted}/project.yaml",
+            $"apiVersion: agent/v1\nkind: ComposeProject\nmetadata: {{ name: {Adopted} }}\nspec:\n  files: [compose.yaml]\n  phase: core\n  adopt: true\n");
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(Core);
         await Agent.WaitReadyAsync(App);
         await Agent.WaitReadyAsync(Store);
+        await Agent.WaitProjectReadyAsync(Adopted, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>What `docker compose up` makes before its containers: Compose's labels and no agent labels.</summary>
+    private async Task MakeComposeObjectsAsync()
+    {
+        await DockerCli.RunAsync("volume", "create", "--label", $"com.docker.compose.project={Adopted}", "--label", "com.docker.compose.volume=data", AdoptedVolume);
+        await DockerCli.RunAsync("network", "create", "--label", $"com.docker.compose.project={Adopted}", "--label", "com.docker.compose.network=default", AdoptedNetwork);
+        await DockerCli.RunAsync("volume", "create", "--label", $"com.docker.compose.project={Instance.Name("stranger")}", "--label", "com.docker.compose.volume=data", ComposeStranger);
     }
 
     public HttpClient Client(string? token)
@@ -80,6 +103,8 @@ public sealed class AdminSurfaceFixture : IAsyncLifetime
     {
         await Agent.DisposeAsync();
         await Instance.DisposeAsync();
+        await DockerCli.TryRunAsync("network", "rm", AdoptedNetwork);
+        foreach (var volume in new[] { AdoptedVolume, ComposeStranger }) await DockerCli.TryRunAsync("volume", "rm", "-f", volume);
         File.Delete(tokens);
         File.Delete(jwtKeyFile);
     }
