@@ -26,6 +26,17 @@ public sealed record ServiceStatus(string Name, int DesiredReplicas, int ReadyRe
 /// <summary>Something that happened to an object, like a Kubernetes Event: Normal or Warning, with a reason.</summary>
 public sealed record ObjectEvent(DateTimeOffset Time, string Type, string Reason, string Message);
 
+/// <summary>An object's recent events: the last few, a repeat of the latest (same reason and message) recorded once.</summary>
+public static class ObjectEvents
+{
+    public const int Max = 20;
+
+    public static IReadOnlyList<ObjectEvent> Append(IReadOnlyList<ObjectEvent> events, ObjectEvent next) =>
+        events.Count > 0 && events[^1].Reason == next.Reason && events[^1].Message == next.Message
+            ? events
+            : [.. events.TakeLast(Max - 1), next];
+}
+
 /// <summary>What `kubectl get` and `describe` show for one object.</summary>
 public sealed record ObjectStatus
 {

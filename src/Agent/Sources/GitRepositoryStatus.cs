@@ -34,6 +34,11 @@ public sealed record GitRepositoryStatus
     public IReadOnlyList<string> ManifestErrors { get; init; } = [];
     /// <summary>Since when the agent knows the repository (kubectl's AGE).</summary>
     public DateTimeOffset Since { get; init; }
+    /// <summary>The generation of its manifest (bumped by each change of the spec) and the one the last sync ran with.</summary>
+    public long Generation { get; init; }
+    public long ObservedGeneration { get; init; }
+    /// <summary>Applied, refused and failed syncs, like the kubectl describe Events of other kinds.</summary>
+    public IReadOnlyList<ObjectEvent> Events { get; init; } = [];
 
     public Condition? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
 }
@@ -90,21 +95,30 @@ public sealed class GitRepositoryStatusStore(TimeProvider time)
             return s with { Conditions = list };
         });
 
-    /// <summary>The repository's status, made at once when it has none yet (listed before its first sync).</summary>
-    public GitRepositoryStatus Of(GitRepository repo) => Get(repo.Metadata.Name) ?? Update(repo, s => s);
+    /// <summary>An event of the repository (a repeat of the latest is recorded once).</summary>
+    public void Record(GitRepository repo, string type, string reason, string message) =>
+        Update(repo, s => s with { Events = ObjectEvents.Append(s.Events, new ObjectEvent(time.GetUtcNow(), type, reason, message)) });
+
+    /// <summary>The repository's status as shown, made at once when it has none yet (listed before its first sync); with
+    /// its manifest's generation, and Ready=False while the manifest does not load (see <see cref="GitRepositoryViews"/>).</summary>
+    public GitRepositoryStatus Of(GitRepository repo, DesiredEntry? entry = null) =>
+        GitRepositoryViews.WithManifest(Get(repo.Metadata.Name) ?? Update(repo, s => s), entry);
 
     /// <summary>The repository as one of GET /api/v1/objects (kind GitRepository), beside the objects it brought.</summary>
-    public ObjectStatus ObjectOf(GitRepository repo)
+    public ObjectStatus ObjectOf(GitRepository repo, DesiredEntry? entry = null)
     {
-        var s = Of(repo);
+        var s = Of(repo, entry);
         return new ObjectStatus
         {
             Kind = GitRepository.KindName,
             Name = s.Name,
             Source = repo.Source.ToString(),
             LastAppliedRevision = s.LastAppliedRevision,
+            Generation = s.Generation,
+            ObservedGeneration = s.ObservedGeneration,
             Conditions = s.Conditions,
             ManifestErrors = s.ManifestErrors,
+            Events = s.Events,
             GitRepository = new GitSourceSummary
             {
                 Url = s.Url, Ref = s.Ref, Path = s.Path, Suspend = s.Suspend, Prune = s.Prune, LastFetchedRevision = s.LastFetchedRevision,

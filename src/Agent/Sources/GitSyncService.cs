@@ -29,6 +29,8 @@ public sealed class GitSyncService(
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, RepositoryState> states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task> running = new(StringComparer.Ordinal);
+    // Each running sync's own cancellation: a repository deleted from the manifests stops its fetch at once.
+    private readonly Dictionary<string, CancellationTokenSource> cancels = new(StringComparer.Ordinal);
     private readonly Lock sync = new();
     private readonly SemaphoreSlim wake = new(0);
     // Repositories sync side by side (a slow or unreachable remote delays no other), a few at a time.
@@ -40,6 +42,8 @@ public sealed class GitSyncService(
         public bool Requested;
         public string Spec = "";
         public string? LastProblem;
+        /// <summary>The first error of the repository's broken manifest last recorded as an event.</summary>
+        public string? ManifestError;
         /// <summary>A commit whose tree was over the size limit: not checked out again until the remote moves on.</summary>
         public string? OversizedCommit;
         public long Requests;
@@ -155,6 +159,7 @@ public sealed class GitSyncService(
                     state.OversizedCommit = null;
                     state.Due = time.GetUtcNow();
                 }
+                RecordManifestError(repo, state);
                 if (repo.Spec.Suspend) // no trigger fetches a suspended repository (a request made before the suspend is dropped)
                 {
                     state.Requested = false;
@@ -163,14 +168,28 @@ public sealed class GitSyncService(
                 }
                 if (!state.Requested && time.GetUtcNow() < state.Due) continue;
                 state.Requested = false;
-                running[name] = RunAsync(repo, state, state.Requests, ct);
+                var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                cancels[name] = cancel;
+                running[name] = RunAsync(repo, state, state.Requests, cancel, ct);
             }
         }
     }
 
-    private async Task RunAsync(GitRepository repo, RepositoryState state, long requests, CancellationToken ct)
+    /// <summary>A broken manifest of the repository is an event once per first error (its status shows it while it lasts).</summary>
+    private void RecordManifestError(GitRepository repo, RepositoryState state)
+    {
+        var entry = manifests.Get(GitRepositoryViews.Key(repo));
+        var error = entry is { IsBroken: true } ? entry.Errors[0].ToString() : null;
+        if (error == state.ManifestError) return;
+        state.ManifestError = error;
+        if (error is not null)
+            status.Record(repo, "Warning", entry!.HeldReason, $"{error}; the last good spec stays in effect");
+    }
+
+    private async Task RunAsync(GitRepository repo, RepositoryState state, long requests, CancellationTokenSource cancel, CancellationToken stopping)
     {
         await Task.Yield(); // never run inside StartDue's lock
+        var ct = cancel.Token;
         try
         {
             await slots.WaitAsync(ct);
@@ -189,9 +208,13 @@ public sealed class GitSyncService(
             }
             status.Update(repo, s => s with { NextSyncTime = repo.Spec.Suspend ? null : state.Due });
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // stopping
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            logger.LogInformation("GitRepository {Name} is no longer in the manifests: its sync was stopped", repo.Metadata.Name);
         }
         catch (Exception e)
         {
@@ -200,7 +223,12 @@ public sealed class GitSyncService(
         }
         finally
         {
-            lock (sync) running.Remove(repo.Metadata.Name);
+            lock (sync)
+            {
+                running.Remove(repo.Metadata.Name);
+                cancels.Remove(repo.Metadata.Name);
+            }
+            cancel.Dispose();
             Wake();
         }
     }
@@ -224,7 +252,13 @@ public sealed class GitSyncService(
         if (manifests.ReadVersion == 0 || manifests.SourceError is not null) return;
         var names = repos.Select(r => r.Metadata.Name).ToHashSet(StringComparer.Ordinal);
         List<string> busy;
-        lock (sync) busy = running.Keys.ToList();
+        lock (sync)
+        {
+            foreach (var (name, cancel) in cancels)
+                if (!names.Contains(name) && manifests.Get(new ObjectKey(GitRepository.KindName, name)) is null && !cancel.IsCancellationRequested)
+                    cancel.Cancel(); // deleted: its fetch stops now; the checkouts go once it ended
+            busy = running.Keys.ToList();
+        }
         foreach (var known in checkouts.Known().Where(n => !names.Contains(n) && !busy.Contains(n)).ToList())
         {
             if (manifests.Get(new ObjectKey(GitRepository.KindName, known)) is not null) continue; // broken or unreadable: held
@@ -246,7 +280,8 @@ public sealed class GitSyncService(
     {
         var name = repo.Metadata.Name;
         var started = Stopwatch.GetTimestamp();
-        status.Update(repo, s => s with { LastAttemptTime = time.GetUtcNow() });
+        var generation = manifests.Get(GitRepositoryViews.Key(repo)) is { IsBroken: false } entry ? entry.Generation : (long?)null;
+        status.Update(repo, s => s with { LastAttemptTime = time.GetUtcNow(), ObservedGeneration = generation ?? s.ObservedGeneration });
         status.SetConditions(repo, (SourceConditions.Reconciling, true, "Progressing", $"fetching {repo.Spec.Ref.Name} from {Core.Git.GitUrls.Redact(repo.Spec.Url)}"));
         var result = "applied";
         try
@@ -301,15 +336,20 @@ public sealed class GitSyncService(
                 checkouts.Publish(name, staging, commit, tag);
                 checkouts.Clean(name);
                 manifests.RequestReload();
-                logger.LogInformation("GitRepository {Name}: applying revision {Revision} (was {Previous})", name, revision,
-                    previous is null ? "none" : GitDocuments.Revision(repo.Spec.Ref, previous));
+                var was = previous is null ? "none" : GitDocuments.Revision(repo.Spec.Ref, previous);
+                logger.LogInformation("GitRepository {Name}: applying revision {Revision} (was {Previous})", name, revision, was);
+                status.Record(repo, "Normal", "Applied", $"revision {revision} is applied (was {was})");
             }
             status.Update(repo, s => s with { LastAppliedRevision = revision, LastSyncTime = time.GetUtcNow(), ManifestErrors = [] });
             status.SetConditions(repo,
                 (SourceConditions.Ready, true, "Succeeded", $"revision {revision} is applied"),
                 (SourceConditions.Reconciling, false, "Succeeded", $"fetched in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.###}s"),
                 (SourceConditions.Stalled, false, "Succeeded", ""));
-            if (state.LastProblem is not null) logger.LogInformation("GitRepository {Name} syncs again at {Revision}", name, revision);
+            if (state.LastProblem is not null)
+            {
+                logger.LogInformation("GitRepository {Name} syncs again at {Revision}", name, revision);
+                status.Record(repo, "Normal", "Recovered", $"syncs again at {revision}");
+            }
             state.LastProblem = null;
         }
         catch (GitSyncException e)
@@ -329,7 +369,13 @@ public sealed class GitSyncService(
                 (SourceConditions.Stalled, true, e.Reason, e.Message));
             if (state.LastProblem != e.Message)
                 logger.LogWarning("GitRepository {Name}: {Reason}: {Message}", name, e.Reason, e.Message);
+            status.Record(repo, "Warning", e.Reason, e.Message);
             state.LastProblem = e.Message;
+        }
+        catch (OperationCanceledException)
+        {
+            result = "cancelled";
+            throw;
         }
         finally
         {

@@ -29,6 +29,9 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
     /// <summary>Set when the manifest's spec.placement does not select this host: why; the object is not applied here
     /// (what it has here is pruned, under the mass-prune guard).</summary>
     public string? NotSelected { get; init; }
+
+    /// <summary>Since when the manifest has been broken (the start of the current run of errors); null while it loads.</summary>
+    public DateTimeOffset? BrokenSince { get; init; }
 }
 
 /// <summary>A file or folder whose errors belong to no object (see <see cref="ManifestStore.FileProblems"/>).</summary>
@@ -236,7 +239,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             foreach (var (key, errors) in broken)
             {
                 var previous = entries.GetValueOrDefault(key);
-                next[key] = new DesiredEntry(key, previous?.Object, previous?.Generation ?? 0, errors) { Revision = previous?.Revision };
+                next[key] = new DesiredEntry(key, previous?.Object, previous?.Generation ?? 0, errors)
+                {
+                    Revision = previous?.Revision, BrokenSince = previous?.BrokenSince ?? time.GetUtcNow(),
+                };
                 nextFiles[key] = errors[0].File;
             }
             // A file or folder that cannot be read, or no longer parses far enough to name its objects, keeps the
@@ -247,8 +253,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 var errors = set.Documents.Where(d => d.Key is null && Covers(d.Source.File, file)).SelectMany(d => d.Errors).ToList();
                 var reason = snapshot.Problems.Any(p => p.HidesObjects && p.Covers(file)) ? DesiredEntry.ManifestUnreadable : DesiredEntry.InvalidManifest;
                 next[key] = entries.TryGetValue(key, out var previous)
-                    ? previous with { Errors = errors, HeldReason = reason }
-                    : new DesiredEntry(key, null, 0, errors) { HeldReason = reason };
+                    ? previous with { Errors = errors, HeldReason = reason, BrokenSince = previous.BrokenSince ?? time.GetUtcNow() }
+                    : new DesiredEntry(key, null, 0, errors) { HeldReason = reason, BrokenSince = time.GetUtcNow() };
                 nextFiles[key] = file;
             }
 
@@ -306,8 +312,11 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         lock (sync)
         {
             var unknown = documents.Where(d => d.Key is null).Select(d => d.Source.File).ToList();
+            // Only one that brought something: a GitRepository that never loaded has nothing to hold (it shows as itself,
+            // Ready=False InvalidManifest, not as a file error that appears one read later).
             return files.Where(p => p.Key.Kind == GitRepository.KindName && repos.All(r => r.Metadata.Name != p.Key.Name)
-                                    && (documents.Any(d => d.Key == p.Key) || unknown.Any(u => Covers(u, p.Value))))
+                                    && (documents.Any(d => d.Key == p.Key) || unknown.Any(u => Covers(u, p.Value)))
+                                    && files.Values.Any(f => GitDocuments.RepositoryOf(f) == p.Key.Name))
                 .Select(p => p.Key.Name).ToList();
         }
     }

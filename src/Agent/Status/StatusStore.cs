@@ -7,7 +7,6 @@ namespace Agent.Status;
 /// <summary>The status of every object, in memory: what the HTTP surface serves and group ordering reads.</summary>
 public sealed class StatusStore(TimeProvider time)
 {
-    private const int MaxEvents = 20;
     private readonly ConcurrentDictionary<ObjectKey, ObjectStatus> statuses = new();
 
     public IReadOnlyList<ObjectStatus> List(string? kind = null) =>
@@ -30,10 +29,5 @@ public sealed class StatusStore(TimeProvider time)
         Update(key, s => s with { Conditions = Conditions.Set(s.Conditions, type, status, reason, message, time.GetUtcNow()) });
 
     public void Record(ObjectKey key, string type, string reason, string message) =>
-        Update(key, s => s with
-        {
-            Events = s.Events.Count > 0 && s.Events[^1].Reason == reason && s.Events[^1].Message == message
-                ? s.Events
-                : [.. s.Events.TakeLast(MaxEvents - 1), new ObjectEvent(time.GetUtcNow(), type, reason, message)],
-        });
+        Update(key, s => s with { Events = ObjectEvents.Append(s.Events, new ObjectEvent(time.GetUtcNow(), type, reason, message)) });
 }

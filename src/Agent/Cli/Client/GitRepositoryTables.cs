@@ -22,7 +22,7 @@ public static class GitRepositoryTables
             var git = Summary(o);
             var ready = Condition(o, "Ready");
             string[] cells = [kindPrefix ? $"gitrepository/{Str(o, "name")}" : Str(o, "name"), Text(git, "url"), Text(git, "ref"),
-                Short(Str(o, "lastAppliedRevision")), ready is { } r ? Str(r, "status") : "Unknown", ready is { } m ? Str(m, "message") : "",
+                Short(Str(o, "lastAppliedRevision")), ready is { } r ? Str(r, "status") : "Unknown", ready is { } m ? OneLine(Str(m, "message")) : "",
                 Ages.Since(When(git, "since"), now)];
             table.Add(wide
                 ? [.. cells, Text(git, "path") is { Length: > 0 } p ? p : "/", Ago(When(git, "lastSyncTime"), now), In(When(git, "nextSyncTime"), now), Str(o, "source")]
@@ -47,6 +47,16 @@ public static class GitRepositoryTables
         Field("Last Attempt", Ago(When(git, "lastAttemptTime"), now));
         Field("Next Sync", In(When(git, "nextSyncTime"), now));
     }
+
+    /// <summary>A message as one table cell: whitespace and line breaks folded to single spaces, cut at
+    /// <see cref="MaxCell"/> characters (describe shows it whole).</summary>
+    public static string OneLine(string message)
+    {
+        var folded = string.Join(' ', message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return folded.Length <= MaxCell ? folded : folded[..(MaxCell - 1)] + "…";
+    }
+
+    public const int MaxCell = 100;
 
     /// <summary>main@sha1:0a1b2c3d4e5f (the commit cut to 12 hex digits, like git's short ids).</summary>
     private static string Short(string revision)

@@ -11,13 +11,7 @@ public sealed class GitResilienceTests : GitScenario
     public async Task A_revision_without_spec_path_is_refused_at_the_manifest_line_of_spec_path_and_nothing_is_pruned()
     {
         var web = Instance.Name("git-path");
-        Repo.Write("apps/web.yaml", Sleepy(web));
-        var first = Repo.CommitAndPush("web");
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
-        await Agent.StartAsync();
-        await WaitAppliedAsync("platform", first);
-        await Agent.WaitReadyAsync(web);
-        var before = await SnapshotAsync(web);
+        var (first, before) = await StartWithGroupAsync(web, "apps/web.yaml", "  path: apps\n");
 
         // A commit that moves the folder away: not applied, reported at spec.path (line 10, column 9 of platform.yaml).
         Repo.Delete("apps/web.yaml").Write("elsewhere/web.yaml", Sleepy(web, 1));
@@ -42,6 +36,47 @@ public sealed class GitResilienceTests : GitScenario
         Assert.Contains("platform.yaml:10:9: spec.path", errors.GetRawText());
         Assert.DoesNotContain("GitRepository/platform:1:1", errors.GetRawText());
     }
+
+    [Fact]
+    public async Task A_broken_edit_of_the_GitRepository_manifest_is_shown_on_it_and_its_last_good_spec_keeps_syncing()
+    {
+        var web = Instance.Name("git-edit");
+        var (_, before) = await StartWithGroupAsync(web, "apps/web.yaml", "  path: apps\n");
+
+        // interval 0s is refused at line 9: the repository shows it (not only the log), and runs on at its last good spec.
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n", interval: "0s"));
+        var listed = await Eventually.ReturnsAsync(() => ListedAsync("platform"),
+            o => o is { } g && Condition(g, "Ready") is ("False", "InvalidManifest", _), TimeSpan.FromSeconds(30), "Ready=False InvalidManifest listed");
+        var (_, _, message) = Condition(listed!.Value, "Ready");
+        Assert.Contains("platform.yaml:9:", message);
+        Assert.Contains("spec.interval", message);
+        Assert.Contains(listed.Value.GetProperty("manifestErrors").EnumerateArray(), e => e.GetString()!.StartsWith("platform.yaml:9:", StringComparison.Ordinal));
+        Assert.Contains(listed.Value.GetProperty("events").EnumerateArray(), e => e.GetProperty("reason").GetString() == "InvalidManifest");
+        Assert.True(listed.Value.GetProperty("generation").GetInt64() >= 1);
+        var api = await ApiAsync("/api/v1/gitrepositories/platform");
+        Assert.Contains("InvalidManifest", api.GetProperty("conditions").GetRawText());
+        await AssertUnchangedAsync(before, web);
+        Repo.Write("apps/web.yaml", Sleepy(web, 1));
+        Repo.CommitAndPush("web v1");
+        await WaitForCommandAsync(web, 1);
+
+        // A GitRepository that never loaded is listed at once, as itself.
+        Agent.Write("bad.yaml", GitRepositoryManifest("bad", Repo.FileUrl, interval: "0s"));
+        var bad = await Eventually.ReturnsAsync(() => ListedAsync("bad"), o => o is not null, TimeSpan.FromSeconds(30), "the new invalid GitRepository listed");
+        var (badStatus, badReason, _) = Condition(bad!.Value, "Ready");
+        Assert.Equal(("False", "InvalidManifest"), (badStatus, badReason));
+        Assert.Contains("bad.yaml:9:", bad.Value.GetProperty("source").GetString());
+
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        var fixedShown = await Eventually.ReturnsAsync(() => ListedAsync("platform"), o => o is { } g && Condition(g, "Ready").Status == "True",
+            TimeSpan.FromSeconds(30), "listed Ready again");
+        Assert.Empty(fixedShown!.Value.GetProperty("manifestErrors").EnumerateArray());
+    }
+
+    private static (string Status, string Reason, string Message) Condition(System.Text.Json.JsonElement o, string type) =>
+        o.GetProperty("conditions").EnumerateArray().Where(c => c.GetProperty("type").GetString() == type)
+            .Select(c => (c.GetProperty("status").GetString()!, c.GetProperty("reason").GetString()!, c.GetProperty("message").GetString()!))
+            .FirstOrDefault(("", "", ""));
 
     [Fact]
     public async Task A_stalled_remote_does_not_delay_another_repository()
@@ -83,7 +118,13 @@ public sealed class GitResilienceTests : GitScenario
         Assert.Contains("Kind:         GitRepository", described);
         Assert.Matches($@"(?m)^Applied Revision:\s+main@sha1:{second}$", described);
         Assert.Matches(@"(?m)^  Ready\s+True\s+Succeeded\s", described);
+        Assert.Matches(@"(?m)^Generation:\s+1 \(observed 1\)$", described);
         Assert.Contains($"gitrepository/stuck ", await CliAsync("get", "all"));
+
+        // Deleting the stuck repository's manifest stops its fetch at once (not after its 10 minutes) and removes its checkouts.
+        Agent.Delete("stuck.yaml");
+        await Eventually.TrueAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(Agent.StateDir, "git", "stuck")) && RepoStatus("stuck") is null),
+            TimeSpan.FromSeconds(30), "the deleted repository's fetch stopped and its checkouts removed");
     }
 
     private async Task<string> CliAsync(params string[] args)

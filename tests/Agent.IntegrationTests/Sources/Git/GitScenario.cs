@@ -20,6 +20,25 @@ public abstract class GitScenario(IDictionary<string, string?>? settings = null)
     protected static string GitRepositoryManifest(string name, string url, string extraSpec = "", string interval = "1s") =>
         $"apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: {name}\nspec:\n  url: {url}\n  ref:\n    branch: main\n  interval: {interval}\n{extraSpec}";
 
+    /// <summary>The common start: the repository holds one group at <paramref name="file"/>, GitRepository "platform" follows
+    /// it, the agent runs and the group is ready. Returns the commit applied and a snapshot of the group.</summary>
+    protected async Task<(string Commit, string Before)> StartWithGroupAsync(string group, string file = "web.yaml", string extraSpec = "")
+    {
+        Repo.Write(file, Sleepy(group));
+        var commit = Repo.CommitAndPush(group);
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, extraSpec));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", commit);
+        await Agent.WaitReadyAsync(group);
+        return (commit, await SnapshotAsync(group));
+    }
+
+    /// <summary>The GitRepository as GET /api/v1/objects lists it (what `agent get all` and `describe` show).</summary>
+    protected async Task<JsonElement?> ListedAsync(string name) =>
+        (await ApiAsync("/api/v1/objects")).EnumerateArray()
+        .Where(o => o.GetProperty("kind").GetString() == "GitRepository" && o.GetProperty("name").GetString() == name)
+        .Select(o => (JsonElement?)o).FirstOrDefault();
+
     protected GitRepositoryStatus? RepoStatus(string name) => Agent.Services.GetRequiredService<GitRepositoryStatusStore>().Get(name);
 
     protected Task<GitRepositoryStatus> WaitRepoAsync(string name, Func<GitRepositoryStatus, bool> done, string what, TimeSpan? within = null) =>

@@ -115,14 +115,8 @@ public sealed class GitSourceTests : GitScenario
     public async Task An_unreachable_remote_keeps_everything_running_reports_Stalled_and_fails_readyz_sources()
     {
         var web = Instance.Name("git-away");
-        Repo.Write("web.yaml", Sleepy(web));
-        var first = Repo.CommitAndPush("web");
         Agent.Settings["Agent:SourceStaleAfter"] = "00:00:03";
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl));
-        await Agent.StartAsync();
-        await WaitAppliedAsync("platform", first);
-        await Agent.WaitReadyAsync(web);
-        var before = await SnapshotAsync(web);
+        var (first, before) = await StartWithGroupAsync(web);
 
         Directory.Move(Repo.Bare, Repo.Bare + ".away");
         try

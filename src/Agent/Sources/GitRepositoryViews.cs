@@ -1,0 +1,56 @@
+using Agent.Core.Model;
+using Agent.Core.Status;
+
+namespace Agent.Sources;
+
+/// <summary>How a GitRepository is shown when its own manifest is broken. Pure: the sync keeps the last good spec running
+/// (nothing is pruned), and this says so where people look (get, describe, the API), not only in the log.</summary>
+public static class GitRepositoryViews
+{
+    /// <summary>The status with the manifest's generation; while the manifest does not load, Ready=False and Stalled=True
+    /// with its reason (InvalidManifest, ManifestUnreadable) and first error since it broke, and its errors listed first.</summary>
+    public static GitRepositoryStatus WithManifest(GitRepositoryStatus status, DesiredEntry? entry)
+    {
+        if (entry is null) return status;
+        status = status with { Generation = entry.Generation };
+        if (!entry.IsBroken) return status;
+        var since = entry.BrokenSince ?? status.Since;
+        var first = entry.Errors[0].ToString();
+        var conditions = Conditions.Set(status.Conditions, ConditionTypes.Ready, false, entry.HeldReason,
+            $"the manifest does not load: {first}; the last good spec (the URL, ref and path shown) stays in effect and nothing is pruned", since);
+        conditions = Conditions.Set(conditions, SourceConditions.Stalled, true, entry.HeldReason, first, since);
+        return status with
+        {
+            Conditions = conditions,
+            ManifestErrors = [.. entry.Errors.Select(e => e.ToString()), .. status.ManifestErrors],
+        };
+    }
+
+    /// <summary>A GitRepository whose manifest never loaded (no last good spec): listed as itself, Ready=False with why.</summary>
+    public static ObjectStatus Unloaded(DesiredEntry entry)
+    {
+        var since = entry.BrokenSince ?? DateTimeOffset.UnixEpoch;
+        var first = entry.Errors[0];
+        return new ObjectStatus
+        {
+            Kind = GitRepository.KindName,
+            Name = entry.Key.Name,
+            Source = $"{first.File}:{first.Line}:{first.Column}",
+            Conditions =
+            [
+                new Condition(ConditionTypes.Ready, "False", entry.HeldReason, $"the manifest does not load: {first}; nothing is fetched", since),
+                new Condition(SourceConditions.Stalled, "True", entry.HeldReason, first.ToString(), since),
+            ],
+            ManifestErrors = entry.Errors.Select(e => e.ToString()).ToList(),
+        };
+    }
+
+    /// <summary>Every GitRepository of the manifests as GET /api/v1/objects lists it: those that run (a broken one at its
+    /// last good spec) and those whose manifest never loaded.</summary>
+    public static IEnumerable<ObjectStatus> Objects(ManifestStore manifests, GitRepositoryStatusStore status) =>
+        manifests.Repositories.Select(r => status.ObjectOf(r, manifests.Get(Key(r))))
+            .Concat(manifests.All().Where(e => e.Key.Kind == GitRepository.KindName && e is { IsBroken: true, Object: null })
+                .OrderBy(e => e.Key.Name, StringComparer.Ordinal).Select(Unloaded));
+
+    public static ObjectKey Key(GitRepository repo) => new(GitRepository.KindName, repo.Metadata.Name);
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Agent.Cli.Client;
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Status;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Git;
+
+/// <summary>How a GitRepository is shown when its own manifest breaks, and its table cells.</summary>
+public sealed class GitRepositoryViewTests
+{
+    private static readonly DateTimeOffset Synced = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Broke = Synced.AddMinutes(5);
+    private static readonly ObjectKey Key = new(GitRepository.KindName, "platform");
+
+    private static GitRepositoryStatus Running() => new()
+    {
+        Name = "platform", Url = "file:///srv/platform.git", Ref = "branch main", LastAppliedRevision = "main@sha1:0a1b",
+        Conditions =
+        [
+            new Condition(ConditionTypes.Ready, "True", "Succeeded", "revision main@sha1:0a1b is applied", Synced),
+            new Condition(SourceConditions.Stalled, "False", "Succeeded", "", Synced),
+        ],
+        ObservedGeneration = 2,
+    };
+
+    [Fact]
+    public void A_broken_edit_shows_Ready_False_InvalidManifest_naming_file_line_and_field_and_the_last_good_spec_in_effect()
+    {
+        var error = new ManifestError("platform.yaml", 6, 18, "spec.ref.semver", "\">=1.0.0 <2\" is not a semver range");
+        var entry = new DesiredEntry(Key, null, 2, [error]) { BrokenSince = Broke };
+
+        var shown = GitRepositoryViews.WithManifest(Running(), entry);
+
+        var ready = shown.Condition(ConditionTypes.Ready)!;
+        Assert.Equal(("False", DesiredEntry.InvalidManifest, Broke), (ready.Status, ready.Reason, ready.LastTransitionTime));
+        Assert.Contains("platform.yaml:6:18: spec.ref.semver", ready.Message);
+        Assert.Contains("last good spec", ready.Message);
+        Assert.Equal(("True", DesiredEntry.InvalidManifest), (shown.Condition(SourceConditions.Stalled)!.Status, shown.Condition(SourceConditions.Stalled)!.Reason));
+        Assert.Equal([error.ToString()], shown.ManifestErrors);
+        Assert.Equal("main@sha1:0a1b", shown.LastAppliedRevision); // the revision of the last good spec still runs
+        Assert.Equal((2, 2), (shown.Generation, shown.ObservedGeneration));
+    }
+
+    [Fact]
+    public void A_manifest_that_loads_changes_nothing_but_the_generation()
+    {
+        var entry = new DesiredEntry(Key, null, 3, []);
+        var shown = GitRepositoryViews.WithManifest(Running(), entry);
+        Assert.Equal(Running().Conditions, shown.Conditions);
+        Assert.Equal((3, 2), (shown.Generation, shown.ObservedGeneration));
+    }
+
+    [Fact]
+    public void A_GitRepository_that_never_loaded_is_listed_as_itself_with_its_errors()
+    {
+        var error = new ManifestError("bad.yaml", 4, 8, "spec.interval", "must be at least 1s");
+        var shown = GitRepositoryViews.Unloaded(new DesiredEntry(Key, null, 0, [error]) { BrokenSince = Broke });
+        Assert.Equal((GitRepository.KindName, "platform", "bad.yaml:4:8"), (shown.Kind, shown.Name, shown.Source));
+        Assert.False(shown.IsReady);
+        Assert.Equal(DesiredEntry.InvalidManifest, shown.Condition(ConditionTypes.Ready)!.Reason);
+        Assert.Equal([error.ToString()], shown.ManifestErrors);
+    }
+
+    [Fact]
+    public void The_get_STATUS_cell_is_one_line_and_describe_shows_the_generation()
+    {
+        var message = "revision main@sha1:0a1b is not applied: 2 manifest error(s), first GitRepository/platform/apps/web.yaml:9:17:\n  spec.services[0].volumes[0]: "
+                      + new string('x', 300) + "\nsecond line";
+        var status = JsonSerializer.SerializeToElement(new
+        {
+            kind = "GitRepository", name = "platform", generation = 4, observedGeneration = 3,
+            conditions = new[] { new { type = "Ready", status = "False", reason = "InvalidRevision", message, lastTransitionTime = Broke } },
+            gitRepository = new { url = "file:///srv/platform.git", @ref = "branch main", since = Synced },
+        });
+
+        var table = GitRepositoryTables.List([status], Broke, wide: false, kindPrefix: false).Render();
+
+        var row = table.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Contains("revision main@sha1:0a1b is not applied", row);
+        Assert.DoesNotContain("second line", table);
+        Assert.True(row.Length < 250, row);
+        Assert.Contains("Generation:   4 (observed 3)", ResourceViews.Describe(status, [], Broke));
+    }
+}
