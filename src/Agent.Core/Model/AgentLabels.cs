@@ -43,6 +43,15 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     /// inherits its image's labels.</summary>
     public string BuildHash => $"{Prefix}.build-hash";
 
+    /// <summary>On images built through the API: the instance that built them. Never an ownership label either.</summary>
+    public string BuiltBy => $"{Prefix}.built-by";
+
+    /// <summary>The agent's own keys among an image's labels, other than the two it puts on images itself: a container
+    /// inherits its image's labels, so an image carrying agent.managed, agent.instance or agent.object would make every
+    /// container made from it look like one of the agent's.</summary>
+    public IReadOnlyList<string> ReservedOnImages(IReadOnlyDictionary<string, string> imageLabels) =>
+        imageLabels.Keys.Where(k => k.StartsWith(Prefix + ".", StringComparison.Ordinal) && k != BuildHash && k != BuiltBy).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>On networks: the object's own name for the network ("default"); the engine name can differ when it was taken.</summary>
     public string Network => $"{Prefix}.network";
 

@@ -5,6 +5,7 @@ using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Engine;
 using Agent.Hosting;
+using Agent.Reconciliation;
 using Microsoft.AspNetCore.Mvc;
 using Agent.Tasks;
 using Microsoft.Extensions.Options;
@@ -15,8 +16,8 @@ namespace Agent.Http;
 /// POST /images/build: the classic builder through the Engine API, from a context tar (application/x-tar, build fields
 /// as query values) or from JSON with an inline Dockerfile. Every build is a task: without async the builder's lines
 /// stream back as NDJSON while it runs (and the build stops when the client goes away); with async=true the answer is
-/// 202 with Location /api/v1/tasks/{id}. Built images carry the agent's instance label and, when run, pass the same
-/// security policy as any image.
+/// 202 with Location /api/v1/tasks/{id}. Built images carry agent.built-by (never an ownership label: containers inherit
+/// image labels) and, when run, pass the same security policy as any image.
 /// </summary>
 public static class BuildEndpoints
 {
@@ -70,7 +71,12 @@ public static class BuildEndpoints
             await context.DisposeAsync();
             return ApiProblems.BadRequest("tag=NAME[:TAG] is required, e.g. localhost:5000/app:1.0");
         }
-        request = request with { Labels = request.Labels.Concat(labels.ForInstance()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
+        if (request.Labels.Keys.FirstOrDefault(k => k.StartsWith(labels.Prefix + ".", StringComparison.Ordinal)) is { } reserved)
+        {
+            await context.DisposeAsync();
+            return ApiProblems.BadRequest($"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own (a container inherits its image's labels)");
+        }
+        request = request with { Labels = new Dictionary<string, string>(request.Labels) { [labels.BuiltBy] = labels.InstanceId } };
 
         var task = tasks.Start("build", request.Tag, async (t, token) =>
         {
@@ -78,6 +84,7 @@ public static class BuildEndpoints
             {
                 await engine.BuildImageAsync(context.Stream!, request, new LineProgress(t), token);
             }
+            if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, request.Tag, token) is { } claimed) throw new InvalidDataException(claimed);
             var image = await engine.InspectImageAsync(request.Tag, token);
             return new BuildResult(request.Tag, image?.Id);
         }, async == true ? CancellationToken.None : ct);

@@ -25,13 +25,13 @@ public static class ImageEndpoints
             .WithSummary("List images (docker image ls).");
         images.MapPost("/pull", Pull).RequireAuthorization(Roles.Admin).Accepts<PullBody>("application/json")
             .WithSummary("Pull an image (docker pull): ?image=NAME[:TAG] or {\"image\": ...}; the configured credentials of its registry are used; progress is streamed as NDJSON like push, the last line is {\"pulled\", \"id\"} or {\"error\"}.");
-        images.MapGet("/search", Search)
-            .WithSummary("Search the engine's image index (docker search TERM); 502 when the engine reaches no index.");
+        images.MapGet("/search", Search).RequireAuthorization(Roles.Admin)
+            .WithSummary("Search the engine's image index (docker search TERM); 502 when the engine reaches no index. Admin: a registry named in the term makes the engine connect to that host.");
         images.MapGet("/{ref}", Inspect).WithSummary("Inspect an image (docker image inspect REF); the reference may contain '/' and ':'.");
         images.MapGet("/{ref}/json", Inspect).WithSummary("Inspect an image, for references whose last segment is an action word (history, save, tag, push).");
         images.MapGet("/{ref}/history", History).WithSummary("The image's layers and the instructions that made them (docker image history REF).");
         images.MapPost("/{ref}/tag", Tag).RequireAuthorization(Roles.Operator).Accepts<TagBody>("application/json")
-            .WithSummary("Tag an image (docker tag REF TARGET): ?target=NAME[:TAG] or {\"target\": ...}.");
+            .WithSummary("Tag an image (docker tag REF TARGET): ?target=NAME[:TAG] or {\"target\": ...}. A target that already names another image is a 409 (naming the manifests and containers that use it) unless force=true, which needs admin.");
         images.MapPost("/{ref}/push", Push).RequireAuthorization(Roles.Admin)
             .WithSummary("Push a tagged image to its registry (docker push REF) with the configured credentials; progress is streamed as NDJSON, the last line is {\"pushed\", \"digest\"} or {\"error\"}.");
         images.MapGet("/{ref}/save", Save).RequireAuthorization(Roles.Operator)
@@ -66,14 +66,26 @@ public static class ImageEndpoints
         return Results.Ok(await engine.GetImageHistoryAsync(reference, ct));
     }
 
-    private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, IContainerEngine engine, CancellationToken ct)
+    private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, bool? force, IContainerEngine engine, ImageUsers users, CancellationToken ct)
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
         target ??= await BodyField(http, "target", ct);
         if (target is null || Identifiers.Image(target) != IdentifierCheck.Valid || target.Contains('@'))
             return ApiProblems.BadRequest("target=NAME[:TAG] is required (query or {\"target\": ...}), e.g. localhost:5000/app:1.0");
-        if (await engine.InspectImageAsync(reference, ct) is null) return NoImage(reference);
+        if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
+        if (await engine.InspectImageAsync(target, ct) is { } existing && existing.Id != image.Id)
+        {
+            if (force != true)
+            {
+                var usedBy = await users.FindAsync(target, existing, ct);
+                return Results.Problem(statusCode: 409, title: "Conflict",
+                    detail: $"{target} already names another image{(usedBy.Count > 0 ? $", used by {string.Join(", ", usedBy)}" : "")}: re-pointing it changes what they run at their next start. Send force=true (admin) to re-point it anyway.",
+                    extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
+            }
+            if (!http.User.IsInRole(Roles.Admin))
+                return Results.Problem(statusCode: 403, title: "Forbidden", detail: $"Re-pointing {target}, which already names another image, needs the admin role.");
+        }
         await engine.TagImageAsync(reference, target, ct);
         return Results.Created($"/api/v1/images/{target}", new { image = reference, tagged = target });
     }

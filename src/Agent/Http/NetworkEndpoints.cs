@@ -3,6 +3,7 @@ using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Engine;
 using Agent.Sources;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Agent.Http;
 
@@ -39,9 +40,9 @@ public static class NetworkEndpoints
         networks.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
             .WithSummary("Remove the agent's networks that no container is attached to and no object in the manifests owns (docker network prune, limited to this agent).");
 
-        networks.MapPost("/{id}/containers/{container}", Connect).RequireAuthorization(Roles.Admin).ScopedToContainer("container")
-            .WithSummary("Connect one of the agent's containers to one of its networks (docker network connect NETWORK CONTAINER); alias= adds network aliases.");
-        networks.MapDelete("/{id}/containers/{container}", Disconnect).RequireAuthorization(Roles.Admin).ScopedToContainer("container")
+        networks.MapPost("/{id}/containers/{container}", Connect).RequireAuthorization(Roles.Admin).ScopedToContainer("container").ScopedByLabels("network", NetworkLabels)
+            .WithSummary("Connect one of the agent's containers to one of its networks (docker network connect NETWORK CONTAINER); alias= (repeatable) adds network aliases.");
+        networks.MapDelete("/{id}/containers/{container}", Disconnect).RequireAuthorization(Roles.Admin).ScopedToContainer("container").ScopedByLabels("network", NetworkLabels)
             .WithSummary("Disconnect one of the agent's containers from one of its networks (docker network disconnect NETWORK CONTAINER).");
         return api;
     }
@@ -131,8 +132,10 @@ public static class NetworkEndpoints
         return Results.Ok(new { removed, kept });
     }
 
-    private static async Task<IResult> Connect(string id, string container, string[]? alias, IContainerEngine engine, ManagedResources managed, OwnedContainers owned, CancellationToken ct)
+    private static async Task<IResult> Connect(string id, string container, [FromQuery] string[]? alias, IContainerEngine engine, ManagedResources managed, OwnedContainers owned, CancellationToken ct)
     {
+        if (alias?.FirstOrDefault(a => !IsAlias(a)) is { } badAlias)
+            return ApiProblems.BadRequest($"alias=\"{badAlias}\" is not a network alias: letters, digits, '-', '_' and '.', starting with a letter or digit, at most 63");
         if (await managed.FindNetworkAsync(id, ct) is not { } network) return NotFound(id);
         if (await owned.FindAsync(container, ct) is not { } c) return ApiProblems.ContainerNotFound(container);
         if (network.Containers.Any(e => e.ContainerId == c.Id))
@@ -150,4 +153,7 @@ public static class NetworkEndpoints
         await engine.DisconnectNetworkAsync(network.Id, c.Id, force ?? false, ct);
         return Results.Ok(new { network = network.Name, container = c.Name, result = "disconnected" });
     }
+
+    private static bool IsAlias(string alias) =>
+        alias is { Length: > 0 and <= 63 } && char.IsAsciiLetterOrDigit(alias[0]) && alias.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

@@ -56,8 +56,8 @@ public static class OpenApiDescriptions
                 Document(401, "No token, or not one of this agent's: the detail says where the tokens are.");
                 var scoped = Roles.Rank(role) > Roles.Rank(Roles.Viewer);
                 if (scoped)
-                    operation.Description += metadata.OfType<ScopeTarget>().FirstOrDefault() is { } target
-                        ? $" A scoped token (phases=, groups=) may act only on a {target.Description} inside its scope (403 naming the scope otherwise)."
+                    operation.Description += metadata.OfType<ScopeTarget>().Select(t => t.Description).ToList() is { Count: > 0 } targets
+                        ? $" A scoped token (phases=, groups=) may act only on a {string.Join(" and a ", targets)} inside its scope (403 naming the scope otherwise)."
                         : " A scoped token (phases=, groups=) is refused: this acts on nothing of a group or phase.";
                 Document(403, scoped ? $"The token's role is weaker than {role}, or the object is outside the token's scope (the detail names both)." : $"The token's role is weaker than {role}.");
                 Document(429, "Too many requests from this client: retry after the Retry-After header's seconds.");

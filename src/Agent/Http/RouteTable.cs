@@ -15,7 +15,7 @@ public static class RouteTable
             {
                 var role = ScopeGuard.RequiredRole(e);
                 var scoped = Roles.Rank(role) <= Roles.Rank(Roles.Viewer) ? "yes (reads are not limited)"
-                    : e.Metadata.GetMetadata<ScopeTarget>() is { } target ? $"only a {target.Description} in scope" : "refused";
+                    : e.Metadata.GetOrderedMetadata<ScopeTarget>() is { Count: > 0 } targets ? $"only a {string.Join(" and a ", targets.Select(t => t.Description))} in scope" : "refused";
                 return new Row(method, "/" + e.RoutePattern.RawText!.Trim('/').Replace("{*", "{", StringComparison.Ordinal), role, scoped);
             }))
             .OrderBy(r => r.Path, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal)

@@ -32,11 +32,15 @@ public static class ScopeGuard
             var scope = TokenScope.Of(http.User);
             var endpoint = http.GetEndpoint();
             if (!scope.IsRestricted || endpoint is null || Roles.Rank(RequiredRole(endpoint)) <= Roles.Rank(Roles.Viewer)) return await next(context);
-            if (endpoint.Metadata.GetMetadata<ScopeTarget>() is not { } target)
-                return Refused(http, scope, null, "this route acts on nothing that belongs to a group or phase");
-            var found = await target.Resolve(http, http.RequestAborted);
-            if (!found.Exists || scope.Allows(found.Object)) return await next(context);
-            return Refused(http, scope, found.Object, found.Object is null ? $"the {target.Description} belongs to no group or phase" : null);
+            var targets = endpoint.Metadata.GetOrderedMetadata<ScopeTarget>();
+            if (targets.Count == 0) return Refused(http, scope, null, "this route acts on nothing that belongs to a group or phase");
+            foreach (var target in targets) // a route acting on two things (a container and a network) needs both in scope
+            {
+                var found = await target.Resolve(http, http.RequestAborted);
+                if (!found.Exists || scope.Allows(found.Object)) continue;
+                return Refused(http, scope, found.Object, found.Object is null ? $"the {target.Description} belongs to no group or phase" : null);
+            }
+            return await next(context);
         });
         return group;
     }

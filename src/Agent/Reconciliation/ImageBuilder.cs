@@ -64,6 +64,7 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
                 throw new OperationFailedException($"{e.Message}{(output.Last is { } last && !e.Message.Contains(last, StringComparison.Ordinal) ? $" (after: {last})" : "")}");
             }
         }
+        if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, image, ct) is { } claimed) throw new OperationFailedException(claimed);
         logger.LogInformation("Built {Image}", image);
         if (build.Push) await PushUnlessPushedAsync(image, ct);
     }

@@ -27,8 +27,20 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
             await ReadAsync(await admin.PostAsync("/api/v1/networks", Json($"{{\"name\":\"{name}\",\"subnet\":\"{Subnet()}\",\"internal\":true}}")), HttpStatusCode.Created);
             Assert.Equal($"{fx.Instance.Id} true", (await DockerCli.RunAsync("network", "inspect", "--format", $"{{{{index .Labels \"{fx.Instance.Labels.Instance}\"}}}} {{{{.Internal}}}}", name)).Trim());
 
-            await ReadAsync(await admin.PostAsync($"/api/v1/networks/{name}/containers/{web}", null), HttpStatusCode.OK);
+            await ReadAsync(await admin.PostAsync($"/api/v1/networks/{name}/containers/{web}?alias=bad%20alias", null), HttpStatusCode.BadRequest);
+            Assert.DoesNotContain(name, await NetworksOfAsync(web));
+            // A scoped token needs the network in scope too, not only its container (web is in phase application).
+            using var applicationAdmin = fx.Client(ApplicationAdmin);
+            var outside = await ReadAsync(await applicationAdmin.PostAsync($"/api/v1/networks/{fx.Core}_default/containers/{web}", null), HttpStatusCode.Forbidden);
+            Assert.Contains($"ServiceGroup/{fx.Core} (phase core)", outside.GetProperty("detail").GetString());
+            await ReadAsync(await applicationAdmin.PostAsync($"/api/v1/networks/{name}/containers/{web}", null), HttpStatusCode.Forbidden);
+            Assert.DoesNotContain($"{fx.Core}_default", await NetworksOfAsync(web));
+
+            await ReadAsync(await admin.PostAsync($"/api/v1/networks/{name}/containers/{web}?alias=cache&alias=cache.local", null), HttpStatusCode.OK);
             Assert.Contains(name, await NetworksOfAsync(web));
+            var aliases = await DockerCli.InspectAsync(web, $"{{{{(index .NetworkSettings.Networks \"{name}\").Aliases}}}}");
+            Assert.Contains("cache", aliases);
+            Assert.Contains("cache.local", aliases);
             var shown = await ReadAsync(await admin.GetAsync($"/api/v1/networks/{name}"), HttpStatusCode.OK);
             Assert.Contains(shown.GetProperty("network").GetProperty("containers").EnumerateArray(), c => c.GetProperty("containerId").GetString() == web);
 

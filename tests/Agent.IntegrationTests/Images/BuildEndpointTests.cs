@@ -47,7 +47,39 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
 
         Assert.Equal("hello-from-args", await DockerCli.RunAsync("run", "--rm", tag, "cat", "/greeting"));
         Assert.Equal("test", await LabelAsync(tag, "org.example.built-by"));
-        Assert.Equal(fx.Instance.Id, await LabelAsync(tag, fx.Instance.Labels.Instance));
+        Assert.Equal(fx.Instance.Id, await LabelAsync(tag, fx.Instance.Labels.BuiltBy));
+        Assert.Equal("", await LabelAsync(tag, fx.Instance.Labels.Managed));
+        Assert.Equal("", await LabelAsync(tag, fx.Instance.Labels.Instance));
+    }
+
+    [Fact]
+    public async Task A_container_someone_makes_from_a_built_image_is_not_the_agents_and_a_build_claiming_its_labels_is_refused()
+    {
+        using var client = fx.Client();
+        var tag = fx.Local("plain:1");
+        using (var built = await client.PostAsJsonAsync("/api/v1/images/build", new { tag, dockerfileInline = $"FROM {TestEngine.Image}\nRUN echo hi > /hi\n" }))
+        {
+            var output = await built.Content.ReadAsStringAsync();
+            Assert.True(output.Contains("\"result\""), output);
+        }
+        // Out of band, as any engine user could: the image's labels must not make it the agent's (only the test's own label for clean-up).
+        var foreign = fx.Instance.Name("foreign-from-built");
+        await DockerCli.RunAsync("create", "--name", foreign, "--label", fx.Instance.InstanceLabel, tag, "true");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/containers/{foreign}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/v1/containers/{foreign}?force=true")).StatusCode);
+        Assert.Equal("created", await DockerCli.InspectAsync(foreign, "{{.State.Status}}"));
+
+        using var labelled = await client.PostAsJsonAsync("/api/v1/images/build", new { tag, dockerfileInline = "FROM scratch", labels = new Dictionary<string, string> { ["agent.object"] = "web" } });
+        Assert.Equal(HttpStatusCode.BadRequest, labelled.StatusCode);
+        Assert.Contains("labels.agent.object", await labelled.Content.ReadAsStringAsync());
+
+        var claiming = fx.Local("claiming:1");
+        using var sync = await client.PostAsJsonAsync("/api/v1/images/build",
+            new { tag = claiming, dockerfileInline = $"FROM {TestEngine.Image}\nLABEL agent.managed=true agent.instance={fx.Instance.Id}\n" });
+        var last = (await sync.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("\"error\"", last);
+        Assert.Contains("agent.instance, agent.managed", last);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("image", "inspect", claiming)).Exit);
     }
 
     [Fact]
@@ -102,11 +134,29 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     {
         using var client = fx.Client();
         var tag = fx.Local("cancelled:1");
-        var step = $"agent.test.cancel={fx.Instance.Id}"; // the RUN step's container inherits the labels set before it
+        var step = $"org.example.cancel={fx.Instance.Id}"; // the RUN step's container inherits the labels set before it
+        try
+        {
+            await CancelAsync(client, step, tag);
+        }
+        finally
+        {
+            // The builder keeps the images of the steps it finished (its cache), as `docker build` does when interrupted.
+            foreach (var id in (await DockerCli.RunAsync("images", "-q", "--filter", $"label={step}")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                await DockerCli.TryRunAsync("rmi", id);
+        }
+    }
+
+    private async Task CancelAsync(HttpClient client, string step, string tag)
+    {
         using var started = await client.PostAsJsonAsync("/api/v1/images/build?async=true",
             new { tag, dockerfileInline = $"FROM {TestEngine.Image}\nLABEL {step}\nRUN sleep 300\n" });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var location = started.Headers.Location!.ToString();
+        // The LABEL step runs a container too: wait for the one of the RUN step.
+        await Eventually.ReturnsAsync(() => client.GetStringAsync($"{location}/logs"),
+            logs => logs.IndexOf("RUN sleep 300", StringComparison.Ordinal) is >= 0 and var run && logs.IndexOf("Running in", run, StringComparison.Ordinal) > run,
+            TimeSpan.FromMinutes(1), "the builder reported the RUN step's container");
         await Eventually.ReturnsAsync(() => DockerCli.ContainerIdsAsync(step), ids => ids.Count == 1, TimeSpan.FromMinutes(1), "the RUN step runs");
 
         using var operatorCancel = await fx.Client(ImageFixture.OperatorToken).PostAsync($"{location}/cancel", null);
@@ -120,7 +170,7 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Empty(await DockerCli.ContainerIdsAsync(step));
         Assert.False((await DockerCli.TryRunAsync("image", "inspect", tag)).Exit == 0);
         var logs = (await client.GetStringAsync($"{location}/logs")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains("RUN sleep 300", string.Join("\n", logs));
+        Assert.True(logs.Any(l => l.Contains("RUN sleep 300")), string.Join("\n", logs));
         Assert.Contains("cancelled", JsonDocument.Parse(logs[^1]).RootElement.GetProperty("error").GetString());
         using var again = await client.PostAsync($"{location}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);

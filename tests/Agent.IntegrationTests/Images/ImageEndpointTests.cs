@@ -136,15 +136,46 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     }
 
     [Fact]
-    public async Task Search_without_a_reachable_index_is_a_clear_502()
+    public async Task Retagging_a_name_that_points_at_another_image_needs_force_and_admin()
     {
-        using var response = await fx.Client(ImageFixture.ViewerToken).GetAsync("/api/v1/images/search?term=busybox");
+        using var admin = fx.Client();
+        using var operatorClient = fx.Client(ImageFixture.OperatorToken);
+        var target = fx.Local("pinned:1");
+        var other = fx.Local("other:1");
+        await TagAsync(operatorClient, TestEngine.Image, target);
+        using (var built = await admin.PostAsJsonAsync("/api/v1/images/build", new { tag = other, dockerfileInline = $"FROM {TestEngine.Image}\nLABEL org.example.other={fx.Instance.Id}\n" }))
+        {
+            var output = await built.Content.ReadAsStringAsync();
+            Assert.True(output.Contains("\"result\""), output);
+        }
+
+        using (var same = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={target}", null))
+            Assert.Equal(HttpStatusCode.Created, same.StatusCode); // the same image again: nothing changes
+        using (var refused = await operatorClient.PostAsync($"/api/v1/images/{other}/tag?target={target}", null))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains("force=true", await refused.Content.ReadAsStringAsync());
+        }
+        using (var notAdmin = await operatorClient.PostAsync($"/api/v1/images/{other}/tag?target={target}&force=true", null))
+            Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
+        Assert.Equal(await ImageIdAsync(TestEngine.Image), await ImageIdAsync(target));
+        using (var forced = await admin.PostAsync($"/api/v1/images/{other}/tag?target={target}&force=true", null))
+            Assert.Equal(HttpStatusCode.Created, forced.StatusCode);
+        Assert.Equal(await ImageIdAsync(other), await ImageIdAsync(target));
+    }
+
+    [Fact]
+    public async Task Search_needs_admin_and_without_a_reachable_index_is_a_clear_502()
+    {
+        using (var viewer = await fx.Client(ImageFixture.ViewerToken).GetAsync("/api/v1/images/search?term=127.0.0.1:1/x"))
+            Assert.Equal(HttpStatusCode.Forbidden, viewer.StatusCode);
+        using var response = await fx.Client().GetAsync("/api/v1/images/search?term=busybox");
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("Registry Unreachable", body);
         Assert.Contains("busybox", body);
-        using var noTerm = await fx.Client(ImageFixture.ViewerToken).GetAsync("/api/v1/images/search");
+        using var noTerm = await fx.Client().GetAsync("/api/v1/images/search");
         Assert.Equal(HttpStatusCode.BadRequest, noTerm.StatusCode);
     }
 
@@ -152,13 +183,13 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     public async Task Prune_all_removes_unused_tagged_images_matching_the_filter()
     {
         using var client = fx.Client();
-        var label = $"agent.test.prune={fx.Instance.Id}";
+        var label = $"org.example.prune={fx.Instance.Id}";
         var reference = fx.Local("prunable:1");
         using (var build = await client.PostAsJsonAsync("/api/v1/images/build", new
                {
                    tag = reference,
                    dockerfileInline = $"FROM {TestEngine.Image}\nRUN echo {fx.Instance.Id} > /marker\n",
-                   labels = new Dictionary<string, string> { ["agent.test.prune"] = fx.Instance.Id },
+                   labels = new Dictionary<string, string> { ["org.example.prune"] = fx.Instance.Id },
                }))
         {
             var output = await build.Content.ReadAsStringAsync();

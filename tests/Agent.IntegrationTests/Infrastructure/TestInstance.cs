@@ -35,15 +35,19 @@ public sealed class TestInstance : IAsyncLifetime
         await RemoveImagesAsync();
     }
 
-    /// <summary>Every tag that names this instance (<c>ID-app:1</c>, <c>localhost:PORT/ID/app:1</c>), removed tag by tag
-    /// so that a tag of a shared image (busybox) goes and the image stays; then images carrying its label.</summary>
+    /// <summary>Every tag or digest reference that names this instance (<c>ID-app:1</c>, <c>localhost:PORT/ID/app:1</c>), removed one by one
+    /// so that a tag of a shared image (busybox) goes and the image stays; then images carrying its label or built by it.</summary>
     private async Task RemoveImagesAsync()
     {
-        var tags = await DockerCli.RunAsync("images", "--format", "{{.Repository}}:{{.Tag}}");
-        foreach (var tag in tags.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(t => t.Contains(Id, StringComparison.Ordinal)))
-            await DockerCli.TryRunAsync("rmi", "-f", tag);
-        var labelled = await DockerCli.RunAsync("images", "-q", "--filter", $"label={InstanceLabel}");
-        foreach (var id in labelled.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
-            await DockerCli.TryRunAsync("rmi", "-f", id);
+        // A pushed image whose tag moved on is left with only its digest (REPO@sha256:...): removed by that reference.
+        var references = await DockerCli.RunAsync("images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}");
+        foreach (var row in references.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(r => r.Split(' ')).Where(r => r.Length == 3 && r[0].Contains(Id, StringComparison.Ordinal)))
+            await DockerCli.TryRunAsync("rmi", "-f", row[1] != "<none>" ? $"{row[0]}:{row[1]}" : $"{row[0]}@{row[2]}");
+        foreach (var label in new[] { InstanceLabel, $"{Labels.BuiltBy}={Id}" })
+        {
+            var labelled = await DockerCli.RunAsync("images", "-q", "--filter", $"label={label}");
+            foreach (var id in labelled.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
+                await DockerCli.TryRunAsync("rmi", "-f", id);
+        }
     }
 }

@@ -1,0 +1,22 @@
+using Agent.Core.Model;
+using Agent.Engine;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// What a build made must not claim to be the agent's: an image whose labels carry the agent's own keys (from a LABEL in
+/// its Dockerfile, its base image or the requested labels) would hand them to every container made from it, which the
+/// agent would then list, operate on and prune as its own. Such an image is removed right after its build.
+/// </summary>
+public static class BuiltImageLabels
+{
+    /// <summary>Null when the built image is clean; otherwise removes it and says why.</summary>
+    public static async Task<string?> RemoveIfClaimingOwnershipAsync(IContainerEngine engine, AgentLabels labels, string image, CancellationToken ct)
+    {
+        if (await engine.InspectImageAsync(image, ct) is not { } built || labels.ReservedOnImages(built.Labels) is not { Count: > 0 } reserved) return null;
+        await engine.RemoveImageAsync(image, force: true, ct);
+        return $"{image} was built with the agent's own labels {string.Join(", ", reserved)} (a LABEL in its Dockerfile, its base image or the build's labels). "
+               + "A container inherits its image's labels, so every container made from it would look like one of the agent's; the image was removed. "
+               + $"Build it without labels starting with {labels.Prefix}.";
+    }
+}
