@@ -57,6 +57,9 @@ internal static class EngineMapping
     {
         User = c.Config?.User ?? "",
         RestartPolicy = ToRestartPolicy(c.HostConfig?.RestartPolicy),
+        TmpfsMounts = (c.HostConfig?.Tmpfs?.Keys ?? Enumerable.Empty<string>())
+            .Concat((c.Mounts ?? []).Where(m => m.Type == "tmpfs").Select(m => m.Destination))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
     };
 
     private static Core.Model.RestartPolicy ToRestartPolicy(Docker.DotNet.Models.RestartPolicy? policy) => policy?.Name switch

@@ -57,6 +57,9 @@ public sealed record ContainerDetails(
 
     /// <summary>The engine's restart policy for it (what the engine does on an exit by itself).</summary>
     public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.No;
+
+    /// <summary>Where a tmpfs is mounted in it: the archive API writes beneath such a mount, where the container never looks.</summary>
+    public IReadOnlyList<string> TmpfsMounts { get; init; } = [];
 }
 
 public sealed record PublishedPort(int ContainerPort, string Protocol, string? HostIp, int? HostPort);

@@ -68,7 +68,7 @@ public static class ContainerFileEndpoints
     }
 
     private static async Task<IResult> Write(HttpContext http, string id, string? path, string? mode, OwnedContainers owned, IContainerFilesystem files,
-        IOptions<ContainerFileOptions> options, FileAudit audit, CancellationToken ct)
+        IContainerEngine engine, IOptions<ContainerFileOptions> options, FileAudit audit, CancellationToken ct)
     {
         if (!ContainerPath.TryParse(path, out var target, out var error)) return ApiProblems.BadRequest(error);
         if (target.IsRoot) return ApiProblems.BadRequest("path is the container's root folder: give a file path like /tmp/a.txt");
@@ -114,6 +114,7 @@ public static class ContainerFileEndpoints
         if (await FolderProblem(files, c, target.Parent!, ct) is { } parentProblem) return parentProblem;
         var existing = await files.StatAsync(c.Id, target.Value, ct);
         if (existing?.Type == FileType.Directory) return Conflict($"{target} is a folder in container {c.Name}: delete it first, or write to a path inside it");
+        if (await FileWriteGuard.ProblemAsync(c, target, existing is null ? target.Parent! : target, engine, ct) is { } refused) return refused;
         await files.WriteFileAsync(c.Id, target.Parent!.Value, target.Name, bytes, fileMode, ct);
         audit.Changed(http, "wrote", c, target.Value, bytes.LongLength);
         var written = await files.StatAsync(c.Id, target.Value, ct) ?? new FileEntry(target.Name, FileType.File, bytes.LongLength, fileMode, DateTimeOffset.UtcNow, null);
@@ -122,7 +123,7 @@ public static class ContainerFileEndpoints
     }
 
     private static async Task<IResult> MakeFolder(HttpContext http, string id, string? path, string? mode, bool? parents, OwnedContainers owned,
-        IContainerFilesystem files, FileAudit audit, CancellationToken ct)
+        IContainerFilesystem files, IContainerEngine engine, FileAudit audit, CancellationToken ct)
     {
         if (!ContainerPath.TryParse(path, out var target, out var error)) return ApiProblems.BadRequest(error);
         if (!FileModes.TryParse(mode, FileModes.DefaultDirectory, out var folderMode, out error)) return ApiProblems.BadRequest(error);
@@ -140,6 +141,7 @@ public static class ContainerFileEndpoints
         if (missing.Count == 0) return Results.Ok(FileEntryView.From(target, (await files.StatAsync(c.Id, target.Value, ct))!));
         if (missing.Count > 1 && parents == false)
             return ApiProblems.NotFound($"The folder {target.Parent} does not exist in container {c.Name}; create it first, or leave out parents=false");
+        if (await FileWriteGuard.ProblemAsync(c, target, missing.Peek().Parent!, engine, ct) is { } refused) return refused;
         while (missing.TryPop(out var folder))
         {
             await files.CreateFolderAsync(c.Id, folder.Parent!.Value, folder.Name, folderMode, ct);

@@ -55,6 +55,28 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task A_write_goes_only_where_the_containers_user_could_write_and_the_container_would_see_it()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        var passwd = await DockerCli.RunAsync("exec", fx.Nobody, "cat", "/etc/passwd");
+        Assert.Contains("may not write /etc/passwd", await ProblemAsync(await op.PutAsync(Files("/etc/passwd", fx.Nobody), new StringContent("root::0:0::/root:/bin/sh\n")), HttpStatusCode.Conflict));
+        Assert.Equal(passwd, await DockerCli.RunAsync("exec", fx.Nobody, "cat", "/etc/passwd"));
+        Assert.Equal("0:0", await DockerCli.RunAsync("exec", fx.Nobody, "stat", "-c", "%u:%g", "/etc/passwd"));
+        Assert.Contains("may not write /root", await ProblemAsync(await op.PostAsync(Files("/root/.ssh", fx.Nobody).Replace("/files?", "/files/mkdir?"), null), HttpStatusCode.Conflict));
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Nobody, "test", "-e", "/root/.ssh")).Exit);
+
+        using (var allowed = await op.PutAsync(Files("/tmp/mine.txt", fx.Nobody), new StringContent("by nobody\n")))
+            Assert.Equal(HttpStatusCode.Created, allowed.StatusCode); // /tmp is 1777: the user may write there
+        Assert.Equal("65534 by nobody", await DockerCli.RunAsync("exec", fx.Nobody, "sh", "-c", "stat -c %u /tmp/mine.txt | tr '\\n' ' '; cat /tmp/mine.txt"));
+
+        Assert.Contains("/scratch is a tmpfs mount", await ProblemAsync(await op.PutAsync(Files("/scratch/f", fx.Nobody), new StringContent("x")), HttpStatusCode.Conflict));
+        Assert.Contains("under /proc", await ProblemAsync(await op.PutAsync(Files("/proc/sysrq-trigger"), new StringContent("x")), HttpStatusCode.BadRequest));
+        Assert.Contains("under /dev", await ProblemAsync(await op.PostAsync(Files("/dev/shm/x").Replace("/files?", "/files/mkdir?"), null), HttpStatusCode.BadRequest));
+        Assert.Contains("bind-mounted by the engine", await ProblemAsync(await op.PutAsync(Files("/etc/hosts"), new StringContent("x")), HttpStatusCode.Conflict));
+        Assert.NotEqual("x", await Exec("cat", "/etc/hosts"));
+    }
+
+    [Fact]
     public async Task Folders_are_made_listed_and_deleted_by_an_admin_only()
     {
         using var op = fx.Client(ContainerAccessFixture.OperatorToken);
