@@ -12,7 +12,10 @@ public sealed partial class DockerEngine
     public Task<DiskUsage> GetDiskUsageAsync(CancellationToken ct) => Call("system_df", async () =>
     {
         using var doc = await Http.GetJsonAsync("system/df", ct);
-        return DiskUsageJson.Parse(doc.RootElement);
+        var usage = DiskUsageJson.Parse(doc.RootElement);
+        var containers = new List<ContainerDiskUsage>();
+        foreach (var c in usage.Containers) containers.Add(c with { Labels = await OwnLabelsAsync(c.Labels, c.ImageId, ct) });
+        return usage with { Containers = containers };
     });
 
     public Task<string> GetDataRootAsync(CancellationToken ct) => Call("info", async () =>
@@ -20,11 +23,11 @@ public sealed partial class DockerEngine
 
     public Task<IReadOnlyList<ContainerSummary>> ListContainersUsingVolumeAsync(string volume, CancellationToken ct) =>
         Call<IReadOnlyList<ContainerSummary>>("container_list", async () =>
-            (await client.Containers.ListContainersAsync(new ContainersListParameters
+            await OwnLabelsAsync(await client.Containers.ListContainersAsync(new ContainersListParameters
             {
                 All = true,
                 Filters = new Dictionary<string, IDictionary<string, bool>> { ["volume"] = new Dictionary<string, bool> { [volume] = true } },
-            }, ct)).Select(EngineMapping.ToSummary).ToList(), volume);
+            }, ct), ct), volume);
 
     public Task<NetworkDetails?> InspectNetworkAsync(string idOrName, CancellationToken ct) => Call("network_inspect", async () =>
     {
@@ -85,6 +88,7 @@ internal static class DiskUsageJson
         Items(root, "Containers", "ContainerUsage").Select(c => new ContainerDiskUsage(Str(c, "Id"), Strings(c, "Names").FirstOrDefault()?.TrimStart('/') ?? "",
             Str(c, "Image"), Str(c, "State"), Long(c, "SizeRw"), Long(c, "SizeRootFs"), Map(c, "Labels"))
         {
+            ImageId = Str(c, "ImageID"),
             Volumes = c.TryGetProperty("Mounts", out var mounts) && mounts.ValueKind == JsonValueKind.Array
                 ? mounts.EnumerateArray().Where(m => Str(m, "Type") == "volume").Select(m => Str(m, "Name")).ToList()
                 : [],

@@ -23,8 +23,8 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         client = new DockerClientBuilder().WithEndpoint(endpoint).Build();
     }
 
-    public static DockerEngine FromEnvironment(string? dockerHost = null, IRegistryCredentials? credentials = null) =>
-        new(EngineEndpoint.Resolve(dockerHost), credentials);
+    public static DockerEngine FromEnvironment(string? dockerHost = null, IRegistryCredentials? credentials = null, string labelPrefix = AgentLabels.DefaultPrefix) =>
+        new(EngineEndpoint.Resolve(dockerHost), credentials) { LabelPrefix = labelPrefix };
 
     public void Dispose()
     {
@@ -53,7 +53,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         {
             var list = await client.Containers.ListContainersAsync(
                 new ContainersListParameters { All = true, Filters = LabelFilter(selector) }, ct);
-            return list.Select(EngineMapping.ToSummary).ToList();
+            return await OwnLabelsAsync(list, ct);
         });
 
     public Task<ContainerDetails?> InspectContainerAsync(string idOrName, CancellationToken ct) =>
@@ -61,7 +61,8 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         {
             try
             {
-                return EngineMapping.ToDetails(await client.Containers.InspectContainerAsync(idOrName, ct));
+                var details = EngineMapping.ToDetails(await client.Containers.InspectContainerAsync(idOrName, ct));
+                return details with { Labels = await OwnLabelsAsync(details.Labels, details.ImageId, ct) };
             }
             catch (DockerContainerNotFoundException)
             {

@@ -12,6 +12,9 @@ public sealed record ImageDiskUsage(string Id, IReadOnlyList<string> Tags, long 
 
 public sealed record ContainerDiskUsage(string Id, string Name, string Image, string State, long SizeRw, long SizeRootFs, IReadOnlyDictionary<string, string> Labels)
 {
+    /// <summary>The id of its image (its inherited labels are told from it).</summary>
+    public string ImageId { get; init; } = "";
+
     /// <summary>The named volumes it mounts.</summary>
     public IReadOnlyList<string> Volumes { get; init; } = [];
 }

@@ -52,6 +52,10 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     public IReadOnlyList<string> ReservedOnImages(IReadOnlyDictionary<string, string> imageLabels) =>
         imageLabels.Keys.Where(k => k.StartsWith(Prefix + ".", StringComparison.Ordinal) && k != BuildHash && k != BuiltBy).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>The labels that make a container the agent's (or name its owner). An image never carries them: a
+    /// container inherits its image's labels (see <see cref="InheritedOwnership"/>).</summary>
+    public IReadOnlyList<string> OwnershipKeys => [Managed, Instance, Kind, Object, Service, Replica, SpecHash, Imperative, JobRun, UpdateFrom];
+
     /// <summary>On networks: the object's own name for the network ("default"); the engine name can differ when it was taken.</summary>
     public string Network => $"{Prefix}.network";
 

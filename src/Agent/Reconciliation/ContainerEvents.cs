@@ -17,8 +17,9 @@ public static class ContainerEvents
                                   || e.Action.StartsWith("health_status", StringComparison.Ordinal));
 
     /// <summary>A "start" leaves what only an inspect tells (a healthcheck's starting state, the ports the engine
-    /// picked): the cache looks once per start.</summary>
-    public static bool NeedsInspect(EngineEvent e) => e is { Type: "container", Action: "start" };
+    /// picked): the cache looks once per start. A "create" carries the labels the container inherited from its image:
+    /// only the adapter's inspect tells whether they are its own (InheritedOwnership).</summary>
+    public static bool NeedsInspect(EngineEvent e) => e is { Type: "container", Action: "start" or "create" };
 
     /// <summary>The entry after the event; null when the container is gone (or was never known and the event cannot
     /// describe it).</summary>

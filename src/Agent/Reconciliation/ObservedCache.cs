@@ -160,8 +160,8 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
                     if (containers.ContainsKey(id)) inspections.Writer.TryWrite(id);
                     continue;
                 }
-                if (details is null) containers = containers.Remove(id);
-                else if (labels.IsOwned(details.Labels) && containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
+                if (details is null || !labels.IsOwned(details.Labels)) containers = containers.Remove(id); // gone, or its labels were its image's
+                else if (containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
             }
         }
     }

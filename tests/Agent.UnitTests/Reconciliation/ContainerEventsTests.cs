@@ -54,6 +54,7 @@ public sealed class ContainerEventsTests
         Assert.False(ContainerEvents.Changes(Event("kill")));
         Assert.False(ContainerEvents.Changes(new EngineEvent("network", "create", "n1", new Dictionary<string, string>(), T)));
         Assert.True(ContainerEvents.NeedsInspect(Event("start")));
+        Assert.True(ContainerEvents.NeedsInspect(Event("create")));
         Assert.False(ContainerEvents.NeedsInspect(Event("die")));
     }
 }
