@@ -26,4 +26,10 @@ public interface IManifestFiles
     /// <summary>Why a file may not be read from these manifests at all (a git checkout's files reach nothing outside
     /// the checkout), or null. Such a path reads as missing; loaders name the reason.</summary>
     string? Confinement(string absolutePath) => null;
+
+    /// <summary>A git checkout's folder when these manifests are one (binds may lie inside it), or null.</summary>
+    string? ConfinedTo => null;
+
+    /// <summary>The folders binds of these manifests may use inside the agent's state dir: a checkout, as given and resolved.</summary>
+    IReadOnlyList<string> OwnBindRoots() => ConfinedTo is { } checkout ? [checkout, ResolveLinks(checkout)] : [];
 }

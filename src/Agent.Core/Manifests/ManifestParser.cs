@@ -208,7 +208,7 @@ public static partial class ManifestParser
         var ownContainers = group.Spec.Services
             .SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Replicas)).Select(i => s.ReplicaName(group.Metadata.Name, i)))
             .ToHashSet(StringComparer.Ordinal);
-        var admission = new AdmissionContext(files.ResolveLinks, name => ownContainers.Contains(name)) { ManifestsRoot = files.Root };
+        var admission = new AdmissionContext(files.ResolveLinks, name => ownContainers.Contains(name)) { ManifestsRoot = files.Root, OwnBindRoots = files.OwnBindRoots() };
         for (var i = 0; i < group.Spec.Services.Count; i++)
         {
             var violations = policy.Check(group.Spec.Services[i].Container, admission).ToList();

@@ -52,16 +52,20 @@ internal sealed class HostPathRules(SecurityOptions options)
         if (ControlCharacters.In(source)) return "the bind source contains a control character";
         var normal = HostPath.Normalize(source);
         var resolved = HostPath.Normalize(context.ResolveLinks(normal));
+        var own = context.OwnBindRoots.Select(HostPath.Normalize).ToList();
+        // Inside a repository's own checkout (both as written and after symlinks): not the state dir's secrets.
+        var confined = own.Count > 0 && own.Any(r => AtOrUnder(normal, r)) && own.Any(r => AtOrUnder(resolved, r));
         foreach (var path in new[] { normal, resolved }.Distinct())
         {
             var via = path == normal ? "" : $"it resolves through a symlink to {path}, which ";
             if (HostPath.Components(path).FirstOrDefault(c => options.SensitiveNames.Contains(c, StringComparer.Ordinal)) is { } name)
                 return $"bind mount of {normal} is not allowed: {via}{(via.Length == 0 ? "it " : "")}holds a folder named {name} (keys and credentials)";
-            if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s)) is { } sensitive)
+            if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s) && !(confined && HostPath.IsUnder(path, s))) is { } sensitive)
                 return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}";
 
             var roots = options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
             var open = context.ManifestsRoot is { } manifests ? [.. roots, HostPath.Normalize(context.ResolveLinks(manifests))] : roots;
+            if (confined) open = [.. open, .. own];
             if (options.PrivatePaths.Select(HostPath.Normalize).FirstOrDefault(p => HostPath.Overlaps(path, p)) is { } privatePath
                 && !open.Any(r => AtOrUnder(r, privatePath) && AtOrUnder(path, r)))
                 return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, privatePath)} {privatePath}, which holds private data " +

@@ -13,6 +13,11 @@ public sealed record AdmissionContext(Func<string, string> ResolveLinks, Func<st
 
     /// <summary>The manifests folder (null for API runs): binds inside it may lie in a private path such as /home.</summary>
     public string? ManifestsRoot { get; init; }
+
+    /// <summary>Folders of the agent's state dir a bind may lie in (as given and resolved): the checkout of the git
+    /// repository whose manifests are read, or at run time the store of repositories' bound content. A bind there must
+    /// stay there after symlinks; the rest of the state dir stays refused.</summary>
+    public IReadOnlyList<string> OwnBindRoots { get; init; } = [];
 }
 
 /// <summary>

@@ -10,7 +10,8 @@ namespace Agent.Admission;
 /// the spec that is about to be sent (symlinks on the host are resolved now, not at load), then every named volume
 /// it mounts, inspected: volumes can be made out of band, after the manifest was validated, by anyone.
 /// </summary>
-public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, Reconciliation.ComposeAdoptions adoptions)
+public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, Reconciliation.ComposeAdoptions adoptions,
+    GitBindStore gitBinds)
 {
     /// <summary>Why the container must not be created, or null. <paramref name="owner"/> is the object whose volumes it may
     /// mount (null: any of this instance's); <paramref name="fromManifests"/> is false for API runs, which have no folder.</summary>
@@ -22,7 +23,11 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
             var list = await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct);
             own = list.Where(c => labels.IsOwned(c.Labels)).SelectMany(c => new[] { c.Name, c.Id }).ToHashSet(StringComparer.Ordinal);
         }
-        var context = new AdmissionContext(folder.ResolveLinks, name => own?.Contains(name) == true) { ManifestsRoot = fromManifests ? folder.Root : null };
+        var context = new AdmissionContext(folder.ResolveLinks, name => own?.Contains(name) == true) 
+        {
+            ManifestsRoot = fromManifests ? folder.Root : null,
+            OwnBindRoots = fromManifests ? [gitBinds.Root] : [], // what a repository's manifests bind, copied (see GitBindStore)
+        };
         var violations = policy.Check(spec, context);
         if (violations.Count > 0)
             return "refused by the security policy: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Message}"));

@@ -38,6 +38,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new ManifestIndex(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<HostPlacement>();
         services.AddSingleton<GitCheckouts>();
+        services.AddSingleton<GitBindStore>();
         services.AddSingleton<GitDocuments>();
         services.AddSingleton(sp => new GitProcesses(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".running")));
         services.AddSingleton(sp => new GitCli(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".home"), sp.GetRequiredService<GitProcesses>()));

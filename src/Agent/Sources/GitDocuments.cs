@@ -11,8 +11,10 @@ namespace Agent.Sources;
 /// <c>GitRepository/NAME/PATH/FILE</c> in the whole desired state. A repository without a checkout yet holds the
 /// objects it brought before (a failed fetch is never a deletion).
 /// </summary>
-public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, IOptions<AgentOptions> options)
+public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, IOptions<AgentOptions> options, GitBindStore? bindStore = null)
 {
+    private readonly GitBindStore binds = bindStore ?? new GitBindStore(options);
+
     public const string Folder = GitRepository.KindName;
     private readonly Dictionary<string, (string Key, IReadOnlyList<ManifestDocument> Documents)> cache = [];
     private readonly Lock sync = new();
@@ -85,10 +87,26 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         else
         {
             var prefix = Prefix(name) + (repo.Spec.Path.Length == 0 ? "" : repo.Spec.Path + "/");
-            documents = folder.Parse(snapshot, policy).Select(d => NoNestedRepository(DocumentPrefix.Add(prefix, d))).ToList();
+            var roots = new[] { checkout.Folder, folder.ResolveLinks(checkout.Folder) }.Select(r => r.TrimEnd('/')).Distinct().ToArray();
+            documents = folder.Parse(snapshot, policy).Select(d => Localize(NoNestedRepository(DocumentPrefix.Add(prefix, d)), name, roots)).ToList();
         }
         lock (sync) cache[name] = (key, documents);
         return documents;
+    }
+
+    /// <summary>The bind sources of the documents last read per repository (a candidate revision's too): copies in the
+    /// <see cref="GitBindStore"/> these name are in use even before the desired state is read again.</summary>
+    public IReadOnlyList<string> BindSources()
+    {
+        lock (sync)
+            return cache.Values.SelectMany(c => c.Documents).Select(d => d.Object).OfType<ServiceGroup>()
+                .SelectMany(g => g.Spec.Services).SelectMany(s => s.Container.Mounts).Select(m => m.Source).OfType<string>().ToList();
+    }
+
+    /// <summary>Drops what was read from a repository that is no longer in the manifests.</summary>
+    public void Forget(string repository)
+    {
+        lock (sync) cache.Remove(repository);
     }
 
     /// <summary>Whether a checked-out tree has the folder spec.path names.</summary>
@@ -115,6 +133,46 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         var yaml = $"apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: {Q(g.Name)}\nspec:\n  url: {Q(g.Url)}\n  ref:\n    branch: {Q(g.Ref)}\n"
                    + $"  interval: {Q(g.Interval)}\n" + (string.IsNullOrWhiteSpace(g.Path) ? "" : $"  path: {Q(g.Path)}\n");
         return ManifestParser.ParseFile(CommandLineFile, yaml, files, policy, options.Value.Limits);
+    }
+
+    /// <summary>A document of a checkout as the desired state holds it: binds into the checkout become copies in the
+    /// <see cref="GitBindStore"/> (stable while the content is, never emptied by cleaning checkouts), and paths in its
+    /// errors are named in the repository (<c>GitRepository/NAME/apps/www</c>), never by a checkout or staging folder.</summary>
+    private ManifestDocument Localize(ManifestDocument document, string repository, string[] checkoutRoots)
+    {
+        string? InCheckout(string path) => checkoutRoots.FirstOrDefault(r => path == r || path.StartsWith(r + "/", StringComparison.Ordinal));
+        string Named(string text) => checkoutRoots.OrderByDescending(r => r.Length)
+            .Aggregate(text, (t, r) => t.Replace(r + "/", Prefix(repository), StringComparison.Ordinal).Replace(r, Prefix(repository).TrimEnd('/'), StringComparison.Ordinal));
+        var errors = document.Errors.Select(e => e with { Message = Named(e.Message) }).ToList();
+        if (document.Object is not ServiceGroup group || errors.Count > 0) return document with { Errors = errors };
+        var services = new List<ServiceSpec>();
+        foreach (var service in group.Spec.Services)
+        {
+            var mounts = new List<MountSpec>();
+            foreach (var mount in service.Container.Mounts)
+            {
+                if (mount is not { Type: MountType.Bind, Source: { } source } || InCheckout(source) is null)
+                {
+                    mounts.Add(mount);
+                    continue;
+                }
+                try
+                {
+                    mounts.Add(mount with { Source = binds.Materialize(repository, source), CreateSource = false });
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return document with
+                    {
+                        Object = null,
+                        Errors = [new ManifestError(document.Source.File, document.Source.Line, document.Source.Column, "volumes",
+                            $"the bind source {Named(source)} cannot be copied for its containers: {e.Message}")],
+                    };
+                }
+            }
+            services.Add(service with { Container = service.Container with { Mounts = mounts } });
+        }
+        return document with { Object = group with { Spec = group.Spec with { Services = services } } };
     }
 
     private static ManifestDocument NoNestedRepository(ManifestDocument document) =>

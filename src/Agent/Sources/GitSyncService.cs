@@ -24,7 +24,11 @@ public sealed class GitSyncService(
     TimeProvider time,
     ILogger<GitSyncService> logger,
     GitProcesses processes,
-    Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions>? options = null) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions>? options = null,
+    GitBindStore? binds = null,
+    Reconciliation.ObservedCache? cache = null,
+    AgentLabels? labels = null,
+    GitDocuments? documents = null) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, RepositoryState> states = new(StringComparer.Ordinal);
@@ -196,6 +200,7 @@ public sealed class GitSyncService(
             try
             {
                 await SyncAsync(repo, state, ct);
+                CollectBinds();
             }
             finally
             {
@@ -264,6 +269,7 @@ public sealed class GitSyncService(
             if (manifests.Get(new ObjectKey(GitRepository.KindName, known)) is not null) continue; // broken or unreadable: held
             logger.LogInformation("GitRepository {Name} is no longer in the manifests: removing its checkouts", known);
             checkouts.Remove(known);
+            documents?.Forget(known);
         }
         lock (sync)
             foreach (var gone in states.Keys.Where(n => !names.Contains(n) && !running.ContainsKey(n)).ToList())
@@ -271,6 +277,25 @@ public sealed class GitSyncService(
                 states.Remove(gone);
                 status.Remove(gone);
             }
+    }
+
+    /// <summary>Removes copies of bound repository content that neither the desired state nor any container of the agent
+    /// (its applied-spec label) names any more; nothing while the engine's view is not current.</summary>
+    private void CollectBinds()
+    {
+        if (binds is null || cache is null || labels is null || !cache.IsCurrent) return;
+        var desired = manifests.All().Select(e => e.Object).OfType<ServiceGroup>().SelectMany(g => g.Spec.Services)
+            .SelectMany(s => s.Container.Mounts).Select(m => m.Source).OfType<string>().Concat(documents?.BindSources() ?? []).ToList();
+        var applied = cache.Containers.Select(c => c.Labels.GetValueOrDefault(labels.Spec)).OfType<string>().ToList();
+        foreach (var repository in binds.Repositories().ToList())
+        {
+            var removed = binds.Collect(repository, copy =>
+            {
+                var id = $"/.binds/{repository}/{Path.GetFileName(copy)}/";
+                return desired.Any(d => d.Contains(id, StringComparison.Ordinal)) || applied.Any(a => a.Contains(id, StringComparison.Ordinal));
+            });
+            if (removed > 0) logger.LogInformation("GitRepository {Name}: removed {Count} copy(ies) of bound content no container uses", repository, removed);
+        }
     }
 
     private static TimeSpan Jittered(TimeSpan interval) =>

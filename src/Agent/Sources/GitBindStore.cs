@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using System.Text;
+using Agent.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Sources;
+
+/// <summary>
+/// What containers bind from a git repository (a relative bind in its manifests or compose files): a copy of that file
+/// or folder, named by its content, at <c>STATE/git/.binds/NAME/DIGEST/BASENAME</c>. Containers never bind a checkout
+/// (cleaned two revisions later, or removed with its GitRepository), so cleaning checkouts cannot empty a running
+/// container's bind; and the path changes only with the content, so a revision that leaves the folder as it was
+/// recreates nothing. A copy goes once neither the desired state nor any container of the agent names it.
+/// </summary>
+public sealed class GitBindStore(IOptions<AgentOptions> options)
+{
+    public string Root { get; } = Path.Combine(options.Value.StateDir, "git", ".binds");
+
+    /// <summary>The copy of <paramref name="source"/> (a file or folder in a checkout; missing: an empty folder), made
+    /// when the content is new. Symlinks inside are copied as links (the container resolves them, not the host).</summary>
+    public string Materialize(string repository, string source)
+    {
+        var name = Path.GetFileName(source.TrimEnd('/'));
+        var digest = Digest(source);
+        var folder = Path.Combine(Root, repository, digest);
+        var copy = Path.Combine(folder, name);
+        if (Directory.Exists(folder)) return copy;
+        var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var target = Path.Combine(temp, name);
+            if (File.Exists(source)) File.Copy(source, target);
+            else if (Directory.Exists(source)) CopyFolder(new DirectoryInfo(source), target);
+            else Directory.CreateDirectory(target);
+            try
+            {
+                Directory.Move(temp, folder);
+            }
+            catch (IOException) when (Directory.Exists(folder))
+            {
+                // made by a read at the same time: same content
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        }
+        return copy;
+    }
+
+    /// <summary>Removes a repository's copies that <paramref name="inUse"/> does not name (and half-made ones).</summary>
+    public int Collect(string repository, Func<string, bool> inUse)
+    {
+        var folder = Path.Combine(Root, repository);
+        if (!Directory.Exists(folder)) return 0;
+        var removed = 0;
+        foreach (var copy in Directory.EnumerateDirectories(folder))
+        {
+            var halfMade = Path.GetFileName(copy).StartsWith('.');
+            if (halfMade ? Directory.GetLastWriteTimeUtc(copy) > DateTime.UtcNow.AddHours(-1) : inUse(copy)) continue; // a copy being made now stays
+            try
+            {
+                Directory.Delete(copy, recursive: true);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // tried again at the next sync
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>The repositories that have copies (also those no longer in the manifests, kept while containers use them).</summary>
+    public IEnumerable<string> Repositories() =>
+        Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>() : [];
+
+    /// <summary>SHA-256 over the names, kinds, modes, link targets and contents of the tree (a file: its content).</summary>
+    public static string Digest(string source)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\0"));
+        void AddFile(string path)
+        {
+            using var stream = File.OpenRead(path);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, read);
+        }
+        if (File.Exists(source))
+        {
+            Add("file");
+            AddFile(source);
+        }
+        else if (Directory.Exists(source))
+        {
+            Add("dir");
+            void Walk(DirectoryInfo folder)
+            {
+                foreach (var entry in folder.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }).OrderBy(e => e.Name, StringComparer.Ordinal))
+                {
+                    var relative = Path.GetRelativePath(source, entry.FullName);
+                    if (entry.LinkTarget is { } link) Add($"link {relative} {link}"); // never followed
+                    else if (entry is DirectoryInfo dir)
+                    {
+                        Add($"dir {relative} {(int)entry.UnixFileMode}");
+                        Walk(dir);
+                    }
+                    else
+                    {
+                        Add($"file {relative} {(int)entry.UnixFileMode}");
+                        AddFile(entry.FullName);
+                    }
+                }
+            }
+            Walk(new DirectoryInfo(source));
+        }
+        else Add("missing");
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
+    }
+
+    private static void CopyFolder(DirectoryInfo source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var entry in source.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            var to = Path.Combine(target, entry.Name);
+            if (entry.LinkTarget is { } link) File.CreateSymbolicLink(to, link);
+            else if (entry is DirectoryInfo dir) CopyFolder(dir, to);
+            else File.Copy(entry.FullName, to);
+        }
+    }
+}

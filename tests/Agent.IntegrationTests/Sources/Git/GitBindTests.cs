@@ -1,0 +1,67 @@
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.Infrastructure.Manifest;
+
+namespace Agent.IntegrationTests.Sources.Git;
+
+/// <summary>Relative binds in a repository (a group's volumes, a compose stack's bind mounts) run from copies of their
+/// content: confined to the repository's checkout, untouched by checkout cleaning, recreated only when the content
+/// changes; errors name repository paths, never staging folders (issue 13).</summary>
+public sealed class GitBindTests : GitScenario
+{
+    [Fact]
+    public async Task Relative_binds_in_a_repository_run_from_copies_of_their_content_that_outlive_checkout_cleaning()
+    {
+        var web = Instance.Name("git-bind");
+        var project = Instance.Name("gitbindc");
+        var app = $"{project}-app-1";
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./www:/www:ro\"]\n"))).Write("apps/www/index.html", "v1\n")
+            .Write($"apps/{project}/compose.yaml",
+                $"services:\n  app:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    volumes: [\"./conf:/conf:ro\"]\n")
+            .Write($"apps/{project}/conf/app.conf", "c1\n");
+        var first = Repo.CommitAndPush("binds");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", first);
+        await Agent.WaitReadyAsync(web);
+        await Agent.WaitProjectReadyAsync(project);
+        var container = Assert.Single(await Containers.RunningAsync(Instance, web, 1));
+        var composed = await DockerCli.InspectAsync(app, "{{.Id}}");
+        Assert.Equal("v1", await CatAsync(container.Id, "/www/index.html"));
+        Assert.Equal("c1", await CatAsync(app, "/conf/app.conf"));
+        var store = Path.Combine(Agent.StateDir, "git", ".binds", "platform") + "/";
+        var source = (await DockerCli.InspectAsync(container.Id, "{{range .Mounts}}{{.Source}}{{end}}")).Trim();
+        Assert.StartsWith(store, source);
+        Assert.StartsWith(store, (await DockerCli.InspectAsync(app, "{{range .Mounts}}{{.Source}}{{end}}")).Trim());
+
+        // Revisions that leave the bound folders as they were recreate nothing, and the first checkout is cleaned meanwhile.
+        for (var i = 1; i <= 3; i++)
+        {
+            Repo.Write("apps/other.txt", $"{i}\n");
+            await WaitAppliedAsync("platform", Repo.CommitAndPush($"unrelated {i}"));
+        }
+        Assert.False(Directory.Exists(Path.Combine(Agent.StateDir, "git", "platform", first)), "the first checkout is cleaned");
+        Assert.Equal([container.Id], (await Containers.RunningAsync(Instance, web, 1)).Select(c => c.Id));
+        Assert.Equal(composed, await DockerCli.InspectAsync(app, "{{.Id}}"));
+        Assert.Equal("v1", await CatAsync(container.Id, "/www/index.html"));
+        Assert.Equal("c1", await CatAsync(app, "/conf/app.conf"));
+
+        // New content recreates the group with it; the old copy goes once no container uses it.
+        Repo.Write("apps/www/index.html", "v2\n");
+        await WaitAppliedAsync("platform", Repo.CommitAndPush("www v2"));
+        await Eventually.TrueAsync(async () => await Containers.OfAsync(Instance, web) is [{ } now] && now.Id != container.Id
+                                               && await CatAsync(now.Id, "/www/index.html") == "v2", TimeSpan.FromSeconds(60), "recreated with the new content");
+        Assert.Equal(composed, await DockerCli.InspectAsync(app, "{{.Id}}"));
+        Repo.Write("apps/other.txt", "4\n");
+        await WaitAppliedAsync("platform", Repo.CommitAndPush("unrelated 4"));
+        await Eventually.TrueAsync(() => Task.FromResult(!Directory.Exists(Path.GetDirectoryName(source))), TimeSpan.FromSeconds(60), "the unused copy is removed");
+
+        // A bind that leaves the checkout (into the state dir) refuses the revision, named in the repository.
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"../..:/state:ro\"]\n")));
+        var escaping = Repo.CommitAndPush("escapes the checkout");
+        var refused = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{escaping}" && s.Condition("Stalled")?.Status == "True", "refused");
+        Assert.Contains(refused.ManifestErrors, e => e.StartsWith("GitRepository/platform/apps/web.yaml:", StringComparison.Ordinal) && e.Contains("is not allowed"));
+        Assert.DoesNotContain(".staging-", string.Join("\n", refused.ManifestErrors) + refused.Condition("Ready")!.Message);
+    }
+
+    private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
+}

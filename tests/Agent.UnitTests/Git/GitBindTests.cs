@@ -1,0 +1,61 @@
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Sources;
+
+namespace Agent.UnitTests.Git;
+
+/// <summary>Binds into a repository: allowed inside that repository's checkout only (after symlinks), and run from
+/// copies named by their content.</summary>
+public sealed class GitBindTests : IDisposable
+{
+    private const string State = "/var/lib/agent";
+    private static readonly SecurityOptions Options = new() { SensitivePaths = [.. new SecurityOptions().SensitivePaths, State] };
+    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("agent-git-binds-");
+
+    public void Dispose() => temp.Delete(recursive: true);
+
+    private static IReadOnlyList<Violation> Check(string source, Func<string, string>? links = null) =>
+        new SecurityPolicy(Options).Check(new ContainerSpec { Image = "busybox:1.35", Mounts = [new MountSpec(MountType.Bind, source, "/x", true)] },
+            new AdmissionContext(links ?? (p => p), _ => false)
+            {
+                OwnBindRoots = [$"{State}/git/platform/current", $"{State}/git/platform/0a1b"],
+            });
+
+    [Fact]
+    public void A_bind_inside_the_repositorys_checkout_is_allowed()
+    {
+        Assert.Empty(Check($"{State}/git/platform/current/apps/www"));
+        Assert.Empty(Check($"{State}/git/platform/current/apps/www", p => p.Replace("/current/", "/0a1b/")));
+    }
+
+    [Theory]
+    [InlineData(State + "/git/other/current/www")]   // another repository
+    [InlineData(State + "/git/platform")]            // above the checkout: its cache and every revision
+    [InlineData(State + "/tokens")]                  // the rest of the state dir
+    public void A_bind_outside_the_checkout_stays_refused(string source) =>
+        Assert.Contains("is inside /var/lib/agent", Assert.Single(Check(source)).Message);
+
+    [Fact]
+    public void A_bind_that_leaves_the_checkout_through_a_symlink_is_refused() =>
+        Assert.Contains("is inside /var/lib/agent", Assert.Single(Check($"{State}/git/platform/current/apps/link", _ => $"{State}/git/other/0a1b")).Message);
+
+    [Fact]
+    public void Copies_are_named_by_content_and_unused_ones_are_collected()
+    {
+        var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
+        var www = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout", "www")).FullName;
+        File.WriteAllText(Path.Combine(www, "index.html"), "v1");
+        var first = store.Materialize("platform", www);
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(first, "index.html")));
+        Assert.Equal(first, store.Materialize("platform", www)); // same content, same copy
+
+        File.WriteAllText(Path.Combine(www, "index.html"), "v2");
+        var second = store.Materialize("platform", www);
+        Assert.NotEqual(first, second);
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(first, "index.html"))); // the copy in use is not changed under it
+
+        Assert.Equal(1, store.Collect("platform", copy => second.StartsWith(copy + "/", StringComparison.Ordinal)));
+        Assert.False(Directory.Exists(first));
+        Assert.True(Directory.Exists(second));
+    }
+}
