@@ -104,20 +104,33 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
     private async Task<double> RawConvergeAsync(int count, int parallelism)
     {
         var rawInstance = $"{run}-raw{parallelism}";
-        var clock = Stopwatch.StartNew();
         var network = $"{rawInstance}_default";
-        await engine.CreateNetworkAsync(network, new Dictionary<string, string> { ["agent.instance"] = rawInstance }, default);
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+        var measured = await CountCallsByOperationAsync(async () =>
         {
-            var id = await engine.CreateContainerAsync(new ContainerCreateRequest($"{rawInstance}-s{i}-1",
-                new ContainerSpec { Image = Image, Command = ["sleep", "3600"], StopSignal = "SIGKILL" },
-                new Dictionary<string, string> { ["agent.instance"] = rawInstance }, network), ct);
-            await engine.StartContainerAsync(id, ct);
+            await engine.CreateNetworkAsync(network, new Dictionary<string, string> { ["agent.instance"] = rawInstance }, default);
+            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+            {
+                var id = await engine.CreateContainerAsync(new ContainerCreateRequest($"{rawInstance}-s{i}-1",
+                    new ContainerSpec { Image = Image, Command = ["sleep", "3600"], StopSignal = "SIGKILL" },
+                    new Dictionary<string, string> { ["agent.instance"] = rawInstance }, network), ct);
+                await engine.StartContainerAsync(id, ct);
+            });
         });
-        var seconds = clock.Elapsed.TotalSeconds;
+        lastRaw = measured;
         await CleanAsync(rawInstance);
-        return seconds;
+        return measured.Ms / 1000;
     }
+
+    /// <summary>The time, CPU time and engine calls of the last raw converge.</summary>
+    private Measured lastRaw = new(0, 0, new Dictionary<string, long>());
+
+    /// <summary>Calls by operation as one short text: "container_create 100, container_start 100".</summary>
+    private static string Describe(IReadOnlyDictionary<string, long> calls) =>
+        string.Join(", ", calls.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
+
+    /// <summary>A converge's work: engine calls by operation and the bench process's CPU time (the agent's own cost).</summary>
+    private static string Describe(Measured m) =>
+        $"{m.Calls.Values.Sum()} calls ({Describe(m.Calls)}); {m.CpuMs:0} ms CPU in this process";
 
     private async Task<(double? Up, double? Noop, string Note)> ComposeUpAsync(int count)
     {
