@@ -4,6 +4,7 @@ using Agent.Core.Planning;
 using Agent.Engine;
 using Agent.Reconciliation;
 using Agent.Sources;
+using Agent.Status;
 
 namespace Agent.Http;
 
@@ -25,19 +26,19 @@ public static class GroupEndpoints
     {
         var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator).ScopedToObject(kind);
         if (kind == ServiceGroup.ComposeKindName)
-            objects.MapPost($"/{stop}", (HttpContext http, string name, bool? volumes, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
+            objects.MapPost($"/{stop}", (HttpContext http, string name, bool? volumes, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
                 volumes == true && !http.User.IsInRole(Auth.Roles.Admin)
                     ? Results.Problem(statusCode: 403, title: "Forbidden",
                         detail: $"down?volumes=true removes the project's named volumes and needs the {Auth.Roles.Admin} role; the token's role is {http.User.FindFirstValue(ClaimTypes.Role)}. Use an admin token, or down without volumes (they are kept).",
                         extensions: new Dictionary<string, object?> { ["requiredRole"] = Auth.Roles.Admin })
-                    : Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue, removeVolumes: volumes == true))
+                    : Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue, status, removeVolumes: volumes == true))
                 .WithSummary(stopSummary);
         else
-            objects.MapPost($"/{stop}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
-                Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue))
+            objects.MapPost($"/{stop}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
+                Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue, status))
                 .WithSummary(stopSummary);
-        objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue) =>
-            Toggle(new ObjectKey(kind, name), resource, suspended: false, manifests, overrides, queue))
+        objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
+            Toggle(new ObjectKey(kind, name), resource, suspended: false, manifests, overrides, queue, status))
             .WithSummary($"Clear a {stop}: the {kind}'s containers run again.");
         objects.MapPost("/restart", async (string name, ManifestStore manifests, EngineObserver observer, PlanExecutor executor,
             Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
@@ -52,10 +53,11 @@ public static class GroupEndpoints
     }
 
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue,
-        bool removeVolumes = false)
+        StatusStore status, bool removeVolumes = false)
     {
         if (manifests.Get(key) is null) return NotFound(key);
         overrides.SetSuspended(key, suspended, removeVolumes);
+        status.MarkToggled(key, suspended, key.Kind == ServiceGroup.ComposeKindName ? (suspended ? "Down" : "Up") : (suspended ? "Stop" : "Start"));
         queue.Add(key);
         return removeVolumes
             ? Results.Accepted($"/api/v1/{resource}/{key.Name}", new { group = key.Name, suspended, volumesRemoved = true })

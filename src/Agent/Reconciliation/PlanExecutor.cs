@@ -14,6 +14,12 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 
     /// <summary>Failures because a name is held by an object the agent does not own (also in <see cref="Failures"/>).</summary>
     public IReadOnlyList<string> NameConflicts { get; init; } = [];
+
+    /// <summary>Ids of the operations that ran and succeeded.</summary>
+    public IReadOnlySet<int> Completed { get; init; } = new HashSet<int>();
+
+    /// <summary>Ids of the operations not run because the run was abandoned (see RunAsync's abandon).</summary>
+    public IReadOnlySet<int> Abandoned { get; init; } = new HashSet<int>();
 }
 
 /// <summary>
@@ -24,8 +30,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Runs <paramref name="plan"/> for <paramref name="key"/>; each change is logged once it is done, never before.</summary>
-    public async Task<ExecutionResult> RunAsync(ObjectKey key, Plan plan, int parallelism, CancellationToken ct)
+    /// <summary>Runs <paramref name="plan"/> for <paramref name="key"/>; each change is logged once it is done, never before.
+    /// <paramref name="abandon"/> is asked before each operation: once it says true, no further operation starts (one in
+    /// flight finishes) and the rest are reported as abandoned, not failed.</summary>
+    public async Task<ExecutionResult> RunAsync(ObjectKey key, Plan plan, int parallelism, CancellationToken ct, Func<bool>? abandon = null)
     {
         var failures = new ConcurrentQueue<string>();
         var rolledBack = new ConcurrentQueue<string>();
@@ -33,6 +41,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         var conflicts = new ConcurrentQueue<string>();
         var applied = 0;
         var done = new ConcurrentDictionary<int, bool>(); // id -> succeeded
+        var abandoned = new ConcurrentDictionary<int, bool>();
+        var abandoning = false;
         var ids = new ConcurrentDictionary<string, string>(StringComparer.Ordinal); // created name -> id
         using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
         var tasks = new Dictionary<int, Task>();
@@ -47,6 +57,13 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 
         async Task<bool> RunOneAsync(Operation op)
         {
+            if (abandon is not null && (Volatile.Read(ref abandoning) || abandon()))
+            {
+                Volatile.Write(ref abandoning, true);
+                done[op.Id] = false;
+                abandoned[op.Id] = true;
+                return false;
+            }
             try
             {
                 await ExecuteAsync(op, ids, ct);
@@ -94,14 +111,23 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 if (op.After.Any(a => !done[a]))
                 {
                     done[op.Id] = false;
-                    if (fused.TryGetValue(op.Id, out var skipped)) done[skipped.Id] = false;
+                    if (op.After.Any(abandoned.ContainsKey)) abandoned[op.Id] = true;
+                    if (fused.TryGetValue(op.Id, out var skipped))
+                    {
+                        done[skipped.Id] = false;
+                        if (abandoned.ContainsKey(op.Id)) abandoned[skipped.Id] = true;
+                    }
                     return;
                 }
                 await gate.WaitAsync(ct);
                 try
                 {
                     if (await RunOneAsync(op) && fused.TryGetValue(op.Id, out var start)) await RunOneAsync(start);
-                    else if (fused.TryGetValue(op.Id, out var notStarted)) done[notStarted.Id] = false;
+                    else if (fused.TryGetValue(op.Id, out var notStarted))
+                    {
+                        done[notStarted.Id] = false;
+                        if (abandoned.ContainsKey(op.Id)) abandoned[notStarted.Id] = true;
+                    }
                 }
                 finally
                 {
@@ -110,7 +136,12 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }, ct);
         }
         await Task.WhenAll(tasks.Values);
-        return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), log.ToList()) { NameConflicts = conflicts.ToList() };
+        return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), log.ToList())
+        {
+            NameConflicts = conflicts.ToList(),
+            Completed = done.Where(d => d.Value).Select(d => d.Key).ToHashSet(),
+            Abandoned = abandoned.Keys.ToHashSet(),
+        };
     }
 
     private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, CancellationToken ct)

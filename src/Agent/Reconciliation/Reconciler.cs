@@ -142,8 +142,8 @@ public sealed class Reconciler(
         ExecutionResult? execution = null;
         if (!plan.IsEmpty)
         {
-            if (desired is not null)
-                status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", $"applying generation {entry!.Generation}: {plan.Operations.Count} operation(s)");
+            if (desired is not null) ReportApplying(key, entry!.Generation, plan);
+            else if (entry?.NotSelected is null) ReportPruning(key, plan);
             // One line before (a plan can take minutes); each change is logged by the executor once it is done.
             // The same plan again (a name still held, a retry) is not news: logged at debug level.
             var text = plan.ToString();
@@ -154,13 +154,15 @@ public sealed class Reconciler(
                 lastPlans[key] = text;
             }
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
-            execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
+            // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
+            execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct, desired is null ? () => PruneMustStop(key) : null);
             RememberRollbacks(key, execution);
             // Network and volume events carry no labels, so the events stream does not bring this plan's: list them.
             if (plan.Operations.Any(o => o.Kind is OperationKind.CreateNetwork or OperationKind.RemoveNetwork or OperationKind.CreateVolume or OperationKind.RemoveVolume))
                 await cache.RelistObjectAsync(key, ct);
         }
 
+        if (desired is null && execution is { Abandoned.Count: > 0 }) return await AbandonPruneAsync(key, plan, execution, ct);
         if (desired is null)
         {
             if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
@@ -173,6 +175,51 @@ public sealed class Reconciler(
 
         return Report(key, entry!, (ServiceGroup)desired, observed, plan, execution);
     }
+
+    /// <summary>A running prune stops when the object's manifest is there again (valid or not) or the manifests cannot be
+    /// read (nothing is pruned then).</summary>
+    private bool PruneMustStop(ObjectKey key) =>
+        manifests.Get(key) is { Object: not null } or { IsBroken: true } || manifests.SourceError is not null;
+
+    /// <summary>The prune stopped half-way: what it stopped but did not remove runs again, and the object reconciles anew.</summary>
+    private async Task<(string, TimeSpan?)> AbandonPruneAsync(ObjectKey key, Plan prune, ExecutionResult execution, CancellationToken ct)
+    {
+        var undo = PruneUndo.Plan(prune, execution.Completed, execution.Abandoned);
+        var message = $"the manifest is back: the prune stopped with {execution.Abandoned.Count} of {prune.Operations.Count} operation(s) not run";
+        logger.LogInformation("{Key}: {Message}; starting again {Count} container(s) it had stopped", key, message, undo.Operations.Count);
+        status.Record(key, "Normal", "PruneAbandoned", message);
+        status.SetCondition(key, ConditionTypes.Progressing, true, "PruneAbandoned", message);
+        if (!undo.IsEmpty) await executor.RunAsync(key, undo, options.Value.Parallelism, ct);
+        return ("prune_abandoned", TimeSpan.Zero);
+    }
+
+    /// <summary>Status while a prune runs (a stop can take its grace period): not Ready, and why.</summary>
+    private void ReportPruning(ObjectKey key, Plan plan)
+    {
+        var containers = plan.Operations.Count(o => o.Kind == OperationKind.RemoveContainer);
+        var message = $"the manifest is deleted: removing {containers} container(s) and what else the object made";
+        status.SetCondition(key, ConditionTypes.Ready, false, "Pruning", message);
+        status.SetCondition(key, ConditionTypes.Progressing, true, "Pruning", message);
+        status.SetCondition(key, ConditionTypes.Degraded, false, "Pruning", "");
+    }
+
+    /// <summary>Status while a plan applies. A condition left by a hold that is over (a manifest that did not read or was
+    /// gone, a prune) says so no longer: the object is being applied again.</summary>
+    private void ReportApplying(ObjectKey key, long generation, Plan plan)
+    {
+        var message = $"applying generation {generation}: {plan.Operations.Count} operation(s)";
+        status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", message);
+        var conditions = status.Get(key)?.Conditions ?? [];
+        if (conditions.Any(c => c.Type is ConditionTypes.Ready or ConditionTypes.Degraded && HeldReasons.Contains(c.Reason)))
+        {
+            status.SetCondition(key, ConditionTypes.Ready, false, "Applying", message);
+            status.SetCondition(key, ConditionTypes.Degraded, false, "Applying", "");
+        }
+    }
+
+    /// <summary>Reasons of conditions that describe a held or deleted manifest, not the object's containers.</summary>
+    private static readonly HashSet<string> HeldReasons =
+        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, "SourceUnavailable", "PrunePending", "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked];
 
     /// <summary>A manifest whose placement selects other hosts: nothing of it runs here, and status says why.</summary>
     private (string, TimeSpan?) ReportNotSelected(ObjectKey key, string why)

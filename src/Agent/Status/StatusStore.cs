@@ -28,6 +28,15 @@ public sealed class StatusStore(TimeProvider time)
     public void SetCondition(ObjectKey key, string type, bool status, string reason, string message) =>
         Update(key, s => s with { Conditions = Conditions.Set(s.Conditions, type, status, reason, message, time.GetUtcNow()) });
 
+    /// <summary>A stop/down or start/up asked through the API shows at once (not Ready, Progressing), not only once the
+    /// reconcile that carries it out has finished: a project being taken down never reads as Ready meanwhile.</summary>
+    public void MarkToggled(ObjectKey key, bool suspending, string verb)
+    {
+        var message = suspending ? $"{verb.ToLowerInvariant()} requested: its containers are being stopped" : $"{verb.ToLowerInvariant()} requested: its containers are being started";
+        SetCondition(key, ConditionTypes.Ready, false, verb + "Requested", message);
+        SetCondition(key, ConditionTypes.Progressing, true, verb + "Requested", message);
+    }
+
     public void Record(ObjectKey key, string type, string reason, string message) =>
         Update(key, s => s with { Events = ObjectEvents.Append(s.Events, new ObjectEvent(time.GetUtcNow(), type, reason, message)) });
 }

@@ -137,4 +137,27 @@ public sealed class ComposeProjectTests : AgentScenario
         Assert.Equal(before.Single(r => r.Name.EndsWith("-other-1")).Id, after.Single(r => r.Name.EndsWith("-other-1")).Id);
         Assert.Equal("sekret-2", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/run/secrets/token"));
     }
+
+    [Fact]
+    public async Task A_prune_that_started_stops_when_the_compose_file_is_back_and_what_it_stopped_runs_again()
+    {
+        var project = Instance.Name("back");
+        // busybox sleep as PID 1 ignores SIGTERM: the prune's stop of "slow" takes its whole grace period.
+        var compose = "services:\n" + Sleeper("fast") + $"  slow:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 15s\n";
+        Agent.Write($"{project}/compose.yaml", compose);
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var slow = (await Containers.RunningAsync(Instance, project, 2)).Single(r => r.Name.EndsWith("-slow-1"));
+
+        Agent.Delete($"{project}/compose.yaml");
+        var pruning = await Agent.WaitForConditionAsync(project, "Ready", "False", "Pruning", TimeSpan.FromSeconds(30), global::Agent.Core.Model.ServiceGroup.ComposeKindName);
+        Assert.Contains("manifest is deleted", pruning.Condition("Ready")!.Message);
+        Agent.Write($"{project}/compose.yaml", compose); // back while the stop of slow waits out its grace period
+
+        // The prune does not remove slow: it is started again (same container), fast (if already gone) is recreated.
+        var status = await Agent.WaitProjectReadyAsync(project);
+        var after = await Containers.RunningAsync(Instance, project, 2);
+        Assert.Equal(slow.Id, after.Single(r => r.Name.EndsWith("-slow-1")).Id);
+        Assert.Contains(status.Events, e => e.Reason == "PruneAbandoned");
+    }
 }
