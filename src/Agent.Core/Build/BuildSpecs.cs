@@ -77,6 +77,11 @@ public static class BuildSpecs
             error(fields.Dockerfile is null ? BuildField.Context : BuildField.Dockerfile, $"no {dockerfile} in the build context {Shown(context, files)}");
             return null;
         }
+        if (RefusedBaseImage(fields, context, dockerfile, files, options) is { } refused)
+        {
+            error(fields.DockerfileInline is not null ? BuildField.DockerfileInline : fields.Dockerfile is not null ? BuildField.Dockerfile : BuildField.Context, refused);
+            return null;
+        }
         var digest = files.DigestBuildContext(context, dockerfile, fields.DockerfileInline, options.MaxBuildContextBytes);
         if (digest.Hash is null)
         {
@@ -93,6 +98,18 @@ public static class BuildSpecs
             Labels = new SortedDictionary<string, string>(fields.Labels.ToDictionary(), StringComparer.Ordinal),
             ContextDigest = digest.Hash[..Math.Min(16, digest.Hash.Length)],
         };
+    }
+
+    /// <summary>The builder pulls the images a Dockerfile builds from when they are missing: they pass the image allowlist
+    /// like a service's image.</summary>
+    private static string? RefusedBaseImage(BuildFields fields, string context, string dockerfile, IManifestFiles files, SecurityOptions options)
+    {
+        if (options.AllowedImages.Count == 0) return null;
+        var text = fields.DockerfileInline ?? files.ReadText(Path.Combine(context, dockerfile)) ?? "";
+        var name = fields.DockerfileInline is null ? dockerfile : "the inline Dockerfile";
+        return DockerfileImages.Of(text, fields.Args).FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i.Image)) is { } image
+            ? $"{name} line {image.Line}: {image.Instruction} image \"{image.Image}\" is not in the allowed list ({string.Join(", ", options.AllowedImages)}, Agent:Security:AllowedImages)"
+            : null;
     }
 
     /// <summary>The hash of everything a build depends on (context content, Dockerfile, args, target, image labels): the

@@ -89,11 +89,21 @@ public sealed partial class SecurityPolicy(SecurityOptions options)
         CheckVolumeNames(v, spec);
         LoggingRules.Check(v, spec.Logging, Options);
 
-        if (Options.AllowedImages.Count > 0 && !Options.AllowedImages.Any(p => Glob.IsMatch(p, spec.Image)))
+        if (!AllowsImage(Options, spec.Image))
             v.Add(new("image", $"image \"{spec.Image}\" is not in the allowed list ({string.Join(", ", Options.AllowedImages)})"));
 
         if (Options.Profile == SecurityProfile.Restricted) CheckRestricted(v, spec);
         return v;
+    }
+
+    /// <summary>True when the image allowlist (globs) is empty or matches the reference as written or, untagged, as the
+    /// engine reads it (busybox is busybox:latest).</summary>
+    public static bool AllowsImage(SecurityOptions options, string image)
+    {
+        if (options.AllowedImages.Count == 0) return true;
+        var lastPart = image[(image.LastIndexOf('/') + 1)..];
+        var tagged = lastPart.Contains(':') || image.Contains('@') ? image : image + ":latest";
+        return options.AllowedImages.Any(p => Glob.IsMatch(p, image) || Glob.IsMatch(p, tagged));
     }
 
     /// <summary>A named volume a manifest declares: driver and options (or, for an external one, its name) by the rules.</summary>

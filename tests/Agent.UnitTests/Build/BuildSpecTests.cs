@@ -176,7 +176,23 @@ public sealed class BuildSpecTests : IDisposable
         var set = Load("web", options: new SecurityOptions { AllowedImages = ["busybox:*"] });
         Assert.Empty(set.Objects);
         Assert.Contains("image \"g-web\" is not in the allowed list", Assert.Single(set.Errors).Message);
-        Assert.Empty(Load("web", options: new SecurityOptions { AllowedImages = ["g-*"] }).Errors);
+        Assert.Empty(Load("web", options: new SecurityOptions { AllowedImages = ["g-*", "busybox:*"] }).Errors);
+    }
+
+    [Fact]
+    public void The_images_a_Dockerfile_builds_from_pass_the_image_allowlist_too()
+    {
+        Write("apps/web/Dockerfile", "ARG BASE=busybox:1.35\nFROM ${BASE}\nCOPY --from=alpine:3 /etc/os-release /\n");
+        var options = new SecurityOptions { AllowedImages = ["g-*", "busybox:*"] };
+        var error = Refused("web", options);
+        Assert.Equal("spec.services[0].build", error.Path);
+        Assert.Contains("Dockerfile line 3: COPY --from image \"alpine:3\" is not in the allowed list", error.Message);
+
+        Write("apps/web/Dockerfile", "FROM busybox:1.35\n");
+        Assert.Empty(Load("web", options: options).Errors);
+        Assert.Contains("the inline Dockerfile line 1: FROM image \"alpine\" is not in the allowed list",
+            Refused("{ context: web, dockerfileInline: \"FROM alpine\" }", options).Message);
+        Assert.Contains("FROM image \"evil:1\"", Refused("{ context: web, args: { BASE: evil:1 }, dockerfileInline: \"ARG BASE=busybox:1.35\\nFROM $BASE\" }", options).Message);
     }
 
     [Fact]
