@@ -14,12 +14,13 @@ public static class CliSettings
             .Build();
     }
 
-    public static AgentOptions Load(string? manifests = null)
+    public static AgentOptions Load(string? manifests = null, string? stateDir = null)
     {
         var options = new AgentOptions();
         Configuration().GetSection(AgentOptions.Section).Bind(options);
         CommaLists.Split(options);
         if (manifests is not null) options.Manifests = manifests;
+        if (!string.IsNullOrWhiteSpace(stateDir)) options.StateDir = stateDir;
         return options;
     }
 }

@@ -22,11 +22,12 @@ public static class RenderCommand
     public static Command Create()
     {
         var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
-        var command = new Command("render", "Print every object's resolved model as YAML (compose files interpolated and merged, defaults filled).") { dir };
+        var stateDir = new Option<string?>("--state-dir") { Description = "The running agent's state dir, as for validate" };
+        var command = new Command("render", "Print every object's resolved model as YAML (compose files interpolated and merged, defaults filled).") { dir, stateDir };
         command.SetAction(parse =>
         {
-            var options = CliSettings.Load(parse.GetValue(dir));
-            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Security.ToPolicy());
+            var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
+            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Security.ToPolicy(options.StateDir));
             foreach (var error in set.Errors) Console.Error.WriteLine(error);
             var serializer = new SerializerBuilder().Build();
             var first = true;

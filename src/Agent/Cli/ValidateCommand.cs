@@ -13,10 +13,11 @@ public static class ValidateCommand
         var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
         var output = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("validate", "Check manifests without touching the engine: syntax, schema, references, security policy.") { dir, output };
+        var stateDir = new Option<string?>("--state-dir") { Description = "The running agent's state dir: binds of a folder holding it are refused, as the agent refuses them (default: Agent:StateDir)" };
+        var command = new Command("validate", "Check manifests without touching the engine: syntax, schema, references, security policy.") { dir, output, stateDir };
         command.SetAction(parse =>
         {
-            var options = CliSettings.Load(parse.GetValue(dir));
+            var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
             ManifestSet set;
             try
             {
@@ -41,6 +42,8 @@ public static class ValidateCommand
             {
                 foreach (var error in errors) Console.WriteLine(error);
                 foreach (var note in GitRepositoryNotes.Lines(set)) Console.Error.WriteLine(note);
+                // The agent refuses a bind of a folder that holds its state dir: say which one this check protected.
+                Console.Error.WriteLine($"note: binds judged against the state dir {Path.GetFullPath(options.StateDir)} (--state-dir: the running agent's)");
                 var valid = set.Documents.Count(d => d.IsValid);
                 Console.WriteLine(errors.Count == 0
                     ? $"{valid} object(s) valid in {options.Manifests}"

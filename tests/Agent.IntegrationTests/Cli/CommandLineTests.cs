@@ -69,6 +69,27 @@ public sealed class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Validate_with_the_agents_state_dir_refuses_a_bind_of_the_folder_holding_it_as_the_agent_does()
+    {
+        var root = Directory.CreateTempSubdirectory("agent-cli-statebind-");
+        try
+        {
+            var manifests = Directory.CreateDirectory(Path.Combine(root.FullName, "manifests", "shop")).Parent!.FullName;
+            var stateDir = Directory.CreateDirectory(Path.Combine(root.FullName, "state")).FullName;
+            File.WriteAllText(Path.Combine(manifests, "shop", "compose.yaml"), "services:\n  web:\n    image: busybox:1.35\n    volumes: [\"../../:/up:ro\"]\n");
+            var (exit, stdout, stderr) = await AgentCli.RunAsync("validate", manifests, "--state-dir", stateDir);
+            Assert.Equal(1, exit);
+            Assert.Contains($"bind mount of {root.FullName} is not allowed", stdout);
+            Assert.Contains(stateDir, stdout);
+            Assert.Contains($"binds judged against the state dir {stateDir}", stderr);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Validate_reports_every_error_as_json_and_exits_1()
     {
         var dir = Directory.CreateTempSubdirectory("agent-cli-broken-");
