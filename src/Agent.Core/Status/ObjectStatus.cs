@@ -13,6 +13,10 @@ public static class ConditionTypes
     /// <summary>A compose project that `docker compose up` already started: the foreign containers are listed and left alone
     /// until the project sets `adopt: true`.</summary>
     public const string Conflict = "Conflict";
+
+    /// <summary>The GitRepository that brought the object was deleted with prune: false: it is kept (healed at its last
+    /// applied spec while the agent knows it) until a manifest names it again.</summary>
+    public const string Orphaned = "Orphaned";
 }
 
 /// <summary>A Kubernetes-style condition: status True/False/Unknown, a CamelCase reason, a message for people.</summary>

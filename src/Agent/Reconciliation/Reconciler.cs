@@ -105,7 +105,7 @@ public sealed class Reconciler(
             return ("deleted", null);
         }
 
-        if (desired is null && await PruneHeldAsync(key, ct)) return ("held", manifests.PruneDelayLeft(key) is { } left ? left + TimeSpan.FromMilliseconds(100) : null);
+        if (desired is null && await PruneHeldAsync(key, ct) is { } held) return ("held", held.RequeueAfter);
 
         var plan = PlanFor(key, desired, observed);
         if (!observed.Fresh && (!plan.IsEmpty || plan.Adopted.Count > 0))
@@ -231,26 +231,34 @@ public sealed class Reconciler(
         return ("not_selected", null);
     }
 
-    /// <summary>An object without a manifest is pruned only after a complete read that the mass-prune guard lets through.</summary>
-    private async Task<bool> PruneHeldAsync(ObjectKey key, CancellationToken ct)
+    private sealed record Held(TimeSpan? RequeueAfter);
+
+    /// <summary>An object without a manifest is pruned only after a complete read that the mass-prune guard lets through:
+    /// why it is held (and when to look again), or null when it may be pruned now.</summary>
+    private async Task<Held?> PruneHeldAsync(ObjectKey key, CancellationToken ct)
     {
         if (manifests.PruneHold(key) is { } hold)
         {
+            var delay = manifests.PruneDelayLeft(key);
             var reason = manifests.SourceError is not null ? "SourceUnavailable"
-                : manifests.PruneDelayLeft(key) is not null ? "PrunePending" : DesiredEntry.ManifestUnreadable;
+                : delay is not null ? "PrunePending"
+                : manifests.KeptFrom(key) is not null ? ConditionTypes.Orphaned : DesiredEntry.ManifestUnreadable;
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, hold);
             status.SetCondition(key, ConditionTypes.Progressing, false, reason, "nothing is changed or removed until the manifests read again");
+            if (reason == ConditionTypes.Orphaned) // kept, but its spec is not known (the agent restarted): not healed, so not Ready
+                status.SetCondition(key, ConditionTypes.Ready, false, reason, $"{hold}; its spec is not known since the agent restarted, " +
+                    "so it is not healed: restore the GitRepository or name the object in a manifest");
             status.Record(key, "Warning", reason, hold);
-            return true;
+            return new Held(delay is { } left ? left + TimeSpan.FromMilliseconds(100) : null);
         }
         if (await pruneGate.CheckAsync(key, ct) is { } blocked)
         {
             status.SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, blocked);
             status.SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
             status.Record(key, "Warning", ConditionTypes.PruneBlocked, blocked);
-            return true;
+            return new Held(null);
         }
-        return false;
+        return null;
     }
 
     /// <summary>A group creates nothing until the groups it depends on, and every group of earlier phases, are ready.</summary>
@@ -287,7 +295,7 @@ public sealed class Reconciler(
 
         status.Update(key, s => s with
         {
-            Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked).ToList(),
+            Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked && (c.Type != ConditionTypes.Orphaned || entry.KeptFrom is not null)).ToList(),
             Source = group.Source.ToString(),
             LastAppliedRevision = entry.Revision,
             Generation = entry.Generation,
@@ -298,6 +306,13 @@ public sealed class Reconciler(
             LastReconcileTime = time.GetUtcNow(),
             LastError = execution is { Succeeded: false } ? execution.Failures[0] : plan.IsEmpty ? null : s.LastError,
         });
+        if (entry.KeptFrom is { } repository)
+        {
+            var kept = $"kept: GitRepository {repository}, which brought it, was deleted with prune: false; healed at its last applied spec " +
+                       $"({entry.Revision ?? "unknown revision"}) until a manifest names it again";
+            status.SetCondition(key, ConditionTypes.Orphaned, true, "SourceDeleted", kept);
+            status.Record(key, "Normal", ConditionTypes.Orphaned, kept);
+        }
         status.SetCondition(key, ConditionTypes.Suspended, suspended, suspended ? "Suspended" : "Active",
             suspended ? (group.Spec.Suspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
 

@@ -32,6 +32,10 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
 
     /// <summary>Since when the manifest has been broken (the start of the current run of errors); null while it loads.</summary>
     public DateTimeOffset? BrokenSince { get; init; }
+
+    /// <summary>Set for an object whose GitRepository was deleted with prune: false: that repository's name. The object
+    /// is kept and healed at its last applied spec (known while the agent runs) until a manifest names it again.</summary>
+    public string? KeptFrom { get; init; }
 }
 
 /// <summary>A file or folder whose errors belong to no object (see <see cref="ManifestStore.FileProblems"/>).</summary>
@@ -160,6 +164,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
     }
 
+    /// <summary>The GitRepository an object was kept from (deleted with prune: false), or null.</summary>
+    public string? KeptFrom(ObjectKey key)
+    {
+        lock (sync) return orphans.GetValueOrDefault(key);
+    }
+
     /// <summary>How much longer an object whose manifest went away in this run waits before it may be pruned; null when it
     /// may be pruned now (or was never seen in this run: gone while the agent was down, or the first read).</summary>
     public TimeSpan? PruneDelayLeft(ObjectKey key)
@@ -265,6 +275,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 nextFiles[key] = document.Source.File;
             }
 
+            UpdateOrphans(repos, nextFiles);
+            // Kept with prune: false: healed at the spec last applied (not in the index: after a restart it is only held).
+            foreach (var (key, repository) in orphans)
+                if (!next.ContainsKey(key) && entries.GetValueOrDefault(key) is { Object: not null } last)
+                    next[key] = last with { Errors = [], KeptFrom = repository };
+
             var now = time.GetUtcNow();
             var changed = next.Keys.Concat(entries.Keys)
                 .Where(k => !next.TryGetValue(k, out var n) || !entries.TryGetValue(k, out var o) || !Same(n, o))
@@ -272,7 +288,6 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var filesChanged = !nextFiles.OrderBy(p => p.Key.ToString()).SequenceEqual(files.OrderBy(p => p.Key.ToString()));
             LogProblemChanges(problems, snapshot.Problems);
             LogErrorChanges(set);
-            UpdateOrphans(repos, nextFiles);
             // A git revision is read whole and at once: only the folder's own files can be caught half-way through a deploy.
             goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
                 .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k)))
@@ -428,7 +443,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         file == held || file.StartsWith(held + "/", StringComparison.Ordinal);
 
     private static bool Same(DesiredEntry a, DesiredEntry b) =>
-        a.Generation == b.Generation && a.Revision == b.Revision && a.NotSelected == b.NotSelected && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason
+        a.Generation == b.Generation && a.Revision == b.Revision && a.NotSelected == b.NotSelected && a.KeptFrom == b.KeptFrom && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason
         && (ReferenceEquals(a.Object, b.Object) || Fingerprint(a.Object) == Fingerprint(b.Object));
 
     /// <summary>Identifies an object's content (metadata and spec, not where in the file it stands) for generations.</summary>

@@ -89,14 +89,22 @@ public sealed class GitVerifyAndPruneTests : GitScenario
 
         var before = await SnapshotAsync(kept);
         Agent.Delete("keep.yaml");
-        await Agent.WaitForConditionAsync(kept, "Degraded", "True");
-        Assert.Contains("prune: false", Agent.Status.Get(new Core.Model.ObjectKey("ServiceGroup", kept))!.Condition("Degraded")!.Message);
+        var orphaned = await Agent.WaitForConditionAsync(kept, "Orphaned", "True");
+        Assert.Contains("prune: false", orphaned.Condition("Orphaned")!.Message);
         await AssertUnchangedAsync(before, kept);
 
-        // After a restart too.
+        // Kept means healed too, at its last applied spec: a killed container runs again and only then is it Ready.
+        var container = Assert.Single(await Containers.RunningAsync(Instance, kept, 1));
+        await DockerCli.RunAsync("kill", container.Id);
+        await Containers.RunningAsync(Instance, kept, 1, TimeSpan.FromSeconds(60));
+        await Agent.WaitReadyAsync(kept);
+        before = await SnapshotAsync(kept);
+
+        // After a restart its spec is no longer known: held as it is, and not Ready (it would not be healed).
         await Agent.StopAsync();
         await Agent.StartAsync();
-        await Task.Delay(3000);
+        var held = await Agent.WaitForConditionAsync(kept, "Ready", "False", "Orphaned");
+        Assert.Contains("prune: false", held.Condition("Ready")!.Message);
         await AssertUnchangedAsync(before, kept);
     }
 }
