@@ -95,7 +95,30 @@ public sealed class ManifestSet
         MarkDuplicates(documents);
         CheckEngineNames(documents);
         CheckGroupDependencies(documents);
+        CheckSecretBinds(documents);
         return new ManifestSet(documents);
+    }
+
+    /// <summary>No service may bind a secret file a GitRepository of the same set names (the daemon's admission judges
+    /// the same on every container it creates).</summary>
+    private static void CheckSecretBinds(List<ManifestDocument> documents)
+    {
+        var secrets = documents.Where(d => d is { IsValid: true, Object: GitRepository }).SelectMany(d => ((GitRepository)d.Object!).Spec.SecretFiles()).ToList();
+        if (secrets.Count == 0) return;
+        for (var i = 0; i < documents.Count; i++)
+        {
+            if (documents[i] is not { IsValid: true, Object: ServiceGroup group }) continue;
+            var errors = new List<ManifestError>();
+            for (var j = 0; j < group.Spec.Services.Count; j++)
+            {
+                var mounts = group.Spec.Services[j].Container.Mounts;
+                for (var k = 0; k < mounts.Count; k++)
+                    if (mounts[k] is { Type: MountType.Bind, Source: { } source }
+                        && HostPathRules.SecretProblem(HostPath.Normalize(source), HostPath.Normalize(source), "", secrets) is { } problem)
+                        errors.Add(documents[i].ErrorAt($"spec.services[{j}].volumes[{mounts.Take(k).Count(m => m.Type != MountType.Tmpfs)}]", problem));
+            }
+            if (errors.Count > 0) documents[i] = WithErrors(documents[i], errors);
+        }
     }
 
     private static void MarkDuplicates(List<ManifestDocument> documents)

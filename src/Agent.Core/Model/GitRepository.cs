@@ -48,6 +48,10 @@ public sealed record GitRepositorySpec
     public bool Prune { get; init; } = true;
     /// <summary>Allows sending credentials (tokenFile, usernameFile/passwordFile) over plain http:// (Flux's opt-in).</summary>
     public bool Insecure { get; init; }
+    /// <summary>Every secret file it names (credentials, webhook secret, allowed signers): no container may bind them.</summary>
+    public IEnumerable<string> SecretFiles() =>
+        new[] { SecretRef?.SshKeyFile, SecretRef?.KnownHostsFile, SecretRef?.TokenFile, SecretRef?.UsernameFile, SecretRef?.PasswordFile, WebhookSecretFile, AllowedSignersFile }
+            .OfType<string>();
 }
 
 /// <summary>A GitRepository manifest (Flux's shape): the manifests under <see cref="GitRepositorySpec.Path"/> of a

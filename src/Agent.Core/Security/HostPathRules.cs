@@ -7,7 +7,7 @@ namespace Agent.Core.Security;
 /// component (deny-lists, and under Restricted an allow-list), and mount targets and working dirs inside the
 /// container (never /proc, /sys, /dev or below, where a mount or a cwd reaches the kernel).
 /// </summary>
-internal sealed class HostPathRules(SecurityOptions options)
+public sealed class HostPathRules(SecurityOptions options)
 {
     /// <summary>Container paths whose contents are the kernel's: mounting over them or working in them is refused.</summary>
     public static readonly string[] KernelPaths = ["/proc", "/sys", "/dev"];
@@ -19,7 +19,7 @@ internal sealed class HostPathRules(SecurityOptions options)
             var mount = spec.Mounts[i];
             var field = mount.Type == MountType.Tmpfs ? $"tmpfs[{TmpfsIndex(spec, i)}]" : $"volumes[{VolumeIndex(spec, i)}]";
             if (TargetProblem(mount.Target) is { } target) v.Add(new(field, target));
-            if (mount.Type == MountType.Bind && mount.Source is not null && SourceProblem(mount.Source, context) is { } source)
+            if (mount.Type == MountType.Bind && mount.Source is not null && (SourceProblem(mount.Source, context) ?? WritableManifests(mount, context)) is { } source)
                 v.Add(new(field, source));
         }
         if (spec.WorkingDir is { } dir && WorkingDirProblem(dir) is { } problem) v.Add(new("workingDir", problem));
@@ -62,6 +62,7 @@ internal sealed class HostPathRules(SecurityOptions options)
                 return $"bind mount of {normal} is not allowed: {via}{(via.Length == 0 ? "it " : "")}holds a folder named {name} (keys and credentials)";
             if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s) && !(confined && HostPath.IsUnder(path, s))) is { } sensitive)
                 return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}";
+            if (SecretProblem(normal, path, via, options.AgentSecretPaths.Concat(context.SecretFiles)) is { } secret) return secret;
 
             var roots = options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
             var open = context.ManifestsRoot is { } manifests ? [.. roots, HostPath.Normalize(context.ResolveLinks(manifests))] : roots;
@@ -76,6 +77,25 @@ internal sealed class HostPathRules(SecurityOptions options)
                     ? $"bind mount of {path} is not allowed: the restricted profile allows binds only under Agent:Security:AllowedBindRoots, and none is configured"
                     : $"bind mount of {path} is not allowed: binds must be under {string.Join(", ", roots)}";
         }
+        return null;
+    }
+
+    /// <summary>A bind source at, above or below one of the agent's secret files.</summary>
+    public static string? SecretProblem(string normal, string path, string via, IEnumerable<string> secrets) =>
+        secrets.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s)) is { } secret
+            ? $"bind mount of {normal} is not allowed: {via}{Relation(via, path, secret)} {secret}, which holds the agent's own secrets or state " +
+              "(Agent:Auth token or key files, registry credential files, a GitRepository's secret files)"
+            : null;
+
+    /// <summary>A read-write bind of the manifests folder, or of a folder above it, would let the container write manifests.</summary>
+    private string? WritableManifests(MountSpec mount, AdmissionContext context)
+    {
+        if (mount.ReadOnly || options.ManifestsFolder is not { Length: > 0 } folder) return null;
+        var manifests = HostPath.Normalize(folder);
+        foreach (var path in new[] { HostPath.Normalize(mount.Source!), HostPath.Normalize(context.ResolveLinks(HostPath.Normalize(mount.Source!))) }.Distinct())
+            if (AtOrUnder(manifests, path))
+                return $"bind mount of {HostPath.Normalize(mount.Source!)} is not allowed read-write: it {(path == manifests ? "is" : "contains")} the manifests folder {manifests}, "
+                       + "whose files the agent applies (mount it read-only with :ro)";
         return null;
     }
 

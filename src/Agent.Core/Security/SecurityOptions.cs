@@ -59,6 +59,14 @@ public sealed record SecurityOptions
         "/var/run/runc", "/run/systemd", "/var/lib/systemd",
     ];
 
+    /// <summary>The agent's own secret files (Agent:Auth:TokensFile, JwtKeyFile, the registry credential files): never
+    /// bind-mounted, nor any folder above or below them. (The state dir is among <see cref="SensitivePaths"/>.)</summary>
+    public IReadOnlyList<string> AgentSecretPaths { get; init; } = [];
+
+    /// <summary>The manifests folder: a read-write bind of it or of a folder above it would let a container write the
+    /// manifests the agent applies. Read-only is allowed.</summary>
+    public string? ManifestsFolder { get; init; }
+
     /// <summary>Host paths that hold people's or services' private data: refused as bind sources (and anything above
     /// them), except below an allowed bind root or the manifests folder that lies inside them.</summary>
     public IReadOnlyList<string> PrivatePaths { get; init; } =

@@ -18,6 +18,9 @@ public sealed record AdmissionContext(Func<string, string> ResolveLinks, Func<st
     /// repository whose manifests are read, or at run time the store of repositories' bound content. A bind there must
     /// stay there after symlinks; the rest of the state dir stays refused.</summary>
     public IReadOnlyList<string> OwnBindRoots { get; init; } = [];
+
+    /// <summary>Secret files named by the manifests (a GitRepository's secretRef, webhook and signers files): never bind-mounted.</summary>
+    public IReadOnlyList<string> SecretFiles { get; init; } = [];
 }
 
 /// <summary>

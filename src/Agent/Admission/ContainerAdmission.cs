@@ -11,7 +11,7 @@ namespace Agent.Admission;
 /// it mounts, inspected: volumes can be made out of band, after the manifest was validated, by anyone.
 /// </summary>
 public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, Reconciliation.ComposeAdoptions adoptions,
-    GitBindStore gitBinds)
+    GitBindStore gitBinds, ManifestStore manifests)
 {
     /// <summary>Why the container must not be created, or null. <paramref name="owner"/> is the object whose volumes it may
     /// mount (null: any of this instance's); <paramref name="fromManifests"/> is false for API runs, which have no folder.</summary>
@@ -23,10 +23,11 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
             var list = await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct);
             own = list.Where(c => labels.IsOwned(c.Labels)).SelectMany(c => new[] { c.Name, c.Id }).ToHashSet(StringComparer.Ordinal);
         }
-        var context = new AdmissionContext(folder.ResolveLinks, name => own?.Contains(name) == true) 
+        var context = new AdmissionContext(folder.ResolveLinks, name => own?.Contains(name) == true)
         {
             ManifestsRoot = fromManifests ? folder.Root : null,
             OwnBindRoots = fromManifests ? [gitBinds.Root] : [], // what a repository's manifests bind, copied (see GitBindStore)
+            SecretFiles = GitSecretFiles(),
         };
         var violations = policy.Check(spec, context);
         if (violations.Count > 0)
@@ -43,6 +44,10 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
         }
         return null;
     }
+
+    /// <summary>The secret files the GitRepositories in the manifests name.</summary>
+    private List<string> GitSecretFiles() =>
+        manifests.Repositories.SelectMany(g => g.Spec.SecretFiles()).ToList();
 
     /// <summary>A compose-made volume the project adopted (recorded in the state dir, still carrying its Compose label).</summary>
     private bool Adopted(VolumeSummary volume, ObjectKey? owner) =>

@@ -27,7 +27,7 @@ public static class RenderCommand
         command.SetAction(parse =>
         {
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
-            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Security.ToPolicy(options.StateDir));
+            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy());
             foreach (var error in set.Errors) Console.Error.WriteLine(error);
             var serializer = new SerializerBuilder().Build();
             var first = true;

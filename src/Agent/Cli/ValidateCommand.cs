@@ -21,7 +21,7 @@ public static class ValidateCommand
             ManifestSet set;
             try
             {
-                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Security.ToPolicy(options.StateDir));
+                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -80,6 +80,11 @@ public sealed class AgentOptions
 
     public Auth.AuthOptions Auth { get; set; } = new();
 
+    /// <summary>The security policy with this agent's own paths: state dir and secret files never bound, the manifests
+    /// folder never read-write. The daemon and `agent validate` both use it, so they agree.</summary>
+    public Core.Security.SecurityPolicy Policy() => Security.ToPolicy(StateDir,
+        new[] { Auth.TokensFile, Auth.JwtKeyFile }.Concat(Registries.SelectMany(r => new[] { r.UsernameFile, r.PasswordFile })).OfType<string>(), Manifests);
+
     private static string DefaultStateDir()
     {
         var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");

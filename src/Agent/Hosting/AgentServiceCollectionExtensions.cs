@@ -28,7 +28,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return options.Security.ToPolicy(options.StateDir);
+            return options.Policy();
         });
         services.AddSingleton(sp =>
         {

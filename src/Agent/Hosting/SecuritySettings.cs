@@ -24,8 +24,9 @@ public sealed class SecuritySettings
     /// <summary>The most a build context may send, in bytes (0: the default, 256 MiB).</summary>
     public long MaxBuildContextBytes { get; set; }
 
-    /// <summary>The policy; the agent's own state folder (tokens, instance id) is never bind-mounted.</summary>
-    public SecurityPolicy ToPolicy(string? stateDir = null)
+    /// <summary>The policy; the agent's own state folder (tokens, instance id) and secret files are never bind-mounted, the
+    /// manifests folder never read-write.</summary>
+    public SecurityPolicy ToPolicy(string? stateDir = null, IEnumerable<string>? secretFiles = null, string? manifests = null)
     {
         var defaults = new SecurityOptions();
         return new SecurityPolicy(defaults with
@@ -44,6 +45,8 @@ public sealed class SecuritySettings
             AllowExecUser = AllowExecUser,
             MaxBuildContextBytes = MaxBuildContextBytes > 0 ? MaxBuildContextBytes : defaults.MaxBuildContextBytes,
             SensitivePaths = string.IsNullOrEmpty(stateDir) ? defaults.SensitivePaths : [.. defaults.SensitivePaths, Path.GetFullPath(stateDir)],
+            AgentSecretPaths = (secretFiles ?? []).Where(p => !string.IsNullOrEmpty(p)).Select(Path.GetFullPath).Distinct().ToList(),
+            ManifestsFolder = string.IsNullOrEmpty(manifests) ? null : Path.GetFullPath(manifests),
             PrivilegedGroupIds = [.. defaults.PrivilegedGroupIds, .. HostPrivilegedGroupIds()],
         });
     }

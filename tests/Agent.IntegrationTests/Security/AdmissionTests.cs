@@ -101,6 +101,24 @@ public sealed class AdmissionTests : SecurityScenario
     }
 
     [Fact]
+    public async Task The_tokens_file_is_never_bound_and_the_manifests_folder_only_read_only()
+    {
+        var leak = Instance.Name("leak");
+        var writable = Instance.Name("rwmanifests");
+        var readable = Instance.Name("romanifests");
+        await StartWithAsync(
+            (leak, $"      volumes: [\"{TokensFile}:/t:ro\"]\n", ""),
+            (writable, $"      volumes: [\"{Agent.Manifests}:/m\"]\n", ""),
+            (readable, $"      volumes: [\"{Agent.Manifests}:/m:ro\"]\n", ""));
+        await AssertManifestRefusedAsync(leak, "spec.services[0].volumes[0]");
+        await AssertManifestRefusedAsync(writable, "spec.services[0].volumes[0]");
+        await Agent.WaitReadyAsync(readable);
+
+        Assert.Contains("the agent's own secrets", await AssertRunRefusedAsync(Instance.Name("r-leak"), $"\"volumes\":[\"{TokensFile}:/t:ro\"]", "service.volumes[0]"));
+        Assert.Contains("read-write", await AssertRunRefusedAsync(Instance.Name("r-rw"), $"\"volumes\":[\"{Agent.Manifests}:/m\"]", "service.volumes[0]"));
+    }
+
+    [Fact]
     public async Task Log_drivers_that_send_data_elsewhere_are_refused()
     {
         var syslog = Instance.Name("syslog");

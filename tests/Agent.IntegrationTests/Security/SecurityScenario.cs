@@ -13,6 +13,9 @@ public abstract class SecurityScenario : IAsyncLifetime
     protected const string AdminToken = "admin-token-security-0123456789";
     private readonly string tokens = Path.Combine(Path.GetTempPath(), $"agent-sec-tokens-{Guid.NewGuid():N}");
 
+    /// <summary>The agent's Agent:Auth:TokensFile.</summary>
+    protected string TokensFile => tokens;
+
     protected TestInstance Instance { get; } = new();
     protected AgentHarness Agent { get; private set; } = null!;
 

@@ -24,6 +24,20 @@ public sealed class ManifestLoadingTests : IDisposable
         $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n{extraSpec}  services:\n{service}";
 
     [Fact]
+    public void A_service_may_not_bind_a_secret_file_a_GitRepository_names()
+    {
+        Write(".secrets/token", "t");
+        var secrets = Path.Combine(dir.FullName, ".secrets");
+        Write("repo.yaml", "apiVersion: agent/v1\nkind: GitRepository\nmetadata: { name: platform }\nspec:\n  url: https://git.example/p.git\n  ref: { branch: main }\n"
+                           + $"  secretRef: {{ tokenFile: {secrets}/token }}\n");
+        Write("g.yaml", Group("leak", service: $"    - name: web\n      image: busybox:1.35\n      volumes: [\"{secrets}:/s:ro\"]\n"));
+        var error = Assert.Single(Load().Errors);
+        Assert.Equal("g.yaml", error.File);
+        Assert.Contains("spec.services[0].volumes[0]", error.ToString());
+        Assert.Contains($"{secrets}/token", error.Message);
+    }
+
+    [Fact]
     public void One_broken_document_never_affects_the_others_in_the_same_file()
     {
         Write("all.yaml", Group("first") + "---\napiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: broken\nspec: {}\n---\n" + Group("third"));

@@ -90,6 +90,37 @@ public sealed class HostPathRulesTests
         Assert.Empty(Check(Bind("/srv/app"), options));
     }
 
+    [Fact]
+    public void Configured_secret_files_are_never_bound_nor_a_folder_holding_them()
+    {
+        var options = new Agent.Hosting.AgentOptions
+        {
+            StateDir = "/srv/agent-state",
+            Manifests = "/srv/manifests",
+            Auth = new() { TokensFile = "/opt/secrets/tokens", JwtKeyFile = "/etc2/jwt.key" },
+            Registries = [new() { Server = "r:5000", UsernameFile = "/opt/reg/user", PasswordFile = "/opt/reg/pass" }],
+        }.Policy().Options;
+        Assert.Contains("holds the agent's own secrets", Assert.Single(Check(Bind("/opt/secrets"), options)).Message);
+        Assert.Single(Check(Bind("/opt/secrets/tokens"), options));
+        Assert.Single(Check(Bind("/etc2/jwt.key"), options));
+        Assert.Single(Check(Bind("/opt/reg/pass"), options));
+        Assert.Single(Check(Bind("/opt"), options));
+        Assert.Empty(Check(Bind("/opt/app"), options));
+        var git = new AdmissionContext(p => p, _ => false) { SecretFiles = ["/opt/git/deploy-key"] };
+        Assert.Contains("/opt/git/deploy-key", Assert.Single(Check(Bind("/opt/git"), options, git)).Message);
+    }
+
+    [Fact]
+    public void The_manifests_folder_binds_only_read_only()
+    {
+        var options = new Agent.Hosting.AgentOptions { StateDir = "/srv/agent-state", Manifests = "/srv/manifests" }.Policy().Options;
+        Assert.Contains("read-write", Assert.Single(Check(Bind("/srv/manifests"), options)).Message);
+        Assert.Single(Check(Bind("/srv/manifests/"), options));
+        Assert.Empty(Check(Plain with { Mounts = [new MountSpec(MountType.Bind, "/srv/manifests", "/m", ReadOnly: true)] }, options));
+        Assert.Empty(Check(Bind("/srv/manifests/web/html"), options)); // a stack's own data folder
+        Assert.Single(Check(Bind("/srv"), options)); // holds the state dir too
+    }
+
     [Theory]
     [InlineData("/proc/sys")]            // the bind target
     [InlineData("/proc")]
