@@ -46,6 +46,14 @@ public static partial class AgentCommandLine
         root.Subcommands.Add(ObjectVerbCommand.Create("restart", "Restart an object's running containers.").WithStateDir());
         root.Subcommands.Add(ObjectVerbCommand.Create("down", "Take a compose project down like docker compose down: its containers and network are removed, volumes kept, until up.").WithStateDir());
         root.Subcommands.Add(ObjectVerbCommand.Create("up", "Bring a compose project up again after a down.").WithStateDir());
+        root.Subcommands.Add(ImageCommand.Create());
+        root.Subcommands.Add(VolumeCommand.Create());
+        root.Subcommands.Add(NetworkCommand.Create());
+        root.Subcommands.Add(ContainerFilesCommand.Files());
+        root.Subcommands.Add(ContainerFilesCommand.Copy());
+        root.Subcommands.Add(ContainerFilesCommand.Top());
+        root.Subcommands.Add(SystemCommand.Create());
+        root.Subcommands.Add(SystemCommand.Proxy());
         root.Subcommands.Add(RenderCommand.Create());
         return root;
     }

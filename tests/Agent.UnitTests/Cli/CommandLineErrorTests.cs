@@ -12,10 +12,10 @@ public sealed class CommandLineErrorTests
     {
         var root = AgentCommandLine.Create();
         var checkedOptions = 0;
-        foreach (var command in root.Subcommands)
+        foreach (var (path, command) in Commands(root, []))
             foreach (var option in command.Options.Concat(root.Options).Where(o => o.Name is not ("--help" or "--version")))
             {
-                var args = new List<string> { command.Name };
+                var args = new List<string>(path);
                 args.AddRange(command.Arguments.Select(_ => "x"));
                 args.AddRange([option.Name, "not-a-valid-value-%"]);
                 var parse = root.Parse(args);
@@ -27,7 +27,18 @@ public sealed class CommandLineErrorTests
                 }
                 checkedOptions++;
             }
-        Assert.True(checkedOptions > 20, $"only {checkedOptions} options walked");
+        Assert.True(checkedOptions > 60, $"only {checkedOptions} options walked");
+    }
+
+    /// <summary>Every command that runs something, with the words that name it (`volume ls`), groups walked into.</summary>
+    private static IEnumerable<(string[] Path, Command Command)> Commands(Command parent, string[] path)
+    {
+        foreach (var command in parent.Subcommands)
+        {
+            string[] named = [.. path, command.Name];
+            if (command.Subcommands.Count == 0) yield return (named, command);
+            else foreach (var nested in Commands(command, named)) yield return nested;
+        }
     }
 
     [Fact]

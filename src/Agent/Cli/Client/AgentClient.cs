@@ -97,8 +97,18 @@ public sealed class AgentClient : IDisposable
     }
 
     /// <summary>A streamed answer (logs): the caller disposes the response.</summary>
-    public Task<HttpResponseMessage> StreamAsync(string path, CancellationToken ct) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead, ct);
+    public Task<HttpResponseMessage> StreamAsync(string path, CancellationToken ct) => StreamAsync(HttpMethod.Get, path, null, ct);
+
+    /// <summary>A streamed answer to any method (NDJSON progress, file contents): the caller disposes the response.</summary>
+    public Task<HttpResponseMessage> StreamAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct) =>
+        SendAsync(new HttpRequestMessage(method, path) { Content = content }, HttpCompletionOption.ResponseHeadersRead, ct);
+
+    /// <summary>Any method with an optional body; the answer's JSON (default when it has none).</summary>
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(method, path) { Content = content }, HttpCompletionOption.ResponseContentRead, ct);
+        return await ReadJsonAsync(response, ct);
+    }
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
     {
