@@ -17,8 +17,20 @@ public sealed record GitRef(string? Branch = null, string? Tag = null, string? C
     /// <summary>How status shows the ref: "branch main", "tag v1.2.0", "semver >=1.0.0 <2.0.0", "commit 0a1b…".</summary>
     public string Describe() => Branch is not null ? $"branch {Branch}" : Tag is not null ? $"tag {Tag}" : Semver is not null ? $"semver {Semver}" : $"commit {Commit}";
 
-    /// <summary>The full ref a push event names when it moves this ref (null for a pinned commit or a semver range: any push).</summary>
+    /// <summary>The full ref a push event names when it moves this ref (null for a pinned commit or a semver range).</summary>
     public string? PushRef => Branch is not null ? $"refs/heads/{Branch}" : Tag is not null ? $"refs/tags/{Tag}" : null;
+
+    /// <summary>Whether a push to <paramref name="pushed"/> (refs/heads/x, refs/tags/y) can change the commit this ref
+    /// names: its own branch or tag; for a semver range, a tag that is a version in the range (a push to a branch or to
+    /// another tag cannot); for a pinned commit, any push (a sync request as the sender meant it).</summary>
+    public bool MovesWith(string pushed)
+    {
+        if (PushRef is { } own) return pushed == own;
+        if (Semver is null) return true;
+        const string tags = "refs/tags/";
+        return pushed.StartsWith(tags, StringComparison.Ordinal) && Git.SemVersion.Parse(pushed[tags.Length..]) is { } version
+               && Git.SemverRange.Parse(Semver, out _)?.Matches(version) == true;
+    }
 }
 
 /// <summary>Files the credentials are read from (never the credentials themselves): an SSH key with its known hosts,

@@ -66,9 +66,8 @@ public static class GitRepositoryEndpoints
             return Results.Problem(statusCode: 401, title: "Unauthorized", detail: error);
         }
         var pushed = Webhooks.PushRef(body);
-        var followed = repo.Spec.Ref.PushRef;
-        if (pushed is not null && followed is not null && pushed != followed)
-            return Results.Accepted(value: new { gitrepository = name, ignored = $"push to {pushed}; this repository follows {followed}" });
+        if (pushed is not null && !repo.Spec.Ref.MovesWith(pushed))
+            return Results.Accepted(value: new { gitrepository = name, ignored = $"push to {pushed}; this repository follows {repo.Spec.Ref.PushRef ?? repo.Spec.Ref.Describe()}" });
         if (git.RequestSync(name).IsSuspended) // like Flux's Receiver: a suspended source is skipped, the sender is not failed
             return Results.Accepted(value: new { gitrepository = name, provider, suspended = $"GitRepository {name} is suspended (spec.suspend: true): the push is not fetched" });
         return Results.Accepted($"/api/v1/gitrepositories/{name}", new { gitrepository = name, provider, sync = "requested" });

@@ -43,4 +43,20 @@ public sealed class WebhookTests
         Assert.Null(Webhooks.PushRef(Encoding.UTF8.GetBytes("""{"zen":"ping"}""")));
         Assert.Null(Webhooks.PushRef(Encoding.UTF8.GetBytes("not json")));
     }
+
+    [Theory]
+    [InlineData("refs/heads/main", true)]
+    [InlineData("refs/heads/dev", false)]
+    [InlineData("refs/tags/v1.0.0", false)]
+    public void A_branch_moves_only_with_a_push_to_itself(string pushed, bool moves) =>
+        Assert.Equal(moves, new Agent.Core.Model.GitRef(Branch: "main").MovesWith(pushed));
+
+    [Theory]
+    [InlineData("refs/tags/v1.4.2", true)]
+    [InlineData("refs/tags/1.0.0", true)]
+    [InlineData("refs/tags/v2.0.0", false)]   // out of the range
+    [InlineData("refs/tags/latest", false)]   // not a version
+    [InlineData("refs/heads/main", false)]    // a branch never moves a semver ref
+    public void A_semver_range_moves_only_with_a_push_of_a_tag_in_the_range(string pushed, bool moves) =>
+        Assert.Equal(moves, new Agent.Core.Model.GitRef(Semver: ">=1.0.0 <2.0.0").MovesWith(pushed));
 }
