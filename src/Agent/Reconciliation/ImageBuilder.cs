@@ -46,6 +46,7 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
         logger.LogInformation("Building {Image} from {Context} (build {Hash})", image, build.Context, hash);
         var imageLabels = build.Labels.ToDictionary();
         imageLabels[labels.BuildHash] = hash;
+        imageLabels[labels.BuiltBy] = labels.InstanceId;
         var output = new BuilderOutput(line => logger.LogDebug("Building {Image}: {Line}", image, line));
         await using (tar)
         {
@@ -67,6 +68,21 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
         if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, image, ct) is { } claimed) throw new OperationFailedException(claimed);
         logger.LogInformation("Built {Image}", image);
         if (build.Push) await PushUnlessPushedAsync(image, ct);
+    }
+
+    /// <summary>Removes the images this instance built that lost their tag to a rebuild and that no container uses any
+    /// more (the engine's prune keeps an image any container, running or not, was made from). Never fails the caller.</summary>
+    public async Task RemoveSupersededAsync(CancellationToken ct)
+    {
+        try
+        {
+            var removed = await engine.PruneImagesAsync(new ImagePruneFilter(false, [$"{labels.BuiltBy}={labels.InstanceId}"], null), ct);
+            if (removed.Deleted > 0) logger.LogInformation("Removed {Count} image(s) a rebuild replaced", removed.Deleted);
+        }
+        catch (EngineException e) when (e is not EngineUnavailableException)
+        {
+            logger.LogWarning("Removing images a rebuild replaced failed: {Error}", e.Message);
+        }
     }
 
     /// <summary>Pushes the image with the credentials of its registry, unless the engine already holds a digest of it in

@@ -23,6 +23,7 @@ public sealed class Reconciler(
     EngineObserver observer,
     ObservedCache cache,
     PlanExecutor executor,
+    ImageBuilder builder,
     StatusStore status,
     RuntimeOverrides overrides,
     ComposeAdoptions adoptions,
@@ -157,6 +158,9 @@ public sealed class Reconciler(
             // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
             execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct, desired is null ? () => PruneMustStop(key) : null);
             RememberRollbacks(key, execution);
+            // A rebuild retags the image name; the image the replaced container ran is garbage once that container is gone.
+            if (plan.Operations.Any(o => o.Kind == OperationKind.BuildImage) && plan.Operations.Any(o => o.Kind == OperationKind.RemoveContainer))
+                await builder.RemoveSupersededAsync(ct);
             // Network and volume events carry no labels, so the events stream does not bring this plan's: list them.
             if (plan.Operations.Any(o => o.Kind is OperationKind.CreateNetwork or OperationKind.RemoveNetwork or OperationKind.CreateVolume or OperationKind.RemoveVolume))
                 await cache.RelistObjectAsync(key, ct);

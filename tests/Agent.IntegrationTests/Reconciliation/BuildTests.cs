@@ -49,6 +49,7 @@ public sealed class BuildTests : AgentScenario
         Assert.Equal(await DockerCli.RunAsync("image", "inspect", "--format", "{{.Id}}", image), await DockerCli.InspectAsync(built, "{{.Image}}"));
         Assert.NotEqual("", await DockerCli.RunAsync("image", "inspect", "--format", "{{index .Config.Labels \"agent.build-hash\"}}", image));
         var builtId = await DockerCli.InspectAsync(built, "{{.Id}}");
+        var firstImage = await DockerCli.InspectAsync(built, "{{.Image}}");
         var otherId = await DockerCli.InspectAsync(other, "{{.Id}}");
 
         // Unchanged: a resync builds nothing and changes nothing (not even a tag: a cached rebuild would show one).
@@ -64,6 +65,9 @@ public sealed class BuildTests : AgentScenario
         Assert.Equal(otherId, await DockerCli.InspectAsync(other, "{{.Id}}"));
         Assert.Equal("two, longer", await DockerCli.RunAsync("exec", built, "cat", "/msg.txt"));
         var rebuiltId = await DockerCli.InspectAsync(built, "{{.Id}}");
+        // The image it ran before is not left dangling once no container uses it.
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("image", "inspect", firstImage)).Exit != 0,
+            TimeSpan.FromSeconds(30), $"previous image {firstImage} removed");
 
         // A broken Dockerfile: the condition names the builder's error; the running container stays as it is.
         Agent.Write($"{context}/Dockerfile", Dockerfile.Replace("COPY msg.txt /msg.txt", "COPY msg.txt /msg.txt\nRUN echo failing && exit 7"));
