@@ -50,21 +50,26 @@ public sealed class JobHistoryStore
     public IReadOnlyList<JobRecord> All(string? kind = null) =>
         records.Values.Where(r => kind is null || r.Key.Kind == kind).OrderBy(r => r.Key.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>Keeps the record; a history that cannot be written is logged (the runner rebuilds it from labels).</summary>
     public void Save(JobRecord record)
     {
         records[record.Key] = record;
         try
         {
-            Directory.CreateDirectory(folder);
-            var file = FileOf(record.Key);
-            var temp = file + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(record, Json));
-            File.Move(temp, file, overwrite: true);
+            State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (State.StateWriteException e)
         {
             logger.LogWarning("Job history of {Key} cannot be saved: {Error}", record.Key, e.Message);
         }
+    }
+
+    /// <summary>Writes the record first and keeps it only then: throws <see cref="State.StateWriteException"/> (changing
+    /// nothing) when the state dir cannot take it. For an API job, whose template must survive a restart.</summary>
+    public void SaveNew(JobRecord record)
+    {
+        State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json));
+        records[record.Key] = record;
     }
 
     public void Remove(ObjectKey key)

@@ -95,8 +95,8 @@ public sealed class JobRunner(
     public ObjectKey Submit(JobRequest request)
     {
         var key = new ObjectKey(Job.ImperativeKind, $"{request.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}");
+        store.SaveNew(new JobRecord(key, new Core.Jobs.JobHistory { Since = time.GetUtcNow() }, request.Template)); // 507 before anything starts
         apiJobs[key] = request.Template;
-        store.Save(new JobRecord(key, new Core.Jobs.JobHistory { Since = time.GetUtcNow() }, request.Template));
         Start(key, "");
         return key;
     }

@@ -106,10 +106,7 @@ public sealed class HealthTracker
         lock (saveLock)
         {
             var records = exits.ToDictionary(kv => kv.Key, kv => new FailureRecord(kv.Value.Failures, kv.Value.Last, beforeLastStart.GetValueOrDefault(kv.Key)));
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            var temp = file + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(records));
-            File.Move(temp, file, overwrite: true);
+            State.StateFile.Write(file, JsonSerializer.Serialize(records));
         }
     }
 

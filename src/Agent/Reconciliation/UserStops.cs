@@ -21,7 +21,7 @@ public sealed class UserStops
     private readonly string file;
     private readonly TimeProvider time;
     private readonly Lock sync = new();
-    private readonly Dictionary<string, string> stopped;
+    private Dictionary<string, string> stopped; // replaced whole, only after the new one is on disk
     private readonly ConcurrentDictionary<string, DateTimeOffset> own = new(StringComparer.Ordinal);
 
     public UserStops(string stateDir, TimeProvider time)
@@ -48,8 +48,7 @@ public sealed class UserStops
         lock (sync)
         {
             if (stopped.ContainsKey(target)) return; // a user's stop stays the user's
-            stopped[target] = ByAgent;
-            Save();
+            Save(next => next[target] = ByAgent);
         }
     }
 
@@ -81,8 +80,7 @@ public sealed class UserStops
         lock (sync)
         {
             if (stopped.GetValueOrDefault(id) == ByApi) return; // the API's override is the stronger one
-            stopped[id] = by;
-            Save();
+            Save(next => next[id] = by);
         }
     }
 
@@ -90,15 +88,17 @@ public sealed class UserStops
     {
         lock (sync)
         {
-            if (stopped.Remove(id)) Save();
+            if (stopped.ContainsKey(id)) Save(next => next.Remove(id));
         }
     }
 
-    private void Save()
+    /// <summary>Applies <paramref name="change"/> to a copy, writes it (StateFile: temp file and rename), and only then
+    /// makes it the agent's: a write that fails (a full state dir: <see cref="State.StateWriteException"/>) changes nothing.</summary>
+    private void Save(Action<Dictionary<string, string>> change)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var temp = file + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(stopped));
-        File.Move(temp, file, overwrite: true);
+        var next = new Dictionary<string, string>(stopped, StringComparer.Ordinal);
+        change(next);
+        State.StateFile.Write(file, JsonSerializer.Serialize(next));
+        stopped = next;
     }
 }

@@ -75,7 +75,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     {
         var folder = Folder(repository);
         var tagFile = Path.Combine(folder, commit + TagSuffix);
-        if (tag is not null) File.WriteAllText(tagFile, tag);
+        if (tag is not null) State.StateFile.Write(tagFile, tag);
         else if (File.Exists(tagFile)) File.Delete(tagFile);
         var final = Path.Combine(folder, commit);
         if (Directory.Exists(final)) Directory.Delete(staging, recursive: true); // the same commit again (a force-push back)

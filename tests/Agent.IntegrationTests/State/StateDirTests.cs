@@ -14,13 +14,14 @@ namespace Agent.IntegrationTests.State;
 public sealed class StateDirTests : IAsyncLifetime
 {
     private const string OperatorToken = "operator-token-0123456789abcdef";
+    private const string AdminToken = "admin-token-0123456789abcdef0123";
     private readonly TestInstance instance = new();
     private readonly string tokens = Path.GetTempFileName();
 
     public async Task InitializeAsync()
     {
         await instance.InitializeAsync();
-        await File.WriteAllTextAsync(tokens, $"operator:{OperatorToken}\n");
+        await File.WriteAllTextAsync(tokens, $"operator:{OperatorToken}\nadmin:{AdminToken}\n");
     }
 
     public async Task DisposeAsync()
@@ -35,10 +36,10 @@ public sealed class StateDirTests : IAsyncLifetime
         ["Agent:ResyncInterval"] = "00:00:01", // a change that slipped through would show within a second
     });
 
-    private static HttpClient Client(AgentHarness agent)
+    private static HttpClient Client(AgentHarness agent, string token = OperatorToken)
     {
         var client = agent.Client();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
@@ -90,9 +91,23 @@ public sealed class StateDirTests : IAsyncLifetime
                 Assert.Contains("Nothing was changed", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
                 Assert.Equal(Path.Combine(agent.StateDir, "suspended.json"), problem.RootElement.GetProperty("file").GetString());
             }
+            // A container stop and an API job need their state file too: 507 naming it, nothing started or stopped.
+            using (var admin = Client(agent, AdminToken))
+            {
+                var stop = await admin.PostAsync($"/api/v1/containers/{group}-s-1/stop?timeout=1s", null);
+                Assert.Equal((HttpStatusCode)507, stop.StatusCode);
+                using (var problem = JsonDocument.Parse(await stop.Content.ReadAsStringAsync()))
+                    Assert.Equal(Path.Combine(agent.StateDir, "user-stops.json"), problem.RootElement.GetProperty("file").GetString());
+                var job = await admin.PostAsync("/api/v1/jobs", new StringContent($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"true\"]}}}}",
+                    System.Text.Encoding.UTF8, "application/json"));
+                Assert.Equal((HttpStatusCode)507, job.StatusCode);
+                Assert.Contains("jobs", await job.Content.ReadAsStringAsync());
+                Assert.Equal("", await DockerCli.RunAsync("ps", "-a", "-q", "--filter", $"label={instance.InstanceLabel}", "--filter", $"label={instance.Labels.JobRun}"));
+                Assert.DoesNotContain("\"id\"", await admin.GetStringAsync("/api/v1/jobs"));
+            }
             await StillRunningAsync(group);
             Assert.False(File.Exists(Path.Combine(agent.StateDir, "suspended.json")));
-            Assert.DoesNotContain(Directory.GetFiles(agent.StateDir), f => f.Contains(".tmp", StringComparison.Ordinal));
+            Assert.DoesNotContain(Directory.GetFiles(agent.StateDir, "*", SearchOption.AllDirectories), f => f.Contains(".tmp", StringComparison.Ordinal));
 
             // A restart on the full disk starts, and remembers no stop.
             await agent.StopAsync();
