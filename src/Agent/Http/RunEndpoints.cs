@@ -28,21 +28,29 @@ public static class RunEndpoints
     }
 
     private static Task<IResult> Run(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, CancellationToken ct) =>
-        RunOrCreate(http, engine, labels, policy, owned, admission, logger, start: true, ct);
+        OwnedContainers owned, ContainerAdmission admission, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, manifests, logger, start: true, ct);
 
     private static Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, CancellationToken ct) =>
-        RunOrCreate(http, engine, labels, policy, owned, admission, logger, start: false, ct);
+        OwnedContainers owned, ContainerAdmission admission, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, manifests, logger, start: false, ct);
+
+    /// <summary>The group or project whose containers are named like <paramref name="name"/> (GROUP-SERVICE-N), or null.</summary>
+    private static string? ManifestContainerName(string name, ManifestStore manifests) =>
+        manifests.All().Select(e => e.Object).OfType<ServiceGroup>()
+            .SelectMany(g => g.Spec.Services.Select(s => (Prefix: $"{g.Metadata.Name}-{s.Name}-", Owner: $"{g.Kind}/{g.Metadata.Name} (service {s.Name})")))
+            .Where(p => name.StartsWith(p.Prefix, StringComparison.Ordinal) && name.Length > p.Prefix.Length && name[p.Prefix.Length..].All(char.IsAsciiDigit))
+            .Select(p => p.Owner).FirstOrDefault();
 
     private static async Task<IResult> RunOrCreate(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, ILogger<RunRequest> logger, bool start, CancellationToken ct)
+        OwnedContainers owned, ContainerAdmission admission, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json");
         using var reader = new StreamReader(http.Request.Body);
         var json = await reader.ReadToEndAsync(ct);
-        if (json.Length > MaxBody) return ApiProblems.BadRequest($"the body is larger than {MaxBody} bytes");
+        if (json.Length > MaxBody)
+            return Results.Problem(statusCode: 413, title: "Payload Too Large", detail: $"A run request is at most {MaxBody / 1024} KiB of JSON; this one is {json.Length} characters.");
 
         var ownContainers = await owned.ListAsync(null, null, null, ct);
         var own = ownContainers.Select(c => c.Name).Concat(ownContainers.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);
@@ -59,6 +67,10 @@ public static class RunEndpoints
             if (!networks.Contains(network, StringComparer.Ordinal))
                 return ApiProblems.BadRequest($"network: \"{network}\" is not one of this agent's networks ({(networks.Count == 0 ? "it has none" : string.Join(", ", networks))})");
         }
+
+        if (ManifestContainerName(request.Service.Name, manifests) is { } taken)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"The name {request.Service.Name} is how {taken} names its containers: a run under it would block the group when it scales or is recreated. Choose another name (or leave it out for a generated one).");
 
         var service = request.Service;
         var spec = service.Container;

@@ -1,0 +1,25 @@
+using System.Net;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.AdminSurface.AdminSurfaceFixture;
+
+namespace Agent.IntegrationTests.AdminSurface;
+
+/// <summary>POST /run may not take a name a group gives its containers, and an oversized request is a 413.</summary>
+[Collection(AdminSurfaceCollection.Name)]
+public sealed class RunNameTests(AdminSurfaceFixture fx)
+{
+    [Fact]
+    public async Task A_run_named_like_a_groups_container_is_refused_and_nothing_is_created()
+    {
+        using var admin = fx.Client(AdminToken);
+        var squatter = $"{fx.App}-web-2"; // what the app group names its second web replica
+        var refused = await ReadAsync(await admin.PostAsync("/api/v1/run",
+            Json($"{{\"service\":{{\"name\":\"{squatter}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"60\"]}}}}")), HttpStatusCode.Conflict);
+        Assert.Contains($"ServiceGroup/{fx.App} (service web)", refused.GetProperty("detail").GetString());
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", squatter)).Exit);
+
+        var padding = new string('x', 70 * 1024);
+        await ReadAsync(await admin.PostAsync("/api/v1/run",
+            Json($"{{\"service\":{{\"name\":\"{fx.Instance.Name("big")}\",\"image\":\"{TestEngine.Image}\",\"env\":{{\"PAD\":\"{padding}\"}}}}}}")), HttpStatusCode.RequestEntityTooLarge);
+    }
+}
