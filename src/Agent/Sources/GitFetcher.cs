@@ -102,8 +102,36 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
         {
             Directory.Delete(staging, recursive: true);
             if (e is GitSyncException) throw;
-            throw new GitSyncException(e is SizeLimitException ? "SizeLimitExceeded" : "CheckoutFailed",
-                e is SizeLimitException ? $"the tree of {commit} is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); it is not applied" : $"cannot check out {commit}: {e.Message}");
+            if (e is SizeLimitException)
+                throw new GitSyncException("SizeLimitExceeded", $"the tree of {commit} is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); it is not applied");
+            var links = await EscapingLinksAsync(repo, cache, commit, ct);
+            throw new GitSyncException("CheckoutFailed", links is null
+                ? $"cannot check out {commit}: {e.Message}"
+                : $"cannot check out {commit}: symbolic link(s) leaving the repository: {links}; it is not applied");
+        }
+    }
+
+    /// <summary>The links of a commit that leave the checkout, named in the repository (GitRepository/NAME/PATH -> TARGET),
+    /// for a checkout the extraction refused; null when none is found.</summary>
+    private async Task<string?> EscapingLinksAsync(GitRepository repo, string cache, string commit, CancellationToken ct)
+    {
+        try
+        {
+            var tree = await git.RunAsync(["-C", cache, "ls-tree", "-r", "-z", "--end-of-options", commit], null, repo.Spec.Timeout, ct);
+            if (!tree.Succeeded) return null;
+            var found = new List<string>();
+            foreach (var (path, id) in Core.Git.GitLinks.Links(tree.Output))
+            {
+                var target = await git.RunAsync(["-C", cache, "cat-file", "blob", id], null, repo.Spec.Timeout, ct);
+                if (target.Succeeded && Core.Git.GitLinks.Escapes(path, target.Output))
+                    found.Add($"{GitDocuments.Prefix(repo.Metadata.Name)}{path} -> {target.Output}");
+                if (found.Count == 5) break;
+            }
+            return found.Count == 0 ? null : string.Join(", ", found);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

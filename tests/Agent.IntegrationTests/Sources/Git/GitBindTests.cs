@@ -5,7 +5,7 @@ namespace Agent.IntegrationTests.Sources.Git;
 
 /// <summary>Relative binds in a repository (a group's volumes, a compose stack's bind mounts) run from copies of their
 /// content: confined to the repository's checkout, untouched by checkout cleaning, recreated only when the content
-/// changes; errors name repository paths, never staging folders (issue 13).</summary>
+/// changes; errors name repository paths, never staging folders, and a link out of the repository is named (issue 13).</summary>
 public sealed class GitBindTests : GitScenario
 {
     [Fact]
@@ -61,6 +61,12 @@ public sealed class GitBindTests : GitScenario
         var refused = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{escaping}" && s.Condition("Stalled")?.Status == "True", "refused");
         Assert.Contains(refused.ManifestErrors, e => e.StartsWith("GitRepository/platform/apps/web.yaml:", StringComparison.Ordinal) && e.Contains("is not allowed"));
         Assert.DoesNotContain(".staging-", string.Join("\n", refused.ManifestErrors) + refused.Condition("Ready")!.Message);
+
+        // A symlink out of the repository refuses the checkout, naming the link in the repository.
+        File.CreateSymbolicLink(Path.Combine(Repo.Work, "apps", "host-etc"), "/etc");
+        var linked = Repo.CommitAndPush("links to /etc");
+        var checkout = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{linked}" && s.Condition("Stalled")?.Reason == "CheckoutFailed", "link refused");
+        Assert.Contains("GitRepository/platform/apps/host-etc -> /etc", checkout.Condition("Stalled")!.Message);
     }
 
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
