@@ -33,18 +33,37 @@ public static partial class GitUrls
         scheme = url[..sep].ToLowerInvariant();
         if (!Schemes.Contains(scheme))
             return $"has the transport \"{url[..sep]}\"; only {string.Join(", ", Schemes.Select(s => s + "://"))} and user@host:path are allowed";
-        var rest = url[(sep + 3)..];
-        var authorityEnd = rest.IndexOf('/');
-        var authority = authorityEnd < 0 ? rest : rest[..authorityEnd];
+        var authority = Authority(url, sep);
         var at = authority.LastIndexOf('@');
         if (at >= 0 && authority[..at].Contains(':'))
             return "holds a password: credentials are read from files (spec.secretRef), never written in the URL";
-        if (scheme is "https" or "http" && at >= 0 && authority[..at].Length > 20)
-            return "holds a token as its user name: credentials are read from files (spec.secretRef), never written in the URL";
+        // Only ssh has user names that are not secrets (git@host); elsewhere a user name is often a token (ghp_..., glpat-...,
+        // oauth2) and git would carry it on its command line, which every local user can read in `ps`.
+        if (scheme != "ssh" && at >= 0)
+            return "holds a user name: credentials are read from files (spec.secretRef.tokenFile, or usernameFile and passwordFile), never written in the URL";
         var host = at >= 0 ? authority[(at + 1)..] : authority;
         if (host.StartsWith('-')) return "has a host starting with '-'";
         if (scheme != "file" && host.Length == 0) return "names no host";
         return null;
+    }
+
+    /// <summary>Whether <paramref name="arg"/> is a URL carrying user information that is not a plain ssh user name: such a
+    /// URL never goes on git's command line (the parser refuses it; this guards every other way in).</summary>
+    public static bool CarriesCredentials(string arg)
+    {
+        var sep = arg.IndexOf("://", StringComparison.Ordinal);
+        if (sep <= 0 || !arg[..sep].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '.' or '-')) return false;
+        var authority = Authority(arg, sep);
+        var at = authority.LastIndexOf('@');
+        if (at < 0) return false;
+        return !arg[..sep].Equals("ssh", StringComparison.OrdinalIgnoreCase) || authority[..at].Contains(':');
+    }
+
+    private static string Authority(string url, int sep)
+    {
+        var rest = url[(sep + 3)..];
+        var end = rest.IndexOf('/');
+        return end < 0 ? rest : rest[..end];
     }
 
     /// <summary>Whether the transport neither encrypts nor authenticates the server (http://, git://): what is fetched

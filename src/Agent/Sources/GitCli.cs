@@ -31,6 +31,8 @@ public sealed class GitCli(string home, GitProcesses processes)
     public async Task<GitResult> RunAsync(IReadOnlyList<string> args, GitSecretRef? secret, TimeSpan timeout, CancellationToken ct,
         Func<Stream, CancellationToken, Task>? stdout = null)
     {
+        if (args.Any(GitUrls.CarriesCredentials))
+            throw new GitSyncException("FetchFailed", "refused to run git with a URL holding credentials: they would be visible in `ps`; use spec.secretRef");
         Directory.CreateDirectory(home);
         // A session of its own (setsid): a timeout or the next start after a crash kills git with everything it started.
         var info = new ProcessStartInfo("setsid")

@@ -3,11 +3,12 @@ using Agent.IntegrationTests.Infrastructure;
 namespace Agent.IntegrationTests.Cli;
 
 /// <summary>`agent run` with a bad --git-url or --git-interval stops at once with the field's error, never echoing a
-/// password (probe finding 8, issue 13).</summary>
+/// password or a token given as the URL's user name (probe finding 8, probe-13 F3, issue 13).</summary>
 public sealed class RunFlagTests
 {
     [Theory]
     [InlineData("--git-url", "https://u:hunter2@example.com/x.git", "holds a password")]
+    [InlineData("--git-url", "https://ghp_hunter2@127.0.0.1:1/x.git", "holds a user name")]
     [InlineData("--git-interval", "0s", "too short")]
     public async Task A_bad_git_flag_exits_non_zero_naming_the_flag(string flag, string value, string expected)
     {

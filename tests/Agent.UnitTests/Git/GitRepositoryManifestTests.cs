@@ -92,6 +92,49 @@ public sealed class GitRepositoryManifestTests : IDisposable
     }
 
     [Theory]
+    [InlineData("https://ghp_SUPERSECRET77@git.example/x.git")]
+    [InlineData("https://oauth2@git.example/x.git")]
+    [InlineData("https://glpat-SUPERSECRET77@git.example:8443/x.git")]
+    [InlineData("http://SUPERSECRET77@git.example/x.git")]
+    [InlineData("git://SUPERSECRET77@git.example/x.git")]
+    [InlineData("file://SUPERSECRET77@/srv/x.git")]
+    public void Any_user_name_in_a_non_ssh_url_is_an_error_at_spec_url_that_does_not_echo_it(string url)
+    {
+        var set = Load($"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: platform }}\nspec:\n  url: {url}\n");
+        var error = Assert.Single(set.Errors).ToString();
+        Assert.StartsWith("repos.yaml:5:8: spec.url: the URL ", error);
+        Assert.Contains("holds a user name", error);
+        Assert.Contains("spec.secretRef.tokenFile", error);
+        Assert.DoesNotContain("SUPERSECRET77", error);
+        Assert.DoesNotContain("ghp_", error);
+        Assert.DoesNotContain("oauth2", error);
+        Assert.Empty(set.Objects);
+    }
+
+    [Theory]
+    [InlineData("ssh://git@git.example/x.git")]
+    [InlineData("git@git.example:ops/x.git")]
+    public void An_ssh_user_name_is_allowed(string url)
+    {
+        var set = Load($"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: platform }}\nspec:\n  url: {url}\n");
+        Assert.Empty(set.Errors);
+        Assert.Single(set.Objects);
+    }
+
+    [Theory]
+    [InlineData("https://ghp_x@host/x.git", true)]
+    [InlineData("HTTPS://oauth2@host/x.git", true)]
+    [InlineData("git://u@host/x.git", true)]
+    [InlineData("ssh://git:pw@host/x.git", true)]
+    [InlineData("ssh://git@host/x.git", false)]
+    [InlineData("https://host/x.git", false)]
+    [InlineData("refs/heads/main", false)]
+    [InlineData("-C", false)]
+    [InlineData("+refs/tags/*:refs/tags/*", false)]
+    public void Git_command_line_arguments_carrying_credentials_are_recognised(string arg, bool carries) =>
+        Assert.Equal(carries, Core.Git.GitUrls.CarriesCredentials(arg));
+
+    [Theory]
     [InlineData("https://user:pa55@host/x.git fatal", "https://host/x.git fatal")]
     [InlineData("fatal: unable to access 'https://tok3n@host/x.git/': 403", "fatal: unable to access 'https://host/x.git/': 403")]
     [InlineData("no url here", "no url here")]

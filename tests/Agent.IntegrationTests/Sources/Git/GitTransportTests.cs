@@ -33,19 +33,7 @@ public sealed class GitTransportTests : GitScenario
         Repo.Write("web.yaml", Sleepy(web));
         var first = Repo.CommitAndPush("web");
         using var sshd = new TestSshServer();
-        var processes = new ConcurrentBag<string>();
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                var (_, stdout, _) = await ExternalTool.RunAsync("ps", ["-eo", "args"]);
-                foreach (var line in stdout.Split('\n').Where(l => l.Contains("git", StringComparison.Ordinal) || l.Contains("ssh", StringComparison.Ordinal)))
-                    processes.Add(line);
-                await Task.Delay(20);
-            }
-        });
-        try
+        var processes = await SampleGitProcessesAsync(async () =>
         {
             Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
                 $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {sshd.KnownHostsFile} }}\n"));
@@ -56,12 +44,7 @@ public sealed class GitTransportTests : GitScenario
             var second = Repo.CommitAndPush("web v1");
             await WaitAppliedAsync("platform", second);
             await WaitForCommandAsync(web, 1);
-        }
-        finally
-        {
-            sampling.Cancel();
-            await sampler;
-        }
+        });
 
         // git ran (the sampler saw it), and what ran never carried the key.
         Assert.Contains(processes, p => p.Contains("git", StringComparison.Ordinal) && p.Contains("fetch", StringComparison.Ordinal));
@@ -79,6 +62,74 @@ public sealed class GitTransportTests : GitScenario
         Assert.DoesNotContain(keyPart, group.GetRawText());
         using var client = Agent.Client();
         Assert.DoesNotContain(keyPart, await client.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task A_token_as_the_urls_user_name_is_a_manifest_error_and_never_reaches_gits_command_line()
+    {
+        // A listener that accepts and never answers: a git run against it would hang in `ps` until its timeout (probe-13 F3).
+        var token = $"ghp_SUPERSECRET{Instance.Id}";
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        try
+        {
+            var web = Instance.Name("tokuser-web");
+            var processes = await SampleGitProcessesAsync(async () =>
+            {
+                Agent.Write("tokuser.yaml", GitRepositoryManifest("tokuser", $"https://{token}@127.0.0.1:{port}/x.git", "  timeout: 30s\n"));
+                Agent.Write("oauth.yaml", GitRepositoryManifest("oauth", $"http://oauth2@127.0.0.1:{port}/x.git", "  timeout: 30s\n"));
+                await StartWithGroupAsync(web); // a repository that loads: git runs, so the sampler sees git's command lines
+                Repo.Write("web.yaml", Sleepy(web, 1));
+                var second = Repo.CommitAndPush("web v1");
+                await WaitAppliedAsync("platform", second);
+            });
+
+            Assert.Contains(processes, p => p.Contains("fetch", StringComparison.Ordinal));
+            Assert.DoesNotContain(processes, p => p.Contains(token, StringComparison.Ordinal) || p.Contains($"127.0.0.1:{port}", StringComparison.Ordinal));
+            foreach (var (name, file) in new[] { ("tokuser", "tokuser.yaml:6:8"), ("oauth", "oauth.yaml:6:8") })
+            {
+                var listed = await Eventually.ReturnsAsync(() => ListedAsync(name), o => o is not null, TimeSpan.FromSeconds(30), $"{name} listed");
+                var text = listed!.Value.GetRawText();
+                Assert.Contains($"{file}: spec.url: the URL ", text);
+                Assert.Contains("holds a user name", text);
+                Assert.DoesNotContain(token, text);
+                Assert.DoesNotContain("oauth2@", text);
+            }
+            Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains(token, StringComparison.Ordinal));
+            Assert.Null(RepoStatus("tokuser")?.LastFetchedRevision);
+        }
+        finally
+        {
+            silent.Stop();
+        }
+    }
+
+    /// <summary>The command lines of every git and ssh process seen (sampled from `ps`) while <paramref name="run"/> runs.</summary>
+    private static async Task<ConcurrentBag<string>> SampleGitProcessesAsync(Func<Task> run)
+    {
+        var processes = new ConcurrentBag<string>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var (_, stdout, _) = await ExternalTool.RunAsync("ps", ["-eo", "args"]);
+                foreach (var line in stdout.Split('\n').Where(l => l.Contains("git", StringComparison.Ordinal) || l.Contains("ssh", StringComparison.Ordinal)))
+                    processes.Add(line);
+                await Task.Delay(20);
+            }
+        });
+        try
+        {
+            await run();
+        }
+        finally
+        {
+            sampling.Cancel();
+            await sampler;
+        }
+        return processes;
     }
 
     [Fact]
