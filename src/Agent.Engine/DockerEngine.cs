@@ -147,8 +147,20 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         }, ct));
         using (stream)
         {
-            await foreach (var entry in MultiplexedLines.ReadAsync(stream, ct))
-                yield return entry;
+            // A stream the engine drops (it went away mid-follow) ends in an EngineUnavailableException, as any call does.
+            await using var lines = MultiplexedLines.ReadAsync(stream, ct).GetAsyncEnumerator(ct);
+            while (true)
+            {
+                try
+                {
+                    if (!await lines.MoveNextAsync()) break;
+                }
+                catch (Exception e) when (e is not (OperationCanceledException or EngineException))
+                {
+                    throw Map($"container_logs {id}", e);
+                }
+                yield return lines.Current;
+            }
         }
     }
 

@@ -128,6 +128,11 @@ public static class ContainerEndpoints
         {
             // The client went away: the engine stream was closed with it.
         }
+        catch (EngineException e) when (http.Response.HasStarted)
+        {
+            // Lines were sent already (no status can follow): the text ends with why; before that, the problem filter answers 503.
+            await http.Response.WriteAsync($"--- logs ended: {e.Message}\n", CancellationToken.None);
+        }
     }
 
     private static async Task Stats(HttpContext http, string id, bool? stream, OwnedContainers owned, IContainerEngine engine, CancellationToken ct)

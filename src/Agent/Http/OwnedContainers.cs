@@ -14,19 +14,28 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
         return details is not null && labels.IsOwned(details.Labels) ? details : null;
     }
 
-    /// <summary>From the observed-state cache while it is current (no engine call), else one list call.</summary>
+    /// <summary>From the observed-state cache while it is current (no engine call), else one list call; while the engine
+    /// is unreachable, the last observed state (when there is one) rather than a 503.</summary>
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(string? group, string? service, string? state, CancellationToken ct)
     {
         IEnumerable<ContainerSummary> all;
-        if (cache.IsCurrent)
-            all = cache.Containers.Where(c => (string.IsNullOrEmpty(group) || c.Labels.GetValueOrDefault(labels.Object) == group)
-                                              && (string.IsNullOrEmpty(service) || c.Labels.GetValueOrDefault(labels.Service) == service));
+        IEnumerable<ContainerSummary> Cached() =>
+            cache.Containers.Where(c => (string.IsNullOrEmpty(group) || c.Labels.GetValueOrDefault(labels.Object) == group)
+                                        && (string.IsNullOrEmpty(service) || c.Labels.GetValueOrDefault(labels.Service) == service));
+        if (cache.IsCurrent) all = Cached();
         else
         {
             var selector = LabelSelector.ForInstance(labels);
             if (!string.IsNullOrEmpty(group)) selector = selector.And(labels.Object, group);
             if (!string.IsNullOrEmpty(service)) selector = selector.And(labels.Service, service);
-            all = await engine.ListContainersAsync(selector, ct);
+            try
+            {
+                all = await engine.ListContainersAsync(selector, ct);
+            }
+            catch (EngineUnavailableException) when (cache.Listings > 0)
+            {
+                all = Cached();
+            }
         }
         return all.Where(c => labels.IsOwned(c.Labels)
                               && (string.IsNullOrEmpty(state) || string.Equals(c.State.ToString(), state, StringComparison.OrdinalIgnoreCase)))
