@@ -3,7 +3,7 @@ using Agent.IntegrationTests.Infrastructure;
 
 namespace Agent.IntegrationTests.ContainerAccess;
 
-/// <summary>One agent (proxy timeout 2 s, files up to 64 KiB, folder archives up to 1 MiB) with three containers: "web" (httpd with CGI scripts,
+/// <summary>One agent (proxy timeout 2 s and bodies up to 4 MiB, files up to 64 KiB, folder archives up to 1 MiB) with three containers: "web" (httpd with CGI scripts,
 /// port 8080 published on loopback), "ws" (a websocket echo server written in busybox sh, port 8081 not published, so
 /// reached on its network address), "box" (a sleeper for file tests), "ro" (one with a read-only root file system) and
 /// "nobody" (one running as user 65534, with a tmpfs on /scratch).</summary>
@@ -13,6 +13,7 @@ public sealed class ContainerAccessFixture : IAsyncLifetime
     public const string OperatorToken = "operator-token-access-0123456789";
     public const string AdminToken = "admin-token-access-0123456789";
     public const int MaxWriteBytes = 64 * 1024;
+    public const long MaxProxyBodyBytes = 4 * 1024 * 1024;
 
     public TestInstance Instance { get; } = new();
     public AgentHarness Agent { get; private set; } = null!;
@@ -33,6 +34,7 @@ public sealed class ContainerAccessFixture : IAsyncLifetime
         {
             ["Agent:Auth:TokensFile"] = tokens,
             ["Agent:Proxy:Timeout"] = "2s",
+            ["Agent:Proxy:MaxRequestBodyBytes"] = MaxProxyBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Agent:Files:MaxWriteBytes"] = MaxWriteBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Agent:Files:MaxListBytes"] = "1048576", // below busybox's 2 MB binary: listing / is over it
         });

@@ -59,6 +59,15 @@ public sealed class ProxyTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task A_body_announced_over_the_proxy_limit_is_a_413_before_the_container_sees_it()
+    {
+        var announced = await Images.RawUpload.PostHeadAsync(fx.Agent.BaseAddress, Proxy(fx.Web) + "/cgi-bin/echo", ContainerAccessFixture.OperatorToken,
+            "application/octet-stream", ContainerAccessFixture.MaxProxyBodyBytes + 1);
+        Assert.StartsWith("HTTP/1.1 413", announced);
+        Assert.Contains("Agent:Proxy:MaxRequestBodyBytes", announced);
+    }
+
+    [Fact]
     public async Task Websocket_messages_go_both_ways_to_a_container_on_its_network_address()
     {
         using var op = fx.Client(ContainerAccessFixture.OperatorToken);

@@ -52,6 +52,19 @@ public static class ProxyEndpoints
             : Results.Ok(new UpstreamView(c.Name, upstream.Url.ToString(), upstream.Port, upstream.Via, upstream.Network))).ExecuteAsync(http);
     }
 
+    /// <summary>Kestrel's 413 somewhere in what the forwarder saw (it may come wrapped, beside the upstream's broken pipe).</summary>
+    private static bool OverBodyLimit(Exception? e) => e switch
+    {
+        null => false,
+        BadHttpRequestException { StatusCode: 413 } => true,
+        AggregateException all => all.InnerExceptions.Any(OverBodyLimit),
+        _ => OverBodyLimit(e.InnerException),
+    };
+
+    private static IResult TooLarge(long limit) =>
+        Results.Problem(statusCode: 413, title: "Payload Too Large",
+            detail: $"A request body through the proxy is at most {limit} bytes (Agent:Proxy:MaxRequestBodyBytes).");
+
     private static IResult Problem(int status, string detail) =>
         Results.Problem(statusCode: status, title: Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), detail: detail);
 
@@ -67,6 +80,11 @@ public static class ProxyEndpoints
         if (upstream is null)
         {
             await Problem(status, problem).ExecuteAsync(http);
+            return;
+        }
+        if (http.Request.ContentLength > options.Value.MaxRequestBodyBytes)
+        {
+            await TooLarge(options.Value.MaxRequestBodyBytes).ExecuteAsync(http); // before anything reaches the container
             return;
         }
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.Value.MaxRequestBodyBytes;
@@ -86,7 +104,16 @@ public static class ProxyEndpoints
         }, transformer);
         if (error != ForwarderError.None) targets.Forget(id);
         if (error == ForwarderError.None || http.Response.HasStarted) return;
-        var cause = http.Features.Get<IForwarderErrorFeature>()?.Exception?.GetBaseException().Message;
+        var exception = http.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (OverBodyLimit(exception))
+        {
+            await TooLarge(options.Value.MaxRequestBodyBytes).ExecuteAsync(http); // a chunked body that went over
+            return;
+        }
+        var cause = exception?.GetBaseException().Message;
+        // One line (YARP's own warning with its stack trace is turned down in appsettings: any client could flood the log).
+        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Agent.Http.Proxy")
+            .LogInformation("Proxy to {Container} port {Port} failed: {Error} {Cause}", c.Name, upstream.Port, error, cause);
         await (error == ForwarderError.RequestTimedOut
             ? Results.Problem(statusCode: 504, title: "Gateway Timeout",
                 detail: $"Container {c.Name} did not answer on port {upstream.Port} ({upstream.Url}) within {options.Value.Timeout.TotalSeconds:0.###}s (Agent:Proxy:Timeout).")
