@@ -113,10 +113,11 @@ internal static class ContainerRequestMapper
     public static EndpointSettings ToEndpoint(NetworkEndpoint endpoint, IReadOnlyList<string> commonAliases) => new()
     {
         Aliases = commonAliases.Concat(endpoint.Aliases).Distinct().ToList(),
-        IPAMConfig = endpoint.Ipv4Address is null && endpoint.Ipv6Address is null ? null! : new EndpointIPAMConfig
+        IPAMConfig = endpoint.Ipv4Address is null && endpoint.Ipv6Address is null && endpoint.LinkLocalIps is null ? null! : new EndpointIPAMConfig
         {
             IPv4Address = endpoint.Ipv4Address ?? "",
             IPv6Address = endpoint.Ipv6Address ?? "",
+            LinkLocalIPs = endpoint.LinkLocalIps?.ToList()!,
         },
     };
 

@@ -102,7 +102,7 @@ internal static class ComposeNetworks
             {
                 if (Declared(key, value, context) is not { } network) continue;
                 if (value.IsNull) { attachments.Add(new NetworkAttachment(key, network.Name, [])); continue; }
-                var f = value.Mapping(["aliases", "ipv4_address", "ipv6_address", "priority"], "network setting");
+                var f = value.Mapping(["aliases", "ipv4_address", "ipv6_address", "priority", "link_local_ips"], "network setting");
                 if (f is null) continue;
                 var ipv4 = f.TryGetValue("ipv4_address", out var v4) ? Address(v4, AddressFamily.InterNetwork) : null;
                 var ipv6 = f.TryGetValue("ipv6_address", out var v6) ? Address(v6, AddressFamily.InterNetworkV6) : null;
@@ -111,14 +111,17 @@ internal static class ComposeNetworks
                 attachments.Add(new NetworkAttachment(key, network.Name,
                     f.TryGetValue("aliases", out var a) ? a.StringList() : [],
                     ipv4, ipv6,
-                    f.TryGetValue("priority", out var p) ? p.Int() ?? 0 : 0));
+                    f.TryGetValue("priority", out var p) ? p.Int() ?? 0 : 0)
+                {
+                    LinkLocalIps = f.TryGetValue("link_local_ips", out var ll) ? LinkLocal(ll) : null,
+                });
             }
         if (attachments.Count == 0)
         {
             cursor.Error("lists no network (leave networks: out to join the project's default network)");
             return null;
         }
-        if (plainDefault && attachments is [{ Key: "default", Ipv4Address: null, Ipv6Address: null } only])
+        if (plainDefault && attachments is [{ Key: "default", Ipv4Address: null, Ipv6Address: null, LinkLocalIps: null } only])
         {
             aliases.AddRange(only.Aliases);
             return null;
@@ -148,6 +151,21 @@ internal static class ComposeNetworks
         if (IPNetwork.TryParse(text, out _)) return text;
         c.Error($"\"{text}\" is not a subnet in CIDR form (like 172.28.0.0/16)");
         return null;
+    }
+
+    /// <summary>link_local_ips: addresses in 169.254.0.0/16 or fe80::/10, as the engine takes them; null when the list is empty.</summary>
+    private static IReadOnlyList<string>? LinkLocal(ComposeCursor c)
+    {
+        var ips = new List<string>();
+        foreach (var item in c.Sequence())
+        {
+            if (Address(item) is not { } text) continue;
+            var ip = IPAddress.Parse(text);
+            if (ip.AddressFamily == AddressFamily.InterNetwork ? ip.GetAddressBytes() is not [169, 254, ..] : !ip.IsIPv6LinkLocal)
+                item.Error($"\"{text}\" is not a link-local address (169.254.0.0/16 or fe80::/10)");
+            else ips.Add(text);
+        }
+        return ips.Count == 0 ? null : ips;
     }
 
     private static string? Address(ComposeCursor c, AddressFamily? family = null)

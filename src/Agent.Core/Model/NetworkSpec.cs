@@ -33,8 +33,15 @@ public sealed record IpamPool(string? Subnet, string? Gateway, string? IpRange, 
 
 /// <summary>How a service's containers join one network: <see cref="Key"/> is the object's name for it, <see cref="Name"/>
 /// the engine's; the one with the highest <see cref="Priority"/> (then by key) is joined at create, the others after.</summary>
-public sealed record NetworkAttachment(string Key, string Name, IReadOnlyList<string> Aliases, string? Ipv4Address = null, string? Ipv6Address = null, int Priority = 0);
+public sealed record NetworkAttachment(string Key, string Name, IReadOnlyList<string> Aliases, string? Ipv4Address = null, string? Ipv6Address = null, int Priority = 0)
+{
+    /// <summary>Link-local addresses of the endpoint (compose link_local_ips); null when none, so specs without them hash as before.</summary>
+    public IReadOnlyList<string>? LinkLocalIps { get; init; }
+}
 
 /// <summary>A network a new container joins, as the executor addresses it: the id of an observed network, or the name of
 /// one the same plan creates (resolved to its id then), with the endpoint's aliases and fixed addresses.</summary>
-public sealed record NetworkEndpoint(string Address, IReadOnlyList<string> Aliases, string? Ipv4Address = null, string? Ipv6Address = null);
+public sealed record NetworkEndpoint(string Address, IReadOnlyList<string> Aliases, string? Ipv4Address = null, string? Ipv6Address = null)
+{
+    public IReadOnlyList<string>? LinkLocalIps { get; init; }
+}

@@ -165,7 +165,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             Spec = service.Container,
             Labels = labels,
             Network = service.Container.NetworkMode is null && service.Container.Networks is null ? networks.GetValueOrDefault(ObservedNetwork.DefaultKey)?.Address : null,
-            Endpoints = service.Container.Networks?.Select(n => new NetworkEndpoint(networks[n.Key].Address, n.Aliases, n.Ipv4Address, n.Ipv6Address)).ToList(),
+            Endpoints = service.Container.Networks?.Select(n => new NetworkEndpoint(networks[n.Key].Address, n.Aliases, n.Ipv4Address, n.Ipv6Address) { LinkLocalIps = n.LinkLocalIps }).ToList(),
         };
     }
 

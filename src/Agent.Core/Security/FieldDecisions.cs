@@ -84,6 +84,7 @@ public static class FieldDecisions
             ["Networks[].Ipv4Address"] = (FieldDecision.Allowed, "an address within that network's own pool"),
             ["Networks[].Ipv6Address"] = (FieldDecision.Allowed, "an address within that network's own pool"),
             ["Networks[].Priority"] = (FieldDecision.Allowed, "the order networks are joined"),
+            ["Networks[].LinkLocalIps"] = (FieldDecision.Allowed, "link-local (169.254/16, fe80::/10) addresses of that endpoint, checked at load"),
             ["Init"] = (FieldDecision.Allowed, "the engine's tini as PID 1"),
             ["Privileged"] = (FieldDecision.Refused, "always"),
             ["NetworkMode"] = (FieldDecision.Judged, "bridge/none/default or the agent's own containers"),

@@ -23,6 +23,7 @@ public sealed class ComposeNetworkComparisonTests : AgentScenario
               front:
                 aliases: [www, portal]
                 ipv4_address: {{net}}.200
+                link_local_ips: [169.254.20.20]
                 priority: 100
               back:
                 aliases: [web-back]
@@ -89,6 +90,9 @@ public sealed class ComposeNetworkComparisonTests : AgentScenario
         Assert.Equal([$"{project}_back", $"{project}_front"], networks.Select(n => n.Key).Order(StringComparer.Ordinal).ToArray());
         Assert.Contains("web-back", networks[$"{project}_back"]!["Aliases"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Equal($"{net}.200", networks[$"{project}_front"]!["IPAddress"]!.GetValue<string>());
+        // link_local_ips as the specification documents it (1.29 drops it from this file): the endpoint's extra address.
+        Assert.Equal("[\"169.254.20.20\"]", networks[$"{project}_front"]!["IPAMConfig"]!["LinkLocalIPs"]!.ToJsonString());
+        Assert.Contains("inet 169.254.20.20/16", await DockerCli.RunAsync("exec", $"{project}-web-1", "ip", "addr"));
         // docker-compose sees the agent's project: exactly its containers.
         Assert.Equal(2, (await DockerCompose.RunAsync(project, file, "ps", "-q")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }

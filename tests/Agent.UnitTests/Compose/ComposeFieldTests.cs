@@ -29,6 +29,22 @@ public sealed class ComposeFieldTests : IDisposable
     }
 
     [Fact]
+    public void Link_local_ips_load_and_an_address_that_is_not_link_local_is_an_error_at_the_field()
+    {
+        var app = Service("""
+            services:
+              app:
+                image: busybox:1.35
+                networks:
+                  default:
+                    link_local_ips: [169.254.10.10, "fe80::10"]
+            """, "app");
+        Assert.Equal(["169.254.10.10", "fe80::10"], Assert.Single(app.Container.Networks!).LinkLocalIps!);
+        var errors = Load("services:\n  c: { image: busybox:1.35, networks: { default: { link_local_ips: [10.0.0.1] } } }\n").Errors.Select(e => e.ToString()).ToArray();
+        Assert.Contains(errors, e => e.Contains("link_local_ips") && e.Contains("\"10.0.0.1\" is not a link-local address"));
+    }
+
+    [Fact]
     public void A_short_tmpfs_takes_size_and_ro_and_names_any_other_option()
     {
         var app = Service("services:\n  app: { image: busybox:1.35, tmpfs: [\"/run:size=64m,ro\", /tmp] }\n", "app");

@@ -80,7 +80,7 @@ public sealed class ComposeNetworkTests : IDisposable
                 networks:
                   nope: {}
                   plain: { ipv4_address: 10.1.2.3 }
-                  ext: { link_local_ips: [169.254.1.1] }
+                  ext: { link_local_ips: [10.9.9.9] }
             networks:
               plain: { driver: macvlan }
               ext: { external: true, driver: bridge }
@@ -88,7 +88,7 @@ public sealed class ComposeNetworkTests : IDisposable
         Assert.Contains(errors, e => e.Contains("shop/compose.yaml:5:") && e.Contains("services.web.networks.nope") && e.Contains("not declared"));
         Assert.Contains(errors, e => e.Contains("networks.plain.driver") && e.Contains("macvlan"));
         Assert.Contains(errors, e => e.Contains("services.web.networks.plain.ipv4_address") && e.Contains("needs a subnet"));
-        Assert.Contains(errors, e => e.Contains("link_local_ips") && e.Contains("not supported"));
+        Assert.Contains(errors, e => e.Contains("link_local_ips") && e.Contains("not a link-local address"));
         Assert.Contains(errors, e => e.Contains("networks.ext.driver") && e.Contains("external"));
     }
 
