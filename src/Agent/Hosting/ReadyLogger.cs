@@ -31,6 +31,7 @@ public sealed class ReadyLogger(
         try
         {
             ServerFile.Write(options.Value.StateDir, addresses);
+            ServerFile.WriteTokensPointer(options.Value.StateDir, options.Value.Auth.TokensFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
         {

@@ -17,12 +17,28 @@ public static class ServerFile
         State.StateFile.Write(Path.Combine(stateDir, Name), first + "\n");
     }
 
+    /// <summary>`STATE_DIR/tokens-file`: the path of Agent:Auth:TokensFile when the agent uses one (removed otherwise), so that
+    /// client commands given the same `--state-dir` read the same tokens without the daemon's environment.</summary>
+    public const string TokensPointerName = "tokens-file";
+
+    public static void WriteTokensPointer(string stateDir, string? tokensFile)
+    {
+        var pointer = Path.Combine(stateDir, TokensPointerName);
+        if (string.IsNullOrWhiteSpace(tokensFile)) File.Delete(pointer);
+        else State.StateFile.Write(pointer, Path.GetFullPath(tokensFile) + "\n");
+    }
+
+    /// <summary>The tokens file an agent of this state dir uses, or null (it uses STATE_DIR/tokens).</summary>
+    public static string? ReadTokensPointer(string stateDir) => ReadLine(Path.Combine(stateDir, TokensPointerName));
+
     /// <summary>The address an agent of this state dir wrote, or null.</summary>
-    public static string? Read(string stateDir)
+    public static string? Read(string stateDir) => ReadLine(Path.Combine(stateDir, Name));
+
+    private static string? ReadLine(string file)
     {
         try
         {
-            var text = File.ReadAllText(Path.Combine(stateDir, Name)).Trim();
+            var text = File.ReadAllText(file).Trim();
             return text.Length > 0 ? text : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

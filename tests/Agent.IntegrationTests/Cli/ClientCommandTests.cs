@@ -239,11 +239,11 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
     [Fact]
     public async Task State_dir_gives_the_server_and_the_token_like_the_daemon_uses_them()
     {
-        // The agent wrote its address into its state dir once it listened; a user's token sits in STATE_DIR/tokens.
+        // The agent wrote its address into its state dir once it listened, and the path of the tokens file it uses
+        // (Agent:Auth:TokensFile, which the client's own environment does not have).
         Assert.Equal(fx.Agent.BaseAddress.ToString().TrimEnd('/'), File.ReadAllText(Path.Combine(fx.Agent.StateDir, "server")).Trim().TrimEnd('/'));
-        var tokens = Path.Combine(fx.Agent.StateDir, "tokens");
-        var existed = File.Exists(tokens);
-        if (!existed) await File.WriteAllTextAsync(tokens, $"admin:{ClientFixture.AdminToken}\n");
+        Assert.Equal(fx.Agent.Settings["Agent:Auth:TokensFile"], File.ReadAllText(Path.Combine(fx.Agent.StateDir, "tokens-file")).Trim());
+        Assert.False(File.Exists(Path.Combine(fx.Agent.StateDir, "tokens")));
         var env = new Dictionary<string, string> { ["AGENT_TOKEN"] = "" }; // no AGENT_Urls: only --state-dir says where
         foreach (var args in new[] { new[] { "get", "servicegroups" }, ["describe", $"servicegroup/{fx.Group}"], ["events"], ["logs", $"{fx.Group}-talker-1", "--tail", "1"],
                      ["wait", $"servicegroup/{fx.Group}", "--for=condition=Ready", "--timeout", "30s"] })
@@ -251,7 +251,6 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
             var (exit, stdout, stderr) = await AgentCli.RunAsync(env, [.. args, "--state-dir", fx.Agent.StateDir]);
             Assert.True(exit == 0, $"agent {string.Join(' ', args)} --state-dir: {exit}\n{stdout}\n{stderr}");
         }
-        if (!existed) File.Delete(tokens);
     }
 
     [Fact]

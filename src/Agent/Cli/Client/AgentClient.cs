@@ -54,11 +54,13 @@ public sealed class AgentClient : IDisposable
             : throw new AgentApiException($"--server \"{first}\" is not a URL like http://127.0.0.1:8098");
     }
 
-    /// <summary>AGENT_TOKEN, else the strongest token in the agent's tokens file (Agent:Auth:TokensFile or STATE_DIR/tokens).</summary>
+    /// <summary>AGENT_TOKEN, else the strongest token in the agent's tokens file (Agent:Auth:TokensFile, else the one the
+    /// running agent recorded in STATE_DIR/tokens-file, else STATE_DIR/tokens).</summary>
     public static string? ResolveToken(AgentOptions options)
     {
         if (Environment.GetEnvironmentVariable("AGENT_TOKEN") is { Length: > 0 } env) return CheckedToken(env);
-        var file = string.IsNullOrWhiteSpace(options.Auth.TokensFile) ? Path.Combine(options.StateDir, "tokens") : options.Auth.TokensFile;
+        var file = !string.IsNullOrWhiteSpace(options.Auth.TokensFile) ? options.Auth.TokensFile
+            : ServerFile.ReadTokensPointer(options.StateDir) ?? Path.Combine(options.StateDir, "tokens");
         try
         {
             return File.ReadAllLines(file)
