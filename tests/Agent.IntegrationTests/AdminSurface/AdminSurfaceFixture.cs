@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -79,12 +78,7 @@ public sealed class AdminSurfaceFixture : IAsyncLifetime
         await DockerCli.RunAsync("volume", "create", "--label", $"com.docker.compose.project={Instance.Name("stranger")}", "--label", "com.docker.compose.volume=data", ComposeStranger);
     }
 
-    public HttpClient Client(string? token)
-    {
-        var client = Agent.Client();
-        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public HttpClient Client(string? token) => Agent.Client(token);
 
     public async Task<string> ContainerIdAsync(string group, string service) =>
         (await DockerCli.ContainerIdsAsync(Instance.InstanceLabel, $"{Instance.Labels.Object}={group}", $"{Instance.Labels.Service}={service}")).Single();

@@ -11,7 +11,6 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
     // An explicit subnet keeps the test off the engine's address pools, which run out when many tests share an engine.
     private static string Subnet() => $"10.213.{Random.Shared.Next(1, 250)}.0/24";
 
-    private static async Task<bool> NetworkExistsAsync(string name) => (await DockerCli.TryRunAsync("network", "inspect", name)).Exit == 0;
 
     private static async Task<string> NetworksOfAsync(string container) =>
         await DockerCli.InspectAsync(container, "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}");
@@ -46,12 +45,12 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
 
             var inUse = await ReadAsync(await admin.DeleteAsync($"/api/v1/networks/{name}"), HttpStatusCode.Conflict);
             Assert.Contains($"{fx.App}-web-1", inUse.GetProperty("detail").GetString());
-            Assert.True(await NetworkExistsAsync(name));
+            Assert.True(await DockerCli.ExistsAsync("network", name));
 
             await ReadAsync(await admin.DeleteAsync($"/api/v1/networks/{name}/containers/{web}"), HttpStatusCode.OK);
             Assert.DoesNotContain(name, await NetworksOfAsync(web));
             await ReadAsync(await admin.DeleteAsync($"/api/v1/networks/{name}"), HttpStatusCode.OK);
-            Assert.False(await NetworkExistsAsync(name));
+            Assert.False(await DockerCli.ExistsAsync("network", name));
         }
         finally
         {
@@ -87,8 +86,8 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
 
             var pruned = await ReadAsync(await admin.PostAsync("/api/v1/networks/prune", null), HttpStatusCode.OK);
             Assert.Contains(ours, pruned.GetProperty("removed").EnumerateArray().Select(n => n.GetString()));
-            Assert.False(await NetworkExistsAsync(ours));
-            Assert.True(await NetworkExistsAsync(foreign));
+            Assert.False(await DockerCli.ExistsAsync("network", ours));
+            Assert.True(await DockerCli.ExistsAsync("network", foreign));
             Assert.Contains(pruned.GetProperty("kept").EnumerateArray(), k => k.GetProperty("reason").GetString() == $"owned by ServiceGroup/{fx.App}");
         }
         finally
@@ -109,6 +108,6 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
         var detail = refused.GetProperty("detail").GetString()!;
         Assert.Contains("driver:", detail);
         Assert.Contains("options.com.docker.network.bridge.name", detail);
-        Assert.False(await NetworkExistsAsync(name));
+        Assert.False(await DockerCli.ExistsAsync("network", name));
     }
 }

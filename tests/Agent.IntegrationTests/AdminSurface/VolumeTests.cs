@@ -9,7 +9,6 @@ namespace Agent.IntegrationTests.AdminSurface;
 [Collection(AdminSurfaceCollection.Name)]
 public sealed class VolumeTests(AdminSurfaceFixture fx)
 {
-    private static async Task<bool> VolumeExistsAsync(string name) => (await DockerCli.TryRunAsync("volume", "inspect", name)).Exit == 0;
 
     [Fact]
     public async Task A_created_volume_is_labelled_listed_with_its_users_and_removable()
@@ -28,7 +27,7 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
         Assert.True(core.GetProperty("sizeBytes").GetInt64() >= 0);
 
         await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{name}"), HttpStatusCode.OK);
-        Assert.False(await VolumeExistsAsync(name));
+        Assert.False(await DockerCli.ExistsAsync("volume", name));
     }
 
     [Fact]
@@ -39,7 +38,7 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
         var refused = await ReadAsync(await admin.PostAsync("/api/v1/volumes",
             Json($"{{\"name\":\"{name}\",\"driverOpts\":{{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/etc\"}}}}")), HttpStatusCode.BadRequest);
         Assert.Contains("driverOpts.", refused.GetProperty("detail").GetString());
-        Assert.False(await VolumeExistsAsync(name));
+        Assert.False(await DockerCli.ExistsAsync("volume", name));
         await ReadAsync(await admin.PostAsync("/api/v1/volumes", Json($"{{\"name\":\"{name}\",\"privileged\":true}}")), HttpStatusCode.BadRequest);
     }
 
@@ -49,17 +48,17 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
         using var admin = fx.Client(AdminToken);
         var refused = await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{fx.CoreVolume}?force=true"), HttpStatusCode.Conflict);
         Assert.Contains($"{fx.Core}-db-1", refused.GetProperty("detail").GetString());
-        Assert.True(await VolumeExistsAsync(fx.CoreVolume));
+        Assert.True(await DockerCli.ExistsAsync("volume", fx.CoreVolume));
     }
 
     [Fact]
     public async Task A_volume_a_manifest_declares_needs_force_and_the_answer_names_the_object()
     {
         using var admin = fx.Client(AdminToken);
-        await Eventually.TrueAsync(() => VolumeExistsAsync(fx.StoreVolume), TimeSpan.FromSeconds(30), $"{fx.StoreVolume} is created");
+        await Eventually.TrueAsync(() => DockerCli.ExistsAsync("volume", fx.StoreVolume), TimeSpan.FromSeconds(30), $"{fx.StoreVolume} is created");
         var refused = await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{fx.StoreVolume}"), HttpStatusCode.Conflict);
         Assert.Contains($"ServiceGroup/{fx.Store}", refused.GetProperty("detail").GetString());
-        Assert.True(await VolumeExistsAsync(fx.StoreVolume));
+        Assert.True(await DockerCli.ExistsAsync("volume", fx.StoreVolume));
         await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{fx.StoreVolume}?force=true"), HttpStatusCode.OK);
     }
 
@@ -80,14 +79,14 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
 
             var pruned = await ReadAsync(await admin.PostAsync("/api/v1/volumes/prune", null), HttpStatusCode.OK);
             Assert.Contains(loose, pruned.GetProperty("removed").EnumerateArray().Select(v => v.GetString()));
-            Assert.False(await VolumeExistsAsync(loose));
-            foreach (var kept in new[] { used, foreign, fx.CoreVolume }) Assert.True(await VolumeExistsAsync(kept), $"{kept} was pruned");
+            Assert.False(await DockerCli.ExistsAsync("volume", loose));
+            foreach (var kept in new[] { used, foreign, fx.CoreVolume }) Assert.True(await DockerCli.ExistsAsync("volume", kept), $"{kept} was pruned");
 
             var inUse = await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{used}"), HttpStatusCode.Conflict);
             Assert.Contains("1 container(s) not managed by this agent", inUse.GetProperty("detail").GetString());
             await ReadAsync(await admin.GetAsync($"/api/v1/volumes/{foreign}"), HttpStatusCode.NotFound);
             await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{foreign}"), HttpStatusCode.NotFound);
-            Assert.True(await VolumeExistsAsync(foreign));
+            Assert.True(await DockerCli.ExistsAsync("volume", foreign));
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Agent.IntegrationTests.Infrastructure;
 
 namespace Agent.IntegrationTests.ContainerAccess;
@@ -55,12 +54,7 @@ public sealed class ContainerAccessFixture : IAsyncLifetime
                $"      env:\n        SCRIPT: |\n{string.Join("\n", lines)}\n";
     }
 
-    public HttpClient Client(string? token)
-    {
-        var client = Agent.Client();
-        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public HttpClient Client(string? token) => Agent.Client(token);
 
     public async Task DisposeAsync()
     {

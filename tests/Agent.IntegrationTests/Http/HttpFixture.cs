@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
 
@@ -29,12 +28,7 @@ public sealed class HttpFixture : IAsyncLifetime
         await Agent.WaitReadyAsync(Group);
     }
 
-    public HttpClient Client(string? token)
-    {
-        var client = Agent.Client();
-        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public HttpClient Client(string? token) => Agent.Client(token);
 
     public async Task DisposeAsync()
     {

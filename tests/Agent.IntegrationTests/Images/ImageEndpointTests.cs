@@ -12,7 +12,6 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
 {
     private static async Task<string> ImageIdAsync(string reference) => await DockerCli.InspectAsync(reference, "{{.Id}}");
 
-    private static async Task<bool> ExistsAsync(string reference) => (await DockerCli.TryRunAsync("image", "inspect", reference)).Exit == 0;
 
     private async Task TagAsync(HttpClient client, string source, string target)
     {
@@ -72,7 +71,7 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
 
         using (var remove = await client.DeleteAsync($"/api/v1/images/{reference}"))
             Assert.Equal(HttpStatusCode.OK, remove.StatusCode);
-        Assert.False(await ExistsAsync(reference));
+        Assert.False(await DockerCli.ExistsAsync("image", reference));
 
         using var pull = await client.PostAsJsonAsync("/api/v1/images/pull", new { image = reference });
         Assert.Equal("application/x-ndjson", pull.Content.Headers.ContentType?.MediaType);
@@ -123,12 +122,12 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.True(tar.Length > 100_000, $"{tar.Length} bytes");
 
         await DockerCli.RunAsync("rmi", reference);
-        Assert.False(await ExistsAsync(reference));
+        Assert.False(await DockerCli.ExistsAsync("image", reference));
         using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(tar) { Headers = { ContentType = new("application/x-tar") } });
         var loaded = await load.Content.ReadAsStringAsync();
         Assert.True(load.StatusCode == HttpStatusCode.OK, loaded);
         Assert.Contains(reference, loaded);
-        Assert.True(await ExistsAsync(reference));
+        Assert.True(await DockerCli.ExistsAsync("image", reference));
 
         var refused = await RawUpload.PostHeadAsync(client.BaseAddress!, "/api/v1/images/load", ImageFixture.AdminToken, "application/x-tar", ImageFixture.MaxLoadBytes + 1);
         Assert.StartsWith("HTTP/1.1 413", refused);
@@ -195,17 +194,17 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
             var output = await build.Content.ReadAsStringAsync();
             Assert.True(output.Contains("\"result\""), output);
         }
-        Assert.True(await ExistsAsync(reference));
+        Assert.True(await DockerCli.ExistsAsync("image", reference));
 
         using var dangling = await client.PostAsync($"/api/v1/images/prune?filter=label={label}", null);
         Assert.Equal(HttpStatusCode.OK, dangling.StatusCode);
-        Assert.True(await ExistsAsync(reference), "a tagged image is not dangling");
+        Assert.True(await DockerCli.ExistsAsync("image", reference), "a tagged image is not dangling");
 
         using var all = await client.PostAsync($"/api/v1/images/prune?all=true&filter=label={label}", null);
         var result = await all.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(result.GetProperty("deleted").GetInt32() >= 1, result.ToString());
-        Assert.False(await ExistsAsync(reference));
-        Assert.True(await ExistsAsync(TestEngine.Image));
+        Assert.False(await DockerCli.ExistsAsync("image", reference));
+        Assert.True(await DockerCli.ExistsAsync("image", TestEngine.Image));
 
         using var bad = await client.PostAsync("/api/v1/images/prune?filter=dangerous", null);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
@@ -227,11 +226,11 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         var users = body.GetProperty("usedBy").EnumerateArray().Select(u => u.GetString()).ToList();
         Assert.Contains($"ServiceGroup/{group} (service app)", users);
         Assert.Contains(users, u => u!.StartsWith("container ", StringComparison.Ordinal));
-        Assert.True(await ExistsAsync(reference));
+        Assert.True(await DockerCli.ExistsAsync("image", reference));
 
         using var forced = await client.DeleteAsync($"/api/v1/images/{reference}?force=true");
         Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
-        Assert.False(await ExistsAsync(reference));
+        Assert.False(await DockerCli.ExistsAsync("image", reference));
         fx.Agent.Delete("inuse.yaml");
     }
 
@@ -252,7 +251,7 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         var containers = await DockerCli.ContainerIdsAsync(fx.Instance.InstanceLabel, $"{fx.Instance.Labels.Object}={group}");
         Assert.Single(containers);
         Assert.Equal(reference, await DockerCli.InspectAsync(containers[0], "{{.Config.Image}}"));
-        Assert.True(await ExistsAsync(reference), "pulled back from the registry");
+        Assert.True(await DockerCli.ExistsAsync("image", reference), "pulled back from the registry");
         fx.Agent.Delete("always.yaml");
     }
 }

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Agent.IntegrationTests.Infrastructure;
 
 namespace Agent.IntegrationTests.Images;
@@ -45,9 +44,8 @@ public sealed class ImageFixture : IAsyncLifetime
 
     public HttpClient Client(string? token = AdminToken)
     {
-        var client = Agent.Client();
+        var client = Agent.Client(token);
         client.Timeout = TimeSpan.FromMinutes(2);
-        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 

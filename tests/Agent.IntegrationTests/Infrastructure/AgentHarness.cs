@@ -62,6 +62,14 @@ public sealed class AgentHarness : IAsyncDisposable
 
     public HttpClient Client() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
+    /// <summary>A client that sends <paramref name="token"/> as its bearer token (none when null).</summary>
+    public HttpClient Client(string? token)
+    {
+        var client = Client();
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     public void Write(string file, string yaml)
     {
         var path = Path.Combine(Manifests, file);

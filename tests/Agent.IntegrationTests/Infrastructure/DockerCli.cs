@@ -22,4 +22,7 @@ public static class DockerCli
     }
 
     public static async Task<string> InspectAsync(string id, string format) => await RunAsync("inspect", "--format", format, id);
+
+    /// <summary>Whether the engine has the object: <c>ExistsAsync("volume", name)</c>, "network", "image", "container".</summary>
+    public static async Task<bool> ExistsAsync(string type, string name) => (await TryRunAsync(type, "inspect", name)).Exit == 0;
 }
