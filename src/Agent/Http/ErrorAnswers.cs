@@ -66,15 +66,21 @@ public static partial class ErrorAnswers
         await next(http);
     });
 
-    /// <summary>Exceptions as problems: bad requests (binding, body size) with the parameter named, anything else as a 500.</summary>
+    /// <summary>Exceptions as problems: bad requests (binding, body size) with the parameter named, anything else as a 500.
+    /// A bad request is the client's mistake, not the agent's: one debug line without a stack trace, never the middleware's
+    /// error with one (any unauthenticated client could flood the log with oversized bodies).</summary>
     public static IApplicationBuilder UseProblemExceptions(this IApplicationBuilder app) => app.UseExceptionHandler(new ExceptionHandlerOptions
     {
         StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500,
+        SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         ExceptionHandler = async http =>
         {
             var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
             var status = error is BadHttpRequestException bad ? bad.StatusCode : 500;
             var detail = error is BadHttpRequestException request ? Describe(request) : null;
+            if (error is BadHttpRequestException)
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorAnswers))
+                    .LogDebug("Bad request {Method} {Path}: {Status} {Detail}", http.Request.Method, http.Request.Path, status, detail);
             await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(http);
         },
     });

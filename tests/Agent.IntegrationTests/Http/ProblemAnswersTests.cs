@@ -134,6 +134,7 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
     {
         using var anonymous = fx.Client(null);
         using var admin = fx.Client(HttpFixture.AdminToken);
+        var handlerErrorsBefore = fx.Agent.Logs.Count("ExceptionHandlerMiddleware");
         var unknown = await anonymous.GetAsync("/api/v1/no-such-route");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         await AssertProblemAsync(unknown, "unknown route without a token");
@@ -180,6 +181,46 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
         Assert.Contains("state=\"bogus\" is not a container state: use one of created, running, paused, restarting, removing, exited, dead",
             await AssertProblemAsync(state, "state=bogus"));
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/containers?state=Running")).StatusCode);
+
+        // An oversized body (chunked, so only reading it finds the limit: a webhook's way in) and the bad query values
+        // above are the client's mistakes: problems, never logged as the agent's failure with a stack trace (probe-13 F1).
+        var chunked = await admin.PostAsync($"/api/v1/containers/{id}/exec", new ChunkedContent(3_000_000));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
+        await AssertProblemAsync(chunked, "chunked body over the limit");
+        Assert.Equal(handlerErrorsBefore, fx.Agent.Logs.Count("ExceptionHandlerMiddleware"));
+        Assert.DoesNotContain(fx.Agent.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("BadHttpRequest", StringComparison.Ordinal));
+    }
+
+    /// <summary>A JSON body of about <paramref name="length"/> bytes (one long string) without a Content-Length (chunked
+    /// transfer encoding).</summary>
+    private sealed class ChunkedContent : HttpContent
+    {
+        private readonly int length;
+
+        public ChunkedContent(int length)
+        {
+            this.length = length;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var block = new byte[64 * 1024];
+            Array.Fill(block, (byte)'a');
+            try
+            {
+                await stream.WriteAsync("{\"command\":[\""u8.ToArray());
+                for (var sent = 0; sent < length; sent += block.Length) await stream.WriteAsync(block);
+                await stream.WriteAsync("\"]}"u8.ToArray());
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException) { } // the server may answer and close before all is sent
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
     }
 
     private Task<IReadOnlyList<string>> DockerCliIds() =>
