@@ -10,9 +10,29 @@ public static partial class AgentCommandLine
     {
         var parse = Create().Parse(args);
         var typed = parse.Errors.Where(e => ExpectedType().IsMatch(e.Message)).ToList();
-        if (typed.Count == 0) return await parse.InvokeAsync();
+        if (typed.Count == 0) return await InvokeAsync(parse);
         foreach (var error in typed) Console.Error.WriteLine($"error: {Friendly(error.Message)}");
         return 1;
+    }
+
+    /// <summary>A setting that cannot be read stops any command with its message (no stack trace); anything else is
+    /// reported as System.CommandLine's default handler would.</summary>
+    private static async Task<int> InvokeAsync(ParseResult parse)
+    {
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is Hosting.SettingsException || e.InnerException is Hosting.SettingsException)
+        {
+            Console.Error.WriteLine($"error: {(e as Hosting.SettingsException ?? e.InnerException)!.Message}");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine(e);
+            return 1;
+        }
     }
 
     /// <summary>"Cannot parse argument 'x' for option '--n' as expected type 'System.Int32'." in words.</summary>

@@ -17,8 +17,9 @@ public static class CliSettings
     public static AgentOptions Load(string? manifests = null, string? stateDir = null)
     {
         var options = new AgentOptions();
-        Configuration().GetSection(AgentOptions.Section).Bind(options);
-        CommaLists.Split(options);
+        var section = Configuration().GetSection(AgentOptions.Section);
+        section.Bind(options);
+        CommaLists.Split(options, section);
         if (manifests is not null) options.Manifests = manifests;
         if (!string.IsNullOrWhiteSpace(stateDir)) options.StateDir = stateDir;
         return options;

@@ -13,7 +13,7 @@ public static class AgentServiceCollectionExtensions
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration)
     {
         DurationConverter.Register();
-        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).PostConfigure(o => CommaLists.Split(o));
+        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section)).PostConfigure(o => CommaLists.Split(o, configuration.GetSection(AgentOptions.Section)));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new RegistryCredentialFiles(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Registries
             .Select(r => new RegistryFiles(r.Server, r.UsernameFile, r.PasswordFile))));

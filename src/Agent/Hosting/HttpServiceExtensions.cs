@@ -12,7 +12,8 @@ public static class HttpServiceExtensions
     public static WebApplicationBuilder AddAgentHttp(this WebApplicationBuilder builder)
     {
         DurationConverter.Register();
-        var auth = CommaLists.Split(builder.Configuration.GetSection($"{AgentOptions.Section}:Auth").Get<AuthOptions>() ?? new AuthOptions());
+        var authSection = builder.Configuration.GetSection($"{AgentOptions.Section}:Auth");
+        var auth = CommaLists.Split(authSection.Get<AuthOptions>() ?? new AuthOptions(), authSection);
         var services = builder.Services;
         services.AddSingleton<TokenStore>();
         services.AddSingleton<OwnedContainers>();

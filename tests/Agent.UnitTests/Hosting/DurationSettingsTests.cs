@@ -54,6 +54,45 @@ public sealed class DurationSettingsTests
         Assert.Equal(["http://a.example", "http://b.example"], options.Auth.CorsOrigins);
     }
 
+    [Theory]
+    [InlineData("busybox:*,nginx:1.27", new[] { "busybox:*", "nginx:1.27" })]
+    [InlineData("busybox:*", new[] { "busybox:*" })]
+    [InlineData(" busybox:* , nginx:1.27 ", new[] { "busybox:*", "nginx:1.27" })]
+    public void A_list_setting_takes_one_comma_list_value_as_an_environment_variable_gives_it(string value, string[] expected)
+    {
+        // AGENT_Agent__Security__AllowedImages=busybox:*,nginx:1.27 arrives as one value at the list's own key.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Agent:Security:AllowedImages"] = value,
+            ["Agent:Security:AllowedLogDrivers"] = "local",
+            ["Agent:Auth:CorsOrigins"] = "http://a.example,http://b.example",
+        }).Build();
+        var daemon = new ServiceCollection().AddAgent(configuration).BuildServiceProvider().GetRequiredService<IOptions<AgentOptions>>().Value;
+        Assert.Equal(expected, daemon.Security.AllowedImages);
+        Assert.Equal(["local"], daemon.Security.AllowedLogDrivers); // replaces the default list, as the value says
+        Assert.Equal(["http://a.example", "http://b.example"], daemon.Auth.CorsOrigins);
+        Assert.Equal(expected, daemon.Policy().Options.AllowedImages);
+
+        var section = configuration.GetSection(AgentOptions.Section);
+        var client = new AgentOptions();
+        section.Bind(client);
+        Assert.Equal(expected, CommaLists.Split(client, section).Security.AllowedImages);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" , ")]
+    public void A_list_setting_that_holds_no_entry_stops_startup_instead_of_allowing_everything(string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Agent:Security:AllowedImages"] = value,
+        }).Build();
+        var services = new ServiceCollection().AddAgent(configuration).BuildServiceProvider();
+        var error = Assert.Throws<SettingsException>(() => services.GetRequiredService<IOptions<AgentOptions>>().Value);
+        Assert.Contains("Agent:Security:AllowedImages", error.Message);
+    }
+
     [Fact]
     public void A_bad_duration_on_the_command_line_names_the_option_and_the_syntax()
     {
