@@ -83,7 +83,23 @@ public sealed class AgentOptions
     /// <summary>The security policy with this agent's own paths: state dir and secret files never bound, the manifests
     /// folder never read-write. The daemon and `agent validate` both use it, so they agree.</summary>
     public Core.Security.SecurityPolicy Policy() => Security.ToPolicy(StateDir,
-        new[] { Auth.TokensFile, Auth.JwtKeyFile }.Concat(Registries.SelectMany(r => new[] { r.UsernameFile, r.PasswordFile })).OfType<string>(), Manifests);
+        new[] { Auth.TokensFile, Auth.JwtKeyFile }.Concat(Registries.SelectMany(r => new[] { r.UsernameFile, r.PasswordFile })).OfType<string>(), Manifests,
+        EngineSocket());
+
+    /// <summary>The unix socket of the engine the agent drives (DockerHost, DOCKER_HOST or the default): a container that
+    /// could bind it would be root on the host, wherever it lives.</summary>
+    public string? EngineSocket()
+    {
+        try
+        {
+            var uri = Engine.EngineEndpoint.Resolve(DockerHost);
+            return uri.Scheme == "unix" ? uri.LocalPath : null;
+        }
+        catch (Engine.EngineException)
+        {
+            return null; // an unusable address fails at start, where the engine is first called
+        }
+    }
 
     private static string DefaultStateDir()
     {

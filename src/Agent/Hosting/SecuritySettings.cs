@@ -26,7 +26,7 @@ public sealed class SecuritySettings
 
     /// <summary>The policy; the agent's own state folder (tokens, instance id) and secret files are never bind-mounted, the
     /// manifests folder never read-write.</summary>
-    public SecurityPolicy ToPolicy(string? stateDir = null, IEnumerable<string>? secretFiles = null, string? manifests = null)
+    public SecurityPolicy ToPolicy(string? stateDir = null, IEnumerable<string>? secretFiles = null, string? manifests = null, string? engineSocket = null)
     {
         var defaults = new SecurityOptions();
         return new SecurityPolicy(defaults with
@@ -44,7 +44,7 @@ public sealed class SecuritySettings
             AllowedFileRoots = AllowedFileRoots,
             AllowExecUser = AllowExecUser,
             MaxBuildContextBytes = MaxBuildContextBytes > 0 ? MaxBuildContextBytes : defaults.MaxBuildContextBytes,
-            SensitivePaths = string.IsNullOrEmpty(stateDir) ? defaults.SensitivePaths : [.. defaults.SensitivePaths, Path.GetFullPath(stateDir)],
+            SensitivePaths = [.. defaults.SensitivePaths, .. new[] { stateDir, engineSocket }.Where(p => !string.IsNullOrEmpty(p)).Select(p => Path.GetFullPath(p!))],
             AgentSecretPaths = (secretFiles ?? []).Where(p => !string.IsNullOrEmpty(p)).Select(Path.GetFullPath).Distinct().ToList(),
             ManifestsFolder = string.IsNullOrEmpty(manifests) ? null : Path.GetFullPath(manifests),
             PrivilegedGroupIds = [.. defaults.PrivilegedGroupIds, .. HostPrivilegedGroupIds()],

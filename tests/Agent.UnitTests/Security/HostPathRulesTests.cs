@@ -111,6 +111,22 @@ public sealed class HostPathRulesTests
     }
 
     [Fact]
+    public void The_engine_socket_the_agent_drives_is_never_bound_wherever_DOCKER_HOST_puts_it()
+    {
+        var options = new Agent.Hosting.AgentOptions
+        {
+            StateDir = "/srv/agent-state",
+            DockerHost = "unix:///opt/engine/run/docker.sock",
+        }.Policy().Options;
+        Assert.Contains("/opt/engine/run/docker.sock", Assert.Single(Check(Bind("/opt/engine/run/docker.sock"), options)).Message);
+        Assert.Single(Check(Bind("/opt/engine/run"), options));
+        Assert.Single(Check(Bind("/opt"), options));
+        Assert.Empty(Check(Bind("/opt/app"), options));
+        var tcp = new Agent.Hosting.AgentOptions { StateDir = "/srv/agent-state", DockerHost = "tcp://127.0.0.1:2375" }.Policy().Options;
+        Assert.Empty(Check(Bind("/opt/engine/run"), tcp));
+    }
+
+    [Fact]
     public void The_manifests_folder_binds_only_read_only()
     {
         var options = new Agent.Hosting.AgentOptions { StateDir = "/srv/agent-state", Manifests = "/srv/manifests" }.Policy().Options;
