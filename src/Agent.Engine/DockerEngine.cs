@@ -280,6 +280,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             Labels = request.Labels.ToDictionary(),
         };
         if (request.Target is { } target) parameters.Target = target;
+        if (request.CacheFrom.Count > 0) parameters.CacheFrom = request.CacheFrom.ToList();
         var stepContainers = new List<string>();
         try
         {

@@ -144,4 +144,7 @@ public sealed record ImageBuildRequest(string Tag)
     public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
     public string? Target { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Local images the builder may take cached layers from.</summary>
+    public IReadOnlyList<string> CacheFrom { get; init; } = [];
 }

@@ -13,6 +13,7 @@ public sealed record BuildFields
     public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
     public string? Target { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> CacheFrom { get; init; } = [];
 }
 
 /// <summary>Which written field a problem of a <c>build:</c> concerns.</summary>
@@ -97,6 +98,7 @@ public static class BuildSpecs
             Target = fields.Target,
             Labels = new SortedDictionary<string, string>(fields.Labels.ToDictionary(), StringComparer.Ordinal),
             ContextDigest = digest.Hash[..Math.Min(16, digest.Hash.Length)],
+            CacheFrom = fields.CacheFrom.Count == 0 ? null : fields.CacheFrom,
         };
     }
 
@@ -105,6 +107,8 @@ public static class BuildSpecs
     private static string? RefusedBaseImage(BuildFields fields, string context, string dockerfile, IManifestFiles files, SecurityOptions options)
     {
         if (options.AllowedImages.Count == 0) return null;
+        if (fields.CacheFrom.FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i)) is { } cache)
+            return $"cache_from image \"{cache}\" is not in the allowed list ({string.Join(", ", options.AllowedImages)}, Agent:Security:AllowedImages)";
         var text = fields.DockerfileInline ?? files.ReadText(Path.Combine(context, dockerfile)) ?? "";
         var name = fields.DockerfileInline is null ? dockerfile : "the inline Dockerfile";
         return DockerfileImages.Of(text, fields.Args).FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i.Image)) is { } image

@@ -5,11 +5,11 @@ using Agent.Core.Security;
 namespace Agent.Core.Compose;
 
 /// <summary>A compose service's <c>build:</c> (a context path, or a mapping of context, dockerfile, dockerfile_inline,
-/// args, target, labels), resolved by <see cref="BuildSpecs"/> exactly as a ServiceGroup's build is. Its other fields
-/// (cache_from, ssh, secrets, platforms, ...) are errors naming them.</summary>
+/// args, target, labels, cache_from), resolved by <see cref="BuildSpecs"/> exactly as a ServiceGroup's build is. Its other
+/// fields (ssh, secrets, platforms, ...) are errors naming them.</summary>
 internal static class ComposeBuild
 {
-    public static readonly string[] Fields = ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels"];
+    public static readonly string[] Fields = ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "cache_from"];
 
     public static BuildSpec? Read(ComposeCursor cursor, ComposeContext project, SecurityOptions options)
     {
@@ -33,6 +33,7 @@ internal static class ComposeBuild
                 Args = f.TryGetValue("args", out var a) ? Args(a, project) : new Dictionary<string, string>(),
                 Target = f.TryGetValue("target", out var t) ? t.Scalar() : null,
                 Labels = f.TryGetValue("labels", out var l) ? l.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "", StringComparer.Ordinal) : new Dictionary<string, string>(),
+                CacheFrom = f.TryGetValue("cache_from", out var cf) ? cf.StringList() : [],
             };
         }
         return BuildSpecs.Resolve(fields, project.ProjectDirectory, project.Files, options, (field, message) =>

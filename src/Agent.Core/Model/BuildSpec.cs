@@ -26,6 +26,11 @@ public sealed record BuildSpec
 
     public string ContextDigest { get; init; } = "";
 
+    /// <summary>Local images the classic builder may take cached layers from (compose cache_from); null when none, so
+    /// builds without it hash as before.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? CacheFrom { get; init; }
+
     /// <summary>Push the image to its registry after it is built (docker compose build --push). Not hashed: pushing does
     /// not change the image, so turning it on rebuilds and recreates nothing (the next build is pushed).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

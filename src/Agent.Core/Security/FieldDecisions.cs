@@ -32,6 +32,7 @@ public static class FieldDecisions
             ["Build.Target"] = (FieldDecision.Allowed, "a stage of the Dockerfile"),
             ["Build.Labels"] = (FieldDecision.Allowed, "labels of the image"),
             ["Build.ContextDigest"] = (FieldDecision.Allowed, "the agent's own bookkeeping for the spec hash"),
+            ["Build.CacheFrom"] = (FieldDecision.Allowed, "local images the builder takes cached layers from, judged at load against AllowedImages; never sent with the container"),
             ["Build.Push"] = (FieldDecision.Allowed, "pushes the built image to the registry image: names, with the credentials of Agent:Registries; nothing reaches the container"),
             ["Command"] = (FieldDecision.Allowed, "runs inside the container; NUL refused at parse"),
             ["Entrypoint"] = (FieldDecision.Allowed, "runs inside the container; NUL refused at parse"),

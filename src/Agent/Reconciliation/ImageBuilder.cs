@@ -58,6 +58,7 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
                     Args = build.Args,
                     Target = build.Target,
                     Labels = imageLabels,
+                    CacheFrom = build.CacheFrom ?? [],
                 }, output, ct);
             }
             catch (EngineException e) when (e is not EngineUnavailableException)

@@ -192,6 +192,10 @@ public sealed class BuildSpecTests : IDisposable
         Assert.Empty(Load("web", options: options).Errors);
         Assert.Contains("the inline Dockerfile line 1: FROM image \"alpine\" is not in the allowed list",
             Refused("{ context: web, dockerfileInline: \"FROM alpine\" }", options).Message);
+        var cache = new ManifestFolder(root.FullName);
+        Write("apps/shop/compose.yaml", "services:\n  web:\n    build: { context: ../web, cache_from: [\"evil:cache\"] }\n");
+        Assert.Contains(cache.Load(new SecurityPolicy(options)).Errors, e => e.Message.Contains("cache_from image \"evil:cache\" is not in the allowed list"));
+        File.Delete(Path.Combine(root.FullName, "apps/shop/compose.yaml"));
         Assert.Contains("FROM image \"evil:1\"", Refused("{ context: web, args: { BASE: evil:1 }, dockerfileInline: \"ARG BASE=busybox:1.35\\nFROM $BASE\" }", options).Message);
     }
 

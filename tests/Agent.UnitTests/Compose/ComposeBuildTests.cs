@@ -65,6 +65,16 @@ public sealed class ComposeBuildTests : IDisposable
     }
 
     [Fact]
+    public void Cache_from_is_read_into_the_build_and_hashed_only_when_given()
+    {
+        var web = Service("  web:\n    build: { context: app, cache_from: [\"shop-web:previous\"] }\n");
+        Assert.Equal(["shop-web:previous"], web.Build!.CacheFrom!);
+        var plain = Service("  web:\n    build: { context: app }\n");
+        Assert.Null(plain.Build!.CacheFrom);
+        Assert.DoesNotContain("CacheFrom", System.Text.Json.JsonSerializer.Serialize(plain.Build));
+    }
+
+    [Fact]
     public void Args_as_a_map_and_an_inline_Dockerfile_without_a_context_use_the_project_directory()
     {
         var web = Service("  web:\n    build:\n      dockerfile_inline: |\n        FROM busybox:1.35\n      args: { A: 1 }\n");
@@ -93,7 +103,7 @@ public sealed class ComposeBuildTests : IDisposable
     [InlineData("build: ../..", "services.web.build", "outside the manifests folder")]
     [InlineData("build: /etc", "services.web.build", "outside the manifests folder")]
     [InlineData("build: { context: app, dockerfile: ../compose.yaml }", "services.web.build.dockerfile", "inside the build context")]
-    [InlineData("build: { context: app, cache_from: [x] }", "services.web.build.cache_from", "not supported")]
+    [InlineData("build: { context: app, ssh: [default] }", "services.web.build.ssh", "not supported")]
     public void Unsupported_or_escaping_builds_are_errors_naming_the_field_and_line(string build, string path, string message)
     {
         var error = Refused("  web:\n    " + build + "\n");
