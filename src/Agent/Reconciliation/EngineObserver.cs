@@ -16,8 +16,8 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
     {
         if (!cache.IsCurrent || key.Kind == ServiceGroup.ComposeKindName) return await ObserveFreshAsync(key, ct, desired);
         var external = ExternalNetworksAsync(desired, ct);
-        return await BuildAsync(key, cache.Containers.Where(c => Owns(key, c.Labels)).ToList(), cache.Networks.Where(n => Owns(key, n.Labels)).ToList(),
-            cache.Volumes.Where(v => Owns(key, v.Labels)).ToList(), await external, ct);
+        return await BuildAsync(key, cache.ContainersOf(key).Where(c => Owns(key, c.Labels)).ToList(),
+            cache.NetworksOf(key).Where(n => Owns(key, n.Labels)).ToList(), cache.VolumesOf(key).Where(v => Owns(key, v.Labels)).ToList(), await external, ct);
     }
 
     /// <summary>What exists for <paramref name="key"/>, asked of the engine now: what a plan is verified against before it

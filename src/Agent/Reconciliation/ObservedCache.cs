@@ -38,6 +38,16 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
 
     public ContainerSummary? Container(string id) => containers.GetValueOrDefault(id);
 
+    /// <summary>One object's containers, networks and volumes, through an index by kind and object label that is built
+    /// again only after the cache changed.</summary>
+    public IEnumerable<ContainerSummary> ContainersOf(ObjectKey key) => containerIndex.Of(containers, key, c => c.Labels);
+    public IEnumerable<NetworkSummary> NetworksOf(ObjectKey key) => networkIndex.Of(networks, key, n => n.Labels);
+    public IEnumerable<VolumeSummary> VolumesOf(ObjectKey key) => volumeIndex.Of(volumes, key, v => v.Labels);
+
+    private readonly ObjectIndex<ContainerSummary> containerIndex = new(labels);
+    private readonly ObjectIndex<NetworkSummary> networkIndex = new(labels);
+    private readonly ObjectIndex<VolumeSummary> volumeIndex = new(labels);
+
     /// <summary>Full listings so far (start, resyncs, reconnects).</summary>
     public int Listings => listings;
 
