@@ -294,7 +294,7 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
 
     private static async Task<bool> CommandExistsAsync(string command) => (await ShellAsync($"command -v {command}")).Exit == 0;
 
-    private static async Task<(int Exit, string Output)> ShellAsync(string script)
+    internal static async Task<(int Exit, string Output)> ShellAsync(string script)
     {
         var info = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(info)!;

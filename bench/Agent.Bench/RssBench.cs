@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 
 namespace Agent.Bench;
@@ -23,7 +22,7 @@ public sealed class RssBench(List<Row> results)
             using (var agent = Start(empty))
             {
                 var idle = await SettleAsync(agent);
-                results.Add(new Row(Scenario, "agent idle (empty folder)", Mib(idle.Rss), $"peak so far {Mib(idle.Peak)}"));
+                results.Add(new Row(Scenario, "agent idle (empty folder)", AgentProcess.Mib(idle.Rss), $"peak so far {AgentProcess.Mib(idle.Peak)}"));
 
                 var big = LargestFile();
                 var staged = Path.Combine(Folder(), "big.yaml");
@@ -32,8 +31,8 @@ public sealed class RssBench(List<Row> results)
                 File.Move(staged, Path.Combine(empty, "big.yaml"));
                 var loaded = await SettleAsync(agent);
                 results.Add(new Row(Scenario, $"agent loading one {Encoding.UTF8.GetByteCount(big) / 1024} KiB file (1,000 groups, the largest allowed)",
-                    Mib(loaded.Peak) + " peak", $"{Mib(loaded.Rss)} once the agent is quiet again ({clock.Elapsed.TotalSeconds:0} s later: reconciles fail and retry)"));
-                Stop(agent);
+                    AgentProcess.Mib(loaded.Peak) + " peak", $"{AgentProcess.Mib(loaded.Rss)} once the agent is quiet again ({clock.Elapsed.TotalSeconds:0} s later: reconciles fail and retry)"));
+                AgentProcess.Stop(agent);
             }
 
             var many = Folder();
@@ -43,9 +42,9 @@ public sealed class RssBench(List<Row> results)
             using (var agent = Start(many))
             {
                 var loaded = await SettleAsync(agent);
-                results.Add(new Row(Scenario, "agent loading 5,000 documents (5,000 files)", Mib(loaded.Peak) + " peak",
-                    $"{Mib(loaded.Rss)} once the agent is quiet ({start.Elapsed.TotalSeconds:0} s after start)"));
-                Stop(agent);
+                results.Add(new Row(Scenario, "agent loading 5,000 documents (5,000 files)", AgentProcess.Mib(loaded.Peak) + " peak",
+                    $"{AgentProcess.Mib(loaded.Rss)} once the agent is quiet ({start.Elapsed.TotalSeconds:0} s after start)"));
+                AgentProcess.Stop(agent);
             }
         }
         finally
@@ -53,8 +52,6 @@ public sealed class RssBench(List<Row> results)
             foreach (var dir in folders) Directory.Delete(dir, recursive: true);
         }
     }
-
-    private static string Mib(long kib) => (kib / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
 
     private string Folder()
     {
@@ -79,27 +76,12 @@ public sealed class RssBench(List<Row> results)
         return text + "#" + new string('-', size - text.Length - 2) + "\n";
     }
 
-    private Process Start(string manifests)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "agent.dll"), "run", "--manifests", manifests, "--state-dir", Folder(),
-                     "--instance", "bench-rss-" + Guid.NewGuid().ToString("N")[..8], "--urls", "http://127.0.0.1:0" })
-            info.ArgumentList.Add(arg);
-        info.Environment["DOCKER_HOST"] = "unix:///nonexistent/agent-bench-rss.sock";
-        info.Environment["AGENT_Logging__LogLevel__Default"] = "Error";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void Stop(Process agent)
-    {
-        if (!agent.HasExited) agent.Kill();
-        agent.WaitForExit();
-    }
+    private Process Start(string manifests) =>
+        AgentProcess.Start(AgentProcess.Default, manifests, Folder(), "bench-rss-" + Guid.NewGuid().ToString("N")[..8], "http://127.0.0.1:0", new Dictionary<string, string>
+        {
+            ["DOCKER_HOST"] = "unix:///nonexistent/agent-bench-rss.sock",
+            ["AGENT_Logging__LogLevel__Default"] = "Error",
+        });
 
     /// <summary>Waits until the process has used under 2 % of a core for two seconds (it is done loading), then reads its memory.</summary>
     private static async Task<(long Rss, long Peak)> SettleAsync(Process agent)
@@ -116,9 +98,7 @@ public sealed class RssBench(List<Row> results)
             quiet = now - last < TimeSpan.FromMilliseconds(10) ? quiet + 1 : 0;
             last = now;
         }
-        var status = File.ReadAllLines($"/proc/{agent.Id}/status");
-        long Field(string name) => long.Parse(status.First(l => l.StartsWith(name + ":", StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        return (Field("VmRSS"), Field("VmHWM"));
+        return (AgentProcess.StatusKib(agent.Id, "VmRSS"), AgentProcess.StatusKib(agent.Id, "VmHWM"));
     }
 
     private static TimeSpan Cpu(Process agent)

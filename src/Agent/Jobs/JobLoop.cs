@@ -20,7 +20,7 @@ public sealed partial class JobLoop(
     JobRunnerSettings settings,
     TimeProvider time,
     ILogger logger,
-    JobEvents? events = null)
+    Action<string, string, string>? events = null) // records an event on the job's object status: type (Normal, Warning), reason, message
 {
     private readonly SemaphoreSlim wake = new(0);
     private readonly Lock sync = new();
@@ -270,9 +270,6 @@ public sealed partial class JobLoop(
         return expired.Count == 0 ? history : history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList() };
     }
 }
-
-/// <summary>Records an event on the job's object status: type (Normal, Warning), reason, message.</summary>
-public delegate void JobEvents(string type, string reason, string message);
 
 /// <summary>The runner's timings (from AgentOptions).</summary>
 public sealed record JobRunnerSettings(TimeSpan BackoffBase, TimeSpan PollInterval, TimeSpan Resync);

@@ -9,16 +9,19 @@ namespace Agent.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The built `agent run` as a separate process, as a user starts it, so that a test can kill it for real (SIGKILL:
-/// no shutdown code runs). Its output is kept for the failure message.
+/// no shutdown code runs) or run it with fewer privileges (<see cref="StartWithoutFileCapabilities"/>). Its output is kept
+/// for checks and the failure message.
 /// </summary>
 public sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
+    private readonly string tokensFile;
 
-    private AgentProcess(Process process, int port, string stateDir)
+    private AgentProcess(Process process, int port, string stateDir, string tokensFile)
     {
         this.process = process;
+        this.tokensFile = tokensFile;
         Port = port;
         StateDir = stateDir;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
@@ -35,27 +38,46 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>Starts `agent run` on a free loopback port, with this instance id, manifests folder and state dir.</summary>
     public static AgentProcess Start(string instance, string manifests, string stateDir, string? dockerHost = null, IDictionary<string, string>? environment = null)
     {
+        var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        if (dockerHost is not null) settings["Agent__DockerHost"] = dockerHost;
+        return Start([], instance, manifests, stateDir, settings, Path.Combine(stateDir, "tokens"));
+    }
+
+    /// <summary>Starts `agent run` without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (setpriv), like a non-root agent, so file
+    /// permissions count; its admin token is <paramref name="adminToken"/>. Settings are configuration keys (Agent:X).</summary>
+    public static AgentProcess StartWithoutFileCapabilities(string instance, string manifests, string stateDir, string adminToken, IDictionary<string, string>? settings = null)
+    {
+        var tokens = Path.Combine(stateDir, "admin-tokens");
+        File.WriteAllText(tokens, $"admin:{adminToken}\n");
+        var environment = (settings ?? new Dictionary<string, string>()).ToDictionary(s => "AGENT_" + s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        environment["AGENT_Agent__Auth__TokensFile"] = tokens;
+        return Start(["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"],
+            instance, manifests, stateDir, environment, tokens);
+    }
+
+    private static AgentProcess Start(IReadOnlyList<string> launcher, string instance, string manifests, string stateDir, IDictionary<string, string> environment,
+        string tokensFile)
+    {
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AgentCli.RepositoryRoot,
         };
-        foreach (var arg in new[]
-                 {
+        foreach (var arg in launcher.Skip(1).Concat(launcher.Count > 0 ? ["dotnet"] : []).Concat(
+                 [
                      Path.Combine(AppContext.BaseDirectory, "agent.dll"), "run", "--manifests", manifests, "--state-dir", stateDir,
                      "--instance", instance, "--urls", $"http://127.0.0.1:{port}",
-                 })
+                 ]))
             info.ArgumentList.Add(arg);
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__Agent"] = "Information";
         info.Environment["Logging__Console__FormatterName"] = "simple";
         info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         info.Environment["Agent__ManifestDebounce"] = "00:00:00.200";
-        if (dockerHost is not null) info.Environment["Agent__DockerHost"] = dockerHost;
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
-        return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start the agent"), port, stateDir);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        return new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException($"cannot start the agent ({info.FileName})"), port, stateDir, tokensFile);
     }
 
     /// <summary>Waits until the agent logs that it listens (its reconcilers run from then on).</summary>
@@ -85,8 +107,8 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>A client of its API with the generated admin token.</summary>
     public HttpClient Client()
     {
-        var token = File.ReadAllLines(Path.Combine(StateDir, "tokens")).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(10) };
+        var token = File.ReadAllLines(tokensFile).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
@@ -101,8 +123,27 @@ public sealed class AgentProcess : IAsyncDisposable
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
+    /// <summary>Waits until the group's condition has this status (and reason); returns the group's status as JSON.</summary>
+    public Task<JsonElement> WaitForConditionAsync(string group, string type, string status, string? reason = null, TimeSpan? within = null) =>
+        Eventually.ReturnsAsync(async () =>
+            {
+                using var http = Client();
+                var response = await http.GetAsync($"/api/v1/servicegroups/{group}");
+                return response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : default;
+            },
+            s => s.ValueKind == JsonValueKind.Object && s.GetProperty("conditions").EnumerateArray().Any(c =>
+                c.GetProperty("type").GetString() == type && c.GetProperty("status").GetString() == status
+                && (reason is null || c.GetProperty("reason").GetString() == reason)),
+            within ?? TimeSpan.FromSeconds(60), $"{group} {type}={status} {reason}; output:\n{Output(20)}");
+
+    public static string ConditionMessage(JsonElement status, string type) =>
+        status.GetProperty("conditions").EnumerateArray().First(c => c.GetProperty("type").GetString() == type).GetProperty("message").GetString() ?? "";
+
     /// <summary>The last lines the agent printed.</summary>
     public string Output(int lines) => string.Join("\n", output.TakeLast(lines));
+
+    /// <summary>Every line the agent printed so far.</summary>
+    public IReadOnlyList<string> Lines => output.ToList();
 
     private static int FreePort()
     {

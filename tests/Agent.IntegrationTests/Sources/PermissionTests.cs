@@ -8,6 +8,7 @@ namespace Agent.IntegrationTests.Sources;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PermissionTests : IAsyncLifetime
 {
+    private const string AdminToken = "admin-token-process-0123456789";
     private readonly TestInstance instance = new();
     private readonly string manifests = Directory.CreateTempSubdirectory("agent-it-perm-").FullName;
     private readonly string state = Directory.CreateTempSubdirectory("agent-it-perm-state-").FullName;
@@ -30,7 +31,7 @@ public sealed class PermissionTests : IAsyncLifetime
         var fileA = Path.Combine(manifests, "a.yaml");
         File.WriteAllText(fileA, Sleepy(a, 0));
         File.WriteAllText(Path.Combine(manifests, "b.yaml"), Sleepy(b, 0));
-        await using var agent = UnprivilegedAgentProcess.StartWithoutFileCapabilities(manifests, instance, state,
+        await using var agent = AgentProcess.StartWithoutFileCapabilities(instance.Id, manifests, state, AdminToken,
             new Dictionary<string, string> { ["Agent:ResyncInterval"] = "00:00:02" });
         await agent.WaitForConditionAsync(a, ConditionTypes.Ready, "True");
         await agent.WaitForConditionAsync(b, ConditionTypes.Ready, "True");
@@ -38,9 +39,9 @@ public sealed class PermissionTests : IAsyncLifetime
 
         File.SetUnixFileMode(fileA, UnixFileMode.None); // chmod 000
         var held = await agent.WaitForConditionAsync(a, ConditionTypes.Degraded, "True", "ManifestUnreadable");
-        Assert.Contains("a.yaml", UnprivilegedAgentProcess.ConditionMessage(held, ConditionTypes.Degraded));
-        Assert.Contains("denied", UnprivilegedAgentProcess.ConditionMessage(held, ConditionTypes.Degraded));
-        await Eventually.TrueAsync(() => Task.FromResult(agent.Output.Any(l => l.Contains("a.yaml") && l.Contains("cannot be read"))),
+        Assert.Contains("a.yaml", AgentProcess.ConditionMessage(held, ConditionTypes.Degraded));
+        Assert.Contains("denied", AgentProcess.ConditionMessage(held, ConditionTypes.Degraded));
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Any(l => l.Contains("a.yaml") && l.Contains("cannot be read"))),
             TimeSpan.FromSeconds(10), "a log line naming a.yaml");
 
         File.SetUnixFileMode(manifests, UnixFileMode.None); // the whole folder
