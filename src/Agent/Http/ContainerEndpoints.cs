@@ -168,6 +168,9 @@ public static class ContainerEndpoints
         var request = body.Value!;
         if (request.Command is not { Count: > 0 }) return ApiProblems.BadRequest("command is required: a list like [\"sh\", \"-c\", \"echo hi\"]");
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
+        if (c.State != ContainerState.Running)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"Container {c.Name} is {c.State.ToString().ToLowerInvariant()}, not running: exec runs a command in a running container. Start it first (POST /api/v1/containers/{c.Name}/start).");
         var violations = policy.CheckExec(new ExecSpec(request.Command, request.Env, request.WorkingDir, request.User), c.User);
         if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
         var result = await engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,

@@ -11,7 +11,7 @@ namespace Agent.Http;
 
 /// <summary>Images on the engine (all of them, not only the agent's: images carry no owner). {ref} may contain '/' and
 /// ':' (see <see cref="ImageReferencePaths"/>).</summary>
-public static class ImageEndpoints
+public static partial class ImageEndpoints
 {
     /// <summary>Documentation-only shapes of the JSON bodies.</summary>
     public sealed record PullBody(string Image);
@@ -156,7 +156,12 @@ public static class ImageEndpoints
         foreach (var f in filter ?? [])
         {
             if (f.StartsWith("label=", StringComparison.Ordinal) && f.Length > 6) labels.Add(f[6..]);
-            else if (f.StartsWith("until=", StringComparison.Ordinal) && f.Length > 6) until = f[6..];
+            else if (f.StartsWith("until=", StringComparison.Ordinal) && f.Length > 6)
+            {
+                until = f[6..];
+                if (!IsUntil(until))
+                    return ApiProblems.BadRequest($"filter=\"{f}\": until is a duration (24h, 90m, 1h30m), a Unix timestamp or an RFC 3339 time, as for docker image prune --filter until=");
+            }
             else return ApiProblems.BadRequest($"filter=\"{f}\" is not one of label=KEY[=VALUE] or until=DURATION|TIMESTAMP");
         }
         return Results.Ok(await engine.PruneImagesAsync(new ImagePruneFilter(all ?? false, labels, until), ct));
@@ -193,6 +198,13 @@ public static class ImageEndpoints
             return null;
         }
     }
+
+    private static bool IsUntil(string value) =>
+        UntilDuration().IsMatch(value) || long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+        || DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out _);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")]
+    private static partial System.Text.RegularExpressions.Regex UntilDuration();
 
     private static IResult NoImage(string reference) =>
         ApiProblems.NotFound($"No image \"{reference}\" on the engine; list them with GET /api/v1/images or pull it with POST /api/v1/images/pull.");

@@ -182,6 +182,11 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     public async Task Prune_all_removes_unused_tagged_images_matching_the_filter()
     {
         using var client = fx.Client();
+        using (var badUntil = await client.PostAsync("/api/v1/images/prune?filter=until=abc", null))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badUntil.StatusCode);
+            Assert.Contains("until is a duration", await badUntil.Content.ReadAsStringAsync());
+        }
         var label = $"org.example.prune={fx.Instance.Id}";
         var reference = fx.Local("prunable:1");
         using (var build = await client.PostAsJsonAsync("/api/v1/images/build", new

@@ -71,6 +71,11 @@ public sealed class RunEndpointTests(ImageFixture fx) : IClassFixture<ImageFixtu
         var id = body.GetProperty("id").GetString()!;
         Assert.Equal("created", await DockerCli.InspectAsync(id, "{{.State.Status}}"));
 
+        using (var exec = await client.PostAsJsonAsync($"/api/v1/containers/{id}/exec", new { command = new[] { "true" } }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, exec.StatusCode);
+            Assert.Contains("is created, not running", await exec.Content.ReadAsStringAsync());
+        }
         using (var start = await client.PostAsync($"/api/v1/containers/{id}/start", null))
             Assert.Equal(HttpStatusCode.OK, start.StatusCode);
         Assert.Equal("running", await DockerCli.InspectAsync(id, "{{.State.Status}}"));
