@@ -348,6 +348,8 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
     {
         if (source.StartsWith('~')) { item.Error($"\"{source}\": \"~\" is not expanded by the agent; use an absolute path or one relative to the project directory"); return; }
         var host = project.Resolve(source);
+        // A compose file from a git repository binds only inside its checkout, like a ServiceGroup's (probe-13 F9).
+        if (project.Files.Confinement(host) is { } outside) { item.Error($"\"{source}\": the bind source {outside}"); return; }
         AddMount(item, mounts, new MountSpec(MountType.Bind, host, target, readOnly));
         if (project.IsUnderRoot(host) && project.Files.Digest(host) is { } digest) digests[$"bind:{target}"] = digest;
     }

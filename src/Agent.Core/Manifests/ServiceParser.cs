@@ -271,6 +271,11 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             if (source.StartsWith('/') || source.StartsWith('.'))
             {
                 var host = System.IO.Path.GetFullPath(System.IO.Path.Combine(manifestDir, source));
+                if (files.Confinement(host) is { } outside)
+                {
+                    item.Error($"\"{text}\": the bind source {outside}");
+                    continue;
+                }
                 var inside = source.StartsWith('.') && IsUnder(host, files.Root);
                 // Like Compose's short syntax, a relative bind inside the manifests folder is created as a folder when missing.
                 mounts.Add(new MountSpec(MountType.Bind, host, target, readOnly) { CreateSource = inside });

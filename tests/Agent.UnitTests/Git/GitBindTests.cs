@@ -36,6 +36,25 @@ public sealed class GitBindTests : IDisposable
         Assert.Contains("is inside /var/lib/agent", Assert.Single(Check(source)).Message);
 
     [Fact]
+    public void Binds_of_a_repositorys_compose_file_or_ServiceGroup_outside_its_checkout_are_errors_at_the_field()
+    {
+        // probe-13 F9: a compose stack could bind ../../secrets (the agent's own deploy key) or any absolute host folder.
+        var checkout = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout")).FullName;
+        var secrets = Directory.CreateDirectory(Path.Combine(temp.FullName, "secrets")).FullName;
+        Directory.CreateDirectory(Path.Combine(checkout, "apps", "stack", "conf"));
+        File.WriteAllText(Path.Combine(checkout, "apps", "stack", "compose.yaml"),
+            $"services:\n  a:\n    image: busybox:1.35\n    volumes:\n      - ../../../secrets:/sec:ro\n      - {secrets}:/sec2:ro\n      - ./conf:/conf:ro\n");
+        File.WriteAllText(Path.Combine(checkout, "apps", "web.yaml"),
+            $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: web\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n      volumes: [\"{secrets}:/s:ro\", \"./stack/conf:/c:ro\"]\n");
+        var set = new ManifestFolder(Path.Combine(checkout, "apps")) { ConfinedTo = checkout }.Load(SecurityPolicy.Default);
+        var errors = set.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.Contains("compose.yaml:5:", StringComparison.Ordinal) && e.Contains("\"../../../secrets\": the bind source is outside the repository's checkout", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("compose.yaml:6:", StringComparison.Ordinal) && e.Contains("is outside the repository's checkout", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("web.yaml:9:", StringComparison.Ordinal) && e.Contains("is outside the repository's checkout", StringComparison.Ordinal));
+        Assert.Equal(3, errors.Count(e => e.Contains("outside the repository's checkout", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void A_bind_that_leaves_the_checkout_through_a_symlink_is_refused() =>
         Assert.Contains("is inside /var/lib/agent", Assert.Single(Check($"{State}/git/platform/current/apps/link", _ => $"{State}/git/other/0a1b")).Message);
 

@@ -59,7 +59,7 @@ public sealed class GitBindTests : GitScenario
         Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"../..:/state:ro\"]\n")));
         var escaping = Repo.CommitAndPush("escapes the checkout");
         var refused = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{escaping}" && s.Condition("Stalled")?.Status == "True", "refused");
-        Assert.Contains(refused.ManifestErrors, e => e.StartsWith("GitRepository/platform/apps/web.yaml:", StringComparison.Ordinal) && e.Contains("is not allowed"));
+        Assert.Contains(refused.ManifestErrors, e => e.StartsWith("GitRepository/platform/apps/web.yaml:", StringComparison.Ordinal) && e.Contains("the bind source is outside the repository's checkout"));
         Assert.DoesNotContain(".staging-", string.Join("\n", refused.ManifestErrors) + refused.Condition("Ready")!.Message);
 
         // A symlink out of the repository refuses the checkout, naming the link in the repository.
