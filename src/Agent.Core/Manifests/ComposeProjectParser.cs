@@ -96,7 +96,10 @@ internal static class ComposeProjectParser
         if (result.Spec is null) return null;
         return new ServiceGroup(metadata, result.Spec, location)
         {
-            Compose = new ComposeOrigin(request.ProjectDirectory, request.Files, adopt),
+            Compose = new ComposeOrigin(request.ProjectDirectory, request.Files, adopt)
+            {
+                InputFiles = result.Files.Concat(request.EnvFiles.Select(e => e.Path)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            },
         };
     }
 }

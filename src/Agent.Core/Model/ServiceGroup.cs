@@ -70,4 +70,9 @@ public sealed record ServiceGroup(ObjectMetadata Metadata, ServiceGroupSpec Spec
 }
 
 /// <summary>A compose project's working directory and files (absolute host paths), as Compose labels them.</summary>
-public sealed record ComposeOrigin(string WorkingDir, IReadOnlyList<string> ConfigFiles, bool Adopt = false);
+public sealed record ComposeOrigin(string WorkingDir, IReadOnlyList<string> ConfigFiles, bool Adopt = false)
+{
+    /// <summary>Every file the load read or would read (env files for interpolation such as a hidden <c>.env</c>, env_file,
+    /// includes, extends), absolute: watched so that an edit the manifests folder's read skips still reloads the project.</summary>
+    public IReadOnlyList<string> InputFiles { get; init; } = [];
+}

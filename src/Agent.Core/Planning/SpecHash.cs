@@ -19,8 +19,15 @@ public static class SpecHash
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>Labels that describe the compose project (its folder, its file list), not the service: like Compose's
+    /// config hash, the hash leaves them out, so adding an override file recreates only the services it changes. They
+    /// stay on the container and are brought up to date by its next recreate.</summary>
+    private static readonly string[] ProjectBookkeeping = [ComposeLabelNames.ConfigFiles, ComposeLabelNames.WorkingDir];
+
     public static string Of(ContainerSpec spec, string? network = null)
     {
+        if (ProjectBookkeeping.Any(spec.Labels.ContainsKey))
+            spec = spec with { Labels = spec.Labels.Where(l => !ProjectBookkeeping.Contains(l.Key)).ToDictionary() };
         var json = JsonSerializer.Serialize(new { spec, network }, Canonical);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }

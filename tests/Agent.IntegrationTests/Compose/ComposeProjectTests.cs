@@ -54,6 +54,24 @@ public sealed class ComposeProjectTests : AgentScenario
     }
 
     [Fact]
+    public async Task A_dot_env_edit_alone_recreates_only_the_service_whose_interpolated_value_changed()
+    {
+        var project = Instance.Name("dotenv");
+        Agent.Write($"{project}/.env", "TAG=one\n");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("a", "    environment: [\"TAG=${TAG}\"]\n") + Sleeper("b"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var before = await Containers.RunningAsync(Instance, project, 2);
+
+        Agent.Write($"{project}/.env", "TAG=two\n"); // the hidden file alone, which the manifests folder's own read skips
+        var after = await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project),
+            r => r.Count == 2 && r.All(x => x.State == "running") && r.Single(x => x.Name.EndsWith("-a-1")).Id != before.Single(x => x.Name.EndsWith("-a-1")).Id,
+            TimeSpan.FromSeconds(60), "a recreated after the .env edit");
+        Assert.Equal(before.Single(r => r.Name.EndsWith("-b-1")).Id, after.Single(r => r.Name.EndsWith("-b-1")).Id);
+        Assert.Contains("TAG=two", await DockerCli.InspectAsync($"{project}-a-1", "{{range .Config.Env}}{{println .}}{{end}}"));
+    }
+
+    [Fact]
     public async Task A_ComposeProject_manifest_merges_its_files_and_interpolates_its_environment()
     {
         var project = Instance.Name("shop");

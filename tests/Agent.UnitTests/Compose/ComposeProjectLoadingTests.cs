@@ -342,6 +342,32 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void An_override_file_changes_the_hash_of_only_the_services_it_touches_though_every_container_is_labelled_with_the_file_list()
+    {
+        Write("s/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n  db:\n    image: busybox:1.35\n");
+        var before = Project("s").Spec.Services.ToDictionary(x => x.Name, x => x.Container);
+        Write("s/compose.override.yaml", "services:\n  web:\n    environment:\n      FOO: bar\n");
+        var after = Project("s").Spec.Services.ToDictionary(x => x.Name, x => x.Container);
+
+        Assert.EndsWith("compose.override.yaml", after["db"].Labels[ComposeLabelNames.ConfigFiles]); // kept on the container
+        Assert.NotEqual(before["db"].Labels[ComposeLabelNames.ConfigFiles], after["db"].Labels[ComposeLabelNames.ConfigFiles]);
+        Assert.Equal(Agent.Core.Planning.SpecHash.Of(before["db"]), Agent.Core.Planning.SpecHash.Of(after["db"]));
+        Assert.NotEqual(Agent.Core.Planning.SpecHash.Of(before["web"]), Agent.Core.Planning.SpecHash.Of(after["web"]));
+        Assert.NotEqual(Agent.Core.Planning.SpecHash.Of(after["db"]),
+            Agent.Core.Planning.SpecHash.Of(after["db"] with { Labels = new Dictionary<string, string>(after["db"].Labels) { ["other"] = "x" } }));
+    }
+
+    [Fact]
+    public void A_project_names_the_files_it_reads_for_interpolation_so_the_watcher_stamps_a_hidden_dot_env()
+    {
+        Write("s/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    env_file: .web.env\n");
+        Write("s/.web.env", "A=1\n");
+        var inputs = Project("s").Compose!.InputFiles;
+        Assert.Contains(Path.Combine(dir.FullName, "s", ".env"), inputs); // not there yet: creating it is noticed too
+        Assert.Contains(Path.Combine(dir.FullName, "s", ".web.env"), inputs);
+    }
+
+    [Fact]
     public void Secrets_the_agent_cannot_materialise_are_errors_naming_the_field()
     {
         Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [token, missing, swarm]\nsecrets:\n  token: { environment: NOPE }\n  swarm: { external: true }\n");
