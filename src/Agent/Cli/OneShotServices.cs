@@ -11,8 +11,11 @@ public static class OneShotServices
         var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>()) { ["Agent:Manifests"] = manifests };
         if (!string.IsNullOrWhiteSpace(instance)) settings["Agent:Instance"] = instance;
         if (!string.IsNullOrWhiteSpace(stateDir)) settings["Agent:StateDir"] = stateDir;
+        // The running agent's instance and host labels, recorded in its state dir: below the environment and the flags.
+        var running = string.IsNullOrWhiteSpace(stateDir) ? [] : ServerFile.ReadRunning(stateDir);
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddInMemoryCollection(running)
             .AddEnvironmentVariables("AGENT_")
             .AddInMemoryCollection(settings)
             .Build();

@@ -32,6 +32,7 @@ public sealed class ReadyLogger(
         {
             ServerFile.Write(options.Value.StateDir, addresses);
             ServerFile.WriteTokensPointer(options.Value.StateDir, options.Value.Auth.TokensFile);
+            ServerFile.WriteRunning(options.Value.StateDir, labels.InstanceId, options.Value.HostLabels);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
         {
