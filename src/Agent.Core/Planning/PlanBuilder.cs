@@ -36,7 +36,7 @@ internal sealed class PlanBuilder
         {
             var hash = Core.Build.BuildSpecs.Hash(build);
             if (!imageChecks.TryGetValue("build:" + image + "@" + hash, out var built))
-                imageChecks["build:" + image + "@" + hash] = built = Add(new Operation(0, OperationKind.BuildImage, $"image:{image}", $"built from its context (build {hash})", [])
+                imageChecks["build:" + image + "@" + hash] = built = Add(new Operation(0, OperationKind.BuildImage, $"image:{image}", $"build {hash}: built from its context unless an image of it is there", [])
                 {
                     Target = image,
                     Spec = spec,

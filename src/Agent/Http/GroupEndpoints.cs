@@ -55,9 +55,10 @@ public static class GroupEndpoints
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue,
         StatusStore status, bool removeVolumes = false)
     {
-        if (manifests.Get(key) is null) return NotFound(key);
+        if (manifests.Get(key) is not { } entry) return NotFound(key);
         overrides.SetSuspended(key, suspended, removeVolumes);
-        status.MarkToggled(key, suspended, key.Kind == ServiceGroup.ComposeKindName ? (suspended ? "Down" : "Up") : (suspended ? "Stop" : "Start"));
+        status.MarkToggled(key, suspended, key.Kind == ServiceGroup.ComposeKindName ? (suspended ? "Down" : "Up") : (suspended ? "Stop" : "Start"),
+            specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true });
         queue.Add(key);
         return removeVolumes
             ? Results.Accepted($"/api/v1/{resource}/{key.Name}", new { group = key.Name, suspended, volumesRemoved = true })

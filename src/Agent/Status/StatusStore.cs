@@ -29,12 +29,16 @@ public sealed class StatusStore(TimeProvider time)
         Update(key, s => s with { Conditions = Conditions.Set(s.Conditions, type, status, reason, message, time.GetUtcNow()) });
 
     /// <summary>A stop/down or start/up asked through the API shows at once (not Ready, Progressing), not only once the
-    /// reconcile that carries it out has finished: a project being taken down never reads as Ready meanwhile.</summary>
-    public void MarkToggled(ObjectKey key, bool suspending, string verb)
+    /// reconcile that carries it out has finished: a project being taken down never reads as Ready meanwhile.
+    /// Suspended turns with the request too (it stays True while spec.suspend holds the object).</summary>
+    public void MarkToggled(ObjectKey key, bool suspending, string verb, bool specSuspend = false)
     {
         var message = suspending ? $"{verb.ToLowerInvariant()} requested: its containers are being stopped" : $"{verb.ToLowerInvariant()} requested: its containers are being started";
         SetCondition(key, ConditionTypes.Ready, false, verb + "Requested", message);
         SetCondition(key, ConditionTypes.Progressing, true, verb + "Requested", message);
+        var held = suspending || specSuspend;
+        SetCondition(key, ConditionTypes.Suspended, held, held ? "Suspended" : "Active",
+            held ? (specSuspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
     }
 
     public void Record(ObjectKey key, string type, string reason, string message) =>

@@ -15,7 +15,7 @@ public sealed class BuildPlanTests
         var web = Service("web", 2, s => s.Built("c1"));
         Assert.Equal($"""
             #1 network:g_default, CreateNetwork, network missing
-            #2 image:g-web, BuildImage, built from its context (build {BuildSpecs.Hash(web.Container.Build!)})
+            #2 image:g-web, BuildImage, build {BuildSpecs.Hash(web.Container.Build!)}: built from its context unless an image of it is there
             #3 service:web:1, CreateContainer, no existing container (after #1,#2)
             #4 service:web:1, StartContainer, created (after #3)
             #5 service:web:2, CreateContainer, no existing container (after #1,#2)
@@ -38,7 +38,7 @@ public sealed class BuildPlanTests
         var db = Service("db");
         Assert.NotEqual(Hash(before), Hash(web));
         Assert.Equal($"""
-            #1 image:g-web, BuildImage, built from its context (build {BuildSpecs.Hash(web.Container.Build!)})
+            #1 image:g-web, BuildImage, build {BuildSpecs.Hash(web.Container.Build!)}: built from its context unless an image of it is there
             #2 container:g-web-1, StopContainer, spec changed: build.contextDigest (HASH0 -> HASH1), stop-first (after #1)
             #3 container:g-web-1, RemoveContainer, spec changed: build.contextDigest (HASH0 -> HASH1) (after #2)
             #4 service:web:1, CreateContainer, spec changed: build.contextDigest (HASH0 -> HASH1) (after #3)
