@@ -34,8 +34,10 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             Directory.CreateDirectory(cache);
             Check(await git.RunAsync(["init", "--bare", "-q", cache], null, spec.Timeout, ct), "CacheFailed", "cannot make the cache repository");
         }
+        RemoveFetchLeftovers(cache);
         var fetch = await git.RunAsync(["-C", cache, "fetch", "--depth=1", "--no-tags", "--no-recurse-submodules", "--quiet", spec.Url, target.FetchTarget],
             spec.SecretRef, spec.Timeout, ct);
+        if (!fetch.Succeeded) RemoveFetchLeftovers(cache);
         Check(fetch, "FetchFailed", $"fetching {target.FetchTarget} from {Core.Git.GitUrls.Redact(spec.Url)} failed");
         var head = await git.RunAsync(["-C", cache, "rev-parse", "--verify", "--end-of-options", "FETCH_HEAD^{commit}"], null, spec.Timeout, ct);
         Check(head, "FetchFailed", "the fetched ref names no commit");
@@ -46,6 +48,23 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             throw new GitSyncException("SizeLimitExceeded", $"the repository is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); nothing is applied from it");
         }
         return (commit, tag);
+    }
+
+    /// <summary>
+    /// Removes what a fetch that failed or was killed leaves in the cache (git's tmp_obj_/tmp_pack_/tmp_idx_ files and
+    /// incoming-* quarantine folders): on a full disk they kept the space, so every later fetch failed too, for good.
+    /// One fetch per repository runs at a time, so none of them belongs to a running fetch.
+    /// </summary>
+    public static void RemoveFetchLeftovers(string cache)
+    {
+        var objects = Path.Combine(cache, "objects");
+        if (!Directory.Exists(objects)) return;
+        foreach (var folder in Directory.EnumerateDirectories(objects, "incoming-*"))
+            Directory.Delete(folder, recursive: true);
+        foreach (var file in Directory.EnumerateFiles(objects, "tmp_*", SearchOption.AllDirectories))
+            if (Path.GetFileName(file) is var name && (name.StartsWith("tmp_obj_", StringComparison.Ordinal)
+                || name.StartsWith("tmp_pack_", StringComparison.Ordinal) || name.StartsWith("tmp_idx_", StringComparison.Ordinal)))
+                File.Delete(file);
     }
 
     /// <summary>The highest tag of the remote in the range (git ls-remote --tags: names only, nothing fetched).</summary>
