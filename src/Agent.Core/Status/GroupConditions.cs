@@ -83,6 +83,12 @@ public static class GroupConditions
             ready = new(ConditionTypes.Ready, false, "StoppedByUser", stopped);
             progressing = new(ConditionTypes.Progressing, false, "StoppedByUser", "");
         }
+        else if (o.NotReady is { } held && o.Held.FirstOrDefault(h => h.Reason == Hold.Conflict) is { } conflict)
+        {
+            // Held by foreign containers (docker compose's own): nothing is applied, so nothing progresses.
+            ready = new(ConditionTypes.Ready, false, Hold.Conflict, held);
+            progressing = new(ConditionTypes.Progressing, false, Hold.Conflict, conflict.Message);
+        }
         else if (o.NotReady is { } notReady)
         {
             ready = new(ConditionTypes.Ready, false, "ReplicasNotReady", notReady);

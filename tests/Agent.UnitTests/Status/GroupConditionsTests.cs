@@ -58,6 +58,17 @@ public sealed class GroupConditionsTests
     }
 
     [Fact]
+    public void A_project_held_by_a_compose_conflict_is_not_progressing()
+    {
+        var c = GroupConditions.Decide(new ReconcileOutcome(1) { NotReady = "web 0/1 ready", Held = [new Hold(Hold.Conflict, "project p was started by docker compose")] })
+            .ToDictionary(x => x.Type);
+        Assert.False(c[ConditionTypes.Progressing].Status);
+        Assert.Equal(Hold.Conflict, c[ConditionTypes.Progressing].Reason);
+        Assert.False(c[ConditionTypes.Ready].Status);
+        Assert.True(c[ConditionTypes.Degraded].Status);
+    }
+
+    [Fact]
     public void A_converged_group_is_ready_and_not_degraded()
     {
         var c = GroupConditions.Decide(new ReconcileOutcome(3)).ToDictionary(x => x.Type);
