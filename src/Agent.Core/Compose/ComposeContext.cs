@@ -19,8 +19,9 @@ internal sealed class ComposeContext(
     public IManifestFiles Files { get; } = files;
     public List<ManifestError> Errors { get; } = errors;
 
-    /// <summary>The services' env_file paths (absolute), read or asked for: the running agent watches them.</summary>
-    public HashSet<string> EnvFilesAsked { get; } = new(StringComparer.Ordinal);
+    /// <summary>The services' env_file paths and the secret/config files (absolute), read or asked for: the running agent
+    /// watches them, hidden ones too.</summary>
+    public HashSet<string> InputFilesAsked { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Declared top-level volumes: short name to engine name (null for external ones the agent must not create).</summary>
     public Dictionary<string, VolumeSpec?> Volumes { get; } = new(StringComparer.Ordinal);

@@ -54,7 +54,7 @@ public static class ComposeLoader
         var context = new ComposeContext(request.Project, request.ProjectDirectory, request.Files, variables, files, errors);
         var spec = ComposeNormalizer.Normalize(merged, context, settings, request.Profiles, policy);
         DropFollowUps(errors, earlier);
-        return new Result(errors.Count == 0 ? spec : null, merged, errors, [.. sources.Read, .. context.EnvFilesAsked]);
+        return new Result(errors.Count == 0 ? spec : null, merged, errors, [.. sources.Read, .. context.InputFilesAsked]);
     }
 
     /// <summary>Removes the errors after <paramref name="from"/> found at (or under) a field that already failed

@@ -119,6 +119,7 @@ internal static class ComposeNormalizer
             }
             if (f["file"].Scalar() is not { } relative) continue;
             var path = context.Resolve(relative);
+            context.InputFilesAsked.Add(path);
             if (context.Files.Digest(path) is null) f["file"].Error($"{what} file \"{relative}\" not found ({path})");
             else into[name] = new ComposeFileObject(path, null);
         }

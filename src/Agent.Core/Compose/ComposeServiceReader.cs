@@ -220,7 +220,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             else relative = item.Scalar();
             if (relative is null) continue;
             var path = project.Resolve(relative);
-            project.EnvFilesAsked.Add(path);
+            project.InputFilesAsked.Add(path);
             if (project.Files.Confinement(path) is { } outside)
             {
                 item.Error($"env file \"{relative}\" {outside}");

@@ -368,6 +368,18 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_project_names_its_secret_and_config_files_so_the_watcher_stamps_hidden_ones_too()
+    {
+        Write("h/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [db]\n    configs: [conf]\nsecrets:\n  db: { file: ./.secrets/db.txt }\nconfigs:\n  conf: { file: .conf/app.conf }\n");
+        Write("h/.secrets/db.txt", "pw\n");
+        Write("h/.conf/app.conf", "a=1\n");
+        var project = Project("h");
+        var inputs = project.Compose!.InputFiles;
+        Assert.Contains(Path.Combine(dir.FullName, "h", ".secrets", "db.txt"), inputs);
+        Assert.Contains(Path.Combine(dir.FullName, "h", ".conf", "app.conf"), inputs);
+    }
+
+    [Fact]
     public void Secrets_the_agent_cannot_materialise_are_errors_naming_the_field()
     {
         Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [token, missing, swarm]\nsecrets:\n  token: { environment: NOPE }\n  swarm: { external: true }\n");
