@@ -23,7 +23,21 @@ public static class GitRepositoryViews
         {
             Conditions = conditions,
             ManifestErrors = [.. entry.Errors.Select(e => e.ToString()), .. status.ManifestErrors],
+            Events = WithBrokenEvent(status.Events, entry, since),
         };
+    }
+
+    /// <summary>The Warning event of a broken manifest: the sync records it on its next pass, and until then it is shown
+    /// here, so the condition and the event never disagree in one answer.</summary>
+    public static ObjectEvent BrokenEvent(DesiredEntry entry, DateTimeOffset time) =>
+        new(time, "Warning", entry.HeldReason, $"{entry.Errors[0]}; the last good spec stays in effect");
+
+    private static IReadOnlyList<ObjectEvent> WithBrokenEvent(IReadOnlyList<ObjectEvent> events, DesiredEntry entry, DateTimeOffset since)
+    {
+        var broken = BrokenEvent(entry, since);
+        return events.Any(e => e.Reason == broken.Reason && e.Message == broken.Message && e.Time >= since)
+            ? events
+            : ObjectEvents.Append(events, broken);
     }
 
     /// <summary>A GitRepository whose manifest never loaded (no last good spec): listed as itself, Ready=False with why.</summary>

@@ -187,7 +187,10 @@ public sealed class GitSyncService(
         if (error == state.ManifestError) return;
         state.ManifestError = error;
         if (error is not null)
-            status.Record(repo, "Warning", entry!.HeldReason, $"{error}; the last good spec stays in effect");
+        {
+            var broken = GitRepositoryViews.BrokenEvent(entry!, DateTimeOffset.MinValue);
+            status.Record(repo, broken.Type, broken.Reason, broken.Message);
+        }
     }
 
     private async Task RunAsync(GitRepository repo, RepositoryState state, long requests, CancellationTokenSource cancel, CancellationToken stopping)

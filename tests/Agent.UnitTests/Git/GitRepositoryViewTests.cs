@@ -41,6 +41,22 @@ public sealed class GitRepositoryViewTests
         Assert.Equal([error.ToString()], shown.ManifestErrors);
         Assert.Equal("main@sha1:0a1b", shown.LastAppliedRevision); // the revision of the last good spec still runs
         Assert.Equal((2, 2), (shown.Generation, shown.ObservedGeneration));
+        var warning = Assert.Single(shown.Events); // shown with the condition, before the sync has recorded it
+        Assert.Equal(("Warning", DesiredEntry.InvalidManifest, Broke), (warning.Type, warning.Reason, warning.Time));
+        Assert.StartsWith("platform.yaml:6:18: spec.ref.semver", warning.Message);
+    }
+
+    [Fact]
+    public void The_broken_manifest_event_once_recorded_is_not_shown_twice()
+    {
+        var error = new ManifestError("platform.yaml", 6, 18, "spec.ref.semver", "\">=1.0.0 <2\" is not a semver range");
+        var entry = new DesiredEntry(Key, null, 2, [error]) { BrokenSince = Broke };
+        var recorded = GitRepositoryViews.BrokenEvent(entry, Broke.AddSeconds(1));
+        var applied = new ObjectEvent(Broke.AddSeconds(2), "Normal", "Applied", "revision main@sha1:0a1b is applied (was none)");
+
+        var shown = GitRepositoryViews.WithManifest(Running() with { Events = [recorded, applied] }, entry);
+
+        Assert.Equal([recorded, applied], shown.Events);
     }
 
     [Fact]
