@@ -58,6 +58,16 @@ internal static class ContainerArchives
         return children.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
     }
 
+    public static string Join(string folder, string name) => folder.TrimEnd('/') + "/" + name;
+
+    /// <summary>The hidden name a file is written under before it is renamed over <paramref name="name"/>; null when the
+    /// name is too long to take the extra characters (then it is written in place).</summary>
+    public static string? TemporaryName(string name)
+    {
+        var temporary = $".{name}.agent-write";
+        return System.Text.Encoding.UTF8.GetByteCount(temporary) <= 255 ? temporary : null;
+    }
+
     public static MemoryStream OneFile(string name, ReadOnlyMemory<byte> content, int mode, DateTimeOffset modified) =>
         One(new PaxTarEntry(TarEntryType.RegularFile, name)
         {

@@ -49,8 +49,58 @@ public sealed partial class DockerEngine : IContainerFilesystem
         }
     }, path);
 
-    public Task WriteFileAsync(string id, string folder, string name, ReadOnlyMemory<byte> content, int mode, CancellationToken ct) =>
-        Extract(id, folder, ContainerArchives.OneFile(name, content, mode, DateTimeOffset.UtcNow), $"{folder}/{name}", ct);
+    /// <summary>In a running container the file is written under a temporary name beside the target, then renamed over
+    /// it (`mv` as root: rename(2) is atomic), so an upload cut off half way (the agent killed, the connection lost)
+    /// never leaves a torn file at the target: the engine extracts whatever part of the tar it got. A leftover of an
+    /// earlier cut-off write is removed first. A stopped container, or one without rm and mv, is written in place.</summary>
+    public async Task WriteFileAsync(string id, string folder, string name, ReadOnlyMemory<byte> content, int mode, CancellationToken ct)
+    {
+        var target = ContainerArchives.Join(folder, name);
+        var temporary = ContainerArchives.TemporaryName(name);
+        var lease = WriteLocks[(uint)StringComparer.Ordinal.GetHashCode(id + "\0" + target) % (uint)WriteLocks.Length];
+        await lease.WaitAsync(ct);
+        try
+        {
+            var temporaryPath = temporary is null ? null : ContainerArchives.Join(folder, temporary);
+            if (temporaryPath is null || !await RemoveAsRootAsync(id, temporaryPath, ct))
+            {
+                await Extract(id, folder, ContainerArchives.OneFile(name, content, mode, DateTimeOffset.UtcNow), target, ct);
+                return;
+            }
+            await Extract(id, folder, ContainerArchives.OneFile(temporary!, content, mode, DateTimeOffset.UtcNow), target, ct);
+            var moved = await ExecAsync(id, new ExecRequest(["mv", "-f", "--", temporaryPath, target], User: "0", Timeout: FileCommandTimeout), ct);
+            if (moved.ExitCode == 0) return;
+            await RemoveAsRootAsync(id, temporaryPath, ct);
+            throw new EngineConflictException($"Renaming the written file over {target} failed (mv exit code {moved.ExitCode}): {moved.Stderr.Trim()}");
+        }
+        finally
+        {
+            lease.Release();
+        }
+    }
+
+    // Two writes of one file at once would share the temporary name: they take turns (striped, so no lock per path is kept).
+    private static readonly SemaphoreSlim[] WriteLocks = Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private static readonly TimeSpan FileCommandTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>`rm -f` as root inside the container: true when it ran (the path is gone), false when the container cannot
+    /// run it (stopped, paused, no rm in its image).</summary>
+    private async Task<bool> RemoveAsRootAsync(string id, string path, CancellationToken ct)
+    {
+        ExecResult removed;
+        try
+        {
+            removed = await ExecAsync(id, new ExecRequest(["rm", "-f", "--", path], User: "0", Timeout: FileCommandTimeout), ct);
+        }
+        catch (EngineException e) when (e.StatusCode == 409)
+        {
+            return false; // not running
+        }
+        if (removed.ExitCode is 126 or 127) return false;
+        if (removed.ExitCode != 0)
+            throw new EngineConflictException($"Removing {path} (left by an interrupted write) failed (rm exit code {removed.ExitCode}): {removed.Stderr.Trim()}");
+        return true;
+    }
 
     public Task CreateFolderAsync(string id, string folder, string name, int mode, CancellationToken ct) =>
         Extract(id, folder, ContainerArchives.OneFolder(name, mode, DateTimeOffset.UtcNow), $"{folder}/{name}", ct);

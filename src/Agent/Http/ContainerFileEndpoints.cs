@@ -103,7 +103,7 @@ public static class ContainerFileEndpoints
             }
             catch (BadHttpRequestException e) when (e.StatusCode == 413)
             {
-                return TooLarge(buffer.Length, limit, false); // a body without Content-Length that went over
+                return TooLarge(null, limit, false); // a body without Content-Length that went over: its size is unknown
             }
             bytes = buffer.ToArray();
         }
@@ -201,6 +201,6 @@ public static class ContainerFileEndpoints
 
     private static long Base64Length(long bytes) => (bytes + 2) / 3 * 4 + 64 * 1024;
 
-    private static IResult TooLarge(long size, long limit, bool json) => Results.Problem(statusCode: 413, title: "Content Too Large",
-        detail: $"The {(json ? "body" : "file")} is {size} bytes; at most {limit} bytes can be written (Agent:Files:MaxWriteBytes{(json ? ", before base64" : "")}). Write a smaller file.");
+    private static IResult TooLarge(long? size, long limit, bool json) => Results.Problem(statusCode: 413, title: "Content Too Large",
+        detail: $"The {(json ? "body" : "file")} is {(size is { } known ? $"{known} bytes" : $"more than {limit} bytes")}; at most {limit} bytes can be written (Agent:Files:MaxWriteBytes{(json ? ", before base64" : "")}). Write a smaller file.");
 }

@@ -55,6 +55,41 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task A_write_cut_off_half_way_leaves_the_old_file_whole_and_the_next_write_removes_the_leftover()
+    {
+        // The engine extracts whatever part of an upload it got (probe-15 F13: kill -9 of the agent mid-PUT left a torn
+        // file): cut the adapter's write off at growing delays until one is cut during the upload itself.
+        var files = (Agent.Engine.IContainerFilesystem)await TestEngine.GetAsync();
+        var content = new byte[24 * 1024 * 1024];
+        Array.Fill(content, (byte)'n');
+        var full = content.Length.ToString();
+        var cutDuringUpload = false;
+        for (var delay = 20; delay <= 6000 && !cutDuringUpload; delay = delay * 5 / 4)
+        {
+            await Exec("sh", "-c", "echo original > /tmp/atomic.txt");
+            using var cut = new CancellationTokenSource(TimeSpan.FromMilliseconds(delay));
+            try
+            {
+                await files.WriteFileAsync(fx.Box, "/tmp", "atomic.txt", content, 0x1A4, cut.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            var target = await Exec("sh", "-c", "stat -c %s /tmp/atomic.txt; head -c 8 /tmp/atomic.txt");
+            Assert.True(target == "9\noriginal" || target == $"{full}\nnnnnnnnn", $"after a write cut off at {delay} ms the target is torn: {target}");
+            var leftover = (await DockerCli.TryRunAsync("exec", fx.Box, "stat", "-c", "%s", "/tmp/.atomic.txt.agent-write")).Stdout.Trim();
+            cutDuringUpload = long.TryParse(leftover, out var part) && part < content.Length;
+        }
+        Assert.True(cutDuringUpload, "no cut-off landed during an upload");
+
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        using (var written = await op.PutAsync(Files("/tmp/atomic.txt"), new StringContent("whole\n")))
+            Assert.Equal(HttpStatusCode.OK, written.StatusCode);
+        Assert.Equal("whole", await Exec("cat", "/tmp/atomic.txt"));
+        Assert.DoesNotContain(".agent-write", await Exec("ls", "-a", "/tmp"));
+    }
+
+    [Fact]
     public async Task A_write_goes_only_where_the_containers_user_could_write_and_the_container_would_see_it()
     {
         using var op = fx.Client(ContainerAccessFixture.OperatorToken);
@@ -146,6 +181,9 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
         Assert.Contains("Agent:Files:MaxWriteBytes", await ProblemAsync(await op.PutAsync(Files("/tmp/big"), new ByteArrayContent(tooLarge)), HttpStatusCode.RequestEntityTooLarge));
         Assert.Contains("Agent:Files:MaxWriteBytes", await ProblemAsync(
             await op.PutAsync(Files("/tmp/big"), JsonContent.Create(new { content = Convert.ToBase64String(tooLarge) })), HttpStatusCode.RequestEntityTooLarge));
+        // Chunked, so only reading finds the limit: the size read so far is not the file's (probe-15 F8).
+        var chunked = await ProblemAsync(await op.PutAsync(Files("/tmp/big"), new ChunkedBytes(new byte[3 * ContainerAccessFixture.MaxWriteBytes])), HttpStatusCode.RequestEntityTooLarge);
+        Assert.StartsWith($"The file is more than {ContainerAccessFixture.MaxWriteBytes} bytes; at most {ContainerAccessFixture.MaxWriteBytes} bytes", chunked);
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/tmp/big")).Exit);
         Assert.Contains("setuid", await ProblemAsync(await op.PutAsync(Files("/tmp/suid") + "&mode=4755", new StringContent("x")), HttpStatusCode.BadRequest));
         Assert.Contains("mkdir", await ProblemAsync(await op.PutAsync(Files("/no/such/folder/f"), new StringContent("x")), HttpStatusCode.NotFound));
@@ -168,5 +206,17 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
         {
             await DockerCli.TryRunAsync("rm", "-f", foreign);
         }
+    }
+}
+
+/// <summary>A body sent without a Content-Length (chunked transfer encoding).</summary>
+internal sealed class ChunkedBytes(byte[] bytes) : HttpContent
+{
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
     }
 }
