@@ -1,5 +1,8 @@
 namespace Agent.Core.Git;
 
+/// <summary>A symbolic link of a repository: its path in the repository and its target as committed.</summary>
+public sealed record GitLink(string Path, string Target);
+
 /// <summary>Symbolic links in a repository's tree that would leave its checkout.</summary>
 public static class GitLinks
 {
@@ -18,10 +21,16 @@ public static class GitLinks
         return false;
     }
 
-    /// <summary>Each link of <c>git ls-tree -r -z</c> output: its path and object id (mode 120000).</summary>
-    public static IEnumerable<(string Path, string Object)> Links(string lsTree) =>
-        lsTree.Split('\0', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => (Line: line, Tab: line.IndexOf('\t')))
-            .Where(l => l.Tab > 0 && l.Line.StartsWith("120000 ", StringComparison.Ordinal))
-            .Select(l => (l.Line[(l.Tab + 1)..], l.Line[..l.Tab].Split(' ')[2]));
+    /// <summary>Links as one text (path NUL target NUL ...), for a file beside a checkout.</summary>
+    public static string Write(IEnumerable<GitLink> links) => string.Concat(links.Select(l => $"{l.Path}\0{l.Target}\0"));
+
+    public static IReadOnlyList<GitLink> Read(string text)
+    {
+        var parts = text.Split('\0');
+        return Enumerable.Range(0, parts.Length / 2).Select(i => new GitLink(parts[2 * i], parts[2 * i + 1])).ToList();
+    }
+
+    /// <summary>The skipped link a repository path is at or under, or null.</summary>
+    public static GitLink? Covering(IEnumerable<GitLink> skipped, string path) =>
+        skipped.FirstOrDefault(l => path == l.Path || path.StartsWith(l.Path + "/", StringComparison.Ordinal));
 }

@@ -24,7 +24,8 @@ public sealed class GitBindStore(IOptions<AgentOptions> options)
         var digest = Digest(source);
         var folder = Path.Combine(Root, repository, digest);
         var copy = Path.Combine(folder, name);
-        if (Directory.Exists(folder)) return copy;
+        // The same content may be bound under another name too (a folder and a link to it): each name is its own copy.
+        if (Path.Exists(copy)) return copy;
         var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
         try
@@ -35,9 +36,11 @@ public sealed class GitBindStore(IOptions<AgentOptions> options)
             else Directory.CreateDirectory(target);
             try
             {
-                Directory.Move(temp, folder);
+                if (!Directory.Exists(folder)) Directory.Move(temp, folder);
+                else if (File.Exists(target)) File.Move(target, copy);
+                else Directory.Move(target, copy);
             }
-            catch (IOException) when (Directory.Exists(folder))
+            catch (IOException) when (Path.Exists(copy))
             {
                 // made by a read at the same time: same content
             }

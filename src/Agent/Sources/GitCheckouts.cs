@@ -10,6 +10,9 @@ public sealed record GitCheckout(string Repository, string Commit, string Folder
 {
     /// <summary>The tag a semver range picked for this commit (revisions are reported under it); null otherwise.</summary>
     public string? Tag { get; init; }
+
+    /// <summary>The symbolic links of the tree that leave the repository: not checked out (see <see cref="GitTreeExtraction"/>).</summary>
+    public IReadOnlyList<Core.Git.GitLink> SkippedLinks { get; init; } = [];
 }
 
 /// <summary>
@@ -23,6 +26,8 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     public const string PreviousLink = "previous";
     public const string CacheFolder = "cache.git";
     private const string TagSuffix = ".tag";
+    private const string LinksSuffix = ".links";
+    private static readonly string[] Sidecars = [TagSuffix, LinksSuffix];
 
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git");
 
@@ -37,7 +42,21 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
         // a relative bind), so a new commit changes only what changed in it.
         if (!Directory.Exists(Path.Combine(Folder(repository), target))) return null;
         var commit = Path.GetFileName(target);
-        return new GitCheckout(repository, commit, link.FullName) { Tag = TagOf(repository, commit) };
+        return new GitCheckout(repository, commit, link.FullName) { Tag = TagOf(repository, commit), SkippedLinks = SkippedLinksOf(repository, commit) };
+    }
+
+    /// <summary>The links a checkout left out are written beside it (<c>COMMIT.links</c>) before <c>current</c> points at it.</summary>
+    private IReadOnlyList<Core.Git.GitLink> SkippedLinksOf(string repository, string commit)
+    {
+        try
+        {
+            var file = Path.Combine(Folder(repository), commit + LinksSuffix);
+            return File.Exists(file) ? Core.Git.GitLinks.Read(File.ReadAllText(file)) : [];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
     }
 
     /// <summary>A semver range's pick is written beside the checkout (<c>COMMIT.tag</c>) before <c>current</c> points at it.</summary>
@@ -71,18 +90,23 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     }
 
     /// <summary>Names a complete staging folder after its commit and points <c>current</c> at it atomically.</summary>
-    public GitCheckout Publish(string repository, string staging, string commit, string? tag = null)
+    public GitCheckout Publish(string repository, string staging, string commit, string? tag = null, IReadOnlyList<Core.Git.GitLink>? skippedLinks = null)
     {
         var folder = Folder(repository);
-        var tagFile = Path.Combine(folder, commit + TagSuffix);
-        if (tag is not null) State.StateFile.Write(tagFile, tag);
-        else if (File.Exists(tagFile)) File.Delete(tagFile);
+        WriteSidecar(Path.Combine(folder, commit + TagSuffix), tag);
+        WriteSidecar(Path.Combine(folder, commit + LinksSuffix), skippedLinks is { Count: > 0 } ? Core.Git.GitLinks.Write(skippedLinks) : null);
         var final = Path.Combine(folder, commit);
         if (Directory.Exists(final)) Directory.Delete(staging, recursive: true); // the same commit again (a force-push back)
         else Directory.Move(staging, final);
         if (Current(repository)?.Commit is { } before && before != commit) Link(folder, PreviousLink, before);
         Link(folder, CurrentLink, commit);
-        return new GitCheckout(repository, commit, Path.Combine(folder, CurrentLink)) { Tag = tag };
+        return new GitCheckout(repository, commit, Path.Combine(folder, CurrentLink)) { Tag = tag, SkippedLinks = skippedLinks ?? [] };
+    }
+
+    private static void WriteSidecar(string file, string? content)
+    {
+        if (content is not null) State.StateFile.Write(file, content);
+        else if (File.Exists(file)) File.Delete(file);
     }
 
     /// <summary>Points a link at a commit's folder with one rename(2): a reader sees the old target or the new one.</summary>
@@ -110,10 +134,10 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
             var name = entry.Name;
-            if (name is CacheFolder or CurrentLink or PreviousLink || keep.Contains(name) || keep.Any(k => name == k + TagSuffix)) continue;
+            if (name is CacheFolder or CurrentLink or PreviousLink || keep.Contains(name) || keep.Any(k => Sidecars.Any(s => name == k + s))) continue;
             if (entry.LinkTarget is not null) TryDeleteFile(entry.FullName);
             else if (entry is DirectoryInfo) TryDelete(entry.FullName);
-            else if (name.EndsWith(TagSuffix, StringComparison.Ordinal)) TryDeleteFile(entry.FullName);
+            else if (Sidecars.Any(s => name.EndsWith(s, StringComparison.Ordinal))) TryDeleteFile(entry.FullName);
         }
     }
 

@@ -78,7 +78,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
             if (cache.TryGetValue(name, out var cached) && cached.Key == key) return cached.Documents;
 
         var root = repo.Spec.Path.Length == 0 ? checkout.Folder : Path.Combine(checkout.Folder, repo.Spec.Path);
-        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder };
+        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder, SkippedLinks = checkout.SkippedLinks };
         var snapshot = folder.Read();
         IReadOnlyList<ManifestDocument> documents;
         if (!snapshot.IsComplete)
@@ -88,11 +88,22 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         {
             var prefix = Prefix(name) + (repo.Spec.Path.Length == 0 ? "" : repo.Spec.Path + "/");
             var roots = new[] { checkout.Folder, folder.ResolveLinks(checkout.Folder) }.Select(r => r.TrimEnd('/')).Distinct().ToArray();
-            documents = folder.Parse(snapshot, policy).Select(d => Localize(NoNestedRepository(DocumentPrefix.Add(prefix, d)), name, roots)).ToList();
+            documents = [.. folder.Parse(snapshot, policy).Select(d => Localize(NoNestedRepository(DocumentPrefix.Add(prefix, d)), name, roots)),
+                .. SkippedManifests(repo, checkout)];
         }
         lock (sync) cache[name] = (key, documents);
         return documents;
     }
+
+    /// <summary>A manifest file (*.yaml, *.yml under spec.path) that is a link leaving the repository: not read, and an
+    /// error on that file (what it would define is unknown); other such links are simply not checked out.</summary>
+    private static IEnumerable<ManifestDocument> SkippedManifests(GitRepository repo, GitCheckout checkout) =>
+        checkout.SkippedLinks
+            .Where(l => (repo.Spec.Path.Length == 0 || l.Path.StartsWith(repo.Spec.Path + "/", StringComparison.Ordinal))
+                        && (l.Path.EndsWith(".yaml", StringComparison.Ordinal) || l.Path.EndsWith(".yml", StringComparison.Ordinal))
+                        && !l.Path.Split('/').Any(p => p.StartsWith('.')))
+            .Select(l => ManifestFolder.FileError(Prefix(repo.Metadata.Name) + l.Path,
+                $"a symbolic link that leaves the repository (to {l.Target}); it is not checked out, so not read"));
 
     /// <summary>The bind sources of the documents last read per repository (a candidate revision's too): copies in the
     /// <see cref="GitBindStore"/> these name are in use even before the desired state is read again.</summary>

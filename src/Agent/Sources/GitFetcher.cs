@@ -101,21 +101,22 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
         }
     }
 
-    /// <summary>Writes the commit's tree into a new staging folder and returns it.</summary>
-    public async Task<string> CheckoutAsync(GitRepository repo, string commit, CancellationToken ct)
+    /// <summary>Writes the commit's tree into a new staging folder and returns it, with the links left out of it.</summary>
+    public async Task<(string Staging, IReadOnlyList<Core.Git.GitLink> SkippedLinks)> CheckoutAsync(GitRepository repo, string commit, CancellationToken ct)
     {
         var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
         var staging = checkouts.NewStaging(repo.Metadata.Name);
+        IReadOnlyList<Core.Git.GitLink> skipped = [];
         try
         {
             var result = await git.RunAsync(["-C", cache, "archive", "--format=tar", "--end-of-options", commit], null, repo.Spec.Timeout, ct,
                 async (stream, token) =>
                 {
                     await using var limited = new LimitedStream(stream, limits.MaxBytes);
-                    await TarFile.ExtractToDirectoryAsync(limited, staging, overwriteFiles: false, token);
+                    skipped = await GitTreeExtraction.ExtractAsync(limited, staging, token);
                 });
             Check(result, "CheckoutFailed", $"cannot check out {commit}");
-            return staging;
+            return (staging, skipped);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -123,34 +124,8 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             if (e is GitSyncException) throw;
             if (e is SizeLimitException)
                 throw new GitSyncException("SizeLimitExceeded", $"the tree of {commit} is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); it is not applied");
-            var links = await EscapingLinksAsync(repo, cache, commit, ct);
-            throw new GitSyncException("CheckoutFailed", links is null
-                ? $"cannot check out {commit}: {e.Message}"
-                : $"cannot check out {commit}: symbolic link(s) leaving the repository: {links}; it is not applied");
-        }
-    }
-
-    /// <summary>The links of a commit that leave the checkout, named in the repository (GitRepository/NAME/PATH -> TARGET),
-    /// for a checkout the extraction refused; null when none is found.</summary>
-    private async Task<string?> EscapingLinksAsync(GitRepository repo, string cache, string commit, CancellationToken ct)
-    {
-        try
-        {
-            var tree = await git.RunAsync(["-C", cache, "ls-tree", "-r", "-z", "--end-of-options", commit], null, repo.Spec.Timeout, ct);
-            if (!tree.Succeeded) return null;
-            var found = new List<string>();
-            foreach (var (path, id) in Core.Git.GitLinks.Links(tree.Output))
-            {
-                var target = await git.RunAsync(["-C", cache, "cat-file", "blob", id], null, repo.Spec.Timeout, ct);
-                if (target.Succeeded && Core.Git.GitLinks.Escapes(path, target.Output))
-                    found.Add($"{GitDocuments.Prefix(repo.Metadata.Name)}{path} -> {target.Output}");
-                if (found.Count == 5) break;
-            }
-            return found.Count == 0 ? null : string.Join(", ", found);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
-        {
-            return null;
+            // Never the staging folder's name: errors name repository paths.
+            throw new GitSyncException("CheckoutFailed", $"cannot check out {commit}: {e.Message.Replace(staging, GitDocuments.Prefix(repo.Metadata.Name).TrimEnd('/'), StringComparison.Ordinal)}");
         }
     }
 

@@ -336,9 +336,10 @@ public sealed class GitSyncService(
                         $"the tree of {commit} is larger than the size limit (Agent:Git:MaxBytes); it is not checked out again until a new revision; {Keeps(repo, previous)}");
                 checkouts.Clean(name);
                 string staging;
+                IReadOnlyList<Core.Git.GitLink> skipped;
                 try
                 {
-                    staging = await fetcher.CheckoutAsync(repo, commit, ct);
+                    (staging, skipped) = await fetcher.CheckoutAsync(repo, commit, ct);
                 }
                 catch (GitSyncException e) when (e.Reason == "SizeLimitExceeded")
                 {
@@ -352,7 +353,7 @@ public sealed class GitSyncService(
                     status.Update(repo, s => s with { ManifestErrors = [error.ToString()] });
                     throw new GitSyncException("PathNotFound", $"{error}; {Keeps(repo, previous)}");
                 }
-                var errors = manifests.Validate(repo, new GitCheckout(name, commit, staging));
+                var errors = manifests.Validate(repo, new GitCheckout(name, commit, staging) { SkippedLinks = skipped });
                 if (errors.Count > 0)
                 {
                     Directory.Delete(staging, recursive: true);
@@ -361,7 +362,10 @@ public sealed class GitSyncService(
                     throw new GitSyncException("InvalidRevision",
                         $"revision {revision} is not applied: {errors.Count} manifest error(s), first {errors[0]}; {Keeps(repo, previous)}");
                 }
-                checkouts.Publish(name, staging, commit, tag);
+                checkouts.Publish(name, staging, commit, tag, skipped);
+                if (skipped.Count > 0)
+                    logger.LogInformation("GitRepository {Name}: {Count} symbolic link(s) of revision {Revision} leave the repository and are not checked out: {Links}",
+                        name, skipped.Count, revision, string.Join(", ", skipped.Take(5).Select(l => $"{l.Path} -> {l.Target}")));
                 checkouts.Clean(name);
                 manifests.RequestReload();
                 var was = previous is null ? "none" : GitDocuments.Revision(repo.Spec.Ref, previous);

@@ -24,14 +24,36 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     /// <summary>Set for a git checkout: no file outside this folder (the checkout, symlinks resolved) is read.</summary>
     public string? ConfinedTo { get; init; }
 
+    /// <summary>The symbolic links of that checkout that leave the repository and were not checked out (repository paths).</summary>
+    public IReadOnlyList<Core.Git.GitLink> SkippedLinks { get; init; } = [];
+
     public string? Confinement(string absolutePath)
     {
         if (ConfinedTo is null) return null;
         var inside = ResolveLinks(Path.GetFullPath(ConfinedTo)).TrimEnd('/');
         var resolved = ResolveLinks(Path.GetFullPath(absolutePath));
-        return resolved == inside || resolved.StartsWith(inside + "/", StringComparison.Ordinal)
-            ? null
-            : "is outside the repository's checkout: files of a git repository may reference only files inside it";
+        if (resolved != inside && !resolved.StartsWith(inside + "/", StringComparison.Ordinal))
+            return "is outside the repository's checkout: files of a git repository may reference only files inside it";
+        if (resolved.Length > inside.Length && Core.Git.GitLinks.Covering(SkippedLinks, resolved[(inside.Length + 1)..]) is { } link)
+            return $"is a symbolic link that leaves the repository ({link.Path} -> {link.Target}); it is not checked out, so not read";
+        return DanglingLink(Path.GetFullPath(ConfinedTo), Path.GetFullPath(absolutePath)) is { } dangling
+            ? $"is a dangling symbolic link in the repository ({dangling})"
+            : null;
+    }
+
+    /// <summary>The first link on the way from <paramref name="root"/> to a missing path that leads nowhere (PATH -> TARGET).</summary>
+    private static string? DanglingLink(string root, string path)
+    {
+        static bool Reaches(string p) => Directory.Exists(p) || (new FileInfo(p).LinkTarget is null ? File.Exists(p) : PathExists(p));
+        if (!path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal) || Reaches(path)) return null;
+        var at = root;
+        foreach (var part in Path.GetRelativePath(root, path).Split('/'))
+        {
+            at = Path.Combine(at, part);
+            if (Reaches(at)) continue;
+            return new FileInfo(at).LinkTarget is { } target ? $"{Path.GetRelativePath(root, at)} -> {target}" : null;
+        }
+        return null;
     }
 
     public ManifestLimits Limits { get; } = limits ?? ManifestLimits.Default;
@@ -167,7 +189,9 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             if (isLink && !PathExists(path))
             {
                 // A dangling link may have been a file or a folder of manifests: what it held is unknown.
-                walk.Problems.Add(new SourceProblem(rel, SourceProblemReasons.DanglingLink, $"dangling symlink to {info.LinkTarget}: cannot be read"));
+                // In a git checkout (a whole tree) only a manifest's name says it held something; what needs another link names it.
+                walk.Problems.Add(new SourceProblem(rel, SourceProblemReasons.DanglingLink, $"dangling symlink to {info.LinkTarget}: cannot be read",
+                    HidesObjects: ConfinedTo is null || manifest));
                 continue;
             }
             if (!manifest)
@@ -338,21 +362,37 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         }
     }
 
-    public string ResolveLinks(string absolutePath)
+    public string ResolveLinks(string absolutePath) => Resolve(absolutePath);
+
+    /// <summary>The path with every symlink on the host resolved as the kernel does (a link's target first, then the
+    /// <c>..</c> after it: with <c>up -> ..</c>, <c>up/..</c> is above the folder); a missing tail is kept as written.</summary>
+    public static string Resolve(string absolutePath)
     {
-        // Resolve each component so a link anywhere on the path counts, and a missing tail is kept as written.
+        var pending = new List<string>(Parts(absolutePath));
         var resolved = "/";
-        foreach (var part in HostPath.Components(HostPath.Normalize(absolutePath)))
+        var hops = 0;
+        while (pending.Count > 0)
         {
-            var next = Path.Combine(resolved, part);
-            for (var hops = 0; hops < 40; hops++)
+            var part = pending[0];
+            pending.RemoveAt(0);
+            if (part is "" or ".") continue;
+            if (part == "..")
             {
-                FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-                if (info.LinkTarget is not { } target) break;
-                next = HostPath.Normalize(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(next) ?? "/", target));
+                resolved = Path.GetDirectoryName(resolved) ?? "/";
+                continue;
+            }
+            var next = Path.Combine(resolved, part);
+            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            if (info.LinkTarget is { } target && hops++ < 40)
+            {
+                pending.InsertRange(0, Parts(target));
+                if (target.StartsWith('/')) resolved = "/";
+                continue;
             }
             resolved = next;
         }
         return HostPath.Normalize(resolved);
+
+        static string[] Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
     }
 }

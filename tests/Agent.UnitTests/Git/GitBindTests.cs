@@ -86,8 +86,4 @@ public sealed class GitBindTests : IDisposable
     [InlineData("apps/self", "./www/../www", false)]
     public void A_link_escapes_when_absolute_or_above_the_root(string path, string target, bool escapes) =>
         Assert.Equal(escapes, Agent.Core.Git.GitLinks.Escapes(path, target));
-
-    [Fact]
-    public void Links_are_read_from_ls_tree_output() =>
-        Assert.Equal([("apps/etc", "b1")], Agent.Core.Git.GitLinks.Links("100644 blob a1\tapps/web.yaml\0120000 blob b1\tapps/etc\0040000 tree c1\tapps/www\0"));
 }

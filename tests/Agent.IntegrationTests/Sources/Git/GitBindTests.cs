@@ -62,11 +62,27 @@ public sealed class GitBindTests : GitScenario
         Assert.Contains(refused.ManifestErrors, e => e.StartsWith("GitRepository/platform/apps/web.yaml:", StringComparison.Ordinal) && e.Contains("the bind source is outside the repository's checkout"));
         Assert.DoesNotContain(".staging-", string.Join("\n", refused.ManifestErrors) + refused.Condition("Ready")!.Message);
 
-        // A symlink out of the repository refuses the checkout, naming the link in the repository.
+        // A symlink out of the repository (here and outside spec.path) is not checked out and blocks nothing; a bind of a
+        // folder linked inside the repository runs (probe-13 F4, F5).
         File.CreateSymbolicLink(Path.Combine(Repo.Work, "apps", "host-etc"), "/etc");
-        var linked = Repo.CommitAndPush("links to /etc");
-        var checkout = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{linked}" && s.Condition("Stalled")?.Reason == "CheckoutFailed", "link refused");
-        Assert.Contains("GitRepository/platform/apps/host-etc -> /etc", checkout.Condition("Stalled")!.Message);
+        Directory.CreateDirectory(Path.Combine(Repo.Work, "docs"));
+        File.CreateSymbolicLink(Path.Combine(Repo.Work, "docs", "shared"), "../../../../../usr/share/doc");
+        File.CreateSymbolicLink(Path.Combine(Repo.Work, "apps", "inrepo"), "www");
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./inrepo:/www:ro\"]\n")));
+        var linked = Repo.CommitAndPush("links out of the repository, and one inside it");
+        await WaitAppliedAsync("platform", linked);
+        await Eventually.TrueAsync(async () => await Containers.OfAsync(Instance, web) is [{ } now] && now.State == "running"
+                                               && await CatAsync(now.Id, "/www/index.html") == "v2", TimeSpan.FromSeconds(60), "runs with the linked folder");
+        Assert.False(Path.Exists(Path.Combine(Agent.StateDir, "git", "platform", "current", "apps", "host-etc")), "a link out is not checked out");
+
+        // A bind that needs such a link is an error at its line, naming the repository path, never a staging folder.
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./host-etc:/x:ro\"]\n")));
+        var needs = Repo.CommitAndPush("binds the link to /etc");
+        var refusedLink = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{needs}" && s.Condition("Stalled")?.Reason == "InvalidRevision", "link needed");
+        var error = Assert.Single(refusedLink.ManifestErrors);
+        Assert.StartsWith("GitRepository/platform/apps/web.yaml:", error);
+        Assert.Contains("is a symbolic link that leaves the repository (apps/host-etc -> /etc)", error);
+        Assert.DoesNotContain(Agent.StateDir, error + refusedLink.Condition("Ready")!.Message);
     }
 
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
