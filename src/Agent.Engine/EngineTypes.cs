@@ -30,6 +30,10 @@ public sealed record ContainerSummary(
 {
     /// <summary>Published ports as the list call reports them (an ephemeral host port changes on every restart).</summary>
     public IReadOnlyList<PublishedPort> Ports { get; init; } = [];
+
+    /// <summary>Started since it was last listed or inspected, as an event said: whether it has a healthcheck (and so
+    /// whether <see cref="Health"/> None means "no healthcheck" or "not known yet") waits for its inspect.</summary>
+    public bool HealthUnknown { get; init; }
 }
 
 public sealed record ContainerDetails(

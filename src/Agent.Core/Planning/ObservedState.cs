@@ -30,8 +30,12 @@ public sealed record ObservedContainer(
 
     public bool IsRunning => State is ContainerState.Running or ContainerState.Restarting;
 
+    /// <summary>Just started, and whether it has a healthcheck is not known yet (the cache has not inspected it): its
+    /// <see cref="Health"/> None does not mean "no healthcheck", so it is not ready yet.</summary>
+    public bool HealthUnknown { get; init; }
+
     /// <summary>Running and, when it has a healthcheck, healthy: it can serve.</summary>
-    public bool IsReady => State == ContainerState.Running && Health is HealthState.Healthy or HealthState.None;
+    public bool IsReady => State == ContainerState.Running && !HealthUnknown && Health is HealthState.Healthy or HealthState.None;
 
     /// <summary>Set when a user stopped it ("api": the API's stop, "engine": docker stop/kill not made by the agent).</summary>
     public string? StoppedByUser { get; init; }

@@ -38,12 +38,19 @@ public static class ContainerEvents
         if (known is null) return null; // created before the last listing and not in it: the next inspect or listing tells
         return e.Action switch
         {
-            "start" => known with { State = ContainerState.Running, Status = "Up", ExitCode = null, Health = known.Health == HealthState.None ? HealthState.None : HealthState.Starting },
+            // A container seen with a health state has a healthcheck, which starts again; of one seen without, only the
+            // inspect tells whether it has one: until then it is not taken for a ready container without a healthcheck.
+            "start" => known with
+            {
+                State = ContainerState.Running, Status = "Up", ExitCode = null,
+                Health = known.Health == HealthState.None ? HealthState.None : HealthState.Starting,
+                HealthUnknown = known.Health == HealthState.None,
+            },
             "die" => Exited(known, e),
             "rename" when name is not null => known with { Name = name },
             "pause" => known with { State = ContainerState.Paused, Status = "Up (Paused)", Health = HealthState.None },
             "unpause" => known with { State = ContainerState.Running, Status = "Up" },
-            _ when e.Action.StartsWith("health_status: ", StringComparison.Ordinal) => known with { Health = Health(e.Action["health_status: ".Length..]) },
+            _ when e.Action.StartsWith("health_status: ", StringComparison.Ordinal) => known with { Health = Health(e.Action["health_status: ".Length..]), HealthUnknown = false },
             _ => known,
         };
     }
@@ -67,7 +74,7 @@ public static class ContainerEvents
     {
         int? code = e.Attributes.TryGetValue("exitCode", out var text) && int.TryParse(text, CultureInfo.InvariantCulture, out var c) ? c : null;
         // The list shows no health for a container that is not running.
-        return known with { State = ContainerState.Exited, Status = $"Exited ({code ?? 0})", ExitCode = code, Health = HealthState.None };
+        return known with { State = ContainerState.Exited, Status = $"Exited ({code ?? 0})", ExitCode = code, Health = HealthState.None, HealthUnknown = false };
     }
 
     private static HealthState Health(string text) => text switch

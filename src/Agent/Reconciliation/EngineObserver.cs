@@ -156,6 +156,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             PruneDisabled = c.Labels.TryGetValue(labels.Prune, out var prune) && prune == "false",
             AppliedSpec = c.Labels.GetValueOrDefault(labels.Spec),
             UpdateFrom = c.Labels.GetValueOrDefault(labels.UpdateFrom),
+            HealthUnknown = c.HealthUnknown && c.State == ContainerState.Running,
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.Reason(c.Id) ?? UnwatchedStop(exited),
         };
         return health.Annotate(observed, exited?.RestartCount);

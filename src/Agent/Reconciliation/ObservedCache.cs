@@ -100,7 +100,12 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
                 containers = listedContainers.Result.Where(c => labels.IsOwned(c.Labels)).ToImmutableDictionary(c => c.Id, StringComparer.Ordinal);
                 networks = listedNetworks.Result.Where(n => labels.IsOwned(n.Labels)).ToImmutableDictionary(n => n.Id, StringComparer.Ordinal);
                 volumes = listedVolumes.Result.Where(v => labels.IsOwned(v.Labels)).ToImmutableDictionary(v => v.Name, StringComparer.Ordinal);
-                foreach (var e in duringListing!) ApplyLocked(e);
+                foreach (var e in duringListing!)
+                {
+                    ApplyLocked(e);
+                    // Its inspect may have landed on the entry this listing replaces: look again, over the listing.
+                    if (ContainerEvents.NeedsInspect(e)) inspections.Writer.TryWrite(e.ActorId);
+                }
                 duringListing = null;
                 current = streamUp && generation == streamGeneration;
             }

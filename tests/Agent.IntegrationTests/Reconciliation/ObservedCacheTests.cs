@@ -26,7 +26,7 @@ internal static class CacheViews
     }
 
     public static string Cache(ObservedCache cache) => string.Join("\n", cache.Containers
-        .Select(c => $"{c.Id} {c.Name} {c.State.ToString().ToLowerInvariant()} {c.Health.ToString().ToLowerInvariant()} {(c.State == ContainerState.Exited ? c.ExitCode?.ToString(CultureInfo.InvariantCulture) : "-")}")
+        .Select(c => $"{c.Id} {c.Name} {c.State.ToString().ToLowerInvariant()} {(c.HealthUnknown ? "unknown" : c.Health.ToString().ToLowerInvariant())} {(c.State == ContainerState.Exited ? c.ExitCode?.ToString(CultureInfo.InvariantCulture) : "-")}")
         .Order(StringComparer.Ordinal));
 
     /// <summary>Polls until the cache (current, so read endpoints and plans use it) shows what the engine shows.</summary>

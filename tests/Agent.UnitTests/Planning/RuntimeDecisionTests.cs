@@ -62,6 +62,16 @@ public sealed class RuntimeDecisionTests
     }
 
     [Fact]
+    public void A_running_replica_whose_health_is_not_known_yet_is_not_ready_until_it_is()
+    {
+        // The cache's view of a container it saw start but has not inspected: Health None may be a healthcheck's start.
+        var c = Container(Service("s"), ContainerState.Running) with { HealthUnknown = true };
+        Assert.False(c.IsReady);
+        Assert.False(c.IsServing(Now));
+        Assert.True((c with { HealthUnknown = false }).IsServing(Now));
+    }
+
+    [Fact]
     public void Group_restart_follows_dependsOn_with_each_services_signal_and_grace()
     {
         var db = Service("db", b => b.Stop("SIGINT", TimeSpan.FromSeconds(3)));

@@ -38,6 +38,22 @@ public sealed class ContainerEventsTests
     }
 
     [Fact]
+    public void A_start_leaves_the_health_unknown_until_a_health_event_or_an_exit_tells()
+    {
+        // The quick start's flake: a just-started web replica (healthcheck, not inspected yet) read as ready, Health None.
+        var started = ContainerEvents.Apply(Created(), Event("start"))!;
+        Assert.Equal((HealthState.None, true), (started.Health, started.HealthUnknown));
+        Assert.False(ContainerEvents.Apply(started, Event("health_status: starting"))!.HealthUnknown);
+        Assert.False(ContainerEvents.Apply(started, Event("die", ("exitCode", "1")))!.HealthUnknown);
+        // One seen with a health state has a healthcheck: it starts again, known; after an exit the list shows none.
+        var healthy = ContainerEvents.Apply(started, Event("health_status: healthy"))!;
+        var again = ContainerEvents.Apply(healthy, Event("start"))!;
+        Assert.Equal((HealthState.Starting, false), (again.Health, again.HealthUnknown));
+        var restarted = ContainerEvents.Apply(ContainerEvents.Apply(healthy, Event("die", ("exitCode", "0")))!, Event("start"))!;
+        Assert.Equal((HealthState.None, true), (restarted.Health, restarted.HealthUnknown));
+    }
+
+    [Fact]
     public void A_replayed_create_keeps_the_newer_entry_and_events_for_unknown_containers_add_nothing()
     {
         var running = ContainerEvents.Apply(Created(), Event("start"))!;
