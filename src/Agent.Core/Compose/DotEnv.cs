@@ -12,6 +12,9 @@ namespace Agent.Core.Compose;
 /// </summary>
 public static class DotEnv
 {
+    /// <summary>Errors name the line, never its text: env files hold secrets, and errors reach logs and viewers.</summary>
+    private const string Hidden = "(its text is not shown: env files hold secrets)";
+
     public sealed record Result(IReadOnlyList<KeyValuePair<string, string>> Values, IReadOnlyList<(int Line, string Message)> Errors);
 
     public static Result Parse(string text, Func<string, string?>? environment = null)
@@ -37,19 +40,19 @@ public static class DotEnv
             {
                 // A bare KEY inherits the environment's value, and is simply absent when unset.
                 var bare = key.Split('#')[0].Trim();
-                if (!IsKey(bare)) { errors.Add((lineNumber, $"\"{lines[i].Trim()}\" is not KEY=VALUE")); continue; }
+                if (!IsKey(bare)) { errors.Add((lineNumber, $"not a KEY=VALUE line {Hidden}")); continue; }
                 if (environment(bare) is { } inherited) Set(bare, inherited);
                 continue;
             }
             if (!IsKey(key))
             {
-                errors.Add((lineNumber, key.Length == 0 ? $"\"{lines[i].Trim()}\" has no name before '{line[sep]}'" : $"\"{key}\" is not a valid variable name"));
+                errors.Add((lineNumber, key.Length == 0 ? $"no name before '{line[sep]}' {Hidden}" : $"the name before '{line[sep]}' is not a valid variable name {Hidden}"));
                 continue;
             }
             var rest = line[(sep + 1)..];
             if (line[sep] == ':' && rest.Length > 0 && rest[0] is not (' ' or '\t'))
             {
-                errors.Add((lineNumber, $"\"{lines[i].Trim()}\": after \"{key}:\" put a space (YAML style) or use '='"));
+                errors.Add((lineNumber, $"after \"{key}:\" put a space (YAML style) or use '=' {Hidden}"));
                 continue;
             }
             rest = rest.TrimStart(' ', '\t');

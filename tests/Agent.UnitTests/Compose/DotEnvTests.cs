@@ -104,6 +104,15 @@ public sealed class DotEnvTests
     }
 
     [Fact]
+    public void Errors_never_show_the_lines_text()
+    {
+        var result = DotEnv.Parse("GOOD=1\nDB_PASSWORD:hunter2-SECRET\nhunter3 SECRET\n=hunter4-SECRET\nhunter5 SECRET=1\n");
+        Assert.Equal([2, 3, 4, 5], result.Errors.Select(e => e.Line));
+        Assert.All(result.Errors, e => Assert.DoesNotContain("SECRET", e.Message));
+        Assert.All(result.Errors, e => Assert.Contains("its text is not shown", e.Message));
+    }
+
+    [Fact]
     public void ServiceGroup_envFrom_reads_with_the_same_rules()
     {
         var values = EnvFileSyntax.Parse("export A=\"x\\ny\" # c\nB: 2\nC=${A}\n", out var errors);
