@@ -17,6 +17,7 @@ public static class HttpServiceExtensions
         var services = builder.Services;
         services.AddSingleton<TokenStore>();
         services.AddSingleton<OwnedContainers>();
+        services.AddSingleton<ContainerListBodies>();
         services.AddSingleton<ManagedResources>();
         services.AddContainerAccess(builder.Configuration);
         services.AddSingleton<ImageUsers>();

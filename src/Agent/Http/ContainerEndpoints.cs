@@ -19,19 +19,25 @@ public static class ContainerEndpoints
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
-        containers.MapGet("/", async (HttpContext http, string? group, string? service, string? state, OwnedContainers owned, AgentLabels labels,
+        containers.MapGet("/", async (HttpContext http, string? group, string? service, string? state, ContainerListBodies bodies,
                 IOptions<AgentOptions> options, CancellationToken ct) =>
-            !string.IsNullOrEmpty(state) && !States.Contains(state, StringComparer.OrdinalIgnoreCase)
-                ? ApiProblems.BadRequest($"state=\"{state}\" is not a container state: use one of {string.Join(", ", States)}",
-                    new Dictionary<string, object?> { ["allowed"] = States })
-                : Results.Ok((await owned.ListAsync(group, service, state, ct))
-                    .Select(c => ContainerListItem.From(c, labels))
-                    .Select(c => SeesEnv(http, options) ? c : c with { Labels = WithoutSpec(c.Labels, labels) })))
-            .WithSummary("List the agent's containers with their group, service and published ports; filter by group, service or state (running, exited, ...).");
+        {
+            if (!string.IsNullOrEmpty(state) && !States.Contains(state, StringComparer.OrdinalIgnoreCase))
+                return ApiProblems.BadRequest($"state=\"{state}\" is not a container state: use one of {string.Join(", ", States)}",
+                    new Dictionary<string, object?> { ["allowed"] = States });
+            var body = await bodies.GetAsync(group, service, state, SeesEnv(http, options), ct);
+            http.Response.Headers.ETag = body.ETag;
+            return ETags.Match(http.Request.Headers.IfNoneMatch, body.ETag)
+                ? Results.StatusCode(StatusCodes.Status304NotModified)
+                : Results.Bytes(body.Json, "application/json; charset=utf-8");
+        })
+            .Produces<IEnumerable<ContainerListItem>>()
+            .WithSummary("List the agent's containers with their group, service and published ports; filter by group, service or state (running, exited, ...). " +
+                         "The answer carries an ETag: send it back in If-None-Match for a 304 while nothing changed.");
 
         containers.MapGet("/{id}", async (HttpContext http, string id, OwnedContainers owned, AgentLabels labels, IOptions<AgentOptions> options, CancellationToken ct) =>
             await owned.FindAsync(id, ct) is { } c
-                ? Results.Ok(SeesEnv(http, options) ? c : c with { Env = RedactedEnv(c.Env), Labels = WithoutSpec(c.Labels, labels) })
+                ? Results.Ok(SeesEnv(http, options) ? c : c with { Env = RedactedEnv(c.Env), Labels = ContainerListItem.WithoutSpec(c.Labels, labels) })
                 : ApiProblems.ContainerNotFound(id))
             .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
@@ -62,10 +68,6 @@ public static class ContainerEndpoints
 
     private static bool SeesEnv(HttpContext http, IOptions<AgentOptions> options) =>
         http.User.IsInRole(Roles.Operator) || http.User.IsInRole(Roles.Admin) || options.Value.Auth.ViewerSeesEnv;
-
-    /// <summary>The applied-spec label holds every environment value: a viewer gets the labels without it.</summary>
-    private static IReadOnlyDictionary<string, string> WithoutSpec(IReadOnlyDictionary<string, string> all, AgentLabels labels) =>
-        all.Where(l => l.Key != labels.Spec).ToDictionary();
 
     /// <summary>KEY=<redacted>: a viewer sees which variables are set, not their values (they can hold envFrom secrets).</summary>
     private static IReadOnlyList<string> RedactedEnv(IReadOnlyList<string> env) =>

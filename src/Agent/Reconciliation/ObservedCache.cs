@@ -36,6 +36,9 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
     public IReadOnlyCollection<NetworkSummary> Networks => networks.Values.ToList();
     public IReadOnlyCollection<VolumeSummary> Volumes => volumes.Values.ToList();
 
+    /// <summary>Changes (by reference) whenever a container of the cache does: what answers made from the cache are kept by.</summary>
+    public object ContainersVersion => containers;
+
     public ContainerSummary? Container(string id) => containers.GetValueOrDefault(id);
 
     /// <summary>One object's containers, networks and volumes, through an index by kind and object label that is built

@@ -120,6 +120,68 @@ public sealed class ApiTests(HttpFixture fx) : IClassFixture<HttpFixture>
         Assert.Equal("running", inspect.GetProperty("state").GetString());
     }
 
+    /// <summary>The list is serialized once per cache change: what it says must still follow the engine (checked with the
+    /// docker CLI), its ETag must change with it, and the viewer's body (no applied-spec label) is never the admin's.</summary>
+    [Fact]
+    public async Task The_container_list_follows_the_engine_with_an_etag_that_changes_with_it()
+    {
+        using var viewer = fx.Client(HttpFixture.ViewerToken);
+        using var admin = fx.Client(HttpFixture.AdminToken);
+        var path = $"/api/v1/containers?group={fx.Group}";
+        var talker = await IdOf("talker");
+
+        async Task<(string? ETag, Dictionary<string, string> States, string Body)> ListAsync(HttpClient client)
+        {
+            using var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.Content.ReadAsStringAsync();
+            var states = JsonDocument.Parse(body).RootElement.EnumerateArray()
+                .ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("state").GetString()!);
+            return (response.Headers.ETag?.Tag, states, body);
+        }
+        async Task<Dictionary<string, string>> EngineStatesAsync() =>
+            (await DockerCli.RunAsync("ps", "-a", "--no-trunc", "--filter", $"label={fx.Instance.InstanceLabel}", "--filter", $"label={fx.Instance.Labels.Object}={fx.Group}",
+                "--format", "{{.ID}} {{.State}}"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => p[1]);
+        async Task<bool> MatchesEngineAsync(Dictionary<string, string> listed) =>
+            (await EngineStatesAsync()) is var engine && engine.Count == listed.Count && engine.All(e => listed.GetValueOrDefault(e.Key) == e.Value);
+
+        var before = await Eventually.ReturnsAsync(() => ListAsync(viewer), l => l.States.GetValueOrDefault(talker) == "running", TimeSpan.FromSeconds(30), "talker running in the list");
+        Assert.NotNull(before.ETag);
+        Assert.True(await MatchesEngineAsync(before.States), $"list {before.Body} differs from the engine");
+        Assert.DoesNotContain($"\"{fx.Instance.Labels.Spec}\":", before.Body);
+        var adminView = await ListAsync(admin);
+        Assert.Contains($"\"{fx.Instance.Labels.Spec}\":", adminView.Body);
+        Assert.NotEqual(before.ETag, adminView.ETag);
+
+        using (var conditional = new HttpRequestMessage(HttpMethod.Get, path))
+        {
+            conditional.Headers.TryAddWithoutValidation("If-None-Match", before.ETag);
+            using var notModified = await viewer.SendAsync(conditional);
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+            Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        }
+
+        await DockerCli.RunAsync("pause", talker);
+        try
+        {
+            var paused = await Eventually.ReturnsAsync(() => ListAsync(viewer), l => l.States.GetValueOrDefault(talker) == "paused", TimeSpan.FromSeconds(30), "talker paused in the list");
+            Assert.NotEqual(before.ETag, paused.ETag);
+            Assert.True(await MatchesEngineAsync(paused.States), $"list {paused.Body} differs from the engine");
+            using var conditional = new HttpRequestMessage(HttpMethod.Get, path);
+            conditional.Headers.TryAddWithoutValidation("If-None-Match", before.ETag);
+            using var changed = await viewer.SendAsync(conditional);
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            Assert.Contains("\"paused\"", await changed.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await DockerCli.RunAsync("unpause", talker);
+        }
+        var after = await Eventually.ReturnsAsync(() => ListAsync(viewer), l => l.States.GetValueOrDefault(talker) == "running", TimeSpan.FromSeconds(30), "talker running again in the list");
+        Assert.True(await MatchesEngineAsync(after.States), $"list {after.Body} differs from the engine");
+    }
+
     [Fact]
     public async Task Exec_returns_output_and_exit_codes_and_refuses_privileged()
     {
