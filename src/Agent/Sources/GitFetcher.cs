@@ -17,6 +17,9 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
 {
     private const int MaxTags = 100_000;
 
+    /// <summary>The cache's only ref: what was fetched last (the objects it does not reach are removed).</summary>
+    public const string FetchedRef = "refs/agent/fetched";
+
     /// <summary>Fetches the ref (depth 1) and returns the commit it names now, and for a semver range the tag it picked.</summary>
     public async Task<(string Commit, string? Tag)> FetchAsync(GitRepository repo, CancellationToken ct)
     {
@@ -29,6 +32,36 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             target = spec.Ref.Resolved(tag);
         }
         var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        string commit;
+        try
+        {
+            commit = await FetchIntoAsync(repo, cache, target, ct);
+        }
+        catch (FreshCacheNeeded)
+        {
+            // The disk was full, or compacting failed: without the old objects the revision alone may fit.
+            Directory.Delete(cache, recursive: true);
+            try
+            {
+                commit = await FetchIntoAsync(repo, cache, target, ct);
+            }
+            catch (FreshCacheNeeded again)
+            {
+                Directory.Delete(cache, recursive: true);
+                throw again.Failure;
+            }
+        }
+        if (FolderBytes(cache) > limits.MaxBytes)
+        {
+            Directory.Delete(cache, recursive: true);
+            throw new GitSyncException("SizeLimitExceeded", $"the repository is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); nothing is applied from it");
+        }
+        return (commit, tag);
+    }
+
+    private async Task<string> FetchIntoAsync(GitRepository repo, string cache, GitRef target, CancellationToken ct)
+    {
+        var spec = repo.Spec;
         if (!Directory.Exists(Path.Combine(cache, "objects")))
         {
             Directory.CreateDirectory(cache);
@@ -37,17 +70,53 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
         RemoveFetchLeftovers(cache);
         var fetch = await git.RunAsync(["-C", cache, "fetch", "--depth=1", "--no-tags", "--no-recurse-submodules", "--quiet", spec.Url, target.FetchTarget],
             spec.SecretRef, spec.Timeout, ct);
-        if (!fetch.Succeeded) RemoveFetchLeftovers(cache);
-        Check(fetch, "FetchFailed", $"fetching {target.FetchTarget} from {Core.Git.GitUrls.Redact(spec.Url)} failed");
+        if (!fetch.Succeeded)
+        {
+            RemoveFetchLeftovers(cache);
+            var failure = Failure(fetch, "FetchFailed", $"fetching {target.FetchTarget} from {Core.Git.GitUrls.Redact(spec.Url)} failed");
+            throw IsDiskFull(fetch) && HoldsObjects(cache) ? new FreshCacheNeeded(failure) : failure;
+        }
         var head = await git.RunAsync(["-C", cache, "rev-parse", "--verify", "--end-of-options", "FETCH_HEAD^{commit}"], null, spec.Timeout, ct);
         Check(head, "FetchFailed", "the fetched ref names no commit");
         var commit = head.Output.Trim();
-        if (FolderBytes(cache) > limits.MaxBytes)
-        {
-            Directory.Delete(cache, recursive: true);
-            throw new GitSyncException("SizeLimitExceeded", $"the repository is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); nothing is applied from it");
-        }
-        return (commit, tag);
+        await CompactAsync(repo, cache, commit, ct);
+        return commit;
+    }
+
+    /// <summary>
+    /// Keeps the cache at about one revision: the fetched commit is its only ref, and when the fetch brought objects
+    /// (loose ones, or a pack beside the one kept) all the others go (repack -a -d, prune). Else every object ever fetched
+    /// stayed: a big file removed from git kept filling the state dir and counted against Agent:Git:MaxBytes.
+    /// </summary>
+    private async Task CompactAsync(GitRepository repo, string cache, string commit, CancellationToken ct)
+    {
+        var timeout = repo.Spec.Timeout;
+        var result = await git.RunAsync(["-C", cache, "update-ref", "--no-deref", FetchedRef, commit], null, timeout, ct);
+        if (result.Succeeded && !NeedsCompacting(cache)) return;
+        if (result.Succeeded) result = await git.RunAsync(["-C", cache, "-c", "repack.writeBitmaps=false", "repack", "-a", "-d", "-q"], null, timeout, ct);
+        if (result.Succeeded) result = await git.RunAsync(["-C", cache, "prune", "--expire=now"], null, timeout, ct);
+        if (!result.Succeeded) throw new FreshCacheNeeded(Failure(result, "CacheFailed", "compacting the cache failed; it is fetched anew at the next sync"));
+    }
+
+    /// <summary>Loose objects, or more than one pack: what a fetch that brought something leaves.</summary>
+    public static bool NeedsCompacting(string cache)
+    {
+        var objects = Path.Combine(cache, "objects");
+        if (!Directory.Exists(objects)) return false;
+        var loose = Directory.EnumerateDirectories(objects, "??").Any(d => Directory.EnumerateFiles(d).Any());
+        var packs = Directory.Exists(Path.Combine(objects, "pack")) ? Directory.EnumerateFiles(Path.Combine(objects, "pack"), "*.pack").Count() : 0;
+        return loose || packs > 1;
+    }
+
+    private static bool HoldsObjects(string cache) => Directory.Exists(Path.Combine(cache, "objects")) && FolderBytes(Path.Combine(cache, "objects")) > 0;
+
+    private static bool IsDiskFull(GitResult result) =>
+        result.Error.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || result.Error.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The cache is dropped and fetched anew, once; <see cref="Failure"/> is what a second time says.</summary>
+    private sealed class FreshCacheNeeded(GitSyncException failure) : Exception(failure.Message)
+    {
+        public GitSyncException Failure { get; } = failure;
     }
 
     /// <summary>
@@ -131,12 +200,16 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
 
     private static void Check(GitResult result, string reason, string what)
     {
-        if (result.Succeeded) return;
+        if (!result.Succeeded) throw Failure(result, reason, what);
+    }
+
+    private static GitSyncException Failure(GitResult result, string reason, string what)
+    {
         // git's own advice lines ("Please make sure you have the correct access rights...") say less than what ssh printed.
         var detail = string.Join(" ", result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => !l.StartsWith("Please make sure", StringComparison.Ordinal) && !l.StartsWith("and the repository exists", StringComparison.Ordinal))
             .TakeLast(3));
-        throw new GitSyncException(reason, detail.Length == 0 ? what : $"{what}: {detail}");
+        return new GitSyncException(reason, detail.Length == 0 ? what : $"{what}: {detail}");
     }
 
     private static long FolderBytes(string folder) =>

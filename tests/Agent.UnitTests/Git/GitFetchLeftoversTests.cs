@@ -26,7 +26,32 @@ public sealed class GitFetchLeftoversTests : IDisposable
     }
 
     [Fact]
-    public void A_cache_without_objects_is_left_alone() => GitFetcher.RemoveFetchLeftovers(_cache);
+    public void A_cache_without_objects_is_left_alone()
+    {
+        GitFetcher.RemoveFetchLeftovers(_cache);
+        Assert.False(GitFetcher.NeedsCompacting(_cache));
+    }
+
+    [Fact]
+    public void A_cache_is_compacted_when_a_fetch_left_loose_objects_or_a_second_pack_and_not_when_it_holds_one_pack()
+    {
+        var objects = Path.Combine(_cache, "objects");
+        void Touch(string file)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(objects, file))!);
+            File.WriteAllText(Path.Combine(objects, file), "x");
+        }
+        Touch("pack/pack-1.pack");
+        Touch("pack/pack-1.idx");
+        Touch("info/packs");
+        Directory.CreateDirectory(Path.Combine(objects, "ab")); // an emptied loose-object folder
+        Assert.False(GitFetcher.NeedsCompacting(_cache));
+        Touch("pack/pack-2.pack");
+        Assert.True(GitFetcher.NeedsCompacting(_cache));
+        File.Delete(Path.Combine(objects, "pack", "pack-2.pack"));
+        Touch("ab/cdef0123");
+        Assert.True(GitFetcher.NeedsCompacting(_cache));
+    }
 
     public void Dispose()
     {
