@@ -30,7 +30,11 @@ internal static class EngineMapping
             .Distinct()
             .OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal)
             .ToList(),
+        NetworkIds = c.NetworkSettings?.Networks is { } networks ? NetworkIds(networks) : null,
     };
+
+    private static HashSet<string> NetworkIds(IDictionary<string, EndpointSettings> networks) =>
+        networks.Values.Select(n => n.NetworkID).Where(id => !string.IsNullOrEmpty(id)).ToHashSet(StringComparer.Ordinal);
 
     public static ContainerDetails ToDetails(ContainerInspectResponse c) => new(
         c.ID,
@@ -56,6 +60,7 @@ internal static class EngineMapping
             .ToList())
     {
         User = c.Config?.User ?? "",
+        NetworkIds = NetworkIds(c.NetworkSettings?.Networks ?? new Dictionary<string, EndpointSettings>()),
         RestartPolicy = ToRestartPolicy(c.HostConfig?.RestartPolicy),
         TmpfsMounts = (c.HostConfig?.Tmpfs?.Keys ?? Enumerable.Empty<string>())
             .Concat((c.Mounts ?? []).Where(m => m.Type == "tmpfs").Select(m => m.Destination))

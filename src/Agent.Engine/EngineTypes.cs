@@ -34,6 +34,9 @@ public sealed record ContainerSummary(
     /// <summary>Started since it was last listed or inspected, as an event said: whether it has a healthcheck (and so
     /// whether <see cref="Health"/> None means "no healthcheck" or "not known yet") waits for its inspect.</summary>
     public bool HealthUnknown { get; init; }
+
+    /// <summary>The ids of the networks it is attached to; null when not known (an entry made from a create event).</summary>
+    public IReadOnlySet<string>? NetworkIds { get; init; }
 }
 
 public sealed record ContainerDetails(
@@ -58,6 +61,9 @@ public sealed record ContainerDetails(
 {
     /// <summary>The user the container runs as (its config, which includes the image's USER); empty for the image default root.</summary>
     public string User { get; init; } = "";
+
+    /// <summary>The ids of the networks it is attached to.</summary>
+    public IReadOnlySet<string> NetworkIds { get; init; } = new HashSet<string>();
 
     /// <summary>The engine's restart policy for it (what the engine does on an exit by itself).</summary>
     public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.No;

@@ -28,6 +28,9 @@ public sealed record ObservedContainer(
     /// <summary>The spec hash of the container this one was created to replace (label agent.update-from).</summary>
     public string? UpdateFrom { get; init; }
 
+    /// <summary>The ids of the networks it is attached to; null when not known (a container only its create event told of).</summary>
+    public IReadOnlySet<string>? NetworkIds { get; init; }
+
     public bool IsRunning => State is ContainerState.Running or ContainerState.Restarting;
 
     /// <summary>Just started, and whether it has a healthcheck is not known yet (the cache has not inspected it): its

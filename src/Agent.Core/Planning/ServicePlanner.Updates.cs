@@ -25,8 +25,11 @@ internal sealed partial class ServicePlanner
     {
         var named = SpecDiff.Between(old.AppliedSpec, service.Container).Select(f => f[2..f.IndexOf(':')]).Distinct().ToList();
         var cause = named.Count == 0 ? $"spec changed ({old.SpecHash} -> {hash})" : $"spec changed: {string.Join(", ", named)} ({old.SpecHash} -> {hash})";
-        if (!RecreatesInPlace) return Replace(old, null, name, replica, after, cause);
+        return RecreatesInPlace ? RecreateInPlace(old, name, replica, after, cause) : Replace(old, null, name, replica, after, cause);
+    }
 
+    private IEnumerable<int> RecreateInPlace(ObservedContainer old, string name, int replica, List<int> after, string cause)
+    {
         var image = EnsureImage();
         List<int> stopped = old.IsRunning ? [Stop(old, cause + ", stop-first", [image])] : [image];
         var removed = freedBy[old.Name] = plan.Add(OperationKind.RemoveContainer, $"container:{old.Name}", cause, stopped, old.Id);

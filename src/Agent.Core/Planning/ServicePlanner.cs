@@ -40,6 +40,11 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             {
                 started.AddRange(Update(current, name, replica, after));
             }
+            else if (current.SpecHash == hash && !input.Suspended && current.IsRunning && DisconnectedNetwork(current) is { } network)
+            {
+                // Like Compose on a network change: recreated (in place: it no longer serves on that network anyway).
+                started.AddRange(RecreateInPlace(current, name, replica, after, $"disconnected from network {network}"));
+            }
             else
             {
                 if (current.SpecHash != hash && failedUpdate)
@@ -51,6 +56,15 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         foreach (var extra in observed.Where(c => c.Replica > service.Replicas || c.Replica < 1).OrderByDescending(c => c.Replica))
             Retire(extra, $"scaled down to {service.Replicas} replicas");
         return started;
+    }
+
+    /// <summary>A network the service joins (that exists already) which the container is not attached to (`docker network
+    /// disconnect`); null when it is on all of them or its networks are not known.</summary>
+    private string? DisconnectedNetwork(ObservedContainer container)
+    {
+        if (container.NetworkIds is not { } attached || service.Container.NetworkMode is not null) return null;
+        IEnumerable<string> keys = service.Container.Networks?.Select(n => n.Key) ?? [ObservedNetwork.DefaultKey];
+        return keys.Select(k => networks.GetValueOrDefault(k)).FirstOrDefault(n => n is { Id: { } id } && !attached.Contains(id))?.Name;
     }
 
     private int Retire(ObservedContainer container, string cause, IEnumerable<int>? after = null) =>

@@ -144,15 +144,25 @@ public static class NetworkEndpoints
         return Results.Ok(new { network = network.Name, container = c.Name, result = "connected" });
     }
 
-    private static async Task<IResult> Disconnect(string id, string container, bool? force, IContainerEngine engine, ManagedResources managed, OwnedContainers owned, CancellationToken ct)
+    private static async Task<IResult> Disconnect(string id, string container, bool? force, IContainerEngine engine, ManagedResources managed, OwnedContainers owned,
+        AgentLabels labels, ManifestStore manifests, CancellationToken ct)
     {
         if (await managed.FindNetworkAsync(id, ct) is not { } network) return NotFound(id);
         if (await owned.FindAsync(container, ct) is not { } c) return ApiProblems.ContainerNotFound(container);
         if (network.Containers.All(e => e.ContainerId != c.Id))
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is not connected to network {network.Name}.");
+        // Like deleting a pod's volume under its controller: the reconciler would put it back (it recreates the replica).
+        if (DeclaredBy(network, managed, manifests) is { } owner && ReplicaOf(c.Labels, labels) == owner)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"Container {c.Name} is a replica of {owner}, which is in the manifests with network {network.Name}: the agent would recreate the replica to put it back. Change the manifest instead.");
         await engine.DisconnectNetworkAsync(network.Id, c.Id, force ?? false, ct);
         return Results.Ok(new { network = network.Name, container = c.Name, result = "disconnected" });
     }
+
+    /// <summary>The object whose replica the container is (not an API run or a job run), by its labels.</summary>
+    private static ObjectKey? ReplicaOf(IReadOnlyDictionary<string, string> l, AgentLabels labels) =>
+        !l.ContainsKey(labels.Imperative) && !l.ContainsKey(labels.JobRun) && l.TryGetValue(labels.Kind, out var kind) && l.TryGetValue(labels.Object, out var name)
+            ? new ObjectKey(kind, name) : null;
 
     private static bool IsAlias(string alias) =>
         alias is { Length: > 0 and <= 63 } && char.IsAsciiLetterOrDigit(alias[0]) && alias.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

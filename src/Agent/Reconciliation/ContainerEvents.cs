@@ -45,6 +45,7 @@ public static class ContainerEvents
                 State = ContainerState.Running, Status = "Up", ExitCode = null,
                 Health = known.Health == HealthState.None ? HealthState.None : HealthState.Starting,
                 HealthUnknown = known.Health == HealthState.None,
+                NetworkIds = null, // networks connected after the create's inspect are known again from the start's inspect
             },
             "die" => Exited(known, e),
             "rename" when name is not null => known with { Name = name },
@@ -68,6 +69,7 @@ public static class ContainerEvents
         d.State is ContainerState.Exited or ContainerState.Dead ? d.ExitCode : null, d.Created, d.Labels)
     {
         Ports = d.Ports.Distinct().OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal).ToList(),
+        NetworkIds = d.NetworkIds,
     };
 
     private static ContainerSummary Exited(ContainerSummary known, EngineEvent e)

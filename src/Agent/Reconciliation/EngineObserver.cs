@@ -157,6 +157,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             AppliedSpec = c.Labels.GetValueOrDefault(labels.Spec),
             UpdateFrom = c.Labels.GetValueOrDefault(labels.UpdateFrom),
             HealthUnknown = c.HealthUnknown && c.State == ContainerState.Running,
+            NetworkIds = c.NetworkIds,
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.Reason(c.Id) ?? UnwatchedStop(exited),
         };
         return health.Annotate(observed, exited?.RestartCount);

@@ -16,6 +16,16 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
         await DockerCli.InspectAsync(container, "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}");
 
     [Fact]
+    public async Task A_replica_is_not_disconnected_from_its_own_groups_network()
+    {
+        using var admin = fx.Client(AdminToken);
+        var web = await fx.ContainerIdAsync(fx.App, "web");
+        var refused = await ReadAsync(await admin.DeleteAsync($"/api/v1/networks/{fx.App}_default/containers/{web}"), HttpStatusCode.Conflict);
+        Assert.Contains("the agent would recreate the replica", refused.GetProperty("detail").GetString());
+        Assert.Contains($"{fx.App}_default", await NetworksOfAsync(web));
+    }
+
+    [Fact]
     public async Task Connect_and_disconnect_show_in_docker_inspect_and_a_network_in_use_is_not_removed()
     {
         using var admin = fx.Client(AdminToken);
