@@ -28,7 +28,7 @@ public static class ComposeLoader
     public static Result Load(ComposeRequest request, ServiceGroupSpec settings, IManifestFiles files, Security.SecurityPolicy policy)
     {
         var errors = new List<ManifestError>();
-        var sources = new ComposeSources(files, errors);
+        var sources = new ComposeSources(files, errors, policy.Options);
         var variables = sources.Variables(request.EnvFiles, request.Environment, null);
         string? Lookup(string name) => variables.TryGetValue(name, out var v) ? v : null;
 

@@ -226,6 +226,11 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
                 item.Error($"env file \"{relative}\" {outside}");
                 continue;
             }
+            if (Security.HostPathRules.EnvFileProblem(security, project.Files, path) is { } denied)
+            {
+                item.Error($"env file \"{relative}\" {denied}");
+                continue;
+            }
             var text = project.Files.ReadText(path);
             if (text is null)
             {

@@ -6,7 +6,7 @@ namespace Agent.Core.Compose;
 /// <summary>The compose files one project load reads, each through stages 1-3 (parse, interpolate, validate). It
 /// records every file it was asked for, read or not, so that none of them is ever taken for an agent manifest; a file
 /// that is missing or cannot be read is an error at the place that named it, which holds the project as it runs.</summary>
-internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> errors)
+internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> errors, Security.SecurityOptions security)
 {
     private readonly HashSet<string> read = new(StringComparer.Ordinal);
 
@@ -73,6 +73,13 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         foreach (var (path, required) in envFiles)
         {
             if (!required && !Files.Exists(path)) continue;
+            if (Security.HostPathRules.EnvFileProblem(security, Files, path) is { } denied)
+            {
+                read.Add(path);
+                if (namedAt is not null) namedAt.Error($"env file \"{Display(path)}\" {denied}");
+                else Errors.Add(new ManifestError(Display(path), 1, 1, "", $"env file {denied}"));
+                continue;
+            }
             var text = Text(path, "env file", namedAt, mayBeEmpty: true);
             if (text is null) continue;
             var parsed = DotEnv.Parse(text, name => environment.TryGetValue(name, out var v) ? v : variables.GetValueOrDefault(name));

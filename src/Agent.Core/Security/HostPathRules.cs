@@ -58,11 +58,7 @@ public sealed class HostPathRules(SecurityOptions options)
         foreach (var path in new[] { normal, resolved }.Distinct())
         {
             var via = path == normal ? "" : $"it resolves through a symlink to {path}, which ";
-            if (HostPath.Components(path).FirstOrDefault(c => options.SensitiveNames.Contains(c, StringComparer.Ordinal)) is { } name)
-                return $"bind mount of {normal} is not allowed: {via}{(via.Length == 0 ? "it " : "")}holds a folder named {name} (keys and credentials)";
-            if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s) && !(confined && HostPath.IsUnder(path, s))) is { } sensitive)
-                return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}";
-            if (SecretProblem(normal, path, via, options.AgentSecretPaths.Concat(context.SecretFiles)) is { } secret) return secret;
+            if (DeniedProblem(normal, path, via, confined, context) is { } denied) return denied;
 
             var roots = options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
             var open = context.ManifestsRoot is { } manifests ? [.. roots, HostPath.Normalize(context.ResolveLinks(manifests))] : roots;
@@ -78,6 +74,35 @@ public sealed class HostPathRules(SecurityOptions options)
                     : $"bind mount of {path} is not allowed: binds must be under {string.Join(", ", roots)}";
         }
         return null;
+    }
+
+    /// <summary>A host file the agent reads for a container (a compose env_file): its content reaches the container as a
+    /// bind's would, so the deny-lists of bind sources apply (system paths, credential folders, the agent's secrets and
+    /// state); the allow-lists do not (a project's own env files live beside its compose file).</summary>
+    public string? ReadFileProblem(string file, AdmissionContext context)
+    {
+        if (ControlCharacters.In(file)) return "the path contains a control character";
+        var normal = HostPath.Normalize(file);
+        var resolved = HostPath.Normalize(context.ResolveLinks(normal));
+        var own = context.OwnBindRoots.Select(HostPath.Normalize).ToList();
+        var confined = own.Count > 0 && own.Any(r => AtOrUnder(normal, r)) && own.Any(r => AtOrUnder(resolved, r));
+        return new[] { normal, resolved }.Distinct()
+            .Select(path => DeniedProblem(normal, path, path == normal ? "" : $"it resolves through a symlink to {path}, which ", confined, context))
+            .FirstOrDefault(p => p is not null);
+    }
+
+    /// <summary>An env file a compose project reads, judged as <see cref="ReadFileProblem"/> does, as the error shows it.</summary>
+    public static string? EnvFileProblem(SecurityOptions options, Manifests.IManifestFiles files, string path) =>
+        new HostPathRules(options).ReadFileProblem(path, new AdmissionContext(files.ResolveLinks, _ => false) { OwnBindRoots = files.OwnBindRoots() })
+            is { } denied ? $"is not read, as a bind of it would be refused: {denied}" : null;
+
+    private string? DeniedProblem(string normal, string path, string via, bool confined, AdmissionContext context)
+    {
+        if (HostPath.Components(path).FirstOrDefault(c => options.SensitiveNames.Contains(c, StringComparer.Ordinal)) is { } name)
+            return $"bind mount of {normal} is not allowed: {via}{(via.Length == 0 ? "it " : "")}holds a folder named {name} (keys and credentials)";
+        if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s) && !(confined && HostPath.IsUnder(path, s))) is { } sensitive)
+            return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}";
+        return SecretProblem(normal, path, via, options.AgentSecretPaths.Concat(context.SecretFiles));
     }
 
     /// <summary>A bind source at, above or below one of the agent's secret files.</summary>

@@ -368,6 +368,23 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Env_files_a_bind_could_not_mount_are_not_read_and_the_error_says_why()
+    {
+        Write("sys/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    env_file: [ok.env, /etc/shadow, .aws/credentials]\n");
+        Write("sys/ok.env", "A=1\n");
+        Write("sys/.aws/credentials", "aws_secret_access_key = do-not-read\n");
+        Write("vars/vars.yaml", Manifest.Replace("shop", "vars") + "  files: [compose.yaml]\n  envFiles: [/etc/passwd]\n");
+        Write("vars/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n");
+
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+
+        Assert.Contains(errors, e => e.StartsWith("sys/compose.yaml:4:", StringComparison.Ordinal) && e.Contains("env_file") && e.Contains("\"/etc/shadow\" is not read") && e.Contains("/etc"));
+        Assert.Contains(errors, e => e.Contains(".aws/credentials\" is not read") && e.Contains("holds a folder named .aws"));
+        Assert.Contains(errors, e => e.StartsWith("/etc/passwd:1:1: env file is not read", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("do-not-read") || e.Contains("ok.env"));
+    }
+
+    [Fact]
     public void A_project_names_its_secret_and_config_files_so_the_watcher_stamps_hidden_ones_too()
     {
         Write("h/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [db]\n    configs: [conf]\nsecrets:\n  db: { file: ./.secrets/db.txt }\nconfigs:\n  conf: { file: .conf/app.conf }\n");
