@@ -86,8 +86,12 @@ public static partial class GitUrls
         return url[..start] + authority[(at + 1)..] + (end < 0 ? "" : url[end..]);
     }
 
-    /// <summary>Every URL in <paramref name="text"/> without its user information (git echoes URLs in its errors).</summary>
-    public static string Scrub(string text) => Userinfo().Replace(text, "${scheme}://");
+    /// <summary>Every URL in <paramref name="text"/> without its user information (git echoes URLs in its errors), and
+    /// ssh's <c>user@host</c> forms (<c>root@127.0.0.1: Permission denied</c>, <c>git@host:org/x.git</c>) without the user.</summary>
+    public static string Scrub(string text) => SshUser().Replace(Userinfo().Replace(text, "${scheme}://"), "");
+
+    [GeneratedRegex(@"(?<![\w.+@/-])[\w.+-]+@(?=[\w-]+(?:\.[\w-]+)*(?::|\s|$|'|""|\]))")]
+    private static partial Regex SshUser();
 
     [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.-]*)://[^/\s@'""]*@")]
     private static partial Regex Userinfo();

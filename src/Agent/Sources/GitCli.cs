@@ -142,6 +142,9 @@ public sealed class GitCli(string home, GitProcesses processes)
         env["GIT_ALLOW_PROTOCOL"] = "file:git:ssh:http:https";
         env["LC_ALL"] = "C";
 
+        // A missing key or known_hosts file is said as such, before any ssh attempt (ssh would try and print its own guess).
+        if (secret?.SshKeyFile is { } keyPath) Readable(keyPath, "sshKeyFile", mayBeEmpty: false);
+        if (secret?.KnownHostsFile is { } known) Readable(known, "knownHostsFile", mayBeEmpty: true);
         var ssh = new StringBuilder("ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=15");
         ssh.Append(" -o UserKnownHostsFile=").Append(Quote(secret?.KnownHostsFile ?? Path.Combine(home, "known_hosts")));
         if (secret?.SshKeyFile is { } keyFile) ssh.Append(" -o IdentitiesOnly=yes -o IdentityAgent=none -i ").Append(Quote(keyFile));
@@ -179,13 +182,28 @@ public sealed class GitCli(string home, GitProcesses processes)
 
     private static string Basic(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
 
-    private static string ReadSecret(string file, string field)
-    {
-        try
+    private static string ReadSecret(string file, string field) =>
+        Unreadable(file, field, () =>
         {
             var text = File.ReadAllText(file).Trim();
             if (text.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is empty");
             return text;
+        });
+
+    /// <summary>A file ssh is handed by its path: opened here once, so a missing or unreadable one is named.</summary>
+    private static void Readable(string file, string field, bool mayBeEmpty) =>
+        Unreadable(file, field, () =>
+        {
+            using var stream = File.OpenRead(file);
+            if (!mayBeEmpty && stream.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is empty");
+            return "";
+        });
+
+    private static string Unreadable(string file, string field, Func<string> read)
+    {
+        try
+        {
+            return read();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

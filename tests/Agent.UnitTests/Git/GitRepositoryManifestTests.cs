@@ -138,6 +138,9 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("https://user:pa55@host/x.git fatal", "https://host/x.git fatal")]
     [InlineData("fatal: unable to access 'https://tok3n@host/x.git/': 403", "fatal: unable to access 'https://host/x.git/': 403")]
     [InlineData("no url here", "no url here")]
+    [InlineData("root@127.0.0.1: Permission denied (publickey).", "127.0.0.1: Permission denied (publickey).")]
+    [InlineData("fatal: 'git@github.com:org/x.git' does not appear", "fatal: 'github.com:org/x.git' does not appear")]
+    [InlineData("Warning: Permanently added '[127.0.0.1]:2222'", "Warning: Permanently added '[127.0.0.1]:2222'")]
     public void Urls_with_passwords_are_scrubbed_from_text(string text, string expected) =>
         Assert.Equal(expected, Core.Git.GitUrls.Scrub(text));
 

@@ -133,21 +133,35 @@ public sealed class GitTransportTests : GitScenario
     }
 
     [Fact]
-    public async Task An_ssh_host_not_in_known_hosts_is_refused_and_nothing_is_applied()
+    public async Task A_missing_ssh_key_or_known_hosts_file_is_CredentialsUnreadable_and_an_unknown_host_is_refused()
     {
         var web = Instance.Name("ssh-unknown");
         Repo.Write("web.yaml", Sleepy(web));
         Repo.CommitAndPush("web");
         using var sshd = new TestSshServer();
+        var missing = Path.Combine(Agent.StateDir, "..", $"agent-it-nokey-{Instance.Id}");
         var otherKnownHosts = Path.Combine(Agent.StateDir, "empty_known_hosts");
         File.WriteAllText(otherKnownHosts, "");
+
+        // A missing file is named by its field, and no ssh is attempted (probe-13 F6: it was FetchFailed with ssh's guess).
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+            $"  secretRef: {{ sshKeyFile: {missing}, knownHostsFile: {sshd.KnownHostsFile} }}\n"));
+        await Agent.StartAsync();
+        var noKey = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Status == "True", "Stalled");
+        Assert.Equal("CredentialsUnreadable", noKey.Condition("Stalled")!.Reason);
+        Assert.Contains($"spec.secretRef.sshKeyFile {missing} does not exist", noKey.Condition("Stalled")!.Message);
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+            $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {missing} }}\n"));
+        await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Message.Contains($"spec.secretRef.knownHostsFile {missing} does not exist") == true, "known_hosts named");
+
+        // The host key is not in known_hosts: refused (no TOFU), and ssh's messages carry no user name.
         Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
             $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {otherKnownHosts} }}\n"));
-        await Agent.StartAsync();
-        var status = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Status == "True", "Stalled");
-        Assert.Equal("FetchFailed", status.Condition("Stalled")!.Reason);
+        var status = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Reason == "FetchFailed", "FetchFailed");
         Assert.Contains("Host key verification failed", status.Condition("Stalled")!.Message);
+        Assert.DoesNotContain($"{sshd.User}@", status.Condition("Stalled")!.Message);
         Assert.Empty(await Containers.OfAsync(Instance, web));
+        Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains("Permission denied (publickey", StringComparison.Ordinal) || l.Contains($"{sshd.User}@127.0.0.1", StringComparison.Ordinal));
     }
 
     [Fact]
