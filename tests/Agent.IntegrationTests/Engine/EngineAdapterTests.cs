@@ -50,7 +50,7 @@ public sealed class EngineAdapterTests : IAsyncLifetime
 
         var logs = await Eventually.ReturnsAsync(
             async () => await Engine.GetLogsAsync(id, new LogOptions(), Ct).ToListAsync(),
-            l => l.Count >= 2, TimeSpan.FromSeconds(10), "both log lines");
+            l => l.Count >= 2, TimeSpan.FromSeconds(60), "both log lines");
         Assert.Contains(new LogEntry(LogStream.Stdout, "hello-out"), logs);
         Assert.Contains(new LogEntry(LogStream.Stderr, "hello-err"), logs);
 

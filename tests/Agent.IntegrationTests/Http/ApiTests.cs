@@ -220,7 +220,7 @@ public sealed class ApiTests(HttpFixture fx) : IClassFixture<HttpFixture>
         Assert.All(followed, l => Assert.StartsWith("line", l));
         response.Dispose(); // the client goes away: the server's log stream must end
 
-        await Eventually.TrueAsync(async () => (await op.GetStringAsync("/readyz?verbose")).Length > 0, TimeSpan.FromSeconds(5), "agent still answers");
+        await Eventually.TrueAsync(async () => (await op.GetStringAsync("/readyz?verbose")).Length > 0, TimeSpan.FromSeconds(60), "agent still answers");
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         {
             if (process.HasExited) throw new InvalidOperationException($"docker-registry exited with {process.ExitCode}");
             return (await http.GetAsync($"http://127.0.0.1:{Port}/v2/")).StatusCode == HttpStatusCode.Unauthorized;
-        }, TimeSpan.FromSeconds(20), $"the registry answers on 127.0.0.1:{Port}");
+        }, TimeSpan.FromSeconds(60), $"the registry answers on 127.0.0.1:{Port}");
     }
 
     /// <summary>The tags the registry holds for a repository, read over its HTTP API (an oracle independent of the engine).</summary>

@@ -20,14 +20,14 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         await Agent.StartAsync();
 
         var first = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.LastScheduleTime is not null,
-            TimeSpan.FromSeconds(30), "a first run"))!.LastScheduleTime!.Value;
+            TimeSpan.FromSeconds(120), "a first run"))!.LastScheduleTime!.Value;
         var status = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count(r => r.Phase == "Succeeded") >= 3
-            && s.LastScheduleTime >= first.AddSeconds(5), TimeSpan.FromSeconds(60), "6 scheduled runs");
+            && s.LastScheduleTime >= first.AddSeconds(5), TimeSpan.FromSeconds(120), "6 scheduled runs");
         Assert.NotNull(status!.LastSuccessfulTime);
         Assert.NotNull(status.NextRunTime);
 
         var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), list => list.Count(c => c.Status == "exited") == 3,
-            TimeSpan.FromSeconds(30), "only the 3 newest finished runs kept");
+            TimeSpan.FromSeconds(120), "only the 3 newest finished runs kept");
         foreach (var c in containers.Where(c => c.Status == "exited"))
         {
             Assert.Equal(0, c.ExitCode);
@@ -47,7 +47,7 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         await Agent.StartAsync();
 
         var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), list => list.Count(c => c.Status == "exited") >= 10,
-            TimeSpan.FromSeconds(60), "ten finished runs");
+            TimeSpan.FromSeconds(120), "ten finished runs");
         var seconds = containers.Where(c => c.Started is not null).Select(c => c.Scheduled!.Value).Order().ToList();
         var gaps = seconds.Zip(seconds.Skip(1), (a, b) => (b - a).TotalSeconds).Where(d => d != 1).ToList();
         Assert.True(gaps.Count == 0, "schedule times skipped: " + string.Join(", ", seconds.Select(s => $"{s:HH:mm:ss}")));
@@ -88,14 +88,14 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         await Agent.StartAsync();
 
         var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name),
-            list => list.Count(c => c.Status == "exited") >= 1 && list.Count(c => c.Status == "running") == 1, TimeSpan.FromSeconds(30), "a replaced run and a running one");
+            list => list.Count(c => c.Status == "exited") >= 1 && list.Count(c => c.Status == "running") == 1, TimeSpan.FromSeconds(120), "a replaced run and a running one");
         var killed = containers.First(c => c.Status == "exited");
         var running = containers.Single(c => c.Status == "running");
         Assert.Equal(137, killed.ExitCode); // SIGKILL, the container's stop signal
         Assert.True(running.Scheduled > killed.Scheduled);
         // The replaced run records the exit code its container stopped with (once it has stopped) and why it was killed.
         var history = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)),
-            s => s!.History.Any(r => r.Id == killed.Run && r.ExitCode is not null), TimeSpan.FromSeconds(15), "the replaced run's exit code"))!.History;
+            s => s!.History.Any(r => r.Id == killed.Run && r.ExitCode is not null), TimeSpan.FromSeconds(120), "the replaced run's exit code"))!.History;
         Assert.Contains(history, r => r.Id == killed.Run && r.Reason == RunReasons.Replaced && r.Phase == "Failed" && r.ExitCode == 137);
         Assert.Matches($"^{killed.Run}-1-[0-9a-f]{{6}}$", killed.Name); // run, attempt and a random tail: unique across agents on one engine
     }
@@ -106,7 +106,7 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         var name = Instance.Name("restart");
         Agent.Write("restart.yaml", CronJob(name, "*/2 * * * * *", "echo run", "  successfulJobsHistoryLimit: 20\n"));
         await Agent.StartAsync();
-        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count >= 2, TimeSpan.FromSeconds(30), "two runs");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count >= 2, TimeSpan.FromSeconds(120), "two runs");
         await Agent.StopAsync();
         var before = await ListAsync(Instance, name);
         var stoppedAt = DateTimeOffset.UtcNow;
@@ -115,7 +115,7 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         var restartedAt = DateTimeOffset.UtcNow;
         await Agent.StartAsync();
         await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Any(r => r.Start > restartedAt.AddSeconds(2)) == true,
-            TimeSpan.FromSeconds(30), "runs after the restart");
+            TimeSpan.FromSeconds(120), "runs after the restart");
 
         var status = Runner.CronJobStatus(name)!;
         foreach (var run in before) Assert.Contains(status.History.Concat(status.Active), r => r.Id == run.Run); // no history lost
@@ -134,7 +134,7 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         var key = new ObjectKey(global::Agent.Core.Model.CronJob.KindName, name);
         Agent.Write("held.yaml", CronJob(name, "*/2 * * * * *", "echo run", "  successfulJobsHistoryLimit: 20\n"));
         await Agent.StartAsync();
-        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count >= 1, TimeSpan.FromSeconds(30), "a run");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(name)), s => s?.History.Count >= 1, TimeSpan.FromSeconds(120), "a run");
         await Agent.StopAsync();
         var before = await ListAsync(Instance, name);
         Assert.NotEmpty(before);

@@ -73,7 +73,7 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await Eventually.ReturnsAsync(async () => JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}")).RootElement.GetProperty("phase").GetString(),
-            p => p == "Succeeded", TimeSpan.FromSeconds(30), "the job succeeded");
+            p => p == "Succeeded", TimeSpan.FromSeconds(120), "the job succeeded");
 
         using var waited = await client.PostAsync("/api/v1/jobs?wait=true", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"exit 0\"]}}}}"));
         var body = await waited.Content.ReadFromJsonAsync<JsonElement>();
@@ -111,14 +111,14 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         await Agent.StartAsync();
         using var client = Client(Operator);
         var list = await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>("/api/v1/cronjobs"),
-            l => l.GetArrayLength() == 1, TimeSpan.FromSeconds(20), "the cronjob listed");
+            l => l.GetArrayLength() == 1, TimeSpan.FromSeconds(120), "the cronjob listed");
         Assert.Equal(name, list[0].GetProperty("name").GetString());
         Assert.Equal("Europe/Berlin", list[0].GetProperty("timeZone").GetString());
         Assert.StartsWith($"{DateTime.UtcNow.Year + 1}-01-01T00:00:00+01:00", list[0].GetProperty("nextRunTime").GetString());
 
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/cronjobs/{name}/trigger", null)).StatusCode);
         var status = await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}"),
-            s => s.GetProperty("history").GetArrayLength() == 1, TimeSpan.FromSeconds(30), "the triggered run finished");
+            s => s.GetProperty("history").GetArrayLength() == 1, TimeSpan.FromSeconds(120), "the triggered run finished");
         var run = status.GetProperty("history")[0];
         Assert.Equal("manual", run.GetProperty("trigger").GetString());
         Assert.Equal(0, run.GetProperty("exitCode").GetInt32());

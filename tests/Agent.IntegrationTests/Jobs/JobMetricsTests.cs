@@ -22,7 +22,7 @@ public sealed class JobMetricsTests() : AgentScenario
         var scrape = await Eventually.ReturnsAsync(() => client.GetStringAsync("/metrics"),
             text => Sum(text, "agent_job_runs_total", "kind=\"CronJob\"", "result=\"succeeded\"") >= 2
                     && Sum(text, "agent_cronjob_missed_total", "reason=\"forbidden\"") >= 1,
-            TimeSpan.FromSeconds(40), "two runs and a skipped time counted");
+            TimeSpan.FromSeconds(120), "two runs and a skipped time counted");
 
         Assert.True(Sum(scrape, "agent_job_duration_seconds_bucket", "kind=\"CronJob\"", "le=\"10\"") >= 2,
             string.Join("\n", scrape.Split('\n').Where(l => l.StartsWith("agent_job_duration", StringComparison.Ordinal))));

@@ -58,7 +58,7 @@ public sealed class JobStatusTests : AgentScenario, IAsyncLifetime
         await Agent.StartAsync();
 
         // The Job failed: Ready=False and Kubernetes' Failed condition, both with the reason; the exit code is the engine's.
-        var failed = await Eventually.ReturnsAsync(() => ObjectAsync("Job", job), o => Reason(o, "Failed") == "BackoffLimitExceeded", TimeSpan.FromSeconds(30), "the Job failed");
+        var failed = await Eventually.ReturnsAsync(() => ObjectAsync("Job", job), o => Reason(o, "Failed") == "BackoffLimitExceeded", TimeSpan.FromSeconds(120), "the Job failed");
         Assert.Equal(("False", "BackoffLimitExceeded"), (Condition(failed, "Ready")!.Value.GetProperty("status").GetString(), Reason(failed, "Ready")));
         var engineExit = Assert.Single(await ListAsync(Instance, job)).ExitCode;
         Assert.Equal(3, engineExit);
@@ -69,7 +69,7 @@ public sealed class JobStatusTests : AgentScenario, IAsyncLifetime
         var scheduled = await Eventually.ReturnsAsync(() => ObjectAsync("CronJob", cron),
             o => o?.GetProperty("job").TryGetProperty("lastScheduleTime", out _) == true // a run is started beside the loop: its event follows
                 && o.Value.GetProperty("events").EnumerateArray().Any(e => e.GetProperty("reason").GetString() == "Started"),
-            TimeSpan.FromSeconds(30), "a scheduled run and its Started event");
+            TimeSpan.FromSeconds(120), "a scheduled run and its Started event");
         Assert.Equal("True", Condition(scheduled, "Ready")!.Value.GetProperty("status").GetString());
         Assert.Contains(Reason(scheduled, "Ready"), new[] { "Scheduled", "Running" });
         Assert.Equal("False", Condition(scheduled, "Suspended")!.Value.GetProperty("status").GetString());
@@ -101,7 +101,7 @@ public sealed class JobStatusTests : AgentScenario, IAsyncLifetime
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Admin);
             (await client.PostAsync($"/api/v1/cronjobs/{cron}/suspend", null)).EnsureSuccessStatusCode();
         }
-        var suspended = await Eventually.ReturnsAsync(() => ObjectAsync("CronJob", cron), o => Reason(o, "Ready") == "Suspended", TimeSpan.FromSeconds(10), "suspended");
+        var suspended = await Eventually.ReturnsAsync(() => ObjectAsync("CronJob", cron), o => Reason(o, "Ready") == "Suspended", TimeSpan.FromSeconds(120), "suspended");
         Assert.Equal("True", Condition(suspended, "Suspended")!.Value.GetProperty("status").GetString());
         Assert.Matches($@"(?m)^{cron}\s+\S+ \S+ \S+ \S+ \S+ \S+\s+Europe/Berlin\s+True\s", await Cli("get", "cj"));
     }

@@ -17,15 +17,15 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         var name = Instance.Name("deadline");
         Agent.Write("deadline.yaml", Job(name, "sleep 60", "  activeDeadline: 2s\n"));
         await Agent.StartAsync();
-        var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(30), "the run failed");
+        var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(120), "the run failed");
         var run = Assert.Single(job!.History);
         Assert.Equal(RunReasons.DeadlineExceeded, run.Reason);
         Assert.InRange(run.DurationSeconds!.Value, 1.9, 10);
-        var container = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 1 && l[0].Status == "exited", TimeSpan.FromSeconds(15), "the container was killed");
+        var container = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 1 && l[0].Status == "exited", TimeSpan.FromSeconds(120), "the container was killed");
         Assert.Equal(137, container[0].ExitCode);
         // The run records how its container ended once it has stopped: the engine's exit code, beside the reason.
         run = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.History.Single().ExitCode is not null,
-            TimeSpan.FromSeconds(15), "the exit code recorded"))!.History.Single();
+            TimeSpan.FromSeconds(120), "the exit code recorded"))!.History.Single();
         Assert.Equal((container[0].ExitCode, RunReasons.DeadlineExceeded), (run.ExitCode!.Value, run.Reason));
     }
 
@@ -40,7 +40,7 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         {
             Agent.Write("evil.yaml", Job(name, "ls /data", "").Replace("    stopSignal: SIGKILL\n", "    stopSignal: SIGKILL\n    volumes: [\"data:/data\"]\n"));
             await Agent.StartAsync();
-            var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(30), "the run failed");
+            var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(120), "the run failed");
             Assert.Equal(RunReasons.StartFailed, Assert.Single(job!.History).Reason);
             var (_, listed, _) = await DockerCli.TryRunAsync("ps", "-a", "--filter", $"label=agent.object={name}", "--format", "{{.Names}}");
             Assert.Equal("", listed.Trim());
@@ -58,7 +58,7 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         var name = Instance.Name("backoff");
         Agent.Write("backoff.yaml", Job(name, "echo failing; exit 3", "  backoffLimit: 2\n"));
         await Agent.StartAsync();
-        var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(60), "the run failed");
+        var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(120), "the run failed");
         var run = Assert.Single(job!.History);
         Assert.Equal(RunReasons.BackoffLimitExceeded, run.Reason);
         Assert.Equal(3, run.Attempts);
@@ -78,14 +78,14 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         var name = Instance.Name("once");
         Agent.Write("once.yaml", Job(name, "echo first"));
         await Agent.StartAsync();
-        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(30), "first run");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(120), "first run");
         await Agent.StopAsync();
         await Agent.StartAsync(); // a restart does not run it again
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Single(await ListAsync(Instance, name));
 
         Agent.Write("once.yaml", Job(name, "echo second"));
-        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.History.Count(r => r.Phase == "Succeeded") == 2, TimeSpan.FromSeconds(30), "a second run for the changed Job");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.History.Count(r => r.Phase == "Succeeded") == 2, TimeSpan.FromSeconds(120), "a second run for the changed Job");
         var containers = await ListAsync(Instance, name);
         Assert.Equal(2, containers.Count);
         Assert.All(containers, c => Assert.Equal(("exited", 0), (c.Status, c.ExitCode)));
@@ -97,7 +97,7 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         var name = Instance.Name("gone");
         Agent.Write("gone.yaml", Job(name, "echo done"));
         await Agent.StartAsync();
-        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(30), "the run finished");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(120), "the run finished");
 
         Agent.Write("gone.yaml", Job(name, "echo done").Replace("image:", "imag:"));
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -105,7 +105,7 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         Assert.Equal("Succeeded", Runner.JobStatus(name)!.Phase);
 
         Agent.Delete("gone.yaml");
-        await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 0, TimeSpan.FromSeconds(30), "the deleted Job's container removed");
+        await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 0, TimeSpan.FromSeconds(120), "the deleted Job's container removed");
         Assert.Null(Runner.JobStatus(name));
     }
 }

@@ -54,7 +54,7 @@ public sealed class InstanceIsolationTests : IAsyncLifetime
         var netB = Assert.Single(await NetworksOf(second));
         Assert.Equal($"{g}_default", netA.Name);
         Assert.Equal($"{g}_default_{second.Id}", netB.Name);
-        await b.Logs.WaitForAsync(TimeSpan.FromSeconds(5), $"Network name {g}_default is held by agent instance {first.Id}");
+        await b.Logs.WaitForAsync(TimeSpan.FromSeconds(60), $"Network name {g}_default is held by agent instance {first.Id}");
         var rowA = Assert.Single(await Containers.OfAsync(first));
         var rowB = Assert.Single(await Containers.OfAsync(second));
         Assert.Equal(netA.Id, await DockerCli.InspectAsync(rowA.Id, "{{range .NetworkSettings.Networks}}{{.NetworkID}}{{end}}"));
@@ -104,7 +104,7 @@ public sealed class InstanceIsolationTests : IAsyncLifetime
         await DockerCli.RunAsync("rm", "-f", foreign);
         await a.WaitForConditionAsync(g, ConditionTypes.Ready, "True", within: TimeSpan.FromSeconds(30));
         Assert.Equal(first.Id, await DockerCli.InspectAsync($"{g}-s-1", $"{{{{index .Config.Labels \"{first.Labels.Instance}\"}}}}"));
-        await a.Logs.WaitForAsync(TimeSpan.FromSeconds(5), "name conflict resolved");
+        await a.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "name conflict resolved");
     }
 
     [Fact]

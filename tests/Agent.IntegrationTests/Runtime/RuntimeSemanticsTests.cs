@@ -287,7 +287,7 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
             JsonContent.Create(new { command = new[] { "sleep", "317" }, timeoutSeconds = 1 }))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(result.GetProperty("timedOut").GetBoolean());
         Assert.Contains("killed", result.GetProperty("stderr").GetString());
-        await Eventually.TrueAsync(async () => !(await DockerCli.RunAsync("top", id)).Contains("sleep 317"), TimeSpan.FromSeconds(10), "sleep 317 gone");
+        await Eventually.TrueAsync(async () => !(await DockerCli.RunAsync("top", id)).Contains("sleep 317"), TimeSpan.FromSeconds(60), "sleep 317 gone");
     }
 
     // Rule 10

@@ -78,7 +78,7 @@ public sealed class FolderSwapTests : SourceScenario
             var (status, text) = await ReadyzAsync();
             Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
             Assert.Contains("not mounted anymore", text);
-            await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Manifests folder cannot be read", "not mounted anymore");
+            await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Manifests folder cannot be read", "not mounted anymore");
             await AssertUnchangedAsync(before, a, b);
 
             await MountAsync(mount);

@@ -42,7 +42,7 @@ public sealed class PermissionTests : IAsyncLifetime
         Assert.Contains("a.yaml", AgentProcess.ConditionMessage(held, ConditionTypes.Degraded));
         Assert.Contains("denied", AgentProcess.ConditionMessage(held, ConditionTypes.Degraded));
         await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Any(l => l.Contains("a.yaml") && l.Contains("cannot be read"))),
-            TimeSpan.FromSeconds(10), "a log line naming a.yaml");
+            TimeSpan.FromSeconds(60), "a log line naming a.yaml");
 
         File.SetUnixFileMode(manifests, UnixFileMode.None); // the whole folder
         await agent.WaitForConditionAsync(b, ConditionTypes.Degraded, "True", "SourceUnavailable");

@@ -37,7 +37,7 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         Assert.Contains($"ServiceGroup/{b}", message);
         Assert.Contains($"ServiceGroup/{c}", message);
         Assert.Contains(blocked.Events, e => e.Reason == ConditionTypes.PruneBlocked);
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Mass prune blocked", $"ServiceGroup/{b}");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Mass prune blocked", $"ServiceGroup/{b}");
         await AssertUnchangedAsync(before, b, c);
         Assert.Equal(1, Agent.Logs.Count("Mass prune blocked"));
 
@@ -81,7 +81,7 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         await Agent.WaitReadyAsync(b);
         Assert.Equal(before, await SnapshotAsync(a, b));
         Assert.Null(Agent.Status.Get(new(Core.Model.ServiceGroup.KindName, a))!.Condition(ConditionTypes.PruneBlocked));
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Mass prune no longer blocked");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Mass prune no longer blocked");
     }
 
     [Fact]

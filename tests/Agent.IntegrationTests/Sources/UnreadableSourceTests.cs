@@ -35,7 +35,7 @@ public sealed class UnreadableSourceTests : SourceScenario
             Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
             Assert.Contains("[-]manifests failed", text);
             Assert.Contains($"{Agent.Manifests} does not exist", text);
-            await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Manifests folder cannot be read", Agent.Manifests);
+            await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Manifests folder cannot be read", Agent.Manifests);
             await AssertUnchangedAsync(before, a, b);
             Assert.Equal(1, Agent.Logs.Count("Manifests folder cannot be read")); // once per change, not per resync
         }
@@ -48,7 +48,7 @@ public sealed class UnreadableSourceTests : SourceScenario
         await Agent.WaitReadyAsync(a);
         await Eventually.TrueAsync(async () => (await ReadyzAsync()).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "readyz passes");
         Assert.Equal(before.Split('\n')[1], (await SnapshotAsync(b)));
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(5), "reads again");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "reads again");
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class UnreadableSourceTests : SourceScenario
         var held = await WaitHeldAsync(shared, "ManifestUnreadable");
         Assert.Contains("shared.yaml", held.Condition(ConditionTypes.Degraded)!.Message);
         Assert.Contains("dangling symlink", held.Condition(ConditionTypes.Degraded)!.Message);
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Manifest shared.yaml", "cannot be read");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Manifest shared.yaml", "cannot be read");
 
         // Edits elsewhere are still applied while the link dangles.
         Agent.Write("other.yaml", Sleepy(other, 1));
@@ -87,7 +87,7 @@ public sealed class UnreadableSourceTests : SourceScenario
         Agent.Write("shared.yaml", Sleepy(shared, 1));
         await WaitForCommandAsync(shared, 1);
         await Agent.WaitReadyAsync(shared);
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "Manifest shared.yaml", "reads again");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Manifest shared.yaml", "reads again");
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class UnreadableSourceTests : SourceScenario
         await AssertUnchangedAsync(before, g);
 
         Agent.Write("g.yaml", "\n   \n\t\n");
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "g.yaml", "only whitespace");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "g.yaml", "only whitespace");
         await AssertUnchangedAsync(before, g);
 
         Agent.Write("g.yaml", Sleepy(g, 1));
@@ -124,7 +124,7 @@ public sealed class UnreadableSourceTests : SourceScenario
         await Agent.WaitReadyAsync(g);
 
         Directory.CreateSymbolicLink(Path.Combine(Agent.Manifests, "current"), ".");
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "current", "symlink loop");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "current", "symlink loop");
         Agent.Write("g.yaml", Sleepy(g, 1));
         await WaitForCommandAsync(g, 1);
         var status = await Agent.WaitReadyAsync(g);
