@@ -65,6 +65,7 @@ internal static class EngineMapping
         TmpfsMounts = (c.HostConfig?.Tmpfs?.Keys ?? Enumerable.Empty<string>())
             .Concat((c.Mounts ?? []).Where(m => m.Type == "tmpfs").Select(m => m.Destination))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+        Pid = c.State?.Pid ?? 0,
     };
 
     private static Core.Model.RestartPolicy ToRestartPolicy(Docker.DotNet.Models.RestartPolicy? policy) => policy?.Name switch

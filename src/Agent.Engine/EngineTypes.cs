@@ -70,6 +70,9 @@ public sealed record ContainerDetails(
 
     /// <summary>Where a tmpfs is mounted in it: the archive API writes beneath such a mount, where the container never looks.</summary>
     public IReadOnlyList<string> TmpfsMounts { get; init; } = [];
+
+    /// <summary>The host's process id of its main process while it runs (0 otherwise).</summary>
+    public long Pid { get; init; }
 }
 
 public sealed record PublishedPort(int ContainerPort, string Protocol, string? HostIp, int? HostPort);

@@ -8,14 +8,17 @@ namespace Agent.Admission;
 /// <summary>
 /// The last check before a container is created, on every path (the plan executor and API runs): the policy again on
 /// the spec that is about to be sent (symlinks on the host are resolved now, not at load), then every named volume
-/// it mounts, inspected: volumes can be made out of band, after the manifest was validated, by anyone.
+/// it mounts, inspected: volumes can be made out of band, after the manifest was validated, by anyone. What it admits is
+/// the spec with each bind source as the policy judged it, symlinks resolved (<see cref="BindPinning"/>): that, not the
+/// spec as written, is what the engine is sent.
 /// </summary>
 public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestFolder folder, Reconciliation.ComposeAdoptions adoptions,
-    GitBindStore gitBinds, ManifestStore manifests)
+    GitBindStore gitBinds, ManifestStore manifests, BindMountGuard guard)
 {
-    /// <summary>Why the container must not be created, or null. <paramref name="owner"/> is the object whose volumes it may
-    /// mount (null: any of this instance's); <paramref name="fromManifests"/> is false for API runs, which have no folder.</summary>
-    public async Task<string?> CheckAsync(ContainerSpec spec, ObjectKey? owner, bool fromManifests, CancellationToken ct)
+    /// <summary>The spec to create (bind sources pinned), or why the container must not be created. <paramref name="owner"/>
+    /// is the object whose volumes it may mount (null: any of this instance's); <paramref name="fromManifests"/> is false for
+    /// API runs, which have no folder.</summary>
+    public async Task<Admitted> CheckAsync(ContainerSpec spec, ObjectKey? owner, bool fromManifests, CancellationToken ct)
     {
         IReadOnlySet<string>? own = null;
         if (spec.VolumesFrom.Count > 0 || new[] { spec.NetworkMode, spec.PidMode, spec.IpcMode, spec.UtsMode }.Any(m => m?.Contains(':') == true))
@@ -23,7 +26,8 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
             var list = await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct);
             own = list.Where(c => labels.IsOwned(c.Labels)).SelectMany(c => new[] { c.Name, c.Id }).ToHashSet(StringComparer.Ordinal);
         }
-        var context = new AdmissionContext(folder.ResolveLinks, name => own?.Contains(name) == true)
+        var resolve = BindPinning.Once(folder.ResolveLinks);
+        var context = new AdmissionContext(resolve, name => own?.Contains(name) == true)
         {
             ManifestsRoot = fromManifests ? folder.Root : null,
             OwnBindRoots = fromManifests ? [gitBinds.Root] : [], // what a repository's manifests bind, copied (see GitBindStore)
@@ -31,7 +35,7 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
         };
         var violations = policy.Check(spec, context);
         if (violations.Count > 0)
-            return "refused by the security policy: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Message}"));
+            return Admitted.No("refused by the security policy: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Message}")));
 
         foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null }))
         {
@@ -40,10 +44,15 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
             var owned = volume is not null && (labels.IsOwned(volume.Labels)
                         && (owner is not { } key || volume.Labels.GetValueOrDefault(labels.Kind) == key.Kind && volume.Labels.GetValueOrDefault(labels.Object) == key.Name)
                         || Adopted(volume, owner));
-            if (policy.CheckMountedVolume(mount, facts, owned) is { } problem) return problem;
+            if (policy.CheckMountedVolume(mount, facts, owned) is { } problem) return Admitted.No(problem);
         }
-        return null;
+        return new Admitted(BindPinning.Pin(spec, resolve), null);
     }
+
+    /// <summary>After the start that follows the create of <paramref name="admitted"/>: why its binds are not what was
+    /// judged (the container is then removed), or null. See <see cref="BindMountGuard"/>.</summary>
+    public Task<string?> VerifyStartedAsync(string container, ContainerSpec admitted, CancellationToken ct) =>
+        guard.VerifyAsync(container, admitted, ct);
 
     /// <summary>The secret files the GitRepositories in the manifests name.</summary>
     private List<string> GitSecretFiles() =>
@@ -53,4 +62,10 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
     private bool Adopted(VolumeSummary volume, ObjectKey? owner) =>
         owner is { Kind: ServiceGroup.ComposeKindName } key && adoptions.Volumes(key).Contains(volume.Name)
         && volume.Labels.GetValueOrDefault(ComposeLabelNames.Project) == key.Name && !volume.Labels.ContainsKey(labels.Managed);
+}
+
+/// <summary>The spec admission let through (bind sources as judged), or why it refused.</summary>
+public sealed record Admitted(ContainerSpec? Spec, string? Refused)
+{
+    public static Admitted No(string why) => new(null, why);
 }

@@ -65,6 +65,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<ObservedCache>();
         services.AddSingleton<EngineObserver>();
+        services.AddSingleton<Admission.BindMountGuard>();
         services.AddSingleton<Admission.ContainerAdmission>();
         services.AddSingleton<ImageBuilder>();
         services.AddSingleton<PlanExecutor>();

@@ -120,11 +120,16 @@ public static class RunEndpoints
                 await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
                 volumes.Add(mount.Source!);
             }
-            if (await admission.CheckAsync(spec, owner: null, fromManifests: false, ct) is { } refused) return (null, refused);
-            var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec));
+            var admitted = await admission.CheckAsync(spec, owner: null, fromManifests: false, ct);
+            if (admitted.Refused is { } refused) return (null, refused);
+            var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec)); // the spec as asked for; the engine gets the judged paths
             runLabels[labels.Imperative] = "true";
-            id = await engine.CreateContainerAsync(new ContainerCreateRequest(key.Name, spec, runLabels, request.Network) { AutoRemove = request.AutoRemove }, ct);
-            if (start) await engine.StartContainerAsync(id, ct);
+            id = await engine.CreateContainerAsync(new ContainerCreateRequest(key.Name, admitted.Spec!, runLabels, request.Network) { AutoRemove = request.AutoRemove }, ct);
+            if (start)
+            {
+                await engine.StartContainerAsync(id, ct);
+                if (await admission.VerifyStartedAsync(id, admitted.Spec!, ct) is { } swapped) return (null, swapped);
+            }
             done = true;
             return (id, null);
         }

@@ -33,8 +33,9 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
                 await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
         // The same last check as every other container: the policy on the spec about to be sent, and each named volume
         // inspected (it may have been made out of band, with bind options, after the manifest was validated).
-        if (await admission.CheckAsync(spec, owner: null, fromManifests: true, ct) is { } refused)
-            throw new EngineException(refused);
+        var admitted = await admission.CheckAsync(spec, owner: null, fromManifests: true, ct);
+        if (admitted.Refused is { } refused) throw new EngineException(refused);
+        spec = admitted.Spec!; // bind sources as judged
         if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);
         var number = run.Attempts.Count + 1;
         var name = ContainerName(run, number);
@@ -59,6 +60,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
         }
         await engine.StartContainerAsync(id, ct);
+        if (await admission.VerifyStartedAsync(id, spec, ct) is { } swapped) throw new EngineException(swapped);
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
     }
 

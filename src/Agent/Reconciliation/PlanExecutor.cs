@@ -44,6 +44,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         var abandoned = new ConcurrentDictionary<int, bool>();
         var abandoning = false;
         var ids = new ConcurrentDictionary<string, string>(StringComparer.Ordinal); // created name -> id
+        var admittedSpecs = new ConcurrentDictionary<string, ContainerSpec>(StringComparer.Ordinal); // created name -> spec sent
         using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
         var tasks = new Dictionary<int, Task>();
 
@@ -66,7 +67,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }
             try
             {
-                await ExecuteAsync(op, ids, ct);
+                await ExecuteAsync(op, ids, admittedSpecs, ct);
                 done[op.Id] = true;
                 if (op.IsMutation)
                 {
@@ -86,7 +87,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 {
                     try
                     {
-                        await ExecuteAsync(compensation, ids, ct);
+                        await ExecuteAsync(compensation, ids, admittedSpecs, ct);
                         log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {compensation.Cause}");
                     }
                     catch (EngineException ce)
@@ -144,7 +145,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         };
     }
 
-    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, CancellationToken ct)
+    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerSpec> admittedSpecs, CancellationToken ct)
     {
         var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
         switch (op.Kind)
@@ -166,16 +167,17 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 break;
             case OperationKind.CreateContainer:
                 var labelsForCreate = op.Labels ?? throw new InvalidOperationException("create without labels");
-                CreateBindSources(op.Spec!);
                 ObjectKey? owner = labelsForCreate.TryGetValue(labels.Kind, out var kind) && labelsForCreate.TryGetValue(labels.Object, out var obj) ? new ObjectKey(kind, obj) : null;
-                if (await admission.CheckAsync(op.Spec!, owner, fromManifests: true, ct) is { } refused)
+                var admitted = await admission.CheckAsync(op.Spec!, owner, fromManifests: true, ct);
+                if (admitted.Refused is { } refused)
                     throw new OperationFailedException($"{target} is not created: {refused}");
+                CreateBindSources(admitted.Spec!); // where the policy judged, not through a link that may have changed since
                 // The network by id: a name can be held by another instance's network too ("network is ambiguous").
                 string? Resolve(string? address) => address is not null && ids.TryGetValue(NetworkKey(address), out var networkId) ? networkId : address;
                 string id;
                 try
                 {
-                    id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, op.Spec!, labelsForCreate, Resolve(op.Network))
+                    id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, admitted.Spec!, labelsForCreate, Resolve(op.Network))
                     {
                         Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
                         Endpoints = op.Endpoints?.Select(e => e with { Address = Resolve(e.Address)! }).ToList(),
@@ -188,9 +190,13 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     throw new NameConflictException($"container name {target} is held by {Holder(holder.Labels)} (container {holder.Id[..12]}): it is not touched; rename or remove it, or rename this service", Holder(holder.Labels));
                 }
                 ids[target] = id;
+                admittedSpecs[target] = admitted.Spec!;
                 break;
             case OperationKind.StartContainer:
                 await engine.StartContainerAsync(target, ct);
+                // A container this plan created: its binds are checked against what admission judged (see BindMountGuard).
+                if (admittedSpecs.TryGetValue(target, out var judged) && await admission.VerifyStartedAsync(target, judged, ct) is { } swapped)
+                    throw new OperationFailedException($"{target}: {swapped}");
                 health.RecordStart(ids.TryGetValue(target, out var started) ? started : target);
                 break;
             case OperationKind.RestartContainer:
@@ -266,7 +272,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     private static string NameSafe(string text) =>
         new(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-').ToArray());
 
-    /// <summary>Relative binds inside the manifests folder are created as folders when missing, like Compose's short syntax.</summary>
+    /// <summary>Relative binds inside the manifests folder are created as folders when missing, like Compose's short syntax
+    /// (after admission, at the path it judged).</summary>
     private static void CreateBindSources(ContainerSpec spec)
     {
         foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Bind, CreateSource: true, Source: not null }))
