@@ -53,18 +53,14 @@ public sealed class TokenStore
         error = null;
         for (var i = 0; i < lines.Length; i++)
         {
-            var line = lines[i].Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            var colon = line.IndexOf(':');
-            var role = colon > 0 ? line[..colon].Trim() : "";
-            var words = colon > 0 ? line[(colon + 1)..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
-            var token = words.FirstOrDefault() ?? "";
+            if (TokenLine.Parse(lines[i]) is not { } line) continue;
+            var (role, token, scopes) = line;
             if (Roles.Rank(role) < 0 || token.Length < 16)
             {
                 error = $"{file}:{i + 1}: expected role:token with a role of {string.Join(", ", Roles.All)} and a token of at least 16 characters";
                 return [];
             }
-            var scope = TokenScope.Parse(words.Skip(1), out var scopeError);
+            var scope = TokenScope.Parse(scopes, out var scopeError);
             if (scopeError is not null)
             {
                 error = $"{file}:{i + 1}: {scopeError}";
@@ -92,3 +88,17 @@ public sealed class TokenStore
 
 /// <summary>What a token grants: a role, and the scope its actions are limited to.</summary>
 public sealed record Credential(string Role, TokenScope Scope);
+
+/// <summary>One line of a tokens file, "role:token" and optional scopes ("operator:TOKEN groups=web"), as the server and
+/// the CLI read it; null for a blank or comment line.</summary>
+public sealed record TokenLine(string Role, string Token, IReadOnlyList<string> Scopes)
+{
+    public static TokenLine? Parse(string text)
+    {
+        var line = text.Trim();
+        if (line.Length == 0 || line.StartsWith('#')) return null;
+        var colon = line.IndexOf(':');
+        var words = colon > 0 ? line[(colon + 1)..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
+        return new TokenLine(colon > 0 ? line[..colon].Trim() : "", words.FirstOrDefault() ?? "", words.Skip(1).ToList());
+    }
+}

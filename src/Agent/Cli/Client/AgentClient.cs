@@ -54,7 +54,7 @@ public sealed class AgentClient : IDisposable
             : throw new AgentApiException($"--server \"{first}\" is not a URL like http://127.0.0.1:8098");
     }
 
-    /// <summary>AGENT_TOKEN, else the strongest token in the agent's tokens file (Agent:Auth:TokensFile, else the one the
+    /// <summary>AGENT_TOKEN, else the strongest unscoped token in the agent's tokens file (a scoped one when all are) (Agent:Auth:TokensFile, else the one the
     /// running agent recorded in STATE_DIR/tokens-file, else STATE_DIR/tokens).</summary>
     public static string? ResolveToken(AgentOptions options)
     {
@@ -63,11 +63,13 @@ public sealed class AgentClient : IDisposable
             : ServerFile.ReadTokensPointer(options.StateDir) ?? Path.Combine(options.StateDir, "tokens");
         try
         {
+            // An unscoped token before a scoped one (it can do what the user asks wherever it is), then the strongest role.
             return File.ReadAllLines(file)
-                .Select(l => l.Trim())
-                .Where(l => l.Length > 0 && !l.StartsWith('#') && l.IndexOf(':') > 0)
-                .Select(l => (Role: l[..l.IndexOf(':')].Trim(), Token: l[(l.IndexOf(':') + 1)..].Trim()))
-                .OrderByDescending(t => Auth.Roles.Rank(t.Role))
+                .Select(Auth.TokenLine.Parse)
+                .OfType<Auth.TokenLine>()
+                .Where(t => t.Role.Length > 0 && t.Token.Length > 0)
+                .OrderBy(t => t.Scopes.Count > 0)
+                .ThenByDescending(t => Auth.Roles.Rank(t.Role))
                 .Select(t => t.Token)
                 .FirstOrDefault();
         }
