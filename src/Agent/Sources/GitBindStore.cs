@@ -7,24 +7,26 @@ namespace Agent.Sources;
 
 /// <summary>
 /// What containers bind from a git repository (a relative bind in its manifests or compose files): a copy of that file
-/// or folder, named by its content, at <c>STATE/git/.binds/NAME/DIGEST/BASENAME</c>. Containers never bind a checkout
-/// (cleaned two revisions later, or removed with its GitRepository), so cleaning checkouts cannot empty a running
-/// container's bind; and the path changes only with the content, so a revision that leaves the folder as it was
-/// recreates nothing. A copy goes once neither the desired state nor any container of the agent names it.
+/// or folder, one per repository path and content, at <c>STATE/git/.binds/NAME/DIGEST/BASENAME</c>. Containers never
+/// bind a checkout (cleaned two revisions later, or removed with its GitRepository), so cleaning checkouts cannot empty a
+/// running container's bind; and the path changes only with the content, so a revision that leaves the folder as it was
+/// recreates nothing. Two folders of the same content (two empty <c>data/</c> folders) are two copies: a writable bind
+/// is never shared with another path's containers. A copy goes once neither the desired state nor any container of the
+/// agent names it.
 /// </summary>
 public sealed class GitBindStore(IOptions<AgentOptions> options)
 {
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git", ".binds");
 
-    /// <summary>The copy of <paramref name="source"/> (a file or folder in a checkout; missing: an empty folder), made
-    /// when the content is new. Symlinks inside are copied as links (the container resolves them, not the host).</summary>
-    public string Materialize(string repository, string source)
+    /// <summary>The copy of <paramref name="source"/> (a file or folder in a checkout, at <paramref name="repositoryPath"/>
+    /// in the repository; missing: an empty folder), made when the content is new. Symlinks inside are copied as links
+    /// (the container resolves them, not the host).</summary>
+    public string Materialize(string repository, string source, string repositoryPath)
     {
-        var name = Path.GetFileName(source.TrimEnd('/'));
-        var digest = Digest(source);
+        var name = repositoryPath is "." or "" ? repository : Path.GetFileName(repositoryPath.TrimEnd('/'));
+        var digest = Digest(source, repositoryPath);
         var folder = Path.Combine(Root, repository, digest);
         var copy = Path.Combine(folder, name);
-        // The same content may be bound under another name too (a folder and a link to it): each name is its own copy.
         if (Path.Exists(copy)) return copy;
         var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
@@ -36,9 +38,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options)
             else Directory.CreateDirectory(target);
             try
             {
-                if (!Directory.Exists(folder)) Directory.Move(temp, folder);
-                else if (File.Exists(target)) File.Move(target, copy);
-                else Directory.Move(target, copy);
+                Directory.Move(temp, folder);
             }
             catch (IOException) when (Path.Exists(copy))
             {
@@ -79,11 +79,13 @@ public sealed class GitBindStore(IOptions<AgentOptions> options)
     public IEnumerable<string> Repositories() =>
         Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>() : [];
 
-    /// <summary>SHA-256 over the names, kinds, modes, link targets and contents of the tree (a file: its content).</summary>
-    public static string Digest(string source)
+    /// <summary>SHA-256 over the repository path and the names, kinds, modes, link targets and contents of the tree (a
+    /// file: its content).</summary>
+    public static string Digest(string source, string repositoryPath)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\0"));
+        Add($"path {repositoryPath}");
         void AddFile(string path)
         {
             using var stream = File.OpenRead(path);

@@ -162,14 +162,14 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
             var mounts = new List<MountSpec>();
             foreach (var mount in service.Container.Mounts)
             {
-                if (mount is not { Type: MountType.Bind, Source: { } source } || InCheckout(source) is null)
+                if (mount is not { Type: MountType.Bind, Source: { } source } || InCheckout(source) is not { } root)
                 {
                     mounts.Add(mount);
                     continue;
                 }
                 try
                 {
-                    mounts.Add(mount with { Source = binds.Materialize(repository, source), CreateSource = false });
+                    mounts.Add(mount with { Source = binds.Materialize(repository, source, Path.GetRelativePath(root, source)), CreateSource = false });
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -64,18 +64,41 @@ public sealed class GitBindTests : IDisposable
         var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
         var www = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout", "www")).FullName;
         File.WriteAllText(Path.Combine(www, "index.html"), "v1");
-        var first = store.Materialize("platform", www);
+        var first = store.Materialize("platform", www, "apps/www");
         Assert.Equal("v1", File.ReadAllText(Path.Combine(first, "index.html")));
-        Assert.Equal(first, store.Materialize("platform", www)); // same content, same copy
+        Assert.Equal(first, store.Materialize("platform", www, "apps/www")); // same content, same copy
 
         File.WriteAllText(Path.Combine(www, "index.html"), "v2");
-        var second = store.Materialize("platform", www);
+        var second = store.Materialize("platform", www, "apps/www");
         Assert.NotEqual(first, second);
         Assert.Equal("v1", File.ReadAllText(Path.Combine(first, "index.html"))); // the copy in use is not changed under it
 
         Assert.Equal(1, store.Collect("platform", copy => second.StartsWith(copy + "/", StringComparison.Ordinal)));
         Assert.False(Directory.Exists(first));
         Assert.True(Directory.Exists(second));
+    }
+
+    [Fact]
+    public void Two_folders_of_the_same_content_are_two_copies_each_under_its_own_name_and_one_path_is_one_copy()
+    {
+        var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
+        var checkout = Path.Combine(temp.FullName, "checkout");
+        foreach (var app in new[] { "app1", "app2" })
+        {
+            Directory.CreateDirectory(Path.Combine(checkout, app, "data"));
+            File.WriteAllText(Path.Combine(checkout, app, "data", ".gitkeep"), "");
+        }
+        var one = store.Materialize("platform", Path.Combine(checkout, "app1", "data"), "app1/data");
+        var two = store.Materialize("platform", Path.Combine(checkout, "app2", "data"), "app2/data");
+        Assert.NotEqual(one, two); // a writable bind of app1/data is not app2's
+        Assert.Equal("data", Path.GetFileName(one));
+        Assert.Equal("data", Path.GetFileName(two));
+        Assert.True(File.Exists(Path.Combine(two, ".gitkeep")));
+        Assert.Equal(one, store.Materialize("platform", Path.Combine(checkout, "app1", "data"), "app1/data"));
+        var missingA = store.Materialize("platform", Path.Combine(checkout, "www sp"), "www sp");
+        var missingB = store.Materialize("platform", Path.Combine(checkout, "app2", "-wd"), "app2/-wd");
+        Assert.True(Directory.Exists(missingA) && Directory.Exists(missingB) && missingA != missingB);
+        Assert.Equal("platform", Path.GetFileName(store.Materialize("platform", checkout, "."))); // the whole repository
     }
 
     [Theory]

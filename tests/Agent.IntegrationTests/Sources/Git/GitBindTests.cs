@@ -85,5 +85,32 @@ public sealed class GitBindTests : GitScenario
         Assert.DoesNotContain(Agent.StateDir, error + refusedLink.Condition("Ready")!.Message);
     }
 
+    [Fact]
+    public async Task Folders_of_the_same_content_and_missing_folders_are_each_bound_under_their_own_name()
+    {
+        var (twinA, twinB, missingA, missingB) = (Instance.Name("git-twa"), Instance.Name("git-twb"), Instance.Name("git-misa"), Instance.Name("git-misb"));
+        Repo.Write("apps/twins.yaml", Group(twinA, Sleeper("s", "      volumes: [\"./conf-a:/conf:ro\"]\n")) + "---\n" + Group(twinB, Sleeper("s", "      volumes: [\"./conf-b:/conf:ro\"]\n")))
+            .Write("apps/conf-a/app.conf", "same\n").Write("apps/conf-b/app.conf", "same\n")
+            .Write("apps/missing-a.yaml", Group(missingA, Sleeper("s", "      volumes: [\"./one/data:/data\"]\n")))
+            .Write("apps/missing-b.yaml", Group(missingB, Sleeper("s", "      volumes: [\"./two/data:/data\"]\n")));
+        var commit = Repo.CommitAndPush("twins");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", commit);
+        // probe-13b B2: only the first name of one content was copied; the second group failed at create for ever.
+        foreach (var group in new[] { twinA, twinB, missingA, missingB }) await Agent.WaitReadyAsync(group);
+        foreach (var (group, folder) in new[] { (twinA, "conf-a"), (twinB, "conf-b") })
+        {
+            var container = Assert.Single(await Containers.RunningAsync(Instance, group, 1));
+            Assert.Equal("same", await CatAsync(container.Id, "/conf/app.conf"));
+            Assert.EndsWith("/" + folder, (await DockerCli.InspectAsync(container.Id, "{{range .Mounts}}{{.Source}}{{end}}")).Trim());
+        }
+        // Two missing (writable) folders of one name: each group has its own, what one writes the other does not see.
+        var (a, b) = (Assert.Single(await Containers.RunningAsync(Instance, missingA, 1)), Assert.Single(await Containers.RunningAsync(Instance, missingB, 1)));
+        await DockerCli.RunAsync("exec", a.Id, "sh", "-c", "echo mine > /data/a.txt");
+        Assert.Equal("mine", await CatAsync(a.Id, "/data/a.txt"));
+        Assert.Equal("", (await DockerCli.RunAsync("exec", b.Id, "ls", "-A", "/data")).Trim());
+    }
+
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
 }
