@@ -65,12 +65,35 @@ public sealed class GitSyncService(
         long number;
         lock (sync)
         {
-            if (!states.TryGetValue(name, out var state)) states[name] = state = new RepositoryState { Due = time.GetUtcNow() };
+            var state = StateOf(repo);
             state.Requested = true;
             number = ++state.Requests;
         }
         Wake();
         return new SyncRequest(number);
+    }
+
+    /// <summary>The repository's sync state, made when first seen (under <see cref="sync"/>): a revision checked out before
+    /// a restart shows in the status at once, with the last outcome saved beside it.</summary>
+    private RepositoryState StateOf(GitRepository repo)
+    {
+        var name = repo.Metadata.Name;
+        if (states.TryGetValue(name, out var state)) return state;
+        states[name] = state = new RepositoryState { Due = time.GetUtcNow() };
+        if (checkouts.Current(name) is { } current)
+        {
+            GitLastSync? saved = null;
+            try
+            {
+                saved = GitLastSync.Load(checkouts.Folder(name), logger);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("GitRepository {Name}: its last sync cannot be read back: {Error}", name, e.Message);
+            }
+            status.Update(repo, s => GitLastSync.Restore(s, current, GitDocuments.Revision(repo.Spec.Ref, current), saved, time.GetUtcNow()));
+        }
+        return state;
     }
 
     private void Wake()
@@ -152,7 +175,7 @@ public sealed class GitSyncService(
             lock (sync)
             {
                 if (running.ContainsKey(name)) continue;
-                if (!states.TryGetValue(name, out var state)) states[name] = state = new RepositoryState { Due = time.GetUtcNow() };
+                var state = StateOf(repo);
                 var spec = System.Text.Json.JsonSerializer.Serialize(repo.Spec);
                 if (spec != state.Spec)
                 {
@@ -411,8 +434,23 @@ public sealed class GitSyncService(
         }
         finally
         {
+            if (result != "cancelled") SaveLastSync(repo);
             AgentMetrics.SourceSyncs.Add(1, new KeyValuePair<string, object?>("source", $"{GitRepository.KindName}/{name}"),
                 new KeyValuePair<string, object?>("result", result));
+        }
+    }
+
+    private void SaveLastSync(GitRepository repo)
+    {
+        var name = repo.Metadata.Name;
+        if (checkouts.Current(name) is not { } current || status.Get(name) is not { } now) return;
+        try
+        {
+            GitLastSync.Save(checkouts.Folder(name), current, now);
+        }
+        catch (State.StateWriteException e)
+        {
+            logger.LogDebug("GitRepository {Name}: its last sync is not saved: {Error}", name, e.Message);
         }
     }
 

@@ -132,10 +132,20 @@ public sealed class GitSourceTests : GitScenario
             }, TimeSpan.FromSeconds(30), "/readyz/sources fails once the source is stale");
             await AssertUnchangedAsync(before, web);
 
-            // A restart while the remote is away: the checkout in the state dir keeps everything as it is.
+            // A restart while the remote is away: the checkout in the state dir keeps everything as it is, and the status
+            // shows the applied revision and the last outcome at once (probe-13 F12), here with no fetch at all (suspended).
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  suspend: true\n"));
+            await WaitRepoAsync("platform", s => s.Suspend && s.Condition("Reconciling")?.Reason == "Suspended", "suspended");
             await Agent.StopAsync();
             await Agent.StartAsync();
-            await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Status == "True", "Stalled after a restart");
+            var restored = await WaitRepoAsync("platform", s => s.LastAppliedRevision is not null, "restored");
+            Assert.Equal($"main@sha1:{first}", restored.LastAppliedRevision);
+            Assert.Equal(("False", "FetchFailed"), (restored.Condition("Ready")!.Status, restored.Condition("Ready")!.Reason));
+            Assert.Equal("True", restored.Condition("Stalled")!.Status);
+            Assert.NotNull(restored.LastSyncTime);
+            Assert.Null(restored.LastAttemptTime); // nothing fetched since the restart
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl));
+            await WaitRepoAsync("platform", s => s.LastAttemptTime is not null && s.Condition("Stalled")?.Status == "True", "Stalled after a restart");
             await AssertUnchangedAsync(before, web);
             Assert.Equal(ConditionTypes.Ready, (await Agent.WaitReadyAsync(web)).Condition(ConditionTypes.Ready)!.Type);
         }
