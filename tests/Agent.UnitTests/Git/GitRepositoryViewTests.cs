@@ -99,4 +99,22 @@ public sealed class GitRepositoryViewTests
         Assert.True(row.Length < 250, row);
         Assert.Contains("Generation:   4 (observed 3)", ResourceViews.Describe(status, [], Broke));
     }
+
+    [Fact]
+    public void A_suspended_repository_says_so_and_has_no_next_sync()
+    {
+        JsonElement Row(bool suspend) => JsonSerializer.SerializeToElement(new
+        {
+            kind = "GitRepository", name = "platform",
+            gitRepository = new { url = "file:///srv/platform.git", @ref = "branch main", suspend, since = Synced, nextSyncTime = Broke.AddSeconds(30) },
+        });
+
+        var lines = GitRepositoryTables.List([Row(true), Row(false)], Broke, wide: true, kindPrefix: false).Render().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Matches(@"^NAME\s+URL\s+REF\s+REVISION\s+SUSPENDED\s+READY\s+STATUS\s+AGE\s+PATH\s+LAST SYNC\s+NEXT SYNC\s+SOURCE$", lines[0]);
+        Assert.Matches(@"^platform\s+\S+\s+branch main\s+\S+\s+True\s+Unknown\s", lines[1]);
+        Assert.DoesNotContain("in 30s", lines[1]);
+        Assert.Matches(@"^platform\s+\S+\s+branch main\s+\S+\s+False\s+Unknown\s", lines[2]);
+        Assert.Contains("in 30s", lines[2]);
+    }
 }

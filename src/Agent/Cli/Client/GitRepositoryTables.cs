@@ -11,21 +11,23 @@ public static class GitRepositoryTables
 {
     public const string Kind = "GitRepository";
 
-    /// <summary>NAME URL REF REVISION READY STATUS AGE (wide: path, last sync, next sync, source).</summary>
+    /// <summary>NAME URL REF REVISION SUSPENDED READY STATUS AGE (wide: path, last sync, next sync, source), as
+    /// `flux get sources git`; a suspended repository has no next sync.</summary>
     public static Table List(IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix)
     {
         var table = wide
-            ? new Table("NAME", "URL", "REF", "REVISION", "READY", "STATUS", "AGE", "PATH", "LAST SYNC", "NEXT SYNC", "SOURCE")
-            : new Table("NAME", "URL", "REF", "REVISION", "READY", "STATUS", "AGE");
+            ? new Table("NAME", "URL", "REF", "REVISION", "SUSPENDED", "READY", "STATUS", "AGE", "PATH", "LAST SYNC", "NEXT SYNC", "SOURCE")
+            : new Table("NAME", "URL", "REF", "REVISION", "SUSPENDED", "READY", "STATUS", "AGE");
         foreach (var o in objects)
         {
             var git = Summary(o);
             var ready = Condition(o, "Ready");
+            var suspended = Text(git, "suspend") == "true";
             string[] cells = [kindPrefix ? $"gitrepository/{Str(o, "name")}" : Str(o, "name"), Text(git, "url"), Text(git, "ref"),
-                Short(Str(o, "lastAppliedRevision")), ready is { } r ? Str(r, "status") : "Unknown", ready is { } m ? OneLine(Str(m, "message")) : "",
+                Short(Str(o, "lastAppliedRevision")), suspended ? "True" : "False", ready is { } r ? Str(r, "status") : "Unknown", ready is { } m ? OneLine(Str(m, "message")) : "",
                 Ages.Since(When(git, "since"), now)];
             table.Add(wide
-                ? [.. cells, Text(git, "path") is { Length: > 0 } p ? p : "/", Ago(When(git, "lastSyncTime"), now), In(When(git, "nextSyncTime"), now), Str(o, "source")]
+                ? [.. cells, Text(git, "path") is { Length: > 0 } p ? p : "/", Ago(When(git, "lastSyncTime"), now), suspended ? "<none>" : In(When(git, "nextSyncTime"), now), Str(o, "source")]
                 : cells);
         }
         return table;
@@ -45,7 +47,7 @@ public static class GitRepositoryTables
         Field("Fetched Revision", Text(git, "lastFetchedRevision"));
         Field("Last Sync", Ago(When(git, "lastSyncTime"), now));
         Field("Last Attempt", Ago(When(git, "lastAttemptTime"), now));
-        Field("Next Sync", In(When(git, "nextSyncTime"), now));
+        Field("Next Sync", Text(git, "suspend") == "true" ? "<none> (suspended)" : In(When(git, "nextSyncTime"), now));
     }
 
     /// <summary>A message as one table cell: whitespace and line breaks folded to single spaces, cut at

@@ -110,9 +110,9 @@ public sealed class GitResilienceTests : GitScenario
         Assert.Equal("platform.yaml:1:1", platform.GetProperty("source").GetString());
 
         var table = (await CliAsync("get", "gitrepositories")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^NAME\s+URL\s+REF\s+REVISION\s+READY\s+STATUS\s+AGE$", table[0]);
-        Assert.Matches($@"^platform\s+{Regex.Escape(Repo.FileUrl)}\s+branch main\s+main@sha1:{second[..12]}\s+True\s+revision main@sha1:{second} is applied\s+\d+s$", table[1]);
-        Assert.True(Regex.IsMatch(table[2], $@"^stuck\s+git://127\.0\.0\.1:{stalled.Port}/remote\.git\s+branch main\s+<none>\s+Unknown\s+not fetched yet\s+\d+s$"), string.Join("\n", table));
+        Assert.Matches(@"^NAME\s+URL\s+REF\s+REVISION\s+SUSPENDED\s+READY\s+STATUS\s+AGE$", table[0]);
+        Assert.Matches($@"^platform\s+{Regex.Escape(Repo.FileUrl)}\s+branch main\s+main@sha1:{second[..12]}\s+False\s+True\s+revision main@sha1:{second} is applied\s+\d+s$", table[1]);
+        Assert.True(Regex.IsMatch(table[2], $@"^stuck\s+git://127\.0\.0\.1:{stalled.Port}/remote\.git\s+branch main\s+<none>\s+False\s+Unknown\s+not fetched yet\s+\d+s$"), string.Join("\n", table));
         Assert.Equal(2, (await CliAsync("get", "gitrepository", "stuck")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         var described = await CliAsync("describe", "gitrepository", "platform");
         Assert.Contains("Kind:         GitRepository", described);
