@@ -110,11 +110,15 @@ public static class BuildSpecs
         if (fields.CacheFrom.FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i)) is { } cache)
             return $"cache_from image \"{cache}\" is not in the allowed list ({string.Join(", ", options.AllowedImages)}, Agent:Security:AllowedImages)";
         var text = fields.DockerfileInline ?? files.ReadText(Path.Combine(context, dockerfile)) ?? "";
-        var name = fields.DockerfileInline is null ? dockerfile : "the inline Dockerfile";
-        return DockerfileImages.Of(text, fields.Args).FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i.Image)) is { } image
+        return RefusedBaseImage(text, fields.DockerfileInline is null ? dockerfile : "the inline Dockerfile", fields.Args, options);
+    }
+
+    /// <summary>The first image the Dockerfile <paramref name="text"/> builds from (FROM, COPY --from=) that the image
+    /// allowlist refuses, as a message naming <paramref name="name"/> and the line; null when all pass.</summary>
+    public static string? RefusedBaseImage(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options) =>
+        options.AllowedImages.Count > 0 && DockerfileImages.Of(text, args).FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i.Image)) is { } image
             ? $"{name} line {image.Line}: {image.Instruction} image \"{image.Image}\" is not in the allowed list ({string.Join(", ", options.AllowedImages)}, Agent:Security:AllowedImages)"
             : null;
-    }
 
     /// <summary>The hash of everything a build depends on (context content, Dockerfile, args, target, image labels): the
     /// built image carries it (label agent.build-hash), and an image carrying it is not built again.</summary>

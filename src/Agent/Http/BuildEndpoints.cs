@@ -1,3 +1,4 @@
+using Agent.Core.Build;
 using System.Formats.Tar;
 using System.Text;
 using Agent.Auth;
@@ -35,10 +36,12 @@ public static class BuildEndpoints
     }
 
     private static async Task<IResult> Build(HttpContext http, bool? async, string? tag, string? dockerfile, string? target,
-        [FromQuery] string[]? buildArg, [FromQuery] string[]? label, IContainerEngine engine, TaskStore tasks, AgentLabels labels, IOptions<AgentOptions> options, CancellationToken ct)
+        [FromQuery] string[]? buildArg, [FromQuery] string[]? label, IContainerEngine engine, TaskStore tasks, AgentLabels labels, IOptions<AgentOptions> options,
+        SecurityPolicy policy, CancellationToken ct)
     {
         ImageBuildRequest request;
         Upload context;
+        string? inline = null;
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
         {
             var (body, error) = await StrictJson.ReadAsync<BuildBody>(http, ct);
@@ -52,6 +55,7 @@ public static class BuildEndpoints
                 Labels = body.Labels ?? [],
             };
             context = new Upload { Stream = await InlineContextAsync(body.DockerfileInline, ct) };
+            inline = body.DockerfileInline;
         }
         else if (http.Request.ContentType?.StartsWith("application/x-tar", StringComparison.OrdinalIgnoreCase) == true)
         {
@@ -75,6 +79,13 @@ public static class BuildEndpoints
         {
             await context.DisposeAsync();
             return ApiProblems.BadRequest($"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own (a container inherits its image's labels)");
+        }
+        // The builder pulls a missing base image: it passes the image allowlist like a service's image (as in manifest builds).
+        var dockerfileText = inline ?? await DockerfileInTarAsync(context.Stream!, request.Dockerfile, ct);
+        if (BuildSpecs.RefusedBaseImage(dockerfileText ?? "", inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options) is { } refused)
+        {
+            await context.DisposeAsync();
+            return ApiProblems.BadRequest(refused);
         }
         request = request with { Labels = new Dictionary<string, string>(request.Labels) { [labels.BuiltBy] = labels.InstanceId } };
 
@@ -106,6 +117,31 @@ public static class BuildEndpoints
             pairs[value[..eq]] = value[(eq + 1)..];
         }
         return (pairs, null);
+    }
+
+    /// <summary>The Dockerfile at <paramref name="path"/> in the context tar (null when it is not there: the builder says so);
+    /// the stream is left at its start.</summary>
+    private static async Task<string?> DockerfileInTarAsync(Stream tar, string path, CancellationToken ct)
+    {
+        try
+        {
+            await using var reader = new TarReader(tar, leaveOpen: true);
+            while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            {
+                if (entry.Name.TrimStart('.', '/') != path.TrimStart('.', '/') || entry.DataStream is null) continue;
+                using var text = new StreamReader(entry.DataStream, Encoding.UTF8, leaveOpen: true);
+                return await text.ReadToEndAsync(ct);
+            }
+            return null;
+        }
+        catch (InvalidDataException)
+        {
+            return null; // not a tar: the builder answers that
+        }
+        finally
+        {
+            tar.Position = 0;
+        }
     }
 
     private static async Task<Stream> InlineContextAsync(string dockerfile, CancellationToken ct)

@@ -1,3 +1,5 @@
+using Agent.Core.Model;
+using Agent.Reconciliation;
 using System.Text.Json;
 using Agent.Auth;
 using Agent.Core.Security;
@@ -120,13 +122,32 @@ public static partial class ImageEndpoints
         return Results.Stream(tar, "application/x-tar", file);
     }
 
-    private static async Task<IResult> Load(HttpContext http, IContainerEngine engine, IOptions<AgentOptions> options, CancellationToken ct)
+    private static async Task<IResult> Load(HttpContext http, IContainerEngine engine, IOptions<AgentOptions> options, AgentLabels labels, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/x-tar", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the tar that `docker save` writes with Content-Type: application/x-tar");
         await using var tar = await Uploads.BufferAsync(http, options.Value.Images.MaxLoadBytes, "Agent:Images:MaxLoadBytes", ct);
         if (tar.Problem is { } problem) return problem;
-        return Results.Ok(new { loaded = await engine.LoadImagesAsync(tar.Stream!, ct) });
+        // Like a build: an image with the agent's own labels would make every container made from it look like the agent's.
+        IReadOnlyList<(string Image, IReadOnlyDictionary<string, string> Labels)>? archived;
+        try
+        {
+            archived = await ImageArchiveLabels.ReadAsync(tar.Stream!, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or EngineException)
+        {
+            return ApiProblems.BadRequest($"the body is not a tar that `docker save` writes: {e.Message}");
+        }
+        if (archived?.FirstOrDefault(i => labels.ReservedOnImages(i.Labels).Count > 0) is { Image: not null } claiming)
+            return ApiProblems.BadRequest($"{claiming.Image} carries the agent's own labels {string.Join(", ", labels.ReservedOnImages(claiming.Labels))}: "
+                                          + $"a container inherits its image's labels, so images with labels starting with {labels.Prefix}. are not loaded. Nothing was loaded.");
+        var loaded = await engine.LoadImagesAsync(tar.Stream!, ct);
+        if (archived is null)
+        {
+            foreach (var image in loaded.Select(l => l[(l.IndexOf(':') + 1)..].Trim()))
+                if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, image, ct) is { } claimed) return ApiProblems.BadRequest(claimed);
+        }
+        return Results.Ok(new { loaded });
     }
 
     private static async Task<IResult> Search(string? term, int? limit, IContainerEngine engine, CancellationToken ct)

@@ -62,6 +62,9 @@ public sealed class AgentHarness : IAsyncDisposable
 
     public HttpClient Client() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
+    /// <summary>The admin token the agent wrote to its state dir when no tokens file is configured.</summary>
+    public string GeneratedAdminToken => File.ReadAllLines(Path.Combine(StateDir, "tokens")).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
+
     /// <summary>A client that sends <paramref name="token"/> as its bearer token (none when null).</summary>
     public HttpClient Client(string? token)
     {

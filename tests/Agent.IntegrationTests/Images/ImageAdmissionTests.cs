@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Images;
+
+/// <summary>What the image routes admit: a loaded image may not carry the agent's labels (like a built one), and a
+/// build's base images pass Agent:Security:AllowedImages like a manifest build's.</summary>
+public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:Security:AllowedImages:0"] = "busybox:*" })
+{
+    [Fact]
+    public async Task A_build_from_an_image_outside_the_allowlist_is_refused_before_the_builder_runs()
+    {
+        await Agent.StartAsync();
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+        var tag = Instance.Name("refused") + ":1";
+        using var inline = await client.PostAsJsonAsync("/api/v1/images/build", new { tag, dockerfileInline = $"FROM busybox:1.35 AS base\nFROM {Instance.Name("nope")}:1\n" });
+        var detail = await inline.Content.ReadAsStringAsync();
+        Assert.True(inline.StatusCode == HttpStatusCode.BadRequest, detail);
+        Assert.Contains($"dockerfileInline line 2: FROM image \\\"{Instance.Name("nope")}:1\\\" is not in the allowed list", detail);
+
+        var context = new MemoryStream();
+        await using (var tar = new System.Formats.Tar.TarWriter(context, leaveOpen: true))
+            await tar.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "build/Dockerfile")
+            {
+                DataStream = new MemoryStream("ARG BASE=alpine:3\nFROM $BASE\n"u8.ToArray()),
+            });
+        using var upload = await client.PostAsync($"/api/v1/images/build?tag={tag}&dockerfile=build/Dockerfile",
+            new ByteArrayContent(context.ToArray()) { Headers = { ContentType = new("application/x-tar") } });
+        detail = await upload.Content.ReadAsStringAsync();
+        Assert.True(upload.StatusCode == HttpStatusCode.BadRequest, detail);
+        Assert.Contains("build/Dockerfile line 2: FROM image \\\"alpine:3\\\" is not in the allowed list", detail);
+        Assert.False(await DockerCli.ExistsAsync("image", tag));
+    }
+
+    [Fact]
+    public async Task An_image_with_the_agents_labels_is_not_loaded()
+    {
+        await Agent.StartAsync();
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+        var tag = Instance.Name("claims") + ":1";
+        var folder = Directory.CreateTempSubdirectory("agent-it-load-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nLABEL agent.kind=ServiceGroup agent.object=x\n");
+            await DockerCli.RunAsync("build", "-q", "-t", tag, folder.FullName);
+            var saved = Path.Combine(folder.FullName, "image.tar");
+            await DockerCli.RunAsync("save", "-o", saved, tag);
+            await DockerCli.RunAsync("rmi", tag);
+
+            using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(await File.ReadAllBytesAsync(saved)) { Headers = { ContentType = new("application/x-tar") } });
+            var detail = await load.Content.ReadAsStringAsync();
+            Assert.True(load.StatusCode == HttpStatusCode.BadRequest, detail);
+            Assert.Contains($"{tag} carries the agent's own labels agent.kind, agent.object", detail);
+            Assert.False(await DockerCli.ExistsAsync("image", tag));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rmi", "-f", tag);
+            folder.Delete(recursive: true);
+        }
+    }
+}
