@@ -48,6 +48,8 @@ public static class GitRepositoryEndpoints
             return NoRepository(name, repo is null ? "" : " with spec.webhook.secretFile");
         var body = await ReadBodyAsync(request, ct);
         if (body is null) return Results.Problem(statusCode: 413, title: "Payload Too Large", detail: $"a webhook body may hold at most {MaxHookBody} bytes");
+        // One answer for every refusal: an unauthenticated caller learns nothing of the secret file's state (missing,
+        // unreadable, empty); the reason goes to the log.
         byte[] secret;
         try
         {
@@ -55,15 +57,15 @@ public static class GitRepositoryEndpoints
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("GitRepository {Name}: the webhook secret file {File} cannot be read: {Error}", name, secretFile, e.GetType().Name);
-            return Results.Problem(statusCode: 503, title: "Service Unavailable", detail: $"the webhook secret of GitRepository {name} cannot be read (spec.webhook.secretFile)");
+            logger.LogWarning("GitRepository {Name}: webhook refused: the webhook secret file {File} cannot be read: {Error}", name, secretFile, e.GetType().Name);
+            return Refused();
         }
         var error = "the webhook secret file is empty";
         var provider = secret.Length == 0 ? null : Webhooks.Verify(h => request.Headers.TryGetValue(h, out var v) ? v.ToString() : null, body, secret, out error);
         if (provider is null)
         {
             logger.LogWarning("GitRepository {Name}: webhook refused: {Error}", name, error);
-            return Results.Problem(statusCode: 401, title: "Unauthorized", detail: error);
+            return Refused();
         }
         var pushed = Webhooks.PushRef(body);
         if (pushed is not null && !repo.Spec.Ref.MovesWith(pushed))
@@ -72,6 +74,9 @@ public static class GitRepositoryEndpoints
             return Results.Accepted(value: new { gitrepository = name, provider, suspended = $"GitRepository {name} is suspended (spec.suspend: true): the push is not fetched" });
         return Results.Accepted($"/api/v1/gitrepositories/{name}", new { gitrepository = name, provider, sync = "requested" });
     }
+
+    private static IResult Refused() => Results.Problem(statusCode: 401, title: "Unauthorized",
+        detail: "the webhook is not signed with this repository's secret (X-Hub-Signature-256, X-Gitea-Signature or X-Gitlab-Token)");
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {

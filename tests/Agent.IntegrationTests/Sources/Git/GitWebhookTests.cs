@@ -56,6 +56,19 @@ public sealed class GitWebhookTests : GitScenario
             var gitlabBad = await HookAsync(body, "X-Gitlab-Token", "wrong");
             Assert.Equal(HttpStatusCode.Unauthorized, gitlabBad.StatusCode);
 
+            // A secret file that is missing or empty answers exactly like a bad signature (probe-13 F8); the log says why.
+            static async Task<string?> DetailAsync(HttpResponseMessage r) =>
+                System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString();
+            var refusal = await DetailAsync(bad);
+            File.Move(secretFile, secretFile + ".away");
+            var missing = await HookAsync(body, "X-Gitlab-Token", "");
+            Assert.Equal((HttpStatusCode.Unauthorized, refusal), (missing.StatusCode, await DetailAsync(missing)));
+            File.WriteAllText(secretFile, "\n");
+            var empty = await HookAsync(body, "X-Gitlab-Token", "");
+            Assert.Equal((HttpStatusCode.Unauthorized, refusal), (empty.StatusCode, await DetailAsync(empty)));
+            File.Move(secretFile + ".away", secretFile, overwrite: true);
+            Assert.Contains(Agent.Logs.Lines, l => l.Contains("the webhook secret file", StringComparison.Ordinal) && l.Contains("cannot be read", StringComparison.Ordinal));
+
             var other = $$"""{"ref":"refs/heads/feature","after":"{{second}}"}""";
             var ignored = await HookAsync(other, "X-Hub-Signature-256", GitHubSignature(other, Secret));
             Assert.Equal(HttpStatusCode.Accepted, ignored.StatusCode);
