@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Agent.Core.Model;
+using Agent.Core.Security;
 
 namespace Agent.Core.Compose;
 
@@ -71,11 +72,18 @@ internal static class ComposeNetworks
             {
                 var p = item.Mapping(["subnet", "gateway", "ip_range", "aux_addresses"], "ipam.config field");
                 if (p is null) continue;
-                var subnet = p.TryGetValue("subnet", out var s) ? Cidr(s) : null;
-                var range = p.TryGetValue("ip_range", out var r) ? Cidr(r) : null;
-                var gateway = p.TryGetValue("gateway", out var g) ? Address(g) : null;
+                var subnet = p.TryGetValue("subnet", out var s) ? NotReserved(s, Cidr(s)) : null;
+                var range = p.TryGetValue("ip_range", out var r) ? NotReserved(r, Cidr(r)) : null;
+                var gateway = p.TryGetValue("gateway", out var g) ? NotReserved(g, Address(g)) : null;
                 if (subnet is null && (range is not null || gateway is not null)) item.Error("ip_range and gateway need a subnet");
-                pools.Add(new IpamPool(subnet, gateway, range, p.TryGetValue("aux_addresses", out var aux) ? Map(aux) : Empty.Map));
+                var auxAddresses = Empty.Map;
+                if (p.TryGetValue("aux_addresses", out var aux))
+                {
+                    auxAddresses = Map(aux);
+                    foreach (var (host, value) in auxAddresses)
+                        if (NetworkRules.ReservedProblem(value) is { } reserved) aux.Error($"aux_addresses.{host}: {reserved}");
+                }
+                pools.Add(new IpamPool(subnet, gateway, range, auxAddresses));
             }
         return new IpamSpec(f.TryGetValue("driver", out var d) ? d.Scalar() : null, pools, f.TryGetValue("options", out var o) ? Map(o) : Empty.Map);
     }
@@ -143,6 +151,14 @@ internal static class ComposeNetworks
 
     private static IReadOnlyDictionary<string, string> Map(ComposeCursor cursor) =>
         new SortedDictionary<string, string>(cursor.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? ""), StringComparer.Ordinal);
+
+    /// <summary>The value, unless it is in a range the host reserves (an error at its line then): the security policy's rule.</summary>
+    private static string? NotReserved(ComposeCursor c, string? value)
+    {
+        if (value is null || NetworkRules.ReservedProblem(value) is not { } problem) return value;
+        c.Error(problem);
+        return null;
+    }
 
     private static string? Cidr(ComposeCursor c)
     {

@@ -25,9 +25,51 @@ public static class NetworkRules
         }
         if (subnet is not null && !System.Net.IPNetwork.TryParse(subnet, out _))
             v.Add(new("subnet", $"\"{subnet}\" is not a subnet in CIDR form, like 10.210.0.0/24"));
+        else if (subnet is not null && ReservedProblem(subnet) is { } reserved) v.Add(new("subnet", reserved));
         if (gateway is not null && (subnet is null || !System.Net.IPAddress.TryParse(gateway, out var g)
                                     || !System.Net.IPNetwork.TryParse(subnet, out var net) || !net.Contains(g)))
             v.Add(new("gateway", $"\"{gateway}\" must be an address inside the subnet (and needs one)"));
         return v;
+    }
+
+    /// <summary>Ranges the host itself uses: a bridge on one of them adds the host an interface and a route there (a second
+    /// 127.0.0.1/8 beside lo; the cloud metadata address 169.254.169.254 answered by a container).</summary>
+    private static readonly (System.Net.IPNetwork Range, string What)[] HostReserved =
+    [
+        (System.Net.IPNetwork.Parse("0.0.0.0/8"), "\"this host\" addresses"),
+        (System.Net.IPNetwork.Parse("127.0.0.0/8"), "loopback"),
+        (System.Net.IPNetwork.Parse("169.254.0.0/16"), "link-local, with the cloud metadata address"),
+        (System.Net.IPNetwork.Parse("224.0.0.0/4"), "multicast"),
+        (System.Net.IPNetwork.Parse("240.0.0.0/4"), "reserved and broadcast"),
+        (System.Net.IPNetwork.Parse("::/128"), "the unspecified address"),
+        (System.Net.IPNetwork.Parse("::1/128"), "loopback"),
+        (System.Net.IPNetwork.Parse("::ffff:0:0/96"), "IPv4-mapped addresses"),
+        (System.Net.IPNetwork.Parse("fe80::/10"), "link-local"),
+        (System.Net.IPNetwork.Parse("ff00::/8"), "multicast"),
+    ];
+
+    /// <summary>Why a subnet, range (CIDR) or address (subnet, gateway, ip_range, aux address) must not be given to a
+    /// network: it is or overlaps a range the host reserves. Null when it does not (or does not parse: said elsewhere).</summary>
+    public static string? ReservedProblem(string cidrOrAddress)
+    {
+        System.Net.IPNetwork network;
+        if (System.Net.IPAddress.TryParse(cidrOrAddress, out var address)) network = new(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        else if (!System.Net.IPNetwork.TryParse(cidrOrAddress, out network)) return null;
+        foreach (var (range, what) in HostReserved)
+            if (Overlap(range, network))
+                return $"\"{cidrOrAddress}\" is not allowed: it {(range.PrefixLength <= network.PrefixLength ? "lies in" : "contains")} {range} ({what}), which the host itself uses; choose a private range such as 10.210.0.0/24";
+        return null;
+    }
+
+    /// <summary>Two networks of one family share an address when their shorter prefix matches (bytes compared: IPNetwork.Contains
+    /// treats IPv4-mapped IPv6 addresses as IPv4).</summary>
+    private static bool Overlap(System.Net.IPNetwork a, System.Net.IPNetwork b)
+    {
+        if (a.BaseAddress.AddressFamily != b.BaseAddress.AddressFamily) return false;
+        var (x, y) = (a.BaseAddress.GetAddressBytes(), b.BaseAddress.GetAddressBytes());
+        var bits = Math.Min(a.PrefixLength, b.PrefixLength);
+        for (var i = 0; i < bits; i++)
+            if ((x[i / 8] >> (7 - i % 8) & 1) != (y[i / 8] >> (7 - i % 8) & 1)) return false;
+        return true;
     }
 }

@@ -93,6 +93,31 @@ public sealed class ComposeNetworkTests : IDisposable
     }
 
     [Fact]
+    public void Host_reserved_ranges_in_ipam_are_errors_naming_the_field()
+    {
+        var errors = Errors("""
+            services:
+              web:
+                image: busybox:1.35
+                networks: [lo, meta]
+            networks:
+              lo:
+                ipam:
+                  config:
+                    - subnet: 127.0.0.0/8
+              meta:
+                ipam:
+                  config:
+                    - subnet: 10.210.7.0/24
+                      ip_range: 10.210.7.0/25
+                      aux_addresses: { metadata: 169.254.169.254 }
+            """);
+        Assert.Contains(errors, e => e.Contains("networks.lo.ipam.config[0].subnet") && e.Contains("127.0.0.0/8 (loopback)"));
+        Assert.Contains(errors, e => e.Contains("networks.meta.ipam.config[0].aux_addresses") && e.Contains("metadata") && e.Contains("169.254.0.0/16"));
+        Assert.DoesNotContain(errors, e => e.Contains("ip_range"));
+    }
+
+    [Fact]
     public void Missing_networks_are_created_with_their_definition_and_labels_and_containers_join_them_in_order()
     {
         var project = Project(Shop);

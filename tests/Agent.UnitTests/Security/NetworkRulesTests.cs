@@ -31,4 +31,34 @@ public sealed class NetworkRulesTests
         Assert.Equal("subnet", Assert.Single(Check(subnet: "10.0.0.0/99")).Field);
         Assert.Equal("gateway", Assert.Single(Check(subnet: "10.210.0.0/24", gateway: "10.9.9.9")).Field);
     }
+
+    [Theory]
+    [InlineData("127.0.0.0/8")]
+    [InlineData("127.5.0.0/24")]
+    [InlineData("169.254.169.0/24")]
+    [InlineData("224.1.0.0/16")]
+    [InlineData("0.0.0.0/0")]
+    [InlineData("96.0.0.0/3")]
+    [InlineData("::1/128")]
+    [InlineData("fe80::/64")]
+    [InlineData("ff02::/16")]
+    [InlineData("::/0")]
+    public void Subnets_in_or_around_what_the_host_reserves_are_refused(string subnet)
+    {
+        var problem = Assert.Single(Check(subnet: subnet));
+        Assert.Equal("subnet", problem.Field);
+        Assert.Contains("which the host itself uses", problem.Message);
+    }
+
+    [Theory]
+    [InlineData("10.210.0.0/24")]
+    [InlineData("192.168.77.0/24")]
+    [InlineData("172.30.0.0/16")]
+    [InlineData("fd00:1::/64")]
+    [InlineData("2001:db8::/64")]
+    public void Private_and_global_ranges_pass(string subnet) => Assert.Empty(Check(subnet: subnet));
+
+    [Fact]
+    public void A_single_reserved_address_is_refused_as_well() =>
+        Assert.NotNull(NetworkRules.ReservedProblem("169.254.169.254"));
 }
