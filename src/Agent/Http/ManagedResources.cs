@@ -37,6 +37,9 @@ public sealed class ManagedResources(IContainerEngine engine, AgentLabels labels
     public async Task<NetworkDetails?> FindNetworkAsync(string? idOrName, CancellationToken ct) =>
         DeclaredResources.IsPlausibleName(idOrName) && await engine.InspectNetworkAsync(idOrName!, ct) is { } n && IsManaged(NetworkPrefix, n.Name, n.Labels) ? n : null;
 
+    /// <summary>Whether the volume is the agent's: its own labels, or adopted by a compose project.</summary>
+    public bool IsManagedVolume(string name, IReadOnlyDictionary<string, string> objectLabels) => IsManaged(VolumePrefix, name, objectLabels);
+
     /// <summary>The object a managed volume belongs to: its agent labels' kind/object, or the project that adopted it.</summary>
     public ObjectKey? VolumeOwner(VolumeSummary v) => Owner(VolumePrefix, v.Name, v.Labels);
 

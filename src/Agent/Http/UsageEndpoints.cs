@@ -32,7 +32,8 @@ public static class UsageEndpoints
             });
         }).WithSummary("Host usage: CPU percent (since the previous call, or over 250 ms), memory from /proc/meminfo, load averages from /proc/loadavg, and the disk of the engine's data root (docker info DockerRootDir; when the agent cannot see that path, dataRoot.visible is false and note says why).");
 
-        system.MapGet("/df", async (IContainerEngine engine, AgentLabels labels, CancellationToken ct) => Results.Ok(DiskUsageReport(await engine.GetDiskUsageAsync(ct), labels)))
+        system.MapGet("/df", async (IContainerEngine engine, AgentLabels labels, ManagedResources managed, CancellationToken ct) =>
+                Results.Ok(DiskUsageReport(await engine.GetDiskUsageAsync(ct), labels, managed)))
             .WithSummary("Disk usage like docker system df -v: images, the agent's containers and volumes, build cache, each with sizes, and the engine-wide totals.");
 
         system.MapGet("/top", Top)
@@ -40,10 +41,10 @@ public static class UsageEndpoints
         return api;
     }
 
-    private static object DiskUsageReport(DiskUsage usage, AgentLabels labels)
+    private static object DiskUsageReport(DiskUsage usage, AgentLabels labels, ManagedResources managed)
     {
         var containers = usage.Containers.Where(c => labels.IsOwned(c.Labels)).ToList();
-        var volumes = usage.Volumes.Where(v => labels.IsOwned(v.Labels)).ToList();
+        var volumes = usage.Volumes.Where(v => managed.IsManagedVolume(v.Name, v.Labels)).ToList(); // adopted compose volumes too
         static long Sized(long size) => Math.Max(0, size);
         return new
         {

@@ -26,6 +26,10 @@ public sealed class AdoptedComposeResourceTests(AdminSurfaceFixture fx)
         Assert.Equal("", await DockerCli.RunAsync("volume", "inspect", "--format", $"{{{{index .Labels \"{fx.Instance.Labels.Managed}\"}}}}", fx.AdoptedVolume));
         await ReadAsync(await viewer.GetAsync($"/api/v1/volumes/{fx.AdoptedVolume}"), HttpStatusCode.OK);
         await ReadAsync(await viewer.GetAsync($"/api/v1/volumes/{fx.ComposeStranger}"), HttpStatusCode.NotFound);
+        var df = (await ReadAsync(await viewer.GetAsync("/api/v1/system/df"), HttpStatusCode.OK)).GetProperty("volumes").GetProperty("items").EnumerateArray()
+            .Select(v => v.GetProperty("name").GetString()).ToList();
+        Assert.Contains(fx.AdoptedVolume, df); // counted in the agent's volume totals
+        Assert.DoesNotContain(fx.ComposeStranger, df);
 
         var networks = await ReadAsync(await viewer.GetAsync("/api/v1/networks"), HttpStatusCode.OK);
         var network = networks.EnumerateArray().Single(n => n.GetProperty("network").GetProperty("name").GetString() == fx.AdoptedNetwork);
