@@ -58,7 +58,7 @@ public sealed class AgentProcess : IAsyncDisposable
     private static AgentProcess Start(IReadOnlyList<string> launcher, string instance, string manifests, string stateDir, IDictionary<string, string> environment,
         string tokensFile)
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
@@ -144,13 +144,6 @@ public sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>Every line the agent printed so far.</summary>
     public IReadOnlyList<string> Lines => output.ToList();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

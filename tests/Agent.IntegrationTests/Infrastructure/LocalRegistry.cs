@@ -49,7 +49,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         await File.WriteAllTextAsync(UsernameFile, User + "\n");
         await File.WriteAllTextAsync(PasswordFile, Password + "\n");
         Directory.CreateDirectory(Path.Combine(Folder, "data"));
-        Port = FreePort();
+        Port = FreePort.Next();
         await File.WriteAllTextAsync(Path.Combine(Folder, "config.yml"), $"""
             version: 0.1
             log:
@@ -99,13 +99,6 @@ public sealed class LocalRegistry : IAsyncDisposable
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
         using var response = await http.GetAsync($"http://127.0.0.1:{Port}/v2/{repository}/tags/list");
         return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : $"{(int)response.StatusCode}";
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

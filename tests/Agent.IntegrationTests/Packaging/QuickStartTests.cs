@@ -60,7 +60,7 @@ public sealed partial class QuickStartTests : IAsyncLifetime
             ["AGENT_PREFIX"] = prefix,
             ["XDG_STATE_HOME"] = state,
             ["PATH"] = $"{Path.Combine(prefix, "bin")}:{Environment.GetEnvironmentVariable("PATH")}",
-            ["AGENT_Urls"] = $"http://127.0.0.1:{FreePort()}",
+            ["AGENT_Urls"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["AGENT_Agent__Instance"] = instance.Id,
             ["AGENT_TOKEN"] = "",
         };
@@ -81,12 +81,5 @@ public sealed partial class QuickStartTests : IAsyncLifetime
         Assert.True(output.Contains("Name:         web"), output);
         Assert.True(File.Exists(Path.Combine(state, "agent", "tokens")), "the agent generated no token in the state dir");
         Assert.NotEmpty(await DockerCli.ContainerIdsAsync(instance.InstanceLabel));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -96,36 +96,6 @@ public sealed class TestSshServer : IDisposable
     }
 }
 
-internal static class FreePort
-{
-    public static int Next()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public static void WaitListening(int port, Process process, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"{what} exited: {process.StandardError.ReadToEnd()}");
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100);
-            }
-        }
-        throw new TimeoutException($"{what} does not listen on 127.0.0.1:{port}");
-    }
-}
-
 /// <summary>A git:// remote on a loopback port that either stalls (accepts and never answers: a fetch hangs until it is
 /// stopped) or, once <see cref="Stall"/> is false, forwards each new connection to a real git daemon.</summary>
 public sealed class StallingRemote : IDisposable

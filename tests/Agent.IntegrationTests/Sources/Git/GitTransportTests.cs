@@ -105,7 +105,9 @@ public sealed class GitTransportTests : GitScenario
         }
     }
 
-    /// <summary>The command lines of every git and ssh process seen (sampled from `ps`) while <paramref name="run"/> runs.</summary>
+    /// <summary>The command lines of every git and ssh process seen (sampled from `ps`) while <paramref name="run"/> runs,
+    /// and on until a git fetch was seen (the repositories fetch every second; one `ps` can take longer than a fetch on a
+    /// loaded machine, so a single run may slip between samples).</summary>
     private static async Task<ConcurrentBag<string>> SampleGitProcessesAsync(Func<Task> run)
     {
         var processes = new ConcurrentBag<string>();
@@ -123,6 +125,8 @@ public sealed class GitTransportTests : GitScenario
         try
         {
             await run();
+            await Eventually.TrueAsync(() => Task.FromResult(processes.Any(p => p.Contains("git", StringComparison.Ordinal) && p.Contains("fetch", StringComparison.Ordinal))),
+                TimeSpan.FromSeconds(60), "a git fetch seen in ps");
         }
         finally
         {
