@@ -2,6 +2,7 @@ using Agent.Auth;
 using Agent.Core.Git;
 using Agent.Core.Model;
 using Agent.Sources;
+using Agent.Status;
 
 namespace Agent.Http;
 
@@ -12,13 +13,13 @@ public static class GitRepositoryEndpoints
 
     public static RouteGroupBuilder MapGitRepositoryEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/gitrepositories", (ManifestStore manifests, GitRepositoryStatusStore status) =>
-                Results.Ok(manifests.Repositories.Select(r => StatusOf(r, manifests, status)).ToList()))
+        api.MapGet("/gitrepositories", (ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
+                Results.Ok(manifests.Repositories.Select(r => StatusOf(r, manifests, status, objects)).ToList()))
             .WithSummary("List GitRepositories: URL (credentials never shown), ref, last applied revision (main@sha1:…), conditions Ready/Reconciling/Stalled.");
-        api.MapGet("/gitrepositories/{name}", (string name, ManifestStore manifests, GitRepositoryStatusStore status) =>
-                manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } repo ? Results.Ok(StatusOf(repo, manifests, status)) : NoRepository(name))
+        api.MapGet("/gitrepositories/{name}", (string name, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
+                manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } repo ? Results.Ok(StatusOf(repo, manifests, status, objects)) : NoRepository(name))
             .WithSummary("One GitRepository, with the errors of the last revision that was refused.");
-        api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, ManifestStore manifests, GitRepositoryStatusStore status, CancellationToken ct) =>
+        api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects, CancellationToken ct) =>
             {
                 var request = git.RequestSync(name);
                 if (!request.Found) return NoRepository(name);
@@ -26,7 +27,7 @@ public static class GitRepositoryEndpoints
                     return Results.Problem(statusCode: 409, title: "Suspended",
                         detail: $"GitRepository {name} is suspended (spec.suspend: true): nothing is fetched or applied until it is resumed");
                 if (wait == true) await git.WaitAsync(name, request.Number, TimeSpan.FromMinutes(5), ct);
-                return Results.Accepted($"/api/v1/gitrepositories/{name}", wait == true && manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } synced ? StatusOf(synced, manifests, status) : new { gitrepository = name, sync = "requested" });
+                return Results.Accepted($"/api/v1/gitrepositories/{name}", wait == true && manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } synced ? StatusOf(synced, manifests, status, objects) : new { gitrepository = name, sync = "requested" });
             })
             .RequireAuthorization(Roles.Operator)
             .WithSummary("Fetch the repository now (flux reconcile source git NAME); wait=true answers when that sync ended, with the status; 409 while it is suspended.");
@@ -91,8 +92,8 @@ public static class GitRepositoryEndpoints
         return buffer.ToArray();
     }
 
-    private static GitRepositoryStatus StatusOf(GitRepository repo, ManifestStore manifests, GitRepositoryStatusStore status) =>
-        status.Of(repo, manifests.Get(GitRepositoryViews.Key(repo)));
+    private static GitRepositoryStatus StatusOf(GitRepository repo, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
+        status.Of(repo, manifests.Get(GitRepositoryViews.Key(repo)), objects.List());
 
     private static IResult NoRepository(string name, string what = "") =>
         ApiProblems.NotFound($"No GitRepository \"{name}\"{what} in the manifests; list them with GET /api/v1/gitrepositories.");

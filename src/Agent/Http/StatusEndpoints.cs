@@ -10,7 +10,10 @@ public static class StatusEndpoints
     public static RouteGroupBuilder MapStatusEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/objects", (StatusStore status, ManifestStore manifests, GitRepositoryStatusStore git) =>
-                Results.Ok(status.List().Concat(GitRepositoryViews.Objects(manifests, git)).Concat(manifests.FileProblems.Select(FileStatuses.From)).ToList()))
+            {
+                var objects = status.List();
+                return Results.Ok(objects.Concat(GitRepositoryViews.Objects(manifests, git, objects)).Concat(manifests.FileProblems.Select(FileStatuses.From)).ToList());
+            })
             .WithSummary("Every object of every kind with its conditions, services and recent events (GitRepositories with their URL, ref and revision under gitRepository); files whose errors belong to no object (broken YAML, a binary file, an unreadable path) as kind \"File\".");
         api.MapGet("/servicegroups", (StatusStore status) => Results.Ok(status.List(ServiceGroup.KindName)))
             .WithSummary("List service groups (kubectl get).");

@@ -3,7 +3,7 @@ using Agent.Core.Status;
 
 namespace Agent.Sources;
 
-/// <summary>How a GitRepository is shown when its own manifest is broken. Pure: the sync keeps the last good spec running
+/// <summary>How a GitRepository is shown when its own manifest is broken, or an object it brought cannot be applied. Pure: the sync keeps the last good spec running
 /// (nothing is pruned), and this says so where people look (get, describe, the API), not only in the log.</summary>
 public static class GitRepositoryViews
 {
@@ -59,10 +59,33 @@ public static class GitRepositoryViews
         };
     }
 
+    /// <summary>
+    /// A revision is applied only when its objects are, as a Flux Kustomization is Ready only when its apply succeeded:
+    /// while an object the repository brought cannot be applied (its Ready is ApplyFailed, e.g. a container the engine
+    /// refuses, or NameConflict), Ready is False with reason ApplyFailed, naming them and the first one's error. The sync
+    /// itself succeeded: Stalled stays False and nothing is fetched again for it; the objects retry on their own.
+    /// </summary>
+    public static GitRepositoryStatus WithObjects(GitRepositoryStatus status, IReadOnlyList<ObjectStatus> objects)
+    {
+        if (status.Condition(SourceConditions.Ready) is not { Status: "True" }) return status;
+        var prefix = GitDocuments.Prefix(status.Name);
+        var failing = objects.Where(o => o.Source?.StartsWith(prefix, StringComparison.Ordinal) == true
+                                         && o.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "ApplyFailed" or GroupConditions.NameConflict })
+            .OrderBy(o => o.Source, StringComparer.Ordinal).ToList();
+        if (failing.Count == 0) return status;
+        var first = failing[0];
+        var why = first.Condition(ConditionTypes.Ready)!;
+        var names = string.Join(", ", failing.Take(5).Select(o => $"{o.Kind}/{o.Name}")) + (failing.Count > 5 ? $" and {failing.Count - 5} more" : "");
+        var message = $"revision {status.LastAppliedRevision} is checked out, but {failing.Count} object(s) of it cannot be applied: {names}; " +
+                      $"{first.Kind}/{first.Name} ({first.Source}): {why.Message}";
+        var since = failing.Max(o => o.Condition(ConditionTypes.Ready)!.LastTransitionTime);
+        return status with { Conditions = Conditions.Set(status.Conditions, SourceConditions.Ready, false, "ApplyFailed", message, since) };
+    }
+
     /// <summary>Every GitRepository of the manifests as GET /api/v1/objects lists it: those that run (a broken one at its
     /// last good spec) and those whose manifest never loaded.</summary>
-    public static IEnumerable<ObjectStatus> Objects(ManifestStore manifests, GitRepositoryStatusStore status) =>
-        manifests.Repositories.Select(r => status.ObjectOf(r, manifests.Get(Key(r))))
+    public static IEnumerable<ObjectStatus> Objects(ManifestStore manifests, GitRepositoryStatusStore status, IReadOnlyList<ObjectStatus> objects) =>
+        manifests.Repositories.Select(r => status.ObjectOf(r, manifests.Get(Key(r)), objects))
             .Concat(manifests.All().Where(e => e.Key.Kind == GitRepository.KindName && e is { IsBroken: true, Object: null })
                 .OrderBy(e => e.Key.Name, StringComparer.Ordinal).Select(Unloaded));
 

@@ -47,6 +47,36 @@ public sealed class GitRepositoryViewTests
     }
 
     [Fact]
+    public void An_object_of_the_repository_that_cannot_be_applied_makes_Ready_False_naming_it_and_its_error()
+    {
+        var failedAt = Synced.AddMinutes(1);
+        ObjectStatus Group(string name, string source, string status, string reason, string message = "") => new()
+        {
+            Kind = ServiceGroup.KindName, Name = name, Source = source,
+            Conditions = [new Condition(ConditionTypes.Ready, status, reason, message, failedAt)],
+        };
+        var objects = new[]
+        {
+            Group("twa", "GitRepository/platform/apps/twins.yaml:1:1", "True", "ReplicasReady"),
+            Group("twb", "GitRepository/platform/apps/twins.yaml:12:1", "False", "ApplyFailed", "container_create failed (400): bind source path does not exist"),
+            Group("slow", "GitRepository/platform/apps/slow.yaml:1:1", "False", "ReplicasNotReady", "s 0/1 ready"), // not an apply failure
+            Group("local", "web.yaml:1:1", "False", "ApplyFailed", "another source's object"),
+            Group("held", "GitRepository/platform-b/x.yaml:1:1", "False", "ApplyFailed", "another repository's"),
+        };
+
+        var shown = GitRepositoryViews.WithObjects(Running(), objects);
+
+        var ready = shown.Condition(ConditionTypes.Ready)!;
+        Assert.Equal(("False", "ApplyFailed", failedAt), (ready.Status, ready.Reason, ready.LastTransitionTime));
+        Assert.Equal("revision main@sha1:0a1b is checked out, but 1 object(s) of it cannot be applied: ServiceGroup/twb; ServiceGroup/twb " +
+                     "(GitRepository/platform/apps/twins.yaml:12:1): container_create failed (400): bind source path does not exist", ready.Message);
+        Assert.Equal("False", shown.Condition(SourceConditions.Stalled)!.Status); // the sync succeeded; the object retries
+        Assert.Equal("main@sha1:0a1b", shown.LastAppliedRevision);
+        var running = Running();
+        Assert.Same(running, GitRepositoryViews.WithObjects(running, objects[..1])); // every object applied: as the sync said
+    }
+
+    [Fact]
     public void The_broken_manifest_event_once_recorded_is_not_shown_twice()
     {
         var error = new ManifestError("platform.yaml", 6, 18, "spec.ref.semver", "\">=1.0.0 <2\" is not a semver range");

@@ -86,7 +86,7 @@ public sealed class GitBindTests : GitScenario
     }
 
     [Fact]
-    public async Task Folders_of_the_same_content_and_missing_folders_are_each_bound_under_their_own_name()
+    public async Task Folders_of_the_same_content_and_missing_folders_are_each_bound_under_their_own_name_and_an_object_that_cannot_be_applied_is_not_Ready()
     {
         var (twinA, twinB, missingA, missingB) = (Instance.Name("git-twa"), Instance.Name("git-twb"), Instance.Name("git-misa"), Instance.Name("git-misb"));
         Repo.Write("apps/twins.yaml", Group(twinA, Sleeper("s", "      volumes: [\"./conf-a:/conf:ro\"]\n")) + "---\n" + Group(twinB, Sleeper("s", "      volumes: [\"./conf-b:/conf:ro\"]\n")))
@@ -110,6 +110,23 @@ public sealed class GitBindTests : GitScenario
         await DockerCli.RunAsync("exec", a.Id, "sh", "-c", "echo mine > /data/a.txt");
         Assert.Equal("mine", await CatAsync(a.Id, "/data/a.txt"));
         Assert.Equal("", (await DockerCli.RunAsync("exec", b.Id, "ls", "-A", "/data")).Trim());
+
+        // An object of the revision that cannot be applied (its image is not there): the repository is not Ready and names
+        // it (probe-13b B2: it said "is applied" while a group failed for ever); fixed, it is Ready again.
+        var broken = Instance.Name("git-noimg");
+        Repo.Write("apps/broken.yaml", Group(broken, "    - name: s\n      image: agent-test/missing:1\n      imagePullPolicy: Never\n"));
+        var failing = Repo.CommitAndPush("an image that is not there");
+        await WaitAppliedAsync("platform", failing);
+        var shown = await Eventually.ReturnsAsync(() => ApiAsync("/api/v1/gitrepositories/platform"),
+            s => Condition(s, "Ready") is ("False", "ApplyFailed", _), TimeSpan.FromSeconds(60), "Ready False ApplyFailed");
+        var message = Condition(shown, "Ready").Message;
+        Assert.Contains($"ServiceGroup/{broken} (GitRepository/platform/apps/broken.yaml:", message);
+        Assert.Contains("agent-test/missing:1", message);
+        var (listedStatus, listedReason, _) = Condition((await ListedAsync("platform"))!.Value, "Ready"); // agent get all / describe
+        Assert.Equal(("False", "ApplyFailed"), (listedStatus, listedReason));
+        Repo.Delete("apps/broken.yaml");
+        await WaitAppliedAsync("platform", Repo.CommitAndPush("image fixed"));
+        await Eventually.ReturnsAsync(() => ApiAsync("/api/v1/gitrepositories/platform"), s => Condition(s, "Ready") is ("True", "Succeeded", _), TimeSpan.FromSeconds(60), "Ready again");
     }
 
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();

@@ -73,11 +73,6 @@ public sealed class GitResilienceTests : GitScenario
         Assert.Empty(fixedShown!.Value.GetProperty("manifestErrors").EnumerateArray());
     }
 
-    private static (string Status, string Reason, string Message) Condition(System.Text.Json.JsonElement o, string type) =>
-        o.GetProperty("conditions").EnumerateArray().Where(c => c.GetProperty("type").GetString() == type)
-            .Select(c => (c.GetProperty("status").GetString()!, c.GetProperty("reason").GetString()!, c.GetProperty("message").GetString()!))
-            .FirstOrDefault(("", "", ""));
-
     [Fact]
     public async Task A_stalled_remote_does_not_delay_another_repository()
     {

@@ -39,6 +39,12 @@ public abstract class GitScenario(IDictionary<string, string?>? settings = null)
         .Where(o => o.GetProperty("kind").GetString() == "GitRepository" && o.GetProperty("name").GetString() == name)
         .Select(o => (JsonElement?)o).FirstOrDefault();
 
+    /// <summary>A condition of an object or GitRepository as the API shows it; empty strings when it has none.</summary>
+    protected static (string Status, string Reason, string Message) Condition(JsonElement o, string type) =>
+        o.GetProperty("conditions").EnumerateArray().Where(c => c.GetProperty("type").GetString() == type)
+            .Select(c => (c.GetProperty("status").GetString()!, c.GetProperty("reason").GetString()!, c.GetProperty("message").GetString()!))
+            .FirstOrDefault(("", "", ""));
+
     protected GitRepositoryStatus? RepoStatus(string name) => Agent.Services.GetRequiredService<GitRepositoryStatusStore>().Get(name);
 
     protected Task<GitRepositoryStatus> WaitRepoAsync(string name, Func<GitRepositoryStatus, bool> done, string what, TimeSpan? within = null) =>
