@@ -120,7 +120,9 @@ internal static class ComposeNormalizer
             if (f["file"].Scalar() is not { } relative) continue;
             var path = context.Resolve(relative);
             context.InputFilesAsked.Add(path);
-            if (context.Files.Digest(path) is null) f["file"].Error($"{what} file \"{relative}\" not found ({path})");
+            // Outside a repository's checkout: said so, never "not found" with a host path (probe-13 F10).
+            if (context.Files.Confinement(path) is { } outside) f["file"].Error($"{what} file \"{relative}\" {outside}");
+            else if (context.Files.Digest(path) is null) f["file"].Error($"{what} file \"{relative}\" not found ({path})");
             else into[name] = new ComposeFileObject(path, null);
         }
     }

@@ -43,7 +43,10 @@ public sealed class GitBindTests : IDisposable
         var secrets = Directory.CreateDirectory(Path.Combine(temp.FullName, "secrets")).FullName;
         Directory.CreateDirectory(Path.Combine(checkout, "apps", "stack", "conf"));
         File.WriteAllText(Path.Combine(checkout, "apps", "stack", "compose.yaml"),
-            $"services:\n  a:\n    image: busybox:1.35\n    volumes:\n      - ../../../secrets:/sec:ro\n      - {secrets}:/sec2:ro\n      - ./conf:/conf:ro\n");
+            $"services:\n  a:\n    image: busybox:1.35\n    volumes:\n      - ../../../secrets:/sec:ro\n      - {secrets}:/sec2:ro\n      - ./conf:/conf:ro\n"
+            + "    secrets: [s]\n    configs: [c]\nsecrets:\n  s:\n    file: ../../../secrets/tokens\nconfigs:\n  c:\n    file: ./conf/app.conf\n");
+        File.WriteAllText(Path.Combine(secrets, "tokens"), "admin:x");
+        File.WriteAllText(Path.Combine(checkout, "apps", "stack", "conf", "app.conf"), "c");
         File.WriteAllText(Path.Combine(checkout, "apps", "web.yaml"),
             $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: web\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n      volumes: [\"{secrets}:/s:ro\", \"./stack/conf:/c:ro\"]\n");
         var set = new ManifestFolder(Path.Combine(checkout, "apps")) { ConfinedTo = checkout }.Load(SecurityPolicy.Default);
@@ -51,7 +54,11 @@ public sealed class GitBindTests : IDisposable
         Assert.Contains(errors, e => e.Contains("compose.yaml:5:", StringComparison.Ordinal) && e.Contains("\"../../../secrets\": the bind source is outside the repository's checkout", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("compose.yaml:6:", StringComparison.Ordinal) && e.Contains("is outside the repository's checkout", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("web.yaml:9:", StringComparison.Ordinal) && e.Contains("is outside the repository's checkout", StringComparison.Ordinal));
-        Assert.Equal(3, errors.Count(e => e.Contains("outside the repository's checkout", StringComparison.Ordinal)));
+        // A secret file outside the checkout is said so, without the host path (probe-13 F10: "not found (/var/lib/agent/tokens)").
+        Assert.Contains(errors, e => e.Contains("compose.yaml:12:", StringComparison.Ordinal)
+                                     && e.Contains("secret file \"../../../secrets/tokens\" is outside the repository's checkout", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("secrets.s", StringComparison.Ordinal) && e.Contains(secrets, StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count(e => e.Contains("outside the repository's checkout", StringComparison.Ordinal)));
     }
 
     [Fact]
