@@ -16,15 +16,17 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     private readonly string endpoint;
     private readonly IRegistryCredentials? credentials;
 
-    public DockerEngine(Uri endpoint, IRegistryCredentials? credentials = null)
+    public DockerEngine(Uri endpoint, IRegistryCredentials? credentials = null, TimeSpan? requestTimeout = null)
     {
         this.endpoint = endpoint.ToString();
         this.credentials = credentials;
-        client = new DockerClientBuilder().WithEndpoint(endpoint).Build();
+        var builder = new DockerClientBuilder().WithEndpoint(endpoint);
+        client = (requestTimeout is { } timeout ? builder.WithTimeout(timeout) : builder).Build();
     }
 
-    public static DockerEngine FromEnvironment(string? dockerHost = null, IRegistryCredentials? credentials = null, string labelPrefix = AgentLabels.DefaultPrefix) =>
-        new(EngineEndpoint.Resolve(dockerHost), credentials) { LabelPrefix = labelPrefix };
+    public static DockerEngine FromEnvironment(string? dockerHost = null, IRegistryCredentials? credentials = null, string labelPrefix = AgentLabels.DefaultPrefix,
+        TimeSpan? requestTimeout = null) =>
+        new(EngineEndpoint.Resolve(dockerHost), credentials, requestTimeout) { LabelPrefix = labelPrefix };
 
     public void Dispose()
     {

@@ -19,6 +19,10 @@ public sealed class AgentOptions
     /// <summary>The engine address; empty means DOCKER_HOST or unix:///var/run/docker.sock.</summary>
     public string? DockerHost { get; set; }
 
+    /// <summary>How long a single engine call (not a stream: logs, events, pulls, builds) may go unanswered before it
+    /// fails as an engine timeout (504).</summary>
+    public TimeSpan EngineRequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How many engine calls the executor makes at once (8 is the engine's best on 2 cores).</summary>

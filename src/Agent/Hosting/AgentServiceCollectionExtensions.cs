@@ -18,7 +18,8 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new RegistryCredentialFiles(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Registries
             .Select(r => new RegistryFiles(r.Server, r.UsernameFile, r.PasswordFile))));
         services.AddSingleton<IContainerEngine>(sp => DockerEngine.FromEnvironment(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DockerHost,
-            sp.GetRequiredService<RegistryCredentialFiles>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.LabelPrefix));
+            sp.GetRequiredService<RegistryCredentialFiles>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.LabelPrefix,
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value.EngineRequestTimeout));
         services.AddSingleton<Tasks.TaskStore>();
         services.AddSingleton(sp =>
         {

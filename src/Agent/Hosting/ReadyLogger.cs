@@ -48,6 +48,11 @@ public sealed class ReadyLogger(
         {
             engineState = $"engine not reachable: {e.Message}";
         }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // An engine that accepts the call and never answers: Agent:EngineRequestTimeout ran out (the host must not stop).
+            engineState = $"engine at {Engine.EngineEndpoint.Resolve(options.Value.DockerHost)} did not answer within {options.Value.EngineRequestTimeout.TotalSeconds:0.#}s";
+        }
         logger.LogInformation("Agent ready on {Addresses} as instance {Instance}, manifests {Manifests}, {Engine}",
             string.Join(", ", addresses), labels.InstanceId, Path.GetFullPath(options.Value.Manifests), engineState);
     }

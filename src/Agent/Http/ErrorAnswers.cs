@@ -71,11 +71,22 @@ public static partial class ErrorAnswers
     /// error with one (any unauthenticated client could flood the log with oversized bodies).</summary>
     public static IApplicationBuilder UseProblemExceptions(this IApplicationBuilder app) => app.UseExceptionHandler(new ExceptionHandlerOptions
     {
-        StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500,
-        SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+        StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : e is OperationCanceledException ? 504 : 500,
+        SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or OperationCanceledException,
         ExceptionHandler = async http =>
         {
             var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+            if (error is OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
+            {
+                // The client is still there, so no one cancelled: an engine call ran out of Agent:EngineRequestTimeout.
+                var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions>>().Value;
+                var engine = Engine.EngineEndpoint.Resolve(options.DockerHost);
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorAnswers))
+                    .LogWarning("{Method} {Path}: the Docker engine at {Engine} did not answer within {Timeout}s", http.Request.Method, http.Request.Path, engine, options.EngineRequestTimeout.TotalSeconds);
+                await Results.Problem(statusCode: 504, title: "Engine Timeout",
+                    detail: $"The Docker engine at {engine} accepted the call but did not answer within {options.EngineRequestTimeout.TotalSeconds:0.#} s (Agent:EngineRequestTimeout). Check that dockerd is responsive (docker version).").ExecuteAsync(http);
+                return;
+            }
             var status = error is BadHttpRequestException bad ? bad.StatusCode : 500;
             var detail = error is BadHttpRequestException request ? Describe(request) : null;
             if (error is BadHttpRequestException)
