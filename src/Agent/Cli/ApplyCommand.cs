@@ -18,13 +18,19 @@ public static class ApplyCommand
         var timeout = DurationOption.Create("--timeout", "How long to wait for every object to be Ready", TimeSpan.FromMinutes(5));
         var instance = new Option<string?>("--instance") { Description = "Instance id (default: the one stored in the state dir)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "The agent's state dir" };
+        var hostLabels = HostLabelsOption.Create("This host's labels for spec.placement.hostSelector (role=edge,zone=a), instead of those the running agent recorded in the state dir");
         var allowMassPrune = new Option<bool>("--allow-mass-prune") { Description = "Remove objects even when more than Agent:PruneGuard of the managed objects would go" };
-        var command = new Command("apply", "Converge the engine to the manifests once, for scripts and CI.") { dir, once, timeout, instance, stateDir, allowMassPrune };
+        var command = new Command("apply", "Converge the engine to the manifests once, for scripts and CI.") { dir, once, timeout, instance, stateDir, allowMassPrune, hostLabels };
         command.SetAction(async (parse, ct) =>
         {
+            if (HostLabelsOption.Parse(parse.GetValue(hostLabels), out var labelError) is not { } labels)
+            {
+                Console.Error.WriteLine($"error: {labelError}");
+                return 1;
+            }
             var allow = parse.GetValue(allowMassPrune);
             await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir),
-                allow ? new Dictionary<string, string?> { ["Agent:AllowMassPrune"] = "true" } : null);
+                allow ? new Dictionary<string, string?> { ["Agent:AllowMassPrune"] = "true" } : null, labels);
             try
             {
                 services.GetRequiredService<State.StateDirLock>(); // never beside a running agent of the same state dir

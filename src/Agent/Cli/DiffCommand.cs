@@ -17,14 +17,20 @@ public static class DiffCommand
         var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
         var instance = new Option<string?>("--instance") { Description = "Instance id (default: the one stored in the state dir)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "The agent's state dir" };
+        var hostLabels = HostLabelsOption.Create("This host's labels for spec.placement.hostSelector (role=edge,zone=a), instead of those the running agent recorded in the state dir");
         var allowMassPrune = new Option<bool>("--allow-mass-prune") { Description = "Show removals the mass-prune guard would hold as pending" };
         var command = new Command("diff", "Compare the manifests with the engine and print what would be created, recreated, started, stopped or removed.")
         {
-            dir, instance, stateDir, allowMassPrune,
+            dir, instance, stateDir, allowMassPrune, hostLabels,
         };
         command.SetAction(async (parse, ct) =>
         {
-            await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir));
+            if (HostLabelsOption.Parse(parse.GetValue(hostLabels), out var labelError) is not { } labels)
+            {
+                Console.Error.WriteLine($"error: {labelError}");
+                return 1;
+            }
+            await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir), hostLabels: labels);
             if (!OneShotServices.LoadManifests(services)) return 1;
             var manifests = services.GetRequiredService<ManifestStore>();
             foreach (var note in GitRepositoryNotes.Lines(manifests.Repositories, services.GetRequiredService<GitCheckouts>())) Console.Error.WriteLine(note);

@@ -6,13 +6,20 @@ namespace Agent.Cli;
 /// <summary>The agent's services without its web host, for one-shot commands (diff, apply).</summary>
 public static class OneShotServices
 {
-    public static ServiceProvider Build(string manifests, string? instance, string? stateDir, IDictionary<string, string?>? extra = null)
+    /// <param name="hostLabels">--host-labels as settings: when given, they replace the labels the running agent recorded.</param>
+    public static ServiceProvider Build(string manifests, string? instance, string? stateDir, IDictionary<string, string?>? extra = null,
+        IReadOnlyDictionary<string, string?>? hostLabels = null)
     {
         var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>()) { ["Agent:Manifests"] = manifests };
         if (!string.IsNullOrWhiteSpace(instance)) settings["Agent:Instance"] = instance;
         if (!string.IsNullOrWhiteSpace(stateDir)) settings["Agent:StateDir"] = stateDir;
         // The running agent's instance and host labels, recorded in its state dir: below the environment and the flags.
         var running = string.IsNullOrWhiteSpace(stateDir) ? [] : ServerFile.ReadRunning(stateDir);
+        if (hostLabels is { Count: > 0 })
+        {
+            running = running.Where(p => !p.Key.StartsWith("Agent:HostLabels:", StringComparison.Ordinal)).ToDictionary();
+            foreach (var (key, value) in hostLabels) settings[key] = value;
+        }
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddInMemoryCollection(running)

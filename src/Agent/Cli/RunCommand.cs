@@ -18,7 +18,7 @@ public static class RunCommand
         var gitRef = new Option<string?>("--git-ref") { Description = "The branch of --git-url to follow (default: main)" };
         var gitPath = new Option<string?>("--git-path") { Description = "The folder of --git-url whose manifests are applied (default: the whole repository)" };
         var gitInterval = new Option<string?>("--git-interval") { Description = "How often --git-url is fetched (default: 1m)" };
-        var hostLabels = new Option<string?>("--host-labels") { Description = "This host's labels for spec.placement.hostSelector (role=edge,zone=a; Agent:HostLabels)" };
+        var hostLabels = HostLabelsOption.Create("This host's labels for spec.placement.hostSelector (role=edge,zone=a; Agent:HostLabels)");
         var command = new Command("run", "Run the agent: reconcile continuously and serve the HTTP surface.")
         {
             manifests, urls, instance, stateDir, allowMassPrune, gitUrl, gitRef, gitPath, gitInterval, hostLabels,
@@ -35,16 +35,12 @@ public static class RunCommand
             Put(settings, "Agent:Git:Ref", parse.GetValue(gitRef));
             Put(settings, "Agent:Git:Path", parse.GetValue(gitPath));
             Put(settings, "Agent:Git:Interval", parse.GetValue(gitInterval));
-            foreach (var label in (parse.GetValue(hostLabels) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (HostLabelsOption.Parse(parse.GetValue(hostLabels), out var labelError) is not { } labels)
             {
-                var eq = label.IndexOf('=');
-                if (eq <= 0)
-                {
-                    Console.Error.WriteLine($"error: --host-labels \"{label}\" is not key=value");
-                    return 1;
-                }
-                settings[$"Agent:HostLabels:{label[..eq]}"] = label[(eq + 1)..];
+                Console.Error.WriteLine($"error: {labelError}");
+                return 1;
             }
+            foreach (var (key, value) in labels) settings[key] = value;
             try
             {
                 var app = AgentHost.Build(settings);

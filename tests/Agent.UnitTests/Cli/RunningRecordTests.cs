@@ -37,4 +37,34 @@ public sealed class RunningRecordTests : IDisposable
         using var services = OneShotServices.Build(state.FullName, instance: null, stateDir: state.FullName);
         Assert.Equal("c8ad59c04915", services.GetRequiredService<AgentLabels>().InstanceId);
     }
+
+    [Fact]
+    public void Host_labels_given_to_diff_or_apply_replace_the_recorded_ones()
+    {
+        ServerFile.WriteRunning(state.FullName, "probe12", new Dictionary<string, string> { ["role"] = "edge", ["zone"] = "a" });
+        var labels = HostLabelsOption.Parse("role=core", out _)!;
+        using var services = OneShotServices.Build(state.FullName, instance: null, stateDir: state.FullName, hostLabels: labels);
+        Assert.Equal(new Dictionary<string, string> { ["role"] = "core" }, services.GetRequiredService<IOptions<AgentOptions>>().Value.HostLabels);
+        Assert.Equal("probe12", services.GetRequiredService<AgentLabels>().InstanceId);
+    }
+
+    [Theory]
+    [InlineData("role=edge,role=core", "names \"role\" twice")]
+    [InlineData("ro le=x", "is not a label key")]
+    [InlineData("a=b=c", "is not a label value")]
+    [InlineData("=x", "is not key=value")]
+    [InlineData("role", "is not key=value")]
+    [InlineData("-role=x", "is not a label key")]
+    public void Host_labels_that_are_not_labels_are_refused(string text, string expected)
+    {
+        Assert.Null(HostLabelsOption.Parse(text, out var error));
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Host_labels_like_kubernetes_ones_are_taken()
+    {
+        Assert.Equal(new Dictionary<string, string?> { ["Agent:HostLabels:role"] = "edge", ["Agent:HostLabels:example.com/zone"] = "eu-1", ["Agent:HostLabels:tier"] = "" },
+            HostLabelsOption.Parse(" role=edge , example.com/zone=eu-1,tier=", out _));
+    }
 }
