@@ -311,13 +311,15 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
     }
 
-    /// <summary>The GitRepositories the folder defines; a broken one keeps being read at its last good spec.</summary>
+    /// <summary>The GitRepositories the folder defines; a broken one keeps being read at its last good spec. A name
+    /// defined twice is broken too (a duplicate): it runs at its last good spec, never switched to whichever file sorts
+    /// first (a copy dropped into the folder would redirect a running repository).</summary>
     private List<GitRepository> RepositoriesOf(IReadOnlyList<ManifestDocument> documents)
     {
         lock (sync)
-            return documents.Where(d => d.Key is { Kind: GitRepository.KindName })
-                .Select(d => d.IsValid ? d.Object as GitRepository : entries.GetValueOrDefault(d.Key!.Value)?.Object as GitRepository)
-                .OfType<GitRepository>().DistinctBy(r => r.Metadata.Name).ToList();
+            return documents.Where(d => d.Key is { Kind: GitRepository.KindName }).GroupBy(d => d.Key!.Value)
+                .Select(g => g.Count() == 1 && g.First().IsValid ? g.First().Object as GitRepository : entries.GetValueOrDefault(g.Key)?.Object as GitRepository)
+                .OfType<GitRepository>().ToList();
     }
 
     /// <summary>GitRepositories known from the last reads (also after a restart, through the index) whose manifest is now

@@ -219,4 +219,26 @@ public sealed class FolderReadTests : IDisposable
         Assert.Null(store.Get(Key("a")));
         Assert.Contains("GitRepository platform has no revision checked out yet", store.PruneHold(Key("a")));
     }
+
+    [Fact]
+    public void A_second_file_defining_a_running_GitRepository_name_does_not_take_it_over()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = state.FullName });
+        var checkouts = new GitCheckouts(options);
+        var store = new ManifestStore(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
+            NullLogger<ManifestStore>.Instance, new GitDocuments(checkouts, SecurityPolicy.Default, options), checkouts);
+        static string Repo(string url) => $"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: ops }}\nspec:\n  url: {url}\n  ref: {{ branch: main }}\n";
+        Write("git.yaml", Repo("file:///srv/ops.git"));
+        store.Reload();
+        Assert.Equal("file:///srv/ops.git", Assert.Single(store.Repositories).Spec.Url);
+
+        Write("dup.yaml", Repo("file:///srv/other.git")); // sorts first (probe-13b B8: it took the name over)
+        store.Reload();
+        Assert.Equal("file:///srv/ops.git", Assert.Single(store.Repositories).Spec.Url);
+        Assert.True(store.Get(new ObjectKey(GitRepository.KindName, "ops"))!.IsBroken);
+
+        File.Delete(Path.Combine(Root, "dup.yaml"));
+        store.Reload();
+        Assert.Equal("file:///srv/ops.git", Assert.Single(store.Repositories).Spec.Url);
+    }
 }
