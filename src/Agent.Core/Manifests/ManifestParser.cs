@@ -136,7 +136,8 @@ public static partial class ManifestParser
         IManifestObject? result = null;
         IReadOnlyList<string> referenced = [];
         IReadOnlyDictionary<string, string>? hostSelector = null;
-        if (fields.TryGetValue("spec", out var placed)) hostSelector = Placement.Extract(placed);
+        if (fields.TryGetValue("spec", out var placed) && kind == GitRepository.KindName) Placement.RefuseOnRepository(placed);
+        else if (placed is not null) hostSelector = Placement.Extract(placed);
         if (!fields.TryGetValue("spec", out var spec)) top.Error("missing required field \"spec\"");
         else if (kind == ServiceGroup.KindName)
         {

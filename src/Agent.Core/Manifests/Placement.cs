@@ -40,6 +40,16 @@ public static class Placement
         return map is { Count: > 0 } ? map : null;
     }
 
+    /// <summary>A GitRepository is fetched wherever its manifest is read: placement is an error at <c>spec.placement</c>
+    /// (it was ignored, so a repository meant for edge hosts ran everywhere); the objects in the repository are placed.</summary>
+    internal static void RefuseOnRepository(YamlCursor spec)
+    {
+        if (spec.Node is not YamlMappingNode mapping || mapping.Children.Keys.FirstOrDefault(k => k is YamlScalarNode { Value: "placement" }) is not { } key) return;
+        spec.Field(mapping.Children[key], "placement").Error(
+            "a GitRepository is not placed: it is fetched on every host whose manifests define it; give the objects in the repository spec.placement, or define it only in the manifests of the hosts that need it");
+        mapping.Children.Remove(key);
+    }
+
     /// <summary>Null when the selector selects this host (or there is none); otherwise why not, for people.</summary>
     public static string? Decide(IReadOnlyDictionary<string, string>? selector, IReadOnlyDictionary<string, string> hostLabels)
     {

@@ -18,6 +18,22 @@ public sealed class GitRepositoryManifestTests : IDisposable
     }
 
     [Fact]
+    public void Placement_on_a_GitRepository_is_an_error_at_spec_placement_not_ignored()
+    {
+        var set = Load("""
+            apiVersion: agent/v1
+            kind: GitRepository
+            metadata: { name: onlyedge }
+            spec:
+              url: file:///srv/t.git
+              placement: { hostSelector: { matchLabels: { role: edge } } }
+            """);
+        var error = Assert.Single(set.Errors);
+        Assert.Equal(("repos.yaml", 6, "spec.placement"), (error.File, error.Line, error.Path));
+        Assert.Contains("a GitRepository is not placed", error.Message);
+    }
+
+    [Fact]
     public void Flux_shaped_GitRepository_loads_with_every_field()
     {
         var set = Load("""
