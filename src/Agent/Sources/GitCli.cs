@@ -182,11 +182,22 @@ public sealed class GitCli(string home, GitProcesses processes)
 
     private static string Basic(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
 
-    private static string ReadSecret(string file, string field) =>
+    /// <summary>One value (a token, user name or password) from a file. A file of more than one line or over 4 KiB is
+    /// refused: what is read goes to the remote as HTTP auth, so a manifest naming /etc/shadow or the agent's own tokens
+    /// file must not send them anywhere (probe-13b B11).</summary>
+    public static string ReadSecret(string file, string field) =>
         Unreadable(file, field, () =>
         {
-            var text = File.ReadAllText(file).Trim();
+            const int MaxSecretBytes = 4096;
+            using var stream = File.OpenRead(file);
+            var buffer = new byte[MaxSecretBytes + 1];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (read > MaxSecretBytes)
+                throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is larger than {MaxSecretBytes} bytes: not a token, user name or password; it is not sent");
+            var text = Encoding.UTF8.GetString(buffer, 0, read).Trim();
             if (text.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is empty");
+            if (text.Contains('\n') || text.Contains('\r'))
+                throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} holds more than one line: not a token, user name or password; it is not sent");
             return text;
         });
 
