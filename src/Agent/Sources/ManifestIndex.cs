@@ -15,10 +15,8 @@ public sealed class ManifestIndex(string? stateDir)
     /// <summary>The map from the last run, or null when there is none (a fresh state dir) or it cannot be read.</summary>
     public Dictionary<ObjectKey, string>? Load(ILogger logger) => File is { } file ? Read(file, logger) : null;
 
-    public void Save(IReadOnlyDictionary<ObjectKey, string> files, ILogger logger)
-    {
-        if (File is { } file) Write(file, files, logger);
-    }
+    /// <summary>False when the file could not be written (the caller tries again at its next read).</summary>
+    public bool Save(IReadOnlyDictionary<ObjectKey, string> files, ILogger logger) => File is not { } file || Write(file, files, logger);
 
     public const string OrphansFileName = "git-orphans.json";
 
@@ -26,10 +24,9 @@ public sealed class ManifestIndex(string? stateDir)
     public Dictionary<ObjectKey, string> LoadOrphans(ILogger logger) =>
         string.IsNullOrEmpty(stateDir) ? [] : Read(Path.Combine(stateDir, OrphansFileName), logger) ?? [];
 
-    public void SaveOrphans(IReadOnlyDictionary<ObjectKey, string> orphans, ILogger logger)
-    {
-        if (!string.IsNullOrEmpty(stateDir)) Write(Path.Combine(stateDir, OrphansFileName), orphans, logger);
-    }
+    /// <summary>False when the file could not be written (the caller tries again at its next read).</summary>
+    public bool SaveOrphans(IReadOnlyDictionary<ObjectKey, string> orphans, ILogger logger) =>
+        string.IsNullOrEmpty(stateDir) || Write(Path.Combine(stateDir, OrphansFileName), orphans, logger);
 
     private static Dictionary<ObjectKey, string>? Read(string file, ILogger logger)
     {
@@ -47,16 +44,19 @@ public sealed class ManifestIndex(string? stateDir)
         }
     }
 
-    private static void Write(string file, IReadOnlyDictionary<ObjectKey, string> map, ILogger logger)
+    private static bool Write(string file, IReadOnlyDictionary<ObjectKey, string> map, ILogger logger)
     {
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             State.StateFile.WriteJson(file, map.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).ToDictionary(p => p.Key.ToString(), p => p.Value));
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
         {
-            logger.LogWarning("Cannot write {File} ({Error}); after a restart, objects of unreadable manifests cannot be told apart and nothing is pruned while any manifest is unreadable", file, e.Message);
+            logger.LogWarning("Cannot write {File} ({Error}); tried again at every read of the manifests until it is written (until then, a restart " +
+                              "would not know what it records)", file, e.Message);
+            return false;
         }
     }
 }

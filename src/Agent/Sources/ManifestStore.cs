@@ -70,6 +70,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private IReadOnlyList<ManifestDocument> folderDocuments = [];
     private IReadOnlyList<GitRepository> repositories = [];
     private Dictionary<ObjectKey, string> orphans = [];
+    // A state file that could not be written (a full disk): written again at every read until it is, so that what it
+    // records (objects kept with prune: false, which file defined what) survives a restart once there is room.
+    private bool orphansUnsaved, filesUnsaved;
     private readonly SemaphoreSlim sourceChanged = new(0);
 
     /// <summary>Released when a source other than the folder changed (a GitRepository switched revision): read again.</summary>
@@ -217,7 +220,11 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
             sourceError = null;
-            if (snapshot.Digest + checkouts?.Fingerprint() + BuildContextStamp.Of(buildContexts) == lastDigest) return new HashSet<ObjectKey>(); // nothing changed on disk: no reparse
+            if (snapshot.Digest + checkouts?.Fingerprint() + BuildContextStamp.Of(buildContexts) == lastDigest) // nothing changed on disk: no reparse
+            {
+                SaveUnsaved();
+                return new HashSet<ObjectKey>();
+            }
         }
 
         var digest = snapshot.Digest + checkouts?.Fingerprint();
@@ -306,7 +313,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             folderDocuments = parsed;
             repositories = repos;
             readVersion++;
-            if (filesChanged) index.Save(files, logger);
+            if (filesChanged || filesUnsaved) filesUnsaved = !index.Save(files, logger);
             return changed;
         }
     }
@@ -362,6 +369,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private static string? RevisionOf(string file, IReadOnlyDictionary<string, string> revisions) =>
         GitDocuments.RepositoryOf(file) is { } repo ? revisions.GetValueOrDefault(repo) : null;
 
+    private void SaveUnsaved()
+    {
+        if (orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
+        if (filesUnsaved) filesUnsaved = !index.Save(files, logger);
+    }
+
     /// <summary>Objects of a GitRepository deleted with prune: false are kept (and never pruned) until a manifest names them again.</summary>
     private void UpdateOrphans(IReadOnlyList<GitRepository> now, Dictionary<ObjectKey, string> nextFiles)
     {
@@ -371,7 +384,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             if (!nextFiles.ContainsKey(key) && GitDocuments.RepositoryOf(file) is { } repo && kept.Contains(repo)) orphans[key] = repo;
         var adopted = orphans.Keys.Where(nextFiles.ContainsKey).ToList();
         foreach (var key in adopted) orphans.Remove(key);
-        if (orphans.Count != before || adopted.Count > 0) index.SaveOrphans(orphans, logger);
+        if (orphans.Count != before || adopted.Count > 0 || orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
     }
 
     /// <summary>The errors a candidate revision of a repository would have, loaded with everything else (the folder and

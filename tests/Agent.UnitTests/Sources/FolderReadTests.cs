@@ -221,6 +221,23 @@ public sealed class FolderReadTests : IDisposable
     }
 
     [Fact]
+    public void A_state_file_that_could_not_be_written_is_written_at_a_later_read_once_it_can_be()
+    {
+        Write("a.yaml", Group("a"));
+        var blocked = Path.Combine(state.FullName, ManifestIndex.FileName);
+        Directory.CreateDirectory(Path.Combine(blocked, "x")); // a folder in its place: the write fails, as on a full disk
+        var store = new ManifestStore(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
+            NullLogger<ManifestStore>.Instance);
+        store.Reload();
+        Assert.False(File.Exists(blocked));
+
+        Directory.Delete(blocked, recursive: true);
+        store.Reload(); // nothing changed on disk: still written now
+
+        Assert.Equal("a.yaml", new ManifestIndex(state.FullName).Load(NullLogger.Instance)![Key("a")]);
+    }
+
+    [Fact]
     public void A_second_file_defining_a_running_GitRepository_name_does_not_take_it_over()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = state.FullName });
