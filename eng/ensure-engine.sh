@@ -38,8 +38,9 @@ start_dockerd() {
     if ! pgrep -x containerd >/dev/null 2>&1; then rm -f /run/containerd/containerd.sock; fi
     # The stock address pools give about 30 bridge networks; the integration suite runs tests side by side, each
     # with its own networks, and exhausted them ("could not find an available, non-overlapping IPv4 address pool").
-    # 10.240.0.0/16 in /24s gives 256 (unless the host's daemon.json sets pools of its own).
-    local pools=(--default-address-pool base=10.240.0.0/16,size=24)
+    # 10.240.0.0/12 in /20s gives 256, each of 4,094 addresses (the 1,000-container bench shares one network), unless the
+    # host's daemon.json sets pools of its own.
+    local pools=(--default-address-pool base=10.240.0.0/12,size=20)
     if grep -qs default-address-pools /etc/docker/daemon.json; then pools=(); fi
     say "starting dockerd (log: $log)"
     nohup dockerd "${pools[@]}" >>"$log" 2>&1 </dev/null &
