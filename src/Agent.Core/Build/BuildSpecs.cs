@@ -124,7 +124,7 @@ public static class BuildSpecs
     /// built image carries it (label agent.build-hash), and an image carrying it is not built again.</summary>
     public static string Hash(BuildSpec build) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            System.Text.Json.JsonSerializer.Serialize(build with { Context = "" }))))[..16];
+            System.Text.Json.JsonSerializer.Serialize(build with { Context = "" }, Json.CoreJsonContext.Default.BuildSpec))))[..16];
 
     /// <summary>A git or http(s) context, as Compose recognises them.</summary>
     public static bool IsRemote(string context) =>

@@ -19,11 +19,15 @@ public sealed record NetworkSpec(string Name)
     /// <summary>Made by someone else (compose's `external: true`): must exist, is joined by name, never created nor removed.</summary>
     public bool External { get; init; }
 
-    private static readonly JsonSerializerOptions Canonical = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    private static readonly JsonSerializerOptions Canonical = new()
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = Json.CoreJsonContext.Default,
+    };
 
     /// <summary>The digest of the definition, kept in a label on the network: a different one means the file changed it.</summary>
     public string DefinitionHash() =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, Canonical))))[..16];
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, Json.CoreJson.Info<NetworkSpec>(Canonical)))))[..16];
 }
 
 /// <summary>IP address management of a network: its driver, address pools and driver options.</summary>

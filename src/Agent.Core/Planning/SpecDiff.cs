@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Agent.Core.Json;
 using Agent.Core.Model;
 
 namespace Agent.Core.Planning;
@@ -11,12 +12,12 @@ namespace Agent.Core.Planning;
 /// </summary>
 public static class SpecDiff
 {
-    private static readonly JsonSerializerOptions Json = new()
+    private static readonly JsonSerializerOptions Json = CoreJson.Options(new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+        TypeInfoResolver = CoreJsonContext.Default,
+    }, JsonNamingPolicy.CamelCase);
 
     // Maps whose entries are added, removed and changed one by one (the manifest's own keys).
     private static readonly HashSet<string> Maps = ["env", "labels", "sysctls", "fileDigests"];
@@ -26,7 +27,7 @@ public static class SpecDiff
     public static string Serialize(ContainerSpec spec) => JsonSerializer.Serialize(spec.SecretEnv.Count == 0 ? spec : spec with
     {
         Env = spec.Env.ToDictionary(e => e.Key, e => spec.SecretEnv.Contains(e.Key) ? Secret(e.Value) : e.Value, StringComparer.Ordinal),
-    }, Json);
+    }, Json.Info<ContainerSpec>());
 
     private const string SecretPrefix = "(secret sha256:";
 

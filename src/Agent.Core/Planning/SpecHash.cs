@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Agent.Core.Json;
 using Agent.Core.Model;
 
 namespace Agent.Core.Planning;
@@ -13,11 +14,11 @@ namespace Agent.Core.Planning;
 /// </summary>
 public static class SpecHash
 {
-    private static readonly JsonSerializerOptions Canonical = new()
+    private static readonly JsonSerializerOptions Canonical = CoreJson.Options(new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+        TypeInfoResolver = CoreJsonContext.Default,
+    }, enumNaming: null);
 
     /// <summary>Labels that describe the compose project (its folder, its file list), not the service: like Compose's
     /// config hash, the hash leaves them out, so adding an override file recreates only the services it changes. They
@@ -28,7 +29,7 @@ public static class SpecHash
     {
         if (ProjectBookkeeping.Any(spec.Labels.ContainsKey))
             spec = spec with { Labels = spec.Labels.Where(l => !ProjectBookkeeping.Contains(l.Key)).ToDictionary() };
-        var json = JsonSerializer.Serialize(new { spec, network }, Canonical);
+        var json = JsonSerializer.Serialize(new SpecHashInput(spec, network), Canonical.Info<SpecHashInput>());
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }
 }

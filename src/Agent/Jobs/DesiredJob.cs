@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Agent.Core.Json;
 using Agent.Core.Model;
 
 namespace Agent.Jobs;
@@ -9,11 +10,11 @@ namespace Agent.Jobs;
 /// <summary>What one job object wants now: a template, and a schedule for CronJobs.</summary>
 public sealed record DesiredJob(ObjectKey Key, JobTemplate Template, CronJobSpec? Cron, int SuccessfulLimit, int FailedLimit)
 {
-    private static readonly JsonSerializerOptions Canonical = new()
+    private static readonly JsonSerializerOptions Canonical = CoreJson.Options(new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+        TypeInfoResolver = CoreJsonContext.Default,
+    }, enumNaming: null);
 
     /// <summary>The hash of the template: a Job runs again when it changes.</summary>
     public string TemplateHash { get; } = Hash(Template);
@@ -29,5 +30,5 @@ public sealed record DesiredJob(ObjectKey Key, JobTemplate Template, CronJobSpec
         _ => null,
     };
 
-    private static string Hash<T>(T spec) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec, Canonical))))[..16];
+    private static string Hash<T>(T spec) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec, Canonical.Info<T>()))))[..16];
 }

@@ -176,7 +176,7 @@ public sealed class GitSyncService(
             {
                 if (running.ContainsKey(name)) continue;
                 var state = StateOf(repo);
-                var spec = System.Text.Json.JsonSerializer.Serialize(repo.Spec);
+                var spec = System.Text.Json.JsonSerializer.Serialize(repo.Spec, Core.Json.CoreJsonContext.Default.GitRepositorySpec);
                 if (spec != state.Spec)
                 {
                     if (Core.Git.GitUrls.IsPlain(repo.Spec.Url) && repo.Spec.AllowedSignersFile is null)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Agent.Core.Json;
 using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Security;
@@ -465,8 +466,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     public static string Fingerprint(IManifestObject? obj) => obj switch
     {
         null => "",
-        ServiceGroup g => Hash(JsonSerializer.Serialize(new { g.Metadata, g.Spec })),
-        _ => Hash(JsonSerializer.Serialize(obj, obj.GetType())),
+        ServiceGroup g => Hash(JsonSerializer.Serialize(new ServiceGroupFingerprint(g.Metadata, g.Spec), CoreJsonContext.Default.ServiceGroupFingerprint)),
+        _ => Hash(JsonSerializer.Serialize(obj, CoreJsonContext.Default.GetTypeInfo(obj.GetType())
+            ?? throw new InvalidOperationException($"no JSON metadata for {obj.GetType().Name}"))),
     };
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
