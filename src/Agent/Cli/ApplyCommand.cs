@@ -49,7 +49,8 @@ public static class ApplyCommand
             try
             {
                 var inEngine = await observer.ListObjectKeysAsync(ct);
-                var guard = OneShotServices.JudgePrunes(services, inEngine);
+                var onceJobs = ActivatorUtilities.CreateInstance<OnceJobs>(services);
+                var guard = OneShotServices.JudgePrunes(services, inEngine.Union(await onceJobs.KeysAsync(ct)).ToHashSet());
                 if (guard.Blocked && !allow)
                 {
                     Console.Error.WriteLine($"PruneBlocked: {guard.Message}");
@@ -65,7 +66,7 @@ public static class ApplyCommand
                 var results = await convergence.RunAsync(order, parse.GetValue(timeout), ct);
                 // Jobs after the groups (a Job may need a service), within what is left of --timeout.
                 var left = parse.GetValue(timeout) - (DateTimeOffset.UtcNow - started);
-                results = [.. results, .. await ActivatorUtilities.CreateInstance<OnceJobs>(services).ApplyAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct)];
+                results = [.. results, .. await onceJobs.ApplyAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct)];
                 foreach (var result in results) Console.WriteLine(result.Line);
                 return results.All(r => r.Settled) ? 0 : 1;
             }

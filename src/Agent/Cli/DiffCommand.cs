@@ -42,25 +42,26 @@ public static class DiffCommand
                 var inEngine = await observer.ListObjectKeysAsync(ct);
                 var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
                 keys.UnionWith(inEngine);
-                var guard = OneShotServices.JudgePrunes(services, inEngine);
+                var onceJobs = ActivatorUtilities.CreateInstance<OnceJobs>(services);
+                var jobKeys = await onceJobs.KeysAsync(ct);
+                keys.UnionWith(jobKeys);
+                var guard = OneShotServices.JudgePrunes(services, inEngine.Union(jobKeys).ToHashSet());
                 var blocked = guard.Blocked && !parse.GetValue(allowMassPrune) ? guard.Removals.ToHashSet() : [];
                 var pending = 0;
-                var onceJobs = ActivatorUtilities.CreateInstance<OnceJobs>(services);
-                keys.UnionWith(await onceJobs.KeysAsync(ct));
                 foreach (var key in keys.OrderBy(k => k.Kind).ThenBy(k => k.Name, StringComparer.Ordinal))
                 {
                     var desired = manifests.Get(key)?.Object;
+                    if (blocked.Contains(key))
+                    {
+                        Console.WriteLine($"{key} (manifest deleted): PruneBlocked, not removed");
+                        continue;
+                    }
                     if (Job.IsJobKind(key.Kind))
                     {
                         var jobChanges = await onceJobs.DiffAsync(key, ct);
                         pending += jobChanges.Count;
                         Console.WriteLine(jobChanges.Count == 0 ? $"{key}: in sync" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
                         foreach (var change in jobChanges) Console.WriteLine($"  {change}");
-                        continue;
-                    }
-                    if (blocked.Contains(key))
-                    {
-                        Console.WriteLine($"{key} (manifest deleted): PruneBlocked, not removed");
                         continue;
                     }
                     var plan = reconciler.PlanFor(key, desired, await observer.ObserveAsync(key, ct, desired as ServiceGroup));

@@ -26,6 +26,7 @@ public sealed class JobRunner(
     ControllerState controller,
     RuntimeOverrides overrides,
     StatusStore status,
+    PruneGate pruneGate,
     TimeProvider time,
     IOptions<AgentOptions> options,
     ILoggerFactory loggers) : BackgroundService
@@ -141,13 +142,15 @@ public sealed class JobRunner(
                 }
                 if (controller.FirstSyncDone)
                 {
-                    foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k) && KnownDeleted(k)).ToList())
-                        await ForgetAsync(key, "its manifest was deleted", stoppingToken);
+                    foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k)).ToList())
+                        if (await KnownDeletedAsync(key, stoppingToken))
+                            await ForgetAsync(key, "its manifest was deleted", stoppingToken);
                     if (time.GetUtcNow() - orphanCheck > TimeSpan.FromSeconds(30))
                     {
                         orphanCheck = time.GetUtcNow();
-                        foreach (var record in store.All().Where(r => r.Key.Kind != Job.ImperativeKind && !wanted.ContainsKey(r.Key) && !loops.ContainsKey(r.Key) && KnownDeleted(r.Key)))
-                            await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
+                        foreach (var record in store.All().Where(r => r.Key.Kind != Job.ImperativeKind && !wanted.ContainsKey(r.Key) && !loops.ContainsKey(r.Key)))
+                            if (await KnownDeletedAsync(record.Key, stoppingToken))
+                                await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
                     }
                 }
                 foreach (var key in loops.Keys) Publish(key);
@@ -199,7 +202,8 @@ public sealed class JobRunner(
         var now = time.GetUtcNow();
         status.Update(key, s =>
         {
-            IReadOnlyList<Condition> conditions = s.Conditions.Where(c => !JobConditions.Types.Contains(c.Type) || decided.Any(d => d.Type == c.Type)).ToList();
+            IReadOnlyList<Condition> conditions = s.Conditions
+                .Where(c => c.Type != ConditionTypes.PruneBlocked && (!JobConditions.Types.Contains(c.Type) || decided.Any(d => d.Type == c.Type))).ToList();
             foreach (var c in decided) conditions = Conditions.Set(conditions, c.Type, c.Status, c.Reason, c.Message, now);
             var generation = entry?.Generation ?? 1;
             return s with
@@ -223,8 +227,20 @@ public sealed class JobRunner(
     }
 
     /// <summary>A job's history and containers go only when its manifest is known to be gone: not while the folder
-    /// cannot be read, a file that may define it cannot be read (an entry held without its object), or a prune is held.</summary>
-    private bool KnownDeleted(ObjectKey key) => manifests.Get(key) is null && manifests.PruneHold(key) is null;
+    /// cannot be read, a file that may define it cannot be read (an entry held without its object), its prune delay runs,
+    /// or the mass-prune guard holds the read that dropped it (then it says so, as a group does).</summary>
+    private async Task<bool> KnownDeletedAsync(ObjectKey key, CancellationToken ct)
+    {
+        if (manifests.Get(key) is not null || manifests.PruneHold(key) is not null) return false;
+        if (await pruneGate.CheckAsync(key, ct) is not { } blocked) return true;
+        if (status.Get(key)?.Condition(ConditionTypes.PruneBlocked) is not { Status: "True" } shown || shown.Message != blocked)
+        {
+            status.SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, blocked);
+            status.SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
+            status.Record(key, "Warning", ConditionTypes.PruneBlocked, blocked);
+        }
+        return false;
+    }
 
     /// <summary>Stops a job's loop and removes its containers and history (API jobs: DELETE, manifests: deletion).</summary>
     public async Task ForgetAsync(ObjectKey key, string why, CancellationToken ct)

@@ -104,8 +104,9 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
     private bool Owns(ObjectKey key, IReadOnlyDictionary<string, string> objectLabels) =>
         labels.IsOwned(objectLabels) && objectLabels.GetValueOrDefault(labels.Kind) == key.Kind && objectLabels.GetValueOrDefault(labels.Object) == key.Name;
 
-    /// <summary>Keys of every object that has something in the engine: finds objects whose manifest is gone.</summary>
-    public async Task<IReadOnlySet<ObjectKey>> ListObjectKeysAsync(CancellationToken ct)
+    /// <summary>Keys of every object that has something in the engine: finds objects whose manifest is gone. With
+    /// <paramref name="withJobRuns"/>, also the CronJobs and Jobs of the manifests that have run containers (not API jobs).</summary>
+    public async Task<IReadOnlySet<ObjectKey>> ListObjectKeysAsync(CancellationToken ct, bool withJobRuns = false)
     {
         IEnumerable<IReadOnlyDictionary<string, string>> found;
         if (cache.IsCurrent) found = cache.Containers.Select(c => c.Labels).Concat(cache.Networks.Select(n => n.Labels));
@@ -118,8 +119,9 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             found = containers.Result.Select(c => c.Labels).Concat(networks.Result.Select(n => n.Labels));
         }
         return found
-            .Where(l => labels.IsOwned(l) && !l.ContainsKey(labels.Imperative) && !l.ContainsKey(labels.JobRun)
-                        && l.TryGetValue(labels.Kind, out _) && l.TryGetValue(labels.Object, out _))
+            .Where(l => labels.IsOwned(l) && !l.ContainsKey(labels.Imperative)
+                        && l.TryGetValue(labels.Kind, out var kind) && l.TryGetValue(labels.Object, out _)
+                        && (!l.ContainsKey(labels.JobRun) || (withJobRuns && kind is CronJob.KindName or Job.KindName)))
             .Select(l => new ObjectKey(l[labels.Kind], l[labels.Object]))
             .ToHashSet();
     }

@@ -9,8 +9,10 @@ namespace Agent.Reconciliation;
 /// <summary>
 /// Applies the mass-prune guard to each new read of the manifests: when the read would remove too many of the managed
 /// objects, those removals are held until a later read no longer trips the guard or an admin confirms them.
+/// CronJobs and Jobs count like groups: those with runs in the engine or a history in the state dir are managed objects.
 /// </summary>
-public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, PruneGuard guard, IOptions<AgentOptions> options, ILogger<PruneGate> logger)
+public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, Jobs.JobHistoryStore jobs, PruneGuard guard, IOptions<AgentOptions> options,
+    ILogger<PruneGate> logger)
 {
     private readonly SemaphoreSlim evaluating = new(1, 1);
     private readonly Lock sync = new();
@@ -46,10 +48,9 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
         {
             var version = manifests.ReadVersion;
             if (version == Interlocked.Read(ref evaluatedVersion)) return;
-            var inEngine = await observer.ListObjectKeysAsync(ct);
-            var desired = manifests.All().Where(e => e.NotSelected is null).Select(e => e.Key).ToHashSet();
-            var removals = inEngine.Where(k => !desired.Contains(k) && manifests.PruneHold(k) is null).ToHashSet();
-            var next = Decide(inEngine.Union(desired).Count(), removals);
+            var inEngine = await observer.ListObjectKeysAsync(ct, withJobRuns: true);
+            var (managed, removals) = Judge(inEngine, jobs.All().Select(r => r.Key), manifests.All(), manifests.PruneHold);
+            var next = Decide(managed, removals);
             lock (sync)
             {
                 var nextBlocked = next.Blocked ? next.Removals.ToHashSet() : [];
@@ -66,6 +67,18 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
         {
             evaluating.Release();
         }
+    }
+
+    /// <summary>What one read judges: the managed objects (with something in the engine, a job history in the state dir,
+    /// or a manifest that selects this host) and which of them it would remove (no manifest, nothing else holding them).
+    /// API jobs are the API's, never a manifest's: they are not counted.</summary>
+    public static (int Managed, HashSet<ObjectKey> Removals) Judge(IEnumerable<ObjectKey> inEngine, IEnumerable<ObjectKey> jobHistories,
+        IEnumerable<DesiredEntry> entries, Func<ObjectKey, string?> pruneHold)
+    {
+        var existing = inEngine.Concat(jobHistories).Where(k => k.Kind != Job.ImperativeKind).ToHashSet();
+        var desired = entries.Where(e => e.NotSelected is null).Select(e => e.Key).ToHashSet();
+        var removals = existing.Where(k => !desired.Contains(k) && pruneHold(k) is null).ToHashSet();
+        return (existing.Union(desired).Count(), removals);
     }
 
     /// <summary>Judges the newest read if it was not yet (the files may have come back: then nothing is held any more);

@@ -2,7 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Agent.Core.Status;
+using Agent.Core.Model;
 using Agent.IntegrationTests.Infrastructure;
+using Agent.IntegrationTests.Jobs;
+using Agent.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Agent.IntegrationTests.Sources;
 
@@ -103,6 +107,38 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         await Agent.WaitReadyAsync(b);
         await Agent.WaitReadyAsync(c);
         Assert.Equal(before, await SnapshotAsync(a, b, c));
+    }
+
+    [Fact]
+    public async Task Removing_most_jobs_at_once_is_held_with_their_runs_until_an_admin_confirms()
+    {
+        var (group, job, cron) = (Instance.Name("jobs-g"), Instance.Name("jobs-j"), Instance.Name("jobs-c"));
+        Agent.Write("a.yaml", Sleepy(group));
+        Agent.Write("job.yaml", JobContainers.Job(job, "sleep 3600"));
+        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "0 3 1 1 *", "echo yearly"));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(group);
+        var runs = await Eventually.ReturnsAsync(() => JobContainers.ListAsync(Instance, job), l => l.Count == 1 && l[0].Status == "running",
+            TimeSpan.FromSeconds(60), "the Job's run is running");
+        var runner = Agent.Services.GetRequiredService<JobRunner>();
+        await Eventually.TrueAsync(() => Task.FromResult(runner.History(new ObjectKey(CronJob.KindName, cron)) is not null), TimeSpan.FromSeconds(30), "the CronJob registered");
+
+        // A revision (or a folder read) that drops both jobs: 2 of the 3 managed objects.
+        Agent.Delete("job.yaml");
+        Agent.Delete("cron.yaml");
+        var held = await Agent.WaitForConditionAsync(job, ConditionTypes.PruneBlocked, "True", kind: Job.KindName);
+        Assert.Contains("would remove 2 of 3 managed objects", held.Condition(ConditionTypes.PruneBlocked)!.Message);
+        await Agent.WaitForConditionAsync(cron, ConditionTypes.PruneBlocked, "True", kind: CronJob.KindName);
+        using var admin = Client(AdminToken);
+        var view = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement;
+        Assert.Equal([$"CronJob/{cron}", $"Job/{job}"], view.GetProperty("objects").EnumerateArray().Select(o => o.GetString()!).ToArray());
+        Assert.Equal(runs.Single().Id, (await JobContainers.ListAsync(Instance, job)).Single(c => c.Status == "running").Id);
+        Assert.NotNull(runner.History(new ObjectKey(CronJob.KindName, cron)));
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
+        await Eventually.ReturnsAsync(() => JobContainers.ListAsync(Instance, job), l => l.Count == 0, TimeSpan.FromSeconds(60), "the Job's run removed after the confirmation");
+        await Eventually.TrueAsync(() => Task.FromResult(runner.History(new ObjectKey(CronJob.KindName, cron)) is null), TimeSpan.FromSeconds(30), "the CronJob's history forgotten");
+        await Agent.WaitReadyAsync(group);
     }
 
     private async Task StartWithAsync(params string[] groups)
