@@ -49,7 +49,7 @@ public static class Jwt
     public static string Create(string role, byte[] key, DateTimeOffset expires)
     {
         var header = Encode(Encoding.UTF8.GetBytes("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"));
-        var payload = Encode(JsonSerializer.SerializeToUtf8Bytes(new { role, exp = expires.ToUnixTimeSeconds() }));
+        var payload = Encode(JsonSerializer.SerializeToUtf8Bytes(new JwtPayload(role, expires.ToUnixTimeSeconds()), Http.AgentJsonContext.Default.JwtPayload));
         return Sign(header, payload, key);
     }
 
@@ -71,3 +71,8 @@ public static class Jwt
 
     private static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
+
+/// <summary>The claims of a token the agent issues (the JSON names of the anonymous type used before).</summary>
+public sealed record JwtPayload(
+    [property: System.Text.Json.Serialization.JsonPropertyName("role")] string Role,
+    [property: System.Text.Json.Serialization.JsonPropertyName("exp")] long Exp);

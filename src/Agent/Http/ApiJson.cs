@@ -9,7 +9,9 @@ public static class ApiJson
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        foreach (var converter in AgentJson.EnumConverters(JsonNamingPolicy.CamelCase)) options.Converters.Add(converter);
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)); // enums of anonymous answers
+        AgentJson.UseContexts(options);
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         return options;
     }

@@ -34,8 +34,14 @@ public static partial class StrictJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         AllowDuplicateProperties = false,
         NumberHandling = JsonNumberHandling.Strict,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
+
+    static StrictJson()
+    {
+        foreach (var converter in AgentJson.EnumConverters(JsonNamingPolicy.CamelCase, allowIntegers: false)) Options.Converters.Add(converter);
+        Options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        AgentJson.UseContexts(Options);
+    }
 
     public static async Task<(T? Value, string? Error)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {

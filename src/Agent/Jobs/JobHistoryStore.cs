@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Agent.Core.Jobs;
+using Agent.Core.Json;
 using Agent.Core.Model;
 
 namespace Agent.Jobs;
@@ -16,11 +17,11 @@ public sealed record JobRecord(ObjectKey Key, JobHistory History, JobTemplate? T
 /// </summary>
 public sealed class JobHistoryStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    private static readonly JsonSerializerOptions Json = CoreJson.Options(new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = Http.AgentJson.State.TypeInfoResolver,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    }, enumNaming: null);
 
     private readonly string folder;
     private readonly ILogger<JobHistoryStore> logger;
@@ -35,7 +36,7 @@ public sealed class JobHistoryStore
         {
             try
             {
-                var record = JsonSerializer.Deserialize<JobRecord>(File.ReadAllText(file), Json);
+                var record = JsonSerializer.Deserialize(File.ReadAllText(file), Json.Info<JobRecord>());
                 if (record is not null) records[record.Key] = record;
             }
             catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
@@ -56,7 +57,7 @@ public sealed class JobHistoryStore
         records[record.Key] = record;
         try
         {
-            State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json));
+            State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
         }
         catch (State.StateWriteException e)
         {
@@ -68,7 +69,7 @@ public sealed class JobHistoryStore
     /// nothing) when the state dir cannot take it. For an API job, whose template must survive a restart.</summary>
     public void SaveNew(JobRecord record)
     {
-        State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json));
+        State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
         records[record.Key] = record;
     }
 

@@ -24,7 +24,7 @@ public sealed class HealthTracker
         try
         {
             if (File.Exists(file))
-                foreach (var (id, r) in JsonSerializer.Deserialize<Dictionary<string, FailureRecord>>(File.ReadAllText(file)) ?? [])
+                foreach (var (id, r) in JsonSerializer.Deserialize(File.ReadAllText(file), Http.AgentJsonContext.Default.DictionaryStringFailureRecord) ?? [])
                 {
                     exits[id] = (r.Failures, r.Last);
                     beforeLastStart[id] = r.BeforeLastStart;
@@ -36,7 +36,7 @@ public sealed class HealthTracker
         }
     }
 
-    private sealed record FailureRecord(int Failures, DateTimeOffset? Last, int BeforeLastStart);
+    public sealed record FailureRecord(int Failures, DateTimeOffset? Last, int BeforeLastStart);
 
     /// <summary>A container that dies sooner than this after a start counts as a crash.</summary>
     public static readonly TimeSpan CrashWindow = TimeSpan.FromSeconds(10);
@@ -106,7 +106,7 @@ public sealed class HealthTracker
         lock (saveLock)
         {
             var records = exits.ToDictionary(kv => kv.Key, kv => new FailureRecord(kv.Value.Failures, kv.Value.Last, beforeLastStart.GetValueOrDefault(kv.Key)));
-            State.StateFile.Write(file, JsonSerializer.Serialize(records));
+            State.StateFile.Write(file, JsonSerializer.Serialize(records, Http.AgentJsonContext.Default.DictionaryStringFailureRecord));
         }
     }
 

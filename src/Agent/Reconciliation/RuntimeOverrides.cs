@@ -44,7 +44,7 @@ public sealed class RuntimeOverrides
             next.Remove(key + WithVolumes);
             if (value) next.Add(removeVolumes ? key + WithVolumes : key.ToString());
             if (next.SetEquals(suspended)) return;
-            StateFile.WriteJson(file, next.Order(StringComparer.Ordinal));
+            StateFile.WriteJson(file, next.Order(StringComparer.Ordinal).ToList());
             suspended = next;
         }
     }

@@ -30,7 +30,7 @@ public sealed class UserStops
         file = Path.Combine(stateDir, "user-stops.json");
         try
         {
-            stopped = File.Exists(file) ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(file)) ?? [] : [];
+            stopped = File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), Http.AgentJsonContext.Default.DictionaryStringString) ?? [] : [];
         }
         catch (JsonException)
         {
@@ -98,7 +98,7 @@ public sealed class UserStops
     {
         var next = new Dictionary<string, string>(stopped, StringComparer.Ordinal);
         change(next);
-        State.StateFile.Write(file, JsonSerializer.Serialize(next));
+        State.StateFile.Write(file, JsonSerializer.Serialize(next, Http.AgentJsonContext.Default.DictionaryStringString));
         stopped = next;
     }
 }

@@ -33,7 +33,7 @@ public sealed class ManifestIndex(string? stateDir)
         if (!System.IO.File.Exists(file)) return null;
         try
         {
-            var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(System.IO.File.ReadAllText(file)) ?? [];
+            var stored = JsonSerializer.Deserialize(System.IO.File.ReadAllText(file), Http.AgentJsonContext.Default.DictionaryStringString) ?? [];
             return stored.Where(p => ObjectKey.TryParse(p.Key, out _))
                 .ToDictionary(p => { ObjectKey.TryParse(p.Key, out var k); return k; }, p => p.Value);
         }

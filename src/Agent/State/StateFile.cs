@@ -42,7 +42,7 @@ public static class StateFile
         }
     }
 
-    public static void WriteJson<T>(string path, T value) => Write(path, JsonSerializer.Serialize(value) + "\n");
+    public static void WriteJson<T>(string path, T value) => Write(path, JsonSerializer.Serialize(value, Core.Json.CoreJson.Info<T>(Http.AgentJson.State)) + "\n");
 
     /// <summary>
     /// Reads a JSON state file: <c>null</c> when it does not exist. An empty or corrupt file is moved aside and reported
@@ -55,7 +55,7 @@ public static class StateFile
         string reason;
         try
         {
-            if (text.Trim().Length > 0 && JsonSerializer.Deserialize<T>(text) is { } value) return value;
+            if (text.Trim().Length > 0 && JsonSerializer.Deserialize(text, Core.Json.CoreJson.Info<T>(Http.AgentJson.State)) is { } value) return value;
             reason = text.Trim().Length == 0 ? "the file is empty" : "the file holds null";
         }
         catch (JsonException e)
