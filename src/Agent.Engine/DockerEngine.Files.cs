@@ -166,13 +166,19 @@ public sealed partial class DockerEngine : IContainerFilesystem
             (top.Processes ?? []).Select(p => (IReadOnlyList<string>)p.ToList()).ToList());
     });
 
-    public Task<IReadOnlyList<FileChange>> GetChangesAsync(string id, CancellationToken ct) => Call<IReadOnlyList<FileChange>>("container_changes", async () =>
-        (await client.Containers.InspectChangesAsync(id, ct) ?? [])
-            .Select(c => new FileChange(c.Path, c.Kind switch
+    public Task<IReadOnlyList<FileChange>> GetChangesAsync(string id, long maxAnswerBytes, CancellationToken ct) => Call<IReadOnlyList<FileChange>>("container_changes", async () =>
+    {
+        // Docker.DotNet would read the whole answer (a container that made a million files sends a million entries).
+        using var answer = await Http.GetJsonAsync($"containers/{Uri.EscapeDataString(id)}/changes", maxAnswerBytes,
+            () => new EngineException($"The container's list of changes is more than {maxAnswerBytes} bytes; look at a folder with GET /files instead, or raise Agent:Files:MaxChangesBytes.", 400), ct);
+        if (answer.RootElement.ValueKind != System.Text.Json.JsonValueKind.Array) return [];
+        return answer.RootElement.EnumerateArray()
+            .Select(c => new FileChange(c.GetProperty("Path").GetString() ?? "", c.GetProperty("Kind").GetInt32() switch
             {
-                FileSystemChangeKind.Add => FileChangeKind.Added,
-                FileSystemChangeKind.Delete => FileChangeKind.Deleted,
+                1 => FileChangeKind.Added,
+                2 => FileChangeKind.Deleted,
                 _ => FileChangeKind.Changed,
             }))
-            .ToList());
+            .ToList();
+    });
 }

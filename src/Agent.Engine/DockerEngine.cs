@@ -198,18 +198,20 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         }, ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (request.Timeout is { } limit) timeout.CancelAfter(limit);
+        var output = new ExecOutput(request.MaxOutputBytes);
         try
         {
             using var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), timeout.Token);
-            var (stdout, stderr) = await stream.ReadOutputToEndAsync(timeout.Token);
+            await output.ReadToEndAsync(stream, timeout.Token);
             var inspect = await client.Exec.InspectContainerExecAsync(exec.ID, ct);
-            return new ExecResult(inspect.ExitCode ?? -1, stdout, stderr, false);
+            return output.ToResult(inspect.ExitCode ?? -1, timedOut: false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             var inspect = await client.Exec.InspectContainerExecAsync(exec.ID, ct);
             var killed = inspect.Running && ExecProcess.Kill(inspect.ContainerID, inspect.Pid);
-            return new ExecResult(-1, "", $"exec did not finish within {request.Timeout}{(killed ? "; the process was killed" : inspect.Running ? "; the process could not be killed from here" : "")}", true);
+            return output.ToResult(-1, timedOut: true,
+                $"exec did not finish within {request.Timeout}{(killed ? "; the process was killed" : inspect.Running ? "; the process could not be killed from here" : "")}");
         }
     });
 

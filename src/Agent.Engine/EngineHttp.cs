@@ -47,5 +47,19 @@ internal sealed class EngineHttp(Uri endpoint) : IDisposable
         return JsonDocument.Parse(body);
     }
 
+    /// <summary>GET a path whose answer may be large: more than <paramref name="maxBytes"/> of it throws <paramref name="tooLarge"/>'s
+    /// exception before it is all in memory.</summary>
+    public async Task<JsonDocument> GetJsonAsync(string path, long maxBytes, Func<Exception> tooLarge, CancellationToken ct)
+    {
+        using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            var error = await response.Content.ReadAsStringAsync(ct);
+            throw new EngineException($"{path} failed ({(int)response.StatusCode}): {EngineMapping.ErrorMessage(error)}", (int)response.StatusCode);
+        }
+        await using var body = new BoundedReadStream(await response.Content.ReadAsStreamAsync(ct), maxBytes, tooLarge);
+        return await JsonDocument.ParseAsync(body, cancellationToken: ct);
+    }
+
     public void Dispose() => client.Dispose();
 }

@@ -122,9 +122,22 @@ public sealed record ExecRequest(
     IReadOnlyDictionary<string, string>? Env = null,
     string? WorkingDir = null,
     string? User = null,
-    TimeSpan? Timeout = null);
+    TimeSpan? Timeout = null,
+    long MaxOutputBytes = ExecRequest.DefaultMaxOutputBytes)
+{
+    /// <summary>How much of stdout, and of stderr, an exec keeps unless asked otherwise (1 MiB each).</summary>
+    public const long DefaultMaxOutputBytes = 1024 * 1024;
+}
 
-public sealed record ExecResult(long ExitCode, string Stdout, string Stderr, bool TimedOut);
+/// <summary>An exec's outcome. <see cref="Stdout"/> and <see cref="Stderr"/> hold at most the request's MaxOutputBytes
+/// each; <see cref="StdoutBytes"/> and <see cref="StderrBytes"/> count everything the command wrote.</summary>
+public sealed record ExecResult(long ExitCode, string Stdout, string Stderr, bool TimedOut)
+{
+    public long StdoutBytes { get; init; }
+    public long StderrBytes { get; init; }
+    public bool StdoutTruncated { get; init; }
+    public bool StderrTruncated { get; init; }
+}
 
 /// <summary>An entry of the events stream: type (container, network, ...), action (die, start, health_status: healthy ...).</summary>
 public sealed record EngineEvent(

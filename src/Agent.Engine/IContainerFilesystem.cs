@@ -25,8 +25,9 @@ public interface IContainerFilesystem
     /// <summary>The container's processes as `docker top` shows them (ps runs on the engine's host).</summary>
     Task<ProcessTable> ListProcessesAsync(string id, string? psArgs, CancellationToken ct);
 
-    /// <summary>Files added, changed and deleted in the container's writable layer (`docker diff`).</summary>
-    Task<IReadOnlyList<FileChange>> GetChangesAsync(string id, CancellationToken ct);
+    /// <summary>Files added, changed and deleted in the container's writable layer (`docker diff`); an engine answer
+    /// over <paramref name="maxAnswerBytes"/> is an <see cref="EngineException"/> (400).</summary>
+    Task<IReadOnlyList<FileChange>> GetChangesAsync(string id, long maxAnswerBytes, CancellationToken ct);
 }
 
 public enum FileType { File, Directory, Symlink, Other }

@@ -4,9 +4,13 @@ using Docker.DotNet;
 
 namespace Agent.Engine;
 
-/// <summary>Splits the engine's multiplexed stdout/stderr stream into lines, keeping each stream's own partial line.</summary>
+/// <summary>Splits the engine's multiplexed stdout/stderr stream into lines, keeping each stream's own partial line.
+/// A line longer than <see cref="MaxLineChars"/> is given in pieces of that length, so output without newlines (a
+/// process writing megabytes in one line) never piles up in the agent's memory.</summary>
 internal static class MultiplexedLines
 {
+    public const int MaxLineChars = 64 * 1024;
+
     public static async IAsyncEnumerable<LogEntry> ReadAsync(MultiplexedStream stream, [EnumeratorCancellation] CancellationToken ct)
     {
         var buffer = new byte[16 * 1024];
@@ -24,12 +28,21 @@ internal static class MultiplexedLines
             var which = read.Target == MultiplexedStream.TargetStream.StandardError ? LogStream.Stderr : LogStream.Stdout;
             var count = decoders[which].GetChars(buffer, 0, read.Count, chars, 0);
             var text = pending[which].Append(chars, 0, count);
-            int newline;
-            while ((newline = IndexOf(text, '\n')) >= 0)
+            while (true)
             {
-                var line = text.ToString(0, newline).TrimEnd('\r');
-                text.Remove(0, newline + 1);
-                yield return new LogEntry(which, line);
+                var newline = IndexOf(text, '\n');
+                if (newline >= 0 && newline <= MaxLineChars)
+                {
+                    var line = text.ToString(0, newline).TrimEnd('\r');
+                    text.Remove(0, newline + 1);
+                    yield return new LogEntry(which, line);
+                }
+                else if (text.Length >= MaxLineChars)
+                {
+                    yield return new LogEntry(which, text.ToString(0, MaxLineChars));
+                    text.Remove(0, MaxLineChars);
+                }
+                else break;
             }
         }
         foreach (var (which, text) in pending)
@@ -38,7 +51,8 @@ internal static class MultiplexedLines
 
     private static int IndexOf(StringBuilder text, char c)
     {
-        for (var i = 0; i < text.Length; i++)
+        // Past MaxLineChars the answer is the same (a piece is cut either way): no need to look further.
+        for (var i = 0; i < Math.Min(text.Length, MaxLineChars + 1); i++)
             if (text[i] == c) return i;
         return -1;
     }

@@ -12,6 +12,7 @@ public static class ContainerAccessExtensions
         services.AddHttpForwarder();
         services.AddOptions<ProxyOptions>().Bind(configuration.GetSection(ProxyOptions.Section));
         services.AddOptions<ContainerFileOptions>().Bind(configuration.GetSection(ContainerFileOptions.Section));
+        services.AddOptions<ExecOptions>().Bind(configuration.GetSection(ExecOptions.Section));
         services.AddSingleton<ProxyClient>();
         services.AddSingleton<ProxyTargets>();
         services.AddSingleton<FileAudit>();

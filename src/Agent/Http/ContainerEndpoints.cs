@@ -163,7 +163,8 @@ public static class ContainerEndpoints
         }
     }
 
-    private static async Task<IResult> Exec(HttpContext http, string id, OwnedContainers owned, IContainerEngine engine, SecurityPolicy policy, CancellationToken ct)
+    private static async Task<IResult> Exec(HttpContext http, string id, OwnedContainers owned, IContainerEngine engine, SecurityPolicy policy,
+        IOptions<ExecOptions> options, CancellationToken ct)
     {
         var body = await StrictJson.ReadAsync<ExecBody>(http, ct);
         if (body.Error is { } error) return ApiProblems.BadRequest(error);
@@ -176,8 +177,13 @@ public static class ContainerEndpoints
         var violations = policy.CheckExec(new ExecSpec(request.Command, request.Env, request.WorkingDir, request.User), c.User);
         if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
         var result = await engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,
-            TimeSpan.FromSeconds(Math.Clamp(request.TimeoutSeconds ?? 30, 1, 3600))), ct);
-        return Results.Ok(new { exitCode = result.ExitCode, stdout = result.Stdout, stderr = result.Stderr, timedOut = result.TimedOut });
+            TimeSpan.FromSeconds(Math.Clamp(request.TimeoutSeconds ?? 30, 1, 3600)), Math.Max(0, options.Value.MaxOutputBytes)), ct);
+        return Results.Ok(new
+        {
+            exitCode = result.ExitCode, stdout = result.Stdout, stderr = result.Stderr, timedOut = result.TimedOut,
+            stdoutBytes = result.StdoutBytes, stderrBytes = result.StderrBytes,
+            stdoutTruncated = result.StdoutTruncated, stderrTruncated = result.StderrTruncated,
+        });
     }
 
     /// <summary>An exec request. There is no privileged field: a body that asks for it is refused as an unknown field.</summary>

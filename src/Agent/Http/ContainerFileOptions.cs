@@ -11,6 +11,9 @@ public sealed class ContainerFileOptions
     /// <summary>The largest archive read to list a folder (the engine sends the folder's whole tree).</summary>
     public long MaxListBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>The largest engine answer read for GET /changes (about 100 bytes an entry).</summary>
+    public long MaxChangesBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>How long the `rm` behind DELETE /files may run in the container.</summary>
     public TimeSpan DeleteTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

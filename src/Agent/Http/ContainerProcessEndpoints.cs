@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.RegularExpressions;
 using Agent.Auth;
 using Agent.Engine;
@@ -34,10 +35,10 @@ public static partial class ContainerProcessEndpoints
         return Results.Ok(await files.ListProcessesAsync(c.Id, psArgs, ct));
     }
 
-    private static async Task<IResult> Changes(string id, OwnedContainers owned, IContainerFilesystem files, CancellationToken ct)
+    private static async Task<IResult> Changes(string id, OwnedContainers owned, IContainerFilesystem files, IOptions<ContainerFileOptions> options, CancellationToken ct)
     {
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
-        return Results.Ok((await files.GetChangesAsync(c.Id, ct))
+        return Results.Ok((await files.GetChangesAsync(c.Id, options.Value.MaxChangesBytes, ct))
             .Select(change => new ChangeView(change.Path, change.Kind, change.Kind switch { FileChangeKind.Added => "A", FileChangeKind.Deleted => "D", _ => "C" })));
     }
 }
