@@ -47,6 +47,12 @@ public sealed record SecurityOptions
     /// <summary>The most a build context (compose or ServiceGroup <c>build:</c>) may send, in bytes.</summary>
     public long MaxBuildContextBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>The most host ports one container may publish (a range counts each port: the engine runs a proxy
+    /// process and adds NAT rules per port).</summary>
+    public int MaxPublishedPorts { get; init; } = DefaultMaxPublishedPorts;
+
+    public const int DefaultMaxPublishedPorts = 100;
+
     /// <summary>Lets exec name a user other than the container's (never one the profile would not admit).</summary>
     public bool AllowExecUser { get; init; }
 

@@ -24,6 +24,9 @@ public sealed class SecuritySettings
     /// <summary>The most a build context may send, in bytes (0: the default, 256 MiB).</summary>
     public long MaxBuildContextBytes { get; set; }
 
+    /// <summary>The most host ports one container may publish (0: the default, 100).</summary>
+    public int MaxPublishedPorts { get; set; }
+
     /// <summary>The policy; the agent's own state folder (tokens, instance id) and secret files are never bind-mounted, the
     /// manifests folder never read-write.</summary>
     public SecurityPolicy ToPolicy(string? stateDir = null, IEnumerable<string>? secretFiles = null, string? manifests = null, string? engineSocket = null)
@@ -44,6 +47,7 @@ public sealed class SecuritySettings
             AllowedFileRoots = AllowedFileRoots,
             AllowExecUser = AllowExecUser,
             MaxBuildContextBytes = MaxBuildContextBytes > 0 ? MaxBuildContextBytes : defaults.MaxBuildContextBytes,
+            MaxPublishedPorts = MaxPublishedPorts > 0 ? MaxPublishedPorts : defaults.MaxPublishedPorts,
             SensitivePaths = [.. defaults.SensitivePaths, .. new[] { stateDir, engineSocket }.Where(p => !string.IsNullOrEmpty(p)).Select(p => Path.GetFullPath(p!))],
             AgentSecretPaths = (secretFiles ?? []).Where(p => !string.IsNullOrEmpty(p)).Select(Path.GetFullPath).Distinct().ToList(),
             ManifestsFolder = string.IsNullOrEmpty(manifests) ? null : Path.GetFullPath(manifests),

@@ -82,6 +82,34 @@ public sealed class SecurityPolicyTests
     }
 
     [Fact]
+    public void A_container_publishes_at_most_MaxPublishedPorts_host_ports_a_range_counting_each()
+    {
+        static ContainerSpec Publishing(int count) =>
+            Plain with { Ports = Enumerable.Range(30000, count).Select(p => new PortMapping("127.0.0.1", p, p)).ToList() };
+        Assert.Empty(Fields(SecurityPolicy.Default, Publishing(100)));
+        var refused = Assert.Single(SecurityPolicy.Default.Check(Publishing(30000), AdmissionContext.Offline));
+        Assert.Equal("ports", refused.Field);
+        Assert.Contains("publishes 30000 host ports; at most 100", refused.Message);
+        Assert.Contains("Agent:Security:MaxPublishedPorts", refused.Message);
+
+        var raised = new Agent.Hosting.SecuritySettings { MaxPublishedPorts = 30000 }.ToPolicy();
+        Assert.Empty(Fields(raised, Publishing(30000)));
+        Assert.Equal(100, new Agent.Hosting.SecuritySettings().ToPolicy().Options.MaxPublishedPorts);
+    }
+
+    [Fact]
+    public void A_run_publishing_too_many_ports_is_refused_naming_service_ports()
+    {
+        var body = "{\"service\": {\"name\": \"r\", \"image\": \"busybox:1.35\", \"ports\": [\"127.0.0.1:30000-59999:30000-59999\"]}}";
+        var (request, errors) = Agent.Core.Manifests.RunRequestParser.Parse(body, Agent.UnitTests.Manifests.MemoryManifestFiles.Instance,
+            SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Null(request);
+        var error = Assert.Single(errors);
+        Assert.Equal("service.ports", error.Path);
+        Assert.Contains("publishes 30000 host ports", error.Message);
+    }
+
+    [Fact]
     public void Image_allowlist_uses_globs()
     {
         var policy = new SecurityPolicy(new SecurityOptions { AllowedImages = ["busybox:*", "registry.local/team/*"] });
