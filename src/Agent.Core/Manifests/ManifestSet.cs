@@ -121,17 +121,27 @@ public sealed class ManifestSet
         }
     }
 
-    private static void MarkDuplicates(List<ManifestDocument> documents)
+    /// <summary>
+    /// A later manifest of the same kind and name is an error. Across hosts (<paramref name="acrossHosts"/>) two that select
+    /// disjoint hosts (spec.placement) are not: the store marks the documents of every host so, before it sets aside those
+    /// that do not select this one, so hosts agree on which revision is broken. Marking twice adds nothing.
+    /// </summary>
+    public static List<ManifestDocument> MarkDuplicates(List<ManifestDocument> documents, bool acrossHosts = false)
     {
-        var first = new Dictionary<ObjectKey, ManifestDocument>();
+        var seen = new Dictionary<ObjectKey, List<ManifestDocument>>();
         for (var i = 0; i < documents.Count; i++)
         {
             if (documents[i].Key is not { } key) continue;
-            if (first.TryGetValue(key, out var earlier))
-                documents[i] = WithError(documents[i], documents[i].ErrorAt("metadata.name",
-                    $"{key} is already defined at {earlier.Source}"));
-            else first[key] = documents[i];
+            var document = documents[i];
+            if (!seen.TryGetValue(key, out var earlier)) seen[key] = earlier = [];
+            if (earlier.FirstOrDefault(e => !acrossHosts || !Placement.Disjoint(e.HostSelector, document.HostSelector)) is { } clash)
+            {
+                var error = document.ErrorAt("metadata.name", $"{key} is already defined at {clash.Source}");
+                if (!document.Errors.Contains(error)) documents[i] = WithError(document, error);
+            }
+            earlier.Add(document);
         }
+        return documents;
     }
 
     /// <summary>

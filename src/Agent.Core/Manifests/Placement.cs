@@ -50,6 +50,11 @@ public static class Placement
         mapping.Children.Remove(key);
     }
 
+    /// <summary>Whether no host can be selected by both: some label both name with different values. Only such
+    /// manifests may share a name; any other pair is a duplicate on every host, whichever host it is read on.</summary>
+    public static bool Disjoint(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        a is not null && b is not null && a.Any(p => b.TryGetValue(p.Key, out var v) && v != p.Value);
+
     /// <summary>Null when the selector selects this host (or there is none); otherwise why not, for people.</summary>
     public static string? Decide(IReadOnlyDictionary<string, string>? selector, IReadOnlyDictionary<string, string> hostLabels)
     {

@@ -346,18 +346,20 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
     }
 
-    /// <summary>Splits documents by placement: those for this host, and those (with a key) that select other hosts.</summary>
+    /// <summary>Splits documents by placement: those for this host, and those (with a key) that select other hosts. Names
+    /// are checked across all hosts first: a duplicate is broken here too, even when it selects only other hosts, so every
+    /// host refuses the same revision.</summary>
     private (List<ManifestDocument> Selected, List<(ObjectKey Key, ManifestDocument Document, string Why)> NotSelected) Select(IEnumerable<ManifestDocument> documents)
     {
+        var read = documents.ToList();
+        var marked = ManifestSet.MarkDuplicates([.. read], acrossHosts: true);
         var selected = new List<ManifestDocument>();
         var notSelected = new List<(ObjectKey, ManifestDocument, string)>();
-        foreach (var d in documents)
+        for (var i = 0; i < marked.Count; i++)
         {
-            if (placement?.Decide(d) is { } why)
-            {
-                if (d.Key is { } key) notSelected.Add((key, d, why));
-            }
-            else selected.Add(d);
+            var d = marked[i];
+            if (d.Key is { } key && ReferenceEquals(d, read[i]) && placement?.Decide(d) is { } why) notSelected.Add((key, d, why));
+            else selected.Add(d); // also a document too broken to name its object: an error on every host
         }
         return (selected, notSelected);
     }
@@ -400,10 +402,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             parsed = folderDocuments;
             others = repositories.Where(r => r.Metadata.Name != repo.Metadata.Name).ToList();
         }
-        var candidateDocuments = git.Read(repo, candidate);
-        var set = ManifestSet.Build(Select(parsed.Concat(git.Read(others).Documents).Concat(candidateDocuments)).Selected);
-        var unselected = candidateDocuments.Where(d => placement?.Decide(d) is not null).SelectMany(d => d.Errors);
         var name = repo.Metadata.Name;
+        var (selected, notSelected) = Select(parsed.Concat(git.Read(others).Documents).Concat(git.Read(repo, candidate)));
+        var set = ManifestSet.Build(selected);
+        var unselected = notSelected.Select(n => n.Document).Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors);
         return set.Documents.Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors).Concat(unselected).Distinct().ToList();
     }
 
