@@ -322,14 +322,31 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         if (!Directory.Exists(absolutePath)) return null;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long total = 0;
-        foreach (var file in Directory.EnumerateFiles(absolutePath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var entry in BoundEntries(absolutePath))
         {
-            var info = new FileInfo(file);
-            total += info.Length;
+            // A link is bound as a link (the container resolves it, inside the container): its target string is what the
+            // bind holds, never the content of what it points at on the host (probe-13c C3: a link to a file outside the
+            // folder recreated the container at every change of that file).
+            var content = entry.LinkTarget is { } target ? "link:" + target : DigestFile(entry.FullName);
+            total += entry.LinkTarget is null ? ((FileInfo)entry).Length : 0;
             if (total > MaxDigestBytes) break; // a huge data folder is not config: hash what fits
-            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(absolutePath, file) + "\0" + DigestFile(file) + "\n"));
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(absolutePath, entry.FullName) + "\0" + content + "\n"));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
+    /// <summary>The files and symbolic links under a folder, links never followed, in ordinal order of their paths.</summary>
+    private static IEnumerable<FileSystemInfo> BoundEntries(string folder)
+    {
+        var entries = new List<FileSystemInfo>();
+        void Walk(DirectoryInfo at)
+        {
+            foreach (var entry in at.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false }))
+                if (entry.LinkTarget is not null || entry is FileInfo) entries.Add(entry);
+                else if (entry is DirectoryInfo sub) Walk(sub);
+        }
+        Walk(new DirectoryInfo(folder));
+        return entries.OrderBy(e => e.FullName, StringComparer.Ordinal);
     }
 
     private static string DigestFile(string path)
