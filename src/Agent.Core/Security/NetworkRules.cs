@@ -63,7 +63,7 @@ public static class NetworkRules
 
     /// <summary>Two networks of one family share an address when their shorter prefix matches (bytes compared: IPNetwork.Contains
     /// treats IPv4-mapped IPv6 addresses as IPv4).</summary>
-    private static bool Overlap(System.Net.IPNetwork a, System.Net.IPNetwork b)
+    internal static bool Overlap(System.Net.IPNetwork a, System.Net.IPNetwork b)
     {
         if (a.BaseAddress.AddressFamily != b.BaseAddress.AddressFamily) return false;
         var (x, y) = (a.BaseAddress.GetAddressBytes(), b.BaseAddress.GetAddressBytes());

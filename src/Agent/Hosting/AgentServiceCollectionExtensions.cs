@@ -70,6 +70,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<Admission.ContainerAdmission>();
         services.AddSingleton<ImageBuilder>();
         services.AddSingleton<PlanExecutor>();
+        services.AddSingleton(new Admission.HostNetworks());
         services.AddSingleton<Reconciler>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<ControllerState>();

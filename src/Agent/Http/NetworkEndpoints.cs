@@ -68,7 +68,7 @@ public static class NetworkEndpoints
             DeclaredBy(n, managed, manifests)?.ToString(), n.Containers.Count(c => !ours.Contains(c.ContainerId)));
     }
 
-    private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
+    private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, Admission.HostNetworks host, CancellationToken ct)
     {
         var (body, error) = await StrictJson.ReadAsync<NetworkBody>(http, ct);
         if (error is not null) return ApiProblems.BadRequest(error);
@@ -76,6 +76,13 @@ public static class NetworkEndpoints
             return ApiProblems.BadRequest($"name \"{body.Name}\" is not a network name: letters, digits, '_', '.', '-', starting with a letter or digit, at most 255");
         var options = body.Options ?? new Dictionary<string, string>();
         var violations = NetworkRules.Problems(body.Driver, options, body.Subnet, body.Gateway);
+        if (violations.Count == 0 && body.Subnet is not null)
+        {
+            var facts = host.Read();
+            violations = new[] { ("subnet", body.Subnet), ("gateway", body.Gateway) }
+                .Select(f => f.Item2 is null ? null : HostRouteRules.Problem(f.Item2, facts) is { } problem ? new Violation(f.Item1, problem) : null)
+                .OfType<Violation>().ToList();
+        }
         if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
         if (DeclaredResources.ApiLabels(labels, body.Labels, out var all) is { } labelProblem) return ApiProblems.BadRequest(labelProblem);
         if ((await engine.FindNetworksByNameAsync(body.Name!, ct)).Count > 0)

@@ -26,7 +26,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -250,6 +250,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             if (holders.FirstOrDefault(h => SameObject(h.Labels, objectLabels)) is { } own) return own.Id;
             if (holders.Count == 0)
             {
+                if (hostNetworks.Problem(definition) is { } refused)
+                    throw new OperationFailedException($"network {name} refused by the security policy: {refused.Field}: {refused.Message}");
                 if (holder is not null)
                     logger.LogWarning("Network name {Name} is held by {Holder}: this object's network is {Alternative}", name, holder, candidate);
                 return await engine.CreateNetworkAsync(candidate, definition, objectLabels, ct);

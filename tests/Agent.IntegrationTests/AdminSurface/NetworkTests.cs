@@ -9,7 +9,7 @@ namespace Agent.IntegrationTests.AdminSurface;
 public sealed class NetworkTests(AdminSurfaceFixture fx)
 {
     // An explicit subnet keeps the test off the engine's address pools, which run out when many tests share an engine.
-    private static string Subnet() => $"10.213.{Random.Shared.Next(1, 250)}.0/24";
+    private static string Subnet() => $"10.215.{Random.Shared.Next(1, 250)}.0/24"; // 10.213 is PrivateEngine's host bridges
 
 
     private static async Task<string> NetworksOfAsync(string container) =>
@@ -125,6 +125,28 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
         {
             var reserved = await ReadAsync(await admin.PostAsync("/api/v1/networks", Json($"{{\"name\":\"{name}\",\"subnet\":\"{subnet}\"}}")), HttpStatusCode.BadRequest);
             Assert.Contains("subnet:", reserved.GetProperty("detail").GetString()!);
+            Assert.False(await DockerCli.ExistsAsync("network", name));
+        }
+    }
+
+    [Fact]
+    public async Task A_subnet_around_the_hosts_gateway_or_one_of_its_routes_is_refused_before_the_engine_makes_it()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("routes");
+        // The host's own routing table, read here apart from the agent's reader: the default gateway, and a route that is
+        // not the engine's bridge (the network the gateway is on).
+        var routes = File.ReadAllLines("/proc/net/route").Skip(1).Select(l => l.Split('\t', StringSplitOptions.TrimEntries)).ToList();
+        var gateway = routes.Where(f => f[1] == "00000000").Select(f => new IPAddress(Convert.ToUInt32(f[2], 16))).First();
+        var subnets = new List<string> { $"{gateway}/32" };
+        subnets.AddRange(routes.Where(f => f[1] != "00000000" && f[0] != "docker0" && !f[0].StartsWith("br-", StringComparison.Ordinal))
+            .Select(f => $"{new IPAddress(Convert.ToUInt32(f[1], 16))}/{System.Numerics.BitOperations.PopCount(Convert.ToUInt32(f[7], 16))}").Take(1));
+        foreach (var subnet in subnets)
+        {
+            var refused = await ReadAsync(await admin.PostAsync("/api/v1/networks", Json($"{{\"name\":\"{name}\",\"subnet\":\"{subnet}\"}}")), HttpStatusCode.BadRequest);
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains("subnet:", detail);
+            Assert.Contains("the host", detail);
             Assert.False(await DockerCli.ExistsAsync("network", name));
         }
     }
