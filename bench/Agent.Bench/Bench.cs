@@ -42,13 +42,16 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
         return yaml.ToString();
     }
 
-    private async Task CleanAsync(string instance)
+    private Task CleanAsync(string instance) => CleanAsync(LabelSelector.Of($"agent.instance={instance}"), _ => true);
+
+    /// <summary>Removes the containers, then the networks, that match <paramref name="selector"/> and whose labels pass
+    /// <paramref name="mine"/>.</summary>
+    private async Task CleanAsync(LabelSelector selector, Func<IReadOnlyDictionary<string, string>, bool> mine)
     {
-        var selector = LabelSelector.Of($"agent.instance={instance}");
-        var containers = await engine.ListContainersAsync(selector, default);
+        var containers = (await engine.ListContainersAsync(selector, default)).Where(c => mine(c.Labels)).ToList();
         await Parallel.ForEachAsync(containers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
             async (c, ct) => await engine.RemoveContainerAsync(c.Id, force: true, ct));
-        foreach (var n in await engine.ListNetworksAsync(selector, default))
+        foreach (var n in (await engine.ListNetworksAsync(selector, default)).Where(n => mine(n.Labels)))
         {
             // The engine releases endpoints a moment after a forced remove returns.
             for (var attempt = 0; ; attempt++)
@@ -108,20 +111,27 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
     {
         var rawInstance = $"{run}-raw{parallelism}";
         var network = $"{rawInstance}_default";
-        var measured = await CountCallsByOperationAsync(async () =>
+        try
         {
-            await engine.CreateNetworkAsync(network, new Dictionary<string, string> { ["agent.instance"] = rawInstance }, default);
-            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+            var measured = await CountCallsByOperationAsync(async () =>
             {
-                var id = await engine.CreateContainerAsync(new ContainerCreateRequest($"{rawInstance}-s{i}-1",
-                    new ContainerSpec { Image = Image, Command = ["sleep", "3600"], StopSignal = "SIGKILL" },
-                    new Dictionary<string, string> { ["agent.instance"] = rawInstance }, network), ct);
-                await engine.StartContainerAsync(id, ct);
+                await engine.CreateNetworkAsync(network, new Dictionary<string, string> { ["agent.instance"] = rawInstance }, default);
+                await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+                {
+                    var id = await engine.CreateContainerAsync(new ContainerCreateRequest($"{rawInstance}-s{i}-1",
+                        new ContainerSpec { Image = Image, Command = ["sleep", "3600"], StopSignal = "SIGKILL" },
+                        new Dictionary<string, string> { ["agent.instance"] = rawInstance }, network), ct);
+                    await engine.StartContainerAsync(id, ct);
+                });
             });
-        });
-        lastRaw = measured;
-        await CleanAsync(rawInstance);
-        return measured.Ms / 1000;
+            lastRaw = measured;
+            return measured.Ms / 1000;
+        }
+        finally
+        {
+            // Also when a create fails half-way (an exhausted address pool, the engine going away): nothing is left behind.
+            await CleanAsync(rawInstance);
+        }
     }
 
     /// <summary>The time, CPU time and engine calls of the last raw converge.</summary>
@@ -339,8 +349,10 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Every instance of this run (agent, raw peer, one-shot reconciles) is "<run>-...": whatever a failed section
+        // left behind goes here, also what a section's own clean-up did not reach.
+        await CleanAsync(LabelSelector.Of("agent.instance"), labels => labels.TryGetValue("agent.instance", out var i) && i.StartsWith(run + "-", StringComparison.Ordinal));
         foreach (var folder in folders) Directory.Delete(folder, recursive: true);
         engine.Dispose();
-        await Task.CompletedTask;
     }
 }

@@ -26,6 +26,7 @@ public static class AgentHost
         builder.AddAgentTelemetry();
 
         var app = builder.Build();
+        StartupTimeline.Mark("host built");
         try
         {
             app.Services.GetRequiredService<State.StateDirLock>(); // one agent per state dir: before anything reads or writes it

@@ -1,8 +1,6 @@
-using System.Threading.RateLimiting;
 using Agent.Auth;
 using Agent.Http;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace Agent.Hosting;
 
@@ -28,25 +26,10 @@ public static class HttpServiceExtensions
         foreach (var role in Roles.All)
             services.AddAuthorizationBuilder().AddPolicy(role, p => p.RequireRole(Roles.AtLeast(role)));
 
-        services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Keyed on who authenticated (a digest of the token), else the client address: spelling the header
-            // differently does not make a new client, and requests without a token are limited too. Probes and
-            // metrics are not limited (a kubelet or Prometheus must not be turned away).
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitClient.Of(http) is { } client
-                ? RateLimitPartition.GetFixedWindowLimiter(client,
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.RateLimitPermits, Window = auth.RateLimitWindow, QueueLimit = 0 })
-                : RateLimitPartition.GetNoLimiter(""));
-            options.OnRejected = async (context, ct) =>
-            {
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : auth.RateLimitWindow;
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: 429, title: "Too Many Requests",
-                    detail: $"More than {auth.RateLimitPermits} requests in {auth.RateLimitWindow.TotalSeconds:0}s from this client; retry after the Retry-After header's seconds.")
-                    .ExecuteAsync(context.HttpContext);
-            };
-        });
+        // Keyed on who authenticated (a digest of the token), else the client address: spelling the header differently
+        // does not make a new client, and requests without a token are limited too. Probes and metrics are not limited
+        // (a kubelet or Prometheus must not be turned away). Applied by UseClientRateLimit.
+        services.AddSingleton(new ClientRateLimiter(auth.RateLimitPermits, auth.RateLimitWindow, TimeProvider.System, RateLimitClient.Of));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = auth.MaxRequestBodyBytes;

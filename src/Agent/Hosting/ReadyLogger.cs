@@ -13,6 +13,7 @@ public sealed class ReadyLogger(
     IContainerEngine engine,
     AgentLabels labels,
     IOptions<AgentOptions> options,
+    Reconciliation.ControllerState controller,
     ILogger<ReadyLogger> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,6 +28,7 @@ public sealed class ReadyLogger(
         {
             return; // the host did not start
         }
+        StartupTimeline.Mark("listening");
         var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
         try
         {
@@ -55,5 +57,14 @@ public sealed class ReadyLogger(
         }
         logger.LogInformation("Agent ready on {Addresses} as instance {Instance}, manifests {Manifests}, {Engine}",
             string.Join(", ", addresses), labels.InstanceId, Path.GetFullPath(options.Value.Manifests), engineState);
+        try
+        {
+            await controller.FirstSync.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        logger.LogInformation("First sync done (/readyz): {Timeline}", StartupTimeline.Describe());
     }
 }

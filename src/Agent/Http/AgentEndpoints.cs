@@ -20,7 +20,7 @@ public static class AgentEndpoints
         app.UseRouting(); // explicit: after the image reference rewrite
         app.UseCors();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseClientRateLimit();
         app.UseAuthorization();
 
         var probes = app.MapGroup("").MapProbeEndpoints();

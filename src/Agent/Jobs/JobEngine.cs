@@ -8,12 +8,28 @@ namespace Agent.Jobs;
 
 /// <summary>The engine calls of the job runner, through the one engine adapter: start an attempt's container,
 /// stop one, remove a run's containers, list a job's containers.</summary>
-public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission)
+public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission, Reconciliation.ObservedCache? cache = null)
 {
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(ObjectKey key, CancellationToken ct) =>
         (await engine.ListContainersAsync(LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name), ct))
-            .Where(c => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.JobRun))
+            .Where(IsRun)
             .ToList();
+
+    /// <summary>The job's containers from the observed-state cache while it is current and holds each of
+    /// <paramref name="expected"/> (a container just made may not be in it yet: its event is still on the way, and a
+    /// container missing from the list ends its attempt), else one list call. What the cache has is at most an event
+    /// behind the engine: an exit it has not seen yet is seen at the next look.</summary>
+    public async Task<IReadOnlyList<ContainerSummary>> ListAsync(ObjectKey key, IReadOnlyCollection<string> expected, CancellationToken ct)
+    {
+        if (cache is { IsCurrent: true })
+        {
+            var cached = cache.ContainersOf(key).Where(IsRun).ToList();
+            if (expected.All(id => cached.Any(c => c.Id == id))) return cached;
+        }
+        return await ListAsync(key, ct);
+    }
+
+    private bool IsRun(ContainerSummary c) => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.JobRun);
 
     /// <summary>The objects (kind and name) that job containers of this instance belong to.</summary>
     public async Task<IReadOnlySet<ObjectKey>> ListObjectKeysAsync(CancellationToken ct) =>

@@ -20,7 +20,8 @@ public sealed partial class JobLoop(
     JobRunnerSettings settings,
     TimeProvider time,
     ILogger logger,
-    Action<string, string, string>? events = null) // records an event on the job's object status: type (Normal, Warning), reason, message
+    Action<string, string, string>? events = null, // records an event on the job's object status: type (Normal, Warning), reason, message
+    Action? stepped = null) // after each step: the history or the next run time may have changed
 {
     private readonly SemaphoreSlim wake = new(0);
     private readonly Lock sync = new();
@@ -70,6 +71,7 @@ public sealed partial class JobLoop(
                 logger.LogWarning("Job {Key}: step failed, trying again shortly: {Error}", key, e.Message);
                 delay = TimeSpan.FromSeconds(2);
             }
+            stepped?.Invoke();
             try
             {
                 await wake.WaitAsync(delay, ct);
@@ -218,7 +220,10 @@ public sealed partial class JobLoop(
     /// <summary>Reads the job's containers: ends of attempts, and runs only the labels remember (a lost history file).</summary>
     private async Task<JobHistory> ObserveAsync(JobHistory history, CancellationToken ct)
     {
-        var containers = await jobs.ListAsync(key, ct);
+        // The first look asks the engine (runs only the labels remember are recovered from it); later ones may use the cache.
+        var containers = adopted
+            ? await jobs.ListAsync(key, history.Runs.Select(r => r.Current).OfType<JobAttempt>().Where(a => !a.Finished).Select(a => a.ContainerId).ToList(), ct)
+            : await jobs.ListAsync(key, ct);
         var runs = history.Runs.ToList();
         if (!adopted)
         {

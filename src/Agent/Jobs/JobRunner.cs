@@ -39,6 +39,17 @@ public sealed class JobRunner(
 
     private sealed record Running(JobLoop Loop, CancellationTokenSource Stop, Task Task, string Fingerprint);
 
+    // Also what the orphan check waits for: a job whose manifest is held (unreadable, prune held) is looked at again.
+    private static readonly TimeSpan OrphanCheckInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HeldRecheck = TimeSpan.FromSeconds(1);
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly Lock publishing = new();
+
+    private void Wake()
+    {
+        if (wake.CurrentCount == 0) wake.Release();
+    }
+
     private JobRunnerSettings Settings => new(options.Value.JobBackoffBase, options.Value.JobPollInterval, TimeSpan.FromSeconds(30));
 
     public JobLoop? Get(ObjectKey key) => loops.TryGetValue(key, out var r) ? r.Loop : null;
@@ -125,58 +136,82 @@ public sealed class JobRunner(
                 apiJobs[record.Key] = record.Template;
                 Start(record.Key, "");
             }
+        // Woken, not polling: by a read of the manifests (a job added, changed or deleted), by the first sync being done,
+        // and when a deleted job's prune delay or the next check for jobs deleted while the agent was down is due. A loop
+        // publishes its own status after each of its steps.
+        manifests.Read += Wake;
+        _ = controller.FirstSync.ContinueWith(_ => Wake(), TaskScheduler.Default);
         var orphanCheck = DateTimeOffset.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var wanted = manifests.All().Where(e => e.Object is CronJob or Job).ToDictionary(e => e.Key, e => ManifestStore.Fingerprint(e.Object));
-                foreach (var (key, fingerprint) in wanted)
+                var next = OrphanCheckInterval;
+                try
                 {
-                    if (!loops.TryGetValue(key, out var running)) Start(key, fingerprint);
-                    else if (running.Fingerprint != fingerprint)
+                    var wanted = manifests.All().Where(e => e.Object is CronJob or Job).ToDictionary(e => e.Key, e => ManifestStore.Fingerprint(e.Object));
+                    foreach (var (key, fingerprint) in wanted)
                     {
-                        loops[key] = running with { Fingerprint = fingerprint };
-                        running.Loop.Wake();
+                        if (!loops.TryGetValue(key, out var running)) Start(key, fingerprint);
+                        else if (running.Fingerprint != fingerprint)
+                        {
+                            loops[key] = running with { Fingerprint = fingerprint };
+                            running.Loop.Wake();
+                        }
                     }
+                    if (controller.FirstSyncDone)
+                    {
+                        foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k)).ToList())
+                        {
+                            if (await KnownDeletedAsync(key, stoppingToken)) await ForgetAsync(key, "its manifest was deleted", stoppingToken);
+                            // Held: by its prune delay (due then), or by the mass-prune guard, which a confirm through the
+                            // API lifts without a read of the manifests: looked at again each second while held.
+                            else if ((manifests.PruneDelayLeft(key) is { } left && left < HeldRecheck ? left : HeldRecheck) is var recheck && recheck < next) next = recheck;
+                        }
+                        if (time.GetUtcNow() - orphanCheck >= OrphanCheckInterval)
+                        {
+                            orphanCheck = time.GetUtcNow();
+                            foreach (var record in store.All().Where(r => r.Key.Kind != Job.ImperativeKind && !wanted.ContainsKey(r.Key) && !loops.ContainsKey(r.Key)))
+                                if (await KnownDeletedAsync(record.Key, stoppingToken))
+                                    await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
+                        }
+                    }
+                    foreach (var key in loops.Keys) Publish(key);
                 }
-                if (controller.FirstSyncDone)
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
-                    foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k)).ToList())
-                        if (await KnownDeletedAsync(key, stoppingToken))
-                            await ForgetAsync(key, "its manifest was deleted", stoppingToken);
-                    if (time.GetUtcNow() - orphanCheck > TimeSpan.FromSeconds(30))
-                    {
-                        orphanCheck = time.GetUtcNow();
-                        foreach (var record in store.All().Where(r => r.Key.Kind != Job.ImperativeKind && !wanted.ContainsKey(r.Key) && !loops.ContainsKey(r.Key)))
-                            if (await KnownDeletedAsync(record.Key, stoppingToken))
-                                await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
-                    }
+                    break;
                 }
-                foreach (var key in loops.Keys) Publish(key);
+                catch (EngineException e)
+                {
+                    logger.LogWarning("Job runner: {Error}", e.Message);
+                    next = TimeSpan.FromSeconds(1);
+                }
+                try
+                {
+                    await wake.WaitAsync(next + TimeSpan.FromMilliseconds(1), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (EngineException e)
-            {
-                logger.LogWarning("Job runner: {Error}", e.Message);
-            }
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+        }
+        finally
+        {
+            manifests.Read -= Wake;
         }
         await Task.WhenAll(loops.Values.Select(r => r.Task));
     }
 
     /// <summary>The job's conditions and kubectl-style fields in the status store, so GET /objects and `agent get` show it.</summary>
     private void Publish(ObjectKey key)
+    {
+        // From the runner and from each loop after its step: one at a time, so an older view never lands last.
+        lock (publishing) PublishCore(key);
+    }
+
+    private void PublishCore(ObjectKey key)
     {
         if (Desired(key) is not { } desired) return;
         var entry = key.Kind == Job.ImperativeKind ? null : manifests.Get(key);
@@ -221,7 +256,7 @@ public sealed class JobRunner(
     private void Start(ObjectKey key, string fingerprint)
     {
         var loop = new JobLoop(key, () => Desired(key), jobs, store, Settings, time, loggers.CreateLogger<JobLoop>(),
-            (type, reason, message) => status.Record(key, type, reason, message));
+            (type, reason, message) => status.Record(key, type, reason, message), () => Publish(key));
         var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         loops[key] = new Running(loop, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None), fingerprint);
     }

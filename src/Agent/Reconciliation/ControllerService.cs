@@ -35,6 +35,7 @@ public sealed class ControllerService(
         using var watcher = new FolderWatcher(folder, logger);
         watcher.Rearm();
         manifests.Reload();
+        StartupTimeline.Mark("manifests read");
         await Task.Yield();
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
         // The stream asks for events from now: subscribing and the first listing may then happen in either order.

@@ -9,9 +9,13 @@ public sealed class ControllerState(TimeProvider time)
     private readonly ConcurrentDictionary<int, DateTimeOffset> busy = new();
     private readonly Lock sync = new();
     private HashSet<ObjectKey>? firstSync;
+    private readonly TaskCompletionSource firstSyncDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool synced;
 
     public bool FirstSyncDone => synced;
+
+    /// <summary>Completes when the first full sync is done.</summary>
+    public Task FirstSync => firstSyncDone.Task;
 
     public void BeginSync(IEnumerable<ObjectKey> keys)
     {
@@ -19,7 +23,7 @@ public sealed class ControllerState(TimeProvider time)
         {
             if (synced || firstSync is not null) return;
             firstSync = keys.ToHashSet();
-            if (firstSync.Count == 0) synced = true;
+            if (firstSync.Count == 0) Done();
         }
     }
 
@@ -29,8 +33,15 @@ public sealed class ControllerState(TimeProvider time)
         {
             if (firstSync is null || synced) return;
             firstSync.Remove(key);
-            if (firstSync.Count == 0) synced = true;
+            if (firstSync.Count == 0) Done();
         }
+    }
+
+    private void Done()
+    {
+        synced = true;
+        Hosting.StartupTimeline.Mark("first sync");
+        firstSyncDone.TrySetResult();
     }
 
     public void Started(int worker) => busy[worker] = time.GetUtcNow();

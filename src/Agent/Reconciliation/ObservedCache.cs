@@ -113,6 +113,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
                 current = streamUp && generation == streamGeneration;
             }
             Interlocked.Increment(ref listings);
+            Hosting.StartupTimeline.Mark("first listing");
             AgentMetrics.CacheRelists.Add(1, new KeyValuePair<string, object?>("reason", reason));
             logger.LogDebug("Listed {Containers} containers, {Networks} networks, {Volumes} volumes ({Reason})", containers.Count, networks.Count, volumes.Count, reason);
         }

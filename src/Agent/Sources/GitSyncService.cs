@@ -108,6 +108,7 @@ public sealed class GitSyncService(
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         RecoverFromCrash();
+        manifests.Read += Wake; // a repository added, changed or deleted, or its manifest broken or fixed
         while (!ct.IsCancellationRequested)
         {
             try
@@ -118,8 +119,11 @@ public sealed class GitSyncService(
             {
                 logger.LogError(e, "Git sync failed; retrying: {Error}", Core.Git.GitUrls.Scrub(e.Message));
             }
-            var next = NextDue() - time.GetUtcNow();
-            var wait = next < TimeSpan.Zero ? TimeSpan.Zero : next > Tick ? Tick : next;
+            var due = NextDue();
+            var next = due - time.GetUtcNow();
+            // Without repositories nothing is due until a read of the manifests brings one (it wakes this loop).
+            var wait = due == DateTimeOffset.MaxValue && manifests.Repositories.Count == 0 && NoneRunning() ? Timeout.InfiniteTimeSpan
+                : next < TimeSpan.Zero ? TimeSpan.Zero : next > Tick ? Tick : next;
             try
             {
                 await wake.WaitAsync(wait, ct);
@@ -155,6 +159,11 @@ public sealed class GitSyncService(
         {
             logger.LogWarning("Cleaning up after an earlier agent failed: {Error}", e.Message);
         }
+    }
+
+    private bool NoneRunning()
+    {
+        lock (sync) return running.Count == 0;
     }
 
     private DateTimeOffset NextDue()

@@ -85,6 +85,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         if (sourceChanged.CurrentCount == 0) sourceChanged.Release();
     }
 
+    /// <summary>Raised after every read of the manifests (also one that found nothing changed or could not read the
+    /// folder): what depends on the desired state looks again now, instead of polling it.</summary>
+    public event Action? Read;
+
     /// <summary>The GitRepositories of the manifests (a broken one at its last good spec).</summary>
     public IReadOnlyList<GitRepository> Repositories
     {
@@ -199,6 +203,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             logger.LogError(e, "Reading the manifests in {Folder} failed, keeping the last desired state: {Error}", folder.Root, e.Message);
             return new HashSet<ObjectKey>();
+        }
+        finally
+        {
+            Read?.Invoke();
         }
     }
 
