@@ -48,6 +48,8 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             catch (FreshCacheNeeded again)
             {
                 Directory.Delete(cache, recursive: true);
+                if (again.DiskFull)
+                    throw StateDirFull($"fetching {target.FetchTarget} alone into an empty cache ran out of space with {Megabytes(FreeBytes(cache))} free");
                 throw again.Failure;
             }
         }
@@ -62,6 +64,9 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
     private async Task<string> FetchIntoAsync(GitRepository repo, string cache, GitRef target, CancellationToken ct)
     {
         var spec = repo.Spec;
+        // A cache fetched into empty holds only this revision: compacting it has nothing to remove and would write the
+        // revision a second time (on a small state dir, the write that fails).
+        var fresh = !HoldsObjects(cache);
         if (!Directory.Exists(Path.Combine(cache, "objects")))
         {
             Directory.CreateDirectory(cache);
@@ -74,12 +79,14 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
         {
             RemoveFetchLeftovers(cache);
             var failure = Failure(fetch, "FetchFailed", $"fetching {target.FetchTarget} from {Core.Git.GitUrls.Redact(spec.Url)} failed");
-            throw IsDiskFull(fetch) && HoldsObjects(cache) ? new FreshCacheNeeded(failure) : failure;
+            if (IsDiskFull(fetch))
+                throw fresh ? StateDirFull($"fetching {target.FetchTarget} into an empty cache ran out of space with {Megabytes(FreeBytes(cache))} free") : new FreshCacheNeeded(failure, DiskFull: true);
+            throw failure;
         }
         var head = await git.RunAsync(["-C", cache, "rev-parse", "--verify", "--end-of-options", "FETCH_HEAD^{commit}"], null, spec.Timeout, ct);
         Check(head, "FetchFailed", "the fetched ref names no commit");
         var commit = head.Output.Trim();
-        await CompactAsync(repo, cache, commit, ct);
+        await CompactAsync(repo, cache, commit, compact: !fresh, ct);
         return commit;
     }
 
@@ -88,14 +95,14 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
     /// (loose ones, or a pack beside the one kept) all the others go (repack -a -d, prune). Else every object ever fetched
     /// stayed: a big file removed from git kept filling the state dir and counted against Agent:Git:MaxBytes.
     /// </summary>
-    private async Task CompactAsync(GitRepository repo, string cache, string commit, CancellationToken ct)
+    private async Task CompactAsync(GitRepository repo, string cache, string commit, bool compact, CancellationToken ct)
     {
         var timeout = repo.Spec.Timeout;
         var result = await git.RunAsync(["-C", cache, "update-ref", "--no-deref", FetchedRef, commit], null, timeout, ct);
-        if (result.Succeeded && !NeedsCompacting(cache)) return;
+        if (result.Succeeded && !(compact && NeedsCompacting(cache))) return;
         if (result.Succeeded) result = await git.RunAsync(["-C", cache, "-c", "repack.writeBitmaps=false", "repack", "-a", "-d", "-q"], null, timeout, ct);
         if (result.Succeeded) result = await git.RunAsync(["-C", cache, "prune", "--expire=now"], null, timeout, ct);
-        if (!result.Succeeded) throw new FreshCacheNeeded(Failure(result, "CacheFailed", "compacting the cache failed; it is fetched anew at the next sync"));
+        if (!result.Succeeded) throw new FreshCacheNeeded(Failure(result, "CacheFailed", "compacting the cache failed; it is fetched anew at the next sync"), IsDiskFull(result));
     }
 
     /// <summary>Loose objects, or more than one pack: what a fetch that brought something leaves.</summary>
@@ -110,13 +117,55 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
 
     private static bool HoldsObjects(string cache) => Directory.Exists(Path.Combine(cache, "objects")) && FolderBytes(Path.Combine(cache, "objects")) > 0;
 
-    private static bool IsDiskFull(GitResult result) =>
-        result.Error.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || result.Error.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase);
+    private static bool IsDiskFull(GitResult result) => IsDiskFull(result.Error);
+
+    // git says "Out of diskspace" when it cannot write a pack, "No space left on device" elsewhere.
+    private static bool IsDiskFull(string error) =>
+        error.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || error.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase)
+        || error.Contains("Out of diskspace", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The cache is dropped and fetched anew, once; <see cref="Failure"/> is what a second time says.</summary>
-    private sealed class FreshCacheNeeded(GitSyncException failure) : Exception(failure.Message)
+    private sealed class FreshCacheNeeded(GitSyncException failure, bool DiskFull) : Exception(failure.Message)
     {
         public GitSyncException Failure { get; } = failure;
+        public bool DiskFull { get; } = DiskFull;
+    }
+
+    public const string StateDirFullReason = "StateDirFull";
+
+    private static GitSyncException StateDirFull(string what) =>
+        new(StateDirFullReason, $"the state dir is too small for this revision: {what}; nothing was changed. Give the state dir more space: " +
+                                "the fetch is tried again once it has more free, at a sync request or webhook, or after an hour");
+
+    /// <summary>Free bytes of the file system that holds <paramref name="path"/> (or its nearest existing parent).</summary>
+    public static long FreeBytes(string path)
+    {
+        var at = path;
+        while (!Directory.Exists(at) && Path.GetDirectoryName(at) is { } parent) at = parent;
+        try
+        {
+            return new DriveInfo(at).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return long.MaxValue; // unknown: never the reason to hold a fetch back
+        }
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / 1048576.0:0.0} MB";
+
+    /// <summary>The bytes of the files in a commit's tree (git ls-tree -l: sizes from the objects, nothing written).</summary>
+    private async Task<long> TreeBytesAsync(GitRepository repo, string cache, string commit, CancellationToken ct)
+    {
+        long total = 0;
+        var list = await git.RunAsync(["-C", cache, "ls-tree", "-r", "-l", "--full-tree", "--end-of-options", commit], null, repo.Spec.Timeout, ct, async (stream, token) =>
+        {
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(token) is { } line)
+                if (line.Split('\t', 2)[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, "blob", _, var size] && long.TryParse(size, out var bytes))
+                    total += bytes;
+        });
+        return list.Succeeded ? total : 0;
     }
 
     /// <summary>
@@ -174,6 +223,10 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
     public async Task<(string Staging, IReadOnlyList<Core.Git.GitLink> SkippedLinks)> CheckoutAsync(GitRepository repo, string commit, CancellationToken ct)
     {
         var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        // Judged before anything is written: a tree that cannot fit is said once with its size, not found by filling the disk.
+        var free = FreeBytes(cache);
+        if (await TreeBytesAsync(repo, cache, commit, ct) is var needed && needed >= free)
+            throw StateDirFull($"the tree of {commit} needs {Megabytes(needed)} and the state dir has {Megabytes(free)} free");
         var staging = checkouts.NewStaging(repo.Metadata.Name);
         IReadOnlyList<Core.Git.GitLink> skipped = [];
         try
@@ -193,6 +246,8 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             if (e is GitSyncException) throw;
             if (e is SizeLimitException)
                 throw new GitSyncException("SizeLimitExceeded", $"the tree of {commit} is larger than {limits.MaxBytes} bytes (Agent:Git:MaxBytes); it is not applied");
+            if (IsDiskFull(e.Message))
+                throw StateDirFull($"checking out {commit} ran out of space with {Megabytes(FreeBytes(cache))} free");
             // Never the staging folder's name: errors name repository paths.
             throw new GitSyncException("CheckoutFailed", $"cannot check out {commit}: {e.Message.Replace(staging, GitDocuments.Prefix(repo.Metadata.Name).TrimEnd('/'), StringComparison.Ordinal)}");
         }

@@ -50,6 +50,8 @@ public sealed class GitSyncService(
         public string? ManifestError;
         /// <summary>A commit whose tree was over the size limit: not checked out again until the remote moves on.</summary>
         public string? OversizedCommit;
+        /// <summary>Set while the revision does not fit in the state dir: the free bytes then, and when (see <see cref="Core.Git.StateDirRetry"/>).</summary>
+        public (long Free, DateTimeOffset At)? StateDirFull;
         public long Requests;
         public long Done;
     }
@@ -203,6 +205,8 @@ public sealed class GitSyncService(
                     continue;
                 }
                 if (!state.Requested && time.GetUtcNow() < state.Due) continue;
+                if (!state.Requested && state.StateDirFull is { } full
+                    && !Core.Git.StateDirRetry.IsDue(full.Free, GitFetcher.FreeBytes(checkouts.Root), full.At, time.GetUtcNow())) continue;
                 state.Requested = false;
                 var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 cancels[name] = cancel;
@@ -415,10 +419,13 @@ public sealed class GitSyncService(
                 status.Record(repo, "Normal", "Recovered", $"syncs again at {revision}");
             }
             state.LastProblem = null;
+            lock (sync) state.StateDirFull = null;
         }
         catch (GitSyncException e)
         {
             result = Snake(e.Reason);
+            var full = e.Reason == GitFetcher.StateDirFullReason;
+            lock (sync) state.StateDirFull = full ? (GitFetcher.FreeBytes(checkouts.Root), time.GetUtcNow()) : null;
             var current = checkouts.Current(name);
             // The errors listed are those of this failure: a fetch, checkout or size failure has none (not a stale list).
             var revisionErrors = e.Reason is "InvalidRevision" or "PathNotFound";
@@ -429,7 +436,9 @@ public sealed class GitSyncService(
             });
             status.SetConditions(repo,
                 (SourceConditions.Ready, false, e.Reason, e.Message),
-                (SourceConditions.Reconciling, false, e.Reason, "retrying at the next interval, webhook or sync request"),
+                (SourceConditions.Reconciling, false, e.Reason, full
+                    ? "retried once the state dir has more free space (or after an hour); a webhook or sync request tries at once"
+                    : "retrying at the next interval, webhook or sync request"),
                 (SourceConditions.Stalled, true, e.Reason, e.Message));
             if (state.LastProblem != e.Message)
                 logger.LogWarning("GitRepository {Name}: {Reason}: {Message}", name, e.Reason, e.Message);
