@@ -33,7 +33,7 @@ public static partial class ImageEndpoints
         images.MapGet("/{ref}/json", Inspect).WithSummary("Inspect an image, for references whose last segment is an action word (history, save, tag, push).");
         images.MapGet("/{ref}/history", History).WithSummary("The image's layers and the instructions that made them (docker image history REF).");
         images.MapPost("/{ref}/tag", Tag).RequireAuthorization(Roles.Operator).Accepts<TagBody>("application/json")
-            .WithSummary("Tag an image (docker tag REF TARGET): ?target=NAME[:TAG] or {\"target\": ...}. A target that already names another image is a 409 (naming the manifests and containers that use it) unless force=true, which needs admin.");
+            .WithSummary("Tag an image (docker tag REF TARGET): ?target=NAME[:TAG] or {\"target\": ...}. A target that already names another image, or that a manifest or an agent container uses although it names no image yet, is a 409 (naming them) unless force=true, which needs admin.");
         images.MapPost("/{ref}/push", Push).RequireAuthorization(Roles.Admin)
             .WithSummary("Push a tagged image to its registry (docker push REF) with the configured credentials; progress is streamed as NDJSON, the last line is {\"pushed\", \"digest\"} or {\"error\"}.");
         images.MapGet("/{ref}/save", Save).RequireAuthorization(Roles.Operator)
@@ -76,17 +76,20 @@ public static partial class ImageEndpoints
         if (target is null || Identifiers.Image(target) != IdentifierCheck.Valid || target.Contains('@'))
             return ApiProblems.BadRequest("target=NAME[:TAG] is required (query or {\"target\": ...}), e.g. localhost:5000/app:1.0");
         if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
-        if (await engine.InspectImageAsync(target, ct) is { } existing && existing.Id != image.Id)
+        var existing = await engine.InspectImageAsync(target, ct);
+        if (existing is null || existing.Id != image.Id)
         {
-            if (force != true)
-            {
-                var usedBy = await users.FindAsync(target, existing, ct);
-                return Results.Problem(statusCode: 409, title: "Conflict",
-                    detail: $"{target} already names another image{(usedBy.Count > 0 ? $", used by {string.Join(", ", usedBy)}" : "")}: re-pointing it changes what they run at their next start. Send force=true (admin) to re-point it anyway.",
+            // A name the manifests or the agent's containers use decides what they run, whether or not it exists yet
+            // (a first deploy before its pull, a registry outage, a pruned image): only an admin chooses that.
+            var usedBy = await users.FindAsync(target, existing, ct);
+            var what = existing is not null
+                ? $"{target} already names another image{(usedBy.Count > 0 ? $", used by {string.Join(", ", usedBy)}" : "")}: re-pointing it changes what they run at their next start"
+                : $"{target} names no image yet but is used by {string.Join(", ", usedBy)}: creating it chooses the image they run (the agent would start it instead of pulling)";
+            if ((existing is not null || usedBy.Count > 0) && force != true)
+                return Results.Problem(statusCode: 409, title: "Conflict", detail: what + ". Send force=true (admin) to tag it anyway.",
                     extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
-            }
-            if (!http.User.IsInRole(Roles.Admin))
-                return Results.Problem(statusCode: 403, title: "Forbidden", detail: $"Re-pointing {target}, which already names another image, needs the admin role.");
+            if ((existing is not null || usedBy.Count > 0) && !http.User.IsInRole(Roles.Admin))
+                return Results.Problem(statusCode: 403, title: "Forbidden", detail: $"{what}: force=true needs the admin role.");
         }
         await engine.TagImageAsync(reference, target, ct);
         return Results.Created($"/api/v1/images/{target}", new { image = reference, tagged = target });

@@ -9,9 +9,12 @@ namespace Agent.Http;
 /// reference resolves to that image.</summary>
 public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine, AgentLabels labels)
 {
-    public async Task<IReadOnlyList<string>> FindAsync(string reference, ImageSummary image, CancellationToken ct)
+    /// <summary><paramref name="image"/> null: the reference names no image yet, and its users are those that name it
+    /// (creating it chooses what they run).</summary>
+    public async Task<IReadOnlyList<string>> FindAsync(string reference, ImageSummary? image, CancellationToken ct)
     {
-        var removesImage = image.Tags.Count <= 1 || image.Id.EndsWith(reference.Replace("sha256:", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        var removesImage = image is not null
+                           && (image.Tags.Count <= 1 || image.Id.EndsWith(reference.Replace("sha256:", "", StringComparison.Ordinal), StringComparison.Ordinal));
         var name = Normalize(reference);
         var ids = new Dictionary<string, string?>(StringComparer.Ordinal);
         async Task<bool> Affected(string used)
@@ -19,7 +22,7 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
             if (Normalize(used) == name) return true;
             if (!removesImage) return false;
             if (!ids.TryGetValue(used, out var id)) ids[used] = id = (await engine.InspectImageAsync(used, ct))?.Id;
-            return id == image.Id;
+            return id == image!.Id;
         }
 
         var users = new List<string>();

@@ -164,6 +164,49 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     }
 
     [Fact]
+    public async Task Creating_a_tag_a_manifest_wants_but_the_engine_lacks_needs_force_and_admin()
+    {
+        using var operatorClient = fx.Client(ImageFixture.OperatorToken);
+        var wanted = fx.Local("wanted:1");
+        var group = $"{fx.Instance.Id}-wants";
+        fx.Agent.Write("wants.yaml", $$"""
+            apiVersion: agent/v1
+            kind: ServiceGroup
+            metadata: { name: {{group}} }
+            spec:
+              services:
+                - name: svc
+                  image: {{wanted}}
+                  imagePullPolicy: Never
+            """);
+        try
+        {
+            await fx.Agent.WaitForConditionAsync(group, "Ready", "False");
+            using (var refused = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={wanted}", null))
+            {
+                var body = await refused.Content.ReadAsStringAsync();
+                Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+                Assert.Contains($"ServiceGroup/{group} (service svc)", body);
+                Assert.Contains("force=true", body);
+            }
+            // Spelled as the engine reads it, too.
+            using (var spelled = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target=docker.io/library/{wanted}", null))
+                Assert.Equal(HttpStatusCode.Conflict, spelled.StatusCode);
+            using (var notAdmin = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={wanted}&force=true", null))
+                Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
+            Assert.False(await DockerCli.ExistsAsync("image", wanted));
+
+            using (var unused = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={fx.Local("free:1")}", null))
+                Assert.Equal(HttpStatusCode.Created, unused.StatusCode); // a name nothing uses stays the operator's to make
+        }
+        finally
+        {
+            fx.Agent.Delete("wants.yaml");
+            await DockerCli.TryRunAsync("rmi", fx.Local("free:1"));
+        }
+    }
+
+    [Fact]
     public async Task Search_needs_admin_and_without_a_reachable_index_is_a_clear_502()
     {
         using (var viewer = await fx.Client(ImageFixture.ViewerToken).GetAsync("/api/v1/images/search?term=127.0.0.1:1/x"))
