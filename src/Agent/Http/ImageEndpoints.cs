@@ -141,15 +141,13 @@ public static partial class ImageEndpoints
         {
             return ApiProblems.BadRequest($"the body is not a tar that `docker save` writes: {e.Message}");
         }
-        if (archived?.FirstOrDefault(i => labels.ReservedOnImages(i.Labels).Count > 0) is { Image: not null } claiming)
+        if (archived is null)
+            return ApiProblems.BadRequest("the tar has no manifest.json: it is the layout of Docker before 1.10 (`repositories` and a folder per layer), "
+                                          + "whose labels the agent does not read before loading. Save the image again with a current docker (docker save NAME). Nothing was loaded.");
+        if (archived.FirstOrDefault(i => labels.ReservedOnImages(i.Labels).Count > 0) is { Image: not null } claiming)
             return ApiProblems.BadRequest($"{claiming.Image} carries the agent's own labels {string.Join(", ", labels.ReservedOnImages(claiming.Labels))}: "
                                           + $"a container inherits its image's labels, so images with labels starting with {labels.Prefix}. are not loaded. Nothing was loaded.");
         var loaded = await engine.LoadImagesAsync(tar.Stream!, ct);
-        if (archived is null)
-        {
-            foreach (var image in loaded.Select(l => l[(l.IndexOf(':') + 1)..].Trim()))
-                if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, image, ct) is { } claimed) return ApiProblems.BadRequest(claimed);
-        }
         return Results.Ok(new { loaded });
     }
 
@@ -191,7 +189,7 @@ public static partial class ImageEndpoints
         return Results.Ok(await engine.PruneImagesAsync(new ImagePruneFilter(all ?? false, labels, until), ct));
     }
 
-    private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, CancellationToken ct)
+    private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
     {
         image ??= await BodyField(http, "image", ct);
         if (image is null || Identifiers.Image(image) != IdentifierCheck.Valid)
@@ -202,6 +200,10 @@ public static partial class ImageEndpoints
         await Ndjson.StreamAsync<ImageProgress>(http, async (progress, token) =>
         {
             await engine.PullImageAsync(image, progress, token);
+            // As for load and build; the image is known only once pulled (a registry serves no labels before).
+            if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, image, "was pulled", "(set by whoever pushed it)",
+                    $"Pull only images without labels starting with {labels.Prefix}.", token) is { } claimed)
+                throw new EngineException(claimed, 400);
             return new { pulled = image, id = (await engine.InspectImageAsync(image, token))?.Id };
         }, p => p, ct);
     }

@@ -11,12 +11,16 @@ namespace Agent.Reconciliation;
 public static class BuiltImageLabels
 {
     /// <summary>Null when the built image is clean; otherwise removes it and says why.</summary>
-    public static async Task<string?> RemoveIfClaimingOwnershipAsync(IContainerEngine engine, AgentLabels labels, string image, CancellationToken ct)
+    public static Task<string?> RemoveIfClaimingOwnershipAsync(IContainerEngine engine, AgentLabels labels, string image, CancellationToken ct) =>
+        RemoveIfClaimingOwnershipAsync(engine, labels, image, "was built", "(a LABEL in its Dockerfile, its base image or the build's labels)", $"Build it without labels starting with {labels.Prefix}.", ct);
+
+    /// <summary>The same for an image that came in another way (<paramref name="how"/>: "was pulled").</summary>
+    public static async Task<string?> RemoveIfClaimingOwnershipAsync(IContainerEngine engine, AgentLabels labels, string image, string how, string where, string fix, CancellationToken ct)
     {
         if (await engine.InspectImageAsync(image, ct) is not { } built || labels.ReservedOnImages(built.Labels) is not { Count: > 0 } reserved) return null;
         await engine.RemoveImageAsync(image, force: true, ct);
-        return $"{image} was built with the agent's own labels {string.Join(", ", reserved)} (a LABEL in its Dockerfile, its base image or the build's labels). "
+        return $"{image} {how} with the agent's own labels {string.Join(", ", reserved)} {where}. "
                + "A container inherits its image's labels, so every container made from it would look like one of the agent's; the image was removed. "
-               + $"Build it without labels starting with {labels.Prefix}.";
+               + fix;
     }
 }

@@ -60,4 +60,52 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
             folder.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_tar_in_the_legacy_layout_without_manifest_json_is_not_loaded()
+    {
+        await Agent.StartAsync();
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+        var tag = Instance.Name("legacy-src") + ":1";
+        var legacy = Instance.Name("legacy");
+        var folder = Directory.CreateTempSubdirectory("agent-it-legacy-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nLABEL agent.kind=ServiceGroup agent.object=x\n");
+            await DockerCli.RunAsync("build", "-q", "-t", tag, folder.FullName);
+            var saved = Path.Combine(folder.FullName, "image.tar");
+            await DockerCli.RunAsync("save", "-o", saved, tag);
+            await DockerCli.RunAsync("rmi", tag);
+
+            // The layout Docker wrote before 1.10: `repositories` names the top layer, and there is no manifest.json.
+            var rewritten = new MemoryStream();
+            await using (var reader = new System.Formats.Tar.TarReader(File.OpenRead(saved)))
+            await using (var writer = new System.Formats.Tar.TarWriter(rewritten, leaveOpen: true))
+                while (await reader.GetNextEntryAsync(copyData: true) is { } entry)
+                {
+                    if (entry.Name == "manifest.json") continue;
+                    if (entry.Name == "repositories")
+                    {
+                        var layer = System.Text.Json.JsonDocument.Parse(entry.DataStream!).RootElement.EnumerateObject().First().Value.EnumerateObject().First().Value.GetString();
+                        await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "repositories")
+                        {
+                            DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"{{\"{legacy}\":{{\"1\":\"{layer}\"}}}}")),
+                        });
+                        continue;
+                    }
+                    await writer.WriteEntryAsync(entry);
+                }
+
+            using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(rewritten.ToArray()) { Headers = { ContentType = new("application/x-tar") } });
+            var detail = await load.Content.ReadAsStringAsync();
+            Assert.True(load.StatusCode == HttpStatusCode.BadRequest, detail);
+            Assert.Contains("no manifest.json", detail);
+            Assert.False(await DockerCli.ExistsAsync("image", legacy + ":1"));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rmi", "-f", tag, legacy + ":1");
+            folder.Delete(recursive: true);
+        }
+    }
 }

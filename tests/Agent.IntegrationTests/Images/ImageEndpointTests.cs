@@ -207,6 +207,32 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     }
 
     [Fact]
+    public async Task A_pulled_image_with_the_agents_labels_is_removed_and_the_pull_fails()
+    {
+        using var admin = fx.Client();
+        var reference = fx.InRegistry("claims:1");
+        var folder = Directory.CreateTempSubdirectory("agent-it-pull-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nLABEL agent.kind=ServiceGroup agent.object=x\n");
+            await DockerCli.RunAsync("build", "-q", "-t", reference, folder.FullName);
+            using (var push = await admin.PostAsync($"/api/v1/images/{reference}/push", null))
+                Assert.Contains("\"pushed\"", await push.Content.ReadAsStringAsync());
+            await DockerCli.RunAsync("rmi", reference);
+
+            using var pull = await admin.PostAsync($"/api/v1/images/pull?image={reference}", null);
+            var last = (await LinesAsync(pull)).Last();
+            Assert.Contains("was pulled with the agent's own labels agent.kind, agent.object", last.GetProperty("error").GetString());
+            Assert.False(await DockerCli.ExistsAsync("image", reference));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rmi", "-f", reference);
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Search_needs_admin_and_without_a_reachable_index_is_a_clear_502()
     {
         using (var viewer = await fx.Client(ImageFixture.ViewerToken).GetAsync("/api/v1/images/search?term=127.0.0.1:1/x"))
