@@ -9,7 +9,7 @@ internal static class GitRepositoryParser
     public static readonly string[] Fields = ["url", "ref", "path", "interval", "timeout", "secretRef", "verify", "webhook", "suspend", "prune", "insecure"];
     private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
 
-    public static GitRepositorySpec? Parse(YamlCursor spec)
+    public static GitRepositorySpec? Parse(YamlCursor spec, Func<string, string> resolveLinks)
     {
         var f = spec.Mapping(Fields);
         if (f is null) return null;
@@ -42,18 +42,18 @@ internal static class GitRepositoryParser
         if (timeout is { } tv && tv < MinInterval) t!.Error($"timeout {Durations.Format(tv)} is too short: at least 1s");
 
         var insecure = f.TryGetValue("insecure", out var ins) && (ins.Bool() ?? false);
-        var secret = f.TryGetValue("secretRef", out var s) ? ParseSecretRef(s, scheme, insecure) : null;
+        var secret = f.TryGetValue("secretRef", out var s) ? ParseSecretRef(s, scheme, insecure, resolveLinks) : null;
         string? signers = null;
         if (f.TryGetValue("verify", out var v) && v.Mapping("allowedSignersFile") is { } vf)
         {
             if (!vf.TryGetValue("allowedSignersFile", out var a)) v.Error("missing required field \"allowedSignersFile\" (a file of allowed SSH signing keys)");
-            else signers = AbsoluteFile(a);
+            else signers = SecretFile(a, resolveLinks, sentToServer: false);
         }
         string? hookSecret = null;
         if (f.TryGetValue("webhook", out var w) && w.Mapping("secretFile") is { } wf)
         {
             if (!wf.TryGetValue("secretFile", out var sf)) w.Error("missing required field \"secretFile\" (the file holding the webhook secret)");
-            else hookSecret = AbsoluteFile(sf);
+            else hookSecret = SecretFile(sf, resolveLinks, sentToServer: false);
         }
 
         if (spec.Context.Errors.Count > errorsBefore || url is null) return null;
@@ -119,35 +119,44 @@ internal static class GitRepositoryParser
         && !name.EndsWith('.') && !name.Contains("..") && !name.Contains("@{") && !name.Contains("//")
         && name.All(c => c > ' ' && c != 0x7f && c is not ('~' or '^' or ':' or '?' or '*' or '[' or '\\'));
 
-    private static GitSecretRef? ParseSecretRef(YamlCursor cursor, string scheme, bool insecure)
+    private static GitSecretRef? ParseSecretRef(YamlCursor cursor, string scheme, bool insecure, Func<string, string> resolveLinks)
     {
         var f = cursor.Mapping("sshKeyFile", "knownHostsFile", "tokenFile", "usernameFile", "passwordFile");
         if (f is null) return null;
-        string? File(string name) => f.TryGetValue(name, out var c) ? AbsoluteFile(c) : null;
+        string? File(string name) => f.TryGetValue(name, out var c) ? SecretFile(c, resolveLinks, sentToServer: name is "tokenFile" or "usernameFile" or "passwordFile") : null;
         var result = new GitSecretRef(File("sshKeyFile"), File("knownHostsFile"), File("tokenFile"), File("usernameFile"), File("passwordFile"));
-        if ((result.SshKeyFile ?? result.KnownHostsFile) is not null && scheme is not ("ssh" or ""))
+        // The rules between fields look at what is named, also a file refused above (said once, at its own field).
+        var named = new GitSecretRef(Named("sshKeyFile"), Named("knownHostsFile"), Named("tokenFile"), Named("usernameFile"), Named("passwordFile"));
+        string? Named(string name) => f.ContainsKey(name) ? name : null;
+        if ((named.SshKeyFile ?? named.KnownHostsFile) is not null && scheme is not ("ssh" or ""))
             cursor.Error($"sshKeyFile and knownHostsFile are for ssh:// URLs, not {scheme}://");
-        if (result.SshKeyFile is not null && result.KnownHostsFile is null)
+        if (named.SshKeyFile is not null && named.KnownHostsFile is null)
             cursor.Error("sshKeyFile needs knownHostsFile: the server's host key is checked, never trusted on first use");
-        if ((result.TokenFile ?? result.UsernameFile ?? result.PasswordFile) is not null && scheme is not ("https" or "http" or ""))
+        if ((named.TokenFile ?? named.UsernameFile ?? named.PasswordFile) is not null && scheme is not ("https" or "http" or ""))
             cursor.Error($"tokenFile, usernameFile and passwordFile are for https:// URLs, not {scheme}://");
         // Like Flux: credentials are not sent in clear text unless the manifest says so.
         if (scheme == "http" && !insecure && (f.GetValueOrDefault("tokenFile") ?? f.GetValueOrDefault("usernameFile") ?? f.GetValueOrDefault("passwordFile")) is { } clear)
             clear.Error("credentials are not sent over plain http://, where anyone on the way can read them: use https://, or set spec.insecure: true to allow it");
-        if (result.TokenFile is not null && (result.UsernameFile ?? result.PasswordFile) is not null)
+        if (named.TokenFile is not null && (named.UsernameFile ?? named.PasswordFile) is not null)
             cursor.Error("name either tokenFile or usernameFile and passwordFile, not both");
-        if ((result.UsernameFile is null) != (result.PasswordFile is null))
+        if ((named.UsernameFile is null) != (named.PasswordFile is null))
             cursor.Error("usernameFile and passwordFile go together");
         return result;
     }
 
-    private static string? AbsoluteFile(YamlCursor cursor)
+    /// <summary>An absolute path to a file the agent may read for a repository (<see cref="Security.CredentialFileRules"/>).</summary>
+    private static string? SecretFile(YamlCursor cursor, Func<string, string> resolveLinks, bool sentToServer)
     {
         var text = cursor.String();
         if (text is null) return null;
         if (!System.IO.Path.IsPathRooted(text))
         {
             cursor.Error($"\"{text}\" must be an absolute path to a file");
+            return null;
+        }
+        if (Security.CredentialFileRules.Problem(text, cursor.Context.Policy.Options, resolveLinks, sentToServer) is { } problem)
+        {
+            cursor.Error($"{text} is not allowed: {problem}");
             return null;
         }
         return text;

@@ -169,7 +169,7 @@ public static partial class ManifestParser
         }
         else if (kind == GitRepository.KindName)
         {
-            if (GitRepositoryParser.Parse(spec) is { } gitSpec) result = new GitRepository(named, gitSpec, location);
+            if (GitRepositoryParser.Parse(spec, files.ResolveLinks) is { } gitSpec) result = new GitRepository(named, gitSpec, location);
         }
         else if (kind == ServiceGroup.ComposeKindName)
         {

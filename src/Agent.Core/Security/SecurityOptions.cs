@@ -69,6 +69,9 @@ public sealed record SecurityOptions
     /// bind-mounted, nor any folder above or below them. (The state dir is among <see cref="SensitivePaths"/>.)</summary>
     public IReadOnlyList<string> AgentSecretPaths { get; init; } = [];
 
+    /// <summary>The agent's state dir and the engine's socket: never bound, and never read as a GitRepository's secret file.</summary>
+    public IReadOnlyList<string> AgentStatePaths { get; init; } = [];
+
     /// <summary>The manifests folder: a read-write bind of it or of a folder above it would let a container write the
     /// manifests the agent applies. Read-only is allowed.</summary>
     public string? ManifestsFolder { get; init; }

@@ -42,7 +42,12 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<GitBindStore>();
         services.AddSingleton<GitDocuments>();
         services.AddSingleton(sp => new GitProcesses(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".running")));
-        services.AddSingleton(sp => new GitCli(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".home"), sp.GetRequiredService<GitProcesses>()));
+        services.AddSingleton(sp =>
+        {
+            var policy = sp.GetRequiredService<Core.Security.SecurityPolicy>().Options;
+            return new GitCli(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".home"), sp.GetRequiredService<GitProcesses>(),
+                (file, sent) => Core.Security.CredentialFileRules.Problem(file, policy, ManifestFolder.Resolve, sent));
+        });
         services.AddSingleton(sp => new GitLimits(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Git.MaxBytes));
         services.AddSingleton<GitFetcher>();
         services.AddSingleton<GitRepositoryStatusStore>();

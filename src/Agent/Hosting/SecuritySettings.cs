@@ -32,6 +32,7 @@ public sealed class SecuritySettings
     public SecurityPolicy ToPolicy(string? stateDir = null, IEnumerable<string>? secretFiles = null, string? manifests = null, string? engineSocket = null)
     {
         var defaults = new SecurityOptions();
+        string[] agentPaths = [.. new[] { stateDir, engineSocket }.Where(p => !string.IsNullOrEmpty(p)).Select(p => Path.GetFullPath(p!))];
         return new SecurityPolicy(defaults with
         {
             Profile = Profile,
@@ -48,7 +49,8 @@ public sealed class SecuritySettings
             AllowExecUser = AllowExecUser,
             MaxBuildContextBytes = MaxBuildContextBytes > 0 ? MaxBuildContextBytes : defaults.MaxBuildContextBytes,
             MaxPublishedPorts = MaxPublishedPorts > 0 ? MaxPublishedPorts : defaults.MaxPublishedPorts,
-            SensitivePaths = [.. defaults.SensitivePaths, .. new[] { stateDir, engineSocket }.Where(p => !string.IsNullOrEmpty(p)).Select(p => Path.GetFullPath(p!))],
+            SensitivePaths = [.. defaults.SensitivePaths, .. agentPaths],
+            AgentStatePaths = agentPaths,
             AgentSecretPaths = (secretFiles ?? []).Where(p => !string.IsNullOrEmpty(p)).Select(Path.GetFullPath).Distinct().ToList(),
             ManifestsFolder = string.IsNullOrEmpty(manifests) ? null : Path.GetFullPath(manifests),
             PrivilegedGroupIds = [.. defaults.PrivilegedGroupIds, .. HostPrivilegedGroupIds()],

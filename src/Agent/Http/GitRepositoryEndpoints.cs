@@ -42,7 +42,7 @@ public static class GitRepositoryEndpoints
         return app;
     }
 
-    private static async Task<IResult> Hook(string name, HttpRequest request, ManifestStore manifests, GitSyncService git, ILogger<GitSyncService> logger, CancellationToken ct)
+    private static async Task<IResult> Hook(string name, HttpRequest request, ManifestStore manifests, GitSyncService git, GitCli cli, ILogger<GitSyncService> logger, CancellationToken ct)
     {
         var repo = manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name);
         if (repo?.Spec.WebhookSecretFile is not { } secretFile)
@@ -54,15 +54,16 @@ public static class GitRepositoryEndpoints
         byte[] secret;
         try
         {
-            secret = System.Text.Encoding.UTF8.GetBytes((await File.ReadAllTextAsync(secretFile, ct)).Trim());
+            // One line of at most 4 KiB, from a file the agent may read for a repository: never a whole big file per request.
+            secret = System.Text.Encoding.UTF8.GetBytes(GitCli.ReadSecret(cli.Allowed(secretFile, "webhook.secretFile"), "webhook.secretFile"));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (GitSyncException e)
         {
-            logger.LogWarning("GitRepository {Name}: webhook refused: the webhook secret file {File} cannot be read: {Error}", name, secretFile, e.GetType().Name);
+            logger.LogWarning("GitRepository {Name}: webhook refused: {Error}", name, e.Message);
             return Refused();
         }
-        var error = "the webhook secret file is empty";
-        var provider = secret.Length == 0 ? null : Webhooks.Verify(h => request.Headers.TryGetValue(h, out var v) ? v.ToString() : null, body, secret, out error);
+        var error = "";
+        var provider = Webhooks.Verify(h => request.Headers.TryGetValue(h, out var v) ? v.ToString() : null, body, secret, out error);
         if (provider is null)
         {
             logger.LogWarning("GitRepository {Name}: webhook refused: {Error}", name, error);

@@ -22,7 +22,7 @@ public sealed class GitSyncException(string reason, string message) : Exception(
 /// environment (GIT_SSH_COMMAND with the key file's path; http.extraHeader through GIT_CONFIG_*), never through its command
 /// line (visible to every user in `ps`); no user or system git config, no prompts, only the transports a GitRepository may name.
 /// </summary>
-public sealed class GitCli(string home, GitProcesses processes)
+public sealed class GitCli(string home, GitProcesses processes, Func<string, bool, string?>? filePolicy = null)
 {
     private const int MaxCapture = 64 * 1024;
 
@@ -143,8 +143,8 @@ public sealed class GitCli(string home, GitProcesses processes)
         env["LC_ALL"] = "C";
 
         // A missing key or known_hosts file is said as such, before any ssh attempt (ssh would try and print its own guess).
-        if (secret?.SshKeyFile is { } keyPath) Readable(keyPath, "sshKeyFile", mayBeEmpty: false);
-        if (secret?.KnownHostsFile is { } known) Readable(known, "knownHostsFile", mayBeEmpty: true);
+        if (secret?.SshKeyFile is { } keyPath) Readable(Allowed(keyPath, "secretRef.sshKeyFile"), "secretRef.sshKeyFile", mayBeEmpty: false);
+        if (secret?.KnownHostsFile is { } known) Readable(Allowed(known, "secretRef.knownHostsFile"), "secretRef.knownHostsFile", mayBeEmpty: true);
         var ssh = new StringBuilder("ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=15");
         ssh.Append(" -o UserKnownHostsFile=").Append(Quote(secret?.KnownHostsFile ?? Path.Combine(home, "known_hosts")));
         if (secret?.SshKeyFile is { } keyFile) ssh.Append(" -o IdentitiesOnly=yes -o IdentityAgent=none -i ").Append(Quote(keyFile));
@@ -156,15 +156,15 @@ public sealed class GitCli(string home, GitProcesses processes)
         string? header = null;
         if (secret?.TokenFile is { } tokenFile)
         {
-            var token = ReadSecret(tokenFile, "tokenFile");
+            var token = ReadSecret(Allowed(tokenFile, "secretRef.tokenFile", sentToServer: true), "secretRef.tokenFile");
             secrets.Add(token);
             header = Basic("x-access-token", token);
         }
         else if (secret is { UsernameFile: { } userFile, PasswordFile: { } passwordFile })
         {
-            var password = ReadSecret(passwordFile, "passwordFile");
+            var password = ReadSecret(Allowed(passwordFile, "secretRef.passwordFile", sentToServer: true), "secretRef.passwordFile");
             secrets.Add(password);
-            header = Basic(ReadSecret(userFile, "usernameFile"), password);
+            header = Basic(ReadSecret(Allowed(userFile, "secretRef.usernameFile", sentToServer: true), "secretRef.usernameFile"), password);
         }
         if (header is not null)
         {
@@ -180,6 +180,11 @@ public sealed class GitCli(string home, GitProcesses processes)
         return secrets;
     }
 
+    /// <summary>The file, when the agent may read it for a repository; checked again at each read (the manifest was checked
+    /// when it loaded, but a symlink on the way may have changed since).</summary>
+    public string Allowed(string file, string field, bool sentToServer = false, string reason = "CredentialsUnreadable") =>
+        filePolicy?.Invoke(file, sentToServer) is { } problem ? throw new GitSyncException(reason, $"spec.{field} {file} is not allowed: {problem}") : file;
+
     private static string Basic(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
 
     /// <summary>One value (a token, user name or password) from a file. A file of more than one line or over 4 KiB is
@@ -193,11 +198,11 @@ public sealed class GitCli(string home, GitProcesses processes)
             var buffer = new byte[MaxSecretBytes + 1];
             var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
             if (read > MaxSecretBytes)
-                throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is larger than {MaxSecretBytes} bytes: not a token, user name or password; it is not sent");
+                throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is larger than {MaxSecretBytes} bytes: not a token, user name or password; it is not sent");
             var text = Encoding.UTF8.GetString(buffer, 0, read).Trim();
-            if (text.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is empty");
+            if (text.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is empty");
             if (text.Contains('\n') || text.Contains('\r'))
-                throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} holds more than one line: not a token, user name or password; it is not sent");
+                throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} holds more than one line: not a token, user name or password; it is not sent");
             return text;
         });
 
@@ -206,7 +211,7 @@ public sealed class GitCli(string home, GitProcesses processes)
         Unreadable(file, field, () =>
         {
             using var stream = File.OpenRead(file);
-            if (!mayBeEmpty && stream.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} is empty");
+            if (!mayBeEmpty && stream.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is empty");
             return "";
         });
 
@@ -224,7 +229,7 @@ public sealed class GitCli(string home, GitProcesses processes)
                 UnauthorizedAccessException => "cannot be read by the agent (permission denied)",
                 _ => "cannot be read",
             };
-            throw new GitSyncException("CredentialsUnreadable", $"spec.secretRef.{field} {file} {why}");
+            throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} {why}");
         }
     }
 

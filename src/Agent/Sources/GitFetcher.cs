@@ -207,6 +207,7 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
     public async Task VerifyAsync(GitRepository repo, string commit, CancellationToken ct)
     {
         if (repo.Spec.AllowedSignersFile is not { } signers) return;
+        git.Allowed(signers, "verify.allowedSignersFile", reason: "VerificationFailed");
         if (!File.Exists(signers))
             throw new GitSyncException("VerificationFailed", $"spec.verify.allowedSignersFile {signers} does not exist; no commit is applied until it does");
         var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);

@@ -15,7 +15,7 @@ public sealed class GitSecretFileTests : IDisposable
     }
 
     [Fact]
-    public void A_one_line_token_is_read_trimmed() => Assert.Equal("ghp_abc", GitCli.ReadSecret(Write("token", "ghp_abc\n"), "tokenFile"));
+    public void A_one_line_token_is_read_trimmed() => Assert.Equal("ghp_abc", GitCli.ReadSecret(Write("token", "ghp_abc\n"), "secretRef.tokenFile"));
 
     [Theory]
     [InlineData("root:*:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n", "holds more than one line")] // /etc/shadow
@@ -24,7 +24,7 @@ public sealed class GitSecretFileTests : IDisposable
     public void A_file_that_is_not_one_value_is_refused_without_echoing_it(string content, string why)
     {
         var file = Write("f", content);
-        var e = Assert.Throws<GitSyncException>(() => GitCli.ReadSecret(file, "tokenFile"));
+        var e = Assert.Throws<GitSyncException>(() => GitCli.ReadSecret(file, "secretRef.tokenFile"));
         Assert.Equal("CredentialsUnreadable", e.Reason);
         Assert.Contains(why, e.Message);
         Assert.DoesNotContain("s3cret", e.Message);
@@ -33,7 +33,7 @@ public sealed class GitSecretFileTests : IDisposable
 
     [Fact]
     public void A_file_over_4_KiB_is_refused() =>
-        Assert.Contains("larger than 4096 bytes", Assert.Throws<GitSyncException>(() => GitCli.ReadSecret(Write("big", new string('x', 5000)), "passwordFile")).Message);
+        Assert.Contains("larger than 4096 bytes", Assert.Throws<GitSyncException>(() => GitCli.ReadSecret(Write("big", new string('x', 5000)), "secretRef.passwordFile")).Message);
 
     public void Dispose() => dir.Delete(recursive: true);
 }

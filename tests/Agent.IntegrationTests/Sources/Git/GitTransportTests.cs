@@ -144,28 +144,43 @@ public sealed class GitTransportTests : GitScenario
         Repo.CommitAndPush("web");
         using var sshd = new TestSshServer();
         var missing = Path.Combine(Agent.StateDir, "..", $"agent-it-nokey-{Instance.Id}");
-        var otherKnownHosts = Path.Combine(Agent.StateDir, "empty_known_hosts");
+        // Beside the state dir, not in it: a GitRepository never reads a file of the agent's state (probe-13b B11).
+        var otherKnownHosts = Path.GetFullPath(Path.Combine(Agent.StateDir, "..", $"agent-it-empty-known-hosts-{Instance.Id}"));
         File.WriteAllText(otherKnownHosts, "");
+        try
+        {
+            // A missing file is named by its field, and no ssh is attempted (probe-13 F6: it was FetchFailed with ssh's guess).
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+                $"  secretRef: {{ sshKeyFile: {missing}, knownHostsFile: {sshd.KnownHostsFile} }}\n"));
+            await Agent.StartAsync();
+            var noKey = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Status == "True", "Stalled");
+            Assert.Equal("CredentialsUnreadable", noKey.Condition("Stalled")!.Reason);
+            Assert.Contains($"spec.secretRef.sshKeyFile {missing} does not exist", noKey.Condition("Stalled")!.Message);
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+                $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {missing} }}\n"));
+            await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Message.Contains($"spec.secretRef.knownHostsFile {missing} does not exist") == true, "known_hosts named");
 
-        // A missing file is named by its field, and no ssh is attempted (probe-13 F6: it was FetchFailed with ssh's guess).
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
-            $"  secretRef: {{ sshKeyFile: {missing}, knownHostsFile: {sshd.KnownHostsFile} }}\n"));
-        await Agent.StartAsync();
-        var noKey = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Status == "True", "Stalled");
-        Assert.Equal("CredentialsUnreadable", noKey.Condition("Stalled")!.Reason);
-        Assert.Contains($"spec.secretRef.sshKeyFile {missing} does not exist", noKey.Condition("Stalled")!.Message);
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
-            $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {missing} }}\n"));
-        await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Message.Contains($"spec.secretRef.knownHostsFile {missing} does not exist") == true, "known_hosts named");
+            // The host key is not in known_hosts: refused (no TOFU), and ssh's messages carry no user name.
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+                $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {otherKnownHosts} }}\n"));
+            var status = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Reason == "FetchFailed", "FetchFailed");
+            Assert.Contains("Host key verification failed", status.Condition("Stalled")!.Message);
+            Assert.DoesNotContain($"{sshd.User}@", status.Condition("Stalled")!.Message);
+            Assert.Empty(await Containers.OfAsync(Instance, web));
+            Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains("Permission denied (publickey", StringComparison.Ordinal) || l.Contains($"{sshd.User}@127.0.0.1", StringComparison.Ordinal));
 
-        // The host key is not in known_hosts: refused (no TOFU), and ssh's messages carry no user name.
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
-            $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {otherKnownHosts} }}\n"));
-        var status = await WaitRepoAsync("platform", s => s.Condition("Stalled")?.Reason == "FetchFailed", "FetchFailed");
-        Assert.Contains("Host key verification failed", status.Condition("Stalled")!.Message);
-        Assert.DoesNotContain($"{sshd.User}@", status.Condition("Stalled")!.Message);
-        Assert.Empty(await Containers.OfAsync(Instance, web));
-        Assert.DoesNotContain(Agent.Logs.Lines, l => l.Contains("Permission denied (publickey", StringComparison.Ordinal) || l.Contains($"{sshd.User}@127.0.0.1", StringComparison.Ordinal));
+            // The same known_hosts file inside the state dir is refused at its field when the manifest loads.
+            var inState = Path.Combine(Agent.StateDir, "known_hosts");
+            Agent.Write("platform.yaml", GitRepositoryManifest("platform", sshd.Url(Repo.Bare),
+                $"  secretRef: {{ sshKeyFile: {sshd.KeyFile}, knownHostsFile: {inState} }}\n"));
+            var refused = await Eventually.ReturnsAsync(async () => (await ApiAsync("/api/v1/gitrepositories/platform")).GetProperty("manifestErrors").ToString(),
+                e => e.Contains("spec.secretRef.knownHostsFile", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the state dir refused");
+            Assert.Contains($"spec.secretRef.knownHostsFile: {inState} is not allowed: it holds the agent's own secrets or state", refused);
+        }
+        finally
+        {
+            File.Delete(otherKnownHosts);
+        }
     }
 
     [Fact]

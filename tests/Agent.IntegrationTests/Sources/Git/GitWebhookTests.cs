@@ -67,7 +67,8 @@ public sealed class GitWebhookTests : GitScenario
             var empty = await HookAsync(body, "X-Gitlab-Token", "");
             Assert.Equal((HttpStatusCode.Unauthorized, refusal), (empty.StatusCode, await DetailAsync(empty)));
             File.Move(secretFile + ".away", secretFile, overwrite: true);
-            Assert.Contains(Agent.Logs.Lines, l => l.Contains("the webhook secret file", StringComparison.Ordinal) && l.Contains("cannot be read", StringComparison.Ordinal));
+            Assert.Contains(Agent.Logs.Lines, l => l.Contains($"webhook refused: spec.webhook.secretFile {secretFile} does not exist", StringComparison.Ordinal));
+            Assert.Contains(Agent.Logs.Lines, l => l.Contains($"webhook refused: spec.webhook.secretFile {secretFile} is empty", StringComparison.Ordinal));
 
             var other = $$"""{"ref":"refs/heads/feature","after":"{{second}}"}""";
             var ignored = await HookAsync(other, "X-Hub-Signature-256", GitHubSignature(other, Secret));
