@@ -357,7 +357,8 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         // A compose file from a git repository binds only inside its checkout, like a ServiceGroup's (probe-13 F9).
         if (project.Files.Confinement(host) is { } outside) { item.Error($"\"{source}\": the bind source {outside}"); return; }
         AddMount(item, mounts, new MountSpec(MountType.Bind, host, target, readOnly));
-        if (project.IsUnderRoot(host) && project.Files.Digest(host) is { } digest) digests[$"bind:{target}"] = digest;
+        if (BindDigestRule.CountsContent(host, readOnly, project.Files.Root, project.ProjectDirectory) && project.Files.Digest(host) is { } digest)
+            digests[$"bind:{target}"] = digest;
     }
 
     private static void AddMount(ComposeCursor item, List<MountSpec> mounts, MountSpec mount)

@@ -41,6 +41,20 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_compose_service_writing_to_its_own_data_bind_keeps_its_spec_hash_only_read_only_config_counts()
+    {
+        Write("stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    volumes: [\"./data:/data\", \"./conf:/etc/app:ro\", \"./:/stack:ro\"]\n");
+        Write("stack/data/log", "one");
+        Write("stack/conf/app.conf", "a=1");
+        string Hash() => Agent.Core.Planning.SpecHash.Of(Project("stack").Spec.Services[0].Container, "stack_default");
+        var before = Hash();
+        Write("stack/data/log", "one\ntwo"); // the container's own writes (probe-15c G18: recreated every resync)
+        Assert.Equal(before, Hash());
+        Write("stack/conf/app.conf", "a=2");
+        Assert.NotEqual(before, Hash());
+    }
+
+    [Fact]
     public void Compose_files_are_never_read_as_agent_manifests()
     {
         Write("stack/docker-compose.yml", "services:\n  web:\n    image: busybox:1.35\n");

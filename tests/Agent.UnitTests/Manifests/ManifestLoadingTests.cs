@@ -143,6 +143,16 @@ public sealed class ManifestLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_read_only_bind_of_the_manifest_folder_or_above_is_hashed_by_path_so_writes_below_it_never_recreate()
+    {
+        Write("g.yaml", Group("g", "", "    - name: web\n      image: busybox:1.35\n      volumes: [\"./:/mf:ro\", \"./conf:/etc/app:ro\"]\n"));
+        Write("conf/app.conf", "a=1");
+        Write("other/data/db.bin", "rows");
+        var digests = ((ServiceGroup)Load().Objects.Values.Single()).Spec.Services[0].Container.FileDigests;
+        Assert.Equal(["bind:/etc/app"], digests.Keys.Where(k => k.StartsWith("bind:")));
+    }
+
+    [Fact]
     public void A_missing_relative_bind_inside_the_folder_is_created_later_and_a_missing_absolute_one_is_an_error()
     {
         Write("g.yaml", Group("g", "", "    - name: web\n      image: busybox:1.35\n      volumes: [\"./new-data:/data\"]\n"));
