@@ -75,6 +75,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     // records (objects kept with prune: false, which file defined what) survives a restart once there is room.
     private bool orphansUnsaved, filesUnsaved;
     private readonly SemaphoreSlim sourceChanged = new(0);
+    private DateTimeOffset? repositoryDelayEnds;
+    private ITimer? repositoryDelayTimer;
 
     /// <summary>Released when a source other than the folder changed (a GitRepository switched revision): read again.</summary>
     public SemaphoreSlim SourceChanged => sourceChanged;
@@ -229,7 +231,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
             sourceError = null;
-            if (snapshot.Digest + checkouts?.Fingerprint() + BuildContextStamp.Of(buildContexts) == lastDigest) // nothing changed on disk: no reparse
+            if (snapshot.Digest + checkouts?.Fingerprint() + BuildContextStamp.Of(buildContexts) == lastDigest // nothing changed on disk: no reparse
+                && !(repositoryDelayEnds <= time.GetUtcNow()))
             {
                 SaveUnsaved();
                 return new HashSet<ObjectKey>();
@@ -239,6 +242,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         var digest = snapshot.Digest + checkouts?.Fingerprint();
         IReadOnlyList<ManifestDocument> parsed = [.. folder.Parse(snapshot, policy), .. git?.CommandLine(folder) ?? []];
         var repos = RepositoriesOf(parsed);
+        repos.AddRange(RepositoriesInPruneDelay(repos));
         var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos), Brought) ?? ([], new Dictionary<string, string>());
         var (selected, notSelected) = Select(parsed.Concat(gitDocuments));
         var set = ManifestSet.Build(selected);
@@ -317,6 +321,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
             heldPaths = unknown;
             unfetched = repos.Select(r => r.Metadata.Name).Where(n => checkouts?.Current(n) is null).Order(StringComparer.Ordinal).ToList();
+            ScheduleRepositoryDelayEnd(repos, now);
             buildContexts = BuildContextStamp.ContextsOf(next.Values.Select(e => e.Object));
             lastDigest = digest + BuildContextStamp.Of(buildContexts);
             folderDocuments = parsed;
@@ -336,6 +341,37 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             return documents.Where(d => d.Key is { Kind: GitRepository.KindName }).GroupBy(d => d.Key!.Value)
                 .Select(g => g.Count() == 1 && g.First().IsValid ? g.First().Object as GitRepository : entries.GetValueOrDefault(g.Key)?.Object as GitRepository)
                 .OfType<GitRepository>().ToList();
+    }
+
+    /// <summary>GitRepositories whose manifest went away from the folder in this run, for less than Agent:PruneDelay: read
+    /// on at their last spec (what they brought stays, their checkouts too), so an `rm` then `cp` of the manifest takes
+    /// nothing down. Once the delay has passed they go, and what they brought is pruned (or kept with prune: false).</summary>
+    private List<GitRepository> RepositoriesInPruneDelay(List<GitRepository> repos)
+    {
+        if (pruneDelay <= TimeSpan.Zero) return [];
+        lock (sync)
+            return repositories.Where(r => repos.All(n => n.Metadata.Name != r.Metadata.Name)).Where(r =>
+            {
+                var key = new ObjectKey(GitRepository.KindName, r.Metadata.Name);
+                var goneNow = entries.ContainsKey(key) && files.TryGetValue(key, out var file) && GitDocuments.RepositoryOf(file) is null;
+                if (goneNow)
+                    logger.LogInformation("GitRepository {Name}: its manifest is gone; what it brought and its checkouts stay for {Delay} s unless it comes back (Agent:PruneDelay)",
+                        r.Metadata.Name, pruneDelay.TotalSeconds);
+                return goneNow || PruneDelayLeft(key) is not null;
+            }).ToList();
+    }
+
+    /// <summary>Reads the folder again when the prune delay of a GitRepository whose manifest went away has passed (nothing
+    /// on disk changes then, so no watcher would).</summary>
+    private void ScheduleRepositoryDelayEnd(List<GitRepository> repos, DateTimeOffset now)
+    {
+        var ends = repos.Select(r => new ObjectKey(GitRepository.KindName, r.Metadata.Name))
+            .Where(k => goneSince.ContainsKey(k)).Select(k => goneSince[k] + pruneDelay).Where(e => e > now).ToList();
+        repositoryDelayEnds = ends.Count > 0 ? ends.Min() : null;
+        repositoryDelayTimer?.Dispose();
+        repositoryDelayTimer = repositoryDelayEnds is { } end
+            ? time.CreateTimer(_ => RequestReload(), null, end - now + TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan)
+            : null;
     }
 
     /// <summary>GitRepositories known from the last reads (also after a restart, through the index) whose manifest is now

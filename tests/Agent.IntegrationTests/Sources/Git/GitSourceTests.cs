@@ -38,6 +38,31 @@ public sealed class GitSourceTests : GitScenario
     }
 
     [Fact]
+    public async Task A_GitRepository_manifest_deleted_and_written_back_within_the_prune_delay_takes_nothing_down()
+    {
+        var web = Instance.Name("git-rmcp");
+        Repo.Write("apps/web.yaml", Sleepy(web));
+        var first = Repo.CommitAndPush("web");
+        var manifest = GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n");
+        Agent.Write("platform.yaml", manifest);
+        Agent.Write("local.yaml", Sleepy(Instance.Name("git-rmcp-local"))); // two objects: the mass-prune guard would not hold one
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", first);
+        var before = (await Containers.RunningAsync(Instance, web, 1)).Single();
+        var started = await DockerCli.InspectAsync(before.Id, "{{.State.StartedAt}}");
+
+        Agent.Delete("platform.yaml"); // an `rm` then `cp` deploy (probe-13c C9): gone for a moment, under Agent:PruneDelay (5 s)
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Agent.Write("platform.yaml", manifest);
+        await Task.Delay(TimeSpan.FromSeconds(8)); // past the delay: a prune would have started by now
+
+        Assert.Equal("running", await DockerCli.InspectAsync(before.Id, "{{.State.Status}}"));
+        Assert.Equal(started, await DockerCli.InspectAsync(before.Id, "{{.State.StartedAt}}"));
+        Assert.Equal(first, new FileInfo(Path.Combine(Agent.StateDir, "git", "platform", "current")).LinkTarget); // checkouts kept
+        await Agent.WaitReadyAsync(web);
+    }
+
+    [Fact]
     public async Task The_git_url_shorthand_synthesises_a_GitRepository_named_default()
     {
         var web = Instance.Name("shorthand");
