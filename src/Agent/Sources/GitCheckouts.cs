@@ -13,6 +13,10 @@ public sealed record GitCheckout(string Repository, string Commit, string Folder
 
     /// <summary>The symbolic links of the tree that leave the repository: not checked out (see <see cref="GitTreeExtraction"/>).</summary>
     public IReadOnlyList<Core.Git.GitLink> SkippedLinks { get; init; } = [];
+
+    /// <summary>Submodules and Git LFS pointers of a candidate's tree: a file of the repository at or under one is an
+    /// error where it is referenced (a bind, an env file), never silently an empty folder or pointer text.</summary>
+    public IReadOnlyList<Core.Git.GitUnfetched> Unfetched { get; init; } = [];
 }
 
 /// <summary>

@@ -78,7 +78,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
             if (cache.TryGetValue(name, out var cached) && cached.Key == key) return cached.Documents;
 
         var root = repo.Spec.Path.Length == 0 ? checkout.Folder : Path.Combine(checkout.Folder, repo.Spec.Path);
-        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder, SkippedLinks = checkout.SkippedLinks };
+        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder, SkippedLinks = checkout.SkippedLinks, Unfetched = checkout.Unfetched };
         var snapshot = folder.Read();
         IReadOnlyList<ManifestDocument> documents;
         if (!snapshot.IsComplete)

@@ -154,18 +154,56 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
 
     private static string Megabytes(long bytes) => $"{bytes / 1048576.0:0.0} MB";
 
-    /// <summary>The bytes of the files in a commit's tree (git ls-tree -l: sizes from the objects, nothing written).</summary>
-    private async Task<long> TreeBytesAsync(GitRepository repo, string cache, string commit, CancellationToken ct)
+    /// <summary>What git ls-tree says of a commit's tree (sizes from the objects, nothing written): the bytes of its files,
+    /// its submodules, and the files small enough to be Git LFS pointers.</summary>
+    private sealed record TreeListing(long Bytes, List<Core.Git.GitUnfetched> Submodules, List<string> SmallFiles);
+
+    private async Task<TreeListing> ListTreeAsync(GitRepository repo, string cache, string commit, CancellationToken ct)
     {
+        var listing = new TreeListing(0, [], []);
         long total = 0;
-        var list = await git.RunAsync(["-C", cache, "ls-tree", "-r", "-l", "--full-tree", "--end-of-options", commit], null, repo.Spec.Timeout, ct, async (stream, token) =>
+        var list = await git.RunAsync(["-C", cache, "ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options", commit], null, repo.Spec.Timeout, ct, async (stream, token) =>
         {
             using var reader = new StreamReader(stream);
-            while (await reader.ReadLineAsync(token) is { } line)
-                if (line.Split('\t', 2)[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, "blob", _, var size] && long.TryParse(size, out var bytes))
-                    total += bytes;
+            var entry = new System.Text.StringBuilder();
+            var buffer = new char[8192];
+            int read;
+            while ((read = await reader.ReadAsync(buffer, token)) > 0)
+                for (var i = 0; i < read; i++)
+                {
+                    if (buffer[i] != '\0')
+                    {
+                        entry.Append(buffer[i]);
+                        continue;
+                    }
+                    // "MODE TYPE OBJECT SIZE\tPATH": SIZE is "-" for a submodule (type commit).
+                    var line = entry.ToString();
+                    entry.Clear();
+                    if (line.Split('\t', 2) is not [var head, var path]) continue;
+                    var fields = head.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (fields is [_, "commit", var submodule, _]) listing.Submodules.Add(Core.Git.GitUnfetched.Submodule(path, submodule));
+                    else if (fields is [_, "blob", _, var size] && long.TryParse(size, out var bytes))
+                    {
+                        total += bytes;
+                        if (bytes <= Core.Git.GitUnfetched.LfsPointerMaxBytes) listing.SmallFiles.Add(path);
+                    }
+                }
         });
-        return list.Succeeded ? total : 0;
+        return list.Succeeded ? listing with { Bytes = total } : listing;
+    }
+
+    /// <summary>The small files of a checked-out tree that hold a Git LFS pointer.</summary>
+    private static IEnumerable<Core.Git.GitUnfetched> LfsPointers(string staging, IEnumerable<string> smallFiles)
+    {
+        var head = new byte[64];
+        foreach (var path in smallFiles)
+        {
+            var file = Path.Combine(staging, path);
+            if (new FileInfo(file) is not { Exists: true, LinkTarget: null }) continue; // a link left out of the checkout
+            using var stream = File.OpenRead(file);
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            if (Core.Git.GitUnfetched.IsLfsPointer(head.AsSpan(0, read))) yield return Core.Git.GitUnfetched.LfsPointer(path);
+        }
     }
 
     /// <summary>
@@ -220,14 +258,17 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
         }
     }
 
-    /// <summary>Writes the commit's tree into a new staging folder and returns it, with the links left out of it.</summary>
-    public async Task<(string Staging, IReadOnlyList<Core.Git.GitLink> SkippedLinks)> CheckoutAsync(GitRepository repo, string commit, CancellationToken ct)
+    /// <summary>Writes the commit's tree into a new staging folder and returns it, with the links left out of it and the
+    /// submodules and Git LFS pointers it holds (not fetched).</summary>
+    public async Task<(string Staging, IReadOnlyList<Core.Git.GitLink> SkippedLinks, IReadOnlyList<Core.Git.GitUnfetched> Unfetched)> CheckoutAsync(
+        GitRepository repo, string commit, CancellationToken ct)
     {
         var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
         // Judged before anything is written: a tree that cannot fit is said once with its size, not found by filling the disk.
         var free = FreeBytes(cache);
-        if (await TreeBytesAsync(repo, cache, commit, ct) is var needed && needed >= free)
-            throw StateDirFull($"the tree of {commit} needs {Megabytes(needed)} and the state dir has {Megabytes(free)} free");
+        var tree = await ListTreeAsync(repo, cache, commit, ct);
+        if (tree.Bytes >= free)
+            throw StateDirFull($"the tree of {commit} needs {Megabytes(tree.Bytes)} and the state dir has {Megabytes(free)} free");
         var staging = checkouts.NewStaging(repo.Metadata.Name);
         IReadOnlyList<Core.Git.GitLink> skipped = [];
         try
@@ -239,7 +280,7 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
                     skipped = await GitTreeExtraction.ExtractAsync(limited, staging, token);
                 });
             Check(result, "CheckoutFailed", $"cannot check out {commit}");
-            return (staging, skipped);
+            return (staging, skipped, [.. tree.Submodules, .. LfsPointers(staging, tree.SmallFiles)]);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

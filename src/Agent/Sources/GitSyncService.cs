@@ -373,9 +373,10 @@ public sealed class GitSyncService(
                 checkouts.Clean(name);
                 string staging;
                 IReadOnlyList<Core.Git.GitLink> skipped;
+                IReadOnlyList<Core.Git.GitUnfetched> unfetched;
                 try
                 {
-                    (staging, skipped) = await fetcher.CheckoutAsync(repo, commit, ct);
+                    (staging, skipped, unfetched) = await fetcher.CheckoutAsync(repo, commit, ct);
                 }
                 catch (GitSyncException e) when (e.Reason == "SizeLimitExceeded")
                 {
@@ -389,7 +390,7 @@ public sealed class GitSyncService(
                     status.Update(repo, s => s with { ManifestErrors = [error.ToString()] });
                     throw new GitSyncException("PathNotFound", $"{error}; {Keeps(repo, previous)}");
                 }
-                var errors = manifests.Validate(repo, new GitCheckout(name, commit, staging) { SkippedLinks = skipped });
+                var errors = manifests.Validate(repo, new GitCheckout(name, commit, staging) { SkippedLinks = skipped, Unfetched = unfetched });
                 if (errors.Count > 0)
                 {
                     Directory.Delete(staging, recursive: true);
@@ -402,6 +403,13 @@ public sealed class GitSyncService(
                 if (skipped.Count > 0)
                     logger.LogInformation("GitRepository {Name}: {Count} symbolic link(s) of revision {Revision} leave the repository and are not checked out: {Links}",
                         name, skipped.Count, revision, string.Join(", ", skipped.Take(5).Select(l => $"{l.Path} -> {l.Target}")));
+                if (unfetched.Count > 0)
+                {
+                    var what = $"{unfetched.Count} path(s) of revision {revision} are not fetched (no file of the repository references them): " +
+                               string.Join("; ", unfetched.Take(5).Select(u => $"{u.Path}: {u.Why}"));
+                    logger.LogWarning("GitRepository {Name}: {Unfetched}", name, what);
+                    status.Record(repo, "Warning", "NotFetched", what);
+                }
                 checkouts.Clean(name);
                 manifests.RequestReload();
                 var was = previous is null ? "none" : GitDocuments.Revision(repo.Spec.Ref, previous);

@@ -27,6 +27,9 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     /// <summary>The symbolic links of that checkout that leave the repository and were not checked out (repository paths).</summary>
     public IReadOnlyList<Core.Git.GitLink> SkippedLinks { get; init; } = [];
 
+    /// <summary>The submodules and Git LFS pointers of that checkout (repository paths).</summary>
+    public IReadOnlyList<Core.Git.GitUnfetched> Unfetched { get; init; } = [];
+
     public string? Confinement(string absolutePath)
     {
         if (ConfinedTo is null) return null;
@@ -36,6 +39,8 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             return "is outside the repository's checkout: files of a git repository may reference only files inside it";
         if (resolved.Length > inside.Length && Core.Git.GitLinks.Covering(SkippedLinks, resolved[(inside.Length + 1)..]) is { } link)
             return $"is a symbolic link that leaves the repository ({link.Path} -> {link.Target}); it is not checked out, so not read";
+        if (resolved.Length > inside.Length && Core.Git.GitUnfetched.Covering(Unfetched, resolved[(inside.Length + 1)..]) is { } unfetched)
+            return $"is {unfetched.Path}, {unfetched.Why}";
         return DanglingLink(Path.GetFullPath(ConfinedTo), Path.GetFullPath(absolutePath)) is { } dangling
             ? $"is a dangling symbolic link in the repository ({dangling})"
             : null;
