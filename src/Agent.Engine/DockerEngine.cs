@@ -247,7 +247,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         {
             return null;
         }
-    });
+    }, reference);
 
     public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(CancellationToken ct) => Call<IReadOnlyList<ImageSummary>>("image_list", async () =>
         (await client.Images.ListImagesAsync(new ImagesListParameters(), ct))
@@ -432,6 +432,11 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
 
     private async Task<T> Call<T>(string operation, Func<Task<T>> action, string? subject = null)
     {
+        // Docker.DotNet puts an image reference into the request path as it is, and the engine cleans `..` segments:
+        // "../../containers/x" would inspect a container. Only a reference by the grammar reaches the engine.
+        if (operation.StartsWith("image_", StringComparison.Ordinal) && subject is not null
+            && Core.Security.Identifiers.Image(subject) != Core.Security.IdentifierCheck.Valid)
+            throw new EngineException($"{operation}: \"{subject}\" is not an image reference ([registry/]name[:tag][@digest], no .. or //)", 400);
         try
         {
             var result = await action();

@@ -96,7 +96,9 @@ public sealed partial class SecurityPolicy(SecurityOptions options)
         CheckVolumeNames(v, spec);
         LoggingRules.Check(v, spec.Logging, Options);
 
-        if (!AllowsImage(Options, spec.Image))
+        if (spec.Image.Length > 0 && Identifiers.Image(spec.Image) != IdentifierCheck.Valid)
+            v.Add(new("image", $"\"{spec.Image}\" is not an image reference: [registry[:port]/]name[:tag][@digest], letters, digits and . _ / : @ + -, no .. or //"));
+        else if (!AllowsImage(Options, spec.Image))
             v.Add(new("image", $"image \"{spec.Image}\" is not in the allowed list ({string.Join(", ", Options.AllowedImages)})"));
 
         if (Options.Profile == SecurityProfile.Restricted) CheckRestricted(v, spec);

@@ -87,7 +87,7 @@ public static class VolumeRules
         if (!owned)
         {
             if (!declaredExternal)
-                return $"volume {name} was not made by this agent (it lacks this instance's labels): declare it `external: true` and allow it in Agent:Security:AllowedExternalVolumes to mount it";
+                return $"volume {name} is not this object's (it lacks this agent's labels for it: made out of band, by another agent instance, for another object, or through POST /volumes): declare it `external: true` and allow it in Agent:Security:AllowedExternalVolumes to mount it, or remove it";
             if (!IsAllowedExternal(name, options)) return ExternalNotAllowed(name, options);
         }
         var problems = Problems(facts.Driver, facts.Options, options);

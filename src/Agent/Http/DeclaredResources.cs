@@ -8,6 +8,14 @@ namespace Agent.Http;
 public static class DeclaredResources
 {
     /// <summary>Engine volume name to the object that declares it (its own volumes, not external ones).</summary>
+    /// <summary>The group or compose project in the manifests whose engine names a volume named <paramref name="name"/>
+    /// would take (GROUP_VOLUME, for a volume it declares now or later), or a CronJob/Job that mounts it; null when none.</summary>
+    public static ObjectKey? VolumeNameOwner(string name, ManifestStore manifests) =>
+        Volumes(manifests).TryGetValue(name, out var declared) ? declared
+        : manifests.All().Select(e => e.Key)
+            .Where(k => k.Kind is ServiceGroup.KindName or ServiceGroup.ComposeKindName && name.StartsWith(k.Name + "_", StringComparison.Ordinal))
+            .Select(k => (ObjectKey?)k).FirstOrDefault();
+
     public static IReadOnlyDictionary<string, ObjectKey> Volumes(ManifestStore manifests)
     {
         var declared = new Dictionary<string, ObjectKey>(StringComparer.Ordinal);

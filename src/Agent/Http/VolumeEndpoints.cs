@@ -63,7 +63,7 @@ public static class VolumeEndpoints
             users.Count(c => !labels.IsOwned(c.Labels)));
     }
 
-    private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, CancellationToken ct)
+    private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestStore manifests, CancellationToken ct)
     {
         var (body, error) = await StrictJson.ReadAsync<VolumeBody>(http, ct);
         if (error is not null) return ApiProblems.BadRequest(error);
@@ -76,6 +76,10 @@ public static class VolumeEndpoints
         if (DeclaredResources.ApiLabels(labels, body.Labels, out var all) is { } labelProblem) return ApiProblems.BadRequest(labelProblem);
         if (await engine.InspectVolumeAsync(body.Name!, ct) is not null)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A volume named \"{body.Name}\" already exists; choose another name.");
+        if (DeclaredResources.VolumeNameOwner(body.Name!, manifests) is { } owner)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"\"{body.Name}\" is a name {owner} gives its volumes ({owner.Name}_NAME): the agent would refuse to mount a volume made here, and the object could not start. Choose a name without the prefix {owner.Name}_.",
+                extensions: new Dictionary<string, object?> { ["owner"] = owner.ToString() });
         await engine.CreateVolumeAsync(body.Name!, driver, options, all, ct);
         var created = await engine.InspectVolumeAsync(body.Name!, ct);
         return Results.Created($"/api/v1/volumes/{body.Name}", created);

@@ -31,6 +31,16 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
     }
 
     [Fact]
+    public async Task A_volume_named_like_a_groups_own_volumes_is_refused_and_not_created()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = $"{fx.Core}_future"; // what a volume `future:` the group declares later would be called on the engine
+        var refused = await ReadAsync(await admin.PostAsync("/api/v1/volumes", Json($"{{\"name\":\"{name}\"}}")), HttpStatusCode.Conflict);
+        Assert.Contains($"ServiceGroup/{fx.Core}", refused.GetProperty("detail").GetString());
+        Assert.False(await DockerCli.ExistsAsync("volume", name));
+    }
+
+    [Fact]
     public async Task A_volume_binding_a_host_path_is_refused_and_not_created()
     {
         using var admin = fx.Client(AdminToken);

@@ -25,6 +25,21 @@ public sealed class EngineAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_image_reference_that_walks_the_engine_path_never_reaches_another_object()
+    {
+        // A container that is not an image: before, "../../containers/NAME" was sent as /images/../../containers/NAME/json.
+        var name = instance.Name("walked");
+        await DockerCli.RunAsync("create", "--name", name, "--label", instance.InstanceLabel, TestEngine.Image, "true");
+        foreach (var reference in new[] { $"../../containers/{name}", "../../containers", $"x/../../../containers/{name}" })
+        {
+            var refused = await Assert.ThrowsAsync<EngineException>(() => Engine.InspectImageAsync(reference, Ct));
+            Assert.Equal(400, refused.StatusCode);
+            Assert.Contains("is not an image reference", refused.Message);
+        }
+        Assert.NotNull(await Engine.InspectImageAsync(TestEngine.Image, Ct));
+    }
+
+    [Fact]
     public async Task Created_container_runs_execs_logs_stops_and_is_removed()
     {
         var id = await CreateAsync("life", ["sh", "-c", "echo hello-out; echo hello-err >&2; exec sleep 600"],

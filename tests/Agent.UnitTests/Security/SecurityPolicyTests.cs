@@ -109,6 +109,31 @@ public sealed class SecurityPolicyTests
         Assert.Contains("publishes 30000 host ports", error.Message);
     }
 
+    [Theory]
+    [InlineData("../../containers/other")]
+    [InlineData("busybox/../../images")]
+    [InlineData("localhost:5000//x")]
+    [InlineData("busybox:1.35?x=1")]
+    [InlineData("busy box")]
+    public void An_image_that_is_not_a_reference_is_refused_for_runs_jobs_and_manifests(string image)
+    {
+        Assert.Equal(["image"], Fields(SecurityPolicy.Default, Plain with { Image = image }));
+        var body = System.Text.Json.JsonSerializer.Serialize(new { service = new { name = "r", image } });
+        var (request, errors) = Agent.Core.Manifests.RunRequestParser.Parse(body, Agent.UnitTests.Manifests.MemoryManifestFiles.Instance,
+            SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Null(request);
+        Assert.Contains(errors, e => e.Path == "service.image");
+        var job = Agent.Core.Manifests.JobRequestParser.Parse(System.Text.Json.JsonSerializer.Serialize(new { container = new { image } }),
+            Agent.UnitTests.Manifests.MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.NotEmpty(job.Errors);
+    }
+
+    [Theory]
+    [InlineData("busybox")]
+    [InlineData("localhost:5000/team/app:1.0")]
+    [InlineData("busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public void An_image_reference_passes(string image) => Assert.Empty(Fields(SecurityPolicy.Default, Plain with { Image = image }));
+
     [Fact]
     public void Image_allowlist_uses_globs()
     {
