@@ -2,11 +2,10 @@
 # Publishes the agent as one Native AOT executable (no .NET runtime needed on the host, no JIT): OUT/agent
 # (default OUT: artifacts/aot). Needs a C toolchain (gcc or clang) and zlib headers; about 5 minutes on 2 cores.
 # The JIT build (`dotnet publish src/Agent -c Release`) stays the default; tests run against it.
-# STATUS: the binary starts and serves /readyz, but is NOT yet a working agent: System.Text.Json's reflection resolver
-# lacks native code for value-type properties (JsonPropertyInfo<ContainerState>: GET /api/v1/containers answers 500)
-# and NJsonSchema's static constructor fails (Namotion.Reflection), so compose projects do not load. Next step: a
-# source-generated JsonSerializerContext for the serialized records. `bash bench/run.sh "native aot"` publishes and
-# checks it.
+# STATUS: the agent's records (spec hashes, state files, the HTTP API's named bodies) use source-generated JSON, compose
+# files are checked by the agent's own schema validator (no NJsonSchema) and the CLI's YAML goes through YamlDotNet's
+# emitter, so the known blockers of earlier publishes are gone; the HTTP API's anonymous acknowledgements and `agent
+# render`'s spec still use reflection JSON. `bash bench/run.sh "native aot"` publishes and smoke-checks it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-artifacts/aot}

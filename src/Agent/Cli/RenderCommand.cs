@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Agent.Core.Model;
 using Agent.Sources;
-using YamlDotNet.Serialization;
 
 namespace Agent.Cli;
 
@@ -29,7 +28,6 @@ public static class RenderCommand
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
             var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy());
             foreach (var error in set.Errors) Console.Error.WriteLine(error);
-            var serializer = new SerializerBuilder().Build();
             var first = true;
             foreach (var (key, obj) in set.Objects.OrderBy(o => o.Key.ToString(), StringComparer.Ordinal))
             {
@@ -44,21 +42,10 @@ public static class RenderCommand
                 };
                 if (obj is ServiceGroup { Compose: { } compose }) model["compose"] = JsonSerializer.SerializeToNode(compose, Json);
                 model["spec"] = JsonSerializer.SerializeToNode(spec, spec.GetType(), Json);
-                Console.Write(serializer.Serialize(Plain(model)));
+                Console.Write(YamlOutput.Write(model, quoteNecessaryStrings: false));
             }
             return set.Errors.Any() ? 1 : 0;
         });
         return command;
     }
-
-    /// <summary>JSON nodes as plain dictionaries, lists and scalars, which the YAML serializer writes naturally.</summary>
-    private static object? Plain(JsonNode? node) => node switch
-    {
-        JsonObject o => o.ToDictionary(p => p.Key, p => Plain(p.Value)),
-        JsonArray a => a.Select(Plain).ToList(),
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        JsonValue v when v.TryGetValue<bool>(out var b) => b,
-        JsonValue v => v.ToJsonString(),
-        _ => null,
-    };
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using YamlDotNet.Serialization;
 
 namespace Agent.Cli.Client;
 
@@ -56,19 +55,8 @@ public static class ClientCommand
 
     /// <summary>The server's JSON, indented, or the same as YAML.</summary>
     public static string Format(JsonElement json, string output) => output == "yaml"
-        ? new SerializerBuilder().WithQuotingNecessaryStrings().Build().Serialize(Plain(json))
+        ? YamlOutput.Write(System.Text.Json.Nodes.JsonNode.Parse(json.GetRawText()), quoteNecessaryStrings: true)
         : JsonSerializer.Serialize(json, Indented);
-
-    private static object? Plain(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value)),
-        JsonValueKind.Array => e.EnumerateArray().Select(Plain).ToList(),
-        JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => null,
-    };
 
     public static JsonElement ToJson<T>(T value) => JsonSerializer.SerializeToElement(value);
 }
