@@ -34,16 +34,18 @@ public sealed class ControllerService(
     {
         using var watcher = new FolderWatcher(folder, logger);
         watcher.Rearm();
+        // The stream asks for events from now: subscribing and the first listing may then happen in either order.
+        var since = DateTimeOffset.UtcNow;
+        cache.StreamStarted();
+        // The first listing waits on the engine while the manifests are parsed: the first sync needs both.
+        var firstListing = RelistAsync("start", stoppingToken);
         manifests.Reload();
         StartupTimeline.Mark("manifests read");
         await Task.Yield();
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
-        // The stream asks for events from now: subscribing and the first listing may then happen in either order.
-        var since = DateTimeOffset.UtcNow;
-        cache.StreamStarted();
         var triggers = new[]
         {
-            ResyncAsync(watcher, stoppingToken), WatchEventsAsync(since, stoppingToken), WatchFolderAsync(watcher, stoppingToken),
+            ResyncAsync(watcher, firstListing, stoppingToken), WatchEventsAsync(since, stoppingToken), WatchFolderAsync(watcher, stoppingToken),
             WatchSourcesAsync(watcher, stoppingToken), cache.RunInspectionsAsync(stoppingToken),
         };
         try
@@ -137,14 +139,14 @@ public sealed class ControllerService(
 
     /// <summary>The safety net: re-reads the folder (cheap when nothing changed: stat and digest, no reparse) and
     /// queues everything, so a change no event reported (a mount, a missed swap) is still applied.</summary>
-    private async Task ResyncAsync(FolderWatcher watcher, CancellationToken ct)
+    private async Task ResyncAsync(FolderWatcher watcher, Task firstListing, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.ResyncInterval);
         var reason = "start";
         do
         {
             await ReadFolderAsync(watcher, ct);
-            await RelistAsync(reason, ct);
+            await (reason == "start" ? firstListing : RelistAsync(reason, ct));
             await EnqueueAllAsync(ct);
             reason = "resync";
         } while (await timer.WaitForNextTickAsync(ct));
