@@ -7,7 +7,8 @@ public static partial class GitUrls
 {
     public static readonly string[] Schemes = ["https", "http", "ssh", "git", "file"];
 
-    [GeneratedRegex(@"^(?<user>[A-Za-z0-9._-]+@)?(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$")]
+    // git's scp-like form: no slash before the first colon; the path may be relative or absolute (git@host:/srv/git/x.git).
+    [GeneratedRegex(@"^(?<user>[A-Za-z0-9._-]+@)?(?<host>[A-Za-z0-9.-]+):(?<path>.+)$")]
     private static partial Regex ScpLike();
 
     /// <summary>The transport of a valid URL ("ssh" for the scp-like form git@host:path), or an error for people.</summary>

@@ -21,6 +21,10 @@ public sealed record PlanInput(
     /// <summary>"service@hash" of updates that were rolled back: not retried until the manifest changes.</summary>
     public IReadOnlySet<string> FailedUpdates { get; init; } = new HashSet<string>();
 
+    /// <summary>Why an object without a desired state is removed, as its operations say it (and the log): its manifest
+    /// is gone, or (placement) it no longer selects this host.</summary>
+    public string PruneReason { get; init; } = "manifest deleted";
+
     /// <summary>How long a healthy/completed dependency is waited for before the plan fails.</summary>
     public TimeSpan DependencyTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

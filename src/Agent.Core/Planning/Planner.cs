@@ -26,12 +26,12 @@ public static class Planner
                 plan.Hold(Hold.PruneDisabled, $"{c.Name}: kept, the group had prune: false");
                 continue;
             }
-            removes.Add(plan.Retire(c, "manifest deleted", []));
+            removes.Add(plan.Retire(c, input.PruneReason, []));
         }
         if (removes.Count < input.Observed.Containers.Count) return;
-        RemoveNetworks(input, plan, "manifest deleted", removes);
+        RemoveNetworks(input, plan, input.PruneReason, removes);
         foreach (var volume in input.Observed.PrunableVolumes.Order(StringComparer.Ordinal))
-            plan.Add(OperationKind.RemoveVolume, $"volume:{volume}", "manifest deleted and pruneVolumes: true", removes, volume);
+            plan.Add(OperationKind.RemoveVolume, $"volume:{volume}", $"{input.PruneReason} and pruneVolumes: true", removes, volume);
     }
 
     /// <summary>A compose project that is down (suspended) is like `docker compose down`: its containers and network

@@ -73,6 +73,7 @@ public sealed class Reconciler(
             RemoveVolumes = desired is ServiceGroup { Compose: not null } && overrides.RemovesVolumes(key),
             UnhealthyGrace = options.Value.UnhealthyGrace,
             FailedUpdates = FailedUpdates(key, desired),
+            PruneReason = manifests.Get(key)?.NotSelected is not null ? "not selected by this host's labels (spec.placement)" : "manifest deleted",
         });
 
     private async Task<(string Result, TimeSpan? RequeueAfter)> ReconcileCoreAsync(ObjectKey key, CancellationToken ct)

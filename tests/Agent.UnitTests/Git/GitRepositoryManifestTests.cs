@@ -130,6 +130,7 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [Theory]
     [InlineData("ssh://git@git.example/x.git")]
     [InlineData("git@git.example:ops/x.git")]
+    [InlineData("git@git.example:/srv/git/ops/x.git")] // an absolute path on the server (probe-13b B9: was refused)
     public void An_ssh_user_name_is_allowed(string url)
     {
         var set = Load($"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: platform }}\nspec:\n  url: {url}\n");
@@ -165,6 +166,7 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("https://user:pw@git.example:8443/x.git", "https://git.example:8443/x.git")]
     [InlineData("ssh://git@git.example/x.git", "ssh://git.example/x.git")]
     [InlineData("git@git.example:ops/x.git", "git.example:ops/x.git")]
+    [InlineData("root@localhost:/tmp/x.git", "localhost:/tmp/x.git")]
     [InlineData("file:///srv/x.git", "file:///srv/x.git")]
     public void Displayed_urls_carry_no_user_information(string url, string shown) =>
         Assert.Equal(shown, Core.Git.GitUrls.Redact(url));

@@ -16,6 +16,17 @@ public sealed class PruneUndoTests
     private static int Id(Plan plan, OperationKind kind, string target) => plan.Operations.Single(o => o.Kind == kind && o.Target == target).Id;
 
     [Fact]
+    public void A_prune_because_the_host_is_no_longer_selected_says_so_not_manifest_deleted()
+    {
+        // probe-13b B6: the log read "RemoveContainer: manifest deleted" while the manifest was there, placed elsewhere.
+        var text = PlanText(null, Observed(Running(A, 1)), i => i with { PruneReason = "not selected by this host's labels (spec.placement)" });
+        Assert.Contains("container:g-a-1, RemoveContainer, not selected by this host's labels (spec.placement)", text);
+        Assert.Contains("network:g_default, RemoveNetwork, not selected by this host's labels", text);
+        Assert.DoesNotContain("manifest deleted", text);
+        Assert.Contains("RemoveContainer, manifest deleted", PlanText(null, Observed(Running(A, 1))));
+    }
+
+    [Fact]
     public void A_container_stopped_whose_removal_was_abandoned_is_started_again_and_one_removed_is_left_to_the_next_reconcile()
     {
         var prune = Prune();
