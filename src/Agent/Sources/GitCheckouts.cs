@@ -31,7 +31,8 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     public const string CacheFolder = "cache.git";
     private const string TagSuffix = ".tag";
     private const string LinksSuffix = ".links";
-    private static readonly string[] Sidecars = [TagSuffix, LinksSuffix];
+    private const string TreeSuffix = ".tree";
+    private static readonly string[] Sidecars = [TagSuffix, LinksSuffix, TreeSuffix];
 
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git");
 
@@ -77,6 +78,47 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
         }
     }
 
+    /// <summary>Whether a checkout still holds the tree it was published with (names, kinds, sizes, modes, link targets,
+    /// compared with <c>COMMIT.tree</c>, written at publish): a file missing from the state dir is a damaged checkout,
+    /// never a file deleted in git. A checkout without the record (a candidate, or published by an older agent) is taken as is.</summary>
+    public bool Intact(GitCheckout checkout)
+    {
+        try
+        {
+            var file = Path.Combine(Folder(checkout.Repository), checkout.Commit + TreeSuffix);
+            return !File.Exists(file) || File.ReadAllText(file).Trim() == TreeDigest(checkout.Folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>SHA-256 over the sorted names, kinds, sizes and modes of a checkout's entries and its links' targets
+    /// (contents are not read: a walk of the tree, cheap enough for every start and unchanged fetch).</summary>
+    public static string TreeDigest(string root)
+    {
+        var lines = new List<string>();
+        var options = new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false };
+        void Walk(DirectoryInfo folder)
+        {
+            foreach (var entry in folder.EnumerateFileSystemInfos("*", options))
+            {
+                var relative = Path.GetRelativePath(root, entry.FullName);
+                if (entry.LinkTarget is { } link) lines.Add($"l {relative} {link}");
+                else if (entry is DirectoryInfo dir)
+                {
+                    lines.Add($"d {relative}");
+                    Walk(dir);
+                }
+                else lines.Add($"f {relative} {((FileInfo)entry).Length} {(int)entry.UnixFileMode}");
+            }
+        }
+        Walk(new DirectoryInfo(root));
+        lines.Sort(StringComparer.Ordinal);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines))));
+    }
+
     /// <summary>Changes whenever any repository switches revision: part of the desired state's digest.</summary>
     public string Fingerprint()
     {
@@ -100,8 +142,18 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
         WriteSidecar(Path.Combine(folder, commit + TagSuffix), tag);
         WriteSidecar(Path.Combine(folder, commit + LinksSuffix), skippedLinks is { Count: > 0 } ? Core.Git.GitLinks.Write(skippedLinks) : null);
         var final = Path.Combine(folder, commit);
-        if (Directory.Exists(final)) Directory.Delete(staging, recursive: true); // the same commit again (a force-push back)
+        var tree = TreeDigest(staging);
+        if (Directory.Exists(final) && TreeDigest(final) == tree) Directory.Delete(staging, recursive: true); // the same commit again (a force-push back)
+        else if (Directory.Exists(final))
+        {
+            // The commit's folder was damaged (a file removed or changed in the state dir): the fresh tree replaces it.
+            var damaged = Path.Combine(folder, $".damaged-{Guid.NewGuid():N}");
+            Directory.Move(final, damaged);
+            Directory.Move(staging, final);
+            TryDelete(damaged);
+        }
         else Directory.Move(staging, final);
+        WriteSidecar(Path.Combine(folder, commit + TreeSuffix), tree);
         if (Current(repository)?.Commit is { } before && before != commit) Link(folder, PreviousLink, before);
         Link(folder, CurrentLink, commit);
         return new GitCheckout(repository, commit, Path.Combine(folder, CurrentLink)) { Tag = tag, SkippedLinks = skippedLinks ?? [] };

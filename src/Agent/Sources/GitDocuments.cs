@@ -77,6 +77,11 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         lock (sync)
             if (cache.TryGetValue(name, out var cached) && cached.Key == key) return cached.Documents;
 
+        if (!checkouts.Intact(checkout))
+            // Not cached: read again once the next sync has checked the commit out anew.
+            return [ManifestFolder.FileError($"{Folder}/{name}",
+                $"the checkout of revision {Revision(repo.Spec.Ref, checkout)} in the state dir does not match its commit (a file is missing or changed); " +
+                "the objects it brought are kept as they are until the next sync checks it out again")];
         var root = repo.Spec.Path.Length == 0 ? checkout.Folder : Path.Combine(checkout.Folder, repo.Spec.Path);
         var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder, SkippedLinks = checkout.SkippedLinks, Unfetched = checkout.Unfetched };
         var snapshot = folder.Read();

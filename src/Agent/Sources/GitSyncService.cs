@@ -355,7 +355,11 @@ public sealed class GitSyncService(
             var revision = GitDocuments.Revision(repo.Spec.Ref, commit, tag);
             status.Update(repo, s => s with { LastFetchedRevision = revision });
             await fetcher.VerifyAsync(repo, commit, ct);
-            if (previous?.Commit == commit)
+            var damaged = previous?.Commit == commit && !checkouts.Intact(previous);
+            if (damaged)
+                logger.LogWarning("GitRepository {Name}: the checkout of {Revision} in the state dir does not match its commit (a file is missing or changed): checking it out again",
+                    name, revision);
+            if (previous?.Commit == commit && !damaged)
             {
                 if (!GitDocuments.HasPath(repo, previous.Folder)) // spec.path changed to a folder this revision lacks
                 {

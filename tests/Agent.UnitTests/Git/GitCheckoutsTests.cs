@@ -21,8 +21,28 @@ public sealed class GitCheckoutsTests : IDisposable
         checkouts.Clean("platform");
     }
 
+    // The tree records written beside each checkout (COMMIT.tree) are checked in their own test.
     private string[] Entries() =>
-        Directory.EnumerateFileSystemEntries(checkouts.Folder("platform")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+        Directory.EnumerateFileSystemEntries(checkouts.Folder("platform")).Select(Path.GetFileName).OfType<string>()
+            .Where(n => !n.EndsWith(".tree", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public void A_file_missing_or_changed_in_a_checkout_makes_it_damaged_and_publishing_the_commit_again_repairs_it()
+    {
+        Publish("c1");
+        var current = checkouts.Current("platform")!;
+        Assert.True(checkouts.Intact(current));
+        File.Delete(Path.Combine(current.Folder, "web.yaml"));
+        Assert.False(checkouts.Intact(current));
+
+        Publish("c1"); // the next sync of the unchanged remote checks the commit out again
+        Assert.True(checkouts.Intact(checkouts.Current("platform")!));
+        Assert.Equal("c1", File.ReadAllText(Path.Combine(current.Folder, "web.yaml")));
+        Assert.Null(checkouts.Previous("platform"));
+
+        File.WriteAllText(Path.Combine(current.Folder, "web.yaml"), "truncated or rewritten");
+        Assert.False(checkouts.Intact(current));
+    }
 
     [Fact]
     public void The_current_and_the_previous_good_revision_are_kept_and_refused_or_older_ones_removed()
