@@ -31,6 +31,7 @@ internal static class EngineMapping
             .OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal)
             .ToList(),
         NetworkIds = c.NetworkSettings?.Networks is { } networks ? NetworkIds(networks) : null,
+        HasBinds = (c.Mounts ?? []).Any(m => m.Type == "bind"),
     };
 
     private static HashSet<string> NetworkIds(IDictionary<string, EndpointSettings> networks) =>
@@ -66,6 +67,7 @@ internal static class EngineMapping
             .Concat((c.Mounts ?? []).Where(m => m.Type == "tmpfs").Select(m => m.Destination))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
         Pid = c.State?.Pid ?? 0,
+        Binds = (c.Mounts ?? []).Where(m => m.Type == "bind" && !string.IsNullOrEmpty(m.Source)).Select(m => new BindMount(m.Source, m.Destination)).ToList(),
     };
 
     private static Core.Model.RestartPolicy ToRestartPolicy(Docker.DotNet.Models.RestartPolicy? policy) => policy?.Name switch

@@ -37,6 +37,9 @@ public sealed record ContainerSummary(
 
     /// <summary>The ids of the networks it is attached to; null when not known (an entry made from a create event).</summary>
     public IReadOnlySet<string>? NetworkIds { get; init; }
+
+    /// <summary>It bind-mounts a host path (as listed; false for an entry made from an event).</summary>
+    public bool HasBinds { get; init; }
 }
 
 public sealed record ContainerDetails(
@@ -73,7 +76,13 @@ public sealed record ContainerDetails(
 
     /// <summary>The host's process id of its main process while it runs (0 otherwise).</summary>
     public long Pid { get; init; }
+
+    /// <summary>Its bind mounts as the engine recorded them: the host path it opens again at every start.</summary>
+    public IReadOnlyList<BindMount> Binds { get; init; } = [];
 }
+
+/// <summary>A host path bound into a container at <see cref="Target"/>.</summary>
+public sealed record BindMount(string Source, string Target);
 
 public sealed record PublishedPort(int ContainerPort, string Protocol, string? HostIp, int? HostPort);
 

@@ -49,10 +49,10 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
         return new Admitted(BindPinning.Pin(spec, resolve), null);
     }
 
-    /// <summary>After the start that follows the create of <paramref name="admitted"/>: why its binds are not what was
-    /// judged (the container is then removed), or null. See <see cref="BindMountGuard"/>.</summary>
-    public Task<string?> VerifyStartedAsync(string container, ContainerSpec admitted, CancellationToken ct) =>
-        guard.VerifyAsync(container, admitted, ct);
+    /// <summary>Starts (or restarts, by <paramref name="start"/>) one of the agent's containers, the only way the agent
+    /// does: null, or why it was not started or was removed after the start (a bind source moved since it was judged,
+    /// see <see cref="BindMountGuard"/>).</summary>
+    public Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct) => guard.StartAsync(container, start, ct);
 
     /// <summary>The secret files the GitRepositories in the manifests name.</summary>
     private List<string> GitSecretFiles() =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Agent.Admission;
 using Agent.Engine;
 using Agent.Auth;
 using Agent.Core.Manifests;
@@ -41,17 +42,17 @@ public static class ContainerEndpoints
                 : ApiProblems.ContainerNotFound(id))
             .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
-        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
-            Act(id, owned, ct, async c => { stops.Clear(c); await engine.StartContainerAsync(c, ct); }, "started"))
+        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, CancellationToken ct) =>
+            Act(id, owned, ct, c => { stops.Clear(c); return binds.StartAsync(c, () => engine.StartContainerAsync(c, ct), ct); }, "started"))
             .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Start a container; clears a stop made through the API.");
         containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
                 : Act(id, owned, ct, async c => { stops.Record(c, UserStops.ByApi); await engine.StopContainerAsync(c, grace, ct); }, "stopped"))
             .RequireAuthorization(Roles.Operator).ScopedToContainer()
             .WithSummary("Stop a container (timeout: grace before SIGKILL, 10s, 1m or seconds). It stays stopped, whatever its restart policy, until started again (persisted).");
-        containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
+        containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
-                : Act(id, owned, ct, async c => { stops.MarkOwn(c, grace); stops.Clear(c); await engine.RestartContainerAsync(c, grace, ct); }, "restarted"))
+                : Act(id, owned, ct, c => { stops.MarkOwn(c, grace); stops.Clear(c); return binds.StartAsync(c, () => engine.RestartContainerAsync(c, grace, ct), ct); }, "restarted"))
             .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Restart a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
         containers.MapDelete("/{id}", (string id, bool? force, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
             Act(id, owned, ct, c => engine.RemoveContainerAsync(c, force ?? false, ct), "removed"))
@@ -84,10 +85,14 @@ public static class ContainerEndpoints
         return null;
     }
 
-    private static async Task<IResult> Act(string id, OwnedContainers owned, CancellationToken ct, Func<string, Task> action, string done)
+    private static Task<IResult> Act(string id, OwnedContainers owned, CancellationToken ct, Func<string, Task> action, string done) =>
+        Act(id, owned, ct, async c => { await action(c); return null; }, done);
+
+    /// <summary>As above, for an action that may refuse (a start whose bind source moved): 409 with its reason.</summary>
+    private static async Task<IResult> Act(string id, OwnedContainers owned, CancellationToken ct, Func<string, Task<string?>> action, string done)
     {
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
-        await action(c.Id);
+        if (await action(c.Id) is { } refused) return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
         return Results.Ok(new { id = c.Id, name = c.Name, result = done });
     }
 

@@ -127,8 +127,7 @@ public static class RunEndpoints
             id = await engine.CreateContainerAsync(new ContainerCreateRequest(key.Name, admitted.Spec!, runLabels, request.Network) { AutoRemove = request.AutoRemove }, ct);
             if (start)
             {
-                await engine.StartContainerAsync(id, ct);
-                if (await admission.VerifyStartedAsync(id, admitted.Spec!, ct) is { } swapped) return (null, swapped);
+                if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct) is { } moved) return (null, moved);
             }
             done = true;
             return (id, null);

@@ -75,8 +75,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             await engine.PullImageAsync(spec.Image, null, ct);
             id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
         }
-        await engine.StartContainerAsync(id, ct);
-        if (await admission.VerifyStartedAsync(id, spec, ct) is { } swapped) throw new EngineException(swapped);
+        if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct) is { } moved) throw new EngineException(moved);
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
     }
 

@@ -70,6 +70,7 @@ public static class ContainerEvents
     {
         Ports = d.Ports.Distinct().OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal).ToList(),
         NetworkIds = d.NetworkIds,
+        HasBinds = d.Binds.Count > 0,
     };
 
     private static ContainerSummary Exited(ContainerSummary known, EngineEvent e)

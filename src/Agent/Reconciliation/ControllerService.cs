@@ -23,6 +23,7 @@ public sealed class ControllerService(
     AgentLabels labels,
     HealthTracker health,
     UserStops userStops,
+    Admission.BindMountGuard binds,
     ControllerState state,
     IOptions<AgentOptions> options,
     ILogger<ControllerService> logger) : BackgroundService
@@ -180,6 +181,9 @@ public sealed class ControllerService(
                     delay = TimeSpan.FromMilliseconds(250);
                     logger.LogDebug("Engine event {Type} {Action} {Actor}", e.Type, e.Action, e.ActorId);
                     if (e.Type != "container" || !(WakingActions.Contains(e.Action) || e.Action.StartsWith("health_status", StringComparison.Ordinal))) continue;
+                    // Every start, whoever made it (a restart policy, the engine at boot, docker start): the engine opened
+                    // the bind sources again. Not awaited: the stream keeps flowing; the check inspects at once.
+                    if (e.Action == "start") _ = binds.CheckStartedAsync(e.ActorId, ct);
                     if (e.Attributes.ContainsKey(labels.Imperative) || e.Attributes.ContainsKey(labels.JobRun)) continue;
                     Remember(e);
                     if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))
@@ -241,6 +245,12 @@ public sealed class ControllerService(
         catch (EngineException e)
         {
             logger.LogWarning("Listing the engine's objects failed: {Error}", e.Message);
+        }
+        if (reason is "start" or "reconnect")
+        {
+            // Started while no events were seen (the agent or the stream was down): their binds are checked now.
+            foreach (var c in cache.Containers.Where(c => c is { State: ContainerState.Running, HasBinds: true }))
+                await binds.CheckStartedAsync(c.Id, ct);
         }
         if (reason == "reconnect") await EnqueueAllAsync(ct);
     }

@@ -44,7 +44,6 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         var abandoned = new ConcurrentDictionary<int, bool>();
         var abandoning = false;
         var ids = new ConcurrentDictionary<string, string>(StringComparer.Ordinal); // created name -> id
-        var admittedSpecs = new ConcurrentDictionary<string, ContainerSpec>(StringComparer.Ordinal); // created name -> spec sent
         using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
         var tasks = new Dictionary<int, Task>();
 
@@ -67,7 +66,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }
             try
             {
-                await ExecuteAsync(op, ids, admittedSpecs, ct);
+                await ExecuteAsync(op, ids, ct);
                 done[op.Id] = true;
                 if (op.IsMutation)
                 {
@@ -87,7 +86,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 {
                     try
                     {
-                        await ExecuteAsync(compensation, ids, admittedSpecs, ct);
+                        await ExecuteAsync(compensation, ids, ct);
                         log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {compensation.Cause}");
                     }
                     catch (EngineException ce)
@@ -145,7 +144,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         };
     }
 
-    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerSpec> admittedSpecs, CancellationToken ct)
+    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, CancellationToken ct)
     {
         var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
         switch (op.Kind)
@@ -190,18 +189,16 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     throw new NameConflictException($"container name {target} is held by {Holder(holder.Labels)} (container {holder.Id[..12]}): it is not touched; rename or remove it, or rename this service", Holder(holder.Labels));
                 }
                 ids[target] = id;
-                admittedSpecs[target] = admitted.Spec!;
                 break;
             case OperationKind.StartContainer:
-                await engine.StartContainerAsync(target, ct);
-                // A container this plan created: its binds are checked against what admission judged (see BindMountGuard).
-                if (admittedSpecs.TryGetValue(target, out var judged) && await admission.VerifyStartedAsync(target, judged, ct) is { } swapped)
-                    throw new OperationFailedException($"{target}: {swapped}");
+                if (await admission.StartAsync(target, () => engine.StartContainerAsync(target, ct), ct) is { } moved)
+                    throw new OperationFailedException(moved);
                 health.RecordStart(ids.TryGetValue(target, out var started) ? started : target);
                 break;
             case OperationKind.RestartContainer:
                 userStops.MarkOwn(target, op.Timeout);
-                await engine.RestartContainerAsync(target, op.Timeout, ct);
+                if (await admission.StartAsync(target, () => engine.RestartContainerAsync(target, op.Timeout, ct), ct) is { } movedAtRestart)
+                    throw new OperationFailedException(movedAtRestart);
                 health.RecordStart(target);
                 break;
             case OperationKind.StopContainer:
