@@ -262,12 +262,16 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
                     else if (project.Volume(source, sc!) is { } full) AddMount(item, mounts, new MountSpec(MountType.Volume, full, target, readOnly) { External = project.ExternalVolumes.ContainsKey(source) });
                     break;
                 case "bind":
+                    var createHostPath = false;
                     if (f.TryGetValue("bind", out var bo))
                         if (bo.Mapping(["create_host_path", "propagation", "selinux"]) is { } b)
+                        {
                             foreach (var key in new[] { "propagation", "selinux" })
                                 if (b.TryGetValue(key, out var unsupported)) unsupported.Error($"bind.{key} is not supported by the agent");
+                            createHostPath = b.TryGetValue("create_host_path", out var chp) && (chp.Bool() ?? false);
+                        }
                     if (source is null) { item.Error("a bind needs \"source\""); return; }
-                    AddBind(item, mounts, digests, source, target, readOnly);
+                    AddBind(item, mounts, digests, source, target, readOnly, createHostPath);
                     break;
                 case "tmpfs":
                     long? size = null;
@@ -304,7 +308,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         }
         if (!parts[1].StartsWith('/')) { item.Error($"\"{text}\": the container path \"{parts[1]}\" must be absolute"); return; }
         if (parts[0].StartsWith('/') || parts[0].StartsWith('.') || parts[0].StartsWith('~'))
-            AddBind(item, mounts, digests, parts[0], parts[1], ro2);
+            AddBind(item, mounts, digests, parts[0], parts[1], ro2, createHostPath: true); // the short syntax creates a missing folder, as Compose does
         else if (project.Volume(parts[0], item) is { } full)
             AddMount(item, mounts, new MountSpec(MountType.Volume, full, parts[1], ro2) { External = project.ExternalVolumes.ContainsKey(parts[0]) });
     }
@@ -350,13 +354,22 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         }
     }
 
-    private void AddBind(ComposeCursor item, List<MountSpec> mounts, SortedDictionary<string, string> digests, string source, string target, bool readOnly)
+    private void AddBind(ComposeCursor item, List<MountSpec> mounts, SortedDictionary<string, string> digests, string source, string target, bool readOnly,
+        bool createHostPath)
     {
         if (source.StartsWith('~')) { item.Error($"\"{source}\": \"~\" is not expanded by the agent; use an absolute path or one relative to the project directory"); return; }
         var host = project.Resolve(source);
         // A compose file from a git repository binds only inside its checkout, like a ServiceGroup's (probe-13 F9).
         if (project.Files.Confinement(host) is { } outside) { item.Error($"\"{source}\": the bind source {outside}"); return; }
-        AddMount(item, mounts, new MountSpec(MountType.Bind, host, target, readOnly));
+        // The agent creates only a relative folder inside the manifests folder (after admission, where the policy judged it);
+        // any other missing source is refused here, at load, so an update never removes a container it cannot create again (probe-15c G17).
+        var create = createHostPath && project.IsUnderRoot(host);
+        if (!create && !project.Files.Exists(host))
+        {
+            item.Error($"\"{source}\": the bind source {host} does not exist (only relative binds inside the manifests folder are created)");
+            return;
+        }
+        AddMount(item, mounts, new MountSpec(MountType.Bind, host, target, readOnly) { CreateSource = create });
         if (BindDigestRule.CountsContent(host, readOnly, project.Files.Root, project.ProjectDirectory) && project.Files.Digest(host) is { } digest)
             digests[$"bind:{target}"] = digest;
     }

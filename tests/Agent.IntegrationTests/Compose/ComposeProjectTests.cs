@@ -54,6 +54,23 @@ public sealed class ComposeProjectTests : AgentScenario
     }
 
     [Fact]
+    public async Task A_missing_data_bind_folder_is_created_and_the_service_writing_to_it_is_never_recreated_for_its_writes()
+    {
+        var project = Instance.Name("data");
+        Agent.Write($"{project}/compose.yaml", $"services:\n  web:\n    image: {TestEngine.Image}\n"
+            + "    command: [\"sh\", \"-c\", \"while true; do date >> /data/log; sleep 0.2; done\"]\n    stop_signal: SIGKILL\n    volumes: [\"./data:/data\"]\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project); // probe-15c G17: the engine refused the missing ./data
+        var log = Path.Combine(Agent.Manifests, project, "data", "log");
+        await Eventually.ReturnsAsync(() => Task.FromResult(File.Exists(log)), x => x, TimeSpan.FromSeconds(30), "the container writes through the created folder");
+        var before = await Containers.RunningAsync(Instance, project, 1);
+
+        Agent.Write($"{project}/compose.yaml", File.ReadAllText(Path.Combine(Agent.Manifests, project, "compose.yaml")) + "# read again\n");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // probe-15c G18: its own writes recreated it on every read
+        Assert.Equal(before.Select(r => r.Id), (await Containers.OfAsync(Instance, project)).Where(r => r.State == "running").Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task A_dot_env_edit_alone_recreates_only_the_service_whose_interpolated_value_changed()
     {
         var project = Instance.Name("dotenv");

@@ -55,6 +55,25 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_relative_short_bind_is_created_later_and_any_other_missing_source_is_refused_at_load()
+    {
+        Write("stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    volumes: [\"./data:/data\"]\n");
+        var mount = Project("stack").Spec.Services[0].Container.Mounts.Single();
+        Assert.True(mount.CreateSource); // as Compose's short syntax (probe-15c G17: the engine refused the create after the old container was gone)
+        Assert.False(Directory.Exists(mount.Source)); // validate never creates anything
+
+        var missing = Path.GetFullPath(Path.Combine(dir.FullName, "..", Path.GetRandomFileName()));
+        Write("stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    volumes:\n"
+                                    + "      - { type: bind, source: ./long, target: /long }\n"
+                                    + "      - { type: bind, source: ./made, target: /made, bind: { create_host_path: true } }\n"
+                                    + $"      - \"{missing}:/abs\"\n");
+        var errors = Load().Errors;
+        Assert.Equal(2, errors.Count());
+        Assert.All(errors, e => Assert.Contains("does not exist", e.Message));
+        Assert.Equal([5, 7], errors.Select(e => e.Line).Order());
+    }
+
+    [Fact]
     public void Compose_files_are_never_read_as_agent_manifests()
     {
         Write("stack/docker-compose.yml", "services:\n  web:\n    image: busybox:1.35\n");
