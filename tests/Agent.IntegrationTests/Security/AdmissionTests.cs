@@ -44,7 +44,7 @@ public sealed class AdmissionTests : SecurityScenario
             // Someone else's volumes are left as they were.
             Assert.Equal("none", await DockerCli.RunAsync("volume", "inspect", "--format", "{{.Options.type}}", volumes[0]));
 
-            await AssertRunRefusedAsync(run, "\"volumes\":[\"" + run + ":/data\"]", "not made by this agent");
+            await AssertRunRefusedAsync(run, "\"volumes\":[\"" + run + ":/data\"]", "is not this object's");
             Assert.Equal("none", await DockerCli.RunAsync("volume", "inspect", "--format", "{{.Options.type}}", volumes[2]));
         }
         finally

@@ -85,7 +85,7 @@ public sealed class VolumeRulesTests
     {
         // The issue: a group named so that {group}_{name} equals a volume made with type=none,o=bind,device=/.
         var hostRoot = Facts("evil_data", opts: Opts("type=none", "o=bind", "device=/"), agentLabels: false);
-        Assert.Contains("not made by this agent", VolumeRules.MountProblem("evil_data", hostRoot, declaredExternal: false, owned: false, Defaults));
+        Assert.Contains("is not this object's", VolumeRules.MountProblem("evil_data", hostRoot, declaredExternal: false, owned: false, Defaults));
         // Even carrying this agent's labels (forged, or made by an older agent), its options are judged.
         Assert.Contains("type", VolumeRules.MountProblem("evil_data", hostRoot, declaredExternal: false, owned: true, Defaults));
     }
@@ -94,7 +94,7 @@ public sealed class VolumeRulesTests
     public void Someone_elses_volume_is_refused_unless_declared_external_and_allowed()
     {
         var plain = Facts("shared-cache", agentLabels: false);
-        Assert.Contains("not made by this agent", VolumeRules.MountProblem("shared-cache", plain, false, false, Defaults));
+        Assert.Contains("is not this object's", VolumeRules.MountProblem("shared-cache", plain, false, false, Defaults));
         Assert.Contains("AllowedExternalVolumes", VolumeRules.MountProblem("shared-cache", plain, true, false, Defaults));
         Assert.Null(VolumeRules.MountProblem("shared-cache", plain, true, false, Defaults with { AllowedExternalVolumes = ["shared-cache"] }));
         var nfs = Facts("shared-cache", opts: Opts("type=nfs", "o=addr=10.0.0.1", "device=:/x"), agentLabels: false);
