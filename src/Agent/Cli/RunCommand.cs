@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Agent.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Agent.Cli;
 
@@ -27,6 +28,7 @@ public static class RunCommand
         {
             var settings = new Dictionary<string, string?>();
             Put(settings, "Agent:Manifests", parse.GetValue(manifests));
+            if (string.IsNullOrWhiteSpace(parse.GetValue(manifests))) settings["Agent:ManifestsOptional"] = "true";
             Put(settings, "Urls", parse.GetValue(urls));
             Put(settings, "Agent:Instance", parse.GetValue(instance));
             Put(settings, "Agent:StateDir", parse.GetValue(stateDir));
@@ -44,7 +46,9 @@ public static class RunCommand
             try
             {
                 var app = AgentHost.Build(settings);
-                if (CommandLineGitErrors(app.Services) is { Count: > 0 } gitErrors)
+                var startErrors = CommandLineGitErrors(app.Services);
+                if (startErrors.Count == 0 && FolderError(app.Services) is { } folderError) startErrors.Add(folderError);
+                if (startErrors is { Count: > 0 } gitErrors)
                 {
                     foreach (var error in gitErrors) Console.Error.WriteLine($"error: {error}");
                     return 2;
@@ -68,6 +72,29 @@ public static class RunCommand
         var files = services.GetRequiredService<Sources.ManifestFolder>();
         return services.GetRequiredService<Sources.GitDocuments>().CommandLine(files)
             .SelectMany(d => d.Errors).Select(e => $"{FlagOf(e.Path)}: {e.Message}").ToList();
+    }
+
+    /// <summary>With --git-url, a manifests folder that cannot be read at start would hold everything, the repository
+    /// included (it is never fetched): a bad start, said at once. Without --manifests and without a ./manifests folder
+    /// the repository is the only source, unless the last run applied objects from a folder there (then leaving the
+    /// folder out would prune them: it is asked for instead).</summary>
+    private static string? FolderError(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value;
+        if (string.IsNullOrWhiteSpace(options.Git.Url)) return null;
+        var folder = services.GetRequiredService<Sources.ManifestFolder>();
+        if (!folder.Absent)
+            return folder.Read().RootError is { } error
+                ? $"--manifests: {error}; --git-url needs a folder it can read (it holds everything else), or none: leave --manifests out " +
+                  "(and have no ./manifests) to apply the repository alone"
+                : null;
+        var fromFolder = new Sources.ManifestIndex(options.StateDir).Load(NullLogger.Instance)?
+            .Where(p => p.Value != Sources.GitDocuments.CommandLineFile && Sources.GitDocuments.RepositoryOf(p.Value) is null)
+            .Select(p => p.Key.ToString()).Order(StringComparer.Ordinal).ToList() ?? [];
+        return fromFolder.Count == 0 ? null
+            : $"--manifests: there is no manifests folder {folder.Root}, but the last run applied {fromFolder.Count} object(s) from one " +
+              $"({string.Join(", ", fromFolder.Take(3))}{(fromFolder.Count > 3 ? ", ..." : "")}); give --manifests, or create the folder " +
+              "(an empty one prunes them, under the mass-prune guard)";
     }
 
     private static string FlagOf(string field) => field switch

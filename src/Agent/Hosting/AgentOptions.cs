@@ -8,6 +8,14 @@ public sealed class AgentOptions
     /// <summary>The folder of manifests to keep the engine equal to.</summary>
     public string Manifests { get; set; } = "manifests";
 
+    /// <summary>Set by `agent run` when --manifests is not given: with a GitRepository from the command line (Git.Url),
+    /// a missing folder means "no folder" (the repository is the only source), not a folder that failed to read.</summary>
+    public bool ManifestsOptional { get; set; }
+
+    /// <summary>Whether this run has no manifests folder at all (see <see cref="ManifestsOptional"/>).</summary>
+    public bool ManifestsAbsent() =>
+        ManifestsOptional && !string.IsNullOrWhiteSpace(Git.Url) && Sources.ManifestFolder.Missing(Manifests);
+
     /// <summary>Where the agent keeps its instance id and runtime overrides.</summary>
     public string StateDir { get; set; } = DefaultStateDir();
 

@@ -34,7 +34,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes);
+            return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes) { Absent = options.ManifestsAbsent() };
         });
         services.AddSingleton(sp => new ManifestIndex(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<HostPlacement>();

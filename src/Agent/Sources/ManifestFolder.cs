@@ -21,6 +21,10 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     public string Root { get; } = Path.GetFullPath(root);
 
+    /// <summary>Set when there is no folder at all (`agent run --git-url` on a host whose only source is the repository):
+    /// every read is complete and empty, never a read that failed.</summary>
+    public bool Absent { get; init; }
+
     /// <summary>Set for a git checkout: no file outside this folder (the checkout, symlinks resolved) is read.</summary>
     public string? ConfinedTo { get; init; }
 
@@ -59,6 +63,13 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             return new FileInfo(at).LinkTarget is { } target ? $"{Path.GetRelativePath(root, at)} -> {target}" : null;
         }
         return null;
+    }
+
+    /// <summary>Nothing at all at that path: no folder, no file, no link (a dangling link is a folder that failed to read).</summary>
+    public static bool Missing(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return !Directory.Exists(full) && !File.Exists(full) && new FileInfo(full).LinkTarget is null;
     }
 
     public ManifestLimits Limits { get; } = limits ?? ManifestLimits.Default;
@@ -106,6 +117,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     private FolderSnapshot ReadCore()
     {
+        if (Absent) return new FolderSnapshot(null, [], [], "absent");
         if (!Directory.Exists(Root))
             return FolderSnapshot.Failed(File.Exists(Root) || new FileInfo(Root).LinkTarget is not null && !Directory.Exists(Root)
                 ? $"manifests folder {Root} is not a folder (or a link to a missing folder)"

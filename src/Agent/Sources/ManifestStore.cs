@@ -216,6 +216,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     {
         LoadIndexOnce();
         var snapshot = folder.Read();
+        if (folder.Absent && lastDigest is null)
+            logger.LogInformation("There is no manifests folder {Folder} and --manifests was not given: the repository of --git-url is the only source", folder.Root);
         if (!snapshot.IsComplete)
         {
             lock (sync)

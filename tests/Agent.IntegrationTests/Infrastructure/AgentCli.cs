@@ -30,6 +30,10 @@ public static class AgentCli
     public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         ExternalTool.RunAsync("dotnet", [Dll, .. args], RepositoryRoot, Environment(environment), TimeSpan.FromMinutes(5));
 
+    /// <summary>Runs it from another working directory (the repository root holds the demo's ./manifests).</summary>
+    public static Task<(int Exit, string Stdout, string Stderr)> RunInAsync(string workingDirectory, params string[] args) =>
+        ExternalTool.RunAsync("dotnet", [Dll, .. args], workingDirectory, Environment(null), TimeSpan.FromMinutes(5));
+
     /// <summary>A long-running command (--watch, -f): its output so far, readable while it runs; disposing kills it.</summary>
     public static RunningCommand Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {

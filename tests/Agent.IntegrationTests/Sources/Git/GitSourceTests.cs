@@ -1,6 +1,7 @@
 using Agent.Core.Model;
 using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
 
 namespace Agent.IntegrationTests.Sources.Git;
@@ -76,6 +77,27 @@ public sealed class GitSourceTests : GitScenario
         var ready = await Agent.WaitReadyAsync(web);
         Assert.Equal("GitRepository/default/hosts/a/web.yaml:1:1", ready.Source);
         Assert.Empty(await Containers.OfAsync(Instance, Instance.Name("not-here")));
+    }
+
+    [Fact]
+    public async Task The_git_url_shorthand_needs_no_manifests_folder_when_manifests_is_not_given()
+    {
+        var web = Instance.Name("git-only");
+        Repo.Write("web.yaml", Sleepy(web));
+        var first = Repo.CommitAndPush("web");
+        // `agent run --git-url URL` in a folder without ./manifests (probe-13c C5): the repository is the only source.
+        Agent.Settings["Agent:Manifests"] = Path.Combine(Agent.Manifests, "not-there");
+        Agent.Settings["Agent:ManifestsOptional"] = "true";
+        Agent.Settings["Agent:Git:Url"] = Repo.FileUrl;
+        Agent.Settings["Agent:Git:Interval"] = "1s";
+        await Agent.StartAsync();
+        await WaitAppliedAsync("default", first);
+        Assert.Equal("GitRepository/default/web.yaml:1:1", (await Agent.WaitReadyAsync(web)).Source);
+        Assert.Null(Agent.Services.GetRequiredService<global::Agent.Sources.ManifestStore>().SourceError);
+
+        Repo.Write("web.yaml", Sleepy(web, 1));
+        Repo.CommitAndPush("web v1");
+        await WaitForCommandAsync(web, 1);
     }
 
     [Fact]
