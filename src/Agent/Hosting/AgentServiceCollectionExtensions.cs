@@ -49,6 +49,7 @@ public static class AgentServiceCollectionExtensions
                 (file, sent) => Core.Security.CredentialFileRules.Problem(file, policy, ManifestFolder.Resolve, sent));
         });
         services.AddSingleton(sp => new GitLimits(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Git.MaxBytes));
+        services.AddSingleton<GitLocalSlots>();
         services.AddSingleton<GitFetcher>();
         services.AddSingleton<GitRepositoryStatusStore>();
         services.AddSingleton<GitSyncService>();

@@ -7,7 +7,8 @@ public sealed class GitSettings
     /// <summary>The bare cache of a repository, and one checked-out tree, may not be larger than this.</summary>
     public long MaxBytes { get; set; } = 256L * 1024 * 1024;
 
-    /// <summary>How many repositories fetch at the same time (each repository syncs one at a time).</summary>
+    /// <summary>How many repositories do the local work of a sync (compact, verify, check out, validate) at the same time;
+    /// fetching from a remote takes no slot (each repository syncs one at a time, bounded by its own timeout).</summary>
     public int ConcurrentSyncs { get; set; } = 4;
 
     public string? Url { get; set; }

@@ -13,8 +13,10 @@ public sealed record GitLimits(long MaxBytes)
 /// Fetches the commit a GitRepository follows into its shallow bare cache, checks a signature when asked, and checks
 /// the commit's tree out into a new staging folder (git archive into tar extraction, with the size limit).
 /// </summary>
-public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits limits)
+public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits limits, GitLocalSlots? localSlots = null)
 {
+    private readonly GitLocalSlots slots = localSlots ?? new GitLocalSlots();
+
     private const int MaxTags = 100_000;
 
     /// <summary>The cache's only ref: what was fetched last (the objects it does not reach are removed).</summary>
@@ -86,7 +88,7 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
         var head = await git.RunAsync(["-C", cache, "rev-parse", "--verify", "--end-of-options", "FETCH_HEAD^{commit}"], null, spec.Timeout, ct);
         Check(head, "FetchFailed", "the fetched ref names no commit");
         var commit = head.Output.Trim();
-        await CompactAsync(repo, cache, commit, compact: !fresh, ct);
+        using (await slots.EnterAsync(ct)) await CompactAsync(repo, cache, commit, compact: !fresh, ct);
         return commit;
     }
 

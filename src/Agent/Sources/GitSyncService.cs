@@ -28,7 +28,8 @@ public sealed class GitSyncService(
     GitBindStore? binds = null,
     Reconciliation.ObservedCache? cache = null,
     AgentLabels? labels = null,
-    GitDocuments? documents = null) : BackgroundService
+    GitDocuments? documents = null,
+    GitLocalSlots? localSlots = null) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, RepositoryState> states = new(StringComparer.Ordinal);
@@ -37,8 +38,9 @@ public sealed class GitSyncService(
     private readonly Dictionary<string, CancellationTokenSource> cancels = new(StringComparer.Ordinal);
     private readonly Lock sync = new();
     private readonly SemaphoreSlim wake = new(0);
-    // Repositories sync side by side (a slow or unreachable remote delays no other), a few at a time.
-    private readonly SemaphoreSlim slots = new(Math.Max(1, options?.Value.Git.ConcurrentSyncs ?? 4));
+    // Repositories sync side by side: each fetches on its own (a slow or unreachable remote delays no other), and the
+    // local work after a fetch runs a few at a time.
+    private readonly GitLocalSlots slots = localSlots ?? new GitLocalSlots(options);
 
     private sealed class RepositoryState
     {
@@ -235,16 +237,8 @@ public sealed class GitSyncService(
         var ct = cancel.Token;
         try
         {
-            await slots.WaitAsync(ct);
-            try
-            {
-                await SyncAsync(repo, state, ct);
-                CollectBinds();
-            }
-            finally
-            {
-                slots.Release();
-            }
+            await SyncAsync(repo, state, ct);
+            using (await slots.EnterAsync(ct)) CollectBinds();
             lock (sync)
             {
                 state.Due = time.GetUtcNow() + Jittered(repo.Spec.Interval);
@@ -354,6 +348,7 @@ public sealed class GitSyncService(
             var (commit, tag) = await fetcher.FetchAsync(repo, ct);
             var revision = GitDocuments.Revision(repo.Spec.Ref, commit, tag);
             status.Update(repo, s => s with { LastFetchedRevision = revision });
+            using var slot = await slots.EnterAsync(ct); // the local work; the fetch above took none
             await fetcher.VerifyAsync(repo, commit, ct);
             var damaged = previous?.Commit == commit && !checkouts.Intact(previous);
             if (damaged)

@@ -101,6 +101,36 @@ public sealed class GitSourceTests : GitScenario
     }
 
     [Fact]
+    public async Task Remotes_that_hang_do_not_delay_a_healthy_repository()
+    {
+        // Eight remotes that accept and never answer (probe-13c C8: they held the 4 sync slots for minutes, one timeout
+        // after another, and a healthy repository waited behind them).
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        try
+        {
+            var hanging = Enumerable.Range(1, 8).Select(i => $"hang{i}").ToList();
+            foreach (var name in hanging)
+                Agent.Write($"{name}.yaml", GitRepositoryManifest(name, $"http://127.0.0.1:{port}/{name}.git", "  timeout: 10m\n"));
+            var web = Instance.Name("git-beside-hangs");
+            await StartWithGroupAsync(web);
+            foreach (var name in hanging)
+                await WaitRepoAsync(name, s => s.Condition("Reconciling")?.Status == "True", "fetching from the silent remote");
+
+            Repo.Write("web.yaml", Sleepy(web, 1));
+            var second = Repo.CommitAndPush("web v1");
+            await WaitAppliedAsync("platform", second);
+            await WaitForCommandAsync(web, 1);
+            Assert.All(hanging, name => Assert.Equal("True", RepoStatus(name)!.Condition("Reconciling")?.Status)); // still hanging
+        }
+        finally
+        {
+            silent.Stop();
+        }
+    }
+
+    [Fact]
     public async Task A_broken_commit_is_not_applied_is_reported_with_file_and_line_and_the_previous_revision_keeps_running()
     {
         var a = Instance.Name("git-a");
