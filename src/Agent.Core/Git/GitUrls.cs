@@ -42,6 +42,10 @@ public static partial class GitUrls
         // oauth2) and git would carry it on its command line, which every local user can read in `ps`.
         if (scheme != "ssh" && at >= 0)
             return "holds a user name: credentials are read from files (spec.secretRef.tokenFile, or usernameFile and passwordFile), never written in the URL";
+        // GitLab's private_token=, Azure's sig=, presigned URLs: a query or fragment of an HTTP URL is a credential in the
+        // URL as much as user information (shown in status and logs, on git's command line).
+        if (scheme is "http" or "https" && url.IndexOfAny(['?', '#'], sep) >= 0)
+            return "holds a query string or fragment (?private_token=, ?sig=...): credentials are read from files (spec.secretRef.tokenFile, or usernameFile and passwordFile), never written in the URL";
         var host = at >= 0 ? authority[(at + 1)..] : authority;
         if (host.StartsWith('-')) return "has a host starting with '-'";
         if (scheme != "file" && host.Length == 0) return "names no host";
@@ -55,10 +59,17 @@ public static partial class GitUrls
         var sep = arg.IndexOf("://", StringComparison.Ordinal);
         if (sep <= 0 || !arg[..sep].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '.' or '-')) return false;
         var authority = Authority(arg, sep);
+        if (IsHttp(arg, sep) && arg.IndexOfAny(['?', '#'], sep) >= 0) return true;
         var at = authority.LastIndexOf('@');
         if (at < 0) return false;
         return !arg[..sep].Equals("ssh", StringComparison.OrdinalIgnoreCase) || authority[..at].Contains(':');
     }
+
+    private static bool IsHttp(string url, int sep) =>
+        url[..sep].Equals("http", StringComparison.OrdinalIgnoreCase) || url[..sep].Equals("https", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Stands for a cut query string or fragment in a shown URL.</summary>
+    public const string CutQuery = "?…";
 
     private static string Authority(string url, int sep)
     {
@@ -73,12 +84,14 @@ public static partial class GitUrls
         url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("git://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The URL without its user information (<c>https://user@host/x</c> → <c>https://host/x</c>, <c>git@host:x</c>
-    /// → <c>host:x</c>), for logs, status, metrics and errors: a user name can be a token, a password is a credential.</summary>
+    /// → <c>host:x</c>) and, for http(s), without its query string or fragment (<c>?private_token=…</c> → <c>?…</c>), for
+    /// logs, status, metrics and errors: a user name can be a token, a password or a query parameter is a credential.</summary>
     public static string Redact(string url)
     {
         var sep = url.IndexOf("://", StringComparison.Ordinal);
         if (sep < 0)
             return ScpLike().Match(url) is { Success: true } m && m.Groups["user"].Success ? url[m.Groups["user"].Length..] : url;
+        if (IsHttp(url, sep) && url.IndexOfAny(['?', '#'], sep) is var query and >= 0) url = url[..query] + CutQuery;
         var start = sep + 3;
         var end = url.IndexOf('/', start);
         var authority = end < 0 ? url[start..] : url[start..end];
@@ -87,9 +100,13 @@ public static partial class GitUrls
         return url[..start] + authority[(at + 1)..] + (end < 0 ? "" : url[end..]);
     }
 
-    /// <summary>Every URL in <paramref name="text"/> without its user information (git echoes URLs in its errors), and
+    /// <summary>Every URL in <paramref name="text"/> without its user information and an http(s) URL's query string or
+    /// fragment (git echoes URLs in its errors), and
     /// ssh's <c>user@host</c> forms (<c>root@127.0.0.1: Permission denied</c>, <c>git@host:org/x.git</c>) without the user.</summary>
-    public static string Scrub(string text) => SshUser().Replace(Userinfo().Replace(text, "${scheme}://"), "");
+    public static string Scrub(string text) => SshUser().Replace(Userinfo().Replace(HttpQuery().Replace(text, "${url}" + CutQuery), "${scheme}://"), "");
+
+    [GeneratedRegex(@"(?<url>\b[Hh][Tt][Tt][Pp][Ss]?://[^\s'""?#]*)[?#][^\s'""]*")]
+    private static partial Regex HttpQuery();
 
     [GeneratedRegex(@"(?<![\w.+@/-])[\w.+-]+@(?=[\w-]+(?:\.[\w-]+)*(?::|\s|$|'|""|\]))")]
     private static partial Regex SshUser();

@@ -108,6 +108,19 @@ public sealed class GitRepositoryManifestTests : IDisposable
     }
 
     [Theory]
+    [InlineData("https://git.example/x.git?private_token=SUPERSECRET77")]
+    [InlineData("http://127.0.0.1:18977/x.git?a=1&sig=SUPERSECRET77")]
+    [InlineData("HTTPS://git.example/x.git#SUPERSECRET77")]
+    public void A_query_string_or_fragment_in_an_http_url_is_an_error_at_spec_url_that_does_not_echo_it(string url)
+    {
+        var set = Load($"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: platform }}\nspec:\n  url: \"{url}\"\n");
+        var error = Assert.Single(set.Errors).ToString();
+        Assert.StartsWith("repos.yaml:5:8: spec.url: the URL ", error);
+        Assert.Contains("holds a query string or fragment", error);
+        Assert.DoesNotContain("SUPERSECRET77", error);
+    }
+
+    [Theory]
     [InlineData("https://ghp_SUPERSECRET77@git.example/x.git")]
     [InlineData("https://oauth2@git.example/x.git")]
     [InlineData("https://glpat-SUPERSECRET77@git.example:8443/x.git")]
@@ -147,6 +160,8 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("https://host/x.git", false)]
     [InlineData("refs/heads/main", false)]
     [InlineData("-C", false)]
+    [InlineData("https://host/x.git?private_token=SECRET", true)]
+    [InlineData("HTTP://host/x.git#SECRET", true)]
     [InlineData("+refs/tags/*:refs/tags/*", false)]
     public void Git_command_line_arguments_carrying_credentials_are_recognised(string arg, bool carries) =>
         Assert.Equal(carries, Core.Git.GitUrls.CarriesCredentials(arg));
@@ -158,7 +173,9 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("root@127.0.0.1: Permission denied (publickey).", "127.0.0.1: Permission denied (publickey).")]
     [InlineData("fatal: 'git@github.com:org/x.git' does not appear", "fatal: 'github.com:org/x.git' does not appear")]
     [InlineData("Warning: Permanently added '[127.0.0.1]:2222'", "Warning: Permanently added '[127.0.0.1]:2222'")]
-    public void Urls_with_passwords_are_scrubbed_from_text(string text, string expected) =>
+    [InlineData("fatal: unable to access 'http://127.0.0.1:1/x.git?private_token=SECRET/': 403", "fatal: unable to access 'http://127.0.0.1:1/x.git?…': 403")]
+    [InlineData("at https://u@h/x.git?sig=SECRET&a=1 now", "at https://h/x.git?… now")]
+    public void Urls_with_passwords_or_queries_are_scrubbed_from_text(string text, string expected) =>
         Assert.Equal(expected, Core.Git.GitUrls.Scrub(text));
 
     [Theory]
@@ -168,6 +185,9 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("git@git.example:ops/x.git", "git.example:ops/x.git")]
     [InlineData("root@localhost:/tmp/x.git", "localhost:/tmp/x.git")]
     [InlineData("file:///srv/x.git", "file:///srv/x.git")]
-    public void Displayed_urls_carry_no_user_information(string url, string shown) =>
+    [InlineData("https://git.example/x.git?private_token=SECRET", "https://git.example/x.git?…")]
+    [InlineData("http://oauth2@127.0.0.1:1/x.git#SECRET", "http://127.0.0.1:1/x.git?…")]
+    [InlineData("HTTPS://git.example?sig=SECRET", "HTTPS://git.example?…")]
+    public void Displayed_urls_carry_no_user_information_nor_an_http_query(string url, string shown) =>
         Assert.Equal(shown, Core.Git.GitUrls.Redact(url));
 }
