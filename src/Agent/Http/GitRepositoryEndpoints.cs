@@ -94,7 +94,7 @@ public static class GitRepositoryEndpoints
     }
 
     private static GitRepositoryStatus StatusOf(GitRepository repo, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
-        status.Of(repo, manifests.Get(GitRepositoryViews.Key(repo)), objects.List());
+        status.Of(repo, manifests, objects.List());
 
     private static IResult NoRepository(string name, string what = "") =>
         ApiProblems.NotFound($"No GitRepository \"{name}\"{what} in the manifests; list them with GET /api/v1/gitrepositories.");

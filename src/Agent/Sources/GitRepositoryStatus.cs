@@ -100,18 +100,20 @@ public sealed class GitRepositoryStatusStore(TimeProvider time)
         Update(repo, s => s with { Events = ObjectEvents.Append(s.Events, new ObjectEvent(time.GetUtcNow(), type, reason, message)) });
 
     /// <summary>The repository's status as shown, made at once when it has none yet (listed before its first sync); with
-    /// its manifest's generation, Ready=False while the manifest does not load, or while an object it brought cannot be
-    /// applied (of <paramref name="objects"/>, the status of every object; see <see cref="GitRepositoryViews"/>).</summary>
-    public GitRepositoryStatus Of(GitRepository repo, DesiredEntry? entry = null, IReadOnlyList<ObjectStatus>? objects = null)
+    /// its manifest's generation, Ready=False while the manifest does not load, while the manifests folder cannot be read
+    /// (the revision checked out is not applied), or while an object it brought cannot be applied (of
+    /// <paramref name="objects"/>, the status of every object; see <see cref="GitRepositoryViews"/>).</summary>
+    public GitRepositoryStatus Of(GitRepository repo, ManifestStore manifests, IReadOnlyList<ObjectStatus>? objects = null)
     {
-        var status = GitRepositoryViews.WithManifest(Get(repo.Metadata.Name) ?? Update(repo, s => s), entry);
+        var status = GitRepositoryViews.WithManifest(Get(repo.Metadata.Name) ?? Update(repo, s => s), manifests.Get(GitRepositoryViews.Key(repo)));
+        status = GitRepositoryViews.WithSource(status, manifests.SourceError, manifests.SourceErrorSince, manifests.ReadRevision(repo.Metadata.Name));
         return objects is null ? status : GitRepositoryViews.WithObjects(status, objects);
     }
 
     /// <summary>The repository as one of GET /api/v1/objects (kind GitRepository), beside the objects it brought.</summary>
-    public ObjectStatus ObjectOf(GitRepository repo, DesiredEntry? entry = null, IReadOnlyList<ObjectStatus>? objects = null)
+    public ObjectStatus ObjectOf(GitRepository repo, ManifestStore manifests, IReadOnlyList<ObjectStatus>? objects = null)
     {
-        var s = Of(repo, entry, objects);
+        var s = Of(repo, manifests, objects);
         return new ObjectStatus
         {
             Kind = GitRepository.KindName,

@@ -60,6 +60,23 @@ public static class GitRepositoryViews
     }
 
     /// <summary>
+    /// A revision checked out while the manifests folder cannot be read is not applied: the store reads nothing (every
+    /// object keeps its last good state), so the repository shows the revision the last complete read applied and
+    /// Ready=False with reason SourceUnavailable until a read takes the new one in. A failure the sync reported stays shown.
+    /// </summary>
+    public static GitRepositoryStatus WithSource(GitRepositoryStatus status, string? sourceError, DateTimeOffset since, string? readRevision)
+    {
+        if (sourceError is null || status.LastAppliedRevision is not { } checkedOut || checkedOut == readRevision) return status;
+        status = status with { LastAppliedRevision = readRevision };
+        if (status.Condition(SourceConditions.Ready) is not { Status: "True" }) return status;
+        var kept = readRevision is null ? "nothing of this repository is applied" : $"{readRevision} stays applied";
+        var message = $"revision {checkedOut} is checked out but not applied: {sourceError}; {kept} and the last good state is kept";
+        return status with { Conditions = Conditions.Set(status.Conditions, SourceConditions.Ready, false, SourceUnavailable, message, since) };
+    }
+
+    public const string SourceUnavailable = "SourceUnavailable";
+
+    /// <summary>
     /// A revision is applied only when its objects are, as a Flux Kustomization is Ready only when its apply succeeded:
     /// while an object the repository brought cannot be applied (its Ready is ApplyFailed, e.g. a container the engine
     /// refuses, or NameConflict), Ready is False with reason ApplyFailed, naming them and the first one's error. The sync
@@ -85,7 +102,7 @@ public static class GitRepositoryViews
     /// <summary>Every GitRepository of the manifests as GET /api/v1/objects lists it: those that run (a broken one at its
     /// last good spec) and those whose manifest never loaded.</summary>
     public static IEnumerable<ObjectStatus> Objects(ManifestStore manifests, GitRepositoryStatusStore status, IReadOnlyList<ObjectStatus> objects) =>
-        manifests.Repositories.Select(r => status.ObjectOf(r, manifests.Get(Key(r)), objects))
+        manifests.Repositories.Select(r => status.ObjectOf(r, manifests, objects))
             .Concat(manifests.All().Where(e => e.Key.Kind == GitRepository.KindName && e is { IsBroken: true, Object: null })
                 .OrderBy(e => e.Key.Name, StringComparer.Ordinal).Select(Unloaded));
 

@@ -63,6 +63,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private Dictionary<string, DateTimeOffset> fileErrorsSince = new(StringComparer.Ordinal);
     private IReadOnlyList<string> heldPaths = [];
     private string? sourceError;
+    private DateTimeOffset sourceErrorSince;
+    private IReadOnlyDictionary<string, string> readRevisions = new Dictionary<string, string>();
     private IReadOnlyList<string> unfetched = [];
     private string? lastDigest;
     private IReadOnlyList<string> buildContexts = [];
@@ -120,6 +122,19 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     public string? SourceError
     {
         get { lock (sync) return sourceError; }
+    }
+
+    /// <summary>Since when <see cref="SourceError"/> has been set.</summary>
+    public DateTimeOffset SourceErrorSince
+    {
+        get { lock (sync) return sourceErrorSince; }
+    }
+
+    /// <summary>The revision of a GitRepository that the last complete read applied (<c>main@sha1:…</c>), or null when
+    /// no read has held one: a revision checked out while the folder cannot be read is not applied yet.</summary>
+    public string? ReadRevision(string repository)
+    {
+        lock (sync) return readRevisions.GetValueOrDefault(repository);
     }
 
     /// <summary>Files and folders that could not be read at the last complete read, and symlink loops.</summary>
@@ -224,6 +239,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             {
                 if (sourceError != snapshot.RootError)
                     logger.LogWarning("Manifests folder cannot be read, keeping every object as it is (nothing is applied from it or pruned): {Error}", snapshot.RootError);
+                if (sourceError is null) sourceErrorSince = time.GetUtcNow();
                 sourceError = snapshot.RootError;
                 AgentMetrics.ManifestLoadErrors.Add(1);
             }
@@ -328,6 +344,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             lastDigest = digest + BuildContextStamp.Of(buildContexts);
             folderDocuments = parsed;
             repositories = repos;
+            readRevisions = revisions;
             readVersion++;
             if (filesChanged || filesUnsaved) filesUnsaved = !index.Save(files, logger);
             return changed;

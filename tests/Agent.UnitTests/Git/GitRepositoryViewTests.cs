@@ -77,6 +77,28 @@ public sealed class GitRepositoryViewTests
     }
 
     [Fact]
+    public void A_revision_checked_out_while_the_folder_cannot_be_read_is_not_applied_and_the_one_read_last_is_shown()
+    {
+        const string folderError = "manifests folder /srv/m does not exist";
+        var checkedOut = Running() with { LastAppliedRevision = "main@sha1:2c3d" };
+
+        var shown = GitRepositoryViews.WithSource(checkedOut, folderError, Broke, "main@sha1:0a1b");
+
+        var ready = shown.Condition(ConditionTypes.Ready)!;
+        Assert.Equal(("False", GitRepositoryViews.SourceUnavailable, Broke), (ready.Status, ready.Reason, ready.LastTransitionTime));
+        Assert.Equal("revision main@sha1:2c3d is checked out but not applied: manifests folder /srv/m does not exist; " +
+                     "main@sha1:0a1b stays applied and the last good state is kept", ready.Message);
+        Assert.Equal("main@sha1:0a1b", shown.LastAppliedRevision);
+        Assert.Equal("False", shown.Condition(SourceConditions.Stalled)!.Status); // the sync itself succeeded
+        Assert.Null(GitRepositoryViews.WithSource(checkedOut, folderError, Broke, null).LastAppliedRevision); // no read ever took it in
+        Assert.Same(checkedOut, GitRepositoryViews.WithSource(checkedOut, null, Broke, "main@sha1:0a1b")); // the folder reads: the read follows
+        Assert.Same(checkedOut, GitRepositoryViews.WithSource(checkedOut, folderError, Broke, "main@sha1:2c3d")); // read before the folder went
+        var failed = checkedOut with { Conditions = Conditions.Set(checkedOut.Conditions, ConditionTypes.Ready, false, "FetchFailed", "unreachable", Broke) };
+        var failedShown = GitRepositoryViews.WithSource(failed, folderError, Broke, "main@sha1:0a1b");
+        Assert.Equal(("FetchFailed", "main@sha1:0a1b"), (failedShown.Condition(ConditionTypes.Ready)!.Reason, failedShown.LastAppliedRevision));
+    }
+
+    [Fact]
     public void The_broken_manifest_event_once_recorded_is_not_shown_twice()
     {
         var error = new ManifestError("platform.yaml", 6, 18, "spec.ref.semver", "\">=1.0.0 <2\" is not a semver range");

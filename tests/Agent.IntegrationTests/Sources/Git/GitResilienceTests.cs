@@ -74,6 +74,43 @@ public sealed class GitResilienceTests : GitScenario
     }
 
     [Fact]
+    public async Task A_revision_checked_out_while_the_manifests_folder_cannot_be_read_is_not_shown_applied_until_a_read_takes_it_in()
+    {
+        var web = Instance.Name("git-away");
+        var (first, before) = await StartWithGroupAsync(web);
+        var away = Agent.Manifests + "-away";
+        Directory.Move(Agent.Manifests, away); // an unmounted or moved folder: nothing is read from it or from git
+        try
+        {
+            await WaitHeldAsync(web, "SourceUnavailable");
+            Repo.Write("web.yaml", Sleepy(web, 1));
+            var second = Repo.CommitAndPush("web v1");
+            await WaitRepoAsync("platform", s => s.LastAppliedRevision == $"main@sha1:{second}", "the new commit checked out");
+
+            var shown = await ApiAsync("/api/v1/gitrepositories/platform");
+            Assert.Equal($"main@sha1:{first}", shown.GetProperty("lastAppliedRevision").GetString());
+            Assert.Equal($"main@sha1:{second}", shown.GetProperty("lastFetchedRevision").GetString());
+            var (status, reason, message) = Condition(shown, "Ready");
+            Assert.Equal(("False", "SourceUnavailable"), (status, reason));
+            Assert.StartsWith($"revision main@sha1:{second} is checked out but not applied: manifests folder {Agent.Manifests} does not exist", message);
+            var listed = await ListedAsync("platform");
+            Assert.Equal(("False", "SourceUnavailable"), (Condition(listed!.Value, "Ready").Status, Condition(listed.Value, "Ready").Reason));
+            await AssertUnchangedAsync(before, web);
+            Assert.Contains("\"3600\"", await CommandAsync(web)); // still the first revision's command, as the engine says
+
+            Directory.Move(away, Agent.Manifests);
+            await WaitForCommandAsync(web, 1);
+            var applied = await Eventually.ReturnsAsync(() => ApiAsync("/api/v1/gitrepositories/platform"),
+                r => Condition(r, "Ready").Status == "True", TimeSpan.FromSeconds(30), "Ready again once the folder reads");
+            Assert.Equal($"main@sha1:{second}", applied.GetProperty("lastAppliedRevision").GetString());
+        }
+        finally
+        {
+            if (!Directory.Exists(Agent.Manifests)) Directory.Move(away, Agent.Manifests);
+        }
+    }
+
+    [Fact]
     public async Task A_stalled_remote_does_not_delay_another_repository()
     {
         var web = Instance.Name("git-beside");
