@@ -43,16 +43,23 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
             UseShellExecute = false,
         };
         foreach (var arg in (string[])["-w", "--", "git", .. args]) info.ArgumentList.Add(arg);
-        var secrets = Configure(info.Environment, secret);
-
-        using var process = processes.Start(info);
+        var copies = new List<string>();
         try
         {
-            return await RunAsync(process, args, timeout, secrets, stdout, ct);
+            var secrets = Configure(info.Environment, secret, copies);
+            using var process = processes.Start(info);
+            try
+            {
+                return await RunAsync(process, args, timeout, secrets, stdout, ct);
+            }
+            finally
+            {
+                processes.Ended(process.Id);
+            }
         }
         finally
         {
-            processes.Ended(process.Id);
+            foreach (var copy in copies) File.Delete(copy);
         }
     }
 
@@ -129,7 +136,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
     }
 
     /// <summary>Sets git's environment; returns the secret values read, to be scrubbed from anything git prints.</summary>
-    private List<string> Configure(IDictionary<string, string?> env, GitSecretRef? secret)
+    private List<string> Configure(IDictionary<string, string?> env, GitSecretRef? secret, List<string> copies)
     {
         foreach (var key in env.Keys.Where(k => k.StartsWith("GIT_", StringComparison.Ordinal) || k.StartsWith("SSH_", StringComparison.Ordinal)).ToList())
             env.Remove(key);
@@ -147,7 +154,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
         if (secret?.KnownHostsFile is { } known) Readable(Allowed(known, "secretRef.knownHostsFile"), "secretRef.knownHostsFile", mayBeEmpty: true);
         var ssh = new StringBuilder("ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=15");
         ssh.Append(" -o UserKnownHostsFile=").Append(Quote(secret?.KnownHostsFile ?? Path.Combine(home, "known_hosts")));
-        if (secret?.SshKeyFile is { } keyFile) ssh.Append(" -o IdentitiesOnly=yes -o IdentityAgent=none -i ").Append(Quote(keyFile));
+        if (secret?.SshKeyFile is { } keyFile) ssh.Append(" -o IdentitiesOnly=yes -o IdentityAgent=none -i ").Append(Quote(PrivateKey(keyFile, copies)));
         env["GIT_SSH_COMMAND"] = ssh.ToString();
         env["GIT_SSH_VARIANT"] = "ssh";
 
@@ -231,6 +238,32 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
             };
             throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} {why}");
         }
+    }
+
+    /// <summary>The key file ssh is given: the file itself when only its owner may read it, else a private copy (0600, in
+    /// git's HOME in the state dir, removed when git ends). ssh refuses a key readable by group or others ("bad
+    /// permissions"), and a mounted Kubernetes Secret is 0644 unless told otherwise (probe-13c C11).</summary>
+    private string PrivateKey(string keyFile, List<string> copies)
+    {
+        const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                                    | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        if (OperatingSystem.IsWindows() || (File.GetUnixFileMode(keyFile) & Others) == 0) return keyFile;
+        var folder = Path.Combine(home, ".keys");
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Copies an agent killed mid-fetch left (another process id) go now.
+        foreach (var stale in Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith($"{Environment.ProcessId}-", StringComparison.Ordinal)))
+            File.Delete(stale);
+        var copy = Path.Combine(folder, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        copies.Add(copy);
+        var privately = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        Unreadable(keyFile, "secretRef.sshKeyFile", () =>
+        {
+            using var source = File.OpenRead(keyFile);
+            using var target = new FileStream(copy, privately);
+            source.CopyTo(target);
+            return "";
+        });
+        return copy;
     }
 
     /// <summary>A path for GIT_SSH_COMMAND, which git runs through the shell.</summary>
