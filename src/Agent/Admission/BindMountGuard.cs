@@ -23,14 +23,20 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
 
     /// <summary>The one way the agent starts (<paramref name="start"/>: the engine's start or restart) one of its
     /// containers: null when it started with the binds that were judged; otherwise why it was not started (a bind source
-    /// goes through a symlink now) or was removed right after the start.</summary>
-    public async Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct)
+    /// goes through a symlink now) or was removed right after the start. <paramref name="created"/>: the request the caller
+    /// just created this container (by id) with; its binds are the container's (they never change after the create), so
+    /// no inspect is needed to know them, and one without binds needs none after the start either.</summary>
+    public async Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct, ContainerCreateRequest? created = null)
     {
-        var before = await engine.InspectContainerAsync(container, ct);
-        if (before is { Binds.Count: > 0 } && Moved(before, root: null) is { } moved)
-            return Report(before, $"not started: {moved}; it stays stopped until the source is a folder again (or the container is removed)");
+        var before = created is null ? await engine.InspectContainerAsync(container, ct) : null;
+        var binds = created is null ? before?.Binds ?? [] : BindsOf(created.Spec);
+        if (binds.Count > 0 && Moved(binds, root: null) is { } moved)
+        {
+            var (name, containerLabels) = before is not null ? (before.Name, before.Labels) : (created!.Name, created.Labels);
+            return Report(name, containerLabels, $"not started: {moved}; it stays stopped until the source is a folder again (or the container is removed)");
+        }
         await start();
-        return before is { Binds.Count: > 0 } ? await VerifyRunningAsync(container, ct) : null;
+        return binds.Count > 0 ? await VerifyRunningAsync(container, ct) : null;
     }
 
     /// <summary>A container of this instance started (an engine event: the agent's own starts and everyone else's): its
@@ -47,11 +53,31 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         }
     }
 
-    private async Task<string?> VerifyRunningAsync(string container, CancellationToken ct)
+    /// <summary>The same check as <see cref="CheckStartedAsync"/> on an inspect made after the start by someone else (the
+    /// observed cache's, one per start event): no inspect of its own. Never throws but for shutdown.</summary>
+    public async Task CheckInspectedAsync(ContainerDetails details)
     {
-        if (await engine.InspectContainerAsync(container, ct) is not { Pid: > 0, Binds.Count: > 0 } details || !labels.IsOwned(details.Labels))
+        try
+        {
+            await VerifyAsync(details);
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("Bind mounts of started container {Container} not verified: {Error}", details.Name, e.Message);
+        }
+    }
+
+    private static IReadOnlyList<BindMount> BindsOf(ContainerSpec spec) =>
+        spec.Mounts.Where(m => m is { Type: MountType.Bind, Source: not null }).Select(m => new BindMount(m.Source!, m.Target)).ToList();
+
+    private async Task<string?> VerifyRunningAsync(string container, CancellationToken ct) =>
+        await engine.InspectContainerAsync(container, ct) is { } details ? await VerifyAsync(details) : null;
+
+    private async Task<string?> VerifyAsync(ContainerDetails details)
+    {
+        if (details is not { Pid: > 0, Binds.Count: > 0 } || !labels.IsOwned(details.Labels))
             return null; // exited (nothing is mounted now), no binds, or not this agent's
-        if (Moved(details, $"/proc/{details.Pid}/root") is not { } moved) return null;
+        if (Moved(details.Binds, $"/proc/{details.Pid}/root") is not { } moved) return null;
         try
         {
             await engine.RemoveContainerAsync(details.Id, force: true, CancellationToken.None);
@@ -60,15 +86,15 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         {
             // gone already, or being removed (autoRemove)
         }
-        return Report(details, $"removed right after a start: {moved}: a folder on the path was replaced by a symlink after the policy judged it");
+        return Report(details.Name, details.Labels, $"removed right after a start: {moved}: a folder on the path was replaced by a symlink after the policy judged it");
     }
 
-    /// <summary>Why a bind of <paramref name="container"/> is not what the policy judged, or null. Without
+    /// <summary>Why one of a container's <paramref name="binds"/> is not what the policy judged, or null. Without
     /// <paramref name="root"/>: only whether each source is still reachable without a symlink (before a start); with it
     /// (/proc/PID/root of the running container): whether what is mounted is the file the source names.</summary>
-    private string? Moved(ContainerDetails container, string? root)
+    private string? Moved(IReadOnlyList<BindMount> binds, string? root)
     {
-        foreach (var bind in container.Binds)
+        foreach (var bind in binds)
         {
             PathIdentity.Identity? mounted = null;
             if (root is not null)
@@ -99,14 +125,14 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
 
     /// <summary>Logs <paramref name="what"/> happened to the container and records it as a Warning event on its object
     /// (an API run has none); returns the message.</summary>
-    private string Report(ContainerDetails container, string what)
+    private string Report(string name, IReadOnlyDictionary<string, string> containerLabels, string what)
     {
-        var service = container.Labels.GetValueOrDefault(labels.Service);
-        var message = $"container {container.Name}{(service is null ? "" : $" (service {service})")} {what}";
+        var service = containerLabels.GetValueOrDefault(labels.Service);
+        var message = $"container {name}{(service is null ? "" : $" (service {service})")} {what}";
         logger.LogWarning("{Message}", message);
-        if (!container.Labels.ContainsKey(labels.Imperative)
-            && container.Labels.TryGetValue(labels.Kind, out var kind) && container.Labels.TryGetValue(labels.Object, out var name))
-            status.Record(new ObjectKey(kind, name), "Warning", Reason, message);
+        if (!containerLabels.ContainsKey(labels.Imperative)
+            && containerLabels.TryGetValue(labels.Kind, out var kind) && containerLabels.TryGetValue(labels.Object, out var obj))
+            status.Record(new ObjectKey(kind, obj), "Warning", Reason, message);
         return message;
     }
 }

@@ -51,8 +51,9 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
 
     /// <summary>Starts (or restarts, by <paramref name="start"/>) one of the agent's containers, the only way the agent
     /// does: null, or why it was not started or was removed after the start (a bind source moved since it was judged,
-    /// see <see cref="BindMountGuard"/>).</summary>
-    public Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct) => guard.StartAsync(container, start, ct);
+    /// see <see cref="BindMountGuard"/>). <paramref name="created"/>: the request the caller just created it with.</summary>
+    public Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct, ContainerCreateRequest? created = null) =>
+        guard.StartAsync(container, start, ct, created);
 
     /// <summary>The secret files the GitRepositories in the manifests name.</summary>
     private List<string> GitSecretFiles() =>

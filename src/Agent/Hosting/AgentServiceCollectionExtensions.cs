@@ -70,6 +70,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StatusStore>();
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton<OwnCreates>();
         services.AddSingleton<ObservedCache>();
         services.AddSingleton<EngineObserver>();
         services.AddSingleton<Admission.BindMountGuard>();

@@ -5,6 +5,7 @@ using Agent.Core.Model;
 using Agent.Core.Planning;
 using Agent.Core.Security;
 using Agent.Engine;
+using Agent.Reconciliation;
 using Agent.Sources;
 
 namespace Agent.Http;
@@ -28,12 +29,12 @@ public static class RunEndpoints
     }
 
     private static Task<IResult> Run(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
-        RunOrCreate(http, engine, labels, policy, owned, admission, manifests, logger, start: true, ct);
+        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, ownCreates, manifests, logger, start: true, ct);
 
     private static Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
-        RunOrCreate(http, engine, labels, policy, owned, admission, manifests, logger, start: false, ct);
+        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, ownCreates, manifests, logger, start: false, ct);
 
     /// <summary>The group or project whose containers are named like <paramref name="name"/> (GROUP-SERVICE-N), or null.</summary>
     private static string? ManifestContainerName(string name, ManifestStore manifests) =>
@@ -43,7 +44,7 @@ public static class RunEndpoints
             .Select(p => p.Owner).FirstOrDefault();
 
     private static async Task<IResult> RunOrCreate(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)
+        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json");
@@ -82,7 +83,7 @@ public static class RunEndpoints
         }
 
         var key = new ObjectKey("Run", service.Name);
-        var created = await CreateAdmittedAsync(engine, labels, admission, key, spec, request, start, ct);
+        var created = await CreateAdmittedAsync(engine, labels, admission, ownCreates, key, spec, request, start, ct);
         if (created.Refused is { } refused) return ApiProblems.BadRequest(refused);
         var id = created.Id!;
         logger.LogInformation("Imperative {Verb} of {Name} ({Image}) by API", start ? "run" : "create", service.Name, spec.Image);
@@ -107,7 +108,7 @@ public static class RunEndpoints
     /// <summary>Creates the run's own missing volumes, admits the container against what the engine now holds, creates and
     /// starts it. Whatever fails after a create removes what this request created: a failed run leaves nothing behind.</summary>
     private static async Task<(string? Id, string? Refused)> CreateAdmittedAsync(IContainerEngine engine, AgentLabels labels,
-        ContainerAdmission admission, ObjectKey key, ContainerSpec spec, RunRequest request, bool start, CancellationToken ct)
+        ContainerAdmission admission, OwnCreates ownCreates, ObjectKey key, ContainerSpec spec, RunRequest request, bool start, CancellationToken ct)
     {
         var volumes = new List<string>();
         string? id = null;
@@ -124,10 +125,11 @@ public static class RunEndpoints
             if (admitted.Refused is { } refused) return (null, refused);
             var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec)); // the spec as asked for; the engine gets the judged paths
             runLabels[labels.Imperative] = "true";
-            id = await engine.CreateContainerAsync(new ContainerCreateRequest(key.Name, admitted.Spec!, runLabels, request.Network) { AutoRemove = request.AutoRemove }, ct);
+            var create = new ContainerCreateRequest(key.Name, admitted.Spec!, runLabels, request.Network) { AutoRemove = request.AutoRemove };
+            id = await ownCreates.CreateAsync(engine, create, ct);
             if (start)
             {
-                if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct) is { } moved) return (null, moved);
+                if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct, created: create) is { } moved) return (null, moved);
             }
             done = true;
             return (id, null);

@@ -8,7 +8,7 @@ namespace Agent.Jobs;
 
 /// <summary>The engine calls of the job runner, through the one engine adapter: start an attempt's container,
 /// stop one, remove a run's containers, list a job's containers.</summary>
-public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission, Reconciliation.ObservedCache? cache = null)
+public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission, Reconciliation.OwnCreates ownCreates, Reconciliation.ObservedCache? cache = null)
 {
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(ObjectKey key, CancellationToken ct) =>
         (await engine.ListContainersAsync(LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name), ct))
@@ -62,20 +62,21 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         runLabels[labels.JobStart] = run.Start.ToString("O", CultureInfo.InvariantCulture);
         runLabels[labels.JobTemplateHash] = templateHash;
         if (run.ScheduledTime is { } scheduled) runLabels[labels.JobScheduled] = scheduled.ToString("O", CultureInfo.InvariantCulture);
+        var create = new ContainerCreateRequest(name, spec, runLabels);
         string id;
         try
         {
             // Create first: the image is usually there, and every call before the start makes the run later.
-            id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
+            id = await ownCreates.CreateAsync(engine, create, ct);
         }
         catch (EngineNotFoundException)
         {
             if (await engine.InspectImageAsync(spec.Image, ct) is not null) throw;
             if (spec.ImagePullPolicy == PullPolicy.Never) throw new EngineException($"image {spec.Image} is not present and imagePullPolicy is Never");
             await engine.PullImageAsync(spec.Image, null, ct);
-            id = await engine.CreateContainerAsync(new ContainerCreateRequest(name, spec, runLabels), ct);
+            id = await ownCreates.CreateAsync(engine, create, ct);
         }
-        if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct) is { } moved) throw new EngineException(moved);
+        if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct, created: create) is { } moved) throw new EngineException(moved);
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
     }
 

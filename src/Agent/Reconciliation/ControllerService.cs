@@ -47,7 +47,7 @@ public sealed class ControllerService(
         var triggers = new[]
         {
             ResyncAsync(watcher, firstListing, stoppingToken), WatchEventsAsync(since, stoppingToken), WatchFolderAsync(watcher, stoppingToken),
-            WatchSourcesAsync(watcher, stoppingToken), cache.RunInspectionsAsync(stoppingToken),
+            WatchSourcesAsync(watcher, stoppingToken), cache.RunInspectionsAsync(binds.CheckInspectedAsync, stoppingToken),
         };
         try
         {
@@ -181,9 +181,8 @@ public sealed class ControllerService(
                     delay = TimeSpan.FromMilliseconds(250);
                     logger.LogDebug("Engine event {Type} {Action} {Actor}", e.Type, e.Action, e.ActorId);
                     if (e.Type != "container" || !(WakingActions.Contains(e.Action) || e.Action.StartsWith("health_status", StringComparison.Ordinal))) continue;
-                    // Every start, whoever made it (a restart policy, the engine at boot, docker start): the engine opened
-                    // the bind sources again. Not awaited: the stream keeps flowing; the check inspects at once.
-                    if (e.Action == "start") _ = binds.CheckStartedAsync(e.ActorId, ct);
+                    // Every start, whoever made it (a restart policy, the engine at boot, docker start), opened the bind
+                    // sources again: the cache's inspect of the start (Apply queued it) is handed to the bind check.
                     if (e.Attributes.ContainsKey(labels.Imperative) || e.Attributes.ContainsKey(labels.JobRun)) continue;
                     Remember(e);
                     if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))

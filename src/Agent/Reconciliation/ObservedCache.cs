@@ -9,14 +9,16 @@ namespace Agent.Reconciliation;
 /// <summary>
 /// The informer: this instance's containers, networks and volumes as the engine has them, from one list call per
 /// resource type (at start, at each resync, after the events stream reconnects), kept current by the events stream in
-/// between (<see cref="Apply"/>), with one inspect per container start. Readers get it without an engine call while it is
-/// <see cref="IsCurrent"/>; while it is not (before the first listing, while the stream is down) they ask the engine.
+/// between (<see cref="Apply"/>), with one inspect per container start (and per create of a container the agent did not
+/// make: <see cref="OwnCreates"/>). Readers get it without an engine call while it is <see cref="IsCurrent"/>; while it
+/// is not (before the first listing, while the stream is down) they ask the engine.
 /// </summary>
-public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, ILogger<ObservedCache> logger)
+public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, OwnCreates ownCreates, ILogger<ObservedCache> logger)
 {
     private readonly Lock sync = new();
     private readonly SemaphoreSlim listing = new(1, 1);
     private readonly Channel<string> inspections = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<string> waitingInspection = new(StringComparer.Ordinal); // queued, not sent yet: one inspect serves them all
     private readonly HashSet<string> seen = [];
     private readonly Queue<string> seenOrder = new();
     private ImmutableDictionary<string, ContainerSummary> containers = ImmutableDictionary<string, ContainerSummary>.Empty;
@@ -107,7 +109,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
                 {
                     ApplyLocked(e);
                     // Its inspect may have landed on the entry this listing replaces: look again, over the listing.
-                    if (ContainerEvents.NeedsInspect(e)) inspections.Writer.TryWrite(e.ActorId);
+                    if (NeedsInspect(e)) InspectLocked(e.ActorId);
                 }
                 duringListing = null;
                 current = streamUp && generation == streamGeneration;
@@ -136,9 +138,19 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
             if (!ContainerEvents.Changes(e)) return true;
             duringListing?.Add(e);
             ApplyLocked(e);
+            if (NeedsInspect(e)) InspectLocked(e.ActorId);
         }
-        if (ContainerEvents.NeedsInspect(e)) inspections.Writer.TryWrite(e.ActorId);
+        if (e.Action == "destroy") ownCreates.Forget(e.ActorId);
         return true;
+    }
+
+    private bool NeedsInspect(EngineEvent e) => ContainerEvents.NeedsInspect(e) && !ownCreates.Made(e);
+
+    /// <summary>Queues an inspect of the container unless one is queued and not sent yet: that one, sent after this
+    /// event, serves it too (a create and its start seconds apart while the queue is long need one inspect).</summary>
+    private void InspectLocked(string id)
+    {
+        if (waitingInspection.Add(id)) inspections.Writer.TryWrite(id);
     }
 
     private void ApplyLocked(EngineEvent e)
@@ -155,13 +167,19 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
     }
 
     /// <summary>Inspects each started container once (its health state and ports): applied unless an event for it came
-    /// after the inspect was sent (then it is inspected again), so an inspect never overwrites a newer event.</summary>
-    public async Task RunInspectionsAsync(CancellationToken ct)
+    /// after the inspect was sent (then it is inspected again), so an inspect never overwrites a newer event. Each
+    /// inspect of a running container is also handed to <paramref name="running"/> (the bind-mount check of every start:
+    /// this is the one inspect after a start event).</summary>
+    public async Task RunInspectionsAsync(Func<ContainerDetails, Task> running, CancellationToken ct)
     {
         await foreach (var id in inspections.Reader.ReadAllAsync(ct))
         {
             long asked;
-            lock (sync) asked = sequence;
+            lock (sync)
+            {
+                waitingInspection.Remove(id);
+                asked = sequence;
+            }
             ContainerDetails? details;
             try
             {
@@ -169,14 +187,15 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, I
             }
             catch (EngineException e)
             {
-                logger.LogDebug("Inspect of {Id} for the cache failed: {Error}", id, e.Message);
+                logger.LogWarning("Inspect of container {Id} after its event failed (its bind mounts are not verified; the next listing corrects the cache): {Error}", id, e.Message);
                 continue; // the stream's reconnect or the next resync lists it again
             }
+            if (details is { State: ContainerState.Running }) await running(details);
             lock (sync)
             {
                 if (lastEvent.GetValueOrDefault(id) > asked)
                 {
-                    if (containers.ContainsKey(id)) inspections.Writer.TryWrite(id);
+                    if (containers.ContainsKey(id)) InspectLocked(id);
                     continue;
                 }
                 if (details is null || !labels.IsOwned(details.Labels)) containers = containers.Remove(id); // gone, or its labels were its image's

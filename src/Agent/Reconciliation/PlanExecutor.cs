@@ -26,7 +26,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -44,6 +44,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         var abandoned = new ConcurrentDictionary<int, bool>();
         var abandoning = false;
         var ids = new ConcurrentDictionary<string, string>(StringComparer.Ordinal); // created name -> id
+        var created = new ConcurrentDictionary<string, ContainerCreateRequest>(StringComparer.Ordinal); // created name -> its request
         using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
         var tasks = new Dictionary<int, Task>();
 
@@ -66,7 +67,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }
             try
             {
-                await ExecuteAsync(op, ids, ct);
+                await ExecuteAsync(op, ids, created, ct);
                 done[op.Id] = true;
                 if (op.IsMutation)
                 {
@@ -86,7 +87,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 {
                     try
                     {
-                        await ExecuteAsync(compensation, ids, ct);
+                        await ExecuteAsync(compensation, ids, created, ct);
                         log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {compensation.Cause}");
                     }
                     catch (EngineException ce)
@@ -144,7 +145,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         };
     }
 
-    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, CancellationToken ct)
+    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerCreateRequest> created, CancellationToken ct)
     {
         var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
         switch (op.Kind)
@@ -173,14 +174,15 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 CreateBindSources(admitted.Spec!); // where the policy judged, not through a link that may have changed since
                 // The network by id: a name can be held by another instance's network too ("network is ambiguous").
                 string? Resolve(string? address) => address is not null && ids.TryGetValue(NetworkKey(address), out var networkId) ? networkId : address;
+                var request = new ContainerCreateRequest(target, admitted.Spec!, labelsForCreate, Resolve(op.Network))
+                {
+                    Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
+                    Endpoints = op.Endpoints?.Select(e => e with { Address = Resolve(e.Address)! }).ToList(),
+                };
                 string id;
                 try
                 {
-                    id = await engine.CreateContainerAsync(new ContainerCreateRequest(target, admitted.Spec!, labelsForCreate, Resolve(op.Network))
-                    {
-                        Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
-                        Endpoints = op.Endpoints?.Select(e => e with { Address = Resolve(e.Address)! }).ToList(),
-                    }, ct);
+                    id = await ownCreates.CreateAsync(engine, request, ct);
                 }
                 catch (EngineConflictException)
                 {
@@ -189,11 +191,15 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     throw new NameConflictException($"container name {target} is held by {Holder(holder.Labels)} (container {holder.Id[..12]}): it is not touched; rename or remove it, or rename this service", Holder(holder.Labels));
                 }
                 ids[target] = id;
+                created[target] = request;
                 break;
             case OperationKind.StartContainer:
-                if (await admission.StartAsync(target, () => engine.StartContainerAsync(target, ct), ct) is { } moved)
+                // Created by this run: started by its id, with the binds it was created with (no inspect to learn them).
+                var createdHere = created.TryGetValue(target, out var createdWith) ? createdWith : null;
+                var startee = createdHere is not null && ids.TryGetValue(target, out var createdId) ? createdId : target;
+                if (await admission.StartAsync(startee, () => engine.StartContainerAsync(startee, ct), ct, startee == target ? null : createdHere) is { } moved)
                     throw new OperationFailedException(moved);
-                health.RecordStart(ids.TryGetValue(target, out var started) ? started : target);
+                health.RecordStart(startee);
                 break;
             case OperationKind.RestartContainer:
                 userStops.MarkOwn(target, op.Timeout);

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
 
@@ -41,11 +39,11 @@ public sealed class ResyncCallCountTests : IAsyncLifetime
                     && (await http.GetStringAsync("/api/v1/servicegroups")).Split("\"Ready\"").Length > groups,
                 TimeSpan.FromSeconds(120), $"{groups} group(s) running");
             // Two more resyncs, so that the last reconciles after the containers started are done; then measure over eight.
-            var settled = Count(await http.GetStringAsync("/metrics"), "agent_cache_relists_total", "");
-            var before = await Eventually.ReturnsAsync(() => http.GetStringAsync("/metrics"), m => Count(m, "agent_cache_relists_total", "") >= settled + 2, TimeSpan.FromSeconds(30), "two resyncs");
+            var settled = PrometheusText.Sum(await http.GetStringAsync("/metrics"), "agent_cache_relists_total", "");
+            var before = await Eventually.ReturnsAsync(() => http.GetStringAsync("/metrics"), m => PrometheusText.Sum(m, "agent_cache_relists_total", "") >= settled + 2, TimeSpan.FromSeconds(30), "two resyncs");
             var after = await Eventually.ReturnsAsync(() => http.GetStringAsync("/metrics"),
-                m => Count(m, "agent_cache_relists_total", "") >= Count(before, "agent_cache_relists_total", "") + 8, TimeSpan.FromSeconds(60), "eight more resyncs");
-            double Delta(string metric, string filter) => Count(after, metric, filter) - Count(before, metric, filter);
+                m => PrometheusText.Sum(m, "agent_cache_relists_total", "") >= PrometheusText.Sum(before, "agent_cache_relists_total", "") + 8, TimeSpan.FromSeconds(60), "eight more resyncs");
+            double Delta(string metric, string filter) => PrometheusText.Sum(after, metric, filter) - PrometheusText.Sum(before, metric, filter);
             var resyncs = Delta("agent_cache_relists_total", "");
             return ((int)Math.Round(Delta("agent_engine_calls_total", "operation=\"container_list\"") / resyncs),
                 (int)Math.Round(Delta("agent_engine_calls_total", "") / resyncs));
@@ -56,10 +54,4 @@ public sealed class ResyncCallCountTests : IAsyncLifetime
             Directory.Delete(state, recursive: true);
         }
     }
-
-    /// <summary>The sum of a Prometheus counter's series whose labels contain <paramref name="filter"/>.</summary>
-    private static double Count(string scrape, string metric, string filter) =>
-        scrape.Split('\n')
-            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains(filter, StringComparison.Ordinal))
-            .Sum(l => double.Parse(Regex.Match(l, @"\}\s+(\S+)").Groups[1].Value, CultureInfo.InvariantCulture));
 }
