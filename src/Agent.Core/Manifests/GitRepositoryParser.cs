@@ -30,7 +30,8 @@ internal static class GitRepositoryParser
         if (f.TryGetValue("path", out var p) && p.String() is { } text)
         {
             pathSource = p.Location;
-            var trimmed = text.Trim().TrimStart('.', '/').Length == 0 ? "" : text.Trim().TrimEnd('/');
+            // "", ".", "./" and "/" are the root; ".." (alone too) is outside the repository.
+            var trimmed = text.Trim().TrimStart('.', '/').Length == 0 && !text.Contains("..", StringComparison.Ordinal) ? "" : text.Trim().TrimEnd('/');
             if (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];
             if (trimmed.StartsWith('/') || trimmed.Split('/').Any(s => s == ".."))
                 p.Error($"\"{text}\" must be a folder inside the repository (relative, without \"..\")");

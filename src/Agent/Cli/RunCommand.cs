@@ -16,7 +16,7 @@ public static class RunCommand
         var stateDir = new Option<string?>("--state-dir") { Description = "Folder for the instance id and runtime overrides" };
         var allowMassPrune = new Option<bool>("--allow-mass-prune") { Description = "Turn the mass-prune guard (Agent:PruneGuard) off for this run" };
         var gitUrl = new Option<string?>("--git-url") { Description = "Also apply the manifests of this git repository (a GitRepository named \"default\"; credentials only from files, see docs/manifests.md)" };
-        var gitRef = new Option<string?>("--git-ref") { Description = "The branch of --git-url to follow (default: main)" };
+        var gitRef = new Option<string?>("--git-ref") { Description = "What of --git-url to follow: a branch (default: main), or tag:v1.2.0, semver:^1.2, commit:<40 hex digits>" };
         var gitPath = new Option<string?>("--git-path") { Description = "The folder of --git-url whose manifests are applied (default: the whole repository)" };
         var gitInterval = new Option<string?>("--git-interval") { Description = "How often --git-url is fetched (default: 1m)" };
         var hostLabels = HostLabelsOption.Create("This host's labels for spec.placement.hostSelector (role=edge,zone=a; Agent:HostLabels)");

@@ -146,9 +146,18 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
         var g = options.Value.Git;
         if (string.IsNullOrWhiteSpace(g.Url)) return [];
         static string Q(string text) => System.Text.Json.JsonSerializer.Serialize(text);
-        var yaml = $"apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: {Q(g.Name)}\nspec:\n  url: {Q(g.Url)}\n  ref:\n    branch: {Q(g.Ref)}\n"
+        var (kind, name) = CommandLineRef(g.Ref);
+        var yaml = $"apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: {Q(g.Name)}\nspec:\n  url: {Q(g.Url)}\n  ref:\n    {kind}: {Q(name)}\n"
                    + $"  interval: {Q(g.Interval)}\n" + (string.IsNullOrWhiteSpace(g.Path) ? "" : $"  path: {Q(g.Path)}\n");
         return ManifestParser.ParseFile(CommandLineFile, yaml, files, policy, options.Value.Limits);
+    }
+
+    /// <summary>--git-ref: <c>tag:v1.2.0</c>, <c>semver:^1.2</c>, <c>commit:0a1b…</c> or <c>branch:main</c>; a plain name is a
+    /// branch (spec.ref.branch). Anything else before a colon is left whole, so it is refused as a branch name (':').</summary>
+    public static (string Kind, string Name) CommandLineRef(string value)
+    {
+        var colon = value.IndexOf(':');
+        return colon > 0 && value[..colon] is "branch" or "tag" or "semver" or "commit" ? (value[..colon], value[(colon + 1)..]) : ("branch", value);
     }
 
     /// <summary>A document of a checkout as the desired state holds it: binds into the checkout become copies in the

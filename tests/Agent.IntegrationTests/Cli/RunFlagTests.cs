@@ -11,6 +11,9 @@ public sealed class RunFlagTests
     [InlineData("--git-url", "https://u:hunter2@example.com/x.git", "holds a password")]
     [InlineData("--git-url", "https://ghp_hunter2@127.0.0.1:1/x.git", "holds a user name")]
     [InlineData("--git-interval", "0s", "too short")]
+    [InlineData("--git-ref", "main..x", "is not a valid branch name")]
+    [InlineData("--git-ref", "semver:banana", "is not a semver range")]
+    [InlineData("--git-path", "..", "must be a folder inside the repository")]
     public Task A_bad_git_flag_exits_non_zero_naming_the_flag(string flag, string value, string expected) => InTempDirAsync(async dir =>
     {
         Directory.CreateDirectory(Path.Combine(dir, "manifests"));

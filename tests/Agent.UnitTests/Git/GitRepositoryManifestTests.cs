@@ -71,6 +71,8 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("url: ftp://git.example/x.git", "only https://, http://, ssh://, git://, file:// and user@host:path are allowed")]
     [InlineData("url: -uhack", "must not start with '-'")]
     [InlineData("url: file:///srv/x.git\n  path: ../etc", "spec.path: \"../etc\" must be a folder inside the repository")]
+    [InlineData("url: file:///srv/x.git\n  path: \"..\"", "spec.path: \"..\" must be a folder inside the repository")]
+    [InlineData("url: file:///srv/x.git\n  path: ../..", "spec.path: \"../..\" must be a folder inside the repository")]
     [InlineData("url: file:///srv/x.git\n  ref: { branch: main, tag: v1 }", "name only one of branch, tag, semver or commit")]
     [InlineData("url: file:///srv/x.git\n  ref: { branch: \"--upload-pack=x\" }", "is not a valid branch name")]
     [InlineData("url: file:///srv/x.git\n  ref: { commit: abc }", "is not a full commit id")]
@@ -190,4 +192,15 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("HTTPS://git.example?sig=SECRET", "HTTPS://git.example?…")]
     public void Displayed_urls_carry_no_user_information_nor_an_http_query(string url, string shown) =>
         Assert.Equal(shown, Core.Git.GitUrls.Redact(url));
+
+    [Theory]
+    [InlineData("main", "branch", "main")]
+    [InlineData("release/1.x", "branch", "release/1.x")]
+    [InlineData("tag:v1.0.0", "tag", "v1.0.0")]
+    [InlineData("semver:^1.2", "semver", "^1.2")]
+    [InlineData("commit:0123456789abcdef0123456789abcdef01234567", "commit", "0123456789abcdef0123456789abcdef01234567")]
+    [InlineData("branch:tag:x", "branch", "tag:x")]
+    [InlineData("other:x", "branch", "other:x")]
+    public void Git_ref_flag_names_a_branch_unless_prefixed_with_its_kind(string flag, string kind, string name) =>
+        Assert.Equal((kind, name), GitDocuments.CommandLineRef(flag));
 }
