@@ -40,7 +40,7 @@ public sealed partial class DockerEngine : IContainerFilesystem
             var entry = await reader.GetNextEntryAsync(copyData: false, ct);
             if (entry is not { EntryType: TarEntryType.RegularFile or TarEntryType.V7RegularFile })
                 throw new EngineException($"{path} is not a regular file in the archive the engine sent", 409);
-            return new FileContent(ContainerArchives.ToEntry(entry, entry.Length), entry.DataStream ?? Stream.Null, reader);
+            return new FileContent(ContainerArchives.ToEntry(entry, entry.Length), new LengthReadStream(entry.DataStream ?? Stream.Null, entry.Length), reader);
         }
         catch
         {
@@ -143,7 +143,9 @@ public sealed partial class DockerEngine : IContainerFilesystem
         {
             Path = folder,
             AllowOverwriteDirWithFile = false,
-            CopyUIDGID = true, // owned by the container's user, like `docker cp -a`
+            // Owned by root (the tar entry's 0:0): only a container that runs as root is written through the archive
+            // API; the engine's copyUIDGID looked the user up with getent and failed for a numeric UID:GID (probe-15b F4).
+            CopyUIDGID = false,
         }, tar, ct), subject);
 
     private async Task<bool> EngineAnswersAsync(CancellationToken ct)
@@ -158,6 +160,15 @@ public sealed partial class DockerEngine : IContainerFilesystem
             return false;
         }
     }
+
+    public Task<ExecResult> ExecWithInputAsync(string id, ExecRequest request, ReadOnlyMemory<byte> input, CancellationToken ct) => RunExecAsync(id, request, input, ct);
+
+    public Task<Stream> OpenExecStdoutAsync(string id, ExecRequest request, CancellationToken ct) => Call<Stream>("container_exec", async () =>
+    {
+        var exec = await client.Exec.CreateContainerExecAsync(id, ExecParameters(request, stdin: false), ct);
+        var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), ct);
+        return new ExecStdoutStream(stream);
+    });
 
     public Task<ProcessTable> ListProcessesAsync(string id, string? psArgs, CancellationToken ct) => Call("container_top", async () =>
     {

@@ -184,25 +184,34 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         await pump;
     }
 
-    public Task<ExecResult> ExecAsync(string id, ExecRequest request, CancellationToken ct) => Call("container_exec", async () =>
+    public Task<ExecResult> ExecAsync(string id, ExecRequest request, CancellationToken ct) => RunExecAsync(id, request, null, ct);
+
+    /// <summary>An exec to its end, with <paramref name="input"/> (when given) as its stdin, closed after it.</summary>
+    private Task<ExecResult> RunExecAsync(string id, ExecRequest request, ReadOnlyMemory<byte>? input, CancellationToken ct) => Call("container_exec", async () =>
     {
-        var exec = await client.Exec.CreateContainerExecAsync(id, new ContainerExecCreateParameters
-        {
-            Cmd = request.Command.ToList(),
-            Env = request.Env?.Select(kv => $"{kv.Key}={kv.Value}").ToList()!,
-            WorkingDir = request.WorkingDir ?? "",
-            User = request.User ?? "",
-            Privileged = false,
-            AttachStdout = true,
-            AttachStderr = true,
-        }, ct);
+        var exec = await client.Exec.CreateContainerExecAsync(id, ExecParameters(request, stdin: input is not null), ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (request.Timeout is { } limit) timeout.CancelAfter(limit);
         var output = new ExecOutput(request.MaxOutputBytes);
         try
         {
             using var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), timeout.Token);
-            await output.ReadToEndAsync(stream, timeout.Token);
+            var reading = output.ReadToEndAsync(stream, timeout.Token);
+            if (input is { } bytes)
+            {
+                var array = bytes.ToArray();
+                try
+                {
+                    for (var sent = 0; sent < array.Length; sent += 64 * 1024)
+                        await stream.WriteAsync(array, sent, Math.Min(64 * 1024, array.Length - sent), timeout.Token);
+                    stream.CloseWrite();
+                }
+                catch (IOException)
+                {
+                    // The command ended without reading all of its input (it failed early): its exit code says how.
+                }
+            }
+            await reading;
             var inspect = await client.Exec.InspectContainerExecAsync(exec.ID, ct);
             return output.ToResult(inspect.ExitCode ?? -1, timedOut: false);
         }
@@ -214,6 +223,18 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
                 $"exec did not finish within {request.Timeout}{(killed ? "; the process was killed" : inspect.Running ? "; the process could not be killed from here" : "")}");
         }
     });
+
+    private static ContainerExecCreateParameters ExecParameters(ExecRequest request, bool stdin) => new()
+    {
+        Cmd = request.Command.ToList(),
+        Env = request.Env?.Select(kv => $"{kv.Key}={kv.Value}").ToList()!,
+        WorkingDir = request.WorkingDir ?? "",
+        User = request.User ?? "",
+        Privileged = false,
+        AttachStdin = stdin,
+        AttachStdout = true,
+        AttachStderr = true,
+    };
 
     public IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, CancellationToken ct) => StreamEventsAsync(selector, null, ct);
 

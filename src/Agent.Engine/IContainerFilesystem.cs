@@ -16,11 +16,19 @@ public interface IContainerFilesystem
     Task<FileContent> OpenFileAsync(string id, string path, CancellationToken ct);
 
     /// <summary>Creates or replaces the regular file <paramref name="name"/> in the existing folder <paramref name="folder"/>,
-    /// owned by the container's user (a replaced symlink is replaced, not followed).</summary>
+    /// owned by root (a replaced symlink is replaced, not followed). The archive API writes as root: only for a container
+    /// that runs as root; for any other user write through that user (ExecWithInputAsync).</summary>
     Task WriteFileAsync(string id, string folder, string name, ReadOnlyMemory<byte> content, int mode, CancellationToken ct);
 
     /// <summary>Creates the folder <paramref name="name"/> in the existing folder <paramref name="folder"/>.</summary>
     Task CreateFolderAsync(string id, string folder, string name, int mode, CancellationToken ct);
+
+    /// <summary>Runs a command in the container with <paramref name="input"/> as its stdin (closed after it), like
+    /// `docker exec -i`; output is kept as for ExecAsync.</summary>
+    Task<ExecResult> ExecWithInputAsync(string id, ExecRequest request, ReadOnlyMemory<byte> input, CancellationToken ct);
+
+    /// <summary>Starts a command in the container and streams its stdout (stderr is dropped); dispose it to end the call.</summary>
+    Task<Stream> OpenExecStdoutAsync(string id, ExecRequest request, CancellationToken ct);
 
     /// <summary>The container's processes as `docker top` shows them (ps runs on the engine's host).</summary>
     Task<ProcessTable> ListProcessesAsync(string id, string? psArgs, CancellationToken ct);

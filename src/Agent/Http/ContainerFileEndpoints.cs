@@ -39,12 +39,14 @@ public static class ContainerFileEndpoints
     public sealed record FolderListing(string Path, FileType Type, IReadOnlyList<FileEntryView> Entries);
 
     private static async Task<IResult> Read(HttpContext http, string id, string? path, bool? stat, OwnedContainers owned, IContainerFilesystem files,
-        IOptions<ContainerFileOptions> options, CancellationToken ct)
+        IContainerEngine engine, IOptions<ContainerFileOptions> options, CancellationToken ct)
     {
         if (!ContainerPath.TryParse(path, out var target, out var error)) return ApiProblems.BadRequest(error);
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
         if (await files.StatAsync(c.Id, target.Value, ct) is not { } entry) return NoSuchPath(c, target);
-        if (stat == true || entry.Type is FileType.Symlink or FileType.Other) return Results.Ok(FileEntryView.From(target, entry));
+        var detailsOnly = stat == true || entry.Type is FileType.Symlink or FileType.Other;
+        if (await ContainerUserFiles.ReadProblemAsync(c, target, entry.Type, detailsOnly, engine, ct) is { } refused) return refused;
+        if (detailsOnly) return Results.Ok(FileEntryView.From(target, entry));
         if (entry.Type == FileType.Directory)
         {
             IReadOnlyList<FileEntry> children;
@@ -58,9 +60,18 @@ public static class ContainerFileEndpoints
             }
             return Results.Ok(new FolderListing(target.Value, FileType.Directory, children.Select(e => FileEntryView.From(target.Child(e.Name), e)).ToList()));
         }
+        http.Response.Headers["X-File-Mode"] = FileModes.Format(entry.Mode);
+        if (!ContainerUserFiles.RunsAsRoot(c.User))
+        {
+            // Read by the user itself: what it reads is what it may read, whatever changed since the check.
+            var asUser = await ContainerUserFiles.OpenAsync(files, c, target, ct);
+            return Results.Stream(async body =>
+            {
+                await using (asUser) await asUser.CopyToAsync(body, ct);
+            }, "application/octet-stream", lastModified: entry.Modified);
+        }
         var content = await files.OpenFileAsync(c.Id, target.Value, ct);
         http.Response.ContentLength = content.Entry.Size;
-        http.Response.Headers["X-File-Mode"] = FileModes.Format(content.Entry.Mode);
         return Results.Stream(async body =>
         {
             using (content) await content.Content.CopyToAsync(body, ct);
@@ -114,8 +125,10 @@ public static class ContainerFileEndpoints
         if (await FolderProblem(files, c, target.Parent!, ct) is { } parentProblem) return parentProblem;
         var existing = await files.StatAsync(c.Id, target.Value, ct);
         if (existing?.Type == FileType.Directory) return Conflict($"{target} is a folder in container {c.Name}: delete it first, or write to a path inside it");
-        if (await FileWriteGuard.ProblemAsync(c, target, existing is null ? target.Parent! : target, engine, ct) is { } refused) return refused;
-        await files.WriteFileAsync(c.Id, target.Parent!.Value, target.Name, bytes, fileMode, ct);
+        var resolved = await ResolveAsync(files, c, target, ct);
+        if (await FileWriteGuard.ProblemAsync(c, target, resolved, existing is null ? target.Parent! : target, engine, ct) is { } refused) return refused;
+        if (ContainerUserFiles.RunsAsRoot(c.User)) await files.WriteFileAsync(c.Id, target.Parent!.Value, target.Name, bytes, fileMode, ct);
+        else if (await ContainerUserFiles.WriteAsync(files, c, target, bytes, fileMode, ct) is { } failed) return failed;
         audit.Changed(http, "wrote", c, target.Value, bytes.LongLength);
         var written = await files.StatAsync(c.Id, target.Value, ct) ?? new FileEntry(target.Name, FileType.File, bytes.LongLength, fileMode, DateTimeOffset.UtcNow, null);
         var view = FileEntryView.From(target, written);
@@ -141,10 +154,11 @@ public static class ContainerFileEndpoints
         if (missing.Count == 0) return Results.Ok(FileEntryView.From(target, (await files.StatAsync(c.Id, target.Value, ct))!));
         if (missing.Count > 1 && parents == false)
             return ApiProblems.NotFound($"The folder {target.Parent} does not exist in container {c.Name}; create it first, or leave out parents=false");
-        if (await FileWriteGuard.ProblemAsync(c, target, missing.Peek().Parent!, engine, ct) is { } refused) return refused;
+        if (await FileWriteGuard.ProblemAsync(c, target, await ResolveAsync(files, c, target, ct), missing.Peek().Parent!, engine, ct) is { } refused) return refused;
         while (missing.TryPop(out var folder))
         {
-            await files.CreateFolderAsync(c.Id, folder.Parent!.Value, folder.Name, folderMode, ct);
+            if (ContainerUserFiles.RunsAsRoot(c.User)) await files.CreateFolderAsync(c.Id, folder.Parent!.Value, folder.Name, folderMode, ct);
+            else if (await ContainerUserFiles.MakeFolderAsync(engine, c, folder, folderMode, ct) is { } failed) return failed;
             audit.Changed(http, "created folder", c, folder.Value, 0);
         }
         var made = await files.StatAsync(c.Id, target.Value, ct) ?? new FileEntry(target.Name, FileType.Directory, 0, folderMode, DateTimeOffset.UtcNow, null);
@@ -193,6 +207,11 @@ public static class ContainerFileEndpoints
             return false; // a link to a file, or dangling
         }
     }
+
+    /// <summary>Where <paramref name="path"/> leads once the symlinks among its folders are followed in the container.</summary>
+    private static Task<ContainerPath?> ResolveAsync(IContainerFilesystem files, ContainerDetails c, ContainerPath path, CancellationToken ct) =>
+        ContainerPathResolver.ResolveFoldersAsync(path, async (p, token) =>
+            await files.StatAsync(c.Id, p.Value, token) is { Type: FileType.Symlink, LinkTarget: { } link } ? link : null, ct);
 
     private static IResult NoSuchPath(ContainerDetails c, ContainerPath path) =>
         ApiProblems.NotFound($"Nothing at {path} in container {c.Name}. List its folder with GET /api/v1/containers/{c.Name}/files?path={path.Parent ?? path}");

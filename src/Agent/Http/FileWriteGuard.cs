@@ -5,10 +5,11 @@ using Agent.Engine;
 namespace Agent.Http;
 
 /// <summary>
-/// What a write or mkdir through the engine's archive API may touch. The archive API writes as root into the container's
-/// root file system, beneath any tmpfs and past the engine's own bind mounts; so a write is allowed only where the
-/// container would see it and, for a container that runs as another user, only where that user may write itself
-/// (checked with `test -w` run as that user inside it), like a delete, which runs `rm` as the container's user.
+/// What a write or mkdir may touch. The archive API writes as root into the container's root file system, beneath any
+/// tmpfs and past the engine's own bind mounts; so a write is allowed only where the container would see it, judged on
+/// the path where its folders' symlinks lead, and, for a container that runs as another user, only where that user may
+/// write itself (checked with `test -w` run as that user inside it; the write itself then runs as that user too:
+/// <see cref="ContainerUserFiles"/>), like a delete, which runs `rm` as the container's user.
 /// </summary>
 public static class FileWriteGuard
 {
@@ -17,16 +18,20 @@ public static class FileWriteGuard
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="target">The file or folder written.</param>
+    /// <param name="resolved">Where <paramref name="target"/> leads once the symlinks among its folders are followed
+    /// (null: a loop of links); the rules judge this path, as the engine and the container resolve it.</param>
     /// <param name="writable">What must be writable for the container's user: the file when it exists, else the nearest existing folder above it.</param>
-    public static async Task<IResult?> ProblemAsync(ContainerDetails c, ContainerPath target, ContainerPath writable, IContainerEngine engine, CancellationToken ct)
+    public static async Task<IResult?> ProblemAsync(ContainerDetails c, ContainerPath target, ContainerPath? resolved, ContainerPath writable, IContainerEngine engine, CancellationToken ct)
     {
-        if (KernelFolders.FirstOrDefault(f => IsUnder(target, f)) is { } kernel)
-            return ApiProblems.BadRequest($"{target} is under {kernel}, which the kernel or the engine provides in the container: the archive API cannot write there");
-        if (EngineFiles.Contains(target.Value))
-            return Conflict($"{target} is bind-mounted by the engine, which writes it from the container's settings: change it in the manifest (extraHosts, dns, hostname) instead");
-        if (c.TmpfsMounts.FirstOrDefault(m => IsUnder(target, m)) is { } tmpfs)
-            return Conflict($"{tmpfs} is a tmpfs mount in container {c.Name}: the archive API would write beneath it, where the container never looks. Write there from inside the container (POST /api/v1/containers/{c.Name}/exec)");
-        if (RunsAsRoot(c.User)) return null;
+        if (resolved is null) return Conflict($"{target} in container {c.Name} leads through more than {ContainerPathResolver.MaxLinks} symlinks (a loop?)");
+        var shown = resolved == target ? target.Value : $"{target} (which leads to {resolved})";
+        if (KernelFolders.FirstOrDefault(f => IsUnder(resolved, f)) is { } kernel)
+            return ApiProblems.BadRequest($"{shown} is under {kernel}, which the kernel or the engine provides in the container: the archive API cannot write there");
+        if (EngineFiles.Contains(resolved.Value))
+            return Conflict($"{shown} is bind-mounted by the engine, which writes it from the container's settings: change it in the manifest (extraHosts, dns, hostname) instead");
+        if (c.TmpfsMounts.FirstOrDefault(m => IsUnder(resolved, m)) is { } tmpfs)
+            return Conflict($"{tmpfs} is a tmpfs mount in container {c.Name} and {shown} is beneath it: the archive API would write beneath it, where the container never looks. Write there from inside the container (POST /api/v1/containers/{c.Name}/exec)");
+        if (ContainerUserFiles.RunsAsRoot(c.User)) return null;
         if (c.State != ContainerState.Running)
             return Conflict($"Container {c.Name} runs as user {c.User}: the agent writes only where that user may (checked with `test -w` as {c.User} inside it), which needs it running. Start it first.");
         var check = await engine.ExecAsync(c.Id, new ExecRequest(["test", "-w", writable.Value], Timeout: CheckTimeout), ct);
@@ -37,8 +42,6 @@ public static class FileWriteGuard
             _ => Conflict($"User {c.User} of container {c.Name} may not write {writable}: the agent writes no more than the container's user could"),
         };
     }
-
-    private static bool RunsAsRoot(string user) => user is "" or "0" or "root" || user.StartsWith("0:", StringComparison.Ordinal) || user.StartsWith("root:", StringComparison.Ordinal);
 
     private static bool IsUnder(ContainerPath path, string folder) =>
         path.Value == folder || path.Value.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);

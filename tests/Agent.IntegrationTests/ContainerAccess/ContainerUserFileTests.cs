@@ -1,0 +1,142 @@
+using System.Net;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.ContainerAccess;
+
+/// <summary>The files API on containers that run as another user than root: what that user may read and write, and
+/// nothing more, checked with `docker exec` (as that user and as root) as the oracle.</summary>
+[Collection(ContainerAccessCollection.Name)]
+public sealed class ContainerUserFileTests(ContainerAccessFixture fx)
+{
+    private static string Files(string container, string path) => $"/api/v1/containers/{container}/files?path={Uri.EscapeDataString(path)}";
+
+    private static string Mkdir(string container, string path) => Files(container, path).Replace("/files?", "/files/mkdir?");
+
+    private static async Task<(HttpStatusCode Status, string Detail)> ProblemAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return (response.StatusCode, JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!);
+    }
+
+    [Fact]
+    public async Task Reads_and_listings_go_only_where_the_containers_user_could_read_and_never_in_a_stopped_container()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        await DockerCli.RunAsync("exec", "-u", "0", fx.Nobody, "sh", "-c",
+            "mkdir -p /srv/p && echo hunter2 > /srv/p/key && chmod 600 /srv/p/key && echo open > /srv/p/open.txt && mkdir -p -m 700 /srv/closed && touch /srv/closed/x");
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Nobody, "cat", "/srv/p/key")).Exit); // the oracle: the user cannot
+
+        var (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/p/key")));
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("may not read /srv/p/key", detail);
+        Assert.Equal("open\n", await op.GetStringAsync(Files(fx.Nobody, "/srv/p/open.txt")));
+        (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/closed")));
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("may not read /srv/closed", detail);
+        (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/closed/x") + "&stat=true"));
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("the folder /srv/closed", detail);
+        Assert.Equal(HttpStatusCode.OK, (await op.GetAsync(Files(fx.Nobody, "/srv/p"))).StatusCode);
+
+        // A big file read as the user comes whole (the bytes come from `cat` as the user).
+        var expected = await DockerCli.RunAsync("exec", fx.Nobody, "sha256sum", "/bin/busybox");
+        var bytes = await op.GetByteArrayAsync(Files(fx.Nobody, "/bin/busybox"));
+        Assert.Equal(expected.Split(' ')[0], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsync($"/api/v1/containers/{fx.Nobody}/stop", null)).StatusCode);
+        try
+        {
+            (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/p/open.txt")));
+            Assert.Equal(HttpStatusCode.Conflict, status);
+            Assert.Contains("is not running", detail);
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await op.PostAsync($"/api/v1/containers/{fx.Nobody}/start", null)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_numeric_uid_gid_user_gets_files_and_folders_owned_by_it()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        Assert.Equal(HttpStatusCode.Created, (await op.PostAsync(Mkdir(fx.Ids, "/tmp/ids/sub"), null)).StatusCode);
+        using (var created = await op.PutAsync(Files(fx.Ids, "/tmp/ids/sub/a.txt") + "&mode=0640", new StringContent("first\n")))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using (var replaced = await op.PutAsync(Files(fx.Ids, "/tmp/ids/sub/a.txt"), new StringContent("second\n")))
+            Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal("1000:1000 755 1000:1000 644 second", await DockerCli.RunAsync("exec", fx.Ids, "sh", "-c",
+            "stat -c '%u:%g %a' /tmp/ids/sub | tr '\\n' ' '; stat -c '%u:%g %a' /tmp/ids/sub/a.txt | tr '\\n' ' '; cat /tmp/ids/sub/a.txt"));
+        Assert.Equal("second\n", await op.GetStringAsync(Files(fx.Ids, "/tmp/ids/sub/a.txt")));
+        Assert.DoesNotContain(".agent-write", await DockerCli.RunAsync("exec", fx.Ids, "ls", "-a", "/tmp/ids/sub"));
+    }
+
+    [Fact]
+    public async Task A_folder_swapped_for_a_link_while_writing_never_lets_a_file_into_a_folder_the_user_may_not_write()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        // The container's own process flips /tmp/d between its folder and /etc (probe-15b F4b: 9 of 40 writes landed in /etc).
+        await DockerCli.RunAsync("exec", "-d", fx.Nobody, "sh", "-c",
+            "mkdir -p /tmp/real; echo $$ > /tmp/flip.pid; while :; do ln -sfn /etc /tmp/d; ln -sfn /tmp/real /tmp/d; done");
+        var answers = new List<HttpStatusCode>();
+        try
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                using var put = await op.PutAsync(Files(fx.Nobody, $"/tmp/d/pwned-{i}"), new StringContent("pwned"));
+                answers.Add(put.StatusCode);
+                using var mkdir = await op.PostAsync(Mkdir(fx.Nobody, $"/tmp/d/pwned-dir-{i}"), null);
+                answers.Add(mkdir.StatusCode);
+            }
+        }
+        finally
+        {
+            await DockerCli.RunAsync("exec", fx.Nobody, "sh", "-c", "kill $(cat /tmp/flip.pid)");
+        }
+        Assert.All(answers, a => Assert.Contains(a, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict, HttpStatusCode.NotFound }));
+        Assert.DoesNotContain("pwned", await DockerCli.RunAsync("exec", "-u", "0", fx.Nobody, "ls", "-a", "/etc"));
+        var landed = await DockerCli.RunAsync("exec", "-u", "0", fx.Nobody, "sh", "-c", "ls -a /tmp/real | grep -c pwned; find /tmp/real -name 'pwned*' ! -user 65534 | wc -l");
+        Assert.EndsWith("\n0", landed); // whatever landed is the user's own
+    }
+
+    [Fact]
+    public async Task Writes_through_a_link_are_judged_where_the_link_leads()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        await DockerCli.RunAsync("exec", fx.Nobody, "ln", "-sfn", "/scratch", "/tmp/scr");
+        var (status, detail) = await ProblemAsync(await op.PutAsync(Files(fx.Nobody, "/tmp/scr/f"), new StringContent("x")));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("/scratch is a tmpfs mount", detail);
+        Assert.Contains("which leads to /scratch/f", detail);
+        (status, detail) = await ProblemAsync(await op.PostAsync(Mkdir(fx.Nobody, "/tmp/scr/newdir"), null));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+
+        await DockerCli.RunAsync("exec", fx.Box, "sh", "-c", "ln -sfn /etc /tmp/e && ln -sfn /dev/shm /tmp/shm");
+        (status, detail) = await ProblemAsync(await op.PutAsync(Files(fx.Box, "/tmp/e/hosts"), new StringContent("x")));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("bind-mounted by the engine", detail);
+        (status, detail) = await ProblemAsync(await op.PostAsync(Mkdir(fx.Box, "/tmp/shm/newdir"), null));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("under /dev", detail);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/dev/shm/newdir")).Exit);
+        Assert.NotEqual("x", await DockerCli.RunAsync("exec", fx.Box, "cat", "/etc/hosts"));
+    }
+
+    [Fact]
+    public async Task A_large_file_read_through_the_archive_logs_no_error()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        var errorsBefore = fx.Agent.Logs.Lines.Count(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+        var expected = await DockerCli.RunAsync("exec", fx.Box, "sha256sum", "/bin/busybox");
+        // probe-15c G6: each read logged two errors after its body; those of the first reads are logged before the last one ends.
+        for (var i = 0; i < 4; i++)
+        {
+            var bytes = await op.GetByteArrayAsync(Files(fx.Box, "/bin/busybox"));
+            Assert.Equal(expected.Split(' ')[0], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        }
+        var errors = fx.Agent.Logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal)).Skip(errorsBefore).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+}
