@@ -40,6 +40,9 @@ internal sealed class ComposeContext(
 
     public string? Lookup(string name) => variables.TryGetValue(name, out var v) ? v : null;
 
+    /// <summary>Whether an env file (`.env`) defined the variable: its value is masked like an env_file value.</summary>
+    public Func<string, bool> FromEnvFile { get; init; } = _ => false;
+
     public string Resolve(string relative) => Path.GetFullPath(Path.Combine(ProjectDirectory, relative));
 
     public bool IsUnderRoot(string path) => path == Files.Root || path.StartsWith(Files.Root.TrimEnd('/') + "/", StringComparison.Ordinal);

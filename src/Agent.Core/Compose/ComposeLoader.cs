@@ -51,7 +51,10 @@ public static class ComposeLoader
         // Errors so far (interpolation, env files) do not hide the rest: the project is still normalised and admitted,
         // and what is found later at a field that already failed (it holds the text as written) is not reported twice.
         var earlier = errors.Count;
-        var context = new ComposeContext(request.Project, request.ProjectDirectory, request.Files, variables, files, errors);
+        var context = new ComposeContext(request.Project, request.ProjectDirectory, request.Files, variables, files, errors)
+        {
+            FromEnvFile = sources.EnvFileVariables.Contains,
+        };
         var spec = ComposeNormalizer.Normalize(merged, context, settings, request.Profiles, policy);
         DropFollowUps(errors, earlier);
         return new Result(errors.Count == 0 ? spec : null, merged, errors, [.. sources.Read, .. context.InputFilesAsked]);

@@ -10,6 +10,10 @@ public abstract record ComposeNode(SourceLocation At);
 public sealed record ComposeScalar(string? Value, bool Quoted, SourceLocation At) : ComposeNode(At)
 {
     public bool IsNull => Value is null;
+
+    /// <summary>Its value took a variable an env file defined (`.env`: where compose users keep passwords): an environment
+    /// value like that is masked in diffs and labels, as an env_file value is.</summary>
+    public bool FromEnvFile { get; init; }
 }
 
 public sealed record ComposeSequence(IReadOnlyList<ComposeNode> Items, SourceLocation At) : ComposeNode(At);

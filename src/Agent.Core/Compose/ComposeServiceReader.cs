@@ -43,6 +43,9 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
                 else if (value is not null) env[key] = value;
                 else if (project.Lookup(key) is { } inherited) env[key] = inherited; // KEY alone: from the project's environment
                 else env.Remove(key);
+                // A value interpolated from `.env` (`P: ${PASSWORD}`, or `PASSWORD` alone) is as secret as an env_file's.
+                if (env.TryGetValue(key, out var set) && (at.Node is ComposeScalar { FromEnvFile: true } || value is null && project.FromEnvFile(key)))
+                    fromFiles[key] = set;
             }
 
         var deploy = f.TryGetValue("deploy", out var d) ? ReadDeploy(d) : null;

@@ -59,12 +59,15 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         // An interpolation error does not stop the file (what it hides would only be found later); a schema error
         // does, except at a field whose interpolation already failed (it holds the text as written).
         var before = Errors.Count;
-        var interpolated = Interpolation.Apply(parsed, lookup, "", Errors);
+        var interpolated = Interpolation.Apply(parsed, lookup, "", Errors, EnvFileVariables.Contains);
         var validated = Errors.Count;
         ComposeSchema.Validate(interpolated, Errors);
         ComposeLoader.DropFollowUps(Errors, validated, before);
         return Errors.Count == validated ? (ComposeMapping)interpolated : null;
     }
+
+    /// <summary>The names of variables an env file defined (`.env`, an include's env_file), not set over by an environment.</summary>
+    public HashSet<string> EnvFileVariables { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The variables for interpolation: env files in order, then <paramref name="environment"/> over them.</summary>
     public Dictionary<string, string> Variables(IEnumerable<(string Path, bool Required)> envFiles, IReadOnlyDictionary<string, string> environment, ComposeCursor? namedAt)
@@ -85,6 +88,7 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
             var parsed = DotEnv.Parse(text, name => environment.TryGetValue(name, out var v) ? v : variables.GetValueOrDefault(name));
             foreach (var (line, message) in parsed.Errors) Errors.Add(new ManifestError(Display(path), line, 1, "", message));
             foreach (var (key, value) in parsed.Values) variables[key] = value;
+            EnvFileVariables.UnionWith(parsed.Values.Select(p => p.Key).Where(k => !environment.ContainsKey(k)));
         }
         foreach (var (key, value) in environment) variables[key] = value;
         return variables;

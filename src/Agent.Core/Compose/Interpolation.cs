@@ -120,18 +120,34 @@ public static class Interpolation
     private static bool IsNamePart(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 
     /// <summary>Substitutes every scalar value of a tree (keys are left as written); errors carry the node's position.</summary>
-    public static ComposeNode Apply(ComposeNode node, Func<string, string?> lookup, string path, List<Manifests.ManifestError> errors) => node switch
+    /// <param name="fromEnvFile">Whether a variable was defined by an env file: a scalar that took one is marked
+    /// <see cref="ComposeScalar.FromEnvFile"/>.</param>
+    public static ComposeNode Apply(ComposeNode node, Func<string, string?> lookup, string path, List<Manifests.ManifestError> errors,
+        Func<string, bool>? fromEnvFile = null) => node switch
     {
-        ComposeScalar { Value: { } v } s => Substitute(v, lookup, out var error) is { } substituted
-            ? s with { Value = substituted }
-            : Fail(s, path, error!, errors),
-        ComposeSequence seq => seq with { Items = seq.Items.Select((item, i) => Apply(item, lookup, $"{path}[{i}]", errors)).ToList() },
+        ComposeScalar { Value: { } v } s => Scalar(s, v, lookup, path, errors, fromEnvFile),
+        ComposeSequence seq => seq with { Items = seq.Items.Select((item, i) => Apply(item, lookup, $"{path}[{i}]", errors, fromEnvFile)).ToList() },
         ComposeMapping map => map with
         {
-            Entries = map.Entries.Select(e => e with { Value = Apply(e.Value, lookup, path.Length == 0 ? e.Key : $"{path}.{e.Key}", errors) }).ToList(),
+            Entries = map.Entries.Select(e => e with { Value = Apply(e.Value, lookup, path.Length == 0 ? e.Key : $"{path}.{e.Key}", errors, fromEnvFile) }).ToList(),
         },
         _ => node,
     };
+
+    private static ComposeNode Scalar(ComposeScalar s, string value, Func<string, string?> lookup, string path, List<Manifests.ManifestError> errors,
+        Func<string, bool>? fromEnvFile)
+    {
+        var tookFileVariable = false;
+        string? Tracked(string name)
+        {
+            var found = lookup(name);
+            tookFileVariable |= found is not null && fromEnvFile?.Invoke(name) == true;
+            return found;
+        }
+        return Substitute(value, Tracked, out var error) is { } substituted
+            ? s with { Value = substituted, FromEnvFile = s.FromEnvFile || tookFileVariable }
+            : Fail(s, path, error!, errors);
+    }
 
     private static ComposeNode Fail(ComposeScalar s, string path, string error, List<Manifests.ManifestError> errors)
     {

@@ -81,4 +81,17 @@ public sealed class ComposeFieldTests : IDisposable
         var errors = Load($"services:\n  app:\n    image: busybox:1.35\n    {field}\n").Errors.Select(e => e.ToString()).ToArray();
         Assert.Contains(errors, e => e.StartsWith("shop/compose.yaml:") && e.Contains(path) && e.Contains(message));
     }
+
+    [Fact]
+    public void Environment_values_interpolated_from_the_dot_env_file_are_masked_like_env_file_values()
+    {
+        // probe-13c C12: `agent diff` printed `- env.P: hunter2xyz` for a value that came from `.env`.
+        stack.Write("shop/.env", "PASSWORD=hunter2xyz\nTAG=1.35\n");
+        var group = stack.Project("services:\n  web:\n    image: busybox:${TAG}\n    environment:\n      P: \"pw=${PASSWORD}\"\n      PASSWORD:\n      PLAIN: x\n      D: \"${UNSET:-d}\"\n");
+        var container = group.Spec.Services.Single().Container;
+        Assert.Equal(["P", "PASSWORD"], container.SecretEnv.Order(StringComparer.Ordinal));
+        Assert.Equal("pw=hunter2xyz", container.Env["P"]);
+        Assert.DoesNotContain("hunter2xyz", Agent.Core.Planning.SpecDiff.Serialize(container));
+        Assert.Contains("x", Agent.Core.Planning.SpecDiff.Serialize(container));
+    }
 }

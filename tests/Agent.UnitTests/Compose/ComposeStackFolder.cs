@@ -12,6 +12,13 @@ internal sealed class ComposeStackFolder : IDisposable
 
     public void Dispose() => dir.Delete(recursive: true);
 
+    /// <summary>Writes a file beside the stack (<c>shop/.env</c>).</summary>
+    public void Write(string file, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(dir.FullName, file))!);
+        File.WriteAllText(Path.Combine(dir.FullName, file), text);
+    }
+
     public ManifestSet Load(string compose)
     {
         Directory.CreateDirectory(Path.Combine(dir.FullName, "shop"));
