@@ -25,11 +25,14 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
     /// containers: null when it started with the binds that were judged; otherwise why it was not started (a bind source
     /// goes through a symlink now) or was removed right after the start. <paramref name="created"/>: the request the caller
     /// just created this container (by id) with; its binds are the container's (they never change after the create), so
-    /// no inspect is needed to know them, and one without binds needs none after the start either.</summary>
-    public async Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct, ContainerCreateRequest? created = null)
+    /// no inspect is needed to know them, and one without binds needs none after the start either. <paramref name="prepare"/>
+    /// sees the container's binds first.</summary>
+    public async Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct, ContainerCreateRequest? created = null,
+        Action<IReadOnlyList<BindMount>>? prepare = null)
     {
         var before = created is null ? await engine.InspectContainerAsync(container, ct) : null;
         var binds = created is null ? before?.Binds ?? [] : BindsOf(created.Spec);
+        prepare?.Invoke(binds);
         if (binds.Count > 0 && Moved(binds, root: null) is { } moved)
         {
             var (name, containerLabels) = before is not null ? (before.Name, before.Labels) : (created!.Name, created.Labels);

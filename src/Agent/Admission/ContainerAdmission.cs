@@ -26,6 +26,7 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
             var list = await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct);
             own = list.Where(c => labels.IsOwned(c.Labels)).SelectMany(c => new[] { c.Name, c.Id }).ToHashSet(StringComparer.Ordinal);
         }
+        foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Bind, Source: not null })) gitBinds.Restore(mount.Source!);
         var resolve = BindPinning.Once(folder.ResolveLinks);
         var context = new AdmissionContext(resolve, name => own?.Contains(name) == true)
         {
@@ -51,9 +52,14 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
 
     /// <summary>Starts (or restarts, by <paramref name="start"/>) one of the agent's containers, the only way the agent
     /// does: null, or why it was not started or was removed after the start (a bind source moved since it was judged,
-    /// see <see cref="BindMountGuard"/>). <paramref name="created"/>: the request the caller just created it with.</summary>
+    /// see <see cref="BindMountGuard"/>). <paramref name="created"/>: the request the caller just created it with. A copy of
+    /// a repository's content it binds that went missing from the state dir is made again first (the engine would refuse
+    /// the start at every retry).</summary>
     public Task<string?> StartAsync(string container, Func<Task> start, CancellationToken ct, ContainerCreateRequest? created = null) =>
-        guard.StartAsync(container, start, ct, created);
+        guard.StartAsync(container, start, ct, created, prepare: binds =>
+        {
+            foreach (var bind in binds) gitBinds.Restore(bind.Source);
+        });
 
     /// <summary>The secret files the GitRepositories in the manifests name.</summary>
     private List<string> GitSecretFiles() =>

@@ -12,11 +12,18 @@ namespace Agent.Sources;
 /// running container's bind; and the path changes only with the content, so a revision that leaves the folder as it was
 /// recreates nothing. Two folders of the same content (two empty <c>data/</c> folders) are two copies: a writable bind
 /// is never shared with another path's containers. A copy goes once neither the desired state nor any container of the
-/// agent names it.
+/// agent names it. A copy removed from the state dir while containers use it (a cleaner, an admin's rm -rf) is made
+/// again from its checkout before a container that binds it is created or started (<see cref="Restore"/>).
 /// </summary>
-public sealed class GitBindStore(IOptions<AgentOptions> options)
+public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBindStore>? logger = null)
 {
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git", ".binds");
+
+    private readonly Lock sync = new();
+    // Where each copy came from (the latest read that named it): a missing copy is made again from there while the
+    // content there still has the copy's digest. Only in memory: at start every read makes missing copies anyway.
+    private readonly Dictionary<string, (string Repository, string Source, string RepositoryPath)> origins = new(StringComparer.Ordinal);
+    private string? resolvedRoot;
 
     /// <summary>The copy of <paramref name="source"/> (a file or folder in a checkout, at <paramref name="repositoryPath"/>
     /// in the repository; missing: an empty folder), made when the content is new. Symlinks inside are copied as links
@@ -27,6 +34,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options)
         var digest = Digest(source, repositoryPath);
         var folder = Path.Combine(Root, repository, digest);
         var copy = Path.Combine(folder, name);
+        lock (sync) origins[Path.GetRelativePath(Root, copy)] = (repository, source, repositoryPath);
         if (Path.Exists(copy)) return copy;
         var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
@@ -38,7 +46,9 @@ public sealed class GitBindStore(IOptions<AgentOptions> options)
             else Directory.CreateDirectory(target);
             try
             {
-                Directory.Move(temp, folder);
+                if (!Directory.Exists(folder)) Directory.Move(temp, folder);
+                else if (File.Exists(target)) File.Move(target, copy); // the copy alone was removed from its digest folder
+                else Directory.Move(target, copy);
             }
             catch (IOException) when (Path.Exists(copy))
             {
@@ -50,6 +60,41 @@ public sealed class GitBindStore(IOptions<AgentOptions> options)
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         }
         return copy;
+    }
+
+    /// <summary>Makes a missing copy again before a container binds it: <paramref name="path"/> is a bind source (as
+    /// written, or with the state dir's symlinks resolved); a path that is no copy of this store, a copy that exists, or
+    /// one whose checkout no longer holds that content (a newer revision changed it: the container is recreated from the
+    /// new copy anyway) is left alone. Returns whether it made the copy.</summary>
+    public bool Restore(string path)
+    {
+        if (Relative(path) is not { } relative || Path.Exists(path)) return false;
+        (string Repository, string Source, string RepositoryPath) origin;
+        lock (sync)
+            if (!origins.TryGetValue(relative, out origin)) return false;
+        try
+        {
+            if (relative.Split('/') is not [_, var digest, _] || Digest(origin.Source, origin.RepositoryPath) != digest) return false;
+            Materialize(origin.Repository, origin.Source, origin.RepositoryPath);
+            logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind was missing from the state dir: made again from the checkout",
+                origin.Repository, origin.RepositoryPath);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind is missing from the state dir and cannot be made again: {Error}",
+                origin.Repository, origin.RepositoryPath, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>A bind source as a path under <see cref="Root"/> (REPOSITORY/DIGEST/NAME), or null when it is not one.</summary>
+    private string? Relative(string path)
+    {
+        resolvedRoot ??= ManifestFolder.Resolve(Path.GetFullPath(Root)).TrimEnd('/'); // the engine is given bind sources so
+        foreach (var root in new[] { Root, resolvedRoot })
+            if (path.StartsWith(root + "/", StringComparison.Ordinal)) return path[(root.Length + 1)..];
+        return null;
     }
 
     /// <summary>Removes a repository's copies that <paramref name="inUse"/> does not name (and half-made ones).</summary>

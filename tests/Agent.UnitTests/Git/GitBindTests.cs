@@ -108,6 +108,33 @@ public sealed class GitBindTests : IDisposable
         Assert.Equal("platform", Path.GetFileName(store.Materialize("platform", checkout, "."))); // the whole repository
     }
 
+    [Fact]
+    public void A_copy_removed_from_the_state_dir_is_made_again_while_its_checkout_holds_the_same_content()
+    {
+        var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
+        var www = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout", "www")).FullName;
+        File.WriteAllText(Path.Combine(www, "index.html"), "v1");
+        var conf = Path.Combine(temp.FullName, "checkout", "app.conf");
+        File.WriteAllText(conf, "c1");
+        var folder = store.Materialize("platform", www, "apps/www");
+        var file = store.Materialize("platform", conf, "apps/app.conf");
+
+        Directory.Delete(store.Root, recursive: true); // rm -rf STATE/git/.binds
+        Assert.True(store.Restore(folder));
+        Assert.True(store.Restore(file));
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(folder, "index.html")));
+        File.Delete(file); // one copy alone, its digest folder left
+        Assert.True(store.Restore(file));
+        Assert.Equal("c1", File.ReadAllText(file));
+
+        Assert.False(store.Restore(folder)); // there: nothing to do
+        Directory.Delete(folder, recursive: true);
+        File.WriteAllText(Path.Combine(www, "index.html"), "v2"); // a newer revision changed it: not this copy's content
+        Assert.False(store.Restore(folder));
+        Assert.False(Path.Exists(folder));
+        Assert.False(store.Restore(Path.Combine(temp.FullName, "elsewhere", "www"))); // not a copy of the store
+    }
+
     [Theory]
     [InlineData("apps/etc", "/etc", true)]
     [InlineData("apps/up", "../..", true)]

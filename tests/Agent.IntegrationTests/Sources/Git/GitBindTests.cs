@@ -129,5 +129,34 @@ public sealed class GitBindTests : GitScenario
         await Eventually.ReturnsAsync(() => ApiAsync("/api/v1/gitrepositories/platform"), s => Condition(s, "Ready") is ("True", "Succeeded", _), TimeSpan.FromSeconds(60), "Ready again");
     }
 
+    [Fact]
+    public async Task Copies_removed_from_the_state_dir_are_made_again_before_a_start_or_a_create_that_binds_them()
+    {
+        var web = Instance.Name("git-rebind");
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./www:/www:ro\", \"./app.conf:/app.conf:ro\"]\n")))
+            .Write("apps/www/index.html", "v1\n").Write("apps/app.conf", "c1\n");
+        var commit = Repo.CommitAndPush("binds");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", commit);
+        await Agent.WaitReadyAsync(web);
+        var container = Assert.Single(await Containers.RunningAsync(Instance, web, 1));
+        var copies = Path.Combine(Agent.StateDir, "git", ".binds");
+
+        // probe-13c C10: the copies gone (a cleaner, rm -rf), the engine refused every start until the agent restarted.
+        Directory.Delete(copies, recursive: true);
+        await DockerCli.RunAsync("kill", container.Id);
+        await Eventually.TrueAsync(async () => (await DockerCli.InspectAsync(container.Id, "{{.State.Running}}")).Trim() == "true",
+            TimeSpan.FromSeconds(60), "the same container started again");
+        Assert.Equal(("v1", "c1"), (await CatAsync(container.Id, "/www/index.html"), await CatAsync(container.Id, "/app.conf")));
+
+        Directory.Delete(copies, recursive: true);
+        await DockerCli.RunAsync("rm", "-f", container.Id);
+        var created = await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, web), c => c is [{ State: "running" } one] && one.Id != container.Id,
+            TimeSpan.FromSeconds(60), "a new container created");
+        Assert.Equal(("v1", "c1"), (await CatAsync(created[0].Id, "/www/index.html"), await CatAsync(created[0].Id, "/app.conf")));
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(5), "was missing from the state dir: made again from the checkout");
+    }
+
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
 }
