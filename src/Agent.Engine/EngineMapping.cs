@@ -32,6 +32,7 @@ internal static class EngineMapping
             .ToList(),
         NetworkIds = c.NetworkSettings?.Networks is { } networks ? NetworkIds(networks) : null,
         HasBinds = (c.Mounts ?? []).Any(m => m.Type == "bind"),
+        WritableBinds = (c.Mounts ?? []).Where(m => m.Type == "bind" && m.RW && !string.IsNullOrEmpty(m.Source)).Select(m => m.Source).ToList(),
     };
 
     private static HashSet<string> NetworkIds(IDictionary<string, EndpointSettings> networks) =>
@@ -67,7 +68,7 @@ internal static class EngineMapping
             .Concat((c.Mounts ?? []).Where(m => m.Type == "tmpfs").Select(m => m.Destination))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
         Pid = c.State?.Pid ?? 0,
-        Binds = (c.Mounts ?? []).Where(m => m.Type == "bind" && !string.IsNullOrEmpty(m.Source)).Select(m => new BindMount(m.Source, m.Destination)).ToList(),
+        Binds = (c.Mounts ?? []).Where(m => m.Type == "bind" && !string.IsNullOrEmpty(m.Source)).Select(m => new BindMount(m.Source, m.Destination, m.RW)).ToList(),
     };
 
     private static Core.Model.RestartPolicy ToRestartPolicy(Docker.DotNet.Models.RestartPolicy? policy) => policy?.Name switch

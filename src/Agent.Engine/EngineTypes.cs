@@ -40,6 +40,9 @@ public sealed record ContainerSummary(
 
     /// <summary>It bind-mounts a host path (as listed; false for an entry made from an event).</summary>
     public bool HasBinds { get; init; }
+
+    /// <summary>Host paths it bind-mounts read-write: what it can write (manifests there are not read).</summary>
+    public IReadOnlyList<string> WritableBinds { get; init; } = [];
 }
 
 public sealed record ContainerDetails(
@@ -82,7 +85,7 @@ public sealed record ContainerDetails(
 }
 
 /// <summary>A host path bound into a container at <see cref="Target"/>.</summary>
-public sealed record BindMount(string Source, string Target);
+public sealed record BindMount(string Source, string Target, bool Writable = false);
 
 public sealed record PublishedPort(int ContainerPort, string Protocol, string? HostIp, int? HostPort);
 

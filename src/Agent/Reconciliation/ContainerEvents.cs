@@ -71,6 +71,7 @@ public static class ContainerEvents
         Ports = d.Ports.Distinct().OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal).ToList(),
         NetworkIds = d.NetworkIds,
         HasBinds = d.Binds.Count > 0,
+        WritableBinds = d.Binds.Where(b => b.Writable).Select(b => b.Source).ToList(),
     };
 
     private static ContainerSummary Exited(ContainerSummary known, EngineEvent e)

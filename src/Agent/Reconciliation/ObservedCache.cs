@@ -49,6 +49,12 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     public IEnumerable<NetworkSummary> NetworksOf(ObjectKey key) => networkIndex.Of(networks, key, n => n.Labels);
     public IEnumerable<VolumeSummary> VolumesOf(ObjectKey key) => volumeIndex.Of(volumes, key, v => v.Labels);
 
+    /// <summary>The read-write bind sources of this instance's containers, by their object; null while the cache is not
+    /// current (then what ran is not known for sure).</summary>
+    public IReadOnlyList<Core.Manifests.WritableBind>? WritableBinds() =>
+        !current ? null : containers.Values.SelectMany(c => c.WritableBinds.Select(s => new Core.Manifests.WritableBind(s,
+            new ObjectKey(c.Labels.GetValueOrDefault(labels.Kind) ?? "", c.Labels.GetValueOrDefault(labels.Object) ?? c.Name)))).ToList();
+
     private readonly ObjectIndex<ContainerSummary> containerIndex = new(labels);
     private readonly ObjectIndex<NetworkSummary> networkIndex = new(labels);
     private readonly ObjectIndex<VolumeSummary> volumeIndex = new(labels);

@@ -28,6 +28,43 @@ public sealed class ManifestIndex(string? stateDir)
     public bool SaveOrphans(IReadOnlyDictionary<ObjectKey, string> orphans, ILogger logger) =>
         string.IsNullOrEmpty(stateDir) || Write(Path.Combine(stateDir, OrphansFileName), orphans, logger);
 
+    public const string WritableBindsFileName = "writable-binds.json";
+
+    /// <summary>Read-write bind sources of the objects applied in the last run (source -> object): until the engine is
+    /// listed after a restart, manifests inside them are not read.</summary>
+    public IReadOnlyList<Core.Manifests.WritableBind> LoadWritableBinds(ILogger logger)
+    {
+        if (string.IsNullOrEmpty(stateDir) || Path.Combine(stateDir, WritableBindsFileName) is var file && !System.IO.File.Exists(file)) return [];
+        try
+        {
+            var stored = JsonSerializer.Deserialize(System.IO.File.ReadAllText(file), Http.AgentJsonContext.Default.DictionaryStringString) ?? [];
+            return stored.Select(p => (p.Key, Parsed: ObjectKey.TryParse(p.Value, out var owner), owner))
+                .Where(p => p.Parsed).Select(p => new Core.Manifests.WritableBind(p.Key, p.owner)).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            logger.LogWarning("Cannot read {File} ({Error}); manifests inside read-write binds of the last run are judged once the engine is listed", file, e.Message);
+            return [];
+        }
+    }
+
+    public bool SaveWritableBinds(IEnumerable<Core.Manifests.WritableBind> binds, ILogger logger)
+    {
+        if (string.IsNullOrEmpty(stateDir)) return true;
+        try
+        {
+            Directory.CreateDirectory(stateDir);
+            State.StateFile.WriteJson(Path.Combine(stateDir, WritableBindsFileName), binds.GroupBy(b => b.Source, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Owner.ToString()));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
+        {
+            logger.LogWarning("Cannot write {File} ({Error}); tried again at the next read of the manifests", WritableBindsFileName, e.Message);
+            return false;
+        }
+    }
+
     private static Dictionary<ObjectKey, string>? Read(string file, ILogger logger)
     {
         if (!System.IO.File.Exists(file)) return null;

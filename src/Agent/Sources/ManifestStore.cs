@@ -48,8 +48,11 @@ public sealed record FileProblem(string Path, string Reason, IReadOnlyList<strin
 /// at all keeps everything. Only a manifest that is really gone (its file deleted, or its document removed) reads as deleted.
 /// </summary>
 public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, ManifestIndex index, TimeProvider time, ILogger<ManifestStore> logger,
-    GitDocuments? git = null, GitCheckouts? checkouts = null, HostPlacement? placement = null, IOptions<AgentOptions>? options = null)
+    GitDocuments? git = null, GitCheckouts? checkouts = null, HostPlacement? placement = null, IOptions<AgentOptions>? options = null,
+    Reconciliation.ObservedCache? observed = null)
 {
+    private IReadOnlyList<WritableBind> writableBinds = [];
+    private bool writableBindsUnsaved;
     private readonly TimeSpan pruneDelay = options?.Value.PruneDelay ?? TimeSpan.Zero;
     private Dictionary<ObjectKey, DateTimeOffset> goneSince = [];
     private readonly Lock sync = new();
@@ -258,7 +261,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
 
         var digest = snapshot.Digest + checkouts?.Fingerprint();
-        IReadOnlyList<ManifestDocument> parsed = [.. folder.Parse(snapshot, policy), .. git?.CommandLine(folder) ?? []];
+        var heldBinds = HeldWritableBinds();
+        IReadOnlyList<ManifestDocument> parsed = [.. folder.ParseTrusted(snapshot, policy, heldBinds), .. git?.CommandLine(folder) ?? []];
         var repos = RepositoriesOf(parsed);
         repos.AddRange(RepositoriesInPruneDelay(repos));
         var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos), Brought) ?? ([], new Dictionary<string, string>());
@@ -343,6 +347,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             buildContexts = BuildContextStamp.ContextsOf(next.Values.Select(e => e.Object));
             lastDigest = digest + BuildContextStamp.Of(buildContexts);
             folderDocuments = parsed;
+            SaveWritableBinds([.. heldBinds, .. WritableBindsOf(next.Values)]);
             repositories = repos;
             readRevisions = revisions;
             readVersion++;
@@ -435,8 +440,35 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private static string? RevisionOf(string file, IReadOnlyDictionary<string, string> revisions) =>
         GitDocuments.RepositoryOf(file) is { } repo ? revisions.GetValueOrDefault(repo) : null;
 
+    /// <summary>Read-write bind sources whose manifests are not read: of every object of the last read (also one held at
+    /// its last good spec), of every container of this instance that has one, and every one seen before (saved in the
+    /// state dir) while its folder exists: deleting the binding manifest, or changing the bind to read-only, does not turn
+    /// what a container wrote there into manifests.</summary>
+    private List<WritableBind> HeldWritableBinds()
+    {
+        lock (sync)
+        {
+            var running = observed?.WritableBinds()?.Select(b => b with { Source = folder.ResolveLinks(HostPath.Normalize(b.Source)) }) ?? [];
+            return [.. writableBinds.Where(b => Path.Exists(b.Source)), .. WritableBindsOf(entries.Values), .. running];
+        }
+    }
+
+    private IEnumerable<WritableBind> WritableBindsOf(IEnumerable<DesiredEntry> desired) =>
+        desired.SelectMany(e => WritableBindTrust.Sources(e.Object).Select(s => new WritableBind(folder.ResolveLinks(HostPath.Normalize(s)), e.Key)));
+
+    /// <summary>Keeps (and saves) those that can hold a manifest: inside the manifests folder, or above it.</summary>
+    private void SaveWritableBinds(List<WritableBind> binds)
+    {
+        var root = folder.ResolveLinks(folder.Root).TrimEnd('/');
+        binds = binds.Where(b => Overlap(b.Source.TrimEnd('/'), root)).DistinctBy(b => b.Source).OrderBy(b => b.Source, StringComparer.Ordinal).ToList();
+        if (binds.SequenceEqual(writableBinds) && !writableBindsUnsaved) return;
+        writableBinds = binds;
+        writableBindsUnsaved = !index.SaveWritableBinds(binds, logger);
+    }
+
     private void SaveUnsaved()
     {
+        if (writableBindsUnsaved) writableBindsUnsaved = !index.SaveWritableBinds(writableBinds, logger);
         if (orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
         if (filesUnsaved) filesUnsaved = !index.Save(files, logger);
     }
@@ -478,6 +510,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             if (indexLoaded) return;
             indexLoaded = true;
+            writableBinds = index.LoadWritableBinds(logger);
             if (index.Load(logger) is not { } stored) return;
             files = stored;
             known.UnionWith(stored.Keys);
@@ -519,6 +552,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     }
 
     private static string FileOf(string error) => error[..Math.Max(0, error.IndexOf(':'))];
+
+    private static bool Overlap(string a, string b) =>
+        a.Length == 0 || b.Length == 0 || a == b || a.StartsWith(b + "/", StringComparison.Ordinal) || b.StartsWith(a + "/", StringComparison.Ordinal);
 
     private static bool Covers(string held, string file) =>
         file == held || file.StartsWith(held + "/", StringComparison.Ordinal);

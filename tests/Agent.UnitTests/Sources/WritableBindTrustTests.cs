@@ -1,0 +1,140 @@
+using Agent.Core.Manifests;
+using Agent.Core.Model;
+using Agent.Core.Security;
+using Agent.Sources;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Agent.UnitTests.Sources;
+
+/// <summary>probe-15c G15: manifests a container can write (inside a read-write bind of an applied object) are not read.</summary>
+public sealed class WritableBindTrustTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-rwbind-");
+    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-rwbind-state-");
+
+    public void Dispose()
+    {
+        dir.Delete(recursive: true);
+        state.Delete(recursive: true);
+    }
+
+    private string Root => dir.FullName;
+
+    private void Write(string relative, string text)
+    {
+        var path = Path.Combine(Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private static string Group(string name, params string[] volumes) =>
+        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n" +
+        (volumes.Length == 0 ? "" : $"      volumes: [{string.Join(", ", volumes.Select(v => $"\"{v}\""))}]\n");
+
+    private const string Stack = "services:\n  web:\n    image: busybox:1.35\n    volumes: [\"./data:/data\"]\n";
+
+    private ManifestSet Load() => new ManifestFolder(Root).Load(SecurityPolicy.Default);
+
+    private ManifestStore Store() =>
+        new(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System, NullLogger<ManifestStore>.Instance);
+
+    private static string[] Names(ManifestSet set) => set.Objects.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal).ToArray();
+
+    private static string ErrorOf(ManifestSet set, string file) => Assert.Single(set.Errors, e => e.File == file).Message;
+
+    [Fact]
+    public void Manifests_planted_in_a_read_write_bind_of_a_group_or_a_stack_are_not_read_and_the_error_names_the_bind()
+    {
+        Write("st.yaml", Group("st", "./stdata:/data"));
+        Write("stdata/planted.yaml", Group("planted"));
+        Write("stdata/deep/er/planted2.yaml", Group("planted2"));
+        Write("cp/compose.yaml", Stack);
+        Write("cp/data/planted3.yaml", Group("planted3"));
+        Write("cp/data/sub/compose.yaml", "services:\n  y:\n    image: busybox:1.35\n");
+        Write("ro.yaml", Group("ro", "./config:/config:ro"));
+        Write("config/fine.yaml", Group("fine"));
+        Write("st/.data/hidden.yaml", Group("hidden"));
+
+        var set = Load();
+
+        Assert.Equal(["ComposeProject/cp", "ServiceGroup/fine", "ServiceGroup/ro", "ServiceGroup/st"], Names(set));
+        Assert.StartsWith("not read: it lies inside ./stdata, bound read-write by ServiceGroup/st", ErrorOf(set, "stdata/planted.yaml"));
+        Assert.StartsWith("not read: it lies inside ./stdata, bound read-write by ServiceGroup/st", ErrorOf(set, "stdata/deep/er/planted2.yaml"));
+        Assert.StartsWith("not read: it lies inside ./cp/data, bound read-write by ComposeProject/cp", ErrorOf(set, "cp/data/planted3.yaml"));
+        Assert.StartsWith("not read: it lies inside ./cp/data, bound read-write by ComposeProject/cp", ErrorOf(set, "cp/data/sub/compose.yaml"));
+        Assert.DoesNotContain(set.Errors, e => e.File.Contains("hidden", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Objects_written_only_by_objects_not_read_are_read_and_objects_that_write_each_other_or_themselves_are_not()
+    {
+        Write("a.yaml", Group("a", "./b:/x"));          // trusted: nothing writes it
+        Write("b/b.yaml", Group("b", "../c:/x"));       // inside a's bind: not read, so its bind counts for nothing
+        Write("c/c.yaml", Group("c"));                  // written only by b, which never runs: read
+        Write("d/d.yaml", Group("d", "../e:/x"));       // d and e write each other: neither is read
+        Write("e/e.yaml", Group("e", "../d:/x"));
+        Write("s/s.yaml", Group("s", "./:/self"));      // binds its own folder read-write: not read
+
+        var set = Load();
+
+        Assert.Equal(["ServiceGroup/a", "ServiceGroup/c"], Names(set));
+        Assert.Contains("bound read-write by ServiceGroup/a", ErrorOf(set, "b/b.yaml"));
+        Assert.Contains("bound read-write by ServiceGroup/e", ErrorOf(set, "d/d.yaml"));
+        Assert.Contains("bound read-write by ServiceGroup/d", ErrorOf(set, "e/e.yaml"));
+        Assert.Contains("./s, bound read-write by ServiceGroup/s", ErrorOf(set, "s/s.yaml"));
+    }
+
+    [Fact]
+    public void A_bind_through_a_link_and_a_link_to_a_bound_hidden_folder_are_judged_by_the_folder_they_reach()
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "real"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "alias"), Path.Combine(Root, "real"));
+        Write("app.yaml", Group("app", "./alias:/data", "./.data:/hidden"));
+        Write("real/planted.yaml", Group("planted"));
+        Write(".data/x.yaml", Group("x"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "peek"), Path.Combine(Root, ".data")); // a visible way into the hidden folder
+
+        var set = Load();
+
+        Assert.Equal(["ServiceGroup/app"], Names(set));
+        Assert.Contains("inside ./real, bound read-write by ServiceGroup/app", ErrorOf(set, "real/planted.yaml"));
+        Assert.Contains("inside ./.data, bound read-write by ServiceGroup/app", ErrorOf(set, "peek/x.yaml"));
+    }
+
+    [Fact]
+    public void An_object_whose_folder_becomes_writable_is_held_and_a_bind_folder_stays_unread_after_its_manifest_is_deleted_until_made_anew()
+    {
+        Write("apps/one.yaml", Group("one"));
+        var store = Store();
+        store.Reload();
+        Assert.NotNull(store.Get(new ObjectKey(ServiceGroup.KindName, "one"))?.Object);
+
+        // A group now binds the folder read-write: what that folder defined is held (never a deletion), nothing new is read there.
+        Write("writer.yaml", Group("writer", "./apps:/data"));
+        Write("apps/planted.yaml", Group("planted"));
+        store.Reload();
+        var one = store.Get(new ObjectKey(ServiceGroup.KindName, "one"));
+        Assert.NotNull(one?.Object);
+        Assert.True(one!.IsBroken);
+        Assert.Contains(one.Errors, e => e.Message.Contains("bound read-write by ServiceGroup/writer", StringComparison.Ordinal));
+        Assert.Null(store.Get(new ObjectKey(ServiceGroup.KindName, "planted")));
+
+        // The binding manifest goes: what its containers wrote is still not read, also by a new store (a restart) ...
+        File.Delete(Path.Combine(Root, "writer.yaml"));
+        store.Reload();
+        Write("other.yaml", Group("other"));
+        store.Reload();
+        Assert.Null(store.Get(new ObjectKey(ServiceGroup.KindName, "planted")));
+        var restarted = Store();
+        restarted.Reload();
+        Assert.Null(restarted.Get(new ObjectKey(ServiceGroup.KindName, "planted")));
+        Assert.Contains(restarted.Errors, e => e.File == "apps/planted.yaml" && e.Message.Contains("ServiceGroup/writer", StringComparison.Ordinal));
+
+        // ... until the folder is deleted and made anew.
+        Directory.Delete(Path.Combine(Root, "apps"), recursive: true);
+        restarted.Reload();
+        Write("apps/planted.yaml", Group("planted"));
+        restarted.Reload();
+        Assert.NotNull(restarted.Get(new ObjectKey(ServiceGroup.KindName, "planted"))?.Object);
+    }
+}
