@@ -19,7 +19,7 @@ internal static class ComposeAdmission
     {
         var own = services.SelectMany(s => Enumerable.Range(1, Math.Max(1, s.Service.Replicas)).Select(i => s.Service.ReplicaName(project, i)))
             .ToHashSet(StringComparer.Ordinal);
-        var admission = new AdmissionContext(context.Files.ResolveLinks, own.Contains) { OwnBindRoots = context.Files.OwnBindRoots() };
+        var admission = new AdmissionContext(context.Files.ResolveLinks, own.Contains) { ManifestsRoot = context.Files.Root, OwnBindRoots = context.Files.OwnBindRoots() };
         var failed = context.Errors.Select(e => e.Path).Where(p => p.Length > 0).ToHashSet(StringComparer.Ordinal);
         foreach (var (service, at) in services)
             foreach (var violation in policy.Check(service.Container, admission))

@@ -55,25 +55,44 @@ public sealed class HostPathRules(SecurityOptions options)
         var own = context.OwnBindRoots.Select(HostPath.Normalize).ToList();
         // Inside a repository's own checkout (both as written and after symlinks): not the state dir's secrets.
         var confined = own.Count > 0 && own.Any(r => AtOrUnder(normal, r)) && own.Any(r => AtOrUnder(resolved, r));
-        foreach (var path in new[] { normal, resolved }.Distinct())
+        var roots = options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
+        var open = context.ManifestsRoot is { } manifests ? [.. roots, HostPath.Normalize(manifests), HostPath.Normalize(context.ResolveLinks(manifests))] : roots;
+        if (confined) open = [.. open, .. own];
+        var paths = new[] { normal, resolved }.Distinct().ToList();
+        // The deny-lists first, for the path as written and after symlinks: their reason is the one worth telling.
+        foreach (var path in paths)
         {
             var via = path == normal ? "" : $"it resolves through a symlink to {path}, which ";
             if (DeniedProblem(normal, path, via, confined, context) is { } denied) return denied;
-
-            var roots = options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
-            var open = context.ManifestsRoot is { } manifests ? [.. roots, HostPath.Normalize(context.ResolveLinks(manifests))] : roots;
-            if (confined) open = [.. open, .. own];
             if (options.PrivatePaths.Select(HostPath.Normalize).FirstOrDefault(p => HostPath.Overlaps(path, p)) is { } privatePath
                 && !open.Any(r => AtOrUnder(r, privatePath) && AtOrUnder(path, r)))
                 return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, privatePath)} {privatePath}, which holds private data " +
                        "(allow a folder inside it with Agent:Security:AllowedBindRoots)";
-
-            if ((roots.Count > 0 || options.Profile == SecurityProfile.Restricted) && !roots.Any(r => AtOrUnder(path, r)))
-                return roots.Count == 0
-                    ? $"bind mount of {path} is not allowed: the restricted profile allows binds only under Agent:Security:AllowedBindRoots, and none is configured"
-                    : $"bind mount of {path} is not allowed: binds must be under {string.Join(", ", roots)}";
+        }
+        foreach (var path in paths)
+        {
+            if (options.Profile == SecurityProfile.Restricted)
+            {
+                if (!roots.Any(r => AtOrUnder(path, r)))
+                    return roots.Count == 0
+                        ? $"bind mount of {path} is not allowed: the restricted profile allows binds only under Agent:Security:AllowedBindRoots, and none is configured"
+                        : $"bind mount of {path} is not allowed: binds must be under {string.Join(", ", roots)}";
+            }
+            else if (!open.Any(r => AtOrUnder(path, r)))
+                return OutsideRootsProblem(path, roots, context.ManifestsRoot is not null);
         }
         return null;
+    }
+
+    /// <summary>Under the default profile a bind reaches only the manifests folder, a repository's own copies and the
+    /// configured roots: the host's own state (/var/lib/dpkg, /var/lib/polkit-1, /opt, cron or systemd folders) is too
+    /// varied for a deny-list, and a writable bind of it runs code as root on the host.</summary>
+    private static string OutsideRootsProblem(string path, IReadOnlyList<string> roots, bool hasManifests)
+    {
+        var allowed = (hasManifests ? "inside the manifests folder" : "") + (roots.Count == 0 ? "" : (hasManifests ? " or " : "") + $"under {string.Join(", ", roots)}");
+        return allowed.Length == 0
+            ? $"bind mount of {path} is not allowed: a host folder may be bound only under Agent:Security:AllowedBindRoots, and none is configured"
+            : $"bind mount of {path} is not allowed: binds must be {allowed} (allow a host folder with Agent:Security:AllowedBindRoots)";
     }
 
     /// <summary>A host file the agent reads for a container (a compose env_file): its content reaches the container as a

@@ -20,8 +20,8 @@ public sealed record SecurityOptions
     /// <summary>Glob patterns (`*` and `?`) for images; empty means every image.</summary>
     public IReadOnlyList<string> AllowedImages { get; init; } = [];
 
-    /// <summary>Host folders under which binds are allowed (required by Restricted; narrows Default when set). A root
-    /// inside a private path (/home/app/data) opens that part of it.</summary>
+    /// <summary>Host folders under which binds are allowed besides the manifests folder (Default), or at all (Restricted).
+    /// A root inside a private path (/home/app/data) opens that part of it.</summary>
     public IReadOnlyList<string> AllowedBindRoots { get; init; } = [];
 
     /// <summary>Sysctls allowed beyond the namespaced safe set.</summary>

@@ -115,7 +115,9 @@ public sealed class AdmissionTests : SecurityScenario
         await Agent.WaitReadyAsync(readable);
 
         Assert.Contains("the agent's own secrets", await AssertRunRefusedAsync(Instance.Name("r-leak"), $"\"volumes\":[\"{TokensFile}:/t:ro\"]", "service.volumes[0]"));
-        Assert.Contains("read-write", await AssertRunRefusedAsync(Instance.Name("r-rw"), $"\"volumes\":[\"{Agent.Manifests}:/m\"]", "service.volumes[0]"));
+        // A run has no manifests folder: a host bind needs Agent:Security:AllowedBindRoots (none here), read-only or not.
+        Assert.Contains("AllowedBindRoots", await AssertRunRefusedAsync(Instance.Name("r-rw"), $"\"volumes\":[\"{Agent.Manifests}:/m\"]", "service.volumes[0]"));
+        Assert.Contains("AllowedBindRoots", await AssertRunRefusedAsync(Instance.Name("r-dpkg"), "\"volumes\":[\"/var/lib/dpkg:/x\"]", "service.volumes[0]"));
     }
 
     [Fact]

@@ -13,6 +13,10 @@ public sealed class BindSymlinkRaceTests(Xunit.Abstractions.ITestOutputHelper ou
 {
     private const int Runs = 8;
 
+    // A run binds only under a configured root (it has no manifests folder).
+    protected override IDictionary<string, string?> Settings =>
+        new Dictionary<string, string?> { ["Agent:Security:AllowedBindRoots:0"] = RaceFolder.Root(Instance.Id) };
+
     [Fact]
     public async Task A_link_swapped_between_check_and_create_never_mounts_what_it_points_at_later()
     {

@@ -18,7 +18,10 @@ public sealed class ManifestLoadingTests : IDisposable
         File.WriteAllText(path, text);
     }
 
-    private ManifestSet Load() => new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
+    // Absolute binds beside the folder (a missing one, a shared logs folder) are under the temp root allowed here.
+    private static readonly SecurityPolicy Policy = new(new SecurityOptions { AllowedBindRoots = [Path.GetTempPath()] });
+
+    private ManifestSet Load() => new ManifestFolder(dir.FullName).Load(Policy);
 
     private static string Group(string name, string extraSpec = "", string service = "    - name: web\n      image: busybox:1.35\n") =>
         $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n{extraSpec}  services:\n{service}";

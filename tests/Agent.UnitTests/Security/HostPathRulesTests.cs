@@ -9,8 +9,47 @@ public sealed class HostPathRulesTests
 {
     private static readonly ContainerSpec Plain = new() { Image = "busybox:1.35" };
 
+    /// <summary>The deny-lists on their own: the whole host is an allowed root unless the test configures roots, as
+    /// the deny-lists hold inside every root.</summary>
     private static IReadOnlyList<Violation> Check(ContainerSpec spec, SecurityOptions? options = null, AdmissionContext? context = null) =>
+        AsShipped(spec, OpenHost(options ?? new SecurityOptions()), context);
+
+    private static IReadOnlyList<Violation> AsShipped(ContainerSpec spec, SecurityOptions? options = null, AdmissionContext? context = null) =>
         new SecurityPolicy(options ?? new SecurityOptions()).Check(spec, context ?? AdmissionContext.Offline);
+
+    private static SecurityOptions OpenHost(SecurityOptions options) =>
+        options.AllowedBindRoots.Count == 0 && options.Profile == SecurityProfile.Default ? options with { AllowedBindRoots = ["/"] } : options;
+
+    [Theory]
+    [InlineData("/var/lib/dpkg")]
+    [InlineData("/var/lib/polkit-1/localauthority")]
+    [InlineData("/var/lib/apt")]
+    [InlineData("/opt/data")]
+    [InlineData("/srv/app")]
+    [InlineData("/work")]
+    [InlineData("/tmp/x")]
+    public void By_default_a_host_folder_outside_the_manifests_folder_needs_an_allowed_root(string source)
+    {
+        var manifests = AdmissionContext.Offline with { ManifestsRoot = "/srv/manifests" };
+        var fromManifests = Assert.Single(AsShipped(Bind(source), context: manifests));
+        Assert.Equal("volumes[0]", fromManifests.Field);
+        Assert.Contains("binds must be inside the manifests folder", fromManifests.Message);
+        Assert.Contains("Agent:Security:AllowedBindRoots", fromManifests.Message);
+        // An API run has no manifests folder: only the configured roots.
+        Assert.Contains("none is configured", Assert.Single(AsShipped(Bind(source))).Message);
+        Assert.Empty(AsShipped(Bind(source), new SecurityOptions { AllowedBindRoots = [source] }));
+        Assert.Empty(AsShipped(Bind("/srv/manifests/static"), context: manifests));
+    }
+
+    [Fact]
+    public void A_configured_root_does_not_close_the_manifests_folder()
+    {
+        var manifests = AdmissionContext.Offline with { ManifestsRoot = "/srv/manifests" };
+        var options = new SecurityOptions { AllowedBindRoots = ["/data"] };
+        Assert.Empty(AsShipped(Bind("/data/app"), options, manifests));
+        Assert.Empty(AsShipped(Bind("/srv/manifests/static"), options, manifests));
+        Assert.Contains("binds must be inside the manifests folder or under /data", Assert.Single(AsShipped(Bind("/var/lib/dpkg"), options, manifests)).Message);
+    }
 
     private static ContainerSpec Bind(string source, string target = "/x") => Plain with { Mounts = [new MountSpec(MountType.Bind, source, target)] };
 
@@ -39,7 +78,7 @@ public sealed class HostPathRulesTests
     [InlineData("/homes-backup")]
     [InlineData("/mnt/disk1/media")]
     [InlineData("/data/ssh")]
-    public void Ordinary_data_folders_pass(string source) => Assert.Empty(Check(Bind(source)));
+    public void Ordinary_data_folders_pass_the_deny_lists(string source) => Assert.Empty(Check(Bind(source)));
 
     [Fact]
     public void An_allowed_root_inside_a_private_path_opens_only_that_root()
