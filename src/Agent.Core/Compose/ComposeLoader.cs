@@ -46,7 +46,7 @@ public static class ComposeLoader
             failed |= errors.Count > before;
             merged = merged is null ? loaded : (ComposeMapping)ComposeMerge.Merge(merged, loaded);
         }
-        if (merged is null || failed) return new Result(null, merged, errors, sources.Read);
+        if (merged is null || failed) return new Result(null, merged, Shown(errors, sources), sources.Read);
 
         // Errors so far (interpolation, env files) do not hide the rest: the project is still normalised and admitted,
         // and what is found later at a field that already failed (it holds the text as written) is not reported twice.
@@ -57,8 +57,12 @@ public static class ComposeLoader
         };
         var spec = ComposeNormalizer.Normalize(merged, context, settings, request.Profiles, policy);
         DropFollowUps(errors, earlier);
-        return new Result(errors.Count == 0 ? spec : null, merged, errors, [.. sources.Read, .. context.InputFilesAsked]);
+        return new Result(errors.Count == 0 ? spec : null, merged, Shown(errors, sources), [.. sources.Read, .. context.InputFilesAsked]);
     }
+
+    /// <summary>The errors as viewers may see them: none quotes the content of a file outside the manifests folder.</summary>
+    private static List<ManifestError> Shown(List<ManifestError> errors, ComposeSources sources) =>
+        errors.Select(e => ComposeFileRule.OutsideManifests(e) && !sources.OwnWords.Contains(e) ? ComposeFileRule.Redacted(e) : e).Distinct().ToList();
 
     /// <summary>Removes the errors after <paramref name="from"/> found at (or under) a field that already failed
     /// between <paramref name="since"/> and <paramref name="from"/>.</summary>

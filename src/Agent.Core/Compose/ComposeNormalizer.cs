@@ -17,8 +17,8 @@ internal static class ComposeNormalizer
         // "version" is obsolete and ignored, as in Compose v2; "name" yields to the manifest's name.
         if (f.TryGetValue("networks", out var networks)) ComposeNetworks.ReadDeclared(networks, context);
         if (f.TryGetValue("volumes", out var volumes)) ReadVolumes(volumes, context);
-        if (f.TryGetValue("secrets", out var secrets)) ReadFileObjects(secrets, "secret", context.Secrets, context);
-        if (f.TryGetValue("configs", out var configs)) ReadFileObjects(configs, "config", context.Configs, context);
+        if (f.TryGetValue("secrets", out var secrets)) ReadFileObjects(secrets, "secret", context.Secrets, context, policy.Options);
+        if (f.TryGetValue("configs", out var configs)) ReadFileObjects(configs, "config", context.Configs, context, policy.Options);
 
         var reader = new ComposeServiceReader(context, policy.Options);
         var services = new List<(ServiceSpec Service, ComposeCursor At)>();
@@ -92,7 +92,7 @@ internal static class ComposeNormalizer
 
     /// <summary>Top-level secrets and configs: <c>file:</c> (relative to the project directory), <c>content:</c> or
     /// <c>environment:</c> (a variable of the project). <c>external:</c> needs a swarm, which the agent has not.</summary>
-    private static void ReadFileObjects(ComposeCursor cursor, string what, Dictionary<string, ComposeFileObject> into, ComposeContext context)
+    private static void ReadFileObjects(ComposeCursor cursor, string what, Dictionary<string, ComposeFileObject> into, ComposeContext context, Security.SecurityOptions security)
     {
         foreach (var (name, value) in cursor.Entries())
         {
@@ -120,8 +120,8 @@ internal static class ComposeNormalizer
             if (f["file"].Scalar() is not { } relative) continue;
             var path = context.Resolve(relative);
             context.InputFilesAsked.Add(path);
-            // Outside a repository's checkout: said so, never "not found" with a host path (probe-13 F10).
-            if (context.Files.Confinement(path) is { } outside) f["file"].Error($"{what} file \"{relative}\" {outside}");
+            // Outside what a project may read: said so, never "not found" with a host path (probe-13 F10).
+            if (ComposeFileRule.Problem(path, context.Files, security) is { } outside) f["file"].Error($"{what} file \"{relative}\" {outside}");
             else if (context.Files.Digest(path) is null) f["file"].Error($"{what} file \"{relative}\" not found ({path})");
             else into[name] = new ComposeFileObject(path, null);
         }

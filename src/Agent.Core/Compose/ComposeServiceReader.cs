@@ -224,14 +224,9 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             if (relative is null) continue;
             var path = project.Resolve(relative);
             project.InputFilesAsked.Add(path);
-            if (project.Files.Confinement(path) is { } outside)
+            if (ComposeFileRule.Problem(path, project.Files, security) is { } refused)
             {
-                item.Error($"env file \"{relative}\" {outside}");
-                continue;
-            }
-            if (Security.HostPathRules.EnvFileProblem(security, project.Files, path) is { } denied)
-            {
-                item.Error($"env file \"{relative}\" {denied}");
+                item.Error($"env file \"{relative}\" {refused}");
                 continue;
             }
             var text = project.Files.ReadText(path);

@@ -26,7 +26,12 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         read.Add(path);
         string? text;
         string problem;
-        try
+        if (ComposeFileRule.Problem(path, Files, security) is { } refused)
+        {
+            text = null;
+            problem = refused;
+        }
+        else try
         {
             text = Files.ReadText(path);
             problem = Files.Confinement(path) ?? "not found";
@@ -39,9 +44,20 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         // A blank file is one an editor or a copy may still be writing: never read as "defines nothing".
         if (!mayBeEmpty && text is not null && string.IsNullOrWhiteSpace(text.TrimStart('\uFEFF'))) problem = "is empty (an editor or a copy may still be writing it)";
         else if (text is not null) return text;
-        if (namedAt is not null) namedAt.Error($"{what} \"{Display(path)}\" {problem}");
-        else Errors.Add(new ManifestError(Display(path), 1, 1, "", $"{what} {problem}"));
+        Report(path, what, problem, namedAt);
         return null;
+    }
+
+    /// <summary>Errors in the agent's own words about a file (it cannot be read, is refused, is empty): shown as they are,
+    /// also for a file outside the manifests folder, whose content errors are redacted.</summary>
+    public HashSet<ManifestError> OwnWords { get; } = [];
+
+    private void Report(string path, string what, string problem, ComposeCursor? namedAt)
+    {
+        if (namedAt is not null) { namedAt.Error($"{what} \"{Display(path)}\" {problem}"); return; }
+        var error = new ManifestError(Display(path), 1, 1, "", $"{what} {problem}");
+        Errors.Add(error);
+        OwnWords.Add(error);
     }
 
     /// <summary>One compose file parsed, interpolated and validated against the Compose Specification schema.</summary>
@@ -76,13 +92,6 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         foreach (var (path, required) in envFiles)
         {
             if (!required && !Files.Exists(path)) continue;
-            if (Security.HostPathRules.EnvFileProblem(security, Files, path) is { } denied)
-            {
-                read.Add(path);
-                if (namedAt is not null) namedAt.Error($"env file \"{Display(path)}\" {denied}");
-                else Errors.Add(new ManifestError(Display(path), 1, 1, "", $"env file {denied}"));
-                continue;
-            }
             var text = Text(path, "env file", namedAt, mayBeEmpty: true);
             if (text is null) continue;
             var parsed = DotEnv.Parse(text, name => environment.TryGetValue(name, out var v) ? v : variables.GetValueOrDefault(name));

@@ -27,9 +27,10 @@ internal static class ComposeProjectParser
         if (!f.TryGetValue("files", out var filesCursor)) spec.Error("missing required field \"files\" (the compose files, relative to this manifest)");
         else
         {
-            foreach (var item in filesCursor.Sequence() ?? [])
-                if (item.Scalar() is { } relative) composeFiles.Add(Path.GetFullPath(Path.Combine(manifestDir, relative)));
-            if (composeFiles.Count == 0 && filesCursor.Node is YamlDotNet.RepresentationModel.YamlSequenceNode) filesCursor.Error("list at least one compose file");
+            var items = filesCursor.Sequence() ?? [];
+            foreach (var item in items)
+                if (Readable(item, "compose file", manifestDir, files, policy) is { } path) composeFiles.Add(path);
+            if (items.Count == 0 && filesCursor.Node is YamlDotNet.RepresentationModel.YamlSequenceNode) filesCursor.Error("list at least one compose file");
         }
         if (composeFiles.Count == 0) return null;
 
@@ -37,7 +38,7 @@ internal static class ComposeProjectParser
             ? Path.GetFullPath(Path.Combine(manifestDir, dir))
             : Path.GetDirectoryName(composeFiles[0])!;
         IReadOnlyList<(string, bool)> envFiles = f.TryGetValue("envFiles", out var ef)
-            ? (ef.StringList() ?? []).Select(p => (Path.GetFullPath(Path.Combine(manifestDir, p)), true)).ToList()
+            ? (ef.Sequence() ?? []).Select(item => Readable(item, "env file", manifestDir, files, policy)).OfType<string>().Select(p => (p, true)).ToList()
             : [(Path.Combine(projectDir, ".env"), false)];
         var environment = f.TryGetValue("environment", out var env) ? env.StringMap() ?? [] : new SortedDictionary<string, string>();
         var profiles = f.TryGetValue("profiles", out var pr) ? pr.StringList() ?? [] : [];
@@ -46,6 +47,17 @@ internal static class ComposeProjectParser
 
         var request = new ComposeRequest(metadata.Name, composeFiles, projectDir, envFiles, environment, profiles);
         return Load(request, settings, metadata, location, files, policy, spec.Context.Errors, adopt, out read);
+    }
+
+    /// <summary>The absolute path an item of spec.files or spec.envFiles names, or null with an error at the item when the
+    /// project may not read it (<see cref="ComposeFileRule"/>).</summary>
+    private static string? Readable(YamlCursor item, string what, string manifestDir, IManifestFiles files, Security.SecurityPolicy policy)
+    {
+        if (item.Scalar() is not { } relative) return null;
+        var path = Path.GetFullPath(Path.Combine(manifestDir, relative));
+        if (ComposeFileRule.Problem(path, files, policy.Options) is not { } refused) return path;
+        item.Error($"{what} \"{relative}\" {refused}");
+        return null;
     }
 
     /// <summary>The compose files a document names, as far as spec.files can be read, even when the rest is broken.</summary>

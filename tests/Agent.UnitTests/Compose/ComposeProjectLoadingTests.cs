@@ -416,7 +416,7 @@ public sealed class ComposeProjectLoadingTests : IDisposable
 
         Assert.Contains(errors, e => e.StartsWith("sys/compose.yaml:4:", StringComparison.Ordinal) && e.Contains("env_file") && e.Contains("\"/etc/shadow\" is not read") && e.Contains("/etc"));
         Assert.Contains(errors, e => e.Contains(".aws/credentials\" is not read") && e.Contains("holds a folder named .aws"));
-        Assert.Contains(errors, e => e.StartsWith("/etc/passwd:1:1: env file is not read", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("vars/vars.yaml:", StringComparison.Ordinal) && e.Contains("spec.envFiles[0]: env file \"/etc/passwd\" is not read"));
         Assert.DoesNotContain(errors, e => e.Contains("do-not-read") || e.Contains("ok.env"));
     }
 
