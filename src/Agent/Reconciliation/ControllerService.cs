@@ -75,6 +75,10 @@ public sealed class ControllerService(
         {
             logger.LogWarning("Cannot list managed objects: {Error}", e.Message);
         }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            LogEngineTimeout(); // a hung engine must not end the resync loop
+        }
         state.BeginSync(keys);
         foreach (var key in keys) queue.Add(key);
     }
@@ -102,8 +106,9 @@ public sealed class ControllerService(
                 var delay = queue.AddRateLimited(key);
                 Telemetry.AgentMetrics.QueueRetries.Add(1, new KeyValuePair<string, object?>("kind", key.Kind));
                 if (e is EngineUnavailableException down) LogEngineDown(down);
+                else if (e is OperationCanceledException) LogEngineTimeout(); // not shutdown (above): an engine call ran out of time
                 else logger.LogWarning("Reconcile of {Key} failed, retrying in {Delay:0.#}s: {Error}", key, delay.TotalSeconds, e.Message);
-                if (e is not EngineUnavailableException) state.Synced(key);
+                if (e is not (EngineUnavailableException or OperationCanceledException)) state.Synced(key);
             }
             finally
             {
@@ -117,6 +122,14 @@ public sealed class ControllerService(
     private void LogEngineDown(EngineUnavailableException e)
     {
         if (Interlocked.Exchange(ref engineDown, 1) == 0) logger.LogError("{Error} Reconciles wait with backoff until it answers.", e.Message);
+    }
+
+    /// <summary>An engine that accepts calls and never answers: one message, like an engine that is down.</summary>
+    private void LogEngineTimeout()
+    {
+        if (Interlocked.Exchange(ref engineDown, 1) == 0)
+            logger.LogWarning("The Docker engine at {Engine} accepted calls but did not answer within {Timeout:0.#}s (Agent:EngineRequestTimeout). Reconciles wait with backoff until it answers.",
+                Engine.EngineEndpoint.Resolve(options.Value.DockerHost), options.Value.EngineRequestTimeout.TotalSeconds);
     }
 
     private async Task FollowUpAsync(ObjectKey key, CancellationToken ct)
@@ -236,6 +249,10 @@ public sealed class ControllerService(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return;
+        }
+        catch (OperationCanceledException)
+        {
+            LogEngineTimeout();
         }
         catch (EngineUnavailableException e)
         {

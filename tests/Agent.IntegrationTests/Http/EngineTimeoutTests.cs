@@ -54,6 +54,7 @@ public sealed class EngineTimeoutTests : IAsyncLifetime
     [Fact]
     public async Task A_call_the_engine_never_answers_is_a_504_naming_the_engine_with_one_warning_and_no_stack()
     {
+        agent.Write("hung.yaml", Manifest.Group(instance.Name("hung"), Manifest.Sleeper("s")));
         await agent.StartAsync();
         using var client = agent.Client();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
@@ -64,6 +65,10 @@ public sealed class EngineTimeoutTests : IAsyncLifetime
         Assert.Contains(Path.Combine(folder, "d.sock"), text);
         Assert.Contains("Agent:EngineRequestTimeout", text);
         Assert.Equal(1, agent.Logs.Count("GET /api/v1/images", "did not answer within 2s"));
+        // The reconciler says it once, naming the engine and the setting, however often it retries (was "The operation was canceled.").
+        await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "engine at unix://" + Path.Combine(folder, "d.sock"), "did not answer within 2s (Agent:EngineRequestTimeout)", "Reconciles wait");
+        Assert.Equal(1, agent.Logs.Count("accepted calls but did not answer"));
+        Assert.Equal(0, agent.Logs.Count("operation was canceled"));
         Assert.False(agent.Logs.Lines.Any(l => l.Contains("   at ", StringComparison.Ordinal) || l.Contains("unhandled exception", StringComparison.OrdinalIgnoreCase)
             || l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal)), string.Join("\n", agent.Logs.Lines));
     }
