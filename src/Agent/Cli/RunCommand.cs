@@ -84,10 +84,18 @@ public static class RunCommand
         if (string.IsNullOrWhiteSpace(options.Git.Url)) return null;
         var folder = services.GetRequiredService<Sources.ManifestFolder>();
         if (!folder.Absent)
-            return folder.Read().RootError is { } error
-                ? $"--manifests: {error}; --git-url needs a folder it can read (it holds everything else), or none: leave --manifests out " +
-                  "(and have no ./manifests) to apply the repository alone"
+        {
+            var snapshot = folder.Read();
+            if (snapshot.RootError is { } error)
+                return $"--manifests: {error}; --git-url needs a folder it can read (it holds everything else), or none: leave --manifests out " +
+                       "(and have no ./manifests) to apply the repository alone";
+            // A manifest of the same name would win over the flag (the first definition does): say so instead (probe-13b B13).
+            var key = new Core.Model.ObjectKey(Core.Model.GitRepository.KindName, options.Git.Name);
+            return folder.Parse(snapshot, services.GetRequiredService<Core.Security.SecurityPolicy>()).FirstOrDefault(d => d.Key == key) is { } clash
+                ? $"--git-url: the manifests also define GitRepository {options.Git.Name} ({clash.Source.File}:{clash.Source.Line}); " +
+                  "rename it, or give the flag's repository another name with Agent:Git:Name"
                 : null;
+        }
         var fromFolder = new Sources.ManifestIndex(options.StateDir).Load(NullLogger.Instance)?
             .Where(p => p.Value != Sources.GitDocuments.CommandLineFile && Sources.GitDocuments.RepositoryOf(p.Value) is null)
             .Select(p => p.Key.ToString()).Order(StringComparer.Ordinal).ToList() ?? [];

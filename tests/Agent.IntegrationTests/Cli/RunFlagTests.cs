@@ -32,6 +32,15 @@ public sealed class RunFlagTests
     });
 
     [Fact]
+    public Task Git_url_beside_a_manifest_GitRepository_of_the_same_name_exits_2_naming_it() => InTempDirAsync(async dir =>
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(dir, "m")).FullName;
+        File.WriteAllText(Path.Combine(manifests, "d.yaml"), "apiVersion: agent/v1\nkind: GitRepository\nmetadata: { name: default }\nspec: { url: \"file:///nonexistent/other.git\" }\n");
+        var (exit, stdout, stderr) = await AgentCli.RunAsync(["run", "--manifests", manifests, .. Common(dir), "--git-url", "file:///nonexistent/repo.git"]);
+        AssertStopped(exit, stdout, stderr, "--git-url: the manifests also define GitRepository default (d.yaml:1)", "Agent:Git:Name");
+    });
+
+    [Fact]
     public Task Git_url_without_a_folder_whose_last_run_applied_folder_objects_exits_2_instead_of_pruning_them() => InTempDirAsync(async dir =>
     {
         var state = Directory.CreateDirectory(Path.Combine(dir, "state")).FullName;
