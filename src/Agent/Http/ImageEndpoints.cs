@@ -32,8 +32,8 @@ public static partial class ImageEndpoints
         images.MapGet("/{ref}", Inspect).WithSummary("Inspect an image (docker image inspect REF); the reference may contain '/' and ':'.");
         images.MapGet("/{ref}/json", Inspect).WithSummary("Inspect an image, for references whose last segment is an action word (history, save, tag, push).");
         images.MapGet("/{ref}/history", History).WithSummary("The image's layers and the instructions that made them (docker image history REF).");
-        images.MapPost("/{ref}/tag", Tag).RequireAuthorization(Roles.Operator).Accepts<TagBody>("application/json")
-            .WithSummary("Tag an image (docker tag REF TARGET): ?target=NAME[:TAG] or {\"target\": ...}. A target that already names another image, or that a manifest or an agent container uses although it names no image yet, is a 409 (naming them) unless force=true, which needs admin.");
+        images.MapPost("/{ref}/tag", Tag).RequireAuthorization(Roles.Admin).Accepts<TagBody>("application/json")
+            .WithSummary("Tag an image (docker tag REF TARGET): ?target=NAME[:TAG] or {\"target\": ...}. Admin, like pull, load and build: a name made here is what `docker run NAME`, Compose and later manifests start instead of pulling. A target that already names another image, or that a manifest or an agent container uses although it names no image yet, is a 409 (naming them) unless force=true.");
         images.MapPost("/{ref}/push", Push).RequireAuthorization(Roles.Admin)
             .WithSummary("Push a tagged image to its registry (docker push REF) with the configured credentials; progress is streamed as NDJSON, the last line is {\"pushed\", \"digest\"} or {\"error\"}.");
         images.MapGet("/{ref}/save", Save).RequireAuthorization(Roles.Operator)
@@ -86,10 +86,8 @@ public static partial class ImageEndpoints
                 ? $"{target} already names another image{(usedBy.Count > 0 ? $", used by {string.Join(", ", usedBy)}" : "")}: re-pointing it changes what they run at their next start"
                 : $"{target} names no image yet but is used by {string.Join(", ", usedBy)}: creating it chooses the image they run (the agent would start it instead of pulling)";
             if ((existing is not null || usedBy.Count > 0) && force != true)
-                return Results.Problem(statusCode: 409, title: "Conflict", detail: what + ". Send force=true (admin) to tag it anyway.",
+                return Results.Problem(statusCode: 409, title: "Conflict", detail: what + ". Send force=true to tag it anyway.",
                     extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
-            if ((existing is not null || usedBy.Count > 0) && !http.User.IsInRole(Roles.Admin))
-                return Results.Problem(statusCode: 403, title: "Forbidden", detail: $"{what}: force=true needs the admin role.");
         }
         await engine.TagImageAsync(reference, target, ct);
         return Results.Created($"/api/v1/images/{target}", new { image = reference, tagged = target });

@@ -141,16 +141,19 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         using var operatorClient = fx.Client(ImageFixture.OperatorToken);
         var target = fx.Local("pinned:1");
         var other = fx.Local("other:1");
-        await TagAsync(operatorClient, TestEngine.Image, target);
+        using (var operatorTag = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={target}", null))
+            Assert.Equal(HttpStatusCode.Forbidden, operatorTag.StatusCode); // probe-15d H4: a new name decides what the host runs under it
+        Assert.False(await DockerCli.ExistsAsync("image", target));
+        await TagAsync(admin, TestEngine.Image, target);
         using (var built = await admin.PostAsJsonAsync("/api/v1/images/build", new { tag = other, dockerfileInline = $"FROM {TestEngine.Image}\nLABEL org.example.other={fx.Instance.Id}\n" }))
         {
             var output = await built.Content.ReadAsStringAsync();
             Assert.True(output.Contains("\"result\""), output);
         }
 
-        using (var same = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={target}", null))
+        using (var same = await admin.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={target}", null))
             Assert.Equal(HttpStatusCode.Created, same.StatusCode); // the same image again: nothing changes
-        using (var refused = await operatorClient.PostAsync($"/api/v1/images/{other}/tag?target={target}", null))
+        using (var refused = await admin.PostAsync($"/api/v1/images/{other}/tag?target={target}", null))
         {
             Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
             Assert.Contains("force=true", await refused.Content.ReadAsStringAsync());
@@ -166,6 +169,7 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     [Fact]
     public async Task Creating_a_tag_a_manifest_wants_but_the_engine_lacks_needs_force_and_admin()
     {
+        using var admin = fx.Client();
         using var operatorClient = fx.Client(ImageFixture.OperatorToken);
         var wanted = fx.Local("wanted:1");
         var group = $"{fx.Instance.Id}-wants";
@@ -182,7 +186,7 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         try
         {
             await fx.Agent.WaitForConditionAsync(group, "Ready", "False");
-            using (var refused = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={wanted}", null))
+            using (var refused = await admin.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={wanted}", null))
             {
                 var body = await refused.Content.ReadAsStringAsync();
                 Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
@@ -190,14 +194,16 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
                 Assert.Contains("force=true", body);
             }
             // Spelled as the engine reads it, too.
-            using (var spelled = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target=docker.io/library/{wanted}", null))
+            using (var spelled = await admin.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target=docker.io/library/{wanted}", null))
                 Assert.Equal(HttpStatusCode.Conflict, spelled.StatusCode);
             using (var notAdmin = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={wanted}&force=true", null))
                 Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
             Assert.False(await DockerCli.ExistsAsync("image", wanted));
 
             using (var unused = await operatorClient.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={fx.Local("free:1")}", null))
-                Assert.Equal(HttpStatusCode.Created, unused.StatusCode); // a name nothing uses stays the operator's to make
+                Assert.Equal(HttpStatusCode.Forbidden, unused.StatusCode); // even a name nothing uses: docker run and Compose on the host would start it
+            using (var free = await admin.PostAsync($"/api/v1/images/{TestEngine.Image}/tag?target={fx.Local("free:1")}", null))
+                Assert.Equal(HttpStatusCode.Created, free.StatusCode);
         }
         finally
         {
