@@ -54,9 +54,12 @@ internal static class NetworkPlanner
         return problems.Count == 0 ? refs : null;
     }
 
-    /// <summary>A group's one network, or the networks a compose project's services use.</summary>
+    /// <summary>A group's one network, or the networks a compose project's services use; none when every service sets
+    /// its own network mode (`none`, `bridge`), as docker compose makes no default network no service joins (probe-13b B7:
+    /// each such group took a bridge network and an address pool).</summary>
     public static IReadOnlyDictionary<string, NetworkSpec> Desired(ServiceGroup group) =>
-        group.Spec.Networks.Count > 0 || group.Spec.Services.All(s => s.Container.NetworkMode is not null) && group.Compose is not null
+        group.Spec.Networks.Count > 0
+        || (group.Compose is not null || group.Spec.Services.Count > 0) && group.Spec.Services.All(s => s.Container.NetworkMode is not null)
             ? group.Spec.Networks
             : new Dictionary<string, NetworkSpec> { [ObservedNetwork.DefaultKey] = new(ContainerNames.Network(group.Metadata.Name)) };
 }

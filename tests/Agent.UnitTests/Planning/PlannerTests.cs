@@ -29,6 +29,17 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_group_whose_services_all_set_a_network_mode_creates_no_network()
+    {
+        var web = Service("web") is var s ? s with { Container = s.Container with { NetworkMode = "none" } } : null!;
+        Assert.Equal("""
+            #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #2 service:web:1, CreateContainer, no existing container (after #1)
+            #3 service:web:1, StartContainer, created (after #2)
+            """, PlanText(Group(web), ObservedState.Empty));
+    }
+
+    [Fact]
     public void Matching_containers_plan_nothing()
     {
         var web = Service("web", 2);
