@@ -23,6 +23,14 @@ public sealed record ManifestDocument(
     /// <summary>Where each field path of the document was, for errors found after parsing.</summary>
     internal ParseContext? Context { get; init; }
 
+    /// <summary>Not an agent manifest at all: the document has no <c>apiVersion: agent/...</c> (an app's config, an extra
+    /// compose file). Beside a stack folder's compose file such a document is not read, as <c>docker compose</c> ignores it.</summary>
+    public bool IsForeign { get; init; }
+
+    /// <summary>A stack folder's project that its folder's own agent manifests keep from being a project: held as broken
+    /// when it was a project before (a change in what a folder is never deletes anything by itself), else dropped.</summary>
+    public bool IsAmbiguousStack { get; init; }
+
     /// <summary>Compose files a ComposeProject document names (relative to the manifests folder): never read as manifests.</summary>
     public IReadOnlyList<string> ComposeFiles { get; init; } = [];
 

@@ -109,8 +109,11 @@ public static partial class ManifestParser
 
         var location = new SourceLocation(file, (int)root.Start.Line + lineOffset, (int)root.Start.Column);
         var top = new YamlCursor(root, "", context);
+        var foreign = root is not YamlMappingNode mapping
+                      || !(mapping.Children.TryGetValue(new YamlScalarNode("apiVersion"), out var apiNode) && apiNode is YamlScalarNode { Value: { } apiValue }
+                           && apiValue.StartsWith("agent/", StringComparison.Ordinal));
         var fields = top.Mapping("apiVersion", "kind", "metadata", "spec");
-        if (fields is null) return new ManifestDocument(location, null, null, context.Errors) { Context = context };
+        if (fields is null) return new ManifestDocument(location, null, null, context.Errors) { Context = context, IsForeign = foreign };
 
         if (!fields.TryGetValue("apiVersion", out var api)) top.Error($"missing required field \"apiVersion\" (use {ApiVersion})");
         else if (api.Scalar() is { } version && version != ApiVersion) api.Error($"unknown apiVersion \"{version}\" (use {ApiVersion})");
@@ -181,6 +184,7 @@ public static partial class ManifestParser
             Context = context,
             ComposeFiles = referenced,
             HostSelector = hostSelector,
+            IsForeign = foreign,
         };
     }
 

@@ -45,7 +45,7 @@ public sealed class ManifestSet
 
     private static ManifestSet Load(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy,
         IEnumerable<ManifestDocument>? unreadable = null) =>
-        Build(Parse(fileNames, parse, access, policy).Concat(unreadable ?? []));
+        Build(WithoutNewAmbiguousStacks(Parse(fileNames, parse, access, policy), _ => false).Concat(unreadable ?? []));
 
     /// <summary>The documents of files as read from disk, before the checks that span documents: several sources (the
     /// folder and git checkouts) are parsed on their own, each against its own files, and built into one set.</summary>
@@ -84,10 +84,32 @@ public sealed class ManifestSet
                 errors.Count == 0 ? project : null, errors)));
         }
         documents.RemoveAll(d => read.Contains(d.Source.File));
-        var foldersWithManifests = documents.Select(d => Path.GetDirectoryName(d.Source.File) ?? "").ToHashSet(StringComparer.Ordinal);
-        documents.AddRange(stacks.Where(s => !foldersWithManifests.Contains(s.Folder)).Select(s => s.Document));
+        // What a stack folder is depends on its compose files only: other YAML beside them (an app's config, an extra
+        // compose file) is not read, as `docker compose` ignores it; a file that does not parse stays an error but
+        // never un-makes the project. Only an agent manifest that names an object does, and the store holds the project
+        // then (IsAmbiguousStack) if it was one, so dropping a manifest into a stack folder never deletes by itself.
+        var stackFolders = stacks.Select(s => s.Folder).ToHashSet(StringComparer.Ordinal);
+        documents.RemoveAll(d => d.IsForeign && stackFolders.Contains(Path.GetDirectoryName(d.Source.File) ?? ""));
+        var manifestsByFolder = documents.Where(d => d.Key is not null)
+            .ToLookup(d => Path.GetDirectoryName(d.Source.File) ?? "", StringComparer.Ordinal);
+        foreach (var (folder, document) in stacks)
+        {
+            if (!manifestsByFolder.Contains(folder)) documents.Add(document);
+            else if (document.Key is { } key)
+            {
+                var manifest = manifestsByFolder[folder].First().Source;
+                var error = new ManifestError(document.Source.File, 1, 1, "",
+                    $"this folder is no longer read as the drop-in project {key.Name}: it also holds the agent manifest {manifest.File}:{manifest.Line}; the project is held as it runs (move that manifest out of the folder, or remove the compose file to remove the project)");
+                documents.Add(new ManifestDocument(document.Source, key, null, [error]) { IsAmbiguousStack = true });
+            }
+        }
         return documents;
     }
+
+    /// <summary>Stack folders that their own agent manifests made ambiguous are held only when <paramref name="wasProject"/>
+    /// says they were projects; the others are plainly not projects (a folder that mixes both from the start).</summary>
+    public static IEnumerable<ManifestDocument> WithoutNewAmbiguousStacks(IEnumerable<ManifestDocument> documents, Func<ObjectKey, bool> wasProject) =>
+        documents.Where(d => !d.IsAmbiguousStack || wasProject(d.Key!.Value));
 
     public static ManifestSet Build(IEnumerable<ManifestDocument> parsed)
     {

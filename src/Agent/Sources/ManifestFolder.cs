@@ -86,7 +86,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     /// <summary>Loads a read: each file on its own (whatever the loader does with one costs that file only), and every
     /// file or folder that could not be read as a document with no key, so the objects it last defined are held.</summary>
-    public ManifestSet Load(FolderSnapshot snapshot, SecurityPolicy policy) => ManifestSet.Build(ParseTrusted(snapshot, policy, []));
+    public ManifestSet Load(FolderSnapshot snapshot, SecurityPolicy policy) => ManifestSet.Build(ManifestSet.WithoutNewAmbiguousStacks(ParseTrusted(snapshot, policy, []), _ => false));
 
     /// <summary>The documents of the manifests folder itself: those a container could have written (inside a read-write
     /// bind of an object, or of one applied before: <paramref name="held"/>) become errors, not objects.</summary>

@@ -266,7 +266,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         var repos = RepositoriesOf(parsed);
         repos.AddRange(RepositoriesInPruneDelay(repos));
         var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos), Brought) ?? ([], new Dictionary<string, string>());
-        var (selected, notSelected) = Select(parsed.Concat(gitDocuments));
+        var (selected, notSelected) = Select(WithoutNewAmbiguousStacks(parsed.Concat(gitDocuments)));
         var set = ManifestSet.Build(selected);
         var errorCount = set.Errors.Count();
         if (errorCount > 0) AgentMetrics.ManifestLoadErrors.Add(errorCount);
@@ -485,6 +485,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         if (orphans.Count != before || adopted.Count > 0 || orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
     }
 
+    /// <summary>A stack folder that was a project keeps being one, held, when an agent manifest appears beside its compose file.</summary>
+    private List<ManifestDocument> WithoutNewAmbiguousStacks(IEnumerable<ManifestDocument> documents)
+    {
+        lock (sync) return ManifestSet.WithoutNewAmbiguousStacks(documents, files.ContainsKey).ToList();
+    }
+
     /// <summary>The errors a candidate revision of a repository would have, loaded with everything else (the folder and
     /// the other repositories at their current revisions): any error and the revision is not switched to.</summary>
     public IReadOnlyList<ManifestError> Validate(GitRepository repo, GitCheckout candidate)
@@ -498,7 +504,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             others = repositories.Where(r => r.Metadata.Name != repo.Metadata.Name).ToList();
         }
         var name = repo.Metadata.Name;
-        var (selected, notSelected) = Select(parsed.Concat(git.Read(others).Documents).Concat(git.Read(repo, candidate)));
+        var (selected, notSelected) = Select(WithoutNewAmbiguousStacks(parsed.Concat(git.Read(others).Documents).Concat(git.Read(repo, candidate))));
         var set = ManifestSet.Build(selected);
         var unselected = notSelected.Select(n => n.Document).Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors);
         return set.Documents.Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors).Concat(unselected).Distinct().ToList();

@@ -44,6 +44,41 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Other_yaml_beside_the_compose_file_never_un_makes_the_project_and_only_a_broken_file_is_reported()
+    {
+        Write("stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n");
+        Write("stack/prometheus.yml", "global:\n  scrape_interval: 15s\nscrape_configs: []\n");
+        Write("stack/docker-compose.ci.yml", "services:\n  web:\n    environment: { CI: \"1\" }\n");
+        Write("stack/list.yaml", "- a\n- b\n");
+        Write("stack/x.yaml", "services: [oops\n  a: b\n");
+        var set = Load();
+        Assert.Equal("web", Assert.Single(Assert.IsType<ServiceGroup>(set.Objects[new ObjectKey("ComposeProject", "stack")]).Spec.Services).Name);
+        Assert.Equal(["stack/x.yaml"], set.Errors.Select(e => e.File).Distinct()); // broken: reported, but the project stays
+        Assert.Empty(set.BrokenKeys);
+    }
+
+    [Fact]
+    public void An_agent_manifest_in_a_stack_folder_holds_the_project_it_was_and_is_plainly_a_manifest_in_a_folder_that_never_was_one()
+    {
+        Write("stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n");
+        Write("stack/group.yaml", "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: g }\nspec:\n  services: [{ name: s, image: busybox:1.35 }]\n");
+        var folder = new ManifestFolder(dir.FullName);
+        var parsed = folder.Parse(folder.Read(), SecurityPolicy.Default);
+        var project = new ObjectKey("ComposeProject", "stack");
+
+        var fresh = ManifestSet.Build(ManifestSet.WithoutNewAmbiguousStacks(parsed, _ => false));
+        Assert.Empty(fresh.Errors);
+        Assert.Equal([new ObjectKey("ServiceGroup", "g")], fresh.Objects.Keys);
+
+        var held = ManifestSet.Build(ManifestSet.WithoutNewAmbiguousStacks(parsed, key => key == project));
+        Assert.Contains(project, held.BrokenKeys);
+        var error = Assert.Single(held.Errors);
+        Assert.Equal("stack/compose.yaml", error.File);
+        Assert.Contains("stack/group.yaml:1", error.Message);
+        Assert.Contains(new ObjectKey("ServiceGroup", "g"), held.Objects.Keys);
+    }
+
+    [Fact]
     public void A_compose_service_writing_to_its_own_data_bind_keeps_its_spec_hash_only_read_only_config_counts()
     {
         Write("stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    volumes: [\"./data:/data\", \"./conf:/etc/app:ro\", \"./:/stack:ro\"]\n");
