@@ -68,6 +68,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new ComposeAdoptions(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<ILogger<ComposeAdoptions>>()));
         services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Http.StartRules>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<OwnCreates>();

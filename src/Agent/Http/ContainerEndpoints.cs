@@ -42,17 +42,17 @@ public static class ContainerEndpoints
                 : ApiProblems.ContainerNotFound(id))
             .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
-        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, CancellationToken ct) =>
-            Act(id, owned, ct, c => { stops.Clear(c); return binds.StartAsync(c, () => engine.StartContainerAsync(c, ct), ct); }, "started"))
+        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, StartRules rules, CancellationToken ct) =>
+            Act(id, owned, ct, c => { stops.Clear(c); return binds.StartAsync(c, () => engine.StartContainerAsync(c, ct), ct); }, "started", rules.Refusal))
             .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Start a container; clears a stop made through the API.");
         containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
                 : Act(id, owned, ct, async c => { stops.Record(c, UserStops.ByApi); await engine.StopContainerAsync(c, grace, ct); }, "stopped"))
             .RequireAuthorization(Roles.Operator).ScopedToContainer()
             .WithSummary("Stop a container (timeout: grace before SIGKILL, 10s, 1m or seconds). It stays stopped, whatever its restart policy, until started again (persisted).");
-        containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, CancellationToken ct) =>
+        containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, StartRules rules, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
-                : Act(id, owned, ct, c => { stops.MarkOwn(c, grace); stops.Clear(c); return binds.StartAsync(c, () => engine.RestartContainerAsync(c, grace, ct), ct); }, "restarted"))
+                : Act(id, owned, ct, c => { stops.MarkOwn(c, grace); stops.Clear(c); return binds.StartAsync(c, () => engine.RestartContainerAsync(c, grace, ct), ct); }, "restarted", rules.Refusal))
             .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Restart a container (timeout: grace before SIGKILL, 10s, 1m or seconds).");
         containers.MapDelete("/{id}", (string id, bool? force, OwnedContainers owned, IContainerEngine engine, CancellationToken ct) =>
             Act(id, owned, ct, c => engine.RemoveContainerAsync(c, force ?? false, ct), "removed"))
@@ -89,9 +89,11 @@ public static class ContainerEndpoints
         Act(id, owned, ct, async c => { await action(c); return null; }, done);
 
     /// <summary>As above, for an action that may refuse (a start whose bind source moved): 409 with its reason.</summary>
-    private static async Task<IResult> Act(string id, OwnedContainers owned, CancellationToken ct, Func<string, Task<string?>> action, string done)
+    private static async Task<IResult> Act(string id, OwnedContainers owned, CancellationToken ct, Func<string, Task<string?>> action, string done,
+        Func<ContainerDetails, string?>? refusal = null)
     {
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
+        if (refusal?.Invoke(c) is { } refused409) return Results.Problem(statusCode: 409, title: "Conflict", detail: refused409);
         if (await action(c.Id) is { } refused) return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
         return Results.Ok(new { id = c.Id, name = c.Name, result = done });
     }

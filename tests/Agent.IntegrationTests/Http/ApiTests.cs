@@ -261,6 +261,14 @@ public sealed class ApiTests(HttpFixture fx) : IClassFixture<HttpFixture>
         Assert.Equal(HttpStatusCode.Accepted, (await op.PostAsync($"/api/v1/servicegroups/{g}/stop", null)).StatusCode);
         await Eventually.ReturnsAsync(() => Containers.OfAsync(fx.Instance, g), rows => rows is [{ State: "exited" }], TimeSpan.FromSeconds(30), "stopped");
         Assert.Contains(g, File.ReadAllText(Path.Combine(fx.Agent.StateDir, "suspended.json")));
+        // probe-15c G8: starting one of its containers would be undone by the reconciler (SIGKILL after its grace): 409 naming the group.
+        var start = await op.PostAsync($"/api/v1/containers/{g}-s-1/start", null);
+        var refused = await start.Content.ReadAsStringAsync();
+        Assert.True(start.StatusCode == HttpStatusCode.Conflict, refused);
+        Assert.Contains($"ServiceGroup/{g} is stopped", refused);
+        Assert.Contains($"/api/v1/servicegroups/{g}/start", refused);
+        Assert.Equal(HttpStatusCode.Conflict, (await op.PostAsync($"/api/v1/containers/{g}-s-1/restart", null)).StatusCode);
+        Assert.Equal("exited", await DockerCli.InspectAsync($"{g}-s-1", "{{.State.Status}}"));
         Assert.Equal(HttpStatusCode.OK, (await op.PostAsync($"/api/v1/servicegroups/{g}/restart", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await op.PostAsync($"/api/v1/servicegroups/{g}/start", null)).StatusCode);
         await Containers.RunningAsync(fx.Instance, g, 1);

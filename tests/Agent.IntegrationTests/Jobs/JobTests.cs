@@ -82,6 +82,19 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         await Agent.StopAsync();
         await Agent.StartAsync(); // a restart does not run it again
         await Task.Delay(TimeSpan.FromSeconds(2));
+        var run = Assert.Single(await ListAsync(Instance, name));
+        // probe-15c G13: a start or restart through the API would run the finished command again, with no run recorded.
+        using (var admin = Agent.Client(Agent.GeneratedAdminToken))
+        {
+            foreach (var verb in new[] { "start", "restart" })
+            {
+                using var refused = await admin.PostAsync($"/api/v1/containers/{run.Name}/{verb}", null);
+                var detail = await refused.Content.ReadAsStringAsync();
+                Assert.True(refused.StatusCode == System.Net.HttpStatusCode.Conflict, $"{verb}: {(int)refused.StatusCode} {detail}");
+                Assert.Contains($"is a run of Job/{name}", detail);
+            }
+        }
+        Assert.Equal("exited", await DockerCli.InspectAsync(run.Id, "{{.State.Status}}"));
         Assert.Single(await ListAsync(Instance, name));
 
         Agent.Write("once.yaml", Job(name, "echo second"));
