@@ -65,6 +65,18 @@ public sealed class ManifestIndex(string? stateDir)
         }
     }
 
+    public const string PruneFalseFileName = "git-prune-false.json";
+
+    /// <summary>The GitRepositories recorded with prune: false (GitRepository/NAME -> its manifest file), written while
+    /// they are in the manifests: what they brought is kept when they go, also when the agent was down then, or when
+    /// <see cref="OrphansFileName"/> could not be written before a restart.</summary>
+    public Dictionary<ObjectKey, string> LoadPruneFalse(ILogger logger) =>
+        string.IsNullOrEmpty(stateDir) ? [] : Read(Path.Combine(stateDir, PruneFalseFileName), logger) ?? [];
+
+    /// <summary>False when the file could not be written (the caller tries again at its next read).</summary>
+    public bool SavePruneFalse(IReadOnlyDictionary<ObjectKey, string> repositories, ILogger logger) =>
+        string.IsNullOrEmpty(stateDir) || Write(Path.Combine(stateDir, PruneFalseFileName), repositories, logger);
+
     private static Dictionary<ObjectKey, string>? Read(string file, ILogger logger)
     {
         if (!System.IO.File.Exists(file)) return null;

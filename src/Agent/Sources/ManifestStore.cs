@@ -76,6 +76,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private IReadOnlyList<ManifestDocument> folderDocuments = [];
     private IReadOnlyList<GitRepository> repositories = [];
     private Dictionary<ObjectKey, string> orphans = [];
+    private Dictionary<ObjectKey, string> pruneFalse = []; // as written in the state dir (git-prune-false.json)
     // A state file that could not be written (a full disk): written again at every read until it is, so that what it
     // records (objects kept with prune: false, which file defined what) survives a restart once there is room.
     private bool orphansUnsaved, filesUnsaved;
@@ -351,7 +352,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             repositories = repos;
             readRevisions = revisions;
             readVersion++;
-            if (filesChanged || filesUnsaved) filesUnsaved = !index.Save(files, logger);
+            // While the orphans record is not written, the index of the last run still names what it would keep (an
+            // index without them, after a restart, would make them objects of no source, pruned).
+            if (orphansUnsaved) filesUnsaved |= filesChanged;
+            else if (filesChanged || filesUnsaved) filesUnsaved = !index.Save(files, logger);
             return changed;
         }
     }
@@ -470,19 +474,44 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     {
         if (writableBindsUnsaved) writableBindsUnsaved = !index.SaveWritableBinds(writableBinds, logger);
         if (orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
-        if (filesUnsaved) filesUnsaved = !index.Save(files, logger);
+        RecordPruneFalse(repositories);
+        if (filesUnsaved && !orphansUnsaved) filesUnsaved = !index.Save(files, logger);
     }
 
-    /// <summary>Objects of a GitRepository deleted with prune: false are kept (and never pruned) until a manifest names them again.</summary>
+    /// <summary>Objects of a GitRepository deleted with prune: false are kept (and never pruned) until a manifest names them
+    /// again. Which repositories had prune: false is known from this run, and from the record of earlier ones (deleted
+    /// while the agent was down, or before the orphans record could be written): a failed write is never a deletion.</summary>
     private void UpdateOrphans(IReadOnlyList<GitRepository> now, Dictionary<ObjectKey, string> nextFiles)
     {
-        var kept = repositories.Where(r => !r.Spec.Prune && now.All(n => n.Metadata.Name != r.Metadata.Name)).Select(r => r.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var names = now.Select(n => n.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var thisRun = repositories.Where(r => !r.Spec.Prune).Select(r => r.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        var kept = thisRun.Concat(pruneFalse.Keys.Select(k => k.Name)).Where(n => !names.Contains(n)).ToHashSet(StringComparer.Ordinal);
         var before = orphans.Count;
+        var recorded = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (key, file) in files)
-            if (!nextFiles.ContainsKey(key) && GitDocuments.RepositoryOf(file) is { } repo && kept.Contains(repo)) orphans[key] = repo;
+            if (!nextFiles.ContainsKey(key) && !orphans.ContainsKey(key) && GitDocuments.RepositoryOf(file) is { } repo && kept.Contains(repo))
+            {
+                orphans[key] = repo;
+                if (!thisRun.Contains(repo)) recorded[repo] = recorded.GetValueOrDefault(repo) + 1;
+            }
+        foreach (var (repo, count) in recorded)
+            logger.LogWarning("GitRepository {Name} is no longer in the manifests and was recorded with prune: false ({File}): the {Count} object(s) it brought are kept, not pruned",
+                repo, ManifestIndex.PruneFalseFileName, count);
         var adopted = orphans.Keys.Where(nextFiles.ContainsKey).ToList();
         foreach (var key in adopted) orphans.Remove(key);
         if (orphans.Count != before || adopted.Count > 0 || orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
+        RecordPruneFalse(now);
+    }
+
+    /// <summary>Writes which GitRepositories have prune: false when that changed (tried again at every read until it lands).
+    /// A repository that went keeps its entry until the orphans record naming what it brought is written.</summary>
+    private void RecordPruneFalse(IReadOnlyList<GitRepository> now)
+    {
+        var wanted = now.Where(r => !r.Spec.Prune).ToDictionary(GitRepositoryViews.Key, r => r.Source.File);
+        if (orphansUnsaved)
+            foreach (var (key, file) in pruneFalse) wanted.TryAdd(key, file);
+        if (wanted.Count == pruneFalse.Count && wanted.All(p => pruneFalse.GetValueOrDefault(p.Key) == p.Value)) return;
+        if (index.SavePruneFalse(wanted, logger)) pruneFalse = wanted;
     }
 
     /// <summary>A stack folder that was a project keeps being one, held, when an agent manifest appears beside its compose file.</summary>
@@ -517,6 +546,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             if (indexLoaded) return;
             indexLoaded = true;
             writableBinds = index.LoadWritableBinds(logger);
+            pruneFalse = index.LoadPruneFalse(logger);
             if (index.Load(logger) is not { } stored) return;
             files = stored;
             known.UnionWith(stored.Keys);

@@ -107,4 +107,39 @@ public sealed class GitVerifyAndPruneTests : GitScenario
         Assert.Contains("prune: false", held.Condition("Ready")!.Message);
         await AssertUnchangedAsync(before, kept);
     }
+
+    [Fact]
+    public async Task Prune_false_holds_across_a_restart_also_when_the_orphans_record_could_not_be_written()
+    {
+        var kept = Instance.Name("keep-full");
+        Repo.Write("web.yaml", Sleepy(kept));
+        var commit = Repo.CommitAndPush("kept");
+        Agent.Write("local-a.yaml", Sleepy(Instance.Name("full-a")));
+        Agent.Write("local-b.yaml", Sleepy(Instance.Name("full-b"))); // 1 of 3 objects: within the mass-prune guard
+        Agent.Write("keep.yaml", GitRepositoryManifest("keep", Repo.FileUrl, "  prune: false\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("keep", commit);
+        await Agent.WaitReadyAsync(kept);
+        var before = await SnapshotAsync(kept);
+
+        // probe-13b B0: git-orphans.json cannot be written (a full state dir; here a folder in its place), then a restart.
+        var blocked = Path.Combine(Agent.StateDir, "git-orphans.json");
+        Directory.CreateDirectory(Path.Combine(blocked, "x"));
+        try
+        {
+            Agent.Delete("keep.yaml");
+            await Agent.WaitForConditionAsync(kept, "Orphaned", "True");
+            await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "Cannot write", "git-orphans.json");
+            await Agent.StopAsync();
+            await Agent.StartAsync();
+            var held = await Agent.WaitForConditionAsync(kept, "Ready", "False", "Orphaned");
+            Assert.Contains("prune: false", held.Condition("Ready")!.Message);
+            await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "GitRepository keep is no longer in the manifests and was recorded with prune: false");
+            await AssertUnchangedAsync(before, kept);
+        }
+        finally
+        {
+            Directory.Delete(blocked, recursive: true);
+        }
+    }
 }
