@@ -81,7 +81,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
         {
             Kill(process);
             if (ct.IsCancellationRequested) throw;
-            throw new GitSyncException("Timeout", $"git {args.FirstOrDefault(a => !a.StartsWith('-') && a != "-C")} took longer than {Core.Manifests.Durations.Format(timeout)} (spec.timeout) and was stopped");
+            throw new GitSyncException("Timeout", $"git {Subcommand(args)} took longer than {Core.Manifests.Durations.Format(timeout)} (spec.timeout) and was stopped");
         }
         catch
         {
@@ -89,6 +89,18 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
             throw;
         }
         return new GitResult(process.ExitCode, Scrub(await output, secrets), Scrub(await error, secrets));
+    }
+
+    /// <summary>git's subcommand (fetch, archive...): the first argument that is neither an option nor the value of -C or
+    /// -c (-C's value is a folder in the state dir, a host path that messages do not show: probe-13b B15).</summary>
+    public static string? Subcommand(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "-C" or "-c") i++;
+            else if (!args[i].StartsWith('-')) return args[i];
+        }
+        return null;
     }
 
     private static async Task<string> Consume(Func<Stream, CancellationToken, Task> consumer, Stream stream, CancellationToken ct)

@@ -203,4 +203,8 @@ public sealed class GitRepositoryManifestTests : IDisposable
     [InlineData("other:x", "branch", "other:x")]
     public void Git_ref_flag_names_a_branch_unless_prefixed_with_its_kind(string flag, string kind, string name) =>
         Assert.Equal((kind, name), GitDocuments.CommandLineRef(flag));
+
+    [Fact]
+    public void A_timeout_names_gits_subcommand_never_the_cache_folder() =>
+        Assert.Equal("repack", GitCli.Subcommand(["-C", "/state/git/x/cache.git", "-c", "repack.writeBitmaps=false", "repack", "-a"]));
 }
