@@ -35,11 +35,15 @@ public sealed class RegistryCredentialFiles : IRegistryCredentials
             Read(files.PasswordFile, files.Server, "passwordFile"));
     }
 
+    private const int MaxBytes = 64 * 1024;
+
     private static string Read(string path, string server, string field)
     {
         try
         {
-            var text = File.ReadAllText(path).TrimEnd('\r', '\n');
+            var bytes = SecretFileReader.Read(path, MaxBytes);
+            if (bytes.Length > MaxBytes) throw new EngineException($"Agent:Registries: {field} {path} of {server} is larger than {MaxBytes} bytes");
+            var text = System.Text.Encoding.UTF8.GetString(bytes).TrimEnd('\r', '\n');
             if (text.Length == 0) throw new EngineException($"Agent:Registries: {field} {path} of {server} is empty");
             return text;
         }

@@ -20,7 +20,7 @@ public sealed class TokenStore
         if (!string.IsNullOrWhiteSpace(auth.TokensFile))
         {
             FilePath = auth.TokensFile;
-            tokens.AddRange(Parse(auth.TokensFile, File.ReadAllLines(auth.TokensFile), out var error));
+            tokens.AddRange(Parse(auth.TokensFile, Lines(auth.TokensFile, "Agent:Auth:TokensFile"), out var error));
             if (error is not null) throw new InvalidOperationException(error); // the admin's own file: refuse to guess
         }
         else
@@ -30,7 +30,7 @@ public sealed class TokenStore
             FilePath = file;
             if (File.Exists(file))
             {
-                var parsed = Parse(file, File.ReadAllLines(file), out var error);
+                var parsed = Parse(file, Lines(file, "the tokens file"), out var error);
                 if (error is null && parsed.Count == 0) error = "it holds no token";
                 if (error is null) tokens.AddRange(parsed);
                 else StateFile.MoveAside(file, error, logger);
@@ -43,8 +43,27 @@ public sealed class TokenStore
                 logger.LogWarning("No Agent:Auth:TokensFile configured: generated an admin token in {File}", file);
             }
         }
-        if (!string.IsNullOrWhiteSpace(auth.JwtKeyFile)) jwtKey = File.ReadAllBytes(auth.JwtKeyFile).AsSpan().Trim((byte)'\n').ToArray();
+        if (!string.IsNullOrWhiteSpace(auth.JwtKeyFile)) jwtKey = Bytes(auth.JwtKeyFile, "Agent:Auth:JwtKeyFile").AsSpan().Trim((byte)'\n').ToArray();
     }
+
+    private const int MaxFileBytes = 1024 * 1024;
+
+    /// <summary>A credential file of the agent's own, read without hanging on a FIFO or a hung mount (probe-13d D5).</summary>
+    private static byte[] Bytes(string file, string setting)
+    {
+        try
+        {
+            var bytes = Agent.Engine.SecretFileReader.Read(file, MaxFileBytes);
+            return bytes.Length <= MaxFileBytes ? bytes : throw new InvalidOperationException($"{setting} {file} is larger than {MaxFileBytes} bytes");
+        }
+        catch (Agent.Engine.SecretFileException e)
+        {
+            throw new InvalidOperationException($"{setting} {file} {e.Message}");
+        }
+    }
+
+    private static string[] Lines(string file, string setting) =>
+        Encoding.UTF8.GetString(Bytes(file, setting)).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 
     /// <summary>Lines "role:token", optionally followed by scopes: "operator:TOKEN phases=application groups=web,db".</summary>
     private static List<(byte[] Digest, Credential Credential)> Parse(string file, string[] lines, out string? error)

@@ -54,8 +54,9 @@ public static class GitRepositoryEndpoints
         byte[] secret;
         try
         {
-            // One line of at most 4 KiB, from a file the agent may read for a repository: never a whole big file per request.
-            secret = System.Text.Encoding.UTF8.GetBytes(GitCli.ReadSecret(cli.Allowed(secretFile, "webhook.secretFile"), "webhook.secretFile"));
+            // One line of at most 4 KiB, from a file the agent may read for a repository: never a whole big file per request;
+            // awaited, never blocking a request thread (a FIFO is refused, a hung mount answers 401 after the deadline).
+            secret = System.Text.Encoding.UTF8.GetBytes(await GitCli.ReadSecretAsync(cli.Allowed(secretFile, "webhook.secretFile"), "webhook.secretFile", ct));
         }
         catch (GitSyncException e)
         {

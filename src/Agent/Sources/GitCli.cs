@@ -210,27 +210,43 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
     /// refused: what is read goes to the remote as HTTP auth, so a manifest naming /etc/shadow or the agent's own tokens
     /// file must not send them anywhere (probe-13b B11).</summary>
     public static string ReadSecret(string file, string field) =>
-        Unreadable(file, field, () =>
+        Unreadable(file, field, () => Secret(Agent.Engine.SecretFileReader.Read(file, MaxSecretBytes), file, field));
+
+    /// <summary><see cref="ReadSecret"/> for a request thread: awaits the read instead of blocking on it.</summary>
+    public static async Task<string> ReadSecretAsync(string file, string field, CancellationToken ct)
+    {
+        byte[] bytes;
+        try
         {
-            const int MaxSecretBytes = 4096;
-            using var stream = File.OpenRead(file);
-            var buffer = new byte[MaxSecretBytes + 1];
-            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (read > MaxSecretBytes)
-                throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is larger than {MaxSecretBytes} bytes: not a token, user name or password; it is not sent");
-            var text = Encoding.UTF8.GetString(buffer, 0, read).Trim();
-            if (text.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is empty");
-            if (text.Contains('\n') || text.Contains('\r'))
-                throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} holds more than one line: not a token, user name or password; it is not sent");
-            return text;
-        });
+            bytes = await Agent.Engine.SecretFileReader.ReadAsync(file, MaxSecretBytes, null, ct);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(file, field, e);
+        }
+        return Secret(bytes, file, field);
+    }
+
+    private const int MaxSecretBytes = 4096;
+
+    private static string Secret(byte[] buffer, string file, string field)
+    {
+        var read = buffer.Length;
+        if (read > MaxSecretBytes)
+            throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is larger than {MaxSecretBytes} bytes: not a token, user name or password; it is not sent");
+        var text = Encoding.UTF8.GetString(buffer, 0, read).Trim();
+        if (text.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is empty");
+        if (text.Contains('\n') || text.Contains('\r'))
+            throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} holds more than one line: not a token, user name or password; it is not sent");
+        return text;
+    }
 
     /// <summary>A file ssh is handed by its path: opened here once, so a missing or unreadable one is named.</summary>
     private static void Readable(string file, string field, bool mayBeEmpty) =>
         Unreadable(file, field, () =>
         {
-            using var stream = File.OpenRead(file);
-            if (!mayBeEmpty && stream.Length == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is empty");
+            var size = Agent.Engine.SecretFileReader.Check(file);
+            if (!mayBeEmpty && size == 0) throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} is empty");
             return "";
         });
 
@@ -242,14 +258,20 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var why = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "does not exist",
-                UnauthorizedAccessException => "cannot be read by the agent (permission denied)",
-                _ => "cannot be read",
-            };
-            throw new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} {why}");
+            throw Unreadable(file, field, e);
         }
+    }
+
+    private static GitSyncException Unreadable(string file, string field, Exception e)
+    {
+        var why = e switch
+        {
+            FileNotFoundException or DirectoryNotFoundException => "does not exist",
+            UnauthorizedAccessException => "cannot be read by the agent (permission denied)",
+            Agent.Engine.SecretFileException s => s.Message,
+            _ => "cannot be read",
+        };
+        return new GitSyncException("CredentialsUnreadable", $"spec.{field} {file} {why}");
     }
 
     /// <summary>The key file ssh is given: the file itself when only its owner may read it, else a private copy (0600, in

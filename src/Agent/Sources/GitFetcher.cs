@@ -248,8 +248,19 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
     {
         if (repo.Spec.AllowedSignersFile is not { } signers) return;
         git.Allowed(signers, "verify.allowedSignersFile", reason: "VerificationFailed");
-        if (!File.Exists(signers))
+        try
+        {
+            Agent.Engine.SecretFileReader.Check(signers);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
             throw new GitSyncException("VerificationFailed", $"spec.verify.allowedSignersFile {signers} does not exist; no commit is applied until it does");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var why = e is Agent.Engine.SecretFileException ? e.Message : "cannot be read by the agent";
+            throw new GitSyncException("VerificationFailed", $"spec.verify.allowedSignersFile {signers} {why}; no commit is applied until it can be read");
+        }
         var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
         var result = await git.RunAsync(["-C", cache, "-c", "gpg.format=ssh", "-c", $"gpg.ssh.allowedSignersFile={signers}", "verify-commit", "--end-of-options", commit],
             null, repo.Spec.Timeout, ct);

@@ -35,5 +35,21 @@ public sealed class GitSecretFileTests : IDisposable
     public void A_file_over_4_KiB_is_refused() =>
         Assert.Contains("larger than 4096 bytes", Assert.Throws<GitSyncException>(() => GitCli.ReadSecret(Write("big", new string('x', 5000)), "secretRef.passwordFile")).Message);
 
+    /// <summary>open(2) of a FIFO with no writer blocks forever: it hung a sync past its timeout and every webhook call
+    /// (probe-13d D5). Refused at once, naming the field; a socket or device the same way.</summary>
+    [Fact]
+    public async Task A_FIFO_is_refused_at_once_naming_the_field()
+    {
+        var fifo = Path.Combine(dir.FullName, "fifo");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo)) await mk.WaitForExitAsync();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<GitSyncException>(() => GitCli.ReadSecret(fifo, "secretRef.tokenFile"));
+        Assert.Equal(("CredentialsUnreadable", $"spec.secretRef.tokenFile {fifo} is a FIFO (named pipe), not a regular file"), (e.Reason, e.Message));
+        var hook = await Assert.ThrowsAsync<GitSyncException>(() => GitCli.ReadSecretAsync(fifo, "webhook.secretFile", CancellationToken.None));
+        Assert.Contains("spec.webhook.secretFile", hook.Message);
+        Assert.True(watch.Elapsed < Agent.Engine.SecretFileReader.Deadline, $"took {watch.Elapsed}");
+        Assert.Contains("is a directory, not a regular file", Assert.Throws<GitSyncException>(() => GitCli.ReadSecret(dir.FullName, "secretRef.passwordFile")).Message);
+    }
+
     public void Dispose() => dir.Delete(recursive: true);
 }

@@ -66,7 +66,17 @@ public sealed class GitWebhookTests : GitScenario
             File.WriteAllText(secretFile, "\n");
             var empty = await HookAsync(body, "X-Gitlab-Token", "");
             Assert.Equal((HttpStatusCode.Unauthorized, refusal), (empty.StatusCode, await DetailAsync(empty)));
+            // A FIFO as the secret file (open(2) would block forever): each call is refused at once and the health
+            // endpoints keep answering (probe-13d D5: 40 calls made /livez time out).
+            File.Delete(secretFile);
+            using (var mk = System.Diagnostics.Process.Start("mkfifo", secretFile)) await mk.WaitForExitAsync();
+            var piped = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => HookAsync(body, "X-Gitlab-Token", "x")));
+            Assert.All(piped, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+            using (var health = Agent.Client())
+                Assert.Equal(HttpStatusCode.OK, (await health.GetAsync("/livez")).StatusCode);
+            File.Delete(secretFile);
             File.Move(secretFile + ".away", secretFile, overwrite: true);
+            Assert.Contains(Agent.Logs.Lines, l => l.Contains($"webhook refused: spec.webhook.secretFile {secretFile} is a FIFO (named pipe), not a regular file", StringComparison.Ordinal));
             Assert.Contains(Agent.Logs.Lines, l => l.Contains($"webhook refused: spec.webhook.secretFile {secretFile} does not exist", StringComparison.Ordinal));
             Assert.Contains(Agent.Logs.Lines, l => l.Contains($"webhook refused: spec.webhook.secretFile {secretFile} is empty", StringComparison.Ordinal));
 

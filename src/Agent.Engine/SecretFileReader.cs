@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Agent.Engine;
+
+/// <summary>Why a secret file was not read, said as the end of a sentence that names the file ("is a FIFO, not a regular
+/// file").</summary>
+public sealed class SecretFileException(string why) : IOException(why);
+
+/// <summary>Reads a small secret or credential file (a token, password, key, signer list, the agent's own tokens) without
+/// ever hanging its caller: it is opened with O_NONBLOCK and refused unless it is a regular file (open(2) of a FIFO with no
+/// writer blocks forever, probe-13d D5), read at most <c>maxBytes + 1</c> bytes, on its own thread with a deadline (a hung
+/// NFS/FUSE mount blocks even a non-blocking open), and only one read of a path is outstanding at a time (a caller that
+/// finds one still hung is refused at once, so repeated webhook calls cannot pile threads up behind it).</summary>
+public static class SecretFileReader
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(5);
+    private static readonly ConcurrentDictionary<string, Task> Pending = new(StringComparer.Ordinal);
+
+    /// <summary>The file's bytes (at most <paramref name="maxBytes"/> + 1, so the caller can tell "too large").</summary>
+    public static byte[] Read(string path, int maxBytes, TimeSpan? deadline = null) =>
+        ReadAsync(path, maxBytes, deadline, CancellationToken.None).GetAwaiter().GetResult();
+
+    public static Task<byte[]> ReadAsync(string path, int maxBytes, TimeSpan? deadline, CancellationToken ct) =>
+        RunAsync(path, stream =>
+        {
+            var buffer = new byte[maxBytes + 1];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            return buffer[..read];
+        }, deadline, ct);
+
+    /// <summary>Opens the file as <see cref="Read"/> does and reads nothing: for a file another program (ssh, git) reads
+    /// by its path. Returns its size.</summary>
+    public static long Check(string path, TimeSpan? deadline = null) =>
+        RunAsync(path, stream => stream.Length, deadline, CancellationToken.None).GetAwaiter().GetResult();
+
+    private static async Task<T> RunAsync<T>(string path, Func<FileStream, T> use, TimeSpan? deadline, CancellationToken ct)
+    {
+        var limit = deadline ?? Deadline;
+        var work = new Task<T>(() =>
+        {
+            using var stream = Open(path);
+            return use(stream);
+        }, TaskCreationOptions.LongRunning);
+        if (!Pending.TryAdd(path, work))
+            throw new SecretFileException($"cannot be read: an earlier read of it has not returned (a hung mount?)");
+        _ = work.ContinueWith(_ => Pending.TryRemove(new KeyValuePair<string, Task>(path, work)), TaskScheduler.Default);
+        work.Start(TaskScheduler.Default);
+        try
+        {
+            return await work.WaitAsync(limit, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new SecretFileException($"cannot be read: it did not answer within {limit.TotalSeconds:0.#} s (a hung mount?)");
+        }
+    }
+
+    private static FileStream Open(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return File.OpenRead(path);
+        var fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ORdOnly | ONonBlock | ONoCtty | OCloExec, 0);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                ENoEnt or ENotDir => new FileNotFoundException($"{path} does not exist"),
+                EAcces or EPerm => new UnauthorizedAccessException($"{path}: permission denied"),
+                ENxio => new SecretFileException("is a socket, not a regular file"),
+                _ => new SecretFileException($"cannot be read ({Marshal.GetPInvokeErrorMessage(errno)})"),
+            };
+        }
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            var status = new byte[256];
+            if (Statx(fd, [0], AtEmptyPath, StatxType, status) != 0)
+                throw new SecretFileException($"cannot be read ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
+            var type = BitConverter.ToUInt16(status, 28) & 0xF000;
+            if (type != SIfReg)
+                throw new SecretFileException($"is {TypeName(type)}, not a regular file");
+            return new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static string TypeName(int type) => type switch
+    {
+        0x1000 => "a FIFO (named pipe)",
+        0x2000 => "a character device",
+        0x4000 => "a directory",
+        0x6000 => "a block device",
+        0xC000 => "a socket",
+        _ => "not a file",
+    };
+
+    private const int ORdOnly = 0;
+    private const int ONoCtty = 0x100;
+    private const int ONonBlock = 0x800;
+    private const int OCloExec = 0x80000;
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxType = 0x1;
+    private const int SIfReg = 0x8000;
+    private const int EPerm = 1, ENoEnt = 2, ENxio = 6, EAcces = 13, ENotDir = 20;
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open(byte[] path, int flags, int mode);
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int dirfd, byte[] path, int flags, uint mask, byte[] buffer);
+}
