@@ -83,6 +83,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private readonly SemaphoreSlim sourceChanged = new(0);
     private DateTimeOffset? repositoryDelayEnds;
     private ITimer? repositoryDelayTimer;
+    // Input files (env files) that had content at their objects' last good read, and since when one is empty or missing:
+    // such an object is held for Agent:PruneDelay (InputFileHold), then read again.
+    private HashSet<string> inputsWithContent = new(StringComparer.Ordinal);
+    private Dictionary<string, DateTimeOffset> inputsGoneSince = new(StringComparer.Ordinal);
+    private DateTimeOffset? inputHoldEnds;
+    private ITimer? inputHoldTimer;
 
     /// <summary>Released when a source other than the folder changed (a GitRepository switched revision): read again.</summary>
     public SemaphoreSlim SourceChanged => sourceChanged;
@@ -254,7 +260,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
             sourceError = null;
             if (snapshot.Digest + checkouts?.Fingerprint() + BuildContextStamp.Of(buildContexts) == lastDigest // nothing changed on disk: no reparse
-                && !(repositoryDelayEnds <= time.GetUtcNow()))
+                && !(repositoryDelayEnds <= time.GetUtcNow()) && !(inputHoldEnds <= time.GetUtcNow()))
             {
                 SaveUnsaved();
                 return new HashSet<ObjectKey>();
@@ -281,10 +287,24 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<ManifestError>)g.SelectMany(d => d.Errors).ToList());
             var unknown = set.FilesWithUnknownObjects.Order(StringComparer.Ordinal).ToList();
 
+            var readAt = time.GetUtcNow();
+            var heldForInputs = new HashSet<ObjectKey>();
             foreach (var (key, obj) in valid)
             {
                 if (broken.ContainsKey(key)) continue; // a duplicate: the broken copy decides
                 var previous = entries.GetValueOrDefault(key);
+                if (previous?.Object is ServiceGroup last && GitDocuments.RepositoryOf(obj.Source.File) is null && Fingerprint(last) != Fingerprint(obj)
+                    && InputFileHold.Decide(InputFilesOf(last), InputState, inputsWithContent, inputsGoneSince, readAt, pruneDelay) is { Count: > 0 } emptied)
+                {
+                    next[key] = previous with
+                    {
+                        Errors = emptied.Select(h => new ManifestError(Display(h.Path), 1, 1, "", InputFileHold.Message(h, pruneDelay))).ToList(),
+                        HeldReason = DesiredEntry.ManifestUnreadable, BrokenSince = previous.BrokenSince ?? readAt,
+                    };
+                    nextFiles[key] = obj.Source.File;
+                    heldForInputs.Add(key);
+                    continue;
+                }
                 var generation = previous?.Object is null ? Math.Max(1, previous?.Generation ?? 1) : Fingerprint(previous.Object) == Fingerprint(obj) ? previous.Generation : previous.Generation + 1;
                 next[key] = new DesiredEntry(key, obj, generation, []) { Revision = RevisionOf(obj.Source.File, revisions) };
                 nextFiles[key] = obj.Source.File;
@@ -318,6 +338,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 nextFiles[key] = document.Source.File;
             }
 
+            TrackInputFiles(next, heldForInputs, readAt);
             UpdateOrphans(repos, nextFiles);
             // Kept with prune: false: healed at the spec last applied (not in the index: after a restart it is only held).
             foreach (var (key, repository) in orphans)
@@ -359,6 +380,54 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             return changed;
         }
     }
+
+    /// <summary>Records which input files have content now (those of held objects as they were), forgets since-times of
+    /// files no longer held, and reads again when the first hold ends (nothing on disk changes then).</summary>
+    private void TrackInputFiles(Dictionary<ObjectKey, DesiredEntry> next, HashSet<ObjectKey> held, DateTimeOffset now)
+    {
+        var withContent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, entry) in next)
+        {
+            if (entry.Object is not ServiceGroup group) continue;
+            if (held.Contains(key)) withContent.UnionWith(InputFilesOf(group).Where(inputsWithContent.Contains));
+            else if (!entry.IsBroken) withContent.UnionWith(InputFilesOf(group).Where(f => InputState(f) == InputFileState.HasContent));
+        }
+        var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);
+        inputsGoneSince = inputsGoneSince.Where(p => heldFiles.Contains(Display(p.Key))).ToDictionary(StringComparer.Ordinal);
+        inputsWithContent = withContent;
+        inputHoldEnds = inputsGoneSince.Count > 0 ? inputsGoneSince.Values.Min() + pruneDelay : null;
+        inputHoldTimer?.Dispose();
+        inputHoldTimer = inputHoldEnds is { } end && end > now
+            ? time.CreateTimer(_ => RequestReload(), null, end - now + TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan)
+            : null;
+    }
+
+    /// <summary>The env files a group reads: a compose project's input files, a ServiceGroup's envFrom files (absolute).</summary>
+    private IEnumerable<string> InputFilesOf(ServiceGroup group)
+    {
+        if (group.Compose is { } compose) return compose.InputFiles.Where(f => !compose.ConfigFiles.Contains(f));
+        var folderOfManifest = Path.GetDirectoryName(Path.Combine(folder.Root, group.Source.File))!;
+        return group.Spec.Services.SelectMany(s => s.Container.FileDigests.Keys)
+            .Where(k => k.StartsWith("envFrom:", StringComparison.Ordinal))
+            .Select(k => Path.GetFullPath(Path.Combine(folderOfManifest, k["envFrom:".Length..])));
+    }
+
+    private static InputFileState InputState(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
+            return !info.Exists ? InputFileState.Missing : info.Length == 0 ? InputFileState.Empty : InputFileState.HasContent;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return InputFileState.Missing;
+        }
+    }
+
+    private string Display(string path) =>
+        path.StartsWith(folder.Root.TrimEnd('/') + "/", StringComparison.Ordinal) ? Path.GetRelativePath(folder.Root, path) : path;
 
     /// <summary>The GitRepositories the folder defines; a broken one keeps being read at its last good spec. A name
     /// defined twice is broken too (a duplicate): it runs at its last good spec, never switched to whichever file sorts
