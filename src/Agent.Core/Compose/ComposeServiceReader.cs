@@ -368,7 +368,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             return;
         }
         AddMount(item, mounts, new MountSpec(MountType.Bind, host, target, readOnly) { CreateSource = create });
-        if (BindDigestRule.CountsContent(host, readOnly, project.Files.Root, project.ProjectDirectory) && project.Files.Digest(host) is { } digest)
+        if (BindDigestRule.CountsContent(host, readOnly, project.Files.Root, project.ProjectDirectory) && project.Files.DigestBind(host) is { } digest)
             digests[$"bind:{target}"] = digest;
     }
 

@@ -16,6 +16,11 @@ public interface IManifestFiles
     /// <summary>A digest of a file's content, or of a folder's names and contents; null when missing.</summary>
     string? Digest(string absolutePath);
 
+    /// <summary>The digest of a read-only bind's content (<see cref="BindDigestRule"/>): like <see cref="Digest"/>, but what
+    /// containers write (read-write bind sources of other objects, below it or around it) is data, not configuration, and
+    /// is left out; null when the whole source is such data.</summary>
+    string? DigestBind(string absolutePath) => Digest(absolutePath);
+
     /// <summary>The hash of a build context folder as the builder receives it (.dockerignore applied, links not followed,
     /// the inline Dockerfile included), or why it cannot be sent (over <paramref name="maxBytes"/>, unreadable).</summary>
     Build.ContextDigest DigestBuildContext(string folder, string dockerfile, string? inlineDockerfile, long maxBytes);

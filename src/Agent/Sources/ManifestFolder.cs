@@ -89,9 +89,30 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     public ManifestSet Load(FolderSnapshot snapshot, SecurityPolicy policy) => ManifestSet.Build(ManifestSet.WithoutNewAmbiguousStacks(ParseTrusted(snapshot, policy, []), _ => false));
 
     /// <summary>The documents of the manifests folder itself: those a container could have written (inside a read-write
-    /// bind of an object, or of one applied before: <paramref name="held"/>) become errors, not objects.</summary>
-    public IReadOnlyList<ManifestDocument> ParseTrusted(FolderSnapshot snapshot, SecurityPolicy policy, IReadOnlyCollection<WritableBind> held) =>
-        WritableBindTrust.Apply(Parse(snapshot, policy), Root, ResolveLinks, held);
+    /// bind of an object, or of one applied before: <paramref name="held"/>) become errors, not objects. Read-only binds
+    /// are digested without the read-write bind sources of the objects read (parsed again when those were not known yet).</summary>
+    public IReadOnlyList<ManifestDocument> ParseTrusted(FolderSnapshot snapshot, SecurityPolicy policy, IReadOnlyCollection<WritableBind> held)
+    {
+        writableSources = held.Select(h => h.Source).ToHashSet(StringComparer.Ordinal);
+        var trusted = WritableBindTrust.Apply(Parse(snapshot, policy), Root, ResolveLinks, held);
+        var read = trusted.SelectMany(d => WritableBindTrust.Sources(d.IsValid ? d.Object : null)).Select(s => ResolveLinks(HostPath.Normalize(s)));
+        if (read.Where(s => !writableSources.Contains(s)).ToList() is not { Count: > 0 } unknown) return trusted;
+        writableSources = writableSources.Concat(unknown).ToHashSet(StringComparer.Ordinal);
+        return WritableBindTrust.Apply(Parse(snapshot, policy), Root, ResolveLinks, held);
+    }
+
+    private IReadOnlySet<string> writableSources = new HashSet<string>();
+
+    public string? DigestBind(string absolutePath)
+    {
+        var real = ResolveLinks(absolutePath).TrimEnd('/');
+        if (writableSources.Any(s => Within(real, s))) return null; // all of it is some container's data
+        var skipped = writableSources.Where(s => Within(s, real)).ToList();
+        return Digest(absolutePath, skipped.Count == 0 ? null : entry => skipped.Any(s => Within(real + "/" + entry, s)));
+    }
+
+    private static bool Within(string path, string folder) =>
+        path == folder.TrimEnd('/') || path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <summary>The documents of a read before the checks that span documents (to be built with other sources').</summary>
     public IReadOnlyList<ManifestDocument> Parse(FolderSnapshot snapshot, SecurityPolicy policy) =>
@@ -337,7 +358,10 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     public bool Exists(string absolutePath) => Confinement(absolutePath) is null && (File.Exists(absolutePath) || Directory.Exists(absolutePath));
 
-    public string? Digest(string absolutePath)
+    public string? Digest(string absolutePath) => Digest(absolutePath, null);
+
+    /// <param name="skip">Entries (paths relative to the folder) left out.</param>
+    private string? Digest(string absolutePath, Func<string, bool>? skip)
     {
         if (Confinement(absolutePath) is not null) return null;
         if (File.Exists(absolutePath)) return DigestFile(absolutePath);
@@ -346,6 +370,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         long total = 0;
         foreach (var entry in BoundEntries(absolutePath))
         {
+            if (skip?.Invoke(Path.GetRelativePath(absolutePath, entry.FullName)) == true) continue;
             // A link is bound as a link (the container resolves it, inside the container): its target string is what the
             // bind holds, never the content of what it points at on the host (probe-13c C3: a link to a file outside the
             // folder recreated the container at every change of that file).

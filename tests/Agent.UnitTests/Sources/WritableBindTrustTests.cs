@@ -137,4 +137,28 @@ public sealed class WritableBindTrustTests : IDisposable
         restarted.Reload();
         Assert.NotNull(restarted.Get(new ObjectKey(ServiceGroup.KindName, "planted"))?.Object);
     }
+
+    [Fact]
+    public void A_read_only_bind_digest_leaves_out_what_containers_write_so_writes_below_a_sibling_bind_never_recreate()
+    {
+        Write("a.yaml", Group("a", "./shared:/s:ro"));
+        Write("b.yaml", Group("b", "./shared/data:/data"));
+        Write("c.yaml", Group("c", "./shared/data/sub:/x:ro"));
+        Write("shared/app.conf", "x=1");
+        Write("shared/data/db", "rows 1");
+        Write("shared/data/sub/f", "1");
+        string? Digest(string group) =>
+            ((ServiceGroup)Load().Objects[new ObjectKey(ServiceGroup.KindName, group)]).Spec.Services[0].Container.FileDigests.GetValueOrDefault("bind:" + (group == "a" ? "/s" : "/x"));
+
+        var before = Digest("a");
+        Assert.NotNull(before);
+        Assert.Null(Digest("c")); // all of it is b's data: hashed by path only
+
+        Write("shared/data/db", "rows 1 and 2");
+        Write("shared/data/more/log", "written by b's container");
+        Assert.Equal(before, Digest("a"));
+
+        Write("shared/app.conf", "x=2");
+        Assert.NotEqual(before, Digest("a")); // the configuration itself still counts
+    }
 }
