@@ -28,10 +28,15 @@ public static class JobEndpoints
         var cron = api.MapGroup("/cronjobs/{name}").RequireAuthorization(Roles.Operator).ScopedToObject(CronJob.KindName);
         cron.MapPost("/trigger", (string name, JobRunner runner) =>
         {
-            if (runner.CronJobStatus(name) is null || runner.Get(new ObjectKey(CronJob.KindName, name)) is not { } loop) return NoCronJob(name);
-            loop.Trigger();
+            if (runner.CronJobStatus(name) is not { } status || runner.Get(new ObjectKey(CronJob.KindName, name)) is not { } loop) return NoCronJob(name);
+            if (status.ConcurrencyPolicy == nameof(ConcurrencyPolicy.Forbid) && status.Active.Count > 0)
+                return Results.Problem(statusCode: 409, title: "Conflict",
+                    detail: $"CronJob/{name} has run {status.Active[0].Id} active and its concurrencyPolicy is Forbid: wait until it ends (GET /api/v1/cronjobs/{name})");
+            if (!loop.Trigger(exclusive: status.ConcurrencyPolicy != nameof(ConcurrencyPolicy.Allow)))
+                return Results.Problem(statusCode: 409, title: "Conflict",
+                    detail: $"CronJob/{name} already has a triggered run waiting to start and its concurrencyPolicy is {status.ConcurrencyPolicy}: one run at a time");
             return Results.Accepted($"/api/v1/cronjobs/{name}", new { cronjob = name, triggered = true });
-        }).WithSummary("Run the CronJob's template once now, whatever its schedule and concurrency policy (kubectl create job --from=cronjob/NAME).");
+        }).WithSummary("Run the CronJob's template once now, whatever its schedule (kubectl create job --from=cronjob/NAME); concurrencyPolicy holds as for a scheduled run: Forbid is 409 while a run is active, Replace replaces it.");
         cron.MapPost("/suspend", (string name, JobRunner runner, RuntimeOverrides overrides) => Suspend(name, true, runner, overrides))
             .WithSummary("Suspend the CronJob: no scheduled runs until resumed (survives restarts; running runs continue).");
         cron.MapPost("/resume", (string name, JobRunner runner, RuntimeOverrides overrides) => Suspend(name, false, runner, overrides))

@@ -34,11 +34,17 @@ public sealed partial class JobLoop(
 
     public void Wake() => wake.Release();
 
-    /// <summary>One run now, whatever the schedule and concurrency policy (kubectl create job --from=cronjob).</summary>
-    public void Trigger()
+    /// <summary>One run now, whatever the schedule (kubectl create job --from=cronjob). <paramref name="exclusive"/> (a
+    /// CronJob whose concurrencyPolicy is Forbid or Replace): false when a triggered run already waits to start.</summary>
+    public bool Trigger(bool exclusive = false)
     {
-        lock (sync) manualRuns++;
+        lock (sync)
+        {
+            if (exclusive && manualRuns > 0) return false;
+            manualRuns++;
+        }
         wake.Release();
+        return true;
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -131,6 +137,22 @@ public sealed partial class JobLoop(
         }
         int manual;
         lock (sync) (manual, manualRuns) = (manualRuns, 0);
+        if (manual > 0 && cron is { ConcurrencyPolicy: not ConcurrencyPolicy.Allow })
+        {
+            // A triggered run follows the policy like a scheduled one (probe-15c G10: 15 runs of a Forbid CronJob at once).
+            manual = starting.Count > 0 ? 0 : 1;
+            if (manual == 1 && history.Active.Any())
+            {
+                if (cron.ConcurrencyPolicy == ConcurrencyPolicy.Forbid)
+                {
+                    manual = 0;
+                    var message = $"skipped a triggered run: run {history.Active.First().Id} is still active and concurrencyPolicy is Forbid";
+                    logger.LogInformation("CronJob {Name}: {Message}", key.Name, message);
+                    events?.Invoke("Normal", "JobAlreadyActive", message);
+                }
+                else history = Kill(history, history.Active.Select(r => r.Id).ToList(), want.Template, RunReasons.Replaced, now, "replaced by a triggered run");
+            }
+        }
         for (var i = 0; i < manual; i++) starting.Add(NewRun(history with { Runs = [.. history.Runs, .. starting] }, RunTriggers.Manual, null, now, want.TemplateHash));
         if (starting.Count > 0) history = history with { Runs = [.. history.Runs, .. starting], TemplateHash = want.TemplateHash };
         if (want.SpecHash.Length > 0 && history.SpecHash != want.SpecHash) history = history with { SpecHash = want.SpecHash };

@@ -133,4 +133,27 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         Assert.False((await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}")).GetProperty("suspended").GetBoolean());
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/v1/cronjobs/nope/trigger", null)).StatusCode);
     }
+
+    [Fact]
+    public async Task A_trigger_follows_concurrency_policy_forbid()
+    {
+        var name = Instance.Name("forbid-trig");
+        Agent.Write("cron.yaml", CronJob(name, "0 0 1 1 *", "sleep 60", "  concurrencyPolicy: Forbid\n"));
+        await Agent.StartAsync();
+        using var client = Client(Operator);
+        await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>("/api/v1/cronjobs"),
+            l => l.GetArrayLength() == 1, TimeSpan.FromSeconds(120), "the cronjob listed");
+        // probe-15c G10: 15 triggers in a second made 15 concurrent runs of a Forbid CronJob.
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+            using (var trigger = await client.PostAsync($"/api/v1/cronjobs/{name}/trigger", null)) answers.Add(trigger.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, answers[0]);
+        Assert.All(answers.Skip(1), a => Assert.Equal(HttpStatusCode.Conflict, a));
+        await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 1, TimeSpan.FromSeconds(60), "one run");
+        using var again = await client.PostAsync($"/api/v1/cronjobs/{name}/trigger", null);
+        var detail = await again.Content.ReadAsStringAsync();
+        Assert.True(again.StatusCode == HttpStatusCode.Conflict, detail);
+        Assert.Contains("concurrencyPolicy is Forbid", detail);
+        Assert.Single(await ListAsync(Instance, name));
+    }
 }
