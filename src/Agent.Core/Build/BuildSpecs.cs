@@ -78,7 +78,7 @@ public static class BuildSpecs
             error(fields.Dockerfile is null ? BuildField.Context : BuildField.Dockerfile, $"no {dockerfile} in the build context {Shown(context, files)}");
             return null;
         }
-        if (RefusedBaseImage(fields, context, dockerfile, files, options) is { } refused)
+        if (RefusedBuild(fields, context, dockerfile, files, options) is { } refused)
         {
             error(fields.DockerfileInline is not null ? BuildField.DockerfileInline : fields.Dockerfile is not null ? BuildField.Dockerfile : BuildField.Context, refused);
             return null;
@@ -102,20 +102,31 @@ public static class BuildSpecs
         };
     }
 
-    /// <summary>The builder pulls the images a Dockerfile builds from when they are missing: they pass the image allowlist
-    /// like a service's image.</summary>
-    private static string? RefusedBaseImage(BuildFields fields, string context, string dockerfile, IManifestFiles files, SecurityOptions options)
+    /// <summary>The builder pulls the images a Dockerfile builds from when they are missing (they pass the image allowlist
+    /// like a service's image) and fetches ADD URLs itself (refused).</summary>
+    private static string? RefusedBuild(BuildFields fields, string context, string dockerfile, IManifestFiles files, SecurityOptions options)
     {
-        if (options.AllowedImages.Count == 0) return null;
-        if (fields.CacheFrom.FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i)) is { } cache)
+        if (options.AllowedImages.Count > 0 && fields.CacheFrom.FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i)) is { } cache)
             return $"cache_from image \"{cache}\" is not in the allowed list ({string.Join(", ", options.AllowedImages)}, Agent:Security:AllowedImages)";
         var text = fields.DockerfileInline ?? files.ReadText(Path.Combine(context, dockerfile)) ?? "";
-        return RefusedBaseImage(text, fields.DockerfileInline is null ? dockerfile : "the inline Dockerfile", fields.Args, options);
+        return RefusedDockerfile(text, fields.DockerfileInline is null ? dockerfile : "the inline Dockerfile", fields.Args, options);
     }
+
+    /// <summary>Why the Dockerfile <paramref name="text"/> may not be built (an ADD of a URL, a base image outside the
+    /// allowlist), naming <paramref name="name"/> and the line; null when it may.</summary>
+    public static string? RefusedDockerfile(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options) =>
+        RefusedRemoteAdd(text, name, args, options) ?? RefusedBaseImage(text, name, args, options);
+
+    private static string? RefusedRemoteAdd(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options) =>
+        !options.AllowRemoteBuildSources && DockerfileImages.RemoteAddSources(text, args) is [var (line, _), ..]
+            ? $"{name} line {line}: ADD of a URL is not allowed: the engine fetches it from the host's own network (its loopback, " +
+              "the cloud metadata address), outside every container's network; put the file in the build context and COPY it " +
+              "(or allow with Agent:Security:AllowRemoteBuildSources)"
+            : null;
 
     /// <summary>The first image the Dockerfile <paramref name="text"/> builds from (FROM, COPY --from=) that the image
     /// allowlist refuses, as a message naming <paramref name="name"/> and the line; null when all pass.</summary>
-    public static string? RefusedBaseImage(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options) =>
+    private static string? RefusedBaseImage(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options) =>
         options.AllowedImages.Count > 0 && DockerfileImages.Of(text, args).FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i.Image)) is { } image
             ? $"{name} line {image.Line}: {image.Instruction} image \"{image.Image}\" is not in the allowed list ({string.Join(", ", options.AllowedImages)}, Agent:Security:AllowedImages)"
             : null;

@@ -58,6 +58,44 @@ public static partial class DockerfileImages
         return images;
     }
 
+    /// <summary>ADD sources that are URLs (http, https, git, ssh): the engine itself fetches them, from the host's own
+    /// network namespace (its loopback, the cloud metadata address), not from a build container's network. Build args, or
+    /// else ARG defaults, are substituted first.</summary>
+    public static IReadOnlyList<(int Line, string Source)> RemoteAddSources(string dockerfile, IReadOnlyDictionary<string, string> buildArgs)
+    {
+        var found = new List<(int, string)>();
+        var args = buildArgs.ToDictionary(a => a.Key, a => (string?)a.Value, StringComparer.Ordinal);
+        foreach (var (line, text) in Instructions(dockerfile))
+        {
+            var words = Words(text);
+            if (words.Count >= 2 && words[0].Equals("ARG", StringComparison.OrdinalIgnoreCase))
+                foreach (var declaration in words.Skip(1).Where(d => d.Contains('=')))
+                    args.TryAdd(declaration[..declaration.IndexOf('=')], Unquote(declaration[(declaration.IndexOf('=') + 1)..]));
+            if (words.Count < 3 || !words[0].Equals("ADD", StringComparison.OrdinalIgnoreCase)) continue;
+            var rest = text[words[0].Length..].TrimStart();
+            var operands = rest.StartsWith('[') ? JsonOperands(rest) : words.Skip(1).Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToList();
+            foreach (var source in operands.Take(Math.Max(0, operands.Count - 1)).Select(o => Substitute(Unquote(o), args)))
+                if (RemoteScheme().IsMatch(source) || source.StartsWith("git@", StringComparison.Ordinal))
+                    found.Add((line, source));
+        }
+        return found;
+    }
+
+    private static List<string> JsonOperands(string array)
+    {
+        try
+        {
+            return System.Text.Json.JsonDocument.Parse(array).RootElement.EnumerateArray().Select(e => e.GetString() ?? "").ToList();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return Words(array.Trim('[', ']')).Select(w => w.Trim(',', '"')).ToList();
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.-]*://")]
+    private static partial Regex RemoteScheme();
+
     /// <summary>Logical lines (continuations joined, comments and parser directives dropped) with the line they start on.</summary>
     private static IEnumerable<(int Line, string Text)> Instructions(string dockerfile)
     {

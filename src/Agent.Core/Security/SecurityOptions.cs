@@ -53,6 +53,9 @@ public sealed record SecurityOptions
 
     public const int DefaultMaxPublishedPorts = 100;
 
+    /// <summary>Lets a Dockerfile ADD a URL (the engine fetches it from the host's own network).</summary>
+    public bool AllowRemoteBuildSources { get; init; }
+
     /// <summary>Lets exec name a user other than the container's (never one the profile would not admit).</summary>
     public bool AllowExecUser { get; init; }
 

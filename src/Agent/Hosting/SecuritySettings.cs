@@ -20,6 +20,7 @@ public sealed class SecuritySettings
     public List<string> AllowedSecurityOpts { get; set; } = [];
     public List<string> AllowedFileRoots { get; set; } = [];
     public bool AllowExecUser { get; set; }
+    public bool AllowRemoteBuildSources { get; set; }
 
     /// <summary>The most a build context may send, in bytes (0: the default, 256 MiB).</summary>
     public long MaxBuildContextBytes { get; set; }
@@ -47,6 +48,7 @@ public sealed class SecuritySettings
             AllowedSecurityOpts = AllowedSecurityOpts,
             AllowedFileRoots = AllowedFileRoots,
             AllowExecUser = AllowExecUser,
+            AllowRemoteBuildSources = AllowRemoteBuildSources,
             MaxBuildContextBytes = MaxBuildContextBytes > 0 ? MaxBuildContextBytes : defaults.MaxBuildContextBytes,
             MaxPublishedPorts = MaxPublishedPorts > 0 ? MaxPublishedPorts : defaults.MaxPublishedPorts,
             SensitivePaths = [.. defaults.SensitivePaths, .. agentPaths],

@@ -80,9 +80,10 @@ public static class BuildEndpoints
             await context.DisposeAsync();
             return ApiProblems.BadRequest($"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own (a container inherits its image's labels)");
         }
-        // The builder pulls a missing base image: it passes the image allowlist like a service's image (as in manifest builds).
+        // The builder pulls a missing base image (it passes the image allowlist like a service's image) and fetches ADD URLs
+        // from the host's network (refused), as in manifest builds.
         var dockerfileText = inline ?? await DockerfileInTarAsync(context.Stream!, request.Dockerfile, ct);
-        if (BuildSpecs.RefusedBaseImage(dockerfileText ?? "", inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options) is { } refused)
+        if (BuildSpecs.RefusedDockerfile(dockerfileText ?? "", inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options) is { } refused)
         {
             await context.DisposeAsync();
             return ApiProblems.BadRequest(refused);

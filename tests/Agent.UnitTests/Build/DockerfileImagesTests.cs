@@ -40,4 +40,33 @@ public sealed class DockerfileImagesTests
         Assert.Equal(["1 FROM alpine:3"], Images("FROM \\\n  alpine:3\n"));
         Assert.Equal(["2 FROM alpine:3"], Images("# escape=`\nFROM `\n  alpine:3\n"));
     }
+
+    [Fact]
+    public void Add_of_a_url_is_found_in_every_spelling_and_local_sources_are_not()
+    {
+        var dockerfile = """
+            ARG SRC=http://127.0.0.1:8080/page
+            FROM busybox:1.35
+            ADD local.txt /a
+            ADD --chown=1:1 https://169.254.169.254/latest/meta-data/ /b
+            add ["http://10.0.0.1/x", "/c"]
+            ADD git@github.com:o/r.git /d
+            COPY http://not-fetched-by-copy /e
+            ADD $SRC /f
+            ADD $LOCAL /g
+            """;
+        var found = DockerfileImages.RemoteAddSources(dockerfile, new Dictionary<string, string> { ["LOCAL"] = "file.txt" });
+        Assert.Equal([4, 5, 6, 8], found.Select(f => f.Line));
+        Assert.Equal("http://127.0.0.1:8080/page", found[^1].Source);
+    }
+
+    [Fact]
+    public void A_build_that_adds_a_url_is_refused_naming_the_line_unless_allowed()
+    {
+        var text = "FROM busybox:1.35\nADD http://127.0.0.1/x /x\n";
+        var refused = BuildSpecs.RefusedDockerfile(text, "dockerfileInline", NoArgs, new Agent.Core.Security.SecurityOptions());
+        Assert.StartsWith("dockerfileInline line 2: ADD of a URL is not allowed", refused);
+        Assert.Null(BuildSpecs.RefusedDockerfile(text, "dockerfileInline", NoArgs, new Agent.Core.Security.SecurityOptions { AllowRemoteBuildSources = true }));
+        Assert.Null(BuildSpecs.RefusedDockerfile("FROM busybox:1.35\nADD x /x\n", "Dockerfile", NoArgs, new Agent.Core.Security.SecurityOptions()));
+    }
 }
