@@ -17,6 +17,8 @@ public sealed class TokenStore
     {
         var auth = options.Value.Auth;
         maxJwtLifetime = auth.MaxJwtLifetime;
+        TrustedPaths.Require((options.Value.StateDir, "the state dir"), (auth.TokensFile, "Agent:Auth:TokensFile"), (auth.JwtKeyFile, "Agent:Auth:JwtKeyFile"),
+            (string.IsNullOrWhiteSpace(auth.TokensFile) ? Path.Combine(options.Value.StateDir, "tokens") : null, "the tokens file"));
         if (!string.IsNullOrWhiteSpace(auth.TokensFile))
         {
             FilePath = auth.TokensFile;

@@ -27,7 +27,8 @@ public sealed class StateDirLock : IDisposable
 
     public static StateDirLock Acquire(string stateDir)
     {
-        Directory.CreateDirectory(stateDir);
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(stateDir);
+        else Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // a new one is the agent's alone
         var path = System.IO.Path.Combine(System.IO.Path.GetFullPath(stateDir), FileName);
         return AcquireFile(path, holder =>
             $"another agent (pid {holder}) is running with the state dir {System.IO.Path.GetDirectoryName(path)} (it holds {path}); " +

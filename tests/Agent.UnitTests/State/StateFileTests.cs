@@ -1,3 +1,4 @@
+using Agent.Auth;
 using Agent.Core.Model;
 using Agent.Reconciliation;
 using Agent.State;
@@ -144,5 +145,30 @@ public sealed class StateFileTests : IDisposable
         File.WriteAllText(PathOf("tokens.corrupt-x"), "# mine\nadmin:short\n");
         var e = Assert.Throws<InvalidOperationException>(() => new Agent.Auth.TokenStore(configured, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Auth.TokenStore>.Instance));
         Assert.StartsWith($"{PathOf("tokens.corrupt-x")}:2: expected role:token", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tokens_file_or_state_dir_others_may_write_is_refused_at_start()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TokenStore Start(string? tokensFile = null) => new(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions
+            { StateDir = dir.FullName, Auth = new() { TokensFile = tokensFile } }), Microsoft.Extensions.Logging.Abstractions.NullLogger<TokenStore>.Instance);
+        File.WriteAllText(PathOf("tokens"), "admin:attackerattackerattacker123\n");
+        File.SetUnixFileMode(PathOf("tokens"), (UnixFileMode)0b110_110_110); // planted 0666 (probe-15d H12)
+        var e = Assert.Throws<InvalidOperationException>(() => Start());
+        Assert.Contains($"the tokens file {PathOf("tokens")} may be written by any user (mode 666)", e.Message);
+        Assert.DoesNotContain("attacker", e.Message);
+
+        File.SetUnixFileMode(PathOf("tokens"), (UnixFileMode)0b110_000_000);
+        File.SetUnixFileMode(dir.FullName, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit); // a 1777 state dir
+        e = Assert.Throws<InvalidOperationException>(() => Start());
+        Assert.Contains($"the state dir {dir.FullName} may be written by any user (mode 1777)", e.Message);
+
+        File.SetUnixFileMode(dir.FullName, (UnixFileMode)0b111_000_000);
+        File.WriteAllText(PathOf("mine"), "admin:aaaaaaaaaaaaaaaaaaaaaaaa\n");
+        File.SetUnixFileMode(PathOf("mine"), (UnixFileMode)0b110_100_100);
+        Assert.Equal(PathOf("mine"), Start(PathOf("mine")).FilePath); // 0644, own: trusted
+        File.SetUnixFileMode(PathOf("mine"), (UnixFileMode)0b110_100_110);
+        Assert.Contains("Agent:Auth:TokensFile", Assert.Throws<InvalidOperationException>(() => Start(PathOf("mine"))).Message);
     }
 }
