@@ -64,7 +64,7 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         {
             await VerifyAsync(details);
         }
-        catch (EngineException e)
+        catch (Exception e) when (e is not OperationCanceledException) // it runs in the cache's inspect loop: never end that loop
         {
             logger.LogWarning("Bind mounts of started container {Container} not verified: {Error}", details.Name, e.Message);
         }
