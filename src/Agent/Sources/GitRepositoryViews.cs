@@ -86,17 +86,21 @@ public static class GitRepositoryViews
     {
         if (status.Condition(SourceConditions.Ready) is not { Status: "True" }) return status;
         var prefix = GitDocuments.Prefix(status.Name);
-        var failing = objects.Where(o => o.Source?.StartsWith(prefix, StringComparison.Ordinal) == true
-                                         && o.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "ApplyFailed" or GroupConditions.NameConflict })
-            .OrderBy(o => o.Source, StringComparer.Ordinal).ToList();
-        if (failing.Count == 0) return status;
-        var first = failing[0];
-        var why = first.Condition(ConditionTypes.Ready)!;
-        var names = string.Join(", ", failing.Take(5).Select(o => $"{o.Kind}/{o.Name}")) + (failing.Count > 5 ? $" and {failing.Count - 5} more" : "");
-        var message = $"revision {status.LastAppliedRevision} is checked out, but {failing.Count} object(s) of it cannot be applied: {names}; " +
+        var ours = objects.Where(o => o.Source?.StartsWith(prefix, StringComparison.Ordinal) == true).OrderBy(o => o.Source, StringComparer.Ordinal).ToList();
+        var failing = ours.Where(o => o.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "ApplyFailed" or GroupConditions.NameConflict })
+            .Select(o => (Object: o, Why: o.Condition(ConditionTypes.Ready)!)).ToList();
+        // An update rolled back runs the previous spec: the revision is not applied (probe-13d D7), as a Flux Kustomization
+        // whose objects fail their health checks is Ready=False.
+        var rolledBack = ours.Where(o => o.Condition(ConditionTypes.Degraded) is { Status: "True", Reason: Core.Planning.Hold.RolledBack })
+            .Select(o => (Object: o, Why: o.Condition(ConditionTypes.Degraded)!)).ToList();
+        if (failing.Count + rolledBack.Count == 0) return status;
+        var (reason, listed, what) = failing.Count > 0 ? ("ApplyFailed", failing, "cannot be applied") : (Core.Planning.Hold.RolledBack, rolledBack, "were rolled back and run the previous spec");
+        var (first, why) = listed[0];
+        var names = string.Join(", ", listed.Take(5).Select(o => $"{o.Object.Kind}/{o.Object.Name}")) + (listed.Count > 5 ? $" and {listed.Count - 5} more" : "");
+        var message = $"revision {status.LastAppliedRevision} is checked out, but {listed.Count} object(s) of it {what}: {names}; " +
                       $"{first.Kind}/{first.Name} ({first.Source}): {why.Message}";
-        var since = failing.Max(o => o.Condition(ConditionTypes.Ready)!.LastTransitionTime);
-        return status with { Conditions = Conditions.Set(status.Conditions, SourceConditions.Ready, false, "ApplyFailed", message, since) };
+        var since = listed.Max(o => o.Why.LastTransitionTime);
+        return status with { Conditions = Conditions.Set(status.Conditions, SourceConditions.Ready, false, reason, message, since) };
     }
 
     /// <summary>Every GitRepository of the manifests as GET /api/v1/objects lists it: those that run (a broken one at its

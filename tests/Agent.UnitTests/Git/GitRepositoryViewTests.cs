@@ -46,6 +46,25 @@ public sealed class GitRepositoryViewTests
         Assert.StartsWith("platform.yaml:6:18: spec.ref.semver", warning.Message);
     }
 
+    /// <summary>probe-13d D7: an update rolled back runs the previous spec; the revision is not applied.</summary>
+    [Fact]
+    public void An_object_whose_update_was_rolled_back_makes_Ready_False_RolledBack()
+    {
+        var at = Synced.AddMinutes(2);
+        var group = new ObjectStatus
+        {
+            Kind = ServiceGroup.KindName, Name = "g5", Source = "GitRepository/platform/apps/g5.yaml:1:1",
+            Conditions = [new Condition(ConditionTypes.Ready, "True", "ReplicasReady", "", at),
+                          new Condition(ConditionTypes.Degraded, "True", "RolledBack", "update of s did not become healthy and was rolled back", at)],
+        };
+
+        var ready = GitRepositoryViews.WithObjects(Running(), [group]).Condition(ConditionTypes.Ready)!;
+
+        Assert.Equal(("False", "RolledBack", at), (ready.Status, ready.Reason, ready.LastTransitionTime));
+        Assert.Equal("revision main@sha1:0a1b is checked out, but 1 object(s) of it were rolled back and run the previous spec: ServiceGroup/g5; " +
+                     "ServiceGroup/g5 (GitRepository/platform/apps/g5.yaml:1:1): update of s did not become healthy and was rolled back", ready.Message);
+    }
+
     [Fact]
     public void An_object_of_the_repository_that_cannot_be_applied_makes_Ready_False_naming_it_and_its_error()
     {
