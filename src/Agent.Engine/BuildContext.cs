@@ -91,7 +91,7 @@ public static class BuildContext
             if (new FileInfo(path).LinkTarget is { } target) hash.AppendData(Encoding.UTF8.GetBytes("symlink\0" + target));
             else
             {
-                using var content = File.OpenRead(path);
+                using var content = RegularFile.OpenRead(path);
                 hash.AppendData(SHA256.HashData(content));
             }
             hash.AppendData("\0"u8);

@@ -14,6 +14,7 @@ public static class FileConfinement
     public static string? Problem(string absolutePath, IManifestFiles files, IReadOnlyList<string> allowedRoots, bool rootItself = false)
     {
         if (ControlCharacters.In(absolutePath)) return "contains a control character";
+        if (files.WritableByContainers(absolutePath) is { } written) return written;
         var resolved = HostPath.Normalize(files.ResolveLinks(HostPath.Normalize(absolutePath)));
         var roots = new[] { files.Root }.Concat(allowedRoots).Select(r => HostPath.Normalize(files.ResolveLinks(HostPath.Normalize(r))));
         if (roots.Any(r => HostPath.IsUnder(resolved, r) || (rootItself && resolved == r))) return null;

@@ -32,6 +32,10 @@ public interface IManifestFiles
     /// the checkout), or null. Such a path reads as missing; loaders name the reason.</summary>
     string? Confinement(string absolutePath) => null;
 
+    /// <summary>Why a file (or, with <paramref name="orContains"/>, a folder such as a build context) is not read because
+    /// a container may write it: it lies inside (or holds) a read-write bind source of an object, or null.</summary>
+    string? WritableByContainers(string absolutePath, bool orContains = false) => null;
+
     /// <summary>A git checkout's folder when these manifests are one (binds may lie inside it), or null.</summary>
     string? ConfinedTo => null;
 

@@ -111,6 +111,16 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         return Digest(absolutePath, skipped.Count == 0 ? null : entry => skipped.Any(s => Within(real + "/" + entry, s)));
     }
 
+    public string? WritableByContainers(string absolutePath, bool orContains = false)
+    {
+        var real = ResolveLinks(Path.GetFullPath(absolutePath)).TrimEnd('/');
+        if (writableSources.FirstOrDefault(s => Within(real, s) || orContains && Within(s, real)) is not { } bound) return null;
+        var root = ResolveLinks(Path.GetFullPath(Root)).TrimEnd('/');
+        var shown = Within(bound, root) && bound != root ? "./" + Path.GetRelativePath(root, bound) : bound;
+        return $"{(Within(real, bound) ? "lies inside" : "holds")} {shown}, a folder bound read-write into a container: not read, " +
+               "as the container could change what the agent applies (probe-15e E1; keep configuration out of data folders)";
+    }
+
     private static bool Within(string path, string folder) =>
         path == folder.TrimEnd('/') || path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
 
@@ -341,7 +351,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     /// <summary>Reads at most <paramref name="limit"/> bytes: a huge file never reaches memory.</summary>
     private static byte[] ReadAtMost(string path, long limit)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        using var stream = RegularFile.OpenRead(path);
         var buffer = new byte[(int)Math.Min(limit, Math.Max(1, stream.CanSeek ? stream.Length + 1 : 64 * 1024))];
         var total = 0;
         while (total < limit)
@@ -354,7 +364,19 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         return buffer[..total];
     }
 
-    public string? ReadText(string absolutePath) => Confinement(absolutePath) is null && File.Exists(absolutePath) ? File.ReadAllText(absolutePath) : null;
+    public string? ReadText(string absolutePath)
+    {
+        if (Confinement(absolutePath) is not null || !File.Exists(absolutePath)) return null;
+        try
+        {
+            using var reader = new StreamReader(RegularFile.OpenRead(absolutePath));
+            return reader.ReadToEnd();
+        }
+        catch (SecretFileException)
+        {
+            return null; // a FIFO, socket or device is no file to read (and opening a FIFO would block the reader)
+        }
+    }
 
     public bool Exists(string absolutePath) => Confinement(absolutePath) is null && (File.Exists(absolutePath) || Directory.Exists(absolutePath));
 
@@ -400,7 +422,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = RegularFile.OpenRead(path);
             return Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -50,4 +50,23 @@ public sealed class BindDigestTests : IDisposable
             hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath("www", file) + "\0" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(At(file))))[..16] + "\n"));
         Assert.Equal(Convert.ToHexStringLower(hash.GetHashAndReset())[..16], Digest("www"));
     }
+
+    [Fact]
+    public async Task A_fifo_in_a_bound_folder_or_as_an_input_file_never_blocks_the_reader()
+    {
+        // probe-15e E3: a container that can write into a bound folder made a FIFO there; opening it blocked the
+        // manifests reader for good (no writer ever comes).
+        Write("data/a.txt", "a\n");
+        Write("stack/compose.yaml", "services: {}\n");
+        foreach (var fifo in new[] { At("data/p"), At("stack/.env") })
+            using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo)!) await mk.WaitForExitAsync();
+        var folder = new ManifestFolder(dir.FullName);
+
+        var read = Task.Run(() => (folder.Digest(At("data")), folder.ReadText(At("stack/.env")),
+            folder.DigestBuildContext(At("data"), "Dockerfile", "FROM busybox:1.35\n", 1 << 20)));
+        var (digest, env, context) = await read.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotNull(digest);
+        Assert.Null(env); // not a file to read
+        Assert.Contains("not a regular file", context.Problem);
+    }
 }

@@ -161,4 +161,26 @@ public sealed class WritableBindTrustTests : IDisposable
         Write("shared/app.conf", "x=2");
         Assert.NotEqual(before, Digest("a")); // the configuration itself still counts
     }
+
+    [Fact]
+    public void Env_include_and_build_files_a_container_can_write_are_not_read_either()
+    {
+        // probe-15e E1: not only *.yaml: an envFrom file, a compose include/env_file and a build context inside a
+        // read-write bind folder of an object fed the agent what the container wrote.
+        Write("st/compose.yaml", Stack);
+        Write("st/data/app.env", "INJECTED=1\n");
+        Write("st/data/inc.yaml", "services:\n  evil:\n    image: busybox:1.35\n");
+        Write("st/data/ctx/Dockerfile", "FROM busybox:1.35\n");
+        Write("g.yaml", Group("g") + "      envFrom: [st/data/app.env]\n");
+        Write("b.yaml", "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: b\nspec:\n  services:\n    - name: web\n      build: { context: st/data/ctx }\n");
+        Write("other/compose.yaml", "include: [../st/data/inc.yaml]\nservices:\n  app:\n    image: busybox:1.35\n    env_file: [../st/data/app.env]\n");
+
+        var set = Load();
+        var errors = set.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("g.yaml:") && e.Contains("lies inside ./st/data, a folder bound read-write into a container"));
+        Assert.Contains(errors, e => e.StartsWith("b.yaml:") && e.Contains("lies inside ./st/data"));
+        Assert.Contains(errors, e => e.Contains("other/compose.yaml") && e.Contains("lies inside ./st/data"));
+        Assert.DoesNotContain(set.Objects.Values.OfType<ServiceGroup>().SelectMany(g => g.Spec.Services), s => s.Name == "evil");
+        Assert.Contains(set.Objects.Keys, k => k.Name == "st"); // the stack that binds it is read as before
+    }
 }
