@@ -50,11 +50,7 @@ public sealed class HostPathRules(SecurityOptions options)
     private string? SourceProblem(string source, AdmissionContext context)
     {
         if (ControlCharacters.In(source)) return "the bind source contains a control character";
-        var normal = HostPath.Normalize(source);
-        var resolved = HostPath.Normalize(context.ResolveLinks(normal));
-        var own = context.OwnBindRoots.Select(HostPath.Normalize).ToList();
-        // Inside a repository's own checkout (both as written and after symlinks): not the state dir's secrets.
-        var confined = own.Count > 0 && own.Any(r => AtOrUnder(normal, r)) && own.Any(r => AtOrUnder(resolved, r));
+        var (normal, resolved, own, confined) = Locate(source, context);
         var roots = options.AllowedBindRoots.Select(HostPath.Normalize).ToList();
         var open = context.ManifestsRoot is { } manifests ? [.. roots, HostPath.Normalize(manifests), HostPath.Normalize(context.ResolveLinks(manifests))] : roots;
         if (confined) open = [.. open, .. own];
@@ -84,6 +80,17 @@ public sealed class HostPathRules(SecurityOptions options)
         return null;
     }
 
+    /// <summary>A host path as written and after symlinks, the repository copies the object may bind, and whether the
+    /// path stays inside those copies both ways (then a copy in the state dir is not one of the agent's secrets).</summary>
+    private static (string Normal, string Resolved, List<string> Own, bool Confined) Locate(string path, AdmissionContext context)
+    {
+        var normal = HostPath.Normalize(path);
+        var resolved = HostPath.Normalize(context.ResolveLinks(normal));
+        var own = context.OwnBindRoots.Select(HostPath.Normalize).ToList();
+        var confined = own.Count > 0 && own.Any(r => AtOrUnder(normal, r)) && own.Any(r => AtOrUnder(resolved, r));
+        return (normal, resolved, own, confined);
+    }
+
     /// <summary>Under the default profile a bind reaches only the manifests folder, a repository's own copies and the
     /// configured roots: the host's own state (/var/lib/dpkg, /var/lib/polkit-1, /opt, cron or systemd folders) is too
     /// varied for a deny-list, and a writable bind of it runs code as root on the host.</summary>
@@ -101,10 +108,7 @@ public sealed class HostPathRules(SecurityOptions options)
     public string? ReadFileProblem(string file, AdmissionContext context)
     {
         if (ControlCharacters.In(file)) return "the path contains a control character";
-        var normal = HostPath.Normalize(file);
-        var resolved = HostPath.Normalize(context.ResolveLinks(normal));
-        var own = context.OwnBindRoots.Select(HostPath.Normalize).ToList();
-        var confined = own.Count > 0 && own.Any(r => AtOrUnder(normal, r)) && own.Any(r => AtOrUnder(resolved, r));
+        var (normal, resolved, _, confined) = Locate(file, context);
         return new[] { normal, resolved }.Distinct()
             .Select(path => DeniedProblem(normal, path, path == normal ? "" : $"it resolves through a symlink to {path}, which ", confined, context))
             .FirstOrDefault(p => p is not null);

@@ -39,6 +39,17 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         return client;
     }
 
+    /// <summary>Starts the agent over one CronJob manifest and waits until an operator sees it listed.</summary>
+    private async Task<(HttpClient Client, JsonElement List)> StartWithCronJobAsync(string manifest)
+    {
+        Agent.Write("cron.yaml", manifest);
+        await Agent.StartAsync();
+        var client = Client(Operator);
+        var list = await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>("/api/v1/cronjobs"),
+            l => l.GetArrayLength() == 1, TimeSpan.FromSeconds(120), "the cronjob listed");
+        return (client, list);
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     [Fact]
@@ -107,11 +118,8 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     public async Task A_cronjob_is_listed_triggered_suspended_and_resumed_through_the_api()
     {
         var name = Instance.Name("api-cron");
-        Agent.Write("cron.yaml", CronJob(name, "0 0 1 1 *", "echo manual", "  timeZone: Europe/Berlin\n"));
-        await Agent.StartAsync();
-        using var client = Client(Operator);
-        var list = await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>("/api/v1/cronjobs"),
-            l => l.GetArrayLength() == 1, TimeSpan.FromSeconds(120), "the cronjob listed");
+        var (client, list) = await StartWithCronJobAsync(CronJob(name, "0 0 1 1 *", "echo manual", "  timeZone: Europe/Berlin\n"));
+        using var _ = client;
         Assert.Equal(name, list[0].GetProperty("name").GetString());
         Assert.Equal("Europe/Berlin", list[0].GetProperty("timeZone").GetString());
         Assert.StartsWith($"{DateTime.UtcNow.Year + 1}-01-01T00:00:00+01:00", list[0].GetProperty("nextRunTime").GetString());
@@ -138,11 +146,8 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     public async Task A_trigger_follows_concurrency_policy_forbid()
     {
         var name = Instance.Name("forbid-trig");
-        Agent.Write("cron.yaml", CronJob(name, "0 0 1 1 *", "sleep 60", "  concurrencyPolicy: Forbid\n"));
-        await Agent.StartAsync();
-        using var client = Client(Operator);
-        await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>("/api/v1/cronjobs"),
-            l => l.GetArrayLength() == 1, TimeSpan.FromSeconds(120), "the cronjob listed");
+        var (client, _) = await StartWithCronJobAsync(CronJob(name, "0 0 1 1 *", "sleep 60", "  concurrencyPolicy: Forbid\n"));
+        using var __ = client;
         // probe-15c G10: 15 triggers in a second made 15 concurrent runs of a Forbid CronJob.
         var answers = new List<HttpStatusCode>();
         for (var i = 0; i < 10; i++)
