@@ -8,31 +8,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Agent.UnitTests.Sources;
 
 /// <summary>How the folder is read and turned into desired state: what holds, what is a deletion.</summary>
-public sealed class FolderReadTests : IDisposable
+public sealed class FolderReadTests() : ManifestFolderTestBase("source")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-source-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-source-state-");
-
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
-
-    private string Root => dir.FullName;
-
-    private void Write(string relative, string text)
-    {
-        var path = Path.Combine(Root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-    }
 
     private static string Group(string name) =>
         $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n";
 
     private ManifestStore Store(long maxBytes = ManifestFolder.DefaultMaxFileBytes) =>
-        new(new ManifestFolder(Root, maxFileBytes: maxBytes), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System, NullLogger<ManifestStore>.Instance);
+        NewStore(new ManifestFolder(Root, maxFileBytes: maxBytes));
 
     private static ObjectKey Key(string name) => new(ServiceGroup.KindName, name);
 
@@ -205,10 +188,7 @@ public sealed class FolderReadTests : IDisposable
     public void A_git_repository_without_a_revision_yet_holds_every_removal_until_it_has_one()
     {
         Write("a.yaml", Group("a"));
-        var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = state.FullName });
-        var checkouts = new GitCheckouts(options);
-        var store = new ManifestStore(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
-            NullLogger<ManifestStore>.Instance, new GitDocuments(checkouts, SecurityPolicy.Default, options), checkouts);
+        var store = NewStore(checkouts: new GitCheckouts(Options()));
         store.Reload();
         Assert.Null(store.PruneHold(Key("gone")));
 
@@ -224,26 +204,22 @@ public sealed class FolderReadTests : IDisposable
     public void A_state_file_that_could_not_be_written_is_written_at_a_later_read_once_it_can_be()
     {
         Write("a.yaml", Group("a"));
-        var blocked = Path.Combine(state.FullName, ManifestIndex.FileName);
+        var blocked = Path.Combine(StateDir, ManifestIndex.FileName);
         Directory.CreateDirectory(Path.Combine(blocked, "x")); // a folder in its place: the write fails, as on a full disk
-        var store = new ManifestStore(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
-            NullLogger<ManifestStore>.Instance);
+        var store = NewStore();
         store.Reload();
         Assert.False(File.Exists(blocked));
 
         Directory.Delete(blocked, recursive: true);
         store.Reload(); // nothing changed on disk: still written now
 
-        Assert.Equal("a.yaml", new ManifestIndex(state.FullName).Load(NullLogger.Instance)![Key("a")]);
+        Assert.Equal("a.yaml", new ManifestIndex(StateDir).Load(NullLogger.Instance)![Key("a")]);
     }
 
     [Fact]
     public void A_second_file_defining_a_running_GitRepository_name_does_not_take_it_over()
     {
-        var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = state.FullName });
-        var checkouts = new GitCheckouts(options);
-        var store = new ManifestStore(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
-            NullLogger<ManifestStore>.Instance, new GitDocuments(checkouts, SecurityPolicy.Default, options), checkouts);
+        var store = NewStore(checkouts: new GitCheckouts(Options()));
         static string Repo(string url) => $"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: ops }}\nspec:\n  url: {url}\n  ref: {{ branch: main }}\n";
         Write("git.yaml", Repo("file:///srv/ops.git"));
         store.Reload();

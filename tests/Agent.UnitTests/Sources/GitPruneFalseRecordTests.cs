@@ -9,20 +9,12 @@ namespace Agent.UnitTests.Sources;
 
 /// <summary>prune: false survives a restart also when the orphans record could not be written (probe-13b B0: a full
 /// state dir, then a restart, pruned the kept objects): a failed write is never a deletion.</summary>
-public sealed class GitPruneFalseRecordTests : IDisposable
+public sealed class GitPruneFalseRecordTests() : ManifestFolderTestBase("git-keep")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-git-keep-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-git-keep-state-");
     private static readonly ObjectKey Web = new(ServiceGroup.KindName, "web");
 
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
-
-    private string Manifest => Path.Combine(dir.FullName, "ops.yaml");
-    private string OrphansFile => Path.Combine(state.FullName, ManifestIndex.OrphansFileName);
+    private string Manifest => Path.Combine(Root, "ops.yaml");
+    private string OrphansFile => Path.Combine(StateDir, ManifestIndex.OrphansFileName);
 
     private static string RepoYaml(bool prune) =>
         $"apiVersion: agent/v1\nkind: GitRepository\nmetadata: {{ name: ops }}\nspec:\n  url: file:///srv/ops.git\n  ref: {{ branch: main }}\n  prune: {(prune ? "true" : "false")}\n";
@@ -30,7 +22,7 @@ public sealed class GitPruneFalseRecordTests : IDisposable
     /// <summary>A store as a new agent process makes it (the same state dir): a restart.</summary>
     private ManifestStore Start()
     {
-        var options = Options.Create(new AgentOptions { StateDir = state.FullName, PruneDelay = TimeSpan.Zero });
+        var options = Options();
         var checkouts = new GitCheckouts(options);
         if (checkouts.Current("ops") is null)
         {
@@ -39,8 +31,7 @@ public sealed class GitPruneFalseRecordTests : IDisposable
                 "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: web\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n");
             checkouts.Publish("ops", staging, new string('a', 40));
         }
-        return new ManifestStore(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
-            NullLogger<ManifestStore>.Instance, new GitDocuments(checkouts, SecurityPolicy.Default, options), checkouts, options: options);
+        return NewStore(options: options, checkouts: checkouts);
     }
 
     [Fact]
@@ -65,7 +56,7 @@ public sealed class GitPruneFalseRecordTests : IDisposable
         Directory.Delete(OrphansFile, recursive: true); // space again: the record lands, and is what keeps them from now on
         restarted.Reload();
         Assert.True(File.Exists(OrphansFile));
-        Assert.DoesNotContain("ops", File.ReadAllText(Path.Combine(state.FullName, ManifestIndex.PruneFalseFileName)));
+        Assert.DoesNotContain("ops", File.ReadAllText(Path.Combine(StateDir, ManifestIndex.PruneFalseFileName)));
         var again = Start();
         again.Reload();
         Assert.Equal("ops", again.KeptFrom(Web));

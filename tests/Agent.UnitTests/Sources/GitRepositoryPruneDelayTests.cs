@@ -9,34 +9,25 @@ using Microsoft.Extensions.Time.Testing;
 namespace Agent.UnitTests.Sources;
 
 /// <summary>An `rm` then `cp` of a GitRepository's manifest (probe-13c C9) takes down nothing it brought.</summary>
-public sealed class GitRepositoryPruneDelayTests : IDisposable
+public sealed class GitRepositoryPruneDelayTests() : ManifestFolderTestBase("git-prune-delay")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-git-prune-delay-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-git-prune-delay-state-");
     private readonly FakeTimeProvider clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
     private static readonly ObjectKey Repo = new(GitRepository.KindName, "ops");
     private static readonly ObjectKey Web = new(ServiceGroup.KindName, "web");
 
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
-
-    private string Manifest => Path.Combine(dir.FullName, "ops.yaml");
+    private string Manifest => Path.Combine(Root, "ops.yaml");
 
     private const string RepoYaml = "apiVersion: agent/v1\nkind: GitRepository\nmetadata: { name: ops }\nspec:\n  url: file:///srv/ops.git\n  ref: { branch: main }\n";
 
     private (ManifestStore Store, GitCheckouts Checkouts) Store()
     {
-        var options = Options.Create(new AgentOptions { StateDir = state.FullName, PruneDelay = TimeSpan.FromSeconds(5) });
+        var options = Options(TimeSpan.FromSeconds(5));
         var checkouts = new GitCheckouts(options);
         var staging = checkouts.NewStaging("ops");
         File.WriteAllText(Path.Combine(staging, "web.yaml"),
             "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: web\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n");
         checkouts.Publish("ops", staging, new string('a', 40));
-        var store = new ManifestStore(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), clock,
-            NullLogger<ManifestStore>.Instance, new GitDocuments(checkouts, SecurityPolicy.Default, options), checkouts, options: options);
+        var store = NewStore(clock: clock, options: options, checkouts: checkouts);
         return (store, checkouts);
     }
 

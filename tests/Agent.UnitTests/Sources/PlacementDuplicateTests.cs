@@ -10,27 +10,18 @@ namespace Agent.UnitTests.Sources;
 
 /// <summary>Two manifests of one name are judged the same on every host (probe-13c C2: a duplicate that selected only
 /// other hosts was accepted here and refused there, so hosts diverged on one revision).</summary>
-public sealed class PlacementDuplicateTests : IDisposable
+public sealed class PlacementDuplicateTests() : ManifestFolderTestBase("placement-dup")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-placement-dup-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-placement-dup-state-");
 
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
-
-    private void Write(string file, string matchLabels) =>
-        File.WriteAllText(Path.Combine(dir.FullName, file),
+    private void WriteGroup(string file, string matchLabels) =>
+        File.WriteAllText(Path.Combine(Root, file),
             $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: {{ name: d }}\nspec:\n  placement: {{ hostSelector: {{ matchLabels: {matchLabels} }} }}\n" +
             "  services:\n    - name: s\n      image: busybox:1.35\n");
 
     private DesiredEntry? Read(string role)
     {
-        var options = Options.Create(new AgentOptions { HostLabels = new(StringComparer.Ordinal) { ["role"] = role } });
-        var store = new ManifestStore(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System,
-            NullLogger<ManifestStore>.Instance, placement: new HostPlacement(options));
+        var options = Microsoft.Extensions.Options.Options.Create(new AgentOptions { HostLabels = new(StringComparer.Ordinal) { ["role"] = role } });
+        var store = NewStore(placement: new HostPlacement(options));
         store.Reload();
         return store.Get(new ObjectKey(ServiceGroup.KindName, "d"));
     }
@@ -40,8 +31,8 @@ public sealed class PlacementDuplicateTests : IDisposable
     [InlineData("edge")]
     public void A_duplicate_that_selects_only_other_hosts_is_an_error_on_this_host_too(string role)
     {
-        Write("d.yaml", "{ role: edge }");
-        Write("d2.yaml", "{ role: edge }");
+        WriteGroup("d.yaml", "{ role: edge }");
+        WriteGroup("d2.yaml", "{ role: edge }");
 
         var entry = Read(role);
 
@@ -57,8 +48,8 @@ public sealed class PlacementDuplicateTests : IDisposable
     [InlineData("other", "does not select this host")]
     public void Manifests_of_one_name_for_disjoint_hosts_are_no_duplicate_on_any_host(string role, string? notSelected)
     {
-        Write("d.yaml", "{ role: edge }");
-        Write("d2.yaml", "{ role: core }");
+        WriteGroup("d.yaml", "{ role: edge }");
+        WriteGroup("d2.yaml", "{ role: core }");
 
         var entry = Read(role);
 

@@ -7,25 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Agent.UnitTests.Sources;
 
 /// <summary>probe-15c G15: manifests a container can write (inside a read-write bind of an applied object) are not read.</summary>
-public sealed class WritableBindTrustTests : IDisposable
+public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-rwbind-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-rwbind-state-");
-
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
-
-    private string Root => dir.FullName;
-
-    private void Write(string relative, string text)
-    {
-        var path = Path.Combine(Root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-    }
 
     private static string Group(string name, params string[] volumes) =>
         $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n" +
@@ -35,8 +18,7 @@ public sealed class WritableBindTrustTests : IDisposable
 
     private ManifestSet Load() => new ManifestFolder(Root).Load(SecurityPolicy.Default);
 
-    private ManifestStore Store() =>
-        new(new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(state.FullName), TimeProvider.System, NullLogger<ManifestStore>.Instance);
+    private ManifestStore Store() => NewStore();
 
     private static string[] Names(ManifestSet set) => set.Objects.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal).ToArray();
 
