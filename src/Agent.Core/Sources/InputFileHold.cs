@@ -1,32 +1,63 @@
+using Agent.Core.Compose;
+
 namespace Agent.Core.Sources;
 
-/// <summary>What an input file of an object (an <c>envFrom</c> file, a compose project's <c>.env</c> or <c>env_file</c>)
-/// looks like on disk now.</summary>
-public enum InputFileState { Missing, Empty, HasContent }
+/// <summary>How an input file of an object (an <c>envFrom</c> file, a compose project's <c>.env</c> or <c>env_file</c>)
+/// reads now, against its last good read: taken as written, or most likely caught while it is rewritten.</summary>
+public enum InputFileState { Missing, NotAFile, Empty, DefinesNothing, CutShort, Written }
+
+/// <summary>An input file as the hold judges it: whether it is a regular file, its size in bytes without its last line
+/// end (a file saved without one lost nothing), how many variables it defines (dotenv rules, <see cref="DotEnv"/>) and
+/// whether its last line ends with a line end. Never its content.</summary>
+public sealed record InputFileShape(bool Exists, bool Regular, long Length, int Variables, bool Terminated)
+{
+    public static readonly InputFileShape Missing = new(false, false, 0, 0, true);
+    public static readonly InputFileShape NotAFile = new(true, false, 0, 0, true);
+
+    /// <param name="length">The file's size in bytes.</param>
+    public static InputFileShape Of(string text, long length)
+    {
+        var lineEnd = text.EndsWith("\r\n", StringComparison.Ordinal) ? 2 : text.Length > 0 && text[^1] is '\n' or '\r' ? 1 : 0;
+        return new(true, true, Math.Max(0, length - lineEnd), DotEnv.Parse(text).Values.Select(v => v.Key).Distinct(StringComparer.Ordinal).Count(),
+            text.Length == 0 || lineEnd > 0);
+    }
+}
 
 /// <summary>
-/// An input file that had content at the object's last good read and is now empty or missing is most likely being
-/// rewritten (<c>: &gt; app.env</c>, an rm+cp deploy): the object is held at its last good spec for Agent:PruneDelay,
-/// the grace a deleted manifest gets, instead of being recreated without its variables and then again (probe-15d H3).
-/// After the delay the file is taken as written (an empty file defines nothing; a missing required one is the loader's
-/// error, which holds too).
+/// An input file that had content at the object's last good read and now is missing, empty, defines no variable (only
+/// whitespace or comments), or ends in an unterminated line while it defines fewer variables or is shorter than at that
+/// read (a write cut mid-way), is most likely being rewritten (<c>: &gt; app.env</c>, an rm+cp deploy, a slow copy): the
+/// object is held at its last good spec for Agent:PruneDelay, the grace a deleted manifest gets, instead of being
+/// recreated without its variables and then again (probe-15d H3, probe-15e E2). After the delay the file is taken as
+/// written (a missing required one is the loader's error, which holds too).
 /// </summary>
 public static class InputFileHold
 {
     public sealed record Held(string Path, InputFileState State, DateTimeOffset Since);
 
+    /// <summary>How <paramref name="now"/> reads against <paramref name="lastGood"/>, the file at the last good read.</summary>
+    public static InputFileState Judge(InputFileShape now, InputFileShape lastGood) =>
+        !now.Exists ? InputFileState.Missing
+        : !now.Regular ? InputFileState.NotAFile
+        : now.Length == 0 ? InputFileState.Empty
+        : now.Variables == 0 && lastGood.Variables > 0 ? InputFileState.DefinesNothing
+        : !now.Terminated && (now.Variables < lastGood.Variables || now.Length < lastGood.Length) ? InputFileState.CutShort
+        : InputFileState.Written;
+
     /// <param name="files">The input files of the object's last good spec.</param>
-    /// <param name="hadContent">The input files that had content at their objects' last good read.</param>
-    /// <param name="since">When each file was first seen empty or missing; files seen so now are added.</param>
-    public static IReadOnlyList<Held> Decide(IEnumerable<string> files, Func<string, InputFileState> state, IReadOnlySet<string> hadContent,
+    /// <param name="shape">How each file reads now.</param>
+    /// <param name="lastGood">The input files that had content at their objects' last good read, as they read then.</param>
+    /// <param name="since">When each file was first seen held; files seen so now are added.</param>
+    public static IReadOnlyList<Held> Decide(IEnumerable<string> files, Func<string, InputFileShape> shape, IReadOnlyDictionary<string, InputFileShape> lastGood,
         IDictionary<string, DateTimeOffset> since, DateTimeOffset now, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero) return [];
         var held = new List<Held>();
-        foreach (var file in files.Where(hadContent.Contains).Distinct(StringComparer.Ordinal))
+        foreach (var file in files.Distinct(StringComparer.Ordinal))
         {
-            var current = state(file);
-            if (current == InputFileState.HasContent) continue;
+            if (!lastGood.TryGetValue(file, out var good)) continue;
+            var current = Judge(shape(file), good);
+            if (current == InputFileState.Written) continue;
             if (!since.TryGetValue(file, out var first)) since[file] = first = now;
             if (now - first < delay) held.Add(new Held(file, current, first));
         }
@@ -35,7 +66,16 @@ public static class InputFileHold
 
     /// <summary>The error a held object shows (never the file's content).</summary>
     public static string Message(Held held, TimeSpan delay) =>
-        $"{(held.State == InputFileState.Empty ? "is empty" : "is missing")} since {held.Since:HH:mm:ss} but had content at the last good read: " +
+        $"{Describe(held.State)} since {held.Since:HH:mm:ss} but had content at the last good read: " +
         $"the object is held at its last good spec for up to {Math.Ceiling(delay.TotalSeconds)} s (Agent:PruneDelay) in case it is being rewritten; " +
         "after that it is taken as written";
+
+    private static string Describe(InputFileState state) => state switch
+    {
+        InputFileState.Missing => "is missing",
+        InputFileState.NotAFile => "is not a regular file",
+        InputFileState.Empty => "is empty",
+        InputFileState.DefinesNothing => "defines no variable (only whitespace or comments)",
+        _ => "ends in an unterminated line and defines fewer variables or is shorter than at the last good read (a write cut mid-way)",
+    };
 }

@@ -6,6 +6,7 @@ using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Core.Sources;
+using Agent.Engine;
 using Agent.Hosting;
 using Agent.Telemetry;
 using Microsoft.Extensions.Options;
@@ -83,9 +84,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private readonly SemaphoreSlim sourceChanged = new(0);
     private DateTimeOffset? repositoryDelayEnds;
     private ITimer? repositoryDelayTimer;
-    // Input files (env files) that had content at their objects' last good read, and since when one is empty or missing:
-    // such an object is held for Agent:PruneDelay (InputFileHold), then read again.
-    private HashSet<string> inputsWithContent = new(StringComparer.Ordinal);
+    // Input files (env files) that had content at their objects' last good read, as they read then, and since when one
+    // reads as being rewritten: such an object is held for Agent:PruneDelay (InputFileHold), then read again.
+    private Dictionary<string, InputFileShape> inputsLastGood = new(StringComparer.Ordinal);
     private Dictionary<string, DateTimeOffset> inputsGoneSince = new(StringComparer.Ordinal);
     private DateTimeOffset? inputHoldEnds;
     private ITimer? inputHoldTimer;
@@ -294,7 +295,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 if (broken.ContainsKey(key)) continue; // a duplicate: the broken copy decides
                 var previous = entries.GetValueOrDefault(key);
                 if (previous?.Object is ServiceGroup last && GitDocuments.RepositoryOf(obj.Source.File) is null && Fingerprint(last) != Fingerprint(obj)
-                    && InputFileHold.Decide(InputFilesOf(last), InputState, inputsWithContent, inputsGoneSince, readAt, pruneDelay) is { Count: > 0 } emptied)
+                    && InputFileHold.Decide(InputFilesOf(last), InputShape, inputsLastGood, inputsGoneSince, readAt, pruneDelay) is { Count: > 0 } emptied)
                 {
                     next[key] = previous with
                     {
@@ -381,20 +382,23 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
     }
 
-    /// <summary>Records which input files have content now (those of held objects as they were), forgets since-times of
-    /// files no longer held, and reads again when the first hold ends (nothing on disk changes then).</summary>
+    /// <summary>Records the input files that have content now, as they read (those of held objects as they were at the last
+    /// good read), forgets since-times of files no longer held, and reads again when the first hold ends (nothing on disk
+    /// changes then).</summary>
     private void TrackInputFiles(Dictionary<ObjectKey, DesiredEntry> next, HashSet<ObjectKey> held, DateTimeOffset now)
     {
-        var withContent = new HashSet<string>(StringComparer.Ordinal);
+        var lastGood = new Dictionary<string, InputFileShape>(StringComparer.Ordinal);
         foreach (var (key, entry) in next)
         {
             if (entry.Object is not ServiceGroup group) continue;
-            if (held.Contains(key)) withContent.UnionWith(InputFilesOf(group).Where(inputsWithContent.Contains));
-            else if (!entry.IsBroken) withContent.UnionWith(InputFilesOf(group).Where(f => InputState(f) == InputFileState.HasContent));
+            if (entry.IsBroken && !held.Contains(key)) continue;
+            foreach (var file in InputFilesOf(group))
+                if ((held.Contains(key) ? inputsLastGood.GetValueOrDefault(file) : InputShape(file)) is { Regular: true, Length: > 0 } good)
+                    lastGood.TryAdd(file, good);
         }
         var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);
         inputsGoneSince = inputsGoneSince.Where(p => heldFiles.Contains(Display(p.Key))).ToDictionary(StringComparer.Ordinal);
-        inputsWithContent = withContent;
+        inputsLastGood = lastGood;
         inputHoldEnds = inputsGoneSince.Count > 0 ? inputsGoneSince.Values.Min() + pruneDelay : null;
         inputHoldTimer?.Dispose();
         inputHoldTimer = inputHoldEnds is { } end && end > now
@@ -412,17 +416,24 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             .Select(k => Path.GetFullPath(Path.Combine(folderOfManifest, k["envFrom:".Length..])));
     }
 
-    private static InputFileState InputState(string path)
+    /// <summary>How an input file reads now (never blocking on a FIFO; a file over the manifest size limit counts as written).</summary>
+    private InputFileShape InputShape(string path)
     {
         try
         {
-            var info = new FileInfo(path);
-            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
-            return !info.Exists ? InputFileState.Missing : info.Length == 0 ? InputFileState.Empty : InputFileState.HasContent;
+            using var stream = RegularFile.OpenRead(path);
+            var length = stream.Length;
+            if (length > folder.MaxFileBytes) return new InputFileShape(true, true, length, int.MaxValue, true);
+            using var reader = new StreamReader(stream);
+            return InputFileShape.Of(reader.ReadToEnd(), length);
+        }
+        catch (SecretFileException)
+        {
+            return InputFileShape.NotAFile;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return InputFileState.Missing;
+            return InputFileShape.Missing;
         }
     }
 

@@ -97,21 +97,62 @@ public sealed class InputFileHoldTests : IDisposable
         Assert.Equal("busybox:latest", ((ServiceGroup)store.Get(Stack)!.Object!).Spec.Services[0].Container.Image);
     }
 
+    [Theory]
+    [InlineData("app.env", "   \n\t\n", "defines no variable")]                        // whitespace only
+    [InlineData("app.env", "# being rewritten\n", "defines no variable")]               // comments only
+    [InlineData("app.env", "A=1\nDB_PASS", "ends in an unterminated line")]             // cut mid-line: a bare key
+    [InlineData("app.env", "A=1\nDB_PASSWORD=s3c", "ends in an unterminated line")]     // cut inside the value
+    [InlineData("stk/.env", "# TAG comes later\n  \n", "defines no variable")]          // compose .env
+    public void A_file_that_defines_nothing_or_was_cut_mid_line_holds_like_an_empty_one(string file, string text, string why)
+    {
+        var store = Started();
+        Write("app.env", "A=1\nDB_PASSWORD=s3cr3t\n");
+        store.Reload();
+        var key = file == "app.env" ? Group : Stack;
+        var generation = store.Get(key)!.Generation;
+
+        Write(file, text);
+        store.Reload();
+        var held = store.Get(key)!;
+        Assert.Equal(DesiredEntry.ManifestUnreadable, held.HeldReason);
+        Assert.Contains(held.Errors, e => e.File == file && e.Message.StartsWith(why + (why.StartsWith("ends") ? "" : " (only whitespace or comments) since 12:00:00")));
+        Assert.DoesNotContain(held.Errors, e => e.Message.Contains("s3c"));
+        if (key == Group) Assert.Equal("s3cr3t", Env(store, Group, "DB_PASSWORD"));
+        else Assert.Equal("busybox:1.35", ((ServiceGroup)store.Get(Stack)!.Object!).Spec.Services[0].Container.Image);
+
+        clock.Advance(TimeSpan.FromSeconds(6));                                         // past Agent:PruneDelay: as written
+        store.Reload();
+        Assert.False(store.Get(key)!.IsBroken);
+        Assert.Equal(generation + 1, store.Get(key)!.Generation);
+    }
+
     [Fact]
     public void The_decision_holds_only_files_that_had_content_and_only_for_the_delay()
     {
         var since = new Dictionary<string, DateTimeOffset>();
         var now = DateTimeOffset.Parse("2026-12-01T12:00:00Z");
-        var states = new Dictionary<string, InputFileState> { ["/m/a.env"] = InputFileState.Empty, ["/m/b.env"] = InputFileState.Missing, ["/m/c.env"] = InputFileState.Empty };
-        var hadContent = new HashSet<string> { "/m/a.env", "/m/b.env" };   // c.env was empty already: taken as written
+        var good = InputFileShape.Of("A=1\nB=2\n", 8);
+        var states = new Dictionary<string, InputFileShape> { ["/m/a.env"] = InputFileShape.Of("", 0), ["/m/b.env"] = InputFileShape.Missing, ["/m/c.env"] = InputFileShape.Of("", 0) };
+        var lastGood = new Dictionary<string, InputFileShape> { ["/m/a.env"] = good, ["/m/b.env"] = good };   // c.env was empty already: taken as written
         var delay = TimeSpan.FromSeconds(5);
 
-        var held = InputFileHold.Decide(states.Keys, f => states[f], hadContent, since, now, delay);
+        var held = InputFileHold.Decide(states.Keys, f => states[f], lastGood, since, now, delay);
         Assert.Equal(["/m/a.env", "/m/b.env"], held.Select(h => h.Path));
-        Assert.Equal(InputFileState.Missing, held[1].State);
+        Assert.Equal([InputFileState.Empty, InputFileState.Missing], held.Select(h => h.State));
 
-        Assert.Equal(2, InputFileHold.Decide(states.Keys, f => states[f], hadContent, since, now.AddSeconds(4), delay).Count);
-        Assert.Empty(InputFileHold.Decide(states.Keys, f => states[f], hadContent, since, now.AddSeconds(5), delay));
-        Assert.Empty(InputFileHold.Decide(states.Keys, f => states[f], hadContent, new Dictionary<string, DateTimeOffset>(), now, TimeSpan.Zero));
+        Assert.Equal(2, InputFileHold.Decide(states.Keys, f => states[f], lastGood, since, now.AddSeconds(4), delay).Count);
+        Assert.Empty(InputFileHold.Decide(states.Keys, f => states[f], lastGood, since, now.AddSeconds(5), delay));
+        Assert.Empty(InputFileHold.Decide(states.Keys, f => states[f], lastGood, new Dictionary<string, DateTimeOffset>(), now, TimeSpan.Zero));
     }
+
+    [Theory]
+    [InlineData("A=1\n", InputFileState.Written)]                         // a variable removed, the file whole: an edit
+    [InlineData("A=1\nB=2", InputFileState.Written)]                      // no line end at the end, but nothing lost
+    [InlineData("A=1\nB=2\nC=3", InputFileState.Written)]                 // longer, more variables: a new file
+    [InlineData("A=1\nB=", InputFileState.CutShort)]                       // cut after the '=': shorter
+    [InlineData("A=1\nB", InputFileState.CutShort)]                        // a bare key: fewer variables
+    [InlineData("#A=1\n\n", InputFileState.DefinesNothing)]
+    [InlineData("\uFEFF \r\n", InputFileState.DefinesNothing)]
+    public void Judge_tells_a_write_in_progress_from_an_edit(string text, InputFileState expected) =>
+        Assert.Equal(expected, InputFileHold.Judge(InputFileShape.Of(text, System.Text.Encoding.UTF8.GetByteCount(text)), InputFileShape.Of("A=1\nB=2\n", 8)));
 }
