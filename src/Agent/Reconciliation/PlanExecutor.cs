@@ -56,6 +56,19 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                         && plan.Operations[o.After[0] - 1].Kind == OperationKind.CreateContainer && dependents[o.After[0]].Count() == 1)
             .ToDictionary(o => o.After[0], o => o);
 
+        var teardowns = TeardownsOfReplacements(plan);
+        async Task JudgeReplacementAsync(Operation create)
+        {
+            try
+            {
+                await AdmitAsync(create, ct);
+            }
+            catch (OperationFailedException e)
+            {
+                throw new OperationFailedException($"the running container is kept: {e.Message}");
+            }
+        }
+
         async Task<bool> RunOneAsync(Operation op)
         {
             if (abandon is not null && (Volatile.Read(ref abandoning) || abandon()))
@@ -67,6 +80,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }
             try
             {
+                if (teardowns.TryGetValue(op.Id, out var replacement)) await JudgeReplacementAsync(replacement);
                 await ExecuteAsync(op, ids, created, ct);
                 done[op.Id] = true;
                 if (op.IsMutation)
@@ -167,14 +181,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 break;
             case OperationKind.CreateContainer:
                 var labelsForCreate = op.Labels ?? throw new InvalidOperationException("create without labels");
-                ObjectKey? owner = labelsForCreate.TryGetValue(labels.Kind, out var kind) && labelsForCreate.TryGetValue(labels.Object, out var obj) ? new ObjectKey(kind, obj) : null;
-                var admitted = await admission.CheckAsync(op.Spec!, owner, fromManifests: true, ct);
-                if (admitted.Refused is { } refused)
-                    throw new OperationFailedException($"{target} is not created: {refused}");
-                CreateBindSources(admitted.Spec!); // where the policy judged, not through a link that may have changed since
+                var admitted = await AdmitAsync(op, ct);
                 // The network by id: a name can be held by another instance's network too ("network is ambiguous").
                 string? Resolve(string? address) => address is not null && ids.TryGetValue(NetworkKey(address), out var networkId) ? networkId : address;
-                var request = new ContainerCreateRequest(target, admitted.Spec!, labelsForCreate, Resolve(op.Network))
+                var request = new ContainerCreateRequest(target, admitted, labelsForCreate, Resolve(op.Network))
                 {
                     Aliases = labelsForCreate.TryGetValue(labels.Service, out var service) ? [service] : [],
                     Endpoints = op.Endpoints?.Select(e => e with { Address = Resolve(e.Address)! }).ToList(),
@@ -236,6 +246,37 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     }
 
     private static string NetworkKey(string name) => "network:" + name;
+
+    /// <summary>The spec <paramref name="create"/> may send (bind sources pinned, missing ones made), or why not.</summary>
+    private async Task<ContainerSpec> AdmitAsync(Operation create, CancellationToken ct)
+    {
+        var createLabels = create.Labels ?? throw new InvalidOperationException("create without labels");
+        ObjectKey? owner = createLabels.TryGetValue(labels.Kind, out var kind) && createLabels.TryGetValue(labels.Object, out var obj) ? new ObjectKey(kind, obj) : null;
+        var admitted = await admission.CheckAsync(create.Spec!, owner, fromManifests: true, ct);
+        if (admitted.Refused is { } refused)
+            throw new OperationFailedException($"{create.Target} is not created: {refused}");
+        CreateBindSources(admitted.Spec!); // where the policy judged, not through a link that may have changed since
+        return admitted.Spec!;
+    }
+
+    /// <summary>
+    /// The first stop or removal each replacing create waits for (stop-first updates): before it runs, the new container is
+    /// judged as its create will judge it, so a refused volume or bind fails the update with the old container still
+    /// running. The planner puts these after the volumes and networks the new container needs, so they exist by then.
+    /// </summary>
+    private static Dictionary<int, Operation> TeardownsOfReplacements(Plan plan)
+    {
+        var guarded = new Dictionary<int, Operation>();
+        foreach (var create in plan.Operations.Where(o => o is { Kind: OperationKind.CreateContainer, PreviousSpec: not null, Spec: not null }))
+            foreach (var before in create.After.Select(id => plan.Operations[id - 1]))
+            {
+                if (before.Kind == OperationKind.StopContainer) guarded.TryAdd(before.Id, create);
+                if (before.Kind != OperationKind.RemoveContainer) continue;
+                var stop = before.After.Select(id => plan.Operations[id - 1]).FirstOrDefault(o => o.Kind == OperationKind.StopContainer && o.Target == before.Target);
+                guarded.TryAdd(stop?.Id ?? before.Id, create);
+            }
+        return guarded;
+    }
 
     /// <summary>
     /// Creates the object's network and returns its id. A name held by a network this object does not own (another

@@ -1,3 +1,4 @@
+using Agent.Core.Model;
 using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
@@ -20,6 +21,40 @@ public sealed class FailureReportingTests() : AgentScenario(new Dictionary<strin
         Assert.Contains("agent-test/missing:1", status.LastError);
         await Agent.WaitReadyAsync(good);
         Assert.Empty(await Containers.OfAsync(Instance, bad));
+    }
+
+    [Fact]
+    public async Task An_update_whose_new_volume_is_refused_keeps_the_old_container_running()
+    {
+        var g = Instance.Name("volkeep");
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var running = await DockerCli.InspectAsync($"{g}-s-1", "{{.Id}}");
+
+        // This instance's labels but no object's (as POST /volumes makes them): the volume is made, the mount is refused.
+        await DockerCli.RunAsync("volume", "create", "--label", $"{Instance.Labels.Managed}=true", "--label", Instance.InstanceLabel, $"{g}_taken");
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      volumes: [\"taken:/taken\"]\n")));
+        var refused = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "ApplyFailed");
+        Assert.Contains("the running container is kept", refused.LastError);
+        Assert.Contains($"{g}_taken is not this object's", refused.LastError);
+        Assert.Equal($"{running} true", await DockerCli.InspectAsync($"{g}-s-1", "{{.Id}} {{.State.Running}}"));
+
+        // Not the agent's at all: the volume cannot be made, so the old container is not even stopped.
+        var foreign = $"{g}_foreign";
+        try
+        {
+            await DockerCli.RunAsync("volume", "create", foreign);
+            Agent.Write("g.yaml", Group(g, Sleeper("s", "      volumes: [\"foreign:/foreign\"]\n")));
+            await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(new(ServiceGroup.KindName, g))?.LastError?.Contains(foreign) == true),
+                TimeSpan.FromSeconds(60), "the foreign volume is reported");
+            Assert.Contains("was not made by this agent", Agent.Status.Get(new(ServiceGroup.KindName, g))!.LastError);
+            Assert.Equal($"{running} true", await DockerCli.InspectAsync($"{g}-s-1", "{{.Id}} {{.State.Running}}"));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("volume", "rm", "-f", foreign);
+        }
     }
 
     [Fact]

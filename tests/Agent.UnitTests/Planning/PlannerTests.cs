@@ -60,6 +60,28 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_recreate_stops_the_old_container_only_after_the_new_ones_volume_and_network_exist()
+    {
+        var before = Service("web");
+        var web = Service("web", 1, s => s.Volume("data", "/data"));
+        var group = GroupWith(new ServiceGroupSpec
+        {
+            Services = [web],
+            Volumes = new Dictionary<string, VolumeSpec> { ["data"] = new("g_data", "local", new Dictionary<string, string>()) },
+        });
+        var noNetwork = Observed(Running(before, 1, "0000")) with { Networks = [] };
+        Assert.Equal("""
+            #1 network:g_default, CreateNetwork, network missing
+            #2 volume:g_data, CreateVolume, volume missing
+            #3 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #4 container:g-web-1, StopContainer, spec changed (0000 -> HASH), stop-first (after #1,#2,#3)
+            #5 container:g-web-1, RemoveContainer, spec changed (0000 -> HASH) (after #4)
+            #6 service:web:1, CreateContainer, spec changed (0000 -> HASH) (after #1,#2,#5)
+            #7 service:web:1, StartContainer, created (after #6)
+            """.Replace("HASH", Hash(web)), PlanText(group, noNetwork));
+    }
+
+    [Fact]
     public void Start_first_with_a_healthcheck_waits_for_health_before_removing_the_old_container()
     {
         var web = Service("web", 1, s => s.Healthy().StartFirst(rollback: true));
