@@ -109,24 +109,25 @@ public sealed partial class DockerEngine : IContainerFilesystem
     {
         try
         {
-            using (tar)
+            byte[] bytes;
+            using (tar) bytes = tar.ToArray();
+            // The engine may refuse an upload before reading it all (a read-only file system) and close the
+            // connection: the upload then sees a broken pipe, not the answer. Sent again, the answer usually arrives.
+            // Each attempt sends a stream of its own: the client disposes the one it was given (probe-15f F8: a retry
+            // on the disposed stream was a 500).
+            for (var attempt = 1; ; attempt++)
             {
-                // The engine may refuse an upload before reading it all (a read-only file system) and close the
-                // connection: the upload then sees a broken pipe, not the answer. Sent again, the answer usually arrives.
-                for (var attempt = 1; ; attempt++)
+                try
                 {
-                    try
-                    {
-                        tar.Position = 0;
-                        await PutArchive(id, folder, tar, subject, ct);
-                        break;
-                    }
-                    catch (EngineUnavailableException e)
-                    {
-                        if (!await EngineAnswersAsync(ct)) throw;
-                        if (attempt == 3)
-                            throw new EngineConflictException($"The engine refused the write to {subject} (the container's file system is read-only or the path is not writable)", e);
-                    }
+                    using var body = new MemoryStream(bytes, writable: false);
+                    await PutArchive(id, folder, body, subject, ct);
+                    break;
+                }
+                catch (EngineUnavailableException e)
+                {
+                    if (!await EngineAnswersAsync(ct)) throw;
+                    if (attempt == 3)
+                        throw new EngineConflictException($"The engine refused the write to {subject} (the container's file system is read-only or the path is not writable)", e);
                 }
             }
         }

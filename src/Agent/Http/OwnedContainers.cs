@@ -1,4 +1,5 @@
 using Agent.Core.Model;
+using Agent.Core.Security;
 using Agent.Engine;
 using Agent.Reconciliation;
 
@@ -9,7 +10,8 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
 {
     public async Task<ContainerDetails?> FindAsync(string idOrName, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(idOrName) || idOrName.Length > 128) return null;
+        // Also for the scope check, which runs before the route's own id filter (probe-15f F8: `%2Fname` reached the engine).
+        if (idOrName.Length > 128 || Identifiers.Container(idOrName) != IdentifierCheck.Valid) return null;
         var details = await engine.InspectContainerAsync(idOrName, ct);
         return details is not null && labels.IsOwned(details.Labels) ? details : null;
     }

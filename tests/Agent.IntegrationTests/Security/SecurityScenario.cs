@@ -11,6 +11,7 @@ namespace Agent.IntegrationTests.Security;
 public abstract class SecurityScenario : IAsyncLifetime
 {
     protected const string AdminToken = "admin-token-security-0123456789";
+    protected const string OperatorToken = "operator-token-security-012345678";
     private readonly string tokens = Path.Combine(Path.GetTempPath(), $"agent-sec-tokens-{Guid.NewGuid():N}");
 
     /// <summary>The agent's Agent:Auth:TokensFile.</summary>
@@ -25,7 +26,7 @@ public abstract class SecurityScenario : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Instance.InitializeAsync();
-        await File.WriteAllTextAsync(tokens, $"admin:{AdminToken}\n");
+        await File.WriteAllTextAsync(tokens, $"admin:{AdminToken}\noperator:{OperatorToken}\n");
         var settings = new Dictionary<string, string?>(Settings) { ["Agent:Auth:TokensFile"] = tokens };
         Agent = new AgentHarness(Instance, settings);
     }
@@ -37,10 +38,14 @@ public abstract class SecurityScenario : IAsyncLifetime
         File.Delete(tokens);
     }
 
-    protected HttpClient Admin()
+    protected HttpClient Admin() => Client(AdminToken);
+
+    protected HttpClient Operator() => Client(OperatorToken);
+
+    private HttpClient Client(string token)
     {
         var client = Agent.Client();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
