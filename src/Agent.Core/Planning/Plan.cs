@@ -29,6 +29,9 @@ public sealed record Hold(string Reason, string Message)
     public const string NameTaken = "NameTaken";
     public const string PruneDisabled = "PruneDisabled";
 
+    /// <summary>A service (or object) gone from its manifest for less than Agent:PruneDelay: removed once the delay has passed.</summary>
+    public const string PrunePending = "PrunePending";
+
     /// <summary>A compose project whose containers (or network, volumes) `docker compose up` made, without `adopt: true`.</summary>
     public const string Conflict = "Conflict";
 

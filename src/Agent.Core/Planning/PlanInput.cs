@@ -25,6 +25,11 @@ public sealed record PlanInput(
     /// is gone, or (placement) it no longer selects this host.</summary>
     public string PruneReason { get; init; } = "manifest deleted";
 
+    /// <summary>Services the manifest no longer lists, gone for less than Agent:PruneDelay, with the time their containers
+    /// may be removed: kept until then, as an object whose manifest went away is (a half-written manifest loses services
+    /// that come back when the write ends, probe-15d H14).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> ServicesLeaving { get; init; } = new Dictionary<string, DateTimeOffset>();
+
     /// <summary>How long a healthy/completed dependency is waited for before the plan fails.</summary>
     public TimeSpan DependencyTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

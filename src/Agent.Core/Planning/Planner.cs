@@ -80,9 +80,7 @@ public static class Planner
             }));
         }
 
-        var desiredServices = group.Spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var orphan in input.Observed.Containers.Where(c => !desiredServices.Contains(c.Service)).OrderBy(c => c.Name, StringComparer.Ordinal))
-            plan.Retire(orphan, $"service {orphan.Service} is no longer in the manifest", []);
+        RetireLeftServices(input, group, plan);
 
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal); // ops that must finish before dependents start
         IReadOnlyList<int> adopted = []; // adoption replaces one service at a time: the last replaced service's starts
@@ -99,6 +97,26 @@ public static class Planner
             if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
         }
         ComposeAdoption.HoldStrays(input, group, plan);
+    }
+
+    /// <summary>The containers of services no longer in the manifest are removed, once the service has been gone for
+    /// Agent:PruneDelay (<see cref="PlanInput.ServicesLeaving"/>); until then they stay as they are, and the plan says when.</summary>
+    private static void RetireLeftServices(PlanInput input, ServiceGroup group, PlanBuilder plan)
+    {
+        var desiredServices = group.Spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var left in input.Observed.Containers.Where(c => !desiredServices.Contains(c.Service)).GroupBy(c => c.Service).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            if (input.ServicesLeaving.TryGetValue(left.Key, out var removable) && removable > input.Now)
+            {
+                var wait = removable - input.Now;
+                plan.Hold(Hold.PrunePending, $"service {left.Key} is no longer in the manifest; its {left.Count()} container(s) are removed in " +
+                                             $"{Math.Ceiling(wait.TotalSeconds)} s unless it comes back (Agent:PruneDelay)");
+                plan.RequeueAfter(wait + TimeSpan.FromMilliseconds(100));
+                continue;
+            }
+            foreach (var orphan in left.OrderBy(c => c.Name, StringComparer.Ordinal))
+                plan.Retire(orphan, $"service {orphan.Service} is no longer in the manifest", []);
+        }
     }
 
     /// <summary>Compose's depends_on.restart: true: when the plan recreates such a dependency, the service's running containers

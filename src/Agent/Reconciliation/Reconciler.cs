@@ -74,6 +74,7 @@ public sealed class Reconciler(
             UnhealthyGrace = options.Value.UnhealthyGrace,
             FailedUpdates = FailedUpdates(key, desired),
             PruneReason = manifests.Get(key)?.NotSelected is not null ? "not selected by this host's labels (spec.placement)" : "manifest deleted",
+            ServicesLeaving = manifests.ServicesLeaving(key),
         });
 
     private async Task<(string Result, TimeSpan? RequeueAfter)> ReconcileCoreAsync(ObjectKey key, CancellationToken ct)
@@ -224,7 +225,7 @@ public sealed class Reconciler(
 
     /// <summary>Reasons of conditions that describe a held or deleted manifest, not the object's containers.</summary>
     private static readonly HashSet<string> HeldReasons =
-        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, "SourceUnavailable", "PrunePending", "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked];
+        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked];
 
     /// <summary>A manifest whose placement selects other hosts: nothing of it runs here, and status says why.</summary>
     private (string, TimeSpan?) ReportNotSelected(ObjectKey key, string why)
@@ -246,7 +247,7 @@ public sealed class Reconciler(
         {
             var delay = manifests.PruneDelayLeft(key);
             var reason = manifests.SourceError is not null ? "SourceUnavailable"
-                : delay is not null ? "PrunePending"
+                : delay is not null ? Hold.PrunePending
                 : manifests.KeptFrom(key) is not null ? ConditionTypes.Orphaned : DesiredEntry.ManifestUnreadable;
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, hold);
             status.SetCondition(key, ConditionTypes.Progressing, false, reason, "nothing is changed or removed until the manifests read again");

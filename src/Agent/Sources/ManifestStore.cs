@@ -56,6 +56,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private bool writableBindsUnsaved;
     private readonly TimeSpan pruneDelay = options?.Value.PruneDelay ?? TimeSpan.Zero;
     private Dictionary<ObjectKey, DateTimeOffset> goneSince = [];
+    private Dictionary<ObjectKey, Dictionary<string, DateTimeOffset>> servicesGoneSince = [];
     private readonly Lock sync = new();
     private readonly Lock reloading = new();
     private Dictionary<ObjectKey, DesiredEntry> entries = [];
@@ -218,6 +219,36 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
     }
 
+    /// <summary>Services an object's manifest stopped listing in this run, less than Agent:PruneDelay ago, with the time
+    /// their containers may be removed: the planner keeps them until then.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> ServicesLeaving(ObjectKey key)
+    {
+        lock (sync)
+            return servicesGoneSince.TryGetValue(key, out var gone)
+                ? gone.ToDictionary(p => p.Key, p => p.Value + pruneDelay, StringComparer.Ordinal)
+                : new Dictionary<string, DateTimeOffset>();
+    }
+
+    /// <summary>Services each folder object's manifest stopped listing, and since when: those gone at the last read that
+    /// are still gone and within Agent:PruneDelay, and those gone at this one. Git objects are not delayed (a revision
+    /// is read whole), nor is what went while the agent was down.</summary>
+    private Dictionary<ObjectKey, Dictionary<string, DateTimeOffset>> ServicesGone(Dictionary<ObjectKey, DesiredEntry> next, DateTimeOffset now)
+    {
+        var result = new Dictionary<ObjectKey, Dictionary<string, DateTimeOffset>>();
+        if (pruneDelay <= TimeSpan.Zero) return result;
+        foreach (var (key, entry) in next)
+        {
+            if (entry.Object is not ServiceGroup group || GitDocuments.RepositoryOf(group.Source.File) is not null) continue;
+            var listed = group.Spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            var gone = (servicesGoneSince.GetValueOrDefault(key) ?? []).Where(p => !listed.Contains(p.Key) && p.Value + pruneDelay > now)
+                .ToDictionary(StringComparer.Ordinal);
+            if (entries.GetValueOrDefault(key)?.Object is ServiceGroup last)
+                foreach (var service in last.Spec.Services.Where(s => !listed.Contains(s.Name))) gone.TryAdd(service.Name, now);
+            if (gone.Count > 0) result[key] = gone;
+        }
+        return result;
+    }
+
     /// <summary>Reads the folder again; returns the keys whose entry changed (added, changed, broken, fixed or deleted).
     /// Never throws: whatever goes wrong keeps the last desired state and is logged.</summary>
     public IReadOnlySet<ObjectKey> Reload()
@@ -357,6 +388,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
                 .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k)))
                 .Distinct().ToDictionary(k => k, k => goneSince.GetValueOrDefault(k, now));
+            servicesGoneSince = ServicesGone(next, now);
             entries = next;
             files = nextFiles;
             known.UnionWith(nextFiles.Keys);

@@ -1,0 +1,33 @@
+using Agent.Core.Planning;
+using Agent.Core.Status;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.Infrastructure.Manifest;
+
+namespace Agent.IntegrationTests.Sources;
+
+/// <summary>Files caught while they are written never take down what runs: a manifest that lists fewer services
+/// (probe-15d H14) waits out Agent:PruneDelay (2 s here) before it is taken as written. The docker CLI says which
+/// container runs.</summary>
+public sealed class HalfWrittenInputTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:PruneDelay"] = "00:00:02" })
+{
+    private async Task<string> IdOfAsync(string group, string service) =>
+        (await Containers.OfAsync(Instance, group)).Single(c => c.Name == $"{group}-{service}-1").Id;
+
+    [Fact]
+    public async Task A_service_gone_from_a_half_written_manifest_keeps_its_container_for_the_delay_then_goes()
+    {
+        var g = Instance.Name("h14");
+        Agent.Write("g.yaml", Group(g, Sleeper("a") + Sleeper("b")));
+        await Agent.StartAsync();
+        await Containers.RunningAsync(Instance, g, 2);
+        var (a, b) = (await IdOfAsync(g, "a"), await IdOfAsync(g, "b"));
+
+        Agent.Write("g.yaml", Group(g, Sleeper("a")));   // the first half of a copy
+        var pending = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", Hold.PrunePending, TimeSpan.FromSeconds(30));
+        Assert.Contains("service b is no longer in the manifest", pending.Condition(ConditionTypes.Degraded)!.Message);
+        Assert.Equal(b, await IdOfAsync(g, "b"));
+
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).All(c => c.Name != $"{g}-b-1"), TimeSpan.FromSeconds(60), "b removed after the delay");
+        Assert.Equal(a, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
+    }
+}
