@@ -232,7 +232,9 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             var text = project.Files.ReadText(path);
             if (text is null)
             {
-                if (required) item.Error($"env file \"{relative}\" not found ({path})");
+                // A file that is there but no file to read (a FIFO) is an error also when it is optional.
+                if (project.Files.Unreadable(path) is { } why) item.Error($"env file \"{relative}\" {why}");
+                else if (required) item.Error($"env file \"{relative}\" not found ({path})");
                 continue;
             }
             var parsed = DotEnv.Parse(text, project.Lookup);

@@ -34,7 +34,7 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         else try
         {
             text = Files.ReadText(path);
-            problem = Files.Confinement(path) ?? "not found";
+            problem = Files.Confinement(path) ?? Files.Unreadable(path) ?? "not found";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

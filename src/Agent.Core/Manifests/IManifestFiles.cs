@@ -7,8 +7,12 @@ public interface IManifestFiles
     /// <summary>The absolute path of the manifests folder.</summary>
     string Root { get; }
 
-    /// <summary>The text of a file, or null when it does not exist.</summary>
+    /// <summary>The text of a file, or null when it does not exist or cannot be read (<see cref="Unreadable"/> says why).</summary>
     string? ReadText(string absolutePath);
+
+    /// <summary>Why a file that is there cannot be read, said as the end of a sentence naming it ("is a FIFO (named pipe),
+    /// not a regular file", "cannot be read: permission denied"); null when it reads or is missing.</summary>
+    string? Unreadable(string absolutePath) => null;
 
     /// <summary>True when a file or folder exists at the path (a bind source).</summary>
     bool Exists(string absolutePath);

@@ -175,7 +175,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             var text = files.ReadText(resolved);
             if (text is null)
             {
-                item.Error($"env file \"{relative}\" not found (looked for {System.IO.Path.GetRelativePath(files.Root, path)} in the manifests folder)");
+                item.Error($"env file \"{relative}\" {files.Unreadable(resolved) ?? $"not found (looked for {System.IO.Path.GetRelativePath(files.Root, path)} in the manifests folder)"}");
                 continue;
             }
             var values = EnvFileSyntax.Parse(text, out var problems);

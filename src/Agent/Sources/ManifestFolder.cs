@@ -291,7 +291,10 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             if (!info.Exists) return null; // deleted while reading: a real deletion, seen as one at the next read too
             if (info.Length == 0)
             {
-                problems.Add(new SourceProblem(rel, SourceProblemReasons.Empty, "file is empty (0 bytes); an editor or a copy may still be writing it"));
+                // A FIFO, socket or device has no size either: said as what it is, not as a file being written.
+                problems.Add(NotRegular(info.FullName) is { } notRegular
+                    ? new SourceProblem(rel, SourceProblemReasons.Unreadable, $"cannot be read: {notRegular}")
+                    : new SourceProblem(rel, SourceProblemReasons.Empty, "file is empty (0 bytes); an editor or a copy may still be writing it"));
                 return null;
             }
             if (info.Length > MaxFileBytes)
@@ -364,17 +367,52 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         return buffer[..total];
     }
 
-    public string? ReadText(string absolutePath)
+    public string? ReadText(string absolutePath) => ReadTextOrWhy(absolutePath).Text;
+
+    public string? Unreadable(string absolutePath) => ReadTextOrWhy(absolutePath).Why;
+
+    /// <summary>The text of a file, or why a file that is there cannot be read; neither when it is missing or confined.</summary>
+    private (string? Text, string? Why) ReadTextOrWhy(string absolutePath)
     {
-        if (Confinement(absolutePath) is not null || !File.Exists(absolutePath)) return null;
+        if (Confinement(absolutePath) is not null || !File.Exists(absolutePath) && !Directory.Exists(absolutePath)) return (null, null);
         try
         {
             using var reader = new StreamReader(RegularFile.OpenRead(absolutePath));
-            return reader.ReadToEnd();
+            return (reader.ReadToEnd(), null);
         }
-        catch (SecretFileException)
+        catch (SecretFileException e)
         {
-            return null; // a FIFO, socket or device is no file to read (and opening a FIFO would block the reader)
+            return (null, e.Message); // a FIFO, socket, device or folder is no file to read (and opening a FIFO would block the reader)
+        }
+        catch (FileNotFoundException)
+        {
+            return (null, null);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return (null, "cannot be read: permission denied");
+        }
+        catch (IOException e)
+        {
+            return (null, $"cannot be read ({e.Message})");
+        }
+    }
+
+    /// <summary>Why a file is no regular file ("is a FIFO (named pipe), not a regular file"), or null: stat cannot tell.</summary>
+    private static string? NotRegular(string path)
+    {
+        try
+        {
+            using var _ = RegularFile.OpenRead(path);
+            return null;
+        }
+        catch (SecretFileException e)
+        {
+            return e.Message;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
