@@ -1,5 +1,6 @@
 using Agent.Core.Model;
 using Agent.Engine;
+using Agent.Reconciliation;
 using Agent.Status;
 
 namespace Agent.Admission;
@@ -14,7 +15,7 @@ namespace Agent.Admission;
 /// replica is then created again only through the policy). The after-start comparison needs the agent on the host's pid
 /// and mount namespaces with the rights to open /proc/PID/root (root); otherwise it says so once and compares nothing.
 /// </summary>
-public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, StatusStore status, ILogger<BindMountGuard> logger)
+public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, StatusStore status, WorkQueue queue, ILogger<BindMountGuard> logger)
 {
     /// <summary>The reason of the Warning event recorded on the container's object.</summary>
     public const string Reason = "BindSourceMoved";
@@ -89,7 +90,10 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         {
             // gone already, or being removed (autoRemove)
         }
-        return Report(details.Name, details.Labels, $"removed right after a start: {moved}: a folder on the path was replaced by a symlink after the policy judged it");
+        var message = Report(details.Name, details.Labels, $"removed right after a start: {moved}: a folder on the path was replaced by a symlink after the policy judged it");
+        // Its object's status still lists the container: looked at now, not at the end of a backoff or the next resync.
+        if (OwnerOf(details.Labels) is { } owner) queue.AddUnlessRunning(owner);
+        return message;
     }
 
     /// <summary>Why one of a container's <paramref name="binds"/> is not what the policy judged, or null. Without
@@ -133,9 +137,13 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         var service = containerLabels.GetValueOrDefault(labels.Service);
         var message = $"container {name}{(service is null ? "" : $" (service {service})")} {what}";
         logger.LogWarning("{Message}", message);
-        if (!containerLabels.ContainsKey(labels.Imperative)
-            && containerLabels.TryGetValue(labels.Kind, out var kind) && containerLabels.TryGetValue(labels.Object, out var obj))
-            status.Record(new ObjectKey(kind, obj), "Warning", Reason, message);
+        if (OwnerOf(containerLabels) is { } owner) status.Record(owner, "Warning", Reason, message);
         return message;
     }
+
+    /// <summary>The manifest object a container belongs to; null for an API run.</summary>
+    private ObjectKey? OwnerOf(IReadOnlyDictionary<string, string> containerLabels) =>
+        !containerLabels.ContainsKey(labels.Imperative)
+        && containerLabels.TryGetValue(labels.Kind, out var kind) && containerLabels.TryGetValue(labels.Object, out var obj)
+            ? new ObjectKey(kind, obj) : null;
 }

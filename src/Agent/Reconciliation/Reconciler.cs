@@ -95,6 +95,7 @@ public sealed class Reconciler(
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
             status.SetCondition(key, ConditionTypes.Ready, false, reason, "the manifest does not load: " + first);
             status.Record(key, "Warning", reason, first.ToString());
+            await RefreshServicesAsync(key, entry, ct);
             return ("stalled", null);
         }
 
@@ -285,19 +286,7 @@ public sealed class Reconciler(
     private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, Plan plan, ExecutionResult? execution)
     {
         var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
-        var network = ContainerNames.Network(group.Metadata.Name);
-        var failed = FailedUpdates(key, group);
-        var services = group.Spec.Services.Select(s =>
-        {
-            var hash = SpecHash.Of(s.Container, network);
-            // Ready reflects what serves: after a rollback the previous spec's replica is the one serving, and it counts.
-            var rolledBack = failed.Contains($"{s.Name}@{hash}");
-            var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ToList();
-            var ready = containers.Count(c => (c.SpecHash == hash || rolledBack) && c.IsServing(time.GetUtcNow()));
-            return new ServiceStatus(s.Name, suspended ? 0 : s.Replicas, ready, containers.Select(c => new ContainerStatus(
-                c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash,
-                ContainerMessage(c, s))).ToList());
-        }).ToList();
+        var services = ServicesOf(key, group, observed);
 
         status.Update(key, s => s with
         {
@@ -358,6 +347,41 @@ public sealed class Reconciler(
         if (!plan.IsEmpty) return ("applied", plan.RequeueAfter is { } r && r < Settle ? r : Settle);
         if (outcome.NotReady is not null && !suspended) return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
         return ("up_to_date", plan.RequeueAfter);
+    }
+
+    /// <summary>What each service of <paramref name="group"/> runs, as status shows it.</summary>
+    private List<ServiceStatus> ServicesOf(ObjectKey key, ServiceGroup group, ObservedState observed)
+    {
+        var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
+        var network = ContainerNames.Network(group.Metadata.Name);
+        var failed = FailedUpdates(key, group);
+        return group.Spec.Services.Select(s =>
+        {
+            var hash = SpecHash.Of(s.Container, network);
+            // Ready reflects what serves: after a rollback the previous spec's replica is the one serving, and it counts.
+            var rolledBack = failed.Contains($"{s.Name}@{hash}");
+            var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ToList();
+            var ready = containers.Count(c => (c.SpecHash == hash || rolledBack) && c.IsServing(time.GetUtcNow()));
+            return new ServiceStatus(s.Name, suspended ? 0 : s.Replicas, ready, containers.Select(c => new ContainerStatus(
+                c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash,
+                ContainerMessage(c, s))).ToList());
+        }).ToList();
+    }
+
+    /// <summary>A held object (its manifest does not load) is not changed, but what runs of it is still shown as it is now
+    /// (a container removed meanwhile, e.g. for a moved bind source, is no longer listed): from its last good spec.</summary>
+    private async Task RefreshServicesAsync(ObjectKey key, DesiredEntry entry, CancellationToken ct)
+    {
+        if (entry.Object is not ServiceGroup group) return;
+        try
+        {
+            var observed = await observer.ObserveAsync(key, ct, group);
+            status.Update(key, s => s with { Services = ServicesOf(key, group, observed) });
+        }
+        catch (Agent.Engine.EngineException)
+        {
+            // the engine is away: the list stays as it was last seen
+        }
     }
 
     /// <summary>One log line when an object's name conflicts change (appear, differ, or are resolved), not one per resync.</summary>

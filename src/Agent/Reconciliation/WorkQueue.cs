@@ -78,6 +78,17 @@ public sealed class WorkQueue(TimeProvider time)
         Add(key);
     }
 
+    /// <summary>An add about something that happened outside the key's reconcile (even while it backs off), unless that
+    /// reconcile runs now: it reports what it did itself, and a failure of it backs off (no add can loop it).</summary>
+    public void AddUnlessRunning(ObjectKey key)
+    {
+        lock (sync)
+        {
+            if (processing.Contains(key)) return;
+        }
+        Add(key);
+    }
+
     public void Forget(ObjectKey key)
     {
         lock (sync) failures.Remove(key);

@@ -57,6 +57,10 @@ public sealed class BindRestartTests : SecurityScenario
                 && status.Condition("Ready")!.Message.Contains($"{Agent.Manifests}/d is not allowed: it resolves through a symlink")),
             TimeSpan.FromSeconds(60), "the group not Ready, naming the bind that goes through the symlink");
         Assert.Equal("", (await DockerCli.RunAsync("ps", "-q", "--filter", $"label=agent.object={group}", "--filter", $"label=agent.instance={Instance.Id}")).Trim());
+        // The group's status no longer lists the removed container, although its manifest is held (nothing is applied).
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, group))!.Services
+                .SelectMany(s => s.Containers).All(c => !id.StartsWith(c.Id, StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(10), "the removed container gone from the group's Services");
 
         // The folder is back: the group is created again through the policy and runs with it.
         File.Delete(Path.Combine(Agent.Manifests, "d"));
