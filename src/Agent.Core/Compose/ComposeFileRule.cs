@@ -13,6 +13,7 @@ internal static class ComposeFileRule
     /// <summary>Null when the file may be read, else why not, worded to follow the path as the user wrote it.</summary>
     public static string? Problem(string absolutePath, IManifestFiles files, SecurityOptions options) =>
         files.Confinement(absolutePath)
+        ?? files.WritableByContainers(absolutePath)
         ?? HostPathRules.EnvFileProblem(options, files, absolutePath)
         ?? (files.ConfinedTo is null ? FileConfinement.Problem(absolutePath, files, options.AllowedFileRoots) : null);
 

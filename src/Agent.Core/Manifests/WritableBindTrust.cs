@@ -19,9 +19,11 @@ public sealed record WritableBind(string Source, ObjectKey Owner);
 public static class WritableBindTrust
 {
     /// <summary>The read-write bind sources of an object's containers, as written in its spec (absolute host paths).</summary>
-    public static IEnumerable<string> Sources(IManifestObject? obj) =>
-        Containers(obj).SelectMany(c => c.Mounts)
-            .Where(m => m is { Type: MountType.Bind, ReadOnly: false, Source: not null }).Select(m => m.Source!).Distinct(StringComparer.Ordinal);
+    public static IEnumerable<string> Sources(IManifestObject? obj) => Sources(Containers(obj).SelectMany(c => c.Mounts));
+
+    /// <summary>The read-write bind sources among <paramref name="mounts"/>.</summary>
+    public static IEnumerable<string> Sources(IEnumerable<MountSpec> mounts) =>
+        mounts.Where(m => m is { Type: MountType.Bind, ReadOnly: false, Source: not null }).Select(m => m.Source!).Distinct(StringComparer.Ordinal);
 
     private static IEnumerable<ContainerSpec> Containers(IManifestObject? obj) => obj switch
     {
@@ -34,12 +36,15 @@ public static class WritableBindTrust
     /// <param name="documents">The documents of one manifests folder (files relative to <paramref name="root"/>).</param>
     /// <param name="resolve">Resolves every symbolic link of an absolute host path (a link to a bound folder is that folder).</param>
     /// <param name="held">Read-write bind sources (resolved) of objects applied before that may still have containers.</param>
+    /// <param name="locations">Every place on the way to a file (<paramref name="resolve"/>d parent folders, each link where it lies,
+    /// the target): a file reached through a link inside a writable folder is the container's to choose (probe-15f F1, F4).</param>
     public static IReadOnlyList<ManifestDocument> Apply(IReadOnlyList<ManifestDocument> documents, string root, Func<string, string> resolve,
-        IReadOnlyCollection<WritableBind> held)
+        IReadOnlyCollection<WritableBind> held, Func<string, IEnumerable<string>>? locations = null)
     {
         var sources = documents.Select(d => Sources(d.IsValid ? d.Object : null).Select(s => resolve(HostPath.Normalize(s))).ToList()).ToList();
         if (held.Count == 0 && sources.All(s => s.Count == 0)) return documents;
-        var files = documents.Select(d => FilesOf(d, root).Select(resolve).ToList()).ToList();
+        locations ??= f => [resolve(f)];
+        var files = documents.Select(d => FilesOf(d, root).SelectMany(locations).Distinct(StringComparer.Ordinal).ToList()).ToList();
 
         // Who writes whom: writers[i] are the documents with a writable bind over a file of document i.
         var why = new Dictionary<int, WritableBind>();

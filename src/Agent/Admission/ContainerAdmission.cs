@@ -1,3 +1,4 @@
+using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Engine;
@@ -17,8 +18,10 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
 {
     /// <summary>The spec to create (bind sources pinned), or why the container must not be created. <paramref name="owner"/>
     /// is the object whose volumes it may mount (null: any of this instance's); <paramref name="fromManifests"/> is false for
-    /// API runs, which have no folder.</summary>
-    public async Task<Admitted> CheckAsync(ContainerSpec spec, ObjectKey? owner, bool fromManifests, CancellationToken ct)
+    /// API runs, which have no folder. <paramref name="creator"/>: the object (or run) the container is created for; its
+    /// read-write binds are recorded and saved before it is admitted (<see cref="ManifestStore.RecordWritableBinds"/>), and
+    /// a <see cref="State.StateWriteException"/> when that record cannot be saved means it must not be created.</summary>
+    public async Task<Admitted> CheckAsync(ContainerSpec spec, ObjectKey? owner, ObjectKey creator, bool fromManifests, CancellationToken ct)
     {
         IReadOnlySet<string>? own = null;
         if (spec.VolumesFrom.Count > 0 || new[] { spec.NetworkMode, spec.PidMode, spec.IpcMode, spec.UtsMode }.Any(m => m?.Contains(':') == true))
@@ -47,7 +50,9 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
                         || Adopted(volume, owner));
             if (policy.CheckMountedVolume(mount, facts, owned) is { } problem) return Admitted.No(problem);
         }
-        return new Admitted(BindPinning.Pin(spec, resolve), null);
+        var pinned = BindPinning.Pin(spec, resolve);
+        manifests.RecordWritableBinds(WritableBindTrust.Sources(pinned.Mounts), creator);
+        return new Admitted(pinned, null);
     }
 
     /// <summary>Starts (or restarts, by <paramref name="start"/>) one of the agent's containers, the only way the agent

@@ -121,7 +121,7 @@ public static class RunEndpoints
                 await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
                 volumes.Add(mount.Source!);
             }
-            var admitted = await admission.CheckAsync(spec, owner: null, fromManifests: false, ct);
+            var admitted = await admission.CheckAsync(spec, owner: null, creator: key, fromManifests: false, ct);
             if (admitted.Refused is { } refused) return (null, refused);
             var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec)); // the spec as asked for; the engine gets the judged paths
             runLabels[labels.Imperative] = "true";

@@ -49,7 +49,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
                 await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
         // The same last check as every other container: the policy on the spec about to be sent, and each named volume
         // inspected (it may have been made out of band, with bind options, after the manifest was validated).
-        var admitted = await admission.CheckAsync(spec, owner: null, fromManifests: true, ct);
+        var admitted = await admission.CheckAsync(spec, owner: null, creator: key, fromManifests: true, ct);
         if (admitted.Refused is { } refused) throw new EngineException(refused);
         spec = admitted.Spec!; // bind sources as judged
         if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);

@@ -252,7 +252,16 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     {
         var createLabels = create.Labels ?? throw new InvalidOperationException("create without labels");
         ObjectKey? owner = createLabels.TryGetValue(labels.Kind, out var kind) && createLabels.TryGetValue(labels.Object, out var obj) ? new ObjectKey(kind, obj) : null;
-        var admitted = await admission.CheckAsync(create.Spec!, owner, fromManifests: true, ct);
+        Admitted admitted;
+        try
+        {
+            admitted = await admission.CheckAsync(create.Spec!, owner, owner ?? new ObjectKey("", create.Target ?? ""), fromManifests: true, ct);
+        }
+        catch (State.StateWriteException e)
+        {
+            throw new OperationFailedException($"{create.Target} is not created: its read-write binds could not be recorded first ({e.Message}); " +
+                "free space in the state dir (or make it writable): the create is tried again");
+        }
         if (admitted.Refused is { } refused)
             throw new OperationFailedException($"{create.Target} is not created: {refused}");
         CreateBindSources(admitted.Spec!); // where the policy judged, not through a link that may have changed since

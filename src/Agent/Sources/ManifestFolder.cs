@@ -94,11 +94,11 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     public IReadOnlyList<ManifestDocument> ParseTrusted(FolderSnapshot snapshot, SecurityPolicy policy, IReadOnlyCollection<WritableBind> held)
     {
         writableSources = held.Select(h => h.Source).ToHashSet(StringComparer.Ordinal);
-        var trusted = WritableBindTrust.Apply(Parse(snapshot, policy), Root, ResolveLinks, held);
+        var trusted = WritableBindTrust.Apply(Parse(snapshot, policy), Root, ResolveLinks, held, Locations);
         var read = trusted.SelectMany(d => WritableBindTrust.Sources(d.IsValid ? d.Object : null)).Select(s => ResolveLinks(HostPath.Normalize(s)));
         if (read.Where(s => !writableSources.Contains(s)).ToList() is not { Count: > 0 } unknown) return trusted;
         writableSources = writableSources.Concat(unknown).ToHashSet(StringComparer.Ordinal);
-        return WritableBindTrust.Apply(Parse(snapshot, policy), Root, ResolveLinks, held);
+        return WritableBindTrust.Apply(Parse(snapshot, policy), Root, ResolveLinks, held, Locations);
     }
 
     private IReadOnlySet<string> writableSources = new HashSet<string>();
@@ -111,14 +111,19 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         return Digest(absolutePath, skipped.Count == 0 ? null : entry => skipped.Any(s => Within(real + "/" + entry, s)));
     }
 
+    /// <summary>Judged as written and at every link on the way (<see cref="Locations"/>), not only by the target: a link
+    /// inside a read-write bind folder to a file outside it is the container's to re-point (probe-15f F1).</summary>
     public string? WritableByContainers(string absolutePath, bool orContains = false)
     {
-        var real = ResolveLinks(Path.GetFullPath(absolutePath)).TrimEnd('/');
-        if (writableSources.FirstOrDefault(s => Within(real, s) || orContains && Within(s, real)) is not { } bound) return null;
+        var locations = Locations(Path.GetFullPath(absolutePath)).Select(l => l.TrimEnd('/')).ToList();
+        var real = locations[^1];
+        var bound = writableSources.FirstOrDefault(s => locations.Any(l => Within(l, s)) || orContains && Within(s, real));
+        if (bound is null) return null;
         var root = ResolveLinks(Path.GetFullPath(Root)).TrimEnd('/');
         var shown = Within(bound, root) && bound != root ? "./" + Path.GetRelativePath(root, bound) : bound;
-        return $"{(Within(real, bound) ? "lies inside" : "holds")} {shown}, a folder bound read-write into a container: not read, " +
-               "as the container could change what the agent applies (probe-15e E1; keep configuration out of data folders)";
+        var what = Directory.Exists(bound) || !File.Exists(bound) ? "a folder" : "a file";
+        return $"{(locations.Any(l => Within(l, bound)) ? "lies inside" : "holds")} {shown}, {what} bound read-write into a container: not read, " +
+               "as the container could change what the agent applies (keep configuration out of data folders)";
     }
 
     private static bool Within(string path, string folder) =>
@@ -490,7 +495,19 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     /// <summary>The path with every symlink on the host resolved as the kernel does (a link's target first, then the
     /// <c>..</c> after it: with <c>up -> ..</c>, <c>up/..</c> is above the folder); a missing tail is kept as written.</summary>
-    public static string Resolve(string absolutePath)
+    public static string Resolve(string absolutePath) => Follow(absolutePath, null);
+
+    /// <summary>Every place the kernel passes through to reach <paramref name="absolutePath"/>: each component where it
+    /// lies (a symbolic link where the link itself is, its parent resolved), each hop of each link, and the path reached.
+    /// A path is only as safe as all of them: whoever may write one of those folders can re-point the path.</summary>
+    public static IReadOnlyList<string> Locations(string absolutePath)
+    {
+        var visited = new List<string>();
+        visited.Add(Follow(absolutePath, visited));
+        return visited;
+    }
+
+    private static string Follow(string absolutePath, List<string>? visited)
     {
         var pending = new List<string>(Parts(absolutePath));
         var resolved = "/";
@@ -506,6 +523,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                 continue;
             }
             var next = Path.Combine(resolved, part);
+            visited?.Add(next);
             FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
             if (info.LinkTarget is { } target && hops++ < 40)
             {

@@ -50,12 +50,9 @@ public sealed class ManifestIndex(string? stateDir)
 
     public bool SaveWritableBinds(IEnumerable<Core.Manifests.WritableBind> binds, ILogger logger)
     {
-        if (string.IsNullOrEmpty(stateDir)) return true;
         try
         {
-            Directory.CreateDirectory(stateDir);
-            State.StateFile.WriteJson(Path.Combine(stateDir, WritableBindsFileName), binds.GroupBy(b => b.Source, StringComparer.Ordinal)
-                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Owner.ToString()));
+            WriteWritableBinds(binds);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
@@ -63,6 +60,14 @@ public sealed class ManifestIndex(string? stateDir)
             logger.LogWarning("Cannot write {File} ({Error}); tried again at the next read of the manifests", WritableBindsFileName, e.Message);
             return false;
         }
+    }
+
+    /// <summary>Saves the record or throws <see cref="State.StateWriteException"/> (a create waits for it: probe-15f F3).</summary>
+    public void WriteWritableBinds(IEnumerable<Core.Manifests.WritableBind> binds)
+    {
+        if (string.IsNullOrEmpty(stateDir)) return;
+        State.StateFile.WriteJson(Path.Combine(stateDir, WritableBindsFileName), binds.GroupBy(b => b.Source, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Owner.ToString()));
     }
 
     public const string PruneFalseFileName = "git-prune-false.json";

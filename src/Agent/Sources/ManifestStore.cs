@@ -565,18 +565,54 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         lock (sync)
         {
             var running = observed?.WritableBinds()?.Select(b => b with { Source = folder.ResolveLinks(HostPath.Normalize(b.Source)) }) ?? [];
-            return [.. writableBinds.Where(b => Path.Exists(b.Source)), .. WritableBindsOf(entries.Values), .. running];
+            return [.. KeptWritableBinds(), .. WritableBindsOf(entries.Values), .. running];
         }
     }
+
+    /// <summary>The recorded binds still in force: while their folder exists, or, recorded for a create of this process, until
+    /// the engine made it (a folder deleted and made anew is read again).</summary>
+    private IEnumerable<WritableBind> KeptWritableBinds()
+    {
+        recordedMissing.RemoveWhere(Path.Exists);
+        return writableBinds.Where(b => Path.Exists(b.Source) || recordedMissing.Contains(b.Source));
+    }
+
+    private readonly HashSet<string> recordedMissing = new(StringComparer.Ordinal);
+
+    /// <summary>Records the read-write bind sources (links resolved) of a container about to be created, saved before the
+    /// create on every path (manifests, runs, jobs: probe-15f F7), as a container may be gone (autoRemove) before it is seen;
+    /// throws <see cref="State.StateWriteException"/> when the record cannot be saved: then the container is not created
+    /// (probe-15f F3), or after its exit and a restart the agent would read what it wrote.</summary>
+    public void RecordWritableBinds(IEnumerable<string> sources, ObjectKey owner)
+    {
+        LoadIndexOnce();
+        lock (sync)
+        {
+            var recorded = sources.Select(s => HostPath.Normalize(s)).Where(MayHoldInputs).Distinct(StringComparer.Ordinal).ToList();
+            if (recorded.Count == 0 || !writableBindsUnsaved && recorded.All(s => writableBinds.Any(b => b.Source == s))) return;
+            foreach (var missing in recorded.Where(s => !Path.Exists(s))) recordedMissing.Add(missing);
+            writableBinds = writableBinds.Concat(recorded.Select(s => new WritableBind(s, owner))).DistinctBy(b => b.Source)
+                .OrderBy(b => b.Source, StringComparer.Ordinal).ToList();
+            writableBindsUnsaved = true;
+            index.WriteWritableBinds(writableBinds);
+            writableBindsUnsaved = false;
+        }
+    }
+
+    /// <summary>A bind source that can hold a manifest or a file one reads: inside (or above) the manifests folder or a root
+    /// of Agent:Security:AllowedFileRoots.</summary>
+    private bool MayHoldInputs(string source) =>
+        new[] { folder.Root }.Concat(policy.Options.AllowedFileRoots)
+            .Any(r => Overlap(source.TrimEnd('/'), folder.ResolveLinks(HostPath.Normalize(r)).TrimEnd('/')));
 
     private IEnumerable<WritableBind> WritableBindsOf(IEnumerable<DesiredEntry> desired) =>
         desired.SelectMany(e => WritableBindTrust.Sources(e.Object).Select(s => new WritableBind(folder.ResolveLinks(HostPath.Normalize(s)), e.Key)));
 
-    /// <summary>Keeps (and saves) those that can hold a manifest: inside the manifests folder, or above it.</summary>
+    /// <summary>Keeps (and saves) those that can hold a manifest or an input file (<see cref="MayHoldInputs"/>), and every one
+    /// a create recorded since <paramref name="binds"/> were gathered.</summary>
     private void SaveWritableBinds(List<WritableBind> binds)
     {
-        var root = folder.ResolveLinks(folder.Root).TrimEnd('/');
-        binds = binds.Where(b => Overlap(b.Source.TrimEnd('/'), root)).DistinctBy(b => b.Source).OrderBy(b => b.Source, StringComparer.Ordinal).ToList();
+        binds = binds.Concat(KeptWritableBinds()).Where(b => MayHoldInputs(b.Source)).DistinctBy(b => b.Source).OrderBy(b => b.Source, StringComparer.Ordinal).ToList();
         if (binds.SequenceEqual(writableBinds) && !writableBindsUnsaved) return;
         writableBinds = binds;
         writableBindsUnsaved = !index.SaveWritableBinds(binds, logger);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
 using Agent.Sources;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,5 +44,63 @@ public sealed class PlantedManifestTests : SecurityScenario
         foreach (var name in new[] { planted, stack })
             Assert.Equal("", (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=agent.object={name}")).Trim());
         Assert.Equal([web.Id], (await Containers.OfAsync(Instance, project)).Where(r => r.State == "running").Select(r => r.Id));
+    }
+
+    /// <summary>A run may bind a folder of the manifests when a bind root holds them (a usual /srv + /srv/manifests layout).</summary>
+    private void AllowBindsInTheManifests() => Agent.Settings["Agent:Security:AllowedBindRoots:0"] = Agent.Manifests;
+
+    private static string RunBody(string name, string command, string source, bool autoRemove) => JsonSerializer.Serialize(new
+    {
+        autoRemove,
+        service = new { name, image = TestEngine.Image, command = new[] { "sh", "-c", command }, stopSignal = "SIGKILL", volumes = new[] { $"{source}:/data" } },
+    });
+
+    [Fact]
+    public async Task An_autoRemove_run_binding_a_folder_of_the_manifests_is_recorded_before_its_create_so_what_it_wrote_is_never_read()
+    {
+        // probe-15f F7: the container is gone before the agent sees it; the record is made (and saved) before the create.
+        AllowBindsInTheManifests();
+        await Agent.StartAsync();
+        var planted = Instance.Name("runplanted");
+        var run = Instance.Name("arm");
+        var folder = Path.Combine(Agent.Manifests, "ar");
+        Directory.CreateDirectory(folder);
+        var yaml = Manifest.Group(planted, Manifest.Sleeper("x")).Replace("\n", "\\n", StringComparison.Ordinal);
+        using var admin = Admin();
+        using var response = await admin.PostAsync("/api/v1/run", Json(RunBody(run, $"printf '{yaml}' > /data/planted.yaml", folder, autoRemove: true)));
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", run)).Exit != 0, TimeSpan.FromSeconds(60), "the engine removed the exited run");
+
+        using var record = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, ManifestIndex.WritableBindsFileName)));
+        Assert.Equal($"Run/{run}", record.RootElement.GetProperty(ManifestFolder.Resolve(folder)).GetString());
+        var store = Agent.Services.GetRequiredService<ManifestStore>();
+        var error = await Eventually.ReturnsAsync(() => Task.FromResult(store.Errors.FirstOrDefault(e => e.File == "ar/planted.yaml")), e => e is not null,
+            TimeSpan.FromSeconds(60), "an error on ar/planted.yaml");
+        Assert.Contains($"not read: it lies inside ./ar, bound read-write by Run/{run}", error!.Message);
+        Assert.Equal("", (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=agent.object={planted}")).Trim());
+    }
+
+    [Fact]
+    public async Task A_container_with_a_new_read_write_bind_in_the_manifests_is_not_created_while_that_bind_cannot_be_recorded()
+    {
+        // probe-15f F3: the record is written before the change takes effect, or the change does not take effect.
+        AllowBindsInTheManifests();
+        Directory.CreateDirectory(Path.Combine(Agent.StateDir, ManifestIndex.WritableBindsFileName, "x")); // a folder in its place: the write fails, as on a full disk
+        var group = Instance.Name("unrecorded");
+        Agent.Write($"{group}.yaml", Manifest.Group(group, Manifest.Sleeper("w", "      volumes: [\"./data:/data\"]\n")));
+        await Agent.StartAsync();
+        var status = await Agent.WaitForConditionAsync(group, ConditionTypes.Degraded, "True", "ApplyFailed");
+        Assert.Contains("read-write binds could not be recorded first", status.Condition(ConditionTypes.Degraded)!.Message);
+        Assert.Contains(ManifestIndex.WritableBindsFileName, status.Condition(ConditionTypes.Degraded)!.Message);
+
+        var run = Instance.Name("unrecordedrun");
+        using var admin = Admin();
+        using var response = await admin.PostAsync("/api/v1/run", Json(RunBody(run, "sleep 3600", Path.Combine(Agent.Manifests, "r"), autoRemove: false)));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode); // 507 when the disk is full
+        Assert.Contains(ManifestIndex.WritableBindsFileName, body);
+
+        Assert.Equal("", (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=agent.object={group}")).Trim());
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", run)).Exit);
     }
 }

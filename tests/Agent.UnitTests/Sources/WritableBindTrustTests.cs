@@ -165,4 +165,58 @@ public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
         Assert.DoesNotContain(set.Objects.Values.OfType<ServiceGroup>().SelectMany(g => g.Spec.Services), s => s.Name == "evil");
         Assert.Contains(set.Objects.Keys, k => k.Name == "st"); // the stack that binds it is read as before
     }
+
+    [Fact]
+    public void A_link_inside_a_read_write_bind_folder_is_judged_where_it_lies_not_only_by_its_target()
+    {
+        // probe-15f F1: data/link.env -> ../real/e.env was read by its target; the container re-points the link at any file.
+        Write("st/compose.yaml", Stack + "    env_file: [data/link.env]\n  bld:\n    build: { context: ./data/ctxlink }\n");
+        Write("st/real/e.env", "A=1\n");
+        Write("st/real/ctx/Dockerfile", "FROM busybox:1.35\n");
+        Directory.CreateDirectory(Path.Combine(Root, "st/data"));
+        File.CreateSymbolicLink(Path.Combine(Root, "st/data/link.env"), "../real/e.env");
+        Directory.CreateSymbolicLink(Path.Combine(Root, "st/data/ctxlink"), "../real/ctx");
+        Directory.CreateSymbolicLink(Path.Combine(Root, "st/via"), "data"); // a link outside the folder that leads into it
+        Write("g.yaml", Group("g") + "      envFrom: [st/data/link.env, st/via/link.env]\n");
+        // F4: a link the container makes in its folder to a hidden folder of the manifests (a parked manifest).
+        Write(".parked/p.yaml", Group("parked"));
+        Write("w.yaml", Group("w", "./wdata:/data"));
+        Directory.CreateDirectory(Path.Combine(Root, "wdata"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "wdata/l"), "../.parked");
+
+        var set = Load();
+        var errors = set.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("g.yaml:") && e.Contains("envFrom[0]") && e.Contains("lies inside ./st/data, a folder bound read-write into a container"));
+        Assert.Contains(errors, e => e.StartsWith("g.yaml:") && e.Contains("envFrom[1]") && e.Contains("lies inside ./st/data"));
+        Assert.Contains(errors, e => e.Contains("st/compose.yaml") && e.Contains("data/link.env") && e.Contains("lies inside ./st/data"));
+        Assert.Contains(errors, e => e.Contains("st/compose.yaml") && e.Contains("ctxlink") && e.Contains("lies inside ./st/data"));
+        Assert.StartsWith("not read: it lies inside ./wdata, bound read-write by ServiceGroup/w", ErrorOf(set, "wdata/l/p.yaml"));
+        Assert.DoesNotContain(set.Objects.Keys, k => k.Name is "parked" or "g");
+        Assert.DoesNotContain(errors, e => e.Contains("probe-15", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_bind_recorded_before_a_create_is_saved_at_once_kept_by_a_restart_and_a_failed_save_refuses_the_create()
+    {
+        // probe-15f F7, F3: a run's container may be gone (autoRemove) before it is ever seen.
+        Write("ok.yaml", Group("ok"));
+        Write("runs/planted.yaml", Group("planted"));
+        var store = Store();
+        store.Reload();
+        Assert.NotNull(store.Get(new ObjectKey(ServiceGroup.KindName, "planted"))?.Object);
+
+        store.RecordWritableBinds([Path.Combine(ManifestFolder.Resolve(Root), "runs"), "/elsewhere/data"], new ObjectKey("Run", "r1"));
+        var saved = File.ReadAllText(Path.Combine(StateDir, ManifestIndex.WritableBindsFileName));
+        Assert.Contains("Run/r1", saved);
+        Assert.DoesNotContain("/elsewhere", saved); // a folder that can hold no manifest is not recorded
+        var restarted = Store();
+        restarted.Reload();
+        Assert.Contains(restarted.Errors, e => e.File == "runs/planted.yaml" && e.Message.Contains("bound read-write by Run/r1", StringComparison.Ordinal));
+
+        File.Delete(Path.Combine(StateDir, ManifestIndex.WritableBindsFileName));
+        Directory.CreateDirectory(Path.Combine(StateDir, ManifestIndex.WritableBindsFileName, "x")); // a folder in its place: the write fails, as on a full disk
+        var write = Assert.Throws<Agent.State.StateWriteException>(() => restarted.RecordWritableBinds([Path.Combine(ManifestFolder.Resolve(Root), "more")], new ObjectKey("Run", "r2")));
+        Assert.Contains(ManifestIndex.WritableBindsFileName, write.Message);
+        restarted.RecordWritableBinds(["/elsewhere/data"], new ObjectKey("Run", "r3")); // nothing to record: no write, no failure
+    }
 }
