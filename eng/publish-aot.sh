@@ -2,10 +2,11 @@
 # Publishes the agent as one Native AOT executable (no .NET runtime needed on the host, no JIT): OUT/agent
 # (default OUT: artifacts/aot). Needs a C toolchain (gcc or clang) and zlib headers; about 5 minutes on 2 cores.
 # The JIT build (`dotnet publish src/Agent -c Release`) stays the default; tests run against it.
-# STATUS: the agent's records (spec hashes, state files, the HTTP API's named bodies) use source-generated JSON, compose
-# files are checked by the agent's own schema validator (no NJsonSchema) and the CLI's YAML goes through YamlDotNet's
-# emitter, so the known blockers of earlier publishes are gone; the HTTP API's anonymous acknowledgements and `agent
-# render`'s spec still use reflection JSON. `bash bench/run.sh "native aot"` publishes and smoke-checks it.
+# STATUS: every JSON the agent reads or writes (spec hashes, state files, every HTTP answer and problem+json, NDJSON
+# streams, the CLI's output and request bodies) goes through source-generated contexts; reflection-based JSON is off in
+# this build (and the HTTP API's options have no reflection resolver in the JIT build either). Compose files are checked
+# by the agent's own schema validator and YAML goes through YamlDotNet's parser/emitter (no reflection serializer).
+# `bash bench/run.sh "native aot"` publishes, smoke-checks it and measures start and RSS beside the JIT build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-artifacts/aot}

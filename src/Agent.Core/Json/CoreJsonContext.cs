@@ -21,6 +21,8 @@ namespace Agent.Core.Json;
 [JsonSerializable(typeof(GitRepositorySpec))]
 [JsonSerializable(typeof(CronJob))]
 [JsonSerializable(typeof(Job))]
+[JsonSerializable(typeof(ServiceGroupSpec))]
+[JsonSerializable(typeof(ComposeOrigin))]
 public sealed partial class CoreJsonContext : JsonSerializerContext;
 
 /// <summary>What the spec hash covers: the spec and the network it is planned on. The JSON names are those of the

@@ -11,12 +11,12 @@ namespace Agent.Cli;
 /// interpolated and merged, env files read, defaults filled. Exit 0 when everything loads, 1 otherwise.</summary>
 public static class RenderCommand
 {
-    private static readonly JsonSerializerOptions Json = new()
+    private static readonly JsonSerializerOptions Json = Http.AgentJson.WithEnums(new JsonSerializerOptions
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
+        TypeInfoResolver = Agent.Core.Json.CoreJsonContext.Default,
+    }, JsonNamingPolicy.KebabCaseLower);
 
     public static Command Create()
     {
@@ -40,8 +40,8 @@ public static class RenderCommand
                     ["name"] = key.Name,
                     ["source"] = obj.Source.ToString(),
                 };
-                if (obj is ServiceGroup { Compose: { } compose }) model["compose"] = JsonSerializer.SerializeToNode(compose, Json);
-                model["spec"] = JsonSerializer.SerializeToNode(spec, spec.GetType(), Json);
+                if (obj is ServiceGroup { Compose: { } compose }) model["compose"] = JsonSerializer.SerializeToNode(compose, Agent.Core.Json.CoreJson.Info<ComposeOrigin>(Json));
+                model["spec"] = JsonSerializer.SerializeToNode(spec, Json.GetTypeInfo(spec.GetType()));
                 Console.Write(YamlOutput.Write(model, quoteNecessaryStrings: false));
             }
             return set.Errors.Any() ? 1 : 0;

@@ -31,12 +31,10 @@ public static class ValidateCommand
             var errors = set.Errors.OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Column).ToList();
             if (parse.GetValue(output) == "json")
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    valid = errors.Count == 0,
-                    objects = set.Documents.Where(d => d.IsValid).Select(d => new { kind = d.Key!.Value.Kind, name = d.Key.Value.Name, file = d.Source.File, line = d.Source.Line }),
-                    errors = errors.Select(e => new { file = e.File, line = e.Line, column = e.Column, field = e.Path, message = e.Message }),
-                }, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new ValidationReport(
+                    errors.Count == 0,
+                    set.Documents.Where(d => d.IsValid).Select(d => new ValidationReport.ValidObject(d.Key!.Value.Kind, d.Key.Value.Name, d.Source.File, d.Source.Line)),
+                    errors.Select(e => new ValidationReport.Error(e.File, e.Line, e.Column, e.Path, e.Message))), CliJson.Info<ValidationReport>(CliJson.Options)));
             }
             else
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Agent.Hosting;
@@ -8,16 +9,28 @@ namespace Agent.Hosting;
 /// holds no entry stops startup.</summary>
 public static class CommaLists
 {
-    public static T Split<T>(T options, IConfiguration section) where T : class
+    // The settings classes walked below keep their property metadata in a trimmed (Native AOT) build.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(AgentOptions))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(GitSettings))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(SecuritySettings))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(ImageSettings))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(RegistrySettings))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(Core.Manifests.ManifestLimits))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(Auth.AuthOptions))]
+    public static T Split<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T options, IConfiguration section) where T : class
     {
         Walk(options, section, depth: 0);
         return options;
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The settings classes are kept by Split's DynamicDependency list; one without properties stops startup.")]
     private static void Walk(object options, IConfiguration section, int depth)
     {
         if (depth > 4) return;
-        foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        var properties = options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance);
+        if (properties.Length == 0) // trimmed away: a list setting would silently stay unsplit (an allowlist read as empty)
+            throw new SettingsException($"The settings class {options.GetType().Name} has lost its properties in this build: add it to CommaLists.Split's DynamicDependency list.");
+        foreach (var property in properties)
         {
             if (property.GetIndexParameters().Length > 0 || !property.CanRead) continue;
             var value = property.GetValue(options);

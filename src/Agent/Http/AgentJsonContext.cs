@@ -9,8 +9,8 @@ namespace Agent.Http;
 
 /// <summary>
 /// Source-generated System.Text.Json metadata for the agent's state files and the HTTP API's named bodies (no reflection:
-/// the same code in the JIT build and under Native AOT). The API's anonymous answers (small acknowledgements such as
-/// <c>{ name, result }</c>) are not here: they still go through the reflection resolver after this context.
+/// the same code in the JIT build and under Native AOT). There is no reflection fallback: an answer whose type
+/// is not here fails (in tests as in the AOT build).
 /// </summary>
 // State files
 [JsonSerializable(typeof(Dictionary<string, string>))]
@@ -61,6 +61,61 @@ namespace Agent.Http;
 [JsonSerializable(typeof(BuildEndpoints.BuildBody))]
 [JsonSerializable(typeof(ContainerFileEndpoints.FileWriteBody))]
 [JsonSerializable(typeof(OpenApiDescriptions.RunBody))]
+// HTTP API answers by the declared type JsonAnswer/Ndjson write them with
+[JsonSerializable(typeof(ResourceActed))]
+[JsonSerializable(typeof(VolumeRemoved))]
+[JsonSerializable(typeof(Pruned))]
+[JsonSerializable(typeof(NetworkConnection))]
+[JsonSerializable(typeof(FileDeleted))]
+[JsonSerializable(typeof(GitSyncAnswer))]
+[JsonSerializable(typeof(Sources.GitRepositoryStatus))]
+[JsonSerializable(typeof(List<Sources.GitRepositoryStatus>))]
+[JsonSerializable(typeof(GroupRestarted))]
+[JsonSerializable(typeof(GroupSuspended))]
+[JsonSerializable(typeof(CronJobAnswer))]
+[JsonSerializable(typeof(JobCreated))]
+[JsonSerializable(typeof(ImageTagged))]
+[JsonSerializable(typeof(ImagePushed))]
+[JsonSerializable(typeof(ImagePulled))]
+[JsonSerializable(typeof(ImagesLoaded))]
+[JsonSerializable(typeof(ImageRemoved))]
+[JsonSerializable(typeof(IEnumerable<RegistryServer>))]
+[JsonSerializable(typeof(RegistryLogin))]
+[JsonSerializable(typeof(RunCreated))]
+[JsonSerializable(typeof(HostUsageView))]
+[JsonSerializable(typeof(UsageEndpoints.DiskUsageView))]
+[JsonSerializable(typeof(List<UsageEndpoints.TopEntry>))]
+[JsonSerializable(typeof(PruneEndpoints.PruneHold))]
+[JsonSerializable(typeof(PruneEndpoints.PruneConfirmed))]
+[JsonSerializable(typeof(TaskEndpoints.TaskView))]
+[JsonSerializable(typeof(IEnumerable<TaskEndpoints.TaskView>))]
+[JsonSerializable(typeof(List<ObjectStatus>))]
+[JsonSerializable(typeof(List<NetworkEndpoints.NetworkView>))]
+[JsonSerializable(typeof(List<VolumeEndpoints.VolumeView>))]
+[JsonSerializable(typeof(VolumeSummary))]
+[JsonSerializable(typeof(List<ContainerProcessEndpoints.ChangeView>))]
+[JsonSerializable(typeof(IReadOnlyList<ContainerProcessEndpoints.ChangeView>))]
+[JsonSerializable(typeof(IReadOnlyList<DockerCommands.Equivalent>))]
+[JsonSerializable(typeof(ErrorLine))]
+[JsonSerializable(typeof(TaskLine))]
+[JsonSerializable(typeof(StreamLine))]
+[JsonSerializable(typeof(ResultLine))]
+// problem+json (ASP.NET Core's writer asks the API options for these) and its extension values (by their runtime type)
+[JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
+[JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
+// what the OpenAPI document describes: request bodies (a raw upload is a Stream) and query/route parameter types
+[JsonSerializable(typeof(Stream))]
+[JsonSerializable(typeof(bool?))]
+[JsonSerializable(typeof(int?))]
+[JsonSerializable(typeof(long?))]
+[JsonSerializable(typeof(double?))]
+[JsonSerializable(typeof(DateTimeOffset?))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(List<FieldError>))]
+[JsonSerializable(typeof(List<FieldViolation>))]
+[JsonSerializable(typeof(ScopeView))]
+[JsonSerializable(typeof(RefusedObject))]
 public sealed partial class AgentJsonContext : JsonSerializerContext;
 
 /// <summary>Options over <see cref="AgentJsonContext"/> and <see cref="CoreJsonContext"/>.</summary>
@@ -79,11 +134,17 @@ public static class AgentJson
             new JsonStringEnumConverter<LogStream>(naming, allowIntegers),
         ]);
 
-    /// <summary>Puts the source-generated contexts first in <paramref name="options"/>' resolvers, keeping what it had
-    /// (the reflection resolver for the anonymous answers) after them.</summary>
+    /// <summary>Adds the string converters of every enum the agent serializes, named by <paramref name="naming"/>.</summary>
+    public static JsonSerializerOptions WithEnums(JsonSerializerOptions options, JsonNamingPolicy? naming)
+    {
+        foreach (var converter in EnumConverters(naming)) options.Converters.Add(converter);
+        return options;
+    }
+
+    /// <summary>Makes the source-generated contexts <paramref name="options"/>' only resolvers: no reflection, in the JIT
+    /// build as under Native AOT, so a type missing from them fails the same way (and in tests) in both.</summary>
     public static void UseContexts(JsonSerializerOptions options)
     {
-        options.TypeInfoResolver = JsonTypeInfoResolver.Combine(AgentJsonContext.Default, CoreJsonContext.Default,
-            options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver());
+        options.TypeInfoResolver = JsonTypeInfoResolver.Combine(AgentJsonContext.Default, CoreJsonContext.Default);
     }
 }

@@ -16,7 +16,7 @@ public static class ApiProblems
     {
         var list = violations.ToList();
         return BadRequest(string.Join("; ", list.Select(v => $"{v.Field}: {v.Message}")),
-            new Dictionary<string, object?> { ["errors"] = list.Select(v => new { field = v.Field, message = v.Message }) });
+            new Dictionary<string, object?> { ["errors"] = list.Select(v => new FieldViolation(v.Field, v.Message)).ToList() });
     }
 
     public static IResult ContainerNotFound(string id) =>

@@ -102,7 +102,7 @@ public static class BuildEndpoints
         }, async == true ? CancellationToken.None : ct);
 
         if (async == true)
-            return Results.Accepted($"/api/v1/tasks/{task.Id}", TaskEndpoints.View(task));
+            return JsonAnswer.Accepted($"/api/v1/tasks/{task.Id}", TaskEndpoints.View(task));
         return new TaskLogResult(task);
     }
 
@@ -173,10 +173,10 @@ public static class BuildEndpoints
         {
             var ct = http.RequestAborted;
             http.Response.Headers["X-Agent-Task"] = task.Id;
-            await Ndjson.WriteAsync(http.Response, new { task = task.Id, state = task.State }, ct);
-            await foreach (var line in task.ReadLinesAsync(follow, ct)) await Ndjson.WriteAsync(http.Response, new { stream = line }, ct);
-            if (task.State == TaskState.Succeeded) await Ndjson.WriteAsync(http.Response, new { result = task.Result }, ct);
-            else if (task.State is TaskState.Failed or TaskState.Cancelled) await Ndjson.WriteAsync(http.Response, new { error = task.Error }, ct);
+            await Ndjson.WriteAsync(http.Response, new TaskLine(task.Id, task.State), ct);
+            await foreach (var line in task.ReadLinesAsync(follow, ct)) await Ndjson.WriteAsync(http.Response, new StreamLine(line), ct);
+            if (task.State == TaskState.Succeeded) await Ndjson.WriteAsync(http.Response, new ResultLine(task.Result), ct);
+            else if (task.State is TaskState.Failed or TaskState.Cancelled) await Ndjson.WriteAsync(http.Response, new ErrorLine(task.Error), ct);
         }
     }
 }

@@ -38,7 +38,7 @@ public static class ContainerEndpoints
 
         containers.MapGet("/{id}", async (HttpContext http, string id, OwnedContainers owned, AgentLabels labels, IOptions<AgentOptions> options, CancellationToken ct) =>
             await owned.FindAsync(id, ct) is { } c
-                ? Results.Ok(SeesEnv(http, options) ? c : c with { Env = RedactedEnv(c.Env), Labels = ContainerListItem.WithoutSpec(c.Labels, labels) })
+                ? JsonAnswer.Ok(SeesEnv(http, options) ? c : c with { Env = RedactedEnv(c.Env), Labels = ContainerListItem.WithoutSpec(c.Labels, labels) })
                 : ApiProblems.ContainerNotFound(id))
             .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
@@ -95,7 +95,7 @@ public static class ContainerEndpoints
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
         if (refusal?.Invoke(c) is { } refused409) return Results.Problem(statusCode: 409, title: "Conflict", detail: refused409);
         if (await action(c.Id) is { } refused) return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
-        return Results.Ok(new { id = c.Id, name = c.Name, result = done });
+        return JsonAnswer.Ok(new ResourceActed(c.Id, c.Name, done));
     }
 
     private static async Task Logs(HttpContext http, string id, int? tail, string? since, bool? timestamps, bool? follow,
@@ -153,7 +153,7 @@ public static class ContainerEndpoints
         }
         if (stream != true)
         {
-            await Results.Ok(await engine.GetStatsAsync(c.Id, ct)).ExecuteAsync(http);
+            await JsonAnswer.Ok(await engine.GetStatsAsync(c.Id, ct)).ExecuteAsync(http);
             return;
         }
         http.Response.ContentType = "application/x-ndjson";
@@ -161,7 +161,7 @@ public static class ContainerEndpoints
         {
             await foreach (var sample in engine.StreamStatsAsync(c.Id, ct))
             {
-                await http.Response.WriteAsync(JsonSerializer.Serialize(sample, ApiJson.Options) + "\n", ct);
+                await http.Response.WriteAsync(JsonSerializer.Serialize(sample, ApiJson.Info<ContainerStats>()) + "\n", ct);
                 await http.Response.Body.FlushAsync(ct);
             }
         }
@@ -185,12 +185,7 @@ public static class ContainerEndpoints
         if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
         var result = await engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,
             TimeSpan.FromSeconds(Math.Clamp(request.TimeoutSeconds ?? 30, 1, 3600)), Math.Max(0, options.Value.MaxOutputBytes)), ct);
-        return Results.Ok(new
-        {
-            exitCode = result.ExitCode, stdout = result.Stdout, stderr = result.Stderr, timedOut = result.TimedOut,
-            stdoutBytes = result.StdoutBytes, stderrBytes = result.StderrBytes,
-            stdoutTruncated = result.StdoutTruncated, stderrTruncated = result.StderrTruncated,
-        });
+        return JsonAnswer.Ok(result);
     }
 
     /// <summary>An exec request. There is no privileged field: a body that asks for it is refused as an unknown field.</summary>

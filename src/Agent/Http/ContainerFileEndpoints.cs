@@ -46,7 +46,7 @@ public static class ContainerFileEndpoints
         if (await files.StatAsync(c.Id, target.Value, ct) is not { } entry) return NoSuchPath(c, target);
         var detailsOnly = stat == true || entry.Type is FileType.Symlink or FileType.Other;
         if (await ContainerUserFiles.ReadProblemAsync(c, target, entry.Type, detailsOnly, engine, ct) is { } refused) return refused;
-        if (detailsOnly) return Results.Ok(FileEntryView.From(target, entry));
+        if (detailsOnly) return JsonAnswer.Ok(FileEntryView.From(target, entry));
         if (entry.Type == FileType.Directory)
         {
             IReadOnlyList<FileEntry> children;
@@ -58,7 +58,7 @@ public static class ContainerFileEndpoints
             {
                 return ApiProblems.BadRequest(e.Message);
             }
-            return Results.Ok(new FolderListing(target.Value, FileType.Directory, children.Select(e => FileEntryView.From(target.Child(e.Name), e)).ToList()));
+            return JsonAnswer.Ok(new FolderListing(target.Value, FileType.Directory, children.Select(e => FileEntryView.From(target.Child(e.Name), e)).ToList()));
         }
         http.Response.Headers["X-File-Mode"] = FileModes.Format(entry.Mode);
         if (!ContainerUserFiles.RunsAsRoot(c.User))
@@ -132,7 +132,7 @@ public static class ContainerFileEndpoints
         audit.Changed(http, "wrote", c, target.Value, bytes.LongLength);
         var written = await files.StatAsync(c.Id, target.Value, ct) ?? new FileEntry(target.Name, FileType.File, bytes.LongLength, fileMode, DateTimeOffset.UtcNow, null);
         var view = FileEntryView.From(target, written);
-        return existing is null ? Results.Created($"/api/v1/containers/{c.Name}/files?path={Uri.EscapeDataString(target.Value)}", view) : Results.Ok(view);
+        return existing is null ? JsonAnswer.Created($"/api/v1/containers/{c.Name}/files?path={Uri.EscapeDataString(target.Value)}", view) : JsonAnswer.Ok(view);
     }
 
     private static async Task<IResult> MakeFolder(HttpContext http, string id, string? path, string? mode, bool? parents, OwnedContainers owned,
@@ -151,7 +151,7 @@ public static class ContainerFileEndpoints
             }
             missing.Push(p);
         }
-        if (missing.Count == 0) return Results.Ok(FileEntryView.From(target, (await files.StatAsync(c.Id, target.Value, ct))!));
+        if (missing.Count == 0) return JsonAnswer.Ok(FileEntryView.From(target, (await files.StatAsync(c.Id, target.Value, ct))!));
         if (missing.Count > 1 && parents == false)
             return ApiProblems.NotFound($"The folder {target.Parent} does not exist in container {c.Name}; create it first, or leave out parents=false");
         if (await FileWriteGuard.ProblemAsync(c, target, await ResolveAsync(files, c, target, ct), missing.Peek().Parent!, engine, ct) is { } refused) return refused;
@@ -162,7 +162,7 @@ public static class ContainerFileEndpoints
             audit.Changed(http, "created folder", c, folder.Value, 0);
         }
         var made = await files.StatAsync(c.Id, target.Value, ct) ?? new FileEntry(target.Name, FileType.Directory, 0, folderMode, DateTimeOffset.UtcNow, null);
-        return Results.Created($"/api/v1/containers/{c.Name}/files?path={Uri.EscapeDataString(target.Value)}", FileEntryView.From(target, made));
+        return JsonAnswer.Created($"/api/v1/containers/{c.Name}/files?path={Uri.EscapeDataString(target.Value)}", FileEntryView.From(target, made));
     }
 
     private static async Task<IResult> Delete(HttpContext http, string id, string? path, bool? recursive, OwnedContainers owned, IContainerFilesystem files,
@@ -180,7 +180,7 @@ public static class ContainerFileEndpoints
         if (result.ExitCode != 0)
             return Conflict($"rm {target} in container {c.Name} failed (exit code {result.ExitCode}): {result.Stderr.Trim()}{(result.ExitCode is 126 or 127 ? "; deleting needs rm in the container's image" : "")}");
         audit.Changed(http, "deleted", c, target.Value, entry.Size);
-        return Results.Ok(new { path = target.Value, deleted = true, type = entry.Type });
+        return JsonAnswer.Ok(new FileDeleted(target.Value, true, entry.Type));
     }
 
     /// <summary>A problem when <paramref name="folder"/> does not exist or is not a folder; null when it is one.</summary>

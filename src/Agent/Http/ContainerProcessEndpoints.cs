@@ -32,13 +32,13 @@ public static partial class ContainerProcessEndpoints
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
         if (c.State != Core.Model.ContainerState.Running)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is {c.State.ToString().ToLowerInvariant()}, not running: it has no processes. Start it first.");
-        return Results.Ok(await files.ListProcessesAsync(c.Id, psArgs, ct));
+        return JsonAnswer.Ok(await files.ListProcessesAsync(c.Id, psArgs, ct));
     }
 
     private static async Task<IResult> Changes(string id, OwnedContainers owned, IContainerFilesystem files, IOptions<ContainerFileOptions> options, CancellationToken ct)
     {
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
-        return Results.Ok((await files.GetChangesAsync(c.Id, options.Value.MaxChangesBytes, ct))
-            .Select(change => new ChangeView(change.Path, change.Kind, change.Kind switch { FileChangeKind.Added => "A", FileChangeKind.Deleted => "D", _ => "C" })));
+        return JsonAnswer.Ok((await files.GetChangesAsync(c.Id, options.Value.MaxChangesBytes, ct))
+            .Select(change => new ChangeView(change.Path, change.Kind, change.Kind switch { FileChangeKind.Added => "A", FileChangeKind.Deleted => "D", _ => "C" })).ToList());
     }
 }

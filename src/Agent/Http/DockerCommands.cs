@@ -77,7 +77,7 @@ public static class DockerCommands
 
     public static RouteGroupBuilder MapCommandEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/commands", () => Results.Ok(All))
+        api.MapGet("/commands", () => JsonAnswer.Ok(All))
             .WithSummary("Docker CLI commands and their equivalents: the agent command line and the HTTP route (the same table as in docs/api.md).");
         return api;
     }

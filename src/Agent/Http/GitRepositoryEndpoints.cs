@@ -14,10 +14,10 @@ public static class GitRepositoryEndpoints
     public static RouteGroupBuilder MapGitRepositoryEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/gitrepositories", (ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
-                Results.Ok(manifests.Repositories.Select(r => StatusOf(r, manifests, status, objects)).ToList()))
+                JsonAnswer.Ok(manifests.Repositories.Select(r => StatusOf(r, manifests, status, objects)).ToList()))
             .WithSummary("List GitRepositories: URL (credentials never shown), ref, last applied revision (main@sha1:…), conditions Ready/Reconciling/Stalled.");
         api.MapGet("/gitrepositories/{name}", (string name, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
-                manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } repo ? Results.Ok(StatusOf(repo, manifests, status, objects)) : NoRepository(name))
+                manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } repo ? JsonAnswer.Ok(StatusOf(repo, manifests, status, objects)) : NoRepository(name))
             .WithSummary("One GitRepository, with the errors of the last revision that was refused.");
         api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects, CancellationToken ct) =>
             {
@@ -27,7 +27,9 @@ public static class GitRepositoryEndpoints
                     return Results.Problem(statusCode: 409, title: "Suspended",
                         detail: $"GitRepository {name} is suspended (spec.suspend: true): nothing is fetched or applied until it is resumed");
                 if (wait == true) await git.WaitAsync(name, request.Number, TimeSpan.FromMinutes(5), ct);
-                return Results.Accepted($"/api/v1/gitrepositories/{name}", wait == true && manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } synced ? StatusOf(synced, manifests, status, objects) : new { gitrepository = name, sync = "requested" });
+                return wait == true && manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } synced
+                    ? JsonAnswer.Accepted($"/api/v1/gitrepositories/{name}", StatusOf(synced, manifests, status, objects))
+                    : JsonAnswer.Accepted($"/api/v1/gitrepositories/{name}", new GitSyncAnswer(name, Sync: "requested"));
             })
             .RequireAuthorization(Roles.Operator)
             .WithSummary("Fetch the repository now (flux reconcile source git NAME); wait=true answers when that sync ended, with the status; 409 while it is suspended.");
@@ -72,10 +74,10 @@ public static class GitRepositoryEndpoints
         }
         var pushed = Webhooks.PushRef(body);
         if (pushed is not null && !repo.Spec.Ref.MovesWith(pushed))
-            return Results.Accepted(value: new { gitrepository = name, ignored = $"push to {pushed}; this repository follows {repo.Spec.Ref.PushRef ?? repo.Spec.Ref.Describe()}" });
+            return JsonAnswer.Accepted(null, new GitSyncAnswer(name, Ignored: $"push to {pushed}; this repository follows {repo.Spec.Ref.PushRef ?? repo.Spec.Ref.Describe()}"));
         if (git.RequestSync(name).IsSuspended) // like Flux's Receiver: a suspended source is skipped, the sender is not failed
-            return Results.Accepted(value: new { gitrepository = name, provider, suspended = $"GitRepository {name} is suspended (spec.suspend: true): the push is not fetched" });
-        return Results.Accepted($"/api/v1/gitrepositories/{name}", new { gitrepository = name, provider, sync = "requested" });
+            return JsonAnswer.Accepted(null, new GitSyncAnswer(name, provider, Suspended: $"GitRepository {name} is suspended (spec.suspend: true): the push is not fetched"));
+        return JsonAnswer.Accepted($"/api/v1/gitrepositories/{name}", new GitSyncAnswer(name, provider, Sync: "requested"));
     }
 
     private static IResult Refused() => Results.Problem(statusCode: 401, title: "Unauthorized",

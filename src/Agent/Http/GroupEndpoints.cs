@@ -48,7 +48,7 @@ public static class GroupEndpoints
             var plan = RestartPlanner.PlanRestart(group, await observer.ObserveFreshAsync(key, ct));
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
-            return Results.Ok(new { group = name, restarted = plan.Operations.Select(o => o.ResourceId["container:".Length..]) });
+            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])));
         }).WithSummary($"Restart the {kind}'s running containers in dependsOn order, each with its stopSignal and stopGracePeriod.");
     }
 
@@ -60,9 +60,7 @@ public static class GroupEndpoints
         status.MarkToggled(key, suspended, key.Kind == ServiceGroup.ComposeKindName ? (suspended ? "Down" : "Up") : (suspended ? "Stop" : "Start"),
             specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true });
         queue.Add(key);
-        return removeVolumes
-            ? Results.Accepted($"/api/v1/{resource}/{key.Name}", new { group = key.Name, suspended, volumesRemoved = true })
-            : Results.Accepted($"/api/v1/{resource}/{key.Name}", new { group = key.Name, suspended });
+        return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, suspended, removeVolumes ? true : null));
     }
 
     private static IResult NotFound(ObjectKey key) => ApiProblems.NotFound($"No {key.Kind} \"{key.Name}\" in the manifests.");

@@ -23,7 +23,7 @@ public static partial class ImageEndpoints
     public static RouteGroupBuilder MapImageEndpoints(this RouteGroupBuilder api)
     {
         var images = api.MapGroup("/images");
-        images.MapGet("/", async (IContainerEngine engine, CancellationToken ct) => Results.Ok(await engine.ListImagesAsync(ct)))
+        images.MapGet("/", async (IContainerEngine engine, CancellationToken ct) => JsonAnswer.Ok(await engine.ListImagesAsync(ct)))
             .WithSummary("List images (docker image ls).");
         images.MapPost("/pull", Pull).RequireAuthorization(Roles.Admin).Accepts<PullBody>("application/json")
             .WithSummary("Pull an image (docker pull): ?image=NAME[:TAG] or {\"image\": ...}; the configured credentials of its registry are used; progress is streamed as NDJSON like push, the last line is {\"pulled\", \"id\"} or {\"error\"}.");
@@ -58,14 +58,14 @@ public static partial class ImageEndpoints
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        return await engine.InspectImageDetailsAsync(reference, ct) is { } image ? Results.Ok(image) : NoImage(reference);
+        return await engine.InspectImageDetailsAsync(reference, ct) is { } image ? JsonAnswer.Ok(image) : NoImage(reference);
     }
 
     private static async Task<IResult> History(string @ref, IContainerEngine engine, CancellationToken ct)
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        return Results.Ok(await engine.GetImageHistoryAsync(reference, ct));
+        return JsonAnswer.Ok(await engine.GetImageHistoryAsync(reference, ct));
     }
 
     private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, bool? force, IContainerEngine engine, ImageUsers users, CancellationToken ct)
@@ -90,7 +90,7 @@ public static partial class ImageEndpoints
                     extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
         }
         await engine.TagImageAsync(reference, target, ct);
-        return Results.Created($"/api/v1/images/{target}", new { image = reference, tagged = target });
+        return JsonAnswer.Created($"/api/v1/images/{target}", new ImageTagged(reference, target));
     }
 
     private static async Task Push(HttpContext http, string @ref, IContainerEngine engine, CancellationToken ct)
@@ -106,11 +106,11 @@ public static partial class ImageEndpoints
             await NoImage(reference).ExecuteAsync(http);
             return;
         }
-        await Ndjson.StreamAsync<ImageProgress>(http, async (progress, token) =>
+        await Ndjson.StreamAsync<ImageProgress, ImagePushed>(http, async (progress, token) =>
         {
             var digest = await engine.PushImageAsync(reference, progress, token);
-            return new { pushed = reference, digest };
-        }, p => p, ct);
+            return new ImagePushed(reference, digest);
+        }, ct);
     }
 
     private static async Task<IResult> Save(HttpContext http, string @ref, IContainerEngine engine, CancellationToken ct)
@@ -146,14 +146,14 @@ public static partial class ImageEndpoints
             return ApiProblems.BadRequest($"{claiming.Image} carries the agent's own labels {string.Join(", ", labels.ReservedOnImages(claiming.Labels))}: "
                                           + $"a container inherits its image's labels, so images with labels starting with {labels.Prefix}. are not loaded. Nothing was loaded.");
         var loaded = await engine.LoadImagesAsync(tar.Stream!, ct);
-        return Results.Ok(new { loaded });
+        return JsonAnswer.Ok(new ImagesLoaded(loaded));
     }
 
     private static async Task<IResult> Search(string? term, int? limit, IContainerEngine engine, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(term)) return ApiProblems.BadRequest("term=TEXT is required, e.g. /api/v1/images/search?term=nginx");
         if (limit is < 1 or > 100) return ApiProblems.BadRequest("limit must be between 1 and 100");
-        return Results.Ok(await engine.SearchImagesAsync(term, limit, ct));
+        return JsonAnswer.Ok(await engine.SearchImagesAsync(term, limit, ct));
     }
 
     private static async Task<IResult> Remove(string @ref, bool? force, IContainerEngine engine, ImageUsers users, CancellationToken ct)
@@ -166,7 +166,7 @@ public static partial class ImageEndpoints
                 detail: $"{reference} is used by {string.Join(", ", usedBy)}; remove or change those first, or pass force=true to remove it anyway.",
                 extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
         await engine.RemoveImageAsync(reference, force ?? false, ct);
-        return Results.Ok(new { image = reference, result = "removed" });
+        return JsonAnswer.Ok(new ImageRemoved(reference, "removed"));
     }
 
     private static async Task<IResult> Prune(bool? all, [FromQuery] string[]? filter, IContainerEngine engine, CancellationToken ct)
@@ -184,7 +184,7 @@ public static partial class ImageEndpoints
             }
             else return ApiProblems.BadRequest($"filter=\"{f}\" is not one of label=KEY[=VALUE] or until=DURATION|TIMESTAMP");
         }
-        return Results.Ok(await engine.PruneImagesAsync(new ImagePruneFilter(all ?? false, labels, until), ct));
+        return JsonAnswer.Ok(await engine.PruneImagesAsync(new ImagePruneFilter(all ?? false, labels, until), ct));
     }
 
     private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
@@ -195,15 +195,15 @@ public static partial class ImageEndpoints
             await ApiProblems.BadRequest("image=NAME[:TAG] is required (query or {\"image\": ...})").ExecuteAsync(http);
             return;
         }
-        await Ndjson.StreamAsync<ImageProgress>(http, async (progress, token) =>
+        await Ndjson.StreamAsync<ImageProgress, ImagePulled>(http, async (progress, token) =>
         {
             await engine.PullImageAsync(image, progress, token);
             // As for load and build; the image is known only once pulled (a registry serves no labels before).
             if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, image, "was pulled", "(set by whoever pushed it)",
                     $"Pull only images without labels starting with {labels.Prefix}.", token) is { } claimed)
                 throw new EngineException(claimed, 400);
-            return new { pulled = image, id = (await engine.InspectImageAsync(image, token))?.Id };
-        }, p => p, ct);
+            return new ImagePulled(image, (await engine.InspectImageAsync(image, token))?.Id);
+        }, ct);
     }
 
     /// <summary>One string field of a small JSON body, or null when there is no JSON body or no such field.</summary>

@@ -20,10 +20,10 @@ public static class JobEndpoints
 
     public static RouteGroupBuilder MapJobEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/cronjobs", (JobRunner runner) => Results.Ok(runner.CronJobStatuses()))
+        api.MapGet("/cronjobs", (JobRunner runner) => JsonAnswer.Ok(runner.CronJobStatuses()))
             .WithSummary("List CronJobs with schedule, last and next run times and active runs (kubectl get cronjobs).");
         api.MapGet("/cronjobs/{name}", (string name, JobRunner runner) =>
-                runner.CronJobStatus(name) is { } s ? Results.Ok(s) : NoCronJob(name))
+                runner.CronJobStatus(name) is { } s ? JsonAnswer.Ok(s) : NoCronJob(name))
             .WithSummary("One CronJob with its run history: start, end, duration, exit code, reason (kubectl describe cronjob).");
         var cron = api.MapGroup("/cronjobs/{name}").RequireAuthorization(Roles.Operator).ScopedToObject(CronJob.KindName);
         cron.MapPost("/trigger", (string name, JobRunner runner) =>
@@ -35,16 +35,16 @@ public static class JobEndpoints
             if (!loop.Trigger(exclusive: status.ConcurrencyPolicy != nameof(ConcurrencyPolicy.Allow)))
                 return Results.Problem(statusCode: 409, title: "Conflict",
                     detail: $"CronJob/{name} already has a triggered run waiting to start and its concurrencyPolicy is {status.ConcurrencyPolicy}: one run at a time");
-            return Results.Accepted($"/api/v1/cronjobs/{name}", new { cronjob = name, triggered = true });
+            return JsonAnswer.Accepted($"/api/v1/cronjobs/{name}", new CronJobAnswer(name, Triggered: true));
         }).WithSummary("Run the CronJob's template once now, whatever its schedule (kubectl create job --from=cronjob/NAME); concurrencyPolicy holds as for a scheduled run: Forbid is 409 while a run is active, Replace replaces it.");
         cron.MapPost("/suspend", (string name, JobRunner runner, RuntimeOverrides overrides) => Suspend(name, true, runner, overrides))
             .WithSummary("Suspend the CronJob: no scheduled runs until resumed (survives restarts; running runs continue).");
         cron.MapPost("/resume", (string name, JobRunner runner, RuntimeOverrides overrides) => Suspend(name, false, runner, overrides))
             .WithSummary("Clear a suspend made through the API; as in Kubernetes, the most recent missed time may run once if within startingDeadline.");
 
-        api.MapGet("/jobs", (JobRunner runner) => Results.Ok(runner.JobStatuses()))
+        api.MapGet("/jobs", (JobRunner runner) => JsonAnswer.Ok(runner.JobStatuses()))
             .WithSummary("List Jobs from manifests and from the API.");
-        api.MapGet("/jobs/{id}", (string id, JobRunner runner) => runner.JobStatus(id) is { } s ? Results.Ok(s) : NoJob(id))
+        api.MapGet("/jobs/{id}", (string id, JobRunner runner) => runner.JobStatus(id) is { } s ? JsonAnswer.Ok(s) : NoJob(id))
             .WithSummary("One Job: phase and runs with their exit codes.");
         api.MapGet("/jobs/{id}/logs", Logs).RequireAuthorization(Roles.Operator).ScopedToObject(Job.KindName, "id")
             .WithSummary("Output of the job's latest run as text; follow=true streams it until the run ends.");
@@ -59,7 +59,7 @@ public static class JobEndpoints
         if (runner.CronJobStatus(name) is null) return NoCronJob(name);
         overrides.SetSuspended(key, suspended);
         runner.Get(key)?.Wake();
-        return Results.Accepted($"/api/v1/cronjobs/{name}", new { cronjob = name, suspended });
+        return JsonAnswer.Accepted($"/api/v1/cronjobs/{name}", new CronJobAnswer(name, Suspended: suspended));
     }
 
     private static async Task Create(HttpContext http, bool? wait, bool? follow, JobRunner runner, SecurityPolicy policy, OwnedContainers owned,
@@ -88,7 +88,7 @@ public static class JobEndpoints
                 statusCode: parsed.Violations ? 403 : 422,
                 title: parsed.Violations ? "Forbidden by the security policy" : "Unprocessable Entity",
                 detail: string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
-                extensions: new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Path, line = e.Line, column = e.Column, message = e.Message }) })
+                extensions: new Dictionary<string, object?> { ["errors"] = FieldError.Of(errors) })
                 .ExecuteAsync(http);
             return;
         }
@@ -98,7 +98,7 @@ public static class JobEndpoints
         var location = $"/api/v1/jobs/{key.Name}";
         if (wait != true)
         {
-            await Results.Created(location, new { id = key.Name, phase = "Pending" }).ExecuteAsync(http);
+            await JsonAnswer.Created(location, new JobCreated(key.Name, "Pending")).ExecuteAsync(http);
             return;
         }
         if (follow == true)
@@ -113,7 +113,7 @@ public static class JobEndpoints
             return;
         }
         var finished = await WaitAsync(runner, key, ct);
-        await Results.Created(location, new { id = key.Name, phase = finished?.Phase.ToString(), exitCode = finished?.ExitCode, reason = finished?.Reason, run = finished is null ? null : RunView.Of(finished) })
+        await JsonAnswer.Created(location, new JobCreated(key.Name, finished?.Phase.ToString(), finished?.ExitCode, finished?.Reason, finished is null ? null : RunView.Of(finished)))
             .ExecuteAsync(http);
     }
 

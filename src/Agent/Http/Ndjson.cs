@@ -12,20 +12,20 @@ public static class Ndjson
     public const string ContentType = "application/x-ndjson";
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
-    public static async Task WriteAsync(HttpResponse response, object line, CancellationToken ct)
+    public static async Task WriteAsync<T>(HttpResponse response, T line, CancellationToken ct)
     {
         if (!response.HasStarted)
         {
             response.ContentType = ContentType;
             response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         }
-        await JsonSerializer.SerializeAsync(response.Body, line, line.GetType(), ApiJson.Options, ct);
+        await JsonSerializer.SerializeAsync(response.Body, line, ApiJson.Info<T>(), ct);
         await response.Body.WriteAsync(NewLine, ct);
         await response.Body.FlushAsync(ct);
     }
 
     /// <summary>Runs <paramref name="operation"/>, writing each progress report as a line and its result as the last.</summary>
-    public static async Task StreamAsync<T>(HttpContext http, Func<IProgress<T>, CancellationToken, Task<object>> operation, Func<T, object> toLine, CancellationToken ct)
+    public static async Task StreamAsync<T, TResult>(HttpContext http, Func<IProgress<T>, CancellationToken, Task<TResult>> operation, CancellationToken ct)
     {
         var channel = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true });
         var run = Task.Run(async () =>
@@ -39,7 +39,7 @@ public static class Ndjson
                 channel.Writer.TryComplete();
             }
         }, CancellationToken.None);
-        await foreach (var item in channel.Reader.ReadAllAsync(ct)) await WriteAsync(http.Response, toLine(item), ct);
+        await foreach (var item in channel.Reader.ReadAllAsync(ct)) await WriteAsync(http.Response, item, ct);
         try
         {
             await WriteAsync(http.Response, await run, ct);
@@ -50,7 +50,7 @@ public static class Ndjson
         }
         catch (EngineException e)
         {
-            await WriteAsync(http.Response, new { error = e.Message }, ct);
+            await WriteAsync(http.Response, new ErrorLine(e.Message), ct);
         }
     }
 

@@ -24,11 +24,11 @@ public static class NetworkEndpoints
             var views = new List<NetworkView>();
             foreach (var n in await managed.ListNetworksAsync(ct))
                 if (await engine.InspectNetworkAsync(n.Id, ct) is { } details) views.Add(await ViewAsync(details, engine, managed, labels, manifests, ct));
-            return Results.Ok(views);
+            return JsonAnswer.Ok(views);
         }).WithSummary("List the agent's networks (docker network ls), the compose-made ones its ComposeProjects adopted included, with the containers attached and the object that declares them.");
 
         networks.MapGet("/{id}", async (string id, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
-            await managed.FindNetworkAsync(id, ct) is { } n ? Results.Ok(await ViewAsync(n, engine, managed, labels, manifests, ct)) : NotFound(id))
+            await managed.FindNetworkAsync(id, ct) is { } n ? JsonAnswer.Ok(await ViewAsync(n, engine, managed, labels, manifests, ct)) : NotFound(id))
             .WithSummary("Inspect one of the agent's networks (docker network inspect): driver, options, subnets, attached containers.");
 
         networks.MapPost("/", Create).RequireAuthorization(Roles.Admin).Accepts<NetworkBody>("application/json")
@@ -95,7 +95,7 @@ public static class NetworkEndpoints
             Subnet = body.Subnet,
             Gateway = body.Gateway,
         }, ct);
-        return Results.Created($"/api/v1/networks/{id}", await engine.InspectNetworkAsync(id, ct));
+        return JsonAnswer.Created($"/api/v1/networks/{id}", await engine.InspectNetworkAsync(id, ct));
     }
 
     private static async Task<IResult> Remove(string id, bool? force, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
@@ -107,25 +107,25 @@ public static class NetworkEndpoints
             var names = view.Network.Containers.Select(c => c.Name).Concat(view.OtherContainers > 0 ? [$"{view.OtherContainers} container(s) not managed by this agent"] : []);
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Network \"{network.Name}\" has containers attached: {string.Join(", ", names)}. Disconnect or remove them first.",
-                extensions: new Dictionary<string, object?> { ["usedBy"] = view.Network.Containers.Select(c => c.Name), ["otherContainers"] = view.OtherContainers });
+                extensions: new Dictionary<string, object?> { ["usedBy"] = view.Network.Containers.Select(c => c.Name).ToList(), ["otherContainers"] = view.OtherContainers });
         }
         if (force != true && DeclaredBy(network, managed, manifests) is { } owner)
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Network \"{network.Name}\" belongs to {owner}, which is in the manifests and would make it again. Send force=true to remove it anyway.",
                 extensions: new Dictionary<string, object?> { ["declaredBy"] = owner.ToString() });
         await engine.RemoveNetworkAsync(network.Id, ct);
-        return Results.Ok(new { id = network.Id, name = network.Name, result = "removed" });
+        return JsonAnswer.Ok(new ResourceActed(network.Id, network.Name, "removed"));
     }
 
     private static async Task<IResult> Prune(IContainerEngine engine, ManagedResources managed, ManifestStore manifests, CancellationToken ct)
     {
         var removed = new List<string>();
-        var kept = new List<object>();
+        var kept = new List<KeptResource>();
         foreach (var summary in await managed.ListNetworksAsync(ct))
         {
             if (await engine.InspectNetworkAsync(summary.Id, ct) is not { } n) continue;
-            if (DeclaredBy(n, managed, manifests) is { } owner) { kept.Add(new { name = n.Name, reason = $"owned by {owner}" }); continue; }
-            if (n.Containers.Count > 0) { kept.Add(new { name = n.Name, reason = "in use" }); continue; }
+            if (DeclaredBy(n, managed, manifests) is { } owner) { kept.Add(new KeptResource(n.Name, $"owned by {owner}")); continue; }
+            if (n.Containers.Count > 0) { kept.Add(new KeptResource(n.Name, "in use")); continue; }
             try
             {
                 await engine.RemoveNetworkAsync(n.Id, ct);
@@ -133,10 +133,10 @@ public static class NetworkEndpoints
             }
             catch (EngineException e) when (e is not EngineUnavailableException)
             {
-                kept.Add(new { name = n.Name, reason = e.Message }); // a container joined meanwhile
+                kept.Add(new KeptResource(n.Name, e.Message)); // a container joined meanwhile
             }
         }
-        return Results.Ok(new { removed, kept });
+        return JsonAnswer.Ok(new Pruned(removed, kept, null));
     }
 
     private static async Task<IResult> Connect(string id, string container, [FromQuery] string[]? alias, IContainerEngine engine, ManagedResources managed, OwnedContainers owned, CancellationToken ct)
@@ -148,7 +148,7 @@ public static class NetworkEndpoints
         if (network.Containers.Any(e => e.ContainerId == c.Id))
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is already connected to network {network.Name}.");
         await engine.ConnectNetworkAsync(network.Id, c.Id, alias ?? [], ct);
-        return Results.Ok(new { network = network.Name, container = c.Name, result = "connected" });
+        return JsonAnswer.Ok(new NetworkConnection(network.Name, c.Name, "connected"));
     }
 
     private static async Task<IResult> Disconnect(string id, string container, bool? force, IContainerEngine engine, ManagedResources managed, OwnedContainers owned,
@@ -163,7 +163,7 @@ public static class NetworkEndpoints
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Container {c.Name} is a replica of {owner}, which is in the manifests with network {network.Name}: the agent would recreate the replica to put it back. Change the manifest instead.");
         await engine.DisconnectNetworkAsync(network.Id, c.Id, force ?? false, ct);
-        return Results.Ok(new { network = network.Name, container = c.Name, result = "disconnected" });
+        return JsonAnswer.Ok(new NetworkConnection(network.Name, c.Name, "disconnected"));
     }
 
     /// <summary>The object whose replica the container is (not an API run or a job run), by its labels.</summary>

@@ -11,7 +11,7 @@ public static class PruneEndpoints
         prune.MapGet("", async (PruneGate gate, CancellationToken ct) =>
             {
                 await gate.RefreshAsync(ct);
-                return Results.Ok(View(gate));
+                return JsonAnswer.Ok(View(gate));
             })
             .WithSummary("Removals held by the mass-prune guard (empty when nothing is held).");
         prune.MapPost("/confirm", async (PruneGate gate, WorkQueue queue, HttpContext http) =>
@@ -22,13 +22,17 @@ public static class PruneEndpoints
                 return Results.Problem(statusCode: 409, title: "Conflict",
                     detail: "The mass-prune guard holds nothing: there is nothing to confirm. GET /api/v1/prune shows what it holds.");
             foreach (var key in confirmed) queue.Add(key);
-            return Results.Ok(new { confirmed = confirmed.Select(k => k.ToString()) });
+            return JsonAnswer.Ok(new PruneConfirmed(confirmed.Select(k => k.ToString())));
         }).RequireAuthorization(Auth.Roles.Admin)
             .WithSummary("Confirm the removals the mass-prune guard holds: they are pruned now. A later read is judged again.");
         return api;
     }
 
-    private static object View(PruneGate gate) => gate.Current is { } d
-        ? new { blocked = true, objects = d.Removals.Select(k => k.ToString()), managed = d.Managed, message = d.Message }
-        : new { blocked = false, objects = Enumerable.Empty<string>(), managed = 0, message = "" };
+    private static PruneHold View(PruneGate gate) => gate.Current is { } d
+        ? new PruneHold(true, d.Removals.Select(k => k.ToString()), d.Managed, d.Message)
+        : new PruneHold(false, [], 0, "");
+
+    public sealed record PruneHold(bool Blocked, IEnumerable<string> Objects, int Managed, string Message);
+
+    public sealed record PruneConfirmed(IEnumerable<string> Confirmed);
 }

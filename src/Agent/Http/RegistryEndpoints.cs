@@ -13,7 +13,7 @@ public static class RegistryEndpoints
     public static RouteGroupBuilder MapRegistryEndpoints(this RouteGroupBuilder api)
     {
         var registries = api.MapGroup("/registries");
-        registries.MapGet("/", (RegistryCredentialFiles files) => Results.Ok(files.Servers.Select(s => new { server = s })))
+        registries.MapGet("/", (RegistryCredentialFiles files) => JsonAnswer.Ok(files.Servers.Select(s => new RegistryServer(s))))
             .WithSummary("The registries the agent has credentials for (Agent:Registries); their pulls and pushes use them.");
         registries.MapPost("/login", Login).RequireAuthorization(Roles.Admin).Accepts<LoginBody>("application/json")
             .WithSummary("Check credentials against a registry (docker login SERVER): the configured ones of {\"server\"}, or {\"server\", \"username\", \"password\"} "
@@ -35,6 +35,6 @@ public static class RegistryEndpoints
             return ApiProblems.NotFound($"No credential is configured for {server} (Agent:Registries: server, usernameFile, passwordFile); configured: {(files.Servers.Count == 0 ? "none" : string.Join(", ", files.Servers))}.");
         await engine.CheckRegistryLoginAsync(credential, ct);
         logger.LogInformation("Registry login check for {Server} succeeded", server);
-        return Results.Ok(new { server, loggedIn = true, credential = body.Username is null ? "configured" : "request" });
+        return JsonAnswer.Ok(new RegistryLogin(server, true, body.Username is null ? "configured" : "request"));
     }
 }

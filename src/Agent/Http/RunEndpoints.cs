@@ -60,7 +60,7 @@ public static class RunEndpoints
         var (request, errors) = RunRequestParser.Parse(json, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains), generated);
         if (request is null)
             return ApiProblems.BadRequest(string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
-                new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Path, line = e.Line, column = e.Column, message = e.Message }) });
+                new Dictionary<string, object?> { ["errors"] = FieldError.Of(errors) });
         if (!start && request.WaitFor is not null) return ApiProblems.BadRequest("waitFor: a created container is not started; use POST /api/v1/run to wait for it");
         if (request.Network is { } network)
         {
@@ -89,7 +89,7 @@ public static class RunEndpoints
         logger.LogInformation("Imperative {Verb} of {Name} ({Image}) by API", start ? "run" : "create", service.Name, spec.Image);
         var details = await engine.InspectContainerAsync(id, ct);
         var ports = details?.Ports.Where(p => p.HostPort is not null).ToList() ?? [];
-        var body = new { id, name = service.Name, state = start ? "started" : "created", ports, ready = start && request.WaitFor is null };
+        var body = new RunCreated(id, service.Name, start ? "started" : "created", ports, start && request.WaitFor is null);
 
         if (request.WaitFor is { } wait)
         {
@@ -100,9 +100,9 @@ public static class RunEndpoints
                 return Results.Problem(statusCode: 504, title: "Gateway Timeout",
                     detail: $"{service.Name} was started but http://127.0.0.1:{hostPort}{wait.Path} did not answer 2xx/3xx within {wait.Timeout.TotalSeconds:0}s; it is left running for inspection (see its logs).",
                     extensions: new Dictionary<string, object?> { ["id"] = id, ["name"] = service.Name });
-            body = body with { ready = true };
+            body = body with { Ready = true };
         }
-        return Results.Created($"/api/v1/containers/{id}", body);
+        return JsonAnswer.Created($"/api/v1/containers/{id}", body);
     }
 
     /// <summary>Creates the run's own missing volumes, admits the container against what the engine now holds, creates and

@@ -92,8 +92,8 @@ public static class ScopeGuard
                     + "Use a token whose scope covers it (or an unscoped one); a scope limits what a token may change, not what it may read.",
             extensions: new Dictionary<string, object?>
             {
-                ["scope"] = new { phases = scope.Phases?.Order(), groups = scope.Groups?.Order() },
-                ["object"] = target is null ? null : new { kind = target.Kind, name = target.Name, phase = target.Phase?.ToString().ToLowerInvariant() },
+                ["scope"] = new ScopeView(scope.Phases?.Order().ToList(), scope.Groups?.Order().ToList()),
+                ["object"] = target is null ? null : new RefusedObject(target.Kind, target.Name, target.Phase?.ToString().ToLowerInvariant()),
                 ["role"] = http.User.FindFirstValue(ClaimTypes.Role),
             });
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -10,7 +11,7 @@ public static partial class StrictJson
     private static partial System.Text.RegularExpressions.Regex UnknownProperty();
 
     /// <summary>The shape a field takes, in words (never a .NET type name).</summary>
-    private static string Expected<T>(string path)
+    private static string Expected<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(string path)
     {
         var name = path.Split('.', '[')[0];
         var type = typeof(T).GetProperties().FirstOrDefault(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name) == name)?.PropertyType;
@@ -39,17 +40,16 @@ public static partial class StrictJson
     static StrictJson()
     {
         foreach (var converter in AgentJson.EnumConverters(JsonNamingPolicy.CamelCase, allowIntegers: false)) Options.Converters.Add(converter);
-        Options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         AgentJson.UseContexts(Options);
     }
 
-    public static async Task<(T? Value, string? Error)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    public static async Task<(T? Value, string? Error)> ReadAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return (null, "send the body as JSON with Content-Type: application/json");
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, Options, ct);
+            var value = await JsonSerializer.DeserializeAsync(http.Request.Body, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)), ct);
             return value is null ? (null, "the body is empty or null") : (value, null);
         }
         catch (JsonException e)

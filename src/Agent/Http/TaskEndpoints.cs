@@ -10,9 +10,9 @@ public static class TaskEndpoints
     public static RouteGroupBuilder MapTaskEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/tasks").RequireAuthorization(Roles.Operator);
-        group.MapGet("/", (TaskStore tasks) => Results.Ok(tasks.All().Select(View)))
+        group.MapGet("/", (TaskStore tasks) => JsonAnswer.Ok(tasks.All().Select(View)))
             .WithSummary("The tasks the agent keeps in memory (the last Agent:Images:MaxTasks), newest last.");
-        group.MapGet("/{id}", (string id, TaskStore tasks) => tasks.Get(id) is { } task ? Results.Ok(View(task)) : NoTask(id))
+        group.MapGet("/{id}", (string id, TaskStore tasks) => tasks.Get(id) is { } task ? JsonAnswer.Ok(View(task)) : NoTask(id))
             .WithSummary("A task's state (queued, running, succeeded, failed), result and error.");
         group.MapGet("/{id}/logs", (string id, bool? follow, TaskStore tasks) =>
                 tasks.Get(id) is { } task ? new BuildEndpoints.TaskLogResult(task, follow ?? false) : NoTask(id))
@@ -29,23 +29,15 @@ public static class TaskEndpoints
                 detail: $"Task \"{id}\" has already ended ({task.State.ToString().ToLowerInvariant()}); nothing to cancel.");
         task.Cancel();
         await task.WhenDoneAsync(ct); // a build ends once its step container is removed: seconds, not minutes
-        return Results.Ok(View(task));
+        return JsonAnswer.Ok(View(task));
     }
 
-    public static object View(AgentTask task) => new
-    {
-        id = task.Id,
-        kind = task.Kind,
-        subject = task.Subject,
-        state = task.State,
-        created = task.Created,
-        started = task.Started,
-        finished = task.Finished,
-        result = task.Result,
-        error = task.Error,
-        droppedLogLines = task.DroppedLines,
-        logs = $"/api/v1/tasks/{task.Id}/logs",
-    };
+    public static TaskView View(AgentTask task) =>
+        new(task.Id, task.Kind, task.Subject, task.State, task.Created, task.Started, task.Finished, task.Result, task.Error, task.DroppedLines, $"/api/v1/tasks/{task.Id}/logs");
+
+    /// <summary>A task as the API shows it; <see cref="Result"/> is what the task's kind produces (a build: BuildResult).</summary>
+    public sealed record TaskView(string Id, string Kind, string Subject, TaskState State, DateTimeOffset Created, DateTimeOffset? Started,
+        DateTimeOffset? Finished, object? Result, string? Error, long DroppedLogLines, string Logs);
 
     private static IResult NoTask(string id) =>
         ApiProblems.NotFound($"No task \"{id}\": tasks live in memory, the last Agent:Images:MaxTasks of them, and none survives a restart of the agent. List them with GET /api/v1/tasks.");

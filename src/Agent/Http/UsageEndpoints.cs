@@ -23,17 +23,11 @@ public static class UsageEndpoints
             var memory = await host.MemoryAsync(ct);
             var load = await host.LoadAsync(ct);
             var disk = HostUsage.DiskOf(await engine.GetDataRootAsync(ct));
-            return Results.Ok(new
-            {
-                cpu = await cpu,
-                memory = memory is null ? null : new { totalBytes = memory.TotalBytes, usedBytes = memory.UsedBytes, availableBytes = memory.AvailableBytes, freeBytes = memory.FreeBytes, swapTotalBytes = memory.SwapTotalBytes, swapFreeBytes = memory.SwapFreeBytes },
-                load,
-                dataRoot = disk,
-            });
+            return JsonAnswer.Ok(new HostUsageView(await cpu, memory, load, disk));
         }).WithSummary("Host usage: CPU percent (since the previous call, or over 250 ms), memory from /proc/meminfo, load averages from /proc/loadavg, and the disk of the engine's data root (docker info DockerRootDir; when the agent cannot see that path, dataRoot.visible is false and note says why).");
 
         system.MapGet("/df", async (IContainerEngine engine, AgentLabels labels, ManagedResources managed, CancellationToken ct) =>
-                Results.Ok(DiskUsageReport(await engine.GetDiskUsageAsync(ct), labels, managed)))
+                JsonAnswer.Ok(DiskUsageReport(await engine.GetDiskUsageAsync(ct), labels, managed)))
             .WithSummary("Disk usage like docker system df -v: images, the agent's containers and volumes, build cache, each with sizes, and the engine-wide totals.");
 
         system.MapGet("/top", Top)
@@ -41,55 +35,47 @@ public static class UsageEndpoints
         return api;
     }
 
-    private static object DiskUsageReport(DiskUsage usage, AgentLabels labels, ManagedResources managed)
+    private static DiskUsageView DiskUsageReport(DiskUsage usage, AgentLabels labels, ManagedResources managed)
     {
         var containers = usage.Containers.Where(c => labels.IsOwned(c.Labels)).ToList();
         var volumes = usage.Volumes.Where(v => managed.IsManagedVolume(v.Name, v.Labels)).ToList(); // adopted compose volumes too
         static long Sized(long size) => Math.Max(0, size);
-        return new
-        {
-            layersSize = usage.LayersSize,
-            images = new
-            {
-                count = usage.Images.Count,
-                active = usage.Images.Count(i => i.Containers > 0),
-                size = usage.Images.Sum(i => Sized(i.Size) - Sized(i.SharedSize)) + (usage.Images.Count > 0 ? usage.Images.Max(i => Sized(i.SharedSize)) : 0),
-                reclaimable = usage.Images.Where(i => i.Containers <= 0).Sum(i => Sized(i.Size) - Sized(i.SharedSize)),
-                items = usage.Images,
-            },
-            containers = new
-            {
-                count = containers.Count,
-                active = containers.Count(c => c.State == "running"),
-                size = containers.Sum(c => Sized(c.SizeRw)),
-                reclaimable = containers.Where(c => c.State != "running").Sum(c => Sized(c.SizeRw)),
-                items = containers.Select(c => c with { Labels = new Dictionary<string, string>() }),
-            },
-            volumes = new
-            {
-                count = volumes.Count,
-                active = volumes.Count(v => v.RefCount > 0),
-                size = volumes.Sum(v => Sized(v.Size)),
-                reclaimable = volumes.Where(v => v.RefCount == 0).Sum(v => Sized(v.Size)),
-                items = volumes,
-            },
-            buildCache = new
-            {
-                count = usage.BuildCache.Count,
-                active = usage.BuildCache.Count(b => b.InUse),
-                size = usage.BuildCache.Sum(b => Sized(b.Size)),
-                reclaimable = usage.BuildCache.Where(b => !b.InUse && !b.Shared).Sum(b => Sized(b.Size)),
-                items = usage.BuildCache,
-            },
-            engine = new
-            {
-                containers = usage.Containers.Count,
-                containersSize = usage.Containers.Sum(c => Sized(c.SizeRw)),
-                volumes = usage.Volumes.Count,
-                volumesSize = usage.Volumes.Sum(v => Sized(v.Size)),
-            },
-        };
+        return new DiskUsageView(
+            usage.LayersSize,
+            new DiskUsageSection<ImageDiskUsage>(
+                usage.Images.Count,
+                usage.Images.Count(i => i.Containers > 0),
+                usage.Images.Sum(i => Sized(i.Size) - Sized(i.SharedSize)) + (usage.Images.Count > 0 ? usage.Images.Max(i => Sized(i.SharedSize)) : 0),
+                usage.Images.Where(i => i.Containers <= 0).Sum(i => Sized(i.Size) - Sized(i.SharedSize)),
+                usage.Images),
+            new DiskUsageSection<ContainerDiskUsage>(
+                containers.Count,
+                containers.Count(c => c.State == "running"),
+                containers.Sum(c => Sized(c.SizeRw)),
+                containers.Where(c => c.State != "running").Sum(c => Sized(c.SizeRw)),
+                containers.Select(c => c with { Labels = new Dictionary<string, string>() })),
+            new DiskUsageSection<VolumeDiskUsage>(
+                volumes.Count,
+                volumes.Count(v => v.RefCount > 0),
+                volumes.Sum(v => Sized(v.Size)),
+                volumes.Where(v => v.RefCount == 0).Sum(v => Sized(v.Size)),
+                volumes),
+            new DiskUsageSection<BuildCacheDiskUsage>(
+                usage.BuildCache.Count,
+                usage.BuildCache.Count(b => b.InUse),
+                usage.BuildCache.Sum(b => Sized(b.Size)),
+                usage.BuildCache.Where(b => !b.InUse && !b.Shared).Sum(b => Sized(b.Size)),
+                usage.BuildCache),
+            new EngineDiskTotals(usage.Containers.Count, usage.Containers.Sum(c => Sized(c.SizeRw)), usage.Volumes.Count, usage.Volumes.Sum(v => Sized(v.Size))));
     }
+
+    /// <summary>docker system df -v: the agent's share of each kind, with the engine-wide totals.</summary>
+    public sealed record DiskUsageView(long LayersSize, DiskUsageSection<ImageDiskUsage> Images, DiskUsageSection<ContainerDiskUsage> Containers,
+        DiskUsageSection<VolumeDiskUsage> Volumes, DiskUsageSection<BuildCacheDiskUsage> BuildCache, EngineDiskTotals Engine);
+
+    public sealed record DiskUsageSection<T>(int Count, int Active, long Size, long Reclaimable, IEnumerable<T> Items);
+
+    public sealed record EngineDiskTotals(int Containers, long ContainersSize, int Volumes, long VolumesSize);
 
     private static async Task<IResult> Top(string? sort, int? limit, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
     {
@@ -117,6 +103,6 @@ public static class UsageEndpoints
         var sorted = sort.Equals("memory", StringComparison.OrdinalIgnoreCase)
             ? entries.OrderByDescending(e => e.MemoryBytes)
             : entries.OrderByDescending(e => e.CpuPercent);
-        return Results.Ok(sorted.ThenBy(e => e.Name, StringComparer.Ordinal).Take(limit ?? 10));
+        return JsonAnswer.Ok(sorted.ThenBy(e => e.Name, StringComparer.Ordinal).Take(limit ?? 10).ToList());
     }
 }

@@ -24,12 +24,12 @@ public static class VolumeEndpoints
         volumes.MapGet("/", async (IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
         {
             var usage = await engine.GetDiskUsageAsync(ct);
-            return Results.Ok((await managed.ListVolumesAsync(ct)).Select(v => View(v, usage, labels, manifests, managed)));
+            return JsonAnswer.Ok((await managed.ListVolumesAsync(ct)).Select(v => View(v, usage, labels, manifests, managed)).ToList());
         }).WithSummary("List the agent's volumes (docker volume ls + system df -v), the compose-made ones its ComposeProjects adopted included: size, the containers that use them, the object that declares them.");
 
         volumes.MapGet("/{name}", async (string name, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct) =>
             await managed.FindVolumeAsync(name, ct) is { } v
-                ? Results.Ok(View(v, await engine.GetDiskUsageAsync(ct), labels, manifests, managed))
+                ? JsonAnswer.Ok(View(v, await engine.GetDiskUsageAsync(ct), labels, manifests, managed))
                 : NotFound(name))
             .WithSummary("Inspect one of the agent's volumes (docker volume inspect) with its size and the containers that use it.");
 
@@ -82,7 +82,7 @@ public static class VolumeEndpoints
                 extensions: new Dictionary<string, object?> { ["owner"] = owner.ToString() });
         await engine.CreateVolumeAsync(body.Name!, driver, options, all, ct);
         var created = await engine.InspectVolumeAsync(body.Name!, ct);
-        return Results.Created($"/api/v1/volumes/{body.Name}", created);
+        return JsonAnswer.Created($"/api/v1/volumes/{body.Name}", created);
     }
 
     private static async Task<IResult> Remove(string name, bool? force, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
@@ -94,7 +94,7 @@ public static class VolumeEndpoints
                 detail: $"Volume \"{name}\" is declared by {declared}: its data would be lost and {declared} would make it again, empty. Remove it from the manifest, or send force=true.",
                 extensions: new Dictionary<string, object?> { ["declaredBy"] = declared.ToString() });
         await engine.RemoveVolumeAsync(volume.Name, ct);
-        return Results.Ok(new { name = volume.Name, result = "removed" });
+        return JsonAnswer.Ok(new VolumeRemoved(volume.Name, "removed"));
     }
 
     /// <summary>A 409 naming the containers that use the volume (the agent's by name), or null when none does.</summary>
@@ -114,13 +114,13 @@ public static class VolumeEndpoints
     {
         var declared = DeclaredResources.Volumes(manifests);
         var removed = new List<string>();
-        var kept = new List<object>();
+        var kept = new List<KeptResource>();
         var usage = await engine.GetDiskUsageAsync(ct);
         long reclaimed = 0;
         foreach (var volume in await managed.ListVolumesAsync(ct))
         {
-            if (declared.TryGetValue(volume.Name, out var by)) { kept.Add(new { name = volume.Name, reason = $"declared by {by}" }); continue; }
-            if ((await engine.ListContainersUsingVolumeAsync(volume.Name, ct)).Count > 0) { kept.Add(new { name = volume.Name, reason = "in use" }); continue; }
+            if (declared.TryGetValue(volume.Name, out var by)) { kept.Add(new KeptResource(volume.Name, $"declared by {by}")); continue; }
+            if ((await engine.ListContainersUsingVolumeAsync(volume.Name, ct)).Count > 0) { kept.Add(new KeptResource(volume.Name, "in use")); continue; }
             try
             {
                 await engine.RemoveVolumeAsync(volume.Name, ct);
@@ -129,9 +129,9 @@ public static class VolumeEndpoints
             }
             catch (EngineConflictException e)
             {
-                kept.Add(new { name = volume.Name, reason = e.Message }); // a container took it meanwhile
+                kept.Add(new KeptResource(volume.Name, e.Message)); // a container took it meanwhile
             }
         }
-        return Results.Ok(new { removed, kept, spaceReclaimed = reclaimed });
+        return JsonAnswer.Ok(new Pruned(removed, kept, reclaimed));
     }
 }

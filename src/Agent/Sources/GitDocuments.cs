@@ -145,7 +145,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
     {
         var g = options.Value.Git;
         if (string.IsNullOrWhiteSpace(g.Url)) return [];
-        static string Q(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+        static string Q(string text) => System.Text.Json.JsonSerializer.Serialize(text, Http.AgentJsonContext.Default.String);
         var (kind, name) = CommandLineRef(g.Ref);
         var yaml = $"apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: {Q(g.Name)}\nspec:\n  url: {Q(g.Url)}\n  ref:\n    {kind}: {Q(name)}\n"
                    + $"  interval: {Q(g.Interval)}\n" + (string.IsNullOrWhiteSpace(g.Path) ? "" : $"  path: {Q(g.Path)}\n");

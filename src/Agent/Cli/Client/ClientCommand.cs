@@ -51,12 +51,11 @@ public static class ClientCommand
         }
     }
 
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, TypeInfoResolver = CliJsonContext.Default };
 
     /// <summary>The server's JSON, indented, or the same as YAML.</summary>
     public static string Format(JsonElement json, string output) => output == "yaml"
         ? YamlOutput.Write(System.Text.Json.Nodes.JsonNode.Parse(json.GetRawText()), quoteNecessaryStrings: true)
-        : JsonSerializer.Serialize(json, Indented);
+        : JsonSerializer.Serialize(json, CliJson.Info<JsonElement>(Indented));
 
-    public static JsonElement ToJson<T>(T value) => JsonSerializer.SerializeToElement(value);
 }

@@ -90,9 +90,9 @@ public static class GetCommand
 
         public JsonElement Json() => Kind switch
         {
-            ResourceKinds.All => ClientCommand.ToJson(new Dictionary<string, object> { ["objects"] = Objects, ["containers"] = Containers }),
-            ResourceKinds.Containers => ClientCommand.ToJson(Containers),
-            _ => ClientCommand.ToJson(Objects),
+            ResourceKinds.All => CliJson.Element(new Dictionary<string, IReadOnlyList<JsonElement>> { ["objects"] = Objects, ["containers"] = Containers }),
+            ResourceKinds.Containers => CliJson.Element(Containers),
+            _ => CliJson.Element(Objects),
         };
 
         public IReadOnlyList<Table> Tables(DateTimeOffset now, bool wide) => Kind switch

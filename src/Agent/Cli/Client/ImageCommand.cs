@@ -30,7 +30,7 @@ public static class ImageCommand
             Verb("tag", "Give an image another name.", [image, target, force], async (parse, client, ct) =>
             {
                 var path = Path("images", parse.GetValue(image)!, "tag") + (parse.GetValue(force) ? "?force=true" : "");
-                await client.SendAsync(HttpMethod.Post, path, JsonContent.Create(new { target = parse.GetValue(target) }), ct);
+                await client.SendAsync(HttpMethod.Post, path, CliJson.Body(new Http.ImageEndpoints.TagBody(parse.GetValue(target)!)), ct);
                 return 0;
             }),
             Verb("push", "Push a tagged image to its registry with the agent's credentials; progress as it comes.", [image], async (parse, client, ct) =>
@@ -40,7 +40,7 @@ public static class ImageCommand
             }),
             Verb("pull", "Pull an image with the agent's credentials for its registry; progress as it comes.", [image], async (parse, client, ct) =>
             {
-                using var response = await client.StreamAsync(HttpMethod.Post, Path("images", "pull"), JsonContent.Create(new { image = parse.GetValue(image) }), ct);
+                using var response = await client.StreamAsync(HttpMethod.Post, Path("images", "pull"), CliJson.Body(new Http.ImageEndpoints.PullBody(parse.GetValue(image)!)), ct);
                 return await ProgressAsync(response, ct);
             }),
             Verb("rm", "Remove an image (409 naming its users unless --force).", [image, force], async (parse, client, ct) =>

@@ -33,8 +33,9 @@ public static class NetworkCommand
                 Print(await client.GetAsync(Path("networks", parse.GetValue(network)!), ct), parse.GetValue(inspectOutput)!)),
             Verb("create", "Create a bridge network labelled as the agent's.", [network, subnet, gateway, isInternal, label], async (parse, client, ct) =>
             {
-                var body = new { name = parse.GetValue(network), subnet = parse.GetValue(subnet), gateway = parse.GetValue(gateway), @internal = parse.GetValue(isInternal), labels = ParsePairs(parse.GetValue(label), "--label") };
-                var created = await client.SendAsync(HttpMethod.Post, Path("networks"), JsonContent.Create(body), ct);
+                var body = new Http.NetworkEndpoints.NetworkBody(parse.GetValue(network), null, parse.GetValue(isInternal), null, null, parse.GetValue(subnet), parse.GetValue(gateway),
+                    ParsePairs(parse.GetValue(label), "--label"));
+                var created = await client.SendAsync(HttpMethod.Post, Path("networks"), CliJson.Body(body), ct);
                 Console.WriteLine(ResourceViews.Str(created, "id"));
                 return 0;
             }),

@@ -48,7 +48,7 @@ public static class SystemCommand
             var upstream = await client.GetAsync(Path("containers", name, "proxy") + query, ct);
             var through = new Uri(client.Server, Path("containers", name, "proxy") + "/" + query).ToString();
             if (parse.GetValue(output) != "text")
-                return Print(JsonSerializer.SerializeToElement(new { proxy = through, upstream }), parse.GetValue(output)!);
+                return Print(CliJson.Element(new ProxyAnswer(through, upstream)), parse.GetValue(output)!);
             Console.WriteLine(through);
             Console.WriteLine($"  -> {ResourceViews.Str(upstream, "url")} (port {ResourceViews.Str(upstream, "port")}, via {ResourceViews.Str(upstream, "via")})");
             return 0;

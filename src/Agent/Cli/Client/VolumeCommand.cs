@@ -26,8 +26,8 @@ public static class VolumeCommand
                 Print(await client.GetAsync(Path("volumes", parse.GetValue(name)!), ct), parse.GetValue(inspectOutput)!)),
             Verb("create", "Create a volume labelled as the agent's (through the security policy).", [name, driver, opt, label], async (parse, client, ct) =>
             {
-                var body = new { name = parse.GetValue(name), driver = parse.GetValue(driver), driverOpts = ParsePairs(parse.GetValue(opt), "--opt"), labels = ParsePairs(parse.GetValue(label), "--label") };
-                await client.SendAsync(HttpMethod.Post, Path("volumes"), JsonContent.Create(body), ct);
+                var body = new Http.VolumeEndpoints.VolumeBody(parse.GetValue(name), parse.GetValue(driver), ParsePairs(parse.GetValue(opt), "--opt"), ParsePairs(parse.GetValue(label), "--label"));
+                await client.SendAsync(HttpMethod.Post, Path("volumes"), CliJson.Body(body), ct);
                 Console.WriteLine(parse.GetValue(name));
                 return 0;
             }),

@@ -49,7 +49,7 @@ public static class ProxyEndpoints
         var (upstream, status, problem) = ProxyUpstream.Choose(c, port);
         await (upstream is null
             ? Problem(status, problem)
-            : Results.Ok(new UpstreamView(c.Name, upstream.Url.ToString(), upstream.Port, upstream.Via, upstream.Network))).ExecuteAsync(http);
+            : JsonAnswer.Ok(new UpstreamView(c.Name, upstream.Url.ToString(), upstream.Port, upstream.Via, upstream.Network))).ExecuteAsync(http);
     }
 
     /// <summary>Kestrel's 413 somewhere in what the forwarder saw (it may come wrapped, beside the upstream's broken pipe).</summary>

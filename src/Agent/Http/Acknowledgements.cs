@@ -1,0 +1,74 @@
+using Agent.Core.Manifests;
+using Agent.Engine;
+using Agent.Tasks;
+
+namespace Agent.Http;
+
+// The HTTP API's small answers as named records (source-generated JSON, registered in AgentJsonContext): their JSON names
+// are those of the anonymous objects they replace; a null member is left out (ApiJson: WhenWritingNull).
+
+/// <summary>An action on a container or network: {id, name, result}.</summary>
+public sealed record ResourceActed(string Id, string Name, string Result);
+
+public sealed record VolumeRemoved(string Name, string Result);
+
+/// <summary>What a prune left and why.</summary>
+public sealed record KeptResource(string Name, string Reason);
+
+/// <summary>A prune of networks (no spaceReclaimed) or volumes.</summary>
+public sealed record Pruned(IReadOnlyList<string> Removed, IReadOnlyList<KeptResource> Kept, long? SpaceReclaimed);
+
+public sealed record NetworkConnection(string Network, string Container, string Result);
+
+public sealed record FileDeleted(string Path, bool Deleted, FileType Type);
+
+public sealed record GitSyncAnswer(string Gitrepository, string? Provider = null, string? Sync = null, string? Ignored = null, string? Suspended = null);
+
+public sealed record GroupRestarted(string Group, IEnumerable<string> Restarted);
+
+public sealed record GroupSuspended(string Group, bool Suspended, bool? VolumesRemoved);
+
+public sealed record CronJobAnswer(string Cronjob, bool? Triggered = null, bool? Suspended = null);
+
+public sealed record JobCreated(string Id, string? Phase, int? ExitCode = null, string? Reason = null, Jobs.RunView? Run = null);
+
+public sealed record ImageTagged(string Image, string Tagged);
+
+public sealed record ImagePushed(string Pushed, string? Digest);
+
+public sealed record ImagePulled(string Pulled, string? Id);
+
+public sealed record ImagesLoaded(IReadOnlyList<string> Loaded);
+
+public sealed record ImageRemoved(string Image, string Result);
+
+public sealed record RegistryServer(string Server);
+
+public sealed record RegistryLogin(string Server, bool LoggedIn, string Credential);
+
+public sealed record RunCreated(string Id, string Name, string State, IReadOnlyList<Agent.Engine.PublishedPort> Ports, bool Ready);
+
+public sealed record HostUsageView(Usage.HostUsage.Cpu Cpu, Usage.ProcFiles.Memory? Memory, Usage.ProcFiles.Load? Load, Usage.HostUsage.Disk DataRoot);
+
+/// <summary>A token's scope and the object it was refused for, in a 403's extensions.</summary>
+public sealed record ScopeView(IReadOnlyList<string>? Phases, IReadOnlyList<string>? Groups);
+
+public sealed record RefusedObject(string Kind, string Name, string? Phase);
+
+/// <summary>One refused field of a request (the security policy).</summary>
+public sealed record FieldViolation(string Field, string Message);
+
+/// <summary>One error of a manifest or run request, with where it is.</summary>
+public sealed record FieldError(string Field, int Line, int Column, string Message)
+{
+    public static List<FieldError> Of(IEnumerable<ManifestError> errors) => errors.Select(e => new FieldError(e.Path, e.Line, e.Column, e.Message)).ToList();
+}
+
+// Lines of an application/x-ndjson stream.
+public sealed record ErrorLine(string? Error);
+
+public sealed record TaskLine(string Task, TaskState State);
+
+public sealed record StreamLine(string Stream);
+
+public sealed record ResultLine(object? Result);
