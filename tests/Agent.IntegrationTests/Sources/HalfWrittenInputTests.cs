@@ -5,11 +5,13 @@ using static Agent.IntegrationTests.Infrastructure.Manifest;
 
 namespace Agent.IntegrationTests.Sources;
 
-/// <summary>Files caught while they are written never take down what runs: a manifest that lists fewer services
-/// (probe-15d H14) waits out Agent:PruneDelay (2 s here) before it is taken as written. The docker CLI says which
-/// container runs.</summary>
+/// <summary>Files caught while they are written never take down or recreate what runs: a manifest that lists fewer
+/// services (probe-15d H14) and an env file that is empty or defines nothing (probe-15d H3, probe-15e E2) wait out
+/// Agent:PruneDelay (2 s here) before they are taken as written. The docker CLI says which container runs.</summary>
 public sealed class HalfWrittenInputTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:PruneDelay"] = "00:00:02" })
 {
+    private static readonly TimeSpan PastTheDelay = TimeSpan.FromSeconds(3);
+
     private async Task<string> IdOfAsync(string group, string service) =>
         (await Containers.OfAsync(Instance, group)).Single(c => c.Name == $"{group}-{service}-1").Id;
 
@@ -29,5 +31,30 @@ public sealed class HalfWrittenInputTests() : AgentScenario(new Dictionary<strin
 
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).All(c => c.Name != $"{g}-b-1"), TimeSpan.FromSeconds(60), "b removed after the delay");
         Assert.Equal(a, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
+    }
+
+    [Theory]
+    [InlineData("")]                               // emptied (`: > app.env`)
+    [InlineData("  \n# being rewritten\n")]        // whitespace and a comment: defines nothing
+    [InlineData("A=1\nSEC")]                       // a write cut mid-line
+    public async Task An_env_file_caught_while_it_is_rewritten_and_then_restored_keeps_the_container(string rewriting)
+    {
+        var g = Instance.Name("h3");
+        Agent.Write("app.env", "A=1\nSECRET=s3cr3t\n");
+        Agent.Write("g.yaml", Group(g, Sleeper("a", "      envFrom: [app.env]\n")));
+        await Agent.StartAsync();
+        await Containers.RunningAsync(Instance, g, 1);
+        var before = await IdOfAsync(g, "a");
+
+        Agent.Write("app.env", rewriting);
+        var held = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "ManifestUnreadable", TimeSpan.FromSeconds(30));
+        Assert.Contains("app.env", held.Condition(ConditionTypes.Ready)!.Message);
+        Assert.Equal(before, await IdOfAsync(g, "a"));
+
+        Agent.Write("app.env", "A=1\nSECRET=s3cr3t\n");
+        await Agent.WaitReadyAsync(g);
+        await Task.Delay(PastTheDelay);              // past the hold's end, when the store reads again by itself
+        Assert.Equal(before, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
+        Assert.Contains("SECRET=s3cr3t", await DockerCli.InspectAsync(before, "{{json .Config.Env}}"));
     }
 }
