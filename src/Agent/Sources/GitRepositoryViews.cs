@@ -79,28 +79,37 @@ public static class GitRepositoryViews
     /// <summary>
     /// A revision is applied only when its objects are, as a Flux Kustomization is Ready only when its apply succeeded:
     /// while an object the repository brought cannot be applied (its Ready is ApplyFailed, e.g. a container the engine
-    /// refuses, or NameConflict), Ready is False with reason ApplyFailed, naming them and the first one's error. The sync
-    /// itself succeeded: Stalled stays False and nothing is fetched again for it; the objects retry on their own.
+    /// refuses, or NameConflict), Ready is False with reason ApplyFailed, naming them and the first one's error; then
+    /// objects whose update was rolled back (RolledBack), then objects the revision no longer has whose removal the
+    /// mass-prune guard holds (PruneBlocked: the revision is not applied until an admin confirms or the files are back).
+    /// The sync itself succeeded: Stalled stays False and nothing is fetched again for it; the objects retry on their own.
     /// </summary>
     public static GitRepositoryStatus WithObjects(GitRepositoryStatus status, IReadOnlyList<ObjectStatus> objects)
     {
         if (status.Condition(SourceConditions.Ready) is not { Status: "True" }) return status;
         var prefix = GitDocuments.Prefix(status.Name);
         var ours = objects.Where(o => o.Source?.StartsWith(prefix, StringComparison.Ordinal) == true).OrderBy(o => o.Source, StringComparer.Ordinal).ToList();
-        var failing = ours.Where(o => o.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "ApplyFailed" or GroupConditions.NameConflict })
-            .Select(o => (Object: o, Why: o.Condition(ConditionTypes.Ready)!)).ToList();
-        // An update rolled back runs the previous spec: the revision is not applied (probe-13d D7), as a Flux Kustomization
-        // whose objects fail their health checks is Ready=False.
-        var rolledBack = ours.Where(o => o.Condition(ConditionTypes.Degraded) is { Status: "True", Reason: Core.Planning.Hold.RolledBack })
-            .Select(o => (Object: o, Why: o.Condition(ConditionTypes.Degraded)!)).ToList();
-        if (failing.Count + rolledBack.Count == 0) return status;
-        var (reason, listed, what) = failing.Count > 0 ? ("ApplyFailed", failing, "cannot be applied") : (Core.Planning.Hold.RolledBack, rolledBack, "were rolled back and run the previous spec");
+        List<(ObjectStatus Object, Condition Why)> With(string type, Func<Condition, bool> holds) =>
+            ours.Where(o => o.Condition(type) is { } c && holds(c)).Select(o => (o, o.Condition(type)!)).ToList();
+        var revision = status.LastAppliedRevision;
+        var shown = new (string Reason, List<(ObjectStatus Object, Condition Why)> Listed, Func<int, string> What)[]
+        {
+            ("ApplyFailed", With(ConditionTypes.Ready, c => c is { Status: "False", Reason: "ApplyFailed" or GroupConditions.NameConflict }),
+                n => $"{n} object(s) of it cannot be applied"),
+            // An update rolled back runs the previous spec (probe-13d D7), as a Flux Kustomization whose objects fail their
+            // health checks is Ready=False.
+            (Core.Planning.Hold.RolledBack, With(ConditionTypes.Degraded, c => c is { Status: "True", Reason: Core.Planning.Hold.RolledBack }),
+                n => $"{n} object(s) of it were rolled back and run the previous spec"),
+            // Removals held for an admin (probe-13d D3): the objects still run although the revision no longer has them.
+            (ConditionTypes.PruneBlocked, With(ConditionTypes.PruneBlocked, c => c.Status == "True"),
+                n => $"the removal of {n} object(s) it no longer has is held by the mass-prune guard"),
+        }.FirstOrDefault(s => s.Listed.Count > 0);
+        if (shown.Listed is not { } listed) return status;
         var (first, why) = listed[0];
         var names = string.Join(", ", listed.Take(5).Select(o => $"{o.Object.Kind}/{o.Object.Name}")) + (listed.Count > 5 ? $" and {listed.Count - 5} more" : "");
-        var message = $"revision {status.LastAppliedRevision} is checked out, but {listed.Count} object(s) of it {what}: {names}; " +
-                      $"{first.Kind}/{first.Name} ({first.Source}): {why.Message}";
+        var message = $"revision {revision} is checked out, but {shown.What(listed.Count)}: {names}; {first.Kind}/{first.Name} ({first.Source}): {why.Message}";
         var since = listed.Max(o => o.Why.LastTransitionTime);
-        return status with { Conditions = Conditions.Set(status.Conditions, SourceConditions.Ready, false, reason, message, since) };
+        return status with { Conditions = Conditions.Set(status.Conditions, SourceConditions.Ready, false, shown.Reason, message, since) };
     }
 
     /// <summary>Every GitRepository of the manifests as GET /api/v1/objects lists it: those that run (a broken one at its

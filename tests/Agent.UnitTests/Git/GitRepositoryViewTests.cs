@@ -65,6 +65,34 @@ public sealed class GitRepositoryViewTests
                      "ServiceGroup/g5 (GitRepository/platform/apps/g5.yaml:1:1): update of s did not become healthy and was rolled back", ready.Message);
     }
 
+    /// <summary>probe-13d D3: the revision no longer has g2, but the mass-prune guard holds its removal for an admin.</summary>
+    [Fact]
+    public void An_object_whose_removal_the_prune_guard_holds_makes_Ready_False_PruneBlocked_and_get_shows_it()
+    {
+        var at = Synced.AddMinutes(3);
+        var blocked = "this read would remove 5 of 8 managed object(s) (more than 50%): nothing is removed until an admin confirms (POST /api/v1/prune/confirm)";
+        var group = new ObjectStatus
+        {
+            Kind = ServiceGroup.KindName, Name = "g2", Source = "GitRepository/platform/apps/g2.yaml:1:1",
+            Conditions = [new Condition(ConditionTypes.Ready, "True", "ReplicasReady", "", Synced),
+                          new Condition(ConditionTypes.PruneBlocked, "True", ConditionTypes.PruneBlocked, blocked, at)],
+        };
+        var other = group with { Name = "g3", Source = "GitRepository/platform/apps/g3.yaml:1:1" };
+
+        var ready = GitRepositoryViews.WithObjects(Running(), [group, other]).Condition(ConditionTypes.Ready)!;
+
+        Assert.Equal(("False", ConditionTypes.PruneBlocked, at), (ready.Status, ready.Reason, ready.LastTransitionTime));
+        Assert.Equal("revision main@sha1:0a1b is checked out, but the removal of 2 object(s) it no longer has is held by the mass-prune guard: " +
+                     $"ServiceGroup/g2, ServiceGroup/g3; ServiceGroup/g2 (GitRepository/platform/apps/g2.yaml:1:1): {blocked}", ready.Message);
+        // agent get: the held object's STATUS says so (it still runs: READY stays as it is)
+        var row = JsonSerializer.SerializeToElement(new
+        {
+            kind = "ServiceGroup", name = "g2",
+            conditions = new[] { new { type = "Ready", status = "True" }, new { type = "PruneBlocked", status = "True" } },
+        });
+        Assert.Equal("PruneBlocked", ResourceViews.StatusOf(row));
+    }
+
     [Fact]
     public void An_object_of_the_repository_that_cannot_be_applied_makes_Ready_False_naming_it_and_its_error()
     {

@@ -99,10 +99,12 @@ public static class ResourceViews
         else text.Append('\n').Append(table.Render("  "));
     }
 
-    /// <summary>Suspended, Ready, or the Ready condition's reason (Progressing, CrashLoopBackOff, InvalidManifest...).</summary>
+    /// <summary>Suspended, PruneBlocked (its removal waits for an admin), Ready, or the Ready condition's reason
+    /// (Progressing, CrashLoopBackOff, InvalidManifest...).</summary>
     public static string StatusOf(JsonElement o)
     {
         if (Condition(o, "Suspended") is { } s && Str(s, "status") == "True") return "Suspended";
+        if (Condition(o, "PruneBlocked") is { } held && Str(held, "status") == "True") return "PruneBlocked";
         var ready = Condition(o, "Ready");
         if (ready is null) return Array(o, "manifestErrors").Any() ? "InvalidManifest" : "Unknown";
         return Str(ready.Value, "status") == "True" ? "Ready" : Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
