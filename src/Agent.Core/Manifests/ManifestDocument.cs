@@ -31,6 +31,10 @@ public sealed record ManifestDocument(
     /// when it was a project before (a change in what a folder is never deletes anything by itself), else dropped.</summary>
     public bool IsAmbiguousStack { get; init; }
 
+    /// <summary>A file not read because a container may have written it (<see cref="WritableBindTrust"/>): refused by design,
+    /// never a read that failed, so it holds no prune of an object it might define (probe-15f F8.5).</summary>
+    public bool IsContainerWritten { get; init; }
+
     /// <summary>Compose files a ComposeProject document names (relative to the manifests folder): never read as manifests.</summary>
     public IReadOnlyList<string> ComposeFiles { get; init; } = [];
 

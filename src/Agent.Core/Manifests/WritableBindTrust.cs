@@ -98,7 +98,7 @@ public static class WritableBindTrust
         new(new SourceLocation(file, 1, 1), null, null, [new ManifestError(file, 1, 1, "",
             $"not read: it lies inside {Display(bind.Source, root)}, bound read-write by {bind.Owner} (now or earlier), so its containers (and anyone " +
             "who may write files into them) could have written it; keep manifests out of folders a container writes to (a hidden folder such as " +
-            "./.data is never read as manifests); a folder no longer bound read-write is read again once it is deleted and made anew")]);
+            "./.data is never read as manifests); a folder no longer bound read-write is read again once it is deleted and made anew")]) { IsContainerWritten = true };
 
     private static WritableBind Bind(ManifestDocument writer, List<string> sources, List<string> files) =>
         new(sources.First(s => files.Any(f => IsUnder(f, s))), writer.Key ?? new ObjectKey("", writer.Source.File));

@@ -318,6 +318,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var broken = set.Documents.Where(d => !d.IsValid && d.Key is not null).GroupBy(d => d.Key!.Value)
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<ManifestError>)g.SelectMany(d => d.Errors).ToList());
             var unknown = set.FilesWithUnknownObjects.Order(StringComparer.Ordinal).ToList();
+            // A file refused because a container may have written it keeps what it defined, but is no failed read: it
+            // holds no prune of an object it never defined.
+            var written = set.Documents.Where(d => d.IsContainerWritten).Select(d => d.Source.File).ToHashSet(StringComparer.Ordinal);
 
             var readAt = time.GetUtcNow();
             var heldForInputs = new HashSet<ObjectKey>();
@@ -396,7 +399,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             problems = snapshot.Problems;
             fileErrorsSince = unattributed.Select(e => e.File).Concat(problems.Select(p => p.Path)).Distinct(StringComparer.Ordinal)
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
-            heldPaths = unknown;
+            heldPaths = unknown.Where(f => !written.Contains(f)).ToList();
             unfetched = repos.Select(r => r.Metadata.Name).Where(n => checkouts?.Current(n) is null).Order(StringComparer.Ordinal).ToList();
             ScheduleRepositoryDelayEnd(repos, now);
             buildContexts = BuildContextStamp.ContextsOf(next.Values.Select(e => e.Object));

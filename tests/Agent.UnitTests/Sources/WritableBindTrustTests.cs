@@ -196,7 +196,7 @@ public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
     }
 
     [Fact]
-    public void A_bind_recorded_before_a_create_is_saved_at_once_kept_by_a_restart_and_a_failed_save_refuses_the_create()
+    public void A_bind_recorded_before_a_create_is_saved_at_once_kept_by_a_restart_holds_no_prune_and_a_failed_save_refuses_the_create()
     {
         // probe-15f F7, F3: a run's container may be gone (autoRemove) before it is ever seen.
         Write("ok.yaml", Group("ok"));
@@ -212,6 +212,7 @@ public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
         var restarted = Store();
         restarted.Reload();
         Assert.Contains(restarted.Errors, e => e.File == "runs/planted.yaml" && e.Message.Contains("bound read-write by Run/r1", StringComparison.Ordinal));
+        Assert.Null(restarted.PruneHold(new ObjectKey(ServiceGroup.KindName, "stranger"))); // refused by design: no failed read, no prune held (F8.5)
 
         File.Delete(Path.Combine(StateDir, ManifestIndex.WritableBindsFileName));
         Directory.CreateDirectory(Path.Combine(StateDir, ManifestIndex.WritableBindsFileName, "x")); // a folder in its place: the write fails, as on a full disk
