@@ -19,7 +19,8 @@ public sealed partial class DockerEngine
                 i.Created is { } created ? new DateTimeOffset(created) : DateTimeOffset.MinValue, i.Size, i.Os ?? "", i.Architecture ?? "",
                 NullIfEmpty(i.Author), config?.Cmd?.ToList(), config?.Entrypoint?.ToList(), config?.Env?.ToList() ?? [],
                 NullIfEmpty(config?.WorkingDir), NullIfEmpty(config?.User), config?.ExposedPorts?.Keys.Order(StringComparer.Ordinal).ToList() ?? [],
-                EngineMapping.Labels(config?.Labels), i.RootFS?.Layers?.ToList() ?? []);
+                EngineMapping.Labels(config?.Labels), i.RootFS?.Layers?.ToList() ?? [],
+                config?.OnBuild is { Count: > 0 } onBuild ? onBuild.ToList() : null);
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {

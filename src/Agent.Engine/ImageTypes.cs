@@ -17,7 +17,8 @@ public sealed record ImageDetails(
     string? User,
     IReadOnlyList<string> ExposedPorts,
     IReadOnlyDictionary<string, string> Labels,
-    IReadOnlyList<string> Layers);
+    IReadOnlyList<string> Layers,
+    IReadOnlyList<string>? OnBuild = null);
 
 /// <summary>One layer of `docker image history`: the instruction that made it and its size.</summary>
 public sealed record ImageHistoryEntry(string Id, DateTimeOffset Created, string CreatedBy, long Size, IReadOnlyList<string> Tags, string? Comment);

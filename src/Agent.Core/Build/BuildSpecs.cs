@@ -113,16 +113,27 @@ public static class BuildSpecs
     }
 
     /// <summary>Why the Dockerfile <paramref name="text"/> may not be built (an ADD of a URL, a base image outside the
-    /// allowlist), naming <paramref name="name"/> and the line; null when it may.</summary>
-    public static string? RefusedDockerfile(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options) =>
-        RefusedRemoteAdd(text, name, args, options) ?? RefusedBaseImage(text, name, args, options);
+    /// allowlist), naming <paramref name="name"/> and the line; null when it may. <paramref name="baseImages"/> answers
+    /// what a FROM image brings (environment, ONBUILD triggers) when an engine is at hand.</summary>
+    public static string? RefusedDockerfile(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options,
+        Func<string, BaseImageConfig?>? baseImages = null) =>
+        RefusedRemoteAdd(text, name, args, options, baseImages) ?? RefusedBaseImage(text, name, args, options);
 
-    private static string? RefusedRemoteAdd(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options) =>
-        !options.AllowRemoteBuildSources && DockerfileImages.RemoteAddSources(text, args) is [var (line, _), ..]
-            ? $"{name} line {line}: ADD of a URL is not allowed: the engine fetches it from the host's own network (its loopback, " +
+    private static string? RefusedRemoteAdd(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options,
+        Func<string, BaseImageConfig?>? baseImages) =>
+        !options.AllowRemoteBuildSources && RemoteAdds.Find(text, args, baseImages) is [var add, ..]
+            ? $"{name} line {add.Line}: ADD of a URL is not allowed ({Described(add)}): the engine fetches it from the host's own network (its loopback, " +
               "the cloud metadata address), outside every container's network; put the file in the build context and COPY it " +
               "(or allow with Agent:Security:AllowRemoteBuildSources)"
             : null;
+
+    private static string Described(RemoteAdd add) => add.Origin switch
+    {
+        RemoteAddOrigin.Unresolved => $"\"{add.Source}\" starts with a variable that is not known before the build and could make it a URL",
+        RemoteAddOrigin.OnBuild => $"ONBUILD ADD \"{add.Source}\": every build FROM this image would fetch it",
+        RemoteAddOrigin.BaseImageTrigger => $"\"{add.Source}\" in an ONBUILD trigger of the FROM image \"{add.Image}\", which this build runs",
+        _ => $"\"{add.Source}\"",
+    };
 
     /// <summary>The first image the Dockerfile <paramref name="text"/> builds from (FROM, COPY --from=) that the image
     /// allowlist refuses, as a message naming <paramref name="name"/> and the line; null when all pass.</summary>

@@ -80,10 +80,10 @@ public static class BuildEndpoints
             await context.DisposeAsync();
             return ApiProblems.BadRequest($"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own (a container inherits its image's labels)");
         }
-        // The builder pulls a missing base image (it passes the image allowlist like a service's image) and fetches ADD URLs
-        // from the host's network (refused), as in manifest builds.
-        var dockerfileText = inline ?? await DockerfileInTarAsync(context.Stream!, request.Dockerfile, ct);
-        if (BuildSpecs.RefusedDockerfile(dockerfileText ?? "", inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options) is { } refused)
+        // The builder pulls a missing base image (it passes the image allowlist like a service's image), runs its ONBUILD
+        // triggers and fetches ADD URLs from the host's network (refused), as in manifest builds.
+        var dockerfileText = inline ?? await DockerfileAdmission.DockerfileInTarAsync(context.Stream!, request.Dockerfile, ct);
+        if (await DockerfileAdmission.RefusedAsync(engine, dockerfileText ?? "", inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options, ct) is { } refused)
         {
             await context.DisposeAsync();
             return ApiProblems.BadRequest(refused);
@@ -118,31 +118,6 @@ public static class BuildEndpoints
             pairs[value[..eq]] = value[(eq + 1)..];
         }
         return (pairs, null);
-    }
-
-    /// <summary>The Dockerfile at <paramref name="path"/> in the context tar (null when it is not there: the builder says so);
-    /// the stream is left at its start.</summary>
-    private static async Task<string?> DockerfileInTarAsync(Stream tar, string path, CancellationToken ct)
-    {
-        try
-        {
-            await using var reader = new TarReader(tar, leaveOpen: true);
-            while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
-            {
-                if (entry.Name.TrimStart('.', '/') != path.TrimStart('.', '/') || entry.DataStream is null) continue;
-                using var text = new StreamReader(entry.DataStream, Encoding.UTF8, leaveOpen: true);
-                return await text.ReadToEndAsync(ct);
-            }
-            return null;
-        }
-        catch (InvalidDataException)
-        {
-            return null; // not a tar: the builder answers that
-        }
-        finally
-        {
-            tar.Position = 0;
-        }
     }
 
     private static async Task<Stream> InlineContextAsync(string dockerfile, CancellationToken ct)

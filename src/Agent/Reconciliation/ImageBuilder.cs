@@ -43,6 +43,14 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
             throw new OperationFailedException($"build context {build.Context} cannot be read: {e.Message}");
         }
 
+        // Judged again with what the FROM images bring (their environment and ONBUILD triggers), which only the engine knows.
+        var dockerfile = build.DockerfileInline ?? await DockerfileAdmission.DockerfileInTarAsync(tar, build.Dockerfile, ct) ?? "";
+        if (await DockerfileAdmission.RefusedAsync(engine, dockerfile, build.DockerfileInline is null ? build.Dockerfile : "the inline Dockerfile", build.Args, policy.Options, ct) is { } refused)
+        {
+            await tar.DisposeAsync();
+            throw new OperationFailedException(refused);
+        }
+
         logger.LogInformation("Building {Image} from {Context} (build {Hash})", image, build.Context, hash);
         var imageLabels = build.Labels.ToDictionary();
         imageLabels[labels.BuildHash] = hash;

@@ -121,12 +121,18 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Contains("returned a non-zero code: 3", last);
         Assert.False((await DockerCli.TryRunAsync("image", "inspect", tag)).Exit == 0);
 
-        using var started = await client.PostAsJsonAsync("/api/v1/images/build?async=true", new { tag, dockerfileInline = "FROM agent-test.invalid/none:1\n" });
+        using var started = await client.PostAsJsonAsync("/api/v1/images/build?async=true", new { tag, dockerfileInline = $"FROM {TestEngine.Image}\nRUN exit 4\n" });
         var location = started.Headers.Location!.ToString();
         var task = await Eventually.ReturnsAsync(() => client.GetFromJsonAsync<JsonElement>(location),
             t => t.GetProperty("state").GetString() is "succeeded" or "failed", TimeSpan.FromMinutes(1), "the build task ends");
         Assert.Equal("failed", task.GetProperty("state").GetString());
-        Assert.Contains("agent-test.invalid", task.GetProperty("error").GetString());
+        Assert.Contains("returned a non-zero code: 4", task.GetProperty("error").GetString());
+
+        // A base image that cannot be pulled is refused before the builder runs: its ONBUILD triggers cannot be checked.
+        using var unpullable = await client.PostAsJsonAsync("/api/v1/images/build?async=true", new { tag, dockerfileInline = "FROM agent-test.invalid/none:1\n" });
+        var refused = await unpullable.Content.ReadAsStringAsync();
+        Assert.True(unpullable.StatusCode == HttpStatusCode.BadRequest, refused);
+        Assert.Contains("line 1: FROM image \\\"agent-test.invalid/none:1\\\" is not here and cannot be pulled", refused);
     }
 
     [Fact]
@@ -201,6 +207,40 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Contains("MaxBuildContextBytes", tooLarge);
         using var operatorBuild = await fx.Client(ImageFixture.OperatorToken).PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "FROM scratch" });
         Assert.Equal(HttpStatusCode.Forbidden, operatorBuild.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_add_of_a_loopback_url_through_env_or_a_base_images_onbuild_trigger_is_refused_and_nothing_is_fetched()
+    {
+        await using var listener = await LoopbackHttpServer.StartAsync("f05", "f23");
+        using var client = fx.Client();
+        async Task<string> RefusedBuild(string tag, string dockerfile)
+        {
+            using var response = await client.PostAsJsonAsync("/api/v1/images/build", new { tag, dockerfileInline = dockerfile });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+            Assert.False(await DockerCli.ExistsAsync("image", tag), $"{tag} was built");
+            return body;
+        }
+
+        var env = await RefusedBuild(fx.Local("env-url:1"), $"FROM {TestEngine.Image}\nENV U={listener.Url("f05")}\nADD $U /x\n");
+        Assert.Contains($"dockerfileInline line 3: ADD of a URL is not allowed (\\\"{listener.Url("f05")}\\\")", env);
+
+        // A base image made out of band whose ONBUILD trigger adds the URL: the child build would run it.
+        var container = fx.Instance.Name("onbuild-base");
+        var baseImage = fx.Local("onbuild-base:1");
+        await DockerCli.RunAsync("create", "--name", container, "--label", fx.Instance.InstanceLabel, TestEngine.Image, "true");
+        await DockerCli.RunAsync("commit", "--change", $"ONBUILD ADD {listener.Url("f23")} /x", container, baseImage);
+        await DockerCli.RunAsync("rm", container);
+        Assert.Contains(listener.Url("f23"), await DockerCli.InspectAsync(baseImage, "{{json .Config.OnBuild}}"));
+        var child = await RefusedBuild(fx.Local("onbuild-child:1"), $"FROM {baseImage}\nRUN true\n");
+        Assert.Contains($"dockerfileInline line 1: ADD of a URL is not allowed (\\\"{listener.Url("f23")}\\\" in an ONBUILD trigger of the FROM image \\\"{baseImage}\\\"", child);
+
+        Assert.DoesNotContain("GET /", listener.Requests);
+        // The listener does serve: the refusals above are not an unreachable URL.
+        using var direct = new HttpClient();
+        Assert.Equal("fetched-f05", await direct.GetStringAsync(listener.Url("f05")));
+        await Eventually.TrueAsync(() => Task.FromResult(listener.Requests.Contains("GET /f05")), TimeSpan.FromSeconds(30), "the listener logs what it serves");
     }
 
     private static byte[] Tar(params (string Name, string Content)[] files)

@@ -45,8 +45,8 @@ public sealed class DockerfileImagesTests
     public void Add_of_a_url_is_found_in_every_spelling_and_local_sources_are_not()
     {
         var dockerfile = """
-            ARG SRC=http://127.0.0.1:8080/page
             FROM busybox:1.35
+            ARG SRC=http://127.0.0.1:8080/page
             ADD local.txt /a
             ADD --chown=1:1 https://169.254.169.254/latest/meta-data/ /b
             add ["http://10.0.0.1/x", "/c"]
@@ -55,7 +55,7 @@ public sealed class DockerfileImagesTests
             ADD $SRC /f
             ADD $LOCAL /g
             """;
-        var found = DockerfileImages.RemoteAddSources(dockerfile, new Dictionary<string, string> { ["LOCAL"] = "file.txt" });
+        var found = RemoteAdds.Find(dockerfile, new Dictionary<string, string> { ["LOCAL"] = "file.txt" });
         Assert.Equal([4, 5, 6, 8], found.Select(f => f.Line));
         Assert.Equal("http://127.0.0.1:8080/page", found[^1].Source);
     }
