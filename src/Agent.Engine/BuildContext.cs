@@ -25,11 +25,22 @@ public static class BuildContext
     public static IReadOnlyList<string> Files(string root, string dockerfile = "Dockerfile")
     {
         var ignorePath = Path.Combine(root, ".dockerignore");
-        var ignore = new DockerIgnore(File.Exists(ignorePath) && new FileInfo(ignorePath).LinkTarget is null ? File.ReadAllText(ignorePath) : null);
+        var ignore = new DockerIgnore(File.Exists(ignorePath) && new FileInfo(ignorePath).LinkTarget is null ? ReadIgnoreFile(ignorePath) : null);
         var always = new HashSet<string>(StringComparer.Ordinal) { dockerfile.Replace('\\', '/'), ".dockerignore" };
         var found = new List<string>();
         Walk(new DirectoryInfo(root), "", found);
         return found.Where(f => always.Contains(f) || !ignore.Excludes(f)).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The .dockerignore, opened as a regular file only (a FIFO there would block the reader, probe-15e E3) and
+    /// read up to 1 MiB: patterns, never data.</summary>
+    private static string ReadIgnoreFile(string path)
+    {
+        const int limit = 1024 * 1024;
+        using var stream = RegularFile.OpenRead(path);
+        if (stream.Length > limit) throw new IOException($".dockerignore is {stream.Length} bytes, over the limit of {limit} bytes");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     /// <summary>Every file and symlink under a folder; symlinked folders are entries, not descended into.</summary>

@@ -108,7 +108,12 @@ public static class BuildSpecs
     {
         if (options.AllowedImages.Count > 0 && fields.CacheFrom.FirstOrDefault(i => !SecurityPolicy.AllowsImage(options, i)) is { } cache)
             return $"cache_from image \"{cache}\" is not in the allowed list ({string.Join(", ", options.AllowedImages)}, Agent:Security:AllowedImages)";
-        var text = fields.DockerfileInline ?? files.ReadText(Path.Combine(context, dockerfile)) ?? "";
+        var path = Path.Combine(context, dockerfile);
+        // A Dockerfile the agent cannot read (over the size limit, not a regular file) is not built unread: the engine
+        // would read it whole and nothing would have judged its ADD lines.
+        var text = fields.DockerfileInline ?? files.ReadText(path);
+        if (text is null && files.Unreadable(path) is { } why) return $"{dockerfile} {why}";
+        text ??= "";
         return RefusedDockerfile(text, fields.DockerfileInline is null ? dockerfile : "the inline Dockerfile", fields.Args, options);
     }
 

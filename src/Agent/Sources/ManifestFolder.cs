@@ -360,6 +360,11 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     private static byte[] ReadAtMost(string path, long limit)
     {
         using var stream = RegularFile.OpenRead(path);
+        return ReadAtMost(stream, limit);
+    }
+
+    private static byte[] ReadAtMost(FileStream stream, long limit)
+    {
         var buffer = new byte[(int)Math.Min(limit, Math.Max(1, stream.CanSeek ? stream.Length + 1 : 64 * 1024))];
         var total = 0;
         while (total < limit)
@@ -382,8 +387,15 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         if (Confinement(absolutePath) is not null || !File.Exists(absolutePath) && !Directory.Exists(absolutePath)) return (null, null);
         try
         {
-            using var reader = new StreamReader(RegularFile.OpenRead(absolutePath));
-            return (reader.ReadToEnd(), null);
+            using var stream = RegularFile.OpenRead(absolutePath);
+            // An env, include, extends or Dockerfile over the manifest limit is refused, not read: a 200 MB include stalled
+            // every later read (probe-15f F13, F2). What is read is at most the limit and one byte, whatever the size says.
+            if (stream.Length > MaxFileBytes) return (null, OverLimit(stream.Length));
+            var bytes = ReadAtMost(stream, MaxFileBytes + 1);
+            if (bytes.Length > MaxFileBytes) return (null, OverLimit(bytes.Length));
+            if (Array.IndexOf(bytes, (byte)0) is var nul and >= 0)
+                return (null, $"is not a text file: it holds a NUL byte at offset {nul}");
+            return (new StreamReader(new MemoryStream(bytes)).ReadToEnd(), null);
         }
         catch (SecretFileException e)
         {
@@ -402,6 +414,9 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             return (null, $"cannot be read ({e.Message})");
         }
     }
+
+    private string OverLimit(long length) =>
+        $"is {(length > MaxFileBytes + 1 ? $"{length} bytes" : "larger than the limit")}, over the limit of {MaxFileBytes} bytes per file the agent reads (Agent:MaxManifestFileBytes): not read";
 
     /// <summary>Why a file is no regular file ("is a FIFO (named pipe), not a regular file"), or null: stat cannot tell.</summary>
     private static string? NotRegular(string path)
