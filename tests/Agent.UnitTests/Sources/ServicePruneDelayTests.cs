@@ -68,6 +68,18 @@ public sealed class ServicePruneDelayTests() : ManifestFolderTestBase("service-p
     }
 
     [Fact]
+    public void A_compose_service_gone_from_compose_yaml_waits_too()
+    {
+        var stack = new ObjectKey(ServiceGroup.ComposeKindName, "stk");
+        Write("stk/compose.yaml", "services:\n  a: { image: busybox:1.35 }\n  b: { image: busybox:1.35 }\n");
+        var store = NewStore(clock: clock, options: Options(TimeSpan.FromSeconds(5)));
+        store.Reload();
+        Write("stk/compose.yaml", "services:\n  a: { image: busybox:1.35 }\n");
+        store.Reload();
+        Assert.Equal(["b"], store.ServicesLeaving(stack).Keys);
+    }
+
+    [Fact]
     public void Without_a_prune_delay_nothing_waits()
     {
         Write("g.yaml", Manifest("web", "worker"));
