@@ -57,6 +57,8 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<ManifestStore>();
         services.AddSingleton(sp => State.StateDirLock.Acquire(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton(sp => new State.InstanceLock(State.StateDirLock.AcquireInstance(sp.GetRequiredService<AgentLabels>())));
+        services.AddSingleton<State.StateDirWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<State.StateDirWatch>());
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
@@ -91,6 +93,7 @@ public static class AgentServiceCollectionExtensions
 
         services.AddHealthChecks()
             .AddCheck<EngineHealthCheck>("engine", tags: [ProbeTags.Ready])
+            .AddCheck<StateDirHealthCheck>("state", tags: [ProbeTags.Ready])
             .AddCheck<ManifestFolderHealthCheck>("manifests", tags: [ProbeTags.Ready])
             .AddCheck<FirstSyncHealthCheck>("sync", tags: [ProbeTags.Ready])
             .AddCheck<GitSourcesHealthCheck>("sources", tags: [ProbeTags.Ready])

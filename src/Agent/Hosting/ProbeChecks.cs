@@ -29,6 +29,13 @@ public sealed class EngineHealthCheck(IContainerEngine engine) : IHealthCheck
     }
 }
 
+/// <summary>The state dir is still the one the agent locked (see <see cref="State.StateDirWatch"/>).</summary>
+public sealed class StateDirHealthCheck(State.StateDirWatch watch) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+        Task.FromResult(watch.Check() is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("the state dir is the one the agent locked"));
+}
+
 /// <summary>The manifests folder reads: a folder that cannot be read holds every object and fails readiness.</summary>
 public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) : IHealthCheck
 {

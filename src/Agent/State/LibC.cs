@@ -40,6 +40,23 @@ internal static class LibC
 
     public static int Open(string path, int flags, int mode = 0) => OpenBytes(Encoding.UTF8.GetBytes(path + "\0"), flags, mode);
 
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int dirfd, byte[] path, int flags, uint mask, byte[] buffer);
+
+    /// <summary>Device and inode of an open descriptor, or of a path (a symlink itself, not followed); null when not known.</summary>
+    public static (uint Major, uint Minor, ulong Inode)? FileIdentity(int fd) => Identity(fd, [0], 0x1000 /* AT_EMPTY_PATH */);
+
+    public static (uint Major, uint Minor, ulong Inode)? FileIdentity(string path) =>
+        Identity(-100 /* AT_FDCWD */, Encoding.UTF8.GetBytes(path + "\0"), 0x100 /* AT_SYMLINK_NOFOLLOW */);
+
+    private static (uint, uint, ulong)? Identity(int dirfd, byte[] path, int flags)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var buffer = new byte[256];
+        if (Statx(dirfd, path, flags, 0x100 /* STATX_INO */, buffer) != 0) return null;
+        return (BitConverter.ToUInt32(buffer, 136), BitConverter.ToUInt32(buffer, 140), BitConverter.ToUInt64(buffer, 32));
+    }
+
     /// <summary>Makes a rename or a new file in <paramref name="directory"/> durable (the entry, not only the data).</summary>
     public static void FsyncDirectory(string directory)
     {

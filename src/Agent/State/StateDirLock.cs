@@ -15,7 +15,8 @@ public sealed class StateDirLock : IDisposable
 {
     public const string FileName = "agent.lock";
 
-    private readonly SafeFileHandle handle;
+    private readonly Lock sync = new();
+    private SafeFileHandle handle;
 
     private StateDirLock(SafeFileHandle handle, string path)
     {
@@ -24,6 +25,48 @@ public sealed class StateDirLock : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>Why the lock no longer guards its path (the file or its folder was deleted or replaced while the agent
+    /// ran: a second agent could take the state dir), or null. Linux; elsewhere, null.</summary>
+    public string? Lost()
+    {
+        lock (sync)
+        {
+            if (LibC.FileIdentity((int)handle.DangerousGetHandle()) is not { } held) return null; // not known here
+            return LibC.FileIdentity(Path) switch
+            {
+                null => $"{Path} no longer exists",
+                var now when now != held => $"{Path} is another file now",
+                _ => null,
+            };
+        }
+    }
+
+    /// <summary>Makes the lock file again (and its folder) and locks it, in place of the one that was lost: null, or why
+    /// it could not be (another agent holds it now).</summary>
+    public string? Relock()
+    {
+        if (!OperatingSystem.IsLinux()) return "not supported on this platform";
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var taken = AcquireFile(Path, holder => $"another agent (pid {holder}) holds {Path} now");
+            lock (sync)
+            {
+                (handle, taken.handle) = (taken.handle, handle);
+            }
+            taken.Dispose(); // the lost one
+            return null;
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return e.Message;
+        }
+    }
 
     public static StateDirLock Acquire(string stateDir)
     {

@@ -67,6 +67,29 @@ public sealed class StateDirTests : IAsyncLifetime
         Assert.Equal(["running"], (await Containers.OfAsync(instance, group)).Select(r => r.State));
     }
 
+    /// <summary>probe-13d D1: the state dir deleted under a running agent is noticed (readiness, an error log), and its lock
+    /// is taken again so that a second agent cannot take the state dir.</summary>
+    [Fact]
+    public async Task A_state_dir_deleted_while_the_agent_runs_fails_readyz_logs_an_error_and_is_locked_again()
+    {
+        await using var agent = Harness();
+        await agent.StartAsync();
+        using var client = agent.Client();
+        await Eventually.ReturnsAsync(() => client.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready");
+
+        Directory.Delete(agent.StateDir, recursive: true);
+
+        var readyz = await client.GetAsync("/readyz?verbose");
+        var text = await readyz.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
+        Assert.Contains($"[-]state failed: the state dir {agent.StateDir} was deleted or replaced while the agent ran", text);
+        Assert.Contains("restart the agent", text);
+        await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "was deleted or replaced while the agent ran", "its lock was made and taken again");
+        var second = Assert.Throws<Agent.State.StateDirLockedException>(() => Agent.State.StateDirLock.Acquire(agent.StateDir));
+        Assert.Contains(agent.StateDir, second.Message);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode); // until a restart
+    }
+
     [Fact]
     public async Task A_stop_on_a_full_state_dir_is_a_507_and_changes_nothing_now_later_or_after_a_restart()
     {
