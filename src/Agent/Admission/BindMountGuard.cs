@@ -146,4 +146,13 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         !containerLabels.ContainsKey(labels.Imperative)
         && containerLabels.TryGetValue(labels.Kind, out var kind) && containerLabels.TryGetValue(labels.Object, out var obj)
             ? new ObjectKey(kind, obj) : null;
+
+    /// <summary>A create refused because a bind source goes through a link a container can re-point (see
+    /// <see cref="WritableLinks"/>): logged and recorded on <paramref name="owner"/> as a <see cref="Reason"/> Warning; returns the message.</summary>
+    public string RefusedCreate(ObjectKey? owner, string why)
+    {
+        logger.LogWarning("A container of {Owner} is not created: {Why}", owner?.ToString() ?? "an API run", why);
+        if (owner is { } key) status.Record(key, "Warning", Reason, $"a container is not created: {why}");
+        return why;
+    }
 }

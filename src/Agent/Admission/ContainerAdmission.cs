@@ -40,6 +40,7 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
         var violations = policy.Check(spec, context);
         if (violations.Count > 0)
             return Admitted.No("refused by the security policy: " + string.Join("; ", violations.Select(v => $"{v.Field}: {v.Message}")));
+        if (WritableLinks.Problem(spec, manifests.WritableFolders(), resolve) is { } linked) return Admitted.No(guard.RefusedCreate(owner, linked));
 
         foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null }))
         {

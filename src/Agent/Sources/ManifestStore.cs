@@ -608,6 +608,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         new[] { folder.Root }.Concat(policy.Options.AllowedFileRoots)
             .Any(r => Overlap(source.TrimEnd('/'), folder.ResolveLinks(HostPath.Normalize(r)).TrimEnd('/')));
 
+    /// <summary>The folders containers of this instance can write (read-write bind sources, links resolved): those of
+    /// <see cref="HeldWritableBinds"/>.</summary>
+    public IEnumerable<string> WritableFolders() => HeldWritableBinds().Select(b => b.Source);
+
     private IEnumerable<WritableBind> WritableBindsOf(IEnumerable<DesiredEntry> desired) =>
         desired.SelectMany(e => WritableBindTrust.Sources(e.Object).Select(s => new WritableBind(folder.ResolveLinks(HostPath.Normalize(s)), e.Key)));
 
