@@ -30,6 +30,10 @@ internal static class ComposeNetworks
                 else if (!f.ContainsKey("name")) network = network with { Name = key };
                 if (external.Is)
                 {
+                    if (network.Name is "host" or "bridge" or "none")
+                        e.Error(network.Name == "host"
+                            ? "the engine's host network is not joined: host networking is refused by the security policy (namespaces: networkMode host never)"
+                            : $"the engine's predefined network \"{network.Name}\" is not joined as a network (it takes no aliases): use network_mode: {network.Name} on the service instead");
                     foreach (var other in Fields.Where(k => k is not ("name" or "external") && f.ContainsKey(k)))
                         f[other].Error($"an external network cannot set {other}: the agent does not create it");
                     context.Networks[key] = network with { External = true };
@@ -41,6 +45,9 @@ internal static class ComposeNetworks
                 if (driver != "bridge") d.Error($"network driver \"{driver}\" is not supported (bridge: overlay needs a swarm, and macvlan, ipvlan and host reach the host's own network)");
                 network = network with { Driver = driver };
             }
+            if (f.TryGetValue("driver_opts", out var opts))
+                foreach (var (option, setting, at) in opts.KeyValues())
+                    if (NetworkRules.OptionProblem(option, setting ?? "") is { } problem) at.Error(problem);
             network = network with
             {
                 DriverOptions = f.TryGetValue("driver_opts", out var o) ? Map(o) : network.DriverOptions,
@@ -85,7 +92,9 @@ internal static class ComposeNetworks
                 }
                 pools.Add(new IpamPool(subnet, gateway, range, auxAddresses));
             }
-        return new IpamSpec(f.TryGetValue("driver", out var d) ? d.Scalar() : null, pools, f.TryGetValue("options", out var o) ? Map(o) : Empty.Map);
+        if (f.TryGetValue("driver", out var d) && d.Scalar() is { } ipamDriver and not "default")
+            d.Error($"IPAM driver \"{ipamDriver}\" is not allowed: only the engine's default one (a plugin would hand out addresses the policy never judged)");
+        return new IpamSpec(f.TryGetValue("driver", out d) ? d.Scalar() : null, pools, f.TryGetValue("options", out var o) ? Map(o) : Empty.Map);
     }
 
     /// <summary>How a service joins its networks: null when it only joins a default network the file leaves as it is (its

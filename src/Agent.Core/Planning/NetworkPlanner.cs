@@ -12,6 +12,7 @@ internal static class NetworkPlanner
 {
     public const string Changed = "NetworkChanged";
     public const string ExternalMissing = "ExternalNetworkMissing";
+    public const string ExternalRefused = "ExternalNetworkRefused";
 
     /// <summary>The networks services join by key, or null when the plan must hold (a hold says why).</summary>
     public static IReadOnlyDictionary<string, NetworkRef>? Plan(PlanInput input, ServiceGroup group, PlanBuilder plan, List<int> foundation)
@@ -20,6 +21,12 @@ internal static class NetworkPlanner
         var problems = new List<(string Reason, string Message)>();
         foreach (var (key, spec) in Desired(group))
         {
+            if (spec.External && input.Observed.RefusedExternalNetworks.Contains(spec.Name))
+            {
+                problems.Add((ExternalRefused, $"external network {spec.Name} (networks.{key}) is not joined: it is not one of this agent's networks " +
+                    "and not allowed by Agent:Security:AllowedExternalNetworks (a project joins only its agent's networks, or those the operator allows)"));
+                continue;
+            }
             if (spec.External)
             {
                 var ids = input.Observed.ExternalNetworks.GetValueOrDefault(spec.Name) ?? [];

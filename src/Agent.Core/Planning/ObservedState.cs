@@ -87,6 +87,10 @@ public sealed record ObservedState(
     /// an empty list means it does not exist.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> ExternalNetworks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
+    /// <summary>External network names that exist but may not be joined: neither this instance's own networks nor allowed
+    /// by Agent:Security:AllowedExternalNetworks (another project's internal network, another tool's).</summary>
+    public IReadOnlySet<string> RefusedExternalNetworks { get; init; } = new HashSet<string>();
+
     /// <summary>Asked of the engine just now (not taken from the agent's cache of it): a plan from it may change things.</summary>
     public bool Fresh { get; init; }
 }

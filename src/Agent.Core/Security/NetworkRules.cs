@@ -18,11 +18,7 @@ public static class NetworkRules
         if (driver is not (null or "" or "bridge"))
             v.Add(new("driver", $"network driver \"{driver}\" is not allowed: only bridge (host, macvlan, ipvlan and overlay reach beyond the engine's own bridge)"));
         foreach (var (key, value) in options.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            if (ControlCharacters.In(key) || ControlCharacters.In(value)) v.Add(new($"options.{key}", "network options must not contain control characters"));
-            else if (!AllowedOptions.Contains(key))
-                v.Add(new($"options.{key}", $"network option \"{key}\" is not allowed: only {string.Join(", ", AllowedOptions.Order())}"));
-        }
+            if (OptionProblem(key, value) is { } problem) v.Add(new($"options.{key}", problem));
         if (subnet is not null && !System.Net.IPNetwork.TryParse(subnet, out _))
             v.Add(new("subnet", $"\"{subnet}\" is not a subnet in CIDR form, like 10.210.0.0/24"));
         else if (subnet is not null && ReservedProblem(subnet) is { } reserved) v.Add(new("subnet", reserved));
@@ -31,6 +27,14 @@ public static class NetworkRules
             v.Add(new("gateway", $"\"{gateway}\" must be an address inside the subnet (and needs one)"));
         return v;
     }
+
+    /// <summary>Why a bridge driver option must not be given to a network the agent makes (POST /networks, a compose file's
+    /// driver_opts, the executor's create): null when it is one of the few that only tune the agent's own bridge.</summary>
+    public static string? OptionProblem(string key, string value) =>
+        ControlCharacters.In(key) || ControlCharacters.In(value) ? "network options must not contain control characters"
+        : AllowedOptions.Contains(key) ? null
+        : $"network option \"{key}\" is not allowed: only {string.Join(", ", AllowedOptions.Order())}" +
+          (key == "com.docker.network.bridge.name" ? " (a bridge name would take over an existing bridge of the host, docker0 or another tool's, and re-address it)" : "");
 
     /// <summary>Ranges the host itself uses: a bridge on one of them adds the host an interface and a route there (a second
     /// 127.0.0.1/8 beside lo; the cloud metadata address 169.254.169.254 answered by a container).</summary>

@@ -32,6 +32,9 @@ public sealed record SecurityOptions
     /// <summary>Globs of volume names a manifest may mount when it declares them `external: true`.</summary>
     public IReadOnlyList<string> AllowedExternalVolumes { get; init; } = [];
 
+    /// <summary>Globs of network names a compose project may join as `external: true` besides this instance's own networks.</summary>
+    public IReadOnlyList<string> AllowedExternalNetworks { get; init; } = [];
+
     /// <summary>Volume drivers besides `local` (whose options are judged in any case).</summary>
     public IReadOnlyList<string> AllowedVolumeDrivers { get; init; } = [];
 

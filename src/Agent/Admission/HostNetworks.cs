@@ -18,6 +18,8 @@ public sealed class HostNetworks(string procNet = "/proc/net", string resolvConf
     /// <summary>Why the network must not be made with its addresses, naming the field; null when it may.</summary>
     public Violation? Problem(NetworkSpec network)
     {
+        // The fixed rules first, whatever made the spec: a compose file checks them at load, this is the create itself.
+        if (NetworkRules.Problems(network.Driver, network.DriverOptions, null, null).FirstOrDefault() is { } fixedRule) return fixedRule;
         if (network.Ipam is not { Pools.Count: > 0 } ipam) return null;
         var host = Read();
         for (var i = 0; i < ipam.Pools.Count; i++)

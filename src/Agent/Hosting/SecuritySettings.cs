@@ -14,6 +14,7 @@ public sealed class SecuritySettings
     public bool AllowDevices { get; set; }
     public List<string> AllowedExternalVolumes { get; set; } = [];
     public List<string> AllowedVolumeDrivers { get; set; } = [];
+    public List<string> AllowedExternalNetworks { get; set; } = [];
 
     /// <summary>Replaces the default (json-file, local, none) when set.</summary>
     public List<string> AllowedLogDrivers { get; set; } = [];
@@ -44,6 +45,7 @@ public sealed class SecuritySettings
             AllowDevices = AllowDevices,
             AllowedExternalVolumes = AllowedExternalVolumes,
             AllowedVolumeDrivers = AllowedVolumeDrivers,
+            AllowedExternalNetworks = AllowedExternalNetworks,
             AllowedLogDrivers = AllowedLogDrivers.Count > 0 ? AllowedLogDrivers : defaults.AllowedLogDrivers,
             AllowedSecurityOpts = AllowedSecurityOpts,
             AllowedFileRoots = AllowedFileRoots,

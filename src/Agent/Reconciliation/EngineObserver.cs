@@ -8,7 +8,8 @@ namespace Agent.Reconciliation;
 /// <summary>Observe: from the <see cref="ObservedCache"/> while it is current (no engine call), otherwise one
 /// label-filtered list call per resource type; no inspect per container. A compose project is always asked of the engine:
 /// its listing by the Compose label also finds what `docker compose up` made beside it, which the cache does not hold.</summary>
-public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache, AgentLabels labels, HealthTracker health, UserStops userStops, ComposeAdoptions adoptions)
+public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache, AgentLabels labels, HealthTracker health, UserStops userStops, ComposeAdoptions adoptions,
+    Core.Security.SecurityPolicy policy)
 {
     /// <summary>What exists for <paramref name="key"/>, from the cache when it is current; with <paramref name="desired"/>,
     /// also the external networks it names (one lookup by name each, only for objects that declare one).</summary>
@@ -39,15 +40,20 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
         return await BuildAsync(key, containers.Result, networks.Result, volumes.Result, await external, ct) with { Fresh = true };
     }
 
-    private async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ExternalNetworksAsync(ServiceGroup? desired, CancellationToken ct)
+    /// <summary>The ids of each external network name, and the names that exist but may not be joined (see
+    /// <see cref="ObservedState.RefusedExternalNetworks"/>).</summary>
+    private async Task<(IReadOnlyDictionary<string, IReadOnlyList<string>> Found, IReadOnlySet<string> Refused)> ExternalNetworksAsync(ServiceGroup? desired, CancellationToken ct)
     {
         var names = desired?.Spec.Networks.Values.Where(n => n.External).Select(n => n.Name).Distinct().ToList() ?? [];
-        var found = await Task.WhenAll(names.Select(async name => (name, (IReadOnlyList<string>)(await engine.FindNetworksByNameAsync(name, ct)).Select(n => n.Id).ToList())));
-        return found.ToDictionary(x => x.name, x => x.Item2, StringComparer.Ordinal);
+        var found = await Task.WhenAll(names.Select(async name => (name, Networks: await engine.FindNetworksByNameAsync(name, ct))));
+        var allowed = policy.Options.AllowedExternalNetworks;
+        var refused = found.Where(x => x.Networks.Count > 0 && !allowed.Any(p => Core.Security.Glob.IsMatch(p, x.name)) && !x.Networks.Any(n => labels.IsOwned(n.Labels)))
+            .Select(x => x.name).ToHashSet(StringComparer.Ordinal);
+        return (found.ToDictionary(x => x.name, x => (IReadOnlyList<string>)x.Networks.Select(n => n.Id).ToList(), StringComparer.Ordinal), refused);
     }
 
     private async Task<ObservedState> BuildAsync(ObjectKey key, IReadOnlyList<ContainerSummary> containers, IReadOnlyList<NetworkSummary> networks,
-        IReadOnlyList<VolumeSummary> volumes, IReadOnlyDictionary<string, IReadOnlyList<string>> externalNetworks, CancellationToken ct)
+        IReadOnlyList<VolumeSummary> volumes, (IReadOnlyDictionary<string, IReadOnlyList<string>> Found, IReadOnlySet<string> Refused) externalNetworks, CancellationToken ct)
     {
         var adopted = key.Kind == ServiceGroup.ComposeKindName && adoptions.Any(key);
         var adoptedNetworks = adopted ? adoptions.Networks(key) : new HashSet<string>();
@@ -72,7 +78,8 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             PrunableVolumes = volumes
                 .Where(v => labels.IsOwned(v.Labels) && v.Labels.TryGetValue(labels.PruneVolume, out var p) && p == "true")
                 .Select(v => v.Name).ToHashSet(StringComparer.Ordinal),
-            ExternalNetworks = externalNetworks,
+            ExternalNetworks = externalNetworks.Found,
+            RefusedExternalNetworks = externalNetworks.Refused,
             Foreign = foreign.Count > 0 ? new ForeignObjects(foreign, [], new HashSet<string>()) : ForeignObjects.None,
         };
     }

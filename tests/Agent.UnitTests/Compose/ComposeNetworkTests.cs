@@ -93,6 +93,32 @@ public sealed class ComposeNetworkTests : IDisposable
     }
 
     [Fact]
+    public void Driver_options_and_ipam_drivers_follow_the_network_policy_of_POST_networks()
+    {
+        var errors = Errors("""
+            services:
+              web:
+                image: busybox:1.35
+                networks: [hostbr, listed, plugin, tuned]
+            networks:
+              hostbr:
+                driver_opts: { com.docker.network.bridge.name: virbr0 }
+              listed:
+                driver_opts: { com.docker.network.bridge.host_binding_ipv4: 0.0.0.0 }
+              plugin:
+                ipam: { driver: weave }
+              tuned:
+                driver_opts: { com.docker.network.driver.mtu: "1400", com.docker.network.bridge.enable_icc: "false" }
+                ipam: { driver: default }
+            """);
+        Assert.True(errors.Any(e => e.Contains("shop/compose.yaml:7:") && e.Contains("networks.hostbr.driver_opts.com.docker.network.bridge.name")
+                                     && e.Contains("take over an existing bridge")), string.Join("\n", errors));
+        Assert.Contains(errors, e => e.Contains("networks.listed.driver_opts") && e.Contains("host_binding_ipv4\" is not allowed"));
+        Assert.Contains(errors, e => e.Contains("networks.plugin.ipam.driver") && e.Contains("\"weave\" is not allowed"));
+        Assert.Equal(3, errors.Length);
+    }
+
+    [Fact]
     public void Host_reserved_ranges_in_ipam_are_errors_naming_the_field()
     {
         var errors = Errors("""
@@ -181,5 +207,36 @@ public sealed class ComposeNetworkTests : IDisposable
         Assert.DoesNotContain(present.Operations, o => o.Kind == OperationKind.CreateNetwork);
         var create = present.Operations.Single(o => o.Kind == OperationKind.CreateContainer);
         Assert.Equal("ext-id", Assert.Single(create.Endpoints!).Address);
+    }
+
+    [Fact]
+    public void An_external_network_the_agent_does_not_own_nor_allow_is_held_and_predefined_ones_are_errors()
+    {
+        var project = Project("""
+            services:
+              web: { image: busybox:1.35, networks: [other] }
+            networks:
+              other: { external: true, name: someone-elses }
+            """);
+        var refused = PlanOf(project, ObservedState.Empty with
+        {
+            ExternalNetworks = new Dictionary<string, IReadOnlyList<string>> { ["someone-elses"] = ["n1"] },
+            RefusedExternalNetworks = new HashSet<string> { "someone-elses" },
+        });
+        Assert.Empty(refused.Operations);
+        var hold = Assert.Single(refused.Held);
+        Assert.Equal("ExternalNetworkRefused", hold.Reason);
+        Assert.Contains("networks.other", hold.Message);
+        Assert.Contains("Agent:Security:AllowedExternalNetworks", hold.Message);
+
+        var errors = Errors("""
+            services:
+              web: { image: busybox:1.35, networks: [h, b] }
+            networks:
+              h: { external: true, name: host }
+              b: { external: true, name: bridge }
+            """);
+        Assert.Contains(errors, e => e.Contains("networks.h.external") && e.Contains("host networking is refused"));
+        Assert.Contains(errors, e => e.Contains("networks.b.external") && e.Contains("network_mode: bridge"));
     }
 }
