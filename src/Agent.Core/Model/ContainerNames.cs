@@ -5,4 +5,15 @@ public static class ContainerNames
 {
     public static string Replica(string group, string service, int replica) => $"{group}-{service}-{replica}";
     public static string Network(string group) => $"{group}_default";
+
+    /// <summary>Whether a container name is one a service of a group can give its containers: a replica's
+    /// ({group}-{service}-N, or its own container_name), also as the temporary name of an update ("-next" of a start-first
+    /// update, "-prev" while it swaps): a container of someone else under it would block the group's scale or update.</summary>
+    public static bool IsGroupName(string name, string group, ServiceSpec service)
+    {
+        var bare = name.EndsWith("-next", StringComparison.Ordinal) || name.EndsWith("-prev", StringComparison.Ordinal) ? name[..^5] : name;
+        if (service.ContainerName is { } own) return bare == own;
+        var prefix = $"{group}-{service.Name}-";
+        return bare.Length > prefix.Length && bare.StartsWith(prefix, StringComparison.Ordinal) && bare[prefix.Length..].All(char.IsAsciiDigit);
+    }
 }

@@ -39,9 +39,8 @@ public static class RunEndpoints
     /// <summary>The group or project whose containers are named like <paramref name="name"/> (GROUP-SERVICE-N), or null.</summary>
     private static string? ManifestContainerName(string name, ManifestStore manifests) =>
         manifests.All().Select(e => e.Object).OfType<ServiceGroup>()
-            .SelectMany(g => g.Spec.Services.Select(s => (Prefix: $"{g.Metadata.Name}-{s.Name}-", Owner: $"{g.Kind}/{g.Metadata.Name} (service {s.Name})")))
-            .Where(p => name.StartsWith(p.Prefix, StringComparison.Ordinal) && name.Length > p.Prefix.Length && name[p.Prefix.Length..].All(char.IsAsciiDigit))
-            .Select(p => p.Owner).FirstOrDefault();
+            .SelectMany(g => g.Spec.Services.Where(s => ContainerNames.IsGroupName(name, g.Metadata.Name, s)).Select(s => $"{g.Kind}/{g.Metadata.Name} (service {s.Name})"))
+            .FirstOrDefault();
 
     private static async Task<IResult> RunOrCreate(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
         OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)

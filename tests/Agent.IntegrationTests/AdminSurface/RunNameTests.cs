@@ -12,11 +12,14 @@ public sealed class RunNameTests(AdminSurfaceFixture fx)
     public async Task A_run_named_like_a_groups_container_is_refused_and_nothing_is_created()
     {
         using var admin = fx.Client(AdminToken);
-        var squatter = $"{fx.App}-web-2"; // what the app group names its second web replica
-        var refused = await ReadAsync(await admin.PostAsync("/api/v1/run",
-            Json($"{{\"service\":{{\"name\":\"{squatter}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"60\"]}}}}")), HttpStatusCode.Conflict);
-        Assert.Contains($"ServiceGroup/{fx.App} (service web)", refused.GetProperty("detail").GetString());
-        Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", squatter)).Exit);
+        // Its second web replica, and the temporary names of an update of the first (probe-15f F12), also by a create.
+        foreach (var (route, squatter) in new[] { ("run", $"{fx.App}-web-2"), ("run", $"{fx.App}-web-1-next"), ("containers", $"{fx.App}-web-1-prev") })
+        {
+            var refused = await ReadAsync(await admin.PostAsync($"/api/v1/{route}",
+                Json($"{{\"service\":{{\"name\":\"{squatter}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"60\"]}}}}")), HttpStatusCode.Conflict);
+            Assert.Contains($"ServiceGroup/{fx.App} (service web)", refused.GetProperty("detail").GetString());
+            Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", squatter)).Exit);
+        }
 
         var padding = new string('x', 70 * 1024);
         await ReadAsync(await admin.PostAsync("/api/v1/run",
