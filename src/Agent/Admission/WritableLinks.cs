@@ -30,34 +30,8 @@ public static class WritableLinks
 
     /// <summary>Every symlink the kernel passes through to reach <paramref name="absolutePath"/>, each where the link itself
     /// lies (its folder with links resolved), in the order it meets them (links inside link targets too).</summary>
-    public static IEnumerable<string> LinksOn(string absolutePath)
-    {
-        var pending = new List<string>(Parts(absolutePath));
-        var resolved = "/";
-        var hops = 0;
-        while (pending.Count > 0)
-        {
-            var part = pending[0];
-            pending.RemoveAt(0);
-            if (part is "" or ".") continue;
-            if (part == "..")
-            {
-                resolved = Path.GetDirectoryName(resolved) ?? "/";
-                continue;
-            }
-            var next = Path.Combine(resolved, part);
-            if (new FileInfo(next).LinkTarget is { } target && hops++ < 40)
-            {
-                yield return next;
-                pending.InsertRange(0, Parts(target));
-                if (target.StartsWith('/')) resolved = "/";
-                continue;
-            }
-            resolved = next;
-        }
-
-        static string[] Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-    }
+    public static IEnumerable<string> LinksOn(string absolutePath) =>
+        Sources.ManifestFolder.Locations(absolutePath).SkipLast(1).Where(l => new FileInfo(l).LinkTarget is not null);
 
     private static bool Within(string path, string folder) =>
         path == folder || path.StartsWith(folder + "/", StringComparison.Ordinal);

@@ -4,7 +4,8 @@ using Agent.IntegrationTests.Infrastructure;
 
 namespace Agent.IntegrationTests.Compose;
 
-/// <summary>Compose networks on the real engine: an external network is waited for and joined, never created; a network
+/// <summary>Compose networks on the real engine: an external network is waited for and joined (only this instance's own or
+/// an allowed one), never created; a network
 /// whose definition the files change is held (NetworkChanged), its containers left running.</summary>
 public sealed class ComposeNetworkTests : AgentScenario
 {
@@ -32,7 +33,13 @@ public sealed class ComposeNetworkTests : AgentScenario
             Assert.Contains($"docker network create {external}", held.Condition(ConditionTypes.Degraded)!.Message);
             Assert.Empty(await Containers.OfAsync(Instance, project));
 
+            // Someone else's network of that name is not joined (probe-15f F11); one this agent instance made is.
             await DockerCli.RunAsync("network", "create", external);
+            var refused = await Agent.WaitForConditionAsync(project, ConditionTypes.Degraded, "True", "ExternalNetworkRefused", kind: ServiceGroup.ComposeKindName);
+            Assert.Contains("networks.edge", refused.Condition(ConditionTypes.Degraded)!.Message);
+            Assert.Empty(await Containers.OfAsync(Instance, project));
+            await DockerCli.RunAsync("network", "rm", external);
+            await DockerCli.RunAsync("network", "create", "--label", $"{Instance.Labels.Managed}=true", "--label", Instance.InstanceLabel, external);
             await Agent.WaitProjectReadyAsync(project);
             var joined = await DockerCli.InspectAsync($"{project}-web-1", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}");
             Assert.Equal(new[] { $"{project}_back", external }.Order(StringComparer.Ordinal), joined.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
