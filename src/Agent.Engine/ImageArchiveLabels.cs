@@ -4,7 +4,9 @@ using System.Text.Json;
 namespace Agent.Engine;
 
 /// <summary>The labels of the images in a `docker save` tar, read from its manifest.json and each image's config before
-/// the engine loads anything (a load re-points tags, so refusing after it would already have changed what runs).</summary>
+/// the engine loads anything (a load re-points tags, so refusing after it would already have changed what runs). Read
+/// as the engine's JSON decoder reads them (<see cref="GoJsonKeys"/>): keys match case-insensitively, a repeated
+/// string field takes the last value, repeated objects and maps merge.</summary>
 public static class ImageArchiveLabels
 {
     private const long MaxJsonBytes = 8 * 1024 * 1024;
@@ -20,8 +22,8 @@ public static class ImageArchiveLabels
         {
             foreach (var image in document.RootElement.EnumerateArray())
             {
-                var config = image.GetProperty("Config").GetString() ?? "";
-                var tags = image.TryGetProperty("RepoTags", out var t) && t.ValueKind == JsonValueKind.Array ? t.EnumerateArray().Select(x => x.GetString()).OfType<string>().ToList() : [];
+                var config = GoJsonKeys.Values(image, "Config").LastOrDefault() is { ValueKind: JsonValueKind.String } c ? c.GetString() ?? "" : throw new KeyNotFoundException("an image in manifest.json names no Config");
+                var tags = GoJsonKeys.Values(image, "RepoTags").LastOrDefault() is { ValueKind: JsonValueKind.Array } t ? t.EnumerateArray().Select(x => x.GetString()).OfType<string>().ToList() : [];
                 images.Add((config, tags.Count > 0 ? string.Join(", ", tags) : config));
             }
         }
@@ -29,14 +31,18 @@ public static class ImageArchiveLabels
         return images.Select(i => (i.Image, Labels(configs.GetValueOrDefault(i.Config)))).ToList();
     }
 
+    /// <summary>The labels of <c>config</c> (what containers inherit) and of <c>container_config</c>, every spelling and
+    /// repetition of each key merged, as the engine decodes them into one map.</summary>
     private static IReadOnlyDictionary<string, string> Labels(byte[]? config)
     {
-        if (config is null) return new Dictionary<string, string>();
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (config is null) return found;
         using var document = JsonDocument.Parse(config);
-        return document.RootElement.TryGetProperty("config", out var c) && c.ValueKind == JsonValueKind.Object
-               && c.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object
-            ? labels.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText(), StringComparer.Ordinal)
-            : new Dictionary<string, string>();
+        foreach (var section in GoJsonKeys.Values(document.RootElement, "config").Concat(GoJsonKeys.Values(document.RootElement, "container_config")))
+            foreach (var labels in GoJsonKeys.Values(section, "Labels").Where(l => l.ValueKind == JsonValueKind.Object))
+                foreach (var label in labels.EnumerateObject())
+                    found[label.Name] = label.Value.ValueKind == JsonValueKind.String ? label.Value.GetString()! : label.Value.GetRawText();
+        return found;
     }
 
     private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream tar, Func<string, bool> wanted, CancellationToken ct)
