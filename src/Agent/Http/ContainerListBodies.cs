@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Agent.Core.Model;
 using Agent.Reconciliation;
 using Microsoft.AspNetCore.Http.Json;
@@ -48,7 +49,7 @@ public sealed class ContainerListBodies(OwnedContainers owned, ObservedCache cac
     private async Task<Body> MakeAsync(string? group, string? service, string? state, bool withSpec, CancellationToken ct)
     {
         var items = (await owned.ListAsync(group, service, state, ct)).Select(c => ContainerListItem.From(c, labels, withSpec)).ToList();
-        var bytes = JsonSerializer.SerializeToUtf8Bytes<IEnumerable<ContainerListItem>>(items, json.Value.SerializerOptions);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(items, (JsonTypeInfo<IEnumerable<ContainerListItem>>)json.Value.SerializerOptions.GetTypeInfo(typeof(IEnumerable<ContainerListItem>)));
         return new Body(bytes, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 16))}\"");
     }
 

@@ -16,7 +16,12 @@ public static class AgentCli
         }
     }
 
-    private static string Dll => Path.Combine(AppContext.BaseDirectory, "agent.dll");
+    /// <summary>How the agent is started: this build's agent.dll through dotnet, or the executable AGENT_TEST_AGENT names
+    /// (e.g. the Native AOT binary of eng/publish-aot.sh), so the tests that start the agent process can run against it.</summary>
+    public static (string File, string[] Prefix) Launcher =>
+        System.Environment.GetEnvironmentVariable("AGENT_TEST_AGENT") is { Length: > 0 } binary
+            ? (binary, [])
+            : ("dotnet", [Path.Combine(AppContext.BaseDirectory, "agent.dll")]);
 
     private static Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? environment)
     {
@@ -28,17 +33,17 @@ public static class AgentCli
     public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(null, args);
 
     public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
-        ExternalTool.RunAsync("dotnet", [Dll, .. args], RepositoryRoot, Environment(environment), TimeSpan.FromMinutes(5));
+        ExternalTool.RunAsync(Launcher.File, [.. Launcher.Prefix, .. args], RepositoryRoot, Environment(environment), TimeSpan.FromMinutes(5));
 
     /// <summary>Runs it from another working directory (the repository root holds the demo's ./manifests).</summary>
     public static Task<(int Exit, string Stdout, string Stderr)> RunInAsync(string workingDirectory, params string[] args) =>
-        ExternalTool.RunAsync("dotnet", [Dll, .. args], workingDirectory, Environment(null), TimeSpan.FromMinutes(5));
+        ExternalTool.RunAsync(Launcher.File, [.. Launcher.Prefix, .. args], workingDirectory, Environment(null), TimeSpan.FromMinutes(5));
 
     /// <summary>A long-running command (--watch, -f): its output so far, readable while it runs; disposing kills it.</summary>
     public static RunningCommand Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot };
-        info.ArgumentList.Add(Dll);
+        var info = new ProcessStartInfo(Launcher.File) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot };
+        foreach (var arg in Launcher.Prefix) info.ArgumentList.Add(arg);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var (k, v) in Environment(environment)) info.Environment[k] = v;
         return new RunningCommand(Process.Start(info)!);

@@ -59,15 +59,16 @@ public sealed class AgentProcess : IAsyncDisposable
         string tokensFile)
     {
         var port = FreePort.Next();
-        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
+        var (agent, prefix) = AgentCli.Launcher;
+        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : agent)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AgentCli.RepositoryRoot,
         };
-        foreach (var arg in launcher.Skip(1).Concat(launcher.Count > 0 ? ["dotnet"] : []).Concat(
+        foreach (var arg in launcher.Skip(1).Concat(launcher.Count > 0 ? [agent] : []).Concat(prefix).Concat(
                  [
-                     Path.Combine(AppContext.BaseDirectory, "agent.dll"), "run", "--manifests", manifests, "--state-dir", stateDir,
+                     "run", "--manifests", manifests, "--state-dir", stateDir,
                      "--instance", instance, "--urls", $"http://127.0.0.1:{port}",
                  ]))
             info.ArgumentList.Add(arg);
