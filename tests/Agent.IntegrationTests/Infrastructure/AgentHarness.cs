@@ -97,6 +97,8 @@ public sealed class AgentHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        // A container still writing into a bind of the manifests folder would fill it again while it is deleted.
+        await Instance.RemoveContainersAsync();
         if (Directory.Exists(Manifests)) Directory.Delete(Manifests, recursive: true); // a test may have deleted it
         Directory.Delete(StateDir, recursive: true);
     }

@@ -24,8 +24,7 @@ public sealed class TestInstance : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var id in await DockerCli.ContainerIdsAsync(InstanceLabel))
-            await DockerCli.TryRunAsync("rm", "-f", "-v", id);
+        await RemoveContainersAsync();
         var networks = await DockerCli.RunAsync("network", "ls", "-q", "--filter", $"label={InstanceLabel}");
         foreach (var id in networks.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             await DockerCli.TryRunAsync("network", "rm", id);
@@ -33,6 +32,13 @@ public sealed class TestInstance : IAsyncLifetime
         foreach (var name in volumes.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             await DockerCli.TryRunAsync("volume", "rm", "-f", name);
         await RemoveImagesAsync();
+    }
+
+    /// <summary>Every container of this instance, removed with its anonymous volumes.</summary>
+    public async Task RemoveContainersAsync()
+    {
+        foreach (var id in await DockerCli.ContainerIdsAsync(InstanceLabel))
+            await DockerCli.TryRunAsync("rm", "-f", "-v", id);
     }
 
     /// <summary>Every tag or digest reference that names this instance (<c>ID-app:1</c>, <c>localhost:PORT/ID/app:1</c>), removed one by one
