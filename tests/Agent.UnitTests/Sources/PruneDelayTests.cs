@@ -1,36 +1,22 @@
 using Agent.Core.Manifests;
 using Agent.Core.Model;
-using Agent.Core.Security;
-using Agent.Hosting;
 using Agent.Sources;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Agent.UnitTests.Sources;
 
 /// <summary>A manifest deleted and written back within Agent:PruneDelay (an `rm` then `cp` deploy) prunes nothing.</summary>
-public sealed class PruneDelayTests : IDisposable
+public sealed class PruneDelayTests() : ManifestFolderTestBase("prune-delay")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-prune-delay-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-prune-delay-state-");
     private readonly FakeTimeProvider clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
     private static readonly ObjectKey Web = new(ServiceGroup.KindName, "web");
 
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
-
-    private string File(string name) => Path.Combine(dir.FullName, name);
+    private string File(string name) => Path.Combine(Root, name);
 
     private static string Group(string name) =>
         $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {name}\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n";
 
-    private ManifestStore Store() =>
-        new(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), clock, NullLogger<ManifestStore>.Instance,
-            options: Options.Create(new AgentOptions { PruneDelay = TimeSpan.FromSeconds(5) }));
+    private ManifestStore Store() => NewStore(clock: clock, options: Options(TimeSpan.FromSeconds(5)));
 
     [Fact]
     public void A_deleted_manifest_is_pruned_only_after_the_delay_and_not_at_all_when_it_comes_back()
