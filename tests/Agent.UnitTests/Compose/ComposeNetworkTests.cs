@@ -188,15 +188,17 @@ public sealed class ComposeNetworkTests : IDisposable
         Assert.Contains("agent down", hold.Message);
     }
 
+    private ServiceGroup WebOnExternalNetwork(string key, string name) => Project($$"""
+        services:
+          web: { image: busybox:1.35, networks: [{{key}}] }
+        networks:
+          {{key}}: { external: true, name: {{name}} }
+        """);
+
     [Fact]
     public void An_external_network_is_never_created_joined_by_id_when_it_exists_and_held_when_it_does_not()
     {
-        var project = Project("""
-            services:
-              web: { image: busybox:1.35, networks: [proxy] }
-            networks:
-              proxy: { external: true, name: edge-proxy }
-            """);
+        var project = WebOnExternalNetwork("proxy", "edge-proxy");
         Assert.Equal(("edge-proxy", true), (project.Spec.Networks["proxy"].Name, project.Spec.Networks["proxy"].External));
         var missing = PlanOf(project, ObservedState.Empty);
         Assert.Empty(missing.Operations);
@@ -212,12 +214,7 @@ public sealed class ComposeNetworkTests : IDisposable
     [Fact]
     public void An_external_network_the_agent_does_not_own_nor_allow_is_held_and_predefined_ones_are_errors()
     {
-        var project = Project("""
-            services:
-              web: { image: busybox:1.35, networks: [other] }
-            networks:
-              other: { external: true, name: someone-elses }
-            """);
+        var project = WebOnExternalNetwork("other", "someone-elses");
         var refused = PlanOf(project, ObservedState.Empty with
         {
             ExternalNetworks = new Dictionary<string, IReadOnlyList<string>> { ["someone-elses"] = ["n1"] },
