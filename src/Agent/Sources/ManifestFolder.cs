@@ -506,7 +506,9 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         }
     }
 
-    public string ResolveLinks(string absolutePath) => Resolve(absolutePath);
+    /// <summary><see cref="Resolve"/>, and a path reaching the manifests folder through a bind-mount alias named as it lies
+    /// there (<see cref="MountAliases"/>).</summary>
+    public string ResolveLinks(string absolutePath) => MountAliases.Canonical(Resolve(absolutePath), Resolve(Root));
 
     /// <summary>The path with every symlink on the host resolved as the kernel does (a link's target first, then the
     /// <c>..</c> after it: with <c>up -> ..</c>, <c>up/..</c> is above the folder); a missing tail is kept as written.</summary>

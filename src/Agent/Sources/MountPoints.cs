@@ -9,7 +9,11 @@ public static class MountPoints
     private const string MountInfo = "/proc/self/mountinfo";
 
     /// <summary>The mount point a real path lives on (the longest mounted prefix), or null when the table cannot be read.</summary>
-    public static string? Of(string realPath)
+    public static string? Of(string realPath) =>
+        All()?.Where(point => Contains(point, realPath)).MaxBy(point => point.Length);
+
+    /// <summary>Every mount point, or null when the table cannot be read.</summary>
+    public static IReadOnlyList<string>? All()
     {
         string[] lines;
         try
@@ -20,15 +24,7 @@ public static class MountPoints
         {
             return null;
         }
-        string? best = null;
-        foreach (var line in lines)
-        {
-            var fields = line.Split(' ');
-            if (fields.Length < 5) continue;
-            var point = Unescape(fields[4]);
-            if (Contains(point, realPath) && (best is null || point.Length > best.Length)) best = point;
-        }
-        return best;
+        return lines.Select(line => line.Split(' ')).Where(fields => fields.Length >= 5).Select(fields => Unescape(fields[4])).ToList();
     }
 
     private static bool Contains(string mountPoint, string path) =>

@@ -46,6 +46,47 @@ public sealed class PlantedManifestTests : SecurityScenario
         Assert.Equal([web.Id], (await Containers.OfAsync(Instance, project)).Where(r => r.State == "running").Select(r => r.Id));
     }
 
+    [Fact]
+    public async Task A_bind_mount_alias_of_a_manifests_folder_under_a_bind_root_is_that_folder_so_what_its_container_writes_is_not_read()
+    {
+        // probe-15f F6: mount --bind shows a manifests subfolder at a second path, under an AllowedBindRoots entry; no
+        // symlink reveals it, so it is recognised by device and inode.
+        var outside = Path.Combine(Path.GetTempPath(), $"agent-alias-{Guid.NewGuid():N}");
+        var alias = Path.Combine(outside, "alias");
+        Directory.CreateDirectory(alias);
+        Directory.CreateDirectory(Path.Combine(Agent.Manifests, "bm", "d"));
+        await Host("mount", "--bind", Path.Combine(Agent.Manifests, "bm"), alias);
+        try
+        {
+            Agent.Settings["Agent:Security:AllowedBindRoots:0"] = outside;
+            var group = Instance.Name("aliased");
+            var planted = Instance.Name("aliasplanted");
+            Agent.Write($"{group}.yaml", Manifest.Group(group, Manifest.Sleeper("b", $"      volumes: [\"{alias}/d:/data\"]\n")));
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(group);
+            var yaml = Manifest.Group(planted, Manifest.Sleeper("x")).Replace("\n", "\\n", StringComparison.Ordinal);
+            await DockerCli.RunAsync("exec", $"{group}-b-1", "sh", "-c", $"printf '{yaml}' > /data/planted.yaml");
+
+            var store = Agent.Services.GetRequiredService<ManifestStore>();
+            var error = await Eventually.ReturnsAsync(() => Task.FromResult(store.Errors.FirstOrDefault(e => e.File == "bm/d/planted.yaml")), e => e is not null,
+                TimeSpan.FromSeconds(60), "an error on bm/d/planted.yaml");
+            Assert.Contains($"not read: it lies inside ./bm/d, bound read-write by ServiceGroup/{group}", error!.Message);
+            Assert.Equal("", (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=agent.object={planted}")).Trim());
+        }
+        finally
+        {
+            await Agent.StopAsync();
+            await Host("umount", alias);
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    private static async Task Host(string program, params string[] args)
+    {
+        var (exit, _, stderr) = await ExternalTool.RunAsync(program, args);
+        Assert.True(exit == 0, $"{program} {string.Join(' ', args)}: {stderr}");
+    }
+
     /// <summary>A run may bind a folder of the manifests when a bind root holds them (a usual /srv + /srv/manifests layout).</summary>
     private void AllowBindsInTheManifests() => Agent.Settings["Agent:Security:AllowedBindRoots:0"] = Agent.Manifests;
 
