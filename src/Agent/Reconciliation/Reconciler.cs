@@ -89,11 +89,14 @@ public sealed class Reconciler(
             var first = entry.Errors[0];
             var reason = entry.HeldReason;
             status.Update(key, s => s with { ManifestErrors = entry.Errors.Select(e => e.ToString()).ToList(), Generation = entry.Generation });
-            status.SetCondition(key, ConditionTypes.Progressing, false, reason, reason == DesiredEntry.ManifestUnreadable
-                ? "the manifest file cannot be read; the last good state is kept and nothing is changed"
-                : "the manifest does not load; the last good state is kept and nothing is changed");
+            status.SetCondition(key, ConditionTypes.Progressing, false, reason, reason switch
+            {
+                DesiredEntry.ManifestUnreadable => "the manifest file cannot be read; the last good state is kept and nothing is changed",
+                Hold.PrunePending => "the manifest looks half-written; the last good state is kept and nothing is changed",
+                _ => "the manifest does not load; the last good state is kept and nothing is changed",
+            });
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
-            status.SetCondition(key, ConditionTypes.Ready, false, reason, "the manifest does not load: " + first);
+            status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason == Hold.PrunePending ? "held: " : "the manifest does not load: ") + first);
             status.Record(key, "Warning", reason, first.ToString());
             await RefreshServicesAsync(key, entry, ct);
             return ("stalled", null);

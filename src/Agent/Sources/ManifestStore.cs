@@ -4,6 +4,7 @@ using System.Text.Json;
 using Agent.Core.Json;
 using Agent.Core.Manifests;
 using Agent.Core.Model;
+using Agent.Core.Planning;
 using Agent.Core.Security;
 using Agent.Core.Sources;
 using Agent.Engine;
@@ -89,6 +90,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     // reads as being rewritten: such an object is held for Agent:PruneDelay (InputFileHold), then read again.
     private Dictionary<string, InputFileShape> inputsLastGood = new(StringComparer.Ordinal);
     private Dictionary<string, DateTimeOffset> inputsGoneSince = new(StringComparer.Ordinal);
+    // Manifest files of folder objects, their text at the last good read: one that reads torn against it is held (TornManifest).
+    private Dictionary<string, string> manifestsLastGood = new(StringComparer.Ordinal);
     private DateTimeOffset? inputHoldEnds;
     private ITimer? inputHoldTimer;
 
@@ -340,6 +343,14 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                     heldForInputs.Add(key);
                     continue;
                 }
+                if (previous?.Object is ServiceGroup good && obj is ServiceGroup read && GitDocuments.RepositoryOf(obj.Source.File) is null
+                    && TornHold(good, read, readAt) is { } torn)
+                {
+                    next[key] = previous with { Errors = [torn], HeldReason = Hold.PrunePending, BrokenSince = previous.BrokenSince ?? readAt };
+                    nextFiles[key] = obj.Source.File;
+                    heldForInputs.Add(key);
+                    continue;
+                }
                 var generation = previous?.Object is null ? Math.Max(1, previous?.Generation ?? 1) : Fingerprint(previous.Object) == Fingerprint(obj) ? previous.Generation : previous.Generation + 1;
                 next[key] = new DesiredEntry(key, obj, generation, []) { Revision = RevisionOf(obj.Source.File, revisions) };
                 nextFiles[key] = obj.Source.File;
@@ -431,6 +442,15 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 if ((held.Contains(key) ? inputsLastGood.GetValueOrDefault(file) : InputShape(file)) is { Regular: true, Length: > 0 } good)
                     lastGood.TryAdd(file, good);
         }
+        var manifests = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, entry) in next)
+        {
+            if (entry.Object is not ServiceGroup group || entry.IsBroken && !held.Contains(key) || GitDocuments.RepositoryOf(group.Source.File) is not null) continue;
+            foreach (var file in ManifestFilesOf(group))
+                if ((held.Contains(key) ? manifestsLastGood.GetValueOrDefault(file) : ReadText(file)) is { } text)
+                    manifests.TryAdd(file, text);
+        }
+        manifestsLastGood = manifests;
         var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);
         inputsGoneSince = inputsGoneSince.Where(p => heldFiles.Contains(Display(p.Key))).ToDictionary(StringComparer.Ordinal);
         inputsLastGood = lastGood;
@@ -449,6 +469,41 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         return group.Spec.Services.SelectMany(s => s.Container.FileDigests.Keys)
             .Where(k => k.StartsWith("envFrom:", StringComparison.Ordinal))
             .Select(k => Path.GetFullPath(Path.Combine(folderOfManifest, k["envFrom:".Length..])));
+    }
+
+    /// <summary>The files a group's manifest is read from: a compose project's compose files, a ServiceGroup's manifest.</summary>
+    private IEnumerable<string> ManifestFilesOf(ServiceGroup group) =>
+        group.Compose is { } compose ? compose.ConfigFiles.Select(f => Path.Combine(folder.Root, f)) : [Path.Combine(folder.Root, group.Source.File)];
+
+    /// <summary>The hold of a read that looks like a manifest caught mid-write (<see cref="TornManifest"/>) and changes a
+    /// service <paramref name="good"/> runs, while within Agent:PruneDelay of the first such read; null when it applies.</summary>
+    private ManifestError? TornHold(ServiceGroup good, ServiceGroup read, DateTimeOffset now)
+    {
+        if (pruneDelay <= TimeSpan.Zero) return null;
+        foreach (var file in ManifestFilesOf(read))
+        {
+            if (!manifestsLastGood.TryGetValue(file, out var last) || ReadText(file) is not { } text) continue;
+            if (!TornManifest.LooksTorn(text, last) || TornManifest.ChangedServices(good, read) is not { Count: > 0 } services) continue;
+            if (!inputsGoneSince.TryGetValue(file, out var since)) inputsGoneSince[file] = since = now;
+            if (now - since < pruneDelay) return new ManifestError(Display(file), 1, 1, "", TornManifest.Message(text, services, since, pruneDelay));
+        }
+        return null;
+    }
+
+    /// <summary>A file's text (never blocking on a FIFO), or null when it cannot be read or is over the manifest size limit.</summary>
+    private string? ReadText(string path)
+    {
+        try
+        {
+            using var stream = RegularFile.OpenRead(path);
+            if (stream.Length > folder.MaxFileBytes) return null;
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SecretFileException)
+        {
+            return null;
+        }
     }
 
     /// <summary>How an input file reads now (never blocking on a FIFO; a file over the manifest size limit counts as written).</summary>

@@ -33,6 +33,31 @@ public sealed class HalfWrittenInputTests() : AgentScenario(new Dictionary<strin
         Assert.Equal(a, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
     }
 
+    [Fact]
+    public async Task A_service_spec_cut_mid_write_keeps_its_containers_and_a_complete_scale_down_applies()
+    {
+        var g = Instance.Name("torn");
+        var full = Group(g, Sleeper("a", "      replicas: 2\n      env: { MODE: full }\n"));
+        Agent.Write("g.yaml", full);
+        await Agent.StartAsync();
+        var before = (await Containers.RunningAsync(Instance, g, 2)).Select(c => c.Id).Order().ToList();
+
+        Agent.Write("g.yaml", full[..(full.IndexOf("replicas: 2\n", StringComparison.Ordinal) + "replicas: 2\n".Length)]);  // env not written yet
+        var held = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", Hold.PrunePending, TimeSpan.FromSeconds(30));
+        Assert.Contains("looks cut short", held.Condition(ConditionTypes.Degraded)!.Message);
+        Assert.Equal(before, (await Containers.RunningAsync(Instance, g, 2)).Select(c => c.Id).Order());
+
+        Agent.Write("g.yaml", full);
+        await Agent.WaitReadyAsync(g);
+        await Task.Delay(PastTheDelay);
+        Assert.Equal(before, (await Containers.RunningAsync(Instance, g, 2)).Select(c => c.Id).Order());
+
+        Agent.Write("g.yaml", full.Replace("replicas: 2", "replicas: 1"));   // a complete edit
+        var kept = (await Containers.RunningAsync(Instance, g, 1)).Single();
+        Assert.Equal($"{g}-a-1", kept.Name);
+        Assert.Contains("MODE=full", await DockerCli.InspectAsync(kept.Id, "{{json .Config.Env}}"));
+    }
+
     [Theory]
     [InlineData("")]                               // emptied (`: > app.env`)
     [InlineData("  \n# being rewritten\n")]        // whitespace and a comment: defines nothing

@@ -1,0 +1,154 @@
+using Agent.Core.Model;
+using Agent.Core.Planning;
+using Agent.Core.Security;
+using Agent.Core.Sources;
+using Agent.Hosting;
+using Agent.Sources;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Agent.UnitTests.Sources;
+
+/// <summary>A manifest caught mid-write (shorter than at the last good read, ending without a line end or in a key with
+/// no value) that changes a running service holds the object for Agent:PruneDelay; a complete edit applies at once.</summary>
+public sealed class TornManifestTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-torn-");
+    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-torn-state-");
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
+    private static readonly ObjectKey G = new(ServiceGroup.KindName, "g");
+    private static readonly ObjectKey Stack = new(ServiceGroup.ComposeKindName, "stk");
+
+    private const string Full = "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: g }\nspec:\n  services:\n" +
+                                "    - name: web\n      image: busybox:1.35\n      replicas: 10\n      env: { MODE: full }\n" +
+                                "    - name: db\n      image: busybox:1.35\n";
+
+    public void Dispose()
+    {
+        dir.Delete(recursive: true);
+        state.Delete(recursive: true);
+    }
+
+    private void Write(string name, string text)
+    {
+        var path = Path.Combine(dir.FullName, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private ManifestStore Started(string name, string text, ObjectKey key)
+    {
+        Write(name, text);
+        var store = new ManifestStore(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), clock,
+            NullLogger<ManifestStore>.Instance, options: Options.Create(new AgentOptions { PruneDelay = TimeSpan.FromSeconds(5) }));
+        store.Reload();
+        Assert.False(store.Get(key)!.IsBroken);
+        return store;
+    }
+
+    private static ServiceSpec Web(ManifestStore store, ObjectKey key) => ((ServiceGroup)store.Get(key)!.Object!).Spec.Services[0];
+
+    [Theory]
+    [InlineData("a: 1\nb: 2", false, false)]
+    [InlineData("a: 1\nb:\n", true, true)]
+    [InlineData("a: 1\n  - \n", true, true)]
+    [InlineData("a: |\n", true, true)]
+    [InlineData("a: [1,\n", true, true)]
+    [InlineData("a: \"x:\"\n# trailing comment:\n", true, false)]
+    [InlineData("image: busybox:1.35\r\n", true, false)]
+    public void The_shape_says_whether_the_file_ends_terminated_and_whether_its_last_line_opens_a_block(string text, bool terminated, bool open)
+    {
+        var shape = ManifestShape.Of(text);
+        Assert.Equal((terminated, open), (shape.Terminated, shape.EndsOpen));
+    }
+
+    private static string CutAfter(string text, string through) => text[..(text.IndexOf(through, StringComparison.Ordinal) + through.Length)];
+
+    [Fact]
+    public void Only_a_shorter_file_that_ends_unterminated_open_or_at_a_line_end_of_the_last_good_text_looks_torn()
+    {
+        Assert.True(TornManifest.LooksTorn(CutAfter(Full, "replicas: 1"), Full));                   // cut mid-line
+        Assert.True(TornManifest.LooksTorn(CutAfter(Full, "replicas: 10\n"), Full));                // the same text, cut at a line end
+        Assert.True(TornManifest.LooksTorn(CutAfter(Full, "image: busybox:1.35\n") + "      env:\n", Full)); // cut after a key
+        Assert.False(TornManifest.LooksTorn(Full.Replace("replicas: 10\n      env: { MODE: full }\n", "replicas: 1\n"), Full)); // an edit
+        Assert.False(TornManifest.LooksTorn(Full.TrimEnd('\n'), Full));                              // only the last line end dropped
+        Assert.False(TornManifest.LooksTorn(Full + "x", Full));                                       // longer
+        Assert.False(TornManifest.LooksTorn("", Full));                                               // empty: held as an empty file is
+    }
+
+    [Fact]
+    public void A_cut_that_lowers_replicas_and_drops_fields_holds_the_last_good_spec_until_the_delay_then_applies()
+    {
+        var store = Started("g.yaml", Full, G);
+        var generation = store.Get(G)!.Generation;
+
+        Write("g.yaml", CutAfter(Full, "replicas: 1"));            // replicas: 10 half written, env and db not yet
+        store.Reload();
+        var held = store.Get(G)!;
+        Assert.True(held.IsBroken);
+        Assert.Equal(Hold.PrunePending, held.HeldReason);
+        Assert.Equal(10, Web(store, G).Replicas);
+        var error = Assert.Single(held.Errors);
+        Assert.Equal("g.yaml", error.File);
+        Assert.StartsWith("looks cut short since 12:00:00 (shorter than at the last good read and it ends without a final line end) and would change service(s) web (replicas 10 -> 1)", error.Message);
+
+        clock.Advance(TimeSpan.FromSeconds(6));                    // still the same file after the delay: taken as written
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(1, Web(store, G).Replicas);
+        Assert.Equal(generation + 1, store.Get(G)!.Generation);
+    }
+
+    [Fact]
+    public void The_start_of_the_same_file_cut_at_a_line_end_holds_and_the_complete_file_written_back_changes_nothing()
+    {
+        var store = Started("g.yaml", Full, G);
+        var generation = store.Get(G)!.Generation;
+
+        Write("g.yaml", CutAfter(Full, "replicas: 10\n"));          // web without its env, db not written yet
+        store.Reload();
+        Assert.Equal(Hold.PrunePending, store.Get(G)!.HeldReason);
+        Assert.Contains("where a line of the last good read ends", store.Get(G)!.Errors[0].Message);
+        Assert.Equal("full", Web(store, G).Container.Env["MODE"]);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Write("g.yaml", Full);
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(generation, store.Get(G)!.Generation);
+    }
+
+    [Fact]
+    public void A_complete_edit_that_scales_down_and_drops_fields_applies_at_once()
+    {
+        var store = Started("g.yaml", Full, G);
+        Write("g.yaml", Full.Replace("replicas: 10\n      env: { MODE: full }\n", "replicas: 1\n"));
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(1, Web(store, G).Replicas);
+        Assert.Empty(Web(store, G).Container.Env);
+    }
+
+    [Fact]
+    public void A_torn_read_that_changes_no_running_service_is_not_held()
+    {
+        var store = Started("g.yaml", Full, G);
+        Write("g.yaml", Full + "    - name: cache\n      image: busy");     // a new service, cut: nothing that runs changes
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(3, ((ServiceGroup)store.Get(G)!.Object!).Spec.Services.Count);
+    }
+
+    [Fact]
+    public void A_compose_file_cut_mid_write_holds_the_project_too()
+    {
+        const string compose = "services:\n  app:\n    image: busybox:1.35\n    environment:\n      MODE: full\n  db:\n    image: busybox:1.35\n";
+        var store = Started("stk/compose.yaml", compose, Stack);
+        Write("stk/compose.yaml", CutAfter(compose, "image: busybox:1.35\n"));
+        store.Reload();
+        Assert.Equal(Hold.PrunePending, store.Get(Stack)!.HeldReason);
+        Assert.Equal("stk/compose.yaml", store.Get(Stack)!.Errors[0].File);
+        Assert.Equal("full", Web(store, Stack).Container.Env["MODE"]);
+    }
+}
