@@ -9,6 +9,8 @@ public static class SourceProblemReasons
     public const string DanglingLink = "dangling_link";
     public const string SymlinkLoop = "symlink_loop";
     public const string OutsideRoot = "outside_root";
+    public const string TooDeep = "too_deep";
+    public const string TooMany = "too_many";
 }
 
 /// <summary>

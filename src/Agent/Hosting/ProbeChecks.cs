@@ -42,6 +42,9 @@ public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) :
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         var folder = manifests.Root;
+        if (manifests.ReadRunningFor is { } running && running > Sources.ManifestStore.ReadStalledAfter)
+            return Task.FromResult(HealthCheckResult.Unhealthy(
+                $"a read of the manifests in {folder} has been running for {running.TotalSeconds:0} s: no change is applied until it ends"));
         if (manifests.SourceError is { } error)
             return Task.FromResult(HealthCheckResult.Unhealthy($"{error}; every object is kept as it is until it reads again"));
         try

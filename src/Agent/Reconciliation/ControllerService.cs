@@ -33,7 +33,7 @@ public sealed class ControllerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var watcher = new FolderWatcher(folder, logger);
+        using var watcher = new FolderWatcher(folder, logger, () => manifests.UnreadFolders);
         watcher.Rearm();
         // The stream asks for events from now: subscribing and the first listing may then happen in either order.
         var since = DateTimeOffset.UtcNow;

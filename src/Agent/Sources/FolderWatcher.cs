@@ -6,8 +6,14 @@ namespace Agent.Sources;
 /// asked: a folder that a symlink swap (git-sync: `ln -s rev2 tmp &amp;&amp; mv -T tmp live`) or a re-creation replaced is
 /// followed. What no event reports (a filesystem mounted or unmounted) the periodic resync finds.
 /// </summary>
-public sealed class FolderWatcher(ManifestFolder folder, ILogger logger) : IDisposable
+public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IReadOnlyList<string>>? unread = null, TimeProvider? time = null) : IDisposable
 {
+    /// <summary>How long after a watcher error the tree is not watched again (the periodic resync reads meanwhile): a tree
+    /// the kernel cannot watch (paths over PATH_MAX, the inotify watch limit) failed again at once, in a loop of full reads.</summary>
+    public static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(30);
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+    private DateTimeOffset? failedAt;
     private readonly Lock sync = new();
     private FileSystemWatcher? parent;
     private FileSystemWatcher? tree;
@@ -33,12 +39,18 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger) : IDisp
             }
             var target = Directory.Exists(folder.Root) ? folder.ResolveLinks(folder.Root) : null;
             if (target == watchedTarget && (tree is not null || target is null) && (target is null || Directory.Exists(target))) return;
+            if (failedAt is { } failed && clock.GetUtcNow() - failed < RetryAfterError && !renew) return;
             tree?.Dispose();
-            tree = target is null ? null : Create(target, recursive: true, _ => true);
+            tree = target is null ? null : Create(target, recursive: true, e => !InsideUnread(e.FullPath));
             watchedTarget = tree is null ? null : target;
             if (tree is not null) logger.LogDebug("Watching {Target} for {Folder}", target, folder.Root);
         }
     }
+
+    /// <summary>An event strictly inside a folder a container writes: that folder is never read, so nothing to read again
+    /// (its own creation or deletion still counts: a folder deleted and made anew is read again).</summary>
+    private bool InsideUnread(string path) =>
+        unread?.Invoke() is { Count: > 0 } folders && folders.Any(f => path.StartsWith(f.TrimEnd('/') + "/", StringComparison.Ordinal));
 
     /// <summary>An event on the folder's own name (swapped, deleted, created): whatever the tree watcher followed is stale.</summary>
     private bool IsRoot(FileSystemEventArgs e)
@@ -68,7 +80,11 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger) : IDisp
             watcher.Error += (_, e) =>
             {
                 logger.LogDebug("Watcher on {Path} reported {Error}; reading the folder again", path, e.GetException().Message);
-                lock (sync) watchedTarget = null; // re-created at the next rearm
+                lock (sync)
+                {
+                    watchedTarget = null; // re-created at a later rearm
+                    failedAt = clock.GetUtcNow();
+                }
                 Changed.Release();
             };
             watcher.EnableRaisingEvents = true;

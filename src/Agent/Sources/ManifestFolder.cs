@@ -134,6 +134,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     [
         .. ManifestSet.Parse(snapshot.Files.Select(f => (f.File, f.Content)), this, policy, Limits),
         .. snapshot.Problems.Where(p => p.HidesObjects).Select(p => FileError(p.Path, p.Message)),
+        .. snapshot.Written.Select(w => WritableBindTrust.NotRead(w.File, w.Bind, realRoot)),
     ];
 
     public static ManifestDocument FileError(string file, string message) =>
@@ -141,13 +142,17 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     /// <summary>Reads the folder: stat of every file, content of manifests whose size or time changed since the last read.
     /// Never throws for what is on disk; a folder that cannot be read is a <see cref="FolderSnapshot.RootError"/>.</summary>
-    public FolderSnapshot Read()
+    /// <param name="unread">Read-write bind sources (links resolved) known before the read: folders a container writes are
+    /// never read as manifests, so they are not walked either (a container controls what is in them: probe-15g F6, a chain
+    /// of 1,900 nested folders stalled every read). Only the names of manifests in them are listed, within a small bound,
+    /// to say they are not read (<see cref="FolderSnapshot.Written"/>).</param>
+    public FolderSnapshot Read(IReadOnlyCollection<WritableBind>? unread = null)
     {
         lock (sync)
         {
             try
             {
-                return ReadCore();
+                return ReadCore(unread ?? []);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
             {
@@ -156,7 +161,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         }
     }
 
-    private FolderSnapshot ReadCore()
+    private FolderSnapshot ReadCore(IReadOnlyCollection<WritableBind> unread)
     {
         if (Absent) return new FolderSnapshot(null, [], [], "absent");
         if (!Directory.Exists(Root))
@@ -175,8 +180,15 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         var problems = new List<SourceProblem>();
         var others = new List<(string File, long Length, long Written)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var walk = new TreeWalk(files, problems, others, seen, new Dictionary<string, string>(StringComparer.Ordinal) { [real] = "" }, []);
-        Walk(Root, "", walk);
+        var walk = new TreeWalk(files, problems, others, seen, new Dictionary<string, string>(StringComparer.Ordinal) { [real] = "" }, [], unread, []);
+        if (walk.UnreadAt(real) is { } rootBind)
+        {
+            // The whole folder is some container's to write: nothing in it is read.
+            if (!ListWritten(Root, "", rootBind, walk))
+                return FolderSnapshot.Failed($"manifests folder {Root} lies inside {rootBind.Source}, bound read-write by {rootBind.Owner}, and holds more " +
+                                             $"than {WrittenListLimit} entries or {WrittenListDepth} levels of folders: nothing in it is read");
+        }
+        else Walk(Root, "", real, 0, walk);
         // Linked folders last, so a folder is read once under its own name; a link into the tree, to an ancestor, or to
         // a folder another link already led to is reported and not followed.
         while (walk.Links.Count > 0)
@@ -192,7 +204,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                 continue;
             }
             walk.Folders[target] = rel;
-            Walk(path, rel, walk);
+            Walk(path, rel, target, rel.Count(c => c == '/') + 1, walk);
         }
         foreach (var stale in cache.Keys.Where(k => !seen.Contains(k)).ToList()) cache.Remove(stale);
         if (mount is not null) mountAtLastRead = mount;
@@ -203,16 +215,61 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         foreach (var f in files) hash.AppendData(Encoding.UTF8.GetBytes($"m\0{f.File}\0{f.Digest}\n"));
         foreach (var p in problems) hash.AppendData(Encoding.UTF8.GetBytes($"p\0{p.Path}\0{p.Reason}\0{p.Message}\n"));
         foreach (var o in others.OrderBy(o => o.File, StringComparer.Ordinal)) hash.AppendData(Encoding.UTF8.GetBytes($"o\0{o.File}\0{o.Length}\0{o.Written}\n"));
-        return new FolderSnapshot(null, files, problems, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        walk.Written.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
+        foreach (var w in walk.Written) hash.AppendData(Encoding.UTF8.GetBytes($"w\0{w.File}\0{w.Bind.Source}\0{w.Bind.Owner}\n"));
+        return new FolderSnapshot(null, files, problems, Convert.ToHexStringLower(hash.GetHashAndReset())) { Written = walk.Written };
     }
 
     /// <summary>What one read collects. <see cref="Folders"/> maps each real folder read to the name it was read as;
     /// <see cref="Links"/> holds linked folders to follow after the tree itself (link path, name, real folder it stands in).</summary>
     private sealed record TreeWalk(List<ManifestFileText> Files, List<SourceProblem> Problems, List<(string, long, long)> Others,
-        HashSet<string> Seen, Dictionary<string, string> Folders, Queue<(string Path, string Rel, string Location)> Links);
-
-    private void Walk(string folder, string relative, TreeWalk walk)
+        HashSet<string> Seen, Dictionary<string, string> Folders, Queue<(string Path, string Rel, string Location)> Links,
+        IReadOnlyCollection<WritableBind> Unread, List<WrittenFile> Written)
     {
+        /// <summary>Files and folders listed so far (<see cref="MaxEntries"/>).</summary>
+        public int Entries { get; set; }
+
+        public WritableBind? UnreadAt(string location) => Unread.FirstOrDefault(b => Within(location, b.Source));
+    }
+
+    /// <summary>Nested folders read below the manifests folder; a folder deeper is not read (what it defined is held).</summary>
+    public int MaxDepth { get; init; } = DefaultMaxDepth;
+
+    public const int DefaultMaxDepth = 64;
+
+    /// <summary>Files and folders listed per read; the folders not reached are not read (what they defined is held).</summary>
+    public int MaxEntries { get; init; } = DefaultMaxEntries;
+
+    public const int DefaultMaxEntries = 50_000;
+
+    /// <summary>How much of a folder a container writes is listed for manifest names (to say they are not read).</summary>
+    public const int WrittenListLimit = 2_000, WrittenListDepth = 16;
+
+    /// <param name="location">The folder's real path (every link resolved), kept as the walk goes down (a folder that is
+    /// no link lies at its parent's real path plus its name): resolving each folder's path again, link by link, made a
+    /// read cost the cube of the depth (probe-15g F6).</param>
+    private void Walk(string folder, string relative, string location, int depth, TreeWalk walk)
+    {
+        if (relative.Length > 0)
+        {
+            if (walk.UnreadAt(location) is { } bind)
+            {
+                if (!ListWritten(folder, relative, bind, walk)) walk.Written.Add(new WrittenFile(relative, bind));
+                return;
+            }
+            if (depth > MaxDepth)
+            {
+                walk.Problems.Add(new SourceProblem(relative, SourceProblemReasons.TooDeep,
+                    $"folder is nested more than {MaxDepth} levels below the manifests folder: not read (what it defined is kept as it is)"));
+                return;
+            }
+            if (walk.Entries >= MaxEntries)
+            {
+                walk.Problems.Add(new SourceProblem(relative, SourceProblemReasons.TooMany,
+                    $"not read: the manifests folder holds more than {MaxEntries} files and folders, the most one read lists (what this folder defined is kept as it is)"));
+                return;
+            }
+        }
         List<string> entries;
         try
         {
@@ -224,7 +281,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             walk.Problems.Add(new SourceProblem(relative, SourceProblemReasons.Unreadable, $"folder cannot be read: {e.Message}"));
             return;
         }
-        var location = ResolveLinks(folder);
+        walk.Entries += entries.Count;
         foreach (var path in entries.Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);
@@ -239,8 +296,9 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                     walk.Links.Enqueue((path, rel, location));
                     continue;
                 }
-                walk.Folders[ResolveLinks(path)] = rel;
-                Walk(path, rel, walk);
+                var real = location == "/" ? "/" + name : location + "/" + name;
+                walk.Folders[real] = rel;
+                Walk(path, rel, real, depth + 1, walk);
                 continue;
             }
             var manifest = name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal);
@@ -262,6 +320,45 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             }
             if (ReadManifest(path, rel, walk.Problems, walk.Seen) is { } text) walk.Files.Add(text);
         }
+    }
+
+    /// <summary>Lists the manifest names in a folder a container writes (links not followed, hidden entries skipped), within
+    /// <see cref="WrittenListLimit"/> entries and <see cref="WrittenListDepth"/> levels: each is not read. A link to a
+    /// folder stands for whatever it holds. False when the folder is larger, deeper or cannot be listed: then the folder
+    /// as a whole is reported (and holds what it defined).</summary>
+    private static bool ListWritten(string folder, string relative, WritableBind bind, TreeWalk walk)
+    {
+        var pending = new Stack<(DirectoryInfo Folder, string Rel, int Depth)>();
+        pending.Push((new DirectoryInfo(folder), relative, 0));
+        var listed = 0;
+        var found = new List<WrittenFile>();
+        var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
+        try
+        {
+            while (pending.TryPop(out var at))
+            {
+                foreach (var entry in at.Folder.EnumerateFileSystemInfos("*", options))
+                {
+                    if (++listed > WrittenListLimit) return false;
+                    if (entry.Name.StartsWith('.')) continue;
+                    var rel = at.Rel.Length == 0 ? entry.Name : $"{at.Rel}/{entry.Name}";
+                    var link = entry.Attributes.HasFlag(FileAttributes.ReparsePoint);
+                    if (entry is DirectoryInfo sub && !link)
+                    {
+                        if (at.Depth + 1 > WrittenListDepth) return false;
+                        pending.Push((sub, rel, at.Depth + 1));
+                    }
+                    else if (link && entry is DirectoryInfo || entry.Name.EndsWith(".yaml", StringComparison.Ordinal) || entry.Name.EndsWith(".yml", StringComparison.Ordinal))
+                        found.Add(new WrittenFile(rel, bind));
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        walk.Written.AddRange(found);
+        return true;
     }
 
     private static bool PathExists(string path)

@@ -256,6 +256,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     /// Never throws: whatever goes wrong keeps the last desired state and is logged.</summary>
     public IReadOnlySet<ObjectKey> Reload()
     {
+        Interlocked.CompareExchange(ref readStartedTicks, time.GetUtcNow().UtcTicks, 0);
         try
         {
             // One read at a time: two reads racing (the watcher and a git switch) could apply the older one last.
@@ -268,14 +269,27 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
         finally
         {
+            Interlocked.Exchange(ref readStartedTicks, 0);
             Read?.Invoke();
         }
     }
 
+    private long readStartedTicks;
+
+    /// <summary>How long the read of the manifests under way has been running (waiting included), or null when none is:
+    /// a read that does not end keeps every change from being applied, and readiness says so (probe-15g F6).</summary>
+    public TimeSpan? ReadRunningFor =>
+        Interlocked.Read(ref readStartedTicks) is var ticks and > 0 ? time.GetUtcNow() - new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>A read running longer than this fails readiness.</summary>
+    public static readonly TimeSpan ReadStalledAfter = TimeSpan.FromSeconds(30);
+
     private IReadOnlySet<ObjectKey> ReloadCore()
     {
         LoadIndexOnce();
-        var snapshot = folder.Read();
+        var heldBinds = HeldWritableBinds();
+        unreadFolders = heldBinds.Select(b => b.Source).Distinct(StringComparer.Ordinal).ToList();
+        var snapshot = folder.Read(heldBinds);
         if (folder.Absent && lastDigest is null)
             logger.LogInformation("There is no manifests folder {Folder} and --manifests was not given: the repository of --git-url is the only source", folder.Root);
         if (!snapshot.IsComplete)
@@ -303,7 +317,6 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
 
         var digest = snapshot.Digest + checkouts?.Fingerprint();
-        var heldBinds = HeldWritableBinds();
         IReadOnlyList<ManifestDocument> parsed = [.. folder.ParseTrusted(snapshot, policy, heldBinds), .. git?.CommandLine(folder) ?? []];
         var repos = RepositoriesOf(parsed);
         repos.AddRange(RepositoriesInPruneDelay(repos));
@@ -636,6 +649,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     }
 
     private readonly HashSet<string> recordedMissing = new(StringComparer.Ordinal);
+
+    /// <summary>The folders containers write (links resolved) as the last read knew them: not walked, and what happens
+    /// inside them is no reason to read again (the folder watcher asks, once per event).</summary>
+    public IReadOnlyList<string> UnreadFolders => unreadFolders;
+
+    private volatile IReadOnlyList<string> unreadFolders = [];
 
     /// <summary>Records the read-write bind sources (links resolved) of a container about to be created, saved before the
     /// create on every path (manifests, runs, jobs: probe-15f F7), as a container may be gone (autoRemove) before it is seen;

@@ -144,4 +144,50 @@ public sealed class PlantedManifestTests : SecurityScenario
         Assert.Equal("", (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=agent.object={group}")).Trim());
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", run)).Exit);
     }
+
+    [Fact]
+    public async Task A_2000_deep_chain_of_folders_a_container_writes_into_its_data_folder_stalls_no_read_before_or_after_a_restart()
+    {
+        // probe-15g F6: the chain (written from inside, deeper than PATH_MAX on the host) made each read take minutes.
+        AllowBindsInTheManifests();
+        var writer = Instance.Name("chainw");
+        var other = Instance.Name("chainz");
+        Agent.Write($"{writer}.yaml", Manifest.Group(writer, Manifest.Sleeper("w", "      volumes: [\"./wdata:/data\"]\n")));
+        Agent.Write($"{other}.yaml", Manifest.Group(other, Manifest.Sleeper("z")));
+        var wdata = Path.Combine(Agent.Manifests, "wdata");
+        try
+        {
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(writer);
+            await Agent.WaitReadyAsync(other);
+            var w = (await Containers.RunningAsync(Instance, writer, 1)).Single();
+            await DockerCli.RunAsync("exec", w.Id, "sh", "-c", "cd /data && i=0; while [ $i -lt 2100 ]; do mkdir d && cd d || break; i=$((i+1)); done; echo $i");
+            Assert.True(Directory.Exists(Path.Combine(wdata, "d", "d", "d")));
+
+            // An edit elsewhere is applied; readiness holds.
+            var before = (await Containers.RunningAsync(Instance, other, 1)).Single();
+            Agent.Write($"{other}.yaml", Manifest.Group(other, Manifest.Sleeper("z", "      env: { Z: \"2\" }\n")));
+            var after = await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, other), rows => rows.Count == 1 && rows[0].Id != before.Id && rows[0].State == "running",
+                TimeSpan.FromSeconds(60), "the edited group recreated");
+            Assert.Contains("Z=2", await DockerCli.RunAsync("inspect", "--format", "{{json .Config.Env}}", after[0].Id));
+            using (var client = Agent.Client())
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+
+            // After a restart with the chain in place: ready, and what dies is brought back.
+            await Agent.StopAsync();
+            await Agent.StartAsync();
+            using (var client = Agent.Client())
+                await Eventually.ReturnsAsync(() => client.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "ready after the restart");
+            await DockerCli.RunAsync("rm", "-f", after[0].Id);
+            await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, other), rows => rows.Count == 1 && rows[0].Id != after[0].Id && rows[0].State == "running",
+                TimeSpan.FromSeconds(60), "the removed container brought back");
+            var store = Agent.Services.GetRequiredService<ManifestStore>();
+            Assert.Contains(store.Errors, e => e.File == "wdata" && e.Message.Contains($"bound read-write by ServiceGroup/{writer}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await Agent.StopAsync();
+            await ExternalTool.ShellAsync($"rm -rf '{wdata}/d'"); // deeper than PATH_MAX: rm walks it relative to each folder
+        }
+    }
 }
