@@ -16,6 +16,11 @@ public static class ContainerAccessExtensions
         services.AddSingleton<ProxyClient>();
         services.AddSingleton<ProxyTargets>();
         services.AddSingleton<FileAudit>();
+        services.AddSingleton(sp =>
+        {
+            var exec = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ExecOptions>>().Value;
+            return new ExecSlots(Math.Max(1, exec.MaxConcurrentPerClient), Math.Max(1, exec.MaxConcurrent));
+        });
         services.AddSingleton(sp => (IContainerFilesystem)sp.GetRequiredService<IContainerEngine>());
         return services;
     }

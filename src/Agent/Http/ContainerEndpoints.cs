@@ -171,20 +171,30 @@ public static class ContainerEndpoints
     }
 
     private static async Task<IResult> Exec(HttpContext http, string id, OwnedContainers owned, IContainerEngine engine, SecurityPolicy policy,
-        IOptions<ExecOptions> options, CancellationToken ct)
+        IOptions<ExecOptions> options, ExecSlots slots, CancellationToken ct)
     {
         var body = await StrictJson.ReadAsync<ExecBody>(http, ct);
         if (body.Error is { } error) return ApiProblems.BadRequest(error);
         var request = body.Value!;
         if (request.Command is not { Count: > 0 }) return ApiProblems.BadRequest("command is required: a list like [\"sh\", \"-c\", \"echo hi\"]");
+        var maxTimeout = Math.Max(1, options.Value.MaxTimeoutSeconds);
+        if (request.TimeoutSeconds is { } timeout && (timeout < 1 || timeout > maxTimeout))
+            return ApiProblems.BadRequest($"timeoutSeconds={timeout}: give 1 to {maxTimeout} seconds (Agent:Exec:MaxTimeoutSeconds)");
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
         if (c.State != ContainerState.Running)
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Container {c.Name} is {c.State.ToString().ToLowerInvariant()}, not running: exec runs a command in a running container. Start it first (POST /api/v1/containers/{c.Name}/start).");
         var violations = policy.CheckExec(new ExecSpec(request.Command, request.Env, request.WorkingDir, request.User), c.User);
         if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
+        using var slot = slots.TryTake(RateLimitClient.Of(http) ?? "", out var busy);
+        if (slot is null)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
+                detail: $"{busy}; retry when one has ended (after the Retry-After header's seconds)");
+        }
         var result = await engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,
-            TimeSpan.FromSeconds(Math.Clamp(request.TimeoutSeconds ?? 30, 1, 3600)), Math.Max(0, options.Value.MaxOutputBytes)), ct);
+            TimeSpan.FromSeconds(Math.Min(request.TimeoutSeconds ?? 30, maxTimeout)), Math.Max(0, options.Value.MaxOutputBytes)), ct);
         return JsonAnswer.Ok(result);
     }
 

@@ -30,6 +30,8 @@ public sealed class ExecAdmissionTests : SecurityScenario
                      "{\"command\":[\"ls\"],\"workingDir\":\"/tmp/../sys\"}",
                      "{\"command\":[\"id\"],\"env\":{\"A\":\"x\\u0000y\"}}",
                      "{\"command\":[\"id\",\"\\u0000\"]}",
+                     "{\"command\":[\"id\"],\"timeoutSeconds\":99999999}",
+                     "{\"command\":[\"id\"],\"timeoutSeconds\":0}",
                  })
         {
             var response = await admin.PostAsync($"/api/v1/containers/{name}/exec", Json(body));
@@ -37,5 +39,23 @@ public sealed class ExecAdmissionTests : SecurityScenario
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body}: {(int)response.StatusCode} {text}");
             Assert.DoesNotContain("\"stdout\"", text);
         }
+    }
+
+    [Fact]
+    public async Task A_fifth_exec_while_a_client_has_four_running_is_429_and_runs_once_they_end()
+    {
+        var group = Instance.Name("execbound");
+        await StartWithAsync((group, "", ""));
+        await Agent.WaitReadyAsync(group);
+        var name = $"{group}-s-1";
+        using var op = Operator();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5)    // sent at once: one finds the other four running
+            .Select(_ => op.PostAsync($"/api/v1/containers/{name}/exec", Json("{\"command\":[\"sleep\",\"15\"],\"timeoutSeconds\":60}"))));
+        Assert.Equal(4, answers.Count(r => r.StatusCode == HttpStatusCode.OK));
+        var refused = Assert.Single(answers, r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.Contains("4 exec(s) of this client are running (Agent:Exec:MaxConcurrentPerClient is 4)", await refused.Content.ReadAsStringAsync());
+        Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsync($"/api/v1/containers/{name}/exec", Json("{\"command\":[\"true\"]}"))).StatusCode);
     }
 }
