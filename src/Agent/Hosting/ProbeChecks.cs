@@ -45,6 +45,9 @@ public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) :
         if (manifests.ReadRunningFor is { } running && running > Sources.ManifestStore.ReadStalledAfter)
             return Task.FromResult(HealthCheckResult.Unhealthy(
                 $"a read of the manifests in {folder} has been running for {running.TotalSeconds:0} s: no change is applied until it ends"));
+        if (manifests.WritableBindsLost is { } lost)
+            return Task.FromResult(HealthCheckResult.Unhealthy(
+                $"the record of folders containers write was lost ({lost}): no manifest is applied until {Agent.Sources.ManifestIndex.WritableBindsLostFileName} is deleted from the state dir"));
         if (manifests.SourceError is { } error)
             return Task.FromResult(HealthCheckResult.Unhealthy($"{error}; every object is kept as it is until it reads again"));
         try

@@ -92,11 +92,12 @@ public sealed class Reconciler(
             status.SetCondition(key, ConditionTypes.Progressing, false, reason, reason switch
             {
                 DesiredEntry.ManifestUnreadable => "the manifest file cannot be read; the last good state is kept and nothing is changed",
+                DesiredEntry.WritableBindsLost => "the record of folders containers write was lost; what runs is kept and nothing is changed",
                 Hold.PrunePending => "the manifest looks half-written; the last good state is kept and nothing is changed",
                 _ => "the manifest does not load; the last good state is kept and nothing is changed",
             });
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
-            status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason == Hold.PrunePending ? "held: " : "the manifest does not load: ") + first);
+            status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason is Hold.PrunePending or DesiredEntry.WritableBindsLost ? "held: " : "the manifest does not load: ") + first);
             status.Record(key, "Warning", reason, first.ToString());
             await RefreshServicesAsync(key, entry, ct);
             return ("stalled", null);
@@ -229,7 +230,7 @@ public sealed class Reconciler(
 
     /// <summary>Reasons of conditions that describe a held or deleted manifest, not the object's containers.</summary>
     private static readonly HashSet<string> HeldReasons =
-        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked];
+        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, DesiredEntry.WritableBindsLost, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked];
 
     /// <summary>A manifest whose placement selects other hosts: nothing of it runs here, and status says why.</summary>
     private (string, TimeSpan?) ReportNotSelected(ObjectKey key, string why)

@@ -10,6 +10,8 @@ namespace Agent.Sources;
 public sealed class ManifestIndex(string? stateDir)
 {
     public const string FileName = "manifest-files.json";
+
+    public string? StateDir => stateDir;
     private string? File => string.IsNullOrEmpty(stateDir) ? null : Path.Combine(stateDir, FileName);
 
     /// <summary>The map from the last run, or null when there is none (a fresh state dir) or it cannot be read.</summary>
@@ -43,8 +45,44 @@ public sealed class ManifestIndex(string? stateDir)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            logger.LogWarning("Cannot read {File} ({Error}); manifests inside read-write binds of the last run are judged once the engine is listed", file, e.Message);
+            // Fails closed (probe-15g F2): what the record named (folders of containers since deleted) is unknown, so no
+            // manifest is applied until an operator has looked (WritableBindsLostFileName). The file is kept for that.
+            var aside = e is JsonException ? State.StateFile.MoveAside(file, e.Message.Split(" Path:")[0], logger) : null;
+            var why = $"{WritableBindsFileName} could not be read at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z ({e.Message.Split(" Path:")[0]})" +
+                      (aside is null ? "" : $"; it was moved aside to {Path.GetFileName(aside)}");
+            try
+            {
+                System.IO.File.WriteAllText(Path.Combine(stateDir, WritableBindsLostFileName), why + "\n");
+            }
+            catch (Exception write) when (write is IOException or UnauthorizedAccessException)
+            {
+                logger.LogError("Cannot write {File} ({Error}); manifests are held in this run only", WritableBindsLostFileName, write.Message);
+                lostInThisRun = why;
+            }
+            logger.LogError("{Why}: no manifest of the folder is applied until {Marker} is deleted from the state dir (check first that no container " +
+                            "wrote manifests or input files into the manifests folder)", why, Path.Combine(stateDir, WritableBindsLostFileName));
             return [];
+        }
+    }
+
+    /// <summary>Written when <see cref="WritableBindsFileName"/> could not be read: while it exists, the folders containers
+    /// wrote are unknown and no manifest of the folder is applied. An operator deletes it once the folders are checked.</summary>
+    public const string WritableBindsLostFileName = "writable-binds.lost";
+
+    private string? lostInThisRun;
+
+    /// <summary>Why the record of read-write binds is lost (the text of <see cref="WritableBindsLostFileName"/>), or null.</summary>
+    public string? WritableBindsLost()
+    {
+        if (string.IsNullOrEmpty(stateDir)) return null;
+        var marker = Path.Combine(stateDir, WritableBindsLostFileName);
+        try
+        {
+            return System.IO.File.Exists(marker) ? (System.IO.File.ReadAllText(marker).Trim() is { Length: > 0 } text ? text : WritableBindsFileName + " was lost") : lostInThisRun;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{WritableBindsFileName} was lost ({marker} cannot be read: {e.Message})";
         }
     }
 

@@ -20,6 +20,9 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
     public const string InvalidManifest = "InvalidManifest";
     public const string ManifestUnreadable = "ManifestUnreadable";
 
+    /// <summary>Held because the record of folders containers write (writable-binds.json) was lost: see <see cref="ManifestIndex.WritableBindsLostFileName"/>.</summary>
+    public const string WritableBindsLost = "WritableBindsLost";
+
     /// <summary>The manifest exists but does not load: <see cref="Object"/> is the last good state, to be left alone.</summary>
     public bool IsBroken => Errors.Count > 0;
 
@@ -190,6 +193,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         lock (sync)
         {
             if (sourceError is not null) return $"{sourceError}; nothing is pruned until it reads again";
+            if (bindsLost is not null) return $"the record of folders containers write was lost ({bindsLost}); nothing is pruned until {ManifestIndex.WritableBindsLostFileName} is deleted";
             if (orphans.TryGetValue(key, out var repository))
                 return $"kept: GitRepository {repository}, which brought it, was deleted with prune: false";
             if (readVersion == 0) return "the manifests folder has not been read yet";
@@ -304,11 +308,15 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             }
             return new HashSet<ObjectKey>();
         }
+        var lost = index.WritableBindsLost();
         lock (sync)
         {
             if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
             sourceError = null;
-            if (snapshot.Digest + checkouts?.Fingerprint() + BuildContextStamp.Of(buildContexts) == lastDigest // nothing changed on disk: no reparse
+            if (bindsLost is not null && lost is null)
+                logger.LogWarning("{Marker} was deleted: the manifests are applied again", ManifestIndex.WritableBindsLostFileName);
+            bindsLost = lost;
+            if (snapshot.Digest + checkouts?.Fingerprint() + lost + BuildContextStamp.Of(buildContexts) == lastDigest // nothing changed on disk: no reparse
                 && !(repositoryDelayEnds <= time.GetUtcNow()) && !(inputHoldEnds <= time.GetUtcNow()))
             {
                 SaveUnsaved();
@@ -316,8 +324,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             }
         }
 
-        var digest = snapshot.Digest + checkouts?.Fingerprint();
-        IReadOnlyList<ManifestDocument> parsed = [.. folder.ParseTrusted(snapshot, policy, heldBinds), .. git?.CommandLine(folder) ?? []];
+        var digest = snapshot.Digest + checkouts?.Fingerprint() + lost;
+        IReadOnlyList<ManifestDocument> parsed = [.. HeldWhileLost(folder.ParseTrusted(snapshot, policy, heldBinds), lost), .. git?.CommandLine(folder) ?? []];
         var repos = RepositoriesOf(parsed);
         repos.AddRange(RepositoriesInPruneDelay(repos));
         var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos), Brought) ?? ([], new Dictionary<string, string>());
@@ -374,6 +382,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 next[key] = new DesiredEntry(key, previous?.Object, previous?.Generation ?? 0, errors)
                 {
                     Revision = previous?.Revision, BrokenSince = previous?.BrokenSince ?? time.GetUtcNow(),
+                    HeldReason = lost is not null && errors.Any(e => e.Message.StartsWith(LostPrefix, StringComparison.Ordinal))
+                        ? DesiredEntry.WritableBindsLost : DesiredEntry.InvalidManifest,
                 };
                 nextFiles[key] = errors[0].File;
             }
@@ -440,6 +450,28 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             return changed;
         }
     }
+
+    private string? bindsLost;
+
+    /// <summary>Why no manifest of the folder is applied (the record of folders containers write was lost), or null.</summary>
+    public string? WritableBindsLost
+    {
+        get { lock (sync) return bindsLost; }
+    }
+
+    private const string LostPrefix = "not applied: the record of folders containers write was lost";
+
+    /// <summary>With the record lost, any folder could be one a container wrote (its container since deleted): every object of
+    /// the folder is held (nothing created, changed or pruned for it; what runs is kept) until an operator, having checked,
+    /// deletes the marker (probe-15g F2). Failing closed, not refusing to start: the API, events and status still work.</summary>
+    private IEnumerable<ManifestDocument> HeldWhileLost(IEnumerable<ManifestDocument> documents, string? lost) =>
+        lost is null ? documents : documents.Select(d => d.Key is null || !d.IsValid ? d : new ManifestDocument(d.Source, d.Key, null,
+        [
+            new ManifestError(d.Source.File, d.Source.Line, d.Source.Column, "",
+                $"{LostPrefix} ({lost}): any folder of the manifests could hold what a container wrote, so nothing is applied, created or pruned " +
+                $"until {ManifestIndex.WritableBindsLostFileName} is deleted from the state dir {index.StateDir} (check the folders containers bind " +
+                "read-write first); what runs is kept as it is"),
+        ]));
 
     /// <summary>Records the input files that have content now, as they read (those of held objects as they were at the last
     /// good read), forgets since-times of files no longer held, and reads again when the first hold ends (nothing on disk

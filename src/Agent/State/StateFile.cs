@@ -67,17 +67,20 @@ public static class StateFile
     }
 
     /// <summary>Moves a corrupt state file out of the way as <c>name.corrupt-yyyyMMddTHHmmssZ</c>, keeping it for inspection.</summary>
-    public static void MoveAside(string path, string reason, ILogger logger)
+    /// <returns>Where it is now, or null when it could not be moved.</returns>
+    public static string? MoveAside(string path, string reason, ILogger logger)
     {
         var aside = $"{path}.corrupt-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
         try
         {
             File.Move(path, aside, overwrite: true);
             logger.LogError("State file {File} is corrupt ({Reason}); moved it aside to {Aside} and starting without it", path, reason, aside);
+            return aside;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogError("State file {File} is corrupt ({Reason}) and cannot be moved aside ({Error}); starting without it", path, reason, e.Message);
+            return null;
         }
     }
 }

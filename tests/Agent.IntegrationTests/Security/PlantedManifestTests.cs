@@ -190,4 +190,43 @@ public sealed class PlantedManifestTests : SecurityScenario
             await ExternalTool.ShellAsync($"rm -rf '{wdata}/d'"); // deeper than PATH_MAX: rm walks it relative to each folder
         }
     }
+
+    [Fact]
+    public async Task A_corrupt_record_of_writable_binds_at_a_restart_applies_nothing_a_container_wrote_and_keeps_what_runs()
+    {
+        // probe-15g F2: the record truncated while the agent was down; it read as empty and the planted groups ran.
+        AllowBindsInTheManifests();
+        var writer = Instance.Name("lostw");
+        var kept = Instance.Name("lostk");
+        var planted = Instance.Name("lostp");
+        Agent.Write($"{writer}.yaml", Manifest.Group(writer, Manifest.Sleeper("w", "      volumes: [\"./wdata:/data\"]\n")));
+        Agent.Write($"{kept}.yaml", Manifest.Group(kept, Manifest.Sleeper("k")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(writer);
+        await Agent.WaitReadyAsync(kept);
+        var w = (await Containers.RunningAsync(Instance, writer, 1)).Single();
+        var yaml = Manifest.Group(planted, Manifest.Sleeper("x")).Replace("\n", "\\n", StringComparison.Ordinal);
+        await DockerCli.RunAsync("exec", w.Id, "sh", "-c", $"printf '{yaml}' > /data/planted.yaml");
+        var store = Agent.Services.GetRequiredService<ManifestStore>();
+        await Eventually.ReturnsAsync(() => Task.FromResult(store.Errors.FirstOrDefault(e => e.File == "wdata/planted.yaml")), e => e is not null, TimeSpan.FromSeconds(60), "planted.yaml not read");
+        await DockerCli.RunAsync("rm", "-f", w.Id);
+        Agent.Delete($"{writer}.yaml");
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, writer)).Count == 0 && store.Get(new Core.Model.ObjectKey("ServiceGroup", writer)) is null,
+            TimeSpan.FromSeconds(60), "the writer group gone");
+        var running = (await Containers.RunningAsync(Instance, kept, 1)).Single();
+
+        await Agent.StopAsync();
+        var record = Path.Combine(Agent.StateDir, ManifestIndex.WritableBindsFileName);
+        await File.WriteAllTextAsync(record, "{\"" + ManifestFolder.Resolve(Path.Combine(Agent.Manifests, "wdata")) + "\": ");
+        await Agent.StartAsync();
+
+        using var client = Agent.Client();
+        var ready = await Eventually.ReturnsAsync(() => client.GetAsync("/readyz?verbose"), r => r.StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(60), "not ready");
+        Assert.Contains(ManifestIndex.WritableBindsLostFileName, await ready.Content.ReadAsStringAsync());
+        var status = await Agent.WaitForConditionAsync(kept, ConditionTypes.Ready, "False", "WritableBindsLost");
+        Assert.Contains(ManifestIndex.WritableBindsLostFileName, status.Condition(ConditionTypes.Ready)!.Message);
+        Assert.Single(Directory.GetFiles(Agent.StateDir, ManifestIndex.WritableBindsFileName + ".corrupt-*"));
+        Assert.Equal("", (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=agent.object={planted}")).Trim());
+        Assert.Equal([running.Id], (await Containers.OfAsync(Instance, kept)).Where(r => r.State == "running").Select(r => r.Id));
+    }
 }

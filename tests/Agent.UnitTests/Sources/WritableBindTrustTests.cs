@@ -220,4 +220,43 @@ public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
         Assert.Contains(ManifestIndex.WritableBindsFileName, write.Message);
         restarted.RecordWritableBinds(["/elsewhere/data"], new ObjectKey("Run", "r3")); // nothing to record: no write, no failure
     }
+
+    [Fact]
+    public void A_corrupt_record_is_kept_aside_and_no_manifest_is_applied_until_the_marker_is_deleted()
+    {
+        // probe-15g F2: a torn record read as empty applied what containers had written, at the next start.
+        Write("w.yaml", Group("w", "./wdata:/data"));
+        Write("ok.yaml", Group("ok"));
+        var store = Store();
+        store.Reload();
+        Write("wdata/planted.yaml", Group("planted"));
+        File.Delete(Path.Combine(Root, "w.yaml")); // the binding manifest goes; the record keeps the folder unread
+        store.Reload();
+        var record = Path.Combine(StateDir, ManifestIndex.WritableBindsFileName);
+        File.WriteAllText(record, "{\"" + Path.Combine(ManifestFolder.Resolve(Root), "wdata") + "\": ");
+
+        var restarted = Store();
+        restarted.Reload();
+
+        Assert.Single(Directory.GetFiles(StateDir, ManifestIndex.WritableBindsFileName + ".corrupt-*"));
+        Assert.True(File.Exists(Path.Combine(StateDir, ManifestIndex.WritableBindsLostFileName)));
+        Assert.NotNull(restarted.WritableBindsLost);
+        foreach (var name in new[] { "planted", "ok" })
+        {
+            var entry = restarted.Get(new ObjectKey(ServiceGroup.KindName, name));
+            Assert.NotNull(entry);
+            Assert.Null(entry!.Object); // nothing to apply: held
+            Assert.Equal(DesiredEntry.WritableBindsLost, entry.HeldReason);
+            Assert.Contains(ManifestIndex.WritableBindsLostFileName, entry.Errors[0].Message);
+        }
+        Assert.NotNull(restarted.PruneHold(new ObjectKey(ServiceGroup.KindName, "w")));
+        var again = Store(); // a second restart still holds: the marker stays
+        again.Reload();
+        Assert.NotNull(again.WritableBindsLost);
+
+        File.Delete(Path.Combine(StateDir, ManifestIndex.WritableBindsLostFileName)); // the operator checked the folders
+        restarted.Reload();
+        Assert.Null(restarted.WritableBindsLost);
+        Assert.NotNull(restarted.Get(new ObjectKey(ServiceGroup.KindName, "ok"))?.Object);
+    }
 }
