@@ -1,7 +1,7 @@
-using Agent.Core.Build;
 using System.Formats.Tar;
 using System.Text;
 using Agent.Auth;
+using Agent.Core.Build;
 using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Engine;
@@ -82,8 +82,26 @@ public static class BuildEndpoints
         }
         // The builder pulls a missing base image (it passes the image allowlist like a service's image), runs its ONBUILD
         // triggers and fetches ADD URLs from the host's network (refused), as in manifest builds.
-        var dockerfileText = inline ?? await DockerfileAdmission.DockerfileInTarAsync(context.Stream!, request.Dockerfile, ct);
-        if (await DockerfileAdmission.RefusedAsync(engine, dockerfileText ?? "", inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options, ct) is { } refused)
+        var dockerfileText = inline;
+        if (inline is null)
+        {
+            // The builder gets the context as the agent read it, so the Dockerfile judged below is the one it runs.
+            var rewritten = Uploads.TemporaryFile();
+            var read = await ContextArchive.RewriteAsync(context.Stream!, rewritten, request.Dockerfile, defaultName: dockerfile is null,
+                options.Value.Images.MaxBuildContextBytes, ct);
+            await context.DisposeAsync();
+            if (read.Problem is { } unreadable)
+            {
+                await rewritten.DisposeAsync();
+                return read.TooLarge
+                    ? Uploads.TooLarge(options.Value.Images.MaxBuildContextBytes, "Agent:Images:MaxBuildContextBytes").Problem!
+                    : ApiProblems.BadRequest(unreadable);
+            }
+            context = new Upload { Stream = read.Tar };
+            dockerfileText = read.Dockerfile;
+            request = request with { Dockerfile = read.DockerfileName! };
+        }
+        if (await DockerfileAdmission.RefusedAsync(engine, dockerfileText!, inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options, ct) is { } refused)
         {
             await context.DisposeAsync();
             return ApiProblems.BadRequest(refused);

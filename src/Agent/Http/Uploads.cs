@@ -18,8 +18,7 @@ public static class Uploads
     {
         if (http.Request.ContentLength > limit) return TooLarge(limit, setting);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
-        var path = Path.Combine(Path.GetTempPath(), $"agent-upload-{Guid.NewGuid():N}");
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var file = TemporaryFile();
         try
         {
             var buffer = new byte[81920];
@@ -55,7 +54,12 @@ public static class Uploads
         }
     }
 
-    private static Upload TooLarge(long limit, string setting) => new()
+    /// <summary>A temporary file deleted when closed.</summary>
+    public static FileStream TemporaryFile() =>
+        new(Path.Combine(Path.GetTempPath(), $"agent-upload-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+
+    public static Upload TooLarge(long limit, string setting) => new()
     {
         Problem = Results.Problem(statusCode: 413, title: "Payload Too Large",
             detail: $"The upload is larger than {setting} ({limit} bytes); send a smaller tar or raise the setting."),

@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.Text;
 using Agent.Core.Build;
 using Agent.Core.Security;
 using Agent.Engine;
@@ -39,30 +37,5 @@ public static class DockerfileAdmission
             bases[from.Image] = new BaseImageConfig(details.Env, details.OnBuild ?? []);
         }
         return BuildSpecs.RefusedDockerfile(dockerfile, name, args, options, bases.GetValueOrDefault);
-    }
-
-    /// <summary>The Dockerfile at <paramref name="path"/> in the context tar (null when it is not there: the builder says so);
-    /// the stream is left at its start.</summary>
-    public static async Task<string?> DockerfileInTarAsync(Stream tar, string path, CancellationToken ct)
-    {
-        try
-        {
-            await using var reader = new TarReader(tar, leaveOpen: true);
-            while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
-            {
-                if (entry.Name.TrimStart('.', '/') != path.TrimStart('.', '/') || entry.DataStream is null) continue;
-                using var text = new StreamReader(entry.DataStream, Encoding.UTF8, leaveOpen: true);
-                return await text.ReadToEndAsync(ct);
-            }
-            return null;
-        }
-        catch (InvalidDataException)
-        {
-            return null; // not a tar: the builder answers that
-        }
-        finally
-        {
-            tar.Position = 0;
-        }
     }
 }

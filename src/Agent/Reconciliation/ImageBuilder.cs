@@ -44,7 +44,15 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
         }
 
         // Judged again with what the FROM images bring (their environment and ONBUILD triggers), which only the engine knows.
-        var dockerfile = build.DockerfileInline ?? await DockerfileAdmission.DockerfileInTarAsync(tar, build.Dockerfile, ct) ?? "";
+        var dockerfile = build.DockerfileInline;
+        if (dockerfile is null)
+        {
+            // What the builder receives is the context as the agent read it, so the Dockerfile judged is the one it runs.
+            var context = await ContextArchive.RewriteAsync(tar, new MemoryStream(), build.Dockerfile, defaultName: false, policy.Options.MaxBuildContextBytes, ct);
+            await tar.DisposeAsync();
+            if (context.Problem is { } unreadable) throw new OperationFailedException($"build context {build.Context}: {unreadable}");
+            (tar, dockerfile) = (context.Tar!, context.Dockerfile!);
+        }
         if (await DockerfileAdmission.RefusedAsync(engine, dockerfile, build.DockerfileInline is null ? build.Dockerfile : "the inline Dockerfile", build.Args, policy.Options, ct) is { } refused)
         {
             await tar.DisposeAsync();

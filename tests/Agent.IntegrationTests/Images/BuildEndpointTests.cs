@@ -243,6 +243,43 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         await Eventually.TrueAsync(() => Task.FromResult(listener.Requests.Contains("GET /f05")), TimeSpan.FromSeconds(30), "the listener logs what it serves");
     }
 
+    [Fact]
+    public async Task A_context_whose_dockerfile_the_builder_could_read_otherwise_is_refused_and_a_gzip_context_builds()
+    {
+        await using var listener = await LoopbackHttpServer.StartAsync("h1");
+        using var client = fx.Client();
+        var fetching = $"FROM {TestEngine.Image}\nADD {listener.Url("h1")} /x\n";
+        async Task<string> Build(string tag, byte[] context, string contentType = "application/x-tar")
+        {
+            using var response = await client.PostAsync($"/api/v1/images/build?tag={tag}", new ByteArrayContent(context) { Headers = { ContentType = new(contentType) } });
+            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+        }
+
+        var linked = new MemoryStream();
+        await using (var tar = new TarWriter(linked, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "real.df") { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(fetching)) });
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, "Dockerfile") { LinkName = "real.df" });
+        }
+        var symlinkTag = fx.Local("h1-link:1");
+        Assert.StartsWith("400 ", await Build(symlinkTag, linked.ToArray()));
+        var twiceTag = fx.Local("h1-twice:1");
+        Assert.Contains("given 2 times", await Build(twiceTag, Tar(("Dockerfile", $"FROM {TestEngine.Image}\n"), ("./Dockerfile", fetching))));
+        var lowerTag = fx.Local("h1-lower:1");
+        Assert.Contains("dockerfile line 2: ADD of a URL is not allowed", await Build(lowerTag, Tar(("dockerfile", fetching))));
+        foreach (var tag in new[] { symlinkTag, twiceTag, lowerTag }) Assert.False(await DockerCli.ExistsAsync("image", tag), $"{tag} was built");
+        Assert.DoesNotContain("GET /", listener.Requests);
+
+        // What `docker build --compress` sends: the builder gets the unpacked tar the agent read.
+        var gzip = new MemoryStream();
+        await using (var zip = new System.IO.Compression.GZipStream(gzip, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            await zip.WriteAsync(Tar(("Dockerfile", $"FROM {TestEngine.Image}\nCOPY app.txt /app.txt\n"), ("app.txt", "zipped\n")));
+        var zippedTag = fx.Local("h1-gzip:1");
+        var zipped = await Build(zippedTag, gzip.ToArray());
+        Assert.True(zipped.Contains("\"result\""), zipped);
+        Assert.Equal("zipped", await DockerCli.RunAsync("run", "--rm", zippedTag, "cat", "/app.txt"));
+    }
+
     private static byte[] Tar(params (string Name, string Content)[] files)
     {
         using var stream = new MemoryStream();

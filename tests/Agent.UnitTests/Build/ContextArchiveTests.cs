@@ -1,0 +1,122 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using Agent.Core.Build;
+
+namespace Agent.UnitTests.Build;
+
+/// <summary>A build context is rewritten before the builder sees it, and a Dockerfile the builder could read
+/// differently from the agent (a link, a name given twice, a path through a link) is refused (probe-15h H1).</summary>
+public sealed class ContextArchiveTests
+{
+    private const string Benign = "FROM busybox:1.35\nRUN true\n";
+    private const string Fetching = "FROM busybox:1.35\nADD http://127.0.0.1:18916/x /x\n";
+
+    private static PaxTarEntry File(string name, string text) =>
+        new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)) };
+
+    private static PaxTarEntry Link(TarEntryType type, string name, string target) => new(type, name) { LinkName = target };
+
+    private static MemoryStream Tar(params TarEntry[] entries)
+    {
+        var stream = new MemoryStream();
+        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+            foreach (var entry in entries) writer.WriteEntry(entry);
+        stream.Position = 0;
+        return stream;
+    }
+
+    private static Task<ContextArchive.Result> Rewrite(Stream tar, string dockerfile = "Dockerfile", bool defaultName = true, long max = 1 << 20) =>
+        ContextArchive.RewriteAsync(tar, new MemoryStream(), dockerfile, defaultName, max, CancellationToken.None);
+
+    private static List<string> Names(Stream tar)
+    {
+        var names = new List<string>();
+        using var reader = new TarReader(tar, leaveOpen: true);
+        while (reader.GetNextEntry() is { } entry) names.Add(entry.Name);
+        tar.Position = 0;
+        return names;
+    }
+
+    [Fact]
+    public async Task A_plain_context_is_sent_with_clean_names_and_its_dockerfile_is_the_one_read()
+    {
+        var result = await Rewrite(Tar(new PaxTarEntry(TarEntryType.Directory, "./"), File("./Dockerfile", Benign), File("./app/x.txt", "x")));
+        Assert.Null(result.Problem);
+        Assert.Equal(Benign, result.Dockerfile);
+        Assert.Equal("Dockerfile", result.DockerfileName);
+        Assert.Equal(["Dockerfile", "app/x.txt"], Names(result.Tar!));
+    }
+
+    [Fact]
+    public async Task A_dockerfile_that_is_a_symlink_or_hard_link_is_refused()
+    {
+        var symlink = await Rewrite(Tar(File("real.df", Fetching), Link(TarEntryType.SymbolicLink, "Dockerfile", "real.df")));
+        Assert.Contains("Dockerfile in the context is a symbolic link", symlink.Problem);
+        var hardLink = await Rewrite(Tar(File("real.df", Fetching), Link(TarEntryType.HardLink, "Dockerfile", "real.df")));
+        Assert.Contains("hard link", hardLink.Problem);
+        Assert.Null(hardLink.Tar);
+    }
+
+    [Theory]
+    [InlineData("Dockerfile", "Dockerfile")]
+    [InlineData("Dockerfile", "./Dockerfile")]
+    [InlineData("/Dockerfile", "a/../Dockerfile")]
+    public async Task A_dockerfile_given_twice_under_any_spelling_is_refused(string first, string second)
+    {
+        var result = await Rewrite(Tar(File(first, Benign), File(second, Fetching)));
+        Assert.Contains("given 2 times", result.Problem);
+    }
+
+    [Fact]
+    public async Task Without_a_Dockerfile_the_lowercase_dockerfile_the_builder_falls_back_to_is_the_one_judged()
+    {
+        var result = await Rewrite(Tar(File("dockerfile", Fetching)));
+        Assert.Null(result.Problem);
+        Assert.Equal(("dockerfile", Fetching), (result.DockerfileName, result.Dockerfile));
+
+        var named = await Rewrite(Tar(File("dockerfile", Fetching)), "Dockerfile", defaultName: false);
+        Assert.Contains("holds no Dockerfile", named.Problem);
+    }
+
+    [Fact]
+    public async Task A_dockerfile_read_through_a_linked_folder_is_refused_whatever_the_order_of_entries()
+    {
+        var linkFirst = await Rewrite(Tar(Link(TarEntryType.SymbolicLink, "d", "e"), File("e/Dockerfile", Fetching), File("d/Dockerfile", Benign)), "d/Dockerfile", false);
+        Assert.Contains("d in the context is a symbolic link, so d/Dockerfile is read through it", linkFirst.Problem);
+        var linkLast = await Rewrite(Tar(File("d/Dockerfile", Benign), File("e/Dockerfile", Fetching), Link(TarEntryType.SymbolicLink, "d", "e")), "d/Dockerfile", false);
+        Assert.NotNull(linkLast.Problem);
+    }
+
+    [Fact]
+    public async Task A_context_without_the_dockerfile_or_that_cannot_be_read_is_refused_not_passed_to_the_builder()
+    {
+        Assert.Contains("holds no Dockerfile", (await Rewrite(Tar(File("other", "x")))).Problem);
+        Assert.Contains("not a tar the agent can read", (await Rewrite(new MemoryStream(Encoding.UTF8.GetBytes(new string('x', 2048))))).Problem);
+        Assert.Contains("outside the context", (await Rewrite(Tar(File("../Dockerfile", Benign)))).Problem);
+        Assert.Contains("outside the context", (await Rewrite(Tar(File("Dockerfile", Benign), Link(TarEntryType.HardLink, "x", "../../etc/passwd")))).Problem);
+    }
+
+    [Fact]
+    public async Task A_gzip_context_is_unpacked_and_judged_and_other_compressions_are_named()
+    {
+        var gzip = new MemoryStream();
+        await using (var zip = new GZipStream(gzip, CompressionLevel.Fastest, leaveOpen: true))
+            await Tar(File("Dockerfile", Fetching), File("app/x.txt", "x")).CopyToAsync(zip);
+        gzip.Position = 0;
+        var result = await Rewrite(gzip);
+        Assert.Equal(Fetching, result.Dockerfile);
+        Assert.Equal(["Dockerfile", "app/x.txt"], Names(result.Tar!));
+
+        var bzip2 = new MemoryStream("BZh91AY&SY"u8.ToArray());
+        Assert.Contains("compressed with bzip2", (await Rewrite(bzip2)).Problem);
+    }
+
+    [Fact]
+    public async Task A_context_that_unpacks_larger_than_the_limit_is_too_large()
+    {
+        var result = await Rewrite(Tar(File("Dockerfile", Benign), File("big", new string('x', 64 * 1024))), max: 16 * 1024);
+        Assert.True(result.TooLarge);
+        Assert.Contains("larger than 16384 bytes", result.Problem);
+    }
+}
