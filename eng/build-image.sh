@@ -2,13 +2,14 @@
 # Builds the agent's container image (tag: agent:local, or the first argument) from the Dockerfile.
 # With a registry, the Dockerfile's own bases are used. Without one (this machine), it makes local stand-ins once:
 # a Debian bookworm root filesystem (debootstrap) with the host's .NET SDK for the build stage, and the same
-# filesystem with only the .NET runtimes for the final stage. Both trust the host's certificate authorities.
+# filesystem for the final stage (the Native AOT agent needs no .NET runtime; the build stage apt-gets clang and
+# zlib1g-dev into the SDK stand-in). Both trust the host's certificate authorities.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tag=${1:-agent:local}
 bash eng/ensure-engine.sh
 sdk=mcr.microsoft.com/dotnet/sdk:10.0
-runtime=mcr.microsoft.com/dotnet/aspnet:10.0
+runtime=mcr.microsoft.com/dotnet/runtime-deps:10.0
 
 if ! docker image inspect "$sdk" >/dev/null 2>&1 && ! docker pull -q "$sdk" >/dev/null 2>&1; then
   sdk=agent-base/dotnet-sdk:10.0

@@ -10,8 +10,13 @@ public static class AgentProcess
     /// <summary>The build to run unless a section names one: AGENT_BENCH_AGENT, else this build's agent.dll.</summary>
     public static string Default => Environment.GetEnvironmentVariable("AGENT_BENCH_AGENT") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "agent.dll");
 
+    private static readonly Dictionary<string, string> Names = [];
+
     /// <summary>Which build runs, for the table.</summary>
-    public static string Describe(string agent) => agent == Path.Combine(AppContext.BaseDirectory, "agent.dll") ? "dotnet agent.dll (this build, JIT)" : agent;
+    public static string Describe(string agent) =>
+        agent == Path.Combine(AppContext.BaseDirectory, "agent.dll") ? "dotnet agent.dll (this build, JIT)" : Names.GetValueOrDefault(agent, agent);
+
+    public static void Name(string agent, string name) => Names[agent] = name;
 
     public static Process Start(string agent, string manifests, string state, string instance, string urls, IReadOnlyDictionary<string, string> environment)
     {

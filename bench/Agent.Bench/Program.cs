@@ -5,7 +5,11 @@ using Agent.Bench;
 // (`bash bench/run.sh memory`); none runs them all.
 var results = new List<Row>();
 await using var bench = new Bench(results);
-await Section("memory", () => new RssBench(results).RunAsync());
+await Section("memory", async () =>
+{
+    await new RssBench(results, AgentProcess.Default).RunAsync();
+    await new RssBench(results, (await ShippedBuild.GetAsync(results)).Path).RunAsync();
+});
 await Section("cold converge", () => bench.ColdConvergeAsync(100));
 await Section("no-op resync", () => bench.NoOpResyncAsync([100, 500]));
 await Section("compose", () => bench.ComposeAsync(Bench.Scale));
@@ -15,8 +19,12 @@ await Section("proxy", () => bench.ProxyAsync());
 await Section("cronjob lateness", () => bench.CronLatenessAsync(60));
 await Section("scale", () => bench.ScaleAsync(Bench.Scale));
 await Section("folder objects", () => bench.FolderObjectsAsync(5000));
-await Section("startup", () => new StartupBench(results, AgentProcess.Default).RunAsync(Bench.Scale));
-await Section("native aot", () => new AotBench(results).RunAsync(Bench.Scale));
+await Section("startup", async () =>
+{
+    await new StartupBench(results, AgentProcess.Default).RunAsync(Bench.Scale);
+    await new StartupBench(results, (await ShippedBuild.GetAsync(results)).Path).RunAsync(Bench.Scale);
+});
+await Section("native aot", () => new AotBench(results).RunAsync());
 await Section("folder re-read", () => SourceBench.FolderRereadAsync(results, 1000, 5));
 await Section("admission", () => AdmissionBench.RunAsync(results, 200));
 await Section("git webhook", () => bench.GitWebhookAsync(10));

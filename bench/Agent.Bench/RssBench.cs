@@ -8,14 +8,14 @@ namespace Agent.Bench;
 /// of 5,000 documents. Each is a real `agent run` process; its engine address leads nowhere, so the manifests are loaded
 /// and reconciles fail fast without creating anything on the shared engine. Peak = the kernel's VmHWM for the process.
 /// </summary>
-public sealed class RssBench(List<Row> results)
+public sealed class RssBench(List<Row> results, string executable)
 {
-    private const string Scenario = "memory (RSS)";
+    private string Scenario => $"memory (RSS), {AgentProcess.Describe(executable)}";
     private readonly List<string> folders = [];
 
     public async Task RunAsync()
     {
-        Console.WriteLine("agent RSS: idle, a 1 MiB file, 5,000 documents ...");
+        Console.WriteLine($"{Scenario}: idle, a 1 MiB file, 5,000 documents ...");
         try
         {
             var empty = Folder();
@@ -77,7 +77,7 @@ public sealed class RssBench(List<Row> results)
     }
 
     private Process Start(string manifests) =>
-        AgentProcess.Start(AgentProcess.Default, manifests, Folder(), "bench-rss-" + Guid.NewGuid().ToString("N")[..8], "http://127.0.0.1:0", new Dictionary<string, string>
+        AgentProcess.Start(executable, manifests, Folder(), "bench-rss-" + Guid.NewGuid().ToString("N")[..8], "http://127.0.0.1:0", new Dictionary<string, string>
         {
             ["DOCKER_HOST"] = "unix:///nonexistent/agent-bench-rss.sock",
             ["AGENT_Logging__LogLevel__Default"] = "Error",
