@@ -22,9 +22,15 @@ public static class GetCommand
             if (format is "json" or "yaml")
             {
                 Console.Write(ClientCommand.Format(snapshot.Json(), format) + (format == "json" ? "\n" : ""));
-                return 0;
+                return ReportContainersError(snapshot);
             }
             var tables = snapshot.Tables(DateTimeOffset.UtcNow, format == "wide");
+            if (snapshot.ContainersError is not null)
+            {
+                // kubectl prints what it has: the objects are known even while the engine cannot list containers.
+                Console.Write(string.Join("\n", tables.Where(t => t.Count > 0).Select(t => t.Render())));
+                return ReportContainersError(snapshot);
+            }
             if (tables.All(t => t.Count == 0) && !parse.GetValue(watch))
             {
                 Console.Error.WriteLine(only is null ? "No resources found." : $"{typed} \"{only}\" not found.");
@@ -66,18 +72,36 @@ public static class GetCommand
         return command;
     }
 
-    /// <summary>One read of what `get` shows: objects of the asked kinds and/or the containers.</summary>
-    private sealed record Snapshot(string Kind, IReadOnlyList<JsonElement> Objects, IReadOnlyList<JsonElement> Containers)
+    private static int ReportContainersError(Snapshot snapshot)
     {
+        if (snapshot.ContainersError is null) return 0;
+        Console.Error.WriteLine($"Error: the containers could not be listed, only the objects are shown: {snapshot.ContainersError}");
+        return 1;
+    }
+
+    /// <summary>One read of what `get` shows: objects of the asked kinds and/or the containers.</summary>
+    internal sealed record Snapshot(string Kind, IReadOnlyList<JsonElement> Objects, IReadOnlyList<JsonElement> Containers)
+    {
+        /// <summary>Why the containers of `get all` could not be listed (the engine failing); the objects are still shown.</summary>
+        public string? ContainersError { get; init; }
+
         public static async Task<Snapshot> LoadAsync(AgentClient client, string typed, string? name, CancellationToken ct)
         {
             var objects = (await client.GetAsync("api/v1/objects", ct)).EnumerateArray().ToList();
             var kind = ResourceKinds.Resolve(typed, objects.Select(o => ResourceViews.Str(o, "kind")).Distinct())
                 ?? throw new AgentApiException($"the agent has no resource type \"{typed}\"; try: servicegroups, composeprojects, cronjobs, jobs, gitrepositories, containers, all");
             List<JsonElement> containers = [];
-            if (kind is ResourceKinds.Containers or ResourceKinds.All)
-                containers = (await client.GetAsync("api/v1/containers", ct)).EnumerateArray()
-                    .Where(c => name is null || ResourceViews.Str(c, "name") == name).ToList();
+            string? containersError = null;
+            try
+            {
+                if (kind is ResourceKinds.Containers or ResourceKinds.All)
+                    containers = (await client.GetAsync("api/v1/containers", ct)).EnumerateArray()
+                        .Where(c => name is null || ResourceViews.Str(c, "name") == name).ToList();
+            }
+            catch (AgentApiException e) when (kind == ResourceKinds.All && !e.Unreachable)
+            {
+                containersError = e.Message;
+            }
             objects = kind switch
             {
                 ResourceKinds.Containers => [],
@@ -85,7 +109,7 @@ public static class GetCommand
                 _ => objects.Where(o => ResourceKinds.Matches(ResourceViews.Str(o, "kind"), kind)).ToList(),
             };
             if (name is not null) objects = objects.Where(o => ResourceViews.Str(o, "name") == name).ToList();
-            return new Snapshot(kind, objects, containers);
+            return new Snapshot(kind, objects, containers) { ContainersError = containersError };
         }
 
         public JsonElement Json() => Kind switch
