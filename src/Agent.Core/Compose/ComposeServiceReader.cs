@@ -88,7 +88,9 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
 
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (f.TryGetValue("labels", out var l))
-            foreach (var (key, value, _) in l.KeyValues()) labels[key] = value ?? "";
+            foreach (var (key, value, at) in l.KeyValues())
+                if (AgentLabels.ReservedKeyProblem(key) is { } problem) at.Error(problem);
+                else labels[key] = value ?? "";
         var dependsOn = f.TryGetValue("depends_on", out var dep) ? ReadDependsOn(dep, name) : [];
         foreach (var (key, value) in project.ComposeLabels(name, image, dependsOn)) labels[key] = value;
 

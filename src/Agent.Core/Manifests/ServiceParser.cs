@@ -93,7 +93,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             SecretEnv = SecretKeys(fromFiles, env),
             Ports = ports,
             Mounts = mounts,
-            Labels = f.TryGetValue("labels", out var l) ? l.StringMap() ?? Empty.Map : Empty.Map,
+            Labels = f.TryGetValue("labels", out var l) ? l.StringMap(AgentLabels.ReservedKeyProblem) ?? Empty.Map : Empty.Map,
             Restart = f.TryGetValue("restart", out var rs) ? ReadRestart(rs) : RestartPolicy.Always,
             Healthcheck = f.TryGetValue("healthcheck", out var hc) ? ReadHealthcheck(hc) : null,
             Resources = f.TryGetValue("resources", out var res) ? ReadResources(res) : ResourceLimits.None,

@@ -184,7 +184,8 @@ internal sealed class YamlCursor
         return StringList();
     }
 
-    public SortedDictionary<string, string>? StringMap()
+    /// <summary>A mapping of names to strings; a key <paramref name="refuse"/> has a problem with is an error at its line, left out.</summary>
+    public SortedDictionary<string, string>? StringMap(Func<string, string?>? refuse = null)
     {
         if (Node is not YamlMappingNode)
         {
@@ -192,8 +193,9 @@ internal sealed class YamlCursor
             return null;
         }
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value, _) in Entries())
-            if (value.Node is YamlScalarNode && value.IsNull) result[key] = "";
+        foreach (var (key, value, mark) in Entries())
+            if (refuse?.Invoke(key) is { } problem) Context.Error(mark, $"{Path}.{key}", problem);
+            else if (value.Node is YamlScalarNode && value.IsNull) result[key] = "";
             else if (value.Scalar() is { } s) result[key] = s;
         return result;
     }

@@ -23,6 +23,11 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     /// <summary>The container's spec as the agent applied it (JSON), so `agent diff` can name the fields that changed.</summary>
     public string Spec => $"{Prefix}.spec";
     public string Imperative => $"{Prefix}.imperative";
+
+    /// <summary>On containers of POST /run (made to be started at once), not on those of POST /containers (made to stay
+    /// created): one of the first still created when another agent process starts was left by an agent killed between
+    /// its create and its start, and is removed.</summary>
+    public string RunStart => $"{Prefix}.run-start";
     public string Prune => $"{Prefix}.prune";
     public string PruneVolume => $"{Prefix}.prune-volume";
 
@@ -61,6 +66,14 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
 
     /// <summary>On networks: the digest of the definition it was created from (<see cref="NetworkSpec.DefinitionHash"/>).</summary>
     public string NetworkHash => $"{Prefix}.network-hash";
+
+    /// <summary>Why a label a user asks for on a container (a service's or job's <c>labels:</c>, an API body) is refused:
+    /// keys under the agent's prefix (<c>agent.</c>, any case) are the agent's own. One on a container would pass it off as
+    /// another of the agent's kinds (a job run, an imperative run), which self-healing, status and prune then skip.</summary>
+    public static string? ReservedKeyProblem(string key) =>
+        key.StartsWith(DefaultPrefix + ".", StringComparison.OrdinalIgnoreCase)
+            ? $"\"{key}\": labels starting with \"{DefaultPrefix}.\" are the agent's own and set by it; use another prefix"
+            : null;
 
     /// <summary>User labels (a compose network's or volume's labels:) without this agent's own keys, which they cannot set.</summary>
     public IEnumerable<KeyValuePair<string, string>> UserLabels(IReadOnlyDictionary<string, string> user) =>

@@ -85,6 +85,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<ControllerState>();
         services.AddHostedService<ControllerService>();
+        services.AddHostedService<InterruptedRuns>();
         services.AddSingleton(sp => new Jobs.JobHistoryStore(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<ILogger<Jobs.JobHistoryStore>>()));
         services.AddSingleton<Jobs.JobEngine>();

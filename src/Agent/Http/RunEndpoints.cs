@@ -124,6 +124,7 @@ public static class RunEndpoints
             if (admitted.Refused is { } refused) return (null, refused);
             var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec)); // the spec as asked for; the engine gets the judged paths
             runLabels[labels.Imperative] = "true";
+            if (start) runLabels[labels.RunStart] = "true";
             var create = new ContainerCreateRequest(key.Name, admitted.Spec!, runLabels, request.Network) { AutoRemove = request.AutoRemove };
             id = await ownCreates.CreateAsync(engine, create, ct);
             if (start)

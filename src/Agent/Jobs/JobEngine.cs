@@ -80,6 +80,21 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
     }
 
+    /// <summary>The run and attempt each container's labels name (what <see cref="AttemptAdoption"/> judges).</summary>
+    public IEnumerable<LabelledAttempt> Attempts(IEnumerable<ContainerSummary> containers) =>
+        containers.Select(c => new LabelledAttempt(c.Id, c.Name, c.Labels[labels.JobRun],
+            int.TryParse(c.Labels.GetValueOrDefault(labels.JobAttempt), CultureInfo.InvariantCulture, out var n) ? n : 1, c.Created));
+
+    /// <summary>Starts an attempt's container that an earlier agent created and never started (it was killed in between),
+    /// through the same bind check as every start. Nothing is done to one that has started already (the engine says
+    /// whether it ever did: a container that ran is never "created" again; a list can be an event behind). Refused: why
+    /// it was not started.</summary>
+    public async Task<(bool Started, string? Refused)> StartLeftoverAsync(string id, CancellationToken ct)
+    {
+        if (await engine.InspectContainerAsync(id, ct) is not { State: ContainerState.Created }) return (false, null);
+        return await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct) is { } refused ? (false, refused) : (true, null);
+    }
+
     /// <summary>
     /// "{run}-{attempt}-{6 hex}": a person reads which run and attempt it is, and the random tail keeps names apart when
     /// several agents (or a restarted one with a lost state dir) share one engine. The labels stay the source of truth.

@@ -265,10 +265,30 @@ public sealed partial class JobLoop(
         for (var i = 0; i < runs.Count; i++)
         {
             var run = runs[i];
+            // An attempt whose start is under way here is recorded when it has started; any other container of the run's
+            // next attempt was made by an agent killed before it recorded it: that container is the attempt.
+            if (!starting.Contains(run.Id) && AttemptAdoption.Unrecorded(run, jobs.Attempts(containers)) is { } leftover)
+            {
+                logger.LogInformation("{Key}: run {Run} attempt {Attempt}: container {Container} made before a restart is adopted", key, run.Id, leftover.Number,
+                    leftover.ContainerName);
+                runs[i] = run = run with { Attempts = [.. run.Attempts, leftover] };
+            }
             if (run.Current is not { Finished: false } attempt) continue;
             if (!byId.TryGetValue(attempt.ContainerId, out var c))
             {
                 runs[i] = run with { Attempts = [.. run.Attempts.SkipLast(1), attempt with { End = time.GetUtcNow() }] };
+                continue;
+            }
+            if (c.State == ContainerState.Created && !starting.Contains(run.Id) && run.IsActive)
+            {
+                // Created and never started: the agent that made it was killed before its start. It runs now, once.
+                var (started, refused) = await jobs.StartLeftoverAsync(c.Id, ct);
+                if (refused is not null)
+                {
+                    logger.LogWarning("{Key}: run {Run} attempt {Attempt} not started: {Error}", key, run.Id, attempt.Number, refused);
+                    runs[i] = run with { Attempts = [.. run.Attempts.SkipLast(1), attempt with { End = time.GetUtcNow(), ExitCode = -1 }] };
+                }
+                else if (started) events?.Invoke("Normal", "Started", $"run {run.Id} attempt {attempt.Number} started: container {attempt.ContainerName} (made before a restart)");
                 continue;
             }
             if (c.State is not (ContainerState.Exited or ContainerState.Dead)) continue;

@@ -14,6 +14,13 @@ public sealed class OwnCreates
     private readonly List<ContainerCreateRequest> inFlight = [];
     private readonly HashSet<string> made = new(StringComparer.Ordinal);
 
+    /// <summary>Test hook, off unless set: "KEY=VALUE" makes the agent kill itself (SIGKILL, as kill -9) right after it
+    /// created a container carrying that label (the agent's or the spec's), before it starts or records it, so that tests
+    /// reach the window between a create and its start deterministically.</summary>
+    public const string KillAfterCreateVariable = "AGENT_TEST_KILL_AFTER_CREATE";
+
+    private static readonly string? KillAfterCreate = Environment.GetEnvironmentVariable(KillAfterCreateVariable) is { Length: > 0 } v ? v : null;
+
     /// <summary>Creates the container through <paramref name="engine"/>; returns its id.</summary>
     public async Task<string> CreateAsync(IContainerEngine engine, ContainerCreateRequest request, CancellationToken ct)
     {
@@ -21,6 +28,8 @@ public sealed class OwnCreates
         try
         {
             var id = await engine.CreateContainerAsync(request, ct);
+            if (KillAfterCreate is { } label && request.Labels.Concat(request.Spec.Labels).Any(l => $"{l.Key}={l.Value}" == label))
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
             lock (sync)
             {
                 if (made.Count >= 10_000) made.Clear(); // create events that never came (stream down): those get inspected
@@ -42,6 +51,12 @@ public sealed class OwnCreates
         lock (sync)
             return made.Contains(e.ActorId)
                    || inFlight.Any(r => r.Name == name && r.Labels.All(l => e.Attributes.TryGetValue(l.Key, out var v) && v == l.Value));
+    }
+
+    /// <summary>Whether this agent process created the container (and has not seen it destroyed).</summary>
+    public bool MadeHere(string id)
+    {
+        lock (sync) return made.Contains(id);
     }
 
     /// <summary>The container is gone (its destroy event).</summary>

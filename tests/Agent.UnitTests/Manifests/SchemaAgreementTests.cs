@@ -15,7 +15,7 @@ public sealed class SchemaAgreementTests
         "bad-cpus.yaml", "bad-volume-name.yaml", "command-unterminated-quote.yaml", "cyclic-service-dependency.yaml",
         "dangling-service-dependency.yaml", "duplicate-service.yaml", "env-from-missing-file.yaml", "extra-host-bad.yaml",
         "fixed-port-with-replicas.yaml", "healthcheck-bad-test.yaml", "missing-absolute-bind.yaml", "port-out-of-range.yaml", "port-range-mismatch.yaml",
-        "rollback-without-healthcheck.yaml", "self-dependency.yaml", "start-first-with-fixed-port.yaml",
+        "rollback-without-healthcheck.yaml", "self-dependency.yaml", "service-agent-label.yaml", "start-first-with-fixed-port.yaml",
     };
 
     /// <summary>Not YAML at all (or not a JSON-compatible tree): neither can judge them as a schema instance.</summary>

@@ -1,0 +1,62 @@
+using Agent.Core.Model;
+using Agent.Engine;
+using Agent.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// POST /run creates then starts; an agent killed in between leaves a container created and never started, whose
+/// client never got its id. An interrupted operation is undone at the next start, as a run the engine cannot start
+/// leaves nothing behind: such a container is removed at the start and at each resync. Only one made before this process
+/// started (never a run in flight here) and labelled as made to start (not one of POST /containers, made to stay created).
+/// </summary>
+public sealed class InterruptedRuns(IContainerEngine engine, AgentLabels labels, OwnCreates ownCreates, IOptions<AgentOptions> options,
+    ILogger<InterruptedRuns> logger) : BackgroundService
+{
+    private readonly DateTimeOffset processStart = DateTimeOffset.UtcNow; // constructed before any hosted service or request runs
+
+    /// <summary>The rule: a POST /run container still created, made before this process started and not by it.</summary>
+    public static bool IsLeftover(AgentLabels labels, ContainerSummary c, DateTimeOffset processStart, Func<string, bool> madeHere) =>
+        c.State == ContainerState.Created && labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.Imperative)
+        && c.Labels.TryGetValue(labels.RunStart, out var v) && v == "true" && c.Created < processStart && !madeHere(c.Id);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var next = options.Value.ResyncInterval;
+            try
+            {
+                await RemoveLeftoversAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (EngineException e)
+            {
+                logger.LogWarning("Runs interrupted before their start not looked at yet: {Error}", e.Message);
+                next = TimeSpan.FromSeconds(5) < next ? TimeSpan.FromSeconds(5) : next;
+            }
+            try
+            {
+                await Task.Delay(next, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RemoveLeftoversAsync(CancellationToken ct)
+    {
+        var containers = await engine.ListContainersAsync(LabelSelector.ForInstance(labels).And(labels.RunStart, "true"), ct);
+        foreach (var c in containers.Where(c => IsLeftover(labels, c, processStart, ownCreates.MadeHere)))
+        {
+            await engine.RemoveContainerAsync(c.Id, force: true, ct);
+            logger.LogWarning("Run {Name} was created but never started (the agent stopped between its create and its start): removed", c.Name);
+        }
+    }
+}

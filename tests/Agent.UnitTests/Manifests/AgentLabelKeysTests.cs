@@ -1,0 +1,53 @@
+using Agent.Core.Manifests;
+using Agent.Core.Security;
+using Agent.UnitTests.Compose;
+
+namespace Agent.UnitTests.Manifests;
+
+/// <summary>A container's labels may not set the agent's own keys (agent.*, any case): in compose services and in the
+/// bodies of POST /run, POST /containers and POST /jobs as in manifests (those are in Corpus/broken).</summary>
+public sealed class AgentLabelKeysTests : IDisposable
+{
+    private readonly ComposeStackFolder stack = new();
+
+    public void Dispose() => stack.Dispose();
+
+    [Theory]
+    [InlineData("agent.job-run")]
+    [InlineData("AGENT.MANAGED")]
+    [InlineData("Agent.Imperative")]
+    public void An_agent_key_is_refused_naming_its_field(string key)
+    {
+        var (run, runErrors) = RunRequestParser.Parse(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            service = new { name = "r", image = "busybox:1.35", labels = new Dictionary<string, string> { ["tier"] = "web", [key] = "x" } },
+        }), MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Null(run);
+        Assert.Equal([($"service.labels.{key}", AgentLabelsProblem(key))], runErrors.Select(e => (e.Path, e.Message)));
+
+        var job = JobRequestParser.Parse(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            container = new { image = "busybox:1.35", labels = new Dictionary<string, string> { [key] = "x" } },
+        }), MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Contains(job.Errors, e => e.Path == $"container.labels.{key}");
+
+        var compose = stack.Errors($$"""
+            services:
+              web:
+                image: busybox:1.35
+                labels: { tier: web, {{key}}: x }
+            """);
+        Assert.Contains(compose, e => e.Contains("shop/compose.yaml:4:") && e.Contains($"services.web.labels.{key}") && e.Contains("the agent's own"));
+    }
+
+    [Fact]
+    public void Other_labels_are_kept()
+    {
+        var (run, errors) = RunRequestParser.Parse("""{"service": {"name": "r", "image": "busybox:1.35", "labels": {"agentx.y": "1", "my.agent.z": "2"}}}""",
+            MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Empty(errors);
+        Assert.Equal(["agentx.y", "my.agent.z"], run!.Service.Container.Labels.Keys.Order(StringComparer.Ordinal));
+    }
+
+    private static string AgentLabelsProblem(string key) => Agent.Core.Model.AgentLabels.ReservedKeyProblem(key)!;
+}
