@@ -699,14 +699,32 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             var recorded = sources.Select(s => HostPath.Normalize(s)).Where(MayHoldInputs).Distinct(StringComparer.Ordinal).ToList();
             if (recorded.Count == 0 || !writableBindsUnsaved && recorded.All(s => writableBinds.Any(b => b.Source == s))) return;
+            // Already on disk for this owner (a replica brought back while a later save of the record fails, e.g. a full
+            // disk): nothing to write, so nothing keeps the container from being made again (probe-15g F1).
+            if (recorded.All(s => savedWritableBinds.Contains(new WritableBind(s, owner)))) return;
+            var (before, unsavedBefore, missingBefore) = (writableBinds, writableBindsUnsaved, recordedMissing.ToList());
             foreach (var missing in recorded.Where(s => !Path.Exists(s))) recordedMissing.Add(missing);
             writableBinds = writableBinds.Concat(recorded.Select(s => new WritableBind(s, owner))).DistinctBy(b => b.Source)
                 .OrderBy(b => b.Source, StringComparer.Ordinal).ToList();
-            writableBindsUnsaved = true;
-            index.WriteWritableBinds(writableBinds);
-            writableBindsUnsaved = false;
+            try
+            {
+                index.WriteWritableBinds(writableBinds);
+                writableBindsUnsaved = false;
+                savedWritableBinds = writableBinds.ToHashSet();
+            }
+            catch
+            {
+                // The create is refused: what it would have bound is not in the record, now or after a later save (probe-15g F3).
+                (writableBinds, writableBindsUnsaved) = (before, unsavedBefore);
+                recordedMissing.Clear();
+                recordedMissing.UnionWith(missingBefore);
+                throw;
+            }
         }
     }
+
+    /// <summary>The record as last written to (or read from) the state dir.</summary>
+    private HashSet<WritableBind> savedWritableBinds = [];
 
     /// <summary>A bind source that can hold a manifest or a file one reads: inside (or above) the manifests folder or a root
     /// of Agent:Security:AllowedFileRoots.</summary>
@@ -729,11 +747,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         if (binds.SequenceEqual(writableBinds) && !writableBindsUnsaved) return;
         writableBinds = binds;
         writableBindsUnsaved = !index.SaveWritableBinds(binds, logger);
+        if (!writableBindsUnsaved) savedWritableBinds = binds.ToHashSet();
     }
 
     private void SaveUnsaved()
     {
-        if (writableBindsUnsaved) writableBindsUnsaved = !index.SaveWritableBinds(writableBinds, logger);
+        if (writableBindsUnsaved && index.SaveWritableBinds(writableBinds, logger)) (writableBindsUnsaved, savedWritableBinds) = (false, writableBinds.ToHashSet());
         if (orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
         RecordPruneFalse(repositories);
         if (filesUnsaved && !orphansUnsaved) filesUnsaved = !index.Save(files, logger);
@@ -807,6 +826,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             if (indexLoaded) return;
             indexLoaded = true;
             writableBinds = index.LoadWritableBinds(logger);
+            savedWritableBinds = writableBinds.ToHashSet();
             pruneFalse = index.LoadPruneFalse(logger);
             if (index.Load(logger) is not { } stored) return;
             files = stored;

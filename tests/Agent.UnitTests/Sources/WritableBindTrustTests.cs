@@ -219,6 +219,22 @@ public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
         var write = Assert.Throws<Agent.State.StateWriteException>(() => restarted.RecordWritableBinds([Path.Combine(ManifestFolder.Resolve(Root), "more")], new ObjectKey("Run", "r2")));
         Assert.Contains(ManifestIndex.WritableBindsFileName, write.Message);
         restarted.RecordWritableBinds(["/elsewhere/data"], new ObjectKey("Run", "r3")); // nothing to record: no write, no failure
+
+        // probe-15g F1: a later save failed (a new bind at a read), yet a bind already on disk for its owner needs no write.
+        Write("later.yaml", Group("later", "./laterdata:/data"));
+        restarted.Reload();
+        restarted.RecordWritableBinds([Path.Combine(ManifestFolder.Resolve(Root), "runs")], new ObjectKey("Run", "r1"));
+        Assert.Throws<Agent.State.StateWriteException>(() => restarted.RecordWritableBinds([Path.Combine(ManifestFolder.Resolve(Root), "runs")], new ObjectKey("Run", "r9")));
+
+        // probe-15g F3: a refused create leaves nothing in the record, also once it can be written again.
+        Directory.Delete(Path.Combine(StateDir, ManifestIndex.WritableBindsFileName), recursive: true);
+        Write("later.yaml", Group("later", "./laterdata2:/data"));
+        restarted.Reload();
+        saved = File.ReadAllText(Path.Combine(StateDir, ManifestIndex.WritableBindsFileName));
+        Assert.Contains("ServiceGroup/later", saved);
+        Assert.DoesNotContain("Run/r2", saved);
+        Assert.DoesNotContain(Path.Combine(ManifestFolder.Resolve(Root), "more") + "\"", saved);
+        Assert.DoesNotContain("Run/r9", saved);
     }
 
     [Fact]
