@@ -78,6 +78,10 @@ public sealed record SecurityOptions
     /// <summary>The agent's state dir and the engine's socket: never bound, and never read as a GitRepository's secret file.</summary>
     public IReadOnlyList<string> AgentStatePaths { get; init; } = [];
 
+    /// <summary>The TCP ports the agent's own API listens on (its Urls): never published by a container, which would take
+    /// the agent's address at its next start and receive its clients' tokens.</summary>
+    public IReadOnlyList<int> AgentPorts { get; init; } = [];
+
     /// <summary>The manifests folder: a read-write bind of it or of a folder above it would let a container write the
     /// manifests the agent applies. Read-only is allowed.</summary>
     public string? ManifestsFolder { get; init; }

@@ -92,6 +92,11 @@ public sealed partial class SecurityPolicy(SecurityOptions options)
             v.Add(new("ports", $"publishes {spec.Ports.Count} host ports; at most {Options.MaxPublishedPorts} per container " +
                 "(the engine starts a proxy process and adds NAT rules for each port: publish fewer, or raise Agent:Security:MaxPublishedPorts)"));
 
+        for (var i = 0; i < spec.Ports.Count; i++)
+            if (spec.Ports[i] is { Protocol: "tcp", HostPort: { } port } && Options.AgentPorts.Contains(port))
+                v.Add(new($"ports[{i}]", $"host port {port} is the agent's own API address (Urls): a container publishing it would take the " +
+                    "agent's place at its next start and receive its clients' tokens; publish another port"));
+
         hostPaths.Check(v, spec, context);
         CheckVolumeNames(v, spec);
         LoggingRules.Check(v, spec.Logging, Options);

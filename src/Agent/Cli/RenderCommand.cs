@@ -26,7 +26,7 @@ public static class RenderCommand
         command.SetAction(parse =>
         {
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
-            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy());
+            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(CliSettings.Configuration()["Urls"] ?? Hosting.AgentHost.DefaultUrls));
             foreach (var error in set.Errors) Console.Error.WriteLine(error);
             var first = true;
             foreach (var (key, obj) in set.Objects.OrderBy(o => o.Key.ToString(), StringComparer.Ordinal))

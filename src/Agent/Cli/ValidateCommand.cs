@@ -21,7 +21,7 @@ public static class ValidateCommand
             ManifestSet set;
             try
             {
-                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy());
+                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(CliSettings.Configuration()["Urls"] ?? Hosting.AgentHost.DefaultUrls));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

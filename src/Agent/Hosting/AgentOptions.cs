@@ -94,9 +94,9 @@ public sealed class AgentOptions
 
     /// <summary>The security policy with this agent's own paths: state dir and secret files never bound, the manifests
     /// folder never read-write. The daemon and `agent validate` both use it, so they agree.</summary>
-    public Core.Security.SecurityPolicy Policy() => Security.ToPolicy(StateDir,
+    public Core.Security.SecurityPolicy Policy(string? urls = AgentHost.DefaultUrls) => Security.ToPolicy(StateDir,
         new[] { Auth.TokensFile, Auth.JwtKeyFile }.Concat(Registries.SelectMany(r => new[] { r.UsernameFile, r.PasswordFile })).OfType<string>(), Manifests,
-        EngineSocket());
+        EngineSocket(), urls);
 
     /// <summary>The unix socket of the engine the agent drives (DockerHost, DOCKER_HOST or the default): a container that
     /// could bind it would be root on the host, wherever it lives.</summary>

@@ -31,7 +31,8 @@ public sealed class SecuritySettings
 
     /// <summary>The policy; the agent's own state folder (tokens, instance id) and secret files are never bind-mounted, the
     /// manifests folder never read-write.</summary>
-    public SecurityPolicy ToPolicy(string? stateDir = null, IEnumerable<string>? secretFiles = null, string? manifests = null, string? engineSocket = null)
+    public SecurityPolicy ToPolicy(string? stateDir = null, IEnumerable<string>? secretFiles = null, string? manifests = null, string? engineSocket = null,
+        string? urls = null)
     {
         var defaults = new SecurityOptions();
         string[] agentPaths = [.. new[] { stateDir, engineSocket }.Where(p => !string.IsNullOrEmpty(p)).Select(p => Path.GetFullPath(p!))];
@@ -57,9 +58,18 @@ public sealed class SecuritySettings
             AgentStatePaths = agentPaths,
             AgentSecretPaths = (secretFiles ?? []).Where(p => !string.IsNullOrEmpty(p)).Select(Path.GetFullPath).Distinct().ToList(),
             ManifestsFolder = string.IsNullOrEmpty(manifests) ? null : Path.GetFullPath(manifests),
+            AgentPorts = ListenPorts(urls),
             PrivilegedGroupIds = [.. defaults.PrivilegedGroupIds, .. HostPrivilegedGroupIds()],
         });
     }
+
+    /// <summary>The ports of a Kestrel Urls value ("http://127.0.0.1:8098;http://*:9000"); port 0 (any free port) is none.</summary>
+    public static IReadOnlyList<int> ListenPorts(string? urls) =>
+        (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(u => Uri.TryCreate(u.Replace("://*", "://localhost").Replace("://+", "://localhost"), UriKind.Absolute, out var uri) ? uri.Port : 0)
+            .Where(p => p > 0)
+            .Distinct()
+            .ToList();
 
     /// <summary>The host's ids of the privileged group names (docker, sudo, disk, ...), from /etc/group.</summary>
     private static IEnumerable<int> HostPrivilegedGroupIds()

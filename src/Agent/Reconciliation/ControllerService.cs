@@ -26,6 +26,7 @@ public sealed class ControllerService(
     Admission.BindMountGuard binds,
     ControllerState state,
     IOptions<AgentOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<ControllerService> logger) : BackgroundService
 {
     private int engineDown;
@@ -43,6 +44,9 @@ public sealed class ControllerService(
         manifests.Reload();
         StartupTimeline.Mark("manifests read");
         await Task.Yield();
+        // Nothing is applied before the API listens: a container that publishes the agent's address (refused by the policy,
+        // but perhaps left from an older agent) must not take it first; when the address cannot be had, the host stops here.
+        await StartedAsync(stoppingToken);
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
         var triggers = new[]
         {
@@ -57,6 +61,14 @@ public sealed class ControllerService(
         {
             // Shutdown: in-flight steps were cancelled; containers are left running.
         }
+    }
+
+    private async Task StartedAsync(CancellationToken ct)
+    {
+        var started = new TaskCompletionSource();
+        await using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await using var onStopping = ct.Register(() => started.TrySetCanceled(ct));
+        await started.Task;
     }
 
     /// <summary>Queues every object the manifests name plus every object that still has containers (to prune it).</summary>

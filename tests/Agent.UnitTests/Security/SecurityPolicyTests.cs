@@ -82,6 +82,25 @@ public sealed class SecurityPolicyTests
     }
 
     [Fact]
+    public void The_agents_own_api_port_is_never_published_on_any_address()
+    {
+        var policy = new Agent.Hosting.SecuritySettings().ToPolicy(urls: "http://127.0.0.1:8098;http://*:9000");
+        Assert.Equal([8098, 9000], policy.Options.AgentPorts);
+        static ContainerSpec Publishing(string? ip, int port, string protocol = "tcp") => Plain with { Ports = [new PortMapping(ip, port, 80, protocol)] };
+        foreach (var ip in new string?[] { null, "0.0.0.0", "127.0.0.1", "10.1.2.3" })
+        {
+            var refused = Assert.Single(policy.Check(Publishing(ip, 8098), AdmissionContext.Offline));
+            Assert.Equal("ports[0]", refused.Field);
+            Assert.Contains("host port 8098 is the agent's own API address", refused.Message);
+        }
+        Assert.NotEmpty(policy.Check(Publishing(null, 9000), AdmissionContext.Offline));
+        Assert.Empty(Fields(policy, Publishing(null, 8099)));
+        Assert.Empty(Fields(policy, Publishing(null, 8098, "udp")));
+        Assert.Empty(Agent.Hosting.SecuritySettings.ListenPorts("http://localhost:0"));
+        Assert.Equal([80], Agent.Hosting.SecuritySettings.ListenPorts("http://+"));
+    }
+
+    [Fact]
     public void A_container_publishes_at_most_MaxPublishedPorts_host_ports_a_range_counting_each()
     {
         static ContainerSpec Publishing(int count) =>
