@@ -77,9 +77,9 @@ public sealed class StartupBench(List<Row> results, string executable)
             {
                 if ((await http.GetAsync($"http://127.0.0.1:{port}/readyz")).StatusCode == HttpStatusCode.OK) return;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // not listening yet, or one answer slower than the client's timeout (a loaded machine): ask again until the deadline
             }
             await Task.Delay(5);
         }
