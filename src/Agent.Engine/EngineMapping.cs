@@ -64,6 +64,7 @@ internal static class EngineMapping
         User = c.Config?.User ?? "",
         NetworkIds = NetworkIds(c.NetworkSettings?.Networks ?? new Dictionary<string, EndpointSettings>()),
         RestartPolicy = ToRestartPolicy(c.HostConfig?.RestartPolicy),
+        Capabilities = Core.Security.EffectiveCapabilities.Of(c.HostConfig?.Privileged == true, null, c.HostConfig?.CapAdd, c.HostConfig?.CapDrop),
         TmpfsMounts = (c.HostConfig?.Tmpfs?.Keys ?? Enumerable.Empty<string>())
             .Concat((c.Mounts ?? []).Where(m => m.Type == "tmpfs").Select(m => m.Destination))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),

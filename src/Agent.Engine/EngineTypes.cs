@@ -74,6 +74,10 @@ public sealed record ContainerDetails(
     /// <summary>The engine's restart policy for it (what the engine does on an exit by itself).</summary>
     public RestartPolicy RestartPolicy { get; init; } = RestartPolicy.No;
 
+    /// <summary>The capabilities its processes hold (<see cref="Core.Security.EffectiveCapabilities"/>, from its HostConfig);
+    /// the engine's defaults unless told otherwise.</summary>
+    public IReadOnlySet<string> Capabilities { get; init; } = Core.Security.EffectiveCapabilities.EngineDefaults;
+
     /// <summary>Where a tmpfs is mounted in it: the archive API writes beneath such a mount, where the container never looks.</summary>
     public IReadOnlyList<string> TmpfsMounts { get; init; } = [];
 

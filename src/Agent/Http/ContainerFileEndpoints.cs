@@ -58,10 +58,16 @@ public static class ContainerFileEndpoints
             {
                 return ApiProblems.BadRequest(e.Message);
             }
+            if (!ContainerUserFiles.RunsAsRoot(c))
+            {
+                var (seen, problem) = await ContainerUserFiles.SeenByUserAsync(engine, c, target, children, options.Value.MaxListBytes, ct);
+                if (problem is not null) return problem;
+                children = seen;
+            }
             return JsonAnswer.Ok(new FolderListing(target.Value, FileType.Directory, children.Select(e => FileEntryView.From(target.Child(e.Name), e)).ToList()));
         }
         http.Response.Headers["X-File-Mode"] = FileModes.Format(entry.Mode);
-        if (!ContainerUserFiles.RunsAsRoot(c.User))
+        if (!ContainerUserFiles.RunsAsRoot(c))
         {
             // Read by the user itself: what it reads is what it may read, whatever changed since the check.
             var asUser = await ContainerUserFiles.OpenAsync(files, c, target, ct);
@@ -127,7 +133,7 @@ public static class ContainerFileEndpoints
         if (existing?.Type == FileType.Directory) return Conflict($"{target} is a folder in container {c.Name}: delete it first, or write to a path inside it");
         var resolved = await ResolveAsync(files, c, target, ct);
         if (await FileWriteGuard.ProblemAsync(c, target, resolved, existing is null ? target.Parent! : target, engine, ct) is { } refused) return refused;
-        if (ContainerUserFiles.RunsAsRoot(c.User)) await files.WriteFileAsync(c.Id, target.Parent!.Value, target.Name, bytes, fileMode, ct);
+        if (ContainerUserFiles.RunsAsRoot(c)) await files.WriteFileAsync(c.Id, target.Parent!.Value, target.Name, bytes, fileMode, ct);
         else if (await ContainerUserFiles.WriteAsync(files, c, target, bytes, fileMode, ct) is { } failed) return failed;
         audit.Changed(http, "wrote", c, target.Value, bytes.LongLength);
         var written = await files.StatAsync(c.Id, target.Value, ct) ?? new FileEntry(target.Name, FileType.File, bytes.LongLength, fileMode, DateTimeOffset.UtcNow, null);
@@ -157,7 +163,7 @@ public static class ContainerFileEndpoints
         if (await FileWriteGuard.ProblemAsync(c, target, await ResolveAsync(files, c, target, ct), missing.Peek().Parent!, engine, ct) is { } refused) return refused;
         while (missing.TryPop(out var folder))
         {
-            if (ContainerUserFiles.RunsAsRoot(c.User)) await files.CreateFolderAsync(c.Id, folder.Parent!.Value, folder.Name, folderMode, ct);
+            if (ContainerUserFiles.RunsAsRoot(c)) await files.CreateFolderAsync(c.Id, folder.Parent!.Value, folder.Name, folderMode, ct);
             else if (await ContainerUserFiles.MakeFolderAsync(engine, c, folder, folderMode, ct) is { } failed) return failed;
             audit.Changed(http, "created folder", c, folder.Value, 0);
         }

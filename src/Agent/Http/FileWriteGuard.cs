@@ -31,15 +31,15 @@ public static class FileWriteGuard
             return Conflict($"{shown} is bind-mounted by the engine, which writes it from the container's settings: change it in the manifest (extraHosts, dns, hostname) instead");
         if (c.TmpfsMounts.FirstOrDefault(m => IsUnder(resolved, m)) is { } tmpfs)
             return Conflict($"{tmpfs} is a tmpfs mount in container {c.Name} and {shown} is beneath it: the archive API would write beneath it, where the container never looks. Write there from inside the container (POST /api/v1/containers/{c.Name}/exec)");
-        if (ContainerUserFiles.RunsAsRoot(c.User)) return null;
+        if (ContainerUserFiles.RunsAsRoot(c)) return null;
         if (c.State != ContainerState.Running)
-            return Conflict($"Container {c.Name} runs as user {c.User}: the agent writes only where that user may (checked with `test -w` as {c.User} inside it), which needs it running. Start it first.");
+            return Conflict($"Container {c.Name} runs as {ContainerUserFiles.Who(c)}: the agent writes only where that user may (checked with `test -w` as that user inside it), which needs it running. Start it first.");
         var check = await engine.ExecAsync(c.Id, new ExecRequest(["test", "-w", writable.Value], Timeout: CheckTimeout), ct);
         return check.ExitCode switch
         {
             0 => null,
-            126 or 127 => Conflict($"Container {c.Name} runs as user {c.User} and has no `test` command to check that the user may write {writable}; the agent writes no more than the container's user could"),
-            _ => Conflict($"User {c.User} of container {c.Name} may not write {writable}: the agent writes no more than the container's user could"),
+            126 or 127 => Conflict($"Container {c.Name} runs as {ContainerUserFiles.Who(c)} and has no `test` command to check that the user may write {writable}; the agent writes no more than the container's user could"),
+            _ => Conflict($"The {ContainerUserFiles.Who(c)} of container {c.Name} may not write {writable}: the agent writes no more than the container's user could"),
         };
     }
 

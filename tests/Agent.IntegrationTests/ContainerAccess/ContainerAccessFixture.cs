@@ -5,7 +5,8 @@ namespace Agent.IntegrationTests.ContainerAccess;
 /// <summary>One agent (proxy timeout 2 s and bodies up to 4 MiB, files up to 64 KiB, folder archives up to 1 MiB) with three containers: "web" (httpd with CGI scripts,
 /// port 8080 published on loopback), "ws" (a websocket echo server written in busybox sh, port 8081 not published, so
 /// reached on its network address), "box" (a sleeper for file tests), "ro" (one with a read-only root file system) and
-/// "nobody" (one running as user 65534, with a tmpfs on /scratch) and "ids" (one running as user 1000:1000, in no /etc/passwd).</summary>
+/// "nobody" (one running as user 65534, with a tmpfs on /scratch), "ids" (one running as user 1000:1000, in no /etc/passwd)
+/// and "nocaps" (root with capDrop: [ALL]).</summary>
 public sealed class ContainerAccessFixture : IAsyncLifetime
 {
     public const string ViewerToken = "viewer-token-access-0123456789";
@@ -23,6 +24,7 @@ public sealed class ContainerAccessFixture : IAsyncLifetime
     public string ReadOnly => $"{Group}-ro-1";
     public string Nobody => $"{Group}-nobody-1";
     public string Ids => $"{Group}-ids-1";
+    public string NoCaps => $"{Group}-nocaps-1";
     private string tokens = null!;
 
     public async Task InitializeAsync()
@@ -42,7 +44,8 @@ public sealed class ContainerAccessFixture : IAsyncLifetime
             Service("web", "[\"sh\", \"-c\", \"eval \\\"$SCRIPT\\\"\"]", "upstream-http.sh", "      ports: [\"127.0.0.1::8080\"]\n") +
             Service("ws", "[\"sh\", \"-c\", \"printf '%s\\\\n' \\\"$SCRIPT\\\" > /ws.sh && chmod +x /ws.sh && exec nc -ll -p 8081 -e /ws.sh\"]", "websocket-echo.sh") +
             Manifest.Sleeper("box") + Manifest.Sleeper("ro", "      readOnlyRootFilesystem: true\n") +
-            Manifest.Sleeper("nobody", "      user: \"65534\"\n      tmpfs: [\"/scratch\"]\n") + Manifest.Sleeper("ids", "      user: \"1000:1000\"\n")));
+            Manifest.Sleeper("nobody", "      user: \"65534\"\n      tmpfs: [\"/scratch\"]\n") + Manifest.Sleeper("ids", "      user: \"1000:1000\"\n") +
+            Manifest.Sleeper("nocaps", "      capDrop: [\"ALL\"]\n")));
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(Group);
     }

@@ -21,6 +21,62 @@ public sealed class ContainerUserFileTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task Root_without_its_file_capabilities_reads_and_writes_only_what_it_could_itself()
+    {
+        // probe-15e E4: uid 0 with capDrop: [ALL] cannot read a 0600 file of user 1000; the archive API (as full root) could.
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        var host = Directory.CreateTempSubdirectory("agent-nocaps-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(host, "secret"), "PRIV-1000-ONLY\n");
+        await File.WriteAllTextAsync(Path.Combine(host, "open"), "open\n");
+        Assert.Equal(0, (await ExternalTool.ShellAsync($"chown 1000:1000 {host}/secret && chmod 600 {host}/secret && chmod 755 {host} && mkdir -m 700 {host}/d && chown 1000:1000 {host}/d")).Exit);
+        await DockerCli.RunAsync("cp", "-a", host, $"{fx.NoCaps}:/priv"); // its own root cannot chown (and no-new-privileges bars exec --privileged)
+        Directory.Delete(host, recursive: true);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.NoCaps, "cat", "/priv/secret")).Exit); // the oracle: its root cannot
+
+        var (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.NoCaps, "/priv/secret")));
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("root without CAP_DAC_OVERRIDE and CAP_FOWNER", detail);
+        Assert.Equal("open\n", await op.GetStringAsync(Files(fx.NoCaps, "/priv/open")));
+        (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.NoCaps, "/priv/d")));
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("may not read /priv/d", detail);
+        (status, detail) = await ProblemAsync(await op.PutAsync(Files(fx.NoCaps, "/priv/d/x"), new ByteArrayContent("x"u8.ToArray())));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("Permission denied", detail);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.NoCaps, "ls", "/priv/d")).Exit);
+        Assert.Equal("", (await ExternalTool.ShellAsync($"docker cp {fx.NoCaps}:/priv/d - | tar -t | grep -v '^d/$'")).Stdout); // nothing written
+        Assert.Contains("PRIV-1000-ONLY", (await ExternalTool.ShellAsync($"docker cp {fx.NoCaps}:/priv/secret - | tar -xO")).Stdout);
+    }
+
+    [Fact]
+    public async Task A_listing_shows_only_what_the_user_sees_while_the_container_swaps_the_folder_for_a_link_to_one_it_may_not_enter()
+    {
+        // probe-15e E4: the user's check and the archive listing are two steps; a link flipped between them listed a root-only folder.
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        await DockerCli.RunAsync("exec", "-u", "0", fx.Nobody, "sh", "-c",
+            "mkdir -p -m 700 /tmp/flipro && mkdir -p /tmp/flipro/inner /tmp/flippub/inner && touch /tmp/flipro/inner/ROOT-ONLY-NAME /tmp/flippub/inner/public-name");
+        await DockerCli.RunAsync("exec", fx.Nobody, "sh", "-c", "touch /tmp/flip.on; ln -sfn /tmp/flippub /tmp/flipsw");
+        await DockerCli.RunAsync("exec", "-d", fx.Nobody, "sh", "-c",
+            "while [ -e /tmp/flip.on ]; do ln -sfn /tmp/flipro /tmp/flipsw; ln -sfn /tmp/flippub /tmp/flipsw; done");
+        try
+        {
+            var listed = 0;
+            for (var i = 0; i < 40; i++)
+            {
+                using var response = await op.GetAsync(Files(fx.Nobody, "/tmp/flipsw/inner"));
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.DoesNotContain("ROOT-ONLY-NAME", body);
+                if (response.StatusCode == HttpStatusCode.OK && body.Contains("public-name", StringComparison.Ordinal)) listed++;
+            }
+            Assert.True(listed > 0, "the folder the user may enter was never listed");
+        }
+        finally
+        {
+            await DockerCli.RunAsync("exec", fx.Nobody, "rm", "-f", "/tmp/flip.on");
+        }
+    }
+
+    [Fact]
     public async Task Reads_and_listings_go_only_where_the_containers_user_could_read_and_never_in_a_stopped_container()
     {
         using var op = fx.Client(ContainerAccessFixture.OperatorToken);
