@@ -13,6 +13,7 @@ namespace Agent.Bench;
 public sealed class StartupBench(List<Row> results, string executable)
 {
     private readonly string instance = "bstart" + Guid.NewGuid().ToString("N")[..8];
+    private readonly List<(int Pid, DateTime Start)> started = [];
 
     public async Task RunAsync(int scale)
     {
@@ -55,6 +56,8 @@ public sealed class StartupBench(List<Row> results, string executable)
         }
         finally
         {
+            // An agent left running by a failure would bring back what the clean-up below removes.
+            foreach (var (pid, start) in started) KillIfRunning(pid, start);
             await Bench.ShellAsync($"docker ps -aq --filter label=agent.instance={instance} | xargs -r docker rm -f; docker network ls -q --filter label=agent.instance={instance} | xargs -r docker network rm");
             Directory.Delete(manifests, recursive: true);
             Directory.Delete(state, recursive: true);
@@ -64,7 +67,24 @@ public sealed class StartupBench(List<Row> results, string executable)
     private Process Start(string manifests, string state, out int port)
     {
         port = FreePort();
-        return AgentProcess.Start(executable, manifests, state, instance, $"http://127.0.0.1:{port}", new Dictionary<string, string> { ["AGENT_Logging__LogLevel__Default"] = "Warning" });
+        var agent = AgentProcess.Start(executable, manifests, state, instance, $"http://127.0.0.1:{port}", new Dictionary<string, string> { ["AGENT_Logging__LogLevel__Default"] = "Warning" });
+        started.Add((agent.Id, agent.StartTime));
+        return agent;
+    }
+
+    private static void KillIfRunning(int pid, DateTime start)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            if (process.StartTime != start) return; // the id now names another process
+            process.Kill();
+            process.WaitForExit();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // already gone
+        }
     }
 
     internal static async Task WaitReadyAsync(int port, TimeSpan within)
