@@ -94,6 +94,8 @@ internal static class ComposeNetworks
             }
         if (f.TryGetValue("driver", out var d) && d.Scalar() is { } ipamDriver and not "default")
             d.Error($"IPAM driver \"{ipamDriver}\" is not allowed: only the engine's default one (a plugin would hand out addresses the policy never judged)");
+        if (f.TryGetValue("options", out var options))
+            foreach (var (option, _, at) in options.KeyValues()) at.Error(NetworkRules.IpamOptionProblem(option));
         return new IpamSpec(f.TryGetValue("driver", out d) ? d.Scalar() : null, pools, f.TryGetValue("options", out var o) ? Map(o) : Empty.Map);
     }
 

@@ -32,9 +32,23 @@ public static class NetworkRules
     /// driver_opts, the executor's create): null when it is one of the few that only tune the agent's own bridge.</summary>
     public static string? OptionProblem(string key, string value) =>
         ControlCharacters.In(key) || ControlCharacters.In(value) ? "network options must not contain control characters"
-        : AllowedOptions.Contains(key) ? null
+        : AllowedOptions.Contains(key) ? ValueProblem(key, value)
         : $"network option \"{key}\" is not allowed: only {string.Join(", ", AllowedOptions.Order())}" +
           (key == "com.docker.network.bridge.name" ? " (a bridge name would take over an existing bridge of the host, docker0 or another tool's, and re-address it)" : "");
+
+    /// <summary>The values the engine takes (Go's strconv.ParseBool; an MTU a link can have), checked before it sees them
+    /// (probe-15g F4: "maybe" failed the apply with the engine's 500, an MTU of 70000 made the network).</summary>
+    private static string? ValueProblem(string key, string value) => key switch
+    {
+        "com.docker.network.driver.mtu" => int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mtu) && mtu is >= 68 and <= 65535
+            ? null : $"network option \"{key}\" must be an MTU from 68 to 65535, not \"{value}\"",
+        _ => value is "1" or "t" or "T" or "true" or "TRUE" or "True" or "0" or "f" or "F" or "false" or "FALSE" or "False"
+            ? null : $"network option \"{key}\" must be true or false, not \"{value}\"",
+    };
+
+    /// <summary>Why an ipam option must not be given: the engine's default IPAM driver (the only one allowed) takes none.</summary>
+    public static string IpamOptionProblem(string key) =>
+        $"ipam option \"{key}\" is not allowed: the engine's default IPAM driver, the only one allowed, takes no options";
 
     /// <summary>Ranges the host itself uses: a bridge on one of them adds the host an interface and a route there (a second
     /// 127.0.0.1/8 beside lo; the cloud metadata address 169.254.169.254 answered by a container).</summary>

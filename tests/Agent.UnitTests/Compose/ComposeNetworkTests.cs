@@ -99,7 +99,7 @@ public sealed class ComposeNetworkTests : IDisposable
             services:
               web:
                 image: busybox:1.35
-                networks: [hostbr, listed, plugin, tuned]
+                networks: [hostbr, listed, plugin, tuned, maybe, huge, opts]
             networks:
               hostbr:
                 driver_opts: { com.docker.network.bridge.name: virbr0 }
@@ -110,12 +110,22 @@ public sealed class ComposeNetworkTests : IDisposable
               tuned:
                 driver_opts: { com.docker.network.driver.mtu: "1400", com.docker.network.bridge.enable_icc: "false" }
                 ipam: { driver: default }
+              maybe:
+                driver_opts: { com.docker.network.bridge.enable_icc: "maybe" }
+              huge:
+                driver_opts: { com.docker.network.driver.mtu: "70000" }
+              opts:
+                ipam: { options: { com.docker.network.bridge.name: docker0 } }
             """);
         Assert.True(errors.Any(e => e.Contains("shop/compose.yaml:7:") && e.Contains("networks.hostbr.driver_opts.com.docker.network.bridge.name")
                                      && e.Contains("take over an existing bridge")), string.Join("\n", errors));
         Assert.Contains(errors, e => e.Contains("networks.listed.driver_opts") && e.Contains("host_binding_ipv4\" is not allowed"));
         Assert.Contains(errors, e => e.Contains("networks.plugin.ipam.driver") && e.Contains("\"weave\" is not allowed"));
-        Assert.Equal(3, errors.Length);
+        // probe-15g F4: values the engine would refuse (or take) are errors at their line, before the engine sees them.
+        Assert.Contains(errors, e => e.Contains("shop/compose.yaml:16:") && e.Contains("networks.maybe.driver_opts.com.docker.network.bridge.enable_icc") && e.Contains("must be true or false, not \"maybe\""));
+        Assert.Contains(errors, e => e.Contains("networks.huge.driver_opts.com.docker.network.driver.mtu") && e.Contains("MTU from 68 to 65535, not \"70000\""));
+        Assert.Contains(errors, e => e.Contains("networks.opts.ipam.options.com.docker.network.bridge.name") && e.Contains("takes no options"));
+        Assert.Equal(6, errors.Length);
     }
 
     [Fact]

@@ -25,6 +25,15 @@ public sealed class NetworkRulesTests
         Assert.Equal(["options.com.docker.network.bridge.host_binding_ipv4", "options.com.docker.network.bridge.name"], problems.Select(p => p.Field));
     }
 
+    [Theory]
+    [InlineData("com.docker.network.bridge.enable_icc", "maybe")]
+    [InlineData("com.docker.network.bridge.enable_ip_masquerade", "yes")]
+    [InlineData("com.docker.network.driver.mtu", "70000")]
+    [InlineData("com.docker.network.driver.mtu", "-1")]
+    [InlineData("com.docker.network.driver.mtu", "15OO")]
+    public void Allowed_options_with_values_the_engine_refuses_or_a_link_cannot_have_are_named(string key, string value) =>
+        Assert.Equal($"options.{key}", Assert.Single(Check(options: new() { [key] = value })).Field);
+
     [Fact]
     public void A_bad_subnet_or_a_gateway_outside_it_is_named()
     {
