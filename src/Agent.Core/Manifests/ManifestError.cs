@@ -4,6 +4,6 @@ namespace Agent.Core.Manifests;
 /// <c>core.yaml:14:9: spec.services[1].ports[0]: "80:80:80" is not a port mapping</c>.</summary>
 public sealed record ManifestError(string File, int Line, int Column, string Path, string Message)
 {
-    public override string ToString() =>
-        string.IsNullOrEmpty(Path) ? $"{File}:{Line}:{Column}: {Message}" : $"{File}:{Line}:{Column}: {Path}: {Message}";
+    public override string ToString() => TerminalText.Escape(
+        string.IsNullOrEmpty(Path) ? $"{File}:{Line}:{Column}: {Message}" : $"{File}:{Line}:{Column}: {Path}: {Message}");
 }

@@ -18,19 +18,19 @@ public static class DescribeCommand
             if (found is not { } o) throw new AgentApiException($"{resolvedKind} \"{objectName}\" not found; list them with `agent get {ResourceKinds.Plural(resolvedKind)}`", 404);
             if (resolvedKind == GitRepositoryTables.Kind)
             {
-                Console.Write(ResourceViews.Describe(o, [], DateTimeOffset.UtcNow));
+                Console.Write(Core.TerminalText.Escape(ResourceViews.Describe(o, [], DateTimeOffset.UtcNow), keepLineFeeds: true));
                 return 0;
             }
             if (JobTables.HasOwnTable(resolvedKind))
             {
                 var path = resolvedKind == "CronJob" ? "cronjobs" : "jobs";
                 var detail = await client.GetAsync($"api/v1/{path}/{Uri.EscapeDataString(objectName)}", ct);
-                Console.Write(ResourceViews.Describe(o, [], DateTimeOffset.UtcNow, detail));
+                Console.Write(Core.TerminalText.Escape(ResourceViews.Describe(o, [], DateTimeOffset.UtcNow, detail), keepLineFeeds: true));
                 return 0;
             }
             var containers = (await client.GetAsync($"api/v1/containers?group={Uri.EscapeDataString(objectName)}", ct)).EnumerateArray()
                 .Where(c => ResourceViews.Str(c, "kind") is var k && (k.Length == 0 || k == resolvedKind)).ToList();
-            Console.Write(ResourceViews.Describe(o, containers, DateTimeOffset.UtcNow));
+            Console.Write(Core.TerminalText.Escape(ResourceViews.Describe(o, containers, DateTimeOffset.UtcNow), keepLineFeeds: true));
             return 0;
         }));
         return command;

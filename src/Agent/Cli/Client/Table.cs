@@ -12,7 +12,7 @@ public sealed class Table(params string[] headers)
 
     public Table Add(params string?[] cells)
     {
-        rows.Add(cells.Select(c => string.IsNullOrEmpty(c) ? "<none>" : c.ReplaceLineEndings(" ")).ToArray());
+        rows.Add(cells.Select(c => string.IsNullOrEmpty(c) ? "<none>" : Core.TerminalText.Escape(c.ReplaceLineEndings(" "))).ToArray());
         return this;
     }
 
