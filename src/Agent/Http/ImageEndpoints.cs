@@ -43,7 +43,8 @@ public static partial class ImageEndpoints
         images.MapDelete("/{ref}", Remove).RequireAuthorization(Roles.Admin)
             .WithSummary("Remove an image (docker rmi REF); one that a manifest or an agent container uses is a 409 naming them unless force=true.");
         images.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
-            .WithSummary("Remove dangling images, or with all=true every image no container uses (docker image prune [-a] [--filter label=K=V] [--filter until=24h]).");
+            .WithSummary("Remove dangling images, or with all=true every image no container uses (docker image prune [-a] [--filter label=K=V] [--filter until=24h]); " +
+                         "all=true is 409 naming the objects when it would remove an image a manifest names, unless force=true.");
         return api;
     }
 
@@ -169,7 +170,7 @@ public static partial class ImageEndpoints
         return JsonAnswer.Ok(new ImageRemoved(reference, "removed"));
     }
 
-    private static async Task<IResult> Prune(bool? all, [FromQuery] string[]? filter, IContainerEngine engine, CancellationToken ct)
+    private static async Task<IResult> Prune(bool? all, bool? force, [FromQuery] string[]? filter, IContainerEngine engine, ImageUsers users, CancellationToken ct)
     {
         var labels = new List<string>();
         string? until = null;
@@ -184,6 +185,13 @@ public static partial class ImageEndpoints
             }
             else return ApiProblems.BadRequest($"filter=\"{f}\" is not one of label=KEY[=VALUE] or until=DURATION|TIMESTAMP");
         }
+        // As for DELETE: an image a manifest names is not removed without force, or a CronJob's next run, a suspended
+        // group's resume or a recreate finds it gone (and an offline host cannot pull it again).
+        if (all == true && force != true && await users.OfPrunableImagesAsync(labels, ct) is { Count: > 0 } usedBy)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"pruning every unused image would remove images the manifests name: {string.Join(", ", usedBy)}; " +
+                        "pass force=true to prune them too, or prune dangling images only (all=false).",
+                extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
         return JsonAnswer.Ok(await engine.PruneImagesAsync(new ImagePruneFilter(all ?? false, labels, until), ct));
     }
 

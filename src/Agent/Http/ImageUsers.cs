@@ -34,6 +34,31 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
         return users.Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The manifests' users of the images a prune of every unused image would remove: images they name that
+    /// exist, that none of the agent's containers runs, and that carry the prune's <paramref name="labelFilters"/>
+    /// (KEY or KEY=VALUE). Named as "owner (image)".</summary>
+    public async Task<IReadOnlyList<string>> OfPrunableImagesAsync(IReadOnlyList<string> labelFilters, CancellationToken ct)
+    {
+        var found = new Dictionary<string, ImageSummary?>(StringComparer.Ordinal);
+        async Task<ImageSummary?> Inspect(string reference) =>
+            found.TryGetValue(reference, out var image) ? image : found[reference] = await engine.InspectImageAsync(reference, ct);
+
+        var inUse = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var container in await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct))
+            if (labels.IsOwned(container.Labels) && await Inspect(container.Image) is { } image) inUse.Add(image.Id);
+        var users = new List<string>();
+        foreach (var entry in manifests.All())
+            foreach (var (owner, used) in Images(entry.Object))
+                if (await Inspect(used) is { } image && !inUse.Contains(image.Id) && labelFilters.All(f => HasLabel(image, f)))
+                    users.Add($"{owner} ({used})");
+        return users.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static bool HasLabel(ImageSummary image, string filter) =>
+        filter.IndexOf('=') is var eq and > 0
+            ? image.Labels.GetValueOrDefault(filter[..eq]) == filter[(eq + 1)..]
+            : image.Labels.ContainsKey(filter);
+
     /// <summary>"busybox" and "docker.io/library/busybox:latest" as one name.</summary>
     public static string Normalize(string reference)
     {

@@ -280,7 +280,20 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Equal(HttpStatusCode.OK, dangling.StatusCode);
         Assert.True(await DockerCli.ExistsAsync("image", reference), "a tagged image is not dangling");
 
-        using var all = await client.PostAsync($"/api/v1/images/prune?all=true&filter=label={label}", null);
+        // A CronJob names the image and no container runs it: all=true would remove it, so it needs force (probe-15h M3).
+        var cron = fx.Instance.Name("prune-cron");
+        fx.Agent.Write("prune-cron.yaml", $"apiVersion: agent/v1\nkind: CronJob\nmetadata:\n  name: {cron}\nspec:\n  schedule: \"0 3 1 1 *\"\n" +
+                                          $"  jobTemplate:\n    container:\n      image: {reference}\n      command: [\"true\"]\n");
+        await Eventually.ReturnsAsync(async () => (await client.GetAsync($"/api/v1/cronjobs/{cron}")).StatusCode,
+            s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the CronJob is read");
+        using var refused = await client.PostAsync($"/api/v1/images/prune?all=true&filter=label={label}", null);
+        var refusal = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.Conflict, refusal);
+        Assert.Contains($"CronJob/{cron} ({reference})", refusal);
+        Assert.True(await DockerCli.ExistsAsync("image", reference));
+
+        using var all = await client.PostAsync($"/api/v1/images/prune?all=true&force=true&filter=label={label}", null);
+        fx.Agent.Delete("prune-cron.yaml");
         var result = await all.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(result.GetProperty("deleted").GetInt32() >= 1, result.ToString());
         Assert.False(await DockerCli.ExistsAsync("image", reference));
