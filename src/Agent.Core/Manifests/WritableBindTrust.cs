@@ -41,7 +41,12 @@ public static class WritableBindTrust
     public static IReadOnlyList<ManifestDocument> Apply(IReadOnlyList<ManifestDocument> documents, string root, Func<string, string> resolve,
         IReadOnlyCollection<WritableBind> held, Func<string, IEnumerable<string>>? locations = null)
     {
-        var sources = documents.Select(d => Sources(d.IsValid ? d.Object : null).Select(s => resolve(HostPath.Normalize(s))).ToList()).ToList();
+        var realRoot = resolve(HostPath.Normalize(root));
+        // A source that resolves to the manifests folder or above is a link swapped in since admission, which refuses such
+        // a bind (probe-15h H4): its container binds what was judged then (BindSourceMoved), not the whole folder.
+        held = held.Where(h => !IsManifestsFolderOrAbove(h.Source, realRoot)).ToList();
+        var sources = documents.Select(d => Sources(d.IsValid ? d.Object : null).Select(s => resolve(HostPath.Normalize(s)))
+            .Where(s => !IsManifestsFolderOrAbove(s, realRoot)).ToList()).ToList();
         if (held.Count == 0 && sources.All(s => s.Count == 0)) return documents;
         locations ??= f => [resolve(f)];
         var files = documents.Select(d => FilesOf(d, root).SelectMany(locations).Distinct(StringComparer.Ordinal).ToList()).ToList();
@@ -82,7 +87,6 @@ public static class WritableBindTrust
             if (!decided[i]) why[i] = Bind(documents[writers[i][0]], sources[writers[i][0]], files[i]);
 
         if (why.Count == 0) return documents;
-        var realRoot = resolve(HostPath.Normalize(root));
         var result = new List<ManifestDocument>();
         var reported = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < documents.Count; i++)
@@ -116,6 +120,11 @@ public static class WritableBindTrust
         var r = HostPath.Normalize(root).TrimEnd('/');
         return IsUnder(source, r) ? "./" + source[Math.Min(source.Length, r.Length + 1)..] : source;
     }
+
+    /// <summary>A read-write bind of <paramref name="source"/> (links resolved) would hold the whole manifests folder
+    /// <paramref name="realRoot"/> (links resolved): admission never lets one be made, so a record or a re-resolution naming it
+    /// comes from a link swapped in later and is not a folder a container was given.</summary>
+    public static bool IsManifestsFolderOrAbove(string source, string realRoot) => IsUnder(HostPath.Normalize(realRoot).TrimEnd('/'), HostPath.Normalize(source));
 
     private static bool IsUnder(string path, string folder)
     {

@@ -668,9 +668,26 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         lock (sync)
         {
             var running = observed?.WritableBinds()?.Select(b => b with { Source = folder.ResolveLinks(HostPath.Normalize(b.Source)) }) ?? [];
-            return [.. KeptWritableBinds(), .. WritableBindsOf(entries.Values), .. running];
+            return [.. NotOfTheManifestsFolder([.. KeptWritableBinds(), .. WritableBindsOf(entries.Values), .. running])];
         }
     }
+
+    /// <summary>Leaves out (with a warning, once per source) a bind that now resolves to the manifests folder or a folder above
+    /// it: admission refuses such a bind, so a link was swapped in since (the container is BindSourceMoved at its next start);
+    /// recording it would leave every manifest unread for good (probe-15h H4). Also heals a record already holding one.</summary>
+    private IEnumerable<WritableBind> NotOfTheManifestsFolder(IEnumerable<WritableBind> binds)
+    {
+        var realRoot = folder.ResolveLinks(HostPath.Normalize(folder.Root));
+        foreach (var bind in binds)
+        {
+            if (!WritableBindTrust.IsManifestsFolderOrAbove(bind.Source, realRoot)) yield return bind;
+            else if (warnedManifestsFolderBinds.Add(bind.Source))
+                logger.LogWarning("Read-write bind {Source} of {Owner} is (or now resolves to) the manifests folder {Root} or a folder above it: " +
+                    "no such bind is ever admitted (a link was swapped in), so it is not recorded as a folder containers write", bind.Source, bind.Owner, realRoot);
+        }
+    }
+
+    private readonly HashSet<string> warnedManifestsFolderBinds = new(StringComparer.Ordinal);
 
     /// <summary>The recorded binds still in force: while their folder exists, or, recorded for a create of this process, until
     /// the engine made it (a folder deleted and made anew is read again).</summary>
@@ -743,7 +760,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     /// a create recorded since <paramref name="binds"/> were gathered.</summary>
     private void SaveWritableBinds(List<WritableBind> binds)
     {
-        binds = binds.Concat(KeptWritableBinds()).Where(b => MayHoldInputs(b.Source)).DistinctBy(b => b.Source).OrderBy(b => b.Source, StringComparer.Ordinal).ToList();
+        binds = NotOfTheManifestsFolder(binds.Concat(KeptWritableBinds())).Where(b => MayHoldInputs(b.Source)).DistinctBy(b => b.Source).OrderBy(b => b.Source, StringComparer.Ordinal).ToList();
         if (binds.SequenceEqual(writableBinds) && !writableBindsUnsaved) return;
         writableBinds = binds;
         writableBindsUnsaved = !index.SaveWritableBinds(binds, logger);
@@ -825,8 +842,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             if (indexLoaded) return;
             indexLoaded = true;
-            writableBinds = index.LoadWritableBinds(logger);
-            savedWritableBinds = writableBinds.ToHashSet();
+            var loaded = index.LoadWritableBinds(logger);
+            writableBinds = [.. NotOfTheManifestsFolder(loaded)];
+            savedWritableBinds = loaded.ToHashSet();
+            writableBindsUnsaved = writableBinds.Count != loaded.Count; // written again without what was left out
             pruneFalse = index.LoadPruneFalse(logger);
             if (index.Load(logger) is not { } stored) return;
             files = stored;

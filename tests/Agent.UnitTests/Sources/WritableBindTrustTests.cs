@@ -275,4 +275,34 @@ public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
         Assert.Null(restarted.WritableBindsLost);
         Assert.NotNull(restarted.Get(new ObjectKey(ServiceGroup.KindName, "ok"))?.Object);
     }
+
+    [Fact]
+    public void A_bind_that_now_resolves_to_the_manifests_folder_is_never_recorded_and_a_record_of_it_is_ignored()
+    {
+        // probe-15h H4: nga's container (./outer rw) swaps ngb's bind source ./outer/inner for a link ../..: re-resolved, ngb
+        // would "write" the whole manifests folder, recorded for good, and no manifest would be read again.
+        Write("ng.yaml", Group("nga", "./outer:/o") + "---\n" + Group("ngb", "./outer/inner:/i"));
+        Write("eu.yaml", Group("eu"));
+        Directory.CreateDirectory(Path.Combine(Root, "outer", "inner"));
+        var store = Store();
+        store.Reload();
+        Directory.Move(Path.Combine(Root, "outer", "inner"), Path.Combine(Root, "outer", "inner.old"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "outer", "inner"), "../..");
+        Write("eu.yaml", Group("eu", "./eudata:/data"));
+        store.Reload();
+
+        Assert.NotNull(store.Get(new ObjectKey(ServiceGroup.KindName, "eu"))?.Object); // the edit is read
+        var record = Path.Combine(StateDir, ManifestIndex.WritableBindsFileName);
+        var real = ManifestFolder.Resolve(Root);
+        Assert.DoesNotContain("\"" + real + "\"", File.ReadAllText(record));
+        Assert.Contains("ServiceGroup/eu", File.ReadAllText(record));
+
+        // A record poisoned before this fix (the manifests folder, a folder above it) is ignored and written away.
+        File.WriteAllText(record, $"{{\"{real}\": \"ServiceGroup/ngb\", \"{Path.GetDirectoryName(real)}\": \"Run/vv\"}}");
+        var restarted = Store();
+        restarted.Reload();
+        Assert.NotNull(restarted.Get(new ObjectKey(ServiceGroup.KindName, "eu"))?.Object);
+        Assert.DoesNotContain(restarted.Errors, e => e.Message.StartsWith("not read", StringComparison.Ordinal) && e.File == "eu.yaml");
+        Assert.DoesNotContain("Run/vv", File.ReadAllText(record));
+    }
 }
