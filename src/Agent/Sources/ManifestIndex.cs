@@ -33,35 +33,68 @@ public sealed class ManifestIndex(string? stateDir)
     public const string WritableBindsFileName = "writable-binds.json";
 
     /// <summary>Read-write bind sources of the objects applied in the last run (source -> object): until the engine is
-    /// listed after a restart, manifests inside them are not read.</summary>
+    /// listed after a restart, manifests inside them are not read. A fresh state dir gets an empty record at once, so that
+    /// a record missing later (deleted, never synced to disk) is known to be lost rather than never written.</summary>
     public IReadOnlyList<Core.Manifests.WritableBind> LoadWritableBinds(ILogger logger)
     {
-        if (string.IsNullOrEmpty(stateDir) || Path.Combine(stateDir, WritableBindsFileName) is var file && !System.IO.File.Exists(file)) return [];
+        if (string.IsNullOrEmpty(stateDir)) return [];
+        var file = Path.Combine(stateDir, WritableBindsFileName);
+        var earlierRun = System.IO.File.Exists(Path.Combine(stateDir, FileName));
+        if (!System.IO.File.Exists(file) && (!Directory.Exists(file) || !earlierRun))
+        {
+            if (earlierRun) return Lost(file, $"it is missing, although {FileName} shows that an earlier run applied manifests", aside: false, logger);
+            SaveWritableBinds([], logger); // a fresh state dir: nothing was ever recorded
+            return [];
+        }
         try
         {
-            var stored = JsonSerializer.Deserialize(System.IO.File.ReadAllText(file), Http.AgentJsonContext.Default.DictionaryStringString) ?? [];
+            if (Directory.Exists(file)) throw new IOException("it is a folder, not a file");
+            var stored = JsonSerializer.Deserialize(System.IO.File.ReadAllText(file), Http.AgentJsonContext.Default.DictionaryStringString)
+                         ?? throw new JsonException("the record is null, not an object");
             return stored.Select(p => (p.Key, Parsed: ObjectKey.TryParse(p.Value, out var owner), owner))
                 .Where(p => p.Parsed).Select(p => new Core.Manifests.WritableBind(p.Key, p.owner)).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            // Fails closed (probe-15g F2): what the record named (folders of containers since deleted) is unknown, so no
-            // manifest is applied until an operator has looked (WritableBindsLostFileName). The file is kept for that.
-            var aside = e is JsonException ? State.StateFile.MoveAside(file, e.Message.Split(" Path:")[0], logger) : null;
-            var why = $"{WritableBindsFileName} could not be read at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z ({e.Message.Split(" Path:")[0]})" +
-                      (aside is null ? "" : $"; it was moved aside to {Path.GetFileName(aside)}");
-            try
-            {
-                System.IO.File.WriteAllText(Path.Combine(stateDir, WritableBindsLostFileName), why + "\n");
-            }
-            catch (Exception write) when (write is IOException or UnauthorizedAccessException)
-            {
-                logger.LogError("Cannot write {File} ({Error}); manifests are held in this run only", WritableBindsLostFileName, write.Message);
-                lostInThisRun = why;
-            }
-            logger.LogError("{Why}: no manifest of the folder is applied until {Marker} is deleted from the state dir (check first that no container " +
-                            "wrote manifests or input files into the manifests folder)", why, Path.Combine(stateDir, WritableBindsLostFileName));
-            return [];
+            return Lost(file, e.Message.Split(" Path:")[0], aside: e is JsonException || Directory.Exists(file), logger);
+        }
+    }
+
+    /// <summary>Fails closed (probe-15g F2, probe-15h H6): what the record named (folders of containers since deleted) is
+    /// unknown, so no manifest is applied until an operator has looked (<see cref="WritableBindsLostFileName"/>). A corrupt
+    /// file or a folder in its place is kept aside for that.</summary>
+    private List<Core.Manifests.WritableBind> Lost(string file, string reason, bool aside, ILogger logger)
+    {
+        var movedTo = aside ? MoveAside(file, reason, logger) : null;
+        var why = $"{WritableBindsFileName} could not be read at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z ({reason})" +
+                  (movedTo is null ? "" : $"; it was moved aside to {Path.GetFileName(movedTo)}");
+        try
+        {
+            System.IO.File.WriteAllText(Path.Combine(stateDir!, WritableBindsLostFileName), why + "\n");
+        }
+        catch (Exception write) when (write is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Cannot write {File} ({Error}); manifests are held in this run only", WritableBindsLostFileName, write.Message);
+            lostInThisRun = why;
+        }
+        logger.LogError("{Why}: no manifest of the folder is applied until {Marker} is deleted from the state dir (check first that no container " +
+                        "wrote manifests or input files into the manifests folder)", why, Path.Combine(stateDir!, WritableBindsLostFileName));
+        return [];
+    }
+
+    private static string? MoveAside(string file, string reason, ILogger logger)
+    {
+        if (!Directory.Exists(file)) return State.StateFile.MoveAside(file, reason, logger);
+        var aside = $"{file}.corrupt-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}";
+        try
+        {
+            Directory.Move(file, aside);
+            return aside;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("{File} is a folder and cannot be moved aside ({Error})", file, e.Message);
+            return null;
         }
     }
 

@@ -305,4 +305,41 @@ public sealed class WritableBindTrustTests() : ManifestFolderTestBase("rwbind")
         Assert.DoesNotContain(restarted.Errors, e => e.Message.StartsWith("not read", StringComparison.Ordinal) && e.File == "eu.yaml");
         Assert.DoesNotContain("Run/vv", File.ReadAllText(record));
     }
+
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("null")]
+    [InlineData("deleted")]
+    public void A_record_that_is_a_folder_null_or_deleted_after_a_run_fails_closed_too(string shape)
+    {
+        // probe-15h H6: these were read as an empty record, so what containers had written was applied at the next start.
+        Write("ok.yaml", Group("ok"));
+        var store = Store();
+        store.Reload();
+        var record = Path.Combine(StateDir, ManifestIndex.WritableBindsFileName);
+        Assert.Equal("{}", File.ReadAllText(record).Trim()); // a fresh state dir records "nothing" at once
+        File.Delete(record);
+        if (shape == "folder") Directory.CreateDirectory(record);
+        if (shape == "null") File.WriteAllText(record, "null");
+
+        var restarted = Store();
+        restarted.Reload();
+
+        Assert.NotNull(restarted.WritableBindsLost);
+        Assert.Equal(DesiredEntry.WritableBindsLost, restarted.Get(new ObjectKey(ServiceGroup.KindName, "ok"))!.HeldReason);
+        if (shape != "deleted") Assert.Single(Directory.GetFileSystemEntries(StateDir, ManifestIndex.WritableBindsFileName + ".corrupt-*"));
+    }
+
+    [Fact]
+    public void A_fresh_state_dir_is_not_a_lost_record()
+    {
+        Write("ok.yaml", Group("ok"));
+        var store = Store();
+        store.Reload();
+        Assert.Null(store.WritableBindsLost);
+        Assert.NotNull(store.Get(new ObjectKey(ServiceGroup.KindName, "ok"))?.Object);
+        var restarted = Store();
+        restarted.Reload();
+        Assert.Null(restarted.WritableBindsLost);
+    }
 }
