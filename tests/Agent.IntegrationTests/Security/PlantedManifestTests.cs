@@ -192,6 +192,45 @@ public sealed class PlantedManifestTests : SecurityScenario
     }
 
     [Fact]
+    public async Task A_container_swapping_a_nested_bind_source_for_a_link_above_the_manifests_folder_does_not_stop_the_manifests_being_read()
+    {
+        // probe-15h H4: outer's container replaces inner's bind source by a link ../..; re-resolved, the whole manifests
+        // folder was recorded as written by the inner group, and no manifest was read again.
+        AllowBindsInTheManifests();
+        var outer = Instance.Name("nga");
+        var inner = Instance.Name("ngb");
+        var other = Instance.Name("ngz");
+        Agent.Write($"{outer}.yaml", Manifest.Group(outer, Manifest.Sleeper("a", "      volumes: [\"./outer:/o\"]\n")) + "---\n" +
+            Manifest.Group(inner, Manifest.Sleeper("b", "      volumes: [\"./outer/inner:/i\"]\n")));
+        Agent.Write($"{other}.yaml", Manifest.Group(other, Manifest.Sleeper("z")));
+        var link = Path.Combine(Agent.Manifests, "outer", "inner");
+        try
+        {
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(outer);
+            await Agent.WaitReadyAsync(inner);
+            await Agent.WaitReadyAsync(other);
+            var a = (await Containers.RunningAsync(Instance, outer, 1)).Single();
+            await DockerCli.RunAsync("exec", a.Id, "sh", "-c", "mv /o/inner /o/inner.old && ln -s ../.. /o/inner");
+
+            var before = (await Containers.RunningAsync(Instance, other, 1)).Single();
+            Agent.Write($"{other}.yaml", Manifest.Group(other, Manifest.Sleeper("z", "      env: { Z: \"2\" }\n")));
+            var after = await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, other), rows => rows.Count == 1 && rows[0].Id != before.Id && rows[0].State == "running",
+                TimeSpan.FromSeconds(60), "the edited group recreated");
+            Assert.Contains("Z=2", await DockerCli.RunAsync("inspect", "--format", "{{json .Config.Env}}", after[0].Id));
+            var real = ManifestFolder.Resolve(Agent.Manifests);
+            var record = await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, ManifestIndex.WritableBindsFileName));
+            Assert.DoesNotContain($"\"{real}\"", record);
+            Assert.DoesNotContain($"\"{Path.GetDirectoryName(real)}\"", record);
+        }
+        finally
+        {
+            await Agent.StopAsync();
+            if (new FileInfo(link).LinkTarget is not null) File.Delete(link);
+        }
+    }
+
+    [Fact]
     public async Task A_corrupt_record_of_writable_binds_at_a_restart_applies_nothing_a_container_wrote_and_keeps_what_runs()
     {
         // probe-15g F2: the record truncated while the agent was down; it read as empty and the planted groups ran.
