@@ -34,7 +34,14 @@ public sealed class InterruptedRuns(IContainerEngine engine, AgentLabels labels,
             {
                 return;
             }
-            catch (EngineException e)
+            catch (Exception e) when (e is EngineException or OperationCanceledException or HttpRequestException or IOException)
+            {
+                // The engine away or slow (its request timeout is a cancellation too): the controller reports that once;
+                // this only tries again soon. Never fatal: an unhandled exception here would stop the agent.
+                logger.LogDebug("Runs interrupted before their start not looked at yet: {Error}", e.Message);
+                next = TimeSpan.FromSeconds(5) < next ? TimeSpan.FromSeconds(5) : next;
+            }
+            catch (Exception e)
             {
                 logger.LogWarning("Runs interrupted before their start not looked at yet: {Error}", e.Message);
                 next = TimeSpan.FromSeconds(5) < next ? TimeSpan.FromSeconds(5) : next;
