@@ -11,7 +11,7 @@ namespace Agent.Reconciliation;
 /// leaves nothing behind: such a container is removed at the start and at each resync. Only one made before this process
 /// started (never a run in flight here) and labelled as made to start (not one of POST /containers, made to stay created).
 /// </summary>
-public sealed class InterruptedRuns(IContainerEngine engine, AgentLabels labels, OwnCreates ownCreates, IOptions<AgentOptions> options,
+public sealed class InterruptedRuns(IContainerEngine engine, ObservedCache cache, AgentLabels labels, OwnCreates ownCreates, IOptions<AgentOptions> options,
     ILogger<InterruptedRuns> logger) : BackgroundService
 {
     private readonly DateTimeOffset processStart = DateTimeOffset.UtcNow; // constructed before any hosted service or request runs
@@ -57,10 +57,12 @@ public sealed class InterruptedRuns(IContainerEngine engine, AgentLabels labels,
         }
     }
 
+    /// <summary>Looks at the controller's cache of the engine (a resync costs no list of its own, issue 16); before the
+    /// cache is first listed, at the next round.</summary>
     private async Task RemoveLeftoversAsync(CancellationToken ct)
     {
-        var containers = await engine.ListContainersAsync(LabelSelector.ForInstance(labels).And(labels.RunStart, "true"), ct);
-        foreach (var c in containers.Where(c => IsLeftover(labels, c, processStart, ownCreates.MadeHere)))
+        if (!cache.IsCurrent) throw new EngineException("the engine has not been listed yet");
+        foreach (var c in cache.Containers.Where(c => IsLeftover(labels, c, processStart, ownCreates.MadeHere)))
         {
             await engine.RemoveContainerAsync(c.Id, force: true, ct);
             logger.LogWarning("Run {Name} was created but never started (the agent stopped between its create and its start): removed", c.Name);
