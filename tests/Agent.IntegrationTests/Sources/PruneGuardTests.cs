@@ -114,8 +114,9 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
     {
         var (group, job, cron) = (Instance.Name("jobs-g"), Instance.Name("jobs-j"), Instance.Name("jobs-c"));
         Agent.Write("a.yaml", Sleepy(group));
-        Agent.Write("job.yaml", JobContainers.Job(job, "sleep 3600"));
-        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "0 3 1 1 *", "echo yearly"));
+        // Both jobs in one file, so that one deletion drops both in the same read (two deletions can fall into two reads,
+        // each below the guard's threshold: the Job was then pruned at once under load).
+        Agent.Write("jobs.yaml", JobContainers.Job(job, "sleep 3600") + "---\n" + JobContainers.CronJob(cron, "0 3 1 1 *", "echo yearly"));
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(group);
         var runs = await Eventually.ReturnsAsync(() => JobContainers.ListAsync(Instance, job), l => l.Count == 1 && l[0].Status == "running",
@@ -124,8 +125,7 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         await Eventually.TrueAsync(() => Task.FromResult(runner.History(new ObjectKey(CronJob.KindName, cron)) is not null), TimeSpan.FromSeconds(30), "the CronJob registered");
 
         // A revision (or a folder read) that drops both jobs: 2 of the 3 managed objects.
-        Agent.Delete("job.yaml");
-        Agent.Delete("cron.yaml");
+        Agent.Delete("jobs.yaml");
         var held = await Agent.WaitForConditionAsync(job, ConditionTypes.PruneBlocked, "True", kind: Job.KindName);
         Assert.Contains("would remove 2 of 3 managed objects", held.Condition(ConditionTypes.PruneBlocked)!.Message);
         await Agent.WaitForConditionAsync(cron, ConditionTypes.PruneBlocked, "True", kind: CronJob.KindName);
