@@ -483,7 +483,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             if (!f.TryGetValue("soft", out var soft) || !f.TryGetValue("hard", out var hard)) { value.Error("needs soft and hard"); continue; }
             if (soft.Long() is { } s && hard.Long() is { } h)
             {
-                if (s > h) value.Error($"soft ({s}) is above hard ({h})");
+                if (h >= 0 && (s < 0 || s > h)) value.Error($"soft ({(s < 0 ? "unlimited" : s)}) is above hard ({h})");
                 else result.Add(new UlimitSpec(name, s, h));
             }
         }

@@ -107,7 +107,7 @@ public static class FieldDecisions
             ["Domainname"] = (FieldDecision.Allowed, "the container's own UTS domain name"),
             ["Expose"] = (FieldDecision.Allowed, "metadata: publishes nothing"),
             ["ShmSizeBytes"] = (FieldDecision.Allowed, "a size of the container's own /dev/shm"),
-            ["Ulimits"] = (FieldDecision.Allowed, "resource limits of the container's processes; no capability comes with them"),
+            ["Ulimits"] = (FieldDecision.Judged, "resource limits of the container's processes; rtprio and nice above 20 refused (UlimitRules)"),
             ["Ulimits[].Name"] = (FieldDecision.Allowed, "a limit"),
             ["Ulimits[].Soft"] = (FieldDecision.Allowed, "a limit"),
             ["Ulimits[].Hard"] = (FieldDecision.Allowed, "a limit"),

@@ -27,6 +27,9 @@ public sealed record SecurityOptions
     /// <summary>Sysctls allowed beyond the namespaced safe set.</summary>
     public IReadOnlyList<string> AllowedSysctls { get; init; } = [];
 
+    /// <summary>Ulimit names (`rtprio`, `nice`) allowed at any value; the others are always allowed.</summary>
+    public IReadOnlyList<string> AllowedUlimits { get; init; } = [];
+
     public bool AllowDevices { get; init; }
 
     /// <summary>Globs of volume names a manifest may mount when it declares them `external: true`.</summary>

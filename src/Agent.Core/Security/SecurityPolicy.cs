@@ -88,6 +88,8 @@ public sealed partial class SecurityPolicy(SecurityOptions options)
             if (!SafeSysctls.Contains(name) && !Options.AllowedSysctls.Contains(name))
                 v.Add(new($"sysctls.{name}", $"sysctl {name} is not allowed: only namespaced safe sysctls ({string.Join(", ", SafeSysctls.Order().Take(3))}, ...)"));
 
+        UlimitRules.Check(v, spec.Ulimits, Options);
+
         if (spec.Ports.Count > Options.MaxPublishedPorts)
             v.Add(new("ports", $"publishes {spec.Ports.Count} host ports; at most {Options.MaxPublishedPorts} per container " +
                 "(the engine starts a proxy process and adds NAT rules for each port: publish fewer, or raise Agent:Security:MaxPublishedPorts)"));

@@ -11,6 +11,7 @@ public sealed class SecuritySettings
     public List<string> AllowedImages { get; set; } = [];
     public List<string> AllowedBindRoots { get; set; } = [];
     public List<string> AllowedSysctls { get; set; } = [];
+    public List<string> AllowedUlimits { get; set; } = [];
     public bool AllowDevices { get; set; }
     public List<string> AllowedExternalVolumes { get; set; } = [];
     public List<string> AllowedVolumeDrivers { get; set; } = [];
@@ -43,6 +44,7 @@ public sealed class SecuritySettings
             AllowedImages = AllowedImages,
             AllowedBindRoots = AllowedBindRoots,
             AllowedSysctls = AllowedSysctls,
+            AllowedUlimits = AllowedUlimits,
             AllowDevices = AllowDevices,
             AllowedExternalVolumes = AllowedExternalVolumes,
             AllowedVolumeDrivers = AllowedVolumeDrivers,

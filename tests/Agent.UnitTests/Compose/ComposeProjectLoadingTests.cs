@@ -44,6 +44,20 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void An_unlimited_hard_ulimit_takes_any_soft_one_and_a_real_time_priority_is_an_error_at_its_line()
+    {
+        Write("ok/compose.yaml", "services:\n  db:\n    image: busybox:1.35\n    ulimits: { memlock: { soft: 65536, hard: -1 }, nofile: { soft: -1, hard: -1 } }\n");
+        Write("rt/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    ulimits:\n      rtprio: 99\n");
+        var set = Load();
+        var db = Assert.IsType<ServiceGroup>(set.Objects[new ObjectKey("ComposeProject", "ok")]).Spec.Services.Single().Container;
+        Assert.Equal([new UlimitSpec("memlock", 65536, -1), new UlimitSpec("nofile", -1, -1)], db.Ulimits);
+        var error = Assert.Single(set.Errors);
+        Assert.Equal("rt/compose.yaml", error.File);
+        Assert.Contains("ulimits.rtprio", error.ToString());
+        Assert.Contains("real-time priority", error.Message);
+    }
+
+    [Fact]
     public void Other_yaml_beside_the_compose_file_never_un_makes_the_project_and_only_a_broken_file_is_reported()
     {
         Write("stack/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n");

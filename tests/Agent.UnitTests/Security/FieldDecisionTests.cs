@@ -41,6 +41,7 @@ public sealed class FieldDecisionTests
         ["SecurityOpt"] = (s => s with { SecurityOpt = ["label=user:system_u"] }, "securityOpt[0]"),
         ["Sysctls"] = (s => s with { Sysctls = new Dictionary<string, string> { ["kernel.core_pattern"] = "|/x" } }, "sysctls.kernel.core_pattern"),
         ["VolumesFrom"] = (s => s with { VolumesFrom = ["agent"] }, "volumesFrom[0]"),
+        ["Ulimits"] = (s => s with { Ulimits = [new UlimitSpec("rtprio", 99, 99)] }, "ulimits.rtprio"),
         ["GroupAdd"] = (s => s with { GroupAdd = ["docker"] }, "groupAdd[0]"),
     };
 

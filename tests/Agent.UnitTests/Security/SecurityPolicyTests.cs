@@ -162,6 +162,25 @@ public sealed class SecurityPolicyTests
         Assert.Equal(["image"], Fields(policy, Plain with { Image = "evil/busybox:1" }));
     }
 
+    [Theory]
+    [InlineData("rtprio", 99, 99, "ulimits.rtprio")]
+    [InlineData("rtprio", 0, 1, "ulimits.rtprio")]
+    [InlineData("rtprio", -1, -1, "ulimits.rtprio")]
+    [InlineData("nice", 40, 40, "ulimits.nice")]
+    [InlineData("nice", 0, -1, "ulimits.nice")]
+    [InlineData("rtprio", 0, 0, null)]
+    [InlineData("nice", 20, 20, null)]
+    [InlineData("memlock", -1, -1, null)]
+    [InlineData("nofile", 1048576, 1048576, null)]
+    public void Ulimits_that_raise_a_process_above_the_host_are_refused(string name, long soft, long hard, string? field)
+    {
+        var fields = Fields(SecurityPolicy.Default, Plain with { Ulimits = [new UlimitSpec(name, soft, hard)] });
+        if (field is null) Assert.Empty(fields);
+        else Assert.Equal([field], fields);
+        Assert.Empty(Fields(new SecurityPolicy(new SecurityOptions { AllowedUlimits = [name.ToUpperInvariant()] }),
+            Plain with { Ulimits = [new UlimitSpec(name, soft, hard)] }));
+    }
+
     [Fact]
     public void Safe_sysctls_pass_and_configuration_can_allow_more()
     {
