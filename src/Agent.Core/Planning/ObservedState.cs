@@ -16,6 +16,9 @@ public sealed record ObservedContainer(
     /// <summary>When a crash-looping container may be started again (CrashLoopBackOff).</summary>
     public DateTimeOffset? BackoffUntil { get; init; }
 
+    /// <summary>When the engine created it (the object's AGE after an agent restart).</summary>
+    public DateTimeOffset? Created { get; init; }
+
     /// <summary>Since when the healthcheck has said unhealthy, as the reconciler saw it.</summary>
     public DateTimeOffset? UnhealthySince { get; init; }
 

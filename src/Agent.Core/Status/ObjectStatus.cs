@@ -51,6 +51,10 @@ public sealed record ObjectStatus
     public string? LastAppliedRevision { get; init; }
     public long Generation { get; init; }
     public long ObservedGeneration { get; init; }
+
+    /// <summary>When the agent first saw the object, or when its oldest container was created if that is earlier (after
+    /// an agent restart): kubectl's AGE. Status changes, an invalid manifest or a duplicate never move it.</summary>
+    public DateTimeOffset? Since { get; init; }
     public string? SpecHash { get; init; }
     public IReadOnlyList<Condition> Conditions { get; init; } = [];
     public IReadOnlyList<ServiceStatus> Services { get; init; } = [];

@@ -162,6 +162,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             c.Health,
             c.ExitCode)
         {
+            Created = c.Created,
             PruneDisabled = c.Labels.TryGetValue(labels.Prune, out var prune) && prune == "false",
             AppliedSpec = c.Labels.GetValueOrDefault(labels.Spec),
             UpdateFrom = c.Labels.GetValueOrDefault(labels.UpdateFrom),

@@ -303,6 +303,7 @@ public sealed class Reconciler(
             Services = services,
             ManifestErrors = [],
             LastReconcileTime = time.GetUtcNow(),
+            Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)),
             LastError = execution is { Succeeded: false } ? execution.Failures[0] : plan.IsEmpty ? null : s.LastError,
         });
         if (entry.KeptFrom is { } repository)

@@ -23,7 +23,15 @@ public sealed class StatusStore(TimeProvider time)
             _ => Seeded(change(new ObjectStatus { Kind = key.Kind, Name = key.Name })),
             (_, current) => Seeded(change(current)));
 
-    private ObjectStatus Seeded(ObjectStatus s) => s with { Conditions = Conditions.WithDefaults(s.Conditions, time.GetUtcNow()) };
+    private ObjectStatus Seeded(ObjectStatus s) => s with
+    {
+        Conditions = Conditions.WithDefaults(s.Conditions, time.GetUtcNow()),
+        Since = s.Since ?? time.GetUtcNow(),
+    };
+
+    /// <summary>The object's AGE reaches back to its oldest container (the agent restarted since it first saw it).</summary>
+    public static DateTimeOffset? Earliest(DateTimeOffset? since, IEnumerable<DateTimeOffset?> created) =>
+        created.Append(since).Where(t => t is not null).Min();
 
     public void SetCondition(ObjectKey key, string type, bool status, string reason, string message) =>
         Update(key, s => s with { Conditions = Conditions.Set(s.Conditions, type, status, reason, message, time.GetUtcNow()) });

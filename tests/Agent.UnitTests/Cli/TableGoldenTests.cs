@@ -11,7 +11,7 @@ public sealed class TableGoldenTests
 
     private const string ObjectsJson = """
     [
-      {"kind":"ServiceGroup","name":"core","source":"core.yaml:1:1","generation":3,"observedGeneration":3,
+      {"kind":"ServiceGroup","name":"core","source":"core.yaml:1:1","generation":3,"observedGeneration":3,"since":"2026-12-01T09:00:00Z",
        "conditions":[{"type":"Ready","status":"True","reason":"UpToDate","message":"generation 3 applied, all replicas ready","lastTransitionTime":"2026-12-01T11:15:00Z"},
                      {"type":"Progressing","status":"False","reason":"UpToDate","message":"","lastTransitionTime":"2026-12-01T11:15:00Z"}],
        "services":[{"name":"api","desiredReplicas":1,"readyReplicas":1,"containers":[{"name":"core-api-1","id":"a1","state":"running","health":"healthy","specHash":"x"}]},

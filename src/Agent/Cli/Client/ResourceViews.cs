@@ -16,7 +16,7 @@ public static class ResourceViews
         {
             var name = kindPrefix ? $"{Str(o, "kind").ToLowerInvariant()}/{Str(o, "name")}" : Str(o, "name");
             var ready = Condition(o, "Ready");
-            var age = Ages.Since(Time(ready, "lastTransitionTime"), now);
+            var age = Ages.Since(Time(o, "since") ?? Time(ready, "lastTransitionTime"), now);
             if (wide)
                 table.Add(name, Replicas(o), StatusOf(o), age, $"{Num(o, "observedGeneration")}/{Num(o, "generation")}", Str(o, "source"), Message(o));
             else
