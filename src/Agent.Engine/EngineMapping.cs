@@ -19,7 +19,7 @@ internal static class EngineMapping
         c.Image,
         ParseState(c.State),
         c.Health is { Status: { Length: > 0 } health } ? ParseHealth(health) : HealthFromStatus(c.Status),
-        c.Status ?? "",
+        ListedStatus(c.State, c.Status),
         ExitCodeFromStatus(c.Status),
         new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)),
         Labels(c.Labels))
@@ -34,6 +34,9 @@ internal static class EngineMapping
         HasBinds = (c.Mounts ?? []).Any(m => m.Type == "bind"),
         WritableBinds = (c.Mounts ?? []).Where(m => m.Type == "bind" && m.RW && !string.IsNullOrEmpty(m.Source)).Select(m => m.Source).ToList(),
     };
+
+    /// <summary>The list's status without the engine's relative age ("Up 3 seconds" changes by itself).</summary>
+    internal static string ListedStatus(string? state, string? status) => ContainerSummary.StatusOf(ParseState(state), ExitCodeFromStatus(status));
 
     private static HashSet<string> NetworkIds(IDictionary<string, EndpointSettings> networks) =>
         networks.Values.Select(n => n.NetworkID).Where(id => !string.IsNullOrEmpty(id)).ToHashSet(StringComparer.Ordinal);

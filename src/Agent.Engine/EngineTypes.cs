@@ -43,6 +43,17 @@ public sealed record ContainerSummary(
 
     /// <summary>Host paths it bind-mounts read-write: what it can write (manifests there are not read).</summary>
     public IReadOnlyList<string> WritableBinds { get; init; } = [];
+
+    /// <summary>The status text of a state, without the engine's relative age ("Up 3 seconds", "Exited (1) 2 hours ago"):
+    /// the same from a listing, an event or an inspect, and it changes only with the state, so a body made from it (and
+    /// its ETag) changes only when a container does.</summary>
+    public static string StatusOf(ContainerState state, int? exitCode) => state switch
+    {
+        ContainerState.Running => "Up",
+        ContainerState.Paused => "Up (Paused)",
+        ContainerState.Exited => $"Exited ({exitCode ?? 0})",
+        _ => state.ToString(),
+    };
 }
 
 public sealed record ContainerDetails(

@@ -32,7 +32,7 @@ public static class ContainerEvents
                 return null;
             case "create":
                 return known ?? new ContainerSummary(e.ActorId, name ?? e.ActorId[..Math.Min(12, e.ActorId.Length)], e.Attributes.GetValueOrDefault("image") ?? "",
-                    ContainerState.Created, HealthState.None, "Created", null, e.Time,
+                    ContainerState.Created, HealthState.None, ContainerSummary.StatusOf(ContainerState.Created, null), null, AsListed(e.Time),
                     e.Attributes.Where(a => !NotLabels.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal));
         }
         if (known is null) return null; // created before the last listing and not in it: the next inspect or listing tells
@@ -42,15 +42,15 @@ public static class ContainerEvents
             // inspect tells whether it has one: until then it is not taken for a ready container without a healthcheck.
             "start" => known with
             {
-                State = ContainerState.Running, Status = "Up", ExitCode = null,
+                State = ContainerState.Running, Status = ContainerSummary.StatusOf(ContainerState.Running, null), ExitCode = null,
                 Health = known.Health == HealthState.None ? HealthState.None : HealthState.Starting,
                 HealthUnknown = known.Health == HealthState.None,
                 NetworkIds = null, // networks connected after the create's inspect are known again from the start's inspect
             },
             "die" => Exited(known, e),
             "rename" when name is not null => known with { Name = name },
-            "pause" => known with { State = ContainerState.Paused, Status = "Up (Paused)", Health = HealthState.None },
-            "unpause" => known with { State = ContainerState.Running, Status = "Up" },
+            "pause" => known with { State = ContainerState.Paused, Status = ContainerSummary.StatusOf(ContainerState.Paused, null), Health = HealthState.None },
+            "unpause" => known with { State = ContainerState.Running, Status = ContainerSummary.StatusOf(ContainerState.Running, null) },
             _ when e.Action.StartsWith("health_status: ", StringComparison.Ordinal) => known with { Health = Health(e.Action["health_status: ".Length..]), HealthUnknown = false },
             _ => known,
         };
@@ -59,14 +59,8 @@ public static class ContainerEvents
     /// <summary>A container as an inspect shows it, in the list's shape.</summary>
     public static ContainerSummary FromDetails(ContainerDetails d) => new(
         d.Id, d.Name, d.Image, d.State, d.State == ContainerState.Running ? d.Health : HealthState.None,
-        d.State switch
-        {
-            ContainerState.Running => "Up",
-            ContainerState.Exited => $"Exited ({d.ExitCode ?? 0})",
-            ContainerState.Paused => "Up (Paused)",
-            _ => d.State.ToString(),
-        },
-        d.State is ContainerState.Exited or ContainerState.Dead ? d.ExitCode : null, d.Created, d.Labels)
+        ContainerSummary.StatusOf(d.State, d.ExitCode),
+        d.State is ContainerState.Exited or ContainerState.Dead ? d.ExitCode : null, AsListed(d.Created), d.Labels)
     {
         Ports = d.Ports.Distinct().OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal).ToList(),
         NetworkIds = d.NetworkIds,
@@ -74,11 +68,15 @@ public static class ContainerEvents
         WritableBinds = d.Binds.Where(b => b.Writable).Select(b => b.Source).ToList(),
     };
 
+    /// <summary>A time as the list call gives it (whole seconds): an entry from an event or an inspect does not change
+    /// when the next listing replaces it.</summary>
+    private static DateTimeOffset AsListed(DateTimeOffset time) => DateTimeOffset.FromUnixTimeSeconds(time.ToUnixTimeSeconds());
+
     private static ContainerSummary Exited(ContainerSummary known, EngineEvent e)
     {
         int? code = e.Attributes.TryGetValue("exitCode", out var text) && int.TryParse(text, CultureInfo.InvariantCulture, out var c) ? c : null;
         // The list shows no health for a container that is not running.
-        return known with { State = ContainerState.Exited, Status = $"Exited ({code ?? 0})", ExitCode = code, Health = HealthState.None, HealthUnknown = false };
+        return known with { State = ContainerState.Exited, Status = ContainerSummary.StatusOf(ContainerState.Exited, code), ExitCode = code, Health = HealthState.None, HealthUnknown = false };
     }
 
     private static HealthState Health(string text) => text switch

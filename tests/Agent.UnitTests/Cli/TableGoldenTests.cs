@@ -58,10 +58,10 @@ public sealed class TableGoldenTests
 
     private const string ContainersJson = """
     [
-      {"id":"0123456789abcdef0123","name":"core-api-1","kind":"ServiceGroup","group":"core","service":"api","image":"busybox:1.35","state":"running","health":"healthy","status":"Up 45 minutes (healthy)","created":"2026-12-01T11:15:00Z",
+      {"id":"0123456789abcdef0123","name":"core-api-1","kind":"ServiceGroup","group":"core","service":"api","image":"busybox:1.35","state":"running","health":"healthy","status":"Up","created":"2026-12-01T11:15:00Z",
        "ports":[{"containerPort":8080,"protocol":"tcp","hostIp":"127.0.0.1","hostPort":49153},{"containerPort":9090,"protocol":"tcp"}]},
-      {"id":"fedcba9876543210fedc","name":"core-worker-1","kind":"ServiceGroup","group":"core","service":"worker","image":"busybox:1.35","state":"running","health":"none","status":"Up 45 minutes","created":"2026-12-01T11:14:10Z","ports":[]},
-      {"id":"aaaaaaaaaaaabbbbbbbb","name":"web-frontend-1","kind":"ServiceGroup","group":"web","service":"frontend","image":"busybox:1.35","state":"exited","health":"none","status":"Exited (1) 3 seconds ago","exitCode":1,"created":"2026-12-01T09:00:00Z",
+      {"id":"fedcba9876543210fedc","name":"core-worker-1","kind":"ServiceGroup","group":"core","service":"worker","image":"busybox:1.35","state":"running","health":"none","status":"Up","created":"2026-12-01T11:14:10Z","ports":[]},
+      {"id":"aaaaaaaaaaaabbbbbbbb","name":"web-frontend-1","kind":"ServiceGroup","group":"web","service":"frontend","image":"busybox:1.35","state":"exited","health":"none","status":"Exited (1)","exitCode":1,"created":"2026-12-01T09:00:00Z",
        "ports":[{"containerPort":80,"protocol":"udp","hostIp":"::1","hostPort":8081}]}
     ]
     """;
