@@ -41,6 +41,9 @@ public sealed class ControllerService(
         cache.StreamStarted();
         // The first listing waits on the engine while the manifests are parsed: the first sync needs both.
         var firstListing = RelistAsync("start", stoppingToken);
+        // With the record of folders containers write lost, only the engine says which folders running containers write:
+        // the first read waits for its list rather than walk them (probe-15h M4).
+        if (manifests.ReadWaitsForEngine) await firstListing;
         manifests.Reload();
         StartupTimeline.Mark("manifests read");
         await Task.Yield();
@@ -257,6 +260,7 @@ public sealed class ControllerService(
         try
         {
             await cache.RelistAsync(reason, ct);
+            if (cache.IsCurrent && manifests.ReadWaitsForEngine) manifests.RequestReload(); // a read held for the engine's list
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -291,9 +291,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private IReadOnlySet<ObjectKey> ReloadCore()
     {
         LoadIndexOnce();
-        var heldBinds = HeldWritableBinds();
+        var lost = index.WritableBindsLost();
+        var heldBinds = HeldWritableBinds(out var runningKnown);
         unreadFolders = heldBinds.Select(b => b.Source).Distinct(StringComparer.Ordinal).ToList();
-        var snapshot = folder.Read(heldBinds);
+        var snapshot = lost is not null && observed is not null && !runningKnown && !runningBindsRecorded
+            ? FolderSnapshot.Failed(WaitingForRunningBinds) // probe-15h M4: a running container's folder would be walked
+            : folder.Read(heldBinds);
         if (folder.Absent && lastDigest is null)
             logger.LogInformation("There is no manifests folder {Folder} and --manifests was not given: the repository of --git-url is the only source", folder.Root);
         if (!snapshot.IsComplete)
@@ -308,7 +311,6 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             }
             return new HashSet<ObjectKey>();
         }
-        var lost = index.WritableBindsLost();
         lock (sync)
         {
             if (sourceError is not null) logger.LogInformation("Manifests folder {Folder} reads again", folder.Root);
@@ -440,6 +442,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             lastDigest = digest + BuildContextStamp.Of(buildContexts);
             folderDocuments = parsed;
             SaveWritableBinds([.. heldBinds, .. WritableBindsOf(next.Values)]);
+            runningBindsRecorded |= runningKnown;
             repositories = repos;
             readRevisions = revisions;
             readVersion++;
@@ -663,12 +666,36 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     /// its last good spec), of every container of this instance that has one, and every one seen before (saved in the
     /// state dir) while its folder exists: deleting the binding manifest, or changing the bind to read-only, does not turn
     /// what a container wrote there into manifests.</summary>
-    private List<WritableBind> HeldWritableBinds()
+    private List<WritableBind> HeldWritableBinds() => HeldWritableBinds(out _);
+
+    /// <param name="runningKnown">False while the engine's containers are not listed (the cache is not current).</param>
+    private List<WritableBind> HeldWritableBinds(out bool runningKnown)
     {
         lock (sync)
         {
-            var running = observed?.WritableBinds()?.Select(b => b with { Source = folder.ResolveLinks(HostPath.Normalize(b.Source)) }) ?? [];
+            var listed = observed?.WritableBinds();
+            runningKnown = listed is not null;
+            var running = listed?.Select(b => b with { Source = folder.ResolveLinks(HostPath.Normalize(b.Source)) }) ?? [];
             return [.. NotOfTheManifestsFolder([.. KeptWritableBinds(), .. WritableBindsOf(entries.Values), .. running])];
+        }
+    }
+
+    /// <summary>True once a complete read of this process knew the running containers' read-write binds: they are in the
+    /// record (in memory) from then on, so a later read needs the engine's list no more.</summary>
+    private volatile bool runningBindsRecorded;
+
+    private const string WaitingForRunningBinds = "the record of folders containers write was lost and the engine's containers are not listed yet: " +
+        "the manifests folder is not read until they are, so that no folder a running container binds read-write is walked";
+
+    /// <summary>The next read needs the engine's containers first: the record of folders containers write was lost, and no
+    /// read of this process has seen the running containers' read-write binds yet. The controller lists the engine before
+    /// the first read then, and reads again after a listing.</summary>
+    public bool ReadWaitsForEngine
+    {
+        get
+        {
+            LoadIndexOnce();
+            return observed is not null && !runningBindsRecorded && index.WritableBindsLost() is not null;
         }
     }
 

@@ -268,4 +268,31 @@ public sealed class PlantedManifestTests : SecurityScenario
         Assert.Equal("", (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=agent.object={planted}")).Trim());
         Assert.Equal([running.Id], (await Containers.OfAsync(Instance, kept)).Where(r => r.State == "running").Select(r => r.Id));
     }
+
+    [Fact]
+    public async Task A_deleted_record_at_a_restart_does_not_walk_the_folder_a_running_container_writes()
+    {
+        // probe-15h M4: with writable-binds.json deleted, the first read after a restart walked the running container's data
+        // folder (before the engine was listed): 45 s and 250,000 log lines for what that container had written there.
+        AllowBindsInTheManifests();
+        var writer = Instance.Name("walkw");
+        Agent.Write($"{writer}.yaml", Manifest.Group(writer, Manifest.Sleeper("w", "      volumes: [\"./wdata:/data\"]\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(writer);
+        var w = (await Containers.RunningAsync(Instance, writer, 1)).Single();
+        // An empty manifest is "file is empty" only when its folder is walked; listed as a folder a container writes, it is "not read".
+        await DockerCli.RunAsync("exec", w.Id, "sh", "-c", "mkdir -p /data/x && : > /data/x/e.yaml");
+        var store = Agent.Services.GetRequiredService<ManifestStore>();
+        await Eventually.ReturnsAsync(() => Task.FromResult(store.Errors.FirstOrDefault(e => e.File == "wdata/x/e.yaml")), e => e is not null, TimeSpan.FromSeconds(60), "e.yaml not read");
+
+        await Agent.StopAsync();
+        File.Delete(Path.Combine(Agent.StateDir, ManifestIndex.WritableBindsFileName));
+        await Agent.StartAsync();
+
+        await Agent.WaitForConditionAsync(writer, ConditionTypes.Ready, "False", "WritableBindsLost");
+        store = Agent.Services.GetRequiredService<ManifestStore>();
+        Assert.Contains(store.Errors, e => e.File == "wdata/x/e.yaml" && e.Message.Contains($"bound read-write by ServiceGroup/{writer}", StringComparison.Ordinal));
+        Assert.Equal(0, Agent.Logs.Count("wdata/x/e.yaml", "file is empty"));
+        Assert.Equal([w.Id], (await Containers.OfAsync(Instance, writer)).Where(r => r.State == "running").Select(r => r.Id));
+    }
 }
