@@ -159,6 +159,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             DependsOn = dependsOn,
             Update = deploy?.Update ?? UpdatePolicy.Default,
             ContainerName = containerName,
+            ContainerNameAt = containerName is null ? null : cn!.Node.At,
         };
         if (service.Update.RollbackOnFailure && container.Healthcheck is null or { Disabled: true })
             d!.Error("deploy.update_config.failure_action: rollback needs a healthcheck on the service: without one there is nothing to wait for");

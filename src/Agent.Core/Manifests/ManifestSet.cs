@@ -116,6 +116,7 @@ public sealed class ManifestSet
         var documents = parsed.ToList();
         MarkDuplicates(documents);
         CheckEngineNames(documents);
+        CheckContainerNames(documents);
         CheckGroupDependencies(documents);
         CheckSecretBinds(documents);
         return new ManifestSet(documents);
@@ -189,6 +190,41 @@ public sealed class ManifestSet
             }
             if (errors.Count > 0) documents[i] = WithErrors(documents[i], errors);
         }
+    }
+
+    /// <summary>
+    /// A compose <c>container_name</c> names one container of the engine: it may not be a name another service gives its
+    /// containers (a replica, a start-first update's <c>-next</c>, a swap's <c>-prev</c>, another container_name), or
+    /// that service could never scale or update while it exists (probe-15h M5). POST /run refuses the same names
+    /// (<see cref="ContainerNames.Claiming"/>). The document that sets the container_name gets the error; of two equal
+    /// container_names, the later one.
+    /// </summary>
+    private static void CheckContainerNames(List<ManifestDocument> documents)
+    {
+        var groups = new List<ServiceGroup>();
+        var order = new Dictionary<ServiceSpec, (int Document, int Service)>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < documents.Count; i++)
+            if (documents[i] is { IsValid: true, Object: ServiceGroup group })
+            {
+                groups.Add(group);
+                for (var j = 0; j < group.Spec.Services.Count; j++) order[group.Spec.Services[j]] = (i, j);
+            }
+        var errors = new Dictionary<int, List<ManifestError>>();
+        foreach (var (service, (i, _)) in order)
+        {
+            if (service.ContainerName is not { } own) continue;
+            var taken = ContainerNames.Claiming(own, groups).FirstOrDefault(c => !ReferenceEquals(c.Service, service)
+                && !(c.Service.ContainerName == own && order[c.Service].CompareTo(order[service]) > 0));
+            if (taken.Group is null) continue;
+            var owner = documents[order[taken.Service].Document];
+            var how = taken.Service.ContainerName is { } theirs ? $"container_name {theirs}" : $"{taken.Group.Metadata.Name}-{taken.Service.Name}-N";
+            var at = service.ContainerNameAt ?? documents[i].Source;
+            if (!errors.TryGetValue(i, out var list)) errors[i] = list = [];
+            list.Add(new ManifestError(at.File, at.Line, at.Column, $"services.{service.Name}.container_name",
+                $"\"{own}\" is a name {ContainerNames.Describe(taken.Group, taken.Service)} at {owner.Source} gives its containers ({how}, and -next/-prev while it " +
+                "updates): a container under it would block that service's scale and updates for good; choose another container_name"));
+        }
+        foreach (var (i, list) in errors) documents[i] = WithErrors(documents[i], list);
     }
 
     private static void CheckGroupDependencies(List<ManifestDocument> documents)

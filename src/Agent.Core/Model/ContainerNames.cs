@@ -16,4 +16,12 @@ public static class ContainerNames
         var prefix = $"{group}-{service.Name}-";
         return bare.Length > prefix.Length && bare.StartsWith(prefix, StringComparison.Ordinal) && bare[prefix.Length..].All(char.IsAsciiDigit);
     }
+
+    /// <summary>The services of <paramref name="groups"/> that may give a container the name <paramref name="name"/>
+    /// (<see cref="IsGroupName"/>): what POST /run and a compose <c>container_name</c> may not take.</summary>
+    public static IEnumerable<(ServiceGroup Group, ServiceSpec Service)> Claiming(string name, IEnumerable<ServiceGroup> groups) =>
+        groups.SelectMany(g => g.Spec.Services.Where(s => IsGroupName(name, g.Metadata.Name, s)).Select(s => (g, s)));
+
+    /// <summary>How a claim is named in errors: "ServiceGroup/shop (service web)".</summary>
+    public static string Describe(ServiceGroup group, ServiceSpec service) => $"{group.Kind}/{group.Metadata.Name} (service {service.Name})";
 }

@@ -12,6 +12,10 @@ public sealed record ServiceSpec
     public UpdatePolicy Update { get; init; } = UpdatePolicy.Default;
     /// <summary>Compose's container_name: replaces {group}-{service}-1 (one replica only).</summary>
     public string? ContainerName { get; init; }
+    /// <summary>Where <see cref="ContainerName"/> is written (a compose file's line), for the checks across documents; not
+    /// part of the spec (a moved line changes nothing that runs).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SourceLocation? ContainerNameAt { get; init; }
 
     public string ReplicaName(string group, int replica) => ContainerName ?? ContainerNames.Replica(group, Name, replica);
 }

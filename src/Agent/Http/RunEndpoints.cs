@@ -38,9 +38,7 @@ public static class RunEndpoints
 
     /// <summary>The group or project whose containers are named like <paramref name="name"/> (GROUP-SERVICE-N), or null.</summary>
     private static string? ManifestContainerName(string name, ManifestStore manifests) =>
-        manifests.All().Select(e => e.Object).OfType<ServiceGroup>()
-            .SelectMany(g => g.Spec.Services.Where(s => ContainerNames.IsGroupName(name, g.Metadata.Name, s)).Select(s => $"{g.Kind}/{g.Metadata.Name} (service {s.Name})"))
-            .FirstOrDefault();
+        ContainerNames.Claiming(name, manifests.All().Select(e => e.Object).OfType<ServiceGroup>()).Select(c => ContainerNames.Describe(c.Group, c.Service)).FirstOrDefault();
 
     private static async Task<IResult> RunOrCreate(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
         OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)

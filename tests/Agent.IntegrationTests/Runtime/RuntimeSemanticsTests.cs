@@ -227,20 +227,26 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
 
     // Rule 6
     [Fact]
-    public async Task Two_groups_whose_container_names_collide_are_refused_at_validation_and_one_runs()
+    public async Task Container_names_that_collide_across_groups_and_compose_projects_are_refused_at_validation_and_one_runs()
     {
         var a = Instance.Name("a");
         Agent.Write("1.yaml", Group(a, Sleeper("b-c")));
         Agent.Write("2.yaml", Group(a + "-b", Sleeper("c")));
+        // A compose container_name taking the temporary name of a's start-first update would block it for good (probe-15h M5).
+        var stack = Instance.Name("cn");
+        Agent.Write($"{stack}/compose.yaml", $"services:\n  y:\n    image: {TestEngine.Image}\n    container_name: {a}-b-c-1-next\n");
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(a);
         var broken = await Agent.WaitForConditionAsync(a + "-b", ConditionTypes.Degraded, "True", "InvalidManifest");
         Assert.Contains($"{a}-b-c-N", broken.Condition(ConditionTypes.Degraded)!.Message);
         Assert.Equal("False", broken.Condition(ConditionTypes.Ready)!.Status);
+        var squatter = await Agent.WaitForConditionAsync(stack, ConditionTypes.Degraded, "True", "InvalidManifest", kind: ServiceGroup.ComposeKindName);
+        Assert.Contains($"services.y.container_name: \"{a}-b-c-1-next\" is a name ServiceGroup/{a} (service b-c)", squatter.Condition(ConditionTypes.Degraded)!.Message);
         var rows = await Containers.OfAsync(Instance);
         var row = Assert.Single(rows);
         Assert.Equal($"{a}-b-c-1", row.Name);
         Assert.Equal(a, await DockerCli.InspectAsync(row.Id, $"{{{{index .Config.Labels \"{Instance.Labels.Object}\"}}}}"));
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", $"{a}-b-c-1-next")).Exit);
     }
 
     // Rule 8

@@ -23,8 +23,11 @@ internal sealed class ComposeStackFolder : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(dir.FullName, "shop"));
         File.WriteAllText(Path.Combine(dir.FullName, "shop", "compose.yaml"), compose);
-        return new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
+        return Load();
     }
+
+    /// <summary>The folder as it is (the files <see cref="Write"/> wrote).</summary>
+    public ManifestSet Load() => new ManifestFolder(dir.FullName).Load(SecurityPolicy.Default);
 
     /// <summary>The project "shop", asserting the file loads without errors.</summary>
     public ServiceGroup Project(string compose)
