@@ -29,11 +29,10 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
     public async Task Removing_most_groups_at_once_is_held_until_an_admin_confirms()
     {
         var (a, b, c) = (Instance.Name("guard-a"), Instance.Name("guard-b"), Instance.Name("guard-c"));
-        await StartWithAsync(a, b, c);
+        await StartWithAsync(("a.yaml", [a]), ("bc.yaml", [b, c]));
         var before = await SnapshotAsync(b, c);
 
-        Agent.Delete("b.yaml");
-        Agent.Delete("c.yaml");
+        Agent.Delete("bc.yaml");
         var blocked = await Agent.WaitForConditionAsync(b, ConditionTypes.PruneBlocked, "True");
         await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
         var message = blocked.Condition(ConditionTypes.PruneBlocked)!.Message;
@@ -66,20 +65,17 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
     public async Task A_held_mass_prune_is_judged_again_when_the_folder_changes()
     {
         var (a, b, c) = (Instance.Name("again-a"), Instance.Name("again-b"), Instance.Name("again-c"));
-        await StartWithAsync(a, b, c);
+        await StartWithAsync(("abc.yaml", [a, b, c]));
         var before = await SnapshotAsync(a, b);
 
-        // A mount that came back empty, a checkout gone wrong: every file at once.
-        Agent.Delete("a.yaml");
-        Agent.Delete("b.yaml");
-        Agent.Delete("c.yaml");
+        // A mount that came back empty, a checkout gone wrong: every object at once.
+        Agent.Delete("abc.yaml");
         await Agent.WaitForConditionAsync(a, ConditionTypes.PruneBlocked, "True");
         var held = await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
         Assert.Contains("would remove 3 of 3", held.Condition(ConditionTypes.PruneBlocked)!.Message);
 
         // The folder changes again: a and b are back, only c is gone now (1 of 3: within the guard) and is pruned.
-        Agent.Write("a.yaml", Sleepy(a));
-        Agent.Write("b.yaml", Sleepy(b));
+        Agent.Write("abc.yaml", Together(a, b));
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, c)).Count == 0, TimeSpan.FromSeconds(60), "c pruned");
         await Agent.WaitReadyAsync(a);
         await Agent.WaitReadyAsync(b);
@@ -92,14 +88,12 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
     public async Task A_hold_ends_when_the_files_come_back_and_cannot_be_confirmed_afterwards()
     {
         var (a, b, c) = (Instance.Name("back-a"), Instance.Name("back-b"), Instance.Name("back-c"));
-        await StartWithAsync(a, b, c);
+        await StartWithAsync(("a.yaml", [a]), ("bc.yaml", [b, c]));
         var before = await SnapshotAsync(a, b, c);
-        Agent.Delete("b.yaml");
-        Agent.Delete("c.yaml");
+        Agent.Delete("bc.yaml");
         await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
 
-        Agent.Write("b.yaml", Sleepy(b));
-        Agent.Write("c.yaml", Sleepy(c));
+        Agent.Write("bc.yaml", Together(b, c));
         using var admin = Client(AdminToken);
         await Eventually.TrueAsync(async () => !JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(),
             TimeSpan.FromSeconds(30), "the hold ends once the files are back");
@@ -141,12 +135,17 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         await Agent.WaitReadyAsync(group);
     }
 
-    private async Task StartWithAsync(params string[] groups)
+    /// <summary>The groups removed together live in one file, so that one deletion (or one write) changes them all in
+    /// the same read: two deletions can fall into two reads, each below the guard's threshold, and a group was then pruned
+    /// at once under load.</summary>
+    private async Task StartWithAsync(params (string File, string[] Groups)[] files)
     {
-        foreach (var (g, file) in groups.Zip(new[] { "a.yaml", "b.yaml", "c.yaml" })) Agent.Write(file, Sleepy(g));
+        foreach (var (file, groups) in files) Agent.Write(file, Together(groups));
         await Agent.StartAsync();
-        foreach (var g in groups) await Agent.WaitReadyAsync(g);
+        foreach (var g in files.SelectMany(f => f.Groups)) await Agent.WaitReadyAsync(g);
     }
+
+    private static string Together(params string[] groups) => string.Join("---\n", groups.Select(g => Sleepy(g)));
 
     private HttpClient Client(string token)
     {
