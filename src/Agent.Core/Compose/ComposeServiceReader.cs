@@ -62,10 +62,9 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         if (f.TryGetValue("tmpfs", out var t))
             foreach (var target in t.StringOrList())
             {
-                var parts = target.Split(':', 2);
-                if (!parts[0].StartsWith('/')) t.Error($"\"{target}\" must be an absolute path inside the container");
-                else if (TmpfsOptions(parts.Length > 1 ? parts[1] : "") is var (size, readOnly, problem) && problem is not null) t.Error($"\"{target}\": {problem}");
-                else AddMount(t, mounts, new MountSpec(MountType.Tmpfs, null, parts[0], readOnly) { SizeBytes = size });
+                var (mount, problem) = TmpfsSyntax.Parse(target);
+                if (problem is not null) t.Error(problem);
+                else AddMount(t, mounts, mount!);
             }
 
         var files = new List<ContainerFile>();
@@ -166,20 +165,6 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         if (service.Update.Strategy == UpdateStrategy.StartFirst && container.Ports.Any(port => port.HostPort is not null))
             d!.Error("deploy.update_config.order: start-first cannot be used with a fixed host port: the old and new containers cannot publish the same port at once");
         return service;
-    }
-
-    /// <summary>The options of a short tmpfs (`/run:size=64m,ro`): size, ro and rw; anything else is named.</summary>
-    private static (long? Size, bool ReadOnly, string? Problem) TmpfsOptions(string text)
-    {
-        long? size = null;
-        var readOnly = false;
-        foreach (var option in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (option is "ro" or "rw") readOnly = option == "ro";
-            else if (option.StartsWith("size=", StringComparison.Ordinal) && Quantities.TryParseSize(option[5..].ToLowerInvariant().TrimEnd('b'), out var bytes)) size = bytes;
-            else return (null, false, $"tmpfs option \"{option}\" is not supported (size=, ro, rw)");
-        }
-        return (size, readOnly, null);
     }
 
     private static bool ServiceName(string name) =>

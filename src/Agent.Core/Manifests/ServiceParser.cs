@@ -310,11 +310,12 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
     {
         foreach (var item in cursor.Sequence() ?? [])
         {
-            var target = item.Scalar();
-            if (target is null) continue;
-            if (!target.StartsWith('/')) item.Error($"\"{target}\" must be an absolute path inside the container");
-            else if (mounts.Any(m => m.Target == target)) item.Error($"{target} is mounted twice");
-            else mounts.Add(new MountSpec(MountType.Tmpfs, null, target));
+            var text = item.Scalar();
+            if (text is null) continue;
+            var (mount, problem) = TmpfsSyntax.Parse(text);
+            if (problem is not null) item.Error(problem);
+            else if (mounts.Any(m => m.Target == mount!.Target)) item.Error($"{mount!.Target} is mounted twice");
+            else mounts.Add(mount!);
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class RunEndpointTests(ImageFixture fx) : IClassFixture<ImageFixtu
         var network = await AgentNetworkAsync();
         using var response = await client.PostAsJsonAsync("/api/v1/run", new
         {
-            service = new { image = TestEngine.Image, command = new[] { "sleep", "3600" }, stopSignal = "SIGKILL" },
+            service = new { image = TestEngine.Image, command = new[] { "sleep", "3600" }, stopSignal = "SIGKILL", tmpfs = new[] { "/scratch:size=8m,ro" } },
             autoRemove = true,
             network,
         });
@@ -36,6 +36,7 @@ public sealed class RunEndpointTests(ImageFixture fx) : IClassFixture<ImageFixtu
         Assert.Equal("true", await DockerCli.InspectAsync(id, "{{.HostConfig.AutoRemove}}"));
         Assert.Equal("no", await DockerCli.InspectAsync(id, "{{.HostConfig.RestartPolicy.Name}}"));
         Assert.Contains(network, await DockerCli.InspectAsync(id, "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}"));
+        Assert.Equal("/scratch=ro,size=8388608", await DockerCli.InspectAsync(id, "{{range $k, $v := .HostConfig.Tmpfs}}{{$k}}={{$v}}{{end}}"));
 
         using (var stop = await client.PostAsync($"/api/v1/containers/{id}/stop", null))
             Assert.Equal(HttpStatusCode.OK, stop.StatusCode);

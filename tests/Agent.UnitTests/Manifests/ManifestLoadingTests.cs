@@ -105,7 +105,7 @@ public sealed class ManifestLoadingTests : IDisposable
                   env: { C: from-manifest, D: 4 }
                   ports: ["127.0.0.1:8080-8081:80-81/udp", "9000"]
                   volumes: ["data:/data", "./static:/www:ro"]
-                  tmpfs: [/tmp]
+                  tmpfs: [/tmp, "/run:size=64m,ro"]
                   restart: on-failure:3
                   healthcheck: { test: "wget -qO- localhost", interval: 1m30s, startPeriod: 500ms }
                   resources: { memory: 128Mi, cpus: 500m, pids: 10 }
@@ -121,6 +121,7 @@ public sealed class ManifestLoadingTests : IDisposable
         Assert.Equal(new MountSpec(MountType.Volume, "g_data", "/data"), c.Mounts[0]);
         Assert.Equal(new MountSpec(MountType.Bind, Path.Combine(dir.FullName, "static"), "/www", true) { CreateSource = true }, c.Mounts[1]);
         Assert.Equal(new MountSpec(MountType.Tmpfs, null, "/tmp"), c.Mounts[2]);
+        Assert.Equal(new MountSpec(MountType.Tmpfs, null, "/run", true) { SizeBytes = 64L << 20 }, c.Mounts[3]);
         Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3), c.Restart);
         Assert.Equal(["CMD-SHELL", "wget -qO- localhost"], c.Healthcheck!.Test);
         Assert.Equal(TimeSpan.FromSeconds(90), c.Healthcheck.Interval);
@@ -168,6 +169,15 @@ public sealed class ManifestLoadingTests : IDisposable
         var error = Assert.Single(Load().Errors);
         Assert.Equal((9, "spec.services[0].volumes[0]"), (error.Line, error.Path));
         Assert.Contains("does not exist", error.Message);
+    }
+
+    [Fact]
+    public void A_tmpfs_option_other_than_size_ro_rw_is_an_error_at_its_item()
+    {
+        Write("g.yaml", Group("g", "", "    - name: web\n      image: busybox:1.35\n      tmpfs: [/tmp, \"/run:exec,size=1m\"]\n"));
+        var error = Assert.Single(Load().Errors);
+        Assert.Equal((9, "spec.services[0].tmpfs[1]"), (error.Line, error.Path));
+        Assert.Contains("tmpfs option \"exec\" is not supported", error.Message);
     }
 
     [Fact]
