@@ -30,7 +30,7 @@ public static class PruneEndpoints
 
     private static PruneHold View(PruneGate gate) => gate.Current is { } d
         ? new PruneHold(true, d.Removals.Select(k => k.ToString()), d.Managed, d.Message)
-        : new PruneHold(false, [], 0, "");
+        : new PruneHold(false, [], gate.Managed, "");
 
     public sealed record PruneHold(bool Blocked, IEnumerable<string> Objects, int Managed, string Message);
 

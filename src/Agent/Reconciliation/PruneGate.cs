@@ -27,6 +27,14 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
         get { lock (sync) return decision; }
     }
 
+    /// <summary>How many objects the newest judged read counted as managed (0 before the first).</summary>
+    public int Managed
+    {
+        get { lock (sync) return managedCount; }
+    }
+
+    private int managedCount;
+
     public int BlockedCount
     {
         get { lock (sync) return blocked.Count; }
@@ -49,7 +57,7 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
             var version = manifests.ReadVersion;
             if (version == Interlocked.Read(ref evaluatedVersion)) return;
             var inEngine = await observer.ListObjectKeysAsync(ct, withJobRuns: true);
-            var (managed, removals) = Judge(inEngine, jobs.All().Select(r => r.Key), manifests.All(), manifests.PruneHold);
+            var (managed, removals) = Judge(inEngine, jobs.All().Select(r => r.Key), manifests.All(), manifests.KeepReason);
             var next = Decide(managed, removals);
             lock (sync)
             {
@@ -60,6 +68,7 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
                     logger.LogInformation("Mass prune no longer blocked: the manifests changed again ({Count} removal(s) now, within the guard of {Guard})", next.Removals.Count, guard.Percent);
                 blocked = nextBlocked;
                 decision = next.Blocked ? next : null;
+                managedCount = managed;
                 Interlocked.Exchange(ref evaluatedVersion, version);
             }
         }
@@ -73,11 +82,11 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
     /// or a manifest that selects this host) and which of them it would remove (no manifest, nothing else holding them).
     /// API jobs are the API's, never a manifest's: they are not counted.</summary>
     public static (int Managed, HashSet<ObjectKey> Removals) Judge(IEnumerable<ObjectKey> inEngine, IEnumerable<ObjectKey> jobHistories,
-        IEnumerable<DesiredEntry> entries, Func<ObjectKey, string?> pruneHold)
+        IEnumerable<DesiredEntry> entries, Func<ObjectKey, string?> keepReason)
     {
         var existing = inEngine.Concat(jobHistories).Where(k => k.Kind != Job.ImperativeKind).ToHashSet();
         var desired = entries.Where(e => e.NotSelected is null).Select(e => e.Key).ToHashSet();
-        var removals = existing.Where(k => !desired.Contains(k) && pruneHold(k) is null).ToHashSet();
+        var removals = existing.Where(k => !desired.Contains(k) && keepReason(k) is null).ToHashSet();
         return (existing.Union(desired).Count(), removals);
     }
 

@@ -192,6 +192,20 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     {
         lock (sync)
         {
+            if (KeepReason(key) is { } kept) return kept;
+            if (PruneDelayLeft(key) is { } left)
+                return $"its manifest is gone since {goneSince[key]:HH:mm:ss}; pruned in {Math.Ceiling(left.TotalSeconds)} s unless it comes back (Agent:PruneDelay)";
+            return null;
+        }
+    }
+
+    /// <summary>Why an object without a manifest is not to be removed at all by this read (the read is not complete, or
+    /// something keeps it), null when it is a removal: the mass-prune guard counts it then, also while its
+    /// Agent:PruneDelay runs, so that a folder read empty is held however the delay and the guard's judgement interleave.</summary>
+    public string? KeepReason(ObjectKey key)
+    {
+        lock (sync)
+        {
             if (sourceError is not null) return $"{sourceError}; nothing is pruned until it reads again";
             if (bindsLost is not null) return $"the record of folders containers write was lost ({bindsLost}); nothing is pruned until {ManifestIndex.WritableBindsLostFileName} is deleted";
             if (orphans.TryGetValue(key, out var repository))
@@ -201,8 +215,6 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             // move to it from another repository or the folder), so nothing is judged deleted until it has one.
             if (unfetched.Count > 0 && !entries.ContainsKey(key))
                 return $"GitRepository {string.Join(", ", unfetched)} has no revision checked out yet; nothing is pruned until it has";
-            if (PruneDelayLeft(key) is { } left)
-                return $"its manifest is gone since {goneSince[key]:HH:mm:ss}; pruned in {Math.Ceiling(left.TotalSeconds)} s unless it comes back (Agent:PruneDelay)";
             if (entries.ContainsKey(key) || heldPaths.Count == 0 || known.Contains(key)) return null;
             return $"{string.Join(", ", heldPaths)} cannot be read and may define {key}; it is not pruned until every manifest reads";
         }

@@ -33,6 +33,15 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         var before = await SnapshotAsync(b, c);
 
         Agent.Delete("bc.yaml");
+        // Asked while Agent:PruneDelay (5 s) still runs, the guard already holds the read: its judgement must not
+        // lapse when the delay ends (probe-15i H2: polling GET /prune during the delay let an emptied folder prune all).
+        await Agent.WaitForConditionAsync(b, ConditionTypes.Degraded, "True", Core.Planning.Hold.PrunePending);
+        using (var early = Client(AdminToken))
+        {
+            var judged = JsonDocument.Parse(await early.GetStringAsync("/api/v1/prune")).RootElement;
+            Assert.True(judged.GetProperty("blocked").GetBoolean(), judged.ToString());
+            Assert.Equal(3, judged.GetProperty("managed").GetInt32());
+        }
         var blocked = await Agent.WaitForConditionAsync(b, ConditionTypes.PruneBlocked, "True");
         await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
         var message = blocked.Condition(ConditionTypes.PruneBlocked)!.Message;

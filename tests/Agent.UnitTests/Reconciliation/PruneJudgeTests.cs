@@ -48,7 +48,7 @@ public sealed class PruneJudgeTests
     [Fact]
     public void A_job_held_for_another_reason_is_not_one_of_the_removals()
     {
-        var (managed, removals) = PruneGate.Judge([Group], [Nightly, Migrate], [Entry(Group)], k => k == Nightly ? "its prune delay runs" : null);
+        var (managed, removals) = PruneGate.Judge([Group], [Nightly, Migrate], [Entry(Group)], k => k == Nightly ? "kept: GitRepository apps, which brought it, was deleted with prune: false" : null);
         Assert.Equal(3, managed);
         Assert.Equal([Migrate], removals);
         Assert.False(PruneGuard.Default.Decide(managed, removals).Blocked);

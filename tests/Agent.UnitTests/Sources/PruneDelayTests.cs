@@ -50,6 +50,25 @@ public sealed class PruneDelayTests() : ManifestFolderTestBase("prune-delay")
     }
 
     [Fact]
+    public void An_object_waiting_out_its_delay_is_already_a_removal_for_the_mass_prune_guard()
+    {
+        System.IO.File.WriteAllText(File("web.yaml"), Group("web"));
+        System.IO.File.WriteAllText(File("other.yaml"), Group("other"));
+        var store = Store();
+        store.Reload();
+        System.IO.File.Delete(File("web.yaml"));
+        System.IO.File.Delete(File("other.yaml"));
+        store.Reload();
+
+        // The guard judges this read now, while the delay runs, and its judgement must not change when the delay ends
+        // (no read happens then): an emptied folder was pruned whole when the guard had judged it during the delay.
+        Assert.Contains("Agent:PruneDelay", store.PruneHold(Web));
+        Assert.Null(store.KeepReason(Web));
+        var (managed, removals) = Agent.Reconciliation.PruneGate.Judge([Web, new ObjectKey(ServiceGroup.KindName, "other")], [], store.All(), store.KeepReason);
+        Assert.True(Agent.Core.Sources.PruneGuard.Default.Decide(managed, removals).Blocked);
+    }
+
+    [Fact]
     public void An_object_never_seen_in_this_run_is_not_delayed()
     {
         System.IO.File.WriteAllText(File("other.yaml"), Group("other"));
