@@ -63,7 +63,10 @@ public sealed class ComposeNetworkComparisonTests : AgentScenario
     {
         var project = Instance.Name("ncmp");
         var reference = Instance.Name("nref");
-        var net = $"10.{200 + Random.Shared.Next(50)}.{Random.Shared.Next(250)}";
+        // Outside every range another network on this host may hold: 10.240.0.0/12 is the engine's default pool (eng/ensure-engine.sh:
+        // other tests' networks, and after an engine restart it hands out its first subnets again), 10.213-10.215 are
+        // PrivateEngine's bridges and other tests' fixed subnets. A subnet of 10.240-10.249 overlapped one of them.
+        var net = $"10.{216 + Random.Shared.Next(14)}.{Random.Shared.Next(1, 250)}";
         Agent.Write($"{project}/compose.yaml", Corpus(net));
         var file = Path.Combine(Agent.Manifests, project, "compose.yaml");
         Dictionary<string, string> theirs;
