@@ -149,6 +149,8 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         string? containerName = null;
         if (f.TryGetValue("container_name", out var cn) && (containerName = cn.Scalar()) is not null && replicas > 1)
             cn.Error($"container_name cannot be used with {replicas} replicas: each container needs its own name");
+        else if (containerName is not null && Security.Identifiers.EngineNameProblem(containerName) is { } badName)
+            cn!.Error($"\"{containerName}\" {badName}");
 
         var service = new ServiceSpec
         {

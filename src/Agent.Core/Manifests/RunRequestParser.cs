@@ -95,6 +95,8 @@ public static class RunRequestParser
                 return (null, [context.ErrorAt("autoRemove", "a container that is removed when it exits cannot have a restart policy (leave out service.restart or set it to \"no\")")]);
             service = service with { Container = service.Container with { Restart = RestartPolicy.No } };
         }
+        // A run's container is named after the service (a group's are GROUP-SERVICE-N, never this short).
+        if (Identifiers.EngineNameProblem(service.Name) is { } badName) return (null, [context.ErrorAt("service.name", $"\"{service.Name}\" {badName}")]);
         return (new RunRequest(service, waitFor, autoRemove, network), []);
     }
 

@@ -30,6 +30,17 @@ public static partial class Identifiers
         : ImageReference().IsMatch(reference) && !reference.Contains("..", StringComparison.Ordinal) && !reference.Contains("//", StringComparison.Ordinal) ? IdentifierCheck.Valid
         : IdentifierCheck.CannotExist;
 
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex EngineName();
+
+    /// <summary>Why the engine would refuse to give a container or a local volume the name <paramref name="name"/> (its
+    /// rule is [a-zA-Z0-9][a-zA-Z0-9_.-]+: two characters at least), said as the end of a sentence naming it; null when it
+    /// would take it. Checked before any engine call, so the answer names the field rather than relaying the engine's 400.</summary>
+    public static string? EngineNameProblem(string name) =>
+        EngineName().IsMatch(name) ? null
+        : name.Length == 1 && char.IsAsciiLetterOrDigit(name[0]) ? "is one character: the engine names containers and volumes with two at least ([a-zA-Z0-9][a-zA-Z0-9_.-]+)"
+        : "is not a name the engine accepts: a letter or digit, then letters, digits, '_', '.' or '-' ([a-zA-Z0-9][a-zA-Z0-9_.-]+)";
+
     /// <summary>A label value used in a list filter (group, service): free text, but no control characters.</summary>
     public static bool IsFilterValue(string? value) => value is null || !ControlCharacters.In(value);
 }

@@ -31,7 +31,7 @@ public sealed partial class SecurityPolicy(SecurityOptions options)
 {
     private readonly HostPathRules hostPaths = new(options);
 
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$")]
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,254}$")] // the engine's rule: two characters at least
     private static partial System.Text.RegularExpressions.Regex VolumeName();
 
     public static readonly SecurityPolicy Default = new(new SecurityOptions());
@@ -153,7 +153,7 @@ public sealed partial class SecurityPolicy(SecurityOptions options)
     {
         for (var i = 0; i < spec.Mounts.Count; i++)
             if (spec.Mounts[i] is { Type: MountType.Volume, Source: { } name } && !VolumeName().IsMatch(name))
-                v.Add(new($"volumes[{i}]", $"\"{name}\" is not a volume name (letters, digits, '_', '.', '-')"));
+                v.Add(new($"volumes[{i}]", $"\"{name}\" is not a volume name (letters, digits, '_', '.', '-'; two characters at least)"));
     }
 
     private void CheckRestricted(List<Violation> v, ContainerSpec spec)

@@ -67,8 +67,8 @@ public static class VolumeEndpoints
     {
         var (body, error) = await StrictJson.ReadAsync<VolumeBody>(http, ct);
         if (error is not null) return ApiProblems.BadRequest(error);
-        if (!DeclaredResources.IsPlausibleName(body!.Name))
-            return ApiProblems.BadRequest($"name \"{body.Name}\" is not a volume name: letters, digits, '_', '.', '-', starting with a letter or digit, at most 255");
+        if (!DeclaredResources.IsPlausibleName(body!.Name) || Identifiers.EngineNameProblem(body.Name!) is not null)
+            return ApiProblems.BadRequest($"name \"{body.Name}\" is not a volume name: letters, digits, '_', '.', '-', starting with a letter or digit, two characters at least and at most 255");
         var driver = string.IsNullOrWhiteSpace(body.Driver) ? "local" : body.Driver;
         var options = body.DriverOpts ?? new Dictionary<string, string>();
         var violations = policy.CheckVolume(new VolumeSpec(body.Name!, driver, options));

@@ -21,6 +21,12 @@ public sealed class RunNameTests(AdminSurfaceFixture fx)
             Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", squatter)).Exit);
         }
 
+        // The engine's own rule (two characters at least) is the agent's: a 400 naming the field, never the engine's 400 relayed.
+        var shortName = await ReadAsync(await admin.PostAsync("/api/v1/run",
+            Json($"{{\"service\":{{\"name\":\"w\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"60\"]}}}}")), HttpStatusCode.BadRequest);
+        Assert.Equal("service.name", shortName.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.DoesNotContain(await Containers.OfAsync(fx.Instance), r => r.Name == "w");
+
         var padding = new string('x', 70 * 1024);
         await ReadAsync(await admin.PostAsync("/api/v1/run",
             Json($"{{\"service\":{{\"name\":\"{fx.Instance.Name("big")}\",\"image\":\"{TestEngine.Image}\",\"env\":{{\"PAD\":\"{padding}\"}}}}}}")), HttpStatusCode.RequestEntityTooLarge);

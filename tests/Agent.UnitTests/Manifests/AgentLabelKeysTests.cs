@@ -43,7 +43,7 @@ public sealed class AgentLabelKeysTests : IDisposable
     [Fact]
     public void Other_labels_are_kept()
     {
-        var (run, errors) = RunRequestParser.Parse("""{"service": {"name": "r", "image": "busybox:1.35", "labels": {"agentx.y": "1", "my.agent.z": "2"}}}""",
+        var (run, errors) = RunRequestParser.Parse("""{"service": {"name": "lb", "image": "busybox:1.35", "labels": {"agentx.y": "1", "my.agent.z": "2"}}}""",
             MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
         Assert.Empty(errors);
         Assert.Equal(["agentx.y", "my.agent.z"], run!.Service.Container.Labels.Keys.Order(StringComparer.Ordinal));

@@ -44,4 +44,37 @@ public sealed class IdentifierTests
     [InlineData("a//b", IdentifierCheck.CannotExist)]
     [InlineData("a b", IdentifierCheck.CannotExist)]
     public void Image_references_are_judged_too(string reference, IdentifierCheck expected) => Assert.Equal(expected, Identifiers.Image(reference));
+
+    [Theory]
+    [InlineData("w", "is one character")]
+    [InlineData("-w", "is not a name the engine accepts")]
+    [InlineData("w b", "is not a name the engine accepts")]
+    public void Names_the_engine_would_refuse_for_a_container_or_volume_are_said_so_before_any_call(string name, string problem) =>
+        Assert.StartsWith(problem, Identifiers.EngineNameProblem(name));
+
+    [Theory]
+    [InlineData("ab")]
+    [InlineData("w1")]
+    [InlineData("my_app.v2")]
+    public void Names_of_two_characters_and_more_pass_the_engines_rule(string name) => Assert.Null(Identifiers.EngineNameProblem(name));
+
+    [Fact]
+    public void A_one_character_run_name_is_refused_naming_service_name_and_so_is_a_compose_container_name_and_a_volume()
+    {
+        var (run, errors) = Agent.Core.Manifests.RunRequestParser.Parse("""{"service": {"name": "w", "image": "busybox:1.35"}}""",
+            Agent.UnitTests.Manifests.MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Null(run);
+        var error = Assert.Single(errors);
+        Assert.Equal(("service.name", "\"w\" is one character: the engine names containers and volumes with two at least ([a-zA-Z0-9][a-zA-Z0-9_.-]+)"), (error.Path, error.Message));
+
+        using var folder = new Agent.UnitTests.Compose.ComposeStackFolder();
+        // The Compose schema's pattern is not anchored: it refuses "w" but passes "-web", which the engine would refuse too.
+        Assert.StartsWith("shop/compose.yaml:4:21: services.web.container_name: \"w\" does not match the pattern",
+            Assert.Single(folder.Errors("services:\n  web:\n    image: busybox:1.35\n    container_name: w\n")));
+        Assert.Equal("shop/compose.yaml:4:21: services.web.container_name: \"-web\" is not a name the engine accepts: a letter or digit, then letters, digits, '_', '.' or '-' ([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
+            Assert.Single(folder.Errors("services:\n  web:\n    image: busybox:1.35\n    container_name: \"-web\"\n")));
+
+        var volume = new Agent.Core.Model.ContainerSpec { Image = "busybox:1.35", Mounts = [new(Agent.Core.Model.MountType.Volume, "v", "/data", false)] };
+        Assert.Contains(SecurityPolicy.Default.Check(volume, AdmissionContext.Offline), v => v.Field == "volumes[0]" && v.Message.Contains("two characters at least"));
+    }
 }
