@@ -31,13 +31,13 @@ public static class BuildEndpoints
             .Accepts<BuildBody>("application/json", "application/x-tar")
             .WithSummary("Build an image (docker build -t TAG): a context tar (query: tag, dockerfile, target, buildArg=K=V, label=K=V) or JSON "
                          + "{tag, dockerfileInline, buildArgs, target, labels}. Streams the builder's output as NDJSON ({\"stream\"} lines, then {\"result\"} or {\"error\"}); "
-                         + "async=true answers 202 with Location /api/v1/tasks/{id}.");
+                         + "async=true answers 202 with Location /api/v1/tasks/{id}. A tag that already names an image, or that a manifest or an agent container uses, is a 409 (naming them) unless force=true.");
         return api;
     }
 
     private static async Task<IResult> Build(HttpContext http, bool? async, string? tag, string? dockerfile, string? target,
-        [FromQuery] string[]? buildArg, [FromQuery] string[]? label, IContainerEngine engine, TaskStore tasks, AgentLabels labels, IOptions<AgentOptions> options,
-        SecurityPolicy policy, CancellationToken ct)
+        [FromQuery] string[]? buildArg, [FromQuery] string[]? label, bool? force, IContainerEngine engine, TaskStore tasks, AgentLabels labels, IOptions<AgentOptions> options,
+        SecurityPolicy policy, ImageUsers users, CancellationToken ct)
     {
         ImageBuildRequest request;
         Upload context;
@@ -79,6 +79,12 @@ public static class BuildEndpoints
         {
             await context.DisposeAsync();
             return ApiProblems.BadRequest($"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own (a container inherits its image's labels)");
+        }
+        // The build names its image as a tag would: the same rule, judged before the builder runs.
+        if (await ImageRepointing.RefusedAsync(request.Tag, null, force == true, "build", engine, users, ct) is { } taken)
+        {
+            await context.DisposeAsync();
+            return taken;
         }
         // The builder pulls a missing base image (it passes the image allowlist like a service's image), runs its ONBUILD
         // triggers and fetches ADD URLs from the host's network (refused), as in manifest builds.

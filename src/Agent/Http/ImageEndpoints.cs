@@ -39,7 +39,7 @@ public static partial class ImageEndpoints
         images.MapGet("/{ref}/save", Save).RequireAuthorization(Roles.Operator)
             .WithSummary("The image as a tar stream (docker save REF).");
         images.MapPost("/load", Load).RequireAuthorization(Roles.Admin).Accepts<Stream>("application/x-tar")
-            .WithSummary("Load images from a `docker save` tar (docker load); the body is limited to Agent:Images:MaxLoadBytes.");
+            .WithSummary("Load images from a `docker save` tar (docker load); the body is limited to Agent:Images:MaxLoadBytes. A tag in the tar that already names another image, or that a manifest or an agent container uses, is a 409 (naming them) unless force=true, and nothing is loaded.");
         images.MapDelete("/{ref}", Remove).RequireAuthorization(Roles.Admin)
             .WithSummary("Remove an image (docker rmi REF); one that a manifest or an agent container uses is a 409 naming them unless force=true.");
         images.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
@@ -77,19 +77,7 @@ public static partial class ImageEndpoints
         if (target is null || Identifiers.Image(target) != IdentifierCheck.Valid || target.Contains('@'))
             return ApiProblems.BadRequest("target=NAME[:TAG] is required (query or {\"target\": ...}), e.g. localhost:5000/app:1.0");
         if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
-        var existing = await engine.InspectImageAsync(target, ct);
-        if (existing is null || existing.Id != image.Id)
-        {
-            // A name the manifests or the agent's containers use decides what they run, whether or not it exists yet
-            // (a first deploy before its pull, a registry outage, a pruned image): only an admin chooses that.
-            var usedBy = await users.FindAsync(target, existing, ct);
-            var what = existing is not null
-                ? $"{target} already names another image{(usedBy.Count > 0 ? $", used by {string.Join(", ", usedBy)}" : "")}: re-pointing it changes what they run at their next start"
-                : $"{target} names no image yet but is used by {string.Join(", ", usedBy)}: creating it chooses the image they run (the agent would start it instead of pulling)";
-            if ((existing is not null || usedBy.Count > 0) && force != true)
-                return Results.Problem(statusCode: 409, title: "Conflict", detail: what + ". Send force=true to tag it anyway.",
-                    extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
-        }
+        if (await ImageRepointing.RefusedAsync(target, image.Id, force == true, "tag", engine, users, ct) is { } refused) return refused;
         await engine.TagImageAsync(reference, target, ct);
         return JsonAnswer.Created($"/api/v1/images/{target}", new ImageTagged(reference, target));
     }
@@ -124,17 +112,17 @@ public static partial class ImageEndpoints
         return Results.Stream(tar, "application/x-tar", file);
     }
 
-    private static async Task<IResult> Load(HttpContext http, IContainerEngine engine, IOptions<AgentOptions> options, AgentLabels labels, CancellationToken ct)
+    private static async Task<IResult> Load(HttpContext http, bool? force, IContainerEngine engine, IOptions<AgentOptions> options, AgentLabels labels, ImageUsers users, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/x-tar", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the tar that `docker save` writes with Content-Type: application/x-tar");
         await using var tar = await Uploads.BufferAsync(http, options.Value.Images.MaxLoadBytes, "Agent:Images:MaxLoadBytes", ct);
         if (tar.Problem is { } problem) return problem;
         // Like a build: an image with the agent's own labels would make every container made from it look like the agent's.
-        IReadOnlyList<(string Image, IReadOnlyDictionary<string, string> Labels)>? archived;
+        IReadOnlyList<ArchivedImage>? archived;
         try
         {
-            archived = await ImageArchiveLabels.ReadAsync(tar.Stream!, ct);
+            archived = await ImageArchiveContents.ReadAsync(tar.Stream!, ct);
         }
         catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or EngineException)
         {
@@ -146,6 +134,14 @@ public static partial class ImageEndpoints
         if (archived.FirstOrDefault(i => labels.ReservedOnImages(i.Labels).Count > 0) is { Image: not null } claiming)
             return ApiProblems.BadRequest($"{claiming.Image} carries the agent's own labels {string.Join(", ", labels.ReservedOnImages(claiming.Labels))}: "
                                           + $"a container inherits its image's labels, so images with labels starting with {labels.Prefix}. are not loaded. Nothing was loaded.");
+        // Each tag in the tar re-points that name, as a tag would: the same rule, judged before anything is loaded.
+        foreach (var image in archived)
+            foreach (var name in image.Tags)
+            {
+                if (Identifiers.Image(name) != IdentifierCheck.Valid || name.Contains('@'))
+                    return ApiProblems.BadRequest($"manifest.json gives an image the tag \"{name}\", which is not NAME:TAG. Nothing was loaded.");
+                if (await ImageRepointing.RefusedAsync(name, image.Id, force == true, "load", engine, users, ct) is { } refused) return refused;
+            }
         var loaded = await engine.LoadImagesAsync(tar.Stream!, ct);
         return JsonAnswer.Ok(new ImagesLoaded(loaded));
     }

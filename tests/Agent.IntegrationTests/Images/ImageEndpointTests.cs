@@ -167,6 +167,51 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     }
 
     [Fact]
+    public async Task A_load_or_a_build_that_would_re_point_a_name_is_refused_like_a_tag_and_nothing_changes_unless_forced()
+    {
+        using var admin = fx.Client();
+        var pinned = fx.Local("repoint:1");
+        var other = fx.Local("repoint-other:1");
+        await TagAsync(admin, TestEngine.Image, pinned);
+        using (var built = await admin.PostAsJsonAsync("/api/v1/images/build", new { tag = other, dockerfileInline = $"FROM {TestEngine.Image}\nLABEL org.example.repoint={fx.Instance.Id}\n" }))
+            Assert.Contains("\"result\"", await built.Content.ReadAsStringAsync());
+        // `docker save` of the other image, its RepoTags naming the pinned name (probe-15h M6: the engine re-points it on load).
+        var saved = await (await admin.GetAsync($"/api/v1/images/{other}/save")).Content.ReadAsByteArrayAsync();
+        var tar = new MemoryStream();
+        await using (var reader = new System.Formats.Tar.TarReader(new MemoryStream(saved)))
+        await using (var writer = new System.Formats.Tar.TarWriter(tar, leaveOpen: true))
+            while (await reader.GetNextEntryAsync(copyData: true) is { } entry)
+            {
+                if (entry.Name == "manifest.json")
+                    entry.DataStream = new MemoryStream(Encoding.UTF8.GetBytes(new StreamReader(entry.DataStream!).ReadToEnd().Replace(other, pinned)));
+                await writer.WriteEntryAsync(entry);
+            }
+        HttpContent Tar() => new ByteArrayContent(tar.ToArray()) { Headers = { ContentType = new("application/x-tar") } };
+        var busybox = await ImageIdAsync(TestEngine.Image);
+
+        using (var load = await admin.PostAsync("/api/v1/images/load", Tar()))
+        {
+            var detail = await load.Content.ReadAsStringAsync();
+            Assert.True(load.StatusCode == HttpStatusCode.Conflict, detail);
+            Assert.Contains($"{pinned} already names another image", detail);
+            Assert.Contains("force=true to load it anyway", detail);
+        }
+        using (var build = await admin.PostAsJsonAsync("/api/v1/images/build", new { tag = pinned, dockerfileInline = $"FROM {other}\nRUN echo replaced > /r\n" }))
+        {
+            var detail = await build.Content.ReadAsStringAsync();
+            Assert.True(build.StatusCode == HttpStatusCode.Conflict, detail);
+            Assert.Contains("force=true to build it anyway", detail);
+        }
+        Assert.Equal(busybox, await ImageIdAsync(pinned)); // neither re-pointed it
+
+        using (var forced = await admin.PostAsync("/api/v1/images/load?force=true", Tar()))
+            Assert.True(forced.StatusCode == HttpStatusCode.OK, await forced.Content.ReadAsStringAsync());
+        Assert.Equal(await ImageIdAsync(other), await ImageIdAsync(pinned));
+        using (var again = await admin.PostAsync("/api/v1/images/load", Tar()))
+            Assert.True(again.StatusCode == HttpStatusCode.OK, await again.Content.ReadAsStringAsync()); // the same image again: nothing changes
+    }
+
+    [Fact]
     public async Task Creating_a_tag_a_manifest_wants_but_the_engine_lacks_needs_force_and_admin()
     {
         using var admin = fx.Client();

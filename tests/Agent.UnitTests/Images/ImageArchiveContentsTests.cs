@@ -4,8 +4,9 @@ using Agent.Engine;
 
 namespace Agent.UnitTests.Images;
 
-/// <summary>The labels of a `docker save` tar are read as the engine's Go JSON decoder reads them (probe-15d H8).</summary>
-public sealed class ImageArchiveLabelsTests
+/// <summary>The images of a `docker save` tar are read as the engine's Go JSON decoder reads them (probe-15d H8): labels,
+/// and the tags the load would re-point with the id it would give them (probe-15h M6).</summary>
+public sealed class ImageArchiveContentsTests
 {
     private static MemoryStream Tar(string manifest, string config)
     {
@@ -19,7 +20,7 @@ public sealed class ImageArchiveLabelsTests
 
     private static async Task<IReadOnlyDictionary<string, string>> LabelsAsync(string config, string manifest = """[{"Config":"abc.json","RepoTags":["p/l:1"]}]""")
     {
-        var images = await ImageArchiveLabels.ReadAsync(Tar(manifest, config), CancellationToken.None);
+        var images = await ImageArchiveContents.ReadAsync(Tar(manifest, config), CancellationToken.None);
         return Assert.Single(images!).Labels;
     }
 
@@ -39,7 +40,7 @@ public sealed class ImageArchiveLabelsTests
     [Fact]
     public async Task The_config_file_the_engine_loads_is_the_last_one_named()
     {
-        var images = await ImageArchiveLabels.ReadAsync(
+        var images = await ImageArchiveContents.ReadAsync(
             Tar("""[{"Config":"other.json","config":"abc.json","RepoTags":["p/l:1"],"repotags":["p/m:2"]}]""", """{"config":{"Labels":{"agent.x":"1"}}}"""),
             CancellationToken.None);
         var image = Assert.Single(images!);
@@ -53,5 +54,17 @@ public sealed class ImageArchiveLabelsTests
         Assert.Empty(await LabelsAsync("""{"config":{"Labelz":{"agent.managed":"true"},"Env":["agent.managed=true"]}}"""));
         Assert.True(GoJsonKeys.Matches("repotags", "RepoTags"));
         Assert.False(GoJsonKeys.Matches("RepoTag", "RepoTags"));
+    }
+
+    [Fact]
+    public async Task Each_image_comes_with_the_tags_the_load_gives_it_and_the_id_the_engine_computes_from_its_config()
+    {
+        const string config = """{"config":{"Labels":{"org.x":"1"}}}""";
+        var image = Assert.Single((await ImageArchiveContents.ReadAsync(Tar("""[{"Config":"abc.json","RepoTags":["busybox:1.35","p/l:1"]}]""", config), CancellationToken.None))!);
+        Assert.Equal(["busybox:1.35", "p/l:1"], image.Tags);
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(config))), image.Id);
+        var untagged = Assert.Single((await ImageArchiveContents.ReadAsync(Tar("""[{"Config":"abc.json"}]""", config), CancellationToken.None))!);
+        Assert.Empty(untagged.Tags);
+        Assert.Equal("abc.json", untagged.Image);
     }
 }

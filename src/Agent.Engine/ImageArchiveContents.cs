@@ -1,34 +1,48 @@
 using System.Formats.Tar;
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Agent.Engine;
 
-/// <summary>The labels of the images in a `docker save` tar, read from its manifest.json and each image's config before
-/// the engine loads anything (a load re-points tags, so refusing after it would already have changed what runs). Read
-/// as the engine's JSON decoder reads them (<see cref="GoJsonKeys"/>): keys match case-insensitively, a repeated
-/// string field takes the last value, repeated objects and maps merge.</summary>
-public static class ImageArchiveLabels
+/// <summary>One image of a `docker save` tar as the engine will load it.</summary>
+/// <param name="Tags">The names the load gives it (RepoTags): each re-points that name on the engine.</param>
+/// <param name="Id">The id the engine gives it (the digest of its config), or null when the tar lacks the config.</param>
+public sealed record ArchivedImage(IReadOnlyList<string> Tags, string Config, string? Id, IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>How errors name it: its tags, or its config path when it has none.</summary>
+    public string Image => Tags.Count > 0 ? string.Join(", ", Tags) : Config;
+}
+
+/// <summary>The images of a `docker save` tar, read from its manifest.json and each image's config before the engine
+/// loads anything (a load re-points tags, so refusing after it would already have changed what runs). Read as the
+/// engine's JSON decoder reads them (<see cref="GoJsonKeys"/>): keys match case-insensitively, a repeated string field
+/// takes the last value, repeated objects and maps merge.</summary>
+public static class ImageArchiveContents
 {
     private const long MaxJsonBytes = 8 * 1024 * 1024;
 
-    /// <summary>Each image's tags (or its config path when untagged) and labels; null when the tar has no manifest.json
-    /// (an older layout: only the loaded images can tell). The stream is read twice and left at its start.</summary>
-    public static async Task<IReadOnlyList<(string Image, IReadOnlyDictionary<string, string> Labels)>?> ReadAsync(Stream tar, CancellationToken ct)
+    /// <summary>Each image's tags, id and labels; null when the tar has no manifest.json (an older layout: only the loaded
+    /// images can tell). The stream is read twice and left at its start.</summary>
+    public static async Task<IReadOnlyList<ArchivedImage>?> ReadAsync(Stream tar, CancellationToken ct)
     {
         var manifest = await ReadEntriesAsync(tar, name => name == "manifest.json", ct);
         if (!manifest.TryGetValue("manifest.json", out var manifestJson)) return null;
-        var images = new List<(string Config, string Image)>();
+        var images = new List<(string Config, List<string> Tags)>();
         using (var document = JsonDocument.Parse(manifestJson))
         {
             foreach (var image in document.RootElement.EnumerateArray())
             {
                 var config = GoJsonKeys.Values(image, "Config").LastOrDefault() is { ValueKind: JsonValueKind.String } c ? c.GetString() ?? "" : throw new KeyNotFoundException("an image in manifest.json names no Config");
                 var tags = GoJsonKeys.Values(image, "RepoTags").LastOrDefault() is { ValueKind: JsonValueKind.Array } t ? t.EnumerateArray().Select(x => x.GetString()).OfType<string>().ToList() : [];
-                images.Add((config, tags.Count > 0 ? string.Join(", ", tags) : config));
+                images.Add((config, tags));
             }
         }
         var configs = await ReadEntriesAsync(tar, name => images.Any(i => i.Config == name), ct);
-        return images.Select(i => (i.Image, Labels(configs.GetValueOrDefault(i.Config)))).ToList();
+        return images.Select(i =>
+        {
+            var config = configs.GetValueOrDefault(i.Config);
+            return new ArchivedImage(i.Tags, i.Config, config is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(config)), Labels(config));
+        }).ToList();
     }
 
     /// <summary>The labels of <c>config</c> (what containers inherit) and of <c>container_config</c>, every spelling and
