@@ -28,7 +28,7 @@ public sealed class InterruptedRuns(IContainerEngine engine, ObservedCache cache
             var next = options.Value.ResyncInterval;
             try
             {
-                await RemoveLeftoversAsync(stoppingToken);
+                if (!await RemoveLeftoversAsync(stoppingToken)) next = Soon(next);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -39,12 +39,12 @@ public sealed class InterruptedRuns(IContainerEngine engine, ObservedCache cache
                 // The engine away or slow (its request timeout is a cancellation too): the controller reports that once;
                 // this only tries again soon. Never fatal: an unhandled exception here would stop the agent.
                 logger.LogDebug("Runs interrupted before their start not looked at yet: {Error}", e.Message);
-                next = TimeSpan.FromSeconds(5) < next ? TimeSpan.FromSeconds(5) : next;
+                next = Soon(next);
             }
             catch (Exception e)
             {
                 logger.LogWarning("Runs interrupted before their start not looked at yet: {Error}", e.Message);
-                next = TimeSpan.FromSeconds(5) < next ? TimeSpan.FromSeconds(5) : next;
+                next = Soon(next);
             }
             try
             {
@@ -57,15 +57,22 @@ public sealed class InterruptedRuns(IContainerEngine engine, ObservedCache cache
         }
     }
 
-    /// <summary>Looks at the controller's cache of the engine (a resync costs no list of its own, issue 16); before the
-    /// cache is first listed, at the next round.</summary>
-    private async Task RemoveLeftoversAsync(CancellationToken ct)
+    private static TimeSpan Soon(TimeSpan next) => TimeSpan.FromSeconds(5) < next ? TimeSpan.FromSeconds(5) : next;
+
+    /// <summary>Looks at the controller's cache of the engine (a resync costs no list of its own, issue 16); false before
+    /// the cache is first listed (then it looks again soon).</summary>
+    private async Task<bool> RemoveLeftoversAsync(CancellationToken ct)
     {
-        if (!cache.IsCurrent) throw new EngineException("the engine has not been listed yet");
+        if (!cache.IsCurrent)
+        {
+            logger.LogDebug("Runs interrupted before their start not looked at yet: the engine has not been listed yet");
+            return false;
+        }
         foreach (var c in cache.Containers.Where(c => IsLeftover(labels, c, processStart, ownCreates.MadeHere)))
         {
             await engine.RemoveContainerAsync(c.Id, force: true, ct);
             logger.LogWarning("Run {Name} was created but never started (the agent stopped between its create and its start): removed", c.Name);
         }
+        return true;
     }
 }
