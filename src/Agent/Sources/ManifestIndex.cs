@@ -65,7 +65,7 @@ public sealed class ManifestIndex(string? stateDir)
     /// file or a folder in its place is kept aside for that.</summary>
     private List<Core.Manifests.WritableBind> Lost(string file, string reason, bool aside, ILogger logger)
     {
-        var movedTo = aside ? MoveAside(file, reason, logger) : null;
+        var movedTo = aside ? State.StateFile.MoveAside(file, reason, logger) : null;
         var why = $"{WritableBindsFileName} could not be read at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z ({reason})" +
                   (movedTo is null ? "" : $"; it was moved aside to {Path.GetFileName(movedTo)}");
         try
@@ -80,22 +80,6 @@ public sealed class ManifestIndex(string? stateDir)
         logger.LogError("{Why}: no manifest of the folder is applied until {Marker} is deleted from the state dir (check first that no container " +
                         "wrote manifests or input files into the manifests folder)", why, Path.Combine(stateDir!, WritableBindsLostFileName));
         return [];
-    }
-
-    private static string? MoveAside(string file, string reason, ILogger logger)
-    {
-        if (!Directory.Exists(file)) return State.StateFile.MoveAside(file, reason, logger);
-        var aside = $"{file}.corrupt-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}";
-        try
-        {
-            Directory.Move(file, aside);
-            return aside;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            logger.LogError("{File} is a folder and cannot be moved aside ({Error})", file, e.Message);
-            return null;
-        }
     }
 
     /// <summary>Written when <see cref="WritableBindsFileName"/> could not be read: while it exists, the folders containers

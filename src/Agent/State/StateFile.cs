@@ -66,14 +66,16 @@ public static class StateFile
         return null;
     }
 
-    /// <summary>Moves a corrupt state file out of the way as <c>name.corrupt-yyyyMMddTHHmmssZ</c>, keeping it for inspection.</summary>
+    /// <summary>Moves a corrupt state file (or a folder found where a state file belongs) out of the way as
+    /// <c>name.corrupt-yyyyMMddTHHmmssZ</c>, keeping it for inspection.</summary>
     /// <returns>Where it is now, or null when it could not be moved.</returns>
     public static string? MoveAside(string path, string reason, ILogger logger)
     {
         var aside = $"{path}.corrupt-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
         try
         {
-            File.Move(path, aside, overwrite: true);
+            if (Directory.Exists(path)) Directory.Move(path, aside);
+            else File.Move(path, aside, overwrite: true);
             logger.LogError("State file {File} is corrupt ({Reason}); moved it aside to {Aside} and starting without it", path, reason, aside);
             return aside;
         }
