@@ -20,6 +20,22 @@ public sealed class ContainerUserFileTests(ContainerAccessFixture fx)
         return (response.StatusCode, JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!);
     }
 
+    private static async Task AssertProblemAsync(Task<HttpResponseMessage> request, HttpStatusCode expected, string says)
+    {
+        var (status, detail) = await ProblemAsync(await request);
+        Assert.Equal(expected, status);
+        Assert.Contains(says, detail);
+    }
+
+    /// <summary>A file the user may not read is 403 (the detail says why), one it may ("open\n") is read, a folder it may
+    /// not enter is 403.</summary>
+    private static async Task AssertReadsOnlyWhatTheUserCouldAsync(HttpClient op, string container, string secret, string why, string open, string closed)
+    {
+        await AssertProblemAsync(op.GetAsync(Files(container, secret)), HttpStatusCode.Forbidden, why);
+        Assert.Equal("open\n", await op.GetStringAsync(Files(container, open)));
+        await AssertProblemAsync(op.GetAsync(Files(container, closed)), HttpStatusCode.Forbidden, $"may not read {closed}");
+    }
+
     [Fact]
     public async Task Root_without_its_file_capabilities_reads_and_writes_only_what_it_could_itself()
     {
@@ -33,16 +49,8 @@ public sealed class ContainerUserFileTests(ContainerAccessFixture fx)
         Directory.Delete(host, recursive: true);
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.NoCaps, "cat", "/priv/secret")).Exit); // the oracle: its root cannot
 
-        var (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.NoCaps, "/priv/secret")));
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("root without CAP_DAC_OVERRIDE and CAP_FOWNER", detail);
-        Assert.Equal("open\n", await op.GetStringAsync(Files(fx.NoCaps, "/priv/open")));
-        (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.NoCaps, "/priv/d")));
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("may not read /priv/d", detail);
-        (status, detail) = await ProblemAsync(await op.PutAsync(Files(fx.NoCaps, "/priv/d/x"), new ByteArrayContent("x"u8.ToArray())));
-        Assert.Equal(HttpStatusCode.Conflict, status);
-        Assert.Contains("Permission denied", detail);
+        await AssertReadsOnlyWhatTheUserCouldAsync(op, fx.NoCaps, "/priv/secret", "root without CAP_DAC_OVERRIDE and CAP_FOWNER", "/priv/open", "/priv/d");
+        await AssertProblemAsync(op.PutAsync(Files(fx.NoCaps, "/priv/d/x"), new ByteArrayContent("x"u8.ToArray())), HttpStatusCode.Conflict, "Permission denied");
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.NoCaps, "ls", "/priv/d")).Exit);
         Assert.Equal("", (await ExternalTool.ShellAsync($"docker cp {fx.NoCaps}:/priv/d - | tar -t | grep -v '^d/$'")).Stdout); // nothing written
         Assert.Contains("PRIV-1000-ONLY", (await ExternalTool.ShellAsync($"docker cp {fx.NoCaps}:/priv/secret - | tar -xO")).Stdout);
@@ -84,14 +92,8 @@ public sealed class ContainerUserFileTests(ContainerAccessFixture fx)
             "mkdir -p /srv/p && echo hunter2 > /srv/p/key && chmod 600 /srv/p/key && echo open > /srv/p/open.txt && mkdir -p -m 700 /srv/closed && touch /srv/closed/x");
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Nobody, "cat", "/srv/p/key")).Exit); // the oracle: the user cannot
 
-        var (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/p/key")));
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("may not read /srv/p/key", detail);
-        Assert.Equal("open\n", await op.GetStringAsync(Files(fx.Nobody, "/srv/p/open.txt")));
-        (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/closed")));
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("may not read /srv/closed", detail);
-        (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/closed/x") + "&stat=true"));
+        await AssertReadsOnlyWhatTheUserCouldAsync(op, fx.Nobody, "/srv/p/key", "may not read /srv/p/key", "/srv/p/open.txt", "/srv/closed");
+        var (status, detail) = await ProblemAsync(await op.GetAsync(Files(fx.Nobody, "/srv/closed/x") + "&stat=true"));
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Contains("the folder /srv/closed", detail);
         Assert.Equal(HttpStatusCode.OK, (await op.GetAsync(Files(fx.Nobody, "/srv/p"))).StatusCode);
