@@ -33,7 +33,10 @@ public sealed record ManifestDocument(
 
     /// <summary>A file not read because a container may have written it (<see cref="WritableBindTrust"/>): refused by design,
     /// never a read that failed, so it holds no prune of an object it might define (probe-15f F8.5).</summary>
-    public bool IsContainerWritten { get; init; }
+    public bool IsContainerWritten => WrittenBy is not null;
+
+    /// <summary>The read-write bind inside which the file lies, when <see cref="IsContainerWritten"/>.</summary>
+    public WritableBind? WrittenBy { get; init; }
 
     /// <summary>Compose files a ComposeProject document names (relative to the manifests folder): never read as manifests.</summary>
     public IReadOnlyList<string> ComposeFiles { get; init; } = [];

@@ -102,7 +102,7 @@ public static class WritableBindTrust
         new(new SourceLocation(file, 1, 1), null, null, [new ManifestError(file, 1, 1, "",
             $"not read: it lies inside {Display(bind.Source, root)}, bound read-write by {bind.Owner} (now or earlier), so its containers (and anyone " +
             "who may write files into them) could have written it; keep manifests out of folders a container writes to (a hidden folder such as " +
-            "./.data is never read as manifests); a folder no longer bound read-write is read again once it is deleted and made anew")]) { IsContainerWritten = true };
+            "./.data is never read as manifests); a folder no longer bound read-write is read again once it is deleted and made anew")]) { WrittenBy = bind };
 
     private static WritableBind Bind(ManifestDocument writer, List<string> sources, List<string> files) =>
         new(sources.First(s => files.Any(f => IsUnder(f, s))), writer.Key ?? new ObjectKey("", writer.Source.File));
@@ -115,7 +115,8 @@ public static class WritableBindTrust
             foreach (var f in compose.ConfigFiles) yield return HostPath.Normalize(f);
     }
 
-    private static string Display(string source, string root)
+    /// <summary>A bind source as the manifests show it: <c>./x/data</c> inside the manifests folder, else the host path.</summary>
+    public static string Display(string source, string root)
     {
         var r = HostPath.Normalize(root).TrimEnd('/');
         return IsUnder(source, r) ? "./" + source[Math.Min(source.Length, r.Length + 1)..] : source;

@@ -36,7 +36,8 @@ public sealed class StateDirHealthCheck(State.StateDirWatch watch) : IHealthChec
         Task.FromResult(watch.Check() is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy("the state dir is the one the agent locked"));
 }
 
-/// <summary>The manifests folder reads: a folder that cannot be read holds every object and fails readiness.</summary>
+/// <summary>The manifests folder reads: a folder that cannot be read holds every object and fails readiness. Answers
+/// from what the last read left (<see cref="Sources.ManifestStore.Readiness"/>), never waiting for a read under way.</summary>
 public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
@@ -45,10 +46,11 @@ public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) :
         if (manifests.ReadRunningFor is { } running && running > Sources.ManifestStore.ReadStalledAfter)
             return Task.FromResult(HealthCheckResult.Unhealthy(
                 $"a read of the manifests in {folder} has been running for {running.TotalSeconds:0} s: no change is applied until it ends"));
-        if (manifests.WritableBindsLost is { } lost)
+        var read = manifests.Readiness;
+        if (read.WritableBindsLost is { } lost)
             return Task.FromResult(HealthCheckResult.Unhealthy(
                 $"the record of folders containers write was lost ({lost}): no manifest is applied until {Agent.Sources.ManifestIndex.WritableBindsLostFileName} is deleted from the state dir"));
-        if (manifests.SourceError is { } error)
+        if (read.SourceError is { } error)
             return Task.FromResult(HealthCheckResult.Unhealthy($"{error}; every object is kept as it is until it reads again"));
         try
         {
@@ -60,7 +62,7 @@ public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) :
         }
         // Files whose errors belong to no object do not make the agent unready (everything else is applied), but
         // ?verbose names them: Degraded is a pass with a warning in the probes' writer.
-        var files = manifests.FileProblems;
+        var files = read.FileProblems;
         if (files.Count == 0) return Task.FromResult(HealthCheckResult.Healthy($"{folder} is readable"));
         var listed = files.SelectMany(f => f.Errors).Take(10).ToList();
         var more = files.Sum(f => f.Errors.Count) - listed.Count;

@@ -47,6 +47,9 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
 /// <summary>A file or folder whose errors belong to no object (see <see cref="ManifestStore.FileProblems"/>).</summary>
 public sealed record FileProblem(string Path, string Reason, IReadOnlyList<string> Errors, DateTimeOffset Since);
 
+/// <summary>The manifests' part of /readyz, as of the last read (see <see cref="ManifestStore.Readiness"/>).</summary>
+public sealed record ManifestReadiness(string? SourceError, string? WritableBindsLost, IReadOnlyList<FileProblem> FileProblems);
+
 /// <summary>
 /// The desired state from the manifests folder. Deletion is inferred only from a complete read: a manifest that stops
 /// loading, or a file or folder that cannot be read, keeps the last good objects it defined; a folder that cannot be read
@@ -285,10 +288,17 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
         finally
         {
+            readiness = new ManifestReadiness(SourceError, WritableBindsLost, FileProblems);
             Interlocked.Exchange(ref readStartedTicks, 0);
             Read?.Invoke();
         }
     }
+
+    /// <summary>What readiness reports of the manifests, as the last read left them: had without waiting for a read under
+    /// way (a probe that waited for one hung 10 s: probe-15h L4).</summary>
+    public ManifestReadiness Readiness => readiness;
+
+    private volatile ManifestReadiness readiness = new(null, null, []);
 
     private long readStartedTicks;
 
@@ -433,8 +443,11 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 .Where(k => !next.TryGetValue(k, out var n) || !entries.TryGetValue(k, out var o) || !Same(n, o))
                 .ToHashSet();
             var filesChanged = !nextFiles.OrderBy(p => p.Key.ToString()).SequenceEqual(files.OrderBy(p => p.Key.ToString()));
-            LogProblemChanges(problems, snapshot.Problems);
-            LogErrorChanges(set);
+            var realRoot = folder.ResolveLinks(HostPath.Normalize(folder.Root));
+            var writtenFolders = WrittenFolderLog.Folders(set.Documents, realRoot);
+            var readProblems = snapshot.Problems.Where(p => !writtenFolders.Any(f => Covers(f, p.Path))).ToList();
+            LogProblemChanges(problems, readProblems, writtenFolders);
+            LogErrorChanges(set, realRoot, writtenFolders);
             // A git revision is read whole and at once: only the folder's own files can be caught half-way through a deploy.
             goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
                 .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k)))
@@ -444,7 +457,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             files = nextFiles;
             known.UnionWith(nextFiles.Keys);
             unattributed = set.Documents.Where(d => d.Key is null).SelectMany(d => d.Errors).ToList();
-            problems = snapshot.Problems;
+            problems = readProblems;
             fileErrorsSince = unattributed.Select(e => e.File).Concat(problems.Select(p => p.Path)).Distinct(StringComparer.Ordinal)
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
             heldPaths = unknown.Where(f => !written.Contains(f)).ToList();
@@ -893,25 +906,37 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
     }
 
-    private void LogProblemChanges(IReadOnlyList<SourceProblem> before, IReadOnlyList<SourceProblem> after)
+    /// <param name="written">Folders read as container-written now: problems met in them before go with one line per folder.</param>
+    private void LogProblemChanges(IReadOnlyList<SourceProblem> before, IReadOnlyList<SourceProblem> after, IReadOnlySet<string> written)
     {
-        foreach (var p in after.Where(p => !before.Contains(p)))
+        var known = before.ToHashSet();
+        foreach (var p in after.Where(p => !known.Contains(p)))
         {
             if (p.HidesObjects)
                 logger.LogWarning("Manifest {Path} in {Folder} cannot be read, keeping the objects it defined as they are: {Problem}", p.Path, folder.Root, p.Message);
             else
                 logger.LogWarning("Manifests folder {Folder}: {Path}: {Problem}", folder.Root, p.Path, p.Message);
         }
-        foreach (var p in before.Where(p => !after.Any(a => a.Path == p.Path)))
+        var still = after.Select(a => a.Path).ToHashSet(StringComparer.Ordinal);
+        var gone = before.Where(p => !still.Contains(p.Path)).ToList();
+        foreach (var inWritten in gone.GroupBy(p => written.FirstOrDefault(w => Covers(w, p.Path))).Where(g => g.Key is not null))
+            logger.LogInformation("Manifests folder {Folder}: {Count} problem(s) under {Written} are no longer reported: it is bound read-write, so nothing in it is read",
+                folder.Root, inWritten.Count(), inWritten.Key);
+        foreach (var p in gone.Where(p => !written.Any(w => Covers(w, p.Path))))
             logger.LogInformation("Manifest {Path} in {Folder} reads again", p.Path, folder.Root);
     }
 
     /// <summary>Each manifest error once per change (file:line:column: field: message), not once per read or reconcile;
     /// and a file whose errors are all gone, once.</summary>
-    private void LogErrorChanges(ManifestSet set)
+    /// <param name="written">Folders read as container-written now: the errors of files in them are the folder's line, so a
+    /// file there whose own error is gone does not "load again".</param>
+    private void LogErrorChanges(ManifestSet set, string realRoot, IReadOnlySet<string> written)
     {
         var now = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var document in set.Documents)
+        foreach (var line in WrittenFolderLog.Lines(set.Documents, realRoot))
+            if (now.Add(line) && !loggedErrors.Contains(line))
+                logger.LogWarning("Invalid manifest {Error} (tied to no object: nothing in this document is applied)", line);
+        foreach (var document in set.Documents.Where(d => !d.IsContainerWritten))
             foreach (var error in document.Errors)
             {
                 var text = error.ToString();
@@ -921,7 +946,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 else
                     logger.LogWarning("Invalid manifest {Error} (tied to no object: nothing in this document is applied)", text);
             }
-        var fixedFiles = loggedErrors.Select(FileOf).Except(now.Select(FileOf), StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var fixedFiles = loggedErrors.Select(FileOf).Except(now.Select(FileOf), StringComparer.Ordinal)
+            .Where(f => !written.Any(w => Covers(w, f))).Order(StringComparer.Ordinal);
         foreach (var file in fixedFiles) logger.LogInformation("Manifest {File} loads without errors again", file);
         loggedErrors = now;
     }

@@ -295,4 +295,32 @@ public sealed class PlantedManifestTests : SecurityScenario
         Assert.Equal(0, Agent.Logs.Count("wdata/x/e.yaml", "file is empty"));
         Assert.Equal([w.Id], (await Containers.OfAsync(Instance, writer)).Where(r => r.State == "running").Select(r => r.Id));
     }
+
+    [Fact]
+    public async Task A_new_read_write_bind_over_a_folder_full_of_manifests_is_one_log_line_naming_the_folder()
+    {
+        // probe-15h L4 / probe-15f F5: some four log lines per file of the folder (235,000 for 60,000 files).
+        AllowBindsInTheManifests();
+        var writer = Instance.Name("bulkw");
+        for (var d = 0; d < 3; d++)
+            for (var f = 0; f < 100; f++) Agent.Write($"bulk/d{d}/f{f}.yaml", "");
+        Agent.Write($"{writer}.yaml", Manifest.Group(writer, Manifest.Sleeper("w")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(writer);
+        var before = Agent.Logs.Lines.Count; // each empty manifest was logged once (as at any start): not read yet, not bound
+
+        Agent.Write($"{writer}.yaml", Manifest.Group(writer, Manifest.Sleeper("w", "      volumes: [\"./bulk:/data\"]\n")));
+        await Eventually.TrueAsync(async () => await Containers.OfAsync(Instance, writer) is [{ State: "running" } row]
+            && (await DockerCli.RunAsync("inspect", "--format", "{{range .Mounts}}{{.Destination}} {{end}}", row.Id)).Contains("/data", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the group recreated with its bind");
+
+        var line = await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "bulk: 300 manifest files not read", $"bound read-write by ServiceGroup/{writer}");
+        var named = Agent.Logs.Lines.Skip(before).Where(l => l.Contains(nameof(ManifestStore), StringComparison.Ordinal) && l.Contains("bulk", StringComparison.Ordinal)).ToList();
+        Assert.True(named.Count == 2, string.Join("\n", named.Take(5))); // the files not read, and the problems met there before no longer reported
+        Assert.Contains(named, l => l.Contains("300 problem(s) under bulk are no longer reported", StringComparison.Ordinal));
+        Assert.Contains("e.g. bulk/d0/f0.yaml", line);
+        using var client = Agent.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal("running", Assert.Single(await Containers.OfAsync(Instance, writer)).State);
+    }
 }

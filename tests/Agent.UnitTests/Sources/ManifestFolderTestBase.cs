@@ -1,6 +1,7 @@
 using Agent.Hosting;
 using Agent.Core.Security;
 using Agent.Sources;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -29,9 +30,9 @@ public abstract class ManifestFolderTestBase(string prefix) : IDisposable
     /// <summary>A store as a new agent process makes it over the same folder and state dir (a second call is a restart);
     /// with <paramref name="checkouts"/> it reads GitRepository objects from them.</summary>
     protected ManifestStore NewStore(ManifestFolder? folder = null, TimeProvider? clock = null, IOptions<AgentOptions>? options = null,
-        GitCheckouts? checkouts = null, HostPlacement? placement = null) =>
+        GitCheckouts? checkouts = null, HostPlacement? placement = null, ILogger<ManifestStore>? logger = null) =>
         new(folder ?? new ManifestFolder(Root), SecurityPolicy.Default, new ManifestIndex(StateDir), clock ?? TimeProvider.System,
-            NullLogger<ManifestStore>.Instance,
+            logger ?? NullLogger<ManifestStore>.Instance,
             checkouts is null ? null : new GitDocuments(checkouts, SecurityPolicy.Default, options ?? Options()), checkouts, placement, options);
 
     public void Dispose()
