@@ -1,41 +1,21 @@
 using Agent.Core.Model;
-using Agent.Core.Security;
 using Agent.Core.Sources;
-using Agent.Hosting;
 using Agent.Sources;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Agent.UnitTests.Sources;
 
 /// <summary>An env file emptied or removed while it is rewritten holds its object at the last good spec for
 /// Agent:PruneDelay instead of changing it twice (probe-15d H3).</summary>
-public sealed class InputFileHoldTests : IDisposable
+public sealed class InputFileHoldTests() : ManifestFolderTestBase("input-hold")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-input-hold-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-input-hold-state-");
     private readonly FakeTimeProvider clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
     private static readonly ObjectKey Group = new(ServiceGroup.KindName, "g");
     private static readonly ObjectKey Stack = new(ServiceGroup.ComposeKindName, "stk");
 
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
+    private string Abs(string name) => Path.Combine(Root, name);
 
-    private string Abs(string name) => Path.Combine(dir.FullName, name);
-
-    private void Write(string name, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Abs(name))!);
-        File.WriteAllText(Abs(name), text);
-    }
-
-    private ManifestStore Store() =>
-        new(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), clock, NullLogger<ManifestStore>.Instance,
-            options: Options.Create(new AgentOptions { PruneDelay = TimeSpan.FromSeconds(5) }));
+    private ManifestStore Store() => NewStore(clock: clock, options: Options(TimeSpan.FromSeconds(5)));
 
     private static string Env(ManifestStore store, ObjectKey key, string name) =>
         ((ServiceGroup)store.Get(key)!.Object!).Spec.Services[0].Container.Env.GetValueOrDefault(name) ?? "(unset)";

@@ -1,21 +1,15 @@
 using Agent.Core.Model;
 using Agent.Core.Planning;
-using Agent.Core.Security;
 using Agent.Core.Sources;
-using Agent.Hosting;
 using Agent.Sources;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Agent.UnitTests.Sources;
 
 /// <summary>A manifest caught mid-write (shorter than at the last good read, ending without a line end or in a key with
 /// no value) that changes a running service holds the object for Agent:PruneDelay; a complete edit applies at once.</summary>
-public sealed class TornManifestTests : IDisposable
+public sealed class TornManifestTests() : ManifestFolderTestBase("torn")
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-torn-");
-    private readonly DirectoryInfo state = Directory.CreateTempSubdirectory("agent-torn-state-");
     private readonly FakeTimeProvider clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
     private static readonly ObjectKey G = new(ServiceGroup.KindName, "g");
     private static readonly ObjectKey Stack = new(ServiceGroup.ComposeKindName, "stk");
@@ -24,24 +18,10 @@ public sealed class TornManifestTests : IDisposable
                                 "    - name: web\n      image: busybox:1.35\n      replicas: 10\n      env: { MODE: full }\n" +
                                 "    - name: db\n      image: busybox:1.35\n";
 
-    public void Dispose()
-    {
-        dir.Delete(recursive: true);
-        state.Delete(recursive: true);
-    }
-
-    private void Write(string name, string text)
-    {
-        var path = Path.Combine(dir.FullName, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-    }
-
     private ManifestStore Started(string name, string text, ObjectKey key)
     {
         Write(name, text);
-        var store = new ManifestStore(new ManifestFolder(dir.FullName), SecurityPolicy.Default, new ManifestIndex(state.FullName), clock,
-            NullLogger<ManifestStore>.Instance, options: Options.Create(new AgentOptions { PruneDelay = TimeSpan.FromSeconds(5) }));
+        var store = NewStore(clock: clock, options: Options(TimeSpan.FromSeconds(5)));
         store.Reload();
         Assert.False(store.Get(key)!.IsBroken);
         return store;
