@@ -122,6 +122,12 @@ internal static class ComposeNormalizer
             context.InputFilesAsked.Add(path);
             // Outside what a project may read: said so, never "not found" with a host path (probe-13 F10).
             if (ComposeFileRule.Problem(path, context.Files, security) is { } outside) f["file"].Error($"{what} file \"{relative}\" {outside}");
+            // Its content is hashed (a change recreates its services): a huge one would stall every read (probe-15h L1).
+            else if (context.Files.OverSizeLimit(path) is { } large)
+            {
+                f["file"].Error($"{what} file \"{relative}\" {large}");
+                into[name] = new ComposeFileObject(null, ""); // declared all the same: its services do not say otherwise (nothing is built with an error)
+            }
             else if (context.Files.Digest(path) is null) f["file"].Error($"{what} file \"{relative}\" not found ({path})");
             else into[name] = new ComposeFileObject(path, null);
         }

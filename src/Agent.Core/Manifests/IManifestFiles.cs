@@ -14,6 +14,10 @@ public interface IManifestFiles
     /// not a regular file", "cannot be read: permission denied"); null when it reads or is missing.</summary>
     string? Unreadable(string absolutePath) => null;
 
+    /// <summary>Why a file is not read at all for its size (over Agent:MaxManifestFileBytes), said as the end of a sentence
+    /// naming it; null when it is within the limit, missing or a folder. Judged by its size alone: nothing is read.</summary>
+    string? OverSizeLimit(string absolutePath) => null;
+
     /// <summary>True when a file or folder exists at the path (a bind source).</summary>
     bool Exists(string absolutePath);
 

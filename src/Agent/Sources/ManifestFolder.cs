@@ -512,6 +512,21 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         }
     }
 
+    public string? OverSizeLimit(string absolutePath)
+    {
+        if (Confinement(absolutePath) is not null) return null;
+        try
+        {
+            var info = new FileInfo(absolutePath);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
+            return info.Exists && info.Length > MaxFileBytes ? OverLimit(info.Length) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // the read that follows says why it cannot be read
+        }
+    }
+
     private string OverLimit(long length) =>
         $"is {(length > MaxFileBytes + 1 ? $"{length} bytes" : "larger than the limit")}, over the limit of {MaxFileBytes} bytes per file the agent reads (Agent:MaxManifestFileBytes): not read";
 

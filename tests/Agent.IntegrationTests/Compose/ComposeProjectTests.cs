@@ -105,7 +105,7 @@ public sealed class ComposeProjectTests : AgentScenario
     }
 
     [Fact]
-    public async Task Editing_a_secret_file_recreates_only_the_service_that_uses_it()
+    public async Task Editing_a_secret_file_recreates_only_the_service_that_uses_it_and_one_over_the_file_limit_holds_what_runs()
     {
         var project = Instance.Name("secret");
         Agent.Write($"{project}/token.txt", "one\n");
@@ -122,6 +122,14 @@ public sealed class ComposeProjectTests : AgentScenario
             TimeSpan.FromSeconds(60), "uses recreated");
         Assert.Equal(before.Single(r => r.Name.EndsWith("-other-1")).Id, after.Single(r => r.Name.EndsWith("-other-1")).Id);
         Assert.Equal("two", await DockerCli.RunAsync("exec", $"{project}-uses-1", "cat", "/run/secrets/token"));
+
+        // A 3 GiB (sparse) secret is refused by its size, never read to be hashed (probe-15h L1), and is no deletion.
+        using (var big = File.OpenWrite(Path.Combine(Agent.Manifests, project, "token.txt"))) big.SetLength(3L << 30);
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("uses", "    secrets: [token]\n") + Sleeper("other") + "secrets:\n  token: { file: token.txt }\n# read again, twice\n");
+        var held = await Agent.WaitForConditionAsync(project, "Degraded", "True", "InvalidManifest", kind: "ComposeProject");
+        Assert.Contains("secrets.token.file: secret file \"token.txt\" is 3221225472 bytes, over the limit of 1048576 bytes per file the agent reads (Agent:MaxManifestFileBytes)",
+            held.Condition("Degraded")!.Message);
+        Assert.Equal(after.Select(r => (r.Id, r.State)), (await Containers.OfAsync(Instance, project)).Select(r => (r.Id, r.State)));
     }
 
     [Fact]

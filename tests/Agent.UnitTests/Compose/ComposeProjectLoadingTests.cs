@@ -408,6 +408,20 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_secret_or_config_file_over_the_file_limit_is_refused_at_its_field_by_its_size_and_the_project_held()
+    {
+        Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [big]\n    configs: [conf]\nsecrets:\n  big: { file: big.bin }\nconfigs:\n  conf: { file: conf.txt }\n");
+        Write("s/conf.txt", new string('x', 200));
+        using (var big = File.OpenWrite(Path.Combine(dir.FullName, "s", "big.bin"))) big.SetLength(3L << 30); // sparse: only its size is looked at
+        var set = new ManifestFolder(dir.FullName, maxFileBytes: 190).Load(Policy);
+        Assert.Equal([
+            "s/compose.yaml:7:16: secrets.big.file: secret file \"big.bin\" is 3221225472 bytes, over the limit of 190 bytes per file the agent reads (Agent:MaxManifestFileBytes): not read",
+            "s/compose.yaml:9:17: configs.conf.file: config file \"conf.txt\" is 200 bytes, over the limit of 190 bytes per file the agent reads (Agent:MaxManifestFileBytes): not read",
+        ], set.Errors.Select(e => e.ToString()));
+        Assert.Contains(new ObjectKey("ComposeProject", "s"), set.BrokenKeys); // held as it runs: a refused file is no deletion
+    }
+
+    [Fact]
     public void Secrets_and_configs_from_environment_and_content_are_written_into_the_container_and_hashed_never_serialised()
     {
         Write("s/.env", "TOKEN=s3cret-one\n");
