@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using Agent.Core.Build;
+using static Agent.UnitTests.TestTars;
 
 namespace Agent.UnitTests.Build;
 
@@ -12,19 +13,7 @@ public sealed class ContextArchiveTests
     private const string Benign = "FROM busybox:1.35\nRUN true\n";
     private const string Fetching = "FROM busybox:1.35\nADD http://127.0.0.1:18916/x /x\n";
 
-    private static PaxTarEntry File(string name, string text) =>
-        new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)) };
-
     private static PaxTarEntry Link(TarEntryType type, string name, string target) => new(type, name) { LinkName = target };
-
-    private static MemoryStream Tar(params TarEntry[] entries)
-    {
-        var stream = new MemoryStream();
-        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
-            foreach (var entry in entries) writer.WriteEntry(entry);
-        stream.Position = 0;
-        return stream;
-    }
 
     private static Task<ContextArchive.Result> Rewrite(Stream tar, string dockerfile = "Dockerfile", bool defaultName = true, long max = 1 << 20) =>
         ContextArchive.RewriteAsync(tar, new MemoryStream(), dockerfile, defaultName, max, CancellationToken.None);
@@ -41,7 +30,7 @@ public sealed class ContextArchiveTests
     [Fact]
     public async Task A_plain_context_is_sent_with_clean_names_and_its_dockerfile_is_the_one_read()
     {
-        var result = await Rewrite(Tar(new PaxTarEntry(TarEntryType.Directory, "./"), File("./Dockerfile", Benign), File("./app/x.txt", "x")));
+        var result = await Rewrite(Tar(new PaxTarEntry(TarEntryType.Directory, "./"), TextFile("./Dockerfile", Benign), TextFile("./app/x.txt", "x")));
         Assert.Null(result.Problem);
         Assert.Equal(Benign, result.Dockerfile);
         Assert.Equal("Dockerfile", result.DockerfileName);
@@ -51,9 +40,9 @@ public sealed class ContextArchiveTests
     [Fact]
     public async Task A_dockerfile_that_is_a_symlink_or_hard_link_is_refused()
     {
-        var symlink = await Rewrite(Tar(File("real.df", Fetching), Link(TarEntryType.SymbolicLink, "Dockerfile", "real.df")));
+        var symlink = await Rewrite(Tar(TextFile("real.df", Fetching), Link(TarEntryType.SymbolicLink, "Dockerfile", "real.df")));
         Assert.Contains("Dockerfile in the context is a symbolic link", symlink.Problem);
-        var hardLink = await Rewrite(Tar(File("real.df", Fetching), Link(TarEntryType.HardLink, "Dockerfile", "real.df")));
+        var hardLink = await Rewrite(Tar(TextFile("real.df", Fetching), Link(TarEntryType.HardLink, "Dockerfile", "real.df")));
         Assert.Contains("hard link", hardLink.Problem);
         Assert.Null(hardLink.Tar);
     }
@@ -64,37 +53,37 @@ public sealed class ContextArchiveTests
     [InlineData("/Dockerfile", "a/../Dockerfile")]
     public async Task A_dockerfile_given_twice_under_any_spelling_is_refused(string first, string second)
     {
-        var result = await Rewrite(Tar(File(first, Benign), File(second, Fetching)));
+        var result = await Rewrite(Tar(TextFile(first, Benign), TextFile(second, Fetching)));
         Assert.Contains("given 2 times", result.Problem);
     }
 
     [Fact]
     public async Task Without_a_Dockerfile_the_lowercase_dockerfile_the_builder_falls_back_to_is_the_one_judged()
     {
-        var result = await Rewrite(Tar(File("dockerfile", Fetching)));
+        var result = await Rewrite(Tar(TextFile("dockerfile", Fetching)));
         Assert.Null(result.Problem);
         Assert.Equal(("dockerfile", Fetching), (result.DockerfileName, result.Dockerfile));
 
-        var named = await Rewrite(Tar(File("dockerfile", Fetching)), "Dockerfile", defaultName: false);
+        var named = await Rewrite(Tar(TextFile("dockerfile", Fetching)), "Dockerfile", defaultName: false);
         Assert.Contains("holds no Dockerfile", named.Problem);
     }
 
     [Fact]
     public async Task A_dockerfile_read_through_a_linked_folder_is_refused_whatever_the_order_of_entries()
     {
-        var linkFirst = await Rewrite(Tar(Link(TarEntryType.SymbolicLink, "d", "e"), File("e/Dockerfile", Fetching), File("d/Dockerfile", Benign)), "d/Dockerfile", false);
+        var linkFirst = await Rewrite(Tar(Link(TarEntryType.SymbolicLink, "d", "e"), TextFile("e/Dockerfile", Fetching), TextFile("d/Dockerfile", Benign)), "d/Dockerfile", false);
         Assert.Contains("d in the context is a symbolic link, so d/Dockerfile is read through it", linkFirst.Problem);
-        var linkLast = await Rewrite(Tar(File("d/Dockerfile", Benign), File("e/Dockerfile", Fetching), Link(TarEntryType.SymbolicLink, "d", "e")), "d/Dockerfile", false);
+        var linkLast = await Rewrite(Tar(TextFile("d/Dockerfile", Benign), TextFile("e/Dockerfile", Fetching), Link(TarEntryType.SymbolicLink, "d", "e")), "d/Dockerfile", false);
         Assert.NotNull(linkLast.Problem);
     }
 
     [Fact]
     public async Task A_context_without_the_dockerfile_or_that_cannot_be_read_is_refused_not_passed_to_the_builder()
     {
-        Assert.Contains("holds no Dockerfile", (await Rewrite(Tar(File("other", "x")))).Problem);
+        Assert.Contains("holds no Dockerfile", (await Rewrite(Tar(TextFile("other", "x")))).Problem);
         Assert.Contains("not a tar the agent can read", (await Rewrite(new MemoryStream(Encoding.UTF8.GetBytes(new string('x', 2048))))).Problem);
-        Assert.Contains("outside the context", (await Rewrite(Tar(File("../Dockerfile", Benign)))).Problem);
-        Assert.Contains("outside the context", (await Rewrite(Tar(File("Dockerfile", Benign), Link(TarEntryType.HardLink, "x", "../../etc/passwd")))).Problem);
+        Assert.Contains("outside the context", (await Rewrite(Tar(TextFile("../Dockerfile", Benign)))).Problem);
+        Assert.Contains("outside the context", (await Rewrite(Tar(TextFile("Dockerfile", Benign), Link(TarEntryType.HardLink, "x", "../../etc/passwd")))).Problem);
     }
 
     [Fact]
@@ -102,7 +91,7 @@ public sealed class ContextArchiveTests
     {
         var gzip = new MemoryStream();
         await using (var zip = new GZipStream(gzip, CompressionLevel.Fastest, leaveOpen: true))
-            await Tar(File("Dockerfile", Fetching), File("app/x.txt", "x")).CopyToAsync(zip);
+            await Tar(TextFile("Dockerfile", Fetching), TextFile("app/x.txt", "x")).CopyToAsync(zip);
         gzip.Position = 0;
         var result = await Rewrite(gzip);
         Assert.Equal(Fetching, result.Dockerfile);
@@ -115,7 +104,7 @@ public sealed class ContextArchiveTests
     [Fact]
     public async Task A_context_that_unpacks_larger_than_the_limit_is_too_large()
     {
-        var result = await Rewrite(Tar(File("Dockerfile", Benign), File("big", new string('x', 64 * 1024))), max: 16 * 1024);
+        var result = await Rewrite(Tar(TextFile("Dockerfile", Benign), TextFile("big", new string('x', 64 * 1024))), max: 16 * 1024);
         Assert.True(result.TooLarge);
         Assert.Contains("larger than 16384 bytes", result.Problem);
     }

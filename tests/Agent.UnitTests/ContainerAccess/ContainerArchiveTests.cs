@@ -1,20 +1,12 @@
 using System.Formats.Tar;
 using Agent.Engine;
+using static Agent.UnitTests.TestTars;
 
 namespace Agent.UnitTests.ContainerAccess;
 
 /// <summary>Reading a folder listing out of the tar the engine's GET archive sends (its first entry is the folder itself).</summary>
 public sealed class ContainerArchiveTests
 {
-    private static MemoryStream Tar(params TarEntry[] entries)
-    {
-        var stream = new MemoryStream();
-        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
-            foreach (var entry in entries) writer.WriteEntry(entry);
-        stream.Position = 0;
-        return stream;
-    }
-
     private static PaxTarEntry File(string name, int size) =>
         new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(new byte[size]), Mode = (UnixFileMode)0b110_100_000 };
 

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Sources;
+using static Agent.UnitTests.TestTars;
 
 namespace Agent.UnitTests.Git;
 
@@ -14,18 +15,6 @@ public sealed class GitLinkCheckoutTests : IDisposable
 
     public void Dispose() => temp.Delete(recursive: true);
 
-    private static MemoryStream Tar(params TarEntry[] entries)
-    {
-        var stream = new MemoryStream();
-        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
-            foreach (var e in entries) writer.WriteEntry(e);
-        stream.Position = 0;
-        return stream;
-    }
-
-    private static PaxTarEntry File(string name, string text) =>
-        new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)) };
-
     private static PaxTarEntry Dir(string name) => new(TarEntryType.Directory, name);
 
     private static PaxTarEntry Link(string name, string target) => new(TarEntryType.SymbolicLink, name) { LinkName = target };
@@ -37,7 +26,7 @@ public sealed class GitLinkCheckoutTests : IDisposable
     {
         var root = Root();
         var skipped = await GitTreeExtraction.ExtractAsync(Tar(
-            Dir("apps/"), File("apps/web.yaml", "x"), Dir("apps/www/"), File("apps/www/index.html", "v1"), Dir("docs/"),
+            Dir("apps/"), TextFile("apps/web.yaml", "x"), Dir("apps/www/"), TextFile("apps/www/index.html", "v1"), Dir("docs/"),
             Link("docs/shared", "/usr/share/doc"), Link("apps/rel", "../../../../etc"), Link("apps/inrepo", "www"),
             Link("apps/up", ".."), Link("apps/through", "up/.."), Link("apps/deep/x", "../www")), root, CancellationToken.None);
 
@@ -54,12 +43,12 @@ public sealed class GitLinkCheckoutTests : IDisposable
     [InlineData("/abs")]
     [InlineData("apps/../x")]
     public async Task An_entry_named_outside_the_root_fails_the_checkout(string name) =>
-        await Assert.ThrowsAsync<InvalidDataException>(() => GitTreeExtraction.ExtractAsync(Tar(File(name, "x")), Root(), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidDataException>(() => GitTreeExtraction.ExtractAsync(Tar(TextFile(name, "x")), Root(), CancellationToken.None));
 
     [Fact]
     public async Task An_entry_never_writes_through_a_link() =>
         await Assert.ThrowsAsync<InvalidDataException>(() =>
-            GitTreeExtraction.ExtractAsync(Tar(Dir("www/"), Link("l", "www"), File("l/x", "through")), Root(), CancellationToken.None));
+            GitTreeExtraction.ExtractAsync(Tar(Dir("www/"), Link("l", "www"), TextFile("l/x", "through")), Root(), CancellationToken.None));
 
     private (GitDocuments Documents, GitRepository Repo) Documents()
     {
@@ -76,7 +65,7 @@ public sealed class GitLinkCheckoutTests : IDisposable
     public async Task A_manifest_that_needs_a_skipped_link_is_an_error_at_its_line_naming_the_repository_path()
     {
         var root = Root();
-        var skipped = await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), File("apps/web.yaml", Group("./etclink:/x:ro")),
+        var skipped = await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), TextFile("apps/web.yaml", Group("./etclink:/x:ro")),
             Link("apps/etclink", "/etc"), Link("apps/other.yaml", "/etc/agent/other.yaml"), Link("docs", "/usr/share/doc")), root, CancellationToken.None);
         var (documents, repo) = Documents();
         var errors = documents.Read(repo, new GitCheckout("platform", "c1", root) { SkippedLinks = skipped })
@@ -93,7 +82,7 @@ public sealed class GitLinkCheckoutTests : IDisposable
     public async Task An_unused_link_out_of_the_repository_blocks_nothing()
     {
         var root = Root();
-        var skipped = await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), Dir("apps/www/"), File("apps/www/i", "v1"), File("apps/web.yaml", Group("./www:/x:ro")),
+        var skipped = await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), Dir("apps/www/"), TextFile("apps/www/i", "v1"), TextFile("apps/web.yaml", Group("./www:/x:ro")),
             Link("apps/etclink", "/etc"), Link("docs", "/usr/share/doc")), root, CancellationToken.None);
         var (documents, repo) = Documents();
         Assert.Empty(documents.Read(repo, new GitCheckout("platform", "c1", root) { SkippedLinks = skipped }).SelectMany(d => d.Errors));
@@ -103,9 +92,9 @@ public sealed class GitLinkCheckoutTests : IDisposable
     public async Task A_bind_of_a_folder_linked_inside_the_repository_runs_from_a_copy_named_after_the_bind()
     {
         var root = Root();
-        await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), Dir("apps/www/"), File("apps/www/index.html", "v1"),
-            Link("apps/inrepo", "www"), File("apps/web.yaml", Group("./inrepo:/x:ro")),
-            File("apps/plain.yaml", Group("./www:/y:ro").Replace("name: web", "name: plain"))), root, CancellationToken.None);
+        await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), Dir("apps/www/"), TextFile("apps/www/index.html", "v1"),
+            Link("apps/inrepo", "www"), TextFile("apps/web.yaml", Group("./inrepo:/x:ro")),
+            TextFile("apps/plain.yaml", Group("./www:/y:ro").Replace("name: web", "name: plain"))), root, CancellationToken.None);
         var (documents, repo) = Documents();
         var read = documents.Read(repo, new GitCheckout("platform", "c1", root));
         Assert.Empty(read.SelectMany(d => d.Errors));
@@ -121,7 +110,7 @@ public sealed class GitLinkCheckoutTests : IDisposable
     public async Task A_bind_of_a_dangling_link_is_an_error_at_the_volume_item_without_a_host_path()
     {
         var root = Root();
-        await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), Link("apps/inrepo", "../www"), File("apps/web.yaml", Group("./inrepo:/x:ro"))), root, CancellationToken.None);
+        await GitTreeExtraction.ExtractAsync(Tar(Dir("apps/"), Link("apps/inrepo", "../www"), TextFile("apps/web.yaml", Group("./inrepo:/x:ro"))), root, CancellationToken.None);
         var (documents, repo) = Documents();
         var error = Assert.Single(documents.Read(repo, new GitCheckout("platform", "c1", root)).SelectMany(d => d.Errors)).ToString();
         Assert.StartsWith("GitRepository/platform/apps/web.yaml:10:", error);
