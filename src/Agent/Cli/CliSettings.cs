@@ -2,16 +2,34 @@ using Agent.Hosting;
 
 namespace Agent.Cli;
 
-/// <summary>The agent's settings for one-shot and client commands: appsettings.json and AGENT_* variables, like `agent run`.</summary>
+/// <summary>The agent's settings for one-shot and client commands, from the sources `agent run` reads, in its order (a
+/// later one wins): ASPNETCORE_* and DOTNET_* variables (the web host's, e.g. ASPNETCORE_URLS), appsettings.json,
+/// unprefixed variables (URLS, Agent__StateDir), AGENT_* variables.</summary>
 public static class CliSettings
 {
     public static IConfiguration Configuration()
     {
         DurationConverter.Register();
         return new ConfigurationBuilder()
+            .AddEnvironmentVariables("ASPNETCORE_")
+            .AddEnvironmentVariables("DOTNET_")
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
             .AddEnvironmentVariables("AGENT_")
             .Build();
+    }
+
+    /// <summary>`--urls` of commands that judge manifests as the agent does: the addresses the agent is run with.</summary>
+    public static System.CommandLine.Option<string?> UrlsOption() =>
+        new("--urls") { Description = $"The addresses the agent listens on, as given to `agent run --urls` (default: the Urls setting, else {AgentHost.DefaultUrls}); no container may publish their ports" };
+
+    /// <summary>The addresses whose ports no container may publish (the agent's own API, probe-15h H5), as the agent would
+    /// listen: <paramref name="urlsFlag"/> (`--urls`, as given to `agent run`), else the Urls setting, else the default; and
+    /// the address a running agent of <paramref name="stateDir"/> wrote (STATE_DIR/server), whatever it was started with.</summary>
+    public static string ListenUrls(string? urlsFlag, string stateDir)
+    {
+        var configured = string.IsNullOrWhiteSpace(urlsFlag) ? Configuration()["Urls"] ?? AgentHost.DefaultUrls : urlsFlag;
+        return ServerFile.Read(stateDir) is { } running ? $"{configured};{running}" : configured;
     }
 
     public static AgentOptions Load(string? manifests = null, string? stateDir = null)

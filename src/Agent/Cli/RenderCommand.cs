@@ -22,11 +22,12 @@ public static class RenderCommand
     {
         var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
         var stateDir = new Option<string?>("--state-dir") { Description = "The running agent's state dir, as for validate" };
-        var command = new Command("render", "Print every object's resolved model as YAML (compose files interpolated and merged, defaults filled).") { dir, stateDir };
+        var urls = CliSettings.UrlsOption();
+        var command = new Command("render", "Print every object's resolved model as YAML (compose files interpolated and merged, defaults filled).") { dir, stateDir, urls };
         command.SetAction(parse =>
         {
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
-            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(CliSettings.Configuration()["Urls"] ?? Hosting.AgentHost.DefaultUrls));
+            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(CliSettings.ListenUrls(parse.GetValue(urls), options.StateDir)));
             foreach (var error in set.Errors) Console.Error.WriteLine(error);
             var first = true;
             foreach (var (key, obj) in set.Objects.OrderBy(o => o.Key.ToString(), StringComparer.Ordinal))

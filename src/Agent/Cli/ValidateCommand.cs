@@ -14,14 +14,16 @@ public static class ValidateCommand
         var output = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
         output.AcceptOnlyFromAmong("text", "json");
         var stateDir = new Option<string?>("--state-dir") { Description = "The running agent's state dir: binds of a folder holding it are refused, as the agent refuses them (default: Agent:StateDir)" };
-        var command = new Command("validate", "Check manifests without touching the engine: syntax, schema, references, security policy.") { dir, output, stateDir };
+        var urls = CliSettings.UrlsOption();
+        var command = new Command("validate", "Check manifests without touching the engine: syntax, schema, references, security policy.") { dir, output, stateDir, urls };
         command.SetAction(parse =>
         {
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
+            var listen = CliSettings.ListenUrls(parse.GetValue(urls), options.StateDir);
             ManifestSet set;
             try
             {
-                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(CliSettings.Configuration()["Urls"] ?? Hosting.AgentHost.DefaultUrls));
+                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(listen));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -42,6 +44,7 @@ public static class ValidateCommand
                 foreach (var note in GitRepositoryNotes.Lines(set)) Console.Error.WriteLine(note);
                 // The agent refuses a bind of a folder that holds its state dir: say which one this check protected.
                 Console.Error.WriteLine($"note: binds judged against the state dir {Path.GetFullPath(options.StateDir)} (--state-dir: the running agent's)");
+                Console.Error.WriteLine($"note: ports judged against the agent's own {string.Join(", ", Hosting.SecuritySettings.ListenPorts(listen))} (--urls, Urls, and the address a running agent of the state dir wrote)");
                 var valid = set.Documents.Count(d => d.IsValid);
                 Console.WriteLine(errors.Count == 0
                     ? $"{valid} object(s) valid in {options.Manifests}"

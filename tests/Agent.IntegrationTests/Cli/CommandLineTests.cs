@@ -90,6 +90,35 @@ public sealed class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Validate_judges_ports_against_the_agents_urls_from_the_flag_the_environment_and_a_running_agents_state_dir()
+    {
+        var root = Directory.CreateTempSubdirectory("agent-cli-urls-");
+        try
+        {
+            var manifests = Directory.CreateDirectory(Path.Combine(root.FullName, "manifests")).FullName;
+            var stateDir = Directory.CreateDirectory(Path.Combine(root.FullName, "state")).FullName;
+            File.WriteAllText(Path.Combine(manifests, "g.yaml"),
+                "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: steal }\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n      ports: [\"127.0.0.1:18917:8080\"]\n");
+            const string refused = "host port 18917 is the agent's own API address (Urls)";
+            var (exit, stdout, _) = await AgentCli.RunAsync("validate", manifests, "--state-dir", stateDir);
+            Assert.True(exit == 0, stdout); // the default address, 8098: nothing to refuse
+            (exit, stdout, _) = await AgentCli.RunAsync("validate", manifests, "--state-dir", stateDir, "--urls", "http://127.0.0.1:18917");
+            Assert.True(exit == 1 && stdout.Contains(refused), stdout);
+            (exit, stdout, _) = await AgentCli.RunAsync(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://0.0.0.0:18917" }, "validate", manifests, "--state-dir", stateDir);
+            Assert.True(exit == 1 && stdout.Contains(refused), stdout);
+            // An agent started with --urls wrote where it listens (probe-15h H5: validate did not know it).
+            File.WriteAllText(Path.Combine(stateDir, "server"), "http://127.0.0.1:18917\n");
+            (exit, stdout, var stderr) = await AgentCli.RunAsync("validate", manifests, "--state-dir", stateDir);
+            Assert.True(exit == 1 && stdout.Contains(refused), stdout);
+            Assert.Contains("ports judged against the agent's own 8098, 18917", stderr);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Validate_reports_every_error_as_json_and_exits_1()
     {
         var dir = Directory.CreateTempSubdirectory("agent-cli-broken-");
