@@ -1,10 +1,11 @@
 namespace Agent.Sources;
 
 /// <summary>
-/// Signals that the manifests folder may have changed. Watches the folder's real target (recursively) and its parent
-/// folder (for the link or folder itself being swapped, deleted or created again), and re-resolves the target whenever
-/// asked: a folder that a symlink swap (git-sync: `ln -s rev2 tmp &amp;&amp; mv -T tmp live`) or a re-creation replaced is
-/// followed. What no event reports (a filesystem mounted or unmounted) the periodic resync finds.
+/// Signals that the manifests folder may have changed. Watches the folder's real target (every folder in it, with
+/// <see cref="TreeWatcher"/>) and its parent folder (for the link or folder itself being swapped, deleted or created
+/// again), and re-resolves the target whenever asked: a folder that a symlink swap (git-sync: `ln -s rev2 tmp &amp;&amp;
+/// mv -T tmp live`) or a re-creation replaced is followed. What no event reports (a filesystem mounted or unmounted) the
+/// periodic resync finds.
 /// </summary>
 public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IReadOnlyList<string>>? unread = null, TimeProvider? time = null) : IDisposable
 {
@@ -16,7 +17,7 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IR
     private DateTimeOffset? failedAt;
     private readonly Lock sync = new();
     private FileSystemWatcher? parent;
-    private FileSystemWatcher? tree;
+    private TreeWatcher? tree;
     private string? watchedTarget;
     private string? watchedParent;
 
@@ -41,7 +42,7 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IR
             if (target == watchedTarget && (tree is not null || target is null) && (target is null || Directory.Exists(target))) return;
             if (failedAt is { } failed && clock.GetUtcNow() - failed < RetryAfterError && !renew) return;
             tree?.Dispose();
-            tree = target is null ? null : Create(target, recursive: true, e => !InsideUnread(e.FullPath));
+            tree = target is null ? null : CreateTree(target);
             watchedTarget = tree is null ? null : target;
             if (tree is not null) logger.LogDebug("Watching {Target} for {Folder}", target, folder.Root);
         }
@@ -52,6 +53,10 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IR
     private bool InsideUnread(string path) =>
         unread?.Invoke() is { Count: > 0 } folders && folders.Any(f => path.StartsWith(f.TrimEnd('/') + "/", StringComparison.Ordinal));
 
+    /// <summary>A folder a container writes, or one inside it: not watched (its own creation and removal are, from above).</summary>
+    private bool IsOrInsideUnread(string folder) =>
+        unread?.Invoke() is { Count: > 0 } folders && folders.Any(f => folder == f.TrimEnd('/') || folder.StartsWith(f.TrimEnd('/') + "/", StringComparison.Ordinal));
+
     /// <summary>An event on the folder's own name (swapped, deleted, created): whatever the tree watcher followed is stale.</summary>
     private bool IsRoot(FileSystemEventArgs e)
     {
@@ -59,6 +64,27 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IR
         if (e.Name != name && !(e is RenamedEventArgs r && r.OldName == name)) return false;
         lock (sync) watchedTarget = null;
         return true;
+    }
+
+    private TreeWatcher? CreateTree(string target)
+    {
+        try
+        {
+            return new TreeWatcher(target, folder => !IsOrInsideUnread(folder), path =>
+            {
+                if (!InsideUnread(path)) Changed.Release();
+            }, problem =>
+            {
+                logger.LogDebug("Watching {Target}: {Problem}", target, problem);
+                Changed.Release();
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogDebug("Cannot watch {Path} ({Error}); changes there are picked up at each resync", target, e.Message);
+            failedAt = clock.GetUtcNow(); // the caller holds the lock
+            return null;
+        }
     }
 
     private FileSystemWatcher? Create(string path, bool recursive, Func<FileSystemEventArgs, bool> relevant)

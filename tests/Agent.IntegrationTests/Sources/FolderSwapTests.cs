@@ -30,6 +30,43 @@ public sealed class FolderSwapTests : SourceScenario
     }
 
     [Fact]
+    public async Task Subfolders_moved_out_and_back_in_one_go_are_held_then_read_again_by_the_watcher_alone()
+    {
+        var (a, b) = (Instance.Name("mva"), Instance.Name("mvb"));
+        var stash = Path.Combine(Path.GetTempPath(), $"agent-it-stash-{Instance.Id}");
+        Directory.CreateDirectory(stash);
+        try
+        {
+            Agent.Settings["Agent:ResyncInterval"] = "00:10:00"; // the watcher alone must see it
+            Agent.Write("core/a.yaml", Sleepy(a));
+            Agent.Write("app/b.yaml", Sleepy(b));
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(a);
+            await Agent.WaitReadyAsync(b);
+            var before = await SnapshotAsync(a, b);
+
+            // `mv manifests/* elsewhere/`: .NET's recursive watcher went silent for good after this (probe-15i H1).
+            await ShellAsync($"mv '{Agent.Manifests}'/core '{Agent.Manifests}'/app '{stash}'/");
+            await Agent.WaitForConditionAsync(b, Core.Status.ConditionTypes.PruneBlocked, "True");
+            await ShellAsync($"mv '{stash}'/core '{stash}'/app '{Agent.Manifests}'/");
+            Agent.Write("app/b.yaml", Sleepy(b, 1));
+            await WaitForCommandAsync(b, 1);
+            await Agent.WaitReadyAsync(a);
+            Assert.Equal(before.Split('\n')[0], (await SnapshotAsync(a)));
+        }
+        finally
+        {
+            Directory.Delete(stash, recursive: true);
+        }
+    }
+
+    private static async Task ShellAsync(string command)
+    {
+        var (exit, _, stderr) = await ExternalTool.ShellAsync(command);
+        Assert.True(exit == 0, stderr);
+    }
+
+    [Fact]
     public async Task A_folder_deleted_and_created_again_holds_meanwhile_and_is_followed()
     {
         var g = Instance.Name("recreate");
