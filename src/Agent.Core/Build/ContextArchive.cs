@@ -28,8 +28,8 @@ public static class ContextArchive
     /// </summary>
     public static async Task<Result> RewriteAsync(Stream upload, Stream into, string dockerfile, bool defaultName, long maxBytes, CancellationToken ct)
     {
-        var source = await DecompressedAsync(upload, maxBytes, ct);
-        if (source.Problem is { } compressed) return new Result(null, null, null, compressed, source.TooLarge);
+        var source = await DecompressedAsync(upload, ct);
+        if (source.Problem is { } compressed) return new Result(null, null, null, compressed);
         await using var unpacked = source.Stream == upload ? null : source.Stream;
 
         var kinds = new Dictionary<string, List<TarEntryType>>(StringComparer.Ordinal);
@@ -51,6 +51,8 @@ public static class ContextArchive
                 if (name.Length == 0) continue; // "./" itself
                 (kinds.TryGetValue(name, out var seen) ? seen : kinds[name] = []).Add(entry.EntryType);
 
+                // Judged before it is written: a gzip upload is unpacked entry by entry, straight into the rewrite.
+                if (into.Length + entry.Length > maxBytes) return TooLarge(maxBytes);
                 var copy = new PaxTarEntry(entry) { Name = entry.EntryType == TarEntryType.Directory ? name + "/" : name };
                 if (entry.EntryType == TarEntryType.HardLink)
                 {
@@ -65,11 +67,18 @@ public static class ContextArchive
                     var bytes = new byte[entry.Length];
                     await data.ReadExactlyAsync(bytes, ct);
                     texts[name] = Encoding.UTF8.GetString(bytes);
-                    copy.DataStream = new MemoryStream(bytes);
+                    // A new entry rather than a new stream on the copy: that would close the reader's own (a gzip's cannot
+                    // be read past a closed one).
+                    copy = new PaxTarEntry(TarEntryType.RegularFile, name)
+                        { Mode = entry.Mode, ModificationTime = entry.ModificationTime, Uid = entry.Uid, Gid = entry.Gid, DataStream = new MemoryStream(bytes) };
                 }
                 await writer.WriteEntryAsync(copy, ct);
-                if (into.Length > maxBytes) return new Result(null, null, null, $"the unpacked context is larger than {maxBytes} bytes", TooLarge: true);
+                if (into.Length > maxBytes) return TooLarge(maxBytes);
             }
+        }
+        catch (InvalidDataException e) when (e.Source == typeof(GZipStream).Assembly.GetName().Name)
+        {
+            return new Result(null, null, null, $"the context is not a gzip the agent can read ({e.Message})");
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
         {
@@ -82,6 +91,8 @@ public static class ContextArchive
         into.Position = 0;
         return new Result(into, texts[chosen], chosen, null);
     }
+
+    private static Result TooLarge(long maxBytes) => new(null, null, null, $"the unpacked context is larger than {maxBytes} bytes", TooLarge: true);
 
     /// <summary>Why the builder might read something else than the one plain file the agent read at <paramref name="name"/>.</summary>
     private static string? Problem(string name, Dictionary<string, List<TarEntryType>> kinds)
@@ -133,9 +144,9 @@ public static class ContextArchive
         _ => type.ToString(),
     };
 
-    /// <summary>The tar inside a gzip upload (what `docker build --compress` sends), unpacked into a temporary file up to
-    /// <paramref name="maxBytes"/>; other compressions are refused by name.</summary>
-    private static async Task<(Stream? Stream, string? Problem, bool TooLarge)> DecompressedAsync(Stream upload, long maxBytes, CancellationToken ct)
+    /// <summary>The tar inside a gzip upload (what `docker build --compress` sends), unpacked while it is read (never into a
+    /// file of its own: the rewrite is the one copy on disk); other compressions are refused by name.</summary>
+    private static async Task<(Stream? Stream, string? Problem)> DecompressedAsync(Stream upload, CancellationToken ct)
     {
         var head = new byte[6];
         var read = await upload.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
@@ -147,32 +158,8 @@ public static class ContextArchive
             >= 4 when head.AsSpan(0, 4).SequenceEqual((byte[])[0x28, 0xb5, 0x2f, 0xfd]) => "zstd",
             _ => null,
         };
-        if (other is not null) return (null, $"the context is compressed with {other}: send an uncompressed or gzip tar", false);
-        if (read < 2 || head[0] != 0x1f || head[1] != 0x8b) return (upload, null, false);
-
-        var file = new FileStream(Path.Combine(Path.GetTempPath(), $"agent-context-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        try
-        {
-            await using var zip = new GZipStream(upload, CompressionMode.Decompress, leaveOpen: true);
-            var buffer = new byte[81920];
-            int n;
-            while ((n = await zip.ReadAsync(buffer, ct)) > 0)
-            {
-                await file.WriteAsync(buffer.AsMemory(0, n), ct);
-                if (file.Length > maxBytes)
-                {
-                    await file.DisposeAsync();
-                    return (null, $"the unpacked context is larger than {maxBytes} bytes", true);
-                }
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            await file.DisposeAsync();
-            return (null, $"the context is not a gzip the agent can read ({e.Message})", false);
-        }
-        file.Position = 0;
-        return (file, null, false);
+        if (other is not null) return (null, $"the context is compressed with {other}: send an uncompressed or gzip tar");
+        if (read < 2 || head[0] != 0x1f || head[1] != 0x8b) return (upload, null);
+        return (new GZipStream(upload, CompressionMode.Decompress, leaveOpen: true), null);
     }
 }

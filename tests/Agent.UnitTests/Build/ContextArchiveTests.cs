@@ -18,6 +18,15 @@ public sealed class ContextArchiveTests
     private static Task<ContextArchive.Result> Rewrite(Stream tar, string dockerfile = "Dockerfile", bool defaultName = true, long max = 1 << 20) =>
         ContextArchive.RewriteAsync(tar, new MemoryStream(), dockerfile, defaultName, max, CancellationToken.None);
 
+    private static async Task<MemoryStream> Gzip(Stream tar)
+    {
+        var gzip = new MemoryStream();
+        await using (var zip = new GZipStream(gzip, CompressionLevel.Fastest, leaveOpen: true))
+            await tar.CopyToAsync(zip);
+        gzip.Position = 0;
+        return gzip;
+    }
+
     private static List<string> Names(Stream tar)
     {
         var names = new List<string>();
@@ -89,13 +98,15 @@ public sealed class ContextArchiveTests
     [Fact]
     public async Task A_gzip_context_is_unpacked_and_judged_and_other_compressions_are_named()
     {
-        var gzip = new MemoryStream();
-        await using (var zip = new GZipStream(gzip, CompressionLevel.Fastest, leaveOpen: true))
-            await Tar(TextFile("Dockerfile", Fetching), TextFile("app/x.txt", "x")).CopyToAsync(zip);
-        gzip.Position = 0;
-        var result = await Rewrite(gzip);
+        var result = await Rewrite(await Gzip(Tar(TextFile("Dockerfile", Fetching), TextFile("app/x.txt", "x"))));
         Assert.Equal(Fetching, result.Dockerfile);
         Assert.Equal(["Dockerfile", "app/x.txt"], Names(result.Tar!));
+        using (var reader = new TarReader(result.Tar!, leaveOpen: true))
+        {
+            Assert.Equal(Fetching, new StreamReader(reader.GetNextEntry()!.DataStream!).ReadToEnd());
+            Assert.Equal("x", new StreamReader(reader.GetNextEntry()!.DataStream!).ReadToEnd()); // unpacked while read, the data comes along
+        }
+        Assert.Contains("not a gzip the agent can read", (await Rewrite(new MemoryStream([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0xde, 0xad, 0xbe, 0xef]))).Problem);
 
         var bzip2 = new MemoryStream("BZh91AY&SY"u8.ToArray());
         Assert.Contains("compressed with bzip2", (await Rewrite(bzip2)).Problem);
@@ -104,8 +115,14 @@ public sealed class ContextArchiveTests
     [Fact]
     public async Task A_context_that_unpacks_larger_than_the_limit_is_too_large()
     {
-        var result = await Rewrite(Tar(TextFile("Dockerfile", Benign), TextFile("big", new string('x', 64 * 1024))), max: 16 * 1024);
-        Assert.True(result.TooLarge);
-        Assert.Contains("larger than 16384 bytes", result.Problem);
+        foreach (var tar in new[] { Tar(TextFile("Dockerfile", Benign), TextFile("big", new string('x', 64 * 1024))),
+                                    await Gzip(Tar(TextFile("Dockerfile", Benign), TextFile("big", new string('x', 64 * 1024)))) })
+        {
+            var into = new MemoryStream();
+            var result = await ContextArchive.RewriteAsync(tar, into, "Dockerfile", true, 16 * 1024, CancellationToken.None);
+            Assert.True(result.TooLarge);
+            Assert.Contains("larger than 16384 bytes", result.Problem);
+            Assert.True(into.Length <= 16 * 1024, $"{into.Length} bytes written"); // judged before the entry is written
+        }
     }
 }
