@@ -33,6 +33,9 @@ public sealed class AgentOptions
 
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Gives back the memory only start-up used once the first sync is done (<see cref="StartupMemoryRelease"/>).</summary>
+    public bool ReleaseStartupMemory { get; set; } = true;
+
     /// <summary>How many engine calls the executor makes at once (8 is the engine's best on 2 cores).</summary>
     public int Parallelism { get; set; } = 8;
 

@@ -100,6 +100,7 @@ public static class AgentServiceCollectionExtensions
             .AddCheck<GitSourcesHealthCheck>("sources", tags: [ProbeTags.Ready])
             .AddCheck<ReconcileLoopHealthCheck>("reconcile-loop", tags: [ProbeTags.Live]);
         services.AddHostedService<ReadyLogger>();
+        services.AddHostedService<StartupMemoryRelease>();
         return services;
     }
 }
