@@ -51,6 +51,28 @@ public sealed class WrittenFolderLogTests() : ManifestFolderTestBase("written-lo
         Assert.NotNull(store.Get(new ObjectKey("ServiceGroup", "w"))?.Object);
     }
 
+    [Fact]
+    public void With_the_record_lost_and_the_engine_not_listed_yet_the_folder_is_not_read_at_all()
+    {
+        // probe-15h M4: the first read after a start with writable-binds.json deleted walked the folders running containers
+        // write, before the engine was listed. Now it waits for the list; without one nothing is walked and everything is held.
+        Write("w.yaml", Group("      volumes: [\"./wdata:/data\"]\n"));
+        Write("wdata/x/e.yaml", "");
+        File.WriteAllText(Path.Combine(StateDir, ManifestIndex.FileName), "{}"); // an earlier run...
+        var notListed = new Agent.Reconciliation.ObservedCache(null!, new AgentLabels("unit"), new Agent.Reconciliation.OwnCreates(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Reconciliation.ObservedCache>.Instance);
+        var store = new ManifestStore(new ManifestFolder(Root), Core.Security.SecurityPolicy.Default, new ManifestIndex(StateDir), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ManifestStore>.Instance, observed: notListed); // ...whose record is gone
+
+        Assert.True(store.ReadWaitsForEngine);
+        Assert.Empty(store.Reload());
+
+        Assert.Contains("the engine's containers are not listed yet", store.SourceError);
+        Assert.Contains("not listed yet", store.Readiness.SourceError);
+        Assert.Empty(store.Problems); // wdata/x/e.yaml ("file is empty") was never looked at
+        Assert.Contains("nothing is pruned", store.PruneHold(new ObjectKey("ServiceGroup", "gone"))); // a failed read is never a deletion
+    }
+
     private static string Group(string volumes = "") =>
         "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: w\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n" + volumes;
 
