@@ -157,7 +157,9 @@ public static class RunEndpoints
 
     private static async Task<bool> WaitForHttpAsync(string url, TimeSpan timeout, CancellationToken ct)
     {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        // The agent asks from the host's network namespace: a redirect is the answer (a 3xx counts as ready), never
+        // followed, or a container could make the agent fetch the host's loopback services or a metadata address.
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {

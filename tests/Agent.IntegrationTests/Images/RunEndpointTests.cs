@@ -92,4 +92,30 @@ public sealed class RunEndpointTests(ImageFixture fx) : IClassFixture<ImageFixtu
         });
         Assert.Equal(HttpStatusCode.BadRequest, waitFor.StatusCode);
     }
+
+    [Fact]
+    public async Task WaitFor_takes_a_redirect_as_the_answer_and_never_follows_it_to_the_hosts_loopback()
+    {
+        using var hostOnly = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        hostOnly.Start();
+        var port = ((IPEndPoint)hostOnly.LocalEndpoint).Port;
+        var reply = $"HTTP/1.0 302 Found\\r\\nLocation: http://127.0.0.1:{port}/redirected\\r\\nContent-Length: 0\\r\\n\\r\\n";
+        using var client = fx.Client();
+        using var response = await client.PostAsJsonAsync("/api/v1/run", new
+        {
+            service = new
+            {
+                name = fx.Instance.Name("redirect"), image = TestEngine.Image, ports = new[] { "8080" }, stopSignal = "SIGKILL",
+                command = new[] { "sh", "-c", $"while true; do printf '{reply}' | nc -l -p 8080; done" },
+            },
+            autoRemove = true,
+            waitFor = new { path = "/", port = 8080, timeout = "30s" },
+        });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
+        Assert.True(body.GetProperty("ready").GetBoolean());
+        using var pending = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => (await hostOnly.AcceptTcpClientAsync(pending.Token)).Dispose());
+        await DockerCli.TryRunAsync("rm", "-f", body.GetProperty("id").GetString()!);
+    }
 }
