@@ -25,6 +25,9 @@ public sealed class AgentHarness : IAsyncDisposable
             ["Agent:Instance"] = instance.Id,
             ["Agent:StateDir"] = StateDir,
             ["Agent:ManifestDebounce"] = "00:00:00.200",
+            // In-process hosts share the test runner's process: a full GC and paging out the runner's files at every
+            // host's first sync would only slow the suite (agent processes started by tests keep the default).
+            ["Agent:ReleaseStartupMemory"] = "false",
             ["Urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Agent"] = "Information",
