@@ -33,6 +33,14 @@ public static class DeclaredResources
         return declared;
     }
 
+    /// <summary>Why a volume of <paramref name="owner"/> is kept although no manifest declares it now: the owner's manifest
+    /// cannot be read (held without its spec, as after an agent restart), or the owner is not known to be deleted (its
+    /// prune is held). A failed read is never a deletion, of a volume's data either. Null when nothing keeps it.</summary>
+    public static string? HeldBy(ObjectKey? owner, ManifestStore manifests) => owner is not { } key ? null
+        : manifests.Get(key) is { } entry
+            ? entry.Object is null && entry.NotSelected is null ? $"{key}'s manifest cannot be read now, so what it declares is not known" : null
+            : manifests.PruneHold(key) is { } hold ? $"{key} is not known to be deleted ({hold})" : null;
+
     /// <summary>Docker's rule for volume and network names: what else could name one is answered 404 unasked.</summary>
     public static bool IsPlausibleName(string? name) =>
         name is { Length: > 0 and <= 255 } && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');

@@ -93,6 +93,10 @@ public static class VolumeEndpoints
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Volume \"{name}\" is declared by {declared}: its data would be lost and {declared} would make it again, empty. Remove it from the manifest, or send force=true.",
                 extensions: new Dictionary<string, object?> { ["declaredBy"] = declared.ToString() });
+        if (force != true && DeclaredResources.HeldBy(managed.VolumeOwner(volume), manifests) is { } held)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"Volume \"{name}\" is kept: {held}. Its data could still be wanted; fix the manifest, or send force=true.",
+                extensions: new Dictionary<string, object?> { ["heldBy"] = managed.VolumeOwner(volume)?.ToString() });
         await engine.RemoveVolumeAsync(volume.Name, ct);
         return JsonAnswer.Ok(new VolumeRemoved(volume.Name, "removed"));
     }
@@ -120,6 +124,7 @@ public static class VolumeEndpoints
         foreach (var volume in await managed.ListVolumesAsync(ct))
         {
             if (declared.TryGetValue(volume.Name, out var by)) { kept.Add(new KeptResource(volume.Name, $"declared by {by}")); continue; }
+            if (DeclaredResources.HeldBy(managed.VolumeOwner(volume), manifests) is { } held) { kept.Add(new KeptResource(volume.Name, held)); continue; }
             if ((await engine.ListContainersUsingVolumeAsync(volume.Name, ct)).Count > 0) { kept.Add(new KeptResource(volume.Name, "in use")); continue; }
             try
             {

@@ -1,0 +1,42 @@
+using System.Net;
+using System.Text.Json;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.Infrastructure.Manifest;
+
+namespace Agent.IntegrationTests.Sources;
+
+/// <summary>A volume prune never takes the data of an object whose manifest cannot be read, also after an agent restart,
+/// when the agent no longer knows what that manifest declared (probe-15i H3). The docker CLI says what is left.</summary>
+public sealed class UnreadableManifestVolumeTests : SourceScenario
+{
+    [Fact]
+    public async Task After_a_restart_a_volume_of_an_object_whose_manifest_is_a_dangling_link_is_kept_by_prune_and_remove()
+    {
+        var g = Instance.Name("dangle");
+        var volume = $"{g}_data";
+        Agent.Write("g/g.yaml", Group(g, Sleeper("s", "      volumes: [\"data:/data\"]\n"), "  volumes:\n    data: {}\n"));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        await Agent.StopAsync();
+
+        // The containers are gone (as after a compose down) and the manifest is now a link to nowhere.
+        foreach (var id in (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label={Instance.InstanceLabel}")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            await DockerCli.RunAsync("rm", "-f", id);
+        Agent.Delete("g/g.yaml");
+        File.CreateSymbolicLink(Path.Combine(Agent.Manifests, "g", "g.yaml"), "/nonexistent/g.yaml");
+        await Agent.StartAsync();
+        await Agent.WaitForConditionAsync(g, Core.Status.ConditionTypes.Ready, "False");
+
+        using var admin = Agent.Client(Agent.GeneratedAdminToken);
+        using var prune = await admin.PostAsync("/api/v1/volumes/prune", null);
+        var pruned = JsonDocument.Parse(await prune.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(prune.StatusCode == HttpStatusCode.OK, pruned.ToString());
+        Assert.DoesNotContain(volume, pruned.GetProperty("removed").EnumerateArray().Select(v => v.GetString()));
+        var kept = pruned.GetProperty("kept").EnumerateArray().Single(k => k.GetProperty("name").GetString() == volume);
+        Assert.Contains("cannot be read", kept.GetProperty("reason").GetString());
+
+        using var remove = await admin.DeleteAsync($"/api/v1/volumes/{volume}");
+        Assert.Equal(HttpStatusCode.Conflict, remove.StatusCode);
+        Assert.Equal(volume, await DockerCli.RunAsync("volume", "ls", "-q", "--filter", $"name=^{volume}$"));
+    }
+}
