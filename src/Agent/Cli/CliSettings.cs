@@ -24,11 +24,12 @@ public static class CliSettings
         new("--urls") { Description = $"The addresses the agent listens on, as given to `agent run --urls` (default: the Urls setting, else {AgentHost.DefaultUrls}); no container may publish their ports" };
 
     /// <summary>The addresses whose ports no container may publish (the agent's own API, probe-15h H5), as the agent would
-    /// listen: <paramref name="urlsFlag"/> (`--urls`, as given to `agent run`), else the Urls setting, else the default; and
+    /// listen: <paramref name="urlsFlag"/> (`--urls`, as given to `agent run`) and every configured source
+    /// (<see cref="SecuritySettings.ListenUrls"/>); and
     /// the address a running agent of <paramref name="stateDir"/> wrote (STATE_DIR/server), whatever it was started with.</summary>
     public static string ListenUrls(string? urlsFlag, string stateDir)
     {
-        var configured = string.IsNullOrWhiteSpace(urlsFlag) ? Configuration()["Urls"] ?? AgentHost.DefaultUrls : urlsFlag;
+        var configured = string.IsNullOrWhiteSpace(urlsFlag) ? SecuritySettings.ListenUrls(Configuration()) : $"{urlsFlag};{SecuritySettings.ListenUrls(Configuration())}";
         return ServerFile.Read(stateDir) is { } running ? $"{configured};{running}" : configured;
     }
 

@@ -29,7 +29,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return options.Policy(sp.GetRequiredService<IConfiguration>()["Urls"] ?? AgentHost.DefaultUrls);
+            return options.Policy(SecuritySettings.ListenUrls(sp.GetRequiredService<IConfiguration>()));
         });
         services.AddSingleton(sp =>
         {

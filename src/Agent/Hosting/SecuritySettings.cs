@@ -65,6 +65,20 @@ public sealed class SecuritySettings
         });
     }
 
+    /// <summary>Every address the web host may listen on, from every source it honours (probe-15i H5: Kestrel endpoints
+    /// override Urls, so judging Urls alone let a container take the real API port): the Urls setting (--urls, AGENT_Urls,
+    /// URLS, ASPNETCORE_URLS), else the default; each Kestrel:Endpoints:*:Url; HTTP_PORTS / HTTPS_PORTS
+    /// (ASPNETCORE_HTTP_PORTS). The daemon and `agent validate`/`render` both judge with this.</summary>
+    public static string ListenUrls(IConfiguration configuration)
+    {
+        var urls = new List<string> { configuration["Urls"] is { Length: > 0 } u ? u : AgentHost.DefaultUrls };
+        urls.AddRange(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+        foreach (var (key, scheme) in new[] { ("HTTP_PORTS", "http"), ("HTTPS_PORTS", "https") })
+            urls.AddRange((configuration[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => $"{scheme}://*:{p}"));
+        return string.Join(';', urls);
+    }
+
     /// <summary>The ports of a Kestrel Urls value ("http://127.0.0.1:8098;http://*:9000"); port 0 (any free port) is none.</summary>
     public static IReadOnlyList<int> ListenPorts(string? urls) =>
         (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -106,6 +106,8 @@ public sealed class CommandLineTests : IAsyncLifetime
             Assert.True(exit == 1 && stdout.Contains(refused), stdout);
             (exit, stdout, _) = await AgentCli.RunAsync(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://0.0.0.0:18917" }, "validate", manifests, "--state-dir", stateDir);
             Assert.True(exit == 1 && stdout.Contains(refused), stdout);
+            (exit, stdout, _) = await AgentCli.RunAsync(new Dictionary<string, string> { ["AGENT_Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:18917" }, "validate", manifests, "--state-dir", stateDir);
+            Assert.True(exit == 1 && stdout.Contains(refused), stdout); // Kestrel endpoints override Urls (probe-15i H5)
             // An agent started with --urls wrote where it listens (probe-15h H5: validate did not know it).
             File.WriteAllText(Path.Combine(stateDir, "server"), "http://127.0.0.1:18917\n");
             (exit, stdout, var stderr) = await AgentCli.RunAsync("validate", manifests, "--state-dir", stateDir);

@@ -36,11 +36,12 @@ public sealed class AgentProcess : IAsyncDisposable
     public bool HasExited => process.HasExited;
 
     /// <summary>Starts `agent run` on a free loopback port, with this instance id, manifests folder and state dir.</summary>
-    public static AgentProcess Start(string instance, string manifests, string stateDir, string? dockerHost = null, IDictionary<string, string>? environment = null)
+    public static AgentProcess Start(string instance, string manifests, string stateDir, string? dockerHost = null, IDictionary<string, string>? environment = null,
+        int? port = null)
     {
         var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
         if (dockerHost is not null) settings["Agent__DockerHost"] = dockerHost;
-        return Start([], instance, manifests, stateDir, settings, Path.Combine(stateDir, "tokens"));
+        return Start([], instance, manifests, stateDir, settings, Path.Combine(stateDir, "tokens"), port);
     }
 
     /// <summary>Starts `agent run` without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (setpriv), like a non-root agent, so file
@@ -56,9 +57,9 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     private static AgentProcess Start(IReadOnlyList<string> launcher, string instance, string manifests, string stateDir, IDictionary<string, string> environment,
-        string tokensFile)
+        string tokensFile, int? fixedPort = null)
     {
-        var port = FreePort.Next();
+        var port = fixedPort ?? FreePort.Next();
         var (agent, prefix) = AgentCli.Launcher;
         var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : agent)
         {

@@ -11,12 +11,19 @@ public sealed class AgentPortTests : IAsyncLifetime
     private readonly TestInstance instance = new();
     private readonly string manifests = Directory.CreateTempSubdirectory("agent-port-manifests-").FullName;
     private readonly string stateDir = Directory.CreateTempSubdirectory("agent-port-state-").FullName;
+    private readonly int apiPort = FreePort.Next();
+    private readonly int kestrelPort = FreePort.Next();
     private AgentProcess? agent;
 
     public async Task InitializeAsync()
     {
         await instance.InitializeAsync();
-        agent = AgentProcess.Start(instance.Id, manifests, stateDir);
+        // Kestrel endpoints set the ASP.NET way override --urls (probe-15i H5): one on the --urls port (the test's client), one more.
+        agent = AgentProcess.Start(instance.Id, manifests, stateDir, port: apiPort, environment: new Dictionary<string, string>
+        {
+            ["AGENT_Kestrel__Endpoints__Api__Url"] = $"http://127.0.0.1:{apiPort}",
+            ["AGENT_Kestrel__Endpoints__Second__Url"] = $"http://127.0.0.1:{kestrelPort}",
+        });
         await agent.WaitReadyAsync(TimeSpan.FromSeconds(90));
     }
 
@@ -54,6 +61,15 @@ public sealed class AgentPortTests : IAsyncLifetime
         var body = await run.Content.ReadAsStringAsync();
         Assert.True(run.StatusCode == HttpStatusCode.BadRequest, body);
         Assert.Contains("agent's own API address", body);
+
+        using var kestrel = await client.PostAsJsonAsync("/api/v1/containers", new
+        {
+            service = new { name = instance.Name("kport"), image = TestEngine.Image, command = new[] { "sleep", "3600" }, ports = new[] { "80", $"0.0.0.0:{kestrelPort}:80" } },
+        });
+        body = await kestrel.Content.ReadAsStringAsync();
+        Assert.True(kestrel.StatusCode == HttpStatusCode.BadRequest, body);
+        Assert.Contains("ports[1]", body);
+        Assert.Contains($"host port {kestrelPort} is the agent's own API address", body);
 
         Assert.Empty(await DockerCli.ContainerIdsAsync(instance.InstanceLabel));
         using var livez = await client.GetAsync("/livez");
