@@ -68,7 +68,10 @@ public sealed partial class DockerEngine : IContainerFilesystem
                 return;
             }
             await Extract(id, folder, ContainerArchives.OneFile(temporary!, content, mode, DateTimeOffset.UtcNow), target, ct);
-            var moved = await ExecAsync(id, new ExecRequest(["mv", "-f", "--", temporaryPath, target], User: "0", Timeout: FileCommandTimeout), ct);
+            // A link at the target is replaced, not followed: mv would move the file into the folder a link to a folder names.
+            var moved = await ExecAsync(id, new ExecRequest(["sh", "-c", ReplaceScript, "sh", temporaryPath, target], User: "0", Timeout: FileCommandTimeout), ct);
+            if (moved.ExitCode is 126 or 127) // no shell in the image: mv alone
+                moved = await ExecAsync(id, new ExecRequest(["mv", "-f", "--", temporaryPath, target], User: "0", Timeout: FileCommandTimeout), ct);
             if (moved.ExitCode == 0) return;
             await RemoveAsRootAsync(id, temporaryPath, ct);
             throw new EngineConflictException($"Renaming the written file over {target} failed (mv exit code {moved.ExitCode}): {moved.Stderr.Trim()}");
@@ -78,6 +81,8 @@ public sealed partial class DockerEngine : IContainerFilesystem
             lease.Release();
         }
     }
+
+    private const string ReplaceScript = "{ [ ! -L \"$2\" ] || rm -f -- \"$2\"; } && mv -f -- \"$1\" \"$2\"";
 
     // Two writes of one file at once would share the temporary name: they take turns (striped, so no lock per path is kept).
     private static readonly SemaphoreSlim[] WriteLocks = Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1)).ToArray();

@@ -87,13 +87,14 @@ public static class ContainerUserFiles
         files.OpenExecStdoutAsync(c.Id, new ExecRequest(["cat", "--", path.Value]), ct);
 
     // $1 target, $2 temporary name beside it ("" when the name is too long), $3 mode, $4 size. The bytes go to the
-    // temporary file and only a whole one is renamed over the target; a folder the user may not write but a file in it
+    // temporary file and only a whole one is renamed over the target (a link there is removed first: mv would move the
+    // file into the folder a link to a folder names); a folder the user may not write but a file in it
     // the user may is written in place (keeping its mode), as the user would with `cat > FILE`.
     private const string WriteScript =
         """
         t=$1; tmp=$2
         if [ -n "$tmp" ] && (umask 077 && : > "$tmp") 2>/dev/null; then
-          if cat > "$tmp" && [ "$(wc -c < "$tmp")" -eq "$4" ] && chmod "$3" "$tmp" && mv -f -- "$tmp" "$t"; then exit 0; fi
+          if cat > "$tmp" && [ "$(wc -c < "$tmp")" -eq "$4" ] && chmod "$3" "$tmp" && { [ ! -L "$t" ] || rm -f -- "$t"; } && mv -f -- "$tmp" "$t"; then exit 0; fi
           rm -f -- "$tmp"; exit 1
         fi
         cat > "$t"

@@ -170,6 +170,12 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
         Assert.Equal(HttpStatusCode.OK, (await op.PutAsync(Files("/tmp/pw"), new StringContent("replaced"))).StatusCode);
         Assert.StartsWith("root:", await Exec("head", "-c", "5", "/etc/passwd"));
         Assert.Equal("regular file", await Exec("stat", "-c", "%F", "/tmp/pw"));
+        // A link to a folder too: replaced, not followed into the folder (probe-15i M1: mv moved the file into it).
+        await Exec("sh", "-c", "mkdir -p /tmp/linked && ln -sfn /tmp/linked /tmp/dirlink");
+        Assert.Equal(HttpStatusCode.OK, (await op.PutAsync(Files("/tmp/dirlink"), new StringContent("replaced"))).StatusCode);
+        Assert.Equal("regular file", await Exec("stat", "-c", "%F", "/tmp/dirlink"));
+        Assert.Equal("replaced", await Exec("cat", "/tmp/dirlink"));
+        Assert.Equal("", await Exec("ls", "-A", "/tmp/linked"));
     }
 
     [Fact]

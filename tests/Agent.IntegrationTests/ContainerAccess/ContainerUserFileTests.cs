@@ -180,6 +180,12 @@ public sealed class ContainerUserFileTests(ContainerAccessFixture fx)
         Assert.Contains("under /dev", detail);
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-e", "/dev/shm/newdir")).Exit);
         Assert.NotEqual("x", await DockerCli.RunAsync("exec", fx.Box, "cat", "/etc/hosts"));
+
+        // The last segment a link to a folder the user may write: the write replaces the link (never lands in the folder).
+        await DockerCli.RunAsync("exec", fx.Nobody, "sh", "-c", "mkdir -p /tmp/own && ln -sfn /tmp/own /tmp/ownlink");
+        Assert.Equal(HttpStatusCode.OK, (await op.PutAsync(Files(fx.Nobody, "/tmp/ownlink"), new StringContent("mine"))).StatusCode);
+        Assert.Equal("regular file", await DockerCli.RunAsync("exec", fx.Nobody, "stat", "-c", "%F", "/tmp/ownlink"));
+        Assert.Equal("", await DockerCli.RunAsync("exec", fx.Nobody, "ls", "-A", "/tmp/own"));
     }
 
     [Fact]
