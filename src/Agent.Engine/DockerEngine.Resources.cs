@@ -9,14 +9,49 @@ public sealed partial class DockerEngine
     private EngineHttp? http;
     private EngineHttp Http => http ??= new EngineHttp(new Uri(endpoint));
 
-    public Task<DiskUsage> GetDiskUsageAsync(CancellationToken ct) => Call("system_df", async () =>
+    private readonly Lock diskUsageLock = new();
+    private Task<DiskUsage>? diskUsageInFlight;
+
+    /// <summary>The engine runs one disk-usage computation at a time and answers any other 500 "a disk usage operation is
+    /// already running" (probe-15i M5): concurrent callers share the one in flight; each caller's token only stops its wait.</summary>
+    public Task<DiskUsage> GetDiskUsageAsync(CancellationToken ct)
     {
-        using var doc = await Http.GetJsonAsync("system/df", ct);
+        Task<DiskUsage> shared;
+        lock (diskUsageLock)
+        {
+            if (diskUsageInFlight is null || diskUsageInFlight.IsCompleted) diskUsageInFlight = FetchDiskUsageAsync();
+            shared = diskUsageInFlight;
+        }
+        return shared.WaitAsync(ct);
+    }
+
+    private Task<DiskUsage> FetchDiskUsageAsync() => Call("system_df", async () =>
+    {
+        var ct = CancellationToken.None; // shared by every waiting caller; the engine client's own timeout bounds it
+        using var doc = await GetSystemDfAsync();
         var usage = DiskUsageJson.Parse(doc.RootElement);
         var containers = new List<ContainerDiskUsage>();
         foreach (var c in usage.Containers) containers.Add(c with { Labels = await OwnLabelsAsync(c.Labels, c.ImageId, ct) });
         return usage with { Containers = containers };
     });
+
+    /// <summary>Another client of the shared engine (docker system df, another agent) may hold its one disk-usage slot:
+    /// wait for it, within a deadline, rather than fail.</summary>
+    private async Task<JsonDocument> GetSystemDfAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await Http.GetJsonAsync("system/df", CancellationToken.None);
+            }
+            catch (EngineException e) when (e.StatusCode == 500 && e.Message.Contains("already running", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
+    }
 
     public Task<string> GetDataRootAsync(CancellationToken ct) => Call("info", async () =>
         (await client.System.GetSystemInfoAsync(ct)).DockerRootDir ?? "");

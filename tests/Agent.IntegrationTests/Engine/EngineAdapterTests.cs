@@ -40,6 +40,16 @@ public sealed class EngineAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_disk_usage_calls_share_the_engines_one_computation_and_all_answer()
+    {
+        // The engine refuses a second /system/df while one runs (500 "a disk usage operation is already running", probe-15i M5).
+        var volume = instance.Name("df");
+        await DockerCli.RunAsync("volume", "create", "--label", instance.InstanceLabel, volume);
+        var usages = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Task.Run(() => Engine.GetDiskUsageAsync(Ct))));
+        Assert.All(usages, u => Assert.Contains(u.Volumes, v => v.Name == volume));
+    }
+
+    [Fact]
     public async Task Created_container_runs_execs_logs_stops_and_is_removed()
     {
         var id = await CreateAsync("life", ["sh", "-c", "echo hello-out; echo hello-err >&2; exec sleep 600"],
