@@ -104,9 +104,9 @@ public sealed class ReconcileLoopHealthCheck(Reconciliation.ControllerState stat
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
-        var longest = state.LongestRunning;
-        return Task.FromResult(longest <= options.Value.LivenessStall
+        var stall = state.LongestStall;
+        return Task.FromResult(stall <= options.Value.LivenessStall
             ? HealthCheckResult.Healthy("reconcile loop responsive")
-            : HealthCheckResult.Unhealthy($"a reconcile has been running for {longest.TotalSeconds:0}s (limit {options.Value.LivenessStall.TotalSeconds:0}s)"));
+            : HealthCheckResult.Unhealthy($"a reconcile has made no progress for {stall.TotalSeconds:0}s beyond its steps' own time bounds (limit {options.Value.LivenessStall.TotalSeconds:0}s)"));
     }
 }

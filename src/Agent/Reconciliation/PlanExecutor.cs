@@ -26,7 +26,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ControllerState progress, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -162,6 +162,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerCreateRequest> created, CancellationToken ct)
     {
         var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
+        using var step = progress.Step(op.Timeout);
         switch (op.Kind)
         {
             case OperationKind.CreateNetwork:

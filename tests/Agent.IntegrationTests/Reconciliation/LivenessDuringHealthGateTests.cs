@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Net;
+using Agent.Core.Status;
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.Infrastructure.Manifest;
+
+namespace Agent.IntegrationTests.Reconciliation;
+
+/// <summary>A health gate longer than Agent:LivenessStall is a wait the agent chose, not a stuck loop: /livez stays 200 (probe-15i H6).</summary>
+public sealed class LivenessDuringHealthGateTests : AgentScenario
+{
+    private static string Service(string healthTest, string version) => Web("web",
+        $"      env: {{ VERSION: \"{version}\" }}\n" +
+        $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
+        "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 12s }\n");
+
+    [Fact]
+    public async Task Livez_stays_ok_while_an_update_waits_on_a_health_gate_longer_than_the_stall_limit()
+    {
+        var stallLimit = TimeSpan.FromSeconds(2);
+        Agent.Settings["Agent:LivenessStall"] = "00:00:02";
+        var g = Instance.Name("livegate");
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "1")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"false\"]", "2")));
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Any(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the new container waits on the health gate");
+
+        using var client = Agent.Client();
+        var watched = Stopwatch.StartNew();
+        var polls = 0;
+        while (watched.Elapsed < stallLimit * 3)
+        {
+            using var livez = await client.GetAsync("/livez?verbose");
+            Assert.True(livez.StatusCode == HttpStatusCode.OK, $"after {watched.Elapsed.TotalSeconds:0.0}s of the gate: {await livez.Content.ReadAsStringAsync()}");
+            polls++;
+            await Task.Delay(200); // poll interval
+        }
+        Assert.True(polls > 5);
+        Assert.Contains(await Containers.OfAsync(Instance, g), c => c.Name.EndsWith("-next", StringComparison.Ordinal)); // still inside the gate
+
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/livez")).StatusCode);
+    }
+}
