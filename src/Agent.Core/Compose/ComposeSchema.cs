@@ -138,7 +138,7 @@ public static class ComposeSchema
         JsonKind.Object => "a mapping",
         JsonKind.Array => "a list",
         JsonKind.Null => "nothing (null)",
-        JsonKind.String => $"\"{value.Scalar}\"",
+        JsonKind.String => YamlCursor.Quote(Convert.ToString(value.Scalar, CultureInfo.InvariantCulture) ?? ""),
         _ => Convert.ToString(value.Scalar, CultureInfo.InvariantCulture)?.ToLowerInvariant() ?? "a value",
     };
 }

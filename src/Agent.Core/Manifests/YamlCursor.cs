@@ -233,9 +233,14 @@ internal sealed class YamlCursor
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
         YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" } => "nothing (null)",
-        YamlScalarNode s => $"\"{s.Value}\"",
+        YamlScalarNode s => Quote(s.Value ?? ""),
         _ => "an alias",
     };
+
+    /// <summary>A value as an error quotes it: at most its first 40 characters (probe-15i M4: a file that parses as one
+    /// scalar, a PEM key or a token list, was echoed whole on the open /readyz?verbose, /objects and the log).</summary>
+    public static string Quote(string value) =>
+        value.Length <= 40 ? $"\"{value}\"" : $"\"{value[..40]}...\" ({value.Length} characters)";
 
     private static bool IsBool(string v) => v is "true" or "false" or "True" or "False" or "TRUE" or "FALSE";
     private static bool IsNumber(string v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);

@@ -33,6 +33,16 @@ public sealed class LoaderLimitTests
     }
 
     [Fact]
+    public void A_file_that_is_one_long_scalar_is_quoted_in_its_error_only_by_its_first_40_characters()
+    {
+        var key = "-----BEGIN PRIVATE KEY-----\n" + string.Concat(Enumerable.Repeat("SECRETKEYMATERIAL0123456789abcdef\n", 60)) + "-----END PRIVATE KEY-----\n";
+        var error = OnlyError(Load(key));
+        Assert.StartsWith("hostile.yaml:1:1: expected a mapping with apiVersion, kind, metadata, spec, got \"-----BEGIN PRIVATE KEY----- SECRETKEYMAT...\" (", error);
+        Assert.DoesNotContain("END PRIVATE KEY", error);
+        Assert.True(error.Length < 200, error);
+    }
+
+    [Fact]
     public void Deep_block_and_flow_mappings_are_refused_the_same_way()
     {
         var flow = Load("a: " + string.Concat(Enumerable.Repeat("{a: ", 20_000)));
