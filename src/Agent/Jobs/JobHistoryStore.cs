@@ -13,7 +13,10 @@ public sealed record JobRecord(ObjectKey Key, JobHistory History, JobTemplate? T
 /// <summary>
 /// Job histories in memory and in the state dir (<c>jobs/KIND-NAME.json</c>, written whole and renamed into place),
 /// so schedule cursors and run history survive restarts. An unreadable file is logged and ignored: the runner then
-/// rebuilds what it can from the containers' labels.
+/// rebuilds what it can from the containers' labels. A Job's history that is corrupt, or missing although the last run
+/// knew the Job, is <see cref="Lost"/>: its containers may be gone (ttlAfterFinished), so "no history" could mean "ran
+/// already", and a finished Job (a migration) must not run again on a guess (probe-15i H7). The corrupt file is kept
+/// aside, a marker <c>jobs/Job-NAME.json.lost</c> says why, and the Job starts no run until the operator deletes it.
 /// </summary>
 public sealed class JobHistoryStore
 {
@@ -31,19 +34,69 @@ public sealed class JobHistoryStore
     {
         folder = Path.Combine(stateDir, "jobs");
         this.logger = logger;
-        if (!Directory.Exists(folder)) return;
-        foreach (var file in Directory.GetFiles(folder, "*.json"))
+        if (Directory.Exists(folder))
+            foreach (var file in Directory.GetFiles(folder, "*.json"))
+            {
+                try
+                {
+                    var record = JsonSerializer.Deserialize(File.ReadAllText(file), Json.Info<JobRecord>());
+                    if (record is not null) records[record.Key] = record;
+                    else throw new JsonException("the file holds null");
+                }
+                catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
+                {
+                    logger.LogWarning("Job history {File} cannot be read, rebuilding it from container labels: {Error}", file, e.Message);
+                    if (KeyOf(file) is { Kind: Job.KindName } key)
+                        MarkLost(key, $"its history {file} could not be read ({e.Message}); kept aside as {State.StateFile.MoveAside(file, "unreadable", logger) ?? "(could not be moved)"}");
+                }
+            }
+        // The last run's index names the Jobs it knew; a Job's history is saved before its first container is made.
+        foreach (var key in (new Sources.ManifestIndex(stateDir).Load(logger) ?? []).Keys)
+            if (key.Kind == Job.KindName && !records.ContainsKey(key) && !File.Exists(LostMarker(key)))
+                MarkLost(key, $"its history {FileOf(key)} is missing, although the last run of the agent knew the Job");
+    }
+
+    /// <summary>Why the Job's history is lost (it starts no run), or null: the marker file is there until the operator deletes it.</summary>
+    public string? Lost(ObjectKey key)
+    {
+        if (heldInMemory.TryGetValue(key, out var held)) return held;
+        var marker = LostMarker(key);
+        try
         {
-            try
-            {
-                var record = JsonSerializer.Deserialize(File.ReadAllText(file), Json.Info<JobRecord>());
-                if (record is not null) records[record.Key] = record;
-            }
-            catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
-            {
-                logger.LogWarning("Job history {File} cannot be read, rebuilding it from container labels: {Error}", file, e.Message);
-            }
+            return File.Exists(marker) ? File.ReadAllText(marker).Trim() : null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{marker} cannot be read ({e.Message})";
+        }
+    }
+
+    private void MarkLost(ObjectKey key, string why)
+    {
+        var text = $"Job {key.Name} starts no run: {why}. A finished Job whose containers are gone (ttlAfterFinished) would run " +
+                   $"again on a guess. Delete {LostMarker(key)} to let it run (once more, if it had run).";
+        logger.LogWarning("{Message}", text);
+        try
+        {
+            State.StateFile.Write(LostMarker(key), text + "\n");
+        }
+        catch (State.StateWriteException e)
+        {
+            logger.LogWarning("The marker {Marker} cannot be written ({Error}); the Job is held for this run only", LostMarker(key), e.Message);
+            heldInMemory[key] = text;
+        }
+    }
+
+    private readonly ConcurrentDictionary<ObjectKey, string> heldInMemory = new();
+
+    private string LostMarker(ObjectKey key) => FileOf(key) + ".lost";
+
+    /// <summary>KIND-NAME.json: the kind has no dash.</summary>
+    private static ObjectKey? KeyOf(string file)
+    {
+        var name = Path.GetFileNameWithoutExtension(file);
+        var dash = name.IndexOf('-');
+        return dash <= 0 ? null : new ObjectKey(name[..dash], name[(dash + 1)..]);
     }
 
     public JobRecord? Get(ObjectKey key) => records.GetValueOrDefault(key);
@@ -76,8 +129,10 @@ public sealed class JobHistoryStore
     public void Remove(ObjectKey key)
     {
         records.TryRemove(key, out _);
+        heldInMemory.TryRemove(key, out _);
         try
         {
+            File.Delete(LostMarker(key));
             File.Delete(FileOf(key));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -89,10 +89,19 @@ public sealed partial class JobLoop(
         }
     }
 
+    private string? reportedLost;
+
     private async Task<TimeSpan> StepAsync(CancellationToken ct)
     {
         var want = desired();
         if (want is null) return settings.Resync;
+        if (store.Get(key) is null && store.Lost(key) is { } lost)
+        {
+            if (lost != reportedLost) events?.Invoke("Warning", "HistoryLost", lost);
+            reportedLost = lost;
+            return settings.Resync; // looked at again at each resync: the operator's deletion of the marker lets it run
+        }
+        reportedLost = null;
         var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });
         var history = ApplyCompleted(record.History);
         var cron = want.Cron;
