@@ -13,9 +13,10 @@ public sealed record JobRecord(ObjectKey Key, JobHistory History, JobTemplate? T
 /// <summary>
 /// Job histories in memory and in the state dir (<c>jobs/KIND-NAME.json</c>, written whole and renamed into place),
 /// so schedule cursors and run history survive restarts. An unreadable file is logged and ignored: the runner then
-/// rebuilds what it can from the containers' labels. A Job's history that is corrupt, or missing although the last run
-/// knew the Job, is <see cref="Lost"/>: its containers may be gone (ttlAfterFinished), so "no history" could mean "ran
-/// already", and a finished Job (a migration) must not run again on a guess (probe-15i H7). The corrupt file is kept
+/// rebuilds what it can from the containers' labels. A Job's history that is corrupt is <see cref="Lost"/>: its
+/// containers may be gone (ttlAfterFinished), so "no history" could mean "ran already", and a finished Job (a migration)
+/// must not run again on a guess (probe-15i H7). (A history file deleted whole is not told apart from a Job never run:
+/// `agent diff` and a read before the first run name Jobs in the state dir's index too.) The corrupt file is kept
 /// aside, a marker <c>jobs/Job-NAME.json.lost</c> says why, and the Job starts no run until the operator deletes it.
 /// </summary>
 public sealed class JobHistoryStore
@@ -50,10 +51,6 @@ public sealed class JobHistoryStore
                         MarkLost(key, $"its history {file} could not be read ({e.Message}); kept aside as {State.StateFile.MoveAside(file, "unreadable", logger) ?? "(could not be moved)"}");
                 }
             }
-        // The last run's index names the Jobs it knew; a Job's history is saved before its first container is made.
-        foreach (var key in (new Sources.ManifestIndex(stateDir).Load(logger) ?? []).Keys)
-            if (key.Kind == Job.KindName && !records.ContainsKey(key) && !File.Exists(LostMarker(key)))
-                MarkLost(key, $"its history {FileOf(key)} is missing, although the last run of the agent knew the Job");
     }
 
     /// <summary>Why the Job's history is lost (it starts no run), or null: the marker file is there until the operator deletes it.</summary>
