@@ -40,9 +40,6 @@ internal static class Inotify
     [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static extern int Poll(ref PollFd fd, nuint count, int timeoutMs);
 
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    public static extern int Close(int fd);
-
     /// <summary>A non-blocking inotify descriptor, closed on exec.</summary>
     public static int Open()
     {

@@ -1,3 +1,4 @@
+using Agent.State;
 namespace Agent.Sources;
 
 /// <summary>
@@ -38,14 +39,17 @@ internal sealed class TreeWatcher : IDisposable
         }
         catch
         {
-            Inotify.Close(fd);
+            LibC.Close(fd);
             throw;
         }
         reader = new Thread(ReadLoop) { IsBackground = true, Name = "manifests-watch" };
         reader.Start();
     }
 
-    public int FolderCount => paths.Count;
+    private int folderCount;
+
+    /// <summary>How many folders are watched; read from any thread (the watcher's thread changes the set).</summary>
+    public int FolderCount => Volatile.Read(ref folderCount);
 
     /// <summary>Watches <paramref name="top"/> and the folders below it; false when <paramref name="top"/> itself cannot be watched.</summary>
     private bool AddTree(string top)
@@ -70,6 +74,7 @@ internal sealed class TreeWatcher : IDisposable
                 continue;
             }
             paths[wd] = path;
+            Volatile.Write(ref folderCount, paths.Count);
             first = false;
             if (depth >= MaxDepth) continue;
             try
@@ -92,6 +97,7 @@ internal sealed class TreeWatcher : IDisposable
         {
             Inotify.RemoveWatch(fd, wd);
             paths.Remove(wd);
+            Volatile.Write(ref folderCount, paths.Count);
         }
     }
 
@@ -121,6 +127,7 @@ internal sealed class TreeWatcher : IDisposable
         if ((mask & Inotify.Ignored) != 0)
         {
             paths.Remove(wd);
+            Volatile.Write(ref folderCount, paths.Count);
             return;
         }
         if (!paths.TryGetValue(wd, out var folder)) return;
@@ -138,6 +145,6 @@ internal sealed class TreeWatcher : IDisposable
         if (disposed) return;
         disposed = true;
         if (Thread.CurrentThread != reader) reader.Join(TimeSpan.FromSeconds(2));
-        Inotify.Close(fd);
+        LibC.Close(fd);
     }
 }
