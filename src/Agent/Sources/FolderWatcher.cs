@@ -35,7 +35,7 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IR
             if (parentPath is not null && parentPath != watchedParent)
             {
                 parent?.Dispose();
-                parent = Create(parentPath, recursive: false, IsRoot);
+                parent = Create(parentPath, IsRoot);
                 watchedParent = parent is null ? null : parentPath;
             }
             var target = Directory.Exists(folder.Root) ? folder.ResolveLinks(folder.Root) : null;
@@ -87,11 +87,11 @@ public sealed class FolderWatcher(ManifestFolder folder, ILogger logger, Func<IR
         }
     }
 
-    private FileSystemWatcher? Create(string path, bool recursive, Func<FileSystemEventArgs, bool> relevant)
+    private FileSystemWatcher? Create(string path, Func<FileSystemEventArgs, bool> relevant)
     {
         try
         {
-            var watcher = new FileSystemWatcher(path) { IncludeSubdirectories = recursive };
+            var watcher = new FileSystemWatcher(path);
             FileSystemEventHandler handler = (_, e) =>
             {
                 if (relevant(e)) Changed.Release();
