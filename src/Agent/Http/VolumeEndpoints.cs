@@ -93,10 +93,11 @@ public static class VolumeEndpoints
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Volume \"{name}\" is declared by {declared}: its data would be lost and {declared} would make it again, empty. Remove it from the manifest, or send force=true.",
                 extensions: new Dictionary<string, object?> { ["declaredBy"] = declared.ToString() });
-        if (force != true && DeclaredResources.HeldBy(managed.VolumeOwner(volume), manifests) is { } held)
+        var owner = managed.VolumeOwner(volume);
+        if (force != true && DeclaredResources.HeldBy(owner, manifests) is { } held)
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"Volume \"{name}\" is kept: {held}. Its data could still be wanted; fix the manifest, or send force=true.",
-                extensions: new Dictionary<string, object?> { ["heldBy"] = managed.VolumeOwner(volume)?.ToString() });
+                extensions: new Dictionary<string, object?> { ["heldBy"] = owner?.ToString() });
         await engine.RemoveVolumeAsync(volume.Name, ct);
         return JsonAnswer.Ok(new VolumeRemoved(volume.Name, "removed"));
     }
