@@ -19,6 +19,8 @@ public sealed class TokenStore
         maxJwtLifetime = auth.MaxJwtLifetime;
         TrustedPaths.Require((options.Value.StateDir, "the state dir"), (auth.TokensFile, "Agent:Auth:TokensFile"), (auth.JwtKeyFile, "Agent:Auth:JwtKeyFile"),
             (string.IsNullOrWhiteSpace(auth.TokensFile) ? Path.Combine(options.Value.StateDir, "tokens") : null, "the tokens file"));
+        TrustedPaths.Require("another user could swap the credentials the agent sends to the registry", [.. options.Value.Registries.SelectMany(r =>
+            new (string?, string)[] { (r.UsernameFile, $"Agent:Registries {r.Server} usernameFile"), (r.PasswordFile, $"Agent:Registries {r.Server} passwordFile") })]);
         if (!string.IsNullOrWhiteSpace(auth.TokensFile))
         {
             FilePath = auth.TokensFile;

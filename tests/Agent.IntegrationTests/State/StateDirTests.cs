@@ -262,4 +262,35 @@ public sealed class StateDirTests : IAsyncLifetime
             var (_, stdout, _) = await ExternalTool.ShellAsync($"cat '{state}/agent.lock' 2>/dev/null");
             return stdout.Trim() == holder.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }, TimeSpan.FromSeconds(60), $"agent {holder.Id} holds the lock");
+
+    /// <summary>probe-15i M6: a tokens file in a folder any user may write (0777, no sticky bit) stops `agent run`, naming
+    /// the folder and the fix; the same folder mounted read-only (as a Kubernetes Secret volume is) cannot be written.</summary>
+    [Fact]
+    public async Task A_tokens_file_in_a_folder_others_may_write_stops_agent_run_but_not_on_a_read_only_mount()
+    {
+        var root = Directory.CreateTempSubdirectory("agent-it-m6-").FullName;
+        var open = Directory.CreateDirectory(Path.Combine(root, "open")).FullName;
+        var file = Path.Combine(open, "tokens");
+        try
+        {
+            await Sh($"chmod 0777 '{open}' && printf 'admin:{AdminToken}\\n' > '{file}' && chmod 0600 '{file}'");
+            var (exit, _, stderr) = await AgentCli.RunAsync(new Dictionary<string, string> { ["AGENT_Agent__Auth__TokensFile"] = file },
+                "run", "--manifests", Directory.CreateDirectory(Path.Combine(root, "m")).FullName, "--state-dir", Path.Combine(root, "state"),
+                "--instance", instance.Id, "--urls", "http://127.0.0.1:0");
+            Assert.Equal(1, exit);
+            Assert.Contains($"error: Agent:Auth:TokensFile {file} lies in {open}, which other users may write (mode 777, no sticky bit): " +
+                            $"one could rename a file of his own over it, another user could make himself admin; chmod go-w {open}", stderr, StringComparison.Ordinal);
+
+            await Sh($"mount -t tmpfs -o size=64k,mode=0777 agent-test-secret '{open}' && printf 'admin:{AdminToken}\\n' > '{file}' && chmod 0600 '{file}' " +
+                     $"&& mount -o remount,ro '{open}'");
+            await using var unmount = new Unmount(open);
+            var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions
+                { StateDir = Path.Combine(root, "state"), Auth = new() { TokensFile = file } });
+            Assert.Equal(file, new Agent.Auth.TokenStore(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Auth.TokenStore>.Instance).FilePath);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
