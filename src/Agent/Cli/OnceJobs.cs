@@ -75,7 +75,7 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
             {
                 var history = store.Get(key)?.History;
                 run = history?.Runs.Where(r => r.TemplateHash == desired.TemplateHash).OrderBy(r => r.Start).LastOrDefault();
-                if (run is { IsActive: false } || (history?.TemplateHash == desired.TemplateHash && run is null)) break;
+                if (run is { IsActive: false } || (history?.TemplateHash == desired.TemplateHash && run is null) || (history is null && store.Lost(key) is not null)) break;
                 await Task.Delay(200, deadline);
             }
         }
@@ -87,6 +87,7 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
         await running;
         run = store.Get(key)?.History.Runs.Where(r => r.TemplateHash == desired.TemplateHash).OrderBy(r => r.Start).LastOrDefault() ?? run;
         var unchanged = before?.TemplateHash == desired.TemplateHash ? "unchanged, " : "";
+        if (run is null && store.Get(key) is null && store.Lost(key) is { } lost) return new OnceResult(key, false, $"{key}: HistoryLost {lost}");
         return run switch
         {
             null => new OnceResult(key, true, $"{key}: Complete ({unchanged}its last run is no longer kept)"),

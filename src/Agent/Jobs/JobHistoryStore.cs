@@ -15,9 +15,9 @@ public sealed record JobRecord(ObjectKey Key, JobHistory History, JobTemplate? T
 /// so schedule cursors and run history survive restarts. An unreadable file is logged and ignored: the runner then
 /// rebuilds what it can from the containers' labels. A Job's history that is corrupt is <see cref="Lost"/>: its
 /// containers may be gone (ttlAfterFinished), so "no history" could mean "ran already", and a finished Job (a migration)
-/// must not run again on a guess (probe-15i H7). (A history file deleted whole is not told apart from a Job never run:
-/// `agent diff` and a read before the first run name Jobs in the state dir's index too.) The corrupt file is kept
-/// aside, a marker <c>jobs/Job-NAME.json.lost</c> says why, and the Job starts no run until the operator deletes it.
+/// must not run again on a guess (probe-15i H7). A history file deleted whole is told apart from a Job never run by the
+/// <see cref="JobLedger"/> (<see cref="Started"/>). The corrupt file is kept aside, a marker <c>jobs/Job-NAME.json.lost</c>
+/// says why, and the Job starts no run until the operator deletes it.
 /// </summary>
 public sealed class JobHistoryStore
 {
@@ -35,6 +35,7 @@ public sealed class JobHistoryStore
     {
         folder = Path.Combine(stateDir, "jobs");
         this.logger = logger;
+        Started = new JobLedger(stateDir, logger);
         if (Directory.Exists(folder))
             foreach (var file in Directory.GetFiles(folder, "*.json"))
             {
@@ -68,7 +69,12 @@ public sealed class JobHistoryStore
         }
     }
 
-    private void MarkLost(ObjectKey key, string why)
+    /// <summary>The Jobs that have started a run.</summary>
+    public JobLedger Started { get; }
+
+    /// <summary>Holds the Job (it starts no run) until the operator deletes the marker, which this says how to do. The
+    /// ledger then forgets the Job, so deleting the marker lets it run at this start or a later one alike.</summary>
+    public void MarkLost(ObjectKey key, string why)
     {
         var text = $"Job {key.Name} starts no run: {why}. A finished Job whose containers are gone (ttlAfterFinished) would run " +
                    $"again on a guess. Delete {LostMarker(key)} to let it run (once more, if it had run).";
@@ -76,6 +82,7 @@ public sealed class JobHistoryStore
         try
         {
             State.StateFile.Write(LostMarker(key), text + "\n");
+            Started.Forget(key.Name);
         }
         catch (State.StateWriteException e)
         {
@@ -123,8 +130,10 @@ public sealed class JobHistoryStore
         records[record.Key] = record;
     }
 
+    /// <summary>Forgets the job: its history, its lost marker, and (a Job) its entry in the ledger.</summary>
     public void Remove(ObjectKey key)
     {
+        if (key.Kind == Job.KindName) Started.Forget(key.Name);
         records.TryRemove(key, out _);
         heldInMemory.TryRemove(key, out _);
         try
@@ -138,5 +147,5 @@ public sealed class JobHistoryStore
         }
     }
 
-    private string FileOf(ObjectKey key) => Path.Combine(folder, $"{key.Kind}-{key.Name}.json");
+    public string FileOf(ObjectKey key) => Path.Combine(folder, $"{key.Kind}-{key.Name}.json");
 }

@@ -95,6 +95,7 @@ public sealed partial class JobLoop(
     {
         var want = desired();
         if (want is null) return settings.Resync;
+        if (!adopted && key.Kind == Job.KindName) await JudgeHistoryAsync(ct);
         if (store.Get(key) is null && store.Lost(key) is { } lost)
         {
             if (lost != reportedLost) events?.Invoke("Warning", "HistoryLost", lost);
@@ -141,6 +142,8 @@ public sealed partial class JobLoop(
         else if (history.TemplateHash != want.TemplateHash)
         {
             // A Job runs once per template: when it first appears, and again when it changes (the old run is replaced).
+            // The ledger names it before anything runs: a state dir that cannot take that stops the step here.
+            if (key.Kind == Job.KindName) store.Started.Record(key.Name);
             history = Kill(history, history.Active.Select(r => r.Id).ToList(), want.Template, RunReasons.Replaced, now, "the Job changed");
             starting.Add(NewRun(history, key.Kind == Job.KindName ? RunTriggers.Manifest : RunTriggers.Api, null, now, want.TemplateHash));
         }
@@ -177,6 +180,36 @@ public sealed partial class JobLoop(
         var until = wakeAt.Count == 0 ? time.GetUtcNow() + settings.Resync : wakeAt.Min();
         var delay = until - time.GetUtcNow() + TimeSpan.FromMilliseconds(1);
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay > settings.Resync ? settings.Resync : delay;
+    }
+
+    /// <summary>At a Job's first step: a history missing while the ledger says it started is rebuilt from the
+    /// containers' labels, or else lost (<see cref="HistoryLoss"/>). A history from before the ledger existed enters it.</summary>
+    private async Task JudgeHistoryAsync(CancellationToken ct)
+    {
+        if (store.Get(key) is { History.TemplateHash: not null })
+        {
+            if (!store.Started.Contains(key.Name))
+                try
+                {
+                    store.Started.Record(key.Name);
+                }
+                catch (State.StateWriteException e)
+                {
+                    logger.LogWarning("{Key}: cannot be entered in {Ledger} yet: {Error}", key, store.Started.File, e.Message);
+                }
+            return;
+        }
+        if (store.Get(key) is not null || store.Lost(key) is not null || !store.Started.Contains(key.Name)) return;
+        var seen = await ObserveAsync(new JobHistory { Since = time.GetUtcNow() }, ct); // the labels' runs, if any container is left
+        switch (HistoryLoss.Judge(historyKept: false, ledgerSaysStarted: true, seen.Runs.Count))
+        {
+            case HistoryFinding.Rebuilt:
+                store.Save(new JobRecord(key, seen));
+                break;
+            case HistoryFinding.Lost:
+                store.MarkLost(key, $"{store.Started.File} says it started, but its history {store.FileOf(key)} is gone and no container of it is left");
+                break;
+        }
     }
 
     private JobRun NewRun(JobHistory history, string trigger, DateTimeOffset? scheduled, DateTimeOffset now, string hash)
