@@ -112,6 +112,9 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         Call("container_stop", () => client.Containers.StopContainerAsync(id,
             new ContainerStopParameters { WaitBeforeKillSeconds = Seconds(timeout) }, ct));
 
+    public Task UnpauseContainerAsync(string id, CancellationToken ct) =>
+        Call("container_unpause", () => client.Containers.UnpauseContainerAsync(id, ct));
+
     public Task RestartContainerAsync(string id, TimeSpan? timeout, CancellationToken ct) =>
         Call("container_restart", () => client.Containers.RestartContainerAsync(id,
             new ContainerRestartParameters { WaitBeforeKillSeconds = Seconds(timeout) }, ct));

@@ -19,6 +19,7 @@ public partial interface IContainerEngine
     Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken ct);
     Task StartContainerAsync(string id, CancellationToken ct);
     Task StopContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);
+    Task UnpauseContainerAsync(string id, CancellationToken ct);
     Task RestartContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);
     Task KillContainerAsync(string id, string? signal, CancellationToken ct);
     Task RemoveContainerAsync(string id, bool force, CancellationToken ct);

@@ -10,6 +10,7 @@ public enum OperationKind
     BuildImage,
     CreateContainer,
     StartContainer,
+    UnpauseContainer,
     StopContainer,
     RestartContainer,
     RemoveContainer,

@@ -99,7 +99,8 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         if (TakeName(current, name, $"takes back the name {name} after an interrupted update", []) is { } renamed) started.Add(renamed);
         if (input.Suspended)
         {
-            if (current.IsRunning) plan.Add(OperationKind.StopContainer, resource, "group is suspended", [], current.Id);
+            // docker stop works on a paused container too: a suspended group frees its memory as well.
+            if (current.IsRunning || current.State == ContainerState.Paused) plan.Add(OperationKind.StopContainer, resource, "group is suspended", [], current.Id);
             return;
         }
         switch (current.State)
@@ -114,6 +115,11 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                         $"unhealthy for {(input.Now - since).TotalSeconds:0}s (grace {input.UnhealthyGrace.TotalSeconds:0}s)", [], current.Id));
                 else
                     plan.RequeueAfter(current.UnhealthySince is { } s ? input.UnhealthyGrace - (input.Now - s) : input.UnhealthyGrace);
+                break;
+            // Only a user pauses (the agent never does), and a pause is judged like a docker stop: under restart "always"
+            // the desired state (running) wins; under the other modes it stays paused and status says "Paused by user".
+            case ContainerState.Paused when service.Container.Restart.Mode == RestartMode.Always:
+                started.Add(plan.Add(OperationKind.UnpauseContainer, resource, "container paused, restart: always", after, current.Id));
                 break;
             case ContainerState.Exited or ContainerState.Dead when IsRespectedUserStop(current):
                 break; // stays stopped until started again; status says "Stopped by user"

@@ -42,9 +42,12 @@ public static class ContainerEndpoints
                 : ApiProblems.ContainerNotFound(id))
             .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
 
-        containers.MapPost("/{id}/start", (string id, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, StartRules rules, CancellationToken ct) =>
-            Act(id, owned, ct, c => { stops.Clear(c); return binds.StartAsync(c, () => engine.StartContainerAsync(c, ct), ct); }, "started", rules.Refusal))
-            .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Start a container; clears a stop made through the API.");
+        containers.MapPost("/{id}/start", async (string id, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, StartRules rules, CancellationToken ct) =>
+            // The engine refuses to start a paused container; the user asked for it to run, so a start unpauses it.
+            await owned.FindAsync(id, ct) is { State: ContainerState.Paused }
+                ? await Act(id, owned, ct, async c => { await engine.UnpauseContainerAsync(c, ct); return null; }, "unpaused", rules.Refusal)
+                : await Act(id, owned, ct, c => { stops.Clear(c); return binds.StartAsync(c, () => engine.StartContainerAsync(c, ct), ct); }, "started", rules.Refusal))
+            .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Start a container (a paused one is unpaused: the answer says \"unpaused\"); clears a stop made through the API.");
         containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
                 : Act(id, owned, ct, async c => { stops.Record(c, UserStops.ByApi); await engine.StopContainerAsync(c, grace, ct); }, "stopped"))

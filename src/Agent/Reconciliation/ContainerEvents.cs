@@ -17,9 +17,10 @@ public static class ContainerEvents
                                   || e.Action.StartsWith("health_status", StringComparison.Ordinal));
 
     /// <summary>A "start" leaves what only an inspect tells (a healthcheck's starting state, the ports the engine
-    /// picked): the cache looks once per start. A "create" carries the labels the container inherited from its image:
+    /// picked): the cache looks once per start, and once per unpause (the health a paused container had may have
+    /// changed). A "create" carries the labels the container inherited from its image:
     /// only the adapter's inspect tells whether they are its own (InheritedOwnership).</summary>
-    public static bool NeedsInspect(EngineEvent e) => e is { Type: "container", Action: "start" or "create" };
+    public static bool NeedsInspect(EngineEvent e) => e is { Type: "container", Action: "start" or "create" or "unpause" };
 
     /// <summary>The entry after the event; null when the container is gone (or was never known and the event cannot
     /// describe it).</summary>
@@ -49,8 +50,12 @@ public static class ContainerEvents
             },
             "die" => Exited(known, e),
             "rename" when name is not null => known with { Name = name },
-            "pause" => known with { State = ContainerState.Paused, Status = ContainerSummary.StatusOf(ContainerState.Paused, null), Health = HealthState.None },
-            "unpause" => known with { State = ContainerState.Running, Status = ContainerSummary.StatusOf(ContainerState.Running, null) },
+            // Not ready while paused (State); its health is told again by the inspect an unpause queues.
+            "pause" => known with { State = ContainerState.Paused, Status = ContainerSummary.StatusOf(ContainerState.Paused, null) },
+            "unpause" => known with
+            {
+                State = ContainerState.Running, Status = ContainerSummary.StatusOf(ContainerState.Running, null), HealthUnknown = known.Health == HealthState.None,
+            },
             _ when e.Action.StartsWith("health_status: ", StringComparison.Ordinal) => known with { Health = Health(e.Action["health_status: ".Length..]), HealthUnknown = false },
             _ => known,
         };

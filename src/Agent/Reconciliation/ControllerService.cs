@@ -30,7 +30,7 @@ public sealed class ControllerService(
     ILogger<ControllerService> logger) : BackgroundService
 {
     private int engineDown;
-    private static readonly HashSet<string> WakingActions = ["die", "destroy", "oom", "kill", "stop", "start", "create"];
+    private static readonly HashSet<string> WakingActions = ["die", "destroy", "oom", "kill", "stop", "start", "create", "pause", "unpause"];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -227,6 +227,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 await engine.RemoveContainerAsync(target, force: true, ct);
                 health.Forget(target);
                 break;
+            case OperationKind.UnpauseContainer:
+                await engine.UnpauseContainerAsync(target, ct);
+                break;
             case OperationKind.RenameContainer:
                 await engine.RenameContainerAsync(target, op.NewName!, ct);
                 break;

@@ -321,7 +321,7 @@ public sealed class Reconciler(
         var outcome = new ReconcileOutcome(entry.Generation)
         {
             StoppedByUser = userStopped.Count > 0 && notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas) <= userStopped.Count
-                ? $"Stopped by user: {string.Join(", ", userStopped)} (start it through the API or docker start)" : null,
+                ? UserStopMessage(userStopped) : null,
             Suspended = suspended,
             Operations = plan.Operations.Count,
             Failures = execution?.Failures ?? [],
@@ -423,14 +423,26 @@ public sealed class Reconciler(
         }
     }
 
+    private const string StoppedByUser = "Stopped by user", PausedByUser = "Paused by user";
+
     private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>
-        c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? "Stopped by user"
+        c.State == ContainerState.Paused && service.Container.Restart.Mode != RestartMode.Always ? PausedByUser
+        : c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? StoppedByUser
         : c.State is ContainerState.Exited && service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.Failures > limit.MaxRetries
             ? $"BackoffLimitExceeded: failed {c.Failures} times" : null;
 
-    private static List<string> UserStopped(ServiceGroup group, ObservedState observed) =>
-        observed.Containers.Where(c => group.Spec.Services.FirstOrDefault(s => s.Name == c.Service) is { } s && ContainerMessage(c, s) == "Stopped by user")
-            .Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+    /// <summary>Replicas a user stopped or paused, each with its message, by name.</summary>
+    private static List<(string Name, string Message)> UserStopped(ServiceGroup group, ObservedState observed) =>
+        observed.Containers.Select(c => (c.Name, Message: group.Spec.Services.FirstOrDefault(s => s.Name == c.Service) is { } s ? ContainerMessage(c, s) : null))
+            .Where(c => c.Message is StoppedByUser or PausedByUser)
+            .Select(c => (c.Name, c.Message!)).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+
+    private static string UserStopMessage(List<(string Name, string Message)> stopped) => string.Join("; ", new[]
+    {
+        (StoppedByUser, "(start it through the API or docker start)"),
+        (PausedByUser, "(start it through the API or docker unpause)"),
+    }.Select(m => (m.Item1, m.Item2, Names: stopped.Where(c => c.Message == m.Item1).Select(c => c.Name).ToList()))
+        .Where(m => m.Names.Count > 0).Select(m => $"{m.Item1}: {string.Join(", ", m.Names)} {m.Item2}"));
 
     private IReadOnlySet<string> FailedUpdates(ObjectKey key, IManifestObject? desired)
     {

@@ -23,7 +23,7 @@ public sealed class HttpFixture : IAsyncLifetime
         await File.WriteAllTextAsync(tokens, $"# test tokens\nviewer:{ViewerToken}\noperator:{OperatorToken}\nadmin:{AdminToken}\n");
         Agent = new AgentHarness(Instance, new Dictionary<string, string?> { ["Agent:Auth:TokensFile"] = tokens });
         Agent.Write("g.yaml", Group(Group, Web("web", "      healthcheck: { test: [\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"], interval: 1s }\n") +
-            $"    - name: talker\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done\"]\n      stopSignal: SIGKILL\n      env:\n        SECRET_TOKEN: {SecretValue}\n"));
+            $"    - name: talker\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done\"]\n      stopSignal: SIGKILL\n      restart: unless-stopped # its list test pauses it: under always the agent would unpause it\n      env:\n        SECRET_TOKEN: {SecretValue}\n"));
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(Group);
     }

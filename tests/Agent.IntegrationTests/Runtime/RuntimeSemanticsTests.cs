@@ -113,6 +113,38 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         Assert.StartsWith("running", await State($"{g}-s-1"));
     }
 
+    // Rule 2 for docker pause: undone under always, kept (and shown) otherwise; the API's start unpauses, its stop stops
+    [Fact]
+    public async Task Docker_pause_is_undone_under_always_and_kept_otherwise_until_the_api_start()
+    {
+        var g = Instance.Name("pause");
+        Agent.Write("g.yaml", Group(g, Sleeper("a") + Sleeper("u", "      restart: unless-stopped\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var (always, kept) = ($"{g}-a-1", $"{g}-u-1");
+        await DockerCli.RunAsync("pause", kept);
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "StoppedByUser");
+        Assert.Equal("Paused by user", status.Services.Single(s => s.Name == "u").Containers.Single().Message);
+        Assert.StartsWith("Paused by user: " + kept, status.Conditions.Single(c => c.Type == ConditionTypes.Ready).Message);
+
+        // The pause event wakes the reconcile (the resync is 60 s away): the agent unpauses the "always" replica.
+        await DockerCli.RunAsync("pause", always);
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(always, "{{.State.Status}}") == "running", TimeSpan.FromSeconds(20), "the always replica unpaused");
+        Assert.Equal("paused", await DockerCli.InspectAsync(kept, "{{.State.Status}}"));
+
+        using var api = Api();
+        var id = await DockerCli.InspectAsync(kept, "{{.Id}}");
+        var started = await api.PostAsync($"/api/v1/containers/{id}/start", null);
+        Assert.Equal(HttpStatusCode.OK, started.StatusCode);
+        Assert.Equal("unpaused", (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("result").GetString());
+        await Agent.WaitReadyAsync(g);
+        Assert.Equal("running", await DockerCli.InspectAsync(kept, "{{.State.Status}}"));
+
+        await DockerCli.RunAsync("pause", kept);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/v1/containers/{id}/stop?timeout=1", null)).StatusCode);
+        Assert.Equal("exited", await DockerCli.InspectAsync(kept, "{{.State.Status}}"));
+    }
+
     // Rule 2: the API stop is a persisted override, whatever the policy
     [Fact]
     public async Task The_api_stop_of_an_always_container_holds_until_the_api_start()

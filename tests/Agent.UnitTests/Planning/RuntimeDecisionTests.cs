@@ -42,6 +42,27 @@ public sealed class RuntimeDecisionTests
     }
 
     [Theory]
+    [InlineData(RestartMode.Always, "#1 container:g-s-1, UnpauseContainer, container paused, restart: always")]
+    [InlineData(RestartMode.UnlessStopped, "")]
+    [InlineData(RestartMode.OnFailure, "")]
+    [InlineData(RestartMode.No, "")]
+    public void A_docker_pause_is_undone_only_under_restart_always(RestartMode mode, string expected)
+    {
+        var s = Service("s", b => b.Restart(mode));
+        Assert.False(Container(s, ContainerState.Paused).IsReady);
+        Assert.Equal(expected, PlanFor(s, Container(s, ContainerState.Paused)).ToString());
+    }
+
+    [Fact]
+    public void A_suspended_group_stops_a_paused_replica_too()
+    {
+        var s = Service("s", b => b.Restart(RestartMode.UnlessStopped));
+        var plan = Planner.PlanGroup(new PlanInput(new ObjectKey("ServiceGroup", "g"), Group(s),
+            new ObservedState([Container(s, ContainerState.Paused)], [new ObservedNetwork("net-g", "g_default")], new HashSet<string>()), Labels, Now) { Suspended = true });
+        Assert.Equal("#1 container:g-s-1, StopContainer, group is suspended", plan.ToString());
+    }
+
+    [Theory]
     [InlineData(2, "#1 container:g-s-1, StartContainer, container exited with code 3, restart: on-failure")]
     [InlineData(3, "")]
     public void On_failure_N_counts_every_failure_and_gives_up_after_N_restarts(int failures, string expected)
