@@ -7,7 +7,8 @@ namespace Agent.Http;
 
 /// <summary>
 /// Kubernetes-style probes: /livez, /readyz and /healthz answer 200 "ok" or 503; `?verbose` lists every
-/// check as [+]name ok / [-]name failed: reason (a degraded check passes with a warning: [+]name ok, warning: ...);
+/// check as [+]name ok / [-]name failed: reason (a degraded check passes with a warning: [+]name ok, warning: ...), the
+/// reasons only for a caller with a valid token of any role (without one: "reason withheld");
 /// `/readyz/NAME` runs one check; `?exclude=NAME` leaves one out.
 /// The checks run here, not through HealthCheckService: that one starts every check with Task.Run under a new DI scope,
 /// a log scope and a timeout source, which made /livez (one in-memory check) slower than the container list.
@@ -45,6 +46,8 @@ public static class ProbeEndpoints
 
         var passed = entries.All(e => e.Second.Status != HealthStatus.Unhealthy);
         var verbose = http.Request.Query.ContainsKey("verbose") || !passed;
+        // Reasons quote paths and manifest content: only for a caller with a token (kube-apiserver withholds them too).
+        var reasons = http.User.Identity?.IsAuthenticated == true;
         var text = new StringBuilder();
         if (verbose)
         {
@@ -52,8 +55,8 @@ public static class ProbeEndpoints
                 text.Append(entry.Status switch
                 {
                     HealthStatus.Healthy => $"[+]{name} ok\n",
-                    HealthStatus.Degraded => $"[+]{name} ok, warning: {entry.Description}\n",
-                    _ => $"[-]{name} failed: {entry.Description}\n",
+                    HealthStatus.Degraded => $"[+]{name} ok, warning: {(reasons ? entry.Description : "reason withheld")}\n",
+                    _ => $"[-]{name} failed: {(reasons ? entry.Description : "reason withheld")}\n",
                 });
             foreach (var name in excluded.Order(StringComparer.Ordinal)) text.Append($"[+]{name} excluded: ok\n");
             text.Append(passed ? $"{probe} check passed\n" : $"{probe} check failed\n");

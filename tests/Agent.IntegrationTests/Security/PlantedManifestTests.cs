@@ -259,7 +259,7 @@ public sealed class PlantedManifestTests : SecurityScenario
         await File.WriteAllTextAsync(record, "{\"" + ManifestFolder.Resolve(Path.Combine(Agent.Manifests, "wdata")) + "\": ");
         await Agent.StartAsync();
 
-        using var client = Agent.Client();
+        using var client = Admin();
         var ready = await Eventually.ReturnsAsync(() => client.GetAsync("/readyz?verbose"), r => r.StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(60), "not ready");
         Assert.Contains(ManifestIndex.WritableBindsLostFileName, await ready.Content.ReadAsStringAsync());
         var status = await Agent.WaitForConditionAsync(kept, ConditionTypes.Ready, "False", "WritableBindsLost");

@@ -52,6 +52,10 @@ public sealed class BrokenManifestReportingTests() : AgentScenario(new Dictionar
         Assert.Contains("[+]manifests ok, warning: 2 file(s) with errors tied to no object", text);
         Assert.Contains("binary.yaml:1:", text);
         Assert.Contains("syntax.yaml:3:", text);
+        using var anonymous = Agent.Client(); // without a token: the check's state, never what the files hold
+        var withheld = await anonymous.GetStringAsync("/readyz?verbose");
+        Assert.Contains("[+]manifests ok, warning: reason withheld\n", withheld);
+        Assert.DoesNotContain("yaml", withheld);
 
         // A change is logged once more (its new error); a fixed file once, as fixed; a file no longer listed.
         Agent.Write("broken.yaml", Group(broken, Sleeper("s", "      replicas: lots\n")));

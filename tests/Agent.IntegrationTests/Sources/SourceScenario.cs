@@ -43,9 +43,10 @@ public abstract class SourceScenario(IDictionary<string, string?>? settings = nu
             return exit == 0 && stdout.Contains($"\"{3600 + version}\"", StringComparison.Ordinal) && stdout.Trim().EndsWith("true", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(60), $"{group} runs version {version}");
 
+    /// <summary>/readyz?verbose with the generated admin token: the checks' reasons are shown only with a token.</summary>
     protected async Task<(HttpStatusCode Status, string Text)> ReadyzAsync()
     {
-        using var client = Agent.Client();
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
         var response = await client.GetAsync("/readyz?verbose");
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }

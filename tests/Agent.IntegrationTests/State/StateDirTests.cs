@@ -74,7 +74,7 @@ public sealed class StateDirTests : IAsyncLifetime
     {
         await using var agent = Harness();
         await agent.StartAsync();
-        using var client = agent.Client();
+        using var client = Client(agent);
         await Eventually.ReturnsAsync(() => client.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready");
 
         Directory.Delete(agent.StateDir, recursive: true);
@@ -84,6 +84,13 @@ public sealed class StateDirTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
         Assert.Contains($"[-]state failed: the state dir {agent.StateDir} was deleted or replaced while the agent ran", text);
         Assert.Contains("restart the agent", text);
+        // A kubelet's probe (no token, no ?verbose) gets the same 503 and the check's name, never its reason (a path).
+        using var anonymous = agent.Client();
+        using var probe = await anonymous.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, probe.StatusCode);
+        var withheld = await probe.Content.ReadAsStringAsync();
+        Assert.Contains("[-]state failed: reason withheld\n", withheld);
+        Assert.DoesNotContain(agent.StateDir, withheld);
         await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "was deleted or replaced while the agent ran", "its lock was made and taken again");
         var second = Assert.Throws<Agent.State.StateDirLockedException>(() => Agent.State.StateDirLock.Acquire(agent.StateDir));
         Assert.Contains(agent.StateDir, second.Message);
