@@ -46,6 +46,23 @@ public static class GroupConditions
     /// <summary>A name the group needs is held by an object the agent does not own (foreign, or another instance's).</summary>
     public const string NameConflict = "NameConflict";
 
+    /// <summary>Why a group that serves is applying a newer generation (start-first: the old replicas serve meanwhile).</summary>
+    public const string Updating = "Updating";
+
+    /// <summary>
+    /// Ready while a plan applies (set before it runs; the reconcile's outcome replaces it). Ready never says UpToDate
+    /// about a generation not applied yet (kstatus: observedGeneration lags until it is): a ready group applying a newer
+    /// generation stays Ready=True (what served serves) with reason Updating; a Ready left by a held or deleted manifest
+    /// no longer holds: Ready=False/Applying. Null: Ready stays as it is (a heal of the applied generation).
+    /// </summary>
+    public static ConditionValue? ReadyWhileApplying(bool wasReady, bool heldBefore, long observedGeneration, long generation, string applying)
+    {
+        if (heldBefore) return new(ConditionTypes.Ready, false, "Applying", applying);
+        if (wasReady && observedGeneration != generation)
+            return new(ConditionTypes.Ready, true, Updating, $"generation {observedGeneration} serving, {applying}");
+        return null;
+    }
+
     public static IReadOnlyList<ConditionValue> Decide(ReconcileOutcome o)
     {
         var failed = o.Failures.Count > 0 && o.RolledBack.Count == 0;

@@ -219,13 +219,15 @@ public sealed class Reconciler(
     private void ReportApplying(ObjectKey key, long generation, Plan plan)
     {
         var message = $"applying generation {generation}: {plan.Operations.Count} operation(s)";
+        var before = status.Get(key);
+        // The generation being applied shows at once; observedGeneration stays at the applied one until the outcome.
+        status.Update(key, s => s with { Generation = generation });
         status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", message);
-        var conditions = status.Get(key)?.Conditions ?? [];
-        if (conditions.Any(c => c.Type is ConditionTypes.Ready or ConditionTypes.Degraded && HeldReasons.Contains(c.Reason)))
-        {
-            status.SetCondition(key, ConditionTypes.Ready, false, "Applying", message);
-            status.SetCondition(key, ConditionTypes.Degraded, false, "Applying", "");
-        }
+        var conditions = before?.Conditions ?? [];
+        var held = conditions.Any(c => c.Type is ConditionTypes.Ready or ConditionTypes.Degraded && HeldReasons.Contains(c.Reason));
+        if (GroupConditions.ReadyWhileApplying(before?.IsReady == true, held, before?.ObservedGeneration ?? 0, generation, message) is { } ready)
+            status.SetCondition(key, ready.Type, ready.Status, ready.Reason, ready.Message);
+        if (held) status.SetCondition(key, ConditionTypes.Degraded, false, "Applying", "");
     }
 
     /// <summary>Reasons of conditions that describe a held or deleted manifest, not the object's containers.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Agent.Core.Model;
 using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
@@ -40,6 +41,12 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
         }
         Assert.True(polls > 5);
         Assert.Contains(await Containers.OfAsync(Instance, g), c => c.Name.EndsWith("-next", StringComparison.Ordinal)); // still inside the gate
+        // While generation 2 is applied the old replica serves: Ready, but not UpToDate (probe-15i L6); observedGeneration lags.
+        var updating = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!;
+        var ready = updating.Condition(ConditionTypes.Ready)!;
+        Assert.Equal(("True", GroupConditions.Updating), (ready.Status, ready.Reason));
+        Assert.Equal(updating.ObservedGeneration + 1, updating.Generation);
+        Assert.StartsWith($"generation {updating.ObservedGeneration} serving, applying generation {updating.Generation}", ready.Message);
 
         await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/livez")).StatusCode);

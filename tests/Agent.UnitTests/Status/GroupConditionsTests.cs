@@ -68,6 +68,17 @@ public sealed class GroupConditionsTests
         Assert.True(c[ConditionTypes.Degraded].Status);
     }
 
+    [Theory]
+    [InlineData(true, false, 1, 2, "True Updating generation 1 serving, applying generation 2: 4 operation(s)")] // start-first: the old replicas serve
+    [InlineData(false, false, 1, 2, null)] // not ready before: stays as it was (ReplicasNotReady, ...)
+    [InlineData(true, false, 2, 2, null)] // a heal of the applied generation
+    [InlineData(true, true, 1, 2, "False Applying applying generation 2: 4 operation(s)")] // a held manifest's Ready no longer holds
+    public void While_a_newer_generation_applies_Ready_never_says_UpToDate(bool wasReady, bool held, long observed, long generation, string? expected)
+    {
+        var ready = GroupConditions.ReadyWhileApplying(wasReady, held, observed, generation, $"applying generation {generation}: 4 operation(s)");
+        Assert.Equal(expected, ready is null ? null : $"{ready.Status} {ready.Reason} {ready.Message}");
+    }
+
     [Fact]
     public void A_converged_group_is_ready_and_not_degraded()
     {
