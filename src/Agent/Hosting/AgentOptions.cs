@@ -33,8 +33,13 @@ public sealed class AgentOptions
 
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Gives back the memory only start-up used once the first sync is done (<see cref="StartupMemoryRelease"/>).</summary>
+    /// <summary>Gives back the memory only start-up used once the first sync is done, and again when the agent is quiet
+    /// after use (<see cref="MemoryRelease"/>).</summary>
     public bool ReleaseStartupMemory { get; set; } = true;
+
+    /// <summary>How long without an API request or a reconcile before memory grown by use is given back; zero: only
+    /// after start-up.</summary>
+    public TimeSpan MemoryReleaseQuietPeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many engine calls the executor makes at once (8 is the engine's best on 2 cores).</summary>
     public int Parallelism { get; set; } = 8;

@@ -100,7 +100,8 @@ public static class AgentServiceCollectionExtensions
             .AddCheck<GitSourcesHealthCheck>("sources", tags: [ProbeTags.Ready])
             .AddCheck<ReconcileLoopHealthCheck>("reconcile-loop", tags: [ProbeTags.Live]);
         services.AddHostedService<ReadyLogger>();
-        services.AddHostedService<StartupMemoryRelease>();
+        services.AddSingleton<Http.ApiActivity>();
+        services.AddHostedService<MemoryRelease>();
         return services;
     }
 }

@@ -13,6 +13,7 @@ public static class AgentEndpoints
         var auth = app.Services.GetRequiredService<IOptions<AgentOptions>>().Value.Auth;
         app.Services.GetRequiredService<Telemetry.AgentGauges>();
         app.Services.GetRequiredService<TokenStore>(); // reads (or generates) the tokens file at start, not at the first request
+        app.UseApiActivity();
         app.UseRequestLimits();
         app.UseProblemExceptions();
         app.UseStatusCodePages();

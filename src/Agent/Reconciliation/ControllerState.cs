@@ -13,6 +13,7 @@ public sealed class ControllerState(TimeProvider time)
     private HashSet<ObjectKey>? firstSync;
     private readonly TaskCompletionSource firstSyncDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool synced;
+    private long reconcilesStarted;
 
     public bool FirstSyncDone => synced;
 
@@ -46,7 +47,17 @@ public sealed class ControllerState(TimeProvider time)
         firstSyncDone.TrySetResult();
     }
 
-    public void Started(int worker) => busy[worker] = current.Value = new WorkerProgress(time.GetUtcNow());
+    public void Started(int worker)
+    {
+        Interlocked.Increment(ref reconcilesStarted);
+        busy[worker] = current.Value = new WorkerProgress(time.GetUtcNow());
+    }
+
+    /// <summary>How many reconciles have started (moves whenever the controller works; the memory release waits for quiet).</summary>
+    public long ReconcilesStarted => Interlocked.Read(ref reconcilesStarted);
+
+    /// <summary>Whether a reconcile is running now.</summary>
+    public bool Reconciling => !busy.IsEmpty;
 
     public void Finished(int worker)
     {

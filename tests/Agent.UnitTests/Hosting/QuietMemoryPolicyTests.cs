@@ -1,0 +1,73 @@
+using Agent.Hosting;
+
+namespace Agent.UnitTests.Hosting;
+
+/// <summary>Memory grown by use goes back once the agent is quiet; idle life and refaulted code pages never trigger it.</summary>
+public sealed class QuietMemoryPolicyTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(30);
+    private const long Base = 32 * 1024;
+
+    private static QuietMemoryPolicy AfterStartup()
+    {
+        var policy = new QuietMemoryPolicy(Quiet);
+        policy.Released(Base);
+        Assert.False(policy.ShouldRelease(T0, activity: 100, busy: false, Base));
+        return policy;
+    }
+
+    [Fact]
+    public void Grown_memory_is_released_once_the_agent_has_been_quiet_for_the_period()
+    {
+        var policy = AfterStartup();
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(10), activity: 60_100, busy: false, Base + 19 * 1024)); // a burst
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(20), activity: 60_100, busy: false, Base + 19 * 1024));
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(39), activity: 60_100, busy: false, Base + 19 * 1024));
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(40), activity: 60_100, busy: false, Base + 19 * 1024));
+    }
+
+    [Fact]
+    public void Nothing_is_released_while_requests_or_reconciles_keep_coming()
+    {
+        var policy = AfterStartup();
+        for (var i = 1; i <= 20; i++)
+            Assert.False(policy.ShouldRelease(T0.AddSeconds(20 * i), activity: 100 + i, busy: false, Base + 19 * 1024));
+    }
+
+    [Fact]
+    public void A_running_reconcile_is_not_quiet_even_when_no_new_one_started()
+    {
+        var policy = AfterStartup();
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(60), activity: 100, busy: true, Base + 19 * 1024));
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(80), activity: 100, busy: false, Base + 19 * 1024));
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(90), activity: 100, busy: false, Base + 19 * 1024));
+    }
+
+    [Fact]
+    public void Growth_within_the_gen0_budget_of_an_idle_agent_is_left_alone()
+    {
+        var policy = AfterStartup();
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(300), activity: 100, busy: false, Base + QuietMemoryPolicy.Growth - 1));
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(310), activity: 100, busy: false, Base + QuietMemoryPolicy.Growth));
+    }
+
+    [Fact]
+    public void After_a_release_growth_counts_from_what_it_left_so_grown_live_data_is_not_released_again_and_again()
+    {
+        var policy = AfterStartup();
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(60), activity: 100, busy: false, Base + 80 * 1024));
+        policy.Released(Base + 70 * 1024); // a larger folder: most of it is live
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(70), activity: 100, busy: false, Base + 70 * 1024));
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(80), activity: 100, busy: false, Base + 74 * 1024));
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(90), activity: 100, busy: false, Base + 76 * 1024));
+    }
+
+    [Fact]
+    public void Nothing_is_released_before_the_first_release_set_a_baseline()
+    {
+        var policy = new QuietMemoryPolicy(Quiet);
+        Assert.False(policy.ShouldRelease(T0, activity: 1, busy: false, 500 * 1024));
+        Assert.False(policy.ShouldRelease(T0.AddMinutes(5), activity: 1, busy: false, 500 * 1024));
+    }
+}
