@@ -72,6 +72,10 @@ public sealed class AgentOptions
     /// <summary>Liveness fails when the reconcile loop has not made progress for this long.</summary>
     public TimeSpan LivenessStall { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>A plan's image pull or build is cancelled, and fails, after this long (a quiet `RUN` prints nothing for
+    /// minutes: liveness counts the step as a wait the agent chose until this bound).</summary>
+    public TimeSpan ImageTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The first retry of a failed job attempt waits this long, each further one twice as long (Kubernetes: 10s).</summary>
     public TimeSpan JobBackoffBase { get; set; } = TimeSpan.FromSeconds(10);
 

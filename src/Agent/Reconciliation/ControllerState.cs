@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Agent.Core.Model;
+using Agent.Core.Planning;
 
 namespace Agent.Reconciliation;
 
@@ -114,6 +115,11 @@ public sealed class ControllerState(TimeProvider time)
 /// <summary>Liveness means "not stuck" (kubelet semantics): a reconcile inside a bound it chose is alive, however long.</summary>
 public static class Liveness
 {
+    /// <summary>How long a plan step may take on its own: a pull or build <paramref name="imageTimeout"/> (it may print
+    /// nothing for minutes, and is cancelled at that bound), any other step its own bound (null: none, an engine call).</summary>
+    public static TimeSpan? Bound(OperationKind kind, TimeSpan? own, TimeSpan imageTimeout) =>
+        kind is OperationKind.EnsureImage or OperationKind.BuildImage && imageTimeout > TimeSpan.Zero ? imageTimeout : own;
+
     /// <summary>
     /// How long a reconcile has been stalled at <paramref name="now"/>: time since its last progress (start or a finished
     /// step), but never before the end of a step's own bound (<paramref name="stepBounds"/>: start + bound of each running step).

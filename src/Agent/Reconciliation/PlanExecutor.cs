@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using Agent.Admission;
+using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Planning;
 using Agent.Engine;
+using Agent.Hosting;
+using Microsoft.Extensions.Options;
 using Agent.Telemetry;
 
 namespace Agent.Reconciliation;
@@ -26,7 +29,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ControllerState progress, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ControllerState progress, IOptions<AgentOptions> options, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -162,7 +165,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerCreateRequest> created, CancellationToken ct)
     {
         var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
-        using var step = progress.Step(op.Timeout);
+        using var step = progress.Step(Liveness.Bound(op.Kind, op.Timeout, options.Value.ImageTimeout));
         switch (op.Kind)
         {
             case OperationKind.CreateNetwork:
@@ -175,10 +178,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 await engine.CreateVolumeAsync(target, op.Volume?.Driver ?? "local", op.Volume?.DriverOptions ?? new Dictionary<string, string>(), ObjectLabels(op), ct);
                 break;
             case OperationKind.EnsureImage:
-                await EnsureImageAsync(target, op.Cause, ct);
+                await WithinImageTimeoutAsync("pull", target, t => EnsureImageAsync(target, op.Cause, t), ct);
                 break;
             case OperationKind.BuildImage:
-                await builder.EnsureBuiltAsync(target, op.Spec?.Build ?? throw new InvalidOperationException($"operation {op} has no build"), ct);
+                var build = op.Spec?.Build ?? throw new InvalidOperationException($"operation {op} has no build");
+                await WithinImageTimeoutAsync("build", target, t => builder.EnsureBuiltAsync(target, build, t), ct);
                 break;
             case OperationKind.CreateContainer:
                 var labelsForCreate = op.Labels ?? throw new InvalidOperationException("create without labels");
@@ -351,6 +355,24 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 
     private Dictionary<string, string> ObjectLabels(Operation op) =>
         op.Labels?.ToDictionary() ?? labels.ForInstance();
+
+    /// <summary>A pull or build past Agent:ImageTimeout is cancelled (closing the engine's stream ends a classic build)
+    /// and fails the step.</summary>
+    private async Task WithinImageTimeoutAsync(string what, string image, Func<CancellationToken, Task> action, CancellationToken ct)
+    {
+        var limit = options.Value.ImageTimeout;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (limit > TimeSpan.Zero && limit < TimeSpan.FromDays(40)) bounded.CancelAfter(limit); // else: no bound (CancelAfter's range)
+        try
+        {
+            await action(bounded.Token);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested && bounded.IsCancellationRequested)
+        {
+            // Whatever the cut stream threw (a cancellation, an I/O error read as the engine going away): the bound did it.
+            throw new OperationFailedException($"{what} of {image} did not finish within {Durations.Format(limit)} (Agent:ImageTimeout): cancelled");
+        }
+    }
 
     private async Task EnsureImageAsync(string image, string cause, CancellationToken ct)
     {

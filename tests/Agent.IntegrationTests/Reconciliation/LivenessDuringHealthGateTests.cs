@@ -51,4 +51,39 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
         await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/livez")).StatusCode);
     }
+
+    [Fact]
+    public async Task Livez_stays_ok_through_a_quiet_build_longer_than_the_stall_limit_and_a_build_past_ImageTimeout_is_cancelled()
+    {
+        var stallLimit = TimeSpan.FromSeconds(2);
+        Agent.Settings["Agent:LivenessStall"] = "00:00:02";
+        Agent.Settings["Agent:ImageTimeout"] = "20s";
+        var (quiet, endless) = (Instance.Name("quietbuild"), Instance.Name("endlessbuild"));
+        // A RUN that prints nothing for longer than the stall limit; the other outlives ImageTimeout (its command names the
+        // instance, so its build container can be found without a label).
+        Agent.Write("quiet/Dockerfile", "FROM busybox:1.35\nRUN sleep 10\nCMD [\"sleep\", \"3600\"]\n");
+        Agent.Write("endless/Dockerfile", $"FROM busybox:1.35\nRUN sleep 300 # {Instance.Id}\nCMD [\"sleep\", \"3600\"]\n");
+        Agent.Write("q.yaml", Group(quiet, "    - name: app\n      build: ./quiet\n      stopSignal: SIGKILL\n"));
+        Agent.Write("e.yaml", Group(endless, "    - name: app\n      build: ./endless\n      stopSignal: SIGKILL\n"));
+        await Agent.StartAsync();
+
+        using var client = Agent.Client();
+        var watched = Stopwatch.StartNew();
+        while (watched.Elapsed < stallLimit * 3)
+        {
+            using var livez = await client.GetAsync("/livez?verbose");
+            Assert.True(livez.StatusCode == HttpStatusCode.OK, $"after {watched.Elapsed.TotalSeconds:0.0}s of the builds: {await livez.Content.ReadAsStringAsync()}");
+            await Task.Delay(200); // poll interval
+        }
+        Assert.False(Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, quiet))?.IsReady == true, "the quiet build was still running while /livez was polled");
+
+        await Agent.WaitReadyAsync(quiet, TimeSpan.FromSeconds(120));
+        Assert.Equal("running", await DockerCli.InspectAsync($"{quiet}-app-1", "{{.State.Status}}"));
+        var failed = await Agent.WaitForConditionAsync(endless, ConditionTypes.Degraded, "True", "ApplyFailed", TimeSpan.FromSeconds(120));
+        Assert.Contains($"build of {endless}-app did not finish within 20s (Agent:ImageTimeout): cancelled", failed.Condition(ConditionTypes.Degraded)!.Message);
+        // Cancelled in the engine too: the build's container is gone (the classic builder ends a build whose client left).
+        await Eventually.TrueAsync(async () => !(await DockerCli.RunAsync("ps", "-a", "--no-trunc", "--format", "{{.Command}}")).Contains(Instance.Id),
+            TimeSpan.FromSeconds(60), "the cancelled build's container removed");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/livez")).StatusCode);
+    }
 }

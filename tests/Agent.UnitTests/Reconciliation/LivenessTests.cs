@@ -1,3 +1,4 @@
+using Agent.Core.Planning;
 using Agent.Reconciliation;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -39,6 +40,26 @@ public sealed class LivenessTests
         }
         state.Finished(0);
         Assert.Equal(TimeSpan.Zero, state.LongestStall);
+    }
+
+    [Fact]
+    public void A_pull_or_build_is_bounded_by_ImageTimeout_so_a_quiet_build_is_alive_until_then()
+    {
+        var imageTimeout = TimeSpan.FromMinutes(30);
+        Assert.Equal(imageTimeout, Liveness.Bound(OperationKind.BuildImage, null, imageTimeout));
+        Assert.Equal(imageTimeout, Liveness.Bound(OperationKind.EnsureImage, null, imageTimeout));
+        Assert.Equal(TimeSpan.FromSeconds(12), Liveness.Bound(OperationKind.WaitHealthy, TimeSpan.FromSeconds(12), imageTimeout));
+        Assert.Null(Liveness.Bound(OperationKind.CreateContainer, null, imageTimeout));
+
+        // A `RUN sleep 340` that prints nothing: alive at 6 min (the probe's case), stalled once 30 min + the limit passed.
+        var time = new FakeTimeProvider(T0);
+        var state = new ControllerState(time);
+        state.Started(0);
+        using var build = state.Step(Liveness.Bound(OperationKind.BuildImage, null, imageTimeout));
+        time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(TimeSpan.Zero, state.LongestStall);
+        time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(TimeSpan.FromMinutes(6), state.LongestStall);
     }
 
     [Fact]
