@@ -8,7 +8,7 @@ public sealed record PruneDecision(bool Blocked, IReadOnlyList<ObjectKey> Remova
 
 /// <summary>
 /// The mass-prune guard: a read that would remove more than a share of the managed objects (and at least a minimum
-/// count) is held, like a mount that came back empty or a wrong path, until the folder changes again or an admin confirms.
+/// count) is held, like a mount that came back empty or a wrong path, until the held manifests come back or an admin confirms.
 /// </summary>
 public sealed record PruneGuard(double Fraction, int Minimum)
 {
@@ -34,9 +34,24 @@ public sealed record PruneGuard(double Fraction, int Minimum)
         var blocked = list.Count >= Minimum && managed > 0 && list.Count > Fraction * managed;
         var message = blocked
             ? $"this read of the manifests would remove {list.Count} of {managed} managed objects (more than {Percent}): {string.Join(", ", list)}. "
-              + "Nothing is removed until the folder changes again or an admin confirms (POST /api/v1/prune/confirm, or --allow-mass-prune)"
+              + "Nothing is removed until their manifests come back or an admin confirms (POST /api/v1/prune/confirm, or --allow-mass-prune)"
             : "";
         return new PruneDecision(blocked, list, managed, message);
+    }
+
+    /// <summary>Decides one read after an earlier one was held: the held removals that are still missing stay held,
+    /// whatever share they are now. Restoring files one by one (a slow copy, a checkout) is not a reason to prune the rest
+    /// (probe-15j M1); only their manifests coming back or an admin's confirmation ends their hold. Other removals are
+    /// judged as usual.</summary>
+    public PruneDecision Decide(int managed, IEnumerable<ObjectKey> removals, IReadOnlySet<ObjectKey> heldBefore)
+    {
+        var decision = Decide(managed, removals);
+        if (decision.Blocked || heldBefore.Count == 0 || Fraction >= 1.0) return decision;
+        var still = decision.Removals.Where(heldBefore.Contains).ToList();
+        if (still.Count == 0) return decision;
+        return new PruneDecision(true, still, managed,
+            $"{still.Count} removal(s) held since an earlier read are still missing from the manifests: {string.Join(", ", still)}. "
+            + "They stay held until their manifests come back or an admin confirms (POST /api/v1/prune/confirm, or --allow-mass-prune); restoring only some files does not release the others");
     }
 
     public string Percent => (Fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";

@@ -65,6 +65,7 @@ public static class OneShotServices
         var manifests = services.GetRequiredService<Sources.ManifestStore>();
         var desired = manifests.All().Select(e => e.Key).ToHashSet();
         var guard = services.GetRequiredService<Core.Sources.PruneGuard>();
-        return guard.Decide(inEngine.Union(desired).Count(), inEngine.Where(k => !desired.Contains(k)));
+        var stateDir = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions>>().Value.StateDir;
+        return guard.Decide(inEngine.Union(desired).Count(), inEngine.Where(k => !desired.Contains(k)), Reconciliation.PruneHolds.Peek(stateDir));
     }
 }

@@ -57,7 +57,7 @@ public sealed class AgentOptions
     public long MaxManifestFileBytes { get; set; } = Sources.ManifestFolder.DefaultMaxFileBytes;
 
     /// <summary>The mass-prune guard: a read that would remove more than this share of the managed objects ("50%", "0.5",
-    /// "off") is held until the folder changes again or an admin confirms.</summary>
+    /// "off") is held until the manifests come back or an admin confirms.</summary>
     public string PruneGuard { get; set; } = "50%";
 
     /// <summary>The guard only holds reads that would remove at least this many objects.</summary>

@@ -8,16 +8,33 @@ namespace Agent.Reconciliation;
 
 /// <summary>
 /// Applies the mass-prune guard to each new read of the manifests: when the read would remove too many of the managed
-/// objects, those removals are held until a later read no longer trips the guard or an admin confirms them.
+/// objects, those removals are held until their manifests come back or an admin confirms them (a partial restore
+/// releases only what it restored). The held set is kept in the state dir (<see cref="PruneHolds"/>) across restarts.
 /// CronJobs and Jobs count like groups: those with runs in the engine or a history in the state dir are managed objects.
 /// </summary>
-public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, Jobs.JobHistoryStore jobs, PruneGuard guard, IOptions<AgentOptions> options,
-    ILogger<PruneGate> logger)
+public sealed class PruneGate
 {
+    private readonly ManifestStore manifests;
+    private readonly EngineObserver observer;
+    private readonly Jobs.JobHistoryStore jobs;
+    private readonly PruneGuard guard;
+    private readonly IOptions<AgentOptions> options;
+    private readonly ILogger<PruneGate> logger;
+    private readonly PruneHolds holds;
     private readonly SemaphoreSlim evaluating = new(1, 1);
     private readonly Lock sync = new();
     private readonly HashSet<ObjectKey> confirmed = [];
-    private HashSet<ObjectKey> blocked = [];
+    private HashSet<ObjectKey> blocked;
+
+    public PruneGate(ManifestStore manifests, EngineObserver observer, Jobs.JobHistoryStore jobs, PruneGuard guard, IOptions<AgentOptions> options,
+        ILogger<PruneGate> logger)
+    {
+        (this.manifests, this.observer, this.jobs, this.guard, this.options, this.logger) = (manifests, observer, jobs, guard, options, logger);
+        holds = new PruneHolds(options.Value.StateDir, logger);
+        blocked = holds.Load();
+        if (blocked.Count > 0)
+            logger.LogWarning("Mass prune still held from the last run: {Objects} (until their manifests come back or an admin confirms)", string.Join(", ", blocked));
+    }
     private PruneDecision? decision;
     private long evaluatedVersion = -1;
 
@@ -66,6 +83,7 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
                     logger.LogWarning("Mass prune blocked: {Message}", next.Message);
                 else if (nextBlocked.Count == 0 && blocked.Count > 0)
                     logger.LogInformation("Mass prune no longer blocked: the manifests changed again ({Count} removal(s) now, within the guard of {Guard})", next.Removals.Count, guard.Percent);
+                if (!nextBlocked.SetEquals(blocked)) holds.Save(nextBlocked);
                 blocked = nextBlocked;
                 decision = next.Blocked ? next : null;
                 managedCount = managed;
@@ -110,7 +128,7 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
         lock (sync)
         {
             confirmed.IntersectWith(removals); // a confirmation is for these removals only, not for a later deletion
-            return guard.Decide(managed, removals.Except(confirmed));
+            return guard.Decide(managed, removals.Except(confirmed), blocked);
         }
     }
 
@@ -124,6 +142,7 @@ public sealed class PruneGate(ManifestStore manifests, EngineObserver observer, 
             confirmed.UnionWith(blocked);
             logger.LogWarning("Mass prune confirmed by {Who}: removing {Objects}", who, string.Join(", ", list));
             blocked = [];
+            holds.Save(blocked);
             decision = null;
             return list;
         }

@@ -24,7 +24,7 @@ public sealed class AgentGauges : IDisposable
             .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("state", g.Key))),
             "{container}", "Managed containers by state, as last observed.");
         meter.CreateObservableGauge("agent.prune.blocked", () => pruneGate.BlockedCount, "{object}",
-            "Objects whose removal the mass-prune guard holds (PruneBlocked) until the folder changes again or an admin confirms.");
+            "Objects whose removal the mass-prune guard holds (PruneBlocked) until their manifests come back or an admin confirms.");
         meter.CreateObservableGauge("agent.manifest.source.problems", () =>
             (manifests.SourceError is null ? [] : new[] { new Measurement<int>(1, new KeyValuePair<string, object?>("reason", "folder_unreadable")) })
                 .Concat(manifests.Problems.GroupBy(p => p.Reason).Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("reason", g.Key)))),

@@ -40,6 +40,23 @@ public sealed class PruneGuardTests
         Assert.Contains("Agent:PruneGuard", Assert.Throws<ArgumentException>(() => PruneGuard.Parse(text)).Message);
 
     [Fact]
+    public void Held_removals_still_missing_stay_held_whatever_their_share_and_others_are_judged_as_usual()
+    {
+        var keys = Keys(4);
+        var held = keys.ToHashSet(); // all four were held
+        var partial = PruneGuard.Default.Decide(4, keys[2..], held); // two restored: 2 of 4 is within the guard
+        Assert.True(partial.Blocked);
+        Assert.Equal(keys[2..], partial.Removals);
+        Assert.Contains("held since an earlier read are still missing", partial.Message);
+
+        Assert.False(PruneGuard.Default.Decide(4, [], held).Blocked); // all back
+        var unrelated = PruneGuard.Default.Decide(10, [new ObjectKey("ServiceGroup", "other")], held); // a deletion never held
+        Assert.False(unrelated.Blocked);
+        Assert.Contains("would remove 4 of 4", PruneGuard.Default.Decide(4, keys, held).Message); // the share trips again
+        Assert.False(PruneGuard.Parse("off").Decide(4, keys[2..], held).Blocked);
+    }
+
+    [Fact]
     public void Off_never_blocks() => Assert.False(PruneGuard.Parse("off").Decide(5, Keys(5)).Blocked);
 
     [Fact]
