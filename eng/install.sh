@@ -2,9 +2,11 @@
 # Puts a self-contained `agent` on PATH (no .NET runtime needed to run it) in PREFIX/lib/agent and links PREFIX/bin/agent.
 # PREFIX is $AGENT_PREFIX, else /usr/local as root, else ~/.local.
 # The build is Native AOT (eng/publish-aot.sh: one native executable, no JIT; measured ~0.2-0.3 s to /readyz and ~55 MiB
-# idle RSS): it needs clang or gcc and zlib headers, installed with apt-get when missing and possible. Without them, or
-# with AGENT_BUILD=r2r, it installs the ReadyToRun single-file build instead and says so: about 1.2 s of CPU to /readyz
-# and ~130 MiB idle RSS. Either takes minutes on 2 cores (AOT about 7 minutes of CPU, ReadyToRun about one).
+# idle RSS, also once quiet after API load): it needs clang or gcc and zlib headers, installed with apt-get when missing
+# and possible. Without them, or with AGENT_BUILD=r2r, it installs the ReadyToRun single-file build instead and says so:
+# about 1.2 s of CPU to /readyz and ~125 MiB idle RSS (~145 MiB during and just after API load; measured with 20
+# converged containers by bench/run.sh startup). Either takes minutes on 2 cores (AOT about 7 minutes of CPU,
+# ReadyToRun about one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ -n "${AGENT_PREFIX:-}" ]; then prefix=$AGENT_PREFIX
@@ -25,7 +27,7 @@ if [ "$build" = aot ]; then
   else why="its publish failed: $(grep -m 1 -i 'error' "$log" || tail -n 1 "$log")"
   fi
   if [ -n "$why" ]; then
-    echo "WARNING: NOT Native AOT: installing the ReadyToRun build because $why. It costs about 1 s more CPU to start and more idle RSS (up to ~130 vs ~55 MiB)." >&2
+    echo "WARNING: NOT Native AOT: installing the ReadyToRun build because $why. It costs about 1 s more CPU to start and more than twice the idle RSS (~125 vs ~55 MiB; up to ~145 vs ~70 MiB just after API load)." >&2
     build=r2r
     rm -rf "$staging" && mkdir -p "$staging"
   fi
