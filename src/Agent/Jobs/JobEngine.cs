@@ -52,6 +52,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         var admitted = await admission.CheckAsync(spec, owner: null, creator: key, fromManifests: true, ct);
         if (admitted.Refused is { } refused) throw new EngineException(refused);
         spec = admitted.Spec!; // bind sources as judged
+        if (BindSourceFolders.CreateMissing(spec) is { } failed) throw new EngineException(failed);
         if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);
         var number = run.Attempts.Count + 1;
         var name = ContainerName(run, number);

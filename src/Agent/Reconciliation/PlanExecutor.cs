@@ -272,7 +272,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         }
         if (admitted.Refused is { } refused)
             throw new OperationFailedException($"{create.Target} is not created: {refused}");
-        CreateBindSources(admitted.Spec!); // where the policy judged, not through a link that may have changed since
+        if (BindSourceFolders.CreateMissing(admitted.Spec!) is { } failed) throw new OperationFailedException(failed);
         return admitted.Spec!;
     }
 
@@ -334,24 +334,6 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 
     private static string NameSafe(string text) =>
         new(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-').ToArray());
-
-    /// <summary>Relative binds inside the manifests folder are created as folders when missing, like Compose's short syntax
-    /// (after admission, at the path it judged).</summary>
-    private static void CreateBindSources(ContainerSpec spec)
-    {
-        foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Bind, CreateSource: true, Source: not null }))
-        {
-            if (File.Exists(mount.Source) || Directory.Exists(mount.Source)) continue;
-            try
-            {
-                Directory.CreateDirectory(mount.Source!);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new OperationFailedException($"cannot create the bind source folder {mount.Source}: {e.Message}");
-            }
-        }
-    }
 
     private Dictionary<string, string> ObjectLabels(Operation op) =>
         op.Labels?.ToDictionary() ?? labels.ForInstance();

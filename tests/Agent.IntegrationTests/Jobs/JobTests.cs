@@ -121,4 +121,26 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count == 0, TimeSpan.FromSeconds(120), "the deleted Job's container removed");
         Assert.Null(Runner.JobStatus(name));
     }
+
+    [Fact]
+    public async Task A_relative_bind_folder_that_is_missing_is_created_for_a_job_and_a_cronjob_as_compose_does()
+    {
+        var job = Instance.Name("relbind");
+        var cron = Instance.Name("relcron");
+        var bind = "    volumes: [\"./out/DIR:/out\"]\n    stopSignal: SIGKILL\n";
+        Agent.Write("relbind.yaml", Job(job, "echo ran > /out/f").Replace("    stopSignal: SIGKILL\n", bind.Replace("DIR", "job")));
+        Agent.Write("relcron.yaml", CronJob(cron, "* * * * * *", "echo ran > /out/f", "  successfulJobsHistoryLimit: 1\n")
+            .Replace("      stopSignal: SIGKILL\n", "  " + bind.Replace("DIR", "cron").Replace("\n    ", "\n      ")));
+        Assert.False(Directory.Exists(Path.Combine(Agent.Manifests, "out")));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(job)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(120), "the Job's run succeeded");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), c => c?.LastSuccessfulTime is not null, TimeSpan.FromSeconds(120), "a CronJob run succeeded");
+        foreach (var (name, folder) in new[] { (job, "job"), (cron, "cron") })
+        {
+            var source = Path.Combine(Agent.Manifests, "out", folder);
+            Assert.Equal("ran", File.ReadAllText(Path.Combine(source, "f")).Trim()); // written by the container, read on the host
+            var container = (await ListAsync(Instance, name)).First();
+            Assert.Equal(source, (await DockerCli.RunAsync("inspect", "--format", "{{range .Mounts}}{{.Source}}{{end}}", container.Id)).Trim());
+        }
+    }
 }
