@@ -67,13 +67,22 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     /// <summary>On networks: the digest of the definition it was created from (<see cref="NetworkSpec.DefinitionHash"/>).</summary>
     public string NetworkHash => $"{Prefix}.network-hash";
 
-    /// <summary>Why a label a user asks for on a container (a service's or job's <c>labels:</c>, an API body) is refused:
-    /// keys under the agent's prefix (<c>agent.</c>, any case) are the agent's own. One on a container would pass it off as
+    /// <summary>Why a label a user asks for (a service's or job's <c>labels:</c>, a volume, network or build in an API
+    /// body) is refused: keys under the agent's prefix are the agent's own. One on a container would pass it off as
     /// another of the agent's kinds (a job run, an imperative run), which self-healing, status and prune then skip.</summary>
-    public static string? ReservedKeyProblem(string key) =>
-        key.StartsWith(DefaultPrefix + ".", StringComparison.OrdinalIgnoreCase)
-            ? $"\"{key}\": labels starting with \"{DefaultPrefix}.\" are the agent's own and set by it; use another prefix"
+    public static string? ReservedKeyProblem(string key) => ReservedKeyProblem(key, DefaultPrefix);
+
+    /// <inheritdoc cref="ReservedKeyProblem(string)"/>
+    public static string? ReservedKeyProblem(string key, string prefix) =>
+        IsReservedKey(key, prefix)
+            ? $"\"{key}\": labels starting with \"{prefix}.\" (in any case or width) are the agent's own and set by it; use another prefix"
             : null;
+
+    /// <summary>Whether <paramref name="key"/> is under <paramref name="prefix"/>, judged in any case and after Unicode
+    /// NFKC normalisation (<see cref="AsciiCompatibility"/>): <c>Agent.Object</c> and <c>ａgent.object</c> (fullwidth a)
+    /// read as the agent's own to a person.</summary>
+    public static bool IsReservedKey(string key, string prefix) =>
+        AsciiCompatibility.Fold(key).StartsWith(prefix + ".", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>User labels (a compose network's or volume's labels:) without this agent's own keys, which they cannot set.</summary>
     public IEnumerable<KeyValuePair<string, string>> UserLabels(IReadOnlyDictionary<string, string> user) =>

@@ -15,7 +15,8 @@ public static class NetworkRules
     public static IReadOnlyList<Violation> Problems(string? driver, IReadOnlyDictionary<string, string> options, string? subnet, string? gateway)
     {
         var v = new List<Violation>();
-        if (driver is not (null or "" or "bridge"))
+        if (ControlCharacters.DriverNameProblem(driver, "network") is { } badName) v.Add(new("driver", badName));
+        else if (driver is not (null or "" or "bridge"))
             v.Add(new("driver", $"network driver \"{driver}\" is not allowed: only bridge (host, macvlan, ipvlan and overlay reach beyond the engine's own bridge)"));
         foreach (var (key, value) in options.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             if (OptionProblem(key, value) is { } problem) v.Add(new($"options.{key}", problem));

@@ -52,7 +52,8 @@ public static class VolumeRules
         var v = new List<Violation>();
         var name = driver.Trim().ToLowerInvariant();
         var local = name is "local" or "";
-        if (!local && !options.AllowedVolumeDrivers.Contains(driver, StringComparer.OrdinalIgnoreCase))
+        if (ControlCharacters.DriverNameProblem(driver, "volume") is { } badName) v.Add(new("driver", badName));
+        else if (!local && !options.AllowedVolumeDrivers.Contains(driver, StringComparer.OrdinalIgnoreCase))
             v.Add(new("driver", $"volume driver \"{driver}\" is not allowed: only local{(options.AllowedVolumeDrivers.Count > 0 ? ", " + string.Join(", ", options.AllowedVolumeDrivers) : "")} (Agent:Security:AllowedVolumeDrivers)"));
 
         var type = opts.TryGetValue("type", out var t) ? t.Trim().ToLowerInvariant() : null;

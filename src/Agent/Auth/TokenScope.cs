@@ -27,7 +27,7 @@ public sealed record TokenScope(IReadOnlySet<string>? Phases, IReadOnlySet<strin
     public override string ToString() =>
         string.Join(" ", new[] { Phases is null ? null : $"phases={string.Join(",", Phases.Order())}", Groups is null ? null : $"groups={string.Join(",", Groups.Order())}" }.Where(s => s is not null));
 
-    /// <summary>Parses "phases=a,b" or "groups=x,y" (one setting); the error names what is wrong.</summary>
+    /// <summary>Parses "phases=a,b" and/or "groups=x,y" (each at most once); the error names what is wrong.</summary>
     public static TokenScope Parse(IEnumerable<string> settings, out string? error)
     {
         error = null;
@@ -38,6 +38,12 @@ public sealed record TokenScope(IReadOnlySet<string>? Phases, IReadOnlySet<strin
             var key = eq > 0 ? setting[..eq] : setting;
             var values = (eq > 0 ? setting[(eq + 1)..] : "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (values.Length == 0) { error = $"\"{setting}\": expected phases=a,b or groups=x,y with at least one value"; break; }
+            if (key == "phases" && phases is not null || key == "groups" && groups is not null)
+            {
+                // Read strictly like every other mistake: was the second meant to add to the first or to replace it?
+                error = $"{key} is given twice on the line: list every value once ({key}=a,b)";
+                break;
+            }
             if (key == "phases")
             {
                 var unknown = values.Where(v => !PhaseNames.Contains(v)).ToList();

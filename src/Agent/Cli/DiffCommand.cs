@@ -75,7 +75,9 @@ public static class DiffCommand
                     }
                     foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
                 }
-                Console.WriteLine(pending == 0 ? "in sync" : $"{pending} change(s) pending");
+                Console.WriteLine(blocked.Count > 0
+                    ? $"not in sync: {blocked.Count} removal(s) held by the mass-prune guard" + (pending == 0 ? "" : $", {pending} other change(s) pending")
+                    : pending == 0 ? "in sync" : $"{pending} change(s) pending");
                 if (blocked.Count > 0)
                 {
                     Console.Error.WriteLine($"PruneBlocked: {guard.Message}");

@@ -75,10 +75,10 @@ public static class BuildEndpoints
             await context.DisposeAsync();
             return ApiProblems.BadRequest("tag=NAME[:TAG] is required, e.g. localhost:5000/app:1.0");
         }
-        if (request.Labels.Keys.FirstOrDefault(k => k.StartsWith(labels.Prefix + ".", StringComparison.Ordinal)) is { } reserved)
+        if (DeclaredResources.ReservedLabel(labels, request.Labels.Keys) is { } reserved)
         {
             await context.DisposeAsync();
-            return ApiProblems.BadRequest($"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own (a container inherits its image's labels)");
+            return ApiProblems.BadRequest($"{reserved} (a container inherits its image's labels)");
         }
         // The build names its image as a tag would: the same rule, judged before the builder runs.
         if (await ImageRepointing.RefusedAsync(request.Tag, null, force == true, "build", engine, users, ct) is { } taken)

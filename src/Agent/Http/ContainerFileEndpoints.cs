@@ -89,6 +89,7 @@ public static class ContainerFileEndpoints
     {
         if (!ContainerPath.TryParse(path, out var target, out var error)) return ApiProblems.BadRequest(error);
         if (target.IsRoot) return ApiProblems.BadRequest("path is the container's root folder: give a file path like /tmp/a.txt");
+        if (FileWriteGuard.KernelFolderProblem(target) is { } kernel) return kernel;
         var limit = options.Value.MaxWriteBytes;
         var json = http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true;
         if (http.Request.ContentLength > (json ? Base64Length(limit) : limit)) return TooLarge(http.Request.ContentLength.Value, limit, json);
@@ -146,6 +147,7 @@ public static class ContainerFileEndpoints
     {
         if (!ContainerPath.TryParse(path, out var target, out var error)) return ApiProblems.BadRequest(error);
         if (!FileModes.TryParse(mode, FileModes.DefaultDirectory, out var folderMode, out error)) return ApiProblems.BadRequest(error);
+        if (FileWriteGuard.KernelFolderProblem(target) is { } kernel) return kernel;
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
         var missing = new Stack<ContainerPath>();
         for (var p = target; p is not null; p = p.Parent)

@@ -45,13 +45,16 @@ public static class DeclaredResources
     public static bool IsPlausibleName(string? name) =>
         name is { Length: > 0 and <= 255 } && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
+    /// <summary>The first requested label key that is the agent's own, as "labels.KEY: why" (as a manifest names it).</summary>
+    public static string? ReservedLabel(AgentLabels labels, IEnumerable<string>? keys) =>
+        keys?.Select(k => AgentLabels.ReservedKeyProblem(k, labels.Prefix) is { } problem ? $"labels.{k}: {problem}" : null).OfType<string>().FirstOrDefault();
+
     /// <summary>The labels of a volume or network made through the API: the caller's, then this instance's and
     /// imperative=true. A caller's label in the agent's own namespace is a problem (null otherwise).</summary>
     public static string? ApiLabels(AgentLabels labels, IReadOnlyDictionary<string, string>? requested, out Dictionary<string, string> all)
     {
         all = new Dictionary<string, string>(requested ?? new Dictionary<string, string>());
-        if (requested?.Keys.FirstOrDefault(k => k.StartsWith(labels.Prefix + ".", StringComparison.Ordinal)) is { } reserved)
-            return $"labels.{reserved}: labels starting with {labels.Prefix}. are the agent's own";
+        if (ReservedLabel(labels, requested?.Keys) is { } reserved) return reserved;
         foreach (var (k, v) in labels.ForInstance()) all[k] = v;
         all[labels.Imperative] = "true";
         return null;

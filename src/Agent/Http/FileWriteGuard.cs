@@ -25,8 +25,7 @@ public static class FileWriteGuard
     {
         if (resolved is null) return Conflict($"{target} in container {c.Name} leads through more than {ContainerPathResolver.MaxLinks} symlinks (a loop?)");
         var shown = resolved == target ? target.Value : $"{target} (which leads to {resolved})";
-        if (KernelFolders.FirstOrDefault(f => IsUnder(resolved, f)) is { } kernel)
-            return ApiProblems.BadRequest($"{shown} is under {kernel}, which the kernel or the engine provides in the container: the archive API cannot write there");
+        if (KernelFolderProblem(resolved, shown) is { } kernel) return kernel;
         if (EngineFiles.Contains(resolved.Value))
             return Conflict($"{shown} is bind-mounted by the engine, which writes it from the container's settings: change it in the manifest (extraHosts, dns, hostname) instead");
         if (c.TmpfsMounts.FirstOrDefault(m => IsUnder(resolved, m)) is { } tmpfs)
@@ -42,6 +41,13 @@ public static class FileWriteGuard
             _ => Conflict($"The {ContainerUserFiles.Who(c)} of container {c.Name} may not write {writable}: the agent writes no more than the container's user could"),
         };
     }
+
+    /// <summary>A path under /proc, /sys or /dev; judged on the path as written before anything is looked up there too
+    /// (the archive API sees only the image's folders, where /proc/1 does not exist: a 404 would hide the rule).</summary>
+    public static IResult? KernelFolderProblem(ContainerPath path, string? shown = null) =>
+        KernelFolders.FirstOrDefault(f => IsUnder(path, f)) is { } kernel
+            ? ApiProblems.BadRequest($"{shown ?? path.Value} is under {kernel}, which the kernel or the engine provides in the container: the archive API cannot write there")
+            : null;
 
     private static bool IsUnder(ContainerPath path, string folder) =>
         path.Value == folder || path.Value.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);

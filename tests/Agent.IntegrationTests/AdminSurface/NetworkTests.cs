@@ -119,6 +119,9 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
         Assert.Contains("driver:", detail);
         Assert.Contains("options.com.docker.network.bridge.name", detail);
         Assert.False(await DockerCli.ExistsAsync("network", name));
+        Assert.Contains("labels.AGENT.managed: \"AGENT.managed\": labels starting with \"agent.\"", (await ReadAsync(await admin.PostAsync("/api/v1/networks",
+            Json($"{{\"name\":\"{name}\",\"labels\":{{\"AGENT.managed\":\"true\"}}}}")), HttpStatusCode.BadRequest)).GetProperty("detail").GetString());
+        Assert.False(await DockerCli.ExistsAsync("network", name));
 
         // probe-15b F2: a bridge on loopback or link-local adds the host an interface there (a second 127.0.0.1/8 beside lo).
         foreach (var subnet in new[] { "127.0.0.0/8", "169.254.169.0/24", "fe80::/64" })

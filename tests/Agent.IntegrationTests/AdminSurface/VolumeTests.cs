@@ -50,6 +50,14 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
         Assert.Contains("driverOpts.", refused.GetProperty("detail").GetString());
         Assert.False(await DockerCli.ExistsAsync("volume", name));
         await ReadAsync(await admin.PostAsync("/api/v1/volumes", Json($"{{\"name\":\"{name}\",\"privileged\":true}}")), HttpStatusCode.BadRequest);
+
+        // probe-15i L4, L5: a driver the engine would look up with its space; the agent's label keys in another case or width.
+        Assert.Contains("driver: volume driver \"local \" contains whitespace", (await ReadAsync(await admin.PostAsync("/api/v1/volumes",
+            Json($"{{\"name\":\"{name}\",\"driver\":\"local \"}}")), HttpStatusCode.BadRequest)).GetProperty("detail").GetString());
+        foreach (var key in new[] { "Agent.Object", "\uFF41gent.object" })
+            Assert.Contains("are the agent's own", (await ReadAsync(await admin.PostAsync("/api/v1/volumes",
+                Json($"{{\"name\":\"{name}\",\"labels\":{{\"{key}\":\"x\"}}}}")), HttpStatusCode.BadRequest)).GetProperty("detail").GetString());
+        Assert.False(await DockerCli.ExistsAsync("volume", name));
     }
 
     [Fact]

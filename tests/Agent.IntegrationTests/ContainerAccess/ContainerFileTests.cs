@@ -106,6 +106,9 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
 
         Assert.Contains("/scratch is a tmpfs mount", await ProblemAsync(await op.PutAsync(Files("/scratch/f", fx.Nobody), new StringContent("x")), HttpStatusCode.Conflict));
         Assert.Contains("under /proc", await ProblemAsync(await op.PutAsync(Files("/proc/sysrq-trigger"), new StringContent("x")), HttpStatusCode.BadRequest));
+        // Folders that exist only in the running container (the archive API sees the image's empty /proc): the rule, not a 404.
+        Assert.Contains("/proc/1/x is under /proc", await ProblemAsync(await op.PutAsync(Files("/proc/1/x"), new StringContent("x")), HttpStatusCode.BadRequest));
+        Assert.Contains("under /sys", await ProblemAsync(await op.PostAsync(Files("/sys/kernel/none/x").Replace("/files?", "/files/mkdir?"), null), HttpStatusCode.BadRequest));
         Assert.Contains("under /dev", await ProblemAsync(await op.PostAsync(Files("/dev/shm/x").Replace("/files?", "/files/mkdir?"), null), HttpStatusCode.BadRequest));
         Assert.Contains("bind-mounted by the engine", await ProblemAsync(await op.PutAsync(Files("/etc/hosts"), new StringContent("x")), HttpStatusCode.Conflict));
         Assert.NotEqual("x", await Exec("cat", "/etc/hosts"));

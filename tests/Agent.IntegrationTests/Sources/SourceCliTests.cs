@@ -70,6 +70,7 @@ public sealed class SourceCliTests : IAsyncLifetime
         Assert.True(diff.Exit == 1, diff.Stdout + diff.Stderr);
         Assert.Contains("PruneBlocked: this read of the manifests would remove 2 of 3 managed objects (more than 50%)", diff.Stderr);
         Assert.Contains($"ServiceGroup/{b} (manifest deleted): PruneBlocked, not removed", diff.Stdout);
+        Assert.EndsWith("\nnot in sync: 2 removal(s) held by the mass-prune guard\n", diff.Stdout.ReplaceLineEndings("\n"));
 
         var refused = await Agent("apply", folder, "--once");
         Assert.True(refused.Exit == 1, refused.Stdout + refused.Stderr);

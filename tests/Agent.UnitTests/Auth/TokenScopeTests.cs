@@ -54,6 +54,24 @@ public sealed class TokenScopeTests
     }
 
     [Fact]
+    public void A_tokens_file_line_repeating_a_scope_stops_the_agent_naming_the_line_and_the_key()
+    {
+        var dir = Directory.CreateTempSubdirectory("agent-tokens-");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "tokens");
+            File.WriteAllText(file, "admin:0123456789abcdef0123\noperator:0123456789abcdef4567 groups=web groups=shop\n");
+            var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = dir.FullName, Auth = new() { TokensFile = file } });
+            var e = Assert.Throws<InvalidOperationException>(() => new TokenStore(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<TokenStore>.Instance));
+            Assert.Equal($"{file}:2: groups is given twice on the line: list every value once (groups=a,b)", e.Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Jwt_scope_claims_become_the_credentials_scope()
     {
         var token = Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()},\"phases\":[\"application\"],\"groups\":\"web,api\"}}", Key);

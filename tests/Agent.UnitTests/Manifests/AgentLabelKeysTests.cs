@@ -16,6 +16,8 @@ public sealed class AgentLabelKeysTests : IDisposable
     [InlineData("agent.job-run")]
     [InlineData("AGENT.MANAGED")]
     [InlineData("Agent.Imperative")]
+    [InlineData("\uFF41gent.object")] // fullwidth a: NFKC reads it as agent.object
+    [InlineData("\U0001D41Agent.\u24E3")] // mathematical bold a (a surrogate pair), circled t
     public void An_agent_key_is_refused_naming_its_field(string key)
     {
         var (run, runErrors) = RunRequestParser.Parse(System.Text.Json.JsonSerializer.Serialize(new
@@ -47,6 +49,14 @@ public sealed class AgentLabelKeysTests : IDisposable
             MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
         Assert.Empty(errors);
         Assert.Equal(["agentx.y", "my.agent.z"], run!.Service.Container.Labels.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Nfkc_folds_to_ascii_only_what_reads_as_ascii()
+    {
+        Assert.Equal("agent.ff 1 K", Agent.Core.Model.AsciiCompatibility.Fold("\uFF41gent\uFF0E\uFB00\u00A0\u2460\u00A0\u212A"));
+        Assert.Equal("caf\u00E9 \u0430gent", Agent.Core.Model.AsciiCompatibility.Fold("caf\u00E9 \u0430gent")); // é and Cyrillic а are letters of their own
+        Assert.Null(Agent.Core.Model.AgentLabels.ReservedKeyProblem("\u0430gent.object"));
     }
 
     private static string AgentLabelsProblem(string key) => Agent.Core.Model.AgentLabels.ReservedKeyProblem(key)!;

@@ -19,6 +19,11 @@ public sealed class NetworkRulesTests
         Assert.Equal("driver", Assert.Single(Check(driver)).Field);
 
     [Fact]
+    public void A_driver_name_with_whitespace_is_refused_saying_so() =>
+        Assert.Equal("network driver \"bridge \" contains whitespace or control characters: give the name alone, like \"bridge\"",
+            Assert.Single(Check("bridge ")).Message);
+
+    [Fact]
     public void Taking_over_an_existing_bridge_or_publishing_everywhere_is_refused()
     {
         var problems = Check(options: new() { ["com.docker.network.bridge.name"] = "docker0", ["com.docker.network.bridge.host_binding_ipv4"] = "0.0.0.0" });

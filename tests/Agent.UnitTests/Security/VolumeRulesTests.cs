@@ -49,6 +49,19 @@ public sealed class VolumeRulesTests
     }
 
     [Theory]
+    [InlineData("local ")]
+    [InlineData(" local")]
+    [InlineData("lo\tcal")]
+    [InlineData("local\u0000")]
+    public void A_driver_name_with_whitespace_or_control_characters_is_refused_even_when_trimmed_it_is_allowed(string driver)
+    {
+        var problem = Assert.Single(VolumeRules.Problems(driver, Opts(), Defaults with { AllowedVolumeDrivers = ["lo\tcal"] }));
+        Assert.Equal("driver", problem.Field);
+        Assert.StartsWith($"volume driver \"{ControlCharacters.Shown(driver)}\" contains whitespace or control characters", problem.Message);
+        Assert.DoesNotContain('\0', problem.Message);
+    }
+
+    [Theory]
     [InlineData("rexray/ebs")]
     [InlineData("vieux/sshfs")]
     [InlineData("nfs")]
