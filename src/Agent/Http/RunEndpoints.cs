@@ -40,6 +40,18 @@ public static class RunEndpoints
     private static string? ManifestContainerName(string name, ManifestStore manifests) =>
         ContainerNames.Claiming(name, manifests.All().Select(e => e.Object).OfType<ServiceGroup>()).Select(c => ContainerNames.Describe(c.Group, c.Service)).FirstOrDefault();
 
+    /// <summary>A group or compose project held without its spec (its manifest cannot be read after a restart, or its
+    /// prune is held) that may own <paramref name="name"/> (<see cref="ContainerNames.HeldClaim"/>), and why it is held.</summary>
+    private static (ObjectKey Owner, string Why)? HeldNameOwner(string name, ManifestStore manifests, IReadOnlyList<ContainerSummary> own, AgentLabels labels)
+    {
+        static bool IsGroup(string kind) => kind is ServiceGroup.KindName or ServiceGroup.ComposeKindName;
+        var owned = own.Where(c => c.Labels.TryGetValue(labels.Kind, out var kind) && IsGroup(kind) && c.Labels.ContainsKey(labels.Object))
+            .Select(c => (c.Name, Owner: new ObjectKey(c.Labels[labels.Kind], c.Labels[labels.Object]))).ToList();
+        var held = manifests.All().Select(e => e.Key).Where(k => IsGroup(k.Kind)).Concat(owned.Select(o => o.Owner)).Distinct()
+            .Select(k => (Key: k, Why: DeclaredResources.HeldBy(k, manifests))).Where(h => h.Why is not null).ToDictionary(h => h.Key, h => h.Why!);
+        return ContainerNames.HeldClaim(name, held.Keys, owned) is { } owner ? (owner, held[owner]) : null;
+    }
+
     private static async Task<IResult> RunOrCreate(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
         OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)
     {
@@ -69,6 +81,12 @@ public static class RunEndpoints
         if (ManifestContainerName(request.Service.Name, manifests) is { } taken)
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"The name {request.Service.Name} is how {taken} names its containers: a run under it would block the group when it scales or is recreated. Choose another name (or leave it out for a generated one).");
+
+        if (HeldNameOwner(request.Service.Name, manifests, ownContainers, labels) is { } held)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"The name {request.Service.Name} may be how {held.Owner} names its containers: {held.Why}; a run under it could block it " +
+                        "when it comes back. Choose another name (or leave it out for a generated one).",
+                extensions: new Dictionary<string, object?> { ["heldBy"] = held.Owner.ToString() });
 
         var service = request.Service;
         var spec = service.Container;

@@ -6,11 +6,12 @@ using static Agent.IntegrationTests.Infrastructure.Manifest;
 namespace Agent.IntegrationTests.Sources;
 
 /// <summary>A volume prune never takes the data of an object whose manifest cannot be read, also after an agent restart,
-/// when the agent no longer knows what that manifest declared (probe-15i H3). The docker CLI says what is left.</summary>
+/// when the agent no longer knows what that manifest declared (probe-15i H3), and a run never takes the names of its
+/// replicas. The docker CLI says what is left.</summary>
 public sealed class UnreadableManifestVolumeTests : SourceScenario
 {
     [Fact]
-    public async Task After_a_restart_a_volume_of_an_object_whose_manifest_is_a_dangling_link_is_kept_by_prune_and_remove()
+    public async Task After_a_restart_an_object_whose_manifest_is_a_dangling_link_keeps_its_volume_and_its_replica_names()
     {
         var g = Instance.Name("dangle");
         var volume = $"{g}_data";
@@ -38,5 +39,16 @@ public sealed class UnreadableManifestVolumeTests : SourceScenario
         using var remove = await admin.DeleteAsync($"/api/v1/volumes/{volume}");
         Assert.Equal(HttpStatusCode.Conflict, remove.StatusCode);
         Assert.Equal(volume, await DockerCli.RunAsync("volume", "ls", "-q", "--filter", $"name=^{volume}$"));
+
+        foreach (var (route, name) in new[] { ("run", $"{g}-s-1"), ("containers", $"{g}-other-2-next") })
+        {
+            using var run = await admin.PostAsync($"/api/v1/{route}", new StringContent(
+                $"{{\"service\":{{\"name\":\"{name}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"30\"]}}}}", System.Text.Encoding.UTF8, "application/json"));
+            var problem = JsonDocument.Parse(await run.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(run.StatusCode == HttpStatusCode.Conflict, problem.ToString());
+            Assert.Equal($"ServiceGroup/{g}", problem.GetProperty("heldBy").GetString());
+            Assert.Contains("cannot be read", problem.GetProperty("detail").GetString());
+            Assert.Equal("", await DockerCli.RunAsync("ps", "-aq", "--filter", $"name=^{name}$"));
+        }
     }
 }

@@ -28,4 +28,30 @@ public sealed class ContainerNamesTests
         Assert.True(ContainerNames.IsGroupName("frontdoor-next", "shop", named));
         Assert.False(ContainerNames.IsGroupName("shop-web-1", "shop", named));
     }
+
+    [Theory]
+    [InlineData("cpv-db-1", true)]
+    [InlineData("cpv-my-db-12", true)] // a service name with a dash
+    [InlineData("cpv-db-1-next", true)]
+    [InlineData("cpv-db-2-prev", true)]
+    [InlineData("cpv-1", false)] // no service
+    [InlineData("cpv-db", false)]
+    [InlineData("cpv-db-1x", false)]
+    [InlineData("cpvx-db-1", false)]
+    [InlineData("other-db-1", false)]
+    public void A_group_whose_services_are_not_known_may_own_any_name_of_its_replica_shape(string name, bool may) =>
+        Assert.Equal(may, ContainerNames.MayBeReplicaOf(name, "cpv"));
+
+    [Fact]
+    public void A_name_an_object_held_without_its_spec_may_own_is_claimed_by_it_by_shape_or_by_its_container()
+    {
+        var held = new ObjectKey(ServiceGroup.ComposeKindName, "cpv");
+        var readable = new ObjectKey(ServiceGroup.KindName, "web");
+        (string, ObjectKey)[] containers = [("frontdoor", held), ("web-x", readable)];
+        Assert.Equal(held, ContainerNames.HeldClaim("cpv-db-1", [held], containers));
+        Assert.Equal(held, ContainerNames.HeldClaim("frontdoor", [held], containers)); // its container_name, seen on its container
+        Assert.Null(ContainerNames.HeldClaim("web-x", [held], containers)); // another object's: the engine's own conflict
+        Assert.Null(ContainerNames.HeldClaim("cpv-db-1", [], containers)); // nothing held: the spec's own rule applies
+        Assert.Null(ContainerNames.HeldClaim("tools", [held], containers));
+    }
 }
