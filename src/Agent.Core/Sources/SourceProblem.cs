@@ -11,6 +11,7 @@ public static class SourceProblemReasons
     public const string OutsideRoot = "outside_root";
     public const string TooDeep = "too_deep";
     public const string TooMany = "too_many";
+    public const string UndecodableName = "undecodable_name";
 }
 
 /// <summary>
@@ -22,7 +23,13 @@ public sealed record SourceProblem(string Path, string Reason, string Message, b
 {
     public override string ToString() => $"{Path}: {Message}";
 
+    /// <summary>The path of a problem of the manifests folder itself (it holds an entry that cannot be read).</summary>
+    public const string RootFolder = ".";
+
     /// <summary>True when <paramref name="file"/> (relative to the folder) is this path or lies under it.</summary>
-    public bool Covers(string file) =>
-        file == Path || file.StartsWith(Path.EndsWith('/') ? Path : Path + "/", StringComparison.Ordinal);
+    public bool Covers(string file) => Covers(Path, file);
+
+    /// <summary>True when <paramref name="file"/> is <paramref name="held"/> or lies under it (<see cref="RootFolder"/>: everything).</summary>
+    public static bool Covers(string held, string file) =>
+        held == RootFolder || file == held || file.StartsWith(held.EndsWith('/') ? held : held + "/", StringComparison.Ordinal);
 }

@@ -282,6 +282,15 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             return;
         }
         walk.Entries += entries.Count;
+        if (entries.Any(e => Path.GetFileName(e).Contains('\uFFFD')) && UndecodableNames.In(folder) is { Count: > 0 } undecodable)
+        {
+            // The entry is decoded with U+FFFD and opens nothing: unseen, its objects would look deleted. Where they were
+            // is unknown (a file renamed, or moved into such a folder), so every object of this folder and below is held.
+            var where = relative.Length == 0 ? "the manifests folder" : "this folder";
+            walk.Problems.Add(new SourceProblem(relative.Length == 0 ? SourceProblem.RootFolder : relative, SourceProblemReasons.UndecodableName,
+                $"{string.Join(", ", undecodable.Select(n => $"\"{n}\""))} in {where}: a name that is not valid UTF-8 cannot be read; " +
+                "every object whose manifest was in this folder or below is kept as it is until it is renamed"));
+        }
         foreach (var path in entries.Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);

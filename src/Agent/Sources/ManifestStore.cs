@@ -957,8 +957,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private static bool Overlap(string a, string b) =>
         a.Length == 0 || b.Length == 0 || a == b || a.StartsWith(b + "/", StringComparison.Ordinal) || b.StartsWith(a + "/", StringComparison.Ordinal);
 
-    private static bool Covers(string held, string file) =>
-        file == held || file.StartsWith(held + "/", StringComparison.Ordinal);
+    private static bool Covers(string held, string file) => SourceProblem.Covers(held, file);
 
     private static bool Same(DesiredEntry a, DesiredEntry b) =>
         a.Generation == b.Generation && a.Revision == b.Revision && a.NotSelected == b.NotSelected && a.KeptFrom == b.KeptFrom && a.Errors.SequenceEqual(b.Errors) && a.HeldReason == b.HeldReason

@@ -90,6 +90,35 @@ public sealed class UnreadableSourceTests : SourceScenario
         await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Manifest shared.yaml", "reads again");
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int RenameBytes(byte[] from, byte[] to);
+
+    [Fact]
+    public async Task A_file_renamed_to_a_name_that_is_not_utf8_prunes_nothing_is_reported_and_renamed_back_is_applied()
+    {
+        var g = Instance.Name("undecodable");
+        Agent.Write("g.yaml", Sleepy(g));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var before = await SnapshotAsync(g);
+
+        // `mv g.yaml $'g\xff.yaml'`: .NET cannot name it, so the bytes go to rename(2) as they are.
+        byte[] PathBytes(string name, params byte[] tail) => [.. System.Text.Encoding.UTF8.GetBytes(Path.Combine(Agent.Manifests, name)), .. tail, 0];
+        var good = PathBytes("g.yaml");
+        var bad = PathBytes("g", 0xff, (byte)'.', (byte)'y', (byte)'a', (byte)'m', (byte)'l');
+        Assert.Equal(0, RenameBytes(good, bad));
+        var held = await WaitHeldAsync(g, "ManifestUnreadable");
+        Assert.Contains("\"g\\xff.yaml\" in the manifests folder", held.Condition(ConditionTypes.Degraded)!.Message);
+        await AssertUnchangedAsync(before, g); // past the prune delay: still running, per the docker CLI
+        Assert.Contains("g\\xff.yaml", (await ReadyzAsync()).Text);
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "g\\xff.yaml", "not valid UTF-8");
+
+        Assert.Equal(0, RenameBytes(bad, good));
+        Agent.Write("g.yaml", Sleepy(g, 1));
+        await WaitForCommandAsync(g, 1);
+        await Agent.WaitReadyAsync(g);
+    }
+
     [Fact]
     public async Task A_file_that_is_empty_or_only_whitespace_for_longer_than_the_debounce_prunes_nothing()
     {
