@@ -25,8 +25,12 @@ public static class JobChanges
             return [cron
                 ? new Change("schedule", key.ToString(), $"new CronJob: \"{wanted.Schedule}\"" + (wanted.NextRun is { } n ? $", first run at {n.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}" : ""))
                 : new Change("run", key.ToString(), "new Job: runs once")];
+        if (history is null)
+            // Containers of it but no history here (a fresh or another --state-dir): the runner rebuilds the history
+            // from the containers' labels, which name no spec to compare with.
+            return [new Change("adopt", key.ToString(), "no history in this state dir: its runs are taken from its containers' labels (diff with the running agent's --state-dir to compare the spec)")];
         var latest = runs.OrderBy(r => r.Start).LastOrDefault();
-        var templateChanged = history!.TemplateHash is { } t && t != wanted.TemplateHash;
+        var templateChanged = history.TemplateHash is { } t && t != wanted.TemplateHash;
         var specChanged = history.SpecHash is { } s ? s != wanted.SpecHash : templateChanged;
         if (cron)
             return specChanged

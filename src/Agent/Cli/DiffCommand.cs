@@ -25,6 +25,7 @@ public static class DiffCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            using var lookOnly = State.StateFile.LookOnly(); // never writes the state dir (of a running agent, often)
             if (HostLabelsOption.Parse(parse.GetValue(hostLabels), out var labelError) is not { } labels)
             {
                 Console.Error.WriteLine($"error: {labelError}");

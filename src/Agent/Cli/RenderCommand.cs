@@ -26,6 +26,7 @@ public static class RenderCommand
         var command = new Command("render", "Print every object's resolved model as YAML (compose files interpolated and merged, defaults filled).") { dir, stateDir, urls };
         command.SetAction(parse =>
         {
+            using var lookOnly = State.StateFile.LookOnly(); // never writes the state dir (of a running agent, often)
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
             var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(CliSettings.ListenUrls(parse.GetValue(urls), options.StateDir)));
             foreach (var error in set.Errors) Console.Error.WriteLine(error);

@@ -18,6 +18,7 @@ public static class ValidateCommand
         var command = new Command("validate", "Check manifests without touching the engine: syntax, schema, references, security policy.") { dir, output, stateDir, urls };
         command.SetAction(parse =>
         {
+            using var lookOnly = State.StateFile.LookOnly(); // never writes the state dir (of a running agent, often)
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
             var listen = CliSettings.ListenUrls(parse.GetValue(urls), options.StateDir);
             ManifestSet set;

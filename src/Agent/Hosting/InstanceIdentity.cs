@@ -14,7 +14,7 @@ public static class InstanceIdentity
             RememberIfFirst(file, configured);
             return configured;
         }
-        Directory.CreateDirectory(options.StateDir);
+        if (State.StateFile.MayWrite) Directory.CreateDirectory(options.StateDir);
         if (File.Exists(file))
         {
             // Never replaced when unreadable: a new id would make this agent a stranger to every container it runs.
@@ -34,7 +34,7 @@ public static class InstanceIdentity
     {
         try
         {
-            if (File.Exists(file)) return;
+            if (File.Exists(file) || !State.StateFile.MayWrite) return;
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             State.StateFile.Write(file, id + "\n");
         }

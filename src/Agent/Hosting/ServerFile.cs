@@ -24,6 +24,7 @@ public static class ServerFile
     public static void WriteTokensPointer(string stateDir, string? tokensFile)
     {
         var pointer = Path.Combine(stateDir, TokensPointerName);
+        if (!State.StateFile.MayWrite) return;
         if (string.IsNullOrWhiteSpace(tokensFile)) File.Delete(pointer);
         else State.StateFile.Write(pointer, Path.GetFullPath(tokensFile) + "\n");
     }

@@ -79,6 +79,11 @@ public sealed class JobHistoryStore
         var text = $"Job {key.Name} starts no run: {why}. A finished Job whose containers are gone (ttlAfterFinished) would run " +
                    $"again on a guess. Delete {LostMarker(key)} to let it run (once more, if it had run).";
         logger.LogWarning("{Message}", text);
+        if (!State.StateFile.MayWrite)
+        {
+            heldInMemory[key] = text; // a command that only looks: held in its view, nothing marked
+            return;
+        }
         try
         {
             State.StateFile.Write(LostMarker(key), text + "\n");
@@ -136,6 +141,7 @@ public sealed class JobHistoryStore
         if (key.Kind == Job.KindName) Started.Forget(key.Name);
         records.TryRemove(key, out _);
         heldInMemory.TryRemove(key, out _);
+        if (!State.StateFile.MayWrite) return;
         try
         {
             File.Delete(LostMarker(key));

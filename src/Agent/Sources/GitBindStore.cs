@@ -35,7 +35,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         var folder = Path.Combine(Root, repository, digest);
         var copy = Path.Combine(folder, name);
         lock (sync) origins[Path.GetRelativePath(Root, copy)] = (repository, source, repositoryPath);
-        if (Path.Exists(copy)) return copy;
+        if (Path.Exists(copy) || !State.StateFile.MayWrite) return copy; // a command that only looks names the copy the agent would make
         var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
         try

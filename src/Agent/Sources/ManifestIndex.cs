@@ -70,7 +70,8 @@ public sealed class ManifestIndex(string? stateDir)
                   (movedTo is null ? "" : $"; it was moved aside to {Path.GetFileName(movedTo)}");
         try
         {
-            System.IO.File.WriteAllText(Path.Combine(stateDir!, WritableBindsLostFileName), why + "\n");
+            if (!State.StateFile.MayWrite) lostInThisRun = why; // a command that only looks holds in memory, marks nothing
+            else System.IO.File.WriteAllText(Path.Combine(stateDir!, WritableBindsLostFileName), why + "\n");
         }
         catch (Exception write) when (write is IOException or UnauthorizedAccessException)
         {
@@ -157,7 +158,7 @@ public sealed class ManifestIndex(string? stateDir)
     {
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            if (State.StateFile.MayWrite) Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             State.StateFile.WriteJson(file, map.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).ToDictionary(p => p.Key.ToString(), p => p.Value));
             return true;
         }

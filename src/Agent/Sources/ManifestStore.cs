@@ -897,7 +897,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var loaded = index.LoadWritableBinds(logger);
             writableBinds = [.. NotOfTheManifestsFolder(loaded)];
             savedWritableBinds = loaded.ToHashSet();
-            writableBindsUnsaved = writableBinds.Count != loaded.Count; // written again without what was left out
+            // Both records are written again at the first read whatever they held: this agent's own view replaces a stale
+            // file (one an older build's `agent diff` wrote, probe-15j H3/H4), as it would replace a changed one.
+            writableBindsUnsaved = true;
+            filesUnsaved = true;
             pruneFalse = index.LoadPruneFalse(logger);
             if (index.Load(logger) is not { } stored) return;
             files = stored;

@@ -10,9 +10,30 @@ namespace Agent.State;
 /// </summary>
 public static class StateFile
 {
+    private static readonly AsyncLocal<bool> lookOnly = new();
+
+    /// <summary>False inside a <see cref="LookOnly"/> scope: a command that only looks (diff, validate, render) never
+    /// creates, writes, moves aside or deletes anything in a state dir (probe-15j H3/H4: a diff with the running agent's
+    /// --state-dir rewrote its records). Every write to the state dir goes through here or checks it.</summary>
+    public static bool MayWrite => !lookOnly.Value;
+
+    /// <summary>Makes this flow (and everything it starts) look only, until disposed.</summary>
+    public static IDisposable LookOnly()
+    {
+        var before = lookOnly.Value;
+        lookOnly.Value = true;
+        return new Restore(() => lookOnly.Value = before);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> durably; on failure the old file is intact.</summary>
     public static void Write(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
     {
+        if (!MayWrite) return; // the state stays as the running agent keeps it; this command's view is in memory only
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
         try
@@ -46,7 +67,8 @@ public static class StateFile
 
     /// <summary>
     /// Reads a JSON state file: <c>null</c> when it does not exist. An empty or corrupt file is moved aside and reported
-    /// (path, line and column), and reads as absent: the agent starts without it rather than not at all.
+    /// (path, line and column), and reads as absent: the agent starts without it rather than not at all (a command that
+    /// only looks leaves it in place).
     /// </summary>
     public static T? ReadJson<T>(string path, ILogger logger) where T : class
     {
@@ -71,6 +93,11 @@ public static class StateFile
     /// <returns>Where it is now, or null when it could not be moved.</returns>
     public static string? MoveAside(string path, string reason, ILogger logger)
     {
+        if (!MayWrite)
+        {
+            logger.LogError("State file {File} is corrupt ({Reason}); read as absent and left in place (this command only looks)", path, reason);
+            return null;
+        }
         var aside = $"{path}.corrupt-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
         try
         {

@@ -56,4 +56,11 @@ public sealed class JobChangeTests
         Assert.StartsWith("remove    Job/migrate: manifest deleted", Text(JobChanges.Describe(OneOff, null, null, hasContainers: true)));
         Assert.Empty(JobChanges.Describe(OneOff, null, null, false));
     }
+
+    [Fact]
+    public void A_job_with_containers_but_no_history_in_this_state_dir_is_adopted_not_a_crash()
+    {
+        Assert.StartsWith("adopt     Job/migrate: no history in this state dir", Text(JobChanges.Describe(OneOff, Wanted(), null, hasContainers: true)));
+        Assert.StartsWith("adopt     CronJob/nightly: no history in this state dir", Text(JobChanges.Describe(Cron, Wanted(), null, hasContainers: true)));
+    }
 }
