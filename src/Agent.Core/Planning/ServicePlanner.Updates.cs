@@ -42,9 +42,9 @@ internal sealed partial class ServicePlanner
     /// <summary>
     /// A slot with the container being replaced (<paramref name="old"/>) and the new one (<paramref name="next"/>): the update
     /// was interrupted. A new container that is created or running is carried on (started, waited for, promoted); one that
-    /// exited, died or is crash-looping is removed and the old one restored under its name and started. A new agent does
-    /// not know whether the update failed before, so a rollback here is not remembered: the next reconcile tries again,
-    /// and only a failed health gate holds the spec.
+    /// exited, died or is crash-looping is removed and the old one restored under its name and started. Such a rollback is
+    /// not remembered (the next reconcile tries again); only a failed health gate holds the spec, in the state dir, so
+    /// across restarts too.
     /// </summary>
     private IEnumerable<int> Resume(ObservedContainer old, ObservedContainer next, string name, int replica, List<int> after, bool failedUpdate)
     {

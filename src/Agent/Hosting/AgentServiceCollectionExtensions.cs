@@ -81,6 +81,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<ImageBuilder>();
         services.AddSingleton<PlanExecutor>();
         services.AddSingleton(new Admission.HostNetworks());
+        services.AddSingleton(sp => new RolledBackUpdates(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<ILogger<RolledBackUpdates>>()));
         services.AddSingleton<Reconciler>();
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<ControllerState>();

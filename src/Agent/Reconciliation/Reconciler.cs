@@ -28,13 +28,13 @@ public sealed class Reconciler(
     RuntimeOverrides overrides,
     ComposeAdoptions adoptions,
     PruneGate pruneGate,
+    RolledBackUpdates rolledBackUpdates,
     AgentLabels labels,
     TimeProvider time,
     IOptions<AgentOptions> options,
     ILogger<Reconciler> logger)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
-    private readonly Dictionary<ObjectKey, HashSet<string>> failedUpdates = [];
     private readonly Dictionary<ObjectKey, string> loggedConflicts = [];
     private readonly Dictionary<ObjectKey, string> lastPlans = [];
     private readonly Lock sync = new();
@@ -108,6 +108,7 @@ public sealed class Reconciler(
         if (desired is null && observed.Containers.Count == 0 && observed.Networks.Count == 0)
         {
             adoptions.Forget(key);
+            rolledBackUpdates.Forget(key);
             if (entry?.NotSelected is { } why) return ReportNotSelected(key, why);
             status.Remove(key);
             return ("deleted", null);
@@ -179,6 +180,7 @@ public sealed class Reconciler(
             if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
             if (plan.Operations.Count > 0) logger.LogInformation("{Key}: pruned ({Count} operation(s))", key, plan.Operations.Count);
             adoptions.Forget(key);
+            rolledBackUpdates.Forget(key);
             if (entry?.NotSelected is { } why) return ReportNotSelected(key, why);
             status.Remove(key);
             return ("pruned", null);
@@ -446,30 +448,15 @@ public sealed class Reconciler(
     }.Select(m => (m.Item1, m.Item2, Names: stopped.Where(c => c.Message == m.Item1).Select(c => c.Name).ToList()))
         .Where(m => m.Names.Count > 0).Select(m => $"{m.Item1}: {string.Join(", ", m.Names)} {m.Item2}"));
 
-    private IReadOnlySet<string> FailedUpdates(ObjectKey key, IManifestObject? desired)
-    {
-        lock (sync)
-        {
-            if (!failedUpdates.TryGetValue(key, out var failed)) return new HashSet<string>();
-            // A changed manifest gives a new hash: entries for hashes no longer desired are dropped.
-            if (desired is ServiceGroup g)
-            {
-                var network = ContainerNames.Network(g.Metadata.Name);
-                var current = g.Spec.Services.Select(s => $"{s.Name}@{SpecHash.Of(s.Container, network)}").ToHashSet();
-                failed.IntersectWith(current);
-            }
-            return failed.ToHashSet();
-        }
-    }
+    /// <summary>The updates of <paramref name="key"/> rolled back before, by this agent or an earlier run of it.</summary>
+    private IReadOnlySet<string> FailedUpdates(ObjectKey key, IManifestObject? desired) =>
+        rolledBackUpdates.Of(key, desired is ServiceGroup g
+            ? g.Spec.Services.Select(s => $"{s.Name}@{SpecHash.Of(s.Container, ContainerNames.Network(g.Metadata.Name))}").ToHashSet()
+            : null);
 
     private void RememberRollbacks(ObjectKey key, ExecutionResult execution)
     {
-        if (execution.RolledBack.Count == 0) return;
-        lock (sync)
-        {
-            if (!failedUpdates.TryGetValue(key, out var failed)) failedUpdates[key] = failed = [];
-            failed.UnionWith(execution.RolledBack);
-        }
+        if (execution.RolledBack.Count > 0) rolledBackUpdates.Remember(key, execution.RolledBack);
     }
 }
 

@@ -65,4 +65,32 @@ public sealed class RollbackTests : AgentScenario
             && (await DockerCli.InspectAsync(row.Id, "{{range .Config.Env}}{{println .}}{{end}}")).Contains("VERSION=3"), TimeSpan.FromSeconds(60), "version 3 running");
         await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "False");
     }
+
+    [Fact]
+    public async Task A_rolled_back_stop_first_update_is_not_tried_again_after_the_agent_restarts()
+    {
+        var g = Instance.Name("rollback-restart");
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "1", "stop-first")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"false\"]", "2", "stop-first")));
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
+        var serving = Assert.Single(await Containers.RunningAsync(Instance, g, 1));
+        var startedAt = await DockerCli.InspectAsync(serving.Id, "{{.State.StartedAt}}");
+
+        // probe-15j H1: a restarted agent (kill -9, an upgrade, its liveness probe) stopped the only replica again for a
+        // whole healthTimeout to learn that the spec fails. The rollback is remembered in the state dir.
+        await Agent.StopAsync();
+        Assert.Contains(g, await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "rolled-back.json")));
+        await Agent.StartAsync();
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
+        Assert.Contains("rolled back", status.Condition(ConditionTypes.Degraded)!.Message);
+        for (var i = 0; i < 6; i++) // a few reconciles and the 2 s resync of the scenario
+        {
+            await Task.Delay(1000);
+            var row = Assert.Single(await Containers.OfAsync(Instance, g));
+            Assert.Equal((serving.Id, "running"), (row.Id, row.State));
+        }
+        Assert.Equal(startedAt, await DockerCli.InspectAsync(serving.Id, "{{.State.StartedAt}}"));
+    }
 }
