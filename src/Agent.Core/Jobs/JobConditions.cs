@@ -66,7 +66,7 @@ public static class JobConditions
                 new(ConditionTypes.Degraded, true, why, error),
             ];
         }
-        return input.Kind == Model.CronJob.KindName ? ForCronJob(input, finished, active) : ForJob(latest);
+        return input.Kind == Model.CronJob.KindName ? ForCronJob(input, finished, active) : ForJob(latest, input.History.LastSuccessfulTime);
     }
 
     private static IReadOnlyList<ConditionValue> ForCronJob(JobStatusInput input, JobRun? finished, List<JobRun> active)
@@ -100,8 +100,17 @@ public static class JobConditions
             ];
     }
 
-    private static IReadOnlyList<ConditionValue> ForJob(JobRun? latest) => latest switch
+    /// <param name="lastSuccess">The history's last success: a Job whose runs ttlAfterFinished removed is still complete
+    /// (probe-15j M3: it said Pending "waiting for the first run", and `agent wait --for=condition=Ready` never returned).</param>
+    private static IReadOnlyList<ConditionValue> ForJob(JobRun? latest, DateTimeOffset? lastSuccess) => latest switch
     {
+        null when lastSuccess is { } at =>
+        [
+            new(ConditionTypes.Ready, true, Complete, $"completed at {Stamp(at)}; its run was removed after ttlAfterFinished"),
+            new(ConditionTypes.Progressing, false, Complete, ""),
+            new(ConditionTypes.Degraded, false, "AsExpected", ""),
+            new(Complete, true, RunReasons.Completed, $"completed at {Stamp(at)}"),
+        ],
         null =>
         [
             new(ConditionTypes.Ready, false, "Pending", "no run yet"),
@@ -133,6 +142,8 @@ public static class JobConditions
     /// <summary>The condition types these decisions may set; one not decided now is removed (a Job that runs again loses Complete).</summary>
     public static readonly IReadOnlyList<string> Types = [ConditionTypes.Ready, ConditionTypes.Progressing, ConditionTypes.Degraded, ConditionTypes.Suspended, Complete, Failed];
 
+    private static string Stamp(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>How a run ended, for people: "exit code 3 (BackoffLimitExceeded), 3 attempts, after 4.2s".</summary>
     public static string Outcome(JobRun r)
     {
@@ -146,16 +157,18 @@ public static class JobConditions
     public static JobSummary Summarize(JobHistory history)
     {
         var latest = history.Runs.OrderBy(r => r.Start).LastOrDefault();
+        // Its runs removed by ttlAfterFinished, a Job that succeeded is still Succeeded (with its completion time).
+        var removedAfterSuccess = latest is null && history.LastSuccessfulTime is not null;
         return new JobSummary
         {
-            Phase = latest?.Phase.ToString() ?? "Pending",
+            Phase = latest?.Phase.ToString() ?? (removedAfterSuccess ? nameof(RunPhase.Succeeded) : "Pending"),
             Active = history.Active.Count(),
-            Succeeded = history.Runs.Count(r => r.Phase == RunPhase.Succeeded),
+            Succeeded = removedAfterSuccess ? 1 : history.Runs.Count(r => r.Phase == RunPhase.Succeeded),
             Failed = history.Runs.Count(r => r.Phase == RunPhase.Failed),
             LastScheduleTime = history.LastScheduleTime,
             LastSuccessfulTime = history.LastSuccessfulTime,
             StartTime = latest?.Start,
-            CompletionTime = latest?.End,
+            CompletionTime = latest?.End ?? (removedAfterSuccess ? history.LastSuccessfulTime : null),
             DurationSeconds = latest?.Duration?.TotalSeconds,
             ExitCode = latest?.ExitCode ?? latest?.Current?.ExitCode,
             Reason = latest?.Reason,

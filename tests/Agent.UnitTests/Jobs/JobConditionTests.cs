@@ -25,6 +25,18 @@ public sealed class JobConditionTests
         Assert.Equal(("Pending", false, true), (Decide(Job.KindName)["Ready"].Reason, Decide(Job.KindName)["Ready"].Status, Decide(Job.KindName)["Progressing"].Status));
 
     [Fact]
+    public void A_job_whose_run_ttl_after_finished_removed_is_still_complete()
+    {
+        var history = new JobHistory { LastSuccessfulTime = T0, TemplateHash = "h1" };
+        var c = Decide(new JobStatusInput(Job.KindName, history));
+        Assert.Equal(("Complete", true, false), (c["Ready"].Reason, c["Ready"].Status, c["Progressing"].Status));
+        Assert.Contains("removed after ttlAfterFinished", c["Ready"].Message);
+        Assert.True(c[JobConditions.Complete].Status);
+        var summary = JobConditions.Summarize(history);
+        Assert.Equal(("Succeeded", 1, T0), (summary.Phase, summary.Succeeded, summary.CompletionTime));
+    }
+
+    [Fact]
     public void A_running_job_is_progressing_and_not_ready()
     {
         var c = Decide(Job.KindName, Run("j-1", RunPhase.Running));
