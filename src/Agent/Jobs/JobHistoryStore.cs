@@ -41,9 +41,13 @@ public sealed class JobHistoryStore
             {
                 try
                 {
-                    var record = JsonSerializer.Deserialize(File.ReadAllText(file), Json.Info<JobRecord>());
-                    if (record is not null) records[record.Key] = record;
-                    else throw new JsonException("the file holds null");
+                    var record = JsonSerializer.Deserialize(File.ReadAllText(file), Json.Info<JobRecord>())
+                        ?? throw new JsonException("the file holds null");
+                    // A file that parses yet is no history of this object ({}, a key alone) is as torn as a truncated one: read as
+                    // "never ran", a finished Job would run again (probe-15j M2).
+                    if (record.History is null) throw new JsonException("the file holds no history");
+                    if (KeyOf(file) is { } named && named != record.Key) throw new JsonException($"the file names {record.Key}, not {named}");
+                    records[record.Key] = record;
                 }
                 catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
                 {
