@@ -66,6 +66,7 @@ public static class OneShotServices
         var desired = manifests.All().Select(e => e.Key).ToHashSet();
         var guard = services.GetRequiredService<Core.Sources.PruneGuard>();
         var stateDir = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions>>().Value.StateDir;
-        return guard.Decide(inEngine.Union(desired).Count(), inEngine.Where(k => !desired.Contains(k)), Reconciliation.PruneHolds.Peek(stateDir));
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Reconciliation.PruneHolds>();
+        return guard.Decide(inEngine.Union(desired).Count(), inEngine.Where(k => !desired.Contains(k)), new Reconciliation.PruneHolds(stateDir, logger).Load());
     }
 }

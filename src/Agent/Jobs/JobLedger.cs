@@ -37,17 +37,7 @@ public sealed class JobLedger
 
     /// <summary>Forgets <paramref name="job"/>; a ledger that cannot be written is logged (it then holds the Job once
     /// more if its history goes too, which fails closed).</summary>
-    public void Forget(string job)
-    {
-        try
-        {
-            Change(job, false);
-        }
-        catch (StateWriteException e)
-        {
-            logger.LogWarning("Job {Name} cannot be removed from {Ledger}: {Error}", job, File, e.Message);
-        }
-    }
+    public void Forget(string job) => Change(job, false);
 
     private void Change(string job, bool add)
     {
@@ -57,7 +47,9 @@ public sealed class JobLedger
             var next = new HashSet<string>(started, StringComparer.Ordinal);
             if (add) next.Add(job);
             else next.Remove(job);
-            StateFile.WriteJson(File, next.Order(StringComparer.Ordinal).ToList());
+            var sorted = next.Order(StringComparer.Ordinal).ToList();
+            if (add) StateFile.WriteJson(File, sorted);
+            else if (!StateFile.WriteJsonOrWarn(File, sorted, logger, $"Job {job} stays in the ledger")) return;
             started = next;
         }
     }

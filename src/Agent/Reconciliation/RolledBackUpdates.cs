@@ -61,13 +61,7 @@ public sealed class RolledBackUpdates
     private void Save()
     {
         if (file is null) return;
-        try
-        {
-            StateFile.WriteJson(file, failed.ToDictionary(p => p.Key.ToString(), p => new SortedSet<string>(p.Value, StringComparer.Ordinal)));
-        }
-        catch (StateWriteException e)
-        {
-            logger.LogWarning("Rolled-back updates cannot be kept in {File} ({Error}); they are remembered while the agent runs", file, e.Message);
-        }
+        StateFile.WriteJsonOrWarn(file, failed.ToDictionary(p => p.Key.ToString(), p => new SortedSet<string>(p.Value, StringComparer.Ordinal)),
+            logger, "the rolled-back updates are remembered while the agent runs");
     }
 }

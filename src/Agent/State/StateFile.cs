@@ -65,6 +65,22 @@ public static class StateFile
 
     public static void WriteJson<T>(string path, T value) => Write(path, JsonSerializer.Serialize(value, Core.Json.CoreJson.Info<T>(Http.AgentJson.State)) + "\n");
 
+    /// <summary>Writes like <see cref="WriteJson{T}"/> for a record the agent can also keep in memory: a state dir that
+    /// cannot take it is logged (<paramref name="meanwhile"/> says what holds instead) and false returned, never thrown.</summary>
+    public static bool WriteJsonOrWarn<T>(string path, T value, ILogger logger, string meanwhile)
+    {
+        try
+        {
+            WriteJson(path, value);
+            return true;
+        }
+        catch (StateWriteException e)
+        {
+            logger.LogWarning("{File} cannot be written ({Error}); {Meanwhile}", path, e.Message, meanwhile);
+            return false;
+        }
+    }
+
     /// <summary>
     /// Reads a JSON state file: <c>null</c> when it does not exist. An empty or corrupt file is moved aside and reported
     /// (path, line and column), and reads as absent: the agent starts without it rather than not at all (a command that

@@ -31,16 +31,7 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
             TimeSpan.FromSeconds(30), "the new container waits on the health gate");
 
         using var client = Agent.Client();
-        var watched = Stopwatch.StartNew();
-        var lastPoll = TimeSpan.Zero;
-        while (watched.Elapsed < stallLimit * 2)
-        {
-            lastPoll = watched.Elapsed;
-            using var livez = await client.GetAsync("/livez?verbose");
-            Assert.True(livez.StatusCode == HttpStatusCode.OK, $"after {watched.Elapsed.TotalSeconds:0.0}s of the gate: {await livez.Content.ReadAsStringAsync()}");
-            await Task.Delay(200); // poll interval
-        }
-        Assert.True(lastPoll > stallLimit, $"/livez was last asked {lastPoll.TotalSeconds:0.0}s into the gate, not past the stall limit"); // however slow each poll
+        await AssertLivezStaysOkAsync(client, stallLimit * 2, stallLimit, "the gate");
         Assert.Contains(await Containers.OfAsync(Instance, g), c => c.Name.EndsWith("-next", StringComparison.Ordinal)); // still inside the gate
         // While generation 2 is applied the old replica serves: Ready, but not UpToDate (probe-15i L6); observedGeneration lags.
         var updating = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!;
@@ -69,16 +60,7 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
         await Agent.StartAsync();
 
         using var client = Agent.Client();
-        var watched = Stopwatch.StartNew();
-        var lastPoll = TimeSpan.Zero;
-        while (watched.Elapsed < stallLimit * 3)
-        {
-            lastPoll = watched.Elapsed;
-            using var livez = await client.GetAsync("/livez?verbose");
-            Assert.True(livez.StatusCode == HttpStatusCode.OK, $"after {watched.Elapsed.TotalSeconds:0.0}s of the builds: {await livez.Content.ReadAsStringAsync()}");
-            await Task.Delay(200); // poll interval
-        }
-        Assert.True(lastPoll > stallLimit, $"/livez was last asked {lastPoll.TotalSeconds:0.0}s into the builds, not past the stall limit");
+        await AssertLivezStaysOkAsync(client, stallLimit * 3, stallLimit, "the builds");
         Assert.False(Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, quiet))?.IsReady == true, "the quiet build was still running while /livez was polled");
 
         await Agent.WaitReadyAsync(quiet, TimeSpan.FromSeconds(120));
@@ -89,5 +71,21 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
         await Eventually.TrueAsync(async () => !(await DockerCli.RunAsync("ps", "-a", "--no-trunc", "--format", "{{.Command}}")).Contains(Instance.Id),
             TimeSpan.FromSeconds(60), "the cancelled build's container removed");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/livez")).StatusCode);
+    }
+
+    /// <summary>Polls /livez for <paramref name="watchFor"/>: every answer is 200, and the last poll came after
+    /// <paramref name="stallLimit"/> however slow each poll was.</summary>
+    private static async Task AssertLivezStaysOkAsync(HttpClient client, TimeSpan watchFor, TimeSpan stallLimit, string during)
+    {
+        var watched = Stopwatch.StartNew();
+        var lastPoll = TimeSpan.Zero;
+        while (watched.Elapsed < watchFor)
+        {
+            lastPoll = watched.Elapsed;
+            using var livez = await client.GetAsync("/livez?verbose");
+            Assert.True(livez.StatusCode == HttpStatusCode.OK, $"after {watched.Elapsed.TotalSeconds:0.0}s of {during}: {await livez.Content.ReadAsStringAsync()}");
+            await Task.Delay(200); // poll interval
+        }
+        Assert.True(lastPoll > stallLimit, $"/livez was last asked {lastPoll.TotalSeconds:0.0}s into {during}, not past the stall limit");
     }
 }
