@@ -73,6 +73,21 @@ public sealed class TableGoldenTests
     public void Get_servicegroups() => Golden("get-servicegroups.txt", ResourceViews.Objects(Kind("ServiceGroup"), Now, wide: false, kindPrefix: false).Render());
 
     [Fact]
+    public void A_ready_group_whose_update_was_rolled_back_shows_it_beside_Ready()
+    {
+        var rolledBack = Parse("""
+            [{"kind":"ServiceGroup","name":"web","generation":3,"observedGeneration":3,"since":"2026-12-01T11:00:00Z",
+              "conditions":[{"type":"Ready","status":"True","reason":"ReplicasReady","message":"all replicas ready; not everything of generation 3 applies: ...","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                            {"type":"Degraded","status":"True","reason":"RolledBack","message":"web-web-1: the update to spec abc was rolled back","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "services":[{"name":"web","desiredReplicas":2,"readyReplicas":2,"containers":[]}]}]
+            """);
+        Assert.Equal("NAME   READY   STATUS             AGE\nweb    2/2     Ready,RolledBack   60m\n", ResourceViews.Objects(rolledBack, Now, wide: false, kindPrefix: false).Render());
+        var wide = ResourceViews.Objects(rolledBack, Now, wide: true, kindPrefix: false).Rows.Single();
+        Assert.Equal(("Ready,RolledBack", "web-web-1: the update to spec abc was rolled back"), (wide[2], wide[^1]));
+        Assert.Contains("Status:       Ready,RolledBack\n", ResourceViews.Describe(rolledBack[0], [], Now));
+    }
+
+    [Fact]
     public void Get_servicegroups_wide() => Golden("get-servicegroups-wide.txt", ResourceViews.Objects(Kind("ServiceGroup"), Now, wide: true, kindPrefix: false).Render());
 
     [Fact]

@@ -107,8 +107,13 @@ public static class ResourceViews
         if (Condition(o, "PruneBlocked") is { } held && Str(held, "status") == "True") return "PruneBlocked";
         var ready = Condition(o, "Ready");
         if (ready is null) return Array(o, "manifestErrors").Any() ? "InvalidManifest" : "Unknown";
-        return Str(ready.Value, "status") == "True" ? "Ready" : Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
+        if (Str(ready.Value, "status") != "True") return Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
+        // Ready while Degraded (an update rolled back, a held spec): both, as kubectl shows a cordoned node "Ready,SchedulingDisabled".
+        return Degraded(o) is { } why ? $"Ready,{why}" : "Ready";
     }
+
+    private static string? Degraded(JsonElement o) =>
+        Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is { Length: > 0 } why ? why : null;
 
     private static string Replicas(JsonElement o)
     {
@@ -118,7 +123,9 @@ public static class ResourceViews
     }
 
     private static string Message(JsonElement o) =>
-        Str(o, "lastError") is { Length: > 0 } e ? e : Condition(o, "Ready") is { } r && Str(r, "status") != "True" ? Str(r, "message") : "";
+        Str(o, "lastError") is { Length: > 0 } e ? e
+        : Condition(o, "Ready") is { } r && Str(r, "status") != "True" ? Str(r, "message")
+        : Degraded(o) is not null ? Str(Condition(o, "Degraded")!.Value, "message") : "";
 
     /// <summary>docker ps style: 127.0.0.1:49153->8080/tcp, 9000/tcp (not published).</summary>
     public static string Ports(JsonElement c) => string.Join(", ", Array(c, "ports").Select(p =>
