@@ -17,6 +17,12 @@ public sealed record Plan(IReadOnlyList<Operation> Operations)
     /// reconciler records them in the state dir before it runs the plan, and treats them as the project's from then on.</summary>
     public IReadOnlyList<string> Adopted { get; init; } = [];
 
+    /// <summary>How the cause of a stop-first update's stop ends.</summary>
+    public const string StopFirstCause = ", stop-first";
+
+    /// <summary>The plan stops running replicas before their replacements run (a stop-first update): they do not serve meanwhile.</summary>
+    public bool StopsServingReplicas => Operations.Any(o => o.Kind == OperationKind.StopContainer && o.Cause.EndsWith(StopFirstCause, StringComparison.Ordinal));
+
     public override string ToString() => string.Join("\n", Operations);
 }
 

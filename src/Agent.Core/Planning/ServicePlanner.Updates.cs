@@ -33,7 +33,7 @@ internal sealed partial class ServicePlanner
         // The old container goes only once what the new one needs is in place (volumes, networks, image, dependencies):
         // a volume or network that cannot be made leaves it running, not removed.
         List<int> ready = [EnsureImage(), .. after];
-        List<int> stopped = old.IsRunning ? [Stop(old, cause + ", stop-first", ready)] : ready;
+        List<int> stopped = old.IsRunning ? [Stop(old, cause + Planning.Plan.StopFirstCause, ready)] : ready;
         var removed = freedBy[old.Name] = plan.Add(OperationKind.RemoveContainer, $"container:{old.Name}", cause, stopped, old.Id);
         var created = plan.Add(CreateOperation(name, replica, [.. after, removed, .. Free(name)], cause) with { PreviousSpec = old.AppliedSpec ?? "" });
         return [plan.Add(OperationKind.StartContainer, $"service:{service.Name}:{replica}", "created", [created], name)];
@@ -88,7 +88,7 @@ internal sealed partial class ServicePlanner
         var oldStops = !StartFirst || !old.IsRunning; // a failure must start it again
 
         List<int> ready = [];
-        if (!StartFirst && old.IsRunning) ready.Add(Stop(old, $"{cause}, stop-first", next is null ? [EnsureImage(), .. after] : []));
+        if (!StartFirst && old.IsRunning) ready.Add(Stop(old, cause + Planning.Plan.StopFirstCause, next is null ? [EnsureImage(), .. after] : []));
         if (next is null)
         {
             var create = plan.Add(CreateOperation(nextName, replica, [.. after, EnsureImage(), .. ready, .. Free(nextName)], $"{cause}, {Strategy}", old)

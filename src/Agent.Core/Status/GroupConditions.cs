@@ -52,12 +52,15 @@ public static class GroupConditions
     /// <summary>
     /// Ready while a plan applies (set before it runs; the reconcile's outcome replaces it). Ready never says UpToDate
     /// about a generation not applied yet (kstatus: observedGeneration lags until it is): a ready group applying a newer
-    /// generation stays Ready=True (what served serves) with reason Updating; a Ready left by a held or deleted manifest
-    /// no longer holds: Ready=False/Applying. Null: Ready stays as it is (a heal of the applied generation).
+    /// generation stays Ready=True (what served serves) with reason Updating; a plan that stops serving replicas before
+    /// their replacements are healthy (stop-first) leaves them not serving: Ready=False/Updating; a Ready left by a held
+    /// or deleted manifest no longer holds: Ready=False/Applying. Null: Ready stays as it is (a heal of the applied generation).
     /// </summary>
-    public static ConditionValue? ReadyWhileApplying(bool wasReady, bool heldBefore, long observedGeneration, long generation, string applying)
+    public static ConditionValue? ReadyWhileApplying(bool wasReady, bool heldBefore, long observedGeneration, long generation, string applying, bool stopsServing)
     {
         if (heldBefore) return new(ConditionTypes.Ready, false, "Applying", applying);
+        if (wasReady && stopsServing)
+            return new(ConditionTypes.Ready, false, Updating, $"stop-first update: replicas of generation {observedGeneration} stop before their replacements are healthy, {applying}");
         if (wasReady && observedGeneration != generation)
             return new(ConditionTypes.Ready, true, Updating, $"generation {observedGeneration} serving, {applying}");
         return null;

@@ -227,7 +227,7 @@ public sealed class Reconciler(
         status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", message);
         var conditions = before?.Conditions ?? [];
         var held = conditions.Any(c => c.Type is ConditionTypes.Ready or ConditionTypes.Degraded && HeldReasons.Contains(c.Reason));
-        if (GroupConditions.ReadyWhileApplying(before?.IsReady == true, held, before?.ObservedGeneration ?? 0, generation, message) is { } ready)
+        if (GroupConditions.ReadyWhileApplying(before?.IsReady == true, held, before?.ObservedGeneration ?? 0, generation, message, plan.StopsServingReplicas) is { } ready)
             status.SetCondition(key, ready.Type, ready.Status, ready.Reason, ready.Message);
         if (held) status.SetCondition(key, ConditionTypes.Degraded, false, "Applying", "");
     }

@@ -1,3 +1,4 @@
+using Agent.Core.Model;
 using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
@@ -41,6 +42,14 @@ public sealed class RollbackTests : AgentScenario
         });
 
         Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"false\"]", "2", strategy)));
+        // Inside the health gate: start-first serves with the old replica (Ready=True/Updating); stop-first has stopped it,
+        // so nothing serves and Ready says so (Ready=False/Updating).
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Any(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the new container waits on the health gate");
+        var gated = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!;
+        var oldDuringGate = await DockerCli.InspectAsync(old.Id, "{{.State.Running}}");
+        Assert.Equal(strategy == "start-first" ? ("True", "true") : ("False", "false"), (gated.Status, oldDuringGate));
+        Assert.Equal(GroupConditions.Updating, gated.Reason);
         var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
         await Task.Delay(1500); // the rolled-back spec must not be retried
         await stop.CancelAsync();

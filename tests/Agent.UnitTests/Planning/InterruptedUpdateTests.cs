@@ -177,6 +177,15 @@ public sealed class InterruptedUpdateTests
     }
 
     [Fact]
+    public void A_stop_first_update_stops_serving_replicas_and_a_start_first_one_does_not()
+    {
+        PlanInput Input(ServiceSpec s) => new(new ObjectKey("ServiceGroup", "g"), Group(s), Observed([Old(s)]), Labels, Now);
+        Assert.True(Planner.PlanGroup(Input(StopFirstWithRollback)).StopsServingReplicas);
+        Assert.True(Planner.PlanGroup(Input(Service("web", 1, s => s.StopFirst(rollback: false)))).StopsServingReplicas);
+        Assert.False(Planner.PlanGroup(Input(StartFirst)).StopsServingReplicas);
+    }
+
+    [Fact]
     public void Stop_first_killed_after_the_stop_carries_on_without_stopping_again()
     {
         Assert.Equal("""

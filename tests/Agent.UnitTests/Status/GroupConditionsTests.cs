@@ -75,7 +75,17 @@ public sealed class GroupConditionsTests
     [InlineData(true, true, 1, 2, "False Applying applying generation 2: 4 operation(s)")] // a held manifest's Ready no longer holds
     public void While_a_newer_generation_applies_Ready_never_says_UpToDate(bool wasReady, bool held, long observed, long generation, string? expected)
     {
-        var ready = GroupConditions.ReadyWhileApplying(wasReady, held, observed, generation, $"applying generation {generation}: 4 operation(s)");
+        var ready = GroupConditions.ReadyWhileApplying(wasReady, held, observed, generation, $"applying generation {generation}: 4 operation(s)", stopsServing: false);
+        Assert.Equal(expected, ready is null ? null : $"{ready.Status} {ready.Reason} {ready.Message}");
+    }
+
+    [Theory]
+    [InlineData(true, 1, 2, "False Updating stop-first update: replicas of generation 1 stop before their replacements are healthy, applying generation 2: 4 operation(s)")]
+    [InlineData(true, 2, 2, "False Updating stop-first update: replicas of generation 2 stop before their replacements are healthy, applying generation 2: 4 operation(s)")] // an env file changed: same generation, replicas stop all the same
+    [InlineData(false, 1, 2, null)] // not ready before: stays as it was
+    public void While_a_stop_first_update_stops_the_serving_replicas_Ready_is_false(bool wasReady, long observed, long generation, string? expected)
+    {
+        var ready = GroupConditions.ReadyWhileApplying(wasReady, false, observed, generation, $"applying generation {generation}: 4 operation(s)", stopsServing: true);
         Assert.Equal(expected, ready is null ? null : $"{ready.Status} {ready.Reason} {ready.Message}");
     }
 
