@@ -15,6 +15,8 @@ namespace Agent.Http;
 /// </summary>
 public static class ProbeEndpoints
 {
+    private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
+
     public static RouteGroupBuilder MapProbeEndpoints(this RouteGroupBuilder app)
     {
         MapProbe(app, "livez", ProbeTags.Live);
@@ -25,9 +27,10 @@ public static class ProbeEndpoints
 
     private static void MapProbe(RouteGroupBuilder app, string probe, string? tag)
     {
-        app.MapGet($"/{probe}", (HttpContext http, IOptions<HealthCheckServiceOptions> checks, CancellationToken ct) =>
+        // HEAD like GET (a load balancer's or uptime checker's probe): same status and headers, Kestrel sends no body.
+        app.MapMethods($"/{probe}", GetAndHead, (HttpContext http, IOptions<HealthCheckServiceOptions> checks, CancellationToken ct) =>
             RunAsync(http, checks.Value, probe, tag, only: null, ct)).ExcludeFromDescription();
-        app.MapGet($"/{probe}/{{check}}", (string check, HttpContext http, IOptions<HealthCheckServiceOptions> checks, CancellationToken ct) =>
+        app.MapMethods($"/{probe}/{{check}}", GetAndHead, (string check, HttpContext http, IOptions<HealthCheckServiceOptions> checks, CancellationToken ct) =>
             RunAsync(http, checks.Value, probe, tag, only: check, ct)).ExcludeFromDescription();
     }
 

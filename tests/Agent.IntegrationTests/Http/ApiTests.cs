@@ -35,6 +35,14 @@ public sealed class ApiTests(HttpFixture fx) : IClassFixture<HttpFixture>
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz/engine")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/readyz/nope")).StatusCode);
         Assert.Contains("[+]engine excluded: ok", await client.GetStringAsync("/readyz?verbose&exclude=engine"));
+        foreach (var probe in new[] { "/livez", "/readyz", "/healthz", "/readyz/engine" })
+        {
+            using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, probe));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
+        using var missing = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/readyz/nope"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
