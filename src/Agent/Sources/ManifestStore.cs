@@ -175,7 +175,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             {
                 var errors = unattributed.GroupBy(e => e.File, StringComparer.Ordinal)
                     .Select(g => (Path: g.Key, Reason: DesiredEntry.InvalidManifest, Errors: g.Select(e => e.ToString())));
-                var unreadable = problems.Select(p => (p.Path, Reason: p.HidesObjects ? DesiredEntry.ManifestUnreadable : "ManifestSkipped", Errors: (IEnumerable<string>)[p.ToString()]));
+                // A problem that hides objects is also one of the read's errors (ManifestFolder.Parse): listed once.
+                var unreadable = problems.Select(p => (p.Path, Reason: p.HidesObjects ? DesiredEntry.ManifestUnreadable : "ManifestSkipped",
+                    Errors: unattributed.Any(e => e.File == p.Path && e.Message == p.Message) ? [] : (IEnumerable<string>)[p.ToString()]));
                 return errors.Concat(unreadable).GroupBy(p => p.Path, StringComparer.Ordinal)
                     .Select(g => new FileProblem(g.Key, g.First().Reason, g.SelectMany(p => p.Errors).Distinct().ToList(),
                         fileErrorsSince.GetValueOrDefault(g.Key, time.GetUtcNow())))
