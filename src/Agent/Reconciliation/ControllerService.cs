@@ -162,7 +162,8 @@ public sealed class ControllerService(
         }
     }
 
-    // The engine's container list catches up with an exit some 100-500 ms after the "die" event (after its cleanup):
+    // The engine's container list catches up with an exit some 100-500 ms after the "die" event (after its cleanup), and
+    // with a pause a moment after the "pause" event:
     // re-queue every 100 ms for a second, then once more; each is one cheap observe, and repeated adds merge.
     private static readonly TimeSpan[] FollowUpDelays = [.. Enumerable.Repeat(TimeSpan.FromMilliseconds(100), 10), TimeSpan.FromSeconds(1)];
 
@@ -217,8 +218,10 @@ public sealed class ControllerService(
                     {
                         var key = new ObjectKey(kind, name);
                         queue.AddUnlessBackingOff(key);
-                        // The engine sends "die" before its container list shows the exit: look again shortly.
-                        if (e.Action is "die" or "kill" or "oom" or "stop") _ = FollowUpAsync(key, ct);
+                        // The engine sends "die", "pause" and "unpause" before its container list shows them (Engine 20.10
+                        // logs the event, then writes the list's view): a plan verified against that list sees the old
+                        // state, so look again shortly (probe-15l H1: a paused replica was unnoticed until the resync).
+                        if (e.Action is "die" or "kill" or "oom" or "stop" or "pause" or "unpause") _ = FollowUpAsync(key, ct);
                     }
                 }
             }
