@@ -11,7 +11,7 @@ public static class AdmissionBench
 {
     public static async Task RunAsync(List<Row> results, int inspects)
     {
-        Console.WriteLine("admission ...");
+        Report.Line("admission ...");
         var spec = new ContainerSpec
         {
             Image = "busybox:1.35", User = "1000:1000", WorkingDir = "/app", SecurityOpt = ["no-new-privileges"],

@@ -4,7 +4,8 @@ using System.Globalization;
 namespace Agent.Bench;
 
 /// <summary>A real `agent run` process for the bench: this build's agent.dll, or the build AGENT_BENCH_AGENT names (a
-/// published executable such as the Native AOT one from eng/publish-aot.sh, or another agent.dll). Its output is drained.</summary>
+/// published executable such as the Native AOT one from eng/publish-aot.sh, or another agent.dll). Its output goes to
+/// the agents' log (<see cref="Report.AgentLog"/>), never into the results.</summary>
 public static class AgentProcess
 {
     /// <summary>The build to run unless a section names one: AGENT_BENCH_AGENT, else this build's agent.dll.</summary>
@@ -18,7 +19,9 @@ public static class AgentProcess
 
     public static void Name(string agent, string name) => Names[agent] = name;
 
-    public static Process Start(string agent, string manifests, string state, string instance, string urls, IReadOnlyDictionary<string, string> environment)
+    /// <param name="onLine">Sees every line the process writes (with its process id), after it went to the log.</param>
+    public static Process Start(string agent, string manifests, string state, string instance, string urls, IReadOnlyDictionary<string, string> environment,
+        Action<int, string>? onLine = null)
     {
         var info = agent.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet") { ArgumentList = { agent } } : new ProcessStartInfo(agent);
         foreach (var arg in new[] { "run", "--manifests", manifests, "--state-dir", state, "--instance", instance, "--urls", urls })
@@ -27,8 +30,14 @@ public static class AgentProcess
         info.RedirectStandardError = true;
         foreach (var (name, value) in environment) info.Environment[name] = value;
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var pid = process.Id;
+        void Line(object _, DataReceivedEventArgs e)
+        {
+            Report.AgentLine(pid, e.Data);
+            if (e.Data is not null) onLine?.Invoke(pid, e.Data);
+        }
+        process.OutputDataReceived += Line;
+        process.ErrorDataReceived += Line;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -23,7 +23,7 @@ public sealed class AotBench(List<Row> results)
 
     private async Task<string> PublishAsync()
     {
-        Console.WriteLine("publishing the Native AOT agent (eng/publish-aot.sh) ...");
+        Report.Line("publishing the Native AOT agent (eng/publish-aot.sh) ...");
         var output = Directory.CreateTempSubdirectory("agent-bench-aot-").FullName;
         var clock = Stopwatch.StartNew();
         var (exit, log) = await Bench.ShellAsync($"bash \"$(git rev-parse --show-toplevel)/eng/publish-aot.sh\" {output} 2>&1");
@@ -35,7 +35,7 @@ public sealed class AotBench(List<Row> results)
 
     private async Task SmokeAsync(string binary)
     {
-        Console.WriteLine($"checking {binary}: /readyz, a ServiceGroup and a compose project ...");
+        Report.Line($"checking {binary}: /readyz, a ServiceGroup and a compose project ...");
         var manifests = Directory.CreateTempSubdirectory("agent-bench-aot-m-").FullName;
         var state = Directory.CreateTempSubdirectory("agent-bench-aot-s-").FullName;
         var port = StartupBench.FreePort();

@@ -22,7 +22,7 @@ public sealed partial class Bench
 
     public async Task ComposeAsync(int count)
     {
-        Console.WriteLine($"compose project of {count} services ...");
+        Report.Line($"compose project of {count} services ...");
         var scenario = $"compose cold converge, {count} services";
         // The raw baseline runs before and after the agent (the mean of both is the 1.00x): a shared machine's load drifts.
         var rawBefore = await RawConvergeAsync(count, Parallelism);

@@ -8,7 +8,7 @@ public sealed partial class Bench
 {
     public async Task CronLatenessAsync(int seconds)
     {
-        Console.WriteLine($"cronjob every second for {seconds} s ...");
+        Report.Line($"cronjob every second for {seconds} s ...");
         var dir = Folder();
         var name = $"{run}-tick";
         await File.WriteAllTextAsync(Path.Combine(dir, "tick.yaml"),

@@ -14,7 +14,7 @@ public sealed partial class Bench
     /// command; the raw `git fetch --depth=1` of the same repository is the baseline.</summary>
     public async Task GitWebhookAsync(int pushes)
     {
-        Console.WriteLine($"git webhook to applied, {pushes} pushes ...");
+        Report.Line($"git webhook to applied, {pushes} pushes ...");
         var root = Folder();
         var bare = Path.Combine(root, "remote.git");
         var work = Path.Combine(root, "work");

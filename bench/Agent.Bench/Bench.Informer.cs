@@ -13,10 +13,14 @@ namespace Agent.Bench;
 
 /// <summary>The observed-state cache at scale: a no-op resync (one list per resource type, then every object planned
 /// from the cache), a folder of 5,000 objects, a cold converge beside the raw Engine API, and the engine's own list call
-/// as the peer of GET /api/v1/containers. The scale is AGENT_BENCH_SCALE containers (100 unless set).</summary>
+/// as the peer of GET /api/v1/containers.</summary>
 public sealed partial class Bench
 {
-    public static int Scale => int.TryParse(Environment.GetEnvironmentVariable("AGENT_BENCH_SCALE"), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100;
+    /// <summary>How many containers the sections that take a count create: AGENT_BENCH_SCALE, 100 unless set. A value
+    /// that is not a positive whole number stops the bench rather than measuring another scale than the one asked for.</summary>
+    public static int Scale => Environment.GetEnvironmentVariable("AGENT_BENCH_SCALE") is not { Length: > 0 } text ? 100
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
+        : throw new ArgumentException($"AGENT_BENCH_SCALE={text}: expected a positive whole number of containers (e.g. 100, 1000)");
 
     /// <summary>Counts the agent's engine calls (the agent.engine.calls instrument) while <paramref name="body"/> runs.</summary>
     private static async Task<(double Ms, long Calls)> CountCallsAsync(Func<Task> body)
@@ -67,14 +71,15 @@ public sealed partial class Bench
     /// not inflate the way it does wall-clock time.</summary>
     public async Task ScaleAsync(int count)
     {
-        Console.WriteLine($"scale: {count} containers ...");
+        Report.Line($"scale: {count} containers ...");
         var scenario = $"scale, {count} containers";
         var raw = await RawConvergeAsync(count, Parallelism);
         var rawWork = lastRaw;
         results.Add(new Row(scenario, $"cold converge: raw Engine API ({Parallelism} at a time)", F(raw), Describe(rawWork)));
 
         var dir = Folder();
-        var groups = Math.Max(1, count / 100);
+        var replicas = GroupsOf100(count);
+        var groups = replicas.Count;
         var instance = $"{run}-scale";
         WebApplication? app = null;
         try
@@ -85,7 +90,7 @@ public sealed partial class Bench
             var converge = await CountCallsByOperationAsync(async () =>
             {
                 for (var g = 0; g < groups; g++)
-                    await File.WriteAllTextAsync(Path.Combine(dir, $"g{g}.yaml"), GroupYaml($"{instance}-{g}", 1, Math.Min(100, count - g * 100)));
+                    await File.WriteAllTextAsync(Path.Combine(dir, $"g{g}.yaml"), GroupYaml($"{instance}-{g}", 1, replicas[g]));
                 app = await StartAgentAsync(dir, instance, new()
                 {
                     ["Agent:ResyncInterval"] = "01:00:00",
@@ -131,7 +136,7 @@ public sealed partial class Bench
     /// <summary>5,000 objects (suspended groups: nothing runs, nothing is created) planned at each resync.</summary>
     public async Task FolderObjectsAsync(int objects)
     {
-        Console.WriteLine($"resync of a folder of {objects} objects ...");
+        Report.Line($"resync of a folder of {objects} objects ...");
         var dir = Folder();
         var instance = $"{run}-objects";
         for (var f = 0; f < objects / 100; f++)

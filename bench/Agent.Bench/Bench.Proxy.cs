@@ -14,7 +14,7 @@ public sealed partial class Bench
             results.Add(new Row("proxy", "wrk", "n/a", "wrk not installed"));
             return;
         }
-        Console.WriteLine("wrk against httpd in a container, direct and through the agent's reverse proxy ...");
+        Report.Line("wrk against httpd in a container, direct and through the agent's reverse proxy ...");
         var dir = Folder();
         var group = $"{run}-proxy";
         await File.WriteAllTextAsync(Path.Combine(dir, "g.yaml"),

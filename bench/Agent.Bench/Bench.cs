@@ -27,6 +27,10 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
     private static string F(double seconds) => seconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
     private static string Ms(double ms) => ms.ToString("0", CultureInfo.InvariantCulture) + " ms";
 
+    /// <summary>The replica counts of the groups that hold <paramref name="containers"/> containers, 100 to a group.</summary>
+    private static List<int> GroupsOf100(int containers) =>
+        Enumerable.Range(0, (containers + 99) / 100).Select(g => Math.Min(100, containers - g * 100)).ToList();
+
     private string Folder()
     {
         var dir = Directory.CreateTempSubdirectory("agent-bench-").FullName;
@@ -69,7 +73,7 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
                 {
                     // dockerd 20.10 sometimes keeps a stale endpoint count after concurrent forced removes
                     // (moby/moby#42119); the network is left behind, the measurements are not affected.
-                    Console.Error.WriteLine($"warning: the engine keeps network {n.Name}: {e.Message}");
+                    Report.Error($"warning: the engine keeps network {n.Name}: {e.Message}");
                     break;
                 }
             }
@@ -78,12 +82,12 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
 
     public async Task ColdConvergeAsync(int count)
     {
-        Console.WriteLine($"cold converge of {count} services ...");
+        Report.Line($"cold converge of {count} services ...");
         // 1. Raw engine API, same parallelism as the agent's executor, and twice that to show where the engine tops out.
         var raw = await RawConvergeAsync(count, Parallelism);
         var rawWide = await RawConvergeAsync(count, Parallelism * 2);
 
-        // 2. The agent: one reconcile of a group of 100 services (observe, plan, execute).
+        // 2. The agent: one reconcile of a group of `count` services (observe, plan, execute).
         var dir = Folder();
         var group = $"{run}-cold";
         await File.WriteAllTextAsync(Path.Combine(dir, "g.yaml"), GroupYaml(group, count));
@@ -175,32 +179,33 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
     {
         foreach (var size in sizes)
         {
-            Console.WriteLine($"no-op resync at {size} containers ...");
+            Report.Line($"no-op resync at {size} containers ...");
             var dir = Folder();
-            var groups = size / 100;
-            for (var g = 0; g < groups; g++) await File.WriteAllTextAsync(Path.Combine(dir, $"g{g}.yaml"), GroupYaml($"{run}-r{size}-{g}", 1, 100));
+            var replicas = GroupsOf100(size);
+            var groups = replicas.Count;
+            for (var g = 0; g < groups; g++) await File.WriteAllTextAsync(Path.Combine(dir, $"g{g}.yaml"), GroupYaml($"{run}-r{size}-{g}", 1, replicas[g]));
             var instance = $"{run}-resync{size}";
             await using var services = OneShotServices.Build(dir, instance, Folder());
             services.GetRequiredService<Agent.Sources.ManifestStore>().Reload();
             var reconciler = services.GetRequiredService<Reconciler>();
             var keys = Enumerable.Range(0, groups).Select(g => new ObjectKey("ServiceGroup", $"{run}-r{size}-{g}")).ToList();
             foreach (var key in keys) await reconciler.ReconcileAsync(key, default);
-            var samples = new List<double>();
+            var samples = new List<(double Ms, long Calls)>();
             for (var i = 0; i < 10; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                foreach (var key in keys) await reconciler.ReconcileAsync(key, default);
-                samples.Add(clock.Elapsed.TotalMilliseconds);
-            }
-            samples.Sort();
-            results.Add(new Row($"no-op resync, {size} containers", "agent (all objects, median of 10)", Ms(samples[5]), $"{groups} object(s), 3 list calls each, 0 mutations"));
+                samples.Add(await CountCallsAsync(async () =>
+                {
+                    foreach (var key in keys) await reconciler.ReconcileAsync(key, default);
+                }));
+            var median = samples.OrderBy(s => s.Ms).ElementAt(5);
+            results.Add(new Row($"no-op resync, {size} containers", "agent (one-shot reconciles, all objects, median of 10)", Ms(median.Ms),
+                $"{groups} object(s), {median.Calls} engine calls"));
             await CleanAsync(instance);
         }
     }
 
     public async Task SelfHealAsync(int kills)
     {
-        Console.WriteLine($"self-heal over {kills} kills ...");
+        Report.Line($"self-heal over {kills} kills ...");
         var dir = Folder();
         var group = $"{run}-heal";
         await File.WriteAllTextAsync(Path.Combine(dir, "g.yaml"), GroupYaml(group, kills));
@@ -237,7 +242,7 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
             results.Add(new Row("http", "wrk", "n/a", "wrk not installed"));
             return;
         }
-        Console.WriteLine($"wrk against the agent with {containers} managed containers ...");
+        Report.Line($"wrk against the agent with {containers} managed containers ...");
         var dir = Folder();
         await File.WriteAllTextAsync(Path.Combine(dir, "g.yaml"), GroupYaml($"{run}-http", 1, containers));
         var tokens = Path.Combine(Folder(), "tokens");

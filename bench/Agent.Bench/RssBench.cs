@@ -15,7 +15,7 @@ public sealed class RssBench(List<Row> results, string executable)
 
     public async Task RunAsync()
     {
-        Console.WriteLine($"{Scenario}: idle, a 1 MiB file, 5,000 documents ...");
+        Report.Line($"{Scenario}: idle, a 1 MiB file, 5,000 documents ...");
         try
         {
             var empty = Folder();

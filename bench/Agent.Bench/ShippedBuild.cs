@@ -20,7 +20,7 @@ public static class ShippedBuild
             AgentProcess.Name(given, $"shipped build as given ({given})");
             return (given, "as given");
         }
-        Console.WriteLine("installing the shipped build (AGENT_PREFIX=<temp> eng/install.sh; minutes) ...");
+        Report.Line("installing the shipped build (AGENT_PREFIX=<temp> eng/install.sh; minutes) ...");
         var prefix = Directory.CreateTempSubdirectory("agent-bench-shipped-").FullName;
         var clock = Stopwatch.StartNew();
         var (exit, log) = await Bench.ShellAsync($"AGENT_PREFIX={prefix} bash \"$(git rev-parse --show-toplevel)/eng/install.sh\" 2>&1");

@@ -15,7 +15,7 @@ public static class SourceBench
         var state = Directory.CreateTempSubdirectory("agent-bench-source-state-");
         try
         {
-            Console.WriteLine($"folder re-read, {files} files ...");
+            Report.Line($"folder re-read, {files} files ...");
             for (var f = 0; f < files; f++)
                 File.WriteAllText(Path.Combine(dir.FullName, $"f{f}.yaml"), string.Join("---\n", Enumerable.Range(0, groupsPerFile).Select(g =>
                     $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: b{f}-{g}\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n      command: [\"sleep\", \"3600\"]\n")));

@@ -27,9 +27,9 @@ public static class Table
         var w0 = Math.Max(8, rows.Max(r => r.Scenario.Length));
         var w1 = Math.Max(7, rows.Max(r => r.Subject.Length));
         var w2 = Math.Max(5, rows.Max(r => r.Value.Length));
-        Console.WriteLine();
-        Console.WriteLine($"| {"scenario".PadRight(w0)} | {"subject".PadRight(w1)} | {"value".PadRight(w2)} | load  | note");
-        Console.WriteLine($"|{new string('-', w0 + 2)}|{new string('-', w1 + 2)}|{new string('-', w2 + 2)}|-------|------");
-        foreach (var r in rows) Console.WriteLine($"| {r.Scenario.PadRight(w0)} | {r.Subject.PadRight(w1)} | {r.Value.PadRight(w2)} | {r.Load,-5} | {r.Note}");
+        Report.Line();
+        Report.Line($"| {"scenario".PadRight(w0)} | {"subject".PadRight(w1)} | {"value".PadRight(w2)} | load  | note");
+        Report.Line($"|{new string('-', w0 + 2)}|{new string('-', w1 + 2)}|{new string('-', w2 + 2)}|-------|------");
+        foreach (var r in rows) Report.Line($"| {r.Scenario.PadRight(w0)} | {r.Subject.PadRight(w1)} | {r.Value.PadRight(w2)} | {r.Load,-5} | {r.Note}");
     }
 }
