@@ -27,6 +27,7 @@ public sealed partial class Bench
         // The raw baseline runs before and after the agent (the mean of both is the 1.00x): a shared machine's load drifts.
         var rawBefore = await RawConvergeAsync(count, Parallelism);
         var rawWork = lastRaw;
+        var rawLoad = Row.LoadAverage();
 
         var dir = Folder();
         var project = $"{run}proj";
@@ -39,6 +40,7 @@ public sealed partial class Bench
         var reconciler = services.GetRequiredService<Reconciler>();
         var projectKey = new ObjectKey(ServiceGroup.ComposeKindName, project);
         var agent = await CountCallsByOperationAsync(() => reconciler.ReconcileAsync(projectKey, default));
+        var agentLoad = Row.LoadAverage();
         var running = (await engine.ListContainersAsync(LabelSelector.Of($"agent.instance={instance}"), default)).Count(c => c.State == ContainerState.Running);
 
         // The same services as a ServiceGroup, for the converge and resync comparison.
@@ -47,20 +49,22 @@ public sealed partial class Bench
         manifests.Reload();
         var groupKey = new ObjectKey(ServiceGroup.KindName, group);
         var groupConverge = await CountCallsByOperationAsync(() => reconciler.ReconcileAsync(groupKey, default));
+        var groupLoad = Row.LoadAverage();
         var projectResync = await MedianResyncAsync(reconciler, projectKey);
         var groupResync = await MedianResyncAsync(reconciler, groupKey);
+        var resyncLoad = Row.LoadAverage();
         await CleanAsync(instance);
         var rawAfter = await RawConvergeAsync(count, Parallelism);
         var raw = (rawBefore + rawAfter) / 2;
 
         var compose = await ComposeUpAsync(count);
-        results.Add(new Row(scenario, $"raw Engine API ({Parallelism} at a time)", F(raw), $"mean of {F(rawBefore)} before and {F(rawAfter)} after the agent; {Describe(rawWork)}"));
-        results.Add(new Row(scenario, "agent, ComposeProject (one reconcile)", F(agent.Ms / 1000), $"{agent.Ms / 1000 / raw:0.00}x raw; {running} running; {Describe(agent)}"));
-        results.Add(new Row(scenario, "agent, ServiceGroup (one reconcile)", F(groupConverge.Ms / 1000), $"{groupConverge.Ms / 1000 / raw:0.00}x raw; {Describe(groupConverge)}"));
+        results.Add(new Row(scenario, $"raw Engine API ({Parallelism} at a time)", F(raw), $"mean of {F(rawBefore)} before and {F(rawAfter)} after the agent; {Describe(rawWork)}") { Load = rawLoad });
+        results.Add(new Row(scenario, "agent, ComposeProject (one reconcile)", F(agent.Ms / 1000), $"{agent.Ms / 1000 / raw:0.00}x raw; {running} running; {Describe(agent)}") { Load = agentLoad });
+        results.Add(new Row(scenario, "agent, ServiceGroup (one reconcile)", F(groupConverge.Ms / 1000), $"{groupConverge.Ms / 1000 / raw:0.00}x raw; {Describe(groupConverge)}") { Load = groupLoad });
         results.Add(new Row(scenario, "docker-compose 1.29 up -d", compose.Up is { } up ? F(up) : "n/a", compose.Note));
         var resync = $"compose no-op resync, {count} services";
-        results.Add(new Row(resync, "agent, ComposeProject (median of 10)", Ms(projectResync.Ms), $"per resync: {Describe(projectResync.Calls)}"));
-        results.Add(new Row(resync, "agent, ServiceGroup (median of 10)", Ms(groupResync.Ms), $"{projectResync.Ms / groupResync.Ms:0.00}x the group's; per resync: {Describe(groupResync.Calls)}"));
+        results.Add(new Row(resync, "agent, ComposeProject (median of 10)", Ms(projectResync.Ms), $"per resync: {Describe(projectResync.Calls)}") { Load = resyncLoad });
+        results.Add(new Row(resync, "agent, ServiceGroup (median of 10)", Ms(groupResync.Ms), $"{projectResync.Ms / groupResync.Ms:0.00}x the group's; per resync: {Describe(groupResync.Calls)}") { Load = resyncLoad });
         if (compose.Noop is { } noop) results.Add(new Row(resync, "docker-compose 1.29 up -d (again)", F(noop)));
     }
 

@@ -3,10 +3,11 @@ namespace Agent.Bench;
 public sealed record Row(string Scenario, string Subject, string Value, string Note = "")
 {
     /// <summary>The machine's 1-minute load average when the row was measured: a wall-clock number taken at a high load
-    /// says more about the machine than about the agent.</summary>
-    public string Load { get; } = LoadAverage();
+    /// says more about the machine than about the agent. A row made after more measurements than its own (a ratio to a
+    /// later peer) is given the load of its measurement.</summary>
+    public string Load { get; init; } = LoadAverage();
 
-    private static string LoadAverage()
+    public static string LoadAverage()
     {
         try
         {
