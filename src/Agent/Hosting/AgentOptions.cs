@@ -33,6 +33,10 @@ public sealed class AgentOptions
 
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often the engine is pinged while nothing else shows it answers; two missed pings (each bounded by
+    /// this interval) mark every object EngineUnavailable and stop answers from the cache until it answers again.</summary>
+    public TimeSpan EngineHeartbeat { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gives back the memory only start-up used once the first sync is done, and again when the agent is quiet
     /// after use (<see cref="MemoryRelease"/>).</summary>
     public bool ReleaseStartupMemory { get; set; } = true;

@@ -55,6 +55,7 @@ public sealed class ControllerService(
         {
             ResyncAsync(watcher, firstListing, stoppingToken), WatchEventsAsync(since, stoppingToken), WatchFolderAsync(watcher, stoppingToken),
             WatchSourcesAsync(watcher, stoppingToken), cache.RunInspectionsAsync(binds.CheckInspectedAsync, stoppingToken),
+            HeartbeatAsync(stoppingToken),
         };
         try
         {
@@ -107,7 +108,6 @@ public sealed class ControllerService(
             try
             {
                 var result = await reconciler.ReconcileAsync(key, ct);
-                if (Interlocked.Exchange(ref engineDown, 0) == 1) logger.LogInformation("Engine reachable again: reconciling");
                 queue.Forget(key);
                 if (result.RequeueAfter is { } after) queue.AddAfter(key, after);
                 state.Synced(key);
@@ -145,6 +145,55 @@ public sealed class ControllerService(
         if (Interlocked.Exchange(ref engineDown, 1) == 0)
             logger.LogWarning("The Docker engine at {Engine} accepted calls but did not answer within {Timeout:0.#}s (Agent:EngineRequestTimeout). Reconciles wait with backoff until it answers.",
                 Engine.EngineEndpoint.Resolve(options.Value.DockerHost), options.Value.EngineRequestTimeout.TotalSeconds);
+    }
+
+    /// <summary>Pings the engine every Agent:EngineHeartbeat, each ping bounded by that interval. A hung engine (it accepts
+    /// calls and never answers) keeps its events stream open and silent: without this the cache went on answering
+    /// "running" about containers that had died, and every object stayed Ready (probe-15l H3).</summary>
+    private async Task HeartbeatAsync(CancellationToken ct)
+    {
+        var interval = options.Value.EngineHeartbeat;
+        if (interval <= TimeSpan.Zero) return;
+        var bound = interval < options.Value.EngineRequestTimeout ? interval : options.Value.EngineRequestTimeout;
+        var heartbeat = new EngineHeartbeat();
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            string? failure = null;
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                bounded.CancelAfter(bound);
+                try
+                {
+                    await engine.PingAsync(bounded.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    failure = $"the Docker engine at {Engine.EngineEndpoint.Resolve(options.Value.DockerHost)} did not answer _ping within {bound.TotalSeconds:0.#}s (Agent:EngineHeartbeat)";
+                }
+                catch (EngineException e)
+                {
+                    failure = e.Message;
+                }
+            }
+            switch (heartbeat.Record(failure is null))
+            {
+                case false:
+                    if (Interlocked.Exchange(ref engineDown, 1) == 0) logger.LogWarning("{Error}: every object is EngineUnavailable until it answers", failure);
+                    break;
+                case true:
+                    Interlocked.Exchange(ref engineDown, 0);
+                    logger.LogInformation("Engine reachable again (it answered _ping): listing and reconciling everything");
+                    await RelistAsync("reconnect", ct);
+                    break;
+            }
+            if (heartbeat.IsDown)
+            {
+                // Again at every missed ping: a reconcile that ran from a fresh engine answer meanwhile cannot have said Ready.
+                cache.Invalidate();
+                reconciler.ReportEngineUnavailable(failure ?? "the Docker engine does not answer");
+            }
+        }
     }
 
     private async Task FollowUpAsync(ObjectKey key, CancellationToken ct)
@@ -263,6 +312,7 @@ public sealed class ControllerService(
         try
         {
             await cache.RelistAsync(reason, ct);
+            if (Interlocked.Exchange(ref engineDown, 0) == 1) logger.LogInformation("Engine reachable again: reconciling");
             if (cache.IsCurrent && manifests.ReadWaitsForEngine) manifests.RequestReload(); // a read held for the engine's list
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

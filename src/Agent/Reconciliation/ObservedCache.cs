@@ -81,6 +81,13 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         }
     }
 
+    /// <summary>The engine stopped answering (its events stream may be silent, not closed): readers ask the engine until
+    /// the next listing, so nothing is answered or planned from what it said before.</summary>
+    public void Invalidate()
+    {
+        lock (sync) current = false;
+    }
+
     /// <summary>One list call per resource type; replaces the cache and replays over it the events that arrived meanwhile.</summary>
     public async Task RelistAsync(string reason, CancellationToken ct)
     {
@@ -103,7 +110,11 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
             }
             catch
             {
-                lock (sync) duringListing = null;
+                lock (sync)
+                {
+                    duringListing = null;
+                    current = false; // what it holds may be stale: readers ask the engine until a listing succeeds
+                }
                 throw;
             }
             lock (sync)

@@ -58,12 +58,34 @@ public sealed class Reconciler(
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, e.Message);
             throw;
         }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && manifests.Get(key) is { Object: not null })
+        {
+            ReportEngineUnavailable(key, EngineTimeoutMessage); // an engine call ran out of Agent:EngineRequestTimeout
+            throw;
+        }
         finally
         {
             var tags = new TagList { { "kind", key.Kind }, { "result", result } };
             AgentMetrics.Reconciles.Add(1, tags);
             AgentMetrics.ReconcileDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
         }
+    }
+
+    private string EngineTimeoutMessage =>
+        $"the Docker engine at {Agent.Engine.EngineEndpoint.Resolve(options.Value.DockerHost)} did not answer within {options.Value.EngineRequestTimeout.TotalSeconds:0.#}s (Agent:EngineRequestTimeout)";
+
+    /// <summary>Every object with a manifest says the engine does not answer: what the cache last saw is not what runs now.</summary>
+    public void ReportEngineUnavailable(string message)
+    {
+        foreach (var entry in manifests.All().Where(e => e.Object is not null && !Job.IsJobKind(e.Key.Kind) && e.Key.Kind != GitRepository.KindName))
+            ReportEngineUnavailable(entry.Key, message);
+    }
+
+    private void ReportEngineUnavailable(ObjectKey key, string message)
+    {
+        status.SetCondition(key, ConditionTypes.Ready, false, "EngineUnavailable", message);
+        status.SetCondition(key, ConditionTypes.Progressing, true, "Retrying", "retrying with back-off");
+        status.SetCondition(key, ConditionTypes.Degraded, true, "EngineUnavailable", message);
     }
 
     public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>

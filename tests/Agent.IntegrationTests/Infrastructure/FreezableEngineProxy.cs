@@ -1,0 +1,106 @@
+using System.Net.Sockets;
+
+namespace Agent.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A unix socket that forwards to the real engine's, byte for byte, until <see cref="Freeze"/>: from then on calls are
+/// accepted and nothing moves either way (an engine that is hung, not gone), until <see cref="Thaw"/>.
+/// </summary>
+public sealed class FreezableEngineProxy : IAsyncDisposable
+{
+    private readonly Socket listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly CancellationTokenSource stop = new();
+    private readonly List<Socket> sockets = [];
+    private readonly Lock sync = new();
+    private TaskCompletionSource open = Open();
+
+    public FreezableEngineProxy(string path, string upstream = "/var/run/docker.sock")
+    {
+        Path = path;
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(128);
+        _ = Task.Run(() => AcceptAsync(upstream));
+    }
+
+    public string Path { get; }
+
+    public void Freeze()
+    {
+        lock (sync) if (open.Task.IsCompleted) open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public void Thaw()
+    {
+        lock (sync) open.TrySetResult();
+    }
+
+    private static TaskCompletionSource Open()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetResult();
+        return gate;
+    }
+
+    private Task Gate()
+    {
+        lock (sync) return open.Task;
+    }
+
+    private async Task AcceptAsync(string upstream)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var client = await listener.AcceptAsync(stop.Token);
+                var server = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                lock (sync) sockets.AddRange([client, server]);
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await Gate();
+                        await server.ConnectAsync(new UnixDomainSocketEndPoint(upstream), stop.Token);
+                        await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
+                    }
+                    catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        // one side closed, or the proxy is disposed
+                    }
+                    finally
+                    {
+                        client.Dispose();
+                        server.Dispose();
+                    }
+                });
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // disposed
+        }
+    }
+
+    private async Task PumpAsync(Socket from, Socket to)
+    {
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            await Gate();
+            var read = await from.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
+            if (read == 0) return;
+            await Gate(); // bytes read just before a freeze are held back too
+            await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Thaw();
+        await stop.CancelAsync();
+        listener.Dispose();
+        lock (sync) foreach (var s in sockets) s.Dispose();
+        stop.Dispose();
+        File.Delete(Path);
+    }
+}
