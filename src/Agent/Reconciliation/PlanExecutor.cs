@@ -112,8 +112,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                         failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
                     }
                 }
-                // Only a failed health gate fails the update; an engine that went away mid-wait says nothing about the spec.
-                if (op.RollbackOf is { } rollback && e is OperationFailedException) rolledBack.Enqueue(rollback);
+                // Only a failed health gate fails the update; an engine that went away mid-wait, or a new container someone
+                // removed meanwhile (probe-15l M3), says nothing about the spec: the update is tried again.
+                if (op.RollbackOf is { } rollback && e is OperationFailedException and not ContainerVanishedException) rolledBack.Enqueue(rollback);
                 return false;
             }
         }
@@ -380,7 +381,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         while (true)
         {
             var details = await engine.InspectContainerAsync(container, ct)
-                ?? throw new OperationFailedException($"container {container} disappeared");
+                ?? throw new ContainerVanishedException($"container {container} disappeared");
             if (healthy)
             {
                 if (details.State == ContainerState.Running && details.Health is HealthState.Healthy or HealthState.None) return;
@@ -403,6 +404,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 
 /// <summary>An operation that ran but did not reach its goal (a wait timed out, an image is missing).</summary>
 public class OperationFailedException(string message) : Exception(message);
+
+/// <summary>The container an operation waits on was removed (by someone else): the wait failed, the spec was not judged.</summary>
+public sealed class ContainerVanishedException(string message) : OperationFailedException(message);
 
 /// <summary>A name the agent needs is held by an object it does not own; <see cref="Holder"/> says whose it is.</summary>
 public sealed class NameConflictException(string message, string holder) : OperationFailedException(message)

@@ -102,4 +102,32 @@ public sealed class RollbackTests : AgentScenario
         }
         Assert.Equal(startedAt, await DockerCli.InspectAsync(serving.Id, "{{.State.StartedAt}}"));
     }
+
+    // probe-15l M3: a -next container removed during its health gate says nothing about the spec (like an engine that went
+    // away): the old replica serves on, and the update is tried again, not rolled back for good.
+    [Fact]
+    public async Task A_new_container_removed_behind_the_agents_back_during_its_health_gate_is_tried_again_not_rolled_back()
+    {
+        var g = Instance.Name("vanish");
+        static string Slow(string version) =>
+            $"    - name: web\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"sleep 4; touch /tmp/ready; exec sleep 3600\"]\n      stopSignal: SIGKILL\n" +
+            $"      env: {{ VERSION: \"{version}\" }}\n" +
+            "      healthcheck: { test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"], interval: 500ms, timeout: 1s, retries: 1 }\n" +
+            "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 30s }\n";
+        Agent.Write("g.yaml", Group(g, Slow("1")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
+
+        Agent.Write("g.yaml", Group(g, Slow("2")));
+        var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
+            c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
+        await DockerCli.RunAsync("rm", "-f", next!.Id);
+
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync($"{g}-web-1", "{{range .Config.Env}}{{println .}}{{end}}") is var env && env.Contains("VERSION=2"),
+            TimeSpan.FromSeconds(90), "the update tried again and done");
+        var done = await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(30));
+        Assert.NotEqual("RolledBack", done.Condition(ConditionTypes.Degraded)?.Reason);
+        var record = Path.Combine(Agent.StateDir, "rolled-back.json");
+        Assert.False(File.Exists(record) && (await File.ReadAllTextAsync(record)).Contains(g), "the vanished container was taken for a failed update");
+    }
 }
