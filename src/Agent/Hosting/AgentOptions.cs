@@ -86,6 +86,10 @@ public sealed class AgentOptions
     /// <summary>How often a running job's containers are looked at for their exit.</summary>
     public TimeSpan JobPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a Job's or CronJob's template (its manifest and the files it reads) must stay unchanged before a
+    /// run starts from it; <c>0</c>: at once.</summary>
+    public TimeSpan JobSettle { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>This host's labels (Agent:HostLabels:role=edge): a manifest with spec.placement.hostSelector.matchLabels is
     /// applied only where every label matches; elsewhere it is reported NotSelected.</summary>
     public Dictionary<string, string> HostLabels { get; set; } = new(StringComparer.Ordinal);

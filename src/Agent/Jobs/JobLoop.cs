@@ -90,6 +90,30 @@ public sealed partial class JobLoop(
     }
 
     private string? reportedLost;
+    private string? seenTemplate;
+    private DateTimeOffset seenSince;
+    private bool firstStep = true;
+
+    /// <summary>Until when a manifest Job's or CronJob's template must stay as it is before a run starts from it; null
+    /// when it has (or for API jobs, and for a CronJob as the agent starts: its template was not seen changing). A copy,
+    /// an editor's save or an env file truncated before it is written again are each a short-lived template: waiting for
+    /// the template to be quiet runs the one the file ends up with, once.</summary>
+    private DateTimeOffset? Settling(DesiredJob want, DateTimeOffset now)
+    {
+        var first = firstStep;
+        firstStep = false;
+        if (settings.Settle <= TimeSpan.Zero || key.Kind is not (Job.KindName or CronJob.KindName)) return null;
+        if (want.TemplateHash != seenTemplate)
+        {
+            seenTemplate = want.TemplateHash;
+            seenSince = first && key.Kind == CronJob.KindName ? now - settings.Settle : now;
+        }
+        var until = seenSince + settings.Settle;
+        if (now >= until) return null;
+        logger.LogDebug("{Key}: its template {Hash} is {Age:0.#}s old; a run starts once it has stayed so for {Settle:0.#}s (Agent:JobSettle)",
+            key, want.TemplateHash, (now - seenSince).TotalSeconds, settings.Settle.TotalSeconds);
+        return until;
+    }
 
     private async Task<TimeSpan> StepAsync(CancellationToken ct)
     {
@@ -114,7 +138,9 @@ public sealed partial class JobLoop(
         var now = time.GetUtcNow();
         var wakeAt = new List<DateTimeOffset>();
         var starting = new List<JobRun>();
-        if (cron is not null)
+        var settling = Settling(want, now);
+        if (settling is { } settled) wakeAt.Add(settled); // nothing starts until then; runs under way go on below
+        else if (cron is not null)
         {
             var decision = CronDecisions.Decide(cron, history, now);
             NextRun = decision.Next;
@@ -147,8 +173,8 @@ public sealed partial class JobLoop(
             history = Kill(history, history.Active.Select(r => r.Id).ToList(), want.Template, RunReasons.Replaced, now, "the Job changed");
             starting.Add(NewRun(history, key.Kind == Job.KindName ? RunTriggers.Manifest : RunTriggers.Api, null, now, want.TemplateHash));
         }
-        int manual;
-        lock (sync) (manual, manualRuns) = (manualRuns, 0);
+        var manual = 0;
+        if (settling is null) lock (sync) (manual, manualRuns) = (manualRuns, 0);
         if (manual > 0 && cron is { ConcurrencyPolicy: not ConcurrencyPolicy.Allow })
         {
             // A triggered run follows the policy like a scheduled one (probe-15c G10: 15 runs of a Forbid CronJob at once).
@@ -361,4 +387,6 @@ public sealed partial class JobLoop(
 }
 
 /// <summary>The runner's timings (from AgentOptions).</summary>
-public sealed record JobRunnerSettings(TimeSpan BackoffBase, TimeSpan PollInterval, TimeSpan Resync);
+/// <param name="Settle">How long a manifest Job's or CronJob's template must stay unchanged before a run starts from it
+/// (Agent:JobSettle): a run cannot be taken back, so a file caught half-written never runs (probe-15l H5).</param>
+public sealed record JobRunnerSettings(TimeSpan BackoffBase, TimeSpan PollInterval, TimeSpan Resync, TimeSpan Settle = default);

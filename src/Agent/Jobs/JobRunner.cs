@@ -50,7 +50,7 @@ public sealed class JobRunner(
         if (wake.CurrentCount == 0) wake.Release();
     }
 
-    private JobRunnerSettings Settings => new(options.Value.JobBackoffBase, options.Value.JobPollInterval, TimeSpan.FromSeconds(30));
+    private JobRunnerSettings Settings => new(options.Value.JobBackoffBase, options.Value.JobPollInterval, TimeSpan.FromSeconds(30), options.Value.JobSettle);
 
     public JobLoop? Get(ObjectKey key) => loops.TryGetValue(key, out var r) ? r.Loop : null;
 

@@ -143,4 +143,29 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
             Assert.Equal(source, (await DockerCli.RunAsync("inspect", "--format", "{{range .Mounts}}{{.Source}}{{end}}", container.Id)).Trim());
         }
     }
+
+    // probe-15l H5: a Job file caught half-written (a slow copy, an editor's save) ran at once with a truncated command,
+    // then again with the whole one; an env file truncated and written again ran it with its secrets empty.
+    [Fact]
+    public async Task A_job_file_caught_half_written_never_runs_and_the_whole_file_runs_once()
+    {
+        var name = Instance.Name("torn");
+        await Agent.StartAsync();
+        var whole = Job(name, "echo whole-$V", "  backoffLimit: 0\n").Replace("    stopSignal: SIGKILL\n", "    stopSignal: SIGKILL\n    envFrom: [job.env]\n");
+        Agent.Write("job.env", "V=1\n");
+        Agent.Write("job.yaml", whole[..whole.IndexOf("    stopSignal", StringComparison.Ordinal)]); // cut at a line end: loads, without envFrom
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Agent.Write("job.yaml", whole);
+        var ran = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Count > 0 && l.All(c => c.Status == "exited"), TimeSpan.FromSeconds(60), "the Job ran");
+        await Task.Delay(TimeSpan.FromSeconds(7)); // longer than Agent:JobSettle: nothing else runs
+        ran = await ListAsync(Instance, name);
+        Assert.Equal("whole-1", (await DockerCli.RunAsync("logs", Assert.Single(ran).Id)).Trim());
+
+        // The env file truncated (`: > job.env`) and written again 2 s later: the Job does not run with it empty, nor again.
+        Agent.Write("job.env", "");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Agent.Write("job.env", "V=1\n");
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Assert.Single(await ListAsync(Instance, name));
+    }
 }
