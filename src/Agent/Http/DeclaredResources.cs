@@ -7,15 +7,23 @@ namespace Agent.Http;
 /// one needs force (the object would recreate it, empty).</summary>
 public static class DeclaredResources
 {
-    /// <summary>Engine volume name to the object that declares it (its own volumes, not external ones).</summary>
     /// <summary>The group or compose project in the manifests whose engine names a volume named <paramref name="name"/>
     /// would take (GROUP_VOLUME, for a volume it declares now or later), or a CronJob/Job that mounts it; null when none.</summary>
     public static ObjectKey? VolumeNameOwner(string name, ManifestStore manifests) =>
-        Volumes(manifests).TryGetValue(name, out var declared) ? declared
-        : manifests.All().Select(e => e.Key)
+        Volumes(manifests).TryGetValue(name, out var declared) ? declared : PrefixOwner(name, manifests);
+
+    /// <summary>The group or compose project in the manifests that names a network <paramref name="name"/>: its own
+    /// (GROUP_default, PROJECT_NET, now or later) or one its compose file names with `name:`; null when none.</summary>
+    public static ObjectKey? NetworkNameOwner(string name, ManifestStore manifests) =>
+        manifests.All().Where(e => e.Object is ServiceGroup g && g.Spec.Networks.Values.Any(n => !n.External && n.Name == name))
+            .Select(e => (ObjectKey?)e.Key).FirstOrDefault() ?? PrefixOwner(name, manifests);
+
+    private static ObjectKey? PrefixOwner(string name, ManifestStore manifests) =>
+        manifests.All().Select(e => e.Key)
             .Where(k => k.Kind is ServiceGroup.KindName or ServiceGroup.ComposeKindName && name.StartsWith(k.Name + "_", StringComparison.Ordinal))
             .Select(k => (ObjectKey?)k).FirstOrDefault();
 
+    /// <summary>Engine volume name to the object that declares it (its own volumes, not external ones).</summary>
     public static IReadOnlyDictionary<string, ObjectKey> Volumes(ManifestStore manifests)
     {
         var declared = new Dictionary<string, ObjectKey>(StringComparer.Ordinal);

@@ -68,7 +68,7 @@ public static class NetworkEndpoints
             DeclaredBy(n, managed, manifests)?.ToString(), n.Containers.Count(c => !ours.Contains(c.ContainerId)));
     }
 
-    private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, Admission.HostNetworks host, CancellationToken ct)
+    private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, Admission.HostNetworks host, ManifestStore manifests, CancellationToken ct)
     {
         var (body, error) = await StrictJson.ReadAsync<NetworkBody>(http, ct);
         if (error is not null) return ApiProblems.BadRequest(error);
@@ -87,6 +87,10 @@ public static class NetworkEndpoints
         if (DeclaredResources.ApiLabels(labels, body.Labels, out var all) is { } labelProblem) return ApiProblems.BadRequest(labelProblem);
         if ((await engine.FindNetworksByNameAsync(body.Name!, ct)).Count > 0)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"A network named \"{body.Name}\" already exists; choose another name.");
+        if (DeclaredResources.NetworkNameOwner(body.Name!, manifests) is { } owner)
+            return Results.Problem(statusCode: 409, title: "Conflict",
+                detail: $"\"{body.Name}\" is a name {owner} gives its networks ({owner.Name}_default, {owner.Name}_NAME): the object would find a network it did not make under its own name. Choose a name without the prefix {owner.Name}_.",
+                extensions: new Dictionary<string, object?> { ["owner"] = owner.ToString() });
         var id = await engine.CreateNetworkAsync(new NetworkCreateRequest(body.Name!, all)
         {
             Internal = body.Internal ?? false,

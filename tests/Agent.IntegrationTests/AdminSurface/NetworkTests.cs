@@ -109,6 +109,17 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
     }
 
     [Fact]
+    public async Task A_name_a_group_gives_its_networks_is_refused()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = $"{fx.App}_back"; // GROUP_NAME: the group's own networks' form, as GROUP_default
+        var refused = await ReadAsync(await admin.PostAsync("/api/v1/networks", Json($"{{\"name\":\"{name}\",\"subnet\":\"{Subnet()}\"}}")), HttpStatusCode.Conflict);
+        Assert.Equal($"ServiceGroup/{fx.App}", refused.GetProperty("owner").GetString());
+        Assert.Contains($"without the prefix {fx.App}_", refused.GetProperty("detail").GetString());
+        Assert.False(await DockerCli.ExistsAsync("network", name));
+    }
+
+    [Fact]
     public async Task A_network_reaching_beyond_its_bridge_is_refused()
     {
         using var admin = fx.Client(AdminToken);
