@@ -20,13 +20,41 @@ public static class NetworkRules
             v.Add(new("driver", $"network driver \"{driver}\" is not allowed: only bridge (host, macvlan, ipvlan and overlay reach beyond the engine's own bridge)"));
         foreach (var (key, value) in options.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             if (OptionProblem(key, value) is { } problem) v.Add(new($"options.{key}", problem));
-        if (subnet is not null && !System.Net.IPNetwork.TryParse(subnet, out _))
-            v.Add(new("subnet", $"\"{subnet}\" is not a subnet in CIDR form, like 10.210.0.0/24"));
+        System.Net.IPNetwork net = default;
+        var subnetOk = subnet is null || System.Net.IPNetwork.TryParse(subnet, out net) && IsEngineAddress(subnet[..subnet.IndexOf('/')]);
+        if (!subnetOk)
+            v.Add(new("subnet", $"\"{subnet}\" is not a subnet in CIDR form, like 10.210.0.0/24 (decimal, no leading zeros, all four parts)"));
         else if (subnet is not null && ReservedProblem(subnet) is { } reserved) v.Add(new("subnet", reserved));
-        if (gateway is not null && (subnet is null || !System.Net.IPAddress.TryParse(gateway, out var g)
-                                    || !System.Net.IPNetwork.TryParse(subnet, out var net) || !net.Contains(g)))
+        if (gateway is not null && (subnet is null || !subnetOk || !IsEngineAddress(gateway) || !System.Net.IPAddress.TryParse(gateway, out var g) || !net.Contains(g)))
             v.Add(new("gateway", $"\"{gateway}\" must be an address inside the subnet (and needs one)"));
         return v;
+    }
+
+    /// <summary>A subnet and gateway that passed <see cref="Problems"/> and the host's routes, judged for room as the
+    /// engine's IPAM would (it answers a 500): an IPv4 bridge needs a gateway and a container address, and the gateway
+    /// cannot be the network or broadcast address.</summary>
+    public static IReadOnlyList<Violation> RoomProblems(string subnet, string? gateway)
+    {
+        var net = System.Net.IPNetwork.Parse(subnet);
+        if (net.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork) return [];
+        if (net.PrefixLength > 30)
+            return [new("subnet", $"\"{subnet}\" leaves no address for the bridge's gateway and a container: a bridge needs /30 or larger, like 10.210.0.0/24")];
+        if (gateway is not null && System.Net.IPAddress.Parse(gateway) is var address && (address.Equals(net.BaseAddress) || address.Equals(Broadcast(net))))
+            return [new("gateway", $"\"{gateway}\" is the subnet's {(address.Equals(net.BaseAddress) ? "network" : "broadcast")} address, which no host may take: give one between them")];
+        return [];
+    }
+
+    /// <summary>An address as the engine (Go's net.ParseIP) reads it: IPv4 only in dotted decimal with four parts and no
+    /// leading zeros (.NET also reads 10.1/16, 010.1.1.0 and 0x0a.1.1.0, which the engine refuses with a 500); IPv6 as .NET does.</summary>
+    private static bool IsEngineAddress(string address) =>
+        address.Contains(':') ? System.Net.IPAddress.TryParse(address, out _)
+        : address.Split('.') is { Length: 4 } parts && parts.All(p => p is { Length: >= 1 and <= 3 } && p.All(char.IsAsciiDigit) && (p.Length == 1 || p[0] != '0') && int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) <= 255);
+
+    private static System.Net.IPAddress Broadcast(System.Net.IPNetwork net)
+    {
+        var bytes = net.BaseAddress.GetAddressBytes();
+        for (var i = net.PrefixLength; i < 32; i++) bytes[i / 8] |= (byte)(1 << (7 - i % 8));
+        return new System.Net.IPAddress(bytes);
     }
 
     /// <summary>Why a bridge driver option must not be given to a network the agent makes (POST /networks, a compose file's

@@ -82,6 +82,7 @@ public static class NetworkEndpoints
             violations = new[] { ("subnet", body.Subnet), ("gateway", body.Gateway) }
                 .Select(f => f.Item2 is null ? null : HostRouteRules.Problem(f.Item2, facts) is { } problem ? new Violation(f.Item1, problem) : null)
                 .OfType<Violation>().ToList();
+            if (violations.Count == 0) violations = NetworkRules.RoomProblems(body.Subnet, body.Gateway);
         }
         if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
         if (DeclaredResources.ApiLabels(labels, body.Labels, out var all) is { } labelProblem) return ApiProblems.BadRequest(labelProblem);

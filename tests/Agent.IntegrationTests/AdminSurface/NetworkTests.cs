@@ -141,6 +141,15 @@ public sealed class NetworkTests(AdminSurfaceFixture fx)
             Assert.Contains("subnet:", reserved.GetProperty("detail").GetString()!);
             Assert.False(await DockerCli.ExistsAsync("network", name));
         }
+
+        // Forms .NET reads and the engine refuses (its 500 was a 502 here): a 400 naming the field, before the engine.
+        foreach (var (fields, field) in new[] { ("\"subnet\":\"10.215.007.0/24\"", "subnet:"), ("\"subnet\":\"10.215.7.0/31\"", "subnet:"),
+                     ("\"subnet\":\"10.215.7.0/24\",\"gateway\":\"10.215.7.255\"", "gateway:") })
+        {
+            var invalid = await ReadAsync(await admin.PostAsync("/api/v1/networks", Json($"{{\"name\":\"{name}\",{fields}}}")), HttpStatusCode.BadRequest);
+            Assert.StartsWith(field, invalid.GetProperty("detail").GetString()!);
+            Assert.False(await DockerCli.ExistsAsync("network", name));
+        }
     }
 
     [Fact]

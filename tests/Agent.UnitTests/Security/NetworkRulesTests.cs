@@ -47,6 +47,30 @@ public sealed class NetworkRulesTests
     }
 
     [Theory]
+    [InlineData("10.219.007.0/24", null, "subnet")] // leading zero: the engine's parser refuses it (was its 500, a 502 here)
+    [InlineData("0x0a.219.7.0/24", null, "subnet")]
+    [InlineData("10.219.7/24", null, "subnet")]
+    [InlineData("10.219.7.0/31", null, "subnet")] // no address left for the gateway
+    [InlineData("10.219.7.0/32", null, "subnet")]
+    [InlineData("10.219.7.0/24", "10.219.7.0", "gateway")] // the network address
+    [InlineData("10.219.7.0/24", "10.219.7.255", "gateway")] // the broadcast address
+    [InlineData("10.219.7.0/24", "10.219.7.01", "gateway")]
+    public void A_subnet_or_gateway_the_engine_would_refuse_is_named_before_it_sees_it(string subnet, string? gateway, string field) =>
+        Assert.Equal(field, Assert.Single([.. Check(subnet: subnet, gateway: gateway) is { Count: > 0 } syntax ? syntax : NetworkRules.RoomProblems(subnet, gateway)]).Field);
+
+    [Theory]
+    [InlineData("10.219.7.0/30", "10.219.7.2")]
+    [InlineData("10.0.0.0/8", "10.0.0.1")]
+    [InlineData("fd00:1::/64", "fd00:1::1")]
+    [InlineData("fd00:1::/127", null)] // the engine takes it
+    [InlineData("FD00:0001::/64", null)]
+    public void Subnets_and_gateways_the_engine_takes_pass(string subnet, string? gateway)
+    {
+        Assert.Empty(Check(subnet: subnet, gateway: gateway));
+        Assert.Empty(NetworkRules.RoomProblems(subnet, gateway));
+    }
+
+    [Theory]
     [InlineData("127.0.0.0/8")]
     [InlineData("127.5.0.0/24")]
     [InlineData("169.254.169.0/24")]
