@@ -29,8 +29,11 @@ public static class AgentHost
         StartupTimeline.Mark("host built");
         try
         {
-            app.Services.GetRequiredService<State.StateDirLock>(); // one agent per state dir: before anything reads or writes it
+            var stateDir = app.Services.GetRequiredService<State.StateDirLock>(); // one agent per state dir: before anything reads or writes it
             app.Services.GetRequiredService<State.InstanceLock>(); // and per instance id on this host
+            if (stateDir.LeftoversRemoved.Count > 0)
+                app.Logger.LogInformation("Removed {Count} temporary file(s) of state writes a crash interrupted: {Files}",
+                    stateDir.LeftoversRemoved.Count, string.Join(", ", stateDir.LeftoversRemoved));
         }
         catch
         {

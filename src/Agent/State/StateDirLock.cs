@@ -73,10 +73,15 @@ public sealed class StateDirLock : IDisposable
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(stateDir);
         else Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // a new one is the agent's alone
         var path = System.IO.Path.Combine(System.IO.Path.GetFullPath(stateDir), FileName);
-        return AcquireFile(path, holder =>
+        var held = AcquireFile(path, holder =>
             $"another agent (pid {holder}) is running with the state dir {System.IO.Path.GetDirectoryName(path)} (it holds {path}); " +
             "stop it first, or give this agent its own --state-dir and --instance");
+        held.LeftoversRemoved = LeftoverTemps.Remove(System.IO.Path.GetDirectoryName(path)!);
+        return held;
     }
+
+    /// <summary>Temp files of writes a crash interrupted, removed once the lock was taken (for the start-up log).</summary>
+    public IReadOnlyList<string> LeftoversRemoved { get; private set; } = [];
 
     /// <summary>
     /// The same lock for an instance id on this host, whatever the state dir: two agents with one id (and label prefix)

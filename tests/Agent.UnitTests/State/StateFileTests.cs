@@ -117,6 +117,25 @@ public sealed class StateFileTests : IDisposable
     }
 
     [Fact]
+    public void Taking_the_state_dir_removes_the_temp_files_of_writes_a_crash_interrupted_and_nothing_else()
+    {
+        Directory.CreateDirectory(PathOf("jobs"));
+        var bindTemp = Directory.CreateDirectory(PathOf($"git/.binds/repo/.tmp-{Guid.NewGuid():N}")).FullName;
+        File.WriteAllText(Path.Combine(bindTemp, "config.yaml"), "half a copy");
+        string[] leftovers = [PathOf(".suspended.json.tmp-4242"), PathOf("jobs/.Job-migrate.json.tmp-17")];
+        string[] kept = [PathOf("suspended.json"), PathOf("jobs/Job-migrate.json"), PathOf(".hidden"), PathOf("notes.tmp-12"), PathOf(".x.tmp-abc")];
+        foreach (var file in leftovers.Concat(kept)) File.WriteAllText(file, "{");
+
+        using var held = StateDirLock.Acquire(dir.FullName);
+
+        Assert.All(leftovers, f => Assert.False(File.Exists(f), f));
+        Assert.False(Directory.Exists(bindTemp));
+        Assert.True(Directory.Exists(PathOf("git/.binds/repo")));
+        Assert.All(kept, f => Assert.True(File.Exists(f), f));
+        Assert.Equivalent(new[] { leftovers[0], leftovers[1], bindTemp }, held.LeftoversRemoved, strict: true);
+    }
+
+    [Fact]
     public void An_instance_id_is_locked_on_the_host_whatever_the_state_dir()
     {
         var labels = new AgentLabels("lock-test-" + Guid.NewGuid().ToString("N")[..8]);
