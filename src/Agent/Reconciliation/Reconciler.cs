@@ -400,14 +400,21 @@ public sealed class Reconciler(
     }
 
     /// <summary>A held object (its manifest does not load) is not changed, but what runs of it is still shown as it is now
-    /// (a container removed meanwhile, e.g. for a moved bind source, is no longer listed): from its last good spec.</summary>
+    /// (a container removed meanwhile, e.g. for a moved bind source, is no longer listed): from its last good spec, or,
+    /// held without one since the agent started, from its containers (<see cref="HeldServices"/>); its AGE reaches back
+    /// to its oldest container as for any object.</summary>
     private async Task RefreshServicesAsync(ObjectKey key, DesiredEntry entry, CancellationToken ct)
     {
-        if (entry.Object is not ServiceGroup group) return;
+        if (entry.Object is not (null or ServiceGroup)) return;
+        var group = entry.Object as ServiceGroup;
         try
         {
             var observed = await observer.ObserveAsync(key, ct, group);
-            status.Update(key, s => s with { Services = ServicesOf(key, group, observed) });
+            status.Update(key, s => s with
+            {
+                Services = group is null ? HeldServices.From(observed.Containers, time.GetUtcNow()) : ServicesOf(key, group, observed),
+                Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)),
+            });
         }
         catch (Agent.Engine.EngineException)
         {

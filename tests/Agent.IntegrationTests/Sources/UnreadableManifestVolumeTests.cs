@@ -51,4 +51,27 @@ public sealed class UnreadableManifestVolumeTests : SourceScenario
             Assert.Equal("", await DockerCli.RunAsync("ps", "-aq", "--filter", $"name=^{name}$"));
         }
     }
+
+    [Fact]
+    public async Task After_a_restart_an_object_held_without_its_spec_shows_its_age_and_replicas_from_its_containers()
+    {
+        var g = Instance.Name("heldage");
+        Agent.Write("g/g.yaml", Group(g, Sleeper("s") + Sleeper("t")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        await Agent.StopAsync();
+        await Task.Delay(1500); // the restart's own clock is seconds past the containers' creation
+
+        Agent.Delete("g/g.yaml");
+        File.CreateSymbolicLink(Path.Combine(Agent.Manifests, "g", "g.yaml"), "/nonexistent/g.yaml");
+        await Agent.StartAsync();
+        await Agent.WaitForConditionAsync(g, Core.Status.ConditionTypes.Ready, "False");
+
+        var ids = (await DockerCli.RunAsync("ps", "-aq", "--filter", $"label={Instance.InstanceLabel}")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var oldest = (await Task.WhenAll(ids.Select(id => DockerCli.InspectAsync(id, "{{.Created}}")))).Select(DateTimeOffset.Parse).Min();
+        var held = Agent.Status.Get(new Core.Model.ObjectKey(Core.Model.ServiceGroup.KindName, g))!;
+        Assert.Equal(global::Agent.Sources.DesiredEntry.ManifestUnreadable, held.Condition(Core.Status.ConditionTypes.Ready)!.Reason);
+        Assert.True(held.Since is { } since && Math.Abs((since - oldest).TotalSeconds) < 1, $"since {held.Since:O}, oldest container {oldest:O}");
+        Assert.Equal(["s 1/1", "t 1/1"], held.Services.Select(x => $"{x.Name} {x.ReadyReplicas}/{x.DesiredReplicas}"));
+    }
 }
