@@ -114,6 +114,24 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             await engine.RemoveContainerAsync(attempt.ContainerId, force: true, ct);
     }
 
+    public Task RemoveContainerAsync(string id, CancellationToken ct) => engine.RemoveContainerAsync(id, force: true, ct);
+
+    /// <summary>The run id a job container's labels name.</summary>
+    public string RunOf(ContainerSummary c) => c.Labels[labels.JobRun];
+
+    /// <summary>Removes the run's containers that were created and never started (a create that landed after the agent
+    /// gave up on it); returns how many.</summary>
+    public async Task<int> RemoveNeverStartedAsync(ObjectKey key, string runId, CancellationToken ct)
+    {
+        var removed = 0;
+        foreach (var c in (await ListAsync(key, ct)).Where(c => RunOf(c) == runId && c.State == ContainerState.Created))
+        {
+            await engine.RemoveContainerAsync(c.Id, force: true, ct);
+            removed++;
+        }
+        return removed;
+    }
+
     public async Task RemoveAllAsync(ObjectKey key, CancellationToken ct)
     {
         foreach (var c in await ListAsync(key, ct))

@@ -55,7 +55,8 @@ public sealed partial class JobLoop
     /// <summary>Starts the run's next attempt, at most one start per run at a time.</summary>
     private void StartInBackground(JobRun run, DesiredJob want, string? why)
     {
-        if (!starting.Add(run.Id)) return;
+        lock (sync)
+            if (!starting.Add(run.Id)) return;
         var template = want.Template;
         var hash = run.TemplateHash ?? want.TemplateHash;
         InBackground(async () =>
@@ -71,7 +72,7 @@ public sealed partial class JobLoop
                 events?.Invoke("Normal", "Started", $"run {run.Id} attempt {attempt.Number} started: container {attempt.ContainerName}" + (why is null ? "" : $" ({why})"));
                 Complete(history =>
                 {
-                    starting.Remove(run.Id);
+                    lock (sync) starting.Remove(run.Id);
                     var current = history.Runs.FirstOrDefault(r => r.Id == run.Id);
                     if (current is null)
                     {
@@ -90,12 +91,52 @@ public sealed partial class JobLoop
                 events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {e.Message}");
                 Complete(history =>
                 {
-                    starting.Remove(run.Id);
+                    lock (sync) starting.Remove(run.Id);
+                    RemoveNeverStartedInBackground(run.Id);
                     return WithRun(history, run.Id, r => r.IsActive ? Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }) : r);
                 });
             }
         });
     }
+
+    // A create that timed out here may land in the engine later (a hung engine answers its queue when it comes back).
+    private static readonly TimeSpan[] NeverStartedSweeps = [TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60)];
+
+    private CancellationToken stopping;
+
+    /// <summary>After a failed start, removes any container of that run that was created and never started, looking a few
+    /// times while a late create may still land (probe-15l H2: started minutes later by the next agent, after the run was
+    /// reported failed). A container landing after the last look is removed at the next start (<see cref="NeverStarted"/>).</summary>
+    private void RemoveNeverStartedInBackground(string runId) => InBackground(async () =>
+    {
+        foreach (var wait in NeverStartedSweeps)
+        {
+            try
+            {
+                await Task.Delay(wait, stopping);
+                lock (sync)
+                    if (starting.Contains(runId)) return; // started again (a retry): that start owns the run's containers now
+                if (await jobs.RemoveNeverStartedAsync(key, runId, stopping) > 0)
+                {
+                    logger.LogWarning("{Key}: run {Run} had failed to start; its container, created and never started, is removed", key, runId);
+                    events?.Invoke("Warning", "NeverStartedRemoved", $"run {runId} failed to start: its container, created and never started, is removed");
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return; // the agent stops: the next start removes it
+            }
+            catch (OperationCanceledException e) // the engine did not answer in time: look again
+            {
+                logger.LogDebug("{Key}: looking for a container of run {Run} that failed to start: {Error}", key, runId, e.Message);
+            }
+            catch (EngineException e)
+            {
+                logger.LogDebug("{Key}: looking for a container of run {Run} that failed to start: {Error}", key, runId, e.Message);
+            }
+        }
+    });
 
     /// <summary>Stops an attempt's container with its own signal and grace period, waits for it to stop, and records how it ended.</summary>
     private void KillInBackground(string runId, JobAttempt attempt, JobTemplate template) => InBackground(async () =>

@@ -49,6 +49,7 @@ public sealed partial class JobLoop(
 
     public async Task RunAsync(CancellationToken ct)
     {
+        stopping = ct;
         try
         {
             await LoopAsync(ct);
@@ -315,6 +316,7 @@ public sealed partial class JobLoop(
             ? await jobs.ListAsync(key, history.Runs.Select(r => r.Current).OfType<JobAttempt>().Where(a => !a.Finished).Select(a => a.ContainerId).ToList(), ct)
             : await jobs.ListAsync(key, ct);
         var runs = history.Runs.ToList();
+        containers = await RemoveNeverStartedAsync(containers, runs, ct);
         if (!adopted)
         {
             var known = runs.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
@@ -349,7 +351,7 @@ public sealed partial class JobLoop(
             }
             if (c.State == ContainerState.Created && !starting.Contains(run.Id) && run.IsActive)
             {
-                // Created and never started: the agent that made it was killed before its start. It runs now, once.
+                // Created and never started by an agent killed before its start (RemoveNeverStartedAsync kept it): it runs now, once.
                 var (started, refused) = await jobs.StartLeftoverAsync(c.Id, ct);
                 if (refused is not null)
                 {
@@ -372,6 +374,36 @@ public sealed partial class JobLoop(
             };
         }
         return history with { Runs = runs };
+    }
+
+    /// <summary>Removes the job's containers that were created and never started unless they are an active run's
+    /// attempt still in time (<see cref="NeverStarted"/>); an active run whose container is too late fails. Returns the
+    /// containers left. A removal that fails is tried again at the next look (the container keeps its labels).</summary>
+    private async Task<IReadOnlyList<ContainerSummary>> RemoveNeverStartedAsync(IReadOnlyList<ContainerSummary> containers, List<JobRun> runs, CancellationToken ct)
+    {
+        var kept = new List<ContainerSummary>();
+        foreach (var c in containers)
+        {
+            var runId = jobs.RunOf(c);
+            if (c.State != ContainerState.Created || starting.Contains(runId)) { kept.Add(c); continue; }
+            var index = runs.FindIndex(r => r.Id == runId);
+            var run = index < 0 ? null : runs[index];
+            if (NeverStarted.RemoveBecause(run, desired()?.Cron, time.GetUtcNow()) is not { } why) { kept.Add(c); continue; }
+            try
+            {
+                await jobs.RemoveContainerAsync(c.Id, ct);
+            }
+            catch (EngineException e)
+            {
+                logger.LogWarning("{Key}: container {Container} was never started and is not removed yet: {Error}", key, c.Name, e.Message);
+                continue; // not started either way
+            }
+            logger.LogWarning("{Key}: removed container {Container}, created and never started: {Why}", key, c.Name, why);
+            events?.Invoke("Warning", "NeverStartedRemoved", $"container {c.Name} removed, never started: {why}");
+            if (run is { IsActive: true })
+                runs[index] = Finished(run with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed });
+        }
+        return kept;
     }
 
     private JobHistory Expire(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt)

@@ -1,0 +1,43 @@
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+
+namespace Agent.UnitTests.Jobs;
+
+/// <summary>A job container created and never started: started only as an active run's attempt still in time (probe-15l H2).</summary>
+public sealed class NeverStartedTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 2, 14, 7, 30, TimeSpan.Zero);
+
+    private static CronJobSpec Cron(string schedule = "*/30 * * * * *", TimeSpan? startingDeadline = null) => new()
+    {
+        Schedule = CronSchedule.TryParse(schedule, out _)!,
+        StartingDeadline = startingDeadline,
+        JobTemplate = new JobTemplate { Container = new ContainerSpec { Image = "busybox:1.35" } },
+    };
+
+    private static JobRun Run(string trigger = RunTriggers.Schedule) =>
+        new() { Id = "c-1", Trigger = trigger, ScheduledTime = trigger == RunTriggers.Schedule ? T0 : null, Start = T0 };
+
+    [Fact]
+    public void An_active_run_killed_between_create_and_start_is_started_while_its_time_is_the_latest()
+    {
+        Assert.Null(NeverStarted.RemoveBecause(Run(), Cron(), T0.AddSeconds(20)));
+        Assert.Null(NeverStarted.RemoveBecause(Run(RunTriggers.Manifest), null, T0.AddHours(5))); // a Job: no schedule to be late for
+    }
+
+    [Fact]
+    public void A_run_the_history_does_not_hold_as_active_never_starts()
+    {
+        Assert.Contains("not in the history", NeverStarted.RemoveBecause(null, Cron(), T0));
+        var failed = Run() with { Phase = RunPhase.Failed, Reason = RunReasons.StartFailed, End = T0.AddSeconds(15) };
+        Assert.Contains("already ended Failed (StartFailed)", NeverStarted.RemoveBecause(failed, Cron(), T0.AddSeconds(16)));
+        Assert.NotNull(NeverStarted.RemoveBecause(failed with { Trigger = RunTriggers.Manifest, ScheduledTime = null }, null, T0.AddSeconds(16)));
+    }
+
+    [Fact]
+    public void A_scheduled_run_past_its_starting_deadline_or_overtaken_by_a_later_time_never_starts()
+    {
+        Assert.Contains("beyond startingDeadline 10s", NeverStarted.RemoveBecause(Run(), Cron(startingDeadline: TimeSpan.FromSeconds(10)), T0.AddSeconds(11)));
+        Assert.Contains("a later schedule time (2026-12-02T14:08:00+00:00)", NeverStarted.RemoveBecause(Run(), Cron(), T0.AddSeconds(113)));
+    }
+}
