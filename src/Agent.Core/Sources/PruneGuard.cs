@@ -54,5 +54,16 @@ public sealed record PruneGuard(double Fraction, int Minimum)
             + "They stay held until their manifests come back or an admin confirms (POST /api/v1/prune/confirm, or --allow-mass-prune); restoring only some files does not release the others");
     }
 
+    /// <summary>Decides one read with the admin's standing confirmations: a confirmed removal goes ahead and is not judged
+    /// again, so a confirmed prune that a restart interrupted is finished at the next start, not held anew (probe-15j M6).
+    /// A confirmation lapses once its object is no removal of the read (its manifest came back, or it is gone): it was for
+    /// that removal only, never for a later one. Returns the confirmations that still stand.</summary>
+    public (PruneDecision Decision, IReadOnlySet<ObjectKey> Confirmed) Decide(int managed, IReadOnlySet<ObjectKey> removals,
+        IReadOnlySet<ObjectKey> heldBefore, IReadOnlySet<ObjectKey> confirmed)
+    {
+        var standing = confirmed.Where(removals.Contains).ToHashSet();
+        return (Decide(managed, removals.Except(standing), heldBefore), standing);
+    }
+
     public string Percent => (Fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 }

@@ -67,6 +67,7 @@ public static class OneShotServices
         var guard = services.GetRequiredService<Core.Sources.PruneGuard>();
         var stateDir = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions>>().Value.StateDir;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Reconciliation.PruneHolds>();
-        return guard.Decide(inEngine.Union(desired).Count(), inEngine.Where(k => !desired.Contains(k)), new Reconciliation.PruneHolds(stateDir, logger).Load());
+        var kept = new Reconciliation.PruneHolds(stateDir, logger).Load();
+        return guard.Decide(inEngine.Union(desired).Count(), inEngine.Where(k => !desired.Contains(k)).ToHashSet(), kept.StillHeld, kept.Confirmed).Decision;
     }
 }

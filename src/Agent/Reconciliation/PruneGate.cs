@@ -23,7 +23,7 @@ public sealed class PruneGate
     private readonly PruneHolds holds;
     private readonly SemaphoreSlim evaluating = new(1, 1);
     private readonly Lock sync = new();
-    private readonly HashSet<ObjectKey> confirmed = [];
+    private HashSet<ObjectKey> confirmed;
     private HashSet<ObjectKey> blocked;
 
     public PruneGate(ManifestStore manifests, EngineObserver observer, Jobs.JobHistoryStore jobs, PruneGuard guard, IOptions<AgentOptions> options,
@@ -31,7 +31,10 @@ public sealed class PruneGate
     {
         (this.manifests, this.observer, this.jobs, this.guard, this.options, this.logger) = (manifests, observer, jobs, guard, options, logger);
         holds = new PruneHolds(options.Value.StateDir, logger);
-        blocked = holds.Load();
+        var kept = holds.Load();
+        (blocked, confirmed) = (kept.StillHeld, kept.Confirmed);
+        if (confirmed.Count > 0)
+            logger.LogWarning("Mass prune confirmed before the agent stopped: finishing the removal of {Objects}", string.Join(", ", confirmed.Select(k => k.ToString()).Order(StringComparer.Ordinal)));
         if (blocked.Count > 0)
             logger.LogWarning("Mass prune still held from the last run: {Objects} (until their manifests come back or an admin confirms)", string.Join(", ", blocked));
     }
@@ -127,19 +130,28 @@ public sealed class PruneGate
     {
         lock (sync)
         {
-            confirmed.IntersectWith(removals); // a confirmation is for these removals only, not for a later deletion
-            return guard.Decide(managed, removals.Except(confirmed), blocked);
+            var (next, standing) = guard.Decide(managed, removals, blocked, confirmed);
+            if (!standing.SetEquals(confirmed))
+            {
+                confirmed = standing.ToHashSet();
+                holds.TrySaveConfirmed(confirmed);
+            }
+            return next;
         }
     }
 
-    /// <summary>An admin's word: the held removals go ahead. Returns them.</summary>
+    /// <summary>An admin's word: the held removals go ahead. Returns them. The confirmation is in the state dir before
+    /// anything is removed (a restart half-way finishes the prune); a state dir that cannot take it throws
+    /// <see cref="State.StateWriteException"/> and nothing is confirmed.</summary>
     public IReadOnlyList<ObjectKey> Confirm(string who)
     {
         lock (sync)
         {
             var list = decision?.Removals ?? [];
             if (list.Count == 0) return list;
-            confirmed.UnionWith(blocked);
+            var next = confirmed.Union(blocked).ToHashSet();
+            holds.SaveConfirmed(next);
+            confirmed = next;
             logger.LogWarning("Mass prune confirmed by {Who}: removing {Objects}", who, string.Join(", ", list));
             blocked = [];
             holds.Save(blocked);

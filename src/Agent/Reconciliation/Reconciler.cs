@@ -28,6 +28,7 @@ public sealed class Reconciler(
     RuntimeOverrides overrides,
     ComposeAdoptions adoptions,
     PruneGate pruneGate,
+    State.StateDirWatch stateDir,
     RolledBackUpdates rolledBackUpdates,
     AgentLabels labels,
     TimeProvider time,
@@ -136,7 +137,7 @@ public sealed class Reconciler(
             return ("deleted", null);
         }
 
-        if (desired is null && await PruneHeldAsync(key, ct) is { } held) return ("held", held.RequeueAfter);
+        if (desired is null && await PruneHeldAsync(key, observed, ct) is { } held) return ("held", held.RequeueAfter);
 
         var plan = PlanFor(key, desired, observed);
         if (!observed.Fresh && (!plan.IsEmpty || plan.Adopted.Count > 0))
@@ -256,7 +257,7 @@ public sealed class Reconciler(
 
     /// <summary>Reasons of conditions that describe a held or deleted manifest, not the object's containers.</summary>
     private static readonly HashSet<string> HeldReasons =
-        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, DesiredEntry.WritableBindsLost, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked];
+        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, DesiredEntry.WritableBindsLost, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked, StateDirUnavailable];
 
     /// <summary>A manifest whose placement selects other hosts: nothing of it runs here, and status says why.</summary>
     private (string, TimeSpan?) ReportNotSelected(ObjectKey key, string why)
@@ -270,10 +271,20 @@ public sealed class Reconciler(
 
     private sealed record Held(TimeSpan? RequeueAfter);
 
+    private const string StateDirUnavailable = "StateDirUnavailable";
+
     /// <summary>An object without a manifest is pruned only after a complete read that the mass-prune guard lets through:
     /// why it is held (and when to look again), or null when it may be pruned now.</summary>
-    private async Task<Held?> PruneHeldAsync(ObjectKey key, CancellationToken ct)
+    private async Task<Held?> PruneHeldAsync(ObjectKey key, ObservedState observed, CancellationToken ct)
     {
+        if (stateDir.Check() is { } unavailable) // what holds it (prune-held.json, its confirmation) cannot be read now
+        {
+            status.SetCondition(key, ConditionTypes.Degraded, true, StateDirUnavailable, unavailable);
+            status.SetCondition(key, ConditionTypes.Progressing, false, StateDirUnavailable, "nothing is removed until the state dir is back");
+            if (HeldReplicas.Down(observed.Containers, "nothing is removed") is { } stopped)
+                status.SetCondition(key, ConditionTypes.Ready, false, StateDirUnavailable, stopped);
+            return new Held(TimeSpan.FromSeconds(1));
+        }
         if (manifests.PruneHold(key) is { } hold)
         {
             var delay = manifests.PruneDelayLeft(key);
@@ -285,6 +296,8 @@ public sealed class Reconciler(
             if (reason == ConditionTypes.Orphaned) // kept, but its spec is not known (the agent restarted): not healed, so not Ready
                 status.SetCondition(key, ConditionTypes.Ready, false, reason, $"{hold}; its spec is not known since the agent restarted, " +
                     "so it is not healed: restore the GitRepository or name the object in a manifest");
+            else if (HeldReplicas.Down(observed.Containers, "nothing is changed or removed") is { } down)
+                status.SetCondition(key, ConditionTypes.Ready, false, reason, down);
             status.Record(key, "Warning", reason, hold);
             return new Held(delay is { } left ? left + TimeSpan.FromMilliseconds(100) : null);
         }
@@ -292,6 +305,9 @@ public sealed class Reconciler(
         {
             status.SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, blocked);
             status.SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
+            var down = HeldReplicas.Down(observed.Containers, "its removal is held by the mass-prune guard");
+            status.SetCondition(key, ConditionTypes.Degraded, down is not null, ConditionTypes.PruneBlocked, down ?? "");
+            if (down is not null) status.SetCondition(key, ConditionTypes.Ready, false, ConditionTypes.PruneBlocked, down);
             status.Record(key, "Warning", ConditionTypes.PruneBlocked, blocked);
             return new Held(null);
         }
