@@ -21,8 +21,10 @@ public sealed partial class JobLoop(
     TimeProvider time,
     ILogger logger,
     Action<string, string, string>? events = null, // records an event on the job's object status: type (Normal, Warning), reason, message
-    Action? stepped = null) // after each step: the history or the next run time may have changed
+    Action? stepped = null, // after each step: the history or the next run time may have changed
+    Func<string?>? stateDirProblem = null) // why the state dir cannot be trusted now (see State.StateDirWatch), or null
 {
+    private static readonly TimeSpan StateDirRecheck = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim wake = new(0);
     private readonly Lock sync = new();
     private bool adopted;
@@ -116,8 +118,19 @@ public sealed partial class JobLoop(
         return until;
     }
 
+    private string? reportedStateDir;
+
     private async Task<TimeSpan> StepAsync(CancellationToken ct)
     {
+        // Its history is the state dir's: while that is missing or another folder, nothing is decided on a guess (a
+        // finished Job would run again; probe-15j M5). Looked at again each second, so it goes on once the folder is back.
+        if (stateDirProblem?.Invoke() is { } unavailable)
+        {
+            if (unavailable != reportedStateDir) events?.Invoke("Warning", "StateDirUnavailable", unavailable);
+            reportedStateDir = unavailable;
+            return StateDirRecheck;
+        }
+        reportedStateDir = null;
         var want = desired();
         if (want is null) return settings.Resync;
         if (!adopted && key.Kind == Job.KindName) await JudgeHistoryAsync(ct);

@@ -27,6 +27,7 @@ public sealed class JobRunner(
     RuntimeOverrides overrides,
     StatusStore status,
     PruneGate pruneGate,
+    State.StateDirWatch stateDir,
     TimeProvider time,
     IOptions<AgentOptions> options,
     ILoggerFactory loggers) : BackgroundService
@@ -256,7 +257,7 @@ public sealed class JobRunner(
     private void Start(ObjectKey key, string fingerprint)
     {
         var loop = new JobLoop(key, () => Desired(key), jobs, store, Settings, time, loggers.CreateLogger<JobLoop>(),
-            (type, reason, message) => status.Record(key, type, reason, message), () => Publish(key));
+            (type, reason, message) => status.Record(key, type, reason, message), () => Publish(key), stateDir.Check);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         loops[key] = new Running(loop, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None), fingerprint);
     }
@@ -266,7 +267,7 @@ public sealed class JobRunner(
     /// or the mass-prune guard holds the read that dropped it (then it says so, as a group does).</summary>
     private async Task<bool> KnownDeletedAsync(ObjectKey key, CancellationToken ct)
     {
-        if (manifests.Get(key) is not null || manifests.PruneHold(key) is not null) return false;
+        if (manifests.Get(key) is not null || manifests.PruneHold(key) is not null || stateDir.Check() is not null) return false;
         if (await pruneGate.CheckAsync(key, ct) is not { } blocked) return true;
         if (status.Get(key)?.Condition(ConditionTypes.PruneBlocked) is not { Status: "True" } shown || shown.Message != blocked)
         {

@@ -22,9 +22,14 @@ public sealed class StateDirLock : IDisposable
     {
         this.handle = handle;
         Path = path;
+        Folder = LibC.FolderIdentity(System.IO.Path.GetDirectoryName(path)!);
     }
 
     public string Path { get; }
+
+    /// <summary>Device and inode of the folder that holds the lock, as it was when taken (null where not known): the
+    /// state dir the agent started with.</summary>
+    public (uint Major, uint Minor, ulong Inode)? Folder { get; }
 
     /// <summary>Why the lock no longer guards its path (the file or its folder was deleted or replaced while the agent
     /// ran: a second agent could take the state dir), or null. Linux; elsewhere, null.</summary>

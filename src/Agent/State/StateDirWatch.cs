@@ -1,46 +1,104 @@
 namespace Agent.State;
 
+/// <summary>What is at the state dir's path while the agent runs, against the folder it started with.</summary>
+public enum StateDirFinding
+{
+    /// <summary>The folder the agent started with, its lock in place.</summary>
+    Intact,
+
+    /// <summary>Nothing (moved away or deleted).</summary>
+    Missing,
+
+    /// <summary>Another folder (deleted and made again, or another one moved there).</summary>
+    Replaced,
+
+    /// <summary>The same folder, but its lock file was deleted or replaced.</summary>
+    LockLost,
+}
+
 /// <summary>
-/// The state dir deleted (or replaced) under a running agent (probe-13d D1): its lock no longer guards it, so a second
-/// agent could take it, and what the agent kept there (tokens, server address, git checkouts, records) is gone. Looked
-/// at every few seconds and at every /readyz: once seen, the lock is made and taken again (if no other agent took it
-/// meanwhile), an error is logged, and readiness fails (check `state`) until the agent restarts, as a kubelet does with
-/// a node whose disk went away.
+/// The state dir moved away, deleted or replaced under a running agent (probe-13d D1, probe-15j M5). What the agent keeps
+/// there (Job histories and the ledger, holds, stops, tokens, git checkouts) is its memory across restarts, so a state
+/// dir that is not the one it started with is a failed read, never a fresh start: while it is missing or another folder,
+/// no Job or CronJob run starts, nothing is pruned and no state file is written (so nothing is written into a new empty
+/// folder as if fresh, and a folder moved away can be moved back); readiness fails (check <c>state</c>) and an error is
+/// logged. When the same folder is back (moved back) the agent goes on. One that never comes back needs a restart: the
+/// agent then starts with the state dir it finds (a new one follows the rules for a fresh state dir). Only the lock file
+/// deleted (the folder the same) is made and locked again at once, so that no second agent takes the state dir. Looked at
+/// every few seconds, at every /readyz, before each Job step and prune, and before every state file write.
 /// </summary>
-public sealed class StateDirWatch(StateDirLock held, ILogger<StateDirWatch> logger) : BackgroundService
+public sealed class StateDirWatch : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private readonly StateDirLock held;
+    private readonly ILogger<StateDirWatch> logger;
+    private readonly IDisposable guard;
     private readonly Lock sync = new();
     private string? problem;
 
-    /// <summary>Why the state dir cannot be trusted any more (sticky until a restart), or null.</summary>
+    public StateDirWatch(StateDirLock held, ILogger<StateDirWatch> logger)
+    {
+        (this.held, this.logger) = (held, logger);
+        Dir = Path.GetDirectoryName(held.Path)!;
+        guard = StateFile.Guard(Dir, Check);
+    }
+
+    /// <summary>The state dir, as a full path.</summary>
+    public string Dir { get; }
+
+    /// <summary>Why the agent must not act on its state dir now (missing, or not the folder it started with), or null.</summary>
     public string? Check()
     {
         lock (sync)
         {
-            if (problem is not null) return problem;
-            if (held.Lost() is not { } lost) return null;
-            var relocked = held.Relock();
-            var dir = Path.GetDirectoryName(held.Path);
-            problem = $"the state dir {dir} was deleted or replaced while the agent ran ({lost}): " +
-                      (relocked is null ? "its lock was made and taken again, but " : $"its lock could not be taken again ({relocked}), and ") +
-                      "what the agent kept there (tokens, server address, git checkouts, records) is gone; restart the agent";
-            logger.LogError("{Problem}", problem);
+            var finding = Judge(held.Folder, LibC.FolderIdentity(Dir), held.Lost() is not null);
+            if (finding == StateDirFinding.LockLost)
+            {
+                var relocked = held.Relock();
+                if (relocked is null) logger.LogWarning("The lock {Lock} of the state dir was deleted or replaced while the agent ran: made and taken again", held.Path);
+                else logger.LogError("The lock {Lock} of the state dir was deleted or replaced while the agent ran and cannot be taken again: {Error}", held.Path, relocked);
+                finding = StateDirFinding.Intact;
+            }
+            var now = finding switch
+            {
+                StateDirFinding.Missing => $"the state dir {Dir} is missing (moved away or deleted while the agent ran)",
+                StateDirFinding.Replaced => $"the state dir {Dir} is another folder than the one the agent started with (replaced while it ran)",
+                _ => null,
+            };
+            if (now is not null)
+                now += ": no Job or CronJob run starts, nothing is pruned and no state file is written until it is back; " +
+                       "move it back, or restart the agent to start with the state dir it finds then (a new one starts fresh)";
+            if (now is not null && now != problem) logger.LogError("{Problem}", now);
+            else if (now is null && problem is not null) logger.LogWarning("The state dir {Dir} is back: Job runs, prunes and state writes go on", Dir);
+            problem = now;
             return problem;
         }
     }
+
+    /// <summary>What is at the state dir's path: <paramref name="now"/> against <paramref name="atStart"/> (device and
+    /// inode; null at start: not known on this platform, only the lock tells).</summary>
+    public static StateDirFinding Judge((uint, uint, ulong)? atStart, (uint, uint, ulong)? now, bool lockLost) =>
+        atStart is null ? (lockLost ? StateDirFinding.LockLost : StateDirFinding.Intact)
+        : now is null ? StateDirFinding.Missing
+        : now != atStart ? StateDirFinding.Replaced
+        : lockLost ? StateDirFinding.LockLost
+        : StateDirFinding.Intact;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken) && Check() is null)
-            {
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken)) Check();
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    public override void Dispose()
+    {
+        guard.Dispose();
+        base.Dispose();
     }
 }

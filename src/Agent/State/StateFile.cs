@@ -30,10 +30,33 @@ public static class StateFile
         public void Dispose() => restore();
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<string?>> guards = new(StringComparer.Ordinal);
+
+    /// <summary>While the returned scope lasts, a write into <paramref name="dir"/> (or below) is refused when
+    /// <paramref name="problem"/> says why: a running agent's state dir that is missing or another folder is never
+    /// written (nor made again) as if fresh (probe-15j M5; see <see cref="StateDirWatch"/>).</summary>
+    public static IDisposable Guard(string dir, Func<string?> problem)
+    {
+        var key = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(dir));
+        guards[key] = problem;
+        return new Restore(() => guards.TryRemove(new KeyValuePair<string, Func<string?>>(key, problem)));
+    }
+
+    /// <summary>Why the state dir that holds <paramref name="path"/> must not be written now, or null.</summary>
+    private static string? Refused(string path)
+    {
+        if (guards.IsEmpty) return null;
+        var full = System.IO.Path.GetFullPath(path);
+        foreach (var (dir, problem) in guards)
+            if (full.StartsWith(dir + "/", StringComparison.Ordinal) && problem() is { } why) return why;
+        return null;
+    }
+
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> durably; on failure the old file is intact.</summary>
     public static void Write(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
     {
         if (!MayWrite) return; // the state stays as the running agent keeps it; this command's view is in memory only
+        if (Refused(path) is { } refused) throw new StateWriteException(path, new IOException(refused));
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
         try
@@ -112,6 +135,11 @@ public static class StateFile
         if (!MayWrite)
         {
             logger.LogError("State file {File} is corrupt ({Reason}); read as absent and left in place (this command only looks)", path, reason);
+            return null;
+        }
+        if (Refused(path) is { } refused)
+        {
+            logger.LogError("State file {File} is corrupt ({Reason}); read as absent and left in place: {Refused}", path, reason, refused);
             return null;
         }
         var aside = $"{path}.corrupt-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";

@@ -103,6 +103,6 @@ public sealed class AgentHarness : IAsyncDisposable
         // A container still writing into a bind of the manifests folder would fill it again while it is deleted.
         await Instance.RemoveContainersAsync();
         if (Directory.Exists(Manifests)) Directory.Delete(Manifests, recursive: true); // a test may have deleted it
-        Directory.Delete(StateDir, recursive: true);
+        if (Directory.Exists(StateDir)) Directory.Delete(StateDir, recursive: true); // a test may have deleted it
     }
 }

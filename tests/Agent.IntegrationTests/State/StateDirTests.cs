@@ -67,10 +67,10 @@ public sealed class StateDirTests : IAsyncLifetime
         Assert.Equal(["running"], (await Containers.OfAsync(instance, group)).Select(r => r.State));
     }
 
-    /// <summary>probe-13d D1: the state dir deleted under a running agent is noticed (readiness, an error log), and its lock
-    /// is taken again so that a second agent cannot take the state dir.</summary>
+    /// <summary>probe-13d D1, probe-15j M5: the state dir deleted under a running agent is noticed (readiness, an error
+    /// log) and is a failed read, never a fresh start: it is not made again (nothing is written into a new empty folder).</summary>
     [Fact]
-    public async Task A_state_dir_deleted_while_the_agent_runs_fails_readyz_logs_an_error_and_is_locked_again()
+    public async Task A_state_dir_deleted_while_the_agent_runs_fails_readyz_logs_an_error_and_is_not_made_again()
     {
         await using var agent = Harness();
         await agent.StartAsync();
@@ -82,7 +82,7 @@ public sealed class StateDirTests : IAsyncLifetime
         var readyz = await client.GetAsync("/readyz?verbose");
         var text = await readyz.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
-        Assert.Contains($"[-]state failed: the state dir {agent.StateDir} was deleted or replaced while the agent ran", text);
+        Assert.Contains($"[-]state failed: the state dir {agent.StateDir} is missing (moved away or deleted while the agent ran)", text);
         Assert.Contains("restart the agent", text);
         // A kubelet's probe (no token, no ?verbose) gets the same 503 and the check's name, never its reason (a path).
         using var anonymous = agent.Client();
@@ -91,10 +91,51 @@ public sealed class StateDirTests : IAsyncLifetime
         var withheld = await probe.Content.ReadAsStringAsync();
         Assert.Contains("[-]state failed: reason withheld\n", withheld);
         Assert.DoesNotContain(agent.StateDir, withheld);
-        await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "was deleted or replaced while the agent ran", "its lock was made and taken again");
-        var second = Assert.Throws<Agent.State.StateDirLockedException>(() => Agent.State.StateDirLock.Acquire(agent.StateDir));
-        Assert.Contains(agent.StateDir, second.Message);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode); // until a restart
+        await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "is missing (moved away or deleted while the agent ran)", "no state file is written until it is back");
+        await Task.Delay(TimeSpan.FromSeconds(6)); // past the watch's 5 s and several resyncs
+        Assert.False(Directory.Exists(agent.StateDir));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode); // until it is back or a restart
+    }
+
+    /// <summary>probe-15j M5: `mv state state.old` under a running agent: a finished Job does not run again over many
+    /// resyncs, nothing is written at the old path, readiness names the problem; moved back, the agent is ready again and
+    /// the Job still has not run again. The runs are counted in a file the Job's container appends to.</summary>
+    [Fact]
+    public async Task A_state_dir_moved_away_starts_no_job_run_and_moved_back_the_agent_goes_on()
+    {
+        await using var agent = Harness();
+        var job = instance.Name("once");
+        var runs = Path.Combine(agent.Manifests, "out", "runs");
+        Directory.CreateDirectory(Path.GetDirectoryName(runs)!);
+        agent.Write($"{job}.yaml", $"apiVersion: agent/v1\nkind: Job\nmetadata:\n  name: {job}\nspec:\n  backoffLimit: 0\n  ttlAfterFinished: 1s\n" +
+            $"  container:\n    image: {TestEngine.Image}\n    command: [\"sh\", \"-c\", \"echo ran >> /out/runs\"]\n    volumes: [\"./out:/out\"]\n    stopSignal: SIGKILL\n");
+        await agent.StartAsync();
+        using var client = Client(agent);
+        var history = Path.Combine(agent.StateDir, "jobs", $"Job-{job}.json");
+        await Eventually.TrueAsync(async () => File.Exists(runs) && File.ReadAllLines(runs).Length == 1 && File.Exists(history)
+                && (await Jobs.JobContainers.ListAsync(instance, job)).Count == 0,
+            TimeSpan.FromSeconds(60), "the Job ran once and ttlAfterFinished removed its container");
+        await Eventually.ReturnsAsync(() => client.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready");
+
+        var moved = agent.StateDir + ".moved";
+        Directory.Move(agent.StateDir, moved);
+        var readyz = await client.GetAsync("/readyz?verbose");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
+        Assert.Contains($"the state dir {agent.StateDir} is missing", await readyz.Content.ReadAsStringAsync());
+        for (var i = 0; i < 8; i++) // eight resyncs, and the watch's 5 s
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.Equal(["ran"], File.ReadAllLines(runs));
+            Assert.Empty(await Jobs.JobContainers.ListAsync(instance, job));
+            Assert.False(Directory.Exists(agent.StateDir)); // nothing written there as if fresh
+        }
+
+        Directory.Move(moved, agent.StateDir);
+        await Eventually.ReturnsAsync(() => client.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready again");
+        await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "is back");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(["ran"], File.ReadAllLines(runs));
+        Assert.True(File.Exists(history));
     }
 
     [Fact]
