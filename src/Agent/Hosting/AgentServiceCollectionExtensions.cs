@@ -57,7 +57,8 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<ManifestStore>();
         services.AddSingleton(sp => State.StateDirLock.Acquire(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton(sp => new State.InstanceLock(State.StateDirLock.AcquireInstance(sp.GetRequiredService<AgentLabels>())));
-        services.AddSingleton<State.StateDirWatch>();
+        services.AddSingleton(sp => new State.StateDirWatch(sp.GetRequiredService<State.StateDirLock>, sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
+            sp.GetRequiredService<ILogger<State.StateDirWatch>>()));
         services.AddHostedService(sp => sp.GetRequiredService<State.StateDirWatch>());
         services.AddSingleton(sp =>
         {

@@ -30,17 +30,23 @@ public enum StateDirFinding
 public sealed class StateDirWatch : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-    private readonly StateDirLock held;
+    private readonly Lazy<StateDirLock> held;
     private readonly ILogger<StateDirWatch> logger;
     private readonly IDisposable guard;
     private readonly Lock sync = new();
     private string? problem;
 
-    public StateDirWatch(StateDirLock held, ILogger<StateDirWatch> logger)
+    /// <summary>The lock is asked for at the first look only: a command that only looks (agent diff) never takes it
+    /// (it writes nothing, so the guard is never asked either).</summary>
+    public StateDirWatch(Func<StateDirLock> held, string stateDir, ILogger<StateDirWatch> logger)
     {
-        (this.held, this.logger) = (held, logger);
-        Dir = Path.GetDirectoryName(held.Path)!;
+        (this.held, this.logger) = (new Lazy<StateDirLock>(held), logger);
+        Dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(stateDir));
         guard = StateFile.Guard(Dir, Check);
+    }
+
+    public StateDirWatch(StateDirLock held, ILogger<StateDirWatch> logger) : this(() => held, Path.GetDirectoryName(held.Path)!, logger)
+    {
     }
 
     /// <summary>The state dir, as a full path.</summary>
@@ -51,12 +57,12 @@ public sealed class StateDirWatch : BackgroundService
     {
         lock (sync)
         {
-            var finding = Judge(held.Folder, LibC.FolderIdentity(Dir), held.Lost() is not null);
+            var finding = Judge(held.Value.Folder, LibC.FolderIdentity(Dir), held.Value.Lost() is not null);
             if (finding == StateDirFinding.LockLost)
             {
-                var relocked = held.Relock();
-                if (relocked is null) logger.LogWarning("The lock {Lock} of the state dir was deleted or replaced while the agent ran: made and taken again", held.Path);
-                else logger.LogError("The lock {Lock} of the state dir was deleted or replaced while the agent ran and cannot be taken again: {Error}", held.Path, relocked);
+                var relocked = held.Value.Relock();
+                if (relocked is null) logger.LogWarning("The lock {Lock} of the state dir was deleted or replaced while the agent ran: made and taken again", held.Value.Path);
+                else logger.LogError("The lock {Lock} of the state dir was deleted or replaced while the agent ran and cannot be taken again: {Error}", held.Value.Path, relocked);
                 finding = StateDirFinding.Intact;
             }
             var now = finding switch

@@ -10,38 +10,21 @@ namespace Agent.IntegrationTests.State;
 /// a job attempt's container is adopted and run once (never a second container for the same run and attempt); a
 /// POST /run container is removed; a POST /containers container (made to stay created) stays. Checked through the docker CLI.
 /// </summary>
-public sealed class KilledAfterCreateTests : IAsyncLifetime
+public sealed class KilledAfterCreateTests() : AgentProcessScenario("killcreate")
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(90);
-    private readonly TestInstance instance = new();
-    private readonly string manifests = Directory.CreateTempSubdirectory("agent-killcreate-manifests-").FullName;
-    private readonly string stateDir = Directory.CreateTempSubdirectory("agent-killcreate-state-").FullName;
-    private AgentProcess? agent;
-
-    public Task InitializeAsync() => instance.InitializeAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (agent is not null) await agent.DisposeAsync();
-        await instance.DisposeAsync();
-        Directory.Delete(manifests, recursive: true);
-        Directory.Delete(stateDir, recursive: true);
-    }
-
     /// <summary>Starts the agent that kills itself after creating a container with <paramref name="label"/>; waits until it has.</summary>
     private AgentProcess StartKilledAfterCreate(string label) =>
-        agent = AgentProcess.Start(instance.Id, manifests, stateDir, environment: new Dictionary<string, string> { [OwnCreates.KillAfterCreateVariable] = label });
+        StartAgent(new Dictionary<string, string> { [OwnCreates.KillAfterCreateVariable] = label });
 
     private async Task WaitKilledAsync()
     {
-        await Eventually.TrueAsync(() => Task.FromResult(agent!.HasExited), Within, "the agent killed itself after the create");
-        await agent!.DisposeAsync();
-        agent = null;
+        await Eventually.TrueAsync(() => Task.FromResult(Agent!.HasExited), Within, "the agent killed itself after the create");
+        await EndAgentAsync();
     }
 
     /// <summary>Name, state, exit code, run and attempt of the instance's containers with this label, by the docker CLI.</summary>
     private async Task<IReadOnlyList<string[]>> ContainersAsync(string label) =>
-        (await DockerCli.RunAsync("ps", "-a", "--filter", $"label={instance.InstanceLabel}", "--filter", $"label={label}", "--format",
+        (await DockerCli.RunAsync("ps", "-a", "--filter", $"label={Instance.InstanceLabel}", "--filter", $"label={label}", "--format",
             "{{.Names}} {{.State}} {{.Label \"agent.job-run\"}} {{.Label \"agent.job-attempt\"}} {{.Status}}"))
         .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToList();
 
@@ -53,10 +36,9 @@ public sealed class KilledAfterCreateTests : IAsyncLifetime
     {
         var left = await ContainersAsync(label);
         Assert.True(left.Count == 1 && left[0][1] == "created", $"the killed agent left: {Describe(left)}");
-        agent = AgentProcess.Start(instance.Id, manifests, stateDir);
-        await agent.WaitReadyAsync(Within);
+        await StartAgent().WaitReadyAsync(Within);
         var rows = await Eventually.ReturnsAsync(() => ContainersAsync(label), r => r.Count > 1 || r.All(c => c[1] == "exited"), Within,
-            $"the attempt's container ran to its end; agent output:\n{agent.Output(30)}");
+            $"the attempt's container ran to its end; agent output:\n{Agent!.Output(30)}");
         Assert.True(rows.Count == 1, $"one container per run and attempt, found: {Describe(rows)}");
         Assert.Equal((left[0][0], left[0][2], "1"), (rows[0][0], rows[0][2], rows[0][3]));
         Assert.Contains("Exited (0)", string.Join(' ', rows[0][4..]), StringComparison.Ordinal);
@@ -65,8 +47,8 @@ public sealed class KilledAfterCreateTests : IAsyncLifetime
     [Fact]
     public async Task A_job_attempt_created_by_a_killed_agent_is_adopted_and_runs_once()
     {
-        var name = instance.Name("job");
-        File.WriteAllText(Path.Combine(manifests, "job.yaml"), $$"""
+        var name = Instance.Name("job");
+        File.WriteAllText(Path.Combine(Manifests, "job.yaml"), $$"""
             apiVersion: agent/v1
             kind: Job
             metadata: { name: {{name}} }
@@ -83,8 +65,8 @@ public sealed class KilledAfterCreateTests : IAsyncLifetime
     public async Task An_api_job_attempt_created_by_a_killed_agent_is_adopted_and_runs_once()
     {
         StartKilledAfterCreate("agent.kind=ApiJob");
-        await agent!.WaitReadyAsync(Within);
-        using (var http = agent.Client())
+        await Agent!.WaitReadyAsync(Within);
+        using (var http = Agent.Client())
         {
             try
             {
@@ -103,10 +85,10 @@ public sealed class KilledAfterCreateTests : IAsyncLifetime
     public async Task A_run_created_by_a_killed_agent_is_removed_at_the_next_start_and_a_created_container_stays()
     {
         StartKilledAfterCreate("killcreate=run");
-        await agent!.WaitReadyAsync(Within);
-        var created = instance.Name("made");
-        var run = instance.Name("run");
-        using (var http = agent.Client())
+        await Agent!.WaitReadyAsync(Within);
+        var created = Instance.Name("made");
+        var run = Instance.Name("run");
+        using (var http = Agent.Client())
         {
             var made = await http.PostAsJsonAsync("/api/v1/containers", new { service = new { name = created, image = TestEngine.Image, command = new[] { "sleep", "60" } } });
             Assert.Equal(System.Net.HttpStatusCode.Created, made.StatusCode);
@@ -116,9 +98,8 @@ public sealed class KilledAfterCreateTests : IAsyncLifetime
         await WaitKilledAsync();
         Assert.Equal("created", await DockerCli.InspectAsync(run, "{{.State.Status}}"));
 
-        agent = AgentProcess.Start(instance.Id, manifests, stateDir);
-        await agent.WaitReadyAsync(Within);
-        await Eventually.TrueAsync(async () => !await DockerCli.ExistsAsync("container", run), Within, $"the interrupted run {run} is removed; agent output:\n{agent.Output(30)}");
+        await StartAgent().WaitReadyAsync(Within);
+        await Eventually.TrueAsync(async () => !await DockerCli.ExistsAsync("container", run), Within, $"the interrupted run {run} is removed; agent output:\n{Agent!.Output(30)}");
         Assert.Equal("created", await DockerCli.InspectAsync(created, "{{.State.Status}}"));
     }
 }
