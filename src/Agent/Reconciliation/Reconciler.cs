@@ -187,7 +187,8 @@ public sealed class Reconciler(
             }
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
-            execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct, desired is null ? () => PruneMustStop(key) : null);
+            execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
+                desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation));
             RememberRollbacks(key, execution);
             // A rebuild retags the image name; the image the replaced container ran is garbage once that container is gone.
             if (plan.Operations.Any(o => o.Kind == OperationKind.BuildImage) && plan.Operations.Any(o => o.Kind == OperationKind.RemoveContainer))
@@ -198,6 +199,13 @@ public sealed class Reconciler(
         }
 
         if (desired is null && execution is { Abandoned.Count: > 0 }) return await AbandonPruneAsync(key, plan, execution, ct);
+        if (desired is not null && execution is { Abandoned.Count: > 0 })
+        {
+            // What is left was planned for a manifest that changed, went or was suspended meanwhile: the next reconcile
+            // plans it anew from what this one did (as after an interrupted apply).
+            logger.LogInformation("{Key}: the manifest changed while it was applied: {Count} operation(s) not run, planning again", key, execution.Abandoned.Count);
+            return ("abandoned", TimeSpan.Zero);
+        }
         if (desired is null)
         {
             if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
@@ -210,6 +218,16 @@ public sealed class Reconciler(
         }
 
         return Report(key, entry!, (ServiceGroup)desired, observed, plan, execution);
+    }
+
+    /// <summary>A running apply stops at the next step when its manifest changed (a new generation), was deleted or the
+    /// object was suspended (agent stop): a deleted 3,000-service manifest no longer goes on creating containers for
+    /// minutes before they are pruned (probe-15l M4). A manifest that turns broken keeps its last good spec: that goes on.</summary>
+    private Func<bool> ApplyMustStop(ObjectKey key, long generation)
+    {
+        var suspended = overrides.IsSuspended(key); // spec.suspend is in the generation; agent stop/start is not
+        return () => manifests.Get(key) is not { Object: not null } now || (!now.IsBroken && now.Generation != generation)
+                     || overrides.IsSuspended(key) != suspended || manifests.SourceError is not null;
     }
 
     /// <summary>A running prune stops when the object's manifest is there again (valid or not) or the manifests cannot be
