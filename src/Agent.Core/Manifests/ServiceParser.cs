@@ -278,7 +278,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
                 }
                 var inside = source.StartsWith('.') && IsUnder(host, files.Root);
                 // Like Compose's short syntax, a relative bind inside the manifests folder is created as a folder when missing.
-                mounts.Add(new MountSpec(MountType.Bind, host, target, readOnly) { CreateSource = inside });
+                mounts.Add(new MountSpec(MountType.Bind, host, target, readOnly) { CreateSource = inside, WrittenSource = source.StartsWith('.') ? source : null });
                 if (BindDigestRule.CountsContent(host, readOnly, files.Root, manifestDir) && files.DigestBind(host) is { } digest) digests[$"bind:{target}"] = digest;
             }
             else if (source.StartsWith('~'))

@@ -121,6 +121,11 @@ public sealed record MountSpec(MountType Type, string? Source, string Target, bo
     /// (as Compose does). Not part of the spec hash: it says how to prepare the source, not what runs.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool CreateSource { get; init; }
+
+    /// <summary>A bind source as the manifest wrote it when it is relative (<c>./out</c>): a job's template identity uses
+    /// it, so moving the folder that holds the manifest is not a change of the Job (probe-15l H4).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? WrittenSource { get; init; }
 }
 
 public sealed record UlimitSpec(string Name, long Soft, long Hard);

@@ -29,7 +29,8 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
     public async Task<IReadOnlyList<Change>> DiffAsync(ObjectKey key, CancellationToken ct)
     {
         var desired = DesiredJob.From(manifests.Get(key)?.Object);
-        var wanted = desired is null ? null : new JobWanted(desired.SpecHash, desired.TemplateHash, desired.Cron?.Schedule.Text,
+        var kept = store.Get(key)?.History.TemplateHash;
+        var wanted = desired is null ? null : new JobWanted(desired.SpecHash, desired.IsTemplate(kept) ? kept! : desired.TemplateHash, desired.Cron?.Schedule.Text,
             desired.Cron is { } c ? c.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(c.TimeZone) ?? TimeZoneInfo.Utc) : null);
         var history = store.Get(key)?.History;
         var hasContainers = history is null && (await jobs.ListAsync(key, ct)).Count > 0;
@@ -86,7 +87,7 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
         await stop.CancelAsync();
         await running;
         run = store.Get(key)?.History.Runs.Where(r => r.TemplateHash == desired.TemplateHash).OrderBy(r => r.Start).LastOrDefault() ?? run;
-        var unchanged = before?.TemplateHash == desired.TemplateHash ? "unchanged, " : "";
+        var unchanged = desired.IsTemplate(before?.TemplateHash) ? "unchanged, " : "";
         if (run is null && store.Get(key) is null && store.Lost(key) is { } lost) return new OnceResult(key, false, $"{key}: HistoryLost {lost}");
         return run switch
         {

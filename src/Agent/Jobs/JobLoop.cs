@@ -179,6 +179,12 @@ public sealed partial class JobLoop(
                 history = history with { LastScheduleTime = due };
             }
         }
+        else if (history.TemplateHash != want.TemplateHash && want.IsTemplate(history.TemplateHash))
+            history = history with // kept by an earlier agent with its bind sources resolved: the same template
+            {
+                TemplateHash = want.TemplateHash,
+                Runs = history.Runs.Select(r => r.TemplateHash == want.ResolvedTemplateHash ? r with { TemplateHash = want.TemplateHash } : r).ToList(),
+            };
         else if (history.TemplateHash != want.TemplateHash)
         {
             // A Job runs once per template: when it first appears, and again when it changes (the old run is replaced).
