@@ -194,7 +194,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     {
         var exec = await client.Exec.CreateContainerExecAsync(id, ExecParameters(request, stdin: input is not null), ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (request.Timeout is { } limit) timeout.CancelAfter(limit);
+        if (request.Timeout is { } limit && limit <= Core.SaturatingTime.LongestTimer) timeout.CancelAfter(limit);
         var output = new ExecOutput(request.MaxOutputBytes);
         try
         {

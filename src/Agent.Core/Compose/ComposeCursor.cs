@@ -131,12 +131,14 @@ internal sealed class ComposeCursor(ComposeNode node, string path, List<Manifest
         return result;
     }
 
-    public TimeSpan? Duration()
+    /// <summary>A duration of at most <paramref name="max"/> (one of <see cref="DurationLimits"/>): longer is an error at this field.</summary>
+    public TimeSpan? Duration(TimeSpan max)
     {
         var text = Scalar();
         if (text is null) return null;
-        if (Quantities.TryParseDuration(text, out var d)) return d;
-        Error($"\"{text}\" is not a duration (like 10s, 1m30s, 500ms)");
+        var parsed = Quantities.TryParseDuration(text, out var duration);
+        if (parsed && duration <= max) return duration;
+        Error(parsed || Quantities.IsDurationShape(text) ? DurationLimits.TooLong(text, max) : $"\"{text}\" is not a duration (like 10s, 1m30s, 500ms)");
         return null;
     }
 

@@ -117,7 +117,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             CapAdd = List(f, "cap_add"),
             CapDrop = List(f, "cap_drop"),
             StopSignal = Text(f, "stop_signal"),
-            StopGracePeriod = f.TryGetValue("stop_grace_period", out var sg) ? sg.Duration() : null,
+            StopGracePeriod = f.TryGetValue("stop_grace_period", out var sg) ? sg.Duration(DurationLimits.Agent) : null,
             Logging = f.TryGetValue("logging", out var lg) ? ReadLogging(lg) : null,
             ExtraHosts = f.TryGetValue("extra_hosts", out var eh) ? ReadExtraHosts(eh) : [],
             NetworkAliases = aliases,
@@ -423,10 +423,10 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         if (test.Count == 1 && test[0] == "NONE") return new HealthcheckSpec(["NONE"], TimeSpan.Zero, TimeSpan.Zero, 0, TimeSpan.Zero);
         if (test.Count == 0) cursor.Error("missing \"test\" (the agent does not inherit the image's healthcheck settings piecemeal)");
         return new HealthcheckSpec(test,
-            f.TryGetValue("interval", out var i) ? i.Duration() ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30),
-            f.TryGetValue("timeout", out var to) ? to.Duration() ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30),
+            f.TryGetValue("interval", out var i) ? i.Duration(DurationLimits.Engine) ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30),
+            f.TryGetValue("timeout", out var to) ? to.Duration(DurationLimits.Engine) ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30),
             f.TryGetValue("retries", out var r) ? r.Int(1, 1000) ?? 3 : 3,
-            f.TryGetValue("start_period", out var sp) ? sp.Duration() ?? TimeSpan.Zero : TimeSpan.Zero);
+            f.TryGetValue("start_period", out var sp) ? sp.Duration(DurationLimits.Engine) ?? TimeSpan.Zero : TimeSpan.Zero);
     }
 
     private static LoggingSpec? ReadLogging(ComposeCursor cursor)
@@ -563,7 +563,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
                 : Fail(o!, $"\"{order}\" is not an order (stop-first, start-first)", UpdateStrategy.StopFirst);
             var action = uf.TryGetValue("failure_action", out var fa) ? fa.Scalar() : "pause";
             if (action is not ("rollback" or "pause" or "continue")) fa!.Error($"\"{action}\" is not a failure_action (rollback, pause, continue)");
-            var monitor = uf.TryGetValue("monitor", out var mo) ? mo.Duration() : null;
+            var monitor = uf.TryGetValue("monitor", out var mo) ? mo.Duration(DurationLimits.Agent) : null;
             if (uf.TryGetValue("parallelism", out var par) && par.Int(0) is > 1) par.Error("parallelism above 1 is not supported: replicas are updated one at a time");
             foreach (var key in new[] { "delay", "max_failure_ratio" })
                 if (uf.TryGetValue(key, out var unsupported)) unsupported.Error($"update_config.{key} is not supported by the agent");

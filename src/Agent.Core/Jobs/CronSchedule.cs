@@ -36,7 +36,13 @@ public sealed partial record CronSchedule
         var trimmed = text.Trim();
         if (EveryShape().Match(trimmed) is { Success: true } every)
         {
-            if (!Manifests.Quantities.TryParseDuration(every.Groups[1].Value, out var interval) || interval < TimeSpan.FromSeconds(1) || interval.Ticks % TimeSpan.TicksPerSecond != 0)
+            var parsed = Manifests.Quantities.TryParseDuration(every.Groups[1].Value, out var interval);
+            if (parsed && interval > Manifests.DurationLimits.Agent || !parsed && Manifests.Quantities.IsDurationShape(every.Groups[1].Value))
+            {
+                error = $"\"{text}\": @every is at most {Manifests.DurationLimits.Describe(Manifests.DurationLimits.Agent)}";
+                return null;
+            }
+            if (!parsed || interval < TimeSpan.FromSeconds(1) || interval.Ticks % TimeSpan.TicksPerSecond != 0)
             {
                 error = $"\"{text}\": @every needs a whole number of seconds, at least 1s (e.g. @every 30s, @every 5m)";
                 return null;
@@ -69,8 +75,10 @@ public sealed partial record CronSchedule
         if (Every is { } interval)
         {
             var ticks = after.UtcTicks - DateTime.UnixEpoch.Ticks;
-            var next = (ticks / interval.Ticks + 1) * interval.Ticks;
-            return new DateTimeOffset(DateTime.UnixEpoch.Ticks + next, TimeSpan.Zero).ToOffset(zone.GetUtcOffset(new DateTimeOffset(DateTime.UnixEpoch.Ticks + next, TimeSpan.Zero)));
+            var next = (ticks / interval.Ticks + 1) * (Int128)interval.Ticks;
+            if (next > DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks - TimeSpan.TicksPerDay) return null; // past the calendar (a day kept for the zone's offset)
+            var utc = new DateTimeOffset(DateTime.UnixEpoch.Ticks + (long)next, TimeSpan.Zero);
+            return utc.ToOffset(zone.GetUtcOffset(utc));
         }
         return cron!.GetNextOccurrence(after, zone, inclusive: false);
     }

@@ -1,3 +1,4 @@
+using Agent.Core;
 using Agent.Core.Model;
 
 namespace Agent.Core.Jobs;
@@ -19,7 +20,7 @@ public static class RunDecisions
     public static RunStep Step(JobTemplate template, JobRun run, DateTimeOffset now, TimeSpan backoffBase)
     {
         if (!run.IsActive) return new RunStep(RunAction.Wait);
-        var deadline = template.ActiveDeadline is { } d ? run.Start + d : (DateTimeOffset?)null;
+        var deadline = template.ActiveDeadline is { } d ? run.Start.Plus(d) : (DateTimeOffset?)null;
         var current = run.Current;
         if (current is { Finished: true, ExitCode: 0 })
             return new RunStep(RunAction.Finish, Phase: RunPhase.Succeeded, Reason: RunReasons.Completed, Message: $"attempt {current.Number} exited 0");
@@ -34,7 +35,7 @@ public static class RunDecisions
         if (failures > template.BackoffLimit)
             return new RunStep(RunAction.Finish, Phase: RunPhase.Failed, Reason: RunReasons.BackoffLimitExceeded,
                 Message: $"{failures} attempt(s) failed (backoffLimit {template.BackoffLimit}); last exit code {current.ExitCode}");
-        var retryAt = current.End!.Value + Backoff(backoffBase, failures);
+        var retryAt = current.End!.Value.Plus(Backoff(backoffBase, failures));
         if (now >= retryAt) return new RunStep(RunAction.StartAttempt, Message: $"retry {failures} of {template.BackoffLimit} after exit code {current.ExitCode}");
         return new RunStep(RunAction.Wait, deadline is { } dl && dl < retryAt ? dl : retryAt);
     }
@@ -56,7 +57,7 @@ public static class RunDecisions
             .Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         if (ttl is { } t)
             foreach (var run in finished)
-                if (run.End + t <= now) expired.Add(run.Id);
+                if (run.End is { } end && end.Plus(t) <= now) expired.Add(run.Id);
         return finished.Where(r => expired.Contains(r.Id)).Select(r => r.Id).ToList();
     }
 }

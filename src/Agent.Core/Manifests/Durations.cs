@@ -3,12 +3,15 @@ using System.Globalization;
 namespace Agent.Core.Manifests;
 
 /// <summary>The one duration syntax of every setting, option and query value: the manifests' (500ms, 90s, 5m, 1h30m),
-/// plain seconds (30) where a number is given, and .NET's 00:05:00 for settings written before.</summary>
+/// plain seconds (30) where a number is given, and .NET's 00:05:00 for settings written before; at most
+/// <see cref="DurationLimits.Agent"/>, like every timer of the agent.</summary>
 public static class Durations
 {
     public const string Hint = "use a number with a unit (500ms, 90s, 5m, 1h30m)";
 
-    public static bool TryParse(string? text, out TimeSpan duration)
+    public static bool TryParse(string? text, out TimeSpan duration) => TryParseAnyLength(text, out duration) && duration <= DurationLimits.Agent;
+
+    private static bool TryParseAnyLength(string? text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
         if (string.IsNullOrWhiteSpace(text)) return false;

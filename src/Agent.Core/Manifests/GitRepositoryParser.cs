@@ -37,9 +37,9 @@ internal static class GitRepositoryParser
                 p.Error($"\"{text}\" must be a folder inside the repository (relative, without \"..\")");
             else path = trimmed;
         }
-        var interval = f.TryGetValue("interval", out var i) ? i.Duration() : null;
+        var interval = f.TryGetValue("interval", out var i) ? i.Duration(DurationLimits.Agent) : null;
         if (interval is { } iv && iv < MinInterval) i!.Error($"interval {Durations.Format(iv)} is too short: at least 1s");
-        var timeout = f.TryGetValue("timeout", out var t) ? t.Duration() : null;
+        var timeout = f.TryGetValue("timeout", out var t) ? t.Duration(DurationLimits.Agent) : null;
         if (timeout is { } tv && tv < MinInterval) t!.Error($"timeout {Durations.Format(tv)} is too short: at least 1s");
 
         var insecure = f.TryGetValue("insecure", out var ins) && (ins.Bool() ?? false);

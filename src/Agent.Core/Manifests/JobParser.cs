@@ -90,7 +90,7 @@ internal static class JobParser
             Container = container!,
             ActiveDeadline = f.TryGetValue("activeDeadline", out var ad) ? Positive(ad) : null,
             BackoffLimit = f.TryGetValue("backoffLimit", out var bl) ? bl.Int(0, 100) ?? 6 : 6,
-            TtlAfterFinished = f.TryGetValue("ttlAfterFinished", out var ttl) ? ttl.Duration() : null,
+            TtlAfterFinished = f.TryGetValue("ttlAfterFinished", out var ttl) ? ttl.Duration(DurationLimits.Agent) : null,
         };
         return cursor.Context.Errors.Count == errorsBefore && container is not null ? template : null;
     }
@@ -104,7 +104,7 @@ internal static class JobParser
 
     private static TimeSpan? Positive(YamlCursor cursor)
     {
-        var d = cursor.Duration();
+        var d = cursor.Duration(DurationLimits.Agent);
         if (d is { } value && value <= TimeSpan.Zero)
         {
             cursor.Error("must be longer than 0");

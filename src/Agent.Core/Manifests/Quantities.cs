@@ -15,6 +15,7 @@ public static partial class Quantities
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$")]
     private static partial Regex SizeShape();
 
+    /// <summary>A duration, or false: not one, or longer than TimeSpan holds (<see cref="IsDurationShape"/> tells which).</summary>
     public static bool TryParseDuration(string text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
@@ -38,6 +39,9 @@ public static partial class Quantities
         duration = TimeSpan.FromTicks((long)ticks);
         return true;
     }
+
+    /// <summary>Written as a duration (500ms, 1h30m), whatever its length.</summary>
+    public static bool IsDurationShape(string text) => DurationShape().IsMatch(text);
 
     public static bool TryParseSize(string text, out long bytes)
     {

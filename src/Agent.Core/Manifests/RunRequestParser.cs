@@ -109,7 +109,7 @@ public static class RunRequestParser
         int? port = null;
         if (!f.TryGetValue("port", out var portCursor)) cursor.Error("missing required field \"port\"");
         else port = portCursor.Int(1, 65535);
-        var timeout = f.TryGetValue("timeout", out var t) ? t.Duration() ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30);
+        var timeout = f.TryGetValue("timeout", out var t) ? t.Duration(DurationLimits.Agent) ?? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(30);
         return port is null ? null : new WaitForHttp(path, port.Value, timeout);
     }
 }

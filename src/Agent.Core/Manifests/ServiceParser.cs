@@ -102,7 +102,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             CapDrop = List(f, "capDrop"),
             NoNewPrivileges = Flag(f, "noNewPrivileges"),
             StopSignal = Text(f, "stopSignal"),
-            StopGracePeriod = f.TryGetValue("stopGracePeriod", out var sg) ? sg.Duration() : null,
+            StopGracePeriod = f.TryGetValue("stopGracePeriod", out var sg) ? sg.Duration(DurationLimits.Agent) : null,
             Logging = f.TryGetValue("logging", out var lg) ? ReadLogging(lg) : null,
             ExtraHosts = f.TryGetValue("extraHosts", out var eh) ? ReadExtraHosts(eh) : [],
             NetworkAliases = List(f, "aliases"),
@@ -349,16 +349,16 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             t.Error("must start with \"CMD\" or \"CMD-SHELL\" followed by the command (or be a string, run by the shell)");
         return new HealthcheckSpec(
             test ?? [],
-            PositiveDuration(f, "interval") ?? TimeSpan.FromSeconds(30),
-            PositiveDuration(f, "timeout") ?? TimeSpan.FromSeconds(30),
+            PositiveDuration(f, "interval", DurationLimits.Engine) ?? TimeSpan.FromSeconds(30),
+            PositiveDuration(f, "timeout", DurationLimits.Engine) ?? TimeSpan.FromSeconds(30),
             f.TryGetValue("retries", out var r) ? r.Int(1, 100) ?? 3 : 3,
-            f.TryGetValue("startPeriod", out var s) ? s.Duration() ?? TimeSpan.Zero : TimeSpan.Zero);
+            f.TryGetValue("startPeriod", out var s) ? s.Duration(DurationLimits.Engine) ?? TimeSpan.Zero : TimeSpan.Zero);
     }
 
-    private static TimeSpan? PositiveDuration(Dictionary<string, YamlCursor> f, string key)
+    private static TimeSpan? PositiveDuration(Dictionary<string, YamlCursor> f, string key, TimeSpan max)
     {
         if (!f.TryGetValue(key, out var c)) return null;
-        var d = c.Duration();
+        var d = c.Duration(max);
         if (d is { } value && value < TimeSpan.FromMilliseconds(1)) c.Error("must be at least 1ms");
         return d;
     }
@@ -432,6 +432,6 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
                 ? s.Enum(("stop-first", UpdateStrategy.StopFirst), ("start-first", UpdateStrategy.StartFirst)) ?? UpdateStrategy.StopFirst
                 : UpdateStrategy.StopFirst,
             f.TryGetValue("rollbackOnFailure", out var r) && (r.Bool() ?? false),
-            PositiveDuration(f, "healthTimeout") ?? UpdatePolicy.Default.HealthTimeout);
+            PositiveDuration(f, "healthTimeout", DurationLimits.Agent) ?? UpdatePolicy.Default.HealthTimeout);
     }
 }

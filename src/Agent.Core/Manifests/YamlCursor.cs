@@ -200,12 +200,14 @@ internal sealed class YamlCursor
         return result;
     }
 
-    public TimeSpan? Duration()
+    /// <summary>A duration of at most <paramref name="max"/> (one of <see cref="DurationLimits"/>): longer is an error at this field.</summary>
+    public TimeSpan? Duration(TimeSpan max)
     {
         var text = Scalar();
         if (text is null) return null;
-        if (Quantities.TryParseDuration(text, out var duration)) return duration;
-        Error($"\"{text}\" is not a duration (use a number with a unit: 500ms, 10s, 1m30s, 2h)");
+        var parsed = Quantities.TryParseDuration(text, out var duration);
+        if (parsed && duration <= max) return duration;
+        Error(parsed || Quantities.IsDurationShape(text) ? DurationLimits.TooLong(text, max) : $"\"{text}\" is not a duration (use a number with a unit: 500ms, 10s, 1m30s, 2h)");
         return null;
     }
 

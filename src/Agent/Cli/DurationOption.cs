@@ -14,7 +14,7 @@ public static class DurationOption
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
             if (Durations.TryParse(text, out var duration)) return duration;
-            result.AddError($"{name} \"{text}\" is not a duration: {Durations.Hint}");
+            result.AddError($"{name} \"{text}\" is not a duration of at most 2147483647s: {Durations.Hint}");
             return defaultValue;
         },
     };

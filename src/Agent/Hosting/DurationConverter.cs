@@ -18,6 +18,6 @@ public sealed class DurationConverter : TimeSpanConverter
 
     public override object? ConvertFrom(ITypeDescriptorContext? context, CultureInfo? culture, object value) =>
         value is string text
-            ? Durations.TryParse(text, out var d) ? d : throw new FormatException($"\"{text}\" is not a duration: {Durations.Hint}")
+            ? Durations.TryParse(text, out var d) ? d : throw new FormatException($"\"{text}\" is not a duration of at most 2147483647s: {Durations.Hint}")
             : base.ConvertFrom(context, culture, value);
 }

@@ -1,5 +1,6 @@
 using Agent.Admission;
 using Agent.Auth;
+using Agent.Core;
 using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Planning;
@@ -178,7 +179,7 @@ public static class RunEndpoints
         // The agent asks from the host's network namespace: a redirect is the answer (a 3xx counts as ready), never
         // followed, or a container could make the agent fetch the host's loopback services or a metadata address.
         using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = DateTime.UtcNow.Plus(timeout);
         while (DateTime.UtcNow < deadline)
         {
             try

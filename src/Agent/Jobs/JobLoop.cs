@@ -1,6 +1,7 @@
+using System.Diagnostics;
+using Agent.Core;
 using Agent.Core.Jobs;
 using Agent.Core.Model;
-using System.Diagnostics;
 using Agent.Engine;
 
 namespace Agent.Jobs;
@@ -432,7 +433,7 @@ public sealed partial class JobLoop(
         foreach (var run in history.Runs.Where(r => expired.Contains(r.Id))) RemoveInBackground(run);
         if (want.Template.TtlAfterFinished is { } ttl)
             foreach (var run in history.Runs.Where(r => !r.IsActive && !expired.Contains(r.Id)))
-                wakeAt.Add(run.End!.Value + ttl);
+                wakeAt.Add(run.End!.Value.Plus(ttl));
         return expired.Count == 0 ? history : history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList() };
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Agent.Core;
 using Agent.Core.Model;
 using Agent.Core.Planning;
 
@@ -74,7 +75,7 @@ public sealed class ControllerState(TimeProvider time)
     {
         if (current.Value is not { } worker) return NoStep.Instance;
         var step = new StepProgress(worker, time);
-        worker.Waits[step] = time.GetUtcNow() + (bound ?? TimeSpan.Zero);
+        worker.Waits[step] = time.GetUtcNow().Plus(bound ?? TimeSpan.Zero);
         return step;
     }
 

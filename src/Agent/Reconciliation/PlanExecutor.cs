@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using Agent.Admission;
+using Agent.Core;
 using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Planning;
 using Agent.Engine;
 using Agent.Hosting;
-using Microsoft.Extensions.Options;
 using Agent.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Reconciliation;
 
@@ -377,7 +378,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 
     private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = DateTime.UtcNow.Plus(timeout);
         while (true)
         {
             var details = await engine.InspectContainerAsync(container, ct)

@@ -51,7 +51,7 @@ public sealed class WorkQueue(TimeProvider time)
             {
                 lock (sync) delayed.Remove(key);
                 Add(key);
-            }, null, delay, Timeout.InfiniteTimeSpan);
+            }, null, Core.SaturatingTime.TimerDelay(delay), Timeout.InfiniteTimeSpan); // longer: added then, and its reconcile asks again
         }
     }
 

@@ -68,7 +68,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
     {
         process.StandardInput.Close();
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
+        if (timeout <= Core.SaturatingTime.LongestTimer) timer.CancelAfter(timeout); // longer: no bound (CancelAfter's range)
         var error = ReadCappedAsync(process.StandardError.BaseStream, timer.Token);
         var output = stdout is null ? ReadCappedAsync(process.StandardOutput.BaseStream, timer.Token)
             : KillOnFailure(Consume(stdout, process.StandardOutput.BaseStream, timer.Token), process);

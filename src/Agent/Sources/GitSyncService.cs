@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Agent.Core;
 using Agent.Core.Model;
 using Agent.Telemetry;
 
@@ -241,7 +242,7 @@ public sealed class GitSyncService(
             using (await slots.EnterAsync(ct)) CollectBinds();
             lock (sync)
             {
-                state.Due = time.GetUtcNow() + Jittered(repo.Spec.Interval);
+                state.Due = time.GetUtcNow().Plus(Jittered(repo.Spec.Interval));
                 state.Done = requests;
             }
             status.Update(repo, s => s with { NextSyncTime = repo.Spec.Suspend ? null : state.Due });
@@ -257,7 +258,7 @@ public sealed class GitSyncService(
         catch (Exception e)
         {
             logger.LogError(e, "GitRepository {Name}: sync failed; retrying: {Error}", repo.Metadata.Name, Core.Git.GitUrls.Scrub(e.Message));
-            lock (sync) state.Due = time.GetUtcNow() + Jittered(repo.Spec.Interval);
+            lock (sync) state.Due = time.GetUtcNow().Plus(Jittered(repo.Spec.Interval));
         }
         finally
         {
