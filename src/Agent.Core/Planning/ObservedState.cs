@@ -43,7 +43,8 @@ public sealed record ObservedContainer(
     /// <summary>Running and, when it has a healthcheck, healthy: it can serve.</summary>
     public bool IsReady => State == ContainerState.Running && !HealthUnknown && Health is HealthState.Healthy or HealthState.None;
 
-    /// <summary>Set when a user stopped it ("api": the API's stop, "engine": docker stop/kill not made by the agent).</summary>
+    /// <summary>Set when a user stopped it ("api": the API's stop, "engine": docker stop/kill not made by the agent), or
+    /// "unknown": stopped while the agent's record of user stops is lost, and not by the agent.</summary>
     public string? StoppedByUser { get; init; }
 
     /// <summary>How often it exited with a failure (engine restarts and agent starts alike), and when last.</summary>

@@ -142,10 +142,11 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         }
     }
 
-    /// <summary>The API's stop is always kept; a docker stop/kill is kept unless restart is "always" (which, like Kubernetes
-    /// and like Docker after a daemon restart, brings the container back).</summary>
+    /// <summary>The API's stop is always kept, and so is a stop of unknown origin (the agent's record of user stops was
+    /// lost); a docker stop/kill is kept unless restart is "always" (which, like Kubernetes and like Docker after a daemon
+    /// restart, brings the container back).</summary>
     private bool IsRespectedUserStop(ObservedContainer c) =>
-        c.StoppedByUser == "api" || (c.StoppedByUser is not null && service.Container.Restart.Mode != RestartMode.Always);
+        c.StoppedByUser is "api" or "unknown" || (c.StoppedByUser is not null && service.Container.Restart.Mode != RestartMode.Always);
 
     private bool ShouldStart(ObservedContainer c) => c.State == ContainerState.Created || service.Container.Restart.Mode switch
     {

@@ -70,7 +70,8 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RuntimeOverrides>>()));
         services.AddSingleton(sp => new ComposeAdoptions(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<ILogger<ComposeAdoptions>>()));
-        services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<UserStops>>()));
         services.AddSingleton<Http.StartRules>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
@@ -97,6 +98,7 @@ public static class AgentServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck<EngineHealthCheck>("engine", tags: [ProbeTags.Ready])
             .AddCheck<StateDirHealthCheck>("state", tags: [ProbeTags.Ready])
+            .AddCheck<StateRecordsHealthCheck>("records", tags: [ProbeTags.Ready])
             .AddCheck<ManifestFolderHealthCheck>("manifests", tags: [ProbeTags.Ready])
             .AddCheck<FirstSyncHealthCheck>("sync", tags: [ProbeTags.Ready])
             .AddCheck<GitSourcesHealthCheck>("sources", tags: [ProbeTags.Ready])

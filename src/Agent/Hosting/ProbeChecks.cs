@@ -110,3 +110,14 @@ public sealed class ReconcileLoopHealthCheck(Reconciliation.ControllerState stat
             : HealthCheckResult.Unhealthy($"a reconcile has made no progress for {stall.TotalSeconds:0}s beyond its steps' own time bounds (limit {options.Value.LivenessStall.TotalSeconds:0}s)"));
     }
 }
+
+/// <summary>State records that exist but could not be read (probe-15j M7), until the operator deletes their marker: a lost
+/// record of suspends holds every object (not ready); a lost record of user stops keeps stopped containers stopped
+/// (a pass with a warning, named under ?verbose).</summary>
+public sealed class StateRecordsHealthCheck(Reconciliation.RuntimeOverrides overrides, Reconciliation.UserStops stops) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+        Task.FromResult(overrides.Lost is { } suspends ? HealthCheckResult.Unhealthy(suspends)
+            : stops.Lost is { } userStops ? HealthCheckResult.Degraded(userStops)
+            : HealthCheckResult.Healthy("the records of suspends and user stops read"));
+}

@@ -55,12 +55,13 @@ public sealed class JobRunner(
 
     public JobLoop? Get(ObjectKey key) => loops.TryGetValue(key, out var r) ? r.Loop : null;
 
-    /// <summary>What a job wants now; a CronJob suspended through the API (persisted override) counts as suspended.</summary>
+    /// <summary>What a job wants now; a CronJob suspended through the API (persisted override) counts as suspended, and so
+    /// does every CronJob while that record is lost (<see cref="RuntimeOverrides.LostHolds"/>).</summary>
     public DesiredJob? Desired(ObjectKey key)
     {
         if (key.Kind == Job.ImperativeKind) return apiJobs.TryGetValue(key, out var t) ? new DesiredJob(key, t, null, 1, 1) : null;
         var desired = DesiredJob.From(manifests.Get(key)?.Object);
-        return desired is { Cron: { Suspend: false } cron } && overrides.IsSuspended(key) ? desired with { Cron = cron with { Suspend = true } } : desired;
+        return desired is { Cron: { Suspend: false } cron } && (overrides.IsSuspended(key) || overrides.Lost is not null) ? desired with { Cron = cron with { Suspend = true } } : desired;
     }
 
     public CronJobView? CronJobStatus(string name)
@@ -69,7 +70,7 @@ public sealed class JobRunner(
         var entry = manifests.Get(key);
         if (entry?.Object is not CronJob cron) return null;
         var history = store.Get(key)?.History ?? new Core.Jobs.JobHistory();
-        var suspendedBy = cron.Spec.Suspend ? "spec.suspend" : overrides.IsSuspended(key) ? "api" : null;
+        var suspendedBy = cron.Spec.Suspend ? "spec.suspend" : overrides.IsSuspended(key) ? "api" : overrides.Lost is not null ? "lost-record (suspended.json.lost)" : null;
         var next = Get(key)?.NextRun ?? cron.Spec.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(cron.Spec.TimeZone) ?? TimeZoneInfo.Utc);
         return new CronJobView(name, cron.Spec.Schedule.Text, cron.Spec.TimeZone, cron.Spec.ConcurrencyPolicy.ToString(), suspendedBy is not null, suspendedBy,
             history.LastScheduleTime, history.LastSuccessfulTime, suspendedBy is null ? next : null, history.MissedRuns, history.SkippedRuns,
@@ -218,7 +219,8 @@ public sealed class JobRunner(
         var entry = key.Kind == Job.ImperativeKind ? null : manifests.Get(key);
         var history = store.Get(key)?.History ?? new JobHistory();
         string? suspendedBy = desired.Cron is null ? null
-            : entry?.Object is CronJob { Spec.Suspend: true } ? "spec.suspend" : desired.Cron.Suspend ? "api" : null;
+            : entry?.Object is CronJob { Spec.Suspend: true } ? "spec.suspend" : overrides.IsSuspended(key) ? "api"
+            : desired.Cron.Suspend ? "lost-record (suspended.json.lost)" : null;
         var next = suspendedBy is null ? Get(key)?.NextRun : null;
         var decided = JobConditions.Decide(new JobStatusInput(key.Kind, history)
         {

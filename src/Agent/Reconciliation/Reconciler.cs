@@ -127,6 +127,7 @@ public sealed class Reconciler(
         }
 
         var desired = entry?.Object;
+        if (desired is ServiceGroup && overrides.Lost is { } suspendsLost) return await HoldSuspendsLostAsync(key, entry!, suspendsLost, ct);
         var observed = await observer.ObserveAsync(key, ct, entry?.Object as ServiceGroup);
         if (desired is null && observed.Containers.Count == 0 && observed.Networks.Count == 0)
         {
@@ -275,7 +276,7 @@ public sealed class Reconciler(
 
     /// <summary>Reasons of conditions that describe a held or deleted manifest, not the object's containers.</summary>
     private static readonly HashSet<string> HeldReasons =
-        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, DesiredEntry.WritableBindsLost, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked, StateDirUnavailable];
+        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, DesiredEntry.WritableBindsLost, SuspendsLost, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked, StateDirUnavailable];
 
     /// <summary>A manifest whose placement selects other hosts: nothing of it runs here, and status says why.</summary>
     private (string, TimeSpan?) ReportNotSelected(ObjectKey key, string why)
@@ -433,6 +434,21 @@ public sealed class Reconciler(
         }).ToList();
     }
 
+    /// <summary>The record of suspends could not be read (probe-15j M7): whether an operator stopped this object is unknown,
+    /// so nothing of it is started, stopped, created or removed until the marker is deleted (<see cref="RuntimeOverrides.LostHolds"/>).</summary>
+    private async Task<(string, TimeSpan?)> HoldSuspendsLostAsync(ObjectKey key, DesiredEntry entry, string why, CancellationToken ct)
+    {
+        status.Update(key, s => s with { Generation = entry.Generation });
+        status.SetCondition(key, ConditionTypes.Progressing, false, SuspendsLost, "the record of stopped and suspended objects was lost; what runs is kept and nothing is changed");
+        status.SetCondition(key, ConditionTypes.Degraded, true, SuspendsLost, why);
+        status.SetCondition(key, ConditionTypes.Ready, false, SuspendsLost, "held: " + why);
+        status.Record(key, "Warning", SuspendsLost, why);
+        await RefreshServicesAsync(key, entry, ct);
+        return ("stalled", null);
+    }
+
+    private const string SuspendsLost = "SuspendsLost";
+
     /// <summary>A held object (its manifest does not load) is not changed, but what runs of it is still shown as it is now
     /// (a container removed meanwhile, e.g. for a moved bind source, is no longer listed): from its last good spec, or,
     /// held without one since the agent started, from its containers (<see cref="HeldServices"/>); its AGE reaches back
@@ -490,10 +506,11 @@ public sealed class Reconciler(
         }
     }
 
-    private const string StoppedByUser = "Stopped by user", PausedByUser = "Paused by user";
+    private const string StoppedByUser = "Stopped by user", PausedByUser = "Paused by user", HeldStopped = "Held stopped";
 
     private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>
         c.State == ContainerState.Paused && service.Container.Restart.Mode != RestartMode.Always ? PausedByUser
+        : c.StoppedByUser == UserStops.ByUnknown ? HeldStopped
         : c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? StoppedByUser
         : c.State is ContainerState.Exited && service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.Failures > limit.MaxRetries
             ? $"BackoffLimitExceeded: failed {c.Failures} times" : null;
@@ -501,13 +518,14 @@ public sealed class Reconciler(
     /// <summary>Replicas a user stopped or paused, each with its message, by name.</summary>
     private static List<(string Name, string Message)> UserStopped(ServiceGroup group, ObservedState observed) =>
         observed.Containers.Select(c => (c.Name, Message: group.Spec.Services.FirstOrDefault(s => s.Name == c.Service) is { } s ? ContainerMessage(c, s) : null))
-            .Where(c => c.Message is StoppedByUser or PausedByUser)
+            .Where(c => c.Message is StoppedByUser or PausedByUser or HeldStopped)
             .Select(c => (c.Name, c.Message!)).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
 
     private static string UserStopMessage(List<(string Name, string Message)> stopped) => string.Join("; ", new[]
     {
         (StoppedByUser, "(start it through the API or docker start)"),
         (PausedByUser, "(start it through the API or docker unpause)"),
+        (HeldStopped, $"(the record of user stops was lost: start it through the API or docker start if it should run, then delete {UserStops.FileName}.lost from the state dir)"),
     }.Select(m => (m.Item1, m.Item2, Names: stopped.Where(c => c.Message == m.Item1).Select(c => c.Name).ToList()))
         .Where(m => m.Names.Count > 0).Select(m => $"{m.Item1}: {string.Join(", ", m.Names)} {m.Item2}"));
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Agent.Core.Model;
 using Agent.State;
 
@@ -5,22 +6,57 @@ namespace Agent.Reconciliation;
 
 /// <summary>Runtime suspend overrides (the API's group stop), persisted in the state dir so they survive restarts.
 /// A change is saved before it takes effect: when the file cannot be written, nothing changes. A compose project brought
-/// down with its volumes is recorded as "{kind}/{name}?volumes=true" in the same file, so both facts change at once.</summary>
+/// down with its volumes is recorded as "{kind}/{name}?volumes=true" in the same file, so both facts change at once.
+/// A record that cannot be read is <see cref="Lost"/>, never "nothing suspended" (probe-15j M7).</summary>
 public sealed class RuntimeOverrides
 {
     public const string FileName = "suspended.json";
 
+    /// <summary>What the agent holds while <c>suspended.json.lost</c> exists (the reconciler and the job runner act on it).</summary>
+    public const string LostHolds = "every ServiceGroup and ComposeProject is kept as it runs (nothing of it is started, stopped, created or removed) " +
+                                    "and no CronJob starts a run: which of them an operator had stopped or suspended through the API is unknown. " +
+                                    "Stop or suspend again what should stay stopped, then delete the marker.";
+
     private readonly string file;
+    private readonly LostRecord lost;
     private readonly Lock sync = new();
     private HashSet<string> suspended;
 
     public RuntimeOverrides(string stateDir, ILogger<RuntimeOverrides> logger)
     {
         file = Path.Combine(stateDir, FileName);
-        suspended = StateFile.ReadJson<HashSet<string>>(file, logger) ?? [];
+        lost = new LostRecord(file, logger);
+        suspended = lost.Read(Parse, LostHolds) ?? []; // never written, or lost: held by Lost, not read as empty
     }
 
     private const string WithVolumes = "?volumes=true";
+
+    /// <summary>The record as the agent writes it (a JSON list of "Kind/name", "?volumes=true" after a compose down with
+    /// volumes; [] when nothing is suspended), or why it is torn: empty, not JSON, not a list, an entry that names no object.</summary>
+    public static (HashSet<string>? Suspended, string? Problem) Parse(string text)
+    {
+        if (text.Trim().Length == 0) return (null, "the file is empty");
+        List<string>? entries;
+        try
+        {
+            entries = JsonSerializer.Deserialize(text, Http.AgentJsonContext.Default.ListString);
+        }
+        catch (JsonException e)
+        {
+            return (null, State.StateFile.Where(e));
+        }
+        if (entries is null) return (null, "the file holds null, not a list of objects");
+        foreach (string? entry in entries)
+        {
+            var key = entry is not null && entry.EndsWith(WithVolumes, StringComparison.Ordinal) ? entry[..^WithVolumes.Length] : entry;
+            if (key is null || !ObjectKey.TryParse(key, out var parsed) || parsed.Kind is not (ServiceGroup.KindName or ServiceGroup.ComposeKindName or CronJob.KindName))
+                return (null, $"{(entry is null ? "null" : $"\"{entry}\"")} names no ServiceGroup, ComposeProject or CronJob");
+        }
+        return (entries.ToHashSet(StringComparer.Ordinal)!, null);
+    }
+
+    /// <summary>Why the record of suspends is lost (the text of <c>suspended.json.lost</c>), or null: see <see cref="LostHolds"/>.</summary>
+    public string? Lost => lost.Why();
 
     public bool IsSuspended(ObjectKey key)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Agent.Core;
 
 namespace Agent.Reconciliation;
 
@@ -24,26 +25,60 @@ public sealed class UserStops
     private Dictionary<string, string> stopped; // replaced whole, only after the new one is on disk
     private readonly ConcurrentDictionary<string, DateTimeOffset> own = new(StringComparer.Ordinal);
 
-    public UserStops(string stateDir, TimeProvider time)
+    public UserStops(string stateDir, TimeProvider time, ILogger<UserStops> logger)
     {
         this.time = time;
-        file = Path.Combine(stateDir, "user-stops.json");
+        file = Path.Combine(stateDir, FileName);
+        lost = new State.LostRecord(file, logger);
+        stopped = lost.Read(Parse, LostHolds) ?? []; // never written, or lost: held by Lost, not read as empty
+    }
+
+    public const string FileName = "user-stops.json";
+
+    /// <summary>What the agent holds while <c>user-stops.json.lost</c> exists (<see cref="HeldReason"/>).</summary>
+    public const string LostHolds = "the agent starts no stopped container of a ServiceGroup or ComposeProject that it did not stop itself " +
+                                    "(it shows as held stopped): which of them an operator had stopped is unknown. Start what should run " +
+                                    "(POST .../containers/{id}/start or docker start), then delete the marker.";
+
+    /// <summary>A stopped container while the record is lost: no stop is recorded for it since, and the agent did not stop it.</summary>
+    public const string ByUnknown = "unknown";
+
+    private readonly State.LostRecord lost;
+
+    /// <summary>The record as the agent writes it (a JSON object of container id to api, engine or agent; {} when nothing is
+    /// recorded), or why it is torn: empty, not JSON, not an object, a key that is no container id, an unknown value.</summary>
+    public static (Dictionary<string, string>? Stops, string? Problem) Parse(string text)
+    {
+        if (text.Trim().Length == 0) return (null, "the file is empty");
+        Dictionary<string, string>? stops;
         try
         {
-            stopped = File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), Http.AgentJsonContext.Default.DictionaryStringString) ?? [] : [];
+            stops = JsonSerializer.Deserialize(text, Http.AgentJsonContext.Default.DictionaryStringString);
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            stopped = []; // a corrupt record forgets user stops; it never stops anything
+            return (null, State.StateFile.Where(e));
         }
+        if (stops is null) return (null, "the file holds null, not an object");
+        foreach (var (id, by) in stops)
+        {
+            if (id.Length != 64 || !id.All(char.IsAsciiHexDigitLower)) return (null, $"{Short(id)} is not a container id");
+            if (by is not (ByApi or ByEngine or ByAgent)) return (null, $"{id[..12]} is stopped by {(by is null ? "null" : Short(by))}, not api, engine or agent");
+        }
+        return (new Dictionary<string, string>(stops, StringComparer.Ordinal), null);
     }
+
+    private static string Short(string text) => $"\"{(text.Length <= 40 ? text : text[..40] + "...")}\"";
+
+    /// <summary>Why the record of user stops is lost (the text of <c>user-stops.json.lost</c>), or null.</summary>
+    public string? Lost => lost.Why();
 
     /// <summary>The agent is about to stop this container (id or name) itself, waiting up to <paramref name="grace"/>.
     /// A stop by id is also persisted (<see cref="ByAgent"/>): after an agent restart, a container found exited is
     /// known to be the agent's own stop (a suspend, an update), not one made while the agent was not running.</summary>
     public void MarkOwn(string target, TimeSpan? grace = null)
     {
-        own[target] = time.GetUtcNow() + (grace ?? TimeSpan.FromSeconds(10)) + OwnMarkSlack;
+        own[target] = time.GetUtcNow().Plus((grace ?? TimeSpan.FromSeconds(10)).Plus(OwnMarkSlack));
         if (target.Length < 64) return; // a name can be given to a later container; only ids are persisted
         lock (sync)
         {
@@ -68,6 +103,10 @@ public sealed class UserStops
     {
         lock (sync) return stopped.GetValueOrDefault(id) is { } by && by != ByAgent ? by : null;
     }
+
+    /// <summary>Why a stopped container stays stopped: a user's stop (<see cref="Reason"/>), or while the record is
+    /// <see cref="Lost"/> any stop the agent did not make itself (<see cref="ByUnknown"/>, kept like an API stop).</summary>
+    public string? HeldReason(string id) => Reason(id) ?? (!StoppedByAgent(id) && Lost is not null ? ByUnknown : null);
 
     /// <summary>True when the last stop of this container was the agent's own (recorded by id, also before a restart).</summary>
     public bool StoppedByAgent(string id)

@@ -121,11 +121,14 @@ public static class StateFile
         }
         catch (JsonException e)
         {
-            reason = $"line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {e.Message.Split(" Path:")[0]}";
+            reason = Where(e);
         }
         MoveAside(path, reason, logger);
         return null;
     }
+
+    /// <summary>Where and why a state file is not JSON: "line 3, column 3: ...".</summary>
+    public static string Where(JsonException e) => $"line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {e.Message.Split(" Path:")[0]}";
 
     /// <summary>Moves a corrupt state file (or a folder found where a state file belongs) out of the way as
     /// <c>name.corrupt-yyyyMMddTHHmmssZ</c>, keeping it for inspection.</summary>

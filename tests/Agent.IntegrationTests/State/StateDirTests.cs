@@ -229,21 +229,6 @@ public sealed class StateDirTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_corrupt_suspended_file_is_moved_aside_and_the_agent_starts()
-    {
-        var group = instance.Name("corrupt");
-        await using var agent = Harness();
-        await File.WriteAllTextAsync(Path.Combine(agent.StateDir, "suspended.json"), "[\"ServiceGroup/" + group + "\",\n");
-        agent.Write("g.yaml", Group(group, Sleeper("s")));
-        await agent.StartAsync();
-        await agent.WaitReadyAsync(group);
-        await Containers.RunningAsync(instance, group, 1);
-        var aside = Assert.Single(Directory.GetFiles(agent.StateDir, "suspended.json.corrupt-*"));
-        Assert.Equal("[\"ServiceGroup/" + group + "\",\n", await File.ReadAllTextAsync(aside));
-        Assert.False(File.Exists(Path.Combine(agent.StateDir, "suspended.json")));
-    }
-
-    [Fact]
     public async Task A_second_agent_on_the_same_state_dir_or_instance_exits_naming_the_first_ones_pid_and_kill_9_frees_the_lock()
     {
         var manifests = Directory.CreateTempSubdirectory("agent-it-manifests-").FullName;
