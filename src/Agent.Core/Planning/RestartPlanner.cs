@@ -4,7 +4,7 @@ namespace Agent.Core.Planning;
 
 /// <summary>
 /// The group restart (POST /servicegroups/{name}/restart), like `docker compose restart`: services in dependsOn order,
-/// each running replica restarted with its own stop signal (set on the container) and grace period; a service starts
+/// each running or paused replica restarted with its own stop signal (set on the container) and grace period; a service starts
 /// its restart only after the services it depends on have been restarted.
 /// </summary>
 public static class RestartPlanner
@@ -18,7 +18,8 @@ public static class RestartPlanner
             var after = service.DependsOn.SelectMany(d => done.GetValueOrDefault(d.Service) ?? []).ToList();
             var grace = service.Container.StopGracePeriod ?? TimeSpan.FromSeconds(10);
             var ids = new List<int>();
-            foreach (var c in observed.Containers.Where(c => c.Service == service.Name && c.IsRunning).OrderBy(c => c.Replica))
+            // A paused replica is restarted too, as docker compose restart does (the engine's restart unpauses it).
+            foreach (var c in observed.Containers.Where(c => c.Service == service.Name && (c.IsRunning || c.State == ContainerState.Paused)).OrderBy(c => c.Replica))
                 ids.Add(plan.Add(OperationKind.RestartContainer, $"container:{c.Name}",
                     $"group restart ({service.Container.StopSignal ?? "SIGTERM"}, grace {grace.TotalSeconds:0.#}s)", after, c.Id, grace));
             done[service.Name] = ids.Count > 0 ? ids : after;

@@ -49,7 +49,7 @@ public static class GroupEndpoints
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
             return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])));
-        }).WithSummary($"Restart the {kind}'s running containers in dependsOn order, each with its stopSignal and stopGracePeriod.");
+        }).WithSummary($"Restart the {kind}'s running and paused containers in dependsOn order, each with its stopSignal and stopGracePeriod.");
     }
 
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue,

@@ -145,6 +145,14 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         await Agent.WaitReadyAsync(g);
         Assert.Equal("running", await DockerCli.InspectAsync(kept, "{{.State.Status}}"));
 
+        // A whole-group restart restarts a paused replica like the others (docker compose restart).
+        await DockerCli.RunAsync("pause", kept);
+        var restarted = await api.PostAsync($"/api/v1/servicegroups/{g}/restart", null);
+        Assert.Equal(HttpStatusCode.OK, restarted.StatusCode);
+        Assert.Contains(kept, await restarted.Content.ReadAsStringAsync());
+        Assert.Equal("running false", await DockerCli.InspectAsync(kept, "{{.State.Status}} {{.State.Paused}}"));
+        await Agent.WaitReadyAsync(g);
+
         await DockerCli.RunAsync("pause", kept);
         Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/v1/containers/{id}/stop?timeout=1", null)).StatusCode);
         Assert.Equal("exited", await DockerCli.InspectAsync(kept, "{{.State.Status}}"));

@@ -107,4 +107,12 @@ public sealed class RuntimeDecisionTests
             """, plan.ToString());
         Assert.Equal([TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7)], plan.Operations.Select(o => o.Timeout!.Value));
     }
+
+    [Fact]
+    public void Group_restart_restarts_a_paused_replica_and_leaves_an_exited_one()
+    {
+        var web = Service("web");
+        var observed = new ObservedState([Container(web, ContainerState.Paused), Container(web, ContainerState.Exited) with { Name = "g-web-2", Replica = 2 }], [], new HashSet<string>());
+        Assert.Equal("#1 container:g-web-1, RestartContainer, group restart (SIGTERM, grace 10s)", RestartPlanner.PlanRestart(Group(web), observed).ToString());
+    }
 }
