@@ -28,10 +28,12 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         await Containers.RunningAsync(Instance, c, 2, Within);
 
         File.Delete(Path.Combine(Manifests, "bc.yaml"));
+        int seen;
         using (var admin = agent.Client())
         {
             await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(),
                 Within, "the mass-prune guard holds b and c");
+            seen = agent.Lines.Count;
             var confirm = await admin.PostAsync("/api/v1/prune/confirm", null);
             Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         }
@@ -40,8 +42,11 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         Assert.Contains($"ServiceGroup/{b}", confirmed);
         Assert.Contains($"ServiceGroup/{c}", confirmed);
 
-        await agent.WaitApplyingAsync(Within);
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the stops are under way: 6 s of grace each
+        // The prune's own plan (the first apply's lines are older): then its stops are under way, 6 s of grace each.
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Skip(seen).Any(l => l.Contains("Agent.Reconciliation.Reconciler", StringComparison.Ordinal)
+            && (l.Contains($"ServiceGroup/{b}: applying", StringComparison.Ordinal) || l.Contains($"ServiceGroup/{c}: applying", StringComparison.Ordinal)))),
+            Within, "the agent applies the confirmed prune");
+        await Task.Delay(TimeSpan.FromSeconds(2));
         await EndAgentAsync(); // kill -9
         // The engine finishes the stops it was asked for; nothing removes those containers now (some may not have been
         // asked to stop yet and still run).
