@@ -49,6 +49,7 @@ public static class FieldDecisions
             ["Mounts[].Type"] = (FieldDecision.Allowed, "bind, volume or tmpfs: the other fields are judged per type"),
             ["Mounts[].Source"] = (FieldDecision.Judged, "binds: sensitive and private host paths, Restricted allow-list; volumes: own or allowed external, driver and options inspected before create"),
             ["Mounts[].CreateSource"] = (FieldDecision.Allowed, "set by the loader only for relative binds inside the manifests folder: the agent creates that folder"),
+            ["Mounts[].WrittenSource"] = (FieldDecision.Allowed, "the relative bind source as the manifest wrote it, kept for a Job's template identity only: never sent to the engine (Source is what is judged and mounted)"),
             ["Mounts[].Target"] = (FieldDecision.Judged, "absolute, not /, not under /proc, /sys or /dev"),
             ["Mounts[].ReadOnly"] = (FieldDecision.Allowed, "only narrows"),
             ["Mounts[].External"] = (FieldDecision.Judged, "AllowedExternalVolumes"),

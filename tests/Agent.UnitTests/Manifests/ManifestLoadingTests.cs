@@ -119,7 +119,7 @@ public sealed class ManifestLoadingTests : IDisposable
         Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "two words", ["C"] = "from-manifest", ["D"] = "4" }, c.Env);
         Assert.Equal(["127.0.0.1:8080:80/udp", "127.0.0.1:8081:81/udp", "9000/tcp"], c.Ports.Select(p => p.ToString()));
         Assert.Equal(new MountSpec(MountType.Volume, "g_data", "/data"), c.Mounts[0]);
-        Assert.Equal(new MountSpec(MountType.Bind, Path.Combine(dir.FullName, "static"), "/www", true) { CreateSource = true }, c.Mounts[1]);
+        Assert.Equal(new MountSpec(MountType.Bind, Path.Combine(dir.FullName, "static"), "/www", true) { CreateSource = true, WrittenSource = "./static" }, c.Mounts[1]);
         Assert.Equal(new MountSpec(MountType.Tmpfs, null, "/tmp"), c.Mounts[2]);
         Assert.Equal(new MountSpec(MountType.Tmpfs, null, "/run", true) { SizeBytes = 64L << 20 }, c.Mounts[3]);
         Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3), c.Restart);
