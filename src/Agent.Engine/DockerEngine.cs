@@ -134,7 +134,31 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             {
                 // Already gone is what we wanted.
             }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && e.ResponseBody?.Contains("already in progress") == true)
+            {
+                // Someone else's removal (another of the agent's checks, autoRemove, a user) is under way: done once it
+                // is gone, so a caller that goes on never sees the container it removed still listed.
+                await WaitGoneAsync(id, ct);
+            }
         });
+
+    private async Task WaitGoneAsync(string id, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await client.Containers.InspectContainerAsync(id, ct);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                return;
+            }
+            await Task.Delay(100, ct);
+        }
+        throw new EngineConflictException($"container_remove {id}: another removal of it did not finish within 30s");
+    }
 
     public Task RenameContainerAsync(string id, string newName, CancellationToken ct) =>
         Call("container_rename", () => client.Containers.RenameContainerAsync(id, new ContainerRenameParameters { NewName = newName }, ct));

@@ -281,6 +281,23 @@ public sealed class EngineAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_removals_of_one_container_each_return_only_once_it_is_gone()
+    {
+        // The engine answers a second removal while one runs with 409 "already in progress": the adapter waits for the
+        // first, so whoever removed a container never sees it listed afterwards (a refused run that "left nothing").
+        for (var round = 0; round < 5; round++)
+        {
+            var id = await CreateAsync($"rm{round}", ["sleep", "600"]);
+            await Engine.StartContainerAsync(id, Ct);
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+            {
+                await Engine.RemoveContainerAsync(id, force: true, Ct);
+                Assert.Equal("", await DockerCli.RunAsync("ps", "-a", "-q", "--filter", $"id={id}"));
+            }));
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_image_prunes_wait_for_each_other_instead_of_failing()
     {
         // The engine refuses a second prune while one runs (409); the adapter waits for it. A label no image carries
