@@ -345,6 +345,7 @@ public sealed class ControllerService(
     {
         var name = e.Attributes.GetValueOrDefault("name");
         if (e.Action is "start" or "die" or "destroy") observer.Forget(e.ActorId);
+        if (e.Action == "die") userStops.NoteExit(e.ActorId); // after the kill or stop event that came before it
         switch (e.Action)
         {
             case "kill" or "stop" when !userStops.IsOwn(e.ActorId, name):

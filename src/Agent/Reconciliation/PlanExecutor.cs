@@ -34,6 +34,9 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long an exit seen by inspect waits for its die event (and the kill before it) from the events stream.</summary>
+    private static readonly TimeSpan ExitEventWait = TimeSpan.FromSeconds(5);
+
     /// <summary>Runs <paramref name="plan"/> for <paramref name="key"/>; each change is logged once it is done, never before.
     /// <paramref name="abandon"/> is asked before each operation: once it says true, no further operation starts (one in
     /// flight finishes) and the rest are reported as abandoned, not failed.</summary>
@@ -114,8 +117,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     }
                 }
                 // Only a failed health gate fails the update; an engine that went away mid-wait, or a new container someone
-                // removed meanwhile (probe-15l M3), says nothing about the spec: the update is tried again.
-                if (op.RollbackOf is { } rollback && e is OperationFailedException and not ContainerVanishedException) rolledBack.Enqueue(rollback);
+                // removed (probe-15l M3) or killed or stopped (probe-15m) meanwhile, says nothing about the spec: the update is tried again.
+                if (op.RollbackOf is { } rollback && e is OperationFailedException and not WaitInterruptedException) rolledBack.Enqueue(rollback);
                 return false;
             }
         }
@@ -387,7 +390,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             {
                 if (details.State == ContainerState.Running && details.Health is HealthState.Healthy or HealthState.None) return;
                 if (details.State is ContainerState.Exited or ContainerState.Dead)
+                {
+                    if (await userStops.StopOfExitAsync(details.Id, ExitEventWait, ct) is { } by)
+                        throw new ContainerStoppedByUserException($"container {container} was stopped by {(by == UserStops.ByApi ? "the API" : "a user (docker kill or docker stop)")} before it became healthy: the update is tried again");
                     throw new OperationFailedException($"container {container} exited with code {details.ExitCode} before it became healthy");
+                }
             }
             else if (details.State is ContainerState.Exited or ContainerState.Dead)
             {
@@ -406,8 +413,14 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 /// <summary>An operation that ran but did not reach its goal (a wait timed out, an image is missing).</summary>
 public class OperationFailedException(string message) : Exception(message);
 
-/// <summary>The container an operation waits on was removed (by someone else): the wait failed, the spec was not judged.</summary>
-public sealed class ContainerVanishedException(string message) : OperationFailedException(message);
+/// <summary>Someone else ended the container an operation waits on: the wait failed, the spec was not judged.</summary>
+public abstract class WaitInterruptedException(string message) : OperationFailedException(message);
+
+/// <summary>The container an operation waits on was removed (by someone else).</summary>
+public sealed class ContainerVanishedException(string message) : WaitInterruptedException(message);
+
+/// <summary>The container an operation waits on was killed or stopped by a user (docker kill/stop, the API), not by itself.</summary>
+public sealed class ContainerStoppedByUserException(string message) : WaitInterruptedException(message);
 
 /// <summary>A name the agent needs is held by an object it does not own; <see cref="Holder"/> says whose it is.</summary>
 public sealed class NameConflictException(string message, string holder) : OperationFailedException(message)

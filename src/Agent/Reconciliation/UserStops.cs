@@ -123,6 +123,25 @@ public sealed class UserStops
         }
     }
 
+    /// <summary>The events stream delivered this container's "die": a user's kill or stop of it, which comes before its
+    /// die, is recorded by now (<see cref="StopOfExitAsync"/>).</summary>
+    public void NoteExit(string id) => exits[id] = time.GetUtcNow();
+
+    /// <summary>Who stopped a container an inspect found exited (<see cref="ByApi"/>, <see cref="ByEngine"/>), or null when
+    /// it ended by itself (or its die event did not come within <paramref name="wait"/>): the engine's list and inspect can
+    /// show the exit before the events stream brought the kill that caused it.</summary>
+    public async Task<string?> StopOfExitAsync(string id, TimeSpan wait, CancellationToken ct)
+    {
+        var until = time.GetUtcNow().Plus(wait);
+        while (!exits.ContainsKey(id) && Reason(id) is null && time.GetUtcNow() < until) await Task.Delay(ExitPoll, time, ct);
+        foreach (var (seen, at) in exits)
+            if (at < time.GetUtcNow() - ExitMemory) exits.TryRemove(seen, out _);
+        return Reason(id);
+    }
+
+    private static readonly TimeSpan ExitPoll = TimeSpan.FromMilliseconds(50), ExitMemory = TimeSpan.FromMinutes(5);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> exits = new(StringComparer.Ordinal);
+
     public void Clear(string id)
     {
         lock (sync)

@@ -13,6 +13,13 @@ public sealed class RollbackTests : AgentScenario
         $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
         $"      update: {{ strategy: {strategy}, rollbackOnFailure: true, healthTimeout: 5s }}\n");
 
+    /// <summary>A start-first service whose new container becomes healthy only after 4 s: time to act on it in its gate.</summary>
+    private static string SlowToBecomeHealthy(string version) =>
+        $"    - name: web\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"sleep 4; touch /tmp/ready; exec sleep 3600\"]\n      stopSignal: SIGKILL\n" +
+        $"      env: {{ VERSION: \"{version}\" }}\n" +
+        "      healthcheck: { test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"], interval: 500ms, timeout: 1s, retries: 1 }\n" +
+        "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 30s }\n";
+
     [Theory]
     [InlineData("start-first")]
     [InlineData("stop-first")]
@@ -109,16 +116,11 @@ public sealed class RollbackTests : AgentScenario
     public async Task A_new_container_removed_behind_the_agents_back_during_its_health_gate_is_tried_again_not_rolled_back()
     {
         var g = Instance.Name("vanish");
-        static string Slow(string version) =>
-            $"    - name: web\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"sleep 4; touch /tmp/ready; exec sleep 3600\"]\n      stopSignal: SIGKILL\n" +
-            $"      env: {{ VERSION: \"{version}\" }}\n" +
-            "      healthcheck: { test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"], interval: 500ms, timeout: 1s, retries: 1 }\n" +
-            "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 30s }\n";
-        Agent.Write("g.yaml", Group(g, Slow("1")));
+        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("1")));
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
 
-        Agent.Write("g.yaml", Group(g, Slow("2")));
+        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("2")));
         var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
             c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
         await DockerCli.RunAsync("rm", "-f", next!.Id);
@@ -129,5 +131,36 @@ public sealed class RollbackTests : AgentScenario
         Assert.NotEqual("RolledBack", done.Condition(ConditionTypes.Degraded)?.Reason);
         var record = Path.Combine(Agent.StateDir, "rolled-back.json");
         Assert.False(File.Exists(record) && (await File.ReadAllTextAsync(record)).Contains(g), "the vanished container was taken for a failed update");
+    }
+
+    // probe-15m: a user's docker kill of the -next during its health gate is no verdict on the spec either (a kill event
+    // the agent did not make); a container that exits by itself still rolls back (the tests above).
+    [Fact]
+    public async Task A_new_container_killed_by_a_user_during_its_health_gate_is_tried_again_not_rolled_back()
+    {
+        var g = Instance.Name("killed");
+        const string SpecHash = "{{index .Config.Labels \"agent.spec-hash\"}}";
+        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("1")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
+        var before = await DockerCli.InspectAsync($"{g}-web-1", SpecHash);
+
+        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("2")));
+        var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
+            c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
+        await DockerCli.RunAsync("kill", next!.Id);
+
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync($"{g}-web-1", "{{range .Config.Env}}{{println .}}{{end}}") is var env && env.Contains("VERSION=2"),
+            TimeSpan.FromSeconds(90), "the update tried again and done");
+        var done = await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(30));
+        Assert.Equal("UpToDate", done.Condition(ConditionTypes.Ready)?.Reason);
+        Assert.NotEqual("RolledBack", done.Condition(ConditionTypes.Degraded)?.Reason);
+        Assert.DoesNotContain("RolledBack", done.Conditions.Select(c => c.Reason));
+        var applied = await DockerCli.InspectAsync($"{g}-web-1", SpecHash);
+        Assert.NotEqual(before, applied);
+        Assert.Equal(applied, Assert.Single(Assert.Single(done.Services).Containers).SpecHash);
+        var record = Path.Combine(Agent.StateDir, "rolled-back.json");
+        Assert.False(File.Exists(record) && (await File.ReadAllTextAsync(record)).Contains(g), "the killed container was taken for a failed update");
+        Assert.DoesNotContain(await Containers.OfAsync(Instance, g), c => c.Name.EndsWith("-next", StringComparison.Ordinal));
     }
 }
