@@ -129,10 +129,11 @@ public static class ContainerFileEndpoints
         if (!FileModes.TryParse(mode, FileModes.DefaultFile, out var fileMode, out error)) return ApiProblems.BadRequest(error);
 
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
+        var resolved = await ResolveAsync(files, c, target, ct);
+        if (FileWriteGuard.KernelFolderProblem(target, resolved) is { } linkedKernel) return linkedKernel;
         if (await FolderProblem(files, c, target.Parent!, ct) is { } parentProblem) return parentProblem;
         var existing = await files.StatAsync(c.Id, target.Value, ct);
         if (existing?.Type == FileType.Directory) return Conflict($"{target} is a folder in container {c.Name}: delete it first, or write to a path inside it");
-        var resolved = await ResolveAsync(files, c, target, ct);
         if (await FileWriteGuard.ProblemAsync(c, target, resolved, existing is null ? target.Parent! : target, engine, ct) is { } refused) return refused;
         if (ContainerUserFiles.RunsAsRoot(c)) await files.WriteFileAsync(c.Id, target.Parent!.Value, target.Name, bytes, fileMode, ct);
         else if (await ContainerUserFiles.WriteAsync(files, c, target, bytes, fileMode, ct) is { } failed) return failed;

@@ -24,7 +24,7 @@ public static class FileWriteGuard
     public static async Task<IResult?> ProblemAsync(ContainerDetails c, ContainerPath target, ContainerPath? resolved, ContainerPath writable, IContainerEngine engine, CancellationToken ct)
     {
         if (resolved is null) return Conflict($"{target} in container {c.Name} leads through more than {ContainerPathResolver.MaxLinks} symlinks (a loop?)");
-        var shown = resolved == target ? target.Value : $"{target} (which leads to {resolved})";
+        var shown = Shown(target, resolved);
         if (KernelFolderProblem(resolved, shown) is { } kernel) return kernel;
         if (EngineFiles.Contains(resolved.Value))
             return Conflict($"{shown} is bind-mounted by the engine, which writes it from the container's settings: change it in the manifest (extraHosts, dns, hostname) instead");
@@ -48,6 +48,15 @@ public static class FileWriteGuard
         KernelFolders.FirstOrDefault(f => IsUnder(path, f)) is { } kernel
             ? ApiProblems.BadRequest($"{shown ?? path.Value} is under {kernel}, which the kernel or the engine provides in the container: the archive API cannot write there")
             : null;
+
+    /// <summary>The rule above on where <paramref name="target"/> leads (null: a loop, judged later), before its folder is
+    /// looked up: through a link into /proc the folder may exist only in the running container, and a 404 would send the
+    /// user to a mkdir that is refused.</summary>
+    public static IResult? KernelFolderProblem(ContainerPath target, ContainerPath? resolved) =>
+        resolved is null ? null : KernelFolderProblem(resolved, Shown(target, resolved));
+
+    private static string Shown(ContainerPath target, ContainerPath resolved) =>
+        resolved == target ? target.Value : $"{target} (which leads to {resolved})";
 
     private static bool IsUnder(ContainerPath path, string folder) =>
         path.Value == folder || path.Value.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);

@@ -108,6 +108,16 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
         Assert.Contains("under /proc", await ProblemAsync(await op.PutAsync(Files("/proc/sysrq-trigger"), new StringContent("x")), HttpStatusCode.BadRequest));
         // Folders that exist only in the running container (the archive API sees the image's empty /proc): the rule, not a 404.
         Assert.Contains("/proc/1/x is under /proc", await ProblemAsync(await op.PutAsync(Files("/proc/1/x"), new StringContent("x")), HttpStatusCode.BadRequest));
+        // Through a link into /proc the same rule, also where the folder exists only in the running container (probe-15l L1:
+        // a 404 said to mkdir it, and the mkdir was refused), for PUT and mkdir alike.
+        await Exec("sh", "-c", "ln -sfn / /tmp/l1root && ln -sfn /proc /tmp/l1proc");
+        Assert.Contains("/tmp/l1root/proc/sys/kernel/core_pattern (which leads to /proc/sys/kernel/core_pattern) is under /proc",
+            await ProblemAsync(await op.PutAsync(Files("/tmp/l1root/proc/sys/kernel/core_pattern"), new StringContent("x")), HttpStatusCode.BadRequest));
+        Assert.Contains("(which leads to /proc/sys/kernel/core_pattern) is under /proc",
+            await ProblemAsync(await op.PutAsync(Files("/tmp/l1proc/sys/kernel/core_pattern"), new StringContent("x")), HttpStatusCode.BadRequest));
+        Assert.Contains("(which leads to /proc/sys/kernel/zz) is under /proc",
+            await ProblemAsync(await op.PostAsync(Files("/tmp/l1root/proc/sys/kernel/zz").Replace("/files?", "/files/mkdir?"), null), HttpStatusCode.BadRequest));
+        Assert.NotEqual("x", await Exec("cat", "/proc/sys/kernel/core_pattern"));
         Assert.Contains("under /sys", await ProblemAsync(await op.PostAsync(Files("/sys/kernel/none/x").Replace("/files?", "/files/mkdir?"), null), HttpStatusCode.BadRequest));
         Assert.Contains("under /dev", await ProblemAsync(await op.PostAsync(Files("/dev/shm/x").Replace("/files?", "/files/mkdir?"), null), HttpStatusCode.BadRequest));
         Assert.Contains("bind-mounted by the engine", await ProblemAsync(await op.PutAsync(Files("/etc/hosts"), new StringContent("x")), HttpStatusCode.Conflict));
