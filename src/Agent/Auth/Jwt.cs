@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Agent.Auth;
 
 /// <summary>HS256 JWTs with a "role" claim: signature checked in constant time; exp required and at most
-/// <c>maxLifetime</c> after iat (or after now, without iat); nbf honoured.</summary>
+/// <c>maxLifetime</c> after iat (or after now, without iat); nbf honoured; a claim or header field given twice refused.</summary>
 public static class Jwt
 {
     public static readonly TimeSpan DefaultMaxLifetime = TimeSpan.FromHours(24);
@@ -22,10 +22,11 @@ public static class Jwt
         try
         {
             using var header = JsonDocument.Parse(Decode(parts[0]));
-            if (header.RootElement.GetProperty("alg").GetString() != "HS256") return null;
+            if (Ambiguous(header.RootElement) || header.RootElement.GetProperty("alg").GetString() != "HS256") return null;
             var expected = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]));
             if (!CryptographicOperations.FixedTimeEquals(expected, Decode(parts[2]))) return null;
             using var payload = JsonDocument.Parse(Decode(parts[1]));
+            if (Ambiguous(payload.RootElement)) return null;
             var time = (now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
             if (!payload.RootElement.TryGetProperty("exp", out var exp) || exp.GetInt64() <= time) return null;
             var issued = payload.RootElement.TryGetProperty("iat", out var iat) ? Math.Min(iat.GetInt64(), time) : time;
@@ -44,6 +45,15 @@ public static class Jwt
         {
             return null;
         }
+    }
+
+    /// <summary>Not an object, or a name given twice (also in another case): which value counts depends on the reader
+    /// (System.Text.Json takes the last, other validators the first), so such a token is refused, as are such API bodies.</summary>
+    private static bool Ambiguous(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) return true;
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return root.EnumerateObject().Any(p => !names.Add(p.Name));
     }
 
     public static string Create(string role, byte[] key, DateTimeOffset expires)

@@ -43,6 +43,32 @@ public sealed class JwtTests
     }
 
     [Theory]
+    [InlineData("{\"role\":\"viewer\",\"role\":\"admin\",\"exp\":EXP}")]
+    [InlineData("{\"role\":\"admin\",\"role\":\"viewer\",\"exp\":EXP}")]
+    [InlineData("{\"role\":\"viewer\",\"Role\":\"admin\",\"exp\":EXP}")]
+    [InlineData("{\"role\":\"admin\",\"exp\":EXP,\"exp\":EXP}")]
+    [InlineData("{\"role\":\"admin\",\"groups\":\"web\",\"groups\":\"*\",\"exp\":EXP}")]
+    [InlineData("[\"role\",\"admin\"]")]
+    public void A_claim_given_twice_is_refused_whichever_value_comes_last(string claims)
+    {
+        var payload = claims.Replace("EXP", Now.AddMinutes(5).ToUnixTimeSeconds().ToString());
+        Assert.Null(Jwt.Validate(Jwt.CreateWithPayload(payload, Key), Key, Now));
+        // The same token with each claim once is valid: only the repetition refuses it.
+        Assert.Equal("viewer", Jwt.ValidateRole(Jwt.CreateWithPayload($"{{\"role\":\"viewer\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()}}}", Key), Key, Now));
+    }
+
+    [Fact]
+    public void A_header_field_given_twice_is_refused()
+    {
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var valid = Jwt.Create("admin", Key, Now.AddMinutes(5)).Split('.');
+        var header = B64("{\"alg\":\"none\",\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(Key, Encoding.ASCII.GetBytes(header + "." + valid[1])))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Null(Jwt.ValidateRole($"{header}.{valid[1]}.{signature}", Key, Now));
+    }
+
+    [Theory]
     [InlineData("viewer", new[] { "viewer", "operator", "admin" })]
     [InlineData("operator", new[] { "operator", "admin" })]
     [InlineData("admin", new[] { "admin" })]
