@@ -96,6 +96,9 @@ internal static class ComposeNormalizer
     {
         foreach (var (name, value) in cursor.Entries())
         {
+            // Declared, whatever error its declaration has (reported there): its services' uses are not "not declared"
+            // as well (probe-15l L4), and nothing is built from a file with an error.
+            into[name] = new ComposeFileObject(null, "");
             var f = value.Mapping(["file", "environment", "content", "external", "name"], $"{what} field");
             if (f is null) continue;
             if (f.TryGetValue("external", out var external) && external.Bool() == true)
@@ -104,7 +107,7 @@ internal static class ComposeNormalizer
                 n.Error($"{what}s.{name}.name only names an external swarm {what}, which the agent cannot use");
             var sources = new[] { "file", "content", "environment" }.Where(f.ContainsKey).ToList();
             if (sources.Count > 1) { value.Error($"a {what} takes one of file, content and environment, not {string.Join(" and ", sources)}"); continue; }
-            if (sources.Count == 0) { if (!f.ContainsKey("external")) value.Error($"a {what} needs file, content or environment"); continue; }
+            if (sources.Count == 0) { if (external?.Bool() != true) value.Error($"a {what} needs file, content or environment"); continue; }
             if (f.TryGetValue("content", out var content))
             {
                 if (content.Scalar() is { } text) into[name] = new ComposeFileObject(null, text);
@@ -123,11 +126,7 @@ internal static class ComposeNormalizer
             // Outside what a project may read: said so, never "not found" with a host path (probe-13 F10).
             if (ComposeFileRule.Problem(path, context.Files, security) is { } outside) f["file"].Error($"{what} file \"{relative}\" {outside}");
             // Its content is hashed (a change recreates its services): a huge one would stall every read (probe-15h L1).
-            else if (context.Files.OverSizeLimit(path) is { } large)
-            {
-                f["file"].Error($"{what} file \"{relative}\" {large}");
-                into[name] = new ComposeFileObject(null, ""); // declared all the same: its services do not say otherwise (nothing is built with an error)
-            }
+            else if (context.Files.OverSizeLimit(path) is { } large) f["file"].Error($"{what} file \"{relative}\" {large}");
             else if (context.Files.Digest(path) is null) f["file"].Error($"{what} file \"{relative}\" not found ({path})");
             else into[name] = new ComposeFileObject(path, null);
         }

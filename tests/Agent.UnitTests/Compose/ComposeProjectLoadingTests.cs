@@ -422,6 +422,24 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_refused_secret_or_config_is_reported_at_its_declaration_only_never_also_as_not_declared()
+    {
+        // probe-15l L4: the uses of a refused declaration were also "not declared under the top-level secrets".
+        Write("s/compose.yaml", "services:\n  app:\n    image: busybox:1.35\n    secrets: [shadow, swarm, unset, bare, typo]\n    configs: [{ source: shadowconf, target: /etc/x }]\n" +
+            "secrets:\n  shadow: { file: /etc/shadow }\n  swarm: { external: true }\n  unset: { environment: NOT_SET_ANYWHERE }\n  bare: { external: false }\n" +
+            "configs:\n  shadowconf: { file: /etc/shadow }\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.True(errors.Count == 6, string.Join('\n', errors));
+        Assert.Single(errors, e => e.Contains("secrets.shadow.file: secret file \"/etc/shadow\""));
+        Assert.Single(errors, e => e.Contains("secrets.swarm.external: external secrets live in a swarm"));
+        Assert.Single(errors, e => e.Contains("secrets.unset.environment: variable \"NOT_SET_ANYWHERE\" is not set"));
+        Assert.Single(errors, e => e.Contains("secrets.bare: a secret needs file, content or environment"));
+        Assert.Single(errors, e => e.Contains("configs.shadowconf.file: config file \"/etc/shadow\""));
+        // Only the name declared nowhere is "not declared".
+        Assert.Equal("secret \"typo\" is not declared under the top-level secrets", Assert.Single(errors, e => e.Contains("not declared")).Split(": ", 3)[2]);
+    }
+
+    [Fact]
     public void Secrets_and_configs_from_environment_and_content_are_written_into_the_container_and_hashed_never_serialised()
     {
         Write("s/.env", "TOKEN=s3cret-one\n");
