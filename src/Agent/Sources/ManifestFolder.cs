@@ -315,8 +315,9 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             {
                 // A dangling link may have been a file or a folder of manifests: what it held is unknown.
                 // In a git checkout (a whole tree) only a manifest's name says it held something; what needs another link names it.
-                walk.Problems.Add(new SourceProblem(rel, SourceProblemReasons.DanglingLink, $"dangling symlink to {info.LinkTarget}: cannot be read",
-                    HidesObjects: ConfinedTo is null || manifest));
+                walk.Problems.Add(IsLinkLoop(path)
+                    ? new SourceProblem(rel, SourceProblemReasons.SymlinkLoop, $"symlink loop (through {info.LinkTarget}): cannot be read", HidesObjects: ConfinedTo is null || manifest)
+                    : new SourceProblem(rel, SourceProblemReasons.DanglingLink, $"dangling symlink to {info.LinkTarget}: cannot be read", HidesObjects: ConfinedTo is null || manifest));
                 continue;
             }
             if (!manifest)
@@ -368,6 +369,20 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         }
         walk.Written.AddRange(found);
         return true;
+    }
+
+    /// <summary>A link whose chain of links never ends (ELOOP: `a.yaml -> b.yaml -> a.yaml`), not one that dangles.</summary>
+    private static bool IsLinkLoop(string path)
+    {
+        try
+        {
+            _ = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     private static bool PathExists(string path)

@@ -70,6 +70,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private Dictionary<ObjectKey, string> files = [];
     private readonly HashSet<ObjectKey> known = [];
     private IReadOnlyList<ManifestError> unattributed = [];
+
+    /// <summary>Files that cannot be read or parsed, by the objects they last defined: those objects carry the file's
+    /// errors and are held, so the file is no "File" entry and its errors are no errors "tied to no object".</summary>
+    private IReadOnlyDictionary<string, List<ObjectKey>> heldFiles = new Dictionary<string, List<ObjectKey>>();
     private IReadOnlyList<SourceProblem> problems = [];
     private IReadOnlySet<string> loggedErrors = new HashSet<string>();
     private Dictionary<string, DateTimeOffset> fileErrorsSince = new(StringComparer.Ordinal);
@@ -173,10 +177,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         {
             lock (sync)
             {
-                var errors = unattributed.GroupBy(e => e.File, StringComparer.Ordinal)
+                var errors = unattributed.Where(e => !heldFiles.ContainsKey(e.File)).GroupBy(e => e.File, StringComparer.Ordinal)
                     .Select(g => (Path: g.Key, Reason: DesiredEntry.InvalidManifest, Errors: g.Select(e => e.ToString())));
                 // A problem that hides objects is also one of the read's errors (ManifestFolder.Parse): listed once.
-                var unreadable = problems.Select(p => (p.Path, Reason: p.HidesObjects ? DesiredEntry.ManifestUnreadable : "ManifestSkipped",
+                var unreadable = problems.Where(p => !heldFiles.ContainsKey(p.Path)).Select(p => (p.Path, Reason: p.HidesObjects ? DesiredEntry.ManifestUnreadable : "ManifestSkipped",
                     Errors: unattributed.Any(e => e.File == p.Path && e.Message == p.Message) ? [] : (IEnumerable<string>)[p.ToString()]));
                 return errors.Concat(unreadable).GroupBy(p => p.Path, StringComparer.Ordinal)
                     .Select(g => new FileProblem(g.Key, g.First().Reason, g.SelectMany(p => p.Errors).Distinct().ToList(),
@@ -415,10 +419,16 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             }
             // A file or folder that cannot be read, or no longer parses far enough to name its objects, keeps the
             // objects it had, as broken: after a restart too, through the index of the last run.
+            var nextHeldFiles = new Dictionary<string, List<ObjectKey>>(StringComparer.Ordinal);
             foreach (var (key, file) in files)
             {
                 if (next.ContainsKey(key) || unknown.FirstOrDefault(p => Covers(p, file)) is not { } held) continue;
                 var errors = set.Documents.Where(d => d.Key is null && Covers(d.Source.File, file)).SelectMany(d => d.Errors).ToList();
+                if (errors.Any(e => e.File == file))
+                {
+                    if (!nextHeldFiles.TryGetValue(file, out var keys)) nextHeldFiles[file] = keys = [];
+                    keys.Add(key);
+                }
                 var reason = snapshot.Problems.Any(p => p.HidesObjects && p.Covers(file)) ? DesiredEntry.ManifestUnreadable : DesiredEntry.InvalidManifest;
                 next[key] = entries.TryGetValue(key, out var previous)
                     ? previous with { Errors = errors, HeldReason = reason, BrokenSince = previous.BrokenSince ?? time.GetUtcNow() }
@@ -449,7 +459,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var writtenFolders = WrittenFolderLog.Folders(set.Documents, realRoot);
             var readProblems = snapshot.Problems.Where(p => !writtenFolders.Any(f => Covers(f, p.Path))).ToList();
             LogProblemChanges(problems, readProblems, writtenFolders);
-            LogErrorChanges(set, realRoot, writtenFolders);
+            LogErrorChanges(set, realRoot, writtenFolders, nextHeldFiles);
             // A git revision is read whole and at once: only the folder's own files can be caught half-way through a deploy.
             goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
                 .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k)))
@@ -459,6 +469,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             files = nextFiles;
             known.UnionWith(nextFiles.Keys);
             unattributed = set.Documents.Where(d => d.Key is null).SelectMany(d => d.Errors).ToList();
+            heldFiles = nextHeldFiles;
             problems = readProblems;
             fileErrorsSince = unattributed.Select(e => e.File).Concat(problems.Select(p => p.Path)).Distinct(StringComparer.Ordinal)
                 .ToDictionary(f => f, f => fileErrorsSince.GetValueOrDefault(f, now), StringComparer.Ordinal);
@@ -935,7 +946,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     /// and a file whose errors are all gone, once.</summary>
     /// <param name="written">Folders read as container-written now: the errors of files in them are the folder's line, so a
     /// file there whose own error is gone does not "load again".</param>
-    private void LogErrorChanges(ManifestSet set, string realRoot, IReadOnlySet<string> written)
+    /// <param name="held">Files that cannot be read or parsed, by the objects they last defined (held at their last good state).</param>
+    private void LogErrorChanges(ManifestSet set, string realRoot, IReadOnlySet<string> written, IReadOnlyDictionary<string, List<ObjectKey>> held)
     {
         var now = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in WrittenFolderLog.Lines(set.Documents, realRoot))
@@ -948,6 +960,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 if (!now.Add(text) || loggedErrors.Contains(text)) continue;
                 if (document.Key is { } key)
                     logger.LogWarning("Invalid manifest {Error} ({Key} keeps its last good state)", text, key);
+                else if (held.GetValueOrDefault(error.File) is { } keys)
+                    logger.LogWarning("Invalid manifest {Error} ({Key} keeps its last good state)", text, string.Join(", ", keys.Select(k => k.ToString()).Order(StringComparer.Ordinal)));
                 else
                     logger.LogWarning("Invalid manifest {Error} (tied to no object: nothing in this document is applied)", text);
             }

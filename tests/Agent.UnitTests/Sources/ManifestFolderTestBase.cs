@@ -35,6 +35,19 @@ public abstract class ManifestFolderTestBase(string prefix) : IDisposable
             logger ?? NullLogger<ManifestStore>.Instance,
             checkouts is null ? null : new GitDocuments(checkouts, SecurityPolicy.Default, options ?? Options()), checkouts, placement, options);
 
+    /// <summary>The store's log lines, as written.</summary>
+    protected sealed class LinesLogger : ILogger<ManifestStore>
+    {
+        public List<string> Lines { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Lines) Lines.Add(formatter(state, exception));
+        }
+    }
+
     public void Dispose()
     {
         dir.Delete(recursive: true);

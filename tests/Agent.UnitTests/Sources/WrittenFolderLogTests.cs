@@ -1,7 +1,6 @@
 using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Sources;
-using Microsoft.Extensions.Logging;
 
 namespace Agent.UnitTests.Sources;
 
@@ -75,16 +74,4 @@ public sealed class WrittenFolderLogTests() : ManifestFolderTestBase("written-lo
 
     private static string Group(string volumes = "") =>
         "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: w\nspec:\n  services:\n    - name: web\n      image: busybox:1.35\n" + volumes;
-
-    private sealed class LinesLogger : ILogger<ManifestStore>
-    {
-        public List<string> Lines { get; } = [];
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Lines) Lines.Add(formatter(state, exception));
-        }
-    }
 }
