@@ -88,6 +88,30 @@ public sealed class TableGoldenTests
     }
 
     [Fact]
+    public void Objects_held_while_the_manifests_cannot_be_read_show_it_beside_their_status()
+    {
+        // probe-15l L2/L5: with the folder moved away every group said Ready; an emptied Job's file, Complete.
+        var held = Parse("""
+            [{"kind":"ServiceGroup","name":"db","generation":1,"observedGeneration":1,"since":"2026-12-01T11:00:00Z",
+              "conditions":[{"type":"Ready","status":"True","reason":"ReplicasReady","message":"all replicas ready","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                            {"type":"Degraded","status":"True","reason":"SourceUnavailable","message":"manifests folder /m does not exist; the last good state is kept and nothing is pruned","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "services":[{"name":"db","desiredReplicas":1,"readyReplicas":1,"containers":[]}]},
+             {"kind":"Job","name":"migrate","generation":1,"observedGeneration":1,
+              "conditions":[{"type":"Ready","status":"False","reason":"ManifestUnreadable","message":"the manifest does not load; its last good version keeps running: jobs/migrate.yaml:1:1: file is empty","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                            {"type":"Degraded","status":"True","reason":"ManifestUnreadable","message":"jobs/migrate.yaml:1:1: file is empty","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "job":{"phase":"Succeeded","since":"2026-12-01T11:00:00Z","durationSeconds":3}}]
+            """);
+        Assert.Equal("NAME   READY   STATUS                    AGE\ndb     1/1     Ready,SourceUnavailable   60m\n",
+            ResourceViews.Objects(held.Take(1), Now, wide: false, kindPrefix: false).Render());
+        Assert.Equal("Complete,ManifestUnreadable", JobTables.Jobs(held.Skip(1), Now, wide: false, kindPrefix: false).Rows.Single()[1]);
+        var failed = Parse("""
+            [{"kind":"Job","name":"m","conditions":[{"type":"Ready","status":"False","reason":"BackoffLimitExceeded","message":"x","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "job":{"phase":"Failed","since":"2026-12-01T11:00:00Z"}}]
+            """);
+        Assert.Equal("Failed", JobTables.Jobs(failed, Now, wide: false, kindPrefix: false).Rows.Single()[1]); // its own failure: as before
+    }
+
+    [Fact]
     public void Get_servicegroups_wide() => Golden("get-servicegroups-wide.txt", ResourceViews.Objects(Kind("ServiceGroup"), Now, wide: true, kindPrefix: false).Render());
 
     [Fact]

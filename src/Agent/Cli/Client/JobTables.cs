@@ -58,6 +58,10 @@ public static class JobTables
             var job = Summary(o);
             var phase = Str(job, "phase");
             var status = phase switch { "Succeeded" => "Complete", "" => StatusOf(o), _ => phase };
+            // A finished Job whose manifest cannot be read or parsed now: held at its last good version, shown beside its phase.
+            if (phase != "" && Condition(o, "Ready") is { } ready && Str(ready, "status") != "True"
+                && Str(ready, "reason") is Sources.DesiredEntry.InvalidManifest or Sources.DesiredEntry.ManifestUnreadable or Sources.DesiredEntry.WritableBindsLost)
+                status += "," + Str(ready, "reason");
             var duration = job is { } j && j.TryGetProperty("durationSeconds", out var d) && d.ValueKind == JsonValueKind.Number
                 ? Ages.Format(TimeSpan.FromSeconds(d.GetDouble()))
                 : Ages.Since(When(job, "startTime"), now);
