@@ -44,6 +44,33 @@ public sealed class LostRecordTests : IDisposable
         Assert.Equal("api", stops![Id]);
     }
 
+    [Fact]
+    public void The_empty_record_the_agent_writes_reads_back_after_a_restart_as_nothing_stopped_and_is_never_lost()
+    {
+        var stops = Stops();
+        stops.Record(Id, UserStops.ByApi);
+        stops.MarkOwn(Other);
+        stops.Clear(Id); // started again
+        stops.Clear(Other);
+        Assert.Equal("{}", File.ReadAllText(PathOf(UserStops.FileName)).Trim()); // what the agent writes when nothing is stopped
+
+        var restarted = Stops();
+        Assert.Null(restarted.Lost);
+        Assert.False(File.Exists(PathOf("user-stops.json.lost")));
+        Assert.Empty(dir.GetFiles("user-stops.json.corrupt-*"));
+        Assert.Null(restarted.HeldReason(Id));
+        Assert.False(restarted.StoppedByAgent(Other));
+        Assert.Equal("{}", File.ReadAllText(PathOf(UserStops.FileName)).Trim()); // kept as it is
+
+        // The same for the suspends record: [] after the last resume.
+        var overrides = Overrides();
+        overrides.SetSuspended(new ObjectKey(ServiceGroup.KindName, "a"), true);
+        overrides.SetSuspended(new ObjectKey(ServiceGroup.KindName, "a"), false);
+        Assert.Equal("[]", File.ReadAllText(PathOf(RuntimeOverrides.FileName)).Trim());
+        Assert.Null(Overrides().Lost);
+        Assert.False(Overrides().IsSuspended(new ObjectKey(ServiceGroup.KindName, "a")));
+    }
+
     [Theory]
     [InlineData("", "the file is empty")]
     [InlineData("{}", "line 1, column 2: The JSON value could not be converted")]
