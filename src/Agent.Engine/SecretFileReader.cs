@@ -39,14 +39,23 @@ public static class SecretFileReader
     private static async Task<T> RunAsync<T>(string path, Func<FileStream, T> use, TimeSpan? deadline, CancellationToken ct)
     {
         var limit = deadline ?? Deadline;
-        var work = new Task<T>(() =>
+        Task<T>? work = null;
+        work = new Task<T>(() =>
         {
-            using var stream = RegularFile.OpenRead(path);
-            return use(stream);
+            try
+            {
+                using var stream = RegularFile.OpenRead(path);
+                return use(stream);
+            }
+            finally
+            {
+                // Before the caller sees the result: a continuation ran later on a busy thread pool, and the caller's next
+                // read of the same file was refused as "an earlier read has not returned".
+                Pending.TryRemove(new KeyValuePair<string, Task>(path, work!));
+            }
         }, TaskCreationOptions.LongRunning);
         if (!Pending.TryAdd(path, work))
             throw new SecretFileException($"cannot be read: an earlier read of it has not returned (a hung mount?)");
-        _ = work.ContinueWith(_ => Pending.TryRemove(new KeyValuePair<string, Task>(path, work)), TaskScheduler.Default);
         work.Start(TaskScheduler.Default);
         try
         {

@@ -12,6 +12,7 @@ public static class SourceProblemReasons
     public const string TooDeep = "too_deep";
     public const string TooMany = "too_many";
     public const string UndecodableName = "undecodable_name";
+    public const string Unmounted = "unmounted";
 }
 
 /// <summary>

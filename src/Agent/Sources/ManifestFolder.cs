@@ -18,6 +18,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     private readonly Dictionary<string, (long Length, long Written, UnixFileMode Mode, ManifestFileText Text)> cache = [];
     private readonly Lock sync = new();
     private string? mountAtLastRead;
+    private IReadOnlySet<string> mountsBelowAtLastRead = new HashSet<string>(StringComparer.Ordinal);
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -171,7 +172,8 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         var real = ResolveLinks(Root);
         realRoot = real;
         // A filesystem unmounted under the folder leaves an empty mount point: that is not a deletion.
-        var mount = MountPoints.Of(real);
+        var mounts = MountPoints.All();
+        var mount = mounts is null ? null : MountPoints.Of(real, mounts);
         if (mountAtLastRead is { } before && mount is not null && before != mount && before.Length > mount.Length)
             return FolderSnapshot.Failed($"manifests folder {Root} was on the filesystem mounted at {before}, which is not mounted anymore");
         _ = Directory.EnumerateFileSystemEntries(Root).FirstOrDefault(); // unreadable root: throws here, not as a problem
@@ -180,7 +182,10 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         var problems = new List<SourceProblem>();
         var others = new List<(string File, long Length, long Written)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var walk = new TreeWalk(files, problems, others, seen, new Dictionary<string, string>(StringComparer.Ordinal) { [real] = "" }, [], unread, []);
+        var walk = new TreeWalk(files, problems, others, seen, new Dictionary<string, string>(StringComparer.Ordinal) { [real] = "" }, [], unread, [])
+        {
+            Unmounted = UnmountedBelow(real, mounts),
+        };
         if (walk.UnreadAt(real) is { } rootBind)
         {
             // The whole folder is some container's to write: nothing in it is read.
@@ -195,6 +200,20 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         {
             var (path, rel, location) = walk.Links.Dequeue();
             var target = ResolveLinks(path);
+            if (!Within(target, real))
+            {
+                // Not walked: nothing in it is read anyway, and a link to / listed /proc, /dev and the host's folder names
+                // into the log and to viewers, 50,000 entries a read (probe-15n F3). Only whether it holds manifests is
+                // looked at, within a small bound, to say they are not read (a build context or env files: nothing to say).
+                if (ManifestNames(path, rel) is not { Count: 0 })
+                    problems.Add(new SourceProblem(rel, SourceProblemReasons.OutsideRoot, $"links outside the manifests folder (to {target}); not read"));
+                continue;
+            }
+            if (walk.Unmounted.Contains(target))
+            {
+                problems.Add(Unmounted(rel));
+                continue;
+            }
             if (walk.Folders.TryGetValue(target, out var readAs))
             {
                 var loop = location == target || location.StartsWith(target + "/", StringComparison.Ordinal);
@@ -208,6 +227,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         }
         foreach (var stale in cache.Keys.Where(k => !seen.Contains(k)).ToList()) cache.Remove(stale);
         if (mount is not null) mountAtLastRead = mount;
+        if (mounts is not null) mountsBelowAtLastRead = MountsBelow(real, mounts).Concat(walk.Unmounted).ToHashSet(StringComparer.Ordinal);
 
         files.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
         problems.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -230,6 +250,25 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         public int Entries { get; set; }
 
         public WritableBind? UnreadAt(string location) => Unread.FirstOrDefault(b => Within(location, b.Source));
+
+        /// <summary>Folders (real paths) below the manifests folder that were mount points at the last read and are not now.</summary>
+        public IReadOnlySet<string> Unmounted { get; init; } = new HashSet<string>();
+    }
+
+    private static SourceProblem Unmounted(string rel) => new(rel, SourceProblemReasons.Unmounted,
+        "folder was the mount point of a filesystem at the last read and is not mounted anymore: not read (what it defined is kept as it is until it is mounted again, or the folder is removed)");
+
+    private static IEnumerable<string> MountsBelow(string real, IReadOnlyList<string> mounts) =>
+        mounts.Where(m => m != real.TrimEnd('/') && Within(m, real));
+
+    /// <summary>A filesystem mounted on a folder below the manifests folder (a team's NFS share, a configMap-like bind)
+    /// that is not mounted any more leaves an empty folder: that is a failed read of what it held, never a deletion
+    /// (probe-15n F1). Held while its folder is there; a folder removed too is a real deletion.</summary>
+    private IReadOnlySet<string> UnmountedBelow(string real, IReadOnlyList<string>? mounts)
+    {
+        if (mounts is null) return mountsBelowAtLastRead; // the table cannot be read now: nothing is known to be mounted
+        var now = mounts.ToHashSet(StringComparer.Ordinal);
+        return mountsBelowAtLastRead.Where(m => !now.Contains(m) && Within(m, real) && Directory.Exists(m)).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Nested folders read below the manifests folder; a folder deeper is not read (what it defined is held).</summary>
@@ -306,6 +345,11 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                     continue;
                 }
                 var real = location == "/" ? "/" + name : location + "/" + name;
+                if (walk.Unmounted.Contains(real))
+                {
+                    walk.Problems.Add(Unmounted(rel));
+                    continue;
+                }
                 walk.Folders[real] = rel;
                 Walk(path, rel, real, depth + 1, walk);
                 continue;
@@ -338,10 +382,20 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     /// as a whole is reported (and holds what it defined).</summary>
     private static bool ListWritten(string folder, string relative, WritableBind bind, TreeWalk walk)
     {
+        if (ManifestNames(folder, relative) is not { } found) return false;
+        walk.Written.AddRange(found.Select(rel => new WrittenFile(rel, bind)));
+        return true;
+    }
+
+    /// <summary>The manifest names (and links to folders, which stand for whatever they hold) in a folder that is not
+    /// read, as paths under <paramref name="relative"/>: links not followed, hidden entries skipped; null when it holds
+    /// more than <see cref="WrittenListLimit"/> entries or <see cref="WrittenListDepth"/> levels, or cannot be listed.</summary>
+    private static List<string>? ManifestNames(string folder, string relative)
+    {
         var pending = new Stack<(DirectoryInfo Folder, string Rel, int Depth)>();
         pending.Push((new DirectoryInfo(folder), relative, 0));
         var listed = 0;
-        var found = new List<WrittenFile>();
+        var found = new List<string>();
         var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
         try
         {
@@ -349,26 +403,25 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             {
                 foreach (var entry in at.Folder.EnumerateFileSystemInfos("*", options))
                 {
-                    if (++listed > WrittenListLimit) return false;
+                    if (++listed > WrittenListLimit) return null;
                     if (entry.Name.StartsWith('.')) continue;
                     var rel = at.Rel.Length == 0 ? entry.Name : $"{at.Rel}/{entry.Name}";
                     var link = entry.Attributes.HasFlag(FileAttributes.ReparsePoint);
                     if (entry is DirectoryInfo sub && !link)
                     {
-                        if (at.Depth + 1 > WrittenListDepth) return false;
+                        if (at.Depth + 1 > WrittenListDepth) return null;
                         pending.Push((sub, rel, at.Depth + 1));
                     }
                     else if (link && entry is DirectoryInfo || entry.Name.EndsWith(".yaml", StringComparison.Ordinal) || entry.Name.EndsWith(".yml", StringComparison.Ordinal))
-                        found.Add(new WrittenFile(rel, bind));
+                        found.Add(rel);
                 }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
-        walk.Written.AddRange(found);
-        return true;
+        return found;
     }
 
     /// <summary>A link whose chain of links never ends (ELOOP: `a.yaml -> b.yaml -> a.yaml`), not one that dangles.</summary>

@@ -9,8 +9,11 @@ public static class MountPoints
     private const string MountInfo = "/proc/self/mountinfo";
 
     /// <summary>The mount point a real path lives on (the longest mounted prefix), or null when the table cannot be read.</summary>
-    public static string? Of(string realPath) =>
-        All()?.Where(point => Contains(point, realPath)).MaxBy(point => point.Length);
+    public static string? Of(string realPath) => All() is { } all ? Of(realPath, all) : null;
+
+    /// <summary>The mount point of <paramref name="all"/> a real path lives on (the longest mounted prefix).</summary>
+    public static string? Of(string realPath, IReadOnlyList<string> all) =>
+        all.Where(point => Contains(point, realPath)).MaxBy(point => point.Length);
 
     /// <summary>Every mount point, or null when the table cannot be read.</summary>
     public static IReadOnlyList<string>? All()

@@ -98,7 +98,7 @@ public sealed class FolderSwapTests : SourceScenario
         var b = Instance.Name("tmpfs-b");
         var mount = Path.Combine(Agent.Manifests, "mnt");
         Directory.CreateDirectory(mount);
-        await MountAsync(mount);
+        await HostMounts.TmpfsAsync(mount);
         try
         {
             File.WriteAllText(Path.Combine(mount, "a.yaml"), Sleepy(a));
@@ -109,7 +109,7 @@ public sealed class FolderSwapTests : SourceScenario
             await Agent.WaitReadyAsync(b);
             var before = await SnapshotAsync(a, b);
 
-            await UnmountAsync(mount);
+            await HostMounts.UnmountAsync(mount);
             await WaitHeldAsync(a, "SourceUnavailable");
             await WaitHeldAsync(b, "SourceUnavailable");
             var (status, text) = await ReadyzAsync();
@@ -118,7 +118,7 @@ public sealed class FolderSwapTests : SourceScenario
             await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "Manifests folder cannot be read", "not mounted anymore");
             await AssertUnchangedAsync(before, a, b);
 
-            await MountAsync(mount);
+            await HostMounts.TmpfsAsync(mount);
             File.WriteAllText(Path.Combine(mount, "a.yaml"), Sleepy(a, 1));
             File.WriteAllText(Path.Combine(mount, "b.yaml"), Sleepy(b));
             await WaitForCommandAsync(a, 1);
@@ -148,17 +148,5 @@ public sealed class FolderSwapTests : SourceScenario
         Directory.CreateSymbolicLink(temp, target);
         var (exit, _, stderr) = await ExternalTool.RunAsync("mv", ["-T", temp, live]);
         Assert.True(exit == 0, stderr);
-    }
-
-    private static async Task MountAsync(string path)
-    {
-        var (exit, _, stderr) = await ExternalTool.RunAsync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", path]);
-        Assert.True(exit == 0, $"mount: {stderr}");
-    }
-
-    private static async Task UnmountAsync(string path)
-    {
-        var (exit, _, stderr) = await ExternalTool.RunAsync("umount", [path]);
-        Assert.True(exit == 0, $"umount: {stderr}");
     }
 }

@@ -40,6 +40,40 @@ public sealed class FolderReadTests() : ManifestFolderTestBase("source")
     }
 
     [Fact]
+    public void A_folder_link_out_of_the_manifests_folder_is_never_walked_and_named_once_when_it_holds_manifests()
+    {
+        // probe-15n F3: `ln -s / root` was walked to 50,000 entries per read (/proc, /dev), and the names and link
+        // targets found there were reported to viewers and the log.
+        var manifests = Directory.CreateTempSubdirectory("outside-m-");
+        var envs = Directory.CreateTempSubdirectory("outside-e-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(manifests.FullName, "deep"));
+            File.WriteAllText(Path.Combine(manifests.FullName, "deep", "g.yaml"), Group("x"));
+            File.CreateSymbolicLink(Path.Combine(manifests.FullName, "gone"), "/nonexistent");
+            File.WriteAllText(Path.Combine(envs.FullName, "db.env"), "A=1\n");
+            File.CreateSymbolicLink(Path.Combine(envs.FullName, "gone"), "/nonexistent");
+            Directory.CreateSymbolicLink(Path.Combine(Root, "root"), "/");
+            Directory.CreateSymbolicLink(Path.Combine(Root, "team"), manifests.FullName);
+            Directory.CreateSymbolicLink(Path.Combine(Root, "envs"), envs.FullName); // env files or a build context: nothing to say
+            Write("ok.yaml", Group("ok"));
+
+            var snapshot = new ManifestFolder(Root).Read();
+
+            Assert.True(snapshot.IsComplete);
+            Assert.Equal(["ok.yaml"], snapshot.Files.Select(f => f.File));
+            Assert.Equal([$"root outside_root: links outside the manifests folder (to /); not read", $"team outside_root: links outside the manifests folder (to {manifests.FullName}); not read"],
+                snapshot.Problems.Select(p => $"{p.Path} {p.Reason}: {p.Message}"));
+            Assert.All(snapshot.Problems, p => Assert.True(p.HidesObjects)); // what it defined is held, never deleted
+        }
+        finally
+        {
+            manifests.Delete(recursive: true);
+            envs.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Links_out_of_the_manifests_folder_are_not_read_and_their_content_is_never_echoed()
     {
         var outside = Directory.CreateTempSubdirectory("outside-");
@@ -54,7 +88,7 @@ public sealed class FolderReadTests() : ManifestFolderTestBase("source")
 
             Assert.True(snapshot.IsComplete);
             Assert.Equal(["ok.yaml"], snapshot.Files.Select(f => f.File));
-            Assert.Equal(["shadow.yaml outside_root", "shared/secret.yaml outside_root"], snapshot.Problems.Select(p => $"{p.Path} {p.Reason}"));
+            Assert.Equal(["shadow.yaml outside_root", "shared outside_root"], snapshot.Problems.Select(p => $"{p.Path} {p.Reason}"));
             Assert.All(snapshot.Problems, p => Assert.DoesNotContain("root:*", p.Message));
             Assert.All(snapshot.Problems, p => Assert.True(p.HidesObjects));
         }

@@ -1,0 +1,45 @@
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Sources;
+
+/// <summary>probe-15n F1: a filesystem mounted on a folder inside the manifests folder (a team's share, a bind of a
+/// config folder) that goes away leaves an empty folder. That is a failed read of what it held, never a deletion: its
+/// groups keep running (docker CLI), they say why, and the rest of the folder is applied as usual.</summary>
+public sealed class UnmountedSubfolderTests : SourceScenario
+{
+    [Fact]
+    public async Task A_filesystem_unmounted_under_the_manifests_folder_holds_what_it_defined_until_it_is_mounted_again()
+    {
+        var team = Instance.Name("team");
+        var other = Instance.Name("other");
+        var mountPoint = Path.Combine(Agent.Manifests, "team");
+        Directory.CreateDirectory(mountPoint);
+        await HostMounts.TmpfsAsync(mountPoint, "1m");
+        try
+        {
+            File.WriteAllText(Path.Combine(mountPoint, "team.yaml"), Sleepy(team));
+            Agent.Write("other.yaml", Sleepy(other));
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(team);
+            await Agent.WaitReadyAsync(other);
+            var before = await SnapshotAsync(team);
+
+            await HostMounts.UnmountAsync(mountPoint);
+            var held = await WaitHeldAsync(team, "ManifestUnreadable");
+            Assert.Contains("not mounted anymore", held.Condition(Core.Status.ConditionTypes.Degraded)!.Message);
+            Agent.Write("other.yaml", Sleepy(other, 1)); // the rest of the folder is applied meanwhile
+            await WaitForCommandAsync(other, 1);
+            await Task.Delay(TimeSpan.FromSeconds(6)); // past Agent:PruneDelay (5 s)
+            await AssertUnchangedAsync(before, team);
+
+            await HostMounts.TmpfsAsync(mountPoint, "1m");
+            File.WriteAllText(Path.Combine(mountPoint, "team.yaml"), Sleepy(team, 1));
+            await WaitForCommandAsync(team, 1);
+            await Agent.WaitReadyAsync(team);
+        }
+        finally
+        {
+            await HostMounts.UnmountQuietlyAsync(mountPoint);
+        }
+    }
+}
