@@ -293,6 +293,14 @@ public sealed class JobRunner(
         store.Remove(key);
         status.Remove(key);
         apiJobs.TryRemove(key, out _);
+        try
+        {
+            overrides.Forget(key); // a CronJob suspended through the API: a new manifest of its name starts unsuspended
+        }
+        catch (State.StateWriteException e)
+        {
+            logger.LogWarning("{Key}: its suspend through the API could not be forgotten ({Error}): a new manifest of this name stays suspended until resumed", key, e.Message);
+        }
         logger.LogInformation("{Key}: removed with its runs: {Why}", key, why);
     }
 }

@@ -23,6 +23,7 @@ public sealed class ControllerService(
     AgentLabels labels,
     HealthTracker health,
     UserStops userStops,
+    RuntimeOverrides overrides,
     Admission.BindMountGuard binds,
     ControllerState state,
     IOptions<AgentOptions> options,
@@ -79,6 +80,9 @@ public sealed class ControllerService(
     private async Task EnqueueAllAsync(CancellationToken ct)
     {
         var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
+        // A stopped object whose manifest went while nothing of it ran (a compose project down, an agent not running):
+        // its reconcile finds it deleted and forgets the stop.
+        keys.UnionWith(overrides.Keys.Where(k => !Job.IsJobKind(k.Kind)));
         try
         {
             keys.UnionWith(await observer.ListObjectKeysAsync(ct));

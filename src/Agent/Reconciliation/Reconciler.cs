@@ -131,8 +131,7 @@ public sealed class Reconciler(
         var observed = await observer.ObserveAsync(key, ct, entry?.Object as ServiceGroup);
         if (desired is null && observed.Containers.Count == 0 && observed.Networks.Count == 0)
         {
-            adoptions.Forget(key);
-            rolledBackUpdates.Forget(key);
+            Deleted(key, entry);
             if (entry?.NotSelected is { } why) return ReportNotSelected(key, why);
             status.Remove(key);
             return ("deleted", null);
@@ -211,14 +210,24 @@ public sealed class Reconciler(
         {
             if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
             if (plan.Operations.Count > 0) logger.LogInformation("{Key}: pruned ({Count} operation(s))", key, plan.Operations.Count);
-            adoptions.Forget(key);
-            rolledBackUpdates.Forget(key);
+            Deleted(key, entry);
             if (entry?.NotSelected is { } why) return ReportNotSelected(key, why);
             status.Remove(key);
             return ("pruned", null);
         }
 
         return Report(key, entry!, (ServiceGroup)desired, observed, plan, execution);
+    }
+
+    /// <summary>The object's manifest is gone and nothing of it is left in the engine: what the agent kept for it goes too,
+    /// its API stop included (persisted), so a new manifest of the same name starts fresh (probe-15m: it stayed 0/0
+    /// Suspended without a word). An object only not selected, or a folder that cannot be read, is no deletion.</summary>
+    private void Deleted(ObjectKey key, DesiredEntry? entry)
+    {
+        adoptions.Forget(key);
+        rolledBackUpdates.Forget(key);
+        if (entry is null && manifests.SourceError is null && overrides.Forget(key))
+            logger.LogInformation("{Key}: deleted; its stop through the API is forgotten (a new manifest of this name runs)", key);
     }
 
     /// <summary>A running apply stops at the next step when its manifest changed (a new generation), was deleted or the

@@ -69,6 +69,26 @@ public sealed class RuntimeOverrides
         lock (sync) return suspended.Contains(key + WithVolumes);
     }
 
+    /// <summary>The objects stopped or suspended through the API (whether their manifests still exist or not).</summary>
+    public IReadOnlyList<ObjectKey> Keys
+    {
+        get
+        {
+            lock (sync) return suspended.Select(e => e.EndsWith(WithVolumes, StringComparison.Ordinal) ? e[..^WithVolumes.Length] : e)
+                .Select(e => ObjectKey.TryParse(e, out var key) ? key : default).Distinct().ToList(); // Parse let only keys in
+        }
+    }
+
+    /// <summary>The object was deleted (its manifest removed and what it ran pruned): its stop goes with it, so a new
+    /// manifest of the same name later starts fresh, as after docker compose down or a Kubernetes delete. Throws
+    /// <see cref="StateWriteException"/> when the record cannot be written (the stop then stays).</summary>
+    public bool Forget(ObjectKey key)
+    {
+        if (!IsSuspended(key)) return false;
+        SetSuspended(key, false);
+        return true;
+    }
+
     /// <summary>Records a stop (with or without removing volumes) or a start; throws <see cref="StateWriteException"/>
     /// (and changes nothing) when it cannot be saved.</summary>
     public void SetSuspended(ObjectKey key, bool value, bool removeVolumes = false)

@@ -308,6 +308,31 @@ public sealed class ApiTests(HttpFixture fx) : IClassFixture<HttpFixture>
         fx.Agent.Delete("verbs.yaml");
     }
 
+    // probe-15m: the stop outlived the group, so a new manifest of the same name stayed 0/0 Suspended without a word.
+    [Fact]
+    public async Task A_group_stop_goes_with_the_deleted_group_and_a_new_manifest_of_its_name_runs()
+    {
+        using var op = fx.Client(HttpFixture.OperatorToken);
+        var g = fx.Instance.Name("gone");
+        var suspended = Path.Combine(fx.Agent.StateDir, "suspended.json");
+        fx.Agent.Write("gone.yaml", Manifest.Group(g, Manifest.Sleeper("s")));
+        await fx.Agent.WaitReadyAsync(g);
+        Assert.Equal(HttpStatusCode.Accepted, (await op.PostAsync($"/api/v1/servicegroups/{g}/stop", null)).StatusCode);
+        await Eventually.ReturnsAsync(() => Containers.OfAsync(fx.Instance, g), rows => rows is [{ State: "exited" }], TimeSpan.FromSeconds(30), "stopped");
+        Assert.Contains(g, File.ReadAllText(suspended));
+
+        fx.Agent.Delete("gone.yaml");
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(fx.Instance, g)).Count == 0 && !File.ReadAllText(suspended).Contains(g),
+            TimeSpan.FromSeconds(60), "the group pruned and its stop forgotten in the state dir");
+
+        fx.Agent.Write("gone.yaml", Manifest.Group(g, Manifest.Sleeper("s")));
+        var row = Assert.Single(await Containers.RunningAsync(fx.Instance, g, 1));
+        Assert.Equal("true", await DockerCli.InspectAsync(row.Id, "{{.State.Running}}"));
+        var ready = await fx.Agent.WaitReadyAsync(g);
+        Assert.Equal("UpToDate", ready.Condition(Agent.Core.Status.ConditionTypes.Ready)?.Reason);
+        fx.Agent.Delete("gone.yaml");
+    }
+
     [Fact]
     public async Task Run_creates_an_imperative_container_through_admission_and_waits_until_ready()
     {
