@@ -172,6 +172,7 @@ public sealed class Reconciler(
         }
 
         ExecutionResult? execution = null;
+        (long Generation, bool Suspended) applyStarted = default;
         if (!plan.IsEmpty)
         {
             if (desired is not null) ReportApplying(key, entry!.Generation, plan);
@@ -187,6 +188,7 @@ public sealed class Reconciler(
             }
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
+            applyStarted = (entry?.Generation ?? 0, overrides.IsSuspended(key));
             execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
                 desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation));
             RememberRollbacks(key, execution);
@@ -203,7 +205,8 @@ public sealed class Reconciler(
         {
             // What is left was planned for a manifest that changed, went or was suspended meanwhile: the next reconcile
             // plans it anew from what this one did (as after an interrupted apply).
-            logger.LogInformation("{Key}: the manifest changed while it was applied: {Count} operation(s) not run, planning again", key, execution.Abandoned.Count);
+            var why = WhyApplyStops(key, applyStarted.Generation, applyStarted.Suspended) ?? "its manifest changed";
+            logger.LogInformation("{Key}: the apply stopped, {Why}: {Count} operation(s) not run, planning again", key, why, execution.Abandoned.Count);
             return ("abandoned", TimeSpan.Zero);
         }
         if (desired is null)
@@ -236,9 +239,17 @@ public sealed class Reconciler(
     private Func<bool> ApplyMustStop(ObjectKey key, long generation)
     {
         var suspended = overrides.IsSuspended(key); // spec.suspend is in the generation; agent stop/start is not
-        return () => manifests.Get(key) is not { Object: not null } now || (!now.IsBroken && now.Generation != generation)
-                     || overrides.IsSuspended(key) != suspended || manifests.SourceError is not null;
+        return () => WhyApplyStops(key, generation, suspended) is not null;
     }
+
+    /// <summary>Why an apply of <paramref name="generation"/> begun with the object (not) stopped through the API must stop
+    /// now, for the log; null while it goes on.</summary>
+    private string? WhyApplyStops(ObjectKey key, long generation, bool suspended) =>
+        manifests.SourceError is not null ? "the manifests cannot be read"
+        : manifests.Get(key) is not { Object: not null } now ? "its manifest was deleted"
+        : !now.IsBroken && now.Generation != generation ? $"the manifest changed (generation {now.Generation})"
+        : overrides.IsSuspended(key) != suspended ? (suspended ? "it was started through the API" : "it was stopped through the API")
+        : null;
 
     /// <summary>A running prune stops when the object's manifest is there again (valid or not) or the manifests cannot be
     /// read (nothing is pruned then).</summary>

@@ -29,6 +29,25 @@ public sealed class ApplyInterruptionTests() : AgentScenario(new Dictionary<stri
             return count == 0;
         }, TimeSpan.FromSeconds(120), "the deleted object pruned");
         Assert.True(most < replicas, $"all {replicas} containers were created after the manifest was deleted");
-        Assert.True(Agent.Logs.Count($"ServiceGroup/{g}: the manifest changed while it was applied") >= 1, string.Join("\n", Agent.Logs.Lines.TakeLast(30)));
+        Assert.True(Agent.Logs.Count($"ServiceGroup/{g}: the apply stopped, its manifest was deleted:") >= 1, string.Join("\n", Agent.Logs.Lines.TakeLast(30)));
+    }
+
+    // probe-15m: an API stop during the apply stopped it too, but the log said "the manifest changed".
+    [Fact]
+    public async Task A_group_stopped_through_the_api_while_it_is_applied_stops_the_apply_and_the_log_says_so()
+    {
+        const int replicas = 40;
+        var g = Instance.Name("halt");
+        await Agent.StartAsync();
+        using var api = Agent.Client(Agent.GeneratedAdminToken);
+        Agent.Write("halt.yaml", Group(g, Sleeper("s", $"      replicas: {replicas}\n")));
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Count > 0, TimeSpan.FromSeconds(60), "the apply started");
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await api.PostAsync($"/api/v1/servicegroups/{g}/stop", null)).StatusCode);
+
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).All(c => c.State != "running"), TimeSpan.FromSeconds(120), "all stopped");
+        Assert.True((await Containers.OfAsync(Instance, g)).Count < replicas, $"all {replicas} containers were created after the stop");
+        var log = string.Join("\n", Agent.Logs.Lines.TakeLast(30));
+        Assert.True(Agent.Logs.Count($"ServiceGroup/{g}: the apply stopped, it was stopped through the API:") >= 1, log);
+        Assert.Equal(0, Agent.Logs.Count($"ServiceGroup/{g}: the apply stopped, its manifest"));
     }
 }
