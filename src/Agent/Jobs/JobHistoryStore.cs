@@ -52,26 +52,13 @@ public sealed class JobHistoryStore
                 catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
                 {
                     logger.LogWarning("Job history {File} cannot be read, rebuilding it from container labels: {Error}", file, e.Message);
-                    if (KeyOf(file) is { Kind: Job.KindName } key)
-                        MarkLost(key, $"its history {file} could not be read ({e.Message}); kept aside as {State.StateFile.MoveAside(file, "unreadable", logger) ?? "(could not be moved)"}");
+                    if (KeyOf(file) is { Kind: Job.KindName } key) MarkLost(key, e.Message);
                 }
             }
     }
 
     /// <summary>Why the Job's history is lost (it starts no run), or null: the marker file is there until the operator deletes it.</summary>
-    public string? Lost(ObjectKey key)
-    {
-        if (heldInMemory.TryGetValue(key, out var held)) return held;
-        var marker = LostMarker(key);
-        try
-        {
-            return File.Exists(marker) ? File.ReadAllText(marker).Trim() : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"{marker} cannot be read ({e.Message})";
-        }
-    }
+    public string? Lost(ObjectKey key) => LostOf(key).Why();
 
     /// <summary>The Jobs that have started a run.</summary>
     public JobLedger Started { get; }
@@ -80,29 +67,14 @@ public sealed class JobHistoryStore
     /// ledger then forgets the Job, so deleting the marker lets it run at this start or a later one alike.</summary>
     public void MarkLost(ObjectKey key, string why)
     {
-        var text = $"Job {key.Name} starts no run: {why}. A finished Job whose containers are gone (ttlAfterFinished) would run " +
-                   $"again on a guess. Delete {LostMarker(key)} to let it run (once more, if it had run).";
-        logger.LogWarning("{Message}", text);
-        if (!State.StateFile.MayWrite)
-        {
-            heldInMemory[key] = text; // a command that only looks: held in its view, nothing marked
-            return;
-        }
-        try
-        {
-            State.StateFile.Write(LostMarker(key), text + "\n");
-            Started.Forget(key.Name);
-        }
-        catch (State.StateWriteException e)
-        {
-            logger.LogWarning("The marker {Marker} cannot be written ({Error}); the Job is held for this run only", LostMarker(key), e.Message);
-            heldInMemory[key] = text;
-        }
+        var holds = $"Job {key.Name} starts no run: a finished Job whose containers are gone (ttlAfterFinished) would run again on a guess. " +
+                    "Delete the marker to let it run (once more, if it had run).";
+        if (LostOf(key).Mark(why, holds)) Started.Forget(key.Name);
     }
 
-    private readonly ConcurrentDictionary<ObjectKey, string> heldInMemory = new();
+    private readonly ConcurrentDictionary<ObjectKey, State.LostRecord> lost = new();
 
-    private string LostMarker(ObjectKey key) => FileOf(key) + ".lost";
+    private State.LostRecord LostOf(ObjectKey key) => lost.GetOrAdd(key, k => new State.LostRecord(FileOf(k), logger));
 
     /// <summary>KIND-NAME.json: the kind has no dash.</summary>
     private static ObjectKey? KeyOf(string file)
@@ -144,12 +116,11 @@ public sealed class JobHistoryStore
     {
         if (key.Kind == Job.KindName) Started.Forget(key.Name);
         records.TryRemove(key, out _);
-        heldInMemory.TryRemove(key, out _);
-        if (!State.StateFile.MayWrite) return;
         try
         {
-            File.Delete(LostMarker(key));
-            File.Delete(FileOf(key));
+            LostOf(key).Forget();
+            lost.TryRemove(key, out _);
+            if (State.StateFile.MayWrite) File.Delete(FileOf(key));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

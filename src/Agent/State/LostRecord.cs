@@ -33,9 +33,10 @@ public sealed class LostRecord(string file, ILogger logger)
     }
 
     /// <param name="holds">What the agent holds while the marker exists, for the operator.</param>
-    public void Mark(string reason, string holds)
+    /// <returns>Whether the marker was written (else the loss is held for this run only).</returns>
+    public bool Mark(string reason, string holds)
     {
-        var aside = StateFile.MoveAside(file, reason, logger);
+        var aside = File.Exists(file) || Directory.Exists(file) ? StateFile.MoveAside(file, reason, logger) : null; // a record deleted whole has nothing to keep aside
         var text = $"{Path.GetFileName(file)} could not be read at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z ({reason})" +
                    (aside is null ? "" : $"; it was kept aside as {Path.GetFileName(aside)}") +
                    $". Until {Marker} is deleted {holds}";
@@ -43,17 +44,27 @@ public sealed class LostRecord(string file, ILogger logger)
         if (!StateFile.MayWrite)
         {
             heldInMemory = text;
-            return;
+            return false;
         }
         try
         {
             StateFile.Write(Marker, text + "\n");
+            return true;
         }
         catch (StateWriteException e)
         {
             logger.LogWarning("The marker {Marker} cannot be written ({Error}); held for this run only", Marker, e.Message);
             heldInMemory = text;
+            return false;
         }
+    }
+
+    /// <summary>The owner forgets the record altogether (its object is gone): no loss, no marker. Throws
+    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the marker cannot be deleted.</summary>
+    public void Forget()
+    {
+        heldInMemory = null;
+        if (StateFile.MayWrite) File.Delete(Marker);
     }
 
     /// <summary>Why the record is lost (the marker's text), or null: no loss, or the operator deleted the marker.</summary>

@@ -40,5 +40,25 @@ public sealed class JobHistoryFileTests : IDisposable
         Assert.Null(store.Lost(key));
     }
 
+    [Fact]
+    public void A_lost_history_is_marked_through_the_shared_lost_record_and_forgotten_with_its_job()
+    {
+        var store = new JobHistoryStore(stateDir, NullLogger<JobHistoryStore>.Instance);
+        var key = new ObjectKey(Job.KindName, "migrate");
+        store.Started.Record("migrate");
+
+        store.MarkLost(key, "it is gone while the ledger says the Job started");
+
+        var marker = Path.Combine(stateDir, "jobs", "Job-migrate.json.lost");
+        Assert.Contains("starts no run", File.ReadAllText(marker));
+        Assert.Equal(File.ReadAllText(marker).Trim(), store.Lost(key));
+        Assert.Empty(Directory.GetFiles(Path.Combine(stateDir, "jobs"), "*.corrupt-*")); // a file deleted whole has nothing to keep aside
+        Assert.False(store.Started.Contains("migrate")); // deleting the marker lets it run
+
+        store.Remove(key);
+        Assert.False(File.Exists(marker));
+        Assert.Null(store.Lost(key));
+    }
+
     public void Dispose() => Directory.Delete(stateDir, recursive: true);
 }
