@@ -14,12 +14,17 @@ public sealed record JobWanted(string SpecHash, string TemplateHash, string? Sch
 /// </summary>
 public static class JobChanges
 {
-    public static IReadOnlyList<Change> Describe(ObjectKey key, JobWanted? wanted, JobHistory? history, bool hasContainers)
+    public const string Held = "held";
+
+    /// <param name="historyLost">Why a Job with neither history nor containers starts no run (its history was lost,
+    /// <see cref="HistoryLoss"/>): it is held, not new (probe-15l M2: diff said "runs once").</param>
+    public static IReadOnlyList<Change> Describe(ObjectKey key, JobWanted? wanted, JobHistory? history, bool hasContainers, string? historyLost = null)
     {
         var known = history is not null || hasContainers;
         var runs = history?.Runs ?? [];
         if (wanted is null)
             return known ? [new Change("remove", key.ToString(), $"manifest deleted: {runs.Count} run(s) kept and their containers are removed, the history forgotten")] : [];
+        if (!known && historyLost is not null && key.Kind == Job.KindName) return [new Change(Held, key.ToString(), "HistoryLost: " + historyLost)];
         var cron = key.Kind == CronJob.KindName;
         if (!known || history is { SpecHash: null, TemplateHash: null } && runs.Count == 0)
             return [cron

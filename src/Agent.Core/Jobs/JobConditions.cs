@@ -13,6 +13,8 @@ public sealed record JobStatusInput(string Kind, JobHistory History)
     /// <summary>The first error of a manifest that does not load now (its last good version keeps running).</summary>
     public string? ManifestError { get; init; }
     public string HeldReason { get; init; } = "InvalidManifest";
+    /// <summary>Why a Job whose history is lost starts no run (the marker's text), while its history is not there.</summary>
+    public string? HistoryLost { get; init; }
 }
 
 /// <summary>The status fields of a CronJob or Job as kubectl shows them (Kubernetes' CronJobStatus and JobStatus).</summary>
@@ -50,6 +52,7 @@ public static class JobConditions
 {
     public const string Complete = "Complete";
     public const string Failed = "Failed";
+    public const string HistoryLost = "HistoryLost";
 
     public static IReadOnlyList<ConditionValue> Decide(JobStatusInput input)
     {
@@ -66,6 +69,14 @@ public static class JobConditions
                 new(ConditionTypes.Degraded, true, why, error),
             ];
         }
+        if (input.HistoryLost is { } lost && input.Kind == Model.Job.KindName && input.History.Runs.Count == 0)
+            // Held, not pending (probe-15l M2): nothing runs until the operator deletes the marker the message names.
+            return
+            [
+                new(ConditionTypes.Ready, false, HistoryLost, "held: its history was lost and it starts no run until the operator deletes the marker: " + lost),
+                new(ConditionTypes.Progressing, false, HistoryLost, "held: nothing runs until the marker is deleted"),
+                new(ConditionTypes.Degraded, true, HistoryLost, lost),
+            ];
         return input.Kind == Model.CronJob.KindName ? ForCronJob(input, finished, active) : ForJob(latest, input.History.LastSuccessfulTime);
     }
 
@@ -153,15 +164,16 @@ public static class JobConditions
             + (r.Duration is { } d ? $", after {d.TotalSeconds:0.#}s" : "");
     }
 
-    /// <summary>The kubectl-style status fields from a history.</summary>
-    public static JobSummary Summarize(JobHistory history)
+    /// <summary>The kubectl-style status fields from a history; a Job held by a lost history (<paramref name="historyLost"/>)
+    /// has the phase HistoryLost.</summary>
+    public static JobSummary Summarize(JobHistory history, bool historyLost = false)
     {
         var latest = history.Runs.OrderBy(r => r.Start).LastOrDefault();
         // Its runs removed by ttlAfterFinished, a Job that succeeded is still Succeeded (with its completion time).
         var removedAfterSuccess = latest is null && history.LastSuccessfulTime is not null;
         return new JobSummary
         {
-            Phase = latest?.Phase.ToString() ?? (removedAfterSuccess ? nameof(RunPhase.Succeeded) : "Pending"),
+            Phase = latest?.Phase.ToString() ?? (removedAfterSuccess ? nameof(RunPhase.Succeeded) : historyLost ? HistoryLost : "Pending"),
             Active = history.Active.Count(),
             Succeeded = removedAfterSuccess ? 1 : history.Runs.Count(r => r.Phase == RunPhase.Succeeded),
             Failed = history.Runs.Count(r => r.Phase == RunPhase.Failed),

@@ -1,3 +1,4 @@
+using Agent.Core.Jobs;
 using System.CommandLine;
 using Agent.Core.Model;
 using Agent.Core.Planning;
@@ -49,6 +50,7 @@ public static class DiffCommand
                 var guard = OneShotServices.JudgePrunes(services, inEngine.Union(jobKeys).ToHashSet());
                 var blocked = guard.Blocked && !parse.GetValue(allowMassPrune) ? guard.Removals.ToHashSet() : [];
                 var pending = 0;
+                var heldJobs = 0; // Jobs whose history was lost: a hold needs the operator's decision, like the mass-prune guard
                 foreach (var key in keys.OrderBy(k => k.Kind).ThenBy(k => k.Name, StringComparer.Ordinal))
                 {
                     var desired = manifests.Get(key)?.Object;
@@ -60,7 +62,8 @@ public static class DiffCommand
                     if (Job.IsJobKind(key.Kind))
                     {
                         var jobChanges = await onceJobs.DiffAsync(key, ct);
-                        pending += jobChanges.Count;
+                        heldJobs += jobChanges.Count(c => c.Verb == JobChanges.Held);
+                        pending += jobChanges.Count(c => c.Verb != JobChanges.Held);
                         Console.WriteLine(jobChanges.Count == 0 ? $"{key}: in sync" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
                         foreach (var change in jobChanges) Console.WriteLine($"  {change}");
                         continue;
@@ -76,14 +79,14 @@ public static class DiffCommand
                     }
                     foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
                 }
-                Console.WriteLine(blocked.Count > 0
-                    ? $"not in sync: {blocked.Count} removal(s) held by the mass-prune guard" + (pending == 0 ? "" : $", {pending} other change(s) pending")
+                var holds = (blocked.Count > 0 ? [$"{blocked.Count} removal(s) held by the mass-prune guard"] : Array.Empty<string>())
+                    .Concat(heldJobs > 0 ? [$"{heldJobs} Job(s) held: HistoryLost"] : []).ToList();
+                Console.WriteLine(holds.Count > 0
+                    ? "not in sync: " + string.Join(", ", holds) + (pending == 0 ? "" : $", {pending} other change(s) pending")
                     : pending == 0 ? "in sync" : $"{pending} change(s) pending");
-                if (blocked.Count > 0)
-                {
-                    Console.Error.WriteLine($"PruneBlocked: {guard.Message}");
-                    return 1;
-                }
+                if (blocked.Count > 0) Console.Error.WriteLine($"PruneBlocked: {guard.Message}");
+                if (heldJobs > 0) Console.Error.WriteLine($"HistoryLost: {heldJobs} Job(s) start no run until their jobs/Job-NAME.json.lost marker is deleted");
+                if (holds.Count > 0) return 1;
                 return pending == 0 ? 0 : 2;
             }
             catch (EngineException e)

@@ -34,8 +34,17 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
             desired.Cron is { } c ? c.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(c.TimeZone) ?? TimeZoneInfo.Utc) : null);
         var history = store.Get(key)?.History;
         var hasContainers = history is null && (await jobs.ListAsync(key, ct)).Count > 0;
-        return JobChanges.Describe(key, wanted, history, hasContainers);
+        return JobChanges.Describe(key, wanted, history, hasContainers, history is null && !hasContainers ? WouldHold(key) : null);
     }
+
+    /// <summary>Why the runner holds a Job that has neither history nor containers: its marker, or what its first look
+    /// would mark (the ledger names it: its history was torn or deleted). Null: it never ran.</summary>
+    private string? WouldHold(ObjectKey key) =>
+        key.Kind != Job.KindName ? null
+        : store.Lost(key) ?? (store.Started.Contains(key.Name)
+            ? $"{store.TornBecause(key) ?? $"{store.Started.File} says it started, but its history {store.FileOf(key)} is gone"}, and no container of it is left: " +
+              $"the runner starts no run and writes {store.FileOf(key)}.lost; delete that marker to let it run (once more, if it had run)"
+            : null);
 
     public async Task<IReadOnlyList<OnceResult>> ApplyAsync(TimeSpan timeout, CancellationToken ct)
     {

@@ -52,10 +52,33 @@ public sealed class JobHistoryStore
                 catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
                 {
                     logger.LogWarning("Job history {File} cannot be read, rebuilding it from container labels: {Error}", file, e.Message);
-                    if (KeyOf(file) is { Kind: Job.KindName } key) MarkLost(key, e.Message);
+                    if (KeyOf(file) is { Kind: Job.KindName } key) Torn(key, file, e.Message);
                 }
             }
     }
+
+    /// <summary>A torn Job history says the Job started: the ledger names it before the file is kept aside (a restart in
+    /// between still holds it), so the runner's first look rebuilds the history from the Job's labelled containers or, with
+    /// none left, holds it (<see cref="TornBecause"/>). A ledger that cannot be written holds it now.</summary>
+    private void Torn(ObjectKey key, string file, string error)
+    {
+        try
+        {
+            Started.Record(key.Name);
+        }
+        catch (State.StateWriteException e)
+        {
+            MarkLost(key, $"{error}; and {Started.File} cannot name it ({e.Message})");
+            return;
+        }
+        torn[key] = $"it was torn: {error}" +
+                    (State.StateFile.MoveAside(file, "unreadable", logger) is { } aside ? $"; it was kept aside as {Path.GetFileName(aside)}" : "");
+    }
+
+    private readonly ConcurrentDictionary<ObjectKey, string> torn = new();
+
+    /// <summary>Why the Job's history file was found torn at this start, or null.</summary>
+    public string? TornBecause(ObjectKey key) => torn.GetValueOrDefault(key);
 
     /// <summary>Why the Job's history is lost (it starts no run), or null: the marker file is there until the operator deletes it.</summary>
     public string? Lost(ObjectKey key) => LostOf(key).Why();

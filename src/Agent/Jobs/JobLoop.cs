@@ -229,8 +229,8 @@ public sealed partial class JobLoop(
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay > settings.Resync ? settings.Resync : delay;
     }
 
-    /// <summary>At a Job's first step: a history missing while the ledger says it started is rebuilt from the
-    /// containers' labels, or else lost (<see cref="HistoryLoss"/>). A history from before the ledger existed enters it.</summary>
+    /// <summary>At a Job's first step: a history missing (deleted whole, or torn and kept aside) while the ledger says it
+    /// started is rebuilt from the containers' labels, or else lost (<see cref="HistoryLoss"/>). A history from before the ledger existed enters it.</summary>
     private async Task JudgeHistoryAsync(CancellationToken ct)
     {
         if (store.Get(key) is { History.TemplateHash: not null })
@@ -254,7 +254,7 @@ public sealed partial class JobLoop(
                 store.Save(new JobRecord(key, seen));
                 break;
             case HistoryFinding.Lost:
-                store.MarkLost(key, $"{store.Started.File} says it started, but its history {store.FileOf(key)} is gone and no container of it is left");
+                store.MarkLost(key, (store.TornBecause(key) ?? $"{store.Started.File} says it started, but its history {store.FileOf(key)} is gone") + ", and no container of it is left");
                 break;
         }
     }

@@ -89,10 +89,14 @@ public sealed class JobRunner(
         var desired = Desired(key);
         if (desired is null) return null;
         var history = store.Get(key)?.History ?? new Core.Jobs.JobHistory();
-        return new JobView(id, key.Kind, desired.Template.Container.Image, JobView.PhaseOf(history), history.LastSuccessfulTime,
+        var lost = HistoryLost(key);
+        return new JobView(id, key.Kind, desired.Template.Container.Image, JobConditions.Summarize(history, lost is not null).Phase!, history.LastSuccessfulTime,
             history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
-            entry?.Object?.Source.ToString(), entry?.Errors.Select(e => e.ToString()).ToList() ?? []);
+            entry?.Object?.Source.ToString(), entry?.Errors.Select(e => e.ToString()).ToList() ?? [], lost);
     }
+
+    /// <summary>Why a Job starts no run because its history was lost (the marker's text), or null.</summary>
+    private string? HistoryLost(ObjectKey key) => key.Kind == Job.KindName && store.Get(key) is null ? store.Lost(key) : null;
 
     public IReadOnlyList<JobView> JobStatuses() =>
         manifests.All().Where(e => e.Object is Job).Select(e => e.Key.Name).Concat(apiJobs.Keys.Select(k => k.Name))
@@ -228,8 +232,9 @@ public sealed class JobRunner(
             NextRun = next,
             ManifestError = entry?.Errors.FirstOrDefault()?.ToString(),
             HeldReason = entry?.HeldReason ?? DesiredEntry.InvalidManifest,
+            HistoryLost = HistoryLost(key),
         });
-        var summary = JobConditions.Summarize(history) with
+        var summary = JobConditions.Summarize(history, HistoryLost(key) is not null) with
         {
             Schedule = desired.Cron?.Schedule.Text,
             TimeZone = desired.Cron?.TimeZone,

@@ -19,12 +19,8 @@ public sealed record CronJobView(
     long MissedRuns, long SkippedRuns, IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History,
     string? Source, IReadOnlyList<string> ManifestErrors);
 
-/// <summary>A Job's status (from a manifest, or from the API).</summary>
+/// <summary>A Job's status (from a manifest, or from the API). <paramref name="HistoryLost"/>: why a Job whose history
+/// was lost starts no run and how the operator releases it (its phase is then HistoryLost).</summary>
 public sealed record JobView(
     string Id, string Kind, string Image, string Phase, DateTimeOffset? LastSuccessfulTime,
-    IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History, string? Source, IReadOnlyList<string> ManifestErrors)
-{
-    public static string PhaseOf(JobHistory history) =>
-        history.Runs.Count == 0 ? "Pending"
-        : history.Runs.OrderBy(r => r.Start).Last().Phase.ToString();
-}
+    IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History, string? Source, IReadOnlyList<string> ManifestErrors, string? HistoryLost = null);

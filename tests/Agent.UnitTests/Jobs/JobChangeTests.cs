@@ -29,6 +29,15 @@ public sealed class JobChangeTests
         Assert.Equal("run       Job/migrate: new Job: runs once", Text(JobChanges.Describe(OneOff, Wanted(), null, false)));
 
     [Fact]
+    public void A_job_held_by_a_lost_history_is_held_not_new()
+    {
+        Assert.Equal("held      Job/migrate: HistoryLost: Until jobs/Job-migrate.json.lost is deleted Job migrate starts no run",
+            Text(JobChanges.Describe(OneOff, Wanted(), null, false, historyLost: "Until jobs/Job-migrate.json.lost is deleted Job migrate starts no run")));
+        // Its containers are left: the runner rebuilds the history from their labels, nothing is held.
+        Assert.StartsWith("adopt", Text(JobChanges.Describe(OneOff, Wanted(), null, true, historyLost: "x")));
+    }
+
+    [Fact]
     public void An_unchanged_job_or_cronjob_is_in_sync()
     {
         Assert.Empty(JobChanges.Describe(OneOff, Wanted(), Ran(), false));

@@ -25,6 +25,21 @@ public sealed class JobConditionTests
         Assert.Equal(("Pending", false, true), (Decide(Job.KindName)["Ready"].Reason, Decide(Job.KindName)["Ready"].Status, Decide(Job.KindName)["Progressing"].Status));
 
     [Fact]
+    public void A_job_held_by_a_lost_history_says_so_and_how_to_release_it_not_pending()
+    {
+        const string lost = "Job-migrate.json could not be read (...). Until /state/jobs/Job-migrate.json.lost is deleted Job migrate starts no run";
+        var c = Decide(new JobStatusInput(Job.KindName, new JobHistory()) { HistoryLost = lost });
+        Assert.Equal((JobConditions.HistoryLost, false), (c["Ready"].Reason, c["Ready"].Status));
+        Assert.Contains("held", c["Ready"].Message);
+        Assert.Contains("Job-migrate.json.lost is deleted", c["Ready"].Message);
+        Assert.Equal((JobConditions.HistoryLost, false), (c["Progressing"].Reason, c["Progressing"].Status));
+        Assert.Equal((JobConditions.HistoryLost, true, lost), (c["Degraded"].Reason, c["Degraded"].Status, c["Degraded"].Message));
+        Assert.Equal(JobConditions.HistoryLost, JobConditions.Summarize(new JobHistory(), historyLost: true).Phase);
+        // A Job that runs again (the operator deleted the marker) is judged by its run, whatever a stale marker text says.
+        Assert.Equal("Running", Decide(new JobStatusInput(Job.KindName, new JobHistory { Runs = [Run("j-1", RunPhase.Running)] }) { HistoryLost = lost })["Ready"].Reason);
+    }
+
+    [Fact]
     public void A_job_whose_run_ttl_after_finished_removed_is_still_complete()
     {
         var history = new JobHistory { LastSuccessfulTime = T0, TemplateHash = "h1" };
