@@ -57,7 +57,9 @@ public sealed class MetricsAndLimitsTests : IAsyncLifetime
     public async Task Metrics_move_after_a_reconcile_and_promtool_finds_nothing_to_say_about_ours()
     {
         var g = instance.Name("metrics");
+        var job = instance.Name("metricsjob");
         agent.Write("g.yaml", Group(g, Sleeper("s", "      replicas: 2\n")));
+        agent.Write("job.yaml", Jobs.JobContainers.Job(job, "sleep 600"));
         await agent.StartAsync();
         await agent.WaitReadyAsync(g);
         using var client = agent.Client();
@@ -69,7 +71,8 @@ public sealed class MetricsAndLimitsTests : IAsyncLifetime
         agent.Write("broken.yaml", "kind: [");
         // Gauges follow the status, which settles a moment after the containers do.
         var scrape = await Eventually.ReturnsAsync(() => client.GetStringAsync("/metrics"),
-            text => Sum(Parse(text), "agent_managed_containers", "state=\"running\"") >= 2
+            text => Sum(Parse(text), "agent_managed_containers", "kind=\"ServiceGroup\"", "state=\"running\"") >= 2
+                    && Sum(Parse(text), "agent_managed_containers", "kind=\"Job\"", "state=\"running\"") >= 1
                     && Sum(Parse(text), "agent_manifest_load_errors_total") > Sum(before, "agent_manifest_load_errors_total"),
             TimeSpan.FromSeconds(30), "gauges settled and the broken manifest counted");
         var after = Parse(scrape);
@@ -79,7 +82,11 @@ public sealed class MetricsAndLimitsTests : IAsyncLifetime
         Assert.Contains(after.Keys, k => k.StartsWith("agent_reconcile_duration_seconds_bucket", StringComparison.Ordinal) && k.Contains("le=\"0.25\""));
         Assert.True(Sum(after, "agent_drift_corrections_total", "operation=\"CreateContainer\"") > Sum(before, "agent_drift_corrections_total", "operation=\"CreateContainer\""));
         Assert.True(Sum(after, "agent_engine_calls_total", "operation=\"container_create\"", "result=\"ok\"") > Sum(before, "agent_engine_calls_total", "operation=\"container_create\"", "result=\"ok\""));
-        Assert.True(Sum(after, "agent_managed_containers", "state=\"running\"") >= 2);
+        Assert.True(Sum(after, "agent_managed_containers", "kind=\"ServiceGroup\"", "state=\"running\"") >= 2);
+        // The Job's container counts too, with its kind (probe-15j L1: only replicas did): as many as the docker CLI shows running.
+        var jobRunning = (await Jobs.JobContainers.ListAsync(instance, job)).Count(c => c.Status == "running");
+        Assert.Equal(1, jobRunning);
+        Assert.Equal(jobRunning, Sum(after, "agent_managed_containers", "kind=\"Job\"", "state=\"running\""));
         Assert.True(Sum(after, "agent_objects", "condition=\"Ready\"") >= 1);
         Assert.True(Sum(after, "agent_manifest_load_errors_total") > Sum(before, "agent_manifest_load_errors_total"));
         Assert.Contains(after.Keys, k => k.StartsWith("agent_workqueue_depth", StringComparison.Ordinal));
