@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Agent.Core.Json;
 using Agent.Core.Model;
 
@@ -42,10 +43,13 @@ public static class TornManifest
     /// written again, cut at a line end).</summary>
     public static bool LooksTorn(string now, string lastGood)
     {
+        if (!Shorter(now, lastGood)) return false;
         var shape = ManifestShape.Of(now);
-        return shape.Length < ManifestShape.Of(lastGood).Length
-               && (!shape.Terminated || shape.EndsOpen || now.Length > 0 && lastGood.StartsWith(now, StringComparison.Ordinal));
+        return !shape.Terminated || shape.EndsOpen || now.Length > 0 && lastGood.StartsWith(now, StringComparison.Ordinal);
     }
+
+    /// <summary>Shorter than <paramref name="lastGood"/>, final line ends aside.</summary>
+    public static bool Shorter(string now, string lastGood) => ManifestShape.Of(now).Length < ManifestShape.Of(lastGood).Length;
 
     /// <summary>The services of <paramref name="last"/> that <paramref name="next"/> still lists with another spec, each
     /// as "name" or "name (replicas 3 -> 1)"; added and removed services are not changes here (removal has its own delay).</summary>
@@ -60,12 +64,65 @@ public static class TornManifest
         return changed;
     }
 
+    /// <summary>The services of <paramref name="last"/> that <paramref name="next"/> lists with fields they had gone (a
+    /// mount, a healthcheck, an env entry, an update policy back to the default), each as "name (lost: a, b)". A file cut
+    /// at a line end in the middle of an edit is neither open nor the start of its last good text, but it drops what came
+    /// after the cut (probe-15n F4: a start-first, health-gated service applied without its update policy went down whole).</summary>
+    public static IReadOnlyList<string> ServicesLosingFields(ServiceGroup last, ServiceGroup next)
+    {
+        var losing = new List<string>();
+        foreach (var before in last.Spec.Services)
+        {
+            if (next.Spec.Services.FirstOrDefault(s => s.Name == before.Name) is not { } after) continue;
+            var lost = new List<string>();
+            Lost(Node(before), Node(after), "", lost);
+            if (before.Update != UpdatePolicy.Default && after.Update == UpdatePolicy.Default && !lost.Contains("update")) lost.Add("update");
+            if (after.Replicas < before.Replicas) lost.Add($"replicas {before.Replicas} -> {after.Replicas}");
+            if (lost.Count > 0) losing.Add($"{before.Name} (lost: {string.Join(", ", lost.Distinct())})");
+        }
+        return losing;
+    }
+
+    private static JsonNode? Node(ServiceSpec spec) => JsonSerializer.SerializeToNode(spec, CoreJsonContext.Default.ServiceSpec);
+
+    /// <summary>Paths set in <paramref name="before"/> that <paramref name="after"/> has unset, empty or with fewer items.</summary>
+    private static void Lost(JsonNode? before, JsonNode? after, string path, List<string> lost)
+    {
+        switch (before)
+        {
+            case JsonObject fields:
+                foreach (var (name, value) in fields)
+                {
+                    if (IsEmpty(value)) continue;
+                    var at = path.Length == 0 ? name : $"{path}.{name}";
+                    var now = (after as JsonObject)?[name];
+                    if (IsEmpty(now)) lost.Add(Shown(at));
+                    else Lost(value, now, at, lost);
+                }
+                break;
+            case JsonArray items when after is JsonArray nowItems && nowItems.Count < items.Count:
+                lost.Add(Shown(path));
+                break;
+        }
+    }
+
+    private static bool IsEmpty(JsonNode? node) =>
+        node is null || node is JsonArray { Count: 0 } || node is JsonObject { Count: 0 } || node is JsonValue v && v.TryGetValue<string>(out var text) && text.Length == 0;
+
+    /// <summary>A field as a manifest names it, without the model's nesting (container.mounts: mounts).</summary>
+    private static string Shown(string path)
+    {
+        var parts = path.Split('.').Select(p => p.Length == 0 ? p : char.ToLowerInvariant(p[0]) + p[1..]).ToList();
+        if (parts.Count > 1 && parts[0] == "container") parts.RemoveAt(0);
+        return string.Join('.', parts) is "mounts" ? "volumes" : string.Join('.', parts);
+    }
+
     private static bool Same(ServiceSpec a, ServiceSpec b) =>
         JsonSerializer.Serialize(a, CoreJsonContext.Default.ServiceSpec) == JsonSerializer.Serialize(b, CoreJsonContext.Default.ServiceSpec);
 
     /// <summary>The error a held object shows.</summary>
-    public static string Message(string now, IReadOnlyList<string> services, DateTimeOffset since, TimeSpan delay) =>
-        $"looks cut short since {since:HH:mm:ss} (shorter than at the last good read and it ends {Ending(ManifestShape.Of(now))}) " +
+    public static string Message(string now, IReadOnlyList<string> services, DateTimeOffset since, TimeSpan delay, bool losesFields = false) =>
+        $"looks cut short since {since:HH:mm:ss} (shorter than at the last good read and it {(losesFields ? "drops fields its services have" : $"ends {Ending(ManifestShape.Of(now))}")}) " +
         $"and would change service(s) {string.Join(", ", services)}: the object is held at its last good spec for up to {Math.Ceiling(delay.TotalSeconds)} s " +
         "(Agent:PruneDelay) in case it is still being written; a complete file applies at once, and after the delay this one is taken as written";
 

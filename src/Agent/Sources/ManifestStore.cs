@@ -569,9 +569,14 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         foreach (var file in ManifestFilesOf(read))
         {
             if (!manifestsLastGood.TryGetValue(file, out var last) || ReadText(file) is not { } text) continue;
-            if (!TornManifest.LooksTorn(text, last) || TornManifest.ChangedServices(good, read) is not { Count: > 0 } services) continue;
+            // Cut anywhere it is shorter: open, or at a line end of its last good text, any change holds; at another line
+            // end (an edit cut short), only dropping fields a service has does.
+            var cutOpen = TornManifest.LooksTorn(text, last);
+            if (!cutOpen && !TornManifest.Shorter(text, last)) continue;
+            var services = cutOpen ? TornManifest.ChangedServices(good, read) : TornManifest.ServicesLosingFields(good, read);
+            if (services.Count == 0) continue;
             if (!inputsGoneSince.TryGetValue(file, out var since)) inputsGoneSince[file] = since = now;
-            if (now - since < pruneDelay) return new ManifestError(Display(file), 1, 1, "", TornManifest.Message(text, services, since, pruneDelay));
+            if (now - since < pruneDelay) return new ManifestError(Display(file), 1, 1, "", TornManifest.Message(text, services, since, pruneDelay, losesFields: !cutOpen));
         }
         return null;
     }

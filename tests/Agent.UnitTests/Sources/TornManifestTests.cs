@@ -100,14 +100,51 @@ public sealed class TornManifestTests() : ManifestFolderTestBase("torn")
     }
 
     [Fact]
-    public void A_complete_edit_that_scales_down_and_drops_fields_applies_at_once()
+    public void A_shorter_edit_that_scales_down_and_drops_fields_waits_the_delay_and_an_edit_that_keeps_them_applies_at_once()
     {
+        // Cut at a line end in the middle of an edit, a file is neither open nor the start of its last good text: what it
+        // drops from a running service (probe-15n F4) is what tells. A whole edit doing the same waits the delay too.
         var store = Started("g.yaml", Full, G);
         Write("g.yaml", Full.Replace("replicas: 10\n      env: { MODE: full }\n", "replicas: 1\n"));
+        store.Reload();
+        Assert.Equal(Hold.PrunePending, store.Get(G)!.HeldReason);
+        Assert.StartsWith("looks cut short since 12:00:00 (shorter than at the last good read and it drops fields its services have) and would change service(s) web (lost: env, replicas 10 -> 1)",
+            store.Get(G)!.Errors[0].Message);
+        clock.Advance(TimeSpan.FromSeconds(6));
         store.Reload();
         Assert.False(store.Get(G)!.IsBroken);
         Assert.Equal(1, Web(store, G).Replicas);
         Assert.Empty(Web(store, G).Container.Env);
+
+        Write("g.yaml", Full.Replace("replicas: 10\n      env: { MODE: full }\n", "replicas: 1\n").Replace("busybox:1.35\n      replicas", "busybox:1.36\n      replicas"));
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal("busybox:1.36", Web(store, G).Container.Image);
+    }
+
+    [Fact]
+    public void An_edit_cut_at_a_line_end_that_drops_a_services_mounts_healthcheck_and_update_is_held_and_the_whole_edit_applies()
+    {
+        const string v2 = "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: g }\nspec:\n  services:\n" +
+                          "    - name: app\n      image: busybox:1.35\n      replicas: 2\n      command: [\"sh\", \"-c\", \"echo v2; sleep 3600\"]\n" +
+                          "      volumes: [\"data:/data\"]\n" +
+                          "      healthcheck: { test: [\"CMD\", \"true\"], interval: 2s }\n" +
+                          "      update: { strategy: start-first, rollbackOnFailure: true }\n";
+        var v3 = v2.Replace("echo v2", "echo v3");
+        var store = Started("g.yaml", v2, G);
+
+        Write("g.yaml", CutAfter(v3, "echo v3; sleep 3600\"]\n"));   // the new command, nothing after it yet
+        store.Reload();
+        Assert.Equal(Hold.PrunePending, store.Get(G)!.HeldReason);
+        Assert.Contains("app (lost: volumes, healthcheck, update)", store.Get(G)!.Errors[0].Message);
+        Assert.Contains("echo v2", string.Join(" ", Web(store, G).Container.Command!));
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Write("g.yaml", v3);
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Contains("echo v3", string.Join(" ", Web(store, G).Container.Command!));
+        Assert.Equal(UpdateStrategy.StartFirst, Web(store, G).Update.Strategy);
     }
 
     [Fact]
