@@ -25,7 +25,14 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     private ImmutableDictionary<string, NetworkSummary> networks = ImmutableDictionary<string, NetworkSummary>.Empty;
     private ImmutableDictionary<string, VolumeSummary> volumes = ImmutableDictionary<string, VolumeSummary>.Empty;
     private Dictionary<string, long> lastEvent = new(StringComparer.Ordinal); // container id -> sequence of its last event
-    private List<EngineEvent>? duringListing; // events applied while a listing runs: replayed over its result
+    private List<EngineEvent>? duringListing; // events applied shortly before and while a listing runs: replayed over its result
+    private readonly Queue<(long At, EngineEvent Event)> recent = new(); // applied within RecentEvents (Environment.TickCount64)
+
+    /// <summary>The engine sends "die", "pause" and "unpause" before its container list shows them (Engine 20.10 logs the
+    /// event, then writes the list's view): a listing sent just after such an event can still show the old state, so the
+    /// events of this last moment are replayed over every listing too (a paused replica listed as running until the next
+    /// event or resync, probe-15m). Every rule sets what its event says, so a replay over a newer listing changes nothing.</summary>
+    private static readonly TimeSpan RecentEvents = TimeSpan.FromSeconds(2);
     private long sequence;
     private long streamGeneration;
     private bool streamUp;
@@ -98,7 +105,8 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
             lock (sync)
             {
                 generation = streamGeneration;
-                duringListing = [];
+                ForgetOldEventsLocked();
+                duringListing = recent.Select(r => r.Event).ToList();
             }
             var selector = LabelSelector.ForInstance(labels);
             var listedContainers = engine.ListContainersAsync(selector, ct);
@@ -154,11 +162,19 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
             if (seenOrder.Count > 10_000) seen.Remove(seenOrder.Dequeue());
             if (!ContainerEvents.Changes(e)) return true;
             duringListing?.Add(e);
+            recent.Enqueue((Environment.TickCount64, e));
+            ForgetOldEventsLocked();
             ApplyLocked(e);
             if (NeedsInspect(e)) InspectLocked(e.ActorId);
         }
         if (e.Action == "destroy") ownCreates.Forget(e.ActorId);
         return true;
+    }
+
+    private void ForgetOldEventsLocked()
+    {
+        var oldest = Environment.TickCount64 - (long)RecentEvents.TotalMilliseconds;
+        while (recent.TryPeek(out var first) && first.At < oldest) recent.Dequeue();
     }
 
     private bool NeedsInspect(EngineEvent e) => ContainerEvents.NeedsInspect(e) && !ownCreates.Made(e);

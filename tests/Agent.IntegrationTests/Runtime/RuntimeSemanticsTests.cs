@@ -138,6 +138,18 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         Assert.Equal("paused", await DockerCli.InspectAsync(kept, "{{.State.Status}}"));
 
         using var api = Api();
+        // GET /containers says paused, like docker ps, also after a listing (probe-15m: a listing sent right after the pause
+        // event could put "running" back; the replay of recent events over it is unit-tested in ObservedCacheReplayTests).
+        async Task<string> Listed()
+        {
+            var rows = await api.GetFromJsonAsync<JsonElement>($"/api/v1/containers?group={g}");
+            var row = rows.EnumerateArray().Single(r => r.GetProperty("name").GetString() == kept);
+            return $"{row.GetProperty("state").GetString()} {row.GetProperty("status").GetString()}";
+        }
+        Assert.Equal("paused Up (Paused)", await Listed());
+        await Agent.Services.GetRequiredService<ObservedCache>().RelistAsync("test", CancellationToken.None);
+        Assert.Equal("paused Up (Paused)", await Listed());
+        Assert.Contains("(Paused)", await DockerCli.RunAsync("ps", "--filter", $"name={kept}", "--format", "{{.Status}}"));
         var id = await DockerCli.InspectAsync(kept, "{{.Id}}");
         var started = await api.PostAsync($"/api/v1/containers/{id}/start", null);
         Assert.Equal(HttpStatusCode.OK, started.StatusCode);
