@@ -94,28 +94,18 @@ public sealed partial class JobLoop(
     }
 
     private string? reportedLost;
-    private string? seenTemplate;
-    private DateTimeOffset seenSince;
-    private bool firstStep = true;
+    private TemplateSettle? seen;
 
-    /// <summary>Until when a manifest Job's or CronJob's template must stay as it is before a run starts from it; null
-    /// when it has (or for API jobs, and for a CronJob as the agent starts: its template was not seen changing). A copy,
-    /// an editor's save or an env file truncated before it is written again are each a short-lived template: waiting for
-    /// the template to be quiet runs the one the file ends up with, once.</summary>
-    private DateTimeOffset? Settling(DesiredJob want, DateTimeOffset now)
+    /// <summary>Until when a manifest Job's or CronJob's template must stay as it is before a run starts from it
+    /// (<see cref="TemplateSettle"/>); null when it has, and for API jobs. Waiting for the template to be quiet runs the
+    /// one the file ends up with, once.</summary>
+    private DateTimeOffset? Settling(DesiredJob want, JobHistory history, DateTimeOffset now)
     {
-        var first = firstStep;
-        firstStep = false;
         if (settings.Settle <= TimeSpan.Zero || key.Kind is not (Job.KindName or CronJob.KindName)) return null;
-        if (want.TemplateHash != seenTemplate)
-        {
-            seenTemplate = want.TemplateHash;
-            seenSince = first && key.Kind == CronJob.KindName ? now - settings.Settle : now;
-        }
-        var until = seenSince + settings.Settle;
-        if (now >= until) return null;
+        seen = TemplateSettle.Look(seen, want.TemplateHash, want.IsTemplate(history.TemplateHash), now, settings.Settle);
+        if (seen.Until(now, settings.Settle) is not { } until) return null;
         logger.LogDebug("{Key}: its template {Hash} is {Age:0.#}s old; a run starts once it has stayed so for {Settle:0.#}s (Agent:JobSettle)",
-            key, want.TemplateHash, (now - seenSince).TotalSeconds, settings.Settle.TotalSeconds);
+            key, want.TemplateHash, (now - seen.Since).TotalSeconds, settings.Settle.TotalSeconds);
         return until;
     }
 
@@ -153,7 +143,7 @@ public sealed partial class JobLoop(
         var now = time.GetUtcNow();
         var wakeAt = new List<DateTimeOffset>();
         var starting = new List<JobRun>();
-        var settling = Settling(want, now);
+        var settling = Settling(want, history, now);
         if (settling is { } settled) wakeAt.Add(settled); // nothing starts until then; runs under way go on below
         else if (cron is not null)
         {

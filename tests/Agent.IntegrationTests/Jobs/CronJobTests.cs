@@ -7,8 +7,9 @@ using static Agent.IntegrationTests.Jobs.JobContainers;
 
 namespace Agent.IntegrationTests.Jobs;
 
-/// <summary>CronJobs on the real engine, checked through the docker CLI.</summary>
-public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:JobBackoffBase"] = "00:00:01" })
+/// <summary>CronJobs on the real engine, checked through the docker CLI. The schedule is what they test: a new CronJob runs
+/// from its first due time, not after Agent:JobSettle (JobTests tests the settle).</summary>
+public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:JobBackoffBase"] = "00:00:01", ["Agent:JobSettle"] = "00:00:00" })
 {
     private JobRunner Runner => Agent.Services.GetRequiredService<JobRunner>();
 

@@ -168,4 +168,25 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         await Task.Delay(TimeSpan.FromSeconds(10));
         Assert.Single(await ListAsync(Instance, name));
     }
+
+    // probe-15m: a new CronJob was exempt from Agent:JobSettle at its first look, so one written in two pieces across a due
+    // time ran its torn template (here: without its env) once.
+    [Fact]
+    public async Task A_new_cronjob_caught_half_written_never_runs_its_torn_template()
+    {
+        var name = Instance.Name("torncron");
+        await Agent.StartAsync();
+        var whole = CronJob(name, "* * * * * *", "echo v=$V >> /out/log", "  successfulJobsHistoryLimit: 1\n")
+            + "      volumes: [\"./out:/out\"]\n      env: { V: \"1\" }\n";
+        Agent.Write("cron.yaml", whole[..whole.IndexOf("      env:", StringComparison.Ordinal)]); // cut at a line end: loads, without its env
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Agent.Write("cron.yaml", whole);
+        var log = Path.Combine(Agent.Manifests, "out", "log");
+        var lines = await Eventually.ReturnsAsync(() => Task.FromResult(File.Exists(log) ? File.ReadAllLines(log) : []), l => l.Length >= 3,
+            TimeSpan.FromSeconds(60), "three runs wrote to the bind file");
+        Assert.All(lines, l => Assert.Equal("v=1", l));
+        foreach (var c in await ListAsync(Instance, name))
+            if (await DockerCli.TryRunAsync("inspect", "--format", "{{.Config.Env}}", c.Id) is (0, var env, _)) // else removed by the history limit meanwhile
+                Assert.Contains("V=1", env);
+    }
 }
