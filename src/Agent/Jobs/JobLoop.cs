@@ -139,6 +139,9 @@ public sealed partial class JobLoop(
         // Forbid and Replace must see runs that ended; Allow decides first, so a start is not delayed by the list call.
         if (!adopted || (history.Active.Any() && (cron is null || cron.ConcurrencyPolicy != ConcurrencyPolicy.Allow)))
             history = await ObserveAsync(history, ct);
+        // A run whose container ended (while the agent was down, too) is over before the schedule is decided: Forbid
+        // skipped a restart's catch-up for a run that had ended before the restart (probe-15l M1).
+        history = AdvanceRuns(history, want, [], endedOnly: true);
 
         var now = time.GetUtcNow();
         var wakeAt = new List<DateTimeOffset>();
@@ -275,7 +278,9 @@ public sealed partial class JobLoop(
         return history with { Runs = runs };
     }
 
-    private JobHistory AdvanceRuns(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt)
+    /// <summary>Takes each active run a step: starts, kills or finishes it, or notes when to look again;
+    /// <paramref name="endedOnly"/>: only records the end of runs that are over.</summary>
+    private JobHistory AdvanceRuns(JobHistory history, DesiredJob want, List<DateTimeOffset> wakeAt, bool endedOnly = false)
     {
         var runs = history.Runs.ToList();
         var lastSuccess = history.LastSuccessfulTime;
@@ -285,6 +290,7 @@ public sealed partial class JobLoop(
             if (!run.IsActive) continue;
             var now = time.GetUtcNow();
             var step = RunDecisions.Step(want.Template, run, now, settings.BackoffBase);
+            if (endedOnly && step.Action != RunAction.Finish) continue;
             switch (step.Action)
             {
                 case RunAction.StartAttempt:
