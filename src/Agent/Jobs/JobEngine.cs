@@ -39,7 +39,10 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             .Select(c => new ObjectKey(c.Labels[labels.Kind], c.Labels[labels.Object]))
             .ToHashSet();
 
-    public async Task<JobAttempt> StartAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash, CancellationToken ct)
+    /// <summary>Creates and starts a run's next attempt; null, with nothing left behind, when the job is no longer
+    /// <paramref name="wanted"/> right before the create or the start (its manifest was deleted while the start was
+    /// under way: the engine can be slow, and a run must not start after its object is gone).</summary>
+    public async Task<JobAttempt?> StartAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash, Func<bool> wanted, CancellationToken ct)
     {
         var spec = template.Container;
         // A job's named volumes are the job's own, made with its labels before its first run (as the executor does for groups);
@@ -64,6 +67,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         runLabels[labels.JobTemplateHash] = templateHash;
         if (run.ScheduledTime is { } scheduled) runLabels[labels.JobScheduled] = scheduled.ToString("O", CultureInfo.InvariantCulture);
         var create = new ContainerCreateRequest(name, spec, runLabels);
+        if (!wanted()) return null;
         string id;
         try
         {
@@ -76,6 +80,11 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             if (spec.ImagePullPolicy == PullPolicy.Never) throw new EngineException($"image {spec.Image} is not present and imagePullPolicy is Never");
             await engine.PullImageAsync(spec.Image, null, ct);
             id = await ownCreates.CreateAsync(engine, create, ct);
+        }
+        if (!wanted())
+        {
+            await engine.RemoveContainerAsync(id, force: true, ct);
+            return null;
         }
         if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct, created: create) is { } moved) throw new EngineException(moved);
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);

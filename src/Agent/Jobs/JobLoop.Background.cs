@@ -64,7 +64,19 @@ public sealed partial class JobLoop
             try
             {
                 // Not cancelled with the loop: a create that was sent is finished and recorded, never left behind unknown.
-                var attempt = await jobs.StartAsync(key, run, template, hash, CancellationToken.None);
+                var attempt = await jobs.StartAsync(key, run, template, hash, () => desired() is not null, CancellationToken.None);
+                if (attempt is null)
+                {
+                    // The manifest was deleted meanwhile (the step that made the run saw it): kept active without a
+                    // container, it starts if the manifest comes back and goes with the job's history when it is pruned.
+                    logger.LogInformation("{Key}: run {Run} not started: its manifest is gone", key, run.Id);
+                    Complete(history =>
+                    {
+                        lock (sync) starting.Remove(run.Id);
+                        return history;
+                    });
+                    return;
+                }
                 if (attempt.Number == 1 && run.ScheduledTime is { } scheduled)
                     JobMetrics.Lateness.Record(Math.Max(0, (attempt.Start - scheduled).TotalSeconds));
                 logger.LogInformation("{Key}: run {Run} attempt {Attempt} started ({Container}){Why}", key, run.Id, attempt.Number, attempt.ContainerName,

@@ -8,58 +8,36 @@ namespace Agent.IntegrationTests.Runtime;
 /// the cache kept saying "running" about replicas killed meanwhile: every group stayed Ready=True/UpToDate and the log
 /// said "Engine reachable again" every minute. Now the heartbeat marks every object EngineUnavailable, and the agent
 /// heals what died once the engine answers again.</summary>
-public sealed class HungEngineTests : IAsyncLifetime
+public sealed class HungEngineTests() : FreezableEngineScenario(new Dictionary<string, string?>
 {
-    private readonly TestInstance instance = new();
-    private readonly string folder = Directory.CreateTempSubdirectory("agent-hung-").FullName;
-    private FreezableEngineProxy proxy = null!;
-    private AgentHarness agent = null!;
-
-    public async Task InitializeAsync()
-    {
-        await instance.InitializeAsync();
-        proxy = new FreezableEngineProxy(Path.Combine(folder, "d.sock"));
-        agent = new AgentHarness(instance, new Dictionary<string, string?>
-        {
-            ["Agent:DockerHost"] = "unix://" + proxy.Path,
-            ["Agent:EngineRequestTimeout"] = "00:00:03",
-            ["Agent:EngineHeartbeat"] = "00:00:01",
-            ["Agent:ResyncInterval"] = "00:00:05",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        proxy.Thaw();
-        await agent.DisposeAsync();
-        await proxy.DisposeAsync();
-        await instance.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
-    }
-
+    ["Agent:EngineRequestTimeout"] = "00:00:03",
+    ["Agent:EngineHeartbeat"] = "00:00:01",
+    ["Agent:ResyncInterval"] = "00:00:05",
+})
+{
     [Fact]
     public async Task Objects_are_EngineUnavailable_while_the_engine_hangs_and_what_died_meanwhile_is_healed_when_it_answers()
     {
-        var g = instance.Name("hung");
-        agent.Write("g.yaml", Group(g, Sleeper("s", "      replicas: 2\n")));
-        await agent.StartAsync();
-        await agent.WaitReadyAsync(g);
+        var g = Instance.Name("hung");
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      replicas: 2\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
 
-        proxy.Freeze();
+        Proxy.Freeze();
         await DockerCli.RunAsync("kill", $"{g}-s-1", $"{g}-s-2"); // through the real socket
-        var down = await agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "EngineUnavailable", TimeSpan.FromSeconds(30));
+        var down = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "EngineUnavailable", TimeSpan.FromSeconds(30));
         Assert.Contains("did not answer", down.Condition(ConditionTypes.Ready)!.Message);
         Assert.Equal(("True", "EngineUnavailable"), (down.Condition(ConditionTypes.Degraded)!.Status, down.Condition(ConditionTypes.Degraded)!.Reason));
         // Resyncs and retries meanwhile (5 s resync) neither say Ready again nor claim the engine is back.
         await Task.Delay(TimeSpan.FromSeconds(12));
-        Assert.Equal("EngineUnavailable", agent.Status.Get(new Core.Model.ObjectKey(Core.Model.ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!.Reason);
-        Assert.Equal(0, agent.Logs.Count("reachable again"));
+        Assert.Equal("EngineUnavailable", Agent.Status.Get(new Core.Model.ObjectKey(Core.Model.ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!.Reason);
+        Assert.Equal(0, Agent.Logs.Count("reachable again"));
         Assert.Equal("exited", await DockerCli.InspectAsync($"{g}-s-1", "{{.State.Status}}"));
 
-        proxy.Thaw();
-        await agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
+        Proxy.Thaw();
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
         foreach (var replica in new[] { $"{g}-s-1", $"{g}-s-2" })
             Assert.Equal("running", await DockerCli.InspectAsync(replica, "{{.State.Status}}"));
-        Assert.Equal(1, agent.Logs.Count("Engine reachable again (it answered _ping)"));
+        Assert.Equal(1, Agent.Logs.Count("Engine reachable again (it answered _ping)"));
     }
 }
