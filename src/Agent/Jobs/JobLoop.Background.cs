@@ -99,13 +99,17 @@ public sealed partial class JobLoop
             }
             catch (Exception e) // whatever went wrong, the run must not stay "starting" for ever
             {
-                logger.LogWarning("{Key}: run {Run} could not start: {Error}", key, run.Id, e.Message);
-                events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {e.Message}");
+                // Said when the history records it (the loop's next step, which a hung engine can hold up): until then
+                // the run is active, and an agent stopped in between starts it again (probe-15m: "could not start", then it ran).
+                logger.LogDebug("{Key}: run {Run}: the start failed, recorded at the next step: {Error}", key, run.Id, e.Message);
                 Complete(history =>
                 {
                     lock (sync) starting.Remove(run.Id);
                     RemoveNeverStartedInBackground(run.Id);
-                    return WithRun(history, run.Id, r => r.IsActive ? Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }) : r);
+                    if (history.Runs.FirstOrDefault(r => r.Id == run.Id) is not { IsActive: true }) return history;
+                    logger.LogWarning("{Key}: run {Run} could not start: {Error}; it is recorded failed (StartFailed) and not retried", key, run.Id, e.Message);
+                    events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {e.Message}; failed (StartFailed), not retried");
+                    return WithRun(history, run.Id, r => Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }));
                 });
             }
         });

@@ -42,6 +42,8 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
             await Agent.StartAsync();
             var job = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(name)), j => j?.Phase == "Failed", TimeSpan.FromSeconds(120), "the run failed");
             Assert.Equal(RunReasons.StartFailed, Assert.Single(job!.History).Reason);
+            // Said once, as the history records it, and what it means (probe-15m: a failure line for a run that then ran).
+            Assert.Equal(1, Agent.Logs.Count($"run {job.History[0].Id} could not start", "it is recorded failed (StartFailed) and not retried"));
             var (_, listed, _) = await DockerCli.TryRunAsync("ps", "-a", "--filter", $"label=agent.object={name}", "--format", "{{.Names}}");
             Assert.Equal("", listed.Trim());
         }
