@@ -141,8 +141,11 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         {
             var source = Path.Combine(Agent.Manifests, "out", folder);
             Assert.Equal("ran", File.ReadAllText(Path.Combine(source, "f")).Trim()); // written by the container, read on the host
-            var container = (await ListAsync(Instance, name)).First();
-            Assert.Equal(source, (await DockerCli.RunAsync("inspect", "--format", "{{range .Mounts}}{{.Source}}{{end}}", container.Id)).Trim());
+            // The CronJob runs each second with a history of one: a listed container may be removed before it is inspected.
+            var mounted = await Eventually.ReturnsAsync(async () =>
+                (await ListAsync(Instance, name)).FirstOrDefault() is { } c && await DockerCli.TryRunAsync("inspect", "--format", "{{range .Mounts}}{{.Source}}{{end}}", c.Id) is (0, var text, _)
+                    ? text.Trim() : null, m => m is not null, TimeSpan.FromSeconds(30), "a container of it inspected");
+            Assert.Equal(source, mounted);
         }
     }
 
