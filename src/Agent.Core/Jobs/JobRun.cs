@@ -27,6 +27,9 @@ public sealed record JobAttempt(int Number, string ContainerId, string Container
 {
     public DateTimeOffset? End { get; init; }
     public int? ExitCode { get; init; }
+    /// <summary>The engine's error when the attempt's container was created but could not start: a failed attempt,
+    /// retried within backoffLimit like one that exited non-zero; its container never runs.</summary>
+    public string? StartError { get; init; }
     public bool Finished => End is not null;
 }
 

@@ -31,12 +31,14 @@ public static class RunDecisions
         if (current is null) return new RunStep(RunAction.StartAttempt);
         if (!current.Finished) return new RunStep(RunAction.Wait, deadline);
 
+        // An attempt that could not start counts as a failed one (Kubernetes: a pod that fails to start counts toward backoffLimit).
         var failures = run.Attempts.Count(a => a.Finished && a.ExitCode != 0);
+        var last = current.StartError is { } error ? $"attempt {current.Number} could not start: {error}" : $"exit code {current.ExitCode}";
         if (failures > template.BackoffLimit)
-            return new RunStep(RunAction.Finish, Phase: RunPhase.Failed, Reason: RunReasons.BackoffLimitExceeded,
-                Message: $"{failures} attempt(s) failed (backoffLimit {template.BackoffLimit}); last exit code {current.ExitCode}");
+            return new RunStep(RunAction.Finish, Phase: RunPhase.Failed, Reason: current.StartError is null ? RunReasons.BackoffLimitExceeded : RunReasons.StartFailed,
+                Message: $"{failures} attempt(s) failed (backoffLimit {template.BackoffLimit}); last {last}");
         var retryAt = current.End!.Value.Plus(Backoff(backoffBase, failures));
-        if (now >= retryAt) return new RunStep(RunAction.StartAttempt, Message: $"retry {failures} of {template.BackoffLimit} after exit code {current.ExitCode}");
+        if (now >= retryAt) return new RunStep(RunAction.StartAttempt, Message: $"retry {failures} of {template.BackoffLimit} after {last}");
         return new RunStep(RunAction.Wait, deadline is { } dl && dl < retryAt ? dl : retryAt);
     }
 

@@ -86,8 +86,24 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
             await engine.RemoveContainerAsync(id, force: true, ct);
             return null;
         }
-        if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct, created: create) is { } moved) throw new EngineException(moved);
+        if (await admission.StartAsync(id, () => StartCreatedAsync(new JobAttempt(number, id, name, DateTimeOffset.UtcNow), ct), ct, created: create) is { } moved)
+            throw new EngineException(moved);
         return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Starts an attempt's container; an engine that answers the start with an error (the container is left
+    /// created, not started) throws <see cref="JobStartFailedException"/> naming the attempt. No answer at all (a timeout,
+    /// a dropped connection) is not that: the start may still land, so that run is not tried again.</summary>
+    private async Task StartCreatedAsync(JobAttempt attempt, CancellationToken ct)
+    {
+        try
+        {
+            await engine.StartContainerAsync(attempt.ContainerId, ct);
+        }
+        catch (EngineException e) when (e.StatusCode is not null)
+        {
+            throw new JobStartFailedException(attempt, e);
+        }
     }
 
     /// <summary>The run and attempt each container's labels name (what <see cref="AttemptAdoption"/> judges).</summary>
@@ -127,6 +143,9 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
 
     /// <summary>The run id a job container's labels name.</summary>
     public string RunOf(ContainerSummary c) => c.Labels[labels.JobRun];
+
+    /// <summary>The attempt number a job container's labels name.</summary>
+    public int AttemptOf(ContainerSummary c) => int.TryParse(c.Labels.GetValueOrDefault(labels.JobAttempt), CultureInfo.InvariantCulture, out var n) ? n : 1;
 
     /// <summary>Removes the run's containers that were created and never started (a create that landed after the agent
     /// gave up on it); returns how many.</summary>
@@ -172,4 +191,10 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
 
     private static DateTimeOffset? Time(string? text) =>
         text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
+}
+
+/// <summary>The engine answered an attempt's start with an error: its container was created and is not running.</summary>
+public sealed class JobStartFailedException(JobAttempt attempt, EngineException inner) : EngineException(inner.Message, inner.StatusCode, inner)
+{
+    public JobAttempt Attempt { get; } = attempt;
 }

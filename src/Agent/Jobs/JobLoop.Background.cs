@@ -97,6 +97,20 @@ public sealed partial class JobLoop
                     return WithRun(history, run.Id, r => r with { Attempts = [.. r.Attempts, attempt] });
                 });
             }
+            catch (JobStartFailedException e)
+            {
+                // Created, and the engine refused its start: a failed attempt (retried within backoffLimit by RunDecisions);
+                // its container is removed, never started later (NeverStarted removes it should this removal fail).
+                var failed = e.Attempt with { End = time.GetUtcNow(), StartError = e.Message };
+                logger.LogWarning("{Key}: run {Run} attempt {Attempt} could not start: {Error}", key, run.Id, failed.Number, e.Message);
+                events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} attempt {failed.Number} could not start: {e.Message}");
+                RemoveInBackground(run with { Attempts = [failed] });
+                Complete(history =>
+                {
+                    lock (sync) starting.Remove(run.Id);
+                    return WithRun(history, run.Id, r => r with { Attempts = [.. r.Attempts, failed] });
+                });
+            }
             catch (Exception e) // whatever went wrong, the run must not stay "starting" for ever
             {
                 // Said when the history records it (the loop's next step, which a hung engine can hold up): until then

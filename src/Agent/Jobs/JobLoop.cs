@@ -404,7 +404,8 @@ public sealed partial class JobLoop(
             if (c.State != ContainerState.Created || starting.Contains(runId)) { kept.Add(c); continue; }
             var index = runs.FindIndex(r => r.Id == runId);
             var run = index < 0 ? null : runs[index];
-            if (NeverStarted.RemoveBecause(run, desired()?.Cron, time.GetUtcNow()) is not { } why) { kept.Add(c); continue; }
+            var attempt = jobs.AttemptOf(c);
+            if (NeverStarted.RemoveBecause(run, attempt, desired()?.Cron, time.GetUtcNow()) is not { } why) { kept.Add(c); continue; }
             try
             {
                 await jobs.RemoveContainerAsync(c.Id, ct);
@@ -416,7 +417,7 @@ public sealed partial class JobLoop(
             }
             logger.LogWarning("{Key}: removed container {Container}, created and never started: {Why}", key, c.Name, why);
             events?.Invoke("Warning", "NeverStartedRemoved", $"container {c.Name} removed, never started: {why}");
-            if (run is { IsActive: true })
+            if (run is { IsActive: true } && !run.Attempts.Any(a => a.Number == attempt && a.Finished)) // an ended attempt's run goes on with its retry
                 runs[index] = Finished(run with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed });
         }
         return kept;

@@ -41,6 +41,21 @@ public sealed class RunDecisionTests
     }
 
     [Fact]
+    public void An_attempt_whose_start_the_engine_refused_is_a_failed_attempt_retried_with_backoff_within_the_limit()
+    {
+        static JobAttempt Refused(int n, int endSeconds) => new(n, $"c{n}", $"c{n}", T0) { End = T0.AddSeconds(endSeconds), StartError = "bind source missing" };
+        var first = Run(Refused(1, 1));
+        Assert.Equal((RunAction.Wait, T0.AddSeconds(11)), (RunDecisions.Step(Template(1), first, T0.AddSeconds(5), Base).Action, RunDecisions.Step(Template(1), first, T0.AddSeconds(5), Base).Until));
+        var retry = RunDecisions.Step(Template(1), first, T0.AddSeconds(11), Base);
+        Assert.Equal((RunAction.StartAttempt, "retry 1 of 1 after attempt 1 could not start: bind source missing"), (retry.Action, retry.Message));
+        var exceeded = RunDecisions.Step(Template(1), Run(Refused(1, 1), Refused(2, 12)), T0.AddSeconds(40), Base);
+        Assert.Equal((RunAction.Finish, RunPhase.Failed, RunReasons.StartFailed), (exceeded.Action, exceeded.Phase, exceeded.Reason));
+        Assert.Contains("2 attempt(s) failed (backoffLimit 1); last attempt 2 could not start: bind source missing", exceeded.Message);
+        // backoffLimit 0: one refused start ends the run, as before
+        Assert.Equal(RunReasons.StartFailed, RunDecisions.Step(Template(0), first, T0.AddSeconds(2), Base).Reason);
+    }
+
+    [Fact]
     public void Backoff_doubles_and_is_capped_at_six_minutes()
     {
         Assert.Equal([10, 20, 40, 80, 160, 320, 360, 360], Enumerable.Range(1, 8).Select(n => (int)RunDecisions.Backoff(Base, n).TotalSeconds));
