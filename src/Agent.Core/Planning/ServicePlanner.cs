@@ -27,7 +27,12 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             foreach (var extra in slot.Extras)
                 Retire(extra, "duplicate of replica " + replica);
 
-            if (slot is { Current: { } old, Next: { } next })
+            if (slot is { Reverted: true, Current: { } kept, Next: { } abandoned })
+            {
+                started.AddRange(RollBack(kept, abandoned, name, after,
+                    $"manifest reverted to {hash} during the update ({hash} -> {abandoned.SpecHash}): the new container is no longer wanted"));
+            }
+            else if (slot is { Current: { } old, Next: { } next })
             {
                 started.AddRange(Resume(old, next, name, replica, after, failedUpdate));
             }

@@ -152,6 +152,43 @@ public sealed class InterruptedUpdateTests
             """, Plan(StartFirst, [Old(StartFirst), Next(StartFirst, ContainerState.Running, HealthState.Starting) with { SpecHash = "1111" }]));
     }
 
+    /// <summary>probe-15n F9: a stop-first update stuck with X stopped and X-next created (it could not start), then the
+    /// manifest reverted. X has the desired spec: it is kept and started, never removed for the abandoned X-next.</summary>
+    [Theory]
+    [InlineData(ContainerState.Created, HealthState.None)]
+    [InlineData(ContainerState.Exited, HealthState.None)]
+    [InlineData(ContainerState.Running, HealthState.Starting)]
+    public void A_manifest_reverted_during_an_update_keeps_the_old_container_of_the_desired_spec_and_removes_the_new_one(ContainerState state, HealthState health)
+    {
+        var old = Running(StopFirstWithRollback, 1) with { Id = "id-old", State = ContainerState.Exited };
+        var abandoned = Next(StopFirstWithRollback, state, health) with { SpecHash = "1111", UpdateFrom = Hash(StopFirstWithRollback) };
+        var remove = "container:g-web-1-next, RemoveContainer, manifest reverted to HASH during the update (HASH -> 1111): the new container is no longer wanted";
+        var removal = state == ContainerState.Running
+            ? $"#1 container:g-web-1-next, StopContainer, manifest reverted to HASH during the update (HASH -> 1111): the new container is no longer wanted\n#2 {remove} (after #1)\n"
+            : $"#1 {remove}\n";
+        var start = state == ContainerState.Running ? "#3" : "#2";
+        var after = state == ContainerState.Running ? "#2" : "#1";
+        Assert.Equal(removal + $"{start} container:g-web-1, StartContainer, rollback: the previous spec runs again (after {after})",
+            Plan(StopFirstWithRollback, [old, abandoned]));
+        // Whatever order the engine lists them in.
+        Assert.Equal(Plan(StopFirstWithRollback, [old, abandoned]), Plan(StopFirstWithRollback, [abandoned, old]));
+    }
+
+    [Fact]
+    public void An_update_there_and_back_tells_old_from_new_by_the_name_when_each_names_the_others_hash()
+    {
+        // X was itself made by an update from 1111; its update back to 1111 was interrupted, then the manifest reverted.
+        var old = Running(StopFirstWithRollback, 1) with { Id = "id-old", State = ContainerState.Exited, UpdateFrom = "1111" };
+        var abandoned = Next(StopFirstWithRollback, ContainerState.Created, HealthState.None) with { SpecHash = "1111", UpdateFrom = Hash(StopFirstWithRollback) };
+        Assert.Equal("""
+            #1 container:g-web-1-next, RemoveContainer, manifest reverted to HASH during the update (HASH -> 1111): the new container is no longer wanted
+            #2 container:g-web-1, StartContainer, rollback: the previous spec runs again (after #1)
+            """, Plan(StopFirstWithRollback, [old, abandoned]));
+        // The same labels the other way round (the desired one under the temporary name) are an update to HASH that failed.
+        Assert.StartsWith("#1 container:g-web-1-next, RemoveContainer, interrupted update (1111 -> HASH) rolled back: the new container is exited",
+            Plan(StopFirstWithRollback, [old with { Name = "g-web-1-next" }, abandoned with { Name = "g-web-1" }]));
+    }
+
     [Fact]
     public void Two_containers_of_the_desired_spec_keep_the_one_with_the_name()
     {
