@@ -86,6 +86,16 @@ internal sealed partial class ServicePlanner
         var nextName = next?.Name ?? $"{name}-next";
         var nextTarget = next?.Id ?? nextName;
         var oldStops = !StartFirst || !old.IsRunning; // a failure must start it again
+        var rollbackOf = service.Update.RollbackOnFailure ? $"{service.Name}@{hash}" : null;
+
+        // A new container the engine cannot start (its host port held, a device missing) fails the attempt like a failed
+        // health gate: it goes and the old one serves again, never left stopped while the start is retried.
+        int StartNew(string why, List<int> prerequisites, string target) => plan.Add(new Operation(0, OperationKind.StartContainer, resource, why, prerequisites)
+        {
+            Target = target,
+            RollbackOf = rollbackOf,
+            OnFailure = Restore(old, nextName, nextTarget, name, oldStops, "rollback: the new container could not be started"),
+        });
 
         List<int> ready = [];
         if (!StartFirst && old.IsRunning) ready.Add(Stop(old, cause + Planning.Plan.StopFirstCause, next is null ? [EnsureImage(), .. after] : []));
@@ -93,11 +103,11 @@ internal sealed partial class ServicePlanner
         {
             var create = plan.Add(CreateOperation(nextName, replica, [.. after, EnsureImage(), .. ready, .. Free(nextName)], $"{cause}, {Strategy}", old)
                 with { PreviousSpec = old.AppliedSpec ?? "" });
-            ready = [plan.Add(OperationKind.StartContainer, resource, $"new container of a {Strategy} update", [create], nextName)];
+            ready = [StartNew($"new container of a {Strategy} update", [create], nextName)];
         }
         else if (next.State == ContainerState.Created)
         {
-            ready = [plan.Add(OperationKind.StartContainer, resource, $"{cause}: the new container was created but not started", [.. after, .. ready], next.Id)];
+            ready = [StartNew($"{cause}: the new container was created but not started", [.. after, .. ready], next.Id)];
         }
 
         if (HasHealthcheck && next is not { IsReady: true })
@@ -108,8 +118,8 @@ internal sealed partial class ServicePlanner
             {
                 Target = nextTarget,
                 Timeout = service.Update.HealthTimeout,
-                RollbackOf = service.Update.RollbackOnFailure ? $"{service.Name}@{hash}" : null,
-                OnFailure = Restore(old, nextName, nextTarget, name, oldStops),
+                RollbackOf = rollbackOf,
+                OnFailure = Restore(old, nextName, nextTarget, name, oldStops, "rollback: new container never became healthy"),
             });
             ready = [wait];
         }
@@ -125,12 +135,12 @@ internal sealed partial class ServicePlanner
         })];
     }
 
-    /// <summary>What a failed health wait runs: the new container goes, the old one gets its name back and runs again.</summary>
-    private static List<Operation> Restore(ObservedContainer old, string nextName, string nextTarget, string name, bool startOld)
+    /// <summary>What a failed start or health wait of the new container runs: it goes, the old one gets its name back and runs again.</summary>
+    private static List<Operation> Restore(ObservedContainer old, string nextName, string nextTarget, string name, bool startOld, string why)
     {
         var steps = new List<Operation>
         {
-            new(0, OperationKind.RemoveContainer, $"container:{nextName}", "rollback: new container never became healthy", []) { Target = nextTarget },
+            new(0, OperationKind.RemoveContainer, $"container:{nextName}", why, []) { Target = nextTarget },
         };
         if (old.Name != name)
             steps.Add(new(0, OperationKind.RenameContainer, $"container:{old.Name}", "rollback: the previous container takes its name back", []) { Target = old.Id, NewName = name });

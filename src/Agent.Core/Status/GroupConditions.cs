@@ -71,7 +71,7 @@ public static class GroupConditions
         var failed = o.Failures.Count > 0 && o.RolledBack.Count == 0;
         var degraded = o.RolledBack.Count > 0
             ? new ConditionValue(ConditionTypes.Degraded, true, Hold.RolledBack,
-                $"update of {string.Join(", ", o.RolledBack)} did not become healthy and was rolled back; the previous containers keep serving. {o.Failures.FirstOrDefault()}".TrimEnd())
+                $"update of {string.Join(", ", o.RolledBack)} was rolled back (its new container did not start or did not become healthy); the previous containers keep serving. {o.Failures.FirstOrDefault()}".TrimEnd())
             : o.IsNameConflictOnly ? new ConditionValue(ConditionTypes.Degraded, true, NameConflict, string.Join("; ", o.NameConflicts))
             : failed ? new ConditionValue(ConditionTypes.Degraded, true, "ApplyFailed", o.Failures[0])
             : o.Held.Count > 0 ? new ConditionValue(ConditionTypes.Degraded, true, o.Held[0].Reason, o.Held[0].Message)

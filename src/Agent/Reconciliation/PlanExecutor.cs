@@ -116,9 +116,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                         failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
                     }
                 }
-                // Only a failed health gate fails the update; an engine that went away mid-wait, or a new container someone
-                // removed (probe-15l M3) or killed or stopped (probe-15m) meanwhile, says nothing about the spec: the update is tried again.
-                if (op.RollbackOf is { } rollback && e is OperationFailedException and not WaitInterruptedException) rolledBack.Enqueue(rollback);
+                if (op.RollbackOf is { } rollback && JudgesTheSpec(op, e)) rolledBack.Enqueue(rollback);
                 return false;
             }
         }
@@ -259,6 +257,16 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     }
 
     private static string NetworkKey(string name) => "network:" + name;
+
+    /// <summary>
+    /// Whether a failed step of an update is a verdict on the new spec: a failed health gate, or a start the engine answered
+    /// with an error (a host port held, a device or user missing: probe-15n F7). An engine that went away, a new container
+    /// someone removed (probe-15l M3) or killed or stopped (probe-15m), or a start the agent refused (a moved bind source)
+    /// says nothing about the spec: the update is tried again.
+    /// </summary>
+    private static bool JudgesTheSpec(Operation op, Exception e) => op.Kind == OperationKind.StartContainer
+        ? e is EngineException { StatusCode: 400 or 500 }
+        : e is OperationFailedException and not WaitInterruptedException;
 
     /// <summary>The spec <paramref name="create"/> may send (bind sources pinned, missing ones made), or why not.</summary>
     private async Task<ContainerSpec> AdmitAsync(Operation create, CancellationToken ct)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Agent.Core.Model;
 using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
@@ -108,6 +110,78 @@ public sealed class RollbackTests : AgentScenario
             Assert.Equal((serving.Id, "running"), (row.Id, row.State));
         }
         Assert.Equal(startedAt, await DockerCli.InspectAsync(serving.Id, "{{.State.StartedAt}}"));
+    }
+
+    // probe-15n F7: a new container the engine cannot start (its host port held by another process) left the old replica
+    // stopped while the start was retried with back-off. It is a failed attempt like a failed health gate.
+    [Fact]
+    public async Task A_stop_first_update_whose_new_container_cannot_start_is_rolled_back_and_the_old_replica_runs_again()
+    {
+        var g = Instance.Name("portheld");
+        const string Health = "[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]";
+        var port = FreePort.Next();
+        using var holder = new TcpListener(IPAddress.Loopback, port); // another process's server holds the port
+        holder.Start();
+        Agent.Write("g.yaml", Group(g, Service(Health, "1", "stop-first")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var old = Assert.Single(await Containers.RunningAsync(Instance, g, 1));
+
+        Agent.Write("g.yaml", Group(g, Service(Health, "2", "stop-first") + $"      ports: [\"127.0.0.1:{port}:8080\"]\n"));
+        var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
+        Assert.Contains("rolled back", status.Condition(ConditionTypes.Degraded)!.Message);
+        var why = Assert.Single(status.Events, e => e is { Type: "Warning", Reason: "RolledBack" }).Message;
+        Assert.Contains("did not start", why);
+        Assert.Contains("StartContainer failed", why);
+        Assert.Contains("already in use", why);
+        var record = Path.Combine(Agent.StateDir, "rolled-back.json");
+        Assert.Contains(g, await File.ReadAllTextAsync(record));
+
+        var current = await Eventually.ReturnsAsync(async () => await Containers.OfAsync(Instance, g), rows => rows is [{ State: "running" }],
+            TimeSpan.FromSeconds(30), "the old replica running alone again");
+        var startedAt = await DockerCli.InspectAsync(old.Id, "{{.State.StartedAt}}");
+        for (var i = 0; i < 5; i++) // a few reconciles and the 2 s resync of the scenario: not stopped again to retry the spec
+        {
+            await Task.Delay(1000);
+            var row = Assert.Single(await Containers.OfAsync(Instance, g));
+            Assert.Equal((old.Id, $"{g}-web-1", "running"), (row.Id, row.Name, row.State));
+        }
+        Assert.Equal(startedAt, await DockerCli.InspectAsync(old.Id, "{{.State.StartedAt}}"));
+        Assert.Contains("VERSION=1", await DockerCli.InspectAsync(old.Id, "{{range .Config.Env}}{{println .}}{{end}}"));
+        var ready = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!;
+        Assert.Equal(("True", "ReplicasReady"), (ready.Status, ready.Reason));
+        Assert.Equal(old.Id, current.Single().Id);
+    }
+
+    // A plain stop-first update (no health gate) removes the old container first, as docker compose up does: a new one that
+    // cannot start leaves the replica down, but never silently: ApplyFailed names the engine's error, and the start is
+    // retried with back-off until it works.
+    [Fact]
+    public async Task A_plain_stop_first_update_whose_new_container_cannot_start_says_why_and_starts_it_once_it_can()
+    {
+        var g = Instance.Name("portplain");
+        var port = FreePort.Next();
+        var holder = new TcpListener(IPAddress.Loopback, port);
+        holder.Start();
+        try
+        {
+            Agent.Write("g.yaml", Group(g, Web("web", "      env: { VERSION: \"1\" }\n")));
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(g);
+
+            Agent.Write("g.yaml", Group(g, Web("web", $"      env: {{ VERSION: \"2\" }}\n      ports: [\"127.0.0.1:{port}:8080\"]\n")));
+            var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "ApplyFailed", TimeSpan.FromSeconds(60));
+            Assert.Contains("already in use", status.Condition(ConditionTypes.Ready)!.Message);
+            Assert.Equal(("True", "ApplyFailed"), (status.Condition(ConditionTypes.Degraded)!.Status, status.Condition(ConditionTypes.Degraded)!.Reason));
+            Assert.Equal("created", Assert.Single(await Containers.OfAsync(Instance, g)).State);
+        }
+        finally
+        {
+            holder.Stop();
+        }
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)) is [{ State: "running" } row]
+            && (await DockerCli.InspectAsync(row.Id, "{{range .Config.Env}}{{println .}}{{end}}")).Contains("VERSION=2"), TimeSpan.FromSeconds(90), "the new spec started once the port is free");
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(30));
     }
 
     // probe-15l M3: a -next container removed during its health gate says nothing about the spec (like an engine that went

@@ -6,9 +6,10 @@ namespace Agent.UnitTests.Planning;
 /// <summary>
 /// A tiny model of the engine for planner tests: runs a plan's operations in order against a list of containers, with the
 /// engine's rules that matter here (a name is unique; a rename or create onto a taken name fails), and a health outcome
-/// for containers of the new spec. It lets a test stop a plan after any operation, as a kill -9 of the agent would.
+/// for containers of the new spec, or a start of one that fails (<paramref name="newSpecStarts"/> false: its host port is
+/// held). It lets a test stop a plan after any operation, as a kill -9 of the agent would.
 /// </summary>
-internal sealed class EngineModel(AgentLabels labels, string desiredHash, HealthState newSpecHealth)
+internal sealed class EngineModel(AgentLabels labels, string desiredHash, HealthState newSpecHealth, bool newSpecStarts = true)
 {
     private int nextId;
 
@@ -62,7 +63,7 @@ internal sealed class EngineModel(AgentLabels labels, string desiredHash, Health
                 });
                 return true;
             case OperationKind.StartContainer or OperationKind.RestartContainer:
-                if (Find(target) is not { } started) return false;
+                if (Find(target) is not { } started || (started.SpecHash == desiredHash && !newSpecStarts)) return false;
                 var health = started.SpecHash == desiredHash ? newSpecHealth : HealthState.Healthy;
                 Replace(started, started with { State = ContainerState.Running, Health = health });
                 return true;

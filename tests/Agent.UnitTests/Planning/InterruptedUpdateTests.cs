@@ -36,6 +36,7 @@ public sealed class InterruptedUpdateTests
     {
         Assert.Equal("""
             #1 service:web:1, StartContainer, interrupted update (0000 -> HASH) resumed: the new container was created but not started
+                on failure: RemoveContainer id-next
             #2 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes (after #1)
                 on failure: RemoveContainer id-next
             #3 container:g-web-1, StopContainer, replaced by a start-first update (after #2)
@@ -144,6 +145,7 @@ public sealed class InterruptedUpdateTests
             #3 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
             #4 service:web:1, CreateContainer, spec changed (0000 -> HASH), start-first (after #2,#3)
             #5 service:web:1, StartContainer, new container of a start-first update (after #4)
+                on failure: RemoveContainer g-web-1-next
             #6 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes (after #5)
                 on failure: RemoveContainer g-web-1-next
             #7 container:g-web-1, StopContainer, replaced by a start-first update (after #6)
@@ -206,6 +208,7 @@ public sealed class InterruptedUpdateTests
             #2 container:g-web-1, StopContainer, spec changed (0000 -> HASH), stop-first (after #1)
             #3 service:web:1, CreateContainer, spec changed (0000 -> HASH), stop-first (after #1,#2)
             #4 service:web:1, StartContainer, new container of a stop-first update (after #3)
+                on failure: RemoveContainer g-web-1-next; StartContainer id-old
             #5 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes (after #4)
                 on failure: RemoveContainer g-web-1-next; StartContainer id-old
             #6 container:g-web-1, RemoveContainer, replaced by a stop-first update (after #5)
@@ -229,6 +232,7 @@ public sealed class InterruptedUpdateTests
             #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
             #2 service:web:1, CreateContainer, spec changed (0000 -> HASH), stop-first (after #1)
             #3 service:web:1, StartContainer, new container of a stop-first update (after #2)
+                on failure: RemoveContainer g-web-1-next; StartContainer id-old
             #4 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes (after #3)
                 on failure: RemoveContainer g-web-1-next; StartContainer id-old
             #5 container:g-web-1, RemoveContainer, replaced by a stop-first update (after #4)
@@ -296,6 +300,7 @@ public sealed class InterruptedUpdateTests
             #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
             #2 service:web:1, CreateContainer, spec changed (0000 -> HASH), stop-first (after #1)
             #3 service:web:1, StartContainer, new container of a stop-first update (after #2)
+                on failure: RemoveContainer g-web-1-next; RenameContainer id-old -> g-web-1; StartContainer id-old
             #4 service:web:1, WaitHealthy, new container must be healthy within 60s before the old one goes (after #3)
                 on failure: RemoveContainer g-web-1-next; RenameContainer id-old -> g-web-1; StartContainer id-old
             #5 container:g-web-1-prev, RemoveContainer, replaced by a stop-first update (after #4)
@@ -395,6 +400,47 @@ public sealed class InterruptedUpdateTests
             var state = string.Join(", ", engine.Containers.OrderBy(c => c.Name).Select(c => $"{c.Name} {c.State} {(c.SpecHash == hash ? "new" : c.SpecHash)}"));
             var expected = $"g-web-1 Running {(expectedHash == hash ? "new" : expectedHash)}, g-web-2 Running {(expectedHash == hash ? "new" : expectedHash)}";
             Assert.True(expected == state, $"{where}: expected {expected}, got {state}");
+        }
+    }
+
+    /// <summary>
+    /// probe-15n F7: a new container the engine cannot start (its host port held) is a failed attempt. With rollbackOnFailure,
+    /// wherever the agent was killed, the old spec ends up running under its name, nothing else left, and the spec rolled
+    /// back (not retried); start-first without it keeps the old one serving and leaves no new container behind.
+    /// </summary>
+    [Theory]
+    [InlineData("stop-first with rollback")]
+    [InlineData("start-first with rollback")]
+    [InlineData("start-first")]
+    public void A_new_container_that_cannot_start_leaves_the_old_one_serving_after_any_interruption(string rollout)
+    {
+        var rollback = rollout.EndsWith("rollback", StringComparison.Ordinal);
+        var web = Service("web", 2, s =>
+        {
+            if (rollback) s.Healthy();
+            if (rollout.StartsWith("start-first", StringComparison.Ordinal)) s.StartFirst(rollback);
+            else s.StopFirst(rollback);
+        });
+        var hash = Hash(web);
+        PlanInput Input(EngineModel engine) => new(new ObjectKey("ServiceGroup", "g"), Group(web), engine.Observed, Labels, Now) { FailedUpdates = engine.RolledBack };
+        EngineModel Started() => new(Labels, hash, HealthState.Healthy, newSpecStarts: false)
+        {
+            Containers = { Running(web, 1, "0000") with { Health = HealthState.Healthy }, Running(web, 2, "0000") with { Health = HealthState.Healthy } },
+        };
+        var steps = Planner.PlanGroup(Input(Started())).Operations.Count;
+
+        for (var killedAfter = 0; killedAfter <= steps; killedAfter++)
+        {
+            var engine = Started();
+            engine.Run(Planner.PlanGroup(Input(engine)), killedAfter);
+            engine.RolledBack.Clear(); // a new agent process remembers nothing
+            for (var plans = 0; plans < 4; plans++) engine.Run(Planner.PlanGroup(Input(engine)));
+
+            var where = $"{rollout}, killed after step {killedAfter}";
+            var state = string.Join(", ", engine.Containers.OrderBy(c => c.Name).Select(c => $"{c.Name} {c.State} {c.SpecHash}"));
+            Assert.True(state == "g-web-1 Running 0000, g-web-2 Running 0000", $"{where}: got {state}");
+            Assert.Equal(rollback ? [$"web@{hash}"] : [], engine.RolledBack);
+            if (rollback) Assert.True(Planner.PlanGroup(Input(engine)).IsEmpty, $"{where}: the rolled-back spec is tried again");
         }
     }
 
