@@ -50,7 +50,8 @@ public sealed class RollbackTests : AgentScenario
             }
         });
 
-        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"false\"]", "2", strategy)));
+        // A failing check with as many items as the working one: a shorter healthcheck.test reads as a torn edit (56f1ea9) and is held for PruneDelay first.
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"test\", \"-f\", \"/never\"]", "2", strategy)));
         // Inside the health gate: start-first serves with the old replica (Ready=True/Updating); stop-first has stopped it,
         // so nothing serves and Ready says so (Ready=False/Updating).
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Any(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
