@@ -85,7 +85,7 @@ public static class TornManifest
 
     private static JsonNode? Node(ServiceSpec spec) => JsonSerializer.SerializeToNode(spec, CoreJsonContext.Default.ServiceSpec);
 
-    /// <summary>Paths set in <paramref name="before"/> that <paramref name="after"/> has unset, empty or with fewer items.</summary>
+    /// <summary>Paths set in <paramref name="before"/> that <paramref name="after"/> has unset, empty, or with fewer entries of a list of objects.</summary>
     private static void Lost(JsonNode? before, JsonNode? after, string path, List<string> lost)
     {
         switch (before)
@@ -100,7 +100,9 @@ public static class TornManifest
                     else Lost(value, now, at, lost);
                 }
                 break;
-            case JsonArray items when after is JsonArray nowItems && nowItems.Count < items.Count:
+            // Fewer entries of a list of things (volumes, ports, dependencies); an argument list (command, a healthcheck's
+            // test) is one value written on one line, and a shorter one is an edit.
+            case JsonArray items when after is JsonArray nowItems && nowItems.Count < items.Count && items.Any(i => i is JsonObject):
                 lost.Add(Shown(path));
                 break;
         }

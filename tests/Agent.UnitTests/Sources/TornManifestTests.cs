@@ -148,6 +148,19 @@ public sealed class TornManifestTests() : ManifestFolderTestBase("torn")
     }
 
     [Fact]
+    public void A_shorter_command_or_healthcheck_test_is_an_edit_and_applies_at_once()
+    {
+        const string before = "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: g }\nspec:\n  services:\n" +
+                              "    - name: app\n      image: busybox:1.35\n      command: [\"sh\", \"-c\", \"sleep 3600\"]\n" +
+                              "      healthcheck: { test: [\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"], interval: 2s }\n";
+        var store = Started("g.yaml", before, G);
+        Write("g.yaml", before.Replace("[\"sh\", \"-c\", \"sleep 3600\"]", "[\"sleep\", \"1\"]").Replace("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "[\"CMD\", \"false\"]"));
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(["sleep", "1"], Web(store, G).Container.Command!);
+    }
+
+    [Fact]
     public void A_torn_read_that_changes_no_running_service_is_not_held()
     {
         var store = Started("g.yaml", Full, G);
