@@ -39,6 +39,7 @@ internal static class ComposeNormalizer
             if (service.DependsOn.Any(d => !enabled.Contains(d.Service) && reader.IsOptional(service.Name, d.Service)))
                 services[i] = (service with { DependsOn = service.DependsOn.Where(d => enabled.Contains(d.Service) || !reader.IsOptional(service.Name, d.Service)).ToList() }, at);
         }
+        ComposeReferences.Resolve(context.Project, services, enabled, context);
         CheckDependencies(services, enabled, context);
 
         var named = new SortedDictionary<string, VolumeSpec>(StringComparer.Ordinal);

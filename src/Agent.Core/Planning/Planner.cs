@@ -89,14 +89,37 @@ public static class Planner
             var after = new List<int>(foundation);
             foreach (var dep in service.DependsOn)
                 if (gates.TryGetValue(dep.Service, out var gate)) after.AddRange(gate);
+            var uses = UsedServices(group, service);
+            foreach (var used in uses)
+                if (gates.TryGetValue(used, out var gate)) after.AddRange(gate);
             var replaced = ComposeAdoption.Replace(input, group, service, plan, adopted);
             after.AddRange(replaced);
-            var started = new ServicePlanner(input, group, service, networks, plan).Plan(after);
+            var recreated = uses.Where(plan.CreatesContainerOf).ToList();
+            var started = new ServicePlanner(input, group, service, networks, plan)
+            {
+                UsedRecreated = recreated.Count == 0 ? null : $"{string.Join(", ", recreated)} recreated: this container uses its network or volumes",
+            }.Plan(after);
             started.AddRange(RestartForRecreatedDependencies(input, service, plan, after));
             gates[service.Name] = GateFor(input, group, service, started, plan);
             if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
         }
         ComposeAdoption.HoldStrays(input, group, plan);
+    }
+
+    /// <summary>The other services of the group whose container this service's containers use, by the container name
+    /// (networkMode, pid, ipc <c>container:NAME</c>, volumesFrom <c>NAME[:ro|rw]</c>; compose's <c>service:X</c> is read
+    /// as X's first container): they are planned first, and recreating them recreates this service's containers.</summary>
+    internal static List<string> UsedServices(ServiceGroup group, ServiceSpec service)
+    {
+        var c = service.Container;
+        var names = new[] { c.NetworkMode, c.PidMode, c.IpcMode }
+            .Where(m => m?.StartsWith("container:", StringComparison.Ordinal) == true).Select(m => m!["container:".Length..])
+            .Concat(c.VolumesFrom.Select(v => v.Split(':')[0]))
+            .ToHashSet(StringComparer.Ordinal);
+        if (names.Count == 0) return [];
+        return group.Spec.Services.Where(s => s.Name != service.Name
+                && Enumerable.Range(1, Math.Max(1, s.Replicas)).Any(r => names.Contains(s.ReplicaName(group.Metadata.Name, r))))
+            .Select(s => s.Name).ToList();
     }
 
     /// <summary>The containers of services no longer in the manifest are removed, once the service has been gone for

@@ -13,6 +13,10 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
     // Names a container removed by this plan frees: a create or rename to one of them runs after that removal.
     private readonly Dictionary<string, int> freedBy = new(StringComparer.Ordinal);
 
+    /// <summary>Set when this plan recreates a container the service uses (network_mode container:/service:, volumes_from,
+    /// pid or ipc container:): why its own containers are recreated after it.</summary>
+    public string? UsedRecreated { get; init; }
+
     /// <summary>Returns the ids of the operations that (re)start the service's containers.</summary>
     public List<int> Plan(List<int> after)
     {
@@ -44,6 +48,12 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             else if (current.SpecHash != hash && !input.Suspended && !failedUpdate)
             {
                 started.AddRange(Update(current, name, replica, after));
+            }
+            else if (current.SpecHash == hash && !input.Suspended && UsedRecreated is { } used && !IsRespectedUserStop(current) && current.Name == name)
+            {
+                // Like Compose: a container in another's network namespace, or with its volumes, follows it when it is recreated
+                // (it would stay in the namespace, or keep the volumes, of the container that is gone).
+                started.AddRange(RecreateInPlace(current, name, replica, after, used));
             }
             else if (current.SpecHash == hash && !input.Suspended && current.IsRunning && DisconnectedNetwork(current) is { } network)
             {

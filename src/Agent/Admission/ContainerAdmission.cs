@@ -23,15 +23,20 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
     /// a <see cref="State.StateWriteException"/> when that record cannot be saved means it must not be created.</summary>
     public async Task<Admitted> CheckAsync(ContainerSpec spec, ObjectKey? owner, ObjectKey creator, bool fromManifests, CancellationToken ct)
     {
-        IReadOnlySet<string>? own = null;
+        Dictionary<string, string>? own = null; // name or id of each of the agent's containers -> its id
         if (spec.VolumesFrom.Count > 0 || new[] { spec.NetworkMode, spec.PidMode, spec.IpcMode, spec.UtsMode }.Any(m => m?.Contains(':') == true))
         {
             var list = await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct);
-            own = list.Where(c => labels.IsOwned(c.Labels)).SelectMany(c => new[] { c.Name, c.Id }).ToHashSet(StringComparer.Ordinal);
+            own = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var c in list.Where(c => labels.IsOwned(c.Labels)))
+            {
+                own[c.Id] = c.Id;
+                own.TryAdd(c.Name, c.Id);
+            }
         }
         foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Bind, Source: not null })) gitBinds.Restore(mount.Source!);
         var resolve = BindPinning.Once(folder.ResolveLinks);
-        var context = new AdmissionContext(resolve, name => own?.Contains(name) == true)
+        var context = new AdmissionContext(resolve, name => own?.ContainsKey(name) == true)
         {
             ManifestsRoot = fromManifests ? folder.Root : null,
             OwnBindRoots = fromManifests ? [gitBinds.Root] : [], // what a repository's manifests bind, copied (see GitBindStore)
@@ -51,7 +56,7 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
                         || Adopted(volume, owner));
             if (policy.CheckMountedVolume(mount, facts, owned) is { } problem) return Admitted.No(problem);
         }
-        var pinned = BindPinning.Pin(spec, resolve);
+        var pinned = ByContainerId(BindPinning.Pin(spec, resolve), own);
         manifests.RecordWritableBinds(WritableBindTrust.Sources(pinned.Mounts), creator);
         return new Admitted(pinned, null);
     }
@@ -66,6 +71,30 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
         {
             foreach (var bind in binds) gitBinds.Restore(bind.Source);
         });
+
+    /// <summary>The spec with each container it shares a namespace with or takes volumes from (networkMode, pid, ipc, uts
+    /// <c>container:NAME</c>, volumesFrom) named by the id of the container the policy judged, as `docker compose` does:
+    /// the engine joins that container, not whichever holds the name later (a recreated one is a new container, and the
+    /// plan recreates the user after it).</summary>
+    private static ContainerSpec ByContainerId(ContainerSpec spec, Dictionary<string, string>? own)
+    {
+        if (own is null) return spec;
+        string? Mode(string? mode) =>
+            mode is not null && mode.StartsWith("container:", StringComparison.Ordinal) && own.TryGetValue(mode["container:".Length..], out var id) ? $"container:{id}" : mode;
+        return spec with
+        {
+            NetworkMode = Mode(spec.NetworkMode),
+            PidMode = Mode(spec.PidMode),
+            IpcMode = Mode(spec.IpcMode),
+            UtsMode = Mode(spec.UtsMode),
+            VolumesFrom = spec.VolumesFrom.Select(v =>
+            {
+                var colon = v.IndexOf(':');
+                var name = colon < 0 ? v : v[..colon];
+                return own.TryGetValue(name, out var id) ? id + (colon < 0 ? "" : v[colon..]) : v;
+            }).ToList(),
+        };
+    }
 
     /// <summary>The secret files the GitRepositories in the manifests name.</summary>
     private List<string> GitSecretFiles() =>
