@@ -66,6 +66,20 @@ public static class GroupConditions
         return null;
     }
 
+    /// <summary>
+    /// Ready and Progressing while an update applies (its health gates can take minutes), from what serves now: Ready is
+    /// True while every wanted replica serves (start-first: the old ones serve until their replacements passed the gate)
+    /// and False while some do not (a stop-first update stopped them), both with reason Updating; Progressing says how far
+    /// the update is ("updating: 1 of 2 replicas on generation 3"). Null when nothing is wanted (a suspended group).
+    /// </summary>
+    public static (ConditionValue Ready, ConditionValue Progressing)? WhileUpdating(int serving, int onNewSpec, int replicas, long generation)
+    {
+        if (replicas <= 0) return null;
+        var progress = $"updating: {onNewSpec} of {replicas} replicas on generation {generation}";
+        return (new(ConditionTypes.Ready, serving >= replicas, Updating, $"{serving}/{replicas} replicas serving, {progress}"),
+            new(ConditionTypes.Progressing, true, Updating, progress));
+    }
+
     public static IReadOnlyList<ConditionValue> Decide(ReconcileOutcome o)
     {
         var failed = o.Failures.Count > 0 && o.RolledBack.Count == 0;

@@ -21,6 +21,15 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             cache.NetworksOf(key).Where(n => Owns(key, n.Labels)).ToList(), cache.VolumesOf(key).Where(v => Owns(key, v.Labels)).ToList(), await external, ct);
     }
 
+    /// <summary>The object's containers as the cache sees them now, without listing anything (null while the cache is not
+    /// current): what status shows while an update applies. Networks, volumes and external networks are left out.</summary>
+    public async Task<ObservedState?> ObserveCachedContainersAsync(ObjectKey key, CancellationToken ct)
+    {
+        if (!cache.IsCurrent) return null;
+        return await BuildAsync(key, cache.ContainersOf(key).Where(c => Owns(key, c.Labels)).ToList(), [], [],
+            (new Dictionary<string, IReadOnlyList<string>>(), new HashSet<string>()), ct);
+    }
+
     /// <summary>What exists for <paramref name="key"/>, asked of the engine now: what a plan is verified against before it
     /// changes anything (the cache can be a moment behind).</summary>
     public async Task<ObservedState> ObserveFreshAsync(ObjectKey key, CancellationToken ct, ServiceGroup? desired = null)

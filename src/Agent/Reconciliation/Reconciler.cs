@@ -189,8 +189,21 @@ public sealed class Reconciler(
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
             applyStarted = (entry?.Generation ?? 0, overrides.IsSuspended(key));
-            execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
-                desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation));
+            // An update's health gates can take minutes: meanwhile status follows what serves (probe-16 F8), not the
+            // containers seen before the apply.
+            using var stopLive = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var live = desired is ServiceGroup updating && !applyStarted.Suspended && !updating.Spec.Suspend && IsUpdate(plan)
+                ? FollowUpdateAsync(key, updating, entry!.Generation, stopLive.Token) : Task.CompletedTask;
+            try
+            {
+                execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
+                    desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation));
+            }
+            finally
+            {
+                await stopLive.CancelAsync();
+                await live; // never writes status after the outcome below
+            }
             RememberRollbacks(key, execution);
             // A rebuild retags the image name; the image the replaced container ran is garbage once that container is gone.
             if (plan.Operations.Any(o => o.Kind == OperationKind.BuildImage) && plan.Operations.Any(o => o.Kind == OperationKind.RemoveContainer))
@@ -219,7 +232,53 @@ public sealed class Reconciler(
             return ("pruned", null);
         }
 
-        return Report(key, entry!, (ServiceGroup)desired, observed, plan, execution);
+        // What the plan did shows in the containers listed, not what was there before it ran (the cache follows the events).
+        var shown = execution is null ? observed : await observer.ObserveCachedContainersAsync(key, ct) ?? observed;
+        return Report(key, entry!, (ServiceGroup)desired, observed, shown, plan, execution);
+    }
+
+    private static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A plan that replaces containers of another spec (an update, start-first or stop-first).</summary>
+    private static bool IsUpdate(Plan plan) =>
+        plan.Operations.Any(o => o is { Kind: OperationKind.CreateContainer, PreviousSpec: not null });
+
+    /// <summary>
+    /// While an update applies, every <see cref="LiveInterval"/>: the containers and READY count from the cache (no engine
+    /// call), Ready (True while every replica serves) and Progressing ("updating: 1 of 2 replicas on generation N"), both
+    /// reason Updating (<see cref="GroupConditions.WhileUpdating"/>). The reconcile's outcome replaces them once it ends.
+    /// </summary>
+    private async Task FollowUpdateAsync(ObjectKey key, ServiceGroup group, long generation, CancellationToken stop)
+    {
+        var network = ContainerNames.Network(group.Metadata.Name);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(LiveInterval, time, stop);
+                if (await observer.ObserveCachedContainersAsync(key, stop) is not { } observed) continue;
+                var now = time.GetUtcNow();
+                var services = ServicesOf(key, group, observed);
+                var onNewSpec = group.Spec.Services.Sum(s => ServiceReadiness.ServingSpec(
+                    observed.Containers.Where(c => c.Service == s.Name), SpecHash.Of(s.Container, network), s.Replicas, now));
+                var conditions = GroupConditions.WhileUpdating(services.Sum(s => s.ReadyReplicas), onNewSpec, services.Sum(s => s.DesiredReplicas), generation);
+                if (stop.IsCancellationRequested) return;
+                status.Update(key, s => s with { Services = services });
+                if (conditions is var (ready, progressing))
+                {
+                    status.SetCondition(key, ready.Type, ready.Status, ready.Reason, ready.Message);
+                    status.SetCondition(key, progressing.Type, progressing.Status, progressing.Reason, progressing.Message);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Agent.Engine.EngineException)
+            {
+                // the engine is away: the status stays as last seen; the apply reports it
+            }
+        }
     }
 
     /// <summary>The object's manifest is gone and nothing of it is left in the engine: what the agent kept for it goes too,
@@ -368,10 +427,10 @@ public sealed class Reconciler(
         return blockers.Count == 0 ? null : $"waiting for group(s) {string.Join(", ", blockers)} to be ready";
     }
 
-    private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, Plan plan, ExecutionResult? execution)
+    private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, ObservedState shown, Plan plan, ExecutionResult? execution)
     {
         var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
-        var services = ServicesOf(key, group, observed);
+        var services = ServicesOf(key, group, shown);
 
         status.Update(key, s => s with
         {
@@ -439,15 +498,12 @@ public sealed class Reconciler(
     private List<ServiceStatus> ServicesOf(ObjectKey key, ServiceGroup group, ObservedState observed)
     {
         var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
-        var network = ContainerNames.Network(group.Metadata.Name);
-        var failed = FailedUpdates(key, group);
         return group.Spec.Services.Select(s =>
         {
-            var hash = SpecHash.Of(s.Container, network);
-            // Ready reflects what serves: after a rollback the previous spec's replica is the one serving, and it counts.
-            var rolledBack = failed.Contains($"{s.Name}@{hash}");
-            var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ToList();
-            var ready = containers.Count(c => (c.SpecHash == hash || rolledBack) && c.IsServing(time.GetUtcNow()));
+            // READY counts the replicas that serve, of whatever spec (kubectl during a rollout): the old replicas while an
+            // update waits on its gate, the previous spec's after a rollback; a stopped one or an X-next still in its gate does not.
+            var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
+            var ready = ServiceReadiness.Serving(containers, s.Replicas, time.GetUtcNow());
             return new ServiceStatus(s.Name, suspended ? 0 : s.Replicas, ready, containers.Select(c => new ContainerStatus(
                 c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash,
                 ContainerMessage(c, s))).ToList());

@@ -10,10 +10,10 @@ namespace Agent.IntegrationTests.Reconciliation;
 /// <summary>A health-gated update that never becomes healthy is rolled back while the old container keeps serving.</summary>
 public sealed class RollbackTests : AgentScenario
 {
-    private static string Service(string healthTest, string version, string strategy) => Web("web",
+    private static string Service(string healthTest, string version, string strategy, string healthTimeout = "5s") => Web("web",
         $"      env: {{ VERSION: \"{version}\" }}\n" +
         $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
-        $"      update: {{ strategy: {strategy}, rollbackOnFailure: true, healthTimeout: 5s }}\n");
+        $"      update: {{ strategy: {strategy}, rollbackOnFailure: true, healthTimeout: {healthTimeout} }}\n");
 
     /// <summary>A start-first service whose new container becomes healthy only after 4 s: time to act on it in its gate.</summary>
     private static string SlowToBecomeHealthy(string version) =>
@@ -51,15 +51,16 @@ public sealed class RollbackTests : AgentScenario
         });
 
         // A failing check with as many items as the working one: a shorter healthcheck.test reads as a torn edit (56f1ea9) and is held for PruneDelay first.
-        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"test\", \"-f\", \"/never\"]", "2", strategy)));
+        Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"test\", \"-f\", \"/never\"]", "2", strategy, healthTimeout: "12s")));
         // Inside the health gate: start-first serves with the old replica (Ready=True/Updating); stop-first has stopped it,
         // so nothing serves and Ready says so (Ready=False/Updating).
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Any(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the new container waits on the health gate");
-        var gated = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!;
+        // Status follows what serves every 0.5 s during the gate (probe-16 F8): polled, it catches up with the stop.
         var oldDuringGate = await DockerCli.InspectAsync(old.Id, "{{.State.Running}}");
+        var gated = await Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!),
+            c => (c.Status, c.Reason) == (strategy == "start-first" ? "True" : "False", GroupConditions.Updating), TimeSpan.FromSeconds(5), "Ready per the serving count inside the gate");
         Assert.Equal(strategy == "start-first" ? ("True", "true") : ("False", "false"), (gated.Status, oldDuringGate));
-        Assert.Equal(GroupConditions.Updating, gated.Reason);
         var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
         await Task.Delay(1500); // the rolled-back spec must not be retried
         await stop.CancelAsync();
