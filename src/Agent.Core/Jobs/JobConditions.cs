@@ -150,6 +150,38 @@ public static class JobConditions
         ],
     };
 
+    /// <summary>A CronJob or Job whose manifest is held (the folder cannot be read, its deletion is held by the mass-prune
+    /// guard): it keeps running at its last good spec, so Ready stays as <paramref name="decided"/> says, and Degraded says
+    /// why nothing new comes from its manifest (Kubernetes-style, as a held group: `Ready,SourceUnavailable`). Held by the
+    /// guard it also has PruneBlocked (agent get shows STATUS PruneBlocked) and is not Progressing.</summary>
+    public static IReadOnlyList<ConditionValue> Held(IReadOnlyList<ConditionValue> decided, string reason, string message)
+    {
+        var result = decided.Where(c => c.Type != ConditionTypes.Degraded && (reason != ConditionTypes.PruneBlocked || c.Type != ConditionTypes.Progressing)).ToList();
+        result.Add(new(ConditionTypes.Degraded, true, reason, message));
+        if (reason == ConditionTypes.PruneBlocked)
+        {
+            result.Add(new(ConditionTypes.Progressing, false, reason, "removal held by the mass-prune guard: it keeps running at its last spec until an admin confirms or its manifest comes back"));
+            result.Add(new(ConditionTypes.PruneBlocked, true, reason, message));
+        }
+        return result;
+    }
+
+    /// <summary>A CronJob or Job held whose spec this run has not read (the agent started while its manifest could not be
+    /// read, or with its deletion held from the last run): its runs and history are kept, nothing is removed, and since
+    /// its schedule and template are in the manifest, nothing new is started until the manifest reads again.</summary>
+    public static IReadOnlyList<ConditionValue> HeldWithoutSpec(string kind, string reason, string message)
+    {
+        var what = kind == Model.CronJob.KindName ? "not scheduled" : "not run";
+        List<ConditionValue> result =
+        [
+            new(ConditionTypes.Ready, false, reason, $"held: {message}; its spec has not been read since the agent started, so it is {what} until its manifest reads again (its runs and history are kept)"),
+            new(ConditionTypes.Progressing, false, reason, "nothing is started, stopped or removed until its manifest reads again"),
+            new(ConditionTypes.Degraded, true, reason, message),
+        ];
+        if (reason == ConditionTypes.PruneBlocked) result.Add(new(ConditionTypes.PruneBlocked, true, reason, message));
+        return result;
+    }
+
     /// <summary>The condition types these decisions may set; one not decided now is removed (a Job that runs again loses Complete).</summary>
     public static readonly IReadOnlyList<string> Types = [ConditionTypes.Ready, ConditionTypes.Progressing, ConditionTypes.Degraded, ConditionTypes.Suspended, Complete, Failed];
 

@@ -38,8 +38,17 @@ public sealed class StateDirHealthCheck(State.StateDirWatch watch) : IHealthChec
 
 /// <summary>The manifests folder reads: a folder that cannot be read holds every object and fails readiness. Answers
 /// from what the last read left (<see cref="Sources.ManifestStore.Readiness"/>), never waiting for a read under way.</summary>
-public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) : IHealthCheck
+public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests, Status.StatusStore status) : IHealthCheck
 {
+    /// <summary>The objects held because the folder cannot be read, every kind (probe-16 F6): "; held: CronJob/c, Job/j, ...".</summary>
+    private string Held()
+    {
+        var held = status.List().Where(s => s.Condition(Core.Status.ConditionTypes.Degraded) is { Status: "True", Reason: "SourceUnavailable" })
+            .Select(s => $"{s.Kind}/{s.Name}").Order(StringComparer.Ordinal).ToList();
+        if (held.Count == 0) return "";
+        return $"; {held.Count} object(s) held: {string.Join(", ", held.Take(20))}{(held.Count > 20 ? $" and {held.Count - 20} more (GET /api/v1/objects)" : "")}";
+    }
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         var folder = manifests.Root;
@@ -51,7 +60,7 @@ public sealed class ManifestFolderHealthCheck(Sources.ManifestStore manifests) :
             return Task.FromResult(HealthCheckResult.Unhealthy(
                 $"the record of folders containers write was lost ({lost}): no manifest is applied until {Agent.Sources.ManifestIndex.WritableBindsLostFileName} is deleted from the state dir"));
         if (read.SourceError is { } error)
-            return Task.FromResult(HealthCheckResult.Unhealthy($"{error}; every object is kept as it is until it reads again"));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"{error}; every object is kept as it is until it reads again{Held()}"));
         try
         {
             _ = Directory.EnumerateFileSystemEntries(folder).FirstOrDefault();

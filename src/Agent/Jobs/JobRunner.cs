@@ -34,6 +34,10 @@ public sealed class JobRunner(
 {
     private readonly ConcurrentDictionary<ObjectKey, Running> loops = new();
     private readonly ConcurrentDictionary<ObjectKey, JobTemplate> apiJobs = new();
+    // The last object each CronJob and Job manifest defined in this run: a deletion the mass-prune guard holds keeps the
+    // CronJob on its schedule at this spec until an admin confirms or the manifest comes back (probe-16 F2).
+    private readonly ConcurrentDictionary<ObjectKey, Core.Manifests.IManifestObject> lastGood = new();
+    private readonly ConcurrentDictionary<ObjectKey, byte> keptByGuard = new();
     private readonly ILogger logger = loggers.CreateLogger<JobRunner>();
     private CancellationToken stopping;
     private Meter? gauges;
@@ -60,7 +64,9 @@ public sealed class JobRunner(
     public DesiredJob? Desired(ObjectKey key)
     {
         if (key.Kind == Job.ImperativeKind) return apiJobs.TryGetValue(key, out var t) ? new DesiredJob(key, t, null, 1, 1) : null;
-        var desired = DesiredJob.From(manifests.Get(key)?.Object);
+        var entry = manifests.Get(key);
+        if (entry?.Object is CronJob or Job) lastGood[key] = entry.Object;
+        var desired = DesiredJob.From(entry?.Object ?? (entry is null && pruneGate.HeldNow(key) is not null ? lastGood.GetValueOrDefault(key) : null));
         return desired is { Cron: { Suspend: false } cron } && (overrides.IsSuspended(key) || overrides.Lost is not null) ? desired with { Cron = cron with { Suspend = true } } : desired;
     }
 
@@ -68,18 +74,58 @@ public sealed class JobRunner(
     {
         var key = new ObjectKey(CronJob.KindName, name);
         var entry = manifests.Get(key);
-        if (entry?.Object is not CronJob cron) return null;
         var history = store.Get(key)?.History ?? new Core.Jobs.JobHistory();
+        if ((entry?.Object ?? GuardKept(key)) is not CronJob cron)
+            return HeldWithoutSpec(key) is { } unknown
+                ? new CronJobView(name, "", "", "", false, null, history.LastScheduleTime, history.LastSuccessfulTime, null, history.MissedRuns, history.SkippedRuns,
+                    history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
+                    null, entry?.Errors.Select(e => e.ToString()).ToList() ?? [], unknown.Message)
+                : null;
         var suspendedBy = cron.Spec.Suspend ? "spec.suspend" : overrides.IsSuspended(key) ? "api" : overrides.Lost is not null ? "lost-record (suspended.json.lost)" : null;
         var next = Get(key)?.NextRun ?? cron.Spec.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(cron.Spec.TimeZone) ?? TimeZoneInfo.Utc);
         return new CronJobView(name, cron.Spec.Schedule.Text, cron.Spec.TimeZone, cron.Spec.ConcurrencyPolicy.ToString(), suspendedBy is not null, suspendedBy,
             history.LastScheduleTime, history.LastSuccessfulTime, suspendedBy is null ? next : null, history.MissedRuns, history.SkippedRuns,
             history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
-            cron.Source.ToString(), entry.Errors.Select(e => e.ToString()).ToList());
+            cron.Source.ToString(), entry?.Errors.Select(e => e.ToString()).ToList() ?? [], Hold(key)?.Message);
     }
 
     public IReadOnlyList<CronJobView> CronJobStatuses() =>
-        manifests.All().Where(e => e.Object is CronJob).Select(e => CronJobStatus(e.Key.Name)!).OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
+        manifests.All().Where(e => e.Object is CronJob).Select(e => e.Key).Concat(HeldKeys(CronJob.KindName)).Distinct()
+            .Select(k => CronJobStatus(k.Name)).OfType<CronJobView>().OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
+
+    /// <summary>The last good object of a CronJob or Job whose deletion the mass-prune guard holds (it keeps running at it).</summary>
+    private Core.Manifests.IManifestObject? GuardKept(ObjectKey key) =>
+        manifests.Get(key) is null && pruneGate.HeldNow(key) is not null ? lastGood.GetValueOrDefault(key) : null;
+
+    /// <summary>Keys of <paramref name="kind"/> without a manifest object whose runs and history are held, not deleted: the
+    /// folder cannot be read, the file that defined them cannot, their prune delay runs or the mass-prune guard holds them.</summary>
+    private IEnumerable<ObjectKey> HeldKeys(string kind) =>
+        store.All().Select(r => r.Key).Concat(loops.Keys).Where(k => k.Kind == kind && manifests.Get(k)?.Object is null).Distinct()
+            .Where(k => GuardKept(k) is not null || HeldWithoutSpec(k) is not null);
+
+    /// <summary>Why a CronJob or Job manifest object is held now (its last good state kept, nothing pruned), or null.</summary>
+    private (string Reason, string Message)? Hold(ObjectKey key)
+    {
+        if (key.Kind is not (CronJob.KindName or Job.KindName)) return null;
+        if (manifests.SourceError is { } source) return (SourceUnavailable, $"{source}; the last good state is kept and nothing is pruned");
+        var entry = manifests.Get(key);
+        if (entry is { Object: not null }) return null; // a broken manifest: its own error says why (JobConditions)
+        if (entry is { IsBroken: true }) return (entry.HeldReason, entry.Errors[0].ToString());
+        if (entry is not null) return null; // not selected by this host: a deletion here
+        if (pruneGate.HeldNow(key) is { } blocked) return (ConditionTypes.PruneBlocked, blocked);
+        if (manifests.PruneDelayLeft(key) is not null && manifests.PruneHold(key) is { } pending) return (Hold_PrunePending, pending);
+        if (!controller.FirstSyncDone) return null; // not judged yet
+        return manifests.KeepReason(key) is { } kept ? (DesiredEntry.ManifestUnreadable, kept) : null;
+    }
+
+    private const string SourceUnavailable = "SourceUnavailable";
+    private const string Hold_PrunePending = Core.Planning.Hold.PrunePending;
+
+    /// <summary>A CronJob or Job held whose spec this run has not read (the agent started while its manifest could not be
+    /// read, or with its deletion held from the last run): listed with its history and runs, which are kept, and why; it
+    /// cannot be scheduled or run without its spec, so nothing new starts until the manifests read again.</summary>
+    private (string Reason, string Message)? HeldWithoutSpec(ObjectKey key) =>
+        key.Kind is CronJob.KindName or Job.KindName && Desired(key) is null && store.Get(key) is not null && Hold(key) is { } hold ? hold : null;
 
     /// <summary>A Job by its manifest name or an API job by its id.</summary>
     public JobView? JobStatus(string id)
@@ -87,19 +133,20 @@ public sealed class JobRunner(
         var key = apiJobs.ContainsKey(new ObjectKey(Job.ImperativeKind, id)) ? new ObjectKey(Job.ImperativeKind, id) : new ObjectKey(Job.KindName, id);
         var entry = key.Kind == Job.KindName ? manifests.Get(key) : null;
         var desired = Desired(key);
-        if (desired is null) return null;
+        if (desired is null && HeldWithoutSpec(key) is null) return null;
         var history = store.Get(key)?.History ?? new Core.Jobs.JobHistory();
         var lost = HistoryLost(key);
-        return new JobView(id, key.Kind, desired.Template.Container.Image, JobConditions.Summarize(history, lost is not null).Phase!, history.LastSuccessfulTime,
+        return new JobView(id, key.Kind, desired?.Template.Container.Image ?? "", JobConditions.Summarize(history, lost is not null).Phase!, history.LastSuccessfulTime,
             history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
-            entry?.Object?.Source.ToString(), entry?.Errors.Select(e => e.ToString()).ToList() ?? [], lost);
+            entry?.Object?.Source.ToString(), entry?.Errors.Select(e => e.ToString()).ToList() ?? [], lost, Hold(key)?.Message);
     }
 
     /// <summary>Why a Job starts no run because its history was lost (the marker's text), or null.</summary>
     private string? HistoryLost(ObjectKey key) => key.Kind == Job.KindName && store.Get(key) is null ? store.Lost(key) : null;
 
     public IReadOnlyList<JobView> JobStatuses() =>
-        manifests.All().Where(e => e.Object is Job).Select(e => e.Key.Name).Concat(apiJobs.Keys.Select(k => k.Name))
+        manifests.All().Where(e => e.Object is Job).Select(e => e.Key.Name).Concat(HeldKeys(Job.KindName).Select(k => k.Name)).Distinct(StringComparer.Ordinal)
+            .Concat(apiJobs.Keys.Select(k => k.Name))
             .Select(JobStatus).OfType<JobView>().OrderBy(v => v.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>The key behind a job id (API job id or Job manifest name).</summary>
@@ -148,6 +195,7 @@ public sealed class JobRunner(
         manifests.Read += Wake;
         _ = controller.FirstSync.ContinueWith(_ => Wake(), TaskScheduler.Default);
         var orphanCheck = DateTimeOffset.MinValue;
+        List<ObjectKey> shownHeld = [];
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -170,6 +218,12 @@ public sealed class JobRunner(
                         foreach (var key in loops.Keys.Where(k => k.Kind != Job.ImperativeKind && !wanted.ContainsKey(k)).ToList())
                         {
                             if (await KnownDeletedAsync(key, stoppingToken)) await ForgetAsync(key, "its manifest was deleted", stoppingToken);
+                            // Held by the mass-prune guard: it runs on at its last good spec (Desired), from now on.
+                            else if (pruneGate.HeldNow(key) is not null && keptByGuard.TryAdd(key, 0) && loops.TryGetValue(key, out var kept))
+                            {
+                                logger.LogWarning("{Key}: its deletion is held by the mass-prune guard: it keeps running at its last spec until an admin confirms or its manifest comes back", key);
+                                kept.Loop.Wake();
+                            }
                             // Held: by its prune delay (due then), or by the mass-prune guard, which a confirm through the
                             // API lifts without a read of the manifests: looked at again each second while held.
                             else if ((manifests.PruneDelayLeft(key) is { } left && left < HeldRecheck ? left : HeldRecheck) is var recheck && recheck < next) next = recheck;
@@ -182,7 +236,16 @@ public sealed class JobRunner(
                                     await ForgetAsync(record.Key, "its manifest was deleted while the agent was down", stoppingToken);
                         }
                     }
+                    foreach (var key in keptByGuard.Keys.Where(k => wanted.ContainsKey(k) || !loops.ContainsKey(k) || pruneGate.HeldNow(k) is null)) keptByGuard.TryRemove(key, out _);
                     foreach (var key in loops.Keys) Publish(key);
+                    // Held without a spec read in this run (the folder or their file could not be read at start): listed,
+                    // with their history, and looked at again soon (a confirm or the folder back changes what they show).
+                    var heldWithoutSpec = HeldKeys(CronJob.KindName).Concat(HeldKeys(Job.KindName)).Where(k => !loops.ContainsKey(k)).ToList();
+                    foreach (var key in heldWithoutSpec) Publish(key);
+                    foreach (var key in shownHeld.Except(heldWithoutSpec).Where(k => !loops.ContainsKey(k) && !wanted.ContainsKey(k)).ToList())
+                        if (controller.FirstSyncDone && await KnownDeletedAsync(key, stoppingToken)) await ForgetAsync(key, "its manifest was deleted", stoppingToken);
+                    shownHeld = heldWithoutSpec;
+                    if (heldWithoutSpec.Count > 0 && next > HeldRecheck * 2) next = HeldRecheck * 2;
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -219,14 +282,16 @@ public sealed class JobRunner(
 
     private void PublishCore(ObjectKey key)
     {
-        if (Desired(key) is not { } desired) return;
+        var desired = Desired(key);
+        var unknown = desired is null ? HeldWithoutSpec(key) : null;
+        if (desired is null && unknown is null) return;
         var entry = key.Kind == Job.ImperativeKind ? null : manifests.Get(key);
         var history = store.Get(key)?.History ?? new JobHistory();
-        string? suspendedBy = desired.Cron is null ? null
+        string? suspendedBy = desired?.Cron is null ? null
             : entry?.Object is CronJob { Spec.Suspend: true } ? "spec.suspend" : overrides.IsSuspended(key) ? "api"
             : desired.Cron.Suspend ? "lost-record (suspended.json.lost)" : null;
-        var next = suspendedBy is null ? Get(key)?.NextRun : null;
-        var decided = JobConditions.Decide(new JobStatusInput(key.Kind, history)
+        var next = suspendedBy is null && desired is not null ? Get(key)?.NextRun : null;
+        var decided = unknown is { } held ? JobConditions.HeldWithoutSpec(key.Kind, held.Reason, held.Message) : JobConditions.Decide(new JobStatusInput(key.Kind, history)
         {
             SuspendedBy = suspendedBy,
             NextRun = next,
@@ -234,11 +299,13 @@ public sealed class JobRunner(
             HeldReason = entry?.HeldReason ?? DesiredEntry.InvalidManifest,
             HistoryLost = HistoryLost(key),
         });
+        // Kept at its last good spec while nothing can come from its manifest: it runs on, and says why (probe-16 F6, F2).
+        if (unknown is null && Hold(key) is { } hold) decided = JobConditions.Held(decided, hold.Reason, hold.Message);
         var summary = JobConditions.Summarize(history, HistoryLost(key) is not null) with
         {
-            Schedule = desired.Cron?.Schedule.Text,
-            TimeZone = desired.Cron?.TimeZone,
-            ConcurrencyPolicy = desired.Cron?.ConcurrencyPolicy.ToString(),
+            Schedule = desired?.Cron?.Schedule.Text,
+            TimeZone = desired?.Cron?.TimeZone,
+            ConcurrencyPolicy = desired?.Cron?.ConcurrencyPolicy.ToString(),
             Suspended = suspendedBy is not null,
             NextRunTime = next,
         };
@@ -248,12 +315,12 @@ public sealed class JobRunner(
             IReadOnlyList<Condition> conditions = s.Conditions
                 .Where(c => c.Type != ConditionTypes.PruneBlocked && (!JobConditions.Types.Contains(c.Type) || decided.Any(d => d.Type == c.Type))).ToList();
             foreach (var c in decided) conditions = Conditions.Set(conditions, c.Type, c.Status, c.Reason, c.Message, now);
-            var generation = entry?.Generation ?? 1;
+            var generation = entry?.Generation ?? (unknown is null ? 1 : s.Generation);
             return s with
             {
                 Source = entry?.Object?.Source.ToString() ?? (key.Kind == Job.ImperativeKind ? "api" : null),
                 Generation = generation,
-                ObservedGeneration = entry is { IsBroken: true } ? s.ObservedGeneration : generation,
+                ObservedGeneration = entry is { IsBroken: true } || unknown is not null ? s.ObservedGeneration : generation,
                 Conditions = conditions,
                 ManifestErrors = entry?.Errors.Select(e => e.ToString()).ToList() ?? [],
                 Job = summary,

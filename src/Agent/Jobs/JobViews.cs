@@ -17,10 +17,10 @@ public sealed record CronJobView(
     string Name, string Schedule, string TimeZone, string ConcurrencyPolicy, bool Suspended, string? SuspendedBy,
     DateTimeOffset? LastScheduleTime, DateTimeOffset? LastSuccessfulTime, DateTimeOffset? NextRunTime,
     long MissedRuns, long SkippedRuns, IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History,
-    string? Source, IReadOnlyList<string> ManifestErrors);
+    string? Source, IReadOnlyList<string> ManifestErrors, string? Held = null);
 
 /// <summary>A Job's status (from a manifest, or from the API). <paramref name="HistoryLost"/>: why a Job whose history
 /// was lost starts no run and how the operator releases it (its phase is then HistoryLost).</summary>
 public sealed record JobView(
     string Id, string Kind, string Image, string Phase, DateTimeOffset? LastSuccessfulTime,
-    IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History, string? Source, IReadOnlyList<string> ManifestErrors, string? HistoryLost = null);
+    IReadOnlyList<RunView> Active, IReadOnlyList<RunView> History, string? Source, IReadOnlyList<string> ManifestErrors, string? HistoryLost = null, string? Held = null);

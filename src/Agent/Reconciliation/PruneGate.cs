@@ -68,6 +68,14 @@ public sealed class PruneGate
         lock (sync) return blocked.Contains(key) ? decision?.Message : null;
     }
 
+    /// <summary>Why the guard holds the removal of <paramref name="key"/> as last judged (no new judgement), or null: the
+    /// job runner keeps a held CronJob on its schedule at its last good spec meanwhile.</summary>
+    public string? HeldNow(ObjectKey key)
+    {
+        if (options.Value.AllowMassPrune) return null;
+        lock (sync) return blocked.Contains(key) ? decision?.Message : null;
+    }
+
     /// <summary>Judges the newest read once: what it would remove against everything managed (in the engine or desired).</summary>
     public async Task EvaluateAsync(CancellationToken ct)
     {

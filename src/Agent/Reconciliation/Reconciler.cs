@@ -396,6 +396,11 @@ public sealed class Reconciler(
                     "so it is not healed: restore the GitRepository or name the object in a manifest");
             else if (HeldReplicas.Down(observed.Containers, "nothing is changed or removed") is { } down)
                 status.SetCondition(key, ConditionTypes.Ready, false, reason, down);
+            else if (status.Get(key)?.Condition(ConditionTypes.Ready) is null or { Status: "Unknown" })
+                // Held since the agent started (the folder or its file could not be read): what runs is kept, but its spec
+                // is not known, so it is neither healed nor Ready; `agent get` said Ready=Unknown Reconciling (probe-16 F6).
+                status.SetCondition(key, ConditionTypes.Ready, false, reason, $"{hold}; its spec has not been read since the agent started, " +
+                    "so its containers are kept as they run and not healed until its manifest reads again");
             status.Record(key, "Warning", reason, hold);
             return new Held(delay is { } left ? left + TimeSpan.FromMilliseconds(100) : null);
         }

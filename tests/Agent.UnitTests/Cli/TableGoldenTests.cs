@@ -112,6 +112,31 @@ public sealed class TableGoldenTests
     }
 
     [Fact]
+    public void CronJobs_and_Jobs_held_while_the_folder_cannot_be_read_or_by_the_guard_say_so_in_get()
+    {
+        // probe-16 F6/F2: a CronJob or Job held since the agent started (spec unknown) or kept at its last spec.
+        var held = Parse("""
+            [{"kind":"CronJob","name":"tick","conditions":[{"type":"Ready","status":"False","reason":"SourceUnavailable","message":"held","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                {"type":"Degraded","status":"True","reason":"SourceUnavailable","message":"manifests folder /m does not exist","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "job":{"since":"2026-12-01T11:00:00Z","active":0}},
+             {"kind":"CronJob","name":"kept","conditions":[{"type":"Ready","status":"True","reason":"Scheduled","message":"next","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                {"type":"PruneBlocked","status":"True","reason":"PruneBlocked","message":"held","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "job":{"schedule":"*/2 * * * * *","since":"2026-12-01T11:00:00Z","active":0}},
+             {"kind":"Job","name":"migrate","conditions":[{"type":"Ready","status":"True","reason":"Complete","message":"x","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                {"type":"Degraded","status":"True","reason":"SourceUnavailable","message":"manifests folder /m does not exist","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "job":{"phase":"Succeeded","since":"2026-12-01T11:00:00Z"}},
+             {"kind":"ServiceGroup","name":"db","conditions":[{"type":"Degraded","status":"True","reason":"SourceUnavailable","message":"m","lastTransitionTime":"2026-12-01T11:59:00Z"}]}]
+            """);
+        var table = JobTables.CronJobs(held.Take(2), Now, wide: false, kindPrefix: false);
+        Assert.Equal(["tick", "<unknown>", "<none>", "False", "0", "<none>", "60m", "SourceUnavailable"], table.Rows[0]);
+        Assert.Equal("PruneBlocked", table.Rows[1][^1]);
+        Assert.Equal("Complete,SourceUnavailable", JobTables.Jobs(held.Skip(2).Take(1), Now, wide: false, kindPrefix: false).Rows.Single()[1]);
+        Assert.Equal("SourceUnavailable", ResourceViews.StatusOf(held[3])); // no Ready of its own yet: the hold's reason, not Unknown
+        // Nothing held: kubectl's columns, no STATUS.
+        Assert.Equal(7, JobTables.CronJobs(Kind("CronJob"), Now, wide: false, kindPrefix: false).Rows[0].Length);
+    }
+
+    [Fact]
     public void Get_servicegroups_wide() => Golden("get-servicegroups-wide.txt", ResourceViews.Objects(Kind("ServiceGroup"), Now, wide: true, kindPrefix: false).Render());
 
     [Fact]

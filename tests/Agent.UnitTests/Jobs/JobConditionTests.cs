@@ -21,6 +21,32 @@ public sealed class JobConditionTests
     private static Dictionary<string, ConditionValue> Decide(JobStatusInput input) => JobConditions.Decide(input).ToDictionary(c => c.Type);
 
     [Fact]
+    public void A_held_CronJob_keeps_its_ready_and_says_why_and_one_held_by_the_guard_is_PruneBlocked()
+    {
+        var decided = JobConditions.Decide(new JobStatusInput(CronJob.KindName, new JobHistory()) { NextRun = T0 });
+        var source = JobConditions.Held(decided, "SourceUnavailable", "manifests folder /m does not exist").ToDictionary(c => c.Type);
+        Assert.Equal((true, "Scheduled"), (source["Ready"].Status, source["Ready"].Reason)); // it runs on at its last good spec
+        Assert.Equal((true, "SourceUnavailable"), (source["Degraded"].Status, source["Degraded"].Reason));
+        Assert.False(source.ContainsKey(ConditionTypes.PruneBlocked));
+        var guard = JobConditions.Held(decided, ConditionTypes.PruneBlocked, "would remove 2 of 3").ToDictionary(c => c.Type);
+        Assert.Equal((true, "would remove 2 of 3"), (guard[ConditionTypes.PruneBlocked].Status, guard[ConditionTypes.PruneBlocked].Message));
+        Assert.Equal((false, ConditionTypes.PruneBlocked), (guard["Progressing"].Status, guard["Progressing"].Reason));
+        Assert.Equal(1, guard.Values.Count(c => c.Type == "Progressing"));
+    }
+
+    [Fact]
+    public void A_CronJob_or_Job_held_without_its_spec_is_not_ready_and_says_nothing_starts()
+    {
+        var cron = JobConditions.HeldWithoutSpec(CronJob.KindName, "SourceUnavailable", "manifests folder /m does not exist").ToDictionary(c => c.Type);
+        Assert.Equal((false, "SourceUnavailable"), (cron["Ready"].Status, cron["Ready"].Reason));
+        Assert.Contains("not scheduled", cron["Ready"].Message);
+        Assert.Equal((true, "manifests folder /m does not exist"), (cron["Degraded"].Status, cron["Degraded"].Message));
+        var job = JobConditions.HeldWithoutSpec(Job.KindName, ConditionTypes.PruneBlocked, "held").ToDictionary(c => c.Type);
+        Assert.Contains("not run", job["Ready"].Message);
+        Assert.True(job[ConditionTypes.PruneBlocked].Status);
+    }
+
+    [Fact]
     public void A_job_without_a_run_is_pending() =>
         Assert.Equal(("Pending", false, true), (Decide(Job.KindName)["Ready"].Reason, Decide(Job.KindName)["Ready"].Status, Decide(Job.KindName)["Progressing"].Status));
 

@@ -32,17 +32,22 @@ public static class JobTables
     /// <summary>kubectl get cronjobs: NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE (wide: the policy, next run, last success, status).</summary>
     public static Table CronJobs(IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix)
     {
+        var list = objects.ToList();
+        // A CronJob held (its manifests cannot be read, its deletion held by the mass-prune guard) says so even without -o
+        // wide: a STATUS column is added while one is (probe-16 F6).
+        var held = !wide && list.Any(o => HeldReason(o) is not null);
         var table = wide
             ? new Table("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE", "CONCURRENCY", "NEXT SCHEDULE", "LAST SUCCESS", "STATUS", "MESSAGE")
+            : held ? new Table("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE", "STATUS")
             : new Table("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE");
-        foreach (var o in objects)
+        foreach (var o in list)
         {
             var job = Summary(o);
-            string[] cells = [Name(o, kindPrefix), Str(job, "schedule"), Str(job, "timeZone"), Str(job, "suspended") == "true" ? "True" : "False",
-                Count(job, "active"), Ages.Since(When(job, "lastScheduleTime"), now), Ages.Since(When(job, "since"), now)];
+            string[] cells = [Name(o, kindPrefix), Str(job, "schedule") is { Length: > 0 } schedule ? schedule : "<unknown>", Str(job, "timeZone"),
+                Str(job, "suspended") == "true" ? "True" : "False", Count(job, "active"), Ages.Since(When(job, "lastScheduleTime"), now), Ages.Since(When(job, "since"), now)];
             table.Add(wide
                 ? [.. cells, Str(job, "concurrencyPolicy"), In(When(job, "nextRunTime"), now), Ages.Since(When(job, "lastSuccessfulTime"), now), StatusOf(o), Message(o)]
-                : cells);
+                : held ? [.. cells, StatusOf(o)] : cells);
         }
         return table;
     }
@@ -60,8 +65,11 @@ public static class JobTables
             var status = phase switch { "Succeeded" => "Complete", "" => StatusOf(o), _ => phase };
             // A finished Job whose manifest cannot be read or parsed now: held at its last good version, shown beside its phase.
             if (phase != "" && Condition(o, "Ready") is { } ready && Str(ready, "status") != "True"
-                && Str(ready, "reason") is Sources.DesiredEntry.InvalidManifest or Sources.DesiredEntry.ManifestUnreadable or Sources.DesiredEntry.WritableBindsLost)
+                && Str(ready, "reason") is Sources.DesiredEntry.InvalidManifest or Sources.DesiredEntry.ManifestUnreadable or Sources.DesiredEntry.WritableBindsLost
+                    or SourceUnavailable or Core.Status.ConditionTypes.PruneBlocked or Core.Planning.Hold.PrunePending)
                 status += "," + Str(ready, "reason");
+            // Kept running at its last good spec while its manifest is held: `Complete,SourceUnavailable`, `Complete,PruneBlocked`.
+            else if (phase != "" && HeldReason(o) is { } why) status += "," + why;
             var duration = job is { } j && j.TryGetProperty("durationSeconds", out var d) && d.ValueKind == JsonValueKind.Number
                 ? Ages.Format(TimeSpan.FromSeconds(d.GetDouble()))
                 : Ages.Since(When(job, "startTime"), now);
@@ -113,6 +121,14 @@ public static class JobTables
         Field("Active Runs", Count(job, "active"));
         Field("Runs Kept", $"{Count(job, "succeeded")} succeeded / {Count(job, "failed")} failed");
     }
+
+    private const string SourceUnavailable = "SourceUnavailable";
+
+    /// <summary>Why a CronJob's or Job's manifest is held now (Degraded with a hold's reason, or PruneBlocked), or null.</summary>
+    private static string? HeldReason(JsonElement o) =>
+        Condition(o, "PruneBlocked") is { } p && Str(p, "status") == "True" ? Core.Status.ConditionTypes.PruneBlocked
+        : Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is var r
+          && r is SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable ? r : null;
 
     private static JsonElement? Summary(JsonElement o) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty("job", out var j) && j.ValueKind == JsonValueKind.Object ? j : null;

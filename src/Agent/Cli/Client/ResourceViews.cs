@@ -106,7 +106,8 @@ public static class ResourceViews
         if (Condition(o, "Suspended") is { } s && Str(s, "status") == "True") return "Suspended";
         if (Condition(o, "PruneBlocked") is { } held && Str(held, "status") == "True") return "PruneBlocked";
         var ready = Condition(o, "Ready");
-        if (ready is null) return Array(o, "manifestErrors").Any() ? "InvalidManifest" : "Unknown";
+        // Held without a Ready of its own (kept since the agent started while the folder cannot be read): the hold's reason.
+        if (ready is null) return Array(o, "manifestErrors").Any() ? "InvalidManifest" : Degraded(o) ?? "Unknown";
         if (Str(ready.Value, "status") != "True") return Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
         // Ready while Degraded (an update rolled back, a held spec): both, as kubectl shows a cordoned node "Ready,SchedulingDisabled".
         return Degraded(o) is { } why ? $"Ready,{why}" : "Ready";
