@@ -31,6 +31,7 @@ internal static class EngineMapping
             .OrderBy(p => p.ContainerPort).ThenBy(p => p.HostIp, StringComparer.Ordinal)
             .ToList(),
         NetworkIds = c.NetworkSettings?.Networks is { } networks ? NetworkIds(networks) : null,
+        NetworkMode = string.IsNullOrEmpty(c.HostConfig?.NetworkMode) ? null : c.HostConfig.NetworkMode,
         HasBinds = (c.Mounts ?? []).Any(m => m.Type == "bind"),
         WritableBinds = (c.Mounts ?? []).Where(m => m.Type == "bind" && m.RW && !string.IsNullOrEmpty(m.Source)).Select(m => m.Source).ToList(),
     };

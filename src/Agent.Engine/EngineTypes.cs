@@ -38,6 +38,10 @@ public sealed record ContainerSummary(
     /// <summary>The ids of the networks it is attached to; null when not known (an entry made from a create event).</summary>
     public IReadOnlySet<string>? NetworkIds { get; init; }
 
+    /// <summary>Its HostConfig.NetworkMode as listed (<c>container:&lt;id&gt;</c> for one in another container's network);
+    /// null when not known (an entry made from an event).</summary>
+    public string? NetworkMode { get; init; }
+
     /// <summary>It bind-mounts a host path (as listed; false for an entry made from an event).</summary>
     public bool HasBinds { get; init; }
 

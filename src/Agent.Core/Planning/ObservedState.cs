@@ -34,6 +34,10 @@ public sealed record ObservedContainer(
     /// <summary>The ids of the networks it is attached to; null when not known (a container only its create event told of).</summary>
     public IReadOnlySet<string>? NetworkIds { get; init; }
 
+    /// <summary>Its network mode as the engine lists it (<c>container:&lt;id&gt;</c> when it is in another container's
+    /// network); null when not known.</summary>
+    public string? NetworkMode { get; init; }
+
     public bool IsRunning => State is ContainerState.Running or ContainerState.Restarting;
 
     /// <summary>Just started, and whether it has a healthcheck is not known yet (the cache has not inspected it): its

@@ -55,6 +55,11 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                 // (it would stay in the namespace, or keep the volumes, of the container that is gone).
                 started.AddRange(RecreateInPlace(current, name, replica, after, used));
             }
+            else if (current.SpecHash == hash && !input.Suspended && !IsRespectedUserStop(current) && current.Name == name && LeftNetwork(current) is { } left)
+            {
+                // The container it joined was recreated and this one was not (the agent stopped in between): it follows now.
+                started.AddRange(RecreateInPlace(current, name, replica, after, left));
+            }
             else if (current.SpecHash == hash && !input.Suspended && current.IsRunning && DisconnectedNetwork(current) is { } network)
             {
                 // Like Compose on a network change: recreated (in place: it no longer serves on that network anyway).
@@ -80,6 +85,21 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         if (container.NetworkIds is not { } attached || service.Container.NetworkMode is not null) return null;
         IEnumerable<string> keys = service.Container.Networks?.Select(n => n.Key) ?? [ObservedNetwork.DefaultKey];
         return keys.Select(k => networks.GetValueOrDefault(k)).FirstOrDefault(n => n is { Id: { } id } && !attached.Contains(id))?.Name;
+    }
+
+    /// <summary>For a service in the network of another of the object's containers (networkMode <c>container:NAME</c>): why
+    /// this container must be recreated when the engine lists it in the network of another container than the one that
+    /// holds NAME now; null when it is in the right one or that is not known.</summary>
+    private string? LeftNetwork(ObservedContainer current)
+    {
+        const string prefix = "container:";
+        if (current.NetworkMode is not { } actual || !actual.StartsWith(prefix, StringComparison.Ordinal)
+            || service.Container.NetworkMode is not { } wanted || !wanted.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var name = wanted[prefix.Length..];
+        if (input.Observed.Containers.FirstOrDefault(c => c.Name == name) is not { } target) return null;
+        var joined = actual[prefix.Length..];
+        if (joined == target.Id || joined == target.Name) return null;
+        return $"in the network of container {joined[..Math.Min(12, joined.Length)]}, which is no longer {name} ({target.Id[..Math.Min(12, target.Id.Length)]})";
     }
 
     private int Retire(ObservedContainer container, string cause, IEnumerable<int>? after = null) =>

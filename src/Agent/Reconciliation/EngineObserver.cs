@@ -177,6 +177,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             UpdateFrom = c.Labels.GetValueOrDefault(labels.UpdateFrom),
             HealthUnknown = c.HealthUnknown && c.State == ContainerState.Running,
             NetworkIds = c.NetworkIds,
+            NetworkMode = c.NetworkMode,
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.HeldReason(c.Id) ?? UnwatchedStop(exited),
         };
         return health.Annotate(observed, exited?.RestartCount);

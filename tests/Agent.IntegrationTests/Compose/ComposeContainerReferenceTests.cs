@@ -46,6 +46,34 @@ public sealed class ComposeContainerReferenceTests : AgentScenario
         await Containers.RunningAsync(Instance, project, 2);
     }
 
+    [Fact]
+    public async Task A_sidecar_left_in_the_network_of_a_removed_web_container_joins_the_current_one_at_the_next_start()
+    {
+        var project = Instance.Name("left");
+        Agent.Write($"{project}/compose.yaml", Compose(1));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        await Containers.RunningAsync(Instance, project, 2);
+        var web = $"{project}-web-1";
+        var oldWeb = await DockerCli.InspectAsync(web, "{{.Id}}");
+        await Agent.StopAsync();
+
+        // What an agent stopped after recreating web and before recreating the sidecar leaves: web-1 is another container
+        // of the same spec (its labels, network and volume), the sidecar still in the namespace of the removed one.
+        var labels = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(await DockerCli.InspectAsync(web, "{{json .Config.Labels}}"))!;
+        await DockerCli.RunAsync("rm", "-f", web);
+        var run = new List<string> { "run", "-d", "--name", web, "--network", $"{project}_default", "-v", $"{project}_data:/data", "-e", "VERSION=1" };
+        foreach (var (key, value) in labels) run.AddRange(["--label", $"{key}={value}"]);
+        run.AddRange([TestEngine.Image, "sh", "-c", "mkdir -p /www && echo web-$VERSION > /www/index.html && echo data-$VERSION > /data/v && exec httpd -f -p 8080 -h /www"]);
+        var newWeb = (await DockerCli.RunAsync([.. run])).Trim();
+        Assert.Equal($"container:{oldWeb}", await DockerCli.InspectAsync($"{project}-sidecar-1", "{{.HostConfig.NetworkMode}}"));
+
+        await Agent.StartAsync();
+        await SidecarServesAsync(project, newWeb, "1");
+        Assert.Equal(newWeb, await DockerCli.InspectAsync(web, "{{.Id}}")); // web itself is kept
+        await Agent.WaitProjectReadyAsync(project);
+    }
+
     /// <summary>The sidecar is in web's network namespace (by web's id), reaches web's httpd on 127.0.0.1 and reads web's volume.</summary>
     private static async Task SidecarServesAsync(string project, string webId, string version)
     {

@@ -73,3 +73,35 @@ public sealed class ContainerReferencePlanTests
         Assert.DoesNotContain(plan.Operations, o => o.ResourceId.Contains("sidecar"));
     }
 }
+
+/// <summary>After an interruption between the recreation of the used container and its user's, the user is listed in
+/// the network of a container that no longer holds the name: the next plan recreates it.</summary>
+public sealed class LeftNetworkPlanTests
+{
+    private static readonly ServiceSpec Web = Service("web");
+    private static readonly ServiceSpec Sidecar = Service("sidecar") with
+    {
+        Container = Service("sidecar").Container with { NetworkMode = "container:g-web-1" },
+        DependsOn = [new ServiceDependency("web", DependencyCondition.Started)],
+    };
+
+    private static Plan PlanWith(string? listedMode) => Planner.PlanGroup(new PlanInput(new ObjectKey("ServiceGroup", "g"), Group(Web, Sidecar),
+        Observed(Running(Web, 1), Running(Sidecar, 1) with { NetworkMode = listedMode }), Labels, Now));
+
+    [Fact]
+    public void A_user_in_the_network_of_a_gone_container_is_recreated_after_the_current_one_started()
+    {
+        var plan = PlanWith("container:0123456789abcdef0123");
+        var created = plan.Operations.Single(o => o.Kind == OperationKind.CreateContainer && o.ResourceId == "service:sidecar:1");
+        Assert.Equal("in the network of container 0123456789ab, which is no longer g-web-1 (id-web-1)", created.Cause);
+        Assert.Contains(plan.Operations, o => o.Kind == OperationKind.RemoveContainer && o.Target == "id-sidecar-1");
+        Assert.DoesNotContain(plan.Operations, o => o.ResourceId.Contains("web"));
+    }
+
+    [Theory]
+    [InlineData("container:id-web-1")]
+    [InlineData("container:g-web-1")]
+    [InlineData(null)]
+    public void A_user_in_the_network_of_the_current_container_or_not_known_plans_nothing(string? listedMode) =>
+        Assert.True(PlanWith(listedMode).IsEmpty);
+}
