@@ -74,7 +74,18 @@ internal static class EngineMapping
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
         Pid = c.State?.Pid ?? 0,
         Binds = (c.Mounts ?? []).Where(m => m.Type == "bind" && !string.IsNullOrEmpty(m.Source)).Select(m => new BindMount(m.Source, m.Destination, m.RW)).ToList(),
+        LastHealthCheck = c.State?.Health?.Log is { Count: > 0 } log ? HealthCheckText(log[^1].ExitCode, log[^1].Output) : null,
     };
+
+    /// <summary>One healthcheck result for people: "exit code 1: wget: can't connect to remote host", on one line, at most
+    /// 200 characters of output (a check can print a whole page).</summary>
+    public static string HealthCheckText(long exitCode, string? output)
+    {
+        var text = string.Join(" ", (output ?? "").Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        text = Core.TerminalText.Escape(text);
+        if (text.Length > 200) text = text[..200] + "...";
+        return text.Length == 0 ? $"exit code {exitCode}, no output" : $"exit code {exitCode}: {text}";
+    }
 
     private static Core.Model.RestartPolicy ToRestartPolicy(Docker.DotNet.Models.RestartPolicy? policy) => policy?.Name switch
     {

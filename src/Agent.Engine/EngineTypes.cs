@@ -101,6 +101,10 @@ public sealed record ContainerDetails(
 
     /// <summary>Its bind mounts as the engine recorded them: the host path it opens again at every start.</summary>
     public IReadOnlyList<BindMount> Binds { get; init; } = [];
+
+    /// <summary>The latest healthcheck result the engine kept ("exit code 1: connection refused"), one line, cut to 200
+    /// characters; null when it has no healthcheck or none ran yet.</summary>
+    public string? LastHealthCheck { get; init; }
 }
 
 /// <summary>A host path bound into a container at <see cref="Target"/>.</summary>

@@ -22,6 +22,10 @@ public sealed record ReconcileOutcome(long Generation)
     /// <summary>"service@hash" of updates that failed their health gate and were rolled back by this reconcile.</summary>
     public IReadOnlyList<string> RolledBack { get; init; } = [];
 
+    /// <summary>Why each of <see cref="RolledBack"/> was rolled back (the engine's error at the start, the last health
+    /// check), by "service@hash"; a rollback without one is said in general words.</summary>
+    public IReadOnlyDictionary<string, string> RollbackCauses { get; init; } = new Dictionary<string, string>();
+
     /// <summary>What the plan left as it is on purpose (a rolled-back spec, a crash back-off, a taken name).</summary>
     public IReadOnlyList<Hold> Held { get; init; } = [];
 
@@ -80,12 +84,22 @@ public static class GroupConditions
             new(ConditionTypes.Progressing, true, Updating, progress));
     }
 
+    /// <summary>What was rolled back and why, each update with its own cause: "update of web@abc was rolled back: its new
+    /// container did not become healthy: ... (last health check: exit code 1, no output); the previous containers keep serving".</summary>
+    private static string RolledBackMessage(ReconcileOutcome o)
+    {
+        var updates = o.RolledBack.Distinct(StringComparer.Ordinal).Select(u => o.RollbackCauses.TryGetValue(u, out var cause)
+            ? $"update of {u} was rolled back: {cause}"
+            : $"update of {u} was rolled back (its new container did not start or did not become healthy)");
+        var unexplained = o.RolledBack.Any(u => !o.RollbackCauses.ContainsKey(u)) ? $" {o.Failures.FirstOrDefault()}" : "";
+        return $"{string.Join("; ", updates)}; the previous containers keep serving.{unexplained}".TrimEnd();
+    }
+
     public static IReadOnlyList<ConditionValue> Decide(ReconcileOutcome o)
     {
         var failed = o.Failures.Count > 0 && o.RolledBack.Count == 0;
         var degraded = o.RolledBack.Count > 0
-            ? new ConditionValue(ConditionTypes.Degraded, true, Hold.RolledBack,
-                $"update of {string.Join(", ", o.RolledBack)} was rolled back (its new container did not start or did not become healthy); the previous containers keep serving. {o.Failures.FirstOrDefault()}".TrimEnd())
+            ? new ConditionValue(ConditionTypes.Degraded, true, Hold.RolledBack, RolledBackMessage(o))
             : o.IsNameConflictOnly ? new ConditionValue(ConditionTypes.Degraded, true, NameConflict, string.Join("; ", o.NameConflicts))
             : failed ? new ConditionValue(ConditionTypes.Degraded, true, "ApplyFailed", o.Failures[0])
             : o.Held.Count > 0 ? new ConditionValue(ConditionTypes.Degraded, true, o.Held[0].Reason, o.Held[0].Message)

@@ -24,6 +24,10 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 
     /// <summary>Ids of the operations not run because the run was abandoned (see RunAsync's abandon).</summary>
     public IReadOnlySet<int> Abandoned { get; init; } = new HashSet<int>();
+
+    /// <summary>Why each of <see cref="RolledBack"/> was rolled back: "its new container did not start: ..." (the engine's
+    /// error) or "its new container did not become healthy: ..." (the last health check, or the exit).</summary>
+    public IReadOnlyDictionary<string, string> RollbackCauses { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -44,6 +48,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     {
         var failures = new ConcurrentQueue<string>();
         var rolledBack = new ConcurrentQueue<string>();
+        var rollbackCauses = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var log = new ConcurrentQueue<string>();
         var conflicts = new ConcurrentQueue<string>();
         var applied = 0;
@@ -101,7 +106,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             catch (Exception e) when (e is EngineException or OperationFailedException)
             {
                 done[op.Id] = false;
-                failures.Enqueue($"{op.ResourceId} {op.Kind} failed: {e.Message}");
+                var failure = $"{op.ResourceId} {op.Kind} failed: {e.Message}";
+                failures.Enqueue(failure);
                 if (e is NameConflictException) conflicts.Enqueue(e.Message); // logged once per change by the reconciler
                 else logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
                 foreach (var compensation in op.OnFailure)
@@ -116,7 +122,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                         failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
                     }
                 }
-                if (op.RollbackOf is { } rollback && JudgesTheSpec(op, e)) rolledBack.Enqueue(rollback);
+                if (op.RollbackOf is { } rollback && JudgesTheSpec(op, e))
+                {
+                    rolledBack.Enqueue(rollback);
+                    rollbackCauses.TryAdd(rollback, (op.Kind == OperationKind.StartContainer ? "its new container did not start: " : "its new container did not become healthy: ") + failure);
+                }
                 return false;
             }
         }
@@ -160,6 +170,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), log.ToList())
         {
             NameConflicts = conflicts.ToList(),
+            RollbackCauses = rollbackCauses.ToDictionary(StringComparer.Ordinal),
             Completed = done.Where(d => d.Value).Select(d => d.Key).ToHashSet(),
             Abandoned = abandoned.Keys.ToHashSet(),
         };
@@ -411,7 +422,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }
             if (DateTime.UtcNow >= deadline)
                 throw new OperationFailedException(healthy
-                    ? $"container {container} did not become healthy within {timeout.TotalSeconds:0}s (health: {details.Health.ToString().ToLowerInvariant()})"
+                    ? $"container {container} did not become healthy within {timeout.TotalSeconds:0}s (health: {details.Health.ToString().ToLowerInvariant()}; " +
+                      $"last health check: {details.LastHealthCheck ?? "none ran yet"})"
                     : $"container {container} did not complete within {timeout.TotalSeconds:0}s");
             await Task.Delay(PollInterval, ct);
         }

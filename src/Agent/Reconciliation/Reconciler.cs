@@ -472,7 +472,8 @@ public sealed class Reconciler(
             Failures = execution?.Failures ?? [],
             NameConflicts = execution?.NameConflicts ?? [],
             RolledBack = execution?.RolledBack ?? [],
-            Held = plan.Held,
+            RollbackCauses = execution?.RollbackCauses ?? new Dictionary<string, string>(),
+            Held = WithRollbackCauses(key, group, plan.Held),
             NotReady = notReady.Count == 0 ? null : string.Join(", ", notReady.Select(s => $"{s.Name} {s.ReadyReplicas}/{s.DesiredReplicas} ready")),
         };
         var conditions = GroupConditions.Decide(outcome);
@@ -497,6 +498,19 @@ public sealed class Reconciler(
         if (!plan.IsEmpty) return ("applied", plan.RequeueAfter is { } r && r < Settle ? r : Settle);
         if (outcome.NotReady is not null && !suspended) return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
         return ("up_to_date", plan.RequeueAfter);
+    }
+
+    /// <summary>A RolledBack hold names why the update was rolled back (kept with the rollback, across restarts too), so
+    /// Degraded says it at every reconcile, not only at the one that rolled back.</summary>
+    private IReadOnlyList<Hold> WithRollbackCauses(ObjectKey key, ServiceGroup group, IReadOnlyList<Hold> held)
+    {
+        if (!held.Any(h => h.Reason == Hold.RolledBack)) return held;
+        var network = ContainerNames.Network(group.Metadata.Name);
+        var causes = group.Spec.Services.Select(s => (Hash: SpecHash.Of(s.Container, network), Cause: rolledBackUpdates.CauseOf(key, $"{s.Name}@{SpecHash.Of(s.Container, network)}")))
+            .Where(c => c.Cause is not null).ToList();
+        return held.Select(h => h.Reason == Hold.RolledBack && causes.FirstOrDefault(c => h.Message.Contains($"spec {c.Hash} ", StringComparison.Ordinal)) is { Cause: { } cause }
+            ? h with { Message = $"{h.Message} ({cause})" }
+            : h).ToList();
     }
 
     /// <summary>What each service of <paramref name="group"/> runs, as status shows it.</summary>
@@ -618,7 +632,7 @@ public sealed class Reconciler(
 
     private void RememberRollbacks(ObjectKey key, ExecutionResult execution)
     {
-        if (execution.RolledBack.Count > 0) rolledBackUpdates.Remember(key, execution.RolledBack);
+        if (execution.RolledBack.Count > 0) rolledBackUpdates.Remember(key, execution.RolledBack, execution.RollbackCauses);
     }
 }
 

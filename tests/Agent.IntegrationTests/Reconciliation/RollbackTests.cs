@@ -67,6 +67,15 @@ public sealed class RollbackTests : AgentScenario
         await prober;
 
         Assert.Contains("rolled back", status.Condition(ConditionTypes.Degraded)!.Message);
+        // The cause is named in the Warning event and, reconciles later, still in Degraded: the health gate and its last check.
+        var later = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!;
+        var warning = Assert.Single(later.Events, e => e is { Type: "Warning", Reason: "RolledBack" }).Message;
+        Assert.Contains("its new container did not become healthy", warning);
+        Assert.Contains("last health check: exit code 1", warning);
+        var degradedLater = later.Condition(ConditionTypes.Degraded)!;
+        Assert.Equal(("True", "RolledBack"), (degradedLater.Status, degradedLater.Reason));
+        Assert.Contains("did not become healthy within 12s", degradedLater.Message);
+        Assert.Contains("last health check: exit code 1", degradedLater.Message);
         var rows = await Containers.OfAsync(Instance, g);
         var current = Assert.Single(rows);
         Assert.Equal("running", current.State);
@@ -133,9 +142,10 @@ public sealed class RollbackTests : AgentScenario
         var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
         Assert.Contains("rolled back", status.Condition(ConditionTypes.Degraded)!.Message);
         var why = Assert.Single(status.Events, e => e is { Type: "Warning", Reason: "RolledBack" }).Message;
-        Assert.Contains("did not start", why);
+        Assert.Contains("its new container did not start", why);
         Assert.Contains("StartContainer failed", why);
         Assert.Contains("already in use", why);
+        Assert.DoesNotContain("did not become healthy", why);
         var record = Path.Combine(Agent.StateDir, "rolled-back.json");
         Assert.Contains(g, await File.ReadAllTextAsync(record));
 
@@ -150,8 +160,14 @@ public sealed class RollbackTests : AgentScenario
         }
         Assert.Equal(startedAt, await DockerCli.InspectAsync(old.Id, "{{.State.StartedAt}}"));
         Assert.Contains("VERSION=1", await DockerCli.InspectAsync(old.Id, "{{range .Config.Env}}{{println .}}{{end}}"));
-        var ready = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!;
+        var after = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, g))!;
+        var ready = after.Condition(ConditionTypes.Ready)!;
         Assert.Equal(("True", "ReplicasReady"), (ready.Status, ready.Reason));
+        // Reconciles after the rollback still name the engine's error (agent describe), not only the one that rolled back.
+        var degraded = after.Condition(ConditionTypes.Degraded)!;
+        Assert.Equal(("True", "RolledBack"), (degraded.Status, degraded.Reason));
+        Assert.Contains("already in use", degraded.Message);
+        Assert.Contains("already in use", ready.Message);
         Assert.Equal(old.Id, current.Single().Id);
     }
 
