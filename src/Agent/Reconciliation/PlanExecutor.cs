@@ -34,12 +34,16 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ControllerState progress, IOptions<AgentOptions> options, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ObservedCache cache, ControllerState progress, IOptions<AgentOptions> options, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long an exit seen by inspect waits for its die event (and the kill before it) from the events stream.</summary>
     private static readonly TimeSpan ExitEventWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an exit seen while the events stream is down waits for the stream to be back (its replay brings
+    /// the kill that caused the exit, if any) before the exit is taken as not known to be the container's own.</summary>
+    private static readonly TimeSpan StreamBackWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs <paramref name="plan"/> for <paramref name="key"/>; each change is logged once it is done, never before.
     /// <paramref name="abandon"/> is asked before each operation: once it says true, no further operation starts (one in
@@ -398,6 +402,18 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         }), ct);
     }
 
+    /// <summary>Who stopped a container found exited (<see cref="UserStops.StopOfExitAsync"/>). While the events stream is
+    /// down (an engine restart, a stream cut) the kill that ended it cannot have come: the stream is waited for (up to
+    /// <see cref="StreamBackWait"/>), whose replay of the events since the last one seen brings it, and asked again.</summary>
+    private async Task<string?> StopOfExitAsync(string id, CancellationToken ct)
+    {
+        var by = await userStops.StopOfExitAsync(id, ExitEventWait, ct);
+        if (by is not null || cache.IsCurrent) return by;
+        var until = DateTime.UtcNow.Plus(StreamBackWait);
+        while (!cache.IsCurrent && DateTime.UtcNow < until) await Task.Delay(PollInterval, ct);
+        return cache.IsCurrent ? await userStops.StopOfExitAsync(id, ExitEventWait, ct) : null;
+    }
+
     private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.Plus(timeout);
@@ -410,8 +426,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 if (details.State == ContainerState.Running && details.Health is HealthState.Healthy or HealthState.None) return;
                 if (details.State is ContainerState.Exited or ContainerState.Dead)
                 {
-                    if (await userStops.StopOfExitAsync(details.Id, ExitEventWait, ct) is { } by)
+                    if (await StopOfExitAsync(details.Id, ct) is { } by)
                         throw new ContainerStoppedByUserException($"container {container} was stopped by {(by == UserStops.ByApi ? "the API" : "a user (docker kill or docker stop)")} before it became healthy: the update is tried again");
+                    if (!cache.IsCurrent)
+                        throw new ExitNotAttributedException($"container {container} exited with code {details.ExitCode} while the engine's events stream was down: " +
+                            "whether someone killed or stopped it is not known, so the update is tried again (not rolled back for good)");
                     throw new OperationFailedException($"container {container} exited with code {details.ExitCode} before it became healthy");
                 }
             }
@@ -438,6 +457,9 @@ public abstract class WaitInterruptedException(string message) : OperationFailed
 
 /// <summary>The container an operation waits on was removed (by someone else).</summary>
 public sealed class ContainerVanishedException(string message) : WaitInterruptedException(message);
+
+/// <summary>The container an operation waits on exited while the engine's events stream was down: who ended it is not known.</summary>
+public sealed class ExitNotAttributedException(string message) : WaitInterruptedException(message);
 
 /// <summary>The container an operation waits on was killed or stopped by a user (docker kill/stop, the API), not by itself.</summary>
 public sealed class ContainerStoppedByUserException(string message) : WaitInterruptedException(message);

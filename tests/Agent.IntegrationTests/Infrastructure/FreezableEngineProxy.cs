@@ -4,7 +4,8 @@ namespace Agent.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A unix socket that forwards to the real engine's, byte for byte, until <see cref="Freeze"/>: from then on calls are
-/// accepted and nothing moves either way (an engine that is hung, not gone), until <see cref="Thaw"/>.
+/// accepted and nothing moves either way (an engine that is hung, not gone), until <see cref="Thaw"/>. <see cref="CutEvents"/>
+/// closes the events stream and refuses it (every other call goes through) until <see cref="RestoreEvents"/>.
 /// </summary>
 public sealed class FreezableEngineProxy : IAsyncDisposable
 {
@@ -13,6 +14,24 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
     private readonly List<Socket> sockets = [];
     private readonly Lock sync = new();
     private TaskCompletionSource open = Open();
+    private readonly List<Socket> eventStreams = [];
+    private bool eventsCut;
+
+    /// <summary>The events stream drops (its connection is closed) and every new subscription is closed at once.</summary>
+    public void CutEvents()
+    {
+        lock (sync)
+        {
+            eventsCut = true;
+            foreach (var socket in eventStreams) socket.Dispose();
+            eventStreams.Clear();
+        }
+    }
+
+    public void RestoreEvents()
+    {
+        lock (sync) eventsCut = false;
+    }
 
     public FreezableEngineProxy(string path, string upstream = "/var/run/docker.sock")
     {
@@ -61,6 +80,17 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
                     {
                         await Gate();
                         await server.ConnectAsync(new UnixDomainSocketEndPoint(upstream), stop.Token);
+                        // The first bytes name the request: an events subscription is dropped while events are cut.
+                        var first = new byte[64 * 1024];
+                        var read = await client.ReceiveAsync(first, SocketFlags.None, stop.Token);
+                        if (read == 0) return;
+                        if (System.Text.Encoding.ASCII.GetString(first, 0, Math.Min(read, 200)).Contains("/events", StringComparison.Ordinal))
+                            lock (sync)
+                            {
+                                if (eventsCut) return;
+                                eventStreams.Add(client);
+                            }
+                        await server.SendAsync(first.AsMemory(0, read), SocketFlags.None, stop.Token);
                         await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
                     }
                     catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
