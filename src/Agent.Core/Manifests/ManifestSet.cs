@@ -63,6 +63,8 @@ public sealed class ManifestSet
         var composeNames = ComposeProjectParser.DefaultFiles.Concat(ComposeProjectParser.OverrideFiles).ToHashSet(StringComparer.Ordinal);
         var documents = all.Where(f => !composeNames.Contains(Path.GetFileName(f))).SelectMany(parse).ToList();
         var referenced = documents.SelectMany(d => d.ComposeFiles).ToHashSet(StringComparer.Ordinal);
+        var claims = documents.SelectMany(d => d.ComposeFiles.Select(f => (File: f, d.Key, Folder: Path.GetDirectoryName(d.Source.File) ?? "")))
+            .ToLookup(c => c.File, StringComparer.Ordinal);
         documents.RemoveAll(d => referenced.Contains(d.Source.File));
 
         // A stack folder's compose file may include or extend other files beside it (or elsewhere): those are compose
@@ -73,11 +75,17 @@ public sealed class ManifestSet
         {
             var names = folder.Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
             if (folder.Key.Length == 0) continue;
-            if (!ComposeProjectParser.DefaultFiles.Any(names.Contains) || folder.Any(referenced.Contains)) continue;
+            if (!ComposeProjectParser.DefaultFiles.Any(names.Contains)) continue;
+            var name = ComposeProjectParser.ProjectName(Path.GetFileName(folder.Key));
+            // A ComposeProject manifest that names a file of the folder makes it that manifest's own folder only when it
+            // lies in the folder or defines the same project (then it is that object, more controlled). One elsewhere
+            // with another name is a second project from the same files (`docker compose -p a` and `-p b`): the drop-in
+            // stays defined, so a claim never prunes a running project, and a claimant that fails to read never
+            // re-creates it (probe-16 F5).
+            if (folder.SelectMany(f => claims[f]).Any(c => c.Folder == folder.Key || name is not null && c.Key == new ObjectKey(ServiceGroup.ComposeKindName, name))) continue;
             var errors = new List<ManifestError>();
             var project = ComposeProjectParser.Detect(folder.Key, names, access, policy, errors, out var files);
             var main = Path.Combine(folder.Key, ComposeProjectParser.DefaultFiles.First(names.Contains));
-            var name = ComposeProjectParser.ProjectName(Path.GetFileName(folder.Key));
             read.UnionWith(files);
             stacks.Add((folder.Key, new ManifestDocument(new SourceLocation(main, 1, 1),
                 name is null ? null : new ObjectKey(ServiceGroup.ComposeKindName, name),

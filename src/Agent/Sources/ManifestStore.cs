@@ -381,6 +381,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             foreach (var (key, obj) in valid)
             {
                 if (broken.ContainsKey(key)) continue; // a duplicate: the broken copy decides
+                // The file that defined it cannot be read now: whether it still does (and the other copy is a duplicate)
+                // is unknown, so the last state is held below, never replaced by the other copy's spec (probe-16 F5).
+                if (files.TryGetValue(key, out var lastFile) && lastFile != obj.Source.File && unknown.Any(p => Covers(p, lastFile))) continue;
                 var previous = entries.GetValueOrDefault(key);
                 if (previous?.Object is ServiceGroup last && GitDocuments.RepositoryOf(obj.Source.File) is null && Fingerprint(last) != Fingerprint(obj)
                     && InputFileHold.Decide(InputFilesOf(last), InputShape, inputsLastGood, inputsGoneSince, readAt, pruneDelay) is { Count: > 0 } emptied)
