@@ -14,7 +14,7 @@ public static class InstanceIdentity
             RememberIfFirst(file, configured);
             return configured;
         }
-        if (State.StateFile.MayWrite) Directory.CreateDirectory(options.StateDir);
+        if (State.StateFile.MayWrite) MakeStateDir(options.StateDir);
         if (File.Exists(file))
         {
             // Never replaced when unreadable: a new id would make this agent a stranger to every container it runs.
@@ -35,10 +35,17 @@ public static class InstanceIdentity
         try
         {
             if (File.Exists(file) || !State.StateFile.MayWrite) return;
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            MakeStateDir(Path.GetDirectoryName(file)!);
             State.StateFile.Write(file, id + "\n");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>At start-up, before the lock: a new state dir is the agent's alone (0700), as <see cref="State.StateDirLock.Acquire"/> makes it.</summary>
+    private static void MakeStateDir(string dir)
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
+        else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private static bool IsValid(string id) => id.Length is > 0 and <= 63 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

@@ -37,7 +37,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         lock (sync) origins[Path.GetRelativePath(Root, copy)] = (repository, source, repositoryPath);
         if (Path.Exists(copy) || !State.StateFile.MayWrite) return copy; // a command that only looks names the copy the agent would make
         var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
+        State.StateFile.CreateDirectory(temp);
         try
         {
             var target = Path.Combine(temp, name);

@@ -131,7 +131,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     public string NewStaging(string repository)
     {
         var staging = Path.Combine(Folder(repository), $".staging-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
+        State.StateFile.CreateDirectory(staging);
         return staging;
     }
 

@@ -33,7 +33,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
     {
         if (args.Any(GitUrls.CarriesCredentials))
             throw new GitSyncException("FetchFailed", "refused to run git with a URL holding credentials: they would be visible in `ps`; use spec.secretRef");
-        Directory.CreateDirectory(home);
+        State.StateFile.CreateDirectory(home);
         // A session of its own (setsid): a timeout or the next start after a crash kills git with everything it started.
         var info = new ProcessStartInfo("setsid")
         {
@@ -283,7 +283,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
                                     | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
         if (OperatingSystem.IsWindows() || (File.GetUnixFileMode(keyFile) & Others) == 0) return keyFile;
         var folder = Path.Combine(home, ".keys");
-        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        State.StateFile.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // Copies an agent killed mid-fetch left (another process id) go now.
         foreach (var stale in Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith($"{Environment.ProcessId}-", StringComparison.Ordinal)))
             File.Delete(stale);

@@ -71,7 +71,7 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
         var fresh = !HoldsObjects(cache);
         if (!Directory.Exists(Path.Combine(cache, "objects")))
         {
-            Directory.CreateDirectory(cache);
+            State.StateFile.CreateDirectory(cache);
             Check(await git.RunAsync(["init", "--bare", "-q", cache], null, spec.Timeout, ct), "CacheFailed", "cannot make the cache repository");
         }
         RemoveFetchLeftovers(cache);

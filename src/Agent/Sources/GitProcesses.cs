@@ -14,7 +14,7 @@ public sealed class GitProcesses(string folder)
     /// <summary>Starts git (through setsid) and records its session.</summary>
     public Process Start(ProcessStartInfo info)
     {
-        Directory.CreateDirectory(folder);
+        State.StateFile.CreateDirectory(folder);
         var process = Process.Start(info) ?? throw new GitSyncException("GitUnavailable", "cannot start git");
         File.WriteAllText(Record(process.Id), "");
         return process;

@@ -158,7 +158,6 @@ public sealed class ManifestIndex(string? stateDir)
     {
         try
         {
-            if (State.StateFile.MayWrite) Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             State.StateFile.WriteJson(file, map.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).ToDictionary(p => p.Key.ToString(), p => p.Value));
             return true;
         }

@@ -38,6 +38,16 @@ internal static class LibC
             throw new IOException($"cannot rename {from} to {to}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
     }
 
+    [DllImport("libc", EntryPoint = "mkdir", SetLastError = true)]
+    private static extern int MkdirBytes(byte[] path, int mode);
+
+    public const int EExist = 17;
+
+    /// <summary>mkdir(2): makes one folder, never its parents (0, or the errno: EEXIST when it is there, ENOENT when its
+    /// parent is missing).</summary>
+    public static int MakeDirectory(string path, int mode) =>
+        MkdirBytes(Encoding.UTF8.GetBytes(path + "\0"), mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
     public static int Open(string path, int flags, int mode = 0) => OpenBytes(Encoding.UTF8.GetBytes(path + "\0"), flags, mode);
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]

@@ -52,6 +52,61 @@ public static class StateFile
         return null;
     }
 
+    /// <summary>The guarded state dir that holds <paramref name="full"/> (or is it), or null.</summary>
+    private static string? GuardedDir(string full)
+    {
+        foreach (var dir in guards.Keys)
+            if (full == dir || full.StartsWith(dir + "/", StringComparison.Ordinal)) return dir;
+        return null;
+    }
+
+    /// <summary>Makes <paramref name="folder"/> for a write into a running agent's state dir: only the folders below the
+    /// state dir, one at a time, never the state dir itself nor a parent of it (probe-16 F8: a state dir moved away was
+    /// made again, empty, by the next write, and moving it back then nested it in the new one). Only start-up makes the
+    /// state dir (<see cref="StateDirLock.Acquire"/>). Outside a running agent's state dir it is
+    /// <see cref="Directory.CreateDirectory(string)"/>.</summary>
+    /// <exception cref="StateWriteException">the state dir is missing or not the folder the agent started with.</exception>
+    public static void CreateDirectory(string folder, UnixFileMode? mode = null)
+    {
+        try
+        {
+            MakeFolders(System.IO.Path.GetFullPath(folder), mode);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateWriteException(folder, e);
+        }
+    }
+
+    private static void MakeFolders(string full, UnixFileMode? mode)
+    {
+        full = System.IO.Path.TrimEndingDirectorySeparator(full);
+        if (GuardedDir(full) is not { } dir)
+        {
+            if (mode is { } m && !OperatingSystem.IsWindows()) Directory.CreateDirectory(full, m);
+            else Directory.CreateDirectory(full);
+            return;
+        }
+        if (guards.TryGetValue(dir, out var problem) && problem() is { } why) throw new IOException(why);
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"the state dir {dir} is missing: it is not made again while the agent runs");
+        var level = dir;
+        foreach (var part in full[dir.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            level = System.IO.Path.Combine(level, part);
+            if (OperatingSystem.IsLinux())
+            {
+                var errno = LibC.MakeDirectory(level, mode is { } m ? (int)m : 0x1FF /* 0777, less the umask */);
+                if (errno != 0 && errno != LibC.EExist)
+                    throw new IOException($"cannot make {level}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            }
+            else if (!Directory.Exists(level))
+            {
+                if (!Directory.Exists(System.IO.Path.GetDirectoryName(level))) throw new DirectoryNotFoundException($"cannot make {level}: its folder is missing");
+                Directory.CreateDirectory(level);
+            }
+        }
+    }
+
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> durably; on failure the old file is intact.</summary>
     public static void Write(string path, string content, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)
     {
@@ -61,7 +116,7 @@ public static class StateFile
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
         try
         {
-            Directory.CreateDirectory(directory);
+            MakeFolders(directory, null); // never the state dir itself: moved away, it stays away until moved back
             var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
             using (var stream = new FileStream(temp, options))

@@ -122,6 +122,13 @@ public sealed class StateDirTests : IAsyncLifetime
         var readyz = await client.GetAsync("/readyz?verbose");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
         Assert.Contains($"the state dir {agent.StateDir} is missing", await readyz.Content.ReadAsStringAsync());
+        await Task.Delay(TimeSpan.FromSeconds(6)); // past the watch's 5 s, as an operator would see it
+        // probe-16 F8: a manifest event while it is away (a new file: manifest-files.json changes) made the state dir
+        // again, empty; moving it back then nested it (state/state.moved) and the agent never was back.
+        var other = instance.Name("later");
+        agent.Write($"{other}.yaml", $"apiVersion: agent/v1\nkind: Job\nmetadata:\n  name: {other}\nspec:\n  backoffLimit: 0\n  ttlAfterFinished: 1s\n" +
+            $"  container:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    stopSignal: SIGKILL\n");
+        await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "manifest-files.json", "no state file is written until it is back");
         for (var i = 0; i < 8; i++) // eight resyncs, and the watch's 5 s
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
@@ -136,6 +143,10 @@ public sealed class StateDirTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(["ran"], File.ReadAllLines(runs));
         Assert.True(File.Exists(history));
+        Assert.False(Path.Exists(Path.Combine(agent.StateDir, Path.GetFileName(moved)))); // not nested in a new one
+        var index = Path.Combine(agent.StateDir, "manifest-files.json");
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(index) && File.ReadAllText(index).Contains(other)),
+            TimeSpan.FromSeconds(30), "the manifest index written again, with the file added while the state dir was away");
     }
 
     [Fact]

@@ -42,6 +42,32 @@ public sealed class StateDirWatchTests : IDisposable
         Assert.Equal("[2]", File.ReadAllText(Path.Combine(dir, "x.json")));
     }
 
+    /// <summary>probe-16 F8: the manifest index (manifest-files.json) and the git folders made the state dir again, empty
+    /// and 0755, at the next manifest event; moving it back then nested it in the new one.</summary>
+    [Fact]
+    public void Moved_away_no_state_write_or_folder_makes_the_state_dir_again_and_moved_back_they_are_written()
+    {
+        var dir = Path.Combine(parent.FullName, "state");
+        using var held = StateDirLock.Acquire(dir);
+        using var watch = new StateDirWatch(held, NullLogger<StateDirWatch>.Instance);
+        var index = new Agent.Sources.ManifestIndex(dir);
+        var files = new Dictionary<Agent.Core.Model.ObjectKey, string>();
+        Assert.True(index.Save(files, NullLogger.Instance));
+
+        Directory.Move(dir, dir + ".old");
+        Assert.False(index.Save(files, NullLogger.Instance));
+        Assert.Throws<StateWriteException>(() => StateFile.CreateDirectory(Path.Combine(dir, "git", "cache", "repo")));
+        Assert.Throws<StateWriteException>(() => StateFile.Write(Path.Combine(dir, "manifest-files.json"), "{}"));
+        Assert.False(Directory.Exists(dir));
+
+        Directory.Move(dir + ".old", dir);
+        Assert.Null(watch.Check());
+        Assert.True(index.Save(files, NullLogger.Instance));
+        StateFile.CreateDirectory(Path.Combine(dir, "git", "cache", "repo"));
+        Assert.True(Directory.Exists(Path.Combine(dir, "git", "cache", "repo")));
+        Assert.Equal(["git", "manifest-files.json"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).Where(n => n is "git" or "manifest-files.json" or "state.old").Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Another_folder_in_its_place_is_not_the_state_dir_and_an_other_state_dir_is_not_affected()
     {
