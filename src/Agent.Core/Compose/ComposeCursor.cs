@@ -37,7 +37,7 @@ internal sealed class ComposeCursor(ComposeNode node, string path, List<Manifest
             if (!known.Contains(entry.Key))
             {
                 Errors.Add(new ManifestError(entry.KeyAt.File, entry.KeyAt.Line, entry.KeyAt.Column, child.Path,
-                    $"{what} \"{entry.Key}\" is not supported by the agent (supported: {string.Join(", ", known.Order(StringComparer.Ordinal))})"));
+                    $"{what} {YamlCursor.Quote(entry.Key)} is not supported by the agent (supported: {string.Join(", ", known.Order(StringComparer.Ordinal))})"));
                 continue;
             }
             fields[entry.Key] = child;
@@ -138,7 +138,7 @@ internal sealed class ComposeCursor(ComposeNode node, string path, List<Manifest
         if (text is null) return null;
         var parsed = Quantities.TryParseDuration(text, out var duration);
         if (parsed && duration <= max) return duration;
-        Error(parsed || Quantities.IsDurationShape(text) ? DurationLimits.TooLong(text, max) : $"\"{text}\" is not a duration (like 10s, 1m30s, 500ms)");
+        Error(parsed || Quantities.IsDurationShape(text) ? DurationLimits.TooLong(text, max) : $"{YamlCursor.Quote(text)} is not a duration (like 10s, 1m30s, 500ms)");
         return null;
     }
 
@@ -150,7 +150,7 @@ internal sealed class ComposeCursor(ComposeNode node, string path, List<Manifest
         var t = text.Trim().ToLowerInvariant();
         if (t.EndsWith("b") && t.Length > 1 && char.IsLetter(t[^2])) t = t[..^1];
         if (Quantities.TryParseSize(t, out var bytes)) return bytes;
-        Error($"\"{text}\" is not a size (like 512m, 1g, 64k or a number of bytes)");
+        Error($"{YamlCursor.Quote(text)} is not a size (like 512m, 1g, 64k or a number of bytes)");
         return null;
     }
 
@@ -159,7 +159,7 @@ internal sealed class ComposeCursor(ComposeNode node, string path, List<Manifest
         ComposeMapping => "a mapping",
         ComposeSequence => "a list",
         ComposeScalar { Value: null } => "nothing (null)",
-        ComposeScalar s => $"\"{s.Value}\"",
+        ComposeScalar s => YamlCursor.Quote(s.Value),
         _ => "something else",
     };
 }

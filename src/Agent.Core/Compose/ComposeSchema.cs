@@ -135,6 +135,9 @@ public static class ComposeSchema
 
     private static string Describe(SchemaValue value) => value.Kind switch
     {
+        // A compose file that is one scalar is not a compose file (a stray secret, probe-16 F12): never quoted.
+        JsonKind.String or JsonKind.Number or JsonKind.Integer or JsonKind.Boolean when value.Path.Length == 0 =>
+            YamlCursor.Shape(Convert.ToString(value.Scalar, CultureInfo.InvariantCulture) ?? ""),
         JsonKind.Object => "a mapping",
         JsonKind.Array => "a list",
         JsonKind.Null => "nothing (null)",

@@ -104,7 +104,7 @@ public static class ComposeYaml
                     }
                     if (own.Any(e => e.Key == key))
                     {
-                        errors.Add(new ManifestError(file, keyAt.Line, keyAt.Column, key, $"duplicate key \"{key}\""));
+                        errors.Add(new ManifestError(file, keyAt.Line, keyAt.Column, key, $"duplicate key {YamlCursor.Quote(key)}"));
                         continue;
                     }
                     own.Add(new ComposeEntry(key, keyAt, value));

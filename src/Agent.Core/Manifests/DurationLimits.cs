@@ -16,7 +16,7 @@ public static class DurationLimits
 
     /// <summary>The error for a duration past <paramref name="max"/>.</summary>
     public static string TooLong(string text, TimeSpan max) =>
-        $"\"{text}\" is longer than the longest this field takes, {Describe(max)}";
+        $"{YamlCursor.Quote(text)} is longer than the longest this field takes, {Describe(max)}";
 
     public static string Describe(TimeSpan max) =>
         max == Engine ? "2562047h (the engine's limit: int64 nanoseconds)"

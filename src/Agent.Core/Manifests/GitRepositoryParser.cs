@@ -34,7 +34,7 @@ internal static class GitRepositoryParser
             var trimmed = text.Trim().TrimStart('.', '/').Length == 0 && !text.Contains("..", StringComparison.Ordinal) ? "" : text.Trim().TrimEnd('/');
             if (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];
             if (trimmed.StartsWith('/') || trimmed.Split('/').Any(s => s == ".."))
-                p.Error($"\"{text}\" must be a folder inside the repository (relative, without \"..\")");
+                p.Error($"{YamlCursor.Quote(text)} must be a folder inside the repository (relative, without \"..\")");
             else path = trimmed;
         }
         var interval = f.TryGetValue("interval", out var i) ? i.Duration(DurationLimits.Agent) : null;
@@ -92,7 +92,7 @@ internal static class GitRepositoryParser
         {
             if (SemverRange.Parse(text, out var rangeError) is null)
             {
-                value.Error($"\"{text}\" is not a semver range ({rangeError}); e.g. \">=1.0.0 <2.0.0\", \"~1.2\", \"^1.4.0\"");
+                value.Error($"{YamlCursor.Quote(text)} is not a semver range ({rangeError}); e.g. \">=1.0.0 <2.0.0\", \"~1.2\", \"^1.4.0\"");
                 return null;
             }
             return new GitRef(Semver: text);
@@ -101,14 +101,14 @@ internal static class GitRepositoryParser
         {
             if (!System.Text.RegularExpressions.Regex.IsMatch(text, "^[0-9a-f]{40}$"))
             {
-                value.Error($"\"{text}\" is not a full commit id (40 lowercase hex digits)");
+                value.Error($"{YamlCursor.Quote(text)} is not a full commit id (40 lowercase hex digits)");
                 return null;
             }
             return new GitRef(Commit: text);
         }
         if (!RefName(text))
         {
-            value.Error($"\"{text}\" is not a valid {key} name");
+            value.Error($"{YamlCursor.Quote(text)} is not a valid {key} name");
             return null;
         }
         return key == "branch" ? new GitRef(Branch: text) : new GitRef(Tag: text);
@@ -152,7 +152,7 @@ internal static class GitRepositoryParser
         if (text is null) return null;
         if (!System.IO.Path.IsPathRooted(text))
         {
-            cursor.Error($"\"{text}\" must be an absolute path to a file");
+            cursor.Error($"{YamlCursor.Quote(text)} must be an absolute path to a file");
             return null;
         }
         if (Security.CredentialFileRules.Problem(text, cursor.Context.Policy.Options, resolveLinks, sentToServer) is { } problem)

@@ -112,17 +112,22 @@ public static partial class ManifestParser
         var foreign = root is not YamlMappingNode mapping
                       || !(mapping.Children.TryGetValue(new YamlScalarNode("apiVersion"), out var apiNode) && apiNode is YamlScalarNode { Value: { } apiValue }
                            && apiValue.StartsWith("agent/", StringComparison.Ordinal));
+        if (!IsRecognised(root))
+        {
+            Unrecognised(root, context);
+            return new ManifestDocument(location, null, null, context.Errors) { Context = context, IsForeign = foreign };
+        }
         var fields = top.Mapping("apiVersion", "kind", "metadata", "spec");
         if (fields is null) return new ManifestDocument(location, null, null, context.Errors) { Context = context, IsForeign = foreign };
 
         if (!fields.TryGetValue("apiVersion", out var api)) top.Error($"missing required field \"apiVersion\" (use {ApiVersion})");
-        else if (api.Scalar() is { } version && version != ApiVersion) api.Error($"unknown apiVersion \"{version}\" (use {ApiVersion})");
+        else if (api.Scalar() is { } version && version != ApiVersion) api.Error($"unknown apiVersion {YamlCursor.Quote(version)} (use {ApiVersion})");
 
         string? kind = null;
         if (!fields.TryGetValue("kind", out var kindCursor)) top.Error($"missing required field \"kind\" ({string.Join(", ", Kinds)})");
         else if ((kind = kindCursor.Scalar()) is not null && !Kinds.Contains(kind))
         {
-            kindCursor.Error($"unknown kind \"{kind}\" (known: {string.Join(", ", Kinds)})");
+            kindCursor.Error($"unknown kind {YamlCursor.Quote(kind)} (known: {string.Join(", ", Kinds)})");
             kind = null;
         }
 
@@ -186,6 +191,48 @@ public static partial class ManifestParser
             HostSelector = hostSelector,
             IsForeign = foreign,
         };
+    }
+
+    private static readonly string[] TopFields = ["apiVersion", "kind", "metadata", "spec"];
+
+    /// <summary>A document is read as a manifest once it says it is one: a mapping whose apiVersion is agent/... or whose
+    /// kind is one of <see cref="Kinds"/>. Anything else may be a stray secret (a password, a key, a copy of a tokens file).</summary>
+    private static bool IsRecognised(YamlNode root) =>
+        root is YamlMappingNode map
+        && ((map.Children.TryGetValue(new YamlScalarNode("apiVersion"), out var api) && api is YamlScalarNode { Value: { } a } && a.StartsWith("agent/", StringComparison.Ordinal))
+            || (map.Children.TryGetValue(new YamlScalarNode("kind"), out var kind) && kind is YamlScalarNode { Value: { } k } && Kinds.Contains(k)));
+
+    /// <summary>The errors of a document that is not recognised as a manifest (<see cref="IsRecognised"/>): what it is and
+    /// which top-level fields are wrong or missing, never any of its text (probe-16 F12). Its metadata and spec are not read.</summary>
+    private static void Unrecognised(YamlNode root, ParseContext context)
+    {
+        if (root is not YamlMappingNode map)
+        {
+            context.Error(root.Start, "", $"expected a mapping with {string.Join(", ", TopFields)}, got {YamlCursor.Shape(root)}");
+            return;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in map.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } key } || key.Contains('\0'))
+            {
+                context.Error(keyNode.Start, "", "keys must be plain strings without NUL characters");
+                continue;
+            }
+            if (!TopFields.Contains(key, StringComparer.Ordinal))
+            {
+                // A near miss of a field name is named (it helps, and is within a few letters of a known word); any other key is not.
+                context.Error(keyNode.Start, "", YamlCursor.Suggest(key, TopFields) is { } hint
+                    ? $"unknown field {YamlCursor.Quote(key)} (did you mean \"{hint}\"?)"
+                    : $"unknown field of {key.Length} character{(key.Length == 1 ? "" : "s")} (not shown: a document that is not a manifest is never quoted; known: {string.Join(", ", TopFields)})");
+                continue;
+            }
+            seen.Add(key);
+            if (key == "apiVersion") context.Error(value.Start, key, $"unknown apiVersion: {YamlCursor.Shape(value)} (use {ApiVersion})");
+            else if (key == "kind") context.Error(value.Start, key, $"unknown kind: {YamlCursor.Shape(value)} (known: {string.Join(", ", Kinds)})");
+        }
+        if (!seen.Contains("apiVersion")) context.Error(root.Start, "", $"missing required field \"apiVersion\" (use {ApiVersion})");
+        if (!seen.Contains("kind")) context.Error(root.Start, "", $"missing required field \"kind\" ({string.Join(", ", Kinds)})");
     }
 
     /// <param name="parseName">The name as written, valid or not, to read the rest of the document under.</param>

@@ -18,7 +18,7 @@ public static class PortSyntax
             spec = spec[..slash];
             if (protocol is not ("tcp" or "udp" or "sctp"))
             {
-                error = $"\"{text}\": protocol must be tcp, udp or sctp";
+                error = $"{YamlCursor.Quote(text)}: protocol must be tcp, udp or sctp";
                 return null;
             }
         }
@@ -30,7 +30,7 @@ public static class PortSyntax
             if (close < 0) return Fail(text, out error);
             hostIp = spec[1..close];
             spec = spec[(close + 2)..];
-            if (!IsIp(hostIp)) return Fail(text, out error, $"\"{text}\": \"{hostIp}\" is not an IP address");
+            if (!IsIp(hostIp)) return Fail(text, out error, $"{YamlCursor.Quote(text)}: \"{hostIp}\" is not an IP address");
             if (!spec.Contains(':')) spec = ":" + spec;
         }
 
@@ -57,7 +57,7 @@ public static class PortSyntax
         if (!string.IsNullOrEmpty(hostPart) && host is null) return Fail(text, out error);
         var count = container.Value.To - container.Value.From + 1;
         if (host is { } h && h.To - h.From + 1 != count)
-            return Fail(text, out error, $"\"{text}\": host and container port ranges differ in length");
+            return Fail(text, out error, $"{YamlCursor.Quote(text)}: host and container port ranges differ in length");
 
         var result = new List<PortMapping>(count);
         for (var i = 0; i < count; i++)
@@ -83,7 +83,7 @@ public static class PortSyntax
 
     private static IReadOnlyList<PortMapping>? Fail(string text, out string error, string? why = null)
     {
-        error = why ?? $"\"{text}\" is not a port mapping (use [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], ports 1-65535)";
+        error = why ?? $"{YamlCursor.Quote(text)} is not a port mapping (use [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], ports 1-65535)";
         return null;
     }
 }

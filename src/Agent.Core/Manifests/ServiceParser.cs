@@ -149,7 +149,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
     private static string? Path(Dictionary<string, YamlCursor> f, string key)
     {
         var text = Text(f, key);
-        if (text is not null && !text.StartsWith('/')) f[key].Error($"\"{text}\" must be an absolute path inside the container");
+        if (text is not null && !text.StartsWith('/')) f[key].Error($"{YamlCursor.Quote(text)} must be an absolute path inside the container");
         return text;
     }
 
@@ -238,7 +238,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             var parts = text.Split(':');
             if (parts.Length > 3 || parts.Any(string.IsNullOrEmpty))
             {
-                item.Error($"\"{text}\" is not a volume (use NAME:/path, ./relative:/path or /abs:/path, optionally :ro)");
+                item.Error($"{YamlCursor.Quote(text)} is not a volume (use NAME:/path, ./relative:/path or /abs:/path, optionally :ro)");
                 continue;
             }
             var readOnly = false;
@@ -246,7 +246,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             {
                 if (parts[2] is not ("ro" or "rw"))
                 {
-                    item.Error($"\"{text}\": mode must be ro or rw, got \"{parts[2]}\"");
+                    item.Error($"{YamlCursor.Quote(text)}: mode must be ro or rw, got \"{parts[2]}\"");
                     continue;
                 }
                 readOnly = parts[2] == "ro";
@@ -254,12 +254,12 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             var target = parts.Length == 1 ? parts[0] : parts[1];
             if (!target.StartsWith('/'))
             {
-                item.Error($"\"{text}\": the container path \"{target}\" must be absolute");
+                item.Error($"{YamlCursor.Quote(text)}: the container path \"{target}\" must be absolute");
                 continue;
             }
             if (mounts.Any(m => m.Target == target))
             {
-                item.Error($"\"{text}\": {target} is mounted twice");
+                item.Error($"{YamlCursor.Quote(text)}: {target} is mounted twice");
                 continue;
             }
             if (parts.Length == 1)
@@ -273,7 +273,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
                 var host = System.IO.Path.GetFullPath(System.IO.Path.Combine(manifestDir, source));
                 if (files.Confinement(host) is { } outside)
                 {
-                    item.Error($"\"{text}\": the bind source {outside}");
+                    item.Error($"{YamlCursor.Quote(text)}: the bind source {outside}");
                     continue;
                 }
                 var inside = source.StartsWith('.') && IsUnder(host, files.Root);
@@ -283,11 +283,11 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             }
             else if (source.StartsWith('~'))
             {
-                item.Error($"\"{text}\": \"~\" is not expanded; use an absolute path or one relative to the manifest (./...)");
+                item.Error($"{YamlCursor.Quote(text)}: \"~\" is not expanded; use an absolute path or one relative to the manifest (./...)");
             }
             else if (!VolumeName().IsMatch(source))
             {
-                item.Error($"\"{text}\": \"{source}\" is not a volume name (letters, digits, '_', '.', '-')");
+                item.Error($"{YamlCursor.Quote(text)}: \"{source}\" is not a volume name (letters, digits, '_', '.', '-')");
             }
             else if (Declared.TryGetValue(source, out var declared) && declared.External)
             {
@@ -332,7 +332,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
         }
         if (text.StartsWith("on-failure:", StringComparison.Ordinal) && int.TryParse(text[11..], out var retries) && retries > 0)
             return new RestartPolicy(RestartMode.OnFailure, retries);
-        cursor.Error($"\"{text}\" is not a restart policy (always, on-failure[:N], unless-stopped, no)");
+        cursor.Error($"{YamlCursor.Quote(text)} is not a restart policy (always, on-failure[:N], unless-stopped, no)");
         return RestartPolicy.Always;
     }
 
@@ -373,7 +373,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
         if (f.TryGetValue("cpus", out var c) && c.Scalar() is { } text)
         {
             if (Quantities.TryParseCpus(text, out var nano)) cpus = nano;
-            else c.Error($"\"{text}\" is not a CPU amount (a positive number like 0.5, or millicores like 500m)");
+            else c.Error($"{YamlCursor.Quote(text)} is not a CPU amount (a positive number like 0.5, or millicores like 500m)");
         }
         if (f.TryGetValue("pids", out var p)) pids = p.Int(1);
         return new ResourceLimits(memory, cpus, pids);
@@ -396,7 +396,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             if (text is null) continue;
             var sep = text.IndexOfAny([':', '=']);
             if (sep <= 0 || !System.Net.IPAddress.TryParse(text[(sep + 1)..].Trim('[', ']'), out _) && text[(sep + 1)..] != "host-gateway")
-                item.Error($"\"{text}\" is not HOST:IP");
+                item.Error($"{YamlCursor.Quote(text)} is not HOST:IP");
             else result.Add($"{text[..sep]}:{text[(sep + 1)..]}");
         }
         return result;

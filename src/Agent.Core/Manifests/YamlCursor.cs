@@ -207,7 +207,7 @@ internal sealed class YamlCursor
         if (text is null) return null;
         var parsed = Quantities.TryParseDuration(text, out var duration);
         if (parsed && duration <= max) return duration;
-        Error(parsed || Quantities.IsDurationShape(text) ? DurationLimits.TooLong(text, max) : $"\"{text}\" is not a duration (use a number with a unit: 500ms, 10s, 1m30s, 2h)");
+        Error(parsed || Quantities.IsDurationShape(text) ? DurationLimits.TooLong(text, max) : $"{Quote(text)} is not a duration (use a number with a unit: 500ms, 10s, 1m30s, 2h)");
         return null;
     }
 
@@ -216,7 +216,7 @@ internal sealed class YamlCursor
         var text = Scalar();
         if (text is null) return null;
         if (Quantities.TryParseSize(text, out var size)) return size;
-        Error($"\"{text}\" is not a size (use bytes or a unit: 512k, 128m, 1g, 128Mi, 2Gi)");
+        Error($"{Quote(text)} is not a size (use bytes or a unit: 512k, 128m, 1g, 128Mi, 2Gi)");
         return null;
     }
 
@@ -226,7 +226,7 @@ internal sealed class YamlCursor
         if (text is null) return null;
         foreach (var (t, v) in values)
             if (t == text) return v;
-        Error($"\"{text}\" is not one of {string.Join(", ", values.Select(v => v.Text))}");
+        Error($"{Quote(text)} is not one of {string.Join(", ", values.Select(v => v.Text))}");
         return null;
     }
 
@@ -239,15 +239,32 @@ internal sealed class YamlCursor
         _ => "an alias",
     };
 
-    /// <summary>A value as an error quotes it: at most its first 40 characters (probe-15i M4: a file that parses as one
-    /// scalar, a PEM key or a token list, was echoed whole on the open /readyz?verbose, /objects and the log).</summary>
+    /// <summary>A wrong value of a known field of a recognised manifest as an error quotes it: at most its first 40
+    /// characters (probe-15i M4: a file that parses as one scalar, a PEM key or a token list, was echoed whole on the
+    /// open /readyz?verbose, /objects and the log).</summary>
     public static string Quote(string value) =>
         value.Length <= 40 ? $"\"{value}\"" : $"\"{value[..40]}...\" ({value.Length} characters)";
+
+    /// <summary>What a node is, with none of its text: for a document (or a value in one) that is not recognised as a
+    /// manifest, which may be a stray password, key or token file (probe-16 F12: the first 40 characters were the whole
+    /// of a password and 34 of the 48 hex characters of a token).</summary>
+    public static string Shape(YamlNode node) => node switch
+    {
+        YamlMappingNode => "a mapping",
+        YamlSequenceNode => "a list",
+        YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" } => "nothing (null)",
+        YamlScalarNode s => Shape(s.Value ?? ""),
+        _ => "an alias",
+    };
+
+    /// <inheritdoc cref="Shape(YamlNode)"/>
+    public static string Shape(string text) =>
+        $"a scalar of {text.Length} character{(text.Length == 1 ? "" : "s")} (not shown: a document that is not a manifest is never quoted)";
 
     private static bool IsBool(string v) => v is "true" or "false" or "True" or "False" or "TRUE" or "FALSE";
     private static bool IsNumber(string v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
-    private static string? Suggest(string key, string[] known) =>
+    internal static string? Suggest(string key, string[] known) =>
         known.Select(k => (k, d: Distance(key.ToLowerInvariant(), k.ToLowerInvariant())))
             .Where(x => x.d <= Math.Max(2, key.Length / 3))
             .OrderBy(x => x.d)

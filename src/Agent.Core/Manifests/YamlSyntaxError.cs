@@ -28,7 +28,7 @@ internal static class YamlSyntaxError
     private static string Reason(Exception e)
     {
         var message = (e as YamlException)?.InnerException?.Message ?? e.Message;
-        if (message.StartsWith("Duplicate key ", StringComparison.Ordinal)) return $"duplicate field \"{message[14..]}\"";
+        if (message.StartsWith("Duplicate key ", StringComparison.Ordinal)) return $"duplicate field {YamlCursor.Quote(message[14..])}";
         var paren = message.IndexOf("): ", StringComparison.Ordinal);
         if (message.StartsWith('(') && paren > 0) message = message[(paren + 3)..];
         return e is YamlException ? message.TrimEnd('.') : $"the parser could not continue here (check brackets, quotes and indentation)";

@@ -33,13 +33,70 @@ public sealed class LoaderLimitTests
     }
 
     [Fact]
-    public void A_file_that_is_one_long_scalar_is_quoted_in_its_error_only_by_its_first_40_characters()
+    public void A_file_that_is_one_long_scalar_is_not_quoted_in_its_error()
     {
         var key = "-----BEGIN PRIVATE KEY-----\n" + string.Concat(Enumerable.Repeat("SECRETKEYMATERIAL0123456789abcdef\n", 60)) + "-----END PRIVATE KEY-----\n";
         var error = OnlyError(Load(key));
-        Assert.StartsWith("hostile.yaml:1:1: expected a mapping with apiVersion, kind, metadata, spec, got \"-----BEGIN PRIVATE KEY----- SECRETKEYMAT...\" (", error);
-        Assert.DoesNotContain("END PRIVATE KEY", error);
-        Assert.True(error.Length < 200, error);
+        Assert.StartsWith("hostile.yaml:1:1: expected a mapping with apiVersion, kind, metadata, spec, got a scalar of ", error);
+        Assert.DoesNotContain("PRIVATE", error);
+        Assert.DoesNotContain("SECRET", error);
+    }
+
+    // probe-16 F12: 40 characters were the whole of a password, and 34 of the 48 hex characters of the admin token.
+    [Theory]
+    [InlineData("DB_PASSWORD=Sup3rS3cretPw!\n", "Sup3r")]
+    [InlineData("admin:0e5d1560e04c656e756f19f4e7d9acc4ebd3c2a1b0f9e8d7\nviewer:1234567890abcdef1234567890abcdef1234567890abcdef\n", "0e5d")]
+    [InlineData("hunter2", "hunter")]
+    [InlineData("\"Sup3rS3cretPw!\"", "Sup3r")]
+    public void A_secret_like_scalar_file_is_described_never_quoted(string content, string secret)
+    {
+        var error = OnlyError(Load(content));
+        Assert.Contains("got a scalar of ", error);
+        Assert.Contains("not shown", error);
+        Assert.DoesNotContain(secret, error);
+        Assert.DoesNotContain("admin", error);
+        Assert.DoesNotContain("DB_PASSWORD", error);
+    }
+
+    [Fact]
+    public void A_sequence_document_is_described_never_quoted()
+    {
+        var error = OnlyError(Load("- Sup3rS3cretPw!\n- 0e5d1560e04c656e\n"));
+        Assert.Equal("hostile.yaml:1:1: expected a mapping with apiVersion, kind, metadata, spec, got a list", error);
+    }
+
+    [Fact]
+    public void A_mapping_that_is_not_a_manifest_names_no_key_or_value_of_it()
+    {
+        var errors = Load("password: Sup3rS3cretPw!\nghp_TOKENabcdef0123456789: x\napiVersion: v1Sup3r\nkind: Secret\nspec: {data: Sup3rS3cretPw!}\n")
+            .SelectMany(d => d.Errors).Select(e => e.ToString()).ToList();
+        Assert.All(errors, e => Assert.DoesNotContain("Sup3r", e));
+        Assert.All(errors, e => Assert.DoesNotContain("ghp_", e));
+        Assert.All(errors, e => Assert.DoesNotContain("password", e));
+        Assert.All(errors, e => Assert.DoesNotContain("Secret\"", e));
+        Assert.Contains(errors, e => e.StartsWith("hostile.yaml:1:1: unknown field of 8 characters (not shown", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("hostile.yaml:3:13: apiVersion: unknown apiVersion: a scalar of 7 characters", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("hostile.yaml:4:7: kind: unknown kind: a scalar of 6 characters", StringComparison.Ordinal));
+        Assert.True(errors.Count == 4, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public void A_near_miss_of_a_top_level_field_in_an_unrecognised_document_is_still_named()
+    {
+        var errors = Load("apiVerison: agent/v1\nkind: Deployment\n").SelectMany(d => d.Errors).Select(e => e.ToString()).ToList();
+        Assert.Contains("hostile.yaml:1:1: unknown field \"apiVerison\" (did you mean \"apiVersion\"?)", errors);
+        Assert.Contains("hostile.yaml:1:1: missing required field \"apiVersion\" (use agent/v1)", errors);
+    }
+
+    [Fact]
+    public void A_wrong_value_of_a_known_field_in_a_manifest_is_quoted_by_at_most_40_characters()
+    {
+        var errors = Load(Group + "      restart: " + new string('x', 40) + "SECRETTAIL\n" + "  phase: " + new string('y', 40) + "SECRETTAIL\n")
+            .SelectMany(d => d.Errors).Select(e => e.ToString()).ToList();
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, e => Assert.DoesNotContain("SECRETTAIL", e));
+        Assert.Contains(errors, e => e.Contains("\"" + new string('x', 40) + "...\" (50 characters)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("\"" + new string('y', 40) + "...\" (50 characters)", StringComparison.Ordinal));
     }
 
     [Fact]
