@@ -335,15 +335,17 @@ public sealed partial class JobLoop(
         containers = await RemoveNeverStartedAsync(containers, runs, ct);
         if (!adopted)
         {
-            var known = runs.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            var lost = jobs.RunsFromLabels(containers).Where(r => !known.Contains(r.Id)).ToList();
+            // A history one run behind its containers (a failed save, an older copy) takes the runs they name, and the
+            // template of the newest one: the stale history's template does not run the new one again (probe-16 F4).
+            var (merged, lost) = RecoveredRuns.Merge(history with { Runs = runs }, jobs.RunsFromLabels(containers));
             if (lost.Count > 0)
             {
                 logger.LogInformation("{Key}: {Count} run(s) recovered from container labels", key, lost.Count);
-                runs.AddRange(lost);
-                var latest = lost.Max(r => r.ScheduledTime);
-                if (latest is not null && (history.Cursor is null || latest > history.Cursor)) history = history with { Cursor = latest, LastScheduleTime = latest };
-                if (history.TemplateHash is null) history = history with { TemplateHash = lost.OrderBy(r => r.Start).Last().TemplateHash };
+                if (merged.TemplateHash != history.TemplateHash && history.TemplateHash is not null)
+                    logger.LogInformation("{Key}: its history's template {Stale} is older than recovered run {Run}'s ({Hash}): that template ran", key,
+                        history.TemplateHash, lost.OrderBy(r => r.Start).Last().Id, merged.TemplateHash);
+                runs = merged.Runs.ToList();
+                history = merged;
             }
             adopted = true;
         }
