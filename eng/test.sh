@@ -19,7 +19,10 @@ for kind in volume network; do
   done
 done
 results=$(pwd)/artifacts/test-results
-rm -rf "$results"
+rm -rf "$results"; mkdir -p "$results"
+# Each test instance writes its id here, so the leftover check below looks only at this run's instances.
+export AGENT_TEST_INSTANCES="$results/instances.txt"
+: > "$AGENT_TEST_INSTANCES"
 status=0
 dotnet test Agent.sln --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || status=$?
 
@@ -32,8 +35,10 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
   skipped=$((skipped + ${t:-0} - ${x:-0}))
 done
-# Every test run removes what it made (by its own instance label, "t" + 10 hex digits): check nothing is left.
-leftover=$(docker ps -a --filter label=agent.managed=true --format '{{.Label "agent.instance"}} {{.Names}}' | grep -E '^t[0-9a-f]{10} ' || true)
+# Every test run removes what it made (by its own instance label, "t" + 10 hex digits): check nothing of this run is
+# left (other runs on the same engine, e.g. a developer's filtered run, are not this run's leftovers).
+leftover=$(docker ps -a --filter label=agent.managed=true --format '{{.Label "agent.instance"}} {{.Names}}' \
+  | grep -F -f <(sed 's/$/ /' "$AGENT_TEST_INSTANCES") || true)
 if [ -n "$leftover" ]; then
   echo "containers left behind by test instances:" >&2; echo "$leftover" >&2
   failed=$((failed + 1)); status=1

@@ -9,11 +9,23 @@ namespace Agent.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class TestInstance : IAsyncLifetime
 {
-    public string Id { get; } = "t" + Guid.NewGuid().ToString("N")[..10];
+    public string Id { get; } = NewId();
     public AgentLabels Labels { get; }
     public IContainerEngine Engine { get; private set; } = null!;
 
     public TestInstance() => Labels = new AgentLabels(Id);
+
+    /// <summary>
+    /// A fresh "t" + 10 hex digits id. eng/test.sh names a file in AGENT_TEST_INSTANCES and checks afterwards that
+    /// no container of the ids written there is left: only this run's, so another run on the same engine is no leftover.
+    /// </summary>
+    private static string NewId()
+    {
+        var id = "t" + Guid.NewGuid().ToString("N")[..10];
+        if (Environment.GetEnvironmentVariable("AGENT_TEST_INSTANCES") is { Length: > 0 } log)
+            lock (typeof(TestInstance)) File.AppendAllText(log, id + "\n");
+        return id;
+    }
 
     public string InstanceLabel => $"{Labels.Instance}={Id}";
 
