@@ -29,7 +29,10 @@ public sealed class CronJobKilledAgentTests() : AgentProcessScenario("cronkill")
         StartAgent();
         var catchUp = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Any(c => c.Scheduled == missed) || l.Any(c => c.Scheduled > missed),
             Within, $"the catch-up of {missed:HH:mm:ss} or a later run; agent output:\n{Agent?.Output(30)}");
-        Assert.True(catchUp.Any(c => c.Scheduled == missed),
+        // The catch-up runs the most recent due time at the restart (Kubernetes' rule): the missed one, or on a loaded machine
+        // whose agent took longer than a period to start, a later one, logged as the most recent after a missed time.
+        Assert.True(catchUp.Any(c => c.Scheduled == missed)
+                || Agent!.Lines.Any(l => l.Contains("earlier schedule time(s) missed; running only the most recent", StringComparison.Ordinal)),
             $"no run for {missed:HH:mm:ss}: " + string.Join(", ", catchUp.Select(c => $"{c.Scheduled:HH:mm:ss} {c.Status}")) + $"\nagent output:\n{Agent!.Output(30)}");
         Assert.Equal(catchUp.Count, catchUp.Select(c => c.Scheduled).Distinct().Count()); // no time ran twice
         Assert.DoesNotContain(Agent!.Lines, l => l.Contains("is still active and concurrencyPolicy is Forbid", StringComparison.Ordinal));
