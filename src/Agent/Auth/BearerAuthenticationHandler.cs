@@ -32,7 +32,7 @@ public sealed class BearerAuthenticationHandler(
         var presented = Request.Headers.Authorization.ToString();
         var problem = presented.Length == 0
             ? "No token was sent."
-            : presented.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? "The token is not one of this agent's (or the JWT is expired, not yet valid or has no exp)." : "The Authorization header is not \"Bearer <token>\".";
+            : presented.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? "The token is not one of this agent's (or the JWT is invalid: expired, not yet valid, without exp, with a crit header or a scope claim that is not valid)." : "The Authorization header is not \"Bearer <token>\".";
         await Results.Problem(statusCode: 401, title: "Unauthorized",
             detail: $"{problem} Send Authorization: Bearer <token>, with a token from {tokens.FilePath} (role:token lines; the agent command reads it, or set AGENT_TOKEN).").ExecuteAsync(Context);
     }

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace Agent.Auth;
 
 /// <summary>HS256 JWTs with a "role" claim: signature checked in constant time; exp required and at most
-/// <c>maxLifetime</c> after iat (or after now, without iat); nbf honoured; a claim or header field given twice refused.</summary>
+/// <c>maxLifetime</c> after iat (or after now, without iat); nbf honoured; a claim or header field given twice refused;
+/// a "crit" header refused (no JWS extension is understood).</summary>
 public static class Jwt
 {
     public static readonly TimeSpan DefaultMaxLifetime = TimeSpan.FromHours(24);
@@ -23,6 +24,9 @@ public static class Jwt
         {
             using var header = JsonDocument.Parse(Decode(parts[0]));
             if (Ambiguous(header.RootElement) || header.RootElement.GetProperty("alg").GetString() != "HS256") return null;
+            // RFC 7515 4.1.11: a "crit" header lists extensions the recipient must understand or refuse the token;
+            // the agent understands none, so any crit (even an empty or malformed one) refuses it.
+            if (header.RootElement.TryGetProperty("crit", out _)) return null;
             var expected = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]));
             if (!CryptographicOperations.FixedTimeEquals(expected, Decode(parts[2]))) return null;
             using var payload = JsonDocument.Parse(Decode(parts[1]));

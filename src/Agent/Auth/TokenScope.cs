@@ -13,6 +13,10 @@ public sealed record TokenScope(IReadOnlySet<string>? Phases, IReadOnlySet<strin
 
     public static readonly TokenScope Unrestricted = new(null, null);
 
+    /// <summary>metadata.name's rule (a DNS label): a group scope names objects.</summary>
+    private static readonly System.Text.RegularExpressions.Regex ObjectName =
+        new("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public static readonly string[] PhaseNames = [.. Enum.GetNames<Phase>().Select(p => p.ToLowerInvariant())];
 
     public bool IsRestricted => Phases is not null || Groups is not null;
@@ -50,7 +54,14 @@ public sealed record TokenScope(IReadOnlySet<string>? Phases, IReadOnlySet<strin
                 if (unknown.Count > 0) { error = $"phases: {string.Join(", ", unknown)} is not a phase ({string.Join(", ", PhaseNames)})"; break; }
                 (phases ??= new(StringComparer.Ordinal)).UnionWith(values);
             }
-            else if (key == "groups") (groups ??= new(StringComparer.Ordinal)).UnionWith(values);
+            else if (key == "groups")
+            {
+                // Groups are object names: one that no manifest could give (NOPE!, Web) is a mistake, not a scope
+                // that matches nothing.
+                var invalid = values.Where(v => !ObjectName.IsMatch(v)).ToList();
+                if (invalid.Count > 0) { error = $"groups: {string.Join(", ", invalid.Select(v => $"\"{Agent.Core.TerminalText.Escape(v)}\""))} is not an object name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63)"; break; }
+                (groups ??= new(StringComparer.Ordinal)).UnionWith(values);
+            }
             else { error = $"\"{key}\" is not a scope: use phases=... or groups=..."; break; }
         }
         return error is null ? new TokenScope(phases, groups) : Unrestricted;

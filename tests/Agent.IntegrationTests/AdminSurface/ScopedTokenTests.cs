@@ -79,4 +79,22 @@ public sealed class ScopedTokenTests(AdminSurfaceFixture fx)
         var refused = await ReadAsync(await client.GetAsync($"/api/v1/containers/{web}/stats"), HttpStatusCode.Forbidden);
         Assert.Contains("phases=core", refused.GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task A_jwt_with_a_crit_header_or_a_groups_claim_that_is_no_object_name_is_401()
+    {
+        static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
+        var header = B64("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[\"exp\"]}");
+        var payload = B64($"{{\"role\":\"admin\",\"exp\":{exp}}}");
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(fx.JwtKey, System.Text.Encoding.ASCII.GetBytes(header + "." + payload)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        using (var crit = fx.Client($"{header}.{payload}.{signature}"))
+            await ReadAsync(await crit.GetAsync("/api/v1/containers"), HttpStatusCode.Unauthorized);
+        using (var badGroup = fx.Client(Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{exp},\"groups\":\"NOPE!\"}}", fx.JwtKey)))
+            await ReadAsync(await badGroup.GetAsync("/api/v1/containers"), HttpStatusCode.Unauthorized);
+        // The same claims, valid: accepted, so only the crit header and the bad group refused them.
+        using (var good = fx.Client(Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{exp},\"groups\":\"{fx.Core}\"}}", fx.JwtKey)))
+            await ReadAsync(await good.GetAsync("/api/v1/containers"), HttpStatusCode.OK);
+    }
 }

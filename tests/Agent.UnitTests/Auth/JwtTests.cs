@@ -69,6 +69,23 @@ public sealed class JwtTests
     }
 
     [Theory]
+    [InlineData("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[\"exp\"]}")]
+    [InlineData("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[\"b64\"],\"b64\":false}")]
+    [InlineData("{\"alg\":\"HS256\",\"crit\":[]}")]
+    [InlineData("{\"alg\":\"HS256\",\"crit\":\"x\"}")]
+    public void A_correctly_signed_token_whose_header_has_crit_is_refused(string headerJson)
+    {
+        // RFC 7515 4.1.11: the agent understands no JWS extension, so it must refuse a token naming any as critical.
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var payload = B64($"{{\"role\":\"admin\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()}}}");
+        string Signed(string header) => $"{header}.{payload}." + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(Key, Encoding.ASCII.GetBytes(header + "." + payload)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Null(Jwt.Validate(Signed(B64(headerJson)), Key, Now));
+        // The same token without crit is valid: only crit refuses it.
+        Assert.Equal("admin", Jwt.ValidateRole(Signed(B64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}")), Key, Now));
+    }
+
+    [Theory]
     [InlineData("viewer", new[] { "viewer", "operator", "admin" })]
     [InlineData("operator", new[] { "operator", "admin" })]
     [InlineData("admin", new[] { "admin" })]

@@ -47,6 +47,9 @@ public sealed class TokenScopeTests
     [InlineData("phases=prod", "prod is not a phase")]
     [InlineData("namespaces=a", "\"namespaces\" is not a scope")]
     [InlineData("groups=", "at least one value")]
+    [InlineData("groups=web,NOPE!", "groups: \"NOPE!\" is not an object name")]
+    [InlineData("groups=Web", "groups: \"Web\" is not an object name")]
+    [InlineData("groups=-web", "is not an object name")]
     public void A_bad_scope_names_what_is_wrong(string setting, string expected)
     {
         TokenScope.Parse([setting], out var error);
@@ -86,5 +89,19 @@ public sealed class TokenScopeTests
     {
         var token = Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()},\"phases\":[\"prod\"]}}", Key);
         Assert.Null(Jwt.Validate(token, Key, Now));
+    }
+
+    [Theory]
+    [InlineData("\"groups\":\"NOPE!\"")]
+    [InlineData("\"groups\":[\"web\",\"NOPE!\"]")]
+    [InlineData("\"groups\":[\"web\",7]")]
+    [InlineData("\"groups\":{\"web\":true}")]
+    [InlineData("\"groups\":\"\"")]
+    [InlineData("\"phases\":\"core\",\"groups\":\"Web\"")]
+    public void A_jwt_whose_groups_claim_is_not_object_names_is_refused(string claim)
+    {
+        var token = Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()},{claim}}}", Key);
+        Assert.Null(Jwt.Validate(token, Key, Now));
+        Assert.NotNull(Jwt.Validate(Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()},\"groups\":[\"web\",\"shop-2\"]}}", Key), Key, Now));
     }
 }
