@@ -72,6 +72,7 @@ public static partial class AgentCommandLine
         root.Subcommands.Add(ContainerFilesCommand.Files());
         root.Subcommands.Add(ContainerFilesCommand.Copy());
         root.Subcommands.Add(ContainerFilesCommand.Top());
+        root.Subcommands.Add(ExecCommand.Create().WithStateDir());
         root.Subcommands.Add(SystemCommand.Create());
         root.Subcommands.Add(SystemCommand.Proxy());
         root.Subcommands.Add(RenderCommand.Create());

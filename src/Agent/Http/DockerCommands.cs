@@ -17,7 +17,7 @@ public static class DockerCommands
         new("docker rm CONTAINER", "", "DELETE /api/v1/containers/{id}", "recreated if a manifest wants it"),
         new("docker logs CONTAINER", "agent logs CONTAINER", "GET /api/v1/containers/{id}/logs"),
         new("docker stats --no-stream CONTAINER", "", "GET /api/v1/containers/{id}/stats"),
-        new("docker exec CONTAINER CMD", "", "POST /api/v1/containers/{id}/exec"),
+        new("docker exec CONTAINER CMD", "agent exec CONTAINER|KIND/NAME -- CMD", "POST /api/v1/containers/{id}/exec", "exit code is the command's"),
         new("docker run IMAGE", "", "POST /api/v1/run", "through the security policy"),
         new("docker create IMAGE", "", "POST /api/v1/containers", "start with .../start"),
         new("docker top CONTAINER", "agent top CONTAINER", "GET /api/v1/containers/{id}/top"),

@@ -261,4 +261,35 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
         Assert.Contains("--tail \"abc\" is not a number of lines: give a whole number, 0 or more", tail.Stderr);
         Assert.DoesNotContain("System.", tail.Stderr + tail.Stdout);
     }
+
+    [Fact]
+    public async Task Exec_runs_a_command_in_a_container_of_an_object_or_by_name_and_exits_with_its_exit_code()
+    {
+        // KIND/NAME with --service: the command's stdout, stderr and exit code are agent exec's own.
+        var (exit, stdout, stderr) = await Agent("exec", $"servicegroup/{fx.Group}", "--service", "talker", "--", "sh", "-c", "echo out-$((6*7)); echo err-line >&2; exit 3");
+        Assert.True(exit == 3, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Equal("out-42\n", stdout);
+        Assert.Contains("err-line", stderr);
+
+        // By container name, with an environment variable and a working folder.
+        var byName = await Ok("exec", $"{fx.Group}-web-1", "-e", "WHO=agent", "-w", "/www", "--", "sh", "-c", "echo $WHO; cat index.html; pwd");
+        Assert.Equal("agent\nok\n/www\n", byName);
+        Assert.Equal("ok\n", await Ok("exec", $"sg/{fx.Group}", "--service", "web", "--replica", "1", "--", "cat", "/www/index.html"));
+
+        // What cannot be chosen says so, and runs nothing.
+        var several = await Agent("exec", $"servicegroup/{fx.Group}", "--", "true");
+        Assert.Equal(1, several.Exit);
+        Assert.Contains("has several services: choose one with --service (talker, web)", several.Stderr);
+        var noReplica = await Agent("exec", $"servicegroup/{fx.Group}", "--service", "web", "--replica", "2", "--", "true");
+        Assert.Equal(1, noReplica.Exit);
+        Assert.Contains("has no replica 2", noReplica.Stderr);
+        var unknown = await Agent("exec", "no-such-container-0", "--", "true");
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("(HTTP 404", unknown.Stderr);
+
+        // A viewer token may not exec (operator role): the API's 403, exit 1.
+        var viewer = await AgentCli.RunAsync(fx.Env(ClientFixture.ViewerToken), ["exec", $"{fx.Group}-web-1", "--", "true"]);
+        Assert.Equal(1, viewer.Exit);
+        Assert.Contains("needs the operator role", viewer.Stderr);
+    }
 }
