@@ -21,6 +21,7 @@ public static class AgentEndpoints
         app.UseRouting(); // explicit: after the image reference rewrite
         app.UseCors();
         app.UseAuthentication();
+        app.UseAuthenticationBeforeMediaType();
         app.UseClientRateLimit();
         app.UseAuthorization();
 
@@ -64,4 +65,21 @@ public static class AgentEndpoints
         app.MapGitWebhooks();
         return app;
     }
+
+    /// <summary>Routing answers a body of a type no endpoint accepts (a form from `curl -d`, text/plain) with its own 415
+    /// endpoint, which carries no authorization: a caller without a valid token learnt the route's media type before
+    /// being told to authenticate. A request without a valid token is challenged (401) first, as on every other route.</summary>
+    public static IApplicationBuilder UseAuthenticationBeforeMediaType(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (http.GetEndpoint() is { } endpoint && endpoint is not RouteEndpoint
+            && endpoint.DisplayName == UnsupportedMediaTypeEndpoint && http.User.Identity?.IsAuthenticated != true)
+        {
+            await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.ChallengeAsync(http);
+            return;
+        }
+        await next(http);
+    });
+
+    /// <summary>The display name of ASP.NET Core's AcceptsMatcherPolicy rejection endpoint.</summary>
+    public const string UnsupportedMediaTypeEndpoint = "415 HTTP Unsupported Media Type";
 }
