@@ -219,6 +219,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             if (bindsLost is not null) return $"the record of folders containers write was lost ({bindsLost}); nothing is pruned until {ManifestIndex.WritableBindsLostFileName} is deleted";
             if (orphans.TryGetValue(key, out var repository))
                 return $"kept: GitRepository {repository}, which brought it, was deleted with prune: false";
+            // A run (POST /run, its volumes) is never defined by a manifest: what the manifests read says nothing of it.
+            if (!ManifestParser.Kinds.Contains(key.Kind)) return null;
             if (readVersion == 0) return "the manifests folder has not been read yet";
             // A repository without a revision yet is a read not finished: what it will bring is unknown (an object may
             // move to it from another repository or the folder), so nothing is judged deleted until it has one.

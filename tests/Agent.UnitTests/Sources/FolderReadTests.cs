@@ -200,6 +200,9 @@ public sealed class FolderReadTests() : ManifestFolderTestBase("source")
         Assert.Null(held.Object); // unknown content: nothing to apply, nothing to prune
         Assert.Contains("a.yaml:1:1: dangling symlink", held.Errors[0].ToString());
         Assert.Contains("may define ServiceGroup/stranger", fresh.PruneHold(Key("stranger")));
+        // A run of POST /run (its volumes) is never defined by a manifest: an unreadable file neither keeps it nor claims it may.
+        Assert.Null(fresh.PruneHold(new ObjectKey("Run", "r1")));
+        Assert.Null(fresh.KeepReason(new ObjectKey("Run", "r1")));
     }
 
     [Fact]
