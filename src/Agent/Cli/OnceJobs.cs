@@ -29,11 +29,22 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
     public async Task<IReadOnlyList<Change>> DiffAsync(ObjectKey key, CancellationToken ct)
     {
         var desired = DesiredJob.From(manifests.Get(key)?.Object);
-        var kept = store.Get(key)?.History.TemplateHash;
+        var history = store.Get(key)?.History;
+        var containers = await jobs.ListAsync(key, ct);
+        if (history is not null)
+        {
+            // As the runner's first look does (JobLoop.ObserveAsync): a history one run behind its containers (a failed
+            // save, an older copy) takes the runs they name and the template of the newest one, so a Job whose new
+            // template already ran is not said to run again. Containers the runner would remove as never started are not runs.
+            var now = time.GetUtcNow();
+            var runs = containers.Where(c => c.State != ContainerState.Created
+                || NeverStarted.RemoveBecause(history.Runs.FirstOrDefault(r => r.Id == jobs.RunOf(c)), jobs.AttemptOf(c), desired?.Cron, now) is null);
+            history = RecoveredRuns.Merge(history, jobs.RunsFromLabels(runs)).History;
+        }
+        var kept = history?.TemplateHash;
         var wanted = desired is null ? null : new JobWanted(desired.SpecHash, desired.IsTemplate(kept) ? kept! : desired.TemplateHash, desired.Cron?.Schedule.Text,
             desired.Cron is { } c ? c.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(c.TimeZone) ?? TimeZoneInfo.Utc) : null);
-        var history = store.Get(key)?.History;
-        var hasContainers = history is null && (await jobs.ListAsync(key, ct)).Count > 0;
+        var hasContainers = history is null && containers.Count > 0;
         return JobChanges.Describe(key, wanted, history, hasContainers, history is null && !hasContainers ? WouldHold(key) : null);
     }
 

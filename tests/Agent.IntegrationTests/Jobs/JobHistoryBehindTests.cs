@@ -42,6 +42,10 @@ public sealed class JobHistoryBehindTests() : AgentScenario(new Dictionary<strin
 
         // The save of v2's run "failed": the history on disk is v1's.
         File.WriteAllText(history, v1History);
+        // agent diff judges the Job as the runner will: its containers name v2's run, so nothing runs (before: "Job changed: runs again").
+        var (diffExit, diff, diffErr) = await AgentCli.RunAsync("diff", Agent.Manifests, "--instance", Instance.Id, "--state-dir", Agent.StateDir);
+        Assert.DoesNotContain("runs again", diff);
+        Assert.True(diffExit == 0, $"diff exited {diffExit}\n{diff}\n{diffErr}");
         for (var restart = 0; restart < 2; restart++)
         {
             await Agent.StartAsync();
