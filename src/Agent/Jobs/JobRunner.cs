@@ -66,7 +66,7 @@ public sealed class JobRunner(
         if (key.Kind == Job.ImperativeKind) return apiJobs.TryGetValue(key, out var t) ? new DesiredJob(key, t, null, 1, 1) : null;
         var entry = manifests.Get(key);
         if (entry?.Object is CronJob or Job) lastGood[key] = entry.Object;
-        var desired = DesiredJob.From(entry?.Object ?? (entry is null && pruneGate.HeldNow(key) is not null ? lastGood.GetValueOrDefault(key) : null));
+        var desired = DesiredJob.From(entry?.Object ?? GuardKept(key));
         return desired is { Cron: { Suspend: false } cron } && (overrides.IsSuspended(key) || overrides.Lost is not null) ? desired with { Cron = cron with { Suspend = true } } : desired;
     }
 
