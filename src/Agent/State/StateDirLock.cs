@@ -47,15 +47,22 @@ public sealed class StateDirLock : IDisposable
         }
     }
 
-    /// <summary>Makes the lock file again (and its folder) and locks it, in place of the one that was lost: null, or why
-    /// it could not be (another agent holds it now).</summary>
+    /// <summary>Makes the lock file again and locks it, in place of the one that was lost: null, or why it could not be
+    /// (another agent holds it now; the state dir is missing or another folder). The state dir itself is never made
+    /// again, the rule of <see cref="StateFile.CreateDirectory"/>: a state dir moved away after the lock was found lost
+    /// would otherwise be made again, empty, and moving it back would nest it (probe-16 F8).</summary>
     public string? Relock()
     {
         if (!OperatingSystem.IsLinux()) return "not supported on this platform";
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (NotTheStateDir() is { } gone) return gone;
             var taken = AcquireFile(Path, holder => $"another agent (pid {holder}) holds {Path} now");
+            if (NotTheStateDir() is { } moved)
+            {
+                taken.Dispose(); // taken in a folder moved in meanwhile: not this agent's state dir
+                return moved;
+            }
             lock (sync)
             {
                 (handle, taken.handle) = (taken.handle, handle);
@@ -71,6 +78,18 @@ public sealed class StateDirLock : IDisposable
         {
             return e.Message;
         }
+    }
+
+    /// <summary>Why the lock's folder is not the state dir the agent started with (missing or another folder), or null.</summary>
+    private string? NotTheStateDir()
+    {
+        var dir = System.IO.Path.GetDirectoryName(Path)!;
+        return LibC.FolderIdentity(dir) switch
+        {
+            null when !Directory.Exists(dir) => $"the state dir {dir} is missing: it is not made again while the agent runs",
+            { } now when Folder is { } atStart && now != atStart => $"the state dir {dir} is another folder than the one the agent started with",
+            _ => null,
+        };
     }
 
     public static StateDirLock Acquire(string stateDir)

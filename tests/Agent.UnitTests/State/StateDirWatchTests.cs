@@ -93,4 +93,28 @@ public sealed class StateDirWatchTests : IDisposable
         Assert.True(File.Exists(held.Path));
         Assert.Throws<StateDirLockedException>(() => StateDirLock.Acquire(dir));
     }
+
+    /// <summary>Relock made the lock's folder (the state dir itself) again with Directory.CreateDirectory: a state dir
+    /// moved away after its lock was found lost came back empty, and moving it back nested it.</summary>
+    [Fact]
+    public void Relocking_never_makes_a_moved_away_state_dir_again_nor_locks_another_folder_in_its_place()
+    {
+        var dir = Path.Combine(parent.FullName, "state");
+        using var held = StateDirLock.Acquire(dir);
+        File.Delete(held.Path);
+        Directory.Move(dir, dir + ".old");
+        Assert.Contains($"the state dir {dir} is missing: it is not made again", held.Relock());
+        Assert.False(Directory.Exists(dir));
+
+        Directory.CreateDirectory(dir);
+        Assert.Contains("is another folder than the one the agent started with", held.Relock());
+        using (var other = StateDirLock.Acquire(dir)) Assert.NotNull(other); // the lock there is not held by this agent
+        Directory.Delete(dir, recursive: true);
+
+        Directory.Move(dir + ".old", dir);
+        Assert.Null(held.Relock());
+        Assert.True(File.Exists(held.Path));
+        Assert.Null(held.Lost());
+        Assert.Throws<StateDirLockedException>(() => StateDirLock.Acquire(dir));
+    }
 }
