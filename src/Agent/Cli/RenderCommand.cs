@@ -28,7 +28,7 @@ public static class RenderCommand
         {
             using var lookOnly = State.StateFile.LookOnly(); // never writes the state dir (of a running agent, often)
             var options = CliSettings.Load(parse.GetValue(dir), parse.GetValue(stateDir));
-            var set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(CliSettings.ListenUrls(parse.GetValue(urls), options.StateDir)));
+            var set = new ManifestFolder(options.Manifests, options.Limits) { SecretFiles = options.SecretFiles() }.Load(options.Policy(CliSettings.ListenUrls(parse.GetValue(urls), options.StateDir)));
             foreach (var error in set.Errors) Console.Error.WriteLine(error);
             var first = true;
             foreach (var (key, obj) in set.Objects.OrderBy(o => o.Key.ToString(), StringComparer.Ordinal))

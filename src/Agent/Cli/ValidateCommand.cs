@@ -24,7 +24,7 @@ public static class ValidateCommand
             ManifestSet set;
             try
             {
-                set = new ManifestFolder(options.Manifests, options.Limits).Load(options.Policy(listen));
+                set = new ManifestFolder(options.Manifests, options.Limits) { SecretFiles = options.SecretFiles() }.Load(options.Policy(listen));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

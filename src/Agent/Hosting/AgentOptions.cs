@@ -118,6 +118,14 @@ public sealed class AgentOptions
         new[] { Auth.TokensFile, Auth.JwtKeyFile }.Concat(Registries.SelectMany(r => new[] { r.UsernameFile, r.PasswordFile })).OfType<string>(), Manifests,
         EngineSocket(), urls);
 
+    /// <summary>The agent's own secret files: the tokens file (Agent:Auth:TokensFile, else the one generated in the state
+    /// dir), the JWT key and the registry credential files. The manifests folder never reads one of them, whatever its
+    /// name there (a hard link).</summary>
+    public IReadOnlyList<string> SecretFiles() =>
+        new[] { string.IsNullOrWhiteSpace(Auth.TokensFile) ? Path.Combine(StateDir, "tokens") : Auth.TokensFile, Auth.JwtKeyFile }
+            .Concat(Registries.SelectMany(r => new[] { r.UsernameFile, r.PasswordFile }))
+            .Where(f => !string.IsNullOrWhiteSpace(f)).Select(f => f!).ToList();
+
     /// <summary>The unix socket of the engine the agent drives (DockerHost, DOCKER_HOST or the default): a container that
     /// could bind it would be root on the host, wherever it lives.</summary>
     public string? EngineSocket()

@@ -34,7 +34,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes) { Absent = options.ManifestsAbsent() };
+            return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes) { Absent = options.ManifestsAbsent(), SecretFiles = options.SecretFiles() };
         });
         services.AddSingleton(sp => new ManifestIndex(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<HostPlacement>();

@@ -83,7 +83,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
                 $"the checkout of revision {Revision(repo.Spec.Ref, checkout)} in the state dir does not match its commit (a file is missing or changed); " +
                 "the objects it brought are kept as they are until the next sync checks it out again")];
         var root = repo.Spec.Path.Length == 0 ? checkout.Folder : Path.Combine(checkout.Folder, repo.Spec.Path);
-        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder, SkippedLinks = checkout.SkippedLinks, Unfetched = checkout.Unfetched };
+        var folder = new ManifestFolder(root, options.Value.Limits, options.Value.MaxManifestFileBytes) { ConfinedTo = checkout.Folder, SkippedLinks = checkout.SkippedLinks, Unfetched = checkout.Unfetched, SecretFiles = options.Value.SecretFiles() };
         var snapshot = folder.Read();
         IReadOnlyList<ManifestDocument> documents;
         if (!snapshot.IsComplete)

@@ -35,6 +35,21 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     /// <summary>The submodules and Git LFS pointers of that checkout (repository paths).</summary>
     public IReadOnlyList<Core.Git.GitUnfetched> Unfetched { get; init; } = [];
 
+    /// <summary>The agent's own secret files (<see cref="Hosting.AgentOptions.SecretFiles"/>): a file of the folder that is
+    /// one of them (a hard link to the tokens file or the JWT key placed there) is never read, so never quoted in an error,
+    /// applied or handed to a container.</summary>
+    public IReadOnlyList<string> SecretFiles { get; init; } = [];
+
+    /// <summary>Why <paramref name="stream"/>, as opened, is not read: it is one of <see cref="SecretFiles"/> (same device
+    /// and inode), or null. The message names neither the secret file nor anything of its content.</summary>
+    private string? SecretFile(FileStream stream)
+    {
+        if (SecretFiles.Count == 0 || State.LibC.FileIdentity((int)stream.SafeFileHandle.DangerousGetHandle()) is not { } opened) return null;
+        return SecretFiles.Any(f => State.LibC.TargetIdentity(f) == opened)
+            ? "is one of the agent's own secret files (a hard link to its tokens file, JWT key or a registry credential file): not read"
+            : null;
+    }
+
     public string? Confinement(string absolutePath)
     {
         if (ConfinedTo is null) return null;
@@ -491,7 +506,16 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             if (settled && cache.TryGetValue(key, out var cached) && cached.Length == info.Length && cached.Written == written && cached.Mode == mode)
                 return cached.Text;
 
-            var bytes = ReadAtMost(info.FullName, MaxFileBytes + 1);
+            byte[] bytes;
+            using (var stream = RegularFile.OpenRead(info.FullName))
+            {
+                if (SecretFile(stream) is { } secret)
+                {
+                    problems.Add(new SourceProblem(rel, SourceProblemReasons.Unreadable, "file " + secret));
+                    return null;
+                }
+                bytes = ReadAtMost(stream, MaxFileBytes + 1);
+            }
             if (bytes.Length > MaxFileBytes)
             {
                 problems.Add(TooLarge(rel, bytes.Length));
@@ -531,12 +555,6 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             $"file is {(length > MaxFileBytes + 1 ? $"{length} bytes" : "larger than the limit")}, over the limit of {MaxFileBytes} bytes per manifest file (Agent:MaxManifestFileBytes)");
 
     /// <summary>Reads at most <paramref name="limit"/> bytes: a huge file never reaches memory.</summary>
-    private static byte[] ReadAtMost(string path, long limit)
-    {
-        using var stream = RegularFile.OpenRead(path);
-        return ReadAtMost(stream, limit);
-    }
-
     private static byte[] ReadAtMost(FileStream stream, long limit)
     {
         var buffer = new byte[(int)Math.Min(limit, Math.Max(1, stream.CanSeek ? stream.Length + 1 : 64 * 1024))];
@@ -562,6 +580,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         try
         {
             using var stream = RegularFile.OpenRead(absolutePath);
+            if (SecretFile(stream) is { } secret) return (null, secret);
             // An env, include, extends or Dockerfile over the manifest limit is refused, not read: a 200 MB include stalled
             // every later read (probe-15f F13, F2). What is read is at most the limit and one byte, whatever the size says.
             if (stream.Length > MaxFileBytes) return (null, OverLimit(stream.Length));

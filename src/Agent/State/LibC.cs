@@ -59,6 +59,10 @@ internal static class LibC
     public static (uint Major, uint Minor, ulong Inode)? FileIdentity(string path) =>
         Identity(-100 /* AT_FDCWD */, Encoding.UTF8.GetBytes(path + "\0"), 0x100 /* AT_SYMLINK_NOFOLLOW */);
 
+    /// <summary>Device and inode of the file a path names, through symbolic links; null when it does not exist (or not known).</summary>
+    public static (uint Major, uint Minor, ulong Inode)? TargetIdentity(string path) =>
+        Identity(-100 /* AT_FDCWD */, Encoding.UTF8.GetBytes(path + "\0"), 0);
+
     /// <summary>Device and inode of the folder a path names, through a symlink to it; null when it does not exist (or not known).</summary>
     public static (uint Major, uint Minor, ulong Inode)? FolderIdentity(string path) => FileIdentity(Path.TrimEndingDirectorySeparator(path) + "/.");
 
