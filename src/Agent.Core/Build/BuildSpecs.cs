@@ -11,6 +11,8 @@ public sealed record BuildFields
     public string? Dockerfile { get; init; }
     public string? DockerfileInline { get; init; }
     public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
+    /// <summary>The args whose values came from an env file (see <see cref="BuildSpec.SecretArgs"/>).</summary>
+    public IReadOnlySet<string> SecretArgs { get; init; } = new HashSet<string>(StringComparer.Ordinal);
     public string? Target { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> CacheFrom { get; init; } = [];
@@ -95,6 +97,7 @@ public static class BuildSpecs
             Dockerfile = fields.DockerfileInline is null ? dockerfile : BuildSpec.InlineDockerfileName,
             DockerfileInline = fields.DockerfileInline,
             Args = new SortedDictionary<string, string>(fields.Args.ToDictionary(), StringComparer.Ordinal),
+            SecretArgs = fields.SecretArgs.Where(fields.Args.ContainsKey).ToHashSet(StringComparer.Ordinal),
             Target = fields.Target,
             Labels = new SortedDictionary<string, string>(fields.Labels.ToDictionary(), StringComparer.Ordinal),
             ContextDigest = digest.Hash[..Math.Min(16, digest.Hash.Length)],

@@ -14,6 +14,7 @@ internal static class ComposeBuild
     public static BuildSpec? Read(ComposeCursor cursor, ComposeContext project, SecurityOptions options)
     {
         BuildFields fields;
+        var secretArgs = new HashSet<string>(StringComparer.Ordinal);
         Dictionary<string, ComposeCursor>? f = null;
         if (cursor.IsScalar)
         {
@@ -30,7 +31,8 @@ internal static class ComposeBuild
                 Context = f.TryGetValue("context", out var c) ? c.Scalar() ?? "" : ".",
                 Dockerfile = f.TryGetValue("dockerfile", out var d) ? d.Scalar() : null,
                 DockerfileInline = f.TryGetValue("dockerfile_inline", out var i) ? i.Scalar() : null,
-                Args = f.TryGetValue("args", out var a) ? Args(a, project) : new Dictionary<string, string>(),
+                Args = f.TryGetValue("args", out var a) ? Args(a, project, secretArgs) : new Dictionary<string, string>(),
+                SecretArgs = secretArgs,
                 Target = f.TryGetValue("target", out var t) ? t.Scalar() : null,
                 Labels = f.TryGetValue("labels", out var l) ? l.KeyValues().ToDictionary(x => x.Key, x => x.Value ?? "", StringComparer.Ordinal) : new Dictionary<string, string>(),
                 CacheFrom = f.TryGetValue("cache_from", out var cf) ? cf.StringList() : [],
@@ -45,14 +47,18 @@ internal static class ComposeBuild
             }) ?? cursor).Error(message));
     }
 
-    /// <summary>Map or list; an arg without a value takes the project's variable of that name, or is left out (compose-go).</summary>
-    private static Dictionary<string, string> Args(ComposeCursor cursor, ComposeContext project)
+    /// <summary>Map or list; an arg without a value takes the project's variable of that name, or is left out (compose-go).
+    /// An arg whose value came from <c>.env</c> (interpolated, or taken by name) joins <paramref name="secret"/>, as an
+    /// environment value does: masked in the applied-spec label and in diffs.</summary>
+    private static Dictionary<string, string> Args(ComposeCursor cursor, ComposeContext project, HashSet<string> secret)
     {
         var args = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value, _) in cursor.KeyValues())
+        foreach (var (key, value, at) in cursor.KeyValues())
         {
             if (value is not null) args[key] = value;
             else if (project.Lookup(key) is { } variable) args[key] = variable;
+            else continue;
+            if (at.Node is ComposeScalar { FromEnvFile: true } || value is null && project.FromEnvFile(key)) secret.Add(key);
         }
         return args;
     }

@@ -19,6 +19,12 @@ public sealed record BuildSpec
 
     public string? DockerfileInline { get; init; }
     public IReadOnlyDictionary<string, string> Args { get; init; } = Empty.Map;
+
+    /// <summary>The <see cref="Args"/> whose values were read from an env file (a compose arg interpolated from
+    /// <c>.env</c>): like <see cref="ContainerSpec.SecretEnv"/>, a digest in the applied-spec label and
+    /// "(secret changed)" in a diff. Not hashed (the values are).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlySet<string> SecretArgs { get; init; } = new HashSet<string>(StringComparer.Ordinal);
     public string? Target { get; init; }
 
     /// <summary>Labels of the built image (not of the container).</summary>

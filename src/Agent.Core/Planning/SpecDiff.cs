@@ -22,12 +22,21 @@ public static class SpecDiff
     // Maps whose entries are added, removed and changed one by one (the manifest's own keys).
     private static readonly HashSet<string> Maps = ["env", "labels", "sysctls", "fileDigests"];
 
-    /// <summary>The spec as the applied-spec label holds it: values read from env files (<see cref="ContainerSpec.SecretEnv"/>)
-    /// as a digest, so neither the label nor a diff ever shows a secret.</summary>
-    public static string Serialize(ContainerSpec spec) => JsonSerializer.Serialize(spec.SecretEnv.Count == 0 ? spec : spec with
+    /// <summary>The spec as the applied-spec label holds it: values read from env files (<see cref="ContainerSpec.SecretEnv"/>,
+    /// <see cref="BuildSpec.SecretArgs"/>) as a digest, so neither the label nor a diff ever shows a secret.</summary>
+    public static string Serialize(ContainerSpec spec) => JsonSerializer.Serialize(Masked(spec), Json.Info<ContainerSpec>());
+
+    private static ContainerSpec Masked(ContainerSpec spec)
     {
-        Env = spec.Env.ToDictionary(e => e.Key, e => spec.SecretEnv.Contains(e.Key) ? Secret(e.Value) : e.Value, StringComparer.Ordinal),
-    }, Json.Info<ContainerSpec>());
+        if (spec.SecretEnv.Count > 0)
+            spec = spec with { Env = Mask(spec.Env, spec.SecretEnv) };
+        if (spec.Build is { SecretArgs.Count: > 0 } build)
+            spec = spec with { Build = build with { Args = Mask(build.Args, build.SecretArgs) } };
+        return spec;
+    }
+
+    private static Dictionary<string, string> Mask(IReadOnlyDictionary<string, string> values, IReadOnlySet<string> secret) =>
+        values.ToDictionary(e => e.Key, e => secret.Contains(e.Key) ? Secret(e.Value) : e.Value, StringComparer.Ordinal);
 
     private const string SecretPrefix = "(secret sha256:";
 
@@ -53,8 +62,8 @@ public static class SpecDiff
         using var now = JsonDocument.Parse(Serialize(current));
         var after = Flatten(now.RootElement);
         // A secret now was maybe plain in a label written before secrets were masked: never show it either.
-        foreach (var key in current.SecretEnv)
-            if (before.TryGetValue($"env.{key}", out var plain) && !IsSecret(plain)) before[$"env.{key}"] = Secret(plain);
+        foreach (var path in current.SecretEnv.Select(k => $"env.{k}").Concat(current.Build?.SecretArgs.Select(k => $"build.args.{k}") ?? []))
+            if (before.TryGetValue(path, out var plain) && !IsSecret(plain)) before[path] = Secret(plain);
         var lines = new List<string>();
         foreach (var (path, value) in after)
         {

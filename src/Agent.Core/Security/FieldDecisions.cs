@@ -29,6 +29,7 @@ public static class FieldDecisions
             ["Build.Dockerfile"] = (FieldDecision.Allowed, "a path inside the context tar"),
             ["Build.DockerfileInline"] = (FieldDecision.Allowed, "Dockerfile text"),
             ["Build.Args"] = (FieldDecision.Allowed, "build arguments, seen only by the builder"),
+            ["Build.SecretArgs"] = (FieldDecision.Allowed, "the agent's own bookkeeping: which build args came from env files, masked in diffs and labels; never sent to the engine"),
             ["Build.Target"] = (FieldDecision.Allowed, "a stage of the Dockerfile"),
             ["Build.Labels"] = (FieldDecision.Allowed, "labels of the image"),
             ["Build.ContextDigest"] = (FieldDecision.Allowed, "the agent's own bookkeeping for the spec hash"),

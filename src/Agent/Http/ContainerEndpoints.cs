@@ -70,7 +70,7 @@ public static class ContainerEndpoints
         return api;
     }
 
-    private static bool SeesEnv(HttpContext http, IOptions<AgentOptions> options) =>
+    internal static bool SeesEnv(HttpContext http, IOptions<AgentOptions> options) =>
         http.User.IsInRole(Roles.Operator) || http.User.IsInRole(Roles.Admin) || options.Value.Auth.ViewerSeesEnv;
 
     /// <summary>KEY=<redacted>: a viewer sees which variables are set, not their values (they can hold envFrom secrets).</summary>

@@ -62,11 +62,15 @@ public static partial class ImageEndpoints
         return await engine.InspectImageDetailsAsync(reference, ct) is { } image ? JsonAnswer.Ok(image) : NoImage(reference);
     }
 
-    private static async Task<IResult> History(string @ref, IContainerEngine engine, CancellationToken ct)
+    private static async Task<IResult> History(HttpContext http, string @ref, IContainerEngine engine, IOptions<AgentOptions> options, CancellationToken ct)
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        return JsonAnswer.Ok(await engine.GetImageHistoryAsync(reference, ct));
+        var history = await engine.GetImageHistoryAsync(reference, ct);
+        // Build args reach the history of RUN steps (probe-17 F6): a viewer does not see their values, as it does not see
+        // containers' environment values (Agent:Auth:ViewerSeesEnv lets it see both).
+        return JsonAnswer.Ok(ContainerEndpoints.SeesEnv(http, options) ? history
+            : history.Select(h => h with { CreatedBy = BuildArgRedaction.CreatedBy(h.CreatedBy) }).ToList());
     }
 
     private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, bool? force, IContainerEngine engine, ImageUsers users, CancellationToken ct)

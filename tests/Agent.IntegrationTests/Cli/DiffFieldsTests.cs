@@ -73,4 +73,34 @@ public sealed class DiffFieldsTests : IAsyncLifetime
             Assert.DoesNotContain(value, stderr);
         }
     }
+
+    [Fact]
+    public async Task Diff_and_the_applied_spec_label_never_hold_a_build_arg_interpolated_from_dot_env()
+    {
+        // probe-17 F6: `~ build.args.NPM_TOKEN: EnvSecret-p17-QQQ -> EnvSecret-p17-NEW`, and the token in agent.spec.
+        var project = instance.Name("bargs");
+        var folder = Directory.CreateDirectory(Path.Combine(manifests.FullName, project)).FullName;
+        File.WriteAllText(Path.Combine(folder, ".env"), "NPM_TOKEN=EnvSecret-bargs-QQQ\n");
+        File.WriteAllText(Path.Combine(folder, "compose.yaml"),
+            "services:\n  app:\n    build:\n      context: .\n" +
+            $"      dockerfile_inline: \"FROM {TestEngine.Image}\\nARG NPM_TOKEN\\nARG VERSION\\nRUN echo built >/dev/null\\n\"\n" +
+            "      args:\n        NPM_TOKEN: \"${NPM_TOKEN}\"\n        VERSION: \"1\"\n" +
+            "    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n");
+        var apply = await Agent("apply", "--once", "--timeout", "3m");
+        Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
+        var labels = await DockerCli.InspectAsync($"{project}-app-1", "{{json .Config.Labels}}");
+        Assert.Contains("NPM_TOKEN", labels);
+        Assert.DoesNotContain("EnvSecret-bargs", labels);
+        // The builder did get the value (docker history shows it to whoever reads the engine, as docker build does).
+        Assert.Contains("NPM_TOKEN=EnvSecret-bargs-QQQ", await DockerCli.RunAsync("image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", $"{project}-app"));
+
+        File.WriteAllText(Path.Combine(folder, ".env"), "NPM_TOKEN=EnvSecret-bargs-NEW\n");
+        File.WriteAllText(Path.Combine(folder, "compose.yaml"), File.ReadAllText(Path.Combine(folder, "compose.yaml")).Replace("VERSION: \"1\"", "VERSION: \"2\""));
+        var (exit, stdout, stderr) = await Agent("diff");
+        Assert.True(exit == 2, stdout + stderr);
+        Assert.Contains("~ build.args.NPM_TOKEN: (secret changed)", stdout);
+        Assert.Contains("~ build.args.VERSION: 1 -> 2", stdout);
+        Assert.DoesNotContain("EnvSecret-bargs", stdout);
+        Assert.DoesNotContain("EnvSecret-bargs", stderr);
+    }
 }

@@ -84,6 +84,31 @@ public sealed class ComposeBuildTests : IDisposable
     }
 
     [Fact]
+    public void Build_args_taken_from_the_dot_env_file_are_masked_in_the_label_and_the_diff_like_environment_values()
+    {
+        // probe-17 F6: `agent diff` printed `~ build.args.NPM_TOKEN: EnvSecret-p17-QQQ -> EnvSecret-p17-NEW` and the
+        // agent.spec label held the token in clear.
+        Write("shop/.env", "NPM_TOKEN=EnvSecret-QQQ\nTAG=1.35\nPLAIN_FROM_ENV=v\n");
+        const string Services = "  web:\n    image: shop-web:1\n    build:\n      context: ./app\n      args:\n        NPM_TOKEN: \"${NPM_TOKEN}\"\n        PLAIN_FROM_ENV:\n        VERSION: \"1\"\n";
+        var web = Service(Services);
+        Assert.Equal(["NPM_TOKEN", "PLAIN_FROM_ENV"], web.Build!.SecretArgs.Order(StringComparer.Ordinal));
+        Assert.Equal("EnvSecret-QQQ", web.Build.Args["NPM_TOKEN"]); // the builder still gets the value
+        var label = SpecDiff.Serialize(web);
+        Assert.DoesNotContain("EnvSecret-QQQ", label);
+        Assert.Contains("\"VERSION\":\"1\"", label);
+
+        Write("shop/.env", "NPM_TOKEN=EnvSecret-NEW\nTAG=1.35\nPLAIN_FROM_ENV=v\n");
+        var changed = Service(Services.Replace("VERSION: \"1\"", "VERSION: \"2\""));
+        var lines = SpecDiff.Between(label, changed);
+        Assert.Contains("~ build.args.NPM_TOKEN: (secret changed)", lines);
+        Assert.Contains("~ build.args.VERSION: 1 -> 2", lines);
+        Assert.DoesNotContain(lines, l => l.Contains("EnvSecret", StringComparison.Ordinal));
+        // The spec hash still covers the value: a new token rebuilds, as before.
+        Assert.NotEqual(SpecHash.Of(web), SpecHash.Of(web with { Build = web.Build with { Args = new Dictionary<string, string>(web.Build.Args) { ["NPM_TOKEN"] = "EnvSecret-NEW" } } }));
+        Assert.Equal(SpecHash.Of(web), SpecHash.Of(web with { Build = web.Build with { SecretArgs = new HashSet<string>() } }));
+    }
+
+    [Fact]
     public void Only_the_service_whose_context_changed_gets_a_new_hash()
     {
         Write("shop/other/Dockerfile", "FROM busybox:1.35\n");

@@ -68,6 +68,30 @@ public sealed class SpecDiffTests
     }
 
     [Fact]
+    public void Build_args_read_from_env_files_never_appear_in_a_diff_or_the_label_and_plain_ones_do()
+    {
+        var built = Before with
+        {
+            Build = new BuildSpec
+            {
+                Context = "/m/app",
+                Args = new Dictionary<string, string> { ["NPM_TOKEN"] = "tok-old", ["VERSION"] = "1" },
+                SecretArgs = new HashSet<string> { "NPM_TOKEN" },
+            },
+        };
+        var label = SpecDiff.Serialize(built);
+        Assert.DoesNotContain("tok-old", label);
+        var changed = built with { Build = built.Build! with { Args = new Dictionary<string, string> { ["NPM_TOKEN"] = "tok-new", ["VERSION"] = "2", ["KEY"] = "k3y" }, SecretArgs = new HashSet<string> { "NPM_TOKEN", "KEY" } } };
+        Assert.Equal(["+ build.args.KEY: (secret)", "~ build.args.NPM_TOKEN: (secret changed)", "~ build.args.VERSION: 1 -> 2"],
+            SpecDiff.Between(label, changed).Order(StringComparer.Ordinal));
+        // A label written before build args were masked holds the plain value: masked when the arg is secret now.
+        var plain = SpecDiff.Serialize(built with { Build = built.Build with { SecretArgs = new HashSet<string>() } });
+        Assert.Contains("tok-old", plain);
+        Assert.Equal(["~ build.args.NPM_TOKEN: (secret changed)"], SpecDiff.Between(plain, changed with { Build = changed.Build! with { Args = new Dictionary<string, string> { ["NPM_TOKEN"] = "tok-new", ["VERSION"] = "1" } } }));
+        Assert.Equal(SpecHash.Of(built), SpecHash.Of(built with { Build = built.Build with { SecretArgs = new HashSet<string>() } }));
+    }
+
+    [Fact]
     public void The_same_spec_has_no_lines_and_an_unknown_previous_spec_has_none_either()
     {
         Assert.Empty(SpecDiff.Between(SpecDiff.Serialize(Before), Before with { }));
