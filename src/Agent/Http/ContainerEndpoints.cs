@@ -17,12 +17,31 @@ public static class ContainerEndpoints
     /// <summary>The engine's container states, as `?state=` takes them (docker ps --filter status=...).</summary>
     private static readonly string[] States = [.. Enum.GetNames<ContainerState>().Where(n => n != nameof(ContainerState.Unknown)).Select(n => n.ToLowerInvariant())];
 
+    /// <summary>The query keys `GET /containers` takes (any case, as the binding does).</summary>
+    private static readonly string[] ListFilters = ["group", "service", "state"];
+
+    /// <summary>A misspelt filter (`grup=`) is a 400 naming it rather than ignored (a script filtering by it would act
+    /// on every container), and a repeated one is a 400 rather than read as one comma-joined value that matches nothing.</summary>
+    internal static IResult? ListQueryProblem(IQueryCollection query)
+    {
+        foreach (var (name, values) in query)
+        {
+            if (!ListFilters.Contains(name, StringComparer.OrdinalIgnoreCase))
+                return ApiProblems.BadRequest($"unknown query parameter \"{name}\": GET /containers takes {string.Join(", ", ListFilters)}",
+                    new Dictionary<string, object?> { ["allowed"] = ListFilters });
+            if (values.Count > 1)
+                return ApiProblems.BadRequest($"query parameter {name} is given {values.Count} times: give it once (one filter value per key; list several groups with separate requests)");
+        }
+        return null;
+    }
+
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
         containers.MapGet("/", async (HttpContext http, string? group, string? service, string? state, ContainerListBodies bodies,
                 IOptions<AgentOptions> options, CancellationToken ct) =>
         {
+            if (ListQueryProblem(http.Request.Query) is { } queryProblem) return queryProblem;
             if (!string.IsNullOrEmpty(state) && !States.Contains(state, StringComparer.OrdinalIgnoreCase))
                 return ApiProblems.BadRequest($"state=\"{state}\" is not a container state: use one of {string.Join(", ", States)}",
                     new Dictionary<string, object?> { ["allowed"] = States });

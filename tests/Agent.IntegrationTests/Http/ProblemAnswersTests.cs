@@ -205,6 +205,17 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
         Assert.Contains("state=\"bogus\" is not a container state: use one of created, running, paused, restarting, removing, exited, dead",
             await AssertProblemAsync(state, "state=bogus"));
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/containers?state=Running")).StatusCode);
+        // A misspelt or repeated filter is a 400, never everything (grup=) or nothing (group=a&group=b) (probe-17 F10).
+        var misspelt = await admin.GetAsync("/api/v1/containers?grup=web");
+        Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
+        Assert.Contains("unknown query parameter \"grup\": GET /containers takes group, service, state", await AssertProblemAsync(misspelt, "grup="));
+        foreach (var repeated in new[] { "group=a&group=b", "group=a&service=x&service=y", "state=running&state=exited", "group=a&Group=b" })
+        {
+            var answer = await admin.GetAsync($"/api/v1/containers?{repeated}");
+            Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{repeated}: {(int)answer.StatusCode}");
+            Assert.Contains("times: give it once", await AssertProblemAsync(answer, repeated));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/containers?Group=a&service=x&state=running")).StatusCode);
 
         // An oversized body (chunked, so only reading it finds the limit: a webhook's way in) and the bad query values
         // above are the client's mistakes: problems, never logged as the agent's failure with a stack trace (probe-13 F1).
