@@ -37,6 +37,36 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     public Task PingAsync(CancellationToken ct) =>
         Call("ping", () => client.System.PingAsync(ct));
 
+    public async Task<bool> AcceptsConnectionsAsync(CancellationToken ct)
+    {
+        var uri = new Uri(endpoint);
+        EndPoint? target = uri.Scheme switch
+        {
+            "unix" => new UnixDomainSocketEndPoint(uri.LocalPath),
+            "tcp" or "http" or "https" when uri.Port > 0 => new DnsEndPoint(uri.Host, uri.Port),
+            _ => null,
+        };
+        if (target is null) return true;
+        using var socket = target is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            await socket.ConnectAsync(target, bounded.Token);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // no listener: the socket file is gone or refuses, the port is closed
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return true; // slow, not refused: cannot be told
+        }
+    }
+
     public Task<EngineVersion> GetVersionAsync(CancellationToken ct) => Call("version", async () =>
     {
         var v = await client.System.GetVersionAsync(ct);

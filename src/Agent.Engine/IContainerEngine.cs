@@ -10,6 +10,13 @@ namespace Agent.Engine;
 public partial interface IContainerEngine
 {
     Task PingAsync(CancellationToken ct);
+
+    /// <summary>Whether the engine takes a new connection now (a connect on a fresh socket, no request; a pooled
+    /// connection is not asked). An engine that shuts down closes its listener first (dockerd removes its unix socket)
+    /// and only then stops its containers, whose kill and stop events still reach an events stream already open: a kill
+    /// seen while this is false is the engine's shutdown, not a user's <c>docker stop</c>. True when it cannot be told
+    /// (another kind of endpoint, no answer within a second).</summary>
+    Task<bool> AcceptsConnectionsAsync(CancellationToken ct);
     Task<EngineVersion> GetVersionAsync(CancellationToken ct);
     Task<EngineInfo> GetInfoAsync(CancellationToken ct);
 

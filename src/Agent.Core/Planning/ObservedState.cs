@@ -51,6 +51,10 @@ public sealed record ObservedContainer(
     /// "unknown": stopped while the agent's record of user stops is lost, and not by the agent.</summary>
     public string? StoppedByUser { get; init; }
 
+    /// <summary>It exited because the engine stopped (the engine's shutdown stopped it, as it stops every container): not a
+    /// user's stop; under restart no (or on-failure after a clean exit) it stays exited, as with Docker alone.</summary>
+    public bool StoppedWithEngine { get; init; }
+
     /// <summary>How often it exited with a failure (engine restarts and agent starts alike), and when last.</summary>
     public int Failures { get; init; }
 

@@ -41,5 +41,9 @@ public sealed record Hold(string Reason, string Message)
     /// <summary>A compose project whose containers (or network, volumes) `docker compose up` made, without `adopt: true`.</summary>
     public const string Conflict = "Conflict";
 
+    /// <summary>Operations of a dependent that wait for a dependency (healthy, completed) whose container is left stopped
+    /// (a user stopped it, its restart policy leaves it exited): not run until the dependency runs again.</summary>
+    public const string DependencyNotRunning = "DependencyNotRunning";
+
     public override string ToString() => Message;
 }

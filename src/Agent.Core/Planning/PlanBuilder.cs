@@ -66,5 +66,47 @@ internal sealed class PlanBuilder
     public void RequeueAfter(TimeSpan delay) =>
         requeueAfter = requeueAfter is { } current && current < delay ? current : delay;
 
-    public Plan Build() => new(operations) { Held = held, RequeueAfter = requeueAfter, Adopted = adopted };
+    private readonly Dictionary<int, string> blocked = [];
+
+    /// <summary>Marks a wait that cannot succeed (it waits on a container this plan leaves stopped), with why. The built
+    /// plan keeps neither it nor the operations that depend on it, directly or not (they would be skipped as failed, and
+    /// the failure retried with back-off for ever); those are named in a <see cref="Planning.Hold.DependencyNotRunning"/> hold.</summary>
+    public void Block(int id, string why) => blocked[id] = why;
+
+    public Plan Build()
+    {
+        if (blocked.Count == 0) return new(operations) { Held = held, RequeueAfter = requeueAfter, Adopted = adopted };
+        var dropped = new HashSet<int>(blocked.Keys);
+        var cause = blocked.ToDictionary(b => b.Key, b => b.Key); // dropped op -> the blocked wait it waits for
+        foreach (var op in operations) // in dependency order: prerequisites come first
+            if (!dropped.Contains(op.Id) && op.After.FirstOrDefault(dropped.Contains) is var first and > 0)
+            {
+                dropped.Add(op.Id);
+                cause[op.Id] = cause[first];
+            }
+        // An image check or build that only the dropped operations needed goes with them.
+        foreach (var op in operations.Where(o => o.Kind is OperationKind.EnsureImage or OperationKind.BuildImage && !dropped.Contains(o.Id)))
+        {
+            var users = operations.Where(o => o.After.Contains(op.Id)).ToList();
+            if (users.Count > 0 && users.All(u => dropped.Contains(u.Id))) dropped.Add(op.Id);
+        }
+        var holds = new List<Hold>(held);
+        foreach (var (wait, why) in blocked.OrderBy(b => b.Key))
+        {
+            var waiting = operations.Where(o => o.IsMutation && o.Id != wait && cause.GetValueOrDefault(o.Id) == wait).Select(Describe).Distinct().ToList();
+            if (waiting.Count > 0) holds.Add(new Hold(Planning.Hold.DependencyNotRunning, $"not done until {operations[wait - 1].Target} runs: {string.Join(", ", waiting)}: {why}"));
+        }
+        var renumbered = new Dictionary<int, int>();
+        var kept = new List<Operation>();
+        foreach (var op in operations.Where(o => !dropped.Contains(o.Id)))
+        {
+            renumbered[op.Id] = kept.Count + 1;
+            kept.Add(op with { Id = kept.Count + 1, After = op.After.Select(a => renumbered[a]).ToList() });
+        }
+        return new(kept) { Held = holds, RequeueAfter = requeueAfter, Adopted = adopted };
+    }
+
+    /// <summary>"create g-api-1", "start container:g-api-1": what an operation would have done, for a hold.</summary>
+    private static string Describe(Operation op) =>
+        $"{op.Kind.ToString().Replace("Container", "", StringComparison.Ordinal).ToLowerInvariant()} {(op.Target is { Length: < 64 } name ? name : op.ResourceId)}";
 }

@@ -95,12 +95,13 @@ public static class Planner
             var replaced = ComposeAdoption.Replace(input, group, service, plan, adopted);
             after.AddRange(replaced);
             var recreated = uses.Where(plan.CreatesContainerOf).ToList();
-            var started = new ServicePlanner(input, group, service, networks, plan)
+            var servicePlanner = new ServicePlanner(input, group, service, networks, plan)
             {
                 UsedRecreated = recreated.Count == 0 ? null : $"{string.Join(", ", recreated)} recreated: this container uses its network or volumes",
-            }.Plan(after);
+            };
+            var started = servicePlanner.Plan(after);
             started.AddRange(RestartForRecreatedDependencies(input, service, plan, after));
-            gates[service.Name] = GateFor(input, group, service, started, plan);
+            gates[service.Name] = GateFor(input, group, service, started, servicePlanner.LeftDown, plan);
             if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
         }
         ComposeAdoption.HoldStrays(input, group, plan);
@@ -166,8 +167,12 @@ public static class Planner
         return labels;
     }
 
-    /// <summary>The ops dependents wait for: the service's starts, plus a health or completion wait when someone needs it.</summary>
-    private static List<int> GateFor(PlanInput input, ServiceGroup group, ServiceSpec service, List<int> started, PlanBuilder plan)
+    /// <summary>The ops dependents wait for: the service's starts, plus a health or completion wait when someone needs it.
+    /// A wait on a replica this plan leaves stopped (<paramref name="leftDown"/>: a user stopped it, its restart policy
+    /// leaves it exited, a crash back-off) could only fail: it is marked blocked, and the plan keeps neither it nor what
+    /// waits for it (<see cref="PlanBuilder.Block"/>): the dependents that run go on running, one that would be (re)started
+    /// is held with the reason, and nothing is retried until the dependency is started (its start event wakes the group).</summary>
+    private static List<int> GateFor(PlanInput input, ServiceGroup group, ServiceSpec service, List<int> started, IReadOnlyDictionary<string, string> leftDown, PlanBuilder plan)
     {
         var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
         var gate = new List<int>(started);
@@ -177,10 +182,20 @@ public static class Planner
             var target = service.ReplicaName(group.Metadata.Name, replica);
             var current = observed.Where(c => c.Replica == replica).OrderByDescending(c => c.Name == target).FirstOrDefault();
             var changed = started.Count > 0;
+            var down = leftDown.GetValueOrDefault(target);
             if (conditions.Contains(DependencyCondition.Healthy) && (changed || current is not { Health: HealthState.Healthy }))
-                gate.Add(plan.Add(OperationKind.WaitHealthy, $"container:{target}", $"{service.Name} must be healthy before its dependents start", started, target, input.DependencyTimeout));
+            {
+                var wait = plan.Add(OperationKind.WaitHealthy, $"container:{target}", $"{service.Name} must be healthy before its dependents start", started, target, input.DependencyTimeout);
+                if (down is not null) plan.Block(wait, $"{service.Name} must be healthy first, and {down}");
+                gate.Add(wait);
+            }
+            // A replica that completed (exited 0) and is left so has done what its dependents wait for.
             if (conditions.Contains(DependencyCondition.Completed) && (changed || current is not { State: ContainerState.Exited, ExitCode: 0 }))
-                gate.Add(plan.Add(OperationKind.WaitCompleted, $"container:{target}", $"{service.Name} must complete before its dependents start", started, target, input.DependencyTimeout));
+            {
+                var wait = plan.Add(OperationKind.WaitCompleted, $"container:{target}", $"{service.Name} must complete before its dependents start", started, target, input.DependencyTimeout);
+                if (down is not null && current is not { State: ContainerState.Exited, ExitCode: 0 }) plan.Block(wait, $"{service.Name} must complete (exit 0) first, and {down}");
+                gate.Add(wait);
+            }
         }
         return gate;
     }

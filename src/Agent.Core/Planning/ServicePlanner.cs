@@ -17,6 +17,11 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
     /// pid or ipc container:): why its own containers are recreated after it.</summary>
     public string? UsedRecreated { get; init; }
 
+    /// <summary>The replicas (by name) whose container this plan leaves stopped on purpose, with why, as a sentence's end
+    /// ("is stopped by a user ..."): a stop a user made, a restart policy that does not start it, a crash back-off. A
+    /// health or completion wait of a dependent on one of them could only fail (<see cref="Planner"/> drops it).</summary>
+    public Dictionary<string, string> LeftDown { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Returns the ids of the operations that (re)start the service's containers.</summary>
     public List<int> Plan(List<int> after)
     {
@@ -129,6 +134,26 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
     }
 
     private void Heal(ObservedContainer current, string name, List<int> after, List<int> started)
+    {
+        var before = started.Count;
+        HealCore(current, name, after, started);
+        if (input.Suspended || current.State is ContainerState.Running or ContainerState.Restarting) return;
+        if (started.Skip(before).Any(id => plan[id].Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer or OperationKind.RestartContainer)) return;
+        LeftDown[name] = WhyDown(current);
+    }
+
+    /// <summary>Why <paramref name="c"/> (not running) stays so after this plan, for a dependent's hold.</summary>
+    private string WhyDown(ObservedContainer c) =>
+        c.State == ContainerState.Paused ? $"{c.Name} is paused by a user (start it through the API or docker unpause)"
+        : c.StoppedByUser == "api" ? $"{c.Name} is stopped through the API (start it through the API)"
+        : c.StoppedByUser is not null ? $"{c.Name} is stopped by a user (start it through the API or docker start)"
+        : c.BackoffUntil is { } until && until > input.Now ? $"{c.Name} exited and waits out its crash back-off"
+        : service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.ExitCode is not 0 && c.Failures > limit.MaxRetries
+            ? $"{c.Name} failed {c.Failures} times and restart: on-failure:{limit.MaxRetries} gave up"
+        : c.StoppedWithEngine ? $"{c.Name} exited when the engine stopped and restart: {Describe(service.Container.Restart)} leaves it so (agent up or agent restart starts it)"
+        : $"{c.Name} is {c.State.ToString().ToLowerInvariant()}{(c.ExitCode is { } code ? $" (exit code {code})" : "")} and restart: {Describe(service.Container.Restart)} leaves it so";
+
+    private void HealCore(ObservedContainer current, string name, List<int> after, List<int> started)
     {
         var resource = $"container:{current.Name}";
         if (TakeName(current, name, $"takes back the name {name} after an interrupted update", []) is { } renamed) started.Add(renamed);

@@ -266,7 +266,7 @@ public sealed class ControllerService(
                     // Every start, whoever made it (a restart policy, the engine at boot, docker start), opened the bind
                     // sources again: the cache's inspect of the start (Apply queued it) is handed to the bind check.
                     if (e.Attributes.ContainsKey(labels.Imperative) || e.Attributes.ContainsKey(labels.JobRun)) continue;
-                    Remember(e);
+                    await RememberAsync(e, ct);
                     if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))
                     {
                         var key = new ObjectKey(kind, name);
@@ -345,7 +345,7 @@ public sealed class ControllerService(
     }
 
     /// <summary>What events tell that a later list cannot: who stopped a container, and how often it failed.</summary>
-    private void Remember(EngineEvent e)
+    private async Task RememberAsync(EngineEvent e, CancellationToken ct)
     {
         var name = e.Attributes.GetValueOrDefault("name");
         if (e.Action is "start" or "die" or "destroy") observer.Forget(e.ActorId);
@@ -353,9 +353,11 @@ public sealed class ControllerService(
         switch (e.Action)
         {
             case "kill" or "stop" when !userStops.IsOwn(e.ActorId, name):
-                userStops.Record(e.ActorId, UserStops.ByEngine);
+                // A shutting-down engine closes its listener first, then stops every container: those kills reach the
+                // open stream like a docker stop's, but no new connection is taken (probe-16 F2: they read as user stops).
+                userStops.Record(e.ActorId, await engine.AcceptsConnectionsAsync(ct) ? UserStops.ByEngine : UserStops.ByShutdown);
                 break;
-            case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null:
+            case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
                 health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);
                 break;
             case "start":

@@ -179,6 +179,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             NetworkIds = c.NetworkIds,
             NetworkMode = c.NetworkMode,
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.HeldReason(c.Id) ?? UnwatchedStop(exited),
+            StoppedWithEngine = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedWithEngine(c.Id),
         };
         return health.Annotate(observed, exited?.RestartCount);
     }

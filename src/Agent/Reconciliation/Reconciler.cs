@@ -474,7 +474,7 @@ public sealed class Reconciler(
             RolledBack = execution?.RolledBack ?? [],
             RollbackCauses = execution?.RollbackCauses ?? new Dictionary<string, string>(),
             Held = WithRollbackCauses(key, group, plan.Held),
-            NotReady = notReady.Count == 0 ? null : string.Join(", ", notReady.Select(s => $"{s.Name} {s.ReadyReplicas}/{s.DesiredReplicas} ready")),
+            NotReady = notReady.Count == 0 ? null : string.Join(", ", notReady.Select(s => $"{s.Name} {s.ReadyReplicas}/{s.DesiredReplicas} ready")) + WithEngine(key, observed),
         };
         var conditions = GroupConditions.Decide(outcome);
         foreach (var c in conditions) status.SetCondition(key, c.Type, c.Status, c.Reason, c.Message);
@@ -601,12 +601,25 @@ public sealed class Reconciler(
         }
     }
 
-    private const string StoppedByUser = "Stopped by user", PausedByUser = "Paused by user", HeldStopped = "Held stopped";
+    private const string StoppedByUser = "Stopped by user", PausedByUser = "Paused by user", HeldStopped = "Held stopped",
+        ExitedWithEngine = "Exited when the engine stopped";
+
+    /// <summary>"; exited when the engine stopped: NAMES ...": the containers the engine's shutdown stopped that are still
+    /// exited (restart: no, or on-failure, leaves them so, as Docker does), or "" when there are none.</summary>
+    private static string WithEngine(ObjectKey key, ObservedState observed)
+    {
+        var names = observed.Containers.Where(c => c is { StoppedWithEngine: true, State: ContainerState.Exited or ContainerState.Dead })
+            .Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+        if (names.Count == 0) return "";
+        var start = key.Kind == ServiceGroup.ComposeKindName ? $"agent up composeproject/{key.Name}" : $"agent start servicegroup/{key.Name}";
+        return $"; exited when the engine stopped, and their restart policy leaves them so: {string.Join(", ", names)} ({start}, or docker start, starts them)";
+    }
 
     private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>
         c.State == ContainerState.Paused && service.Container.Restart.Mode != RestartMode.Always ? PausedByUser
         : c.StoppedByUser == UserStops.ByUnknown ? HeldStopped
         : c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? StoppedByUser
+        : c is { StoppedWithEngine: true, State: ContainerState.Exited or ContainerState.Dead } ? ExitedWithEngine
         : c.State is ContainerState.Exited && service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.Failures > limit.MaxRetries
             ? $"BackoffLimitExceeded: failed {c.Failures} times" : null;
 

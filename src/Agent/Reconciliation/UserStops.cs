@@ -17,6 +17,11 @@ public sealed class UserStops
 
     /// <summary>Not a user stop: the agent stopped it (persisted so that an exit seen after an agent restart can be told apart).</summary>
     public const string ByAgent = "agent";
+
+    /// <summary>Not a user stop: the engine's shutdown stopped it (its kill came while the engine took no new connection,
+    /// <see cref="Agent.Engine.IContainerEngine.AcceptsConnectionsAsync"/>). Like <see cref="ByAgent"/> for every rule, and
+    /// status says the container exited when the engine stopped.</summary>
+    public const string ByShutdown = "shutdown";
     private static readonly TimeSpan OwnMarkSlack = TimeSpan.FromSeconds(30);
 
     private readonly string file;
@@ -63,7 +68,7 @@ public sealed class UserStops
         foreach (var (id, by) in stops)
         {
             if (id.Length != 64 || !id.All(char.IsAsciiHexDigitLower)) return (null, $"{Short(id)} is not a container id");
-            if (by is not (ByApi or ByEngine or ByAgent)) return (null, $"{id[..12]} is stopped by {(by is null ? "null" : Short(by))}, not api, engine or agent");
+            if (by is not (ByApi or ByEngine or ByAgent or ByShutdown)) return (null, $"{id[..12]} is stopped by {(by is null ? "null" : Short(by))}, not api, engine, agent or shutdown");
         }
         return (new Dictionary<string, string>(stops, StringComparer.Ordinal), null);
     }
@@ -101,17 +106,24 @@ public sealed class UserStops
     /// <summary>Why the container is stopped by a user (<see cref="ByApi"/> or <see cref="ByEngine"/>), or null.</summary>
     public string? Reason(string id)
     {
-        lock (sync) return stopped.GetValueOrDefault(id) is { } by && by != ByAgent ? by : null;
+        lock (sync) return stopped.GetValueOrDefault(id) is { } by && by is not (ByAgent or ByShutdown) ? by : null;
     }
 
     /// <summary>Why a stopped container stays stopped: a user's stop (<see cref="Reason"/>), or while the record is
     /// <see cref="Lost"/> any stop the agent did not make itself (<see cref="ByUnknown"/>, kept like an API stop).</summary>
     public string? HeldReason(string id) => Reason(id) ?? (!StoppedByAgent(id) && Lost is not null ? ByUnknown : null);
 
-    /// <summary>True when the last stop of this container was the agent's own (recorded by id, also before a restart).</summary>
+    /// <summary>True when the last stop of this container was the agent's own (recorded by id, also before a restart), or
+    /// the engine's shutdown (<see cref="ByShutdown"/>): not a user's either way.</summary>
     public bool StoppedByAgent(string id)
     {
-        lock (sync) return stopped.GetValueOrDefault(id) == ByAgent;
+        lock (sync) return stopped.GetValueOrDefault(id) is ByAgent or ByShutdown;
+    }
+
+    /// <summary>True when the last stop of this container was the engine's shutdown (<see cref="ByShutdown"/>).</summary>
+    public bool StoppedWithEngine(string id)
+    {
+        lock (sync) return stopped.GetValueOrDefault(id) == ByShutdown;
     }
 
     public void Record(string id, string by)
@@ -119,6 +131,7 @@ public sealed class UserStops
         lock (sync)
         {
             if (stopped.GetValueOrDefault(id) == ByApi) return; // the API's override is the stronger one
+            if (stopped.GetValueOrDefault(id) == by) return;
             Save(next => next[id] = by);
         }
     }

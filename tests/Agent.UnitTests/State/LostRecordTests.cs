@@ -27,7 +27,7 @@ public sealed class LostRecordTests : IDisposable
     [InlineData("null", "the file holds null, not an object")]
     [InlineData("[]", "line 1, column 2: The JSON value could not be converted")]
     [InlineData("{\"web\": \"api\"}", "\"web\" is not a container id")]
-    [InlineData("{\"" + "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" + "\": \"someone\"}", "cccccccccccc is stopped by \"someone\", not api, engine or agent")]
+    [InlineData("{\"" + "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" + "\": \"someone\"}", "cccccccccccc is stopped by \"someone\", not api, engine, agent or shutdown")]
     public void A_user_stops_record_that_is_not_what_the_agent_writes_is_torn(string text, string problem)
     {
         var (stops, why) = UserStops.Parse(text);

@@ -1,0 +1,51 @@
+using Agent.Core.Model;
+using Agent.Core.Status;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Reconciliation;
+
+/// <summary>probe-16 F2 (engine restart): a compose project under restart: no whose containers the engine's shutdown
+/// stopped is reported as exited with the engine (not stopped by a user, no ApplyFailed, nothing retried). On a private
+/// dockerd of the test's own: the shared engine is never stopped.</summary>
+public sealed class EngineStopExitTests : PrivateEngineScenario
+{
+    private static string ComposeService(string name, string extra = "") =>
+        $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
+
+    private async Task<string> StateAsync(string container) =>
+        (await Engine.CliAsync("inspect", "--format", "{{.State.Status}}", container)).Stdout.Trim();
+
+    [Fact]
+    public async Task Containers_the_engines_shutdown_stopped_are_reported_as_exited_with_the_engine_not_as_user_stops_nor_failed_applies()
+    {
+        var project = Instance.Name("engstop");
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + ComposeService("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
+            + ComposeService("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+
+        await Engine.TerminateAsync(); // dockerd's shutdown stops every container: kill events, as a docker stop sends
+        await Engine.StartAsync();
+        Assert.Equal("exited", await StateAsync(db)); // restart: no (as in Compose): left exited by the engine
+        Assert.Equal("exited", await StateAsync(app));
+
+        var key = new ObjectKey(ServiceGroup.ComposeKindName, project);
+        var status = await Agent.WaitForConditionAsync(project, ConditionTypes.Ready, "False", "ReplicasNotReady", TimeSpan.FromSeconds(90), ServiceGroup.ComposeKindName);
+        Assert.Contains($"exited when the engine stopped, and their restart policy leaves them so: {app}, {db}", status.Condition(ConditionTypes.Ready)!.Message);
+        var retriesBefore = Agent.Logs.Count("failed, retrying"); // while the engine was away, reconciles failed: fine
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < until)
+        {
+            status = Agent.Status.Get(key)!;
+            Assert.Equal("ReplicasNotReady", status.Condition(ConditionTypes.Ready)!.Reason);
+            Assert.Equal("False", status.Condition(ConditionTypes.Degraded)!.Status);
+            Assert.All(status.Services.SelectMany(s => s.Containers), c => Assert.Equal("Exited when the engine stopped", c.Message));
+            await Task.Delay(500);
+        }
+        Assert.Equal(0, Agent.Logs.Count("WaitHealthy failed"));
+        Assert.Equal(retriesBefore, Agent.Logs.Count("failed, retrying"));
+        Assert.Equal("exited", await StateAsync(db));
+    }
+}

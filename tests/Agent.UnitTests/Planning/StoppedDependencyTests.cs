@@ -1,0 +1,98 @@
+using Agent.Core.Model;
+using Agent.Core.Planning;
+
+using static Agent.UnitTests.Planning.PlanFixtures;
+
+namespace Agent.UnitTests.Planning;
+
+/// <summary>probe-16 F2: a health-checked (or completing) dependency that the plan leaves stopped is not waited for: the
+/// wait could only fail, and its failure was an ApplyFailed retried with back-off for ever.</summary>
+public sealed class StoppedDependencyTests
+{
+    private static readonly ServiceSpec Db = Service("db", 1, s => s.Healthy().Restart(RestartMode.UnlessStopped));
+    private static readonly ServiceSpec Api = Service("api", 1, s => s.DependsOn("db", DependencyCondition.Healthy));
+
+    private static ObservedContainer Exited(ServiceSpec s, int replica, int code = 137) =>
+        Running(s, replica) with { State = ContainerState.Exited, ExitCode = code };
+
+    [Fact]
+    public void A_dependency_a_user_stopped_is_not_waited_for_while_its_dependents_run()
+    {
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(Api, Db),
+            Observed(Exited(Db, 1) with { StoppedByUser = "engine" }, Running(Api, 1)), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString());
+        Assert.Empty(plan.Held);
+    }
+
+    [Fact]
+    public void A_dependency_left_exited_by_restart_no_after_the_engine_stopped_is_not_waited_for()
+    {
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var api = Service("api", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(api, db),
+            Observed(Exited(db, 1) with { StoppedWithEngine = true }, Exited(api, 1) with { StoppedWithEngine = true }), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString());
+        Assert.Empty(plan.Held);
+    }
+
+    [Fact]
+    public void A_dependent_that_must_be_created_while_its_dependency_is_stopped_is_held_naming_it()
+    {
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(Api, Db),
+            Observed(Exited(Db, 1) with { StoppedByUser = "api" }), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString()); // no create of api (nor its image check), no wait
+        var hold = Assert.Single(plan.Held);
+        Assert.Equal(Hold.DependencyNotRunning, hold.Reason);
+        Assert.Equal("not done until g-db-1 runs: create g-api-1, start g-api-1: db must be healthy first, and g-db-1 is stopped through the API (start it through the API)", hold.Message);
+    }
+
+    [Fact]
+    public void Only_what_waits_for_the_stopped_dependency_is_dropped_and_the_plan_is_renumbered()
+    {
+        var web = Service("web", 2);
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(Api, Db, web),
+            Observed(Exited(Db, 1) with { StoppedByUser = "engine" }, Running(web, 1)), Labels, Now));
+        Assert.Equal("""
+            #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #2 service:web:2, CreateContainer, no existing container (after #1)
+            #3 service:web:2, StartContainer, created (after #2)
+            """, plan.ToString());
+        Assert.Contains("create g-api-1", Assert.Single(plan.Held).Message);
+    }
+
+    [Fact]
+    public void A_dependency_in_crash_back_off_holds_its_dependents_until_it_is_started_again()
+    {
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(Api, Db),
+            Observed(Exited(Db, 1, 1) with { BackoffUntil = Now.AddSeconds(5) }), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString());
+        Assert.Equal(TimeSpan.FromSeconds(5), plan.RequeueAfter);
+        Assert.Contains(plan.Held, h => h.Reason == Hold.DependencyNotRunning && h.Message.Contains("crash back-off", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_dependency_the_plan_starts_is_still_waited_for()
+    {
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(Api, Db),
+            Observed(Exited(Db, 1), Running(Api, 1)), Labels, Now));
+        Assert.Equal("""
+            #1 container:g-db-1, StartContainer, container exited with code 137, restart: unless-stopped
+            #2 container:g-db-1, WaitHealthy, db must be healthy before its dependents start (after #1)
+            """, plan.ToString());
+        Assert.Empty(plan.Held);
+    }
+
+    [Fact]
+    public void A_completed_dependency_left_exited_with_0_lets_its_dependents_start_and_a_failed_one_holds_them()
+    {
+        var migrate = Service("migrate", 1, s => s.Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("migrate", DependencyCondition.Completed));
+        var done = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(app, migrate), Observed(Exited(migrate, 1, 0)), Labels, Now));
+        Assert.Contains("service:app:1, CreateContainer", done.ToString());
+        Assert.Empty(done.Held);
+        var failed = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(app, migrate), Observed(Exited(migrate, 1, 1)), Labels, Now));
+        Assert.True(failed.IsEmpty, failed.ToString());
+        Assert.Equal("not done until g-migrate-1 runs: create g-app-1, start g-app-1: migrate must complete (exit 0) first, and g-migrate-1 is exited (exit code 1) and restart: no leaves it so",
+            Assert.Single(failed.Held).Message);
+    }
+}
