@@ -44,6 +44,10 @@ public sealed record ManifestDocument(
     /// <summary><c>spec.placement.hostSelector.matchLabels</c>: the hosts this object is for (null: every host).</summary>
     public IReadOnlyDictionary<string, string>? HostSelector { get; init; }
 
+    /// <summary>Refused only because an object that runs already names its containers as this document would (see
+    /// <see cref="ManifestSet.Build"/>'s name owners): the object that runs keeps them; this one is a name conflict.</summary>
+    public bool IsNameTaken { get; init; }
+
     internal ManifestError ErrorAt(string path, string message) =>
         Context?.ErrorAt(path, message) ?? new ManifestError(Source.File, Source.Line, Source.Column, path, message);
 }

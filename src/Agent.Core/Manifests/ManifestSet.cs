@@ -119,11 +119,15 @@ public sealed class ManifestSet
     public static IEnumerable<ManifestDocument> WithoutNewAmbiguousStacks(IEnumerable<ManifestDocument> documents, Func<ObjectKey, bool> wasProject) =>
         documents.Where(d => !d.IsAmbiguousStack || wasProject(d.Key!.Value));
 
-    public static ManifestSet Build(IEnumerable<ManifestDocument> parsed)
+    /// <param name="nameOwner">Which object already runs (was accepted with) the containers named by a
+    /// <c>"{group}-{service}-"</c> prefix, or null: of two documents that would name containers alike, that object keeps
+    /// the names and the other is refused (<see cref="ManifestDocument.IsNameTaken"/>), whatever their file order
+    /// (probe-16 F9); when neither runs, the later document is refused.</param>
+    public static ManifestSet Build(IEnumerable<ManifestDocument> parsed, Func<string, ObjectKey?>? nameOwner = null)
     {
         var documents = parsed.ToList();
         MarkDuplicates(documents);
-        CheckEngineNames(documents);
+        CheckEngineNames(documents, nameOwner);
         CheckContainerNames(documents);
         CheckGroupDependencies(documents);
         CheckSecretBinds(documents);
@@ -178,25 +182,52 @@ public sealed class ManifestSet
     /// <summary>
     /// Names derived from manifests must be unique across the whole set: group "a" with service "b-c" and group "a-b"
     /// with service "c" would both name containers "a-b-c-1". Replica numbers have no '-', so two services collide
-    /// exactly when their "{group}-{service}-" prefixes are equal. The later document gets the error.
+    /// exactly when their "{group}-{service}-" prefixes are equal. The object that already runs such containers
+    /// (<paramref name="nameOwner"/>) keeps them and the other document gets the error, a name conflict; when neither
+    /// runs, the later document gets it.
     /// </summary>
-    private static void CheckEngineNames(List<ManifestDocument> documents)
+    private static void CheckEngineNames(List<ManifestDocument> documents, Func<string, ObjectKey?>? nameOwner)
     {
-        var owners = new Dictionary<string, (ManifestDocument Document, string Service)>(StringComparer.Ordinal);
+        var claims = new List<(int Document, int Service, string Prefix, bool Runs)>();
         for (var i = 0; i < documents.Count; i++)
         {
             if (documents[i] is not { IsValid: true, Object: ServiceGroup group }) continue;
-            var errors = new List<ManifestError>();
             for (var j = 0; j < group.Spec.Services.Count; j++)
             {
-                var service = group.Spec.Services[j].Name;
-                var prefix = ContainerNames.Replica(group.Metadata.Name, service, 0)[..^1];
-                if (owners.TryGetValue(prefix, out var owner) && owner.Document.Key != documents[i].Key)
-                    errors.Add(documents[i].ErrorAt($"spec.services[{j}].name",
-                        $"containers would be named {prefix}N, like those of service \"{owner.Service}\" of {owner.Document.Key} at {owner.Document.Source}: rename the group or the service"));
-                else owners.TryAdd(prefix, (documents[i], service));
+                var prefix = ContainerNames.Replica(group.Metadata.Name, group.Spec.Services[j].Name, 0)[..^1];
+                claims.Add((i, j, prefix, nameOwner?.Invoke(prefix) is { } owner && owner == documents[i].Key));
             }
-            if (errors.Count > 0) documents[i] = WithErrors(documents[i], errors);
+        }
+        var owners = new Dictionary<string, (ManifestDocument Document, string? Service, bool Runs)>(StringComparer.Ordinal);
+        // An object that runs the names and whose manifest does not load now is held as it runs: it keeps them too.
+        foreach (var prefix in claims.Select(c => c.Prefix).Distinct(StringComparer.Ordinal))
+            if (nameOwner?.Invoke(prefix) is { } held && documents.FirstOrDefault(d => d.Key == held && !d.IsValid) is { } heldDocument
+                && !documents.Any(d => d.Key == held && d.IsValid))
+                owners[prefix] = (heldDocument, null, true);
+        var errors = new Dictionary<int, List<ManifestError>>();
+        var byRunning = new Dictionary<int, int>(); // document -> how many of its errors name an object that runs
+        // The running owner's claims first, then document order (a stable sort).
+        foreach (var (i, j, prefix, runs) in claims.OrderBy(c => c.Runs ? 0 : 1))
+        {
+            var service = ((ServiceGroup)documents[i].Object!).Spec.Services[j].Name;
+            if (!owners.TryGetValue(prefix, out var owner))
+            {
+                owners[prefix] = (documents[i], service, runs);
+                continue;
+            }
+            if (owner.Document.Key == documents[i].Key) continue;
+            if (!errors.TryGetValue(i, out var list)) errors[i] = list = [];
+            var whose = $"{(owner.Service is null ? "" : $"service \"{owner.Service}\" of ")}{owner.Document.Key} at {owner.Document.Source}";
+            list.Add(documents[i].ErrorAt($"spec.services[{j}].name", owner.Runs
+                ? $"containers would be named {prefix}N, like those of {whose}, which runs them: they stay its own; rename the group or the service"
+                : $"containers would be named {prefix}N, like those of {whose}: rename the group or the service"));
+            if (owner.Runs) byRunning[i] = byRunning.GetValueOrDefault(i) + 1;
+        }
+        foreach (var (i, list) in errors.OrderBy(e => e.Key))
+        {
+            // A name conflict when every name it is refused for is one an object that runs holds.
+            documents[i] = WithErrors(documents[i], list.OrderBy(e => e.Line).ThenBy(e => e.Column))
+                with { IsNameTaken = byRunning.GetValueOrDefault(i) == list.Count };
         }
     }
 

@@ -52,6 +52,10 @@ public sealed record Operation(int Id, OperationKind Kind, string ResourceId, st
     /// <summary>The service and spec hash a failure rolls back, for status and to stop retrying that hash.</summary>
     public string? RollbackOf { get; init; }
 
+    /// <summary>For the health wait of an update: the service and the spec hash of the container it replaces. A manifest
+    /// reverted to that spec meanwhile ends the wait at once, and the wait's <see cref="OnFailure"/> runs (probe-16 F11).</summary>
+    public (string Service, string Hash)? Replaces { get; init; }
+
     /// <summary>True for operations that change the engine (not waits or image checks; a build runs only when the image
     /// built from the same context is missing, and says so itself).</summary>
     public bool IsMutation => Kind is not (OperationKind.WaitHealthy or OperationKind.WaitCompleted or OperationKind.EnsureImage or OperationKind.BuildImage);

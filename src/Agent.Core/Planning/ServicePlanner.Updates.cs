@@ -119,6 +119,7 @@ internal sealed partial class ServicePlanner
                 Target = nextTarget,
                 Timeout = service.Update.HealthTimeout,
                 RollbackOf = rollbackOf,
+                Replaces = (service.Name, old.SpecHash),
                 OnFailure = Restore(old, nextName, nextTarget, name, oldStops, "rollback: new container never became healthy"),
             });
             ready = [wait];

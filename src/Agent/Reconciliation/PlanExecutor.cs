@@ -48,7 +48,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     /// <summary>Runs <paramref name="plan"/> for <paramref name="key"/>; each change is logged once it is done, never before.
     /// <paramref name="abandon"/> is asked before each operation: once it says true, no further operation starts (one in
     /// flight finishes) and the rest are reported as abandoned, not failed.</summary>
-    public async Task<ExecutionResult> RunAsync(ObjectKey key, Plan plan, int parallelism, CancellationToken ct, Func<bool>? abandon = null)
+    /// <paramref name="reverted"/> is asked during an update's health wait (<see cref="Operation.Replaces"/>): once it
+    /// says why (the manifest is back at the replaced container's spec), the wait ends, its rollback runs (the new
+    /// container goes, the old one runs again under its name), and the rest is reported as abandoned: nothing was judged.</summary>
+    public async Task<ExecutionResult> RunAsync(ObjectKey key, Plan plan, int parallelism, CancellationToken ct, Func<bool>? abandon = null,
+        Func<Operation, string?>? reverted = null)
     {
         var failures = new ConcurrentQueue<string>();
         var rolledBack = new ConcurrentQueue<string>();
@@ -97,7 +101,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             try
             {
                 if (teardowns.TryGetValue(op.Id, out var replacement)) await JudgeReplacementAsync(replacement);
-                await ExecuteAsync(op, ids, created, ct);
+                await ExecuteAsync(op, ids, created, ct, reverted is null || op.Replaces is null ? null : () => reverted(op));
                 done[op.Id] = true;
                 if (op.IsMutation)
                 {
@@ -106,6 +110,28 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 }
                 log.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
                 return true;
+            }
+            catch (UpdateRevertedException e)
+            {
+                // Not a failure: the update is no longer wanted. Undone now, and the object is planned anew.
+                done[op.Id] = false;
+                abandoned[op.Id] = true;
+                logger.LogInformation("{Key}: {Resource} {Operation} ended: {Why}", key, op.ResourceId, op.Kind, e.Message);
+                foreach (var compensation in op.OnFailure)
+                {
+                    try
+                    {
+                        await ExecuteAsync(compensation, ids, created, ct);
+                        Interlocked.Increment(ref applied);
+                        logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, compensation.ResourceId, compensation.Kind, "manifest reverted: " + compensation.Cause);
+                        log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: manifest reverted: {compensation.Cause}");
+                    }
+                    catch (EngineException ce)
+                    {
+                        failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
+                    }
+                }
+                return false;
             }
             catch (Exception e) when (e is EngineException or OperationFailedException)
             {
@@ -180,7 +206,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         };
     }
 
-    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerCreateRequest> created, CancellationToken ct)
+    private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerCreateRequest> created, CancellationToken ct,
+        Func<string?>? reverted = null)
     {
         var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
         using var step = progress.Step(Liveness.Bound(op.Kind, op.Timeout, options.Value.ImageTimeout));
@@ -256,7 +283,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 await engine.RenameContainerAsync(target, op.NewName!, ct);
                 break;
             case OperationKind.WaitHealthy:
-                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: true, ct);
+                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: true, ct, reverted);
                 break;
             case OperationKind.WaitCompleted:
                 await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: false, ct);
@@ -414,11 +441,12 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         return cache.IsCurrent ? await userStops.StopOfExitAsync(id, ExitEventWait, ct) : null;
     }
 
-    private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct)
+    private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct, Func<string?>? reverted = null)
     {
         var deadline = DateTime.UtcNow.Plus(timeout);
         while (true)
         {
+            if (reverted?.Invoke() is { } why) throw new UpdateRevertedException($"{why}: the health wait of {container} ends, the new container goes and the old one runs again");
             var details = await engine.InspectContainerAsync(container, ct)
                 ?? throw new ContainerVanishedException($"container {container} disappeared");
             if (healthy)
@@ -463,6 +491,9 @@ public sealed class ExitNotAttributedException(string message) : WaitInterrupted
 
 /// <summary>The container an operation waits on was killed or stopped by a user (docker kill/stop, the API), not by itself.</summary>
 public sealed class ContainerStoppedByUserException(string message) : WaitInterruptedException(message);
+
+/// <summary>The manifest went back to the spec of the container an update replaces while the new one was being waited for.</summary>
+public sealed class UpdateRevertedException(string message) : WaitInterruptedException(message);
 
 /// <summary>A name the agent needs is held by an object it does not own; <see cref="Holder"/> says whose it is.</summary>
 public sealed class NameConflictException(string message, string holder) : OperationFailedException(message)

@@ -117,10 +117,11 @@ public sealed class Reconciler(
                 DesiredEntry.ManifestUnreadable => "the manifest file cannot be read; the last good state is kept and nothing is changed",
                 DesiredEntry.WritableBindsLost => "the record of folders containers write was lost; what runs is kept and nothing is changed",
                 Hold.PrunePending => "the manifest looks half-written; the last good state is kept and nothing is changed",
+                DesiredEntry.NameConflict => "refused: an object that runs names its containers as this manifest would; nothing is created for it",
                 _ => "the manifest does not load; the last good state is kept and nothing is changed",
             });
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
-            status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason is Hold.PrunePending or DesiredEntry.WritableBindsLost ? "held: " : "the manifest does not load: ") + first);
+            status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason is Hold.PrunePending or DesiredEntry.WritableBindsLost ? "held: " : reason is DesiredEntry.NameConflict ? "refused: " : "the manifest does not load: ") + first);
             status.Record(key, "Warning", reason, first.ToString());
             await RefreshServicesAsync(key, entry, ct);
             return ("stalled", null);
@@ -197,7 +198,8 @@ public sealed class Reconciler(
             try
             {
                 execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
-                    desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation));
+                    desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation),
+                    desired is null ? null : op => UpdateReverted(key, entry!.Generation, op));
             }
             finally
             {
@@ -309,6 +311,15 @@ public sealed class Reconciler(
         : !now.IsBroken && now.Generation != generation ? $"the manifest changed (generation {now.Generation})"
         : overrides.IsSuspended(key) != suspended ? (suspended ? "it was started through the API" : "it was stopped through the API")
         : null;
+
+    /// <summary>Why the health wait of an update applied for <paramref name="generation"/> ends now: the manifest (a newer,
+    /// loading generation) wants the replaced container's spec again for that service (probe-16 F11); null otherwise.</summary>
+    private string? UpdateReverted(ObjectKey key, long generation, Operation op) =>
+        op.Replaces is { } replaced && manifests.Get(key) is { IsBroken: false, Object: ServiceGroup now } entry && entry.Generation != generation
+        && now.Spec.Services.FirstOrDefault(s => s.Name == replaced.Service) is { } service
+        && SpecHash.Of(service.Container, ContainerNames.Network(now.Metadata.Name)) == replaced.Hash
+            ? $"the manifest was reverted to spec {replaced.Hash} of service {replaced.Service} (generation {entry.Generation})"
+            : null;
 
     /// <summary>A running prune stops when the object's manifest is there again (valid or not) or the manifests cannot be
     /// read (nothing is pruned then).</summary>

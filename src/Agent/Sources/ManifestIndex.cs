@@ -20,6 +20,26 @@ public sealed class ManifestIndex(string? stateDir)
     /// <summary>False when the file could not be written (the caller tries again at its next read).</summary>
     public bool Save(IReadOnlyDictionary<ObjectKey, string> files, ILogger logger) => File is not { } file || Write(file, files, logger);
 
+    public const string NameOwnersFileName = "name-owners.json";
+
+    /// <summary>Which object was accepted with the containers of each <c>"{group}-{service}-"</c> prefix (object -> its
+    /// prefixes, space-separated): after a restart the object that runs them keeps those names against a newer manifest
+    /// that would name its containers alike (probe-16 F9). Empty when there is no record.</summary>
+    public Dictionary<string, ObjectKey> LoadNameOwners(ILogger logger)
+    {
+        var owners = new Dictionary<string, ObjectKey>(StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(stateDir)) return owners;
+        foreach (var (key, prefixes) in Read(Path.Combine(stateDir, NameOwnersFileName), logger) ?? [])
+            foreach (var prefix in prefixes.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                owners.TryAdd(prefix, key);
+        return owners;
+    }
+
+    /// <summary>False when the file could not be written (the caller tries again at its next read).</summary>
+    public bool SaveNameOwners(IReadOnlyDictionary<string, ObjectKey> owners, ILogger logger) =>
+        string.IsNullOrEmpty(stateDir) || Write(Path.Combine(stateDir, NameOwnersFileName),
+            owners.GroupBy(o => o.Value).ToDictionary(g => g.Key, g => string.Join(' ', g.Select(o => o.Key).Order(StringComparer.Ordinal))), logger);
+
     public const string OrphansFileName = "git-orphans.json";
 
     /// <summary>Objects kept after their GitRepository was deleted with prune: false (object -> repository).</summary>

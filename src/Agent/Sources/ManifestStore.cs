@@ -20,6 +20,9 @@ public sealed record DesiredEntry(ObjectKey Key, IManifestObject? Object, long G
     public const string InvalidManifest = "InvalidManifest";
     public const string ManifestUnreadable = "ManifestUnreadable";
 
+    /// <summary>Refused because an object that runs names its containers as this manifest would (they stay its own).</summary>
+    public const string NameConflict = "NameConflict";
+
     /// <summary>Held because the record of folders containers write (writable-binds.json) was lost: see <see cref="ManifestIndex.WritableBindsLostFileName"/>.</summary>
     public const string WritableBindsLost = "WritableBindsLost";
 
@@ -92,7 +95,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private Dictionary<ObjectKey, string> pruneFalse = []; // as written in the state dir (git-prune-false.json)
     // A state file that could not be written (a full disk): written again at every read until it is, so that what it
     // records (objects kept with prune: false, which file defined what) survives a restart once there is room.
-    private bool orphansUnsaved, filesUnsaved;
+    private bool orphansUnsaved, filesUnsaved, nameOwnersUnsaved;
+    // Which object was accepted with the containers of each "{group}-{service}-" prefix (name-owners.json): it keeps them
+    // against a newer manifest that would name its containers alike (probe-16 F9).
+    private Dictionary<string, ObjectKey> nameOwners = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim sourceChanged = new(0);
     private DateTimeOffset? repositoryDelayEnds;
     private ITimer? repositoryDelayTimer;
@@ -362,7 +368,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         repos.AddRange(RepositoriesInPruneDelay(repos));
         var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos), Brought) ?? ([], new Dictionary<string, string>());
         var (selected, notSelected) = Select(WithoutNewAmbiguousStacks(parsed.Concat(gitDocuments)));
-        var set = ManifestSet.Build(selected);
+        var set = ManifestSet.Build(selected, NameOwner());
         var errorCount = set.Errors.Count();
         if (errorCount > 0) AgentMetrics.ManifestLoadErrors.Add(errorCount);
 
@@ -417,8 +423,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 next[key] = new DesiredEntry(key, previous?.Object, previous?.Generation ?? 0, errors)
                 {
                     Revision = previous?.Revision, BrokenSince = previous?.BrokenSince ?? time.GetUtcNow(),
-                    HeldReason = lost is not null && errors.Any(e => e.Message.StartsWith(LostPrefix, StringComparison.Ordinal))
-                        ? DesiredEntry.WritableBindsLost : DesiredEntry.InvalidManifest,
+                    HeldReason = lost is not null && errors.Any(e => e.Message.StartsWith(LostPrefix, StringComparison.Ordinal)) ? DesiredEntry.WritableBindsLost
+                        : set.Documents.Where(d => d.Key == key && !d.IsValid).All(d => d.IsNameTaken) ? DesiredEntry.NameConflict
+                        : DesiredEntry.InvalidManifest,
                 };
                 nextFiles[key] = errors[0].File;
             }
@@ -472,6 +479,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             servicesGoneSince = ServicesGone(next, now);
             entries = next;
             files = nextFiles;
+            RecordNameOwners(next);
             known.UnionWith(nextFiles.Keys);
             unattributed = set.Documents.Where(d => d.Key is null).SelectMany(d => d.Errors).ToList();
             heldFiles = nextHeldFiles;
@@ -842,8 +850,39 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         if (!writableBindsUnsaved) savedWritableBinds = binds.ToHashSet();
     }
 
+    /// <summary>The object accepted with the containers of a name prefix, as of the last read (or the last run's record).</summary>
+    private Func<string, ObjectKey?> NameOwner()
+    {
+        lock (sync)
+        {
+            var owners = nameOwners;
+            return prefix => owners.TryGetValue(prefix, out var key) ? key : null;
+        }
+    }
+
+    /// <summary>Records which object owns each name prefix after a read: an owner keeps a prefix while its entry is there and
+    /// its spec (the last good one, when held) still names it, or while its spec is not known (held after a restart);
+    /// the other prefixes of accepted objects go to them.</summary>
+    private void RecordNameOwners(Dictionary<ObjectKey, DesiredEntry> next)
+    {
+        var owned = new Dictionary<string, ObjectKey>(StringComparer.Ordinal);
+        static IEnumerable<string> Prefixes(ServiceGroup group) =>
+            group.Spec.Services.Select(s => ContainerNames.Replica(group.Metadata.Name, s.Name, 0)[..^1]);
+        foreach (var (prefix, key) in nameOwners)
+            if (next.TryGetValue(key, out var entry) && (entry.Object is null ? entry.NotSelected is null : entry.Object is ServiceGroup g && Prefixes(g).Contains(prefix)))
+                owned[prefix] = key;
+        foreach (var entry in next.Values.OrderBy(e => e.Key.ToString(), StringComparer.Ordinal))
+            if (entry.Object is ServiceGroup group)
+                foreach (var prefix in Prefixes(group))
+                    owned.TryAdd(prefix, entry.Key);
+        if (!nameOwnersUnsaved && owned.Count == nameOwners.Count && owned.All(o => nameOwners.GetValueOrDefault(o.Key) == o.Value)) return;
+        nameOwners = owned;
+        nameOwnersUnsaved = !index.SaveNameOwners(owned, logger);
+    }
+
     private void SaveUnsaved()
     {
+        if (nameOwnersUnsaved) nameOwnersUnsaved = !index.SaveNameOwners(nameOwners, logger);
         if (writableBindsUnsaved && index.SaveWritableBinds(writableBinds, logger)) (writableBindsUnsaved, savedWritableBinds) = (false, writableBinds.ToHashSet());
         if (orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
         RecordPruneFalse(repositories);
@@ -906,7 +945,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         }
         var name = repo.Metadata.Name;
         var (selected, notSelected) = Select(WithoutNewAmbiguousStacks(parsed.Concat(git.Read(others).Documents).Concat(git.Read(repo, candidate))));
-        var set = ManifestSet.Build(selected);
+        var set = ManifestSet.Build(selected, NameOwner());
         var unselected = notSelected.Select(n => n.Document).Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors);
         return set.Documents.Where(d => GitDocuments.RepositoryOf(d.Source.File) == name).SelectMany(d => d.Errors).Concat(unselected).Distinct().ToList();
     }
@@ -925,6 +964,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             writableBindsUnsaved = true;
             filesUnsaved = true;
             pruneFalse = index.LoadPruneFalse(logger);
+            nameOwners = index.LoadNameOwners(logger);
             if (index.Load(logger) is not { } stored) return;
             files = stored;
             known.UnionWith(stored.Keys);
