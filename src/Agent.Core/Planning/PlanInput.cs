@@ -31,5 +31,7 @@ public sealed record PlanInput(
     public IReadOnlyDictionary<string, DateTimeOffset> ServicesLeaving { get; init; } = new Dictionary<string, DateTimeOffset>();
 
     /// <summary>How long a healthy/completed dependency is waited for before the plan fails.</summary>
-    public TimeSpan DependencyTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan DependencyTimeout { get; init; } = DefaultDependencyTimeout;
+
+    public static readonly TimeSpan DefaultDependencyTimeout = TimeSpan.FromMinutes(2);
 }

@@ -62,10 +62,10 @@ public static partial class AgentCommandLine
         root.Subcommands.Add(LogsCommand.Create().WithStateDir());
         root.Subcommands.Add(WaitCommand.Create().WithStateDir());
         root.Subcommands.Add(ObjectVerbCommand.Create("stop", "Stop an object's containers and keep them stopped (survives agent restarts).").WithStateDir());
-        root.Subcommands.Add(ObjectVerbCommand.Create("start", "Clear a stop: the object's containers run again.").WithStateDir());
-        root.Subcommands.Add(ObjectVerbCommand.Create("restart", "Restart an object's running containers.").WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("start", "Clear a stop and start the object's stopped containers (like docker compose start); prints what it started.").WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("restart", "Restart an object's containers, running and stopped (like docker compose restart); prints what it restarted.").WithStateDir());
         root.Subcommands.Add(ObjectVerbCommand.Create("down", "Take a compose project down like docker compose down: its containers and network are removed, volumes kept, until up.").WithStateDir());
-        root.Subcommands.Add(ObjectVerbCommand.Create("up", "Bring a compose project up again after a down.").WithStateDir());
+        root.Subcommands.Add(ObjectVerbCommand.Create("up", "Bring a compose project up like docker compose up -d: clear a down and start its stopped containers; prints what it started.").WithStateDir());
         root.Subcommands.Add(ImageCommand.Create());
         root.Subcommands.Add(VolumeCommand.Create());
         root.Subcommands.Add(NetworkCommand.Create());

@@ -24,9 +24,24 @@ public sealed record FileDeleted(string Path, bool Deleted, FileType Type);
 
 public sealed record GitSyncAnswer(string Gitrepository, string? Provider = null, string? Sync = null, string? Ignored = null, string? Suspended = null);
 
-public sealed record GroupRestarted(string Group, IEnumerable<string> Restarted);
+public sealed record GroupRestarted(string Group, IEnumerable<string> Restarted)
+{
+    /// <summary>True when the object is stopped or down: only running containers were restarted (none, usually).</summary>
+    public bool? Suspended { get; init; }
+}
 
-public sealed record GroupSuspended(string Group, bool Suspended, bool? VolumesRemoved);
+public sealed record GroupSuspended(string Group, bool Suspended, bool? VolumesRemoved)
+{
+    /// <summary>start/up: the containers started (or unpaused) by this request; null for stop/down.</summary>
+    public IReadOnlyList<string>? Started { get; init; }
+
+    /// <summary>start/up: whether the object was stopped or down through the API before (its containers are then made or
+    /// started by the agent, after this answer); null for stop/down.</summary>
+    public bool? WasSuspended { get; init; }
+
+    /// <summary>start/up: true when spec.suspend keeps the object stopped whatever the API says.</summary>
+    public bool? SpecSuspended { get; init; }
+}
 
 public sealed record CronJobAnswer(string Cronjob, bool? Triggered = null, bool? Suspended = null);
 

@@ -37,19 +37,47 @@ public static class GroupEndpoints
             objects.MapPost($"/{stop}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
                 Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue, status))
                 .WithSummary(stopSummary);
-        objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
-            Toggle(new ObjectKey(kind, name), resource, suspended: false, manifests, overrides, queue, status))
-            .WithSummary($"Clear a {stop}: the {kind}'s containers run again.");
-        objects.MapPost("/restart", async (string name, ManifestStore manifests, EngineObserver observer, PlanExecutor executor,
+        objects.MapPost($"/{start}", async (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+            EngineObserver observer, PlanExecutor executor, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+        {
+            var key = new ObjectKey(kind, name);
+            if (manifests.Get(key) is not { } entry) return NotFound(key);
+            var wasSuspended = overrides.IsSuspended(key);
+            Toggle(key, resource, suspended: false, manifests, overrides, queue, status);
+            // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
+            // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
+            IReadOnlyList<string> started = [];
+            if (entry.Object is ServiceGroup { Spec.Suspend: false } group)
+            {
+                var plan = StartPlanner.PlanStart(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
+                var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
+                started = plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
+                    .Select(o => o.ResourceId["container:".Length..]).ToList();
+                if (!result.Succeeded)
+                    return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
+                        extensions: new Dictionary<string, object?> { ["started"] = started });
+            }
+            return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, false, null)
+            {
+                Started = started,
+                WasSuspended = wasSuspended,
+                SpecSuspended = entry.Object is ServiceGroup { Spec.Suspend: true } ? true : null,
+            });
+        }).WithSummary($"Clear a {stop} and start the {kind}'s stopped containers (like docker compose {(kind == ServiceGroup.ComposeKindName ? "up -d" : "start")}): " +
+                       "exited, created or paused replicas are started in dependsOn order, whatever their restart policy; " +
+                       "missing ones are made by the agent. The answer lists what was started.");
+        objects.MapPost("/restart", async (string name, ManifestStore manifests, RuntimeOverrides overrides, EngineObserver observer, PlanExecutor executor,
             Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key)?.Object is not ServiceGroup group) return NotFound(key);
-            var plan = RestartPlanner.PlanRestart(group, await observer.ObserveFreshAsync(key, ct));
+            var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
+            var plan = RestartPlanner.PlanRestart(group, await observer.ObserveFreshAsync(key, ct), suspended);
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
-            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])));
-        }).WithSummary($"Restart the {kind}'s running and paused containers in dependsOn order, each with its stopSignal and stopGracePeriod.");
+            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null });
+        }).WithSummary($"Restart the {kind}'s containers in dependsOn order, each with its stopSignal and stopGracePeriod, like docker compose restart: " +
+                       "running and paused ones, and exited ones unless the object is stopped or down. The answer lists what was restarted.");
     }
 
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue,

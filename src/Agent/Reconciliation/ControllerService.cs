@@ -362,6 +362,7 @@ public sealed class ControllerService(
                 break;
             case "start":
                 userStops.Clear(e.ActorId);
+                userStops.EndOwn(e.ActorId, name);
                 break;
             case "destroy":
                 userStops.Clear(e.ActorId);

@@ -92,6 +92,14 @@ public sealed class UserStops
         }
     }
 
+    /// <summary>The container started again: a stop the agent marked for it is over (its kill and stop events came before
+    /// the start), so a later docker stop within the mark's slack is the user's, not taken for the agent's.</summary>
+    public void EndOwn(string id, string? name)
+    {
+        foreach (var target in own.Keys)
+            if (target == id || target == name || (target.Length >= 12 && id.StartsWith(target, StringComparison.Ordinal))) own.TryRemove(target, out _);
+    }
+
     public bool IsOwn(string id, string? name)
     {
         var now = time.GetUtcNow();

@@ -34,8 +34,13 @@ public static class ObjectVerbCommand
             var path = $"api/v1/{ResourceKinds.Plural(kind)}/{Uri.EscapeDataString(name)}";
             if (kind.Equals(Core.Model.ServiceGroup.ComposeKindName, StringComparison.OrdinalIgnoreCase) && verb is "stop" or "start")
                 throw new AgentApiException($"a compose project is taken down and brought up like with docker compose: agent {(verb == "stop" ? "down" : "up")} {kind.ToLowerInvariant()}/{name}");
-            await client.PostAsync($"{path}/{verb}", ct);
+            var answer = await client.PostAsync($"{path}/{verb}", ct);
             var shown = $"{kind.ToLowerInvariant()}/{name}";
+            if (verb is "start" or "up" or "restart")
+            {
+                Console.WriteLine(Done(verb, shown, answer));
+                return 0;
+            }
             if (wait is not null && !parse.GetValue(wait))
             {
                 Console.WriteLine($"{shown} {verb} requested (agent get {shown} shows when its containers are {(verb == "stop" ? "stopped" : "removed")})");
@@ -74,5 +79,30 @@ public static class ObjectVerbCommand
                 .Select(c => ResourceViews.Str(c, "name")).ToList()
             : [];
 
-    private static string Past(string verb) => verb switch { "stop" => "stopped", "start" => "started", "restart" => "restarted", "down" => "is down", "up" => "is up", _ => verb };
+    /// <summary>What start, up or restart did, from the API's answer: the containers it started or restarted, never a
+    /// bare "started" when nothing ran (probe-16 F3).</summary>
+    internal static string Done(string verb, string shown, JsonElement answer)
+    {
+        List<string> Names(string field) => answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
+            : [];
+        bool Flag(string field) => answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty(field, out var f) && f.ValueKind == JsonValueKind.True;
+        static string Listed(List<string> names) => $"{names.Count} container(s) ({string.Join(", ", names)})";
+        if (verb == "restart")
+        {
+            var restarted = Names("restarted");
+            if (restarted.Count > 0) return $"{shown} restarted: {Listed(restarted)}";
+            return Flag("suspended")
+                ? $"{shown}: nothing restarted: it is {(shown.StartsWith("composeproject/", StringComparison.Ordinal) ? "down (agent up" : "stopped (agent start")} {shown} starts it)"
+                : $"{shown}: nothing restarted: it has no container yet (agent get {shown} shows what it runs)";
+        }
+        var started = Names("started");
+        var what = started.Count > 0 ? $"{Listed(started)} started" : "no stopped container to start";
+        if (Flag("specSuspended")) return $"{shown}: spec.suspend is true in its manifest, which keeps it stopped: nothing started";
+        if (Flag("wasSuspended") && started.Count == 0)
+            return $"{shown} {Past(verb)}: {what}; the agent {(verb == "up" ? "creates and starts its containers" : "starts its containers")} now (agent get {shown} shows when they run)";
+        return $"{shown} {Past(verb)}: {what}";
+    }
+
+    private static string Past(string verb) => verb switch { "stop" => "stopped", "start" => "is started", "restart" => "restarted", "down" => "is down", "up" => "is up", _ => verb };
 }

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Agent.Cli.Client;
+
+namespace Agent.UnitTests.Cli;
+
+/// <summary>probe-16 F3: start, up and restart print what they did, never a bare success when nothing ran.</summary>
+public sealed class ObjectVerbOutputTests
+{
+    private static string Done(string verb, string shown, string json) => ObjectVerbCommand.Done(verb, shown, JsonDocument.Parse(json).RootElement);
+
+    [Fact]
+    public void Up_and_start_name_what_they_started_or_say_that_nothing_was_stopped()
+    {
+        Assert.Equal("composeproject/p is up: 2 container(s) (p-db-1, p-app-1) started",
+            Done("up", "composeproject/p", """{"group":"p","suspended":false,"started":["p-db-1","p-app-1"],"wasSuspended":false}"""));
+        Assert.Equal("composeproject/p is up: no stopped container to start",
+            Done("up", "composeproject/p", """{"group":"p","suspended":false,"started":[],"wasSuspended":false}"""));
+        Assert.Equal("composeproject/p is up: no stopped container to start; the agent creates and starts its containers now (agent get composeproject/p shows when they run)",
+            Done("up", "composeproject/p", """{"group":"p","suspended":false,"started":[],"wasSuspended":true}"""));
+        Assert.Equal("servicegroup/g: spec.suspend is true in its manifest, which keeps it stopped: nothing started",
+            Done("start", "servicegroup/g", """{"group":"g","suspended":false,"started":[],"wasSuspended":true,"specSuspended":true}"""));
+    }
+
+    [Fact]
+    public void Restart_names_what_it_restarted_or_why_nothing()
+    {
+        Assert.Equal("servicegroup/g restarted: 1 container(s) (g-a-1)", Done("restart", "servicegroup/g", """{"group":"g","restarted":["g-a-1"]}"""));
+        Assert.Equal("composeproject/p: nothing restarted: it is down (agent up composeproject/p starts it)",
+            Done("restart", "composeproject/p", """{"group":"p","restarted":[],"suspended":true}"""));
+        Assert.Equal("servicegroup/g: nothing restarted: it has no container yet (agent get servicegroup/g shows what it runs)",
+            Done("restart", "servicegroup/g", """{"group":"g","restarted":[]}"""));
+    }
+}

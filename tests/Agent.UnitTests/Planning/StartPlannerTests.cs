@@ -1,0 +1,64 @@
+using Agent.Core.Model;
+using Agent.Core.Planning;
+
+using static Agent.UnitTests.Planning.PlanFixtures;
+
+namespace Agent.UnitTests.Planning;
+
+/// <summary>probe-16 F3: start/up start an object's stopped containers (docker compose start / up -d), restart restarts
+/// stopped ones too (docker compose restart).</summary>
+public sealed class StartPlannerTests
+{
+    private static ObservedContainer Exited(ServiceSpec s, int replica) => Running(s, replica) with { State = ContainerState.Exited, ExitCode = 137 };
+
+    [Fact]
+    public void Exited_replicas_are_started_in_dependency_order_with_their_health_waited_for_and_running_or_missing_ones_left()
+    {
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var app = Service("app", 2, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var web = Service("web", 1);
+        var plan = StartPlanner.PlanStart(Group(app, db, web), Observed(Exited(db, 1), Exited(app, 1), Running(web, 1)), TimeSpan.FromMinutes(2));
+        Assert.Equal("""
+            #1 container:g-db-1, StartContainer, start requested (exited)
+            #2 container:g-db-1, WaitHealthy, db must be healthy before its dependents start (after #1)
+            #3 container:g-app-1, StartContainer, start requested (exited) (after #1,#2)
+            """, plan.ToString());
+    }
+
+    [Fact]
+    public void A_paused_replica_is_unpaused_a_created_one_started_and_an_old_container_of_an_update_left()
+    {
+        var web = Service("web", 2);
+        var plan = StartPlanner.PlanStart(Group(web), Observed(
+            Running(web, 1) with { State = ContainerState.Paused },
+            Running(web, 2) with { State = ContainerState.Created },
+            Exited(web, 2) with { Id = "id-old", Name = "g-web-2-prev" }), TimeSpan.FromMinutes(2));
+        Assert.Equal("""
+            #1 container:g-web-1, UnpauseContainer, start requested (paused)
+            #2 container:g-web-2, StartContainer, start requested (created)
+            """, plan.ToString());
+    }
+
+    [Fact]
+    public void A_running_dependency_is_not_waited_for_and_its_dependents_start_at_once()
+    {
+        var db = Service("db", 1, s => s.Healthy());
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Healthy));
+        Assert.Equal("#1 container:g-app-1, StartContainer, start requested (exited)",
+            StartPlanner.PlanStart(Group(app, db), Observed(Running(db, 1) with { Health = HealthState.Healthy }, Exited(app, 1)), TimeSpan.FromMinutes(2)).ToString());
+    }
+
+    [Fact]
+    public void Restart_restarts_exited_replicas_too_unless_the_object_is_stopped()
+    {
+        var db = Service("db", 1, s => s.Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Started).Restart(RestartMode.No));
+        var observed = Observed(Exited(db, 1), Running(app, 1), Exited(app, 2));
+        Assert.Equal("""
+            #1 container:g-db-1, RestartContainer, group restart (SIGTERM, grace 10s)
+            #2 container:g-app-1, RestartContainer, group restart (SIGTERM, grace 10s) (after #1)
+            """, RestartPlanner.PlanRestart(Group(app, db), observed).ToString());
+        Assert.Equal("#1 container:g-app-1, RestartContainer, group restart (SIGTERM, grace 10s)",
+            RestartPlanner.PlanRestart(Group(app, db), observed, suspended: true).ToString());
+    }
+}
