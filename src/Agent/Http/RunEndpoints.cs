@@ -129,6 +129,18 @@ public static class RunEndpoints
         var volumes = new List<string>();
         string? id = null;
         var done = false;
+        // probe-17 F11: runs that share a new volume name are serialised from the volume's create to the container's
+        // create (and a failed one's clean-up), so a refused run never removes a volume another request just made and the
+        // engine never creates it implicitly, unlabelled, at the winner's container create. Sorted: no lock-order deadlock.
+        var names = spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false })
+            .Select(m => m.Source!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var held = new List<SemaphoreSlim>();
+        foreach (var name in names)
+        {
+            var gate = VolumeGates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(CancellationToken.None);
+            held.Add(gate);
+        }
         try
         {
             foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }))
@@ -159,8 +171,11 @@ public static class RunEndpoints
                 if (id is not null) await Quietly(() => engine.RemoveContainerAsync(id, force: true, CancellationToken.None));
                 foreach (var volume in volumes) await Quietly(() => engine.RemoveVolumeAsync(volume, CancellationToken.None));
             }
+            foreach (var gate in held) gate.Release();
         }
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> VolumeGates = new(StringComparer.Ordinal);
 
     private static async Task Quietly(Func<Task> cleanup)
     {
