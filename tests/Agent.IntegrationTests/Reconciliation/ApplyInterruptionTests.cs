@@ -44,10 +44,12 @@ public sealed class ApplyInterruptionTests() : AgentScenario(new Dictionary<stri
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Count > 0, TimeSpan.FromSeconds(60), "the apply started");
         Assert.Equal(System.Net.HttpStatusCode.Accepted, (await api.PostAsync($"/api/v1/servicegroups/{g}/stop", null)).StatusCode);
 
+        // The stop can land right after the first create, before that container ever ran: "none running" then holds at
+        // once, before the apply has reached its next step and logged why it stopped. So wait for the log line first.
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Logs.Count($"ServiceGroup/{g}: the apply stopped, it was stopped through the API:") >= 1),
+            TimeSpan.FromSeconds(120), "the apply stopped and the log names the API stop");
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).All(c => c.State != "running"), TimeSpan.FromSeconds(120), "all stopped");
         Assert.True((await Containers.OfAsync(Instance, g)).Count < replicas, $"all {replicas} containers were created after the stop");
-        var log = string.Join("\n", Agent.Logs.Lines.TakeLast(30));
-        Assert.True(Agent.Logs.Count($"ServiceGroup/{g}: the apply stopped, it was stopped through the API:") >= 1, log);
         Assert.Equal(0, Agent.Logs.Count($"ServiceGroup/{g}: the apply stopped, its manifest"));
     }
 }
