@@ -89,6 +89,31 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }
         }
 
+        // Runs op's compensations (op.OnFailure) in order; one that fails is a failure "... failed during rollback" and the
+        // next still runs. With a causePrefix (an update undone because the manifest was reverted: a change the agent chose)
+        // each one is counted as applied and logged as a change with that prefix; without one (the rollback of a failed
+        // operation, whose failure is already reported) it is only recorded in the run's log.
+        async Task CompensateAsync(Operation op, string? causePrefix)
+        {
+            foreach (var compensation in op.OnFailure)
+            {
+                try
+                {
+                    await ExecuteAsync(compensation, ids, created, ct);
+                    if (causePrefix is not null)
+                    {
+                        Interlocked.Increment(ref applied);
+                        logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, compensation.ResourceId, compensation.Kind, causePrefix + compensation.Cause);
+                    }
+                    log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {causePrefix}{compensation.Cause}");
+                }
+                catch (EngineException ce)
+                {
+                    failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
+                }
+            }
+        }
+
         async Task<bool> RunOneAsync(Operation op)
         {
             if (abandon is not null && (Volatile.Read(ref abandoning) || abandon()))
@@ -117,20 +142,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 done[op.Id] = false;
                 abandoned[op.Id] = true;
                 logger.LogInformation("{Key}: {Resource} {Operation} ended: {Why}", key, op.ResourceId, op.Kind, e.Message);
-                foreach (var compensation in op.OnFailure)
-                {
-                    try
-                    {
-                        await ExecuteAsync(compensation, ids, created, ct);
-                        Interlocked.Increment(ref applied);
-                        logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, compensation.ResourceId, compensation.Kind, "manifest reverted: " + compensation.Cause);
-                        log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: manifest reverted: {compensation.Cause}");
-                    }
-                    catch (EngineException ce)
-                    {
-                        failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
-                    }
-                }
+                await CompensateAsync(op, "manifest reverted: ");
                 return false;
             }
             catch (Exception e) when (e is EngineException or OperationFailedException)
@@ -140,18 +152,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 failures.Enqueue(failure);
                 if (e is NameConflictException) conflicts.Enqueue(e.Message); // logged once per change by the reconciler
                 else logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
-                foreach (var compensation in op.OnFailure)
-                {
-                    try
-                    {
-                        await ExecuteAsync(compensation, ids, created, ct);
-                        log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {compensation.Cause}");
-                    }
-                    catch (EngineException ce)
-                    {
-                        failures.Enqueue($"{compensation.ResourceId} {compensation.Kind} failed during rollback: {ce.Message}");
-                    }
-                }
+                await CompensateAsync(op, causePrefix: null);
                 if (op.RollbackOf is { } rollback && JudgesTheSpec(op, e))
                 {
                     rolledBack.Enqueue(rollback);
