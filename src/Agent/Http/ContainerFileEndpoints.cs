@@ -179,7 +179,10 @@ public static class ContainerFileEndpoints
     {
         if (!ContainerPath.TryParse(path, out var target, out var error)) return ApiProblems.BadRequest(error);
         if (target.IsRoot) return ApiProblems.BadRequest("path is the container's root folder: it cannot be deleted");
+        if (FileWriteGuard.KernelFolderProblem(target) is { } kernel) return kernel;
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
+        // The same rule on where the path leads through its folders' links (rm follows them; the last entry, a link, is removed itself).
+        if (FileWriteGuard.KernelFolderProblem(target, await ResolveAsync(files, c, target, ct)) is { } linkedKernel) return linkedKernel;
         if (await files.StatAsync(c.Id, target.Value, ct) is not { } entry) return NoSuchPath(c, target);
         if (entry.Type == FileType.Directory && recursive != true)
             return ApiProblems.BadRequest($"{target} is a folder: add recursive=true to delete it with everything in it");

@@ -42,11 +42,11 @@ public static class FileWriteGuard
         };
     }
 
-    /// <summary>A path under /proc, /sys or /dev; judged on the path as written before anything is looked up there too
+    /// <summary>A path under /proc, /sys or /dev (the one check of writes, mkdir and deletes); judged on the path as written before anything is looked up there too
     /// (the archive API sees only the image's folders, where /proc/1 does not exist: a 404 would hide the rule).</summary>
     public static IResult? KernelFolderProblem(ContainerPath path, string? shown = null) =>
         KernelFolders.FirstOrDefault(f => IsUnder(path, f)) is { } kernel
-            ? ApiProblems.BadRequest($"{shown ?? path.Value} is under {kernel}, which the kernel or the engine provides in the container: the archive API cannot write there")
+            ? ApiProblems.BadRequest($"{shown ?? path.Value} is under {kernel}, which the kernel or the engine provides in the container: the files API writes, makes and deletes nothing there")
             : null;
 
     /// <summary>The rule above on where <paramref name="target"/> leads (null: a loop, judged later), before its folder is

@@ -160,6 +160,31 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task A_delete_under_proc_sys_or_dev_is_refused_before_rm_runs_also_through_a_link()
+    {
+        // probe-17 F12: DELETE ran `rm -rf` over /proc (409 with rm's "Operation not permitted"), unlike PUT and mkdir.
+        using var admin = fx.Client(ContainerAccessFixture.AdminToken);
+        await Exec("sh", "-c", "echo keep > /dev/shm/f12keep && ln -sfn /dev /tmp/f12dev");
+        Assert.Contains("/proc is under /proc", await ProblemAsync(await admin.DeleteAsync(Files("/proc") + "&recursive=true"), HttpStatusCode.BadRequest));
+        Assert.Contains("/sys/kernel is under /sys", await ProblemAsync(await admin.DeleteAsync(Files("/sys/kernel") + "&recursive=true"), HttpStatusCode.BadRequest));
+        Assert.Contains("/dev/shm/f12keep is under /dev", await ProblemAsync(await admin.DeleteAsync(Files("/dev/shm/f12keep")), HttpStatusCode.BadRequest));
+        Assert.Contains("/tmp/f12dev/shm/f12keep (which leads to /dev/shm/f12keep) is under /dev",
+            await ProblemAsync(await admin.DeleteAsync(Files("/tmp/f12dev/shm/f12keep")), HttpStatusCode.BadRequest));
+        Assert.Contains("is under /dev", await ProblemAsync(await admin.DeleteAsync(Files("/tmp/f12dev/shm") + "&recursive=true"), HttpStatusCode.BadRequest));
+        Assert.Equal("keep", await Exec("cat", "/dev/shm/f12keep")); // rm never ran: a root container's rm would have removed it
+        Assert.Equal(0, fx.Agent.Logs.Count("deleted /dev"));
+        Assert.Equal(0, fx.Agent.Logs.Count("deleted /proc"));
+        Assert.Equal(0, fx.Agent.Logs.Count("deleted /sys"));
+        Assert.Equal(0, fx.Agent.Logs.Count("deleted /tmp/f12dev/"));
+
+        // The link itself is no path under /dev: deleting it removes the link, never what it points to.
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync(Files("/tmp/f12dev"))).StatusCode);
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Box, "test", "-L", "/tmp/f12dev")).Exit);
+        Assert.Equal("keep", await Exec("cat", "/dev/shm/f12keep"));
+        await Exec("rm", "-f", "/dev/shm/f12keep");
+    }
+
+    [Fact]
     public async Task Traversal_is_refused_and_symlinks_resolve_inside_the_container_never_on_the_host()
     {
         using var op = fx.Client(ContainerAccessFixture.OperatorToken);
