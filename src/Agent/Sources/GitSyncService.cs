@@ -30,7 +30,8 @@ public sealed class GitSyncService(
     Reconciliation.ObservedCache? cache = null,
     AgentLabels? labels = null,
     GitDocuments? documents = null,
-    GitLocalSlots? localSlots = null) : BackgroundService
+    GitLocalSlots? localSlots = null,
+    State.StateDirWatch? stateDir = null) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, RepositoryState> states = new(StringComparer.Ordinal);
@@ -258,7 +259,11 @@ public sealed class GitSyncService(
         catch (Exception e)
         {
             logger.LogError(e, "GitRepository {Name}: sync failed; retrying: {Error}", repo.Metadata.Name, Core.Git.GitUrls.Scrub(e.Message));
-            lock (sync) state.Due = time.GetUtcNow().Plus(Jittered(repo.Spec.Interval));
+            lock (sync)
+            {
+                state.Due = time.GetUtcNow().Plus(Jittered(repo.Spec.Interval));
+                state.Done = requests; // it ended (failed): a waiting sync request answers now, not after its deadline
+            }
         }
         finally
         {
@@ -345,6 +350,9 @@ public sealed class GitSyncService(
         var result = "applied";
         try
         {
+            // probe-17 F5: with the state dir moved away every sync failed outside this handler: Ready stayed True,
+            // Reconciling "fetching" for good, and a sync?wait=true request waited its whole 5 minutes.
+            if (stateDir?.Check() is not null) throw StateDirUnusable(repo);
             var previous = checkouts.Current(name);
             var (commit, tag) = await fetcher.FetchAsync(repo, ct);
             var revision = GitDocuments.Revision(repo.Spec.Ref, commit, tag);
@@ -429,34 +437,25 @@ public sealed class GitSyncService(
             state.LastProblem = null;
             lock (sync) state.StateDirFull = null;
         }
+        catch (State.StateWriteException e)
+        {
+            result = Failed(repo, state, stateDir?.Check() is not null ? StateDirUnusable(repo) : new GitSyncException(StateWriteFailedReason,
+                $"writing into the agent's state dir failed: {HidePath(e.Message)}; {KeptByStatus(repo)}"));
+        }
         catch (GitSyncException e)
         {
-            result = Snake(e.Reason);
-            var full = e.Reason == GitFetcher.StateDirFullReason;
-            lock (sync) state.StateDirFull = full ? (GitFetcher.FreeBytes(checkouts.Root), time.GetUtcNow()) : null;
-            var current = checkouts.Current(name);
-            // The errors listed are those of this failure: a fetch, checkout or size failure has none (not a stale list).
-            var revisionErrors = e.Reason is "InvalidRevision" or "PathNotFound";
-            status.Update(repo, s => s with
-            {
-                LastAppliedRevision = current is null ? null : GitDocuments.Revision(repo.Spec.Ref, current),
-                ManifestErrors = revisionErrors ? s.ManifestErrors : [],
-            });
-            status.SetConditions(repo,
-                (SourceConditions.Ready, false, e.Reason, e.Message),
-                (SourceConditions.Reconciling, false, e.Reason, full
-                    ? "retried once the state dir has more free space (or after an hour); a webhook or sync request tries at once"
-                    : "retrying at the next interval, webhook or sync request"),
-                (SourceConditions.Stalled, true, e.Reason, e.Message));
-            if (state.LastProblem != e.Message)
-                logger.LogWarning("GitRepository {Name}: {Reason}: {Message}", name, e.Reason, e.Message);
-            status.Record(repo, "Warning", e.Reason, e.Message);
-            state.LastProblem = e.Message;
+            result = Failed(repo, state, e);
         }
         catch (OperationCanceledException)
         {
             result = "cancelled";
             throw;
+        }
+        catch (Exception e)
+        {
+            // Any other failure ends the sync as failed too: never a stale Ready=True with Reconciling "fetching".
+            logger.LogError(e, "GitRepository {Name}: sync failed: {Error}", name, Core.Git.GitUrls.Scrub(e.Message));
+            result = Failed(repo, state, new GitSyncException(SyncFailedReason, $"{HidePath(Core.Git.GitUrls.Scrub(e.Message))}; {KeptByStatus(repo)}"));
         }
         finally
         {
@@ -465,6 +464,60 @@ public sealed class GitSyncService(
                 new KeyValuePair<string, object?>("result", result));
         }
     }
+
+    public const string StateDirMissingReason = "StateDirMissing";
+    public const string StateDirReplacedReason = "StateDirReplaced";
+    public const string StateWriteFailedReason = "StateWriteFailed";
+    public const string SyncFailedReason = "SyncFailed";
+
+    /// <summary>The state dir is missing or another folder: nothing is fetched or checked out (nothing may be written
+    /// there), and what the repository brought stays as it is. The message names no host path (viewers read it).</summary>
+    private GitSyncException StateDirUnusable(GitRepository repo)
+    {
+        var missing = stateDir is null || !Directory.Exists(stateDir.Dir);
+        return new GitSyncException(missing ? StateDirMissingReason : StateDirReplacedReason,
+            (missing ? "the agent's state dir is missing (moved away or deleted while the agent ran)"
+                : "the agent's state dir is another folder than the one it started with (replaced while it ran)") +
+            $": nothing is fetched until it is back (or the agent restarts); {KeptByStatus(repo)}");
+    }
+
+    /// <summary>What stays applied, as the status last showed it (the checkout itself may be out of reach).</summary>
+    private string KeptByStatus(GitRepository repo) =>
+        status.Get(repo.Metadata.Name)?.LastAppliedRevision is { } applied ? $"{applied} stays applied" : "nothing from this repository is applied";
+
+    private string HidePath(string message) =>
+        stateDir is null ? message : message.Replace(stateDir.Dir, "<state dir>", StringComparison.Ordinal);
+
+    /// <summary>A failed sync: Ready and Stalled say why, Reconciling ends, a Warning event; returns the metric's result.</summary>
+    private string Failed(GitRepository repo, RepositoryState state, GitSyncException e)
+    {
+        var name = repo.Metadata.Name;
+        var result = Snake(e.Reason);
+        var full = e.Reason == GitFetcher.StateDirFullReason;
+        lock (sync) state.StateDirFull = full ? (GitFetcher.FreeBytes(checkouts.Root), time.GetUtcNow()) : null;
+        var current = StateDirOk() ? checkouts.Current(name) : null;
+        // The errors listed are those of this failure: a fetch, checkout or size failure has none (not a stale list).
+        var revisionErrors = e.Reason is "InvalidRevision" or "PathNotFound";
+        status.Update(repo, s => s with
+        {
+            // While the state dir is out of reach its checkouts are too: the revision shown stays (nothing is pruned for it).
+            LastAppliedRevision = !StateDirOk() ? s.LastAppliedRevision : current is null ? null : GitDocuments.Revision(repo.Spec.Ref, current),
+            ManifestErrors = revisionErrors ? s.ManifestErrors : [],
+        });
+        status.SetConditions(repo,
+            (SourceConditions.Ready, false, e.Reason, e.Message),
+            (SourceConditions.Reconciling, false, e.Reason, full
+                ? "retried once the state dir has more free space (or after an hour); a webhook or sync request tries at once"
+                : "retrying at the next interval, webhook or sync request"),
+            (SourceConditions.Stalled, true, e.Reason, e.Message));
+        if (state.LastProblem != e.Message)
+            logger.LogWarning("GitRepository {Name}: {Reason}: {Message}", name, e.Reason, e.Message);
+        status.Record(repo, "Warning", e.Reason, e.Message);
+        state.LastProblem = e.Message;
+        return result;
+    }
+
+    private bool StateDirOk() => stateDir?.Check() is null;
 
     private void SaveLastSync(GitRepository repo)
     {
