@@ -57,7 +57,7 @@ public static class DockerCommands
         new("(top, free, df of the data root)", "agent system usage", "GET /api/v1/system/usage", "host CPU, memory, load, disk"),
         new("docker compose ls", "agent get composeprojects", "GET /api/v1/composeprojects"),
         new("docker compose ps", "agent describe composeproject/NAME", "GET /api/v1/composeprojects/{name}"),
-        new("docker compose up -d", "agent up composeproject/NAME", "POST /api/v1/composeprojects/{name}/up", "clears a down; manifests are applied continuously"),
+        new("docker compose up -d", "agent up composeproject/NAME", "POST /api/v1/composeprojects/{name}/up", "clears a down and starts exited containers; manifests are applied continuously"),
         new("docker compose down", "agent down composeproject/NAME", "POST /api/v1/composeprojects/{name}/down", "down -v: ?volumes=true"),
         new("docker compose restart", "agent restart composeproject/NAME", "POST /api/v1/composeprojects/{name}/restart"),
         new("docker compose stop", "agent stop servicegroup/NAME", "POST /api/v1/servicegroups/{name}/stop"),
