@@ -298,11 +298,13 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     public async IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, DateTimeOffset? since, [EnumeratorCancellation] CancellationToken ct)
     {
         // Progress<T> would post to the thread pool and reorder events; a channel keeps the engine's order.
-        var channel = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+        // Each event is stamped as it is read off the stream, before the reader handles the ones ahead of it (ReceivedAt).
+        var channel = Channel.CreateUnbounded<(Message Message, long ReceivedAt)>(new UnboundedChannelOptions { SingleReader = true });
         var pump = PumpAsync("events", channel.Writer, (progress, token) =>
-            client.System.MonitorEventsAsync(new ContainerEventsParameters { Filters = LabelFilter(selector), Since = EngineMapping.UnixTime(since) }, progress, token), ct);
-        await foreach (var message in channel.Reader.ReadAllAsync(ct))
-            yield return EngineMapping.ToEvent(message);
+            client.System.MonitorEventsAsync(new ContainerEventsParameters { Filters = LabelFilter(selector), Since = EngineMapping.UnixTime(since) },
+                new SynchronousProgress<Message>(m => progress.Report((m, System.Diagnostics.Stopwatch.GetTimestamp()))), token), ct);
+        await foreach (var (message, receivedAt) in channel.Reader.ReadAllAsync(ct))
+            yield return EngineMapping.ToEvent(message) with { ReceivedAt = receivedAt };
         await pump;
     }
 

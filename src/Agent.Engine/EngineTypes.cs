@@ -180,7 +180,12 @@ public sealed record EngineEvent(
     string Action,
     string ActorId,
     IReadOnlyDictionary<string, string> Attributes,
-    DateTimeOffset Time);
+    DateTimeOffset Time)
+{
+    /// <summary>When the adapter read this event off the engine's stream (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>),
+    /// before anyone handled it; 0 when not known. Whatever was true of the engine after this moment was true after the event.</summary>
+    public long ReceivedAt { get; init; }
+}
 
 public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, long Size, DateTimeOffset Created)
 {

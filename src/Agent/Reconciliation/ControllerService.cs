@@ -355,7 +355,9 @@ public sealed class ControllerService(
             case "kill" or "stop" when !userStops.IsOwn(e.ActorId, name):
                 // A shutting-down engine closes its listener first, then stops every container: those kills reach the
                 // open stream like a docker stop's, but no new connection is taken (probe-16 F2: they read as user stops).
-                userStops.Record(e.ActorId, await engine.AcceptsConnectionsAsync(ct) ? UserStops.ByEngine : UserStops.ByShutdown);
+                // One probe answers for every event read off the stream before it started (ListenerProbes): a docker stop
+                // of many containers costs a probe per burst, not one per kill and stop, each holding up the events behind it.
+                userStops.Record(e.ActorId, await AcceptsConnectionsAsync(e, ct) ? UserStops.ByEngine : UserStops.ByShutdown);
                 break;
             case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
                 health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);
@@ -369,6 +371,17 @@ public sealed class ControllerService(
                 health.Forget(e.ActorId);
                 break;
         }
+    }
+
+    private readonly ListenerProbes listenerProbes = new();
+
+    private async Task<bool> AcceptsConnectionsAsync(EngineEvent e, CancellationToken ct)
+    {
+        if (listenerProbes.KnownOpen(e.ReceivedAt)) return true;
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var open = await engine.AcceptsConnectionsAsync(ct);
+        listenerProbes.Probed(startedAt, open);
+        return open;
     }
 
     private async Task WatchFolderAsync(FolderWatcher watcher, CancellationToken ct)
