@@ -76,6 +76,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<StatusStore>();
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<OwnCreates>();
+        services.AddSingleton<VolumeNameLocks>();
         services.AddSingleton<ObservedCache>();
         services.AddSingleton<EngineObserver>();
         services.AddSingleton<Admission.BindMountGuard>();

@@ -30,12 +30,12 @@ public static class RunEndpoints
     }
 
     private static Task<IResult> Run(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
-        RunOrCreate(http, engine, labels, policy, owned, admission, ownCreates, manifests, logger, start: true, ct);
+        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, VolumeNameLocks volumeLocks, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, ownCreates, volumeLocks, manifests, logger, start: true, ct);
 
     private static Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
-        RunOrCreate(http, engine, labels, policy, owned, admission, ownCreates, manifests, logger, start: false, ct);
+        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, VolumeNameLocks volumeLocks, ManifestStore manifests, ILogger<RunRequest> logger, CancellationToken ct) =>
+        RunOrCreate(http, engine, labels, policy, owned, admission, ownCreates, volumeLocks, manifests, logger, start: false, ct);
 
     /// <summary>The group or project whose containers are named like <paramref name="name"/> (GROUP-SERVICE-N), or null.</summary>
     private static string? ManifestContainerName(string name, ManifestStore manifests) =>
@@ -54,7 +54,7 @@ public static class RunEndpoints
     }
 
     private static async Task<IResult> RunOrCreate(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy,
-        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)
+        OwnedContainers owned, ContainerAdmission admission, OwnCreates ownCreates, VolumeNameLocks volumeLocks, ManifestStore manifests, ILogger<RunRequest> logger, bool start, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json");
@@ -99,7 +99,7 @@ public static class RunEndpoints
         }
 
         var key = new ObjectKey("Run", service.Name);
-        var created = await CreateAdmittedAsync(engine, labels, admission, ownCreates, key, spec, request, start, ct);
+        var created = await CreateAdmittedAsync(engine, labels, admission, ownCreates, volumeLocks, key, spec, request, start, ct);
         if (created.Refused is { } refused) return ApiProblems.BadRequest(refused);
         var id = created.Id!;
         logger.LogInformation("Imperative {Verb} of {Name} ({Image}) by API", start ? "run" : "create", service.Name, spec.Image);
@@ -124,23 +124,17 @@ public static class RunEndpoints
     /// <summary>Creates the run's own missing volumes, admits the container against what the engine now holds, creates and
     /// starts it. Whatever fails after a create removes what this request created: a failed run leaves nothing behind.</summary>
     private static async Task<(string? Id, string? Refused)> CreateAdmittedAsync(IContainerEngine engine, AgentLabels labels,
-        ContainerAdmission admission, OwnCreates ownCreates, ObjectKey key, ContainerSpec spec, RunRequest request, bool start, CancellationToken ct)
+        ContainerAdmission admission, OwnCreates ownCreates, VolumeNameLocks volumeLocks, ObjectKey key, ContainerSpec spec, RunRequest request, bool start, CancellationToken ct)
     {
         var volumes = new List<string>();
         string? id = null;
         var done = false;
-        // probe-17 F11: runs that share a new volume name are serialised from the volume's create to the container's
-        // create (and a failed one's clean-up), so a refused run never removes a volume another request just made and the
-        // engine never creates it implicitly, unlabelled, at the winner's container create. Sorted: no lock-order deadlock.
-        var names = spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false })
-            .Select(m => m.Source!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var held = new List<SemaphoreSlim>();
-        foreach (var name in names)
-        {
-            var gate = VolumeGates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(CancellationToken.None);
-            held.Add(gate);
-        }
+        // probe-17 F11: the run's volume names are held (VolumeNameLocks) from the volume's check or create to the
+        // container's create (and a failed run's clean-up): runs sharing a new volume name, and a volume prune or delete,
+        // wait. So a refused run never removes a volume another request just made, a prune never removes one this run
+        // made or is about to mount, and the engine never creates it implicitly, unlabelled, at the container's create.
+        using var held = await volumeLocks.HoldAsync(spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false })
+            .Select(m => m.Source!), CancellationToken.None);
         try
         {
             foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }))
@@ -171,11 +165,8 @@ public static class RunEndpoints
                 if (id is not null) await Quietly(() => engine.RemoveContainerAsync(id, force: true, CancellationToken.None));
                 foreach (var volume in volumes) await Quietly(() => engine.RemoveVolumeAsync(volume, CancellationToken.None));
             }
-            foreach (var gate in held) gate.Release();
         }
     }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> VolumeGates = new(StringComparer.Ordinal);
 
     private static async Task Quietly(Func<Task> cleanup)
     {

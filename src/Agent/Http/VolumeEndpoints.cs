@@ -2,6 +2,7 @@ using Agent.Auth;
 using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Engine;
+using Agent.Reconciliation;
 using Agent.Sources;
 
 namespace Agent.Http;
@@ -85,8 +86,12 @@ public static class VolumeEndpoints
         return JsonAnswer.Created($"/api/v1/volumes/{body.Name}", created);
     }
 
-    private static async Task<IResult> Remove(string name, bool? force, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct)
+    private static async Task<IResult> Remove(string name, bool? force, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests,
+        VolumeNameLocks volumeLocks, CancellationToken ct)
     {
+        // Held from the look to the remove: a run (or a Job's attempt) making or about to mount this volume finishes first,
+        // and its container then uses the volume (409 below).
+        using var hold = await volumeLocks.HoldAsync(name, ct);
         if (await managed.FindVolumeAsync(name, ct) is not { } volume) return NotFound(name);
         if (await InUseAsync(volume.Name, engine, labels, ct) is { } inUse) return inUse;
         if (force != true && DeclaredResources.Volumes(manifests).TryGetValue(volume.Name, out var declared))
@@ -115,7 +120,7 @@ public static class VolumeEndpoints
             extensions: new Dictionary<string, object?> { ["usedBy"] = ours, ["otherContainers"] = others });
     }
 
-    private static async Task<IResult> Prune(IContainerEngine engine, ManagedResources managed, ManifestStore manifests, CancellationToken ct)
+    private static async Task<IResult> Prune(IContainerEngine engine, ManagedResources managed, ManifestStore manifests, VolumeNameLocks volumeLocks, CancellationToken ct)
     {
         var declared = DeclaredResources.Volumes(manifests);
         var removed = new List<string>();
@@ -126,6 +131,9 @@ public static class VolumeEndpoints
         {
             if (declared.TryGetValue(volume.Name, out var by)) { kept.Add(new KeptResource(volume.Name, $"declared by {by}")); continue; }
             if (DeclaredResources.HeldBy(managed.VolumeOwner(volume), manifests) is { } held) { kept.Add(new KeptResource(volume.Name, held)); continue; }
+            // Each volume's name is held from its "in use?" look to its remove (VolumeNameLocks): a run or a Job's attempt
+            // that made it, or is about to mount it, has its container by the time the look is made (probe-17 F11).
+            using var hold = await volumeLocks.HoldAsync(volume.Name, ct);
             if ((await engine.ListContainersUsingVolumeAsync(volume.Name, ct)).Count > 0) { kept.Add(new KeptResource(volume.Name, "in use")); continue; }
             try
             {

@@ -8,7 +8,8 @@ namespace Agent.Jobs;
 
 /// <summary>The engine calls of the job runner, through the one engine adapter: start an attempt's container,
 /// stop one, remove a run's containers, list a job's containers.</summary>
-public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission, Reconciliation.OwnCreates ownCreates, Reconciliation.ObservedCache? cache = null)
+public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission, Reconciliation.OwnCreates ownCreates,
+    Reconciliation.VolumeNameLocks volumeLocks, Reconciliation.ObservedCache? cache = null)
 {
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(ObjectKey key, CancellationToken ct) =>
         (await engine.ListContainersAsync(LabelSelector.ForInstance(labels).And(labels.Kind, key.Kind).And(labels.Object, key.Name), ct))
@@ -44,6 +45,33 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
     /// under way: the engine can be slow, and a run must not start after its object is gone).</summary>
     public async Task<JobAttempt?> StartAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash, Func<bool> wanted, CancellationToken ct)
     {
+        var number = run.Attempts.Count + 1;
+        var name = ContainerName(run, number);
+        string id;
+        ContainerCreateRequest create;
+        // Its volumes' names are held from their check or create to the container's create (VolumeNameLocks): a volume
+        // prune or delete waits, so it never removes one this attempt made or is about to mount (the engine would then
+        // make it again at the create, without the agent's labels). The start comes after: by then the container uses them.
+        using (await volumeLocks.HoldAsync(template.Container.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }).Select(m => m.Source!), ct))
+        {
+            if (await CreateAttemptAsync(key, run, template, templateHash, number, name, wanted, ct) is not { } made) return null;
+            (id, create) = made;
+        }
+        if (!wanted())
+        {
+            await engine.RemoveContainerAsync(id, force: true, ct);
+            return null;
+        }
+        if (await admission.StartAsync(id, () => StartCreatedAsync(new JobAttempt(number, id, name, DateTimeOffset.UtcNow), ct), ct, created: create) is { } moved)
+            throw new EngineException(moved);
+        return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Makes the job's missing volumes and the attempt's container (not started); null when the job is no longer
+    /// <paramref name="wanted"/> right before the create.</summary>
+    private async Task<(string Id, ContainerCreateRequest Create)?> CreateAttemptAsync(ObjectKey key, JobRun run, JobTemplate template, string templateHash,
+        int number, string name, Func<bool> wanted, CancellationToken ct)
+    {
         var spec = template.Container;
         // A job's named volumes are the job's own, made with its labels before its first run (as the executor does for groups);
         // one that exists already is judged by the admission below, never adopted.
@@ -57,8 +85,6 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         spec = admitted.Spec!; // bind sources as judged
         if (BindSourceFolders.CreateMissing(spec) is { } failed) throw new EngineException(failed);
         if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);
-        var number = run.Attempts.Count + 1;
-        var name = ContainerName(run, number);
         var runLabels = labels.ForObject(key);
         runLabels[labels.JobRun] = run.Id;
         runLabels[labels.JobAttempt] = number.ToString(CultureInfo.InvariantCulture);
@@ -68,27 +94,18 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         if (run.ScheduledTime is { } scheduled) runLabels[labels.JobScheduled] = scheduled.ToString("O", CultureInfo.InvariantCulture);
         var create = new ContainerCreateRequest(name, spec, runLabels);
         if (!wanted()) return null;
-        string id;
         try
         {
             // Create first: the image is usually there, and every call before the start makes the run later.
-            id = await ownCreates.CreateAsync(engine, create, ct);
+            return (await ownCreates.CreateAsync(engine, create, ct), create);
         }
         catch (EngineNotFoundException)
         {
             if (await engine.InspectImageAsync(spec.Image, ct) is not null) throw;
             if (spec.ImagePullPolicy == PullPolicy.Never) throw new EngineException($"image {spec.Image} is not present and imagePullPolicy is Never");
             await engine.PullImageAsync(spec.Image, null, ct);
-            id = await ownCreates.CreateAsync(engine, create, ct);
+            return (await ownCreates.CreateAsync(engine, create, ct), create);
         }
-        if (!wanted())
-        {
-            await engine.RemoveContainerAsync(id, force: true, ct);
-            return null;
-        }
-        if (await admission.StartAsync(id, () => StartCreatedAsync(new JobAttempt(number, id, name, DateTimeOffset.UtcNow), ct), ct, created: create) is { } moved)
-            throw new EngineException(moved);
-        return new JobAttempt(number, id, name, DateTimeOffset.UtcNow);
     }
 
     /// <summary>Starts an attempt's container; an engine that answers the start with an error (the container is left

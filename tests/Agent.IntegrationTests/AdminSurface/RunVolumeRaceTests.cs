@@ -49,6 +49,61 @@ public sealed class RunVolumeRaceTests(AdminSurfaceFixture fx)
         }
     }
 
+    /// <summary>A volume prune beside runs of a new volume: the prune's "in use?" look came between a run's volume create
+    /// and its container create, so it removed the fresh volume and the engine made it again at the container's create,
+    /// unlabelled (or the run was refused: the volume "does not exist yet"). The runs and the prune share VolumeNameLocks.</summary>
+    [Fact]
+    public async Task A_volume_prune_beside_runs_of_a_new_volume_never_removes_it_under_them()
+    {
+        using var admin = fx.Client(AdminToken);
+        for (var round = 0; round < 3; round++)
+        {
+            var data = fx.Instance.Name($"prunerace{round}");
+            var volume = $"run_{data}";
+            var names = Enumerable.Range(0, 6).Select(i => fx.Instance.Name($"pr{round}x{i}")).ToList();
+            try
+            {
+                using var stop = new CancellationTokenSource();
+                var pruning = Task.Run(async () =>
+                {
+                    var removed = new List<string>();
+                    var count = 0;
+                    do
+                    {
+                        var pruned = await ReadAsync(await admin.PostAsync("/api/v1/volumes/prune", null), HttpStatusCode.OK);
+                        removed.AddRange(pruned.GetProperty("removed").EnumerateArray().Select(v => v.GetString()!));
+                        count++;
+                    } while (!stop.IsCancellationRequested);
+                    return (Count: count, Removed: removed);
+                });
+                var answers = await Task.WhenAll(names.Select(async name =>
+                {
+                    var answer = await admin.PostAsync("/api/v1/run", Json(
+                        $"{{\"service\":{{\"name\":\"{name}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"600\"],\"stopSignal\":\"SIGKILL\",\"volumes\":[\"{data}:/d\"]}}}}"));
+                    return $"{(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}";
+                }));
+                stop.Cancel();
+                var prunes = await pruning;
+                var summary = string.Join("\n", answers) + $"\n{prunes.Count} prunes removed: {string.Join(", ", prunes.Removed)}";
+                Assert.True(prunes.Count > 0, summary);
+                Assert.All(answers, a => Assert.True(a.StartsWith("201 ", StringComparison.Ordinal), $"round {round}: every run should start:\n{summary}"));
+                Assert.DoesNotContain(volume, prunes.Removed); // made by a run that had not yet made its container, or in use since
+
+                // Once the runs are done the volume is in use: a prune keeps it.
+                var after = await ReadAsync(await admin.PostAsync("/api/v1/volumes/prune", null), HttpStatusCode.OK);
+                Assert.DoesNotContain(volume, after.GetProperty("removed").EnumerateArray().Select(v => v.GetString()));
+                await AssertLabelledAsync(volume, summary);
+                var running = (await Containers.OfAsync(fx.Instance)).Where(c => names.Contains(c.Name) && c.State == "running").Select(c => c.Name).ToList();
+                Assert.True(running.Count == names.Count, $"round {round}: running {string.Join(", ", running)} of {string.Join(", ", names)}\n{summary}");
+            }
+            finally
+            {
+                await DockerCli.TryRunAsync(["rm", "-f", .. names]);
+                await DockerCli.TryRunAsync("volume", "rm", "-f", volume);
+            }
+        }
+    }
+
     private async Task AssertLabelledAsync(string volume, string summary)
     {
         var (exit, labels, stderr) = await DockerCli.TryRunAsync("volume", "inspect", "-f", "{{json .Labels}}", volume);
