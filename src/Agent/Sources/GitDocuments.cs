@@ -37,6 +37,15 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
 
     public static string Revision(GitRef gitRef, GitCheckout checkout) => Revision(gitRef, checkout.Commit, checkout.Tag);
 
+    /// <summary>The applied revision to show after a failed sync: the one shown before while it names the commit still
+    /// checked out (it says the ref that commit was fetched from: after spec.ref changed to a branch that does not exist,
+    /// <c>main@sha1:…</c> stays, never <c>nosuchbranch@sha1:…</c>, probe-17 F9); else the checkout under
+    /// <paramref name="gitRef"/>; null without a checkout.</summary>
+    public static string? AppliedAfterFailure(string? shown, GitRef gitRef, GitCheckout? current) =>
+        current is null ? null
+        : shown is not null && (shown == $"sha1:{current.Commit}" || shown.EndsWith($"@sha1:{current.Commit}", StringComparison.Ordinal)) ? shown
+        : Revision(gitRef, current);
+
     /// <summary>Every repository's documents at its current checkout, and the revision each repository is at.</summary>
     /// <param name="brought">Whether objects the repository brought are known (then a missing checkout holds them).</param>
     public (IReadOnlyList<ManifestDocument> Documents, IReadOnlyDictionary<string, string> Revisions) Read(IEnumerable<GitRepository> repositories,

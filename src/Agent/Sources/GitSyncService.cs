@@ -501,7 +501,7 @@ public sealed class GitSyncService(
         status.Update(repo, s => s with
         {
             // While the state dir is out of reach its checkouts are too: the revision shown stays (nothing is pruned for it).
-            LastAppliedRevision = !StateDirOk() ? s.LastAppliedRevision : current is null ? null : GitDocuments.Revision(repo.Spec.Ref, current),
+            LastAppliedRevision = !StateDirOk() ? s.LastAppliedRevision : GitDocuments.AppliedAfterFailure(s.LastAppliedRevision, repo.Spec.Ref, current),
             ManifestErrors = revisionErrors ? s.ManifestErrors : [],
         });
         status.SetConditions(repo,
@@ -533,8 +533,9 @@ public sealed class GitSyncService(
         }
     }
 
-    private static string Keeps(GitRepository repo, GitCheckout? previous) =>
-        previous is null ? "nothing from this repository is applied" : $"{GitDocuments.Revision(repo.Spec.Ref, previous)} stays applied";
+    private string Keeps(GitRepository repo, GitCheckout? previous) =>
+        GitDocuments.AppliedAfterFailure(status.Get(repo.Metadata.Name)?.LastAppliedRevision, repo.Spec.Ref, previous) is { } kept
+            ? $"{kept} stays applied" : "nothing from this repository is applied";
 
     private static string Snake(string reason) =>
         string.Concat(reason.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

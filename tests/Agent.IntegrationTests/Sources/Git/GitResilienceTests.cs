@@ -37,6 +37,32 @@ public sealed class GitResilienceTests : GitScenario
         Assert.DoesNotContain("GitRepository/platform:1:1", errors.GetRawText());
     }
 
+    /// <summary>probe-17 F9: before, after spec.ref changed to a branch that does not exist, lastAppliedRevision (and
+    /// `agent get gitrepositories` REVISION) said nosuchbranch@sha1:OLD, a commit that branch never had. Now the applied
+    /// revision keeps the ref it was fetched from, Ready=False FetchFailed names the missing ref, nothing is pruned.</summary>
+    [Fact]
+    public async Task After_spec_ref_changes_to_a_missing_branch_the_applied_revision_keeps_the_ref_it_came_from()
+    {
+        var web = Instance.Name("git-ref");
+        var (first, before) = await StartWithGroupAsync(web);
+
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl).Replace("branch: main", "branch: nosuchbranch"));
+        var failed = await WaitRepoAsync("platform", s => s.Ref.Contains("nosuchbranch") && s.Condition("Ready") is { Status: "False", Reason: "FetchFailed" },
+            "the missing branch fails the fetch");
+        Assert.Contains("nosuchbranch", failed.Condition("Ready")!.Message);
+        Assert.Equal($"main@sha1:{first}", failed.LastAppliedRevision);
+        var listed = await ApiAsync("/api/v1/gitrepositories/platform");
+        Assert.Equal($"main@sha1:{first}", listed.GetProperty("lastAppliedRevision").GetString());
+        var objects = await ListedAsync("platform");
+        Assert.Equal($"main@sha1:{first}", objects!.Value.GetProperty("lastAppliedRevision").GetString());
+        await AssertUnchangedAsync(before, web);
+        Assert.Equal($"main@sha1:{first}", RepoStatus("platform")!.LastAppliedRevision); // after a few more failed syncs too
+
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl));
+        await WaitAppliedAsync("platform", first);
+        await AssertUnchangedAsync(before, web);
+    }
+
     [Fact]
     public async Task A_broken_edit_of_the_GitRepository_manifest_is_shown_on_it_and_its_last_good_spec_keeps_syncing()
     {
