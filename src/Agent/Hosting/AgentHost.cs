@@ -24,6 +24,7 @@ public static class AgentHost
         builder.Services.AddAgent(builder.Configuration);
         builder.AddAgentHttp();
         builder.AddAgentTelemetry();
+        builder.Services.RemoveMediaTypeRouting(); // last: auth before a body's media type on every route
 
         var app = builder.Build();
         StartupTimeline.Mark("host built");

@@ -103,6 +103,48 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
     }
 
     [Fact]
+    public async Task Every_route_that_takes_a_body_answers_401_and_403_before_judging_its_content_type()
+    {
+        // probe-17 F13: POST /images/load with text/plain answered 415 to a viewer or operator (403 only once the type
+        // was right): routing's media-type endpoint carries no authorization.
+        using var anonymous = fx.Client(null);
+        using var viewer = fx.Client(HttpFixture.ViewerToken);
+        using var op = fx.Client(HttpFixture.OperatorToken);
+        using var admin = fx.Client(HttpFixture.AdminToken);
+        var bodyMethods = new[] { "POST", "PUT", "PATCH", "DELETE" };
+        var walked = 0;
+        var typed = 0;
+        foreach (var e in Routes().Where(e => Required(e) is not null))
+            foreach (var method in e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Where(bodyMethods.Contains))
+            {
+                var what = $"{method} {Path(e)} with a text/plain body";
+                HttpRequestMessage Text() => new(new HttpMethod(method), Path(e)) { Content = new StringContent("x", Encoding.UTF8, "text/plain") };
+                var response = await anonymous.SendAsync(Text());
+                Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{what} and no token: {(int)response.StatusCode}");
+                Assert.Contains("with a token from /", await AssertProblemAsync(response, $"{what} and no token"));
+                var required = Required(e)!;
+                foreach (var (client, role) in new[] { (viewer, Agent.Auth.Roles.Viewer), (op, Agent.Auth.Roles.Operator) })
+                {
+                    if (Array.IndexOf(Agent.Auth.Roles.All, role) >= Array.IndexOf(Agent.Auth.Roles.All, required)) continue;
+                    var forbidden = await client.SendAsync(Text());
+                    Assert.True(forbidden.StatusCode == HttpStatusCode.Forbidden, $"{what} as {role}: {(int)forbidden.StatusCode} {await forbidden.Content.ReadAsStringAsync()}");
+                    Assert.Contains($"needs the {required} role", await AssertProblemAsync(forbidden, $"{what} as {role}"));
+                }
+                // With the role the type is judged: 415 naming what the route takes (routes taking any type go on to the handler).
+                if (e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is { ContentTypes.Count: > 0 } accepts && !accepts.ContentTypes.Contains("*/*"))
+                {
+                    var unsupported = await admin.SendAsync(Text());
+                    Assert.True(unsupported.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{what} as admin: {(int)unsupported.StatusCode} {await unsupported.Content.ReadAsStringAsync()}");
+                    Assert.Contains($"Content-Type: {accepts.ContentTypes[0]}", await AssertProblemAsync(unsupported, $"{what} as admin"));
+                    typed++;
+                }
+                walked++;
+            }
+        Assert.True(walked >= 40, $"only {walked} route methods walked");
+        Assert.True(typed >= 10, $"only {typed} routes with a media type walked");
+    }
+
+    [Fact]
     public async Task Every_route_answers_bad_query_values_bad_bodies_unknown_ids_and_wrong_methods_with_problems()
     {
         using var admin = fx.Client(HttpFixture.AdminToken);
