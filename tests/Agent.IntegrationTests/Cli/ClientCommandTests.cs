@@ -130,6 +130,58 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
         Assert.Contains("servicegroup \"nope\" not found", missing.Stderr, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>probe-17 F7: `agent get jobs` listed only manifest Jobs and `agent describe job/ID` of a job made with
+    /// POST /api/v1/jobs said "not found; list them with `agent get jobs`", while GET /api/v1/jobs listed it.</summary>
+    [Fact]
+    public async Task Get_jobs_and_describe_job_show_a_job_made_through_the_api()
+    {
+        using var http = fx.Agent.Client(ClientFixture.AdminToken);
+        var posted = await http.PostAsync("/api/v1/jobs", new StringContent(
+            $"{{\"name\":\"{fx.Instance.Name("apijob")}\",\"backoffLimit\":0,\"container\":{{\"image\":\"{TestEngine.Image}\",\"command\":[\"sh\",\"-c\",\"echo api-job-ran\"]}}}}",
+            System.Text.Encoding.UTF8, "application/json"));
+        var answer = await posted.Content.ReadAsStringAsync();
+        Assert.True(posted.IsSuccessStatusCode, answer);
+        using var body = JsonDocument.Parse(answer);
+        var id = body.RootElement.GetProperty("id").GetString()!;
+        try
+        {
+            var phase = "";
+            for (var until = DateTime.UtcNow.AddSeconds(90); phase != "Succeeded" && DateTime.UtcNow < until; await Task.Delay(250))
+            {
+                using var job = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/jobs/{id}"));
+                phase = job.RootElement.TryGetProperty("phase", out var p) ? p.GetString() ?? "" : "";
+            }
+            Assert.Equal("Succeeded", phase);
+
+            var lines = (await Ok("get", "jobs")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Matches(@"^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE$", lines[0]);
+            var row = Assert.Single(lines, l => l.StartsWith(id + " ", StringComparison.Ordinal));
+            Assert.Matches(@"\sComplete\s+1/1\s", row);
+            Assert.Equal(lines[0].IndexOf("STATUS", StringComparison.Ordinal), row.IndexOf("Complete", StringComparison.Ordinal));
+            Assert.Contains(id, await Ok("get", "job", id));
+            Assert.Matches($@"\n{System.Text.RegularExpressions.Regex.Escape(id)}\s.*\sapi\s*\n", await Ok("get", "jobs", "-o", "wide"));
+            using var json = JsonDocument.Parse(await Ok("get", "jobs", "-o", "json"));
+            Assert.Equal("ApiJob", Assert.Single(json.RootElement.EnumerateArray(), j => j.GetProperty("name").GetString() == id).GetProperty("kind").GetString());
+
+            foreach (var reference in new[] { $"job/{id}", $"apijob/{id}" })
+            {
+                var described = await Ok("describe", reference);
+                Assert.Contains(id, described);
+                Assert.Matches(@"\nPhase:\s+Succeeded\n", described);
+                Assert.Matches(@"Runs:\n\s+RUN\s+PHASE.*\n\s+\S+\s+Succeeded\s", described);
+            }
+            var missing = await Agent("describe", $"job/{id}-nope");
+            Assert.Equal(1, missing.Exit);
+            Assert.Contains("not found; list them with `agent get jobs`", missing.Stderr);
+        }
+        finally
+        {
+            // The other tests of this agent see only the group's containers.
+            foreach (var c in (await Containers.OfAsync(fx.Instance)).Where(c => !c.Name.StartsWith(fx.Group + "-", StringComparison.Ordinal)))
+                await DockerCli.TryRunAsync("rm", "-f", c.Id);
+        }
+    }
+
     [Fact]
     public async Task Events_lists_recent_events_with_their_object()
     {

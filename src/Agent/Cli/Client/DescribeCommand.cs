@@ -52,7 +52,10 @@ public static class ObjectReference
         var kind = ResourceKinds.Resolve(typed, objects.Select(o => ResourceViews.Str(o, "kind")).Distinct());
         if (kind is null or ResourceKinds.Containers or ResourceKinds.All)
             throw new AgentApiException($"the agent has no object kind \"{typed}\"; try: servicegroup, composeproject, cronjob, job, gitrepository");
-        var found = objects.Where(o => ResourceViews.Str(o, "kind") == kind && ResourceViews.Str(o, "name") == name).Select(o => (JsonElement?)o).FirstOrDefault();
+        JsonElement? Find(string k) => objects.Where(o => ResourceViews.Str(o, "kind") == k && ResourceViews.Str(o, "name") == name).Select(o => (JsonElement?)o).FirstOrDefault();
+        var found = Find(kind);
+        // job/ID also names a job made through the API (kind ApiJob), as `agent get jobs` lists it (probe-17 F7).
+        if (found is null && kind == ResourceKinds.JobKind && Find(ResourceKinds.ApiJobKind) is { } apiJob) return (apiJob, ResourceKinds.ApiJobKind);
         return (found, kind);
     }
 }

@@ -106,7 +106,7 @@ public static class GetCommand
             {
                 ResourceKinds.Containers => [],
                 ResourceKinds.All => objects,
-                _ => objects.Where(o => ResourceKinds.Matches(ResourceViews.Str(o, "kind"), kind)).ToList(),
+                _ => objects.Where(o => ResourceKinds.Lists(kind, ResourceViews.Str(o, "kind"))).ToList(),
             };
             if (name is not null) objects = objects.Where(o => ResourceViews.Str(o, "name") == name).ToList();
             return new Snapshot(kind, objects, containers) { ContainersError = containersError };
@@ -123,6 +123,8 @@ public static class GetCommand
         {
             ResourceKinds.All => [.. ObjectTables(now, wide, kindPrefix: true), ResourceViews.Containers(Containers, now, wide, kindPrefix: true)],
             ResourceKinds.Containers => [ResourceViews.Containers(Containers, now, wide, kindPrefix: false)],
+            // Jobs from manifests and from the API in one table, as GET /api/v1/jobs lists them (-o wide: SOURCE says which).
+            ResourceKinds.JobKind => [JobTables.Jobs(Objects, now, wide, kindPrefix: false)],
             _ => ObjectTables(now, wide, kindPrefix: false),
         };
 

@@ -30,6 +30,14 @@ public static class ResourceKinds
         return serverKinds.Concat(Known).FirstOrDefault(k => Matches(k, typed));
     }
 
+    /// <summary>Whether `agent get KIND` (<paramref name="resolved"/>) lists an object of <paramref name="objectKind"/>: its own
+    /// kind, and for Job also the API's jobs (ApiJob, POST /api/v1/jobs), as GET /api/v1/jobs lists both (probe-17 F7).</summary>
+    public static bool Lists(string resolved, string objectKind) =>
+        Matches(objectKind, resolved) || (resolved == JobKind && objectKind == ApiJobKind);
+
+    public const string JobKind = "Job";
+    public const string ApiJobKind = "ApiJob";
+
     public static bool Matches(string kind, string typed) =>
         typed.Equals(kind, StringComparison.OrdinalIgnoreCase) || typed.Equals(Plural(kind), StringComparison.OrdinalIgnoreCase);
 
