@@ -33,7 +33,16 @@ public static class RegistryEndpoints
             : files.For(server);
         if (credential is null)
             return ApiProblems.NotFound($"No credential is configured for {server} (Agent:Registries: server, usernameFile, passwordFile); configured: {(files.Servers.Count == 0 ? "none" : string.Join(", ", files.Servers))}.");
-        await engine.CheckRegistryLoginAsync(credential, ct);
+        try
+        {
+            await engine.CheckRegistryLoginAsync(credential, ct);
+        }
+        catch (RegistryAuthException e) when (body.Username is not null)
+        {
+            // The request's own credentials were checked, not the files: say so (probe-17 F3).
+            return Results.Problem(statusCode: 422, title: "Registry Refused The Credentials",
+                detail: $"{e.Message} Check the username and password given in the request (the files of Agent:Registries were not used; leave both out to check those).");
+        }
         logger.LogInformation("Registry login check for {Server} succeeded", server);
         return JsonAnswer.Ok(new RegistryLogin(server, true, body.Username is null ? "configured" : "request"));
     }

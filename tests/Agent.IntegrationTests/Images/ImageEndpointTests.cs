@@ -92,6 +92,9 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Equal((HttpStatusCode)422, refused.StatusCode);
         Assert.Contains(fx.Registry.Host, body);
         Assert.DoesNotContain(wrong, body);
+        // The request's credentials were checked, not the configured files (probe-17 F3: the detail sent the user to the files).
+        Assert.Contains("Check the username and password given in the request", body);
+        Assert.DoesNotContain("Check the files of Agent:Registries", body);
         Assert.DoesNotContain(wrong, string.Join("\n", fx.Agent.Logs.Lines));
 
         using var configured = await client.PostAsJsonAsync("/api/v1/registries/login", new { server = fx.Registry.Host });
