@@ -103,8 +103,14 @@ public static partial class ImageEndpoints
         {
             var digest = await engine.PushImageAsync(reference, progress, token);
             return new ImagePushed(reference, digest);
-        }, ct);
+        }, ct, held: PushNotUnderWay);
     }
+
+    /// <summary>The engine's lines of a push before the registry accepted anything ("The push refers to repository",
+    /// a layer's "Preparing" and "Waiting"): held back, so an unreachable registry (502) or refused credentials (422)
+    /// answer a problem, as a pull does, not a 200 stream ending in an error line (probe-17 F1).</summary>
+    private static bool PushNotUnderWay(ImageProgress line) =>
+        line.Id is null || line.Status is "Preparing" or "Waiting";
 
     private static async Task<IResult> Save(HttpContext http, string @ref, IContainerEngine engine, CancellationToken ct)
     {

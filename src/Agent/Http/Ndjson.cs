@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Agent.Http;
 
 /// <summary>Progress streamed as application/x-ndjson: one JSON object per line, flushed as it comes. An operation that
-/// fails before its first line answers problem+json instead; one that fails later ends with an {"error": ...} line.</summary>
+/// fails before its first line (or while only lines it holds back came) answers problem+json instead; one that fails
+/// later ends with an {"error": ...} line.</summary>
 public static class Ndjson
 {
     public const string ContentType = "application/x-ndjson";
@@ -24,8 +25,12 @@ public static class Ndjson
         await response.Body.FlushAsync(ct);
     }
 
-    /// <summary>Runs <paramref name="operation"/>, writing each progress report as a line and its result as the last.</summary>
-    public static async Task StreamAsync<T, TResult>(HttpContext http, Func<IProgress<T>, CancellationToken, Task<TResult>> operation, CancellationToken ct)
+    /// <summary>Runs <paramref name="operation"/>, writing each progress report as a line and its result as the last.
+    /// Reports for which <paramref name="held"/> is true are held back (in order) until the first one that is not, or
+    /// the result: an operation that fails while only held lines came answers a problem (with its status code) instead
+    /// of a 200 stream that ends in an error line.</summary>
+    public static async Task StreamAsync<T, TResult>(HttpContext http, Func<IProgress<T>, CancellationToken, Task<TResult>> operation, CancellationToken ct,
+        Func<T, bool>? held = null)
     {
         var channel = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true });
         var run = Task.Run(async () =>
@@ -39,10 +44,24 @@ public static class Ndjson
                 channel.Writer.TryComplete();
             }
         }, CancellationToken.None);
-        await foreach (var item in channel.Reader.ReadAllAsync(ct)) await WriteAsync(http.Response, item, ct);
+        var holding = held is null ? null : new List<T>();
+        await foreach (var item in channel.Reader.ReadAllAsync(ct))
+        {
+            if (holding is not null)
+            {
+                holding.Add(item);
+                if (held!(item)) continue;
+                foreach (var line in holding) await WriteAsync(http.Response, line, ct);
+                holding = null;
+                continue;
+            }
+            await WriteAsync(http.Response, item, ct);
+        }
         try
         {
-            await WriteAsync(http.Response, await run, ct);
+            var result = await run;
+            foreach (var line in holding ?? []) await WriteAsync(http.Response, line, ct);
+            await WriteAsync(http.Response, result, ct);
         }
         catch (EngineException e) when (!http.Response.HasStarted)
         {

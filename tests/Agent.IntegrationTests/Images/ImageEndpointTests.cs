@@ -83,6 +83,50 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     }
 
     [Fact]
+    public async Task A_push_to_an_unreachable_registry_or_with_refused_credentials_answers_502_or_422_not_a_200_stream()
+    {
+        // probe-17 F1: both answered 200 with "The push refers to repository" and then an {"error"} line.
+        using var client = fx.Client();
+        async Task<string> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {response.Content.Headers.ContentType} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            return JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
+        }
+
+        var nowhere = $"localhost:{FreePort.Next()}/{fx.Instance.Id}/nowhere:1";
+        await TagAsync(client, TestEngine.Image, nowhere);
+        using (var unreachable = await client.PostAsync($"/api/v1/images/{nowhere}/push", null))
+            Assert.Contains("nowhere", await ProblemAsync(unreachable, HttpStatusCode.BadGateway));
+
+        var reference = fx.InRegistry("refused:1");
+        await TagAsync(client, TestEngine.Image, reference);
+        const string wrong = "wrong-password-f1-0815";
+        await File.WriteAllTextAsync(fx.Registry.PasswordFile, wrong); // read again at each push
+        try
+        {
+            using var refused = await client.PostAsync($"/api/v1/images/{reference}/push", null);
+            var detail = await ProblemAsync(refused, (HttpStatusCode)422);
+            Assert.Contains("Agent:Registries", detail);
+            Assert.DoesNotContain(wrong, detail);
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(fx.Registry.PasswordFile, LocalRegistry.Password + "\n");
+        }
+        Assert.DoesNotContain("\"1\"", await fx.Registry.TagsAsync($"{fx.Instance.Id}/refused"));
+
+        // With the right password the same push streams as before: 200, NDJSON, the digest last.
+        using var pushed = await client.PostAsync($"/api/v1/images/{reference}/push", null);
+        Assert.True(pushed.StatusCode == HttpStatusCode.OK, await pushed.Content.ReadAsStringAsync());
+        var lines = await LinesAsync(pushed);
+        Assert.Contains(lines, l => l.TryGetProperty("status", out var s) && s.GetString()!.StartsWith("The push refers to repository", StringComparison.Ordinal));
+        Assert.Equal(reference, lines[^1].GetProperty("pushed").GetString());
+        Assert.Contains("\"1\"", await fx.Registry.TagsAsync($"{fx.Instance.Id}/refused"));
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_a_clear_error_that_never_shows_it()
     {
         using var client = fx.Client();
