@@ -55,7 +55,7 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
     /// inherits its image's labels, so an image carrying agent.managed, agent.instance or agent.object would make every
     /// container made from it look like one of the agent's.</summary>
     public IReadOnlyList<string> ReservedOnImages(IReadOnlyDictionary<string, string> imageLabels) =>
-        imageLabels.Keys.Where(k => k.StartsWith(Prefix + ".", StringComparison.Ordinal) && k != BuildHash && k != BuiltBy).Order(StringComparer.Ordinal).ToList();
+        imageLabels.Keys.Where(k => IsReservedKey(k, Prefix) && k != BuildHash && k != BuiltBy).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The labels that make a container the agent's (or name its owner). An image never carries them: a
     /// container inherits its image's labels (see <see cref="InheritedOwnership"/>).</summary>

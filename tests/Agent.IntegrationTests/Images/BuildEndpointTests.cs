@@ -80,6 +80,17 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Contains("\"error\"", last);
         Assert.Contains("agent.instance, agent.managed", last);
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("image", "inspect", claiming)).Exit);
+
+        // probe-17 F2: a LABEL in another case or width was kept, although requested labels like it are refused.
+        foreach (var (label, key) in new[] { ("Agent.Managed=true", "Agent.Managed"), ("AGENT.Object=web", "AGENT.Object"), ("\uFF41gent.instance=x", "\uFF41gent.instance") })
+        {
+            var variant = fx.Local("claiming-variant:1");
+            using var built = await client.PostAsJsonAsync("/api/v1/images/build", new { tag = variant, dockerfileInline = $"FROM {TestEngine.Image}\nLABEL {label}\n" });
+            var end = JsonDocument.Parse((await built.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+            Assert.True(end.TryGetProperty("error", out var error), $"LABEL {label}: {end}");
+            Assert.Contains($"agent's own labels {key}", error.GetString());
+            Assert.NotEqual(0, (await DockerCli.TryRunAsync("image", "inspect", variant)).Exit);
+        }
     }
 
     [Fact]

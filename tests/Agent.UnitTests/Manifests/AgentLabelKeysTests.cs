@@ -59,5 +59,17 @@ public sealed class AgentLabelKeysTests : IDisposable
         Assert.Null(Agent.Core.Model.AgentLabels.ReservedKeyProblem("\u0430gent.object"));
     }
 
+    [Fact]
+    public void An_images_labels_under_the_prefix_in_any_case_or_width_are_reserved_but_the_two_the_agent_sets()
+    {
+        var labels = new Agent.Core.Model.AgentLabels("i1");
+        var image = new Dictionary<string, string>
+        {
+            ["agent.managed"] = "true", ["Agent.Managed"] = "true", ["\uFF41gent.object"] = "x", ["AGENT.BUILT-BY"] = "i2",
+            ["agent.built-by"] = "i1", ["agent.build-hash"] = "h", ["agentx.y"] = "1", ["org.agent.z"] = "2",
+        };
+        Assert.Equal(["AGENT.BUILT-BY", "Agent.Managed", "agent.managed", "\uFF41gent.object"], labels.ReservedOnImages(image));
+    }
+
     private static string AgentLabelsProblem(string key) => Agent.Core.Model.AgentLabels.ReservedKeyProblem(key)!;
 }
