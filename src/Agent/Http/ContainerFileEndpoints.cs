@@ -134,7 +134,10 @@ public static class ContainerFileEndpoints
         if (await FolderProblem(files, c, target.Parent!, ct) is { } parentProblem) return parentProblem;
         var existing = await files.StatAsync(c.Id, target.Value, ct);
         if (existing?.Type == FileType.Directory) return Conflict($"{target} is a folder in container {c.Name}: delete it first, or write to a path inside it");
-        if (await FileWriteGuard.ProblemAsync(c, target, resolved, existing is null ? target.Parent! : target, engine, ct) is { } refused) return refused;
+        // A link at the path is replaced (renamed over in its folder), never written through: what the user must be able
+        // to write is then the folder, not where the link points (probe-17 F4: a dangling link was a 409).
+        var writable = existing is null || existing.Type == FileType.Symlink ? target.Parent! : target;
+        if (await FileWriteGuard.ProblemAsync(c, target, resolved, writable, engine, ct) is { } refused) return refused;
         if (ContainerUserFiles.RunsAsRoot(c)) await files.WriteFileAsync(c.Id, target.Parent!.Value, target.Name, bytes, fileMode, ct);
         else if (await ContainerUserFiles.WriteAsync(files, c, target, bytes, fileMode, ct) is { } failed) return failed;
         audit.Changed(http, "wrote", c, target.Value, bytes.LongLength);

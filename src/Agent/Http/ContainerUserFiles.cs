@@ -97,6 +97,7 @@ public static class ContainerUserFiles
           if cat > "$tmp" && [ "$(wc -c < "$tmp")" -eq "$4" ] && chmod "$3" "$tmp" && { [ ! -L "$t" ] || rm -f -- "$t"; } && mv -f -- "$tmp" "$t"; then exit 0; fi
           rm -f -- "$tmp"; exit 1
         fi
+        if [ -L "$t" ]; then echo "$t is a symlink and its folder cannot take the new file beside it: a link is replaced, never written through" >&2; exit 1; fi
         cat > "$t"
         """;
 

@@ -160,6 +160,31 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task Writing_over_a_symlink_in_the_users_own_folder_replaces_the_link_dangling_or_not_never_its_target()
+    {
+        // probe-17 F4: a dangling link (or one to a file the user cannot write) in a folder the user owns was a 409.
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        await DockerCli.RunAsync("exec", "-u", "0", fx.Nobody, "sh", "-c", "mkdir -p /tmp/f4 && chown 65534:65534 /tmp/f4");
+        await DockerCli.RunAsync("exec", fx.Nobody, "sh", "-c", "ln -sfn /f4-nonexistent /tmp/f4/dangling && ln -sfn /etc/passwd /tmp/f4/passwd");
+        var passwd = await DockerCli.RunAsync("exec", fx.Nobody, "cat", "/etc/passwd");
+        foreach (var link in new[] { "/tmp/f4/dangling", "/tmp/f4/passwd" })
+        {
+            using var written = await op.PutAsync(Files(link, fx.Nobody), new StringContent("over\n"));
+            Assert.True(written.StatusCode == HttpStatusCode.OK, $"{link}: {(int)written.StatusCode} {await written.Content.ReadAsStringAsync()}");
+            Assert.Equal("file 65534 over", await DockerCli.RunAsync("exec", fx.Nobody, "sh", "-c", $"[ -L {link} ] && printf 'link ' || printf 'file '; printf '%s ' $(stat -c %u {link}); cat {link}"));
+        }
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", fx.Nobody, "test", "-e", "/f4-nonexistent")).Exit);
+        Assert.Equal(passwd, await DockerCli.RunAsync("exec", fx.Nobody, "cat", "/etc/passwd"));
+
+        // A link in a folder the user may not write cannot be replaced, and is never written through instead.
+        await DockerCli.RunAsync("exec", fx.Nobody, "sh", "-c", "echo mine > /tmp/f4/mine");
+        await DockerCli.RunAsync("exec", "-u", "0", fx.Nobody, "sh", "-c", "mkdir -p /srv/f4ro && ln -sfn /tmp/f4/mine /srv/f4ro/link");
+        Assert.Contains("may not write /srv/f4ro", await ProblemAsync(await op.PutAsync(Files("/srv/f4ro/link", fx.Nobody), new StringContent("through\n")), HttpStatusCode.Conflict));
+        Assert.Equal("mine", await DockerCli.RunAsync("exec", fx.Nobody, "cat", "/tmp/f4/mine"));
+        Assert.Equal("/tmp/f4/mine", await DockerCli.RunAsync("exec", fx.Nobody, "readlink", "/srv/f4ro/link"));
+    }
+
+    [Fact]
     public async Task A_delete_under_proc_sys_or_dev_is_refused_before_rm_runs_also_through_a_link()
     {
         // probe-17 F12: DELETE ran `rm -rf` over /proc (409 with rm's "Operation not permitted"), unlike PUT and mkdir.
