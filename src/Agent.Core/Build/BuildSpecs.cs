@@ -47,7 +47,12 @@ public static class BuildSpecs
             return null;
         }
         var context = HostPath.Normalize(Path.GetFullPath(Path.Combine(baseFolder, written)));
-        if (FileConfinement.Problem(context, files, options.AllowedFileRoots, rootItself: true) is { } outside)
+        // A git repository's context is judged like its other files (compose files, env files, binds): anywhere inside
+        // the checkout, also outside spec.path, and the error names no host path (probe-17 F8).
+        var problem = files.ConfinedTo is not null
+            ? files.Confinement(context) ?? files.WritableByContainers(context)
+            : FileConfinement.Problem(context, files, options.AllowedFileRoots, rootItself: true);
+        if (problem is { } outside)
         {
             error(BuildField.Context, $"build context \"{written}\" {outside}");
             return null;

@@ -37,6 +37,37 @@ public sealed class GitResilienceTests : GitScenario
         Assert.DoesNotContain("GitRepository/platform:1:1", errors.GetRawText());
     }
 
+    /// <summary>probe-17 F8: before, a build context outside spec.path but inside the checkout (`context: ..` from apps/)
+    /// was refused as "outside the manifests folder", and `../..` named the state dir's host path. Now `..` builds from the
+    /// checkout's root (like compose files, env files and binds may reach outside spec.path), and `../..` is refused as
+    /// outside the repository's checkout, with no host path; the running container stays.</summary>
+    [Fact]
+    public async Task A_build_context_outside_spec_path_but_inside_the_checkout_builds_and_one_outside_the_checkout_is_refused_without_a_host_path()
+    {
+        var g = Instance.Name("git-ctx");
+        string App(string context) => Manifest.Group(g, $"    - name: app\n      build:\n        context: \"{context}\"\n" +
+            $"        dockerfileInline: \"FROM {TestEngine.Image}\\nCOPY . /ctx\\nCMD [\\\"sleep\\\", \\\"3600\\\"]\\n\"\n      stopSignal: SIGKILL\n");
+        Repo.Write("README", "top of the repository\n").Write("apps/web.yaml", App(".."));
+        var first = Repo.CommitAndPush("context ..");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", first);
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(120));
+        Assert.Equal("top of the repository", await DockerCli.RunAsync("exec", $"{g}-app-1", "cat", "/ctx/README"));
+        Assert.Equal("/ctx/apps/web.yaml", await DockerCli.RunAsync("exec", $"{g}-app-1", "ls", "/ctx/apps/web.yaml"));
+        var before = await SnapshotAsync(g);
+
+        Repo.Write("apps/web.yaml", App("../.."));
+        var outside = Repo.CommitAndPush("context ../..");
+        var refused = await WaitRepoAsync("platform", s => s.LastFetchedRevision == $"main@sha1:{outside}" && s.Condition("Ready")?.Reason == "InvalidRevision", "refused");
+        Assert.Equal($"main@sha1:{first}", refused.LastAppliedRevision);
+        var error = Assert.Single(refused.ManifestErrors);
+        Assert.Contains("build context \"../..\" is outside the repository's checkout", error);
+        var shown = (await ApiAsync("/api/v1/gitrepositories/platform")).GetRawText() + (await ApiAsync("/api/v1/objects")).GetRawText();
+        Assert.DoesNotContain(Agent.StateDir, shown);
+        await AssertUnchangedAsync(before, g);
+    }
+
     /// <summary>probe-17 F9: before, after spec.ref changed to a branch that does not exist, lastAppliedRevision (and
     /// `agent get gitrepositories` REVISION) said nosuchbranch@sha1:OLD, a commit that branch never had. Now the applied
     /// revision keeps the ref it was fetched from, Ready=False FetchFailed names the missing ref, nothing is pruned.</summary>
