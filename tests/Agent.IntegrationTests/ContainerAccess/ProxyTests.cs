@@ -53,6 +53,13 @@ public sealed class ProxyTests(ContainerAccessFixture fx)
         Assert.Equal("127.0.0.1", seen["xff"]);
         Assert.Equal("http", seen["xfproto"]);
         Assert.Equal(fx.Agent.BaseAddress.Authority, seen["xfhost"]);
+
+        // The agent's own key in another case or encoding chooses the port and is not passed on either (probe-17).
+        foreach (var key in new[] { "PORT", "%70ort" })
+        {
+            var echoed = await op.GetStringAsync(Proxy(fx.Web) + $"/cgi-bin/echo?x=1&{key}=8080&y=2");
+            Assert.Contains("query=x=1&y=2\n", echoed + "\n");
+        }
         Assert.Equal(Proxy(fx.Web), seen["xfprefix"]);
         Assert.Equal("2000000", seen["bytes"].Trim());
         Assert.StartsWith("hello body", seen["body"]);

@@ -66,6 +66,8 @@ public sealed class ProxyUpstreamTests
     [InlineData("?port", "")]
     [InlineData("?ports=1&export=2", "?ports=1&export=2")]
     [InlineData("?a=%20b", "?a=%20b")]
+    [InlineData("?x=1&PORT=9092", "?x=1")]
+    [InlineData("?Port=1&%70ort=2&%50ORT&y=2", "?y=2")]
     public void The_agents_port_parameter_is_not_passed_on(string query, string expected) =>
         Assert.Equal(expected, ProxyTransformer.WithoutPort(new QueryString(query)).Value ?? "");
 }

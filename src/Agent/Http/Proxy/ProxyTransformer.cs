@@ -39,11 +39,25 @@ public sealed class ProxyTransformer(PathString prefix, PathString path) : HttpT
         return proceed;
     }
 
-    /// <summary>The query as the client sent it (same encoding), without the agent's own `port` parameter.</summary>
+    private static bool IsPortKey(string pair)
+    {
+        var key = pair.Split('=', 2)[0].Replace('+', ' ');
+        try
+        {
+            key = Uri.UnescapeDataString(key);
+        }
+        catch (UriFormatException)
+        {
+        }
+        return key.Equals("port", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The query as the client sent it (same encoding), without the agent's own `port` parameter (any case or encoding of its key).</summary>
     public static QueryString WithoutPort(QueryString query)
     {
         if (!query.HasValue) return query;
-        var kept = query.Value![1..].Split('&').Where(p => p.Length > 0 && !p.Equals("port", StringComparison.Ordinal) && !p.StartsWith("port=", StringComparison.Ordinal)).ToList();
+        // The key as ASP.NET binds it: decoded and in any case (probe-17: ?PORT=9092 chose the port and still went upstream).
+        var kept = query.Value![1..].Split('&').Where(p => p.Length > 0 && !IsPortKey(p)).ToList();
         return kept.Count == 0 ? QueryString.Empty : new QueryString("?" + string.Join('&', kept));
     }
 }
