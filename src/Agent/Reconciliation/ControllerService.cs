@@ -289,12 +289,14 @@ public sealed class ControllerService(
             }
             // A stream that ends cleanly (engine restarting) also counts as a disconnect.
             cache.StreamLost();
+            engineAbsence.StreamLost(DateTimeOffset.UtcNow);
             await relisting;
             await Task.Delay(delay, ct);
             delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
             try
             {
                 await engine.PingAsync(ct);
+                engineAbsence.Reachable(DateTimeOffset.UtcNow);
                 relist = true;
                 if (!connected)
                 {
@@ -308,6 +310,8 @@ public sealed class ControllerService(
             }
         }
     }
+
+    private readonly EngineAbsence engineAbsence = new();
 
     /// <summary>Lists the cache again; after a reconnect, every object is looked at. Never throws but for shutdown: a
     /// failed listing leaves the cache not current (readers ask the engine) until the next one.</summary>
@@ -357,7 +361,9 @@ public sealed class ControllerService(
                 // open stream like a docker stop's, but no new connection is taken (probe-16 F2: they read as user stops).
                 // One probe answers for every event read off the stream before it started (ListenerProbes): a docker stop
                 // of many containers costs a probe per burst, not one per kill and stop, each holding up the events behind it.
-                userStops.Record(e.ActorId, await AcceptsConnectionsAsync(e, ct) ? UserStops.ByEngine : UserStops.ByShutdown);
+                // A kill made while the engine was away (a crashed dockerd's restart kills the containers it finds running,
+                // before it listens; the replay after the reconnect brings it) is the engine's too (probe-18 F1).
+                userStops.Record(e.ActorId, !engineAbsence.Covers(e.Time) && await AcceptsConnectionsAsync(e, ct) ? UserStops.ByEngine : UserStops.ByShutdown);
                 break;
             case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
                 health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);

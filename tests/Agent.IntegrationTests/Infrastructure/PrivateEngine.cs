@@ -47,7 +47,14 @@ public sealed class PrivateEngine : IAsyncDisposable
             await using var file = File.Open(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
             await process.StandardError.BaseStream.CopyToAsync(file);
         });
-        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("-H", Host, "version")).Exit == 0, TimeSpan.FromSeconds(60), "private dockerd answers");
+        try
+        {
+            await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("-H", Host, "version")).Exit == 0, TimeSpan.FromSeconds(60), "private dockerd answers");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\ndockerd log:\n{string.Join("\n", File.ReadLines(log).TakeLast(15))}", e);
+        }
     }
 
     /// <summary>Copies an image from the main engine (no registry here).</summary>
@@ -64,6 +71,24 @@ public sealed class PrivateEngine : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         process = null;
+    }
+
+    /// <summary>A crash: SIGKILL, no shutdown, and of the containerd it started too (its output goes to this test's pipe,
+    /// so it would outlive the daemon and hold its database: the next one's containerd could not start). The containers
+    /// keep running under their shims; the next start finds them and kills them (no live-restore) before it listens.</summary>
+    public async Task KillAsync()
+    {
+        if (process is null) return;
+        await ExternalTool.ShellAsync($"kill -KILL {process.Id}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        process = null;
+        await ExternalTool.ShellAsync($"pkill -KILL -f 'containerd --config {dir}/exec/' || true");
+        // Its pid file names a process that may linger unreaped here (no init reaps it at once), which the next dockerd
+        // takes for a running containerd and waits on until it gives up; a host's init reaps it, and the file is stale.
+        await Eventually.TrueAsync(async () => (await ExternalTool.ShellAsync($"pgrep -f 'containerd --config {dir}/exec/'")).Exit != 0,
+            TimeSpan.FromSeconds(30), "the killed engine's containerd gone");
+        File.Delete(Path.Combine(dir, "exec", "containerd", "containerd.pid"));
     }
 
     public Task<(int Exit, string Stdout, string Stderr)> CliAsync(params string[] args) => DockerCli.TryRunAsync(["-H", Host, .. args]);
@@ -85,6 +110,8 @@ public sealed class PrivateEngine : IAsyncDisposable
             }
             await TerminateAsync();
         }
+        // A containerd left by a killed dockerd (KillAsync) outlives the daemon that reused it.
+        await ExternalTool.ShellAsync($"pkill -KILL -f '{dir}/exec/containerd' || true");
         await ExternalTool.ShellAsync($"grep ' {dir}/' /proc/mounts | awk '{{print $2}}' | sort -r | xargs -r -n1 umount -l; rm -rf {dir}");
         if (bridgeMade) await ExternalTool.ShellAsync($"ip link del {bridge}");
     }

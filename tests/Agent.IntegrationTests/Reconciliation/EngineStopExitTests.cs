@@ -48,4 +48,34 @@ public sealed class EngineStopExitTests : PrivateEngineScenario
         Assert.Equal(retriesBefore, Agent.Logs.Count("failed, retrying"));
         Assert.Equal("exited", await StateAsync(db));
     }
+
+    [Fact]
+    public async Task Containers_a_crashed_engine_killed_at_its_restart_are_not_user_stops_and_unless_stopped_runs_again()
+    {
+        // probe-18 F1: the restarted dockerd's kills reached the agent only in the replay after it reconnected, when the
+        // engine listened again: they were recorded as user stops, the project read StoppedByUser, unless-stopped stayed down.
+        var project = Instance.Name("engcrash");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + ComposeService("c") + ComposeService("u", "    restart: unless-stopped\n"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (c, u) = ($"{project}-c-1", $"{project}-u-1");
+
+        await Engine.KillAsync();
+        await Engine.StartAsync();
+
+        var file = Path.Combine(Agent.StateDir, "user-stops.json");
+        try
+        {
+            await Eventually.TrueAsync(async () => await StateAsync(u) == "running", TimeSpan.FromSeconds(90), $"{u} (restart: unless-stopped) running again");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nuser-stops.json: {(File.Exists(file) ? File.ReadAllText(file) : "none")}\nagent log:\n{string.Join("\n", Agent.Logs.Lines.TakeLast(40))}", e);
+        }
+        var status = await Agent.WaitForConditionAsync(project, ConditionTypes.Ready, "False", "ReplicasNotReady", TimeSpan.FromSeconds(90), ServiceGroup.ComposeKindName);
+        Assert.Contains($"exited when the engine stopped, and their restart policy leaves them so: {c}", status.Condition(ConditionTypes.Ready)!.Message);
+        Assert.Equal("exited", await StateAsync(c)); // restart: no (as in Compose)
+        var stops = File.Exists(file) ? await File.ReadAllTextAsync(file) : "";
+        Assert.DoesNotContain("\"engine\"", stops);
+    }
 }
