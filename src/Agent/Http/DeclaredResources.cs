@@ -1,5 +1,6 @@
 using Agent.Core.Model;
 using Agent.Sources;
+using Agent.Reconciliation;
 
 namespace Agent.Http;
 
@@ -32,8 +33,8 @@ public static class DeclaredResources
             var names = entry.Object switch
             {
                 ServiceGroup g => g.Spec.Volumes.Values.Where(v => !v.External).Select(v => v.Name),
-                CronJob c => VolumeMounts(c.Spec.JobTemplate.Container),
-                Job j => VolumeMounts(j.Spec.Container),
+                CronJob c => OwnVolumes.NamesOf(c.Spec.JobTemplate.Container),
+                Job j => OwnVolumes.NamesOf(j.Spec.Container),
                 _ => [],
             };
             foreach (var name in names) declared.TryAdd(name, entry.Key);
@@ -67,7 +68,4 @@ public static class DeclaredResources
         all[labels.Imperative] = "true";
         return null;
     }
-
-    private static IEnumerable<string> VolumeMounts(ContainerSpec spec) =>
-        spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }).Select(m => m.Source!);
 }

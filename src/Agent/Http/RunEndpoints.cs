@@ -133,16 +133,10 @@ public static class RunEndpoints
         // container's create (and a failed run's clean-up): runs sharing a new volume name, and a volume prune or delete,
         // wait. So a refused run never removes a volume another request just made, a prune never removes one this run
         // made or is about to mount, and the engine never creates it implicitly, unlabelled, at the container's create.
-        using var held = await volumeLocks.HoldAsync(spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false })
-            .Select(m => m.Source!), CancellationToken.None);
+        using var held = await volumeLocks.HoldAsync(OwnVolumes.NamesOf(spec), CancellationToken.None);
         try
         {
-            foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }))
-            {
-                if (await engine.InspectVolumeAsync(mount.Source!, ct) is not null) continue;
-                await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
-                volumes.Add(mount.Source!);
-            }
+            await OwnVolumes.CreateMissingAsync(engine, spec, labels.ForObject(key), volumes, ct);
             var admitted = await admission.CheckAsync(spec, owner: null, creator: key, fromManifests: false, ct);
             if (admitted.Refused is { } refused) return (null, refused);
             var runLabels = labels.ForReplica(key, key.Name, 1, SpecHash.Of(spec)); // the spec as asked for; the engine gets the judged paths

@@ -3,6 +3,7 @@ using Agent.Core.Jobs;
 using Agent.Core.Model;
 using Agent.Admission;
 using Agent.Engine;
+using Agent.Reconciliation;
 
 namespace Agent.Jobs;
 
@@ -52,7 +53,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         // Its volumes' names are held from their check or create to the container's create (VolumeNameLocks): a volume
         // prune or delete waits, so it never removes one this attempt made or is about to mount (the engine would then
         // make it again at the create, without the agent's labels). The start comes after: by then the container uses them.
-        using (await volumeLocks.HoldAsync(template.Container.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }).Select(m => m.Source!), ct))
+        using (await volumeLocks.HoldAsync(OwnVolumes.NamesOf(template.Container), ct))
         {
             if (await CreateAttemptAsync(key, run, template, templateHash, number, name, wanted, ct) is not { } made) return null;
             (id, create) = made;
@@ -75,9 +76,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         var spec = template.Container;
         // A job's named volumes are the job's own, made with its labels before its first run (as the executor does for groups);
         // one that exists already is judged by the admission below, never adopted.
-        foreach (var mount in spec.Mounts.Where(m => m is { Type: MountType.Volume, Source: not null, External: false }))
-            if (await engine.InspectVolumeAsync(mount.Source!, ct) is null)
-                await engine.CreateVolumeAsync(mount.Source!, "local", new Dictionary<string, string>(), labels.ForObject(key), ct);
+        await OwnVolumes.CreateMissingAsync(engine, spec, labels.ForObject(key), created: null, ct);
         // The same last check as every other container: the policy on the spec about to be sent, and each named volume
         // inspected (it may have been made out of band, with bind options, after the manifest was validated).
         var admitted = await admission.CheckAsync(spec, owner: null, creator: key, fromManifests: true, ct);
