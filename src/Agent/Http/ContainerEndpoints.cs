@@ -193,7 +193,7 @@ public static class ContainerEndpoints
     }
 
     private static async Task<IResult> Exec(HttpContext http, string id, OwnedContainers owned, IContainerEngine engine, SecurityPolicy policy,
-        IOptions<ExecOptions> options, ExecSlots slots, CancellationToken ct)
+        IOptions<ExecOptions> options, ExecSlots slots, StartRules rules, CancellationToken ct)
     {
         var body = await StrictJson.ReadAsync<ExecBody>(http, ct);
         if (body.Error is { } error) return ApiProblems.BadRequest(error);
@@ -205,7 +205,7 @@ public static class ContainerEndpoints
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
         if (c.State != ContainerState.Running)
             return Results.Problem(statusCode: 409, title: "Conflict",
-                detail: $"Container {c.Name} is {c.State.ToString().ToLowerInvariant()}, not running: exec runs a command in a running container. Start it first (POST /api/v1/containers/{c.Name}/start).");
+                detail: $"Container {c.Name} is {c.State.ToString().ToLowerInvariant()}, not running: exec runs a command in a running container. {rules.StartHint(c)}.");
         var violations = policy.CheckExec(new ExecSpec(request.Command, request.Env, request.WorkingDir, request.User), c.User);
         if (violations.Count > 0) return ApiProblems.Refused(violations.Select(v => (v.Field, v.Message)));
         using var slot = slots.TryTake(RateLimitClient.Of(http) ?? "", out var busy);

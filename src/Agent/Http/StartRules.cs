@@ -22,9 +22,20 @@ public sealed class StartRules(AgentLabels labels, ManifestStore manifests, Runt
         var key = new ObjectKey(kind, name);
         var compose = kind == ServiceGroup.ComposeKindName;
         if (overrides.IsSuspended(key))
-            return $"{kind}/{name} is {(compose ? "down" : "stopped")}: the agent keeps its containers stopped. {(compose ? "Bring it up" : "Start it")} first with POST /api/v1/{(compose ? "composeprojects" : "servicegroups")}/{name}/{(compose ? "up" : "start")}";
+            return $"{kind}/{name} is {(compose ? "down" : "stopped")}: the agent keeps its containers stopped. {(compose ? "Bring it up" : "Start it")} first: " +
+                   $"agent {(compose ? "up" : "start")} {kind.ToLowerInvariant()}/{name} (POST /api/v1/{(compose ? "composeprojects" : "servicegroups")}/{name}/{(compose ? "up" : "start")})";
         if (manifests.Get(key)?.Object is ServiceGroup { Spec.Suspend: true })
             return $"{kind}/{name} has suspend: true in its manifest: the agent keeps its containers stopped. Remove suspend from the manifest first";
         return null;
+    }
+
+    /// <summary>How to get a stopped container <paramref name="c"/> running, for a verb that needs it running (exec): why
+    /// it may not be started alone when so (its group is stopped, it is a job's run), else the verb that starts it.</summary>
+    public string StartHint(ContainerDetails c)
+    {
+        if (Refusal(c) is { } refusal) return refusal;
+        return c.Labels.TryGetValue(labels.Kind, out var kind) && c.Labels.TryGetValue(labels.Object, out var name) && kind is ServiceGroup.KindName or ServiceGroup.ComposeKindName
+            ? $"Start it first: agent start {kind.ToLowerInvariant()}/{name} (POST /api/v1/containers/{c.Name}/start starts only it)"
+            : $"Start it first (POST /api/v1/containers/{c.Name}/start)";
     }
 }
