@@ -70,11 +70,13 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RuntimeOverrides>>()));
         services.AddSingleton(sp => new ComposeAdoptions(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<ILogger<ComposeAdoptions>>()));
+        services.AddSingleton(sp => new State.UnsavedRecords(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<State.UnsavedRecords>>()));
         services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<UserStops>>()));
+            sp.GetRequiredService<ILogger<UserStops>>(), sp.GetRequiredService<State.UnsavedRecords>()));
         services.AddSingleton<Http.StartRules>();
         services.AddSingleton<StatusStore>();
-        services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
+        services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
+            sp.GetRequiredService<State.UnsavedRecords>()));
         services.AddSingleton<OwnCreates>();
         services.AddSingleton<VolumeNameLocks>();
         services.AddSingleton<ObservedCache>();

@@ -122,11 +122,17 @@ public sealed class ReconcileLoopHealthCheck(Reconciliation.ControllerState stat
 
 /// <summary>State records that exist but could not be read (probe-15j M7), until the operator deletes their marker: a lost
 /// record of suspends holds every object (not ready); a lost record of user stops keeps stopped containers stopped
-/// (a pass with a warning, named under ?verbose).</summary>
-public sealed class StateRecordsHealthCheck(Reconciliation.RuntimeOverrides overrides, Reconciliation.UserStops stops) : IHealthCheck
+/// (a pass with a warning, named under ?verbose). Records kept in memory because the state dir cannot take them (a full
+/// disk: <see cref="State.UnsavedRecords"/>) are a pass with a warning naming each file and the cause (probe-18 F10).</summary>
+public sealed class StateRecordsHealthCheck(Reconciliation.RuntimeOverrides overrides, Reconciliation.UserStops stops, State.UnsavedRecords unsaved) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
-        Task.FromResult(overrides.Lost is { } suspends ? HealthCheckResult.Unhealthy(suspends)
-            : stops.Lost is { } userStops ? HealthCheckResult.Degraded(userStops)
-            : HealthCheckResult.Healthy("the records of suspends and user stops read"));
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        if (overrides.Lost is { } suspends) return Task.FromResult(HealthCheckResult.Unhealthy(suspends));
+        var warnings = new List<string>();
+        if (stops.Lost is { } userStops) warnings.Add(userStops);
+        warnings.AddRange(unsaved.Problems());
+        return Task.FromResult(warnings.Count > 0 ? HealthCheckResult.Degraded(string.Join("; ", warnings))
+            : HealthCheckResult.Healthy("the records of suspends and user stops read, and every state record is saved"));
+    }
 }

@@ -56,7 +56,7 @@ public sealed class ControllerService(
         {
             ResyncAsync(watcher, firstListing, stoppingToken), WatchEventsAsync(since, stoppingToken), WatchFolderAsync(watcher, stoppingToken),
             WatchSourcesAsync(watcher, stoppingToken), cache.RunInspectionsAsync(binds.CheckInspectedAsync, stoppingToken),
-            HeartbeatAsync(stoppingToken),
+            HeartbeatAsync(stoppingToken), WatchRecordsAsync(stoppingToken),
         };
         try
         {
@@ -75,6 +75,26 @@ public sealed class ControllerService(
         await using var onStopping = ct.Register(() => started.TrySetCanceled(ct));
         await started.Task;
     }
+
+    /// <summary>The state records as statuses show them, looked at every second: when one changes (a record of user stops
+    /// kept in memory is saved again: probe-18 F10), every object is looked at now, not at the next resync.</summary>
+    private async Task WatchRecordsAsync(CancellationToken ct)
+    {
+        var seen = RecordsState();
+        using var timer = new PeriodicTimer(RecordsCheck);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            var now = RecordsState();
+            if (now == seen) continue;
+            seen = now;
+            logger.LogDebug("State records changed ({Records}): every object is looked at", now);
+            await EnqueueAllAsync(ct);
+        }
+    }
+
+    private static readonly TimeSpan RecordsCheck = TimeSpan.FromSeconds(1);
+
+    private string RecordsState() => $"user stops {(userStops.Unsaved is null ? "saved" : "unsaved")}";
 
     /// <summary>Queues every object the manifests name plus every object that still has containers (to prune it).</summary>
     private async Task EnqueueAllAsync(CancellationToken ct)
@@ -266,7 +286,16 @@ public sealed class ControllerService(
                     // Every start, whoever made it (a restart policy, the engine at boot, docker start), opened the bind
                     // sources again: the cache's inspect of the start (Apply queued it) is handed to the bind check.
                     if (e.Attributes.ContainsKey(labels.Imperative) || e.Attributes.ContainsKey(labels.JobRun)) continue;
-                    await RememberAsync(e, ct);
+                    try
+                    {
+                        await RememberAsync(e, ct);
+                    }
+                    catch (State.StateWriteException failed)
+                    {
+                        // A state file that cannot be written is no fault of the stream (probe-18 F10): the records keep
+                        // what they saw in memory and say so (State.UnsavedRecords); this is a last guard.
+                        logger.LogWarning("Event {Action} of {Actor}: {Error}", e.Action, e.ActorId, failed.Message);
+                    }
                     if (e.Attributes.TryGetValue(labels.Kind, out var kind) && e.Attributes.TryGetValue(labels.Object, out var name))
                     {
                         var key = new ObjectKey(kind, name);
@@ -363,17 +392,17 @@ public sealed class ControllerService(
                 // of many containers costs a probe per burst, not one per kill and stop, each holding up the events behind it.
                 // A kill made while the engine was away (a crashed dockerd's restart kills the containers it finds running,
                 // before it listens; the replay after the reconnect brings it) is the engine's too (probe-18 F1).
-                userStops.Record(e.ActorId, !engineAbsence.Covers(e.Time) && await AcceptsConnectionsAsync(e, ct) ? UserStops.ByEngine : UserStops.ByShutdown);
+                userStops.RecordSeen(e.ActorId, !engineAbsence.Covers(e.Time) && await AcceptsConnectionsAsync(e, ct) ? UserStops.ByEngine : UserStops.ByShutdown);
                 break;
             case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
                 health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);
                 break;
             case "start":
-                userStops.Clear(e.ActorId);
+                userStops.ClearSeen(e.ActorId);
                 userStops.EndOwn(e.ActorId, name);
                 break;
             case "destroy":
-                userStops.Clear(e.ActorId);
+                userStops.ClearSeen(e.ActorId);
                 health.Forget(e.ActorId);
                 break;
         }

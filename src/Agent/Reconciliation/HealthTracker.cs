@@ -14,11 +14,13 @@ public sealed class HealthTracker
     private readonly TimeProvider time;
     private readonly string? file;
     private readonly Lock saveLock = new();
+    private readonly State.UnsavedRecords? unsaved;
 
     /// <param name="stateDir">Where failure counts are kept (failures.json), so that on-failure:N survives an agent restart.</param>
-    public HealthTracker(TimeProvider time, string? stateDir = null)
+    public HealthTracker(TimeProvider time, string? stateDir = null, State.UnsavedRecords? unsaved = null)
     {
         this.time = time;
+        this.unsaved = unsaved;
         if (stateDir is null) return;
         file = Path.Combine(stateDir, "failures.json");
         try
@@ -106,7 +108,17 @@ public sealed class HealthTracker
         lock (saveLock)
         {
             var records = exits.ToDictionary(kv => kv.Key, kv => new FailureRecord(kv.Value.Failures, kv.Value.Last, beforeLastStart.GetValueOrDefault(kv.Key)));
-            State.StateFile.Write(file, JsonSerializer.Serialize(records, Http.AgentJsonContext.Default.DictionaryStringFailureRecord));
+            try
+            {
+                State.StateFile.Write(file, JsonSerializer.Serialize(records, Http.AgentJsonContext.Default.DictionaryStringFailureRecord));
+                unsaved?.Saved(file);
+            }
+            catch (State.StateWriteException e) when (unsaved is not null)
+            {
+                // The counts are kept in memory (a die on the events stream must not end it: probe-18 F10), saved again later.
+                unsaved.Failed(file, e, "the failure counts (restart: on-failure:N, CrashLoopBackOff) are kept in memory; a restart of the agent " +
+                                        "before it is saved counts from the engine's restart counts", Save);
+            }
         }
     }
 

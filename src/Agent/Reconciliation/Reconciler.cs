@@ -30,6 +30,7 @@ public sealed class Reconciler(
     PruneGate pruneGate,
     State.StateDirWatch stateDir,
     RolledBackUpdates rolledBackUpdates,
+    UserStops userStops,
     AgentLabels labels,
     TimeProvider time,
     IOptions<AgentOptions> options,
@@ -477,7 +478,7 @@ public sealed class Reconciler(
         var outcome = new ReconcileOutcome(entry.Generation)
         {
             StoppedByUser = userStopped.Count > 0 && notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas) <= userStopped.Count
-                ? UserStopMessage(userStopped) : null,
+                ? UserStopMessage(userStopped) + UnsavedStops(userStopped) : null,
             Suspended = suspended,
             Operations = plan.Operations.Count,
             Failures = execution?.Failures ?? [],
@@ -647,6 +648,13 @@ public sealed class Reconciler(
         (HeldStopped, $"(the record of user stops was lost: start it through the API or docker start if it should run, then delete {UserStops.FileName}.lost from the state dir)"),
     }.Select(m => (m.Item1, m.Item2, Names: stopped.Where(c => c.Message == m.Item1).Select(c => c.Name).ToList()))
         .Where(m => m.Names.Count > 0).Select(m => $"{m.Item1}: {string.Join(", ", m.Names)} {m.Item2}"));
+
+    /// <summary>"; not saved: ..." while the record of user stops is kept in memory only (the state dir cannot take it:
+    /// probe-18 F10), so a user stop shown is known to be lost by a restart of the agent until the file is saved again.</summary>
+    private string UnsavedStops(List<(string Name, string Message)> stopped) =>
+        userStops.Unsaved is { } cause && stopped.Any(c => c.Message == StoppedByUser)
+            ? $"; the record of user stops is kept in memory only: {UserStops.FileName} cannot be saved ({cause}), a restart of the agent before it is would forget the stop"
+            : "";
 
     /// <summary>The updates of <paramref name="key"/> rolled back before, by this agent or an earlier run of it.</summary>
     private IReadOnlySet<string> FailedUpdates(ObjectKey key, IManifestObject? desired) =>

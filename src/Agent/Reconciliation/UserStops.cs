@@ -30,9 +30,10 @@ public sealed class UserStops
     private Dictionary<string, string> stopped; // replaced whole, only after the new one is on disk
     private readonly ConcurrentDictionary<string, DateTimeOffset> own = new(StringComparer.Ordinal);
 
-    public UserStops(string stateDir, TimeProvider time, ILogger<UserStops> logger)
+    public UserStops(string stateDir, TimeProvider time, ILogger<UserStops> logger, State.UnsavedRecords? unsaved = null)
     {
         this.time = time;
+        this.unsaved = unsaved ?? new State.UnsavedRecords(time, logger);
         file = Path.Combine(stateDir, FileName);
         lost = new State.LostRecord(file, logger);
         stopped = lost.Read(Parse, LostHolds) ?? []; // never written, or lost: held by Lost, not read as empty
@@ -49,6 +50,18 @@ public sealed class UserStops
     public const string ByUnknown = "unknown";
 
     private readonly State.LostRecord lost;
+    private readonly State.UnsavedRecords unsaved;
+
+    /// <summary>The record in memory is newer than the file: a stop or start seen on the events stream could not be saved
+    /// (<see cref="RecordSeen"/>); written again by <see cref="State.UnsavedRecords"/> until it lands.</summary>
+    private bool dirty;
+
+    /// <summary>What holds while the file cannot be saved (<see cref="State.UnsavedRecords"/>).</summary>
+    public const string UnsavedMeanwhile = "the user stops and starts seen since are kept in memory and shown (StoppedByUser); " +
+                                           "a restart of the agent before it is saved would not know them";
+
+    /// <summary>Why the record in memory is not saved (the write's error), or null when the file holds it.</summary>
+    public string? Unsaved { get; private set; }
 
     /// <summary>The record as the agent writes it (a JSON object of container id to api, engine or agent; {} when nothing is
     /// recorded), or why it is torn: empty, not JSON, not an object, a key that is no container id, an unknown value.</summary>
@@ -134,13 +147,22 @@ public sealed class UserStops
         lock (sync) return stopped.GetValueOrDefault(id) == ByShutdown;
     }
 
-    public void Record(string id, string by)
+    /// <summary>Records a stop the API makes: throws <see cref="State.StateWriteException"/> (changing nothing) when it
+    /// cannot be saved, so the API answers 507 or 500 and does not stop the container.</summary>
+    public void Record(string id, string by) => Record(id, by, keepUnsaved: false);
+
+    /// <summary>Records a stop seen on the events stream (a docker stop or kill, the engine's shutdown): it has happened
+    /// already, so it is kept in memory also when the state dir cannot take it (logged once, saved again later), and never
+    /// throws: a full state dir does not end the events stream (probe-18 F10).</summary>
+    public void RecordSeen(string id, string by) => Record(id, by, keepUnsaved: true);
+
+    private void Record(string id, string by, bool keepUnsaved)
     {
         lock (sync)
         {
             if (stopped.GetValueOrDefault(id) == ByApi) return; // the API's override is the stronger one
             if (stopped.GetValueOrDefault(id) == by) return;
-            Save(next => next[id] = by);
+            Save(next => next[id] = by, keepUnsaved);
         }
     }
 
@@ -163,21 +185,68 @@ public sealed class UserStops
     private static readonly TimeSpan ExitPoll = TimeSpan.FromMilliseconds(50), ExitMemory = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, DateTimeOffset> exits = new(StringComparer.Ordinal);
 
-    public void Clear(string id)
+    /// <summary>The API starts the container: throws <see cref="State.StateWriteException"/> (changing nothing) when the
+    /// record cannot be saved.</summary>
+    public void Clear(string id) => Clear(id, keepUnsaved: false);
+
+    /// <summary>A start or removal seen on the events stream: kept in memory when it cannot be saved, never throws.</summary>
+    public void ClearSeen(string id) => Clear(id, keepUnsaved: true);
+
+    private void Clear(string id, bool keepUnsaved)
     {
         lock (sync)
         {
-            if (stopped.ContainsKey(id)) Save(next => next.Remove(id));
+            if (stopped.ContainsKey(id)) Save(next => next.Remove(id), keepUnsaved);
         }
     }
 
     /// <summary>Applies <paramref name="change"/> to a copy, writes it (StateFile: temp file and rename), and only then
-    /// makes it the agent's: a write that fails (a full state dir: <see cref="State.StateWriteException"/>) changes nothing.</summary>
-    private void Save(Action<Dictionary<string, string>> change)
+    /// makes it the agent's: a write that fails (a full state dir: <see cref="State.StateWriteException"/>) changes nothing,
+    /// unless <paramref name="keepUnsaved"/>: what was seen happened, so it is kept in memory and saved again later.</summary>
+    private void Save(Action<Dictionary<string, string>> change, bool keepUnsaved = false)
     {
         var next = new Dictionary<string, string>(stopped, StringComparer.Ordinal);
         change(next);
-        State.StateFile.Write(file, JsonSerializer.Serialize(next, Http.AgentJsonContext.Default.DictionaryStringString));
+        try
+        {
+            Write(next);
+        }
+        catch (State.StateWriteException e) when (keepUnsaved)
+        {
+            stopped = next;
+            dirty = true;
+            Unsaved = e.InnerException?.Message ?? e.Message;
+            unsaved.Failed(file, e, UnsavedMeanwhile, SaveAgain);
+            return;
+        }
         stopped = next;
+    }
+
+    /// <summary>Writes the record; the record in memory is then the file's.</summary>
+    private void Write(Dictionary<string, string> record)
+    {
+        State.StateFile.Write(file, JsonSerializer.Serialize(record, Http.AgentJsonContext.Default.DictionaryStringString));
+        if (!dirty) return;
+        dirty = false;
+        Unsaved = null;
+        unsaved.Saved(file);
+    }
+
+    /// <summary>Tries the write of a record kept in memory again (<see cref="State.UnsavedRecords"/>'s timer).</summary>
+    private void SaveAgain()
+    {
+        lock (sync)
+        {
+            if (!dirty) return;
+            try
+            {
+                Write(stopped);
+            }
+            catch (State.StateWriteException e)
+            {
+                Unsaved = e.InnerException?.Message ?? e.Message;
+                unsaved.Failed(file, e, UnsavedMeanwhile, SaveAgain);
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
 
@@ -206,6 +207,71 @@ public sealed class StateDirTests : IAsyncLifetime
             await agent.StartAsync();
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(["exited"], (await Containers.OfAsync(instance, group)).Select(r => r.State));
+            await agent.StopAsync();
+        }
+    }
+
+    /// <summary>probe-18 F10: a user's docker stop while the state dir is full is a user stop all the same (kept in memory,
+    /// shown as StoppedByUser, the container left stopped), said once naming user-stops.json and the cause (log, /readyz,
+    /// the status message), never an end of the events stream; with space again it is saved, and a restart knows it.</summary>
+    [Fact]
+    public async Task A_docker_stop_on_a_full_state_dir_is_kept_as_a_user_stop_said_once_and_saved_when_there_is_room()
+    {
+        var group = instance.Name("fullstop");
+        await using var agent = Harness();
+        await using (await MountTmpfsAsync(agent.StateDir))
+        {
+            agent.Write("g.yaml", Group(group, Sleeper("s", "      restart: \"no\"\n") + Sleeper("t")));
+            await agent.StartAsync();
+            await agent.WaitReadyAsync(group);
+            await Containers.RunningAsync(instance, group, 2);
+            var name = $"{group}-s-1";
+            var id = (await DockerCli.InspectAsync(name, "{{.Id}}")).Trim();
+            var file = Path.Combine(agent.StateDir, "user-stops.json");
+
+            await ExternalTool.ShellAsync($"dd if=/dev/zero of='{agent.StateDir}/fill' bs=4k"); // until the disk is full
+            await DockerCli.RunAsync("stop", name);
+
+            var status = await agent.WaitForConditionAsync(group, ConditionTypes.Ready, "False", "StoppedByUser", TimeSpan.FromSeconds(30));
+            var message = status.Condition(ConditionTypes.Ready)!.Message;
+            Assert.Contains($"Stopped by user: {name}", message, StringComparison.Ordinal);
+            Assert.Contains("user-stops.json cannot be saved (", message, StringComparison.Ordinal);
+            var warning = await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), $"State file {file} cannot be saved (", "kept in memory");
+            Assert.Contains("No space left on device", warning, StringComparison.Ordinal);
+            using (var client = Client(agent))
+            {
+                var ready = await client.GetAsync("/readyz?verbose");
+                var text = await ready.Content.ReadAsStringAsync();
+                Assert.True(ready.StatusCode == HttpStatusCode.OK, text); // the agent works on; the warning is named
+                Assert.Contains("[+]records ok, warning: ", text, StringComparison.Ordinal);
+                Assert.Contains($"{file} cannot be saved since ", text, StringComparison.Ordinal);
+            }
+            // Past two of its retries and several resyncs: still stopped, said once, and the events stream never lost.
+            for (var i = 0; i < 12; i++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                Assert.StartsWith("exited", await DockerCli.InspectAsync(name, "{{.State.Status}}"), StringComparison.Ordinal);
+            }
+            Assert.Equal(1, agent.Logs.Count($"State file {file} cannot be saved ("));
+            Assert.Equal(0, agent.Logs.Count("Engine events stream lost"));
+            Assert.Equal("StoppedByUser", agent.Status.Get(new Agent.Core.Model.ObjectKey("ServiceGroup", group))?.Condition(ConditionTypes.Ready)?.Reason);
+
+            // Room again: saved within a retry, said once; the status and /readyz no longer warn; a restart knows the stop.
+            File.Delete(Path.Combine(agent.StateDir, "fill"));
+            await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), $"State file {file} is saved again");
+            Assert.Contains($"\"{id}\":\"engine\"", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+            await Eventually.TrueAsync(async () =>
+            {
+                using var client = Client(agent);
+                return !(await (await client.GetAsync("/readyz?verbose")).Content.ReadAsStringAsync()).Contains("cannot be saved", StringComparison.Ordinal)
+                       && agent.Status.Get(new Agent.Core.Model.ObjectKey("ServiceGroup", group))?.Condition(ConditionTypes.Ready) is { Reason: "StoppedByUser" } ready
+                       && !ready.Message.Contains("cannot be saved", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(30), "no warning once saved");
+            await agent.StopAsync();
+            await agent.StartAsync();
+            await agent.WaitForConditionAsync(group, ConditionTypes.Ready, "False", "StoppedByUser", TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromSeconds(3)); // three resyncs
+            Assert.StartsWith("exited", await DockerCli.InspectAsync(name, "{{.State.Status}}"), StringComparison.Ordinal);
             await agent.StopAsync();
         }
     }
