@@ -34,6 +34,27 @@ public sealed record ReconcileOutcome(long Generation)
 
     /// <summary>Services short of ready replicas ("web 1/2 ready"), or null when every replica is ready.</summary>
     public string? NotReady { get; init; }
+
+    /// <summary>How many replicas are short of ready, summed over the services.</summary>
+    public int ShortReplicas { get; init; }
+
+    /// <summary>Exited replicas their restart policy leaves so (<see cref="ExitedReplicas"/>): nothing starts them again.</summary>
+    public IReadOnlyList<ExitedReplica> Exited { get; init; } = [];
+
+    /// <summary>The command that starts them again ("agent start servicegroup/NAME", "agent up composeproject/NAME").</summary>
+    public string StartHint { get; init; } = "agent start";
+
+    /// <summary>Every replica short of ready has exited and stays so by its restart policy (or by a user's stop, counted
+    /// in <paramref name="userStopped"/>): nothing will change until a user starts it, so nothing progresses.</summary>
+    public bool SettledExited(int userStopped = 0) => NotReady is not null && Exited.Count > 0 && ShortReplicas <= Exited.Count + userStopped;
+
+    /// <summary>"; o-1 exited with code 1 and restart: no leaves it so (agent start servicegroup/x starts it again)" for the
+    /// exited replicas not stopped by the engine (those are said in <see cref="NotReady"/> already), or "".</summary>
+    public string ExitedDetail()
+    {
+        var own = Exited.Where(e => !e.WithEngine).ToList();
+        return own.Count == 0 ? "" : $"; {string.Join("; ", own.Select(e => e.Why))} ({StartHint} starts {(own.Count == 1 ? "it" : "them")} again)";
+    }
 }
 
 /// <summary>A condition to set: type, status, reason, message.</summary>
@@ -49,6 +70,12 @@ public static class GroupConditions
 {
     /// <summary>A name the group needs is held by an object the agent does not own (foreign, or another instance's).</summary>
     public const string NameConflict = "NameConflict";
+
+    /// <summary>Every replica short of ready exited and its restart policy leaves it so (<see cref="ExitedReplicas"/>).</summary>
+    public const string Exited = "Exited";
+
+    /// <summary>Every replica short of ready is a one-shot that exited 0 and its restart policy leaves it so: Ready.</summary>
+    public const string Completed = "Completed";
 
     /// <summary>Why a group that serves is applying a newer generation (start-first: the old replicas serve meanwhile).</summary>
     public const string Updating = "Updating";
@@ -103,6 +130,8 @@ public static class GroupConditions
             : o.IsNameConflictOnly ? new ConditionValue(ConditionTypes.Degraded, true, NameConflict, string.Join("; ", o.NameConflicts))
             : failed ? new ConditionValue(ConditionTypes.Degraded, true, "ApplyFailed", o.Failures[0])
             : o.Held.Count > 0 ? new ConditionValue(ConditionTypes.Degraded, true, o.Held[0].Reason, o.Held[0].Message)
+            : o.Exited.Where(e => e is { Completed: false, WithEngine: false }).Select(e => e.Why).ToList() is { Count: > 0 } failedExits
+                ? new ConditionValue(ConditionTypes.Degraded, true, Exited, $"{string.Join("; ", failedExits)} ({o.StartHint} starts {(failedExits.Count == 1 ? "it" : "them")} again)")
             : new ConditionValue(ConditionTypes.Degraded, false, "AsExpected", "");
 
         ConditionValue ready, progressing;
@@ -128,8 +157,24 @@ public static class GroupConditions
         }
         else if (o.NotReady is not null && o.StoppedByUser is { } stopped)
         {
-            ready = new(ConditionTypes.Ready, false, "StoppedByUser", stopped);
+            ready = new(ConditionTypes.Ready, false, "StoppedByUser", stopped + o.ExitedDetail());
             progressing = new(ConditionTypes.Progressing, false, "StoppedByUser", "");
+        }
+        else if (o.SettledExited() && o.Exited.All(e => e.Completed))
+        {
+            // A one-shot that ran to its end (exit 0) under restart no or on-failure: done, as `docker compose up --wait`
+            // takes it; Ready so that `agent wait` and the groups of later phases go on. READY still counts what serves (0/1).
+            var completed = string.Join("; ", o.Exited.Select(e => e.Why));
+            ready = new(ConditionTypes.Ready, true, Completed, $"generation {o.Generation} applied; {completed} ({o.StartHint} runs {(o.Exited.Count == 1 ? "it" : "them")} again)");
+            progressing = new(ConditionTypes.Progressing, false, Completed, "");
+        }
+        else if (o.SettledExited())
+        {
+            // Exited and left so by the restart policy (restart: no, on-failure after an exit 0 or its last retry, or the
+            // engine stopped it): nothing will start it, so nothing progresses (probe-18 F8: WaitingForReplicas forever).
+            var message = o.NotReady + o.ExitedDetail();
+            ready = new(ConditionTypes.Ready, false, Exited, message);
+            progressing = new(ConditionTypes.Progressing, false, Exited, "nothing starts it again until a user does: " + message);
         }
         else if (o.NotReady is { } held && o.Held.FirstOrDefault(h => h.Reason == Hold.Conflict) is { } conflict)
         {

@@ -475,10 +475,16 @@ public sealed class Reconciler(
 
         var notReady = services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
         var userStopped = UserStopped(group, observed);
+        var shortReplicas = notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas);
+        var exited = suspended ? [] : ExitedReplicas.Of(observed.Containers,
+            c => group.Spec.Services.FirstOrDefault(s => s.Name == c.Service)?.Container.Restart);
         var outcome = new ReconcileOutcome(entry.Generation)
         {
-            StoppedByUser = userStopped.Count > 0 && notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas) <= userStopped.Count
+            StoppedByUser = userStopped.Count > 0 && shortReplicas <= userStopped.Count + exited.Count
                 ? UserStopMessage(userStopped) + UnsavedStops(userStopped) : null,
+            ShortReplicas = shortReplicas,
+            Exited = exited,
+            StartHint = ExitedReplicas.StartCommand(key),
             Suspended = suspended,
             Operations = plan.Operations.Count,
             Failures = execution?.Failures ?? [],
@@ -623,7 +629,7 @@ public sealed class Reconciler(
         var names = observed.Containers.Where(c => c is { StoppedWithEngine: true, State: ContainerState.Exited or ContainerState.Dead })
             .Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
         if (names.Count == 0) return "";
-        var start = key.Kind == ServiceGroup.ComposeKindName ? $"agent up composeproject/{key.Name}" : $"agent start servicegroup/{key.Name}";
+        var start = ExitedReplicas.StartCommand(key);
         return $"; exited when the engine stopped, and their restart policy leaves them so: {string.Join(", ", names)} ({start}, or docker start, starts them)";
     }
 
@@ -633,7 +639,16 @@ public sealed class Reconciler(
         : c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? StoppedByUser
         : c is { StoppedWithEngine: true, State: ContainerState.Exited or ContainerState.Dead } ? ExitedWithEngine
         : c.State is ContainerState.Exited && service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.Failures > limit.MaxRetries
-            ? $"BackoffLimitExceeded: failed {c.Failures} times" : null;
+            ? $"BackoffLimitExceeded: failed {c.Failures} times"
+        : ExitedReplicas.Of(c, service.Container.Restart) is { } left
+            ? left.Completed ? "Completed (exit code 0)" : $"Exited{(left.ExitCode is { } code ? $" ({code})" : "")}, restart: {RestartText(service.Container.Restart)}"
+        : null;
+
+    private static string RestartText(RestartPolicy p) => p.Mode switch
+    {
+        RestartMode.OnFailure => p.MaxRetries > 0 ? $"on-failure:{p.MaxRetries}" : "on-failure",
+        _ => "no",
+    };
 
     /// <summary>Replicas a user stopped or paused, each with its message, by name.</summary>
     private static List<(string Name, string Message)> UserStopped(ServiceGroup group, ObservedState observed) =>

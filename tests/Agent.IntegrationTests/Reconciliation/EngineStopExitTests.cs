@@ -32,14 +32,15 @@ public sealed class EngineStopExitTests : PrivateEngineScenario
         Assert.Equal("exited", await StateAsync(app));
 
         var key = new ObjectKey(ServiceGroup.ComposeKindName, project);
-        var status = await Agent.WaitForConditionAsync(project, ConditionTypes.Ready, "False", "ReplicasNotReady", TimeSpan.FromSeconds(90), ServiceGroup.ComposeKindName);
+        var status = await Agent.WaitForConditionAsync(project, ConditionTypes.Ready, "False", GroupConditions.Exited, TimeSpan.FromSeconds(90), ServiceGroup.ComposeKindName);
         Assert.Contains($"exited when the engine stopped, and their restart policy leaves them so: {app}, {db}", status.Condition(ConditionTypes.Ready)!.Message);
         var retriesBefore = Agent.Logs.Count("failed, retrying"); // while the engine was away, reconciles failed: fine
         var until = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < until)
         {
             status = Agent.Status.Get(key)!;
-            Assert.Equal("ReplicasNotReady", status.Condition(ConditionTypes.Ready)!.Reason);
+            Assert.Equal(GroupConditions.Exited, status.Condition(ConditionTypes.Ready)!.Reason);
+            Assert.Equal("False", status.Condition(ConditionTypes.Progressing)!.Status); // nothing starts them: not progressing (probe-18 F8)
             Assert.Equal("False", status.Condition(ConditionTypes.Degraded)!.Status);
             Assert.All(status.Services.SelectMany(s => s.Containers), c => Assert.Equal("Exited when the engine stopped", c.Message));
             await Task.Delay(500);
@@ -72,7 +73,7 @@ public sealed class EngineStopExitTests : PrivateEngineScenario
         {
             throw new TimeoutException($"{e.Message}\nuser-stops.json: {(File.Exists(file) ? File.ReadAllText(file) : "none")}\nagent log:\n{string.Join("\n", Agent.Logs.Lines.TakeLast(40))}", e);
         }
-        var status = await Agent.WaitForConditionAsync(project, ConditionTypes.Ready, "False", "ReplicasNotReady", TimeSpan.FromSeconds(90), ServiceGroup.ComposeKindName);
+        var status = await Agent.WaitForConditionAsync(project, ConditionTypes.Ready, "False", GroupConditions.Exited, TimeSpan.FromSeconds(90), ServiceGroup.ComposeKindName);
         Assert.Contains($"exited when the engine stopped, and their restart policy leaves them so: {c}", status.Condition(ConditionTypes.Ready)!.Message);
         Assert.Equal("exited", await StateAsync(c)); // restart: no (as in Compose)
         var stops = File.Exists(file) ? await File.ReadAllTextAsync(file) : "";

@@ -19,6 +19,7 @@ public static class WaitCommand
             var deadline = DateTimeOffset.UtcNow + parse.GetValue(timeout);
             var last = "the object does not exist yet";
             var kind = typed;
+            var settled = new SettledExit();
             while (true)
             {
                 JsonElement? found;
@@ -44,6 +45,8 @@ public static class WaitCommand
                     last = c is { } now
                         ? $"{type} is {ResourceViews.Str(now, "status")}: {ResourceViews.Str(now, "reason")}: {ResourceViews.Str(now, "message")}"
                         : $"it has no {type} condition yet";
+                    if (settled.Observe(type, status, o))
+                        throw new AgentApiException($"{kind.ToLowerInvariant()}/{name} will not become {type} on its own: {last}");
                 }
                 if (DateTimeOffset.UtcNow >= deadline)
                     throw new AgentApiException($"timed out waiting for the condition {type}={status} on {kind.ToLowerInvariant()}/{name}: {last}");
@@ -51,6 +54,34 @@ public static class WaitCommand
             }
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Waiting for Ready=True on an object whose replicas exited and stay so by their restart policy (Ready=False and
+    /// Progressing=False, reason Exited: nothing starts them until a user does) ends at once with the reason instead of at
+    /// the timeout (probe-18 F8). A status read before the wait began could predate an `agent start` just made, so the
+    /// verdict counts only once two later reconciles (two newer lastReconcileTime values) said the same.
+    /// </summary>
+    public sealed class SettledExit
+    {
+        private readonly List<string> reconciles = [];
+
+        public bool Observe(string type, string status, JsonElement o)
+        {
+            var ready = ResourceViews.Condition(o, "Ready");
+            var progressing = ResourceViews.Condition(o, "Progressing");
+            var exited = type == "Ready" && status == "True"
+                && ready is { } r && ResourceViews.Str(r, "status") == "False" && ResourceViews.Str(r, "reason") == "Exited"
+                && progressing is { } p && ResourceViews.Str(p, "status") == "False" && ResourceViews.Str(p, "reason") == "Exited";
+            if (!exited)
+            {
+                reconciles.Clear();
+                return false;
+            }
+            var at = ResourceViews.Str(o, "lastReconcileTime");
+            if (at.Length > 0 && !reconciles.Contains(at)) reconciles.Add(at);
+            return reconciles.Count >= 3;
+        }
     }
 
     public static (string Type, string Status) ParseFor(string text)

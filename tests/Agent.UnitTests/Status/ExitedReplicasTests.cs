@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Agent.Cli.Client;
+using Agent.Core.Model;
+using Agent.Core.Planning;
+using Agent.Core.Status;
+
+namespace Agent.UnitTests.Status;
+
+/// <summary>probe-18 F8: a replica that exited and that its restart policy leaves so is final, not "waiting for replicas".</summary>
+public sealed class ExitedReplicasTests
+{
+    private static ObservedContainer Exited(int? code, int failures = 0) =>
+        new("id1", "g-o-1", "o", 1, "h", ContainerState.Exited, HealthState.None, code) { Failures = failures };
+
+    [Theory]
+    [InlineData(RestartMode.No, 0, 0, 0, true, true)]
+    [InlineData(RestartMode.No, 0, 1, 0, true, false)]
+    [InlineData(RestartMode.OnFailure, 0, 0, 0, true, true)]
+    [InlineData(RestartMode.OnFailure, 3, 0, 0, true, true)]
+    [InlineData(RestartMode.OnFailure, 3, 1, 2, false, false)] // retries left: started again
+    [InlineData(RestartMode.OnFailure, 3, 1, 4, true, false)] // retries spent
+    [InlineData(RestartMode.OnFailure, 0, 1, 9, false, false)] // on-failure without a limit retries forever
+    [InlineData(RestartMode.Always, 0, 0, 0, false, false)]
+    [InlineData(RestartMode.UnlessStopped, 0, 1, 0, false, false)]
+    public void The_restart_policy_decides_whether_an_exit_is_final(RestartMode mode, int maxRetries, int code, int failures, bool final, bool completed)
+    {
+        var left = ExitedReplicas.Of(Exited(code, failures), new RestartPolicy(mode, maxRetries));
+        Assert.Equal(final, left is not null);
+        if (left is not null) Assert.Equal(completed, left.Completed);
+    }
+
+    [Fact]
+    public void Running_user_stopped_and_never_started_containers_are_not_final_exits()
+    {
+        Assert.Null(ExitedReplicas.Of(Exited(0) with { State = ContainerState.Running }, RestartPolicy.No));
+        Assert.Null(ExitedReplicas.Of(Exited(0) with { State = ContainerState.Created }, RestartPolicy.No));
+        Assert.Null(ExitedReplicas.Of(Exited(137) with { StoppedByUser = "engine" }, RestartPolicy.No));
+        var engine = ExitedReplicas.Of(Exited(0) with { StoppedWithEngine = true }, RestartPolicy.No)!;
+        Assert.True(engine.WithEngine);
+        Assert.False(engine.Completed); // stopped, not run to its end
+    }
+
+    private static Dictionary<string, ConditionValue> Decide(ReconcileOutcome o) => GroupConditions.Decide(o).ToDictionary(c => c.Type);
+
+    [Fact]
+    public void A_one_shot_that_exited_0_under_restart_no_is_ready_completed_and_not_progressing()
+    {
+        var c = Decide(new ReconcileOutcome(2)
+        {
+            NotReady = "o 0/1 ready", ShortReplicas = 1, StartHint = "agent start servicegroup/g",
+            Exited = [ExitedReplicas.Of(Exited(0), RestartPolicy.No)!],
+        });
+        Assert.Equal((true, "Completed"), (c[ConditionTypes.Ready].Status, c[ConditionTypes.Ready].Reason));
+        Assert.Equal("generation 2 applied; g-o-1 completed (exit code 0) and restart: no leaves it so (agent start servicegroup/g runs it again)",
+            c[ConditionTypes.Ready].Message);
+        Assert.Equal((false, "Completed"), (c[ConditionTypes.Progressing].Status, c[ConditionTypes.Progressing].Reason));
+        Assert.False(c[ConditionTypes.Degraded].Status);
+    }
+
+    [Fact]
+    public void A_failed_exit_under_restart_no_is_not_ready_not_progressing_and_degraded_naming_the_container_code_and_hint()
+    {
+        var c = Decide(new ReconcileOutcome(2)
+        {
+            NotReady = "o 0/1 ready", ShortReplicas = 1, StartHint = "agent up composeproject/p",
+            Exited = [ExitedReplicas.Of(Exited(3), RestartPolicy.No)!],
+        });
+        const string why = "g-o-1 exited with code 3 and restart: no leaves it so (agent up composeproject/p starts it again)";
+        Assert.Equal((false, "Exited", "o 0/1 ready; " + why), (c[ConditionTypes.Ready].Status, c[ConditionTypes.Ready].Reason, c[ConditionTypes.Ready].Message));
+        Assert.Equal((false, "Exited"), (c[ConditionTypes.Progressing].Status, c[ConditionTypes.Progressing].Reason));
+        Assert.Equal((true, "Exited", why), (c[ConditionTypes.Degraded].Status, c[ConditionTypes.Degraded].Reason, c[ConditionTypes.Degraded].Message));
+    }
+
+    [Fact]
+    public void Retries_spent_keep_their_BackoffLimitExceeded_hold_and_stop_progressing()
+    {
+        var c = Decide(new ReconcileOutcome(2)
+        {
+            NotReady = "o 0/1 ready", ShortReplicas = 1, Held = [new Hold(Hold.BackoffLimitExceeded, "g-o-1: restart limit reached")],
+            Exited = [ExitedReplicas.Of(Exited(1, failures: 4), new RestartPolicy(RestartMode.OnFailure, 3))!],
+        });
+        Assert.Equal((false, "Exited"), (c[ConditionTypes.Ready].Status, c[ConditionTypes.Ready].Reason));
+        Assert.Contains("g-o-1 failed 4 times (last exit code 1) and restart: on-failure:3 gave up", c[ConditionTypes.Ready].Message);
+        Assert.False(c[ConditionTypes.Progressing].Status);
+        Assert.Equal(Hold.BackoffLimitExceeded, c[ConditionTypes.Degraded].Reason);
+    }
+
+    [Fact]
+    public void A_replica_still_short_for_another_reason_keeps_the_group_progressing()
+    {
+        var c = Decide(new ReconcileOutcome(2)
+        {
+            NotReady = "o 0/1 ready, web 1/2 ready", ShortReplicas = 2,
+            Exited = [ExitedReplicas.Of(Exited(0), RestartPolicy.No)!],
+        });
+        Assert.Equal((false, "ReplicasNotReady"), (c[ConditionTypes.Ready].Status, c[ConditionTypes.Ready].Reason));
+        Assert.Equal((true, "WaitingForReplicas"), (c[ConditionTypes.Progressing].Status, c[ConditionTypes.Progressing].Reason));
+    }
+
+    [Fact]
+    public void A_pending_operation_wins_over_a_final_exit()
+    {
+        var c = Decide(new ReconcileOutcome(2) { Operations = 1, NotReady = "o 0/1 ready", ShortReplicas = 1, Exited = [ExitedReplicas.Of(Exited(0), RestartPolicy.No)!] });
+        Assert.Equal((true, "Applying"), (c[ConditionTypes.Progressing].Status, c[ConditionTypes.Progressing].Reason));
+    }
+
+    private static JsonElement Status(string readyStatus, string readyReason, string progressingReason, string reconciled) => JsonDocument.Parse($$"""
+        {"kind":"ServiceGroup","name":"g","lastReconcileTime":"{{reconciled}}","conditions":[
+          {"type":"Ready","status":"{{readyStatus}}","reason":"{{readyReason}}","message":"o 0/1 ready"},
+          {"type":"Progressing","status":"False","reason":"{{progressingReason}}","message":""}]}
+        """).RootElement.Clone();
+
+    [Fact]
+    public void Agent_wait_for_Ready_ends_once_two_reconciles_after_the_first_look_still_say_Exited()
+    {
+        var settled = new WaitCommand.SettledExit();
+        Assert.False(settled.Observe("Ready", "True", Status("False", "Exited", "Exited", "2026-12-01T12:00:00Z")));
+        Assert.False(settled.Observe("Ready", "True", Status("False", "Exited", "Exited", "2026-12-01T12:00:00Z"))); // same reconcile
+        Assert.False(settled.Observe("Ready", "True", Status("False", "Exited", "Exited", "2026-12-01T12:00:02Z")));
+        Assert.True(settled.Observe("Ready", "True", Status("False", "Exited", "Exited", "2026-12-01T12:00:04Z")));
+
+        // An agent start in between: the count starts over; other reasons and other waits never end early.
+        var restarted = new WaitCommand.SettledExit();
+        restarted.Observe("Ready", "True", Status("False", "Exited", "Exited", "2026-12-01T12:00:00Z"));
+        restarted.Observe("Ready", "True", Status("False", "Exited", "Exited", "2026-12-01T12:00:02Z"));
+        Assert.False(restarted.Observe("Ready", "True", Status("False", "Progressing", "Applying", "2026-12-01T12:00:03Z")));
+        Assert.False(restarted.Observe("Ready", "True", Status("False", "Exited", "Exited", "2026-12-01T12:00:05Z")));
+        var other = new WaitCommand.SettledExit();
+        foreach (var t in new[] { "00", "02", "04", "06" })
+        {
+            Assert.False(other.Observe("Ready", "True", Status("False", "StoppedByUser", "StoppedByUser", $"2026-12-01T12:00:{t}Z")));
+            Assert.False(other.Observe("Ready", "False", Status("False", "Exited", "Exited", $"2026-12-01T12:00:{t}Z")));
+        }
+    }
+}
