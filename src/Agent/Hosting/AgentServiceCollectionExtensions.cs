@@ -93,7 +93,7 @@ public static class AgentServiceCollectionExtensions
         services.AddHostedService<ControllerService>();
         services.AddHostedService<InterruptedRuns>();
         services.AddSingleton(sp => new Jobs.JobHistoryStore(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
-            sp.GetRequiredService<ILogger<Jobs.JobHistoryStore>>()));
+            sp.GetRequiredService<ILogger<Jobs.JobHistoryStore>>(), sp.GetRequiredService<State.UnsavedRecords>()));
         services.AddSingleton<Jobs.JobEngine>();
         services.AddSingleton<Jobs.JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<Jobs.JobRunner>());

@@ -30,11 +30,14 @@ public sealed class JobHistoryStore
     private readonly string folder;
     private readonly ILogger<JobHistoryStore> logger;
     private readonly ConcurrentDictionary<ObjectKey, JobRecord> records = new();
+    private readonly State.UnsavedRecords unsaved;
+    private readonly Lock writes = new(); // a retry (UnsavedRecords' timer) and the job's loop write the same file
 
-    public JobHistoryStore(string stateDir, ILogger<JobHistoryStore> logger)
+    public JobHistoryStore(string stateDir, ILogger<JobHistoryStore> logger, State.UnsavedRecords? unsaved = null)
     {
         folder = Path.Combine(stateDir, "jobs");
         this.logger = logger;
+        this.unsaved = unsaved ?? new State.UnsavedRecords(TimeProvider.System, logger);
         Started = new JobLedger(stateDir, logger);
         if (Directory.Exists(folder))
             foreach (var file in Directory.GetFiles(folder, "*.json"))
@@ -112,17 +115,35 @@ public sealed class JobHistoryStore
     public IReadOnlyList<JobRecord> All(string? kind = null) =>
         records.Values.Where(r => kind is null || r.Key.Kind == kind).OrderBy(r => r.Key.Name, StringComparer.Ordinal).ToList();
 
-    /// <summary>Keeps the record; a history that cannot be written is logged (the runner rebuilds it from labels).</summary>
+    /// <summary>Keeps the record; a history that cannot be written is kept in memory (the runner rebuilds it from labels
+    /// after a restart), said once per change of cause rather than at each of the many saves of a run (probe-18 F3: 4-8 lines
+    /// a second), and written again every few seconds until it lands (<see cref="State.UnsavedRecords"/>).</summary>
     public void Save(JobRecord record)
     {
         records[record.Key] = record;
-        try
+        SaveCurrent(record.Key);
+    }
+
+    private void SaveCurrent(ObjectKey key)
+    {
+        var file = FileOf(key);
+        lock (writes)
         {
-            State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
-        }
-        catch (State.StateWriteException e)
-        {
-            logger.LogWarning("Job history of {Key} cannot be saved: {Error}", record.Key, e.Message);
+            if (!records.TryGetValue(key, out var record)) // removed meanwhile: nothing to save
+            {
+                unsaved.Forget(file);
+                return;
+            }
+            try
+            {
+                State.StateFile.Write(file, JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
+                unsaved.Saved(file);
+            }
+            catch (State.StateWriteException e)
+            {
+                unsaved.Failed(file, e, $"the job history of {key} is kept in memory (a restart of the agent before it is saved rebuilds it " +
+                                        "from its containers' labels)", () => SaveCurrent(key));
+            }
         }
     }
 
@@ -130,7 +151,7 @@ public sealed class JobHistoryStore
     /// nothing) when the state dir cannot take it. For an API job, whose template must survive a restart.</summary>
     public void SaveNew(JobRecord record)
     {
-        State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
+        lock (writes) State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
         records[record.Key] = record;
     }
 
@@ -138,12 +159,16 @@ public sealed class JobHistoryStore
     public void Remove(ObjectKey key)
     {
         if (key.Kind == Job.KindName) Started.Forget(key.Name);
-        records.TryRemove(key, out _);
         try
         {
-            LostOf(key).Forget();
-            lost.TryRemove(key, out _);
-            if (State.StateFile.MayWrite) File.Delete(FileOf(key));
+            lock (writes)
+            {
+                records.TryRemove(key, out _);
+                unsaved.Forget(FileOf(key));
+                LostOf(key).Forget();
+                lost.TryRemove(key, out _);
+                if (State.StateFile.MayWrite) File.Delete(FileOf(key));
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -276,6 +276,40 @@ public sealed class StateDirTests : IAsyncLifetime
         }
     }
 
+    /// <summary>probe-18 F3: a CronJob's history that cannot be saved (a full state dir) while runs go on was logged at every
+    /// save, 4-8 lines a second; now once per change of cause, and its recovery once.</summary>
+    [Fact]
+    public async Task A_cronjob_history_that_cannot_be_saved_is_said_once_while_runs_go_on_and_its_recovery_once()
+    {
+        var cron = instance.Name("fullcron");
+        await using var agent = Harness();
+        await using (await MountTmpfsAsync(agent.StateDir))
+        {
+            agent.Write("c.yaml", Jobs.JobContainers.CronJob(cron, "*/2 * * * * *", "sleep 1", "  successfulJobsHistoryLimit: 2\n"));
+            await agent.StartAsync();
+            var file = Path.Combine(agent.StateDir, "jobs", $"CronJob-{cron}.json");
+            await Eventually.TrueAsync(() => Task.FromResult(File.Exists(file)), TimeSpan.FromSeconds(60), "the history written once");
+
+            await ExternalTool.ShellAsync($"dd if=/dev/zero of='{agent.StateDir}/fill' bs=4k"); // until the disk is full
+            var full = DateTimeOffset.UtcNow;
+            var warning = await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), $"State file {file} cannot be saved (", $"the job history of CronJob/{cron} is kept in memory");
+            Assert.Contains("No space left on device", warning, StringComparison.Ordinal);
+            // Runs go on (a container started after the disk filled up, and one more after that), each saving its history often.
+            await Eventually.TrueAsync(async () => (await Jobs.JobContainers.ListAsync(instance, cron)).Count(c => c.Started > full.AddSeconds(1)) >= 2,
+                TimeSpan.FromSeconds(60), "two runs on the full disk");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(1, agent.Logs.Count($"State file {file} cannot be saved ("));
+            Assert.Equal(0, agent.Logs.Count("Job history of"));
+
+            File.Delete(Path.Combine(agent.StateDir, "fill"));
+            await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), $"State file {file} is saved again");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(1, agent.Logs.Count($"State file {file} is saved again"));
+            Assert.Equal(1, agent.Logs.Count($"State file {file} cannot be saved ("));
+            await agent.StopAsync();
+        }
+    }
+
     [Fact]
     public async Task A_stop_on_a_read_only_state_dir_is_a_500_with_the_reason_and_changes_nothing()
     {
