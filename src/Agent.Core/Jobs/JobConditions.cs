@@ -56,8 +56,8 @@ public static class JobConditions
 
     public static IReadOnlyList<ConditionValue> Decide(JobStatusInput input)
     {
-        var latest = input.History.Runs.OrderBy(r => r.Start).LastOrDefault();
-        var finished = input.History.Runs.Where(r => !r.IsActive).OrderBy(r => r.End).LastOrDefault();
+        var latest = input.History.Latest;
+        var finished = input.History.Runs.Where(r => !r.IsActive).OrderBy(r => r.End).LastOrDefault() ?? input.History.LastRemoved;
         var active = input.History.Active.ToList();
         if (input.ManifestError is { } error)
         {
@@ -77,7 +77,7 @@ public static class JobConditions
                 new(ConditionTypes.Progressing, false, HistoryLost, "held: nothing runs until the marker is deleted"),
                 new(ConditionTypes.Degraded, true, HistoryLost, lost),
             ];
-        return input.Kind == Model.CronJob.KindName ? ForCronJob(input, finished, active) : ForJob(latest, input.History.LastSuccessfulTime);
+        return input.Kind == Model.CronJob.KindName ? ForCronJob(input, finished, active) : ForJob(latest, input.History.LastSuccessfulTime, removed: input.History.Runs.Count == 0 && latest is not null);
     }
 
     private static IReadOnlyList<ConditionValue> ForCronJob(JobStatusInput input, JobRun? finished, List<JobRun> active)
@@ -113,6 +113,15 @@ public static class JobConditions
 
     /// <param name="lastSuccess">The history's last success: a Job whose runs ttlAfterFinished removed is still complete
     /// (probe-15j M3: it said Pending "waiting for the first run", and `agent wait --for=condition=Ready` never returned).</param>
+    /// <param name="removed">The latest run is the one removed (ttlAfterFinished): its conditions say so.</param>
+    private static IReadOnlyList<ConditionValue> ForJob(JobRun? latest, DateTimeOffset? lastSuccess, bool removed)
+    {
+        var decided = ForJob(latest, lastSuccess);
+        return removed
+            ? decided.Select(c => c.Type == ConditionTypes.Ready ? c with { Message = c.Message + "; its run was removed after ttlAfterFinished" } : c).ToList()
+            : decided;
+    }
+
     private static IReadOnlyList<ConditionValue> ForJob(JobRun? latest, DateTimeOffset? lastSuccess) => latest switch
     {
         null when lastSuccess is { } at =>
@@ -200,15 +209,17 @@ public static class JobConditions
     /// has the phase HistoryLost.</summary>
     public static JobSummary Summarize(JobHistory history, bool historyLost = false)
     {
-        var latest = history.Runs.OrderBy(r => r.Start).LastOrDefault();
-        // Its runs removed by ttlAfterFinished, a Job that succeeded is still Succeeded (with its completion time).
+        var latest = history.Latest;
+        // Its runs removed by ttlAfterFinished, a Job still reads how its latest run ended; a history written before the
+        // removed run was kept knows only its last success.
         var removedAfterSuccess = latest is null && history.LastSuccessfulTime is not null;
+        var removed = history.Runs.Count == 0 ? history.LastRemoved : null;
         return new JobSummary
         {
             Phase = latest?.Phase.ToString() ?? (removedAfterSuccess ? nameof(RunPhase.Succeeded) : historyLost ? HistoryLost : "Pending"),
             Active = history.Active.Count(),
-            Succeeded = removedAfterSuccess ? 1 : history.Runs.Count(r => r.Phase == RunPhase.Succeeded),
-            Failed = history.Runs.Count(r => r.Phase == RunPhase.Failed),
+            Succeeded = removedAfterSuccess || removed?.Phase == RunPhase.Succeeded ? 1 : history.Runs.Count(r => r.Phase == RunPhase.Succeeded),
+            Failed = removed?.Phase == RunPhase.Failed ? 1 : history.Runs.Count(r => r.Phase == RunPhase.Failed),
             LastScheduleTime = history.LastScheduleTime,
             LastSuccessfulTime = history.LastSuccessfulTime,
             StartTime = latest?.Start,

@@ -71,6 +71,12 @@ public sealed record JobHistory
     public long MissedRuns { get; init; }
     public long SkippedRuns { get; init; }
     public IReadOnlyList<JobRun> Runs { get; init; } = [];
+    /// <summary>The latest finished run removed (ttlAfterFinished, history limits), without its attempts: a Job whose run
+    /// is gone still reads how it ended (a failed one is not Pending again), and a wait on it ends.</summary>
+    public JobRun? LastRemoved { get; init; }
 
     public IEnumerable<JobRun> Active => Runs.Where(r => r.IsActive);
+
+    /// <summary>The latest run (by start), or, when none is kept, the latest one removed.</summary>
+    public JobRun? Latest => Runs.OrderBy(r => r.Start).LastOrDefault() ?? LastRemoved;
 }

@@ -85,6 +85,10 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
                 + (next is { } n ? $" (next time would be {n.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})" : ""));
         }
         var before = store.Get(key)?.History;
+        // The latest run of this template, kept or the one ttlAfterFinished removed.
+        JobRun? LatestOf(JobHistory? history) =>
+            history?.Runs.Where(r => r.TemplateHash == desired.TemplateHash).OrderBy(r => r.Start).LastOrDefault()
+            ?? (history?.LastRemoved is { } removed && removed.TemplateHash == desired.TemplateHash ? removed : null);
         var loop = new JobLoop(key, () => desired, jobs, store, new JobRunnerSettings(options.Value.JobBackoffBase, options.Value.JobPollInterval, TimeSpan.FromSeconds(30)),
             time, loggers.CreateLogger<JobLoop>());
         using var stop = new CancellationTokenSource();
@@ -95,7 +99,7 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
             while (true)
             {
                 var history = store.Get(key)?.History;
-                run = history?.Runs.Where(r => r.TemplateHash == desired.TemplateHash).OrderBy(r => r.Start).LastOrDefault();
+                run = LatestOf(history);
                 if (run is { IsActive: false } || (history?.TemplateHash == desired.TemplateHash && run is null) || (history is null && store.Lost(key) is not null)) break;
                 await Task.Delay(200, deadline);
             }
@@ -106,7 +110,7 @@ public sealed class OnceJobs(ManifestStore manifests, JobEngine jobs, JobHistory
         }
         await stop.CancelAsync();
         await running;
-        run = store.Get(key)?.History.Runs.Where(r => r.TemplateHash == desired.TemplateHash).OrderBy(r => r.Start).LastOrDefault() ?? run;
+        run = LatestOf(store.Get(key)?.History) ?? run;
         var unchanged = desired.IsTemplate(before?.TemplateHash) ? "unchanged, " : "";
         if (run is null && store.Get(key) is null && store.Lost(key) is { } lost) return new OnceResult(key, false, $"{key}: HistoryLost {lost}");
         return run switch

@@ -120,7 +120,7 @@ public static class JobEndpoints
     private static string Describe(JobRun? run) =>
         run is null ? "ended without a run" : $"{run.Phase.ToString().ToLowerInvariant()}: exit code {run.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} ({run.Reason})";
 
-    private static JobRun? Latest(JobRunner runner, ObjectKey key) => runner.History(key)?.Runs.OrderBy(r => r.Start).LastOrDefault();
+    private static JobRun? Latest(JobRunner runner, ObjectKey key) => runner.History(key)?.Latest;
 
     private static async Task<JobRun?> WaitAsync(JobRunner runner, ObjectKey key, CancellationToken ct)
     {
@@ -172,6 +172,12 @@ public static class JobEndpoints
             return;
         }
         var run = Latest(runner, key);
+        if (run is { IsActive: false, Attempts.Count: 0 } && runner.History(key)?.Runs.Count == 0)
+        {
+            await Results.Problem(statusCode: 410, title: "Gone",
+                detail: $"Job \"{id}\" run {run.Id} ({run.Phase}) was removed after ttlAfterFinished, with its containers and their logs.").ExecuteAsync(http);
+            return;
+        }
         if (run?.Current is not { } attempt)
         {
             await Results.Problem(statusCode: 409, title: "Conflict", detail: $"Job \"{id}\" has no run with a container yet.").ExecuteAsync(http);

@@ -433,7 +433,9 @@ public sealed partial class JobLoop(
         if (want.Template.TtlAfterFinished is { } ttl)
             foreach (var run in history.Runs.Where(r => !r.IsActive && !expired.Contains(r.Id)))
                 wakeAt.Add(run.End!.Value.Plus(ttl));
-        return expired.Count == 0 ? history : history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList() };
+        if (expired.Count == 0) return history;
+        var removed = history.Runs.Where(r => expired.Contains(r.Id)).Append(history.LastRemoved).OfType<JobRun>().MaxBy(r => r.Start)!;
+        return history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList(), LastRemoved = removed with { Attempts = [] } };
     }
 }
 

@@ -94,6 +94,30 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_waited_job_whose_failed_run_ttl_after_finished_removes_at_once_answers_failed()
+    {
+        // Before, a run removed by its TTL between two polls of the wait left it waiting forever (no run, the job still
+        // there), and the job read "Pending, waiting for the first run" although it had failed and never runs again.
+        await Agent.StartAsync();
+        using var client = Client(Admin);
+        client.Timeout = TimeSpan.FromMinutes(3);
+        var name = Instance.Name("ttl");
+        using var response = await client.PostAsync("/api/v1/jobs?wait=true",
+            Json($"{{\"name\": \"{name}\", \"backoffLimit\": 0, \"ttlAfterFinished\": \"0s\", \"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"exit 3\"]}}}}"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(("Failed", 3), (body.GetProperty("phase").GetString(), body.GetProperty("exitCode").GetInt32()));
+        var id = body.GetProperty("id").GetString()!;
+
+        await Eventually.ReturnsAsync(() => ListAsync(Instance, id), c => c.Count == 0, TimeSpan.FromSeconds(60), "ttlAfterFinished removed the run's container"); // on the engine
+        using var job = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}"));
+        Assert.Equal("Failed", job.RootElement.GetProperty("phase").GetString());
+        using var logs = await client.GetAsync($"/api/v1/jobs/{id}/logs");
+        Assert.Equal(HttpStatusCode.Gone, logs.StatusCode);
+        Assert.Contains("removed after ttlAfterFinished", await logs.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task An_imperative_job_is_refused_when_the_policy_forbids_it_or_the_role_is_too_low()
     {
         await Agent.StartAsync();

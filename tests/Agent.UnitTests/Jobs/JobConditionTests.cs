@@ -66,6 +66,25 @@ public sealed class JobConditionTests
     }
 
     [Fact]
+    public void A_job_whose_failed_run_ttl_after_finished_removed_reads_failed_not_pending()
+    {
+        // Before, a failed run removed by its TTL left the Job "Pending, waiting for the first run" for good (it never
+        // runs again: its template hash is recorded), and POST /jobs?wait=true or `agent wait` waited forever.
+        var removed = Run("j-1", RunPhase.Failed, RunReasons.BackoffLimitExceeded, exit: 3) with { Attempts = [], ExitCode = 3 };
+        var history = new JobHistory { TemplateHash = "h1", LastRemoved = removed };
+        var c = Decide(new JobStatusInput(Job.KindName, history));
+        Assert.Equal((RunReasons.BackoffLimitExceeded, false, false), (c["Ready"].Reason, c["Ready"].Status, c["Progressing"].Status));
+        Assert.Contains("exit code 3", c["Ready"].Message);
+        Assert.Contains("removed after ttlAfterFinished", c["Ready"].Message);
+        Assert.True(c[JobConditions.Failed].Status);
+        var summary = JobConditions.Summarize(history);
+        Assert.Equal(("Failed", 0, 1, 3), (summary.Phase, summary.Succeeded, summary.Failed, summary.ExitCode));
+        Assert.Same(removed, history.Latest);
+        // A run kept is newer than any removed: it decides.
+        Assert.Equal("Running", Decide(new JobStatusInput(Job.KindName, history with { Runs = [Run("j-2", RunPhase.Running, startSecond: 60)] }))["Ready"].Reason);
+    }
+
+    [Fact]
     public void A_job_whose_run_ttl_after_finished_removed_is_still_complete()
     {
         var history = new JobHistory { LastSuccessfulTime = T0, TemplateHash = "h1" };
