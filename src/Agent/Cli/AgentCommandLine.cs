@@ -8,7 +8,8 @@ public static partial class AgentCommandLine
     /// <summary>Parses and runs; a value that does not convert is reported in words, never as a .NET type name.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var parse = Create().Parse(args);
+        var root = Create();
+        var parse = root.Parse(GlobalOptions.Hoist(root, args));
         var typed = parse.Errors.Where(e => ExpectedType().IsMatch(e.Message)).ToList();
         if (typed.Count == 0) return await InvokeAsync(parse);
         foreach (var error in typed) Console.Error.WriteLine($"error: {Friendly(error.Message)}");

@@ -473,7 +473,8 @@ public sealed class Reconciler(
         status.SetCondition(key, ConditionTypes.Suspended, suspended, suspended ? "Suspended" : "Active",
             suspended ? (group.Spec.Suspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
 
-        var notReady = services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
+        // desiredReplicas stays the manifest's while stopped (READY 0/3 Suspended): a stopped group is not missing replicas.
+        var notReady = suspended ? [] : services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
         var userStopped = UserStopped(group, observed);
         var shortReplicas = notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas);
         var exited = suspended ? [] : ExitedReplicas.Of(observed.Containers,
@@ -534,14 +535,14 @@ public sealed class Reconciler(
     /// <summary>What each service of <paramref name="group"/> runs, as status shows it.</summary>
     private List<ServiceStatus> ServicesOf(ObjectKey key, ServiceGroup group, ObservedState observed)
     {
-        var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
         return group.Spec.Services.Select(s =>
         {
             // READY counts the replicas that serve, of whatever spec (kubectl during a rollout): the old replicas while an
             // update waits on its gate, the previous spec's after a rollback; a stopped one or an X-next still in its gate does not.
             var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
             var ready = ServiceReadiness.Serving(containers, s.Replicas, time.GetUtcNow());
-            return new ServiceStatus(s.Name, suspended ? 0 : s.Replicas, ready, containers.Select(c => new ContainerStatus(
+            // desiredReplicas is the manifest's replicas also while stopped or down, as kubectl and compose users read READY 0/3.
+            return new ServiceStatus(s.Name, s.Replicas, ready, containers.Select(c => new ContainerStatus(
                 c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash,
                 ContainerMessage(c, s))).ToList());
         }).ToList();

@@ -71,15 +71,25 @@ public sealed class LogsKindTests : AgentScenario
     }
 
     [Fact]
-    public async Task Exec_on_a_container_of_a_stopped_group_hints_agent_start_of_the_group()
+    public async Task A_stopped_group_reads_0_of_its_replicas_options_before_the_verb_work_and_exec_hints_agent_start()
     {
         var g = Instance.Name("lx");
-        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        Agent.Write("g.yaml", Group(g, Sleeper("s", "      replicas: 2\n")));
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(g);
         var stop = await Cli("stop", $"servicegroup/{g}", "--timeout", "2m");
         Assert.True(stop.Exit == 0, stop.Stderr);
         Assert.Equal("exited", await DockerCli.InspectAsync($"{g}-s-1", "{{.State.Status}}"));
+
+        // probe-18 F6: READY 0/2 Suspended (before: 0/0), and options before the verb (before: '--state-dir' was not matched),
+        // here with only the state dir to find the agent and its token.
+        var get = await AgentCli.RunAsync(new Dictionary<string, string>(), "--state-dir", Agent.StateDir, "get", "servicegroup", g);
+        Assert.True(get.Exit == 0, $"{get.Stdout}\n{get.Stderr}");
+        Assert.Matches($@"(?m)^{g}\s+0/2\s+Suspended\s", get.Stdout);
+        var down = await Cli("down", $"servicegroup/{g}");
+        Assert.Equal(1, down.Exit);
+        Assert.Contains($"a ServiceGroup is stopped and started, not taken down and brought up: agent stop servicegroup/{g}", down.Stderr);
+        Assert.DoesNotContain("No route", down.Stderr);
 
         var exec = await Cli("exec", $"{g}-s-1", "--", "true");
         Assert.Equal(1, exec.Exit);

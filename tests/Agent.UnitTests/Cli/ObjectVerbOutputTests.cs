@@ -30,4 +30,16 @@ public sealed class ObjectVerbOutputTests
         Assert.Equal("servicegroup/g: nothing restarted: it has no container yet (agent get servicegroup/g shows what it runs)",
             Done("restart", "servicegroup/g", """{"group":"g","restarted":[]}"""));
     }
+
+    [Fact]
+    public void A_verb_of_another_kind_names_the_verb_that_applies_instead_of_a_raw_404()
+    {
+        Assert.Equal("a ServiceGroup is stopped and started, not taken down and brought up: agent stop servicegroup/web",
+            ObjectVerbCommand.Refusal("down", "ServiceGroup", "web"));
+        Assert.Equal("a ServiceGroup is stopped and started, not taken down and brought up: agent start servicegroup/web",
+            ObjectVerbCommand.Refusal("up", "ServiceGroup", "web"));
+        Assert.Contains("POST /api/v1/cronjobs/nightly/suspend", ObjectVerbCommand.Refusal("stop", "CronJob", "nightly"));
+        Assert.Null(ObjectVerbCommand.Refusal("stop", "ServiceGroup", "web"));
+        Assert.Null(ObjectVerbCommand.Refusal("down", "ComposeProject", "shop"));
+    }
 }

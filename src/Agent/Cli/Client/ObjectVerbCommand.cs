@@ -32,8 +32,7 @@ public static class ObjectVerbCommand
             if (kind is ResourceKinds.Containers or ResourceKinds.All)
                 throw new AgentApiException($"{verb} takes an object such as servicegroup/NAME");
             var path = $"api/v1/{ResourceKinds.Plural(kind)}/{Uri.EscapeDataString(name)}";
-            if (kind.Equals(Core.Model.ServiceGroup.ComposeKindName, StringComparison.OrdinalIgnoreCase) && verb is "stop" or "start")
-                throw new AgentApiException($"a compose project is taken down and brought up like with docker compose: agent {(verb == "stop" ? "down" : "up")} {kind.ToLowerInvariant()}/{name}");
+            if (Refusal(verb, kind, name) is { } refusal) throw new AgentApiException(refusal);
             var answer = await client.PostAsync($"{path}/{verb}", ct);
             var shown = $"{kind.ToLowerInvariant()}/{name}";
             if (verb is "start" or "up" or "restart")
@@ -51,6 +50,21 @@ public static class ObjectVerbCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Why <paramref name="verb"/> does not apply to an object of <paramref name="kind"/>, naming the verb that
+    /// does (before: the API's raw "No route POST ... (HTTP 404)"); null when it applies.</summary>
+    public static string? Refusal(string verb, string kind, string name)
+    {
+        var shown = $"{kind.ToLowerInvariant()}/{name}";
+        if (kind == Core.Model.ServiceGroup.KindName && verb is "down" or "up")
+            return $"a ServiceGroup is stopped and started, not taken down and brought up: agent {(verb == "down" ? "stop" : "start")} {shown}";
+        if (kind == Core.Model.ServiceGroup.ComposeKindName && verb is "stop" or "start")
+            return $"a compose project is taken down and brought up like with docker compose: agent {(verb == "stop" ? "down" : "up")} {shown}";
+        if (kind is not (Core.Model.ServiceGroup.KindName or Core.Model.ServiceGroup.ComposeKindName))
+            return $"{verb} takes servicegroup/NAME or composeproject/NAME, not {shown}" +
+                   (kind == Core.Model.CronJob.KindName ? $" (a CronJob is suspended and resumed: POST /api/v1/cronjobs/{name}/suspend, /resume)" : "");
+        return null;
     }
 
     /// <summary>Polls the object's status until it is suspended and none of its containers runs.</summary>
