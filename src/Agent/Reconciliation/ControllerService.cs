@@ -76,8 +76,9 @@ public sealed class ControllerService(
         await started.Task;
     }
 
-    /// <summary>The state records as statuses show them, looked at every second: when one changes (a record of user stops
-    /// kept in memory is saved again: probe-18 F10), every object is looked at now, not at the next resync.</summary>
+    /// <summary>The state records as statuses show them, looked at every second: when one changes (the marker of a lost
+    /// record deleted by the operator: probe-18 F5; a record of user stops kept in memory saved again: F10), every object is
+    /// looked at now, not at the next resync, so statuses change when /readyz does (it reads the markers at each probe).</summary>
     private async Task WatchRecordsAsync(CancellationToken ct)
     {
         var seen = RecordsState();
@@ -94,7 +95,8 @@ public sealed class ControllerService(
 
     private static readonly TimeSpan RecordsCheck = TimeSpan.FromSeconds(1);
 
-    private string RecordsState() => $"user stops {(userStops.Unsaved is null ? "saved" : "unsaved")}";
+    private string RecordsState() =>
+        $"suspends {(overrides.Lost is null ? "read" : "lost")}, user stops {(userStops.Lost is null ? "read" : "lost")} and {(userStops.Unsaved is null ? "saved" : "unsaved")}";
 
     /// <summary>Queues every object the manifests name plus every object that still has containers (to prune it).</summary>
     private async Task EnqueueAllAsync(CancellationToken ct)

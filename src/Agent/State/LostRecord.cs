@@ -36,7 +36,9 @@ public sealed class LostRecord(string file, ILogger logger)
     /// <returns>Whether the marker was written (else the loss is held for this run only).</returns>
     public bool Mark(string reason, string holds)
     {
-        var aside = File.Exists(file) || Directory.Exists(file) ? StateFile.MoveAside(file, reason, logger) : null; // a record deleted whole has nothing to keep aside
+        var aside = File.Exists(file) || Directory.Exists(file)
+            ? StateFile.MoveAside(file, reason, logger, $"and holding what it records until {Marker} is deleted (the next line says what is held); it is not read as empty")
+            : null; // a record deleted whole has nothing to keep aside
         var text = $"{Path.GetFileName(file)} could not be read at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z ({reason})" +
                    (aside is null ? "" : $"; it was kept aside as {Path.GetFileName(aside)}") +
                    $". Until {Marker} is deleted {holds}";

@@ -188,7 +188,9 @@ public static class StateFile
     /// <summary>Moves a corrupt state file (or a folder found where a state file belongs) out of the way as
     /// <c>name.corrupt-yyyyMMddTHHmmssZ</c>, keeping it for inspection.</summary>
     /// <returns>Where it is now, or null when it could not be moved.</returns>
-    public static string? MoveAside(string path, string reason, ILogger logger)
+    /// <param name="then">What the agent does instead (the end of the log line): by default it starts without the file; a
+    /// record that must not read as empty (<see cref="LostRecord"/>) says what it holds.</param>
+    public static string? MoveAside(string path, string reason, ILogger logger, string? then = null)
     {
         if (!MayWrite)
         {
@@ -205,12 +207,12 @@ public static class StateFile
         {
             if (Directory.Exists(path)) Directory.Move(path, aside);
             else File.Move(path, aside, overwrite: true);
-            logger.LogError("State file {File} is corrupt ({Reason}); moved it aside to {Aside} and starting without it", path, reason, aside);
+            logger.LogError("State file {File} is corrupt ({Reason}); moved it aside to {Aside} {Then}", path, reason, aside, then ?? "and starting without it");
             return aside;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogError("State file {File} is corrupt ({Reason}) and cannot be moved aside ({Error}); starting without it", path, reason, e.Message);
+            logger.LogError("State file {File} is corrupt ({Reason}) and cannot be moved aside ({Error}); {Then}", path, reason, e.Message, then ?? "starting without it");
             return null;
         }
     }

@@ -129,4 +129,45 @@ public sealed class LostRecordTests : IAsyncLifetime
         await agent.WaitReadyAsync(group);
         await agent.StopAsync();
     }
+    /// <summary>probe-18 F5: once the operator deletes suspended.json.lost, every group held by it clears as soon as the
+    /// agent notices (when /readyz passes again), not at the next resync (here 10 minutes away); the first log line says the
+    /// agent holds what the record held until the marker is deleted.</summary>
+    [Fact]
+    public async Task Groups_held_by_a_lost_suspends_record_clear_when_the_marker_is_deleted_not_at_the_next_resync()
+    {
+        var first = instance.Name("held-a");
+        var second = instance.Name("held-b");
+        await using var agent = new AgentHarness(instance, new Dictionary<string, string?>
+        {
+            ["Agent:Auth:TokensFile"] = tokens,
+            ["Agent:ResyncInterval"] = "00:10:00", // only the marker's deletion can clear them within the test
+        });
+        agent.Write("a.yaml", Group(first, Sleeper("s")));
+        agent.Write("b.yaml", Group(second, Sleeper("s")));
+        await agent.StartAsync();
+        await agent.WaitReadyAsync(first);
+        await agent.WaitReadyAsync(second);
+        await agent.StopAsync();
+        await File.WriteAllTextAsync(Path.Combine(agent.StateDir, "suspended.json"), "[{\"Serv");
+        await agent.StartAsync();
+
+        var marker = Path.Combine(agent.StateDir, "suspended.json.lost");
+        var moved = await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "suspended.json is corrupt", "moved it aside");
+        Assert.Contains($"holding what it records until {marker} is deleted", moved, StringComparison.Ordinal);
+        Assert.DoesNotContain("starting without it", moved, StringComparison.Ordinal);
+        foreach (var group in new[] { first, second })
+            await agent.WaitForConditionAsync(group, ConditionTypes.Ready, "False", "SuspendsLost", TimeSpan.FromSeconds(30));
+        await agent.WaitForConditionAsync(first, ConditionTypes.Degraded, "True", "SuspendsLost", TimeSpan.FromSeconds(30));
+
+        File.Delete(marker);
+        using (var admin = Admin(agent))
+            await Eventually.ReturnsAsync(() => admin.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready once the marker is gone");
+        foreach (var group in new[] { first, second })
+        {
+            var status = await agent.WaitReadyAsync(group, TimeSpan.FromSeconds(20));
+            Assert.Equal("False", status.Condition(ConditionTypes.Degraded)!.Status);
+            Assert.NotEqual("SuspendsLost", status.Condition(ConditionTypes.Degraded)!.Reason);
+        }
+        await agent.StopAsync();
+    }
 }

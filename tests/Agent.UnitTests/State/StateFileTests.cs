@@ -56,7 +56,9 @@ public sealed class StateFileTests : IDisposable
         Assert.Equal("[\n  \"ServiceGroup/a\",\n  oops\n", File.ReadAllText(aside.FullName));
         var line = logger.Lines[0];
         Assert.StartsWith($"Error: State file {PathOf(RuntimeOverrides.FileName)} is corrupt (line 3, column 3: ", line, StringComparison.Ordinal);
-        Assert.EndsWith($"moved it aside to {aside.FullName} and starting without it", line, StringComparison.Ordinal);
+        // probe-18 F5: not "starting without it", which read as "nothing is held"
+        Assert.EndsWith($"moved it aside to {aside.FullName} and holding what it records until {PathOf(RuntimeOverrides.FileName)}.lost is deleted " +
+                        "(the next line says what is held); it is not read as empty", line, StringComparison.Ordinal);
         Assert.False(File.Exists(PathOf(RuntimeOverrides.FileName)));
         Assert.StartsWith("suspended.json could not be read at ", overrides.Lost, StringComparison.Ordinal); // LostRecordTests: what it holds
     }
