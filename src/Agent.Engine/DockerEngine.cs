@@ -308,6 +308,33 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         await pump;
     }
 
+    public Task<IReadOnlyList<EngineEvent>> PastEventsAsync(LabelSelector selector, DateTimeOffset until, CancellationToken ct) =>
+        Call<IReadOnlyList<EngineEvent>>("events", async () =>
+        {
+            // A since and an until both in the past: the engine answers what it holds between them and ends the stream.
+            var events = new List<EngineEvent>();
+            await client.System.MonitorEventsAsync(new ContainerEventsParameters
+            {
+                Filters = LabelFilter(selector),
+                Since = EngineMapping.UnixTime(DateTimeOffset.FromUnixTimeSeconds(1)), // 0 would be "no replay"
+                Until = EngineMapping.UnixTime(until),
+            }, new SynchronousProgress<Message>(m => events.Add(EngineMapping.ToEvent(m))), ct);
+            return events;
+        });
+
+    public Task<DateTimeOffset?> ServingSinceAsync(CancellationToken ct) => Call("network_inspect", async () =>
+    {
+        try
+        {
+            var bridge = await client.Networks.InspectNetworkAsync("bridge", ct);
+            return bridge is { Name: "bridge", Driver: "bridge" } ? new DateTimeOffset(bridge.Created.ToUniversalTime()) : (DateTimeOffset?)null;
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+            return null;
+        }
+    }, "bridge");
+
     public Task<ImageSummary?> InspectImageAsync(string reference, CancellationToken ct) => Call("image_inspect", async () =>
     {
         try

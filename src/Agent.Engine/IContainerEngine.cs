@@ -43,6 +43,15 @@ public partial interface IContainerEngine
     /// events since then (none are lost between asking and being subscribed), then streams until cancelled.</summary>
     IAsyncEnumerable<EngineEvent> StreamEventsAsync(LabelSelector selector, DateTimeOffset? since, CancellationToken ct);
 
+    /// <summary>The events the engine still holds of its current run up to <paramref name="until"/>, oldest first (dockerd
+    /// keeps its last 256 events in memory, lost at its restart: none of an earlier run). Ends; not a subscription.</summary>
+    Task<IReadOnlyList<EngineEvent>> PastEventsAsync(LabelSelector selector, DateTimeOffset until, CancellationToken ct);
+
+    /// <summary>When the engine's current run began to serve its API, as near as it tells: the creation of its default
+    /// bridge network, which dockerd makes anew at every start once it has restored its containers (and killed those a
+    /// crashed run left running) and before it answers a request. Null when it has none (<c>--bridge=none</c>).</summary>
+    Task<DateTimeOffset?> ServingSinceAsync(CancellationToken ct);
+
     // Images
     Task<ImageSummary?> InspectImageAsync(string reference, CancellationToken ct);
     Task<IReadOnlyList<ImageSummary>> ListImagesAsync(CancellationToken ct);

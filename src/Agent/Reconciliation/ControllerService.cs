@@ -23,6 +23,7 @@ public sealed class ControllerService(
     AgentLabels labels,
     HealthTracker health,
     UserStops userStops,
+    EngineStartStops engineStartStops,
     RuntimeOverrides overrides,
     Admission.BindMountGuard binds,
     ControllerState state,
@@ -351,6 +352,8 @@ public sealed class ControllerService(
         try
         {
             await cache.RelistAsync(reason, ct);
+            // The kills a crashed engine made as it started, while the agent did not watch, are no user stops (probe-18 F1).
+            if (reason is "start" or "reconnect") await engineStartStops.RecordAsync(ct);
             if (Interlocked.Exchange(ref engineDown, 0) == 1) logger.LogInformation("Engine reachable again: reconciling");
             if (cache.IsCurrent && manifests.ReadWaitsForEngine) manifests.RequestReload(); // a read held for the engine's list
         }

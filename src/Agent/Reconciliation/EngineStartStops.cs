@@ -1,0 +1,54 @@
+using Agent.Core.Model;
+using Agent.Core.Planning;
+using Agent.Engine;
+
+namespace Agent.Reconciliation;
+
+/// <summary>
+/// The kills a dockerd made as it started after a crash, told from a user's stops when the agent did not see them
+/// (probe-18 F1, the agent not running: the events are not replayed to it). The engine marks such a container stopped by
+/// hand, so under unless-stopped it stays down, and the agent took the exit for a user's stop (an exited unless-stopped
+/// container the engine did not restart): nothing was started and nothing said why. Looked at once per engine run, after
+/// the agent's listing at its start and after a reconnect; an exit so judged is recorded as <see cref="UserStops.ByShutdown"/>,
+/// as a clean engine stop's is: unless-stopped and always run again, restart: no reads "Exited when the engine stopped".
+/// </summary>
+public sealed class EngineStartStops(IContainerEngine engine, AgentLabels labels, UserStops userStops, ILogger<EngineStartStops> logger)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private DateTimeOffset? judged; // the engine run (its serving time) already looked at
+
+    /// <summary>Records the exits the engine's current run made before it served (see <see cref="UnwatchedExits.StoppedAtEngineStart"/>)
+    /// of containers that have no stop recorded. Never throws but for shutdown: what cannot be told stays as it was judged.</summary>
+    public async Task RecordAsync(CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(Bound);
+        try
+        {
+            if (await engine.ServingSinceAsync(bounded.Token) is not { } serving || serving == judged) return;
+            var events = await engine.PastEventsAsync(LabelSelector.ForInstance(labels), serving, bounded.Token);
+            var stops = events
+                .Where(e => e is { Type: "container", Action: "kill" or "stop" or "die" } && e.Attributes.ContainsKey(labels.Service)
+                            && !e.Attributes.ContainsKey(labels.JobRun) && !e.Attributes.ContainsKey(labels.Imperative))
+                .GroupBy(e => e.ActorId, StringComparer.Ordinal);
+            foreach (var stop in stops)
+            {
+                if (userStops.Reason(stop.Key) is not null || userStops.StoppedByAgent(stop.Key)) continue; // told already
+                if (await engine.InspectContainerAsync(stop.Key, bounded.Token) is not { State: ContainerState.Exited or ContainerState.Dead } exited) continue;
+                if (!UnwatchedExits.StoppedAtEngineStart(exited.FinishedAt, stop.Select(e => e.Time), serving)) continue;
+                userStops.RecordSeen(stop.Key, UserStops.ByShutdown); // it happened: kept in memory also on a full state dir
+                logger.LogInformation("{Name} was stopped by the engine as it started (at {Finished:u}, after a crash), not by a user: recorded as exited with the engine",
+                    exited.Name, exited.FinishedAt);
+            }
+            judged = serving;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is EngineException or OperationCanceledException)
+        {
+            logger.LogWarning("Could not tell whether the engine stopped containers as it started: {Error}", e.Message);
+        }
+    }
+}
