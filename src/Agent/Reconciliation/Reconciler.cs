@@ -399,6 +399,14 @@ public sealed class Reconciler(
     /// why it is held (and when to look again), or null when it may be pruned now.</summary>
     private async Task<Held?> PruneHeldAsync(ObjectKey key, ObservedState observed, CancellationToken ct)
     {
+        // No spec is known here (its manifest is gone or unread since the agent started): what runs is shown as its
+        // containers hold it, READY counted from them, AGE from the oldest (probe-18 F7: READY "-" and AGE 10s beside
+        // three running containers 22 minutes old, after an agent start while the manifests folder was missing).
+        status.Update(key, s => s with
+        {
+            Services = HeldServices.From(observed.Containers, time.GetUtcNow()),
+            Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)),
+        });
         if (stateDir.Check() is { } unavailable) // what holds it (prune-held.json, its confirmation) cannot be read now
         {
             status.SetCondition(key, ConditionTypes.Degraded, true, StateDirUnavailable, unavailable);
