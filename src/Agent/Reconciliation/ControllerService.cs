@@ -32,6 +32,9 @@ public sealed class ControllerService(
     ILogger<ControllerService> logger) : BackgroundService
 {
     private int engineDown;
+    // Was a kill or stop the engine's? Its absence (wall clock, the events' time) and its listener (when each was read).
+    private readonly EngineAbsence engineAbsence = new();
+    private readonly ListenerProbes listenerProbes = new();
     private static readonly HashSet<string> WakingActions = ["die", "destroy", "oom", "kill", "stop", "start", "create", "pause", "unpause"];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -343,8 +346,6 @@ public sealed class ControllerService(
         }
     }
 
-    private readonly EngineAbsence engineAbsence = new();
-
     /// <summary>Lists the cache again; after a reconnect, every object is looked at. Never throws but for shutdown: a
     /// failed listing leaves the cache not current (readers ask the engine) until the next one.</summary>
     private async Task RelistAsync(string reason, CancellationToken ct)
@@ -412,8 +413,6 @@ public sealed class ControllerService(
                 break;
         }
     }
-
-    private readonly ListenerProbes listenerProbes = new();
 
     private async Task<bool> AcceptsConnectionsAsync(EngineEvent e, CancellationToken ct)
     {

@@ -8,9 +8,6 @@ namespace Agent.IntegrationTests.Cli;
 /// when nothing ran. Through the CLI program; effects checked with the docker CLI.</summary>
 public sealed class StartStoppedTests : AgentScenario
 {
-    private static string ComposeService(string name, string extra = "") =>
-        $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
-
     private async Task<string> Ok(params string[] args)
     {
         var env = new Dictionary<string, string> { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Agent.GeneratedAdminToken };
@@ -26,8 +23,8 @@ public sealed class StartStoppedTests : AgentScenario
     {
         var project = Instance.Name("upx");
         Agent.Write($"{project}/compose.yaml", "services:\n"
-            + ComposeService("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
-            + ComposeService("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
+            + Manifest.ComposeSleeper("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
+            + Manifest.ComposeSleeper("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
         await Agent.StartAsync();
         await Agent.WaitProjectReadyAsync(project);
         var (db, app) = ($"{project}-db-1", $"{project}-app-1");

@@ -1,6 +1,6 @@
 namespace Agent.IntegrationTests.Infrastructure;
 
-/// <summary>Small ServiceGroup manifests for tests: busybox services that stop at once (SIGKILL).</summary>
+/// <summary>Small ServiceGroup manifests and compose services for tests: busybox services that stop at once (SIGKILL).</summary>
 public static class Manifest
 {
     public static string Group(string name, string services, string extraSpec = "") =>
@@ -11,4 +11,8 @@ public static class Manifest
 
     public static string Web(string name, string extra = "") =>
         $"    - name: {name}\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www\"]\n      stopSignal: SIGKILL\n{extra}";
+
+    /// <summary>A compose file's service (under services:) that sleeps.</summary>
+    public static string ComposeSleeper(string name, string extra = "") =>
+        $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
 }

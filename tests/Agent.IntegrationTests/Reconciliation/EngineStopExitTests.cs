@@ -9,9 +9,6 @@ namespace Agent.IntegrationTests.Reconciliation;
 /// dockerd of the test's own: the shared engine is never stopped.</summary>
 public sealed class EngineStopExitTests : PrivateEngineScenario
 {
-    private static string ComposeService(string name, string extra = "") =>
-        $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
-
     private async Task<string> StateAsync(string container) =>
         (await Engine.CliAsync("inspect", "--format", "{{.State.Status}}", container)).Stdout.Trim();
 
@@ -28,8 +25,8 @@ public sealed class EngineStopExitTests : PrivateEngineScenario
     {
         var project = Instance.Name("engstop");
         Agent.Write($"{project}/compose.yaml", "services:\n"
-            + ComposeService("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
-            + ComposeService("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
+            + Manifest.ComposeSleeper("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
+            + Manifest.ComposeSleeper("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
         await Agent.StartAsync();
         await Agent.WaitProjectReadyAsync(project);
         var (db, app) = ($"{project}-db-1", $"{project}-app-1");
@@ -63,7 +60,7 @@ public sealed class EngineStopExitTests : PrivateEngineScenario
         // probe-18 F1: the restarted dockerd's kills reached the agent only in the replay after it reconnected, when the
         // engine listened again: they were recorded as user stops, the project read StoppedByUser, unless-stopped stayed down.
         var project = Instance.Name("engcrash");
-        Agent.Write($"{project}/compose.yaml", "services:\n" + ComposeService("c") + ComposeService("u", "    restart: unless-stopped\n"));
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Manifest.ComposeSleeper("c") + Manifest.ComposeSleeper("u", "    restart: unless-stopped\n"));
         await Agent.StartAsync();
         await Agent.WaitProjectReadyAsync(project);
         var (c, u) = ($"{project}-c-1", $"{project}-u-1");
@@ -93,7 +90,7 @@ public sealed class EngineStopExitTests : PrivateEngineScenario
         // running: Exited 137), agent started: the project sat at 0/2 ReplicasNotReady, nothing started, no explanation.
         var project = Instance.Name("engcrash2");
         var group = Instance.Name("engcrashg");
-        Agent.Write($"{project}/compose.yaml", "services:\n" + ComposeService("c") + ComposeService("u", "    restart: unless-stopped\n"));
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Manifest.ComposeSleeper("c") + Manifest.ComposeSleeper("u", "    restart: unless-stopped\n"));
         Agent.Write($"{group}.yaml", Manifest.Group(group, Manifest.Sleeper("s"))); // restart: always (the default)
         await Agent.StartAsync();
         await Agent.WaitProjectReadyAsync(project);

@@ -9,9 +9,6 @@ namespace Agent.IntegrationTests.Reconciliation;
 /// StoppedByUser, Degraded False, nothing retried), not a failed health wait retried with back-off for ever.</summary>
 public sealed class StoppedDependencyTests : AgentScenario
 {
-    private static string ComposeService(string name, string extra = "") =>
-        $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
-
     private const string ComposeHealth = "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n";
 
     /// <summary>For 20 s: Ready stays False/StoppedByUser, Degraded False, the dependency stays exited, the dependent keeps
@@ -37,8 +34,8 @@ public sealed class StoppedDependencyTests : AgentScenario
     public async Task Docker_stop_of_a_compose_service_healthy_dependency_is_a_user_stop_not_a_failed_apply_retried()
     {
         var project = Instance.Name("dep");
-        Agent.Write($"{project}/compose.yaml", "services:\n" + ComposeService("db", ComposeHealth)
-            + ComposeService("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Manifest.ComposeSleeper("db", ComposeHealth)
+            + Manifest.ComposeSleeper("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
         await Agent.StartAsync();
         await Agent.WaitProjectReadyAsync(project);
         var (db, app) = ($"{project}-db-1", $"{project}-app-1");

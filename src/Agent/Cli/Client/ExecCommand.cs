@@ -98,7 +98,7 @@ public static class ExecCommand
         foreach (var c in list.ValueKind == JsonValueKind.Array ? list.EnumerateArray() : Enumerable.Empty<JsonElement>())
         {
             if (!string.Equals(ResourceViews.Str(c, "kind"), kind, StringComparison.OrdinalIgnoreCase) || ResourceViews.Str(c, "group") != name) continue;
-            candidates.Add(new Candidate(ResourceViews.Str(c, "name"), ResourceViews.Str(c, "service"), ReplicaOf(c), ResourceViews.Str(c, "state"),
+            candidates.Add(new Candidate(ResourceViews.Str(c, "name"), ResourceViews.Str(c, "service"), ResourceViews.Replica(c), ResourceViews.Str(c, "state"),
                 c.TryGetProperty("created", out var created) && created.TryGetDateTimeOffset(out var at) ? at : DateTimeOffset.MinValue));
         }
         if (candidates.Count == 0) throw new AgentApiException($"{shown} has no containers (agent get {shown} shows its state)");
@@ -124,21 +124,6 @@ public static class ExecCommand
     }
 
     private sealed record Candidate(string Name, string Service, int? Replica, string State, DateTimeOffset Created);
-
-    /// <summary>The replica number from the agent's replica label (PREFIX.replica, the prefix being that of PREFIX.kind).</summary>
-    private static int? ReplicaOf(JsonElement container)
-    {
-        if (!container.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Object) return null;
-        var kind = ResourceViews.Str(container, "kind");
-        foreach (var label in labels.EnumerateObject())
-        {
-            if (!label.Name.EndsWith(".kind", StringComparison.Ordinal) || label.Value.GetString() != kind) continue;
-            var prefix = label.Name[..^".kind".Length];
-            if (labels.TryGetProperty(prefix + ".replica", out var value)
-                && int.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
-        }
-        return null;
-    }
 
     private static long Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
 }

@@ -169,27 +169,12 @@ public static class LogsCommand
     public static List<string> Containers(IEnumerable<JsonElement> containers, string? service) =>
         containers.Where(c => service is null || ResourceViews.Str(c, "service") == service)
             .OrderBy(c => ResourceViews.Str(c, "service"), StringComparer.Ordinal)
-            .ThenBy(c => Replica(c) ?? int.MaxValue)
+            .ThenBy(c => ResourceViews.Replica(c) ?? int.MaxValue)
             .ThenBy(c => ResourceViews.Str(c, "name"), StringComparer.Ordinal)
             .Select(c => ResourceViews.Str(c, "name")).ToList();
 
     /// <summary>"name-1  | line", the name padded to the widest, as docker compose logs prints.</summary>
     public static string Prefixed(string container, int width, string line) => $"{container.PadRight(width)} | {line}";
-
-    /// <summary>The replica number from the agent's replica label (PREFIX.replica, the prefix being that of PREFIX.kind).</summary>
-    internal static int? Replica(JsonElement container)
-    {
-        if (!container.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Object) return null;
-        var kind = ResourceViews.Str(container, "kind");
-        foreach (var label in labels.EnumerateObject())
-        {
-            if (!label.Name.EndsWith(".kind", StringComparison.Ordinal) || label.Value.GetString() != kind) continue;
-            var prefix = label.Name[..^".kind".Length];
-            if (labels.TryGetProperty(prefix + ".replica", out var value)
-                && int.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
-        }
-        return null;
-    }
 }
 
 public enum LogsTargetKind { Container, Job, CronJob, Group }

@@ -146,6 +146,21 @@ public static class ResourceViews
     public static IEnumerable<JsonElement> Array(JsonElement o, string name) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray() : [];
 
+    /// <summary>The replica number from the agent's replica label (PREFIX.replica, the prefix being that of PREFIX.kind).</summary>
+    public static int? Replica(JsonElement container)
+    {
+        if (!container.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Object) return null;
+        var kind = ResourceViews.Str(container, "kind");
+        foreach (var label in labels.EnumerateObject())
+        {
+            if (!label.Name.EndsWith(".kind", StringComparison.Ordinal) || label.Value.GetString() != kind) continue;
+            var prefix = label.Name[..^".kind".Length];
+            if (labels.TryGetProperty(prefix + ".replica", out var value)
+                && int.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
+        }
+        return null;
+    }
+
     public static string Str(JsonElement o, string name) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v)
             ? v.ValueKind switch
