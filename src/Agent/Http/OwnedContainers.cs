@@ -17,14 +17,15 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
     }
 
     /// <summary>From the observed-state cache while it is current (no engine call), else one list call; while the engine
-    /// is unreachable, the last observed state (when there is one) rather than a 503.</summary>
+    /// is unreachable, the last observed state (when there is one) rather than a 503, and at once while the heartbeat
+    /// knows it does not answer (a hung engine would hold each list call for Agent:EngineRequestTimeout).</summary>
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(string? group, string? service, string? state, CancellationToken ct)
     {
         IEnumerable<ContainerSummary> all;
         IEnumerable<ContainerSummary> Cached() =>
             cache.Containers.Where(c => (string.IsNullOrEmpty(group) || c.Labels.GetValueOrDefault(labels.Object) == group)
                                         && (string.IsNullOrEmpty(service) || c.Labels.GetValueOrDefault(labels.Service) == service));
-        if (cache.IsCurrent) all = Cached();
+        if (cache.IsCurrent || (cache.EngineAway && cache.Listings > 0)) all = Cached();
         else
         {
             var selector = LabelSelector.ForInstance(labels);

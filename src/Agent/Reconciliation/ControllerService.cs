@@ -212,6 +212,7 @@ public sealed class ControllerService(
                     if (Interlocked.Exchange(ref engineDown, 1) == 0) logger.LogWarning("{Error}: every object is EngineUnavailable until it answers", failure);
                     break;
                 case true:
+                    cache.EngineReachable();
                     Interlocked.Exchange(ref engineDown, 0);
                     logger.LogInformation("Engine reachable again (it answered _ping): listing and reconciling everything");
                     await RelistAsync("reconnect", ct);
@@ -220,7 +221,7 @@ public sealed class ControllerService(
             if (heartbeat.IsDown)
             {
                 // Again at every missed ping: a reconcile that ran from a fresh engine answer meanwhile cannot have said Ready.
-                cache.Invalidate();
+                cache.EngineUnreachable();
                 reconciler.ReportEngineUnavailable(failure ?? "the Docker engine does not answer");
             }
         }

@@ -37,6 +37,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     private long streamGeneration;
     private bool streamUp;
     private volatile bool current;
+    private volatile bool engineAway;
 
     /// <summary>Listed since the events stream (re)connected, and the stream has not dropped since.</summary>
     public bool IsCurrent => current;
@@ -95,6 +96,20 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         lock (sync) current = false;
     }
 
+    /// <summary>The heartbeat found the engine unreachable or hung: as <see cref="Invalidate"/>, and container reads answer
+    /// the last observed state at once instead of each waiting for the engine's timeout (probe-18 F11), until the engine
+    /// answers a ping (<see cref="EngineReachable"/>) or a listing succeeds.</summary>
+    public void EngineUnreachable()
+    {
+        Invalidate();
+        engineAway = true;
+    }
+
+    public void EngineReachable() => engineAway = false;
+
+    /// <summary>The heartbeat says the engine does not answer now; what the cache holds is the last observed state.</summary>
+    public bool EngineAway => engineAway;
+
     /// <summary>One list call per resource type; replaces the cache and replays over it the events that arrived meanwhile.</summary>
     public async Task RelistAsync(string reason, CancellationToken ct)
     {
@@ -139,6 +154,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
                 duringListing = null;
                 current = streamUp && generation == streamGeneration;
             }
+            engineAway = false;
             Interlocked.Increment(ref listings);
             Hosting.StartupTimeline.Mark("first listing");
             AgentMetrics.CacheRelists.Add(1, new KeyValuePair<string, object?>("reason", reason));
