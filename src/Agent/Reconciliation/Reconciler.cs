@@ -55,7 +55,6 @@ public sealed class Reconciler(
         {
             // A reconcile that could not even observe still leaves Ready/Progressing/Degraded saying why.
             var reason = e is Agent.Engine.EngineUnavailableException ? "EngineUnavailable" : "ReconcileFailed";
-            if (e is Agent.Engine.EngineUnavailableException) ShowLastObserved(key);
             status.SetCondition(key, ConditionTypes.Ready, false, reason, e.Message);
             status.SetCondition(key, ConditionTypes.Progressing, true, "Retrying", "retrying with back-off");
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, e.Message);
@@ -86,20 +85,9 @@ public sealed class Reconciler(
 
     private void ReportEngineUnavailable(ObjectKey key, string message)
     {
-        ShowLastObserved(key);
         status.SetCondition(key, ConditionTypes.Ready, false, "EngineUnavailable", message);
         status.SetCondition(key, ConditionTypes.Progressing, true, "Retrying", "retrying with back-off");
         status.SetCondition(key, ConditionTypes.Degraded, true, "EngineUnavailable", message);
-    }
-
-    /// <summary>While the engine is unreachable, the services of <paramref name="key"/> show the containers as the cache
-    /// last saw them (<see cref="LastObservedServices"/>): READY, the containers in status and the gauges agree with the
-    /// container list, which answers the last observed state too (probe-18 F2: 2/2 READY beside two exited containers).</summary>
-    private void ShowLastObserved(ObjectKey key)
-    {
-        var lastSeen = new Dictionary<string, (ContainerState, HealthState)>(StringComparer.Ordinal);
-        foreach (var c in cache.ContainersOf(key)) lastSeen[c.Name] = (c.State, c.Health);
-        status.Update(key, s => s.Services.Count == 0 ? s : s with { Services = LastObservedServices.Apply(s.Services, lastSeen) });
     }
 
     public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>
