@@ -36,12 +36,9 @@ public sealed class PrivateEngine : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      "--host", Host, "--data-root", Path.Combine(dir, "data"), "--exec-root", Path.Combine(dir, "exec"),
+                     // No --default-address-pool: with one, a dockerd started again on its data-root deletes the host's
+                     // docker0 (seen with 20.10.24), which belongs to the main engine.
                      "--pidfile", Path.Combine(dir, "d.pid"), "--bridge", bridge, "--iptables=false", "--ip-masq=false",
-                     // Not the stock pools (about 30 networks): the bridges of a private engine killed with its test run
-                     // (a cancelled run) stay in the host's namespace and, overlapping, used them up ("could not find an
-                     // available, non-overlapping IPv4 address pool"). Apart from the main engine's 10.240.0.0/12 and the
-                     // bridges' 10.213.x.0/24.
-                     "--default-address-pool", "base=10.160.0.0/11,size=24",
                  })
             info.ArgumentList.Add(arg);
         process = Process.Start(info) ?? throw new InvalidOperationException("cannot start dockerd");
