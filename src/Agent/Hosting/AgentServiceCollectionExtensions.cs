@@ -74,6 +74,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new UserStops(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<UserStops>>(), sp.GetRequiredService<State.UnsavedRecords>()));
         services.AddSingleton<EngineStartStops>();
+        services.AddSingleton<EngineStopJudge>();
         services.AddSingleton<Http.StartRules>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,

@@ -23,7 +23,7 @@ public sealed class ControllerService(
     AgentLabels labels,
     HealthTracker health,
     UserStops userStops,
-    EngineStartStops engineStartStops,
+    EngineStopJudge stopJudge,
     RuntimeOverrides overrides,
     Admission.BindMountGuard binds,
     ControllerState state,
@@ -32,9 +32,6 @@ public sealed class ControllerService(
     ILogger<ControllerService> logger) : BackgroundService
 {
     private int engineDown;
-    // Was a kill or stop the engine's? Its absence (wall clock, the events' time) and its listener (when each was read).
-    private readonly EngineAbsence engineAbsence = new();
-    private readonly ListenerProbes listenerProbes = new();
     private static readonly HashSet<string> WakingActions = ["die", "destroy", "oom", "kill", "stop", "start", "create", "pause", "unpause"];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -325,14 +322,14 @@ public sealed class ControllerService(
             }
             // A stream that ends cleanly (engine restarting) also counts as a disconnect.
             cache.StreamLost();
-            engineAbsence.StreamLost(DateTimeOffset.UtcNow);
+            stopJudge.StreamLost();
             await relisting;
             await Task.Delay(delay, ct);
             delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
             try
             {
                 await engine.PingAsync(ct);
-                engineAbsence.Reachable(DateTimeOffset.UtcNow);
+                stopJudge.Reachable();
                 relist = true;
                 if (!connected)
                 {
@@ -355,7 +352,7 @@ public sealed class ControllerService(
         {
             await cache.RelistAsync(reason, ct);
             // The kills a crashed engine made as it started, while the agent did not watch, are no user stops (probe-18 F1).
-            if (reason is "start" or "reconnect") await engineStartStops.RecordAsync(ct);
+            if (reason is "start" or "reconnect") await stopJudge.RecordUnwatchedAsync(ct);
             if (Interlocked.Exchange(ref engineDown, 0) == 1) logger.LogInformation("Engine reachable again: reconciling");
             if (cache.IsCurrent && manifests.ReadWaitsForEngine) manifests.RequestReload(); // a read held for the engine's list
         }
@@ -395,11 +392,9 @@ public sealed class ControllerService(
             case "kill" or "stop" when !userStops.IsOwn(e.ActorId, name):
                 // A shutting-down engine closes its listener first, then stops every container: those kills reach the
                 // open stream like a docker stop's, but no new connection is taken (probe-16 F2: they read as user stops).
-                // One probe answers for every event read off the stream before it started (ListenerProbes): a docker stop
-                // of many containers costs a probe per burst, not one per kill and stop, each holding up the events behind it.
                 // A kill made while the engine was away (a crashed dockerd's restart kills the containers it finds running,
                 // before it listens; the replay after the reconnect brings it) is the engine's too (probe-18 F1).
-                userStops.RecordSeen(e.ActorId, !engineAbsence.Covers(e.Time) && await AcceptsConnectionsAsync(e, ct) ? UserStops.ByEngine : UserStops.ByShutdown);
+                userStops.RecordSeen(e.ActorId, await stopJudge.StopCauseAsync(e, ct));
                 break;
             case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
                 health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);
@@ -413,15 +408,6 @@ public sealed class ControllerService(
                 health.Forget(e.ActorId);
                 break;
         }
-    }
-
-    private async Task<bool> AcceptsConnectionsAsync(EngineEvent e, CancellationToken ct)
-    {
-        if (listenerProbes.KnownOpen(e.ReceivedAt)) return true;
-        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        var open = await engine.AcceptsConnectionsAsync(ct);
-        listenerProbes.Probed(startedAt, open);
-        return open;
     }
 
     private async Task WatchFolderAsync(FolderWatcher watcher, CancellationToken ct)
