@@ -334,7 +334,8 @@ public sealed class ControllerService(
                 if (!connected)
                 {
                     connected = true;
-                    logger.LogInformation("Engine reachable again");
+                    // The engine's reachability is told once by the heartbeat or the relist; this line is the stream's.
+                    logger.LogInformation("Engine events stream reconnected");
                 }
             }
             catch (EngineException)
