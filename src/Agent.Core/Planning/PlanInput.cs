@@ -13,6 +13,10 @@ public sealed record PlanInput(
     /// <summary>spec.suspend, or the runtime override (the API's group stop).</summary>
     public bool Suspended { get; init; }
 
+    /// <summary>A suspended compose project that is only stopped (agent stop, like docker compose stop), not down: its
+    /// containers, network and volumes are kept, the containers stopped, as a stopped ServiceGroup's are.</summary>
+    public bool StoppedOnly { get; init; }
+
     /// <summary>A compose project brought down with `down?volumes=true`: its own named volumes are removed too.</summary>
     public bool RemoveVolumes { get; init; }
 

@@ -57,7 +57,7 @@ public static class Planner
 
     private static void PlanConvergence(PlanInput input, ServiceGroup group, PlanBuilder plan)
     {
-        if (input.Suspended && group.Compose is not null)
+        if (input.Suspended && group.Compose is not null && !input.StoppedOnly)
         {
             PlanDown(input, group, plan);
             return;

@@ -8,8 +8,9 @@ using Agent.Status;
 
 namespace Agent.Http;
 
-/// <summary>Verbs of the kinds compiled into groups. ServiceGroup stop/start and ComposeProject down/up set and clear the
-/// persisted suspend override (a suspended group is stopped, a suspended project is down); restart restarts running containers.</summary>
+/// <summary>Verbs of the kinds compiled into groups. ServiceGroup stop/start and ComposeProject down/up and stop/start set
+/// and clear the persisted suspend override (a suspended group is stopped, a suspended project is down, or only stopped
+/// after a compose stop); restart restarts running containers.</summary>
 public static class GroupEndpoints
 {
     public static RouteGroupBuilder MapGroupEndpoints(this RouteGroupBuilder api)
@@ -19,7 +20,64 @@ public static class GroupEndpoints
         MapVerbs(api, "composeprojects", ServiceGroup.ComposeKindName, stop: "down", start: "up",
             "Like docker compose down: remove the project's containers and network, keep its volumes, until up (survives restarts). " +
             "volumes=true (admin only), like down -v: also remove the project's own named volumes, never external ones.");
+        MapComposeStopStart(api);
         return api;
+    }
+
+    /// <summary>ComposeProject stop/start, like docker compose stop/start: the project's containers are stopped and kept
+    /// (as a stopped ServiceGroup's, recorded in the same suspend record) until start; refused while the project is down.</summary>
+    private static void MapComposeStopStart(RouteGroupBuilder api)
+    {
+        const string kind = ServiceGroup.ComposeKindName, resource = "composeprojects";
+        var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator).ScopedToObject(kind);
+        objects.MapPost("/stop", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
+        {
+            var key = new ObjectKey(kind, name);
+            if (manifests.Get(key) is not { } entry) return NotFound(key);
+            if (ComposeStopRules.Refusal("stop", name, overrides.IsDown(key), entry.Object is ServiceGroup { Spec.Suspend: true }) is { } refused)
+                return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
+            return Toggle(key, resource, suspended: true, "Stop", manifests, overrides, queue, status, stopOnly: true);
+        }).WithSummary("Like docker compose stop: stop the project's containers and keep them (stopped, with the network and volumes) " +
+                       "until start; nothing of it is converged meanwhile (survives restarts). 409 while the project is down.");
+        objects.MapPost("/start", async (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+            EngineObserver observer, PlanExecutor executor, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+        {
+            var key = new ObjectKey(kind, name);
+            if (manifests.Get(key) is not { } entry) return NotFound(key);
+            if (ComposeStopRules.Refusal("start", name, overrides.IsDown(key), entry.Object is ServiceGroup { Spec.Suspend: true }) is { } refused)
+                return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
+            return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, options.Value.Parallelism, ct);
+        }).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
+                       "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up).");
+    }
+
+    private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];
+
+    private static async Task<IResult> StartAsync(ObjectKey key, string resource, string verb, ManifestStore manifests, RuntimeOverrides overrides,
+        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, int parallelism, CancellationToken ct)
+    {
+        if (manifests.Get(key) is not { } entry) return NotFound(key);
+        var wasSuspended = overrides.IsSuspended(key);
+        Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
+        // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
+        // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
+        IReadOnlyList<string> started = [];
+        if (entry.Object is ServiceGroup { Spec.Suspend: false } group)
+        {
+            var plan = StartPlanner.PlanStart(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
+            var result = await executor.RunAsync(key, plan, parallelism, ct);
+            started = plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
+                .Select(o => o.ResourceId["container:".Length..]).ToList();
+            if (!result.Succeeded)
+                return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
+                    extensions: new Dictionary<string, object?> { ["started"] = started });
+        }
+        return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, false, null)
+        {
+            Started = started,
+            WasSuspended = wasSuspended,
+            SpecSuspended = entry.Object is ServiceGroup { Spec.Suspend: true } ? true : null,
+        });
     }
 
     private static void MapVerbs(RouteGroupBuilder api, string resource, string kind, string stop, string start, string stopSummary)
@@ -31,39 +89,16 @@ public static class GroupEndpoints
                     ? Results.Problem(statusCode: 403, title: "Forbidden",
                         detail: $"down?volumes=true removes the project's named volumes and needs the {Auth.Roles.Admin} role; the token's role is {http.User.FindFirstValue(ClaimTypes.Role)}. Use an admin token, or down without volumes (they are kept).",
                         extensions: new Dictionary<string, object?> { ["requiredRole"] = Auth.Roles.Admin })
-                    : Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue, status, removeVolumes: volumes == true))
+                    : Toggle(new ObjectKey(kind, name), resource, suspended: true, "Down", manifests, overrides, queue, status, removeVolumes: volumes == true))
                 .WithSummary(stopSummary);
         else
             objects.MapPost($"/{stop}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
-                Toggle(new ObjectKey(kind, name), resource, suspended: true, manifests, overrides, queue, status))
+                Toggle(new ObjectKey(kind, name), resource, suspended: true, "Stop", manifests, overrides, queue, status))
                 .WithSummary(stopSummary);
-        objects.MapPost($"/{start}", async (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+        objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
             EngineObserver observer, PlanExecutor executor, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
-        {
-            var key = new ObjectKey(kind, name);
-            if (manifests.Get(key) is not { } entry) return NotFound(key);
-            var wasSuspended = overrides.IsSuspended(key);
-            Toggle(key, resource, suspended: false, manifests, overrides, queue, status);
-            // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
-            // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
-            IReadOnlyList<string> started = [];
-            if (entry.Object is ServiceGroup { Spec.Suspend: false } group)
-            {
-                var plan = StartPlanner.PlanStart(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
-                var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
-                started = plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
-                    .Select(o => o.ResourceId["container:".Length..]).ToList();
-                if (!result.Succeeded)
-                    return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
-                        extensions: new Dictionary<string, object?> { ["started"] = started });
-            }
-            return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, false, null)
-            {
-                Started = started,
-                WasSuspended = wasSuspended,
-                SpecSuspended = entry.Object is ServiceGroup { Spec.Suspend: true } ? true : null,
-            });
-        }).WithSummary($"Clear a {stop} and start the {kind}'s stopped containers (like docker compose {(kind == ServiceGroup.ComposeKindName ? "up -d" : "start")}): " +
+            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, options.Value.Parallelism, ct))
+            .WithSummary($"Clear a {stop} and start the {kind}'s stopped containers (like docker compose {(kind == ServiceGroup.ComposeKindName ? "up -d" : "start")}): " +
                        "exited, created or paused replicas are started in dependsOn order, whatever their restart policy; " +
                        "missing ones are made by the agent. The answer lists what was started.");
         objects.MapPost("/restart", async (string name, ManifestStore manifests, RuntimeOverrides overrides, EngineObserver observer, PlanExecutor executor,
@@ -80,13 +115,12 @@ public static class GroupEndpoints
                        "running and paused ones, and exited ones unless the object is stopped or down. The answer lists what was restarted.");
     }
 
-    private static IResult Toggle(ObjectKey key, string resource, bool suspended, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue,
-        StatusStore status, bool removeVolumes = false)
+    private static IResult Toggle(ObjectKey key, string resource, bool suspended, string verb, ManifestStore manifests, RuntimeOverrides overrides,
+        WorkQueue queue, StatusStore status, bool removeVolumes = false, bool stopOnly = false)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
-        overrides.SetSuspended(key, suspended, removeVolumes);
-        status.MarkToggled(key, suspended, key.Kind == ServiceGroup.ComposeKindName ? (suspended ? "Down" : "Up") : (suspended ? "Stop" : "Start"),
-            specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true });
+        overrides.SetSuspended(key, suspended, removeVolumes, stopOnly);
+        status.MarkToggled(key, suspended, verb, specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true });
         queue.Add(key);
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, suspended, removeVolumes ? true : null));
     }

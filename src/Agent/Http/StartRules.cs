@@ -20,10 +20,11 @@ public sealed class StartRules(AgentLabels labels, ManifestStore manifests, Runt
                        : kind == Job.KindName ? "Apply the Job again by changing its manifest" : "Create a new job with POST /api/v1/jobs");
         if (kind is not (ServiceGroup.KindName or ServiceGroup.ComposeKindName)) return null;
         var key = new ObjectKey(kind, name);
-        var compose = kind == ServiceGroup.ComposeKindName;
+        var down = overrides.IsDown(key); // a compose project only stopped (compose stop) is started like a group
+        var resource = kind == ServiceGroup.ComposeKindName ? "composeprojects" : "servicegroups";
         if (overrides.IsSuspended(key))
-            return $"{kind}/{name} is {(compose ? "down" : "stopped")}: the agent keeps its containers stopped. {(compose ? "Bring it up" : "Start it")} first: " +
-                   $"agent {(compose ? "up" : "start")} {kind.ToLowerInvariant()}/{name} (POST /api/v1/{(compose ? "composeprojects" : "servicegroups")}/{name}/{(compose ? "up" : "start")})";
+            return $"{kind}/{name} is {(down ? "down" : "stopped")}: the agent keeps its containers stopped. {(down ? "Bring it up" : "Start it")} first: " +
+                   $"agent {(down ? "up" : "start")} {kind.ToLowerInvariant()}/{name} (POST /api/v1/{resource}/{name}/{(down ? "up" : "start")})";
         if (manifests.Get(key)?.Object is ServiceGroup { Spec.Suspend: true })
             return $"{kind}/{name} has suspend: true in its manifest: the agent keeps its containers stopped. Remove suspend from the manifest first";
         return null;

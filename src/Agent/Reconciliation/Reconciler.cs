@@ -95,6 +95,7 @@ public sealed class Reconciler(
         {
             Suspended = desired is ServiceGroup g && (g.Spec.Suspend || overrides.IsSuspended(key)),
             RemoveVolumes = desired is ServiceGroup { Compose: not null } && overrides.RemovesVolumes(key),
+            StoppedOnly = desired is ServiceGroup { Compose: not null, Spec.Suspend: false } && overrides.IsStoppedOnly(key),
             UnhealthyGrace = options.Value.UnhealthyGrace,
             FailedUpdates = FailedUpdates(key, desired),
             PruneReason = manifests.Get(key)?.NotSelected is not null ? "not selected by this host's labels (spec.placement)" : "manifest deleted",

@@ -6,7 +6,8 @@ namespace Agent.Reconciliation;
 
 /// <summary>Runtime suspend overrides (the API's group stop), persisted in the state dir so they survive restarts.
 /// A change is saved before it takes effect: when the file cannot be written, nothing changes. A compose project brought
-/// down with its volumes is recorded as "{kind}/{name}?volumes=true" in the same file, so both facts change at once.
+/// down with its volumes is recorded as "{kind}/{name}?volumes=true", one only stopped (agent stop, like docker compose
+/// stop: containers kept, stopped) as "{kind}/{name}?stopped=true", in the same file, so the facts change at once.
 /// A record that cannot be read is <see cref="Lost"/>, never "nothing suspended" (probe-15j M7).</summary>
 public sealed class RuntimeOverrides
 {
@@ -30,9 +31,15 @@ public sealed class RuntimeOverrides
     }
 
     private const string WithVolumes = "?volumes=true";
+    private const string StoppedOnly = "?stopped=true";
+
+    private static string KeyOf(string entry) =>
+        entry.EndsWith(WithVolumes, StringComparison.Ordinal) ? entry[..^WithVolumes.Length]
+        : entry.EndsWith(StoppedOnly, StringComparison.Ordinal) ? entry[..^StoppedOnly.Length]
+        : entry;
 
     /// <summary>The record as the agent writes it (a JSON list of "Kind/name", "?volumes=true" after a compose down with
-    /// volumes; [] when nothing is suspended), or why it is torn: empty, not JSON, not a list, an entry that names no object.</summary>
+    /// volumes, "?stopped=true" after a compose stop; [] when nothing is suspended), or why it is torn: empty, not JSON, not a list, an entry that names no object.</summary>
     public static (HashSet<string>? Suspended, string? Problem) Parse(string text)
     {
         if (text.Trim().Length == 0) return (null, "the file is empty");
@@ -48,7 +55,7 @@ public sealed class RuntimeOverrides
         if (entries is null) return (null, "the file holds null, not a list of objects");
         foreach (string? entry in entries)
         {
-            var key = entry is not null && entry.EndsWith(WithVolumes, StringComparison.Ordinal) ? entry[..^WithVolumes.Length] : entry;
+            var key = entry is null ? null : KeyOf(entry);
             if (key is null || !ObjectKey.TryParse(key, out var parsed) || parsed.Kind is not (ServiceGroup.KindName or ServiceGroup.ComposeKindName or CronJob.KindName))
                 return (null, $"{(entry is null ? "null" : $"\"{entry}\"")} names no ServiceGroup, ComposeProject or CronJob");
         }
@@ -60,7 +67,21 @@ public sealed class RuntimeOverrides
 
     public bool IsSuspended(ObjectKey key)
     {
-        lock (sync) return suspended.Contains(key.ToString()) || suspended.Contains(key + WithVolumes);
+        lock (sync) return suspended.Contains(key.ToString()) || suspended.Contains(key + WithVolumes) || suspended.Contains(key + StoppedOnly);
+    }
+
+    /// <summary>A compose project brought down (agent down): its containers and network are removed while it is down.
+    /// False for one only stopped (<see cref="IsStoppedOnly"/>) and for every other kind.</summary>
+    public bool IsDown(ObjectKey key)
+    {
+        lock (sync) return key.Kind == ServiceGroup.ComposeKindName && (suspended.Contains(key.ToString()) || suspended.Contains(key + WithVolumes));
+    }
+
+    /// <summary>A compose project stopped (agent stop, like docker compose stop): its containers are kept, stopped, as a
+    /// stopped ServiceGroup's are.</summary>
+    public bool IsStoppedOnly(ObjectKey key)
+    {
+        lock (sync) return suspended.Contains(key + StoppedOnly);
     }
 
     /// <summary>Brought down with `down?volumes=true`: its named volumes are removed while it is down.</summary>
@@ -74,7 +95,7 @@ public sealed class RuntimeOverrides
     {
         get
         {
-            lock (sync) return suspended.Select(e => e.EndsWith(WithVolumes, StringComparison.Ordinal) ? e[..^WithVolumes.Length] : e)
+            lock (sync) return suspended.Select(KeyOf)
                 .Select(e => ObjectKey.TryParse(e, out var key) ? key : default).Distinct().ToList(); // Parse let only keys in
         }
     }
@@ -89,16 +110,18 @@ public sealed class RuntimeOverrides
         return true;
     }
 
-    /// <summary>Records a stop (with or without removing volumes) or a start; throws <see cref="StateWriteException"/>
-    /// (and changes nothing) when it cannot be saved.</summary>
-    public void SetSuspended(ObjectKey key, bool value, bool removeVolumes = false)
+    /// <summary>Records a stop (a compose down with or without removing volumes, or with <paramref name="stopOnly"/> a
+    /// compose stop that keeps the containers) or a start; throws <see cref="StateWriteException"/> (and changes nothing)
+    /// when it cannot be saved.</summary>
+    public void SetSuspended(ObjectKey key, bool value, bool removeVolumes = false, bool stopOnly = false)
     {
         lock (sync)
         {
             var next = new HashSet<string>(suspended, StringComparer.Ordinal);
             next.Remove(key.ToString());
             next.Remove(key + WithVolumes);
-            if (value) next.Add(removeVolumes ? key + WithVolumes : key.ToString());
+            next.Remove(key + StoppedOnly);
+            if (value) next.Add(removeVolumes ? key + WithVolumes : stopOnly ? key + StoppedOnly : key.ToString());
             if (next.SetEquals(suspended)) return;
             StateFile.WriteJson(file, next.Order(StringComparer.Ordinal).ToList());
             suspended = next;

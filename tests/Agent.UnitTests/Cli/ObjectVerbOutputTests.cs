@@ -41,5 +41,7 @@ public sealed class ObjectVerbOutputTests
         Assert.Contains("POST /api/v1/cronjobs/nightly/suspend", ObjectVerbCommand.Refusal("stop", "CronJob", "nightly"));
         Assert.Null(ObjectVerbCommand.Refusal("stop", "ServiceGroup", "web"));
         Assert.Null(ObjectVerbCommand.Refusal("down", "ComposeProject", "shop"));
+        Assert.Null(ObjectVerbCommand.Refusal("stop", "ComposeProject", "shop"));
+        Assert.Null(ObjectVerbCommand.Refusal("start", "ComposeProject", "shop"));
     }
 }

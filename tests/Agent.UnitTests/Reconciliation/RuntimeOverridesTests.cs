@@ -38,4 +38,33 @@ public sealed class RuntimeOverridesTests : IDisposable
         Assert.False(next.RemovesVolumes(Project));
         Assert.True(next.IsSuspended(Group));
     }
+
+    [Fact]
+    public void A_compose_stop_is_suspended_but_not_down_survives_a_reload_and_a_down_or_start_replaces_it()
+    {
+        var overrides = Load();
+        overrides.SetSuspended(Project, true, stopOnly: true);
+        var next = Load();
+        Assert.True(next.IsSuspended(Project));
+        Assert.True(next.IsStoppedOnly(Project));
+        Assert.False(next.IsDown(Project));
+        Assert.Equal([Project], next.Keys);
+        Assert.Equal("[\"ComposeProject/shop?stopped=true\"]", File.ReadAllText(Path.Combine(dir.FullName, RuntimeOverrides.FileName)).Trim().Replace("\n", "").Replace(" ", ""));
+
+        next.SetSuspended(Project, true);
+        Assert.True(next.IsDown(Project));
+        Assert.False(next.IsStoppedOnly(Project));
+        next.SetSuspended(Project, false);
+        Assert.False(Load().IsSuspended(Project));
+    }
+
+    [Fact]
+    public void A_stopped_ServiceGroup_is_never_down()
+    {
+        var overrides = Load();
+        overrides.SetSuspended(Group, true);
+        Assert.True(overrides.IsSuspended(Group));
+        Assert.False(overrides.IsDown(Group));
+        Assert.False(overrides.IsStoppedOnly(Group));
+    }
 }

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Agent.Cli.Client;
 
 /// <summary>
-/// `agent stop|start|restart servicegroup/NAME`, `agent down|up composeproject/NAME`: the verbs of the API (stop and
-/// down persist, start and up clear them). Like
+/// `agent stop|start|restart servicegroup/NAME|composeproject/NAME`, `agent down|up composeproject/NAME`: the verbs of
+/// the API (stop and down persist, start and up clear them; a compose project's stop keeps its containers, stopped, like
+/// docker compose stop, its down removes them). Like
 /// `docker compose stop`, `stop` returns once the object's containers are stopped (`--wait=false`: once the stop is
 /// requested), and fails at `--timeout` naming the containers still running. `restart` returns when it is done;
 /// `start` once requested (`agent wait KIND/NAME --for=condition=Ready` waits for readiness).
@@ -59,8 +60,6 @@ public static class ObjectVerbCommand
         var shown = $"{kind.ToLowerInvariant()}/{name}";
         if (kind == Core.Model.ServiceGroup.KindName && verb is "down" or "up")
             return $"a ServiceGroup is stopped and started, not taken down and brought up: agent {(verb == "down" ? "stop" : "start")} {shown}";
-        if (kind == Core.Model.ServiceGroup.ComposeKindName && verb is "stop" or "start")
-            return $"a compose project is taken down and brought up like with docker compose: agent {(verb == "stop" ? "down" : "up")} {shown}";
         if (kind is not (Core.Model.ServiceGroup.KindName or Core.Model.ServiceGroup.ComposeKindName))
             return $"{verb} takes servicegroup/NAME or composeproject/NAME, not {shown}" +
                    (kind == Core.Model.CronJob.KindName ? $" (a CronJob is suspended and resumed: POST /api/v1/cronjobs/{name}/suspend, /resume)" : "");

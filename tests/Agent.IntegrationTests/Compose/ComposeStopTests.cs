@@ -1,0 +1,106 @@
+using System.Net;
+using System.Text.Json;
+using Agent.Core.Model;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Compose;
+
+/// <summary>probe-18 F6a: `agent stop` / `agent start` of a ComposeProject, like docker compose stop/start: the containers
+/// are kept, stopped, with network and volume, and stay so across an agent restart and its resyncs until start, which
+/// runs them again in depends_on order. A down project refuses both (409, start pointing at up). Checked with the docker CLI.</summary>
+public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, string?> { ["Agent:ResyncInterval"] = "00:00:02" })
+{
+    private Dictionary<string, string> Env => new() { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Agent.GeneratedAdminToken };
+
+    private async Task<string> Ok(params string[] args)
+    {
+        var (exit, stdout, stderr) = await AgentCli.RunAsync(Env, args);
+        Assert.True(exit == 0, $"agent {string.Join(' ', args)} exited {exit}\n{stdout}\n{stderr}");
+        return stdout.Trim();
+    }
+
+    private static Task<string> StateAsync(string container) => DockerCli.InspectAsync(container, "{{.State.Status}}");
+
+    /// <summary>Waits for a reconcile of <paramref name="project"/> that began after <paramref name="since"/>.</summary>
+    private Task<Agent.Core.Status.ObjectStatus> ReconciledAfterAsync(string project, DateTimeOffset since) =>
+        Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(new ObjectKey(ServiceGroup.ComposeKindName, project))!),
+            s => s?.LastReconcileTime > since, TimeSpan.FromSeconds(60), $"a reconcile of {project} after {since:O}");
+
+    [Fact]
+    public async Task Stop_keeps_the_containers_stopped_across_an_agent_restart_and_start_runs_them_again_in_dependency_order()
+    {
+        var project = Instance.Name("stop");
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + Manifest.ComposeSleeper("db", "    volumes: [data:/data]\n")
+            + Manifest.ComposeSleeper("app", "    depends_on: [db]\n")
+            + "volumes:\n  data: {}\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+        var ids = (await DockerCli.InspectAsync(db, "{{.Id}}"), await DockerCli.InspectAsync(app, "{{.Id}}"));
+
+        Assert.Equal($"composeproject/{project} stopped", await Ok("stop", $"composeproject/{project}"));
+        // Like docker compose stop: both containers are kept, exited; the network and the volume stay.
+        Assert.Equal("exited", await StateAsync(db));
+        Assert.Equal("exited", await StateAsync(app));
+        Assert.Equal(0, (await DockerCli.TryRunAsync("network", "inspect", $"{project}_default")).Exit);
+        Assert.Equal(0, (await DockerCli.TryRunAsync("volume", "inspect", $"{project}_data")).Exit);
+        Assert.Contains($"ComposeProject/{project}?stopped=true", await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "suspended.json")));
+        await Agent.WaitForConditionAsync(project, "Suspended", "True", kind: ServiceGroup.ComposeKindName);
+        await Agent.WaitForConditionAsync(project, "Ready", "False", "Suspended", kind: ServiceGroup.ComposeKindName);
+
+        // The stop survives an agent restart: the first reconcile and a resync after it start nothing and remove nothing.
+        await Agent.StopAsync();
+        var restarted = DateTimeOffset.UtcNow;
+        await Agent.StartAsync();
+        var first = await ReconciledAfterAsync(project, restarted);
+        await ReconciledAfterAsync(project, first.LastReconcileTime!.Value);
+        Assert.Equal("exited", await StateAsync(db));
+        Assert.Equal("exited", await StateAsync(app));
+        Assert.Equal(ids, (await DockerCli.InspectAsync(db, "{{.Id}}"), await DockerCli.InspectAsync(app, "{{.Id}}")));
+        var status = await Agent.WaitForConditionAsync(project, "Ready", "False", "Suspended", kind: ServiceGroup.ComposeKindName);
+        Assert.Equal("True", status.Condition("Suspended")!.Status);
+
+        Assert.Equal($"composeproject/{project} is started: 2 container(s) ({db}, {app}) started", await Ok("start", $"composeproject/{project}"));
+        Assert.Equal("running", await StateAsync(db));
+        Assert.Equal("running", await StateAsync(app));
+        Assert.Equal(ids, (await DockerCli.InspectAsync(db, "{{.Id}}"), await DockerCli.InspectAsync(app, "{{.Id}}"))); // started, not recreated
+        var dbStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(db, "{{.State.StartedAt}}"));
+        var appStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(app, "{{.State.StartedAt}}"));
+        Assert.True(appStart >= dbStart, $"app started {appStart:O}, before db {dbStart:O}");
+        await Agent.WaitProjectReadyAsync(project);
+        Assert.DoesNotContain(project, await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "suspended.json")));
+    }
+
+    [Fact]
+    public async Task Stop_of_an_unknown_project_is_404_and_a_down_project_refuses_start_and_stop_with_409_pointing_at_up()
+    {
+        var project = Instance.Name("stopdown");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Manifest.ComposeSleeper("web"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+
+        var unknown = await client.PostAsync($"/api/v1/composeprojects/{project}-nope/stop", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains($"{project}-nope", await unknown.Content.ReadAsStringAsync());
+
+        Assert.Contains("is down", await Ok("down", $"composeproject/{project}"));
+        await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project), r => r.Count == 0, TimeSpan.FromSeconds(60), "containers removed");
+
+        var start = await client.PostAsync($"/api/v1/composeprojects/{project}/start", null);
+        Assert.Equal(HttpStatusCode.Conflict, start.StatusCode);
+        var detail = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString();
+        Assert.Contains($"agent up composeproject/{project}", detail);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/v1/composeprojects/{project}/stop", null)).StatusCode);
+        var (exit, _, stderr) = await AgentCli.RunAsync(Env, "start", $"composeproject/{project}");
+        Assert.NotEqual(0, exit);
+        Assert.Contains($"agent up composeproject/{project}", stderr);
+        // Still down: nothing was made by the refused verbs.
+        Assert.Contains($"ComposeProject/{project}", await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "suspended.json")));
+        Assert.Empty(await Containers.OfAsync(Instance, project));
+
+        Assert.Contains("is up", await Ok("up", $"composeproject/{project}"));
+        await Containers.RunningAsync(Instance, project, 1);
+    }
+}
