@@ -24,6 +24,7 @@ namespace Agent.Http;
 // HTTP API bodies and views
 [JsonSerializable(typeof(IEnumerable<ContainerListItem>))]
 [JsonSerializable(typeof(ContainerDetails))]
+[JsonSerializable(typeof(LastObservedContainer))]
 [JsonSerializable(typeof(ContainerStats))]
 [JsonSerializable(typeof(ExecResult))]
 [JsonSerializable(typeof(LogEntry))]

@@ -24,6 +24,8 @@ public static class ApiProblems
 
     public static IResult From(EngineException e) => e switch
     {
+        EngineAwayException away => new RetryAfter(Results.Problem(statusCode: 503, title: "Engine Unavailable", detail: e.Message,
+            extensions: new Dictionary<string, object?> { ["engineUnreachableSince"] = away.Since }), away.RetryAfterSeconds),
         EngineNotFoundException => Results.Problem(statusCode: 404, title: "Not Found", detail: e.Message),
         EngineConflictException => Results.Problem(statusCode: 409, title: "Conflict", detail: e.Message),
         EngineUnavailableException => Results.Problem(statusCode: 503, title: "Engine Unavailable", detail: e.Message),
@@ -32,6 +34,15 @@ public static class ApiProblems
         { StatusCode: 400 } => Results.Problem(statusCode: 400, title: "Bad Request", detail: e.Message),
         _ => Results.Problem(statusCode: 502, title: "Engine Error", detail: e.Message),
     };
+
+    private sealed class RetryAfter(IResult problem, int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return problem.ExecuteAsync(http);
+        }
+    }
 
     /// <summary>A state file could not be saved: 507 when the disk is full, 500 otherwise; the verb did not take effect.</summary>
     public static IResult From(State.StateWriteException e) => e.IsDiskFull

@@ -56,10 +56,12 @@ public static class ContainerEndpoints
                          "The answer carries an ETag: send it back in If-None-Match for a 304 while nothing changed.");
 
         containers.MapGet("/{id}", async (HttpContext http, string id, OwnedContainers owned, AgentLabels labels, IOptions<AgentOptions> options, CancellationToken ct) =>
-            await owned.FindAsync(id, ct) is { } c
+            owned.LastObserved(id, withSpec: SeesEnv(http, options)) is { } last ? JsonAnswer.Ok(last)
+            : await owned.FindAsync(id, ct) is { } c
                 ? JsonAnswer.Ok(SeesEnv(http, options) ? c : c with { Env = RedactedEnv(c.Env), Labels = ContainerListItem.WithoutSpec(c.Labels, labels) })
                 : ApiProblems.ContainerNotFound(id))
-            .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
+            .WithSummary("Inspect one container. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true. " +
+                         "While the engine is known unreachable: the container as last observed (the list's fields, lastObserved: true, engineUnreachableSince).");
 
         containers.MapPost("/{id}/start", async (string id, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, StartRules rules, CancellationToken ct) =>
             // The engine refuses to start a paused container; the user asked for it to run, so a start unpauses it.

@@ -1,20 +1,44 @@
 using Agent.Core.Model;
 using Agent.Core.Security;
 using Agent.Engine;
+using Agent.Hosting;
+using Microsoft.Extensions.Options;
 using Agent.Reconciliation;
 
 namespace Agent.Http;
 
-/// <summary>Resolves an id or name to one of this agent's containers; anything else is treated as if it did not exist.</summary>
-public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache, AgentLabels labels)
+/// <summary>Resolves an id or name to one of this agent's containers; anything else is treated as if it did not exist.
+/// Also where a call on one container learns that the engine is known away: it is answered at once (from the last observed
+/// state, or 503 with Retry-After) rather than held for Agent:EngineRequestTimeout (probe-18 F11).</summary>
+public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache, AgentLabels labels, IOptions<AgentOptions> options)
 {
+    /// <summary>The container as the engine inspects it; <see cref="EngineAwayException"/> at once while the heartbeat
+    /// knows the engine does not answer (logs, stats, exec, files, top and the verbs all start here).</summary>
     public async Task<ContainerDetails?> FindAsync(string idOrName, CancellationToken ct)
     {
         // Also for the scope check, which runs before the route's own id filter (probe-15f F8: `%2Fname` reached the engine).
-        if (idOrName.Length > 128 || Identifiers.Container(idOrName) != IdentifierCheck.Valid) return null;
+        if (!IsContainerReference(idOrName)) return null;
+        if (cache.EngineAwaySince is { } since) throw Away(since);
         var details = await engine.InspectContainerAsync(idOrName, ct);
         return details is not null && labels.IsOwned(details.Labels) ? details : null;
     }
+
+    /// <summary>While the engine is known away: the container as last observed, found as inspect finds it (id, name or
+    /// unique id prefix), or <see cref="EngineAwayException"/> when the cache does not hold it (nothing can be checked).
+    /// Null while the engine answers: ask it (<see cref="FindAsync"/>).</summary>
+    public LastObservedContainer? LastObserved(string idOrName, bool withSpec)
+    {
+        if (cache.EngineAwaySince is not { } since || !IsContainerReference(idOrName)) return null;
+        var all = cache.Containers;
+        var found = all.FirstOrDefault(c => c.Id == idOrName) ?? all.FirstOrDefault(c => c.Name == idOrName.TrimStart('/'))
+                    ?? (all.Where(c => c.Id.StartsWith(idOrName, StringComparison.Ordinal)).Take(2).ToList() is [var only] ? only : null);
+        return found is not null && labels.IsOwned(found.Labels) ? LastObservedContainer.From(found, since, labels, withSpec) : throw Away(since);
+    }
+
+    private static bool IsContainerReference(string idOrName) => idOrName.Length <= 128 && Identifiers.Container(idOrName) == IdentifierCheck.Valid;
+
+    private EngineAwayException Away(DateTimeOffset since) =>
+        new(EngineEndpoint.Resolve(options.Value.DockerHost).ToString(), since, options.Value.EngineHeartbeat);
 
     /// <summary>From the observed-state cache while it is current (no engine call), else one list call; while the engine
     /// is unreachable, the last observed state (when there is one) rather than a 503, and at once while the heartbeat

@@ -218,7 +218,7 @@ public sealed class ControllerService(
             if (heartbeat.IsDown)
             {
                 // Again at every missed ping: a reconcile that ran from a fresh engine answer meanwhile cannot have said Ready.
-                cache.EngineUnreachable();
+                cache.EngineUnreachable(DateTimeOffset.UtcNow);
                 reconciler.ReportEngineUnavailable(failure ?? "the Docker engine does not answer");
             }
         }

@@ -37,7 +37,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     private long streamGeneration;
     private bool streamUp;
     private volatile bool current;
-    private volatile bool engineAway;
+    private DateTimeOffset? engineAwaySince; // under sync
 
     /// <summary>Listed since the events stream (re)connected, and the stream has not dropped since.</summary>
     public bool IsCurrent => current;
@@ -98,17 +98,30 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
 
     /// <summary>The heartbeat found the engine unreachable or hung: as <see cref="Invalidate"/>, and container reads answer
     /// the last observed state at once instead of each waiting for the engine's timeout (probe-18 F11), until the engine
-    /// answers a ping (<see cref="EngineReachable"/>) or a listing succeeds.</summary>
-    public void EngineUnreachable()
+    /// answers a ping (<see cref="EngineReachable"/>) or a listing succeeds. The first call of an outage sets
+    /// <see cref="EngineAwaySince"/>; the heartbeat calls again at every missed ping.</summary>
+    public void EngineUnreachable(DateTimeOffset now)
     {
-        Invalidate();
-        engineAway = true;
+        lock (sync)
+        {
+            current = false;
+            engineAwaySince ??= now;
+        }
     }
 
-    public void EngineReachable() => engineAway = false;
+    public void EngineReachable()
+    {
+        lock (sync) engineAwaySince = null;
+    }
 
     /// <summary>The heartbeat says the engine does not answer now; what the cache holds is the last observed state.</summary>
-    public bool EngineAway => engineAway;
+    public bool EngineAway => EngineAwaySince is not null;
+
+    /// <summary>When the heartbeat found the engine not answering, while it still does not; null while it answers.</summary>
+    public DateTimeOffset? EngineAwaySince
+    {
+        get { lock (sync) return engineAwaySince; }
+    }
 
     /// <summary>One list call per resource type; replaces the cache and replays over it the events that arrived meanwhile.</summary>
     public async Task RelistAsync(string reason, CancellationToken ct)
@@ -153,8 +166,8 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
                 }
                 duringListing = null;
                 current = streamUp && generation == streamGeneration;
+                engineAwaySince = null;
             }
-            engineAway = false;
             Interlocked.Increment(ref listings);
             Hosting.StartupTimeline.Mark("first listing");
             AgentMetrics.CacheRelists.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -23,6 +23,8 @@ public sealed class HungEngineTests() : FreezableEngineScenario(new Dictionary<s
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(g);
 
+        // On a loaded machine a call at start-up can outlast the 3 s timeout and log "reachable again" before the freeze.
+        var (reachable, pinged) = (Agent.Logs.Count("reachable again"), Agent.Logs.Count("Engine reachable again (it answered _ping)"));
         Proxy.Freeze();
         await DockerCli.RunAsync("kill", $"{g}-s-1", $"{g}-s-2"); // through the real socket
         var down = await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "EngineUnavailable", TimeSpan.FromSeconds(30));
@@ -31,13 +33,13 @@ public sealed class HungEngineTests() : FreezableEngineScenario(new Dictionary<s
         // Resyncs and retries meanwhile (5 s resync) neither say Ready again nor claim the engine is back.
         await Task.Delay(TimeSpan.FromSeconds(12));
         Assert.Equal("EngineUnavailable", Agent.Status.Get(new Core.Model.ObjectKey(Core.Model.ServiceGroup.KindName, g))!.Condition(ConditionTypes.Ready)!.Reason);
-        Assert.Equal(0, Agent.Logs.Count("reachable again"));
+        Assert.Equal(reachable, Agent.Logs.Count("reachable again"));
         Assert.Equal("exited", await DockerCli.InspectAsync($"{g}-s-1", "{{.State.Status}}"));
 
         Proxy.Thaw();
         await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
         foreach (var replica in new[] { $"{g}-s-1", $"{g}-s-2" })
             Assert.Equal("running", await DockerCli.InspectAsync(replica, "{{.State.Status}}"));
-        Assert.Equal(1, Agent.Logs.Count("Engine reachable again (it answered _ping)"));
+        Assert.Equal(pinged + 1, Agent.Logs.Count("Engine reachable again (it answered _ping)"));
     }
 }
