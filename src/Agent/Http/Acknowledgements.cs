@@ -30,6 +30,9 @@ public sealed record GroupRestarted(string Group, IEnumerable<string> Restarted)
     public bool? Suspended { get; init; }
 }
 
+/// <summary>A compose project's stop?service=S: the containers of S stopped by this request (user stops, kept until started).</summary>
+public sealed record ServiceStopped(string Group, string Service, IReadOnlyList<string> Stopped);
+
 public sealed record GroupSuspended(string Group, bool Suspended, bool? VolumesRemoved)
 {
     /// <summary>start/up: the containers started (or unpaused) by this request; null for stop/down.</summary>

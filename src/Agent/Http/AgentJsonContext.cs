@@ -73,6 +73,7 @@ namespace Agent.Http;
 [JsonSerializable(typeof(List<Sources.GitRepositoryStatus>))]
 [JsonSerializable(typeof(GroupRestarted))]
 [JsonSerializable(typeof(GroupSuspended))]
+[JsonSerializable(typeof(ServiceStopped))]
 [JsonSerializable(typeof(CronJobAnswer))]
 [JsonSerializable(typeof(JobCreated))]
 [JsonSerializable(typeof(ImageTagged))]

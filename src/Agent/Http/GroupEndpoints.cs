@@ -30,25 +30,56 @@ public static class GroupEndpoints
     {
         const string kind = ServiceGroup.ComposeKindName, resource = "composeprojects";
         var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator).ScopedToObject(kind);
-        objects.MapPost("/stop", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status) =>
+        objects.MapPost("/stop", async (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+            EngineObserver observer, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key) is not { } entry) return NotFound(key);
             if (ComposeStopRules.Refusal("stop", name, overrides.IsDown(key), entry.Object is ServiceGroup { Spec.Suspend: true }) is { } refused)
                 return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
-            return Toggle(key, resource, suspended: true, "Stop", manifests, overrides, queue, status, stopOnly: true);
+            if (service is null) return Toggle(key, resource, suspended: true, "Stop", manifests, overrides, queue, status, stopOnly: true);
+            if (entry.Object is not ServiceGroup project) return NotFound(key);
+            if (ComposeStopRules.ServiceRefusal("stop", project, service, overrides.IsStoppedOnly(key)) is { } unknown)
+                return ApiProblems.NotFound(unknown);
+            // Like docker compose stop SERVICE: each container is stopped as through POST /containers/{id}/stop, a user
+            // stop the reconciler keeps until the container (or the project) is started again.
+            var grace = project.Spec.Services.Single(s => s.Name == service).Container.StopGracePeriod;
+            var stopped = new List<string>();
+            foreach (var c in ComposeStopRules.StopTargets(await observer.ObserveFreshAsync(key, ct), service))
+            {
+                stops.Record(c.Id, UserStops.ByApi);
+                await engine.StopContainerAsync(c.Id, grace, ct);
+                stopped.Add(c.Name);
+            }
+            queue.Add(key);
+            return JsonAnswer.Ok(new ServiceStopped(name, service, stopped));
         }).WithSummary("Like docker compose stop: stop the project's containers and keep them (stopped, with the network and volumes) " +
-                       "until start; nothing of it is converged meanwhile (survives restarts). 409 while the project is down.");
-        objects.MapPost("/start", async (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+                       "until start; nothing of it is converged meanwhile (survives restarts). 409 while the project is down. " +
+                       "service=S, like docker compose stop S: stop only S's containers, as user stops (kept stopped until started), and answer 200 with them.");
+        objects.MapPost("/start", async (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
             EngineObserver observer, PlanExecutor executor, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key) is not { } entry) return NotFound(key);
             if (ComposeStopRules.Refusal("start", name, overrides.IsDown(key), entry.Object is ServiceGroup { Spec.Suspend: true }) is { } refused)
                 return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
-            return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, options.Value.Parallelism, ct);
+            if (service is null)
+                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, options.Value.Parallelism, ct);
+            if (entry.Object is not ServiceGroup project) return NotFound(key);
+            if (ComposeStopRules.ServiceRefusal("start", project, service, overrides.IsStoppedOnly(key)) is { } why)
+                return project.Spec.Services.Any(s => s.Name == service) ? Results.Problem(statusCode: 409, title: "Conflict", detail: why) : ApiProblems.NotFound(why);
+            var plan = StartPlanner.PlanStart(ComposeStopRules.OnlyService(project, service), await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
+            var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
+            var started = plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
+                .Select(o => o.ResourceId["container:".Length..]).ToList();
+            queue.Add(key);
+            if (!result.Succeeded)
+                return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
+                    extensions: new Dictionary<string, object?> { ["started"] = started });
+            return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new GroupSuspended(name, false, null) { Started = started, WasSuspended = false });
         }).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
-                       "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up).");
+                       "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up). " +
+                       "service=S, like docker compose start S: start only S's stopped containers (409 while the whole project is stopped).");
     }
 
     private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];

@@ -79,6 +79,8 @@ public static class OpenApiDescriptions
                 Document(502, "The registry cannot be reached, or the engine answered with an error.");
                 Document(503, "The engine does not answer.");
             }
+            if (path.Contains("composeprojects/", StringComparison.Ordinal) && (path.EndsWith("/stop", StringComparison.Ordinal) || path.EndsWith("/start", StringComparison.Ordinal)))
+                Document(409, "The project is down (agent down or suspend: true): nothing to stop or start; up brings it up. With service=S, start while the whole project is stopped.");
             if (path.EndsWith("load", StringComparison.Ordinal) || path.EndsWith("build", StringComparison.Ordinal))
                 Document(413, "The upload is larger than Agent:Images:MaxLoadBytes (load) or Agent:Images:MaxBuildContextBytes (build).");
             Document(500, "The agent failed unexpectedly; its log has the details.");

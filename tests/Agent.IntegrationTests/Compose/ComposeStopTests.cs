@@ -103,4 +103,31 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.Contains("is up", await Ok("up", $"composeproject/{project}"));
         await Containers.RunningAsync(Instance, project, 1);
     }
+
+    [Fact]
+    public async Task Stop_of_one_service_keeps_only_its_containers_stopped_across_resyncs_until_that_service_is_started()
+    {
+        var project = Instance.Name("stopsvc");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Manifest.ComposeSleeper("db") + Manifest.ComposeSleeper("app", "    depends_on: [db]\n"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+
+        Assert.Equal($"composeproject/{project}: service app stopped: 1 container(s) ({app})", await Ok("stop", $"composeproject/{project}", "--service", "app"));
+        Assert.Equal("exited", await StateAsync(app));
+        var since = DateTimeOffset.UtcNow;
+        var first = await ReconciledAfterAsync(project, since);
+        await ReconciledAfterAsync(project, first.LastReconcileTime!.Value);
+        Assert.Equal("exited", await StateAsync(app));
+        Assert.Equal("running", await StateAsync(db));
+        await Agent.WaitForConditionAsync(project, "Ready", "False", "StoppedByUser", kind: ServiceGroup.ComposeKindName);
+
+        var (exit, _, stderr) = await AgentCli.RunAsync(Env, "stop", $"composeproject/{project}", "--service", "nope");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("has no service \"nope\"", stderr);
+
+        Assert.Equal($"composeproject/{project}: service app started: 1 container(s) ({app})", await Ok("start", $"composeproject/{project}", "--service", "app"));
+        Assert.Equal("running", await StateAsync(app));
+        await Agent.WaitProjectReadyAsync(project);
+    }
 }

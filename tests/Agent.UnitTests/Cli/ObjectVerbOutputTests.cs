@@ -44,4 +44,16 @@ public sealed class ObjectVerbOutputTests
         Assert.Null(ObjectVerbCommand.Refusal("stop", "ComposeProject", "shop"));
         Assert.Null(ObjectVerbCommand.Refusal("start", "ComposeProject", "shop"));
     }
+
+    [Fact]
+    public void A_service_stop_or_start_says_which_containers_it_stopped_or_started()
+    {
+        static System.Text.Json.JsonElement Json(string text) => System.Text.Json.JsonDocument.Parse(text).RootElement;
+        Assert.Equal("composeproject/p: service app stopped: 2 container(s) (p-app-1, p-app-2)",
+            ObjectVerbCommand.ServiceDone("stop", "composeproject/p", "app", Json("""{"group":"p","service":"app","stopped":["p-app-1","p-app-2"]}""")));
+        Assert.Equal("composeproject/p: service app: no running container to stop",
+            ObjectVerbCommand.ServiceDone("stop", "composeproject/p", "app", Json("""{"group":"p","service":"app","stopped":[]}""")));
+        Assert.Equal("composeproject/p: service app started: 1 container(s) (p-app-1)",
+            ObjectVerbCommand.ServiceDone("start", "composeproject/p", "app", Json("""{"group":"p","suspended":false,"started":["p-app-1"]}""")));
+    }
 }

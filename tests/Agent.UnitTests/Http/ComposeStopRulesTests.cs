@@ -1,4 +1,7 @@
+using Agent.Core.Model;
+using Agent.Core.Planning;
 using Agent.Http;
+using static Agent.UnitTests.Planning.PlanFixtures;
 
 namespace Agent.UnitTests.Http;
 
@@ -25,5 +28,36 @@ public sealed class ComposeStopRulesTests
     {
         Assert.Contains("suspend: true in its manifest", ComposeStopRules.Refusal("start", "shop", down: false, specSuspend: true));
         Assert.Contains("suspend: true in its manifest", ComposeStopRules.Refusal("stop", "shop", down: false, specSuspend: true));
+    }
+
+    private static readonly ServiceGroup Project = Group(Service("db"), Service("app", 2, s => s.DependsOn("db", DependencyCondition.Started)));
+
+    [Fact]
+    public void A_service_stop_or_start_names_an_unknown_service_and_a_start_of_one_service_of_a_stopped_project_points_at_start()
+    {
+        Assert.Equal("ComposeProject \"g\" has no service \"web\" (its services: db, app)", ComposeStopRules.ServiceRefusal("stop", Project, "web", projectStopped: false));
+        Assert.Null(ComposeStopRules.ServiceRefusal("stop", Project, "app", projectStopped: false));
+        Assert.Null(ComposeStopRules.ServiceRefusal("stop", Project, "app", projectStopped: true));
+        Assert.Null(ComposeStopRules.ServiceRefusal("start", Project, "app", projectStopped: false));
+        Assert.Contains("agent start composeproject/g", ComposeStopRules.ServiceRefusal("start", Project, "app", projectStopped: true));
+    }
+
+    [Fact]
+    public void A_service_stop_stops_only_that_services_running_or_paused_containers()
+    {
+        var app = Project.Spec.Services[1];
+        var observed = Observed(Running(Project.Spec.Services[0], 1), Running(app, 2) with { State = ContainerState.Paused }, Running(app, 1),
+            Running(app, 3) with { State = ContainerState.Exited });
+        Assert.Equal(["g-app-1", "g-app-2"], ComposeStopRules.StopTargets(observed, "app").Select(c => c.Name));
+    }
+
+    [Fact]
+    public void A_service_start_starts_only_that_services_stopped_containers()
+    {
+        var (db, app) = (Project.Spec.Services[0], Project.Spec.Services[1]);
+        var observed = Observed(Running(db, 1) with { State = ContainerState.Exited }, Running(app, 1) with { State = ContainerState.Exited }, Running(app, 2));
+        Assert.Equal("""
+            #1 container:g-app-1, StartContainer, start requested (exited)
+            """, StartPlanner.PlanStart(ComposeStopRules.OnlyService(Project, "app"), observed, PlanInput.DefaultDependencyTimeout).ToString());
     }
 }

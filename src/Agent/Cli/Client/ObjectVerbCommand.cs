@@ -26,6 +26,12 @@ public static class ObjectVerbCommand
             command.Options.Add(wait);
             command.Options.Add(timeout);
         }
+        Option<string?>? service = null;
+        if (verb is "stop" or "start")
+        {
+            service = new Option<string?>("--service") { Description = $"With composeproject/NAME: {verb} only this service's containers, like docker compose {verb} SERVICE" };
+            command.Options.Add(service);
+        }
         command.SetAction((parse, ct) => ClientCommand.RunAsync(parse, ct, async client =>
         {
             var (typed, name) = ObjectReference.Parse(parse.GetValue(reference)!, null);
@@ -34,8 +40,15 @@ public static class ObjectVerbCommand
                 throw new AgentApiException($"{verb} takes an object such as servicegroup/NAME");
             var path = $"api/v1/{ResourceKinds.Plural(kind)}/{Uri.EscapeDataString(name)}";
             if (Refusal(verb, kind, name) is { } refusal) throw new AgentApiException(refusal);
-            var answer = await client.PostAsync($"{path}/{verb}", ct);
             var shown = $"{kind.ToLowerInvariant()}/{name}";
+            if (service is not null && parse.GetValue(service) is { } only)
+            {
+                if (kind != Core.Model.ServiceGroup.ComposeKindName)
+                    throw new AgentApiException($"--service takes a composeproject/NAME, not {shown}");
+                Console.WriteLine(ServiceDone(verb, shown, only, await client.PostAsync($"{path}/{verb}?service={Uri.EscapeDataString(only)}", ct)));
+                return 0;
+            }
+            var answer = await client.PostAsync($"{path}/{verb}", ct);
             if (verb is "start" or "up" or "restart")
             {
                 Console.WriteLine(Done(verb, shown, answer));
@@ -115,6 +128,18 @@ public static class ObjectVerbCommand
         if (Flag("wasSuspended") && started.Count == 0)
             return $"{shown} {Past(verb)}: {what}; the agent {(verb == "up" ? "creates and starts its containers" : "starts its containers")} now (agent get {shown} shows when they run)";
         return $"{shown} {Past(verb)}: {what}";
+    }
+
+    /// <summary>What stop or start of one service did: the containers it stopped or started.</summary>
+    internal static string ServiceDone(string verb, string shown, string service, JsonElement answer)
+    {
+        var field = verb == "stop" ? "stopped" : "started";
+        var names = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
+            : [];
+        return names.Count > 0
+            ? $"{shown}: service {service} {field}: {names.Count} container(s) ({string.Join(", ", names)})"
+            : $"{shown}: service {service}: no {(verb == "stop" ? "running" : "stopped")} container to {verb}";
     }
 
     private static string Past(string verb) => verb switch { "stop" => "stopped", "start" => "is started", "restart" => "restarted", "down" => "is down", "up" => "is up", _ => verb };
