@@ -171,14 +171,14 @@ public static class JobEndpoints
             await NoJob(id).ExecuteAsync(http);
             return;
         }
-        var run = Latest(runner, key);
-        if (run is { IsActive: false, Attempts.Count: 0 } && runner.History(key)?.Runs.Count == 0)
+        var history = runner.History(key); // one read: the runner may replace it meanwhile
+        if (history is { Runs.Count: 0, LastRemoved: { } removed })
         {
             await Results.Problem(statusCode: 410, title: "Gone",
-                detail: $"Job \"{id}\" run {run.Id} ({run.Phase}) was removed after ttlAfterFinished, with its containers and their logs.").ExecuteAsync(http);
+                detail: $"Job \"{id}\" run {removed.Id} ({removed.Phase}) was removed after ttlAfterFinished, with its containers and their logs.").ExecuteAsync(http);
             return;
         }
-        if (run?.Current is not { } attempt)
+        if (history?.Latest?.Current is not { } attempt)
         {
             await Results.Problem(statusCode: 409, title: "Conflict", detail: $"Job \"{id}\" has no run with a container yet.").ExecuteAsync(http);
             return;
