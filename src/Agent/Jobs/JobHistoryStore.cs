@@ -33,11 +33,13 @@ public sealed class JobHistoryStore
     private readonly State.UnsavedRecords unsaved;
     private readonly Lock writes = new(); // a retry (UnsavedRecords' timer) and the job's loop write the same file
 
-    public JobHistoryStore(string stateDir, ILogger<JobHistoryStore> logger, State.UnsavedRecords? unsaved = null)
+    /// <param name="unsaved">The agent's one set of unsaved records (DI's singleton): /readyz's <c>records</c> check reads it,
+    /// so a store with a set of its own would keep its failures from the probe.</param>
+    public JobHistoryStore(string stateDir, ILogger<JobHistoryStore> logger, State.UnsavedRecords unsaved)
     {
         folder = Path.Combine(stateDir, "jobs");
         this.logger = logger;
-        this.unsaved = unsaved ?? new State.UnsavedRecords(TimeProvider.System, logger);
+        this.unsaved = unsaved;
         Started = new JobLedger(stateDir, logger);
         if (Directory.Exists(folder))
             foreach (var file in Directory.GetFiles(folder, "*.json"))

@@ -8,6 +8,9 @@ namespace Agent.UnitTests.Jobs;
 public sealed class JobHistoryFileTests : IDisposable
 {
     private readonly string stateDir = Directory.CreateTempSubdirectory("agent-ut-jobs-").FullName;
+    private readonly Agent.State.UnsavedRecords unsaved = new(TimeProvider.System, NullLogger.Instance);
+
+    private JobHistoryStore Store() => new(stateDir, NullLogger<JobHistoryStore>.Instance, unsaved);
 
     [Theory]
     [InlineData("{}")]
@@ -19,14 +22,14 @@ public sealed class JobHistoryFileTests : IDisposable
         Directory.CreateDirectory(Path.Combine(stateDir, "jobs"));
         File.WriteAllText(Path.Combine(stateDir, "jobs", "Job-migrate.json"), content);
 
-        var store = new JobHistoryStore(stateDir, NullLogger<JobHistoryStore>.Instance);
+        var store = Store();
 
         // Not "never ran": the ledger names it, so the runner's first look rebuilds the history from the Job's labelled
         // containers or, with none left, holds it (probe-15l M2: it was held even with its containers there).
         var key = new ObjectKey(Job.KindName, "migrate");
         Assert.Null(store.Get(key));
         Assert.True(store.Started.Contains("migrate"));
-        Assert.True(new JobHistoryStore(stateDir, NullLogger<JobHistoryStore>.Instance).Started.Contains("migrate")); // on disk, before the file went aside
+        Assert.True(Store().Started.Contains("migrate")); // on disk, before the file went aside
         Assert.Null(store.Lost(key));
         Assert.StartsWith("it was torn: ", store.TornBecause(key));
         Assert.Contains("kept aside as Job-migrate.json.corrupt-", store.TornBecause(key));
@@ -39,7 +42,7 @@ public sealed class JobHistoryFileTests : IDisposable
         Directory.CreateDirectory(Path.Combine(stateDir, "jobs"));
         File.WriteAllText(Path.Combine(stateDir, "jobs", "Job-migrate.json"), "{\"key\":{\"kind\":\"Job\",\"name\":\"migrate\"},\"history\":{\"lastSuccessfulTime\":\"2026-03-01T12:00:00+00:00\"}}");
 
-        var store = new JobHistoryStore(stateDir, NullLogger<JobHistoryStore>.Instance);
+        var store = Store();
 
         var key = new ObjectKey(Job.KindName, "migrate");
         Assert.NotNull(store.Get(key)?.History.LastSuccessfulTime);
@@ -49,7 +52,7 @@ public sealed class JobHistoryFileTests : IDisposable
     [Fact]
     public void A_lost_history_is_marked_through_the_shared_lost_record_and_forgotten_with_its_job()
     {
-        var store = new JobHistoryStore(stateDir, NullLogger<JobHistoryStore>.Instance);
+        var store = Store();
         var key = new ObjectKey(Job.KindName, "migrate");
         store.Started.Record("migrate");
 
@@ -66,5 +69,9 @@ public sealed class JobHistoryFileTests : IDisposable
         Assert.Null(store.Lost(key));
     }
 
-    public void Dispose() => Directory.Delete(stateDir, recursive: true);
+    public void Dispose()
+    {
+        unsaved.Dispose();
+        Directory.Delete(stateDir, recursive: true);
+    }
 }
