@@ -77,6 +77,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<EngineStopJudge>();
         services.AddSingleton<Http.StartRules>();
         services.AddSingleton<StatusStore>();
+        services.AddSingleton<StatusView>();
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
             sp.GetRequiredService<State.UnsavedRecords>()));
         services.AddSingleton<OwnCreates>();

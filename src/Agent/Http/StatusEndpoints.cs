@@ -9,22 +9,22 @@ public static class StatusEndpoints
 {
     public static RouteGroupBuilder MapStatusEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/objects", (StatusStore status, ManifestStore manifests, GitRepositoryStatusStore git) =>
+        api.MapGet("/objects", (StatusView status, ManifestStore manifests, GitRepositoryStatusStore git) =>
             {
                 var objects = status.List();
                 return JsonAnswer.Ok(objects.Concat(GitRepositoryViews.Objects(manifests, git, objects)).Concat(manifests.FileProblems.Select(FileStatuses.From)).ToList());
             })
             .WithSummary("Every object of every kind with its conditions, services and recent events (GitRepositories with their URL, ref and revision under gitRepository); files whose errors belong to no object (broken YAML, a binary file, an unreadable path) as kind \"File\".");
-        api.MapGet("/servicegroups", (StatusStore status) => JsonAnswer.Ok(status.List(ServiceGroup.KindName)))
+        api.MapGet("/servicegroups", (StatusView status) => JsonAnswer.Ok(status.List(ServiceGroup.KindName)))
             .WithSummary("List service groups (kubectl get).");
-        api.MapGet("/servicegroups/{name}", (string name, StatusStore status) =>
+        api.MapGet("/servicegroups/{name}", (string name, StatusView status) =>
                 status.Get(new ObjectKey(ServiceGroup.KindName, name)) is { } s
                     ? JsonAnswer.Ok(s)
                     : ApiProblems.NotFound($"No ServiceGroup \"{name}\". List them with GET /api/v1/servicegroups."))
             .WithSummary("One service group with conditions, per-service state and recent events (kubectl describe).");
-        api.MapGet("/composeprojects", (StatusStore status) => JsonAnswer.Ok(status.List(ServiceGroup.ComposeKindName)))
+        api.MapGet("/composeprojects", (StatusView status) => JsonAnswer.Ok(status.List(ServiceGroup.ComposeKindName)))
             .WithSummary("List compose projects.");
-        api.MapGet("/composeprojects/{name}", (string name, StatusStore status) =>
+        api.MapGet("/composeprojects/{name}", (string name, StatusView status) =>
                 status.Get(new ObjectKey(ServiceGroup.ComposeKindName, name)) is { } s
                     ? JsonAnswer.Ok(s)
                     : ApiProblems.NotFound($"No ComposeProject \"{name}\". List them with GET /api/v1/composeprojects."))

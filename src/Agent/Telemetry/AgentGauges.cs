@@ -11,20 +11,25 @@ namespace Agent.Telemetry;
 public sealed class AgentGauges : IDisposable
 {
     private readonly Meter meter = new(AgentMetrics.MeterName + ".Gauges");
+    private readonly GoneSeries<(string Kind, string State)> managedSeries = new();
 
     public const string MeterName = AgentMetrics.MeterName + ".Gauges";
 
     public AgentGauges(WorkQueue queue, StatusStore status, Sources.ManifestStore manifests, PruneGate pruneGate, Sources.GitSyncService git,
-        ObservedCache cache, AgentLabels labels)
+        StatusView view, AgentLabels labels)
     {
         meter.CreateObservableGauge("agent.source.last_sync.timestamp", () => git.LastSyncTimes()
             .Where(p => p.Value is not null)
             .Select(p => new Measurement<double>(p.Value!.Value.ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("source", $"GitRepository/{p.Key}"))),
             "s", "When each GitRepository last synced successfully (Unix time).");
         meter.CreateObservableGauge("agent.workqueue.depth", () => queue.Depth, "{key}", "Keys waiting in the work queue.");
-        meter.CreateObservableGauge("agent.managed.containers", () => ManagedContainers(status.List(), cache.Containers, labels)
-                .Select(c => new Measurement<int>(c.Count, new KeyValuePair<string, object?>("kind", c.Kind), new KeyValuePair<string, object?>("state", c.State))),
-            "{container}", "Managed containers by the kind of their object and state, as last observed (group and project replicas, CronJob, Job and API job runs).");
+        meter.CreateObservableGauge("agent.managed.containers", () =>
+            {
+                var (objects, containers) = view.Read(); // one snapshot: while the engine is away, replicas as the container list shows them
+                return managedSeries.Complete(ManagedContainers(objects, containers, labels).Select(c => ((c.Kind, c.State), c.Count)))
+                    .Select(c => new Measurement<int>(c.Count, new KeyValuePair<string, object?>("kind", c.Series.Kind), new KeyValuePair<string, object?>("state", c.Series.State)));
+            },
+            "{container}", "Managed containers by the kind of their object and state, as last observed (group and project replicas, CronJob, Job and API job runs); 0 for a kind and state that had containers before.");
         meter.CreateObservableGauge("agent.prune.blocked", () => pruneGate.BlockedCount, "{object}",
             "Objects whose removal the mass-prune guard holds (PruneBlocked) until their manifests come back or an admin confirms.");
         meter.CreateObservableGauge("agent.manifest.source.problems", () =>
