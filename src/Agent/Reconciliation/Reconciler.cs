@@ -125,6 +125,8 @@ public sealed class Reconciler(
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
             status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason is Hold.PrunePending or DesiredEntry.WritableBindsLost ? "held: " : reason is DesiredEntry.NameConflict ? "refused: " : "the manifest does not load: ") + first);
             status.Record(key, "Warning", reason, first.ToString());
+            if (entry.Object is ServiceGroup lastGood && reason is not (DesiredEntry.NameConflict or DesiredEntry.WritableBindsLost))
+                await HealAsync(key, lastGood, ct);
             await RefreshServicesAsync(key, entry, ct);
             return ("stalled", null);
         }
@@ -162,6 +164,10 @@ public sealed class Reconciler(
                 plan = PlanFor(key, desired, observed);
             }
         }
+        // The folder cannot be read: its last good state is enforced, nothing of it changed (probe-19 F1: an apply stopped
+        // at its first step for this, and was planned again at once, for as long as the folder was away).
+        var healing = desired is not null && manifests.SourceError is not null;
+        if (healing) plan = HealOnly.Of(plan);
         if (plan.Adopted.Count > 0)
         {
             adoptions.Record(key, plan.Adopted); // before anything runs: an interrupted adoption resumes from this record
@@ -200,7 +206,7 @@ public sealed class Reconciler(
             try
             {
                 execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
-                    desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation),
+                    desired is null ? () => PruneMustStop(key) : ApplyMustStop(key, entry!.Generation, healing),
                     desired is null ? null : op => UpdateReverted(key, entry!.Generation, op));
             }
             finally
@@ -222,7 +228,7 @@ public sealed class Reconciler(
         {
             // What is left was planned for a manifest that changed, went or was suspended meanwhile: the next reconcile
             // plans it anew from what this one did (as after an interrupted apply).
-            var why = WhyApplyStops(key, applyStarted.Generation, applyStarted.Suspended) ?? "its manifest changed";
+            var why = WhyApplyStops(key, applyStarted.Generation, applyStarted.Suspended, healing) ?? "its manifest changed";
             logger.LogInformation("{Key}: the apply stopped, {Why}: {Count} operation(s) not run, planning again", key, why, execution.Abandoned.Count);
             return ("abandoned", TimeSpan.Zero);
         }
@@ -299,16 +305,17 @@ public sealed class Reconciler(
     /// <summary>A running apply stops at the next step when its manifest changed (a new generation), was deleted or the
     /// object was suspended (agent stop): a deleted 3,000-service manifest no longer goes on creating containers for
     /// minutes before they are pruned (probe-15l M4). A manifest that turns broken keeps its last good spec: that goes on.</summary>
-    private Func<bool> ApplyMustStop(ObjectKey key, long generation)
+    private Func<bool> ApplyMustStop(ObjectKey key, long generation, bool healing)
     {
         var suspended = overrides.IsSuspended(key); // spec.suspend is in the generation; agent stop/start is not
-        return () => WhyApplyStops(key, generation, suspended) is not null;
+        return () => WhyApplyStops(key, generation, suspended, healing) is not null;
     }
 
     /// <summary>Why an apply of <paramref name="generation"/> begun with the object (not) stopped through the API must stop
-    /// now, for the log; null while it goes on.</summary>
-    private string? WhyApplyStops(ObjectKey key, long generation, bool suspended) =>
-        manifests.SourceError is not null ? "the manifests cannot be read"
+    /// now, for the log; null while it goes on. A heal-only apply (<see cref="HealOnly"/>) was planned for a folder that
+    /// cannot be read: that is no reason to stop it.</summary>
+    private string? WhyApplyStops(ObjectKey key, long generation, bool suspended, bool healing) =>
+        !healing && manifests.SourceError is not null ? "the manifests cannot be read"
         : manifests.Get(key) is not { Object: not null } now ? "its manifest was deleted"
         : !now.IsBroken && now.Generation != generation ? $"the manifest changed (generation {now.Generation})"
         : overrides.IsSuspended(key) != suspended ? (suspended ? "it was started through the API" : "it was stopped through the API")
@@ -571,6 +578,27 @@ public sealed class Reconciler(
     }
 
     private const string SuspendsLost = "SuspendsLost";
+
+    /// <summary>A manifest that does not load (or whose file cannot be read) keeps its last good spec, and that spec keeps
+    /// being enforced: a removed replica is created again, an exited one started (<see cref="HealOnly"/>); nothing that
+    /// runs is changed (probe-19 F1: a replica removed while its manifest was broken stayed gone until the file was fixed).
+    /// A failed step is retried with the reconcile's back-off.</summary>
+    private async Task HealAsync(ObjectKey key, ServiceGroup lastGood, CancellationToken ct)
+    {
+        var observed = await observer.ObserveAsync(key, ct, lastGood);
+        var plan = HealOnly.Of(PlanFor(key, lastGood, observed));
+        if (plan.IsEmpty) return;
+        if (!observed.Fresh)
+        {
+            observed = await observer.ObserveFreshAsync(key, ct, lastGood);
+            plan = HealOnly.Of(PlanFor(key, lastGood, observed));
+            if (plan.IsEmpty) return;
+        }
+        logger.LogInformation("{Key}: the manifest does not load; bringing back what its last good spec runs: {Count} operation(s)",
+            key, plan.Operations.Count(o => o.IsMutation));
+        var execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
+        if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
+    }
 
     /// <summary>A held object (its manifest does not load) is not changed, but what runs of it is still shown as it is now
     /// (a container removed meanwhile, e.g. for a moved bind source, is no longer listed): from its last good spec, or,
