@@ -71,12 +71,16 @@ public sealed record JobHistory
     public long MissedRuns { get; init; }
     public long SkippedRuns { get; init; }
     public IReadOnlyList<JobRun> Runs { get; init; } = [];
-    /// <summary>The latest finished run removed (ttlAfterFinished, history limits), without its attempts: a Job whose run
-    /// is gone still reads how it ended (a failed one is not Pending again), and a wait on it ends.</summary>
+    /// <summary>The latest finished run removed (ttlAfterFinished, history limits), with its attempts as they ended (their
+    /// containers are gone): a Job whose run is gone still reads how it ended (a failed one is not Pending again), a wait
+    /// on it ends and describes the run that happened (attempts, exit code, container name).</summary>
     public JobRun? LastRemoved { get; init; }
 
     public IEnumerable<JobRun> Active => Runs.Where(r => r.IsActive);
 
     /// <summary>The latest run (by start), or, when none is kept, the latest one removed.</summary>
     public JobRun? Latest => Runs.OrderBy(r => r.Start).LastOrDefault() ?? LastRemoved;
+
+    /// <summary>The latest run is the one removed (none is kept): its containers and their logs are gone.</summary>
+    public bool LatestRemoved => Runs.Count == 0 && LastRemoved is not null;
 }

@@ -435,7 +435,7 @@ public sealed partial class JobLoop(
                 wakeAt.Add(run.End!.Value.Plus(ttl));
         if (expired.Count == 0) return history;
         var removed = history.Runs.Where(r => expired.Contains(r.Id)).Append(history.LastRemoved).OfType<JobRun>().MaxBy(r => r.Start)!;
-        return history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList(), LastRemoved = removed with { Attempts = [] } };
+        return history with { Runs = history.Runs.Where(r => !expired.Contains(r.Id)).ToList(), LastRemoved = removed };
     }
 }
 

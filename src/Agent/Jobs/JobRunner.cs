@@ -137,7 +137,9 @@ public sealed class JobRunner(
         var history = store.Get(key)?.History ?? new Core.Jobs.JobHistory();
         var lost = HistoryLost(key);
         return new JobView(id, key.Kind, desired?.Template.Container.Image ?? "", JobConditions.Summarize(history, lost is not null).Phase!, history.LastSuccessfulTime,
-            history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
+            history.Active.Select(RunView.Of).ToList(),
+            // Its run removed after ttlAfterFinished, a Job shows that run, marked removed, as the status counts it.
+            history.LatestRemoved ? [RunView.OfRemoved(history.LastRemoved!)] : history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
             entry?.Object?.Source.ToString(), entry?.Errors.Select(e => e.ToString()).ToList() ?? [], lost, Hold(key)?.Message);
     }
 

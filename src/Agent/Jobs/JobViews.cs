@@ -6,10 +6,13 @@ namespace Agent.Jobs;
 /// <summary>One run as the API shows it (kubectl get jobs): start, end, duration, exit code, reason.</summary>
 public sealed record RunView(
     string Id, string Trigger, DateTimeOffset? ScheduledTime, DateTimeOffset Start, DateTimeOffset? End, double? DurationSeconds,
-    string Phase, string? Reason, int? ExitCode, int Attempts, string? Container)
+    string Phase, string? Reason, int? ExitCode, int Attempts, string? Container, bool? Removed = null)
 {
     public static RunView Of(JobRun r) => new(r.Id, r.Trigger, r.ScheduledTime, r.Start, r.End, r.Duration?.TotalSeconds,
         r.Phase.ToString(), r.Reason, r.ExitCode ?? r.Current?.ExitCode, r.Attempts.Count, r.Current?.ContainerName);
+
+    /// <summary>A run ttlAfterFinished removed with its containers (removed: true): shown as it ended.</summary>
+    public static RunView OfRemoved(JobRun r) => Of(r) with { Removed = true };
 }
 
 /// <summary>A CronJob's status, as kubectl describe cronjob shows it.</summary>

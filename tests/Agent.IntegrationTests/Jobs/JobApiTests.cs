@@ -118,6 +118,48 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_whose_run_ttl_after_finished_removed_reads_the_same_through_the_wait_the_api_and_the_cli()
+    {
+        // probe-19 A: with ttlAfterFinished 0s the wait answered "attempts": 0 and no container for a run that succeeded;
+        // agent logs said "has no run with a container yet" while the API answered 410; agent describe said
+        // "Runs Kept: 0 succeeded / 1 failed" beside "Runs: <none>".
+        await Agent.StartAsync();
+        using var client = Client(Admin);
+        client.Timeout = TimeSpan.FromMinutes(3);
+        var name = Instance.Name("ttl0");
+        using var response = await client.PostAsync("/api/v1/jobs?wait=true",
+            Json($"{{\"name\": \"{name}\", \"ttlAfterFinished\": \"0s\", \"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"echo done\"]}}}}"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = body.GetProperty("id").GetString()!;
+        var run = body.GetProperty("run");
+        Assert.Equal(("Succeeded", 0), (body.GetProperty("phase").GetString(), body.GetProperty("exitCode").GetInt32()));
+        Assert.Equal(1, run.GetProperty("attempts").GetInt32());
+        var container = run.GetProperty("container").GetString();
+        Assert.False(string.IsNullOrEmpty(container));
+
+        await Eventually.ReturnsAsync(() => ListAsync(Instance, id), c => c.Count == 0, TimeSpan.FromSeconds(60), "ttlAfterFinished removed the run's container"); // on the engine
+        Assert.False(await DockerCli.ExistsAsync("container", container!)); // the container the wait named is gone
+        using var job = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}"));
+        var removed = Assert.Single(job.RootElement.GetProperty("history").EnumerateArray());
+        Assert.True(removed.GetProperty("removed").GetBoolean());
+        Assert.Equal(container, removed.GetProperty("container").GetString());
+        using var logs = await client.GetAsync($"/api/v1/jobs/{id}/logs");
+        Assert.Equal(HttpStatusCode.Gone, logs.StatusCode);
+
+        var cli = new Dictionary<string, string> { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Admin };
+        var (exit, stdout, stderr) = await AgentCli.RunAsync(cli, "logs", $"job/{id}");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("removed after ttlAfterFinished", stderr + stdout);
+        Assert.DoesNotContain("no run with a container", stderr + stdout);
+        var described = await AgentCli.RunAsync(cli, "describe", $"job/{id}");
+        Assert.True(described.Exit == 0, described.Stderr);
+        Assert.Contains("0 succeeded / 0 failed", described.Stdout);
+        Assert.Contains("after ttlAfterFinished", described.Stdout);
+        Assert.DoesNotContain("Runs: <none>", described.Stdout);
+    }
+
+    [Fact]
     public async Task An_imperative_job_is_refused_when_the_policy_forbids_it_or_the_role_is_too_low()
     {
         await Agent.StartAsync();

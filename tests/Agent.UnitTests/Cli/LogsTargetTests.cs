@@ -53,6 +53,16 @@ public sealed class LogsTargetTests
     }
 
     [Fact]
+    public void A_jobs_latest_run_is_removed_only_when_its_newest_run_says_so_and_none_is_active()
+    {
+        static bool Removed(string json) => LogsCommand.LatestRunRemoved(JsonDocument.Parse(json).RootElement);
+        Assert.True(Removed("""{"active":[],"history":[{"id":"j-1","container":"c-1","removed":true}]}"""));
+        Assert.False(Removed("""{"active":[],"history":[{"id":"j-1","container":"c-1"}]}"""));
+        Assert.False(Removed("""{"active":[{"id":"j-2"}],"history":[{"id":"j-1","removed":true}]}"""));
+        Assert.False(Removed("""{"active":[],"history":[]}"""));
+    }
+
+    [Fact]
     public void A_groups_containers_come_by_service_then_replica_and_lines_carry_the_padded_name()
     {
         static JsonElement C(string name, string service, int replica) => JsonDocument.Parse(

@@ -158,6 +158,23 @@ public sealed class TableGoldenTests
         """).RootElement));
 
     [Fact]
+    public void Describe_a_job_whose_run_ttl_after_finished_removed_counts_and_lists_that_run_as_removed()
+    {
+        // probe-19 A: "Runs Kept: 0 succeeded / 1 failed" beside "Runs: <none>".
+        var job = Parse("""
+            [{"kind":"Job","name":"m","conditions":[],"job":{"phase":"Failed","since":"2026-12-01T11:00:00Z","succeeded":0,"failed":1,"exitCode":3}}]
+            """)[0];
+        var text = ResourceViews.Describe(job, [], Now, JsonDocument.Parse("""
+            {"active":[],"history":[{"id":"m-1","trigger":"api","start":"2026-12-01T11:58:00Z","end":"2026-12-01T11:58:02Z","durationSeconds":2,
+              "phase":"Failed","reason":"BackoffLimitExceeded","exitCode":3,"attempts":1,"container":"m-1-1-abc","removed":true}]}
+            """).RootElement);
+        Assert.Contains("Runs Kept:          0 succeeded / 0 failed\n", text);
+        Assert.Contains("Runs Removed:       m-1 (failed) after ttlAfterFinished\n", text);
+        Assert.DoesNotContain("Runs: <none>", text);
+        Assert.Contains("m-1-1-abc (removed after ttlAfterFinished)", text);
+    }
+
+    [Fact]
     public void Get_containers_shows_ports() => Golden("get-containers.txt", ResourceViews.Containers(Parse(ContainersJson), Now, wide: false, kindPrefix: false).Render());
 
     [Fact]

@@ -87,7 +87,8 @@ public static class JobTables
         {
             var duration = r.TryGetProperty("durationSeconds", out var d) && d.ValueKind == JsonValueKind.Number ? Ages.Format(TimeSpan.FromSeconds(d.GetDouble())) : "";
             summary.Add(Str(r, "id"), Str(r, "phase"), Str(r, "reason"), Str(r, "exitCode"), Str(r, "attempts"),
-                Ages.Since(When(r, "start"), now) is { Length: > 0 } ago ? ago + " ago" : "", duration, Str(r, "container"));
+                Ages.Since(When(r, "start"), now) is { Length: > 0 } ago ? ago + " ago" : "", duration,
+                Removed(r) ? (Str(r, "container") is { Length: > 0 } c ? c + " " : "") + "(removed after ttlAfterFinished)" : Str(r, "container"));
         }
         text.Append("Runs:");
         if (summary.Count == 0) text.Append(" <none>\n");
@@ -95,7 +96,9 @@ public static class JobTables
     }
 
     /// <summary>The schedule lines of `describe cronjob`.</summary>
-    public static void AppendSchedule(StringBuilder text, JsonElement o, DateTimeOffset now)
+    /// <param name="detail">GET /cronjobs/{name} or /jobs/{id}: a run it marks removed (ttlAfterFinished) is counted as
+    /// removed, not kept, so the counts agree with the runs listed below them.</param>
+    public static void AppendSchedule(StringBuilder text, JsonElement o, DateTimeOffset now, JsonElement? detail = null)
     {
         var job = Summary(o);
         if (job is null) return;
@@ -119,7 +122,12 @@ public static class JobTables
             Field("Reason", Str(job, "reason"));
         }
         Field("Active Runs", Count(job, "active"));
-        Field("Runs Kept", $"{Count(job, "succeeded")} succeeded / {Count(job, "failed")} failed");
+        var removed = detail is { } d ? Array(d, "history").Where(Removed).ToList() : [];
+        int Kept(string phase, string count) => int.TryParse(Count(job, count), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? Math.Max(0, n - removed.Count(r => Str(r, "phase") == phase)) : 0;
+        Field("Runs Kept", $"{Kept("Succeeded", "succeeded")} succeeded / {Kept("Failed", "failed")} failed");
+        if (removed.Count > 0)
+            Field("Runs Removed", string.Join(", ", removed.Select(r => $"{Str(r, "id")} ({Str(r, "phase").ToLowerInvariant()}) after ttlAfterFinished")));
     }
 
     private const string SourceUnavailable = "SourceUnavailable";
@@ -136,6 +144,8 @@ public static class JobTables
     private static string Name(JsonElement o, bool kindPrefix) => kindPrefix ? $"{Str(o, "kind").ToLowerInvariant()}/{Str(o, "name")}" : Str(o, "name");
 
     private static string Str(JsonElement? o, string name) => o is { } e ? ResourceViews.Str(e, name) : "";
+
+    private static bool Removed(JsonElement run) => run.TryGetProperty("removed", out var r) && r.ValueKind == JsonValueKind.True;
 
     private static string Count(JsonElement? o, string name) => Str(o, name) is { Length: > 0 } n ? n : "0";
 

@@ -111,6 +111,12 @@ public static class LogsCommand
         {
             throw new AgentApiException($"no {(cron ? "CronJob" : "Job")} \"{Core.TerminalText.Escape(target.Name)}\" (agent get {(cron ? "cronjobs" : "jobs")} lists them)", 404);
         }
+        if (!cron && LatestRunRemoved(view))
+        {
+            // Its run removed after ttlAfterFinished: the API's own answer (410, naming the removal) is the message.
+            using var gone = await client.StreamAsync($"api/v1/jobs/{Uri.EscapeDataString(target.Name)}/logs", ct);
+            throw new AgentApiException($"{shown}'s latest run was removed after ttlAfterFinished, with its containers and their logs", 410);
+        }
         return (LatestRunContainer(view) ?? throw new AgentApiException(
             $"{shown} has no run with a container yet{(cron ? $" (agent describe {shown} shows its schedule; a run can be started now through POST /api/v1/cronjobs/{target.Name}/trigger)" : $" (agent describe {shown} shows its state)")}"), shown);
     }
@@ -126,6 +132,14 @@ public static class LogsCommand
         return Runs("active").OrderByDescending(Start).Concat(Runs("history").OrderByDescending(Start))
             .Select(r => ResourceViews.Str(r, "container")).FirstOrDefault(c => c.Length > 0);
     }
+
+    /// <summary>From a Job's status (GET /jobs/ID): its newest run is the one ttlAfterFinished removed (removed: true).</summary>
+    public static bool LatestRunRemoved(JsonElement view) =>
+        view.ValueKind == JsonValueKind.Object
+        && !(view.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.Array && active.GetArrayLength() > 0)
+        && view.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.Array
+        && history.EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } newest
+        && newest.TryGetProperty("removed", out var removed) && removed.ValueKind == JsonValueKind.True;
 
     /// <summary>Every container of a ServiceGroup or ComposeProject, each line prefixed "NAME | " (docker compose logs):
     /// in service then replica order one after the other; with -f all at once, lines as they come.</summary>

@@ -70,7 +70,7 @@ public static class ResourceViews
         else if (JobTables.HasOwnTable(Str(o, "kind")))
         {
             // CronJobs and Jobs: the schedule or the latest run, then the runs with their containers.
-            JobTables.AppendSchedule(text, o, now);
+            JobTables.AppendSchedule(text, o, now, jobDetail);
             if (jobDetail is { } detail) JobTables.AppendRuns(text, detail, now);
         }
         else
