@@ -22,14 +22,7 @@ public sealed class HeldObjectHealingTests : SourceScenario
         // A new version that does not parse: nothing of it is applied.
         Agent.Write("held.yaml", Sleepy(held, 1) + "  broken: [unclosed\n");
         await WaitHeldAsync(held, "InvalidManifest");
-        var removed = (await DockerCli.InspectAsync($"{held}-s-1", "{{.Id}}")).Trim();
-        await DockerCli.RunAsync("rm", "-f", $"{held}-s-1");
-
-        await Eventually.TrueAsync(async () =>
-        {
-            var (exit, stdout, _) = await DockerCli.TryRunAsync("inspect", "--format", "{{.Id}} {{.State.Running}}", $"{held}-s-1");
-            return exit == 0 && !stdout.StartsWith(removed, StringComparison.Ordinal) && stdout.Trim().EndsWith("true", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(90), "the removed replica runs again");
+        await RemoveAndWaitForItAgainAsync(held);
         Assert.Contains("\"3600\"", await CommandAsync(held)); // the last good spec, not the broken one's
         await WaitHeldAsync(held, "InvalidManifest"); // still held and saying why
         Assert.Equal(otherBefore, await SnapshotAsync(other));
@@ -52,13 +45,7 @@ public sealed class HeldObjectHealingTests : SourceScenario
         try
         {
             await WaitHeldAsync(held, "SourceUnavailable");
-            var removed = (await DockerCli.InspectAsync($"{held}-s-1", "{{.Id}}")).Trim();
-            await DockerCli.RunAsync("rm", "-f", $"{held}-s-1");
-            await Eventually.TrueAsync(async () =>
-            {
-                var (exit, stdout, _) = await DockerCli.TryRunAsync("inspect", "--format", "{{.Id}} {{.State.Running}}", $"{held}-s-1");
-                return exit == 0 && !stdout.StartsWith(removed, StringComparison.Ordinal) && stdout.Trim().EndsWith("true", StringComparison.Ordinal);
-            }, TimeSpan.FromSeconds(90), "the removed replica runs again");
+            await RemoveAndWaitForItAgainAsync(held);
             await Task.Delay(TimeSpan.FromSeconds(5)); // a loop would log hundreds of lines meanwhile
             Assert.True(Agent.Logs.Count("the apply stopped") <= 2, $"the apply stopped and was planned again {Agent.Logs.Count("the apply stopped")} times");
             await WaitHeldAsync(held, "SourceUnavailable");
@@ -68,5 +55,17 @@ public sealed class HeldObjectHealingTests : SourceScenario
             if (!Directory.Exists(Agent.Manifests)) Directory.Move(away, Agent.Manifests);
         }
         await Agent.WaitReadyAsync(held);
+    }
+
+    /// <summary>Removes the group's replica with the docker CLI and waits until a new container of that name runs.</summary>
+    private static async Task RemoveAndWaitForItAgainAsync(string group)
+    {
+        var removed = (await DockerCli.InspectAsync($"{group}-s-1", "{{.Id}}")).Trim();
+        await DockerCli.RunAsync("rm", "-f", $"{group}-s-1");
+        await Eventually.TrueAsync(async () =>
+        {
+            var (exit, stdout, _) = await DockerCli.TryRunAsync("inspect", "--format", "{{.Id}} {{.State.Running}}", $"{group}-s-1");
+            return exit == 0 && !stdout.StartsWith(removed, StringComparison.Ordinal) && stdout.Trim().EndsWith("true", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(90), "the removed replica runs again");
     }
 }
