@@ -60,7 +60,7 @@ public static class JobRequestParser
         var template = JobParser.ParseTemplate(top, name, files.Root, files, "name");
         if (template is null || context.Errors.Count > 0) return new Result(null, context.Errors, false);
         var relative = template.Container.Mounts.Select((m, i) => (m, i))
-            .FirstOrDefault(x => x.m.Type == MountType.Bind && x.m.Source!.StartsWith(files.Root.TrimEnd('/') + "/", StringComparison.Ordinal));
+            .FirstOrDefault(x => RunRequestParser.RelativeBind(x.m, files.Root));
         if (relative.m is not null)
             return Refused(context.ErrorAt($"container.volumes[{relative.i}]", "a job from the API has no manifest folder: bind sources must be absolute host paths"));
         // Published ports without an address bind to loopback: the API opens nothing to the network unless asked to.

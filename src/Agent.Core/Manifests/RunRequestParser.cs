@@ -20,6 +20,11 @@ public sealed record RunRequest(ServiceSpec Service, WaitForHttp? WaitFor, bool 
 public static class RunRequestParser
 {
     /// <param name="generatedName">The service name when the body gives none (docker run without --name).</param>
+    /// <summary>A bind written relative (./data, ../m: its WrittenSource) or resolved under the placeholder folder: a request
+    /// has no manifest folder, so it is refused as relative, not judged where the placeholder put it (/nonexistent/m).</summary>
+    public static bool RelativeBind(MountSpec mount, string root) =>
+        mount.Type == MountType.Bind && (mount.WrittenSource is not null || mount.Source!.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal));
+
     public static (RunRequest? Request, IReadOnlyList<ManifestError> Errors) Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission,
         string? generatedName = null)
     {
@@ -68,7 +73,7 @@ public static class RunRequestParser
             n.Error($"\"{network}\" is not a network name");
         if (service is null || context.Errors.Count > 0) return (null, context.Errors);
         if (service.Replicas != 1) return (null, [context.ErrorAt("service.replicas", "an imperative run makes one container")]);
-        var relative = service.Container.Mounts.Select((m, i) => (m, i)).FirstOrDefault(x => x.m.Type == MountType.Bind && x.m.Source!.StartsWith(files.Root.TrimEnd('/') + "/", StringComparison.Ordinal));
+        var relative = service.Container.Mounts.Select((m, i) => (m, i)).FirstOrDefault(x => RelativeBind(x.m, files.Root));
         if (relative.m is not null)
             return (null, [context.ErrorAt($"service.volumes[{relative.i}]", "a run has no manifest folder: bind sources must be absolute host paths")]);
 

@@ -11,6 +11,21 @@ public static class ApiProblems
     public static IResult BadRequest(string detail, IDictionary<string, object?>? extensions = null) =>
         Results.Problem(statusCode: 400, title: "Bad Request", detail: detail, extensions: extensions);
 
+    /// <summary>A JSON body over its endpoint's limit: 413 naming the limit and the body's size (bytes, as UTF-8).</summary>
+    public static IResult BodyTooLarge(string what, long limit, long size) =>
+        Results.Problem(statusCode: 413, title: "Payload Too Large",
+            detail: $"{what} is at most {limit} bytes ({limit / 1024} KiB) of JSON; this one is {size} bytes. Send a smaller body.");
+
+    /// <summary>The JSON body of a request whose own limit is <paramref name="limit"/> bytes (below the server's), or the
+    /// 413 to answer: read whole, as the parsers read it.</summary>
+    public static async Task<(string? Json, IResult? TooLarge)> ReadJsonBodyAsync(HttpRequest request, string what, long limit, CancellationToken ct)
+    {
+        using var reader = new StreamReader(request.Body);
+        var json = await reader.ReadToEndAsync(ct);
+        var size = System.Text.Encoding.UTF8.GetByteCount(json);
+        return size > limit ? (null, BodyTooLarge(what, limit, size)) : (json, null);
+    }
+
     /// <summary>A request the security policy refuses: 400, every field with its rule.</summary>
     public static IResult Refused(IEnumerable<(string Field, string Message)> violations)
     {

@@ -32,7 +32,7 @@ public static partial class ErrorAnswers
         {
             404 => $"No route {request.Method} {request.Path}. The API is under /api/v1 (see /openapi/v1.json or /docs); probes are /livez, /readyz, /healthz.",
             405 => $"{request.Path} does not take {request.Method}; see /openapi/v1.json for the methods it takes.",
-            413 => "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.",
+            413 => TooLarge(context.HttpContext),
             415 => "Send the body as JSON with Content-Type: application/json.",
             500 => "The agent failed unexpectedly; its log has the details.",
             _ => null,
@@ -88,13 +88,19 @@ public static partial class ErrorAnswers
                 return;
             }
             var status = error is BadHttpRequestException bad ? bad.StatusCode : 500;
-            var detail = error is BadHttpRequestException request ? Describe(request) : null;
+            var detail = error is BadHttpRequestException request ? (request.StatusCode == 413 ? TooLarge(http) : Describe(request)) : null;
             if (error is BadHttpRequestException)
                 http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorAnswers))
                     .LogDebug("Bad request {Method} {Path}: {Status} {Detail}", http.Request.Method, http.Request.Path, status, detail);
             await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(http);
         },
     });
+
+    /// <summary>The server's body limit, in the words of every 413 that is not an endpoint's own lower limit.</summary>
+    private static string TooLarge(HttpContext http) =>
+        http.RequestServices.GetService<Microsoft.Extensions.Options.IOptions<Auth.AuthOptions>>()?.Value.MaxRequestBodyBytes is { } limit
+            ? $"The body is larger than {limit} bytes ({limit / 1024} KiB, Agent:Auth:MaxRequestBodyBytes); send a smaller body."
+            : "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.";
 
     /// <summary>"tail=\"abc\" is not a whole number" from ASP.NET Core's binding messages.</summary>
     public static string Describe(BadHttpRequestException e)

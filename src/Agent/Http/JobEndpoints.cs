@@ -70,17 +70,16 @@ public static class JobEndpoints
             await ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json").ExecuteAsync(http);
             return;
         }
-        using var reader = new StreamReader(http.Request.Body);
-        var json = await reader.ReadToEndAsync(ct);
-        if (json.Length > MaxBody)
+        var (json, tooLarge) = await ApiProblems.ReadJsonBodyAsync(http.Request, "A job request", MaxBody, ct);
+        if (tooLarge is not null)
         {
-            await ApiProblems.BadRequest($"the body is larger than {MaxBody} bytes").ExecuteAsync(http);
+            await tooLarge.ExecuteAsync(http);
             return;
         }
         var ownContainers = await owned.ListAsync(null, null, null, ct);
         var own = ownContainers.Select(c => c.Name).Concat(ownContainers.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);
         var files = new ManifestFolder(NoManifestFolder);
-        var parsed = JobRequestParser.Parse(json, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains));
+        var parsed = JobRequestParser.Parse(json!, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains));
         if (parsed.Request is not { } request)
         {
             var errors = parsed.Errors;

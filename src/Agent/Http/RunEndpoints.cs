@@ -58,16 +58,14 @@ public static class RunEndpoints
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json");
-        using var reader = new StreamReader(http.Request.Body);
-        var json = await reader.ReadToEndAsync(ct);
-        if (json.Length > MaxBody)
-            return Results.Problem(statusCode: 413, title: "Payload Too Large", detail: $"A run request is at most {MaxBody / 1024} KiB of JSON; this one is {json.Length} characters.");
+        var (json, tooLarge) = await ApiProblems.ReadJsonBodyAsync(http.Request, "A run request", MaxBody, ct);
+        if (tooLarge is not null) return tooLarge;
 
         var ownContainers = await owned.ListAsync(null, null, null, ct);
         var own = ownContainers.Select(c => c.Name).Concat(ownContainers.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);
         var files = new ManifestFolder(NoManifestFolder);
         var generated = $"run-{Guid.NewGuid().ToString("N")[..8]}";
-        var (request, errors) = RunRequestParser.Parse(json, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains), generated);
+        var (request, errors) = RunRequestParser.Parse(json!, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains), generated);
         if (request is null)
             return ApiProblems.BadRequest(string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
                 new Dictionary<string, object?> { ["errors"] = FieldError.Of(errors) });

@@ -160,6 +160,28 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Oversized_job_and_run_bodies_are_413_naming_the_limit_and_relative_binds_are_refused_as_relative()
+    {
+        // probe-19 B: a /jobs body over 64 KiB was a 400 while /run answered 413; "../m:/x" read "bind mount of /nonexistent/m".
+        await Agent.StartAsync();
+        using var client = Client(Admin);
+        var padding = new string('x', 70 * 1024);
+        foreach (var (path, field) in new[] { ("/api/v1/jobs", "container"), ("/api/v1/run", "service") })
+        {
+            using var large = await client.PostAsync(path, Json($"{{\"{field}\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"{padding}\"]}}}}"));
+            var problem = await large.Content.ReadAsStringAsync();
+            Assert.True(large.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{path}: {(int)large.StatusCode} {problem}");
+            Assert.Contains("65536 bytes", problem);
+            using var relative = await client.PostAsync(path, Json($"{{\"{field}\": {{\"image\": \"{TestEngine.Image}\", \"volumes\": [\"../m:/x\"]}}}}"));
+            var refusal = await relative.Content.ReadAsStringAsync();
+            Assert.True((int)relative.StatusCode is 400 or 422, $"{path}: {(int)relative.StatusCode} {refusal}");
+            Assert.Contains("bind sources must be absolute", refusal);
+            Assert.DoesNotContain("/nonexistent", refusal);
+        }
+        Assert.Empty(await DockerCli.ContainerIdsAsync(Instance.InstanceLabel)); // nothing reached the engine
+    }
+
+    [Fact]
     public async Task An_imperative_job_is_refused_when_the_policy_forbids_it_or_the_role_is_too_low()
     {
         await Agent.StartAsync();

@@ -106,4 +106,22 @@ public sealed class JobManifestTests : IDisposable
         Assert.Equal("hello", ok.Request!.Name);
         Assert.Equal(0, ok.Request.Template.BackoffLimit);
     }
+
+    [Theory]
+    [InlineData("./data:/x")]
+    [InlineData("../m:/x")]
+    [InlineData("../../../../etc:/x")]
+    public void A_relative_bind_in_an_api_job_or_run_is_refused_as_relative_not_judged_where_the_placeholder_put_it(string volume)
+    {
+        // probe-19 B: "../m:/x" was reported as "bind mount of /nonexistent/m".
+        var files = new ManifestFolder("/nonexistent/agent-run");
+        var job = JobRequestParser.Parse($"{{\"container\": {{\"image\": \"busybox:1.35\", \"volumes\": [\"{volume}\"]}}}}", files, SecurityPolicy.Default, AdmissionContext.Offline);
+        var jobError = Assert.Single(job.Errors);
+        Assert.Equal("container.volumes[0]", jobError.Path);
+        Assert.Contains("bind sources must be absolute", jobError.Message);
+        var run = RunRequestParser.Parse($"{{\"service\": {{\"image\": \"busybox:1.35\", \"volumes\": [\"{volume}\"]}}}}", files, SecurityPolicy.Default, AdmissionContext.Offline, "run-1");
+        var runError = Assert.Single(run.Errors);
+        Assert.Equal("service.volumes[0]", runError.Path);
+        Assert.Contains("bind sources must be absolute", runError.Message);
+    }
 }
