@@ -27,6 +27,9 @@ public sealed record CronDecision
 /// </summary>
 public static class CronDecisions
 {
+    /// <summary>The schedule's next time after <paramref name="now"/> in its time zone (needs nothing but the spec).</summary>
+    public static DateTimeOffset? NextTime(CronJobSpec spec, DateTimeOffset now) => spec.Schedule.Next(now, CronSchedule.Zone(spec.TimeZone) ?? TimeZoneInfo.Utc);
+
     public static CronDecision Decide(CronJobSpec spec, JobHistory history, DateTimeOffset now)
     {
         var zone = CronSchedule.Zone(spec.TimeZone) ?? TimeZoneInfo.Utc;

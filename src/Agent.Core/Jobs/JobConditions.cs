@@ -163,6 +163,19 @@ public static class JobConditions
     /// guard): it keeps running at its last good spec, so Ready stays as <paramref name="decided"/> says, and Degraded says
     /// why nothing new comes from its manifest (Kubernetes-style, as a held group: `Ready,SourceUnavailable`). Held by the
     /// guard it also has PruneBlocked (agent get shows STATUS PruneBlocked) and is not Progressing.</summary>
+    public const string EngineUnavailable = "EngineUnavailable";
+
+    /// <summary>A CronJob (or a job with a run under way) while its loop cannot reach the engine: not Ready, Degraded and
+    /// retrying, as a group reads then; what it schedules next and its Suspended condition stay as decided.</summary>
+    public static IReadOnlyList<ConditionValue> EngineDown(IReadOnlyList<ConditionValue> decided, string message)
+    {
+        var result = decided.Where(c => c.Type is not (ConditionTypes.Ready or ConditionTypes.Progressing or ConditionTypes.Degraded)).ToList();
+        result.Add(new(ConditionTypes.Ready, false, EngineUnavailable, message));
+        result.Add(new(ConditionTypes.Progressing, true, "Retrying", "retrying with back-off"));
+        result.Add(new(ConditionTypes.Degraded, true, EngineUnavailable, message));
+        return result;
+    }
+
     public static IReadOnlyList<ConditionValue> Held(IReadOnlyList<ConditionValue> decided, string reason, string message)
     {
         var result = decided.Where(c => c.Type != ConditionTypes.Degraded && (reason != ConditionTypes.PruneBlocked || c.Type != ConditionTypes.Progressing)).ToList();

@@ -23,8 +23,11 @@ public sealed partial class JobLoop(
     ILogger logger,
     Action<string, string, string>? events = null, // records an event on the job's object status: type (Normal, Warning), reason, message
     Action? stepped = null, // after each step: the history or the next run time may have changed
-    Func<string?>? stateDirProblem = null) // why the state dir cannot be trusted now (see State.StateDirWatch), or null
+    Func<string?>? stateDirProblem = null, // why the state dir cannot be trusted now (see State.StateDirWatch), or null
+    JobEngineOutage? outage = null) // shared by the runner's loops: an engine that does not answer is said once
 {
+    private readonly JobEngineOutage engineOutage = outage ?? new JobEngineOutage();
+    private int failures;
     private static readonly TimeSpan StateDirRecheck = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim wake = new(0);
     private readonly Lock sync = new();
@@ -34,6 +37,9 @@ public sealed partial class JobLoop(
     public ObjectKey Key => key;
 
     public DateTimeOffset? NextRun { get; private set; }
+
+    /// <summary>Why this loop's last step could not reach the engine (it tries again with back-off), or null.</summary>
+    public string? EngineProblem { get; private set; }
 
     public void Wake() => wake.Release();
 
@@ -71,10 +77,21 @@ public sealed partial class JobLoop(
             try
             {
                 delay = await StepAsync(ct);
+                failures = 0;
+                EngineProblem = null;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e) when (e is EngineUnavailableException or OperationCanceledException)
+            {
+                // The engine is away (or does not answer in time): one line for all jobs while it is, and back-off (probe-19 A).
+                delay = JobEngineOutage.Backoff(++failures);
+                EngineProblem = e is OperationCanceledException ? "the Docker engine did not answer in time (Agent:EngineRequestTimeout)" : e.Message;
+                if (engineOutage.Failed(EngineProblem, time.GetUtcNow()))
+                    logger.LogWarning("Jobs: {Error}; job steps wait with back-off until it answers (first met by {Key})", EngineProblem, key);
+                else logger.LogDebug("Job {Key}: the engine does not answer, trying again in {Delay:0.#}s: {Error}", key, delay.TotalSeconds, EngineProblem);
             }
             catch (Exception e)
             {
@@ -135,9 +152,14 @@ public sealed partial class JobLoop(
         var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });
         var history = ApplyCompleted(record.History);
         var cron = want.Cron;
+        // The next schedule time needs no engine: shown while the engine is away too (probe-19 A: NEXT SCHEDULE <none>).
+        if (cron is not null && (NextRun is null || NextRun <= time.GetUtcNow())) NextRun = CronDecisions.NextTime(cron, time.GetUtcNow());
+        bool triggered;
+        lock (sync) triggered = manualRuns > 0;
+        var look = !adopted && JobEngineOutage.FirstLookNeeded(cron is not null, want.IsTemplate(history.TemplateHash), history.Active.Any(), triggered);
 
         // Forbid and Replace must see runs that ended; Allow decides first, so a start is not delayed by the list call.
-        if (!adopted || (history.Active.Any() && (cron is null || cron.ConcurrencyPolicy != ConcurrencyPolicy.Allow)))
+        if (look || (adopted && history.Active.Any() && (cron is null || cron.ConcurrencyPolicy != ConcurrencyPolicy.Allow)))
             history = await ObserveAsync(history, ct);
         // A run whose container ended (while the agent was down, too) is over before the schedule is decided: Forbid
         // skipped a restart's catch-up for a run that had ended before the restart (probe-15l M1).
@@ -211,7 +233,8 @@ public sealed partial class JobLoop(
         if (history != record.History) store.Save(record with { History = history }); // the cursor is on disk before any container exists
 
         history = AdvanceRuns(history, want, wakeAt);
-        if (!adopted || history.Active.Any()) history = await ObserveAsync(history, ct);
+        if ((!adopted && JobEngineOutage.FirstLookNeeded(cron is not null, want.IsTemplate(history.TemplateHash), history.Active.Any(), false)) || history.Active.Any())
+            history = await ObserveAsync(history, ct);
         history = Expire(history, want, wakeAt);
         var latest = store.Get(key) ?? record;
         if (history != latest.History) store.Save(latest with { History = history });
@@ -331,6 +354,7 @@ public sealed partial class JobLoop(
         var containers = adopted
             ? await jobs.ListAsync(key, history.Runs.Select(r => r.Current).OfType<JobAttempt>().Where(a => !a.Finished).Select(a => a.ContainerId).ToList(), ct)
             : await jobs.ListAsync(key, ct);
+        if (engineOutage.Answered()) logger.LogInformation("Jobs: the Docker engine answers again; job steps go on");
         var runs = history.Runs.ToList();
         containers = await RemoveNeverStartedAsync(containers, runs, ct);
         if (!adopted)

@@ -39,6 +39,7 @@ public sealed class JobRunner(
     private readonly ConcurrentDictionary<ObjectKey, Core.Manifests.IManifestObject> lastGood = new();
     private readonly ConcurrentDictionary<ObjectKey, byte> keptByGuard = new();
     private readonly ILogger logger = loggers.CreateLogger<JobRunner>();
+    private readonly JobEngineOutage engineOutage = new();
     private CancellationToken stopping;
     private Meter? gauges;
 
@@ -292,7 +293,7 @@ public sealed class JobRunner(
         string? suspendedBy = desired?.Cron is null ? null
             : entry?.Object is CronJob { Spec.Suspend: true } ? "spec.suspend" : overrides.IsSuspended(key) ? "api"
             : desired.Cron.Suspend ? "lost-record (suspended.json.lost)" : null;
-        var next = suspendedBy is null && desired is not null ? Get(key)?.NextRun : null;
+        var next = suspendedBy is null && desired?.Cron is { } schedule ? Get(key)?.NextRun ?? CronDecisions.NextTime(schedule, time.GetUtcNow()) : null;
         var decided = unknown is { } held ? JobConditions.HeldWithoutSpec(key.Kind, held.Reason, held.Message) : JobConditions.Decide(new JobStatusInput(key.Kind, history)
         {
             SuspendedBy = suspendedBy,
@@ -303,6 +304,8 @@ public sealed class JobRunner(
         });
         // Kept at its last good spec while nothing can come from its manifest: it runs on, and says why (probe-16 F6, F2).
         if (unknown is null && Hold(key) is { } hold) decided = JobConditions.Held(decided, hold.Reason, hold.Message);
+        // Its loop cannot reach the engine: what it shows is what it last knew, and nothing it schedules can start (probe-19 A).
+        else if (unknown is null && (entry?.Errors.Count ?? 0) == 0 && Get(key)?.EngineProblem is { } down) decided = JobConditions.EngineDown(decided, down);
         var summary = JobConditions.Summarize(history, HistoryLost(key) is not null) with
         {
             Schedule = desired?.Cron?.Schedule.Text,
@@ -333,7 +336,7 @@ public sealed class JobRunner(
     private void Start(ObjectKey key, string fingerprint)
     {
         var loop = new JobLoop(key, () => Desired(key), jobs, store, Settings, time, loggers.CreateLogger<JobLoop>(),
-            (type, reason, message) => status.Record(key, type, reason, message), () => Publish(key), stateDir.Check);
+            (type, reason, message) => status.Record(key, type, reason, message), () => Publish(key), stateDir.Check, engineOutage);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         loops[key] = new Running(loop, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None), fingerprint);
     }

@@ -1,0 +1,58 @@
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+using Agent.Core.Status;
+using Agent.IntegrationTests.Infrastructure;
+using Agent.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.IntegrationTests.Jobs;
+
+/// <summary>probe-19 A: an agent started while the engine is down (dockerd killed) said "step failed" for every Job and
+/// CronJob every 2 s, showed the CronJob Ready with no next schedule time. On a private dockerd of the test's own.</summary>
+public sealed class JobEngineDownTests : PrivateEngineScenario
+{
+    private JobRunner Runner => Agent.Services.GetRequiredService<JobRunner>();
+
+    [Fact]
+    public async Task An_agent_started_with_the_engine_down_says_so_once_backs_off_shows_the_next_schedule_and_the_cronjob_not_ready_then_schedules_again()
+    {
+        var (job, cron) = (Instance.Name("edjob"), Instance.Name("edcron"));
+        Agent.Settings["Agent:JobSettle"] = "00:00:00";
+        Agent.Write("jobs.yaml", JobContainers.Job(job, "echo done") + "---\n" + JobContainers.CronJob(cron, "@every 20s", "echo tick"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(job)), s => s?.Phase == "Succeeded", TimeSpan.FromSeconds(90), "the Job done");
+        await Agent.StopAsync();
+
+        await Engine.KillAsync();
+        var from = Agent.Logs.Lines.Count;
+        await Agent.StartAsync();
+        var cronKey = new ObjectKey(CronJob.KindName, cron);
+        var down = await Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(cronKey)),
+            s => s?.Condition(ConditionTypes.Ready) is { Status: "False", Reason: JobConditions.EngineUnavailable }, TimeSpan.FromSeconds(60), "the CronJob EngineUnavailable");
+        Assert.Equal("True", down!.Condition(ConditionTypes.Degraded)!.Status);
+        Assert.NotNull(down.Job?.NextRunTime); // the schedule needs no engine
+        Assert.Equal("Succeeded", Runner.JobStatus(job)!.Phase); // a finished Job's history needs no engine either
+
+        var (exit, stdout, stderr) = await AgentCli.RunAsync(new Dictionary<string, string> { ["AGENT_TOKEN"] = Agent.GeneratedAdminToken },
+            "get", "cronjobs", "-o", "wide", "--server", Agent.BaseAddress.ToString());
+        Assert.True(exit == 0, stderr);
+        var row = Assert.Single(stdout.Split('\n'), l => l.StartsWith(cron + " ", StringComparison.Ordinal));
+        Assert.Matches(@"\sin \d", row); // NEXT SCHEDULE
+        Assert.Contains("EngineUnavailable", row);
+
+        await Task.Delay(TimeSpan.FromSeconds(30)); // the window the count is over: each job would have logged 15 lines before
+        var lines = Agent.Logs.Lines.Skip(from).Where(l => l.Contains("step failed", StringComparison.Ordinal) || l.Contains("Jobs: ", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count <= 3, $"{lines.Count} job lines while the engine was down:\n{string.Join("\n", lines)}");
+        Assert.Equal(0, Agent.Logs.Lines.Skip(from).Count(l => l.Contains("step failed", StringComparison.Ordinal) && l.Contains(job, StringComparison.Ordinal)));
+        Assert.Equal("EngineUnavailable", Agent.Status.Get(cronKey)!.Condition(ConditionTypes.Ready)!.Reason);
+
+        var back = DateTimeOffset.UtcNow;
+        await Engine.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(cronKey)),
+            s => s?.Condition(ConditionTypes.Ready) is { Status: "True" }, TimeSpan.FromSeconds(90), "the CronJob Ready again");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Concat(s.Active).Any(r => r.Start > back) == true,
+            TimeSpan.FromSeconds(120), "a run scheduled after the engine came back");
+        Assert.Equal(1, Agent.Logs.Count("Jobs: the Docker engine answers again"));
+        Assert.Equal("Succeeded", Runner.JobStatus(job)!.Phase);
+    }
+}
