@@ -93,13 +93,12 @@ public static class RunRequestParser
             return (null, violations.Select(v => context.ErrorAt($"service.{v.Field}", v.Message)).ToList());
         if (network is not null && service.Container.NetworkMode is not null)
             return (null, [context.ErrorAt("network", "give either network or service.networkMode, not both")]);
-        if (autoRemove)
-        {
-            var restartGiven = serviceCursor.Node is YamlMappingNode m && m.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == "restart");
-            if (restartGiven && service.Container.Restart.Mode != RestartMode.No)
-                return (null, [context.ErrorAt("autoRemove", "a container that is removed when it exits cannot have a restart policy (leave out service.restart or set it to \"no\")")]);
-            service = service with { Container = service.Container with { Restart = RestartPolicy.No } };
-        }
+        var restartGiven = serviceCursor.Node is YamlMappingNode m && m.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == "restart");
+        if (autoRemove && restartGiven && service.Container.Restart.Mode != RestartMode.No)
+            return (null, [context.ErrorAt("autoRemove", "a container that is removed when it exits cannot have a restart policy (leave out service.restart or set it to \"no\")")]);
+        // As docker run: no restart unless the request asks for one (a manifest service's default, always, made a
+        // one-shot `sh` restart for ever; probe-19 B).
+        if (!restartGiven) service = service with { Container = service.Container with { Restart = RestartPolicy.No } };
         // A run's container is named after the service (a group's are GROUP-SERVICE-N, never this short).
         if (Identifiers.EngineNameProblem(service.Name) is { } badName) return (null, [context.ErrorAt("service.name", $"\"{service.Name}\" {badName}")]);
         return (new RunRequest(service, waitFor, autoRemove, network), []);

@@ -9,6 +9,31 @@ namespace Agent.IntegrationTests.AdminSurface;
 public sealed class RunNameTests(AdminSurfaceFixture fx)
 {
     [Fact]
+    public async Task A_run_without_restart_is_not_restarted_as_docker_run_and_one_that_asks_for_it_is()
+    {
+        // probe-19 B: {"service":{"image":...}} took a manifest service's default (restart: always): its sh exited and
+        // the engine restarted it for ever.
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("oneshot");
+        var id = (await ReadAsync(await admin.PostAsync("/api/v1/run", Json($"{{\"service\":{{\"name\":\"{name}\",\"image\":\"{TestEngine.Image}\"}}}}")),
+            HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        Assert.Equal("no", await DockerCli.InspectAsync(id, "{{.HostConfig.RestartPolicy.Name}}"));
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(id, "{{.State.Status}}") == "exited", TimeSpan.FromSeconds(60), $"{name} exited");
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until) // it stays so: nothing restarts it, neither the engine nor the agent
+        {
+            Assert.Equal("exited 0", await DockerCli.InspectAsync(id, "{{.State.Status}} {{.RestartCount}}"));
+            await Task.Delay(1000);
+        }
+
+        var kept = fx.Instance.Name("kept");
+        var keptId = (await ReadAsync(await admin.PostAsync("/api/v1/run",
+            Json($"{{\"service\":{{\"name\":\"{kept}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"3600\"],\"stopSignal\":\"SIGKILL\",\"restart\":\"always\"}}}}")),
+            HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        Assert.Equal("always", await DockerCli.InspectAsync(keptId, "{{.HostConfig.RestartPolicy.Name}}"));
+    }
+
+    [Fact]
     public async Task A_run_named_like_a_groups_container_is_refused_and_nothing_is_created()
     {
         using var admin = fx.Client(AdminToken);
