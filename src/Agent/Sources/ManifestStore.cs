@@ -1017,7 +1017,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             }
         var fixedFiles = loggedErrors.Select(FileOf).Except(now.Select(FileOf), StringComparer.Ordinal)
             .Where(f => !written.Any(w => Covers(w, f))).Order(StringComparer.Ordinal);
-        foreach (var file in fixedFiles) logger.LogInformation("Manifest {File} loads without errors again", file);
+        var read = set.Documents.Select(d => d.Source.File).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in fixedFiles)
+        {
+            if (read.Contains(file)) logger.LogInformation("Manifest {File} loads without errors again", file);
+            else logger.LogInformation("Manifest {File} is gone; its errors with it", file); // deleted, not fixed (probe-19)
+        }
         loggedErrors = now;
     }
 

@@ -57,11 +57,12 @@ public sealed class BrokenManifestReportingTests() : AgentScenario(new Dictionar
         Assert.Contains("[+]manifests ok, warning: reason withheld\n", withheld);
         Assert.DoesNotContain("yaml", withheld);
 
-        // A change is logged once more (its new error); a fixed file once, as fixed; a file no longer listed.
+        // A change is logged once more (its new error); a deleted file once, as gone (not "loads again"); a file no longer listed.
         Agent.Write("broken.yaml", Group(broken, Sleeper("s", "      replicas: lots\n")));
         await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "Invalid manifest broken.yaml:", "\"lots\"");
         Agent.Delete("binary.yaml");
-        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "Manifest binary.yaml loads without errors again");
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "Manifest binary.yaml is gone; its errors with it");
+        Assert.Equal(0, Agent.Logs.Count("Manifest binary.yaml loads without errors again"));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1, Agent.Logs.Count("Invalid manifest broken.yaml:", "\"lots\""));
         Assert.Equal(1, Agent.Logs.Count("Invalid manifest binary.yaml:"));
