@@ -156,6 +156,9 @@ public static class ContainerEndpoints
                 await http.Response.WriteAsync(entry.Text + "\n", ct);
                 if (options.Follow) await http.Response.Body.FlushAsync(ct);
             }
+            // A followed stream ends when the container stops (docker logs -f ends so too), or when the engine went away
+            // under it (probe-19: the CLI then exited 0 as if the container had stopped): only the engine tells which.
+            if (options.Follow && await EngineGoneAsync(engine, ct) is { } gone) await EndBrokenAsync(http, gone);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -164,8 +167,37 @@ public static class ContainerEndpoints
         catch (EngineException e) when (http.Response.HasStarted)
         {
             // Lines were sent already (no status can follow): the text ends with why; before that, the problem filter answers 503.
-            await http.Response.WriteAsync($"--- logs ended: {e.Message}\n", CancellationToken.None);
+            await EndBrokenAsync(http, e.Message);
         }
+    }
+
+    /// <summary>Why the engine does not answer a _ping within a few seconds; null when it does.</summary>
+    private static async Task<string?> EngineGoneAsync(IContainerEngine engine, CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await engine.PingAsync(bounded.Token);
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return "the Docker engine stopped answering (_ping: no answer within 5s)";
+        }
+        catch (EngineException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Ends a stream whose status was sent already as broken: the text ends with why, and the response is cut off
+    /// (no final chunk), so a client (agent logs -f, curl) fails instead of taking it for a container that stopped.</summary>
+    private static async Task EndBrokenAsync(HttpContext http, string why)
+    {
+        await http.Response.WriteAsync($"--- logs ended: {why}\n", CancellationToken.None);
+        await http.Response.Body.FlushAsync(CancellationToken.None);
+        http.Abort();
     }
 
     private static async Task Stats(HttpContext http, string id, bool? stream, OwnedContainers owned, IContainerEngine engine, CancellationToken ct)

@@ -125,10 +125,17 @@ public sealed class Reconciler(
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
             status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason is Hold.PrunePending or DesiredEntry.WritableBindsLost ? "held: " : reason is DesiredEntry.NameConflict ? "refused: " : "the manifest does not load: ") + first);
             status.Record(key, "Warning", reason, first.ToString());
-            if (entry.Object is ServiceGroup lastGood && reason is not (DesiredEntry.NameConflict or DesiredEntry.WritableBindsLost))
-                await HealAsync(key, lastGood, ct);
-            await RefreshServicesAsync(key, entry, ct);
-            return ("stalled", null);
+            var healFailed = false;
+            try
+            {
+                if (entry.Object is ServiceGroup lastGood && reason is not (DesiredEntry.NameConflict or DesiredEntry.WritableBindsLost))
+                    healFailed = !await HealAsync(key, lastGood, ct);
+            }
+            finally
+            {
+                await RefreshServicesAsync(key, entry, ct); // also when the engine failed the heal: what runs is shown
+            }
+            return ("stalled", healFailed ? HealRetry : null);
         }
 
         var desired = entry?.Object;
@@ -582,23 +589,36 @@ public sealed class Reconciler(
     /// <summary>A manifest that does not load (or whose file cannot be read) keeps its last good spec, and that spec keeps
     /// being enforced: a removed replica is created again, an exited one started (<see cref="HealOnly"/>); nothing that
     /// runs is changed (probe-19 F1: a replica removed while its manifest was broken stayed gone until the file was fixed).
-    /// A failed step is retried with the reconcile's back-off.</summary>
-    private async Task HealAsync(ObjectKey key, ServiceGroup lastGood, CancellationToken ct)
+    /// Every create is admitted again as always (a bind folder swapped for a link since is refused). False when a step
+    /// failed: logged once per failure, tried again after <see cref="HealRetry"/>; the object's status keeps saying why it is held.</summary>
+    private async Task<bool> HealAsync(ObjectKey key, ServiceGroup lastGood, CancellationToken ct)
     {
         var observed = await observer.ObserveAsync(key, ct, lastGood);
         var plan = HealOnly.Of(PlanFor(key, lastGood, observed));
-        if (plan.IsEmpty) return;
+        if (plan.IsEmpty) return true;
         if (!observed.Fresh)
         {
             observed = await observer.ObserveFreshAsync(key, ct, lastGood);
             plan = HealOnly.Of(PlanFor(key, lastGood, observed));
-            if (plan.IsEmpty) return;
+            if (plan.IsEmpty) return true;
         }
-        logger.LogInformation("{Key}: the manifest does not load; bringing back what its last good spec runs: {Count} operation(s)",
+        var text = "heal:" + plan;
+        bool repeated;
+        lock (sync)
+        {
+            repeated = lastPlans.TryGetValue(key, out var last) && last == text;
+            lastPlans[key] = text;
+        }
+        logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: the manifest does not load; bringing back what its last good spec runs: {Count} operation(s)",
             key, plan.Operations.Count(o => o.IsMutation));
         var execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
-        if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
+        if (execution.Succeeded) return true;
+        logger.Log(repeated ? LogLevel.Debug : LogLevel.Warning, "{Key}: bringing back its last good spec failed, trying again in {Retry}: {Error}",
+            key, HealRetry, string.Join("; ", execution.Failures));
+        return false;
     }
+
+    private static readonly TimeSpan HealRetry = TimeSpan.FromSeconds(30);
 
     /// <summary>A held object (its manifest does not load) is not changed, but what runs of it is still shown as it is now
     /// (a container removed meanwhile, e.g. for a moved bind source, is no longer listed): from its last good spec, or,

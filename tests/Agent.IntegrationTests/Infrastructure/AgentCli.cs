@@ -68,6 +68,7 @@ public static class AgentCli
         public string Stdout { get { lock (sync) return stdout.ToString(); } }
         public string Stderr { get { lock (sync) return stderr.ToString(); } }
         public bool HasExited => process.HasExited;
+        public int ExitCode => process.ExitCode;
 
         public Task<string> WaitForOutputAsync(Func<string, bool> done, string what) =>
             Eventually.ReturnsAsync(() => Task.FromResult(Stdout), done, TimeSpan.FromSeconds(60), $"{what}; stdout so far:\n{Stdout}\nstderr:\n{Stderr}");

@@ -74,10 +74,18 @@ public static class LogsCommand
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         var buffer = new byte[8192];
         int read;
-        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        try
         {
-            await stdout.WriteAsync(buffer.AsMemory(0, read), ct);
-            await stdout.FlushAsync(ct);
+            while ((read = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                await stdout.WriteAsync(buffer.AsMemory(0, read), ct);
+                await stdout.FlushAsync(ct);
+            }
+        }
+        catch (IOException e) when (!ct.IsCancellationRequested)
+        {
+            // The agent cut the stream off (the engine went away under it; its last line says why) or went away itself.
+            throw new AgentApiException($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped: {e.Message}");
         }
     }
 

@@ -1,0 +1,38 @@
+using Agent.IntegrationTests.Infrastructure;
+using static Agent.IntegrationTests.Infrastructure.Manifest;
+
+namespace Agent.IntegrationTests.Cli;
+
+/// <summary>probe-19: `agent logs -f` exited 0 when the engine died under the stream, as if the container had stopped.
+/// Now the agent asks the engine when a followed stream ends, and cuts the response off when it does not answer: the CLI
+/// fails naming why. On a private dockerd killed with -9 (the container keeps running under its shim).</summary>
+public sealed class LogsEngineLossTests : PrivateEngineScenario
+{
+    [Fact]
+    public async Task A_followed_log_stream_that_the_engine_broke_off_fails_and_one_whose_container_stopped_ends_with_0()
+    {
+        var g = Instance.Name("logsloss");
+        Agent.Write("g.yaml", Group(g,
+            $"    - name: s\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done\"]\n      stopSignal: SIGKILL\n" +
+            $"    - name: once\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"sleep 3; echo done\"]\n      restart: \"no\"\n"));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(120));
+        var env = new Dictionary<string, string> { ["AGENT_TOKEN"] = "" };
+
+        // A container that stops ends the stream as docker logs -f does: exit 0.
+        using (var ended = AgentCli.Start(env, "logs", $"{g}-once-1", "-f", "--state-dir", Agent.StateDir))
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(ended.HasExited), TimeSpan.FromSeconds(60), "logs -f of a container that stopped ends");
+            Assert.True(ended.ExitCode == 0, ended.Stderr);
+        }
+
+        using var follow = AgentCli.Start(env, "logs", $"{g}-s-1", "-f", "--state-dir", Agent.StateDir);
+        await follow.WaitForOutputAsync(o => o.Contains("line 3\n", StringComparison.Ordinal), "lines streamed");
+        await Engine.KillAsync();
+
+        await Eventually.TrueAsync(() => Task.FromResult(follow.HasExited), TimeSpan.FromSeconds(90), "logs -f ends once the engine is gone");
+        Assert.True(follow.ExitCode != 0, $"exit {follow.ExitCode}\nstdout tail: {follow.Stdout[^Math.Min(300, follow.Stdout.Length)..]}\nstderr: {follow.Stderr}");
+        Assert.Contains("broke off", follow.Stderr);
+        Assert.Contains("--- logs ended:", follow.Stdout);
+    }
+}
