@@ -12,6 +12,8 @@ public sealed class AgentGauges : IDisposable
 {
     private readonly Meter meter = new(AgentMetrics.MeterName + ".Gauges");
     private readonly GoneSeries<(string Kind, string State)> managedSeries = new();
+    private readonly GoneSeries<(string Kind, string Condition)> objectSeries = new();
+    private readonly GoneSeries<string> problemSeries = new();
 
     public const string MeterName = AgentMetrics.MeterName + ".Gauges";
 
@@ -33,14 +35,16 @@ public sealed class AgentGauges : IDisposable
         meter.CreateObservableGauge("agent.prune.blocked", () => pruneGate.BlockedCount, "{object}",
             "Objects whose removal the mass-prune guard holds (PruneBlocked) until their manifests come back or an admin confirms.");
         meter.CreateObservableGauge("agent.manifest.source.problems", () =>
-            (manifests.SourceError is null ? [] : new[] { new Measurement<int>(1, new KeyValuePair<string, object?>("reason", "folder_unreadable")) })
-                .Concat(manifests.Problems.GroupBy(p => p.Reason).Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("reason", g.Key)))),
-            "{path}", "Paths of the manifests folder that could not be read at the last read, by reason; their objects are held.");
-        meter.CreateObservableGauge("agent.objects", () => status.List()
-            .SelectMany(o => o.Conditions.Where(c => c.Status == "True").Select(c => (o.Kind, c.Type)))
-            .GroupBy(x => x)
-            .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("kind", g.Key.Kind), new KeyValuePair<string, object?>("condition", g.Key.Type))),
-            "{object}", "Desired objects by kind and condition that is true.");
+            problemSeries.Complete((manifests.SourceError is null ? [] : new[] { ("folder_unreadable", 1) })
+                    .Concat(manifests.Problems.GroupBy(p => p.Reason).Select(g => (g.Key, g.Count()))))
+                .Select(p => new Measurement<int>(p.Count, new KeyValuePair<string, object?>("reason", p.Series))),
+            "{path}", "Paths of the manifests folder that could not be read at the last read, by reason; their objects are held. 0 for a reason seen before.");
+        meter.CreateObservableGauge("agent.objects", () => objectSeries.Complete(status.List()
+                    .SelectMany(o => o.Conditions.Where(c => c.Status == "True").Select(c => (o.Kind, c.Type)))
+                    .GroupBy(x => x)
+                    .Select(g => (g.Key, g.Count())))
+                .Select(g => new Measurement<int>(g.Count, new KeyValuePair<string, object?>("kind", g.Series.Kind), new KeyValuePair<string, object?>("condition", g.Series.Condition))),
+            "{object}", "Desired objects by kind and condition that is true; 0 for a kind and condition counted before.");
     }
 
     /// <summary>Replicas from the status store (groups and projects) and job containers from the observed-state cache
