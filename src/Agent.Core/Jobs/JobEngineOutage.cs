@@ -46,11 +46,4 @@ public sealed class JobEngineOutage
         var wait = First * Math.Pow(2, Math.Min(failures - 1, 5));
         return wait < Longest ? wait : Longest;
     }
-
-    /// <summary>Whether a job's first step must list its containers before it decides: a CronJob always (its schedule may
-    /// start a run; runs only its containers' labels remember are taken in first), a Job or API job only when something is
-    /// left to do: a run active, a run triggered, or a template it has not run. A Job finished at its template needs no
-    /// engine: its history says all there is, and an engine that is away does not hold it up.</summary>
-    public static bool FirstLookNeeded(bool isCronJob, bool templateRan, bool anyActive, bool triggered) =>
-        isCronJob || !templateRan || anyActive || triggered;
 }

@@ -154,12 +154,10 @@ public sealed partial class JobLoop(
         var cron = want.Cron;
         // The next schedule time needs no engine: shown while the engine is away too (probe-19 A: NEXT SCHEDULE <none>).
         if (cron is not null && (NextRun is null || NextRun <= time.GetUtcNow())) NextRun = CronDecisions.NextTime(cron, time.GetUtcNow());
-        bool triggered;
-        lock (sync) triggered = manualRuns > 0;
-        var look = !adopted && JobEngineOutage.FirstLookNeeded(cron is not null, want.IsTemplate(history.TemplateHash), history.Active.Any(), triggered);
-
+        // The first step lists every job's containers, a finished Job's too: a create that landed after the agent gave up
+        // on it (a never-started container) is removed only so (NeverStartedTests).
         // Forbid and Replace must see runs that ended; Allow decides first, so a start is not delayed by the list call.
-        if (look || (adopted && history.Active.Any() && (cron is null || cron.ConcurrencyPolicy != ConcurrencyPolicy.Allow)))
+        if (!adopted || (history.Active.Any() && (cron is null || cron.ConcurrencyPolicy != ConcurrencyPolicy.Allow)))
             history = await ObserveAsync(history, ct);
         // A run whose container ended (while the agent was down, too) is over before the schedule is decided: Forbid
         // skipped a restart's catch-up for a run that had ended before the restart (probe-15l M1).
@@ -233,7 +231,7 @@ public sealed partial class JobLoop(
         if (history != record.History) store.Save(record with { History = history }); // the cursor is on disk before any container exists
 
         history = AdvanceRuns(history, want, wakeAt);
-        if ((!adopted && JobEngineOutage.FirstLookNeeded(cron is not null, want.IsTemplate(history.TemplateHash), history.Active.Any(), false)) || history.Active.Any())
+        if (!adopted || history.Active.Any())
             history = await ObserveAsync(history, ct);
         history = Expire(history, want, wakeAt);
         var latest = store.Get(key) ?? record;

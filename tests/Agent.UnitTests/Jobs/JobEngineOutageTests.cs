@@ -33,15 +33,6 @@ public sealed class JobEngineOutageTests
     public void Each_failed_step_in_a_row_waits_longer_up_to_30_seconds(int failures, int seconds) =>
         Assert.Equal(TimeSpan.FromSeconds(seconds), JobEngineOutage.Backoff(failures));
 
-    [Theory]
-    [InlineData(true, true, false, false, true)] // a CronJob always looks: its schedule may start a run
-    [InlineData(false, true, false, false, false)] // a Job finished at its template: its history says all
-    [InlineData(false, false, false, false, true)] // a template it has not run: a run starts, after the labels are read
-    [InlineData(false, true, true, false, true)] // a run under way
-    [InlineData(false, true, false, true, true)] // a triggered run
-    public void A_finished_job_needs_no_engine_at_its_first_step(bool cron, bool templateRan, bool active, bool triggered, bool needed) =>
-        Assert.Equal(needed, JobEngineOutage.FirstLookNeeded(cron, templateRan, active, triggered));
-
     [Fact]
     public void A_cronjob_whose_loop_cannot_reach_the_engine_is_not_ready_and_degraded_and_keeps_its_suspended_condition()
     {
