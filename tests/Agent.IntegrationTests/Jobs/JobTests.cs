@@ -137,6 +137,12 @@ public sealed class JobTests() : AgentScenario(new Dictionary<string, string?> {
         await Agent.StartAsync();
         await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(job)), j => j?.Phase == "Succeeded", TimeSpan.FromSeconds(120), "the Job's run succeeded");
         await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), c => c?.LastSuccessfulTime is not null, TimeSpan.FromSeconds(120), "a CronJob run succeeded");
+        // Suspended, it starts no more runs: the one it keeps stays to be inspected (each second a new run replaced it, and
+        // on a loaded machine a listed container was removed before the docker CLI inspected it, for 30 s in a row).
+        Agent.Write("relcron.yaml", CronJob(cron, "* * * * * *", "echo ran > /out/f", "  successfulJobsHistoryLimit: 1\n  suspend: true\n")
+            .Replace("      stopSignal: SIGKILL\n", "  " + bind.Replace("DIR", "cron").Replace("\n    ", "\n      ")));
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), c => c is { Active.Count: 0 } && c.LastSuccessfulTime is not null,
+            TimeSpan.FromSeconds(60), "the suspended CronJob has no run under way");
         foreach (var (name, folder) in new[] { (job, "job"), (cron, "cron") })
         {
             var source = Path.Combine(Agent.Manifests, "out", folder);
