@@ -191,14 +191,13 @@ public static class ContainerEndpoints
         }
     }
 
-    /// <summary>Ends a stream whose status was sent already as broken: the text ends with why, and the response is cut off
-    /// (no final chunk), so a client (agent logs -f, curl) fails instead of taking it for a container that stopped.</summary>
-    private static async Task EndBrokenAsync(HttpContext http, string why)
-    {
-        await http.Response.WriteAsync($"--- logs ended: {why}\n", CancellationToken.None);
-        await http.Response.Body.FlushAsync(CancellationToken.None);
-        http.Abort();
-    }
+    /// <summary>Ends a stream whose status was sent already: the text ends with why, a line `agent logs` tells from a
+    /// container that stopped (it then exits 1).</summary>
+    private static Task EndBrokenAsync(HttpContext http, string why) =>
+        http.Response.WriteAsync($"{LogsEnded}{why}\n", CancellationToken.None);
+
+    /// <summary>How the last line of a log stream that the engine broke off begins.</summary>
+    public const string LogsEnded = "--- logs ended: ";
 
     private static async Task Stats(HttpContext http, string id, bool? stream, OwnedContainers owned, IContainerEngine engine, CancellationToken ct)
     {

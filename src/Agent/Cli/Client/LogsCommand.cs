@@ -73,6 +73,7 @@ public static class LogsCommand
         await using var stdout = Console.OpenStandardOutput();
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         var buffer = new byte[8192];
+        var last = new List<byte>(); // the line being written: the agent's last line says when the engine broke the stream off
         int read;
         try
         {
@@ -80,12 +81,25 @@ public static class LogsCommand
             {
                 await stdout.WriteAsync(buffer.AsMemory(0, read), ct);
                 await stdout.FlushAsync(ct);
+                LastLine(last, buffer.AsSpan(0, read));
             }
         }
         catch (IOException e) when (!ct.IsCancellationRequested)
         {
-            // The agent cut the stream off (the engine went away under it; its last line says why) or went away itself.
             throw new AgentApiException($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped: {e.Message}");
+        }
+        var line = Encoding.UTF8.GetString(last.ToArray()).TrimEnd('\n');
+        if (line.StartsWith(Http.ContainerEndpoints.LogsEnded, StringComparison.Ordinal))
+            throw new AgentApiException($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped: {line[Http.ContainerEndpoints.LogsEnded.Length..]}");
+    }
+
+    /// <summary>Keeps the last line of what was read, its newline included (at most 4 KiB of it).</summary>
+    private static void LastLine(List<byte> last, ReadOnlySpan<byte> chunk)
+    {
+        foreach (var b in chunk)
+        {
+            if (last.Count > 0 && last[^1] == (byte)'\n') last.Clear();
+            if (last.Count < 4096) last.Add(b);
         }
     }
 
