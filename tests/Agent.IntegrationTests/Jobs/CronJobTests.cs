@@ -49,12 +49,24 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
 
         var containers = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), list => list.Count(c => c.Status == "exited") >= 10,
             TimeSpan.FromSeconds(120), "ten finished runs");
-        var missed = Runner.CronJobStatus(name)!.MissedRuns; // read after the list: it only grows
-        var seconds = containers.Where(c => c.Started is not null).Select(c => c.Scheduled!.Value).Order().ToList();
         // A loop that wakes late (a loaded machine) runs only the most recent due time, as Kubernetes does, and counts the
-        // times before it as missed: a schedule time without a run must be one of those, never skipped silently.
-        var skipped = seconds.Zip(seconds.Skip(1), (a, b) => (int)(b - a).TotalSeconds - 1).Sum();
-        Assert.True(skipped <= missed, $"{skipped} schedule time(s) without a run, {missed} counted missed: " + string.Join(", ", seconds.Select(s => $"{s:HH:mm:ss}")));
+        // times before it as missed: a schedule time without a run must be one of those, never skipped silently. Listed
+        // again while a gap shows: one docker inspect that failed under load (CI) dropped a run from the list once.
+        var (skipped, missed, seconds) = (0, 0L, new List<DateTimeOffset>());
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(500))
+        {
+            var listed = await ListAsync(Instance, name);
+            missed = Runner.CronJobStatus(name)!.MissedRuns; // read after the list: it only grows
+            seconds = listed.Where(c => c.Started is not null).Select(c => c.Scheduled!.Value).Distinct().Order()
+                .Where(s => s <= containers.Max(c => c.Scheduled!.Value)).ToList();
+            skipped = seconds.Zip(seconds.Skip(1), (a, b) => (int)(b - a).TotalSeconds - 1).Sum();
+            if (skipped <= missed || DateTime.UtcNow > deadline) break;
+        }
+        var gaps = seconds.Zip(seconds.Skip(1)).SelectMany(p => Enumerable.Range(1, (int)(p.Second - p.First).TotalSeconds - 1).Select(i => p.First.AddSeconds(i))).ToList();
+        var history = Runner.CronJobStatus(name)!.History.Where(r => r.ScheduledTime is { } t && gaps.Contains(t))
+            .Select(r => $"{r.ScheduledTime:HH:mm:ss} {r.Phase} {r.Reason} attempts {r.Attempts}");
+        Assert.True(skipped <= missed, $"{skipped} schedule time(s) without a run, {missed} counted missed: " + string.Join(", ", seconds.Select(s => $"{s:HH:mm:ss}"))
+            + "; history of the gaps: " + string.Join("; ", history));
         Assert.True(containers.Count(c => c.Status == "running") >= 2, "runs overlap");
         foreach (var c in containers.Where(c => c.Started is not null))
         {
