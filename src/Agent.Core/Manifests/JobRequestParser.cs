@@ -1,6 +1,5 @@
 using Agent.Core.Model;
 using Agent.Core.Security;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Agent.Core.Manifests;
@@ -20,27 +19,8 @@ public static class JobRequestParser
     public static Result Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission)
     {
         var context = new ParseContext("request") { Policy = policy };
-        YamlNode root;
-        try
-        {
-            var stream = BoundedYamlParser.Load(json); // a request body is as hostile as a file: same limits
-            if (stream.Documents.Count != 1) return Refused(new ManifestError("request", 1, 1, "", "the body must be one JSON object"));
-            root = stream.Documents[0].RootNode;
-        }
-        catch (ManifestLimitException e)
-        {
-            return Refused(new ManifestError("request", (int)e.Mark.Line, (int)e.Mark.Column, "", e.Message));
-        }
-        catch (YamlException e)
-        {
-            var message = e.InnerException?.Message ?? e.Message;
-            return Refused(new ManifestError("request", (int)e.Start.Line, (int)e.Start.Column, "",
-                message.StartsWith("Duplicate key ", StringComparison.Ordinal) ? $"duplicate field \"{message[14..]}\"" : $"invalid JSON: {message}"));
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            return Refused(new ManifestError("request", 1, 1, "", "invalid JSON"));
-        }
+        var (root, error) = RequestBody.Load(json);
+        if (root is null) return Refused(error!);
 
         var top = new YamlCursor(root, "", context);
         var name = "job";

@@ -1,6 +1,5 @@
 using Agent.Core.Model;
 using Agent.Core.Security;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Agent.Core.Manifests;
@@ -29,27 +28,8 @@ public static class RunRequestParser
         string? generatedName = null)
     {
         var context = new ParseContext("request") { Policy = policy };
-        YamlNode root;
-        try
-        {
-            var stream = BoundedYamlParser.Load(json); // a request body is as hostile as a file: same limits
-            if (stream.Documents.Count != 1) return (null, [new ManifestError("request", 1, 1, "", "the body must be one JSON object")]);
-            root = stream.Documents[0].RootNode;
-        }
-        catch (ManifestLimitException e)
-        {
-            return (null, [new ManifestError("request", (int)e.Mark.Line, (int)e.Mark.Column, "", e.Message)]);
-        }
-        catch (YamlException e)
-        {
-            var message = e.InnerException?.Message ?? e.Message;
-            return (null, [new ManifestError("request", (int)e.Start.Line, (int)e.Start.Column, "",
-                message.StartsWith("Duplicate key ", StringComparison.Ordinal) ? $"duplicate field \"{message[14..]}\"" : $"invalid JSON: {message}")]);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            return (null, [new ManifestError("request", 1, 1, "", "invalid JSON")]);
-        }
+        var (root, error) = RequestBody.Load(json);
+        if (root is null) return (null, [error!]);
 
         var top = new YamlCursor(root, "", context);
         var fields = top.Mapping("service", "waitFor", "autoRemove", "network");

@@ -17,14 +17,20 @@ public static class ApiProblems
             detail: $"{what} is at most {limit} bytes ({limit / 1024} KiB) of JSON; this one is {size} bytes. Send a smaller body.");
 
     /// <summary>The JSON body of a request whose own limit is <paramref name="limit"/> bytes (below the server's), or the
-    /// 413 to answer: read whole, as the parsers read it.</summary>
-    public static async Task<(string? Json, IResult? TooLarge)> ReadJsonBodyAsync(HttpRequest request, string what, long limit, CancellationToken ct)
+    /// problem to answer: 413 over the limit, 400 when it is not JSON (<see cref="Malformed"/>). Read whole, as the parsers read it.</summary>
+    public static async Task<(string? Json, IResult? Problem)> ReadJsonBodyAsync(HttpRequest request, string what, long limit, CancellationToken ct)
     {
         using var reader = new StreamReader(request.Body);
         var json = await reader.ReadToEndAsync(ct);
         var size = System.Text.Encoding.UTF8.GetByteCount(json);
-        return size > limit ? (null, BodyTooLarge(what, limit, size)) : (json, null);
+        if (size > limit) return (null, BodyTooLarge(what, limit, size));
+        return Core.Manifests.JsonSyntax.Check(json) is { } syntax ? (null, Malformed(syntax)) : (json, null);
     }
+
+    /// <summary>A body that is not JSON: 400 naming the line, column and field of the body as sent, also in <c>errors</c>
+    /// as the run and job parsers' errors are.</summary>
+    public static IResult Malformed(Core.Manifests.JsonSyntaxError syntax) =>
+        BadRequest(syntax.ToString(), new Dictionary<string, object?> { ["errors"] = new List<FieldError> { new(syntax.Path, syntax.Line, syntax.Column, syntax.Text) } });
 
     /// <summary>A request the security policy refuses: 400, every field with its rule.</summary>
     public static IResult Refused(IEnumerable<(string Field, string Message)> violations)

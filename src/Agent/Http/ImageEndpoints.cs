@@ -77,7 +77,11 @@ public static partial class ImageEndpoints
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        target ??= await BodyField(http, "target", ct);
+        if (target is null)
+        {
+            (target, var malformed) = await BodyField(http, "target", ct);
+            if (malformed is not null) return malformed;
+        }
         if (target is null || Identifiers.Image(target) != IdentifierCheck.Valid || target.Contains('@'))
             return ApiProblems.BadRequest("target=NAME[:TAG] is required (query or {\"target\": ...}), e.g. localhost:5000/app:1.0");
         if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
@@ -203,7 +207,15 @@ public static partial class ImageEndpoints
 
     private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
     {
-        image ??= await BodyField(http, "image", ct);
+        if (image is null)
+        {
+            (image, var malformed) = await BodyField(http, "image", ct);
+            if (malformed is not null)
+            {
+                await malformed.ExecuteAsync(http);
+                return;
+            }
+        }
         if (image is null || Identifiers.Image(image) != IdentifierCheck.Valid)
         {
             await ApiProblems.BadRequest("image=NAME[:TAG] is required (query or {\"image\": ...})").ExecuteAsync(http);
@@ -220,21 +232,20 @@ public static partial class ImageEndpoints
         }, ct);
     }
 
-    /// <summary>One string field of a small JSON body, or null when there is no JSON body or no such field.</summary>
-    private static async Task<string?> BodyField(HttpContext http, string field, CancellationToken ct)
+    /// <summary>One string field of a small JSON body (null when there is no JSON body or no such field), or the 400 for a
+    /// body that is not JSON, naming where (a broken body is never read as "no field").</summary>
+    private static async Task<(string? Value, IResult? Problem)> BodyField(HttpContext http, string field, CancellationToken ct)
     {
-        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true) return null;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true) return (null, null);
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, ct);
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (body.Span.Trim(" \t\r\n"u8).IsEmpty) return (null, null); // no body: the field is missing, not malformed
+        if (Core.Manifests.JsonSyntax.Check(body.Span) is { } syntax) return (null, ApiProblems.Malformed(syntax));
+        using var doc = JsonDocument.Parse(body[Core.Manifests.JsonSyntax.BomLength(body.Span)..]);
+        return (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null, null);
     }
 
     private static bool IsUntil(string value) =>

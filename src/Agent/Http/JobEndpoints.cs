@@ -70,10 +70,10 @@ public static class JobEndpoints
             await ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json").ExecuteAsync(http);
             return;
         }
-        var (json, tooLarge) = await ApiProblems.ReadJsonBodyAsync(http.Request, "A job request", MaxBody, ct);
-        if (tooLarge is not null)
+        var (json, bodyProblem) = await ApiProblems.ReadJsonBodyAsync(http.Request, "A job request", MaxBody, ct);
+        if (bodyProblem is not null)
         {
-            await tooLarge.ExecuteAsync(http);
+            await bodyProblem.ExecuteAsync(http);
             return;
         }
         var ownContainers = await owned.ListAsync(null, null, null, ct);

@@ -58,8 +58,8 @@ public static class RunEndpoints
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the body as JSON with Content-Type: application/json");
-        var (json, tooLarge) = await ApiProblems.ReadJsonBodyAsync(http.Request, "A run request", MaxBody, ct);
-        if (tooLarge is not null) return tooLarge;
+        var (json, bodyProblem) = await ApiProblems.ReadJsonBodyAsync(http.Request, "A run request", MaxBody, ct);
+        if (bodyProblem is not null) return bodyProblem;
 
         var ownContainers = await owned.ListAsync(null, null, null, ct);
         var own = ownContainers.Select(c => c.Name).Concat(ownContainers.Select(c => c.Id)).ToHashSet(StringComparer.Ordinal);

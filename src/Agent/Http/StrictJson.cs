@@ -47,9 +47,15 @@ public static partial class StrictJson
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
             return (null, "send the body as JSON with Content-Type: application/json");
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, ct);
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        // Syntax first, by the checker every JSON body goes through: it names the line, column and field as sent.
+        if (Core.Manifests.JsonSyntax.Check(body.Span) is { } syntax) return (null, syntax.ToString());
         try
         {
-            var value = await JsonSerializer.DeserializeAsync(http.Request.Body, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)), ct);
+            var value = JsonSerializer.Deserialize(body.Span[Core.Manifests.JsonSyntax.BomLength(body.Span)..],
+                (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)));
             return value is null ? (null, "the body is empty or null") : (value, null);
         }
         catch (JsonException e)

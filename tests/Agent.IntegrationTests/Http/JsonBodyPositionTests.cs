@@ -1,0 +1,70 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Agent.IntegrationTests.Http;
+
+/// <summary>fix21b: a body that is not JSON is a 400 naming the line, column and field of the body as sent, on every route
+/// that reads a JSON body. POST /jobs and /run read JSON as YAML and put a one-line body's error at "line 2, column 1"
+/// (its end of stream); /jobs answered it 422.</summary>
+public sealed class JsonBodyPositionTests(HttpFixture fx) : IClassFixture<HttpFixture>
+{
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static async Task<(string Detail, JsonElement Problem)> BadRequestAsync(HttpResponseMessage response, string what)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{what}: {(int)response.StatusCode} {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement.Clone();
+        return (problem.GetProperty("detail").GetString()!, problem);
+    }
+
+    private static void AssertError(JsonElement problem, string field, int line, int column)
+    {
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal((field, line, column), (error.GetProperty("field").GetString(), error.GetProperty("line").GetInt32(), error.GetProperty("column").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_one_line_body_cut_or_broken_names_its_own_line_and_column_on_jobs_and_run()
+    {
+        using var admin = fx.Client(HttpFixture.AdminToken);
+
+        var (detail, problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/jobs", Json("""{"name": "x", "container": {"image": }""")), "jobs");
+        Assert.Equal("container.image: invalid JSON at line 1, column 38: '}' is an invalid start of a value", detail);
+        AssertError(problem, "container.image", 1, 38);
+
+        (detail, problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/run", Json("""{"service": {"name": "w", "image": }""")), "run");
+        Assert.Equal("service.image: invalid JSON at line 1, column 36: '}' is an invalid start of a value", detail);
+        AssertError(problem, "service.image", 1, 36);
+
+        // Cut after the second line: the end of what was sent, and the bracket it leaves open.
+        (detail, problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/run",
+            Json("{\n  \"service\": {\"name\": \"w\", \"image\": \"busybox:1.35\"")), "run cut");
+        Assert.Equal("service: invalid JSON at line 2, column 51: the body ends before the '{' at line 2, column 14 is closed with '}'", detail);
+        AssertError(problem, "service", 2, 51);
+
+        (detail, _) = await BadRequestAsync(await admin.PostAsync("/api/v1/containers",
+            Json("""{"service": {"name": "w", "image": "busybox:1.35"}} x""")), "containers with trailing garbage");
+        Assert.StartsWith("invalid JSON at line 1, column 53: 'x' is invalid after a single JSON value", detail);
+    }
+
+    [Fact]
+    public async Task The_strictly_read_bodies_and_the_image_routes_name_the_position_too()
+    {
+        using var admin = fx.Client(HttpFixture.AdminToken);
+        var id = (await Infrastructure.DockerCli.ContainerIdsAsync(fx.Instance.InstanceLabel, $"{fx.Instance.Labels.Object}={fx.Group}")).First();
+
+        var (detail, _) = await BadRequestAsync(await admin.PostAsync($"/api/v1/containers/{id}/exec", Json("""{"command": ["true",]}""")), "exec");
+        Assert.StartsWith("command: invalid JSON at line 1, column 21: ", detail);
+
+        (detail, _) = await BadRequestAsync(await admin.PostAsync("/api/v1/networks", Json("""{"name": "n" "driver": "bridge"}""")), "networks");
+        Assert.StartsWith("invalid JSON at line 1, column 14: ", detail);
+
+        // Was read as "no body" and answered "image=NAME[:TAG] is required".
+        (detail, var problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/images/pull", Json("""{"image": "busybox:1.35" """.TrimEnd())), "pull");
+        Assert.Equal("invalid JSON at line 1, column 25: the body ends before the '{' at line 1, column 1 is closed with '}'", detail);
+        AssertError(problem, "", 1, 25);
+    }
+}
