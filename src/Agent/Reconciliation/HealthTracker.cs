@@ -12,17 +12,18 @@ namespace Agent.Reconciliation;
 public sealed class HealthTracker
 {
     private readonly TimeProvider time;
-    private readonly string? file;
+    private readonly string file;
     private readonly Lock saveLock = new();
-    private readonly State.UnsavedRecords? unsaved;
+    private readonly State.UnsavedRecords unsaved;
 
     /// <param name="stateDir">Where failure counts are kept (failures.json), so that on-failure:N survives an agent restart.</param>
-    public HealthTracker(TimeProvider time, string? stateDir = null, State.UnsavedRecords? unsaved = null)
+    /// <param name="unsaved">The agent's one set of unsaved records (DI's singleton): /readyz's <c>records</c> check reads it,
+    /// so a tracker without it (or with a set of its own) would keep its failed writes from the probe.</param>
+    public HealthTracker(TimeProvider time, string stateDir, State.UnsavedRecords unsaved)
     {
         this.time = time;
         this.unsaved = unsaved;
-        if (stateDir is null) return;
-        file = Path.Combine(stateDir, "failures.json");
+        file = Path.Combine(stateDir, FileName);
         try
         {
             if (File.Exists(file))
@@ -37,6 +38,8 @@ public sealed class HealthTracker
             // A corrupt record starts counting afresh; the engine's restart count still bounds it (UnwatchedExits).
         }
     }
+
+    public const string FileName = "failures.json";
 
     public sealed record FailureRecord(int Failures, DateTimeOffset? Last, int BeforeLastStart);
 
@@ -104,16 +107,15 @@ public sealed class HealthTracker
 
     private void Save()
     {
-        if (file is null) return;
         lock (saveLock)
         {
             var records = exits.ToDictionary(kv => kv.Key, kv => new FailureRecord(kv.Value.Failures, kv.Value.Last, beforeLastStart.GetValueOrDefault(kv.Key)));
             try
             {
                 State.StateFile.Write(file, JsonSerializer.Serialize(records, Http.AgentJsonContext.Default.DictionaryStringFailureRecord));
-                unsaved?.Saved(file);
+                unsaved.Saved(file);
             }
-            catch (State.StateWriteException e) when (unsaved is not null)
+            catch (State.StateWriteException e)
             {
                 // The counts are kept in memory (a die on the events stream must not end it: probe-18 F10), saved again later.
                 unsaved.Failed(file, e, "the failure counts (restart: on-failure:N, CrashLoopBackOff) are kept in memory; a restart of the agent " +

@@ -30,10 +30,12 @@ public sealed class UserStops
     private Dictionary<string, string> stopped; // replaced whole, only after the new one is on disk
     private readonly ConcurrentDictionary<string, DateTimeOffset> own = new(StringComparer.Ordinal);
 
-    public UserStops(string stateDir, TimeProvider time, ILogger<UserStops> logger, State.UnsavedRecords? unsaved = null)
+    /// <param name="unsaved">The agent's one set of unsaved records (DI's singleton): /readyz's <c>records</c> check reads it,
+    /// so a record with a set of its own would keep its failed writes from the probe.</param>
+    public UserStops(string stateDir, TimeProvider time, ILogger<UserStops> logger, State.UnsavedRecords unsaved)
     {
         this.time = time;
-        this.unsaved = unsaved ?? new State.UnsavedRecords(time, logger);
+        this.unsaved = unsaved;
         file = Path.Combine(stateDir, FileName);
         lost = new State.LostRecord(file, logger);
         stopped = lost.Read(Parse, LostHolds) ?? []; // never written, or lost: held by Lost, not read as empty

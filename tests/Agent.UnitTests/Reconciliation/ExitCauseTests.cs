@@ -12,9 +12,15 @@ public sealed class ExitCauseTests : IDisposable
     private static readonly string Id = new('a', 64);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
-    public void Dispose() => dir.Delete(recursive: true);
+    private readonly Agent.State.UnsavedRecords unsaved = new(TimeProvider.System, NullLogger.Instance);
 
-    private UserStops Stops() => new(dir.FullName, TimeProvider.System, NullLogger<UserStops>.Instance);
+    public void Dispose()
+    {
+        unsaved.Dispose();
+        dir.Delete(recursive: true);
+    }
+
+    private UserStops Stops() => new(dir.FullName, TimeProvider.System, NullLogger<UserStops>.Instance, unsaved);
 
     [Fact]
     public async Task A_kill_recorded_before_the_exit_is_the_users()

@@ -13,11 +13,17 @@ public sealed class LostRecordTests : IDisposable
     private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-lost-");
     private static readonly string Id = new('a', 64), Other = new('b', 64);
 
-    public void Dispose() => dir.Delete(recursive: true);
+    private readonly UnsavedRecords unsaved = new(TimeProvider.System, NullLogger.Instance);
+
+    public void Dispose()
+    {
+        unsaved.Dispose();
+        dir.Delete(recursive: true);
+    }
 
     private string PathOf(string name) => Path.Combine(dir.FullName, name);
 
-    private UserStops Stops() => new(dir.FullName, new FakeTimeProvider(), NullLogger<UserStops>.Instance);
+    private UserStops Stops() => new(dir.FullName, new FakeTimeProvider(), NullLogger<UserStops>.Instance, unsaved);
 
     private RuntimeOverrides Overrides() => new(dir.FullName, NullLogger<RuntimeOverrides>.Instance);
 

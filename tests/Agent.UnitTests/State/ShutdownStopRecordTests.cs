@@ -11,9 +11,15 @@ public sealed class ShutdownStopRecordTests : IDisposable
     private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("agent-shutdown-");
     private static readonly string Id = new('a', 64);
 
-    public void Dispose() => dir.Delete(recursive: true);
+    private readonly Agent.State.UnsavedRecords unsaved = new(TimeProvider.System, NullLogger.Instance);
 
-    private UserStops Stops() => new(dir.FullName, new FakeTimeProvider(), NullLogger<UserStops>.Instance);
+    public void Dispose()
+    {
+        unsaved.Dispose();
+        dir.Delete(recursive: true);
+    }
+
+    private UserStops Stops() => new(dir.FullName, new FakeTimeProvider(), NullLogger<UserStops>.Instance, unsaved);
 
     [Fact]
     public void A_stop_by_the_engines_shutdown_is_no_user_stop_and_is_read_back_after_a_restart()

@@ -43,7 +43,7 @@ public sealed class UnsavedUserStopsTests : IDisposable
             Assert.Null(stops.Unsaved);
             Assert.Empty(unsaved.Problems());
         }
-        Assert.Equal(UserStops.ByEngine, new UserStops(dir.FullName, time, NullLogger<UserStops>.Instance).Reason(Seen)); // a restart knows it
+        Assert.Equal(UserStops.ByEngine, new UserStops(dir.FullName, time, NullLogger<UserStops>.Instance, unsaved).Reason(Seen)); // a restart knows it
     }
 
     [Fact]
