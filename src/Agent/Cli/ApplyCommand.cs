@@ -42,6 +42,7 @@ public static class ApplyCommand
                 return 1;
             }
             if (!OneShotServices.LoadManifests(services)) return 1;
+            Console.Error.WriteLine($"Applying as instance {services.GetRequiredService<AgentLabels>().InstanceId} ({services.GetRequiredService<InstanceSource>().Description}).");
             var manifests = services.GetRequiredService<ManifestStore>();
             foreach (var note in GitRepositoryNotes.Lines(manifests.Repositories, services.GetRequiredService<GitCheckouts>())) Console.Error.WriteLine(note);
 

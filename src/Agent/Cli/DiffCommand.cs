@@ -41,6 +41,16 @@ public static class DiffCommand
             var reconciler = services.GetRequiredService<Reconciler>();
             try
             {
+                var agentLabels = services.GetRequiredService<AgentLabels>();
+                var source = services.GetRequiredService<InstanceSource>();
+                Console.Error.WriteLine($"Comparing as instance {agentLabels.InstanceId} ({source.Description}).");
+                var (wrongInstance, lonelyInstance) = source.Judge(agentLabels.InstanceId, await OwnersAsync(services.GetRequiredService<IContainerEngine>(), agentLabels, ct));
+                if (wrongInstance is not null)
+                {
+                    Console.Error.WriteLine($"error: {wrongInstance}");
+                    return 1;
+                }
+                if (lonelyInstance is not null) Console.Error.WriteLine($"warning: {lonelyInstance}");
                 var inEngine = await observer.ListObjectKeysAsync(ct);
                 var keys = manifests.All().Select(e => e.Key).Where(k => !Job.IsJobKind(k.Kind)).ToHashSet();
                 keys.UnionWith(inEngine);
@@ -96,5 +106,19 @@ public static class DiffCommand
             }
         });
         return command;
+    }
+
+    /// <summary>How many containers and networks each instance of this label prefix owns on the engine.</summary>
+    private static async Task<Dictionary<string, int>> OwnersAsync(IContainerEngine engine, AgentLabels labels, CancellationToken ct)
+    {
+        var managed = LabelSelector.Of($"{labels.Managed}=true");
+        var containers = engine.ListContainersAsync(managed, ct);
+        var networks = engine.ListNetworksAsync(managed, ct);
+        await Task.WhenAll(containers, networks);
+        return containers.Result.Select(c => c.Labels).Concat(networks.Result.Select(n => n.Labels))
+            .Select(l => l.GetValueOrDefault(labels.Instance))
+            .Where(id => !string.IsNullOrEmpty(id))
+            .GroupBy(id => id!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
     }
 }

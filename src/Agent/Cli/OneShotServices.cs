@@ -7,21 +7,29 @@ namespace Agent.Cli;
 public static class OneShotServices
 {
     /// <param name="hostLabels">--host-labels as settings: when given, they replace the labels the running agent recorded.</param>
+    /// <remarks>The state dir is --state-dir, else Agent:StateDir, else the default one (as `agent run` takes it); its
+    /// `running` record gives the instance and host labels below the environment and the flags, so a diff without
+    /// --state-dir compares as the agent of the default state dir runs. Where the instance comes from is registered as
+    /// <see cref="InstanceSource"/>, for the command to say.</remarks>
     public static ServiceProvider Build(string manifests, string? instance, string? stateDir, IDictionary<string, string?>? extra = null,
         IReadOnlyDictionary<string, string?>? hostLabels = null)
     {
         var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>()) { ["Agent:Manifests"] = manifests };
         if (!string.IsNullOrWhiteSpace(instance)) settings["Agent:Instance"] = instance;
         if (!string.IsNullOrWhiteSpace(stateDir)) settings["Agent:StateDir"] = stateDir;
-        // The running agent's instance and host labels, recorded in its state dir: below the environment and the flags.
-        var running = string.IsNullOrWhiteSpace(stateDir) ? [] : ServerFile.ReadRunning(stateDir);
+        var appsettings = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        var given = new ConfigurationBuilder().AddJsonFile(appsettings, optional: true).AddEnvironmentVariables("AGENT_").AddInMemoryCollection(settings).Build();
+        var state = given["Agent:StateDir"] is { Length: > 0 } configuredState ? configuredState : new AgentOptions().StateDir;
+        var running = ServerFile.ReadRunning(state);
+        var source = InstanceSource.Of(instance, given["Agent:Instance"], !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("AGENT_Agent__Instance")),
+            running.GetValueOrDefault("Agent:Instance"), state, File.Exists(Path.Combine(state, "instance-id")));
         if (hostLabels is { Count: > 0 })
         {
             running = running.Where(p => !p.Key.StartsWith("Agent:HostLabels:", StringComparison.Ordinal)).ToDictionary();
             foreach (var (key, value) in hostLabels) settings[key] = value;
         }
         var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(appsettings, optional: true)
             .AddInMemoryCollection(running)
             .AddEnvironmentVariables("AGENT_")
             .AddInMemoryCollection(settings)
@@ -38,6 +46,7 @@ public static class OneShotServices
                 o.TimestampFormat = "HH:mm:ss ";
             }));
         services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton(source);
         services.AddAgent(configuration);
         return services.BuildServiceProvider();
     }

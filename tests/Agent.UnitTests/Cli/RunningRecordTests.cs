@@ -30,6 +30,19 @@ public sealed class RunningRecordTests : IDisposable
     }
 
     [Fact]
+    public void A_state_dir_not_given_with_state_dir_has_its_running_record_read_too_and_the_source_is_registered()
+    {
+        // fix21b: only --state-dir's record was read, so a diff without it compared as the default state dir's instance-id.
+        File.WriteAllText(Path.Combine(state.FullName, "instance-id"), "c8ad59c04915\n");
+        ServerFile.WriteRunning(state.FullName, "probe12", new Dictionary<string, string>());
+        using var services = OneShotServices.Build(state.FullName, instance: null, stateDir: null,
+            extra: new Dictionary<string, string?> { ["Agent:StateDir"] = state.FullName });
+        Assert.Equal("probe12", services.GetRequiredService<AgentLabels>().InstanceId);
+        Assert.Equal($"the instance the agent of state dir {state.FullName} runs as: {Path.Combine(state.FullName, "running")}",
+            services.GetRequiredService<InstanceSource>().Description);
+    }
+
+    [Fact]
     public void Without_a_record_the_state_dirs_instance_id_is_used()
     {
         File.WriteAllText(Path.Combine(state.FullName, "instance-id"), "c8ad59c04915\n");
