@@ -28,6 +28,8 @@ await Section("startup", async () =>
     await new StartupBench(results, AgentProcess.Default).RunAsync(scale);
     await new StartupBench(results, (await ShippedBuild.GetAsync(results)).Path).RunAsync(scale);
 });
+await Section("idle 150", async () =>
+    await new StartupBench(results, (await ShippedBuild.GetAsync(results)).Path).IdleAfterConvergeAsync(150, TimeSpan.FromSeconds(60)));
 await Section("native aot", () => new AotBench(results).RunAsync());
 await Section("folder re-read", () => SourceBench.FolderRereadAsync(results, 1000, 5));
 await Section("admission", () => AdmissionBench.RunAsync(results, 200));

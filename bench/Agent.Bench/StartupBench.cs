@@ -80,6 +80,54 @@ public sealed class StartupBench(List<Row> results, string executable)
         }
     }
 
+    /// <summary>The idle footprint as an operator meets it (probe-18 measured 70 MiB here): an agent started on an empty
+    /// engine converges <paramref name="count"/> busybox sleep replicas of one ServiceGroup, then idles for
+    /// <paramref name="idle"/>; its RSS (anon and file-backed) beside dockerd's at that moment, and the agent's own
+    /// view of its GC heap from /metrics.</summary>
+    public async Task IdleAfterConvergeAsync(int count, TimeSpan idle)
+    {
+        Report.Line($"idle footprint after a cold converge of {count} containers ...");
+        var manifests = Directory.CreateTempSubdirectory("agent-bench-idle-").FullName;
+        var state = Directory.CreateTempSubdirectory("agent-bench-idle-state-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"),
+                $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {instance}\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n" +
+                $"      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n      replicas: {count}\n");
+            using var agent = Start(manifests, state, out var port);
+            var clock = Stopwatch.StartNew();
+            await WaitReadyAsync(port, TimeSpan.FromMinutes(1));
+            while (true)
+            {
+                var (_, listed) = await Bench.ShellAsync($"docker ps -q --filter label=agent.instance={instance} --filter status=running | wc -l");
+                if (int.Parse(listed.Trim(), CultureInfo.InvariantCulture) >= count) break;
+                if (clock.Elapsed > TimeSpan.FromSeconds(Math.Max(300, count))) throw new TimeoutException($"{count} containers not running within {clock.Elapsed.TotalSeconds:0} s");
+                await Task.Delay(1000);
+            }
+            var converged = clock.Elapsed;
+            await Task.Delay(idle);
+            var dockerd = Process.GetProcessById(int.Parse(File.ReadAllText("/var/run/docker.pid").Trim(), CultureInfo.InvariantCulture));
+            var (agentCpu, dockerdCpu) = await CpuAsync(agent, dockerd, TimeSpan.FromSeconds(10));
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+            string Gauge(string name) => metrics.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(' ')[^1] is { } v
+                && double.TryParse(v, CultureInfo.InvariantCulture, out var bytes) ? $"{bytes / 1024 / 1024:0.0} MiB" : "n/a";
+            var scenario = $"idle {idle.TotalSeconds:0} s after a cold converge of {count} containers";
+            results.Add(new Row(scenario, $"agent RSS ({AgentProcess.Describe(executable)})", Footprint(agent.Id),
+                $"GC heap {Gauge("dotnet_gc_last_collection_heap_size_bytes")}, committed {Gauge("dotnet_gc_last_collection_memory_committed_size_bytes")}; " +
+                $"CPU {agentCpu:0.00} % over 10 s; converged in {converged.TotalSeconds:0} s (goal RSS <= 60 MiB)"));
+            results.Add(new Row(scenario, "dockerd RSS", AgentProcess.Mib(AgentProcess.StatusKib(dockerd.Id, "VmRSS")), $"CPU {dockerdCpu:0.00} % of one core, same window"));
+            AgentProcess.Stop(agent);
+        }
+        finally
+        {
+            foreach (var (pid, start) in started) KillIfRunning(pid, start);
+            await Bench.ShellAsync($"docker ps -aq --filter label=agent.instance={instance} | xargs -r docker rm -f; docker network ls -q --filter label=agent.instance={instance} | xargs -r docker network rm");
+            Directory.Delete(manifests, recursive: true);
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
     /// <summary>Whether idle RSS is still true after use: 10 s of wrk on GET /api/v1/containers (with the admin token the
     /// agent generated; the rate limiter out of the way), the agent's RSS 10 s later (what use left), then the moment
     /// the agent gave it back (its own log line, not a guess at the time) and its RSS just after, each beside dockerd's.</summary>

@@ -15,7 +15,7 @@ namespace Agent.Admission;
 /// replica is then created again only through the policy). The after-start comparison needs the agent on the host's pid
 /// and mount namespaces with the rights to open /proc/PID/root (root); otherwise it says so once and compares nothing.
 /// </summary>
-public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, StatusStore status, WorkQueue queue, ILogger<BindMountGuard> logger)
+public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, StatusStore status, WorkQueue queue, ObservedCache cache, ILogger<BindMountGuard> logger)
 {
     /// <summary>The reason of the Warning event recorded on the container's object.</summary>
     public const string Reason = "BindSourceMoved";
@@ -39,8 +39,15 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
             var (name, containerLabels) = before is not null ? (before.Name, before.Labels) : (created!.Name, created.Labels);
             return Report(name, containerLabels, $"not started: {moved}; it stays stopped until the source is a folder again (or the container is removed)");
         }
+        if (binds.Count == 0)
+        {
+            await start();
+            return null;
+        }
+        // Its after-start inspect serves the observed cache too. Not for one running already: a start of it sends no event.
+        using var handover = before is { State: ContainerState.Running } ? null : cache.HandOverInspect(before?.Id ?? container);
         await start();
-        return binds.Count > 0 ? await VerifyRunningAsync(container, ct) : null;
+        return await VerifyRunningAsync(container, ct, handover);
     }
 
     /// <summary>A container of this instance started (an engine event: the agent's own starts and everyone else's): its
@@ -74,8 +81,13 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
     private static IReadOnlyList<BindMount> BindsOf(ContainerSpec spec) =>
         spec.Mounts.Where(m => m is { Type: MountType.Bind, Source: not null }).Select(m => new BindMount(m.Source!, m.Target)).ToList();
 
-    private async Task<string?> VerifyRunningAsync(string container, CancellationToken ct) =>
-        await engine.InspectContainerAsync(container, ct) is { } details ? await VerifyAsync(details) : null;
+    private async Task<string?> VerifyRunningAsync(string container, CancellationToken ct, InspectHandover? handover = null)
+    {
+        var asked = handover is null ? 0 : await handover.BeforeInspectAsync(ct);
+        var details = await engine.InspectContainerAsync(container, ct);
+        handover?.Inspected(details, asked);
+        return details is not null ? await VerifyAsync(details) : null;
+    }
 
     private async Task<string?> VerifyAsync(ContainerDetails details)
     {

@@ -10,7 +10,7 @@ namespace Agent.Reconciliation;
 /// The informer: this instance's containers, networks and volumes as the engine has them, from one list call per
 /// resource type (at start, at each resync, after the events stream reconnects), kept current by the events stream in
 /// between (<see cref="Apply"/>), with one inspect per container start (and per create of a container the agent did not
-/// make: <see cref="OwnCreates"/>). Readers get it without an engine call while it is <see cref="IsCurrent"/>; while it
+/// make: <see cref="OwnCreates"/>; or the inspect the starter makes anyway: <see cref="InspectHandover"/>). Readers get it without an engine call while it is <see cref="IsCurrent"/>; while it
 /// is not (before the first listing, while the stream is down) they ask the engine.
 /// </summary>
 public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, OwnCreates ownCreates, ILogger<ObservedCache> logger)
@@ -27,6 +27,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     private Dictionary<string, long> lastEvent = new(StringComparer.Ordinal); // container id -> sequence of its last event
     private List<EngineEvent>? duringListing; // events applied shortly before and while a listing runs: replayed over its result
     private readonly Queue<(long At, EngineEvent Event)> recent = new(); // applied within RecentEvents (Environment.TickCount64)
+    private readonly Dictionary<string, InspectHandover> handovers = new(StringComparer.Ordinal); // container id -> its starter's
 
     /// <summary>The engine sends "die", "pause" and "unpause" before its container list shows them (Engine 20.10 logs the
     /// event, then writes the list's view): a listing sent just after such an event can still show the old state, so the
@@ -194,7 +195,12 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
             recent.Enqueue((Environment.TickCount64, e));
             ForgetOldEventsLocked();
             ApplyLocked(e);
-            if (NeedsInspect(e)) InspectLocked(e.ActorId);
+            if (e.Action == "start" && handovers.GetValueOrDefault(e.ActorId) is { SkippedAt: null } handover)
+            {
+                handover.SkippedAt = sequence;
+                handover.StartEventApplied();
+            }
+            else if (NeedsInspect(e)) InspectLocked(e.ActorId);
         }
         if (e.Action == "destroy") ownCreates.Forget(e.ActorId);
         return true;
@@ -264,6 +270,66 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
                 else if (containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
             }
         }
+    }
+
+    /// <summary>Inspects queued and not yet taken by <see cref="RunInspectionsAsync"/>.</summary>
+    internal int QueuedInspections
+    {
+        get { lock (sync) return waitingInspection.Count; }
+    }
+
+    /// <summary>The sequence of the last event applied: an inspect sent after reading it is newer than every event up to it.</summary>
+    internal long EventSequence
+    {
+        get { lock (sync) return sequence; }
+    }
+
+    /// <summary>The agent is about to start container <paramref name="id"/> and inspects it right after: the inspect its
+    /// start event would queue is left to the caller (see <see cref="InspectHandover"/>). While the cache is not current
+    /// its events may be lost: nothing is handed over then.</summary>
+    public InspectHandover HandOverInspect(string id)
+    {
+        lock (sync)
+        {
+            if (!current || handovers.ContainsKey(id)) return InspectHandover.None(id); // two starts of one container at once: the cache looks itself
+            var handover = new InspectHandover(this, id);
+            handovers[id] = handover;
+            return handover;
+        }
+    }
+
+    /// <summary>The starter's inspect, sent after the event sequence was <paramref name="asked"/>: applied as the cache's
+    /// own would be when the start event came before that and no event since; otherwise the cache inspects itself.</summary>
+    internal void HandedOver(InspectHandover handover, ContainerDetails? details, long asked)
+    {
+        lock (sync)
+        {
+            if (!EndLocked(handover) || handover.SkippedAt is not { } skipped) return; // its start event, when it comes, queues the cache's inspect
+            var id = handover.Id;
+            if (skipped > asked || lastEvent.GetValueOrDefault(id) > asked)
+            {
+                if (containers.ContainsKey(id)) InspectLocked(id);
+                return;
+            }
+            if (details is null || !labels.IsOwned(details.Labels)) containers = containers.Remove(id);
+            else if (containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
+        }
+    }
+
+    /// <summary>The starter did not hand an inspect over (its start or inspect failed): the cache inspects itself if it
+    /// left a start event's inspect to it.</summary>
+    internal void GaveUp(InspectHandover handover)
+    {
+        lock (sync)
+            if (EndLocked(handover) && handover.SkippedAt is not null && containers.ContainsKey(handover.Id)) InspectLocked(handover.Id);
+    }
+
+    private bool EndLocked(InspectHandover handover)
+    {
+        if (handover.Done) return false;
+        handover.Done = true;
+        if (handovers.GetValueOrDefault(handover.Id) == handover) handovers.Remove(handover.Id);
+        return true;
     }
 
     /// <summary>After a plan made or removed networks or volumes (their events carry no labels, so the stream does not

@@ -3,11 +3,12 @@ using static Agent.IntegrationTests.Infrastructure.Manifest;
 
 namespace Agent.IntegrationTests.Reconciliation;
 
-/// <summary>A cold converge costs the engine one create and one start per container, and one container inspect: the
-/// observed cache's after the start event, which the bind-mount check of every start reads too (the create event of a
-/// container the agent made needs none, nor does a start whose binds the create told). A container with a bind costs a
-/// second one: the agent's own after-start comparison, which must answer before its start counts as done. Counted with
-/// the agent's own engine-call metric, in an agent process of its own (the metric counts a whole process).</summary>
+/// <summary>A cold converge costs the engine one create, one start and one container inspect per container: the observed
+/// cache's after the start event, which the bind-mount check of every start reads too (the create event of a container
+/// the agent made needs none, nor does a start whose binds the create told). A container with a bind is inspected by the
+/// agent's own after-start comparison, which must answer before its start counts as done: the cache takes that inspect
+/// instead of making its own (InspectHandover; it was two per such container). Counted with the agent's own engine-call
+/// metric, in an agent process of its own (the metric counts a whole process).</summary>
 public sealed class ConvergeCallCountTests : IAsyncLifetime
 {
     private readonly TestInstance instance = new();
@@ -16,9 +17,9 @@ public sealed class ConvergeCallCountTests : IAsyncLifetime
     public Task DisposeAsync() => instance.DisposeAsync();
 
     [Fact]
-    public async Task A_cold_converge_inspects_each_new_container_once_and_one_with_a_bind_twice()
+    public async Task A_cold_converge_inspects_each_new_container_once_also_one_with_a_bind()
     {
-        const int plain = 8, bound = 2;
+        const int plain = 6, bound = 4;
         var manifests = Directory.CreateTempSubdirectory("agent-it-manifests-").FullName;
         var state = Directory.CreateTempSubdirectory("agent-it-state-").FullName;
         var group = instance.Name("calls");
@@ -39,7 +40,11 @@ public sealed class ConvergeCallCountTests : IAsyncLifetime
 
             Assert.Equal(plain + bound, Calls(scrape, "container_create"));
             Assert.Equal(plain + bound, Calls(scrape, "container_start"));
-            Assert.InRange(Calls(scrape, "container_inspect"), plain + bound, plain + 2 * bound); // was 4 per container
+            // One more is allowed: a start event that reached the agent later than InspectHandover.StartEventWait (a loaded
+            // machine) leaves the cache to look itself. Before the handover: plain + 2 * bound.
+            await Task.Delay(TimeSpan.FromSeconds(2)); // an inspect the cache would make still would be counted
+            scrape = await http.GetStringAsync("/metrics");
+            Assert.InRange(Calls(scrape, "container_inspect"), plain + bound, plain + bound + 1);
         }
         finally
         {
