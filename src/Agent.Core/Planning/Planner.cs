@@ -36,11 +36,16 @@ public static class Planner
 
     /// <summary>A compose project that is down (suspended) is like `docker compose down`: its containers and network
     /// are removed, its volumes kept unless it was brought down with volumes (`down -v`): then the named volumes the
-    /// project owns go too, never an external one; `up` creates them again.</summary>
+    /// project owns go too, never an external one; `up` creates them again. As with `docker compose down`, the project's
+    /// services go in reverse depends_on order (<see cref="StopOrder"/>); containers of services no longer in it at once.</summary>
     private static void PlanDown(PlanInput input, ServiceGroup group, PlanBuilder plan)
     {
-        var removes = input.Observed.Containers.OrderBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => plan.Retire(c, "project is down", [])).ToList();
+        var services = group.Spec.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var byService = input.Observed.Containers.Where(c => services.Contains(c.Service)).GroupBy(c => c.Service)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var removes = StopOrder.Plan(group, byService, (c, after) => plan.Retire(c, "project is down", after));
+        removes.AddRange(input.Observed.Containers.Where(c => !services.Contains(c.Service)).OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => plan.Retire(c, "project is down", [])));
         RemoveNetworks(input, plan, "project is down", removes);
         if (!input.RemoveVolumes) return;
         var external = group.Spec.Volumes.Values.Where(v => v.External).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
@@ -84,6 +89,7 @@ public static class Planner
 
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal); // ops that must finish before dependents start
         IReadOnlyList<int> adopted = []; // adoption replaces one service at a time: the last replaced service's starts
+        var stopping = new Dictionary<string, List<ObservedContainer>>(StringComparer.Ordinal); // suspended: what runs, by service
         foreach (var service in ServiceOrder.Sort(group.Spec.Services))
         {
             var after = new List<int>(foundation);
@@ -103,7 +109,9 @@ public static class Planner
             started.AddRange(RestartForRecreatedDependencies(input, service, plan, after));
             gates[service.Name] = GateFor(input, group, service, started, servicePlanner.LeftDown, plan);
             if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
+            stopping[service.Name] = servicePlanner.Stopping;
         }
+        StopOrder.Plan(group, stopping, (c, after) => plan.Add(OperationKind.StopContainer, $"container:{c.Name}", "group is suspended", after, c.Id));
         ComposeAdoption.HoldStrays(input, group, plan);
     }
 
@@ -174,8 +182,9 @@ public static class Planner
     /// is held with the reason, and nothing is retried until the dependency is started (its start event wakes the group).</summary>
     private static List<int> GateFor(PlanInput input, ServiceGroup group, ServiceSpec service, List<int> started, IReadOnlyDictionary<string, string> leftDown, PlanBuilder plan)
     {
-        var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
         var gate = new List<int>(started);
+        if (input.Suspended) return gate; // nothing starts while stopped: a wait on a stopped dependency could only fail
+        var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
         var observed = input.Observed.Containers.Where(c => c.Service == service.Name).ToList();
         for (var replica = 1; replica <= service.Replicas; replica++)
         {

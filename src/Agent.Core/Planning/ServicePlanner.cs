@@ -22,6 +22,10 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
     /// health or completion wait of a dependent on one of them could only fail (<see cref="Planner"/> drops it).</summary>
     public Dictionary<string, string> LeftDown { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The containers of the service that run or are paused while the group is suspended: the
+    /// <see cref="Planner"/> stops them, dependents first (<see cref="StopOrder"/>).</summary>
+    public List<ObservedContainer> Stopping { get; } = [];
+
     /// <summary>Returns the ids of the operations that (re)start the service's containers.</summary>
     public List<int> Plan(List<int> after)
     {
@@ -159,8 +163,9 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         if (TakeName(current, name, $"takes back the name {name} after an interrupted update", []) is { } renamed) started.Add(renamed);
         if (input.Suspended)
         {
-            // docker stop works on a paused container too: a suspended group frees its memory as well.
-            if (current.IsRunning || current.State == ContainerState.Paused) plan.Add(OperationKind.StopContainer, resource, "group is suspended", [], current.Id);
+            // docker stop works on a paused container too: a suspended group frees its memory as well. The Planner
+            // stops them in reverse dependency order (StopOrder), once every service is planned.
+            if (current.IsRunning || current.State == ContainerState.Paused) Stopping.Add(current);
             return;
         }
         switch (current.State)

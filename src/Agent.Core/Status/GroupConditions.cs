@@ -7,6 +7,9 @@ public sealed record ReconcileOutcome(long Generation)
 {
     public bool Suspended { get; init; }
 
+    /// <summary>Why it is suspended (Stopped, Down, Suspended), as Ready and Progressing say it; null: "Suspended".</summary>
+    public StopState? Stop { get; init; }
+
     /// <summary>Operations the plan had (0: nothing to change).</summary>
     public int Operations { get; init; }
 
@@ -147,8 +150,8 @@ public static class GroupConditions
         }
         else if (o.Suspended)
         {
-            ready = new(ConditionTypes.Ready, false, "Suspended", "containers are stopped until the group is resumed");
-            progressing = new(ConditionTypes.Progressing, false, "Suspended", "");
+            ready = new(ConditionTypes.Ready, false, o.Stop?.Reason ?? StopState.Suspended, o.Stop?.Ready ?? "containers are stopped until the group is resumed");
+            progressing = new(ConditionTypes.Progressing, false, o.Stop?.Reason ?? StopState.Suspended, "");
         }
         else if (o.Operations > 0)
         {

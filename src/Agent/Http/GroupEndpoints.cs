@@ -151,7 +151,7 @@ public static class GroupEndpoints
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         overrides.SetSuspended(key, suspended, removeVolumes, stopOnly);
-        status.MarkToggled(key, suspended, verb, specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true });
+        status.MarkToggled(key, suspended, verb, specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true }, removeVolumes);
         queue.Add(key);
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, suspended, removeVolumes ? true : null));
     }

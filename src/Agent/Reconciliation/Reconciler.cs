@@ -469,7 +469,8 @@ public sealed class Reconciler(
 
     private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, ObservedState shown, Plan plan, ExecutionResult? execution)
     {
-        var suspended = group.Spec.Suspend || overrides.IsSuspended(key);
+        var stop = StopState.Of(key, group.Spec.Suspend, overrides.IsSuspended(key), overrides.IsDown(key), overrides.RemovesVolumes(key));
+        var suspended = stop is not null;
         var services = ServicesOf(key, group, shown);
 
         status.Update(key, s => s with
@@ -493,10 +494,9 @@ public sealed class Reconciler(
             status.SetCondition(key, ConditionTypes.Orphaned, true, "SourceDeleted", kept);
             status.Record(key, "Normal", ConditionTypes.Orphaned, kept);
         }
-        status.SetCondition(key, ConditionTypes.Suspended, suspended, suspended ? "Suspended" : "Active",
-            suspended ? (group.Spec.Suspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
+        status.SetCondition(key, ConditionTypes.Suspended, suspended, stop?.Reason ?? "Active", stop?.Why ?? "reconciling");
 
-        // desiredReplicas stays the manifest's while stopped (READY 0/3 Suspended): a stopped group is not missing replicas.
+        // desiredReplicas stays the manifest's while stopped (READY 0/3 Stopped): a stopped group is not missing replicas.
         var notReady = suspended ? [] : services.Where(s => s.ReadyReplicas < s.DesiredReplicas).ToList();
         var userStopped = UserStopped(group, observed);
         var shortReplicas = notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas);
@@ -510,6 +510,7 @@ public sealed class Reconciler(
             Exited = exited,
             StartHint = ExitedReplicas.StartCommand(key),
             Suspended = suspended,
+            Stop = stop,
             Operations = plan.Operations.Count,
             Failures = execution?.Failures ?? [],
             NameConflicts = execution?.NameConflicts ?? [],

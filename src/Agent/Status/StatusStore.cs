@@ -38,15 +38,15 @@ public sealed class StatusStore(TimeProvider time)
 
     /// <summary>A stop/down or start/up asked through the API shows at once (not Ready, Progressing), not only once the
     /// reconcile that carries it out has finished: a project being taken down never reads as Ready meanwhile.
-    /// Suspended turns with the request too (it stays True while spec.suspend holds the object).</summary>
-    public void MarkToggled(ObjectKey key, bool suspending, string verb, bool specSuspend = false)
+    /// Suspended turns with the request too (it stays True while spec.suspend holds the object), its reason saying which
+    /// hold it is (<see cref="StopState"/>: Stopped, Down, Suspended), so that STATUS says it at once.</summary>
+    public void MarkToggled(ObjectKey key, bool suspending, string verb, bool specSuspend = false, bool removeVolumes = false)
     {
         var message = suspending ? $"{verb.ToLowerInvariant()} requested: its containers are being stopped" : $"{verb.ToLowerInvariant()} requested: its containers are being started";
         SetCondition(key, ConditionTypes.Ready, false, verb + "Requested", message);
         SetCondition(key, ConditionTypes.Progressing, true, verb + "Requested", message);
-        var held = suspending || specSuspend;
-        SetCondition(key, ConditionTypes.Suspended, held, held ? "Suspended" : "Active",
-            held ? (specSuspend ? "spec.suspend is true" : "stopped through the API") : "reconciling");
+        var held = StopState.Of(key, specSuspend, suspending, down: verb == "Down", removeVolumes);
+        SetCondition(key, ConditionTypes.Suspended, held is not null, held?.Reason ?? "Active", held?.Why ?? "reconciling");
     }
 
     public void Record(ObjectKey key, string type, string reason, string message) =>

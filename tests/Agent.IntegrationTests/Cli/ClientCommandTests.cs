@@ -236,7 +236,7 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
         Assert.Contains("stopped", await Ok("stop", $"servicegroup/{fx.Group}", "--timeout", "1m"));
         Assert.Equal("exited", (await DockerCli.InspectAsync(web, "{{.State.Status}}")).Trim());
         Assert.Equal("exited", (await DockerCli.InspectAsync($"{fx.Group}-talker-1", "{{.State.Status}}")).Trim());
-        await watch.WaitForOutputAsync(o => o.Split('\n').Any(l => l.StartsWith(fx.Group, StringComparison.Ordinal) && l.Contains("Suspended")), "a Suspended row");
+        await watch.WaitForOutputAsync(o => o.Split('\n').Any(l => l.StartsWith(fx.Group, StringComparison.Ordinal) && l.Contains("Stopped")), "a Stopped row");
 
         Assert.Contains("stop requested", await Ok("stop", $"servicegroup/{fx.Group}", "--wait=false")); // already stopped: asked again, no wait
         Assert.Contains("started", await Ok("start", $"servicegroup/{fx.Group}"));

@@ -53,7 +53,7 @@ public sealed class ComposeHttpTests() : AgentScenario(new Dictionary<string, st
         var ready = JsonDocument.Parse(await viewer.GetStringAsync($"/api/v1/composeprojects/{project}")).RootElement
             .GetProperty("conditions").EnumerateArray().Single(c => c.GetProperty("type").GetString() == "Ready");
         Assert.Equal("False", ready.GetProperty("status").GetString());
-        Assert.Contains(ready.GetProperty("reason").GetString(), new[] { "DownRequested", "Suspended" });
+        Assert.Contains(ready.GetProperty("reason").GetString(), new[] { "DownRequested", "Down" });
         // Like `docker compose down`: containers and network go, the decision is persisted.
         await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project), r => r.Count == 0, TimeSpan.FromSeconds(60), "containers removed");
         await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("network", "inspect", $"{project}_default")).Exit != 0, TimeSpan.FromSeconds(30), "network removed");

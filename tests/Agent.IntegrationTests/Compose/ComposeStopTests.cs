@@ -47,7 +47,11 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.Equal(0, (await DockerCli.TryRunAsync("volume", "inspect", $"{project}_data")).Exit);
         Assert.Contains($"ComposeProject/{project}?stopped=true", await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "suspended.json")));
         await Agent.WaitForConditionAsync(project, "Suspended", "True", kind: ServiceGroup.ComposeKindName);
-        await Agent.WaitForConditionAsync(project, "Ready", "False", "Suspended", kind: ServiceGroup.ComposeKindName);
+        // Stopped, not Down (the containers are kept): in the status JSON, agent get, get all and describe alike.
+        var stopped = await Agent.WaitForConditionAsync(project, "Ready", "False", "Stopped", kind: ServiceGroup.ComposeKindName);
+        Assert.Equal(("Stopped", "stopped through the API"), (stopped.Condition("Suspended")!.Reason, stopped.Condition("Suspended")!.Message));
+        Assert.Contains($"agent start composeproject/{project}", stopped.Condition("Ready")!.Message);
+        await AssertShownAsync(project, "0/2", "Stopped");
 
         // The stop survives an agent restart: the first reconcile and a resync after it start nothing and remove nothing.
         await Agent.StopAsync();
@@ -58,8 +62,8 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.Equal("exited", await StateAsync(db));
         Assert.Equal("exited", await StateAsync(app));
         Assert.Equal(ids, (await DockerCli.InspectAsync(db, "{{.Id}}"), await DockerCli.InspectAsync(app, "{{.Id}}")));
-        var status = await Agent.WaitForConditionAsync(project, "Ready", "False", "Suspended", kind: ServiceGroup.ComposeKindName);
-        Assert.Equal("True", status.Condition("Suspended")!.Status);
+        var status = await Agent.WaitForConditionAsync(project, "Ready", "False", "Stopped", kind: ServiceGroup.ComposeKindName);
+        Assert.Equal(("True", "Stopped"), (status.Condition("Suspended")!.Status, status.Condition("Suspended")!.Reason));
 
         Assert.Equal($"composeproject/{project} is started: 2 container(s) ({db}, {app}) started", await Ok("start", $"composeproject/{project}"));
         Assert.Equal("running", await StateAsync(db));
@@ -70,6 +74,43 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.True(appStart >= dbStart, $"app started {appStart:O}, before db {dbStart:O}");
         await Agent.WaitProjectReadyAsync(project);
         Assert.DoesNotContain(project, await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "suspended.json")));
+    }
+
+    /// <summary>agent get composeprojects, agent get all and agent describe show <paramref name="status"/> for the project.</summary>
+    private async Task AssertShownAsync(string project, string ready, string status)
+    {
+        var row = (await Ok("get", "composeprojects")).Split('\n').Single(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var n, ..] && n == project);
+        Assert.Equal([project, ready, status], row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3]);
+        var all = (await Ok("get", "all")).Split('\n').Single(l => l.StartsWith($"composeproject/{project} ", StringComparison.Ordinal));
+        Assert.Equal(status, all.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+        var described = (await Ok("describe", "composeproject", project)).Split('\n');
+        Assert.Equal(status, described.Single(l => l.StartsWith("Status:", StringComparison.Ordinal))["Status:".Length..].Trim());
+        Assert.Contains(described, l => l.TrimStart().StartsWith("Suspended", StringComparison.Ordinal) && l.Contains($" True ", StringComparison.Ordinal) && l.Contains($" {status} ", StringComparison.Ordinal));
+    }
+
+    /// <summary>Like docker compose stop: a dependent stops before what it depends on. app takes about 3 s to stop (it
+    /// traps SIGTERM), web and db go at once on SIGKILL: stopped all at once, db would end before app. The engine's
+    /// FinishedAt of each container shows the order.</summary>
+    [Fact]
+    public async Task Stop_stops_dependents_before_what_they_depend_on()
+    {
+        var project = Instance.Name("stoporder");
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + Manifest.ComposeSleeper("db")
+            + $"  app:\n    image: {TestEngine.Image}\n"
+            + "    command: [\"sh\", \"-c\", \"trap 'sleep 3; exit 0' TERM; while true; do sleep 0.2; done\"]\n"
+            + "    stop_grace_period: 60s\n    depends_on: [db]\n"
+            + Manifest.ComposeSleeper("web", "    depends_on: [app]\n"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+
+        Assert.Equal($"composeproject/{project} stopped", await Ok("stop", $"composeproject/{project}", "--timeout", "2m"));
+        async Task<DateTimeOffset> FinishedAsync(string service) =>
+            DateTimeOffset.Parse(await DockerCli.InspectAsync($"{project}-{service}-1", "{{.State.FinishedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
+        var (web, app, db) = (await FinishedAsync("web"), await FinishedAsync("app"), await FinishedAsync("db"));
+        Assert.True(web <= app && app <= db, $"stopped at web {web:O}, app {app:O}, db {db:O}: expected web, then app, then db");
+        foreach (var service in new[] { "web", "app", "db" })
+            Assert.Equal("exited", await StateAsync($"{project}-{service}-1"));
     }
 
     [Fact]
@@ -87,6 +128,12 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
 
         Assert.Contains("is down", await Ok("down", $"composeproject/{project}"));
         await Eventually.ReturnsAsync(() => Containers.OfAsync(Instance, project), r => r.Count == 0, TimeSpan.FromSeconds(60), "containers removed");
+        // Down, not Stopped: agent get says why READY is 0/1, describe and the status JSON say it in the conditions.
+        var down = await Agent.WaitForConditionAsync(project, "Ready", "False", "Down", kind: ServiceGroup.ComposeKindName);
+        Assert.Equal(("True", "Down", "taken down through the API"),
+            (down.Condition("Suspended")!.Status, down.Condition("Suspended")!.Reason, down.Condition("Suspended")!.Message));
+        Assert.Contains($"agent up composeproject/{project}", down.Condition("Ready")!.Message);
+        await AssertShownAsync(project, "0/1", "Down");
 
         var start = await client.PostAsync($"/api/v1/composeprojects/{project}/start", null);
         Assert.Equal(HttpStatusCode.Conflict, start.StatusCode);

@@ -27,9 +27,13 @@ public sealed class TableGoldenTests
        "manifestErrors":["web.yaml:9:7: spec.services[0].image: required"],
        "events":[]},
       {"kind":"ServiceGroup","name":"batch","generation":1,"observedGeneration":1,
-       "conditions":[{"type":"Suspended","status":"True","reason":"StoppedByUser","message":"agent stop","lastTransitionTime":"2026-11-28T12:00:00Z"},
-                     {"type":"Ready","status":"True","reason":"Suspended","message":"","lastTransitionTime":"2026-11-28T12:00:00Z"}],
+       "conditions":[{"type":"Suspended","status":"True","reason":"Stopped","message":"stopped through the API","lastTransitionTime":"2026-11-28T12:00:00Z"},
+                     {"type":"Ready","status":"False","reason":"Stopped","message":"stopped: its containers are kept, stopped, until agent start servicegroup/batch","lastTransitionTime":"2026-11-28T12:00:00Z"}],
        "services":[],"events":[]},
+      {"kind":"ComposeProject","name":"shop","generation":1,"observedGeneration":1,"since":"2026-11-30T12:00:00Z",
+       "conditions":[{"type":"Suspended","status":"True","reason":"Down","message":"taken down through the API","lastTransitionTime":"2026-12-01T10:00:00Z"},
+                     {"type":"Ready","status":"False","reason":"Down","message":"down: its containers and network are removed, its volumes kept, until agent up composeproject/shop","lastTransitionTime":"2026-12-01T10:00:00Z"}],
+       "services":[{"name":"db","desiredReplicas":1,"readyReplicas":0,"containers":[]},{"name":"app","desiredReplicas":2,"readyReplicas":0,"containers":[]}],"events":[]},
       {"kind":"CronJob","name":"nightly","source":"jobs/nightly.yaml:1:1","generation":1,"observedGeneration":1,
        "conditions":[{"type":"Ready","status":"True","reason":"Scheduled","message":"next run at 2026-12-02T02:00:00Z","lastTransitionTime":"2026-12-01T06:30:00Z"},
                      {"type":"Suspended","status":"False","reason":"Scheduling","message":"","lastTransitionTime":"2026-11-20T06:30:00Z"}],
@@ -190,6 +194,10 @@ public sealed class TableGoldenTests
     [Fact]
     public void Describe_servicegroup() => Golden("describe-servicegroup.txt",
         ResourceViews.Describe(Parse(ObjectsJson)[0], Parse(ContainersJson).Where(c => c.GetProperty("group").GetString() == "core"), Now));
+
+    [Fact]
+    public void Describe_a_down_project_says_Down_and_why_in_its_conditions() => Golden("describe-down.txt",
+        ResourceViews.Describe(Parse(ObjectsJson).Single(o => o.GetProperty("name").GetString() == "shop"), [], Now));
 
     [Fact]
     public void Describe_a_failing_servicegroup_shows_its_errors() => Golden("describe-failing.txt", ResourceViews.Describe(Parse(ObjectsJson)[1], [], Now));

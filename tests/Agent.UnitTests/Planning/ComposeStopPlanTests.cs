@@ -21,11 +21,11 @@ public sealed class ComposeStopPlanTests
     private static PlanInput Stopped(PlanInput i) => i with { Suspended = true, StoppedOnly = true };
 
     [Fact]
-    public void A_stopped_project_stops_its_running_containers_and_removes_nothing()
+    public void A_stopped_project_stops_its_running_containers_dependents_first_and_removes_nothing()
     {
         Assert.Equal("""
-            #1 container:g-db-1, StopContainer, group is suspended
-            #2 container:g-web-1, StopContainer, group is suspended
+            #1 container:g-web-1, StopContainer, group is suspended
+            #2 container:g-db-1, StopContainer, group is suspended (after #1)
             """, PlanText(Project(Db, Web), Observed(Running(Db, 1), Running(Web, 1)), Stopped));
     }
 
@@ -43,6 +43,21 @@ public sealed class ComposeStopPlanTests
             #1 container:g-db-1, RemoveContainer, project is down
             #2 network:g_default, RemoveNetwork, project is down (after #1)
             """, PlanText(Project(Db), Observed(Exited(Db, 1)), i => i with { Suspended = true }));
+    }
+
+    [Fact]
+    public void Down_stops_and_removes_dependents_before_what_they_depend_on_and_a_left_service_at_once()
+    {
+        var gone = Running(Service("old"), 1);
+        Assert.Equal("""
+            #1 container:g-web-1, StopContainer, project is down
+            #2 container:g-web-1, RemoveContainer, project is down (after #1)
+            #3 container:g-db-1, StopContainer, project is down (after #2)
+            #4 container:g-db-1, RemoveContainer, project is down (after #3)
+            #5 container:g-old-1, StopContainer, project is down
+            #6 container:g-old-1, RemoveContainer, project is down (after #5)
+            #7 network:g_default, RemoveNetwork, project is down (after #2,#4,#6)
+            """, PlanText(Project(Db, Web), Observed(Running(Db, 1), Running(Web, 1), gone), i => i with { Suspended = true }));
     }
 
     [Fact]

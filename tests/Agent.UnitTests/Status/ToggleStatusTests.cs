@@ -18,12 +18,22 @@ public sealed class ToggleStatusTests
         var store = new StatusStore(TimeProvider.System);
         store.MarkToggled(Shop, suspending: true, "Down");
         Assert.Equal("True", Of(store, ConditionTypes.Suspended).Status);
-        Assert.Equal("stopped through the API", Of(store, ConditionTypes.Suspended).Message);
+        Assert.Equal(("Down", "taken down through the API"), (Of(store, ConditionTypes.Suspended).Reason, Of(store, ConditionTypes.Suspended).Message));
 
         store.MarkToggled(Shop, suspending: false, "Up");
         Assert.Equal("False", Of(store, ConditionTypes.Suspended).Status);
         Assert.Equal("UpRequested", Of(store, ConditionTypes.Progressing).Reason);
         Assert.Equal("False", Of(store, ConditionTypes.Ready).Status);
+    }
+
+    [Fact]
+    public void A_stop_reads_Stopped_at_once_not_Down()
+    {
+        var store = new StatusStore(TimeProvider.System);
+        store.MarkToggled(Shop, suspending: true, "Stop");
+        Assert.Equal(("True", "Stopped", "stopped through the API"),
+            (Of(store, ConditionTypes.Suspended).Status, Of(store, ConditionTypes.Suspended).Reason, Of(store, ConditionTypes.Suspended).Message));
+        Assert.Equal("StopRequested", Of(store, ConditionTypes.Ready).Reason);
     }
 
     [Fact]

@@ -99,11 +99,11 @@ public static class ResourceViews
         else text.Append('\n').Append(table.Render("  "));
     }
 
-    /// <summary>Suspended, PruneBlocked (its removal waits for an admin), Ready, or the Ready condition's reason
-    /// (Progressing, CrashLoopBackOff, InvalidManifest...).</summary>
+    /// <summary>The hold of a suspended object (the Suspended condition's reason: Stopped, Down, Suspended), PruneBlocked
+    /// (its removal waits for an admin), Ready, or the Ready condition's reason (Progressing, CrashLoopBackOff, InvalidManifest...).</summary>
     public static string StatusOf(JsonElement o)
     {
-        if (Condition(o, "Suspended") is { } s && Str(s, "status") == "True") return "Suspended";
+        if (Condition(o, "Suspended") is { } s && Str(s, "status") == "True") return Str(s, "reason") is { Length: > 0 } hold ? hold : "Suspended";
         if (Condition(o, "PruneBlocked") is { } held && Str(held, "status") == "True") return "PruneBlocked";
         var ready = Condition(o, "Ready");
         // Held without a Ready of its own (kept since the agent started while the folder cannot be read): the hold's reason.
