@@ -194,14 +194,7 @@ public sealed class Reconciler(
             if (desired is not null) ReportApplying(key, entry!.Generation, plan);
             else if (entry?.NotSelected is null) ReportPruning(key, plan);
             // One line before (a plan can take minutes); each change is logged by the executor once it is done.
-            // The same plan again (a name still held, a retry) is not news: logged at debug level.
-            var text = plan.ToString();
-            bool repeated;
-            lock (sync)
-            {
-                repeated = lastPlans.TryGetValue(key, out var last) && last == text;
-                lastPlans[key] = text;
-            }
+            var repeated = IsRepeated(key, plan.ToString());
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
             applyStarted = (entry?.Generation ?? 0, overrides.IsSuspended(key));
@@ -603,13 +596,7 @@ public sealed class Reconciler(
             plan = HealOnly.Of(PlanFor(key, lastGood, observed));
             if (plan.IsEmpty) return true;
         }
-        var text = "heal:" + plan;
-        bool repeated;
-        lock (sync)
-        {
-            repeated = lastPlans.TryGetValue(key, out var last) && last == text;
-            lastPlans[key] = text;
-        }
+        var repeated = IsRepeated(key, "heal:" + plan);
         logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: the manifest does not load; bringing back what its last good spec runs: {Count} operation(s)",
             key, plan.Operations.Count(o => o.IsMutation));
         var execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
@@ -617,6 +604,17 @@ public sealed class Reconciler(
         logger.Log(repeated ? LogLevel.Debug : LogLevel.Warning, "{Key}: bringing back its last good spec failed, trying again in {Retry}: {Error}",
             key, HealRetry, string.Join("; ", execution.Failures));
         return false;
+    }
+
+    /// <summary>The same plan as the last one for this object (a name still held, a retry) is not news: logged at debug level.</summary>
+    private bool IsRepeated(ObjectKey key, string plan)
+    {
+        lock (sync)
+        {
+            var repeated = lastPlans.TryGetValue(key, out var last) && last == plan;
+            lastPlans[key] = plan;
+            return repeated;
+        }
     }
 
     private static readonly TimeSpan HealRetry = TimeSpan.FromSeconds(30);

@@ -93,23 +93,31 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         Assert.Equal("Succeeded", body.GetProperty("phase").GetString());
     }
 
+    /// <summary>Starts the agent, posts a job with ttlAfterFinished 0s and waits for it (201), then until the engine shows
+    /// its run's container removed.</summary>
+    private async Task<JsonElement> WaitedTtlZeroJobAsync(HttpClient client, string prefix, string extraSpec, string command)
+    {
+        await Agent.StartAsync();
+        client.Timeout = TimeSpan.FromMinutes(3);
+        using var response = await client.PostAsync("/api/v1/jobs?wait=true", Json($"{{\"name\": \"{Instance.Name(prefix)}\", {extraSpec}\"ttlAfterFinished\": \"0s\", "
+            + $"\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"{command}\"]}}}}"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = body.GetProperty("id").GetString()!;
+        await Eventually.ReturnsAsync(() => ListAsync(Instance, id), c => c.Count == 0, TimeSpan.FromSeconds(60), "ttlAfterFinished removed the run's container"); // on the engine
+        return body;
+    }
+
     [Fact]
     public async Task A_waited_job_whose_failed_run_ttl_after_finished_removes_at_once_answers_failed()
     {
         // Before, a run removed by its TTL between two polls of the wait left it waiting forever (no run, the job still
         // there), and the job read "Pending, waiting for the first run" although it had failed and never runs again.
-        await Agent.StartAsync();
         using var client = Client(Admin);
-        client.Timeout = TimeSpan.FromMinutes(3);
-        var name = Instance.Name("ttl");
-        using var response = await client.PostAsync("/api/v1/jobs?wait=true",
-            Json($"{{\"name\": \"{name}\", \"backoffLimit\": 0, \"ttlAfterFinished\": \"0s\", \"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"exit 3\"]}}}}"));
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await WaitedTtlZeroJobAsync(client, "ttl", "\"backoffLimit\": 0, ", "exit 3");
         Assert.Equal(("Failed", 3), (body.GetProperty("phase").GetString(), body.GetProperty("exitCode").GetInt32()));
         var id = body.GetProperty("id").GetString()!;
 
-        await Eventually.ReturnsAsync(() => ListAsync(Instance, id), c => c.Count == 0, TimeSpan.FromSeconds(60), "ttlAfterFinished removed the run's container"); // on the engine
         using var job = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}"));
         Assert.Equal("Failed", job.RootElement.GetProperty("phase").GetString());
         using var logs = await client.GetAsync($"/api/v1/jobs/{id}/logs");
@@ -123,14 +131,8 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         // probe-19 A: with ttlAfterFinished 0s the wait answered "attempts": 0 and no container for a run that succeeded;
         // agent logs said "has no run with a container yet" while the API answered 410; agent describe said
         // "Runs Kept: 0 succeeded / 1 failed" beside "Runs: <none>".
-        await Agent.StartAsync();
         using var client = Client(Admin);
-        client.Timeout = TimeSpan.FromMinutes(3);
-        var name = Instance.Name("ttl0");
-        using var response = await client.PostAsync("/api/v1/jobs?wait=true",
-            Json($"{{\"name\": \"{name}\", \"ttlAfterFinished\": \"0s\", \"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"echo done\"]}}}}"));
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await WaitedTtlZeroJobAsync(client, "ttl0", "", "echo done");
         var id = body.GetProperty("id").GetString()!;
         var run = body.GetProperty("run");
         Assert.Equal(("Succeeded", 0), (body.GetProperty("phase").GetString(), body.GetProperty("exitCode").GetInt32()));
@@ -138,7 +140,6 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         var container = run.GetProperty("container").GetString();
         Assert.False(string.IsNullOrEmpty(container));
 
-        await Eventually.ReturnsAsync(() => ListAsync(Instance, id), c => c.Count == 0, TimeSpan.FromSeconds(60), "ttlAfterFinished removed the run's container"); // on the engine
         Assert.False(await DockerCli.ExistsAsync("container", container!)); // the container the wait named is gone
         using var job = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}"));
         var removed = Assert.Single(job.RootElement.GetProperty("history").EnumerateArray());

@@ -96,10 +96,12 @@ public static class LogsCommand
     /// <summary>Keeps the last line of what was read, its newline included (at most 4 KiB of it).</summary>
     private static void LastLine(List<byte> last, ReadOnlySpan<byte> chunk)
     {
-        foreach (var b in chunk)
+        var cut = chunk[..^1].LastIndexOf((byte)'\n'); // a newline before the chunk's last byte starts a new line
+        if (cut >= 0 || (last.Count > 0 && last[^1] == (byte)'\n')) last.Clear();
+        foreach (var b in chunk[(cut + 1)..])
         {
-            if (last.Count > 0 && last[^1] == (byte)'\n') last.Clear();
-            if (last.Count < 4096) last.Add(b);
+            if (last.Count >= 4096) break;
+            last.Add(b);
         }
     }
 
