@@ -13,14 +13,15 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
     private static string Service(string healthTest, string version) => Web("web",
         $"      env: {{ VERSION: \"{version}\" }}\n" +
         $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
-        "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 12s }\n");
+        "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 30s }\n");
 
     [Fact]
     public async Task Livez_stays_ok_while_an_update_waits_on_a_health_gate_longer_than_the_stall_limit()
     {
-        // 4 s: longer than one engine call (the next container's start) takes on a loaded machine, shorter than the 12 s gate.
-        var stallLimit = TimeSpan.FromSeconds(4);
-        Agent.Settings["Agent:LivenessStall"] = "00:00:04";
+        // 8 s: longer than one engine call (the next container's start) takes on a loaded machine (4 s was not, in CI),
+        // and the 16 s watched fit inside the 30 s gate.
+        var stallLimit = TimeSpan.FromSeconds(8);
+        Agent.Settings["Agent:LivenessStall"] = "00:00:08";
         var g = Instance.Name("livegate");
         Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8080/\"]", "1")));
         await Agent.StartAsync();
@@ -40,7 +41,7 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
         Assert.Equal(updating.ObservedGeneration + 1, updating.Generation);
         Assert.Contains($"generation {updating.Generation}", ready.Message); // "1/1 replicas serving, updating: 0 of 1 replicas on generation 2"
 
-        await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(60));
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "RolledBack", TimeSpan.FromSeconds(90));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/livez")).StatusCode);
     }
 
