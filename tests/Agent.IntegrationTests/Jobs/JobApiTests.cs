@@ -93,11 +93,10 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         Assert.Equal("Succeeded", body.GetProperty("phase").GetString());
     }
 
-    /// <summary>Starts the agent, posts a job with ttlAfterFinished 0s and waits for it (201), then until the engine shows
+    /// <summary>Posts a job with ttlAfterFinished 0s and waits for it (201), then until the engine shows
     /// its run's container removed.</summary>
     private async Task<JsonElement> WaitedTtlZeroJobAsync(HttpClient client, string prefix, string extraSpec, string command)
     {
-        await Agent.StartAsync();
         client.Timeout = TimeSpan.FromMinutes(3);
         using var response = await client.PostAsync("/api/v1/jobs?wait=true", Json($"{{\"name\": \"{Instance.Name(prefix)}\", {extraSpec}\"ttlAfterFinished\": \"0s\", "
             + $"\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"{command}\"]}}}}"));
@@ -113,6 +112,7 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     {
         // Before, a run removed by its TTL between two polls of the wait left it waiting forever (no run, the job still
         // there), and the job read "Pending, waiting for the first run" although it had failed and never runs again.
+        await Agent.StartAsync();
         using var client = Client(Admin);
         var body = await WaitedTtlZeroJobAsync(client, "ttl", "\"backoffLimit\": 0, ", "exit 3");
         Assert.Equal(("Failed", 3), (body.GetProperty("phase").GetString(), body.GetProperty("exitCode").GetInt32()));
@@ -131,6 +131,7 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         // probe-19 A: with ttlAfterFinished 0s the wait answered "attempts": 0 and no container for a run that succeeded;
         // agent logs said "has no run with a container yet" while the API answered 410; agent describe said
         // "Runs Kept: 0 succeeded / 1 failed" beside "Runs: <none>".
+        await Agent.StartAsync();
         using var client = Client(Admin);
         var body = await WaitedTtlZeroJobAsync(client, "ttl0", "", "echo done");
         var id = body.GetProperty("id").GetString()!;

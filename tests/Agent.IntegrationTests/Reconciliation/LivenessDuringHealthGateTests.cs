@@ -12,7 +12,7 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
 {
     private static string Service(string healthTest, string version) => Web("web",
         $"      env: {{ VERSION: \"{version}\" }}\n" +
-        $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
+        $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 5s, retries: 3 }}\n" +
         "      update: { strategy: start-first, rollbackOnFailure: true, healthTimeout: 30s }\n");
 
     [Fact]
