@@ -66,6 +66,7 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
         Assert.Matches(@"\s2/2\s+Ready\s+\d+[smh]", row);
         Assert.Equal(lines[0].IndexOf("READY", StringComparison.Ordinal), row.IndexOf("2/2", StringComparison.Ordinal));
         Assert.Contains(fx.Group, await Ok("get", "servicegroup", fx.Group));
+        Assert.Contains(fx.Group, await Ok("get", $"servicegroup/{fx.Group}")); // kubectl's TYPE/NAME
         Assert.Contains(fx.Group, await Ok("get", "sg", "-o", "wide"));
     }
 

@@ -26,13 +26,19 @@ public sealed class LogsEngineLossTests : PrivateEngineScenario
             Assert.True(ended.ExitCode == 0, ended.Stderr);
         }
 
+        // One container's stream and the group's (probe-20: the group's exited 0 on the same loss).
         using var follow = AgentCli.Start(env, "logs", $"{g}-s-1", "-f", "--state-dir", Agent.StateDir);
+        using var group = AgentCli.Start(env, "logs", $"servicegroup/{g}", "--service", "s", "-f", "--state-dir", Agent.StateDir);
         await follow.WaitForOutputAsync(o => o.Contains("line 3\n", StringComparison.Ordinal), "lines streamed");
+        await group.WaitForOutputAsync(o => o.Contains("| line ", StringComparison.Ordinal), "the group's lines streamed");
         await Engine.KillAsync();
 
-        await Eventually.TrueAsync(() => Task.FromResult(follow.HasExited), TimeSpan.FromSeconds(90), "logs -f ends once the engine is gone");
-        Assert.True(follow.ExitCode != 0, $"exit {follow.ExitCode}\nstdout tail: {follow.Stdout[^Math.Min(300, follow.Stdout.Length)..]}\nstderr: {follow.Stderr}");
-        Assert.Contains("broke off", follow.Stderr);
-        Assert.Contains("--- logs ended:", follow.Stdout);
+        foreach (var stream in new[] { follow, group })
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(stream.HasExited), TimeSpan.FromSeconds(90), "logs -f ends once the engine is gone");
+            Assert.True(stream.ExitCode != 0, $"exit {stream.ExitCode}\nstdout tail: {stream.Stdout[^Math.Min(300, stream.Stdout.Length)..]}\nstderr: {stream.Stderr}");
+            Assert.Contains("broke off", stream.Stderr);
+            Assert.Contains("--- logs ended:", stream.Stdout);
+        }
     }
 }

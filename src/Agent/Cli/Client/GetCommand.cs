@@ -9,7 +9,7 @@ public static class GetCommand
     public static Command Create()
     {
         var what = new Argument<string>("kind") { Description = "servicegroups, composeprojects, cronjobs, jobs, gitrepositories, containers, all (any kind the agent lists; singular works too)" };
-        var name = new Argument<string?>("name") { Description = "Only this object", Arity = ArgumentArity.ZeroOrOne };
+        var name = new Argument<string?>("name") { Description = "Only this object (KIND/NAME works too, as in kubectl)", Arity = ArgumentArity.ZeroOrOne };
         var output = ClientCommand.OutputOption("table", "wide", "json", "yaml");
         var watch = new Option<bool>("--watch", "-w") { Description = "After the list, print rows again whenever they change (Ctrl+C stops)" };
         var command = new Command("get", "List objects or containers of a running agent, like kubectl get.") { what, name, output, watch };
@@ -18,6 +18,8 @@ public static class GetCommand
             var format = parse.GetValue(output)!;
             var typed = parse.GetValue(what)!;
             var only = parse.GetValue(name);
+            // kubectl's TYPE/NAME form: `agent get composeproject/web`, as `agent up` and `describe` print it.
+            if (only is null && ResourceKinds.SplitReference(typed) is var (kind, named)) (typed, only) = (kind, named);
             var snapshot = await Snapshot.LoadAsync(client, typed, only, ct);
             if (format is "json" or "yaml")
             {

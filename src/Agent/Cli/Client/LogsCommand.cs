@@ -187,8 +187,15 @@ public static class LogsCommand
             {
                 using var response = await OpenAsync(client, name, suffix, $"the container {name} of {shown} is gone (removed meanwhile)", ct);
                 using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct), Encoding.UTF8);
+                var last = "";
                 while (await reader.ReadLineAsync(ct) is { } line)
+                {
+                    last = line;
                     lock (output) Console.Out.WriteLine(Prefixed(name, width, line));
+                }
+                // The agent's last line says the engine broke the stream off: an error, as for one container's logs.
+                if (last.StartsWith(Http.ContainerEndpoints.LogsEnded, StringComparison.Ordinal))
+                    throw new AgentApiException($"the logs of {Core.TerminalText.Escape(name)} broke off before the container stopped: {last[Http.ContainerEndpoints.LogsEnded.Length..]}");
             }
             catch (AgentApiException e)
             {
