@@ -81,11 +81,11 @@ public sealed class LogsKindTests : AgentScenario
         Assert.True(stop.Exit == 0, stop.Stderr);
         Assert.Equal("exited", await DockerCli.InspectAsync($"{g}-s-1", "{{.State.Status}}"));
 
-        // probe-18 F6: READY 0/2 Suspended (before: 0/0), and options before the verb (before: '--state-dir' was not matched),
+        // probe-18 F6: READY 0/2 Stopped (before: 0/0 Suspended), and options before the verb (before: '--state-dir' was not matched),
         // here with only the state dir to find the agent and its token.
         var get = await AgentCli.RunAsync(new Dictionary<string, string>(), "--state-dir", Agent.StateDir, "get", "servicegroup", g);
         Assert.True(get.Exit == 0, $"{get.Stdout}\n{get.Stderr}");
-        Assert.Matches($@"(?m)^{g}\s+0/2\s+Suspended\s", get.Stdout);
+        Assert.Matches($@"(?m)^{g}\s+0/2\s+Stopped\s", get.Stdout);
         var down = await Cli("down", $"servicegroup/{g}");
         Assert.Equal(1, down.Exit);
         Assert.Contains($"a ServiceGroup is stopped and started, not taken down and brought up: agent stop servicegroup/{g}", down.Stderr);
