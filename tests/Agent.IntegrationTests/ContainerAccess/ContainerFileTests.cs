@@ -58,13 +58,17 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
     public async Task A_write_cut_off_half_way_leaves_the_old_file_whole_and_the_next_write_removes_the_leftover()
     {
         // The engine extracts whatever part of an upload it got (probe-15 F13: kill -9 of the agent mid-PUT left a torn
-        // file): cut the adapter's write off at growing delays until one is cut during the upload itself.
+        // file): cut the adapter's write off at growing delays until one is cut during the upload itself, then (the upload
+        // went through whole: the window was stepped over, as twice in CI) at random delays between the last cut that came
+        // before it and the first that came after it.
         var files = (Agent.Engine.IContainerFilesystem)await TestEngine.GetAsync();
-        var content = new byte[24 * 1024 * 1024];
+        var content = new byte[48 * 1024 * 1024];
         Array.Fill(content, (byte)'n');
         var full = content.Length.ToString();
         var cutDuringUpload = false;
-        for (var delay = 20; delay <= 6000 && !cutDuringUpload; delay = delay * 5 / 4)
+        var random = new Random();
+        var (before, after) = (0, 0);
+        for (var (delay, tries) = (20, 0); !cutDuringUpload && tries < 60 && delay <= 10000; tries++)
         {
             await Exec("sh", "-c", "echo original > /tmp/atomic.txt");
             using var cut = new CancellationTokenSource(TimeSpan.FromMilliseconds(delay));
@@ -79,6 +83,9 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
             Assert.True(target == "9\noriginal" || target == $"{full}\nnnnnnnnn", $"after a write cut off at {delay} ms the target is torn: {target}");
             var leftover = (await DockerCli.TryRunAsync("exec", fx.Box, "stat", "-c", "%s", "/tmp/.atomic.txt.agent-write")).Stdout.Trim();
             cutDuringUpload = long.TryParse(leftover, out var part) && part < content.Length;
+            if (target == $"{full}\nnnnnnnnn") after = after == 0 ? delay : Math.Min(after, delay);
+            else if (!cutDuringUpload) before = Math.Max(before, delay);
+            delay = after == 0 ? delay * 5 / 4 : random.Next(Math.Min(before, after - 1), after + 1);
         }
         Assert.True(cutDuringUpload, "no cut-off landed during an upload");
 
