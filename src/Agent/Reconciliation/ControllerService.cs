@@ -324,23 +324,39 @@ public sealed class ControllerService(
             cache.StreamLost();
             stopJudge.StreamLost();
             await relisting;
-            await Task.Delay(delay, ct);
-            delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
-            try
+            await AwaitReachableAsync();
+            relist = true;
+            if (!connected)
             {
-                await engine.PingAsync(ct);
-                stopJudge.Reachable();
-                relist = true;
-                if (!connected)
-                {
-                    connected = true;
-                    // The engine's reachability is told once by the heartbeat or the relist; this line is the stream's.
-                    logger.LogInformation("Engine events stream reconnected");
-                }
+                connected = true;
+                // The engine's reachability is told once by the heartbeat or the relist; this line is the stream's.
+                logger.LogInformation("Engine events stream reconnected");
             }
-            catch (EngineException)
+        }
+
+        // Subscribes again only once the engine answers a ping. A restarting dockerd's socket takes connections before it
+        // serves: a subscription made then waited for it and brought the kills of its start (made while it was away) with
+        // the absence still open, so they were judged by the listener probe and read as user stops (CI, stop 36).
+        async Task AwaitReachableAsync()
+        {
+            while (true)
             {
-                connected = false;
+                await Task.Delay(delay, ct);
+                delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
+                try
+                {
+                    await engine.PingAsync(ct);
+                    stopJudge.Reachable();
+                    return;
+                }
+                catch (EngineException)
+                {
+                    connected = false;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    connected = false; // the ping's own timeout: a hung engine
+                }
             }
         }
     }
