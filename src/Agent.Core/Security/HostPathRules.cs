@@ -124,9 +124,15 @@ public sealed class HostPathRules(SecurityOptions options)
         if (HostPath.Components(path).FirstOrDefault(c => options.SensitiveNames.Contains(c, StringComparer.Ordinal)) is { } name)
             return $"bind mount of {normal} is not allowed: {via}{(via.Length == 0 ? "it " : "")}holds a folder named {name} (keys and credentials)";
         if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s) && !(confined && HostPath.IsUnder(path, s))) is { } sensitive)
-            return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}";
+            return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}, " + Why(sensitive);
         return SecretProblem(normal, path, via, options.AgentSecretPaths.Concat(context.SecretFiles));
     }
+
+    /// <summary>Why a protected path is never bound, for the refusal (probe-20: "it is S" said nothing of why).</summary>
+    private string Why(string sensitive) =>
+        options.AgentStatePaths.Select(HostPath.Normalize).Contains(sensitive)
+            ? "the agent's own state (its records and keys; a container writing there could change what the agent does)"
+            : "a host system path (a container given it could reach beyond its own filesystem)";
 
     /// <summary>A bind source at, above or below one of the agent's secret files.</summary>
     public static string? SecretProblem(string normal, string path, string via, IEnumerable<string> secrets) =>

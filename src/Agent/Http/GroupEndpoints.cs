@@ -68,8 +68,13 @@ public static class GroupEndpoints
             if (entry.Object is not ServiceGroup project) return NotFound(key);
             if (ComposeStopRules.ServiceRefusal("start", project, service, overrides.IsStoppedOnly(key)) is { } why)
                 return project.Spec.Services.Any(s => s.Name == service) ? Results.Problem(statusCode: 409, title: "Conflict", detail: why) : ApiProblems.NotFound(why);
-            var plan = StartPlanner.PlanStart(ComposeStopRules.OnlyService(project, service), await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
-            var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
+            Plan plan;
+            ExecutionResult result;
+            using (await queue.HoldAsync(key, ct))
+            {
+                plan = StartPlanner.PlanStart(ComposeStopRules.OnlyService(project, service), await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
+                result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
+            }
             var started = plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
                 .Select(o => o.ResourceId["container:".Length..]).ToList();
             queue.Add(key);
@@ -88,6 +93,9 @@ public static class GroupEndpoints
         WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, int parallelism, CancellationToken ct)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
+        // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
+        // start, or start a dependent before its dependency (the Toggle's add runs once the hold ends).
+        using var held = await queue.HoldAsync(key, ct);
         var wasSuspended = overrides.IsSuspended(key);
         Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped

@@ -31,6 +31,11 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         return await ListAsync(key, ct);
     }
 
+    /// <summary>The heartbeat found the engine not answering, and it has not answered since.</summary>
+    public bool EngineAway => cache?.EngineAway == true;
+
+    public Task PingAsync(CancellationToken ct) => engine.PingAsync(ct);
+
     private bool IsRun(ContainerSummary c) => labels.IsOwned(c.Labels) && c.Labels.ContainsKey(labels.JobRun);
 
     /// <summary>The objects (kind and name) that job containers of this instance belong to.</summary>

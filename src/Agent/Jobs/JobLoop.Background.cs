@@ -116,6 +116,8 @@ public sealed partial class JobLoop
                 // Said when the history records it (the loop's next step, which a hung engine can hold up): until then
                 // the run is active, and an agent stopped in between starts it again (probe-15m: "could not start", then it ran).
                 logger.LogDebug("{Key}: run {Run}: the start failed, recorded at the next step: {Error}", key, run.Id, e.Message);
+                if (e is (EngineUnavailableException or OperationCanceledException) && engineOutage.Failed(e.Message, time.GetUtcNow()))
+                    logger.LogWarning("Jobs: {Error}; job steps wait with back-off until it answers (first met by {Key})", e.Message, key);
                 Complete(history =>
                 {
                     lock (sync) starting.Remove(run.Id);

@@ -149,6 +149,15 @@ public sealed partial class JobLoop(
             return settings.Resync; // looked at again at each resync: the operator's deletion of the marker lets it run
         }
         reportedLost = null;
+        // While the engine is known away (a job loop met it, or the heartbeat found it silent), nothing is started into
+        // it: one ping first, which goes to the back-off until the engine answers. Before, each tick of an every-second
+        // CronJob recorded a failed run while the engine was down or hung (probe-20 F3); the schedule times that pass
+        // meanwhile are decided when it answers: the most recent runs, the others count as missed.
+        if (engineOutage.Since is not null || jobs.EngineAway)
+        {
+            await jobs.PingAsync(ct);
+            if (engineOutage.Answered()) logger.LogInformation("Jobs: the Docker engine answers again; job steps go on");
+        }
         var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });
         var history = ApplyCompleted(record.History);
         var cron = want.Cron;

@@ -71,6 +71,16 @@ public sealed class JobRunner(
         return desired is { Cron: { Suspend: false } cron } && (overrides.IsSuspended(key) || overrides.Lost is not null) ? desired with { Cron = cron with { Suspend = true } } : desired;
     }
 
+    private const string EngineSilent = "the Docker engine does not answer (Agent:EngineHeartbeat)";
+
+    /// <summary>The loop's next schedule time, or the schedule's next from now once that has passed: a loop held up by an
+    /// engine that hangs does not say "in 0s" for minutes (probe-20 F3).</summary>
+    private DateTimeOffset? NextRun(ObjectKey key, CronJobSpec spec)
+    {
+        var now = time.GetUtcNow();
+        return Get(key)?.NextRun is { } next && next > now ? next : CronDecisions.NextTime(spec, now);
+    }
+
     public CronJobView? CronJobStatus(string name)
     {
         var key = new ObjectKey(CronJob.KindName, name);
@@ -83,7 +93,7 @@ public sealed class JobRunner(
                     null, entry?.Errors.Select(e => e.ToString()).ToList() ?? [], unknown.Message)
                 : null;
         var suspendedBy = cron.Spec.Suspend ? "spec.suspend" : overrides.IsSuspended(key) ? "api" : overrides.Lost is not null ? "lost-record (suspended.json.lost)" : null;
-        var next = Get(key)?.NextRun ?? cron.Spec.Schedule.Next(time.GetUtcNow(), CronSchedule.Zone(cron.Spec.TimeZone) ?? TimeZoneInfo.Utc);
+        var next = NextRun(key, cron.Spec);
         return new CronJobView(name, cron.Spec.Schedule.Text, cron.Spec.TimeZone, cron.Spec.ConcurrencyPolicy.ToString(), suspendedBy is not null, suspendedBy,
             history.LastScheduleTime, history.LastSuccessfulTime, suspendedBy is null ? next : null, history.MissedRuns, history.SkippedRuns,
             history.Active.Select(RunView.Of).ToList(), history.Runs.Where(r => !r.IsActive).OrderByDescending(r => r.Start).Select(RunView.Of).ToList(),
@@ -293,7 +303,7 @@ public sealed class JobRunner(
         string? suspendedBy = desired?.Cron is null ? null
             : entry?.Object is CronJob { Spec.Suspend: true } ? "spec.suspend" : overrides.IsSuspended(key) ? "api"
             : desired.Cron.Suspend ? "lost-record (suspended.json.lost)" : null;
-        var next = suspendedBy is null && desired?.Cron is { } schedule ? Get(key)?.NextRun ?? CronDecisions.NextTime(schedule, time.GetUtcNow()) : null;
+        var next = suspendedBy is null && desired?.Cron is { } schedule ? NextRun(key, schedule) : null;
         var decided = unknown is { } held ? JobConditions.HeldWithoutSpec(key.Kind, held.Reason, held.Message) : JobConditions.Decide(new JobStatusInput(key.Kind, history)
         {
             SuspendedBy = suspendedBy,
@@ -305,7 +315,7 @@ public sealed class JobRunner(
         // Kept at its last good spec while nothing can come from its manifest: it runs on, and says why (probe-16 F6, F2).
         if (unknown is null && Hold(key) is { } hold) decided = JobConditions.Held(decided, hold.Reason, hold.Message);
         // Its loop cannot reach the engine: what it shows is what it last knew, and nothing it schedules can start (probe-19 A).
-        else if (unknown is null && (entry?.Errors.Count ?? 0) == 0 && Get(key)?.EngineProblem is { } down) decided = JobConditions.EngineDown(decided, down);
+        else if (unknown is null && (entry?.Errors.Count ?? 0) == 0 && (Get(key)?.EngineProblem ?? (jobs.EngineAway ? EngineSilent : null)) is { } down) decided = JobConditions.EngineDown(decided, down);
         var summary = JobConditions.Summarize(history, HistoryLost(key) is not null) with
         {
             Schedule = desired?.Cron?.Schedule.Text,

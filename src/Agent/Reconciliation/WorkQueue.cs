@@ -20,6 +20,7 @@ public sealed class WorkQueue(TimeProvider time)
     private readonly HashSet<ObjectKey> dirty = [];
     private readonly Dictionary<ObjectKey, int> failures = [];
     private readonly Dictionary<ObjectKey, ITimer> delayed = [];
+    private readonly Dictionary<ObjectKey, TaskCompletionSource> idle = [];
 
     public int Depth { get { lock (sync) return queued.Count; } }
 
@@ -120,7 +121,44 @@ public sealed class WorkQueue(TimeProvider time)
         {
             processing.Remove(key);
             again = dirty.Remove(key);
+            if (idle.Remove(key, out var waiting)) waiting.TrySetResult();
         }
         if (again) Add(key);
+    }
+
+    /// <summary>
+    /// For an API verb that plans and acts on an object outside the workers (agent start): waits until no reconcile of
+    /// <paramref name="key"/> runs, then keeps one from starting until the answer is disposed, as if the verb were that
+    /// key's reconcile. An add meanwhile (or one queued before) runs once afterwards. Without it, the reconcile the verb
+    /// queues replaced a container the verb was starting (probe-20 F1: No such container) and started a dependent
+    /// before the dependency the verb was starting (F2).
+    /// </summary>
+    public async Task<IDisposable> HoldAsync(ObjectKey key, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task running;
+            lock (sync)
+            {
+                if (processing.Add(key))
+                {
+                    if (queued.Remove(key)) dirty.Add(key); // its channel entry is skipped by TakeAsync; Done adds it again
+                    return new Held(this, key);
+                }
+                if (!idle.TryGetValue(key, out var waiting)) idle[key] = waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                running = waiting.Task;
+            }
+            await running.WaitAsync(ct);
+        }
+    }
+
+    private sealed class Held(WorkQueue queue, ObjectKey key) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0) queue.Done(key);
+        }
     }
 }

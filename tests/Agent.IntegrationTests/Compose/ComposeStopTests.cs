@@ -177,4 +177,38 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.Equal("running", await StateAsync(app));
         await Agent.WaitProjectReadyAsync(project);
     }
+
+    /// <summary>probe-20 F1/F2: the reconcile that start queues ran beside the start's own plan: a service edited while
+    /// stopped was replaced under the start (exit 1, "No such container"), and a missing dependent was made and started
+    /// before the dependency the start was starting.</summary>
+    [Fact]
+    public async Task Start_after_an_edit_or_a_removal_while_stopped_succeeds_and_keeps_depends_on_order()
+    {
+        var project = Instance.Name("startedit");
+        string Compose(string appExtra) => "services:\n" + Manifest.ComposeSleeper("db") + Manifest.ComposeSleeper("app", "    depends_on: [db]\n" + appExtra);
+        Agent.Write($"{project}/compose.yaml", Compose(""));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+        var oldApp = await DockerCli.InspectAsync(app, "{{.Id}}");
+
+        await Ok("stop", $"composeproject/{project}");
+        var edited = DateTimeOffset.UtcNow;
+        Agent.Write($"{project}/compose.yaml", Compose("    environment: { EDITED: \"1\" }\n"));
+        await ReconciledAfterAsync(project, edited); // the edit is seen while stopped: nothing recreated yet
+        Assert.Equal(oldApp, await DockerCli.InspectAsync(app, "{{.Id}}"));
+        await Ok("start", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", app)) is { Exit: 0 } a
+            && a.Stdout.StartsWith("running", StringComparison.Ordinal) && a.Stdout.Contains("EDITED=1", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "app running with the edited spec");
+        Assert.Equal("running", await StateAsync(db));
+
+        await Ok("stop", $"composeproject/{project}");
+        await DockerCli.RunAsync("rm", "-f", app);
+        await Ok("start", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", app) is { Exit: 0, Stdout: var state } && state.Trim() == "running",
+            TimeSpan.FromSeconds(90), "the removed app made again and running");
+        var dbStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(db, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
+        var appStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(app, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(appStart >= dbStart, $"app started at {appStart:O}, before its dependency db at {dbStart:O}");
+    }
 }

@@ -55,4 +55,37 @@ public sealed class JobEngineDownTests : PrivateEngineScenario
         Assert.Equal(1, Agent.Logs.Count("Jobs: the Docker engine answers again"));
         Assert.Equal("Succeeded", Runner.JobStatus(job)!.Phase);
     }
+
+    /// <summary>probe-20 F3: with the engine killed under a running agent, each tick of an every-second CronJob recorded a
+    /// failed run (StartFailed) with a warning, and the CronJob read Ready. Now at most the run in flight fails, the job
+    /// loops ping with back-off, the CronJob reads EngineUnavailable, and runs go on once the engine is back.</summary>
+    [Fact]
+    public async Task An_engine_killed_under_an_every_second_cronjob_fails_at_most_the_run_in_flight_and_the_schedule_goes_on_after()
+    {
+        var cron = Instance.Name("kcron");
+        Agent.Settings["Agent:JobSettle"] = "00:00:00";
+        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "* * * * * *", "echo tick", "  successfulJobsHistoryLimit: 100
+  failedJobsHistoryLimit: 100
+"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Count(r => r.Phase == "Succeeded") >= 2,
+            TimeSpan.FromSeconds(90), "two runs done");
+
+        await Engine.KillAsync();
+        var killed = DateTimeOffset.UtcNow;
+        var cronKey = new ObjectKey(CronJob.KindName, cron);
+        await Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(cronKey)),
+            s => s?.Condition(ConditionTypes.Ready) is { Status: "False", Reason: JobConditions.EngineUnavailable }, TimeSpan.FromSeconds(60), "the CronJob EngineUnavailable");
+        await Task.Delay(TimeSpan.FromSeconds(15)); // 15 ticks: each recorded a failed run before
+        var status = Runner.CronJobStatus(cron)!;
+        var failed = status.History.Where(r => r.Phase == "Failed" && r.Start >= killed.AddSeconds(-2)).ToList();
+        Assert.True(failed.Count <= 2, $"{failed.Count} failed runs while the engine was away: " + string.Join("; ", failed.Select(r => $"{r.Id} {r.Reason}")));
+        Assert.True(status.NextRunTime > DateTimeOffset.UtcNow.AddSeconds(-2), $"next schedule {status.NextRunTime:O} is in the past");
+
+        var back = DateTimeOffset.UtcNow;
+        await Engine.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Any(r => r.Start > back && r.Phase == "Succeeded") == true,
+            TimeSpan.FromSeconds(120), "a run done after the engine came back");
+        Assert.True(Runner.CronJobStatus(cron)!.MissedRuns > 0, "the schedule times that passed while the engine was away count as missed");
+    }
 }
