@@ -129,10 +129,17 @@ public sealed class HostPathRules(SecurityOptions options)
     }
 
     /// <summary>Why a protected path is never bound, for the refusal (probe-20: "it is S" said nothing of why).</summary>
-    private string Why(string sensitive) =>
-        options.AgentStatePaths.Select(HostPath.Normalize).Contains(sensitive)
-            ? "the agent's own state (its records and keys; a container writing there could change what the agent does)"
-            : "a host system path (a container given it could reach beyond its own filesystem)";
+    private string Why(string sensitive) => sensitive switch
+    {
+        _ when sensitive.EndsWith(".sock", StringComparison.Ordinal) => EngineWhy,
+        _ when options.AgentStatePaths.Select(HostPath.Normalize).Contains(sensitive) =>
+            "the agent's own state (its records and keys; a container writing there could change what the agent does)",
+        _ when EngineMarkers.Any(m => sensitive.Contains(m, StringComparison.Ordinal)) => EngineWhy,
+        _ => "a host system path (a container given it could reach beyond its own filesystem)",
+    };
+
+    private const string EngineWhy = "the container engine's socket or data (a container given it controls every container and the host)";
+    private static readonly string[] EngineMarkers = ["docker", "containerd", "runc", "kubelet", "dockershim"];
 
     /// <summary>A bind source at, above or below one of the agent's secret files.</summary>
     public static string? SecretProblem(string normal, string path, string via, IEnumerable<string> secrets) =>

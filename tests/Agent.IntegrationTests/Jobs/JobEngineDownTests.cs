@@ -64,9 +64,7 @@ public sealed class JobEngineDownTests : PrivateEngineScenario
     {
         var cron = Instance.Name("kcron");
         Agent.Settings["Agent:JobSettle"] = "00:00:00";
-        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "* * * * * *", "echo tick", "  successfulJobsHistoryLimit: 100
-  failedJobsHistoryLimit: 100
-"));
+        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "* * * * * *", "echo tick", "  successfulJobsHistoryLimit: 100\n  failedJobsHistoryLimit: 100\n"));
         await Agent.StartAsync();
         await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Count(r => r.Phase == "Succeeded") >= 2,
             TimeSpan.FromSeconds(90), "two runs done");
