@@ -36,14 +36,11 @@ public sealed class AotBench(List<Row> results)
     private async Task SmokeAsync(string binary)
     {
         Report.Line($"checking {binary}: /readyz, a ServiceGroup and a compose project ...");
-        var manifests = Directory.CreateTempSubdirectory("agent-bench-aot-m-").FullName;
-        var state = Directory.CreateTempSubdirectory("agent-bench-aot-s-").FullName;
+        var (manifests, state) = SleeperGroup.Folders("agent-bench-aot");
         var port = StartupBench.FreePort();
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"),
-                $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {instance}g\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n" +
-                "      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n");
+            await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"), SleeperGroup.Yaml(instance + "g"));
             Directory.CreateDirectory(Path.Combine(manifests, instance + "c"));
             await File.WriteAllTextAsync(Path.Combine(manifests, instance + "c", "compose.yaml"),
                 "services:\n  web:\n    image: busybox:1.35\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n");

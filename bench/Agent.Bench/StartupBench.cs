@@ -29,13 +29,10 @@ public sealed class StartupBench(List<Row> results, string executable)
     public async Task RunAsync(int count)
     {
         Report.Line($"startup and idle footprint with {count} containers ...");
-        var manifests = Directory.CreateTempSubdirectory("agent-bench-start-").FullName;
-        var state = Directory.CreateTempSubdirectory("agent-bench-start-state-").FullName;
+        var (manifests, state) = SleeperGroup.Folders("agent-bench-start");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"),
-                $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {instance}\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n" +
-                $"      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n      replicas: {count}\n");
+            await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"), SleeperGroup.Yaml(instance, count));
             using (var first = Start(manifests, state, out var port))
             {
                 // The first start converges the set: about 0.15 s a container on 2 cores, 5 minutes at least.
@@ -87,13 +84,10 @@ public sealed class StartupBench(List<Row> results, string executable)
     public async Task IdleAfterConvergeAsync(int count, TimeSpan idle)
     {
         Report.Line($"idle footprint after a cold converge of {count} containers ...");
-        var manifests = Directory.CreateTempSubdirectory("agent-bench-idle-").FullName;
-        var state = Directory.CreateTempSubdirectory("agent-bench-idle-state-").FullName;
+        var (manifests, state) = SleeperGroup.Folders("agent-bench-idle");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"),
-                $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {instance}\nspec:\n  services:\n    - name: s\n      image: busybox:1.35\n" +
-                $"      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n      replicas: {count}\n");
+            await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"), SleeperGroup.Yaml(instance, count));
             using var agent = Start(manifests, state, out var port);
             var clock = Stopwatch.StartNew();
             await WaitReadyAsync(port, TimeSpan.FromMinutes(1));

@@ -86,12 +86,18 @@ public static class LogsCommand
         }
         catch (IOException e) when (!ct.IsCancellationRequested)
         {
-            throw new AgentApiException($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped: {e.Message}");
+            throw BrokeOff(container, e.Message);
         }
-        var line = Encoding.UTF8.GetString(last.ToArray()).TrimEnd('\n');
-        if (line.StartsWith(Http.ContainerEndpoints.LogsEnded, StringComparison.Ordinal))
-            throw new AgentApiException($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped: {line[Http.ContainerEndpoints.LogsEnded.Length..]}");
+        if (EndedWhy(Encoding.UTF8.GetString(last.ToArray()).TrimEnd('\n')) is { } why) throw BrokeOff(container, why);
     }
+
+    /// <summary>Why the engine broke the stream off, when <paramref name="lastLine"/> is the agent's line saying so
+    /// (<see cref="Http.ContainerEndpoints.LogsEnded"/>); null for a stream that ended with its container.</summary>
+    private static string? EndedWhy(string lastLine) =>
+        lastLine.StartsWith(Http.ContainerEndpoints.LogsEnded, StringComparison.Ordinal) ? lastLine[Http.ContainerEndpoints.LogsEnded.Length..] : null;
+
+    private static AgentApiException BrokeOff(string container, string why) =>
+        new($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped: {why}");
 
     /// <summary>Keeps the last line of what was read, its newline included (at most 4 KiB of it).</summary>
     private static void LastLine(List<byte> last, ReadOnlySpan<byte> chunk)
@@ -194,8 +200,7 @@ public static class LogsCommand
                     lock (output) Console.Out.WriteLine(Prefixed(name, width, line));
                 }
                 // The agent's last line says the engine broke the stream off: an error, as for one container's logs.
-                if (last.StartsWith(Http.ContainerEndpoints.LogsEnded, StringComparison.Ordinal))
-                    throw new AgentApiException($"the logs of {Core.TerminalText.Escape(name)} broke off before the container stopped: {last[Http.ContainerEndpoints.LogsEnded.Length..]}");
+                if (EndedWhy(last) is { } why) throw BrokeOff(name, why);
             }
             catch (AgentApiException e)
             {
