@@ -149,9 +149,10 @@ public static class ContainerEndpoints
         }
         http.Response.ContentType = "text/plain; charset=utf-8";
         var options = new LogOptions(tail, sinceTime, timestamps ?? false, follow ?? false);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct, owned.EngineAnswering);
         try
         {
-            await foreach (var entry in engine.GetLogsAsync(c.Id, options, ct))
+            await foreach (var entry in engine.GetLogsAsync(c.Id, options, reading.Token))
             {
                 await http.Response.WriteAsync(entry.Text + "\n", ct);
                 if (options.Follow) await http.Response.Body.FlushAsync(ct);
@@ -163,6 +164,13 @@ public static class ContainerEndpoints
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The client went away: the engine stream was closed with it.
+        }
+        catch (Exception e) when (e is OperationCanceledException or EngineException && reading.IsCancellationRequested)
+        {
+            // The heartbeat found the engine not answering while its stream was read (frozen under it): said now, with the
+            // 503 a call made after the finding gets, not after the engine's request timeout.
+            if (http.Response.HasStarted) await EndBrokenAsync(http, owned.AwayNow().Message);
+            else throw owned.AwayNow();
         }
         catch (EngineException e) when (http.Response.HasStarted)
         {
@@ -208,19 +216,27 @@ public static class ContainerEndpoints
         }
         if (stream != true)
         {
-            await JsonAnswer.Ok(await engine.GetStatsAsync(c.Id, ct)).ExecuteAsync(http);
+            await JsonAnswer.Ok(await owned.WhileAnsweringAsync(t => engine.GetStatsAsync(c.Id, t), ct)).ExecuteAsync(http);
             return;
         }
         http.Response.ContentType = "application/x-ndjson";
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct, owned.EngineAnswering);
         try
         {
-            await foreach (var sample in engine.StreamStatsAsync(c.Id, ct))
+            await foreach (var sample in engine.StreamStatsAsync(c.Id, reading.Token))
             {
                 await http.Response.WriteAsync(JsonSerializer.Serialize(sample, ApiJson.Info<ContainerStats>()) + "\n", ct);
                 await http.Response.Body.FlushAsync(ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is OperationCanceledException or EngineException && reading.IsCancellationRequested && !http.Response.HasStarted)
+        {
+            throw owned.AwayNow(); // the engine froze before the first sample; after one, the stream just ends
+        }
+        catch (OperationCanceledException) when (reading.IsCancellationRequested)
         {
         }
     }
@@ -248,8 +264,8 @@ public static class ContainerEndpoints
             return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
                 detail: $"{busy}; retry when one has ended (after the Retry-After header's seconds)");
         }
-        var result = await engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,
-            TimeSpan.FromSeconds(Math.Min(request.TimeoutSeconds ?? 30, maxTimeout)), Math.Max(0, options.Value.MaxOutputBytes)), ct);
+        var result = await owned.WhileAnsweringAsync(t => engine.ExecAsync(c.Id, new ExecRequest(request.Command, request.Env, request.WorkingDir, request.User,
+            TimeSpan.FromSeconds(Math.Min(request.TimeoutSeconds ?? 30, maxTimeout)), Math.Max(0, options.Value.MaxOutputBytes)), t), ct);
         return JsonAnswer.Ok(result);
     }
 

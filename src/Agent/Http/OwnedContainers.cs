@@ -35,6 +35,27 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
         return found is not null && labels.IsOwned(found.Labels) ? LastObservedContainer.From(found, since, labels, withSpec) : throw Away(since);
     }
 
+    /// <summary>Cancelled when the heartbeat finds the engine not answering (<see cref="ObservedCache.EngineAnswering"/>).</summary>
+    public CancellationToken EngineAnswering => cache.EngineAnswering;
+
+    /// <summary>One engine call on a container, ended with the 503 of <see cref="AwayNow"/> when the heartbeat finds the engine
+    /// not answering while it waits (the engine froze under it), rather than after Agent:EngineRequestTimeout.</summary>
+    public async Task<T> WhileAnsweringAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, EngineAnswering);
+        try
+        {
+            return await call(linked.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or EngineException && linked.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw AwayNow();
+        }
+    }
+
+    /// <summary>The 503 of a call the heartbeat's finding ended (<see cref="EngineAnswering"/>).</summary>
+    public EngineAwayException AwayNow() => Away(cache.EngineAwaySince ?? DateTimeOffset.UtcNow);
+
     private static bool IsContainerReference(string idOrName) => idOrName.Length <= 128 && Identifiers.Container(idOrName) == IdentifierCheck.Valid;
 
     private EngineAwayException Away(DateTimeOffset since) =>

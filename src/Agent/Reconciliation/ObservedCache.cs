@@ -103,16 +103,35 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     /// <see cref="EngineAwaySince"/>; the heartbeat calls again at every missed ping.</summary>
     public void EngineUnreachable(DateTimeOffset now)
     {
+        CancellationTokenSource? ending = null;
         lock (sync)
         {
             current = false;
+            if (engineAwaySince is null) ending = away;
             engineAwaySince ??= now;
         }
+        ending?.Cancel(); // outside the lock: its callbacks run here
     }
 
     public void EngineReachable()
     {
-        lock (sync) engineAwaySince = null;
+        lock (sync) AnswersLocked();
+    }
+
+    private void AnswersLocked()
+    {
+        engineAwaySince = null;
+        if (away.IsCancellationRequested) away = new CancellationTokenSource();
+    }
+
+    private CancellationTokenSource away = new(); // under sync; cancelled when the heartbeat finds the engine not answering
+
+    /// <summary>Cancelled when the heartbeat finds the engine not answering (already, while it is away): a call that
+    /// reached the engine before then, such as a log read, ends at that moment rather than after Agent:EngineRequestTimeout
+    /// (probe-20 F4: an `agent logs` in flight when the engine froze waited 100 s for a 504).</summary>
+    public CancellationToken EngineAnswering
+    {
+        get { lock (sync) return away.Token; }
     }
 
     /// <summary>The heartbeat says the engine does not answer now; what the cache holds is the last observed state.</summary>
@@ -167,7 +186,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
                 }
                 duringListing = null;
                 current = streamUp && generation == streamGeneration;
-                engineAwaySince = null;
+                AnswersLocked();
             }
             Interlocked.Increment(ref listings);
             Hosting.StartupTimeline.Mark("first listing");

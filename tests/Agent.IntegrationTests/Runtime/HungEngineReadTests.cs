@@ -113,6 +113,62 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
         Assert.Equal(id, engine.GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task Log_streams_read_when_the_engine_freezes_end_when_the_heartbeat_finds_it_hung_and_say_why()
+    {
+        // probe-20 F4: an `agent logs` in flight when the engine froze waited 100 s for a 504, and `agent logs -f` sat
+        // silent for as long as the engine stayed frozen; calls made after the heartbeat's finding answered 503 at once.
+        var g = Instance.Name("hungflow");
+        Agent.Write("g.yaml", Group(g, $"    - name: talker\n      image: {TestEngine.Image}\n" +
+            "      command: [\"sh\", \"-c\", \"i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done\"]\n      stopSignal: SIGKILL\n"));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var name = $"{g}-talker-1";
+        using var http = Agent.Client(Agent.GeneratedAdminToken);
+        http.Timeout = TimeSpan.FromMinutes(3);
+        var cli = new Dictionary<string, string> { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Agent.GeneratedAdminToken };
+
+        using var stream = await http.GetAsync($"/api/v1/containers/{name}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        var lines = new List<string>();
+        var reading = Task.Run(async () =>
+        {
+            using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync() is { } line) lock (lines) lines.Add(line);
+        });
+        using var follow = AgentCli.Start(cli, "logs", "-f", name);
+        await follow.WaitForOutputAsync(o => o.Contains("line", StringComparison.Ordinal), "agent logs -f printing the talker's lines");
+        await Eventually.TrueAsync(() => { lock (lines) return Task.FromResult(lines.Count > 2); }, TimeSpan.FromSeconds(60), "the HTTP stream bringing lines");
+
+        var clock = Stopwatch.StartNew();
+        Proxy.Freeze();
+        try
+        {
+            // Engine timeout 90 s here: an end within 45 s is the heartbeat's (1 s, a few misses), not the timeout's.
+            var ended = await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(45)));
+            Assert.True(ended == reading, $"the followed HTTP stream still open {clock.Elapsed.TotalSeconds:0} s after the engine froze");
+            await reading;
+            string last;
+            lock (lines) last = lines[^1];
+            Assert.StartsWith(ContainerEndpointsLogsEnded, last);
+            Assert.Contains("unreachable since", last);
+
+            await Eventually.TrueAsync(() => Task.FromResult(follow.HasExited), TimeSpan.FromSeconds(45), $"agent logs -f ending after the engine froze; stderr:\n{follow.Stderr}");
+            Assert.Equal(1, follow.ExitCode);
+            Assert.Contains("broke off", follow.Stderr);
+            Assert.Contains("unreachable since", follow.Stderr);
+        }
+        finally
+        {
+            Proxy.Thaw();
+        }
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(90));
+        using var again = await http.GetAsync($"/api/v1/containers/{name}/logs?tail=3");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode); // the engine answers again: so do the logs
+    }
+
+    private const string ContainerEndpointsLogsEnded = "--- logs ended: "; // ContainerEndpoints.LogsEnded
+
     /// <summary>One call, which must answer well within the 90 s engine timeout (before: each waited for it, then 504).</summary>
     private static async Task<HttpResponseMessage> Quick(Func<Task<HttpResponseMessage>> send, string what)
     {
