@@ -18,7 +18,7 @@ public static class JobRequestParser
 
     public static Result Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission)
     {
-        var context = new ParseContext("request") { Policy = policy };
+        var context = new ParseContext("request") { Policy = policy, HasFolder = false };
         var (root, error) = RequestBody.Load(json);
         if (root is null) return Refused(error!);
 

@@ -9,6 +9,9 @@ internal sealed class ParseContext(string file, int lineOffset = 0)
     public List<ManifestError> Errors { get; } = [];
     public Dictionary<string, Mark> Locations { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>False for an API request body: it has no manifest folder, so hints never suggest a ./relative path.</summary>
+    public bool HasFolder { get; init; } = true;
+
     /// <summary>The policy the document is admitted by; parsing asks it where referenced files may be read from.</summary>
     public Security.SecurityPolicy Policy { get; init; } = Security.SecurityPolicy.Default;
 
@@ -28,7 +31,7 @@ internal sealed class ParseContext(string file, int lineOffset = 0)
     /// <summary>The same locations under another file name (a document of a git checkout, named within the whole state).</summary>
     public ParseContext WithFile(string name)
     {
-        var copy = new ParseContext(name, lineOffset) { Policy = Policy };
+        var copy = new ParseContext(name, lineOffset) { Policy = Policy, HasFolder = HasFolder };
         copy.Errors.AddRange(Errors.Select(e => e with { File = name }));
         foreach (var (k, v) in Locations) copy.Locations[k] = v;
         return copy;

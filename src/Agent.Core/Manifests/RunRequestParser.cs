@@ -27,7 +27,7 @@ public static class RunRequestParser
     public static (RunRequest? Request, IReadOnlyList<ManifestError> Errors) Parse(string json, IManifestFiles files, SecurityPolicy policy, AdmissionContext admission,
         string? generatedName = null)
     {
-        var context = new ParseContext("request") { Policy = policy };
+        var context = new ParseContext("request") { Policy = policy, HasFolder = false };
         var (root, error) = RequestBody.Load(json);
         if (root is null) return (null, [error!]);
 

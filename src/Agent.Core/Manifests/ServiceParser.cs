@@ -238,7 +238,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             var parts = text.Split(':');
             if (parts.Length > 3 || parts.Any(string.IsNullOrEmpty))
             {
-                item.Error($"{YamlCursor.Quote(text)} is not a volume (use NAME:/path, ./relative:/path or /abs:/path, optionally :ro)");
+                item.Error($"{YamlCursor.Quote(text)} is not a volume (use NAME:/path, {(item.Context.HasFolder ? "./relative:/path " : "")}or /abs:/path, optionally :ro)");
                 continue;
             }
             var readOnly = false;
@@ -283,7 +283,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             }
             else if (source.StartsWith('~'))
             {
-                item.Error($"{YamlCursor.Quote(text)}: \"~\" is not expanded; use an absolute path or one relative to the manifest (./...)");
+                item.Error($"{YamlCursor.Quote(text)}: \"~\" is not expanded; use an absolute path{(item.Context.HasFolder ? " or one relative to the manifest (./...)" : "")}");
             }
             else if (!VolumeName().IsMatch(source))
             {

@@ -116,6 +116,21 @@ public sealed class SecurityPolicyTests
         Assert.Equal(100, new Agent.Hosting.SecuritySettings().ToPolicy().Options.MaxPublishedPorts);
     }
 
+    [Theory]
+    [InlineData("~/data:/data", "use an absolute path")]
+    [InlineData("a:/b:ro:x", "use NAME:/path, or /abs:/path")]
+    public void A_runs_volume_hints_never_suggest_a_relative_path_it_has_no_folder_for(string volume, string hint)
+    {
+        // probe-20 F8: the API's hints pointed to ./relative paths, which a run then refuses.
+        var body = System.Text.Json.JsonSerializer.Serialize(new { service = new { name = "r", image = "busybox:1.35", volumes = new[] { volume } } });
+        var (request, errors) = Agent.Core.Manifests.RunRequestParser.Parse(body, Agent.UnitTests.Manifests.MemoryManifestFiles.Instance,
+            SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Null(request);
+        var error = Assert.Single(errors);
+        Assert.Contains(hint, error.Message);
+        Assert.DoesNotContain("./", error.Message);
+    }
+
     [Fact]
     public void A_run_publishing_too_many_ports_is_refused_naming_service_ports()
     {
