@@ -78,16 +78,16 @@ public static class DiffCommand
                         foreach (var change in jobChanges) Console.WriteLine($"  {change}");
                         continue;
                     }
-                    var plan = reconciler.PlanFor(key, desired, await observer.ObserveAsync(key, ct, desired as ServiceGroup));
+                    var observed = await observer.ObserveAsync(key, ct, desired as ServiceGroup);
+                    var plan = reconciler.PlanFor(key, desired, observed);
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
-                    Console.WriteLine(changes.Count == 0 ? $"{key}: in sync" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
-                    foreach (var change in changes)
-                    {
-                        Console.WriteLine($"  {change}");
-                        foreach (var field in change.Fields) Console.WriteLine($"      {field}");
-                    }
+                    var onStart = reconciler.PlanIfStarted(key, desired, observed) is { } started ? PlanSummary.Describe(started) : [];
+                    var stoppedNote = onStart.Count > 0 ? $" (stopped; starting it would apply {onStart.Count} change(s))" : "";
+                    Console.WriteLine(changes.Count == 0 ? $"{key}: in sync{stoppedNote}" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
+                    foreach (var change in changes) Print(change, "");
                     foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
+                    foreach (var change in onStart) Print(change, "on start: ");
                 }
                 var holds = (blocked.Count > 0 ? [$"{blocked.Count} removal(s) held by the mass-prune guard"] : Array.Empty<string>())
                     .Concat(heldJobs > 0 ? [$"{heldJobs} Job(s) held: HistoryLost"] : []).ToList();
@@ -120,5 +120,11 @@ public static class DiffCommand
             .Where(id => !string.IsNullOrEmpty(id))
             .GroupBy(id => id!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+    }
+
+    private static void Print(Change change, string prefix)
+    {
+        Console.WriteLine($"  {prefix}{change}");
+        foreach (var field in change.Fields) Console.WriteLine($"      {field}");
     }
 }

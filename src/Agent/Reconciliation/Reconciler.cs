@@ -90,8 +90,19 @@ public sealed class Reconciler(
         status.SetCondition(key, ConditionTypes.Degraded, true, "EngineUnavailable", message);
     }
 
-    public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>
-        Planner.PlanGroup(new PlanInput(key, desired as ServiceGroup, observed, labels, time.GetUtcNow())
+    public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed) => Planner.PlanGroup(InputFor(key, desired, observed));
+
+    /// <summary>What a start (or resume) of an object the API stopped or suspended would change (its manifest's own suspend
+    /// holds): `agent diff` shows it, so a stopped project with an edit waiting does not read as merely in sync.</summary>
+    public Plan? PlanIfStarted(ObjectKey key, IManifestObject? desired, ObservedState observed)
+    {
+        var input = InputFor(key, desired, observed);
+        if (desired is not ServiceGroup g || !(input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))) return null;
+        return Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false });
+    }
+
+    private PlanInput InputFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>
+        new(key, desired as ServiceGroup, observed, labels, time.GetUtcNow())
         {
             Suspended = desired is ServiceGroup g && (g.Spec.Suspend || overrides.IsSuspended(key)),
             RemoveVolumes = desired is ServiceGroup { Compose: not null } && overrides.RemovesVolumes(key),
@@ -100,7 +111,7 @@ public sealed class Reconciler(
             FailedUpdates = FailedUpdates(key, desired),
             PruneReason = manifests.Get(key)?.NotSelected is not null ? "not selected by this host's labels (spec.placement)" : "manifest deleted",
             ServicesLeaving = manifests.ServicesLeaving(key),
-        });
+        };
 
     private async Task<(string Result, TimeSpan? RequeueAfter)> ReconcileCoreAsync(ObjectKey key, CancellationToken ct)
     {

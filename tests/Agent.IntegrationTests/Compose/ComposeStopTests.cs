@@ -197,6 +197,11 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Agent.Write($"{project}/compose.yaml", Compose("    environment: { EDITED: \"1\" }\n"));
         await ReconciledAfterAsync(project, edited); // the edit is seen while stopped: nothing recreated yet
         Assert.Equal(oldApp, await DockerCli.InspectAsync(app, "{{.Id}}"));
+        // agent diff is in sync (nothing is applied while stopped) and says what a start would apply (probe-20 F7).
+        var diff = await AgentCli.RunAsync("diff", Agent.Manifests, "--instance", Instance.Id, "--state-dir", Agent.StateDir);
+        Assert.True(diff.Exit == 0, $"exit {diff.Exit}\n{diff.Stdout}\n{diff.Stderr}");
+        Assert.Contains($"ComposeProject/{project}: in sync (stopped; starting it would apply 1 change(s))", diff.Stdout);
+        Assert.Contains($"on start: recreate  {app}: spec changed: env.EDITED", diff.Stdout);
         await Ok("start", $"composeproject/{project}");
         await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", app)) is { Exit: 0 } a
             && a.Stdout.StartsWith("running", StringComparison.Ordinal) && a.Stdout.Contains("EDITED=1", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "app running with the edited spec");
