@@ -18,8 +18,11 @@ public sealed class AgentGauges : IDisposable
     public const string MeterName = AgentMetrics.MeterName + ".Gauges";
 
     public AgentGauges(WorkQueue queue, StatusStore status, Sources.ManifestStore manifests, PruneGate pruneGate, Sources.GitSyncService git,
-        StatusView view, AgentLabels labels)
+        StatusView view, AgentLabels labels, ObservedCache cache)
     {
+        // Beside agent_managed_containers, which is absent while the engine was never listed (nothing was observed).
+        meter.CreateObservableGauge("agent.engine.up", () => cache.Listings > 0 && !cache.EngineAway ? 1 : 0, null,
+            "1 while the Docker engine answers: listed at least once and no two heartbeat _pings in a row unanswered since; 0 otherwise.");
         meter.CreateObservableGauge("agent.source.last_sync.timestamp", () => git.LastSyncTimes()
             .Where(p => p.Value is not null)
             .Select(p => new Measurement<double>(p.Value!.Value.ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("source", $"GitRepository/{p.Key}"))),

@@ -44,6 +44,10 @@ public sealed class EngineDownStatusTests : PrivateEngineScenario
         && Regex.IsMatch(r.Get, $@"servicegroup/{group}\s+0/2\s+EngineUnavailable\s")
         && Regex.Matches(r.Get, $@"{group}-s-\d\s+{group}\s+s\s+exited").Count == 2;
 
+    /// <summary>The value of agent_engine_up (no labels of its own; the exporter may add its scope's), or null when absent.</summary>
+    private static string? EngineUp(string scrape) =>
+        Regex.Match(scrape, @"(?m)^agent_engine_up(\{[^}]*\})?\s+(\S+)") is { Success: true } m ? m.Groups[2].Value : null;
+
     [Fact]
     public async Task While_the_engine_is_down_READY_the_status_and_the_gauge_agree_with_the_containers_last_seen_exited()
     {
@@ -57,12 +61,16 @@ public sealed class EngineDownStatusTests : PrivateEngineScenario
         var (_, ps, _) = await Engine.CliAsync("ps", "--filter", $"label={Instance.InstanceLabel}", "--format", "{{.Names}} {{.State}}");
         Assert.Equal([$"{g}-s-1 running", $"{g}-s-2 running"], ps.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
+        Assert.Equal("1", EngineUp(await http.GetStringAsync("/metrics")));
+
         await Engine.TerminateAsync(); // dockerd's shutdown stops every container (their die events reach the agent), then it is gone
 
         var last = await Eventually.ReturnsAsync(() => ReadAsync(http, g), r => AgreeOnExited(r, g), TimeSpan.FromSeconds(120),
             "READY 0/2 EngineUnavailable, two exited containers in status, list and get, gauge running 0 / exited 2");
         // The gone series is reported as 0, not left out (the exporter would repeat its last value, 2).
         Assert.Matches(new Regex($@"(?m)^agent_managed_containers\{{[^}}]*{Regex.Escape(Running)}[^}}]*\}} 0(\s|$)"), last.Scrape);
+        await Eventually.TrueAsync(async () => EngineUp(await http.GetStringAsync("/metrics")) == "0",
+            TimeSpan.FromSeconds(60), "agent_engine_up 0 once the heartbeat finds the engine gone");
 
         // It stays so: nothing written later (a failed reconcile, the next missed ping) brings READY or the gauge back.
         for (var until = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < until;)
