@@ -57,14 +57,14 @@ public static class GroupEndpoints
                        "until start; nothing of it is converged meanwhile (survives restarts). 409 while the project is down. " +
                        "service=S, like docker compose stop S: stop only S's containers, as user stops (kept stopped until started), and answer 200 with them.");
         objects.MapPost("/start", async (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key) is not { } entry) return NotFound(key);
             if (ComposeStopRules.Refusal("start", name, overrides.IsDown(key), entry.Object is ServiceGroup { Spec.Suspend: true }) is { } refused)
                 return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
             if (service is null)
-                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, options.Value.Parallelism, ct);
+                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, options.Value.Parallelism, ct);
             if (entry.Object is not ServiceGroup project) return NotFound(key);
             if (ComposeStopRules.ServiceRefusal("start", project, service, overrides.IsStoppedOnly(key)) is { } why)
                 return project.Spec.Services.Any(s => s.Name == service) ? Results.Problem(statusCode: 409, title: "Conflict", detail: why) : ApiProblems.NotFound(why);
@@ -90,7 +90,7 @@ public static class GroupEndpoints
     private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];
 
     private static async Task<IResult> StartAsync(ObjectKey key, string resource, string verb, ManifestStore manifests, RuntimeOverrides overrides,
-        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, int parallelism, CancellationToken ct)
+        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, int parallelism, CancellationToken ct)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
@@ -100,16 +100,28 @@ public static class GroupEndpoints
         Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
         // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
-        IReadOnlyList<string> started = [];
+        var started = new List<string>();
         if (entry.Object is ServiceGroup { Spec.Suspend: false } group)
         {
-            var plan = StartPlanner.PlanStart(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
-            var result = await executor.RunAsync(key, plan, parallelism, ct);
-            started = plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
-                .Select(o => o.ResourceId["container:".Length..]).ToList();
-            if (!result.Succeeded)
-                return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
-                    extensions: new Dictionary<string, object?> { ["started"] = started });
+            // A service whose container is missing (removed while stopped) is made by the reconciler, run here under the
+            // hold, and its dependents start after it in a second pass: never before it (probe-21).
+            for (var pass = 1; ; pass++)
+            {
+                var (plan, deferred) = StartPlanner.PlanInOrder(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
+                var result = await executor.RunAsync(key, plan, parallelism, ct);
+                started.AddRange(plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
+                    .Select(o => o.ResourceId["container:".Length..]));
+                if (!result.Succeeded)
+                    return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
+                        extensions: new Dictionary<string, object?> { ["started"] = started });
+                if (deferred.Count == 0) break;
+                if (pass == 2)
+                    return Results.Problem(statusCode: 502, title: "Start Failed",
+                        detail: $"not started: {string.Join(", ", deferred)}: a service they depend on has no container, and the agent could not make it " +
+                                $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs",
+                        extensions: new Dictionary<string, object?> { ["started"] = started });
+                await reconciler.ReconcileAsync(key, ct);
+            }
         }
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, false, null)
         {
@@ -135,8 +147,8 @@ public static class GroupEndpoints
                 Toggle(new ObjectKey(kind, name), resource, suspended: true, "Stop", manifests, overrides, queue, status))
                 .WithSummary(stopSummary);
         objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
-            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, options.Value.Parallelism, ct))
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, reconciler, options.Value.Parallelism, ct))
             .WithSummary($"Clear a {stop} and start the {kind}'s stopped containers (like docker compose {(kind == ServiceGroup.ComposeKindName ? "up -d" : "start")}): " +
                        "exited, created or paused replicas are started in dependsOn order, whatever their restart policy; " +
                        "missing ones are made by the agent. The answer lists what was started.");

@@ -212,8 +212,22 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Ok("start", $"composeproject/{project}");
         await Eventually.TrueAsync(async () => await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", app) is { Exit: 0, Stdout: var state } && state.Trim() == "running",
             TimeSpan.FromSeconds(90), "the removed app made again and running");
-        var dbStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(db, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
-        var appStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(app, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(appStart >= dbStart, $"app started at {appStart:O}, before its dependency db at {dbStart:O}");
+        await AssertStartedAfterAsync(app, db);
+
+        // The dependency removed while stopped (probe-21): made again before its dependent starts, not after.
+        await Ok("stop", $"composeproject/{project}");
+        await DockerCli.RunAsync("rm", "-f", db);
+        await Ok("start", $"composeproject/{project}");
+        foreach (var c in new[] { db, app })
+            await Eventually.TrueAsync(async () => await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", c) is { Exit: 0, Stdout: var state } && state.Trim() == "running",
+                TimeSpan.FromSeconds(90), $"{c} running after the start");
+        await AssertStartedAfterAsync(app, db);
+    }
+
+    private static async Task AssertStartedAfterAsync(string dependent, string dependency)
+    {
+        var dependencyStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(dependency, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
+        var dependentStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(dependent, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(dependentStart >= dependencyStart, $"{dependent} started at {dependentStart:O}, before its dependency {dependency} at {dependencyStart:O}");
     }
 }

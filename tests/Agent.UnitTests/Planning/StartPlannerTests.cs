@@ -26,6 +26,31 @@ public sealed class StartPlannerTests
     }
 
     [Fact]
+    public void The_dependents_of_a_service_whose_container_is_missing_are_deferred_not_started_before_it()
+    {
+        // probe-21: db removed while the project was stopped; start started app and web, then the reconciler made db.
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var web = Service("web", 1, s => s.DependsOn("app", DependencyCondition.Started).Restart(RestartMode.No));
+        var other = Service("other", 1, s => s.Restart(RestartMode.No));
+        var (plan, deferred) = StartPlanner.PlanInOrder(Group(app, db, web, other), Observed(Exited(app, 1), Exited(web, 1), Exited(other, 1)), TimeSpan.FromMinutes(2));
+        Assert.Equal("#1 container:g-other-1, StartContainer, start requested (exited)", plan.ToString());
+        Assert.Equal(["app", "web"], deferred);
+    }
+
+    [Fact]
+    public void A_running_dependency_that_is_not_healthy_yet_is_waited_for_before_its_dependents_start()
+    {
+        // The second pass after the reconciler made the missing dependency: it runs, its health still starting.
+        var db = Service("db", 1, s => s.Healthy());
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Healthy));
+        Assert.Equal("""
+            #1 container:g-db-1, WaitHealthy, db must be healthy before its dependents start
+            #2 container:g-app-1, StartContainer, start requested (exited) (after #1)
+            """, StartPlanner.PlanStart(Group(app, db), Observed(Running(db, 1) with { Health = HealthState.Starting }, Exited(app, 1)), TimeSpan.FromMinutes(2)).ToString());
+    }
+
+    [Fact]
     public void A_paused_replica_is_unpaused_a_created_one_started_and_an_old_container_of_an_update_left()
     {
         var web = Service("web", 2);
