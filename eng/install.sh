@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Puts a self-contained `agent` on PATH (no .NET runtime needed to run it) in PREFIX/lib/agent and links PREFIX/bin/agent.
 # PREFIX is $AGENT_PREFIX, else /usr/local as root, else ~/.local.
-# The build is Native AOT (eng/publish-aot.sh: one native executable, no JIT; measured ~0.2-0.3 s to /readyz and ~55 MiB
+# The build is Native AOT (eng/publish-aot.sh: one native executable, no JIT; measured ~0.2-0.3 s to /readyz and ~53 MiB
 # idle RSS, also once quiet after API load): it needs clang or gcc and zlib headers, installed with apt-get when missing
 # and possible. Without them, or with AGENT_BUILD=r2r, it installs the ReadyToRun single-file build instead and says so:
 # about 1.2 s of CPU to /readyz and ~125 MiB idle RSS (~145 MiB during and just after API load; measured with 20

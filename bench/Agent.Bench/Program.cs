@@ -28,8 +28,10 @@ await Section("startup", async () =>
     await new StartupBench(results, AgentProcess.Default).RunAsync(scale);
     await new StartupBench(results, (await ShippedBuild.GetAsync(results)).Path).RunAsync(scale);
 });
-await Section("idle 150", async () =>
-    await new StartupBench(results, (await ShippedBuild.GetAsync(results)).Path).IdleAfterConvergeAsync(150, TimeSpan.FromSeconds(60)));
+// `idle N` (an argument such as "idle 100") converges N replicas; `idle` alone, or every section, 150.
+foreach (var idleCount in IdleCounts())
+    await Section($"idle {idleCount}", async () =>
+        await new StartupBench(results, (await ShippedBuild.GetAsync(results)).Path).IdleAfterConvergeAsync(idleCount, TimeSpan.FromSeconds(60)));
 await Section("native aot", () => new AotBench(results).RunAsync());
 await Section("folder re-read", () => SourceBench.FolderRereadAsync(results, 1000, 5));
 await Section("admission", () => AdmissionBench.RunAsync(results, 200));
@@ -51,4 +53,13 @@ async Task Section(string name, Func<Task> body)
         Report.Error($"{name} failed after {clock.Elapsed.TotalSeconds:0} s: {e}");
         results.Add(new Row(name, "(failed)", "n/a", e.Message.Split('\n')[0]));
     }
+}
+
+IEnumerable<int> IdleCounts()
+{
+    var asked = args.Select(a => a.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        .Where(w => w.Length == 2 && w[0].Equals("idle", StringComparison.OrdinalIgnoreCase))
+        .Select(w => int.TryParse(w[1], out var n) && n > 0 ? n : throw new ArgumentException($"'idle {w[1]}': the count must be a positive whole number"))
+        .Distinct().ToList();
+    return asked.Count > 0 ? asked : [150];
 }

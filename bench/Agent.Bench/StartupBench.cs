@@ -90,7 +90,8 @@ public sealed class StartupBench(List<Row> results, string executable)
             await File.WriteAllTextAsync(Path.Combine(manifests, "g.yaml"), SleeperGroup.Yaml(instance, count));
             using var agent = Start(manifests, state, out var port);
             var clock = Stopwatch.StartNew();
-            await WaitReadyAsync(port, TimeSpan.FromMinutes(1));
+            // /readyz waits for the first sync, which is this converge: the same bound as the converge below.
+            await WaitReadyAsync(port, TimeSpan.FromSeconds(Math.Max(300, count)));
             while (true)
             {
                 var (_, listed) = await Bench.ShellAsync($"docker ps -q --filter label=agent.instance={instance} --filter status=running | wc -l");

@@ -8,9 +8,10 @@ namespace Agent.Hosting;
 /// quiet after use (<see cref="QuietMemoryPolicy"/>: no API request and no reconcile for Agent:MemoryReleaseQuietPeriod
 /// and the anonymous memory grew since the last release, e.g. after a burst of API load). A release is one compacting
 /// collection that also returns free GC regions to the OS, and MADV_PAGEOUT over the pages of the executable and
-/// libraries: those are clean copies of files, so the kernel drops them and reads back from the page cache or the file
-/// only what runs again (measured on the Native AOT build: about 34 of its 40 MiB file-backed RSS at start were pages
-/// only start-up ran). Idle RSS then holds what the agent keeps using. Agent:ReleaseStartupMemory=false turns it off.</summary>
+/// libraries that are clean copies of files (code, constants, the executable's type data): the kernel drops them and
+/// reads back from the page cache or the file only what runs again (measured on the Native AOT build: about 34 of its
+/// 40 MiB file-backed RSS at start were pages only start-up ran). Idle RSS then holds what the agent keeps using.
+/// Agent:ReleaseStartupMemory=false turns it off.</summary>
 public sealed class MemoryRelease(
     Reconciliation.ControllerState controller,
     Http.ApiActivity api,
@@ -52,32 +53,58 @@ public sealed class MemoryRelease(
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var afterGc = StatusKib("VmRSS:");
         var advised = PageOutFileMappings();
-        logger.LogDebug("Released memory ({Why}): RSS {Before} KiB, {AfterGc} KiB after a compacting GC, {After} KiB after paging out {Advised} KiB of read-only file mappings",
+        logger.LogDebug("Released memory ({Why}): RSS {Before} KiB, {AfterGc} KiB after a compacting GC, {After} KiB after paging out {Advised} KiB of clean file pages",
             why, before, afterGc, StatusKib("VmRSS:"), advised);
         return StatusKib("RssAnon:");
     }
 
-    /// <summary>MADV_PAGEOUT over every read-only file mapping of this process (code and constants of the executable and
-    /// libraries). Writable mappings are left alone: their private copies would go to swap where there is one.</summary>
+    /// <summary>MADV_PAGEOUT over the file mappings of this process: every read-only one (code and constants of the
+    /// executable and libraries), and the clean pages of the writable private ones (<see cref="CleanFilePages"/>: the
+    /// Native AOT executable's type data). Written pages are left alone: their private copies would go to swap where
+    /// there is one.</summary>
     private long PageOutFileMappings()
     {
         long advised = 0;
+        var page = Environment.SystemPageSize;
+        using var pagemap = OpenPagemap();
         foreach (var line in File.ReadLines("/proc/self/maps"))
         {
             // start-end perms offset dev inode path
             var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 6 || !fields[5].StartsWith('/') || fields[1].Contains('w') || fields[4] == "0") continue;
+            if (fields.Length < 6 || !fields[5].StartsWith('/') || fields[4] == "0") continue;
+            var writable = fields[1].Contains('w');
+            if (writable && (fields[1][3] != 'p' || pagemap is null)) continue; // a shared writable mapping's pages are the file's own
             var range = fields[0].Split('-');
             var start = (nint)Convert.ToInt64(range[0], 16);
             var length = (nuint)(Convert.ToUInt64(range[1], 16) - (ulong)start);
-            if (Madvise(start, length, MadvPageout) != 0)
+            var runs = writable
+                ? CleanFilePages.Runs(CleanFilePages.Read(pagemap!, start, (int)(length / (nuint)page)))
+                : [(0, (int)(length / (nuint)page))];
+            foreach (var (first, count) in runs)
             {
-                logger.LogDebug("madvise(MADV_PAGEOUT) refused ({Error}): executable pages stay resident", Marshal.GetLastPInvokeError());
-                break;
+                if (Madvise(start + first * page, (nuint)(count * page), MadvPageout) != 0)
+                {
+                    logger.LogDebug("madvise(MADV_PAGEOUT) refused ({Error}): executable pages stay resident", Marshal.GetLastPInvokeError());
+                    return advised;
+                }
+                advised += (long)count * page / 1024;
             }
-            advised += (long)length / 1024;
         }
         return advised;
+    }
+
+    /// <summary>/proc/self/pagemap, or null where it cannot be read (some sandboxes): then writable mappings stay as they are.</summary>
+    private FileStream? OpenPagemap()
+    {
+        try
+        {
+            return new FileStream("/proc/self/pagemap", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogDebug("/proc/self/pagemap cannot be read ({Error}): writable file mappings stay resident", e.Message);
+            return null;
+        }
     }
 
     /// <summary>A field of /proc/self/status in KiB (VmRSS:, RssAnon:).</summary>
