@@ -55,6 +55,10 @@ public sealed record ObservedContainer(
     /// user's stop; under restart no (or on-failure after a clean exit) it stays exited, as with Docker alone.</summary>
     public bool StoppedWithEngine { get; init; }
 
+    /// <summary>It exited because the agent stopped it (a stop or suspend since lifted, or a start cut off by a kill of
+    /// the agent, probe-21): not the container's own exit, so it runs again whatever its restart policy.</summary>
+    public bool StoppedByAgent { get; init; }
+
     /// <summary>How often it exited with a failure (engine restarts and agent starts alike), and when last.</summary>
     public int Failures { get; init; }
 

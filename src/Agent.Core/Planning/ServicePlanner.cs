@@ -201,6 +201,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                 }
                 started.Add(plan.Add(OperationKind.StartContainer, resource,
                     current.State == ContainerState.Created ? "created but not started"
+                        : current.StoppedByAgent ? "stopped by the agent for a stop that is over (or a start was cut off)"
                         : $"container exited{(current.ExitCode is { } code ? $" with code {code}" : "")}, restart: {Describe(service.Container.Restart)}",
                     after, current.Id));
                 break;
@@ -213,7 +214,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
     private bool IsRespectedUserStop(ObservedContainer c) =>
         c.StoppedByUser is "api" or "unknown" || (c.StoppedByUser is not null && service.Container.Restart.Mode != RestartMode.Always);
 
-    private bool ShouldStart(ObservedContainer c) => c.State == ContainerState.Created || service.Container.Restart.Mode switch
+    private bool ShouldStart(ObservedContainer c) => c.State == ContainerState.Created || c.StoppedByAgent || service.Container.Restart.Mode switch
     {
         RestartMode.Always or RestartMode.UnlessStopped => true,
         RestartMode.OnFailure => c.ExitCode is not 0,

@@ -180,6 +180,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             NetworkMode = c.NetworkMode,
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.HeldReason(c.Id) ?? UnwatchedStop(exited),
             StoppedWithEngine = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedWithEngine(c.Id),
+            StoppedByAgent = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedByAgentItself(c.Id),
         };
         return health.Annotate(observed, exited?.RestartCount);
     }

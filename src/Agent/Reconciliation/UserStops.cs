@@ -143,6 +143,12 @@ public sealed class UserStops
         lock (sync) return stopped.GetValueOrDefault(id) is ByAgent or ByShutdown;
     }
 
+    /// <summary>True when the last stop of this container was the agent's own (<see cref="ByAgent"/>) and it has not started since.</summary>
+    public bool StoppedByAgentItself(string id)
+    {
+        lock (sync) return stopped.GetValueOrDefault(id) == ByAgent;
+    }
+
     /// <summary>True when the last stop of this container was the engine's shutdown (<see cref="ByShutdown"/>).</summary>
     public bool StoppedWithEngine(string id)
     {

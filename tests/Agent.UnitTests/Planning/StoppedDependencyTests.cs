@@ -36,6 +36,28 @@ public sealed class StoppedDependencyTests
     }
 
     [Fact]
+    public void Containers_the_agent_stopped_run_again_in_dependency_order_whatever_their_restart_policy_once_the_stop_is_over()
+    {
+        // probe-21: kill -9 of the agent during `agent start` of a stopped project (the stop lifted, not every container
+        // started yet): the rest read "restart: no leaves it so" and stayed down. Their exit was the agent's own stop.
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var api = Service("api", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(api, db),
+            Observed(Exited(db, 1) with { StoppedByAgent = true }, Exited(api, 1) with { StoppedByAgent = true }), Labels, Now));
+        Assert.Equal("""
+            #1 container:g-db-1, StartContainer, stopped by the agent for a stop that is over (or a start was cut off)
+            #2 container:g-db-1, WaitHealthy, db must be healthy before its dependents start (after #1)
+            #3 container:g-api-1, StartContainer, stopped by the agent for a stop that is over (or a start was cut off) (after #1,#2)
+            """, plan.ToString());
+
+        var stillStopped = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(api, db),
+            Observed(Exited(db, 1) with { StoppedByAgent = true }, Exited(api, 1) with { StoppedByAgent = true }), Labels, Now) { Suspended = true });
+        Assert.True(stillStopped.IsEmpty, stillStopped.ToString()); // while the stop holds, nothing starts
+        var ownExit = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(db), Observed(Exited(db, 1, code: 0)), Labels, Now));
+        Assert.True(ownExit.IsEmpty, ownExit.ToString()); // an exit of its own under restart: no stays so
+    }
+
+    [Fact]
     public void A_dependent_that_must_be_created_while_its_dependency_is_stopped_is_held_naming_it()
     {
         var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(Api, Db),
