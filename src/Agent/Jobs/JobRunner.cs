@@ -259,6 +259,17 @@ public sealed class JobRunner(
                         if (controller.FirstSyncDone && await KnownDeletedAsync(key, stoppingToken)) await ForgetAsync(key, "its manifest was deleted", stoppingToken);
                     shownHeld = heldWithoutSpec;
                     if (heldWithoutSpec.Count > 0 && next > HeldRecheck * 2) next = HeldRecheck * 2;
+                    // A loop publishes after its steps; one held up by a hung engine does not. Its status is published from
+                    // here too: each second while the engine is away or a shown next run has passed (NEXT SCHEDULE never in
+                    // the past, EngineUnavailable shown), and each heartbeat interval otherwise, so the heartbeat's finding
+                    // reaches the CronJobs as fast as the groups (probe-21: 30 s later, NEXT SCHEDULE in the past meanwhile).
+                    if (loops.Count > 0)
+                    {
+                        var now = time.GetUtcNow();
+                        var stale = jobs.EngineAway || loops.Keys.Any(k => Get(k)?.NextRun is { } n && n <= now);
+                        var recheck = stale ? HeldRecheck : options.Value.EngineHeartbeat > TimeSpan.Zero ? options.Value.EngineHeartbeat : OrphanCheckInterval;
+                        if (recheck < next) next = recheck;
+                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {

@@ -167,6 +167,38 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
         Assert.Equal(HttpStatusCode.OK, again.StatusCode); // the engine answers again: so do the logs
     }
 
+    [Fact]
+    public async Task A_cronjob_reads_EngineUnavailable_as_soon_as_the_groups_do_and_its_next_schedule_is_never_in_the_past()
+    {
+        // probe-21 #5/#7: during a freeze the CronJob read Ready about 30 s longer than the groups, its next run in the past.
+        var g = Instance.Name("hungcron");
+        var cron = Instance.Name("hungcronj");
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        Agent.Write("cron.yaml", global::Agent.IntegrationTests.Jobs.JobContainers.CronJob(cron, "*/20 * * * * *", "true"));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var key = new global::Agent.Core.Model.ObjectKey("CronJob", cron);
+
+        Proxy.Freeze();
+        try
+        {
+            await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "EngineUnavailable", TimeSpan.FromSeconds(60));
+            var grouped = Stopwatch.StartNew();
+            await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "EngineUnavailable" }),
+                TimeSpan.FromSeconds(60), "the CronJob Ready=False EngineUnavailable");
+            Assert.True(grouped.Elapsed < TimeSpan.FromSeconds(10), $"the CronJob said EngineUnavailable {grouped.Elapsed.TotalSeconds:0} s after the group");
+            for (var until = DateTime.UtcNow.AddSeconds(45); DateTime.UtcNow < until; await Task.Delay(500))
+            {
+                var next = Agent.Status.Get(key)?.Job?.NextRunTime;
+                Assert.True(next is null || next > DateTimeOffset.UtcNow.AddSeconds(-2), $"NEXT SCHEDULE {next:O} in the past at {DateTimeOffset.UtcNow:O}");
+            }
+        }
+        finally
+        {
+            Proxy.Thaw();
+        }
+    }
+
     private const string ContainerEndpointsLogsEnded = "--- logs ended: "; // ContainerEndpoints.LogsEnded
 
     /// <summary>One call, which must answer well within the 90 s engine timeout (before: each waited for it, then 504).</summary>
