@@ -30,14 +30,19 @@ internal sealed class ComposeCursor(ComposeNode node, string path, List<Manifest
             return null;
         }
         var fields = new Dictionary<string, ComposeCursor>(StringComparer.Ordinal);
+        var listed = false; // the supported keys are listed once per mapping, not with every unsupported key in it
         foreach (var entry in map.Entries)
         {
             if (entry.Key.StartsWith("x-", StringComparison.Ordinal)) continue;
             var child = Child(entry.Value, entry.Key);
             if (!known.Contains(entry.Key))
             {
+                var supported = YamlCursor.Suggest(entry.Key, [.. known]) is { } hint ? $"did you mean \"{hint}\"?"
+                    : listed ? "supported: as listed above"
+                    : $"supported: {string.Join(", ", known.Order(StringComparer.Ordinal))}";
+                listed |= supported.StartsWith("supported: ", StringComparison.Ordinal);
                 Errors.Add(new ManifestError(entry.KeyAt.File, entry.KeyAt.Line, entry.KeyAt.Column, child.Path,
-                    $"{what} {YamlCursor.Quote(entry.Key)} is not supported by the agent (supported: {string.Join(", ", known.Order(StringComparer.Ordinal))})"));
+                    $"{what} {YamlCursor.Quote(entry.Key)} is not supported by the agent ({supported})"));
                 continue;
             }
             fields[entry.Key] = child;

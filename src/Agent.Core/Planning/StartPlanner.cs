@@ -9,14 +9,17 @@ namespace Agent.Core.Planning;
 /// stopped it; the dependents of a service they wait for (condition healthy or completed) start once its replicas are
 /// healthy or completed, the started ones and the running ones alike, as the reconciler's plans wait. A container that
 /// runs is left alone. A missing one is the reconciler's to make: the services that depend on its service (directly or
-/// through others) are deferred, not started before it (probe-21: app and web started, then db was made).
+/// through others) are deferred, not started before it (probe-21: app and web started, then db was made). With
+/// <c>deferDrifted</c>, a replica whose container's spec differs from the manifest's (edited while stopped) is the
+/// reconciler's to recreate too: it is not started in its old form, and its dependents wait for the new one.
 /// </summary>
 public static class StartPlanner
 {
     public static Plan PlanStart(ServiceGroup group, ObservedState observed, TimeSpan dependencyTimeout) => PlanInOrder(group, observed, dependencyTimeout).Plan;
 
-    /// <summary>The start plan, and the services it defers because a service they depend on lacks a replica's container.</summary>
-    public static (Plan Plan, IReadOnlyList<string> Deferred) PlanInOrder(ServiceGroup group, ObservedState observed, TimeSpan dependencyTimeout)
+    /// <summary>The start plan, and the services it defers because a service they depend on lacks a replica's container
+    /// (or, with <paramref name="deferDrifted"/>, has one to recreate; such a service is deferred itself).</summary>
+    public static (Plan Plan, IReadOnlyList<string> Deferred) PlanInOrder(ServiceGroup group, ObservedState observed, TimeSpan dependencyTimeout, bool deferDrifted = false)
     {
         var plan = new PlanBuilder();
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -33,12 +36,19 @@ public static class StartPlanner
             var after = service.DependsOn.SelectMany(d => gates.GetValueOrDefault(d.Service) ?? []).Distinct().ToList();
             var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
             var gate = new List<int>();
+            var hash = SpecHash.Of(service.Container, ContainerNames.Network(group.Metadata.Name));
             for (var replica = 1; replica <= service.Replicas; replica++)
             {
                 var name = service.ReplicaName(group.Metadata.Name, replica);
                 if (observed.Containers.FirstOrDefault(c => c.Name == name && c.Service == service.Name) is not { } container)
                 {
                     waiting.Add(service.Name);
+                    continue;
+                }
+                if (deferDrifted && container.SpecHash != hash && !container.IsRunning)
+                {
+                    waiting.Add(service.Name);
+                    if (!deferred.Contains(service.Name)) deferred.Add(service.Name);
                     continue;
                 }
                 var resource = $"container:{name}";

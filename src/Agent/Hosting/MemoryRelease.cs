@@ -32,21 +32,21 @@ public sealed class MemoryRelease(
             await controller.FirstSync.WaitAsync(stoppingToken);
             var quiet = options.Value.MemoryReleaseQuietPeriod;
             var policy = new QuietMemoryPolicy(quiet);
-            policy.Released(Release("start-up"));
+            Release("start-up", policy);
             if (quiet <= TimeSpan.Zero) return;
             // A sample every third of the quiet period: a few reads of counters and one of /proc/self/status, no busy polling.
             using var timer = new PeriodicTimer(quiet / 3 < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : quiet / 3, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                if (policy.ShouldRelease(time.GetUtcNow(), api.Requests + controller.ReconcilesStarted, controller.Reconciling, StatusKib("RssAnon:")))
-                    policy.Released(Release("quiet after use"));
+                if (policy.ShouldRelease(time.GetUtcNow(), api.Requests + controller.ReconcilesStarted, controller.Reconciling, StatusKib("RssAnon:"), StatusKib("RssFile:")))
+                    Release("quiet after use", policy);
         }
         catch (OperationCanceledException)
         {
         }
     }
 
-    /// <summary>Runs one release; answers the anonymous memory it left (KiB).</summary>
-    private long Release(string why)
+    /// <summary>Runs one release and tells the policy the anonymous and file-backed memory it left.</summary>
+    private void Release(string why, QuietMemoryPolicy policy)
     {
         var before = StatusKib("VmRSS:");
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
@@ -55,7 +55,7 @@ public sealed class MemoryRelease(
         var advised = PageOutFileMappings();
         logger.LogDebug("Released memory ({Why}): RSS {Before} KiB, {AfterGc} KiB after a compacting GC, {After} KiB after paging out {Advised} KiB of clean file pages",
             why, before, afterGc, StatusKib("VmRSS:"), advised);
-        return StatusKib("RssAnon:");
+        policy.Released(StatusKib("RssAnon:"), StatusKib("RssFile:"));
     }
 
     /// <summary>MADV_PAGEOUT over the file mappings of this process: every read-only one (code and constants of the

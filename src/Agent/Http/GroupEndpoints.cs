@@ -75,12 +75,9 @@ public static class GroupEndpoints
                 plan = StartPlanner.PlanStart(ComposeStopRules.OnlyService(project, service), await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
                 result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             }
-            var started = plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
-                .Select(o => o.ResourceId["container:".Length..]).ToList();
+            var started = Started(plan, result).ToList();
             queue.Add(key);
-            if (!result.Succeeded)
-                return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
-                    extensions: new Dictionary<string, object?> { ["started"] = started });
+            if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);
             return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new GroupSuspended(name, false, null) { Started = started, WasSuspended = false });
         }).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
                        "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up). " +
@@ -103,23 +100,21 @@ public static class GroupEndpoints
         var started = new List<string>();
         if (entry.Object is ServiceGroup { Spec.Suspend: false } group)
         {
-            // A service whose container is missing (removed while stopped) is made by the reconciler, run here under the
-            // hold, and its dependents start after it in a second pass: never before it (probe-21).
+            // A service whose container is missing (removed while stopped) or out of date (edited while stopped) is made
+            // by the reconciler, run here under the hold, and its dependents start after it in a second pass: never
+            // before it (probe-21), and an edited one never starts in its old form first. A container the reconcile did
+            // not replace (an update it holds back) is started as it is in that second pass.
             for (var pass = 1; ; pass++)
             {
-                var (plan, deferred) = StartPlanner.PlanInOrder(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
+                var (plan, deferred) = StartPlanner.PlanInOrder(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout,
+                    deferDrifted: pass == 1);
                 var result = await executor.RunAsync(key, plan, parallelism, ct);
-                started.AddRange(plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
-                    .Select(o => o.ResourceId["container:".Length..]));
-                if (!result.Succeeded)
-                    return Results.Problem(statusCode: 502, title: "Start Failed", detail: string.Join("; ", result.Failures),
-                        extensions: new Dictionary<string, object?> { ["started"] = started });
+                started.AddRange(Started(plan, result));
+                if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);
                 if (deferred.Count == 0) break;
                 if (pass == 2)
-                    return Results.Problem(statusCode: 502, title: "Start Failed",
-                        detail: $"not started: {string.Join(", ", deferred)}: a service they depend on has no container, and the agent could not make it " +
-                                $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs",
-                        extensions: new Dictionary<string, object?> { ["started"] = started });
+                    return StartFailed($"not started: {string.Join(", ", deferred)}: a service they depend on has no container, and the agent could not make it " +
+                                       $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs", started);
                 await reconciler.ReconcileAsync(key, ct);
             }
         }
@@ -161,7 +156,7 @@ public static class GroupEndpoints
             var plan = RestartPlanner.PlanRestart(group, await observer.ObserveFreshAsync(key, ct), suspended);
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
-            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null });
+            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null, SpecSuspended = group.Spec.Suspend ? true : null });
         }).WithSummary($"Restart the {kind}'s containers in dependsOn order, each with its stopSignal and stopGracePeriod, like docker compose restart: " +
                        "running and paused ones, and exited ones unless the object is stopped or down. The answer lists what was restarted.");
     }
@@ -175,6 +170,14 @@ public static class GroupEndpoints
         queue.Add(key);
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, suspended, removeVolumes ? true : null));
     }
+
+    /// <summary>The containers a start plan started or unpaused.</summary>
+    private static IEnumerable<string> Started(Plan plan, ExecutionResult result) =>
+        plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
+            .Select(o => o.ResourceId["container:".Length..]);
+
+    private static IResult StartFailed(string detail, IReadOnlyList<string> started) =>
+        Results.Problem(statusCode: 502, title: "Start Failed", detail: detail, extensions: new Dictionary<string, object?> { ["started"] = started });
 
     private static IResult NotFound(ObjectKey key) => ApiProblems.NotFound($"No {key.Kind} \"{key.Name}\" in the manifests.");
 }

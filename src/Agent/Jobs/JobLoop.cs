@@ -439,6 +439,11 @@ public sealed partial class JobLoop(
             var run = index < 0 ? null : runs[index];
             var attempt = jobs.AttemptOf(c);
             if (NeverStarted.RemoveBecause(run, attempt, desired()?.Cron, time.GetUtcNow()) is not { } why) { kept.Add(c); continue; }
+            // The cache may still hold the container as created after its start (the start's event not applied yet on a
+            // busy engine, probe-21 #4): the removal is verified against the engine's own answer first.
+            var fresh = await jobs.InspectAsync(c.Id, ct);
+            if (fresh is null) continue;
+            if (fresh.State != ContainerState.Created) { kept.Add(c with { State = fresh.State, ExitCode = fresh.ExitCode, Status = ContainerSummary.StatusOf(fresh.State, fresh.ExitCode) }); continue; }
             try
             {
                 await jobs.RemoveContainerAsync(c.Id, ct);

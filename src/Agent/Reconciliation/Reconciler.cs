@@ -92,13 +92,15 @@ public sealed class Reconciler(
 
     public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed) => Planner.PlanGroup(InputFor(key, desired, observed));
 
-    /// <summary>What a start (or resume) of an object the API stopped or suspended would change (its manifest's own suspend
-    /// holds): `agent diff` shows it, so a stopped project with an edit waiting does not read as merely in sync.</summary>
-    public Plan? PlanIfStarted(ObjectKey key, IManifestObject? desired, ObservedState observed)
+    /// <summary>The object's plan, and what a start (or resume) of an object the API stopped or suspended would change (its
+    /// manifest's own suspend holds; null otherwise): `agent diff` shows it, so a stopped project with an edit waiting does not read as merely in sync.</summary>
+    public (Plan Plan, Plan? IfStarted) PlanWithStart(ObjectKey key, IManifestObject? desired, ObservedState observed)
     {
         var input = InputFor(key, desired, observed);
-        if (desired is not ServiceGroup g || !(input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))) return null;
-        return Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false });
+        var ifStarted = desired is ServiceGroup g && (input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))
+            ? Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false })
+            : null;
+        return (Planner.PlanGroup(input), ifStarted);
     }
 
     private PlanInput InputFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>

@@ -222,6 +222,24 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
             await Eventually.TrueAsync(async () => await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", c) is { Exit: 0, Stdout: var state } && state.Trim() == "running",
                 TimeSpan.FromSeconds(90), $"{c} running after the start");
         await AssertStartedAfterAsync(app, db);
+
+        // The dependency edited while stopped: recreated before its dependent starts, its old container never started again.
+        await Ok("stop", $"composeproject/{project}");
+        var oldDb = await DockerCli.InspectAsync(db, "{{.Id}}");
+        var dbEdited = DateTimeOffset.UtcNow; // after the stop, and after the old db's own start of the step before
+        var since = (dbEdited.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        Agent.Write($"{project}/compose.yaml", Compose("    environment: { EDITED: \"1\" }\n").Replace(
+            "  db:\n", "  db:\n    environment: { DB_EDITED: \"1\" }\n", StringComparison.Ordinal));
+        await ReconciledAfterAsync(project, dbEdited);
+        await Ok("start", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", db)) is { Exit: 0 } d
+            && d.Stdout.StartsWith("running", StringComparison.Ordinal) && d.Stdout.Contains("DB_EDITED=1", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "db running with the edited spec");
+        await Eventually.TrueAsync(async () => await StateAsync(app) == "running", TimeSpan.FromSeconds(90), "app running after the start");
+        await AssertStartedAfterAsync(app, db);
+        var oldStarts = await DockerCli.RunAsync("events", "--since", since,
+            "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", $"container={oldDb}", "--filter", "event=start", "--format", "{{.Action}} {{.ID}}");
+        Assert.True(oldStarts.Trim().Length == 0, $"the old db container was started before its recreate: {oldStarts}");
     }
 
     [Fact]

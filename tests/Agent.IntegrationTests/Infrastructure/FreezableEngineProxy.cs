@@ -6,6 +6,8 @@ namespace Agent.IntegrationTests.Infrastructure;
 /// A unix socket that forwards to the real engine's, byte for byte, until <see cref="Freeze"/>: from then on calls are
 /// accepted and nothing moves either way (an engine that is hung, not gone), until <see cref="Thaw"/>. <see cref="CutEvents"/>
 /// closes the events stream and refuses it (every other call goes through) until <see cref="RestoreEvents"/>.
+/// <see cref="HoldStartEvents"/> lets the events stream run up to the next container start event, then holds it (and
+/// everything after it) until <see cref="ReleaseEvents"/>: a busy agent's event pump, a start behind what it has applied.
 /// </summary>
 public sealed class FreezableEngineProxy : IAsyncDisposable
 {
@@ -31,6 +33,25 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
     public void RestoreEvents()
     {
         lock (sync) eventsCut = false;
+    }
+
+    private TaskCompletionSource? startsHeld;
+
+    public void HoldStartEvents()
+    {
+        lock (sync) startsHeld ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public void ReleaseEvents()
+    {
+        TaskCompletionSource? held;
+        lock (sync) (held, startsHeld) = (startsHeld, null);
+        held?.TrySetResult();
+    }
+
+    private Task? StartsHeld()
+    {
+        lock (sync) return startsHeld?.Task;
     }
 
     public FreezableEngineProxy(string path, string upstream = "/var/run/docker.sock")
@@ -84,14 +105,15 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
                         var first = new byte[64 * 1024];
                         var read = await client.ReceiveAsync(first, SocketFlags.None, stop.Token);
                         if (read == 0) return;
-                        if (System.Text.Encoding.ASCII.GetString(first, 0, Math.Min(read, 200)).Contains("/events", StringComparison.Ordinal))
+                        var events = System.Text.Encoding.ASCII.GetString(first, 0, Math.Min(read, 200)).Contains("/events", StringComparison.Ordinal);
+                        if (events)
                             lock (sync)
                             {
                                 if (eventsCut) return;
                                 eventStreams.Add(client);
                             }
                         await server.SendAsync(first.AsMemory(0, read), SocketFlags.None, stop.Token);
-                        await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
+                        await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client, holdStarts: events));
                     }
                     catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
                     {
@@ -111,7 +133,7 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool holdStarts = false)
     {
         var buffer = new byte[64 * 1024];
         while (true)
@@ -120,9 +142,19 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
             var read = await from.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
             if (read == 0) return;
             await Gate(); // bytes read just before a freeze are held back too
-            await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop.Token);
+            var sent = 0;
+            if (holdStarts && StartsHeld() is { } held && IndexOf(buffer.AsSpan(0, read), "\"Action\":\"start\""u8) is var at and >= 0)
+            {
+                // The events before the start's go through; the start (its first bytes already sent: the reader waits mid-event) waits.
+                sent = at;
+                await to.SendAsync(buffer.AsMemory(0, sent), SocketFlags.None, stop.Token);
+                await held;
+            }
+            await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, stop.Token);
         }
     }
+
+    private static int IndexOf(ReadOnlySpan<byte> data, ReadOnlySpan<byte> what) => data.IndexOf(what);
 
     public async ValueTask DisposeAsync()
     {

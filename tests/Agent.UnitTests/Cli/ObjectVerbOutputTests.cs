@@ -29,6 +29,9 @@ public sealed class ObjectVerbOutputTests
             Done("restart", "composeproject/p", """{"group":"p","restarted":[],"suspended":true}"""));
         Assert.Equal("servicegroup/g: nothing restarted: it has no container yet (agent get servicegroup/g shows what it runs)",
             Done("restart", "servicegroup/g", """{"group":"g","restarted":[]}"""));
+        // probe-21: a group its manifest suspends pointed at agent start, which does not lift spec.suspend.
+        Assert.Equal("servicegroup/g: nothing restarted: spec.suspend is true in its manifest, which keeps it stopped (set it to false to run it)",
+            Done("restart", "servicegroup/g", """{"group":"g","restarted":[],"suspended":true,"specSuspended":true}"""));
     }
 
     [Fact]

@@ -358,6 +358,17 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Unsupported_fields_list_the_supported_ones_once_per_mapping()
+    {
+        // probe-21: every unsupported key of a service repeated the whole list of supported ones.
+        Write("m/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    oom_score_adj: 100\n    links: [db]\n  db:\n    image: busybox:1.35\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("m/compose.yaml:4:5: services.web.oom_score_adj: service field \"oom_score_adj\" is not supported by the agent (supported: ", StringComparison.Ordinal)
+                                     && e.Contains("environment", StringComparison.Ordinal));
+        Assert.Contains("m/compose.yaml:5:5: services.web.links: service field \"links\" is not supported by the agent (supported: as listed above)", errors);
+    }
+
+    [Fact]
     public void Interpolation_errors_point_at_the_value()
     {
         Write("i/compose.yaml", "services:\n  web:\n    image: busybox:${TAG:?set TAG in .env}\n");

@@ -70,4 +70,19 @@ public sealed class QuietMemoryPolicyTests
         Assert.False(policy.ShouldRelease(T0, activity: 1, busy: false, 500 * 1024));
         Assert.False(policy.ShouldRelease(T0.AddMinutes(5), activity: 1, busy: false, 500 * 1024));
     }
+
+    [Fact]
+    public void Code_pages_a_converge_touched_are_released_once_quiet_but_idle_refaults_are_not()
+    {
+        // A cold converge of 100 containers after the start-up release: anonymous +5 MiB, file-backed +28 MiB (bench idle 100).
+        var policy = new QuietMemoryPolicy(Quiet);
+        policy.Released(Base, fileKib: 12 * 1024);
+        Assert.False(policy.ShouldRelease(T0, activity: 100, busy: false, Base, fileKib: 12 * 1024));
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(20), activity: 400, busy: false, Base + 5 * 1024, fileKib: 40 * 1024));
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(50), activity: 400, busy: false, Base + 5 * 1024, fileKib: 40 * 1024));
+        // What idle life faults back after that release (about 10 MiB) never triggers another.
+        policy.Released(Base + 5 * 1024, fileKib: 12 * 1024);
+        for (var i = 1; i <= 20; i++)
+            Assert.False(policy.ShouldRelease(T0.AddSeconds(50 + 30 * i), activity: 400, busy: false, Base + 5 * 1024, fileKib: (12 + 10) * 1024));
+    }
 }

@@ -39,6 +39,23 @@ public sealed class StartPlannerTests
     }
 
     [Fact]
+    public void A_service_edited_while_stopped_is_deferred_with_its_dependents_not_started_in_its_old_form()
+    {
+        // A start after db's manifest changed while stopped started the old db (and app after it), then the reconciler recreated it.
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var other = Service("other", 1, s => s.Restart(RestartMode.No));
+        var observed = Observed(Exited(db, 1) with { SpecHash = "old" }, Exited(app, 1), Exited(other, 1));
+        var (plan, deferred) = StartPlanner.PlanInOrder(Group(app, db, other), observed, TimeSpan.FromMinutes(2), deferDrifted: true);
+        Assert.Equal("#1 container:g-other-1, StartContainer, start requested (exited)", plan.ToString());
+        Assert.Equal(["db", "app"], deferred);
+        // The second pass, when the reconciler did not replace it (an update it holds back): started as it is, in order.
+        var (again, none) = StartPlanner.PlanInOrder(Group(app, db, other), observed, TimeSpan.FromMinutes(2));
+        Assert.Empty(none);
+        Assert.StartsWith("#1 container:g-db-1, StartContainer", again.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_running_dependency_that_is_not_healthy_yet_is_waited_for_before_its_dependents_start()
     {
         // The second pass after the reconciler made the missing dependency: it runs, its health still starting.

@@ -132,4 +132,27 @@ public sealed class ExitedReplicasTests
             Assert.False(other.Observe("Ready", "False", Status("False", "Exited", "Exited", $"2026-12-01T12:00:{t}Z")));
         }
     }
+
+    [Fact]
+    public void Agent_wait_for_Ready_on_a_stopped_object_ends_once_it_has_stayed_held_a_few_seconds()
+    {
+        // probe-21: agent wait on a Stopped project ran to its timeout.
+        static JsonElement Held(string status) => JsonDocument.Parse($$"""
+            {"kind":"ComposeProject","name":"p","lastReconcileTime":"2026-12-01T12:00:00Z","conditions":[
+              {"type":"Ready","status":"False","reason":"Stopped","message":"stopped"},
+              {"type":"Suspended","status":"{{status}}","reason":"Stopped","message":"agent stop composeproject/p; agent start composeproject/p starts it"}]}
+            """).RootElement.Clone();
+        var t0 = DateTimeOffset.Parse("2026-12-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var wait = new WaitCommand.SettledExit();
+        Assert.False(wait.Observe("Ready", "True", Held("True"), t0));
+        Assert.False(wait.Observe("Ready", "True", Held("True"), t0.AddSeconds(4)));
+        Assert.True(wait.Observe("Ready", "True", Held("True"), t0.AddSeconds(5)));
+        // Started in between: the clock starts over; a wait for Ready=False never ends early on a hold.
+        var started = new WaitCommand.SettledExit();
+        started.Observe("Ready", "True", Held("True"), t0);
+        Assert.False(started.Observe("Ready", "True", Held("False"), t0.AddSeconds(3)));
+        Assert.False(started.Observe("Ready", "True", Held("True"), t0.AddSeconds(6)));
+        Assert.False(new WaitCommand.SettledExit().Observe("Ready", "False", Held("True"), t0.AddSeconds(60)));
+        Assert.Equal("Stopped", WaitCommand.SettledExit.Held(Held("True"))!.Value.GetProperty("reason").GetString());
+    }
 }

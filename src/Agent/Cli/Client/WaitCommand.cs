@@ -46,7 +46,8 @@ public static class WaitCommand
                         ? $"{type} is {ResourceViews.Str(now, "status")}: {ResourceViews.Str(now, "reason")}: {ResourceViews.Str(now, "message")}"
                         : $"it has no {type} condition yet";
                     if (settled.Observe(type, status, o))
-                        throw new AgentApiException($"{kind.ToLowerInvariant()}/{name} will not become {type} on its own: {last}");
+                        throw new AgentApiException($"{kind.ToLowerInvariant()}/{name} will not become {type} on its own: " +
+                            (SettledExit.Held(o) is { } hold ? $"it is held ({ResourceViews.Str(hold, "reason")}): {ResourceViews.Str(hold, "message")}" : last));
                 }
                 if (DateTimeOffset.UtcNow >= deadline)
                     throw new AgentApiException($"timed out waiting for the condition {type}={status} on {kind.ToLowerInvariant()}/{name}: {last}");
@@ -60,14 +61,30 @@ public static class WaitCommand
     /// Waiting for Ready=True on an object whose replicas exited and stay so by their restart policy (Ready=False and
     /// Progressing=False, reason Exited: nothing starts them until a user does) ends at once with the reason instead of at
     /// the timeout (probe-18 F8). A status read before the wait began could predate an `agent start` just made, so the
-    /// verdict counts only once two later reconciles (two newer lastReconcileTime values) said the same.
+    /// verdict counts only once two later reconciles (two newer lastReconcileTime values) said the same. An object held
+    /// (stopped, suspended, down: its Suspended condition True) ends the wait too once it has stayed so for
+    /// <see cref="HeldFor"/>: a stopped object is not reconciled again, and `agent start` lifts the hold at once.
     /// </summary>
     public sealed class SettledExit
     {
         private readonly List<string> reconciles = [];
+        private DateTimeOffset? heldSince;
 
-        public bool Observe(string type, string status, JsonElement o)
+        public static readonly TimeSpan HeldFor = TimeSpan.FromSeconds(5);
+
+        /// <summary>The object's Suspended condition while it is True.</summary>
+        public static JsonElement? Held(JsonElement o) =>
+            ResourceViews.Condition(o, "Suspended") is { } s && ResourceViews.Str(s, "status") == "True" ? s : null;
+
+        public bool Observe(string type, string status, JsonElement o, DateTimeOffset? sampled = null)
         {
+            if (type == "Ready" && status == "True" && Held(o) is not null)
+            {
+                var now = sampled ?? DateTimeOffset.UtcNow;
+                heldSince ??= now;
+                return now - heldSince >= HeldFor;
+            }
+            heldSince = null;
             var ready = ResourceViews.Condition(o, "Ready");
             var progressing = ResourceViews.Condition(o, "Progressing");
             var exited = type == "Ready" && status == "True"
