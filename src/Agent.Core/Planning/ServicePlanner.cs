@@ -201,7 +201,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                 }
                 started.Add(plan.Add(OperationKind.StartContainer, resource,
                     current.State == ContainerState.Created ? "created but not started"
-                        : current.StoppedByAgent ? "stopped by the agent for a stop that is over (or a start was cut off)"
+                        : current.StoppedByAgent ? "stopped by the agent (an agent stop, or a start cut off): it runs again once no stop holds it"
                         : $"container exited{(current.ExitCode is { } code ? $" with code {code}" : "")}, restart: {Describe(service.Container.Restart)}",
                     after, current.Id));
                 break;

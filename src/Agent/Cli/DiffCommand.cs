@@ -79,10 +79,9 @@ public static class DiffCommand
                         continue;
                     }
                     var observed = await observer.ObserveAsync(key, ct, desired as ServiceGroup);
-                    var (plan, ifStarted) = reconciler.PlanWithStart(key, desired, observed);
+                    var (plan, onStart) = reconciler.PlanWithStart(key, desired, observed);
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
-                    var onStart = ifStarted is { } started ? PlanSummary.Describe(started) : [];
                     var stoppedNote = onStart.Count > 0 ? $" (stopped; starting it would apply {onStart.Count} change(s))" : "";
                     Console.WriteLine(changes.Count == 0 ? $"{key}: in sync{stoppedNote}" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
                     foreach (var change in changes) Print(change, "");

@@ -104,10 +104,14 @@ public static class GroupEndpoints
             // by the reconciler, run here under the hold, and its dependents start after it in a second pass: never
             // before it (probe-21), and an edited one never starts in its old form first. A container the reconcile did
             // not replace (an update it holds back) is started as it is in that second pass.
+            HashSet<string>? runningBefore = null;
             for (var pass = 1; ; pass++)
             {
-                var (plan, deferred) = StartPlanner.PlanInOrder(group, await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout,
-                    deferDrifted: pass == 1);
+                var observed = await observer.ObserveFreshAsync(key, ct);
+                runningBefore ??= observed.Containers.Where(c => c.IsRunning).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+                if (pass > 1) // what the reconcile made or started is started by this request too (probe-22: only the one-shot was named)
+                    started.AddRange(observed.Containers.Where(c => c.IsRunning && !runningBefore.Contains(c.Name) && !started.Contains(c.Name)).Select(c => c.Name));
+                var (plan, deferred) = StartPlanner.PlanInOrder(group, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: pass == 1);
                 var result = await executor.RunAsync(key, plan, parallelism, ct);
                 started.AddRange(Started(plan, result));
                 if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);

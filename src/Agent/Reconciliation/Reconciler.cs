@@ -94,13 +94,16 @@ public sealed class Reconciler(
 
     /// <summary>The object's plan, and what a start (or resume) of an object the API stopped or suspended would change (its
     /// manifest's own suspend holds; null otherwise): `agent diff` shows it, so a stopped project with an edit waiting does not read as merely in sync.</summary>
-    public (Plan Plan, Plan? IfStarted) PlanWithStart(ObjectKey key, IManifestObject? desired, ObservedState observed)
+    public (Plan Plan, IReadOnlyList<Change> OnStart) PlanWithStart(ObjectKey key, IManifestObject? desired, ObservedState observed)
     {
         var input = InputFor(key, desired, observed);
-        var ifStarted = desired is ServiceGroup g && (input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))
-            ? Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false })
-            : null;
-        return (Planner.PlanGroup(input), ifStarted);
+        var plan = Planner.PlanGroup(input);
+        if (desired is not ServiceGroup g || !(input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))) return (plan, []);
+        // The start verb starts the stopped containers first (a one-shot that completed too, as docker compose start
+        // does), then the reconcile it runs makes or recreates what it must.
+        var reconcile = PlanSummary.Describe(Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false }));
+        var starts = PlanSummary.Describe(StartPlanner.PlanInOrder(g, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: true).Plan);
+        return (plan, [.. starts.Where(s => reconcile.All(r => r.Resource != s.Resource)), .. reconcile]);
     }
 
     private PlanInput InputFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>

@@ -54,8 +54,10 @@ public sealed class StartStoppedTests : AgentScenario
 
         Assert.Contains("is down", await Ok("down", $"composeproject/{project}"));
         Assert.Equal($"composeproject/{project}: nothing restarted: it is down (agent up composeproject/{project} starts it)", await Ok("restart", $"composeproject/{project}"));
-        Assert.Equal($"composeproject/{project} is up: no stopped container to start; the agent creates and starts its containers now (agent get composeproject/{project} shows when they run)",
-            await Ok("up", $"composeproject/{project}"));
+        // Up after down: app depends on db, which has no container, so the up makes them under its hold (db first) and names both.
+        var up = await Ok("up", $"composeproject/{project}");
+        Assert.True(up.StartsWith($"composeproject/{project} is up: 2 container(s) (", StringComparison.Ordinal) && up.Contains(db, StringComparison.Ordinal)
+                    && up.Contains(app, StringComparison.Ordinal), up);
         await Agent.WaitProjectReadyAsync(project);
     }
 

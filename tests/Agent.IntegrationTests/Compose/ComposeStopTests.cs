@@ -201,7 +201,8 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         var diff = await AgentCli.RunAsync("diff", Agent.Manifests, "--instance", Instance.Id, "--state-dir", Agent.StateDir);
         Assert.True(diff.Exit == 0, $"exit {diff.Exit}\n{diff.Stdout}\n{diff.Stderr}");
         Assert.True(diff.Stdout.Contains($"ComposeProject/{project}: in sync (stopped; starting it would apply ", StringComparison.Ordinal)
-                    && diff.Stdout.Contains($"on start: recreate  {app}: spec changed: env.EDITED", StringComparison.Ordinal), diff.Stdout);
+                    && diff.Stdout.Contains($"on start: recreate  {app}: spec changed: env.EDITED", StringComparison.Ordinal)
+                    && diff.Stdout.Contains($"on start: start     {db}: ", StringComparison.Ordinal), diff.Stdout);
         await Ok("start", $"composeproject/{project}");
         await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", app)) is { Exit: 0 } a
             && a.Stdout.StartsWith("running", StringComparison.Ordinal) && a.Stdout.Contains("EDITED=1", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "app running with the edited spec");
@@ -217,7 +218,8 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         // The dependency removed while stopped (probe-21): made again before its dependent starts, not after.
         await Ok("stop", $"composeproject/{project}");
         await DockerCli.RunAsync("rm", "-f", db);
-        await Ok("start", $"composeproject/{project}");
+        var answer = await Ok("start", $"composeproject/{project}");
+        Assert.True(answer.Contains(db, StringComparison.Ordinal) && answer.Contains(app, StringComparison.Ordinal), answer); // probe-22: what the start's reconcile ran is named too
         foreach (var c in new[] { db, app })
             await Eventually.TrueAsync(async () => await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", c) is { Exit: 0, Stdout: var state } && state.Trim() == "running",
                 TimeSpan.FromSeconds(90), $"{c} running after the start");

@@ -45,9 +45,9 @@ public sealed class StoppedDependencyTests
         var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(api, db),
             Observed(Exited(db, 1) with { StoppedByAgent = true }, Exited(api, 1) with { StoppedByAgent = true }), Labels, Now));
         Assert.Equal("""
-            #1 container:g-db-1, StartContainer, stopped by the agent for a stop that is over (or a start was cut off)
+            #1 container:g-db-1, StartContainer, stopped by the agent (an agent stop, or a start cut off): it runs again once no stop holds it
             #2 container:g-db-1, WaitHealthy, db must be healthy before its dependents start (after #1)
-            #3 container:g-api-1, StartContainer, stopped by the agent for a stop that is over (or a start was cut off) (after #1,#2)
+            #3 container:g-api-1, StartContainer, stopped by the agent (an agent stop, or a start cut off): it runs again once no stop holds it (after #1,#2)
             """, plan.ToString());
 
         var stillStopped = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(api, db),
