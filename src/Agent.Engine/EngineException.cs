@@ -19,7 +19,14 @@ public sealed class EngineUnavailableException(string endpoint, Exception? inner
     {
         if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme == "unix" && !File.Exists(uri.LocalPath))
             return $"the socket {uri.LocalPath} does not exist";
-        return inner?.GetBaseException().Message ?? "no answer";
+        return inner?.GetBaseException() switch
+        {
+            null => "no answer",
+            System.Net.Sockets.SocketException or IOException or HttpRequestException or UnauthorizedAccessException or TimeoutException => inner.GetBaseException().Message,
+            // An answer cut off as the engine died surfaces as the client library's own parse error ("Sequence contains no
+            // elements", probe-22): not a cause the user can act on.
+            _ => "the connection broke off before an answer",
+        };
     }
 }
 

@@ -13,13 +13,16 @@ namespace Agent.Http;
 public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache, AgentLabels labels, IOptions<AgentOptions> options)
 {
     /// <summary>The container as the engine inspects it; <see cref="EngineAwayException"/> at once while the heartbeat
-    /// knows the engine does not answer (logs, stats, exec, files, top and the verbs all start here).</summary>
+    /// knows the engine does not answer, and when it finds so during the inspect (logs, stats, exec, files, top and the
+    /// verbs all start here).</summary>
     public async Task<ContainerDetails?> FindAsync(string idOrName, CancellationToken ct)
     {
         // Also for the scope check, which runs before the route's own id filter (probe-15f F8: `%2Fname` reached the engine).
         if (!IsContainerReference(idOrName)) return null;
         if (cache.EngineAwaySince is { } since) throw Away(since);
-        var details = await engine.InspectContainerAsync(idOrName, ct);
+        // A call that came while the engine froze, before the heartbeat's finding, ends at that finding too (probe-22 F4:
+        // logs, exec, top and restart waited for the whole freeze on this inspect).
+        var details = await WhileAnsweringAsync(t => engine.InspectContainerAsync(idOrName, t), ct);
         return details is not null && labels.IsOwned(details.Labels) ? details : null;
     }
 

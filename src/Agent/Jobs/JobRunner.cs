@@ -251,6 +251,10 @@ public sealed class JobRunner(
                     }
                     foreach (var key in keptByGuard.Keys.Where(k => wanted.ContainsKey(k) || !loops.ContainsKey(k) || pruneGate.HeldNow(k) is null)) keptByGuard.TryRemove(key, out _);
                     foreach (var key in loops.Keys) Publish(key);
+                    // The heartbeat finds the engine answering again while the job loops still back off from its outage (up
+                    // to 30 s): they look now, as the groups do (probe-22 F3: an every-second CronJob ran nothing for 28 s).
+                    if (engineOutage.Since is not null && !jobs.EngineAway)
+                        foreach (var running in loops.Values) running.Loop.Wake();
                     // Held without a spec read in this run (the folder or their file could not be read at start): listed,
                     // with their history, and looked at again soon (a confirm or the folder back changes what they show).
                     var heldWithoutSpec = HeldKeys(CronJob.KindName).Concat(HeldKeys(Job.KindName)).Where(k => !loops.ContainsKey(k)).ToList();
@@ -266,7 +270,7 @@ public sealed class JobRunner(
                     if (loops.Count > 0)
                     {
                         var now = time.GetUtcNow();
-                        var stale = jobs.EngineAway || loops.Keys.Any(k => Get(k)?.NextRun is { } n && n <= now);
+                        var stale = jobs.EngineAway || engineOutage.Since is not null || loops.Keys.Any(k => Get(k)?.NextRun is { } n && n <= now);
                         var recheck = stale ? HeldRecheck : options.Value.EngineHeartbeat > TimeSpan.Zero ? options.Value.EngineHeartbeat : OrphanCheckInterval;
                         if (recheck < next) next = recheck;
                     }

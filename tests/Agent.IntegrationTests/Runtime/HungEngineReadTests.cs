@@ -199,6 +199,38 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
         }
     }
 
+    [Fact]
+    public async Task Calls_made_as_the_engine_freezes_before_the_heartbeat_finds_it_end_at_its_finding_not_with_the_freeze()
+    {
+        // probe-22 F4: logs, exec, top and restart sent just after the freeze waited for all of it (100 s) on their first
+        // inspect, then answered; now they end with the 503 at the heartbeat's finding.
+        var g = Instance.Name("hungnew");
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        using var http = Agent.Client(Agent.GeneratedAdminToken);
+        http.Timeout = TimeSpan.FromMinutes(3);
+        var name = $"{g}-s-1";
+
+        Proxy.Freeze();
+        try
+        {
+            var calls = new[]
+            {
+                Quick(() => http.GetAsync($"/api/v1/containers/{name}/top"), "top"),
+                Quick(() => http.GetAsync($"/api/v1/containers/{name}/logs?tail=1"), "logs"),
+                Quick(() => http.PostAsync($"/api/v1/containers/{name}/restart", null), "restart"),
+            };
+            foreach (var answer in await Task.WhenAll(calls))
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        }
+        finally
+        {
+            Proxy.Thaw();
+        }
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(90));
+    }
+
     private const string ContainerEndpointsLogsEnded = "--- logs ended: "; // ContainerEndpoints.LogsEnded
 
     /// <summary>One call, which must answer well within the 90 s engine timeout (before: each waited for it, then 504).</summary>
