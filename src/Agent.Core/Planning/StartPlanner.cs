@@ -19,7 +19,10 @@ public static class StartPlanner
 
     /// <summary>The start plan, and the services it defers because a service they depend on lacks a replica's container
     /// (or, with <paramref name="deferDrifted"/>, has one to recreate; such a service is deferred itself).</summary>
-    public static (Plan Plan, IReadOnlyList<string> Deferred) PlanInOrder(ServiceGroup group, ObservedState observed, TimeSpan dependencyTimeout, bool deferDrifted = false)
+    /// <param name="startedAlready">Containers an earlier pass of the same start ran: never started again (a one-shot
+    /// that exited since runs once per start, probe-22), their dependents gated as on a running one.</param>
+    public static (Plan Plan, IReadOnlyList<string> Deferred) PlanInOrder(ServiceGroup group, ObservedState observed, TimeSpan dependencyTimeout,
+        bool deferDrifted = false, IReadOnlySet<string>? startedAlready = null)
     {
         var plan = new PlanBuilder();
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -53,7 +56,9 @@ public static class StartPlanner
                 }
                 var resource = $"container:{name}";
                 IReadOnlyList<int> started;
-                if (container.State is ContainerState.Exited or ContainerState.Created)
+                if (startedAlready?.Contains(container.Id) == true)
+                    started = [];
+                else if (container.State is ContainerState.Exited or ContainerState.Created)
                     started = [plan.Add(OperationKind.StartContainer, resource, $"start requested ({container.State.ToString().ToLowerInvariant()})", after, container.Id)];
                 else if (container.State == ContainerState.Paused)
                     started = [plan.Add(OperationKind.UnpauseContainer, resource, "start requested (paused)", after, container.Id)];

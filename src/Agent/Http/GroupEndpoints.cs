@@ -105,15 +105,18 @@ public static class GroupEndpoints
             // before it (probe-21), and an edited one never starts in its old form first. A container the reconcile did
             // not replace (an update it holds back) is started as it is in that second pass.
             HashSet<string>? runningBefore = null;
+            var startedIds = new HashSet<string>(StringComparer.Ordinal); // each container runs once per start: a one-shot too (probe-22)
             for (var pass = 1; ; pass++)
             {
                 var observed = await observer.ObserveFreshAsync(key, ct);
                 runningBefore ??= observed.Containers.Where(c => c.IsRunning).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
                 if (pass > 1) // what the reconcile made or started is started by this request too (probe-22: only the one-shot was named)
                     started.AddRange(observed.Containers.Where(c => c.IsRunning && !runningBefore.Contains(c.Name) && !started.Contains(c.Name)).Select(c => c.Name));
-                var (plan, deferred) = StartPlanner.PlanInOrder(group, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: pass == 1);
+                var (plan, deferred) = StartPlanner.PlanInOrder(group, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: pass == 1, startedAlready: startedIds);
                 var result = await executor.RunAsync(key, plan, parallelism, ct);
-                started.AddRange(Started(plan, result));
+                startedIds.UnionWith(plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
+                    .Select(o => o.Target).OfType<string>());
+                started.AddRange(Started(plan, result).Where(n => !started.Contains(n)));
                 if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);
                 if (deferred.Count == 0) break;
                 if (pass == 2)

@@ -51,8 +51,17 @@ internal static class MountAliases
         foreach (var above in Ancestors(root))
             if (PathIdentity.WithoutLinks(above).Found is { } id) found.TryAdd(id, above);
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint, ReturnSpecialDirectories = false };
-        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", options))
-            if (PathIdentity.WithoutLinks(path).Found is { } id) found.TryAdd(id, HostPath.Normalize(path));
+        // No folder there (a request's bind judged without one, probe-22 F7: a 500), or one gone meanwhile: nothing of it aliases.
+        if (!Directory.Exists(root)) return found;
+        try
+        {
+            foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", options))
+                if (PathIdentity.WithoutLinks(path).Found is { } id) found.TryAdd(id, HostPath.Normalize(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // removed while walked: what was found stands
+        }
         return found;
     }
 

@@ -245,6 +245,34 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
     }
 
     [Fact]
+    public async Task A_start_after_an_edit_while_stopped_runs_a_one_shot_once_and_names_each_container_once()
+    {
+        // probe-22 F5: the start's second pass (after the reconcile that recreated the edited service) ran the one-shot
+        // that the first pass had run and that had exited since: twice, and listed it twice.
+        var project = Instance.Name("startonce");
+        string Compose(string dbExtra) => "services:\n" + Manifest.ComposeSleeper("db", dbExtra)
+            + $"  once:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n";
+        Agent.Write($"{project}/compose.yaml", Compose(""));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, once) = ($"{project}-db-1", $"{project}-once-1");
+        await Ok("stop", $"composeproject/{project}");
+        var edited = DateTimeOffset.UtcNow;
+        var since = (edited.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        Agent.Write($"{project}/compose.yaml", Compose("    environment: { DB_EDITED: \"1\" }\n"));
+        await ReconciledAfterAsync(project, edited);
+        var answer = await Ok("start", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", db)) is { Exit: 0 } d
+            && d.Stdout.StartsWith("running", StringComparison.Ordinal) && d.Stdout.Contains("DB_EDITED=1", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "db running with the edited spec");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a second run of the one-shot would come within the start
+        var starts = await DockerCli.RunAsync("events", "--since", since, "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", $"container={once}", "--filter", "event=start", "--format", "{{.ID}}");
+        Assert.True(starts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 1, $"the one-shot started {starts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length} times: {answer}");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(answer, System.Text.RegularExpressions.Regex.Escape(once)));
+        Assert.Contains(db, answer, StringComparison.Ordinal); // the recreated db is named too
+    }
+
+    [Fact]
     public async Task A_start_cut_off_by_an_agent_kill_is_finished_at_the_next_start_whatever_the_restart_policy()
     {
         // probe-21: kill -9 of the agent during `agent start` (the stop already lifted in suspended.json, not every

@@ -81,6 +81,31 @@ public sealed class PlantedManifestTests : SecurityScenario
         }
     }
 
+    [Fact]
+    public async Task A_run_binding_a_mount_point_under_a_bind_root_is_judged_not_a_500()
+    {
+        // probe-22 F7: a request's bind of a mount point (dockerd's data root is one) on the manifests' filesystem was
+        // compared with a manifests folder a request does not have, and answered 500 (DirectoryNotFoundException).
+        var outside = Path.Combine("/var/tmp", $"agent-selfmount-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(outside);
+        await Host("mount", "--bind", outside, outside);
+        try
+        {
+            Agent.Settings["Agent:Security:AllowedBindRoots:0"] = outside;
+            await Agent.StartAsync();
+            using var admin = Admin();
+            using var response = await admin.PostAsync("/api/v1/run", Json(RunBody(Instance.Name("selfmount"), "true", outside, autoRemove: true)));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK or HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
+        }
+        finally
+        {
+            await Agent.StopAsync();
+            await Host("umount", outside);
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
     private static async Task Host(string program, params string[] args)
     {
         var (exit, _, stderr) = await ExternalTool.RunAsync(program, args);

@@ -49,6 +49,11 @@ public sealed class StartPlannerTests
         var (plan, deferred) = StartPlanner.PlanInOrder(Group(app, db, other), observed, TimeSpan.FromMinutes(2), deferDrifted: true);
         Assert.Equal("#1 container:g-other-1, StartContainer, start requested (exited)", plan.ToString());
         Assert.Equal(["db", "app"], deferred);
+        // A one-shot the first pass ran and that exited since is not run again by the second (probe-22: it ran twice).
+        var once = Service("once", 1, s => s.Restart(RestartMode.No));
+        var (second, _) = StartPlanner.PlanInOrder(Group(once, other), Observed(Exited(once, 1) with { ExitCode = 0 }, Exited(other, 1)), TimeSpan.FromMinutes(2),
+            startedAlready: new HashSet<string> { Exited(once, 1).Id });
+        Assert.Equal("#1 container:g-other-1, StartContainer, start requested (exited)", second.ToString());
         // The second pass, when the reconciler did not replace it (an update it holds back): started as it is, in order.
         var (again, none) = StartPlanner.PlanInOrder(Group(app, db, other), observed, TimeSpan.FromMinutes(2));
         Assert.Empty(none);
