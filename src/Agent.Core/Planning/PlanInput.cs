@@ -37,5 +37,10 @@ public sealed record PlanInput(
     /// <summary>How long a healthy/completed dependency is waited for before the plan fails.</summary>
     public TimeSpan DependencyTimeout { get; init; } = DefaultDependencyTimeout;
 
+    /// <summary>The start verb runs this plan under its hold and starts the existing stopped containers itself, in
+    /// dependency order, after it (probe-22: a dependent started before its recreated dependency was healthy and before
+    /// the one-shot between them ran): the plan makes and recreates containers, and starts none that exists.</summary>
+    public bool LeaveStartsToStart { get; init; }
+
     public static readonly TimeSpan DefaultDependencyTimeout = TimeSpan.FromMinutes(2);
 }

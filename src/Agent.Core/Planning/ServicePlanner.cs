@@ -192,7 +192,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                                                                    && current.ExitCode is not 0 && current.Failures > limit.MaxRetries:
                 plan.Hold(Hold.BackoffLimitExceeded, $"{current.Name}: restart limit reached: failed {current.Failures} times (last exit code {current.ExitCode}), restart: on-failure:{limit.MaxRetries} allows {limit.MaxRetries} restarts");
                 break;
-            case ContainerState.Exited or ContainerState.Created or ContainerState.Dead when ShouldStart(current):
+            case ContainerState.Exited or ContainerState.Created or ContainerState.Dead when ShouldStart(current) && !input.LeaveStartsToStart:
                 if (current.BackoffUntil is { } until && until > input.Now)
                 {
                     plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, next start in {(until - input.Now).TotalSeconds:0.#}s");

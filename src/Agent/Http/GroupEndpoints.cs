@@ -104,12 +104,15 @@ public static class GroupEndpoints
             // by the reconciler, run here under the hold, and its dependents start after it in a second pass: never
             // before it (probe-21), and an edited one never starts in its old form first. A container the reconcile did
             // not replace (an update it holds back) is started as it is in that second pass.
-            HashSet<string>? runningBefore = null;
+            HashSet<string>? runningBefore = null, firstSeen = null;
             var startedIds = new HashSet<string>(StringComparer.Ordinal); // each container runs once per start: a one-shot too (probe-22)
             for (var pass = 1; ; pass++)
             {
                 var observed = await observer.ObserveFreshAsync(key, ct);
                 runningBefore ??= observed.Containers.Where(c => c.IsRunning).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+                firstSeen ??= observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+                // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b).
+                startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)).Select(c => c.Id));
                 if (pass > 1) // what the reconcile made or started is started by this request too (probe-22: only the one-shot was named)
                     started.AddRange(observed.Containers.Where(c => c.IsRunning && !runningBefore.Contains(c.Name) && !started.Contains(c.Name)).Select(c => c.Name));
                 var (plan, deferred) = StartPlanner.PlanInOrder(group, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: pass == 1, startedAlready: startedIds);
@@ -122,7 +125,7 @@ public static class GroupEndpoints
                 if (pass == 2)
                     return StartFailed($"not started: {string.Join(", ", deferred)}: a service they depend on has no container, and the agent could not make it " +
                                        $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs", started);
-                await reconciler.ReconcileAsync(key, ct);
+                await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true);
             }
         }
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, false, null)

@@ -41,13 +41,14 @@ public sealed class Reconciler(
     private readonly Dictionary<ObjectKey, string> lastPlans = [];
     private readonly Lock sync = new();
 
-    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct)
+    /// <param name="leaveStartsToStart">Run by the start verb under its hold: see <see cref="PlanInput.LeaveStartsToStart"/>.</param>
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken ct, bool leaveStartsToStart = false)
     {
         var started = Stopwatch.GetTimestamp();
         var result = "error";
         try
         {
-            var outcome = await ReconcileCoreAsync(key, ct);
+            var outcome = await ReconcileCoreAsync(key, ct, leaveStartsToStart);
             result = outcome.Result;
             return new ReconcileResult(outcome.RequeueAfter);
         }
@@ -90,7 +91,8 @@ public sealed class Reconciler(
         status.SetCondition(key, ConditionTypes.Degraded, true, "EngineUnavailable", message);
     }
 
-    public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed) => Planner.PlanGroup(InputFor(key, desired, observed));
+    public Plan PlanFor(ObjectKey key, IManifestObject? desired, ObservedState observed, bool leaveStartsToStart = false) =>
+        Planner.PlanGroup(InputFor(key, desired, observed) with { LeaveStartsToStart = leaveStartsToStart });
 
     /// <summary>The object's plan, and what a start (or resume) of an object the API stopped or suspended would change (its
     /// manifest's own suspend holds; null otherwise): `agent diff` shows it, so a stopped project with an edit waiting does not read as merely in sync.</summary>
@@ -118,7 +120,7 @@ public sealed class Reconciler(
             ServicesLeaving = manifests.ServicesLeaving(key),
         };
 
-    private async Task<(string Result, TimeSpan? RequeueAfter)> ReconcileCoreAsync(ObjectKey key, CancellationToken ct)
+    private async Task<(string Result, TimeSpan? RequeueAfter)> ReconcileCoreAsync(ObjectKey key, CancellationToken ct, bool leaveStartsToStart)
     {
         // Jobs run to completion under the job runner; self-healing never touches them.
         if (Job.IsJobKind(key.Kind)) return ("ignored", null);
@@ -167,13 +169,13 @@ public sealed class Reconciler(
 
         if (desired is null && await PruneHeldAsync(key, observed, ct) is { } held) return ("held", held.RequeueAfter);
 
-        var plan = PlanFor(key, desired, observed);
+        var plan = PlanFor(key, desired, observed, leaveStartsToStart);
         if (!observed.Fresh && (!plan.IsEmpty || plan.Adopted.Count > 0))
         {
             // Planned from the cache, which can be a moment behind: nothing changes on a plan that the engine's answer
             // now would not give (the "never take down what runs" rules see what is there).
             observed = await observer.ObserveFreshAsync(key, ct, desired as ServiceGroup);
-            plan = PlanFor(key, desired, observed);
+            plan = PlanFor(key, desired, observed, leaveStartsToStart);
         }
         // What docker compose made: its containers come with the listing; its networks and volumes are looked for only when
         // there are such containers or the plan would create something.
@@ -184,7 +186,7 @@ public sealed class Reconciler(
             if (!foreign.IsEmpty || !observed.Foreign.IsEmpty)
             {
                 observed = observed with { Foreign = foreign };
-                plan = PlanFor(key, desired, observed);
+                plan = PlanFor(key, desired, observed, leaveStartsToStart);
             }
         }
         // The folder cannot be read: its last good state is enforced, nothing of it changed (probe-19 F1: an apply stopped

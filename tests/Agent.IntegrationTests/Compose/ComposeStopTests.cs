@@ -273,6 +273,31 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
     }
 
     [Fact]
+    public async Task A_start_after_a_dependency_was_removed_keeps_the_chain_through_a_one_shot_in_order()
+    {
+        // probe-22 F9: db (healthy) -> migrate (completed) -> app: with db removed while stopped, the reconcile the start
+        // ran started app (restart: always) at once, before db was healthy and before migrate ran against the new db.
+        var project = Instance.Name("startchain");
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + Manifest.ComposeSleeper("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
+            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + Manifest.ComposeSleeper("app", "    restart: always\n    depends_on:\n      migrate: { condition: service_completed_successfully }\n"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, migrate, app) = ($"{project}-db-1", $"{project}-migrate-1", $"{project}-app-1");
+
+        await Ok("stop", $"composeproject/{project}");
+        await DockerCli.RunAsync("rm", "-f", db);
+        var before = DateTimeOffset.UtcNow;
+        await Ok("start", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => await StateAsync(app) == "running" && await StateAsync(db) == "running", TimeSpan.FromSeconds(90), "db and app running");
+        var migrateStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(migrate, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(migrateStart > before, $"migrate did not run again for the new db (started {migrateStart:O})");
+        await AssertStartedAfterAsync(migrate, db);
+        await AssertStartedAfterAsync(app, migrate);
+    }
+
+    [Fact]
     public async Task A_start_cut_off_by_an_agent_kill_is_finished_at_the_next_start_whatever_the_restart_policy()
     {
         // probe-21: kill -9 of the agent during `agent start` (the stop already lifted in suspended.json, not every
