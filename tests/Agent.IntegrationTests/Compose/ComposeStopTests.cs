@@ -250,7 +250,7 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         // probe-22 F5: the start's second pass (after the reconcile that recreated the edited service) ran the one-shot
         // that the first pass had run and that had exited since: twice, and listed it twice.
         var project = Instance.Name("startonce");
-        string Compose(string dbExtra) => "services:\n" + Manifest.ComposeSleeper("db", dbExtra)
+        string Compose(string dbExtra) => "services:\n" + Manifest.ComposeSleeper("db", dbExtra) + Manifest.ComposeSleeper("app", "    depends_on: [db]\n")
             + $"  once:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n";
         Agent.Write($"{project}/compose.yaml", Compose(""));
         await Agent.StartAsync();
@@ -270,6 +270,18 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.True(starts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 1, $"the one-shot started {starts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length} times: {answer}");
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(answer, System.Text.RegularExpressions.Regex.Escape(once)));
         Assert.Contains(db, answer, StringComparison.Ordinal); // the recreated db is named too
+
+        // down then up (probe-22 F5b): the up's reconcile makes and runs the one-shot; its pass after does not run it again.
+        await Agent.WaitProjectReadyAsync(project);
+        await Ok("down", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => !await DockerCli.ExistsAsync("container", once), TimeSpan.FromSeconds(60), "the one-shot removed by down");
+        var upSince = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        var up = await Ok("up", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => await StateAsync(db) == "running", TimeSpan.FromSeconds(90), "db running after up");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var upStarts = await DockerCli.RunAsync("events", "--since", upSince, "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", $"container={once}", "--filter", "event=start", "--format", "{{.ID}}");
+        Assert.True(upStarts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 1, $"the one-shot started {upStarts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length} times after up: {up}");
     }
 
     [Fact]
