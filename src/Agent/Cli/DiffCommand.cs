@@ -13,6 +13,8 @@ namespace Agent.Cli;
 /// Exit 0 in sync, 2 changes pending, 1 errors (also: the folder cannot be read, or the mass-prune guard holds removals).</summary>
 public static class DiffCommand
 {
+    private static readonly TimeSpan PingBound = TimeSpan.FromSeconds(10);
+
     public static Command Create()
     {
         var dir = new Argument<string>("dir") { Description = "Folder of manifests", DefaultValueFactory = _ => "manifests" };
@@ -44,6 +46,20 @@ public static class DiffCommand
                 var agentLabels = services.GetRequiredService<AgentLabels>();
                 var source = services.GetRequiredService<InstanceSource>();
                 Console.Error.WriteLine($"Comparing as instance {agentLabels.InstanceId} ({source.Description}).");
+                // A hung engine takes connections and never answers: say so in seconds, not after the request timeout (probe-22 F8).
+                using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    bounded.CancelAfter(PingBound);
+                    try
+                    {
+                        await services.GetRequiredService<IContainerEngine>().PingAsync(bounded.Token);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        Console.Error.WriteLine($"error: the Docker engine did not answer _ping within {PingBound.TotalSeconds:0}s: it is hung or overloaded; nothing was compared");
+                        return 1;
+                    }
+                }
                 var (wrongInstance, lonelyInstance) = source.Judge(agentLabels.InstanceId, await OwnersAsync(services.GetRequiredService<IContainerEngine>(), agentLabels, ct));
                 if (wrongInstance is not null)
                 {
@@ -101,6 +117,11 @@ public static class DiffCommand
             catch (EngineException e)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("error: the Docker engine stopped answering during the comparison (no answer within Agent:EngineRequestTimeout); nothing was changed");
                 return 1;
             }
         });

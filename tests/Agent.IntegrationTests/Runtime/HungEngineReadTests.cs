@@ -231,6 +231,31 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
         await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(90));
     }
 
+    [Fact]
+    public async Task Agent_diff_against_a_hung_engine_says_so_in_seconds_not_with_a_stack_trace()
+    {
+        // probe-22 F8: it waited the request timeout (100 s), then printed a .NET stack trace.
+        var g = Instance.Name("hungdiff");
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        Proxy.Freeze();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var (exit, stdout, stderr) = await AgentCli.RunAsync(new Dictionary<string, string> { ["DOCKER_HOST"] = "unix://" + Proxy.Path },
+                "diff", Agent.Manifests, "--instance", Instance.Id, "--state-dir", Agent.StateDir);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"agent diff took {clock.Elapsed.TotalSeconds:0} s");
+            Assert.Equal(1, exit);
+            Assert.Contains("error: the Docker engine did not answer _ping within 10s", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Proxy.Thaw();
+        }
+    }
+
     private const string ContainerEndpointsLogsEnded = "--- logs ended: "; // ContainerEndpoints.LogsEnded
 
     /// <summary>One call, which must answer well within the 90 s engine timeout (before: each waited for it, then 504).</summary>
