@@ -77,7 +77,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     {
         var i = await client.System.GetSystemInfoAsync(ct);
         return new EngineInfo(i.Name, i.ServerVersion, (int)i.Containers, (int)i.ContainersRunning, (int)i.Images,
-            i.Driver, (int)i.NCPU, i.MemTotal, i.OperatingSystem);
+            i.Driver, (int)i.NCPU, i.MemTotal, i.OperatingSystem) { DataRoot = string.IsNullOrEmpty(i.DockerRootDir) ? null : i.DockerRootDir };
     });
 
     public Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(LabelSelector selector, CancellationToken ct) =>

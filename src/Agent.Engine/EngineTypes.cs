@@ -14,7 +14,11 @@ public sealed record EngineVersion(string Version, string ApiVersion, string Min
 
 public sealed record EngineInfo(
     string Name, string ServerVersion, int Containers, int ContainersRunning, int Images,
-    string Driver, int Cpus, long MemoryBytes, string OperatingSystem);
+    string Driver, int Cpus, long MemoryBytes, string OperatingSystem)
+{
+    /// <summary>The engine's data root (DockerRootDir: every container's files, image layers, volumes); null when not told.</summary>
+    public string? DataRoot { get; init; }
+}
 
 /// <summary>One container as the list call reports it: enough to plan without inspecting.</summary>
 public sealed record ContainerSummary(

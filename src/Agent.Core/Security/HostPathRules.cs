@@ -125,6 +125,8 @@ public sealed class HostPathRules(SecurityOptions options)
             return $"bind mount of {normal} is not allowed: {via}{(via.Length == 0 ? "it " : "")}holds a folder named {name} (keys and credentials)";
         if (options.SensitivePaths.Select(HostPath.Normalize).FirstOrDefault(s => HostPath.Overlaps(path, s) && !(confined && HostPath.IsUnder(path, s))) is { } sensitive)
             return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, sensitive)} {sensitive}, " + Why(sensitive);
+        if (context.EngineDataRoots.Select(HostPath.Normalize).FirstOrDefault(r => HostPath.Overlaps(path, r)) is { } dataRoot)
+            return $"bind mount of {normal} is not allowed: {via}{Relation(via, path, dataRoot)} {dataRoot}, the engine's data root: " + EngineWhy;
         return SecretProblem(normal, path, via, options.AgentSecretPaths.Concat(context.SecretFiles));
     }
 

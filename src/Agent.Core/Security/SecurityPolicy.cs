@@ -21,6 +21,10 @@ public sealed record AdmissionContext(Func<string, string> ResolveLinks, Func<st
 
     /// <summary>Secret files named by the manifests (a GitRepository's secretRef, webhook and signers files): never bind-mounted.</summary>
     public IReadOnlyList<string> SecretFiles { get; init; } = [];
+
+    /// <summary>The engine's own data root as it reports it (a --data-root other than /var/lib/docker): never bound, nor
+    /// any folder above or below it, whatever the bind roots allow (probe-22 F6).</summary>
+    public IReadOnlyList<string> EngineDataRoots { get; init; } = [];
 }
 
 /// <summary>

@@ -41,6 +41,7 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
             ManifestsRoot = fromManifests ? folder.Root : null,
             OwnBindRoots = fromManifests ? [gitBinds.Root] : [], // what a repository's manifests bind, copied (see GitBindStore)
             SecretFiles = GitSecretFiles(),
+            EngineDataRoots = spec.Mounts.Any(m => m.Type == MountType.Bind) ? await EngineDataRootsAsync(ct) : [],
         };
         var violations = policy.Check(spec, context);
         if (violations.Count > 0)
@@ -59,6 +60,16 @@ public sealed class ContainerAdmission(IContainerEngine engine, AgentLabels labe
         var pinned = ByContainerId(BindPinning.Pin(spec, resolve), own);
         manifests.RecordWritableBinds(WritableBindTrust.Sources(pinned.Mounts), creator);
         return new Admitted(pinned, null);
+    }
+
+    private string? engineDataRoot;
+
+    /// <summary>The engine's data root, asked once (it changes only with a restart of dockerd on another --data-root, which
+    /// the next agent start sees).</summary>
+    private async Task<IReadOnlyList<string>> EngineDataRootsAsync(CancellationToken ct)
+    {
+        engineDataRoot ??= (await engine.GetInfoAsync(ct)).DataRoot ?? "";
+        return engineDataRoot.Length > 0 ? [engineDataRoot] : [];
     }
 
     /// <summary>Starts (or restarts, by <paramref name="start"/>) one of the agent's containers, the only way the agent

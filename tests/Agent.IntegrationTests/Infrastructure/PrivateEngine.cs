@@ -16,6 +16,9 @@ public sealed class PrivateEngine : IAsyncDisposable
     private Process? process;
 
     public string Socket => Path.Combine(dir, "d.sock");
+
+    /// <summary>Its --data-root (every container's files, image layers, volumes).</summary>
+    public string DataRoot => Path.Combine(dir, "data");
     public string Host => "unix://" + Socket;
 
     public async Task StartAsync()

@@ -42,6 +42,20 @@ public sealed class HostPathRulesTests
     }
 
     [Fact]
+    public void The_engines_own_data_root_is_refused_under_any_bind_root_with_what_lies_above_and_below_it()
+    {
+        // probe-22 F6: dockerd --data-root /srv/docker with AllowedBindRoots=/srv let a container bind every container's files.
+        var engine = AdmissionContext.Offline with { EngineDataRoots = ["/srv/docker"] };
+        var options = new SecurityOptions { AllowedBindRoots = ["/srv"] };
+        foreach (var source in new[] { "/srv/docker", "/srv/docker/volumes", "/srv" })
+        {
+            var refused = Assert.Single(AsShipped(Bind(source), options, engine));
+            Assert.Contains("/srv/docker, the engine's data root: the container engine's socket or data", refused.Message, StringComparison.Ordinal);
+        }
+        Assert.Empty(AsShipped(Bind("/srv/app"), options, engine));
+    }
+
+    [Fact]
     public void A_configured_root_does_not_close_the_manifests_folder()
     {
         var manifests = AdmissionContext.Offline with { ManifestsRoot = "/srv/manifests" };
