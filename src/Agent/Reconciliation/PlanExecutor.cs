@@ -12,7 +12,9 @@ using Microsoft.Extensions.Options;
 namespace Agent.Reconciliation;
 
 /// <summary>The result of running a plan: what was applied, what failed, and which updates were rolled back.</summary>
-public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures, IReadOnlyList<string> RolledBack, IReadOnlyList<string> Log)
+/// <remarks><see cref="Changes"/> names each change counted in <see cref="Applied"/> (waits and image checks are steps, not
+/// changes), so an event's count always agrees with its list.</remarks>
+public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures, IReadOnlyList<string> RolledBack, IReadOnlyList<string> Changes)
 {
     public bool Succeeded => Failures.Count == 0;
 
@@ -57,7 +59,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         var failures = new ConcurrentQueue<string>();
         var rolledBack = new ConcurrentQueue<string>();
         var rollbackCauses = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        var log = new ConcurrentQueue<string>();
+        var changes = new ConcurrentQueue<string>();
         var conflicts = new ConcurrentQueue<string>();
         var applied = 0;
         var done = new ConcurrentDictionary<int, bool>(); // id -> succeeded
@@ -92,7 +94,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         // Runs op's compensations (op.OnFailure) in order; one that fails is a failure "... failed during rollback" and the
         // next still runs. With a causePrefix (an update undone because the manifest was reverted: a change the agent chose)
         // each one is counted as applied and logged as a change with that prefix; without one (the rollback of a failed
-        // operation, whose failure is already reported) it is only recorded in the run's log.
+        // operation, whose failure is already reported) it is not a change of its own.
         async Task CompensateAsync(Operation op, string? causePrefix)
         {
             foreach (var compensation in op.OnFailure)
@@ -104,8 +106,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     {
                         Interlocked.Increment(ref applied);
                         logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, compensation.ResourceId, compensation.Kind, causePrefix + compensation.Cause);
+                        changes.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {causePrefix}{compensation.Cause}");
                     }
-                    log.Enqueue($"{compensation.ResourceId} {compensation.Kind}: {causePrefix}{compensation.Cause}");
                 }
                 catch (EngineException ce)
                 {
@@ -132,8 +134,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 {
                     Interlocked.Increment(ref applied);
                     logger.LogInformation("{Key}: {Resource} {Operation}: {Cause}", key, op.ResourceId, op.Kind, op.Cause);
+                    changes.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
                 }
-                log.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
                 return true;
             }
             catch (UpdateRevertedException e)
@@ -198,7 +200,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             }, ct);
         }
         await Task.WhenAll(tasks.Values);
-        return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), log.ToList())
+        return new ExecutionResult(applied, failures.ToList(), rolledBack.ToList(), changes.ToList())
         {
             NameConflicts = conflicts.ToList(),
             RollbackCauses = rollbackCauses.ToDictionary(StringComparer.Ordinal),

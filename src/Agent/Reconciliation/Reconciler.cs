@@ -543,7 +543,7 @@ public sealed class Reconciler(
             status.Record(key, "Warning", "SourceUnavailable", source);
         }
         if (execution is { Applied: > 0 })
-            status.Record(key, "Normal", "Applied", $"{execution.Applied} change(s): {string.Join("; ", execution.Log.Take(5))}{(execution.Log.Count > 5 ? "; ..." : "")}");
+            status.Record(key, "Normal", "Applied", $"{execution.Applied} change(s): {string.Join("; ", execution.Changes.Take(5))}{(execution.Changes.Count > 5 ? "; ..." : "")}");
 
         LogConflictChange(key, outcome.NameConflicts);
         // A name held by someone else does not go away by retrying: no backoff storm, the next resync looks again.

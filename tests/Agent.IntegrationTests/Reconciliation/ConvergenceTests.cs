@@ -1,3 +1,4 @@
+using Agent.Core.Model;
 using Agent.Core.Status;
 using Agent.IntegrationTests.Infrastructure;
 using static Agent.IntegrationTests.Infrastructure.Manifest;
@@ -23,6 +24,22 @@ public sealed class ConvergenceTests : AgentScenario
         Assert.Equal(before.Single(r => r.Name == $"{g}-a-1").Id, after.Single(r => r.Name == $"{g}-a-1").Id);
         Assert.Equal("2", (await DockerCli.InspectAsync($"{g}-b-2", "{{range .Config.Env}}{{println .}}{{end}}")).Split('\n').Single(l => l.StartsWith("VERSION=")).Split('=')[1]);
         await Agent.WaitReadyAsync(g);
+        AppliedEventsCountWhatTheyList(g);
+    }
+
+    /// <summary>"Applied N change(s): a; b; ..." lists N changes (five at most, then "..."): image checks and waits are
+    /// steps, not changes, and are not listed beside the count (probe-22 F10).</summary>
+    private void AppliedEventsCountWhatTheyList(string group)
+    {
+        var applied = Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, group))!.Events.Where(e => e.Reason == "Applied").ToList();
+        Assert.NotEmpty(applied);
+        foreach (var e in applied)
+        {
+            var count = int.Parse(e.Message[..e.Message.IndexOf(' ')]);
+            var items = e.Message[(e.Message.IndexOf(": ", StringComparison.Ordinal) + 2)..].Split("; ");
+            Assert.Equal(Math.Min(count, 5) + (count > 5 ? 1 : 0), items.Length);
+            Assert.DoesNotContain(items, i => i.Contains(" EnsureImage:") || i.Contains(" WaitHealthy:") || i.Contains(" WaitCompleted:"));
+        }
     }
 
     [Fact]
