@@ -6,6 +6,8 @@ namespace Agent.UnitTests.Cli;
 /// <summary>probe-16 F3: start, up and restart print what they did, never a bare success when nothing ran.</summary>
 public sealed class ObjectVerbOutputTests
 {
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
+
     private static string Done(string verb, string shown, string json) => ObjectVerbCommand.Done(verb, shown, JsonDocument.Parse(json).RootElement);
 
     [Fact]
@@ -51,12 +53,23 @@ public sealed class ObjectVerbOutputTests
     [Fact]
     public void A_service_stop_or_start_says_which_containers_it_stopped_or_started()
     {
-        static System.Text.Json.JsonElement Json(string text) => System.Text.Json.JsonDocument.Parse(text).RootElement;
         Assert.Equal("composeproject/p: service app stopped: 2 container(s) (p-app-1, p-app-2)",
             ObjectVerbCommand.ServiceDone("stop", "composeproject/p", "app", Json("""{"group":"p","service":"app","stopped":["p-app-1","p-app-2"]}""")));
         Assert.Equal("composeproject/p: service app: no running container to stop",
             ObjectVerbCommand.ServiceDone("stop", "composeproject/p", "app", Json("""{"group":"p","service":"app","stopped":[]}""")));
         Assert.Equal("composeproject/p: service app started: 1 container(s) (p-app-1)",
             ObjectVerbCommand.ServiceDone("start", "composeproject/p", "app", Json("""{"group":"p","suspended":false,"started":["p-app-1"]}""")));
+    }
+
+    [Fact]
+    public void A_stop_that_times_out_while_the_engine_is_away_says_so_not_only_still_running()
+    {
+        var away = Json("""{"conditions":[{"type":"Ready","status":"False","reason":"EngineUnavailable","message":"The Docker engine did not answer _ping within 5s"}]}""");
+        Assert.Equal("the Docker engine is not answering (The Docker engine did not answer _ping within 5s), so the stop cannot be applied yet; " +
+                     "last seen running: tick-t-1; it is applied once the engine answers",
+            ObjectVerbCommand.WhyNotStopped(away, ["tick-t-1"]));
+        var answering = Json("""{"conditions":[{"type":"Ready","status":"True","reason":"Ready","message":""}]}""");
+        Assert.Equal("still running: tick-t-1", ObjectVerbCommand.WhyNotStopped(answering, ["tick-t-1"]));
+        Assert.Equal("the stop is not applied yet", ObjectVerbCommand.WhyNotStopped(answering, []));
     }
 }

@@ -90,11 +90,20 @@ public static class ObjectVerbCommand
             var running = Running(status);
             if (suspended && running.Count == 0) return;
             if (DateTimeOffset.UtcNow >= deadline)
-                throw new AgentApiException($"timed out after {Core.Manifests.Durations.Format(timeout)} waiting for {shown} to stop: " +
-                    (running.Count > 0 ? $"still running: {string.Join(", ", running)}" : "the stop is not applied yet") +
+                throw new AgentApiException($"timed out after {Core.Manifests.Durations.Format(timeout)} waiting for {shown} to stop: " + WhyNotStopped(status, running) +
                     "; the stop stays requested (agent get " + shown + " shows its progress)");
             await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
         }
+    }
+
+    /// <summary>Why the object is not stopped yet: the engine not answering (then its containers' states are only the last
+    /// seen, probe-22 F10), else the containers that still run.</summary>
+    internal static string WhyNotStopped(JsonElement status, IReadOnlyList<string> running)
+    {
+        if (ResourceViews.Condition(status, "Ready") is { } ready && ResourceViews.Str(ready, "reason") == "EngineUnavailable")
+            return $"the Docker engine is not answering ({ResourceViews.Str(ready, "message")}), so the stop cannot be applied yet" +
+                   (running.Count > 0 ? $"; last seen running: {string.Join(", ", running)}" : "") + "; it is applied once the engine answers";
+        return running.Count > 0 ? $"still running: {string.Join(", ", running)}" : "the stop is not applied yet";
     }
 
     private static List<string> Running(JsonElement status) =>
