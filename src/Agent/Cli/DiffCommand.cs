@@ -95,14 +95,16 @@ public static class DiffCommand
                         continue;
                     }
                     var observed = await observer.ObserveAsync(key, ct, desired as ServiceGroup);
-                    var (plan, onStart) = reconciler.PlanWithStart(key, desired, observed);
+                    var (plan, onStart, onResume) = reconciler.PlanWithStart(key, desired, observed);
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
-                    var stoppedNote = onStart.Count > 0 ? $" (stopped; starting it would apply {onStart.Count} change(s))" : "";
+                    var stoppedNote = onStart.Count > 0 ? $" (stopped; starting it would apply {onStart.Count} change(s))"
+                        : onResume.Count > 0 ? $" (suspend: true in its manifest; without it, {onResume.Count} change(s) would apply)" : "";
                     Console.WriteLine(changes.Count == 0 ? $"{key}: in sync{stoppedNote}" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
                     foreach (var change in changes) Print(change, "");
                     foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
                     foreach (var change in onStart) Print(change, "on start: ");
+                    foreach (var change in onResume) Print(change, "on resume: ");
                 }
                 var holds = (blocked.Count > 0 ? [$"{blocked.Count} removal(s) held by the mass-prune guard"] : Array.Empty<string>())
                     .Concat(heldJobs > 0 ? [$"{heldJobs} Job(s) held: HistoryLost"] : []).ToList();

@@ -96,16 +96,20 @@ public sealed class Reconciler(
 
     /// <summary>The object's plan, and what a start (or resume) of an object the API stopped or suspended would change (its
     /// manifest's own suspend holds; null otherwise): `agent diff` shows it, so a stopped project with an edit waiting does not read as merely in sync.</summary>
-    public (Plan Plan, IReadOnlyList<Change> OnStart) PlanWithStart(ObjectKey key, IManifestObject? desired, ObservedState observed)
+    /// <remarks>For an object its manifest suspends (<c>suspend: true</c>) and no verb holds, OnResume lists what removing
+    /// the suspend would apply (an edit made meanwhile shows there, probe-22 F10).</remarks>
+    public (Plan Plan, IReadOnlyList<Change> OnStart, IReadOnlyList<Change> OnResume) PlanWithStart(ObjectKey key, IManifestObject? desired, ObservedState observed)
     {
         var input = InputFor(key, desired, observed);
         var plan = Planner.PlanGroup(input);
-        if (desired is not ServiceGroup g || !(input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))) return (plan, []);
+        if (desired is ServiceGroup { Spec.Suspend: true } && !overrides.IsSuspended(key))
+            return (plan, [], PlanSummary.Describe(Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false })));
+        if (desired is not ServiceGroup g || !(input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))) return (plan, [], []);
         // The start verb starts the stopped containers first (a one-shot that completed too, as docker compose start
         // does), then the reconcile it runs makes or recreates what it must.
         var reconcile = PlanSummary.Describe(Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false }));
         var starts = PlanSummary.Describe(StartPlanner.PlanInOrder(g, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: true).Plan);
-        return (plan, [.. starts.Where(s => reconcile.All(r => r.Resource != s.Resource)), .. reconcile]);
+        return (plan, [.. starts.Where(s => reconcile.All(r => r.Resource != s.Resource)), .. reconcile], []);
     }
 
     private PlanInput InputFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>

@@ -21,8 +21,8 @@ public sealed class DiffFieldsTests : IAsyncLifetime
 
     private string Group => instance.Name("diff");
 
-    private void Write(string image, string logLevel, string strategy) => File.WriteAllText(Path.Combine(manifests.FullName, "g.yaml"),
-        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {Group}\nspec:\n  services:\n" +
+    private void Write(string image, string logLevel, string strategy, bool suspend = false) => File.WriteAllText(Path.Combine(manifests.FullName, "g.yaml"),
+        $"apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: {Group}\nspec:\n{(suspend ? "  suspend: true\n" : "")}  services:\n" +
         $"    - name: app\n      image: {image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n" +
         $"      env: {{ LOG_LEVEL: {logLevel} }}\n      update: {{ strategy: {strategy} }}\n");
 
@@ -47,6 +47,26 @@ public sealed class DiffFieldsTests : IAsyncLifetime
         Assert.Contains("+ env.LOG_LEVEL: debug", stdout);
         Assert.DoesNotContain("rename", stdout);
         Assert.Contains("1 change(s) pending", stdout);
+    }
+
+    [Fact]
+    public async Task Diff_of_a_group_its_manifest_suspends_shows_what_resuming_it_would_apply()
+    {
+        Write(TestEngine.Image, "info", "stop-first");
+        var apply = await Agent("apply", "--once", "--timeout", "2m");
+        Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
+        Write(TestEngine.Image, "info", "stop-first", suspend: true);
+        apply = await Agent("apply", "--once", "--timeout", "2m");
+        Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
+        Assert.Equal("false", await DockerCli.InspectAsync($"{Group}-app-1", "{{.State.Running}}"));
+
+        // Edited while suspended: nothing changes now (exit 0, in sync), and the diff says what lifting the suspend applies.
+        Write(TestEngine.Image, "debug", "stop-first", suspend: true);
+        var (exit, stdout, stderr) = await Agent("diff");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains($"ServiceGroup/{Group}: in sync (suspend: true in its manifest; without it, 1 change(s) would apply)", stdout);
+        Assert.Contains($"on resume: recreate  {Group}-app-1: spec changed: env.LOG_LEVEL", stdout);
+        Assert.Contains("+ env.LOG_LEVEL: debug", stdout);
     }
 
     [Fact]
