@@ -146,6 +146,25 @@ public sealed class ManifestIndex(string? stateDir)
             .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Owner.ToString()));
     }
 
+    public const string GenerationsFileName = "generations.json";
+
+    /// <summary>Each object's generation with the fingerprint of the spec it counts ("3 0a1b..."), so that generation goes
+    /// on across restarts as metadata.generation does in Kubernetes (probe-22 F10), rising only when the spec changed.</summary>
+    public Dictionary<ObjectKey, (long Generation, string Fingerprint)> LoadGenerations(ILogger logger)
+    {
+        var loaded = new Dictionary<ObjectKey, (long, string)>();
+        if (string.IsNullOrEmpty(stateDir)) return loaded;
+        foreach (var (key, value) in Read(Path.Combine(stateDir, GenerationsFileName), logger) ?? [])
+            if (value.Split(' ') is [var n, var fingerprint] && long.TryParse(n, out var generation) && generation > 0)
+                loaded[key] = (generation, fingerprint);
+        return loaded;
+    }
+
+    /// <summary>False when the file could not be written (the caller tries again at its next read).</summary>
+    public bool SaveGenerations(IReadOnlyDictionary<ObjectKey, (long Generation, string Fingerprint)> generations, ILogger logger) =>
+        string.IsNullOrEmpty(stateDir) || Write(Path.Combine(stateDir, GenerationsFileName),
+            generations.ToDictionary(g => g.Key, g => $"{g.Value.Generation} {g.Value.Fingerprint}"), logger);
+
     public const string PruneFalseFileName = "git-prune-false.json";
 
     /// <summary>The GitRepositories recorded with prune: false (GitRepository/NAME -> its manifest file), written while

@@ -99,6 +99,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     // Which object was accepted with the containers of each "{group}-{service}-" prefix (name-owners.json): it keeps them
     // against a newer manifest that would name its containers alike (probe-16 F9).
     private Dictionary<string, ObjectKey> nameOwners = new(StringComparer.Ordinal);
+    // Each object's generation and the fingerprint of its spec as recorded (generations.json): after a restart an object
+    // goes on from its recorded generation, one more if its manifest changed meanwhile.
+    private Dictionary<ObjectKey, (long Generation, string Fingerprint)> generations = [];
+    private bool generationsUnsaved;
     private readonly SemaphoreSlim sourceChanged = new(0);
     private DateTimeOffset? repositoryDelayEnds;
     private ITimer? repositoryDelayTimer;
@@ -413,7 +417,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                     heldForInputs.Add(key);
                     continue;
                 }
-                var generation = previous?.Object is null ? Math.Max(1, previous?.Generation ?? 1) : Fingerprint(previous.Object) == Fingerprint(obj) ? previous.Generation : previous.Generation + 1;
+                var generation = previous?.Object is null ? Math.Max(RecordedGeneration(key, obj), previous?.Generation ?? 1)
+                    : Fingerprint(previous.Object) == Fingerprint(obj) ? previous.Generation : previous.Generation + 1;
                 next[key] = new DesiredEntry(key, obj, generation, []) { Revision = RevisionOf(obj.Source.File, revisions) };
                 nextFiles[key] = obj.Source.File;
             }
@@ -480,6 +485,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             entries = next;
             files = nextFiles;
             RecordNameOwners(next);
+            RecordGenerations(next);
             known.UnionWith(nextFiles.Keys);
             unattributed = set.Documents.Where(d => d.Key is null).SelectMany(d => d.Errors).ToList();
             heldFiles = nextHeldFiles;
@@ -880,8 +886,40 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         nameOwnersUnsaved = !index.SaveNameOwners(owned, logger);
     }
 
+    /// <summary>The generation an object read for the first time in this run starts at: its recorded one, one more when its
+    /// spec differs from the recorded fingerprint, 1 when none is recorded.</summary>
+    private long RecordedGeneration(ObjectKey key, IManifestObject obj) =>
+        generations.TryGetValue(key, out var recorded) ? recorded.Fingerprint == Fingerprint(obj) ? recorded.Generation : recorded.Generation + 1 : 1;
+
+    /// <summary>Records the generation of every object that has a spec, and keeps the record of one that cannot be read; a
+    /// deleted object's record goes with it (written back later, it starts at 1, as a new object does in Kubernetes).</summary>
+    private void RecordGenerations(Dictionary<ObjectKey, DesiredEntry> next)
+    {
+        var now = new Dictionary<ObjectKey, (long, string)>();
+        var changed = generationsUnsaved;
+        foreach (var (key, entry) in next)
+        {
+            var has = generations.TryGetValue(key, out var recorded);
+            if (entry.Object is null || entry.Generation < 1)
+            {
+                if (has) now[key] = recorded; // unreadable since the restart: a failed read forgets nothing
+                continue;
+            }
+            if (has && recorded.Generation == entry.Generation) now[key] = recorded;
+            else
+            {
+                now[key] = (entry.Generation, Fingerprint(entry.Object));
+                changed = true;
+            }
+        }
+        changed |= generations.Keys.Any(k => !now.ContainsKey(k));
+        generations = now;
+        if (changed) generationsUnsaved = !index.SaveGenerations(now, logger);
+    }
+
     private void SaveUnsaved()
     {
+        if (generationsUnsaved) generationsUnsaved = !index.SaveGenerations(generations, logger);
         if (nameOwnersUnsaved) nameOwnersUnsaved = !index.SaveNameOwners(nameOwners, logger);
         if (writableBindsUnsaved && index.SaveWritableBinds(writableBinds, logger)) (writableBindsUnsaved, savedWritableBinds) = (false, writableBinds.ToHashSet());
         if (orphansUnsaved) orphansUnsaved = !index.SaveOrphans(orphans, logger);
@@ -965,6 +1003,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             filesUnsaved = true;
             pruneFalse = index.LoadPruneFalse(logger);
             nameOwners = index.LoadNameOwners(logger);
+            generations = index.LoadGenerations(logger);
             if (index.Load(logger) is not { } stored) return;
             files = stored;
             known.UnionWith(stored.Keys);
