@@ -39,6 +39,10 @@ public sealed class LogsEngineLossTests : PrivateEngineScenario
             Assert.True(stream.ExitCode != 0, $"exit {stream.ExitCode}\nstdout tail: {stream.Stdout[^Math.Min(300, stream.Stdout.Length)..]}\nstderr: {stream.Stderr}");
             Assert.Contains("broke off", stream.Stderr);
             Assert.Contains("--- logs ended:", stream.Stdout);
+            // The reason is said once, on the stream's last line; stderr points at it (probe-22 F10: printed twice).
+            var why = stream.Stdout[(stream.Stdout.LastIndexOf("--- logs ended: ", StringComparison.Ordinal) + "--- logs ended: ".Length)..].Split('\n')[0];
+            Assert.DoesNotContain(why, stream.Stderr);
+            Assert.Contains("line above says why", stream.Stderr);
         }
     }
 }

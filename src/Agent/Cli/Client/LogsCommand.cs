@@ -88,7 +88,7 @@ public static class LogsCommand
         {
             throw BrokeOff(container, e.Message);
         }
-        if (EndedWhy(Encoding.UTF8.GetString(last.ToArray()).TrimEnd('\n')) is { } why) throw BrokeOff(container, why);
+        if (EndedWhy(Encoding.UTF8.GetString(last.ToArray()).TrimEnd('\n')) is not null) throw BrokeOff(container, why: null);
     }
 
     /// <summary>Why the engine broke the stream off, when <paramref name="lastLine"/> is the agent's line saying so
@@ -96,8 +96,10 @@ public static class LogsCommand
     private static string? EndedWhy(string lastLine) =>
         lastLine.StartsWith(Http.ContainerEndpoints.LogsEnded, StringComparison.Ordinal) ? lastLine[Http.ContainerEndpoints.LogsEnded.Length..] : null;
 
-    private static AgentApiException BrokeOff(string container, string why) =>
-        new($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped: {why}");
+    /// <param name="why">Null when the stream's last line (printed already) says why: it is not repeated (probe-22 F10).</param>
+    private static AgentApiException BrokeOff(string container, string? why) =>
+        new($"the logs of {Core.TerminalText.Escape(container)} broke off before the container stopped" +
+            (why is null ? $" (the \"{Http.ContainerEndpoints.LogsEnded.Trim()}\" line above says why)" : $": {why}"));
 
     /// <summary>Keeps the last line of what was read, its newline included (at most 4 KiB of it).</summary>
     private static void LastLine(List<byte> last, ReadOnlySpan<byte> chunk)
@@ -200,7 +202,7 @@ public static class LogsCommand
                     lock (output) Console.Out.WriteLine(Prefixed(name, width, line));
                 }
                 // The agent's last line says the engine broke the stream off: an error, as for one container's logs.
-                if (EndedWhy(last) is { } why) throw BrokeOff(name, why);
+                if (EndedWhy(last) is not null) throw BrokeOff(name, why: null);
             }
             catch (AgentApiException e)
             {
