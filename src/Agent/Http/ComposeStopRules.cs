@@ -22,17 +22,33 @@ public static class ComposeStopRules
     }
 
     /// <summary>Why stop or start of one service (<c>?service=</c>, docker compose stop/start SERVICE) is refused: a
-    /// service the project does not have, or a start while the whole project is stopped (the reconciler would stop it
-    /// again); null when it applies.</summary>
-    public static string? ServiceRefusal(string verb, ServiceGroup project, string service, bool projectStopped)
+    /// service the project does not have; null when it applies.</summary>
+    public static string? ServiceRefusal(ServiceGroup project, string service)
     {
         var name = project.Metadata.Name;
-        if (project.Spec.Services.All(s => s.Name != service))
-            return $"ComposeProject \"{name}\" has no service \"{service}\" (its services: {string.Join(", ", project.Spec.Services.Select(s => s.Name))})";
-        if (verb == "start" && projectStopped)
-            return $"ComposeProject \"{name}\" is stopped as a whole: start it with agent start composeproject/{name} (POST /api/v1/composeprojects/{name}/start)";
-        return null;
+        return project.Spec.Services.All(s => s.Name != service)
+            ? $"ComposeProject \"{name}\" has no service \"{service}\" (its services: {string.Join(", ", project.Spec.Services.Select(s => s.Name))})"
+            : null;
     }
+
+    /// <summary><paramref name="service"/> and every service it depends on, directly or through others: what docker compose
+    /// start SERVICE starts.</summary>
+    public static IReadOnlySet<string> WithDependencies(ServiceGroup project, string service)
+    {
+        var byName = project.Spec.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var closure = new HashSet<string>(StringComparer.Ordinal);
+        var next = new Stack<string>([service]);
+        while (next.TryPop(out var name))
+            if (closure.Add(name) && byName.TryGetValue(name, out var spec))
+                foreach (var dependency in spec.DependsOn) next.Push(dependency.Service);
+        return closure;
+    }
+
+    /// <summary>The containers that stay stopped when a project stopped as a whole starts only <paramref name="services"/>:
+    /// those of the other services that do not run. They are kept stopped as user stops, as after docker compose stop
+    /// SERVICE, so that a later start of the project (or of their service) starts them.</summary>
+    public static IReadOnlyList<ObservedContainer> LeftStopped(ObservedState observed, IReadOnlySet<string> services) =>
+        observed.Containers.Where(c => !services.Contains(c.Service) && !c.IsRunning).ToList();
 
     /// <summary>The containers a stop of <paramref name="service"/> stops: those of the service that run or are paused,
     /// by name.</summary>
@@ -41,6 +57,9 @@ public static class ComposeStopRules
             .OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>The project with only <paramref name="service"/>: what a start of that service starts.</summary>
-    public static ServiceGroup OnlyService(ServiceGroup project, string service) =>
-        project with { Spec = project.Spec with { Services = project.Spec.Services.Where(s => s.Name == service).ToList() } };
+    public static ServiceGroup OnlyService(ServiceGroup project, string service) => OnlyServices(project, new HashSet<string>([service], StringComparer.Ordinal));
+
+    /// <summary>The project with only <paramref name="services"/> (in their order).</summary>
+    public static ServiceGroup OnlyServices(ServiceGroup project, IReadOnlySet<string> services) =>
+        project with { Spec = project.Spec with { Services = project.Spec.Services.Where(s => services.Contains(s.Name)).ToList() } };
 }

@@ -39,7 +39,7 @@ public static class GroupEndpoints
                 return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
             if (service is null) return Toggle(key, resource, suspended: true, "Stop", manifests, overrides, queue, status, stopOnly: true);
             if (entry.Object is not ServiceGroup project) return NotFound(key);
-            if (ComposeStopRules.ServiceRefusal("stop", project, service, overrides.IsStoppedOnly(key)) is { } unknown)
+            if (ComposeStopRules.ServiceRefusal(project, service) is { } unknown)
                 return ApiProblems.NotFound(unknown);
             // Like docker compose stop SERVICE: each container is stopped as through POST /containers/{id}/stop, a user
             // stop the reconciler keeps until the container (or the project) is started again.
@@ -57,7 +57,7 @@ public static class GroupEndpoints
                        "until start; nothing of it is converged meanwhile (survives restarts). 409 while the project is down. " +
                        "service=S, like docker compose stop S: stop only S's containers, as user stops (kept stopped until started), and answer 200 with them.");
         objects.MapPost("/start", async (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key) is not { } entry) return NotFound(key);
@@ -66,8 +66,12 @@ public static class GroupEndpoints
             if (service is null)
                 return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, options.Value.Parallelism, ct);
             if (entry.Object is not ServiceGroup project) return NotFound(key);
-            if (ComposeStopRules.ServiceRefusal("start", project, service, overrides.IsStoppedOnly(key)) is { } why)
-                return project.Spec.Services.Any(s => s.Name == service) ? Results.Problem(statusCode: 409, title: "Conflict", detail: why) : ApiProblems.NotFound(why);
+            if (ComposeStopRules.ServiceRefusal(project, service) is { } why) return ApiProblems.NotFound(why);
+            // Like docker compose start S after docker compose stop: S and what it depends on start, in order; the other
+            // services' containers stay stopped, now as user stops that a start of the project or of their service lifts.
+            if (overrides.IsStoppedOnly(key))
+                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, options.Value.Parallelism, ct,
+                    only: (ComposeStopRules.WithDependencies(project, service), stops));
             Plan plan;
             ExecutionResult result;
             using (await queue.HoldAsync(key, ct))
@@ -81,25 +85,34 @@ public static class GroupEndpoints
             return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new GroupSuspended(name, false, null) { Started = started, WasSuspended = false });
         }).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
                        "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up). " +
-                       "service=S, like docker compose start S: start only S's stopped containers (409 while the whole project is stopped).");
+                       "service=S, like docker compose start S: start only S's stopped containers; on a project stopped as a whole, S and the services " +
+                       "it depends on start in order and the others stay stopped (as user stops, lifted by a start of the project or of their service).");
     }
 
     private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];
 
+    /// <param name="only">The services to start of a project stopped as a whole (a start of one service and what it
+    /// depends on): the other services' stopped containers are recorded as user stops first, then the project's stop is
+    /// cleared, so they stay stopped.</param>
     private static async Task<IResult> StartAsync(ObjectKey key, string resource, string verb, ManifestStore manifests, RuntimeOverrides overrides,
-        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, int parallelism, CancellationToken ct)
+        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, int parallelism, CancellationToken ct,
+        (IReadOnlySet<string> Services, UserStops Stops)? only = null)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
         // start, or start a dependent before its dependency (the Toggle's add runs once the hold ends).
         using var held = await queue.HoldAsync(key, ct);
         var wasSuspended = overrides.IsSuspended(key);
+        if (only is { } subset)
+            foreach (var c in ComposeStopRules.LeftStopped(await observer.ObserveFreshAsync(key, ct), subset.Services))
+                subset.Stops.Record(c.Id, UserStops.ByApi); // saved before the project's stop is cleared: a failed write changes nothing
         Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
         // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
         var started = new List<string>();
-        if (entry.Object is ServiceGroup { Spec.Suspend: false } group)
+        if (entry.Object is ServiceGroup { Spec.Suspend: false } whole)
         {
+            var group = only is { } part ? ComposeStopRules.OnlyServices(whole, part.Services) : whole;
             // A service whose container is missing (removed while stopped) or out of date (edited while stopped) is made
             // by the reconciler, run here under the hold, and its dependents start after it in a second pass: never
             // before it (probe-21), and an edited one never starts in its old form first. A container the reconcile did

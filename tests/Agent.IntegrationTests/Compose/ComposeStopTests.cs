@@ -178,6 +178,35 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Agent.WaitProjectReadyAsync(project);
     }
 
+    /// <summary>probe-22 F10: start --service S of a project stopped as a whole was a 409. Like docker compose start S: S
+    /// and what it depends on start in order, the other services stay stopped across resyncs until the project is started.</summary>
+    [Fact]
+    public async Task Start_of_one_service_of_a_project_stopped_as_a_whole_starts_it_with_its_dependencies_only()
+    {
+        var project = Instance.Name("stopone");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Manifest.ComposeSleeper("db") + Manifest.ComposeSleeper("app", "    depends_on: [db]\n")
+            + Manifest.ComposeSleeper("web"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app, web) = ($"{project}-db-1", $"{project}-app-1", $"{project}-web-1");
+        Assert.Equal($"composeproject/{project} stopped", await Ok("stop", $"composeproject/{project}"));
+        foreach (var c in new[] { db, app, web }) Assert.Equal("exited", await StateAsync(c));
+
+        Assert.Equal($"composeproject/{project}: service app started: 2 container(s) ({db}, {app})", await Ok("start", $"composeproject/{project}", "--service", "app"));
+        Assert.Equal(("running", "running", "exited"), (await StateAsync(db), await StateAsync(app), await StateAsync(web)));
+        await AssertStartedAfterAsync(app, db);
+        var since = DateTimeOffset.UtcNow;
+        var first = await ReconciledAfterAsync(project, since);
+        await ReconciledAfterAsync(project, first.LastReconcileTime!.Value);
+        Assert.Equal("exited", await StateAsync(web));
+        await Agent.WaitForConditionAsync(project, "Ready", "False", "StoppedByUser", kind: ServiceGroup.ComposeKindName);
+        Assert.DoesNotContain($"ComposeProject/{project}", await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "suspended.json")));
+
+        Assert.Contains(web, await Ok("start", $"composeproject/{project}"));
+        Assert.Equal("running", await StateAsync(web));
+        await Agent.WaitProjectReadyAsync(project);
+    }
+
     /// <summary>probe-20 F1/F2: the reconcile that start queues ran beside the start's own plan: a service edited while
     /// stopped was replaced under the start (exit 1, "No such container"), and a missing dependent was made and started
     /// before the dependency the start was starting.</summary>

@@ -33,13 +33,28 @@ public sealed class ComposeStopRulesTests
     private static readonly ServiceGroup Project = Group(Service("db"), Service("app", 2, s => s.DependsOn("db", DependencyCondition.Started)));
 
     [Fact]
-    public void A_service_stop_or_start_names_an_unknown_service_and_a_start_of_one_service_of_a_stopped_project_points_at_start()
+    public void A_service_stop_or_start_names_an_unknown_service()
     {
-        Assert.Equal("ComposeProject \"g\" has no service \"web\" (its services: db, app)", ComposeStopRules.ServiceRefusal("stop", Project, "web", projectStopped: false));
-        Assert.Null(ComposeStopRules.ServiceRefusal("stop", Project, "app", projectStopped: false));
-        Assert.Null(ComposeStopRules.ServiceRefusal("stop", Project, "app", projectStopped: true));
-        Assert.Null(ComposeStopRules.ServiceRefusal("start", Project, "app", projectStopped: false));
-        Assert.Contains("agent start composeproject/g", ComposeStopRules.ServiceRefusal("start", Project, "app", projectStopped: true));
+        Assert.Equal("ComposeProject \"g\" has no service \"web\" (its services: db, app)", ComposeStopRules.ServiceRefusal(Project, "web"));
+        Assert.Null(ComposeStopRules.ServiceRefusal(Project, "app"));
+    }
+
+    /// <summary>probe-22 F10: start of one service of a project stopped as a whole was refused; docker compose start S
+    /// starts S and what it depends on.</summary>
+    [Fact]
+    public void A_start_of_one_service_takes_what_it_depends_on_through_others_and_leaves_the_rest_stopped()
+    {
+        var project = Group(Service("db"), Service("cache"), Service("migrate", 1, s => s.DependsOn("db", DependencyCondition.Healthy)),
+            Service("app", 2, s => s.DependsOn("migrate", DependencyCondition.Completed)), Service("web", 1, s => s.DependsOn("app", DependencyCondition.Started)));
+        Assert.Equal(["app", "db", "migrate"], ComposeStopRules.WithDependencies(project, "app").Order(StringComparer.Ordinal));
+        Assert.Equal(["cache"], ComposeStopRules.WithDependencies(project, "cache"));
+        var only = ComposeStopRules.OnlyServices(project, ComposeStopRules.WithDependencies(project, "app"));
+        Assert.Equal(["db", "migrate", "app"], only.Spec.Services.Select(s => s.Name));
+
+        var observed = Observed(Running(project.Spec.Services[0], 1) with { State = ContainerState.Exited },
+            Running(project.Spec.Services[1], 1) with { State = ContainerState.Exited }, Running(project.Spec.Services[4], 1) with { State = ContainerState.Exited },
+            Running(project.Spec.Services[3], 1) with { State = ContainerState.Exited });
+        Assert.Equal(["g-cache-1", "g-web-1"], ComposeStopRules.LeftStopped(observed, ComposeStopRules.WithDependencies(project, "app")).Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
