@@ -63,7 +63,7 @@ public static class DockerCommands
         new("docker compose logs [SERVICE]", "agent logs composeproject/NAME [--service S]", "GET /api/v1/containers/{id}/logs", "every container's lines, prefixed with its name; servicegroup/NAME too"),
         new("docker compose restart", "agent restart composeproject/NAME", "POST /api/v1/composeprojects/{name}/restart"),
         new("docker compose stop [SERVICE]", "agent stop composeproject/NAME [--service S]", "POST /api/v1/composeprojects/{name}/stop", "containers kept, stopped, until start; ?service=S; servicegroup/NAME too"),
-        new("docker compose start [SERVICE]", "agent start composeproject/NAME [--service S]", "POST /api/v1/composeprojects/{name}/start", "in depends_on order; ?service=S; 409 while down (use up); servicegroup/NAME too"),
+        new("docker compose start [SERVICE]", "agent start composeproject/NAME [--service S]", "POST /api/v1/composeprojects/{name}/start", "in depends_on order; ?service=S (with what S depends on, on a project stopped as a whole); 409 while down (use up); servicegroup/NAME too"),
         new("docker compose config", "agent render", "", "offline, no API"),
         new("docker compose up (once)", "agent apply --once", "", "offline, no API"),
         new("docker events", "agent events", "GET /api/v1/objects", "the objects' recent events"),

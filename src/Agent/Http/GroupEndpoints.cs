@@ -64,14 +64,14 @@ public static class GroupEndpoints
             if (ComposeStopRules.Refusal("start", name, overrides.IsDown(key), entry.Object is ServiceGroup { Spec.Suspend: true }) is { } refused)
                 return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
             if (service is null)
-                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, options.Value.Parallelism, ct);
+                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct);
             if (entry.Object is not ServiceGroup project) return NotFound(key);
             if (ComposeStopRules.ServiceRefusal(project, service) is { } why) return ApiProblems.NotFound(why);
             // Like docker compose start S after docker compose stop: S and what it depends on start, in order; the other
             // services' containers stay stopped, now as user stops that a start of the project or of their service lifts.
             if (overrides.IsStoppedOnly(key))
-                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, options.Value.Parallelism, ct,
-                    only: (ComposeStopRules.WithDependencies(project, service), stops));
+                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct,
+                    only: ComposeStopRules.WithDependencies(project, service));
             Plan plan;
             ExecutionResult result;
             using (await queue.HoldAsync(key, ct))
@@ -92,27 +92,33 @@ public static class GroupEndpoints
     private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];
 
     /// <param name="only">The services to start of a project stopped as a whole (a start of one service and what it
-    /// depends on): the other services' stopped containers are recorded as user stops first, then the project's stop is
-    /// cleared, so they stay stopped.</param>
+    /// depends on): the other services' stopped containers are recorded as the API's stops first, then the project's stop
+    /// is cleared, so they stay stopped.</param>
     private static async Task<IResult> StartAsync(ObjectKey key, string resource, string verb, ManifestStore manifests, RuntimeOverrides overrides,
-        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, int parallelism, CancellationToken ct,
-        (IReadOnlySet<string> Services, UserStops Stops)? only = null)
+        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, int parallelism, CancellationToken ct,
+        IReadOnlySet<string>? only = null)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
         // start, or start a dependent before its dependency (the Toggle's add runs once the hold ends).
         using var held = await queue.HoldAsync(key, ct);
         var wasSuspended = overrides.IsSuspended(key);
-        if (only is { } subset)
-            foreach (var c in ComposeStopRules.LeftStopped(await observer.ObserveFreshAsync(key, ct), subset.Services))
-                subset.Stops.Record(c.Id, UserStops.ByApi); // saved before the project's stop is cleared: a failed write changes nothing
+        if (entry.Object is ServiceGroup { Spec.Suspend: false })
+        {
+            // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked
+            // as stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2).
+            var before = await observer.ObserveFreshAsync(key, ct);
+            var kept = only is { } subset ? ComposeStopRules.LeftStopped(before, subset).Select(c => c.Id).ToList() : [];
+            var toStart = before.Containers.Where(c => c.State is ContainerState.Exited or ContainerState.Dead && !kept.Contains(c.Id)).Select(c => c.Id).ToList();
+            stops.RecordStartPending(toStart, kept);
+        }
         Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
         // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
         var started = new List<string>();
         if (entry.Object is ServiceGroup { Spec.Suspend: false } whole)
         {
-            var group = only is { } part ? ComposeStopRules.OnlyServices(whole, part.Services) : whole;
+            var group = only is null ? whole : ComposeStopRules.OnlyServices(whole, only);
             // A service whose container is missing (removed while stopped) or out of date (edited while stopped) is made
             // by the reconciler, run here under the hold, and its dependents start after it in a second pass: never
             // before it (probe-21), and an edited one never starts in its old form first. A container the reconcile did
@@ -165,8 +171,8 @@ public static class GroupEndpoints
                 Toggle(new ObjectKey(kind, name), resource, suspended: true, "Stop", manifests, overrides, queue, status))
                 .WithSummary(stopSummary);
         objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
-            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, reconciler, options.Value.Parallelism, ct))
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct))
             .WithSummary($"Clear a {stop} and start the {kind}'s stopped containers (like docker compose {(kind == ServiceGroup.ComposeKindName ? "up -d" : "start")}): " +
                        "exited, created or paused replicas are started in dependsOn order, whatever their restart policy; " +
                        "missing ones are made by the agent. The answer lists what was started.");

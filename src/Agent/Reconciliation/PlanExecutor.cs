@@ -263,6 +263,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 if (await admission.StartAsync(startee, () => engine.StartContainerAsync(startee, ct), ct, startee == target ? null : createdHere) is { } moved)
                     throw new OperationFailedException(moved);
                 health.RecordStart(startee);
+                userStops.ClearSeen(startee); // at once, not at its start event: a one-shot that exits is not read as still held stopped
                 break;
             case OperationKind.RestartContainer:
                 userStops.MarkOwn(target, op.Timeout);

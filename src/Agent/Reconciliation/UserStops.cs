@@ -159,6 +159,25 @@ public sealed class UserStops
     /// cannot be saved, so the API answers 507 or 500 and does not stop the container.</summary>
     public void Record(string id, string by) => Record(id, by, keepUnsaved: false);
 
+    /// <summary>A start verb is about to start <paramref name="toStart"/> (stopped containers of the object) and keep
+    /// <paramref name="keptStopped"/> stopped: the first are recorded as stopped by the agent, the others as the API's stops,
+    /// in one write made before the object's stop is cleared. A start cut off by an agent kill is then finished by the
+    /// reconciler after the restart, a completed one-shot that the start runs again included (probe-22 F2); each record
+    /// ends when its container starts. Throws <see cref="State.StateWriteException"/> (changing nothing) when it cannot be saved.</summary>
+    public void RecordStartPending(IReadOnlyCollection<string> toStart, IReadOnlyCollection<string> keptStopped)
+    {
+        if (toStart.Count == 0 && keptStopped.Count == 0) return;
+        lock (sync)
+        {
+            if (toStart.All(id => stopped.GetValueOrDefault(id) == ByAgent) && keptStopped.All(id => stopped.GetValueOrDefault(id) == ByApi)) return;
+            Save(next =>
+            {
+                foreach (var id in toStart) next[id] = ByAgent;
+                foreach (var id in keptStopped) next[id] = ByApi;
+            });
+        }
+    }
+
     /// <summary>Records a stop seen on the events stream (a docker stop or kill, the engine's shutdown): it has happened
     /// already, so it is kept in memory also when the state dir cannot take it (logged once, saved again later), and never
     /// throws: a full state dir does not end the events stream (probe-18 F10).</summary>
