@@ -124,6 +124,7 @@ public static class GroupEndpoints
             // before it (probe-21), and an edited one never starts in its old form first. A container the reconcile did
             // not replace (an update it holds back) is started as it is in that second pass.
             HashSet<string>? runningBefore = null, firstSeen = null;
+            var startOrder = new Dictionary<string, (string Service, int Replica)>(StringComparer.Ordinal);
             var startedIds = new HashSet<string>(StringComparer.Ordinal); // each container runs once per start: a one-shot too (probe-22)
             for (var pass = 1; ; pass++)
             {
@@ -132,8 +133,12 @@ public static class GroupEndpoints
                 firstSeen ??= observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
                 // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b).
                 startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)).Select(c => c.Id));
-                if (pass > 1) // what the reconcile made or started is started by this request too (probe-22: only the one-shot was named)
-                    started.AddRange(observed.Containers.Where(c => c.IsRunning && !runningBefore.Contains(c.Name) && !started.Contains(c.Name)).Select(c => c.Name));
+                foreach (var c in observed.Containers) startOrder[c.Name] = (c.Service, c.Replica);
+                // What the reconcile made and ran (a one-shot that exited since too: probe-23 F1), or started, is started by
+                // this request too (probe-22: only the one-shot was named).
+                if (pass > 1)
+                    started.AddRange(observed.Containers.Where(c => !started.Contains(c.Name)
+                        && ((c.IsRunning && !runningBefore.Contains(c.Name)) || (!firstSeen.Contains(c.Id) && c.State != ContainerState.Created))).Select(c => c.Name));
                 var (plan, deferred) = StartPlanner.PlanInOrder(group, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: pass == 1, startedAlready: startedIds);
                 var result = await executor.RunAsync(key, plan, parallelism, ct);
                 startedIds.UnionWith(plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
@@ -146,6 +151,7 @@ public static class GroupEndpoints
                                        $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs", started);
                 await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true);
             }
+            started = InStartOrder(group, started, startOrder);
         }
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, false, null)
         {
@@ -198,6 +204,16 @@ public static class GroupEndpoints
         status.MarkToggled(key, suspended, verb, specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true }, removeVolumes);
         queue.Add(key);
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, suspended, removeVolumes ? true : null));
+    }
+
+    /// <summary><paramref name="names"/> in the order the services start (dependencies first, as depends_on asks), then
+    /// by replica: the answer reads as the start went, whichever pass started each.</summary>
+    private static List<string> InStartOrder(ServiceGroup group, List<string> names, IReadOnlyDictionary<string, (string Service, int Replica)> of)
+    {
+        var rank = StopOrder.Sort(group).Reverse().Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        return names.Select((n, i) => (Name: n, Index: i, At: of.TryGetValue(n, out var at) ? at : (Service: "", Replica: 0)))
+            .OrderBy(x => rank.GetValueOrDefault(x.At.Service, int.MaxValue)).ThenBy(x => x.At.Replica).ThenBy(x => x.Index)
+            .Select(x => x.Name).ToList();
     }
 
     /// <summary>The containers a start plan started or unpaused.</summary>

@@ -108,8 +108,14 @@ public sealed class Reconciler(
         // The start verb starts the stopped containers first (a one-shot that completed too, as docker compose start
         // does), then the reconcile it runs makes or recreates what it must.
         var reconcile = PlanSummary.Describe(Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false }));
-        var starts = PlanSummary.Describe(StartPlanner.PlanInOrder(g, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: true).Plan);
-        return (plan, [.. starts.Where(s => reconcile.All(r => r.Resource != s.Resource)), .. reconcile], []);
+        var (first, deferred) = StartPlanner.PlanInOrder(g, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: true);
+        var starts = PlanSummary.Describe(first);
+        // The start's second pass starts what waited for a service the reconcile makes or recreates (a completed one-shot
+        // too: it runs again, after its dependency, probe-23 F1).
+        var afterMade = observed.Containers.Where(c => deferred.Contains(c.Service) && !c.IsRunning)
+            .OrderBy(c => deferred.ToList().IndexOf(c.Service)).ThenBy(c => c.Replica)
+            .Select(c => new Change("start", c.Name, "after the services it depends on are made or recreated"));
+        return (plan, [.. starts.Where(s => reconcile.All(r => r.Resource != s.Resource)), .. reconcile, .. afterMade.Where(s => reconcile.All(r => r.Resource != s.Resource))], []);
     }
 
     private PlanInput InputFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>

@@ -329,13 +329,33 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
 
         await Ok("stop", $"composeproject/{project}");
         await DockerCli.RunAsync("rm", "-f", db);
+        // diff says what the start will do: db made, then the completed one-shot run again, then app (probe-23 F1).
+        var diff = await AgentCli.RunAsync("diff", Agent.Manifests, "--instance", Instance.Id, "--state-dir", Agent.StateDir);
+        Assert.Contains($"on start: create    {db}", diff.Stdout);
+        Assert.True(diff.Stdout.Contains($"on start: start     {migrate}: after the services it depends on are made or recreated", StringComparison.Ordinal), diff.Stdout);
+        Assert.True(diff.Stdout.Contains($"on start: start     {app}: ", StringComparison.Ordinal), diff.Stdout);
         var before = DateTimeOffset.UtcNow;
-        await Ok("start", $"composeproject/{project}");
+        // The answer names each container the start ran, in the order they started (probe-23 F1).
+        var everyOne = $"composeproject/{project} is started: 3 container(s) ({db}, {migrate}, {app}) started";
+        Assert.Equal(everyOne, await Ok("start", $"composeproject/{project}"));
         await Eventually.TrueAsync(async () => await StateAsync(app) == "running" && await StateAsync(db) == "running", TimeSpan.FromSeconds(90), "db and app running");
         var migrateStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(migrate, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(migrateStart > before, $"migrate did not run again for the new db (started {migrateStart:O})");
         await AssertStartedAfterAsync(migrate, db);
         await AssertStartedAfterAsync(app, migrate);
+
+        // probe-23 F1: the one-shot edited while stopped is recreated and run by the start's reconcile, then exits: still
+        // one of the containers this start ran.
+        await Ok("stop", $"composeproject/{project}");
+        var generation = Agent.Status.Get(new ObjectKey(ServiceGroup.ComposeKindName, project))!.Generation;
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + Manifest.ComposeSleeper("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
+            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"sh\", \"-c\", \"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + Manifest.ComposeSleeper("app", "    restart: always\n    depends_on:\n      migrate: { condition: service_completed_successfully }\n"));
+        var key = new ObjectKey(ServiceGroup.ComposeKindName, project);
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)!.Generation > generation), TimeSpan.FromSeconds(30), "the edit is read");
+        Assert.Equal(everyOne, await Ok("start", $"composeproject/{project}"));
+        Assert.Equal("exited 0", await DockerCli.InspectAsync(migrate, "{{.State.Status}} {{.State.ExitCode}}"));
     }
 
     [Fact]

@@ -94,6 +94,13 @@ public sealed class AgentClient : IDisposable
         return await ReadJsonAsync(response, ct);
     }
 
+    /// <summary>Why a request got no answer. A request that changes something may have been taken before the agent went
+    /// away (the client then sees a refused connection on its retry): it may be partly done (probe-23 F2).</summary>
+    internal string Unreachable(HttpMethod method, HttpRequestException e) =>
+        $"cannot reach the agent at {Server}: {e.Message}. Is `agent run` running? Pass --server URL or the agent's --state-dir, or set Urls in its settings." +
+        (method == HttpMethod.Get || method == HttpMethod.Head ? ""
+            : " If it stopped while answering, the request may be partly done: agent get and agent describe show what runs (a start or stop cut off is finished when the agent runs again).");
+
     public async Task<JsonElement> PostAsync(string path, CancellationToken ct)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, path), HttpCompletionOption.ResponseContentRead, ct);
@@ -125,7 +132,7 @@ public sealed class AgentClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new AgentApiException($"cannot reach the agent at {Server}: {e.Message}. Is `agent run` running? Pass --server URL or the agent's --state-dir, or set Urls in its settings.") { Unreachable = true };
+            throw new AgentApiException(Unreachable(request.Method, e)) { Unreachable = true };
         }
         if (response.IsSuccessStatusCode) return response;
         using (response)
