@@ -5,15 +5,17 @@ namespace Agent.Core.Planning;
 /// <summary>
 /// The group restart (POST /servicegroups/{name}/restart), like `docker compose restart` ("restarts all stopped and
 /// running services"): services in dependsOn order, each running or paused replica restarted with its own stop signal
-/// (set on the container) and grace period, and, unless the object is stopped or down (<paramref name="suspended"/>), each
-/// replica's exited or created container (the one holding the replica's name) started by the same restart; a service
-/// starts its restart only after the services it depends on have been restarted.
+/// (set on the container) and grace period, and each replica's exited or created container (the one holding the replica's
+/// name) started by the same restart; a service starts its restart only after the services it depends on have been
+/// restarted. An object stopped, down or suspended (<paramref name="suspended"/>) restarts nothing: the agent is stopping
+/// what still runs of it (probe-23 F6: a restart during a suspend ran db again until the suspend killed it).
 /// </summary>
 public static class RestartPlanner
 {
     public static Plan PlanRestart(ServiceGroup group, ObservedState observed, bool suspended = false)
     {
         var plan = new PlanBuilder();
+        if (suspended) return plan.Build();
         var done = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (var service in ServiceOrder.Sort(group.Spec.Services))
         {
@@ -23,7 +25,7 @@ public static class RestartPlanner
             // A paused replica is restarted too, as docker compose restart does (the engine's restart unpauses it).
             var names = Enumerable.Range(1, Math.Max(0, service.Replicas)).Select(r => service.ReplicaName(group.Metadata.Name, r)).ToHashSet(StringComparer.Ordinal);
             foreach (var c in observed.Containers.Where(c => c.Service == service.Name && (c.IsRunning || c.State == ContainerState.Paused
-                         || (!suspended && c.State is ContainerState.Exited or ContainerState.Created && names.Contains(c.Name)))).OrderBy(c => c.Replica))
+                         || (c.State is ContainerState.Exited or ContainerState.Created && names.Contains(c.Name)))).OrderBy(c => c.Replica))
                 ids.Add(plan.Add(OperationKind.RestartContainer, $"container:{c.Name}",
                     $"group restart ({service.Container.StopSignal ?? "SIGTERM"}, grace {grace.TotalSeconds:0.#}s)", after, c.Id, grace));
             done[service.Name] = ids.Count > 0 ? ids : after;

@@ -30,8 +30,8 @@ public static class GroupEndpoints
     {
         const string kind = ServiceGroup.ComposeKindName, resource = "composeprojects";
         var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator).ScopedToObject(kind);
-        objects.MapPost("/stop", async (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
+        objects.MapPost("/stop", (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+            EngineObserver observer, IContainerEngine engine, UserStops stops, OwnedContainers owned, CancellationToken request) => owned.WhileEngineAnswersAsync(async ct =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key) is not { } entry) return NotFound(key);
@@ -53,11 +53,12 @@ public static class GroupEndpoints
             }
             queue.Add(key);
             return JsonAnswer.Ok(new ServiceStopped(name, service, stopped));
-        }).WithSummary("Like docker compose stop: stop the project's containers and keep them (stopped, with the network and volumes) " +
+        }, request)).WithSummary("Like docker compose stop: stop the project's containers and keep them (stopped, with the network and volumes) " +
                        "until start; nothing of it is converged meanwhile (survives restarts). 409 while the project is down. " +
                        "service=S, like docker compose stop S: stop only S's containers, as user stops (kept stopped until started), and answer 200 with them.");
-        objects.MapPost("/start", async (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+        objects.MapPost("/start", (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, OwnedContainers owned, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options,
+            CancellationToken request) => owned.WhileEngineAnswersAsync(async ct =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key) is not { } entry) return NotFound(key);
@@ -83,7 +84,7 @@ public static class GroupEndpoints
             queue.Add(key);
             if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);
             return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new GroupSuspended(name, false, null) { Started = started, WasSuspended = false });
-        }).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
+        }, request)).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
                        "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up). " +
                        "service=S, like docker compose start S: start only S's stopped containers; on a project stopped as a whole, S and the services " +
                        "it depends on start in order and the others stay stopped (as user stops, lifted by a start of the project or of their service).");
@@ -149,7 +150,17 @@ public static class GroupEndpoints
                 if (pass == 2)
                     return StartFailed($"not started: {string.Join(", ", deferred)}: a service they depend on has no container, and the agent could not make it " +
                                        $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs", started);
-                await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true);
+                try
+                {
+                    await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true);
+                }
+                catch (ReconcileException e)
+                {
+                    // A dependency that cannot be made or recreated (an image that cannot be pulled): what depends on it
+                    // stays stopped, as the reconciler keeps it (probe-23 F9: a 500, and app started without db).
+                    return StartFailed($"not started: {string.Join(", ", deferred)}: a service they depend on could not be made or recreated ({e.Message}); " +
+                                       $"the agent retries with back-off, and they start once it runs (agent describe {key.Kind.ToLowerInvariant()}/{key.Name})", started);
+                }
             }
             started = InStartOrder(group, started, startOrder);
         }
@@ -177,13 +188,14 @@ public static class GroupEndpoints
                 Toggle(new ObjectKey(kind, name), resource, suspended: true, "Stop", manifests, overrides, queue, status))
                 .WithSummary(stopSummary);
         objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
-            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct))
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, OwnedContainers owned, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options,
+            CancellationToken request) => owned.WhileEngineAnswersAsync(ct =>
+            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct), request))
             .WithSummary($"Clear a {stop} and start the {kind}'s stopped containers (like docker compose {(kind == ServiceGroup.ComposeKindName ? "up -d" : "start")}): " +
                        "exited, created or paused replicas are started in dependsOn order, whatever their restart policy; " +
                        "missing ones are made by the agent. The answer lists what was started.");
-        objects.MapPost("/restart", async (string name, ManifestStore manifests, RuntimeOverrides overrides, EngineObserver observer, PlanExecutor executor,
-            Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken ct) =>
+        objects.MapPost("/restart", (string name, ManifestStore manifests, RuntimeOverrides overrides, EngineObserver observer, PlanExecutor executor,
+            OwnedContainers owned, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options, CancellationToken request) => owned.WhileEngineAnswersAsync(async ct =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key)?.Object is not ServiceGroup group) return NotFound(key);
@@ -192,8 +204,8 @@ public static class GroupEndpoints
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
             return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null, SpecSuspended = group.Spec.Suspend ? true : null });
-        }).WithSummary($"Restart the {kind}'s containers in dependsOn order, each with its stopSignal and stopGracePeriod, like docker compose restart: " +
-                       "running and paused ones, and exited ones unless the object is stopped or down. The answer lists what was restarted.");
+        }, request)).WithSummary($"Restart the {kind}'s containers in dependsOn order, each with its stopSignal and stopGracePeriod, like docker compose restart: " +
+                       "running, paused and exited ones; nothing of an object stopped, down or suspended (the agent is stopping what still runs of it). The answer lists what was restarted.");
     }
 
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, string verb, ManifestStore manifests, RuntimeOverrides overrides,

@@ -56,6 +56,12 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
         }
     }
 
+    /// <summary>A verb's engine work (a group's restart, start, a service's stop): refused at once while the heartbeat knows
+    /// the engine away, and ended with that 503 when it finds so meanwhile, rather than after Agent:EngineRequestTimeout
+    /// (probe-23 F4: a restart during a freeze answered 504 after 102 s).</summary>
+    public Task<T> WhileEngineAnswersAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct) =>
+        cache.EngineAwaySince is { } since ? throw Away(since) : WhileAnsweringAsync(work, ct);
+
     /// <summary>The 503 of a call the heartbeat's finding ended (<see cref="EngineAnswering"/>).</summary>
     public EngineAwayException AwayNow() => Away(cache.EngineAwaySince ?? DateTimeOffset.UtcNow);
 

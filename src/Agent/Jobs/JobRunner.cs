@@ -209,6 +209,7 @@ public sealed class JobRunner(
         _ = controller.FirstSync.ContinueWith(_ => Wake(), TaskScheduler.Default);
         var orphanCheck = DateTimeOffset.MinValue;
         List<ObjectKey> shownHeld = [];
+        var publisher = PublishLoopAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -298,7 +299,40 @@ public sealed class JobRunner(
         {
             manifests.Read -= Wake;
         }
+        await publisher;
         await Task.WhenAll(loops.Values.Select(r => r.Task));
+    }
+
+    /// <summary>Publishes every job's status each second while the engine is away or a shown next run has passed, and each
+    /// heartbeat interval otherwise, on its own: the runner's loop can wait on the engine (a deletion's prune check, an
+    /// orphan's removal) for a whole freeze, and a CronJob read Ready with runs "active" meanwhile (probe-23 F3).</summary>
+    private async Task PublishLoopAsync(CancellationToken ct)
+    {
+        var interval = options.Value.EngineHeartbeat > TimeSpan.Zero ? options.Value.EngineHeartbeat : OrphanCheckInterval;
+        var last = time.GetUtcNow();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(HeldRecheck, time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var now = time.GetUtcNow();
+            var stale = jobs.EngineAway || engineOutage.Since is not null || loops.Keys.Any(k => Get(k)?.NextRun is { } n && n <= now);
+            if (!stale && now - last < interval) continue;
+            last = now;
+            try
+            {
+                foreach (var key in loops.Keys) Publish(key);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Publishing the jobs' status failed; tried again in a second");
+            }
+        }
     }
 
     /// <summary>The job's conditions and kubectl-style fields in the status store, so GET /objects and `agent get` show it.</summary>

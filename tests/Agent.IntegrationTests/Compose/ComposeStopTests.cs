@@ -359,6 +359,40 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
     }
 
     [Fact]
+    public async Task A_start_whose_edited_dependency_cannot_be_made_fails_clearly_and_starts_nothing_that_depends_on_it()
+    {
+        // probe-23 F9 (HIGH): db's image edited to one that cannot be pulled while stopped: the start answered 500, and the
+        // reconcile after it started app (via a completed one-shot) with db exited and migrate not run.
+        var project = Instance.Name("startbad");
+        string Compose(string dbImage) => "services:\n"
+            + $"  db:\n    image: {dbImage}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    healthcheck: {{ test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }}\n"
+            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + Manifest.ComposeSleeper("app", "    restart: always\n    depends_on:\n      migrate: { condition: service_completed_successfully }\n");
+        Agent.Write($"{project}/compose.yaml", Compose(TestEngine.Image));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, migrate, app) = ($"{project}-db-1", $"{project}-migrate-1", $"{project}-app-1");
+        await Ok("stop", $"composeproject/{project}");
+        var generation = Agent.Status.Get(new ObjectKey(ServiceGroup.ComposeKindName, project))!.Generation;
+        Agent.Write($"{project}/compose.yaml", Compose("busybox:9.99-nope"));
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(new ObjectKey(ServiceGroup.ComposeKindName, project))!.Generation > generation),
+            TimeSpan.FromSeconds(30), "the edit is read");
+
+        var (exit, stdout, stderr) = await AgentCli.RunAsync(Env, "start", $"composeproject/{project}");
+        Assert.True(exit == 1, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.DoesNotContain("HTTP 500", stderr);
+        Assert.Contains("busybox:9.99-nope", stderr);
+        // Nothing that depends on db runs, across the reconciles after the start; the old db is never started again.
+        for (var until = DateTime.UtcNow.AddSeconds(8); DateTime.UtcNow < until; await Task.Delay(1000))
+            Assert.Equal(("exited", "exited", "exited"), (await StateAsync(db), await StateAsync(migrate), await StateAsync(app)));
+
+        Agent.Write($"{project}/compose.yaml", Compose(TestEngine.Image)); // mended: the start it was asked for goes on
+        await Agent.WaitProjectReadyAsync(project);
+        await AssertStartedAfterAsync(migrate, db);
+        await AssertStartedAfterAsync(app, migrate);
+    }
+
+    [Fact]
     public async Task A_start_cut_off_by_an_agent_kill_is_finished_at_the_next_start_whatever_the_restart_policy()
     {
         // probe-21: kill -9 of the agent during `agent start` (the stop already lifted in suspended.json, not every

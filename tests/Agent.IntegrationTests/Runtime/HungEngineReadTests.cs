@@ -167,14 +167,16 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
         Assert.Equal(HttpStatusCode.OK, again.StatusCode); // the engine answers again: so do the logs
     }
 
-    [Fact]
-    public async Task A_cronjob_reads_EngineUnavailable_as_soon_as_the_groups_do_and_its_next_schedule_is_never_in_the_past()
+    [Theory]
+    [InlineData("*/20 * * * * *", "")]
+    [InlineData("* * * * * *", "  concurrencyPolicy: Allow\n")] // probe-23 F3: runs starting each second as the engine froze
+    public async Task A_cronjob_reads_EngineUnavailable_as_soon_as_the_groups_do_and_its_next_schedule_is_never_in_the_past(string schedule, string spec)
     {
         // probe-21 #5/#7: during a freeze the CronJob read Ready about 30 s longer than the groups, its next run in the past.
         var g = Instance.Name("hungcron");
         var cron = Instance.Name("hungcronj");
         Agent.Write("g.yaml", Group(g, Sleeper("s")));
-        Agent.Write("cron.yaml", global::Agent.IntegrationTests.Jobs.JobContainers.CronJob(cron, "*/20 * * * * *", "true"));
+        Agent.Write("cron.yaml", global::Agent.IntegrationTests.Jobs.JobContainers.CronJob(cron, schedule, "sleep 2", spec));
         await Agent.StartAsync();
         await Agent.WaitReadyAsync(g);
         var key = new global::Agent.Core.Model.ObjectKey("CronJob", cron);
@@ -220,6 +222,8 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
                 Quick(() => http.GetAsync($"/api/v1/containers/{name}/top"), "top"),
                 Quick(() => http.GetAsync($"/api/v1/containers/{name}/logs?tail=1"), "logs"),
                 Quick(() => http.PostAsync($"/api/v1/containers/{name}/restart", null), "restart"),
+                // probe-23 F4: the group's restart waited the request timeout (102 s), then 504.
+                Quick(() => http.PostAsync($"/api/v1/servicegroups/{g}/restart", null), "group restart"),
             };
             foreach (var answer in await Task.WhenAll(calls))
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
