@@ -28,7 +28,19 @@ public static class RestartPlanner
                          || (c.State is ContainerState.Exited or ContainerState.Created && names.Contains(c.Name)))).OrderBy(c => c.Replica))
                 ids.Add(plan.Add(OperationKind.RestartContainer, $"container:{c.Name}",
                     $"group restart ({service.Container.StopSignal ?? "SIGTERM"}, grace {grace.TotalSeconds:0.#}s)", after, c.Id, grace));
-            done[service.Name] = ids.Count > 0 ? ids : after;
+            // Its dependents restart once it is what their depends_on asks: healthy, or completed (probe-23 F10: a migration
+            // ran against a db that was restarting, not healthy yet).
+            var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
+            var gate = new List<int>(ids);
+            foreach (var restarted in ids.Select(id => plan[id]).ToList())
+            {
+                var target = restarted.ResourceId["container:".Length..];
+                if (conditions.Contains(DependencyCondition.Healthy))
+                    gate.Add(plan.Add(OperationKind.WaitHealthy, restarted.ResourceId, $"{service.Name} must be healthy before its dependents restart", [restarted.Id], target, PlanInput.DefaultDependencyTimeout));
+                if (conditions.Contains(DependencyCondition.Completed))
+                    gate.Add(plan.Add(OperationKind.WaitCompleted, restarted.ResourceId, $"{service.Name} must complete before its dependents restart", [restarted.Id], target, PlanInput.DefaultDependencyTimeout));
+            }
+            done[service.Name] = gate.Count > 0 ? gate : after;
         }
         return plan.Build();
     }

@@ -203,7 +203,7 @@ public static class GroupEndpoints
             var plan = RestartPlanner.PlanRestart(group, await observer.ObserveFreshAsync(key, ct), suspended);
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
-            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null, SpecSuspended = group.Spec.Suspend ? true : null });
+            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Where(o => o.Kind == OperationKind.RestartContainer).Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null, SpecSuspended = group.Spec.Suspend ? true : null });
         }, request)).WithSummary($"Restart the {kind}'s containers in dependsOn order, each with its stopSignal and stopGracePeriod, like docker compose restart: " +
                        "running, paused and exited ones; nothing of an object stopped, down or suspended (the agent is stopping what still runs of it). The answer lists what was restarted.");
     }
@@ -222,7 +222,7 @@ public static class GroupEndpoints
     /// by replica: the answer reads as the start went, whichever pass started each.</summary>
     private static List<string> InStartOrder(ServiceGroup group, List<string> names, IReadOnlyDictionary<string, (string Service, int Replica)> of)
     {
-        var rank = StopOrder.Sort(group).Reverse().Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        var rank = ServiceOrder.Sort(group.Spec.Services).Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
         return names.Select((n, i) => (Name: n, Index: i, At: of.TryGetValue(n, out var at) ? at : (Service: "", Replica: 0)))
             .OrderBy(x => rank.GetValueOrDefault(x.At.Service, int.MaxValue)).ThenBy(x => x.At.Replica).ThenBy(x => x.Index)
             .Select(x => x.Name).ToList();

@@ -95,6 +95,23 @@ public sealed class StartPlannerTests
             StartPlanner.PlanStart(Group(app, db), Observed(Running(db, 1) with { Health = HealthState.Healthy }, Exited(app, 1)), TimeSpan.FromMinutes(2)).ToString());
     }
 
+    /// <summary>probe-23 F10: migrate restarted 1 s after db, before db was healthy again.</summary>
+    [Fact]
+    public void Restart_waits_for_what_depends_on_asks_before_the_dependents_restart()
+    {
+        var db = Service("db", 1, s => s.Healthy());
+        var migrate = Service("migrate", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("migrate", DependencyCondition.Completed));
+        var observed = Observed(Running(db, 1) with { Health = HealthState.Healthy }, Exited(migrate, 1) with { ExitCode = 0 }, Running(app, 1));
+        Assert.Equal("""
+            #1 container:g-db-1, RestartContainer, group restart (SIGTERM, grace 10s)
+            #2 container:g-db-1, WaitHealthy, db must be healthy before its dependents restart (after #1)
+            #3 container:g-migrate-1, RestartContainer, group restart (SIGTERM, grace 10s) (after #1,#2)
+            #4 container:g-migrate-1, WaitCompleted, migrate must complete before its dependents restart (after #3)
+            #5 container:g-app-1, RestartContainer, group restart (SIGTERM, grace 10s) (after #3,#4)
+            """, RestartPlanner.PlanRestart(Group(app, migrate, db), observed).ToString());
+    }
+
     [Fact]
     public void Restart_restarts_exited_replicas_too_and_nothing_of_a_stopped_object()
     {
