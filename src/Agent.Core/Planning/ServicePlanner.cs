@@ -54,8 +54,10 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                 if (input.Suspended) continue;
                 started.Add(CreateAndStart(name, replica, after, "no existing container"));
             }
-            else if (current.SpecHash != hash && !input.Suspended && !failedUpdate)
+            else if (current.SpecHash != hash && !input.Suspended && !failedUpdate && !IsRespectedUserStop(current))
             {
+                // A container a user stopped keeps its stop: its update waits until it is started again, as an edit of a
+                // stopped object waits for its start (probe-23 F8: a maintenance stop of db was undone by an edit).
                 started.AddRange(Update(current, name, replica, after));
             }
             else if (current.SpecHash == hash && !input.Suspended && UsedRecreated is { } used && !IsRespectedUserStop(current) && current.Name == name)

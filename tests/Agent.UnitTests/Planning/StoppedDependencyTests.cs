@@ -57,6 +57,18 @@ public sealed class StoppedDependencyTests
         Assert.True(ownExit.IsEmpty, ownExit.ToString()); // an exit of its own under restart: no stays so
     }
 
+    /// <summary>probe-23 F8: an edit recreated and started a container a user had stopped (stop --service db).</summary>
+    [Fact]
+    public void An_edit_of_a_container_a_user_stopped_waits_until_it_is_started_again()
+    {
+        var edited = Service("db", 1, s => s.Healthy().Restart(RestartMode.UnlessStopped).Env("V", "3"));
+        var stopped = Exited(Db, 1) with { StoppedByUser = "api" };
+        var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(edited), Observed(stopped), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString());
+        var started = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(edited), Observed(stopped with { State = ContainerState.Running, StoppedByUser = null }), Labels, Now));
+        Assert.Contains(started.Operations, o => o.Kind == OperationKind.CreateContainer && o.Cause.StartsWith("spec changed", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_dependent_that_must_be_created_while_its_dependency_is_stopped_is_held_naming_it()
     {
