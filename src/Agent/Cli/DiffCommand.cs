@@ -98,12 +98,14 @@ public static class DiffCommand
                     var (plan, onStart, onResume) = reconciler.PlanWithStart(key, desired, observed);
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
-                    var stoppedNote = onStart.Count > 0 ? $" (stopped; starting it would apply {onStart.Count} change(s))"
+                    // A project taken down is brought up, not started (start is refused while down: probe-23 F11).
+                    var down = services.GetRequiredService<RuntimeOverrides>().IsDown(key);
+                    var stoppedNote = onStart.Count > 0 ? down ? $" (down; agent up would apply {onStart.Count} change(s))" : $" (stopped; starting it would apply {onStart.Count} change(s))"
                         : onResume.Count > 0 ? $" (suspend: true in its manifest; without it, {onResume.Count} change(s) would apply)" : "";
                     Console.WriteLine(changes.Count == 0 ? $"{key}: in sync{stoppedNote}" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
                     foreach (var change in changes) Print(change, "");
                     foreach (var held in plan.Held) Console.WriteLine($"  held     {held}");
-                    foreach (var change in onStart) Print(change, "on start: ");
+                    foreach (var change in onStart) Print(change, down ? "on up: " : "on start: ");
                     foreach (var change in onResume) Print(change, "on resume: ");
                 }
                 var holds = (blocked.Count > 0 ? [$"{blocked.Count} removal(s) held by the mass-prune guard"] : Array.Empty<string>())

@@ -146,6 +146,10 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         // Still down: nothing was made by the refused verbs.
         Assert.Contains($"ComposeProject/{project}", await File.ReadAllTextAsync(Path.Combine(Agent.StateDir, "suspended.json")));
         Assert.Empty(await Containers.OfAsync(Instance, project));
+        // diff names the verb that applies to a down project: up, not start (probe-23 F11).
+        var diff = await AgentCli.RunAsync("diff", Agent.Manifests, "--instance", Instance.Id, "--state-dir", Agent.StateDir);
+        Assert.True(diff.Stdout.Contains($"ComposeProject/{project}: in sync (down; agent up would apply", StringComparison.Ordinal) && diff.Stdout.Contains("  on up: create ", StringComparison.Ordinal)
+            && !diff.Stdout.Contains("on start:", StringComparison.Ordinal), diff.Stdout);
 
         Assert.Contains("is up", await Ok("up", $"composeproject/{project}"));
         await Containers.RunningAsync(Instance, project, 1);

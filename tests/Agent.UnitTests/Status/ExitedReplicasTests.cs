@@ -155,4 +155,14 @@ public sealed class ExitedReplicasTests
         Assert.False(new WaitCommand.SettledExit().Observe("Ready", "False", Held("True"), t0.AddSeconds(60)));
         Assert.Equal("Stopped", WaitCommand.SettledExit.Held(Held("True"))!.Value.GetProperty("reason").GetString());
     }
+
+    [Fact]
+    public void A_wait_on_a_held_object_says_how_to_lift_the_hold()
+    {
+        static JsonElement Suspended(string reason, string message) =>
+            JsonDocument.Parse($$"""{"type":"Suspended","status":"True","reason":"{{reason}}","message":"{{message}}"}""").RootElement;
+        Assert.Equal("agent start servicegroup/sg lifts it", WaitCommand.SettledExit.Lift("ServiceGroup", "sg", Suspended("Stopped", "stopped through the API")));
+        Assert.Equal("agent up composeproject/p1 lifts it", WaitCommand.SettledExit.Lift("ComposeProject", "p1", Suspended("Down", "taken down through the API")));
+        Assert.Equal("remove suspend: true from its manifest to lift it", WaitCommand.SettledExit.Lift("ServiceGroup", "sg", Suspended("Suspended", "spec.suspend is true")));
+    }
 }

@@ -47,7 +47,7 @@ public static class WaitCommand
                         : $"it has no {type} condition yet";
                     if (settled.Observe(type, status, o))
                         throw new AgentApiException($"{kind.ToLowerInvariant()}/{name} will not become {type} on its own: " +
-                            (SettledExit.Held(o) is { } hold ? $"it is held ({ResourceViews.Str(hold, "reason")}): {ResourceViews.Str(hold, "message")}" : last));
+                            (SettledExit.Held(o) is { } hold ? $"it is held ({ResourceViews.Str(hold, "reason")}): {ResourceViews.Str(hold, "message")}; {SettledExit.Lift(kind, name, hold)}" : last));
                 }
                 if (DateTimeOffset.UtcNow >= deadline)
                     throw new AgentApiException($"timed out waiting for the condition {type}={status} on {kind.ToLowerInvariant()}/{name}: {last}");
@@ -71,6 +71,17 @@ public static class WaitCommand
         private DateTimeOffset? heldSince;
 
         public static readonly TimeSpan HeldFor = TimeSpan.FromSeconds(5);
+
+        /// <summary>How the hold that <paramref name="held"/> (a Suspended condition) names is lifted (probe-23: README
+        /// promises "the hold and how to lift it").</summary>
+        public static string Lift(string kind, string name, JsonElement held)
+        {
+            var shown = $"{kind.ToLowerInvariant()}/{name}";
+            var message = ResourceViews.Str(held, "message");
+            if (message.Contains("spec.suspend", StringComparison.Ordinal) || message.Contains("suspend: true", StringComparison.Ordinal))
+                return "remove suspend: true from its manifest to lift it";
+            return ResourceViews.Str(held, "reason") == "Down" ? $"agent up {shown} lifts it" : $"agent start {shown} lifts it";
+        }
 
         /// <summary>The object's Suspended condition while it is True.</summary>
         public static JsonElement? Held(JsonElement o) =>
