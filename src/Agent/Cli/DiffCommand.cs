@@ -99,8 +99,12 @@ public static class DiffCommand
                     var changes = PlanSummary.Describe(plan);
                     pending += changes.Count;
                     // A project taken down is brought up, not started (start is refused while down: probe-23 F11).
-                    var down = services.GetRequiredService<RuntimeOverrides>().IsDown(key);
-                    var stoppedNote = onStart.Count > 0 ? down ? $" (down; agent up would apply {onStart.Count} change(s))" : $" (stopped; starting it would apply {onStart.Count} change(s))"
+                    var overrides = services.GetRequiredService<RuntimeOverrides>();
+                    var down = overrides.IsDown(key);
+                    var stoppedNote = onStart.Count > 0
+                        ? down ? $" (down; agent up would apply {onStart.Count} change(s))"
+                        : overrides.IsSuspended(key) ? $" (stopped; starting it would apply {onStart.Count} change(s))"
+                        : $" ({onStart.Count} change(s) wait for the start of containers a user stopped)"
                         : onResume.Count > 0 ? $" (suspend: true in its manifest; without it, {onResume.Count} change(s) would apply)" : "";
                     Console.WriteLine(changes.Count == 0 ? $"{key}: in sync{stoppedNote}" : $"{key}{(desired is null ? " (manifest deleted)" : $" ({desired.Source})")}:");
                     foreach (var change in changes) Print(change, "");

@@ -56,9 +56,6 @@ public static class ComposeStopRules
         observed.Containers.Where(c => c.Service == service && (c.IsRunning || c.State == ContainerState.Paused))
             .OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
 
-    /// <summary>The project with only <paramref name="service"/>: what a start of that service starts.</summary>
-    public static ServiceGroup OnlyService(ServiceGroup project, string service) => OnlyServices(project, new HashSet<string>([service], StringComparer.Ordinal));
-
     /// <summary>The project with only <paramref name="services"/> (in their order).</summary>
     public static ServiceGroup OnlyServices(ServiceGroup project, IReadOnlySet<string> services) =>
         project with { Spec = project.Spec with { Services = project.Spec.Services.Where(s => services.Contains(s.Name)).ToList() } };

@@ -68,36 +68,30 @@ public static class GroupEndpoints
                 return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct);
             if (entry.Object is not ServiceGroup project) return NotFound(key);
             if (ComposeStopRules.ServiceRefusal(project, service) is { } why) return ApiProblems.NotFound(why);
-            // Like docker compose start S after docker compose stop: S and what it depends on start, in order; the other
-            // services' containers stay stopped, now as user stops that a start of the project or of their service lifts.
-            if (overrides.IsStoppedOnly(key))
-                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct,
-                    only: ComposeStopRules.WithDependencies(project, service));
-            Plan plan;
-            ExecutionResult result;
-            using (await queue.HoldAsync(key, ct))
-            {
-                plan = StartPlanner.PlanStart(ComposeStopRules.OnlyService(project, service), await observer.ObserveFreshAsync(key, ct), PlanInput.DefaultDependencyTimeout);
-                result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
-            }
-            var started = Started(plan, result).ToList();
-            queue.Add(key);
-            if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);
-            return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new GroupSuspended(name, false, null) { Started = started, WasSuspended = false });
+            // Like docker compose start S: S and what it depends on start, in order. On a project stopped as a whole, the
+            // other services' containers stay stopped, now as user stops that a start of the project or of their service
+            // lifts; otherwise the project's stop state is left as it is. An edit of S made while it was stopped is applied
+            // by the reconcile the start runs, before S starts (probe-24: the old container ran, then was recreated).
+            var stoppedAsWhole = overrides.IsStoppedOnly(key);
+            return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct,
+                only: ComposeStopRules.WithDependencies(project, service), keepOthersStopped: stoppedAsWhole, clearStop: stoppedAsWhole);
         }, request)).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
                        "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up). " +
-                       "service=S, like docker compose start S: start only S's stopped containers; on a project stopped as a whole, S and the services " +
-                       "it depends on start in order and the others stay stopped (as user stops, lifted by a start of the project or of their service).");
+                       "service=S, like docker compose start S: S's stopped containers and those of the services it depends on start, in order; an edit of " +
+                       "them made while they were stopped is applied first. On a project stopped as a whole, the others stay stopped (as user stops, lifted " +
+                       "by a start of the project or of their service).");
     }
 
     private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];
 
-    /// <param name="only">The services to start of a project stopped as a whole (a start of one service and what it
-    /// depends on): the other services' stopped containers are recorded as the API's stops first, then the project's stop
-    /// is cleared, so they stay stopped.</param>
+    /// <param name="only">The services to start (a start of one service and what it depends on); null: all of them.</param>
+    /// <param name="keepOthersStopped">For a project stopped as a whole: the other services' stopped containers are
+    /// recorded as the API's stops first, then the project's stop is cleared, so they stay stopped.</param>
+    /// <param name="clearStop">Clears the object's stop or down; false for a start of services of an object that is not
+    /// stopped as a whole.</param>
     private static async Task<IResult> StartAsync(ObjectKey key, string resource, string verb, ManifestStore manifests, RuntimeOverrides overrides,
         WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, int parallelism, CancellationToken ct,
-        IReadOnlySet<string>? only = null)
+        IReadOnlySet<string>? only = null, bool keepOthersStopped = false, bool clearStop = true)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
@@ -109,11 +103,13 @@ public static class GroupEndpoints
             // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked
             // as stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2).
             var before = await observer.ObserveFreshAsync(key, ct);
-            var kept = only is { } subset ? ComposeStopRules.LeftStopped(before, subset).Select(c => c.Id).ToList() : [];
-            var toStart = before.Containers.Where(c => c.State is ContainerState.Exited or ContainerState.Dead && !kept.Contains(c.Id)).Select(c => c.Id).ToList();
+            var kept = only is { } subset && keepOthersStopped ? ComposeStopRules.LeftStopped(before, subset).Select(c => c.Id).ToList() : [];
+            var toStart = before.Containers.Where(c => c.State is ContainerState.Exited or ContainerState.Dead && (only is null || only.Contains(c.Service)) && !kept.Contains(c.Id))
+                .Select(c => c.Id).ToList();
             stops.RecordStartPending(toStart, kept);
         }
-        Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
+        if (clearStop) Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
+        else queue.Add(key); // runs once the hold ends
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
         // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
         var started = new List<string>();

@@ -102,20 +102,38 @@ public sealed class Reconciler(
     {
         var input = InputFor(key, desired, observed);
         var plan = Planner.PlanGroup(input);
-        if (desired is ServiceGroup { Spec.Suspend: true } && !overrides.IsSuspended(key))
-            return (plan, [], PlanSummary.Describe(Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false })));
-        if (desired is not ServiceGroup g || !(input.StoppedOnly || (input.Suspended && !g.Spec.Suspend))) return (plan, [], []);
+        if (desired is not ServiceGroup g) return (plan, [], []);
+        var specSuspended = g.Spec.Suspend && !overrides.IsSuspended(key);
+        if (!specSuspended && !input.StoppedOnly && !(input.Suspended && !g.Spec.Suspend)) return (plan, UserStoppedUpdates(input, plan), []);
+        var reconcile = PlanSummary.Describe(Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false }));
+        if (specSuspended) return (plan, [], reconcile);
         // The start verb starts the stopped containers first (a one-shot that completed too, as docker compose start
         // does), then the reconcile it runs makes or recreates what it must.
-        var reconcile = PlanSummary.Describe(Planner.PlanGroup(input with { Suspended = false, StoppedOnly = false }));
         var (first, deferred) = StartPlanner.PlanInOrder(g, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: true);
         var starts = PlanSummary.Describe(first);
         // The start's second pass starts what waited for a service the reconcile makes or recreates (a completed one-shot
         // too: it runs again, after its dependency, probe-23 F1).
-        var afterMade = observed.Containers.Where(c => deferred.Contains(c.Service) && !c.IsRunning)
-            .OrderBy(c => deferred.ToList().IndexOf(c.Service)).ThenBy(c => c.Replica)
+        var rank = deferred.Select((service, i) => (service, i)).ToDictionary(x => x.service, x => x.i, StringComparer.Ordinal);
+        var afterMade = observed.Containers.Where(c => rank.ContainsKey(c.Service) && !c.IsRunning)
+            .OrderBy(c => rank[c.Service]).ThenBy(c => c.Replica)
             .Select(c => new Change("start", c.Name, "after the services it depends on are made or recreated"));
         return (plan, [.. starts.Where(s => reconcile.All(r => r.Resource != s.Resource)), .. reconcile, .. afterMade.Where(s => reconcile.All(r => r.Resource != s.Resource))], []);
+    }
+
+    /// <summary>The recreates that wait for the start of a container a user stopped (an edit of it made while it is
+    /// stopped, kept until it is started: probe-24, where `agent diff` read "in sync").</summary>
+    private static IReadOnlyList<Change> UserStoppedUpdates(PlanInput input, Plan plan)
+    {
+        if (input.Suspended || !input.Observed.Containers.Any(c => c.StoppedByUser is not null && !c.IsRunning)) return [];
+        var started = input.Observed with
+        {
+            Containers = input.Observed.Containers.Select(c => c.StoppedByUser is not null && !c.IsRunning ? c with { StoppedByUser = null, StoppedByAgent = true } : c).ToList(),
+        };
+        var now = PlanSummary.Describe(plan).Select(c => c.Resource).ToHashSet(StringComparer.Ordinal);
+        return PlanSummary.Describe(Planner.PlanGroup(input with { Observed = started }))
+            .Where(c => c.Verb == "recreate" && !now.Contains(c.Resource))
+            .Select(c => c with { Cause = c.Cause + "; waits until it is started again (a user stopped it)" })
+            .ToList();
     }
 
     private PlanInput InputFor(ObjectKey key, IManifestObject? desired, ObservedState observed) =>

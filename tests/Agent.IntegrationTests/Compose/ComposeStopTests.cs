@@ -182,6 +182,44 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Agent.WaitProjectReadyAsync(project);
     }
 
+    /// <summary>probe-24: after stop --service db and an edit of db, agent diff read plainly "in sync", and start --service
+    /// db started the old container, which the agent recreated about 2 s later. The edit waits for the start, diff says
+    /// so, and the start makes db at the new spec straight away: the old container is never started again.</summary>
+    [Fact]
+    public async Task An_edit_of_a_service_a_user_stopped_shows_in_diff_and_its_start_runs_the_new_spec_only()
+    {
+        var project = Instance.Name("svcedit");
+        string Compose(string dbExtra) => "services:\n" + Manifest.ComposeSleeper("db", dbExtra) + Manifest.ComposeSleeper("app", "    depends_on: [db]\n");
+        Agent.Write($"{project}/compose.yaml", Compose(""));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+        await Ok("stop", $"composeproject/{project}", "--service", "db");
+        var oldDb = await DockerCli.InspectAsync(db, "{{.Id}}");
+        var edited = DateTimeOffset.UtcNow;
+        var since = (edited.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        Agent.Write($"{project}/compose.yaml", Compose("    environment: { DB_EDITED: \"1\" }\n"));
+        await ReconciledAfterAsync(project, edited);
+        Assert.Equal(("exited", oldDb), (await StateAsync(db), await DockerCli.InspectAsync(db, "{{.Id}}")));
+
+        var diff = await AgentCli.RunAsync("diff", Agent.Manifests, "--instance", Instance.Id, "--state-dir", Agent.StateDir);
+        Assert.True(diff.Exit == 0, $"exit {diff.Exit}\n{diff.Stdout}\n{diff.Stderr}");
+        Assert.True(diff.Stdout.Contains($"ComposeProject/{project}: in sync (1 change(s) wait for the start of containers a user stopped)", StringComparison.Ordinal)
+                    && diff.Stdout.Contains($"on start: recreate  {db}: spec changed: env.DB_EDITED", StringComparison.Ordinal)
+                    && diff.Stdout.Contains("waits until it is started again (a user stopped it)", StringComparison.Ordinal), diff.Stdout);
+
+        var answer = await Ok("start", $"composeproject/{project}", "--service", "db");
+        Assert.Contains(db, answer);
+        var started = await DockerCli.RunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", db);
+        Assert.True(started.StartsWith("running", StringComparison.Ordinal) && started.Contains("DB_EDITED=1", StringComparison.Ordinal), started);
+        Assert.Equal("running", await StateAsync(app));
+        var oldStarts = await DockerCli.RunAsync("events", "--since", since,
+            "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", $"container={oldDb}", "--filter", "event=start", "--format", "{{.Action}} {{.ID}}");
+        Assert.True(oldStarts.Trim().Length == 0, $"the old db container was started before its recreate: {oldStarts}");
+        await Agent.WaitProjectReadyAsync(project);
+    }
+
     /// <summary>probe-22 F10: start --service S of a project stopped as a whole was a 409. Like docker compose start S: S
     /// and what it depends on start in order, the other services stay stopped across resyncs until the project is started.</summary>
     [Fact]

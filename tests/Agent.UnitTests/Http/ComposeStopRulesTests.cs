@@ -67,12 +67,17 @@ public sealed class ComposeStopRulesTests
     }
 
     [Fact]
-    public void A_service_start_starts_only_that_services_stopped_containers()
+    public void A_service_start_starts_that_services_stopped_containers_after_what_it_depends_on()
     {
+        // Like docker compose start app: app and the services it depends on; a dependency stopped too starts first.
         var (db, app) = (Project.Spec.Services[0], Project.Spec.Services[1]);
         var observed = Observed(Running(db, 1) with { State = ContainerState.Exited }, Running(app, 1) with { State = ContainerState.Exited }, Running(app, 2));
         Assert.Equal("""
-            #1 container:g-app-1, StartContainer, start requested (exited)
-            """, StartPlanner.PlanStart(ComposeStopRules.OnlyService(Project, "app"), observed, PlanInput.DefaultDependencyTimeout).ToString());
+            #1 container:g-db-1, StartContainer, start requested (exited)
+            #2 container:g-app-1, StartContainer, start requested (exited) (after #1)
+            """, StartPlanner.PlanStart(ComposeStopRules.OnlyServices(Project, ComposeStopRules.WithDependencies(Project, "app")), observed, PlanInput.DefaultDependencyTimeout).ToString());
+        Assert.Equal("""
+            #1 container:g-db-1, StartContainer, start requested (exited)
+            """, StartPlanner.PlanStart(ComposeStopRules.OnlyServices(Project, ComposeStopRules.WithDependencies(Project, "db")), observed, PlanInput.DefaultDependencyTimeout).ToString());
     }
 }
