@@ -159,10 +159,6 @@ public static class JobConditions
         ],
     };
 
-    /// <summary>A CronJob or Job whose manifest is held (the folder cannot be read, its deletion is held by the mass-prune
-    /// guard): it keeps running at its last good spec, so Ready stays as <paramref name="decided"/> says, and Degraded says
-    /// why nothing new comes from its manifest (Kubernetes-style, as a held group: `Ready,SourceUnavailable`). Held by the
-    /// guard it also has PruneBlocked (agent get shows STATUS PruneBlocked) and is not Progressing.</summary>
     public const string EngineUnavailable = "EngineUnavailable";
 
     /// <summary>A CronJob (or a job with a run under way) while its loop cannot reach the engine: not Ready, Degraded and
@@ -176,6 +172,10 @@ public static class JobConditions
         return result;
     }
 
+    /// <summary>A CronJob or Job whose manifest is held (the folder cannot be read, its deletion is held by the mass-prune
+    /// guard): it keeps running at its last good spec, so Ready stays as <paramref name="decided"/> says, and Degraded says
+    /// why nothing new comes from its manifest (Kubernetes-style, as a held group: `Ready,SourceUnavailable`). Held by the
+    /// guard it also has PruneBlocked (agent get shows STATUS PruneBlocked) and is not Progressing.</summary>
     public static IReadOnlyList<ConditionValue> Held(IReadOnlyList<ConditionValue> decided, string reason, string message)
     {
         var result = decided.Where(c => c.Type != ConditionTypes.Degraded && (reason != ConditionTypes.PruneBlocked || c.Type != ConditionTypes.Progressing)).ToList();

@@ -191,6 +191,18 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
             await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "EngineUnavailable" }),
                 TimeSpan.FromSeconds(60), "the CronJob Ready=False EngineUnavailable");
             Assert.True(grouped.Elapsed < TimeSpan.FromSeconds(10), $"the CronJob said EngineUnavailable {grouped.Elapsed.TotalSeconds:0} s after the group");
+            // probe-24: agent get cronjobs (and get all) without -o wide showed no STATUS, so nothing said the engine was away.
+            var cli = new Dictionary<string, string> { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Agent.GeneratedAdminToken };
+            var (exit, table, stderr) = await AgentCli.RunAsync(cli, "get", "cronjobs");
+            Assert.True(exit == 0, $"agent get cronjobs exited {exit}: {stderr}");
+            Assert.Matches($@"(?m)^NAME .* STATUS\s*$[\s\S]*^{cron} .* EngineUnavailable\s*$", table);
+            // /readyz answers its 503 before a kubelet's 1 s default timeout once the heartbeat knows (before, 3 s).
+            using var probe = Agent.Client(Agent.GeneratedAdminToken);
+            var clock = Stopwatch.StartNew();
+            var ready = await probe.GetAsync("/readyz");
+            clock.Stop();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"/readyz took {clock.Elapsed.TotalSeconds:0.#} s with the heartbeat knowing the engine hung");
             for (var until = DateTime.UtcNow.AddSeconds(45); DateTime.UtcNow < until; await Task.Delay(500))
             {
                 var next = Agent.Status.Get(key)?.Job?.NextRunTime;

@@ -141,6 +141,24 @@ public sealed class TableGoldenTests
     }
 
     [Fact]
+    public void CronJobs_cut_off_from_the_engine_say_so_in_get_without_wide()
+    {
+        // probe-24: during an engine freeze only -o wide and describe said EngineUnavailable.
+        var frozen = Parse("""
+            [{"kind":"CronJob","name":"tick","conditions":[{"type":"Ready","status":"False","reason":"EngineUnavailable","message":"the Docker engine does not answer","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                {"type":"Progressing","status":"True","reason":"Retrying","message":"retrying with back-off","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                {"type":"Degraded","status":"True","reason":"EngineUnavailable","message":"the Docker engine does not answer","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "job":{"schedule":"*/2 * * * * *","timeZone":"UTC","since":"2026-12-01T11:00:00Z","active":1}},
+             {"kind":"CronJob","name":"nightly","conditions":[{"type":"Ready","status":"True","reason":"Scheduled","message":"next","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "job":{"schedule":"0 3 * * *","timeZone":"UTC","since":"2026-12-01T11:00:00Z","active":0}}]
+            """);
+        var table = JobTables.CronJobs(frozen, Now, wide: false, kindPrefix: false);
+        Assert.Equal("STATUS", table.Headers[^1]);
+        Assert.Equal(["EngineUnavailable", "Ready"], table.Rows.Select(r => r[^1]));
+        Assert.Equal("STATUS", JobTables.KindTables(frozen, Now, wide: false, kindPrefix: true).Single(t => t.Rows.Count == 2).Headers[^1]);
+    }
+
+    [Fact]
     public void Get_servicegroups_wide() => Golden("get-servicegroups-wide.txt", ResourceViews.Objects(Kind("ServiceGroup"), Now, wide: true, kindPrefix: false).Render());
 
     [Fact]
