@@ -184,7 +184,7 @@ public static class Planner
     {
         var gate = new List<int>(started);
         if (input.Suspended) return gate; // nothing starts while stopped: a wait on a stopped dependency could only fail
-        var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
+        var conditions = ServiceOrder.AskedOf(group, service.Name);
         var observed = input.Observed.Containers.Where(c => c.Service == service.Name).ToList();
         for (var replica = 1; replica <= service.Replicas; replica++)
         {

@@ -30,7 +30,7 @@ public static class RestartPlanner
                     $"group restart ({service.Container.StopSignal ?? "SIGTERM"}, grace {grace.TotalSeconds:0.#}s)", after, c.Id, grace));
             // Its dependents restart once it is what their depends_on asks: healthy, or completed (probe-23 F10: a migration
             // ran against a db that was restarting, not healthy yet).
-            var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
+            var conditions = ServiceOrder.AskedOf(group, service.Name);
             var gate = new List<int>(ids);
             foreach (var restarted in ids.Select(id => plan[id]).ToList())
             {

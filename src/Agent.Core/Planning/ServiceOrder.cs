@@ -20,4 +20,9 @@ public static class ServiceOrder
         }
         return result;
     }
+
+    /// <summary>What the services that depend on <paramref name="service"/> wait for (started, healthy, completed): the
+    /// gates a start, restart or reconcile puts after it.</summary>
+    public static IReadOnlySet<DependencyCondition> AskedOf(ServiceGroup group, string service) =>
+        group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service).Select(d => d.Condition).ToHashSet();
 }

@@ -37,7 +37,7 @@ public static class StartPlanner
                 continue;
             }
             var after = service.DependsOn.SelectMany(d => gates.GetValueOrDefault(d.Service) ?? []).Distinct().ToList();
-            var conditions = group.Spec.Services.SelectMany(s => s.DependsOn).Where(d => d.Service == service.Name).Select(d => d.Condition).ToHashSet();
+            var conditions = ServiceOrder.AskedOf(group, service.Name);
             var gate = new List<int>();
             var hash = SpecHash.Of(service.Container, ContainerNames.Network(group.Metadata.Name));
             for (var replica = 1; replica <= service.Replicas; replica++)

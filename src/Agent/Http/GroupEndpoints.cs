@@ -125,6 +125,8 @@ public static class GroupEndpoints
             var startedIds = new HashSet<string>(StringComparer.Ordinal); // each container runs once per start: a one-shot too (probe-22)
             for (var pass = 1; ; pass++)
             {
+                // Observed anew at pass 1 too, not reusing the observation above: the stop records just written (stopped
+                // by the agent, kept as the API's) are part of what it reads.
                 var observed = await observer.ObserveFreshAsync(key, ct);
                 runningBefore ??= observed.Containers.Where(c => c.IsRunning).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
                 firstSeen ??= observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);

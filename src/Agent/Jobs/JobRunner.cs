@@ -252,10 +252,6 @@ public sealed class JobRunner(
                     }
                     foreach (var key in keptByGuard.Keys.Where(k => wanted.ContainsKey(k) || !loops.ContainsKey(k) || pruneGate.HeldNow(k) is null)) keptByGuard.TryRemove(key, out _);
                     foreach (var key in loops.Keys) Publish(key);
-                    // The heartbeat finds the engine answering again while the job loops still back off from its outage (up
-                    // to 30 s): they look now, as the groups do (probe-22 F3: an every-second CronJob ran nothing for 28 s).
-                    if (engineOutage.Since is not null && !jobs.EngineAway)
-                        foreach (var running in loops.Values) running.Loop.Wake();
                     // Held without a spec read in this run (the folder or their file could not be read at start): listed,
                     // with their history, and looked at again soon (a confirm or the folder back changes what they show).
                     var heldWithoutSpec = HeldKeys(CronJob.KindName).Concat(HeldKeys(Job.KindName)).Where(k => !loops.ContainsKey(k)).ToList();
@@ -264,17 +260,6 @@ public sealed class JobRunner(
                         if (controller.FirstSyncDone && await KnownDeletedAsync(key, stoppingToken)) await ForgetAsync(key, "its manifest was deleted", stoppingToken);
                     shownHeld = heldWithoutSpec;
                     if (heldWithoutSpec.Count > 0 && next > HeldRecheck * 2) next = HeldRecheck * 2;
-                    // A loop publishes after its steps; one held up by a hung engine does not. Its status is published from
-                    // here too: each second while the engine is away or a shown next run has passed (NEXT SCHEDULE never in
-                    // the past, EngineUnavailable shown), and each heartbeat interval otherwise, so the heartbeat's finding
-                    // reaches the CronJobs as fast as the groups (probe-21: 30 s later, NEXT SCHEDULE in the past meanwhile).
-                    if (loops.Count > 0)
-                    {
-                        var now = time.GetUtcNow();
-                        var stale = jobs.EngineAway || engineOutage.Since is not null || loops.Keys.Any(k => Get(k)?.NextRun is { } n && n <= now);
-                        var recheck = stale ? HeldRecheck : options.Value.EngineHeartbeat > TimeSpan.Zero ? options.Value.EngineHeartbeat : OrphanCheckInterval;
-                        if (recheck < next) next = recheck;
-                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -303,9 +288,11 @@ public sealed class JobRunner(
         await Task.WhenAll(loops.Values.Select(r => r.Task));
     }
 
-    /// <summary>Publishes every job's status each second while the engine is away or a shown next run has passed, and each
-    /// heartbeat interval otherwise, on its own: the runner's loop can wait on the engine (a deletion's prune check, an
-    /// orphan's removal) for a whole freeze, and a CronJob read Ready with runs "active" meanwhile (probe-23 F3).</summary>
+    /// <summary>Publishes every job's status each second while the engine is away or a shown next run has passed (NEXT
+    /// SCHEDULE never in the past, EngineUnavailable shown), and each heartbeat interval otherwise, so the heartbeat's
+    /// finding reaches the CronJobs as fast as the groups (probe-21). It runs on its own: the runner's loop can wait on the
+    /// engine (a deletion's prune check, an orphan's removal) for a whole freeze, and a CronJob read Ready with runs
+    /// "active" meanwhile (probe-23 F3). A loop publishes after its own steps too; one held up by a hung engine does not.</summary>
     private async Task PublishLoopAsync(CancellationToken ct)
     {
         var interval = options.Value.EngineHeartbeat > TimeSpan.Zero ? options.Value.EngineHeartbeat : OrphanCheckInterval;
@@ -327,6 +314,10 @@ public sealed class JobRunner(
             try
             {
                 foreach (var key in loops.Keys) Publish(key);
+                // The heartbeat finds the engine answering again while the job loops still back off from its outage (up
+                // to 30 s): they look now, as the groups do (probe-22 F3: an every-second CronJob ran nothing for 28 s).
+                if (engineOutage.Since is not null && !jobs.EngineAway)
+                    foreach (var running in loops.Values) running.Loop.Wake();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
