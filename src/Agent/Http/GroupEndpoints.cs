@@ -146,7 +146,7 @@ public static class GroupEndpoints
                 if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);
                 if (deferred.Count == 0) break;
                 if (pass == 2)
-                    return StartFailed($"not started: {string.Join(", ", deferred)}: a service they depend on has no container, and the agent could not make it " +
+                    return StartFailed($"not started: {NotStarted(group, observed, deferred)}: they, or a service they depend on, have no container, and the agent could not make it " +
                                        $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs", started);
                 try
                 {
@@ -156,7 +156,7 @@ public static class GroupEndpoints
                 {
                     // A dependency that cannot be made or recreated (an image that cannot be pulled): what depends on it
                     // stays stopped, as the reconciler keeps it (probe-23 F9: a 500, and app started without db).
-                    return StartFailed($"not started: {string.Join(", ", deferred)}: a service they depend on could not be made or recreated ({e.Message}); " +
+                    return StartFailed($"not started: {NotStarted(group, observed, deferred)}: they, or a service they depend on, could not be made or recreated ({e.Message}); " +
                                        $"the agent retries with back-off, and they start once it runs (agent describe {key.Kind.ToLowerInvariant()}/{key.Name})", started);
                 }
             }
@@ -225,6 +225,12 @@ public static class GroupEndpoints
             .OrderBy(x => rank.GetValueOrDefault(x.At.Service, int.MaxValue)).ThenBy(x => x.At.Replica).ThenBy(x => x.Index)
             .Select(x => x.Name).ToList();
     }
+
+    /// <summary>The services a start leaves to the reconciler that it could not finish: those it deferred, and those with
+    /// no container to start (a project brought up names db too, as a start does: probe-24), in start order.</summary>
+    private static string NotStarted(ServiceGroup group, ObservedState observed, IReadOnlyList<string> deferred) =>
+        string.Join(", ", ServiceOrder.Sort(group.Spec.Services).Select(s => s.Name)
+            .Where(n => deferred.Contains(n) || observed.Containers.All(c => c.Service != n)));
 
     /// <summary>The containers a start plan started or unpaused.</summary>
     private static IEnumerable<string> Started(Plan plan, ExecutionResult result) =>

@@ -115,16 +115,20 @@ public sealed partial class JobLoop
             {
                 // Said when the history records it (the loop's next step, which a hung engine can hold up): until then
                 // the run is active, and an agent stopped in between starts it again (probe-15m: "could not start", then it ran).
-                logger.LogDebug("{Key}: run {Run}: the start failed, recorded at the next step: {Error}", key, run.Id, e.Message);
-                if (e is (EngineUnavailableException or OperationCanceledException) && engineOutage.Failed(e.Message, time.GetUtcNow()))
-                    logger.LogWarning("Jobs: {Error}; job steps wait with back-off until it answers (first met by {Key})", e.Message, key);
+                // A call cut off names the engine, not "The operation was canceled." (probe-23).
+                var why = e is OperationCanceledException
+                    ? "the Docker engine did not answer (no answer within Agent:EngineRequestTimeout, or the heartbeat found it not answering)"
+                    : e.Message;
+                logger.LogDebug("{Key}: run {Run}: the start failed, recorded at the next step: {Error}", key, run.Id, why);
+                if (e is (EngineUnavailableException or OperationCanceledException) && engineOutage.Failed(why, time.GetUtcNow()))
+                    logger.LogWarning("Jobs: {Error}; job steps wait with back-off until it answers (first met by {Key})", why, key);
                 Complete(history =>
                 {
                     lock (sync) starting.Remove(run.Id);
                     RemoveNeverStartedInBackground(run.Id);
                     if (history.Runs.FirstOrDefault(r => r.Id == run.Id) is not { IsActive: true }) return history;
-                    logger.LogWarning("{Key}: run {Run} could not start: {Error}; it is recorded failed (StartFailed) and not retried", key, run.Id, e.Message);
-                    events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {e.Message}; failed (StartFailed), not retried");
+                    logger.LogWarning("{Key}: run {Run} could not start: {Error}; it is recorded failed (StartFailed) and not retried", key, run.Id, why);
+                    events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {why}; failed (StartFailed), not retried");
                     return WithRun(history, run.Id, r => Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }));
                 });
             }

@@ -237,7 +237,7 @@ public sealed class Reconciler(
         (long Generation, bool Suspended) applyStarted = default;
         if (!plan.IsEmpty)
         {
-            if (desired is not null) ReportApplying(key, entry!.Generation, plan);
+            if (desired is not null) ReportApplying(key, entry!.Generation, desired.Source.ToString(), plan);
             else if (entry?.NotSelected is null) ReportPruning(key, plan);
             // One line before (a plan can take minutes); each change is logged by the executor once it is done.
             var repeated = IsRepeated(key, plan.ToString());
@@ -405,12 +405,13 @@ public sealed class Reconciler(
 
     /// <summary>Status while a plan applies. A condition left by a hold that is over (a manifest that did not read or was
     /// gone, a prune) says so no longer: the object is being applied again.</summary>
-    private void ReportApplying(ObjectKey key, long generation, Plan plan)
+    private void ReportApplying(ObjectKey key, long generation, string source, Plan plan)
     {
         var message = $"applying generation {generation}: {plan.Operations.Count} operation(s)";
         var before = status.Get(key);
-        // The generation being applied shows at once; observedGeneration stays at the applied one until the outcome.
-        status.Update(key, s => s with { Generation = generation });
+        // The generation being applied, and the manifest it comes from, show at once (probe-24: Source <none> during the
+        // first apply after a restart); observedGeneration stays at the applied one until the outcome.
+        status.Update(key, s => s with { Generation = generation, Source = source });
         status.SetCondition(key, ConditionTypes.Progressing, true, "Applying", message);
         var conditions = before?.Conditions ?? [];
         var held = conditions.Any(c => c.Type is ConditionTypes.Ready or ConditionTypes.Degraded && HeldReasons.Contains(c.Reason));

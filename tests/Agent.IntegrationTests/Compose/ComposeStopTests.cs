@@ -424,9 +424,19 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.True(exit == 1, $"exit {exit}\n{stdout}\n{stderr}");
         Assert.DoesNotContain("HTTP 500", stderr);
         Assert.Contains("busybox:9.99-nope", stderr);
+        Assert.Contains("not started: db, migrate, app:", stderr);
         // Nothing that depends on db runs, across the reconciles after the start; the old db is never started again.
         for (var until = DateTime.UtcNow.AddSeconds(8); DateTime.UtcNow < until; await Task.Delay(1000))
             Assert.Equal(("exited", "exited", "exited"), (await StateAsync(db), await StateAsync(migrate), await StateAsync(app)));
+
+        // The same project taken down and brought up: the answer names db too, as the start's does (probe-24: only
+        // migrate and app).
+        await Ok("down", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", db)).Exit != 0, TimeSpan.FromSeconds(60), "db removed by the down");
+        (exit, stdout, stderr) = await AgentCli.RunAsync(Env, "up", $"composeproject/{project}");
+        Assert.True(exit == 1, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Contains("busybox:9.99-nope", stderr);
+        Assert.Contains("not started: db, migrate, app:", stderr);
 
         Agent.Write($"{project}/compose.yaml", Compose(TestEngine.Image)); // mended: the start it was asked for goes on
         await Agent.WaitProjectReadyAsync(project);
