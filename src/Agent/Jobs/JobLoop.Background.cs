@@ -18,6 +18,12 @@ public sealed partial class JobLoop
     private readonly ConcurrentDictionary<Task, byte> background = new();
     private readonly HashSet<string> starting = new(StringComparer.Ordinal);
 
+    // When each start under way was sent to the engine, until its answer (or failure) comes back.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> startsSent = new(StringComparer.Ordinal);
+
+    /// <summary>How long the oldest start sent to the engine has waited for its answer (zero when none waits).</summary>
+    private TimeSpan OldestStartWaiting(DateTimeOffset now) => startsSent.IsEmpty ? TimeSpan.Zero : now - startsSent.Values.DefaultIfEmpty(now).Min();
+
     private JobHistory ApplyCompleted(JobHistory history)
     {
         while (completed.TryDequeue(out var change)) history = change(history);
@@ -57,6 +63,7 @@ public sealed partial class JobLoop
     {
         lock (sync)
             if (!starting.Add(run.Id)) return;
+        startsSent[run.Id] = time.GetUtcNow();
         var template = want.Template;
         var hash = run.TemplateHash ?? want.TemplateHash;
         InBackground(async () =>
@@ -131,6 +138,10 @@ public sealed partial class JobLoop
                     events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {why}; failed (StartFailed), not retried");
                     return WithRun(history, run.Id, r => Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }));
                 });
+            }
+            finally
+            {
+                startsSent.TryRemove(run.Id, out _);
             }
         });
     }

@@ -84,7 +84,7 @@ public sealed partial class JobLoop(
             {
                 return;
             }
-            catch (Exception e) when (e is EngineUnavailableException or OperationCanceledException)
+            catch (Exception e) when (e is EngineUnavailableException or OperationCanceledException or TimeoutException)
             {
                 // The engine is away (or does not answer in time): one line for all jobs while it is, and back-off (probe-19 A).
                 delay = JobEngineOutage.Backoff(++failures);
@@ -109,6 +109,9 @@ public sealed partial class JobLoop(
             }
         }
     }
+
+    /// <summary>How long a start may wait for the engine before a _ping asks whether it answers at all.</summary>
+    private static readonly TimeSpan StartUnanswered = TimeSpan.FromSeconds(5);
 
     private string? reportedLost;
     private TemplateSettle? seen;
@@ -153,9 +156,24 @@ public sealed partial class JobLoop(
         // it: one ping first, which goes to the back-off until the engine answers. Before, each tick of an every-second
         // CronJob recorded a failed run while the engine was down or hung (probe-20 F3); the schedule times that pass
         // meanwhile are decided when it answers: the most recent runs, the others count as missed.
-        if (engineOutage.Since is not null || jobs.EngineAway)
+        // A start that has waited long for the engine's answer is how a freeze shows before the heartbeat finds it (20-30
+        // s): a _ping that a busy engine answers at once tells the two apart, and a hung one makes this an outage now, so
+        // an every-second CronJob does not pile up runs meanwhile (probe-24: ACTIVE 13).
+        var waited = OldestStartWaiting(time.GetUtcNow());
+        if (engineOutage.Since is not null || jobs.EngineAway || waited > StartUnanswered)
         {
-            await jobs.PingAsync(ct);
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                if (engineOutage.Since is null && !jobs.EngineAway) bounded.CancelAfter(StartUnanswered);
+                try
+                {
+                    await jobs.PingAsync(bounded.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested && bounded.IsCancellationRequested && waited > StartUnanswered)
+                {
+                    throw new TimeoutException($"the Docker engine has not answered a run's start for {waited.TotalSeconds:0} s, nor _ping within {StartUnanswered.TotalSeconds:0} s");
+                }
+            }
             if (engineOutage.Answered()) logger.LogInformation("Jobs: the Docker engine answers again; job steps go on");
         }
         var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });

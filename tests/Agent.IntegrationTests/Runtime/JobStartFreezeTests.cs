@@ -1,0 +1,44 @@
+using Agent.Core.Model;
+using Agent.Core.Status;
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Runtime;
+
+/// <summary>probe-24: as the engine froze, an every-second CronJob went on starting runs until the heartbeat found the
+/// freeze (20-30 s): ACTIVE climbed to 13, each run's create hanging, and all of them ran at once at the thaw. A start that
+/// waits on the engine is now how the job loop finds a freeze itself: a _ping a busy engine would answer at once is not
+/// answered, the CronJob reads EngineUnavailable, and no run starts until the engine answers. The heartbeat is set to a
+/// minute here, so only the job loop can have found it.</summary>
+public sealed class JobStartFreezeTests() : FreezableEngineScenario(new Dictionary<string, string?>
+{
+    ["Agent:EngineRequestTimeout"] = "00:01:30",
+    ["Agent:EngineHeartbeat"] = "00:01:00",
+})
+{
+    [Fact]
+    public async Task A_start_the_engine_does_not_answer_makes_the_cronjob_engine_unavailable_and_no_more_runs_pile_up()
+    {
+        var cron = Instance.Name("freezestart");
+        Agent.Write("cron.yaml", global::Agent.IntegrationTests.Jobs.JobContainers.CronJob(cron, "* * * * * *", "sleep 600", "  concurrencyPolicy: Allow\n"));
+        await Agent.StartAsync();
+        var key = new ObjectKey(CronJob.KindName, cron);
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Job?.Active > 0), TimeSpan.FromSeconds(60), "a run active");
+
+        Proxy.Freeze();
+        try
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "EngineUnavailable" }),
+                TimeSpan.FromSeconds(40), "the CronJob Ready=False EngineUnavailable before the heartbeat (1 min) could find the freeze");
+            var active = Agent.Status.Get(key)!.Job!.Active;
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            Assert.Equal(active, Agent.Status.Get(key)!.Job!.Active); // no run started into the frozen engine meanwhile
+            Assert.True(active < 40, $"{active} runs active");
+        }
+        finally
+        {
+            Proxy.Thaw();
+        }
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Condition(ConditionTypes.Ready) is { Status: "True" }),
+            TimeSpan.FromSeconds(120), "the CronJob Ready again after the thaw");
+    }
+}
