@@ -33,7 +33,9 @@ start_dockerd() {
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
     say "removing stale /var/run/docker.pid"; rm -f /var/run/docker.pid
   fi
-  if ! pgrep -x dockerd >/dev/null 2>&1; then
+  # Only the default engine's pid file counts: another dockerd on its own socket and data root (a second engine for a
+  # test) is not the one that serves /var/run/docker.sock.
+  if [ ! -f /var/run/docker.pid ]; then
     rm -f /var/run/docker.sock
     if ! pgrep -x containerd >/dev/null 2>&1; then rm -f /run/containerd/containerd.sock; fi
     # The stock address pools give about 30 bridge networks; the integration suite runs tests side by side, each
