@@ -63,15 +63,42 @@ public sealed partial class JobLoop
     {
         lock (sync)
             if (!starting.Add(run.Id)) return;
-        startsSent[run.Id] = time.GetUtcNow();
+        var sent = startsSent[run.Id] = time.GetUtcNow();
         var template = want.Template;
         var hash = run.TemplateHash ?? want.TemplateHash;
+        string? late = null;
+        // A scheduled run whose create or start waited long on the engine (a freeze) is judged as a container found created
+        // and never started would be: it starts only while its time is still the most recent due one and within
+        // startingDeadline. The creates queued in a frozen engine are not all started at the thaw (probe-25: 12 runs at
+        // once, up to 60 s late, past startingDeadline).
+        bool Wanted()
+        {
+            if (desired() is not { } now) return false;
+            var at = time.GetUtcNow();
+            if (at - sent <= StartUnanswered) return true;
+            late = NeverStarted.RemoveBecause(run, run.Attempts.Count + 1, now.Cron, at);
+            return late is null;
+        }
         InBackground(async () =>
         {
             try
             {
                 // Not cancelled with the loop: a create that was sent is finished and recorded, never left behind unknown.
-                var attempt = await jobs.StartAsync(key, run, template, hash, () => desired() is not null, CancellationToken.None);
+                var attempt = await jobs.StartAsync(key, run, template, hash, Wanted, CancellationToken.None);
+                if (attempt is null && late is { } tooLate)
+                {
+                    logger.LogWarning("{Key}: run {Run} not started: {Why}; counted as missed", key, run.Id, tooLate);
+                    events?.Invoke("Warning", "MissSchedule", $"run {run.Id} not started, the engine answered too late: {tooLate}; counted as missed");
+                    JobMetrics.Missed.Add(1, new KeyValuePair<string, object?>("reason", "missed"));
+                    Complete(history =>
+                    {
+                        lock (sync) starting.Remove(run.Id);
+                        return history.Runs.FirstOrDefault(r => r.Id == run.Id) is { IsActive: true, Attempts.Count: 0 }
+                            ? history with { Runs = history.Runs.Where(r => r.Id != run.Id).ToList(), MissedRuns = history.MissedRuns + 1 }
+                            : history;
+                    });
+                    return;
+                }
                 if (attempt is null)
                 {
                     // The manifest was deleted meanwhile (the step that made the run saw it): kept active without a

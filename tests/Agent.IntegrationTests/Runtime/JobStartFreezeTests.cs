@@ -8,7 +8,9 @@ namespace Agent.IntegrationTests.Runtime;
 /// freeze (20-30 s): ACTIVE climbed to 13, each run's create hanging, and all of them ran at once at the thaw. A start that
 /// waits on the engine is now how the job loop finds a freeze itself: a _ping a busy engine would answer at once is not
 /// answered, the CronJob reads EngineUnavailable, and no run starts until the engine answers. The heartbeat is set to a
-/// minute here, so only the job loop can have found it.</summary>
+/// minute here, so only the job loop can have found it. probe-25: the runs whose creates were queued in the frozen engine
+/// all started at the thaw, up to 60 s late; such a late run is now judged as a container found never started is (only
+/// the most recent due time, within startingDeadline), so none starts long after its schedule time.</summary>
 public sealed class JobStartFreezeTests() : FreezableEngineScenario(new Dictionary<string, string?>
 {
     ["Agent:EngineRequestTimeout"] = "00:01:30",
@@ -19,7 +21,7 @@ public sealed class JobStartFreezeTests() : FreezableEngineScenario(new Dictiona
     public async Task A_start_the_engine_does_not_answer_makes_the_cronjob_engine_unavailable_and_no_more_runs_pile_up()
     {
         var cron = Instance.Name("freezestart");
-        Agent.Write("cron.yaml", global::Agent.IntegrationTests.Jobs.JobContainers.CronJob(cron, "* * * * * *", "sleep 600", "  concurrencyPolicy: Allow\n"));
+        Agent.Write("cron.yaml", global::Agent.IntegrationTests.Jobs.JobContainers.CronJob(cron, "*/3 * * * * *", "sleep 600", "  concurrencyPolicy: Allow\n"));
         await Agent.StartAsync();
         var key = new ObjectKey(CronJob.KindName, cron);
         await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Job?.Active > 0), TimeSpan.FromSeconds(60), "a run active");
@@ -38,7 +40,17 @@ public sealed class JobStartFreezeTests() : FreezableEngineScenario(new Dictiona
         {
             Proxy.Thaw();
         }
+        var thawed = DateTimeOffset.UtcNow;
         await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Condition(ConditionTypes.Ready) is { Status: "True" }),
             TimeSpan.FromSeconds(120), "the CronJob Ready again after the thaw");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        // The docker CLI as the oracle: no run due well before the thaw (every 3 s; the catch-up is the most recent time)
+        // was started after it.
+        var runs = await global::Agent.IntegrationTests.Jobs.JobContainers.ListAsync(Instance, cron);
+        Assert.NotEmpty(runs);
+        foreach (var run in runs.Where(r => r is { Scheduled: not null, Started: not null }))
+            Assert.False(run.Started >= thawed && run.Scheduled < thawed.AddSeconds(-10),
+                $"{run.Name}: due at {run.Scheduled:O}, started at {run.Started:O}, after the thaw at {thawed:O}\n"
+                + string.Join("\n", runs.Select(r => $"{r.Name} {r.Scheduled:O} {r.Started:O} {r.Status}")));
     }
 }
