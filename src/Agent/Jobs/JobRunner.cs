@@ -418,6 +418,7 @@ public sealed class JobRunner(
         }
         await jobs.RemoveAllAsync(key, ct);
         store.Remove(key);
+        pruneGate.Removed(key);
         status.Remove(key);
         apiJobs.TryRemove(key, out _);
         try

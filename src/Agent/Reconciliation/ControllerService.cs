@@ -459,7 +459,8 @@ public sealed class ControllerService(
             watcher.Rearm(renew: unavailable);
             var changed = manifests.Reload();
             foreach (var key in changed.Concat(held)) queue.Add(key);
-            if (held.Count > 0) await pruneGate.RefreshAsync(ct); // files back: the hold ends now, not at the next prune
+            // Files back: a hold, or an admin's confirmation, ends now, not at the next prune.
+            if (held.Count > 0 || pruneGate.HasConfirmations) await pruneGate.RefreshAsync(ct);
             if (!unavailable && manifests.SourceError is not null) await EnqueueAllAsync(ct); // every object says why
             if (unavailable && manifests.SourceError is null)
             {

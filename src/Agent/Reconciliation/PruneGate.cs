@@ -148,6 +148,25 @@ public sealed class PruneGate
         }
     }
 
+    /// <summary>Whether an admin's confirmation stands: each read is judged at once while one does, so it lapses as soon as
+    /// its object's manifest is back (not at the next prune, which it would let through: probe-25).</summary>
+    public bool HasConfirmations
+    {
+        get { lock (sync) return confirmed.Count > 0; }
+    }
+
+    /// <summary>The removal of <paramref name="key"/> is done (nothing of it is left): its confirmation is used up, so a
+    /// later removal of an object of that name is judged anew (probe-25: a confirmation kept after its prune let an
+    /// emptied folder prune a running project past the guard).</summary>
+    public void Removed(ObjectKey key)
+    {
+        lock (sync)
+        {
+            if (!confirmed.Remove(key)) return;
+            holds.TrySaveConfirmed(confirmed);
+        }
+    }
+
     /// <summary>An admin's word: the held removals go ahead. Returns them. The confirmation is in the state dir before
     /// anything is removed (a restart half-way finishes the prune); a state dir that cannot take it throws
     /// <see cref="State.StateWriteException"/> and nothing is confirmed.</summary>

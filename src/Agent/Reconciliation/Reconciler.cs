@@ -342,6 +342,7 @@ public sealed class Reconciler(
     /// Suspended without a word). An object only not selected, or a folder that cannot be read, is no deletion.</summary>
     private void Deleted(ObjectKey key, DesiredEntry? entry)
     {
+        if (entry is null) pruneGate.Removed(key);
         adoptions.Forget(key);
         rolledBackUpdates.Forget(key);
         if (entry is null && manifests.SourceError is null && overrides.Forget(key))

@@ -70,6 +70,34 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
     }
 
+    /// <summary>probe-25 (HIGH): a confirmation stayed in prune-confirmed.json after its prune was done; once one of its
+    /// objects was brought back, the next emptied folder counted that object as confirmed and pruned a running group past
+    /// the guard. A confirmation is used up by its prune, and lapses as soon as its object's manifest is back.</summary>
+    [Fact]
+    public async Task A_confirmation_is_used_up_by_its_prune_and_never_lets_a_later_removal_through()
+    {
+        var (a, b, c) = (Instance.Name("once-a"), Instance.Name("once-b"), Instance.Name("once-c"));
+        await StartWithAsync(("a.yaml", [a]), ("bc.yaml", [b, c]));
+        Agent.Delete("bc.yaml");
+        await Agent.WaitForConditionAsync(b, ConditionTypes.PruneBlocked, "True");
+        using var admin = Client(AdminToken);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, b)).Count == 0 && (await Containers.OfAsync(Instance, c)).Count == 0,
+            TimeSpan.FromSeconds(60), "b and c pruned after the confirmation");
+        var confirmations = Path.Combine(Agent.StateDir, "prune-confirmed.json");
+        await Eventually.TrueAsync(() => Task.FromResult(!File.Exists(confirmations) || !File.ReadAllText(confirmations).Contains("ServiceGroup/", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the confirmation used up once b and c are gone");
+
+        // c comes back beside a, in one file; then that file goes: 2 of 2 removals, held as any such read.
+        Agent.Write("a.yaml", Together(a, c));
+        await Agent.WaitReadyAsync(c);
+        var before = await SnapshotAsync(a, c);
+        Agent.Delete("a.yaml");
+        await Agent.WaitForConditionAsync(a, ConditionTypes.PruneBlocked, "True");
+        await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
+        await AssertUnchangedAsync(before, a, c);
+    }
+
     [Fact]
     public async Task A_partial_restore_releases_only_what_it_restored_and_the_rest_stays_held_across_a_restart()
     {
