@@ -31,6 +31,9 @@ public sealed record GroupRestarted(string Group, IEnumerable<string> Restarted)
 
     /// <summary>True when it is its manifest's spec.suspend that holds it (agent start does not lift that one).</summary>
     public bool? SpecSuspended { get; init; }
+
+    /// <summary>True when the object is a ComposeProject taken down (agent up brings it up; agent start is refused).</summary>
+    public bool? Down { get; init; }
 }
 
 /// <summary>A compose project's stop?service=S: the containers of S stopped by this request (user stops, kept until started).</summary>

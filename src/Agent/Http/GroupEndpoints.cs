@@ -123,6 +123,19 @@ public static class GroupEndpoints
             HashSet<string>? runningBefore = null, firstSeen = null;
             var startOrder = new Dictionary<string, (string Service, int Replica)>(StringComparer.Ordinal);
             var startedIds = new HashSet<string>(StringComparer.Ordinal); // each container runs once per start: a one-shot too (probe-22)
+            // What runs after a failed pass, for the answer (probe-25: db, started by the reconcile, was named as not
+            // started); what was seen before it when the engine cannot say.
+            async Task<ObservedState> LatestAsync(ObservedState before)
+            {
+                try
+                {
+                    return await observer.ObserveFreshAsync(key, ct);
+                }
+                catch (Exception e) when (e is EngineException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+                {
+                    return before;
+                }
+            }
             for (var pass = 1; ; pass++)
             {
                 // Observed anew at pass 1 too, not reusing the observation above: the stop records just written (stopped
@@ -146,7 +159,7 @@ public static class GroupEndpoints
                 if (!result.Succeeded) return StartFailed(string.Join("; ", result.Failures), started);
                 if (deferred.Count == 0) break;
                 if (pass == 2)
-                    return StartFailed($"not started: {NotStarted(group, observed, deferred)}: they, or a service they depend on, have no container, and the agent could not make it " +
+                    return StartFailed($"not started: {NotStarted(group, await LatestAsync(observed), deferred, started)}: they, or a service they depend on, have no container, and the agent could not make it " +
                                        $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs", started);
                 try
                 {
@@ -156,7 +169,7 @@ public static class GroupEndpoints
                 {
                     // A dependency that cannot be made or recreated (an image that cannot be pulled): what depends on it
                     // stays stopped, as the reconciler keeps it (probe-23 F9: a 500, and app started without db).
-                    return StartFailed($"not started: {NotStarted(group, observed, deferred)}: they, or a service they depend on, could not be made or recreated ({e.Message}); " +
+                    return StartFailed($"not started: {NotStarted(group, await LatestAsync(observed), deferred, started)}: they, or a service they depend on, could not be made or recreated ({e.Message}); " +
                                        $"the agent retries with back-off, and they start once it runs (agent describe {key.Kind.ToLowerInvariant()}/{key.Name})", started);
                 }
             }
@@ -201,7 +214,7 @@ public static class GroupEndpoints
             var plan = RestartPlanner.PlanRestart(group, await observer.ObserveFreshAsync(key, ct), suspended);
             var result = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
             if (!result.Succeeded) return Results.Problem(statusCode: 502, title: "Restart Failed", detail: string.Join("; ", result.Failures));
-            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Where(o => o.Kind == OperationKind.RestartContainer).Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null, SpecSuspended = group.Spec.Suspend ? true : null });
+            return JsonAnswer.Ok(new GroupRestarted(name, plan.Operations.Where(o => o.Kind == OperationKind.RestartContainer).Select(o => o.ResourceId["container:".Length..])) { Suspended = suspended ? true : null, SpecSuspended = group.Spec.Suspend ? true : null, Down = overrides.IsDown(key) ? true : null });
         }, request)).WithSummary($"Restart the {kind}'s containers in dependsOn order, each with its stopSignal and stopGracePeriod, like docker compose restart: " +
                        "running, paused and exited ones; nothing of an object stopped, down or suspended (the agent is stopping what still runs of it). The answer lists what was restarted.");
     }
@@ -227,10 +240,12 @@ public static class GroupEndpoints
     }
 
     /// <summary>The services a start leaves to the reconciler that it could not finish: those it deferred, and those with
-    /// no container to start (a project brought up names db too, as a start does: probe-24), in start order.</summary>
-    private static string NotStarted(ServiceGroup group, ObservedState observed, IReadOnlyList<string> deferred) =>
+    /// no container to start (a project brought up names db too, as a start does: probe-24), in start order; not one that
+    /// runs now or that this start ran.</summary>
+    private static string NotStarted(ServiceGroup group, ObservedState observed, IReadOnlyList<string> deferred, IReadOnlyList<string> started) =>
         string.Join(", ", ServiceOrder.Sort(group.Spec.Services).Select(s => s.Name)
-            .Where(n => deferred.Contains(n) || observed.Containers.All(c => c.Service != n)));
+            .Where(n => deferred.Contains(n) || observed.Containers.All(c => c.Service != n))
+            .Where(n => !observed.Containers.Any(c => c.Service == n && (c.IsRunning || started.Contains(c.Name)))));
 
     /// <summary>The containers a start plan started or unpaused.</summary>
     private static IEnumerable<string> Started(Plan plan, ExecutionResult result) =>

@@ -28,6 +28,9 @@ public sealed class ObjectVerbOutputTests
     {
         Assert.Equal("servicegroup/g restarted: 1 container(s) (g-a-1)", Done("restart", "servicegroup/g", """{"group":"g","restarted":["g-a-1"]}"""));
         Assert.Equal("composeproject/p: nothing restarted: it is down (agent up composeproject/p starts it)",
+            Done("restart", "composeproject/p", """{"group":"p","restarted":[],"suspended":true,"down":true}"""));
+        // probe-25: a project only stopped (agent stop) read as down.
+        Assert.Equal("composeproject/p: nothing restarted: it is stopped (agent start composeproject/p starts it)",
             Done("restart", "composeproject/p", """{"group":"p","restarted":[],"suspended":true}"""));
         Assert.Equal("servicegroup/g: nothing restarted: it has no container yet (agent get servicegroup/g shows what it runs)",
             Done("restart", "servicegroup/g", """{"group":"g","restarted":[]}"""));

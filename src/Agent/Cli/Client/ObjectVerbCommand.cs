@@ -129,7 +129,7 @@ public static class ObjectVerbCommand
             if (restarted.Count > 0) return $"{shown} restarted: {Listed(restarted)}";
             if (Flag("specSuspended")) return $"{shown}: nothing restarted: spec.suspend is true in its manifest, which keeps it stopped (set it to false to run it)";
             return Flag("suspended")
-                ? $"{shown}: nothing restarted: it is {(shown.StartsWith("composeproject/", StringComparison.Ordinal) ? "down (agent up" : "stopped (agent start")} {shown} starts it)"
+                ? $"{shown}: nothing restarted: it is {(Flag("down") ? "down (agent up" : "stopped (agent start")} {shown} starts it)"
                 : $"{shown}: nothing restarted: it has no container yet (agent get {shown} shows what it runs)";
         }
         var started = Names("started");
