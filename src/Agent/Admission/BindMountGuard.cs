@@ -22,6 +22,13 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
 
     private int warned;
 
+    // Each container start whose binds were found to hold what the policy judged (id -> pid and start time): its mounts
+    // are fixed for that process's life, so a later check of the same start (its "start" event, handled after the agent's
+    // own check) compares nothing. Its bind source deleted meanwhile (an admin's rm -rf, a cleaner) would otherwise read
+    // as moved and remove a container that runs what was judged (seen in CI).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Pid, DateTimeOffset? Started)> verified = new(StringComparer.Ordinal);
+    private const int VerifiedKept = 4096;
+
     /// <summary>The one way the agent starts (<paramref name="start"/>: the engine's start or restart) one of its
     /// containers: null when it started with the binds that were judged; otherwise why it was not started (a bind source
     /// goes through a symlink now) or was removed right after the start. <paramref name="created"/>: the request the caller
@@ -93,7 +100,15 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
     {
         if (details is not { Pid: > 0, Binds.Count: > 0 } || !labels.IsOwned(details.Labels))
             return null; // exited (nothing is mounted now), no binds, or not this agent's
-        if (Moved(details.Binds, $"/proc/{details.Pid}/root") is not { } moved) return null;
+        var start = (details.Pid, details.StartedAt);
+        if (verified.TryGetValue(details.Id, out var seen) && seen == start) return null;
+        if (Moved(details.Binds, $"/proc/{details.Pid}/root") is not { } moved)
+        {
+            if (verified.Count >= VerifiedKept) verified.Clear(); // removed containers' entries: at worst a start is compared again
+            verified[details.Id] = start;
+            return null;
+        }
+        verified.TryRemove(details.Id, out _);
         try
         {
             await engine.RemoveContainerAsync(details.Id, force: true, CancellationToken.None);

@@ -2,6 +2,7 @@ using System.Net;
 using Agent.Admission;
 using Agent.Core.Model;
 using Agent.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Agent.IntegrationTests.Security;
 
@@ -98,5 +99,22 @@ public sealed class BindRestartTests : SecurityScenario
 
         File.Delete(Path.Combine(Agent.Manifests, "d"));
         Directory.Move(Path.Combine(Agent.Manifests, "d.old"), Path.Combine(Agent.Manifests, "d"));
+    }
+
+    [Fact]
+    public async Task A_bind_source_deleted_after_a_checked_start_is_no_swap_and_the_container_keeps_running()
+    {
+        // CI: a copy deleted between the agent's own after-start check and the check of the same start's "start" event
+        // read as moved, and the running container was removed.
+        var group = Instance.Name("bindgone");
+        var container = await StartGroupAsync(group);
+        var id = (await DockerCli.InspectAsync(container, "{{.Id}}")).Trim();
+        var started = await DockerCli.InspectAsync(id, "{{.State.StartedAt}}");
+        Directory.Delete(Path.Combine(Agent.Manifests, "d"), recursive: true);
+
+        await Agent.Services.GetRequiredService<BindMountGuard>().CheckStartedAsync(id, CancellationToken.None);
+
+        Assert.Equal(("true", started), ((await DockerCli.InspectAsync(id, "{{.State.Running}}")).Trim(), await DockerCli.InspectAsync(id, "{{.State.StartedAt}}")));
+        Assert.DoesNotContain(Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, group))!.Events, e => e.Reason == BindMountGuard.Reason);
     }
 }
