@@ -7,6 +7,9 @@ namespace Agent.Core.Jobs;
 /// </summary>
 public sealed class JobEngineOutage
 {
+    /// <summary>What a job step or start cut off by a call the engine never answered says (never "The operation was canceled.").</summary>
+    public const string NoAnswer = "the Docker engine did not answer (no answer within Agent:EngineRequestTimeout, or the heartbeat found it not answering)";
+
     private static readonly TimeSpan First = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(30);
     private readonly Lock sync = new();

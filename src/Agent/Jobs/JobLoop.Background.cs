@@ -73,10 +73,10 @@ public sealed partial class JobLoop
         // once, up to 60 s late, past startingDeadline).
         bool Wanted()
         {
-            if (desired() is not { } now) return false;
+            if (desired() is not { } current) return false;
             var at = time.GetUtcNow();
             if (at - sent <= StartUnanswered) return true;
-            late = NeverStarted.RemoveBecause(run, run.Attempts.Count + 1, now.Cron, at);
+            late = NeverStarted.RemoveBecause(run, run.Attempts.Count + 1, current.Cron, at);
             return late is null;
         }
         InBackground(async () =>
@@ -87,9 +87,7 @@ public sealed partial class JobLoop
                 var attempt = await jobs.StartAsync(key, run, template, hash, Wanted, CancellationToken.None);
                 if (attempt is null && late is { } tooLate)
                 {
-                    logger.LogWarning("{Key}: run {Run} not started: {Why}; counted as missed", key, run.Id, tooLate);
-                    events?.Invoke("Warning", "MissSchedule", $"run {run.Id} not started, the engine answered too late: {tooLate}; counted as missed");
-                    JobMetrics.Missed.Add(1, new KeyValuePair<string, object?>("reason", "missed"));
+                    ReportNotRun(1, 0, $"run {run.Id} not started, the engine answered too late: {tooLate}; counted as missed");
                     Complete(history =>
                     {
                         lock (sync) starting.Remove(run.Id);
@@ -150,9 +148,7 @@ public sealed partial class JobLoop
                 // Said when the history records it (the loop's next step, which a hung engine can hold up): until then
                 // the run is active, and an agent stopped in between starts it again (probe-15m: "could not start", then it ran).
                 // A call cut off names the engine, not "The operation was canceled." (probe-23).
-                var why = e is OperationCanceledException
-                    ? "the Docker engine did not answer (no answer within Agent:EngineRequestTimeout, or the heartbeat found it not answering)"
-                    : e.Message;
+                var why = e is OperationCanceledException ? JobEngineOutage.NoAnswer : e.Message;
                 logger.LogDebug("{Key}: run {Run}: the start failed, recorded at the next step: {Error}", key, run.Id, why);
                 if (e is (EngineUnavailableException or OperationCanceledException) && engineOutage.Failed(why, time.GetUtcNow()))
                     logger.LogWarning("Jobs: {Error}; job steps wait with back-off until it answers (first met by {Key})", why, key);

@@ -88,7 +88,7 @@ public sealed partial class JobLoop(
             {
                 // The engine is away (or does not answer in time): one line for all jobs while it is, and back-off (probe-19 A).
                 delay = JobEngineOutage.Backoff(++failures);
-                EngineProblem = e is OperationCanceledException ? "the Docker engine did not answer in time (Agent:EngineRequestTimeout)" : e.Message;
+                EngineProblem = e is OperationCanceledException ? JobEngineOutage.NoAnswer : e.Message;
                 if (engineOutage.Failed(EngineProblem, time.GetUtcNow()))
                     logger.LogWarning("Jobs: {Error}; job steps wait with back-off until it answers (first met by {Key})", EngineProblem, key);
                 else logger.LogDebug("Job {Key}: the engine does not answer, trying again in {Delay:0.#}s: {Error}", key, delay.TotalSeconds, EngineProblem);
@@ -131,6 +131,18 @@ public sealed partial class JobLoop(
 
     private string? reportedStateDir;
 
+    /// <summary>Says and counts schedule times that did not run: <paramref name="missed"/> (an outage, startingDeadline,
+    /// a start the engine answered too late) and <paramref name="skipped"/> (concurrencyPolicy Forbid). The caller adds
+    /// them to the history.</summary>
+    private void ReportNotRun(long missed, long skipped, string? message)
+    {
+        if (missed > 0) JobMetrics.Missed.Add(missed, new KeyValuePair<string, object?>("reason", "missed"));
+        if (skipped > 0) JobMetrics.Missed.Add(skipped, new KeyValuePair<string, object?>("reason", "forbidden"));
+        if (message is null || (missed == 0 && skipped == 0)) return;
+        logger.LogInformation("CronJob {Name}: {Message}", key.Name, message);
+        events?.Invoke(skipped > 0 ? "Normal" : "Warning", skipped > 0 ? "JobAlreadyActive" : "MissSchedule", message);
+    }
+
     private async Task<TimeSpan> StepAsync(CancellationToken ct)
     {
         // Its history is the state dir's: while that is missing or another folder, nothing is decided on a guess (a
@@ -169,7 +181,7 @@ public sealed partial class JobLoop(
                 {
                     await jobs.PingAsync(bounded.Token);
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested && bounded.IsCancellationRequested && waited > StartUnanswered)
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested && bounded.IsCancellationRequested)
                 {
                     throw new TimeoutException($"the Docker engine has not answered a run's start for {waited.TotalSeconds:0} s, nor _ping within {StartUnanswered.TotalSeconds:0} s");
                 }
@@ -201,13 +213,7 @@ public sealed partial class JobLoop(
             NextRun = decision.Next;
             if (decision.Next is { } next) wakeAt.Add(next);
             history = Kill(history, decision.Kill, want.Template, RunReasons.Replaced, now, "replaced by the run of " + decision.Start);
-            if (decision.Missed > 0) JobMetrics.Missed.Add(decision.Missed, new KeyValuePair<string, object?>("reason", "missed"));
-            if (decision.Skipped > 0) JobMetrics.Missed.Add(decision.Skipped, new KeyValuePair<string, object?>("reason", "forbidden"));
-            if (decision.Message is not null && (decision.Missed > 0 || decision.Skipped > 0))
-            {
-                logger.LogInformation("CronJob {Name}: {Message}", key.Name, decision.Message);
-                events?.Invoke(decision.Skipped > 0 ? "Normal" : "Warning", decision.Skipped > 0 ? "JobAlreadyActive" : "MissSchedule", decision.Message);
-            }
+            ReportNotRun(decision.Missed, decision.Skipped, decision.Message);
             history = history with
             {
                 Cursor = decision.Cursor,
