@@ -269,7 +269,7 @@ public sealed class Reconciler(
                 await cache.RelistObjectAsync(key, ct);
         }
 
-        if (desired is null && execution is { Abandoned.Count: > 0 }) return await AbandonPruneAsync(key, plan, execution, ct);
+        if (desired is null && execution is { Abandoned.Count: > 0 }) return AbandonPrune(key, plan, execution);
         if (desired is not null && execution is { Abandoned.Count: > 0 })
         {
             // What is left was planned for a manifest that changed, went or was suspended meanwhile: the next reconcile
@@ -382,15 +382,15 @@ public sealed class Reconciler(
     private bool PruneMustStop(ObjectKey key) =>
         manifests.Get(key) is { Object: not null } or { IsBroken: true } || manifests.SourceError is not null;
 
-    /// <summary>The prune stopped half-way: what it stopped but did not remove runs again, and the object reconciles anew.</summary>
-    private async Task<(string, TimeSpan?)> AbandonPruneAsync(ObjectKey key, Plan prune, ExecutionResult execution, CancellationToken ct)
+    /// <summary>The prune stopped half-way: the object reconciles anew at once. What the prune stopped and did not remove
+    /// is the agent's own stop, so that reconcile starts it again, in dependsOn order, after making what the prune removed
+    /// (probe-25: an undo of its own started db and app in the same second, before migrate was made again and had run).</summary>
+    private (string, TimeSpan?) AbandonPrune(ObjectKey key, Plan prune, ExecutionResult execution)
     {
-        var undo = PruneUndo.Plan(prune, execution.Completed, execution.Abandoned);
         var message = $"the manifest is back: the prune stopped with {execution.Abandoned.Count} of {prune.Operations.Count} operation(s) not run";
-        logger.LogInformation("{Key}: {Message}; starting again {Count} container(s) it had stopped", key, message, undo.Operations.Count);
+        logger.LogInformation("{Key}: {Message}; what it stopped starts again, in dependsOn order", key, message);
         status.Record(key, "Normal", "PruneAbandoned", message);
         status.SetCondition(key, ConditionTypes.Progressing, true, "PruneAbandoned", message);
-        if (!undo.IsEmpty) await executor.RunAsync(key, undo, options.Value.Parallelism, ct);
         return ("prune_abandoned", TimeSpan.Zero);
     }
 

@@ -203,4 +203,34 @@ public sealed class ComposeProjectTests : AgentScenario
         Assert.Equal(slow.Id, after.Single(r => r.Name.EndsWith("-slow-1")).Id);
         Assert.Contains(status.Events, e => e.Reason == "PruneAbandoned");
     }
+
+    [Fact]
+    public async Task An_abandoned_prune_starts_what_it_stopped_in_depends_on_order_after_the_one_shot_it_removed()
+    {
+        // probe-25: the abandoned prune started db and app in the same second, app before migrate (which the prune had
+        // removed) was made again and had completed. busybox sleep ignores SIGTERM: db's and app's stops take 15 s.
+        var project = Instance.Name("backchain");
+        const string slowStop = "    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 15s\n";
+        var compose = "services:\n"
+            + $"  db:\n    image: {TestEngine.Image}\n{slowStop}    healthcheck: {{ test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }}\n"
+            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + $"  app:\n    image: {TestEngine.Image}\n{slowStop}    depends_on:\n      migrate: {{ condition: service_completed_successfully }}\n";
+        Agent.Write($"{project}/compose.yaml", compose);
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, migrate, app) = ($"{project}-db-1", $"{project}-migrate-1", $"{project}-app-1");
+        var dbId = (await DockerCli.InspectAsync(db, "{{.Id}}")).Trim();
+
+        Agent.Delete($"{project}/compose.yaml");
+        await Agent.WaitForConditionAsync(project, "Ready", "False", "Pruning", TimeSpan.FromSeconds(30), global::Agent.Core.Model.ServiceGroup.ComposeKindName);
+        await Eventually.TrueAsync(async () => !await DockerCli.ExistsAsync("container", migrate), TimeSpan.FromSeconds(30), "the completed migrate removed by the prune");
+        Agent.Write($"{project}/compose.yaml", compose); // back while db's and app's stops wait out their grace period
+
+        var status = await Agent.WaitProjectReadyAsync(project, TimeSpan.FromSeconds(120));
+        Assert.Contains(status.Events, e => e.Reason == "PruneAbandoned");
+        Assert.Equal(dbId, (await DockerCli.InspectAsync(db, "{{.Id}}")).Trim()); // started again, not recreated
+        Assert.Equal("exited 0", await DockerCli.InspectAsync(migrate, "{{.State.Status}} {{.State.ExitCode}}"));
+        await StartOrder.AssertStartedAfterAsync(migrate, db);
+        await StartOrder.AssertStartedAfterEndOfAsync(app, migrate);
+    }
 }

@@ -236,7 +236,7 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
 
         Assert.Equal($"composeproject/{project}: service app started: 2 container(s) ({db}, {app})", await Ok("start", $"composeproject/{project}", "--service", "app"));
         Assert.Equal(("running", "running", "exited"), (await StateAsync(db), await StateAsync(app), await StateAsync(web)));
-        await AssertStartedAfterAsync(app, db);
+        await StartOrder.AssertStartedAfterAsync(app, db);
         var since = DateTimeOffset.UtcNow;
         var first = await ReconciledAfterAsync(project, since);
         await ReconciledAfterAsync(project, first.LastReconcileTime!.Value);
@@ -284,7 +284,7 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Ok("start", $"composeproject/{project}");
         await Eventually.TrueAsync(async () => await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", app) is { Exit: 0, Stdout: var state } && state.Trim() == "running",
             TimeSpan.FromSeconds(90), "the removed app made again and running");
-        await AssertStartedAfterAsync(app, db);
+        await StartOrder.AssertStartedAfterAsync(app, db);
 
         // The dependency removed while stopped (probe-21): made again before its dependent starts, not after.
         await Ok("stop", $"composeproject/{project}");
@@ -294,7 +294,7 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         foreach (var c in new[] { db, app })
             await Eventually.TrueAsync(async () => await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", c) is { Exit: 0, Stdout: var state } && state.Trim() == "running",
                 TimeSpan.FromSeconds(90), $"{c} running after the start");
-        await AssertStartedAfterAsync(app, db);
+        await StartOrder.AssertStartedAfterAsync(app, db);
 
         // The dependency edited while stopped: recreated before its dependent starts, its old container never started again.
         await Ok("stop", $"composeproject/{project}");
@@ -308,7 +308,7 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", db)) is { Exit: 0 } d
             && d.Stdout.StartsWith("running", StringComparison.Ordinal) && d.Stdout.Contains("DB_EDITED=1", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "db running with the edited spec");
         await Eventually.TrueAsync(async () => await StateAsync(app) == "running", TimeSpan.FromSeconds(90), "app running after the start");
-        await AssertStartedAfterAsync(app, db);
+        await StartOrder.AssertStartedAfterAsync(app, db);
         var oldStarts = await DockerCli.RunAsync("events", "--since", since,
             "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--filter", $"container={oldDb}", "--filter", "event=start", "--format", "{{.Action}} {{.ID}}");
@@ -383,8 +383,8 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Eventually.TrueAsync(async () => await StateAsync(app) == "running" && await StateAsync(db) == "running", TimeSpan.FromSeconds(90), "db and app running");
         var migrateStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(migrate, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(migrateStart > before, $"migrate did not run again for the new db (started {migrateStart:O})");
-        await AssertStartedAfterAsync(migrate, db);
-        await AssertStartedAfterAsync(app, migrate);
+        await StartOrder.AssertStartedAfterAsync(migrate, db);
+        await StartOrder.AssertStartedAfterAsync(app, migrate);
 
         // probe-23 F1: the one-shot edited while stopped is recreated and run by the start's reconcile, then exits: still
         // one of the containers this start ran.
@@ -440,8 +440,8 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
 
         Agent.Write($"{project}/compose.yaml", Compose(TestEngine.Image)); // mended: the start it was asked for goes on
         await Agent.WaitProjectReadyAsync(project);
-        await AssertStartedAfterAsync(migrate, db);
-        await AssertStartedAfterAsync(app, migrate);
+        await StartOrder.AssertStartedAfterAsync(migrate, db);
+        await StartOrder.AssertStartedAfterAsync(app, migrate);
     }
 
     [Fact]
@@ -469,14 +469,7 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
 
         foreach (var c in new[] { db, app })
             await Eventually.TrueAsync(async () => await StateAsync(c) == "running", TimeSpan.FromSeconds(90), $"{c} (restart: no, stopped by the agent) running again");
-        await AssertStartedAfterAsync(app, db);
+        await StartOrder.AssertStartedAfterAsync(app, db);
         await Agent.WaitProjectReadyAsync(project);
-    }
-
-    private static async Task AssertStartedAfterAsync(string dependent, string dependency)
-    {
-        var dependencyStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(dependency, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
-        var dependentStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(dependent, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(dependentStart >= dependencyStart, $"{dependent} started at {dependentStart:O}, before its dependency {dependency} at {dependencyStart:O}");
     }
 }

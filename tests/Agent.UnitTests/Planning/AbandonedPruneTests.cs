@@ -4,16 +4,11 @@ using static Agent.UnitTests.Planning.PlanFixtures;
 
 namespace Agent.UnitTests.Planning;
 
-/// <summary>A prune abandoned half-way (the manifest came back): what it stopped but did not remove is started again.</summary>
-public sealed class PruneUndoTests
+/// <summary>A prune's plan, and the reconcile after a prune abandoned half-way (the manifest came back): what it stopped
+/// but did not remove is started again, in dependsOn order.</summary>
+public sealed class AbandonedPruneTests
 {
     private static readonly ServiceSpec A = Service("a");
-    private static readonly ServiceSpec B = Service("b");
-
-    private static Plan Prune() =>
-        Planner.PlanGroup(new PlanInput(new ObjectKey("ServiceGroup", "g"), null, Observed(Running(A, 1), Running(B, 1)), Labels, Now));
-
-    private static int Id(Plan plan, OperationKind kind, string target) => plan.Operations.Single(o => o.Kind == kind && o.Target == target).Id;
 
     [Fact]
     public void A_prune_because_the_host_is_no_longer_selected_says_so_not_manifest_deleted()
@@ -27,25 +22,23 @@ public sealed class PruneUndoTests
     }
 
     [Fact]
-    public void A_container_stopped_whose_removal_was_abandoned_is_started_again_and_one_removed_is_left_to_the_next_reconcile()
+    public void After_an_abandoned_prune_the_reconcile_starts_what_it_stopped_in_dependency_order_after_making_what_it_removed()
     {
-        var prune = Prune();
-        // a: stopped and removed before the manifest came back; b: stopped, its removal (and the network's) abandoned.
-        var completed = new HashSet<int> { Id(prune, OperationKind.StopContainer, "id-a-1"), Id(prune, OperationKind.RemoveContainer, "id-a-1"), Id(prune, OperationKind.StopContainer, "id-b-1") };
-        var abandoned = prune.Operations.Select(o => o.Id).Except(completed).ToHashSet();
-
-        var undo = PruneUndo.Plan(prune, completed, abandoned);
-
-        var start = Assert.Single(undo.Operations);
-        Assert.Equal((OperationKind.StartContainer, "id-b-1", "the manifest is back: its prune was abandoned"), (start.Kind, start.Target, start.Cause));
-    }
-
-    [Fact]
-    public void A_stop_that_did_not_run_or_a_prune_that_ran_through_starts_nothing()
-    {
-        var prune = Prune();
-        var all = prune.Operations.Select(o => o.Id).ToHashSet();
-        Assert.True(PruneUndo.Plan(prune, new HashSet<int>(), all).IsEmpty);
-        Assert.True(PruneUndo.Plan(prune, all, new HashSet<int>()).IsEmpty);
+        // probe-25: the abandoned prune's own undo started db and app in the same second, before migrate (removed by the
+        // prune) was made again and had completed. The reconcile that follows plans them as any containers the agent stopped.
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var migrate = Service("migrate", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Healthy).DependsOn("migrate", DependencyCondition.Completed).Restart(RestartMode.No));
+        var exited = (ServiceSpec s) => Running(s, 1) with { State = ContainerState.Exited, ExitCode = 137, StoppedByAgent = true };
+        var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(db, migrate, app), Observed(exited(db), exited(app)), Labels, Now));
+        Assert.Equal("""
+            #1 container:g-db-1, StartContainer, stopped by the agent (an agent stop, or a start cut off): it runs again once no stop holds it
+            #2 container:g-db-1, WaitHealthy, db must be healthy before its dependents start (after #1)
+            #3 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #4 service:migrate:1, CreateContainer, no existing container (after #1,#2,#3)
+            #5 service:migrate:1, StartContainer, created (after #4)
+            #6 container:g-migrate-1, WaitCompleted, migrate must complete before its dependents start (after #5)
+            #7 container:g-app-1, StartContainer, stopped by the agent (an agent stop, or a start cut off): it runs again once no stop holds it (after #1,#2,#5,#6)
+            """, plan.ToString());
     }
 }
