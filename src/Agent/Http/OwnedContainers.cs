@@ -46,13 +46,14 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
     public async Task<T> WhileAnsweringAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, EngineAnswering);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             return await call(linked.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or EngineException && linked.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw AwayNow();
+            throw AwayNow(System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
     }
 
@@ -62,13 +63,13 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
     public Task<T> WhileEngineAnswersAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct) =>
         cache.EngineAwaySince is { } since ? throw Away(since) : WhileAnsweringAsync(work, ct);
 
-    /// <summary>The 503 of a call the heartbeat's finding ended (<see cref="EngineAnswering"/>).</summary>
-    public EngineAwayException AwayNow() => Away(cache.EngineAwaySince ?? DateTimeOffset.UtcNow);
+    /// <summary>The 503 of a call the heartbeat's finding ended (<see cref="EngineAnswering"/>), after it <paramref name="waited"/> when known.</summary>
+    public EngineAwayException AwayNow(TimeSpan? waited = null) => Away(cache.EngineAwaySince ?? DateTimeOffset.UtcNow, ended: true, waited);
 
     private static bool IsContainerReference(string idOrName) => idOrName.Length <= 128 && Identifiers.Container(idOrName) == IdentifierCheck.Valid;
 
-    private EngineAwayException Away(DateTimeOffset since) =>
-        new(EngineEndpoint.Resolve(options.Value.DockerHost).ToString(), since, options.Value.EngineHeartbeat);
+    private EngineAwayException Away(DateTimeOffset since, bool ended = false, TimeSpan? waited = null) =>
+        new(EngineEndpoint.Resolve(options.Value.DockerHost).ToString(), since, options.Value.EngineHeartbeat, ended, waited);
 
     /// <summary>From the observed-state cache while it is current (no engine call), else one list call; while the engine
     /// is unreachable, the last observed state (when there is one) rather than a 503, and at once while the heartbeat

@@ -240,7 +240,13 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
                 Quick(() => http.PostAsync($"/api/v1/servicegroups/{g}/restart", null), "group restart"),
             };
             foreach (var answer in await Task.WhenAll(calls))
+            {
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+                // Made before the finding, each waited: it says so, not "answered at once" (probe-25: said after 18 s).
+                var problem = await answer.Content.ReadAsStringAsync();
+                Assert.Contains("was ended after waiting", problem);
+                Assert.DoesNotContain("at once", problem);
+            }
         }
         finally
         {
