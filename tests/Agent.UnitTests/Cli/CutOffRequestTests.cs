@@ -5,7 +5,8 @@ using Agent.Cli.Client;
 namespace Agent.UnitTests.Cli;
 
 /// <summary>probe-23 F2: a start whose agent was killed while answering printed only "cannot reach the agent ...
-/// Connection refused", as if it had never been taken. A request that changes something now says it may be partly done.</summary>
+/// Connection refused", as if it had never been taken. A request that changes something now says it may be partly done,
+/// unless no connection to the agent was ever made (refused at once: it never reached one).</summary>
 public sealed class CutOffRequestTests
 {
     [Fact]
@@ -39,5 +40,9 @@ public sealed class CutOffRequestTests
         var refused = await Assert.ThrowsAsync<AgentApiException>(() => nobody.GetAsync("api/v1/objects", CancellationToken.None));
         Assert.Contains("Is `agent run` running?", refused.Message);
         Assert.DoesNotContain("partly done", refused.Message);
+        // probe-25: a start refused before any connection was made never reached an agent: nothing of it can be done.
+        var neverTaken = await Assert.ThrowsAsync<AgentApiException>(() => nobody.PostAsync("api/v1/composeprojects/shop/start", CancellationToken.None));
+        Assert.Contains("Is `agent run` running?", neverTaken.Message);
+        Assert.DoesNotContain("partly done", neverTaken.Message);
     }
 }

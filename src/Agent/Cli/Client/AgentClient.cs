@@ -26,8 +26,29 @@ public sealed class AgentClient : IDisposable
     {
         Server = server;
         this.token = token;
-        http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+                Interlocked.Exchange(ref connected, 1);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        http = new HttpClient(handler) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
     }
+
+    // Whether any connection to the agent was made: a request refused before one was is a request it never took.
+    private int connected;
 
     public Uri Server { get; }
 
@@ -95,10 +116,11 @@ public sealed class AgentClient : IDisposable
     }
 
     /// <summary>Why a request got no answer. A request that changes something may have been taken before the agent went
-    /// away (the client then sees a refused connection on its retry): it may be partly done (probe-23 F2).</summary>
+    /// away (the client then sees a refused connection on its retry): it may be partly done (probe-23 F2). One refused
+    /// before any connection was made never reached the agent, and says only that (probe-25).</summary>
     internal string Unreachable(HttpMethod method, HttpRequestException e) =>
         $"cannot reach the agent at {Server}: {e.Message}. Is `agent run` running? Pass --server URL or the agent's --state-dir, or set Urls in its settings." +
-        (method == HttpMethod.Get || method == HttpMethod.Head ? ""
+        (method == HttpMethod.Get || method == HttpMethod.Head || Volatile.Read(ref connected) == 0 ? ""
             : " If it stopped while answering, the request may be partly done: agent get and agent describe show what runs (a start or stop cut off is finished when the agent runs again).");
 
     public async Task<JsonElement> PostAsync(string path, CancellationToken ct)
