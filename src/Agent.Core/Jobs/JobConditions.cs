@@ -161,6 +161,10 @@ public static class JobConditions
 
     public const string EngineUnavailable = "EngineUnavailable";
 
+    /// <summary>Degraded's reason while the job's history is kept in memory only (the state dir cannot take it): it runs on,
+    /// and a restart of the agent meanwhile rebuilds the history from its containers' labels (probe-25: Ready, no word).</summary>
+    public const string HistoryNotSaved = "HistoryNotSaved";
+
     /// <summary>A CronJob (or a job with a run under way) while its loop cannot reach the engine: not Ready, Degraded and
     /// retrying, as a group reads then; what it schedules next and its Suspended condition stay as decided.</summary>
     public static IReadOnlyList<ConditionValue> EngineDown(IReadOnlyList<ConditionValue> decided, string message)

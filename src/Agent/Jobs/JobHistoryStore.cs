@@ -149,6 +149,9 @@ public sealed class JobHistoryStore
         }
     }
 
+    /// <summary>Why the job's history is kept in memory only now (the state dir cannot take it), or null when it is saved.</summary>
+    public string? Unsaved(ObjectKey key) => unsaved.Problem(FileOf(key));
+
     /// <summary>Writes the record first and keeps it only then: throws <see cref="State.StateWriteException"/> (changing
     /// nothing) when the state dir cannot take it. For an API job, whose template must survive a restart.</summary>
     public void SaveNew(JobRecord record)

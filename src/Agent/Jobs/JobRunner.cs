@@ -356,6 +356,7 @@ public sealed class JobRunner(
         if (unknown is null && Hold(key) is { } hold) decided = JobConditions.Held(decided, hold.Reason, hold.Message);
         // Its loop cannot reach the engine: what it shows is what it last knew, and nothing it schedules can start (probe-19 A).
         else if (unknown is null && (entry?.Errors.Count ?? 0) == 0 && (Get(key)?.EngineProblem ?? (jobs.EngineAway ? EngineSilent : null)) is { } down) decided = JobConditions.EngineDown(decided, down);
+        else if (unknown is null && store.Unsaved(key) is { } notSaved) decided = JobConditions.Held(decided, JobConditions.HistoryNotSaved, notSaved);
         var summary = JobConditions.Summarize(history, HistoryLost(key) is not null) with
         {
             Schedule = desired?.Cron?.Schedule.Text,

@@ -44,12 +44,15 @@ public sealed class UnsavedRecords(TimeProvider time, ILogger logger) : IDisposa
         logger.LogInformation("State file {File} is saved again (it could not be saved since {Since:HH:mm:ss}Z: {Cause})", file, was.Since.UtcDateTime, was.Cause);
     }
 
+    /// <summary>Why <paramref name="file"/> is not saved now and since when, or null when it is.</summary>
+    public string? Problem(string file) =>
+        failing.TryGetValue(file, out var entry) ? $"{file} cannot be saved since {entry.Since.UtcDateTime:HH:mm:ss}Z ({entry.Cause}): {entry.Meanwhile}" : null;
+
     /// <summary>The owner dropped the record (its object is gone): nothing is left to save.</summary>
     public void Forget(string file) => failing.TryRemove(file, out _);
 
     /// <summary>The files not saved now, each with its cause and what holds meanwhile, for /readyz; empty when all are saved.</summary>
-    public IReadOnlyList<string> Problems() => failing.OrderBy(p => p.Key, StringComparer.Ordinal)
-        .Select(p => $"{p.Key} cannot be saved since {p.Value.Since.UtcDateTime:HH:mm:ss}Z ({p.Value.Cause}): {p.Value.Meanwhile}").ToList();
+    public IReadOnlyList<string> Problems() => failing.Keys.Order(StringComparer.Ordinal).Select(Problem).OfType<string>().ToList();
 
     private void RetryAll()
     {

@@ -300,9 +300,21 @@ public sealed class StateDirTests : IAsyncLifetime
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(1, agent.Logs.Count($"State file {file} cannot be saved ("));
             Assert.Equal(0, agent.Logs.Count("Job history of"));
+            // probe-25: it read Ready with no word of it but in the log and /readyz. Degraded says so, and agent get cronjobs
+            // adds its STATUS column; Ready stays (it runs on).
+            var key = new Core.Model.ObjectKey(Core.Model.CronJob.KindName, cron);
+            await Eventually.TrueAsync(() => Task.FromResult(agent.Status.Get(key)?.Condition("Degraded") is { Status: "True", Reason: Core.Jobs.JobConditions.HistoryNotSaved }),
+                TimeSpan.FromSeconds(30), "Degraded HistoryNotSaved");
+            Assert.Contains("No space left on device", agent.Status.Get(key)!.Condition("Degraded")!.Message);
+            Assert.Equal("True", agent.Status.Get(key)!.Condition("Ready")!.Status);
+            var cli = new Dictionary<string, string> { ["AGENT_Urls"] = agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = OperatorToken };
+            var (exit, table, stderr) = await AgentCli.RunAsync(cli, "get", "cronjobs");
+            Assert.True(exit == 0, $"agent get cronjobs exited {exit}: {stderr}");
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(table, $@"(?m)^NAME .* STATUS\s*$[\s\S]*^{cron} .*[ ,]HistoryNotSaved\s*$"), table);
 
             File.Delete(Path.Combine(agent.StateDir, "fill"));
             await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), $"State file {file} is saved again");
+            await Eventually.TrueAsync(() => Task.FromResult(agent.Status.Get(key)?.Condition("Degraded") is { Status: "False" }), TimeSpan.FromSeconds(30), "Degraded False once saved");
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(1, agent.Logs.Count($"State file {file} is saved again"));
             Assert.Equal(1, agent.Logs.Count($"State file {file} cannot be saved ("));

@@ -33,8 +33,9 @@ public static class JobTables
     public static Table CronJobs(IEnumerable<JsonElement> objects, DateTimeOffset now, bool wide, bool kindPrefix)
     {
         var list = objects.ToList();
-        // A CronJob held (its manifests cannot be read, its deletion held by the mass-prune guard) or cut off from the engine
-        // says so even without -o wide: a STATUS column is added while one is (probe-16 F6, probe-24).
+        // A CronJob held (its manifests cannot be read, its deletion held by the mass-prune guard), cut off from the engine or
+        // with its history in memory only says so even without -o wide: a STATUS column is added while one is (probe-16 F6,
+        // probe-24, probe-25).
         var held = !wide && list.Any(o => HeldReason(o) is not null);
         var table = wide
             ? new Table("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE", "CONCURRENCY", "NEXT SCHEDULE", "LAST SUCCESS", "STATUS", "MESSAGE")
@@ -136,7 +137,8 @@ public static class JobTables
     private static string? HeldReason(JsonElement o) =>
         Condition(o, "PruneBlocked") is { } p && Str(p, "status") == "True" ? Core.Status.ConditionTypes.PruneBlocked
         : Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is var r
-          && r is SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable or Core.Jobs.JobConditions.EngineUnavailable ? r : null;
+          && r is SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable or Core.Jobs.JobConditions.EngineUnavailable
+              or Core.Jobs.JobConditions.HistoryNotSaved ? r : null;
 
     private static JsonElement? Summary(JsonElement o) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty("job", out var j) && j.ValueKind == JsonValueKind.Object ? j : null;
