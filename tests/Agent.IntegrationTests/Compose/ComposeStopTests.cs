@@ -406,9 +406,9 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         // probe-23 F9 (HIGH): db's image edited to one that cannot be pulled while stopped: the start answered 500, and the
         // reconcile after it started app (via a completed one-shot) with db exited and migrate not run.
         var project = Instance.Name("startbad");
-        string Compose(string dbImage) => "services:\n"
+        string Compose(string dbImage, string? migrateImage = null) => "services:\n"
             + $"  db:\n    image: {dbImage}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    healthcheck: {{ test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }}\n"
-            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + $"  migrate:\n    image: {migrateImage ?? TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
             + Manifest.ComposeSleeper("app", "    restart: always\n    depends_on:\n      migrate: { condition: service_completed_successfully }\n");
         Agent.Write($"{project}/compose.yaml", Compose(TestEngine.Image));
         await Agent.StartAsync();
@@ -442,6 +442,21 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Agent.WaitProjectReadyAsync(project);
         await StartOrder.AssertStartedAfterAsync(migrate, db);
         await StartOrder.AssertStartedAfterAsync(app, migrate);
+
+        // Only migrate's image missing: the up makes db and it runs, so the answer names migrate and app only (probe-25:
+        // db, started by the up's own reconcile, was named as not started).
+        await Ok("down", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", db)).Exit != 0, TimeSpan.FromSeconds(60), "db removed by the down");
+        generation = Agent.Status.Get(new ObjectKey(ServiceGroup.ComposeKindName, project))!.Generation;
+        Agent.Write($"{project}/compose.yaml", Compose(TestEngine.Image, migrateImage: "busybox:9.99-nope"));
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(new ObjectKey(ServiceGroup.ComposeKindName, project))!.Generation > generation),
+            TimeSpan.FromSeconds(30), "the edit of migrate is read");
+        (exit, stdout, stderr) = await AgentCli.RunAsync(Env, "up", $"composeproject/{project}");
+        Assert.True(exit == 1, $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.Contains("busybox:9.99-nope", stderr);
+        Assert.Contains("not started: migrate, app:", stderr);
+        Assert.Equal("running", await StateAsync(db));
+        Assert.NotEqual("running", (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", app)).Stdout.Trim());
     }
 
     [Fact]
