@@ -13,6 +13,10 @@ public sealed record ObservedContainer(
     HealthState Health,
     int? ExitCode = null)
 {
+    /// <summary>The services it depends on as recorded on it (Compose's <c>com.docker.compose.depends_on</c> label): the
+    /// order a prune stops it in once its manifest is gone.</summary>
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+
     /// <summary>When a crash-looping container may be started again (CrashLoopBackOff).</summary>
     public DateTimeOffset? BackoffUntil { get; init; }
 

@@ -18,16 +18,11 @@ public static class Planner
 
     private static void PlanDeletion(PlanInput input, PlanBuilder plan)
     {
-        var removes = new List<int>();
-        foreach (var c in input.Observed.Containers.OrderBy(c => c.Name, StringComparer.Ordinal))
-        {
-            if (c.PruneDisabled)
-            {
-                plan.Hold(Hold.PruneDisabled, $"{c.Name}: kept, the group had prune: false");
-                continue;
-            }
-            removes.Add(plan.Retire(c, input.PruneReason, []));
-        }
+        foreach (var c in input.Observed.Containers.Where(c => c.PruneDisabled).OrderBy(c => c.Name, StringComparer.Ordinal))
+            plan.Hold(Hold.PruneDisabled, $"{c.Name}: kept, the group had prune: false");
+        // Dependents first, as `docker compose down` goes: a manifest back meanwhile leaves what they depend on running.
+        var removes = StopOrder.Plan(input.Observed.Containers.Where(c => !c.PruneDisabled).OrderBy(c => c.Name, StringComparer.Ordinal).ToList(),
+            (c, after) => plan.Retire(c, input.PruneReason, after));
         if (removes.Count < input.Observed.Containers.Count) return;
         RemoveNetworks(input, plan, input.PruneReason, removes);
         foreach (var volume in input.Observed.PrunableVolumes.Order(StringComparer.Ordinal))

@@ -26,15 +26,20 @@ public static class StopOrder
     /// at load for dependsOn) is broken at the first service left.</summary>
     public static IReadOnlyList<ServiceSpec> Sort(ServiceGroup group)
     {
-        var dependents = Dependents(group);
-        var result = new List<ServiceSpec>();
+        var byName = group.Spec.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        return Sort(group.Spec.Services.Select(s => s.Name).ToList(), Dependents(group)).Select(n => byName[n]).ToList();
+    }
+
+    private static List<string> Sort(IReadOnlyList<string> services, IReadOnlyDictionary<string, IReadOnlyList<string>> dependents)
+    {
+        var result = new List<string>();
         var done = new HashSet<string>(StringComparer.Ordinal);
-        var pending = group.Spec.Services.ToList();
+        var pending = services.ToList();
         while (pending.Count > 0)
         {
-            var next = pending.FirstOrDefault(s => dependents[s.Name].All(done.Contains)) ?? pending[0];
+            var next = pending.FirstOrDefault(s => dependents[s].All(done.Contains)) ?? pending[0];
             result.Add(next);
-            done.Add(next.Name);
+            done.Add(next);
             pending.Remove(next);
         }
         return result;
@@ -43,18 +48,35 @@ public static class StopOrder
     /// <summary>Adds the stop of each container of <paramref name="stopping"/> (by service) through <paramref name="stop"/>
     /// (a StopContainer, or a down's stop and remove), each after the stops of the services that depend on its own; the
     /// containers of one service stop together. Returns the ids <paramref name="stop"/> gave.</summary>
-    internal static List<int> Plan(ServiceGroup group, IReadOnlyDictionary<string, List<ObservedContainer>> stopping, Func<ObservedContainer, List<int>, int> stop)
+    internal static List<int> Plan(ServiceGroup group, IReadOnlyDictionary<string, List<ObservedContainer>> stopping, Func<ObservedContainer, List<int>, int> stop) =>
+        Plan(group.Spec.Services.Select(s => s.Name).ToList(), Dependents(group), stopping, stop);
+
+    /// <summary>The same order for containers whose manifest is gone (a prune), from the <c>depends_on</c> each recorded
+    /// (<see cref="ObservedContainer.DependsOn"/>), as `docker compose down` goes: dependents first. Services are taken in
+    /// name order; without such records all stop at once.</summary>
+    internal static List<int> Plan(IReadOnlyList<ObservedContainer> containers, Func<ObservedContainer, List<int>, int> stop)
+    {
+        var byService = containers.GroupBy(c => c.Service, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var services = byService.Keys.Order(StringComparer.Ordinal).ToList();
+        var dependents = services.ToDictionary(s => s, _ => new List<string>(), StringComparer.Ordinal);
+        foreach (var service in services)
+            foreach (var dependency in byService[service].SelectMany(c => c.DependsOn).Distinct(StringComparer.Ordinal))
+                if (dependents.TryGetValue(dependency, out var of) && dependency != service && !of.Contains(service)) of.Add(service);
+        return Plan(services, dependents.ToDictionary(d => d.Key, d => (IReadOnlyList<string>)d.Value, StringComparer.Ordinal), byService, stop);
+    }
+
+    private static List<int> Plan(IReadOnlyList<string> services, IReadOnlyDictionary<string, IReadOnlyList<string>> dependents,
+        IReadOnlyDictionary<string, List<ObservedContainer>> stopping, Func<ObservedContainer, List<int>, int> stop)
     {
         var all = new List<int>();
         if (stopping.Values.All(s => s.Count == 0)) return all;
-        var dependents = Dependents(group);
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal); // a service's stops, or (none) what it waited for
-        foreach (var service in Sort(group))
+        foreach (var service in Sort(services, dependents))
         {
-            var after = dependents[service.Name].SelectMany(d => gates.GetValueOrDefault(d) ?? []).Distinct().Order().ToList();
-            var stops = (stopping.GetValueOrDefault(service.Name) ?? []).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)
+            var after = dependents[service].SelectMany(d => gates.GetValueOrDefault(d) ?? []).Distinct().Order().ToList();
+            var stops = (stopping.GetValueOrDefault(service) ?? []).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)
                 .Select(c => stop(c, after)).ToList();
-            gates[service.Name] = stops.Count > 0 ? stops : after;
+            gates[service] = stops.Count > 0 ? stops : after;
             all.AddRange(stops);
         }
         return all;

@@ -178,12 +178,19 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             HealthUnknown = c.HealthUnknown && c.State == ContainerState.Running,
             NetworkIds = c.NetworkIds,
             NetworkMode = c.NetworkMode,
+            DependsOn = DependsOnOf(c.Labels),
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.HeldReason(c.Id) ?? UnwatchedStop(exited),
             StoppedWithEngine = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedWithEngine(c.Id),
             StoppedByAgent = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedByAgentItself(c.Id),
         };
         return health.Annotate(observed, exited?.RestartCount);
     }
+
+    /// <summary>The services named by Compose's depends_on label ("db:service_healthy:false,migrate:..."), or none.</summary>
+    private static IReadOnlyList<string> DependsOnOf(IReadOnlyDictionary<string, string> containerLabels) =>
+        containerLabels.GetValueOrDefault(ComposeLabelNames.DependsOn) is { Length: > 0 } value
+            ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d => d.Split(':')[0]).Where(d => d.Length > 0).ToList()
+            : [];
 
     /// <summary>A stop nobody recorded (made while the agent was not running) is a user's when the engine would have
     /// restarted an exit by itself; the agent's own stops are recorded, also across its restarts.</summary>

@@ -204,17 +204,47 @@ public sealed class ComposeProjectTests : AgentScenario
         Assert.Contains(status.Events, e => e.Reason == "PruneAbandoned");
     }
 
+    /// <summary>db (healthy) -> migrate (a one-shot) -> app; busybox sleep ignores SIGTERM: db's and app's stops take 15 s.</summary>
+    private static string Chain()
+    {
+        const string slowStop = "    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 15s\n";
+        return "services:\n"
+            + $"  db:\n    image: {TestEngine.Image}\n{slowStop}    healthcheck: {{ test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }}\n"
+            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + $"  app:\n    image: {TestEngine.Image}\n{slowStop}    depends_on:\n      migrate: {{ condition: service_completed_successfully }}\n";
+    }
+
+    [Fact]
+    public async Task A_prune_stops_dependents_first_so_a_compose_file_back_during_the_first_stop_leaves_the_rest_running()
+    {
+        // probe-25: the prune stopped db and app together (docker compose down stops dependents first), and went on
+        // stopping both although the compose file was back.
+        var project = Instance.Name("backfirst");
+        Agent.Write($"{project}/compose.yaml", Chain());
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, migrate, app) = ($"{project}-db-1", $"{project}-migrate-1", $"{project}-app-1");
+        var dbStarted = await DockerCli.InspectAsync(db, "{{.Id}} {{.State.StartedAt}}");
+        var migrateRan = await DockerCli.InspectAsync(migrate, "{{.Id}} {{.State.StartedAt}}");
+
+        Agent.Delete($"{project}/compose.yaml");
+        await Agent.WaitForConditionAsync(project, "Ready", "False", "Pruning", TimeSpan.FromSeconds(30), global::Agent.Core.Model.ServiceGroup.ComposeKindName);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Agent.Write($"{project}/compose.yaml", Chain()); // back while app's stop waits out its grace period
+
+        await Agent.WaitProjectReadyAsync(project, TimeSpan.FromSeconds(120));
+        Assert.Equal(dbStarted, await DockerCli.InspectAsync(db, "{{.Id}} {{.State.StartedAt}}")); // never stopped
+        Assert.Equal(migrateRan, await DockerCli.InspectAsync(migrate, "{{.Id}} {{.State.StartedAt}}")); // never removed, not run again
+        Assert.Equal("running", await DockerCli.InspectAsync(app, "{{.State.Status}}"));
+    }
+
     [Fact]
     public async Task An_abandoned_prune_starts_what_it_stopped_in_depends_on_order_after_the_one_shot_it_removed()
     {
         // probe-25: the abandoned prune started db and app in the same second, app before migrate (which the prune had
-        // removed) was made again and had completed. busybox sleep ignores SIGTERM: db's and app's stops take 15 s.
+        // removed) was made again and had completed.
         var project = Instance.Name("backchain");
-        const string slowStop = "    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 15s\n";
-        var compose = "services:\n"
-            + $"  db:\n    image: {TestEngine.Image}\n{slowStop}    healthcheck: {{ test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }}\n"
-            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
-            + $"  app:\n    image: {TestEngine.Image}\n{slowStop}    depends_on:\n      migrate: {{ condition: service_completed_successfully }}\n";
+        var compose = Chain();
         Agent.Write($"{project}/compose.yaml", compose);
         await Agent.StartAsync();
         await Agent.WaitProjectReadyAsync(project);

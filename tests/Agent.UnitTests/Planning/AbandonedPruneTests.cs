@@ -41,4 +41,25 @@ public sealed class AbandonedPruneTests
             #7 container:g-app-1, StartContainer, stopped by the agent (an agent stop, or a start cut off): it runs again once no stop holds it (after #1,#2,#5,#6)
             """, plan.ToString());
     }
+
+    [Fact]
+    public void A_prune_stops_dependents_first_by_the_depends_on_its_containers_recorded_as_compose_down_does()
+    {
+        // probe-25: db and app were stopped together; with the manifest back during app's stop, db is not stopped at all.
+        var db = Service("db");
+        var migrate = Service("migrate");
+        var app = Service("app");
+        var text = PlanText(null, Observed(Running(db, 1), Running(migrate, 1) with { DependsOn = ["db"] }, Running(app, 1) with { DependsOn = ["db", "migrate"] }));
+        Assert.Equal("""
+            #1 container:g-app-1, StopContainer, manifest deleted
+            #2 container:g-app-1, RemoveContainer, manifest deleted (after #1)
+            #3 container:g-migrate-1, StopContainer, manifest deleted (after #2)
+            #4 container:g-migrate-1, RemoveContainer, manifest deleted (after #3)
+            #5 container:g-db-1, StopContainer, manifest deleted (after #2,#4)
+            #6 container:g-db-1, RemoveContainer, manifest deleted (after #5)
+            #7 network:g_default, RemoveNetwork, manifest deleted (after #2,#4,#6)
+            """, text);
+        // Without such records (a ServiceGroup's containers), all stop at once.
+        Assert.DoesNotContain("(after #2", PlanText(null, Observed(Running(db, 1), Running(app, 1))).Split('\n')[2]);
+    }
 }
