@@ -92,6 +92,19 @@ public sealed class TableGoldenTests
     }
 
     [Fact]
+    public void A_completed_one_shot_reads_Completed_alone_and_Ready_beside_services_that_serve()
+    {
+        // probe-26: a project whose db and app ran and whose migrate had completed read "2/3 Completed", as if it had finished.
+        static JsonElement Project(string name, int ready, int desired) => Parse($$"""
+            [{"kind":"ComposeProject","name":"{{name}}","generation":1,"observedGeneration":1,"since":"2026-12-01T11:00:00Z",
+              "conditions":[{"type":"Ready","status":"True","reason":"Completed","message":"...","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "services":[{"name":"s","desiredReplicas":{{desired}},"readyReplicas":{{ready}},"containers":[]}]}]
+            """)[0];
+        Assert.Equal("NAME   READY   STATUS      AGE\nshop   2/3     Ready       60m\nonce   0/1     Completed   60m\n",
+            ResourceViews.Objects([Project("shop", 2, 3), Project("once", 0, 1)], Now, wide: false, kindPrefix: false).Render());
+    }
+
+    [Fact]
     public void Objects_held_while_the_manifests_cannot_be_read_show_it_beside_their_status()
     {
         // probe-15l L2/L5: with the folder moved away every group said Ready; an emptied Job's file, Complete.

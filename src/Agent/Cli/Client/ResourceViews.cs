@@ -109,7 +109,10 @@ public static class ResourceViews
         // Held without a Ready of its own (kept since the agent started while the folder cannot be read): the hold's reason.
         if (ready is null) return Array(o, "manifestErrors").Any() ? "InvalidManifest" : Degraded(o) ?? "Unknown";
         if (Str(ready.Value, "status") != "True") return Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
-        if (Str(ready.Value, "reason") == "Completed") return Degraded(o) is { } degradedWhy ? $"Completed,{degradedWhy}" : "Completed"; // a one-shot ran to its end
+        // A one-shot ran to its end: Completed, like kubectl's completed pod, while nothing else serves; beside replicas that
+        // serve (db and app running, migrate done) the object is Ready, not "finished" (probe-26: "2/3 Completed").
+        var served = Array(o, "services").Sum(s => Num(s, "readyReplicas")) > 0;
+        if (Str(ready.Value, "reason") == "Completed" && !served) return Degraded(o) is { } degradedWhy ? $"Completed,{degradedWhy}" : "Completed";
         // Ready while Degraded (an update rolled back, a held spec): both, as kubectl shows a cordoned node "Ready,SchedulingDisabled".
         return Degraded(o) is { } why ? $"Ready,{why}" : "Ready";
     }
