@@ -8,8 +8,12 @@ public sealed record RunView(
     string Id, string Trigger, DateTimeOffset? ScheduledTime, DateTimeOffset Start, DateTimeOffset? End, double? DurationSeconds,
     string Phase, string? Reason, int? ExitCode, int Attempts, string? Container, bool? Removed = null)
 {
+    /// <summary>A run whose first container is not started yet (its start under way, or held by a frozen engine) is
+    /// Pending, as kubectl shows a pod not running yet (probe-26: "Running" with no container).</summary>
     public static RunView Of(JobRun r) => new(r.Id, r.Trigger, r.ScheduledTime, r.Start, r.End, r.Duration?.TotalSeconds,
-        r.Phase.ToString(), r.Reason, r.ExitCode ?? r.Current?.ExitCode, r.Attempts.Count, r.Current?.ContainerName);
+        r is { IsActive: true, Attempts.Count: 0 } ? Pending : r.Phase.ToString(), r.Reason, r.ExitCode ?? r.Current?.ExitCode, r.Attempts.Count, r.Current?.ContainerName);
+
+    public const string Pending = "Pending";
 
     /// <summary>A run ttlAfterFinished removed with its containers (removed: true): shown as it ended.</summary>
     public static RunView OfRemoved(JobRun r) => Of(r) with { Removed = true };
