@@ -406,14 +406,14 @@ public sealed class ControllerService(
         if (e.Action == "die") userStops.NoteExit(e.ActorId); // after the kill or stop event that came before it
         switch (e.Action)
         {
-            case "kill" or "stop" when !userStops.IsOwn(e.ActorId, name):
+            case "kill" or "stop" when !userStops.IsOwnStop(e.ActorId, name):
                 // A shutting-down engine closes its listener first, then stops every container: those kills reach the
                 // open stream like a docker stop's, but no new connection is taken (probe-16 F2: they read as user stops).
                 // A kill made while the engine was away (a crashed dockerd's restart kills the containers it finds running,
                 // before it listens; the replay after the reconnect brings it) is the engine's too (probe-18 F1).
                 userStops.RecordSeen(e.ActorId, await stopJudge.StopCauseAsync(e, ct));
                 break;
-            case "die" when !userStops.IsOwn(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
+            case "die" when !userStops.IsOwnStop(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
                 health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);
                 break;
             case "start":

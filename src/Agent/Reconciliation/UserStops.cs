@@ -115,6 +115,12 @@ public sealed class UserStops
             if (target == id || target == name || (target.Length >= 12 && id.StartsWith(target, StringComparison.Ordinal))) own.TryRemove(target, out _);
     }
 
+    /// <summary>A stop or kill of this container is the agent's own: one it is making now (<see cref="IsOwn"/>), or one an
+    /// earlier run of the agent recorded before it asked the engine (<see cref="StoppedByAgentItself"/>, until the container
+    /// starts again). A stop asked for just before a kill -9 lands after the next agent started (a prune's, a suspend's):
+    /// it is not a user's docker stop (probe-26 F5: the project stayed down for good, held as stopped by a user).</summary>
+    public bool IsOwnStop(string id, string? name) => IsOwn(id, name) || StoppedByAgentItself(id);
+
     public bool IsOwn(string id, string? name)
     {
         var now = time.GetUtcNow();
