@@ -71,6 +71,10 @@ public sealed class ObjectVerbOutputTests
         Assert.Equal("the Docker engine is not answering (The Docker engine did not answer _ping within 5s), so the stop cannot be applied yet; " +
                      "last seen running: tick-t-1; it is applied once the engine answers",
             ObjectVerbCommand.WhyNotStopped(away, ["tick-t-1"]));
+        // probe-26 F4: the stop's own Ready (Stopped) replaced EngineUnavailable there; Degraded still says it.
+        var stopping = Json("""{"conditions":[{"type":"Ready","status":"False","reason":"Stopped","message":"stopped"},{"type":"Degraded","status":"True","reason":"EngineUnavailable","message":"no _ping answer"}]}""");
+        Assert.StartsWith("the Docker engine is not answering (no _ping answer), so the stop cannot be applied yet; last seen running: g1-s-1",
+            ObjectVerbCommand.WhyNotStopped(stopping, ["g1-s-1"]));
         var answering = Json("""{"conditions":[{"type":"Ready","status":"True","reason":"Ready","message":""}]}""");
         Assert.Equal("still running: tick-t-1", ObjectVerbCommand.WhyNotStopped(answering, ["tick-t-1"]));
         Assert.Equal("the stop is not applied yet", ObjectVerbCommand.WhyNotStopped(answering, []));

@@ -105,6 +105,20 @@ public sealed class TableGoldenTests
     }
 
     [Fact]
+    public void A_stopped_object_whose_container_still_runs_reads_Stopping()
+    {
+        // probe-26 F4: "1/1 Stopped" while the engine, frozen, had not stopped anything yet.
+        static JsonElement Group(string state) => Parse($$"""
+            [{"kind":"ServiceGroup","name":"g1","generation":1,"observedGeneration":1,"since":"2026-12-01T11:00:00Z",
+              "conditions":[{"type":"Suspended","status":"True","reason":"Stopped","message":"stopped through the API","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                            {"type":"Ready","status":"False","reason":"Stopped","message":"stopped","lastTransitionTime":"2026-12-01T11:59:00Z"}],
+              "services":[{"name":"s","desiredReplicas":1,"readyReplicas":0,"containers":[{"name":"g1-s-1","id":"a","state":"{{state}}"}]}]}]
+            """)[0];
+        Assert.Equal("Stopping", ResourceViews.StatusOf(Group("running")));
+        Assert.Equal("Stopped", ResourceViews.StatusOf(Group("exited")));
+    }
+
+    [Fact]
     public void Objects_held_while_the_manifests_cannot_be_read_show_it_beside_their_status()
     {
         // probe-15l L2/L5: with the folder moved away every group said Ready; an emptied Job's file, Complete.

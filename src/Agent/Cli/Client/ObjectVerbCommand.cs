@@ -100,8 +100,9 @@ public static class ObjectVerbCommand
     /// seen, probe-22 F10), else the containers that still run.</summary>
     internal static string WhyNotStopped(JsonElement status, IReadOnlyList<string> running)
     {
-        if (ResourceViews.Condition(status, "Ready") is { } ready && ResourceViews.Str(ready, "reason") == "EngineUnavailable")
-            return $"the Docker engine is not answering ({ResourceViews.Str(ready, "message")}), so the stop cannot be applied yet" +
+        // Ready says so, or Degraded once the stop's own Ready (Stopped) replaced it (probe-26 F4: "still running" blamed the container).
+        if (new[] { "Ready", "Degraded" }.Select(t => ResourceViews.Condition(status, t)).FirstOrDefault(c => c is { } d && ResourceViews.Str(d, "reason") == "EngineUnavailable") is { } away)
+            return $"the Docker engine is not answering ({ResourceViews.Str(away, "message")}), so the stop cannot be applied yet" +
                    (running.Count > 0 ? $"; last seen running: {string.Join(", ", running)}" : "") + "; it is applied once the engine answers";
         return running.Count > 0 ? $"still running: {string.Join(", ", running)}" : "the stop is not applied yet";
     }

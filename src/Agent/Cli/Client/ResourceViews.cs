@@ -103,7 +103,9 @@ public static class ResourceViews
     /// (its removal waits for an admin), Ready, or the Ready condition's reason (Progressing, CrashLoopBackOff, InvalidManifest...).</summary>
     public static string StatusOf(JsonElement o)
     {
-        if (Condition(o, "Suspended") is { } s && Str(s, "status") == "True") return Str(s, "reason") is { Length: > 0 } hold ? hold : "Suspended";
+        // Stopped, down or suspended: "Stopping" while a container of it still runs (probe-26 F4: "1/1 Stopped" with it running).
+        if (Condition(o, "Suspended") is { } s && Str(s, "status") == "True")
+            return StillRunning(o) ? "Stopping" : Str(s, "reason") is { Length: > 0 } hold ? hold : "Suspended";
         if (Condition(o, "PruneBlocked") is { } held && Str(held, "status") == "True") return "PruneBlocked";
         var ready = Condition(o, "Ready");
         // Held without a Ready of its own (kept since the agent started while the folder cannot be read): the hold's reason.
@@ -116,6 +118,10 @@ public static class ResourceViews
         // Ready while Degraded (an update rolled back, a held spec): both, as kubectl shows a cordoned node "Ready,SchedulingDisabled".
         return Degraded(o) is { } why ? $"Ready,{why}" : "Ready";
     }
+
+    private static bool StillRunning(JsonElement o) =>
+        Array(o, "services").Any(s => s.TryGetProperty("containers", out var cs) && cs.ValueKind == JsonValueKind.Array
+                                      && cs.EnumerateArray().Any(c => Str(c, "state") is "running" or "restarting" or "paused"));
 
     private static string? Degraded(JsonElement o) =>
         Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is { Length: > 0 } why ? why : null;
