@@ -44,6 +44,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
             if (File.Exists(source)) File.Copy(source, target);
             else if (Directory.Exists(source)) CopyFolder(new DirectoryInfo(source), target);
             else Directory.CreateDirectory(target);
+            File.WriteAllText(Path.Combine(temp, SourceFile), repositoryPath); // beside the copy, outside what containers bind
             try
             {
                 if (!Directory.Exists(folder)) Directory.Move(temp, folder);
@@ -97,7 +98,17 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         return null;
     }
 
-    /// <summary>Removes a repository's copies that <paramref name="inUse"/> does not name (and half-made ones).</summary>
+    /// <summary>Where a copy no container binds any more, but which a container wrote (a writable bind), is kept:
+    /// <c>STATE/git/.kept/NAME/DIGEST</c>, outside what is collected.</summary>
+    public string KeptRoot { get; } = Path.Combine(options.Value.StateDir, "git", ".kept");
+
+    // The repository path a copy was made from, beside it in its digest folder: its content can be checked against its digest.
+    private const string SourceFile = ".source";
+
+    /// <summary>Removes a repository's copies that <paramref name="inUse"/> does not name (and half-made ones). A copy
+    /// whose content is no longer what it was made from was written by a container that bound it writable: it is moved
+    /// to <see cref="KeptRoot"/> with a warning, never deleted (probe-26 F7: a commit that changed a folder a container
+    /// wrote into recreated the container on the new content and deleted what it had written).</summary>
     public int Collect(string repository, Func<string, bool> inUse)
     {
         var folder = Path.Combine(Root, repository);
@@ -109,6 +120,17 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
             if (halfMade ? Directory.GetLastWriteTimeUtc(copy) > DateTime.UtcNow.AddHours(-1) : inUse(copy)) continue; // a copy being made now stays
             try
             {
+                if (!halfMade && Written(copy) is { } written)
+                {
+                    var kept = Path.Combine(KeptRoot, repository, Path.GetFileName(copy));
+                    State.StateFile.CreateDirectory(Path.GetDirectoryName(kept)!);
+                    if (Directory.Exists(kept)) kept += $"-{DateTime.UtcNow:yyyyMMddHHmmss}";
+                    Directory.Move(copy, kept);
+                    logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers wrote into (a writable bind) is no longer bound: " +
+                                       "kept at {Kept}, not deleted; the containers now bind the new revision's content. Keep data in a named volume, " +
+                                       "and delete the kept copy once its data is not needed", repository, written, kept);
+                    continue;
+                }
                 Directory.Delete(copy, recursive: true);
                 removed++;
             }
@@ -118,6 +140,26 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
             }
         }
         return removed;
+    }
+
+    /// <summary>The repository path of a copy whose content differs from what it was made from (a container wrote into it),
+    /// or null: unchanged, or made before the repository path was recorded beside it.</summary>
+    private static string? Written(string digestFolder)
+    {
+        var sourceFile = Path.Combine(digestFolder, SourceFile);
+        if (!File.Exists(sourceFile)) return null;
+        var repositoryPath = File.ReadAllText(sourceFile);
+        var name = repositoryPath is "." or "" ? null : Path.GetFileName(repositoryPath.TrimEnd('/'));
+        var copy = name is null
+            ? Directory.EnumerateFileSystemEntries(digestFolder).FirstOrDefault(e => Path.GetFileName(e) != SourceFile)
+            : Path.Combine(digestFolder, name);
+        if (copy is null) return null;
+        var digest = Path.GetFileName(digestFolder);
+        if (Digest(copy, repositoryPath) == digest) return null;
+        // Made empty for a path missing from the repository, and still empty.
+        var missing = Directory.Exists(copy) && !Directory.EnumerateFileSystemEntries(copy).Any()
+                      && Digest(Path.Combine(digestFolder, $".missing-{Guid.NewGuid():N}"), repositoryPath) == digest;
+        return missing ? null : repositoryPath;
     }
 
     /// <summary>The repositories that have copies (also those no longer in the manifests, kept while containers use them).</summary>

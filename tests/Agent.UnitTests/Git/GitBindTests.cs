@@ -86,6 +86,33 @@ public sealed class GitBindTests : IDisposable
     }
 
     [Fact]
+    public void A_copy_a_container_wrote_into_is_kept_not_deleted_once_no_container_binds_it()
+    {
+        // probe-26 F7 (HIGH): a commit changing a folder a container bound writable recreated it on the new content and
+        // deleted the old copy, with what the container had written there.
+        var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
+        var checkout = Path.Combine(temp.FullName, "checkout");
+        var data = Directory.CreateDirectory(Path.Combine(checkout, "data", "sub")).Parent!.FullName;
+        File.WriteAllText(Path.Combine(data, "seed.txt"), "v1");
+        File.WriteAllText(Path.Combine(data, "sub", "run.sh"), "#!/bin/sh\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(data, "sub", "run.sh"), (UnixFileMode)0b111_101_101);
+        var config = Directory.CreateDirectory(Path.Combine(checkout, "config")).FullName;
+        File.WriteAllText(Path.Combine(config, "app.conf"), "c1");
+        var written = store.Materialize("platform", data, "apps/data");
+        var untouched = store.Materialize("platform", config, "apps/config");
+        var empty = store.Materialize("platform", Path.Combine(checkout, "none"), "apps/none"); // missing from the repository: made empty
+        File.WriteAllText(Path.Combine(written, "db.sqlite"), "rows"); // what the container wrote
+
+        Assert.Equal(2, store.Collect("platform", _ => false)); // the untouched and the empty copy go
+        Assert.False(Path.Exists(untouched));
+        Assert.False(Path.Exists(empty));
+        var kept = Path.Combine(store.KeptRoot, "platform", Path.GetFileName(Path.GetDirectoryName(written))!, "data");
+        Assert.Equal("rows", File.ReadAllText(Path.Combine(kept, "db.sqlite")));
+        Assert.False(Path.Exists(written));
+        Assert.Equal(0, store.Collect("platform", _ => false)); // kept once, outside what is collected
+    }
+
+    [Fact]
     public void Two_folders_of_the_same_content_are_two_copies_each_under_its_own_name_and_one_path_is_one_copy()
     {
         var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
