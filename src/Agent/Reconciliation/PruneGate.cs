@@ -170,12 +170,16 @@ public sealed class PruneGate
     /// <summary>An admin's word: the held removals go ahead. Returns them. The confirmation is in the state dir before
     /// anything is removed (a restart half-way finishes the prune); a state dir that cannot take it throws
     /// <see cref="State.StateWriteException"/> and nothing is confirmed.</summary>
-    public IReadOnlyList<ObjectKey> Confirm(string who)
+    /// <param name="only">The objects the admin confirms (as <c>Kind/name</c>): the confirmation goes ahead only when they
+    /// are exactly what is held now, else nothing is confirmed (probe-26 F6: the held set grew between the look and the
+    /// confirm, and all of it was removed). Null: whatever is held.</param>
+    public IReadOnlyList<ObjectKey> Confirm(string who, IReadOnlySet<string>? only = null)
     {
         lock (sync)
         {
             var list = decision?.Removals ?? [];
             if (list.Count == 0) return list;
+            if (only is not null && !only.SetEquals(list.Select(k => k.ToString()))) return [];
             var next = confirmed.Union(blocked).ToHashSet();
             holds.SaveConfirmed(next);
             confirmed = next;

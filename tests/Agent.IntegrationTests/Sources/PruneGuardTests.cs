@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -60,7 +61,17 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
 
         using var admin = Client(AdminToken);
-        var confirm = await admin.PostAsync("/api/v1/prune/confirm", null);
+        // probe-26 F6: a confirmation names what the admin looked at; one that is not exactly what is held confirms
+        // nothing (409 naming the held set), and a body it does not understand is a 400, never ignored.
+        var partial = await admin.PostAsJsonAsync("/api/v1/prune/confirm", new { objects = new[] { $"ServiceGroup/{b}" } });
+        var partialText = await partial.Content.ReadAsStringAsync();
+        Assert.True(partial.StatusCode == HttpStatusCode.Conflict, partialText);
+        Assert.Contains($"holds ServiceGroup/{b}, ServiceGroup/{c} now", partialText);
+        var unknown = await admin.PostAsJsonAsync("/api/v1/prune/confirm", new { objekts = new[] { $"ServiceGroup/{b}" } });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("objekts: unknown field", await unknown.Content.ReadAsStringAsync());
+        await AssertUnchangedAsync(before, b, c);
+        var confirm = await admin.PostAsJsonAsync("/api/v1/prune/confirm", new { objects = new[] { $"ServiceGroup/{c}", $"ServiceGroup/{b}" } });
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         Assert.Contains($"ServiceGroup/{b}", await confirm.Content.ReadAsStringAsync());
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, b)).Count == 0 && (await Containers.OfAsync(Instance, c)).Count == 0,
