@@ -106,6 +106,16 @@ public sealed class AgentProcess : IAsyncDisposable
         await process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>kill (SIGTERM), as systemctl stop does: the agent shuts down gracefully; waits for it to exit.</summary>
+    public async Task TerminateAsync(TimeSpan within)
+    {
+        if (process.HasExited) return;
+        var (exit, _, stderr) = await ExternalTool.RunAsync("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (exit != 0 && !process.HasExited) throw new InvalidOperationException($"kill {process.Id} failed: {stderr}");
+        using var timeout = new CancellationTokenSource(within);
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
     /// <summary>A client of its API with the generated admin token.</summary>
     public HttpClient Client()
     {

@@ -96,4 +96,32 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
             Within, $"the container started again after the prune's stop landed; output:\n{agent.Output(30)}");
         Assert.DoesNotContain("engine", File.ReadAllText(Path.Combine(StateDir, "user-stops.json")));
     }
+
+    [Fact]
+    public async Task A_graceful_stop_of_the_agent_during_a_prune_waits_for_the_stops_it_asked_for_so_the_next_agent_sees_them_done()
+    {
+        // probe-26 F5 (systemctl restart): the agent exited in 3 s with the prune's stops still under way in the engine;
+        // the next agent saw db running and healthy and ran migrate against it a second before the engine killed it.
+        var g = Instance.Name("termprune");
+        Directory.CreateDirectory(Path.Combine(Manifests, g));
+        var file = Path.Combine(Manifests, g, "compose.yaml");
+        var manifest = $"services:\n  s:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 12s\n";
+        File.WriteAllText(file, manifest);
+        var agent = StartAgent();
+        var running = Assert.Single(await Containers.RunningAsync(Instance, g, 1, Within));
+        var seen = agent.Lines.Count;
+
+        File.Delete(file);
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Skip(seen).Any(l => l.Contains($"ComposeProject/{g}: applying", StringComparison.Ordinal))),
+            Within, "the agent applies the prune");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // its stop is under way: 12 s of grace (busybox sleep ignores SIGTERM)
+        await agent.TerminateAsync(TimeSpan.FromSeconds(60));
+        var stateAfterExit = await DockerCli.InspectAsync(running.Id, "{{.State.Running}}");
+        Assert.True(stateAfterExit == "false", $"the agent exited with the stop it asked for still under way; output:\n{agent.Output(20)}");
+
+        File.WriteAllText(file, manifest);
+        agent = StartAgent();
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(running.Id, "{{.State.Running}}") == "true",
+            Within, $"the same container started again; output:\n{agent.Output(30)}");
+    }
 }
