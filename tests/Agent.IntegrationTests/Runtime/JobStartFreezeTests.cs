@@ -29,8 +29,10 @@ public sealed class JobStartFreezeTests() : FreezableEngineScenario(new Dictiona
         Proxy.Freeze();
         try
         {
+            // The heartbeat (a ping a minute, two missed) cannot find it before 2 minutes: within 90 s it is the job loop's
+            // finding (about 12 s on an idle machine; a loaded CI machine took over 40 s once).
             await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)?.Condition(ConditionTypes.Ready) is { Status: "False", Reason: "EngineUnavailable" }),
-                TimeSpan.FromSeconds(40), "the CronJob Ready=False EngineUnavailable before the heartbeat (1 min) could find the freeze");
+                TimeSpan.FromSeconds(90), "the CronJob Ready=False EngineUnavailable before the heartbeat (1 min, two missed pings) could find the freeze");
             var active = Agent.Status.Get(key)!.Job!.Active;
             await Task.Delay(TimeSpan.FromSeconds(10));
             Assert.Equal(active, Agent.Status.Get(key)!.Job!.Active); // no run started into the frozen engine meanwhile
