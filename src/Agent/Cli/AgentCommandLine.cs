@@ -23,13 +23,13 @@ public static partial class AgentCommandLine
         try
         {
             // `agent run` shuts down gracefully on SIGTERM (systemctl stop): a container stop it asked the engine for is
-            // waited for (its grace, within the host's 30 s), not left to land under the next agent (probe-26 F5: it
-            // exited after System.CommandLine's default 2 s).
+            // waited for (its grace, within the host's shutdown timeout), not left to land under the next agent
+            // (probe-26 F5: it exited after System.CommandLine's default 2 s).
             var run = parse.CommandResult.Command.Name == "run";
             return await parse.InvokeAsync(new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = run ? TimeSpan.FromSeconds(45) : TimeSpan.FromSeconds(2),
+                ProcessTerminationTimeout = run ? Hosting.AgentHost.ShutdownTimeout + TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(2),
             });
         }
         catch (Exception e) when (e is Hosting.SettingsException || e.InnerException is Hosting.SettingsException)

@@ -8,6 +8,10 @@ public static class AgentHost
 {
     public const string DefaultUrls = "http://127.0.0.1:8098";
 
+    /// <summary>How long a graceful shutdown (SIGTERM) may take: container stops the agent asked the engine for are
+    /// waited for within it, so they do not land under the next agent.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
     public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, string[]? args = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -21,6 +25,7 @@ public static class AgentHost
         // Probes call /readyz every few seconds: a down engine is logged once by the controller, not once per probe.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddAgent(builder.Configuration);
         builder.AddAgentHttp();
         builder.AddAgentTelemetry();

@@ -121,7 +121,7 @@ public sealed class UserStops
     /// it is not a user's docker stop (probe-26 F5: the project stayed down for good, held as stopped by a user).</summary>
     public bool IsOwnStop(string id, string? name) => IsOwn(id, name) || StoppedByAgentItself(id);
 
-    public bool IsOwn(string id, string? name)
+    private bool IsOwn(string id, string? name)
     {
         var now = time.GetUtcNow();
         foreach (var (target, until) in own)

@@ -63,35 +63,41 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         Assert.Contains(agent.Lines, l => l.Contains("Mass prune confirmed before the agent stopped", StringComparison.Ordinal));
     }
 
+    /// <summary>A compose project of one busybox sleep (Compose's default restart: no, as in probe-26), whose stop takes
+    /// its whole grace period (sleep ignores SIGTERM), running; then its compose file deleted, until the agent's prune has
+    /// asked the engine to stop it. Returns the agent, the container's id, and how to put the compose file back.</summary>
+    private async Task<(AgentProcess Agent, string Container, Action PutBack)> PruneUnderWayAsync(string project, string grace)
+    {
+        Directory.CreateDirectory(Path.Combine(Manifests, project));
+        var file = Path.Combine(Manifests, project, "compose.yaml");
+        var manifest = $"services:\n  s:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: {grace}\n";
+        File.WriteAllText(file, manifest);
+        var agent = StartAgent();
+        var running = Assert.Single(await Containers.RunningAsync(Instance, project, 1, Within));
+        var seen = agent.Lines.Count;
+        File.Delete(file);
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Skip(seen).Any(l => l.Contains($"ComposeProject/{project}: applying", StringComparison.Ordinal))),
+            Within, "the agent applies the prune");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // its stop is under way
+        return (agent, running.Id, () => File.WriteAllText(file, manifest));
+    }
+
     [Fact]
     public async Task A_prune_stop_that_lands_after_a_kill_9_and_a_quick_restart_is_the_agents_own_and_the_container_runs_again()
     {
         // probe-26 F5 (HIGH): the prune's stop, asked for just before kill -9, landed after the next agent had started
         // (a systemd Restart=always agent is back in a second): that agent took it for a user's docker stop, and the
         // object, its manifest back, stayed down for good.
-        var g = Instance.Name("landlate");
-        Directory.CreateDirectory(Path.Combine(Manifests, g));
-        var file = Path.Combine(Manifests, g, "compose.yaml");
-        // Compose's default restart: no, as in the probe; busybox sleep ignores SIGTERM: the stop takes its 15 s of grace.
-        var manifest = $"services:\n  s:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 15s\n";
-        File.WriteAllText(file, manifest);
-        var agent = StartAgent();
-        var running = Assert.Single(await Containers.RunningAsync(Instance, g, 1, Within));
-        var startedAt = await DockerCli.InspectAsync(running.Id, "{{.State.StartedAt}}");
-        var seen = agent.Lines.Count;
-
-        File.Delete(file);
-        await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Skip(seen).Any(l => l.Contains($"ComposeProject/{g}: applying", StringComparison.Ordinal))),
-            Within, "the agent applies the prune");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // its stop is under way: 15 s of grace (busybox sleep ignores SIGTERM)
+        var (_, container, putBack) = await PruneUnderWayAsync(Instance.Name("landlate"), "15s");
+        var startedAt = await DockerCli.InspectAsync(container, "{{.State.StartedAt}}");
         await EndAgentAsync(); // kill -9
-        File.WriteAllText(file, manifest);
-        agent = StartAgent(); // back well within the stop's grace period
+        putBack();
+        var agent = StartAgent(); // back well within the stop's grace period
         await agent.WaitReadyAsync(Within);
-        Assert.Equal("true", await DockerCli.InspectAsync(running.Id, "{{.State.Running}}")); // the stop has not landed yet
+        Assert.Equal("true", await DockerCli.InspectAsync(container, "{{.State.Running}}")); // the stop has not landed yet
 
         // The engine ends the stop (SIGKILL after the grace); the same container runs again, not held as a user's stop.
-        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(running.Id, "{{.State.Running}} {{.State.StartedAt}}") is var state
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(container, "{{.State.Running}} {{.State.StartedAt}}") is var state
                 && state.StartsWith("true ", StringComparison.Ordinal) && !state.EndsWith(startedAt, StringComparison.Ordinal),
             Within, $"the container started again after the prune's stop landed; output:\n{agent.Output(30)}");
         Assert.DoesNotContain("engine", File.ReadAllText(Path.Combine(StateDir, "user-stops.json")));
@@ -102,26 +108,14 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
     {
         // probe-26 F5 (systemctl restart): the agent exited in 3 s with the prune's stops still under way in the engine;
         // the next agent saw db running and healthy and ran migrate against it a second before the engine killed it.
-        var g = Instance.Name("termprune");
-        Directory.CreateDirectory(Path.Combine(Manifests, g));
-        var file = Path.Combine(Manifests, g, "compose.yaml");
-        var manifest = $"services:\n  s:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 12s\n";
-        File.WriteAllText(file, manifest);
-        var agent = StartAgent();
-        var running = Assert.Single(await Containers.RunningAsync(Instance, g, 1, Within));
-        var seen = agent.Lines.Count;
-
-        File.Delete(file);
-        await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Skip(seen).Any(l => l.Contains($"ComposeProject/{g}: applying", StringComparison.Ordinal))),
-            Within, "the agent applies the prune");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // its stop is under way: 12 s of grace (busybox sleep ignores SIGTERM)
+        var (agent, container, putBack) = await PruneUnderWayAsync(Instance.Name("termprune"), "12s");
         await agent.TerminateAsync(TimeSpan.FromSeconds(60));
-        var stateAfterExit = await DockerCli.InspectAsync(running.Id, "{{.State.Running}}");
+        var stateAfterExit = await DockerCli.InspectAsync(container, "{{.State.Running}}");
         Assert.True(stateAfterExit == "false", $"the agent exited with the stop it asked for still under way; output:\n{agent.Output(20)}");
 
-        File.WriteAllText(file, manifest);
+        putBack();
         agent = StartAgent();
-        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(running.Id, "{{.State.Running}}") == "true",
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(container, "{{.State.Running}}") == "true",
             Within, $"the same container started again; output:\n{agent.Output(30)}");
     }
 }
