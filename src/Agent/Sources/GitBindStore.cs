@@ -30,7 +30,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
     /// (the container resolves them, not the host).</summary>
     public string Materialize(string repository, string source, string repositoryPath)
     {
-        var name = repositoryPath is "." or "" ? repository : Path.GetFileName(repositoryPath.TrimEnd('/'));
+        var name = CopyName(repository, repositoryPath);
         var digest = Digest(source, repositoryPath);
         var folder = Path.Combine(Root, repository, digest);
         var copy = Path.Combine(folder, name);
@@ -149,11 +149,8 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         var sourceFile = Path.Combine(digestFolder, SourceFile);
         if (!File.Exists(sourceFile)) return null;
         var repositoryPath = File.ReadAllText(sourceFile);
-        var name = repositoryPath is "." or "" ? null : Path.GetFileName(repositoryPath.TrimEnd('/'));
-        var copy = name is null
-            ? Directory.EnumerateFileSystemEntries(digestFolder).FirstOrDefault(e => Path.GetFileName(e) != SourceFile)
-            : Path.Combine(digestFolder, name);
-        if (copy is null) return null;
+        var repository = Path.GetFileName(Path.GetDirectoryName(digestFolder))!;
+        var copy = Path.Combine(digestFolder, CopyName(repository, repositoryPath));
         var digest = Path.GetFileName(digestFolder);
         if (Digest(copy, repositoryPath) == digest) return null;
         // Made empty for a path missing from the repository, and still empty.
@@ -161,6 +158,10 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
                       && Digest(Path.Combine(digestFolder, $".missing-{Guid.NewGuid():N}"), repositoryPath) == digest;
         return missing ? null : repositoryPath;
     }
+
+    /// <summary>The name a copy has in its digest folder: the bound file's or folder's own (the repository's for its root).</summary>
+    private static string CopyName(string repository, string repositoryPath) =>
+        repositoryPath is "." or "" ? repository : Path.GetFileName(repositoryPath.TrimEnd('/'));
 
     /// <summary>The repositories that have copies (also those no longer in the manifests, kept while containers use them).</summary>
     public IEnumerable<string> Repositories() =>

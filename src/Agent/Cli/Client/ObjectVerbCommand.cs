@@ -87,7 +87,7 @@ public static class ObjectVerbCommand
         {
             var status = await client.GetAsync(path, ct);
             var suspended = ResourceViews.Condition(status, "Suspended") is { } c && ResourceViews.Str(c, "status") == "True";
-            var running = Running(status);
+            var running = ResourceViews.RunningContainers(status);
             if (suspended && running.Count == 0) return;
             if (DateTimeOffset.UtcNow >= deadline)
                 throw new AgentApiException($"timed out after {Core.Manifests.Durations.Format(timeout)} waiting for {shown} to stop: " + WhyNotStopped(status, running) +
@@ -106,14 +106,6 @@ public static class ObjectVerbCommand
                    (running.Count > 0 ? $"; last seen running: {string.Join(", ", running)}" : "") + "; it is applied once the engine answers";
         return running.Count > 0 ? $"still running: {string.Join(", ", running)}" : "the stop is not applied yet";
     }
-
-    private static List<string> Running(JsonElement status) =>
-        status.TryGetProperty("services", out var services) && services.ValueKind == JsonValueKind.Array
-            ? services.EnumerateArray()
-                .SelectMany(s => s.TryGetProperty("containers", out var cs) && cs.ValueKind == JsonValueKind.Array ? cs.EnumerateArray() : Enumerable.Empty<JsonElement>())
-                .Where(c => ResourceViews.Str(c, "state") is "running" or "restarting" or "paused")
-                .Select(c => ResourceViews.Str(c, "name")).ToList()
-            : [];
 
     /// <summary>What start, up or restart did, from the API's answer: the containers it started or restarted, never a
     /// bare "started" when nothing ran (probe-16 F3).</summary>

@@ -105,7 +105,7 @@ public static class ResourceViews
     {
         // Stopped, down or suspended: "Stopping" while a container of it still runs (probe-26 F4: "1/1 Stopped" with it running).
         if (Condition(o, "Suspended") is { } s && Str(s, "status") == "True")
-            return StillRunning(o) ? "Stopping" : Str(s, "reason") is { Length: > 0 } hold ? hold : "Suspended";
+            return RunningContainers(o).Count > 0 ? "Stopping" : Str(s, "reason") is { Length: > 0 } hold ? hold : "Suspended";
         if (Condition(o, "PruneBlocked") is { } held && Str(held, "status") == "True") return "PruneBlocked";
         var ready = Condition(o, "Ready");
         // Held without a Ready of its own (kept since the agent started while the folder cannot be read): the hold's reason.
@@ -119,9 +119,10 @@ public static class ResourceViews
         return Degraded(o) is { } why ? $"Ready,{why}" : "Ready";
     }
 
-    private static bool StillRunning(JsonElement o) =>
-        Array(o, "services").Any(s => s.TryGetProperty("containers", out var cs) && cs.ValueKind == JsonValueKind.Array
-                                      && cs.EnumerateArray().Any(c => Str(c, "state") is "running" or "restarting" or "paused"));
+    /// <summary>The names of an object's containers that still run (running, restarting or paused), from its status.</summary>
+    public static List<string> RunningContainers(JsonElement o) =>
+        Array(o, "services").SelectMany(s => Array(s, "containers"))
+            .Where(c => Str(c, "state") is "running" or "restarting" or "paused").Select(c => Str(c, "name")).ToList();
 
     private static string? Degraded(JsonElement o) =>
         Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is { Length: > 0 } why ? why : null;
