@@ -13,7 +13,8 @@ namespace Agent.Sources;
 /// recreates nothing. Two folders of the same content (two empty <c>data/</c> folders) are two copies: a writable bind
 /// is never shared with another path's containers. A copy goes once neither the desired state nor any container of the
 /// agent names it. A copy removed from the state dir while containers use it (a cleaner, an admin's rm -rf) is made
-/// again from its checkout before a container that binds it is created or started (<see cref="Restore"/>).
+/// again from its checkout before a container that binds it is created or started (<see cref="Restore"/>); so is one whose
+/// content was changed there, unless a container binds it writable (what it wrote is its data).
 /// </summary>
 public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBindStore>? logger = null)
 {
@@ -28,14 +29,17 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
     /// <summary>The copy of <paramref name="source"/> (a file or folder in a checkout, at <paramref name="repositoryPath"/>
     /// in the repository; missing: an empty folder), made when the content is new. Symlinks inside are copied as links
     /// (the container resolves them, not the host).</summary>
-    public string Materialize(string repository, string source, string repositoryPath)
+    public string Materialize(string repository, string source, string repositoryPath, bool writable = false)
     {
         var name = CopyName(repository, repositoryPath);
         var digest = Digest(source, repositoryPath);
         var folder = Path.Combine(Root, repository, digest);
         var copy = Path.Combine(folder, name);
+        if (!State.StateFile.MayWrite) return copy; // a command that only looks names the copy the agent would make
+        if (writable && Directory.Exists(folder) && !File.Exists(Path.Combine(folder, WritableFile)))
+            File.WriteAllText(Path.Combine(folder, WritableFile), ""); // before its content is ever checked: what a container writes is not damage
         lock (sync) origins[Path.GetRelativePath(Root, copy)] = (repository, source, repositoryPath);
-        if (Path.Exists(copy) || !State.StateFile.MayWrite) return copy; // a command that only looks names the copy the agent would make
+        if (Path.Exists(copy)) return copy;
         var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
         State.StateFile.CreateDirectory(temp);
         try
@@ -45,11 +49,16 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
             else if (Directory.Exists(source)) CopyFolder(new DirectoryInfo(source), target);
             else Directory.CreateDirectory(target);
             File.WriteAllText(Path.Combine(temp, SourceFile), repositoryPath); // beside the copy, outside what containers bind
+            if (writable) File.WriteAllText(Path.Combine(temp, WritableFile), "");
             try
             {
                 if (!Directory.Exists(folder)) Directory.Move(temp, folder);
-                else if (File.Exists(target)) File.Move(target, copy); // the copy alone was removed from its digest folder
-                else Directory.Move(target, copy);
+                else
+                {
+                    if (File.Exists(target)) File.Move(target, copy); // the copy alone was removed from its digest folder
+                    else Directory.Move(target, copy);
+                    if (writable && !File.Exists(Path.Combine(folder, WritableFile))) File.WriteAllText(Path.Combine(folder, WritableFile), "");
+                }
             }
             catch (IOException) when (Path.Exists(copy))
             {
@@ -63,30 +72,83 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         return copy;
     }
 
-    /// <summary>Makes a missing copy again before a container binds it: <paramref name="path"/> is a bind source (as
-    /// written, or with the state dir's symlinks resolved); a path that is no copy of this store, a copy that exists, or
-    /// one whose checkout no longer holds that content (a newer revision changed it: the container is recreated from the
-    /// new copy anyway) is left alone. Returns whether it made the copy.</summary>
+    /// <summary>Makes a copy again before a container binds it, when it is missing or its content is no longer what it was
+    /// made from (a cleaner, an admin's edit in the state dir; probe-26 F3: containers ran on a damaged copy, their group
+    /// Ready). <paramref name="path"/> is a bind source (as written, or with the state dir's symlinks resolved). Left alone:
+    /// a path that is no copy of this store, an intact copy, a copy a container binds writable (what it wrote is its data),
+    /// and one whose checkout no longer holds that content (a newer revision changed it: the container is recreated from
+    /// the new copy anyway). A changed copy is repaired in place, so containers that run on it see the repair. Returns
+    /// whether it made the copy again.</summary>
     public bool Restore(string path)
     {
-        if (Relative(path) is not { } relative || Path.Exists(path)) return false;
+        if (Relative(path) is not { } relative) return false;
         (string Repository, string Source, string RepositoryPath) origin;
         lock (sync)
             if (!origins.TryGetValue(relative, out origin)) return false;
+        var link = new FileInfo(path).LinkTarget is not null; // never followed: a link put in its place is replaced, not written through
+        var missing = !link && !Path.Exists(path);
         try
         {
-            if (relative.Split('/') is not [_, var digest, _] || Digest(origin.Source, origin.RepositoryPath) != digest) return false;
-            Materialize(origin.Repository, origin.Source, origin.RepositoryPath);
-            logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind was missing from the state dir: made again from the checkout",
-                origin.Repository, origin.RepositoryPath);
+            if (relative.Split('/') is not [_, var digest, _]) return false;
+            var folder = Path.Combine(Root, Path.GetDirectoryName(relative)!);
+            if (!missing && !link && (File.Exists(Path.Combine(folder, WritableFile)) || Digest(path, origin.RepositoryPath) == digest)) return false;
+            if (Digest(origin.Source, origin.RepositoryPath) != digest) return false;
+            if (!missing && (link || File.Exists(path) != File.Exists(origin.Source)))
+            {
+                if (Directory.Exists(path) && !link) Directory.Delete(path, recursive: true);
+                else File.Delete(path);
+                Materialize(origin.Repository, origin.Source, origin.RepositoryPath);
+            }
+            else if (missing) Materialize(origin.Repository, origin.Source, origin.RepositoryPath);
+            else Repair(origin.Source, path);
+            logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind was {What} the state dir: made again from the checkout",
+                origin.Repository, origin.RepositoryPath, missing ? "missing from" : "changed in");
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind is missing from the state dir and cannot be made again: {Error}",
-                origin.Repository, origin.RepositoryPath, e.Message);
+            logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind is {What} the state dir and cannot be made again: {Error}",
+                origin.Repository, origin.RepositoryPath, missing ? "missing from" : "changed in", e.Message);
             return false;
         }
+    }
+
+    private readonly HashSet<string> checkedSinceStart = new(StringComparer.Ordinal);
+
+    /// <summary>Checks, once per agent process, each copy that <paramref name="inUse"/> names, and makes one that was changed
+    /// in the state dir again (<see cref="Restore"/>): containers that run on it see the repair without a restart. Later
+    /// changes are found at the next create or start of a container that binds the copy.</summary>
+    public int CheckInUse(string repository, Func<string, bool> inUse)
+    {
+        var folder = Path.Combine(Root, repository);
+        if (!Directory.Exists(folder)) return 0;
+        var repaired = 0;
+        foreach (var digestFolder in Directory.EnumerateDirectories(folder))
+        {
+            if (Path.GetFileName(digestFolder).StartsWith('.') || !inUse(digestFolder)) continue;
+            lock (sync)
+                if (!checkedSinceStart.Add(digestFolder)) continue;
+            foreach (var copy in Directory.EnumerateFileSystemEntries(digestFolder).Where(c => !Path.GetFileName(c).StartsWith('.')))
+                if (Restore(copy)) repaired++;
+        }
+        return repaired;
+    }
+
+    /// <summary>Rewrites <paramref name="copy"/> from <paramref name="source"/> in place (same file or folder, so a bind of
+    /// it in a running container sees the new content).</summary>
+    private static void Repair(string source, string copy)
+    {
+        if (File.Exists(copy))
+        {
+            using var from = File.OpenRead(source);
+            using var to = new FileStream(copy, FileMode.Create, FileAccess.Write); // truncates the same inode
+            from.CopyTo(to);
+            return;
+        }
+        foreach (var entry in new DirectoryInfo(copy).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
+            if (entry is DirectoryInfo { LinkTarget: null } dir) dir.Delete(recursive: true);
+            else File.Delete(entry.FullName); // a file, or a link (unlinked, never followed)
+        if (Directory.Exists(source)) CopyFolder(new DirectoryInfo(source), copy);
     }
 
     /// <summary>A bind source as a path under <see cref="Root"/> (REPOSITORY/DIGEST/NAME), or null when it is not one.</summary>
@@ -104,6 +166,10 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
 
     // The repository path a copy was made from, beside it in its digest folder: its content can be checked against its digest.
     private const string SourceFile = ".source";
+
+    // Beside a copy that a container binds writable (recorded before its content is ever checked): changes to it are what
+    // containers wrote, never repaired.
+    private const string WritableFile = ".writable";
 
     /// <summary>Removes a repository's copies that <paramref name="inUse"/> does not name (and half-made ones). A copy
     /// whose content is no longer what it was made from was written by a container that bound it writable: it is moved

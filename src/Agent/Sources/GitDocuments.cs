@@ -192,7 +192,7 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
                 }
                 try
                 {
-                    mounts.Add(mount with { Source = binds.Materialize(repository, source, Path.GetRelativePath(root, source)), CreateSource = false });
+                    mounts.Add(mount with { Source = binds.Materialize(repository, source, Path.GetRelativePath(root, source), writable: !mount.ReadOnly), CreateSource = false });
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

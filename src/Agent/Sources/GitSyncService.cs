@@ -328,11 +328,13 @@ public sealed class GitSyncService(
         var applied = cache.Containers.Select(c => c.Labels.GetValueOrDefault(labels.Spec)).OfType<string>().ToList();
         foreach (var repository in binds.Repositories().ToList())
         {
-            var removed = binds.Collect(repository, copy =>
+            bool InUse(string copy)
             {
                 var id = $"/.binds/{repository}/{Path.GetFileName(copy)}/";
                 return desired.Any(d => d.Contains(id, StringComparison.Ordinal)) || applied.Any(a => a.Contains(id, StringComparison.Ordinal));
-            });
+            }
+            binds.CheckInUse(repository, InUse);
+            var removed = binds.Collect(repository, InUse);
             if (removed > 0) logger.LogInformation("GitRepository {Name}: removed {Count} copy(ies) of bound content no container uses", repository, removed);
         }
     }

@@ -162,6 +162,89 @@ public sealed class GitBindTests : IDisposable
         Assert.False(store.Restore(Path.Combine(temp.FullName, "elsewhere", "www"))); // not a copy of the store
     }
 
+    [Fact]
+    public void A_copy_changed_in_the_state_dir_is_made_again_in_place_unless_a_container_binds_it_writable()
+    {
+        // probe-26 F3: a damaged (not missing) copy was never checked; containers ran on it, their group Ready.
+        var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
+        var www = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout", "www", "css")).Parent!.FullName;
+        File.WriteAllText(Path.Combine(www, "index.html"), "v1");
+        File.WriteAllText(Path.Combine(www, "css", "site.css"), "s1");
+        var conf = Path.Combine(temp.FullName, "checkout", "app.conf");
+        File.WriteAllText(conf, "c1");
+        var data = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout", "data")).FullName;
+        File.WriteAllText(Path.Combine(data, "seed"), "d1");
+        var folder = store.Materialize("platform", www, "apps/www");
+        var file = store.Materialize("platform", conf, "apps/app.conf");
+        var written = store.Materialize("platform", data, "apps/data", writable: true);
+
+        File.Delete(Path.Combine(folder, "index.html"));
+        File.WriteAllText(Path.Combine(folder, "css", "site.css"), "tampered");
+        File.WriteAllText(Path.Combine(folder, "extra"), "x");
+        File.WriteAllText(file, "tampered");
+        using (var held = File.OpenRead(file)) // a running container's bind: the same file, rewritten
+        {
+            Assert.True(store.Restore(folder));
+            Assert.True(store.Restore(file));
+            using var reader = new StreamReader(held);
+            Assert.Equal("c1", reader.ReadToEnd());
+        }
+        Assert.Equal(["css", "index.html"], Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order());
+        Assert.Equal(("v1", "s1"), (File.ReadAllText(Path.Combine(folder, "index.html")), File.ReadAllText(Path.Combine(folder, "css", "site.css"))));
+        Assert.False(store.Restore(folder)); // intact: nothing to do
+
+        File.WriteAllText(Path.Combine(written, "db"), "rows"); // what a container wrote into its writable bind
+        Assert.False(store.Restore(written));
+        Assert.Equal("rows", File.ReadAllText(Path.Combine(written, "db")));
+
+        // A link put in a copy's place is replaced, never written through.
+        var elsewhere = Directory.CreateDirectory(Path.Combine(temp.FullName, "elsewhere")).FullName;
+        File.WriteAllText(Path.Combine(elsewhere, "keep"), "k");
+        Directory.Delete(folder, recursive: true);
+        Directory.CreateSymbolicLink(folder, elsewhere);
+        Assert.True(store.Restore(folder));
+        Assert.Null(new DirectoryInfo(folder).LinkTarget);
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(folder, "index.html")));
+        Assert.Equal(["keep"], Directory.EnumerateFileSystemEntries(elsewhere).Select(Path.GetFileName));
+
+        // Changed, while the checkout holds other content (a newer revision): left to the recreate from the new copy.
+        File.WriteAllText(Path.Combine(folder, "index.html"), "tampered");
+        File.WriteAllText(Path.Combine(www, "index.html"), "v2");
+        Assert.False(store.Restore(folder));
+    }
+
+    [Fact]
+    public void Copies_in_use_are_checked_once_per_process_and_a_writable_one_is_never_repaired()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName });
+        var checkout = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout")).FullName;
+        File.WriteAllText(Path.Combine(checkout, "app.conf"), "c1");
+        File.WriteAllText(Path.Combine(checkout, "unused.conf"), "u1");
+        var data = Directory.CreateDirectory(Path.Combine(checkout, "data")).FullName;
+        var first = new GitBindStore(options);
+        var conf = first.Materialize("platform", Path.Combine(checkout, "app.conf"), "app.conf");
+        var unused = first.Materialize("platform", Path.Combine(checkout, "unused.conf"), "unused.conf");
+        var written = first.Materialize("platform", data, "data", writable: true);
+        File.WriteAllText(Path.Combine(written, "db"), "rows");
+
+        // The next agent process: the copy made by the last one was changed while no agent ran.
+        File.WriteAllText(conf, "tampered");
+        File.WriteAllText(unused, "tampered");
+        var next = new GitBindStore(options);
+        Assert.Equal(conf, next.Materialize("platform", Path.Combine(checkout, "app.conf"), "app.conf"));
+        Assert.Equal(written, next.Materialize("platform", data, "data")); // read-only elsewhere: still written by a container
+        Assert.Equal(unused, next.Materialize("platform", Path.Combine(checkout, "unused.conf"), "unused.conf"));
+        bool InUse(string digestFolder) => digestFolder != Path.GetDirectoryName(unused);
+        Assert.Equal(1, next.CheckInUse("platform", InUse));
+        Assert.Equal("c1", File.ReadAllText(conf));
+        Assert.Equal("tampered", File.ReadAllText(unused)); // not in use: the collector's to judge, not repaired
+        Assert.Equal("rows", File.ReadAllText(Path.Combine(written, "db")));
+        File.WriteAllText(conf, "again");
+        Assert.Equal(0, next.CheckInUse("platform", InUse)); // once per process; later changes are found at a create or start
+        Assert.True(next.Restore(conf));
+        Assert.Equal("c1", File.ReadAllText(conf));
+    }
+
     [Theory]
     [InlineData("apps/etc", "/etc", true)]
     [InlineData("apps/up", "../..", true)]

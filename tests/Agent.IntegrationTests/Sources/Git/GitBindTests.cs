@@ -167,5 +167,41 @@ public sealed class GitBindTests : GitScenario
         await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(5), "was missing from the state dir: made again from the checkout");
     }
 
+    [Fact]
+    public async Task Copies_changed_in_the_state_dir_are_made_again_at_the_next_agent_start_and_before_a_start_that_binds_them()
+    {
+        var web = Instance.Name("git-repair");
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./www:/www:ro\", \"./app.conf:/app.conf:ro\", \"./data:/data\"]\n")))
+            .Write("apps/www/index.html", "v1\n").Write("apps/app.conf", "c1\n").Write("apps/data/seed", "d1\n");
+        var commit = Repo.CommitAndPush("binds");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", commit);
+        await Agent.WaitReadyAsync(web);
+        var container = Assert.Single(await Containers.RunningAsync(Instance, web, 1));
+        string Copy(string name) => Directory.EnumerateFileSystemEntries(Path.Combine(Agent.StateDir, "git", ".binds", "platform"), name, SearchOption.AllDirectories).Single();
+        await DockerCli.RunAsync("exec", container.Id, "sh", "-c", "echo rows > /data/db");
+
+        // probe-26 F3: changed while no agent ran, the copies stayed changed, under a running container, its group Ready.
+        await Agent.StopAsync();
+        File.Delete(Path.Combine(Copy("www"), "index.html"));
+        File.WriteAllText(Path.Combine(Copy("www"), "b.txt"), "tampered\n");
+        File.WriteAllText(Copy("app.conf"), "tampered\n");
+        await Agent.StartAsync();
+        await Eventually.TrueAsync(async () => await CatAsync(container.Id, "/www/index.html") == "v1" && await CatAsync(container.Id, "/app.conf") == "c1",
+            TimeSpan.FromSeconds(60), "the running container sees its copies made again");
+        Assert.Equal("", (await DockerCli.RunAsync("exec", container.Id, "sh", "-c", "ls /www | grep -v index.html; true")).Trim());
+        Assert.Equal("rows", await CatAsync(container.Id, "/data/db")); // a writable bind: what the container wrote is its data
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(5), "was changed in the state dir: made again from the checkout");
+
+        // Changed while the agent runs: made again before the container starts again.
+        File.WriteAllText(Copy("app.conf"), "tampered again\n");
+        await DockerCli.RunAsync("kill", container.Id);
+        await Eventually.TrueAsync(async () => (await DockerCli.InspectAsync(container.Id, "{{.State.Running}}")).Trim() == "true",
+            TimeSpan.FromSeconds(60), "the same container started again");
+        Assert.Equal(("c1", "rows"), (await CatAsync(container.Id, "/app.conf"), await CatAsync(container.Id, "/data/db")));
+        Assert.Equal([container.Id], (await Containers.RunningAsync(Instance, web, 1)).Select(c => c.Id));
+    }
+
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
 }
