@@ -85,6 +85,7 @@ public static class Planner
         var gates = new Dictionary<string, List<int>>(StringComparer.Ordinal); // ops that must finish before dependents start
         IReadOnlyList<int> adopted = []; // adoption replaces one service at a time: the last replaced service's starts
         var stopping = new Dictionary<string, List<ObservedContainer>>(StringComparer.Ordinal); // suspended: what runs, by service
+        var unmet = new Dictionary<string, string>(StringComparer.Ordinal); // service -> why what its dependents wait for is not there
         foreach (var service in ServiceOrder.Sort(group.Spec.Services))
         {
             var after = new List<int>(foundation);
@@ -102,7 +103,9 @@ public static class Planner
             };
             var started = servicePlanner.Plan(after);
             started.AddRange(RestartForRecreatedDependencies(input, service, plan, after));
-            gates[service.Name] = GateFor(input, group, service, started, servicePlanner.LeftDown, plan);
+            var upstream = service.DependsOn.Select(d => unmet.GetValueOrDefault(d.Service)).FirstOrDefault(w => w is not null);
+            gates[service.Name] = GateFor(input, group, service, started, servicePlanner.LeftDown, plan, upstream);
+            if (started.Count == 0 && Unmet(input, group, service, servicePlanner.LeftDown, upstream) is { } why) unmet[service.Name] = why;
             if (replaced.Count > 0) adopted = started.Count > 0 ? started : replaced;
             stopping[service.Name] = servicePlanner.Stopping;
         }
@@ -175,7 +178,21 @@ public static class Planner
     /// leaves it exited, a crash back-off) could only fail: it is marked blocked, and the plan keeps neither it nor what
     /// waits for it (<see cref="PlanBuilder.Block"/>): the dependents that run go on running, one that would be (re)started
     /// is held with the reason, and nothing is retried until the dependency is started (its start event wakes the group).</summary>
-    private static List<int> GateFor(PlanInput input, ServiceGroup group, ServiceSpec service, List<int> started, IReadOnlyDictionary<string, string> leftDown, PlanBuilder plan)
+    /// <summary>Why a service this plan leaves as it is gives its dependents nothing to start on: a replica left down that
+    /// did not complete, or replicas that completed (a one-shot like migrate) against a dependency that is down now
+    /// (<paramref name="upstream"/>; probe-25: with db left exited after an engine restart, a removed app was made again
+    /// and started at once, on migrate's old completion).</summary>
+    private static string? Unmet(PlanInput input, ServiceGroup group, ServiceSpec service, IReadOnlyDictionary<string, string> leftDown, string? upstream)
+    {
+        var replicas = Enumerable.Range(1, service.Replicas).Select(r => (Name: service.ReplicaName(group.Metadata.Name, r),
+            Current: input.Observed.Containers.FirstOrDefault(c => c.Service == service.Name && c.Replica == r))).ToList();
+        if (replicas.FirstOrDefault(r => leftDown.ContainsKey(r.Name) && r.Current is not { State: ContainerState.Exited, ExitCode: 0 }) is { Name: { } down })
+            return leftDown[down];
+        return upstream is not null && replicas.All(r => r.Current is { State: ContainerState.Exited, ExitCode: 0 }) ? upstream : null;
+    }
+
+    private static List<int> GateFor(PlanInput input, ServiceGroup group, ServiceSpec service, List<int> started, IReadOnlyDictionary<string, string> leftDown, PlanBuilder plan,
+        string? upstream)
     {
         var gate = new List<int>(started);
         if (input.Suspended) return gate; // nothing starts while stopped: a wait on a stopped dependency could only fail
@@ -194,10 +211,13 @@ public static class Planner
                 gate.Add(wait);
             }
             // A replica that completed (exited 0) and is left so has done what its dependents wait for.
-            if (conditions.Contains(DependencyCondition.Completed) && (changed || current is not { State: ContainerState.Exited, ExitCode: 0 }))
+            var completed = current is { State: ContainerState.Exited, ExitCode: 0 };
+            var stale = !changed && completed && upstream is not null; // completed against a dependency that is down now
+            if (conditions.Contains(DependencyCondition.Completed) && (changed || !completed || stale))
             {
                 var wait = plan.Add(OperationKind.WaitCompleted, $"container:{target}", $"{service.Name} must complete before its dependents start", started, target, input.DependencyTimeout);
-                if (down is not null && current is not { State: ContainerState.Exited, ExitCode: 0 }) plan.Block(wait, $"{service.Name} must complete (exit 0) first, and {down}");
+                if (down is not null && !completed) plan.Block(wait, $"{service.Name} must complete (exit 0) first, and {down}");
+                else if (stale) plan.Block(wait, $"{service.Name} completed, but what it depends on is down now: {upstream}");
                 gate.Add(wait);
             }
         }

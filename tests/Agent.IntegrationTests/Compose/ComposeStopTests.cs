@@ -401,6 +401,38 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
     }
 
     [Fact]
+    public async Task A_removed_dependent_of_a_completed_one_shot_is_held_while_the_one_shots_dependency_is_down()
+    {
+        // probe-25: db left exited (restart: no), `docker rm -f app`: self-heal made app again and started it at once, on
+        // migrate's completion against the db that is down. Compose's up would start db, wait healthy, run migrate, then app.
+        var project = Instance.Name("healchain");
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + Manifest.ComposeSleeper("db", "    restart: \"no\"\n    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
+            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + Manifest.ComposeSleeper("app", "    restart: always\n    depends_on:\n      migrate: { condition: service_completed_successfully }\n"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, migrate, app) = ($"{project}-db-1", $"{project}-migrate-1", $"{project}-app-1");
+
+        await DockerCli.RunAsync("stop", db); // a user's stop: restart "no" leaves it so
+        await DockerCli.RunAsync("rm", "-f", app);
+        var describe = await Eventually.ReturnsAsync(() => Ok("describe", $"composeproject/{project}"),
+            d => d.Contains("migrate completed, but what it depends on is down now", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "describe names the hold");
+        Assert.Contains($"{db} is stopped by a user", describe);
+        for (var until = DateTime.UtcNow.AddSeconds(6); DateTime.UtcNow < until; await Task.Delay(1000))
+            Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", app)).Exit); // not made while db is down
+
+        var before = DateTimeOffset.UtcNow;
+        await Ok("start", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "-f", "{{.State.Status}}", app)).Stdout.Trim() == "running",
+            TimeSpan.FromSeconds(90), "app made and started after the start");
+        var migrateStart = DateTimeOffset.Parse(await DockerCli.InspectAsync(migrate, "{{.State.StartedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(migrateStart > before, $"migrate did not run again for the started db (started {migrateStart:O})");
+        await StartOrder.AssertStartedAfterAsync(migrate, db);
+        await StartOrder.AssertStartedAfterAsync(app, migrate);
+    }
+
+    [Fact]
     public async Task A_start_whose_edited_dependency_cannot_be_made_fails_clearly_and_starts_nothing_that_depends_on_it()
     {
         // probe-23 F9 (HIGH): db's image edited to one that cannot be pulled while stopped: the start answered 500, and the

@@ -129,4 +129,32 @@ public sealed class StoppedDependencyTests
         Assert.Equal("not done until g-migrate-1 runs: create g-app-1, start g-app-1: migrate must complete (exit 0) first, and g-migrate-1 is exited (exit code 1) and restart: no leaves it so",
             Assert.Single(failed.Held).Message);
     }
+
+    [Fact]
+    public void A_dependent_of_a_one_shot_that_completed_against_a_dependency_that_is_down_now_is_held_naming_it()
+    {
+        // probe-25: db left exited after an engine restart (restart: no); a `docker rm -f app` was healed at once, app
+        // created and started on migrate's old completion, with db down. `agent up` starts db, migrate, then app.
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var migrate = Service("migrate", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("migrate", DependencyCondition.Completed).Restart(RestartMode.UnlessStopped));
+        var dbDown = Exited(db, 1) with { StoppedWithEngine = true };
+        var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, migrate, db), Observed(dbDown, Exited(migrate, 1, 0)), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString());
+        Assert.Equal("not done until g-migrate-1 runs: create g-app-1, start g-app-1: migrate completed, but what it depends on is down now: " +
+                     "g-db-1 exited when the engine stopped and restart: no leaves it so (agent up or agent restart starts it)", Assert.Single(plan.Held).Message);
+
+        // app still runs: nothing to do, nothing held; db runs: app is made at once, on migrate's completion.
+        var running = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, migrate, db), Observed(dbDown, Exited(migrate, 1, 0), Running(app, 1)), Labels, Now));
+        Assert.True(running.IsEmpty, running.ToString());
+        Assert.Empty(running.Held);
+        var dbUp = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, migrate, db),
+            Observed(Running(db, 1) with { Health = HealthState.Healthy }, Exited(migrate, 1, 0)), Labels, Now));
+        Assert.Contains("service:app:1, CreateContainer", dbUp.ToString());
+        Assert.Empty(dbUp.Held);
+        var dbAlways = Service("db", 1, s => s.Healthy().Restart(RestartMode.Always));
+        var dbStarting = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, migrate, dbAlways),
+            Observed(Exited(db, 1), Exited(migrate, 1, 0)), Labels, Now)); // the plan starts db: not down
+        Assert.Contains("service:app:1, CreateContainer", dbStarting.ToString());
+    }
 }
