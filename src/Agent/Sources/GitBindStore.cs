@@ -175,7 +175,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
     /// whose content is no longer what it was made from was written by a container that bound it writable: it is moved
     /// to <see cref="KeptRoot"/> with a warning, never deleted (probe-26 F7: a commit that changed a folder a container
     /// wrote into recreated the container on the new content and deleted what it had written).</summary>
-    public int Collect(string repository, Func<string, bool> inUse)
+    public int Collect(string repository, Func<string, bool> inUse, Action<string, string>? kept = null)
     {
         var folder = Path.Combine(Root, repository);
         if (!Directory.Exists(folder)) return 0;
@@ -188,13 +188,12 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
             {
                 if (!halfMade && Written(copy) is { } written)
                 {
-                    var kept = Path.Combine(KeptRoot, repository, Path.GetFileName(copy));
-                    State.StateFile.CreateDirectory(Path.GetDirectoryName(kept)!);
-                    if (Directory.Exists(kept)) kept += $"-{DateTime.UtcNow:yyyyMMddHHmmss}";
-                    Directory.Move(copy, kept);
-                    logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers wrote into (a writable bind) is no longer bound: " +
-                                       "kept at {Kept}, not deleted; the containers now bind the new revision's content. Keep data in a named volume, " +
-                                       "and delete the kept copy once its data is not needed", repository, written, kept);
+                    var keptAt = Path.Combine(KeptRoot, repository, Path.GetFileName(copy));
+                    State.StateFile.CreateDirectory(Path.GetDirectoryName(keptAt)!);
+                    if (Directory.Exists(keptAt)) keptAt += $"-{DateTime.UtcNow:yyyyMMddHHmmss}";
+                    Directory.Move(copy, keptAt);
+                    logger?.LogWarning("GitRepository {Repository}: {Message}", repository, KeptMessage(written, keptAt));
+                    kept?.Invoke(written, keptAt);
                     continue;
                 }
                 Directory.Delete(copy, recursive: true);
@@ -207,6 +206,11 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         }
         return removed;
     }
+
+    /// <summary>What the user is told when a copy containers wrote into is kept (a log line and the repository's event).</summary>
+    public static string KeptMessage(string repositoryPath, string kept) =>
+        $"the copy of {repositoryPath} that containers wrote into (a writable bind) is no longer bound: kept at {kept}, not deleted; the containers " +
+        "now bind the new revision's content. Keep data in a named volume, and delete the kept copy once its data is not needed";
 
     /// <summary>The repository path of a copy whose content differs from what it was made from (a container wrote into it),
     /// or null: unchanged, or made before the repository path was recorded beside it.</summary>

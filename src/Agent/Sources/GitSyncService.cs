@@ -334,7 +334,12 @@ public sealed class GitSyncService(
                 return desired.Any(d => d.Contains(id, StringComparison.Ordinal)) || applied.Any(a => a.Contains(id, StringComparison.Ordinal));
             }
             binds.CheckInUse(repository, InUse);
-            var removed = binds.Collect(repository, InUse);
+            var removed = binds.Collect(repository, InUse, (path, kept) =>
+            {
+                // probe-27: the data a container wrote seemed gone; the log line alone named where it went.
+                if (manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == repository) is { } repo)
+                    status.Record(repo, "Warning", "WrittenCopyKept", GitBindStore.KeptMessage(path, kept));
+            });
             if (removed > 0) logger.LogInformation("GitRepository {Name}: removed {Count} copy(ies) of bound content no container uses", repository, removed);
         }
     }

@@ -203,5 +203,32 @@ public sealed class GitBindTests : GitScenario
         Assert.Equal([container.Id], (await Containers.RunningAsync(Instance, web, 1)).Select(c => c.Id));
     }
 
+    [Fact]
+    public async Task A_copy_a_container_wrote_into_is_kept_when_a_commit_changes_its_folder_and_the_repository_says_where()
+    {
+        // probe-26 F7 (HIGH): the old copy, with what the container wrote, was deleted; probe-27: kept, but only a log line said where.
+        var web = Instance.Name("git-kept");
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./data:/data\"]\n"))).Write("apps/data/seed", "v1\n");
+        var commit = Repo.CommitAndPush("data");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", commit);
+        await Agent.WaitReadyAsync(web);
+        var container = Assert.Single(await Containers.RunningAsync(Instance, web, 1));
+        await DockerCli.RunAsync("exec", container.Id, "sh", "-c", "echo rows > /data/db");
+
+        Repo.Write("apps/data/seed", "v2\n");
+        await WaitAppliedAsync("platform", Repo.CommitAndPush("seed v2"));
+        await Eventually.TrueAsync(async () => await Containers.OfAsync(Instance, web) is [{ } now] && now.Id != container.Id
+                                               && await CatAsync(now.Id, "/data/seed") == "v2", TimeSpan.FromSeconds(60), "recreated on the new content");
+        var kept = await Eventually.ReturnsAsync(() => Task.FromResult(Directory.Exists(Path.Combine(Agent.StateDir, "git", ".kept", "platform"))
+                ? Directory.EnumerateFiles(Path.Combine(Agent.StateDir, "git", ".kept", "platform"), "db", SearchOption.AllDirectories).ToList() : []),
+            k => k.Count == 1, TimeSpan.FromSeconds(60), "the written copy kept");
+        Assert.Equal("rows\n", File.ReadAllText(kept[0]));
+        var events = await Eventually.ReturnsAsync(async () => (await ApiAsync("/api/v1/gitrepositories/platform")).ToString(),
+            s => s.Contains("WrittenCopyKept", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "a warning event on the repository");
+        Assert.Contains($"kept at {Path.GetDirectoryName(Path.GetDirectoryName(kept[0]))}", events); // NAME/DIGEST, the copy in it
+    }
+
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
 }
