@@ -21,7 +21,7 @@ public static class PruneEndpoints
             {
                 var (json, problem) = await ApiProblems.ReadJsonBodyAsync(http.Request, "A prune confirmation", MaxBody, http.RequestAborted);
                 if (problem is not null) return problem;
-                (only, var error) = ObjectsOf(json!);
+                (only, var error) = Core.Sources.PruneConfirmation.Parse(json!);
                 if (error is not null) return ApiProblems.BadRequest(error);
             }
             await gate.RefreshAsync(http.RequestAborted); // never confirm a hold the files have since undone
@@ -43,30 +43,6 @@ public static class PruneEndpoints
     }
 
     private const long MaxBody = 64 * 1024;
-
-    /// <summary>The objects of a confirmation's body <c>{"objects": ["Kind/name", ...]}</c>, or why it is not one.</summary>
-    private static (HashSet<string>? Objects, string? Error) ObjectsOf(string json)
-    {
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        var root = document.RootElement;
-        if (root.ValueKind != System.Text.Json.JsonValueKind.Object) return (null, "the body must be an object: {\"objects\": [\"Kind/name\", ...]}");
-        var objects = new HashSet<string>(StringComparer.Ordinal);
-        var seen = false;
-        foreach (var property in root.EnumerateObject())
-        {
-            if (property.Name != "objects") return (null, $"{property.Name}: unknown field; the body is {{\"objects\": [\"Kind/name\", ...]}}");
-            if (seen) return (null, "objects: given twice");
-            seen = true;
-            if (property.Value.ValueKind != System.Text.Json.JsonValueKind.Array) return (null, "objects: must be a list of \"Kind/name\" (as GET /api/v1/prune lists them)");
-            foreach (var item in property.Value.EnumerateArray())
-            {
-                if (item.ValueKind != System.Text.Json.JsonValueKind.String || item.GetString() is not { Length: > 0 } name || !name.Contains('/'))
-                    return (null, "objects: each is \"Kind/name\" (as GET /api/v1/prune lists them)");
-                objects.Add(name);
-            }
-        }
-        return seen ? (objects, null) : (null, "objects: required; the body is {\"objects\": [\"Kind/name\", ...]}");
-    }
 
     private static PruneHold View(PruneGate gate) => gate.Current is { } d
         ? new PruneHold(true, d.Removals.Select(k => k.ToString()), d.Managed, d.Message)
