@@ -83,6 +83,7 @@ public static partial class AgentCommandLine
         root.Subcommands.Add(ContainerFilesCommand.Top());
         root.Subcommands.Add(ExecCommand.Create().WithStateDir());
         root.Subcommands.Add(SystemCommand.Create());
+        root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(SystemCommand.Proxy());
         root.Subcommands.Add(RenderCommand.Create());
         return root;

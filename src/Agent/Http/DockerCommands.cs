@@ -55,6 +55,7 @@ public static class DockerCommands
         new("docker version", "", "GET /api/v1/system/version"),
         new("docker info", "", "GET /api/v1/system/info"),
         new("docker system df -v", "agent system df", "GET /api/v1/system/df"),
+        new("(flux: after a mass deletion)", "agent prune show, agent prune confirm [KIND/NAME...]", "POST /api/v1/prune/confirm", "what the mass-prune guard holds (GET /api/v1/prune), confirmed exactly"),
         new("(top, free, df of the data root)", "agent system usage", "GET /api/v1/system/usage", "host CPU, memory, load, disk"),
         new("docker compose ls", "agent get composeprojects", "GET /api/v1/composeprojects"),
         new("docker compose ps", "agent describe composeproject/NAME", "GET /api/v1/composeprojects/{name}"),

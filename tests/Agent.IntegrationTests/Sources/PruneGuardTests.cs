@@ -92,9 +92,23 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         Agent.Delete("bc.yaml");
         await Agent.WaitForConditionAsync(b, ConditionTypes.PruneBlocked, "True");
         using var admin = Client(AdminToken);
-        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
+        // The CLI's verbs (probe-26: there were none): show what is held, confirm exactly that.
+        var env = new Dictionary<string, string> { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = AdminToken };
+        var show = await AgentCli.RunAsync(env, "prune", "show");
+        Assert.True(show.Exit == 0, show.Stderr);
+        Assert.Contains($"held: ServiceGroup/{b}, ServiceGroup/{c}", show.Stdout);
+        Assert.Contains($"confirm with: agent prune confirm ServiceGroup/{b} ServiceGroup/{c}", show.Stdout);
+        var wrong = await AgentCli.RunAsync(env, "prune", "confirm", $"ServiceGroup/{b}");
+        Assert.True(wrong.Exit == 1 && wrong.Stderr.Contains("nothing is confirmed", StringComparison.Ordinal), wrong.Stdout + wrong.Stderr);
+        var operatorEnv = new Dictionary<string, string>(env) { ["AGENT_TOKEN"] = OperatorToken };
+        Assert.Equal(1, (await AgentCli.RunAsync(operatorEnv, "prune", "confirm")).Exit);
+        await AssertUnchangedAsync(await SnapshotAsync(b, c), b, c);
+        var confirmed = await AgentCli.RunAsync(env, "prune", "confirm");
+        Assert.True(confirmed.Exit == 0, confirmed.Stderr);
+        Assert.Contains($"confirmed: ServiceGroup/{b}, ServiceGroup/{c}: they are pruned now", confirmed.Stdout);
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, b)).Count == 0 && (await Containers.OfAsync(Instance, c)).Count == 0,
             TimeSpan.FromSeconds(60), "b and c pruned after the confirmation");
+        Assert.Equal("nothing is held", (await AgentCli.RunAsync(env, "prune", "show")).Stdout.Trim());
         var confirmations = Path.Combine(Agent.StateDir, "prune-confirmed.json");
         await Eventually.TrueAsync(() => Task.FromResult(!File.Exists(confirmations) || !File.ReadAllText(confirmations).Contains("ServiceGroup/", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the confirmation used up once b and c are gone");
