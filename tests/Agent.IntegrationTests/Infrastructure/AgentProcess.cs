@@ -116,12 +116,14 @@ public sealed class AgentProcess : IAsyncDisposable
         await process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>Its generated admin token.</summary>
+    public string AdminToken => File.ReadAllLines(tokensFile).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
+
     /// <summary>A client of its API with the generated admin token.</summary>
     public HttpClient Client()
     {
-        var token = File.ReadAllLines(tokensFile).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         return http;
     }
 

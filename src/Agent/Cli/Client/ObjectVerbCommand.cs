@@ -59,7 +59,7 @@ public static class ObjectVerbCommand
                 Console.WriteLine($"{shown} {verb} requested (agent get {shown} shows when its containers are {(verb == "stop" ? "stopped" : "removed")})");
                 return 0;
             }
-            if (wait is not null) await WaitStoppedAsync(client, path, shown, parse.GetValue(timeout!), ct);
+            if (wait is not null) await WaitStoppedAsync(client, path, shown, verb, parse.GetValue(timeout!), ct);
             Console.WriteLine($"{shown} {Past(verb)}");
             return 0;
         }));
@@ -79,16 +79,33 @@ public static class ObjectVerbCommand
         return null;
     }
 
-    /// <summary>Polls the object's status until it is suspended and none of its containers runs.</summary>
-    private static async Task WaitStoppedAsync(AgentClient client, string path, string shown, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Polls the object's status until it is suspended and none of its containers runs. The request was taken
+    /// already: an agent that goes away meanwhile (probe-27: "cannot reach the agent", as if nothing was asked) is said to
+    /// have taken it, and an engine that does not answer is said at once, not only at the end of the wait.</summary>
+    private static async Task WaitStoppedAsync(AgentClient client, string path, string shown, string verb, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
+        var engineSaid = false;
         while (true)
         {
-            var status = await client.GetAsync(path, ct);
+            JsonElement status;
+            try
+            {
+                status = await client.GetAsync(path, ct);
+            }
+            catch (AgentApiException e) when (e.Unreachable)
+            {
+                throw new AgentApiException($"the agent went away while waiting for {shown} to {verb}: the {verb} was taken before (it is kept in its state dir and " +
+                                            $"finished when the agent runs again; agent get {shown} shows it then). {e.Message.Split(". Is ")[0]}") { Unreachable = true };
+            }
             var suspended = ResourceViews.Condition(status, "Suspended") is { } c && ResourceViews.Str(c, "status") == "True";
             var running = ResourceViews.RunningContainers(status);
             if (suspended && running.Count == 0) return;
+            if (!engineSaid && WhyNotStopped(status, running) is var why && why.StartsWith("the Docker engine", StringComparison.Ordinal))
+            {
+                engineSaid = true;
+                Console.Error.WriteLine($"waiting for {shown}: {why}; waiting up to {Core.Manifests.Durations.Format(timeout)} (Ctrl-C leaves the {verb} requested)");
+            }
             if (DateTimeOffset.UtcNow >= deadline)
                 throw new AgentApiException($"timed out after {Core.Manifests.Durations.Format(timeout)} waiting for {shown} to stop: " + WhyNotStopped(status, running) +
                     "; the stop stays requested (agent get " + shown + " shows its progress)");
