@@ -14,7 +14,7 @@ public static class PruneEndpoints
                 return JsonAnswer.Ok(View(gate));
             })
             .WithSummary("Removals held by the mass-prune guard (empty when nothing is held).");
-        prune.MapPost("/confirm", async (PruneGate gate, WorkQueue queue, HttpContext http) =>
+        prune.MapPost("/confirm", async (PruneGate gate, WorkQueue queue, Status.StatusStore status, HttpContext http) =>
         {
             HashSet<string>? only = null;
             if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
@@ -25,7 +25,8 @@ public static class PruneEndpoints
                 if (error is not null) return ApiProblems.BadRequest(error);
             }
             await gate.RefreshAsync(http.RequestAborted); // never confirm a hold the files have since undone
-            var confirmed = gate.Confirm(http.User.Identity?.Name ?? "an admin", only);
+            var by = http.User.Identity?.Name ?? "an admin";
+            var confirmed = gate.Confirm(by, only);
             if (confirmed.Count == 0 && only is not null && View(gate) is { Blocked: true } held)
                 return Results.Problem(statusCode: 409, title: "Conflict",
                     detail: $"The mass-prune guard holds {string.Join(", ", held.Objects)} now, not the objects confirmed ({string.Join(", ", only.Order(StringComparer.Ordinal))}): " +
@@ -34,7 +35,11 @@ public static class PruneEndpoints
             if (confirmed.Count == 0)
                 return Results.Problem(statusCode: 409, title: "Conflict",
                     detail: "The mass-prune guard holds nothing: there is nothing to confirm. GET /api/v1/prune shows what it holds.");
-            foreach (var key in confirmed) queue.Add(key);
+            foreach (var key in confirmed)
+            {
+                status.MarkPruneConfirmed(key, by);
+                queue.Add(key);
+            }
             return JsonAnswer.Ok(new PruneConfirmed(confirmed.Select(k => k.ToString())));
         }).RequireAuthorization(Auth.Roles.Admin)
             .WithSummary("Confirm the removals the mass-prune guard holds: they are pruned now. A later read is judged again. " +

@@ -402,6 +402,9 @@ public sealed class Reconciler(
         status.SetCondition(key, ConditionTypes.Ready, false, "Pruning", message);
         status.SetCondition(key, ConditionTypes.Progressing, true, "Pruning", message);
         status.SetCondition(key, ConditionTypes.Degraded, false, "Pruning", "");
+        // Let through (confirmed, or the guard holds no more): the guard's hold is over (probe-27: PruneBlocked, "nothing is
+        // removed until an admin confirms", shown while the confirmed removal ran).
+        status.Update(key, s => s with { Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked).ToList() });
     }
 
     /// <summary>Status while a plan applies. A condition left by a hold that is over (a manifest that did not read or was

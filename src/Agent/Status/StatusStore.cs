@@ -49,6 +49,17 @@ public sealed class StatusStore(TimeProvider time)
         SetCondition(key, ConditionTypes.Suspended, held is not null, held?.Reason ?? "Active", held?.Why ?? "reconciling");
     }
 
+    /// <summary>An admin confirmed the object's held removal: the guard's hold is over at once, for every confirmed object,
+    /// not when its turn in the queue comes (probe-27: objects waiting their turn read PruneBlocked, "nothing is removed
+    /// until an admin confirms", while the confirmed prune ran).</summary>
+    public void MarkPruneConfirmed(ObjectKey key, string by)
+    {
+        var message = $"its removal is confirmed by {by}: it is pruned now";
+        Update(key, s => s with { Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked).ToList() });
+        SetCondition(key, ConditionTypes.Progressing, true, "PruneConfirmed", message);
+        Record(key, "Normal", "PruneConfirmed", message);
+    }
+
     public void Record(ObjectKey key, string type, string reason, string message) =>
         Update(key, s => s with { Events = ObjectEvents.Append(s.Events, new ObjectEvent(time.GetUtcNow(), type, reason, message)) });
 }

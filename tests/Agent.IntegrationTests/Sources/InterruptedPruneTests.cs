@@ -46,7 +46,13 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         await Eventually.TrueAsync(() => Task.FromResult(agent.Lines.Skip(seen).Any(l => l.Contains("Agent.Reconciliation.Reconciler", StringComparison.Ordinal)
             && (l.Contains($"ServiceGroup/{b}: applying", StringComparison.Ordinal) || l.Contains($"ServiceGroup/{c}: applying", StringComparison.Ordinal)))),
             Within, "the agent applies the confirmed prune");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        using (var admin = agent.Client()) // probe-27: confirmed and under way, it still read PruneBlocked ("nothing is removed until an admin confirms")
+            await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync($"/api/v1/servicegroups/{b}")).RootElement.GetProperty("conditions")
+                    .EnumerateArray().ToList() is var conditions
+                && !conditions.Any(c => c.GetProperty("type").GetString() == "PruneBlocked")
+                && conditions.Any(c => c.GetProperty("type").GetString() == "Ready" && c.GetProperty("reason").GetString() == "Pruning"),
+                TimeSpan.FromSeconds(10), "b reads Pruning, no longer PruneBlocked");
+        await Task.Delay(TimeSpan.FromSeconds(1));
         await EndAgentAsync(); // kill -9
         // The engine finishes the stops it was asked for; nothing removes those containers now (some may not have been
         // asked to stop yet and still run).

@@ -74,6 +74,8 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         var confirm = await admin.PostAsJsonAsync("/api/v1/prune/confirm", new { objects = new[] { $"ServiceGroup/{c}", $"ServiceGroup/{b}" } });
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         Assert.Contains($"ServiceGroup/{b}", await confirm.Content.ReadAsStringAsync());
+        foreach (var name in new[] { b, c }) // probe-27: objects waiting their turn read PruneBlocked after the confirmation
+            Assert.NotEqual("True", Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, name))?.Condition(ConditionTypes.PruneBlocked)?.Status);
         await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, b)).Count == 0 && (await Containers.OfAsync(Instance, c)).Count == 0,
             TimeSpan.FromSeconds(60), "b and c pruned after the confirmation");
         Assert.Equal("none", await NetworkIdAsync(b));
