@@ -63,6 +63,10 @@ public sealed record ObservedContainer(
     /// the agent, probe-21): not the container's own exit, so it runs again whatever its restart policy.</summary>
     public bool StoppedByAgent { get; init; }
 
+    /// <summary>Running, but a stop an earlier run of the agent asked for is still under way in the engine: it is about
+    /// to exit, so nothing that depends on it starts on it; once it has exited it is started again (StoppedByAgent).</summary>
+    public bool StopInFlight { get; init; }
+
     /// <summary>How often it exited with a failure (engine restarts and agent starts alike), and when last.</summary>
     public int Failures { get; init; }
 

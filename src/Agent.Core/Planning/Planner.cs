@@ -204,7 +204,7 @@ public static class Planner
             var current = observed.Where(c => c.Replica == replica).OrderByDescending(c => c.Name == target).FirstOrDefault();
             var changed = started.Count > 0;
             var down = leftDown.GetValueOrDefault(target);
-            if (conditions.Contains(DependencyCondition.Healthy) && (changed || current is not { Health: HealthState.Healthy }))
+            if (conditions.Contains(DependencyCondition.Healthy) && (changed || current is not { Health: HealthState.Healthy, StopInFlight: false }))
             {
                 var wait = plan.Add(OperationKind.WaitHealthy, $"container:{target}", $"{service.Name} must be healthy before its dependents start", started, target, input.DependencyTimeout);
                 if (down is not null) plan.Block(wait, $"{service.Name} must be healthy first, and {down}");

@@ -141,6 +141,12 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
 
     private void Heal(ObservedContainer current, string name, List<int> after, List<int> started)
     {
+        if (current.StopInFlight && !input.Suspended)
+        {
+            LeftDown[name] = $"{current.Name} is being stopped by an earlier run of the agent (its stop is still under way): it starts again once it has exited";
+            plan.RequeueAfter(TimeSpan.FromSeconds(2));
+            return;
+        }
         var before = started.Count;
         HealCore(current, name, after, started);
         if (input.Suspended || current.State is ContainerState.Running or ContainerState.Restarting) return;

@@ -11,6 +11,8 @@ namespace Agent.Reconciliation;
 /// container the engine did not restart): nothing was started and nothing said why. Looked at once per engine run, after
 /// the agent's listing at its start and after a reconnect; an exit so judged is recorded as <see cref="UserStops.ByShutdown"/>,
 /// as a clean engine stop's is: unless-stopped and always run again, restart: no reads "Exited when the engine stopped".
+/// The same events tell a stop an earlier run of the agent asked for that is still under way (probe-27 F1.1):
+/// <see cref="UserStops.MarkStopInFlight"/>.
 /// </summary>
 public sealed class EngineStartStops(IContainerEngine engine, AgentLabels labels, UserStops userStops, ILogger<EngineStartStops> logger)
 {
@@ -26,16 +28,30 @@ public sealed class EngineStartStops(IContainerEngine engine, AgentLabels labels
         try
         {
             if (await engine.ServingSinceAsync(bounded.Token) is not { } serving || serving == judged) return;
-            var events = await engine.PastEventsAsync(LabelSelector.ForInstance(labels), serving, bounded.Token);
+            var events = await engine.PastEventsAsync(LabelSelector.ForInstance(labels), DateTimeOffset.UtcNow, bounded.Token);
             var stops = events
                 .Where(e => e is { Type: "container", Action: "kill" or "stop" or "die" } && e.Attributes.ContainsKey(labels.Service)
                             && !e.Attributes.ContainsKey(labels.JobRun) && !e.Attributes.ContainsKey(labels.Imperative))
                 .GroupBy(e => e.ActorId, StringComparer.Ordinal);
             foreach (var stop in stops)
             {
+                if (userStops.StoppedByAgentItself(stop.Key))
+                {
+                    // A stop an earlier run of the agent asked for (a prune's, a suspend's) and did not see land.
+                    if (await engine.InspectContainerAsync(stop.Key, bounded.Token) is { State: ContainerState.Running, StartedAt: { } started } running
+                        && stop.Any(e => e.Action is "kill" or "stop" && e.Time >= started))
+                    {
+                        userStops.MarkStopInFlight(stop.Key);
+                        logger.LogInformation("{Name} is being stopped by an earlier run of the agent (asked before it restarted): it is not waited on as running; " +
+                                              "it starts again once the stop has landed, in dependsOn order", running.Name);
+                    }
+                    continue;
+                }
                 if (userStops.Reason(stop.Key) is not null || userStops.StoppedByAgent(stop.Key)) continue; // told already
+                var beforeServing = stop.Where(e => e.Time <= serving).Select(e => e.Time).ToList();
+                if (beforeServing.Count == 0) continue;
                 if (await engine.InspectContainerAsync(stop.Key, bounded.Token) is not { State: ContainerState.Exited or ContainerState.Dead } exited) continue;
-                if (!UnwatchedExits.StoppedAtEngineStart(exited.FinishedAt, stop.Select(e => e.Time), serving)) continue;
+                if (!UnwatchedExits.StoppedAtEngineStart(exited.FinishedAt, beforeServing, serving)) continue;
                 userStops.RecordSeen(stop.Key, UserStops.ByShutdown); // it happened: kept in memory also on a full state dir
                 logger.LogInformation("{Name} was stopped by the engine as it started (at {Finished:u}, after a crash), not by a user: recorded as exited with the engine",
                     exited.Name, exited.FinishedAt);

@@ -155,6 +155,24 @@ public sealed class UserStops
         lock (sync) return stopped.GetValueOrDefault(id) == ByAgent;
     }
 
+    private readonly ConcurrentDictionary<string, bool> stopsInFlight = new(StringComparer.Ordinal);
+
+    /// <summary>A running container that an earlier run of the agent asked to stop (its record is <see cref="ByAgent"/>
+    /// and the engine's kill of that stop came after the container's start): the stop is still under way in the engine
+    /// (a grace period longer than the agent's life), found at the agent's start (<see cref="EngineStartStops"/>).</summary>
+    public void MarkStopInFlight(string id) => stopsInFlight[id] = true;
+
+    /// <summary>True while a stop an earlier run of the agent asked for is still under way (<see cref="MarkStopInFlight"/>):
+    /// until the container starts again (its record ends), it is about to exit, not serving (probe-27 F1.1: the next
+    /// agent ran migrate and started app against a db whose stop then landed).</summary>
+    public bool StopInFlight(string id)
+    {
+        if (!stopsInFlight.ContainsKey(id)) return false;
+        if (StoppedByAgentItself(id)) return true;
+        stopsInFlight.TryRemove(id, out _);
+        return false;
+    }
+
     /// <summary>True when the last stop of this container was the engine's shutdown (<see cref="ByShutdown"/>).</summary>
     public bool StoppedWithEngine(string id)
     {

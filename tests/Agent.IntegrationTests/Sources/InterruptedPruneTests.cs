@@ -124,4 +124,42 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(container, "{{.State.Running}}") == "true",
             Within, $"the same container started again; output:\n{agent.Output(30)}");
     }
+
+    [Fact]
+    public async Task A_dependency_whose_prune_stop_is_still_under_way_after_a_kill_9_is_not_started_on_until_it_has_run_again()
+    {
+        // probe-27 F1.1 (HIGH): kill -9 while the prune stopped db (long grace), the compose file back, a quick restart:
+        // the next agent took db for running and healthy, ran migrate and started app; then the old stop landed under them.
+        var project = Instance.Name("inflight");
+        Directory.CreateDirectory(Path.Combine(Manifests, project));
+        var file = Path.Combine(Manifests, project, "compose.yaml");
+        var manifest = "services:\n"
+            + $"  db:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 20s\n"
+            + "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
+            + $"  migrate:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    restart: \"no\"\n    depends_on:\n      db: {{ condition: service_healthy }}\n"
+            + $"  app:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    depends_on:\n      migrate: {{ condition: service_completed_successfully }}\n";
+        File.WriteAllText(file, manifest);
+        var (db, migrate, app) = ($"{project}-db-1", $"{project}-migrate-1", $"{project}-app-1");
+        var agent = StartAgent();
+        await Containers.RunningAsync(Instance, project, 2, Within); // db and app; migrate completed
+        var dbId = await DockerCli.InspectAsync(db, "{{.Id}}");
+        var dbStarted = await DockerCli.InspectAsync(db, "{{.State.StartedAt}}");
+
+        File.Delete(file);
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", app)).Exit != 0
+                                               && File.ReadAllText(Path.Combine(StateDir, "user-stops.json")).Contains(dbId, StringComparison.Ordinal),
+            Within, $"the prune removed app and asked db to stop; output:\n{agent.Output(20)}");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await EndAgentAsync(); // kill -9, db's stop under way for about 19 s more
+        File.WriteAllText(file, manifest);
+        agent = StartAgent();
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "-f", "{{.State.Running}}", app)).Stdout.Trim() == "true",
+            TimeSpan.FromSeconds(120), $"app runs again; output:\n{agent.Output(30)}");
+        Assert.Equal(dbId, await DockerCli.InspectAsync(db, "{{.Id}}")); // the same db, started again once its stop landed
+        Assert.Equal("true", await DockerCli.InspectAsync(db, "{{.State.Running}}"));
+        Assert.NotEqual(dbStarted, await DockerCli.InspectAsync(db, "{{.State.StartedAt}}")); // its stop landed, then it ran again
+        await StartOrder.AssertStartedAfterAsync(migrate, db);
+        await StartOrder.AssertStartedAfterEndOfAsync(app, migrate);
+        Assert.True(agent.Lines.Any(l => l.Contains($"{db} is being stopped by an earlier run of the agent", StringComparison.Ordinal)), agent.Output(60));
+    }
 }

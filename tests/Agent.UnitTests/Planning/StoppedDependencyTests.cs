@@ -157,4 +157,28 @@ public sealed class StoppedDependencyTests
             Observed(Exited(db, 1), Exited(migrate, 1, 0)), Labels, Now)); // the plan starts db: not down
         Assert.Contains("service:app:1, CreateContainer", dbStarting.ToString());
     }
+
+    [Fact]
+    public void A_dependency_whose_stop_by_an_earlier_agent_is_still_under_way_is_not_started_on()
+    {
+        // probe-27 F1.1: kill -9 during a prune's stop of db (15 s grace), the compose file back, the agent started again:
+        // db read running and healthy, migrate ran and app started, then the old stop landed and db died under app.
+        var db = Service("db", 1, s => s.Healthy().Restart(RestartMode.No));
+        var migrate = Service("migrate", 1, s => s.DependsOn("db", DependencyCondition.Healthy).Restart(RestartMode.No));
+        var app = Service("app", 1, s => s.DependsOn("migrate", DependencyCondition.Completed).Restart(RestartMode.UnlessStopped));
+        var stopping = Running(db, 1) with { Health = HealthState.Healthy, StopInFlight = true };
+        var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, migrate, db), Observed(stopping), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString());
+        var hold = Assert.Single(plan.Held);
+        Assert.Equal(Hold.DependencyNotRunning, hold.Reason);
+        Assert.Equal("not done until g-db-1 runs: create g-migrate-1, start g-migrate-1, create g-app-1, start g-app-1: db must be healthy first, and " +
+                     "g-db-1 is being stopped by an earlier run of the agent (its stop is still under way): it starts again once it has exited", hold.Message);
+        Assert.NotNull(plan.RequeueAfter);
+
+        // Once the stop has landed: db started, waited healthy, then migrate, then app.
+        var landed = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, migrate, db),
+            Observed(Exited(db, 1) with { StoppedByAgent = true }), Labels, Now));
+        var order = landed.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.WaitHealthy or OperationKind.WaitCompleted).Select(o => $"{o.Kind} {o.ResourceId}").ToList();
+        Assert.Equal(["StartContainer container:g-db-1", "WaitHealthy container:g-db-1", "StartContainer service:migrate:1", "WaitCompleted container:g-migrate-1", "StartContainer service:app:1"], order);
+    }
 }
