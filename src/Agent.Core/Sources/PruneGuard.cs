@@ -57,12 +57,14 @@ public sealed record PruneGuard(double Fraction, int Minimum)
     /// <summary>Decides one read with the admin's standing confirmations: a confirmed removal goes ahead and is not judged
     /// again, so a confirmed prune that a restart interrupted is finished at the next start, not held anew (probe-15j M6).
     /// A confirmation lapses once its object is no removal of the read (its manifest came back, or it is gone): it was for
-    /// that removal only, never for a later one. Returns the confirmations that still stand.</summary>
+    /// that removal only, never for a later one. The other removals are judged against the objects that stay: a confirmed
+    /// removal under way is no longer managed (probe-27 F3.0: 5 of 8 confirmed, then 3 more manifests moved away were 3 of
+    /// 8, under the share, and the host was emptied on a confirmation that named 5). Returns the confirmations that still stand.</summary>
     public (PruneDecision Decision, IReadOnlySet<ObjectKey> Confirmed) Decide(int managed, IReadOnlySet<ObjectKey> removals,
         IReadOnlySet<ObjectKey> heldBefore, IReadOnlySet<ObjectKey> confirmed)
     {
         var standing = confirmed.Where(removals.Contains).ToHashSet();
-        return (Decide(managed, removals.Except(standing), heldBefore), standing);
+        return (Decide(Math.Max(0, managed - standing.Count), removals.Except(standing), heldBefore), standing);
     }
 
     public string Percent => (Fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";

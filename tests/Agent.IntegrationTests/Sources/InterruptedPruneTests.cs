@@ -162,4 +162,37 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         await StartOrder.AssertStartedAfterEndOfAsync(app, migrate);
         Assert.True(agent.Lines.Any(l => l.Contains($"{db} is being stopped by an earlier run of the agent", StringComparison.Ordinal)), agent.Output(60));
     }
+
+    [Fact]
+    public async Task Removals_made_while_a_confirmed_prune_runs_are_judged_against_what_stays()
+    {
+        // probe-27 F3.0 (HIGH): while a confirmed prune of most objects ran, the rest were moved away too: judged against
+        // all managed objects (the confirmed ones included) they were under the guard's share and were pruned as well.
+        var names = Enumerable.Range(1, 5).Select(i => Instance.Name($"stay{i}")).ToList();
+        foreach (var name in names) File.WriteAllText(Path.Combine(Manifests, $"{name}.yaml"), SlowToStop(name));
+        var agent = StartAgent();
+        foreach (var name in names) await Containers.RunningAsync(Instance, name, 2, Within);
+
+        foreach (var name in names.Take(3)) File.Delete(Path.Combine(Manifests, $"{name}.yaml"));
+        using var admin = agent.Client();
+        await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("objects").GetArrayLength() == 3,
+            Within, "the guard holds the three");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/v1/prune/confirm", null)).StatusCode);
+        var kept = new Dictionary<string, IReadOnlyList<Containers.Row>>();
+        foreach (var name in names.Skip(3))
+        {
+            kept[name] = await Containers.OfAsync(Instance, name);
+            File.Delete(Path.Combine(Manifests, $"{name}.yaml")); // the confirmed prune's 6 s stops under way
+        }
+        await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement is var hold
+                && hold.GetProperty("blocked").GetBoolean() && hold.GetProperty("objects").GetArrayLength() == 2,
+            Within, $"the two later removals held; output:\n{agent.Output(30)}");
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var name in names.Take(3))
+                if ((await Containers.OfAsync(Instance, name)).Count > 0) return false;
+            return true;
+        }, Within, "the confirmed three pruned");
+        foreach (var name in names.Skip(3)) Assert.Equal(kept[name], await Containers.OfAsync(Instance, name)); // the same containers, running
+    }
 }

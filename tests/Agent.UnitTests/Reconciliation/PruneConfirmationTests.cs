@@ -28,6 +28,23 @@ public sealed class PruneConfirmationTests : IDisposable
     }
 
     [Fact]
+    public void Removals_beside_a_confirmed_prune_under_way_are_judged_against_what_stays()
+    {
+        // probe-27 F3.0 (HIGH): 5 of 8 confirmed; while they were pruned, 3 more manifests went: 3 of 8 is under half and
+        // they were removed too, the whole host emptied on a confirmation that named 5. They are 3 of the 3 that stay.
+        var confirmed = Enumerable.Range(1, 5).Select(i => new ObjectKey(ServiceGroup.KindName, $"g{i}")).ToHashSet();
+        var later = Enumerable.Range(6, 3).Select(i => new ObjectKey(ServiceGroup.KindName, $"g{i}")).ToHashSet();
+        var (decision, standing) = PruneGuard.Default.Decide(8, confirmed.Union(later).ToHashSet(), new HashSet<ObjectKey>(), confirmed);
+        Assert.True(decision.Blocked, decision.Message);
+        Assert.Equal(later.OrderBy(k => k.Name), decision.Removals);
+        Assert.Contains("would remove 3 of 3 managed objects", decision.Message);
+        Assert.Equal(5, standing.Count); // the confirmed prune goes on
+        // One more deletion among many that stay is judged as usual: 1 of 3.
+        var (one, _) = PruneGuard.Default.Decide(8, confirmed.Append(later.First()).ToHashSet(), new HashSet<ObjectKey>(), confirmed);
+        Assert.False(one.Blocked, one.Message);
+    }
+
+    [Fact]
     public void A_confirmation_lapses_once_its_object_is_no_removal_and_never_covers_another()
     {
         // b's manifest came back (no removal), c is gone already: neither confirmation stands; a's new deletion is judged.
