@@ -11,7 +11,16 @@ public static class PruneConfirmation
     /// <summary>The objects named by <paramref name="json"/>, or why it is not such a body (the field named).</summary>
     public static (HashSet<string>? Objects, string? Error) Parse(string json)
     {
-        using var document = JsonDocument.Parse(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e) // nested deeper than the reader allows (probe-27 F6.1: a 500), or not JSON
+        {
+            return (null, $"the body is not a confirmation ({e.Message}); the body is {Shape}");
+        }
+        using var _ = document;
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) return (null, $"the body must be an object: {Shape}");
         var objects = new HashSet<string>(StringComparer.Ordinal);

@@ -23,6 +23,7 @@ public sealed class PruneConfirmationTests
     [InlineData("""{"objects": [1]}""", "objects: each is \"Kind/name\"")]
     [InlineData("""{"objects": [""]}""", "objects: each is \"Kind/name\"")]
     [InlineData("""{"objects": [], "objects": []}""", "objects: given twice")]
+    [InlineData("""{"objects": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}""", "the body is not a confirmation")]
     public void Anything_else_is_an_error_naming_the_field(string body, string error)
     {
         var (objects, problem) = PruneConfirmation.Parse(body);
