@@ -65,7 +65,7 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
                 var response = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), Path(e)));
                 Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
                 var head = method == "HEAD"; // (the proxy's) HEAD answers have no body to hold the problem
-                if (!head) Assert.Contains("with a token from /", await AssertProblemAsync(response, what + " without a token"));
+                if (!head) Assert.Contains("with a token from the agent's tokens file", await AssertProblemAsync(response, what + " without a token"));
                 if (required != Agent.Auth.Roles.Viewer)
                 {
                     var forbidden = await viewer.SendAsync(new HttpRequestMessage(new HttpMethod(method), Path(e)));
@@ -92,7 +92,7 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
                 HttpRequestMessage Form() => new(new HttpMethod(method), Path(e)) { Content = new StringContent("a=b", Encoding.UTF8, "application/x-www-form-urlencoded") };
                 var response = await anonymous.SendAsync(Form());
                 Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {Path(e)} with a form and no token: {(int)response.StatusCode}");
-                Assert.Contains("with a token from /", await AssertProblemAsync(response, $"{method} {Path(e)} with a form and no token"));
+                Assert.Contains("with a token from the agent's tokens file", await AssertProblemAsync(response, $"{method} {Path(e)} with a form and no token"));
                 // With a token the type is judged as before (the route is not run with a form).
                 var authenticated = await admin.SendAsync(Form());
                 Assert.True(authenticated.StatusCode is HttpStatusCode.UnsupportedMediaType or HttpStatusCode.BadRequest,
@@ -121,7 +121,7 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
                 HttpRequestMessage Text() => new(new HttpMethod(method), Path(e)) { Content = new StringContent("x", Encoding.UTF8, "text/plain") };
                 var response = await anonymous.SendAsync(Text());
                 Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{what} and no token: {(int)response.StatusCode}");
-                Assert.Contains("with a token from /", await AssertProblemAsync(response, $"{what} and no token"));
+                Assert.Contains("with a token from the agent's tokens file", await AssertProblemAsync(response, $"{what} and no token"));
                 var required = Required(e)!;
                 foreach (var (client, role) in new[] { (viewer, Agent.Auth.Roles.Viewer), (op, Agent.Auth.Roles.Operator) })
                 {
