@@ -133,14 +133,7 @@ public sealed class GitBindTests : GitScenario
     public async Task Copies_removed_from_the_state_dir_are_made_again_before_a_start_or_a_create_that_binds_them()
     {
         var web = Instance.Name("git-rebind");
-        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./www:/www:ro\", \"./app.conf:/app.conf:ro\"]\n")))
-            .Write("apps/www/index.html", "v1\n").Write("apps/app.conf", "c1\n");
-        var commit = Repo.CommitAndPush("binds");
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
-        await Agent.StartAsync();
-        await WaitAppliedAsync("platform", commit);
-        await Agent.WaitReadyAsync(web);
-        var container = Assert.Single(await Containers.RunningAsync(Instance, web, 1));
+        var container = await StartBindingAsync(web, "\"./www:/www:ro\", \"./app.conf:/app.conf:ro\"", ("apps/www/index.html", "v1\n"), ("apps/app.conf", "c1\n"));
         var copies = Path.Combine(Agent.StateDir, "git", ".binds");
 
         // probe-13c C10: the copies gone (a cleaner, rm -rf), the engine refused every start until the agent restarted.
@@ -171,14 +164,8 @@ public sealed class GitBindTests : GitScenario
     public async Task Copies_changed_in_the_state_dir_are_made_again_at_the_next_agent_start_and_before_a_start_that_binds_them()
     {
         var web = Instance.Name("git-repair");
-        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./www:/www:ro\", \"./app.conf:/app.conf:ro\", \"./data:/data\"]\n")))
-            .Write("apps/www/index.html", "v1\n").Write("apps/app.conf", "c1\n").Write("apps/data/seed", "d1\n");
-        var commit = Repo.CommitAndPush("binds");
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
-        await Agent.StartAsync();
-        await WaitAppliedAsync("platform", commit);
-        await Agent.WaitReadyAsync(web);
-        var container = Assert.Single(await Containers.RunningAsync(Instance, web, 1));
+        var container = await StartBindingAsync(web, "\"./www:/www:ro\", \"./app.conf:/app.conf:ro\", \"./data:/data\"",
+            ("apps/www/index.html", "v1\n"), ("apps/app.conf", "c1\n"), ("apps/data/seed", "d1\n"));
         string Copy(string name) => Directory.EnumerateFileSystemEntries(Path.Combine(Agent.StateDir, "git", ".binds", "platform"), name, SearchOption.AllDirectories).Single();
         await DockerCli.RunAsync("exec", container.Id, "sh", "-c", "echo rows > /data/db");
 
@@ -208,13 +195,7 @@ public sealed class GitBindTests : GitScenario
     {
         // probe-26 F7 (HIGH): the old copy, with what the container wrote, was deleted; probe-27: kept, but only a log line said where.
         var web = Instance.Name("git-kept");
-        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", "      volumes: [\"./data:/data\"]\n"))).Write("apps/data/seed", "v1\n");
-        var commit = Repo.CommitAndPush("data");
-        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
-        await Agent.StartAsync();
-        await WaitAppliedAsync("platform", commit);
-        await Agent.WaitReadyAsync(web);
-        var container = Assert.Single(await Containers.RunningAsync(Instance, web, 1));
+        var container = await StartBindingAsync(web, "\"./data:/data\"", ("apps/data/seed", "v1\n"));
         await DockerCli.RunAsync("exec", container.Id, "sh", "-c", "echo rows > /data/db");
 
         Repo.Write("apps/data/seed", "v2\n");
@@ -228,6 +209,20 @@ public sealed class GitBindTests : GitScenario
         var events = await Eventually.ReturnsAsync(async () => (await ApiAsync("/api/v1/gitrepositories/platform")).ToString(),
             s => s.Contains("WrittenCopyKept", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "a warning event on the repository");
         Assert.Contains($"kept at {Path.GetDirectoryName(Path.GetDirectoryName(kept[0]))}", events); // NAME/DIGEST, the copy in it
+    }
+
+    /// <summary>The agent started on a repository whose group <paramref name="web"/> binds <paramref name="volumes"/> (a YAML
+    /// list's items) from the repository's <c>apps/</c> folder; its one running container.</summary>
+    private async Task<Containers.Row> StartBindingAsync(string web, string volumes, params (string Path, string Content)[] files)
+    {
+        Repo.Write("apps/web.yaml", Group(web, Sleeper("s", $"      volumes: [{volumes}]\n")));
+        foreach (var (path, content) in files) Repo.Write(path, content);
+        var commit = Repo.CommitAndPush("binds");
+        Agent.Write("platform.yaml", GitRepositoryManifest("platform", Repo.FileUrl, "  path: apps\n"));
+        await Agent.StartAsync();
+        await WaitAppliedAsync("platform", commit);
+        await Agent.WaitReadyAsync(web);
+        return Assert.Single(await Containers.RunningAsync(Instance, web, 1));
     }
 
     private static async Task<string> CatAsync(string container, string file) => (await DockerCli.RunAsync("exec", container, "cat", file)).Trim();
