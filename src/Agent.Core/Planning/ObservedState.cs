@@ -75,8 +75,10 @@ public sealed record ObservedContainer(
     /// <summary>A replica that failed less than this ago is in a crash loop, not ready, even while briefly running.</summary>
     public static readonly TimeSpan CrashWindow = TimeSpan.FromSeconds(10);
 
-    /// <summary>Ready and not crash-looping: a replica that failed within <see cref="CrashWindow"/> does not serve.</summary>
-    public bool IsServing(DateTimeOffset now) => IsReady && !(LastFailure is { } failed && now - failed < CrashWindow);
+    /// <summary>Ready and not crash-looping: a replica that failed within <see cref="CrashWindow"/> does not serve, nor one
+    /// whose stop is under way (<see cref="StopInFlight"/>: probe-28 F1, a group dependsOn it read Ready and its dependent
+    /// group was made on the dying container).</summary>
+    public bool IsServing(DateTimeOffset now) => IsReady && !StopInFlight && !(LastFailure is { } failed && now - failed < CrashWindow);
 }
 
 /// <summary>

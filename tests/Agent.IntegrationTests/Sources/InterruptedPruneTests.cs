@@ -195,4 +195,34 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         }, Within, "the confirmed three pruned");
         foreach (var name in names.Skip(3)) Assert.Equal(kept[name], await Containers.OfAsync(Instance, name)); // the same containers, running
     }
+
+    [Fact]
+    public async Task A_group_whose_prune_stop_is_still_under_way_after_a_kill_9_is_not_ready_for_the_groups_that_depend_on_it()
+    {
+        // probe-28 F1 (HIGH): the same with ServiceGroups (sapp dependsOn sdb): sdb read Ready with its db dying, and sapp
+        // was made on it a second after the restart, then left running across db's restart.
+        var (sdb, sapp) = (Instance.Name("sdb"), Instance.Name("sapp"));
+        var file = Path.Combine(Manifests, "groups.yaml");
+        var manifest = Manifest.Group(sdb, $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 20s\n")
+            + "---\n" + Manifest.Group(sapp, Manifest.Sleeper("app"), $"  dependsOn: [{sdb}]\n");
+        File.WriteAllText(file, manifest);
+        var unguarded = new Dictionary<string, string> { ["AGENT_Agent__AllowMassPrune"] = "true" }; // both objects go: past the guard
+        var agent = StartAgent(unguarded);
+        var db = Assert.Single(await Containers.RunningAsync(Instance, sdb, 1, Within));
+        await Containers.RunningAsync(Instance, sapp, 1, Within);
+        var dbStarted = await DockerCli.InspectAsync(db.Id, "{{.State.StartedAt}}");
+
+        File.Delete(file);
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(StateDir, "user-stops.json"))
+                                                         && File.ReadAllText(Path.Combine(StateDir, "user-stops.json")).Contains(db.Id, StringComparison.Ordinal)),
+            Within, $"the prune asked db to stop; output:\n{agent.Output(20)}");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await EndAgentAsync(); // kill -9, db's stop under way for about 19 s more
+        File.WriteAllText(file, manifest);
+        agent = StartAgent(unguarded);
+        var app = await Eventually.ReturnsAsync(async () => await Containers.OfAsync(Instance, sapp), rows => rows is [{ State: "running" }],
+            TimeSpan.FromSeconds(120), $"sapp runs again; output:\n{agent.Output(30)}");
+        Assert.NotEqual(dbStarted, await DockerCli.InspectAsync(db.Id, "{{.State.StartedAt}}")); // its stop landed, then it ran again
+        await StartOrder.AssertStartedAfterAsync(app[0].Id, db.Id);
+    }
 }

@@ -85,6 +85,16 @@ public sealed class RuntimeDecisionTests
     }
 
     [Fact]
+    public void A_running_replica_whose_stop_by_an_earlier_agent_is_under_way_does_not_serve()
+    {
+        // probe-28 F1: a group dependsOn such a group read it Ready and was made on its dying container.
+        var c = Container(Service("s"), ContainerState.Running);
+        Assert.True(c.IsServing(Now));
+        Assert.False((c with { StopInFlight = true }).IsServing(Now));
+        Assert.Equal(0, Agent.Core.Status.ServiceReadiness.Serving([c with { StopInFlight = true }], 1, Now));
+    }
+
+    [Fact]
     public void A_running_replica_whose_health_is_not_known_yet_is_not_ready_until_it_is()
     {
         // The cache's view of a container it saw start but has not inspected: Health None may be a healthcheck's start.
