@@ -85,6 +85,10 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         (string Repository, string Source, string RepositoryPath) origin;
         lock (sync)
             if (!origins.TryGetValue(relative, out origin)) return false;
+        if (relative.Split('/') is not [var repositoryName, var digestName, _]) return false;
+        // A level of the store turned into a link (probe-28 F9: the repair wrote through it, deleting files outside the
+        // state dir): the link is removed, never followed, and the copy made again below.
+        if (UnlinkLevel(Path.Combine(Root, repositoryName)) is false || UnlinkLevel(Path.Combine(Root, repositoryName, digestName)) is false) return false;
         var link = new FileInfo(path).LinkTarget is not null; // never followed: a link put in its place is replaced, not written through
         var missing = !link && !Path.Exists(path);
         try
@@ -109,6 +113,24 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         {
             logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind is {What} the state dir and cannot be made again: {Error}",
                 origin.Repository, origin.RepositoryPath, missing ? "missing from" : "changed in", e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Removes <paramref name="level"/> (a folder of the store) when it is a symbolic link: true when it was one and
+    /// is gone, null when it is none, false when it could not be removed (then nothing is written there).</summary>
+    private bool? UnlinkLevel(string level)
+    {
+        if (new FileInfo(level).LinkTarget is not { } target) return null;
+        try
+        {
+            File.Delete(level); // unlinks; the target is not touched
+            logger?.LogWarning("Git bind copies: {Level} in the state dir was a symbolic link (to {Target}): removed, never followed; its copies are made again from the checkout", level, target);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger?.LogWarning("Git bind copies: {Level} in the state dir is a symbolic link (to {Target}) that cannot be removed: nothing is written through it: {Error}", level, target, e.Message);
             return false;
         }
     }
@@ -178,10 +200,11 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
     public int Collect(string repository, Func<string, bool> inUse, Action<string, string>? kept = null)
     {
         var folder = Path.Combine(Root, repository);
-        if (!Directory.Exists(folder)) return 0;
+        if (!Directory.Exists(folder) || new FileInfo(folder).LinkTarget is not null) return 0; // a link is never followed to delete
         var removed = 0;
         foreach (var copy in Directory.EnumerateDirectories(folder))
         {
+            if (new FileInfo(copy).LinkTarget is not null) continue; // made again, unlinked, by Restore when a container binds it
             var halfMade = Path.GetFileName(copy).StartsWith('.');
             if (halfMade ? Directory.GetLastWriteTimeUtc(copy) > DateTime.UtcNow.AddHours(-1) : inUse(copy)) continue; // a copy being made now stays
             try

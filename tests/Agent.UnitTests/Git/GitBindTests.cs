@@ -214,6 +214,36 @@ public sealed class GitBindTests : IDisposable
     }
 
     [Fact]
+    public void A_level_of_the_store_turned_into_a_link_is_removed_never_written_through()
+    {
+        // probe-28 F9 (HIGH): the digest folder (or the repository's folder) replaced by a link: the repair rewrote the
+        // link's target and deleted a file there; then the container was refused for ever.
+        var store = new GitBindStore(Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName }));
+        var www = Directory.CreateDirectory(Path.Combine(temp.FullName, "checkout", "www")).FullName;
+        File.WriteAllText(Path.Combine(www, "index.html"), "v1");
+        var copy = store.Materialize("platform", www, "apps/www");
+        var digestFolder = Path.GetDirectoryName(copy)!;
+        foreach (var level in new[] { digestFolder, Path.GetDirectoryName(digestFolder)! })
+        {
+            var evil = Directory.CreateDirectory(Path.Combine(temp.FullName, $"evil-{Path.GetFileName(level)}")).FullName;
+            var inEvil = Path.Combine(evil, Path.GetRelativePath(level, copy));
+            Directory.CreateDirectory(inEvil);
+            File.WriteAllText(Path.Combine(inEvil, "index.html"), "theirs");
+            File.WriteAllText(Path.Combine(inEvil, "precious.txt"), "keep");
+            Directory.Delete(level, recursive: true);
+            Directory.CreateSymbolicLink(level, evil);
+
+            store.Collect("platform", _ => false); // nothing in use: still nothing deleted through the link
+            Assert.True(File.Exists(Path.Combine(inEvil, "precious.txt")));
+            Assert.True(store.Restore(copy));
+            Assert.Null(new DirectoryInfo(level).LinkTarget);
+            Assert.Equal("v1", File.ReadAllText(Path.Combine(copy, "index.html")));
+            Assert.Equal(("theirs", "keep"), (File.ReadAllText(Path.Combine(inEvil, "index.html")), File.ReadAllText(Path.Combine(inEvil, "precious.txt"))));
+
+        }
+    }
+
+    [Fact]
     public void Copies_in_use_are_checked_once_per_process_and_a_writable_one_is_never_repaired()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName });
