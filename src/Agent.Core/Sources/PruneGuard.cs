@@ -59,12 +59,16 @@ public sealed record PruneGuard(double Fraction, int Minimum)
     /// A confirmation lapses once its object is no removal of the read (its manifest came back, or it is gone): it was for
     /// that removal only, never for a later one. The other removals are judged against the objects that stay: a confirmed
     /// removal under way is no longer managed (probe-27 F3.0: 5 of 8 confirmed, then 3 more manifests moved away were 3 of
-    /// 8, under the share, and the host was emptied on a confirmation that named 5). Returns the confirmations that still stand.</summary>
+    /// 8, under the share, and the host was emptied on a confirmation that named 5). Removals <paramref name="underWay"/> (let
+    /// through by an earlier read and being carried out) are judged alike: they are going, not held (probe-28 F8: 3 of 12
+    /// pruned within the share, then one more file moved away made 4 of 13, and all four were listed as held while the
+    /// three were removed anyway). Returns the confirmations that still stand.</summary>
     public (PruneDecision Decision, IReadOnlySet<ObjectKey> Confirmed) Decide(int managed, IReadOnlySet<ObjectKey> removals,
-        IReadOnlySet<ObjectKey> heldBefore, IReadOnlySet<ObjectKey> confirmed)
+        IReadOnlySet<ObjectKey> heldBefore, IReadOnlySet<ObjectKey> confirmed, IReadOnlySet<ObjectKey>? underWay = null)
     {
         var standing = confirmed.Where(removals.Contains).ToHashSet();
-        return (Decide(Math.Max(0, managed - standing.Count), removals.Except(standing), heldBefore), standing);
+        var going = standing.Union(underWay?.Where(removals.Contains) ?? []).ToHashSet();
+        return (Decide(Math.Max(0, managed - going.Count), removals.Except(going), heldBefore), standing);
     }
 
     public string Percent => (Fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";

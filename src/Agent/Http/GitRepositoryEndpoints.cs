@@ -19,14 +19,19 @@ public static class GitRepositoryEndpoints
         api.MapGet("/gitrepositories/{name}", (string name, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
                 manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } repo ? JsonAnswer.Ok(StatusOf(repo, manifests, status, objects)) : NoRepository(name))
             .WithSummary("One GitRepository, with the errors of the last revision that was refused.");
-        api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects, CancellationToken ct) =>
+        api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, ManifestStore manifests, GitRepositoryStatusStore status,
+                StatusStore objects, Reconciliation.PruneGate prune, CancellationToken ct) =>
             {
                 var request = git.RequestSync(name);
                 if (!request.Found) return NoRepository(name);
                 if (request.IsSuspended)
                     return Results.Problem(statusCode: 409, title: "Suspended",
                         detail: $"GitRepository {name} is suspended (spec.suspend: true): nothing is fetched or applied until it is resumed");
-                if (wait == true) await git.WaitAsync(name, request.Number, TimeSpan.FromMinutes(5), ct);
+                if (wait == true)
+                {
+                    await git.WaitAsync(name, request.Number, TimeSpan.FromMinutes(5), ct);
+                    await AppliedReadAsync(name, manifests, status, prune, ct);
+                }
                 return wait == true && manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } synced
                     ? JsonAnswer.Accepted($"/api/v1/gitrepositories/{name}", StatusOf(synced, manifests, status, objects))
                     : JsonAnswer.Accepted($"/api/v1/gitrepositories/{name}", new GitSyncAnswer(name, Sync: "requested"));
@@ -95,6 +100,20 @@ public static class GitRepositoryEndpoints
         }
         return buffer.ToArray();
     }
+
+    /// <summary>The answer of a sync waited for tells whether its revision is applied: it comes once the manifests have
+    /// read that revision and the mass-prune guard has judged the read, so removals it holds show as PruneBlocked, never
+    /// as "is applied" (probe-28 F3: the answer said applied for a revision whose 5 removals were held).</summary>
+    private static async Task AppliedReadAsync(string name, ManifestStore manifests, GitRepositoryStatusStore status, Reconciliation.PruneGate prune, CancellationToken ct)
+    {
+        var checkedOut = status.Get(name)?.LastAppliedRevision;
+        var deadline = DateTimeOffset.UtcNow + ReadWait;
+        while (checkedOut is not null && manifests.ReadRevision(name) != checkedOut && manifests.SourceError is null && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(50, ct);
+        await prune.RefreshAsync(ct);
+    }
+
+    private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(30);
 
     private static GitRepositoryStatus StatusOf(GitRepository repo, ManifestStore manifests, GitRepositoryStatusStore status, StatusStore objects) =>
         status.Of(repo, manifests, objects.List());

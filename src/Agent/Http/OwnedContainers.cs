@@ -81,6 +81,9 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
             cache.Containers.Where(c => (string.IsNullOrEmpty(group) || c.Labels.GetValueOrDefault(labels.Object) == group)
                                         && (string.IsNullOrEmpty(service) || c.Labels.GetValueOrDefault(labels.Service) == service));
         if (cache.IsCurrent || (cache.EngineAway && cache.Listings > 0)) all = Cached();
+        // Nothing observed yet (the agent started while the engine hangs): 503 at once, saying since when, not a 504 that
+        // names Agent:EngineRequestTimeout (probe-28 F11: "did not answer within 100 s" 7 s after the start).
+        else if (cache.EngineAwaySince is { } since) throw Away(since);
         else
         {
             var selector = LabelSelector.ForInstance(labels);
@@ -88,9 +91,9 @@ public sealed class OwnedContainers(IContainerEngine engine, ObservedCache cache
             if (!string.IsNullOrEmpty(service)) selector = selector.And(labels.Service, service);
             try
             {
-                all = await engine.ListContainersAsync(selector, ct);
+                all = await WhileAnsweringAsync(t => engine.ListContainersAsync(selector, t), ct);
             }
-            catch (EngineUnavailableException) when (cache.Listings > 0)
+            catch (Exception e) when (e is EngineUnavailableException or EngineAwayException && cache.Listings > 0)
             {
                 all = Cached();
             }

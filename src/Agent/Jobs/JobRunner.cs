@@ -400,11 +400,7 @@ public sealed class JobRunner(
         if (manifests.Get(key) is not null || manifests.PruneHold(key) is not null || stateDir.Check() is not null) return false;
         if (await pruneGate.CheckAsync(key, ct) is not { } blocked) return true;
         if (status.Get(key)?.Condition(ConditionTypes.PruneBlocked) is not { Status: "True" } shown || shown.Message != blocked)
-        {
-            status.SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, blocked);
-            status.SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
-            status.Record(key, "Warning", ConditionTypes.PruneBlocked, blocked);
-        }
+            status.MarkPruneBlocked(key, blocked);
         return false;
     }
 

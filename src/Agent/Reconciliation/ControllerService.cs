@@ -461,6 +461,9 @@ public sealed class ControllerService(
             foreach (var key in changed.Concat(held)) queue.Add(key);
             // Files back: a hold, or an admin's confirmation, ends now, not at the next prune.
             if (held.Count > 0 || pruneGate.HasConfirmations) await pruneGate.RefreshAsync(ct);
+            // Removals the guard holds show so now, not when each object's turn in the queue comes (probe-28 F2); in the
+            // background: a hung engine must not stall the reading of the folder.
+            else _ = pruneGate.RefreshAsync(ct);
             if (!unavailable && manifests.SourceError is not null) await EnqueueAllAsync(ct); // every object says why
             if (unavailable && manifests.SourceError is null)
             {

@@ -21,24 +21,28 @@ public sealed class PruneGate
     private readonly IOptions<AgentOptions> options;
     private readonly ILogger<PruneGate> logger;
     private readonly PruneHolds holds;
+    private readonly Status.StatusStore status;
     private readonly SemaphoreSlim evaluating = new(1, 1);
     private readonly Lock sync = new();
     private HashSet<ObjectKey> confirmed;
     private HashSet<ObjectKey> blocked;
+    // Removals this gate let through, being carried out (stops take their grace period): going, never listed as held.
+    private readonly HashSet<ObjectKey> underWay = [];
 
     public PruneGate(ManifestStore manifests, EngineObserver observer, Jobs.JobHistoryStore jobs, PruneGuard guard, IOptions<AgentOptions> options,
-        ILogger<PruneGate> logger)
+        Status.StatusStore status, ILogger<PruneGate> logger)
     {
-        (this.manifests, this.observer, this.jobs, this.guard, this.options, this.logger) = (manifests, observer, jobs, guard, options, logger);
+        (this.manifests, this.observer, this.jobs, this.guard, this.options, this.status, this.logger) = (manifests, observer, jobs, guard, options, status, logger);
         holds = new PruneHolds(options.Value.StateDir, logger);
         var kept = holds.Load();
         (blocked, confirmed) = (kept.StillHeld, kept.Confirmed);
-        if (confirmed.Count > 0)
-            logger.LogWarning("Mass prune confirmed before the agent stopped: finishing the removal of {Objects}", string.Join(", ", confirmed.Select(k => k.ToString()).Order(StringComparer.Ordinal)));
+        confirmedAtStart = confirmed.Count > 0;
         if (blocked.Count > 0)
             logger.LogWarning("Mass prune still held from the last run: {Objects} (until their manifests come back or an admin confirms)", string.Join(", ", blocked));
     }
     private PruneDecision? decision;
+    // Confirmations kept from the last run: said at the first judgement, which knows which of them still stand.
+    private bool confirmedAtStart;
     private long evaluatedVersion = -1;
 
     /// <summary>The removals held now, and why; null when nothing is held.</summary>
@@ -60,12 +64,24 @@ public sealed class PruneGate
         get { lock (sync) return blocked.Count; }
     }
 
-    /// <summary>Null when <paramref name="key"/> may be pruned now; otherwise why not.</summary>
+    /// <summary>Null when <paramref name="key"/> may be pruned now (the caller prunes it: its removal is under way until
+    /// <see cref="Removed"/> or <see cref="Settled"/>); otherwise why not.</summary>
     public async Task<string?> CheckAsync(ObjectKey key, CancellationToken ct)
     {
         if (options.Value.AllowMassPrune) return null;
         if (manifests.ReadVersion != Interlocked.Read(ref evaluatedVersion)) await EvaluateAsync(ct);
-        lock (sync) return blocked.Contains(key) ? decision?.Message : null;
+        lock (sync)
+        {
+            if (blocked.Contains(key)) return decision?.Message;
+            underWay.Add(key);
+            return null;
+        }
+    }
+
+    /// <summary>The prune of <paramref name="key"/> stopped before its end (its manifest is back): it is no longer under way.</summary>
+    public void Settled(ObjectKey key)
+    {
+        lock (sync) underWay.Remove(key);
     }
 
     /// <summary>Why the guard holds the removal of <paramref name="key"/> as last judged (no new judgement), or null: the
@@ -90,8 +106,11 @@ public sealed class PruneGate
             lock (sync)
             {
                 var nextBlocked = next.Blocked ? next.Removals.ToHashSet() : [];
-                if (nextBlocked.Count > 0 && !nextBlocked.SetEquals(blocked))
-                    logger.LogWarning("Mass prune blocked: {Message}", next.Message);
+                if (nextBlocked.Count > 0 && (!nextBlocked.SetEquals(blocked) || decision?.Message != next.Message))
+                {
+                    if (!nextBlocked.SetEquals(blocked)) logger.LogWarning("Mass prune blocked: {Message}", next.Message);
+                    foreach (var key in nextBlocked) status.MarkPruneBlocked(key, next.Message);
+                }
                 else if (nextBlocked.Count == 0 && blocked.Count > 0)
                     logger.LogInformation("Mass prune no longer blocked: the manifests changed again ({Count} removal(s) now, within the guard of {Guard})", next.Removals.Count, guard.Percent);
                 if (!nextBlocked.SetEquals(blocked)) holds.Save(nextBlocked);
@@ -138,7 +157,18 @@ public sealed class PruneGate
     {
         lock (sync)
         {
-            var (next, standing) = guard.Decide(managed, removals, blocked, confirmed);
+            underWay.IntersectWith(removals); // back in the manifests, or gone: no longer under way
+            var (next, standing) = guard.Decide(managed, removals, blocked, confirmed, underWay);
+            if (confirmedAtStart)
+            {
+                // probe-28 F4: the log named objects whose manifests were back (and which were not removed).
+                confirmedAtStart = false;
+                if (standing.Count > 0)
+                    logger.LogWarning("Mass prune confirmed before the agent stopped: finishing the removal of {Objects}", string.Join(", ", standing.Select(k => k.ToString()).Order(StringComparer.Ordinal)));
+                if (confirmed.Except(standing).ToList() is { Count: > 0 } lapsed)
+                    logger.LogInformation("Mass prune confirmed before the agent stopped: the confirmation of {Objects} lapsed (their manifests are back, or nothing of them is left): they are not removed",
+                        string.Join(", ", lapsed.Select(k => k.ToString()).Order(StringComparer.Ordinal)));
+            }
             if (!standing.SetEquals(confirmed))
             {
                 confirmed = standing.ToHashSet();
@@ -162,6 +192,7 @@ public sealed class PruneGate
     {
         lock (sync)
         {
+            underWay.Remove(key);
             if (!confirmed.Remove(key)) return;
             holds.TrySaveConfirmed(confirmed);
         }

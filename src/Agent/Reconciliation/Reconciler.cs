@@ -387,10 +387,14 @@ public sealed class Reconciler(
     /// (probe-25: an undo of its own started db and app in the same second, before migrate was made again and had run).</summary>
     private (string, TimeSpan?) AbandonPrune(ObjectKey key, Plan prune, ExecutionResult execution)
     {
+        pruneGate.Settled(key);
         var message = $"the manifest is back: the prune stopped with {execution.Abandoned.Count} of {prune.Operations.Count} operation(s) not run";
         logger.LogInformation("{Key}: {Message}; what it stopped starts again, in dependsOn order", key, message);
-        status.Record(key, "Normal", "PruneAbandoned", message);
         status.SetCondition(key, ConditionTypes.Progressing, true, "PruneAbandoned", message);
+        // Not "the manifest is deleted" any more (probe-28 F6): it is being brought back.
+        status.SetCondition(key, ConditionTypes.Ready, false, "PruneAbandoned",
+            $"{message}; what it stopped starts again once its stop has landed, in dependsOn order");
+        status.Record(key, "Normal", "PruneAbandoned", message);
         return ("prune_abandoned", TimeSpan.Zero);
     }
 
@@ -485,12 +489,7 @@ public sealed class Reconciler(
         }
         if (await pruneGate.CheckAsync(key, ct) is { } blocked)
         {
-            status.SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, blocked);
-            status.SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
-            var down = HeldReplicas.Down(observed.Containers, "its removal is held by the mass-prune guard");
-            status.SetCondition(key, ConditionTypes.Degraded, down is not null, ConditionTypes.PruneBlocked, down ?? "");
-            if (down is not null) status.SetCondition(key, ConditionTypes.Ready, false, ConditionTypes.PruneBlocked, down);
-            status.Record(key, "Warning", ConditionTypes.PruneBlocked, blocked);
+            status.MarkPruneBlocked(key, blocked, HeldReplicas.Down(observed.Containers, "its removal is held by the mass-prune guard"));
             return new Held(null);
         }
         return null;

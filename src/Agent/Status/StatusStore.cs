@@ -51,13 +51,30 @@ public sealed class StatusStore(TimeProvider time)
 
     /// <summary>An admin confirmed the object's held removal: the guard's hold is over at once, for every confirmed object,
     /// not when its turn in the queue comes (probe-27: objects waiting their turn read PruneBlocked, "nothing is removed
-    /// until an admin confirms", while the confirmed prune ran).</summary>
+    /// until an admin confirms", while the confirmed prune ran).
+    /// It reads Ready=False Pruning from then on, also while it waits for its turn (probe-28 F2: Ready for 25 s meanwhile).</summary>
     public void MarkPruneConfirmed(ObjectKey key, string by)
     {
         var message = $"its removal is confirmed by {by}: it is pruned now";
         Update(key, s => s with { Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked).ToList() });
         SetCondition(key, ConditionTypes.Progressing, true, "PruneConfirmed", message);
+        SetCondition(key, ConditionTypes.Ready, false, "Pruning", message);
+        SetCondition(key, ConditionTypes.Degraded, false, "PruneConfirmed", "");
         Record(key, "Normal", "PruneConfirmed", message);
+    }
+
+    /// <summary>The mass-prune guard holds the object's removal (<paramref name="why"/>: the guard's message). Shown for
+    /// every held object when the guard decides, not when each one's turn in the queue comes (probe-28 F2: Ready and no
+    /// PruneBlocked for 20 s while the workers ran a confirmed prune's stops). Degraded=True: the removal waits for a
+    /// decision. <paramref name="down"/>, when known, says which replicas are down (then Ready=False too).</summary>
+    public void MarkPruneBlocked(ObjectKey key, string why, string? down = null)
+    {
+        SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, why);
+        SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
+        SetCondition(key, ConditionTypes.Degraded, true, ConditionTypes.PruneBlocked,
+            down ?? "its manifest is gone and the mass-prune guard holds its removal: it is kept as it runs until its manifest comes back or an admin confirms");
+        if (down is not null) SetCondition(key, ConditionTypes.Ready, false, ConditionTypes.PruneBlocked, down);
+        Record(key, "Warning", ConditionTypes.PruneBlocked, why);
     }
 
     public void Record(ObjectKey key, string type, string reason, string message) =>

@@ -10,15 +10,22 @@ namespace Agent.Status;
 /// the stored ones, and while the heartbeat finds the engine unreachable (the container list then answers the cache's
 /// last observed state) their services from the same one snapshot of the cache (<see cref="LastObservedView"/>).
 /// Worked out at each read, not written into the store, so no order of events can leave READY and the containers apart.
+/// An object of the manifests that no reconcile has reported on yet (the agent just started, or the engine hangs) is listed
+/// as such, Ready=Unknown "not reconciled yet", never missing (probe-28 F11: `agent get composeproject/shop` said "not
+/// found" and `get all` listed nothing while the engine hung after a start).
 /// </summary>
-public sealed class StatusView(StatusStore status, ObservedCache cache)
+public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.ManifestStore manifests)
 {
     /// <summary>The statuses and the cache's containers, both of this moment.</summary>
     public (IReadOnlyList<ObjectStatus> Objects, IReadOnlyCollection<ContainerSummary> Containers) Read(string? kind = null)
     {
         var away = cache.EngineAway && cache.Listings > 0;
         var containers = cache.Containers; // one immutable snapshot
-        var objects = status.List(kind);
+        var stored = status.List(kind);
+        var known = stored.Select(s => new ObjectKey(s.Kind, s.Name)).ToHashSet();
+        var unreported = manifests.All().Where(e => (kind is null || e.Key.Kind == kind) && !known.Contains(e.Key)).Select(Unreported).OfType<ObjectStatus>().ToList();
+        var objects = unreported.Count == 0 ? stored
+            : stored.Concat(unreported).OrderBy(s => s.Kind).ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
         return (away ? LastObservedView.Of(objects, LastSeen(containers)) : objects, containers);
     }
 
@@ -28,9 +35,22 @@ public sealed class StatusView(StatusStore status, ObservedCache cache)
     {
         var away = cache.EngineAway && cache.Listings > 0;
         var containers = cache.Containers;
-        var stored = status.Get(key);
+        var stored = status.Get(key) ?? (manifests.Get(key) is { } entry ? Unreported(entry) : null);
         return stored is null || !away ? stored : LastObservedView.Of(stored, LastSeen(containers));
     }
+
+    /// <summary>A group of the manifests (selected for this host) before its first reconcile reported: its spec, not yet
+    /// reconciled.</summary>
+    private static ObjectStatus? Unreported(Sources.DesiredEntry entry) => entry is { Object: ServiceGroup group, NotSelected: null }
+        ? new ObjectStatus
+        {
+            Kind = entry.Key.Kind,
+            Name = entry.Key.Name,
+            Source = group.Source.ToString(),
+            Generation = entry.Generation,
+            Conditions = Conditions.WithDefaults([], DateTimeOffset.UtcNow),
+        }
+        : null;
 
     private static IEnumerable<LastSeenContainer> LastSeen(IEnumerable<ContainerSummary> containers) =>
         containers.Select(c => new LastSeenContainer(c.Id, c.Name, c.State, c.Health));

@@ -196,6 +196,11 @@ public sealed class ComposeProjectTests : AgentScenario
         var pruning = await Agent.WaitForConditionAsync(project, "Ready", "False", "Pruning", TimeSpan.FromSeconds(30), global::Agent.Core.Model.ServiceGroup.ComposeKindName);
         Assert.Contains("manifest is deleted", pruning.Condition("Ready")!.Message);
         Agent.Write($"{project}/compose.yaml", compose); // back while the stop of slow waits out its grace period
+        // probe-28 F6: once the prune is abandoned, status no longer says the manifest is deleted (slow's stop has ~10 s to go).
+        var key = new global::Agent.Core.Model.ObjectKey(global::Agent.Core.Model.ServiceGroup.ComposeKindName, project);
+        var abandoned = await Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(key)!), s => s.Events.Any(e => e.Reason == "PruneAbandoned"),
+            TimeSpan.FromSeconds(30), "the prune abandoned");
+        Assert.DoesNotContain("manifest is deleted", abandoned.Condition("Ready")!.Message);
 
         // The prune does not remove slow: it is started again (same container), fast (if already gone) is recreated.
         var status = await Agent.WaitProjectReadyAsync(project);

@@ -54,6 +54,42 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
     }
 
     [Fact]
+    public async Task An_agent_started_while_the_engine_hangs_lists_its_manifests_objects_and_says_since_when_the_engine_does_not_answer()
+    {
+        // probe-28 F11: `agent get composeproject/shop` said "not found" and `get all` listed no object, only a 504 saying
+        // the engine "did not answer within 100 s", 7 s after the start.
+        var g = Instance.Name("hungstart");
+        Agent.Write("g.yaml", Group(g, Sleeper("s")));
+        Proxy.Freeze();
+        try
+        {
+            await Agent.StartAsync();
+            using var http = Agent.Client(Agent.GeneratedAdminToken);
+            http.Timeout = TimeSpan.FromMinutes(3);
+            var one = await http.GetAsync($"/api/v1/servicegroups/{g}");
+            Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+            var listed = JsonDocument.Parse(await one.Content.ReadAsStringAsync()).RootElement;
+            Assert.NotEqual("True", listed.GetProperty("conditions").EnumerateArray().Single(c => c.GetProperty("type").GetString() == "Ready").GetProperty("status").GetString());
+            var objects = await http.GetFromJsonAsync<JsonElement>("/api/v1/objects");
+            Assert.Contains(objects.EnumerateArray(), o => o.GetProperty("name").GetString() == g);
+
+            await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "EngineUnavailable", TimeSpan.FromSeconds(60));
+            var clock = Stopwatch.StartNew();
+            var containers = await http.GetAsync("/api/v1/containers");
+            clock.Stop();
+            var body = await containers.Content.ReadAsStringAsync();
+            Assert.True(containers.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)containers.StatusCode}: {body}");
+            Assert.Contains("has been unreachable since", body);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the list took {clock.Elapsed.TotalSeconds:0.#} s with the engine hung");
+        }
+        finally
+        {
+            Proxy.Thaw();
+        }
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
     public async Task While_the_heartbeat_finds_the_engine_hung_one_containers_reads_answer_at_once_inspect_as_last_observed_and_logs_stats_exec_503()
     {
         var g = Instance.Name("hungone");

@@ -225,4 +225,52 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         Assert.NotEqual(dbStarted, await DockerCli.InspectAsync(db.Id, "{{.State.StartedAt}}")); // its stop landed, then it ran again
         await StartOrder.AssertStartedAfterAsync(app[0].Id, db.Id);
     }
+
+    [Fact]
+    public async Task A_removal_made_while_an_earlier_prune_runs_holds_only_what_is_kept_and_says_so_at_once()
+    {
+        // probe-28 F8: two of seven pruned within a 30% guard; while their stops ran two more files went. 4 of 7 was held,
+        // listing the two being removed as kept (they went anyway). F2: the held objects read Ready, no PruneBlocked, until
+        // a worker was free for them (the workers were busy with the stops).
+        var names = Enumerable.Range(1, 7).Select(i => Instance.Name($"under{i}")).ToList();
+        foreach (var name in names.Take(2))
+            File.WriteAllText(Path.Combine(Manifests, $"{name}.yaml"), Manifest.Group(name,
+                $"    - name: s\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 20s\n"));
+        foreach (var name in names.Skip(2)) File.WriteAllText(Path.Combine(Manifests, $"{name}.yaml"), Manifest.Group(name, Manifest.Sleeper("s")));
+        var agent = StartAgent(new Dictionary<string, string> { ["AGENT_Agent__PruneGuard"] = "30%", ["AGENT_Agent__Workers"] = "2" });
+        foreach (var name in names) await Containers.RunningAsync(Instance, name, 1, Within);
+
+        var seen = agent.Lines.Count;
+        foreach (var name in names.Take(2)) File.Delete(Path.Combine(Manifests, $"{name}.yaml")); // 2 of 7: pruned
+        await Eventually.TrueAsync(() => Task.FromResult(names.Take(2).All(n => agent.Lines.Skip(seen).Any(l => l.Contains($"ServiceGroup/{n}: applying", StringComparison.Ordinal)))),
+            Within, $"both prunes under way, each 20 s of grace, both workers busy; output:\n{agent.Output(20)}");
+        var kept = new Dictionary<string, IReadOnlyList<Containers.Row>>();
+        foreach (var name in names.Skip(2).Take(2)) kept[name] = await Containers.OfAsync(Instance, name);
+        foreach (var name in names.Skip(2).Take(2)) File.Delete(Path.Combine(Manifests, $"{name}.yaml"));
+
+        using var admin = agent.Client();
+        var expected = names.Skip(2).Take(2).Select(n => $"ServiceGroup/{n}").Order(StringComparer.Ordinal).ToList();
+        // Held and shown so within seconds, long before a worker is free (the stops take 20 s).
+        await Eventually.TrueAsync(async () =>
+        {
+            var hold = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement;
+            var listed = hold.GetProperty("objects").EnumerateArray().Select(o => o.GetString()!).Order(StringComparer.Ordinal).ToList();
+            if (!hold.GetProperty("blocked").GetBoolean()) return false;
+            Assert.Equal(expected, listed); // never the two whose removal is under way
+            foreach (var name in names.Skip(2).Take(2))
+            {
+                var conditions = JsonDocument.Parse(await admin.GetStringAsync($"/api/v1/servicegroups/{name}")).RootElement.GetProperty("conditions").EnumerateArray().ToList();
+                if (!conditions.Any(c => c.GetProperty("type").GetString() == "PruneBlocked" && c.GetProperty("status").GetString() == "True")) return false;
+                if (!conditions.Any(c => c.GetProperty("type").GetString() == "Degraded" && c.GetProperty("status").GetString() == "True"
+                                         && c.GetProperty("reason").GetString() == "PruneBlocked")) return false;
+            }
+            return true;
+        }, TimeSpan.FromSeconds(12), $"the two later removals held and shown as held at once; output:\n{agent.Output(30)}");
+
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, names[0])).Count == 0 && (await Containers.OfAsync(Instance, names[1])).Count == 0,
+            Within, "the first two pruned");
+        foreach (var (name, rows) in kept) Assert.Equal(rows, await Containers.OfAsync(Instance, name)); // the same containers, running
+        var after = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement;
+        Assert.Equal(expected, after.GetProperty("objects").EnumerateArray().Select(o => o.GetString()!).Order(StringComparer.Ordinal).ToList());
+    }
 }

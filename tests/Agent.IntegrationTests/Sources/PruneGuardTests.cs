@@ -102,6 +102,8 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         Assert.Contains($"confirm with: agent prune confirm ServiceGroup/{b} ServiceGroup/{c}", show.Stdout);
         var wrong = await AgentCli.RunAsync(env, "prune", "confirm", $"ServiceGroup/{b}");
         Assert.True(wrong.Exit == 1 && wrong.Stderr.Contains("nothing is confirmed", StringComparison.Ordinal), wrong.Stdout + wrong.Stderr);
+        var bogus = await AgentCli.RunAsync(new Dictionary<string, string>(env) { ["AGENT_TOKEN"] = "bogus" }, "prune", "show");
+        Assert.True(bogus.Exit == 1 && bogus.Stderr.Contains("The token sent came from AGENT_TOKEN", StringComparison.Ordinal), bogus.Stderr); // probe-28 F7
         var operatorEnv = new Dictionary<string, string>(env) { ["AGENT_TOKEN"] = OperatorToken };
         Assert.Equal(1, (await AgentCli.RunAsync(operatorEnv, "prune", "confirm")).Exit);
         await AssertUnchangedAsync(await SnapshotAsync(b, c), b, c);

@@ -45,6 +45,32 @@ public sealed class PruneConfirmationTests : IDisposable
     }
 
     [Fact]
+    public void Removals_already_under_way_are_going_and_are_never_listed_as_held()
+    {
+        // probe-28 F8: g1-g3 (3 of 12, within a 30% guard) were being pruned when one more file went: 4 of 13 was held,
+        // listing g1-g3 as kept while their removal went on. What stays is judged: "other" alone is 1 of 10.
+        var guard = PruneGuard.Parse("30%");
+        var pruning = Enumerable.Range(1, 3).Select(i => new ObjectKey(ServiceGroup.KindName, $"g{i}")).ToHashSet();
+        var other = new ObjectKey(ServiceGroup.KindName, "other");
+        var none = new HashSet<ObjectKey>();
+        var (one, _) = guard.Decide(13, pruning.Append(other).ToHashSet(), none, none, pruning);
+        Assert.False(one.Blocked, one.Message);
+        Assert.Equal([other], one.Removals);
+
+        // Four more of the ten that stay are held, and only they are listed.
+        var later = Enumerable.Range(4, 4).Select(i => new ObjectKey(ServiceGroup.KindName, $"g{i}")).ToHashSet();
+        var (held, _) = guard.Decide(13, pruning.Union(later).ToHashSet(), none, none, pruning);
+        Assert.True(held.Blocked, held.Message);
+        Assert.Equal(later.OrderBy(k => k.Name), held.Removals);
+        Assert.Contains("would remove 4 of 10 managed objects", held.Message);
+
+        // An earlier prune that is no removal any more (its manifest is back) counts as managed again.
+        var (back, _) = guard.Decide(13, later.Take(3).ToHashSet(), none, none, pruning);
+        Assert.False(back.Blocked, back.Message); // 3 of 13, not 3 of 10
+        Assert.Equal(13, back.Managed);
+    }
+
+    [Fact]
     public void A_confirmation_lapses_once_its_object_is_no_removal_and_never_covers_another()
     {
         // b's manifest came back (no removal), c is gone already: neither confirmation stands; a's new deletion is judged.

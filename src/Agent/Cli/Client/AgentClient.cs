@@ -160,7 +160,11 @@ public sealed class AgentClient : IDisposable
         using (response)
         {
             var body = await response.Content.ReadAsStringAsync(ct);
-            throw new AgentApiException(ProblemText(body, (int)response.StatusCode, response.ReasonPhrase), (int)response.StatusCode);
+            var text = ProblemText(body, (int)response.StatusCode, response.ReasonPhrase);
+            // probe-28 F7: the server's hint says where tokens come from; the user may have set AGENT_TOKEN, which wins.
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized && Environment.GetEnvironmentVariable("AGENT_TOKEN") is { Length: > 0 })
+                text += ". The token sent came from AGENT_TOKEN, which wins over the tokens file: set it to a token of that file, or unset it to use the file";
+            throw new AgentApiException(text, (int)response.StatusCode);
         }
     }
 
