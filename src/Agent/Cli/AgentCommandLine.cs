@@ -10,6 +10,11 @@ public static partial class AgentCommandLine
     {
         var root = Create();
         var parse = root.Parse(GlobalOptions.Hoist(root, args));
+        if (UnknownVerb(parse) is { } unknown)
+        {
+            Console.Error.WriteLine($"error: {unknown}");
+            return 1;
+        }
         var typed = parse.Errors.Where(e => ExpectedType().IsMatch(e.Message)).ToList();
         if (typed.Count == 0) return await InvokeAsync(parse);
         foreach (var error in typed) Console.Error.WriteLine($"error: {Friendly(error.Message)}");
@@ -42,6 +47,25 @@ public static partial class AgentCommandLine
             Console.Error.WriteLine(e);
             return 1;
         }
+    }
+
+    /// <summary>A verb the agent does not have (kubectl's delete, scale, edit...): one line saying what does it here, not
+    /// the parser's dump calling every following option unrecognized (probe-28 F12). Null for anything else.</summary>
+    public static string? UnknownVerb(ParseResult parse)
+    {
+        if (parse.CommandResult.Command is not RootCommand || parse.UnmatchedTokens is not [var verb, ..] || verb.StartsWith('-')) return null;
+        var hint = verb.ToLowerInvariant() switch
+        {
+            "delete" or "rm" or "remove" => "remove the object's manifest (from the manifests folder or its git repository) and the agent prunes it; " +
+                                             "`agent stop` or `agent down` stop it and keep the manifest",
+            "scale" => "set replicas in the manifest; the agent applies it",
+            "edit" or "create" or "patch" or "replace" or "set" => "edit the manifest file; the agent applies it as it changes (`agent diff` shows what would change)",
+            "rollout" => "`agent restart` restarts an object's containers; a changed manifest rolls out by itself",
+            "ps" or "ls" or "list" => "`agent get all` lists objects, `agent get containers` their containers",
+            "inspect" => "`agent describe TYPE/NAME`",
+            _ => "`agent --help` lists the commands",
+        };
+        return $"agent has no \"{verb}\" command: {hint}";
     }
 
     /// <summary>"Cannot parse argument 'x' for option '--n' as expected type 'System.Int32'." in words.</summary>

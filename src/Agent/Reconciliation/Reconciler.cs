@@ -499,15 +499,22 @@ public sealed class Reconciler(
     private string? WaitingFor(ServiceGroup group, Plan plan)
     {
         if (!plan.Operations.Any(o => o.Kind == OperationKind.CreateContainer)) return null;
+        bool Stopped(ServiceGroup other) => other.Spec.Suspend || overrides.IsSuspended(other.Key);
+        // A group named in spec.dependsOn is waited for also while it is stopped or suspended: nothing of this group is made
+        // on it (probe-29 F0: sapp's replica, removed, was made again at once beside sdb stopped by `agent stop`, or while
+        // sdb's stop was still under way). An earlier phase orders the first start only: a stopped one holds nothing.
         var blockers = manifests.All()
-            .Where(e => e.Object is ServiceGroup other && other.Metadata.Name != group.Metadata.Name
-                        && (group.Spec.DependsOn.Contains(other.Metadata.Name) || other.Spec.Phase < group.Spec.Phase)
-                        && !other.Spec.Suspend && !overrides.IsSuspended(other.Key))
-            .Where(e => !status.IsReady(e.Key))
-            .Select(e => e.Key.Name)
-            .Order(StringComparer.Ordinal)
+            .Select(e => e.Object as ServiceGroup)
+            .OfType<ServiceGroup>()
+            .Where(other => other.Metadata.Name != group.Metadata.Name
+                            && (group.Spec.DependsOn.Contains(other.Metadata.Name) || other.Spec.Phase < group.Spec.Phase && !Stopped(other)))
+            .Where(other => !status.IsReady(other.Key))
+            .OrderBy(other => other.Metadata.Name, StringComparer.Ordinal)
             .ToList();
-        return blockers.Count == 0 ? null : $"waiting for group(s) {string.Join(", ", blockers)} to be ready";
+        if (blockers.Count == 0) return null;
+        var stopped = blockers.Where(Stopped).Select(b => b.Metadata.Name).ToList();
+        return $"waiting for group(s) {string.Join(", ", blockers.Select(b => b.Metadata.Name))} to be ready" + (stopped.Count == 0 ? ""
+            : $" ({string.Join(", ", stopped)} {(stopped.Count == 1 ? "is" : "are")} stopped or suspended: `agent start servicegroup/NAME` or spec.suspend: false runs {(stopped.Count == 1 ? "it" : "them")} again)");
     }
 
     private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, ObservedState shown, Plan plan, ExecutionResult? execution)

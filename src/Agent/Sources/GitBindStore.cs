@@ -20,6 +20,8 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
 {
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git", ".binds");
 
+    private string GitRoot { get; } = Path.Combine(options.Value.StateDir, "git");
+
     private readonly Lock sync = new();
     // Where each copy came from (the latest read that named it): a missing copy is made again from there while the
     // content there still has the copy's digest. Only in memory: at start every read makes missing copies anyway.
@@ -36,6 +38,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         var folder = Path.Combine(Root, repository, digest);
         var copy = Path.Combine(folder, name);
         if (!State.StateFile.MayWrite) return copy; // a command that only looks names the copy the agent would make
+        State.StateLinks.EnsureReal(logger, GitRoot, Root, Path.Combine(Root, repository), folder);
         if (writable && Directory.Exists(folder) && !File.Exists(Path.Combine(folder, WritableFile)))
             File.WriteAllText(Path.Combine(folder, WritableFile), ""); // before its content is ever checked: what a container writes is not damage
         lock (sync) origins[Path.GetRelativePath(Root, copy)] = (repository, source, repositoryPath);
@@ -88,7 +91,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         if (relative.Split('/') is not [var repositoryName, var digestName, _]) return false;
         // A level of the store turned into a link (probe-28 F9: the repair wrote through it, deleting files outside the
         // state dir): the link is removed, never followed, and the copy made again below.
-        if (UnlinkLevel(Path.Combine(Root, repositoryName)) is false || UnlinkLevel(Path.Combine(Root, repositoryName, digestName)) is false) return false;
+        if (!State.StateLinks.Unlink(logger, GitRoot, Root, Path.Combine(Root, repositoryName), Path.Combine(Root, repositoryName, digestName))) return false;
         var link = new FileInfo(path).LinkTarget is not null; // never followed: a link put in its place is replaced, not written through
         var missing = !link && !Path.Exists(path);
         try
@@ -117,24 +120,6 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         }
     }
 
-    /// <summary>Removes <paramref name="level"/> (a folder of the store) when it is a symbolic link: true when it was one and
-    /// is gone, null when it is none, false when it could not be removed (then nothing is written there).</summary>
-    private bool? UnlinkLevel(string level)
-    {
-        if (new FileInfo(level).LinkTarget is not { } target) return null;
-        try
-        {
-            File.Delete(level); // unlinks; the target is not touched
-            logger?.LogWarning("Git bind copies: {Level} in the state dir was a symbolic link (to {Target}): removed, never followed; its copies are made again from the checkout", level, target);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            logger?.LogWarning("Git bind copies: {Level} in the state dir is a symbolic link (to {Target}) that cannot be removed: nothing is written through it: {Error}", level, target, e.Message);
-            return false;
-        }
-    }
-
     private readonly HashSet<string> checkedSinceStart = new(StringComparer.Ordinal);
 
     /// <summary>Checks, once per agent process, each copy that <paramref name="inUse"/> names, and makes one that was changed
@@ -143,7 +128,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
     public int CheckInUse(string repository, Func<string, bool> inUse)
     {
         var folder = Path.Combine(Root, repository);
-        if (!Directory.Exists(folder)) return 0;
+        if (!State.StateLinks.Unlink(logger, GitRoot, Root, folder) || !Directory.Exists(folder)) return 0;
         var repaired = 0;
         foreach (var digestFolder in Directory.EnumerateDirectories(folder))
         {
@@ -200,7 +185,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
     public int Collect(string repository, Func<string, bool> inUse, Action<string, string>? kept = null)
     {
         var folder = Path.Combine(Root, repository);
-        if (!Directory.Exists(folder) || new FileInfo(folder).LinkTarget is not null) return 0; // a link is never followed to delete
+        if (!State.StateLinks.Unlink(logger, GitRoot, Root, folder) || !Directory.Exists(folder)) return 0; // a link is never followed to delete
         var removed = 0;
         foreach (var copy in Directory.EnumerateDirectories(folder))
         {
@@ -258,7 +243,7 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
 
     /// <summary>The repositories that have copies (also those no longer in the manifests, kept while containers use them).</summary>
     public IEnumerable<string> Repositories() =>
-        Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>() : [];
+        State.StateLinks.Unlink(logger, GitRoot, Root) && Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>() : [];
 
     /// <summary>SHA-256 over the repository path and the names, kinds, modes, link targets and contents of the tree (a
     /// file: its content).</summary>

@@ -24,7 +24,7 @@ public sealed record GitCheckout(string Repository, string Commit, string Folder
 /// <c>git/NAME/current</c> is a symlink to the revision in use, switched with one rename(2), so a reader sees either
 /// the old revision or the new one, never a mix. <c>git/NAME/cache.git</c> is the shallow bare repository fetched into.
 /// </summary>
-public sealed class GitCheckouts(IOptions<AgentOptions> options)
+public sealed class GitCheckouts(IOptions<AgentOptions> options, ILogger<GitCheckouts>? logger = null)
 {
     public const string CurrentLink = "current";
     public const string PreviousLink = "previous";
@@ -38,9 +38,30 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
 
     public string Folder(string repository) => Path.Combine(Root, repository);
 
+    /// <summary>The repository's folder, with it and the git root never a symbolic link (unlinked when one was put there:
+    /// probe-29 F5, a fetch wrote into the link's target and deleted folders there as old checkouts).</summary>
+    private string RealFolder(string repository)
+    {
+        State.StateLinks.EnsureReal(logger, Root, Folder(repository));
+        return Folder(repository);
+    }
+
+    /// <summary>The repository's shallow bare cache (<c>NAME/cache.git</c>) that git fetches into: no level of it a link.</summary>
+    public string Cache(string repository)
+    {
+        var cache = Path.Combine(RealFolder(repository), CacheFolder);
+        State.StateLinks.EnsureReal(logger, cache);
+        return cache;
+    }
+
+    /// <summary>Whether the git root and the repository's folder are real folders (links are unlinked on the way).</summary>
+    private bool Real(string? repository = null) =>
+        repository is null ? State.StateLinks.Unlink(logger, Root) : State.StateLinks.Unlink(logger, Root, Folder(repository));
+
     /// <summary>The revision in use, or null when there is none (never fetched, or the state dir lost it).</summary>
     public GitCheckout? Current(string repository)
     {
+        if (!Real(repository)) return null;
         var link = new FileInfo(Path.Combine(Folder(repository), CurrentLink));
         if (link.LinkTarget is not { } target) return null;
         // Read through the link: paths stay the same from one revision to the next (a compose project's working dir,
@@ -122,7 +143,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     /// <summary>Changes whenever any repository switches revision: part of the desired state's digest.</summary>
     public string Fingerprint()
     {
-        if (!Directory.Exists(Root)) return "";
+        if (!Real() || !Directory.Exists(Root)) return "";
         return string.Join(";", Known().Order(StringComparer.Ordinal)
             .Select(n => $"{n}={new FileInfo(Path.Combine(Folder(n), CurrentLink)).LinkTarget}"));
     }
@@ -130,7 +151,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     /// <summary>A new, empty folder to check a revision out into; <see cref="Publish"/> gives it its final name.</summary>
     public string NewStaging(string repository)
     {
-        var staging = Path.Combine(Folder(repository), $".staging-{Guid.NewGuid():N}");
+        var staging = Path.Combine(RealFolder(repository), $".staging-{Guid.NewGuid():N}");
         State.StateFile.CreateDirectory(staging);
         return staging;
     }
@@ -138,7 +159,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     /// <summary>Names a complete staging folder after its commit and points <c>current</c> at it atomically.</summary>
     public GitCheckout Publish(string repository, string staging, string commit, string? tag = null, IReadOnlyList<Core.Git.GitLink>? skippedLinks = null)
     {
-        var folder = Folder(repository);
+        var folder = RealFolder(repository);
         WriteSidecar(Path.Combine(folder, commit + TagSuffix), tag);
         WriteSidecar(Path.Combine(folder, commit + LinksSuffix), skippedLinks is { Count: > 0 } ? Core.Git.GitLinks.Write(skippedLinks) : null);
         var final = Path.Combine(folder, commit);
@@ -185,7 +206,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     public void Clean(string repository)
     {
         var folder = Folder(repository);
-        if (!Directory.Exists(folder)) return;
+        if (!Real(repository) || !Directory.Exists(folder)) return;
         var keep = new[] { Current(repository)?.Commit, Previous(repository) };
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
@@ -203,17 +224,20 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options)
     {
         Clean(repository);
         var cache = Path.Combine(Folder(repository), CacheFolder);
-        if (!Directory.Exists(cache)) return;
+        if (!Real(repository) || !State.StateLinks.Unlink(logger, cache) || !Directory.Exists(cache)) return;
         foreach (var file in Directory.EnumerateFiles(cache, "*.lock", SearchOption.AllDirectories)) TryDeleteFile(file);
     }
 
     /// <summary>Removes a repository's checkouts and cache: it is no longer in the manifests.</summary>
-    public void Remove(string repository) => TryDelete(Folder(repository));
+    public void Remove(string repository)
+    {
+        if (Real(repository)) TryDelete(Folder(repository)); // a link in its place is only unlinked, its target never deleted
+    }
 
     /// <summary>Repositories that have a folder in the state dir; the agent's own folders there (<c>.home</c>, git's
     /// HOME; anything starting with '.', which no object name can) are not repositories.</summary>
     public IEnumerable<string> Known() =>
-        Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')) : [];
+        Real() && Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')) : [];
 
     private static void TryDeleteFile(string file)
     {

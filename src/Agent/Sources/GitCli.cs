@@ -33,6 +33,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
     {
         if (args.Any(GitUrls.CarriesCredentials))
             throw new GitSyncException("FetchFailed", "refused to run git with a URL holding credentials: they would be visible in `ps`; use spec.secretRef");
+        State.StateLinks.EnsureReal(null, Path.GetDirectoryName(home)!, home); // git writes its config there: never through a link
         State.StateFile.CreateDirectory(home);
         // A session of its own (setsid): a timeout or the next start after a crash kills git with everything it started.
         var info = new ProcessStartInfo("setsid")

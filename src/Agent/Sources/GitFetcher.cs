@@ -33,7 +33,7 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             tag = await HighestTagAsync(repo, semver, ct);
             target = spec.Ref.Resolved(tag);
         }
-        var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        var cache = checkouts.Cache(repo.Metadata.Name);
         string commit;
         try
         {
@@ -261,7 +261,7 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
             var why = e is Agent.Engine.SecretFileException ? e.Message : "cannot be read by the agent";
             throw new GitSyncException("VerificationFailed", $"spec.verify.allowedSignersFile {signers} {why}; no commit is applied until it can be read");
         }
-        var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        var cache = checkouts.Cache(repo.Metadata.Name);
         var result = await git.RunAsync(["-C", cache, "-c", "gpg.format=ssh", "-c", $"gpg.ssh.allowedSignersFile={signers}", "verify-commit", "--end-of-options", commit],
             null, repo.Spec.Timeout, ct);
         if (!result.Succeeded)
@@ -276,7 +276,7 @@ public sealed class GitFetcher(GitCli git, GitCheckouts checkouts, GitLimits lim
     public async Task<(string Staging, IReadOnlyList<Core.Git.GitLink> SkippedLinks, IReadOnlyList<Core.Git.GitUnfetched> Unfetched)> CheckoutAsync(
         GitRepository repo, string commit, CancellationToken ct)
     {
-        var cache = Path.Combine(checkouts.Folder(repo.Metadata.Name), GitCheckouts.CacheFolder);
+        var cache = checkouts.Cache(repo.Metadata.Name);
         // Judged before anything is written: a tree that cannot fit is said once with its size, not found by filling the disk.
         var free = FreeBytes(cache);
         var tree = await ListTreeAsync(repo, cache, commit, ct);

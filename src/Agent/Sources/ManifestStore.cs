@@ -66,6 +66,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private bool writableBindsUnsaved;
     private readonly TimeSpan pruneDelay = options?.Value.PruneDelay ?? TimeSpan.Zero;
     private Dictionary<ObjectKey, DateTimeOffset> goneSince = [];
+    // The last entries of objects whose manifest went (goneSince): one that comes back half-written is judged against it.
+    private Dictionary<ObjectKey, DesiredEntry> goneEntries = [];
     private Dictionary<ObjectKey, Dictionary<string, DateTimeOffset>> servicesGoneSince = [];
     private readonly Lock sync = new();
     private readonly Lock reloading = new();
@@ -409,10 +411,13 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                     heldForInputs.Add(key);
                     continue;
                 }
-                if (previous?.Object is ServiceGroup good && obj is ServiceGroup read && GitDocuments.RepositoryOf(obj.Source.File) is null
+                // probe-29 F3: a file emptied or removed, then written again in steps (cp, cat >): the first steps are
+                // judged against the last good read, as a cut of the file in place is.
+                var lastGood = previous ?? goneEntries.GetValueOrDefault(key);
+                if (lastGood?.Object is ServiceGroup good && obj is ServiceGroup read && GitDocuments.RepositoryOf(obj.Source.File) is null
                     && TornHold(good, read, readAt) is { } torn)
                 {
-                    next[key] = previous with { Errors = [torn], HeldReason = Hold.PrunePending, BrokenSince = previous.BrokenSince ?? readAt };
+                    next[key] = lastGood with { Errors = [torn], HeldReason = Hold.PrunePending, BrokenSince = lastGood.BrokenSince ?? readAt };
                     nextFiles[key] = obj.Source.File;
                     heldForInputs.Add(key);
                     continue;
@@ -481,6 +486,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
                 .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k)))
                 .Distinct().ToDictionary(k => k, k => goneSince.GetValueOrDefault(k, now));
+            goneEntries = goneSince.Keys.Select(k => entries.TryGetValue(k, out var e) && e.Object is not null ? e : goneEntries.GetValueOrDefault(k))
+                .OfType<DesiredEntry>().ToDictionary(e => e.Key);
             servicesGoneSince = ServicesGone(next, now);
             entries = next;
             files = nextFiles;
@@ -550,11 +557,20 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         var manifests = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, entry) in next)
         {
-            if (entry.Object is not ServiceGroup group || entry.IsBroken && !held.Contains(key) || GitDocuments.RepositoryOf(group.Source.File) is not null) continue;
+            if (entry.Object is not ServiceGroup group || GitDocuments.RepositoryOf(group.Source.File) is not null) continue;
+            // Held (torn, an emptied input) or broken (an empty or invalid read held at its last good spec): the text of
+            // the last good read stays the one a later read is judged against (probe-29 F3: after an empty read it was
+            // dropped, and the next, half-written, read was applied).
+            var keep = held.Contains(key) || entry.IsBroken;
             foreach (var file in ManifestFilesOf(group))
-                if ((held.Contains(key) ? manifestsLastGood.GetValueOrDefault(file) : ReadText(file)) is { } text)
+                if ((keep ? manifestsLastGood.GetValueOrDefault(file) : ReadText(file)) is { } text)
                     manifests.TryAdd(file, text);
         }
+        // A manifest removed (its objects wait out the prune delay) keeps its last good text too: `rm f`, then `cp` of a new
+        // one written in steps.
+        foreach (var (file, text) in manifestsLastGood)
+            if (!manifests.ContainsKey(file) && !File.Exists(file))
+                manifests[file] = text;
         manifestsLastGood = manifests;
         var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);
         inputsGoneSince = inputsGoneSince.Where(p => heldFiles.Contains(Display(p.Key))).ToDictionary(StringComparer.Ordinal);

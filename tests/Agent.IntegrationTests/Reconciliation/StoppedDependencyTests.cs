@@ -74,4 +74,28 @@ public sealed class StoppedDependencyTests : AgentScenario
         await Agent.WaitReadyAsync(g);
         Assert.Equal(workerId, await DockerCli.InspectAsync(worker, "{{.Id}}"));
     }
+
+    [Fact]
+    public async Task A_group_is_not_made_again_beside_a_dependency_group_stopped_through_the_api_and_is_once_that_runs_again()
+    {
+        // probe-29 F0 (HIGH): sdb stopped with `agent stop`, sapp (dependsOn: [sdb]) lost its replica: it was made again at
+        // once and read Ready beside its stopped dependency (also while sdb's stop was still under way after a restart).
+        var (sdb, sapp) = (Instance.Name("sdb"), Instance.Name("sapp"));
+        Agent.Write("groups.yaml", Group(sdb, Sleeper("db")) + "---\n" + Group(sapp, Sleeper("app"), $"  dependsOn: [{sdb}]\n"));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(sapp);
+        using var api = Agent.Client(Agent.GeneratedAdminToken);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await api.PostAsync($"/api/v1/servicegroups/{sdb}/stop", null)).StatusCode);
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, sdb)).All(c => c.State != "running"), TimeSpan.FromSeconds(60), "sdb stopped");
+
+        await DockerCli.RunAsync("rm", "-f", $"{sapp}-app-1");
+        var waiting = await Agent.WaitForConditionAsync(sapp, ConditionTypes.Ready, "False", "WaitingForDependencies", TimeSpan.FromSeconds(60));
+        Assert.Contains($"{sdb} is stopped or suspended", waiting.Condition(ConditionTypes.Ready)!.Message);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Empty(await Containers.OfAsync(Instance, sapp));
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await api.PostAsync($"/api/v1/servicegroups/{sdb}/start", null)).StatusCode);
+        await Agent.WaitReadyAsync(sapp, TimeSpan.FromSeconds(90));
+        await StartOrder.AssertStartedAfterAsync($"{sapp}-app-1", $"{sdb}-db-1");
+    }
 }

@@ -41,6 +41,30 @@ public sealed class CommandLineErrorTests
         }
     }
 
+    [Theory]
+    [InlineData("delete servicegroup/sdb --state-dir /tmp/s", "agent has no \"delete\" command: remove the object's manifest")]
+    [InlineData("scale servicegroup/web --replicas 3", "agent has no \"scale\" command: set replicas in the manifest")]
+    [InlineData("frobnicate", "agent has no \"frobnicate\" command: `agent --help` lists the commands")]
+    public void A_verb_the_agent_does_not_have_is_one_line_saying_what_does_it_here(string args, string expected)
+    {
+        // probe-28 F12: `agent delete ...` printed the parser's dump, calling the valid --state-dir unrecognized.
+        var root = AgentCommandLine.Create();
+        var message = AgentCommandLine.UnknownVerb(root.Parse(GlobalOptions.Hoist(root, args.Split(' '))));
+        Assert.NotNull(message);
+        Assert.StartsWith(expected, message);
+        Assert.DoesNotContain('\n', message);
+    }
+
+    [Theory]
+    [InlineData("get all")]
+    [InlineData("--server http://127.0.0.1:1 get all")]
+    [InlineData("stop servicegroup/web --bogus")]
+    public void Known_commands_are_not_taken_for_unknown_verbs(string args)
+    {
+        var root = AgentCommandLine.Create();
+        Assert.Null(AgentCommandLine.UnknownVerb(root.Parse(GlobalOptions.Hoist(root, args.Split(' ')))));
+    }
+
     [Fact]
     public void A_type_name_from_the_parser_becomes_words()
     {

@@ -62,6 +62,14 @@ public sealed class ObjectVerbOutputTests
             ObjectVerbCommand.ServiceDone("stop", "composeproject/p", "app", Json("""{"group":"p","service":"app","stopped":[]}""")));
         Assert.Equal("composeproject/p: service app started: 1 container(s) (p-app-1)",
             ObjectVerbCommand.ServiceDone("start", "composeproject/p", "app", Json("""{"group":"p","suspended":false,"started":["p-app-1"]}""")));
+        // probe-28 F10: what it depends on is named apart, and a service with no container of its own says so.
+        Assert.Equal("composeproject/shop: service app started: 1 container(s) (shop-app-1), after what it depends on: 2 container(s) (shop-db-1, shop-migrate-1)",
+            ObjectVerbCommand.ServiceDone("start", "composeproject/shop", "app", Json("""{"started":["shop-db-1","shop-migrate-1","shop-app-1"]}""")));
+        Assert.Equal("composeproject/shop: service app: started what it depends on: 2 container(s) (shop-db-1, shop-migrate-1); no stopped container of app itself " +
+                     "(one that is missing is made by the agent: agent get composeproject/shop shows when it runs)",
+            ObjectVerbCommand.ServiceDone("start", "composeproject/shop", "app", Json("""{"started":["shop-db-1","shop-migrate-1"]}""")));
+        Assert.Equal("composeproject/my-app: service app started: 1 container(s) (my-app-app-1)",
+            ObjectVerbCommand.ServiceDone("start", "composeproject/my-app", "app", Json("""{"started":["my-app-app-1"]}""")));
     }
 
     [Fact]

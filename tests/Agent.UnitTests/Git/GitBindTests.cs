@@ -223,7 +223,8 @@ public sealed class GitBindTests : IDisposable
         File.WriteAllText(Path.Combine(www, "index.html"), "v1");
         var copy = store.Materialize("platform", www, "apps/www");
         var digestFolder = Path.GetDirectoryName(copy)!;
-        foreach (var level in new[] { digestFolder, Path.GetDirectoryName(digestFolder)! })
+        // probe-29 F1: also the store itself (.binds) and the git root above it.
+        foreach (var level in new[] { digestFolder, Path.GetDirectoryName(digestFolder)!, store.Root, Path.GetDirectoryName(store.Root)! })
         {
             var evil = Directory.CreateDirectory(Path.Combine(temp.FullName, $"evil-{Path.GetFileName(level)}")).FullName;
             var inEvil = Path.Combine(evil, Path.GetRelativePath(level, copy));

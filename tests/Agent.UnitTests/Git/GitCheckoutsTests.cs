@@ -45,6 +45,44 @@ public sealed class GitCheckoutsTests : IDisposable
     }
 
     [Fact]
+    public void A_repository_folder_or_the_git_root_turned_into_a_link_is_unlinked_and_nothing_behind_it_is_written_or_deleted()
+    {
+        // probe-29 F5 (HIGH): STATE/git/NAME (or STATE/git) replaced by a link to a folder of the user's: the next sync
+        // fetched and checked out into it and deleted its folders as old checkouts; with STATE/git a link, a folder
+        // there named like no repository was deleted whole as a stale one.
+        Publish("c1");
+        foreach (var level in new[] { checkouts.Folder("platform"), checkouts.Root })
+        {
+            var theirs = Directory.CreateTempSubdirectory("agent-theirs-").FullName;
+            try
+            {
+                var precious = Path.Combine(theirs, "myproject", "src", "main.c");
+                Directory.CreateDirectory(Path.GetDirectoryName(precious)!);
+                File.WriteAllText(precious, "my code");
+                Directory.CreateDirectory(Path.Combine(theirs, "1111111111111111111111111111111111111111"));
+                Directory.Delete(level, recursive: true);
+                Directory.CreateSymbolicLink(level, theirs);
+
+                Assert.DoesNotContain("myproject", checkouts.Known()); // the git root link is unlinked first
+                checkouts.Remove("myproject");
+                checkouts.Clean("platform");
+                checkouts.Recover("platform");
+                Assert.Null(checkouts.Current("platform")); // what the link holds is never read as a checkout
+                Publish("c2");
+                Assert.Null(new DirectoryInfo(level).LinkTarget);
+                Assert.Equal("c2", File.ReadAllText(Path.Combine(checkouts.Current("platform")!.Folder, "web.yaml")));
+                Assert.Equal("my code", File.ReadAllText(precious));
+                Assert.True(Directory.Exists(Path.Combine(theirs, "1111111111111111111111111111111111111111")));
+                Assert.False(Directory.Exists(Path.Combine(theirs, "c2")));
+            }
+            finally
+            {
+                Directory.Delete(theirs, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public void The_current_and_the_previous_good_revision_are_kept_and_refused_or_older_ones_removed()
     {
         Publish("c1");

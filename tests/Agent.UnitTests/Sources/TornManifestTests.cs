@@ -170,6 +170,33 @@ public sealed class TornManifestTests() : ManifestFolderTestBase("torn")
         Assert.Equal(3, ((ServiceGroup)store.Get(G)!.Object!).Spec.Services.Count);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_emptied_or_removed_then_written_again_in_steps_is_judged_against_the_last_good_read(bool removed)
+    {
+        // probe-29 F3 (HIGH): `: > f` (or `rm f`), then the first bytes of the new text (cp, cat > f): the empty or missing
+        // read dropped the last good text, and the half-written one was applied: web's env and db's spec were lost.
+        var store = Started("g.yaml", Full, G);
+        var generation = store.Get(G)!.Generation;
+        if (removed) File.Delete(Path.Combine(Root, "g.yaml"));
+        else Write("g.yaml", "");
+        store.Reload();
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Write("g.yaml", CutAfter(Full, "- name: web\n      image: busybox:1")); // as a cp caught after 119 bytes
+        store.Reload();
+        Assert.Equal(Hold.PrunePending, store.Get(G)!.HeldReason);
+        Assert.Equal("full", Web(store, G).Container.Env["MODE"]);
+        Assert.Equal(2, ((ServiceGroup)store.Get(G)!.Object!).Spec.Services.Count);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Write("g.yaml", Full); // the writer is done
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(generation, store.Get(G)!.Generation);
+    }
+
     [Fact]
     public void A_compose_file_cut_mid_write_holds_the_project_too()
     {

@@ -157,9 +157,18 @@ public static class ObjectVerbCommand
         var names = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
             : [];
-        return names.Count > 0
-            ? $"{shown}: service {service} {field}: {names.Count} container(s) ({string.Join(", ", names)})"
-            : $"{shown}: service {service}: no {(verb == "stop" ? "running" : "stopped")} container to {verb}";
+        if (names.Count == 0) return $"{shown}: service {service}: no {(verb == "stop" ? "running" : "stopped")} container to {verb}";
+        // A start brings up what the service depends on first, a stop what depends on it: named apart from the service's own
+        // (probe-28 F10: `start --service app` printed "service app started: db-1, migrate-1" while app was still being made).
+        var suffix = new System.Text.RegularExpressions.Regex($"-{System.Text.RegularExpressions.Regex.Escape(service)}-[0-9]+$");
+        var own = names.Where(n => suffix.IsMatch(n)).ToList();
+        var others = names.Except(own).ToList();
+        static string Listed(List<string> list) => $"{list.Count} container(s) ({string.Join(", ", list)})";
+        var related = verb == "stop" ? "what depends on it" : "what it depends on";
+        if (own.Count == 0)
+            return $"{shown}: service {service}: {field} {related}: {Listed(others)}; no {(verb == "stop" ? "running" : "stopped")} container of {service} itself" +
+                   (verb == "stop" ? "" : $" (one that is missing is made by the agent: agent get {shown} shows when it runs)");
+        return $"{shown}: service {service} {field}: {Listed(own)}" + (others.Count > 0 ? $", after {related}: {Listed(others)}" : "");
     }
 
     private static string Past(string verb) => verb switch { "stop" => "stopped", "start" => "is started", "restart" => "restarted", "down" => "is down", "up" => "is up", _ => verb };
