@@ -67,6 +67,10 @@ public sealed record ObservedContainer(
     /// to exit, so nothing that depends on it starts on it; once it has exited it is started again (StoppedByAgent).</summary>
     public bool StopInFlight { get; init; }
 
+    /// <summary>The stop under way (<see cref="StopInFlight"/>) is a user's through the API: once it has landed the
+    /// container stays stopped until started through the API.</summary>
+    public bool StopInFlightByUser { get; init; }
+
     /// <summary>How often it exited with a failure (engine restarts and agent starts alike), and when last.</summary>
     public int Failures { get; init; }
 

@@ -143,7 +143,9 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
     {
         if (current.StopInFlight && !input.Suspended)
         {
-            LeftDown[name] = $"{current.Name} is being stopped by an earlier run of the agent (its stop is still under way): it starts again once it has exited";
+            LeftDown[name] = current.StopInFlightByUser
+                ? $"{current.Name} is being stopped through the API (asked before the agent restarted; its stop is still under way): it stays stopped until started through the API"
+                : $"{current.Name} is being stopped by an earlier run of the agent (its stop is still under way): it starts again once it has exited";
             plan.RequeueAfter(TimeSpan.FromSeconds(2));
             return;
         }

@@ -183,6 +183,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             StoppedWithEngine = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedWithEngine(c.Id),
             StoppedByAgent = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedByAgentItself(c.Id),
             StopInFlight = c.State is ContainerState.Running && userStops.StopInFlight(c.Id),
+            StopInFlightByUser = c.State is ContainerState.Running && userStops.UserStopInFlight(c.Id),
         };
         return health.Annotate(observed, exited?.RestartCount);
     }

@@ -35,19 +35,25 @@ public sealed class EngineStartStops(IContainerEngine engine, AgentLabels labels
                 .GroupBy(e => e.ActorId, StringComparer.Ordinal);
             foreach (var stop in stops)
             {
-                if (userStops.StoppedByAgentItself(stop.Key))
+                var usersStop = userStops.Reason(stop.Key) is not null;
+                if (userStops.StoppedByAgentItself(stop.Key) || usersStop)
                 {
-                    // A stop an earlier run of the agent asked for (a prune's, a suspend's) and did not see land.
+                    // A stop an earlier run of the agent asked for (a prune's, a suspend's, or a user's through the API)
+                    // and did not see land.
                     if (await engine.InspectContainerAsync(stop.Key, bounded.Token) is { State: ContainerState.Running, StartedAt: { } started } running
                         && stop.Any(e => e.Action is "kill" or "stop" && e.Time >= started))
                     {
                         userStops.MarkStopInFlight(stop.Key);
-                        logger.LogInformation("{Name} is being stopped by an earlier run of the agent (asked before it restarted): it is not waited on as running; " +
-                                              "it starts again once the stop has landed, in dependsOn order", running.Name);
+                        if (usersStop)
+                            logger.LogInformation("{Name} is being stopped by a user's stop that an earlier run of the agent asked for (before it restarted): " +
+                                                  "it is not waited on as running, and it stays stopped once the stop has landed", running.Name);
+                        else
+                            logger.LogInformation("{Name} is being stopped by an earlier run of the agent (asked before it restarted): it is not waited on as running; " +
+                                                  "it starts again once the stop has landed, in dependsOn order", running.Name);
                     }
                     continue;
                 }
-                if (userStops.Reason(stop.Key) is not null || userStops.StoppedByAgent(stop.Key)) continue; // told already
+                if (userStops.StoppedByAgent(stop.Key)) continue; // told already
                 var beforeServing = stop.Where(e => e.Time <= serving).Select(e => e.Time).ToList();
                 if (beforeServing.Count == 0) continue;
                 if (await engine.InspectContainerAsync(stop.Key, bounded.Token) is not { State: ContainerState.Exited or ContainerState.Dead } exited) continue;

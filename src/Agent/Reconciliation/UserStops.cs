@@ -164,14 +164,18 @@ public sealed class UserStops
 
     /// <summary>True while a stop an earlier run of the agent asked for is still under way (<see cref="MarkStopInFlight"/>):
     /// until the container starts again (its record ends), it is about to exit, not serving (probe-27 F1.1: the next
-    /// agent ran migrate and started app against a db whose stop then landed).</summary>
+    /// agent ran migrate and started app against a db whose stop then landed). The stop is the agent's own (a prune's, a
+    /// suspend's) or a user's through the API (probe-29 F0: `stop --service db`, then kill -9 of the agent).</summary>
     public bool StopInFlight(string id)
     {
         if (!stopsInFlight.ContainsKey(id)) return false;
-        if (StoppedByAgentItself(id)) return true;
+        if (StoppedByAgentItself(id) || Reason(id) is not null) return true;
         stopsInFlight.TryRemove(id, out _);
         return false;
     }
+
+    /// <summary>A stop under way (<see cref="StopInFlight"/>) that is a user's: once it has landed the container stays stopped.</summary>
+    public bool UserStopInFlight(string id) => StopInFlight(id) && Reason(id) is not null;
 
     /// <summary>True when the last stop of this container was the engine's shutdown (<see cref="ByShutdown"/>).</summary>
     public bool StoppedWithEngine(string id)

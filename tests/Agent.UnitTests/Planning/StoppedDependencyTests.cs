@@ -181,4 +181,24 @@ public sealed class StoppedDependencyTests
         var order = landed.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.WaitHealthy or OperationKind.WaitCompleted).Select(o => $"{o.Kind} {o.ResourceId}").ToList();
         Assert.Equal(["StartContainer container:g-db-1", "WaitHealthy container:g-db-1", "StartContainer service:migrate:1", "WaitCompleted container:g-migrate-1", "StartContainer service:app:1"], order);
     }
+
+    [Fact]
+    public void A_dependency_whose_users_stop_is_still_under_way_after_an_agent_restart_holds_its_dependents_and_stays_stopped()
+    {
+        // probe-29 F0 (compose): `stop --service db`, kill -9 of the agent while the stop ran, app removed: the next agent
+        // made app on the dying db. Held while the stop runs; once it has landed db is the user's stop, not started again.
+        var db = Service("db", 1, s => s.Healthy());
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Healthy));
+        var stopping = Running(db, 1) with { Health = HealthState.Healthy, StopInFlight = true, StopInFlightByUser = true };
+        var plan = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, db), Observed(stopping), Labels, Now));
+        Assert.True(plan.IsEmpty, plan.ToString());
+        var hold = Assert.Single(plan.Held);
+        Assert.Equal(Hold.DependencyNotRunning, hold.Reason);
+        Assert.EndsWith("g-db-1 is being stopped through the API (asked before the agent restarted; its stop is still under way): it stays stopped until started through the API", hold.Message);
+
+        var landed = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, db),
+            Observed(Exited(db, 1) with { StoppedByUser = "api" }), Labels, Now));
+        Assert.DoesNotContain(landed.Operations, o => o.Kind is OperationKind.StartContainer or OperationKind.CreateContainer);
+        Assert.Equal(Hold.DependencyNotRunning, Assert.Single(landed.Held).Reason);
+    }
 }
