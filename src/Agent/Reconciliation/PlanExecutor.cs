@@ -266,20 +266,20 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 userStops.ClearSeen(startee); // at once, not at its start event: a one-shot that exits is not read as still held stopped
                 break;
             case OperationKind.RestartContainer:
-                userStops.MarkOwn(target, op.Timeout);
+                MarkOwnStop(target, op.Timeout, "restarted");
                 if (await admission.StartAsync(target, () => engine.RestartContainerAsync(target, op.Timeout, ct), ct) is { } movedAtRestart)
                     throw new OperationFailedException(movedAtRestart);
                 health.RecordStart(target);
                 break;
             case OperationKind.StopContainer:
-                userStops.MarkOwn(target, op.Timeout);
+                MarkOwnStop(target, op.Timeout, "stopped");
                 // Not cut off by the agent's shutdown: the engine goes on with a stop it was asked for, so the agent waits
                 // for it (up to the grace period) rather than leave it to land under the next agent (probe-26 F5: that
                 // agent ran migrate against a db a second before the engine killed it). Agent:EngineRequestTimeout bounds it.
                 await engine.StopContainerAsync(target, op.Timeout, CancellationToken.None);
                 break;
             case OperationKind.RemoveContainer:
-                userStops.MarkOwn(target);
+                MarkOwnStop(target, null, "removed");
                 await engine.RemoveContainerAsync(target, force: true, ct);
                 health.Forget(target);
                 break;
@@ -306,6 +306,21 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     }
 
     private static string NetworkKey(string name) => "network:" + name;
+
+    /// <summary>Records that the coming stop is the agent's own before it is asked of the engine, or fails the operation
+    /// naming why (probe-29 F4: a full state dir failed the whole reconcile in a loop, the status saying nothing of it).</summary>
+    private void MarkOwnStop(string target, TimeSpan? grace, string verb)
+    {
+        try
+        {
+            userStops.MarkOwn(target, grace);
+        }
+        catch (State.StateWriteException e)
+        {
+            throw new OperationFailedException($"not {verb}: the record that its stop is the agent's own could not be saved first ({e.Message}); " +
+                "free space in the state dir (or make it writable): it is tried again");
+        }
+    }
 
     /// <summary>
     /// Whether a failed step of an update is a verdict on the new spec: a failed health gate, or a start the engine answered

@@ -52,9 +52,10 @@ public sealed class Reconciler(
             result = outcome.Result;
             return new ReconcileResult(outcome.RequeueAfter);
         }
-        catch (Exception e) when (e is Agent.Engine.EngineException && manifests.Get(key) is { Object: not null })
+        catch (Exception e) when (e is Agent.Engine.EngineException or State.StateWriteException && manifests.Get(key) is { Object: not null })
         {
-            // A reconcile that could not even observe still leaves Ready/Progressing/Degraded saying why.
+            // A reconcile that could not even observe (or record what it must before acting: a full state dir) still
+            // leaves Ready/Progressing/Degraded saying why.
             var reason = e is Agent.Engine.EngineUnavailableException ? "EngineUnavailable" : "ReconcileFailed";
             status.SetCondition(key, ConditionTypes.Ready, false, reason, e.Message);
             status.SetCondition(key, ConditionTypes.Progressing, true, "Retrying", "retrying with back-off");

@@ -276,6 +276,39 @@ public sealed class StateDirTests : IAsyncLifetime
         }
     }
 
+    /// <summary>probe-29 F4: an update whose stop could not be recorded first (a full state dir) failed in a loop while the
+    /// group read Degraded False AsExpected, the cause only in the log. Now Degraded True ApplyFailed names the file and
+    /// the error; the old container keeps running, and the update finishes once there is room.</summary>
+    [Fact]
+    public async Task An_update_that_cannot_record_its_stop_on_a_full_state_dir_is_degraded_naming_why_and_finishes_once_there_is_room()
+    {
+        var group = instance.Name("fullupd");
+        await using var agent = Harness();
+        await using (await MountTmpfsAsync(agent.StateDir))
+        {
+            agent.Write("g.yaml", Group(group, Sleeper("s", "      env:\n        V: \"1\"\n")));
+            await agent.StartAsync();
+            await agent.WaitReadyAsync(group);
+            var name = $"{group}-s-1";
+            var id = (await DockerCli.InspectAsync(name, "{{.Id}}")).Trim();
+
+            await ExternalTool.ShellAsync($"dd if=/dev/zero of='{agent.StateDir}/fill' bs=4k"); // until the disk is full
+            agent.Write("g.yaml", Group(group, Sleeper("s", "      env:\n        V: \"2\"\n")));
+            var status = await agent.WaitForConditionAsync(group, ConditionTypes.Degraded, "True", "ApplyFailed", TimeSpan.FromSeconds(60));
+            var message = status.Condition(ConditionTypes.Degraded)!.Message;
+            Assert.Contains("user-stops.json", message, StringComparison.Ordinal);
+            Assert.Contains("No space left on device", message, StringComparison.Ordinal);
+            Assert.NotEqual("True", status.Condition(ConditionTypes.Ready)!.Status);
+            Assert.Equal("true", await DockerCli.InspectAsync(id, "{{.State.Running}}")); // the old container serves on
+
+            File.Delete(Path.Combine(agent.StateDir, "fill"));
+            await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "-f", "{{.State.Running}} {{range .Config.Env}}{{.}} {{end}}", name)).Stdout is var state
+                    && state.StartsWith("true ", StringComparison.Ordinal) && state.Contains("V=2", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60), "the update finished once there was room");
+            await agent.WaitForConditionAsync(group, ConditionTypes.Degraded, "False", null, TimeSpan.FromSeconds(30));
+        }
+    }
+
     /// <summary>probe-18 F3: a CronJob's history that cannot be saved (a full state dir) while runs go on was logged at every
     /// save, 4-8 lines a second; now once per change of cause, and its recovery once.</summary>
     [Fact]
