@@ -239,6 +239,7 @@ public sealed class Reconciler(
         if (!plan.IsEmpty)
         {
             if (desired is not null) ReportApplying(key, entry!.Generation, desired.Source.ToString(), plan);
+            if (desired is ServiceGroup stopping) ReportStopping(key, stopping, observed);
             else if (entry?.NotSelected is null) ReportPruning(key, plan);
             // One line before (a plan can take minutes); each change is logged by the executor once it is done.
             var repeated = IsRepeated(key, plan.ToString());
@@ -410,6 +411,21 @@ public sealed class Reconciler(
         // Let through (confirmed, or the guard holds no more): the guard's hold is over (probe-27: PruneBlocked, "nothing is
         // removed until an admin confirms", shown while the confirmed removal ran).
         status.Update(key, s => s with { Conditions = s.Conditions.Where(c => c.Type != ConditionTypes.PruneBlocked).ToList() });
+    }
+
+    /// <summary>A stopped or suspended group whose plan stops what still runs of it says so at once (probe-29 F6: spec.suspend
+    /// read `1/1 Ready`, Ready True Updating, for a 40 s stop grace; after an agent restart during a stop, READY `-` and
+    /// STATUS Reconciling with AGE from the restart): Suspended True, Ready False with the hold's reason, and the containers
+    /// as observed, so `agent get` shows READY and Stopping while one still runs.</summary>
+    private void ReportStopping(ObjectKey key, ServiceGroup group, ObservedState observed)
+    {
+        if (StopState.Of(key, group.Spec.Suspend, overrides.IsSuspended(key), overrides.IsDown(key), overrides.RemovesVolumes(key)) is not { } stop) return;
+        var services = ServicesOf(key, group, observed);
+        status.Update(key, s => s with { Services = services, Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)) });
+        status.SetCondition(key, ConditionTypes.Suspended, true, stop.Reason, stop.Why);
+        // A stop or down asked through the API reads StopRequested/DownRequested until its outcome (StatusStore.MarkToggled).
+        if (status.Get(key)?.Condition(ConditionTypes.Ready) is { Status: "False" } ready && ready.Reason.EndsWith("Requested", StringComparison.Ordinal)) return;
+        status.SetCondition(key, ConditionTypes.Ready, false, stop.Reason, $"its containers are being stopped ({stop.Why})");
     }
 
     /// <summary>Status while a plan applies. A condition left by a hold that is over (a manifest that did not read or was

@@ -113,6 +113,34 @@ public sealed class RuntimeSemanticsTests() : AgentScenario(new Dictionary<strin
         Assert.StartsWith("running", await State($"{g}-s-1"));
     }
 
+    /// <summary>probe-29 F6: spec.suspend: true on a group whose stop takes its grace period read `1/1 Ready` (Ready True
+    /// Updating) for the whole stop; `agent stop` read Stopping. Now the same: Suspended True and Ready False at once, and
+    /// `agent get` says Stopping while the container still runs, then Suspended.</summary>
+    [Fact]
+    public async Task A_group_suspended_in_its_manifest_reads_stopping_not_ready_while_its_stop_runs()
+    {
+        var g = Instance.Name("suspgrace");
+        var slow = $"    - name: s\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 15s\n";
+        Agent.Write("g.yaml", Group(g, slow));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        Agent.Write("g.yaml", Group(g, slow, "  suspend: true\n"));
+        await Eventually.TrueAsync(() => Task.FromResult(StatusOf(g).Condition(ConditionTypes.Suspended) is { Status: "True" }), TimeSpan.FromSeconds(10), "Suspended True");
+        Assert.StartsWith("running", await State($"{g}-s-1")); // sleep ignores SIGTERM: 15 s of grace
+        Assert.Equal(("False", "Suspended"), (StatusOf(g).Condition(ConditionTypes.Ready)!.Status, StatusOf(g).Condition(ConditionTypes.Ready)!.Reason));
+        var env = new Dictionary<string, string> { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Token };
+        var (exit, table, stderr) = await AgentCli.RunAsync(env, "get", "servicegroups");
+        Assert.True(exit == 0, stderr);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(table, $@"(?m)^{g}\s+[01]/1\s+Stopping\s"), table); // READY as agent stop shows it
+        for (var i = 0; i < 5 && (await State($"{g}-s-1")).StartsWith("running"); i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1)); // never Ready meanwhile
+            Assert.Equal("False", StatusOf(g).Condition(ConditionTypes.Ready)!.Status);
+        }
+        await Eventually.TrueAsync(async () => (await State($"{g}-s-1")).StartsWith("exited"), TimeSpan.FromSeconds(30), "stopped");
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", "Suspended", TimeSpan.FromSeconds(10));
+    }
+
     // Rule 2 for docker pause: undone under always, kept (and shown) otherwise; the API's start unpauses, its stop stops
     [Fact]
     public async Task Docker_pause_is_undone_under_always_and_kept_otherwise_until_the_api_start()
