@@ -212,7 +212,7 @@ public sealed partial class JobLoop(
             var decision = CronDecisions.Decide(cron, history, now);
             NextRun = decision.Next;
             if (decision.Next is { } next) wakeAt.Add(next);
-            history = Kill(history, decision.Kill, want.Template, RunReasons.Replaced, now, "replaced by the run of " + decision.Start);
+            history = Kill(history, decision.Kill, want.Template, RunReasons.Replaced, now, "replaced by the run of " + (decision.Start is { } replacing ? CronSchedule.Format(replacing) : "the next schedule time"));
             ReportNotRun(decision.Missed, decision.Skipped, decision.Message);
             history = history with
             {
