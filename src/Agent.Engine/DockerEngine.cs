@@ -554,6 +554,13 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         {
             throw;
         }
+        catch (ObjectDisposedException e)
+        {
+            // The agent is shutting down and its client went while a call (a stop's grace) still ran: the engine goes on
+            // with it, the next run of the agent sees its outcome (probe-29: "container_stop failed: The
+            // CancellationTokenSource has been disposed" logged as a failure).
+            throw new OperationCanceledException($"{operation}: the agent is shutting down; the engine finishes the call on its own", e);
+        }
         catch (EngineException)
         {
             EngineMetrics.Record(operation, "error");
