@@ -89,7 +89,7 @@ public sealed class GitCli(string home, GitProcesses processes, Func<string, boo
             Kill(process);
             throw;
         }
-        return new GitResult(process.ExitCode, Scrub(await output, secrets), Scrub(await error, secrets));
+        return new GitResult(process.ExitCode, Scrub(await output, secrets), Core.TerminalText.Escape(Scrub(await error, secrets), keepLineFeeds: true));
     }
 
     /// <summary>git's subcommand (fetch, archive...): the first argument that is neither an option nor the value of -C or
