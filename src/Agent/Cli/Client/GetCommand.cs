@@ -90,13 +90,17 @@ public static class GetCommand
         public static async Task<Snapshot> LoadAsync(AgentClient client, string typed, string? name, CancellationToken ct)
         {
             var objects = (await client.GetAsync("api/v1/objects", ct)).EnumerateArray().ToList();
-            var kind = ResourceKinds.Resolve(typed, objects.Select(o => ResourceViews.Str(o, "kind")).Distinct())
-                ?? throw new AgentApiException($"the agent has no resource type \"{typed}\"; try: servicegroups, composeprojects, cronjobs, jobs, gitrepositories, containers, all");
+            var known = objects.Select(o => ResourceViews.Str(o, "kind")).Distinct().ToList();
+            // kubectl's comma list (`get servicegroups,composeprojects`): each kind's rows, shown as `get all` shows them.
+            var kinds = typed.Split(',', StringSplitOptions.TrimEntries).Select(part => ResourceKinds.Resolve(part, known)
+                ?? throw new AgentApiException($"the agent has no resource type \"{part}\"; try: servicegroups, composeprojects, cronjobs, jobs, gitrepositories, containers, all (or several, comma-separated)"))
+                .Distinct().ToList();
+            var kind = kinds.Count == 1 ? kinds[0] : ResourceKinds.All;
             List<JsonElement> containers = [];
             string? containersError = null;
             try
             {
-                if (kind is ResourceKinds.Containers or ResourceKinds.All)
+                if (kinds.Contains(ResourceKinds.Containers) || kinds.Contains(ResourceKinds.All))
                     containers = (await client.GetAsync("api/v1/containers", ct)).EnumerateArray()
                         .Where(c => name is null || ResourceViews.Str(c, "name") == name).ToList();
             }
@@ -104,12 +108,8 @@ public static class GetCommand
             {
                 containersError = e.Message;
             }
-            objects = kind switch
-            {
-                ResourceKinds.Containers => [],
-                ResourceKinds.All => objects,
-                _ => objects.Where(o => ResourceKinds.Lists(kind, ResourceViews.Str(o, "kind"))).ToList(),
-            };
+            objects = kinds.Contains(ResourceKinds.All) ? objects
+                : objects.Where(o => kinds.Any(k => k != ResourceKinds.Containers && ResourceKinds.Lists(k, ResourceViews.Str(o, "kind")))).ToList();
             if (name is not null) objects = objects.Where(o => ResourceViews.Str(o, "name") == name).ToList();
             return new Snapshot(kind, objects, containers) { ContainersError = containersError };
         }

@@ -24,7 +24,7 @@ public static class GitRepositoryTables
             var ready = Condition(o, "Ready");
             var suspended = Text(git, "suspend") == "true";
             string[] cells = [kindPrefix ? $"gitrepository/{Str(o, "name")}" : Str(o, "name"), Text(git, "url"), Text(git, "ref"),
-                Short(Str(o, "lastAppliedRevision")), suspended ? "True" : "False", ready is { } r ? Str(r, "status") : "Unknown", ready is { } m ? OneLine(Str(m, "message")) : "",
+                Short(Str(o, "lastAppliedRevision")), suspended ? "True" : "False", ready is { } r ? Str(r, "status") : "Unknown", ready is { } m ? OneLine(Str(m, "message"), cut: !wide) : "",
                 Ages.Since(When(git, "since"), now)];
             table.Add(wide
                 ? [.. cells, Text(git, "path") is { Length: > 0 } p ? p : "/", Ago(When(git, "lastSyncTime"), now), suspended ? "<none>" : In(When(git, "nextSyncTime"), now), Str(o, "source")]
@@ -51,11 +51,11 @@ public static class GitRepositoryTables
     }
 
     /// <summary>A message as one table cell: whitespace and line breaks folded to single spaces, cut at
-    /// <see cref="MaxCell"/> characters (describe shows it whole).</summary>
-    public static string OneLine(string message)
+    /// <see cref="MaxCell"/> characters unless <paramref name="cut"/> is false (-o wide and describe show it whole).</summary>
+    public static string OneLine(string message, bool cut = true)
     {
         var folded = string.Join(' ', message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        return folded.Length <= MaxCell ? folded : folded[..(MaxCell - 1)] + "…";
+        return !cut || folded.Length <= MaxCell ? folded : folded[..(MaxCell - 1)] + "…";
     }
 
     public const int MaxCell = 100;
