@@ -529,9 +529,10 @@ public sealed class Reconciler(
             .OrderBy(other => other.Metadata.Name, StringComparer.Ordinal)
             .ToList();
         if (blockers.Count == 0) return null;
-        var stopped = blockers.Where(Stopped).Select(b => b.Metadata.Name).ToList();
-        return $"waiting for group(s) {string.Join(", ", blockers.Select(b => b.Metadata.Name))} to be ready" + (stopped.Count == 0 ? ""
-            : $" ({string.Join(", ", stopped)} {(stopped.Count == 1 ? "is" : "are")} stopped or suspended: `agent start servicegroup/NAME` or spec.suspend: false runs {(stopped.Count == 1 ? "it" : "them")} again)");
+        var stopped = blockers.Where(Stopped).Select(b => b.Spec.Suspend
+            ? $"{b.Metadata.Name} is suspended in its manifest (spec.suspend: false runs it again)"
+            : $"{b.Metadata.Name} is stopped (`agent start servicegroup/{b.Metadata.Name}` runs it again)").ToList();
+        return $"waiting for group(s) {string.Join(", ", blockers.Select(b => b.Metadata.Name))} to be ready" + (stopped.Count == 0 ? "" : $"; {string.Join("; ", stopped)}");
     }
 
     private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, ObservedState shown, Plan plan, ExecutionResult? execution)

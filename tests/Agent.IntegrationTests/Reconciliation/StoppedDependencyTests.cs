@@ -90,7 +90,7 @@ public sealed class StoppedDependencyTests : AgentScenario
 
         await DockerCli.RunAsync("rm", "-f", $"{sapp}-app-1");
         var waiting = await Agent.WaitForConditionAsync(sapp, ConditionTypes.Ready, "False", "WaitingForDependencies", TimeSpan.FromSeconds(60));
-        Assert.Contains($"{sdb} is stopped or suspended", waiting.Condition(ConditionTypes.Ready)!.Message);
+        Assert.Contains($"{sdb} is stopped (`agent start servicegroup/{sdb}` runs it again)", waiting.Condition(ConditionTypes.Ready)!.Message);
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.Empty(await Containers.OfAsync(Instance, sapp));
 
