@@ -66,6 +66,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private bool writableBindsUnsaved;
     private readonly TimeSpan pruneDelay = options?.Value.PruneDelay ?? TimeSpan.Zero;
     private Dictionary<ObjectKey, DateTimeOffset> goneSince = [];
+    // How long past its prune delay an object whose manifest went is remembered (its last entry, its file's last text):
+    // long enough for a deploy that removes and writes files again, bounded for an agent that runs for months.
+    private static readonly TimeSpan GoneMemory = TimeSpan.FromHours(1);
     // The last entries of objects whose manifest went (goneSince): one that comes back half-written is judged against it.
     private Dictionary<ObjectKey, DesiredEntry> goneEntries = [];
     private Dictionary<ObjectKey, Dictionary<string, DateTimeOffset>> servicesGoneSince = [];
@@ -484,7 +487,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             LogErrorChanges(set, realRoot, writtenFolders, nextHeldFiles);
             // A git revision is read whole and at once: only the folder's own files can be caught half-way through a deploy.
             goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
-                .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k)))
+                .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k) && now - goneSince[k] < pruneDelay + GoneMemory))
                 .Distinct().ToDictionary(k => k, k => goneSince.GetValueOrDefault(k, now));
             goneEntries = goneSince.Keys.Select(k => entries.TryGetValue(k, out var e) && e.Object is not null ? e : goneEntries.GetValueOrDefault(k))
                 .OfType<DesiredEntry>().ToDictionary(e => e.Key);
@@ -567,9 +570,11 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                     manifests.TryAdd(file, text);
         }
         // A manifest removed (its objects wait out the prune delay) keeps its last good text too: `rm f`, then `cp` of a new
-        // one written in steps.
+        // one written in steps. Only while an object it defined is remembered as gone (goneEntries), not for ever.
+        var goneFiles = entries.Values.Concat(goneEntries.Values).Where(e => !next.ContainsKey(e.Key))
+            .Select(e => e.Object).OfType<ServiceGroup>().SelectMany(ManifestFilesOf).ToHashSet(StringComparer.Ordinal);
         foreach (var (file, text) in manifestsLastGood)
-            if (!manifests.ContainsKey(file) && !File.Exists(file))
+            if (!manifests.ContainsKey(file) && goneFiles.Contains(file) && !File.Exists(file))
                 manifests[file] = text;
         manifestsLastGood = manifests;
         var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);
