@@ -41,7 +41,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<GitCheckouts>();
         services.AddSingleton<GitBindStore>();
         services.AddSingleton<GitDocuments>();
-        services.AddSingleton(sp => new GitProcesses(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".running")));
+        services.AddSingleton(sp => new GitProcesses(Path.Combine(sp.GetRequiredService<GitCheckouts>().Root, ".running"), sp.GetRequiredService<ILogger<GitProcesses>>()));
         services.AddSingleton(sp =>
         {
             var policy = sp.GetRequiredService<Core.Security.SecurityPolicy>().Options;

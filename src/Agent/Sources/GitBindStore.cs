@@ -197,6 +197,8 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
                 if (!halfMade && Written(copy) is { } written)
                 {
                     var keptAt = Path.Combine(KeptRoot, repository, Path.GetFileName(copy));
+                    // probe-30 F9: `.kept` turned into a link moved what containers wrote outside the state dir.
+                    State.StateLinks.EnsureReal(logger, GitRoot, KeptRoot, Path.GetDirectoryName(keptAt)!);
                     State.StateFile.CreateDirectory(Path.GetDirectoryName(keptAt)!);
                     if (Directory.Exists(keptAt)) keptAt += $"-{DateTime.UtcNow:yyyyMMddHHmmss}";
                     Directory.Move(copy, keptAt);

@@ -9,11 +9,12 @@ namespace Agent.Sources;
 /// until it ends. The agent cannot make them die with it (a SIGKILL runs no code, and the parent-death signal is not
 /// delivered in every sandbox), so at the next start every process of a recorded session is killed before anything fetches.
 /// </summary>
-public sealed class GitProcesses(string folder)
+public sealed class GitProcesses(string folder, ILogger? logger = null)
 {
     /// <summary>Starts git (through setsid) and records its session.</summary>
     public Process Start(ProcessStartInfo info)
     {
+        State.StateLinks.EnsureReal(logger, Path.GetDirectoryName(folder)!, folder);
         State.StateFile.CreateDirectory(folder);
         var process = Process.Start(info) ?? throw new GitSyncException("GitUnavailable", "cannot start git");
         File.WriteAllText(Record(process.Id), "");
@@ -36,12 +37,13 @@ public sealed class GitProcesses(string folder)
     /// <summary>Kills every process left from git sessions of an agent that ended without stopping them; returns how many.</summary>
     public int KillLeftovers()
     {
-        if (!Directory.Exists(folder)) return 0;
+        // probe-30 F8: `.running` turned into a link had the files of its target deleted at every start.
+        if (!State.StateLinks.Unlink(logger, Path.GetDirectoryName(folder)!, folder) || !Directory.Exists(folder)) return 0;
         var killed = 0;
         foreach (var record in Directory.EnumerateFiles(folder))
         {
-            if (int.TryParse(Path.GetFileName(record), NumberStyles.None, CultureInfo.InvariantCulture, out var session))
-                killed += KillSession(session);
+            if (!int.TryParse(Path.GetFileName(record), NumberStyles.None, CultureInfo.InvariantCulture, out var session)) continue; // not a record of the agent's
+            killed += KillSession(session);
             File.Delete(record);
         }
         return killed;
