@@ -182,7 +182,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.HeldReason(c.Id) ?? UnwatchedStop(exited),
             StoppedWithEngine = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedWithEngine(c.Id),
             StoppedByAgent = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedByAgentItself(c.Id),
-            StopInFlight = c.State is ContainerState.Running && userStops.StopInFlight(c.Id),
+            StopInFlight = c.State is ContainerState.Running && (userStops.StopInFlight(c.Id) || userStops.OwnStopUnderWay(c.Id, c.Name)),
             StopInFlightByUser = c.State is ContainerState.Running && userStops.UserStopInFlight(c.Id),
         };
         return health.Annotate(observed, exited?.RestartCount);

@@ -528,11 +528,20 @@ public sealed class Reconciler(
             .Where(other => !status.IsReady(other.Key))
             .OrderBy(other => other.Metadata.Name, StringComparer.Ordinal)
             .ToList();
-        if (blockers.Count == 0) return null;
-        var stopped = blockers.Where(Stopped).Select(b => b.Spec.Suspend
+        // A group named in spec.dependsOn that has no manifest now (moved away and being pruned, or back but not read whole
+        // yet) is waited for too until it reads Ready: probe-30 F18, sapp (held at its last good spec) was healed onto a db
+        // whose prune was stopping it.
+        ObjectKey[] KeysOf(string name) => [new(ServiceGroup.KindName, name), new(ServiceGroup.ComposeKindName, name)];
+        var absent = group.Spec.DependsOn.Where(name => blockers.All(b => b.Metadata.Name != name)
+                && KeysOf(name).All(k => manifests.Get(k) is not { Object: ServiceGroup } && !status.IsReady(k)))
+            .Order(StringComparer.Ordinal).ToList();
+        if (blockers.Count == 0 && absent.Count == 0) return null;
+        var notes = blockers.Where(Stopped).Select(b => b.Spec.Suspend
             ? $"{b.Metadata.Name} is suspended in its manifest (spec.suspend: false runs it again)"
-            : $"{b.Metadata.Name} is stopped (`agent start servicegroup/{b.Metadata.Name}` runs it again)").ToList();
-        return $"waiting for group(s) {string.Join(", ", blockers.Select(b => b.Metadata.Name))} to be ready" + (stopped.Count == 0 ? "" : $"; {string.Join("; ", stopped)}");
+            : $"{b.Metadata.Name} is stopped (`agent start servicegroup/{b.Metadata.Name}` runs it again)")
+            .Concat(absent.Select(name => $"{name} has no manifest now"));
+        var waited = blockers.Select(b => b.Metadata.Name).Concat(absent).Order(StringComparer.Ordinal);
+        return $"waiting for group(s) {string.Join(", ", waited)} to be ready" + string.Concat(notes.Select(n => "; " + n));
     }
 
     private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, ObservedState shown, Plan plan, ExecutionResult? execution)

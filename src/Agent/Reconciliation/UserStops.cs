@@ -121,6 +121,11 @@ public sealed class UserStops
     /// it is not a user's docker stop (probe-26 F5: the project stayed down for good, held as stopped by a user).</summary>
     public bool IsOwnStop(string id, string? name) => IsOwn(id, name) || StoppedByAgentItself(id);
 
+    /// <summary>A stop (or restart, or removal) this run of the agent is making of the container now: running, it is
+    /// about to exit, not serving (probe-30 F18: a prune undone, or a suspend lifted, while db's stop ran; sapp's replica
+    /// was made on the dying db). Ends with the container's exit or start, or the stop's grace and slack.</summary>
+    public bool OwnStopUnderWay(string id, string? name) => IsOwn(id, name);
+
     private bool IsOwn(string id, string? name)
     {
         var now = time.GetUtcNow();

@@ -227,6 +227,37 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
     }
 
     [Fact]
+    public async Task A_prune_undone_while_its_stop_runs_holds_the_dependent_groups_until_the_dependency_runs_again()
+    {
+        // probe-30 F18 (HIGH), no agent restart: sdb's manifest moved away (its prune stops db, 20 s of grace) and back, and
+        // sapp's replica removed: sapp was made on the dying db at once, and both read Ready meanwhile.
+        var (sdb, sapp) = (Instance.Name("sdb"), Instance.Name("sapp"));
+        var dbFile = Path.Combine(Manifests, "sdb.yaml");
+        var dbManifest = Manifest.Group(sdb, $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 20s\n");
+        File.WriteAllText(dbFile, dbManifest);
+        File.WriteAllText(Path.Combine(Manifests, "sapp.yaml"), Manifest.Group(sapp, Manifest.Sleeper("app"), $"  dependsOn: [{sdb}]\n"));
+        var agent = StartAgent(new Dictionary<string, string> { ["AGENT_Agent__AllowMassPrune"] = "true", ["AGENT_Agent__PruneDelay"] = "00:00:05" });
+        var db = Assert.Single(await Containers.RunningAsync(Instance, sdb, 1, Within));
+        await Containers.RunningAsync(Instance, sapp, 1, Within);
+        var dbStarted = await DockerCli.InspectAsync(db.Id, "{{.State.StartedAt}}");
+
+        File.Delete(dbFile);
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(StateDir, "user-stops.json"))
+                                                         && File.ReadAllText(Path.Combine(StateDir, "user-stops.json")).Contains(db.Id, StringComparison.Ordinal)),
+            Within, $"the prune asked db to stop; output:\n{agent.Output(20)}");
+        File.WriteAllText(dbFile, dbManifest);
+        await DockerCli.RunAsync("rm", "-f", $"{sapp}-app-1");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal("true", await DockerCli.InspectAsync(db.Id, "{{.State.Running}}")); // still in its grace
+        Assert.Empty(await Containers.OfAsync(Instance, sapp)); // not made on the dying db
+
+        var app = await Eventually.ReturnsAsync(async () => await Containers.OfAsync(Instance, sapp), rows => rows is [{ State: "running" }],
+            TimeSpan.FromSeconds(120), $"sapp runs again; output:\n{agent.Output(30)}");
+        Assert.NotEqual(dbStarted, await DockerCli.InspectAsync(db.Id, "{{.State.StartedAt}}")); // its stop landed, then it ran again
+        await StartOrder.AssertStartedAfterAsync(app[0].Id, db.Id);
+    }
+
+    [Fact]
     public async Task A_removal_made_while_an_earlier_prune_runs_holds_only_what_is_kept_and_says_so_at_once()
     {
         // probe-28 F8: two of seven pruned within a 30% guard; while their stops ran two more files went. 4 of 7 was held,

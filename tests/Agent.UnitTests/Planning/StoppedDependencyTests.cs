@@ -172,7 +172,7 @@ public sealed class StoppedDependencyTests
         var hold = Assert.Single(plan.Held);
         Assert.Equal(Hold.DependencyNotRunning, hold.Reason);
         Assert.Equal("not done until g-db-1 runs: create g-migrate-1, start g-migrate-1, create g-app-1, start g-app-1: db must be healthy first, and " +
-                     "g-db-1 is being stopped by an earlier run of the agent (its stop is still under way): it starts again once it has exited", hold.Message);
+                     "g-db-1 is being stopped by the agent (a prune's or a stop's, its stop still under way): it starts again once it has exited", hold.Message);
         Assert.NotNull(plan.RequeueAfter);
 
         // Once the stop has landed: db started, waited healthy, then migrate, then app.
