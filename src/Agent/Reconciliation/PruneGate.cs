@@ -101,7 +101,9 @@ public sealed class PruneGate
             var version = manifests.ReadVersion;
             if (version == Interlocked.Read(ref evaluatedVersion)) return;
             var inEngine = await observer.ListObjectKeysAsync(ct, withJobRuns: true);
-            var (managed, removals) = Judge(inEngine, jobs.All().Select(r => r.Key), manifests.All(), manifests.KeepReason);
+            HashSet<ObjectKey> held;
+            lock (sync) held = blocked.Where(k => manifests.KeptFrom(k) is null).ToHashSet();
+            var (managed, removals) = Judge(inEngine, jobs.All().Select(r => r.Key), manifests.All(), manifests.KeepReason, held);
             var next = Decide(managed, removals);
             lock (sync)
             {
@@ -128,13 +130,15 @@ public sealed class PruneGate
 
     /// <summary>What one read judges: the managed objects (with something in the engine, a job history in the state dir,
     /// or a manifest that selects this host) and which of them it would remove (no manifest, nothing else holding them).
-    /// API jobs are the API's, never a manifest's: they are not counted.</summary>
+    /// API jobs are the API's, never a manifest's: they are not counted. A removal <paramref name="held"/> from an earlier
+    /// read stays a removal while a read that cannot judge deletions keeps it (a GitRepository with no checkout yet):
+    /// probe-30 F6, that read of "0 removals" ended the hold, and the held objects were pruned unconfirmed once it passed.</summary>
     public static (int Managed, HashSet<ObjectKey> Removals) Judge(IEnumerable<ObjectKey> inEngine, IEnumerable<ObjectKey> jobHistories,
-        IEnumerable<DesiredEntry> entries, Func<ObjectKey, string?> keepReason)
+        IEnumerable<DesiredEntry> entries, Func<ObjectKey, string?> keepReason, IReadOnlySet<ObjectKey>? held = null)
     {
         var existing = inEngine.Concat(jobHistories).Where(k => k.Kind != Job.ImperativeKind).ToHashSet();
         var desired = entries.Where(e => e.NotSelected is null).Select(e => e.Key).ToHashSet();
-        var removals = existing.Where(k => !desired.Contains(k) && keepReason(k) is null).ToHashSet();
+        var removals = existing.Where(k => !desired.Contains(k) && (keepReason(k) is null || held?.Contains(k) == true)).ToHashSet();
         return (existing.Union(desired).Count(), removals);
     }
 

@@ -258,6 +258,33 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
     }
 
     [Fact]
+    public async Task A_held_mass_prune_stays_held_across_a_git_repository_that_never_fetches_added_and_removed()
+    {
+        // probe-30 F6 (HIGH): while a GitRepository had no checkout every removal was "kept": that read of 0 removals ended
+        // the hold, and once the repository's manifest went the held groups were pruned, never confirmed.
+        var names = Enumerable.Range(1, 3).Select(i => Instance.Name($"held{i}")).ToList();
+        foreach (var name in names) File.WriteAllText(Path.Combine(Manifests, $"{name}.yaml"), Manifest.Group(name, Manifest.Sleeper("s")));
+        var agent = StartAgent();
+        var kept = new Dictionary<string, IReadOnlyList<Containers.Row>>();
+        foreach (var name in names) kept[name] = await Containers.RunningAsync(Instance, name, 1, Within);
+
+        foreach (var name in names.Skip(1)) File.Delete(Path.Combine(Manifests, $"{name}.yaml")); // 2 of 3: held
+        using var admin = agent.Client();
+        await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("objects").GetArrayLength() == 2,
+            Within, $"the guard holds two; output:\n{agent.Output(20)}");
+        var bogus = Path.Combine(Manifests, "bogus-repo.yaml");
+        File.WriteAllText(bogus, "apiVersion: agent/v1\nkind: GitRepository\nmetadata:\n  name: bogus\nspec:\n  url: file:///nonexistent/bogus.git\n  interval: 1s\n");
+        await Task.Delay(TimeSpan.FromSeconds(8)); // reads while the repository has no checkout
+        Assert.True(JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(), agent.Output(30));
+        File.Delete(bogus);
+        await Task.Delay(TimeSpan.FromSeconds(10)); // a prune delay and resyncs
+        var hold = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement;
+        Assert.True(hold.GetProperty("blocked").GetBoolean(), hold.ToString());
+        Assert.Equal(2, hold.GetProperty("objects").GetArrayLength());
+        foreach (var (name, rows) in kept) Assert.Equal(rows, await Containers.OfAsync(Instance, name)); // the same containers, running
+    }
+
+    [Fact]
     public async Task A_removal_made_while_an_earlier_prune_runs_holds_only_what_is_kept_and_says_so_at_once()
     {
         // probe-28 F8: two of seven pruned within a 30% guard; while their stops ran two more files went. 4 of 7 was held,

@@ -60,4 +60,23 @@ public sealed class PruneJudgeTests
         var (_, removals) = PruneGate.Judge([], [Nightly], [Entry(Group), Entry(Nightly) with { NotSelected = "needs role=edge" }], _ => null);
         Assert.Equal([Nightly], removals);
     }
+
+    [Fact]
+    public void A_held_removal_stays_one_while_a_repository_without_a_checkout_keeps_everything_and_stays_held_after()
+    {
+        // probe-30 F6 (HIGH): a GitRepository added (even one that can never fetch) made every removal "kept" for a read:
+        // 0 removals ended the hold, and once the repository went the held objects were pruned unconfirmed.
+        var unfetched = (ObjectKey _) => "GitRepository bogus has no revision checked out yet; nothing is pruned until it has";
+        var held = new HashSet<ObjectKey> { Nightly, Migrate };
+        var (managed, removals) = PruneGate.Judge([Group, Nightly, Migrate], [], [Entry(Group)], unfetched, held);
+        Assert.Equal(3, managed);
+        Assert.Equal(held, removals);
+        Assert.True(PruneGuard.Default.Decide(managed, removals, held).Blocked);
+        // Not held before: a read that cannot judge deletions removes nothing.
+        Assert.Empty(PruneGate.Judge([Group, Nightly, Migrate], [], [Entry(Group)], unfetched).Removals);
+        // Later, with more objects (within the guard's share now): what was held stays held until confirmed.
+        var more = Enumerable.Range(1, 10).Select(i => new ObjectKey(ServiceGroup.KindName, $"more{i}")).ToList();
+        var (after, stillRemoved) = PruneGate.Judge([Group, Nightly, Migrate, .. more], [], [Entry(Group), .. more.Select(Entry)], _ => null, held);
+        Assert.True(PruneGuard.Default.Decide(after, stillRemoved, held).Blocked);
+    }
 }
