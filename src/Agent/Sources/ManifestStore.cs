@@ -115,6 +115,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     // reads as being rewritten: such an object is held for Agent:PruneDelay (InputFileHold), then read again.
     private Dictionary<string, InputFileShape> inputsLastGood = new(StringComparer.Ordinal);
     private Dictionary<string, DateTimeOffset> inputsGoneSince = new(StringComparer.Ordinal);
+    // A manifest file held as torn: the text it read last and when it first read torn (the hold restarts at each change).
+    private Dictionary<string, (string? Text, DateTimeOffset First)> tornSeen = new(StringComparer.Ordinal);
+    private TimeSpan TornHoldLimit => pruneDelay * 12 > TimeSpan.FromMinutes(1) ? pruneDelay * 12 : TimeSpan.FromMinutes(1);
     // Manifest files of folder objects, their text at the last good read: one that reads torn against it is held (TornManifest).
     private Dictionary<string, string> manifestsLastGood = new(StringComparer.Ordinal);
     private DateTimeOffset? inputHoldEnds;
@@ -579,6 +582,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         manifestsLastGood = manifests;
         var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);
         inputsGoneSince = inputsGoneSince.Where(p => heldFiles.Contains(Display(p.Key))).ToDictionary(StringComparer.Ordinal);
+        tornSeen = tornSeen.Where(p => inputsGoneSince.ContainsKey(p.Key)).ToDictionary(StringComparer.Ordinal);
         inputsLastGood = lastGood;
         inputHoldEnds = inputsGoneSince.Count > 0 ? inputsGoneSince.Values.Min() + pruneDelay : null;
         inputHoldTimer?.Dispose();
@@ -616,6 +620,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var services = cutOpen ? TornManifest.ChangedServices(good, read) : TornManifest.ServicesLosingFields(good, read);
             if (services.Count == 0) continue;
             if (!inputsGoneSince.TryGetValue(file, out var since)) inputsGoneSince[file] = since = now;
+            // The delay runs from the last change of the file, not its first torn read: a writer slower than the delay
+            // (a line every 0.6 s for 14 s) had each step after the first 5 s applied (probe-30 F4). Bounded, so a file
+            // that never stops changing is taken as written in the end.
+            var first = tornSeen.TryGetValue(file, out var seen) ? seen.First : now;
+            if (seen.Text is not null && seen.Text != text && now - first < TornHoldLimit) inputsGoneSince[file] = since = now;
+            tornSeen[file] = (text, first);
             if (now - since < pruneDelay) return new ManifestError(Display(file), 1, 1, "", TornManifest.Message(text, services, since, pruneDelay, losesFields: !cutOpen));
         }
         return null;

@@ -198,6 +198,44 @@ public sealed class TornManifestTests() : ManifestFolderTestBase("torn")
     }
 
     [Fact]
+    public void A_file_written_slower_than_the_delay_is_held_until_it_has_not_changed_for_the_delay()
+    {
+        // probe-30 F4 (HIGH): emptied, then written a line every 0.6 s for 14 s: each step after the first 5 s was applied
+        // (web replaced three times, twice running the image's default command). The delay runs from the last change.
+        const string slow = "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: g }\nspec:\n  services:\n" +
+                            "    - name: web\n      image: busybox:1.35\n      replicas: 10\n      command: [\"sleep\", \"3600\"]\n" +
+                            "      stopSignal: SIGKILL\n      env:\n        MODE: full\n        X: \"2\"\n" +
+                            "    - name: db\n      image: busybox:1.35\n";
+        var store = Started("g.yaml", slow, G);
+        var generation = store.Get(G)!.Generation;
+        Write("g.yaml", "");
+        store.Reload();
+        var lines = slow.Split('\n');
+        for (var n = 7; n <= 12; n++) // web's lines: until its last one is written, web lacks fields it runs with
+        {
+            clock.Advance(TimeSpan.FromSeconds(2)); // 2 s a line: 12 s in all, past the 5 s delay
+            Write("g.yaml", string.Join('\n', lines.Take(n)) + "\n");
+            store.Reload();
+            Assert.True(store.Get(G)!.IsBroken, $"step {n} applied: {string.Join('|', lines.Take(n))}");
+            Assert.Equal("full", Web(store, G).Container.Env["MODE"]);
+            Assert.Equal(10, Web(store, G).Replicas);
+        }
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Write("g.yaml", slow); // the writer is done
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(generation, store.Get(G)!.Generation);
+
+        // A cut that stays as it is is still taken as written after the delay.
+        Write("g.yaml", CutAfter(Full, "- name: web\n      image: busybox:1.35\n"));
+        store.Reload();
+        Assert.True(store.Get(G)!.IsBroken);
+        clock.Advance(TimeSpan.FromSeconds(6));
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+    }
+
+    [Fact]
     public void A_compose_file_cut_mid_write_holds_the_project_too()
     {
         const string compose = "services:\n  app:\n    image: busybox:1.35\n    environment:\n      MODE: full\n  db:\n    image: busybox:1.35\n";
