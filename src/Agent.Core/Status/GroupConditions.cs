@@ -51,6 +51,13 @@ public sealed record ReconcileOutcome(long Generation)
     /// in <paramref name="userStopped"/>): nothing will change until a user starts it, so nothing progresses.</summary>
     public bool SettledExited(int userStopped = 0) => NotReady is not null && Exited.Count > 0 && ShortReplicas <= Exited.Count + userStopped;
 
+    /// <summary>Every hold waits on a replica that failed and stays exited (a `service_completed_successfully` migrate that
+    /// exited 3 under restart: no): nothing progresses until a user starts it (probe-30 F11: Progressing True
+    /// WaitingForReplicas for ever, and `agent wait` ran to its timeout; `docker compose up` fails at once).</summary>
+    public bool HeldBehindFailedExits() =>
+        NotReady is not null && Held.Count > 0 && Exited.Any(e => e is { Completed: false, WithEngine: false })
+        && Held.All(h => h.Reason == Hold.DependencyNotRunning && Exited.Any(e => e is { Completed: false, WithEngine: false } && h.Message.Contains(e.Name, StringComparison.Ordinal)));
+
     /// <summary>"; o-1 exited with code 1 and restart: no leaves it so (agent start servicegroup/x starts it again)" for the
     /// exited replicas not stopped by the engine (those are said in <see cref="NotReady"/> already), or "".</summary>
     public string ExitedDetail()
@@ -171,7 +178,7 @@ public static class GroupConditions
             ready = new(ConditionTypes.Ready, true, Completed, $"generation {o.Generation} applied; {completed} ({o.StartHint} runs {(o.Exited.Count == 1 ? "it" : "them")} again)");
             progressing = new(ConditionTypes.Progressing, false, Completed, "");
         }
-        else if (o.SettledExited())
+        else if (o.SettledExited() || o.HeldBehindFailedExits())
         {
             // Exited and left so by the restart policy (restart: no, on-failure after an exit 0 or its last retry, or the
             // engine stopped it): nothing will start it, so nothing progresses (probe-18 F8: WaitingForReplicas forever).

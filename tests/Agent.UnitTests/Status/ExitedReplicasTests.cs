@@ -72,6 +72,30 @@ public sealed class ExitedReplicasTests
     }
 
     [Fact]
+    public void A_dependent_held_behind_a_one_shot_that_failed_for_good_does_not_progress()
+    {
+        // probe-30 F11: migrate exit 3 (restart: no), app depends on it completing: Progressing True WaitingForReplicas for
+        // ever, and `agent wait --for=condition=Ready` ran to its timeout.
+        var failed = ExitedReplicas.Of(Exited(3), RestartPolicy.No)!;
+        var held = new Hold(Hold.DependencyNotRunning, $"not done until {failed.Name} runs: create p-app-1, start p-app-1: migrate must complete first");
+        var c = Decide(new ReconcileOutcome(2)
+        {
+            NotReady = "o 0/1 ready, app 0/1 ready", ShortReplicas = 2, StartHint = "agent up composeproject/p", Held = [held], Exited = [failed],
+        });
+        Assert.Equal((false, "Exited"), (c[ConditionTypes.Ready].Status, c[ConditionTypes.Ready].Reason));
+        Assert.Equal((false, "Exited"), (c[ConditionTypes.Progressing].Status, c[ConditionTypes.Progressing].Reason));
+        Assert.Equal((true, Hold.DependencyNotRunning), (c[ConditionTypes.Degraded].Status, c[ConditionTypes.Degraded].Reason));
+
+        // Held behind something that can still change (a dependency in its back-off, not a final exit): it progresses.
+        var waiting = Decide(new ReconcileOutcome(2)
+        {
+            NotReady = "o 0/1 ready, app 0/1 ready", ShortReplicas = 2, Exited = [failed],
+            Held = [new Hold(Hold.DependencyNotRunning, "not done until p-db-1 runs: create p-app-1: db exited and waits out its crash back-off")],
+        });
+        Assert.True(waiting[ConditionTypes.Progressing].Status);
+    }
+
+    [Fact]
     public void Retries_spent_keep_their_BackoffLimitExceeded_hold_and_stop_progressing()
     {
         var c = Decide(new ReconcileOutcome(2)
