@@ -40,17 +40,29 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
     }
 
     /// <summary>A group of the manifests (selected for this host) before its first reconcile reported: its spec, not yet
-    /// reconciled.</summary>
-    private static ObjectStatus? Unreported(Sources.DesiredEntry entry) => entry is { Object: ServiceGroup group, NotSelected: null }
-        ? new ObjectStatus
+    /// reconciled. An object whose manifest never read valid (a new CronJob with a bad schedule, probe-30 F15: listed
+    /// nowhere but the log) is listed as Ready=False InvalidManifest with its errors, as a ServiceGroup is.</summary>
+    private static ObjectStatus? Unreported(Sources.DesiredEntry entry) => entry switch
+    {
+        { Object: ServiceGroup group, NotSelected: null } => new ObjectStatus
         {
             Kind = entry.Key.Kind,
             Name = entry.Key.Name,
             Source = group.Source.ToString(),
             Generation = entry.Generation,
             Conditions = Conditions.WithDefaults([], DateTimeOffset.UtcNow),
-        }
-        : null;
+        },
+        { Object: null, Errors.Count: > 0 } => new ObjectStatus
+        {
+            Kind = entry.Key.Kind,
+            Name = entry.Key.Name,
+            Source = $"{entry.Errors[0].File}:{entry.Errors[0].Line}:{entry.Errors[0].Column}",
+            ManifestErrors = entry.Errors.Select(e => e.ToString()).ToList(),
+            Conditions = Conditions.Set(Conditions.WithDefaults([], DateTimeOffset.UtcNow), ConditionTypes.Ready, false, "InvalidManifest",
+                $"its manifest has {entry.Errors.Count} error(s) and never read valid: nothing of it runs until it does; {entry.Errors[0]}", DateTimeOffset.UtcNow),
+        },
+        _ => null,
+    };
 
     private static IEnumerable<LastSeenContainer> LastSeen(IEnumerable<ContainerSummary> containers) =>
         containers.Select(c => new LastSeenContainer(c.Id, c.Name, c.State, c.Health));

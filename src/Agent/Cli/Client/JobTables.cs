@@ -136,6 +136,7 @@ public static class JobTables
     /// <summary>Why a CronJob's or Job's manifest is held now (Degraded with a hold's reason, or PruneBlocked), or null.</summary>
     private static string? HeldReason(JsonElement o) =>
         Condition(o, "PruneBlocked") is { } p && Str(p, "status") == "True" ? Core.Status.ConditionTypes.PruneBlocked
+        : Condition(o, "Ready") is { } ready && Str(ready, "reason") == "InvalidManifest" ? "InvalidManifest" // never read valid (probe-30 F15)
         : Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is var r
           && r is SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable or Core.Jobs.JobConditions.EngineUnavailable
               or Core.Jobs.JobConditions.HistoryNotSaved ? r : null;
