@@ -277,7 +277,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             var inspect = await client.Exec.InspectContainerExecAsync(exec.ID, ct);
             var killed = inspect.Running && ExecProcess.Kill(inspect.ContainerID, inspect.Pid);
             return output.ToResult(-1, timedOut: true,
-                $"exec did not finish within {request.Timeout}{(killed ? "; the process was killed" : inspect.Running ? "; the process could not be killed from here" : "")}");
+                $"exec did not finish within {(request.Timeout is { } execLimit ? Core.Manifests.Durations.Format(execLimit) : "its timeout")}{(killed ? "; the process was killed" : inspect.Running ? "; the process could not be killed from here" : "")}");
         }
     });
 

@@ -37,7 +37,7 @@ public sealed record ContainerPath
         }
         if (ControlCharacters.In(text))
         {
-            error = "path contains a control character (NUL?): not a valid path";
+            error = "path contains a control character (a NUL, a line break or another): not a valid path";
             return false;
         }
         if (text.Length > MaxLength)

@@ -50,7 +50,7 @@ public static partial class ImageEndpoints
 
     private static IResult? Check(string reference) => Identifiers.Image(reference) switch
     {
-        IdentifierCheck.Malformed => ApiProblems.BadRequest("the image reference contains a control character (NUL?)"),
+        IdentifierCheck.Malformed => ApiProblems.BadRequest("the image reference contains a control character (a NUL, a line break or another)"),
         IdentifierCheck.CannotExist => ApiProblems.NotFound($"\"{reference}\" is not an image reference"),
         _ => null,
     };

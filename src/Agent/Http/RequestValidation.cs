@@ -14,10 +14,10 @@ public static class RequestValidation
             var http = context.HttpContext;
             foreach (var (name, value) in http.Request.RouteValues)
                 if (value is string text && ControlCharacters.In(text))
-                    return ApiProblems.BadRequest($"{name} contains a control character (NUL?): not a valid value");
+                    return ApiProblems.BadRequest($"{name} contains a control character (a NUL, a line break or another): not a valid value");
             foreach (var (name, values) in http.Request.Query)
                 if (values.Any(ControlCharacters.In))
-                    return ApiProblems.BadRequest($"query parameter {name} contains a control character (NUL?): not a valid value");
+                    return ApiProblems.BadRequest($"query parameter {name} contains a control character (a NUL, a line break or another): not a valid value");
             return await next(context);
         });
         return group;
@@ -30,7 +30,7 @@ public static class RequestValidation
         {
             switch (Identifiers.Container(id))
             {
-                case IdentifierCheck.Malformed: return ApiProblems.BadRequest("the container id contains a control character (NUL?)");
+                case IdentifierCheck.Malformed: return ApiProblems.BadRequest("the container id contains a control character (a NUL, a line break or another)");
                 case IdentifierCheck.CannotExist: return ApiProblems.ContainerNotFound(id);
             }
         }

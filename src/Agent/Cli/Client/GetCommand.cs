@@ -23,7 +23,7 @@ public static class GetCommand
             var snapshot = await Snapshot.LoadAsync(client, typed, only, ct);
             if (format is "json" or "yaml")
             {
-                Console.Write(ClientCommand.Format(snapshot.Json(), format) + (format == "json" ? "\n" : ""));
+                Console.Write(ClientCommand.Format(snapshot.Json(named: only is not null), format) + (format == "json" ? "\n" : ""));
                 return ReportContainersError(snapshot);
             }
             var tables = snapshot.Tables(DateTimeOffset.UtcNow, format == "wide");
@@ -114,7 +114,11 @@ public static class GetCommand
             return new Snapshot(kind, objects, containers) { ContainersError = containersError };
         }
 
-        public JsonElement Json() => Kind switch
+        /// <summary>The answer as JSON: a list, or, for one object asked for by name (`get servicegroup/web -o json`), that
+        /// object itself, as kubectl prints it (probe-30: scripts doing `| jq .status` got a one-item list).</summary>
+        public JsonElement Json(bool named = false) => named && Kind != ResourceKinds.All && (Kind == ResourceKinds.Containers ? Containers : Objects) is [var single]
+            ? single
+            : Kind switch
         {
             ResourceKinds.All => CliJson.Element(new Dictionary<string, IReadOnlyList<JsonElement>> { ["objects"] = Objects, ["containers"] = Containers }),
             ResourceKinds.Containers => CliJson.Element(Containers),
