@@ -61,6 +61,20 @@ public sealed class GetKindListTests
     }
 
     [Fact]
+    public async Task One_object_asked_for_by_name_is_printed_as_the_object_not_a_list()
+    {
+        var (server, address) = Serve();
+        using var _ = server;
+        using var client = new AgentClient(address, () => "token");
+        var one = await GetCommand.Snapshot.LoadAsync(client, "servicegroup", "web", CancellationToken.None);
+        Assert.Equal(JsonValueKind.Object, one.Json(named: true).ValueKind);
+        Assert.Equal("web", one.Json(named: true).GetProperty("name").GetString());
+        Assert.Equal(JsonValueKind.Array, one.Json().ValueKind);
+        var all = await GetCommand.Snapshot.LoadAsync(client, "servicegroups", null, CancellationToken.None);
+        Assert.Equal(JsonValueKind.Array, all.Json(named: false).ValueKind);
+    }
+
+    [Fact]
     public void Wide_shows_a_gitrepositorys_status_whole_and_the_narrow_table_cuts_it()
     {
         var message = "fetch failed: " + new string('x', 150);
