@@ -174,8 +174,11 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         if (input.Suspended)
         {
             // docker stop works on a paused container too: a suspended group frees its memory as well. The Planner
-            // stops them in reverse dependency order (StopOrder), once every service is planned.
-            if (current.IsRunning || current.State == ContainerState.Paused) Stopping.Add(current);
+            // stops them in reverse dependency order (StopOrder), once every service is planned. One whose stop is under
+            // way already (asked by an earlier run of the agent) is not asked again: the reconcile is not held for its grace
+            // (probe-30 F1: /readyz failed for the whole 40 s grace after a restart during `agent stop`, and a second kill was sent).
+            if (current.IsRunning && current.StopInFlight) plan.RequeueAfter(TimeSpan.FromSeconds(2));
+            else if (current.IsRunning || current.State == ContainerState.Paused) Stopping.Add(current);
             return;
         }
         switch (current.State)

@@ -201,4 +201,18 @@ public sealed class StoppedDependencyTests
         Assert.DoesNotContain(landed.Operations, o => o.Kind is OperationKind.StartContainer or OperationKind.CreateContainer);
         Assert.Equal(Hold.DependencyNotRunning, Assert.Single(landed.Held).Reason);
     }
+
+    [Fact]
+    public void A_stopped_group_does_not_ask_again_for_a_stop_already_under_way()
+    {
+        // probe-30 F1: after a restart during `agent stop`, the next agent sent db a second kill and its first reconcile (so
+        // /readyz) waited the whole 40 s grace. The stop under way is left to land; the others stop as usual.
+        var db = Service("db", 1, s => s.Restart(RestartMode.UnlessStopped));
+        var app = Service("app", 1, s => s.DependsOn("db", DependencyCondition.Started));
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(app, db),
+            Observed(Running(db, 1) with { StopInFlight = true }, Running(app, 1)), Labels, Now) { Suspended = true });
+        var stop = Assert.Single(plan.Operations, o => o.Kind == OperationKind.StopContainer);
+        Assert.Equal("container:g-app-1", stop.ResourceId);
+        Assert.NotNull(plan.RequeueAfter);
+    }
 }
