@@ -94,7 +94,7 @@ public sealed class InterruptedPruneTests() : AgentProcessScenario("prunekill")
         // probe-26 F5 (HIGH): the prune's stop, asked for just before kill -9, landed after the next agent had started
         // (a systemd Restart=always agent is back in a second): that agent took it for a user's docker stop, and the
         // object, its manifest back, stayed down for good.
-        var (_, container, putBack) = await PruneUnderWayAsync(Instance.Name("landlate"), "15s");
+        var (_, container, putBack) = await PruneUnderWayAsync(Instance.Name("landlate"), "40s");
         var startedAt = await DockerCli.InspectAsync(container, "{{.State.StartedAt}}");
         await EndAgentAsync(); // kill -9
         putBack();
