@@ -28,12 +28,10 @@ public sealed class InterruptedUserStopTests() : AgentProcessScenario("userstopk
         var dbStarted = await DockerCli.InspectAsync(db, "{{.State.StartedAt}}");
 
         var admin = agent.Client();
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         var stopping = admin.PostAsync($"/api/v1/composeprojects/{project}/stop?service=db", null); // answers once db has stopped: 20 s
-        var userStops = Path.Combine(StateDir, "user-stops.json");
-        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(userStops) && File.ReadAllText(userStops).Contains(dbId, StringComparison.Ordinal)),
-            Within, $"the user's stop of db recorded; output:\n{agent.Output(20)}");
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        await EndAgentAsync(); // kill -9, db's stop under way for about 19 s more
+        await StopUnderWayAsync(dbId, since, agent);
+        await EndAgentAsync(); // kill -9, db's stop under way for several seconds more
         await Assert.ThrowsAnyAsync<Exception>(() => stopping);
         admin.Dispose();
         await DockerCli.RunAsync("rm", "-f", app);
@@ -53,7 +51,7 @@ public sealed class InterruptedUserStopTests() : AgentProcessScenario("userstopk
         using (var client = agent.Client())
             Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/composeprojects/{project}/start?service=app", null)).StatusCode);
         await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "-f", "{{.State.Running}}", app)).Stdout.Trim() == "true",
-            Within, $"app runs after the start; output:\n{agent.Output(30)}");
+            Within, () => $"app runs after the start; output:\n{agent.Output(30)}");
         Assert.NotEqual(dbStarted, await DockerCli.InspectAsync(db, "{{.State.StartedAt}}"));
         await StartOrder.AssertStartedAfterAsync(app, db);
     }

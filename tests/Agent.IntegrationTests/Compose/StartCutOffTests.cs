@@ -61,7 +61,7 @@ public sealed class StartCutOffTests() : AgentProcessScenario("startcutoff")
 
         await StartAgent().WaitReadyAsync(Within);
         await Eventually.TrueAsync(async () => await StateAsync(app) == "running", TimeSpan.FromSeconds(120),
-            $"app runs again after the restart; agent output:\n{Agent!.Output(20)}");
+            () => $"app runs again after the restart; agent output:\n{Agent!.Output(20)}");
         var onceAgain = await StartedAtAsync(once);
         Assert.True(onceAgain > onceRanAt, $"once did not run again (started {onceAgain:O}, as before the stop)");
         Assert.Equal("exited 0", await DockerCli.InspectAsync(once, "{{.State.Status}} {{.State.ExitCode}}"));

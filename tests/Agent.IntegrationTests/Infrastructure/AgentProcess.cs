@@ -148,7 +148,7 @@ public sealed class AgentProcess : IAsyncDisposable
             s => s.ValueKind == JsonValueKind.Object && s.GetProperty("conditions").EnumerateArray().Any(c =>
                 c.GetProperty("type").GetString() == type && c.GetProperty("status").GetString() == status
                 && (reason is null || c.GetProperty("reason").GetString() == reason)),
-            within ?? TimeSpan.FromSeconds(60), $"{group} {type}={status} {reason}; output:\n{Output(20)}");
+            within ?? TimeSpan.FromSeconds(60), () => $"{group} {type}={status} {reason}; output:\n{Output(20)}");
 
     public static string ConditionMessage(JsonElement status, string type) =>
         status.GetProperty("conditions").EnumerateArray().First(c => c.GetProperty("type").GetString() == type).GetProperty("message").GetString() ?? "";

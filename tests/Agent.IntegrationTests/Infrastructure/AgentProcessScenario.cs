@@ -23,6 +23,19 @@ public abstract class AgentProcessScenario(string name) : IAsyncLifetime
         Agent = null;
     }
 
+    /// <summary>Waits until the agent has recorded its stop of <paramref name="containerId"/> in user-stops.json and the
+    /// engine has begun it (its kill event, the stop signal, since <paramref name="since"/>): a kill -9 of the agent after
+    /// this leaves the stop under way in the engine. The record alone is written before the engine is asked.</summary>
+    protected async Task StopUnderWayAsync(string containerId, DateTimeOffset since, AgentProcess agent)
+    {
+        var userStops = Path.Combine(StateDir, "user-stops.json");
+        await Eventually.TrueAsync(async () => File.Exists(userStops) && File.ReadAllText(userStops).Contains(containerId, StringComparison.Ordinal)
+                && (await DockerCli.RunAsync("events", "--since", since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        "--filter", $"container={containerId}", "--filter", "event=kill", "--format", "{{.Action}}")).Trim().Length > 0,
+            Within, () => $"the stop of {containerId[..12]} recorded and under way in the engine; output:\n{agent.Output(20)}");
+    }
+
     public Task InitializeAsync() => Instance.InitializeAsync();
 
     public async Task DisposeAsync()

@@ -16,7 +16,7 @@ public sealed class CronJobKilledAgentTests() : AgentProcessScenario("cronkill")
         File.WriteAllText(Path.Combine(Manifests, "cron.yaml"), CronJob(name, "*/20 * * * * *", "sleep 3", "  concurrencyPolicy: Forbid\n  successfulJobsHistoryLimit: 5\n"));
         StartAgent();
         var running = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Any(c => c.Status == "running"), Within,
-            $"a run is running; agent output:\n{Agent?.Output(20)}");
+            () => $"a run is running; agent output:\n{Agent?.Output(20)}");
         await Agent!.KillAsync();
         var run = running.Single(c => c.Status == "running");
         var ended = (await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Any(c => c.Id == run.Id && c.Status == "exited"), Within, "the run ended"))
@@ -28,7 +28,7 @@ public sealed class CronJobKilledAgentTests() : AgentProcessScenario("cronkill")
 
         StartAgent();
         var catchUp = await Eventually.ReturnsAsync(() => ListAsync(Instance, name), l => l.Any(c => c.Scheduled == missed) || l.Any(c => c.Scheduled > missed),
-            Within, $"the catch-up of {missed:HH:mm:ss} or a later run; agent output:\n{Agent?.Output(30)}");
+            Within, () => $"the catch-up of {missed:HH:mm:ss} or a later run; agent output:\n{Agent?.Output(30)}");
         // The catch-up runs the most recent due time at the restart (Kubernetes' rule): the missed one, or on a loaded machine
         // whose agent took longer than a period to start, a later one, logged as the most recent after a missed time.
         Assert.True(catchUp.Any(c => c.Scheduled == missed)

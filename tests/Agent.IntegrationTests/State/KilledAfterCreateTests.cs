@@ -38,7 +38,7 @@ public sealed class KilledAfterCreateTests() : AgentProcessScenario("killcreate"
         Assert.True(left.Count == 1 && left[0][1] == "created", $"the killed agent left: {Describe(left)}");
         await StartAgent().WaitReadyAsync(Within);
         var rows = await Eventually.ReturnsAsync(() => ContainersAsync(label), r => r.Count > 1 || r.All(c => c[1] == "exited"), Within,
-            $"the attempt's container ran to its end; agent output:\n{Agent!.Output(30)}");
+            () => $"the attempt's container ran to its end; agent output:\n{Agent!.Output(30)}");
         Assert.True(rows.Count == 1, $"one container per run and attempt, found: {Describe(rows)}");
         Assert.Equal((left[0][0], left[0][2], "1"), (rows[0][0], rows[0][2], rows[0][3]));
         Assert.Contains("Exited (0)", string.Join(' ', rows[0][4..]), StringComparison.Ordinal);
@@ -99,7 +99,7 @@ public sealed class KilledAfterCreateTests() : AgentProcessScenario("killcreate"
         Assert.Equal("created", await DockerCli.InspectAsync(run, "{{.State.Status}}"));
 
         await StartAgent().WaitReadyAsync(Within);
-        await Eventually.TrueAsync(async () => !await DockerCli.ExistsAsync("container", run), Within, $"the interrupted run {run} is removed; agent output:\n{Agent!.Output(30)}");
+        await Eventually.TrueAsync(async () => !await DockerCli.ExistsAsync("container", run), Within, () => $"the interrupted run {run} is removed; agent output:\n{Agent!.Output(30)}");
         Assert.Equal("created", await DockerCli.InspectAsync(created, "{{.State.Status}}"));
     }
 }
