@@ -16,7 +16,7 @@ namespace Agent.Sources;
 /// again from its checkout before a container that binds it is created or started (<see cref="Restore"/>); so is one whose
 /// content was changed there, unless a container binds it writable (what it wrote is its data).
 /// </summary>
-public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBindStore>? logger = null)
+public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBindStore>? logger = null, GitCheckouts? checkouts = null)
 {
     public string Root { get; } = Path.Combine(options.Value.StateDir, "git", ".binds");
 
@@ -42,7 +42,14 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
         if (writable && Directory.Exists(folder) && !File.Exists(Path.Combine(folder, WritableFile)))
             File.WriteAllText(Path.Combine(folder, WritableFile), ""); // before its content is ever checked: what a container writes is not damage
         lock (sync) origins[Path.GetRelativePath(Root, copy)] = (repository, source, repositoryPath);
-        if (Path.Exists(copy)) return copy;
+        if (new FileInfo(copy).LinkTarget is { } elsewhere)
+        {
+            // probe-30 F10: a link put in the copy's place sent the containers' bind outside the state dir.
+            logger?.LogWarning("GitRepository {Repository}: the copy of {Path} that containers bind was a symbolic link (to {Target}): unlinked, never followed, and made again from the checkout",
+                repository, repositoryPath, elsewhere);
+            File.Delete(copy);
+        }
+        else if (Path.Exists(copy)) return copy;
         var temp = Path.Combine(Root, repository, $".tmp-{Guid.NewGuid():N}");
         State.StateFile.CreateDirectory(temp);
         try
@@ -85,13 +92,16 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
     public bool Restore(string path)
     {
         if (Relative(path) is not { } relative) return false;
-        (string Repository, string Source, string RepositoryPath) origin;
-        lock (sync)
-            if (!origins.TryGetValue(relative, out origin)) return false;
-        if (relative.Split('/') is not [var repositoryName, var digestName, _]) return false;
+        if (relative.Split('/') is not [var repositoryName, var digestName, var copyName]) return false;
         // A level of the store turned into a link (probe-28 F9: the repair wrote through it, deleting files outside the
         // state dir): the link is removed, never followed, and the copy made again below.
         if (!State.StateLinks.Unlink(logger, GitRoot, Root, Path.Combine(Root, repositoryName), Path.Combine(Root, repositoryName, digestName))) return false;
+        (string Repository, string Source, string RepositoryPath) origin;
+        bool known;
+        lock (sync) known = origins.TryGetValue(relative, out origin);
+        if (!known)
+            if (OriginOnDisk(repositoryName, digestName, copyName) is { } found) origin = found;
+            else return false;
         var link = new FileInfo(path).LinkTarget is not null; // never followed: a link put in its place is replaced, not written through
         var missing = !link && !Path.Exists(path);
         try
@@ -118,6 +128,21 @@ public sealed class GitBindStore(IOptions<AgentOptions> options, ILogger<GitBind
                 origin.Repository, origin.RepositoryPath, missing ? "missing from" : "changed in", e.Message);
             return false;
         }
+    }
+
+    /// <summary>Where a copy came from when no read of this agent named it yet (after a restart whose first read failed, a
+    /// damaged checkout: probe-30 F10, the containers' bind was left a link and they were removed): the repository path
+    /// recorded beside it, in the repository's current checkout, when that checkout is intact. The content there must still
+    /// have the copy's digest (checked by the caller).</summary>
+    private (string Repository, string Source, string RepositoryPath)? OriginOnDisk(string repository, string digest, string copyName)
+    {
+        var sourceFile = new FileInfo(Path.Combine(Root, repository, digest, SourceFile));
+        if (checkouts?.Current(repository) is not { } checkout || !checkouts.Intact(checkout) || sourceFile.LinkTarget is not null || !sourceFile.Exists) return null;
+        var repositoryPath = File.ReadAllText(sourceFile.FullName);
+        if (CopyName(repository, repositoryPath) != copyName) return null;
+        var root = Path.GetFullPath(checkout.Folder);
+        var source = Path.GetFullPath(Path.Combine(root, repositoryPath is "." or "" ? "." : repositoryPath));
+        return source == root || source.StartsWith(root + "/", StringComparison.Ordinal) ? (repository, source, repositoryPath) : null;
     }
 
     private readonly HashSet<string> checkedSinceStart = new(StringComparer.Ordinal);

@@ -58,17 +58,49 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options, ILogger<GitChec
     private bool Real(string? repository = null) =>
         repository is null ? State.StateLinks.Unlink(logger, Root) : State.StateLinks.Unlink(logger, Root, Folder(repository));
 
-    /// <summary>The revision in use, or null when there is none (never fetched, or the state dir lost it).</summary>
+    /// <summary>The revision in use, or null when there is none (never fetched, the state dir lost it, or <c>current</c>
+    /// does not point at a checkout of this store: see <see cref="CommitOf"/>).</summary>
     public GitCheckout? Current(string repository)
     {
-        if (!Real(repository)) return null;
-        var link = new FileInfo(Path.Combine(Folder(repository), CurrentLink));
-        if (link.LinkTarget is not { } target) return null;
+        if (!Real(repository) || CommitOf(repository, CurrentLink) is not { } commit) return null;
         // Read through the link: paths stay the same from one revision to the next (a compose project's working dir,
         // a relative bind), so a new commit changes only what changed in it.
-        if (!Directory.Exists(Path.Combine(Folder(repository), target))) return null;
-        var commit = Path.GetFileName(target);
-        return new GitCheckout(repository, commit, link.FullName) { Tag = TagOf(repository, commit), SkippedLinks = SkippedLinksOf(repository, commit) };
+        var link = Path.Combine(Folder(repository), CurrentLink);
+        return new GitCheckout(repository, commit, link) { Tag = TagOf(repository, commit), SkippedLinks = SkippedLinksOf(repository, commit) };
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> misdirected = new(StringComparer.Ordinal);
+
+    /// <summary>Why the repository's <c>current</c> link is not followed (see <see cref="CommitOf"/>), or null.</summary>
+    public string? CurrentProblem(string repository) =>
+        misdirected.TryGetValue(Path.Combine(Folder(repository), CurrentLink), out var problem) ? $"{CurrentLink} in the state dir {problem}" : null;
+
+    /// <summary>The commit a link of the repository's folder (<c>current</c>, <c>previous</c>) names, only when it names a
+    /// checkout of this store: a folder beside the link, named (not a path), and no link itself (probe-30 F17: <c>current</c> re-pointed at a
+    /// folder outside the state dir had the manifests there applied; F10: a commit's folder replaced by a link). Anything
+    /// else is no revision (held, warned once): the next sync checks the commit out again and points the link at it.</summary>
+    private string? CommitOf(string repository, string linkName)
+    {
+        var folder = Folder(repository);
+        var link = Path.Combine(folder, linkName);
+        if (new FileInfo(link).LinkTarget is not { } target) return null;
+        var problem = target.Contains('/') || target.StartsWith('.') || target is CacheFolder or CurrentLink or PreviousLink
+                ? $"points at {target}, which is not a checkout of the state dir"
+            : new DirectoryInfo(Path.Combine(folder, target)) is { LinkTarget: { } elsewhere } ? $"names {target}, which is a symbolic link (to {elsewhere}), not a checkout"
+            : !Directory.Exists(Path.Combine(folder, target)) ? null // the state dir lost it: nothing checked out, said elsewhere
+            : "";
+        if (problem == "")
+        {
+            misdirected.TryRemove(link, out _);
+            return target;
+        }
+        if (problem is not null && (!misdirected.TryGetValue(link, out var said) || said != problem))
+        {
+            misdirected[link] = problem;
+            logger?.LogWarning("GitRepository {Name}: {Link} in the state dir {Problem}: it is not followed, nothing is read through it; the objects the repository brought are kept as they are until the next sync checks the revision out again",
+                repository, link, problem);
+        }
+        return null;
     }
 
     /// <summary>The links a checkout left out are written beside it (<c>COMMIT.links</c>) before <c>current</c> points at it.</summary>
@@ -140,13 +172,17 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options, ILogger<GitChec
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines))));
     }
 
-    /// <summary>Changes whenever any repository switches revision: part of the desired state's digest.</summary>
+    /// <summary>Changes whenever any repository switches revision, or a revision is checked out again (a damaged checkout
+    /// made anew under the same commit: probe-30 F10, its objects read InvalidManifest until the next resync): part of
+    /// the desired state's digest.</summary>
     public string Fingerprint()
     {
         if (!Real() || !Directory.Exists(Root)) return "";
-        return string.Join(";", Known().Order(StringComparer.Ordinal)
+        return Interlocked.Read(ref published) + ";" + string.Join(";", Known().Order(StringComparer.Ordinal)
             .Select(n => $"{n}={new FileInfo(Path.Combine(Folder(n), CurrentLink)).LinkTarget}"));
     }
+
+    private long published;
 
     /// <summary>A new, empty folder to check a revision out into; <see cref="Publish"/> gives it its final name.</summary>
     public string NewStaging(string repository)
@@ -163,6 +199,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options, ILogger<GitChec
         WriteSidecar(Path.Combine(folder, commit + TagSuffix), tag);
         WriteSidecar(Path.Combine(folder, commit + LinksSuffix), skippedLinks is { Count: > 0 } ? Core.Git.GitLinks.Write(skippedLinks) : null);
         var final = Path.Combine(folder, commit);
+        if (new DirectoryInfo(final).LinkTarget is not null) File.Delete(final); // a link put in its place: unlinked, never followed
         var tree = TreeDigest(staging);
         if (Directory.Exists(final) && TreeDigest(final) == tree) Directory.Delete(staging, recursive: true); // the same commit again (a force-push back)
         else if (Directory.Exists(final))
@@ -177,6 +214,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options, ILogger<GitChec
         WriteSidecar(Path.Combine(folder, commit + TreeSuffix), tree);
         if (Current(repository)?.Commit is { } before && before != commit) Link(folder, PreviousLink, before);
         Link(folder, CurrentLink, commit);
+        Interlocked.Increment(ref published);
         return new GitCheckout(repository, commit, Path.Combine(folder, CurrentLink)) { Tag = tag, SkippedLinks = skippedLinks ?? [] };
     }
 
@@ -196,10 +234,7 @@ public sealed class GitCheckouts(IOptions<AgentOptions> options, ILogger<GitChec
     }
 
     /// <summary>The last good revision before the current one (kept to go back to by hand, and read until the next reload).</summary>
-    public string? Previous(string repository) =>
-        new FileInfo(Path.Combine(Folder(repository), PreviousLink)).LinkTarget is { } target && Directory.Exists(Path.Combine(Folder(repository), target))
-            ? Path.GetFileName(target)
-            : null;
+    public string? Previous(string repository) => CommitOf(repository, PreviousLink);
 
     /// <summary>Removes every checkout but the current one and the previous good one: refused revisions, older ones, and
     /// staging folders and half-made links left by an interrupted fetch.</summary>

@@ -13,7 +13,7 @@ namespace Agent.Sources;
 /// </summary>
 public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, IOptions<AgentOptions> options, GitBindStore? bindStore = null)
 {
-    private readonly GitBindStore binds = bindStore ?? new GitBindStore(options);
+    private readonly GitBindStore binds = bindStore ?? new GitBindStore(options, checkouts: checkouts);
 
     public const string Folder = GitRepository.KindName;
     private readonly Dictionary<string, (string Key, IReadOnlyList<ManifestDocument> Documents)> cache = [];
@@ -62,8 +62,9 @@ public sealed class GitDocuments(GitCheckouts checkouts, SecurityPolicy policy, 
             {
                 // Nothing fetched yet and nothing brought before (a first start): nothing to hold, no error to show.
                 if (brought is not null && !brought(repo.Metadata.Name)) continue;
-                documents.Add(ManifestFolder.FileError($"{Folder}/{repo.Metadata.Name}",
-                    $"GitRepository {repo.Metadata.Name} has no revision checked out yet (see its status); the objects it brought are kept as they are"));
+                documents.Add(ManifestFolder.FileError($"{Folder}/{repo.Metadata.Name}", checkouts.CurrentProblem(repo.Metadata.Name) is { } problem
+                    ? $"GitRepository {repo.Metadata.Name}: {problem}, so it is not read; the objects it brought are kept as they are until the next sync checks the revision out again"
+                    : $"GitRepository {repo.Metadata.Name} has no revision checked out yet (see its status); the objects it brought are kept as they are"));
                 continue;
             }
             var read = Read(repo, checkout);

@@ -276,6 +276,43 @@ public sealed class GitBindTests : IDisposable
         Assert.Equal("c1", File.ReadAllText(conf));
     }
 
+    [Fact]
+    public void A_copy_turned_into_a_link_is_made_again_from_the_current_checkout_also_by_an_agent_that_has_not_read_it_yet()
+    {
+        // probe-30 F10 (HIGH): `.binds/NAME/DIGEST/www` replaced by a link while the agent was down, whose first read then
+        // failed: the copy's origin was unknown, so the link stayed and the containers binding it were removed.
+        var options = Microsoft.Extensions.Options.Options.Create(new Agent.Hosting.AgentOptions { StateDir = temp.FullName });
+        var checkouts = new GitCheckouts(options);
+        var staging = checkouts.NewStaging("platform");
+        Directory.CreateDirectory(Path.Combine(staging, "www"));
+        File.WriteAllText(Path.Combine(staging, "www", "index.html"), "v1");
+        var checkout = checkouts.Publish("platform", staging, "c1");
+        var copy = new GitBindStore(options, checkouts: checkouts).Materialize("platform", Path.Combine(checkout.Folder, "www"), "www");
+        var theirs = Directory.CreateTempSubdirectory("agent-theirs-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(theirs, "precious.txt"), "keep");
+            Directory.Delete(copy, recursive: true);
+            Directory.CreateSymbolicLink(copy, theirs);
+
+            var next = new GitBindStore(options, checkouts: checkouts); // the next agent process, before any read
+            Assert.True(next.Restore(copy));
+            Assert.Null(new DirectoryInfo(copy).LinkTarget);
+            Assert.Equal("v1", File.ReadAllText(Path.Combine(copy, "index.html")));
+
+            Directory.Delete(copy, recursive: true);
+            Directory.CreateSymbolicLink(copy, theirs);
+            Assert.Equal(copy, new GitBindStore(options, checkouts: checkouts).Materialize("platform", Path.Combine(checkout.Folder, "www"), "www")); // a read
+            Assert.Null(new DirectoryInfo(copy).LinkTarget);
+            Assert.Equal("v1", File.ReadAllText(Path.Combine(copy, "index.html")));
+            Assert.Equal(["precious.txt"], Directory.EnumerateFileSystemEntries(theirs).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(theirs, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("apps/etc", "/etc", true)]
     [InlineData("apps/up", "../..", true)]

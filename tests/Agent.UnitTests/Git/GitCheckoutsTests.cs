@@ -83,6 +83,47 @@ public sealed class GitCheckoutsTests : IDisposable
     }
 
     [Fact]
+    public void A_current_link_re_pointed_outside_the_store_or_at_a_linked_commit_folder_is_no_revision_and_a_fresh_checkout_is_read_anew()
+    {
+        // probe-30 F17 (current re-pointed at a folder of the user's: its manifests were applied) and F10 (the commit's
+        // folder replaced by a link; the same commit checked out again did not change what the store fingerprints).
+        Publish("c1");
+        var folder = checkouts.Folder("platform");
+        var theirs = Directory.CreateTempSubdirectory("agent-theirs-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(theirs, "evil.yaml"), "theirs");
+            foreach (var target in new[] { theirs, "../../../" + Path.GetFileName(theirs), GitCheckouts.CacheFolder, ".staging-x" })
+            {
+                File.Delete(Path.Combine(folder, "current"));
+                File.CreateSymbolicLink(Path.Combine(folder, "current"), target);
+                Assert.Null(checkouts.Current("platform"));
+                Assert.Contains("not a checkout of the state dir", checkouts.CurrentProblem("platform"));
+            }
+            File.Delete(Path.Combine(folder, "current"));
+            File.CreateSymbolicLink(Path.Combine(folder, "current"), "c1");
+            Assert.Equal("c1", checkouts.Current("platform")!.Commit);
+            Assert.Null(checkouts.CurrentProblem("platform"));
+
+            var before = checkouts.Fingerprint();
+            Directory.Move(Path.Combine(folder, "c1"), Path.Combine(theirs, "c1"));
+            Directory.CreateSymbolicLink(Path.Combine(folder, "c1"), Path.Combine(theirs, "c1"));
+            Assert.Null(checkouts.Current("platform"));
+            Assert.Contains("is a symbolic link", checkouts.CurrentProblem("platform"));
+            Publish("c1"); // the next sync checks the commit out again
+            Assert.Null(new DirectoryInfo(Path.Combine(folder, "c1")).LinkTarget);
+            Assert.Equal("c1", checkouts.Current("platform")!.Commit);
+            Assert.NotEqual(before, checkouts.Fingerprint()); // read anew at once, not at the next resync
+            Assert.Equal(["c1", "evil.yaml"], Directory.EnumerateFileSystemEntries(theirs).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal("c1", File.ReadAllText(Path.Combine(theirs, "c1", "web.yaml")));
+        }
+        finally
+        {
+            Directory.Delete(theirs, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_current_and_the_previous_good_revision_are_kept_and_refused_or_older_ones_removed()
     {
         Publish("c1");
