@@ -117,6 +117,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private Dictionary<string, DateTimeOffset> inputsGoneSince = new(StringComparer.Ordinal);
     // A manifest file held as torn: the text it read last and when it first read torn (the hold restarts at each change).
     private Dictionary<string, (string? Text, DateTimeOffset First)> tornSeen = new(StringComparer.Ordinal);
+    private Dictionary<string, InputFileHold.Seen> inputsSeen = new(StringComparer.Ordinal);
     private TimeSpan TornHoldLimit => pruneDelay * 12 > TimeSpan.FromMinutes(1) ? pruneDelay * 12 : TimeSpan.FromMinutes(1);
     // Manifest files of folder objects, their text at the last good read: one that reads torn against it is held (TornManifest).
     private Dictionary<string, string> manifestsLastGood = new(StringComparer.Ordinal);
@@ -406,7 +407,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 if (files.TryGetValue(key, out var lastFile) && lastFile != obj.Source.File && unknown.Any(p => Covers(p, lastFile))) continue;
                 var previous = entries.GetValueOrDefault(key);
                 if (previous?.Object is ServiceGroup last && GitDocuments.RepositoryOf(obj.Source.File) is null && Fingerprint(last) != Fingerprint(obj)
-                    && InputFileHold.Decide(InputFilesOf(last), InputShape, inputsLastGood, inputsGoneSince, readAt, pruneDelay) is { Count: > 0 } emptied)
+                    && InputFileHold.Decide(InputFilesOf(last), InputShape, inputsLastGood, inputsGoneSince, readAt, pruneDelay, inputsSeen, TornHoldLimit) is { Count: > 0 } emptied)
                 {
                     next[key] = previous with
                     {
@@ -583,6 +584,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);
         inputsGoneSince = inputsGoneSince.Where(p => heldFiles.Contains(Display(p.Key))).ToDictionary(StringComparer.Ordinal);
         tornSeen = tornSeen.Where(p => inputsGoneSince.ContainsKey(p.Key)).ToDictionary(StringComparer.Ordinal);
+        inputsSeen = inputsSeen.Where(p => inputsGoneSince.ContainsKey(p.Key)).ToDictionary(StringComparer.Ordinal);
         inputsLastGood = lastGood;
         inputHoldEnds = inputsGoneSince.Count > 0 ? inputsGoneSince.Values.Min() + pruneDelay : null;
         inputHoldTimer?.Dispose();

@@ -125,6 +125,61 @@ public sealed class InputFileHoldTests() : ManifestFolderTestBase("input-hold")
         Assert.Empty(InputFileHold.Decide(states.Keys, f => states[f], lastGood, new Dictionary<string, DateTimeOffset>(), now, TimeSpan.Zero));
     }
 
+    [Fact]
+    public void A_dot_env_emptied_and_written_again_slower_than_the_delay_applies_once_whole_and_no_step_before()
+    {
+        var store = Started();
+        Write("stk/.env", "TAG=1.35\nPORT=80\n");
+        store.Reload();
+        var generation = store.Get(Stack)!.Generation;
+
+        Write("stk/.env", "");
+        store.Reload();
+        foreach (var step in new[] { "# new\n", "# new\nTAG=1.36\n" })
+        {
+            clock.Advance(TimeSpan.FromSeconds(4)); // each step 4 s after the last: past the 5 s delay from the first hold
+            Write("stk/.env", step);
+            store.Reload();
+            Assert.Equal(generation, store.Get(Stack)!.Generation);
+            Assert.Equal("busybox:1.35", ((ServiceGroup)store.Get(Stack)!.Object!).Spec.Services[0].Container.Image);
+            Assert.Contains(store.Get(Stack)!.Errors, e => e.File == "stk/.env");
+        }
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Write("stk/.env", "# new\nTAG=1.36\nPORT=80\n");
+        store.Reload();
+        Assert.False(store.Get(Stack)!.IsBroken);
+        Assert.Equal("busybox:1.36", ((ServiceGroup)store.Get(Stack)!.Object!).Spec.Services[0].Container.Image);
+        Assert.Equal(generation + 1, store.Get(Stack)!.Generation); // once
+    }
+
+    [Fact]
+    public void A_file_emptied_then_written_again_a_line_at_a_time_stays_held_until_whole_or_quiet_for_the_delay()
+    {
+        // A compose project's .env emptied and written again slowly (a line every 2 s, slower than the delay): each
+        // whole-line step was taken as written and applied, the project recreated at every step.
+        var (since, seen) = (new Dictionary<string, DateTimeOffset>(), new Dictionary<string, InputFileHold.Seen>());
+        var now = DateTimeOffset.Parse("2026-12-01T12:00:00Z");
+        var lastGood = new Dictionary<string, InputFileShape> { ["/m/.env"] = InputFileShape.Of("A=1\nB=2\nC=3\n", 12) };
+        var delay = TimeSpan.FromSeconds(5);
+        IReadOnlyList<InputFileHold.Held> At(int seconds, string text) =>
+            InputFileHold.Decide(["/m/.env"], _ => InputFileShape.Of(text, text.Length), lastGood, since, now.AddSeconds(seconds), delay, seen, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(InputFileState.Empty, Assert.Single(At(0, "")).State);
+        Assert.Equal(InputFileState.Growing, Assert.Single(At(4, "A=9\n")).State);
+        Assert.Equal(InputFileState.Growing, Assert.Single(At(8, "A=9\nB=9\n")).State); // 8 s after the first hold: each change restarts the delay
+        Assert.Empty(At(9, "A=9\nB=9\nC=9\n"));                                          // whole again: as written at once
+
+        since.Clear();
+        seen.Clear();
+        Assert.Single(At(20, ""));
+        Assert.Single(At(22, "A=9\n"));
+        Assert.Single(At(26, "A=9\n"));                                                    // unchanged for 4 s
+        Assert.Empty(At(27, "A=9\n"));                                                     // quiet for the delay: a file that lost variables for good
+
+        Assert.Empty(InputFileHold.Decide(["/m/.env"], _ => InputFileShape.Of("A=9\n", 4), lastGood, new Dictionary<string, DateTimeOffset>(), now, delay,
+            new Dictionary<string, InputFileHold.Seen>())); // never held: an edit that removes variables applies at once
+    }
+
     [Theory]
     [InlineData("A=1\n", InputFileState.Written)]                         // a variable removed, the file whole: an edit
     [InlineData("A=1\nB=2", InputFileState.Written)]                      // no line end at the end, but nothing lost
