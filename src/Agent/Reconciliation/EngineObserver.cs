@@ -161,6 +161,7 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
 
     private ObservedContainer ToObserved(ContainerSummary c, ContainerDetails? exited)
     {
+        var stopBy = c.State is ContainerState.Running ? userStops.StopUnderWay(c.Id, c.Name) : StopUnderWayBy.None;
         var observed = new ObservedContainer(
             c.Id,
             c.Name,
@@ -182,8 +183,8 @@ public sealed class EngineObserver(IContainerEngine engine, ObservedCache cache,
             StoppedByUser = c.State is ContainerState.Running or ContainerState.Restarting ? null : userStops.HeldReason(c.Id) ?? UnwatchedStop(exited),
             StoppedWithEngine = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedWithEngine(c.Id),
             StoppedByAgent = c.State is ContainerState.Exited or ContainerState.Dead && userStops.StoppedByAgentItself(c.Id),
-            StopInFlight = c.State is ContainerState.Running && (userStops.StopInFlight(c.Id) || userStops.OwnStopUnderWay(c.Id, c.Name)),
-            StopInFlightByUser = c.State is ContainerState.Running && userStops.UserStopInFlight(c.Id),
+            StopInFlight = stopBy is not StopUnderWayBy.None,
+            StopInFlightByUser = stopBy is StopUnderWayBy.User,
         };
         return health.Annotate(observed, exited?.RestartCount);
     }

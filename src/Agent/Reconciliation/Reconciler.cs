@@ -419,7 +419,7 @@ public sealed class Reconciler(
     /// as observed, so `agent get` shows READY and Stopping while one still runs.</summary>
     private void ReportStopping(ObjectKey key, ServiceGroup group, ObservedState observed)
     {
-        if (StopState.Of(key, group.Spec.Suspend, overrides.IsSuspended(key), overrides.IsDown(key), overrides.RemovesVolumes(key)) is not { } stop) return;
+        if (StopOf(key, group) is not { } stop) return;
         var services = ServicesOf(key, group, observed);
         status.Update(key, s => s with { Services = services, Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)) });
         status.SetCondition(key, ConditionTypes.Suspended, true, stop.Reason, stop.Why);
@@ -544,9 +544,13 @@ public sealed class Reconciler(
         return $"waiting for group(s) {string.Join(", ", waited)} to be ready" + string.Concat(notes.Select(n => "; " + n));
     }
 
+    /// <summary>Why the group is held stopped (spec.suspend, or a stop or down through the API), or null when it runs.</summary>
+    private StopState? StopOf(ObjectKey key, ServiceGroup group) =>
+        StopState.Of(key, group.Spec.Suspend, overrides.IsSuspended(key), overrides.IsDown(key), overrides.RemovesVolumes(key));
+
     private (string, TimeSpan?) Report(ObjectKey key, DesiredEntry entry, ServiceGroup group, ObservedState observed, ObservedState shown, Plan plan, ExecutionResult? execution)
     {
-        var stop = StopState.Of(key, group.Spec.Suspend, overrides.IsSuspended(key), overrides.IsDown(key), overrides.RemovesVolumes(key));
+        var stop = StopOf(key, group);
         var suspended = stop is not null;
         var services = ServicesOf(key, group, shown);
 

@@ -121,11 +121,6 @@ public sealed class UserStops
     /// it is not a user's docker stop (probe-26 F5: the project stayed down for good, held as stopped by a user).</summary>
     public bool IsOwnStop(string id, string? name) => IsOwn(id, name) || StoppedByAgentItself(id);
 
-    /// <summary>A stop (or restart, or removal) this run of the agent is making of the container now: running, it is
-    /// about to exit, not serving (probe-30 F18: a prune undone, or a suspend lifted, while db's stop ran; sapp's replica
-    /// was made on the dying db). Ends with the container's exit or start, or the stop's grace and slack.</summary>
-    public bool OwnStopUnderWay(string id, string? name) => IsOwn(id, name);
-
     private bool IsOwn(string id, string? name)
     {
         var now = time.GetUtcNow();
@@ -167,20 +162,26 @@ public sealed class UserStops
     /// (a grace period longer than the agent's life), found at the agent's start (<see cref="EngineStartStops"/>).</summary>
     public void MarkStopInFlight(string id) => stopsInFlight[id] = true;
 
-    /// <summary>True while a stop an earlier run of the agent asked for is still under way (<see cref="MarkStopInFlight"/>):
-    /// until the container starts again (its record ends), it is about to exit, not serving (probe-27 F1.1: the next
-    /// agent ran migrate and started app against a db whose stop then landed). The stop is the agent's own (a prune's, a
-    /// suspend's) or a user's through the API (probe-29 F0: `stop --service db`, then kill -9 of the agent).</summary>
-    public bool StopInFlight(string id)
+    /// <summary>Whose stop of this running container is under way, if any: it is about to exit, not serving.
+    /// <list type="bullet">
+    /// <item>One an earlier run of the agent asked for (<see cref="MarkStopInFlight"/>), until the container starts again
+    /// (its record ends): the agent's own (a prune's, a suspend's; probe-27 F1.1: the next agent ran migrate and started
+    /// app against a db whose stop then landed), or a user's through the API (probe-29 F0: `stop --service db`, then
+    /// kill -9 of the agent), which once landed keeps the container stopped.</item>
+    /// <item>One this run is making now, a stop, restart or removal (probe-30 F18: a prune undone, or a suspend lifted,
+    /// while db's stop ran; sapp's replica was made on the dying db), until the container's exit or start, or the
+    /// stop's grace and slack.</item>
+    /// </list></summary>
+    public StopUnderWayBy StopUnderWay(string id, string? name)
     {
-        if (!stopsInFlight.ContainsKey(id)) return false;
-        if (StoppedByAgentItself(id) || Reason(id) is not null) return true;
-        stopsInFlight.TryRemove(id, out _);
-        return false;
+        if (stopsInFlight.ContainsKey(id))
+        {
+            if (Reason(id) is not null) return StopUnderWayBy.User;
+            if (StoppedByAgentItself(id)) return StopUnderWayBy.Agent;
+            stopsInFlight.TryRemove(id, out _);
+        }
+        return IsOwn(id, name) ? StopUnderWayBy.Agent : StopUnderWayBy.None;
     }
-
-    /// <summary>A stop under way (<see cref="StopInFlight"/>) that is a user's: once it has landed the container stays stopped.</summary>
-    public bool UserStopInFlight(string id) => StopInFlight(id) && Reason(id) is not null;
 
     /// <summary>True when the last stop of this container was the engine's shutdown (<see cref="ByShutdown"/>).</summary>
     public bool StoppedWithEngine(string id)
@@ -310,3 +311,6 @@ public sealed class UserStops
         }
     }
 }
+
+/// <summary>Whose stop of a running container is under way (<see cref="UserStops.StopUnderWay"/>).</summary>
+public enum StopUnderWayBy { None, Agent, User }

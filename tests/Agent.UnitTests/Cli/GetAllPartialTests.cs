@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Agent.Cli.Client;
 
 namespace Agent.UnitTests.Cli;
@@ -12,40 +9,15 @@ public sealed class GetAllPartialTests
     private const string Objects = """[{"kind":"ServiceGroup","name":"web","ready":"0/1","status":"ReconcileFailed","since":"2026-12-01T12:00:00Z"}]""";
     private const string EngineProblem = """{"title":"Engine Error","status":502,"detail":"container_list failed (500): fake engine: internal error"}""";
 
-    private static (HttpListener Server, Uri Address) Serve()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var address = new Uri($"http://127.0.0.1:{port}/");
-        var server = new HttpListener();
-        server.Prefixes.Add(address.ToString());
-        server.Start();
-        _ = Task.Run(async () =>
-        {
-            while (server.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await server.GetContextAsync(); }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
-                var objects = context.Request.Url!.AbsolutePath == "/api/v1/objects";
-                context.Response.StatusCode = objects ? 200 : 502;
-                context.Response.ContentType = objects ? "application/json" : "application/problem+json";
-                var body = Encoding.UTF8.GetBytes(objects ? Objects : EngineProblem);
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        });
-        return (server, address);
-    }
+    private static LoopbackAgent Serve() => new(path => path == "/api/v1/objects"
+        ? (200, "application/json", Objects)
+        : (502, "application/problem+json", EngineProblem));
 
     [Fact]
     public async Task The_objects_are_shown_and_the_missing_containers_are_named()
     {
-        var (server, address) = Serve();
-        using var _ = server;
-        using var client = new AgentClient(address, () => "token");
+        using var server = Serve();
+        using var client = new AgentClient(server.Address, () => "token");
 
         var snapshot = await GetCommand.Snapshot.LoadAsync(client, "all", null, CancellationToken.None);
         Assert.Contains("container_list failed (500)", snapshot.ContainersError);

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Agent.Cli.Client;
 
@@ -16,38 +13,13 @@ public sealed class GetKindListTests
          {"kind":"CronJob","name":"nightly","since":"2026-12-01T12:00:00Z"}]
         """;
 
-    private static (HttpListener Server, Uri Address) Serve()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var address = new Uri($"http://127.0.0.1:{port}/");
-        var server = new HttpListener();
-        server.Prefixes.Add(address.ToString());
-        server.Start();
-        _ = Task.Run(async () =>
-        {
-            while (server.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await server.GetContextAsync(); }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
-                var body = Encoding.UTF8.GetBytes(context.Request.Url!.AbsolutePath == "/api/v1/objects" ? Objects : "[]");
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        });
-        return (server, address);
-    }
+    private static LoopbackAgent Serve() => new(path => (200, "application/json", path == "/api/v1/objects" ? Objects : "[]"));
 
     [Fact]
     public async Task A_comma_list_of_kinds_lists_each_kind_asked_for_and_no_other()
     {
-        var (server, address) = Serve();
-        using var _ = server;
-        using var client = new AgentClient(address, () => "token");
+        using var server = Serve();
+        using var client = new AgentClient(server.Address, () => "token");
 
         var snapshot = await GetCommand.Snapshot.LoadAsync(client, "servicegroups,composeproject", null, CancellationToken.None);
         Assert.Equal(["shop", "web"], snapshot.Objects.Select(o => o.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
@@ -63,9 +35,8 @@ public sealed class GetKindListTests
     [Fact]
     public async Task One_object_asked_for_by_name_is_printed_as_the_object_not_a_list()
     {
-        var (server, address) = Serve();
-        using var _ = server;
-        using var client = new AgentClient(address, () => "token");
+        using var server = Serve();
+        using var client = new AgentClient(server.Address, () => "token");
         var one = await GetCommand.Snapshot.LoadAsync(client, "servicegroup", "web", CancellationToken.None);
         Assert.Equal(JsonValueKind.Object, one.Json(named: true).ValueKind);
         Assert.Equal("web", one.Json(named: true).GetProperty("name").GetString());
