@@ -71,8 +71,10 @@ public sealed class StatusStore(TimeProvider time)
     {
         SetCondition(key, ConditionTypes.PruneBlocked, true, ConditionTypes.PruneBlocked, why);
         SetCondition(key, ConditionTypes.Progressing, false, ConditionTypes.PruneBlocked, "removal held by the mass-prune guard");
+        // The guard's own notice (no replicas in view) keeps what the reconcile said of the replicas it holds down.
+        var said = Get(key)?.Condition(ConditionTypes.Degraded) is { Status: "True", Reason: ConditionTypes.PruneBlocked } degraded ? degraded.Message : null;
         SetCondition(key, ConditionTypes.Degraded, true, ConditionTypes.PruneBlocked,
-            down ?? "its manifest is gone and the mass-prune guard holds its removal: it is kept as it runs until its manifest comes back or an admin confirms");
+            down ?? said ?? "its manifest is gone and the mass-prune guard holds its removal: it is kept as it runs until its manifest comes back or an admin confirms");
         if (down is not null) SetCondition(key, ConditionTypes.Ready, false, ConditionTypes.PruneBlocked, down);
         Record(key, "Warning", ConditionTypes.PruneBlocked, why);
     }
