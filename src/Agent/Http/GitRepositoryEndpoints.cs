@@ -20,7 +20,7 @@ public static class GitRepositoryEndpoints
                 manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } repo ? JsonAnswer.Ok(StatusOf(repo, manifests, status, objects)) : NoRepository(name))
             .WithSummary("One GitRepository, with the errors of the last revision that was refused.");
         api.MapPost("/gitrepositories/{name}/sync", async (string name, bool? wait, GitSyncService git, ManifestStore manifests, GitRepositoryStatusStore status,
-                StatusStore objects, Reconciliation.PruneGate prune, CancellationToken ct) =>
+                StatusStore objects, Reconciliation.PruneGate prune, TimeProvider time, CancellationToken ct) =>
             {
                 var request = git.RequestSync(name);
                 if (!request.Found) return NoRepository(name);
@@ -30,7 +30,7 @@ public static class GitRepositoryEndpoints
                 if (wait == true)
                 {
                     await git.WaitAsync(name, request.Number, TimeSpan.FromMinutes(5), ct);
-                    await AppliedReadAsync(name, manifests, status, prune, ct);
+                    await AppliedReadAsync(name, manifests, status, prune, time, ct);
                 }
                 return wait == true && manifests.Repositories.FirstOrDefault(r => r.Metadata.Name == name) is { } synced
                     ? JsonAnswer.Accepted($"/api/v1/gitrepositories/{name}", StatusOf(synced, manifests, status, objects))
@@ -104,12 +104,12 @@ public static class GitRepositoryEndpoints
     /// <summary>The answer of a sync waited for tells whether its revision is applied: it comes once the manifests have
     /// read that revision and the mass-prune guard has judged the read, so removals it holds show as PruneBlocked, never
     /// as "is applied" (probe-28 F3: the answer said applied for a revision whose 5 removals were held).</summary>
-    private static async Task AppliedReadAsync(string name, ManifestStore manifests, GitRepositoryStatusStore status, Reconciliation.PruneGate prune, CancellationToken ct)
+    private static async Task AppliedReadAsync(string name, ManifestStore manifests, GitRepositoryStatusStore status, Reconciliation.PruneGate prune, TimeProvider time, CancellationToken ct)
     {
         var checkedOut = status.Get(name)?.LastAppliedRevision;
-        var deadline = DateTimeOffset.UtcNow + ReadWait;
-        while (checkedOut is not null && manifests.ReadRevision(name) != checkedOut && manifests.SourceError is null && DateTimeOffset.UtcNow < deadline)
-            await Task.Delay(50, ct);
+        var deadline = time.GetUtcNow() + ReadWait;
+        while (checkedOut is not null && manifests.ReadRevision(name) != checkedOut && manifests.SourceError is null && time.GetUtcNow() < deadline)
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct);
         await prune.RefreshAsync(ct);
     }
 

@@ -14,7 +14,7 @@ namespace Agent.Status;
 /// as such, Ready=Unknown "not reconciled yet", never missing (probe-28 F11: `agent get composeproject/shop` said "not
 /// found" and `get all` listed nothing while the engine hung after a start).
 /// </summary>
-public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.ManifestStore manifests)
+public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.ManifestStore manifests, TimeProvider time)
 {
     /// <summary>The statuses and the cache's containers, both of this moment.</summary>
     public (IReadOnlyList<ObjectStatus> Objects, IReadOnlyCollection<ContainerSummary> Containers) Read(string? kind = null)
@@ -42,7 +42,7 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
     /// <summary>A group of the manifests (selected for this host) before its first reconcile reported: its spec, not yet
     /// reconciled. An object whose manifest never read valid (a new CronJob with a bad schedule, probe-30 F15: listed
     /// nowhere but the log) is listed as Ready=False InvalidManifest with its errors, as a ServiceGroup is.</summary>
-    private static ObjectStatus? Unreported(Sources.DesiredEntry entry) => entry switch
+    private ObjectStatus? Unreported(Sources.DesiredEntry entry) => entry switch
     {
         { Object: ServiceGroup group, NotSelected: null } => new ObjectStatus
         {
@@ -50,7 +50,7 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
             Name = entry.Key.Name,
             Source = group.Source.ToString(),
             Generation = entry.Generation,
-            Conditions = Conditions.WithDefaults([], DateTimeOffset.UtcNow),
+            Conditions = Conditions.WithDefaults([], time.GetUtcNow()),
         },
         { Object: null, Errors.Count: > 0 } => new ObjectStatus
         {
@@ -58,8 +58,8 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
             Name = entry.Key.Name,
             Source = $"{entry.Errors[0].File}:{entry.Errors[0].Line}:{entry.Errors[0].Column}",
             ManifestErrors = entry.Errors.Select(e => e.ToString()).ToList(),
-            Conditions = Conditions.Set(Conditions.WithDefaults([], DateTimeOffset.UtcNow), ConditionTypes.Ready, false, "InvalidManifest",
-                $"its manifest has {entry.Errors.Count} error(s) and never read valid: nothing of it runs until it does; {entry.Errors[0]}", DateTimeOffset.UtcNow),
+            Conditions = Conditions.Set(Conditions.WithDefaults([], time.GetUtcNow()), ConditionTypes.Ready, false, "InvalidManifest",
+                $"its manifest has {entry.Errors.Count} error(s) and never read valid: nothing of it runs until it does; {entry.Errors[0]}", time.GetUtcNow()),
         },
         _ => null,
     };
