@@ -82,6 +82,21 @@ public static class GroupEndpoints
                        "by a start of the project or of their service).");
     }
 
+    /// <summary>Waits until no container of the object has a stop under way (one an earlier agent asked for before a kill -9,
+    /// or a stop, restart or removal this agent is making): a start made meanwhile would start what depends on a dying
+    /// container on it, and leave the container itself to its stop (probe-31 F1: app started on db 27 s before db's stop
+    /// landed; F10: `start --service db` found nothing stopped, then db's stop landed and it stayed down). Once it has
+    /// landed the container is a stopped one, started in order. Bounded: a stop the engine never finishes does not hold
+    /// the start for good.</summary>
+    private static async Task StopsLandedAsync(ObjectKey key, EngineObserver observer, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + StopLandingWait;
+        while ((await observer.ObserveFreshAsync(key, ct)).Containers.Any(c => c.StopInFlight) && DateTime.UtcNow < until)
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+    }
+
+    private static readonly TimeSpan StopLandingWait = TimeSpan.FromMinutes(5);
+
     private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];
 
     /// <param name="only">The services to start (a start of one service and what it depends on); null: all of them.</param>
@@ -97,6 +112,7 @@ public static class GroupEndpoints
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
         // start, or start a dependent before its dependency (the Toggle's add runs once the hold ends).
         using var held = await queue.HoldAsync(key, ct);
+        await StopsLandedAsync(key, observer, ct);
         var wasSuspended = overrides.IsSuspended(key);
         if (entry.Object is ServiceGroup { Spec.Suspend: false })
         {

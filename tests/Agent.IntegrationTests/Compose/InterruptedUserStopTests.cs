@@ -18,7 +18,7 @@ public sealed class InterruptedUserStopTests() : AgentProcessScenario("userstopk
         var project = Instance.Name("svcstop");
         Directory.CreateDirectory(Path.Combine(Manifests, project));
         File.WriteAllText(Path.Combine(Manifests, project, "compose.yaml"), "services:\n"
-            + $"  db:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 20s\n"
+            + $"  db:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 40s\n"
             + "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
             + $"  app:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    depends_on:\n      db: {{ condition: service_healthy }}\n");
         var (db, app) = ($"{project}-db-1", $"{project}-app-1");
@@ -29,7 +29,7 @@ public sealed class InterruptedUserStopTests() : AgentProcessScenario("userstopk
 
         var admin = agent.Client();
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var stopping = admin.PostAsync($"/api/v1/composeprojects/{project}/stop?service=db", null); // answers once db has stopped: 20 s
+        var stopping = admin.PostAsync($"/api/v1/composeprojects/{project}/stop?service=db", null); // answers once db has stopped: 40 s (room for a slow restart under load)
         await StopUnderWayAsync(dbId, since, agent);
         await EndAgentAsync(); // kill -9, db's stop under way for several seconds more
         await Assert.ThrowsAnyAsync<Exception>(() => stopping);

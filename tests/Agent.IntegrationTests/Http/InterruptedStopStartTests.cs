@@ -1,0 +1,85 @@
+using Agent.IntegrationTests.Infrastructure;
+
+namespace Agent.IntegrationTests.Http;
+
+/// <summary>
+/// probe-31 F1 and F10 (HIGH): a stop of db (it ignores SIGTERM, a long grace) under way when the agent is killed -9, then
+/// a start through the API on the next agent: the group's start started app on the dying db, and `start --service db`
+/// found nothing stopped, after which db's stop landed and it stayed down. The start waits for the stop to land, then
+/// starts db and what depends on it, in order. Checked through the docker CLI.
+/// </summary>
+public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstart")
+{
+    [Fact]
+    public async Task A_group_started_while_an_earlier_agents_stop_of_it_runs_starts_nothing_on_the_dying_container()
+    {
+        var g = Instance.Name("g1");
+        File.WriteAllText(Path.Combine(Manifests, "g1.yaml"), Manifest.Group(g,
+            $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 25s\n"
+            + "      healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
+            + Manifest.Sleeper("app", "      dependsOn: [{ service: db, condition: healthy }]\n")));
+        var (db, app) = ($"{g}-db-1", $"{g}-app-1");
+        var agent = StartAgent();
+        await Containers.RunningAsync(Instance, g, 2, Within);
+        var dbId = await DockerCli.InspectAsync(db, "{{.Id}}");
+        var dbStarted = await DockerCli.InspectAsync(db, "{{.State.StartedAt}}");
+
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        using (var admin = agent.Client())
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await admin.PostAsync($"/api/v1/servicegroups/{g}/stop", null)).StatusCode);
+        await StopUnderWayAsync(dbId, since, agent);
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(app, "{{.State.Running}}") == "false", Within, "app stopped (SIGKILL)");
+        await EndAgentAsync(); // kill -9, db's stop under way for many seconds more
+
+        agent = StartAgent();
+        await agent.WaitReadyAsync(Within);
+        using (var admin = agent.Client())
+        {
+            var started = await admin.PostAsync($"/api/v1/servicegroups/{g}/start", null);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
+            var answer = await started.Content.ReadAsStringAsync();
+            Assert.True(answer.Contains(db, StringComparison.Ordinal) && answer.Contains(app, StringComparison.Ordinal), answer);
+        }
+        Assert.Equal("true", await DockerCli.InspectAsync(db, "{{.State.Running}}"));
+        Assert.NotEqual(dbStarted, await DockerCli.InspectAsync(db, "{{.State.StartedAt}}")); // its stop landed, then the start ran it
+        Assert.Equal("true", await DockerCli.InspectAsync(app, "{{.State.Running}}"));
+        await StartOrder.AssertStartedAfterAsync(app, db);
+    }
+
+    [Fact]
+    public async Task A_service_started_while_an_earlier_agents_user_stop_of_it_runs_is_started_once_that_stop_lands()
+    {
+        var project = Instance.Name("svc");
+        Directory.CreateDirectory(Path.Combine(Manifests, project));
+        File.WriteAllText(Path.Combine(Manifests, project, "compose.yaml"), "services:\n"
+            + $"  db:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 25s\n"
+            + "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
+            + $"  app:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    depends_on:\n      db: {{ condition: service_healthy }}\n");
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+        var agent = StartAgent();
+        await Containers.RunningAsync(Instance, project, 2, Within);
+        var dbId = await DockerCli.InspectAsync(db, "{{.Id}}");
+        var dbStarted = await DockerCli.InspectAsync(db, "{{.State.StartedAt}}");
+
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var admin = agent.Client();
+        var stopping = admin.PostAsync($"/api/v1/composeprojects/{project}/stop?service=db", null);
+        await StopUnderWayAsync(dbId, since, agent);
+        await EndAgentAsync(); // kill -9
+        await Assert.ThrowsAnyAsync<Exception>(() => stopping);
+        admin.Dispose();
+
+        agent = StartAgent();
+        await agent.WaitReadyAsync(Within);
+        using (admin = agent.Client())
+        {
+            var started = await admin.PostAsync($"/api/v1/composeprojects/{project}/start?service=db", null);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
+            Assert.Contains(db, await started.Content.ReadAsStringAsync());
+        }
+        Assert.NotEqual(dbStarted, await DockerCli.InspectAsync(db, "{{.State.StartedAt}}")); // its stop landed, then the start ran it
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("true", await DockerCli.InspectAsync(db, "{{.State.Running}}")); // the user's start won, not the older stop
+        Assert.Equal("true", await DockerCli.InspectAsync(app, "{{.State.Running}}")); // docker compose stop db leaves app running, as here
+    }
+}
