@@ -420,7 +420,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                 }
                 // probe-29 F3: a file emptied or removed, then written again in steps (cp, cat >): the first steps are
                 // judged against the last good read, as a cut of the file in place is.
-                var lastGood = previous ?? goneEntries.GetValueOrDefault(key);
+                var lastGood = previous is { Object: not null } ? previous : goneEntries.GetValueOrDefault(key) ?? previous;
                 if (lastGood?.Object is ServiceGroup good && obj is ServiceGroup read && GitDocuments.RepositoryOf(obj.Source.File) is null
                     && TornHold(good, read, readAt) is { } torn)
                 {
@@ -490,8 +490,11 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             LogProblemChanges(problems, readProblems, writtenFolders);
             LogErrorChanges(set, realRoot, writtenFolders, nextHeldFiles);
             // A git revision is read whole and at once: only the folder's own files can be caught half-way through a deploy.
-            goneSince = entries.Keys.Where(k => !next.ContainsKey(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
-                .Concat(goneSince.Keys.Where(k => !next.ContainsKey(k) && now - goneSince[k] < pruneDelay + GoneMemory))
+            // One whose file reads again but broken, with no spec yet (a new text written in steps: probe-31 F4), is still
+            // remembered as gone: its step that first reads valid is judged against the last good entry.
+            bool Gone(ObjectKey k) => next.GetValueOrDefault(k) is not { Object: not null };
+            goneSince = entries.Keys.Where(k => Gone(k) && files.TryGetValue(k, out var f) && GitDocuments.RepositoryOf(f) is null)
+                .Concat(goneSince.Keys.Where(k => Gone(k) && now - goneSince[k] < pruneDelay + GoneMemory))
                 .Distinct().ToDictionary(k => k, k => goneSince.GetValueOrDefault(k, now));
             goneEntries = goneSince.Keys.Select(k => entries.TryGetValue(k, out var e) && e.Object is not null ? e : goneEntries.GetValueOrDefault(k))
                 .OfType<DesiredEntry>().ToDictionary(e => e.Key);
@@ -574,11 +577,13 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                     manifests.TryAdd(file, text);
         }
         // A manifest removed (its objects wait out the prune delay) keeps its last good text too: `rm f`, then `cp` of a new
-        // one written in steps. Only while an object it defined is remembered as gone (goneEntries), not for ever.
-        var goneFiles = entries.Values.Concat(goneEntries.Values).Where(e => !next.ContainsKey(e.Key))
+        // one written in steps, also while the first steps define no object yet (probe-31 F4: 40 bytes with no name yet
+        // dropped it, and the 120-byte step, no command yet, was applied). Only while an object it defined is remembered as
+        // gone (goneEntries) and no object read now is defined by the file, not for ever.
+        var goneFiles = entries.Values.Concat(goneEntries.Values).Where(e => next.GetValueOrDefault(e.Key) is not { Object: not null })
             .Select(e => e.Object).OfType<ServiceGroup>().SelectMany(ManifestFilesOf).ToHashSet(StringComparer.Ordinal);
         foreach (var (file, text) in manifestsLastGood)
-            if (!manifests.ContainsKey(file) && goneFiles.Contains(file) && !File.Exists(file))
+            if (!manifests.ContainsKey(file) && goneFiles.Contains(file))
                 manifests[file] = text;
         manifestsLastGood = manifests;
         var heldFiles = next.Where(p => held.Contains(p.Key)).SelectMany(p => p.Value.Errors).Select(e => e.File).ToHashSet(StringComparer.Ordinal);

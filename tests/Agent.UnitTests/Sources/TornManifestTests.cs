@@ -235,6 +235,36 @@ public sealed class TornManifestTests() : ManifestFolderTestBase("torn")
         Assert.False(store.Get(G)!.IsBroken);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_removed_then_written_back_40_bytes_every_2_s_is_never_applied_half_written(bool viaEmpty)
+    {
+        // probe-31 F4 (HIGH): `rm f1.yaml`, then the same text written back with dd, 40 bytes every 2 s: the 120-byte prefix
+        // (no command yet) was applied, then a cut command, then the whole text: the running container recreated 2-3 times.
+        const string f1 = "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: g\nspec:\n  services:\n" +
+                          "    - name: web\n      image: busybox:1.35\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGKILL\n";
+        var store = Started("g.yaml", f1, G);
+        var generation = store.Get(G)!.Generation;
+        if (viaEmpty) Write("g.yaml", "");
+        else File.Delete(Path.Combine(Root, "g.yaml"));
+        store.Reload();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        for (var end = 40; end < f1.Length; end += 40)
+        {
+            Write("g.yaml", f1[..end]);
+            store.Reload();
+            if (store.Get(G) is not { Object: not null } entry) continue; // removed or broken: nothing to apply, its prune waits
+            Assert.True(entry.Generation == generation, $"{end} bytes applied as generation {entry.Generation}");
+            Assert.True(Web(store, G).Container.Command is ["sleep", "3600"], $"{end} bytes applied: {Web(store, G).Container.Command?.Count} {entry.IsBroken} {entry.HeldReason}");
+            clock.Advance(TimeSpan.FromSeconds(2));
+        }
+        Write("g.yaml", f1);
+        store.Reload();
+        Assert.False(store.Get(G)!.IsBroken);
+        Assert.Equal(generation, store.Get(G)!.Generation);
+    }
+
     [Fact]
     public void A_compose_file_cut_mid_write_holds_the_project_too()
     {
