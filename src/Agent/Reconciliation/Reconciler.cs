@@ -583,10 +583,14 @@ public sealed class Reconciler(
         var shortReplicas = notReady.Sum(s => s.DesiredReplicas - s.ReadyReplicas);
         var exited = suspended ? [] : ExitedReplicas.Of(observed.Containers,
             c => group.Spec.Services.FirstOrDefault(s => s.Name == c.Service)?.Container.Restart);
+        // probe-31 F3: what depends on a user-stopped container waits for it (its replica removed meanwhile is not made):
+        // nothing progresses until the user starts it, as for the stopped container itself.
+        var heldBehindUserStops = userStopped.Count > 0 && plan.Held.Count > 0
+            && plan.Held.All(h => h.Reason == Hold.DependencyNotRunning && userStopped.Any(u => h.Message.StartsWith($"not done until {u.Name} runs:", StringComparison.Ordinal)));
         var outcome = new ReconcileOutcome(entry.Generation)
         {
-            StoppedByUser = userStopped.Count > 0 && shortReplicas <= userStopped.Count + exited.Count
-                ? UserStopMessage(userStopped) + UnsavedStops(userStopped) : null,
+            StoppedByUser = userStopped.Count > 0 && (shortReplicas <= userStopped.Count + exited.Count || heldBehindUserStops)
+                ? UserStopMessage(userStopped) + UnsavedStops(userStopped) + (heldBehindUserStops ? "; " + string.Join("; ", plan.Held.Select(h => h.Message)) : "") : null,
             ShortReplicas = shortReplicas,
             Exited = exited,
             StartHint = ExitedReplicas.StartCommand(key),

@@ -182,6 +182,32 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Agent.WaitProjectReadyAsync(project);
     }
 
+    [Fact]
+    public async Task A_dependent_held_behind_a_service_a_user_stopped_reads_StoppedByUser_and_not_progressing()
+    {
+        // probe-31 F3: stop --service db, docker rm -f app (held: db is stopped): Progressing True WaitingForReplicas for
+        // ever, and `agent wait --for=condition=Ready` ran to its timeout, though nothing changes until db is started.
+        var project = Instance.Name("heldbehind");
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + Manifest.ComposeSleeper("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n")
+            + Manifest.ComposeSleeper("app", "    depends_on:\n      db: { condition: service_healthy }\n"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+
+        await Ok("stop", $"composeproject/{project}", "--service", "db");
+        await DockerCli.RunAsync("rm", "-f", app);
+        await Agent.WaitForConditionAsync(project, "Degraded", "True", "DependencyNotRunning", kind: ServiceGroup.ComposeKindName);
+        var held = await Agent.WaitForConditionAsync(project, "Ready", "False", "StoppedByUser", kind: ServiceGroup.ComposeKindName);
+        Assert.Contains(db, held.Condition("Ready")!.Message);
+        await Agent.WaitForConditionAsync(project, "Progressing", "False", "StoppedByUser", kind: ServiceGroup.ComposeKindName);
+        Assert.True((await DockerCli.TryRunAsync("inspect", app)).Exit != 0); // not made on the stopped db
+
+        await Ok("start", $"composeproject/{project}", "--service", "db");
+        await Agent.WaitProjectReadyAsync(project);
+        Assert.Equal("running", await StateAsync(app));
+    }
+
     /// <summary>probe-24: after stop --service db and an edit of db, agent diff read plainly "in sync", and start --service
     /// db started the old container, which the agent recreated about 2 s later. The edit waits for the start, diff says
     /// so, and the start makes db at the new spec straight away: the old container is never started again.</summary>
