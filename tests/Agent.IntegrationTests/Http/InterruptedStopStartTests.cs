@@ -51,10 +51,7 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
     {
         var project = Instance.Name("svc");
         Directory.CreateDirectory(Path.Combine(Manifests, project));
-        File.WriteAllText(Path.Combine(Manifests, project, "compose.yaml"), "services:\n"
-            + $"  db:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: 25s\n"
-            + "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
-            + $"  app:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    depends_on:\n      db: {{ condition: service_healthy }}\n");
+        File.WriteAllText(Path.Combine(Manifests, project, "compose.yaml"), Manifest.ComposeSlowDbAndApp("25s"));
         var (db, app) = ($"{project}-db-1", $"{project}-app-1");
         var agent = StartAgent();
         await Containers.RunningAsync(Instance, project, 2, Within);

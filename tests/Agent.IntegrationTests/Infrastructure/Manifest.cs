@@ -15,4 +15,11 @@ public static class Manifest
     /// <summary>A compose file's service (under services:) that sleeps.</summary>
     public static string ComposeSleeper(string name, string extra = "") =>
         $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
+
+    /// <summary>A compose file: db ignores SIGTERM (busybox sleep), so its stop takes the whole <paramref name="grace"/>, and
+    /// has a healthcheck; app (stopped at once) depends on db being healthy.</summary>
+    public static string ComposeSlowDbAndApp(string grace) => "services:\n"
+        + $"  db:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_grace_period: {grace}\n"
+        + "    healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
+        + $"  app:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    depends_on:\n      db: {{ condition: service_healthy }}\n";
 }
