@@ -285,8 +285,10 @@ public sealed class HungEngineReadTests() : FreezableEngineScenario(new Dictiona
             {
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
                 // A call that waited for the finding says it was ended, never "answered at once" (probe-25: said after 18 s).
+                // One that reached the agent only after the finding is answered at once, whenever the client sent it: on a
+                // loaded 2-core CI machine a request sat 5 s before its handler ran, so only a long wait judges the wording.
                 var problem = await answer.Content.ReadAsStringAsync();
-                if (took > TimeSpan.FromSeconds(1.5))
+                if (took > TimeSpan.FromSeconds(8))
                 {
                     Assert.True(problem.Contains("was ended", StringComparison.Ordinal), $"{what} ({took.TotalSeconds:0.#} s): {problem}");
                     Assert.DoesNotContain("at once", problem);
