@@ -30,11 +30,12 @@ public sealed class PruneGate
     private readonly HashSet<ObjectKey> underWay = [];
 
     public PruneGate(ManifestStore manifests, EngineObserver observer, Jobs.JobHistoryStore jobs, PruneGuard guard, IOptions<AgentOptions> options,
-        Status.StatusStore status, ILogger<PruneGate> logger)
+        Status.StatusStore status, ILogger<PruneGate> logger, State.UnsavedRecords? unsaved = null)
     {
         (this.manifests, this.observer, this.jobs, this.guard, this.options, this.status, this.logger) = (manifests, observer, jobs, guard, options, status, logger);
-        holds = new PruneHolds(options.Value.StateDir, logger);
+        holds = new PruneHolds(options.Value.StateDir, logger, unsaved);
         var kept = holds.Load();
+        holds.KeepReserve();
         (blocked, confirmed) = (kept.StillHeld, kept.Confirmed);
         confirmedAtStart = confirmed.Count > 0;
         if (blocked.Count > 0)
@@ -48,8 +49,11 @@ public sealed class PruneGate
     /// <summary>The removals held now, and why; null when nothing is held.</summary>
     public PruneDecision? Current
     {
-        get { lock (sync) return decision; }
+        get { lock (sync) return decision is null ? null : decision with { Message = Said(decision.Message) }; }
     }
+
+    /// <summary>The hold's message, and when the hold is not saved, why and what that means.</summary>
+    private string Said(string message) => holds.Unsaved is { } unsaved ? $"{message}. The hold is not saved: {unsaved}" : message;
 
     /// <summary>How many objects the newest judged read counted as managed (0 before the first).</summary>
     public int Managed
@@ -72,7 +76,7 @@ public sealed class PruneGate
         if (manifests.ReadVersion != Interlocked.Read(ref evaluatedVersion)) await EvaluateAsync(ct);
         lock (sync)
         {
-            if (blocked.Contains(key)) return decision?.Message;
+            if (blocked.Contains(key)) return Said(decision?.Message ?? "");
             underWay.Add(key);
             return null;
         }
@@ -89,7 +93,7 @@ public sealed class PruneGate
     public string? HeldNow(ObjectKey key)
     {
         if (options.Value.AllowMassPrune) return null;
-        lock (sync) return blocked.Contains(key) ? decision?.Message : null;
+        lock (sync) return blocked.Contains(key) ? Said(decision?.Message ?? "") : null;
     }
 
     /// <summary>Judges the newest read once: what it would remove against everything managed (in the engine or desired).</summary>
@@ -100,6 +104,7 @@ public sealed class PruneGate
         {
             var version = manifests.ReadVersion;
             if (version == Interlocked.Read(ref evaluatedVersion)) return;
+            holds.KeepReserve(); // made again once there is room
             var inEngine = await observer.ListObjectKeysAsync(ct, withJobRuns: true);
             HashSet<ObjectKey> held;
             lock (sync) held = blocked.Where(k => manifests.KeptFrom(k) is null).ToHashSet();
@@ -108,14 +113,14 @@ public sealed class PruneGate
             lock (sync)
             {
                 var nextBlocked = next.Blocked ? next.Removals.ToHashSet() : [];
+                if (!nextBlocked.SetEquals(blocked)) holds.Save(nextBlocked);
                 if (nextBlocked.Count > 0 && (!nextBlocked.SetEquals(blocked) || decision?.Message != next.Message))
                 {
                     if (!nextBlocked.SetEquals(blocked)) logger.LogWarning("Mass prune blocked: {Message}", next.Message);
-                    foreach (var key in nextBlocked) status.MarkPruneBlocked(key, next.Message);
+                    foreach (var key in nextBlocked) status.MarkPruneBlocked(key, Said(next.Message));
                 }
                 else if (nextBlocked.Count == 0 && blocked.Count > 0)
                     logger.LogInformation("Mass prune no longer blocked: the manifests changed again ({Count} removal(s) now, within the guard of {Guard})", next.Removals.Count, guard.Percent);
-                if (!nextBlocked.SetEquals(blocked)) holds.Save(nextBlocked);
                 blocked = nextBlocked;
                 decision = next.Blocked ? next : null;
                 managedCount = managed;

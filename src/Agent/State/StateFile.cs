@@ -43,7 +43,7 @@ public static class StateFile
     }
 
     /// <summary>Why the state dir that holds <paramref name="path"/> must not be written now, or null.</summary>
-    private static string? Refused(string path)
+    internal static string? Refused(string path)
     {
         if (guards.IsEmpty) return null;
         var full = System.IO.Path.GetFullPath(path);

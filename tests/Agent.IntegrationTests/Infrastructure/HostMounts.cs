@@ -3,7 +3,8 @@ namespace Agent.IntegrationTests.Infrastructure;
 /// <summary>Filesystems mounted on the host for a test (the tests run as root, like the agent on a host).</summary>
 public static class HostMounts
 {
-    public static Task TmpfsAsync(string path, string size = "4m") => RunAsync("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", path);
+    public static Task TmpfsAsync(string path, string size = "4m", string? mode = null) =>
+        RunAsync("mount", "-t", "tmpfs", "-o", mode is null ? $"size={size}" : $"size={size},mode={mode}", "tmpfs", path);
 
     public static Task UnmountAsync(string path) => RunAsync("umount", path);
 

@@ -167,6 +167,48 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         Assert.Equal(before.Split('\n')[..2], (await SnapshotAsync(a, b)).Split('\n'));
     }
 
+    /// <summary>probe-31 F11: on a full state dir the hold could not be written and lived only in memory; a restart forgot
+    /// it and pruned the objects it still held. The hold takes the room the agent keeps back for it, so the restart holds
+    /// them still.</summary>
+    [Fact]
+    public async Task A_hold_made_on_a_full_state_dir_is_saved_in_the_room_kept_back_and_a_restart_still_holds_it()
+    {
+        var (a, b, c) = (Instance.Name("full-a"), Instance.Name("full-b"), Instance.Name("full-c"));
+        await HostMounts.TmpfsAsync(Agent.StateDir, "256k", mode: "0700"); // a state dir others may write is refused
+        try
+        {
+            await StartWithAsync(("abc.yaml", [a, b, c]));
+            var before = await SnapshotAsync(a, b, c);
+            var reserve = Path.Combine(Agent.StateDir, global::Agent.Reconciliation.PruneHolds.ReserveFileName);
+            Assert.True(File.Exists(reserve), "the room for the hold is kept back at start");
+            await ExternalTool.ShellAsync($"dd if=/dev/zero of='{Agent.StateDir}/fill' bs=4k"); // until the disk is full
+
+            Agent.Delete("abc.yaml");
+            await Agent.WaitForConditionAsync(c, ConditionTypes.PruneBlocked, "True");
+            Agent.Write("abc.yaml", Together(a, b));
+            await Agent.WaitReadyAsync(a);
+            await Agent.WaitReadyAsync(b);
+            var held = Path.Combine(Agent.StateDir, global::Agent.Reconciliation.PruneHolds.FileName);
+            await Eventually.TrueAsync(() => Task.FromResult(File.Exists(held) && File.ReadAllText(held) == $"[\"ServiceGroup/{c}\"]\n"),
+                TimeSpan.FromSeconds(30), () => $"prune-held.json names c alone: {(File.Exists(held) ? File.ReadAllText(held) : "missing")}");
+            Assert.False(File.Exists(reserve), "the reserve was given up for the hold");
+
+            // Restarted on the still full disk, c alone is 1 of 3, within the guard: only the saved hold keeps it.
+            await Agent.StopAsync();
+            await Agent.StartAsync();
+            using var admin = Client(AdminToken);
+            await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(),
+                TimeSpan.FromSeconds(60), "c held again after the restart");
+            await Agent.WaitReadyAsync(a);
+            await AssertUnchangedAsync(before, a, b, c);
+            await Agent.StopAsync();
+        }
+        finally
+        {
+            await ExternalTool.ShellAsync($"umount -l '{Agent.StateDir}'");
+        }
+    }
+
     [Fact]
     public async Task A_hold_ends_when_the_files_come_back_and_cannot_be_confirmed_afterwards()
     {
