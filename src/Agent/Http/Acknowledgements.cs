@@ -37,7 +37,11 @@ public sealed record GroupRestarted(string Group, IEnumerable<string> Restarted)
 }
 
 /// <summary>A compose project's stop?service=S: the containers of S stopped by this request (user stops, kept until started).</summary>
-public sealed record ServiceStopped(string Group, string Service, IReadOnlyList<string> Stopped);
+public sealed record ServiceStopped(string Group, string Service, IReadOnlyList<string> Stopped)
+{
+    /// <summary>True for stop?service=S&amp;wait=false: the stops are recorded and requested, <see cref="Stopped"/> are still stopping.</summary>
+    public bool? Requested { get; init; }
+}
 
 public sealed record GroupSuspended(string Group, bool Suspended, bool? VolumesRemoved)
 {

@@ -26,12 +26,39 @@ public static class GroupEndpoints
 
     /// <summary>ComposeProject stop/start, like docker compose stop/start: the project's containers are stopped and kept
     /// (as a stopped ServiceGroup's, recorded in the same suspend record) until start; refused while the project is down.</summary>
+    /// <summary>The stops of a stop?service=S&amp;wait=false, one after the other (what depends on S first), after the answer:
+    /// each was recorded as a user stop before, so the reconciler keeps them stopped, also across a restart.</summary>
+    private static async Task StopInOrderAsync(IReadOnlyList<ObservedContainer> targets, TimeSpan? grace, IContainerEngine engine, UserStops stops,
+        WorkQueue queue, ObjectKey key, ILogger logger)
+    {
+        await Task.Yield();
+        foreach (var (c, i) in targets.Select((c, i) => (c, i)))
+        {
+            try
+            {
+                if (i > 0) stops.Record(c.Id, UserStops.ByApi);
+                await engine.StopContainerAsync(c.Id, grace, CancellationToken.None);
+            }
+            catch (State.StateWriteException e)
+            {
+                logger.LogWarning("{Container} of {Object} is not stopped (requested with wait=false): its stop could not be recorded first ({Error}); " +
+                                  "nor are the containers after it", c.Name, key, e.Message);
+                break;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Stopping {Container} of {Object} (requested with wait=false) failed: {Error}", c.Name, key, e.Message);
+            }
+        }
+        queue.Add(key);
+    }
+
     private static void MapComposeStopStart(RouteGroupBuilder api)
     {
         const string kind = ServiceGroup.ComposeKindName, resource = "composeprojects";
         var objects = api.MapGroup($"/{resource}/{{name}}").RequireAuthorization(Auth.Roles.Operator).ScopedToObject(kind);
-        objects.MapPost("/stop", (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, IContainerEngine engine, UserStops stops, OwnedContainers owned, CancellationToken request) => owned.WhileEngineAnswersAsync(async ct =>
+        objects.MapPost("/stop", (string name, string? service, bool? wait, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
+            EngineObserver observer, IContainerEngine engine, UserStops stops, OwnedContainers owned, ILoggerFactory logs, CancellationToken request) => owned.WhileEngineAnswersAsync(async ct =>
         {
             var key = new ObjectKey(kind, name);
             if (manifests.Get(key) is not { } entry) return NotFound(key);
@@ -44,8 +71,18 @@ public static class GroupEndpoints
             // Like docker compose stop SERVICE: each container is stopped as through POST /containers/{id}/stop, a user
             // stop the reconciler keeps until the container (or the project) is started again.
             var grace = project.Spec.Services.Single(s => s.Name == service).Container.StopGracePeriod;
+            var targets = ComposeStopRules.StopTargets(await observer.ObserveFreshAsync(key, ct), service).ToList();
+            if (wait == false)
+            {
+                // probe-31 F2: --wait=false waited the whole grace period. The stops go on after the answer, each recorded
+                // just before it is asked of the engine as without wait=false; the first before the answer, so a state dir
+                // that cannot take it is a 507 with nothing stopped.
+                if (targets.Count > 0) stops.Record(targets[0].Id, UserStops.ByApi);
+                _ = StopInOrderAsync(targets, grace, engine, stops, queue, key, logs.CreateLogger(typeof(GroupEndpoints)));
+                return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new ServiceStopped(name, service, targets.Select(c => c.Name).ToList()) { Requested = true });
+            }
             var stopped = new List<string>();
-            foreach (var c in ComposeStopRules.StopTargets(await observer.ObserveFreshAsync(key, ct), service))
+            foreach (var c in targets)
             {
                 stops.Record(c.Id, UserStops.ByApi);
                 await engine.StopContainerAsync(c.Id, grace, ct);
@@ -55,7 +92,8 @@ public static class GroupEndpoints
             return JsonAnswer.Ok(new ServiceStopped(name, service, stopped));
         }, request)).WithSummary("Like docker compose stop: stop the project's containers and keep them (stopped, with the network and volumes) " +
                        "until start; nothing of it is converged meanwhile (survives restarts). 409 while the project is down. " +
-                       "service=S, like docker compose stop S: stop only S's containers, as user stops (kept stopped until started), and answer 200 with them.");
+                       "service=S, like docker compose stop S: stop only S's containers, as user stops (kept stopped until started), and answer 200 with them " +
+                       "once stopped; with wait=false, 202 with them (requested: true) once their stops are recorded and requested.");
         objects.MapPost("/start", (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
             EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, OwnedContainers owned, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options,
             CancellationToken request) => owned.WhileEngineAnswersAsync(async ct =>

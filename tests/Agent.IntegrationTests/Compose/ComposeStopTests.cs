@@ -182,6 +182,35 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         await Agent.WaitProjectReadyAsync(project);
     }
 
+    /// <summary>probe-31 F2: `stop --service db --wait=false` waited db's whole grace period (40 s) before it answered.</summary>
+    [Fact]
+    public async Task Stop_of_one_service_with_wait_false_returns_once_requested_and_the_stop_lands_and_stays()
+    {
+        var project = Instance.Name("nowait");
+        Agent.Write($"{project}/compose.yaml", Manifest.ComposeSlowDbAndApp("60s")); // db's sleep ignores SIGTERM
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+
+        var asked = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal($"composeproject/{project}: service db stop requested: 1 container(s) ({db}) (agent get composeproject/{project} shows when they are stopped)",
+            await Ok("stop", $"composeproject/{project}", "--service", "db", "--wait=false"));
+        Assert.True(asked.Elapsed < TimeSpan.FromSeconds(30), $"answered after {asked.Elapsed}, not once requested (db's grace is 60 s)");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("running", await StateAsync(db)); // still in its grace period
+
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+        var again = await client.PostAsync($"/api/v1/composeprojects/{project}/stop?service=db&wait=false", null);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        using (var body = JsonDocument.Parse(await again.Content.ReadAsStringAsync()))
+            Assert.True(body.RootElement.GetProperty("requested").GetBoolean(), body.RootElement.ToString());
+
+        await Eventually.TrueAsync(async () => await StateAsync(db) == "exited", TimeSpan.FromSeconds(120), "db stopped at the end of its grace");
+        await Agent.WaitForConditionAsync(project, "Ready", "False", "StoppedByUser", kind: ServiceGroup.ComposeKindName);
+        await Task.Delay(TimeSpan.FromSeconds(5)); // resyncs
+        Assert.Equal("exited", await StateAsync(db));
+    }
+
     [Fact]
     public async Task A_dependent_held_behind_a_service_a_user_stopped_reads_StoppedByUser_and_not_progressing()
     {

@@ -45,7 +45,9 @@ public static class ObjectVerbCommand
             {
                 if (kind != Core.Model.ServiceGroup.ComposeKindName)
                     throw new AgentApiException($"--service takes a composeproject/NAME, not {shown}");
-                Console.WriteLine(ServiceDone(verb, shown, only, await client.PostAsync($"{path}/{verb}?service={Uri.EscapeDataString(only)}", ct)));
+                var requestOnly = verb == "stop" && wait is not null && !parse.GetValue(wait);
+                var answered = await client.PostAsync($"{path}/{verb}?service={Uri.EscapeDataString(only)}" + (requestOnly ? "&wait=false" : ""), ct);
+                Console.WriteLine(requestOnly ? ServiceStopRequested(shown, only, answered) : ServiceDone(verb, shown, only, answered));
                 return 0;
             }
             var answer = await client.PostAsync($"{path}/{verb}", ct);
@@ -154,9 +156,7 @@ public static class ObjectVerbCommand
     internal static string ServiceDone(string verb, string shown, string service, JsonElement answer)
     {
         var field = verb == "stop" ? "stopped" : "started";
-        var names = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
-            : [];
+        var names = Names(answer, field);
         if (names.Count == 0) return $"{shown}: service {service}: no {(verb == "stop" ? "running" : "stopped")} container to {verb}";
         // A start brings up what the service depends on first, a stop what depends on it: named apart from the service's own
         // (probe-28 F10: `start --service app` printed "service app started: db-1, migrate-1" while app was still being made).
@@ -170,6 +170,20 @@ public static class ObjectVerbCommand
                    (verb == "stop" ? "" : $" (one that is missing is made by the agent: agent get {shown} shows when it runs)");
         return $"{shown}: service {service} {field}: {Listed(own)}" + (others.Count > 0 ? $", after {related}: {Listed(others)}" : "");
     }
+
+    /// <summary>stop --service S --wait=false (probe-31 F2: it waited the whole grace period).</summary>
+    internal static string ServiceStopRequested(string shown, string service, JsonElement answer)
+    {
+        var names = Names(answer, "stopped");
+        return names.Count == 0
+            ? $"{shown}: service {service}: no running container to stop"
+            : $"{shown}: service {service} stop requested: {names.Count} container(s) ({string.Join(", ", names)}) (agent get {shown} shows when they are stopped)";
+    }
+
+    private static List<string> Names(JsonElement answer, string field) =>
+        answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
+            : [];
 
     private static string Past(string verb) => verb switch { "stop" => "stopped", "start" => "is started", "restart" => "restarted", "down" => "is down", "up" => "is up", _ => verb };
 }
