@@ -68,6 +68,8 @@ internal static class ContainerRequestMapper
             Name = request.Name,
             Image = spec.Image,
             Cmd = spec.Command?.ToList()!,
+            Tty = spec.Tty == true,
+            OpenStdin = spec.OpenStdin == true,
             Entrypoint = spec.Entrypoint?.ToList()!,
             WorkingDir = spec.WorkingDir ?? "",
             User = spec.User ?? "",

@@ -55,10 +55,16 @@ public static class ComposeLoader
         {
             FromEnvFile = sources.EnvFileVariables.Contains,
         };
-        var spec = ComposeNormalizer.Normalize(merged, context, settings, request.Profiles, policy);
+        var spec = ComposeNormalizer.Normalize(merged, context, settings, ProfilesOf(request, Lookup), policy);
         DropFollowUps(errors, earlier);
         return new Result(errors.Count == 0 ? spec : null, merged, Shown(errors, sources), [.. sources.Read, .. context.InputFilesAsked]);
     }
+
+    /// <summary>The profiles the manifest lists, else those COMPOSE_PROFILES names (comma-separated) in the project's
+    /// <c>.env</c>, env files or <c>spec.environment</c>, as docker compose takes them without <c>--profile</c> (probe-31 F8).</summary>
+    internal static IReadOnlyList<string> ProfilesOf(ComposeRequest request, Func<string, string?> lookup) =>
+        request.Profiles.Count > 0 ? request.Profiles
+        : (lookup("COMPOSE_PROFILES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The errors as viewers may see them: none quotes the content of a file outside the manifests folder.</summary>
     private static List<ManifestError> Shown(List<ManifestError> errors, ComposeSources sources) =>

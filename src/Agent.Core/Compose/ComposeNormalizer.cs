@@ -32,7 +32,7 @@ internal static class ComposeNormalizer
                 if (reader.Read(name, cursor) is { } service) services.Add((service, cursor));
             }
         if (services.Count == 0 && context.Errors.Count == 0)
-            top.Error(profiles.Count == 0 ? "no services (services with profiles: run only when the manifest lists one of their profiles)" : "no service is enabled by the listed profiles");
+            top.Error(profiles.Count == 0 ? "no services (services with profiles: run only when the manifest lists one of their profiles, or COMPOSE_PROFILES in .env does)" : "no service is enabled by the listed profiles");
         for (var i = 0; i < services.Count; i++)
         {
             var (service, at) = services[i];

@@ -15,6 +15,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         "cap_add", "cap_drop", "security_opt", "read_only", "init", "ulimits", "sysctls", "devices", "privileged", "pid",
         "ipc", "shm_size", "pull_policy", "container_name", "mem_limit", "mem_reservation", "cpus", "cpu_shares",
         "pids_limit", "profiles", "group_add", "volumes_from", "cgroupns_mode", "userns_mode", "uts", "secrets", "configs",
+        "tty", "stdin_open",
     ];
 
     /// <summary>The service as far as it reads (a field with an error keeps its default), so that the security policy
@@ -123,6 +124,8 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
             NetworkAliases = aliases,
             Networks = attachments,
             Init = Flag(f, "init"),
+            Tty = Flag(f, "tty") ? true : null,
+            OpenStdin = Flag(f, "stdin_open") ? true : null,
             Privileged = Flag(f, "privileged"),
             NetworkMode = networkMode,
             PidMode = Text(f, "pid"),
@@ -514,9 +517,13 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
 
     private sealed record Deploy(int? Replicas, ResourceLimits? Resources, RestartPolicy? Restart, UpdatePolicy? Update);
 
+    public static readonly string[] SwarmOnlyDeployFields = ["placement", "labels", "endpoint_mode", "rollback_config"];
+
     private static Deploy? ReadDeploy(ComposeCursor cursor)
     {
-        var f = cursor.Mapping(["replicas", "resources", "restart_policy", "update_config", "mode"], "deploy field");
+        // probe-31 F12: placement, labels, endpoint_mode and rollback_config place or label a swarm service; like docker
+        // compose outside a swarm, they are accepted and have no effect (on one host there is nothing to place).
+        var f = cursor.Mapping(["replicas", "resources", "restart_policy", "update_config", "mode", .. SwarmOnlyDeployFields], "deploy field");
         if (f is null) return null;
         if (f.TryGetValue("mode", out var mode) && mode.Scalar() is { } m && m != "replicated") mode.Error($"deploy.mode \"{m}\" is not supported (replicated)");
         int? replicas = f.TryGetValue("replicas", out var r) ? r.Int(0, 1000) : null;

@@ -12,7 +12,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
         "name", "image", "build", "imagePullPolicy", "command", "entrypoint", "workingDir", "user", "hostname", "env", "envFrom",
         "ports", "volumes", "tmpfs", "labels", "replicas", "restart", "healthcheck", "resources", "dependsOn", "update",
         "readOnlyRootFilesystem", "capAdd", "capDrop", "noNewPrivileges", "stopSignal", "stopGracePeriod", "logging",
-        "extraHosts", "aliases", "init", "privileged", "networkMode", "pid", "ipc", "uts", "userns", "cgroupns",
+        "extraHosts", "aliases", "init", "tty", "stdin", "privileged", "networkMode", "pid", "ipc", "uts", "userns", "cgroupns",
         "devices", "deviceCgroupRules", "gpus", "securityOpt", "sysctls", "volumesFrom", "groupAdd",
     ];
 
@@ -107,6 +107,8 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             ExtraHosts = f.TryGetValue("extraHosts", out var eh) ? ReadExtraHosts(eh) : [],
             NetworkAliases = List(f, "aliases"),
             Init = Flag(f, "init"),
+            Tty = Flag(f, "tty") ? true : null,
+            OpenStdin = Flag(f, "stdin") ? true : null,
             Privileged = Flag(f, "privileged"),
             NetworkMode = Text(f, "networkMode"),
             PidMode = Text(f, "pid"),

@@ -39,6 +39,13 @@ public sealed record ContainerSpec
     public IReadOnlyList<NetworkAttachment>? Networks { get; init; }
     public bool Init { get; init; }
 
+    /// <summary>A terminal for the process (compose <c>tty</c>); null, not false, when off, so the hash of a spec without
+    /// it is what it was before the field existed.</summary>
+    public bool? Tty { get; init; }
+
+    /// <summary>Stdin kept open with nothing attached (compose <c>stdin_open</c>); null when off, as <see cref="Tty"/>.</summary>
+    public bool? OpenStdin { get; init; }
+
     // Fields a compose file can carry that the security policy judges; the default profile refuses most of them.
     public bool Privileged { get; init; }
     public string? NetworkMode { get; init; }

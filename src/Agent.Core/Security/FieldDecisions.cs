@@ -89,6 +89,8 @@ public static class FieldDecisions
             ["Networks[].Priority"] = (FieldDecision.Allowed, "the order networks are joined"),
             ["Networks[].LinkLocalIps"] = (FieldDecision.Allowed, "link-local (169.254/16, fe80::/10) addresses of that endpoint, checked at load"),
             ["Init"] = (FieldDecision.Allowed, "the engine's tini as PID 1"),
+            ["Tty"] = (FieldDecision.Allowed, "a pseudo-terminal for the container's own process"),
+            ["OpenStdin"] = (FieldDecision.Allowed, "the container's own stdin kept open"),
             ["Privileged"] = (FieldDecision.Refused, "always"),
             ["NetworkMode"] = (FieldDecision.Judged, "bridge/none/default or the agent's own containers"),
             ["PidMode"] = (FieldDecision.Judged, "only the agent's own containers"),

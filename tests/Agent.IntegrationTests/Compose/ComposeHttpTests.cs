@@ -30,6 +30,22 @@ public sealed class ComposeHttpTests() : AgentScenario(new Dictionary<string, st
         return client;
     }
 
+    /// <summary>probe-31 F12: tty and stdin_open refused the whole project; most compose files of interactive tools carry
+    /// them. The container gets both, and its logs (raw, not multiplexed, with a terminal) read as lines.</summary>
+    [Fact]
+    public async Task Tty_and_stdin_open_reach_the_container_and_its_logs_read_as_lines()
+    {
+        var project = Instance.Name("tty");
+        Agent.Write($"{project}/compose.yaml", $"services:\n  shell:\n    image: {TestEngine.Image}\n    tty: true\n    stdin_open: true\n" +
+                                               "    command: [\"sh\", \"-c\", \"echo first; echo second; exec sleep 3600\"]\n    stop_signal: SIGKILL\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        Assert.Equal("true true", (await DockerCli.InspectAsync($"{project}-shell-1", "{{.Config.Tty}} {{.Config.OpenStdin}}")).Trim());
+        using var op = Client(Operator); // logs are an operator's
+        await Eventually.TrueAsync(async () => (await op.GetStringAsync($"/api/v1/containers/{project}-shell-1/logs")).Replace("\r", "") == "first\nsecond\n",
+            TimeSpan.FromSeconds(30), "the logs of the tty container are its two lines");
+    }
+
     [Fact]
     public async Task Projects_are_listed_described_brought_down_and_up_again()
     {

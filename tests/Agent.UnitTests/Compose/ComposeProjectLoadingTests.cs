@@ -349,6 +349,45 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void COMPOSE_PROFILES_in_the_projects_env_file_enables_profiles_unless_the_manifest_lists_its_own()
+    {
+        // probe-31 F8: a drop-in stack folder has no spec.profiles; docker compose reads COMPOSE_PROFILES from .env.
+        const string stack = "services:\n  web:\n    image: busybox:1.35\n  debug:\n    image: busybox:1.35\n    profiles: [debug]\n  tools:\n    image: busybox:1.35\n    profiles: [tools]\n";
+        Write("p/compose.yaml", stack);
+        Write("p/.env", "COMPOSE_PROFILES=debug, tools\n");
+        Write("q/compose.base.yaml", stack);
+        Write("q/.env", "COMPOSE_PROFILES=debug,tools\n");
+        Write("q/q.yaml", Manifest.Replace("shop", "q") + "  files: [compose.base.yaml]\n  profiles: [tools]\n");
+        Assert.Equal(["debug", "tools", "web"], Project("p").Spec.Services.Select(s => s.Name).Order());
+        Assert.Equal(["tools", "web"], Project("q").Spec.Services.Select(s => s.Name).Order());
+    }
+
+    [Fact]
+    public void Tty_and_stdin_open_are_container_settings_and_off_leaves_the_spec_hash_as_before()
+    {
+        Write("t/compose.yaml", "services:\n  a:\n    image: busybox:1.35\n    tty: true\n    stdin_open: true\n  b:\n    image: busybox:1.35\n    tty: false\n");
+        var services = Project("t").Spec.Services.ToDictionary(s => s.Name);
+        Assert.True(services["a"].Container.Tty);
+        Assert.True(services["a"].Container.OpenStdin);
+        Assert.Null(services["b"].Container.Tty); // off is absent: the spec hash of a service without them is unchanged (HashPinTests)
+        Assert.NotEqual(Agent.Core.Planning.SpecHash.Of(services["b"].Container), Agent.Core.Planning.SpecHash.Of(services["b"].Container with { Tty = true }));
+    }
+
+    [Fact]
+    public void Swarm_only_deploy_fields_are_accepted_and_change_nothing_as_outside_a_swarm()
+    {
+        // probe-31 F12: deploy.placement, labels, endpoint_mode and rollback_config refused the whole project.
+        Write("w/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    deploy:\n      replicas: 2\n      placement: { constraints: [node.role == manager] }\n" +
+                                "      labels: { tier: web }\n      endpoint_mode: vip\n      rollback_config: { parallelism: 1 }\n");
+        Write("plain/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    deploy:\n      replicas: 2\n");
+        var (swarm, plain) = (Project("w").Spec.Services.Single(), Project("plain").Spec.Services.Single());
+        Assert.Equal(2, swarm.Replicas);
+        Assert.DoesNotContain("tier", swarm.Container.Labels.Keys);
+        Assert.Equal(plain.Container.Labels.Where(l => !l.Key.StartsWith("com.docker.compose.project", StringComparison.Ordinal)),
+            swarm.Container.Labels.Where(l => !l.Key.StartsWith("com.docker.compose.project", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Unsupported_fields_are_errors_naming_the_field_with_file_line_and_column()
     {
         Write("u/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    oom_score_adj: 100\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n      start_interval: 1s\n");
