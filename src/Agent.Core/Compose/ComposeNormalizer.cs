@@ -39,6 +39,7 @@ internal static class ComposeNormalizer
             if (service.DependsOn.Any(d => !enabled.Contains(d.Service) && reader.IsOptional(service.Name, d.Service)))
                 services[i] = (service with { DependsOn = service.DependsOn.Where(d => enabled.Contains(d.Service) || !reader.IsOptional(service.Name, d.Service)).ToList() }, at);
         }
+        AddLinkAliases(services, reader.LinkAliases);
         ComposeReferences.Resolve(context.Project, services, enabled, context);
         CheckDependencies(services, enabled, context);
 
@@ -50,6 +51,21 @@ internal static class ComposeNormalizer
         foreach (var key in context.UsedNetworks) usedNetworks[key] = context.Networks[key];
         ComposeAdmission.Check(context.Project, services, named, context, policy);
         return settings with { Services = services.Select(s => s.Service).ToList(), Volumes = named, Networks = usedNetworks };
+    }
+
+    /// <summary>The names links give a service (<c>links: [db:database]</c>) join its own on each network it is on.</summary>
+    private static void AddLinkAliases(List<(ServiceSpec Service, ComposeCursor At)> services, Dictionary<string, SortedSet<string>> linkAliases)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            var (service, at) = services[i];
+            if (!linkAliases.TryGetValue(service.Name, out var names)) continue;
+            var container = service.Container;
+            container = container.Networks is { } attachments
+                ? container with { Networks = attachments.Select(a => a with { Aliases = a.Aliases.Union(names, StringComparer.Ordinal).ToList() }).ToList() }
+                : container with { NetworkAliases = container.NetworkAliases.Union(names, StringComparer.Ordinal).ToList() };
+            services[i] = (service with { Container = container }, at);
+        }
     }
 
     private static bool Enabled(ComposeCursor service, IReadOnlyList<string> active)

@@ -15,7 +15,7 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
         "cap_add", "cap_drop", "security_opt", "read_only", "init", "ulimits", "sysctls", "devices", "privileged", "pid",
         "ipc", "shm_size", "pull_policy", "container_name", "mem_limit", "mem_reservation", "cpus", "cpu_shares",
         "pids_limit", "profiles", "group_add", "volumes_from", "cgroupns_mode", "userns_mode", "uts", "secrets", "configs",
-        "tty", "stdin_open",
+        "tty", "stdin_open", "links", "platform",
     ];
 
     /// <summary>The service as far as it reads (a field with an error keeps its default), so that the security policy
@@ -92,6 +92,8 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
                 if (AgentLabels.ReservedKeyProblem(key) is { } problem) at.Error(problem);
                 else labels[key] = value ?? "";
         var dependsOn = f.TryGetValue("depends_on", out var dep) ? ReadDependsOn(dep, name) : [];
+        if (f.TryGetValue("links", out var links)) dependsOn = ReadLinks(links, dependsOn);
+        if (f.TryGetValue("platform", out var platform)) CheckPlatform(platform);
         foreach (var (key, value) in project.ComposeLabels(name, image, dependsOn)) labels[key] = value;
 
         var container = new ContainerSpec
@@ -486,6 +488,57 @@ internal sealed class ComposeServiceReader(ComposeContext project, Security.Secu
     /// <summary>True for a <c>depends_on</c> entry with <c>required: false</c>: when that service is not part of the
     /// project (a profile leaves it out) the dependency is dropped, as Compose only warns; when it is, it is waited for.</summary>
     public bool IsOptional(string service, string dependency) => optional.Contains((service, dependency));
+
+    /// <summary>Names the services' links give them (<c>db:database</c>: <c>database</c>, by target service), for the
+    /// normaliser to add as network aliases of the target.</summary>
+    public Dictionary<string, SortedSet<string>> LinkAliases { get; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>links: [SERVICE, SERVICE:ALIAS]</c> as docker compose v2 applies it: a dependency on SERVICE (started)
+    /// unless depends_on names it, and ALIAS resolving to SERVICE's containers. On a user-defined network every service
+    /// already reaches another by its name; the alias is added to SERVICE's names on its networks (so every container of
+    /// the project resolves it, not only the linking one).</summary>
+    private IReadOnlyList<ServiceDependency> ReadLinks(ComposeCursor cursor, IReadOnlyList<ServiceDependency> dependsOn)
+    {
+        var result = dependsOn.ToList();
+        foreach (var item in cursor.Sequence())
+        {
+            if (item.Scalar() is not { } link) continue;
+            var parts = link.Split(':');
+            if (parts.Length > 2 || parts.Any(p => p.Length == 0))
+            {
+                item.Error($"\"{link}\" is not a link (SERVICE or SERVICE:ALIAS)");
+                continue;
+            }
+            if (result.All(d => d.Service != parts[0])) result.Add(new ServiceDependency(parts[0], DependencyCondition.Started));
+            if (parts.Length == 2 && parts[1] != parts[0])
+            {
+                if (!LinkAliases.TryGetValue(parts[0], out var aliases)) LinkAliases[parts[0]] = aliases = new SortedSet<string>(StringComparer.Ordinal);
+                aliases.Add(parts[1]);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>A service's <c>platform</c> is accepted when it is this host's (the images are local; nothing is pulled or
+    /// emulated): another one is an error naming both.</summary>
+    private static void CheckPlatform(ComposeCursor cursor)
+    {
+        if (cursor.Scalar() is not { } platform) return;
+        var host = HostPlatform;
+        var parts = platform.ToLowerInvariant().Split('/');
+        var arch = parts.Length > 1 ? parts[1] switch { "x86_64" or "x86-64" => "amd64", "aarch64" => "arm64", var a => a } : host.Arch;
+        if (parts[0] != "linux" || arch != host.Arch)
+            cursor.Error($"platform \"{platform}\" is not this host's (linux/{host.Arch}): the agent runs local images on this host's platform only");
+    }
+
+    private static (string Arch, string Os) HostPlatform => (System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "amd64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        System.Runtime.InteropServices.Architecture.Arm => "arm",
+        System.Runtime.InteropServices.Architecture.X86 => "386",
+        var other => other.ToString().ToLowerInvariant(),
+    }, "linux");
 
     private IReadOnlyList<ServiceDependency> ReadDependsOn(ComposeCursor cursor, string owner)
     {

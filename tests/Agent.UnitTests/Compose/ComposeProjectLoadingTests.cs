@@ -374,6 +374,36 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Links_are_a_dependency_and_an_alias_of_the_linked_service_as_compose_v2_applies_them()
+    {
+        // probe-31 F12: links refused the whole project.
+        Write("l/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    links: [db:database, cache]\n    depends_on:\n      cache: { condition: service_healthy }\n" +
+                                "  db:\n    image: busybox:1.35\n  cache:\n    image: busybox:1.35\n    healthcheck: { test: [\"CMD\", \"true\"] }\n    networks: [back]\n" +
+                                "networks:\n  back: {}\n");
+        var services = Project("l").Spec.Services.ToDictionary(s => s.Name);
+        Assert.Equal([("cache", DependencyCondition.Healthy), ("db", DependencyCondition.Started)],
+            services["web"].DependsOn.Select(d => (d.Service, d.Condition)).OrderBy(d => d.Service));
+        Assert.Contains("database", services["db"].Container.NetworkAliases);
+        Assert.DoesNotContain(services["cache"].Container.Networks!, n => n.Aliases.Contains("cache"));
+
+        Write("bad/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    links: [\"a:b:c\", nope]\n");
+        var errors = Load().Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:4:13: services.web.links[0]: \"a:b:c\" is not a link (SERVICE or SERVICE:ALIAS)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("bad/compose.yaml:", StringComparison.Ordinal) && e.Contains("nope", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Platform_is_accepted_when_it_is_the_hosts_and_another_one_is_an_error_naming_both()
+    {
+        var arch = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "amd64";
+        var other = arch == "amd64" ? "arm64" : "amd64";
+        Write("ok/compose.yaml", $"services:\n  web:\n    image: busybox:1.35\n    platform: linux/{arch}\n");
+        Assert.Equal("web", Project("ok").Spec.Services.Single().Name);
+        Write("no/compose.yaml", $"services:\n  web:\n    image: busybox:1.35\n    platform: linux/{other}\n");
+        Assert.Contains($"no/compose.yaml:4:15: services.web.platform: platform \"linux/{other}\" is not this host's (linux/{arch})", Load().Errors.Select(e => e.ToString()).Single(e => e.StartsWith("no/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Swarm_only_deploy_fields_are_accepted_and_change_nothing_as_outside_a_swarm()
     {
         // probe-31 F12: deploy.placement, labels, endpoint_mode and rollback_config refused the whole project.
@@ -400,11 +430,11 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     public void Unsupported_fields_list_the_supported_ones_once_per_mapping()
     {
         // probe-21: every unsupported key of a service repeated the whole list of supported ones.
-        Write("m/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    oom_score_adj: 100\n    links: [db]\n  db:\n    image: busybox:1.35\n");
+        Write("m/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    oom_score_adj: 100\n    external_links: [db]\n  db:\n    image: busybox:1.35\n");
         var errors = Load().Errors.Select(e => e.ToString()).ToList();
         Assert.Contains(errors, e => e.StartsWith("m/compose.yaml:4:5: services.web.oom_score_adj: service field \"oom_score_adj\" is not supported by the agent (supported: ", StringComparison.Ordinal)
                                      && e.Contains("environment", StringComparison.Ordinal));
-        Assert.Contains("m/compose.yaml:5:5: services.web.links: service field \"links\" is not supported by the agent (supported: as listed above)", errors);
+        Assert.Contains("m/compose.yaml:5:5: services.web.external_links: service field \"external_links\" is not supported by the agent (supported: as listed above)", errors);
     }
 
     [Fact]
