@@ -33,6 +33,36 @@ public sealed class HalfWrittenInputTests() : AgentScenario(new Dictionary<strin
         Assert.Equal(a, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
     }
 
+    /// <summary>probe-31 F15: a new manifest with metadata last, caught with its name cut short (`name: ne` of `newgroup`),
+    /// made a phantom object (container and network) that was pruned 5 s later. A new object from a file that ends without
+    /// a line end waits until that text has stayed unchanged for the prune delay; one that stays so is then applied.</summary>
+    [Fact]
+    public async Task A_new_manifest_caught_with_its_name_cut_short_makes_no_phantom_object_and_one_left_unterminated_applies_after_the_delay()
+    {
+        var (other, fresh, plain) = (Instance.Name("np-other"), Instance.Name("np-newgroup"), Instance.Name("np-plain"));
+        Agent.Write("other.yaml", Group(other, Sleeper("s")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(other);
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
+
+        string Late(string name) => $"apiVersion: agent/v1\nkind: ServiceGroup\nspec:\n  services:\n{Sleeper("s")}metadata:\n  name: {name}\n";
+        var full = Late(fresh);
+        var cut = full[..(full.IndexOf(fresh, StringComparison.Ordinal) + fresh.Length - 5)]; // `name: t…-np-new`: no line end
+        Agent.Write("fresh.yaml", cut);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // within the 2 s delay
+        Agent.Write("fresh.yaml", full);
+        await Agent.WaitReadyAsync(fresh);
+        var phantom = cut[(cut.LastIndexOf(' ') + 1)..];
+        var created = await DockerCli.RunAsync("events", "--since", since.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--until", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", $"label={Instance.InstanceLabel}", "--filter", "event=create", "--format", "{{.Actor.Attributes.name}}");
+        Assert.DoesNotContain($"{phantom}-s-1", created.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"{fresh}-s-1", created);
+
+        Agent.Write("plain.yaml", Late(plain).TrimEnd('\n')); // written whole, without a final line end: applied after the delay
+        await Agent.WaitReadyAsync(plain, TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task A_service_spec_cut_mid_write_keeps_its_containers_and_a_complete_scale_down_applies()
     {
