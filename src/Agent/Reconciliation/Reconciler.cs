@@ -282,7 +282,11 @@ public sealed class Reconciler(
         }
         if (desired is null)
         {
-            if (execution is { Succeeded: false }) throw new ReconcileException(string.Join("; ", execution.Failures));
+            if (execution is { Succeeded: false })
+            {
+                await ReportPruneFailedAsync(key, observed, execution, ct);
+                throw new ReconcileException(string.Join("; ", execution.Failures));
+            }
             if (plan.Operations.Count > 0) logger.LogInformation("{Key}: pruned ({Count} operation(s))", key, plan.Operations.Count);
             Deleted(key, entry);
             if (entry?.NotSelected is { } why) return ReportNotSelected(key, why);
@@ -400,6 +404,23 @@ public sealed class Reconciler(
         return ("prune_abandoned", TimeSpan.Zero);
     }
 
+    /// <summary>A prune that failed (a stop the state dir could not record first, an engine error) is tried again with
+    /// back-off; meanwhile the object is Degraded naming why, and READY counts the replicas that still serve (probe-31 F6:
+    /// it read Pruning, Degraded False, 0/N, while both containers ran, and only the log said the state dir was read-only).</summary>
+    private async Task ReportPruneFailedAsync(ObjectKey key, ObservedState observed, ExecutionResult execution, CancellationToken ct)
+    {
+        var left = await observer.ObserveCachedContainersAsync(key, ct) ?? observed;
+        var now = time.GetUtcNow();
+        status.Update(key, s => s with { Services = HeldServices.From(left.Containers, now) });
+        var message = $"the manifest is deleted, but its prune failed (tried again with back-off): {string.Join("; ", execution.Failures)}";
+        status.SetCondition(key, ConditionTypes.Degraded, true, PruneFailed, message);
+        status.SetCondition(key, ConditionTypes.Ready, false, PruneFailed, message);
+        status.SetCondition(key, ConditionTypes.Progressing, false, PruneFailed, message);
+        status.Record(key, "Warning", PruneFailed, message);
+    }
+
+    private const string PruneFailed = "PruneFailed";
+
     /// <summary>Status while a prune runs (a stop can take its grace period): not Ready, and why.</summary>
     private void ReportPruning(ObjectKey key, Plan plan)
     {
@@ -447,7 +468,7 @@ public sealed class Reconciler(
 
     /// <summary>Reasons of conditions that describe a held or deleted manifest, not the object's containers.</summary>
     private static readonly HashSet<string> HeldReasons =
-        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, DesiredEntry.WritableBindsLost, SuspendsLost, "SourceUnavailable", Hold.PrunePending, "Pruning", "PruneAbandoned", ConditionTypes.PruneBlocked, StateDirUnavailable];
+        [DesiredEntry.InvalidManifest, DesiredEntry.ManifestUnreadable, DesiredEntry.WritableBindsLost, SuspendsLost, "SourceUnavailable", Hold.PrunePending, "Pruning", PruneFailed, "PruneAbandoned", ConditionTypes.PruneBlocked, StateDirUnavailable];
 
     /// <summary>A manifest whose placement selects other hosts: nothing of it runs here, and status says why.</summary>
     private (string, TimeSpan?) ReportNotSelected(ObjectKey key, string why)

@@ -98,13 +98,14 @@ public sealed class UserStops
     /// known to be the agent's own stop (a suspend, an update), not one made while the agent was not running.</summary>
     public void MarkOwn(string target, TimeSpan? grace = null)
     {
+        // Marked in memory only once saved: a stop that is then not asked (the state dir cannot take the record) is no stop
+        // under way (probe-31 F6: the containers of a prune refused on a read-only state dir read as stopping, READY 0/N).
+        if (target.Length >= 64) // a name can be given to a later container; only ids are persisted
+            lock (sync)
+            {
+                if (!stopped.ContainsKey(target)) Save(next => next[target] = ByAgent); // a user's stop stays the user's
+            }
         own[target] = time.GetUtcNow().Plus((grace ?? TimeSpan.FromSeconds(10)).Plus(OwnMarkSlack));
-        if (target.Length < 64) return; // a name can be given to a later container; only ids are persisted
-        lock (sync)
-        {
-            if (stopped.ContainsKey(target)) return; // a user's stop stays the user's
-            Save(next => next[target] = ByAgent);
-        }
     }
 
     /// <summary>The container started again: a stop the agent marked for it is over (its kill and stop events came before

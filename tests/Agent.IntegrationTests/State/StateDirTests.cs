@@ -384,6 +384,38 @@ public sealed class StateDirTests : IAsyncLifetime
         }
     }
 
+    /// <summary>probe-31 F6: a prune the read-only state dir refuses (the stop cannot be recorded first) read `Pruning`,
+    /// Degraded False, READY 0/N while its containers ran, and after the manifest was back, 0/2 for a minute more. It is
+    /// Degraded naming why, READY counts what serves, and the manifest back makes it Ready at once.</summary>
+    [Fact]
+    public async Task A_prune_a_read_only_state_dir_refuses_is_degraded_naming_why_counts_what_serves_and_ends_when_the_manifest_is_back()
+    {
+        var (kept1, kept2, pruned) = (instance.Name("rok1"), instance.Name("rok2"), instance.Name("ropr"));
+        await using var agent = Harness();
+        await using (await MountTmpfsAsync(agent.StateDir))
+        {
+            agent.Write("k1.yaml", Group(kept1, Sleeper("s")));
+            agent.Write("k2.yaml", Group(kept2, Sleeper("s")));
+            agent.Write("p.yaml", Group(pruned, Sleeper("s", "      replicas: 2\n")));
+            await agent.StartAsync();
+            await agent.WaitReadyAsync(pruned);
+            await Containers.RunningAsync(instance, pruned, 2);
+
+            await Sh($"mount -o remount,ro '{agent.StateDir}'");
+            var text = File.ReadAllText(Path.Combine(agent.Manifests, "p.yaml"));
+            agent.Delete("p.yaml");
+            var failed = await agent.WaitForConditionAsync(pruned, "Degraded", "True", "PruneFailed", TimeSpan.FromSeconds(60));
+            Assert.Contains("Read-only file system", failed.Condition("Degraded")!.Message, StringComparison.Ordinal);
+            Assert.Equal(2, Assert.Single(failed.Services).ReadyReplicas);
+            Assert.Equal(["running", "running"], (await Containers.OfAsync(instance, pruned)).Select(r => r.State));
+
+            agent.Write("p.yaml", text);
+            await agent.WaitReadyAsync(pruned, TimeSpan.FromSeconds(20));
+            await Sh($"mount -o remount,rw '{agent.StateDir}'");
+            await agent.StopAsync();
+        }
+    }
+
     [Fact]
     public async Task A_second_agent_on_the_same_state_dir_or_instance_exits_naming_the_first_ones_pid_and_kill_9_frees_the_lock()
     {
