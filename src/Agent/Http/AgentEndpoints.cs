@@ -19,6 +19,7 @@ public static class AgentEndpoints
         app.UseStatusCodePages();
         app.UseImageReferencePaths();
         app.UseRouting(); // explicit: after the image reference rewrite
+        app.UseBodyLimit();
         app.UseCors();
         app.UseAuthentication();
         app.UseClientRateLimit();

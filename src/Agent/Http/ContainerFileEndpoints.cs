@@ -16,7 +16,7 @@ public static class ContainerFileEndpoints
         containers.MapGet("/{id}/files", Read).RequireAuthorization(Roles.Operator)
             .Produces<FolderListing>(200, "application/json").Produces(200, contentType: "application/octet-stream")
             .WithSummary("A folder as a JSON listing (name, type, size, mode, mtime, linkTarget), a file as its raw bytes, a symlink as JSON describing the link (never its target); stat=true: JSON for any path.");
-        containers.MapPut("/{id}/files", Write).RequireAuthorization(Roles.Operator)
+        containers.MapPut("/{id}/files", Write).RequireAuthorization(Roles.Operator).WithMetadata(OwnBodyLimit.Instance)
             .Accepts<FileWriteBody>("application/json", "application/octet-stream", "*/*") // any other type is the raw file
             .Produces<FileEntryView>(200).Produces<FileEntryView>(201)
             .WithSummary("Create or replace a file: the raw body, or JSON {\"content\": base64, \"mode\": \"0644\"}; mode (octal, no setuid/setgid/sticky) also as ?mode=. Owned by the container's user. 413 over Agent:Files:MaxWriteBytes.");

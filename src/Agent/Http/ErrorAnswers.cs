@@ -66,6 +66,19 @@ public static partial class ErrorAnswers
         await next(http);
     });
 
+    /// <summary>Every body over Agent:Auth:MaxRequestBodyBytes is a 413, also on a route that reads none (probe-31 F14: 2 MB
+    /// on POST .../stop was taken, and the group stopped), but for the routes with a limit of their own
+    /// (<see cref="OwnBodyLimit"/>: uploads, the proxy), which judge it themselves.</summary>
+    public static IApplicationBuilder UseBodyLimit(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (http.Request.ContentLength > Limit(http) && http.GetEndpoint()?.Metadata.GetMetadata<OwnBodyLimit>() is null)
+        {
+            await Results.Problem(statusCode: 413, title: "Payload Too Large", detail: TooLarge(http)).ExecuteAsync(http);
+            return;
+        }
+        await next(http);
+    });
+
     /// <summary>Exceptions as problems: bad requests (binding, body size) with the parameter named, anything else as a 500.
     /// A bad request is the client's mistake, not the agent's: one debug line without a stack trace, never the middleware's
     /// error with one (any unauthenticated client could flood the log with oversized bodies).</summary>
@@ -96,9 +109,12 @@ public static partial class ErrorAnswers
         },
     });
 
+    private static long? Limit(HttpContext http) =>
+        http.RequestServices.GetService<Microsoft.Extensions.Options.IOptions<Auth.AuthOptions>>()?.Value.MaxRequestBodyBytes;
+
     /// <summary>The server's body limit, in the words of every 413 that is not an endpoint's own lower limit.</summary>
     private static string TooLarge(HttpContext http) =>
-        http.RequestServices.GetService<Microsoft.Extensions.Options.IOptions<Auth.AuthOptions>>()?.Value.MaxRequestBodyBytes is { } limit
+        Limit(http) is { } limit
             ? $"The body is larger than {limit} bytes ({limit / 1024} KiB, Agent:Auth:MaxRequestBodyBytes); send a smaller body."
             : "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.";
 

@@ -38,7 +38,7 @@ public static partial class ImageEndpoints
             .WithSummary("Push a tagged image to its registry (docker push REF) with the configured credentials; progress is streamed as NDJSON, the last line is {\"pushed\", \"digest\"} or {\"error\"}.");
         images.MapGet("/{ref}/save", Save).RequireAuthorization(Roles.Operator)
             .WithSummary("The image as a tar stream (docker save REF).");
-        images.MapPost("/load", Load).RequireAuthorization(Roles.Admin).Accepts<Stream>("application/x-tar")
+        images.MapPost("/load", Load).RequireAuthorization(Roles.Admin).WithMetadata(OwnBodyLimit.Instance).Accepts<Stream>("application/x-tar")
             .WithSummary("Load images from a `docker save` tar (docker load); the body is limited to Agent:Images:MaxLoadBytes. A tag in the tar that already names another image, or that a manifest or an agent container uses, is a 409 (naming them) unless force=true, and nothing is loaded.");
         images.MapDelete("/{ref}", Remove).RequireAuthorization(Roles.Admin)
             .WithSummary("Remove an image (docker rmi REF); one that a manifest or an agent container uses is a 409 naming them unless force=true.");

@@ -234,6 +234,10 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
         Assert.StartsWith("HTTP/1.1 413", tooLarge);
         Assert.Contains("application/problem+json", tooLarge);
         Assert.Contains("\"detail\"", tooLarge);
+        // Also on a route that reads no body (probe-31 F14: 2 MB on POST .../stop was taken, and the group stopped).
+        var noBodyRoute = await RawPostHeadAsync(admin.BaseAddress!, "/api/v1/servicegroups/no-such-group/stop", HttpFixture.AdminToken, 2_000_000);
+        Assert.StartsWith("HTTP/1.1 413", noBodyRoute);
+        Assert.Contains("Agent:Auth:MaxRequestBodyBytes", noBodyRoute);
 
         var stringCommand = await admin.PostAsync($"/api/v1/containers/{id}/exec", new StringContent("{\"command\":\"echo hi\"}", Encoding.UTF8, "application/json"));
         Assert.Contains("command must be a list of strings", await AssertProblemAsync(stringCommand, "string command"));

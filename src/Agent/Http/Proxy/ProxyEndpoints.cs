@@ -18,7 +18,7 @@ public static class ProxyEndpoints
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId).ScopedToContainer();
         containers.MapGet("/{id}/proxy", Describe).RequireAuthorization(Roles.Operator).Produces<UpstreamView>()
             .WithSummary("The upstream the proxy uses for this container (port: which container port; default its only TCP port): {url, port, via: published|network, network}.");
-        containers.MapMethods("/{id}/proxy/{*path}", Methods, Forward).RequireAuthorization(Roles.Operator)
+        containers.MapMethods("/{id}/proxy/{*path}", Methods, Forward).RequireAuthorization(Roles.Operator).WithMetadata(OwnBodyLimit.Instance)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.Responses ??= new Microsoft.OpenApi.OpenApiResponses();
