@@ -95,7 +95,7 @@ public static class GroupEndpoints
                        "service=S, like docker compose stop S: stop only S's containers, as user stops (kept stopped until started), and answer 200 with them " +
                        "once stopped; with wait=false, 202 with them (requested: true) once their stops are recorded and requested.");
         objects.MapPost("/start", (string name, string? service, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, OwnedContainers owned, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options,
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, OwnedContainers owned, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options,
             CancellationToken request) => owned.WhileEngineAnswersAsync(async ct =>
         {
             var key = new ObjectKey(kind, name);
@@ -103,7 +103,7 @@ public static class GroupEndpoints
             if (ComposeStopRules.Refusal("start", name, overrides.IsDown(key), entry.Object is ServiceGroup { Spec.Suspend: true }) is { } refused)
                 return Results.Problem(statusCode: 409, title: "Conflict", detail: refused);
             if (service is null)
-                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct);
+                return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, time, options.Value.Parallelism, ct);
             if (entry.Object is not ServiceGroup project) return NotFound(key);
             if (ComposeStopRules.ServiceRefusal(project, service) is { } why) return ApiProblems.NotFound(why);
             // Like docker compose start S: S and what it depends on start, in order. On a project stopped as a whole, the
@@ -111,7 +111,7 @@ public static class GroupEndpoints
             // lifts; otherwise the project's stop state is left as it is. An edit of S made while it was stopped is applied
             // by the reconcile the start runs, before S starts (probe-24: the old container ran, then was recreated).
             var stoppedAsWhole = overrides.IsStoppedOnly(key);
-            return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct,
+            return await StartAsync(key, resource, "Start", manifests, overrides, queue, status, observer, executor, reconciler, stops, time, options.Value.Parallelism, ct,
                 only: ComposeStopRules.WithDependencies(project, service), keepOthersStopped: stoppedAsWhole, clearStop: stoppedAsWhole);
         }, request)).WithSummary("Like docker compose start: clear a stop and start the project's stopped containers in depends_on order; " +
                        "missing ones are made by the agent. The answer lists what was started. 409 while the project is down (agent up brings it up). " +
@@ -126,11 +126,11 @@ public static class GroupEndpoints
     /// landed; F10: `start --service db` found nothing stopped, then db's stop landed and it stayed down). Once it has
     /// landed the container is a stopped one, started in order. Bounded: a stop the engine never finishes does not hold
     /// the start for good.</summary>
-    private static async Task StopsLandedAsync(ObjectKey key, EngineObserver observer, CancellationToken ct)
+    private static async Task StopsLandedAsync(ObjectKey key, EngineObserver observer, TimeProvider time, CancellationToken ct)
     {
-        var until = DateTime.UtcNow + StopLandingWait;
-        while ((await observer.ObserveFreshAsync(key, ct)).Containers.Any(c => c.StopInFlight) && DateTime.UtcNow < until)
-            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+        var until = time.GetUtcNow() + StopLandingWait;
+        while ((await observer.ObserveFreshAsync(key, ct)).Containers.Any(c => c.StopInFlight) && time.GetUtcNow() < until)
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct);
     }
 
     private static readonly TimeSpan StopLandingWait = TimeSpan.FromMinutes(5);
@@ -143,14 +143,14 @@ public static class GroupEndpoints
     /// <param name="clearStop">Clears the object's stop or down; false for a start of services of an object that is not
     /// stopped as a whole.</param>
     private static async Task<IResult> StartAsync(ObjectKey key, string resource, string verb, ManifestStore manifests, RuntimeOverrides overrides,
-        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, int parallelism, CancellationToken ct,
+        WorkQueue queue, StatusStore status, EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, TimeProvider time, int parallelism, CancellationToken ct,
         IReadOnlySet<string>? only = null, bool keepOthersStopped = false, bool clearStop = true)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
         // start, or start a dependent before its dependency (the Toggle's add runs once the hold ends).
         using var held = await queue.HoldAsync(key, ct);
-        await StopsLandedAsync(key, observer, ct);
+        await StopsLandedAsync(key, observer, time, ct);
         var wasSuspended = overrides.IsSuspended(key);
         if (entry.Object is ServiceGroup { Spec.Suspend: false })
         {
@@ -253,9 +253,9 @@ public static class GroupEndpoints
                 Toggle(new ObjectKey(kind, name), resource, suspended: true, "Stop", manifests, overrides, queue, status))
                 .WithSummary(stopSummary);
         objects.MapPost($"/{start}", (string name, ManifestStore manifests, RuntimeOverrides overrides, WorkQueue queue, StatusStore status,
-            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, OwnedContainers owned, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options,
+            EngineObserver observer, PlanExecutor executor, Reconciler reconciler, UserStops stops, OwnedContainers owned, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.AgentOptions> options,
             CancellationToken request) => owned.WhileEngineAnswersAsync(ct =>
-            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, reconciler, stops, options.Value.Parallelism, ct), request))
+            StartAsync(new ObjectKey(kind, name), resource, Verb(start), manifests, overrides, queue, status, observer, executor, reconciler, stops, time, options.Value.Parallelism, ct), request))
             .WithSummary($"Clear a {stop} and start the {kind}'s stopped containers (like docker compose {(kind == ServiceGroup.ComposeKindName ? "up -d" : "start")}): " +
                        "exited, created or paused replicas are started in dependsOn order, whatever their restart policy; " +
                        "missing ones are made by the agent. The answer lists what was started.");
