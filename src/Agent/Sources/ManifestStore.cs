@@ -456,7 +456,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             // A file or folder that cannot be read, or no longer parses far enough to name its objects, keeps the
             // objects it had, as broken: after a restart too, through the index of the last run.
             var nextHeldFiles = new Dictionary<string, List<ObjectKey>>(StringComparer.Ordinal);
-            foreach (var (key, file) in files)
+            // probe-32 F3: a manifest removed (`rm f`) and written back in steps reads empty, or names no object yet, within
+            // the prune delay: it holds what it last defined, as the file emptied in place does, before any prune starts.
+            var removedLately = goneEntries.Where(p => !files.ContainsKey(p.Key) && p.Value.Object is not null
+                                                       && goneSince.TryGetValue(p.Key, out var gone) && readAt - gone < pruneDelay)
+                .Select(p => KeyValuePair.Create(p.Key, p.Value.Object!.Source.File));
+            foreach (var (key, file) in files.Concat(removedLately))
             {
                 if (next.ContainsKey(key) || unknown.FirstOrDefault(p => Covers(p, file)) is not { } held) continue;
                 var errors = set.Documents.Where(d => d.Key is null && Covers(d.Source.File, file)).SelectMany(d => d.Errors).ToList();
@@ -466,7 +471,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                     keys.Add(key);
                 }
                 var reason = snapshot.Problems.Any(p => p.HidesObjects && p.Covers(file)) ? DesiredEntry.ManifestUnreadable : DesiredEntry.InvalidManifest;
-                next[key] = entries.TryGetValue(key, out var previous)
+                next[key] = (entries.GetValueOrDefault(key) ?? goneEntries.GetValueOrDefault(key)) is { } previous
                     ? previous with { Errors = errors, HeldReason = reason, BrokenSince = previous.BrokenSince ?? time.GetUtcNow() }
                     : new DesiredEntry(key, null, 0, errors) { HeldReason = reason, BrokenSince = time.GetUtcNow() };
                 nextFiles[key] = file;
@@ -568,9 +573,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         foreach (var (key, entry) in next)
         {
             if (entry.Object is not ServiceGroup group) continue;
-            if (entry.IsBroken && !held.Contains(key)) continue;
+            // Held or broken (held at its last good spec): its input files keep their last good read as the reference
+            // (probe-32 F4: an envFrom file removed, then written back in pieces, read "not found" (broken), and its
+            // reference was dropped: every piece was applied).
+            var keep = held.Contains(key) || entry.IsBroken;
             foreach (var file in InputFilesOf(group))
-                if ((held.Contains(key) ? inputsLastGood.GetValueOrDefault(file) : InputShape(file)) is { Regular: true, Length: > 0 } good)
+                if ((keep ? inputsLastGood.GetValueOrDefault(file) : InputShape(file)) is { Regular: true, Length: > 0 } good)
                     lastGood.TryAdd(file, good);
         }
         var manifests = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -112,4 +112,65 @@ public sealed class HalfWrittenInputTests() : AgentScenario(new Dictionary<strin
         Assert.Equal(before, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
         Assert.Contains("SECRET=s3cr3t", await DockerCli.InspectAsync(before, "{{json .Config.Env}}"));
     }
+
+    /// <summary>Writes <paramref name="text"/> into <paramref name="file"/> of the manifests folder in pieces, in place,
+    /// as `dd conv=notrunc` does: first emptied, then <paramref name="step"/> more bytes each <paramref name="every"/>.</summary>
+    private async Task WriteInPiecesAsync(string file, string text, int step, TimeSpan every)
+    {
+        var path = Path.Combine(Agent.Manifests, file);
+        await File.WriteAllTextAsync(path, "");
+        for (var at = 0; at < text.Length; at += step)
+        {
+            await Task.Delay(every);
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Write);
+            stream.Seek(at, SeekOrigin.Begin);
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text.Substring(at, Math.Min(step, text.Length - at))));
+        }
+    }
+
+    private static Task<string> StartedAtAsync(string id) => DockerCli.InspectAsync(id, "{{.State.StartedAt}}");
+
+    /// <summary>probe-32 F3: `rm` of a manifest, then the same text written back in pieces: its first steps (empty, then no
+    /// name yet) did not hold the object, and the prune stopped the running container once the delay passed.</summary>
+    [Fact]
+    public async Task A_manifest_removed_and_written_back_in_pieces_stops_nothing_and_recreates_nothing()
+    {
+        var g = Instance.Name("rmback");
+        var text = Group(g, Sleeper("a"));
+        Agent.Write("g.yaml", text);
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var before = await IdOfAsync(g, "a");
+        var started = await StartedAtAsync(before);
+
+        Agent.Delete("g.yaml");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // within the 2 s prune delay
+        await WriteInPiecesAsync("g.yaml", text, 24, TimeSpan.FromMilliseconds(700)); // several seconds, past the delay
+        await Agent.WaitReadyAsync(g);
+        await Task.Delay(PastTheDelay);
+        Assert.Equal(before, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
+        Assert.Equal(started, await StartedAtAsync(before)); // never stopped and started again
+    }
+
+    /// <summary>probe-32 F4: `rm` of an envFrom file, then the same text written back in pieces: "not found" dropped its last
+    /// good read, and each piece was applied (7 recreates, SECRET cut short in each).</summary>
+    [Fact]
+    public async Task An_env_file_removed_and_written_back_in_pieces_recreates_nothing()
+    {
+        var g = Instance.Name("rmenv");
+        const string env = "A=1\nSECRET=s3cr3t\nB=hello\n";
+        Agent.Write("app.env", env);
+        Agent.Write("g.yaml", Group(g, Sleeper("a", "      envFrom: [app.env]\n")));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g);
+        var before = await IdOfAsync(g, "a");
+
+        Agent.Delete("app.env");
+        await Agent.WaitForConditionAsync(g, ConditionTypes.Ready, "False", null, TimeSpan.FromSeconds(30));
+        await WriteInPiecesAsync("app.env", env, 4, TimeSpan.FromMilliseconds(600));
+        await Agent.WaitReadyAsync(g);
+        await Task.Delay(PastTheDelay);
+        Assert.Equal(before, (await Containers.RunningAsync(Instance, g, 1)).Single().Id);
+        Assert.Contains("SECRET=s3cr3t", await DockerCli.InspectAsync(before, "{{json .Config.Env}}"));
+    }
 }
