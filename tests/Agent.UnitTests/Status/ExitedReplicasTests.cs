@@ -152,9 +152,24 @@ public sealed class ExitedReplicasTests
         var other = new WaitCommand.SettledExit();
         foreach (var t in new[] { "00", "02", "04", "06" })
         {
-            Assert.False(other.Observe("Ready", "True", Status("False", "StoppedByUser", "StoppedByUser", $"2026-12-01T12:00:{t}Z")));
+            Assert.False(other.Observe("Ready", "True", Status("False", "ReplicasNotReady", "WaitingForReplicas", $"2026-12-01T12:00:{t}Z")));
             Assert.False(other.Observe("Ready", "False", Status("False", "Exited", "Exited", $"2026-12-01T12:00:{t}Z")));
         }
+    }
+
+    [Fact]
+    public void Agent_wait_for_Ready_behind_a_users_stop_ends_once_it_has_stayed_so_a_few_seconds()
+    {
+        // probe-32 F7: Ready and Progressing False StoppedByUser (nothing starts it until a user does); the wait ran to its timeout.
+        var t0 = DateTimeOffset.Parse("2026-12-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var wait = new WaitCommand.SettledExit();
+        var stopped = Status("False", "StoppedByUser", "StoppedByUser", "2026-12-01T12:00:00Z");
+        Assert.False(wait.Observe("Ready", "True", stopped, t0));
+        Assert.False(wait.Observe("Ready", "True", stopped, t0.AddSeconds(4)));
+        Assert.True(wait.Observe("Ready", "True", stopped, t0.AddSeconds(5)));
+        var forFalse = new WaitCommand.SettledExit();
+        Assert.False(forFalse.Observe("Ready", "False", stopped, t0));
+        Assert.False(forFalse.Observe("Ready", "False", stopped, t0.AddSeconds(9)));
     }
 
     [Fact]

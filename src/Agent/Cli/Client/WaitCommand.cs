@@ -83,13 +83,19 @@ public static class WaitCommand
             return ResourceViews.Str(held, "reason") == "Down" ? $"agent up {shown} lifts it" : $"agent start {shown} lifts it";
         }
 
+        /// <summary>Ready and Progressing False for a container a user stopped (probe-32 F7: the wait ran to its timeout):
+        /// nothing starts it until a user does, as for a held object.</summary>
+        private static bool StoppedByUser(JsonElement o) =>
+            ResourceViews.Condition(o, "Ready") is { } r && ResourceViews.Str(r, "status") == "False" && ResourceViews.Str(r, "reason") == "StoppedByUser"
+            && ResourceViews.Condition(o, "Progressing") is { } p && ResourceViews.Str(p, "status") == "False" && ResourceViews.Str(p, "reason") == "StoppedByUser";
+
         /// <summary>The object's Suspended condition while it is True.</summary>
         public static JsonElement? Held(JsonElement o) =>
             ResourceViews.Condition(o, "Suspended") is { } s && ResourceViews.Str(s, "status") == "True" ? s : null;
 
         public bool Observe(string type, string status, JsonElement o, DateTimeOffset? sampled = null)
         {
-            if (type == "Ready" && status == "True" && Held(o) is not null)
+            if (type == "Ready" && status == "True" && (Held(o) is not null || StoppedByUser(o)))
             {
                 var now = sampled ?? DateTimeOffset.UtcNow;
                 heldSince ??= now;
