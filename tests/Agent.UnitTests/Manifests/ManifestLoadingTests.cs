@@ -41,6 +41,15 @@ public sealed class ManifestLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_service_may_ask_for_a_terminal_and_an_open_stdin_as_compose_tty_and_stdin_open()
+    {
+        Write("g.yaml", Group("term", service: "    - name: shell\n      image: busybox:1.35\n      tty: true\n      stdin: true\n    - name: plain\n      image: busybox:1.35\n"));
+        var services = ((ServiceGroup)Load().Objects.Values.Single()).Spec.Services.ToDictionary(s => s.Name);
+        Assert.Equal((true, true), (services["shell"].Container.Tty, services["shell"].Container.OpenStdin));
+        Assert.Equal((null, null), (services["plain"].Container.Tty, services["plain"].Container.OpenStdin));
+    }
+
+    [Fact]
     public void One_broken_document_never_affects_the_others_in_the_same_file()
     {
         Write("all.yaml", Group("first") + "---\napiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: broken\nspec: {}\n---\n" + Group("third"));
