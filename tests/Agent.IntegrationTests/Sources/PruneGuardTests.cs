@@ -151,12 +151,7 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
         Assert.Null(Agent.Status.Get(new(Core.Model.ServiceGroup.KindName, a))!.Condition(ConditionTypes.PruneBlocked));
 
         // The hold outlives the agent: stopped and started again with c still missing, c is not pruned.
-        await Agent.StopAsync();
-        await Agent.StartAsync();
-        using var admin = Client(AdminToken);
-        await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(),
-            TimeSpan.FromSeconds(60), "c held again after the restart");
-        await Agent.WaitReadyAsync(a);
+        using var admin = await RestartedHoldingAsync(a);
         var objects = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("objects");
         Assert.Equal([$"ServiceGroup/{c}"], objects.EnumerateArray().Select(o => o.GetString()!).ToArray());
         Assert.Equal(before, await SnapshotAsync(a, b, c));
@@ -194,12 +189,7 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
             Assert.False(File.Exists(reserve), "the reserve was given up for the hold");
 
             // Restarted on the still full disk, c alone is 1 of 3, within the guard: only the saved hold keeps it.
-            await Agent.StopAsync();
-            await Agent.StartAsync();
-            using var admin = Client(AdminToken);
-            await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(),
-                TimeSpan.FromSeconds(60), "c held again after the restart");
-            await Agent.WaitReadyAsync(a);
+            using var admin = await RestartedHoldingAsync(a);
             await AssertUnchangedAsync(before, a, b, c);
             await Agent.StopAsync();
         }
@@ -263,6 +253,19 @@ public sealed class PruneGuardTests() : SourceScenario(new Dictionary<string, st
     /// <summary>The groups removed together live in one file, so that one deletion (or one write) changes them all in
     /// the same read: two deletions can fall into two reads, each below the guard's threshold, and a group was then pruned
     /// at once under load.</summary>
+    /// <summary>Stops and starts the agent, then waits until the guard holds removals again and <paramref name="ready"/> is
+    /// Ready; returns an admin's client.</summary>
+    private async Task<HttpClient> RestartedHoldingAsync(string ready)
+    {
+        await Agent.StopAsync();
+        await Agent.StartAsync();
+        var admin = Client(AdminToken);
+        await Eventually.TrueAsync(async () => JsonDocument.Parse(await admin.GetStringAsync("/api/v1/prune")).RootElement.GetProperty("blocked").GetBoolean(),
+            TimeSpan.FromSeconds(60), "the removal held again after the restart");
+        await Agent.WaitReadyAsync(ready);
+        return admin;
+    }
+
     private async Task StartWithAsync(params (string File, string[] Groups)[] files)
     {
         foreach (var (file, groups) in files) Agent.Write(file, Together(groups));
