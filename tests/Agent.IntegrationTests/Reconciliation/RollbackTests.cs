@@ -12,7 +12,7 @@ public sealed class RollbackTests : AgentScenario
 {
     private static string Service(string healthTest, string version, string strategy, string healthTimeout = "5s") => Web("web",
         $"      env: {{ VERSION: \"{version}\" }}\n" +
-        $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 1s, retries: 1 }}\n" +
+        $"      healthcheck: {{ test: {healthTest}, interval: 500ms, timeout: 5s, retries: 1 }}\n" +
         $"      update: {{ strategy: {strategy}, rollbackOnFailure: true, healthTimeout: {healthTimeout} }}\n");
 
     /// <summary>A start-first service whose new container becomes healthy only after 4 s: time to act on it in its gate.</summary>
