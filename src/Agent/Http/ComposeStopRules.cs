@@ -46,9 +46,10 @@ public static class ComposeStopRules
 
     /// <summary>The containers that stay stopped when a project stopped as a whole starts only <paramref name="services"/>:
     /// those of the other services that do not run. They are kept stopped as user stops, as after docker compose stop
-    /// SERVICE, so that a later start of the project (or of their service) starts them.</summary>
+    /// SERVICE, so that a later start of the project (or of their service) starts them. One whose stop is still landing
+    /// is one of them.</summary>
     public static IReadOnlyList<ObservedContainer> LeftStopped(ObservedState observed, IReadOnlySet<string> services) =>
-        observed.Containers.Where(c => !services.Contains(c.Service) && !c.IsRunning).ToList();
+        observed.Containers.Where(c => !services.Contains(c.Service) && (!c.IsRunning || c.StopInFlight)).ToList();
 
     /// <summary>The containers a stop of <paramref name="service"/> stops: those of the service that run or are paused,
     /// by name.</summary>

@@ -147,23 +147,52 @@ public static class GroupEndpoints
         IReadOnlySet<string>? only = null, bool keepOthersStopped = false, bool clearStop = true)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
-        // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
-        // start, or start a dependent before its dependency (the Toggle's add runs once the hold ends).
-        using var held = await queue.HoldAsync(key, ct);
-        await StopsLandedAsync(key, observer, time, ct);
         var wasSuspended = overrides.IsSuspended(key);
-        if (entry.Object is ServiceGroup { Spec.Suspend: false })
+        // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked as
+        // stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2). A container
+        // whose stop still lands counts as stopped: the start is saved before the wait for it below.
+        async Task<ObservedState?> RecordAsync()
         {
-            // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked
-            // as stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2).
-            var before = await observer.ObserveFreshAsync(key, ct);
-            var kept = only is { } subset && keepOthersStopped ? ComposeStopRules.LeftStopped(before, subset).Select(c => c.Id).ToList() : [];
-            var toStart = before.Containers.Where(c => c.State is ContainerState.Exited or ContainerState.Dead && (only is null || only.Contains(c.Service)) && !kept.Contains(c.Id))
-                .Select(c => c.Id).ToList();
-            stops.RecordStartPending(toStart, kept);
+            ObservedState? seen = null;
+            if (entry.Object is ServiceGroup { Spec.Suspend: false })
+            {
+                seen = await observer.ObserveFreshAsync(key, ct);
+                var kept = only is { } subset && keepOthersStopped ? ComposeStopRules.LeftStopped(seen, subset).Select(c => c.Id).ToList() : [];
+                var toStart = seen.Containers.Where(c => (c.State is ContainerState.Exited or ContainerState.Dead || c.StopInFlight) && (only is null || only.Contains(c.Service)) && !kept.Contains(c.Id))
+                    .Select(c => c.Id).ToList();
+                stops.RecordStartPending(toStart, kept);
+            }
+            if (clearStop) Toggle(key, resource, suspended: false, verb, manifests, overrides, queue: null, status);
+            return seen;
         }
-        if (clearStop) Toggle(key, resource, suspended: false, verb, manifests, overrides, queue, status);
-        else queue.Add(key); // runs once the hold ends
+
+        // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
+        // start, or start a dependent before its dependency (the add runs once the hold ends). While a reconcile runs (a
+        // stop's, for the length of its grace periods) the start is saved before waiting for it: an agent killed during
+        // that wait keeps the start (probe-32 F8: it was lost, and the project stayed stopped); what that reconcile
+        // started meanwhile counts as started by this start.
+        var held = queue.TryHold(key);
+        var recordedEarly = held is null;
+        ObservedState? recorded = null;
+        if (recordedEarly)
+        {
+            recorded = await RecordAsync();
+            try
+            {
+                held = await queue.HoldAsync(key, ct);
+            }
+            finally
+            {
+                queue.Add(key); // also when the request ends first: the reconciler carries out the start saved
+            }
+        }
+        using var _ = held;
+        if (!recordedEarly)
+        {
+            await RecordAsync();
+            queue.Add(key);
+        }
+        await StopsLandedAsync(key, observer, time, ct);
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
         // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
         var started = new List<string>();
@@ -195,14 +224,14 @@ public static class GroupEndpoints
                 // Observed anew at pass 1 too, not reusing the observation above: the stop records just written (stopped
                 // by the agent, kept as the API's) are part of what it reads.
                 var observed = await observer.ObserveFreshAsync(key, ct);
-                runningBefore ??= observed.Containers.Where(c => c.IsRunning).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+                runningBefore ??= (recorded ?? observed).Containers.Where(c => c.IsRunning && !c.StopInFlight).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
                 firstSeen ??= observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
                 // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b).
                 startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)).Select(c => c.Id));
                 foreach (var c in observed.Containers) startOrder[c.Name] = (c.Service, c.Replica);
                 // What the reconcile made and ran (a one-shot that exited since too: probe-23 F1), or started, is started by
                 // this request too (probe-22: only the one-shot was named).
-                if (pass > 1)
+                if (pass > 1 || recordedEarly)
                     started.AddRange(observed.Containers.Where(c => !started.Contains(c.Name)
                         && ((c.IsRunning && !runningBefore.Contains(c.Name)) || (!firstSeen.Contains(c.Id) && c.State != ContainerState.Created))).Select(c => c.Name));
                 var (plan, deferred) = StartPlanner.PlanInOrder(group, observed, PlanInput.DefaultDependencyTimeout, deferDrifted: pass == 1, startedAlready: startedIds);
@@ -273,13 +302,14 @@ public static class GroupEndpoints
                        "running, paused and exited ones; nothing of an object stopped, down or suspended (the agent is stopping what still runs of it). The answer lists what was restarted.");
     }
 
+    /// <param name="queue">Null: the caller queues the object's reconcile itself.</param>
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, string verb, ManifestStore manifests, RuntimeOverrides overrides,
-        WorkQueue queue, StatusStore status, bool removeVolumes = false, bool stopOnly = false)
+        WorkQueue? queue, StatusStore status, bool removeVolumes = false, bool stopOnly = false)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         overrides.SetSuspended(key, suspended, removeVolumes, stopOnly);
         status.MarkToggled(key, suspended, verb, specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true }, removeVolumes);
-        queue.Add(key);
+        queue?.Add(key);
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, suspended, removeVolumes ? true : null));
     }
 

@@ -246,11 +246,11 @@ public sealed class Reconciler(
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
             applyStarted = (entry?.Generation ?? 0, overrides.IsSuspended(key));
-            // An update's health gates can take minutes: meanwhile status follows what serves (probe-16 F8), not the
-            // containers seen before the apply.
+            // An update's health gates, or a stop's grace periods, can take minutes: meanwhile status follows what serves
+            // (probe-16 F8; probe-32 F1: READY counted a replica a stop had ended), not the containers seen before the apply.
             using var stopLive = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var live = desired is ServiceGroup updating && !applyStarted.Suspended && !updating.Spec.Suspend && IsUpdate(plan)
-                ? FollowUpdateAsync(key, updating, entry!.Generation, stopLive.Token) : Task.CompletedTask;
+            var live = desired is ServiceGroup followed && (StopOf(key, followed) is not null || IsUpdate(plan))
+                ? FollowServingAsync(key, followed, entry!.Generation, updating: StopOf(key, followed) is null, stopLive.Token) : Task.CompletedTask;
             try
             {
                 execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
@@ -310,7 +310,8 @@ public sealed class Reconciler(
     /// call), Ready (True while every replica serves) and Progressing ("updating: 1 of 2 replicas on generation N"), both
     /// reason Updating (<see cref="GroupConditions.WhileUpdating"/>). The reconcile's outcome replaces them once it ends.
     /// </summary>
-    private async Task FollowUpdateAsync(ObjectKey key, ServiceGroup group, long generation, CancellationToken stop)
+    /// <param name="updating">An update: Ready and Progressing follow too; else a stop, whose conditions say so already.</param>
+    private async Task FollowServingAsync(ObjectKey key, ServiceGroup group, long generation, bool updating, CancellationToken stop)
     {
         var network = ContainerNames.Network(group.Metadata.Name);
         while (!stop.IsCancellationRequested)
@@ -321,6 +322,11 @@ public sealed class Reconciler(
                 if (await observer.ObserveCachedContainersAsync(key, stop) is not { } observed) continue;
                 var now = time.GetUtcNow();
                 var services = ServicesOf(key, group, observed);
+                if (!updating)
+                {
+                    if (!stop.IsCancellationRequested) status.Update(key, s => s with { Services = services });
+                    continue;
+                }
                 var onNewSpec = group.Spec.Services.Sum(s => ServiceReadiness.ServingSpec(
                     observed.Containers.Where(c => c.Service == s.Name), SpecHash.Of(s.Container, network), s.Replicas, now));
                 var conditions = GroupConditions.WhileUpdating(services.Sum(s => s.ReadyReplicas), onNewSpec, services.Sum(s => s.DesiredReplicas), generation);

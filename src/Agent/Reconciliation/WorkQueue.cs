@@ -20,7 +20,7 @@ public sealed class WorkQueue(TimeProvider time)
     private readonly HashSet<ObjectKey> dirty = [];
     private readonly Dictionary<ObjectKey, int> failures = [];
     private readonly Dictionary<ObjectKey, ITimer> delayed = [];
-    private readonly Dictionary<ObjectKey, TaskCompletionSource> idle = [];
+    private readonly Dictionary<ObjectKey, Queue<TaskCompletionSource>> holders = [];
 
     public int Depth { get { lock (sync) return queued.Count; } }
 
@@ -119,9 +119,16 @@ public sealed class WorkQueue(TimeProvider time)
         bool again;
         lock (sync)
         {
+            // A verb waiting to hold the key goes next, before a reconcile queued meanwhile (which runs after it).
+            if (holders.TryGetValue(key, out var waiting))
+            {
+                var next = waiting.Dequeue();
+                if (waiting.Count == 0) holders.Remove(key);
+                next.SetResult();
+                return;
+            }
             processing.Remove(key);
             again = dirty.Remove(key);
-            if (idle.Remove(key, out var waiting)) waiting.TrySetResult();
         }
         if (again) Add(key);
     }
@@ -129,26 +136,49 @@ public sealed class WorkQueue(TimeProvider time)
     /// <summary>
     /// For an API verb that plans and acts on an object outside the workers (agent start): waits until no reconcile of
     /// <paramref name="key"/> runs, then keeps one from starting until the answer is disposed, as if the verb were that
-    /// key's reconcile. An add meanwhile (or one queued before) runs once afterwards. Without it, the reconcile the verb
-    /// queues replaced a container the verb was starting (probe-20 F1: No such container) and started a dependent
-    /// before the dependency the verb was starting (F2).
+    /// key's reconcile. Verbs waiting go before reconciles queued (in the order they came); an add meanwhile (or one
+    /// queued before) runs once afterwards. Without it, the reconcile the verb queues replaced a container the verb was
+    /// starting (probe-20 F1: No such container) and started a dependent before the dependency the verb was starting (F2).
     /// </summary>
     public async Task<IDisposable> HoldAsync(ObjectKey key, CancellationToken ct)
     {
-        while (true)
+        TaskCompletionSource turn;
+        lock (sync)
         {
-            Task running;
+            if (TryHold(key) is { } now) return now;
+            if (!holders.TryGetValue(key, out var waiting)) holders[key] = waiting = new();
+            waiting.Enqueue(turn = new(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+        try
+        {
+            await turn.Task.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
             lock (sync)
             {
-                if (processing.Add(key))
+                if (!turn.Task.IsCompleted)
                 {
-                    if (queued.Remove(key)) dirty.Add(key); // its channel entry is skipped by TakeAsync; Done adds it again
-                    return new Held(this, key);
+                    var waiting = holders[key];
+                    holders[key] = new(waiting.Where(t => t != turn));
+                    if (holders[key].Count == 0) holders.Remove(key);
+                    throw;
                 }
-                if (!idle.TryGetValue(key, out var waiting)) idle[key] = waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                running = waiting.Task;
             }
-            await running.WaitAsync(ct);
+            Done(key); // its turn came as it was cancelled: handed on
+            throw;
+        }
+        return new Held(this, key);
+    }
+
+    /// <summary>The key's hold (<see cref="HoldAsync"/>) if no reconcile of it runs now; null otherwise.</summary>
+    public IDisposable? TryHold(ObjectKey key)
+    {
+        lock (sync)
+        {
+            if (!processing.Add(key)) return null;
+            if (queued.Remove(key)) dirty.Add(key); // its channel entry is skipped by TakeAsync; Done adds it again
+            return new Held(this, key);
         }
     }
 

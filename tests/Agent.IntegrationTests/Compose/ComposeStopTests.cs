@@ -88,9 +88,10 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.Contains(described, l => l.TrimStart().StartsWith("Suspended", StringComparison.Ordinal) && l.Contains($" True ", StringComparison.Ordinal) && l.Contains($" {status} ", StringComparison.Ordinal));
     }
 
-    /// <summary>Like docker compose stop: a dependent stops before what it depends on. app takes about 3 s to stop (it
+    /// <summary>Like docker compose stop: a dependent stops before what it depends on. app takes about 8 s to stop (it
     /// traps SIGTERM), web and db go at once on SIGKILL: stopped all at once, db would end before app. The engine's
-    /// FinishedAt of each container shows the order.</summary>
+    /// FinishedAt of each container shows the order. Meanwhile status follows the stop (probe-32 F1: web, ended, still
+    /// counted as ready until the whole stop was done).</summary>
     [Fact]
     public async Task Stop_stops_dependents_before_what_they_depend_on()
     {
@@ -98,13 +99,19 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Agent.Write($"{project}/compose.yaml", "services:\n"
             + Manifest.ComposeSleeper("db")
             + $"  app:\n    image: {TestEngine.Image}\n"
-            + "    command: [\"sh\", \"-c\", \"trap 'sleep 3; exit 0' TERM; while true; do sleep 0.2; done\"]\n"
+            + "    command: [\"sh\", \"-c\", \"trap 'sleep 8; exit 0' TERM; while true; do sleep 0.2; done\"]\n"
             + "    stop_grace_period: 60s\n    depends_on: [db]\n"
             + Manifest.ComposeSleeper("web", "    depends_on: [app]\n"));
         await Agent.StartAsync();
         await Agent.WaitProjectReadyAsync(project);
 
-        Assert.Equal($"composeproject/{project} stopped", await Ok("stop", $"composeproject/{project}", "--timeout", "2m"));
+        var stopping = Ok("stop", $"composeproject/{project}", "--timeout", "2m");
+        await Eventually.TrueAsync(async () => await StateAsync($"{project}-web-1") == "exited", TimeSpan.FromSeconds(60), "web stopped, first");
+        var key = new ObjectKey(ServiceGroup.ComposeKindName, project);
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key)!.Services.Single(s => s.Name == "web").ReadyReplicas == 0),
+            TimeSpan.FromSeconds(5), "web's READY 0 while app's stop lands");
+        Assert.Equal(1, Agent.Status.Get(key)!.Services.Single(s => s.Name == "db").ReadyReplicas); // not stopped yet: it goes after app
+        Assert.Equal($"composeproject/{project} stopped", await stopping);
         async Task<DateTimeOffset> FinishedAsync(string service) =>
             DateTimeOffset.Parse(await DockerCli.InspectAsync($"{project}-{service}-1", "{{.State.FinishedAt}}"), System.Globalization.CultureInfo.InvariantCulture);
         var (web, app, db) = (await FinishedAsync("web"), await FinishedAsync("app"), await FinishedAsync("db"));

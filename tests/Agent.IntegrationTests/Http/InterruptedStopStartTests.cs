@@ -46,6 +46,46 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
         await StartOrder.AssertStartedAfterAsync(app, db);
     }
 
+    /// <summary>probe-32 F8 (HIGH): a start accepted while the group's stop still lands waits for it; an agent killed -9
+    /// during that wait lost the start, and the group stayed stopped. The start is recorded before the wait: the next agent
+    /// lets db's stop land, then starts db and app, in order, with no other request.</summary>
+    [Fact]
+    public async Task A_start_waiting_for_a_stop_to_land_is_kept_by_an_agent_killed_during_the_wait()
+    {
+        var g = Instance.Name("g3");
+        File.WriteAllText(Path.Combine(Manifests, "g3.yaml"), Manifest.Group(g,
+            $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 25s\n"
+            + "      healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
+            + Manifest.Sleeper("app", "      dependsOn: [{ service: db, condition: healthy }]\n")));
+        var (db, app) = ($"{g}-db-1", $"{g}-app-1");
+        var agent = StartAgent();
+        await Containers.RunningAsync(Instance, g, 2, Within);
+        var dbId = await DockerCli.InspectAsync(db, "{{.Id}}");
+        var dbStarted = await DockerCli.InspectAsync(db, "{{.State.StartedAt}}");
+
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var admin = agent.Client();
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await admin.PostAsync($"/api/v1/servicegroups/{g}/stop", null)).StatusCode);
+        await StopUnderWayAsync(dbId, since, agent);
+        var suspended = Path.Combine(StateDir, "suspended.json");
+        Assert.Contains(g, File.ReadAllText(suspended));
+        var starting = admin.PostAsync($"/api/v1/servicegroups/{g}/start", null); // waits for db's stop to land
+        await Eventually.TrueAsync(() => Task.FromResult(!File.ReadAllText(suspended).Contains(g, StringComparison.Ordinal)), TimeSpan.FromSeconds(15),
+            () => $"the start recorded (the group's stop cleared in suspended.json) while db's stop lands; output:\n{agent.Output(20)}");
+        Assert.Equal("true", await DockerCli.InspectAsync(db, "{{.State.Running}}")); // still landing
+        await EndAgentAsync(); // kill -9 during the start's wait
+        await Assert.ThrowsAnyAsync<Exception>(() => starting);
+        admin.Dispose();
+
+        StartAgent(); // no request: the start it was given before is finished
+        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync(db, "{{.State.StartedAt}}") != dbStarted
+                && await DockerCli.InspectAsync(db, "{{.State.Running}}") == "true" && await DockerCli.InspectAsync(app, "{{.State.Running}}") == "true",
+            Within, "db's stop landed, then db and app started again");
+        await StartOrder.AssertStartedAfterAsync(app, db);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(("true", "true"), (await DockerCli.InspectAsync(db, "{{.State.Running}}"), await DockerCli.InspectAsync(app, "{{.State.Running}}")));
+    }
+
     [Fact]
     public async Task A_service_started_while_an_earlier_agents_user_stop_of_it_runs_is_started_once_that_stop_lands()
     {

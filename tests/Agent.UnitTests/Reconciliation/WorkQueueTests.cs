@@ -64,4 +64,40 @@ public sealed class WorkQueueTests
         }
         Assert.Equal(Key, await queue.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
     }
+    [Fact]
+    public async Task A_verb_waiting_for_a_reconcile_goes_before_an_add_made_meanwhile_and_that_add_runs_after_it()
+    {
+        var queue = new WorkQueue(new FakeTimeProvider());
+        queue.Add(Key);
+        Assert.Equal(Key, await queue.TakeAsync(CancellationToken.None)); // a reconcile runs (a stop landing, for long)
+        var hold = queue.HoldAsync(Key, CancellationToken.None);
+        queue.Add(Key); // the verb's own change (agent start clears the stop) queues a reconcile
+        queue.Done(Key);
+        using var held = await hold.WaitAsync(TimeSpan.FromSeconds(10)); // the verb is handed the key
+        using (var taking = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await queue.TakeAsync(taking.Token));
+        held.Dispose();
+        Assert.Equal(Key, await queue.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_verb_whose_wait_is_cancelled_leaves_the_key_to_the_next_waiter_and_then_to_the_workers()
+    {
+        var queue = new WorkQueue(new FakeTimeProvider());
+        queue.Add(Key);
+        await queue.TakeAsync(CancellationToken.None);
+        using var gone = new CancellationTokenSource();
+        var first = queue.HoldAsync(Key, gone.Token);
+        var second = queue.HoldAsync(Key, CancellationToken.None);
+        await gone.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        queue.Done(Key);
+        var held = await second.WaitAsync(TimeSpan.FromSeconds(10));
+        queue.Add(Key);
+        held.Dispose();
+        Assert.Equal(Key, await queue.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        queue.Done(Key);
+        Assert.Equal(0, queue.Depth);
+        using var again = await queue.HoldAsync(Key, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)); // nothing holds it
+    }
 }
