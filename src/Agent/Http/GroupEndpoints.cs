@@ -149,34 +149,38 @@ public static class GroupEndpoints
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         var wasSuspended = overrides.IsSuspended(key);
         // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked as
-        // stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2). A container
-        // whose stop still lands counts as stopped: the start is saved before the wait for it below.
-        async Task<ObservedState?> RecordAsync()
+        // stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2), and what it
+        // keeps stopped as the API's stops. A container whose stop still lands counts as stopped: the start is saved before
+        // the wait for it below. keptOnly: only the stops kept, while a reconcile runs that would act on the other records.
+        var stopCleared = false;
+        async Task<ObservedState?> RecordAsync(bool keptOnly)
         {
             ObservedState? seen = null;
             if (entry.Object is ServiceGroup { Spec.Suspend: false })
             {
                 seen = await observer.ObserveFreshAsync(key, ct);
                 var kept = only is { } subset && keepOthersStopped ? ComposeStopRules.LeftStopped(seen, subset).Select(c => c.Id).ToList() : [];
-                var toStart = seen.Containers.Where(c => (c.State is ContainerState.Exited or ContainerState.Dead || c.StopInFlight) && (only is null || only.Contains(c.Service)) && !kept.Contains(c.Id))
+                var toStart = keptOnly ? [] : seen.Containers.Where(c => (c.State is ContainerState.Exited or ContainerState.Dead || c.StopInFlight) && (only is null || only.Contains(c.Service)) && !kept.Contains(c.Id))
                     .Select(c => c.Id).ToList();
                 stops.RecordStartPending(toStart, kept);
             }
-            if (clearStop) Toggle(key, resource, suspended: false, verb, manifests, overrides, queue: null, status);
+            if (clearStop && !stopCleared) Toggle(key, resource, suspended: false, verb, manifests, overrides, queue: null, status);
+            stopCleared = true;
             return seen;
         }
 
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
         // start, or start a dependent before its dependency (the add runs once the hold ends). While a reconcile runs (a
-        // stop's, for the length of its grace periods) the start is saved before waiting for it: an agent killed during
-        // that wait keeps the start (probe-32 F8: it was lost, and the project stayed stopped); what that reconcile
-        // started meanwhile counts as started by this start.
+        // stop's, for the length of its grace periods) the object's stop is cleared before waiting for it: an agent
+        // killed during that wait keeps the start (probe-32 F8: it was lost, and the project stayed stopped), and the
+        // next agent starts the containers that stop stopped, in order; what the reconcile started meanwhile counts as
+        // started by this start.
         var held = queue.TryHold(key);
         var recordedEarly = held is null;
         ObservedState? recorded = null;
         if (recordedEarly)
         {
-            recorded = await RecordAsync();
+            recorded = await RecordAsync(keptOnly: true);
             try
             {
                 held = await queue.HoldAsync(key, ct);
@@ -187,11 +191,8 @@ public static class GroupEndpoints
             }
         }
         using var _ = held;
-        if (!recordedEarly)
-        {
-            await RecordAsync();
-            queue.Add(key);
-        }
+        await RecordAsync(keptOnly: false);
+        if (!recordedEarly) queue.Add(key);
         await StopsLandedAsync(key, observer, time, ct);
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
         // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
