@@ -15,11 +15,23 @@ public static partial class AgentCommandLine
             Console.Error.WriteLine($"error: {unknown}");
             return 1;
         }
-        var typed = parse.Errors.Where(e => ExpectedType().IsMatch(e.Message)).ToList();
-        if (typed.Count == 0) return await InvokeAsync(parse);
-        foreach (var error in typed) Console.Error.WriteLine($"error: {Friendly(error.Message)}");
+        if (parse.Errors.Count == 0 || args.Length == 0) return await InvokeAsync(parse); // `agent` alone: the help page
+        foreach (var line in ErrorLines(parse)) Console.Error.WriteLine(line);
         return 1;
     }
+
+    /// <summary>Like kubectl: the parse errors, then where the usage is; not the whole help page before them (probe-32 F9).</summary>
+    public static IReadOnlyList<string> ErrorLines(ParseResult parse)
+    {
+        var path = CommandPath(parse.CommandResult);
+        return [.. parse.Errors.Select(e => $"error: {(ExpectedType().IsMatch(e.Message) ? Friendly(e.Message) : e.Message)}"),
+            $"See 'agent {(path.Length == 0 ? "" : path + " ")}--help' for usage."];
+    }
+
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result) =>
+        result.Parent is System.CommandLine.Parsing.CommandResult parent && parent.Command is not RootCommand
+            ? $"{CommandPath(parent)} {result.Command.Name}"
+            : result.Command is RootCommand ? "" : result.Command.Name;
 
     /// <summary>A setting that cannot be read stops any command with its message (no stack trace); anything else is
     /// reported as System.CommandLine's default handler would.</summary>

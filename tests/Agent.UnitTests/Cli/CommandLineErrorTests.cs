@@ -56,6 +56,20 @@ public sealed class CommandLineErrorTests
     }
 
     [Theory]
+    [InlineData("logs --tail -5 web", "error: --tail \"-5\" is not a number of lines", "See 'agent logs --help' for usage.")]
+    [InlineData("prune show --bogus", "error: Unrecognized command or argument '--bogus'.", "See 'agent prune show --help' for usage.")]
+    [InlineData("logs", "error: Required argument 'target' missing", "See 'agent logs --help' for usage.")]
+    public void A_parse_error_is_the_error_then_where_the_usage_is_not_the_help_page(string args, string first, string last)
+    {
+        // probe-32 F9: the whole help page came before the error.
+        var root = AgentCommandLine.Create();
+        var lines = AgentCommandLine.ErrorLines(root.Parse(GlobalOptions.Hoist(root, args.Split(' '))));
+        Assert.StartsWith(first, lines[0]);
+        Assert.Equal(last, lines[^1]);
+        Assert.DoesNotContain(lines, l => l.Contains("Usage:", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("get all")]
     [InlineData("--server http://127.0.0.1:1 get all")]
     [InlineData("stop servicegroup/web --bogus")]
