@@ -17,6 +17,7 @@ public sealed partial class JobLoop
     private readonly ConcurrentQueue<Func<JobHistory, JobHistory>> completed = new();
     private readonly ConcurrentDictionary<Task, byte> background = new();
     private readonly HashSet<string> starting = new(StringComparer.Ordinal);
+    private readonly HashSet<string> endedWhileStarting = new(StringComparer.Ordinal); // killed (Replace, deadline) before its start was sent
 
     // When each start under way was sent to the engine, until its answer (or failure) comes back.
     private readonly ConcurrentDictionary<string, DateTimeOffset> startsSent = new(StringComparer.Ordinal);
@@ -58,6 +59,23 @@ public sealed partial class JobLoop
     private static JobHistory WithRun(JobHistory history, string runId, Func<JobRun, JobRun> change) =>
         history with { Runs = history.Runs.Select(r => r.Id == runId ? change(r) : r).ToList() };
 
+    /// <summary>A run ended (killed) now: if its start is under way, that start is not sent (it was, if the run's
+    /// container is running by the time the start's outcome is applied: then that container is killed).</summary>
+    private void EndedWhileStarting(string runId)
+    {
+        lock (sync)
+            if (starting.Contains(runId)) endedWhileStarting.Add(runId);
+    }
+
+    private void StartDone(string runId)
+    {
+        lock (sync)
+        {
+            starting.Remove(runId);
+            endedWhileStarting.Remove(runId);
+        }
+    }
+
     /// <summary>Starts the run's next attempt, at most one start per run at a time.</summary>
     private void StartInBackground(JobRun run, DesiredJob want, string? why)
     {
@@ -73,6 +91,8 @@ public sealed partial class JobLoop
         // once, up to 60 s late, past startingDeadline).
         bool Wanted()
         {
+            lock (sync)
+                if (endedWhileStarting.Contains(run.Id)) return false;
             if (desired() is not { } current) return false;
             var at = time.GetUtcNow();
             if (at - sent <= StartUnanswered) return true;
@@ -90,10 +110,24 @@ public sealed partial class JobLoop
                     ReportNotRun(1, 0, $"run {run.Id} not started, the engine answered too late: {tooLate}; counted as missed");
                     Complete(history =>
                     {
-                        lock (sync) starting.Remove(run.Id);
+                        StartDone(run.Id);
                         return history.Runs.FirstOrDefault(r => r.Id == run.Id) is { IsActive: true, Attempts.Count: 0 }
                             ? history with { Runs = history.Runs.Where(r => r.Id != run.Id).ToList(), MissedRuns = history.MissedRuns + 1 }
                             : history;
+                    });
+                    return;
+                }
+                bool ended;
+                lock (sync) ended = endedWhileStarting.Contains(run.Id);
+                if (attempt is null && ended)
+                {
+                    // probe-33 F3: a run Replace (or its deadline) ended while its start was under way is not started
+                    // afterwards beside the run that replaced it; what was made of it is removed.
+                    logger.LogInformation("{Key}: run {Run} not started: it was ended while its start was under way", key, run.Id);
+                    Complete(history =>
+                    {
+                        StartDone(run.Id);
+                        return history;
                     });
                     return;
                 }
@@ -104,7 +138,7 @@ public sealed partial class JobLoop
                     logger.LogInformation("{Key}: run {Run} not started: its manifest is gone", key, run.Id);
                     Complete(history =>
                     {
-                        lock (sync) starting.Remove(run.Id);
+                        StartDone(run.Id);
                         return history;
                     });
                     return;
@@ -116,7 +150,7 @@ public sealed partial class JobLoop
                 events?.Invoke("Normal", "Started", $"run {run.Id} attempt {attempt.Number} started: container {attempt.ContainerName}" + (why is null ? "" : $" ({why})"));
                 Complete(history =>
                 {
-                    lock (sync) starting.Remove(run.Id);
+                    StartDone(run.Id);
                     var current = history.Runs.FirstOrDefault(r => r.Id == run.Id);
                     if (current is null)
                     {
@@ -139,7 +173,7 @@ public sealed partial class JobLoop
                 RemoveInBackground(run with { Attempts = [failed] });
                 Complete(history =>
                 {
-                    lock (sync) starting.Remove(run.Id);
+                    StartDone(run.Id);
                     return WithRun(history, run.Id, r => r with { Attempts = [.. r.Attempts, failed] });
                 });
             }
@@ -154,7 +188,7 @@ public sealed partial class JobLoop
                     logger.LogWarning("Jobs: {Error}; job steps wait with back-off until it answers (first met by {Key})", why, key);
                 Complete(history =>
                 {
-                    lock (sync) starting.Remove(run.Id);
+                    StartDone(run.Id);
                     RemoveNeverStartedInBackground(run.Id);
                     if (history.Runs.FirstOrDefault(r => r.Id == run.Id) is not { IsActive: true }) return history;
                     logger.LogWarning("{Key}: run {Run} could not start: {Error}; it is recorded failed (StartFailed) and not retried", key, run.Id, why);

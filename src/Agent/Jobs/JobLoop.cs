@@ -325,6 +325,7 @@ public sealed partial class JobLoop(
         {
             if (!runIds.Contains(r.Id) || !r.IsActive) return r;
             if (r.Current is { Finished: false } attempt) KillInBackground(r.Id, attempt, template);
+            EndedWhileStarting(r.Id);
             logger.LogInformation("{Key}: run {Run} killed ({Reason}): {Message}", key, r.Id, reason, message);
             events?.Invoke("Normal", reason, $"run {r.Id} killed: {message}");
             return Finished(r with { End = now, Phase = RunPhase.Failed, Reason = reason });
@@ -352,6 +353,7 @@ public sealed partial class JobLoop(
                     break;
                 case RunAction.Kill:
                     if (run.Current is { Finished: false } current) KillInBackground(run.Id, current, want.Template);
+                    EndedWhileStarting(run.Id);
                     runs[i] = Finished(run with { End = now, Phase = step.Phase, Reason = step.Reason });
                     logger.LogInformation("{Key}: run {Run} {Reason}: {Message}", key, run.Id, step.Reason, step.Message);
                     events?.Invoke("Warning", step.Reason!, $"run {run.Id}: {step.Message}");

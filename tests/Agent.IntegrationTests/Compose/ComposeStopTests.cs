@@ -120,6 +120,30 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
             Assert.Equal("exited", await StateAsync($"{project}-{service}-1"));
     }
 
+    /// <summary>probe-33 F5: `agent stop` waiting for a slow stop went on waiting for its whole timeout after a start had
+    /// lifted the stop, then said "the stop stays requested". It ends once the start is seen, saying so.</summary>
+    [Fact]
+    public async Task A_stop_waiting_for_its_containers_ends_saying_so_when_a_start_lifts_it()
+    {
+        var project = Instance.Name("stoplifted");
+        Agent.Write($"{project}/compose.yaml", "services:\n"
+            + $"  app:\n    image: {TestEngine.Image}\n"
+            + "    command: [\"sh\", \"-c\", \"trap 'sleep 15; exit 0' TERM; while true; do sleep 0.2; done\"]\n    stop_grace_period: 60s\n");
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+
+        var stopping = AgentCli.RunAsync(Env, "stop", $"composeproject/{project}", "--timeout", "2m");
+        await Eventually.TrueAsync(() => Task.FromResult(File.ReadAllText(Path.Combine(Agent.StateDir, "suspended.json")).Contains(project, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the stop recorded");
+        var started = DateTimeOffset.UtcNow;
+        await Ok("start", $"composeproject/{project}");
+        var (exit, stdout, stderr) = await stopping.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exit != 0 && stderr.Contains($"composeproject/{project} is not stopping anymore: a start (or up) lifted the stop", StringComparison.Ordinal),
+            $"exit {exit}\n{stdout}\n{stderr}");
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(60));
+        await Containers.RunningAsync(Instance, project, 1);
+    }
+
     [Fact]
     public async Task Stop_of_an_unknown_project_is_404_and_a_down_project_refuses_start_and_stop_with_409_pointing_at_up()
     {

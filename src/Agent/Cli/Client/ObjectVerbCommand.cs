@@ -100,9 +100,15 @@ public static class ObjectVerbCommand
                 throw new AgentApiException($"the agent went away while waiting for {shown} to {verb}: the {verb} was taken before (it is kept in its state dir and " +
                                             $"finished when the agent runs again; agent get {shown} shows it then). {e.Message.Split(". Is ")[0]}") { Unreachable = true };
             }
-            var suspended = ResourceViews.Condition(status, "Suspended") is { } c && ResourceViews.Str(c, "status") == "True";
+            var suspendedCondition = ResourceViews.Condition(status, "Suspended");
+            var suspended = suspendedCondition is { } c && ResourceViews.Str(c, "status") == "True";
             var running = ResourceViews.RunningContainers(status);
             if (suspended && running.Count == 0) return;
+            // The stop set Suspended before it was answered: False now is a start or up that lifted it (probe-33 F5: the
+            // wait went on for its whole timeout, then said "the stop stays requested").
+            if (suspendedCondition is not null && !suspended)
+                throw new AgentApiException($"{shown} is not stopping anymore: a start (or up) lifted the {verb} while it was waiting" +
+                                            (running.Count > 0 ? $"; running: {string.Join(", ", running)}" : ""));
             if (!engineSaid && WhyNotStopped(status, running) is var why && why.StartsWith("the Docker engine", StringComparison.Ordinal))
             {
                 engineSaid = true;
