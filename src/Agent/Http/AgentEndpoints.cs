@@ -19,11 +19,11 @@ public static class AgentEndpoints
         app.UseStatusCodePages();
         app.UseImageReferencePaths();
         app.UseRouting(); // explicit: after the image reference rewrite
-        app.UseBodyLimit();
         app.UseCors();
         app.UseAuthentication();
         app.UseClientRateLimit();
         app.UseAuthorization();
+        app.UseBodyLimit(); // after the 401/403: they come first on every route, whatever the body (probe-33 F12)
 
         var probes = app.MapGroup("").MapProbeEndpoints();
         if (auth.OpenProbes) probes.AllowAnonymous();

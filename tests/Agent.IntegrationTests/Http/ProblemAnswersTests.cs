@@ -238,6 +238,9 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
         var noBodyRoute = await RawPostHeadAsync(admin.BaseAddress!, "/api/v1/servicegroups/no-such-group/stop", HttpFixture.AdminToken, 2_000_000);
         Assert.StartsWith("HTTP/1.1 413", noBodyRoute);
         Assert.Contains("Agent:Auth:MaxRequestBodyBytes", noBodyRoute);
+        // 401 and 403 come first, whatever the body (probe-33 F12: 2 MB without a token was a 413).
+        Assert.StartsWith("HTTP/1.1 401", await RawPostHeadAsync(admin.BaseAddress!, "/api/v1/run", "not-a-token", 2_000_000));
+        Assert.StartsWith("HTTP/1.1 403", await RawPostHeadAsync(admin.BaseAddress!, "/api/v1/run", HttpFixture.ViewerToken, 2_000_000));
 
         var stringCommand = await admin.PostAsync($"/api/v1/containers/{id}/exec", new StringContent("{\"command\":\"echo hi\"}", Encoding.UTF8, "application/json"));
         Assert.Contains("command must be a list of strings", await AssertProblemAsync(stringCommand, "string command"));
