@@ -34,7 +34,11 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes) { Absent = options.ManifestsAbsent(), SecretFiles = options.SecretFiles() };
+            return new ManifestFolder(options.Manifests, options.Limits, options.MaxManifestFileBytes)
+            {
+                Absent = options.ManifestsAbsent(), SecretFiles = options.SecretFiles(),
+                MountsFile = string.IsNullOrEmpty(options.StateDir) ? null : Path.Combine(options.StateDir, ManifestFolder.MountsFileName),
+            };
         });
         services.AddSingleton(sp => new ManifestIndex(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir));
         services.AddSingleton<HostPlacement>();

@@ -19,6 +19,14 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     private readonly Lock sync = new();
     private string? mountAtLastRead;
     private IReadOnlySet<string> mountsBelowAtLastRead = new HashSet<string>(StringComparer.Ordinal);
+    private IReadOnlySet<string>? mountsBelowSaved;
+
+    /// <summary>Where the mount points below the folder are kept between runs (the state dir's manifest-mounts.json): a
+    /// filesystem not mounted yet when the agent starts (an NFS share, a bind made later at boot) leaves an empty folder,
+    /// which is a failed read, not the deletion of what it held (probe-33 F2: pruned at the restart). Null: not kept.</summary>
+    public string? MountsFile { get; init; }
+
+    public const string MountsFileName = "manifest-mounts.json";
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -186,6 +194,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                 : $"manifests folder {Root} does not exist");
         var real = ResolveLinks(Root);
         realRoot = real;
+        LoadMountsBelow();
         // A filesystem unmounted under the folder leaves an empty mount point: that is not a deletion.
         var mounts = MountPoints.All();
         var mount = mounts is null ? null : MountPoints.Of(real, mounts);
@@ -243,6 +252,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         foreach (var stale in cache.Keys.Where(k => !seen.Contains(k)).ToList()) cache.Remove(stale);
         if (mount is not null) mountAtLastRead = mount;
         if (mounts is not null) mountsBelowAtLastRead = MountsBelow(real, mounts).Concat(walk.Unmounted).ToHashSet(StringComparer.Ordinal);
+        SaveMountsBelow();
 
         files.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
         problems.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -284,6 +294,36 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
         if (mounts is null) return mountsBelowAtLastRead; // the table cannot be read now: nothing is known to be mounted
         var now = mounts.ToHashSet(StringComparer.Ordinal);
         return mountsBelowAtLastRead.Where(m => !now.Contains(m) && Within(m, real) && Directory.Exists(m)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private void LoadMountsBelow()
+    {
+        if (mountsBelowSaved is not null || MountsFile is not { } file) return;
+        try
+        {
+            var saved = File.Exists(file)
+                ? System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(file), Http.AgentJsonContext.Default.ListString) ?? []
+                : [];
+            mountsBelowAtLastRead = mountsBelowSaved = saved.Where(m => m.StartsWith('/')).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            mountsBelowSaved = new HashSet<string>(StringComparer.Ordinal); // unreadable: as without a record (the runtime hold still applies)
+        }
+    }
+
+    /// <summary>Written when the set changes; a write that fails is tried again at the next read.</summary>
+    private void SaveMountsBelow()
+    {
+        if (MountsFile is not { } file || mountsBelowSaved is not null && mountsBelowSaved.SetEquals(mountsBelowAtLastRead)) return;
+        try
+        {
+            State.StateFile.WriteJson(file, mountsBelowAtLastRead.Order(StringComparer.Ordinal).ToList());
+            mountsBelowSaved = mountsBelowAtLastRead;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or State.StateWriteException)
+        {
+        }
     }
 
     /// <summary>Nested folders read below the manifests folder; a folder deeper is not read (what it defined is held).</summary>

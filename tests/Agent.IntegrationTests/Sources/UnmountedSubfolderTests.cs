@@ -42,4 +42,38 @@ public sealed class UnmountedSubfolderTests : SourceScenario
             await HostMounts.UnmountQuietlyAsync(mountPoint);
         }
     }
+    /// <summary>probe-33 F2 (HIGH): the filesystem not mounted (yet) when the agent starts again, as at a boot where the
+    /// agent comes up before a share: the agent pruned what it defined. The mount points are kept in the state dir.</summary>
+    [Fact]
+    public async Task A_filesystem_not_mounted_when_the_agent_starts_again_holds_what_it_defined()
+    {
+        var team = Instance.Name("bootteam");
+        var mountPoint = Path.Combine(Agent.Manifests, "team");
+        Directory.CreateDirectory(mountPoint);
+        await HostMounts.TmpfsAsync(mountPoint, "1m");
+        try
+        {
+            File.WriteAllText(Path.Combine(mountPoint, "team.yaml"), Sleepy(team));
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(team);
+            var before = await SnapshotAsync(team);
+            await Agent.StopAsync();
+
+            await HostMounts.UnmountAsync(mountPoint);
+            await Agent.StartAsync();
+            var held = await WaitHeldAsync(team, "ManifestUnreadable");
+            Assert.Contains("not mounted anymore", held.Condition(Core.Status.ConditionTypes.Degraded)!.Message);
+            await Task.Delay(TimeSpan.FromSeconds(6)); // past Agent:PruneDelay (5 s)
+            await AssertUnchangedAsync(before, team);
+
+            await HostMounts.TmpfsAsync(mountPoint, "1m");
+            File.WriteAllText(Path.Combine(mountPoint, "team.yaml"), Sleepy(team, 1));
+            await WaitForCommandAsync(team, 1);
+            await Agent.WaitReadyAsync(team);
+        }
+        finally
+        {
+            await HostMounts.UnmountQuietlyAsync(mountPoint);
+        }
+    }
 }
