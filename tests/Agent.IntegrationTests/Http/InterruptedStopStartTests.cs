@@ -13,16 +13,7 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
     [Fact]
     public async Task A_group_started_while_an_earlier_agents_stop_of_it_runs_starts_nothing_on_the_dying_container()
     {
-        var g = Instance.Name("g1");
-        File.WriteAllText(Path.Combine(Manifests, "g1.yaml"), Manifest.Group(g,
-            $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 25s\n"
-            + "      healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
-            + Manifest.Sleeper("app", "      dependsOn: [{ service: db, condition: healthy }]\n")));
-        var (db, app) = ($"{g}-db-1", $"{g}-app-1");
-        var agent = StartAgent();
-        await Containers.RunningAsync(Instance, g, 2, Within);
-        var dbId = await DockerCli.InspectAsync(db, "{{.Id}}");
-        var dbStarted = await DockerCli.InspectAsync(db, "{{.State.StartedAt}}");
+        var (g, db, app, agent, dbId, dbStarted) = await StartSlowDbGroupAsync("g1");
 
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         using (var admin = agent.Client())
@@ -52,16 +43,7 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
     [Fact]
     public async Task A_start_waiting_for_a_stop_to_land_is_kept_by_an_agent_killed_during_the_wait()
     {
-        var g = Instance.Name("g3");
-        File.WriteAllText(Path.Combine(Manifests, "g3.yaml"), Manifest.Group(g,
-            $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 25s\n"
-            + "      healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
-            + Manifest.Sleeper("app", "      dependsOn: [{ service: db, condition: healthy }]\n")));
-        var (db, app) = ($"{g}-db-1", $"{g}-app-1");
-        var agent = StartAgent();
-        await Containers.RunningAsync(Instance, g, 2, Within);
-        var dbId = await DockerCli.InspectAsync(db, "{{.Id}}");
-        var dbStarted = await DockerCli.InspectAsync(db, "{{.State.StartedAt}}");
+        var (g, db, app, agent, dbId, dbStarted) = await StartSlowDbGroupAsync("g3");
 
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         var admin = agent.Client();
@@ -118,5 +100,19 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("true", await DockerCli.InspectAsync(db, "{{.State.Running}}")); // the user's start won, not the older stop
         Assert.Equal("true", await DockerCli.InspectAsync(app, "{{.State.Running}}")); // docker compose stop db leaves app running, as here
+    }
+    /// <summary>A group whose db ignores SIGTERM for its 25 s grace (its stop lands late) and app, healthy-dependent on it,
+    /// both running under a new agent.</summary>
+    private async Task<(string Group, string Db, string App, AgentProcess Agent, string DbId, string DbStarted)> StartSlowDbGroupAsync(string name)
+    {
+        var g = Instance.Name(name);
+        File.WriteAllText(Path.Combine(Manifests, $"{name}.yaml"), Manifest.Group(g,
+            $"    - name: db\n      image: {TestEngine.Image}\n      command: [\"sleep\", \"3600\"]\n      stopSignal: SIGTERM\n      stopGracePeriod: 25s\n"
+            + "      healthcheck: { test: [\"CMD\", \"true\"], interval: 1s, retries: 3 }\n"
+            + Manifest.Sleeper("app", "      dependsOn: [{ service: db, condition: healthy }]\n")));
+        var (db, app) = ($"{g}-db-1", $"{g}-app-1");
+        var agent = StartAgent();
+        await Containers.RunningAsync(Instance, g, 2, Within);
+        return (g, db, app, agent, await DockerCli.InspectAsync(db, "{{.Id}}"), await DockerCli.InspectAsync(db, "{{.State.StartedAt}}"));
     }
 }

@@ -32,10 +32,7 @@ public sealed class UnmountedSubfolderTests : SourceScenario
             await Task.Delay(TimeSpan.FromSeconds(6)); // past Agent:PruneDelay (5 s)
             await AssertUnchangedAsync(before, team);
 
-            await HostMounts.TmpfsAsync(mountPoint, "1m");
-            File.WriteAllText(Path.Combine(mountPoint, "team.yaml"), Sleepy(team, 1));
-            await WaitForCommandAsync(team, 1);
-            await Agent.WaitReadyAsync(team);
+            await MountedAgainAsync(mountPoint, team);
         }
         finally
         {
@@ -66,14 +63,19 @@ public sealed class UnmountedSubfolderTests : SourceScenario
             await Task.Delay(TimeSpan.FromSeconds(6)); // past Agent:PruneDelay (5 s)
             await AssertUnchangedAsync(before, team);
 
-            await HostMounts.TmpfsAsync(mountPoint, "1m");
-            File.WriteAllText(Path.Combine(mountPoint, "team.yaml"), Sleepy(team, 1));
-            await WaitForCommandAsync(team, 1);
-            await Agent.WaitReadyAsync(team);
+            await MountedAgainAsync(mountPoint, team);
         }
         finally
         {
             await HostMounts.UnmountQuietlyAsync(mountPoint);
         }
+    }
+    /// <summary>Mounted again with an edit of what it holds: the edit is applied.</summary>
+    private async Task MountedAgainAsync(string mountPoint, string team)
+    {
+        await HostMounts.TmpfsAsync(mountPoint, "1m");
+        File.WriteAllText(Path.Combine(mountPoint, "team.yaml"), Sleepy(team, 1));
+        await WaitForCommandAsync(team, 1);
+        await Agent.WaitReadyAsync(team);
     }
 }
