@@ -146,7 +146,7 @@ internal static class ContainerRequestMapper
         },
     };
 
-    private static Docker.DotNet.Models.RestartPolicy ToRestartPolicy(Core.Model.RestartPolicy policy) => new()
+    internal static Docker.DotNet.Models.RestartPolicy ToRestartPolicy(Core.Model.RestartPolicy policy) => new()
     {
         Name = policy.Mode switch
         {

@@ -142,6 +142,10 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         Call("container_stop", () => client.Containers.StopContainerAsync(id,
             new ContainerStopParameters { WaitBeforeKillSeconds = Seconds(timeout) }, ct));
 
+    public Task SetRestartPolicyAsync(string id, Core.Model.RestartPolicy policy, CancellationToken ct) =>
+        Call("container_update", () => client.Containers.UpdateContainerAsync(id,
+            new ContainerUpdateParameters { RestartPolicy = ContainerRequestMapper.ToRestartPolicy(policy) }, ct));
+
     public Task UnpauseContainerAsync(string id, CancellationToken ct) =>
         Call("container_unpause", () => client.Containers.UnpauseContainerAsync(id, ct));
 

@@ -26,6 +26,9 @@ public partial interface IContainerEngine
     Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken ct);
     Task StartContainerAsync(string id, CancellationToken ct);
     Task StopContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);
+
+    /// <summary>Like <c>docker update --restart</c>: the policy the engine applies from now on (also at its own restart).</summary>
+    Task SetRestartPolicyAsync(string id, RestartPolicy policy, CancellationToken ct);
     Task UnpauseContainerAsync(string id, CancellationToken ct);
     Task RestartContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);
     Task KillContainerAsync(string id, string? signal, CancellationToken ct);

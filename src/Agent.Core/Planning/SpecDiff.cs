@@ -26,6 +26,20 @@ public static class SpecDiff
     /// <see cref="BuildSpec.SecretArgs"/>) as a digest, so neither the label nor a diff ever shows a secret.</summary>
     public static string Serialize(ContainerSpec spec) => JsonSerializer.Serialize(Masked(spec), Json.Info<ContainerSpec>());
 
+    /// <summary>The spec an applied-spec label holds (its secrets as digests); null when it is missing or unreadable.</summary>
+    public static ContainerSpec? Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize(json, Json.Info<ContainerSpec>());
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     private static ContainerSpec Masked(ContainerSpec spec)
     {
         if (spec.SecretEnv.Count > 0)

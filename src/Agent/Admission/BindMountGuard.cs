@@ -39,6 +39,7 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         Action<IReadOnlyList<BindMount>>? prepare = null)
     {
         var before = created is null ? await engine.InspectContainerAsync(container, ct) : null;
+        if (before is not null) await engine.RestoreRestartPolicyAsync(before, labels.Spec, ct);
         var binds = created is null ? before?.Binds ?? [] : BindsOf(created.Spec);
         prepare?.Invoke(binds);
         if (binds.Count > 0 && Moved(binds, root: null) is { } moved)

@@ -37,7 +37,7 @@ public static class GroupEndpoints
             try
             {
                 if (i > 0) stops.Record(c.Id, UserStops.ByApi);
-                await engine.StopContainerAsync(c.Id, grace, CancellationToken.None);
+                await engine.StopAndHoldAsync(c.Id, grace, CancellationToken.None);
             }
             catch (State.StateWriteException e)
             {
@@ -85,7 +85,7 @@ public static class GroupEndpoints
             foreach (var c in targets)
             {
                 stops.Record(c.Id, UserStops.ByApi);
-                await engine.StopContainerAsync(c.Id, grace, ct);
+                await engine.StopAndHoldAsync(c.Id, grace, ct);
                 stopped.Add(c.Name);
             }
             queue.Add(key);

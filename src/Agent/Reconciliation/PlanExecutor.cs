@@ -276,7 +276,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 // Not cut off by the agent's shutdown: the engine goes on with a stop it was asked for, so the agent waits
                 // for it (up to the grace period) rather than leave it to land under the next agent (probe-26 F5: that
                 // agent ran migrate against a db a second before the engine killed it). Agent:EngineRequestTimeout bounds it.
-                await engine.StopContainerAsync(target, op.Timeout, CancellationToken.None);
+                await engine.StopAndHoldAsync(target, op.Timeout, CancellationToken.None);
                 break;
             case OperationKind.RemoveContainer:
                 MarkOwnStop(target, null, "removed");

@@ -42,4 +42,42 @@ public sealed class EngineRestartTests : PrivateEngineScenario
         await Task.Delay(2000);
         Assert.Equal(expected, await ContainersAsync()); // and nothing duplicated later
     }
+
+    private async Task<string> StateAndPolicyAsync(string container) =>
+        (await Engine.CliAsync("inspect", "--format", "{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}", container)).Stdout.Trim();
+
+    [Fact]
+    public async Task What_the_agent_stopped_stays_stopped_across_an_engine_restart_and_gets_its_restart_policy_back_when_started()
+    {
+        // probe-33 F1: dockerd starts "always" containers again at its own start, also those stopped with docker stop: a
+        // group the agent stopped ran again, all at once (app before db was healthy), until the agent stopped it again.
+        var (g, h, r) = (Instance.Name("held"), Instance.Name("heldc"), Instance.Name("run"));
+        Agent.Write("g.yaml", Group(g, Sleeper("a") + Sleeper("b", "      restart: on-failure\n")));
+        Agent.Write("h.yaml", Group(h, Sleeper("s")));
+        Agent.Write("r.yaml", Group(r, Sleeper("s")));
+        await Agent.StartAsync();
+        foreach (var name in new[] { g, h, r }) await Agent.WaitReadyAsync(name);
+        using var api = Agent.Client(Agent.GeneratedAdminToken);
+        Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsync($"/api/v1/servicegroups/{g}/stop", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/v1/containers/{h}-s-1/stop", null)).StatusCode);
+        var held = new[] { $"{g}-a-1", $"{g}-b-1", $"{h}-s-1" };
+        foreach (var c in held)
+            await Eventually.TrueAsync(async () => await StateAndPolicyAsync(c) == "exited no", TimeSpan.FromSeconds(60), $"{c} stopped, engine policy no");
+
+        await Engine.TerminateAsync();
+        await Engine.StartAsync();
+        await Eventually.TrueAsync(async () => (await StateAndPolicyAsync($"{r}-s-1")).StartsWith("running", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "the running group's container running again");
+        for (var i = 0; i < 10; i++)
+        {
+            foreach (var c in held) Assert.Equal("exited no", await StateAndPolicyAsync(c));
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsync($"/api/v1/servicegroups/{g}/start", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/v1/containers/{h}-s-1/start", null)).StatusCode);
+        await Eventually.TrueAsync(async () => await StateAndPolicyAsync($"{g}-a-1") == "running always", TimeSpan.FromSeconds(60), "a running under always again");
+        await Eventually.TrueAsync(async () => await StateAndPolicyAsync($"{g}-b-1") == "running on-failure", TimeSpan.FromSeconds(60), "b running under on-failure again");
+        Assert.Equal("running always", await StateAndPolicyAsync($"{h}-s-1"));
+    }
 }

@@ -104,4 +104,15 @@ public sealed class SpecDiffTests
     {
         Assert.Equal(["~ command: [sleep, 60] -> [sleep, 120]"], SpecDiff.Between(SpecDiff.Serialize(Before), Before with { Command = ["sleep", "120"] }));
     }
+
+    [Fact]
+    public void The_applied_spec_label_reads_back_with_its_restart_policy_and_an_unreadable_one_is_null()
+    {
+        var spec = Before with { Restart = new RestartPolicy(RestartMode.OnFailure, 3) };
+        Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 3), SpecDiff.Parse(SpecDiff.Serialize(spec))!.Restart);
+        Assert.Equal(RestartPolicy.Always, SpecDiff.Parse(SpecDiff.Serialize(Before with { Restart = RestartPolicy.Always }))!.Restart);
+        Assert.Null(SpecDiff.Parse(null));
+        Assert.Null(SpecDiff.Parse("{not json"));
+        Assert.Null(SpecDiff.Parse("[]"));
+    }
 }
