@@ -66,6 +66,12 @@ public sealed partial record CronSchedule
             error = $"\"{text}\" is not a valid cron expression";
             return null;
         }
+        // Cron has no year field: an expression that matches no date after 2000 matches none ever (the 30th of February).
+        if (expression.GetNextOccurrence(new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc)) is null)
+        {
+            error = $"\"{text}\" never fires: no date matches it (like the 30th of February)";
+            return null;
+        }
         return new CronSchedule(trimmed, expression, null);
     }
 

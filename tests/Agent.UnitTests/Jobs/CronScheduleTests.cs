@@ -30,6 +30,8 @@ public sealed class CronScheduleTests
     [InlineData("@every 500ms", "whole number of seconds")]
     [InlineData("@every soon", "whole number of seconds")]
     [InlineData("@fortnightly", "not a known macro")]
+    [InlineData("0 0 30 2 *", "never fires: no date matches it")]
+    [InlineData("0 0 31 4,6,9,11 *", "never fires")]
     public void Malformed_schedules_are_refused_with_a_reason(string schedule, string reason)
     {
         Assert.Null(CronSchedule.TryParse(schedule, out var error));
