@@ -35,7 +35,7 @@ public static class ComposeYaml
         }
         catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
-            var (at, message) = YamlSyntaxError.Describe(e, parser);
+            var (at, message) = YamlSyntaxError.Describe(e, parser, text.TrimStart('\uFEFF'));
             errors.Add(new ManifestError(file, (int)at.Line, (int)at.Column, "", message));
             return null;
         }

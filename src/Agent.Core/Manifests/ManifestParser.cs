@@ -102,7 +102,7 @@ public static partial class ManifestParser
         catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
             // The parser's reason, where it stopped or at the bracket still open there; never just the document's start.
-            var (at, message) = YamlSyntaxError.Describe(e, parser);
+            var (at, message) = YamlSyntaxError.Describe(e, parser, chunk);
             context.Error(at, "", message);
             return new ManifestDocument(new SourceLocation(file, (int)at.Line + lineOffset, (int)at.Column), null, null, context.Errors) { Context = context };
         }
