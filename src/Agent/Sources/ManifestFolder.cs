@@ -399,6 +399,13 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                     walk.Links.Enqueue((path, rel, location));
                     continue;
                 }
+                if (IsManifestName(name))
+                {
+                    // probe-33 F7: a manifest file replaced by a folder of its name read as deleted, silently pruned.
+                    walk.Problems.Add(new SourceProblem(rel, SourceProblemReasons.Unreadable,
+                        "is a folder, not a manifest file: not read (what a file of this name defined is kept as it is; rename the folder)"));
+                    continue;
+                }
                 var real = location == "/" ? "/" + name : location + "/" + name;
                 if (walk.Unmounted.Contains(real))
                 {
@@ -409,7 +416,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                 Walk(path, rel, real, depth + 1, walk);
                 continue;
             }
-            var manifest = name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal);
+            var manifest = IsManifestName(name);
             if (isLink && !PathExists(path))
             {
                 // A dangling link may have been a file or a folder of manifests: what it held is unknown.
@@ -430,6 +437,9 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
             if (ReadManifest(path, rel, walk.Problems, walk.Seen) is { } text) walk.Files.Add(text);
         }
     }
+
+    private static bool IsManifestName(string name) =>
+        name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal);
 
     /// <summary>Lists the manifest names in a folder a container writes (links not followed, hidden entries skipped), within
     /// <see cref="WrittenListLimit"/> entries and <see cref="WrittenListDepth"/> levels: each is not read. A link to a
@@ -467,7 +477,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
                         if (at.Depth + 1 > WrittenListDepth) return null;
                         pending.Push((sub, rel, at.Depth + 1));
                     }
-                    else if (link && entry is DirectoryInfo || entry.Name.EndsWith(".yaml", StringComparison.Ordinal) || entry.Name.EndsWith(".yml", StringComparison.Ordinal))
+                    else if (link && entry is DirectoryInfo || IsManifestName(entry.Name))
                         found.Add(rel);
                 }
             }

@@ -162,6 +162,22 @@ public sealed class FolderReadTests() : ManifestFolderTestBase("source")
     }
 
     [Fact]
+    public void A_manifest_file_replaced_by_a_folder_of_its_name_holds_its_objects_and_says_so()
+    {
+        Write("a.yaml", Group("a"));
+        var store = Store();
+        store.Reload();
+
+        File.Delete(Path.Combine(Root, "a.yaml"));
+        Directory.CreateDirectory(Path.Combine(Root, "a.yaml"));
+        store.Reload();
+        var held = store.Get(Key("a"))!;
+        Assert.Equal(DesiredEntry.ManifestUnreadable, held.HeldReason);
+        Assert.NotNull(held.Object);
+        Assert.Contains("a.yaml:1:1: is a folder, not a manifest file", held.Errors[0].ToString());
+    }
+
+    [Fact]
     public void A_folder_that_cannot_be_read_holds_everything()
     {
         Write("a.yaml", Group("a"));
