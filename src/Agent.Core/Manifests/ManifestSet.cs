@@ -123,10 +123,11 @@ public sealed class ManifestSet
     /// <c>"{group}-{service}-"</c> prefix, or null: of two documents that would name containers alike, that object keeps
     /// the names and the other is refused (<see cref="ManifestDocument.IsNameTaken"/>), whatever their file order
     /// (probe-16 F9); when neither runs, the later document is refused.</param>
-    public static ManifestSet Build(IEnumerable<ManifestDocument> parsed, Func<string, ObjectKey?>? nameOwner = null)
+    /// <param name="definedIn">The file that defined each object that runs, or null: see <see cref="MarkDuplicates"/>.</param>
+    public static ManifestSet Build(IEnumerable<ManifestDocument> parsed, Func<string, ObjectKey?>? nameOwner = null, Func<ObjectKey, string?>? definedIn = null)
     {
         var documents = parsed.ToList();
-        MarkDuplicates(documents);
+        MarkDuplicates(documents, definedIn: definedIn);
         CheckEngineNames(documents, nameOwner);
         CheckContainerNames(documents);
         CheckGroupDependencies(documents);
@@ -157,14 +158,20 @@ public sealed class ManifestSet
     }
 
     /// <summary>
-    /// A later manifest of the same kind and name is an error. Across hosts (<paramref name="acrossHosts"/>) two that select
+    /// A later manifest of the same kind and name is an error; of those, one in the file <paramref name="definedIn"/> names
+    /// (where the object that runs was defined) is never the later one. Across hosts (<paramref name="acrossHosts"/>) two that select
     /// disjoint hosts (spec.placement) are not: the store marks the documents of every host so, before it sets aside those
     /// that do not select this one, so hosts agree on which revision is broken. Marking twice adds nothing.
     /// </summary>
-    public static List<ManifestDocument> MarkDuplicates(List<ManifestDocument> documents, bool acrossHosts = false)
+    public static List<ManifestDocument> MarkDuplicates(List<ManifestDocument> documents, bool acrossHosts = false, Func<ObjectKey, string?>? definedIn = null)
     {
         var seen = new Dictionary<ObjectKey, List<ManifestDocument>>();
-        for (var i = 0; i < documents.Count; i++)
+        // The file that defines the running object (definedIn) keeps it: a copy in a file that sorts before it is the
+        // duplicate, not the running object's own manifest (probe-33 F6). Otherwise the later document is.
+        var order = Enumerable.Range(0, documents.Count)
+            .OrderBy(i => documents[i].Key is { } k && definedIn?.Invoke(k) is { } file && documents[i].Source.File == file ? 0 : 1)
+            .ThenBy(i => i);
+        foreach (var i in order)
         {
             if (documents[i].Key is not { } key) continue;
             var document = documents[i];

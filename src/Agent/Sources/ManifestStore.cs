@@ -384,7 +384,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
         repos.AddRange(RepositoriesInPruneDelay(repos));
         var (gitDocuments, revisions) = git?.Read(repos, HeldRepositories(parsed, repos), Brought) ?? ([], new Dictionary<string, string>());
         var (selected, notSelected) = Select(WithoutNewAmbiguousStacks(parsed.Concat(gitDocuments)));
-        var set = ManifestSet.Build(selected, NameOwner());
+        var set = ManifestSet.Build(selected, NameOwner(), DefinedIn);
         var errorCount = set.Errors.Count();
         if (errorCount > 0) AgentMetrics.ManifestLoadErrors.Add(errorCount);
 
@@ -451,7 +451,8 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
                         : set.Documents.Where(d => d.Key == key && !d.IsValid).All(d => d.IsNameTaken) ? DesiredEntry.NameConflict
                         : DesiredEntry.InvalidManifest,
                 };
-                nextFiles[key] = errors[0].File;
+                // Its own file while a document there still names it: a duplicate elsewhere never takes the object over.
+                nextFiles[key] = files.TryGetValue(key, out var was) && set.Documents.Any(d => d.Key == key && d.Source.File == was) ? was : errors[0].File;
             }
             // A file or folder that cannot be read, or no longer parses far enough to name its objects, keeps the
             // objects it had, as broken: after a restart too, through the index of the last run.
@@ -781,7 +782,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     private (List<ManifestDocument> Selected, List<(ObjectKey Key, ManifestDocument Document, string Why)> NotSelected) Select(IEnumerable<ManifestDocument> documents)
     {
         var read = documents.ToList();
-        var marked = ManifestSet.MarkDuplicates([.. read], acrossHosts: true);
+        var marked = ManifestSet.MarkDuplicates([.. read], acrossHosts: true, DefinedIn);
         var selected = new List<ManifestDocument>();
         var notSelected = new List<(ObjectKey, ManifestDocument, string)>();
         for (var i = 0; i < marked.Count; i++)
@@ -791,6 +792,12 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             else selected.Add(d); // also a document too broken to name its object: an error on every host
         }
         return (selected, notSelected);
+    }
+
+    /// <summary>The file that defined the object at the last read, or null.</summary>
+    private string? DefinedIn(ObjectKey key)
+    {
+        lock (sync) return files.GetValueOrDefault(key);
     }
 
     private bool Brought(string repository)

@@ -21,7 +21,7 @@ public sealed class SchemaAgreementTests
     /// <summary>Not YAML at all (or not a JSON-compatible tree): neither can judge them as a schema instance.</summary>
     private static readonly HashSet<string> NotYaml = new(StringComparer.Ordinal)
     {
-        "invalid-yaml-indent.yaml", "invalid-yaml-unclosed-flow.yaml", "invalid-yaml-unclosed-flow-then-block.yaml", "duplicate-key.yaml",
+        "invalid-yaml-indent.yaml", "invalid-yaml-tab-indent.yaml", "invalid-yaml-unclosed-flow.yaml", "invalid-yaml-unclosed-flow-then-block.yaml", "duplicate-key.yaml",
     };
 
     private static async Task<JsonSchema> SchemaAsync() =>

@@ -178,6 +178,28 @@ public sealed class FolderReadTests() : ManifestFolderTestBase("source")
     }
 
     [Fact]
+    public void A_copy_of_a_running_object_in_a_file_that_sorts_first_is_the_duplicate_not_the_running_objects_own_manifest()
+    {
+        // probe-33 F6: aa-dup.yaml dropped beside sg.yaml took the name: sg.yaml, which runs the object, got the error.
+        Write("sg.yaml", Group("a"));
+        var store = Store();
+        store.Reload();
+
+        Write("aa-dup.yaml", Group("a").Replace("busybox:1.35", "busybox:other"));
+        for (var i = 0; i < 2; i++) // and it stays so at the next read
+        {
+            store.Reload();
+            var held = store.Get(Key("a"))!;
+            Assert.Equal("busybox:1.35", ((ServiceGroup)held.Object!).Spec.Services[0].Container.Image);
+            Assert.Equal("aa-dup.yaml:4:9: metadata.name: ServiceGroup/a is already defined at sg.yaml:1:1", Assert.Single(held.Errors).ToString());
+        }
+
+        File.Delete(Path.Combine(Root, "aa-dup.yaml"));
+        store.Reload();
+        Assert.Empty(store.Get(Key("a"))!.Errors);
+    }
+
+    [Fact]
     public void A_folder_that_cannot_be_read_holds_everything()
     {
         Write("a.yaml", Group("a"));
