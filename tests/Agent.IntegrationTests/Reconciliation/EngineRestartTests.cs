@@ -51,6 +51,18 @@ public sealed class EngineRestartTests : PrivateEngineScenario
     {
         // probe-33 F1: dockerd starts "always" containers again at its own start, also those stopped with docker stop: a
         // group the agent stopped ran again, all at once (app before db was healthy), until the agent stopped it again.
+        try
+        {
+            await StoppedGroupsStayStoppedAcrossAnEngineRestartAsync();
+        }
+        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"{e.Message}\nagent log:\n{string.Join("\n", Agent.Logs.Lines.TakeLast(60))}", e);
+        }
+    }
+
+    private async Task StoppedGroupsStayStoppedAcrossAnEngineRestartAsync()
+    {
         var (g, h, r) = (Instance.Name("held"), Instance.Name("heldc"), Instance.Name("run"));
         Agent.Write("g.yaml", Group(g, Sleeper("a") + Sleeper("b", "      restart: on-failure\n")));
         Agent.Write("h.yaml", Group(h, Sleeper("s")));
@@ -70,7 +82,7 @@ public sealed class EngineRestartTests : PrivateEngineScenario
             TimeSpan.FromSeconds(60), "the running group's container running again");
         for (var i = 0; i < 10; i++)
         {
-            foreach (var c in held) Assert.Equal("exited no", await StateAndPolicyAsync(c));
+            foreach (var c in held) Assert.Equal($"{c} exited no", $"{c} {await StateAndPolicyAsync(c)}");
             await Task.Delay(500);
         }
 
