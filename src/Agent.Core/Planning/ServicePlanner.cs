@@ -144,7 +144,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         if (current.StopInFlight && !input.Suspended)
         {
             LeftDown[name] = current.StopInFlightByUser
-                ? $"{current.Name} is being stopped through the API (asked before the agent restarted; its stop is still under way): it stays stopped until started through the API"
+                ? $"{current.Name} is being stopped through the API (its stop is under way): it stays stopped until started through the API"
                 : $"{current.Name} is being stopped by the agent (a prune's or a stop's, its stop still under way): it starts again once it has exited";
             plan.RequeueAfter(TimeSpan.FromSeconds(2));
             return;

@@ -78,6 +78,7 @@ public static class GroupEndpoints
                 // just before it is asked of the engine as without wait=false; the first before the answer, so a state dir
                 // that cannot take it is a 507 with nothing stopped.
                 if (targets.Count > 0) stops.Record(targets[0].Id, UserStops.ByApi);
+                queue.Add(key); // status shows the stop under way at once, not once it has landed (probe-33 F9)
                 _ = StopInOrderAsync(targets, grace, engine, stops, queue, key, logs.CreateLogger(typeof(GroupEndpoints)));
                 return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new ServiceStopped(name, service, targets.Select(c => c.Name).ToList()) { Requested = true });
             }
@@ -85,6 +86,7 @@ public static class GroupEndpoints
             foreach (var c in targets)
             {
                 stops.Record(c.Id, UserStops.ByApi);
+                if (stopped.Count == 0) queue.Add(key); // status shows the stop under way at once (probe-33 F9)
                 await engine.StopAndHoldAsync(c.Id, grace, ct);
                 stopped.Add(c.Name);
             }

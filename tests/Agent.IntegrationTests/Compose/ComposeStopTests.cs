@@ -227,6 +227,11 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         Assert.Equal($"composeproject/{project}: service db stop requested: 1 container(s) ({db}) (agent get composeproject/{project} shows when they are stopped)",
             await Ok("stop", $"composeproject/{project}", "--service", "db", "--wait=false"));
         Assert.True(asked.Elapsed < TimeSpan.FromSeconds(30), $"answered after {asked.Elapsed}, not once requested (db's grace is 60 s)");
+        // probe-33 F9: status shows the stop under way at once (db not ready, the reason named), not 2/2 until it lands.
+        var key = new ObjectKey(ServiceGroup.ComposeKindName, project);
+        await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key) is { } s && s.Services.Single(x => x.Name == "db").ReadyReplicas == 0
+                && s.Conditions.Any(c => c.Message.Contains($"{db} is being stopped through the API (its stop is under way)", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(15), "status showing db's stop under way");
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("running", await StateAsync(db)); // still in its grace period
 

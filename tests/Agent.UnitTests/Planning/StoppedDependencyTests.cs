@@ -194,7 +194,7 @@ public sealed class StoppedDependencyTests
         Assert.True(plan.IsEmpty, plan.ToString());
         var hold = Assert.Single(plan.Held);
         Assert.Equal(Hold.DependencyNotRunning, hold.Reason);
-        Assert.EndsWith("g-db-1 is being stopped through the API (asked before the agent restarted; its stop is still under way): it stays stopped until started through the API", hold.Message);
+        Assert.EndsWith("g-db-1 is being stopped through the API (its stop is under way): it stays stopped until started through the API", hold.Message);
 
         var landed = Planner.PlanGroup(new PlanInput(new("ComposeProject", "g"), Group(app, db),
             Observed(Exited(db, 1) with { StoppedByUser = "api" }), Labels, Now));
