@@ -7,14 +7,21 @@ namespace Agent.Http;
 /// <summary>Status of the desired objects: what `kubectl get` (list) and `kubectl describe` (one) give.</summary>
 public static class StatusEndpoints
 {
+    private static readonly string[] ListedKinds =
+        [ServiceGroup.KindName, ServiceGroup.ComposeKindName, CronJob.KindName, Job.KindName, Job.ImperativeKind, GitRepository.KindName, FileStatuses.Kind];
+
     public static RouteGroupBuilder MapStatusEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/objects", (StatusView status, ManifestStore manifests, GitRepositoryStatusStore git) =>
+        api.MapGet("/objects", (string? kind, StatusView status, ManifestStore manifests, GitRepositoryStatusStore git) =>
             {
+                if (kind is not null && !ListedKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
+                    return ApiProblems.BadRequest($"kind \"{kind}\" is not one of {string.Join(", ", ListedKinds)}");
                 var objects = status.List();
-                return JsonAnswer.Ok(objects.Concat(GitRepositoryViews.Objects(manifests, git, objects)).Concat(manifests.FileProblems.Select(FileStatuses.From)).ToList());
+                var all = objects.Concat(GitRepositoryViews.Objects(manifests, git, objects)).Concat(manifests.FileProblems.Select(FileStatuses.From));
+                return JsonAnswer.Ok(all.Where(o => kind is null || string.Equals(o.Kind, kind, StringComparison.OrdinalIgnoreCase)).ToList());
             })
-            .WithSummary("Every object of every kind with its conditions, services and recent events (GitRepositories with their URL, ref and revision under gitRepository); files whose errors belong to no object (broken YAML, a binary file, an unreadable path) as kind \"File\".");
+            .WithSummary("Every object of every kind with its conditions, services and recent events (GitRepositories with their URL, ref and revision under gitRepository); files whose errors belong to no object (broken YAML, a binary file, an unreadable path) as kind \"File\". " +
+                         "kind=K (any case) lists only objects of that kind; a kind not listed here is a 400.");
         api.MapGet("/servicegroups", (StatusView status) => JsonAnswer.Ok(status.List(ServiceGroup.KindName)))
             .WithSummary("List service groups (kubectl get).");
         api.MapGet("/servicegroups/{name}", (string name, StatusView status) =>

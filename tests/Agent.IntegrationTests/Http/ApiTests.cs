@@ -93,6 +93,16 @@ public sealed class ApiTests(HttpFixture fx) : IClassFixture<HttpFixture>
         Assert.NotEmpty(group.GetProperty("events").EnumerateArray());
         Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync("/api/v1/servicegroups/missing")).StatusCode);
         Assert.NotEmpty((await GetJson(viewer, "/api/v1/objects")).EnumerateArray());
+
+        // probe-32 F9: kind= lists that kind only (any case); an unknown kind is a 400 naming the kinds.
+        var groups = (await GetJson(viewer, "/api/v1/objects?kind=servicegroup")).EnumerateArray().ToList();
+        Assert.Contains(groups, g => g.GetProperty("name").GetString() == fx.Group);
+        Assert.All(groups, g => Assert.Equal("ServiceGroup", g.GetProperty("kind").GetString()));
+        Assert.Empty((await GetJson(viewer, "/api/v1/objects?kind=GitRepository")).EnumerateArray());
+        var unknown = await viewer.GetAsync("/api/v1/objects?kind=Deployment");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal("kind \"Deployment\" is not one of ServiceGroup, ComposeProject, CronJob, Job, ApiJob, GitRepository, File",
+            JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString());
     }
 
     [Fact]
