@@ -168,7 +168,7 @@ public static class GroupConditions
         else if (o.NotReady is not null && o.StoppedByUser is { } stopped)
         {
             ready = new(ConditionTypes.Ready, false, "StoppedByUser", stopped + o.ExitedDetail());
-            progressing = new(ConditionTypes.Progressing, false, "StoppedByUser", "");
+            progressing = new(ConditionTypes.Progressing, false, "StoppedByUser", $"nothing starts what a user stopped until a user does ({o.StartHint}, or a start through the API)");
         }
         else if (o.SettledExited() && o.Exited.All(e => e.Completed))
         {

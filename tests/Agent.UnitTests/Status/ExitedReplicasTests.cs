@@ -158,6 +158,16 @@ public sealed class ExitedReplicasTests
     }
 
     [Fact]
+    public void A_group_a_user_stopped_says_in_progressing_what_starts_it_again()
+    {
+        // probe-32 F9: Progressing False StoppedByUser had an empty message.
+        var c = Decide(new ReconcileOutcome(2) { NotReady = "o 0/1 ready", StoppedByUser = "Stopped by user: o-s-1", StartHint = "agent start composeproject/o" });
+        Assert.Equal(("StoppedByUser", "Stopped by user: o-s-1"), (c["Ready"].Reason, c["Ready"].Message));
+        Assert.Equal(("StoppedByUser", "nothing starts what a user stopped until a user does (agent start composeproject/o, or a start through the API)"),
+            (c["Progressing"].Reason, c["Progressing"].Message));
+    }
+
+    [Fact]
     public void Agent_wait_for_Ready_behind_a_users_stop_ends_once_it_has_stayed_so_a_few_seconds()
     {
         // probe-32 F7: Ready and Progressing False StoppedByUser (nothing starts it until a user does); the wait ran to its timeout.
