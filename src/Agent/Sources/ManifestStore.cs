@@ -502,7 +502,7 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             var writtenFolders = WrittenFolderLog.Folders(set.Documents, realRoot);
             var readProblems = snapshot.Problems.Where(p => !writtenFolders.Any(f => Covers(f, p.Path))).ToList();
             LogProblemChanges(problems, readProblems, writtenFolders);
-            LogErrorChanges(set, realRoot, writtenFolders, nextHeldFiles);
+            LogErrorChanges(set, realRoot, writtenFolders, nextHeldFiles, next);
             // A git revision is read whole and at once: only the folder's own files can be caught half-way through a deploy.
             // One whose file reads again but broken, with no spec yet (a new text written in steps: probe-31 F4), is still
             // remembered as gone: its step that first reads valid is judged against the last good entry.
@@ -1120,7 +1120,9 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
     /// <param name="written">Folders read as container-written now: the errors of files in them are the folder's line, so a
     /// file there whose own error is gone does not "load again".</param>
     /// <param name="held">Files that cannot be read or parsed, by the objects they last defined (held at their last good state).</param>
-    private void LogErrorChanges(ManifestSet set, string realRoot, IReadOnlySet<string> written, IReadOnlyDictionary<string, List<ObjectKey>> held)
+    /// <param name="next">The entries of this read: an object with no spec in them never had a good one (probe-33 F13).</param>
+    private void LogErrorChanges(ManifestSet set, string realRoot, IReadOnlySet<string> written, IReadOnlyDictionary<string, List<ObjectKey>> held,
+        IReadOnlyDictionary<ObjectKey, DesiredEntry> next)
     {
         var now = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in WrittenFolderLog.Lines(set.Documents, realRoot))
@@ -1131,8 +1133,10 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             {
                 var text = error.ToString();
                 if (!now.Add(text) || loggedErrors.Contains(text)) continue;
-                if (document.Key is { } key)
-                    logger.LogWarning("Invalid manifest {Error} ({Key} keeps its last good state)", text, key);
+                if (document.Key is { } key && next.GetValueOrDefault(key)?.Object is null)
+                    logger.LogWarning("Invalid manifest {Error} ({Key} is not applied: it has no good spec yet)", text, key);
+                else if (document.Key is { } kept)
+                    logger.LogWarning("Invalid manifest {Error} ({Key} keeps its last good state)", text, kept);
                 else if (held.GetValueOrDefault(error.File) is { } keys)
                     logger.LogWarning("Invalid manifest {Error} ({Key} keeps its last good state)", text, string.Join(", ", keys.Select(k => k.ToString()).Order(StringComparer.Ordinal)));
                 else

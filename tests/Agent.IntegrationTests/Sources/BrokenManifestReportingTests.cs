@@ -26,7 +26,7 @@ public sealed class BrokenManifestReportingTests() : AgentScenario(new Dictionar
         await Agent.WaitReadyAsync(good);
 
         var replicas = await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "Invalid manifest broken.yaml:", "replicas: expected a whole number");
-        Assert.Contains($"ServiceGroup/{broken} keeps its last good state", replicas);
+        Assert.Contains($"ServiceGroup/{broken} is not applied: it has no good spec yet", replicas); // probe-33 F13: never "keeps its last good state" when it had none
         await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "Invalid manifest binary.yaml:1:", "tied to no object");
         await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "Invalid manifest syntax.yaml:3:", "never closed");
         // Several resyncs (1 s) and reconciles later, each error is still logged once.
