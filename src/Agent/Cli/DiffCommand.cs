@@ -35,8 +35,12 @@ public static class DiffCommand
                 return 1;
             }
             await using var services = OneShotServices.Build(parse.GetValue(dir)!, parse.GetValue(instance), parse.GetValue(stateDir), hostLabels: labels);
-            if (!OneShotServices.LoadManifests(services)) return 1;
+            var loaded = OneShotServices.LoadManifests(services);
             var manifests = services.GetRequiredService<ManifestStore>();
+            if (!loaded && manifests.SourceError is not null) return 1;
+            // probe-33 F13: a broken manifest no longer hides the whole diff: the other objects are compared, the broken
+            // ones (and any object no manifest names while some cannot be read) are not, and the exit is 1.
+            var manifestErrors = loaded ? 0 : manifests.Errors.Count;
             foreach (var note in GitRepositoryNotes.Lines(manifests.Repositories, services.GetRequiredService<GitCheckouts>())) Console.Error.WriteLine(note);
 
             var observer = services.GetRequiredService<EngineObserver>();
@@ -79,7 +83,15 @@ public static class DiffCommand
                 var heldJobs = 0; // Jobs whose history was lost: a hold needs the operator's decision, like the mass-prune guard
                 foreach (var key in keys.OrderBy(k => k.Kind).ThenBy(k => k.Name, StringComparer.Ordinal))
                 {
-                    var desired = manifests.Get(key)?.Object;
+                    var entry = manifests.Get(key);
+                    var desired = entry?.Object;
+                    if (manifestErrors > 0 && (entry is { IsBroken: true } || entry is null))
+                    {
+                        Console.WriteLine(entry is null
+                            ? $"{key}: not compared: no manifest defines it, and some manifests have errors (one of them may)"
+                            : $"{key}: not compared: its manifest has errors ({entry.Errors[0]})");
+                        continue;
+                    }
                     if (blocked.Contains(key))
                     {
                         Console.WriteLine($"{key} (manifest deleted): PruneBlocked, not removed");
@@ -112,7 +124,8 @@ public static class DiffCommand
                     foreach (var change in onStart) Print(change, down ? "on up: " : "on start: ");
                     foreach (var change in onResume) Print(change, "on resume: ");
                 }
-                var holds = (blocked.Count > 0 ? [$"{blocked.Count} removal(s) held by the mass-prune guard"] : Array.Empty<string>())
+                var holds = (manifestErrors > 0 ? [$"{manifestErrors} manifest error(s)"] : Array.Empty<string>())
+                    .Concat(blocked.Count > 0 ? [$"{blocked.Count} removal(s) held by the mass-prune guard"] : [])
                     .Concat(heldJobs > 0 ? [$"{heldJobs} Job(s) held: HistoryLost"] : []).ToList();
                 Console.WriteLine(holds.Count > 0
                     ? "not in sync: " + string.Join(", ", holds) + (pending == 0 ? "" : $", {pending} other change(s) pending")

@@ -36,7 +36,7 @@ public static class GroupEndpoints
         {
             try
             {
-                if (i > 0) stops.Record(c.Id, UserStops.ByApi);
+                if (i > 0) stops.RecordApiStop(c.Id);
                 await engine.StopAndHoldAsync(c.Id, grace, CancellationToken.None);
             }
             catch (State.StateWriteException e)
@@ -77,7 +77,7 @@ public static class GroupEndpoints
                 // probe-31 F2: --wait=false waited the whole grace period. The stops go on after the answer, each recorded
                 // just before it is asked of the engine as without wait=false; the first before the answer, so a state dir
                 // that cannot take it is a 507 with nothing stopped.
-                if (targets.Count > 0) stops.Record(targets[0].Id, UserStops.ByApi);
+                if (targets.Count > 0) stops.RecordApiStop(targets[0].Id);
                 queue.Add(key); // status shows the stop under way at once, not once it has landed (probe-33 F9)
                 _ = StopInOrderAsync(targets, grace, engine, stops, queue, key, logs.CreateLogger(typeof(GroupEndpoints)));
                 return JsonAnswer.Accepted($"/api/v1/{resource}/{name}", new ServiceStopped(name, service, targets.Select(c => c.Name).ToList()) { Requested = true });
@@ -85,7 +85,7 @@ public static class GroupEndpoints
             var stopped = new List<string>();
             foreach (var c in targets)
             {
-                stops.Record(c.Id, UserStops.ByApi);
+                stops.RecordApiStop(c.Id);
                 if (stopped.Count == 0) queue.Add(key); // status shows the stop under way at once (probe-33 F9)
                 await engine.StopAndHoldAsync(c.Id, grace, ct);
                 stopped.Add(c.Name);
@@ -149,6 +149,8 @@ public static class GroupEndpoints
         IReadOnlySet<string>? only = null, bool keepOthersStopped = false, bool clearStop = true)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
+        // The engine dates a container to the second: what was created from this second on was made for this request.
+        var requestedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         var wasSuspended = overrides.IsSuspended(key);
         // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked as
         // stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2), and what it
@@ -229,8 +231,10 @@ public static class GroupEndpoints
                 var observed = await observer.ObserveFreshAsync(key, ct);
                 runningBefore ??= (recorded ?? observed).Containers.Where(c => c.IsRunning && !c.StopInFlight).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
                 firstSeen ??= observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-                // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b).
-                startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)).Select(c => c.Id));
+                // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b),
+                // also one a reconcile made and ran before the first pass looked (an up's, queued when the down was lifted).
+                startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)
+                    || (c.Created >= requestedAt && c.State is ContainerState.Exited or ContainerState.Dead or ContainerState.Running)).Select(c => c.Id));
                 foreach (var c in observed.Containers) startOrder[c.Name] = (c.Service, c.Replica);
                 // What the reconcile made and ran (a one-shot that exited since too: probe-23 F1), or started, is started by
                 // this request too (probe-22: only the one-shot was named).

@@ -810,7 +810,8 @@ public sealed class Reconciler(
     }
 
     private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>
-        c.State == ContainerState.Paused && service.Container.Restart.Mode != RestartMode.Always ? PausedByUser
+        c is { State: ContainerState.Running, StopInFlight: true } ? c.StopInFlightByUser ? StoppingByUser : StoppingByAgent
+        : c.State == ContainerState.Paused && service.Container.Restart.Mode != RestartMode.Always ? PausedByUser
         : c.StoppedByUser == UserStops.ByUnknown ? HeldStopped
         : c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? StoppedByUser
         : c is { StoppedWithEngine: true, State: ContainerState.Exited or ContainerState.Dead } ? ExitedWithEngine
@@ -819,6 +820,10 @@ public sealed class Reconciler(
         : ExitedReplicas.Of(c, service.Container.Restart) is { } left
             ? left.Completed ? "Completed (exit code 0)" : $"Exited{(left.ExitCode is { } code ? $" ({code})" : "")}, restart: {RestartText(service.Container.Restart)}"
         : null;
+
+    // probe-33 F9: a replica whose stop is under way says so (it no longer counts as ready), not nothing until it lands.
+    private const string StoppingByUser = "Stopping: a stop through the API is under way";
+    private const string StoppingByAgent = "Stopping: the agent's stop is under way";
 
     private static string RestartText(RestartPolicy p) => p.Mode switch
     {

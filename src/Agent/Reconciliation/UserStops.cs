@@ -194,6 +194,15 @@ public sealed class UserStops
     /// cannot be saved, so the API answers 507 or 500 and does not stop the container.</summary>
     public void Record(string id, string by) => Record(id, by, keepUnsaved: false);
 
+    /// <summary>A user's stop through the API that is asked of the engine next: recorded as <see cref="Record(string, string)"/>
+    /// does and, until it lands, under way (<see cref="StopUnderWay"/> reads User: the container is not serving, and status
+    /// says it is being stopped; probe-33 F9).</summary>
+    public void RecordApiStop(string id)
+    {
+        Record(id, ByApi);
+        MarkStopInFlight(id);
+    }
+
     /// <summary>A start verb is about to start <paramref name="toStart"/> (stopped containers of the object) and keep
     /// <paramref name="keptStopped"/> stopped: the first are recorded as stopped by the agent, the others as the API's stops,
     /// in one write made before the object's stop is cleared. A start cut off by an agent kill is then finished by the

@@ -230,8 +230,8 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
         // probe-33 F9: status shows the stop under way at once (db not ready, the reason named), not 2/2 until it lands.
         var key = new ObjectKey(ServiceGroup.ComposeKindName, project);
         await Eventually.TrueAsync(() => Task.FromResult(Agent.Status.Get(key) is { } s && s.Services.Single(x => x.Name == "db").ReadyReplicas == 0
-                && s.Conditions.Any(c => c.Message.Contains($"{db} is being stopped through the API (its stop is under way)", StringComparison.Ordinal))),
-            TimeSpan.FromSeconds(15), "status showing db's stop under way");
+                && s.Services.Single(x => x.Name == "db").Containers.Single().Message == "Stopping: a stop through the API is under way"),
+            TimeSpan.FromSeconds(15), () => $"status showing db's stop under way; status: {JsonSerializer.Serialize(Agent.Status.Get(key))}\nlog:\n{string.Join("\n", Agent.Logs.Lines.TakeLast(20))}");
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("running", await StateAsync(db)); // still in its grace period
 

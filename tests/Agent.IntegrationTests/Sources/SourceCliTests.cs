@@ -88,4 +88,25 @@ public sealed class SourceCliTests : IAsyncLifetime
         Assert.Single(left);
         Assert.Equal($"/{a}-s-1", await DockerCli.InspectAsync(left[0], "{{.Name}}"));
     }
+
+    [Fact]
+    public async Task Diff_compares_every_object_it_can_while_one_manifest_is_broken_and_exits_1()
+    {
+        // probe-33 F13: one bad manifest hid the whole diff (errors only, nothing compared).
+        var (a, b) = (instance.Name("cli-ok"), instance.Name("cli-bad"));
+        Write("a.yaml", a);
+        var apply = await Agent("apply", folder, "--once");
+        Assert.True(apply.Exit == 0, apply.Stdout + apply.Stderr);
+
+        File.WriteAllText(Path.Combine(folder, "a.yaml"), Manifest.Group(a, Manifest.Sleeper("s", "      env: { LEVEL: debug }\n")));
+        File.WriteAllText(Path.Combine(folder, "b.yaml"), Manifest.Group(b, Manifest.Sleeper("s", "      replicas: many\n")));
+        var diff = await Agent("diff", folder);
+        Assert.True(diff.Exit == 1, diff.Stdout + diff.Stderr);
+        Assert.Contains("b.yaml:", diff.Stderr);
+        Assert.Contains("replicas: expected a whole number", diff.Stderr);
+        Assert.Contains($"ServiceGroup/{a} (a.yaml", diff.Stdout);
+        Assert.Contains($"{a}-s-1", diff.Stdout);
+        Assert.Contains($"ServiceGroup/{b}: not compared: its manifest has errors (b.yaml:", diff.Stdout);
+        Assert.EndsWith("\nnot in sync: 1 manifest error(s), 1 other change(s) pending\n", diff.Stdout.ReplaceLineEndings("\n"));
+    }
 }
