@@ -149,8 +149,6 @@ public static class GroupEndpoints
         IReadOnlySet<string>? only = null, bool keepOthersStopped = false, bool clearStop = true)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
-        // The engine dates a container to the second: what was created from this second on was made for this request.
-        var requestedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         var wasSuspended = overrides.IsSuspended(key);
         // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked as
         // stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2), and what it
@@ -231,10 +229,8 @@ public static class GroupEndpoints
                 var observed = await observer.ObserveFreshAsync(key, ct);
                 runningBefore ??= (recorded ?? observed).Containers.Where(c => c.IsRunning && !c.StopInFlight).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
                 firstSeen ??= observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-                // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b),
-                // also one a reconcile made and ran before the first pass looked (an up's, queued when the down was lifted).
-                startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)
-                    || (c.Created >= requestedAt && c.State is ContainerState.Exited or ContainerState.Dead or ContainerState.Running)).Select(c => c.Id));
+                // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b).
+                startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)).Select(c => c.Id));
                 foreach (var c in observed.Containers) startOrder[c.Name] = (c.Service, c.Replica);
                 // What the reconcile made and ran (a one-shot that exited since too: probe-23 F1), or started, is started by
                 // this request too (probe-22: only the one-shot was named).
