@@ -20,11 +20,13 @@ public sealed class LaggingEventsJobTests() : FreezableEngineScenario(new Dictio
     public async Task A_run_whose_start_event_lags_behind_is_left_running_not_removed_as_never_started()
     {
         var cron = Instance.Name("lagcron");
-        Agent.Write("cron.yaml", CronJob(cron, "* * * * * *", "sleep 6", "  concurrencyPolicy: Forbid\n"));
+        Agent.Write("cron.yaml", CronJob(cron, "* * * * * *", "sleep 20", "  concurrencyPolicy: Forbid\n"));
         Proxy.HoldStartEvents();
         await Agent.StartAsync();
         try
         {
+            // The run sleeps 20 s: long enough that it still runs 4 s after it was seen running on a loaded machine (a 6 s run
+            // had exited, normally, by the time a slow docker CLI listed it again).
             var running = await Eventually.ReturnsAsync(async () => (await ListAsync(Instance, cron)).FirstOrDefault(c => c.Status == "running"),
                 c => c is not null, TimeSpan.FromSeconds(60), "the first run's container running (per the docker CLI)");
             // Several schedule times pass while the cache still holds the container as created (its start event held).
