@@ -228,8 +228,11 @@ public static class GroupEndpoints
                 // by the agent, kept as the API's) are part of what it reads.
                 var observed = await observer.ObserveFreshAsync(key, ct);
                 runningBefore ??= (recorded ?? observed).Containers.Where(c => c.IsRunning && !c.StopInFlight).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-                firstSeen ??= observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-                // A container the reconcile made ran already (a one-shot that exited since is not run again: probe-22 F5b).
+                // Seen before the stop was cleared when a reconcile ran then: that reconcile, or one queued behind it, may
+                // have made and run every container (the one-shot too) before this pass looked, and a one-shot it ran is
+                // not run again (probe-22 F5b; agent up after down started it twice).
+                firstSeen ??= (recorded ?? observed).Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+                // A container the reconcile made ran already (a one-shot that exited since is not run again).
                 startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)).Select(c => c.Id));
                 foreach (var c in observed.Containers) startOrder[c.Name] = (c.Service, c.Replica);
                 // What the reconcile made and ran (a one-shot that exited since too: probe-23 F1), or started, is started by
