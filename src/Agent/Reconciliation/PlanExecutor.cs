@@ -40,8 +40,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>How long an exit seen by inspect waits for its die event (and the kill before it) from the events stream.</summary>
-    private static readonly TimeSpan ExitEventWait = TimeSpan.FromSeconds(5);
+    /// <summary>How long an exit seen by inspect waits for its die event (and the kill before it) from the events stream.
+    /// The die ends the wait, so it is long only when the stream lags (a loaded machine): a user's kill not read yet must
+    /// not be taken for the new container's own failure, and rolled back for good.</summary>
+    private static readonly TimeSpan ExitEventWait = TimeSpan.FromSeconds(20);
 
     /// <summary>How long an exit seen while the events stream is down waits for the stream to be back (its replay brings
     /// the kill that caused the exit, if any) before the exit is taken as not known to be the container's own.</summary>
