@@ -71,7 +71,7 @@ public static class ContainerEndpoints
             .RequireAuthorization(Roles.Operator).ScopedToContainer().WithSummary("Start a container (a paused one is unpaused: the answer says \"unpaused\"); clears a stop made through the API.");
         containers.MapPost("/{id}/stop", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, UserStops stops, CancellationToken ct) =>
             Grace(timeout, out var grace) is { } bad ? Task.FromResult(bad)
-                : Act(id, owned, ct, async c => { stops.Record(c, UserStops.ByApi); await engine.StopAndHoldAsync(c, grace, ct); }, "stopped"))
+                : Act(id, owned, ct, async c => { stops.RecordApiStop(c); await engine.StopAndHoldAsync(c, grace, ct); }, "stopped"))
             .RequireAuthorization(Roles.Operator).ScopedToContainer()
             .WithSummary("Stop a container (timeout: grace before SIGKILL, 10s, 1m or seconds). It stays stopped, whatever its restart policy, until started again (persisted).");
         containers.MapPost("/{id}/restart", (string id, string? timeout, OwnedContainers owned, IContainerEngine engine, BindMountGuard binds, UserStops stops, StartRules rules, CancellationToken ct) =>
