@@ -46,6 +46,19 @@ public sealed class AgentHarness : IAsyncDisposable
     /// <summary>What the agent logged, across restarts of this harness.</summary>
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>Runs a test's body; a failed wait or assertion carries the agent's last log lines, which tell why.</summary>
+    public async Task WithLogAsync(Func<Task> body, int lines = 80)
+    {
+        try
+        {
+            await body();
+        }
+        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"{e.Message}\nagent log:\n{string.Join("\n", Logs.Lines.TakeLast(lines))}", e);
+        }
+    }
+
     public async Task StartAsync()
     {
         app = AgentHost.Build(Settings);

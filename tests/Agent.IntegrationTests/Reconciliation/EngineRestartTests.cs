@@ -51,14 +51,7 @@ public sealed class EngineRestartTests : PrivateEngineScenario
     {
         // probe-33 F1: dockerd starts "always" containers again at its own start, also those stopped with docker stop: a
         // group the agent stopped ran again, all at once (app before db was healthy), until the agent stopped it again.
-        try
-        {
-            await StoppedGroupsStayStoppedAcrossAnEngineRestartAsync();
-        }
-        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
-        {
-            throw new InvalidOperationException($"{e.Message}\nagent log:\n{string.Join("\n", Agent.Logs.Lines.TakeLast(60))}", e);
-        }
+        await Agent.WithLogAsync(StoppedGroupsStayStoppedAcrossAnEngineRestartAsync, 60);
     }
 
     private async Task StoppedGroupsStayStoppedAcrossAnEngineRestartAsync()

@@ -207,22 +207,25 @@ public sealed class RollbackTests : AgentScenario
     [Fact]
     public async Task A_new_container_removed_behind_the_agents_back_during_its_health_gate_is_tried_again_not_rolled_back()
     {
-        var g = Instance.Name("vanish");
-        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("1")));
-        await Agent.StartAsync();
-        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
+        await Agent.WithLogAsync(async () =>
+        {
+            var g = Instance.Name("vanish");
+            Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("1")));
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
 
-        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("2")));
-        var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
-            c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
-        await DockerCli.RunAsync("rm", "-f", next!.Id);
+            Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("2")));
+            var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
+                c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
+            await DockerCli.RunAsync("rm", "-f", next!.Id);
 
-        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync($"{g}-web-1", "{{range .Config.Env}}{{println .}}{{end}}") is var env && env.Contains("VERSION=2"),
-            TimeSpan.FromSeconds(90), "the update tried again and done");
-        var done = await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(30));
-        Assert.NotEqual("RolledBack", done.Condition(ConditionTypes.Degraded)?.Reason);
-        var record = Path.Combine(Agent.StateDir, "rolled-back.json");
-        Assert.False(File.Exists(record) && (await File.ReadAllTextAsync(record)).Contains(g), "the vanished container was taken for a failed update");
+            await Eventually.TrueAsync(async () => await DockerCli.InspectAsync($"{g}-web-1", "{{range .Config.Env}}{{println .}}{{end}}") is var env && env.Contains("VERSION=2"),
+                TimeSpan.FromSeconds(90), "the update tried again and done");
+            var done = await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(30));
+            Assert.NotEqual("RolledBack", done.Condition(ConditionTypes.Degraded)?.Reason);
+            var record = Path.Combine(Agent.StateDir, "rolled-back.json");
+            Assert.False(File.Exists(record) && (await File.ReadAllTextAsync(record)).Contains(g), "the vanished container was taken for a failed update");
+        });
     }
 
     // probe-15m: a user's docker kill of the -next during its health gate is no verdict on the spec either (a kill event
@@ -230,29 +233,32 @@ public sealed class RollbackTests : AgentScenario
     [Fact]
     public async Task A_new_container_killed_by_a_user_during_its_health_gate_is_tried_again_not_rolled_back()
     {
-        var g = Instance.Name("killed");
-        const string SpecHash = "{{index .Config.Labels \"agent.spec-hash\"}}";
-        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("1")));
-        await Agent.StartAsync();
-        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
-        var before = await DockerCli.InspectAsync($"{g}-web-1", SpecHash);
+        await Agent.WithLogAsync(async () =>
+        {
+            var g = Instance.Name("killed");
+            const string SpecHash = "{{index .Config.Labels \"agent.spec-hash\"}}";
+            Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("1")));
+            await Agent.StartAsync();
+            await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
+            var before = await DockerCli.InspectAsync($"{g}-web-1", SpecHash);
 
-        Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("2")));
-        var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
-            c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
-        await DockerCli.RunAsync("kill", next!.Id);
+            Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("2")));
+            var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
+                c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
+            await DockerCli.RunAsync("kill", next!.Id);
 
-        await Eventually.TrueAsync(async () => await DockerCli.InspectAsync($"{g}-web-1", "{{range .Config.Env}}{{println .}}{{end}}") is var env && env.Contains("VERSION=2"),
-            TimeSpan.FromSeconds(90), "the update tried again and done");
-        var done = await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(30));
-        Assert.Equal("UpToDate", done.Condition(ConditionTypes.Ready)?.Reason);
-        Assert.NotEqual("RolledBack", done.Condition(ConditionTypes.Degraded)?.Reason);
-        Assert.DoesNotContain("RolledBack", done.Conditions.Select(c => c.Reason));
-        var applied = await DockerCli.InspectAsync($"{g}-web-1", SpecHash);
-        Assert.NotEqual(before, applied);
-        Assert.Equal(applied, Assert.Single(Assert.Single(done.Services).Containers).SpecHash);
-        var record = Path.Combine(Agent.StateDir, "rolled-back.json");
-        Assert.False(File.Exists(record) && (await File.ReadAllTextAsync(record)).Contains(g), "the killed container was taken for a failed update");
-        Assert.DoesNotContain(await Containers.OfAsync(Instance, g), c => c.Name.EndsWith("-next", StringComparison.Ordinal));
+            await Eventually.TrueAsync(async () => await DockerCli.InspectAsync($"{g}-web-1", "{{range .Config.Env}}{{println .}}{{end}}") is var env && env.Contains("VERSION=2"),
+                TimeSpan.FromSeconds(90), "the update tried again and done");
+            var done = await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(30));
+            Assert.Equal("UpToDate", done.Condition(ConditionTypes.Ready)?.Reason);
+            Assert.NotEqual("RolledBack", done.Condition(ConditionTypes.Degraded)?.Reason);
+            Assert.DoesNotContain("RolledBack", done.Conditions.Select(c => c.Reason));
+            var applied = await DockerCli.InspectAsync($"{g}-web-1", SpecHash);
+            Assert.NotEqual(before, applied);
+            Assert.Equal(applied, Assert.Single(Assert.Single(done.Services).Containers).SpecHash);
+            var record = Path.Combine(Agent.StateDir, "rolled-back.json");
+            Assert.False(File.Exists(record) && (await File.ReadAllTextAsync(record)).Contains(g), "the killed container was taken for a failed update");
+            Assert.DoesNotContain(await Containers.OfAsync(Instance, g), c => c.Name.EndsWith("-next", StringComparison.Ordinal));
+        });
     }
 }
