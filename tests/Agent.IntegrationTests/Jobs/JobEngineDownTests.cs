@@ -92,4 +92,39 @@ public sealed class JobEngineDownTests : PrivateEngineScenario
         Assert.True(first - answered < TimeSpan.FromSeconds(12), $"the first run after the engine came back started {(first - answered).TotalSeconds:0.#} s after it answered");
         Assert.True(Runner.CronJobStatus(cron)!.MissedRuns > 0, "the schedule times that passed while the engine was away count as missed");
     }
+
+    /// <summary>probe-33 F4: a schedule time whose start found the engine gone (connection refused) was recorded as a failed
+    /// run (StartFailed), taking a failed-history slot: an engine away says nothing about the job. The time is missed, as
+    /// Kubernetes counts a time its controller was down for.</summary>
+    [Fact]
+    public async Task A_schedule_time_whose_start_finds_the_engine_gone_is_missed_not_a_failed_run() => await Agent.WithLogAsync(async () =>
+    {
+        var cron = Instance.Name("gonecron");
+        Agent.Settings["Agent:JobSettle"] = "00:00:00";
+        Agent.Settings["Agent:EngineHeartbeat"] = "00:05:00"; // the start finds the engine gone, not the heartbeat
+        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "*/5 * * * * *", "echo tick", "  failedJobsHistoryLimit: 100\n"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Any(r => r.Phase == "Succeeded") == true,
+            TimeSpan.FromSeconds(90), "a run done");
+
+        // Killed between two schedule times (each is a multiple of 5 s), so no start is cut off half-way.
+        while (DateTimeOffset.UtcNow.Second % 5 != 2) await Task.Delay(100);
+        await Engine.KillAsync();
+        var killed = DateTimeOffset.UtcNow;
+        var cronKey = new ObjectKey(CronJob.KindName, cron);
+        await Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(cronKey)),
+            s => s?.Condition(ConditionTypes.Ready) is { Status: "False", Reason: JobConditions.EngineUnavailable }, TimeSpan.FromSeconds(60), "the CronJob EngineUnavailable");
+        await Task.Delay(TimeSpan.FromSeconds(6)); // a schedule time or two while the engine is away
+
+        // The run whose start found the engine gone is settled at the job's next step, once the engine answers again.
+        await Engine.StartAsync();
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(90), "counted as missed", "the engine did not answer");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Any(r => r.Start > killed && r.Phase == "Succeeded") == true,
+            TimeSpan.FromSeconds(90), "a run done after the engine came back");
+
+        var status = Runner.CronJobStatus(cron)!;
+        Assert.DoesNotContain(status.History, r => r.Start > killed && r.Phase == "Failed");
+        Assert.True(status.MissedRuns > 0, "the schedule time whose start found the engine gone counts as missed");
+        Assert.Equal(0, Agent.Logs.Count("recorded failed (StartFailed)"));
+    });
 }
