@@ -23,7 +23,11 @@ public static class ComposeLoader
 {
     /// <param name="Files">Every file the load asked for (compose files, includes, extends, env files), absolute:
     /// none of them is an agent manifest.</param>
-    public sealed record Result(ServiceGroupSpec? Spec, ComposeNode? Merged, IReadOnlyList<ManifestError> Errors, IReadOnlyCollection<string> Files);
+    /// <param name="UnsetVariables">Variables used without a default that are not set (each read as a blank string).</param>
+    public sealed record Result(ServiceGroupSpec? Spec, ComposeNode? Merged, IReadOnlyList<ManifestError> Errors, IReadOnlyCollection<string> Files)
+    {
+        public IReadOnlyList<string> UnsetVariables { get; init; } = [];
+    }
 
     public static Result Load(ComposeRequest request, ServiceGroupSpec settings, IManifestFiles files, Security.SecurityPolicy policy)
     {
@@ -46,7 +50,7 @@ public static class ComposeLoader
             failed |= errors.Count > before;
             merged = merged is null ? loaded : (ComposeMapping)ComposeMerge.Merge(merged, loaded);
         }
-        if (merged is null || failed) return new Result(null, merged, Shown(errors, sources), sources.Read);
+        if (merged is null || failed) return new Result(null, merged, Shown(errors, sources), sources.Read) { UnsetVariables = [.. sources.UnsetVariables] };
 
         // Errors so far (interpolation, env files) do not hide the rest: the project is still normalised and admitted,
         // and what is found later at a field that already failed (it holds the text as written) is not reported twice.
@@ -57,7 +61,10 @@ public static class ComposeLoader
         };
         var spec = ComposeNormalizer.Normalize(merged, context, settings, ProfilesOf(request, Lookup), policy);
         DropFollowUps(errors, earlier);
-        return new Result(errors.Count == 0 ? spec : null, merged, Shown(errors, sources), [.. sources.Read, .. context.InputFilesAsked]);
+        return new Result(errors.Count == 0 ? spec : null, merged, Shown(errors, sources), [.. sources.Read, .. context.InputFilesAsked])
+        {
+            UnsetVariables = [.. sources.UnsetVariables],
+        };
     }
 
     /// <summary>The profiles the manifest lists, else those COMPOSE_PROFILES names (comma-separated) in the project's

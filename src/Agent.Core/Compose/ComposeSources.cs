@@ -75,12 +75,16 @@ internal sealed class ComposeSources(IManifestFiles files, List<ManifestError> e
         // An interpolation error does not stop the file (what it hides would only be found later); a schema error
         // does, except at a field whose interpolation already failed (it holds the text as written).
         var before = Errors.Count;
-        var interpolated = Interpolation.Apply(parsed, lookup, "", Errors, EnvFileVariables.Contains);
+        var interpolated = Interpolation.Apply(parsed, lookup, "", Errors, EnvFileVariables.Contains, name => UnsetVariables.Add(name));
         var validated = Errors.Count;
         ComposeSchema.Validate(interpolated, Errors);
         ComposeLoader.DropFollowUps(Errors, validated, before);
         return Errors.Count == validated ? (ComposeMapping)interpolated : null;
     }
+
+    /// <summary>The variables the files use without a default that are not set: each reads as a blank string, as docker
+    /// compose warns ("The \"X\" variable is not set. Defaulting to a blank string.").</summary>
+    public SortedSet<string> UnsetVariables { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The names of variables an env file defined (`.env`, an include's env_file), not set over by an environment.</summary>
     public HashSet<string> EnvFileVariables { get; } = new(StringComparer.Ordinal);

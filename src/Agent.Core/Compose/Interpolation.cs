@@ -8,7 +8,11 @@ namespace Agent.Core.Compose;
 public static class Interpolation
 {
     /// <summary>The substituted text, or null with <paramref name="error"/> set.</summary>
-    public static string? Substitute(string text, Func<string, string?> lookup, out string? error)
+    public static string? Substitute(string text, Func<string, string?> lookup, out string? error) => Substitute(text, lookup, out error, unset: null);
+
+    /// <param name="unset">Told each variable used without a default that is not set (it reads as a blank string, which
+    /// docker compose warns about).</param>
+    public static string? Substitute(string text, Func<string, string?> lookup, out string? error, Action<string>? unset)
     {
         error = null;
         if (!text.Contains('$')) return text;
@@ -38,7 +42,10 @@ public static class Interpolation
             {
                 var end = i + 1;
                 while (end < text.Length && IsNamePart(text[end])) end++;
-                result.Append(lookup(text[(i + 1)..end]) ?? "");
+                var name = text[(i + 1)..end];
+                var found = lookup(name);
+                if (found is null) unset?.Invoke(name);
+                result.Append(found ?? "");
                 i = end;
             }
             else if (next == '{')
@@ -49,7 +56,7 @@ public static class Interpolation
                     error = $"invalid interpolation format in \"{text}\": \"${{\" is not closed";
                     return null;
                 }
-                var value = Braced(text[(i + 2)..close], lookup, out error);
+                var value = Braced(text[(i + 2)..close], lookup, out error, unset);
                 if (value is null)
                 {
                     if (error!.StartsWith("invalid", StringComparison.Ordinal) && !error.Contains(text, StringComparison.Ordinal)) error = $"{error} (in \"{text}\")";
@@ -67,7 +74,7 @@ public static class Interpolation
         return result.ToString();
     }
 
-    private static string? Braced(string body, Func<string, string?> lookup, out string? error)
+    private static string? Braced(string body, Func<string, string?> lookup, out string? error, Action<string>? notSet)
     {
         error = null;
         var end = 0;
@@ -80,7 +87,11 @@ public static class Interpolation
         }
         var rest = body[end..];
         var value = lookup(name);
-        if (rest.Length == 0) return value ?? "";
+        if (rest.Length == 0)
+        {
+            if (value is null) notSet?.Invoke(name);
+            return value ?? "";
+        }
 
         var colon = rest.StartsWith(':');
         var op = colon ? rest.Length > 1 ? rest[1] : '\0' : rest[0];
@@ -89,12 +100,12 @@ public static class Interpolation
         switch (op)
         {
             case '-':
-                return unset ? Substitute(argument, lookup, out error) : value;
+                return unset ? Substitute(argument, lookup, out error, notSet) : value;
             case '+':
-                return unset ? "" : Substitute(argument, lookup, out error);
+                return unset ? "" : Substitute(argument, lookup, out error, notSet);
             case '?':
                 if (!unset) return value;
-                var message = Substitute(argument, lookup, out error);
+                var message = Substitute(argument, lookup, out error, notSet);
                 if (message is null) return null;
                 error = $"required variable {name} is {(value is null ? "missing" : "empty")}{(message.Length > 0 ? ": " + message : "")}";
                 return null;
@@ -122,20 +133,21 @@ public static class Interpolation
     /// <summary>Substitutes every scalar value of a tree (keys are left as written); errors carry the node's position.</summary>
     /// <param name="fromEnvFile">Whether a variable was defined by an env file: a scalar that took one is marked
     /// <see cref="ComposeScalar.FromEnvFile"/>.</param>
+    /// <param name="unset">Told each variable used without a default that is not set.</param>
     public static ComposeNode Apply(ComposeNode node, Func<string, string?> lookup, string path, List<Manifests.ManifestError> errors,
-        Func<string, bool>? fromEnvFile = null) => node switch
+        Func<string, bool>? fromEnvFile = null, Action<string>? unset = null) => node switch
     {
-        ComposeScalar { Value: { } v } s => Scalar(s, v, lookup, path, errors, fromEnvFile),
-        ComposeSequence seq => seq with { Items = seq.Items.Select((item, i) => Apply(item, lookup, $"{path}[{i}]", errors, fromEnvFile)).ToList() },
+        ComposeScalar { Value: { } v } s => Scalar(s, v, lookup, path, errors, fromEnvFile, unset),
+        ComposeSequence seq => seq with { Items = seq.Items.Select((item, i) => Apply(item, lookup, $"{path}[{i}]", errors, fromEnvFile, unset)).ToList() },
         ComposeMapping map => map with
         {
-            Entries = map.Entries.Select(e => e with { Value = Apply(e.Value, lookup, path.Length == 0 ? e.Key : $"{path}.{e.Key}", errors, fromEnvFile) }).ToList(),
+            Entries = map.Entries.Select(e => e with { Value = Apply(e.Value, lookup, path.Length == 0 ? e.Key : $"{path}.{e.Key}", errors, fromEnvFile, unset) }).ToList(),
         },
         _ => node,
     };
 
     private static ComposeNode Scalar(ComposeScalar s, string value, Func<string, string?> lookup, string path, List<Manifests.ManifestError> errors,
-        Func<string, bool>? fromEnvFile)
+        Func<string, bool>? fromEnvFile, Action<string>? unset)
     {
         var tookFileVariable = false;
         string? Tracked(string name)
@@ -144,7 +156,7 @@ public static class Interpolation
             tookFileVariable |= found is not null && fromEnvFile?.Invoke(name) == true;
             return found;
         }
-        return Substitute(value, Tracked, out var error) is { } substituted
+        return Substitute(value, Tracked, out var error, unset) is { } substituted
             ? s with { Value = substituted, FromEnvFile = s.FromEnvFile || tookFileVariable }
             : Fail(s, path, error!, errors);
     }

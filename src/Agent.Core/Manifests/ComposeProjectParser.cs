@@ -111,6 +111,7 @@ internal static class ComposeProjectParser
             Compose = new ComposeOrigin(request.ProjectDirectory, request.Files, adopt)
             {
                 InputFiles = result.Files.Concat(request.EnvFiles.Select(e => e.Path)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+                UnsetVariables = result.UnsetVariables,
             },
         };
     }

@@ -75,4 +75,8 @@ public sealed record ComposeOrigin(string WorkingDir, IReadOnlyList<string> Conf
     /// <summary>Every file the load read or would read (env files for interpolation such as a hidden <c>.env</c>, env_file,
     /// includes, extends), absolute: watched so that an edit the manifests folder's read skips still reloads the project.</summary>
     public IReadOnlyList<string> InputFiles { get; init; } = [];
+
+    /// <summary>Variables the files use without a default that are not set: each reads as a blank string (docker compose
+    /// warns of each); the agent warns once per load that names them.</summary>
+    public IReadOnlyList<string> UnsetVariables { get; init; } = [];
 }

@@ -42,6 +42,8 @@ public static class ValidateCommand
             else
             {
                 foreach (var error in errors) Console.WriteLine(error);
+                foreach (var d in set.Documents.Where(d => d.IsValid))
+                    if (Core.Compose.UnsetVariablesWarning.Of(d.Key!.Value, d.Object) is { } warning) Console.Error.WriteLine($"warning: {warning}");
                 foreach (var note in GitRepositoryNotes.Lines(set)) Console.Error.WriteLine(note);
                 // The agent refuses a bind of a folder that holds its state dir: say which one this check protected.
                 Console.Error.WriteLine($"note: binds judged against the state dir {Path.GetFullPath(options.StateDir)} (--state-dir: the running agent's)");

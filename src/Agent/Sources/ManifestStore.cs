@@ -1151,7 +1151,23 @@ public sealed class ManifestStore(ManifestFolder folder, SecurityPolicy policy, 
             else logger.LogInformation("Manifest {File} is gone; its errors with it", file); // deleted, not fixed (probe-19)
         }
         loggedErrors = now;
+        LogUnsetVariables(next);
     }
+
+    /// <summary>Each project's unset variables (<see cref="Core.Compose.UnsetVariablesWarning"/>), once per project and set
+    /// of such variables, not once per read.</summary>
+    private void LogUnsetVariables(IReadOnlyDictionary<ObjectKey, DesiredEntry> next)
+    {
+        var now = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, entry) in next.OrderBy(e => e.Key.ToString(), StringComparer.Ordinal))
+        {
+            if (Core.Compose.UnsetVariablesWarning.Of(key, entry.Object) is { } line && now.Add(line) && !loggedUnset.Contains(line))
+                logger.LogWarning("{Warning}", line);
+        }
+        loggedUnset = now;
+    }
+
+    private IReadOnlySet<string> loggedUnset = new HashSet<string>();
 
     private static string FileOf(string error) => error[..Math.Max(0, error.IndexOf(':'))];
 

@@ -1,3 +1,4 @@
+using Agent.Core.Compose;
 using Agent.Core.Manifests;
 using Agent.Core.Model;
 using Agent.Core.Security;
@@ -627,5 +628,21 @@ public sealed class ComposeProjectLoadingTests : IDisposable
         Assert.Equal("w/compose.override.yaml:3:24: services.web.stop_grace_period: expected a string, got a list", Assert.Single(errors));
         Write("w/compose.override.yaml", "services:\n  web:\n    stop_grace_period: 1s\n");
         Assert.Equal(2, Project("w").Spec.Services[0].Replicas);
+    }
+
+    [Fact]
+    public void A_project_names_the_variables_it_uses_unset_and_the_warning_says_they_read_blank()
+    {
+        Write("shop/.env", "TAG=1.35\n");
+        Write("shop/compose.yaml", "services:\n  web:\n    image: busybox:${TAG}\n    environment: { DSN: \"db://${DB_USER}@${DB_HOST:-db}/$DB_NAME\" }\n");
+        var key = new ObjectKey("ComposeProject", "shop");
+        var project = Assert.IsType<ServiceGroup>(Load().Objects[key]);
+        Assert.Equal(["DB_NAME", "DB_USER"], project.Compose!.UnsetVariables);
+        Assert.Equal("ComposeProject/shop: the variables DB_NAME, DB_USER are not set; each reads as a blank string (set them in the project's .env, " +
+                     "spec.environment or an env file, or give a default: ${NAME:-default})", UnsetVariablesWarning.Of(key, project));
+
+        Write("shop/.env", "TAG=1.35\nDB_USER=app\nDB_NAME=shop\n");
+        Assert.Empty(Assert.IsType<ServiceGroup>(Load().Objects[key]).Compose!.UnsetVariables);
+        Assert.Null(UnsetVariablesWarning.Of(key, Load().Objects[key]));
     }
 }

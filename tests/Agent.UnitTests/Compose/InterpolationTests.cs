@@ -57,4 +57,18 @@ public sealed class InterpolationTests
     [InlineData("$1")]
     [InlineData("${VAR:x}")]
     public void Malformed_templates_are_errors(string text) => Assert.Contains("invalid interpolation format", Fails(text));
+
+    /// <summary>probe-31 F9: docker compose warns of a variable used without a default that is not set; the loader is told
+    /// of each, and only of those (a default, an alternative or an empty value set is no such use).</summary>
+    [Theory]
+    [InlineData("$UNSET and ${ALSO_UNSET}", "ALSO_UNSET,UNSET")]
+    [InlineData("${UNSET:-${NESTED_UNSET}}", "NESTED_UNSET")]
+    [InlineData("${UNSET:-default} ${UNSET-default} ${UNSET:+x} ${UNSET+x}", "")]
+    [InlineData("${EMPTY} $TAG $$LITERAL", "")]
+    public void Variables_used_without_a_default_that_are_not_set_are_told(string text, string expected)
+    {
+        var unset = new SortedSet<string>(StringComparer.Ordinal);
+        Assert.NotNull(Interpolation.Substitute(text, n => Env.TryGetValue(n, out var v) ? v : null, out _, n => unset.Add(n)));
+        Assert.Equal(expected, string.Join(",", unset));
+    }
 }
