@@ -7,15 +7,12 @@ namespace Agent.Http;
 /// <summary>Status of the desired objects: what `kubectl get` (list) and `kubectl describe` (one) give.</summary>
 public static class StatusEndpoints
 {
-    private static readonly string[] ListedKinds =
-        [ServiceGroup.KindName, ServiceGroup.ComposeKindName, CronJob.KindName, Job.KindName, Job.ImperativeKind, GitRepository.KindName, FileStatuses.Kind];
-
     public static RouteGroupBuilder MapStatusEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/objects", (string? kind, StatusView status, ManifestStore manifests, GitRepositoryStatusStore git) =>
             {
-                if (kind is not null && !ListedKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
-                    return ApiProblems.BadRequest($"kind \"{kind}\" is not one of {string.Join(", ", ListedKinds)}");
+                if (kind is not null && !ListedKinds.All.Contains(kind, StringComparer.OrdinalIgnoreCase))
+                    return ApiProblems.BadRequest($"kind \"{kind}\" is not one of {string.Join(", ", ListedKinds.All)}");
                 var objects = status.List();
                 var all = objects.Concat(GitRepositoryViews.Objects(manifests, git, objects)).Concat(manifests.FileProblems.Select(FileStatuses.From));
                 return JsonAnswer.Ok(all.Where(o => kind is null || string.Equals(o.Kind, kind, StringComparison.OrdinalIgnoreCase)).ToList());

@@ -98,6 +98,28 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
         Assert.Contains("kind: ServiceGroup", yaml);
     }
 
+    /// <summary>probe-31 F13: kubectl get takes several names (`get sg a b`, `get sg/a cp/b`): the rows it finds, then an
+    /// error for each name it does not, exit 1.</summary>
+    [Fact]
+    public async Task Get_of_several_names_lists_those_found_and_names_each_missing_one()
+    {
+        var several = await Agent("get", "servicegroups", fx.Group, "nope");
+        Assert.Equal(1, several.Exit);
+        Assert.Contains(fx.Group, several.Stdout);
+        Assert.Contains("servicegroups \"nope\" not found", several.Stderr);
+        Assert.DoesNotContain(fx.Group, several.Stderr);
+
+        var typed = await Agent("get", $"sg/{fx.Group}", $"composeproject/{fx.Group}");
+        Assert.Equal(1, typed.Exit);
+        Assert.Contains(fx.Group, typed.Stdout);
+        Assert.Contains($"composeproject \"{fx.Group}\" not found", typed.Stderr); // a group of that name is no project
+
+        Assert.Contains($"name: {fx.Group}", await Ok("get", $"servicegroup/{fx.Group}", $"servicegroup/{fx.Group}", "-o", "yaml"));
+        var mixed = await Agent("get", $"servicegroup/{fx.Group}", "other");
+        Assert.Equal(1, mixed.Exit);
+        Assert.Contains("resource/name form", mixed.Stderr);
+    }
+
     [Fact]
     public async Task Get_kinds_not_present_say_no_resources_and_unknown_kinds_fail()
     {

@@ -37,7 +37,7 @@ public sealed class GetKindListTests
     {
         using var server = Serve();
         using var client = new AgentClient(server.Address, () => "token");
-        var one = await GetCommand.Snapshot.LoadAsync(client, "servicegroup", "web", CancellationToken.None);
+        var one = await GetCommand.Snapshot.LoadAsync(client, "servicegroup", [new GetCommand.Named(null, "web")], CancellationToken.None);
         Assert.Equal(JsonValueKind.Object, one.Json(named: true).ValueKind);
         Assert.Equal("web", one.Json(named: true).GetProperty("name").GetString());
         Assert.Equal(JsonValueKind.Array, one.Json().ValueKind);

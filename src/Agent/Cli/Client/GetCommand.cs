@@ -9,7 +9,7 @@ public static class GetCommand
     public static Command Create()
     {
         var what = new Argument<string>("kind") { Description = "servicegroups, composeprojects, cronjobs, jobs, gitrepositories, containers, all (any kind the agent lists; singular works too)" };
-        var name = new Argument<string?>("name") { Description = "Only this object (KIND/NAME works too, as in kubectl)", Arity = ArgumentArity.ZeroOrOne };
+        var name = new Argument<string[]>("name") { Description = "Only these objects (KIND/NAME works too, as in kubectl: `get sg/a cp/b`)", Arity = ArgumentArity.ZeroOrMore };
         var output = ClientCommand.OutputOption("table", "wide", "json", "yaml");
         var watch = new Option<bool>("--watch", "-w") { Description = "After the list, print rows again whenever they change (Ctrl+C stops)" };
         var command = new Command("get", "List objects or containers of a running agent, like kubectl get.") { what, name, output, watch };
@@ -17,14 +17,14 @@ public static class GetCommand
         {
             var format = parse.GetValue(output)!;
             var typed = parse.GetValue(what)!;
-            var only = parse.GetValue(name);
-            // kubectl's TYPE/NAME form: `agent get composeproject/web`, as `agent up` and `describe` print it.
-            if (only is null && ResourceKinds.SplitReference(typed) is var (kind, named)) (typed, only) = (kind, named);
+            // kubectl's TYPE/NAME form (`agent get composeproject/web`, as `agent up` and `describe` print it), several too.
+            if (Requested(typed, parse.GetValue(name) ?? []) is not var (kinds, only)) return 1;
+            typed = kinds;
             var snapshot = await Snapshot.LoadAsync(client, typed, only, ct);
             if (format is "json" or "yaml")
             {
-                Console.Write(ClientCommand.Format(snapshot.Json(named: only is not null), format) + (format == "json" ? "\n" : ""));
-                return ReportContainersError(snapshot);
+                Console.Write(ClientCommand.Format(snapshot.Json(named: only is [_]), format) + (format == "json" ? "\n" : ""));
+                return ReportContainersError(snapshot) | ReportNotFound(snapshot, only);
             }
             var tables = snapshot.Tables(DateTimeOffset.UtcNow, format == "wide");
             if (snapshot.ContainersError is not null)
@@ -35,8 +35,8 @@ public static class GetCommand
             }
             if (tables.All(t => t.Count == 0) && !parse.GetValue(watch))
             {
-                Console.Error.WriteLine(only is null ? "No resources found." : $"{typed} \"{only}\" not found.");
-                return only is null ? 0 : 1;
+                if (only is null) Console.Error.WriteLine("No resources found.");
+                return ReportNotFound(snapshot, only);
             }
             var printed = new Dictionary<string, string>();
             var widths = new List<int[]>();
@@ -48,6 +48,7 @@ public static class GetCommand
                 widths.Add(tables[i].Widths());
                 foreach (var row in tables[i].Rows) printed[$"{i}:{row[0]}"] = string.Join("\t", row);
             }
+            var missing = ReportNotFound(snapshot, only); // kubectl: the rows it found, then an error for each name it did not
             while (parse.GetValue(watch))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
@@ -69,9 +70,43 @@ public static class GetCommand
                     }
                 }
             }
-            return 0;
+            return missing;
         }));
         return command;
+    }
+
+    /// <summary>The kinds and names asked for: `KIND [NAME...]`, or kubectl's `KIND/NAME [KIND/NAME...]` (each name then
+    /// only of its own kind); null, having said why, for a mix of the two.</summary>
+    private static (string Kinds, IReadOnlyList<Named>? Names)? Requested(string typed, IReadOnlyList<string> names)
+    {
+        if (ResourceKinds.SplitReference(typed) is not var (kind, first))
+            return (typed, names.Count == 0 ? null : names.Distinct(StringComparer.Ordinal).Select(n => new Named(null, n)).ToList());
+        var references = new List<Named> { new(kind, first) };
+        foreach (var reference in names)
+        {
+            if (ResourceKinds.SplitReference(reference) is not var (k, n))
+            {
+                Console.Error.WriteLine($"error: arguments in resource/name form must all be KIND/NAME (\"{reference}\" follows \"{typed}\")");
+                return null;
+            }
+            references.Add(new Named(k, n));
+        }
+        return (string.Join(",", references.Select(r => r.Kind).Distinct(StringComparer.OrdinalIgnoreCase)), references.Distinct().ToList());
+    }
+
+    /// <summary>A name asked for, and the kind it was asked with (KIND/NAME), if any.</summary>
+    internal sealed record Named(string? Kind, string Name)
+    {
+        public override string ToString() => Kind is null ? Name : $"{Kind}/{Name}";
+    }
+
+    /// <summary>kubectl's error for each name asked for that is not there; 1 when any is missing.</summary>
+    private static int ReportNotFound(Snapshot snapshot, IReadOnlyList<Named>? only)
+    {
+        if (only is null) return 0;
+        var missing = only.Where(n => !snapshot.Found(n)).ToList();
+        foreach (var n in missing) Console.Error.WriteLine($"Error: {n.Kind ?? snapshot.Typed} \"{n.Name}\" not found.");
+        return missing.Count == 0 ? 0 : 1;
     }
 
     private static int ReportContainersError(Snapshot snapshot)
@@ -87,7 +122,20 @@ public static class GetCommand
         /// <summary>Why the containers of `get all` could not be listed (the engine failing); the objects are still shown.</summary>
         public string? ContainersError { get; init; }
 
-        public static async Task<Snapshot> LoadAsync(AgentClient client, string typed, string? name, CancellationToken ct)
+        /// <summary>The kind (or comma list of kinds) as typed.</summary>
+        public string Typed { get; init; } = "";
+
+        private IReadOnlyList<string> KnownKinds { get; init; } = [];
+
+        /// <summary>Whether the object or container <paramref name="n"/> names is in this read.</summary>
+        public bool Found(Named n) =>
+            Objects.Any(o => Matches(n, o, KnownKinds)) || Containers.Any(c => ResourceViews.Str(c, "name") == n.Name && (n.Kind is null || ResourceKinds.Resolve(n.Kind, KnownKinds) is ResourceKinds.Containers));
+
+        private static bool Matches(Named n, JsonElement o, IReadOnlyList<string> known) =>
+            ResourceViews.Str(o, "name") == n.Name
+            && (n.Kind is null || ResourceKinds.Resolve(n.Kind, known) is { } k && (k == ResourceKinds.All || ResourceKinds.Lists(k, ResourceViews.Str(o, "kind"))));
+
+        public static async Task<Snapshot> LoadAsync(AgentClient client, string typed, IReadOnlyList<Named>? names, CancellationToken ct)
         {
             var objects = (await client.GetAsync("api/v1/objects", ct)).EnumerateArray().ToList();
             var known = objects.Select(o => ResourceViews.Str(o, "kind")).Distinct().ToList();
@@ -102,7 +150,7 @@ public static class GetCommand
             {
                 if (kinds.Contains(ResourceKinds.Containers) || kinds.Contains(ResourceKinds.All))
                     containers = (await client.GetAsync("api/v1/containers", ct)).EnumerateArray()
-                        .Where(c => name is null || ResourceViews.Str(c, "name") == name).ToList();
+                        .Where(c => names is null || names.Any(n => n.Name == ResourceViews.Str(c, "name"))).ToList();
             }
             catch (AgentApiException e) when (kind == ResourceKinds.All && !e.Unreachable)
             {
@@ -110,8 +158,8 @@ public static class GetCommand
             }
             objects = kinds.Contains(ResourceKinds.All) ? objects
                 : objects.Where(o => kinds.Any(k => k != ResourceKinds.Containers && ResourceKinds.Lists(k, ResourceViews.Str(o, "kind")))).ToList();
-            if (name is not null) objects = objects.Where(o => ResourceViews.Str(o, "name") == name).ToList();
-            return new Snapshot(kind, objects, containers) { ContainersError = containersError };
+            if (names is not null) objects = objects.Where(o => names.Any(n => Matches(n, o, known))).ToList();
+            return new Snapshot(kind, objects, containers) { ContainersError = containersError, Typed = typed, KnownKinds = known };
         }
 
         /// <summary>The answer as JSON: a list, or, for one object asked for by name (`get servicegroup/web -o json`), that

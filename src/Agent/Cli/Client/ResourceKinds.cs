@@ -18,8 +18,8 @@ public static class ResourceKinds
         ["container"] = Containers,
     };
 
-    /// <summary>The kinds the issue tracker knows are coming; an empty list of one of them is "No resources found", not an error.</summary>
-    public static readonly string[] Known = ["ServiceGroup", "ComposeProject", "CronJob", "Job", "GitRepository"];
+    /// <summary>The kinds the server lists (<see cref="Status.ListedKinds"/>); an empty list of one of them is "No resources found", not an error.</summary>
+    private static IReadOnlyList<string> Known => Status.ListedKinds.All;
 
     /// <summary>The kind for a name as typed, given the kinds the server has objects of; null when nothing matches.</summary>
     public static string? Resolve(string typed, IEnumerable<string> serverKinds)
@@ -35,8 +35,8 @@ public static class ResourceKinds
     public static bool Lists(string resolved, string objectKind) =>
         Matches(objectKind, resolved) || (resolved == JobKind && objectKind == ApiJobKind);
 
-    public const string JobKind = "Job";
-    public const string ApiJobKind = "ApiJob";
+    public const string JobKind = Core.Model.Job.KindName;
+    public const string ApiJobKind = Core.Model.Job.ImperativeKind;
 
     public static bool Matches(string kind, string typed) =>
         typed.Equals(kind, StringComparison.OrdinalIgnoreCase) || typed.Equals(Plural(kind), StringComparison.OrdinalIgnoreCase);
