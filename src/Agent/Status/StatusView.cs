@@ -12,9 +12,10 @@ namespace Agent.Status;
 /// Worked out at each read, not written into the store, so no order of events can leave READY and the containers apart.
 /// An object of the manifests that no reconcile has reported on yet (the agent just started, or the engine hangs) is listed
 /// as such, Ready=Unknown "not reconciled yet", never missing (probe-28 F11: `agent get composeproject/shop` said "not
-/// found" and `get all` listed nothing while the engine hung after a start).
+/// found" and `get all` listed nothing while the engine hung after a start), with its containers as the cache lists them
+/// (<see cref="FirstLookView"/>).
 /// </summary>
-public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.ManifestStore manifests, TimeProvider time)
+public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.ManifestStore manifests, AgentLabels labels, TimeProvider time)
 {
     /// <summary>The statuses and the cache's containers, both of this moment.</summary>
     public (IReadOnlyList<ObjectStatus> Objects, IReadOnlyCollection<ContainerSummary> Containers) Read(string? kind = null)
@@ -44,14 +45,14 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
     /// nowhere but the log) is listed as Ready=False InvalidManifest with its errors, as a ServiceGroup is.</summary>
     private ObjectStatus? Unreported(Sources.DesiredEntry entry) => entry switch
     {
-        { Object: ServiceGroup group, NotSelected: null } => new ObjectStatus
+        { Object: ServiceGroup group, NotSelected: null } => FirstLookView.Of(new ObjectStatus
         {
             Kind = entry.Key.Kind,
             Name = entry.Key.Name,
             Source = group.Source.ToString(),
             Generation = entry.Generation,
             Conditions = Conditions.WithDefaults([], time.GetUtcNow()),
-        },
+        }, group, cache.Listings > 0 ? Listed(entry.Key) : []),
         { Object: null, Errors.Count: > 0 } => new ObjectStatus
         {
             Kind = entry.Key.Kind,
@@ -63,6 +64,11 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
         },
         _ => null,
     };
+
+    private List<ListedContainer> Listed(ObjectKey key) =>
+        cache.ContainersOf(key).Select(c => new ListedContainer(c.Id, c.Name, c.Labels.GetValueOrDefault(labels.Service) ?? "",
+            int.TryParse(c.Labels.GetValueOrDefault(labels.Replica), System.Globalization.CultureInfo.InvariantCulture, out var replica) ? replica : 0,
+            c.State, c.Health, !c.HealthUnknown, c.Labels.GetValueOrDefault(labels.SpecHash) ?? "", c.Created)).ToList();
 
     private static IEnumerable<LastSeenContainer> LastSeen(IEnumerable<ContainerSummary> containers) =>
         containers.Select(c => new LastSeenContainer(c.Id, c.Name, c.State, c.Health));
