@@ -112,7 +112,8 @@ public sealed class ClientCommandTests(ClientFixture fx) : IClassFixture<ClientF
         var typed = await Agent("get", $"sg/{fx.Group}", $"composeproject/{fx.Group}");
         Assert.Equal(1, typed.Exit);
         Assert.Contains(fx.Group, typed.Stdout);
-        Assert.Contains($"composeproject \"{fx.Group}\" not found", typed.Stderr); // a group of that name is no project
+        Assert.Contains($"composeprojects \"{fx.Group}\" not found", typed.Stderr); // a group of that name is no project
+        Assert.Contains("servicegroups \"nope\" not found", (await Agent("get", "sg", "nope")).Stderr); // kubectl's name for the kind, not the alias
 
         Assert.Contains($"name: {fx.Group}", await Ok("get", $"servicegroup/{fx.Group}", $"servicegroup/{fx.Group}", "-o", "yaml"));
         var mixed = await Agent("get", $"servicegroup/{fx.Group}", "other");

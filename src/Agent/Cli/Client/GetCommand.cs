@@ -105,7 +105,7 @@ public static class GetCommand
     {
         if (only is null) return 0;
         var missing = only.Where(n => !snapshot.Found(n)).ToList();
-        foreach (var n in missing) Console.Error.WriteLine($"Error: {n.Kind ?? snapshot.Typed} \"{n.Name}\" not found.");
+        foreach (var n in missing) Console.Error.WriteLine($"Error: {snapshot.KindShown(n.Kind ?? snapshot.Typed)} \"{n.Name}\" not found.");
         return missing.Count == 0 ? 0 : 1;
     }
 
@@ -126,6 +126,10 @@ public static class GetCommand
         public string Typed { get; init; } = "";
 
         private IReadOnlyList<string> KnownKinds { get; init; } = [];
+
+        /// <summary>A kind as kubectl names it in errors, whatever alias was typed (sg: servicegroups).</summary>
+        public string KindShown(string typed) =>
+            typed.Contains(',') ? typed : ResourceKinds.Resolve(typed, KnownKinds) is { } kind && kind != ResourceKinds.All ? ResourceKinds.Plural(kind) : typed;
 
         /// <summary>Whether the object or container <paramref name="n"/> names is in this read.</summary>
         public bool Found(Named n) =>
