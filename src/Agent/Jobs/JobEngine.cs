@@ -114,7 +114,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
 
     /// <summary>Starts an attempt's container; an engine that answers the start with an error (the container is left
     /// created, not started) throws <see cref="JobStartFailedException"/> naming the attempt. No answer at all (a timeout,
-    /// a dropped connection) is not that: the start may still land, so that run is not tried again.</summary>
+    /// a dropped connection) is not that: whether it started is asked of the engine once it answers (<see cref="Agent.Core.Jobs.BrokenStart"/>).</summary>
     private async Task StartCreatedAsync(JobAttempt attempt, CancellationToken ct)
     {
         try

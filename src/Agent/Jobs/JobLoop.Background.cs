@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 using Agent.Core.Jobs;
 using Agent.Core.Model;
 using Agent.Engine;
@@ -108,13 +107,10 @@ public sealed partial class JobLoop
                 var attempt = await jobs.StartAsync(key, run, template, hash, Wanted, CancellationToken.None);
                 if (attempt is null && late is { } tooLate)
                 {
-                    ReportNotRun(1, 0, $"run {run.Id} not started, the engine answered too late: {tooLate}; counted as missed");
                     Complete(history =>
                     {
                         StartDone(run.Id);
-                        return history.Runs.FirstOrDefault(r => r.Id == run.Id) is { IsActive: true, Attempts.Count: 0 }
-                            ? history with { Runs = history.Runs.Where(r => r.Id != run.Id).ToList(), MissedRuns = history.MissedRuns + 1 }
-                            : history;
+                        return Missed(history, run.Id, $"run {run.Id} not started, the engine answered too late: {tooLate}; counted as missed");
                     });
                     return;
                 }
@@ -191,17 +187,14 @@ public sealed partial class JobLoop
                 Complete(history =>
                 {
                     StartDone(run.Id);
-                    RemoveNeverStartedInBackground(run.Id);
-                    if (history.Runs.FirstOrDefault(r => r.Id == run.Id) is not { IsActive: true } current) return history;
-                    if (NeverReachedEngine(e) && current is { ScheduledTime: not null, Attempts.Count: 0 })
+                    if (outage && history.Runs.Any(r => r.Id == run.Id && r.IsActive))
                     {
-                        // probe-33 F4: an engine that is away at a schedule time says nothing about the job: the time is
-                        // missed (as Kubernetes counts a time its controller was down for), not a failed run that takes a
-                        // failed-history slot and can push out the failure worth reading. Only when no call got through:
-                        // one cut off mid-way may have started the run, which then stays recorded (failed).
-                        ReportNotRun(1, 0, $"run {run.Id} not started, the engine did not answer ({why}); counted as missed");
-                        return history with { Runs = history.Runs.Where(r => r.Id != run.Id).ToList(), MissedRuns = history.MissedRuns + 1 };
+                        // Whether it started is known only once the engine answers: SettleBrokenStartsAsync looks then.
+                        brokenStarts[run.Id] = (why, e is OperationCanceledException || e.GetBaseException() is TimeoutException);
+                        return history;
                     }
+                    RemoveNeverStartedInBackground(run.Id);
+                    if (history.Runs.FirstOrDefault(r => r.Id == run.Id) is not { IsActive: true }) return history;
                     logger.LogWarning("{Key}: run {Run} could not start: {Error}; it is recorded failed (StartFailed) and not retried", key, run.Id, why);
                     events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {why}; failed (StartFailed), not retried");
                     return WithRun(history, run.Id, r => Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }));
@@ -213,15 +206,6 @@ public sealed partial class JobLoop
             }
         });
     }
-
-    /// <summary>The engine could not be connected to at all (not running, its socket gone): no call of this start
-    /// reached it, so nothing of the run can be running.</summary>
-    private static bool NeverReachedEngine(Exception e) =>
-        e is EngineUnavailableException && e.GetBaseException() is SocketException
-        {
-            SocketErrorCode: SocketError.ConnectionRefused or SocketError.AddressNotAvailable
-                or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable,
-        };
 
     // A create that timed out here may land in the engine later (a hung engine answers its queue when it comes back).
     private static readonly TimeSpan[] NeverStartedSweeps = [TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60)];

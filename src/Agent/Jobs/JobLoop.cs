@@ -190,6 +190,7 @@ public sealed partial class JobLoop(
         }
         var record = store.Get(key) ?? new JobRecord(key, new JobHistory { Since = time.GetUtcNow() });
         var history = ApplyCompleted(record.History);
+        history = await SettleBrokenStartsAsync(history, ct);
         var cron = want.Cron;
         // The next schedule time needs no engine: shown while the engine is away too (probe-19 A: NEXT SCHEDULE <none>).
         if (cron is not null && (NextRun is null || NextRun <= time.GetUtcNow())) NextRun = CronDecisions.NextTime(cron, time.GetUtcNow());

@@ -8,6 +8,8 @@ namespace Agent.IntegrationTests.Infrastructure;
 /// closes the events stream and refuses it (every other call goes through) until <see cref="RestoreEvents"/>.
 /// <see cref="HoldStartEvents"/> lets the events stream run up to the next container start event, then holds it (and
 /// everything after it) until <see cref="ReleaseEvents"/>: a busy agent's event pump, a start behind what it has applied.
+/// <see cref="CutStarts"/> drops the connection of every container start, before it reaches the engine or after the engine
+/// has carried it out (its answer lost), as an engine dying mid-call does, until <see cref="RestoreStarts"/>.
 /// </summary>
 public sealed class FreezableEngineProxy : IAsyncDisposable
 {
@@ -33,6 +35,45 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
     public void RestoreEvents()
     {
         lock (sync) eventsCut = false;
+    }
+
+    private bool? startsCut; // null: starts go through; false: dropped before the engine; true: dropped after it
+    private int startsToCut;
+    private readonly TaskCompletionSource startCut = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>From now on each container start's connection is closed without an answer, the next <paramref name="count"/>
+    /// of them (or all): <paramref name="afterTheEngine"/> false, before the start reaches the engine (the container stays
+    /// created); true, once the engine has answered it (the container runs). The task completes at the first start cut.</summary>
+    public Task CutStarts(bool afterTheEngine, int count = int.MaxValue)
+    {
+        lock (sync) (startsCut, startsToCut) = (afterTheEngine, count);
+        return startCut.Task;
+    }
+
+    /// <summary>How many container starts have been cut.</summary>
+    public int StartsCut { get; private set; }
+
+    public void RestoreStarts()
+    {
+        lock (sync) startsCut = null;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex ContainerStart = new(@"^POST /(v[\d.]+/)?containers/[^/ ]+/start[ ?]");
+
+    /// <summary>Null: forward the request; false: drop it; true: forward it and drop the answer.</summary>
+    private bool? CutOf(ReadOnlySpan<byte> request)
+    {
+        lock (sync)
+            if (startsCut is null) return null;
+        var head = System.Text.Encoding.ASCII.GetString(request[..Math.Min(request.Length, 200)]);
+        if (!ContainerStart.IsMatch(head)) return null;
+        lock (sync)
+        {
+            if (startsCut is not { } afterTheEngine) return null;
+            StartsCut++;
+            if (--startsToCut == 0) startsCut = null;
+            return afterTheEngine;
+        }
     }
 
     private TaskCompletionSource? startsHeld;
@@ -112,8 +153,9 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
                                 if (eventsCut) return;
                                 eventStreams.Add(client);
                             }
+                        if (await CutAsync(first.AsMemory(0, read), server)) return;
                         await server.SendAsync(first.AsMemory(0, read), SocketFlags.None, stop.Token);
-                        await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client, holdStarts: events));
+                        await Task.WhenAny(PumpAsync(client, server, requests: true), PumpAsync(server, client, holdStarts: events));
                     }
                     catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
                     {
@@ -133,7 +175,21 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, bool holdStarts = false)
+    /// <summary>True when the request is a container start being cut: sent on to the engine (and its answer waited for)
+    /// or not, the caller then closes both sides.</summary>
+    private async Task<bool> CutAsync(ReadOnlyMemory<byte> request, Socket server)
+    {
+        if (CutOf(request.Span) is not { } afterTheEngine) return false;
+        if (afterTheEngine)
+        {
+            await server.SendAsync(request, SocketFlags.None, stop.Token);
+            await server.ReceiveAsync(new byte[4096], SocketFlags.None, stop.Token); // the engine's answer: it has started the container
+        }
+        startCut.TrySetResult();
+        return true;
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, bool holdStarts = false, bool requests = false)
     {
         var buffer = new byte[64 * 1024];
         while (true)
@@ -142,6 +198,7 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
             var read = await from.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
             if (read == 0) return;
             await Gate(); // bytes read just before a freeze are held back too
+            if (requests && await CutAsync(buffer.AsMemory(0, read), to)) return; // a kept-alive connection's next request
             var sent = 0;
             if (holdStarts && StartsHeld() is { } held && IndexOf(buffer.AsSpan(0, read), "\"Action\":\"start\""u8) is var at and >= 0)
             {

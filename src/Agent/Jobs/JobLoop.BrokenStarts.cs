@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Agent.Core.Jobs;
+using Agent.Core.Model;
+using Agent.Engine;
+
+namespace Agent.Jobs;
+
+/// <summary>
+/// Runs whose start the engine did not answer (<see cref="BrokenStart"/>): nothing is decided about them until the engine
+/// answers again and says whether a container of the run ran. The run stays active meanwhile; a container of it created
+/// and never started is removed.
+/// </summary>
+public sealed partial class JobLoop
+{
+    private readonly HashSet<string> startedAgain = new(StringComparer.Ordinal); // the loop's own: only its steps touch it
+    private readonly ConcurrentDictionary<string, (string Why, bool Hung)> brokenStarts = new(StringComparer.Ordinal); // run id → why its start broke off
+
+    private async Task<JobHistory> SettleBrokenStartsAsync(JobHistory history, CancellationToken ct)
+    {
+        startedAgain.RemoveWhere(id => !history.Runs.Any(r => r.Id == id && r.IsActive));
+        if (brokenStarts.IsEmpty) return history;
+        var containers = await jobs.ListAsync(key, ct); // the engine's answer, not the cache: it may not have seen the engine come back
+        foreach (var (runId, (why, hung)) in brokenStarts.ToArray())
+        {
+            if (history.Runs.FirstOrDefault(r => r.Id == runId) is not { IsActive: true } run)
+            {
+                brokenStarts.TryRemove(runId, out _);
+                continue;
+            }
+            var ran = new List<ContainerSummary>();
+            foreach (var c in containers.Where(c => jobs.RunOf(c) == runId && jobs.AttemptOf(c) == run.Attempts.Count + 1))
+            {
+                // A list can be an event behind: the engine's own answer says whether it ever started.
+                if (await jobs.InspectAsync(c.Id, ct) is not { } fresh) continue;
+                if (fresh.State != ContainerState.Created) ran.Add(c);
+                else await jobs.RemoveContainerAsync(c.Id, ct);
+            }
+            brokenStarts.TryRemove(runId, out _);
+            var attempt = AttemptAdoption.Unrecorded(run, jobs.Attempts(ran));
+            var decision = BrokenStart.Decide(run, attempt is not null, hung, startedAgain.Contains(runId), desired()?.Cron, time.GetUtcNow());
+            switch (decision.Outcome)
+            {
+                case BrokenStartOutcome.Follow:
+                    logger.LogInformation("{Key}: run {Run}: its start broke off ({Error}), and its container {Container} had started: the run goes on", key, runId, why,
+                        attempt!.ContainerName);
+                    events?.Invoke("Normal", "Started", $"run {runId} attempt {attempt.Number} started: container {attempt.ContainerName} (its start's answer was lost: {why})");
+                    history = WithRun(history, runId, r => r with { Attempts = [.. r.Attempts, attempt] });
+                    break;
+                case BrokenStartOutcome.StartAgain:
+                    startedAgain.Add(runId);
+                    logger.LogInformation("{Key}: run {Run}: its start broke off ({Error}) and nothing of it ran; it starts again", key, runId, why);
+                    break; // still active, its attempt not made: this step starts it
+                case BrokenStartOutcome.Missed:
+                    RemoveNeverStartedInBackground(runId); // a create the engine carries out late is removed, never started
+                    history = Missed(history, runId, $"run {runId} not started, the engine did not answer its start ({why}) and nothing of it ran; {decision.Why}; counted as missed");
+                    break;
+                default:
+                    RemoveNeverStartedInBackground(runId);
+                    logger.LogWarning("{Key}: run {Run} could not start: {Error}; nothing of it ran, and {Late}: it is recorded failed (StartFailed) and not retried", key, runId, why,
+                        decision.Why);
+                    events?.Invoke("Warning", RunReasons.StartFailed, $"run {runId} could not start: {why}; failed (StartFailed), not retried");
+                    history = WithRun(history, runId, r => Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }));
+                    break;
+            }
+        }
+        return history;
+    }
+
+    /// <summary>A scheduled run none of which started leaves the history and counts as a missed schedule time.</summary>
+    private JobHistory Missed(JobHistory history, string runId, string message)
+    {
+        if (history.Runs.FirstOrDefault(r => r.Id == runId) is not { IsActive: true, Attempts.Count: 0 }) return history;
+        ReportNotRun(1, 0, message);
+        return history with { Runs = history.Runs.Where(r => r.Id != runId).ToList(), MissedRuns = history.MissedRuns + 1 };
+    }
+}

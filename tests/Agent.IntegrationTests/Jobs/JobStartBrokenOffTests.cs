@@ -1,0 +1,102 @@
+using Agent.IntegrationTests.Infrastructure;
+using Agent.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.IntegrationTests.Jobs;
+
+/// <summary>probe-34: the engine killed mid-start (the create landed, the start's connection broke off) left the run
+/// active while the engine was away, then failed it (StartFailed) though it never ran; and a start the engine carried out
+/// whose answer was lost was failed too, its container running unrecorded. Whether a run started is now asked of the
+/// engine once it answers again. The proxy drops each container start's connection, before or after the engine; the
+/// docker CLI is the oracle.</summary>
+public sealed class JobStartBrokenOffTests() : FreezableEngineScenario(new Dictionary<string, string?>
+{
+    ["Agent:JobSettle"] = "00:00:00",
+    ["Agent:EngineHeartbeat"] = "00:05:00", // only the start finds the engine gone
+})
+{
+    private JobRunner Runner => Agent.Services.GetRequiredService<JobRunner>();
+
+    /// <summary>Cuts the next <paramref name="count"/> container starts (or all, for <paramref name="longer"/>) until the
+    /// agent has met one cut and said the engine is away.</summary>
+    private async Task CutStartsUntilMetAsync(bool afterTheEngine, int count = int.MaxValue, TimeSpan? longer = null)
+    {
+        var from = Agent.Logs.Lines.Count;
+        try
+        {
+            await Proxy.CutStarts(afterTheEngine, count).WaitAsync(TimeSpan.FromSeconds(90));
+            await Eventually.TrueAsync(() => Task.FromResult(Agent.Logs.Lines.Skip(from).Any(l => l.Contains("job steps wait with back-off", StringComparison.Ordinal))),
+                TimeSpan.FromSeconds(60), "the agent met a start cut off");
+            if (longer is { } wait) await Task.Delay(wait);
+        }
+        finally
+        {
+            Proxy.RestoreStarts();
+        }
+    }
+
+    [Fact]
+    public async Task A_job_whose_start_broke_off_before_the_engine_starts_again_once_and_succeeds() => await Agent.WithLogAsync(async () =>
+    {
+        var job = Instance.Name("cutjob");
+        await Agent.StartAsync();
+        var cut = CutStartsUntilMetAsync(afterTheEngine: false, count: 1);
+        Agent.Write("job.yaml", JobContainers.Job(job, "echo done"));
+        await cut;
+
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(job)), s => s?.Phase is "Succeeded" or "Failed", TimeSpan.FromSeconds(90), "the Job done");
+        Assert.Equal("Succeeded", Runner.JobStatus(job)!.Phase);
+        Assert.Equal(1, Proxy.StartsCut);
+        Assert.Equal(1, Agent.Logs.Count("its start broke off", "it starts again"));
+        var containers = await JobContainers.ListAsync(Instance, job);
+        var ran = Assert.Single(containers); // the created one is removed, never started; one run
+        Assert.Equal("exited", ran.Status);
+        Assert.Equal(0, ran.ExitCode);
+    });
+
+    [Fact]
+    public async Task A_job_whose_start_the_engine_carried_out_but_whose_answer_was_lost_is_followed_not_failed_or_run_twice() => await Agent.WithLogAsync(async () =>
+    {
+        var job = Instance.Name("lostjob");
+        await Agent.StartAsync();
+        var cut = CutStartsUntilMetAsync(afterTheEngine: true, count: 1);
+        Agent.Write("job.yaml", JobContainers.Job(job, "sleep 3; echo done"));
+        await cut;
+
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.JobStatus(job)), s => s?.Phase is "Succeeded" or "Failed", TimeSpan.FromSeconds(90), "the Job done");
+        Assert.Equal("Succeeded", Runner.JobStatus(job)!.Phase);
+        Assert.Equal(1, Proxy.StartsCut);
+        Assert.Equal(1, Agent.Logs.Count("its start broke off", "had started: the run goes on"));
+        var ran = Assert.Single(await JobContainers.ListAsync(Instance, job));
+        Assert.Equal(0, ran.ExitCode);
+    });
+
+    [Fact]
+    public async Task A_scheduled_run_whose_start_broke_off_until_a_later_time_came_is_missed_not_failed_and_leaves_no_container() => await Agent.WithLogAsync(async () =>
+    {
+        var cron = Instance.Name("cutcron");
+        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "*/4 * * * * *", "echo tick", "  failedJobsHistoryLimit: 100\n  successfulJobsHistoryLimit: 100\n"));
+        await Agent.StartAsync();
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Any(r => r.Phase == "Succeeded") == true,
+            TimeSpan.FromSeconds(90), "a run done");
+
+        var cutAt = DateTimeOffset.UtcNow;
+        await CutStartsUntilMetAsync(afterTheEngine: false, longer: TimeSpan.FromSeconds(9)); // two later schedule times come meanwhile
+        Assert.True(Proxy.StartsCut >= 2, $"{Proxy.StartsCut} starts cut");
+        var restored = DateTimeOffset.UtcNow;
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(60), "the engine did not answer its start", "counted as missed");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Any(r => r.Start > restored && r.Phase == "Succeeded") == true,
+            TimeSpan.FromSeconds(90), "a run done after the starts went through again");
+
+        var status = Runner.CronJobStatus(cron)!;
+        Assert.DoesNotContain(status.History, r => r.Phase == "Failed");
+        Assert.True(Proxy.StartsCut < 20, $"{Proxy.StartsCut} starts cut: a run whose start broke off is started again once, not at every step");
+        Assert.True(status.MissedRuns > 0, "the run whose start broke off counts as missed");
+        await Eventually.TrueAsync(async () => (await JobContainers.ListAsync(Instance, cron)).All(c => c.Status != "created"), TimeSpan.FromSeconds(30),
+            "no container of a run left created, never started");
+        // Every container the CLI sees ran and belongs to a run the history holds: none ran unrecorded.
+        var runs = status.History.Concat(status.Active).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var c in await JobContainers.ListAsync(Instance, cron))
+            Assert.True(runs.Contains(c.Run), $"{c.Name} ({c.Status}, due {c.Scheduled:O}) belongs to no run in the history (cut at {cutAt:O})");
+    });
+}
