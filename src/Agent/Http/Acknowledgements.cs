@@ -87,10 +87,7 @@ public sealed record RefusedObject(string Kind, string Name, string? Phase);
 public sealed record FieldViolation(string Field, string Message);
 
 /// <summary>One error of a manifest or run request, with where it is.</summary>
-public sealed record FieldError(string Field, int Line, int Column, string Message)
-{
-    public static List<FieldError> Of(IEnumerable<ManifestError> errors) => errors.Select(e => new FieldError(e.Path, e.Line, e.Column, e.Message)).ToList();
-}
+public sealed record FieldError(string Field, int Line, int Column, string Message);
 
 // Lines of an application/x-ndjson stream.
 public sealed record ErrorLine(string? Error);

@@ -1,3 +1,4 @@
+using Agent.Core.Manifests;
 using Agent.Engine;
 
 namespace Agent.Http;
@@ -32,12 +33,29 @@ public static class ApiProblems
     public static IResult Malformed(Core.Manifests.JsonSyntaxError syntax) =>
         BadRequest(syntax.ToString(), new Dictionary<string, object?> { ["errors"] = new List<FieldError> { new(syntax.Path, syntax.Line, syntax.Column, syntax.Text) } });
 
-    /// <summary>A request the security policy refuses: 400, every field with its rule.</summary>
+    /// <summary>A request the security policy refuses: 400, each field with its rule (<see cref="Listed"/>).</summary>
     public static IResult Refused(IEnumerable<(string Field, string Message)> violations)
     {
-        var list = violations.ToList();
-        return BadRequest(string.Join("; ", list.Select(v => $"{v.Field}: {v.Message}")),
-            new Dictionary<string, object?> { ["errors"] = list.Select(v => new FieldViolation(v.Field, v.Message)).ToList() });
+        var (detail, extensions) = Listed(violations.ToList(), v => $"{v.Field}: {v.Message}", v => new FieldViolation(v.Field, v.Message));
+        return BadRequest(detail, extensions);
+    }
+
+    /// <summary>The errors a body's fields have, for a problem answer: the first few in its detail, the first
+    /// <see cref="MaxErrorsListed"/> in <c>errors</c> (with <c>errorsNotListed</c>, how many more), so a body with thousands of
+    /// bad fields gets an answer of a few KiB, not a copy of itself many times its size.</summary>
+    public static (string Detail, Dictionary<string, object?> Extensions) FieldErrors(IReadOnlyList<ManifestError> errors) =>
+        Listed(errors, e => $"{e.Path}: {e.Message}".TrimStart(':', ' '), e => new FieldError(e.Path, e.Line, e.Column, e.Message));
+
+    public const int MaxErrorsListed = 100;
+    private const int ErrorsInDetail = 10;
+
+    private static (string Detail, Dictionary<string, object?> Extensions) Listed<T, TField>(IReadOnlyList<T> errors, Func<T, string> text, Func<T, TField> field)
+    {
+        var detail = string.Join("; ", errors.Take(ErrorsInDetail).Select(text));
+        if (errors.Count > ErrorsInDetail) detail += $"; and {errors.Count - ErrorsInDetail} more (in errors)";
+        var extensions = new Dictionary<string, object?> { ["errors"] = errors.Take(MaxErrorsListed).Select(field).ToList() };
+        if (errors.Count > MaxErrorsListed) extensions["errorsNotListed"] = errors.Count - MaxErrorsListed;
+        return (detail, extensions);
     }
 
     public static IResult ContainerNotFound(string id) =>

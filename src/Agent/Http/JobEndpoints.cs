@@ -82,12 +82,11 @@ public static class JobEndpoints
         var parsed = JobRequestParser.Parse(json!, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains));
         if (parsed.Request is not { } request)
         {
-            var errors = parsed.Errors;
+            var (detail, extensions) = ApiProblems.FieldErrors(parsed.Errors);
             await Results.Problem(
                 statusCode: parsed.Violations ? 403 : 422,
                 title: parsed.Violations ? "Forbidden by the security policy" : "Unprocessable Entity",
-                detail: string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
-                extensions: new Dictionary<string, object?> { ["errors"] = FieldError.Of(errors) })
+                detail: detail, extensions: extensions)
                 .ExecuteAsync(http);
             return;
         }

@@ -67,8 +67,10 @@ public static class RunEndpoints
         var generated = $"run-{Guid.NewGuid().ToString("N")[..8]}";
         var (request, errors) = RunRequestParser.Parse(json!, files, policy, new AdmissionContext(files.ResolveLinks, own.Contains), generated);
         if (request is null)
-            return ApiProblems.BadRequest(string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}".TrimStart(':', ' '))),
-                new Dictionary<string, object?> { ["errors"] = FieldError.Of(errors) });
+        {
+            var (detail, extensions) = ApiProblems.FieldErrors(errors);
+            return ApiProblems.BadRequest(detail, extensions);
+        }
         if (!start && request.WaitFor is not null) return ApiProblems.BadRequest("waitFor: a created container is not started; use POST /api/v1/run to wait for it");
         if (request.Network is { } network)
         {

@@ -50,6 +50,30 @@ public sealed class JsonBodyPositionTests(HttpFixture fx) : IClassFixture<HttpFi
         Assert.StartsWith("invalid JSON at line 1, column 53: 'x' is invalid after a single JSON value", detail);
     }
 
+    /// <summary>probe-34: a 60 KB body with thousands of bad fields was answered with every one of them, twice (detail and
+    /// errors): a 760 KB answer. The first are listed, and how many more.</summary>
+    [Fact]
+    public async Task A_body_with_thousands_of_bad_fields_gets_a_short_answer_listing_the_first_and_counting_the_rest()
+    {
+        using var admin = fx.Client(HttpFixture.AdminToken);
+        var env = string.Join(",", Enumerable.Range(0, 3000).Select(i => $"{{\"zz\":{i}}}"));
+        var body = $"{{\"service\":{{\"name\":\"w\",\"image\":\"busybox:1.35\",\"env\":[{env}]}}}}";
+        foreach (var route in new[] { "/api/v1/run", "/api/v1/containers" })
+        {
+            var response = await admin.PostAsync(route, Json(body));
+            var (detail, problem) = await BadRequestAsync(response, route);
+            Assert.True(response.Content.Headers.ContentLength is null or < 32 * 1024, $"{route}: {response.Content.Headers.ContentLength} bytes for a {body.Length}-byte body");
+            Assert.StartsWith("service.env[0]: expected a string, got a mapping; service.env[1]: ", detail);
+            Assert.EndsWith("; and 2990 more (in errors)", detail);
+            Assert.Equal(100, problem.GetProperty("errors").GetArrayLength());
+            Assert.Equal(2900, problem.GetProperty("errorsNotListed").GetInt32());
+        }
+        var jobs = await admin.PostAsync("/api/v1/jobs", Json($"{{\"name\":\"j\",\"container\":{{\"image\":\"busybox:1.35\",\"env\":[{env}]}}}}"));
+        var answer = await jobs.Content.ReadAsStringAsync();
+        Assert.True(answer.Length < 32 * 1024, $"jobs: {(int)jobs.StatusCode}, {answer.Length} characters");
+        Assert.Contains("and 2990 more (in errors)", answer);
+    }
+
     [Fact]
     public async Task The_strictly_read_bodies_and_the_image_routes_name_the_position_too()
     {
