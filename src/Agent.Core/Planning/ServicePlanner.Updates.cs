@@ -23,6 +23,15 @@ internal sealed partial class ServicePlanner
 
     private IEnumerable<int> Update(ObservedContainer old, string name, int replica, List<int> after)
     {
+        // Left under an update's temporary name (X-next: an update interrupted, then the manifest changed again): it takes
+        // the replica's name first, so this update's own new container can be X-next (probe-35: a create of X-next onto
+        // itself failed with 409 for ever, the service left down under stop-first).
+        if (old.Name == $"{name}-next" && !RecreatesInPlace && TakeName(old, name, $"takes back the name {name} before it is updated (an interrupted update left it as {old.Name})", after) is { } renamed)
+        {
+            freedBy[old.Name] = renamed;
+            after = [.. after, renamed];
+            old = old with { Name = name };
+        }
         var named = SpecDiff.Between(old.AppliedSpec, service.Container).Select(f => f[2..f.IndexOf(':')]).Distinct().ToList();
         var cause = named.Count == 0 ? $"spec changed ({old.SpecHash} -> {hash})" : $"spec changed: {string.Join(", ", named)} ({old.SpecHash} -> {hash})";
         return RecreatesInPlace ? RecreateInPlace(old, name, replica, after, cause) : Replace(old, null, name, replica, after, cause);

@@ -24,6 +24,9 @@ public sealed partial class JobLoop
         {
             if (history.Runs.FirstOrDefault(r => r.Id == runId) is not { IsActive: true } run)
             {
+                // Ended or dropped before the engine said: what of it landed goes, as the start's own answer would have had it.
+                var recorded = history.Runs.Where(r => r.Id == runId).SelectMany(r => r.Attempts).Select(a => a.ContainerId).ToHashSet(StringComparer.Ordinal);
+                foreach (var c in containers.Where(c => jobs.RunOf(c) == runId && !recorded.Contains(c.Id))) await jobs.RemoveContainerAsync(c.Id, ct);
                 brokenStarts.TryRemove(runId, out _);
                 continue;
             }

@@ -318,20 +318,31 @@ public sealed partial class JobLoop(
     }
 
     /// <summary>Marks runs failed now and kills their containers in the background, so a new run is not held up by a
-    /// grace period; the exit code is recorded once the container has stopped.</summary>
+    /// grace period; the exit code is recorded once the container has stopped. A run replaced before anything of it
+    /// started leaves the history: nothing of it ran, and it takes no failed-history slot (probe-32 F6; Kubernetes deletes
+    /// the Job it replaces).</summary>
     private JobHistory Kill(JobHistory history, IReadOnlyList<string> runIds, JobTemplate template, string reason, DateTimeOffset now, string message)
     {
         if (runIds.Count == 0) return history;
+        var dropped = new HashSet<string>(StringComparer.Ordinal);
         var runs = history.Runs.Select(r =>
         {
             if (!runIds.Contains(r.Id) || !r.IsActive) return r;
+            if (reason == RunReasons.Replaced && r.Attempts.Count == 0)
+            {
+                EndedWhileStarting(r.Id); // a start under way is not sent; a container it got is removed (the run is gone)
+                logger.LogInformation("{Key}: run {Run} replaced before it started ({Message}): dropped, nothing of it ran", key, r.Id, message);
+                events?.Invoke("Normal", reason, $"run {r.Id} dropped before it started: {message}");
+                dropped.Add(r.Id);
+                return r;
+            }
             if (r.Current is { Finished: false } attempt) KillInBackground(r.Id, attempt, template);
             EndedWhileStarting(r.Id);
             logger.LogInformation("{Key}: run {Run} killed ({Reason}): {Message}", key, r.Id, reason, message);
             events?.Invoke("Normal", reason, $"run {r.Id} killed: {message}");
             return Finished(r with { End = now, Phase = RunPhase.Failed, Reason = reason });
         }).ToList();
-        return history with { Runs = runs };
+        return history with { Runs = runs.Where(r => !dropped.Contains(r.Id)).ToList() };
     }
 
     /// <summary>Takes each active run a step: starts, kills or finishes it, or notes when to look again;

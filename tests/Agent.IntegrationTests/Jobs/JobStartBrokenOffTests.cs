@@ -1,3 +1,4 @@
+using Agent.Core.Jobs;
 using Agent.IntegrationTests.Infrastructure;
 using Agent.Jobs;
 using Microsoft.Extensions.DependencyInjection;
@@ -98,5 +99,38 @@ public sealed class JobStartBrokenOffTests() : FreezableEngineScenario(new Dicti
         var runs = status.History.Concat(status.Active).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var c in await JobContainers.ListAsync(Instance, cron))
             Assert.True(runs.Contains(c.Run), $"{c.Name} ({c.Status}, due {c.Scheduled:O}) belongs to no run in the history (cut at {cutAt:O})");
+    });
+
+    /// <summary>probe-32 F6: a run that Replace ended before anything of it started (its start held by a hung engine) was
+    /// kept as a failed run (Replaced), taking a failed-history slot. Nothing of it ran: it leaves the history.</summary>
+    [Fact]
+    public async Task A_run_replaced_before_it_started_leaves_no_failed_run_behind() => await Agent.WithLogAsync(async () =>
+    {
+        var cron = Instance.Name("replcron");
+        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "*/2 * * * * *", "sleep 600", "  concurrencyPolicy: Replace\n  failedJobsHistoryLimit: 100\n"));
+        await Agent.StartAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(Runner.CronJobStatus(cron)?.Active.Any(r => r.Attempts > 0) == true), TimeSpan.FromSeconds(60), "a run started");
+
+        // Each start now hangs in the engine; the next schedule time (2 s later, before a start waiting 5 s makes the
+        // engine count as away) replaces the run whose start hangs.
+        Proxy.Freeze();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(8));
+        }
+        finally
+        {
+            Proxy.Thaw();
+        }
+        await Eventually.TrueAsync(() => Task.FromResult(Runner.CronJobStatus(cron)?.Active.Any(r => r.Attempts > 0 && r.Start > DateTimeOffset.UtcNow.AddSeconds(-30)) == true),
+            TimeSpan.FromSeconds(90), "a run started after the thaw");
+        var status = Runner.CronJobStatus(cron)!;
+        Assert.DoesNotContain(status.History, r => r.Attempts == 0);
+        Assert.True(Agent.Logs.Count("replaced before it started") > 0, "no run was replaced before it started: the test did not test it");
+        Assert.All(status.History, r => Assert.Equal(RunReasons.Replaced, r.Reason)); // the run(s) that did run, each replaced
+        // The docker CLI as the oracle: nothing of a dropped run is left (its create, carried out at the thaw, is removed).
+        var runs = status.History.Concat(status.Active).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        await Eventually.TrueAsync(async () => (await JobContainers.ListAsync(Instance, cron)).All(c => runs.Contains(c.Run) || c.Status != "running"),
+            TimeSpan.FromSeconds(60), "no container of a dropped run running");
     });
 }

@@ -470,4 +470,35 @@ public sealed class InterruptedUpdateTests
             Assert.Empty(engine.Containers);
         }
     }
+
+    /// <summary>probe-35: an update interrupted (its new container, X-next, made) and the manifest edited again before it
+    /// finished: the X-next left was updated under its temporary name, so the new update's create of X-next hit the name
+    /// it held, 409 for ever, and under stop-first the service stayed down. Whatever step the first update reached, the
+    /// replica ends as one container, X, on the latest spec.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_update_interrupted_at_any_step_then_edited_again_ends_on_the_latest_spec_under_the_replica_name(bool startFirst)
+    {
+        var v1 = Service("web", 1, s => { if (startFirst) s.Healthy().StartFirst(rollback: true); else s.Healthy().StopFirst(rollback: true); });
+        var v2 = v1 with { Container = v1.Container with { Image = "busybox:2" } };
+        var v3 = v1 with { Container = v1.Container with { Image = "busybox:3" } };
+        PlanInput Input(ServiceSpec s, ObservedState observed) => new(new("ServiceGroup", "g"), Group(s), observed, Labels, Now);
+        var toV2 = Planner.PlanGroup(Input(v2, Observed(Running(v1, 1) with { Name = "g-web-1" })));
+        for (var killedAfter = 0; killedAfter <= toV2.Operations.Count; killedAfter++)
+        {
+            var engine = new EngineModel(Labels, Hash(v3), HealthState.Healthy) { Containers = { Running(v1, 1) with { Name = "g-web-1" } } };
+            engine.Run(toV2, killedAfter);
+            var seen = string.Join(", ", engine.Containers.Select(c => $"{c.Name} {c.State}"));
+            for (var round = 0; round < 4; round++)
+            {
+                var plan = Planner.PlanGroup(Input(v3, engine.Observed));
+                if (plan.IsEmpty) break;
+                engine.Run(plan);
+            }
+            var left = Assert.Single(engine.Containers);
+            Assert.True((left.Name, left.State, left.SpecHash) == ("g-web-1", ContainerState.Running, Hash(v3)),
+                $"killed after {killedAfter} (left {seen}): {left.Name} {left.State} {(left.SpecHash == Hash(v3) ? "v3" : left.SpecHash == Hash(v2) ? "v2" : "v1")}");
+        }
+    }
 }
