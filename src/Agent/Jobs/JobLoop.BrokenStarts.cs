@@ -52,7 +52,10 @@ public sealed partial class JobLoop
                 case BrokenStartOutcome.StartAgain:
                     startedAgain.Add(runId);
                     logger.LogInformation("{Key}: run {Run}: its start broke off ({Error}) and nothing of it ran; it starts again", key, runId, why);
-                    break; // still active, its attempt not made: this step starts it
+                    // Started here, before the step looks at the cache, which can still list the container just removed: a
+                    // run whose start is under way adopts nothing (probe-35: adopted, then "failed", BackoffLimitExceeded).
+                    if (desired() is { } want) StartInBackground(run, want, "its start broke off as the engine went away, and nothing of it ran");
+                    break;
                 case BrokenStartOutcome.Missed:
                     RemoveNeverStartedInBackground(runId); // a create the engine carries out late is removed, never started
                     history = Missed(history, runId, $"run {runId} not started, the engine did not answer its start ({why}) and nothing of it ran; {decision.Why}; counted as missed");

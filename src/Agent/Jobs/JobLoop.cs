@@ -401,7 +401,8 @@ public sealed partial class JobLoop(
             : await jobs.ListAsync(key, ct);
         if (engineOutage.Answered()) logger.LogInformation("Jobs: the Docker engine answers again; job steps go on");
         var runs = history.Runs.ToList();
-        containers = await RemoveNeverStartedAsync(containers, runs, ct);
+        var missed = new List<(string Run, string Why)>();
+        containers = await RemoveNeverStartedAsync(containers, runs, missed, ct);
         if (!adopted)
         {
             // A history one run behind its containers (a failed save, an older copy) takes the runs they name, and the
@@ -460,13 +461,19 @@ public sealed partial class JobLoop(
                 }],
             };
         }
-        return history with { Runs = runs };
+        history = history with { Runs = runs };
+        foreach (var (run, why) in missed)
+            history = Missed(history, run, $"run {run} not started: its container, created and never started, is removed ({why}); counted as missed");
+        return history;
     }
 
     /// <summary>Removes the job's containers that were created and never started unless they are an active run's
     /// attempt still in time (<see cref="NeverStarted"/>); an active run whose container is too late fails. Returns the
-    /// containers left. A removal that fails is tried again at the next look (the container keeps its labels).</summary>
-    private async Task<IReadOnlyList<ContainerSummary>> RemoveNeverStartedAsync(IReadOnlyList<ContainerSummary> containers, List<JobRun> runs, CancellationToken ct)
+    /// containers left. A removal that fails is tried again at the next look (the container keeps its labels). A scheduled
+    /// run none of which ran is a missed time (<paramref name="missed"/>), as one whose start broke off is (probe-35: after
+    /// an agent restart it was a failed run).</summary>
+    private async Task<IReadOnlyList<ContainerSummary>> RemoveNeverStartedAsync(IReadOnlyList<ContainerSummary> containers, List<JobRun> runs,
+        List<(string Run, string Why)> missed, CancellationToken ct)
     {
         var kept = new List<ContainerSummary>();
         foreach (var c in containers)
@@ -493,7 +500,8 @@ public sealed partial class JobLoop(
             }
             logger.LogWarning("{Key}: removed container {Container}, created and never started: {Why}", key, c.Name, why);
             events?.Invoke("Warning", "NeverStartedRemoved", $"container {c.Name} removed, never started: {why}");
-            if (run is { IsActive: true } && !run.Attempts.Any(a => a.Number == attempt && a.Finished)) // an ended attempt's run goes on with its retry
+            if (run is { ScheduledTime: not null, IsActive: true, Attempts.Count: 0 }) missed.Add((run.Id, why));
+            else if (run is { IsActive: true } && !run.Attempts.Any(a => a.Number == attempt && a.Finished)) // an ended attempt's run goes on with its retry
                 runs[index] = Finished(run with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed });
         }
         return kept;

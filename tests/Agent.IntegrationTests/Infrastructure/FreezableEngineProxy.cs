@@ -77,10 +77,18 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
     }
 
     private TaskCompletionSource? startsHeld;
+    private byte[] heldAction = "\"Action\":\"start\""u8.ToArray();
 
-    public void HoldStartEvents()
+    public void HoldStartEvents() => HoldEvents("start");
+
+    /// <summary>As <see cref="HoldStartEvents"/>, at the next container event of <paramref name="action"/> (destroy, die, ...).</summary>
+    public void HoldEvents(string action)
     {
-        lock (sync) startsHeld ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (sync)
+        {
+            heldAction = System.Text.Encoding.ASCII.GetBytes($"\"Action\":\"{action}\"");
+            startsHeld ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
     }
 
     public void ReleaseEvents()
@@ -88,6 +96,11 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
         TaskCompletionSource? held;
         lock (sync) (held, startsHeld) = (startsHeld, null);
         held?.TrySetResult();
+    }
+
+    private byte[] HeldAction()
+    {
+        lock (sync) return heldAction;
     }
 
     private Task? StartsHeld()
@@ -200,7 +213,7 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
             await Gate(); // bytes read just before a freeze are held back too
             if (requests && await CutAsync(buffer.AsMemory(0, read), to)) return; // a kept-alive connection's next request
             var sent = 0;
-            if (holdStarts && StartsHeld() is { } held && IndexOf(buffer.AsSpan(0, read), "\"Action\":\"start\""u8) is var at and >= 0)
+            if (holdStarts && StartsHeld() is { } held && IndexOf(buffer.AsSpan(0, read), HeldAction()) is var at and >= 0)
             {
                 // The events before the start's go through; the start (its first bytes already sent: the reader waits mid-event) waits.
                 sent = at;

@@ -133,4 +133,38 @@ public sealed class JobStartBrokenOffTests() : FreezableEngineScenario(new Dicti
         await Eventually.TrueAsync(async () => (await JobContainers.ListAsync(Instance, cron)).All(c => runs.Contains(c.Run) || c.Status != "running"),
             TimeSpan.FromSeconds(60), "no container of a dropped run running");
     });
+
+    /// <summary>probe-35: a triggered run of a Forbid CronJob whose start broke off was started again, but the step first
+    /// adopted the container just removed (the cache still listed it) as its attempt, which then "failed": BackoffLimitExceeded,
+    /// though nothing of it ran.</summary>
+    [Fact]
+    public async Task A_triggered_run_whose_start_broke_off_runs_once_and_uses_no_retry() => await Agent.WithLogAsync(async () =>
+    {
+        var cron = Instance.Name("trigcron");
+        Agent.Write("cron.yaml", JobContainers.CronJob(cron, "0 0 1 1 *", "echo once", "  concurrencyPolicy: Forbid\n", "    backoffLimit: 0\n"));
+        await Agent.StartAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(Runner.CronJobStatus(cron) is not null), TimeSpan.FromSeconds(60), "the CronJob known");
+
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+        // The removal of the container the broken start left is held back from the agent's events, as after an engine
+        // restart its listing can still hold it.
+        Proxy.HoldEvents("destroy");
+        try
+        {
+            var cut = CutStartsUntilMetAsync(afterTheEngine: false, count: 1);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/cronjobs/{cron}/trigger", null)).StatusCode);
+            await cut;
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            Proxy.ReleaseEvents();
+        }
+
+        var done = await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)), s => s?.History.Count > 0, TimeSpan.FromSeconds(90), "the triggered run done");
+        var run = Assert.Single(done!.History);
+        Assert.True((run.Phase, run.Attempts) == ("Succeeded", 1), $"{run.Id}: {run.Phase} ({run.Reason}), {run.Attempts} attempt(s)");
+        var ran = Assert.Single(await JobContainers.ListAsync(Instance, cron));
+        Assert.Equal((0, "exited"), (ran.ExitCode, ran.Status));
+    });
 }

@@ -61,6 +61,40 @@ public sealed class KilledAfterCreateTests() : AgentProcessScenario("killcreate"
         await AssertAttemptRunsOnceAsync($"agent.object={name}");
     }
 
+    /// <summary>probe-35: a scheduled run whose container a killed agent created, found by the next agent after a later
+    /// schedule time had come, was a failed run (StartFailed) though nothing of it ran; the same without a restart is a
+    /// missed time. Now it is missed either way, and its container removed, never started.</summary>
+    [Fact]
+    public async Task A_scheduled_run_created_by_a_killed_agent_and_found_too_late_is_a_missed_time_not_a_failed_run()
+    {
+        var name = Instance.Name("cron");
+        File.WriteAllText(Path.Combine(Manifests, "cron.yaml"), $$"""
+            apiVersion: agent/v1
+            kind: CronJob
+            metadata: { name: {{name}} }
+            spec:
+              schedule: "*/2 * * * * *"
+              jobTemplate:
+                backoffLimit: 0
+                container: { image: {{TestEngine.Image}}, command: ["sh", "-c", "echo tick"] }
+            """);
+        StartKilledAfterCreate("agent.kind=CronJob");
+        await WaitKilledAsync();
+        var label = $"agent.object={name}";
+        var left = await ContainersAsync(label);
+        Assert.True(left.Count == 1 && left[0][1] == "created", $"the killed agent left: {Describe(left)}");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a later schedule time comes: the run is too late to start
+
+        await StartAgent().WaitReadyAsync(Within);
+        using var http = Agent!.Client();
+        var status = await Eventually.ReturnsAsync(async () => await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/cronjobs/{name}"),
+            s => s.GetProperty("missedRuns").GetInt64() > 0 && s.GetProperty("history").EnumerateArray().Any(r => r.GetProperty("phase").GetString() == "Succeeded"),
+            Within, () => $"the late run missed and a later one done; agent output:\n{Agent.Output(30)}");
+        Assert.DoesNotContain(status.GetProperty("history").EnumerateArray(), r => r.GetProperty("id").GetString() == left[0][2]);
+        Assert.DoesNotContain(status.GetProperty("history").EnumerateArray(), r => r.GetProperty("phase").GetString() == "Failed");
+        Assert.DoesNotContain(await ContainersAsync(label), r => r[0] == left[0][0]); // removed, never started
+    }
+
     [Fact]
     public async Task An_api_job_attempt_created_by_a_killed_agent_is_adopted_and_runs_once()
     {
