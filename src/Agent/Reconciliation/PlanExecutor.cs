@@ -330,9 +330,16 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     /// someone removed (probe-15l M3) or killed or stopped (probe-15m), or a start the agent refused (a moved bind source)
     /// says nothing about the spec: the update is tried again.
     /// </summary>
-    private static bool JudgesTheSpec(Operation op, Exception e) => op.Kind == OperationKind.StartContainer
-        ? e is EngineException { StatusCode: 400 or 500 }
+    /// <summary>Whether a failed operation of an update is a verdict on the new spec (it is then rolled back and held). A
+    /// start the engine fails on what a crash of its own left behind (containerd still holding the container's task or id)
+    /// is not: the next reconcile starts it again (probe-35: an engine killed as an update's new container started read as
+    /// a failed spec, RolledBack, its replicas left on two specs).</summary>
+    internal static bool JudgesTheSpec(Operation op, Exception e) => op.Kind == OperationKind.StartContainer
+        ? e is EngineException { StatusCode: 400 or 500 } && !EngineLeftover(e.Message)
         : e is OperationFailedException and not WaitInterruptedException;
+
+    private static bool EngineLeftover(string message) =>
+        message.Contains("already exists", StringComparison.Ordinal) || message.Contains("id already in use", StringComparison.Ordinal);
 
     /// <summary>The spec <paramref name="create"/> may send (bind sources pinned, missing ones made), or why not.</summary>
     private async Task<ContainerSpec> AdmitAsync(Operation create, CancellationToken ct)
