@@ -40,7 +40,7 @@ internal static class JobParser
         var zone = "UTC";
         if (f.TryGetValue("timeZone", out var tz) && tz.Scalar() is { } id)
         {
-            if (CronSchedule.Zone(id) is null) tz.Error($"\"{id}\" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)");
+            if (CronSchedule.Zone(id) is null) tz.Error($"{YamlCursor.Quote(id)} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)");
             else zone = id;
         }
 
@@ -77,7 +77,7 @@ internal static class JobParser
         {
             foreach (var (key, _) in map.Children)
                 if (key is YamlScalarNode { Value: { } k } && NotForJobs.TryGetValue(k, out var why))
-                    cursor.Context.Error(key.Start, $"{c.Path}.{k}", $"\"{k}\" is not a job container field: {why}");
+                    cursor.Context.Error(key.Start, $"{c.Path}.{k}", $"{YamlCursor.Quote(k)} is not a job container field: {why}");
             if (cursor.Context.Errors.Count == errorsBefore)
                 container = new ServiceParser(name, manifestDir, files).Parse(c, impliedName: name) is { } service
                     ? service.Container with { Restart = RestartPolicy.No }

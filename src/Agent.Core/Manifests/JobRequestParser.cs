@@ -29,7 +29,7 @@ public static class JobRequestParser
             if (map.Children.TryGetValue(new YamlScalarNode("name"), out var n) && new YamlCursor(n, "name", context).String() is { } given)
             {
                 if (!ServiceParser.DnsLabel().IsMatch(given) || given.Length > 40)
-                    context.Error(n.Start, "name", $"\"{given}\" is not a valid job name (lowercase letters, digits and '-', at most 40)");
+                    context.Error(n.Start, "name", $"{YamlCursor.Quote(given)} is not a valid job name (lowercase letters, digits and '-', at most 40)");
                 else name = given;
             }
             if (map.Children.TryGetValue(new YamlScalarNode("container"), out var c) && c is YamlMappingNode container

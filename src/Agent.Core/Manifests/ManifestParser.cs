@@ -245,7 +245,7 @@ public static partial class ManifestParser
         if (!f.TryGetValue("name", out var n)) cursor.Error("missing required field \"name\"");
         else if ((name = parseName = n.String()) is not null && !ServiceParser.DnsLabel().IsMatch(name))
         {
-            n.Error($"\"{name}\" is not a valid name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63)");
+            n.Error($"{YamlCursor.Quote(name)} is not a valid name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63)");
             name = null;
         }
         var labels = f.TryGetValue("labels", out var l) ? l.StringMap() : null;

@@ -50,7 +50,7 @@ public static class RunRequestParser
         var autoRemove = fields.TryGetValue("autoRemove", out var a) && a.Bool() == true;
         string? network = null;
         if (fields.TryGetValue("network", out var n) && (network = n.String()) is not null && Identifiers.Container(network) != IdentifierCheck.Valid)
-            n.Error($"\"{network}\" is not a network name");
+            n.Error($"{YamlCursor.Quote(network)} is not a network name");
         if (service is null || context.Errors.Count > 0) return (null, context.Errors);
         if (service.Replicas != 1) return (null, [context.ErrorAt("service.replicas", "an imperative run makes one container")]);
         var relative = service.Container.Mounts.Select((m, i) => (m, i)).FirstOrDefault(x => RelativeBind(x.m, files.Root));

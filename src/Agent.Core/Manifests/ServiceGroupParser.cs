@@ -56,7 +56,7 @@ internal static class ServiceGroupParser
             Prune = !f.TryGetValue("prune", out var pr) || (pr.Bool() ?? true),
             PruneVolumes = f.TryGetValue("pruneVolumes", out var pv) && (pv.Bool() ?? false),
         };
-        if (result.DependsOn.Contains(name) && d is not null) d.Error($"\"{name}\" cannot depend on itself");
+        if (result.DependsOn.Contains(name) && d is not null) d.Error($"{YamlCursor.Quote(name)} cannot depend on itself");
         return result;
     }
 

@@ -51,7 +51,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             if (impliedName is null) cursor.Error("missing required field \"name\"");
         }
         else if ((name = nameCursor.String()) is not null && !DnsLabel().IsMatch(name))
-            nameCursor.Error($"\"{name}\" is not a valid service name (lowercase letters, digits and '-', at most 63)");
+            nameCursor.Error($"{YamlCursor.Quote(name)} is not a valid service name (lowercase letters, digits and '-', at most 63)");
 
         string? image = null;
         var build = f.TryGetValue("build", out var buildCursor) ? ReadBuild(buildCursor) : null;
@@ -61,7 +61,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
             else if (name is not null) image = BuildSpecs.DefaultImage(group, name);
         }
         else if ((image = imageCursor.String()) is not null && (image.Any(char.IsWhiteSpace) || image.Length == 0))
-            imageCursor.Error($"\"{image}\" is not an image reference");
+            imageCursor.Error($"{YamlCursor.Quote(image)} is not an image reference");
         if (build is { Push: true } && imageCursor is null)
             buildCursor!.Error("push needs image: naming the registry and repository to push to (e.g. localhost:5000/app:1.0)");
 
@@ -198,14 +198,14 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
                 if (entry is null) continue;
                 var eq = entry.IndexOf('=');
                 var key = eq < 0 ? entry : entry[..eq];
-                if (!EnvFileSyntax.IsName(key)) item.Error($"\"{entry}\" is not KEY=VALUE");
+                if (!EnvFileSyntax.IsName(key)) item.Error($"{YamlCursor.Quote(entry)} is not KEY=VALUE");
                 else env[key] = eq < 0 ? "" : entry[(eq + 1)..];
             }
             return;
         }
         foreach (var (key, value, _) in cursor.Entries())
         {
-            if (!EnvFileSyntax.IsName(key)) value.Error($"\"{key}\" is not a valid environment variable name");
+            if (!EnvFileSyntax.IsName(key)) value.Error($"{YamlCursor.Quote(key)} is not a valid environment variable name");
             else if (value.IsNull) env[key] = "";
             else if (value.Scalar() is { } s) env[key] = s;
         }
