@@ -28,8 +28,12 @@ public sealed class LivenessDuringHealthGateTests : AgentScenario
         await Agent.WaitReadyAsync(g);
 
         Agent.Write("g.yaml", Group(g, Service("[\"CMD\", \"false\"]", "2")));
-        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Any(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(30), "the new container waits on the health gate");
+        // Watched from when the new container runs, so the gate's step (bounded by healthTimeout) has begun: its create
+        // and start are engine calls without a bound, which a loaded machine can make take longer than the stall limit
+        // (CI: 8.2 s, the poll that began as the -next container was created).
+        await Eventually.TrueAsync(async () => (await Containers.OfAsync(Instance, g)).Any(c => c.Name.EndsWith("-next", StringComparison.Ordinal) && c.State == "running"),
+            TimeSpan.FromSeconds(30), "the new container runs and waits on the health gate");
+        await Task.Delay(TimeSpan.FromSeconds(1));
 
         using var client = Agent.Client();
         await AssertLivezStaysOkAsync(client, stallLimit * 2, stallLimit, "the gate");
