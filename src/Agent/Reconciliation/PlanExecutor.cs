@@ -328,12 +328,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     /// Whether a failed step of an update is a verdict on the new spec: a failed health gate, or a start the engine answered
     /// with an error (a host port held, a device or user missing: probe-15n F7). An engine that went away, a new container
     /// someone removed (probe-15l M3) or killed or stopped (probe-15m), or a start the agent refused (a moved bind source)
-    /// says nothing about the spec: the update is tried again.
+    /// says nothing about the spec: the update is tried again. So is a start the engine fails on what a crash of its own
+    /// left behind (containerd still holding the container's task or id; probe-35: read as a failed spec, RolledBack, the
+    /// replicas were left on two specs).
     /// </summary>
-    /// <summary>Whether a failed operation of an update is a verdict on the new spec (it is then rolled back and held). A
-    /// start the engine fails on what a crash of its own left behind (containerd still holding the container's task or id)
-    /// is not: the next reconcile starts it again (probe-35: an engine killed as an update's new container started read as
-    /// a failed spec, RolledBack, its replicas left on two specs).</summary>
     internal static bool JudgesTheSpec(Operation op, Exception e) => op.Kind == OperationKind.StartContainer
         ? e is EngineException { StatusCode: 400 or 500 } && !EngineLeftover(e.Message)
         : e is OperationFailedException and not WaitInterruptedException;
