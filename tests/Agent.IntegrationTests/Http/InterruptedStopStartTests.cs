@@ -24,7 +24,7 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
 
         agent = StartAgent();
         await agent.WaitReadyAsync(Within);
-        using (var admin = agent.Client())
+        using (var admin = agent.Client(StartWait))
         {
             var started = await admin.PostAsync($"/api/v1/servicegroups/{g}/start", null);
             Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
@@ -90,7 +90,7 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
 
         agent = StartAgent();
         await agent.WaitReadyAsync(Within);
-        using (admin = agent.Client())
+        using (admin = agent.Client(StartWait))
         {
             var started = await admin.PostAsync($"/api/v1/composeprojects/{project}/start?service=db", null);
             Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
@@ -101,6 +101,10 @@ public sealed class InterruptedStopStartTests() : AgentProcessScenario("stopstar
         Assert.Equal("true", await DockerCli.InspectAsync(db, "{{.State.Running}}")); // the user's start won, not the older stop
         Assert.Equal("true", await DockerCli.InspectAsync(app, "{{.State.Running}}")); // docker compose stop db leaves app running, as here
     }
+    /// <summary>A start answers once db's stop has landed (up to its 25 s grace after the stop began) and db and what depends
+    /// on it run: longer than a client's default 30 s on a loaded CI machine (seen once).</summary>
+    private static readonly TimeSpan StartWait = TimeSpan.FromMinutes(2);
+
     /// <summary>A group whose db ignores SIGTERM for its 25 s grace (its stop lands late) and app, healthy-dependent on it,
     /// both running under a new agent.</summary>
     private async Task<(string Group, string Db, string App, AgentProcess Agent, string DbId, string DbStarted)> StartSlowDbGroupAsync(string name)

@@ -119,10 +119,10 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>Its generated admin token.</summary>
     public string AdminToken => File.ReadAllLines(tokensFile).First(l => l.StartsWith("admin:", StringComparison.Ordinal))[6..];
 
-    /// <summary>A client of its API with the generated admin token.</summary>
-    public HttpClient Client()
+    /// <summary>A client of its API with the generated admin token; 30 s per request unless told.</summary>
+    public HttpClient Client(TimeSpan? timeout = null)
     {
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         return http;
     }
