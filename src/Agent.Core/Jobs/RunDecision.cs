@@ -42,6 +42,25 @@ public static class RunDecisions
         return new RunStep(RunAction.Wait, deadline is { } dl && dl < retryAt ? dl : retryAt);
     }
 
+    /// <summary>A run killed (Replace, activeDeadline) as it ended, once the kill is over and the engine says how its
+    /// container ended: one that had exited 0 before the kill was decided completed, and is a succeeded run. The kill was
+    /// decided from a view a step behind (an exit event not applied yet; a hung engine's frozen list, probe-35). Null when
+    /// the kill ended it, or the run is not a killed one.</summary>
+    public static JobRun? CompletedBeforeKill(JobRun run, string containerId, DateTimeOffset? finishedAt, int? exitCode)
+    {
+        if (run is not { Phase: RunPhase.Failed, Reason: RunReasons.Replaced or RunReasons.DeadlineExceeded, End: { } killedAt }
+            || run.Current?.ContainerId != containerId || exitCode != 0 || finishedAt is not { } finished || finished >= killedAt)
+            return null;
+        return run with
+        {
+            Phase = RunPhase.Succeeded,
+            Reason = RunReasons.Completed,
+            End = finished,
+            ExitCode = 0,
+            Attempts = run.Attempts.Select(a => a.ContainerId == containerId ? a with { End = finished, ExitCode = 0 } : a).ToList(),
+        };
+    }
+
     /// <summary>The wait before retry number <paramref name="failures"/>: base x 2^(failures-1), capped.</summary>
     public static TimeSpan Backoff(TimeSpan backoffBase, int failures)
     {

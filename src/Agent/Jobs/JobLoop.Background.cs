@@ -194,10 +194,7 @@ public sealed partial class JobLoop
                         return history;
                     }
                     RemoveNeverStartedInBackground(run.Id);
-                    if (history.Runs.FirstOrDefault(r => r.Id == run.Id) is not { IsActive: true }) return history;
-                    logger.LogWarning("{Key}: run {Run} could not start: {Error}; it is recorded failed (StartFailed) and not retried", key, run.Id, why);
-                    events?.Invoke("Warning", RunReasons.StartFailed, $"run {run.Id} could not start: {why}; failed (StartFailed), not retried");
-                    return WithRun(history, run.Id, r => Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }));
+                    return history.Runs.Any(r => r.Id == run.Id && r.IsActive) ? FailedToStart(history, run.Id, why) : history;
                 });
             }
             finally
@@ -255,11 +252,25 @@ public sealed partial class JobLoop
             var details = await jobs.InspectAsync(attempt.ContainerId, CancellationToken.None);
             var end = details?.FinishedAt ?? time.GetUtcNow();
             var exit = details?.ExitCode;
-            Complete(history => WithRun(history, runId, r => r with
+            Complete(history =>
             {
-                ExitCode = exit,
-                Attempts = r.Attempts.Select(a => a.ContainerId == attempt.ContainerId ? a with { End = a.End ?? end, ExitCode = a.ExitCode ?? exit } : a).ToList(),
-            }));
+                history = WithRun(history, runId, r => r with
+                {
+                    ExitCode = exit,
+                    Attempts = r.Attempts.Select(a => a.ContainerId == attempt.ContainerId ? a with { End = a.End ?? end, ExitCode = a.ExitCode ?? exit } : a).ToList(),
+                });
+                if (history.Runs.FirstOrDefault(r => r.Id == runId) is not { } killed
+                    || RunDecisions.CompletedBeforeKill(killed, attempt.ContainerId, details?.FinishedAt, exit) is not { } completed)
+                    return history;
+                // Counted failed in the runs metric when the kill was decided; a counter is not taken back.
+                logger.LogInformation("{Key}: run {Run} had completed before it was killed ({Reason}): {Container} exited 0 at {Finished:O}; it is recorded succeeded",
+                    key, runId, killed.Reason, attempt.ContainerName, completed.End);
+                events?.Invoke("Normal", RunReasons.Completed, $"run {runId} succeeded: attempt {attempt.Number} exited 0 before the kill ({killed.Reason}) reached it");
+                return WithRun(history, runId, _ => completed) with
+                {
+                    LastSuccessfulTime = history.LastSuccessfulTime > completed.End ? history.LastSuccessfulTime : completed.End,
+                };
+            });
         }
         catch (EngineException e)
         {

@@ -32,12 +32,7 @@ public sealed partial class JobLoop
             }
             var ran = new List<ContainerSummary>();
             foreach (var c in containers.Where(c => jobs.RunOf(c) == runId && jobs.AttemptOf(c) == run.Attempts.Count + 1))
-            {
-                // A list can be an event behind: the engine's own answer says whether it ever started.
-                if (await jobs.InspectAsync(c.Id, ct) is not { } fresh) continue;
-                if (fresh.State != ContainerState.Created) ran.Add(c);
-                else await jobs.RemoveContainerAsync(c.Id, ct);
-            }
+                if (await RemoveIfNeverStartedAsync(c.Id, ct) is { State: not ContainerState.Created }) ran.Add(c);
             brokenStarts.TryRemove(runId, out _);
             var attempt = AttemptAdoption.Unrecorded(run, jobs.Attempts(ran));
             var decision = BrokenStart.Decide(run, attempt is not null, hung, startedAgain.Contains(runId), desired()?.Cron, time.GetUtcNow());
@@ -62,14 +57,30 @@ public sealed partial class JobLoop
                     break;
                 default:
                     RemoveNeverStartedInBackground(runId);
-                    logger.LogWarning("{Key}: run {Run} could not start: {Error}; nothing of it ran, and {Late}: it is recorded failed (StartFailed) and not retried", key, runId, why,
-                        decision.Why);
-                    events?.Invoke("Warning", RunReasons.StartFailed, $"run {runId} could not start: {why}; failed (StartFailed), not retried");
-                    history = WithRun(history, runId, r => Finished(r with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed }));
+                    history = FailedToStart(history, runId, $"{why}; nothing of it ran, and {decision.Why}");
                     break;
             }
         }
         return history;
+    }
+
+    /// <summary>An active run none of which could start ends failed (StartFailed), and is not retried.</summary>
+    private JobHistory FailedToStart(JobHistory history, string runId, string why)
+    {
+        logger.LogWarning("{Key}: run {Run} could not start: {Error}; it is recorded failed (StartFailed) and not retried", key, runId, why);
+        events?.Invoke("Warning", RunReasons.StartFailed, $"run {runId} could not start: {why}; failed (StartFailed), not retried");
+        return WithRun(history, runId, FailedToStart);
+    }
+
+    private JobRun FailedToStart(JobRun run) => Finished(run with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed });
+
+    /// <summary>Removes the container if the engine's own answer (a list can be an event behind) has it created and never
+    /// started. Returns that answer: null for a container already gone; state Created for one this call removed.</summary>
+    private async Task<ContainerDetails?> RemoveIfNeverStartedAsync(string id, CancellationToken ct)
+    {
+        var fresh = await jobs.InspectAsync(id, ct);
+        if (fresh?.State == ContainerState.Created) await jobs.RemoveContainerAsync(id, ct);
+        return fresh;
     }
 
     /// <summary>A scheduled run none of which started leaves the history and counts as a missed schedule time.</summary>

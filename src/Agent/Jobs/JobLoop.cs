@@ -486,12 +486,15 @@ public sealed partial class JobLoop(
             if (NeverStarted.RemoveBecause(run, attempt, desired()?.Cron, time.GetUtcNow()) is not { } why) { kept.Add(c); continue; }
             // The cache may still hold the container as created after its start (the start's event not applied yet on a
             // busy engine, probe-21 #4): the removal is verified against the engine's own answer first.
-            var fresh = await jobs.InspectAsync(c.Id, ct);
-            if (fresh is null) continue;
-            if (fresh.State != ContainerState.Created) { kept.Add(c with { State = fresh.State, ExitCode = fresh.ExitCode, Status = ContainerSummary.StatusOf(fresh.State, fresh.ExitCode) }); continue; }
             try
             {
-                await jobs.RemoveContainerAsync(c.Id, ct);
+                var fresh = await RemoveIfNeverStartedAsync(c.Id, ct);
+                if (fresh is null) continue;
+                if (fresh.State != ContainerState.Created)
+                {
+                    kept.Add(c with { State = fresh.State, ExitCode = fresh.ExitCode, Status = ContainerSummary.StatusOf(fresh.State, fresh.ExitCode) });
+                    continue;
+                }
             }
             catch (EngineException e)
             {
@@ -502,7 +505,7 @@ public sealed partial class JobLoop(
             events?.Invoke("Warning", "NeverStartedRemoved", $"container {c.Name} removed, never started: {why}");
             if (run is { ScheduledTime: not null, IsActive: true, Attempts.Count: 0 }) missed.Add((run.Id, why));
             else if (run is { IsActive: true } && !run.Attempts.Any(a => a.Number == attempt && a.Finished)) // an ended attempt's run goes on with its retry
-                runs[index] = Finished(run with { End = time.GetUtcNow(), Phase = RunPhase.Failed, Reason = RunReasons.StartFailed });
+                runs[index] = FailedToStart(run);
         }
         return kept;
     }

@@ -1,5 +1,6 @@
 using Agent.Core.Jobs;
 using Agent.Core.Model;
+using static Agent.UnitTests.Jobs.CronSpecs;
 
 namespace Agent.UnitTests.Jobs;
 
@@ -7,13 +8,6 @@ namespace Agent.UnitTests.Jobs;
 public sealed class BrokenStartTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 6, 1, 0, 0, TimeSpan.Zero);
-
-    private static CronJobSpec Cron(string schedule = "*/30 * * * * *", TimeSpan? startingDeadline = null) => new()
-    {
-        Schedule = CronSchedule.TryParse(schedule, out _)!,
-        StartingDeadline = startingDeadline,
-        JobTemplate = new JobTemplate { Container = new ContainerSpec { Image = "busybox:1.35" } },
-    };
 
     private static JobRun Scheduled() => new() { Id = "c-1", Trigger = RunTriggers.Schedule, ScheduledTime = T0, Start = T0 };
     private static JobRun Manual() => new() { Id = "j-1", Trigger = RunTriggers.Manifest, Start = T0 };

@@ -1,6 +1,7 @@
 using Agent.Core.Jobs;
 using Agent.Core.Model;
 using Microsoft.Extensions.Time.Testing;
+using static Agent.UnitTests.Jobs.CronSpecs;
 
 namespace Agent.UnitTests.Jobs;
 
@@ -8,17 +9,6 @@ namespace Agent.UnitTests.Jobs;
 public sealed class CronDecisionTests
 {
     private static DateTimeOffset Utc(string text) => DateTimeOffset.Parse(text + "Z", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static CronJobSpec Spec(string schedule, ConcurrencyPolicy policy = ConcurrencyPolicy.Allow, TimeSpan? startingDeadline = null,
-        string zone = "UTC", bool suspend = false) => new()
-    {
-        Schedule = CronSchedule.TryParse(schedule, out _)!,
-        TimeZone = zone,
-        ConcurrencyPolicy = policy,
-        StartingDeadline = startingDeadline,
-        Suspend = suspend,
-        JobTemplate = new JobTemplate { Container = new ContainerSpec { Image = "busybox:1.35" } },
-    };
 
     /// <summary>Runs the decision at each step of the clock and applies it as the runner does; returns the started schedule times.</summary>
     private sealed class Simulation(CronJobSpec spec, FakeTimeProvider clock)
@@ -67,7 +57,7 @@ public sealed class CronDecisionTests
     public void A_six_field_every_second_schedule_starts_one_run_per_second()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var sim = new Simulation(Spec("* * * * * *"), clock);
+        var sim = new Simulation(Cron("* * * * * *"), clock);
         sim.Every(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         Assert.Equal(Enumerable.Range(1, 10).Select(i => Utc("2026-01-01T00:00:00").AddSeconds(i)), sim.Started);
         Assert.Equal(0, sim.Missed);
@@ -77,7 +67,7 @@ public sealed class CronDecisionTests
     public void Nothing_runs_for_times_before_the_cronjob_was_first_seen()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:30:00"));
-        var sim = new Simulation(Spec("@hourly"), clock);
+        var sim = new Simulation(Cron("@hourly"), clock);
         var decision = sim.Tick();
         Assert.Null(decision.Start);
         Assert.Equal(Utc("2026-01-01T01:00:00"), decision.Next);
@@ -87,7 +77,7 @@ public sealed class CronDecisionTests
     public void After_an_outage_only_the_most_recent_time_runs_once_and_the_others_count_as_missed()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var sim = new Simulation(Spec("@hourly"), clock);
+        var sim = new Simulation(Cron("@hourly"), clock);
         sim.Tick();
         clock.Advance(TimeSpan.FromHours(5.5)); // the agent was down from 00:00 to 05:30
         var decision = sim.Tick();
@@ -101,7 +91,7 @@ public sealed class CronDecisionTests
     public void A_catch_up_beyond_the_starting_deadline_is_skipped_and_counted()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var sim = new Simulation(Spec("@hourly", startingDeadline: TimeSpan.FromMinutes(2)), clock);
+        var sim = new Simulation(Cron("@hourly", startingDeadline: TimeSpan.FromMinutes(2)), clock);
         clock.Advance(TimeSpan.FromMinutes(61)); // 01:00 was due one minute ago: within the deadline
         Assert.Equal(Utc("2026-01-01T01:00:00"), sim.Tick().Start);
         clock.Advance(TimeSpan.FromMinutes(63)); // 02:00 was due three minutes ago
@@ -117,7 +107,7 @@ public sealed class CronDecisionTests
     public void Forbid_skips_a_time_while_a_run_is_active()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var sim = new Simulation(Spec("* * * * * *", ConcurrencyPolicy.Forbid), clock);
+        var sim = new Simulation(Cron("* * * * * *", ConcurrencyPolicy.Forbid), clock);
         sim.Every(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), finishEachRun: false);
         Assert.Equal([Utc("2026-01-01T00:00:01")], sim.Started);
         Assert.Equal(4, sim.Skipped);
@@ -130,7 +120,7 @@ public sealed class CronDecisionTests
     public void Replace_kills_the_active_run_and_starts_the_new_one()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var sim = new Simulation(Spec("* * * * * *", ConcurrencyPolicy.Replace), clock);
+        var sim = new Simulation(Cron("* * * * * *", ConcurrencyPolicy.Replace), clock);
         sim.Every(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), finishEachRun: false);
         Assert.Equal(3, sim.Started.Count);
         Assert.Equal(["run-1", "run-2"], sim.Killed);
@@ -141,7 +131,7 @@ public sealed class CronDecisionTests
     public void Allow_runs_concurrently()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var sim = new Simulation(Spec("* * * * * *"), clock);
+        var sim = new Simulation(Cron("* * * * * *"), clock);
         sim.Every(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), finishEachRun: false);
         Assert.Equal(3, sim.History.Active.Count());
     }
@@ -150,10 +140,10 @@ public sealed class CronDecisionTests
     public void Suspend_runs_nothing_and_resume_catches_up_once_as_kubernetes_does()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var suspended = new Simulation(Spec("@hourly", suspend: true), clock);
+        var suspended = new Simulation(Cron("@hourly", suspend: true), clock);
         clock.Advance(TimeSpan.FromHours(3.5));
         Assert.Null(suspended.Tick().Start);
-        var resumed = new Simulation(Spec("@hourly"), clock) { History = suspended.History };
+        var resumed = new Simulation(Cron("@hourly"), clock) { History = suspended.History };
         var decision = resumed.Tick();
         Assert.Equal(Utc("2026-01-01T03:00:00"), decision.Start);
         Assert.Equal(2, decision.Missed);
@@ -163,12 +153,12 @@ public sealed class CronDecisionTests
     public void A_restart_with_the_saved_cursor_does_not_run_the_same_time_again()
     {
         var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
-        var sim = new Simulation(Spec("@hourly"), clock);
+        var sim = new Simulation(Cron("@hourly"), clock);
         clock.Advance(TimeSpan.FromHours(1.1));
         Assert.NotNull(sim.Tick().Start);
         var saved = sim.History;
         clock.Advance(TimeSpan.FromMinutes(20)); // the agent restarts at 01:26 with the history it saved
-        var restarted = new Simulation(Spec("@hourly"), clock) { History = saved };
+        var restarted = new Simulation(Cron("@hourly"), clock) { History = saved };
         Assert.Null(restarted.Tick().Start);
         Assert.Equal(0, restarted.Missed);
     }
@@ -177,7 +167,7 @@ public sealed class CronDecisionTests
     public void Across_the_spring_gap_in_Berlin_a_daily_run_at_0230_runs_once_at_0300()
     {
         var clock = new FakeTimeProvider(Utc("2026-03-28T12:00:00"));
-        var sim = new Simulation(Spec("30 2 * * *", zone: "Europe/Berlin"), clock);
+        var sim = new Simulation(Cron("30 2 * * *", zone: "Europe/Berlin"), clock);
         sim.Every(TimeSpan.FromMinutes(5), TimeSpan.FromHours(24));
         var start = Assert.Single(sim.Started);
         Assert.Equal(Utc("2026-03-29T01:00:00"), start); // 03:00 CEST
@@ -188,8 +178,8 @@ public sealed class CronDecisionTests
     public void Across_the_autumn_overlap_in_Berlin_a_fixed_time_runs_once_and_an_interval_in_both_hours()
     {
         var clock = new FakeTimeProvider(Utc("2026-10-24T12:00:00"));
-        var daily = new Simulation(Spec("30 2 * * *", zone: "Europe/Berlin"), clock);
-        var quarter = new Simulation(Spec("*/15 * * * *", zone: "Europe/Berlin"), clock);
+        var daily = new Simulation(Cron("30 2 * * *", zone: "Europe/Berlin"), clock);
+        var quarter = new Simulation(Cron("*/15 * * * *", zone: "Europe/Berlin"), clock);
         for (var i = 0; i < 24 * 12; i++)
         {
             clock.Advance(TimeSpan.FromMinutes(5));
@@ -207,9 +197,9 @@ public sealed class CronDecisionTests
     public void Month_end_and_leap_day_schedules_run_on_the_days_that_exist()
     {
         var clock = new FakeTimeProvider(Utc("2027-12-31T12:00:00"));
-        var lastDay = new Simulation(Spec("0 12 L * *"), clock);
-        var thirtyFirst = new Simulation(Spec("0 12 31 * *"), clock);
-        var leap = new Simulation(Spec("0 12 29 2 *"), clock);
+        var lastDay = new Simulation(Cron("0 12 L * *"), clock);
+        var thirtyFirst = new Simulation(Cron("0 12 31 * *"), clock);
+        var leap = new Simulation(Cron("0 12 29 2 *"), clock);
         for (var day = 0; day < 366; day++)
         {
             clock.Advance(TimeSpan.FromDays(1));

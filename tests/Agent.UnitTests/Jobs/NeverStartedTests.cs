@@ -1,5 +1,6 @@
 using Agent.Core.Jobs;
 using Agent.Core.Model;
+using static Agent.UnitTests.Jobs.CronSpecs;
 
 namespace Agent.UnitTests.Jobs;
 
@@ -7,13 +8,6 @@ namespace Agent.UnitTests.Jobs;
 public sealed class NeverStartedTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 2, 14, 7, 30, TimeSpan.Zero);
-
-    private static CronJobSpec Cron(string schedule = "*/30 * * * * *", TimeSpan? startingDeadline = null) => new()
-    {
-        Schedule = CronSchedule.TryParse(schedule, out _)!,
-        StartingDeadline = startingDeadline,
-        JobTemplate = new JobTemplate { Container = new ContainerSpec { Image = "busybox:1.35" } },
-    };
 
     private static JobRun Run(string trigger = RunTriggers.Schedule) =>
         new() { Id = "c-1", Trigger = trigger, ScheduledTime = trigger == RunTriggers.Schedule ? T0 : null, Start = T0 };

@@ -91,4 +91,34 @@ public sealed class RunDecisionTests
         Assert.Equal(["f1", "f2", "s1", "s2", "s3"], RunDecisions.Expired(runs, 5, 5, TimeSpan.FromSeconds(1), T0.AddSeconds(10)).Order());
         Assert.Equal(["s1", "s2", "s3"], RunDecisions.Expired(runs, 5, 5, TimeSpan.FromSeconds(7), T0.AddSeconds(10)).Order());
     }
+
+    /// <summary>probe-35: a Replace decided from a hung engine's frozen list killed a run whose container had exited 0
+    /// before; it was recorded failed (Replaced), exit code 0.</summary>
+    [Theory]
+    [InlineData(RunReasons.Replaced)]
+    [InlineData(RunReasons.DeadlineExceeded)]
+    public void A_killed_run_whose_container_had_exited_0_before_the_kill_was_decided_completed(string reason)
+    {
+        var killedAt = T0.AddSeconds(10);
+        var killed = Run(Failed(1, 2), new JobAttempt(2, "c2", "c2", T0.AddSeconds(3))) with { Phase = RunPhase.Failed, Reason = reason, End = killedAt };
+        var completed = RunDecisions.CompletedBeforeKill(killed, "c2", T0.AddSeconds(8), 0);
+        Assert.NotNull(completed);
+        Assert.Equal((RunPhase.Succeeded, RunReasons.Completed, T0.AddSeconds(8), 0), (completed.Phase, completed.Reason, completed.End, completed.ExitCode));
+        Assert.Equal((T0.AddSeconds(8), 0), (completed.Attempts[1].End, completed.Attempts[1].ExitCode));
+        Assert.Equal(killed.Attempts[0], completed.Attempts[0]);
+    }
+
+    [Fact]
+    public void A_kill_that_ended_the_run_or_a_run_not_killed_stays_as_it_is()
+    {
+        var killedAt = T0.AddSeconds(10);
+        var killed = Run(new JobAttempt(1, "c1", "c1", T0)) with { Phase = RunPhase.Failed, Reason = RunReasons.Replaced, End = killedAt };
+        Assert.Null(RunDecisions.CompletedBeforeKill(killed, "c1", killedAt.AddSeconds(1), 0)); // ended by the kill (a SIGTERM handler's exit 0)
+        Assert.Null(RunDecisions.CompletedBeforeKill(killed, "c1", killedAt, 0));
+        Assert.Null(RunDecisions.CompletedBeforeKill(killed, "c1", T0.AddSeconds(5), 1)); // failed before: it stays a replaced run, not retried
+        Assert.Null(RunDecisions.CompletedBeforeKill(killed, "c1", null, 0));
+        Assert.Null(RunDecisions.CompletedBeforeKill(killed, "other", T0.AddSeconds(5), 0)); // not its current attempt
+        Assert.Null(RunDecisions.CompletedBeforeKill(killed with { Reason = RunReasons.StartFailed }, "c1", T0.AddSeconds(5), 0));
+        Assert.Null(RunDecisions.CompletedBeforeKill(killed with { Phase = RunPhase.Running, Reason = null, End = null }, "c1", T0.AddSeconds(5), 0));
+    }
 }
