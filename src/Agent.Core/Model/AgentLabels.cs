@@ -114,6 +114,10 @@ public sealed class AgentLabels(string instanceId, string prefix = AgentLabels.D
         return labels;
     }
 
+    /// <summary>The replica number <see cref="ForReplica"/> wrote; 0 when the labels have none.</summary>
+    public int ReplicaOf(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Replica, out var text) && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var replica) ? replica : 0;
+
     /// <summary>True when the labels say this instance owns the object; the last guard before any mutation.</summary>
     public bool IsOwned(IReadOnlyDictionary<string, string>? labels) =>
         labels is not null

@@ -23,15 +23,12 @@ public static class FirstLookView
             Services = group.Spec.Services.Select(s =>
             {
                 var containers = listed.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
-                var ready = containers.Where(c => c.Replica >= 1 && c.Replica <= s.Replicas && Serves(c)).Select(c => c.Replica).Distinct().Count();
-                return new ServiceStatus(s.Name, s.Replicas, ready, containers.Select(c => new ContainerStatus(
-                    c.Name, c.Id[..Math.Min(12, c.Id.Length)], Lower(c.State), Lower(c.Health), c.SpecHash)).ToList());
+                var ready = ServiceReadiness.Count(containers.Select(c => (c.Replica, Serves(c))), s.Replicas);
+                return new ServiceStatus(s.Name, s.Replicas, ready, containers.Select(c => ContainerStatus.Of(c.Name, c.Id, c.State, c.Health, c.SpecHash)).ToList());
             }).ToList(),
         };
     }
 
     private static bool Serves(ListedContainer c) =>
         c.State == ContainerState.Running && (c.Health == HealthState.Healthy || (c.Health == HealthState.None && c.HealthKnown));
-
-    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

@@ -15,7 +15,6 @@ public static class HeldServices
             {
                 var replicas = g.GroupBy(c => c.Replica).ToList();
                 return new ServiceStatus(g.Key, replicas.Count, replicas.Count(r => r.Any(c => c.IsServing(now))),
-                    g.OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => new ContainerStatus(
-                        c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash)).ToList());
+                    g.OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => ContainerStatus.Of(c.Name, c.Id, c.State, c.Health, c.SpecHash)).ToList());
             }).ToList();
 }

@@ -32,13 +32,11 @@ public static class LastObservedView
         var containers = service.Containers
             .Select(c => (Shown: c, Last: seen.ById.GetValueOrDefault(c.Id) ?? seen.ByName.GetValueOrDefault(c.Name)))
             .Where(x => x.Last is not null)
-            .Select(x => x.Shown with { State = Lower(x.Last!.State), Health = Lower(x.Last.Health) })
+            .Select(x => x.Shown with { State = ContainerStatus.Lower(x.Last!.State), Health = ContainerStatus.Lower(x.Last.Health) })
             .ToList();
         var serving = containers.Count(c => c.State == "running" && c.Health is "healthy" or "none");
         return service with { ReadyReplicas = Math.Min(service.ReadyReplicas, serving), Containers = containers };
     }
-
-    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     /// <summary>Status holds a container's short id (12 characters, as docker ps); by name when the id is not found.</summary>
     private static Seen Index(IEnumerable<LastSeenContainer> cached)
@@ -47,7 +45,7 @@ public static class LastObservedView
         var byName = new Dictionary<string, LastSeenContainer>(StringComparer.Ordinal);
         foreach (var c in cached)
         {
-            byId[c.Id[..Math.Min(12, c.Id.Length)]] = c;
+            byId[ContainerStatus.ShortId(c.Id)] = c;
             byName[c.Name] = c;
         }
         return new Seen(byId, byName);

@@ -1,3 +1,5 @@
+using Agent.Core.Model;
+
 namespace Agent.Core.Status;
 
 public static class ConditionTypes
@@ -23,7 +25,17 @@ public static class ConditionTypes
 public sealed record Condition(string Type, string Status, string Reason, string Message, DateTimeOffset LastTransitionTime);
 
 /// <summary>One container as status shows it; <see cref="Message"/> says why it is not running when that was a choice ("Stopped by user").</summary>
-public sealed record ContainerStatus(string Name, string Id, string State, string Health, string SpecHash, string? Message = null);
+public sealed record ContainerStatus(string Name, string Id, string State, string Health, string SpecHash, string? Message = null)
+{
+    /// <summary>A container as status shows it: its short id, its state and health in lower case (docker ps, inspect).</summary>
+    public static ContainerStatus Of(string name, string id, ContainerState state, HealthState health, string specHash, string? message = null) =>
+        new(name, ShortId(id), Lower(state), Lower(health), specHash, message);
+
+    /// <summary>A container id as docker ps shows it: its first 12 characters.</summary>
+    public static string ShortId(string id) => id[..Math.Min(12, id.Length)];
+
+    public static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+}
 
 public sealed record ServiceStatus(string Name, int DesiredReplicas, int ReadyReplicas, IReadOnlyList<ContainerStatus> Containers);
 

@@ -12,7 +12,11 @@ public static class ServiceReadiness
 {
     /// <summary>Replicas 1..<paramref name="replicas"/> that serve now.</summary>
     public static int Serving(IEnumerable<ObservedContainer> containers, int replicas, DateTimeOffset now) =>
-        containers.Where(c => c.Replica >= 1 && c.Replica <= replicas && c.IsServing(now)).Select(c => c.Replica).Distinct().Count();
+        Count(containers.Select(c => (c.Replica, c.IsServing(now))), replicas);
+
+    /// <summary>Replicas 1..<paramref name="replicas"/> of which a container serves, each counted once.</summary>
+    public static int Count(IEnumerable<(int Replica, bool Serves)> containers, int replicas) =>
+        containers.Where(c => c.Serves && c.Replica >= 1 && c.Replica <= replicas).Select(c => c.Replica).Distinct().Count();
 
     /// <summary>Replicas 1..<paramref name="replicas"/> that serve now with the spec <paramref name="hash"/> (an update's
     /// progress: new containers that passed their gate, promoted or not yet).</summary>

@@ -130,21 +130,20 @@ public static class VolumeEndpoints
         {
             if (declared.TryGetValue(volume.Name, out var by)) { kept.Add(new KeptResource(volume.Name, $"declared by {by}")); continue; }
             if (DeclaredResources.HeldBy(managed.VolumeOwner(volume), manifests) is { } held) { kept.Add(new KeptResource(volume.Name, held)); continue; }
-            if (await InUseAsync(volume.Name)) { kept.Add(new KeptResource(volume.Name, "in use")); continue; }
             unused.Add(volume.Name);
         }
-        if (unused.Count == 0) return JsonAnswer.Ok(new Pruned(removed, kept, 0));
 
-        // The engine computes disk usage one caller at a time, walking every container's layer: asked only when a volume
-        // is to go (a prune run in a loop beside busy runs made it the engine's bottleneck), for the bytes reclaimed.
-        var usage = await engine.GetDiskUsageAsync(ct);
+        DiskUsage? usage = null;
         long reclaimed = 0;
         foreach (var name in unused)
         {
             // Each volume's name is held from its "in use?" look to its remove (VolumeNameLocks): a run or a Job's attempt
             // that made it, or is about to mount it, has its container by the time the look is made (probe-17 F11).
             using var hold = await volumeLocks.HoldAsync(name, ct);
-            if (await InUseAsync(name)) { kept.Add(new KeptResource(name, "in use")); continue; }
+            if ((await engine.ListContainersUsingVolumeAsync(name, ct)).Count > 0) { kept.Add(new KeptResource(name, "in use")); continue; }
+            // The engine computes disk usage one caller at a time, walking every container's layer: asked only once a volume
+            // is to go (a prune run in a loop beside busy runs made it the engine's bottleneck), for the bytes reclaimed.
+            usage ??= await engine.GetDiskUsageAsync(ct);
             try
             {
                 await engine.RemoveVolumeAsync(name, ct);
@@ -157,7 +156,5 @@ public static class VolumeEndpoints
             }
         }
         return JsonAnswer.Ok(new Pruned(removed, kept, reclaimed));
-
-        async Task<bool> InUseAsync(string name) => (await engine.ListContainersUsingVolumeAsync(name, ct)).Count > 0;
     }
 }

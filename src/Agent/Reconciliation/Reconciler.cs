@@ -678,9 +678,7 @@ public sealed class Reconciler(
             var containers = observed.Containers.Where(c => c.Service == s.Name).OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
             var ready = ServiceReadiness.Serving(containers, s.Replicas, time.GetUtcNow());
             // desiredReplicas is the manifest's replicas also while stopped or down, as kubectl and compose users read READY 0/3.
-            return new ServiceStatus(s.Name, s.Replicas, ready, containers.Select(c => new ContainerStatus(
-                c.Name, c.Id[..Math.Min(12, c.Id.Length)], c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant(), c.SpecHash,
-                ContainerMessage(c, s))).ToList());
+            return new ServiceStatus(s.Name, s.Replicas, ready, containers.Select(c => ContainerStatus.Of(c.Name, c.Id, c.State, c.Health, c.SpecHash, ContainerMessage(c, s))).ToList());
         }).ToList();
     }
 

@@ -66,8 +66,7 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
     };
 
     private List<ListedContainer> Listed(ObjectKey key) =>
-        cache.ContainersOf(key).Select(c => new ListedContainer(c.Id, c.Name, c.Labels.GetValueOrDefault(labels.Service) ?? "",
-            int.TryParse(c.Labels.GetValueOrDefault(labels.Replica), System.Globalization.CultureInfo.InvariantCulture, out var replica) ? replica : 0,
+        cache.ContainersOf(key).Select(c => new ListedContainer(c.Id, c.Name, c.Labels.GetValueOrDefault(labels.Service) ?? "", labels.ReplicaOf(c.Labels),
             c.State, c.Health, !c.HealthUnknown, c.Labels.GetValueOrDefault(labels.SpecHash) ?? "", c.Created)).ToList();
 
     private static IEnumerable<LastSeenContainer> LastSeen(IEnumerable<ContainerSummary> containers) =>

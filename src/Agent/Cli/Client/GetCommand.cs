@@ -95,10 +95,7 @@ public static class GetCommand
     }
 
     /// <summary>A name asked for, and the kind it was asked with (KIND/NAME), if any.</summary>
-    internal sealed record Named(string? Kind, string Name)
-    {
-        public override string ToString() => Kind is null ? Name : $"{Kind}/{Name}";
-    }
+    internal sealed record Named(string? Kind, string Name);
 
     /// <summary>kubectl's error for each name asked for that is not there; 1 when any is missing.</summary>
     private static int ReportNotFound(Snapshot snapshot, IReadOnlyList<Named>? only)
