@@ -163,6 +163,12 @@ public sealed class TableGoldenTests
         Assert.Equal("PruneBlocked", table.Rows[1][^1]);
         Assert.Equal("Complete,SourceUnavailable", JobTables.Jobs(held.Skip(2).Take(1), Now, wide: false, kindPrefix: false).Rows.Single()[1]);
         Assert.Equal("SourceUnavailable", ResourceViews.StatusOf(held[3])); // no Ready of its own yet: the hold's reason, not Unknown
+        // Not Ready (its one-shot exited 1) while the folder cannot be read: both (probe-34: "0/1 Exited", no mark).
+        var exited = Parse("""
+            [{"kind":"ComposeProject","name":"interp","conditions":[{"type":"Ready","status":"False","reason":"Exited","message":"x","lastTransitionTime":"2026-12-01T11:59:00Z"},
+                {"type":"Degraded","status":"True","reason":"SourceUnavailable","message":"manifests folder /m does not exist","lastTransitionTime":"2026-12-01T11:59:00Z"}]}]
+            """);
+        Assert.Equal("Exited,SourceUnavailable", ResourceViews.StatusOf(exited[0]));
         // Nothing held: kubectl's columns, no STATUS.
         Assert.Equal(7, JobTables.CronJobs(Kind("CronJob"), Now, wide: false, kindPrefix: false).Rows[0].Length);
     }

@@ -110,7 +110,12 @@ public static class ResourceViews
         var ready = Condition(o, "Ready");
         // Held without a Ready of its own (kept since the agent started while the folder cannot be read): the hold's reason.
         if (ready is null) return Array(o, "manifestErrors").Any() ? "InvalidManifest" : Degraded(o) ?? "Unknown";
-        if (Str(ready.Value, "status") != "True") return Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
+        if (Str(ready.Value, "status") != "True")
+        {
+            var reason = Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
+            // The folder or repository cannot be read: said on every object, not only on Ready ones (probe-34: "0/1 Exited" had no mark).
+            return Degraded(o) == SourceUnavailable && reason != SourceUnavailable ? $"{reason},{SourceUnavailable}" : reason;
+        }
         // A one-shot ran to its end: Completed, like kubectl's completed pod, while nothing else serves; beside replicas that
         // serve (db and app running, migrate done) the object is Ready, not "finished" (probe-26: "2/3 Completed").
         var served = Array(o, "services").Sum(s => Num(s, "readyReplicas")) > 0;
@@ -123,6 +128,8 @@ public static class ResourceViews
     public static List<string> RunningContainers(JsonElement o) =>
         Array(o, "services").SelectMany(s => Array(s, "containers"))
             .Where(c => Str(c, "state") is "running" or "restarting" or "paused").Select(c => Str(c, "name")).ToList();
+
+    private const string SourceUnavailable = "SourceUnavailable";
 
     private static string? Degraded(JsonElement o) =>
         Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is { Length: > 0 } why ? why : null;
