@@ -55,9 +55,12 @@ public sealed class StartCutOffTests() : AgentProcessScenario("startcutoff")
         await Agent.KillAsync();
         try { await start; } catch (HttpRequestException) { } // cut off with the agent
         http2.Dispose();
+        var cutOff = Agent.Output(40);
         await EndAgentAsync();
         Assert.Equal(onceRanAt, await StartedAtAsync(once));
-        Assert.Equal("exited", await StateAsync(app));
+        // CI (session 51, once in many runs): app ran here while once had not run again; what the cut-off agent said tells why.
+        var appState = await StateAsync(app);
+        Assert.True(appState == "exited", $"app {appState} after the cut-off start (once not run again); the cut-off agent's output:\n{cutOff}");
 
         await StartAgent().WaitReadyAsync(Within);
         await Eventually.TrueAsync(async () => await StateAsync(app) == "running", TimeSpan.FromSeconds(120),
