@@ -182,17 +182,29 @@ public static class GroupEndpoints
         ObservedState? recorded = null;
         if (recordedEarly)
         {
-            recorded = await RecordAsync(keptOnly: true);
+            // In line for the key before the stop is cleared: the reconcile running now hands it to this start, so no
+            // reconcile planned without the stop runs first. One did (CI, session 51): it started app and db at once as
+            // "stopped by the agent", app on the one-shot's old exit, before the one-shot ran again.
+            var holding = queue.HoldAsync(key, ct);
             try
             {
-                held = await queue.HoldAsync(key, ct);
+                recorded = await RecordAsync(keptOnly: true);
+            }
+            catch
+            {
+                _ = holding.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+                throw;
+            }
+            try
+            {
+                held = await holding;
             }
             finally
             {
                 queue.Add(key); // also when the request ends first: the reconciler carries out the start saved
             }
         }
-        using var _ = held;
+        using var heldForTheStart = held;
         await RecordAsync(keptOnly: false);
         if (!recordedEarly) queue.Add(key);
         await StopsLandedAsync(key, observer, time, ct);
