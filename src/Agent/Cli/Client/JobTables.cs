@@ -67,7 +67,7 @@ public static class JobTables
             // A finished Job whose manifest cannot be read or parsed now: held at its last good version, shown beside its phase.
             if (phase != "" && Condition(o, "Ready") is { } ready && Str(ready, "status") != "True"
                 && Str(ready, "reason") is Sources.DesiredEntry.InvalidManifest or Sources.DesiredEntry.ManifestUnreadable or Sources.DesiredEntry.WritableBindsLost
-                    or SourceUnavailable or Core.Status.ConditionTypes.PruneBlocked or Core.Planning.Hold.PrunePending)
+                    or ResourceViews.SourceUnavailable or Core.Status.ConditionTypes.PruneBlocked or Core.Planning.Hold.PrunePending)
                 status += "," + Str(ready, "reason");
             // Kept running at its last good spec while its manifest is held: `Complete,SourceUnavailable`, `Complete,PruneBlocked`.
             else if (phase != "" && HeldReason(o) is { } why) status += "," + why;
@@ -131,14 +131,12 @@ public static class JobTables
             Field("Runs Removed", string.Join(", ", removed.Select(r => $"{Str(r, "id")} ({Str(r, "phase").ToLowerInvariant()}) after ttlAfterFinished")));
     }
 
-    private const string SourceUnavailable = "SourceUnavailable";
-
     /// <summary>Why a CronJob's or Job's manifest is held now (Degraded with a hold's reason, or PruneBlocked), or null.</summary>
     private static string? HeldReason(JsonElement o) =>
         Condition(o, "PruneBlocked") is { } p && Str(p, "status") == "True" ? Core.Status.ConditionTypes.PruneBlocked
         : Condition(o, "Ready") is { } ready && Str(ready, "reason") == "InvalidManifest" ? "InvalidManifest" // never read valid (probe-30 F15)
         : Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is var r
-          && r is SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable or Core.Jobs.JobConditions.EngineUnavailable
+          && r is ResourceViews.SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable or Core.Jobs.JobConditions.EngineUnavailable
               or Core.Jobs.JobConditions.HistoryNotSaved ? r : null;
 
     private static JsonElement? Summary(JsonElement o) =>

@@ -129,7 +129,8 @@ public static class ResourceViews
         Array(o, "services").SelectMany(s => Array(s, "containers"))
             .Where(c => Str(c, "state") is "running" or "restarting" or "paused").Select(c => Str(c, "name")).ToList();
 
-    private const string SourceUnavailable = "SourceUnavailable";
+    /// <summary>The reason every object shows while the manifests folder or repository cannot be read.</summary>
+    internal const string SourceUnavailable = "SourceUnavailable";
 
     private static string? Degraded(JsonElement o) =>
         Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is { Length: > 0 } why ? why : null;
