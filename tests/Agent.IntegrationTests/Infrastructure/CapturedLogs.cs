@@ -13,8 +13,12 @@ public sealed class CapturedLogs : ILoggerProvider
     /// <summary>How many lines contain every one of <paramref name="parts"/>.</summary>
     public int Count(params string[] parts) => lines.Count(l => parts.All(p => l.Contains(p, StringComparison.Ordinal)));
 
-    public Task<string> WaitForAsync(TimeSpan within, params string[] parts) =>
-        Eventually.ReturnsAsync(() => Task.FromResult(lines.FirstOrDefault(l => parts.All(p => l.Contains(p, StringComparison.Ordinal)))!),
+    public Task<string> WaitForAsync(TimeSpan within, params string[] parts) => WaitForAsync(0, within, parts);
+
+    /// <summary>Waits for a line with every one of <paramref name="parts"/> among those written after the first
+    /// <paramref name="after"/> lines (<see cref="Lines"/>' count at some earlier moment).</summary>
+    public Task<string> WaitForAsync(int after, TimeSpan within, params string[] parts) =>
+        Eventually.ReturnsAsync(() => Task.FromResult(lines.Skip(after).FirstOrDefault(l => parts.All(p => l.Contains(p, StringComparison.Ordinal)))!),
             l => l is not null, within, $"a log line with {string.Join(" and ", parts)}; got:\n{string.Join("\n", lines.TakeLast(30))}");
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);

@@ -95,9 +95,12 @@ public sealed class JobStartBrokenOffTests() : FreezableEngineScenario(new Dicti
         Assert.True(status.MissedRuns > 0, "the run whose start broke off counts as missed");
         await Eventually.TrueAsync(async () => (await JobContainers.ListAsync(Instance, cron)).All(c => c.Status != "created"), TimeSpan.FromSeconds(30),
             "no container of a run left created, never started");
-        // Every container the CLI sees ran and belongs to a run the history holds: none ran unrecorded.
-        var runs = status.History.Concat(status.Active).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var c in await JobContainers.ListAsync(Instance, cron))
+        // Every container the CLI sees ran and belongs to a run the history holds: none ran unrecorded. The status is
+        // read after the listing, as runs go on starting every 4 s and a run is recorded before its container exists.
+        var containers = await JobContainers.ListAsync(Instance, cron);
+        var now = Runner.CronJobStatus(cron)!;
+        var runs = now.History.Concat(now.Active).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var c in containers)
             Assert.True(runs.Contains(c.Run), $"{c.Name} ({c.Status}, due {c.Scheduled:O}) belongs to no run in the history (cut at {cutAt:O})");
     });
 
@@ -109,21 +112,24 @@ public sealed class JobStartBrokenOffTests() : FreezableEngineScenario(new Dicti
         var cron = Instance.Name("replcron");
         Agent.Write("cron.yaml", JobContainers.CronJob(cron, "*/2 * * * * *", "sleep 600", "  concurrencyPolicy: Replace\n  failedJobsHistoryLimit: 100\n"));
         await Agent.StartAsync();
-        await Eventually.TrueAsync(() => Task.FromResult(Runner.CronJobStatus(cron)?.Active.Any(r => r.Attempts > 0) == true), TimeSpan.FromSeconds(60), "a run started");
+        // Read from the log, not the status: on a loaded engine a start can take longer than the 2 s schedule, and the
+        // run it started is replaced at once, never seen active with an attempt between two reads of the status.
+        await Agent.Logs.WaitForAsync(TimeSpan.FromSeconds(90), cron, "attempt 1 started");
 
         // Each start now hangs in the engine; the next schedule time (2 s later, before a start waiting 5 s makes the
         // engine count as away) replaces the run whose start hangs.
         Proxy.Freeze();
+        int thawedAt;
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(8));
         }
         finally
         {
+            thawedAt = Agent.Logs.Lines.Count;
             Proxy.Thaw();
         }
-        await Eventually.TrueAsync(() => Task.FromResult(Runner.CronJobStatus(cron)?.Active.Any(r => r.Attempts > 0 && r.Start > DateTimeOffset.UtcNow.AddSeconds(-30)) == true),
-            TimeSpan.FromSeconds(90), "a run started after the thaw");
+        await Agent.Logs.WaitForAsync(thawedAt, TimeSpan.FromSeconds(90), cron, "attempt 1 started");
         var status = Runner.CronJobStatus(cron)!;
         Assert.DoesNotContain(status.History, r => r.Attempts == 0);
         Assert.True(Agent.Logs.Count("replaced before it started") > 0, "no run was replaced before it started: the test did not test it");
