@@ -97,11 +97,15 @@ public sealed class AgentHarness : IAsyncDisposable
     }
     public void Delete(string file) => File.Delete(Path.Combine(Manifests, file));
 
+    /// <summary>Generous: on a loaded CI machine the engine has taken over 60 s to create and start a project's first two
+    /// containers (session 52, load average 49).</summary>
+    private static readonly TimeSpan ConditionWait = TimeSpan.FromSeconds(120);
+
     public Task<ObjectStatus> WaitForConditionAsync(string group, string type, string status, string? reason = null, TimeSpan? within = null, string kind = ServiceGroup.KindName) =>
         Eventually.ReturnsAsync(
             () => Task.FromResult(Status.Get(new ObjectKey(kind, group))!),
             s => s?.Condition(type) is { } c && c.Status == status && (reason is null || c.Reason == reason),
-            within ?? TimeSpan.FromSeconds(60),
+            within ?? ConditionWait,
             $"{group} {type}={status}{(reason is null ? "" : $" ({reason})")}");
 
     public Task<ObjectStatus> WaitReadyAsync(string group, TimeSpan? within = null) =>
