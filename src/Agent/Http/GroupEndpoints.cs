@@ -150,25 +150,37 @@ public static class GroupEndpoints
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         var wasSuspended = overrides.IsSuspended(key);
+        // A stop made while this start waits (for a slow or hung engine, a running reconcile, a stop that lands) is the
+        // later verb and wins: the start does not clear it and starts nothing more (probe-36 1: it cleared a stop answered
+        // 8 s after it, and the group ran).
+        var stopsBefore = overrides.StopsRecorded(key);
+        bool StoppedSince() => overrides.StopsRecorded(key) != stopsBefore;
         // Saved before the object's stop is cleared (a failed write changes nothing): what this start starts is marked as
         // stopped by the agent, so that the reconciler finishes a start cut off by an agent kill (probe-22 F2), and what it
         // keeps stopped as the API's stops. A container whose stop still lands counts as stopped: the start is saved before
         // the wait for it below. keptOnly: only the stops kept, while a reconcile runs that would act on the other records.
         var stopCleared = false;
-        async Task<ObservedState?> RecordAsync(bool keptOnly)
+        ObservedState? recorded = null;
+        // False when a stop came since the start arrived: nothing is recorded or cleared.
+        async Task<bool> RecordAsync(bool keptOnly)
         {
-            ObservedState? seen = null;
             if (entry.Object is ServiceGroup { Spec.Suspend: false })
             {
-                seen = await observer.ObserveFreshAsync(key, ct);
+                var seen = await observer.ObserveFreshAsync(key, ct);
+                if (StoppedSince()) return false;
                 var kept = only is { } subset && keepOthersStopped ? ComposeStopRules.LeftStopped(seen, subset).Select(c => c.Id).ToList() : [];
                 var toStart = keptOnly ? [] : seen.Containers.Where(c => (c.State is ContainerState.Exited or ContainerState.Dead || c.StopInFlight) && (only is null || only.Contains(c.Service)) && !kept.Contains(c.Id))
                     .Select(c => c.Id).ToList();
                 stops.RecordStartPending(toStart, kept);
+                if (keptOnly) recorded = seen;
             }
-            if (clearStop && !stopCleared) Toggle(key, resource, suspended: false, verb, manifests, overrides, queue: null, status);
+            if (clearStop && !stopCleared)
+            {
+                if (!overrides.ClearStopUnlessStoppedSince(key, stopsBefore)) return false;
+                status.MarkToggled(key, suspending: false, verb, specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true });
+            }
             stopCleared = true;
-            return seen;
+            return !StoppedSince();
         }
 
         // The containers are started before the object's next reconcile runs: it would replace a drifted one under the
@@ -179,20 +191,24 @@ public static class GroupEndpoints
         // started by this start.
         var held = queue.TryHold(key);
         var recordedEarly = held is null;
-        ObservedState? recorded = null;
         if (recordedEarly)
         {
             // In line for the key before the stop is cleared: the reconcile running now hands it to this start, so no
             // reconcile planned without the stop runs first. One did (CI, session 51): it started app and db at once as
             // "stopped by the agent", app on the one-shot's old exit, before the one-shot ran again.
             var holding = queue.HoldAsync(key, ct);
+            void GiveBackPlace() => _ = holding.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
             try
             {
-                recorded = await RecordAsync(keptOnly: true);
+                if (!await RecordAsync(keptOnly: true))
+                {
+                    GiveBackPlace();
+                    return Superseded(key, []);
+                }
             }
             catch
             {
-                _ = holding.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+                GiveBackPlace();
                 throw;
             }
             try
@@ -205,9 +221,10 @@ public static class GroupEndpoints
             }
         }
         using var heldForTheStart = held;
-        await RecordAsync(keptOnly: false);
+        if (!await RecordAsync(keptOnly: false)) return Superseded(key, []);
         if (!recordedEarly) queue.Add(key);
         await StopsLandedAsync(key, observer, time, ct);
+        if (StoppedSince()) return Superseded(key, []);
         // Like docker compose start / up -d: the containers that exited (restart: no leaves them so, a user stopped
         // them, the engine's shutdown stopped them) are started now; missing ones are made by the reconcile queued.
         var started = new List<string>();
@@ -236,6 +253,7 @@ public static class GroupEndpoints
             }
             for (var pass = 1; ; pass++)
             {
+                if (StoppedSince()) return Superseded(key, InStartOrder(group, started, startOrder));
                 // Observed anew at pass 1 too, not reusing the observation above: the stop records just written (stopped
                 // by the agent, kept as the API's) are part of what it reads.
                 var observed = await observer.ObserveFreshAsync(key, ct);
@@ -353,6 +371,14 @@ public static class GroupEndpoints
     private static IEnumerable<string> Started(Plan plan, ExecutionResult result) =>
         plan.Operations.Where(o => o.Kind is OperationKind.StartContainer or OperationKind.UnpauseContainer && result.Completed.Contains(o.Id))
             .Select(o => o.ResourceId["container:".Length..]);
+
+    /// <summary>A stop came while the start waited: it is the later verb, and the object stays (or is made) stopped.</summary>
+    private static IResult Superseded(ObjectKey key, IReadOnlyList<string> started) =>
+        Results.Problem(statusCode: 409, title: "Superseded",
+            detail: $"a stop of {key.Kind.ToLowerInvariant()}/{key.Name} was made while this start waited; the later stop wins: " +
+                    (started.Count == 0 ? "nothing was started" : $"{string.Join(", ", started)} started before it came and stop again") +
+                    ". Start it again to start it.",
+            extensions: new Dictionary<string, object?> { ["started"] = started });
 
     private static IResult StartFailed(string detail, IReadOnlyList<string> started) =>
         Results.Problem(statusCode: 502, title: "Start Failed", detail: detail, extensions: new Dictionary<string, object?> { ["started"] = started });

@@ -22,6 +22,7 @@ public sealed class RuntimeOverrides
     private readonly LostRecord lost;
     private readonly Lock sync = new();
     private HashSet<string> suspended;
+    private readonly Dictionary<ObjectKey, long> stopsRecorded = [];
 
     public RuntimeOverrides(string stateDir, ILogger<RuntimeOverrides> logger)
     {
@@ -117,14 +118,47 @@ public sealed class RuntimeOverrides
     {
         lock (sync)
         {
-            var next = new HashSet<string>(suspended, StringComparer.Ordinal);
-            next.Remove(key.ToString());
-            next.Remove(key + WithVolumes);
-            next.Remove(key + StoppedOnly);
-            if (value) next.Add(removeVolumes ? key + WithVolumes : stopOnly ? key + StoppedOnly : key.ToString());
-            if (next.SetEquals(suspended)) return;
+            Set(key, value, removeVolumes, stopOnly);
+        }
+    }
+
+    /// <summary>How many stops (a stop, a compose stop or down) of <paramref name="key"/> this process has recorded, one
+    /// that found the object stopped already too. A start reads it when it arrives and clears the stop only if no stop came
+    /// since (<see cref="ClearStopUnlessStoppedSince"/>): a stop acknowledged while the start waited for a slow engine or a
+    /// running reconcile is the later verb, and wins (probe-36 1: the start cleared it, and the object ran).</summary>
+    public long StopsRecorded(ObjectKey key)
+    {
+        lock (sync)
+        {
+            return stopsRecorded.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>Clears the object's stop, unless a stop of it was recorded after <see cref="StopsRecorded"/> read
+    /// <paramref name="stopsBefore"/>: then false, and nothing changes. Throws <see cref="StateWriteException"/> (changing
+    /// nothing) when the record cannot be written.</summary>
+    public bool ClearStopUnlessStoppedSince(ObjectKey key, long stopsBefore)
+    {
+        lock (sync)
+        {
+            if (stopsRecorded.GetValueOrDefault(key) != stopsBefore) return false;
+            Set(key, false, removeVolumes: false, stopOnly: false);
+            return true;
+        }
+    }
+
+    private void Set(ObjectKey key, bool value, bool removeVolumes, bool stopOnly)
+    {
+        var next = new HashSet<string>(suspended, StringComparer.Ordinal);
+        next.Remove(key.ToString());
+        next.Remove(key + WithVolumes);
+        next.Remove(key + StoppedOnly);
+        if (value) next.Add(removeVolumes ? key + WithVolumes : stopOnly ? key + StoppedOnly : key.ToString());
+        if (!next.SetEquals(suspended))
+        {
             StateFile.WriteJson(file, next.Order(StringComparer.Ordinal).ToList());
             suspended = next;
         }
+        if (value) stopsRecorded[key] = stopsRecorded.GetValueOrDefault(key) + 1;
     }
 }
