@@ -26,8 +26,9 @@ public static class RunDecisions
             return new RunStep(RunAction.Finish, Phase: RunPhase.Succeeded, Reason: RunReasons.Completed, Message: $"attempt {current.Number} exited 0");
         if (deadline is { } limit && now >= limit)
             return current is { Finished: false }
-                ? new RunStep(RunAction.Kill, Phase: RunPhase.Failed, Reason: RunReasons.DeadlineExceeded, Message: $"still running after activeDeadline {template.ActiveDeadline}: killed")
-                : new RunStep(RunAction.Finish, Phase: RunPhase.Failed, Reason: RunReasons.DeadlineExceeded, Message: $"activeDeadline {template.ActiveDeadline} passed before a retry");
+                ? new RunStep(RunAction.Kill, Phase: RunPhase.Failed, Reason: RunReasons.DeadlineExceeded, Message: $"still running after activeDeadline {template.ActiveDeadline}: stopping it")
+                : new RunStep(RunAction.Finish, Phase: RunPhase.Failed, Reason: RunReasons.DeadlineExceeded,
+                    Message: $"activeDeadline {template.ActiveDeadline} passed before {(run.Attempts.Count == 0 ? "its container started" : "a retry")}");
         if (current is null) return new RunStep(RunAction.StartAttempt);
         if (!current.Finished) return new RunStep(RunAction.Wait, deadline);
 

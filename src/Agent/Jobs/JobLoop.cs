@@ -210,6 +210,7 @@ public sealed partial class JobLoop(
         if (settling is { } settled) wakeAt.Add(settled); // nothing starts until then; runs under way go on below
         else if (cron is not null)
         {
+            if (seen is { } quiet) history = CronDecisions.BeginAfterSettle(history, quiet.Since + settings.Settle);
             var decision = CronDecisions.Decide(cron, history, now);
             NextRun = decision.Next;
             if (decision.Next is { } next) wakeAt.Add(next);
@@ -371,6 +372,7 @@ public sealed partial class JobLoop(
                     events?.Invoke("Warning", step.Reason!, $"run {run.Id}: {step.Message}");
                     break;
                 case RunAction.Finish:
+                    EndedWhileStarting(run.Id); // a deadline that passed while its first start is under way: that start is not sent (probe-36 2)
                     runs[i] = Finished(run with { End = run.Current?.End ?? now, Phase = step.Phase, Reason = step.Reason, ExitCode = run.Current?.ExitCode });
                     if (step.Phase == RunPhase.Succeeded) lastSuccess = runs[i].End;
                     logger.LogInformation("{Key}: run {Run} {Phase} ({Reason}): {Message}", key, run.Id, step.Phase, step.Reason, step.Message);

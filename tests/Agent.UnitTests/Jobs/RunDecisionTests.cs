@@ -76,6 +76,17 @@ public sealed class RunDecisionTests
     {
         var step = RunDecisions.Step(Template(deadline: TimeSpan.FromSeconds(5)), Run(Failed(1, 1)), T0.AddSeconds(6), Base);
         Assert.Equal((RunAction.Finish, RunReasons.DeadlineExceeded), (step.Action, step.Reason));
+        Assert.EndsWith("passed before a retry", step.Message);
+    }
+
+    /// <summary>probe-36: on a slow engine the deadline passed while the first attempt was still being started; the
+    /// message said "before a retry". The run ends with no attempt (the job loop does not send that start).</summary>
+    [Fact]
+    public void The_active_deadline_ends_a_run_whose_first_container_has_not_started_yet()
+    {
+        var step = RunDecisions.Step(Template(deadline: TimeSpan.FromSeconds(2)), Run(), T0.AddSeconds(3), Base);
+        Assert.Equal((RunAction.Finish, RunPhase.Failed, RunReasons.DeadlineExceeded), (step.Action, step.Phase, step.Reason));
+        Assert.EndsWith("passed before its container started", step.Message);
     }
 
     [Fact]
