@@ -66,5 +66,14 @@ public static class CronDecisions
         };
     }
 
+    /// <summary>A CronJob new to the agent (nothing decided or run yet) begins its schedule once its template has settled
+    /// (<paramref name="settledAt"/>, Agent:JobSettle after the file was last changed): the times that passed while the
+    /// agent waited for the file to be quiet are neither run nor counted missed (probe-36 6: a new CronJob read "2 missed"
+    /// 4 s after its file was written). A CronJob the agent has decided for before counts them, as after an outage.</summary>
+    public static JobHistory BeginAfterSettle(JobHistory history, DateTimeOffset settledAt) =>
+        history is { Cursor: null, LastScheduleTime: null, Runs.Count: 0 } && (history.Since is not { } since || settledAt > since)
+            ? history with { Since = settledAt }
+            : history;
+
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.###}s";
 }

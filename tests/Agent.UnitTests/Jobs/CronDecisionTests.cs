@@ -63,6 +63,26 @@ public sealed class CronDecisionTests
         Assert.Equal(0, sim.Missed);
     }
 
+    /// <summary>probe-36 6: the times that passed while a new CronJob's file settled (Agent:JobSettle) were counted missed.</summary>
+    [Fact]
+    public void A_new_cronjob_begins_its_schedule_once_its_template_settled_and_counts_nothing_missed_before()
+    {
+        var clock = new FakeTimeProvider(Utc("2026-01-01T00:00:00"));
+        var sim = new Simulation(Cron("*/2 * * * * *"), clock);
+        clock.Advance(TimeSpan.FromSeconds(5)); // the settle: times :02 and :04 pass while the file is not quiet yet
+        sim.History = CronDecisions.BeginAfterSettle(sim.History, Utc("2026-01-01T00:00:05"));
+        Assert.Null(sim.Tick().Start);
+        sim.Every(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+        Assert.Equal([Utc("2026-01-01T00:00:06"), Utc("2026-01-01T00:00:08")], sim.Started);
+        Assert.Equal(0, sim.Missed);
+
+        // Once it has decided (or run) anything, a settle (an edit, an agent restart) changes nothing: an outage counts.
+        var decided = sim.History;
+        Assert.Same(decided, CronDecisions.BeginAfterSettle(decided, Utc("2026-01-01T00:01:00")));
+        var fresh = new JobHistory { Since = Utc("2026-01-01T00:00:00") };
+        Assert.Same(fresh, CronDecisions.BeginAfterSettle(fresh, Utc("2025-12-31T23:59:00"))); // never moves back
+    }
+
     [Fact]
     public void Nothing_runs_for_times_before_the_cronjob_was_first_seen()
     {
