@@ -338,14 +338,13 @@ public static class GroupEndpoints
                        "running, paused and exited ones; nothing of an object stopped, down or suspended (the agent is stopping what still runs of it). The answer lists what was restarted.");
     }
 
-    /// <param name="queue">Null: the caller queues the object's reconcile itself.</param>
     private static IResult Toggle(ObjectKey key, string resource, bool suspended, string verb, ManifestStore manifests, RuntimeOverrides overrides,
-        WorkQueue? queue, StatusStore status, bool removeVolumes = false, bool stopOnly = false)
+        WorkQueue queue, StatusStore status, bool removeVolumes = false, bool stopOnly = false)
     {
         if (manifests.Get(key) is not { } entry) return NotFound(key);
         overrides.SetSuspended(key, suspended, removeVolumes, stopOnly);
         status.MarkToggled(key, suspended, verb, specSuspend: entry.Object is ServiceGroup { Spec.Suspend: true }, removeVolumes);
-        queue?.Add(key);
+        queue.Add(key);
         return JsonAnswer.Accepted($"/api/v1/{resource}/{key.Name}", new GroupSuspended(key.Name, suspended, removeVolumes ? true : null));
     }
 

@@ -26,8 +26,7 @@ public sealed class JobStartBrokenOffTests() : FreezableEngineScenario(new Dicti
         try
         {
             await Proxy.CutStarts(afterTheEngine, count).WaitAsync(TimeSpan.FromSeconds(90));
-            await Eventually.TrueAsync(() => Task.FromResult(Agent.Logs.Lines.Skip(from).Any(l => l.Contains("job steps wait with back-off", StringComparison.Ordinal))),
-                TimeSpan.FromSeconds(60), "the agent met a start cut off");
+            await Agent.Logs.WaitForAsync(from, TimeSpan.FromSeconds(60), "job steps wait with back-off"); // the agent met a start cut off
             if (longer is { } wait) await Task.Delay(wait);
         }
         finally
