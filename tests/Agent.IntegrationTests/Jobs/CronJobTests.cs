@@ -13,9 +13,20 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
 {
     private JobRunner Runner => Agent.Services.GetRequiredService<JobRunner>();
 
-    // How late a start may be and still count as on time here: generous, for a loaded CI machine (7.4 s seen once);
-    // bench/ measures the lateness itself (p99 under 1 s on an idle machine).
+    // How late the agent may ask for a run's container and still count as on time here: generous, for a loaded CI machine
+    // (7.4 s seen once); bench/ measures the lateness itself (p99 under 1 s on an idle machine). It is read from the
+    // container's creation time: the engine's own start that follows took 13 s once on CI (4 test classes on 2 cores),
+    // which says nothing of the schedule. The start is bounded too, loosely: a run does start.
     private static readonly TimeSpan OnTime = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan StartedAtLatest = TimeSpan.FromSeconds(60);
+
+    private static void AssertOnTime(JobContainer c)
+    {
+        var asked = c.Created!.Value - c.Scheduled!.Value;
+        Assert.True(asked < OnTime, $"{c.Name} created {asked.TotalMilliseconds:0} ms after {c.Scheduled:O}");
+        var started = c.Started!.Value - c.Scheduled.Value;
+        Assert.True(started < StartedAtLatest, $"{c.Name} started {started.TotalMilliseconds:0} ms after {c.Scheduled:O} (created after {asked.TotalMilliseconds:0} ms)");
+    }
 
     [Fact]
     public async Task A_six_field_every_second_schedule_starts_runs_on_time_and_the_history_limit_holds()
@@ -37,8 +48,7 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         {
             Assert.Equal(0, c.ExitCode);
             Assert.Equal(0, c.RestartCount); // self-healing never restarts a job container
-            var lateness = c.Started!.Value - c.Scheduled!.Value;
-            Assert.True(lateness < OnTime, $"{c.Name} started {lateness.TotalMilliseconds:0} ms after {c.Scheduled:O}");
+            AssertOnTime(c);
         }
         Assert.Equal(containers.Count, containers.Select(c => c.Scheduled).Distinct().Count());
     }
@@ -76,11 +86,7 @@ public sealed class CronJobTests() : AgentScenario(new Dictionary<string, string
         var ran = listed.Where(c => c.Started is not null).OrderBy(c => c.Started).ToList();
         Assert.True(ran.Zip(ran.Skip(1)).Any(p => p.Second.Started < (p.First.Finished ?? DateTimeOffset.MaxValue)),
             "runs overlap: " + string.Join(", ", ran.Select(c => $"{c.Started:HH:mm:ss.fff}-{c.Finished:HH:mm:ss.fff}")));
-        foreach (var c in containers.Where(c => c.Started is not null))
-        {
-            var lateness = c.Started!.Value - c.Scheduled!.Value;
-            Assert.True(lateness < OnTime, $"{c.Name} started {lateness.TotalMilliseconds:0} ms after {c.Scheduled:O}");
-        }
+        foreach (var c in containers.Where(c => c.Started is not null)) AssertOnTime(c);
     }
 
     [Fact]

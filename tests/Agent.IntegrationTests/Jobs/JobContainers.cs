@@ -5,7 +5,7 @@ namespace Agent.IntegrationTests.Jobs;
 
 /// <summary>A job container as the docker CLI sees it: the independent oracle for the runner.</summary>
 public sealed record JobContainer(string Id, string Name, string Run, int Attempt, DateTimeOffset? Scheduled, string Status,
-    int ExitCode, DateTimeOffset? Started, DateTimeOffset? Finished, int RestartCount);
+    int ExitCode, DateTimeOffset? Started, DateTimeOffset? Finished, int RestartCount, DateTimeOffset? Created);
 
 public static class JobContainers
 {
@@ -16,11 +16,11 @@ public static class JobContainers
         foreach (var id in ids)
         {
             var (exit, text, _) = await DockerCli.TryRunAsync("inspect", "--format",
-                "{{.Name}}|{{index .Config.Labels \"agent.job-run\"}}|{{index .Config.Labels \"agent.job-attempt\"}}|{{index .Config.Labels \"agent.job-scheduled\"}}|{{.State.Status}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.State.FinishedAt}}|{{.RestartCount}}", id);
+                "{{.Name}}|{{index .Config.Labels \"agent.job-run\"}}|{{index .Config.Labels \"agent.job-attempt\"}}|{{index .Config.Labels \"agent.job-scheduled\"}}|{{.State.Status}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.State.FinishedAt}}|{{.RestartCount}}|{{.Created}}", id);
             if (exit != 0) continue; // removed in between (history limits at work)
             var f = text.Trim().Split('|');
             result.Add(new JobContainer(id, f[0].TrimStart('/'), f[1], int.Parse(f[2], CultureInfo.InvariantCulture), Time(f[3]), f[4],
-                int.Parse(f[5], CultureInfo.InvariantCulture), Time(f[6]), Time(f[7]), int.Parse(f[8], CultureInfo.InvariantCulture)));
+                int.Parse(f[5], CultureInfo.InvariantCulture), Time(f[6]), Time(f[7]), int.Parse(f[8], CultureInfo.InvariantCulture), Time(f[9])));
         }
         return result.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
     }
