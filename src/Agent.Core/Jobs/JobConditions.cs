@@ -53,6 +53,18 @@ public static class JobConditions
     public const string Complete = "Complete";
     public const string Failed = "Failed";
     public const string HistoryLost = "HistoryLost";
+    public const string ReplacedBeforeStart = "ReplacedBeforeStart";
+
+    /// <summary>How many runs in a row Replace may end before their container started before the CronJob reads as not
+    /// working: one or two are a slow moment of the engine; three say nothing runs at this schedule.</summary>
+    public const int ReplacedBeforeStartLimit = 3;
+
+    /// <summary>Why nothing of a CronJob runs, when Replace has ended <see cref="ReplacedBeforeStartLimit"/> or more runs
+    /// in a row before their container started; null otherwise.</summary>
+    public static string? NeverStarting(JobHistory history) => history.ReplacedBeforeStart < ReplacedBeforeStartLimit ? null
+        : $"the last {history.ReplacedBeforeStart} runs were replaced (concurrencyPolicy Replace) before their container started: " +
+          "a container start takes longer here than the time between schedule times, so nothing runs; " +
+          "space the schedule out or use concurrencyPolicy Allow or Forbid";
 
     public static IReadOnlyList<ConditionValue> Decide(JobStatusInput input)
     {
@@ -85,6 +97,8 @@ public static class JobConditions
         var degraded = finished is { Phase: RunPhase.Failed } f && f.Reason != RunReasons.Replaced
             ? new ConditionValue(ConditionTypes.Degraded, true, f.Reason ?? "Failed", $"the latest finished run {f.Id} failed: {Outcome(f)}")
             : new ConditionValue(ConditionTypes.Degraded, false, "AsExpected", "");
+        var neverStarting = NeverStarting(input.History);
+        if (neverStarting is not null) degraded = new ConditionValue(ConditionTypes.Degraded, true, ReplacedBeforeStart, neverStarting);
         if (input.SuspendedBy is { } by)
             return
             [
@@ -94,6 +108,14 @@ public static class JobConditions
                 new(ConditionTypes.Suspended, true, "Suspended", $"suspended by {by}"),
             ];
         var next = input.NextRun is { } n ? "next run at " + n.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "no future schedule time";
+        if (neverStarting is not null)
+            return
+            [
+                new(ConditionTypes.Ready, false, ReplacedBeforeStart, $"{neverStarting}; {next}"),
+                new(ConditionTypes.Progressing, true, ReplacedBeforeStart, active.Count > 0 ? $"{active.Count} run(s) starting" : "waiting for the next schedule time"),
+                degraded,
+                new(ConditionTypes.Suspended, false, "Scheduling", ""),
+            ];
         return active.Count > 0
             ?
             [

@@ -70,6 +70,9 @@ public sealed record JobHistory
     public string? SpecHash { get; init; }
     public long MissedRuns { get; init; }
     public long SkippedRuns { get; init; }
+    /// <summary>Runs in a row that concurrencyPolicy Replace ended before their container started (they leave no run
+    /// behind); back to 0 once a run's container starts. A start slower than the time between schedule times shows here.</summary>
+    public int ReplacedBeforeStart { get; init; }
     public IReadOnlyList<JobRun> Runs { get; init; } = [];
     /// <summary>The latest finished run removed (ttlAfterFinished, history limits), with its attempts as they ended (their
     /// containers are gone): a Job whose run is gone still reads how it ended (a failed one is not Pending again), a wait

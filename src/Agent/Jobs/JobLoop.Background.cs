@@ -157,7 +157,7 @@ public sealed partial class JobLoop
                     }
                     // Killed (Replace, deadline) while it started: the container it got is killed too, and its exit code recorded.
                     if (!current.IsActive) KillInBackground(run.Id, attempt, template);
-                    return WithRun(history, run.Id, r => r with { Attempts = [.. r.Attempts, attempt] });
+                    return WithRun(history with { ReplacedBeforeStart = 0 }, run.Id, r => r with { Attempts = [.. r.Attempts, attempt] });
                 });
             }
             catch (JobStartFailedException e)

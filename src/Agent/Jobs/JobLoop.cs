@@ -343,7 +343,14 @@ public sealed partial class JobLoop(
             events?.Invoke("Normal", reason, $"run {r.Id} killed: {message}");
             return Finished(r with { End = now, Phase = RunPhase.Failed, Reason = reason });
         }).ToList();
-        return history with { Runs = runs.Where(r => !dropped.Contains(r.Id)).ToList() };
+        if (dropped.Count == 0) return history with { Runs = runs };
+        var after = history with { Runs = runs.Where(r => !dropped.Contains(r.Id)).ToList(), ReplacedBeforeStart = history.ReplacedBeforeStart + dropped.Count };
+        if (history.ReplacedBeforeStart < JobConditions.ReplacedBeforeStartLimit && JobConditions.NeverStarting(after) is { } never)
+        {
+            logger.LogWarning("{Key}: {Message}", key, never);
+            events?.Invoke("Warning", JobConditions.ReplacedBeforeStart, never);
+        }
+        return after;
     }
 
     /// <summary>Takes each active run a step: starts, kills or finishes it, or notes when to look again;

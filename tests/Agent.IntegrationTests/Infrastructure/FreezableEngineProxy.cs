@@ -58,6 +58,24 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
         lock (sync) startsCut = null;
     }
 
+    private TimeSpan startDelay;
+
+    /// <summary>From now on each container start reaches the engine <paramref name="delay"/> late (zero: at once again):
+    /// an engine slow to start containers that answers everything else at once.</summary>
+    public void DelayStarts(TimeSpan delay)
+    {
+        lock (sync) startDelay = delay;
+    }
+
+    private async Task DelayStartAsync(ReadOnlyMemory<byte> request)
+    {
+        TimeSpan delay;
+        lock (sync) delay = startDelay;
+        if (delay <= TimeSpan.Zero) return;
+        var head = System.Text.Encoding.ASCII.GetString(request.Span[..Math.Min(request.Length, 200)]);
+        if (ContainerStart.IsMatch(head)) await Task.Delay(delay, stop.Token);
+    }
+
     private static readonly System.Text.RegularExpressions.Regex ContainerStart = new(@"^POST /(v[\d.]+/)?containers/[^/ ]+/start[ ?]");
 
     /// <summary>Null: forward the request; false: drop it; true: forward it and drop the answer.</summary>
@@ -167,6 +185,7 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
                                 eventStreams.Add(client);
                             }
                         if (await CutAsync(first.AsMemory(0, read), server)) return;
+                        await DelayStartAsync(first.AsMemory(0, read));
                         await server.SendAsync(first.AsMemory(0, read), SocketFlags.None, stop.Token);
                         await Task.WhenAny(PumpAsync(client, server, requests: true), PumpAsync(server, client, holdStarts: events));
                     }
@@ -212,6 +231,7 @@ public sealed class FreezableEngineProxy : IAsyncDisposable
             if (read == 0) return;
             await Gate(); // bytes read just before a freeze are held back too
             if (requests && await CutAsync(buffer.AsMemory(0, read), to)) return; // a kept-alive connection's next request
+            if (requests) await DelayStartAsync(buffer.AsMemory(0, read));
             var sent = 0;
             if (holdStarts && StartsHeld() is { } held && IndexOf(buffer.AsSpan(0, read), HeldAction()) is var at and >= 0)
             {

@@ -159,6 +159,27 @@ public sealed class JobConditionTests
     }
 
     [Fact]
+    public void A_cronjob_whose_runs_Replace_ends_before_they_start_reads_not_ready_from_the_third_in_a_row()
+    {
+        var starting = new JobRun { Id = "t-9", Trigger = RunTriggers.Schedule, Start = T0 }; // no attempt yet: its container is being made
+        JobStatusInput Input(int replaced) => new(CronJob.KindName, new JobHistory { Runs = [starting], ReplacedBeforeStart = replaced }) { NextRun = T0.AddSeconds(3) };
+
+        var two = Decide(Input(JobConditions.ReplacedBeforeStartLimit - 1));
+        Assert.Equal((true, "Running", false), (two["Ready"].Status, two["Ready"].Reason, two["Degraded"].Status)); // a slow moment of the engine
+
+        var three = Decide(Input(JobConditions.ReplacedBeforeStartLimit));
+        Assert.Equal((false, JobConditions.ReplacedBeforeStart), (three["Ready"].Status, three["Ready"].Reason));
+        Assert.Equal((true, JobConditions.ReplacedBeforeStart), (three["Degraded"].Status, three["Degraded"].Reason));
+        Assert.Contains("the last 3 runs were replaced", three["Ready"].Message);
+        Assert.Contains("next run at", three["Ready"].Message);
+        Assert.True(three["Progressing"].Status);
+
+        // Suspended says so first; a CronJob whose runs start again (the count back at 0) is Running.
+        Assert.Equal("Suspended", Decide(Input(5) with { SuspendedBy = "api" })["Ready"].Reason);
+        Assert.Equal((true, "Running"), (Decide(Input(0))["Ready"].Status, Decide(Input(0))["Ready"].Reason));
+    }
+
+    [Fact]
     public void A_broken_manifest_is_stalled_and_names_the_error()
     {
         var c = Decide(new JobStatusInput(CronJob.KindName, new JobHistory()) { ManifestError = "tick.yaml:4:13: spec.schedule: not a valid cron expression" });
