@@ -184,7 +184,9 @@ public sealed class ControllerService(
         var bound = interval < options.Value.EngineRequestTimeout ? interval : options.Value.EngineRequestTimeout;
         var heartbeat = new EngineHeartbeat();
         using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(ct))
+        // The first ping at once: an agent started while the engine hangs says EngineUnavailable an interval sooner
+        // (probe-36 5: objects read "Reconciling" for 30 s meanwhile).
+        do
         {
             string? failure = null;
             using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct))
@@ -221,7 +223,7 @@ public sealed class ControllerService(
                 cache.EngineUnreachable(DateTimeOffset.UtcNow);
                 reconciler.ReportEngineUnavailable(failure ?? "the Docker engine does not answer");
             }
-        }
+        } while (await timer.WaitForNextTickAsync(ct));
     }
 
     private async Task FollowUpAsync(ObjectKey key, CancellationToken ct)
