@@ -31,8 +31,7 @@ public sealed class BindRestartTests : SecurityScenario
     /// <summary>d becomes a link to the agent's state dir (refused by the policy); the folder the container holds is d.old.</summary>
     private void SwapForLink()
     {
-        Directory.Move(Path.Combine(Agent.Manifests, "d"), Path.Combine(Agent.Manifests, "d.old"));
-        File.CreateSymbolicLink(Path.Combine(Agent.Manifests, "d"), Agent.StateDir);
+        PathExchange.FolderForLink(Path.Combine(Agent.Manifests, "d"), Path.Combine(Agent.Manifests, "d.old"), Agent.StateDir);
     }
 
     [Fact]
@@ -64,8 +63,7 @@ public sealed class BindRestartTests : SecurityScenario
             TimeSpan.FromSeconds(10), "the removed container gone from the group's Services");
 
         // The folder is back: the group is created again through the policy and runs with it.
-        File.Delete(Path.Combine(Agent.Manifests, "d"));
-        Directory.Move(Path.Combine(Agent.Manifests, "d.old"), Path.Combine(Agent.Manifests, "d"));
+        PathExchange.LinkForFolder(Path.Combine(Agent.Manifests, "d"), Path.Combine(Agent.Manifests, "d.old"));
         File.Delete(Path.Combine(Agent.Manifests, "d", "quit"));
         await Agent.WaitReadyAsync(group, TimeSpan.FromSeconds(90));
         Assert.NotEqual(0, (await DockerCli.TryRunAsync("exec", container, "test", "-e", $"/x/{Marker}")).Exit);
@@ -97,8 +95,7 @@ public sealed class BindRestartTests : SecurityScenario
         Assert.Equal("false", (await DockerCli.InspectAsync(container, "{{.State.Running}}")).Trim());
         Assert.Contains(Agent.Status.Get(new ObjectKey(ServiceGroup.KindName, group))!.Events, e => e is { Type: "Warning", Reason: BindMountGuard.Reason });
 
-        File.Delete(Path.Combine(Agent.Manifests, "d"));
-        Directory.Move(Path.Combine(Agent.Manifests, "d.old"), Path.Combine(Agent.Manifests, "d"));
+        PathExchange.LinkForFolder(Path.Combine(Agent.Manifests, "d"), Path.Combine(Agent.Manifests, "d.old"));
     }
 
     [Fact]
