@@ -37,8 +37,11 @@ public sealed class ReplacedBeforeStartTests() : FreezableEngineScenario(new Dic
         Assert.Contains("before their container started", stuck.Condition(ConditionTypes.Ready)!.Message);
         Assert.Contains(stuck.Events, e => e.Type == "Warning" && e.Reason == JobConditions.ReplacedBeforeStart);
         Assert.True(Runner.CronJobStatus(cron)!.History.All(r => r.Start < slow || r.Attempts > 0), "a run replaced before it started left no run behind");
-        // The CLI: no container made since the starts slowed down runs on (each was removed once its late start landed).
-        await Eventually.TrueAsync(async () => (await JobContainers.ListAsync(Instance, cron)).All(c => c.Created < slow || c.Status != "running"),
+        // The CLI: what was made for the replaced runs does not run on (each is removed once its late start lands). Those
+        // seen now are followed; later runs make more meanwhile.
+        var made = (await Eventually.ReturnsAsync(() => JobContainers.ListAsync(Instance, cron), list => list.Any(c => c.Created >= slow),
+            TimeSpan.FromSeconds(60), "a container made since the starts slowed down"))!.Where(c => c.Created >= slow).Select(c => c.Id).ToHashSet();
+        await Eventually.TrueAsync(async () => (await JobContainers.ListAsync(Instance, cron)).Where(c => made.Contains(c.Id)).All(c => c.Status != "running"),
             TimeSpan.FromSeconds(60), "nothing of the replaced runs running");
 
         Proxy.DelayStarts(TimeSpan.Zero);
