@@ -37,6 +37,11 @@ public sealed class ReplacedBeforeStartTests() : FreezableEngineScenario(new Dic
         Assert.Contains("before their container started", stuck.Condition(ConditionTypes.Ready)!.Message);
         Assert.Contains(stuck.Events, e => e.Type == "Warning" && e.Reason == JobConditions.ReplacedBeforeStart);
         Assert.True(Runner.CronJobStatus(cron)!.History.All(r => r.Start < slow || r.Attempts > 0), "a run replaced before it started left no run behind");
+        // `agent get cronjobs` adds its STATUS column for it, without -o wide.
+        var (exit, stdout, stderr) = await AgentCli.RunAsync(new Dictionary<string, string> { ["AGENT_TOKEN"] = Agent.GeneratedAdminToken },
+            "get", "cronjobs", "--server", Agent.BaseAddress.ToString());
+        Assert.True(exit == 0, stderr);
+        Assert.Contains(JobConditions.ReplacedBeforeStart, Assert.Single(stdout.Split('\n'), l => l.StartsWith(cron + " ", StringComparison.Ordinal)));
         // The CLI: what was made for the replaced runs does not run on (each is removed once its late start lands). Those
         // seen now are followed; later runs make more meanwhile.
         var made = (await Eventually.ReturnsAsync(() => JobContainers.ListAsync(Instance, cron), list => list.Any(c => c.Created >= slow),

@@ -34,8 +34,8 @@ public static class JobTables
     {
         var list = objects.ToList();
         // A CronJob held (its manifests cannot be read, its deletion held by the mass-prune guard), cut off from the engine or
-        // with its history in memory only says so even without -o wide: a STATUS column is added while one is (probe-16 F6,
-        // probe-24, probe-25).
+        // with its history in memory only, or whose runs Replace ends before they start, says so even without -o wide: a
+        // STATUS column is added while one is (probe-16 F6, probe-24, probe-25, probe-36 7).
         var held = !wide && list.Any(o => HeldReason(o) is not null);
         var table = wide
             ? new Table("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE", "CONCURRENCY", "NEXT SCHEDULE", "LAST SUCCESS", "STATUS", "MESSAGE")
@@ -137,7 +137,7 @@ public static class JobTables
         : Condition(o, "Ready") is { } ready && Str(ready, "reason") == "InvalidManifest" ? "InvalidManifest" // never read valid (probe-30 F15)
         : Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is var r
           && r is ResourceViews.SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable or Core.Jobs.JobConditions.EngineUnavailable
-              or Core.Jobs.JobConditions.HistoryNotSaved ? r : null;
+              or Core.Jobs.JobConditions.HistoryNotSaved or Core.Jobs.JobConditions.ReplacedBeforeStart ? r : null;
 
     private static JsonElement? Summary(JsonElement o) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty("job", out var j) && j.ValueKind == JsonValueKind.Object ? j : null;
