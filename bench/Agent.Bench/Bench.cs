@@ -123,7 +123,9 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
 
     private async Task<double> RawConvergeAsync(int count, int parallelism)
     {
-        var rawInstance = $"{run}-raw{parallelism}";
+        // Its own name each time: a network the engine keeps after a raw run (moby/moby#42119, warned at its cleanup) made the
+        // next raw run's create of the same name a second network, and its starts failed "network ... is ambiguous".
+        var rawInstance = $"{run}-raw{parallelism}-{Interlocked.Increment(ref rawRuns)}";
         var network = $"{rawInstance}_default";
         try
         {
@@ -147,6 +149,8 @@ public sealed partial class Bench(List<Row> results) : IAsyncDisposable
             await CleanAsync(rawInstance);
         }
     }
+
+    private int rawRuns;
 
     /// <summary>The time, CPU time and engine calls of the last raw converge.</summary>
     private Measured lastRaw = new(0, 0, new Dictionary<string, long>());
