@@ -54,11 +54,11 @@ public sealed partial class Bench
         var groupResync = await MedianResyncAsync(reconciler, groupKey);
         var resyncLoad = Row.LoadAverage();
         await CleanAsync(instance);
-        var rawAfter = await RawConvergeAsync(count, Parallelism);
-        var raw = (rawBefore + rawAfter) / 2;
+        var raws = new RawPair(rawBefore, await RawConvergeAsync(count, Parallelism));
+        var raw = raws.Mean;
 
         var compose = await ComposeUpAsync(count);
-        results.Add(new Row(scenario, $"raw Engine API ({Parallelism} at a time)", F(raw), $"mean of {F(rawBefore)} before and {F(rawAfter)} after the agent; {Describe(rawWork)}") { Load = rawLoad });
+        results.Add(new Row(scenario, $"raw Engine API ({Parallelism} at a time)", F(raw), $"{raws.Note}; {Describe(rawWork)}") { Load = rawLoad });
         results.Add(new Row(scenario, "agent, ComposeProject (one reconcile)", F(agent.Ms / 1000), $"{agent.Ms / 1000 / raw:0.00}x raw; {running} running; {Describe(agent)}") { Load = agentLoad });
         results.Add(new Row(scenario, "agent, ServiceGroup (one reconcile)", F(groupConverge.Ms / 1000), $"{groupConverge.Ms / 1000 / raw:0.00}x raw; {Describe(groupConverge)}") { Load = groupLoad });
         results.Add(new Row(scenario, "docker-compose 1.29 up -d", compose.Up is { } up ? F(up) : "n/a", compose.Note));

@@ -99,7 +99,7 @@ public sealed partial class Bench
         var rawWork = lastRaw;
         var rawLoad = Row.LoadAverage();
         var convergeAt = results.Count;
-        Func<(double Mean, double Faster), Row>? convergeRows = null;
+        Func<RawPair, Row>? convergeRows = null;
 
         var dir = Folder();
         var replicas = GroupsOf100(count);
@@ -175,10 +175,9 @@ public sealed partial class Bench
             await CleanAsync(instance);
         }
         // After the agent's containers are gone: each run makes its own containers on an engine without others.
-        var rawAfter = await RawConvergeAsync(count, Parallelism);
-        var raw = (Mean: (rawBefore + rawAfter) / 2, Faster: Math.Min(rawBefore, rawAfter));
+        var raw = new RawPair(rawBefore, await RawConvergeAsync(count, Parallelism));
         results.Insert(convergeAt, new Row(scenario, $"cold converge: raw Engine API ({Parallelism} at a time)", F(raw.Mean),
-            $"mean of {F(rawBefore)} before the agent and {F(rawAfter)} after it; {Describe(rawWork)}") { Load = rawLoad });
+            $"{raw.Note}; {Describe(rawWork)}") { Load = rawLoad });
         if (convergeRows is not null) results.Insert(convergeAt + 1, convergeRows(raw));
     }
 
