@@ -90,6 +90,8 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<EngineObserver>();
         services.AddSingleton<Admission.BindMountGuard>();
         services.AddSingleton<Admission.ContainerAdmission>();
+        services.AddSingleton(sp => new Admission.BindSourceFolders(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,
+            sp.GetRequiredService<ILogger<Admission.BindSourceFolders>>()));
         services.AddSingleton<ImageBuilder>();
         services.AddSingleton<PlanExecutor>();
         services.AddSingleton(new Admission.HostNetworks());

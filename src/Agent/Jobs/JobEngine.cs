@@ -9,7 +9,7 @@ namespace Agent.Jobs;
 
 /// <summary>The engine calls of the job runner, through the one engine adapter: start an attempt's container,
 /// stop one, remove a run's containers, list a job's containers.</summary>
-public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission, Reconciliation.OwnCreates ownCreates,
+public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, ContainerAdmission admission, BindSourceFolders bindFolders, Reconciliation.OwnCreates ownCreates,
     Reconciliation.VolumeNameLocks volumeLocks, Reconciliation.ObservedCache? cache = null)
 {
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(ObjectKey key, CancellationToken ct) =>
@@ -87,7 +87,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
         var admitted = await admission.CheckAsync(spec, owner: null, creator: key, fromManifests: true, ct);
         if (admitted.Refused is { } refused) throw new EngineException(refused);
         spec = admitted.Spec!; // bind sources as judged
-        if (BindSourceFolders.CreateMissing(spec) is { } failed) throw new EngineException(failed);
+        if (bindFolders.CreateMissing(spec, key) is { } failed) throw new EngineException(failed);
         if (spec.ImagePullPolicy == PullPolicy.Always) await engine.PullImageAsync(spec.Image, null, ct);
         var runLabels = labels.ForObject(key);
         runLabels[labels.JobRun] = run.Id;

@@ -22,6 +22,7 @@ namespace Agent.Jobs;
 public sealed class JobRunner(
     ManifestStore manifests,
     JobEngine jobs,
+    Admission.BindSourceFolders bindFolders,
     JobHistoryStore store,
     ControllerState controller,
     RuntimeOverrides overrides,
@@ -415,6 +416,7 @@ public sealed class JobRunner(
         }
         await jobs.RemoveAllAsync(key, ct);
         store.Remove(key);
+        bindFolders.Forget(key);
         pruneGate.Removed(key);
         status.Remove(key);
         apiJobs.TryRemove(key, out _);

@@ -36,7 +36,7 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// Execute: walks a plan's DAG with bounded parallelism, one engine call per operation. It decides nothing:
 /// a failed operation skips its dependents and runs its compensations.
 /// </summary>
-public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ObservedCache cache, ControllerState progress, IOptions<AgentOptions> options, ILogger<PlanExecutor> logger)
+public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, BindSourceFolders bindFolders, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ObservedCache cache, ControllerState progress, IOptions<AgentOptions> options, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -356,7 +356,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         }
         if (admitted.Refused is { } refused)
             throw new OperationFailedException($"{create.Target} is not created: {refused}");
-        if (BindSourceFolders.CreateMissing(admitted.Spec!) is { } failed) throw new OperationFailedException(failed);
+        if (bindFolders.CreateMissing(admitted.Spec!, owner ?? new ObjectKey("", create.Target ?? "")) is { } failed) throw new OperationFailedException(failed);
         return admitted.Spec!;
     }
 

@@ -30,6 +30,7 @@ public sealed class Reconciler(
     PruneGate pruneGate,
     State.StateDirWatch stateDir,
     RolledBackUpdates rolledBackUpdates,
+    Admission.BindSourceFolders bindFolders,
     UserStops userStops,
     AgentLabels labels,
     TimeProvider time,
@@ -357,6 +358,7 @@ public sealed class Reconciler(
         if (entry is null) pruneGate.Removed(key);
         adoptions.Forget(key);
         rolledBackUpdates.Forget(key);
+        if (entry is null && manifests.SourceError is null) bindFolders.Forget(key);
         if (entry is null && manifests.SourceError is null && overrides.Forget(key))
             logger.LogInformation("{Key}: deleted; its stop through the API is forgotten (a new manifest of this name runs)", key);
     }
