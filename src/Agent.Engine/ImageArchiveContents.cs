@@ -37,10 +37,14 @@ public static class ImageArchiveContents
                 images.Add((config, tags));
             }
         }
+        images = images.Select(i => (UnpackedName(i.Config), i.Tags)).ToList();
         var configs = await ReadEntriesAsync(tar, name => images.Any(i => i.Config == name), ct);
         return images.Select(i =>
         {
-            var config = configs.GetValueOrDefault(i.Config);
+            // What the engine reads is the file the tar leaves at that path once unpacked: one the tar does not hold as a
+            // file would be judged on nothing (probe-37: a config given as a link to another entry loaded agent labels).
+            var config = configs.GetValueOrDefault(i.Config)
+                         ?? throw new InvalidDataException($"manifest.json names the config {i.Config}, which the tar does not hold as a file");
             return new ArchivedImage(i.Tags, i.Config, config is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(config)), Labels(config));
         }).ToList();
     }
@@ -59,16 +63,26 @@ public static class ImageArchiveContents
         return found;
     }
 
+    /// <summary>An entry's name as the engine unpacks it (Go's filepath.Clean): "./a//b/../c" is "a/c"; one that climbs
+    /// out is kept as written (the engine refuses it).</summary>
+    private static string UnpackedName(string name) => Core.Build.ContextArchive.Clean(name) ?? name;
+
     private static async Task<Dictionary<string, byte[]>> ReadEntriesAsync(Stream tar, Func<string, bool> wanted, CancellationToken ct)
     {
         tar.Position = 0;
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var links = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = new TarReader(tar, leaveOpen: true))
         {
             while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
             {
-                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
-                if (entry.DataStream is null || !wanted(name)) continue;
+                var name = UnpackedName(entry.Name);
+                if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink) links.Add(name);
+                if (!wanted(name)) continue;
+                seen.Add(name);
+                found.Remove(name); // the last entry of a name is what the unpacked tar holds there
+                if (entry.DataStream is null) continue;
                 if (entry.Length > MaxJsonBytes) throw new EngineException($"{name} in the image tar is larger than {MaxJsonBytes} bytes", 400);
                 using var copy = new MemoryStream();
                 await entry.DataStream.CopyToAsync(copy, ct);
@@ -76,6 +90,10 @@ public static class ImageArchiveContents
             }
         }
         tar.Position = 0;
+        // A link at a read file's path or at a folder above it makes the engine read another entry than the one judged.
+        foreach (var name in seen)
+            if (links.FirstOrDefault(l => l == name || name.StartsWith(l + "/", StringComparison.Ordinal)) is { } link)
+                throw new InvalidDataException($"{name} in the image tar {(link == name ? "is" : "lies below")} a link ({link}): `docker save` writes it as a file. Nothing was loaded.");
         return found;
     }
 }

@@ -138,7 +138,7 @@ public static partial class ImageEndpoints
         {
             archived = await ImageArchiveContents.ReadAsync(tar.Stream!, ct);
         }
-        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or EngineException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or EngineException)
         {
             return ApiProblems.BadRequest($"the body is not a tar that `docker save` writes: {e.Message}");
         }

@@ -33,6 +33,76 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
         Assert.False(await DockerCli.ExistsAsync("image", tag));
     }
 
+    /// <summary>probe-37: the config named another way (./c, x/../c, /c) or given as a link to another entry loaded the
+    /// agent's labels (200); a truncated tar was a 500. Each is a 400 now, and nothing is loaded.</summary>
+    [Fact]
+    public async Task An_image_whose_config_is_named_another_way_or_linked_or_whose_tar_is_cut_is_not_loaded()
+    {
+        await Agent.StartAsync();
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+        var tag = Instance.Name("claims2") + ":1";
+        var folder = Directory.CreateTempSubdirectory("agent-it-load-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nLABEL agent.managed=true\n");
+            await DockerCli.RunAsync("build", "-q", "-t", tag, folder.FullName);
+            var saved = Path.Combine(folder.FullName, "image.tar");
+            await DockerCli.RunAsync("save", "-o", saved, tag);
+            await DockerCli.RunAsync("rmi", tag);
+            var original = await File.ReadAllBytesAsync(saved);
+
+            async Task<string> RefusedAsync(byte[] tar)
+            {
+                using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(tar) { Headers = { ContentType = new("application/x-tar") } });
+                var detail = await load.Content.ReadAsStringAsync();
+                Assert.True(load.StatusCode == HttpStatusCode.BadRequest, detail);
+                Assert.False(await DockerCli.ExistsAsync("image", tag), detail);
+                return detail;
+            }
+
+            foreach (var spelling in new[] { "./{0}", "x/../{0}", "/{0}" })
+                Assert.Contains($"{tag} carries the agent's own labels agent.managed", await RefusedAsync(Rewritten(original, config => string.Format(spelling, config), link: false)));
+            Assert.Contains("is a link", await RefusedAsync(Rewritten(original, config => "c.json", link: true)));
+            Assert.Contains("not a tar that `docker save` writes", await RefusedAsync(original[..Math.Min(5000, original.Length / 2)]));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rmi", "-f", tag);
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The tar with manifest.json naming its config as <paramref name="name"/> gives it; with <paramref name="link"/>,
+    /// that name is a symlink to the config entry.</summary>
+    private static byte[] Rewritten(byte[] saved, Func<string, string> name, bool link)
+    {
+        var output = new MemoryStream();
+        using (var reader = new System.Formats.Tar.TarReader(new MemoryStream(saved)))
+        using (var writer = new System.Formats.Tar.TarWriter(output, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            string? linked = null;
+            while (reader.GetNextEntry(copyData: true) is { } entry)
+            {
+                if (entry.Name != "manifest.json")
+                {
+                    writer.WriteEntry(entry);
+                    continue;
+                }
+                var manifest = System.Text.Json.Nodes.JsonNode.Parse(entry.DataStream!)!.AsArray();
+                var config = manifest[0]!["Config"]!.GetValue<string>();
+                manifest[0]!["Config"] = name(config);
+                if (link) linked = config;
+                writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "manifest.json")
+                {
+                    DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString())),
+                });
+            }
+            if (linked is not null)
+                writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.SymbolicLink, name(linked)) { LinkName = linked });
+        }
+        return output.ToArray();
+    }
+
     [Fact]
     public async Task An_image_with_the_agents_labels_is_not_loaded()
     {

@@ -67,4 +67,53 @@ public sealed class ImageArchiveContentsTests
         Assert.Empty(untagged.Tags);
         Assert.Equal("abc.json", untagged.Image);
     }
+
+    private static MemoryStream TarOf(params PaxTarEntry[] entries)
+    {
+        var stream = new MemoryStream();
+        using (var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+            foreach (var entry in entries) tar.WriteEntry(entry);
+        stream.Position = 0;
+        return stream;
+    }
+
+    private static PaxTarEntry File(string name, string content) => new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)) };
+
+    private static PaxTarEntry Link(TarEntryType type, string name, string target) => new(type, name) { LinkName = target };
+
+    private const string Claiming = """{"config":{"Labels":{"agent.managed":"true"}}}""";
+
+    /// <summary>probe-37 (HIGH): the config named as a link to another entry was judged on nothing, and the engine loaded the
+    /// labels of the entry it points at. Whatever the engine would read through a link is refused before the load.</summary>
+    [Theory]
+    [InlineData(TarEntryType.SymbolicLink, "c.json", "real.json")]
+    [InlineData(TarEntryType.HardLink, "c.json", "real.json")]
+    [InlineData(TarEntryType.SymbolicLink, "d", "e")] // c.json lies below a linked folder: d/c.json is e/c.json unpacked
+    public async Task A_config_the_engine_would_read_through_a_link_is_refused(TarEntryType type, string link, string target)
+    {
+        var config = link == "d" ? "d/c.json" : "c.json";
+        var entries = new List<PaxTarEntry> { File("manifest.json", $$"""[{"Config":"{{config}}","RepoTags":["p/l:1"]}]"""), File("real.json", Claiming), File("e/c.json", Claiming) };
+        if (link == "d") entries.Add(File("d/c.json", "{}"));
+        entries.Add(Link(type, link, target));
+
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => ImageArchiveContents.ReadAsync(TarOf([.. entries]), CancellationToken.None));
+
+        Assert.Contains("link", refused.Message);
+    }
+
+    [Fact]
+    public async Task A_config_named_through_dots_is_the_file_the_engine_unpacks_there()
+    {
+        var images = await ImageArchiveContents.ReadAsync(
+            TarOf(File("manifest.json", """[{"Config":"x/../real.json","RepoTags":["p/l:1"]}]"""), File("./real.json", Claiming)), CancellationToken.None);
+        Assert.Equal("true", Assert.Single(images!).Labels["agent.managed"]);
+    }
+
+    [Fact]
+    public async Task A_config_the_tar_does_not_hold_is_refused_rather_than_judged_on_nothing()
+    {
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => ImageArchiveContents.ReadAsync(
+            TarOf(File("manifest.json", """[{"Config":"missing.json","RepoTags":["p/l:1"]}]""")), CancellationToken.None));
+        Assert.Contains("missing.json", refused.Message);
+    }
 }
