@@ -369,12 +369,22 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     {
         var (image, tag) = ImageReference.Split(reference);
         string? error = null;
-        await client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image, Tag = tag }, AuthFor(reference),
-            new SynchronousProgress<JSONMessage>(m =>
-            {
-                if (m.Error is { } e) error = e.Message;
-                else if (!string.IsNullOrEmpty(m.Status)) progress?.Report(LayerProgress(m));
-            }), ct);
+        try
+        {
+            await client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = image, Tag = tag }, AuthFor(reference),
+                new SynchronousProgress<JSONMessage>(m =>
+                {
+                    if (m.Error is { } e) error = e.Message;
+                    else if (!string.IsNullOrEmpty(m.Status)) progress?.Report(LayerProgress(m));
+                }), ct);
+        }
+        // The engine answers a registry's refusal before any progress line, as its own 500 (probe-37: a 502 "Engine Error"
+        // where a refused credential is a 422, like push's): told apart as push's error lines are. A missing image stays 404.
+        catch (DockerApiException e) when (e.StatusCode != HttpStatusCode.NotFound
+                                           && RegistryFailure("", EngineMapping.ErrorMessage(e.ResponseBody)) is RegistryAuthException or RegistryUnreachableException)
+        {
+            throw RegistryFailure($"Pulling {reference} failed", EngineMapping.ErrorMessage(e.ResponseBody), e);
+        }
         if (error is not null) throw RegistryFailure($"Pulling {reference} failed", error);
     }, reference);
 

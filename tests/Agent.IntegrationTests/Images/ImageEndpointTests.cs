@@ -99,6 +99,11 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         await TagAsync(client, TestEngine.Image, nowhere);
         using (var unreachable = await client.PostAsync($"/api/v1/images/{nowhere}/push", null))
             Assert.Contains("nowhere", await ProblemAsync(unreachable, HttpStatusCode.BadGateway));
+        using (var unreachable = await client.PostAsync($"/api/v1/images/pull?image={nowhere}", null))
+        {
+            Assert.Contains("nowhere", await ProblemAsync(unreachable, HttpStatusCode.BadGateway));
+            Assert.Contains("Registry Unreachable", await unreachable.Content.ReadAsStringAsync());
+        }
 
         var reference = fx.InRegistry("refused:1");
         await TagAsync(client, TestEngine.Image, reference);
@@ -108,6 +113,11 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         {
             using var refused = await client.PostAsync($"/api/v1/images/{reference}/push", null);
             var detail = await ProblemAsync(refused, (HttpStatusCode)422);
+            Assert.Contains("Agent:Registries", detail);
+            Assert.DoesNotContain(wrong, detail);
+            // probe-37: a pull the registry refuses was a 502 "Engine Error" (the engine's own 500), not the documented 422.
+            using var pullRefused = await client.PostAsync($"/api/v1/images/pull?image={fx.InRegistry("anything:1")}", null);
+            detail = await ProblemAsync(pullRefused, (HttpStatusCode)422);
             Assert.Contains("Agent:Registries", detail);
             Assert.DoesNotContain(wrong, detail);
         }
