@@ -151,15 +151,20 @@ public static class ContextArchive
         var head = new byte[6];
         var read = await upload.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
         upload.Position = 0;
-        string? other = read switch
-        {
-            >= 3 when head[0] == (byte)'B' && head[1] == (byte)'Z' && head[2] == (byte)'h' => "bzip2",
-            >= 6 when head.AsSpan().SequenceEqual((byte[])[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) => "xz",
-            >= 4 when head.AsSpan(0, 4).SequenceEqual((byte[])[0x28, 0xb5, 0x2f, 0xfd]) => "zstd",
-            _ => null,
-        };
-        if (other is not null) return (null, $"the context is compressed with {other}: send an uncompressed or gzip tar");
-        if (read < 2 || head[0] != 0x1f || head[1] != 0x8b) return (upload, null);
+        var compression = CompressionOf(head.AsSpan(0, read));
+        if (compression is not (null or "gzip")) return (null, $"the context is compressed with {compression}: send an uncompressed or gzip tar");
+        if (compression is null) return (upload, null);
         return (new GZipStream(upload, CompressionMode.Decompress, leaveOpen: true), null);
     }
+
+    /// <summary>The compression a stream starting with <paramref name="head"/> (its first 6 bytes) is in, by its magic
+    /// bytes: "gzip", "bzip2", "xz", "zstd", or null for none of them.</summary>
+    public static string? CompressionOf(ReadOnlySpan<byte> head) => head switch
+    {
+        [0x1f, 0x8b, ..] => "gzip",
+        [(byte)'B', (byte)'Z', (byte)'h', ..] => "bzip2",
+        [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, ..] => "xz",
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => "zstd",
+        _ => null,
+    };
 }

@@ -132,6 +132,12 @@ public static partial class ImageEndpoints
             return ApiProblems.BadRequest("send the tar that `docker save` writes with Content-Type: application/x-tar");
         await using var tar = await Uploads.BufferAsync(http, options.Value.Images.MaxLoadBytes, "Agent:Images:MaxLoadBytes", ct);
         if (tar.Problem is { } problem) return problem;
+        var head = new byte[6];
+        var read = await tar.Stream!.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+        tar.Stream.Position = 0;
+        if (Core.Build.ContextArchive.CompressionOf(head.AsSpan(0, read)) is { } compression)
+            return ApiProblems.BadRequest($"the tar is compressed with {compression}: the agent reads an image's labels before the engine loads it, " +
+                                          $"from an uncompressed tar only; uncompress it first (or send what `docker save` writes). Nothing was loaded.");
         // Like a build: an image with the agent's own labels would make every container made from it look like the agent's.
         IReadOnlyList<ArchivedImage>? archived;
         try

@@ -34,7 +34,7 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
     }
 
     /// <summary>probe-37: the config named another way (./c, x/../c, /c) or given as a link to another entry loaded the
-    /// agent's labels (200); a truncated tar was a 500. Each is a 400 now, and nothing is loaded.</summary>
+    /// agent's labels (200); a truncated tar was a 500, a gzip one "Unable to parse number". Each is a clear 400 now, and nothing is loaded.</summary>
     [Fact]
     public async Task An_image_whose_config_is_named_another_way_or_linked_or_whose_tar_is_cut_is_not_loaded()
     {
@@ -64,6 +64,10 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
                 Assert.Contains($"{tag} carries the agent's own labels agent.managed", await RefusedAsync(Rewritten(original, config => string.Format(spelling, config), link: false)));
             Assert.Contains("is a link", await RefusedAsync(Rewritten(original, config => "c.json", link: true)));
             Assert.Contains("not a tar that `docker save` writes", await RefusedAsync(original[..Math.Min(5000, original.Length / 2)]));
+            var gzipped = new MemoryStream();
+            await using (var gzip = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                await gzip.WriteAsync(original);
+            Assert.Contains("compressed with gzip", await RefusedAsync(gzipped.ToArray()));
         }
         finally
         {
