@@ -109,6 +109,8 @@ public sealed partial class SecurityPolicy(SecurityOptions options)
 
         if (spec.Image.Length > 0 && Identifiers.Image(spec.Image) != IdentifierCheck.Valid)
             v.Add(new("image", $"\"{spec.Image}\" is not an image reference: [registry[:port]/]name[:tag][@digest], letters, digits and . _ / : @ + -, no .. or //"));
+        else if (spec.Image.Length > 0 && ImageReferenceSyntax.Problem(spec.Image) is { } problem)
+            v.Add(new("image", $"\"{spec.Image}\" is not an image reference the engine accepts: {problem}"));
         else if (!AllowsImage(Options, spec.Image))
             v.Add(new("image", $"image \"{spec.Image}\" is not in the allowed list ({string.Join(", ", Options.AllowedImages)})"));
 

@@ -41,10 +41,10 @@ public static partial class ImageEndpoints
         images.MapPost("/load", Load).RequireAuthorization(Roles.Admin).WithMetadata(OwnBodyLimit.Instance).Accepts<Stream>("application/x-tar")
             .WithSummary("Load images from a `docker save` tar (docker load); the body is limited to Agent:Images:MaxLoadBytes. A tag in the tar that already names another image, or that a manifest or an agent container uses, is a 409 (naming them) unless force=true, and nothing is loaded.");
         images.MapDelete("/{ref}", Remove).RequireAuthorization(Roles.Admin)
-            .WithSummary("Remove an image (docker rmi REF); one that a manifest or an agent container uses is a 409 naming them unless force=true.");
+            .WithSummary("Remove an image (docker rmi REF); one that a manifest or an agent container uses is a 409 naming them unless force=true, and so is a removal that deletes the image while an object is held without its spec (heldBy).");
         images.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
             .WithSummary("Remove dangling images, or with all=true every image no container uses (docker image prune [-a] [--filter label=K=V] [--filter until=24h]); " +
-                         "all=true is 409 naming the objects when it would remove an image a manifest names, unless force=true.");
+                         "all=true is 409 naming the objects when it would remove an image a manifest names, or while an object is held without its spec (heldBy: which images it uses is not known), unless force=true.");
         return api;
     }
 
@@ -182,6 +182,9 @@ public static partial class ImageEndpoints
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"{reference} is used by {string.Join(", ", usedBy)}; remove or change those first, or pass force=true to remove it anyway.",
                 extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
+        if (force != true && ImageUsers.RemovesImage(reference, image) && users.Held() is { } held)
+            return HeldConflict($"removing {reference} deletes the image, and {held.Why}: it could be one of theirs. Fix the manifest (or wait for it to be read), " +
+                                "or pass force=true to remove it anyway.", held);
         await engine.RemoveImageAsync(reference, force ?? false, ct);
         return JsonAnswer.Ok(new ImageRemoved(reference, "removed"));
     }
@@ -203,6 +206,10 @@ public static partial class ImageEndpoints
         }
         // As for DELETE: an image a manifest names is not removed without force, or a CronJob's next run, a suspended
         // group's resume or a recreate finds it gone (and an offline host cannot pull it again).
+        // An object held without its spec (its manifest unreadable after a restart) could use any image: a failed read is never a deletion.
+        if (all == true && force != true && users.Held() is { } held)
+            return HeldConflict($"pruning every unused image could remove images the manifests use: {held.Why}; nothing is removed. Fix the manifest " +
+                                "(or wait for it to be read), prune dangling images only (all=false), or pass force=true to prune anyway.", held);
         if (all == true && force != true && await users.OfPrunableImagesAsync(labels, ct) is { Count: > 0 } usedBy)
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"pruning every unused image would remove images the manifests name: {string.Join(", ", usedBy)}; " +
@@ -260,6 +267,9 @@ public static partial class ImageEndpoints
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")]
     private static partial System.Text.RegularExpressions.Regex UntilDuration();
+
+    private static IResult HeldConflict(string detail, HeldImageUses held) =>
+        Results.Problem(statusCode: 409, title: "Conflict", detail: detail, extensions: new Dictionary<string, object?> { ["heldBy"] = held.Objects });
 
     private static IResult NoImage(string reference) =>
         ApiProblems.NotFound($"No image \"{reference}\" on the engine; list them with GET /api/v1/images or pull it with POST /api/v1/images/pull.");

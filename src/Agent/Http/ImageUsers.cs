@@ -1,4 +1,5 @@
 using Agent.Core.Model;
+using Agent.Core.Security;
 using Agent.Engine;
 using Agent.Sources;
 
@@ -13,15 +14,14 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
     /// (creating it chooses what they run).</summary>
     public async Task<IReadOnlyList<string>> FindAsync(string reference, ImageSummary? image, CancellationToken ct)
     {
-        var removesImage = image is not null
-                           && (image.Tags.Count <= 1 || image.Id.EndsWith(reference.Replace("sha256:", "", StringComparison.Ordinal), StringComparison.Ordinal));
+        var removesImage = RemovesImage(reference, image);
         var name = Normalize(reference);
         var ids = new Dictionary<string, string?>(StringComparer.Ordinal);
         async Task<bool> Affected(string used)
         {
             if (Normalize(used) == name) return true;
             if (!removesImage) return false;
-            if (!ids.TryGetValue(used, out var id)) ids[used] = id = (await engine.InspectImageAsync(used, ct))?.Id;
+            if (!ids.TryGetValue(used, out var id)) ids[used] = id = (await InspectAsync(used, ct))?.Id;
             return id == image!.Id;
         }
 
@@ -41,7 +41,7 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
     {
         var found = new Dictionary<string, ImageSummary?>(StringComparer.Ordinal);
         async Task<ImageSummary?> Inspect(string reference) =>
-            found.TryGetValue(reference, out var image) ? image : found[reference] = await engine.InspectImageAsync(reference, ct);
+            found.TryGetValue(reference, out var image) ? image : found[reference] = await InspectAsync(reference, ct);
 
         var inUse = new HashSet<string>(StringComparer.Ordinal);
         foreach (var container in await engine.ListContainersAsync(LabelSelector.ForInstance(labels), ct))
@@ -52,6 +52,29 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
                 if (await Inspect(used) is { } image && !inUse.Contains(image.Id) && labelFilters.All(f => HasLabel(image, f)))
                     users.Add($"{owner} ({used})");
         return users.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Whether removing <paramref name="reference"/> deletes <paramref name="image"/> itself (an id, or its last
+    /// tag), rather than only untagging it.</summary>
+    public static bool RemovesImage(string reference, ImageSummary? image) =>
+        image is not null && (image.Tags.Count <= 1 || image.Id.EndsWith(reference.Replace("sha256:", "", StringComparison.Ordinal), StringComparison.Ordinal));
+
+    /// <summary>Why any image could be one an object uses that the agent holds without its spec; null when all are known.</summary>
+    public HeldImageUses? Held() => HeldImageUses.Of(manifests.SourceError, manifests.ReadVersion, manifests.All());
+
+    /// <summary>The image a manifest's or a container's reference names. A reference the engine refuses (a manifest
+    /// accepted before that check, `image: App:1`) names no image: it matches none, and fails no removal or prune.</summary>
+    private async Task<ImageSummary?> InspectAsync(string reference, CancellationToken ct)
+    {
+        if (Identifiers.Image(reference) != IdentifierCheck.Valid || ImageReferenceSyntax.Problem(reference) is not null) return null;
+        try
+        {
+            return await engine.InspectImageAsync(reference, ct);
+        }
+        catch (EngineException e) when (e.StatusCode == 400)
+        {
+            return null;
+        }
     }
 
     private static bool HasLabel(ImageSummary image, string filter) =>
