@@ -52,5 +52,9 @@ public interface IRegistryCredentials
 /// <summary>The registry refused a login: wrong user or password, or none given where one is needed.</summary>
 public sealed class RegistryAuthException(string message, Exception? inner = null) : EngineException(message, 401, inner);
 
+/// <summary>The agent's own credential file for a registry (Agent:Registries) cannot be read, is empty or too large: the
+/// agent's configuration, not the engine's or the registry's fault, so nothing was sent.</summary>
+public sealed class RegistryCredentialsUnreadableException(string message) : EngineException(message, 500);
+
 /// <summary>The engine could not reach a registry or index (DNS, connection refused, TLS): nothing the engine itself did wrong.</summary>
 public sealed class RegistryUnreachableException(string message, Exception? inner = null) : EngineException(message, 502, inner);

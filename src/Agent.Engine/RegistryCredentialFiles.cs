@@ -42,14 +42,14 @@ public sealed class RegistryCredentialFiles : IRegistryCredentials
         try
         {
             var bytes = SecretFileReader.Read(path, MaxBytes);
-            if (bytes.Length > MaxBytes) throw new EngineException($"Agent:Registries: {field} {path} of {server} is larger than {MaxBytes} bytes");
+            if (bytes.Length > MaxBytes) throw new RegistryCredentialsUnreadableException($"Agent:Registries: {field} {path} of {server} is larger than {MaxBytes} bytes");
             var text = System.Text.Encoding.UTF8.GetString(bytes).TrimEnd('\r', '\n');
-            if (text.Length == 0) throw new EngineException($"Agent:Registries: {field} {path} of {server} is empty");
+            if (text.Length == 0) throw new RegistryCredentialsUnreadableException($"Agent:Registries: {field} {path} of {server} is empty");
             return text;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EngineException($"Agent:Registries: cannot read {field} of {server}: {e.Message}");
+            throw new RegistryCredentialsUnreadableException($"Agent:Registries: cannot read {field} of {server}: {e.Message}");
         }
     }
 }

@@ -70,6 +70,8 @@ public static class ApiProblems
         EngineUnavailableException => Results.Problem(statusCode: 503, title: "Engine Unavailable", detail: e.Message),
         RegistryAuthException => Results.Problem(statusCode: 422, title: "Registry Refused The Credentials", detail: $"{e.Message} Check the files of Agent:Registries for this server."),
         RegistryUnreachableException => Results.Problem(statusCode: 502, title: "Registry Unreachable", detail: e.Message),
+        RegistryCredentialsUnreadableException => Results.Problem(statusCode: 500, title: "Registry Credentials Unreadable",
+            detail: $"{e.Message}. Nothing was sent to the engine or the registry; fix the file and retry."),
         { StatusCode: 400 } => Results.Problem(statusCode: 400, title: "Bad Request", detail: e.Message),
         _ => Results.Problem(statusCode: 502, title: "Engine Error", detail: e.Message),
     };

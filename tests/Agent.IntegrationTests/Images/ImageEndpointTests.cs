@@ -127,6 +127,19 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         }
         Assert.DoesNotContain("\"1\"", await fx.Registry.TagsAsync($"{fx.Instance.Id}/refused"));
 
+        // The agent's own password file missing is its configuration's fault, not the engine's (probe-37: a 502 "Engine Error").
+        File.Move(fx.Registry.PasswordFile, fx.Registry.PasswordFile + ".away");
+        try
+        {
+            using var unreadable = await client.PostAsync($"/api/v1/images/pull?image={fx.InRegistry("anything:1")}", null);
+            Assert.Contains("Agent:Registries: cannot read", await ProblemAsync(unreadable, HttpStatusCode.InternalServerError));
+            Assert.Contains("Registry Credentials Unreadable", await unreadable.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            File.Move(fx.Registry.PasswordFile + ".away", fx.Registry.PasswordFile);
+        }
+
         // With the right password the same push streams as before: 200, NDJSON, the digest last.
         using var pushed = await client.PostAsync($"/api/v1/images/{reference}/push", null);
         Assert.True(pushed.StatusCode == HttpStatusCode.OK, await pushed.Content.ReadAsStringAsync());
