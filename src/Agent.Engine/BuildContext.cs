@@ -69,16 +69,16 @@ public static class BuildContext
         return total;
     }
 
-    /// <summary>The tar stream to send to the engine (position 0).</summary>
-    public static async Task<Stream> TarAsync(string root, string dockerfile, string? inlineDockerfile, CancellationToken ct, long maxBytes = DefaultMaxBytes)
+    /// <summary>The tar stream to send to the engine (position 0); <paramref name="root"/> null: the inline Dockerfile alone.</summary>
+    public static async Task<Stream> TarAsync(string? root, string dockerfile, string? inlineDockerfile, CancellationToken ct, long maxBytes = DefaultMaxBytes)
     {
-        var files = Files(root, dockerfile);
-        Size(root, files, maxBytes);
+        var files = root is null ? [] : Files(root, dockerfile);
+        if (root is not null) Size(root, files, maxBytes);
         var stream = new MemoryStream();
         await using (var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
         {
             foreach (var file in files)
-                await tar.WriteEntryAsync(Path.Combine(root, file), file, ct); // a symlink is written as a link entry
+                await tar.WriteEntryAsync(Path.Combine(root!, file), file, ct); // a symlink is written as a link entry
             if (inlineDockerfile is not null)
                 await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, InlineDockerfile)
                 {

@@ -7,7 +7,8 @@ namespace Agent.Core.Build;
 /// <summary>The fields of a <c>build:</c> as written (compose or ServiceGroup spelling), paths not yet resolved.</summary>
 public sealed record BuildFields
 {
-    public string Context { get; init; } = ".";
+    /// <summary>Null: no context folder, the inline Dockerfile alone (a ServiceGroup's <c>dockerfileInline</c> without <c>context</c>).</summary>
+    public string? Context { get; init; } = ".";
     public string? Dockerfile { get; init; }
     public string? DockerfileInline { get; init; }
     public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>();
@@ -35,6 +36,7 @@ public static class BuildSpecs
     /// <summary>The spec, or null after reporting each problem through <paramref name="error"/>.</summary>
     public static BuildSpec? Resolve(BuildFields fields, string baseFolder, IManifestFiles files, SecurityOptions options, Action<BuildField, string> error)
     {
+        if (fields.Context is null) return ResolveInline(fields, options, error);
         var written = fields.Context;
         if (IsRemote(written))
         {
@@ -96,19 +98,48 @@ public static class BuildSpecs
             error(BuildField.Context, digest.Problem ?? "the build context cannot be read");
             return null;
         }
-        return new BuildSpec
-        {
-            Context = context,
-            Dockerfile = fields.DockerfileInline is null ? dockerfile : BuildSpec.InlineDockerfileName,
-            DockerfileInline = fields.DockerfileInline,
-            Args = new SortedDictionary<string, string>(fields.Args.ToDictionary(), StringComparer.Ordinal),
-            SecretArgs = fields.SecretArgs.Where(fields.Args.ContainsKey).ToHashSet(StringComparer.Ordinal),
-            Target = fields.Target,
-            Labels = new SortedDictionary<string, string>(fields.Labels.ToDictionary(), StringComparer.Ordinal),
-            ContextDigest = digest.Hash[..Math.Min(16, digest.Hash.Length)],
-            CacheFrom = fields.CacheFrom.Count == 0 ? null : fields.CacheFrom,
-        };
+        return Spec(fields, context, fields.DockerfileInline is null ? dockerfile : BuildSpec.InlineDockerfileName, digest.Hash);
     }
+
+    /// <summary>An inline Dockerfile without a context: the builder gets the Dockerfile alone (as an API build's JSON form
+    /// does), so no file anywhere changes its hash, and no folder's files (env files, a FIFO) are read or sent.</summary>
+    private static BuildSpec? ResolveInline(BuildFields fields, SecurityOptions options, Action<BuildField, string> error)
+    {
+        if (fields.DockerfileInline is null)
+        {
+            error(BuildField.Context, "the build context must be a folder path");
+            return null;
+        }
+        if (fields.Dockerfile is not null)
+        {
+            error(BuildField.DockerfileInline, "dockerfile and an inline Dockerfile cannot be used together");
+            return null;
+        }
+        if (RefusedDockerfile(fields.DockerfileInline, "the inline Dockerfile", fields.Args, options) is { } refused)
+        {
+            error(BuildField.DockerfileInline, refused);
+            return null;
+        }
+        return Spec(fields, null, BuildSpec.InlineDockerfileName, InlineOnlyHash(fields.DockerfileInline));
+    }
+
+    /// <summary>What a context of the inline Dockerfile alone hashes to (BuildContext.Hash of an empty folder).</summary>
+    public static string InlineOnlyHash(string dockerfileInline) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(BuildSpec.InlineDockerfileName + "\0" + dockerfileInline)));
+
+    private static BuildSpec Spec(BuildFields fields, string? context, string dockerfile, string digest) => new()
+    {
+        Context = context,
+        Dockerfile = dockerfile,
+        DockerfileInline = fields.DockerfileInline,
+        Args = new SortedDictionary<string, string>(fields.Args.ToDictionary(), StringComparer.Ordinal),
+        SecretArgs = fields.SecretArgs.Where(fields.Args.ContainsKey).ToHashSet(StringComparer.Ordinal),
+        Target = fields.Target,
+        Labels = new SortedDictionary<string, string>(fields.Labels.ToDictionary(), StringComparer.Ordinal),
+        ContextDigest = digest[..Math.Min(16, digest.Length)],
+        CacheFrom = fields.CacheFrom.Count == 0 ? null : fields.CacheFrom,
+    };
 
     /// <summary>The builder pulls the images a Dockerfile builds from when they are missing (they pass the image allowlist
     /// like a service's image) and fetches ADD URLs itself (refused).</summary>

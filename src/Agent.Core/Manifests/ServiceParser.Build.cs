@@ -32,7 +32,8 @@ internal sealed partial class ServiceParser
             if (f is null) return null;
             fields = new BuildFields
             {
-                Context = f.TryGetValue("context", out var c) ? c.String() ?? "" : ".",
+                // An inline Dockerfile without a context is built alone, not with the manifests folder as its context.
+                Context = f.TryGetValue("context", out var c) ? c.String() ?? "" : f.ContainsKey("dockerfileInline") ? null : ".",
                 Dockerfile = Text(f, "dockerfile"),
                 DockerfileInline = Text(f, "dockerfileInline"),
                 Args = f.TryGetValue("args", out var a) ? a.StringMap() ?? [] : new SortedDictionary<string, string>(),

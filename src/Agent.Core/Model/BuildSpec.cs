@@ -11,8 +11,9 @@ public sealed record BuildSpec
     /// <summary>Where an inline Dockerfile is placed in the context sent to the builder.</summary>
     public const string InlineDockerfileName = ".agent-inline.Dockerfile";
 
-    /// <summary>The context folder, absolute, confined at load to the manifests folder or an allowed file root.</summary>
-    public required string Context { get; init; }
+    /// <summary>The context folder, absolute, confined at load to the manifests folder or an allowed file root; null for
+    /// a ServiceGroup's <see cref="DockerfileInline"/> without a context: the builder then gets the Dockerfile alone.</summary>
+    public string? Context { get; init; }
 
     /// <summary>The Dockerfile's path relative to the context (unused when <see cref="DockerfileInline"/> is set).</summary>
     public string Dockerfile { get; init; } = "Dockerfile";

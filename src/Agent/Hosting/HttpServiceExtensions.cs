@@ -19,6 +19,7 @@ public static class HttpServiceExtensions
         services.AddSingleton<ManagedResources>();
         services.AddContainerAccess(builder.Configuration);
         services.AddSingleton<ImageUsers>();
+        services.AddSingleton<ImageNameReservations>();
         services.AddSingleton<Usage.HostUsage>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);

@@ -37,7 +37,7 @@ public static class BuildEndpoints
 
     private static async Task<IResult> Build(HttpContext http, bool? async, string? tag, string? dockerfile, string? target,
         [FromQuery] string[]? buildArg, [FromQuery] string[]? label, bool? force, IContainerEngine engine, TaskStore tasks, AgentLabels labels, IOptions<AgentOptions> options,
-        SecurityPolicy policy, ImageUsers users, CancellationToken ct)
+        SecurityPolicy policy, ImageUsers users, ImageNameReservations reservations, CancellationToken ct)
     {
         ImageBuildRequest request;
         Upload context;
@@ -80,54 +80,76 @@ public static class BuildEndpoints
             await context.DisposeAsync();
             return ApiProblems.BadRequest($"{reserved} (a container inherits its image's labels)");
         }
-        // The build names its image as a tag would: the same rule, judged before the builder runs.
-        if (await ImageRepointing.RefusedAsync(request.Tag, null, force == true, "build", engine, users, ct) is { } taken)
+        // The tag is held from this check until the build has tagged it: a second build of it (force or not) is refused
+        // rather than re-pointing it under this one.
+        var taskId = TaskStore.NewId();
+        var reservation = reservations.TryReserve(request.Tag, $"being built by task {taskId}");
+        if (reservation is null)
         {
             await context.DisposeAsync();
-            return taken;
+            return ImageRepointing.Busy(reservations.Refusal(request.Tag) ?? $"{request.Tag} is being built");
         }
-        // The builder pulls a missing base image (it passes the image allowlist like a service's image), runs its ONBUILD
-        // triggers and fetches ADD URLs from the host's network (refused), as in manifest builds.
-        var dockerfileText = inline;
-        if (inline is null)
+        AgentTask? task = null;
+        try
         {
-            // The builder gets the context as the agent read it, so the Dockerfile judged below is the one it runs.
-            var rewritten = Uploads.TemporaryFile();
-            var read = await ContextArchive.RewriteAsync(context.Stream!, rewritten, request.Dockerfile, defaultName: dockerfile is null,
-                options.Value.Images.MaxBuildContextBytes, ct);
-            await context.DisposeAsync();
-            if (read.Problem is { } unreadable)
+            // The build names its image as a tag would: the same rule, judged before the builder runs.
+            if (await ImageRepointing.RefusedAsync(request.Tag, null, force == true, "build", engine, users, ct) is { } taken)
             {
-                await rewritten.DisposeAsync();
-                return read.TooLarge
-                    ? Uploads.TooLarge(options.Value.Images.MaxBuildContextBytes, "Agent:Images:MaxBuildContextBytes").Problem!
-                    : ApiProblems.BadRequest(unreadable);
+                await context.DisposeAsync();
+                return taken;
             }
-            context = new Upload { Stream = read.Tar };
-            dockerfileText = read.Dockerfile;
-            request = request with { Dockerfile = read.DockerfileName! };
-        }
-        if (await DockerfileAdmission.RefusedAsync(engine, dockerfileText!, inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options, ct) is { } refused)
-        {
-            await context.DisposeAsync();
-            return ApiProblems.BadRequest(refused);
-        }
-        request = request with { Labels = new Dictionary<string, string>(request.Labels) { [labels.BuiltBy] = labels.InstanceId } };
-
-        var task = tasks.Start("build", request.Tag, async (t, token) =>
-        {
-            await using (context)
+            // The builder pulls a missing base image (it passes the image allowlist like a service's image), runs its ONBUILD
+            // triggers and fetches ADD URLs from the host's network (refused), as in manifest builds.
+            var dockerfileText = inline;
+            if (inline is null)
             {
-                await engine.BuildImageAsync(context.Stream!, request, new LineProgress(t), token);
+                // The builder gets the context as the agent read it, so the Dockerfile judged below is the one it runs.
+                var rewritten = Uploads.TemporaryFile();
+                var read = await ContextArchive.RewriteAsync(context.Stream!, rewritten, request.Dockerfile, defaultName: dockerfile is null,
+                    options.Value.Images.MaxBuildContextBytes, ct);
+                await context.DisposeAsync();
+                if (read.Problem is { } unreadable)
+                {
+                    await rewritten.DisposeAsync();
+                    return read.TooLarge
+                        ? Uploads.TooLarge(options.Value.Images.MaxBuildContextBytes, "Agent:Images:MaxBuildContextBytes").Problem!
+                        : ApiProblems.BadRequest(unreadable);
+                }
+                context = new Upload { Stream = read.Tar };
+                dockerfileText = read.Dockerfile;
+                request = request with { Dockerfile = read.DockerfileName! };
             }
-            if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, request.Tag, token) is { } claimed) throw new InvalidDataException(claimed);
-            var image = await engine.InspectImageAsync(request.Tag, token);
-            return new BuildResult(request.Tag, image?.Id);
-        }, async == true ? CancellationToken.None : ct);
+            if (await DockerfileAdmission.RefusedAsync(engine, dockerfileText!, inline is null ? request.Dockerfile : "dockerfileInline", request.Args, policy.Options, ct) is { } refused)
+            {
+                await context.DisposeAsync();
+                return ApiProblems.BadRequest(refused);
+            }
+            request = request with { Labels = new Dictionary<string, string>(request.Labels) { [labels.BuiltBy] = labels.InstanceId } };
 
-        if (async == true)
-            return JsonAnswer.Accepted($"/api/v1/tasks/{task.Id}", TaskEndpoints.View(task));
-        return new TaskLogResult(task);
+            task = tasks.Start("build", request.Tag, async (t, token) =>
+            {
+                using (reservation)
+                {
+                    await using (context)
+                    {
+                        await engine.BuildImageAsync(context.Stream!, request, new LineProgress(t), token);
+                    }
+                    if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, request.Tag, token) is { } claimed) throw new InvalidDataException(claimed);
+                    var image = await engine.InspectImageAsync(request.Tag, token);
+                    return new BuildResult(request.Tag, image?.Id);
+                }
+            }, async == true ? CancellationToken.None : ct, taskId);
+            // A task cancelled while queued never runs its work.
+            _ = task.WhenDoneAsync(CancellationToken.None).ContinueWith(_ => reservation.Dispose(), TaskScheduler.Default);
+
+            if (async == true)
+                return JsonAnswer.Accepted($"/api/v1/tasks/{task.Id}", TaskEndpoints.View(task));
+            return new TaskLogResult(task);
+        }
+        finally
+        {
+            if (task is null) reservation.Dispose();
+        }
     }
 
     public sealed record BuildResult(string Image, string? Id);

@@ -73,7 +73,8 @@ public static partial class ImageEndpoints
             : history.Select(h => h with { CreatedBy = BuildArgRedaction.CreatedBy(h.CreatedBy) }).ToList());
     }
 
-    private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, bool? force, IContainerEngine engine, ImageUsers users, CancellationToken ct)
+    private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, bool? force, IContainerEngine engine, ImageUsers users,
+        ImageNameReservations reservations, CancellationToken ct)
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
@@ -85,6 +86,9 @@ public static partial class ImageEndpoints
         if (target is null || Identifiers.Image(target) != IdentifierCheck.Valid || target.Contains('@'))
             return ApiProblems.BadRequest("target=NAME[:TAG] is required (query or {\"target\": ...}), e.g. localhost:5000/app:1.0");
         if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
+        // Held while tagging, so a build starting now cannot pass its check before this tag lands and then re-point it.
+        using var hold = reservations.TryReserve(target, "being tagged by another request");
+        if (hold is null) return ImageRepointing.Busy(reservations.Refusal(target) ?? $"{target} is being built");
         if (await ImageRepointing.RefusedAsync(target, image.Id, force == true, "tag", engine, users, ct) is { } refused) return refused;
         await engine.TagImageAsync(reference, target, ct);
         return JsonAnswer.Created($"/api/v1/images/{target}", new ImageTagged(reference, target));
@@ -126,7 +130,8 @@ public static partial class ImageEndpoints
         return Results.Stream(tar, "application/x-tar", file);
     }
 
-    private static async Task<IResult> Load(HttpContext http, bool? force, IContainerEngine engine, IOptions<AgentOptions> options, AgentLabels labels, ImageUsers users, CancellationToken ct)
+    private static async Task<IResult> Load(HttpContext http, bool? force, IContainerEngine engine, IOptions<AgentOptions> options, AgentLabels labels, ImageUsers users,
+        ImageNameReservations reservations, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/x-tar", StringComparison.OrdinalIgnoreCase) != true)
             return ApiProblems.BadRequest("send the tar that `docker save` writes with Content-Type: application/x-tar");
@@ -160,6 +165,7 @@ public static partial class ImageEndpoints
             {
                 if (Identifiers.Image(name) != IdentifierCheck.Valid || name.Contains('@'))
                     return ApiProblems.BadRequest($"manifest.json gives an image the tag \"{name}\", which is not NAME:TAG. Nothing was loaded.");
+                if (reservations.Refusal(name) is { } busy) return ImageRepointing.Busy(busy + ". Nothing was loaded.");
                 if (await ImageRepointing.RefusedAsync(name, image.Id, force == true, "load", engine, users, ct) is { } refused) return refused;
             }
         var loaded = await engine.LoadImagesAsync(tar.Stream!, ct);

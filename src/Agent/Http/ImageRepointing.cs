@@ -27,4 +27,9 @@ public static class ImageRepointing
         return Results.Problem(statusCode: 409, title: "Conflict", detail: what + $". Send force=true to {verb} it anyway.",
             extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
     }
+
+    /// <summary>A name a build is making now (<see cref="ImageNameReservations"/>): a 409 whatever force says, as the
+    /// build would re-point it again when it ends.</summary>
+    public static IResult Busy(string refusal) =>
+        Results.Problem(statusCode: 409, title: "Conflict", detail: refusal);
 }

@@ -27,7 +27,7 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
 
         // Judged again now: a link in the path may have changed since the manifests were read. A GitRepository's
         // manifests build from its checkout (confined to the checkout when its revision was read).
-        if (FileConfinement.Problem(build.Context, folder, [.. policy.Options.AllowedFileRoots, checkouts.Root], rootItself: true) is { } outside)
+        if (build.Context is not null && FileConfinement.Problem(build.Context, folder, [.. policy.Options.AllowedFileRoots, checkouts.Root], rootItself: true) is { } outside)
             throw new OperationFailedException($"build context {build.Context} {outside}");
         Stream tar;
         try
@@ -59,7 +59,7 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
             throw new OperationFailedException(refused);
         }
 
-        logger.LogInformation("Building {Image} from {Context} (build {Hash})", image, build.Context, hash);
+        logger.LogInformation("Building {Image} from {Context} (build {Hash})", image, build.Context ?? "its inline Dockerfile alone", hash);
         var imageLabels = build.Labels.ToDictionary();
         imageLabels[labels.BuildHash] = hash;
         imageLabels[labels.BuiltBy] = labels.InstanceId;

@@ -23,11 +23,14 @@ public sealed class TaskStore(IOptions<AgentOptions> options, TimeProvider time,
         lock (gate) return tasks.FirstOrDefault(t => t.Id == id);
     }
 
+    /// <summary>A new task id, for a caller that names the task before it starts it.</summary>
+    public static string NewId() => Guid.NewGuid().ToString("N")[..16];
+
     /// <summary>Starts <paramref name="work"/> in the background. It ends when it finishes, fails, the agent stops, or
     /// <paramref name="ct"/> (a synchronous caller that went away) is cancelled.</summary>
-    public AgentTask Start(string kind, string subject, Func<AgentTask, CancellationToken, Task<object?>> work, CancellationToken ct)
+    public AgentTask Start(string kind, string subject, Func<AgentTask, CancellationToken, Task<object?>> work, CancellationToken ct, string? id = null)
     {
-        var task = new AgentTask(Guid.NewGuid().ToString("N")[..16], kind, subject, time.GetUtcNow(), Math.Max(1, options.Value.Images.MaxTaskLogLines));
+        var task = new AgentTask(id ?? NewId(), kind, subject, time.GetUtcNow(), Math.Max(1, options.Value.Images.MaxTaskLogLines));
         lock (gate)
         {
             tasks.Add(task);

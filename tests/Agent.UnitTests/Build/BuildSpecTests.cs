@@ -35,7 +35,7 @@ public sealed class BuildSpecTests : IDisposable
     {
         var set = Load(build, extra);
         Assert.Empty(set.Errors);
-        var container = ((ServiceGroup)set.Objects.Values.Single()).Spec.Services.Single().Container;
+        var container = set.Objects.Values.OfType<ServiceGroup>().Single(g => g.Spec.Services.Any(s => s.Container.Build is not null)).Spec.Services.Single().Container;
         return container.Build!;
     }
 
@@ -85,6 +85,42 @@ public sealed class BuildSpecTests : IDisposable
         var two = Built("{ context: empty, dockerfileInline: \"FROM busybox:latest\" }");
         Assert.Equal(BuildSpec.InlineDockerfileName, one.Dockerfile);
         Assert.NotEqual(one.ContextDigest, two.ContextDigest);
+    }
+
+    [Fact]
+    public void An_inline_Dockerfile_without_a_context_is_built_alone_so_other_files_of_the_folder_change_nothing()
+    {
+        Write("apps/other.yaml", "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: other\nspec:\n  services:\n    - name: a\n      image: busybox:1.35\n");
+        Write("apps/app.env", "PASSWORD=x\n");
+        var before = Built("{ dockerfileInline: \"FROM busybox:1.35\" }");
+        Assert.Null(before.Context);
+        Assert.Equal(BuildSpec.InlineDockerfileName, before.Dockerfile);
+        Assert.Equal(Agent.Core.Build.BuildSpecs.InlineOnlyHash("FROM busybox:1.35")[..16], before.ContextDigest);
+
+        Write("apps/other.yaml", "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata:\n  name: other\nspec:\n  services:\n    - name: a\n      image: busybox:latest\n");
+        Write("apps/app.env", "PASSWORD=y\n");
+        Assert.Equal(before.ContextDigest, Built("{ dockerfileInline: \"FROM busybox:1.35\" }").ContextDigest);
+        Assert.NotEqual(before.ContextDigest, Built("{ dockerfileInline: \"FROM busybox:latest\" }").ContextDigest);
+
+        // An explicit context keeps it: the folder is sent, and its files are in the hash.
+        var withContext = Built("{ context: ., dockerfileInline: \"FROM busybox:1.35\" }");
+        Assert.Equal(Path.Combine(root.FullName, "apps"), withContext.Context);
+        Write("apps/app.env", "PASSWORD=z\n");
+        Assert.NotEqual(withContext.ContextDigest, Built("{ context: ., dockerfileInline: \"FROM busybox:1.35\" }").ContextDigest);
+        Assert.Contains(Load("{ dockerfile: Dockerfile, dockerfileInline: \"FROM x\" }").Errors, e => e.Message.Contains("cannot be used together"));
+    }
+
+    [Fact]
+    public async Task The_context_of_an_inline_Dockerfile_alone_holds_only_the_Dockerfile_and_hashes_as_the_spec_says()
+    {
+        await using var tar = await Agent.Engine.BuildContext.TarAsync(null, BuildSpec.InlineDockerfileName, "FROM busybox:1.35", CancellationToken.None);
+        using var reader = new System.Formats.Tar.TarReader(tar);
+        var entry = reader.GetNextEntry();
+        Assert.Equal(BuildSpec.InlineDockerfileName, entry!.Name);
+        Assert.Null(reader.GetNextEntry());
+        var empty = Directory.CreateDirectory(Path.Combine(root.FullName, "empty"));
+        Assert.Equal(Agent.Engine.BuildContext.Hash(empty.FullName, BuildSpec.InlineDockerfileName, "FROM busybox:1.35"),
+            Agent.Core.Build.BuildSpecs.InlineOnlyHash("FROM busybox:1.35"));
     }
 
     [Fact]
