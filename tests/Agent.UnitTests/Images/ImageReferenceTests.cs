@@ -60,7 +60,7 @@ public sealed class ImageReferenceTests
             Assert.Null(files.For("docker.io"));
 
             File.Delete(Path.Combine(dir, "p"));
-            var error = Assert.Throws<EngineException>(() => files.For("localhost:5000"));
+            var error = Assert.Throws<RegistryCredentialsUnreadableException>(() => files.For("localhost:5000"));
             Assert.Contains("passwordFile", error.Message);
             Assert.Throws<ArgumentException>(() => new RegistryCredentialFiles([new RegistryFiles("a", "x", "y"), new RegistryFiles("A", "x", "y")]));
         }
