@@ -173,17 +173,17 @@ public sealed class Reconciler(
             status.SetCondition(key, ConditionTypes.Degraded, true, reason, first.ToString());
             status.SetCondition(key, ConditionTypes.Ready, false, reason, (reason is Hold.PrunePending or DesiredEntry.WritableBindsLost ? "held: " : reason is DesiredEntry.NameConflict ? "refused: " : "the manifest does not load: ") + first);
             status.Record(key, "Warning", reason, first.ToString());
-            var healFailed = false;
+            TimeSpan? healAgain = null;
             try
             {
                 if (entry.Object is ServiceGroup lastGood && reason is not (DesiredEntry.NameConflict or DesiredEntry.WritableBindsLost))
-                    healFailed = !await HealAsync(key, lastGood, ct);
+                    healAgain = await HealAsync(key, lastGood, ct);
             }
             finally
             {
                 await RefreshServicesAsync(key, entry, ct); // also when the engine failed the heal: what runs is shown
             }
-            return ("stalled", healFailed ? HealRetry : null);
+            return ("stalled", healAgain);
         }
 
         var desired = entry?.Object;
@@ -703,26 +703,35 @@ public sealed class Reconciler(
     /// being enforced: a removed replica is created again, an exited one started (<see cref="HealOnly"/>); nothing that
     /// runs is changed (probe-19 F1: a replica removed while its manifest was broken stayed gone until the file was fixed).
     /// Every create is admitted again as always (a bind folder swapped for a link since is refused). False when a step
-    /// failed: logged once per failure, tried again after <see cref="HealRetry"/>; the object's status keeps saying why it is held.</summary>
-    private async Task<bool> HealAsync(ObjectKey key, ServiceGroup lastGood, CancellationToken ct)
+    /// failed: logged once per failure, tried again after <see cref="HealRetry"/>; the object's status keeps saying why it is held.
+    /// A replica is made again only once the groups its last good spec depends on are ready, as for any create (CI: sapp's
+    /// manifest, broken while sdb's was away, healed sapp's removed replica onto the db sdb's prune was stopping).
+    /// Returns when to look again: null when nothing is left to do.</summary>
+    private async Task<TimeSpan?> HealAsync(ObjectKey key, ServiceGroup lastGood, CancellationToken ct)
     {
         var observed = await observer.ObserveAsync(key, ct, lastGood);
         var plan = HealOnly.Of(PlanFor(key, lastGood, observed));
-        if (plan.IsEmpty) return true;
+        if (plan.IsEmpty) return null;
         if (!observed.Fresh)
         {
             observed = await observer.ObserveFreshAsync(key, ct, lastGood);
             plan = HealOnly.Of(PlanFor(key, lastGood, observed));
-            if (plan.IsEmpty) return true;
+            if (plan.IsEmpty) return null;
+        }
+        if (WaitingFor(lastGood, plan) is { } waiting)
+        {
+            logger.Log(IsRepeated(key, "heal-wait:" + waiting) ? LogLevel.Debug : LogLevel.Information,
+                "{Key}: the manifest does not load; its last good spec is brought back once its dependencies are ready: {Waiting}", key, waiting);
+            return TimeSpan.FromSeconds(1);
         }
         var repeated = IsRepeated(key, "heal:" + plan);
         logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: the manifest does not load; bringing back what its last good spec runs: {Count} operation(s)",
             key, plan.Operations.Count(o => o.IsMutation));
         var execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct);
-        if (execution.Succeeded) return true;
+        if (execution.Succeeded) return null;
         logger.Log(repeated ? LogLevel.Debug : LogLevel.Warning, "{Key}: bringing back its last good spec failed, trying again in {Retry}: {Error}",
             key, HealRetry, string.Join("; ", execution.Failures));
-        return false;
+        return HealRetry;
     }
 
     /// <summary>The same plan as the last one for this object (a name still held, a retry) is not news: logged at debug level.</summary>
