@@ -61,7 +61,21 @@ public sealed class AgentHarness : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        app = AgentHost.Build(Settings);
+        // Started again in this process right after a stop: the stopped host's state-dir lock is released as its handle
+        // closes, which can come a moment after DisposeAsync returned (CI: "another agent (pid <this test run>)"). A real
+        // agent's lock goes with its process; a lock held by another process is still an error at once.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                app = AgentHost.Build(Settings);
+                break;
+            }
+            catch (Agent.State.StateDirLockedException e) when (attempt < 20 && e.Message.Contains($"(pid {Environment.ProcessId})", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
         app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(Logs);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
