@@ -44,12 +44,7 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
         var folder = Directory.CreateTempSubdirectory("agent-it-load-");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nLABEL agent.managed=true\n");
-            await DockerCli.RunAsync("build", "-q", "-t", tag, folder.FullName);
-            var saved = Path.Combine(folder.FullName, "image.tar");
-            await DockerCli.RunAsync("save", "-o", saved, tag);
-            await DockerCli.RunAsync("rmi", tag);
-            var original = await File.ReadAllBytesAsync(saved);
+            var original = await SavedAndRemovedAsync(folder, tag, "agent.managed=true");
 
             async Task<string> RefusedAsync(byte[] tar)
             {
@@ -74,6 +69,18 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
             await DockerCli.TryRunAsync("rmi", "-f", tag);
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>What `docker save` writes for a busybox image built as <paramref name="tag"/> with <paramref name="labels"/>
+    /// (LABEL's arguments), the image then removed from the engine.</summary>
+    private static async Task<byte[]> SavedAndRemovedAsync(DirectoryInfo folder, string tag, string labels)
+    {
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nLABEL {labels}\n");
+        await DockerCli.RunAsync("build", "-q", "-t", tag, folder.FullName);
+        var saved = Path.Combine(folder.FullName, "image.tar");
+        await DockerCli.RunAsync("save", "-o", saved, tag);
+        await DockerCli.RunAsync("rmi", tag);
+        return await File.ReadAllBytesAsync(saved);
     }
 
     /// <summary>The tar with manifest.json naming its config as <paramref name="name"/> gives it; with <paramref name="link"/>,
@@ -116,13 +123,9 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
         var folder = Directory.CreateTempSubdirectory("agent-it-load-");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nLABEL agent.kind=ServiceGroup agent.object=x\n");
-            await DockerCli.RunAsync("build", "-q", "-t", tag, folder.FullName);
-            var saved = Path.Combine(folder.FullName, "image.tar");
-            await DockerCli.RunAsync("save", "-o", saved, tag);
-            await DockerCli.RunAsync("rmi", tag);
+            var saved = await SavedAndRemovedAsync(folder, tag, "agent.kind=ServiceGroup agent.object=x");
 
-            using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(await File.ReadAllBytesAsync(saved)) { Headers = { ContentType = new("application/x-tar") } });
+            using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(saved) { Headers = { ContentType = new("application/x-tar") } });
             var detail = await load.Content.ReadAsStringAsync();
             Assert.True(load.StatusCode == HttpStatusCode.BadRequest, detail);
             Assert.Contains($"{tag} carries the agent's own labels agent.kind, agent.object", detail);
