@@ -88,6 +88,17 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             return await OwnLabelsAsync(list, ct);
         });
 
+    public Task<IReadOnlyList<ContainerSummary>> ListContainersByIdAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        ids.Count == 0 ? Task.FromResult<IReadOnlyList<ContainerSummary>>([]) : Call<IReadOnlyList<ContainerSummary>>("container_list", async () =>
+        {
+            var list = await client.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["id"] = ids.ToDictionary(id => id, _ => true) },
+            }, ct);
+            return await OwnLabelsAsync(list.Where(c => ids.Contains(c.ID)).ToList(), ct); // the engine's id filter also matches by prefix
+        });
+
     public Task<ContainerDetails?> InspectContainerAsync(string idOrName, CancellationToken ct) =>
         Call("container_inspect", async () =>
         {

@@ -23,6 +23,10 @@ public partial interface IContainerEngine
     // Containers
     Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(LabelSelector selector, CancellationToken ct);
     Task<ContainerDetails?> InspectContainerAsync(string idOrName, CancellationToken ct);
+
+    /// <summary>The containers with these full ids, stopped ones too, in one list call (the engine looks each id up
+    /// rather than walking every container); one that is gone is left out.</summary>
+    Task<IReadOnlyList<ContainerSummary>> ListContainersByIdAsync(IReadOnlyCollection<string> ids, CancellationToken ct);
     Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken ct);
     Task StartContainerAsync(string id, CancellationToken ct);
     Task StopContainerAsync(string id, TimeSpan? timeout, CancellationToken ct);

@@ -9,7 +9,7 @@ namespace Agent.Reconciliation;
 /// <summary>
 /// The informer: this instance's containers, networks and volumes as the engine has them, from one list call per
 /// resource type (at start, at each resync, after the events stream reconnects), kept current by the events stream in
-/// between (<see cref="Apply"/>), with one inspect per container start (and per create of a container the agent did not
+/// between (<see cref="Apply"/>), with one look per container start (an inspect, or one list call for a burst of them) (and per create of a container the agent did not
 /// make: <see cref="OwnCreates"/>; or the inspect the starter makes anyway: <see cref="InspectHandover"/>). Readers get it without an engine call while it is <see cref="IsCurrent"/>; while it
 /// is not (before the first listing, while the stream is down) they ask the engine.
 /// </summary>
@@ -253,41 +253,103 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         else if (!ReferenceEquals(after, known)) containers = containers.SetItem(e.ActorId, after);
     }
 
-    /// <summary>Inspects each started container once (its health state and ports): applied unless an event for it came
-    /// after the inspect was sent (then it is inspected again), so an inspect never overwrites a newer event. Each
-    /// inspect of a running container is also handed to <paramref name="running"/> (the bind-mount check of every start:
-    /// this is the one inspect after a start event).</summary>
+    /// <summary>Looks once at each started container (its health state and ports): applied unless an event for it came
+    /// after the look was sent (then it looks again), so a look never overwrites a newer event. One queued alone is
+    /// inspected; while more are queued (a burst of starts) they are looked up together, up to <see cref="LookupBatch"/>
+    /// in one list call, and only those that need an inspect get one (see <see cref="ApplyListedLocked"/>). Each inspect of
+    /// a running container is also handed to <paramref name="running"/> (the bind-mount check of every start: this is the
+    /// one inspect after a start event).</summary>
     public async Task RunInspectionsAsync(Func<ContainerDetails, Task> running, CancellationToken ct)
     {
-        await foreach (var id in inspections.Reader.ReadAllAsync(ct))
+        var batch = new List<string>(LookupBatch);
+        while (await inspections.Reader.WaitToReadAsync(ct))
         {
+            batch.Clear();
+            while (batch.Count < LookupBatch && inspections.Reader.TryRead(out var queued)) batch.Add(queued);
+            if (batch.Count == 1)
+            {
+                await InspectAsync(batch[0], running, ct);
+                continue;
+            }
             long asked;
             lock (sync)
             {
-                waitingInspection.Remove(id);
+                foreach (var id in batch) waitingInspection.Remove(id);
                 asked = sequence;
             }
-            ContainerDetails? details;
+            IReadOnlyList<ContainerSummary> listed;
             try
             {
-                details = await engine.InspectContainerAsync(id, ct);
+                listed = await engine.ListContainersByIdAsync(batch, ct);
             }
             catch (EngineException e)
             {
-                logger.LogWarning("Inspect of container {Id} after its event failed (its bind mounts are not verified; the next listing corrects the cache): {Error}", id, e.Message);
-                continue; // the stream's reconnect or the next resync lists it again
+                logger.LogWarning("Lookup of {Count} containers after their events failed (their bind mounts are not verified; the next listing corrects the cache): {Error}", batch.Count, e.Message);
+                continue;
             }
-            if (details is { State: ContainerState.Running }) await running(details);
-            lock (sync)
+            List<string> inspect;
+            lock (sync) inspect = ApplyListedLocked(batch, listed, asked);
+            foreach (var id in inspect) await InspectAsync(id, running, ct);
+        }
+    }
+
+    /// <summary>Containers looked up together at most: one list call that answers in about the time of one inspect.</summary>
+    internal const int LookupBatch = 64;
+
+    /// <summary>Applies a lookup of <paramref name="batch"/> sent after event <paramref name="asked"/>; returns the ids
+    /// that need an inspect still: one running with a bind mount (its bind check needs the inspect's pid), and one the list
+    /// shows in another state than its events left it in (the list's view can lag the event: the inspect reads the
+    /// container itself).</summary>
+    private List<string> ApplyListedLocked(List<string> batch, IReadOnlyList<ContainerSummary> listed, long asked)
+    {
+        var inspect = new List<string>();
+        var byId = listed.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        foreach (var id in batch)
+        {
+            if (lastEvent.GetValueOrDefault(id) > asked)
             {
-                if (lastEvent.GetValueOrDefault(id) > asked)
-                {
-                    if (containers.ContainsKey(id)) InspectLocked(id);
-                    continue;
-                }
-                if (details is null || !labels.IsOwned(details.Labels)) containers = containers.Remove(id); // gone, or its labels were its image's
-                else if (containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
+                if (containers.ContainsKey(id)) InspectLocked(id);
+                continue;
             }
+            var entry = byId.GetValueOrDefault(id);
+            if (entry is null || !labels.IsOwned(entry.Labels)) containers = containers.Remove(id); // gone, or its labels were its image's
+            else if (containers.TryGetValue(id, out var known))
+            {
+                if (entry is { State: ContainerState.Running, HasBinds: true } || entry.State != known.State) inspect.Add(id);
+                else containers = containers.SetItem(id, entry);
+            }
+        }
+        return inspect;
+    }
+
+    private async Task InspectAsync(string id, Func<ContainerDetails, Task> running, CancellationToken ct)
+    {
+        long asked;
+        lock (sync)
+        {
+            waitingInspection.Remove(id);
+            asked = sequence;
+        }
+        ContainerDetails? details;
+        try
+        {
+            details = await engine.InspectContainerAsync(id, ct);
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("Inspect of container {Id} after its event failed (its bind mounts are not verified; the next listing corrects the cache): {Error}", id, e.Message);
+            return; // the stream's reconnect or the next resync lists it again
+        }
+        if (details is { State: ContainerState.Running }) await running(details);
+        lock (sync)
+        {
+            if (lastEvent.GetValueOrDefault(id) > asked)
+            {
+                if (containers.ContainsKey(id)) InspectLocked(id);
+                return;
+            }
+            if (details is null || !labels.IsOwned(details.Labels)) containers = containers.Remove(id); // gone, or its labels were its image's
+            else if (containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
         }
     }
 

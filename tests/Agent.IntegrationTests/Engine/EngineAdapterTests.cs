@@ -119,6 +119,25 @@ public sealed class EngineAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Looking_up_by_id_answers_exactly_the_ids_asked_running_or_not_and_leaves_out_the_gone()
+    {
+        var running = await CreateAsync("byid-running", ["sleep", "600"]);
+        var created = await CreateAsync("byid-created", ["sleep", "600"]);
+        var notAsked = await CreateAsync("byid-other", ["sleep", "600"]);
+        var removed = await CreateAsync("byid-removed", ["sleep", "600"]);
+        await DockerCli.RunAsync("start", running);
+        await DockerCli.RunAsync("rm", "-f", removed);
+
+        var found = await Engine.ListContainersByIdAsync([running, created, removed, notAsked[..12]], Ct);
+
+        Assert.Equal([(created, ContainerState.Created), (running, ContainerState.Running)],
+            found.Select(c => (c.Id, c.State)).OrderBy(c => c.State).ToList());
+        Assert.Equal(("running", "created"), (await DockerCli.InspectAsync(running, "{{.State.Status}}"), await DockerCli.InspectAsync(created, "{{.State.Status}}")));
+        Assert.All(found, c => Assert.True(instance.Labels.IsOwned(c.Labels)));
+        Assert.Empty(await Engine.ListContainersByIdAsync([], Ct));
+    }
+
+    [Fact]
     public async Task Events_stream_reports_start_and_die_in_order()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
