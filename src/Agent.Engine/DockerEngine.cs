@@ -498,7 +498,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
     public Task<IReadOnlyList<VolumeSummary>> ListVolumesAsync(LabelSelector selector, CancellationToken ct) =>
         Call<IReadOnlyList<VolumeSummary>>("volume_list", async () =>
             ((await client.Volumes.ListAsync(new VolumesListParameters { Filters = LabelFilter(selector) }, ct)).Volumes ?? [])
-                .Select(v => new VolumeSummary(v.Name, v.Driver, v.Mountpoint, EngineMapping.Labels(v.Labels)))
+                .Select(v => new VolumeSummary(v.Name, v.Driver, v.Mountpoint, EngineMapping.Labels(v.Labels)) { Options = EngineMapping.Labels(v.Options) })
                 .ToList());
 
     public Task<VolumeSummary?> InspectVolumeAsync(string name, CancellationToken ct) => Call("volume_inspect", async () =>

@@ -87,6 +87,11 @@ public static class BuildSpecs
             error(fields.Dockerfile is null ? BuildField.Context : BuildField.Dockerfile, $"no {dockerfile} in the build context {Shown(context, files)}");
             return null;
         }
+        if (fields.DockerfileInline is null && LinkedDockerfile(context, dockerfile, files) is { } linked)
+        {
+            error(fields.Dockerfile is null ? BuildField.Context : BuildField.Dockerfile, linked);
+            return null;
+        }
         if (RefusedBuild(fields, context, dockerfile, files, options) is { } refused)
         {
             error(fields.DockerfileInline is not null ? BuildField.DockerfileInline : fields.Dockerfile is not null ? BuildField.Dockerfile : BuildField.Context, refused);
@@ -99,6 +104,16 @@ public static class BuildSpecs
             return null;
         }
         return Spec(fields, context, fields.DockerfileInline is null ? dockerfile : BuildSpec.InlineDockerfileName, digest.Hash);
+    }
+
+    /// <summary>The build sends the context as it is on disk and refuses a Dockerfile that is a link or lies under a
+    /// linked folder (the builder would read what the link points to): said here already, where the manifest is read
+    /// (and by `agent validate`), rather than at the build.</summary>
+    private static string? LinkedDockerfile(string context, string dockerfile, IManifestFiles files)
+    {
+        var asWritten = HostPath.Normalize(Path.GetFullPath(Path.Combine(files.ResolveLinks(context), dockerfile)));
+        return files.ResolveLinks(Path.Combine(context, dockerfile)) == asWritten ? null
+            : $"{dockerfile} in the build context is a symbolic link or lies under one: the build refuses it (the builder would read what it points to); put the Dockerfile itself there";
     }
 
     /// <summary>An inline Dockerfile without a context: the builder gets the Dockerfile alone (as an API build's JSON form

@@ -58,6 +58,10 @@ public static class ContextArchive
                 {
                     if (Clean(entry.LinkName) is not { Length: > 0 } target)
                         return new Result(null, null, null, $"context entry \"{entry.Name}\" links to \"{entry.LinkName}\", outside the context");
+                    // The builder links to a file it unpacked already ("/etc/passwd" is read as the context's etc/passwd); a
+                    // link to nothing there failed the build's stream with the engine's own text (probe-37).
+                    if (target == name || kinds.GetValueOrDefault(target) is not { } linked || !(IsRegular(linked[^1]) || linked[^1] == TarEntryType.HardLink))
+                        return new Result(null, null, null, $"context entry \"{entry.Name}\" is a hard link to \"{entry.LinkName}\", which is not a file given before it in the context");
                     copy.LinkName = target;
                 }
                 if (candidates.Contains(name) && IsRegular(entry.EntryType) && entry.DataStream is { } data)

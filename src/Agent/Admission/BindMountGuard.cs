@@ -45,7 +45,9 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         if (binds.Count > 0 && Moved(binds, root: null) is { } moved)
         {
             var (name, containerLabels) = before is not null ? (before.Name, before.Labels) : (created!.Name, created.Labels);
-            return Report(name, containerLabels, $"not started: {moved}; it stays stopped until the source is a folder again (or the container is removed)");
+            return Report(name, containerLabels, before is { State: ContainerState.Running or ContainerState.Paused }
+                ? $"not restarted: {moved}; it runs on with the mounts of its last start, and is not restarted until the source is a folder again (or the container is removed)"
+                : $"not started: {moved}; it stays stopped until the source is a folder again (or the container is removed)");
         }
         if (binds.Count == 0)
         {

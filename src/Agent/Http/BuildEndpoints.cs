@@ -28,12 +28,16 @@ public static class BuildEndpoints
     public static RouteGroupBuilder MapBuildEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/images/build", Build).RequireAuthorization(Roles.Admin).WithMetadata(OwnBodyLimit.Instance)
+            .WithQueryKeys("POST /images/build", ["async", "force", .. TarFormKeys], repeatable: ["buildArg", "label"])
             .Accepts<BuildBody>("application/json", "application/x-tar")
             .WithSummary("Build an image (docker build -t TAG): a context tar (query: tag, dockerfile, target, buildArg=K=V, label=K=V) or JSON "
                          + "{tag, dockerfileInline, buildArgs, target, labels}. Streams the builder's output as NDJSON ({\"stream\"} lines, then {\"result\"} or {\"error\"}); "
                          + "async=true answers 202 with Location /api/v1/tasks/{id}. A tag that already names an image, or that a manifest or an agent container uses, is a 409 (naming them) unless force=true.");
         return api;
     }
+
+    /// <summary>The build's fields as query values: the context tar form's; the JSON form takes them in its body.</summary>
+    private static readonly string[] TarFormKeys = ["tag", "dockerfile", "target", "buildArg", "label"];
 
     private static async Task<IResult> Build(HttpContext http, bool? async, string? tag, string? dockerfile, string? target,
         [FromQuery] string[]? buildArg, [FromQuery] string[]? label, bool? force, IContainerEngine engine, TaskStore tasks, AgentLabels labels, IOptions<AgentOptions> options,
@@ -44,6 +48,8 @@ public static class BuildEndpoints
         string? inline = null;
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
         {
+            if (TarFormKeys.FirstOrDefault(k => http.Request.Query.ContainsKey(k)) is { } queried)
+                return ApiProblems.BadRequest($"query parameter {queried} is for a context tar (application/x-tar): the JSON form takes tag, buildArgs, target and labels in its body");
             var (body, error) = await StrictJson.ReadAsync<BuildBody>(http, ct);
             if (body is null) return ApiProblems.BadRequest(error ?? "send {\"tag\": ..., \"dockerfileInline\": ...}");
             if (string.IsNullOrWhiteSpace(body.DockerfileInline)) return ApiProblems.BadRequest("dockerfileInline is required in the JSON form (or send a context tar as application/x-tar)");
@@ -70,10 +76,10 @@ public static class BuildEndpoints
         }
         else return ApiProblems.BadRequest("send a context tar as application/x-tar, or JSON {\"tag\", \"dockerfileInline\"} as application/json");
 
-        if (string.IsNullOrEmpty(request.Tag) || Identifiers.Image(request.Tag) != IdentifierCheck.Valid || request.Tag.Contains('@'))
+        if (ImageEndpoints.ImageNameProblem("tag", request.Tag, digestAllowed: false) is { } badTag)
         {
             await context.DisposeAsync();
-            return ApiProblems.BadRequest("tag=NAME[:TAG] is required, e.g. localhost:5000/app:1.0");
+            return badTag;
         }
         if (DeclaredResources.ReservedLabel(labels, request.Labels.Keys) is { } reserved)
         {

@@ -20,20 +20,9 @@ public static class ContainerEndpoints
     /// <summary>The query keys `GET /containers` takes (any case, as the binding does).</summary>
     private static readonly string[] ListFilters = ["group", "service", "state"];
 
-    /// <summary>A misspelt filter (`grup=`) is a 400 naming it rather than ignored (a script filtering by it would act
-    /// on every container), and a repeated one is a 400 rather than read as one comma-joined value that matches nothing.</summary>
-    internal static IResult? ListQueryProblem(IQueryCollection query)
-    {
-        foreach (var (name, values) in query)
-        {
-            if (!ListFilters.Contains(name, StringComparer.OrdinalIgnoreCase))
-                return ApiProblems.BadRequest($"unknown query parameter \"{name}\": GET /containers takes {string.Join(", ", ListFilters)}",
-                    new Dictionary<string, object?> { ["allowed"] = ListFilters });
-            if (values.Count > 1)
-                return ApiProblems.BadRequest($"query parameter {name} is given {values.Count} times: give it once (one filter value per key; list several groups with separate requests)");
-        }
-        return null;
-    }
+    /// <summary>See <see cref="QueryKeys"/>: a misspelt filter would act on every container.</summary>
+    internal static IResult? ListQueryProblem(IQueryCollection query) =>
+        QueryKeys.Problem(query, "GET /containers", ListFilters, repeatedHint: "give it once (one filter value per key; list several groups with separate requests)");
 
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
@@ -95,7 +84,7 @@ public static class ContainerEndpoints
         http.User.IsInRole(Roles.Operator) || http.User.IsInRole(Roles.Admin) || options.Value.Auth.ViewerSeesEnv;
 
     /// <summary>KEY=<redacted>: a viewer sees which variables are set, not their values (they can hold envFrom secrets).</summary>
-    private static IReadOnlyList<string> RedactedEnv(IReadOnlyList<string> env) =>
+    internal static IReadOnlyList<string> RedactedEnv(IReadOnlyList<string> env) =>
         env.Select(e => e.IndexOf('=') is var eq and > 0 ? e[..eq] + "=<redacted>" : e).ToList();
 
     /// <summary>The stop grace from ?timeout= (a duration, or seconds), at most an hour; a problem when it is not one.</summary>

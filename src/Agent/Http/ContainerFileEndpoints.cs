@@ -1,5 +1,6 @@
 using Agent.Auth;
 using Agent.Core.Files;
+using Agent.Core.Model;
 using Agent.Engine;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -187,6 +188,9 @@ public static class ContainerFileEndpoints
         // The same rule on where the path leads through its folders' links (rm follows them; the last entry, a link, is removed itself).
         if (FileWriteGuard.KernelFolderProblem(target, await ResolveAsync(files, c, target, ct)) is { } linkedKernel) return linkedKernel;
         if (await files.StatAsync(c.Id, target.Value, ct) is not { } entry) return NoSuchPath(c, target);
+        if (c.State != ContainerState.Running)
+            return Conflict($"container {c.Name} is {c.State.ToString().ToLowerInvariant()}: deleting runs rm inside it as its user, which needs it running. " +
+                $"Start it first (POST /api/v1/containers/{c.Name}/start){(c.State == ContainerState.Paused ? ", or unpause it" : "")}");
         if (entry.Type == FileType.Directory && recursive != true)
             return ApiProblems.BadRequest($"{target} is a folder: add recursive=true to delete it with everything in it");
         // No archive call deletes: rm runs in the container, as its user, so it can remove no more than the container itself could.

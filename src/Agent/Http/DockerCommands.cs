@@ -74,9 +74,12 @@ public static class DockerCommands
     /// <summary>The table as docs/api.md holds it.</summary>
     public static string Markdown() =>
         "| Docker CLI | agent | HTTP | note |\n| --- | --- | --- | --- |\n"
-        + string.Concat(All.Select(c => $"| `{c.Docker}` | {Code(c.Agent)} | {Code(c.Http)} | {c.Note} |\n"));
+        + string.Concat(All.Select(c => $"| {Code(c.Docker)} | {Code(c.Agent)} | {Code(c.Http)} | {Cell(c.Note)} |\n"));
 
-    private static string Code(string text) => text.Length == 0 ? "" : $"`{text}`";
+    private static string Code(string text) => text.Length == 0 ? "" : $"`{Cell(text)}`";
+
+    /// <summary>A table cell's text: a `|` would end the cell, code span or not (GitHub's tables).</summary>
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 
     public static RouteGroupBuilder MapCommandEndpoints(this RouteGroupBuilder api)
     {

@@ -29,7 +29,7 @@ public static partial class ImageEndpoints
             .WithSummary("Pull an image (docker pull): ?image=NAME[:TAG] or {\"image\": ...}; the configured credentials of its registry are used; progress is streamed as NDJSON like push, the last line is {\"pulled\", \"id\"} or {\"error\"}.");
         images.MapGet("/search", Search).RequireAuthorization(Roles.Admin)
             .WithSummary("Search the engine's image index (docker search TERM); 502 when the engine reaches no index. Admin: a registry named in the term makes the engine connect to that host.");
-        images.MapGet("/{ref}", Inspect).WithSummary("Inspect an image (docker image inspect REF); the reference may contain '/' and ':'.");
+        images.MapGet("/{ref}", Inspect).WithSummary("Inspect an image (docker image inspect REF); the reference may contain '/' and ':'. For the viewer role, environment values are redacted unless Agent:Auth:ViewerSeesEnv is true.");
         images.MapGet("/{ref}/json", Inspect).WithSummary("Inspect an image, for references whose last segment is an action word (history, save, tag, push).");
         images.MapGet("/{ref}/history", History).WithSummary("The image's layers and the instructions that made them (docker image history REF).");
         images.MapPost("/{ref}/tag", Tag).RequireAuthorization(Roles.Admin).Accepts<TagBody>("application/json")
@@ -55,11 +55,13 @@ public static partial class ImageEndpoints
         _ => null,
     };
 
-    private static async Task<IResult> Inspect(string @ref, IContainerEngine engine, CancellationToken ct)
+    private static async Task<IResult> Inspect(HttpContext http, string @ref, IContainerEngine engine, IOptions<AgentOptions> options, CancellationToken ct)
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        return await engine.InspectImageDetailsAsync(reference, ct) is { } image ? JsonAnswer.Ok(image) : NoImage(reference);
+        if (await engine.InspectImageDetailsAsync(reference, ct) is not { } image) return NoImage(reference);
+        // A container's environment starts as its image's: a viewer sees neither's values (a build arg copied into ENV).
+        return JsonAnswer.Ok(ContainerEndpoints.SeesEnv(http, options) ? image : image with { Env = ContainerEndpoints.RedactedEnv(image.Env) });
     }
 
     private static async Task<IResult> History(HttpContext http, string @ref, IContainerEngine engine, IOptions<AgentOptions> options, CancellationToken ct)
@@ -70,7 +72,7 @@ public static partial class ImageEndpoints
         // Build args reach the history of RUN steps (probe-17 F6): a viewer does not see their values, as it does not see
         // containers' environment values (Agent:Auth:ViewerSeesEnv lets it see both).
         return JsonAnswer.Ok(ContainerEndpoints.SeesEnv(http, options) ? history
-            : history.Select(h => h with { CreatedBy = BuildArgRedaction.CreatedBy(h.CreatedBy) }).ToList());
+            : history.Select(h => h with { CreatedBy = HistoryRedaction.CreatedBy(h.CreatedBy) }).ToList());
     }
 
     private static async Task<IResult> Tag(HttpContext http, string @ref, string? target, bool? force, IContainerEngine engine, ImageUsers users,
@@ -78,20 +80,16 @@ public static partial class ImageEndpoints
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        if (target is null)
-        {
-            (target, var malformed) = await BodyField(http, "target", ct);
-            if (malformed is not null) return malformed;
-        }
-        if (target is null || Identifiers.Image(target) != IdentifierCheck.Valid || target.Contains('@'))
-            return ApiProblems.BadRequest("target=NAME[:TAG] is required (query or {\"target\": ...}), e.g. localhost:5000/app:1.0");
+        (target, var targetProblem) = await QueryOrBodyAsync(http, target, "target", ct);
+        if ((targetProblem ?? ImageNameProblem("target", target, digestAllowed: false)) is { } badTarget) return badTarget;
+        var name = target!;
         if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
         // Held while tagging, so a build starting now cannot pass its check before this tag lands and then re-point it.
-        using var hold = reservations.TryReserve(target, "being tagged by another request");
-        if (hold is null) return ImageRepointing.Busy(reservations.Refusal(target) ?? $"{target} is being built");
-        if (await ImageRepointing.RefusedAsync(target, image.Id, force == true, "tag", engine, users, ct) is { } refused) return refused;
-        await engine.TagImageAsync(reference, target, ct);
-        return JsonAnswer.Created($"/api/v1/images/{target}", new ImageTagged(reference, target));
+        using var hold = reservations.TryReserve(name, "being tagged by another request");
+        if (hold is null) return ImageRepointing.Busy(reservations.Refusal(name) ?? $"{name} is being built");
+        if (await ImageRepointing.RefusedAsync(name, image.Id, force == true, "tag", engine, users, ct) is { } refused) return refused;
+        await engine.TagImageAsync(reference, name, ct);
+        return JsonAnswer.Created($"/api/v1/images/{name}", new ImageTagged(reference, name));
     }
 
     private static async Task Push(HttpContext http, string @ref, IContainerEngine engine, CancellationToken ct)
@@ -226,29 +224,42 @@ public static partial class ImageEndpoints
 
     private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
     {
-        if (image is null)
+        (image, var imageProblem) = await QueryOrBodyAsync(http, image, "image", ct);
+        if ((imageProblem ?? ImageNameProblem("image", image, digestAllowed: true)) is { } badImage)
         {
-            (image, var malformed) = await BodyField(http, "image", ct);
-            if (malformed is not null)
-            {
-                await malformed.ExecuteAsync(http);
-                return;
-            }
-        }
-        if (image is null || Identifiers.Image(image) != IdentifierCheck.Valid)
-        {
-            await ApiProblems.BadRequest("image=NAME[:TAG] is required (query or {\"image\": ...})").ExecuteAsync(http);
+            await badImage.ExecuteAsync(http);
             return;
         }
+        var pulled = image!;
         await Ndjson.StreamAsync<ImageProgress, ImagePulled>(http, async (progress, token) =>
         {
-            await engine.PullImageAsync(image, progress, token);
-            // As for load and build; the image is known only once pulled (a registry serves no labels before).
-            if (await BuiltImageLabels.RemoveIfClaimingOwnershipAsync(engine, labels, image, "was pulled", "(set by whoever pushed it)",
-                    $"Pull only images without labels starting with {labels.Prefix}.", token) is { } claimed)
+            await engine.PullImageAsync(pulled, progress, token);
+            // As for load and build.
+            if (await BuiltImageLabels.RemoveIfPulledClaimingOwnershipAsync(engine, labels, pulled, token) is { } claimed)
                 throw new EngineException(claimed, 400);
-            return new ImagePulled(image, (await engine.InspectImageAsync(image, token))?.Id);
+            return new ImagePulled(pulled, (await engine.InspectImageAsync(pulled, token))?.Id);
         }, ct);
+    }
+
+    /// <summary>A field given as a query value or in a JSON body: both, with different values, is a 400 rather than one
+    /// of them taken silently.</summary>
+    private static async Task<(string? Value, IResult? Problem)> QueryOrBodyAsync(HttpContext http, string? queried, string field, CancellationToken ct)
+    {
+        var (sent, malformed) = await BodyField(http, field, ct);
+        if (malformed is not null) return (null, malformed);
+        if (queried is not null && sent is not null && queried != sent)
+            return (null, ApiProblems.BadRequest($"{field} is given twice, as {field}={queried} in the query and \"{sent}\" in the body: give one"));
+        return (queried ?? sent, null);
+    }
+
+    /// <summary>A missing or malformed image name, said as such (the engine's own "invalid reference format" never reaches the client).</summary>
+    internal static IResult? ImageNameProblem(string field, string? name, bool digestAllowed)
+    {
+        if (string.IsNullOrEmpty(name)) return ApiProblems.BadRequest($"{field} is required (query {field}=NAME[:TAG] or {{\"{field}\": ...}}), e.g. localhost:5000/app:1.0");
+        var problem = Identifiers.Image(name) != IdentifierCheck.Valid ? "it is not an image reference [REGISTRY/]NAME[:TAG]"
+            : !digestAllowed && name.Contains('@') ? "a digest names content, not a name to give: use NAME[:TAG]"
+            : ImageReferenceSyntax.Problem(name);
+        return problem is null ? null : ApiProblems.BadRequest($"{field} \"{name}\" is not a valid image name: {problem}");
     }
 
     /// <summary>One string field of a small JSON body (null when there is no JSON body or no such field), or the 400 for a

@@ -96,6 +96,7 @@ public static class RunEndpoints
         {
             if (spec.ImagePullPolicy == PullPolicy.Never) return ApiProblems.BadRequest($"image {spec.Image} is not present and imagePullPolicy is Never");
             await engine.PullImageAsync(spec.Image, null, ct);
+            if (await BuiltImageLabels.RemoveIfPulledClaimingOwnershipAsync(engine, labels, spec.Image, ct) is { } claimed) return ApiProblems.BadRequest(claimed);
         }
 
         var key = new ObjectKey("Run", service.Name);

@@ -43,6 +43,18 @@ public static partial class StrictJson
         AgentJson.UseContexts(Options);
     }
 
+    /// <summary>The reader's message without its position suffix, its advice to the programmer ("Change the reader
+    /// options") and any .NET type name.</summary>
+    private static string Sentence(string message)
+    {
+        var text = message.Split(" Path:")[0].Split(" LineNumber:")[0];
+        var sentences = text.Split(". ").Where(s => !s.Contains("reader options", StringComparison.OrdinalIgnoreCase)).Select(s => TypeName().Replace(s, "this field"));
+        return string.Join(". ", sentences).TrimEnd('.');
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"'?\b(?:System|Agent|Microsoft)\.[\w.+`]+(?:\[[^\]]*\])?'?")]
+    private static partial System.Text.RegularExpressions.Regex TypeName();
+
     public static async Task<(T? Value, string? Error)> ReadAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
@@ -74,8 +86,12 @@ public static partial class StrictJson
                 message = $"duplicate field{where}";
             else if (e.Message.Contains("could not be converted", StringComparison.Ordinal) && e.Path is { Length: > 2 } at)
                 message = $"{at[2..]} must be {Expected<T>(at[2..])}";
+            else if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
+                message = $"the body must be a JSON object with the fields {fields}";
+            else if (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+                message = $"the body nests deeper than {(Options.MaxDepth == 0 ? 64 : Options.MaxDepth)} levels{where}";
             else
-                message = $"invalid JSON{where}: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+                message = $"invalid JSON{where}: {Sentence(e.Message)}";
             return (null, message);
         }
     }

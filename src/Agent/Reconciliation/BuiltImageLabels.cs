@@ -14,6 +14,11 @@ public static class BuiltImageLabels
     public static Task<string?> RemoveIfClaimingOwnershipAsync(IContainerEngine engine, AgentLabels labels, string image, CancellationToken ct) =>
         RemoveIfClaimingOwnershipAsync(engine, labels, image, "was built", "(a LABEL in its Dockerfile, its base image or the build's labels)", $"Build it without labels starting with {labels.Prefix}.", ct);
 
+    /// <summary>The same for an image just pulled (by the API's pull or run, or for a manifest): the image is known only
+    /// once pulled (a registry serves no labels before).</summary>
+    public static Task<string?> RemoveIfPulledClaimingOwnershipAsync(IContainerEngine engine, AgentLabels labels, string image, CancellationToken ct) =>
+        RemoveIfClaimingOwnershipAsync(engine, labels, image, "was pulled", "(set by whoever pushed it)", $"Pull only images without labels starting with {labels.Prefix}.", ct);
+
     /// <summary>The same for an image that came in another way (<paramref name="how"/>: "was pulled").</summary>
     public static async Task<string?> RemoveIfClaimingOwnershipAsync(IContainerEngine engine, AgentLabels labels, string image, string how, string where, string fix, CancellationToken ct)
     {

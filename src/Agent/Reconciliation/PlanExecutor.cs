@@ -456,6 +456,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             lastReport = DateTime.UtcNow;
             logger.LogInformation("Pulling {Image}: {Progress}", image, line.Id is null ? line.Status : $"{line.Id}: {line.Status}");
         }), ct);
+        if (await BuiltImageLabels.RemoveIfPulledClaimingOwnershipAsync(engine, labels, image, ct) is { } claimed) throw new OperationFailedException(claimed);
     }
 
     /// <summary>Who stopped a container found exited (<see cref="UserStops.StopOfExitAsync"/>). While the events stream is

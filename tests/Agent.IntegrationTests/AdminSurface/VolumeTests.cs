@@ -31,6 +31,22 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
     }
 
     [Fact]
+    public async Task A_tmpfs_volume_is_listed_with_its_options_as_inspect_shows_them()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("scratch");
+        await ReadAsync(await admin.PostAsync("/api/v1/volumes",
+            Json($"{{\"name\":\"{name}\",\"driverOpts\":{{\"type\":\"tmpfs\",\"device\":\"tmpfs\",\"o\":\"size=16m\"}}}}")), HttpStatusCode.Created);
+        Assert.Equal("size=16m tmpfs", (await DockerCli.RunAsync("volume", "inspect", "--format", "{{.Options.o}} {{.Options.type}}", name)).Trim());
+
+        var listed = (await ReadAsync(await admin.GetAsync("/api/v1/volumes"), HttpStatusCode.OK)).EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
+        var inspected = await ReadAsync(await admin.GetAsync($"/api/v1/volumes/{name}"), HttpStatusCode.OK);
+        foreach (var view in new[] { listed, inspected })
+            Assert.Equal(("tmpfs", "size=16m"), (view.GetProperty("options").GetProperty("type").GetString(), view.GetProperty("options").GetProperty("o").GetString()));
+        await ReadAsync(await admin.DeleteAsync($"/api/v1/volumes/{name}"), HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_volume_named_like_a_groups_own_volumes_is_refused_and_not_created()
     {
         using var admin = fx.Client(AdminToken);

@@ -167,6 +167,24 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task A_delete_in_a_container_that_is_not_running_is_a_409_saying_so_and_the_file_stays()
+    {
+        using var admin = fx.Client(ContainerAccessFixture.AdminToken);
+        var name = fx.Instance.Name("files-created");
+        var made = await admin.PostAsJsonAsync("/api/v1/containers", new { service = new { name, image = TestEngine.Image, command = new[] { "sleep", "60" } } });
+        Assert.True(made.StatusCode == HttpStatusCode.Created, await made.Content.ReadAsStringAsync());
+        var container = (await made.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await admin.PutAsync(Files("/tmp/kept.txt", container), new StringContent("kept"))).StatusCode);
+
+        var detail = await ProblemAsync(await admin.DeleteAsync(Files("/tmp/kept.txt", container)), HttpStatusCode.Conflict);
+
+        Assert.Contains($"container {container} is created", detail);
+        Assert.Contains($"POST /api/v1/containers/{container}/start", detail);
+        Assert.Equal("created", await DockerCli.InspectAsync(container, "{{.State.Status}}"));
+        Assert.Equal("kept", (await admin.GetStringAsync(Files("/tmp/kept.txt", container))).Trim());
+    }
+
+    [Fact]
     public async Task Writing_over_a_symlink_in_the_users_own_folder_replaces_the_link_dangling_or_not_never_its_target()
     {
         // probe-17 F4: a dangling link (or one to a file the user cannot write) in a folder the user owns was a 409.

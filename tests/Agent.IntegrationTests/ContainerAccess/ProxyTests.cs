@@ -66,6 +66,23 @@ public sealed class ProxyTests(ContainerAccessFixture fx)
     }
 
     [Fact]
+    public async Task Proxy_without_a_trailing_slash_only_describes_and_other_methods_there_are_405_not_forwarded()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        using var head = await op.SendAsync(new HttpRequestMessage(HttpMethod.Head, Proxy(fx.Web)));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("application/json", head.Content.Headers.ContentType?.MediaType); // the description's, not the container's page
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Delete, HttpMethod.Put })
+        {
+            using var refused = await op.SendAsync(new HttpRequestMessage(method, Proxy(fx.Web) + "?port=8080") { Content = new StringContent("x") });
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+            Assert.Equal("GET, HEAD", string.Join(", ", refused.Content.Headers.Allow));
+            Assert.Contains("the container's root page is", await refused.Content.ReadAsStringAsync()); // the agent's answer, not httpd's
+        }
+        Assert.Equal(HttpStatusCode.OK, (await op.PostAsync(Proxy(fx.Web) + "/cgi-bin/echo", new StringContent("x"))).StatusCode);
+    }
+
+    [Fact]
     public async Task A_body_announced_over_the_proxy_limit_is_a_413_before_the_container_sees_it()
     {
         var announced = await Images.RawUpload.PostHeadAsync(fx.Agent.BaseAddress, Proxy(fx.Web) + "/cgi-bin/echo", ContainerAccessFixture.OperatorToken,

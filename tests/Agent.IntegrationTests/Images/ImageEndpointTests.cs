@@ -54,6 +54,70 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
     }
 
     [Fact]
+    public async Task A_field_given_twice_an_unknown_query_key_and_a_bad_name_are_400s_naming_them_and_nothing_changes()
+    {
+        // probe-37: the query value won silently over the body's, unknown keys were ignored, and the engine's text leaked.
+        using var admin = fx.Client();
+        var (one, other) = (fx.Local("twice-a:1"), fx.Local("twice-b:1"));
+        async Task<string> RefusedAsync(Task<HttpResponseMessage> sent)
+        {
+            using var response = await sent;
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+            return JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString()!;
+        }
+
+        Assert.Contains("target is given twice", await RefusedAsync(admin.PostAsJsonAsync($"/api/v1/images/{TestEngine.Image}/tag?target={one}", new { target = other })));
+        Assert.Contains("image is given twice", await RefusedAsync(admin.PostAsJsonAsync($"/api/v1/images/pull?image={one}", new { image = other })));
+        Assert.Contains("must be lowercase", await RefusedAsync(admin.PostAsJsonAsync($"/api/v1/images/{TestEngine.Image}/tag", new { target = "Upper/Case:1" })));
+        Assert.Contains("target is required", await RefusedAsync(admin.PostAsync($"/api/v1/images/{TestEngine.Image}/tag", null)));
+        Assert.Contains("is for a context tar", await RefusedAsync(admin.PostAsJsonAsync($"/api/v1/images/build?tag={one}", new { tag = other, dockerfileInline = $"FROM {TestEngine.Image}" })));
+        Assert.Contains("unknown query parameter \"tagg\"", await RefusedAsync(admin.PostAsJsonAsync($"/api/v1/images/build?tagg={one}", new { tag = other, dockerfileInline = $"FROM {TestEngine.Image}" })));
+        Assert.Contains("must be lowercase", await RefusedAsync(admin.PostAsJsonAsync("/api/v1/images/build", new { tag = "Upper:1", dockerfileInline = $"FROM {TestEngine.Image}" })));
+        Assert.Contains("unknown query parameter \"sortt\"", await RefusedAsync(admin.GetAsync("/api/v1/system/top?sortt=memory")));
+        Assert.Contains("limit=\"1,2\"", await RefusedAsync(admin.GetAsync("/api/v1/system/top?limit=1&limit=2"))); // bound as one value before the key check
+
+        foreach (var name in new[] { one, other })
+            Assert.False(await DockerCli.ExistsAsync("image", name)); // the oracle: nothing was tagged, pulled or built
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_an_images_environment_and_env_steps_by_name_only_as_a_containers()
+    {
+        // probe-37: ARG TOKEN + ENV T=$TOKEN showed the token to viewers in image inspect and history.
+        var reference = fx.Local("env-copied:1");
+        var folder = Directory.CreateTempSubdirectory("agent-it-env-image-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "Dockerfile"), $"FROM {TestEngine.Image}\nARG TOKEN\nENV T=$TOKEN PLAIN=1\n");
+            await DockerCli.RunAsync("build", "-q", "--build-arg", "TOKEN=tok-p37-SECRET", "-t", reference, folder.FullName);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+        try
+        {
+            Assert.Contains("tok-p37-SECRET", await DockerCli.RunAsync("image", "inspect", "--format", "{{json .Config.Env}}", reference)); // the oracle: it is there
+
+            using var viewer = fx.Client(ImageFixture.ViewerToken);
+            var seen = await viewer.GetStringAsync($"/api/v1/images/{reference}") + await viewer.GetStringAsync($"/api/v1/images/{reference}/history");
+            Assert.DoesNotContain("tok-p37-SECRET", seen);
+            var env = (await viewer.GetFromJsonAsync<JsonElement>($"/api/v1/images/{reference}")).GetProperty("env").EnumerateArray().Select(e => e.GetString()).ToList();
+            Assert.Contains("T=<redacted>", env);
+            var steps = (await viewer.GetFromJsonAsync<JsonElement>($"/api/v1/images/{reference}/history")).EnumerateArray().Select(h => h.GetProperty("createdBy").GetString()).ToList();
+            Assert.Contains(steps, s => s!.EndsWith("#(nop)  ENV T=<redacted> PLAIN=<redacted>", StringComparison.Ordinal));
+
+            using var op = fx.Client(ImageFixture.OperatorToken);
+            Assert.Contains("T=tok-p37-SECRET", await op.GetStringAsync($"/api/v1/images/{reference}"));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rmi", "-f", reference);
+        }
+    }
+
+    [Fact]
     public async Task An_image_is_pushed_with_the_configured_credentials_removed_and_pulled_back_by_its_registry_name()
     {
         using var client = fx.Client();

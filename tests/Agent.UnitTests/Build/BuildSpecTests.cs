@@ -196,6 +196,27 @@ public sealed class BuildSpecTests : IDisposable
         Assert.Contains(message, error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("{ context: web, dockerfile: Linked }", "build.dockerfile", "Linked")]
+    [InlineData("{ context: web, dockerfile: sub/Dockerfile }", "build.dockerfile", "sub/Dockerfile")]
+    [InlineData("{ context: linkedtop }", "build.context", "Dockerfile")]
+    public void A_dockerfile_that_is_a_link_or_under_a_linked_folder_is_refused_when_the_manifest_is_read(string build, string field, string named)
+    {
+        // probe-37: `agent validate` passed these; the build refused them later (the tar holds the link, not the file).
+        Context();
+        File.CreateSymbolicLink(Path.Combine(root.FullName, "apps/web/Linked"), "Dockerfile");
+        Directory.CreateDirectory(Path.Combine(root.FullName, "apps/web/real"));
+        File.WriteAllText(Path.Combine(root.FullName, "apps/web/real/Dockerfile"), "FROM busybox:1.35\n");
+        Directory.CreateSymbolicLink(Path.Combine(root.FullName, "apps/web/sub"), "real");
+        Directory.CreateDirectory(Path.Combine(root.FullName, "apps/linkedtop"));
+        File.CreateSymbolicLink(Path.Combine(root.FullName, "apps/linkedtop/Dockerfile"), "../web/Dockerfile");
+
+        var error = Refused(build);
+
+        Assert.Equal("spec.services[0]." + field, error.Path);
+        Assert.Contains($"{named} in the build context is a symbolic link or lies under one", error.Message);
+    }
+
     [Fact]
     public void A_context_over_the_size_limit_is_an_error_naming_the_setting()
     {

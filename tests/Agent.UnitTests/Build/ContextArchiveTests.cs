@@ -96,6 +96,24 @@ public sealed class ContextArchiveTests
     }
 
     [Fact]
+    public async Task A_hard_link_is_passed_only_to_a_file_the_context_gave_before_it()
+    {
+        // probe-37: "/etc/passwd" reached the engine, which read it as the context's etc/passwd and failed the stream.
+        foreach (var target in new[] { "/etc/passwd", "etc/passwd", "later", "folder", "x" })
+        {
+            var refused = await Rewrite(Tar(TextFile("Dockerfile", Benign), new PaxTarEntry(TarEntryType.Directory, "folder/"), Link(TarEntryType.HardLink, "x", target), TextFile("later", "l")));
+            Assert.Contains($"hard link to \"{target}\", which is not a file given before it", refused.Problem);
+        }
+        var passed = await Rewrite(Tar(TextFile("Dockerfile", Benign), TextFile("a/data", "d"), Link(TarEntryType.HardLink, "b", "./a/data"), Link(TarEntryType.HardLink, "c", "b")));
+        Assert.Null(passed.Problem);
+        var linked = new List<(string, string)>();
+        using (var reader = new TarReader(passed.Tar!, leaveOpen: true))
+            while (reader.GetNextEntry() is { } entry)
+                if (entry.EntryType == TarEntryType.HardLink) linked.Add((entry.Name, entry.LinkName));
+        Assert.Equal([("b", "a/data"), ("c", "b")], linked);
+    }
+
+    [Fact]
     public async Task A_gzip_context_is_unpacked_and_judged_and_other_compressions_are_named()
     {
         var result = await Rewrite(await Gzip(Tar(TextFile("Dockerfile", Fetching), TextFile("app/x.txt", "x"))));

@@ -16,7 +16,7 @@ public static class ProxyEndpoints
     public static RouteGroupBuilder MapProxyEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId).ScopedToContainer();
-        containers.MapGet("/{id}/proxy", Describe).RequireAuthorization(Roles.Operator).Produces<UpstreamView>()
+        containers.MapMethods("/{id}/proxy", ["GET", "HEAD"], Describe).RequireAuthorization(Roles.Operator).Produces<UpstreamView>()
             .WithSummary("The upstream the proxy uses for this container (port: which container port; default its only TCP port): {url, port, via: published|network, network}.");
         containers.MapMethods("/{id}/proxy/{*path}", Methods, Forward).RequireAuthorization(Roles.Operator).WithMetadata(OwnBodyLimit.Instance)
             .AddOpenApiOperationTransformer((operation, _, _) =>
@@ -71,6 +71,18 @@ public static class ProxyEndpoints
     private static async Task Forward(HttpContext http, string id, int? port, ProxyTargets targets, IHttpForwarder forwarder,
         ProxyClient client, IOptions<ProxyOptions> options, CancellationToken ct)
     {
+        // The route value is decoded; the request's PathString keeps what must stay escaped (%2F) for the upstream.
+        var full = http.Request.Path.Value!;
+        var marker = $"/containers/{id}/proxy";
+        var end = full.IndexOf(marker, StringComparison.OrdinalIgnoreCase) + marker.Length;
+        var rest = full[end..];
+        if (rest.Length == 0)
+        {
+            // `.../proxy` is the description of the upstream (GET, HEAD); the container's pages are under `.../proxy/`.
+            http.Response.Headers.Allow = "GET, HEAD";
+            await Problem(405, $"{http.Request.Method} {marker} is not forwarded: GET {marker} describes the upstream; the container's root page is {marker}/").ExecuteAsync(http);
+            return;
+        }
         if (await targets.FindAsync(id, ct) is not { } c)
         {
             await ApiProblems.ContainerNotFound(id).ExecuteAsync(http);
@@ -90,11 +102,6 @@ public static class ProxyEndpoints
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.Value.MaxRequestBodyBytes;
         if (http.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false; // the container's own answers pass unchanged
 
-        // The route value is decoded; the request's PathString keeps what must stay escaped (%2F) for the upstream.
-        var full = http.Request.Path.Value!;
-        var marker = $"/containers/{id}/proxy";
-        var end = full.IndexOf(marker, StringComparison.OrdinalIgnoreCase) + marker.Length;
-        var rest = full[end..];
         var transformer = new ProxyTransformer(http.Request.PathBase + full[..end], rest.StartsWith('/') ? rest : "/" + rest);
         var error = await forwarder.SendAsync(http, upstream.Url.ToString().TrimEnd('/'), client.Invoker, new ForwarderRequestConfig
         {
@@ -102,18 +109,24 @@ public static class ProxyEndpoints
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         }, transformer);
-        if (error != ForwarderError.None) targets.Forget(id);
-        if (error == ForwarderError.None || http.Response.HasStarted) return;
+        if (error == ForwarderError.None) return;
+        targets.Forget(id);
         var exception = http.Features.Get<IForwarderErrorFeature>()?.Exception;
+        var cause = exception?.GetBaseException().Message;
+        // One line (YARP's own warning with its stack trace is turned down in appsettings: any client could flood the log).
+        var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Agent.Http.Proxy");
+        if (http.Response.HasStarted)
+        {
+            // The client got a cut answer; only the log can say why.
+            log.LogInformation("Proxy to {Container} port {Port} failed after the answer began ({Status}): {Error} {Cause}", c.Name, upstream.Port, http.Response.StatusCode, error, cause);
+            return;
+        }
         if (OverBodyLimit(exception))
         {
             await TooLarge(options.Value.MaxRequestBodyBytes).ExecuteAsync(http); // a chunked body that went over
             return;
         }
-        var cause = exception?.GetBaseException().Message;
-        // One line (YARP's own warning with its stack trace is turned down in appsettings: any client could flood the log).
-        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Agent.Http.Proxy")
-            .LogInformation("Proxy to {Container} port {Port} failed: {Error} {Cause}", c.Name, upstream.Port, error, cause);
+        log.LogInformation("Proxy to {Container} port {Port} failed: {Error} {Cause}", c.Name, upstream.Port, error, cause);
         await (error == ForwarderError.RequestTimedOut
             ? Results.Problem(statusCode: 504, title: "Gateway Timeout",
                 detail: $"Container {c.Name} did not answer on port {upstream.Port} ({upstream.Url}) within {options.Value.Timeout.TotalSeconds:0.###}s (Agent:Proxy:Timeout).")

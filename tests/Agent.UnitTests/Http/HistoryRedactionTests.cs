@@ -3,7 +3,7 @@ using Agent.Http;
 namespace Agent.UnitTests.Http;
 
 /// <summary>probe-17 F6: a viewer read `|1 NPM_TOKEN=EnvSecret-p17-QQQ /bin/sh -c ...` through GET /images/{ref}/history.</summary>
-public sealed class BuildArgRedactionTests
+public sealed class HistoryRedactionTests
 {
     [Theory]
     [InlineData("|1 NPM_TOKEN=EnvSecret-QQQ /bin/sh -c echo built >/dev/null", "|1 NPM_TOKEN=<redacted> /bin/sh -c echo built >/dev/null")]
@@ -18,10 +18,14 @@ public sealed class BuildArgRedactionTests
     [InlineData("/bin/sh -c #(nop)  ARG NPM_TOKEN", "/bin/sh -c #(nop)  ARG NPM_TOKEN")]
     [InlineData("/bin/sh -c echo |1 x", "/bin/sh -c echo |1 x")]
     [InlineData("", "")]
+    // An ENV step (a build arg copied into the environment: ARG TOKEN, ENV T=$TOKEN) shows names only.
+    [InlineData("/bin/sh -c #(nop)  ENV T=TOKEN-QQQ", "/bin/sh -c #(nop)  ENV T=<redacted>")]
+    [InlineData("/bin/sh -c #(nop)  ENV A=1 TOKEN=QQQ two", "/bin/sh -c #(nop)  ENV A=<redacted> TOKEN=<redacted>")]
+    [InlineData("/bin/sh -c #(nop)  ENV TOKEN QQQ and more", "/bin/sh -c #(nop)  ENV TOKEN <redacted>")]
     public void Build_arg_values_in_created_by_are_redacted(string createdBy, string shown)
     {
-        Assert.Equal(shown, BuildArgRedaction.CreatedBy(createdBy));
-        if (createdBy.Contains("TOKEN=", StringComparison.Ordinal))
-            Assert.DoesNotContain("QQQ", BuildArgRedaction.CreatedBy(createdBy));
+        Assert.Equal(shown, HistoryRedaction.CreatedBy(createdBy));
+        if (createdBy.Contains("TOKEN", StringComparison.Ordinal))
+            Assert.DoesNotContain("QQQ", HistoryRedaction.CreatedBy(createdBy));
     }
 }
