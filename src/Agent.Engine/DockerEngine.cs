@@ -359,6 +359,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
                 image.Created is { } created ? new DateTimeOffset(created) : DateTimeOffset.MinValue)
             {
                 Labels = EngineMapping.Labels(image.Config?.Labels),
+                HasHealthcheck = image.Config?.Healthcheck?.Test is [var first, ..] && first != "NONE",
             };
         }
         catch (DockerImageNotFoundException)

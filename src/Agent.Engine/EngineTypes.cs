@@ -195,6 +195,10 @@ public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, long Si
 {
     /// <summary>The image's labels (its config's); filled by inspect only.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Its config defines a healthcheck (not disabled with NONE), which its containers run unless theirs says
+    /// otherwise; filled by inspect only.</summary>
+    public bool HasHealthcheck { get; init; }
 }
 
 public sealed record ImagePruneResult(int Deleted, ulong SpaceReclaimed);

@@ -88,7 +88,7 @@ public sealed class BindMountGuard(IContainerEngine engine, AgentLabels labels, 
         }
     }
 
-    private static IReadOnlyList<BindMount> BindsOf(ContainerSpec spec) =>
+    internal static IReadOnlyList<BindMount> BindsOf(ContainerSpec spec) =>
         spec.Mounts.Where(m => m is { Type: MountType.Bind, Source: not null }).Select(m => new BindMount(m.Source!, m.Target)).ToList();
 
     private async Task<string?> VerifyRunningAsync(string container, CancellationToken ct, InspectHandover? handover = null)

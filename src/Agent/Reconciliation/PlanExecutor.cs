@@ -262,6 +262,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 // Created by this run: started by its id, with the binds it was created with (no inspect to learn them).
                 var createdHere = created.TryGetValue(target, out var createdWith) ? createdWith : null;
                 var startee = createdHere is not null && ids.TryGetValue(target, out var createdId) ? createdId : target;
+                if (startee != target && await HealthAfterStartAsync(createdHere!.Spec, ct) is { } afterStart) cache.ExpectStart(startee, afterStart);
                 if (await admission.StartAsync(startee, () => engine.StartContainerAsync(startee, ct), ct, startee == target ? null : createdHere) is { } moved)
                     throw new OperationFailedException(moved);
                 health.RecordStart(startee);
@@ -440,11 +441,25 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         }
     }
 
+    /// <summary>The health a container this run created has right after its start, when that is known without an inspect:
+    /// no bind mount (whose check inspects it anyway), and a healthcheck of its own or its image's (or none). Null
+    /// otherwise: the observed cache inspects it after its start event.</summary>
+    private async Task<HealthState?> HealthAfterStartAsync(ContainerSpec spec, CancellationToken ct)
+    {
+        if (Admission.BindMountGuard.BindsOf(spec).Count > 0) return null;
+        var hasHealthcheck = spec.Healthcheck is { } own ? !own.Disabled : await imageHealthchecks.HasAsync(spec.Image, ct);
+        return hasHealthcheck switch { true => HealthState.Starting, false => HealthState.None, null => null };
+    }
+
+    private readonly ImageHealthchecks imageHealthchecks = new(engine);
+
     private async Task EnsureImageAsync(string image, string cause, CancellationToken ct)
     {
         var policy = cause.EndsWith("Always", StringComparison.Ordinal) ? PullPolicy.Always
             : cause.EndsWith("Never", StringComparison.Ordinal) ? PullPolicy.Never : PullPolicy.IfNotPresent;
-        var present = await engine.InspectImageAsync(image, ct) is not null;
+        var inspected = await engine.InspectImageAsync(image, ct);
+        if (inspected is not null) imageHealthchecks.Saw(image, inspected);
+        var present = inspected is not null;
         if (policy == PullPolicy.Never && !present)
             throw new OperationFailedException($"image {image} is not present and imagePullPolicy is Never");
         if (present && policy != PullPolicy.Always) return;

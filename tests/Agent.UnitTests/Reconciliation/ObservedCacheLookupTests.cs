@@ -71,7 +71,7 @@ public sealed class ObservedCacheLookupTests
     }
 
     /// <summary>Runs the cache's look loop until every queued look and the inspects it leads to are done.</summary>
-    private static async Task<List<string>> LookAsync(ObservedCache cache, RecordingEngine engine, int inspects)
+    private static async Task<List<string>> LookAsync(ObservedCache cache, RecordingEngine engine, int inspects, int lookups = 0)
     {
         var checkedRunning = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
@@ -81,7 +81,7 @@ public sealed class ObservedCacheLookupTests
             return Task.CompletedTask;
         }, stop.Token);
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((cache.QueuedInspections > 0 || engine.Inspects.Count < inspects) && DateTime.UtcNow < deadline) await Task.Delay(10);
+        while ((cache.QueuedInspections > 0 || engine.Inspects.Count < inspects || engine.Lookups.Count < lookups) && DateTime.UtcNow < deadline) await Task.Delay(10);
         await Task.Delay(50); // an inspect answered is applied right after
         stop.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
@@ -150,5 +150,50 @@ public sealed class ObservedCacheLookupTests
         Assert.Equal([died], engine.Inspects.ToList());
         Assert.Equal((ContainerState.Exited, 1), (cache.Container(died)!.State, cache.Container(died)!.ExitCode));
         Assert.Equal(ContainerState.Running, cache.Container(running)!.State);
+    }
+
+    [Fact]
+    public async Task A_start_the_agent_expected_is_ready_at_its_event_without_an_inspect_and_starts_of_a_second_are_confirmed_in_one_call()
+    {
+        var (plain, checkedOne, other) = (Id('h'), Id('i'), Id('j'));
+        var (cache, engine) = await CreatedAsync(plain, checkedOne, other);
+        cache.ExpectStart(plain, HealthState.None);
+        cache.ExpectStart(checkedOne, HealthState.Starting);
+        foreach (var id in new[] { plain, checkedOne, other }) cache.Apply(Start(id));
+
+        // At once, from the event: no call needed to know the first is ready and the second is not yet.
+        Assert.Equal((ContainerState.Running, HealthState.None, false), (cache.Container(plain)!.State, cache.Container(plain)!.Health, cache.Container(plain)!.HealthUnknown));
+        Assert.Equal((HealthState.Starting, false), (cache.Container(checkedOne)!.Health, cache.Container(checkedOne)!.HealthUnknown));
+        Assert.True(cache.Container(other)!.HealthUnknown); // not expected: its inspect tells
+        Assert.Equal(1, cache.QueuedInspections);
+
+        var network = new HashSet<string>(StringComparer.Ordinal) { "net-1" };
+        engine.LookedUp =
+        [
+            Summary(plain, ContainerState.Running) with { NetworkIds = network },
+            Summary(checkedOne, ContainerState.Running) with { Health = HealthState.Starting },
+        ];
+        engine.Details[other] = Inspected(other);
+        await LookAsync(cache, engine, inspects: 1, lookups: 1);
+
+        Assert.Equal([other], engine.Inspects.ToList());
+        Assert.Equal([[plain, checkedOne]], engine.Lookups.Select(l => l.Order().ToList()).ToList());
+        Assert.Equal(network, cache.Container(plain)!.NetworkIds); // what only a look tells, from the confirmation
+    }
+
+    [Fact]
+    public async Task An_expected_health_the_confirmation_contradicts_is_corrected_from_the_list()
+    {
+        // The image's reference was re-pointed to one with a healthcheck between the agent's look at it and the create.
+        var repointed = Id('k');
+        var (cache, engine) = await CreatedAsync(repointed);
+        cache.ExpectStart(repointed, HealthState.None);
+        cache.Apply(Start(repointed));
+        engine.LookedUp = [Summary(repointed, ContainerState.Running) with { Health = HealthState.Starting }];
+
+        await LookAsync(cache, engine, inspects: 0, lookups: 1);
+
+        Assert.Equal(HealthState.Starting, cache.Container(repointed)!.Health);
+        Assert.Empty(engine.Inspects);
     }
 }
