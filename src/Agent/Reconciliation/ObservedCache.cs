@@ -293,27 +293,36 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
             {
                 batch.Clear();
                 while (batch.Count < LookupBatch && confirmations.Reader.TryRead(out var queued)) batch.Add(queued);
-                long asked;
+                if (await LookUpAsync(batch, waitingConfirmation, "started containers", ct) is not { } inspect) break;
                 lock (sync)
-                {
-                    foreach (var id in batch) waitingConfirmation.Remove(id);
-                    asked = sequence;
-                }
-                IReadOnlyList<ContainerSummary> listed;
-                try
-                {
-                    listed = await engine.ListContainersByIdAsync(batch, ct);
-                }
-                catch (EngineException e)
-                {
-                    logger.LogWarning("Lookup of {Count} started containers failed (the next listing corrects the cache): {Error}", batch.Count, e.Message);
-                    break;
-                }
-                lock (sync)
-                    foreach (var id in ApplyListedLocked(batch, listed, asked))
+                    foreach (var id in inspect)
                         InspectLocked(id);
             }
         }
+    }
+
+    /// <summary>One list call for <paramref name="batch"/> (taken off <paramref name="waiting"/>), applied as
+    /// <see cref="ApplyListedLocked"/> says; the ids that need an inspect still, or null when the engine did not answer
+    /// (the stream's reconnect or the next resync lists them again).</summary>
+    private async Task<List<string>?> LookUpAsync(List<string> batch, HashSet<string> waiting, string what, CancellationToken ct)
+    {
+        long asked;
+        lock (sync)
+        {
+            foreach (var id in batch) waiting.Remove(id);
+            asked = sequence;
+        }
+        IReadOnlyList<ContainerSummary> listed;
+        try
+        {
+            listed = await engine.ListContainersByIdAsync(batch, ct);
+        }
+        catch (EngineException e)
+        {
+            logger.LogWarning("Lookup of {Count} {What} failed (their bind mounts are not verified; the next listing corrects the cache): {Error}", batch.Count, what, e.Message);
+            return null;
+        }
+        lock (sync) return ApplyListedLocked(batch, listed, asked);
     }
 
     /// <summary>Looks once at each started container (its health state and ports): applied unless an event for it came
@@ -337,24 +346,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
                 await InspectAsync(batch[0], running, ct);
                 continue;
             }
-            long asked;
-            lock (sync)
-            {
-                foreach (var id in batch) waitingInspection.Remove(id);
-                asked = sequence;
-            }
-            IReadOnlyList<ContainerSummary> listed;
-            try
-            {
-                listed = await engine.ListContainersByIdAsync(batch, ct);
-            }
-            catch (EngineException e)
-            {
-                logger.LogWarning("Lookup of {Count} containers after their events failed (their bind mounts are not verified; the next listing corrects the cache): {Error}", batch.Count, e.Message);
-                continue;
-            }
-            List<string> inspect;
-            lock (sync) inspect = ApplyListedLocked(batch, listed, asked);
+            if (await LookUpAsync(batch, waitingInspection, "containers after their events", ct) is not { } inspect) continue;
             foreach (var id in inspect) await InspectAsync(id, running, ct);
         }
     }
