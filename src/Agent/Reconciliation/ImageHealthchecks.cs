@@ -20,11 +20,21 @@ public sealed class ImageHealthchecks(IContainerEngine engine)
         known[reference] = (image.HasHealthcheck, DateTime.UtcNow);
     }
 
-    /// <summary>Null when the image is not there.</summary>
+    /// <summary>Null when that is not known: the image is not there, or the engine did not answer (then the observed
+    /// cache inspects the container after its start, as for any other).</summary>
     public async Task<bool?> HasAsync(string reference, CancellationToken ct)
     {
         if (known.TryGetValue(reference, out var seen) && DateTime.UtcNow - seen.At < Kept) return seen.Has;
-        if (await engine.InspectImageAsync(reference, ct) is not { } image) return null;
+        ImageSummary? image;
+        try
+        {
+            image = await engine.InspectImageAsync(reference, ct);
+        }
+        catch (EngineException)
+        {
+            return null;
+        }
+        if (image is null) return null;
         Saw(reference, image);
         return image.HasHealthcheck;
     }
