@@ -80,6 +80,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<EngineStartStops>();
         services.AddSingleton<EngineStopJudge>();
         services.AddSingleton<Http.StartRules>();
+        services.AddSingleton(sp => new FirstSeen(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<ILogger<FirstSeen>>()));
         services.AddSingleton<StatusStore>();
         services.AddSingleton<StatusView>();
         services.AddSingleton(sp => new HealthTracker(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir,

@@ -15,6 +15,7 @@ namespace Agent.Http;
 // State files
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(HashSet<string>))]
+[JsonSerializable(typeof(Dictionary<string, DateTimeOffset>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, SortedSet<string>>))]
 [JsonSerializable(typeof(Dictionary<string, Reconciliation.HealthTracker.FailureRecord>))]

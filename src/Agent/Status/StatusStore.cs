@@ -4,8 +4,9 @@ using Agent.Core.Status;
 
 namespace Agent.Status;
 
-/// <summary>The status of every object, in memory: what the HTTP surface serves and group ordering reads.</summary>
-public sealed class StatusStore(TimeProvider time)
+/// <summary>The status of every object, in memory: what the HTTP surface serves and group ordering reads. When each was
+/// first seen is kept across restarts (<see cref="FirstSeen"/>), when one is given.</summary>
+public sealed class StatusStore(TimeProvider time, FirstSeen? firstSeen = null)
 {
     private readonly ConcurrentDictionary<ObjectKey, ObjectStatus> statuses = new();
 
@@ -16,17 +17,25 @@ public sealed class StatusStore(TimeProvider time)
 
     public bool IsReady(ObjectKey key) => Get(key)?.IsReady == true;
 
-    public void Remove(ObjectKey key) => statuses.TryRemove(key, out _);
+    public void Remove(ObjectKey key)
+    {
+        statuses.TryRemove(key, out _);
+        firstSeen?.Forget(key);
+    }
 
-    public ObjectStatus Update(ObjectKey key, Func<ObjectStatus, ObjectStatus> change) =>
-        statuses.AddOrUpdate(key,
+    public ObjectStatus Update(ObjectKey key, Func<ObjectStatus, ObjectStatus> change)
+    {
+        var updated = statuses.AddOrUpdate(key,
             _ => Seeded(change(new ObjectStatus { Kind = key.Kind, Name = key.Name })),
             (_, current) => Seeded(change(current)));
+        if (updated.Since is { } since) firstSeen?.NoLaterThan(key, since); // an older container told an older age
+        return updated;
+    }
 
     private ObjectStatus Seeded(ObjectStatus s) => s with
     {
         Conditions = Conditions.WithDefaults(s.Conditions, time.GetUtcNow()),
-        Since = s.Since ?? time.GetUtcNow(),
+        Since = s.Since ?? firstSeen?.Of(new ObjectKey(s.Kind, s.Name), time.GetUtcNow()) ?? time.GetUtcNow(),
     };
 
     /// <summary>The object's AGE reaches back to its oldest container (the agent restarted since it first saw it).</summary>
