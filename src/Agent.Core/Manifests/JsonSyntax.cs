@@ -111,10 +111,14 @@ public static class JsonSyntax
     }
 
     /// <summary>The reader's message without its own 0-based byte position.</summary>
+    /// <summary>The reader's message without its position and without its advice to programmers ("Change the reader
+    /// options": a client cannot, and comments or trailing commas are not JSON).</summary>
     private static string Reason(string message)
     {
         var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+        var text = (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+        var kept = text.Split(". ").Where(s => !s.Contains("reader options", StringComparison.OrdinalIgnoreCase)).Select(s => s.Replace(" in this mode", " in JSON", StringComparison.Ordinal));
+        return string.Join(". ", kept).TrimEnd('.', ' ');
     }
 
     /// <summary>1-based line and character column of a 0-based line and byte position in it (the reader's counting).</summary>

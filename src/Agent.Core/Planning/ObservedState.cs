@@ -76,7 +76,9 @@ public sealed record ObservedContainer(
 
     public DateTimeOffset? LastFailure { get; init; }
 
-    /// <summary>A replica that failed less than this ago is in a crash loop, not ready, even while briefly running.</summary>
+    /// <summary>A replica that failed less than this ago, or was started again less than this ago after a failure (the
+    /// agent moves <see cref="LastFailure"/> to each start that follows one), is in a crash loop, not ready, even while
+    /// briefly running.</summary>
     public static readonly TimeSpan CrashWindow = TimeSpan.FromSeconds(10);
 
     /// <summary>Ready and not crash-looping: a replica that failed within <see cref="CrashWindow"/> does not serve, nor one

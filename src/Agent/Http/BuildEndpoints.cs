@@ -28,7 +28,6 @@ public static class BuildEndpoints
     public static RouteGroupBuilder MapBuildEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/images/build", Build).RequireAuthorization(Roles.Admin).WithMetadata(OwnBodyLimit.Instance)
-            .WithQueryKeys("POST /images/build", ["async", "force", .. TarFormKeys], repeatable: ["buildArg", "label"])
             .Accepts<BuildBody>("application/json", "application/x-tar")
             .WithSummary("Build an image (docker build -t TAG): a context tar (query: tag, dockerfile, target, buildArg=K=V, label=K=V) or JSON "
                          + "{tag, dockerfileInline, buildArgs, target, labels}. Streams the builder's output as NDJSON ({\"stream\"} lines, then {\"result\"} or {\"error\"}); "

@@ -17,20 +17,12 @@ public static class ContainerEndpoints
     /// <summary>The engine's container states, as `?state=` takes them (docker ps --filter status=...).</summary>
     private static readonly string[] States = [.. Enum.GetNames<ContainerState>().Where(n => n != nameof(ContainerState.Unknown)).Select(n => n.ToLowerInvariant())];
 
-    /// <summary>The query keys `GET /containers` takes (any case, as the binding does).</summary>
-    private static readonly string[] ListFilters = ["group", "service", "state"];
-
-    /// <summary>See <see cref="QueryKeys"/>: a misspelt filter would act on every container.</summary>
-    internal static IResult? ListQueryProblem(IQueryCollection query) =>
-        QueryKeys.Problem(query, "GET /containers", ListFilters, repeatedHint: "give it once (one filter value per key; list several groups with separate requests)");
-
     public static RouteGroupBuilder MapContainerEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId);
         containers.MapGet("/", async (HttpContext http, string? group, string? service, string? state, ContainerListBodies bodies,
                 IOptions<AgentOptions> options, CancellationToken ct) =>
         {
-            if (ListQueryProblem(http.Request.Query) is { } queryProblem) return queryProblem;
             if (!string.IsNullOrEmpty(state) && !States.Contains(state, StringComparer.OrdinalIgnoreCase))
                 return ApiProblems.BadRequest($"state=\"{state}\" is not a container state: use one of {string.Join(", ", States)}",
                     new Dictionary<string, object?> { ["allowed"] = States });

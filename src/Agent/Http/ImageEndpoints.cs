@@ -52,7 +52,8 @@ public static partial class ImageEndpoints
     {
         IdentifierCheck.Malformed => ApiProblems.BadRequest("the image reference contains a control character (a NUL, a line break or another)"),
         IdentifierCheck.CannotExist => ApiProblems.NotFound($"\"{reference}\" is not an image reference"),
-        _ => null,
+        // The engine's own refusal named its operation (probe-38: "image_inspect BusyBox:1.35 failed (400)").
+        _ => ImageReferenceSyntax.Problem(reference) is { } why ? ApiProblems.BadRequest($"\"{reference}\" is not a valid image reference: {why}") : null,
     };
 
     private static async Task<IResult> Inspect(HttpContext http, string @ref, IContainerEngine engine, IOptions<AgentOptions> options, CancellationToken ct)

@@ -1,12 +1,26 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing.Patterns;
+
 namespace Agent.Http;
 
 /// <summary>
-/// The query keys a route takes (any case, as the binding does): a misspelt key (`grup=`, `sortt=`) is a 400 naming it and
-/// what the route takes, rather than ignored (a script filtering or limiting by it would get everything), and a key given
-/// twice that is read as one value is a 400 rather than read as one comma-joined value.
+/// The query keys each API route takes (any case, as the binding does): a misspelt key (`grup=`, `timeoutSecond=`,
+/// `filtr=` on a prune) is a 400 naming it and what the route takes, rather than ignored (a script narrowing a
+/// destructive call by it would act on everything: probe-38, a volume prune's `filter=` removed the volume it was meant
+/// to keep), and a key given twice that is read as one value is a 400 rather than read as one comma-joined value
+/// (`path=/etc&amp;path=/tmp` read as "/etc,/tmp"). A route's keys are its handler's parameters that are not its route
+/// values, body, headers or services, unless it declares them (<see cref="WithQueryKeys{TBuilder}"/>: a handler that
+/// reads the query itself) or takes any (<see cref="WithAnyQueryKeys{TBuilder}"/>: the proxy passes the query on).
 /// </summary>
-internal static class QueryKeys
+public static class QueryKeys
 {
+    /// <summary>The keys a route declares it takes; <see cref="Any"/>: every key (passed on, not read).</summary>
+    public sealed record Declared(IReadOnlyCollection<string> Allowed, IReadOnlyCollection<string> Repeatable, bool Any = false);
+
+    private static readonly ConcurrentDictionary<Endpoint, Declared> Derived = new();
+
     /// <param name="route">The route as the message names it (`GET /containers`).</param>
     /// <param name="repeatable">Keys that may be given more than once (`buildArg=A=1&amp;buildArg=B=2`).</param>
     /// <param name="repeatedHint">What a key given twice should be instead.</param>
@@ -16,7 +30,7 @@ internal static class QueryKeys
         foreach (var (name, values) in query)
         {
             if (!allowed.Contains(name, StringComparer.OrdinalIgnoreCase))
-                return ApiProblems.BadRequest($"unknown query parameter \"{name}\": {route} takes {string.Join(", ", allowed)}",
+                return ApiProblems.BadRequest($"unknown query parameter \"{name}\": {route} takes {(allowed.Count == 0 ? "no query parameters" : string.Join(", ", allowed))}",
                     new Dictionary<string, object?> { ["allowed"] = allowed });
             if (values.Count > 1 && repeatable?.Contains(name, StringComparer.OrdinalIgnoreCase) != true)
                 return ApiProblems.BadRequest($"query parameter {name} is given {values.Count} times: {repeatedHint}");
@@ -24,9 +38,52 @@ internal static class QueryKeys
         return null;
     }
 
-    /// <summary>A route endpoint filter of <see cref="Problem"/>: checked before the handler binds anything.</summary>
-    public static TBuilder WithQueryKeys<TBuilder>(this TBuilder builder, string route, string[] allowed, string[]? repeatable = null)
+    /// <summary>The check for the route <paramref name="http"/> reached, as its handler or its declaration says.</summary>
+    public static IResult? Problem(HttpContext http)
+    {
+        if (http.Request.Query.Count == 0 || http.GetEndpoint() is not RouteEndpoint endpoint) return null;
+        var keys = endpoint.Metadata.GetMetadata<Declared>() ?? Derived.GetOrAdd(endpoint, e => Derive((RouteEndpoint)e, http.RequestServices));
+        if (keys.Any) return null;
+        var route = $"{http.Request.Method} {endpoint.RoutePattern.RawText?.Replace("/api/v1", "", StringComparison.Ordinal).TrimEnd('/')}";
+        return Problem(http.Request.Query, route, keys.Allowed, keys.Repeatable);
+    }
+
+    /// <summary>The handler's parameters that bind from the query: not a route value, the body, a header, a service or
+    /// the request's own objects. A list (string[]) may be repeated.</summary>
+    private static Declared Derive(RouteEndpoint endpoint, IServiceProvider services)
+    {
+        var handler = endpoint.Metadata.GetMetadata<MethodInfo>();
+        if (handler is null) return new Declared([], [], Any: true); // not a minimal API handler: not judged
+        var isService = services.GetService<IServiceProviderIsService>();
+        var routeValues = endpoint.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var allowed = new List<string>();
+        var repeatable = new List<string>();
+        foreach (var parameter in handler.GetParameters())
+        {
+            var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+            if (parameter.Name is null || routeValues.Contains(parameter.Name) || NotQuery(type)
+                || parameter.GetCustomAttribute<FromBodyAttribute>() is not null || parameter.GetCustomAttribute<FromServicesAttribute>() is not null
+                || parameter.GetCustomAttribute<FromHeaderAttribute>() is not null || parameter.GetCustomAttribute<FromRouteAttribute>() is not null
+                || isService?.IsService(parameter.ParameterType) == true)
+                continue;
+            var name = parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.Name;
+            allowed.Add(name);
+            if (type.IsArray && type != typeof(string)) repeatable.Add(name);
+        }
+        return new Declared(allowed, repeatable);
+    }
+
+    private static bool NotQuery(Type type) =>
+        type == typeof(HttpContext) || type == typeof(HttpRequest) || type == typeof(HttpResponse) || type == typeof(CancellationToken)
+        || type == typeof(System.Security.Claims.ClaimsPrincipal) || type == typeof(Stream) || type == typeof(System.IO.Pipelines.PipeReader)
+        || typeof(IFormFile).IsAssignableFrom(type) || type == typeof(IFormFileCollection);
+
+    /// <summary>The keys a route takes when its handler reads the query itself.</summary>
+    public static TBuilder WithQueryKeys<TBuilder>(this TBuilder builder, string[] allowed, string[]? repeatable = null)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-            Problem(context.HttpContext.Request.Query, route, allowed, repeatable) is { } problem ? problem : await next(context));
+        builder.WithMetadata(new Declared(allowed, repeatable ?? []));
+
+    /// <summary>A route that takes any key (passed on as it came).</summary>
+    public static TBuilder WithAnyQueryKeys<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new Declared([], [], Any: true));
 }

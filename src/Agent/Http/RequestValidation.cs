@@ -6,7 +6,8 @@ namespace Agent.Http;
 /// engine could never have made (an encoded '/', '..', spaces) is a 404, and neither reaches the engine.</summary>
 public static class RequestValidation
 {
-    /// <summary>For every API route: no route or query value may carry a control character.</summary>
+    /// <summary>For every API route: no route or query value may carry a control character, and no query key is one the
+    /// route does not take or is given twice (<see cref="QueryKeys"/>).</summary>
     public static RouteGroupBuilder WithRequestValidation(this RouteGroupBuilder group)
     {
         group.AddEndpointFilter(async (context, next) =>
@@ -18,6 +19,7 @@ public static class RequestValidation
             foreach (var (name, values) in http.Request.Query)
                 if (values.Any(ControlCharacters.In))
                     return ApiProblems.BadRequest($"query parameter {name} contains a control character (a NUL, a line break or another): not a valid value");
+            if (QueryKeys.Problem(http) is { } keys) return keys;
             return await next(context);
         });
         return group;

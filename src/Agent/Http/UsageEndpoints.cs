@@ -30,7 +30,7 @@ public static class UsageEndpoints
                 JsonAnswer.Ok(DiskUsageReport(await engine.GetDiskUsageAsync(ct), labels, managed)))
             .WithSummary("Disk usage like docker system df -v: images, the agent's containers and volumes, build cache, each with sizes, and the engine-wide totals.");
 
-        system.MapGet("/top", Top).WithQueryKeys("GET /system/top", ["sort", "limit"])
+        system.MapGet("/top", Top)
             .WithSummary("The agent's running containers by CPU or memory (sort=cpu|memory, limit=1..100, default cpu and 10): one stats sample each, taken in parallel.");
         return api;
     }

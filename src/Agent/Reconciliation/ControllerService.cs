@@ -421,6 +421,7 @@ public sealed class ControllerService(
             case "start":
                 userStops.ClearSeen(e.ActorId);
                 userStops.EndOwn(e.ActorId, name);
+                health.RecordRestart(e.ActorId);
                 break;
             case "destroy":
                 userStops.ClearSeen(e.ActorId);

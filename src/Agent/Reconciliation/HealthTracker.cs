@@ -79,6 +79,17 @@ public sealed class HealthTracker
         Save();
     }
 
+    /// <summary>Called for every "start" event: a container that failed before is in its crash window again from this
+    /// start on (<see cref="ObservedContainer.CrashWindow"/>), so it serves only once it has run that long. Under the
+    /// engine's restart back-off (which grows past the window) every short run would otherwise read ready (probe-38: a
+    /// replica exiting after 2 s read Ready=True at each restart).</summary>
+    public void RecordRestart(string containerId)
+    {
+        var now = time.GetUtcNow();
+        if (exits.TryGetValue(containerId, out var e) && e.Last is { } last && last < now)
+            exits.TryUpdate(containerId, (e.Failures, now), e);
+    }
+
     /// <summary>Called when the agent (re)starts a container: counts a crash when the last start was recent.</summary>
     public void RecordStart(string containerId)
     {

@@ -34,7 +34,7 @@ public sealed class AgentGauges : IDisposable
                 return managedSeries.Complete(ManagedContainers(objects, containers, labels).Select(c => ((c.Kind, c.State), c.Count)))
                     .Select(c => new Measurement<int>(c.Count, new KeyValuePair<string, object?>("kind", c.Series.Kind), new KeyValuePair<string, object?>("state", c.Series.State)));
             },
-            "{container}", "Managed containers by the kind of their object and state, as last observed (group and project replicas, CronJob, Job and API job runs); 0 for a kind and state that had containers before.");
+            "{container}", "Managed containers by the kind of their object and state, as last observed (group and project replicas, CronJob, Job and API job runs); 0 for a kind and state an earlier scrape showed.");
         meter.CreateObservableGauge("agent.prune.blocked", () => pruneGate.BlockedCount, "{object}",
             "Objects whose removal the mass-prune guard holds (PruneBlocked) until their manifests come back or an admin confirms.");
         meter.CreateObservableGauge("agent.manifest.source.problems", () =>
@@ -47,7 +47,7 @@ public sealed class AgentGauges : IDisposable
                     .GroupBy(x => x)
                     .Select(g => (g.Key, g.Count())))
                 .Select(g => new Measurement<int>(g.Count, new KeyValuePair<string, object?>("kind", g.Series.Kind), new KeyValuePair<string, object?>("condition", g.Series.Condition))),
-            "{object}", "Desired objects by kind and condition that is true; 0 for a kind and condition counted before.");
+            "{object}", "Desired objects by kind and condition that is true; 0 for a kind and condition an earlier scrape counted.");
     }
 
     /// <summary>Replicas from the status store (groups and projects) and job containers from the observed-state cache

@@ -75,6 +75,10 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Contains("unknown query parameter \"tagg\"", await RefusedAsync(admin.PostAsJsonAsync($"/api/v1/images/build?tagg={one}", new { tag = other, dockerfileInline = $"FROM {TestEngine.Image}" })));
         Assert.Contains("must be lowercase", await RefusedAsync(admin.PostAsJsonAsync("/api/v1/images/build", new { tag = "Upper:1", dockerfileInline = $"FROM {TestEngine.Image}" })));
         Assert.Contains("unknown query parameter \"sortt\"", await RefusedAsync(admin.GetAsync("/api/v1/system/top?sortt=memory")));
+        Assert.Contains("must be lowercase", await RefusedAsync(admin.GetAsync("/api/v1/images/BusyBox:1.35")));
+        // probe-38: a misspelt key on a prune was ignored and the prune ran unfiltered; a key given twice was joined.
+        Assert.Contains("POST /volumes/prune takes no query parameters", await RefusedAsync(admin.PostAsync("/api/v1/volumes/prune?filter=label!=keep", null)));
+        Assert.Contains("image is given 2 times", await RefusedAsync(admin.PostAsync($"/api/v1/images/pull?image={one}&image={other}", null)));
         Assert.Contains("limit=\"1,2\"", await RefusedAsync(admin.GetAsync("/api/v1/system/top?limit=1&limit=2"))); // bound as one value before the key check
 
         foreach (var name in new[] { one, other })

@@ -23,6 +23,19 @@ public sealed class JsonSyntaxTests
         Assert.Equal("container.image: invalid JSON at line 1, column 38: '}' is an invalid start of a value", error.ToString());
     }
 
+    [Theory]
+    [InlineData("{\"name\": \"x\" // a comment\n}")]
+    [InlineData("{\"name\": \"x\",}")]
+    [InlineData("[1,]")]
+    public void Comments_and_trailing_commas_are_refused_without_the_readers_advice_to_programmers(string body)
+    {
+        // probe-38: "... not supported in this mode. Change the reader options" reached API clients.
+        var error = Error(body).ToString();
+        Assert.DoesNotContain("reader options", error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("this mode", error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("invalid JSON at line", error);
+    }
+
     [Fact]
     public void A_multi_line_body_names_the_line_and_the_column_in_it()
     {

@@ -16,9 +16,9 @@ public static class ProxyEndpoints
     public static RouteGroupBuilder MapProxyEndpoints(this RouteGroupBuilder api)
     {
         var containers = api.MapGroup("/containers").AddEndpointFilter(RequestValidation.ContainerId).ScopedToContainer();
-        containers.MapMethods("/{id}/proxy", ["GET", "HEAD"], Describe).RequireAuthorization(Roles.Operator).Produces<UpstreamView>()
+        containers.MapMethods("/{id}/proxy", ["GET", "HEAD"], Describe).RequireAuthorization(Roles.Operator).WithAnyQueryKeys().Produces<UpstreamView>()
             .WithSummary("The upstream the proxy uses for this container (port: which container port; default its only TCP port): {url, port, via: published|network, network}.");
-        containers.MapMethods("/{id}/proxy/{*path}", Methods, Forward).RequireAuthorization(Roles.Operator).WithMetadata(OwnBodyLimit.Instance)
+        containers.MapMethods("/{id}/proxy/{*path}", Methods, Forward).RequireAuthorization(Roles.Operator).WithMetadata(OwnBodyLimit.Instance).WithAnyQueryKeys()
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.Responses ??= new Microsoft.OpenApi.OpenApiResponses();
