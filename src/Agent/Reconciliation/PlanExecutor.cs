@@ -442,11 +442,12 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     }
 
     /// <summary>The health a container this run created has right after its start, when that is known without an inspect:
-    /// no bind mount (whose check inspects it anyway), and a healthcheck of its own or its image's (or none). Null
+    /// no bind mount (whose check inspects it anyway), no published port (the host port it got shows in status as soon as
+    /// it runs, as `docker ps` shows it: only a look tells it), and a healthcheck of its own or its image's (or none). Null
     /// otherwise: the observed cache inspects it after its start event.</summary>
     private async Task<HealthState?> HealthAfterStartAsync(ContainerSpec spec, CancellationToken ct)
     {
-        if (Admission.BindMountGuard.BindsOf(spec).Count > 0) return null;
+        if (Admission.BindMountGuard.BindsOf(spec).Count > 0 || spec.Ports.Count > 0) return null;
         var hasHealthcheck = spec.Healthcheck is { } own ? !own.Disabled : await imageHealthchecks.HasAsync(spec.Image, ct);
         return hasHealthcheck switch { true => HealthState.Starting, false => HealthState.None, null => null };
     }

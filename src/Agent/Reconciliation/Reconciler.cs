@@ -230,6 +230,10 @@ public sealed class Reconciler(
         }
         if (desired is ServiceGroup group && WaitingFor(group, plan) is { } waiting)
         {
+            // What runs of it shows meanwhile (probe-38: after a restart, `services: []` and AGE from the restart for as long
+            // as its dependencies took to be ready, while its containers ran).
+            var waitingServices = ServicesOf(key, group, observed);
+            status.Update(key, s => s with { Services = waitingServices, Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)) });
             status.SetCondition(key, ConditionTypes.Progressing, true, "WaitingForDependencies", waiting);
             status.SetCondition(key, ConditionTypes.Ready, false, "WaitingForDependencies", waiting);
             return ("waiting", TimeSpan.FromSeconds(1));
@@ -247,11 +251,12 @@ public sealed class Reconciler(
             logger.Log(repeated ? LogLevel.Debug : LogLevel.Information, "{Key}: applying {Count} operation(s)", key, plan.Operations.Count(o => o.IsMutation));
             // A prune stops as soon as the manifest is back (or cannot be read): what is desired again is not taken down.
             applyStarted = (entry?.Generation ?? 0, overrides.IsSuspended(key));
-            // An update's health gates, or a stop's grace periods, can take minutes: meanwhile status follows what serves
-            // (probe-16 F8; probe-32 F1: READY counted a replica a stop had ended), not the containers seen before the apply.
+            // An update's health gates, a stop's grace periods, or the creates of many replicas can take minutes: meanwhile
+            // status follows what serves (probe-16 F8; probe-32 F1: READY counted a replica a stop had ended; probe-38: while
+            // 30 removed replicas were made again, READY and health stood still for 12 s), not the containers seen before it.
             using var stopLive = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var live = desired is ServiceGroup followed && (StopOf(key, followed) is not null || IsUpdate(plan))
-                ? FollowServingAsync(key, followed, entry!.Generation, updating: StopOf(key, followed) is null, stopLive.Token) : Task.CompletedTask;
+            var live = desired is ServiceGroup followed
+                ? FollowServingAsync(key, followed, entry!.Generation, updating: StopOf(key, followed) is null && IsUpdate(plan), stopLive.Token) : Task.CompletedTask;
             try
             {
                 execution = await executor.RunAsync(key, plan, options.Value.Parallelism, ct,
@@ -311,7 +316,8 @@ public sealed class Reconciler(
     /// call), Ready (True while every replica serves) and Progressing ("updating: 1 of 2 replicas on generation N"), both
     /// reason Updating (<see cref="GroupConditions.WhileUpdating"/>). The reconcile's outcome replaces them once it ends.
     /// </summary>
-    /// <param name="updating">An update: Ready and Progressing follow too; else a stop, whose conditions say so already.</param>
+    /// <param name="updating">An update: Ready and Progressing follow too; else a stop or another apply, whose conditions
+    /// say so already: only the containers and READY follow.</param>
     private async Task FollowServingAsync(ObjectKey key, ServiceGroup group, long generation, bool updating, CancellationToken stop)
     {
         var network = ContainerNames.Network(group.Metadata.Name);
