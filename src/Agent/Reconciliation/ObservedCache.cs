@@ -9,9 +9,11 @@ namespace Agent.Reconciliation;
 /// <summary>
 /// The informer: this instance's containers, networks and volumes as the engine has them, from one list call per
 /// resource type (at start, at each resync, after the events stream reconnects), kept current by the events stream in
-/// between (<see cref="Apply"/>), with one look per container start (an inspect, or one list call for a burst of them) (and per create of a container the agent did not
-/// make: <see cref="OwnCreates"/>; or the inspect the starter makes anyway: <see cref="InspectHandover"/>). Readers get it without an engine call while it is <see cref="IsCurrent"/>; while it
-/// is not (before the first listing, while the stream is down) they ask the engine.
+/// between (<see cref="Apply"/>). A container start needs a look: an inspect, one list call for a burst of them, the
+/// inspect its starter makes anyway (<see cref="InspectHandover"/>), or, for a start the agent expected, one list call a
+/// second later for all of them (<see cref="ExpectStart"/>); so does the create of a container the agent did not make
+/// (<see cref="OwnCreates"/>). Readers get it without an engine call while it is <see cref="IsCurrent"/>; while it is
+/// not (before the first listing, while the stream is down) they ask the engine.
 /// </summary>
 public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, OwnCreates ownCreates, ILogger<ObservedCache> logger)
 {
@@ -262,7 +264,8 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         else if (!ReferenceEquals(after, known)) containers = containers.SetItem(e.ActorId, after);
     }
 
-    /// <summary>The agent is about to start container <paramref name="id"/>, which it created itself without a bind mount:
+    /// <summary>The agent is about to start container <paramref name="id"/>, which it created itself without a bind mount
+    /// or a published port (PlanExecutor decides which):
     /// its health right after the start (<see cref="HealthState.Starting"/> when it has a healthcheck, its own or its
     /// image's, else None) is known without an inspect, and is what its start event sets at once, so a ready container
     /// is ready without waiting for a call. What else only a look tells (ports, networks) and whether that health was
