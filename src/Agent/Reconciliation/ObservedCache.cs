@@ -43,10 +43,27 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     private long streamGeneration;
     private bool streamUp;
     private volatile bool current;
+    private long interruptions; // times current went false: what CurrentMark counts
     private DateTimeOffset? engineAwaySince; // under sync
 
     /// <summary>Listed since the events stream (re)connected, and the stream has not dropped since.</summary>
     public bool IsCurrent => current;
+
+    /// <summary>A mark of the cache's current spell, or null while it is not current: <see cref="CurrentSince"/> tells
+    /// whether it has stayed current since, so that every event of that time was applied.</summary>
+    public long? CurrentMark()
+    {
+        lock (sync) return current ? interruptions : null;
+    }
+
+    /// <summary>Whether the cache has been current without a break since <paramref name="mark"/> (<see cref="CurrentMark"/>).
+    /// Being current now is not enough: a reconnecting stream makes the cache current while its subscription is still
+    /// being answered, and a refused one ends that a moment later, so a moment's look can fall into such a spell; the
+    /// events it missed come only with the next subscription that holds.</summary>
+    public bool CurrentSince(long? mark)
+    {
+        lock (sync) return mark is { } m && current && interruptions == m;
+    }
 
     public IReadOnlyCollection<ContainerSummary> Containers => containers.Values.ToList();
     public IReadOnlyCollection<NetworkSummary> Networks => networks.Values.ToList();
@@ -91,7 +108,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         {
             streamUp = false;
             streamGeneration++;
-            current = false;
+            NotCurrentLocked();
         }
     }
 
@@ -99,7 +116,13 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
     /// the next listing, so nothing is answered or planned from what it said before.</summary>
     public void Invalidate()
     {
-        lock (sync) current = false;
+        lock (sync) NotCurrentLocked();
+    }
+
+    private void NotCurrentLocked()
+    {
+        if (current) interruptions++;
+        current = false;
     }
 
     /// <summary>The heartbeat found the engine unreachable or hung: as <see cref="Invalidate"/>, and container reads answer
@@ -111,7 +134,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         CancellationTokenSource? ending = null;
         lock (sync)
         {
-            current = false;
+            NotCurrentLocked();
             if (engineAwaySince is null) ending = away;
             engineAwaySince ??= now;
         }
@@ -174,7 +197,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
                 lock (sync)
                 {
                     duringListing = null;
-                    current = false; // what it holds may be stale: readers ask the engine until a listing succeeds
+                    NotCurrentLocked(); // what it holds may be stale: readers ask the engine until a listing succeeds
                 }
                 throw;
             }
@@ -367,20 +390,31 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         var byId = listed.ToDictionary(c => c.Id, StringComparer.Ordinal);
         foreach (var id in batch)
         {
-            if (lastEvent.GetValueOrDefault(id) > asked)
-            {
-                if (containers.ContainsKey(id)) InspectLocked(id);
-                continue;
-            }
+            if (SupersededLocked(id, asked)) continue;
             var entry = byId.GetValueOrDefault(id);
-            if (entry is null || !labels.IsOwned(entry.Labels)) containers = containers.Remove(id); // gone, or its labels were its image's
-            else if (containers.TryGetValue(id, out var known))
-            {
-                if (entry is { State: ContainerState.Running, HasBinds: true } || entry.State != known.State) inspect.Add(id);
-                else containers = containers.SetItem(id, entry);
-            }
+            if (entry is not null && labels.IsOwned(entry.Labels) && containers.TryGetValue(id, out var known)
+                && (entry is { State: ContainerState.Running, HasBinds: true } || entry.State != known.State)) inspect.Add(id);
+            else ApplyLookLocked(id, entry);
         }
         return inspect;
+    }
+
+    /// <summary>Whether a look at <paramref name="id"/> sent after event <paramref name="asked"/> is older than an event
+    /// for it (or <paramref name="superseded"/> says so): then it is not applied, and the cache looks again, so a look
+    /// never overwrites a newer event.</summary>
+    private bool SupersededLocked(string id, long asked, bool superseded = false)
+    {
+        if (!superseded && lastEvent.GetValueOrDefault(id) <= asked) return false;
+        if (containers.ContainsKey(id)) InspectLocked(id);
+        return true;
+    }
+
+    /// <summary>What a look saw (an inspect, a list entry) replaces the cached container; nothing seen, or labels not this
+    /// instance's (they were its image's), removes it. A container the cache no longer holds is not added back.</summary>
+    private void ApplyLookLocked(string id, ContainerSummary? seen)
+    {
+        if (seen is null || !labels.IsOwned(seen.Labels)) containers = containers.Remove(id);
+        else if (containers.ContainsKey(id)) containers = containers.SetItem(id, seen);
     }
 
     private async Task InspectAsync(string id, Func<ContainerDetails, Task> running, CancellationToken ct)
@@ -403,15 +437,7 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         }
         if (details is { State: ContainerState.Running }) await running(details);
         lock (sync)
-        {
-            if (lastEvent.GetValueOrDefault(id) > asked)
-            {
-                if (containers.ContainsKey(id)) InspectLocked(id);
-                return;
-            }
-            if (details is null || !labels.IsOwned(details.Labels)) containers = containers.Remove(id); // gone, or its labels were its image's
-            else if (containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
-        }
+            if (!SupersededLocked(id, asked)) ApplyLookLocked(id, details is null ? null : ContainerEvents.FromDetails(details));
     }
 
     /// <summary>Inspects queued and not yet taken by <see cref="RunInspectionsAsync"/>.</summary>
@@ -447,14 +473,8 @@ public sealed class ObservedCache(IContainerEngine engine, AgentLabels labels, O
         lock (sync)
         {
             if (!EndLocked(handover) || handover.SkippedAt is not { } skipped) return; // its start event, when it comes, queues the cache's inspect
-            var id = handover.Id;
-            if (skipped > asked || lastEvent.GetValueOrDefault(id) > asked)
-            {
-                if (containers.ContainsKey(id)) InspectLocked(id);
-                return;
-            }
-            if (details is null || !labels.IsOwned(details.Labels)) containers = containers.Remove(id);
-            else if (containers.ContainsKey(id)) containers = containers.SetItem(id, ContainerEvents.FromDetails(details));
+            if (!SupersededLocked(handover.Id, asked, superseded: skipped > asked))
+                ApplyLookLocked(handover.Id, details is null ? null : ContainerEvents.FromDetails(details));
         }
     }
 

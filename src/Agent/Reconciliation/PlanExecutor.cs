@@ -475,21 +475,32 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         if (await BuiltImageLabels.RemoveIfPulledClaimingOwnershipAsync(engine, labels, image, ct) is { } claimed) throw new OperationFailedException(claimed);
     }
 
-    /// <summary>Who stopped a container found exited (<see cref="UserStops.StopOfExitAsync"/>). While the events stream is
-    /// down (an engine restart, a stream cut) the kill that ended it cannot have come: the stream is waited for (up to
-    /// <see cref="StreamBackWait"/>), whose replay of the events since the last one seen brings it, and asked again.</summary>
-    private async Task<string?> StopOfExitAsync(string id, CancellationToken ct)
+    /// <summary>Who stopped a container found exited (<see cref="UserStops.StopOfExitAsync"/>), and whether that is known.
+    /// Unless the events stream held since <paramref name="watchedFrom"/> (an engine restart, a stream cut, a reconnect
+    /// refused a moment after it seemed to hold), the kill that ended it may not have come: the stream is waited for (up
+    /// to <see cref="StreamBackWait"/>), whose replay of the events since the last one seen brings it, and asked again
+    /// while it holds. Not known when it did not hold that long.</summary>
+    private async Task<(string? By, bool Known)> StopOfExitAsync(string id, long? watchedFrom, CancellationToken ct)
     {
         var by = await userStops.StopOfExitAsync(id, ExitEventWait, ct);
-        if (by is not null || cache.IsCurrent) return by;
+        if (by is not null || cache.CurrentSince(watchedFrom)) return (by, true);
         var until = DateTime.UtcNow.Plus(StreamBackWait);
-        while (!cache.IsCurrent && DateTime.UtcNow < until) await Task.Delay(PollInterval, ct);
-        return cache.IsCurrent ? await userStops.StopOfExitAsync(id, ExitEventWait, ct) : null;
+        while (DateTime.UtcNow < until)
+        {
+            if (cache.CurrentMark() is { } back)
+            {
+                by = await userStops.StopOfExitAsync(id, ExitEventWait, ct);
+                if (by is not null || cache.CurrentSince(back)) return (by, true);
+            }
+            await Task.Delay(PollInterval, ct);
+        }
+        return (null, false);
     }
 
     private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct, Func<string?>? reverted = null)
     {
         var deadline = DateTime.UtcNow.Plus(timeout);
+        var watchedFrom = cache.CurrentMark(); // an exit is judged the container's own only if every event since was seen
         while (true)
         {
             if (reverted?.Invoke() is { } why) throw new UpdateRevertedException($"{why}: the health wait of {container} ends, the new container goes and the old one runs again");
@@ -500,9 +511,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 if (details.State == ContainerState.Running && details.Health is HealthState.Healthy or HealthState.None) return;
                 if (details.State is ContainerState.Exited or ContainerState.Dead)
                 {
-                    if (await StopOfExitAsync(details.Id, ct) is { } by)
+                    var (by, known) = await StopOfExitAsync(details.Id, watchedFrom, ct);
+                    if (by is not null)
                         throw new ContainerStoppedByUserException($"container {container} was stopped by {(by == UserStops.ByApi ? "the API" : "a user (docker kill or docker stop)")} before it became healthy: the update is tried again");
-                    if (!cache.IsCurrent)
+                    if (!known)
                         throw new ExitNotAttributedException($"container {container} exited with code {details.ExitCode} while the engine's events stream was down: " +
                             "whether someone killed or stopped it is not known, so the update is tried again (not rolled back for good)");
                     throw new OperationFailedException($"container {container} exited with code {details.ExitCode} before it became healthy");
