@@ -18,7 +18,8 @@ public sealed record JsonSyntaxError(int Line, int Column, string Path, string M
 /// Checks that a request body is JSON before any parser reads it. The request parsers read JSON as YAML (the manifest's
 /// own parser), and YAML accepts what JSON does not (<c>{"image": }</c> is a null there) and places a syntax error where
 /// its scanner gave up: at the end of the stream, "line 2, column 1" for a one-line body. This finds the first byte that
-/// is not JSON, with the field it belongs to. Depth is not limited here: the parsers' own limits report it.
+/// is not JSON, with the field it belongs to, and a field given twice in one object. Depth is not limited here: the
+/// parsers' own limits report it.
 /// </summary>
 public static class JsonSyntax
 {
@@ -42,7 +43,14 @@ public static class JsonSyntax
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        open[^1].Property = reader.GetString();
+                        var name = reader.GetString()!;
+                        open[^1].Property = name;
+                        if (!open[^1].Names.Add(name))
+                        {
+                            // Readers differ on which of two values they keep: the body says two things, so it is refused.
+                            var (line, column) = At(utf8, reader.TokenStartIndex);
+                            return new JsonSyntaxError(line, column, PathOf(open), $"duplicate field \"{name}\": give each field once");
+                        }
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
                         if (open.Count > 0 && open[^1].IsArray) open[^1].Index++;
@@ -79,6 +87,7 @@ public static class JsonSyntax
         public bool IsArray { get; } = isArray;
         public long Start { get; } = start;
         public string? Property { get; set; }
+        public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
         public int Index { get; set; } = -1;
     }
 
@@ -122,7 +131,7 @@ public static class JsonSyntax
     }
 
     /// <summary>1-based line and character column of a 0-based line and byte position in it (the reader's counting).</summary>
-    private static (int Line, int Column) At(ReadOnlySpan<byte> utf8, long line, long byteInLine)
+    public static (int Line, int Column) At(ReadOnlySpan<byte> utf8, long line, long byteInLine)
     {
         var start = 0;
         for (long l = 0; l < line; l++)

@@ -33,6 +33,11 @@ public static class ApiProblems
     public static IResult Malformed(Core.Manifests.JsonSyntaxError syntax) =>
         BadRequest(syntax.ToString(), new Dictionary<string, object?> { ["errors"] = new List<FieldError> { new(syntax.Path, syntax.Line, syntax.Column, syntax.Text) } });
 
+    /// <summary>A body a strict reader refused (<see cref="StrictJson"/>): 400 naming its field, line and column, in its
+    /// detail and in <c>errors</c>, as <see cref="Malformed"/> does.</summary>
+    public static IResult BadBody(FieldError error) =>
+        BadRequest(error.Field.Length > 0 ? $"{error.Field}: {error.Message}" : error.Message, new Dictionary<string, object?> { ["errors"] = new List<FieldError> { error } });
+
     /// <summary>A request the security policy refuses: 400, each field with its rule (<see cref="Listed"/>).</summary>
     public static IResult Refused(IEnumerable<(string Field, string Message)> violations)
     {

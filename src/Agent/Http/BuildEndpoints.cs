@@ -50,8 +50,8 @@ public static class BuildEndpoints
             if (TarFormKeys.FirstOrDefault(k => http.Request.Query.ContainsKey(k)) is { } queried)
                 return ApiProblems.BadRequest($"query parameter {queried} is for a context tar (application/x-tar): the JSON form takes tag, buildArgs, target and labels in its body");
             var (body, error) = await StrictJson.ReadAsync<BuildBody>(http, ct);
-            if (body is null) return ApiProblems.BadRequest(error ?? "send {\"tag\": ..., \"dockerfileInline\": ...}");
-            if (string.IsNullOrWhiteSpace(body.DockerfileInline)) return ApiProblems.BadRequest("dockerfileInline is required in the JSON form (or send a context tar as application/x-tar)");
+            if (error is not null) return ApiProblems.BadBody(error);
+            if (string.IsNullOrWhiteSpace(body!.DockerfileInline)) return ApiProblems.BadRequest("dockerfileInline is required in the JSON form (or send a context tar as application/x-tar)");
             request = new ImageBuildRequest(body.Tag)
             {
                 Dockerfile = BuildContext.InlineDockerfile,

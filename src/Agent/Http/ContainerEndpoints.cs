@@ -226,7 +226,7 @@ public static class ContainerEndpoints
         IOptions<ExecOptions> options, ExecSlots slots, StartRules rules, CancellationToken ct)
     {
         var body = await StrictJson.ReadAsync<ExecBody>(http, ct);
-        if (body.Error is { } error) return ApiProblems.BadRequest(error);
+        if (body.Error is { } error) return ApiProblems.BadBody(error);
         var request = body.Value!;
         if (request.Command is not { Count: > 0 }) return ApiProblems.BadRequest("command is required: a list like [\"sh\", \"-c\", \"echo hi\"]");
         var maxTimeout = Math.Max(1, options.Value.MaxTimeoutSeconds);

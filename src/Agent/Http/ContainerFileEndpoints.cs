@@ -100,7 +100,7 @@ public static class ContainerFileEndpoints
         if (json)
         {
             var body = await StrictJson.ReadAsync<FileWriteBody>(http, ct);
-            if (body.Error is { } bad) return ApiProblems.BadRequest(bad);
+            if (body.Error is { } bad) return ApiProblems.BadBody(bad);
             if (body.Value!.Content is null) return ApiProblems.BadRequest("content is required: the file's bytes in base64");
             if (body.Value.Mode is not null && mode is not null && body.Value.Mode != mode) return ApiProblems.BadRequest($"mode is given twice (\"{mode}\" and \"{body.Value.Mode}\"): give it once");
             mode ??= body.Value.Mode;

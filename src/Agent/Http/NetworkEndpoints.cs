@@ -71,7 +71,7 @@ public static class NetworkEndpoints
     private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, Admission.HostNetworks host, ManifestStore manifests, CancellationToken ct)
     {
         var (body, error) = await StrictJson.ReadAsync<NetworkBody>(http, ct);
-        if (error is not null) return ApiProblems.BadRequest(error);
+        if (error is not null) return ApiProblems.BadBody(error);
         if (!DeclaredResources.IsPlausibleName(body!.Name))
             return ApiProblems.BadRequest($"name \"{body.Name}\" is not a network name: letters, digits, '_', '.', '-', starting with a letter or digit, at most 255");
         var options = body.Options ?? new Dictionary<string, string>();

@@ -24,8 +24,8 @@ public static class RegistryEndpoints
     private static async Task<IResult> Login(HttpContext http, IContainerEngine engine, RegistryCredentialFiles files, ILogger<LoginBody> logger, CancellationToken ct)
     {
         var (body, error) = await StrictJson.ReadAsync<LoginBody>(http, ct);
-        if (body is null) return ApiProblems.BadRequest(error ?? "send {\"server\": \"localhost:5000\"}");
-        if (string.IsNullOrWhiteSpace(body.Server)) return ApiProblems.BadRequest("server is required, e.g. {\"server\": \"localhost:5000\"}");
+        if (error is not null) return ApiProblems.BadBody(error);
+        if (string.IsNullOrWhiteSpace(body!.Server)) return ApiProblems.BadRequest("server is required, e.g. {\"server\": \"localhost:5000\"}");
         if (body.Username is null != body.Password is null) return ApiProblems.BadRequest("give both username and password, or neither to check the configured credential");
         var server = ImageReference.NormalizeServer(body.Server);
         var credential = body.Username is not null

@@ -55,44 +55,45 @@ public static partial class StrictJson
     [System.Text.RegularExpressions.GeneratedRegex(@"'?\b(?:System|Agent|Microsoft)\.[\w.+`]+(?:\[[^\]]*\])?'?")]
     private static partial System.Text.RegularExpressions.Regex TypeName();
 
-    public static async Task<(T? Value, string? Error)> ReadAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(HttpContext http, CancellationToken ct) where T : class
+    /// <summary>The body as <typeparamref name="T"/>, or what is wrong with it: the field, line and column, and why
+    /// (<see cref="ApiProblems.BadBody"/> answers it as the run and job parsers' errors are).</summary>
+    public static async Task<(T? Value, FieldError? Error)> ReadAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
-            return (null, "send the body as JSON with Content-Type: application/json");
+            return (null, new FieldError("", 1, 1, "send the body as JSON with Content-Type: application/json"));
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, ct);
         var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         // Syntax first, by the checker every JSON body goes through: it names the line, column and field as sent.
-        if (Core.Manifests.JsonSyntax.Check(body.Span) is { } syntax) return (null, syntax.ToString());
+        if (Core.Manifests.JsonSyntax.Check(body.Span) is { } syntax) return (null, new FieldError(syntax.Path, syntax.Line, syntax.Column, syntax.Text));
+        var bom = Core.Manifests.JsonSyntax.BomLength(body.Span);
         try
         {
-            var value = JsonSerializer.Deserialize(body.Span[Core.Manifests.JsonSyntax.BomLength(body.Span)..],
-                (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)));
-            return value is null ? (null, "the body is empty or null") : (value, null);
+            var value = JsonSerializer.Deserialize(body.Span[bom..], (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)));
+            return value is null ? (null, new FieldError("", 1, 1, "the body is null: send one JSON object")) : (value, null);
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
-            var fields = string.Join(", ", typeof(T).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)));
-            string message;
-            if (UnknownProperty().Match(e.Message) is { Success: true } unknown)
-            {
-                var name = unknown.Groups[1].Value;
-                message = name.Equals("privileged", StringComparison.OrdinalIgnoreCase)
-                    ? "privileged is not a field: a privileged exec is never allowed"
-                    : $"unknown field \"{name}\": the fields are {fields} (case-sensitive)";
-            }
-            else if (e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
-                message = $"duplicate field{where}";
-            else if (e.Message.Contains("could not be converted", StringComparison.Ordinal) && e.Path is { Length: > 2 } at)
-                message = $"{at[2..]} must be {Expected<T>(at[2..])}";
-            else if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
-                message = $"the body must be a JSON object with the fields {fields}";
-            else if (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
-                message = $"the body nests deeper than {(Options.MaxDepth == 0 ? 64 : Options.MaxDepth)} levels{where}";
-            else
-                message = $"invalid JSON{where}: {Sentence(e.Message)}";
-            return (null, message);
+            var field = e.Path is { Length: > 2 } path ? path[2..] : "";
+            var (line, column) = Core.Manifests.JsonSyntax.At(body.Span[bom..], e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
+            var unknown = UnknownProperty().Match(e.Message);
+            if (unknown.Success && !field.EndsWith(unknown.Groups[1].Value, StringComparison.Ordinal))
+                field = field.Length > 0 ? $"{field}.{unknown.Groups[1].Value}" : unknown.Groups[1].Value;
+            return (null, new FieldError(field, line, column, Message<T>(e, unknown, field)));
         }
+    }
+
+    private static string Message<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(JsonException e, System.Text.RegularExpressions.Match unknown, string field)
+    {
+        var fields = string.Join(", ", typeof(T).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)));
+        if (unknown.Success)
+            return unknown.Groups[1].Value.Equals("privileged", StringComparison.OrdinalIgnoreCase)
+                ? "privileged is not a field: a privileged exec is never allowed"
+                : $"unknown field \"{unknown.Groups[1].Value}\": the fields are {fields} (case-sensitive)";
+        if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
+            return field.Length > 0 ? $"must be {Expected<T>(field)}" : $"the body must be a JSON object with the fields {fields}";
+        if (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+            return $"the body nests deeper than {(Options.MaxDepth == 0 ? 64 : Options.MaxDepth)} levels";
+        return $"invalid JSON: {Sentence(e.Message)}";
     }
 }

@@ -67,7 +67,7 @@ public static class VolumeEndpoints
     private static async Task<IResult> Create(HttpContext http, IContainerEngine engine, AgentLabels labels, SecurityPolicy policy, ManifestStore manifests, CancellationToken ct)
     {
         var (body, error) = await StrictJson.ReadAsync<VolumeBody>(http, ct);
-        if (error is not null) return ApiProblems.BadRequest(error);
+        if (error is not null) return ApiProblems.BadBody(error);
         if (!DeclaredResources.IsPlausibleName(body!.Name) || Identifiers.EngineNameProblem(body.Name!) is not null)
             return ApiProblems.BadRequest($"name \"{body.Name}\" is not a volume name: letters, digits, '_', '.', '-', starting with a letter or digit, two characters at least and at most 255");
         var driver = string.IsNullOrWhiteSpace(body.Driver) ? "local" : body.Driver;

@@ -80,14 +80,27 @@ public sealed class JsonBodyPositionTests(HttpFixture fx) : IClassFixture<HttpFi
         using var admin = fx.Client(HttpFixture.AdminToken);
         var id = (await Infrastructure.DockerCli.ContainerIdsAsync(fx.Instance.InstanceLabel, $"{fx.Instance.Labels.Object}={fx.Group}")).First();
 
-        var (detail, _) = await BadRequestAsync(await admin.PostAsync($"/api/v1/containers/{id}/exec", Json("""{"command": ["true",]}""")), "exec");
+        var (detail, problem) = await BadRequestAsync(await admin.PostAsync($"/api/v1/containers/{id}/exec", Json("""{"command": ["true",]}""")), "exec");
         Assert.StartsWith("command: invalid JSON at line 1, column 21: ", detail);
+        AssertError(problem, "command", 1, 21);
+
+        // probe-38: the strictly read bodies named no field in errors (a type error, a field given twice).
+        (detail, problem) = await BadRequestAsync(await admin.PostAsync($"/api/v1/containers/{id}/exec", Json("{\"command\": \"echo hi\"}")), "exec string command");
+        Assert.StartsWith("command: must be a list of strings", detail);
+        AssertError(problem, "command", 1, 22);
+        (detail, problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/images/build", Json("{\"tag\": \"x:1\",\n \"tag\": \"y:1\"}")), "build duplicate");
+        Assert.StartsWith("tag: invalid JSON at line 2, column 2: duplicate field \"tag\"", detail);
+        AssertError(problem, "tag", 2, 2);
+        (detail, problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/run",
+            Json("""{"service": {"name": "w", "image": "busybox:1.35", "image": "evil"}}""")), "run duplicate");
+        Assert.StartsWith("service.image: invalid JSON at line 1, column 52: duplicate field \"image\"", detail);
+        AssertError(problem, "service.image", 1, 52);
 
         (detail, _) = await BadRequestAsync(await admin.PostAsync("/api/v1/networks", Json("""{"name": "n" "driver": "bridge"}""")), "networks");
         Assert.StartsWith("invalid JSON at line 1, column 14: ", detail);
 
         // Was read as "no body" and answered "image=NAME[:TAG] is required".
-        (detail, var problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/images/pull", Json("""{"image": "busybox:1.35" """.TrimEnd())), "pull");
+        (detail, problem) = await BadRequestAsync(await admin.PostAsync("/api/v1/images/pull", Json("""{"image": "busybox:1.35" """.TrimEnd())), "pull");
         Assert.Equal("invalid JSON at line 1, column 25: the body ends before the '{' at line 1, column 1 is closed with '}'", detail);
         AssertError(problem, "", 1, 25);
     }

@@ -243,7 +243,7 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
         Assert.StartsWith("HTTP/1.1 403", await RawPostHeadAsync(admin.BaseAddress!, "/api/v1/run", HttpFixture.ViewerToken, 2_000_000));
 
         var stringCommand = await admin.PostAsync($"/api/v1/containers/{id}/exec", new StringContent("{\"command\":\"echo hi\"}", Encoding.UTF8, "application/json"));
-        Assert.Contains("command must be a list of strings", await AssertProblemAsync(stringCommand, "string command"));
+        Assert.Contains("command: must be a list of strings", await AssertProblemAsync(stringCommand, "string command"));
         var tty = await admin.PostAsync($"/api/v1/containers/{id}/exec", new StringContent("{\"command\":[\"true\"],\"tty\":true}", Encoding.UTF8, "application/json"));
         var ttyDetail = await AssertProblemAsync(tty, "tty");
         Assert.Contains("unknown field \"tty\"", ttyDetail);

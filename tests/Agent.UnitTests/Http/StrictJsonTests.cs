@@ -8,7 +8,9 @@ namespace Agent.UnitTests.Http;
 /// reader's advice to programmers ("Change the reader options"); the answer says what the body must be.</summary>
 public sealed class StrictJsonTests
 {
-    private static async Task<string?> ErrorOfAsync(string body)
+    private static async Task<string?> ErrorOfAsync(string body) => (await RefusalOfAsync(body))?.Message;
+
+    private static async Task<FieldError?> RefusalOfAsync(string body)
     {
         var http = new DefaultHttpContext();
         http.Request.ContentType = "application/json";
@@ -41,6 +43,21 @@ public sealed class StrictJsonTests
     [Fact]
     public async Task A_field_of_the_wrong_type_is_named_with_its_shape()
     {
-        Assert.Equal("labels must be an object of string values, like {\"KEY\": \"value\"}", await ErrorOfAsync("{\"tag\": \"a\", \"labels\": 3}"));
+        var error = await RefusalOfAsync("{\"tag\": \"a\", \"labels\": 3}");
+        Assert.Equal(new FieldError("labels", 1, 25, "must be an object of string values, like {\"KEY\": \"value\"}"), error);
+    }
+
+    /// <summary>probe-38: a bad JSON body of /images/build named no field; its answer lists it, as POST /run's does.</summary>
+    [Theory]
+    [InlineData("{\"tag\": \"a\",\n \"target\": 5}", "target", 2, 13, "must be a string")]
+    [InlineData("{\"tag\": \"a\", \"Tag\": \"b\"}", "Tag", 1, 20, "unknown field \"Tag\"")]
+    [InlineData("{\"tag\": \"a\", \"tag\": \"b\"}", "tag", 1, 14, "duplicate field \"tag\"")]
+    [InlineData("{\"tag\": }", "tag", 1, 9, "invalid JSON at line 1, column 9")]
+    public async Task A_refusal_names_the_field_line_and_column(string body, string field, int line, int column, string message)
+    {
+        var error = await RefusalOfAsync(body);
+        Assert.NotNull(error);
+        Assert.Equal((field, line, column), (error.Field, error.Line, error.Column));
+        Assert.Contains(message, error.Message);
     }
 }

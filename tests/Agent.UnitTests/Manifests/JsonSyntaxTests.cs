@@ -131,8 +131,27 @@ public sealed class JsonSyntaxTests
         error = Assert.Single(job.Errors);
         Assert.Equal((2, 42), (error.Line, error.Column));
 
-        // Duplicates are no syntax error: the manifest parser still names them, where they are.
+        // A field given twice names its field and where its second value is (probe-38: field "", YAML's own position).
         (_, errors) = RunRequestParser.Parse("""{"service": {"name": "w", "name": "v", "image": "busybox:1.35"}}""", MemoryManifestFiles.Instance, SecurityPolicy.Default, admission);
-        Assert.Contains("duplicate field", Assert.Single(errors).Message);
+        var duplicate = Assert.Single(errors);
+        Assert.Equal((1, 27, "service.name"), (duplicate.Line, duplicate.Column, duplicate.Path));
+        Assert.Contains("duplicate field \"name\"", duplicate.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"image": "a", "image": "b"}""", 1, 16, "image")]
+    [InlineData("{\"service\": {\"env\": {\"A\": \"1\",\n  \"A\": \"2\"}}}", 2, 3, "service.env.A")]
+    [InlineData("""{"ports": [{"target": 1}, {"target": 2, "target": 3}]}""", 1, 41, "ports[1].target")]
+    public void A_field_given_twice_in_one_object_is_refused_where_its_second_value_is(string body, int line, int column, string path)
+    {
+        var error = Error(body);
+        Assert.Equal((line, column, path), (error.Line, error.Column, error.Path));
+        Assert.Contains("duplicate field", error.Message);
+    }
+
+    [Fact]
+    public void The_same_field_in_two_objects_is_no_duplicate()
+    {
+        Assert.Null(JsonSyntax.Check("""{"a": {"name": 1}, "b": {"name": 2}, "c": [{"name": 3}, {"name": 4}]}"""));
     }
 }
