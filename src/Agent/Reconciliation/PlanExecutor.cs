@@ -45,8 +45,8 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     /// not be taken for the new container's own failure, and rolled back for good.</summary>
     private static readonly TimeSpan ExitEventWait = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long an exit seen while the events stream is down waits for the stream to be back (its replay brings
-    /// the kill that caused the exit, if any) before the exit is taken as not known to be the container's own.</summary>
+    /// <summary>How long an exit seen after the events stream broke waits for the stream to be back (its replay may bring
+    /// the kill that caused the exit) before the exit is taken as not known to be the container's own.</summary>
     private static readonly TimeSpan StreamBackWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs <paramref name="plan"/> for <paramref name="key"/>; each change is logged once it is done, never before.
@@ -475,26 +475,20 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         if (await BuiltImageLabels.RemoveIfPulledClaimingOwnershipAsync(engine, labels, image, ct) is { } claimed) throw new OperationFailedException(claimed);
     }
 
-    /// <summary>Who stopped a container found exited (<see cref="UserStops.StopOfExitAsync"/>), and whether that is known.
-    /// Unless the events stream held since <paramref name="watchedFrom"/> (an engine restart, a stream cut, a reconnect
-    /// refused a moment after it seemed to hold), the kill that ended it may not have come: the stream is waited for (up
-    /// to <see cref="StreamBackWait"/>), whose replay of the events since the last one seen brings it, and asked again
-    /// while it holds. Not known when it did not hold that long.</summary>
+    /// <summary>Who stopped a container found exited (<see cref="UserStops.StopOfExitAsync"/>), and whether that is known:
+    /// only when the events stream held since <paramref name="watchedFrom"/>, so that every kill came. When it broke
+    /// meanwhile (an engine restart, a stream cut, a reconnect refused a moment after it seemed to hold), the stream is
+    /// waited for (up to <see cref="StreamBackWait"/>) and asked again: its replay of the events since the last one seen
+    /// may bring the kill. A kill it does not bring is not ruled out: the engine keeps only its last 256 events for a
+    /// replay, and a busy engine (health checks, other clients) rolls them over within seconds.</summary>
     private async Task<(string? By, bool Known)> StopOfExitAsync(string id, long? watchedFrom, CancellationToken ct)
     {
         var by = await userStops.StopOfExitAsync(id, ExitEventWait, ct);
         if (by is not null || cache.CurrentSince(watchedFrom)) return (by, true);
         var until = DateTime.UtcNow.Plus(StreamBackWait);
-        while (DateTime.UtcNow < until)
-        {
-            if (cache.CurrentMark() is { } back)
-            {
-                by = await userStops.StopOfExitAsync(id, ExitEventWait, ct);
-                if (by is not null || cache.CurrentSince(back)) return (by, true);
-            }
-            await Task.Delay(PollInterval, ct);
-        }
-        return (null, false);
+        while (!cache.IsCurrent && DateTime.UtcNow < until) await Task.Delay(PollInterval, ct);
+        if (cache.IsCurrent) by = await userStops.StopOfExitAsync(id, ExitEventWait, ct);
+        return (by, by is not null);
     }
 
     private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct, Func<string?>? reverted = null)
@@ -515,7 +509,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     if (by is not null)
                         throw new ContainerStoppedByUserException($"container {container} was stopped by {(by == UserStops.ByApi ? "the API" : "a user (docker kill or docker stop)")} before it became healthy: the update is tried again");
                     if (!known)
-                        throw new ExitNotAttributedException($"container {container} exited with code {details.ExitCode} while the engine's events stream was down: " +
+                        throw new ExitNotAttributedException($"container {container} exited with code {details.ExitCode}, and the engine's events stream broke during its health gate: " +
                             "whether someone killed or stopped it is not known, so the update is tried again (not rolled back for good)");
                     throw new OperationFailedException($"container {container} exited with code {details.ExitCode} before it became healthy");
                 }

@@ -53,7 +53,7 @@ public sealed class AgentHarness : IAsyncDisposable
         {
             await body();
         }
-        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
+        catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException or InvalidOperationException) // a docker CLI call that failed too
         {
             throw new InvalidOperationException($"{e.Message}\nagent log:\n{string.Join("\n", Logs.Lines.TakeLast(lines))}", e);
         }
@@ -131,6 +131,12 @@ public sealed class AgentHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        // AGENT_TEST_LOG_DIR=DIR keeps what each in-process agent logged, one file per agent, to read after a failure.
+        if (Environment.GetEnvironmentVariable("AGENT_TEST_LOG_DIR") is { Length: > 0 } logDir)
+        {
+            Directory.CreateDirectory(logDir);
+            await File.WriteAllLinesAsync(Path.Combine(logDir, $"{Instance.Id}-{DateTime.UtcNow:HHmmss.fff}.log"), Logs.Lines);
+        }
         // A container still writing into a bind of the manifests folder would fill it again while it is deleted.
         await Instance.RemoveContainersAsync();
         if (Directory.Exists(Manifests)) Directory.Delete(Manifests, recursive: true); // a test may have deleted it

@@ -243,9 +243,11 @@ public sealed class RollbackTests : AgentScenario
             var before = await DockerCli.InspectAsync($"{g}-web-1", SpecHash);
 
             Agent.Write("g.yaml", Group(g, SlowToBecomeHealthy("2")));
-            var next = await Eventually.ReturnsAsync(async () => (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal)),
-                c => c is not null, TimeSpan.FromSeconds(30), "the new container waits on the health gate");
-            await DockerCli.RunAsync("kill", next!.Id);
+            // The -next that runs in its gate: on a loaded machine a first attempt can fail and be replaced (CI: the one
+            // found first was gone at the kill).
+            await Eventually.TrueAsync(async () =>
+                (await Containers.OfAsync(Instance, g)).FirstOrDefault(c => c.Name.EndsWith("-next", StringComparison.Ordinal) && c.State == "running") is { } next
+                && (await DockerCli.TryRunAsync("kill", next.Id)).Exit == 0, TimeSpan.FromSeconds(30), "the new container killed in its health gate");
 
             await Eventually.TrueAsync(async () => await DockerCli.InspectAsync($"{g}-web-1", "{{range .Config.Env}}{{println .}}{{end}}") is var env && env.Contains("VERSION=2"),
                 TimeSpan.FromSeconds(90), "the update tried again and done");
