@@ -43,8 +43,9 @@ public sealed record GitRepositoryStatus
     public Condition? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
 }
 
-/// <summary>The status of every GitRepository, set by the sync only.</summary>
-public sealed class GitRepositoryStatusStore(TimeProvider time)
+/// <summary>The status of every GitRepository, set by the sync only. When each was first seen is kept across restarts
+/// (<see cref="Status.FirstSeen"/>), when one is given.</summary>
+public sealed class GitRepositoryStatusStore(TimeProvider time, Status.FirstSeen? firstSeen = null)
 {
     private readonly Dictionary<string, GitRepositoryStatus> statuses = new(StringComparer.Ordinal);
     private readonly Lock sync = new();
@@ -65,7 +66,7 @@ public sealed class GitRepositoryStatusStore(TimeProvider time)
         {
             var current = statuses.GetValueOrDefault(repo.Metadata.Name) ?? new GitRepositoryStatus
             {
-                Name = repo.Metadata.Name, Url = "", Ref = "", Since = time.GetUtcNow(),
+                Name = repo.Metadata.Name, Url = "", Ref = "", Since = firstSeen?.Of(Key(repo.Metadata.Name), time.GetUtcNow()) ?? time.GetUtcNow(),
                 Conditions =
                 [
                     new Condition(SourceConditions.Ready, "Unknown", "Progressing", "not fetched yet", time.GetUtcNow()),
@@ -133,8 +134,13 @@ public sealed class GitRepositoryStatusStore(TimeProvider time)
         };
     }
 
-    public void Remove(string name)
+    private static ObjectKey Key(string name) => new(GitRepository.KindName, name);
+
+    /// <summary>The repository is no longer synced; <paramref name="deleted"/>: its manifest is gone too (not held broken),
+    /// so one made again under its name starts a new age.</summary>
+    public void Remove(string name, bool deleted)
     {
         lock (sync) statuses.Remove(name);
+        if (deleted) firstSeen?.Forget(Key(name));
     }
 }

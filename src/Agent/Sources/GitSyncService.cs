@@ -314,7 +314,7 @@ public sealed class GitSyncService(
             foreach (var gone in states.Keys.Where(n => !names.Contains(n) && !running.ContainsKey(n)).ToList())
             {
                 states.Remove(gone);
-                status.Remove(gone);
+                status.Remove(gone, deleted: manifests.Get(new ObjectKey(GitRepository.KindName, gone)) is null);
             }
     }
 

@@ -32,11 +32,15 @@ public sealed class StatusStore(TimeProvider time, FirstSeen? firstSeen = null)
         return updated;
     }
 
-    private ObjectStatus Seeded(ObjectStatus s) => s with
+    /// <summary>Conditions defaulted, and <c>Since</c> no later than the recorded first sight: the first status made after a
+    /// restart often carries a time already (its newest replicas' creation, a source's start), which is not its age
+    /// (probe-39: AGE fell to the last recreate). An object new to the record is recorded with that time.</summary>
+    private ObjectStatus Seeded(ObjectStatus s)
     {
-        Conditions = Conditions.WithDefaults(s.Conditions, time.GetUtcNow()),
-        Since = s.Since ?? firstSeen?.Of(new ObjectKey(s.Kind, s.Name), time.GetUtcNow()) ?? time.GetUtcNow(),
-    };
+        var now = time.GetUtcNow();
+        var first = firstSeen?.Of(new ObjectKey(s.Kind, s.Name), s.Since ?? now);
+        return s with { Conditions = Conditions.WithDefaults(s.Conditions, now), Since = Earliest(s.Since, [first]) ?? now };
+    }
 
     /// <summary>The object's AGE reaches back to its oldest container (the agent restarted since it first saw it).</summary>
     public static DateTimeOffset? Earliest(DateTimeOffset? since, IEnumerable<DateTimeOffset?> created) =>
