@@ -49,7 +49,7 @@ public static class JsonSyntax
                         {
                             // Readers differ on which of two values they keep: the body says two things, so it is refused.
                             var (line, column) = At(utf8, reader.TokenStartIndex);
-                            return new JsonSyntaxError(line, column, PathOf(open), $"duplicate field \"{name}\": give each field once");
+                            return new JsonSyntaxError(line, column, PathOf(open), $"duplicate field \"{Bounded(name)}\": give each field once");
                         }
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
@@ -97,9 +97,18 @@ public static class JsonSyntax
         if (open.Count > 0 && !open[^1].IsArray) open[^1].Property = null;
     }
 
+    /// <summary>A field's path as an answer names it: a body nested thousands deep would name one as long as itself,
+    /// several times in the answer (probe-39: 4.8 MB for an 800 KB body), so a long one keeps its start and its end.</summary>
+    public static string Bounded(string path) =>
+        path.Length <= MaxPath ? path : $"{path[..(MaxPath / 2)]}...({path.Length - MaxPath / 2 - MaxPath / 4} characters)...{path[^(MaxPath / 4)..]}";
+
+    private const int MaxPath = 200;
+
     /// <summary>The field the reader was in: <c>service.ports[0].target</c>; the innermost list is named without an index
     /// (the reader may have failed before or after its next element).</summary>
-    private static string PathOf(List<Frame> open)
+    private static string PathOf(List<Frame> open) => Bounded(FullPathOf(open));
+
+    private static string FullPathOf(List<Frame> open)
     {
         var path = new StringBuilder();
         for (var i = 0; i < open.Count; i++)

@@ -79,7 +79,7 @@ public static partial class StrictJson
             var unknown = UnknownProperty().Match(e.Message);
             if (unknown.Success && !field.EndsWith(unknown.Groups[1].Value, StringComparison.Ordinal))
                 field = field.Length > 0 ? $"{field}.{unknown.Groups[1].Value}" : unknown.Groups[1].Value;
-            return (null, new FieldError(field, line, column, Message<T>(e, unknown, field)));
+            return (null, new FieldError(Core.Manifests.JsonSyntax.Bounded(field), line, column, Message<T>(e, unknown, field)));
         }
     }
 
@@ -89,7 +89,7 @@ public static partial class StrictJson
         if (unknown.Success)
             return unknown.Groups[1].Value.Equals("privileged", StringComparison.OrdinalIgnoreCase)
                 ? "privileged is not a field: a privileged exec is never allowed"
-                : $"unknown field \"{unknown.Groups[1].Value}\": the fields are {fields} (case-sensitive)";
+                : $"unknown field \"{Core.Manifests.JsonSyntax.Bounded(unknown.Groups[1].Value)}\": the fields are {fields} (case-sensitive)";
         if (e.Message.Contains("could not be converted", StringComparison.Ordinal))
             return field.Length > 0 ? $"must be {Expected<T>(field)}" : $"the body must be a JSON object with the fields {fields}";
         if (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))

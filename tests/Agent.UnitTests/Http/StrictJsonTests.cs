@@ -60,4 +60,24 @@ public sealed class StrictJsonTests
         Assert.Equal((field, line, column), (error.Field, error.Line, error.Column));
         Assert.Contains(message, error.Message);
     }
+
+    /// <summary>probe-39: a body nested 800,000 deep was answered with its path, [0][0]... 300,000 characters, several
+    /// times: 4.8 MB. A field's path and a key's name are bounded in the answer.</summary>
+    [Theory]
+    [InlineData("unclosed")]
+    [InlineData("closed")]
+    [InlineData("key")]
+    public async Task A_deeply_nested_body_or_a_huge_key_gets_a_short_refusal(string shape)
+    {
+        const int size = 800_000;
+        var body = shape switch
+        {
+            "key" => "{\"" + new string('k', size) + "\": 1}",
+            "closed" => "{\"labels\": " + new string('[', size) + new string(']', size) + "}",
+            _ => "{\"labels\": " + new string('[', size),
+        };
+        var error = await RefusalOfAsync(body);
+        Assert.NotNull(error);
+        Assert.True(error.Field.Length + error.Message.Length < 1000, $"field {error.Field.Length}, message {error.Message.Length} characters");
+    }
 }
