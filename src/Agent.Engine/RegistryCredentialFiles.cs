@@ -49,7 +49,7 @@ public sealed class RegistryCredentialFiles : IRegistryCredentials
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RegistryCredentialsUnreadableException($"Agent:Registries: cannot read {field} of {server}: {e.Message}");
+            throw new RegistryCredentialsUnreadableException($"Agent:Registries: cannot read {field} {path} of {server}: {e.Message}");
         }
     }
 }

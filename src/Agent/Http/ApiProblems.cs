@@ -14,7 +14,7 @@ public static class ApiProblems
 
     /// <summary>A JSON body over its endpoint's limit: 413 naming the limit and the body's size (bytes, as UTF-8).</summary>
     public static IResult BodyTooLarge(string what, long limit, long size) =>
-        Results.Problem(statusCode: 413, title: "Payload Too Large",
+        Results.Problem(statusCode: 413, title: "Content Too Large",
             detail: $"{what} is at most {limit} bytes ({limit / 1024} KiB) of JSON; this one is {size} bytes. Send a smaller body.");
 
     /// <summary>The JSON body of a request whose own limit is <paramref name="limit"/> bytes (below the server's), or the

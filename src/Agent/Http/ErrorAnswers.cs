@@ -73,7 +73,7 @@ public static partial class ErrorAnswers
     {
         if (http.Request.ContentLength > Limit(http) && http.GetEndpoint()?.Metadata.GetMetadata<OwnBodyLimit>() is null)
         {
-            await Results.Problem(statusCode: 413, title: "Payload Too Large", detail: TooLarge(http)).ExecuteAsync(http);
+            await Results.Problem(statusCode: 413, title: "Content Too Large", detail: TooLarge(http)).ExecuteAsync(http);
             return;
         }
         await next(http);
@@ -123,11 +123,21 @@ public static partial class ErrorAnswers
     {
         if (e.StatusCode == 413) return "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.";
         if (FailedBinding().Match(e.Message) is { Success: true } failed)
-            return $"{failed.Groups["name"].Value}=\"{failed.Groups["value"].Value}\" is not {Expected(failed.Groups["type"].Value)}; fix or leave out that query value.";
+        {
+            var (value, type) = (failed.Groups["value"].Value, failed.Groups["type"].Value);
+            // A whole number too large for its field is one still (probe-39: "99999999999999999999 is not a whole number").
+            var tooLarge = Expected(type).StartsWith("a whole number", StringComparison.Ordinal) && value.TrimStart('-').Length > 0
+                && value.TrimStart('-').All(char.IsAsciiDigit);
+            return tooLarge
+                ? $"{failed.Groups["name"].Value}=\"{Bounded(value)}\" is out of range: at most {(type.Contains("long", StringComparison.OrdinalIgnoreCase) || type.Contains("Int64", StringComparison.Ordinal) ? long.MaxValue : int.MaxValue)}; fix or leave out that query value."
+                : $"{failed.Groups["name"].Value}=\"{Bounded(value)}\" is not {Expected(type)}; fix or leave out that query value.";
+        }
         if (MissingParameter().Match(e.Message) is { Success: true } missing)
             return $"{missing.Groups["name"].Value} is required ({Expected(missing.Groups["type"].Value)}) in the {missing.Groups["source"].Value}.";
         return e.Message;
     }
+
+    private static string Bounded(string value) => Core.Manifests.JsonSyntax.Bounded(value);
 
     private static string Expected(string type) => type.Replace("Nullable<", "").TrimEnd('>', '?') switch
     {

@@ -55,7 +55,7 @@ public static class GitRepositoryEndpoints
         if (repo?.Spec.WebhookSecretFile is not { } secretFile)
             return NoRepository(name, repo is null ? "" : " with spec.webhook.secretFile");
         var body = await ReadBodyAsync(request, ct);
-        if (body is null) return Results.Problem(statusCode: 413, title: "Payload Too Large", detail: $"a webhook body may hold at most {MaxHookBody} bytes");
+        if (body is null) return Results.Problem(statusCode: 413, title: "Content Too Large", detail: $"a webhook body may hold at most {MaxHookBody} bytes");
         // One answer for every refusal: an unauthenticated caller learns nothing of the secret file's state (missing,
         // unreadable, empty); the reason goes to the log.
         byte[] secret;

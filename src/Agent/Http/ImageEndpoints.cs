@@ -162,8 +162,11 @@ public static partial class ImageEndpoints
         foreach (var image in archived)
             foreach (var name in image.Tags)
             {
-                if (Identifiers.Image(name) != IdentifierCheck.Valid || name.Contains('@'))
-                    return ApiProblems.BadRequest($"manifest.json gives an image the tag \"{name}\", which is not NAME:TAG. Nothing was loaded.");
+                // docker save writes NAME:TAG; anything else the engine refuses halfway through the load (probe-39).
+                var tagProblem = Identifiers.Image(name) != IdentifierCheck.Valid || name.Contains('@') || name.LastIndexOf(':') < name.LastIndexOf('/') + 1
+                    ? "it is not NAME:TAG" : ImageReferenceSyntax.Problem(name);
+                if (tagProblem is not null)
+                    return ApiProblems.BadRequest($"manifest.json gives an image the tag \"{name}\", which is not a valid image name: {tagProblem}. Nothing was loaded.");
                 if (reservations.Refusal(name) is { } busy) return ImageRepointing.Busy(busy + ". Nothing was loaded.");
                 if (await ImageRepointing.RefusedAsync(name, image.Id, force == true, "load", engine, users, ct) is { } refused) return refused;
             }

@@ -89,7 +89,7 @@ public static class ScopeGuard
     private static IResult Refused(HttpContext http, TokenScope scope, ScopedObject? target, string? why) =>
         Results.Problem(statusCode: 403, title: "Forbidden",
             detail: $"The token is scoped to {scope} and {why ?? target!.ToString() + " is outside it"}. "
-                    + "Use a token whose scope covers it (or an unscoped one); a scope limits what a token may change, not what it may read.",
+                    + "Use a token whose scope covers it (or an unscoped one).",
             extensions: new Dictionary<string, object?>
             {
                 ["scope"] = new ScopeView(scope.Phases?.Order().ToList(), scope.Groups?.Order().ToList()),

@@ -61,7 +61,7 @@ public static class Uploads
 
     public static Upload TooLarge(long limit, string setting) => new()
     {
-        Problem = Results.Problem(statusCode: 413, title: "Payload Too Large",
+        Problem = Results.Problem(statusCode: 413, title: "Content Too Large",
             detail: $"The upload is larger than {setting} ({limit} bytes); send a smaller tar or raise the setting."),
     };
 }

@@ -218,6 +218,10 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
             Assert.True(response.StatusCode == status, $"{path[..Math.Min(80, path.Length)]}: {(int)response.StatusCode}");
             await AssertProblemAsync(response, path[..Math.Min(80, path.Length)]);
         }
+        // probe-39: a whole number too large for its field was "not a whole number".
+        var huge = await admin.GetAsync("/api/v1/system/top?limit=99999999999999999999");
+        Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+        Assert.Contains("limit=\"99999999999999999999\" is out of range: at most 2147483647", await AssertProblemAsync(huge, "limit too large"));
         var stop = await admin.PostAsync($"/api/v1/containers/{id}/stop?timeout=abc", null);
         Assert.Equal(HttpStatusCode.BadRequest, stop.StatusCode);
         Assert.Contains("500ms, 90s, 5m, 1h30m", await AssertProblemAsync(stop, "stop timeout=abc"));

@@ -185,4 +185,49 @@ public sealed class ImageAdmissionTests() : AgentScenario(new Dictionary<string,
             folder.Delete(recursive: true);
         }
     }
+
+    /// <summary>probe-39: a tag in manifest.json that the engine refuses (uppercase, no tag) was loaded until the engine
+    /// stopped halfway ("invalid tag"), or answered with an internal call's failure ("image_inspect P39UP:1 failed").</summary>
+    [Theory]
+    [InlineData("UPPER:1", "must be lowercase")]
+    [InlineData("notag", "it is not NAME:TAG")]
+    public async Task A_tar_whose_manifest_gives_a_tag_the_engine_refuses_is_not_loaded(string badTag, string why)
+    {
+        await Agent.StartAsync();
+        using var client = Agent.Client(Agent.GeneratedAdminToken);
+        var folder = Directory.CreateTempSubdirectory("agent-it-badtag-");
+        try
+        {
+            var saved = Path.Combine(folder.FullName, "image.tar");
+            await DockerCli.RunAsync("save", "-o", saved, TestEngine.Image);
+            var rewritten = new MemoryStream();
+            await using (var reader = new System.Formats.Tar.TarReader(File.OpenRead(saved)))
+            await using (var writer = new System.Formats.Tar.TarWriter(rewritten, leaveOpen: true))
+                while (await reader.GetNextEntryAsync(copyData: true) is { } entry)
+                {
+                    if (entry.Name != "manifest.json")
+                    {
+                        await writer.WriteEntryAsync(entry);
+                        continue;
+                    }
+                    var manifest = System.Text.Json.Nodes.JsonNode.Parse(entry.DataStream!)!.AsArray();
+                    manifest[0]!["RepoTags"] = new System.Text.Json.Nodes.JsonArray(badTag);
+                    await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "manifest.json")
+                    {
+                        DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString())),
+                    });
+                }
+
+            using var load = await client.PostAsync("/api/v1/images/load", new ByteArrayContent(rewritten.ToArray()) { Headers = { ContentType = new("application/x-tar") } });
+            var detail = await load.Content.ReadAsStringAsync();
+            Assert.True(load.StatusCode == HttpStatusCode.BadRequest, detail);
+            Assert.Contains($"gives an image the tag \\\"{badTag}\\\", which is not a valid image name", detail);
+            Assert.Contains(why, detail);
+            Assert.DoesNotContain("image_inspect", detail);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }

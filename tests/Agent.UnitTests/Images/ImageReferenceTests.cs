@@ -62,6 +62,9 @@ public sealed class ImageReferenceTests
             File.Delete(Path.Combine(dir, "p"));
             var error = Assert.Throws<RegistryCredentialsUnreadableException>(() => files.For("localhost:5000"));
             Assert.Contains("passwordFile", error.Message);
+            Directory.CreateDirectory(Path.Combine(dir, "p")); // probe-39: "is a directory" named no path
+            error = Assert.Throws<RegistryCredentialsUnreadableException>(() => files.For("localhost:5000"));
+            Assert.Contains($"passwordFile {Path.Combine(dir, "p")} of http://localhost:5000/", error.Message);
             Assert.Throws<ArgumentException>(() => new RegistryCredentialFiles([new RegistryFiles("a", "x", "y"), new RegistryFiles("A", "x", "y")]));
         }
         finally

@@ -62,7 +62,7 @@ public static class ProxyEndpoints
     };
 
     private static IResult TooLarge(long limit) =>
-        Results.Problem(statusCode: 413, title: "Payload Too Large",
+        Results.Problem(statusCode: 413, title: "Content Too Large",
             detail: $"A request body through the proxy is at most {limit} bytes (Agent:Proxy:MaxRequestBodyBytes).");
 
     private static IResult Problem(int status, string detail) =>
