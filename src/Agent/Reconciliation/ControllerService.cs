@@ -261,6 +261,8 @@ public sealed class ControllerService(
         } while (await timer.WaitForNextTickAsync(ct));
     }
 
+    private static readonly TimeSpan StreamHeld = TimeSpan.FromSeconds(1);
+
     /// <summary>Feeds the cache and the queue from the events stream. Every subscription asks for the events since the
     /// last one seen, so what happened while it was down is replayed (events seen already are skipped), and after a
     /// re-subscription the cache is listed again and every object looked at: events may still have been lost.</summary>
@@ -268,6 +270,7 @@ public sealed class ControllerService(
     {
         var delay = TimeSpan.FromMilliseconds(250);
         var connected = true;
+        long attempts = 0, ended = 0; // subscriptions made, and the last one that ended
         Task relisting = Task.CompletedTask;
         var relist = false;
         while (!ct.IsCancellationRequested)
@@ -275,6 +278,8 @@ public sealed class ControllerService(
             cache.StreamStarted();
             if (relist) relisting = RelistAsync("reconnect", ct);
             relist = false;
+            var attempt = ++attempts;
+            if (!connected) _ = TellReconnectedOnceHeldAsync(attempt);
             try
             {
                 await foreach (var e in engine.StreamEventsAsync(LabelSelector.ForInstance(labels), since, ct))
@@ -323,17 +328,30 @@ public sealed class ControllerService(
                 connected = false;
             }
             // A stream that ends cleanly (engine restarting) also counts as a disconnect.
+            Volatile.Write(ref ended, attempt);
             cache.StreamLost();
             stopJudge.StreamLost();
             await relisting;
             await AwaitReachableAsync();
             relist = true;
-            if (!connected)
+        }
+
+        // The engine's reachability is told once by the heartbeat or the relist; this line is the stream's, told once a
+        // subscription has held a moment (or brought an event): an engine that answers pings but refuses the stream
+        // logged "reconnected" and "lost" at every attempt.
+        async Task TellReconnectedOnceHeldAsync(long attempt)
+        {
+            try
             {
-                connected = true;
-                // The engine's reachability is told once by the heartbeat or the relist; this line is the stream's.
-                logger.LogInformation("Engine events stream reconnected");
+                await Task.Delay(StreamHeld, ct);
             }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (Volatile.Read(ref ended) == attempt || Volatile.Read(ref attempts) != attempt || connected) return;
+            connected = true;
+            logger.LogInformation("Engine events stream reconnected");
         }
 
         // Subscribes again only once the engine answers a ping. A restarting dockerd's socket takes connections before it

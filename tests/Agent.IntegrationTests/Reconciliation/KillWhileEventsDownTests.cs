@@ -53,6 +53,9 @@ public sealed class KillWhileEventsDownTests() : FreezableEngineScenario(new Dic
         Assert.NotEqual("RolledBack", status.Condition(ConditionTypes.Degraded)!.Reason);
         var record = Path.Combine(Agent.StateDir, "rolled-back.json");
         Assert.False(File.Exists(record) && File.ReadAllText(record).Contains(g, StringComparison.Ordinal), "the killed update was remembered as rolled back");
+        // One loss and one reconnect are told, not one of each per refused subscription (the engine answered pings).
+        Assert.Equal(1, Agent.Logs.Count("Engine events stream lost"));
+        Assert.Equal(1, Agent.Logs.Count("Engine events stream reconnected"));
     }
 
     /// <summary>More events than the engine keeps for a replay (256), none of them the agent's: volumes made and removed.</summary>
