@@ -124,13 +124,11 @@ public static partial class ErrorAnswers
         if (e.StatusCode == 413) return "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.";
         if (FailedBinding().Match(e.Message) is { Success: true } failed)
         {
-            var (value, type) = (failed.Groups["value"].Value, failed.Groups["type"].Value);
+            var (name, value, type) = (failed.Groups["name"].Value, failed.Groups["value"].Value, failed.Groups["type"].Value);
             // A whole number too large for its field is one still (probe-39: "99999999999999999999 is not a whole number").
-            var tooLarge = Expected(type).StartsWith("a whole number", StringComparison.Ordinal) && value.TrimStart('-').Length > 0
-                && value.TrimStart('-').All(char.IsAsciiDigit);
-            return tooLarge
-                ? $"{failed.Groups["name"].Value}=\"{Bounded(value)}\" is out of range: at most {(type.Contains("long", StringComparison.OrdinalIgnoreCase) || type.Contains("Int64", StringComparison.Ordinal) ? long.MaxValue : int.MaxValue)}; fix or leave out that query value."
-                : $"{failed.Groups["name"].Value}=\"{Bounded(value)}\" is not {Expected(type)}; fix or leave out that query value.";
+            return LargestWhole(type) is { } largest && value.TrimStart('-') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit)
+                ? $"{name}=\"{Bounded(value)}\" is out of range: at most {largest}; fix or leave out that query value."
+                : $"{name}=\"{Bounded(value)}\" is not {Expected(type)}; fix or leave out that query value.";
         }
         if (MissingParameter().Match(e.Message) is { Success: true } missing)
             return $"{missing.Groups["name"].Value} is required ({Expected(missing.Groups["type"].Value)}) in the {missing.Groups["source"].Value}.";
@@ -138,6 +136,13 @@ public static partial class ErrorAnswers
     }
 
     private static string Bounded(string value) => Core.Manifests.JsonSyntax.Bounded(value);
+
+    private static long? LargestWhole(string type) => type.Replace("Nullable<", "").TrimEnd('>', '?') switch
+    {
+        "int" or "Int32" => int.MaxValue,
+        "long" or "Int64" => long.MaxValue,
+        _ => null,
+    };
 
     private static string Expected(string type) => type.Replace("Nullable<", "").TrimEnd('>', '?') switch
     {
