@@ -71,14 +71,14 @@ public static class ImageArchiveContents
     {
         tar.Position = 0;
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var links = new List<string>();
+        var links = new List<(string Name, string Target)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = new TarReader(tar, leaveOpen: true))
         {
             while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
             {
                 var name = UnpackedName(entry.Name);
-                if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink) links.Add(name);
+                if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink) links.Add((name, entry.LinkName));
                 if (!wanted(name)) continue;
                 seen.Add(name);
                 found.Remove(name); // the last entry of a name is what the unpacked tar holds there
@@ -92,8 +92,10 @@ public static class ImageArchiveContents
         tar.Position = 0;
         // A link at a read file's path or at a folder above it makes the engine read another entry than the one judged.
         foreach (var name in seen)
-            if (links.FirstOrDefault(l => l == name || name.StartsWith(l + "/", StringComparison.Ordinal)) is { } link)
-                throw new InvalidDataException($"{name} in the image tar {(link == name ? "is" : "lies below")} a link ({link}): `docker save` writes it as a file. Nothing was loaded.");
+            if (links.FirstOrDefault(l => l.Name == name || name.StartsWith(l.Name + "/", StringComparison.Ordinal)) is { Name: not null } link)
+                throw new InvalidDataException(link.Name == name
+                    ? $"{name} in the image tar is a link to {link.Target}: `docker save` writes it as a file. Nothing was loaded."
+                    : $"{name} in the image tar lies below a link ({link.Name} to {link.Target}): `docker save` writes it as a file. Nothing was loaded.");
         return found;
     }
 }
