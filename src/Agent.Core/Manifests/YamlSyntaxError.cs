@@ -20,8 +20,11 @@ internal static class YamlSyntaxError
             && (e is not YamlException || open.At.Line < stoppedAt.Line))
         {
             var closer = open.Opener == '[' ? ']' : '}';
+            // The parser's end of stream can lie past the text's last line (probe-39: "line 9" of a 7-line file).
+            var where = text is not null && stoppedAt.Line > text.TrimEnd('\n', '\r').Split('\n').Length
+                ? "at the end of the file" : $"at line {stoppedAt.Line}, column {stoppedAt.Column}";
             return (open.At, e is YamlException
-                ? $"invalid {what}: this '{open.Opener}' is never closed with '{closer}' (the parser stopped at line {stoppedAt.Line}, column {stoppedAt.Column}: {reason})"
+                ? $"invalid {what}: this '{open.Opener}' is never closed with '{closer}' (the parser stopped {where}: {reason})"
                 : $"invalid {what}: this '{open.Opener}' is never closed with '{closer}' (the parser could not continue after line {stoppedAt.Line}, column {stoppedAt.Column})");
         }
         return (stoppedAt.Line > 0 ? stoppedAt : new Mark(0, 1, 1), $"invalid {what}: {reason}");

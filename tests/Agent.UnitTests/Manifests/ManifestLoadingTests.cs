@@ -62,6 +62,16 @@ public sealed class ManifestLoadingTests : IDisposable
         Assert.Contains("this '{' is never closed with '}'", error.Message);
     }
 
+    /// <summary>probe-39: "the parser stopped at line 9" of a 7-line file: its end of stream lies past the last line.</summary>
+    [Fact]
+    public void A_bracket_still_open_at_the_end_of_the_file_says_so_rather_than_a_line_past_its_end()
+    {
+        Write("open.yaml", "apiVersion: agent/v1\nkind: ServiceGroup\nmetadata: { name: open\n\n");
+        var error = Assert.Single(Load().Errors);
+        Assert.Equal((3, 11), (error.Line, error.Column));
+        Assert.Contains("this '{' is never closed with '}' (the parser stopped at the end of the file", error.Message);
+    }
+
     [Fact]
     public void Folders_are_read_recursively_and_hidden_files_are_skipped()
     {
