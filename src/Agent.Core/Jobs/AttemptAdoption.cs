@@ -1,7 +1,17 @@
 namespace Agent.Core.Jobs;
 
 /// <summary>A container the labels say belongs to a run: its run id and attempt number, as the agent set them at the create.</summary>
-public sealed record LabelledAttempt(string ContainerId, string ContainerName, string RunId, int Attempt, DateTimeOffset Created);
+public sealed record LabelledAttempt(string ContainerId, string ContainerName, string RunId, int Attempt, DateTimeOffset Created)
+{
+    /// <summary>When its container started, when the engine says (an inspect); null when not known.</summary>
+    public DateTimeOffset? Started { get; init; }
+    /// <summary>When its container ended (it exited or is dead); null while it runs, was never started, or when not known.</summary>
+    public DateTimeOffset? Ended { get; init; }
+    /// <summary>The exit code of a container that ended.</summary>
+    public int? ExitCode { get; init; }
+    /// <summary>Its container was created and never started.</summary>
+    public bool NeverStarted { get; init; }
+}
 
 /// <summary>
 /// A run's next attempt is recorded only once its container has started, and the run itself is saved before that

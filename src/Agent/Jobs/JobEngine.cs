@@ -156,7 +156,7 @@ public sealed class JobEngine(IContainerEngine engine, AgentLabels labels, Conta
     /// <summary>Removes a run's containers by the ids its history holds (removing one that is gone is success).</summary>
     public async Task RemoveRunAsync(JobRun run, CancellationToken ct)
     {
-        foreach (var attempt in run.Attempts)
+        foreach (var attempt in run.Attempts.Where(a => a.ContainerId.Length > 0)) // an attempt rebuilt without its container (gone) has no id
             await engine.RemoveContainerAsync(attempt.ContainerId, force: true, ct);
     }
 

@@ -426,6 +426,17 @@ public sealed partial class JobLoop(
                 runs = merged.Runs.ToList();
                 history = merged;
             }
+            // An active run takes every attempt its containers name, each as it ended: a history saved while the run went
+            // on (a full state dir) holds fewer, and its failures did not count toward backoffLimit (probe-39: a third
+            // attempt of a run reported Failed). Then the run is judged as it was in memory (AdvanceRuns).
+            history = history with { Runs = await WithLabelledAttemptsAsync(runs, containers, ct) };
+            // A run a later one had replaced (its end not saved either) is ended so, not retried beside it.
+            if (desired() is { } want
+                && RecoveredRuns.Superseded(history, want.Template, want.Cron is null || want.Cron.ConcurrencyPolicy == ConcurrencyPolicy.Replace,
+                    time.GetUtcNow(), settings.BackoffBase) is { Count: > 0 } replaced)
+                history = Kill(history, replaced, want.Template, RunReasons.Replaced, time.GetUtcNow(),
+                    "a later run had started before the agent's restart (this run's end was not saved)");
+            runs = history.Runs.ToList();
             adopted = true;
         }
         var byId = containers.ToDictionary(c => c.Id, StringComparer.Ordinal);
@@ -474,6 +485,34 @@ public sealed partial class JobLoop(
         foreach (var (run, why) in missed)
             history = Missed(history, run, $"run {run} not started: its container, created and never started, is removed ({why}); counted as missed");
         return history;
+    }
+
+    /// <summary>The active runs with every attempt the containers' labels name (<see cref="RecoveredRuns.WithLabelledAttempts"/>);
+    /// how each ended is asked of the engine (an inspect per exited container of an active run, at the first look only).</summary>
+    private async Task<List<JobRun>> WithLabelledAttemptsAsync(List<JobRun> runs, IReadOnlyList<ContainerSummary> containers, CancellationToken ct)
+    {
+        var active = runs.Where(r => r.IsActive && !starting.Contains(r.Id)).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        if (active.Count == 0) return runs;
+        var labelled = new List<LabelledAttempt>();
+        foreach (var (c, attempt) in containers.Zip(jobs.Attempts(containers)))
+        {
+            if (!active.Contains(attempt.RunId)) continue;
+            if (c.State is ContainerState.Exited or ContainerState.Dead)
+            {
+                var details = await jobs.InspectAsync(c.Id, ct);
+                labelled.Add(attempt with { Started = details?.StartedAt, Ended = details?.FinishedAt ?? c.Created, ExitCode = details?.ExitCode ?? c.ExitCode });
+            }
+            else labelled.Add(attempt with { NeverStarted = c.State == ContainerState.Created });
+        }
+        return runs.Select(r =>
+        {
+            if (!active.Contains(r.Id)) return r;
+            var rebuilt = RecoveredRuns.WithLabelledAttempts(r, labelled);
+            if (rebuilt.Attempts.Count > r.Attempts.Count || rebuilt.Attempts.Count(a => a.Finished) > r.Attempts.Count(a => a.Finished))
+                logger.LogInformation("{Key}: run {Run}: {Attempts} attempt(s) found on its containers' labels ({Ended} ended), its history held {Recorded}",
+                    key, r.Id, rebuilt.Attempts.Count, rebuilt.Attempts.Count(a => a.Finished), r.Attempts.Count);
+            return rebuilt;
+        }).ToList();
     }
 
     /// <summary>Removes the job's containers that were created and never started unless they are an active run's
