@@ -79,6 +79,7 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<ILogger<UserStops>>(), sp.GetRequiredService<State.UnsavedRecords>()));
         services.AddSingleton<EngineStartStops>();
         services.AddSingleton<EngineStopJudge>();
+        services.AddSingleton<StartedStops>();
         services.AddSingleton<Http.StartRules>();
         services.AddSingleton(sp => new FirstSeen(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDir, sp.GetRequiredService<ILogger<FirstSeen>>()));
         services.AddSingleton<StatusStore>();

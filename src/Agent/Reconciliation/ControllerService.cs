@@ -24,6 +24,7 @@ public sealed class ControllerService(
     HealthTracker health,
     UserStops userStops,
     EngineStopJudge stopJudge,
+    StartedStops startedStops,
     RuntimeOverrides overrides,
     Admission.BindMountGuard binds,
     ControllerState state,
@@ -389,7 +390,10 @@ public sealed class ControllerService(
         {
             await cache.RelistAsync(reason, ct);
             // The kills a crashed engine made as it started, while the agent did not watch, are no user stops (probe-18 F1).
-            if (reason is "start" or "reconnect") await stopJudge.RecordUnwatchedAsync(ct);
+            // Also at a resync until the stops an earlier run asked have been told (the engine failed to answer before).
+            if (reason is "start" or "reconnect" || !stopJudge.StopsUnderWayJudged) await stopJudge.RecordUnwatchedAsync(ct);
+            // A record of a stop ends at its container's start also when no start event reached the agent (probe-39).
+            await startedStops.EndAsync(ct);
             if (Interlocked.Exchange(ref engineDown, 0) == 1) logger.LogInformation("Engine reachable again: reconciling");
             if (cache.IsCurrent && manifests.ReadWaitsForEngine) manifests.RequestReload(); // a read held for the engine's list
         }

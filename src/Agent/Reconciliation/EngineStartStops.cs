@@ -19,6 +19,11 @@ public sealed class EngineStartStops(IContainerEngine engine, AgentLabels labels
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private DateTimeOffset? judged; // the engine run (its serving time) already looked at
 
+    /// <summary>The engine's retained events have been looked at once in this run of the agent for the stops an earlier run
+    /// asked that are still under way (<see cref="UserStops.MarkStopInFlight"/>): until then a record an earlier run made
+    /// is not ended by a listing that finds its container running (<see cref="UserStops.EndIfStartedSince"/>).</summary>
+    public bool StopsUnderWayJudged { get; private set; }
+
     /// <summary>Records the exits the engine's current run made before it served (see <see cref="UnwatchedExits.StoppedAtEngineStart"/>)
     /// of containers that have no stop recorded. Never throws but for shutdown: what cannot be told stays as it was judged.</summary>
     public async Task RecordAsync(CancellationToken ct)
@@ -27,7 +32,9 @@ public sealed class EngineStartStops(IContainerEngine engine, AgentLabels labels
         bounded.CancelAfter(Bound);
         try
         {
-            if (await engine.ServingSinceAsync(bounded.Token) is not { } serving || serving == judged) return;
+            // The stops under way are told without the engine's serving time (an engine without a default bridge too).
+            var serving = await engine.ServingSinceAsync(bounded.Token);
+            if (serving is not null && serving == judged) return;
             var events = await engine.PastEventsAsync(LabelSelector.ForInstance(labels), DateTimeOffset.UtcNow, bounded.Token);
             var stops = events
                 .Where(e => e is { Type: "container", Action: "kill" or "stop" or "die" } && e.Attributes.ContainsKey(labels.Service)
@@ -53,16 +60,17 @@ public sealed class EngineStartStops(IContainerEngine engine, AgentLabels labels
                     }
                     continue;
                 }
-                if (userStops.StoppedByAgent(stop.Key)) continue; // told already
+                if (userStops.StoppedByAgent(stop.Key) || serving is null) continue; // told already, or no serving time to judge by
                 var beforeServing = stop.Where(e => e.Time <= serving).Select(e => e.Time).ToList();
                 if (beforeServing.Count == 0) continue;
                 if (await engine.InspectContainerAsync(stop.Key, bounded.Token) is not { State: ContainerState.Exited or ContainerState.Dead } exited) continue;
-                if (!UnwatchedExits.StoppedAtEngineStart(exited.FinishedAt, beforeServing, serving)) continue;
+                if (!UnwatchedExits.StoppedAtEngineStart(exited.FinishedAt, beforeServing, serving.Value)) continue;
                 userStops.RecordSeen(stop.Key, UserStops.ByShutdown); // it happened: kept in memory also on a full state dir
                 logger.LogInformation("{Name} was stopped by the engine as it started (at {Finished:u}, after a crash), not by a user: recorded as exited with the engine",
                     exited.Name, exited.FinishedAt);
             }
             judged = serving;
+            StopsUnderWayJudged = true;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -33,6 +33,9 @@ public sealed class EngineStopJudge(IContainerEngine engine, EngineStartStops st
     /// started, which no event reached the agent for.</summary>
     public Task RecordUnwatchedAsync(CancellationToken ct) => startStops.RecordAsync(ct);
 
+    /// <summary>See <see cref="EngineStartStops.StopsUnderWayJudged"/>.</summary>
+    public bool StopsUnderWayJudged => startStops.StopsUnderWayJudged;
+
     private async Task<bool> AcceptsConnectionsAsync(EngineEvent e, CancellationToken ct)
     {
         if (probes.KnownOpen(e.ReceivedAt)) return true;

@@ -38,6 +38,13 @@ public sealed record ExecutionResult(int Applied, IReadOnlyList<string> Failures
 /// </summary>
 public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, HealthTracker health, ContainerAdmission admission, BindSourceFolders bindFolders, UserStops userStops, ImageBuilder builder, HostNetworks hostNetworks, OwnCreates ownCreates, ObservedCache cache, ControllerState progress, IOptions<AgentOptions> options, ILogger<PlanExecutor> logger)
 {
+    /// <summary>Test hook, off unless set: a container's name (or id); the agent kills itself (SIGKILL, as kill -9) right after the
+    /// engine started that container for a plan, before the start is recorded (its stop record ended), so that tests reach
+    /// the window between a start and its record deterministically.</summary>
+    public const string KillAfterStartVariable = "AGENT_TEST_KILL_AFTER_START";
+
+    private static readonly string? KillAfterStart = Environment.GetEnvironmentVariable(KillAfterStartVariable) is { Length: > 0 } v ? v : null;
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long an exit seen by inspect waits for its die event (and the kill before it) from the events stream.
@@ -265,6 +272,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 if (startee != target && await HealthAfterStartAsync(createdHere!.Spec, ct) is { } afterStart) cache.ExpectStart(startee, afterStart);
                 if (await admission.StartAsync(startee, () => engine.StartContainerAsync(startee, ct), ct, startee == target ? null : createdHere) is { } moved)
                     throw new OperationFailedException(moved);
+                if (KillAfterStart is { } killed && (killed == target || op.ResourceId == $"container:{killed}")) System.Diagnostics.Process.GetCurrentProcess().Kill(); // test hook
                 health.RecordStart(startee);
                 userStops.ClearSeen(startee); // at once, not at its start event: a one-shot that exits is not read as still held stopped
                 break;

@@ -8,7 +8,9 @@ namespace Agent.Reconciliation;
 /// Tells a user's stop from the agent's own. The agent marks every container it is about to stop, kill, restart or
 /// remove; a kill or stop event for a container it did not mark is the user's (`docker stop`, `docker kill`).
 /// The API's stop is recorded directly. Both are persisted in the state dir and last until the container is started
-/// again (by the API, `docker start` or a restart) or removed.
+/// again (by the API, `docker start` or a restart) or removed. Every record ends at a start, however the start is seen:
+/// its start event, the agent's own start, or a listing that finds the container running since the record
+/// (<see cref="EndIfStartedSince"/>: a start that an agent killed -9 made, or one made while no agent watched).
 /// </summary>
 public sealed class UserStops
 {
@@ -29,6 +31,11 @@ public sealed class UserStops
     private readonly Lock sync = new();
     private Dictionary<string, string> stopped; // replaced whole, only after the new one is on disk
     private readonly ConcurrentDictionary<string, DateTimeOffset> own = new(StringComparer.Ordinal);
+
+    /// <summary>When this run of the agent last recorded (or asked) a stop of the container, in the engine's clock (the
+    /// host's UTC time, which the engine's StartedAt is in); absent for a record read from the file, made by an earlier run.
+    /// Under <see cref="sync"/>.</summary>
+    private readonly Dictionary<string, DateTimeOffset> recordedAt = new(StringComparer.Ordinal);
 
     /// <param name="unsaved">The agent's one set of unsaved records (DI's singleton): /readyz's <c>records</c> check reads it,
     /// so a record with a set of its own would keep its failed writes from the probe.</param>
@@ -104,6 +111,7 @@ public sealed class UserStops
             lock (sync)
             {
                 if (!stopped.ContainsKey(target)) Save(next => next[target] = ByAgent); // a user's stop stays the user's
+                recordedAt[target] = DateTimeOffset.UtcNow; // a stop asked now: the container's start before it does not end it
             }
         own[target] = time.GetUtcNow().Plus((grace ?? TimeSpan.FromSeconds(10)).Plus(OwnMarkSlack));
     }
@@ -213,12 +221,14 @@ public sealed class UserStops
         if (toStart.Count == 0 && keptStopped.Count == 0) return;
         lock (sync)
         {
-            if (toStart.All(id => stopped.GetValueOrDefault(id) == ByAgent) && keptStopped.All(id => stopped.GetValueOrDefault(id) == ByApi)) return;
-            Save(next =>
-            {
-                foreach (var id in toStart) next[id] = ByAgent;
-                foreach (var id in keptStopped) next[id] = ByApi;
-            });
+            if (!(toStart.All(id => stopped.GetValueOrDefault(id) == ByAgent) && keptStopped.All(id => stopped.GetValueOrDefault(id) == ByApi)))
+                Save(next =>
+                {
+                    foreach (var id in toStart) next[id] = ByAgent;
+                    foreach (var id in keptStopped) next[id] = ByApi;
+                });
+            var now = DateTimeOffset.UtcNow;
+            foreach (var id in toStart.Concat(keptStopped)) recordedAt[id] = now;
         }
     }
 
@@ -231,9 +241,14 @@ public sealed class UserStops
     {
         lock (sync)
         {
-            if (stopped.GetValueOrDefault(id) == ByApi) return; // the API's override is the stronger one
-            if (stopped.GetValueOrDefault(id) == by) return;
+            var at = DateTimeOffset.UtcNow;
+            if (stopped.GetValueOrDefault(id) is { } held && (held == ByApi || held == by)) // the API's override is the stronger one
+            {
+                recordedAt[id] = at;
+                return;
+            }
             Save(next => next[id] = by, keepUnsaved);
+            recordedAt[id] = at; // once saved, or kept in memory
         }
     }
 
@@ -268,8 +283,47 @@ public sealed class UserStops
         lock (sync)
         {
             if (stopped.ContainsKey(id)) Save(next => next.Remove(id), keepUnsaved);
+            if (!stopped.ContainsKey(id)) recordedAt.Remove(id);
         }
     }
+
+    /// <summary>Whether a stop of this container is recorded (any kind).</summary>
+    public bool IsRecorded(string id)
+    {
+        lock (sync) return stopped.ContainsKey(id);
+    }
+
+    /// <summary>The container is seen running (or paused, or restarting) by a listing, started at <paramref name="startedAt"/>
+    /// (the engine's StartedAt): a record of its stop ends if that start came after it (<see cref="EndedByStart"/>), as its
+    /// start event would have ended it, had one reached the agent (probe-39: an agent killed -9 just after it started the
+    /// containers of a group's start left their "agent" records, and the next agent took a user's docker stop of one for
+    /// its own and started it again). <paramref name="earlierStopsJudged"/>: the engine's retained events have been looked
+    /// at for the stops an earlier run asked that are still under way (<see cref="MarkStopInFlight"/>). Kept in memory when
+    /// the file cannot be saved, as <see cref="ClearSeen"/>; never throws. Returns the record that ended, or null.</summary>
+    public string? EndIfStartedSince(string id, DateTimeOffset startedAt, bool earlierStopsJudged)
+    {
+        lock (sync)
+        {
+            if (stopped.GetValueOrDefault(id) is not { } by) return null;
+            var at = recordedAt.TryGetValue(id, out var recorded) ? recorded : (DateTimeOffset?)null;
+            if (!EndedByStart(at, startedAt, stopsInFlight.ContainsKey(id), earlierStopsJudged)) return null;
+            Save(next => next.Remove(id), keepUnsaved: true);
+            recordedAt.Remove(id);
+            stopsInFlight.TryRemove(id, out _);
+            EndOwn(id, null);
+            return by;
+        }
+    }
+
+    /// <summary>Whether a record of a stop has ended by a start of its container at <paramref name="startedAt"/>, which a
+    /// listing finds running: always when the start came after the record was made (<paramref name="recordedAt"/>, known for
+    /// a record this run of the agent made; a start before it is one the stop has yet to end: it is under way, or about to
+    /// be asked). A record an earlier run made (<paramref name="recordedAt"/> null) has ended unless its stop is still under
+    /// way in the engine (<paramref name="stopInFlight"/>: the engine's kill of it came after the container's start), which
+    /// is known only once the engine's events have been looked at (<paramref name="earlierStopsJudged"/>; until then it is
+    /// kept). Whatever its kind: the agent's, a user's (API or docker stop) or the engine's shutdown all end at a start.</summary>
+    public static bool EndedByStart(DateTimeOffset? recordedAt, DateTimeOffset startedAt, bool stopInFlight, bool earlierStopsJudged) =>
+        recordedAt is { } at ? startedAt > at : earlierStopsJudged && !stopInFlight;
 
     /// <summary>Applies <paramref name="change"/> to a copy, writes it (StateFile: temp file and rename), and only then
     /// makes it the agent's: a write that fails (a full state dir: <see cref="State.StateWriteException"/>) changes nothing,
