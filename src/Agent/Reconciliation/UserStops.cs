@@ -241,14 +241,9 @@ public sealed class UserStops
     {
         lock (sync)
         {
-            var at = DateTimeOffset.UtcNow;
-            if (stopped.GetValueOrDefault(id) is { } held && (held == ByApi || held == by)) // the API's override is the stronger one
-            {
-                recordedAt[id] = at;
-                return;
-            }
-            Save(next => next[id] = by, keepUnsaved);
-            recordedAt[id] = at; // once saved, or kept in memory
+            // The API's override is the stronger one; a record of the same kind stands. Either way the stop is seen now.
+            if (stopped.GetValueOrDefault(id) is not { } held || (held != ByApi && held != by)) Save(next => next[id] = by, keepUnsaved);
+            recordedAt[id] = DateTimeOffset.UtcNow; // once saved, or kept in memory
         }
     }
 
