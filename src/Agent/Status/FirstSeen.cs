@@ -10,7 +10,7 @@ namespace Agent.Status;
 /// change (a first read of thousands of objects writes it once, not once each); a record that cannot be read is moved
 /// aside and AGE counts as it did before.
 /// </summary>
-public sealed class FirstSeen
+public sealed class FirstSeen : IDisposable
 {
     public const string FileName = "objects-since.json";
 
@@ -67,13 +67,23 @@ public sealed class FirstSeen
         if (file is null || pending is not null) return;
         pending = new Timer(_ =>
         {
-            lock (sync)
-            {
-                pending?.Dispose();
-                pending = null;
-                StateFile.WriteJsonOrWarn(file, seen.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal), logger,
-                    "AGE is remembered while the agent runs");
-            }
+            lock (sync) SaveLocked();
         }, null, SaveDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void SaveLocked()
+    {
+        if (pending is null) return;
+        pending.Dispose();
+        pending = null;
+        StateFile.WriteJsonOrWarn(file!, seen.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal), logger,
+            "AGE is remembered while the agent runs");
+    }
+
+    /// <summary>A change still waiting for its save is written as the agent stops: an age lowered (an older container) in
+    /// its last second was lost, and the next agent showed the later time (CI: AgeAcrossRestartTests).</summary>
+    public void Dispose()
+    {
+        lock (sync) SaveLocked();
     }
 }
