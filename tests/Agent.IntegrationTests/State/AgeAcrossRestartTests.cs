@@ -37,7 +37,10 @@ public sealed class AgeAcrossRestartTests : IAsyncLifetime
                 await agent.WaitReadyAsync(TimeSpan.FromSeconds(60));
                 await agent.WaitForConditionAsync(group, "Ready", "True");
                 first = await SinceAsync(agent, group);
-                await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(state, "objects-since.json"))), TimeSpan.FromSeconds(10), "objects-since.json saved");
+                // Saved a second after each change: the first sight, then lowered to the container's creation (whole seconds).
+                await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(state, "objects-since.json"))
+                    && JsonDocument.Parse(File.ReadAllText(Path.Combine(state, "objects-since.json"))).RootElement.EnumerateObject()
+                        .Any(p => p.Name.EndsWith("/" + group, StringComparison.Ordinal) && p.Value.GetDateTimeOffset() == first)), TimeSpan.FromSeconds(10), "objects-since.json saved with the age shown");
             }
             await DockerCli.RunAsync("rm", "-f", $"{group}-a-1"); // nothing of the engine tells the age now
             await Task.Delay(TimeSpan.FromSeconds(3)); // a restart's "now" is seconds later than the first sight
