@@ -44,9 +44,10 @@ public static class JobEndpoints
 
         api.MapGet("/jobs", (JobRunner runner) => JsonAnswer.Ok(runner.JobStatuses()))
             .WithSummary("List Jobs from manifests and from the API.");
-        api.MapGet("/jobs/{id}", (string id, JobRunner runner) => runner.JobStatus(id) is { } s ? JsonAnswer.Ok(s) : NoJob(id))
+        api.MapGet("/jobs/{id}", (string id, JobRunner runner) => runner.JobStatus(id) is { } s ? JsonAnswer.Ok(s) : NoJob(id, runner))
             .WithSummary("One Job: phase and runs with their exit codes.");
-        api.MapGet("/jobs/{id}/logs", Logs).RequireAuthorization(Roles.Operator).ScopedToObject(Job.KindName, "id")
+        api.MapGet("/jobs/{id}/logs", Logs).RequireAuthorization(Roles.Operator)
+            .ScopedToFound(Job.KindName, "id", (http, id) => http.RequestServices.GetRequiredService<JobRunner>().JobKey(id))
             .WithSummary("Output of the job's latest run as text; follow=true streams it until the run ends.");
         api.MapPost("/jobs", Create).RequireAuthorization(Roles.Admin)
             .WithSummary("Run a job from a body with the fields of a Job's spec plus a name: {\"name\": \"x\", \"backoffLimit\": 0, \"activeDeadline\": \"5m\", \"container\": {\"image\": ..., \"command\": [...]}}. 201 with its id; wait=true waits for the exit code, wait=true&follow=true streams the output and ends with the exit code.");
@@ -166,7 +167,7 @@ public static class JobEndpoints
     {
         if (runner.JobKey(id) is not { } key)
         {
-            await NoJob(id).ExecuteAsync(http);
+            await NoJob(id, runner).ExecuteAsync(http);
             return;
         }
         var history = runner.History(key); // one read: the runner may replace it meanwhile
@@ -196,5 +197,9 @@ public static class JobEndpoints
     }
 
     private static IResult NoCronJob(string name) => ApiProblems.NotFound($"No CronJob \"{name}\" in the manifests. List them with GET /api/v1/cronjobs.");
-    private static IResult NoJob(string id) => ApiProblems.NotFound($"No Job \"{id}\". List them with GET /api/v1/jobs.");
+    /// <summary>No Job of that id; a CronJob's name is told where its runs are (kubectl logs job/NAME takes a Job, and a
+    /// CronJob's runs are Jobs there, so users try its name).</summary>
+    private static IResult NoJob(string id, JobRunner runner) => ApiProblems.NotFound(runner.CronJobStatus(id) is null
+        ? $"No Job \"{id}\". List them with GET /api/v1/jobs."
+        : $"No Job \"{id}\": CronJob/{id} is a CronJob. Its runs and their containers are in GET /api/v1/cronjobs/{id} (a run's output: GET /api/v1/containers/{{id}}/logs, or agent logs cronjob/{id}).");
 }

@@ -65,6 +65,16 @@ public static class ScopeGuard
         builder.WithMetadata(new ScopeTarget(kind, (http, _) =>
             Task.FromResult(new ScopeTargetResult(true, Of(http, kind, http.Request.RouteValues[routeValue]?.ToString() ?? "")))));
 
+    /// <summary>The route acts on the object <paramref name="find"/> gives for route value <paramref name="routeValue"/>, of
+    /// whichever kind it is (a Job from a manifest or from the API), or on nothing when it gives none: then the route answers
+    /// its own 404 (a CronJob's name given as a Job's was refused as "Job/NAME is outside" the scope; probe-39 F7).</summary>
+    public static TBuilder ScopedToFound<TBuilder>(this TBuilder builder, string description, string routeValue, Func<HttpContext, string, ObjectKey?> find)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ScopeTarget(description, (http, _) =>
+            Task.FromResult(find(http, http.Request.RouteValues[routeValue]?.ToString() ?? "") is { } key
+                ? new ScopeTargetResult(true, Of(http, key.Kind, key.Name))
+                : Missing)));
+
     /// <summary>The route finds its target itself (a volume, a network): <paramref name="resolve"/> gives its labels, or null when there is none.</summary>
     public static TBuilder ScopedByLabels<TBuilder>(this TBuilder builder, string description,
         Func<HttpContext, CancellationToken, Task<IReadOnlyDictionary<string, string>?>> resolve) where TBuilder : IEndpointConventionBuilder =>

@@ -232,6 +232,50 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/v1/cronjobs/nope/trigger", null)).StatusCode);
     }
 
+    /// <summary>probe-39 F7: a CronJob's name given to the Job logs route was refused to a scoped token as "Job/NAME is
+    /// outside" its scope (and answered 404 to others): it is no Job, so every token gets the 404, which says where a
+    /// CronJob's runs are. A Job in scope is read; one outside is refused, naming it.</summary>
+    [Fact]
+    public async Task A_cronjob_name_on_the_job_logs_route_is_a_404_that_points_to_its_runs_for_scoped_tokens_too()
+    {
+        var (cron, job) = (Instance.Name("logs-cron"), Instance.Name("logs-job"));
+        const string inScope = "operator-jobs-scoped-to-the-job-01";
+        const string outOfScope = "operator-jobs-scoped-elsewhere-001";
+        await File.WriteAllTextAsync(tokens, $"operator:{Operator}\nadmin:{Admin}\noperator:{inScope} groups={job}\noperator:{outOfScope} groups={cron}\n");
+        var (client, _) = await StartWithCronJobAsync(CronJob(cron, "0 0 1 1 *", "echo never") + "---\n" + Job(job, "echo done"));
+        using var __ = client;
+        using var scoped = Client(inScope);
+        using var elsewhere = Client(outOfScope);
+
+        foreach (var c in new[] { client, scoped, elsewhere })
+        {
+            var answer = await ReadProblemAsync(await c.GetAsync($"/api/v1/jobs/{cron}/logs"), HttpStatusCode.NotFound);
+            Assert.Contains($"CronJob/{cron} is a CronJob", answer);
+            Assert.Contains($"GET /api/v1/cronjobs/{cron}", answer);
+            await ReadProblemAsync(await c.GetAsync("/api/v1/jobs/no-such-job/logs"), HttpStatusCode.NotFound);
+        }
+        Assert.Contains($"CronJob/{cron} is a CronJob", await ReadProblemAsync(await client.GetAsync($"/api/v1/jobs/{cron}"), HttpStatusCode.NotFound));
+
+        var output = await Eventually.ReturnsAsync(async () =>
+        {
+            using var logs = await scoped.GetAsync($"/api/v1/jobs/{job}/logs");
+            return logs.StatusCode == HttpStatusCode.OK ? await logs.Content.ReadAsStringAsync() : "";
+        }, o => o == "done\n", TimeSpan.FromSeconds(120), "the Job's output read with a token scoped to it");
+        Assert.Equal("done\n", output);
+        var refused = await ReadProblemAsync(await elsewhere.GetAsync($"/api/v1/jobs/{job}/logs"), HttpStatusCode.Forbidden);
+        Assert.Contains($"Job/{job} (no phase) is outside it", refused);
+    }
+
+    private static async Task<string> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode}: {body}");
+            return JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
+        }
+    }
+
     [Fact]
     public async Task A_trigger_follows_concurrency_policy_forbid()
     {
