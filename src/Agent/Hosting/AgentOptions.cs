@@ -43,7 +43,7 @@ public sealed class AgentOptions
 
     /// <summary>How long without an API request or a reconcile before memory grown by use is given back; zero: only
     /// after start-up.</summary>
-    public TimeSpan MemoryReleaseQuietPeriod { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MemoryReleaseQuietPeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How many engine calls the executor makes at once (8 is the engine's best on 2 cores).</summary>
     public int Parallelism { get; set; } = 8;
