@@ -37,7 +37,7 @@ public sealed class MemoryRelease(
             // A sample every third of the quiet period: a few reads of counters and one of /proc/self/status, no busy polling.
             using var timer = new PeriodicTimer(quiet / 3 < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : quiet / 3, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                if (policy.ShouldRelease(time.GetUtcNow(), api.Requests + controller.ReconcilesStarted, controller.Reconciling, StatusKib("RssAnon:"), StatusKib("RssFile:")))
+                if (policy.ShouldRelease(time.GetUtcNow(), Activity(), controller.Reconciling, StatusKib("RssAnon:"), StatusKib("RssFile:")))
                     Release("quiet after use", policy);
         }
         catch (OperationCanceledException)
@@ -55,8 +55,11 @@ public sealed class MemoryRelease(
         var advised = PageOutFileMappings();
         logger.LogDebug("Released memory ({Why}): RSS {Before} KiB, {AfterGc} KiB after a compacting GC, {After} KiB after paging out {Advised} KiB of clean file pages",
             why, before, afterGc, StatusKib("VmRSS:"), advised);
-        policy.Released(StatusKib("RssAnon:"), StatusKib("RssFile:"));
+        policy.Released(Activity(), StatusKib("RssAnon:"), StatusKib("RssFile:"));
     }
+
+    /// <summary>A count that moves with every API request (probes and /metrics aside) and every reconcile started.</summary>
+    private long Activity() => api.Requests + controller.ReconcilesStarted;
 
     /// <summary>MADV_PAGEOUT over the file mappings of this process: every read-only one (code and constants of the
     /// executable and libraries), and the clean pages of the writable private ones (<see cref="CleanFilePages"/>: the

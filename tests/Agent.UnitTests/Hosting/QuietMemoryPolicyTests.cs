@@ -12,7 +12,7 @@ public sealed class QuietMemoryPolicyTests
     private static QuietMemoryPolicy AfterStartup()
     {
         var policy = new QuietMemoryPolicy(Quiet);
-        policy.Released(Base);
+        policy.Released(activity: 100, Base);
         Assert.False(policy.ShouldRelease(T0, activity: 100, busy: false, Base));
         return policy;
     }
@@ -57,7 +57,7 @@ public sealed class QuietMemoryPolicyTests
     {
         var policy = AfterStartup();
         Assert.True(policy.ShouldRelease(T0.AddSeconds(60), activity: 100, busy: false, Base + 80 * 1024));
-        policy.Released(Base + 70 * 1024); // a larger folder: most of it is live
+        policy.Released(activity: 100, Base + 70 * 1024); // a larger folder: most of it is live
         Assert.False(policy.ShouldRelease(T0.AddSeconds(70), activity: 100, busy: false, Base + 70 * 1024));
         Assert.False(policy.ShouldRelease(T0.AddSeconds(80), activity: 100, busy: false, Base + 74 * 1024));
         Assert.True(policy.ShouldRelease(T0.AddSeconds(90), activity: 100, busy: false, Base + 76 * 1024));
@@ -76,13 +76,36 @@ public sealed class QuietMemoryPolicyTests
     {
         // A cold converge of 100 containers after the start-up release: anonymous +5 MiB, file-backed +28 MiB (bench idle 100).
         var policy = new QuietMemoryPolicy(Quiet);
-        policy.Released(Base, fileKib: 12 * 1024);
+        policy.Released(activity: 100, Base, fileKib: 12 * 1024);
         Assert.False(policy.ShouldRelease(T0, activity: 100, busy: false, Base, fileKib: 12 * 1024));
         Assert.False(policy.ShouldRelease(T0.AddSeconds(20), activity: 400, busy: false, Base + 5 * 1024, fileKib: 40 * 1024));
         Assert.True(policy.ShouldRelease(T0.AddSeconds(50), activity: 400, busy: false, Base + 5 * 1024, fileKib: 40 * 1024));
         // What idle life faults back after that release (about 10 MiB) never triggers another.
-        policy.Released(Base + 5 * 1024, fileKib: 12 * 1024);
+        policy.Released(activity: 400, Base + 5 * 1024, fileKib: 12 * 1024);
         for (var i = 1; i <= 20; i++)
             Assert.False(policy.ShouldRelease(T0.AddSeconds(50 + 30 * i), activity: 400, busy: false, Base + 5 * 1024, fileKib: (12 + 10) * 1024));
+    }
+
+    [Fact]
+    public void Pages_that_probes_and_scrapes_fault_back_after_a_release_never_trigger_another_but_the_next_work_does()
+    {
+        // probe-41: a /livez every 10 s faulted back 16 MiB after each release, and the agent released after nearly every probe.
+        var policy = new QuietMemoryPolicy(Quiet);
+        policy.Released(activity: 400, Base, fileKib: 7 * 1024);
+        for (var i = 1; i <= 30; i++)
+            Assert.False(policy.ShouldRelease(T0.AddSeconds(10 * i), activity: 400, busy: false, Base + 1024, fileKib: (7 + 16 + i % 3) * 1024));
+        // A resync (a reconcile started) touches its code; once quiet again, that goes back, and idle life's pages with it.
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(310), activity: 401, busy: false, Base + 1024, fileKib: 37 * 1024));
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(330), activity: 401, busy: false, Base + 1024, fileKib: 37 * 1024));
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(340), activity: 401, busy: false, Base + 1024, fileKib: 37 * 1024));
+        policy.Released(activity: 401, Base, fileKib: 7 * 1024);
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(400), activity: 401, busy: false, Base, fileKib: 30 * 1024));
+    }
+
+    [Fact]
+    public void Anonymous_growth_without_work_is_still_released()
+    {
+        var policy = AfterStartup();
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(60), activity: 100, busy: false, Base + QuietMemoryPolicy.Growth, fileKib: 0));
     }
 }
