@@ -32,6 +32,7 @@ public static partial class ErrorAnswers
         {
             404 => $"No route {request.Method} {request.Path}. The API is under /api/v1 (see /openapi/v1.json or /docs); probes are /livez, /readyz, /healthz.",
             405 => $"{request.Path} does not take {request.Method}; see /openapi/v1.json for the methods it takes.",
+            400 => QueryKeys.BadValue(context.HttpContext),
             413 => TooLarge(context.HttpContext),
             415 => "Send the body as JSON with Content-Type: application/json.",
             500 => "The agent failed unexpectedly; its log has the details.",
@@ -124,16 +125,20 @@ public static partial class ErrorAnswers
         if (e.StatusCode == 413) return "The body is larger than Agent:Auth:MaxRequestBodyBytes allows; send a smaller body.";
         if (FailedBinding().Match(e.Message) is { Success: true } failed)
         {
-            var (name, value, type) = (failed.Groups["name"].Value, failed.Groups["value"].Value, failed.Groups["type"].Value);
-            // A whole number too large for its field is one still (probe-39: "99999999999999999999 is not a whole number").
-            return LargestWhole(type) is { } largest && value.TrimStart('-') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit)
-                ? $"{name}=\"{Bounded(value)}\" is out of range: at most {largest}; fix or leave out that query value."
-                : $"{name}=\"{Bounded(value)}\" is not {Expected(type)}; fix or leave out that query value.";
+            return BadQueryValue(failed.Groups["name"].Value, failed.Groups["value"].Value, failed.Groups["type"].Value);
         }
         if (MissingParameter().Match(e.Message) is { Success: true } missing)
             return $"{missing.Groups["name"].Value} is required ({Expected(missing.Groups["type"].Value)}) in the {missing.Groups["source"].Value}.";
         return e.Message;
     }
+
+    /// <summary>Why query value <paramref name="value"/> of <paramref name="name"/> cannot be the <paramref name="type"/> the
+    /// route binds it to (a C# or .NET type name: bool, Int32, Nullable&lt;int&gt;...).</summary>
+    public static string BadQueryValue(string name, string value, string type) =>
+        // A whole number too large for its field is one still (probe-39: "99999999999999999999 is not a whole number").
+        LargestWhole(type) is { } largest && value.TrimStart('-') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit)
+            ? $"{Bounded(name)}=\"{Bounded(value)}\" is out of range: at most {largest}; fix or leave out that query value."
+            : $"{Bounded(name)}=\"{Bounded(value)}\" is not {Expected(type)}; fix or leave out that query value.";
 
     private static string Bounded(string value) => Core.Manifests.JsonSyntax.Bounded(value);
 

@@ -17,7 +17,9 @@ namespace Agent.Http;
 public static class QueryKeys
 {
     /// <summary>The keys a route declares it takes; <see cref="Any"/>: every key (passed on, not read).</summary>
-    public sealed record Declared(IReadOnlyCollection<string> Allowed, IReadOnlyCollection<string> Repeatable, bool Any = false);
+    /// <param name="Types">The type each key binds to, where the handler's parameters say (bool, int...).</param>
+    public sealed record Declared(IReadOnlyCollection<string> Allowed, IReadOnlyCollection<string> Repeatable, bool Any = false,
+        IReadOnlyDictionary<string, Type>? Types = null);
 
     private static readonly ConcurrentDictionary<Endpoint, Declared> Derived = new();
 
@@ -41,12 +43,33 @@ public static class QueryKeys
     /// <summary>The check for the route <paramref name="http"/> reached, as its handler or its declaration says.</summary>
     public static IResult? Problem(HttpContext http)
     {
-        if (http.Request.Query.Count == 0 || http.GetEndpoint() is not RouteEndpoint endpoint) return null;
-        var keys = endpoint.Metadata.GetMetadata<Declared>() ?? Derived.GetOrAdd(endpoint, e => Derive((RouteEndpoint)e, http.RequestServices));
-        if (keys.Any) return null;
+        if (http.Request.Query.Count == 0 || KeysOf(http) is not ({ Any: false } keys, { } endpoint)) return null;
         var route = $"{http.Request.Method} {endpoint.RoutePattern.RawText?.Replace("/api/v1", "", StringComparison.Ordinal).TrimEnd('/')}";
         return Problem(http.Request.Query, route, keys.Allowed, keys.Repeatable);
     }
+
+    /// <summary>The first query value that its parameter's type cannot hold (<c>follow=yes</c>, <c>tail=abc</c>), as the
+    /// binding would refuse it: <c>follow="yes" is not true or false; ...</c>, or null. The binding's own refusal says so
+    /// in the JIT build, but the Native AOT build's generated binding answers a bare 400 (probe-41), which this explains.</summary>
+    public static string? BadValue(HttpContext http)
+    {
+        if (http.Request.Query.Count == 0 || KeysOf(http) is not ({ Types: { } types }, _)) return null;
+        foreach (var (name, values) in http.Request.Query)
+            if (types.TryGetValue(name, out var type) && values.FirstOrDefault(v => !string.IsNullOrEmpty(v) && !Holds(type, v!)) is { } bad)
+                return ErrorAnswers.BadQueryValue(name, bad, type.Name);
+        return null;
+    }
+
+    private static bool Holds(Type type, string value) =>
+        type == typeof(bool) ? bool.TryParse(value, out _)
+        : type == typeof(int) ? int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _)
+        : type == typeof(long) ? long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _)
+        : true;
+
+    private static (Declared Keys, RouteEndpoint Endpoint)? KeysOf(HttpContext http) =>
+        http.GetEndpoint() is RouteEndpoint endpoint
+            ? (endpoint.Metadata.GetMetadata<Declared>() ?? Derived.GetOrAdd(endpoint, e => Derive((RouteEndpoint)e, http.RequestServices)), endpoint)
+            : null;
 
     /// <summary>The handler's parameters that bind from the query: not a route value, the body, a header, a service or
     /// the request's own objects. A list (string[]) may be repeated.</summary>
@@ -58,6 +81,7 @@ public static class QueryKeys
         var routeValues = endpoint.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var allowed = new List<string>();
         var repeatable = new List<string>();
+        var types = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase);
         foreach (var parameter in handler.GetParameters())
         {
             var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
@@ -68,9 +92,10 @@ public static class QueryKeys
                 continue;
             var name = parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.Name;
             allowed.Add(name);
+            types[name] = type;
             if (type.IsArray && type != typeof(string)) repeatable.Add(name);
         }
-        return new Declared(allowed, repeatable);
+        return new Declared(allowed, repeatable, Types: types);
     }
 
     private static bool NotQuery(Type type) =>
