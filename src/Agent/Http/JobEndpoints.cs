@@ -236,7 +236,7 @@ public static class JobEndpoints
         if (CronJobRun(id, runner) is var (cron, run))
             return ApiProblems.NotFound(run.Container is { Length: > 0 } container
                 ? $"No Job \"{id}\": \"{id}\" is a run of CronJob/{cron}: its output is at GET /api/v1/containers/{container}/logs."
-                : $"No Job \"{id}\": \"{id}\" is a run of CronJob/{cron}, which has no container (GET /api/v1/cronjobs/{cron} shows it).");
+                : $"No Job \"{id}\": \"{id}\" is a run of CronJob/{cron}; the run has no container, so no output (GET /api/v1/cronjobs/{cron} shows the run).");
         return ApiProblems.NotFound($"No Job \"{Shown(id)}\". List them with GET /api/v1/jobs.");
     }
 
