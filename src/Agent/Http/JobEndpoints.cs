@@ -48,7 +48,7 @@ public static class JobEndpoints
             .WithSummary("One Job: phase and runs with their exit codes.");
         api.MapGet("/jobs/{id}/logs", Logs).RequireAuthorization(Roles.Operator)
             .ScopedToFound(Job.KindName, "id", (http, id) => http.RequestServices.GetRequiredService<JobRunner>().JobKey(id))
-            .WithSummary("Output of the job's latest run as text; follow=true streams it until the run ends.");
+            .WithSummary("Output of the job's latest run as text; follow=true streams it until the run ends, waiting up to 60 s for a run just started to have a container (409 without one).");
         api.MapPost("/jobs", Create).RequireAuthorization(Roles.Admin)
             .WithSummary("Run a job from a body with the fields of a Job's spec plus a name: {\"name\": \"x\", \"backoffLimit\": 0, \"activeDeadline\": \"5m\", \"container\": {\"image\": ..., \"command\": [...]}}. 201 with its id; wait=true waits for the exit code, wait=true&follow=true streams the output and ends with the exit code.");
         return api;
@@ -177,9 +177,19 @@ public static class JobEndpoints
                 detail: $"Job \"{id}\" run {removed.Id} ({removed.Phase}) was removed after ttlAfterFinished, with its containers and their logs.").ExecuteAsync(http);
             return;
         }
-        if (history?.Latest?.Current is not { } attempt)
+        var attempt = history?.Latest?.Current;
+        try
         {
-            await Results.Problem(statusCode: 409, title: "Conflict", detail: $"Job \"{id}\" has no run with a container yet.").ExecuteAsync(http);
+            // As kubectl logs -f job/NAME waits for its pod: a job just created has no container for a moment.
+            if (attempt is null && follow == true) attempt = await FirstContainerAsync(runner, key, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+        if (attempt is null)
+        {
+            await Results.Problem(statusCode: 409, title: "Conflict", detail: $"Job \"{Shown(id)}\" has no run with a container yet.").ExecuteAsync(http);
             return;
         }
         http.Response.ContentType = "text/plain; charset=utf-8";
@@ -196,10 +206,45 @@ public static class JobEndpoints
         }
     }
 
+    /// <summary>How long logs?follow=true waits for a job's latest run to have a container before the 409.</summary>
+    private static readonly TimeSpan ContainerWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>The latest run's container once it has one; null when the run ends without one, the job goes away or
+    /// <see cref="ContainerWait"/> passes.</summary>
+    private static async Task<JobAttempt?> FirstContainerAsync(JobRunner runner, ObjectKey key, CancellationToken ct)
+    {
+        var until = DateTimeOffset.UtcNow + ContainerWait;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            await Task.Delay(200, ct);
+            var history = runner.History(key);
+            if (history is { LatestRemoved: true }) return null; // its container gone with it
+            var run = history?.Latest;
+            if (run?.Current is { } attempt) return attempt;
+            if (run is { IsActive: false } || runner.Desired(key) is null) return null;
+        }
+        return null;
+    }
+
     private static IResult NoCronJob(string name) => ApiProblems.NotFound($"No CronJob \"{name}\" in the manifests. List them with GET /api/v1/cronjobs.");
     /// <summary>No Job of that id; a CronJob's name is told where its runs are (kubectl logs job/NAME takes a Job, and a
-    /// CronJob's runs are Jobs there, so users try its name).</summary>
-    private static IResult NoJob(string id, JobRunner runner) => ApiProblems.NotFound(runner.CronJobStatus(id) is null
-        ? $"No Job \"{id}\". List them with GET /api/v1/jobs."
-        : $"No Job \"{id}\": CronJob/{id} is a CronJob. Its runs and their containers are in GET /api/v1/cronjobs/{id} (a run's output: GET /api/v1/containers/{{id}}/logs, or agent logs cronjob/{id}).");
+    /// CronJob's runs are Jobs there, so users try its name), and so is the id of a CronJob's run (its history lists them).</summary>
+    private static IResult NoJob(string id, JobRunner runner)
+    {
+        if (runner.CronJobStatus(id) is not null)
+            return ApiProblems.NotFound($"No Job \"{id}\": CronJob/{id} is a CronJob. Its runs and their containers are in GET /api/v1/cronjobs/{id} (a run's output: GET /api/v1/containers/{{id}}/logs, or agent logs cronjob/{id}).");
+        if (CronJobRun(id, runner) is var (cron, run))
+            return ApiProblems.NotFound(run.Container is { Length: > 0 } container
+                ? $"No Job \"{id}\": \"{id}\" is a run of CronJob/{cron}: its output is at GET /api/v1/containers/{container}/logs."
+                : $"No Job \"{id}\": \"{id}\" is a run of CronJob/{cron}; the run has no container, so no output (GET /api/v1/cronjobs/{cron} shows the run).");
+        return ApiProblems.NotFound($"No Job \"{Shown(id)}\". List them with GET /api/v1/jobs.");
+    }
+
+    private static (string CronJob, RunView Run)? CronJobRun(string id, JobRunner runner) =>
+        runner.CronJobStatuses().SelectMany(c => c.Active.Concat(c.History).Select(r => (c.Name, r))).FirstOrDefault(p => p.r.Id == id) is ({ } name, { } run)
+            ? (name, run)
+            : null;
+
+    /// <summary>An id as an answer echoes it: a long one keeps its start and its end.</summary>
+    private static string Shown(string id) => Core.Manifests.JsonSyntax.Bounded(id);
 }

@@ -266,6 +266,66 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         Assert.Contains($"Job/{job} (no phase) is outside it", refused);
     }
 
+    /// <summary>Tester finding: logs?follow=true right after POST /jobs answered 409 "has no run with a container yet";
+    /// as kubectl logs -f job/NAME waits for its pod, it waits for the run's container and streams it.</summary>
+    [Fact]
+    public async Task Following_the_logs_of_a_job_just_created_waits_for_its_container()
+    {
+        await Agent.StartAsync();
+        using var client = Client(Admin);
+        using var created = await client.PostAsync("/api/v1/jobs", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"sleep 1; echo late\"]}}}}"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var logs = await client.GetAsync($"/api/v1/jobs/{id}/logs?follow=true");
+        var text = await logs.Content.ReadAsStringAsync();
+        Assert.True(logs.StatusCode == HttpStatusCode.OK, $"{(int)logs.StatusCode}: {text}");
+        Assert.Equal("late\n", text);
+    }
+
+    /// <summary>Tester finding: `agent logs -f cronjob/NAME` before its first run exited 1 ("no run with a container
+    /// yet"); following, it waits for a run's container as kubectl logs -f job/NAME waits for its pod.</summary>
+    [Fact]
+    public async Task Following_a_cronjobs_logs_before_its_first_run_waits_for_it()
+    {
+        var name = Instance.Name("tick");
+        var (client, _) = await StartWithCronJobAsync(CronJob(name, "0 0 1 1 *", "echo triggered"));
+        using var __ = client;
+        var following = AgentCli.RunAsync(CliEnvironment, "logs", "-f", $"cronjob/{name}");
+        await Task.Delay(TimeSpan.FromSeconds(4)); // the CLI asked before any run
+        using (var trigger = await client.PostAsync($"/api/v1/cronjobs/{name}/trigger", null)) Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        var (exit, stdout, stderr) = await following;
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("triggered\n", stdout);
+    }
+
+    private Dictionary<string, string> CliEnvironment => new() { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Admin };
+
+    /// <summary>Tester findings: job/NAME for a CronJob said only "no Job" in `agent logs` and `agent describe` (the API's
+    /// hint dropped); a CronJob run's id on the Job routes was a plain "No Job"; a 5,000-character id was echoed whole.</summary>
+    [Fact]
+    public async Task A_cronjob_or_its_run_named_as_a_job_is_pointed_to_and_a_long_id_is_not_echoed_whole()
+    {
+        var name = Instance.Name("tock");
+        var (client, _) = await StartWithCronJobAsync(CronJob(name, "0 0 1 1 *", "echo triggered"));
+        using var __ = client;
+        var logs = await AgentCli.RunAsync(CliEnvironment, "logs", $"job/{name}");
+        Assert.NotEqual(0, logs.Exit);
+        Assert.Contains($"{name} is a CronJob (agent logs cronjob/{name})", logs.Stderr);
+        var described = await AgentCli.RunAsync(CliEnvironment, "describe", $"job/{name}");
+        Assert.NotEqual(0, described.Exit);
+        Assert.Contains($"{name} is a CronJob (agent describe cronjob/{name})", described.Stderr);
+
+        using (var trigger = await client.PostAsync($"/api/v1/cronjobs/{name}/trigger", null)) Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        var run = (await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}"),
+            c => c.GetProperty("history").GetArrayLength() == 1, TimeSpan.FromSeconds(60), "the run in the history")).GetProperty("history")[0];
+        var (runId, container) = (run.GetProperty("id").GetString()!, run.GetProperty("container").GetString()!);
+        foreach (var path in new[] { $"/api/v1/jobs/{runId}/logs", $"/api/v1/jobs/{runId}" })
+            Assert.Contains($"\"{runId}\" is a run of CronJob/{name}: its output is at GET /api/v1/containers/{container}/logs",
+                await ReadProblemAsync(await client.GetAsync(path), HttpStatusCode.NotFound));
+        var detail = await ReadProblemAsync(await client.GetAsync($"/api/v1/jobs/{new string('x', 5000)}"), HttpStatusCode.NotFound);
+        Assert.True(detail.Length < 400, detail);
+    }
+
     private static async Task<string> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         using (response)

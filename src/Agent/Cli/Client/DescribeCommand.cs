@@ -15,6 +15,11 @@ public static class DescribeCommand
         {
             var (typed, objectName) = ObjectReference.Parse(parse.GetValue(kind)!, parse.GetValue(name));
             var (found, resolvedKind) = await ObjectReference.FindAsync(client, typed, objectName, ct);
+            if (found is null && resolvedKind == ResourceKinds.JobKind && await ObjectReference.IsCronJobAsync(client, objectName, ct))
+            {
+                var shown = Core.TerminalText.Escape(objectName);
+                throw new AgentApiException($"{resolvedKind} \"{shown}\" not found: {shown} is a CronJob (agent describe cronjob/{shown})", 404);
+            }
             if (found is not { } o) throw new AgentApiException($"{resolvedKind} \"{objectName}\" not found; list them with `agent get {ResourceKinds.Plural(resolvedKind)}`", 404);
             if (resolvedKind == GitRepositoryTables.Kind)
             {
@@ -57,5 +62,19 @@ public static class ObjectReference
         // job/ID also names a job made through the API (kind ApiJob), as `agent get jobs` lists it (probe-17 F7).
         if (found is null && kind == ResourceKinds.JobKind && Find(ResourceKinds.ApiJobKind) is { } apiJob) return (apiJob, ResourceKinds.ApiJobKind);
         return (found, kind);
+    }
+
+    /// <summary>Whether a CronJob has that name: job/NAME given for one is told so (its runs are Jobs in Kubernetes).</summary>
+    public static async Task<bool> IsCronJobAsync(AgentClient client, string name, CancellationToken ct)
+    {
+        try
+        {
+            await client.GetAsync($"api/v1/cronjobs/{Uri.EscapeDataString(name)}", ct);
+            return true;
+        }
+        catch (AgentApiException e) when (e.Status == 404)
+        {
+            return false;
+        }
     }
 }

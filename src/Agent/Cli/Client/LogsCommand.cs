@@ -56,7 +56,7 @@ public static class LogsCommand
                     await CopyAsync(client, target.Name, suffix, notFound: null, ct);
                     return 0;
                 case LogsTargetKind.Job or LogsTargetKind.CronJob:
-                    var (run, shown) = await LatestRunAsync(client, target, ct);
+                    var (run, shown) = await LatestRunAsync(client, target, parse.GetValue(follow), ct);
                     await CopyAsync(client, run, suffix, notFound: $"the container {run} of {shown}'s latest run is gone (removed by the agent or by hand); agent describe {shown} shows its runs", ct);
                     return 0;
                 default:
@@ -129,29 +129,55 @@ public static class LogsCommand
     public static string NoContainer(string name) =>
         $"No container \"{Core.TerminalText.Escape(name)}\" managed by this agent (agent get containers lists them; objects are named KIND/NAME, e.g. servicegroup/web, job/migrate)";
 
-    /// <summary>The container of a Job's or CronJob's most recent run: the active one started last, else the newest ended one.</summary>
-    private static async Task<(string Container, string Shown)> LatestRunAsync(AgentClient client, LogsTarget target, CancellationToken ct)
+    /// <summary>The container of a Job's or CronJob's most recent run: the active one started last, else the newest ended
+    /// one. Following, a run without a container yet is waited for (as kubectl logs -f job/NAME waits for its pod), up to
+    /// <see cref="ContainerWait"/>.</summary>
+    private static async Task<(string Container, string Shown)> LatestRunAsync(AgentClient client, LogsTarget target, bool follow, CancellationToken ct)
     {
         var cron = target.Kind == LogsTargetKind.CronJob;
         var shown = $"{(cron ? "cronjob" : "job")}/{target.Name}";
-        JsonElement view;
+        var until = DateTimeOffset.UtcNow + ContainerWait;
+        while (true)
+        {
+            var view = await StatusAsync(client, target, ct);
+            if (!cron && LatestRunRemoved(view))
+            {
+                // Its run removed after ttlAfterFinished: the API's own answer (410, naming the removal) is the message.
+                using var gone = await client.StreamAsync($"api/v1/jobs/{Uri.EscapeDataString(target.Name)}/logs", ct);
+                throw new AgentApiException($"{shown}'s latest run was removed after ttlAfterFinished, with its containers and their logs", 410);
+            }
+            if (LatestRunContainer(view) is { } container) return (container, shown);
+            if (!follow || (!cron && EndedWithoutContainer(view)) || DateTimeOffset.UtcNow >= until)
+                throw new AgentApiException(
+                    $"{shown} has no run with a container yet{(cron ? $" (agent describe {shown} shows its schedule; a run can be started now through POST /api/v1/cronjobs/{target.Name}/trigger)" : $" (agent describe {shown} shows its state)")}");
+            await Task.Delay(500, ct);
+        }
+    }
+
+    /// <summary>How long `agent logs -f job/ID` (or cronjob/NAME) waits for a run's container, as the API's logs?follow=true does.</summary>
+    private static readonly TimeSpan ContainerWait = TimeSpan.FromSeconds(60);
+
+    private static async Task<JsonElement> StatusAsync(AgentClient client, LogsTarget target, CancellationToken ct)
+    {
+        var cron = target.Kind == LogsTargetKind.CronJob;
         try
         {
-            view = await client.GetAsync($"api/v1/{(cron ? "cronjobs" : "jobs")}/{Uri.EscapeDataString(target.Name)}", ct);
+            return await client.GetAsync($"api/v1/{(cron ? "cronjobs" : "jobs")}/{Uri.EscapeDataString(target.Name)}", ct);
         }
         catch (AgentApiException e) when (e.Status == 404)
         {
-            throw new AgentApiException($"no {(cron ? "CronJob" : "Job")} \"{Core.TerminalText.Escape(target.Name)}\" (agent get {(cron ? "cronjobs" : "jobs")} lists them)", 404);
+            var name = Core.TerminalText.Escape(target.Name);
+            if (!cron && await ObjectReference.IsCronJobAsync(client, target.Name, ct))
+                throw new AgentApiException($"no Job \"{name}\": {name} is a CronJob (agent logs cronjob/{name})", 404);
+            throw new AgentApiException($"no {(cron ? "CronJob" : "Job")} \"{name}\" (agent get {(cron ? "cronjobs" : "jobs")} lists them)", 404);
         }
-        if (!cron && LatestRunRemoved(view))
-        {
-            // Its run removed after ttlAfterFinished: the API's own answer (410, naming the removal) is the message.
-            using var gone = await client.StreamAsync($"api/v1/jobs/{Uri.EscapeDataString(target.Name)}/logs", ct);
-            throw new AgentApiException($"{shown}'s latest run was removed after ttlAfterFinished, with its containers and their logs", 410);
-        }
-        return (LatestRunContainer(view) ?? throw new AgentApiException(
-            $"{shown} has no run with a container yet{(cron ? $" (agent describe {shown} shows its schedule; a run can be started now through POST /api/v1/cronjobs/{target.Name}/trigger)" : $" (agent describe {shown} shows its state)")}"), shown);
     }
+
+    /// <summary>From a Job's status: no run is active and one has ended (without a container, when none names one).</summary>
+    private static bool EndedWithoutContainer(JsonElement view) =>
+        view.ValueKind == JsonValueKind.Object
+        && !(view.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.Array && active.GetArrayLength() > 0)
+        && view.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.Array && history.GetArrayLength() > 0;
 
     /// <summary>From a CronJob's or Job's status (GET /cronjobs/NAME, /jobs/ID): the container of its active run started
     /// last, else of its newest ended run; null when no run has a container.</summary>
