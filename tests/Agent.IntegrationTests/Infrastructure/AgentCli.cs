@@ -67,7 +67,17 @@ public static class AgentCli
 
         public string Stdout { get { lock (sync) return stdout.ToString(); } }
         public string Stderr { get { lock (sync) return stderr.ToString(); } }
-        public bool HasExited => process.HasExited;
+        /// <summary>Exited, and its output read to the end: Process.HasExited turns true before the last lines reach the
+        /// output handlers (CI: exit code 1 read with stderr still empty), which WaitForExit() waits for.</summary>
+        public bool HasExited
+        {
+            get
+            {
+                if (!process.HasExited) return false;
+                process.WaitForExit();
+                return true;
+            }
+        }
         public int ExitCode => process.ExitCode;
 
         public Task<string> WaitForOutputAsync(Func<string, bool> done, string what) =>
