@@ -131,12 +131,12 @@ public static class LogsCommand
 
     /// <summary>The container of a Job's or CronJob's most recent run: the active one started last, else the newest ended
     /// one. Following, a run without a container yet is waited for (as kubectl logs -f job/NAME waits for its pod), up to
-    /// <see cref="ContainerWait"/>.</summary>
+    /// <see cref="Http.JobEndpoints.ContainerWait"/>, as the API's logs?follow=true waits.</summary>
     private static async Task<(string Container, string Shown)> LatestRunAsync(AgentClient client, LogsTarget target, bool follow, CancellationToken ct)
     {
         var cron = target.Kind == LogsTargetKind.CronJob;
         var shown = $"{(cron ? "cronjob" : "job")}/{target.Name}";
-        var until = DateTimeOffset.UtcNow + ContainerWait;
+        var until = DateTimeOffset.UtcNow + Http.JobEndpoints.ContainerWait;
         while (true)
         {
             var view = await StatusAsync(client, target, ct);
@@ -153,9 +153,6 @@ public static class LogsCommand
             await Task.Delay(500, ct);
         }
     }
-
-    /// <summary>How long `agent logs -f job/ID` (or cronjob/NAME) waits for a run's container, as the API's logs?follow=true does.</summary>
-    private static readonly TimeSpan ContainerWait = TimeSpan.FromSeconds(60);
 
     private static async Task<JsonElement> StatusAsync(AgentClient client, LogsTarget target, CancellationToken ct)
     {
