@@ -246,6 +246,8 @@ public static class JobEndpoints
             ? (name, run)
             : null;
 
-    /// <summary>An id as an answer echoes it: a long one keeps its start and its end.</summary>
-    private static string Shown(string id) => Core.Manifests.JsonSyntax.Bounded(id);
+    /// <summary>An id as an answer echoes it: a long one keeps its start and its end, and an encoded slash is shown as the
+    /// slash it stands for (routing decodes a path segment except %2F, so "a%2Fb" reaches the route as typed; a "%252F"
+    /// typed, decoded to "%2F" before routing, reads as a slash too: only shown, never looked up).</summary>
+    private static string Shown(string id) => Core.Manifests.JsonSyntax.Bounded(id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase));
 }

@@ -326,6 +326,21 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         Assert.True(detail.Length < 400, detail);
     }
 
+    /// <summary>Routing leaves %2F encoded in a path segment (it would end the segment decoded), so the id reached the 404
+    /// as "a%2Fb" and was echoed so; the answer names the id meant.</summary>
+    [Fact]
+    public async Task An_id_with_an_encoded_slash_is_echoed_decoded_in_the_404()
+    {
+        await Agent.StartAsync();
+        using var client = Client(Operator);
+        foreach (var path in new[] { "/api/v1/jobs/a%2Fb/logs", "/api/v1/jobs/a%2Fb" })
+        {
+            var detail = await ReadProblemAsync(await client.GetAsync(path), HttpStatusCode.NotFound);
+            Assert.Contains("No Job \"a/b\"", detail);
+            Assert.DoesNotContain("%2F", detail, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     private static async Task<string> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         using (response)
