@@ -301,7 +301,8 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     private Dictionary<string, string> CliEnvironment => new() { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Admin };
 
     /// <summary>Tester findings: job/NAME for a CronJob said only "no Job" in `agent logs` and `agent describe` (the API's
-    /// hint dropped); a CronJob run's id on the Job routes was a plain "No Job"; a 5,000-character id was echoed whole.</summary>
+    /// hint dropped); a CronJob run's id on the Job routes was a plain "No Job", and `agent logs job/RUN` dropped the API's
+    /// pointer for it; a 5,000-character id was echoed whole.</summary>
     [Fact]
     public async Task A_cronjob_or_its_run_named_as_a_job_is_pointed_to_and_a_long_id_is_not_echoed_whole()
     {
@@ -319,9 +320,12 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         var run = (await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}"),
             c => c.GetProperty("history").GetArrayLength() == 1, TimeSpan.FromSeconds(60), "the run in the history")).GetProperty("history")[0];
         var (runId, container) = (run.GetProperty("id").GetString()!, run.GetProperty("container").GetString()!);
+        var pointer = $"\"{runId}\" is a run of CronJob/{name}: its output is at GET /api/v1/containers/{container}/logs";
         foreach (var path in new[] { $"/api/v1/jobs/{runId}/logs", $"/api/v1/jobs/{runId}" })
-            Assert.Contains($"\"{runId}\" is a run of CronJob/{name}: its output is at GET /api/v1/containers/{container}/logs",
-                await ReadProblemAsync(await client.GetAsync(path), HttpStatusCode.NotFound));
+            Assert.Contains(pointer, await ReadProblemAsync(await client.GetAsync(path), HttpStatusCode.NotFound));
+        var runLogs = await AgentCli.RunAsync(CliEnvironment, "logs", $"job/{runId}"); // said only "no Job ... (agent get jobs lists them)"
+        Assert.NotEqual(0, runLogs.Exit);
+        Assert.Contains(pointer, runLogs.Stderr);
         var detail = await ReadProblemAsync(await client.GetAsync($"/api/v1/jobs/{new string('x', 5000)}"), HttpStatusCode.NotFound);
         Assert.True(detail.Length < 400, detail);
     }
