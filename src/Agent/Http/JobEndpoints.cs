@@ -163,7 +163,7 @@ public static class JobEndpoints
         }
     }
 
-    private static async Task Logs(HttpContext http, string id, bool? follow, JobRunner runner, JobEngine engine, CancellationToken ct)
+    private static async Task Logs(HttpContext http, string id, bool? follow, JobRunner runner, JobEngine engine, TimeProvider time, CancellationToken ct)
     {
         if (runner.JobKey(id) is not { } key)
         {
@@ -181,7 +181,7 @@ public static class JobEndpoints
         try
         {
             // As kubectl logs -f job/NAME waits for its pod: a job just created has no container for a moment.
-            if (attempt is null && follow == true) attempt = await FirstContainerAsync(runner, key, ct);
+            if (attempt is null && follow == true) attempt = await FirstContainerAsync(() => runner.History(key), () => runner.Desired(key) is null, time, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -206,22 +206,23 @@ public static class JobEndpoints
         }
     }
 
-    /// <summary>How long logs?follow=true waits for a job's latest run to have a container before the 409.</summary>
-    private static readonly TimeSpan ContainerWait = TimeSpan.FromSeconds(60);
+    /// <summary>How long logs?follow=true waits for a job's latest run to have a container before the 409; `agent logs -f
+    /// job/ID` and `agent logs -f cronjob/NAME` wait as long.</summary>
+    public static readonly TimeSpan ContainerWait = TimeSpan.FromSeconds(60);
 
-    /// <summary>The latest run's container once it has one; null when the run ends without one, the job goes away or
-    /// <see cref="ContainerWait"/> passes.</summary>
-    private static async Task<JobAttempt?> FirstContainerAsync(JobRunner runner, ObjectKey key, CancellationToken ct)
+    /// <summary>The latest run's container once <paramref name="history"/> shows one; null when the run ends without one,
+    /// the job goes away (<paramref name="jobGone"/>) or <see cref="ContainerWait"/> passes on <paramref name="time"/>.</summary>
+    internal static async Task<JobAttempt?> FirstContainerAsync(Func<JobHistory?> history, Func<bool> jobGone, TimeProvider time, CancellationToken ct)
     {
-        var until = DateTimeOffset.UtcNow + ContainerWait;
-        while (DateTimeOffset.UtcNow < until)
+        var until = time.GetUtcNow() + ContainerWait;
+        while (time.GetUtcNow() < until)
         {
-            await Task.Delay(200, ct);
-            var history = runner.History(key);
-            if (history is { LatestRemoved: true }) return null; // its container gone with it
-            var run = history?.Latest;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, ct);
+            var read = history(); // one read: the runner may replace it meanwhile
+            if (read is { LatestRemoved: true }) return null; // its container gone with it
+            var run = read?.Latest;
             if (run?.Current is { } attempt) return attempt;
-            if (run is { IsActive: false } || runner.Desired(key) is null) return null;
+            if (run is { IsActive: false } || jobGone()) return null;
         }
         return null;
     }
@@ -245,6 +246,8 @@ public static class JobEndpoints
             ? (name, run)
             : null;
 
-    /// <summary>An id as an answer echoes it: a long one keeps its start and its end.</summary>
-    private static string Shown(string id) => Core.Manifests.JsonSyntax.Bounded(id);
+    /// <summary>An id as an answer echoes it: a long one keeps its start and its end, and an encoded slash is shown as the
+    /// slash it stands for (routing decodes a path segment except %2F, so "a%2Fb" reaches the route as typed; a "%252F"
+    /// typed, decoded to "%2F" before routing, reads as a slash too: only shown, never looked up).</summary>
+    private static string Shown(string id) => Core.Manifests.JsonSyntax.Bounded(id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase));
 }

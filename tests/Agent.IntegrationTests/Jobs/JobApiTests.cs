@@ -52,14 +52,26 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
+    /// <summary>A job request whose container runs <paramref name="script"/> with sh -c; <paramref name="fields"/>: more of
+    /// the request's fields, each followed by a comma.</summary>
+    private static StringContent JobBody(string script, string fields = "") =>
+        Json($"{{{fields}\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"{script}\"]}}}}");
+
+    /// <summary>Creates a job that runs <paramref name="script"/> without waiting for it (201) and answers its id.</summary>
+    private static async Task<string> CreateJobAsync(HttpClient client, string script)
+    {
+        using var created = await client.PostAsync("/api/v1/jobs", JobBody(script));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
     [Fact]
     public async Task An_imperative_job_streams_its_output_and_ends_with_its_exit_code()
     {
         await Agent.StartAsync();
         using var client = Client(Admin);
         var name = Instance.Name("api");
-        using var response = await client.PostAsync("/api/v1/jobs?wait=true&follow=true",
-            Json($"{{\"name\": \"{name}\", \"backoffLimit\": 0, \"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"echo one; echo two; exit 7\"]}}}}"));
+        using var response = await client.PostAsync("/api/v1/jobs?wait=true&follow=true", JobBody("echo one; echo two; exit 7", $"\"name\": \"{name}\", \"backoffLimit\": 0, "));
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = response.Headers.GetValues("X-Job-Id").Single();
@@ -80,13 +92,11 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     {
         await Agent.StartAsync();
         using var client = Client(Admin);
-        using var created = await client.PostAsync("/api/v1/jobs", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"true\"]}}}}"));
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var id = await CreateJobAsync(client, "true");
         await Eventually.ReturnsAsync(async () => JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}")).RootElement.GetProperty("phase").GetString(),
             p => p == "Succeeded", TimeSpan.FromSeconds(120), "the job succeeded");
 
-        using var waited = await client.PostAsync("/api/v1/jobs?wait=true", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"exit 0\"]}}}}"));
+        using var waited = await client.PostAsync("/api/v1/jobs?wait=true", JobBody("exit 0"));
         var body = await waited.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(HttpStatusCode.Created, waited.StatusCode);
         Assert.Equal(0, body.GetProperty("exitCode").GetInt32());
@@ -94,17 +104,16 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     }
 
     /// <summary>Posts a job with ttlAfterFinished 0s and waits for it (201), then until the engine shows
-    /// its run's container removed.</summary>
-    private async Task<JsonElement> WaitedTtlZeroJobAsync(HttpClient client, string prefix, string extraSpec, string command)
+    /// its run's container removed: its id and the wait's answer.</summary>
+    private async Task<(string Id, JsonElement Body)> WaitedTtlZeroJobAsync(HttpClient client, string prefix, string extraSpec, string command)
     {
         client.Timeout = TimeSpan.FromMinutes(3);
-        using var response = await client.PostAsync("/api/v1/jobs?wait=true", Json($"{{\"name\": \"{Instance.Name(prefix)}\", {extraSpec}\"ttlAfterFinished\": \"0s\", "
-            + $"\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"{command}\"]}}}}"));
+        using var response = await client.PostAsync("/api/v1/jobs?wait=true", JobBody(command, $"\"name\": \"{Instance.Name(prefix)}\", {extraSpec}\"ttlAfterFinished\": \"0s\", "));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = body.GetProperty("id").GetString()!;
         await Eventually.ReturnsAsync(() => ListAsync(Instance, id), c => c.Count == 0, TimeSpan.FromSeconds(60), "ttlAfterFinished removed the run's container"); // on the engine
-        return body;
+        return (id, body);
     }
 
     [Fact]
@@ -114,9 +123,8 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         // there), and the job read "Pending, waiting for the first run" although it had failed and never runs again.
         await Agent.StartAsync();
         using var client = Client(Admin);
-        var body = await WaitedTtlZeroJobAsync(client, "ttl", "\"backoffLimit\": 0, ", "exit 3");
+        var (id, body) = await WaitedTtlZeroJobAsync(client, "ttl", "\"backoffLimit\": 0, ", "exit 3");
         Assert.Equal(("Failed", 3), (body.GetProperty("phase").GetString(), body.GetProperty("exitCode").GetInt32()));
-        var id = body.GetProperty("id").GetString()!;
 
         using var job = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/jobs/{id}"));
         Assert.Equal("Failed", job.RootElement.GetProperty("phase").GetString());
@@ -133,8 +141,7 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         // "Runs Kept: 0 succeeded / 1 failed" beside "Runs: <none>".
         await Agent.StartAsync();
         using var client = Client(Admin);
-        var body = await WaitedTtlZeroJobAsync(client, "ttl0", "", "echo done");
-        var id = body.GetProperty("id").GetString()!;
+        var (id, body) = await WaitedTtlZeroJobAsync(client, "ttl0", "", "echo done");
         var run = body.GetProperty("run");
         Assert.Equal(("Succeeded", 0), (body.GetProperty("phase").GetString(), body.GetProperty("exitCode").GetInt32()));
         Assert.Equal(1, run.GetProperty("attempts").GetInt32());
@@ -273,9 +280,7 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     {
         await Agent.StartAsync();
         using var client = Client(Admin);
-        using var created = await client.PostAsync("/api/v1/jobs", Json($"{{\"container\": {{\"image\": \"{TestEngine.Image}\", \"command\": [\"sh\", \"-c\", \"sleep 1; echo late\"]}}}}"));
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var id = await CreateJobAsync(client, "sleep 1; echo late");
         using var logs = await client.GetAsync($"/api/v1/jobs/{id}/logs?follow=true");
         var text = await logs.Content.ReadAsStringAsync();
         Assert.True(logs.StatusCode == HttpStatusCode.OK, $"{(int)logs.StatusCode}: {text}");
@@ -301,7 +306,8 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
     private Dictionary<string, string> CliEnvironment => new() { ["AGENT_Urls"] = Agent.BaseAddress.ToString(), ["AGENT_TOKEN"] = Admin };
 
     /// <summary>Tester findings: job/NAME for a CronJob said only "no Job" in `agent logs` and `agent describe` (the API's
-    /// hint dropped); a CronJob run's id on the Job routes was a plain "No Job"; a 5,000-character id was echoed whole.</summary>
+    /// hint dropped); a CronJob run's id on the Job routes was a plain "No Job", and `agent logs job/RUN` dropped the API's
+    /// pointer for it; a 5,000-character id was echoed whole.</summary>
     [Fact]
     public async Task A_cronjob_or_its_run_named_as_a_job_is_pointed_to_and_a_long_id_is_not_echoed_whole()
     {
@@ -319,11 +325,29 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         var run = (await Eventually.ReturnsAsync(async () => await client.GetFromJsonAsync<JsonElement>($"/api/v1/cronjobs/{name}"),
             c => c.GetProperty("history").GetArrayLength() == 1, TimeSpan.FromSeconds(60), "the run in the history")).GetProperty("history")[0];
         var (runId, container) = (run.GetProperty("id").GetString()!, run.GetProperty("container").GetString()!);
+        var pointer = $"\"{runId}\" is a run of CronJob/{name}: its output is at GET /api/v1/containers/{container}/logs";
         foreach (var path in new[] { $"/api/v1/jobs/{runId}/logs", $"/api/v1/jobs/{runId}" })
-            Assert.Contains($"\"{runId}\" is a run of CronJob/{name}: its output is at GET /api/v1/containers/{container}/logs",
-                await ReadProblemAsync(await client.GetAsync(path), HttpStatusCode.NotFound));
+            Assert.Contains(pointer, await ReadProblemAsync(await client.GetAsync(path), HttpStatusCode.NotFound));
+        var runLogs = await AgentCli.RunAsync(CliEnvironment, "logs", $"job/{runId}"); // said only "no Job ... (agent get jobs lists them)"
+        Assert.NotEqual(0, runLogs.Exit);
+        Assert.Contains(pointer, runLogs.Stderr);
         var detail = await ReadProblemAsync(await client.GetAsync($"/api/v1/jobs/{new string('x', 5000)}"), HttpStatusCode.NotFound);
         Assert.True(detail.Length < 400, detail);
+    }
+
+    /// <summary>Routing leaves %2F encoded in a path segment (it would end the segment decoded), so the id reached the 404
+    /// as "a%2Fb" and was echoed so; the answer names the id meant.</summary>
+    [Fact]
+    public async Task An_id_with_an_encoded_slash_is_echoed_decoded_in_the_404()
+    {
+        await Agent.StartAsync();
+        using var client = Client(Operator);
+        foreach (var path in new[] { "/api/v1/jobs/a%2Fb/logs", "/api/v1/jobs/a%2Fb" })
+        {
+            var detail = await ReadProblemAsync(await client.GetAsync(path), HttpStatusCode.NotFound);
+            Assert.Contains("No Job \"a/b\"", detail);
+            Assert.DoesNotContain("%2F", detail, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     private static async Task<string> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode expected)

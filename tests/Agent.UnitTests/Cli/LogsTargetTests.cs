@@ -74,4 +74,26 @@ public sealed class LogsTargetTests
         Assert.Equal("g-db-1   | ready", LogsCommand.Prefixed("g-db-1", 8, "ready"));
         Assert.Equal("g-web-10 | GET /", LogsCommand.Prefixed("g-web-10", 8, "GET /"));
     }
+
+    /// <summary>`agent logs job/ID` with a CronJob run's id said only "no Job \"ID\" (agent get jobs lists them)", dropping the
+    /// agent's 404 that names the CronJob and where the run's output is: that answer is passed on. An id that is no Job and
+    /// no run keeps the CLI's own words. A loopback server answers as the agent does.</summary>
+    [Fact]
+    public async Task A_cronjob_runs_id_given_as_a_job_is_answered_with_the_agents_pointer_to_its_output()
+    {
+        const string hint = "No Job \"tick-1765000000\": \"tick-1765000000\" is a run of CronJob/tick: its output is at GET /api/v1/containers/tick-1765000000-a/logs.";
+        using var server = new LoopbackAgent(path => path switch
+        {
+            "/api/v1/cronjobs" => (200, "application/json", """[{"name":"tick","active":[],"history":[{"id":"tick-1765000000","container":"tick-1765000000-a"}]}]"""),
+            "/api/v1/jobs/tick-1765000000" => (404, "application/problem+json", JsonSerializer.Serialize(new { status = 404, title = "Not Found", detail = hint })),
+            _ => (404, "application/problem+json", """{"status":404,"title":"Not Found","detail":"Not here."}"""),
+        });
+        using var client = new AgentClient(server.Address, () => "token");
+
+        var run = await Assert.ThrowsAsync<AgentApiException>(() => LogsCommand.LatestRunAsync(client, LogsTarget.Parse("job/tick-1765000000"), follow: false, CancellationToken.None));
+        Assert.Equal(404, run.Status);
+        Assert.Contains(hint, run.Message);
+        var none = await Assert.ThrowsAsync<AgentApiException>(() => LogsCommand.LatestRunAsync(client, LogsTarget.Parse("job/nope"), follow: false, CancellationToken.None));
+        Assert.Equal("no Job \"nope\" (agent get jobs lists them)", none.Message);
+    }
 }

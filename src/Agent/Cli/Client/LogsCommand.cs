@@ -131,12 +131,12 @@ public static class LogsCommand
 
     /// <summary>The container of a Job's or CronJob's most recent run: the active one started last, else the newest ended
     /// one. Following, a run without a container yet is waited for (as kubectl logs -f job/NAME waits for its pod), up to
-    /// <see cref="ContainerWait"/>.</summary>
-    private static async Task<(string Container, string Shown)> LatestRunAsync(AgentClient client, LogsTarget target, bool follow, CancellationToken ct)
+    /// <see cref="Http.JobEndpoints.ContainerWait"/>, as the API's logs?follow=true waits.</summary>
+    internal static async Task<(string Container, string Shown)> LatestRunAsync(AgentClient client, LogsTarget target, bool follow, CancellationToken ct)
     {
         var cron = target.Kind == LogsTargetKind.CronJob;
         var shown = $"{(cron ? "cronjob" : "job")}/{target.Name}";
-        var until = DateTimeOffset.UtcNow + ContainerWait;
+        var until = DateTimeOffset.UtcNow + Http.JobEndpoints.ContainerWait;
         while (true)
         {
             var view = await StatusAsync(client, target, ct);
@@ -154,9 +154,6 @@ public static class LogsCommand
         }
     }
 
-    /// <summary>How long `agent logs -f job/ID` (or cronjob/NAME) waits for a run's container, as the API's logs?follow=true does.</summary>
-    private static readonly TimeSpan ContainerWait = TimeSpan.FromSeconds(60);
-
     private static async Task<JsonElement> StatusAsync(AgentClient client, LogsTarget target, CancellationToken ct)
     {
         var cron = target.Kind == LogsTargetKind.CronJob;
@@ -169,34 +166,40 @@ public static class LogsCommand
             var name = Core.TerminalText.Escape(target.Name);
             if (!cron && await ObjectReference.IsCronJobAsync(client, target.Name, ct))
                 throw new AgentApiException($"no Job \"{name}\": {name} is a CronJob (agent logs cronjob/{name})", 404);
+            // A CronJob run's id: the agent's answer says whose run it is and where its output is.
+            if (!cron && IsCronJobRun(await client.GetAsync("api/v1/cronjobs", ct), target.Name))
+                throw new AgentApiException(Core.TerminalText.Escape(e.Message), 404);
             throw new AgentApiException($"no {(cron ? "CronJob" : "Job")} \"{name}\" (agent get {(cron ? "cronjobs" : "jobs")} lists them)", 404);
         }
     }
 
     /// <summary>From a Job's status: no run is active and one has ended (without a container, when none names one).</summary>
-    private static bool EndedWithoutContainer(JsonElement view) =>
-        view.ValueKind == JsonValueKind.Object
-        && !(view.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.Array && active.GetArrayLength() > 0)
-        && view.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.Array && history.GetArrayLength() > 0;
+    private static bool EndedWithoutContainer(JsonElement view) => !Runs(view, "active").Any() && Runs(view, "history").Any();
 
     /// <summary>From a CronJob's or Job's status (GET /cronjobs/NAME, /jobs/ID): the container of its active run started
     /// last, else of its newest ended run; null when no run has a container.</summary>
     public static string? LatestRunContainer(JsonElement view)
     {
-        IEnumerable<JsonElement> Runs(string field) => view.ValueKind == JsonValueKind.Object && view.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray()
-            : [];
         static DateTimeOffset Start(JsonElement run) => run.TryGetProperty("start", out var s) && s.TryGetDateTimeOffset(out var at) ? at : DateTimeOffset.MinValue;
-        return Runs("active").OrderByDescending(Start).Concat(Runs("history").OrderByDescending(Start))
+        return Runs(view, "active").OrderByDescending(Start).Concat(Runs(view, "history").OrderByDescending(Start))
             .Select(r => ResourceViews.Str(r, "container")).FirstOrDefault(c => c.Length > 0);
     }
 
+    /// <summary>From the CronJob list (GET /cronjobs): one of them has a run, active or kept, of that id.</summary>
+    private static bool IsCronJobRun(JsonElement cronJobs, string id) =>
+        cronJobs.ValueKind == JsonValueKind.Array
+        && cronJobs.EnumerateArray().Any(c => Runs(c, "active").Concat(Runs(c, "history")).Any(r => ResourceViews.Str(r, "id") == id));
+
+    /// <summary>A status's list of runs (<c>active</c>, <c>history</c>); none when it has no such list.</summary>
+    private static IEnumerable<JsonElement> Runs(JsonElement view, string field) =>
+        view.ValueKind == JsonValueKind.Object && view.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray()
+            : [];
+
     /// <summary>From a Job's status (GET /jobs/ID): its newest run is the one ttlAfterFinished removed (removed: true).</summary>
     public static bool LatestRunRemoved(JsonElement view) =>
-        view.ValueKind == JsonValueKind.Object
-        && !(view.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.Array && active.GetArrayLength() > 0)
-        && view.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.Array
-        && history.EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } newest
+        !Runs(view, "active").Any()
+        && Runs(view, "history").FirstOrDefault() is { ValueKind: JsonValueKind.Object } newest
         && newest.TryGetProperty("removed", out var removed) && removed.ValueKind == JsonValueKind.True;
 
     /// <summary>Every container of a ServiceGroup or ComposeProject, each line prefixed "NAME | " (docker compose logs):
