@@ -9,6 +9,11 @@ public static class ApiProblems
     public static IResult NotFound(string what) =>
         Results.Problem(statusCode: 404, title: "Not Found", detail: what);
 
+    /// <summary>A name or id from the request's path as an answer echoes it: a long one keeps its start and its end, and an
+    /// encoded slash is shown as the slash it stands for (routing decodes a path segment except %2F, so "a%2Fb" reaches
+    /// the route as typed; a "%252F" typed, decoded to "%2F" before routing, reads as a slash too: only shown, never looked up).</summary>
+    public static string Shown(string routeValue) => JsonSyntax.Bounded(routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase));
+
     public static IResult BadRequest(string detail, IDictionary<string, object?>? extensions = null) =>
         Results.Problem(statusCode: 400, title: "Bad Request", detail: detail, extensions: extensions);
 
@@ -64,7 +69,7 @@ public static class ApiProblems
     }
 
     public static IResult ContainerNotFound(string id) =>
-        NotFound($"No container \"{id}\" managed by this agent. Only the agent's own containers are visible here; list them with GET /api/v1/containers.");
+        NotFound($"No container \"{Shown(id)}\" managed by this agent. Only the agent's own containers are visible here; list them with GET /api/v1/containers.");
 
     public static IResult From(EngineException e) => e switch
     {

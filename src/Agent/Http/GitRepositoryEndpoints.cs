@@ -119,5 +119,5 @@ public static class GitRepositoryEndpoints
         status.Of(repo, manifests, objects.List());
 
     private static IResult NoRepository(string name, string what = "") =>
-        ApiProblems.NotFound($"No GitRepository \"{name}\"{what} in the manifests; list them with GET /api/v1/gitrepositories.");
+        ApiProblems.NotFound($"No GitRepository \"{ApiProblems.Shown(name)}\"{what} in the manifests; list them with GET /api/v1/gitrepositories.");
 }

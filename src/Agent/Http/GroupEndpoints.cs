@@ -382,5 +382,5 @@ public static class GroupEndpoints
     private static IResult StartFailed(string detail, IReadOnlyList<string> started) =>
         Results.Problem(statusCode: 502, title: "Start Failed", detail: detail, extensions: new Dictionary<string, object?> { ["started"] = started });
 
-    private static IResult NotFound(ObjectKey key) => ApiProblems.NotFound($"No {key.Kind} \"{key.Name}\" in the manifests.");
+    private static IResult NotFound(ObjectKey key) => ApiProblems.NotFound($"No {key.Kind} \"{ApiProblems.Shown(key.Name)}\" in the manifests.");
 }

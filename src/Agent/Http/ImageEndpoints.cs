@@ -51,9 +51,9 @@ public static partial class ImageEndpoints
     private static IResult? Check(string reference) => Identifiers.Image(reference) switch
     {
         IdentifierCheck.Malformed => ApiProblems.BadRequest("the image reference contains a control character (a NUL, a line break or another)"),
-        IdentifierCheck.CannotExist => ApiProblems.NotFound($"\"{reference}\" is not an image reference"),
+        IdentifierCheck.CannotExist => ApiProblems.NotFound($"\"{ApiProblems.Shown(reference)}\" is not an image reference"),
         // The engine's own refusal named its operation (probe-38: "image_inspect BusyBox:1.35 failed (400)").
-        _ => ImageReferenceSyntax.Problem(reference) is { } why ? ApiProblems.BadRequest($"\"{reference}\" is not a valid image reference: {why}") : null,
+        _ => ImageReferenceSyntax.Problem(reference) is { } why ? ApiProblems.BadRequest($"\"{ApiProblems.Shown(reference)}\" is not a valid image reference: {why}") : null,
     };
 
     private static async Task<IResult> Inspect(HttpContext http, string @ref, IContainerEngine engine, IOptions<AgentOptions> options, CancellationToken ct)
@@ -69,7 +69,15 @@ public static partial class ImageEndpoints
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        var history = await engine.GetImageHistoryAsync(reference, ct);
+        IReadOnlyList<ImageHistoryEntry> history;
+        try
+        {
+            history = await engine.GetImageHistoryAsync(reference, ct);
+        }
+        catch (EngineNotFoundException)
+        {
+            return NoImage(reference); // as inspect says it, not the engine's "image_history ... failed (404)"
+        }
         // Build args reach the history of RUN steps (probe-17 F6): a viewer does not see their values, as it does not see
         // containers' environment values (Agent:Auth:ViewerSeesEnv lets it see both).
         return JsonAnswer.Ok(ContainerEndpoints.SeesEnv(http, options) ? history
@@ -293,5 +301,5 @@ public static partial class ImageEndpoints
         Results.Problem(statusCode: 409, title: "Conflict", detail: detail, extensions: new Dictionary<string, object?> { ["heldBy"] = held.Objects });
 
     private static IResult NoImage(string reference) =>
-        ApiProblems.NotFound($"No image \"{reference}\" on the engine; list them with GET /api/v1/images or pull it with POST /api/v1/images/pull.");
+        ApiProblems.NotFound($"No image \"{ApiProblems.Shown(reference)}\" on the engine; list them with GET /api/v1/images or pull it with POST /api/v1/images/pull.");
 }

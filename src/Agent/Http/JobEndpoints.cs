@@ -189,7 +189,7 @@ public static class JobEndpoints
         }
         if (attempt is null)
         {
-            await Results.Problem(statusCode: 409, title: "Conflict", detail: $"Job \"{Shown(id)}\" has no run with a container yet.").ExecuteAsync(http);
+            await Results.Problem(statusCode: 409, title: "Conflict", detail: $"Job \"{ApiProblems.Shown(id)}\" has no run with a container yet.").ExecuteAsync(http);
             return;
         }
         http.Response.ContentType = "text/plain; charset=utf-8";
@@ -227,7 +227,7 @@ public static class JobEndpoints
         return null;
     }
 
-    private static IResult NoCronJob(string name) => ApiProblems.NotFound($"No CronJob \"{name}\" in the manifests. List them with GET /api/v1/cronjobs.");
+    private static IResult NoCronJob(string name) => ApiProblems.NotFound($"No CronJob \"{ApiProblems.Shown(name)}\" in the manifests. List them with GET /api/v1/cronjobs.");
     /// <summary>No Job of that id; a CronJob's name is told where its runs are (kubectl logs job/NAME takes a Job, and a
     /// CronJob's runs are Jobs there, so users try its name), and so is the id of a CronJob's run (its history lists them).</summary>
     private static IResult NoJob(string id, JobRunner runner)
@@ -238,16 +238,11 @@ public static class JobEndpoints
             return ApiProblems.NotFound(run.Container is { Length: > 0 } container
                 ? $"No Job \"{id}\": \"{id}\" is a run of CronJob/{cron}: its output is at GET /api/v1/containers/{container}/logs."
                 : $"No Job \"{id}\": \"{id}\" is a run of CronJob/{cron}; the run has no container, so no output (GET /api/v1/cronjobs/{cron} shows the run).");
-        return ApiProblems.NotFound($"No Job \"{Shown(id)}\". List them with GET /api/v1/jobs.");
+        return ApiProblems.NotFound($"No Job \"{ApiProblems.Shown(id)}\". List them with GET /api/v1/jobs.");
     }
 
     private static (string CronJob, RunView Run)? CronJobRun(string id, JobRunner runner) =>
         runner.CronJobStatuses().SelectMany(c => c.Active.Concat(c.History).Select(r => (c.Name, r))).FirstOrDefault(p => p.r.Id == id) is ({ } name, { } run)
             ? (name, run)
             : null;
-
-    /// <summary>An id as an answer echoes it: a long one keeps its start and its end, and an encoded slash is shown as the
-    /// slash it stands for (routing decodes a path segment except %2F, so "a%2Fb" reaches the route as typed; a "%252F"
-    /// typed, decoded to "%2F" before routing, reads as a slash too: only shown, never looked up).</summary>
-    private static string Shown(string id) => Core.Manifests.JsonSyntax.Bounded(id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase));
 }

@@ -58,7 +58,7 @@ public static class NetworkEndpoints
         managed.NetworkOwner(n.Name, n.Labels) is { } owner && manifests.Get(owner) is not null ? owner : null;
 
     private static IResult NotFound(string id) =>
-        ApiProblems.NotFound($"No network \"{id}\" managed by this agent. Only the agent's own networks are visible here; list them with GET /api/v1/networks.");
+        ApiProblems.NotFound($"No network \"{ApiProblems.Shown(id)}\" managed by this agent. Only the agent's own networks are visible here; list them with GET /api/v1/networks.");
 
     /// <summary>The network with only the agent's containers named; others are counted.</summary>
     private static async Task<NetworkView> ViewAsync(NetworkDetails n, IContainerEngine engine, ManagedResources managed, AgentLabels labels, ManifestStore manifests, CancellationToken ct)

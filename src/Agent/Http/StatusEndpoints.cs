@@ -24,14 +24,14 @@ public static class StatusEndpoints
         api.MapGet("/servicegroups/{name}", (string name, StatusView status) =>
                 status.Get(new ObjectKey(ServiceGroup.KindName, name)) is { } s
                     ? JsonAnswer.Ok(s)
-                    : ApiProblems.NotFound($"No ServiceGroup \"{name}\". List them with GET /api/v1/servicegroups."))
+                    : ApiProblems.NotFound($"No ServiceGroup \"{ApiProblems.Shown(name)}\". List them with GET /api/v1/servicegroups."))
             .WithSummary("One service group with conditions, per-service state and recent events (kubectl describe).");
         api.MapGet("/composeprojects", (StatusView status) => JsonAnswer.Ok(status.List(ServiceGroup.ComposeKindName)))
             .WithSummary("List compose projects.");
         api.MapGet("/composeprojects/{name}", (string name, StatusView status) =>
                 status.Get(new ObjectKey(ServiceGroup.ComposeKindName, name)) is { } s
                     ? JsonAnswer.Ok(s)
-                    : ApiProblems.NotFound($"No ComposeProject \"{name}\". List them with GET /api/v1/composeprojects."))
+                    : ApiProblems.NotFound($"No ComposeProject \"{ApiProblems.Shown(name)}\". List them with GET /api/v1/composeprojects."))
             .WithSummary("One compose project: conditions, per service desired/ready replicas, containers and health, recent events.");
         return api;
     }

@@ -40,5 +40,5 @@ public static class TaskEndpoints
         DateTimeOffset? Finished, object? Result, string? Error, long DroppedLogLines, string Logs);
 
     private static IResult NoTask(string id) =>
-        ApiProblems.NotFound($"No task \"{id}\": tasks live in memory, the last Agent:Images:MaxTasks of them, and none survives a restart of the agent. List them with GET /api/v1/tasks.");
+        ApiProblems.NotFound($"No task \"{ApiProblems.Shown(id)}\": tasks live in memory, the last Agent:Images:MaxTasks of them, and none survives a restart of the agent. List them with GET /api/v1/tasks.");
 }

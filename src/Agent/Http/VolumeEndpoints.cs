@@ -51,7 +51,7 @@ public static class VolumeEndpoints
     }
 
     private static IResult NotFound(string name) =>
-        ApiProblems.NotFound($"No volume \"{name}\" managed by this agent. Only the agent's own volumes are visible here; list them with GET /api/v1/volumes.");
+        ApiProblems.NotFound($"No volume \"{ApiProblems.Shown(name)}\" managed by this agent. Only the agent's own volumes are visible here; list them with GET /api/v1/volumes.");
 
     private static VolumeView View(VolumeSummary v, DiskUsage usage, AgentLabels labels, ManifestStore manifests, ManagedResources managed)
     {

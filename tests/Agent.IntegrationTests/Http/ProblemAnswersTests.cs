@@ -195,6 +195,35 @@ public sealed class ProblemAnswersTests(HttpFixture fx) : IClassFixture<HttpFixt
         Assert.True(failures >= 20, $"only {failures} bad requests sent");
     }
 
+    /// <summary>A 404 (or a 400 for a malformed one) names the id or name the request gave as the user meant it: an encoded
+    /// slash as the slash (routing leaves %2F encoded in a segment), and a long one cut to its start and end, not echoed whole.</summary>
+    [Fact]
+    public async Task Every_not_found_echoes_an_encoded_slash_decoded_and_a_long_id_bounded()
+    {
+        using var admin = fx.Client(HttpFixture.AdminToken);
+        var checkedRoutes = 0;
+        var longId = "x" + new string('y', 4000) + "z";
+        foreach (var e in Routes().Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Contains("GET")
+                                              && e.RoutePattern.Parameters is [{ IsCatchAll: false }]))
+        {
+            var raw = "/" + e.RoutePattern.RawText!.TrimStart('/');
+            var parameter = "{" + e.RoutePattern.Parameters[0].Name + "}";
+            foreach (var (id, shown) in new[] { ("a%2Fb", "\"a/b\""), (longId, "characters)...") })
+            {
+                var path = raw.Replace(parameter, id, StringComparison.Ordinal);
+                using var response = await admin.GetAsync(path);
+                if ((int)response.StatusCode is < 400 or >= 500) continue;
+                var detail = await AssertProblemAsync(response, $"GET {raw} with {id[..Math.Min(id.Length, 8)]}");
+                Assert.DoesNotContain("%2F", detail, StringComparison.OrdinalIgnoreCase);
+                Assert.True(detail.Length < 1000, $"GET {raw}: a {id.Length}-character id echoed in a {detail.Length}-character detail");
+                if (detail.Contains("a/b", StringComparison.Ordinal) || detail.Contains("yyyy", StringComparison.Ordinal))
+                    Assert.Contains(shown, detail);
+                checkedRoutes++;
+            }
+        }
+        Assert.True(checkedRoutes >= 16, $"only {checkedRoutes} not-found answers checked");
+    }
+
     [Fact]
     public async Task Limits_unknown_routes_and_odd_values_are_problems_too()
     {
