@@ -331,6 +331,9 @@ public sealed class JobApiTests : AgentScenario, IAsyncLifetime
         var runLogs = await AgentCli.RunAsync(CliEnvironment, "logs", $"job/{runId}"); // said only "no Job ... (agent get jobs lists them)"
         Assert.NotEqual(0, runLogs.Exit);
         Assert.Contains(pointer, runLogs.Stderr);
+        var runDescribed = await AgentCli.RunAsync(CliEnvironment, "describe", $"job/{runId}"); // said only "Job ... not found"
+        Assert.NotEqual(0, runDescribed.Exit);
+        Assert.Contains(pointer, runDescribed.Stderr);
         var detail = await ReadProblemAsync(await client.GetAsync($"/api/v1/jobs/{new string('x', 5000)}"), HttpStatusCode.NotFound);
         Assert.True(detail.Length < 400, detail);
     }

@@ -20,7 +20,9 @@ public static class DescribeCommand
                 var shown = Core.TerminalText.Escape(objectName);
                 throw new AgentApiException($"{resolvedKind} \"{shown}\" not found: {shown} is a CronJob (agent describe cronjob/{shown})", 404);
             }
-            if (found is not { } o) throw new AgentApiException($"{resolvedKind} \"{objectName}\" not found; list them with `agent get {ResourceKinds.Plural(resolvedKind)}`", 404);
+            if (found is null && resolvedKind == ResourceKinds.JobKind && await ObjectReference.IsCronJobRunAsync(client, objectName, ct))
+                throw new AgentApiException(await ObjectReference.JobNotFoundAsync(client, objectName, ct), 404);
+            if (found is not { } o) throw new AgentApiException($"{resolvedKind} \"{Core.TerminalText.Escape(objectName)}\" not found; list them with `agent get {ResourceKinds.Plural(resolvedKind)}`", 404);
             if (resolvedKind == GitRepositoryTables.Kind)
             {
                 Console.Write(Core.TerminalText.Escape(ResourceViews.Describe(o, [], DateTimeOffset.UtcNow), keepLineFeeds: true));
@@ -62,6 +64,26 @@ public static class ObjectReference
         // job/ID also names a job made through the API (kind ApiJob), as `agent get jobs` lists it (probe-17 F7).
         if (found is null && kind == ResourceKinds.JobKind && Find(ResourceKinds.ApiJobKind) is { } apiJob) return (apiJob, ResourceKinds.ApiJobKind);
         return (found, kind);
+    }
+
+    /// <summary>Whether a CronJob has a run, active or kept, of that id (its runs are Jobs in Kubernetes, so their ids are
+    /// given as job/ID).</summary>
+    public static async Task<bool> IsCronJobRunAsync(AgentClient client, string id, CancellationToken ct) =>
+        LogsCommand.IsCronJobRun(await client.GetAsync("api/v1/cronjobs", ct), id);
+
+    /// <summary>The agent's own answer for a Job id it does not have (GET /jobs/ID's 404: for a CronJob run's id, whose run
+    /// it is and where its output is), made safe for a terminal.</summary>
+    public static async Task<string> JobNotFoundAsync(AgentClient client, string id, CancellationToken ct)
+    {
+        try
+        {
+            await client.GetAsync($"api/v1/jobs/{Uri.EscapeDataString(id)}", ct);
+            return $"Job \"{Core.TerminalText.Escape(id)}\" not found";
+        }
+        catch (AgentApiException e) when (e.Status == 404)
+        {
+            return Core.TerminalText.Escape(e.Message);
+        }
     }
 
     /// <summary>Whether a CronJob has that name: job/NAME given for one is told so (its runs are Jobs in Kubernetes).</summary>

@@ -167,7 +167,7 @@ public static class LogsCommand
             if (!cron && await ObjectReference.IsCronJobAsync(client, target.Name, ct))
                 throw new AgentApiException($"no Job \"{name}\": {name} is a CronJob (agent logs cronjob/{name})", 404);
             // A CronJob run's id: the agent's answer says whose run it is and where its output is.
-            if (!cron && IsCronJobRun(await client.GetAsync("api/v1/cronjobs", ct), target.Name))
+            if (!cron && await ObjectReference.IsCronJobRunAsync(client, target.Name, ct))
                 throw new AgentApiException(Core.TerminalText.Escape(e.Message), 404);
             throw new AgentApiException($"no {(cron ? "CronJob" : "Job")} \"{name}\" (agent get {(cron ? "cronjobs" : "jobs")} lists them)", 404);
         }
@@ -186,7 +186,7 @@ public static class LogsCommand
     }
 
     /// <summary>From the CronJob list (GET /cronjobs): one of them has a run, active or kept, of that id.</summary>
-    private static bool IsCronJobRun(JsonElement cronJobs, string id) =>
+    internal static bool IsCronJobRun(JsonElement cronJobs, string id) =>
         cronJobs.ValueKind == JsonValueKind.Array
         && cronJobs.EnumerateArray().Any(c => Runs(c, "active").Concat(Runs(c, "history")).Any(r => ResourceViews.Str(r, "id") == id));
 
