@@ -93,7 +93,7 @@ public sealed partial class DockerEngine
             }
         }, term);
 
-    public Task<ImagePruneResult> PruneImagesAsync(ImagePruneFilter filter, CancellationToken ct) => Call("image_prune", async () =>
+    public Task<ImagePruneResult> PruneImagesAsync(ImagePruneFilter filter, CancellationToken ct) => filter.All ? PruneUnusedImagesAsync(filter, ct) : Call("image_prune", async () =>
     {
         var filters = new Dictionary<string, IDictionary<string, bool>>
         {
@@ -103,6 +103,45 @@ public sealed partial class DockerEngine
         if (filter.Until is { } until) filters["until"] = new Dictionary<string, bool> { [until] = true };
         var result = await WhileAnotherPruneRuns(() => client.Images.PruneImagesAsync(new ImagesPruneParameters { Filters = filters }, ct), ct);
         return new ImagePruneResult(result.ImagesDeleted?.Count ?? 0, result.SpaceReclaimed);
+    });
+
+    /// <summary>docker image prune -a removes "images without at least one container associated to them", but the
+    /// engine's own prune (dangling=false, Engine 20.10) removes every tag but the last of an image a container runs when
+    /// the image has several (probe-42 F1: busybox:1.35 and busybox:latest untagged under 196 running replicas; an
+    /// offline host cannot pull them back). So the agent lists and removes: every image that no container on the engine
+    /// (any, running or not) was made from, with the filter's labels, created before its until; each tag, then the
+    /// image (never forced). One the engine refuses (a container made meanwhile, a child image) is skipped, as the
+    /// engine's prune skips it. Space is the removed images' sizes.</summary>
+    private Task<ImagePruneResult> PruneUnusedImagesAsync(ImagePruneFilter filter, CancellationToken ct) => Call("image_prune", async () =>
+    {
+        var before = filter.Until is { } until ? PruneUntil.Cutoff(until, DateTimeOffset.UtcNow) : null;
+        var filters = new Dictionary<string, IDictionary<string, bool>>();
+        if (filter.Labels.Count > 0) filters["label"] = filter.Labels.ToDictionary(l => l, _ => true);
+        var images = await client.Images.ListImagesAsync(new ImagesListParameters { Filters = filters }, ct);
+        var used = (await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct))
+            .Select(c => c.ImageID).ToHashSet(StringComparer.Ordinal);
+        var deleted = 0;
+        ulong space = 0;
+        foreach (var image in images.Where(i => !used.Contains(i.ID) && (before is null || new DateTimeOffset(i.Created) < before)))
+        {
+            var tags = (image.RepoTags ?? []).Where(t => t != "<none>:<none>").ToList();
+            try
+            {
+                var gone = false;
+                foreach (var reference in tags.Count == 0 ? [image.ID] : tags)
+                {
+                    var answer = await client.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = false }, ct);
+                    deleted += answer.Count;
+                    gone |= answer.Any(a => a.TryGetValue("Deleted", out var id) && id == image.ID);
+                }
+                if (gone) space += (ulong)Math.Max(0, image.Size);
+            }
+            catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                // in use by now, a parent of another image, or removed by someone else meanwhile
+            }
+        }
+        return new ImagePruneResult(deleted, space);
     });
 
     // The engine runs one prune of a kind at a time and answers 409 to another (from `docker image prune` or a second

@@ -290,12 +290,7 @@ public static partial class ImageEndpoints
             : null, null);
     }
 
-    private static bool IsUntil(string value) =>
-        UntilDuration().IsMatch(value) || long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
-        || DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out _);
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")]
-    private static partial System.Text.RegularExpressions.Regex UntilDuration();
+    private static bool IsUntil(string value) => PruneUntil.Cutoff(value, DateTimeOffset.UtcNow) is not null;
 
     private static IResult HeldConflict(string detail, HeldImageUses held) =>
         Results.Problem(statusCode: 409, title: "Conflict", detail: detail, extensions: new Dictionary<string, object?> { ["heldBy"] = held.Objects });

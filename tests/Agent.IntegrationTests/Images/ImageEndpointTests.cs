@@ -436,6 +436,51 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Equal(HttpStatusCode.BadRequest, noTerm.StatusCode);
     }
 
+    /// <summary>probe-42 F1: the engine's own prune with all=true untagged every tag but one of an image that containers
+    /// ran (busybox:1.35 and busybox:latest gone under 196 running replicas). An image any container was made from, the
+    /// agent's or not, running or not, keeps every tag.</summary>
+    [Fact]
+    public async Task Prune_all_keeps_every_tag_of_an_image_a_container_was_made_from()
+    {
+        using var client = fx.Client();
+        var label = $"org.example.prune-used={fx.Instance.Id}";
+        var (first, second) = (fx.Local("prune-used:1"), fx.Local("prune-used:2"));
+        var container = fx.Instance.Name("prune-user");
+        try
+        {
+            using (var build = await client.PostAsJsonAsync("/api/v1/images/build", new
+                   {
+                       tag = first,
+                       dockerfileInline = $"FROM {TestEngine.Image}\nRUN echo {fx.Instance.Id} > /used\n",
+                       labels = new Dictionary<string, string> { ["org.example.prune-used"] = fx.Instance.Id },
+                   }))
+                Assert.Contains("\"result\"", await build.Content.ReadAsStringAsync());
+            await DockerCli.RunAsync("tag", first, second);
+            await DockerCli.RunAsync("create", "--name", container, "--label", label, first, "true"); // not the agent's, never started
+
+            using (var pruned = await client.PostAsync($"/api/v1/images/prune?all=true&filter=label={label}", null))
+                Assert.True(pruned.StatusCode == HttpStatusCode.OK, await pruned.Content.ReadAsStringAsync());
+            Assert.True(await DockerCli.ExistsAsync("image", first), $"{first} was untagged");
+            Assert.True(await DockerCli.ExistsAsync("image", second), $"{second} was untagged");
+
+            await DockerCli.RunAsync("rm", container);
+            using (var pruned = await client.PostAsync($"/api/v1/images/prune?all=true&filter=label={label}", null))
+            {
+                var result = await pruned.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.True(result.GetProperty("deleted").GetInt32() >= 3, result.ToString()); // two untags and the image
+                Assert.True(result.GetProperty("spaceReclaimed").GetInt64() > 0, result.ToString());
+            }
+            Assert.False(await DockerCli.ExistsAsync("image", first));
+            Assert.False(await DockerCli.ExistsAsync("image", second));
+            Assert.True(await DockerCli.ExistsAsync("image", TestEngine.Image));
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", container);
+            await DockerCli.TryRunAsync("rmi", "-f", first, second);
+        }
+    }
+
     [Fact]
     public async Task Prune_all_removes_unused_tagged_images_matching_the_filter()
     {
