@@ -15,7 +15,7 @@ namespace Agent.Http;
 /// ':' (see <see cref="ImageReferencePaths"/>).</summary>
 public static partial class ImageEndpoints
 {
-    /// <summary>Documentation-only shapes of the JSON bodies.</summary>
+    /// <summary>The JSON bodies of a pull and a tag (the query's image= and target= may be given instead).</summary>
     public sealed record PullBody(string Image);
 
     public sealed record TagBody(string Target);
@@ -276,18 +276,19 @@ public static partial class ImageEndpoints
 
     /// <summary>One string field of a small JSON body (null when there is no JSON body or no such field), or the 400 for a
     /// body that is not JSON, naming where (a broken body is never read as "no field").</summary>
+    /// <summary>The field of a JSON body, read strictly (a wrong type, an unknown or repeated field is a 400 naming it,
+    /// with line and column, as every other body's); none without a JSON body.</summary>
     private static async Task<(string? Value, IResult? Problem)> BodyField(HttpContext http, string field, CancellationToken ct)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true) return (null, null);
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, ct);
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        if (body.Span.Trim(" \t\r\n"u8).IsEmpty) return (null, null); // no body: the field is missing, not malformed
-        if (Core.Manifests.JsonSyntax.Check(body.Span) is { } syntax) return (null, ApiProblems.Malformed(syntax));
-        using var doc = JsonDocument.Parse(body[Core.Manifests.JsonSyntax.BomLength(body.Span)..]);
-        return (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null, null);
+        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (body.Trim(" \t\r\n"u8).IsEmpty) return (null, null); // no body: the field is missing, not malformed
+        var (value, error) = field == "image"
+            ? (StrictJson.Parse<PullBody>(body) is var (pull, pullError) ? (pull?.Image, pullError) : default)
+            : (StrictJson.Parse<TagBody>(body) is var (tag, tagError) ? (tag?.Target, tagError) : default);
+        return error is not null ? (null, ApiProblems.BadBody(error)) : (value, null);
     }
 
     private static bool IsUntil(string value) => PruneUntil.Cutoff(value, DateTimeOffset.UtcNow) is not null;

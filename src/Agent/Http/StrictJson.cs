@@ -63,19 +63,24 @@ public static partial class StrictJson
             return (null, new FieldError("", 1, 1, "send the body as JSON with Content-Type: application/json"));
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, ct);
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return Parse<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    /// <summary>A body already read, as <typeparamref name="T"/>, or what is wrong with it (as <see cref="ReadAsync{T}"/>).</summary>
+    public static (T? Value, FieldError? Error) Parse<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(ReadOnlySpan<byte> body) where T : class
+    {
         // Syntax first, by the checker every JSON body goes through: it names the line, column and field as sent.
-        if (Core.Manifests.JsonSyntax.Check(body.Span) is { } syntax) return (null, new FieldError(syntax.Path, syntax.Line, syntax.Column, syntax.Text));
-        var bom = Core.Manifests.JsonSyntax.BomLength(body.Span);
+        if (Core.Manifests.JsonSyntax.Check(body) is { } syntax) return (null, new FieldError(syntax.Path, syntax.Line, syntax.Column, syntax.Text));
+        var bom = Core.Manifests.JsonSyntax.BomLength(body);
         try
         {
-            var value = JsonSerializer.Deserialize(body.Span[bom..], (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)));
+            var value = JsonSerializer.Deserialize(body[bom..], (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)));
             return value is null ? (null, new FieldError("", 1, 1, "the body is null: send one JSON object")) : (value, null);
         }
         catch (JsonException e)
         {
             var field = e.Path is { Length: > 2 } path ? path[2..] : "";
-            var (line, column) = Core.Manifests.JsonSyntax.At(body.Span[bom..], e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
+            var (line, column) = Core.Manifests.JsonSyntax.At(body[bom..], e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
             var unknown = UnknownProperty().Match(e.Message);
             if (unknown.Success && !field.EndsWith(unknown.Groups[1].Value, StringComparison.Ordinal))
                 field = field.Length > 0 ? $"{field}.{unknown.Groups[1].Value}" : unknown.Groups[1].Value;

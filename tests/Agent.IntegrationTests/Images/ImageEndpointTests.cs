@@ -80,6 +80,10 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Contains("POST /volumes/prune takes no query parameters", await RefusedAsync(admin.PostAsync("/api/v1/volumes/prune?filter=label!=keep", null)));
         Assert.Contains("image is given 2 times", await RefusedAsync(admin.PostAsync($"/api/v1/images/pull?image={one}&image={other}", null)));
         Assert.Contains("limit=\"1,2\"", await RefusedAsync(admin.GetAsync("/api/v1/system/top?limit=1&limit=2"))); // bound as one value before the key check
+        // probe-42 F3: a body's field of the wrong type read as missing ("image is required"); unknown fields were ignored.
+        Assert.Equal("image: must be a string", await RefusedAsync(admin.PostAsync("/api/v1/images/pull", new StringContent("{\"image\":123}", System.Text.Encoding.UTF8, "application/json"))));
+        Assert.Contains("unknown field \"imag\"", await RefusedAsync(admin.PostAsJsonAsync("/api/v1/images/pull", new { imag = one })));
+        Assert.Equal("target: must be a string", await RefusedAsync(admin.PostAsync($"/api/v1/images/{TestEngine.Image}/tag", new StringContent("{\"target\":[\"x\"]}", System.Text.Encoding.UTF8, "application/json"))));
 
         foreach (var name in new[] { one, other })
             Assert.False(await DockerCli.ExistsAsync("image", name)); // the oracle: nothing was tagged, pulled or built
