@@ -27,7 +27,7 @@ public static class NetworkCommand
                     {
                         var n = v.GetProperty("network");
                         return t.Add(ResourceViews.Str(n, "name"), ResourceViews.Str(n, "driver"), string.Join(",", ResourceViews.Array(n, "subnets").Select(s => s.GetString())),
-                            string.Join(",", ResourceViews.Array(n, "containers").Select(c => ResourceViews.Str(c, "name"))), ResourceViews.Str(v, "declaredBy"));
+                            ResourceViews.FirstFew(ResourceViews.Array(n, "containers").Select(c => ResourceViews.Str(c, "name"))), ResourceViews.Str(v, "declaredBy"));
                     }))),
             Verb("inspect", "One network as the API shows it.", [network, inspectOutput], async (parse, client, ct) =>
                 Print(await client.GetAsync(Path("networks", parse.GetValue(network)!), ct), parse.GetValue(inspectOutput)!)),

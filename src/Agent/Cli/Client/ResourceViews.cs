@@ -179,6 +179,14 @@ public static class ResourceViews
         return null;
     }
 
+    /// <summary>A list in one table cell: the first few names, then how many more, as kubectl prints endpoints
+    /// ("a,b,c + 147 more..."), so one network of 150 containers does not widen every row to 150 names.</summary>
+    public static string FirstFew(IEnumerable<string> names, int shown = 3)
+    {
+        var all = names.ToList();
+        return all.Count <= shown ? string.Join(",", all) : $"{string.Join(",", all.Take(shown))} + {all.Count - shown} more...";
+    }
+
     public static string Str(JsonElement o, string name) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v)
             ? v.ValueKind switch

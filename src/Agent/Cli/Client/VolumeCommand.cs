@@ -21,7 +21,7 @@ public static class VolumeCommand
                 PrintList(await client.GetAsync(Path("volumes"), ct), parse.GetValue(output)!, volumes => volumes.Aggregate(
                     new Table("NAME", "DRIVER", "SIZE", "USED BY", "DECLARED BY"),
                     (t, v) => t.Add(ResourceViews.Str(v, "name"), ResourceViews.Str(v, "driver"), Size(Long(v, "sizeBytes")),
-                        string.Join(",", ResourceViews.Array(v, "usedBy").Select(u => ResourceViews.Str(u, "name"))), ResourceViews.Str(v, "declaredBy"))))),
+                        ResourceViews.FirstFew(ResourceViews.Array(v, "usedBy").Select(u => ResourceViews.Str(u, "name"))), ResourceViews.Str(v, "declaredBy"))))),
             Verb("inspect", "One volume as the API shows it.", [name, inspectOutput], async (parse, client, ct) =>
                 Print(await client.GetAsync(Path("volumes", parse.GetValue(name)!), ct), parse.GetValue(inspectOutput)!)),
             Verb("create", "Create a volume labelled as the agent's (through the security policy).", [name, driver, opt, label], async (parse, client, ct) =>
