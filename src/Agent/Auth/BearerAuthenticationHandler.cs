@@ -35,7 +35,7 @@ public sealed class BearerAuthenticationHandler(
             : presented.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? "The token is not one of this agent's (or the JWT is invalid: expired, not yet valid, without exp, with a crit header or a scope claim that is not valid)." : "The Authorization header is not \"Bearer <token>\".";
         await Results.Problem(statusCode: 401, title: "Unauthorized",
             detail: $"{problem} Send Authorization: Bearer <token>, with a token from the agent's tokens file (Agent:Auth:TokensFile, by default `tokens` in its state dir; " +
-                    "role:token lines; the agent command reads it, or set AGENT_TOKEN).").ExecuteAsync(Context); // its path is not told to a caller without a token (probe-27 F6.4)
+                    "role:token lines; the agent command reads it through the state dir the agent runs with: pass `--state-dir DIR` as given to `agent run`; or set AGENT_TOKEN).").ExecuteAsync(Context); // its path is not told to a caller without a token (probe-27 F6.4)
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
