@@ -89,7 +89,7 @@ public static partial class ImageEndpoints
     {
         var reference = ImageReferencePaths.Decode(@ref);
         if (Check(reference) is { } bad) return bad;
-        (target, var targetProblem) = await QueryOrBodyAsync(http, target, "target", ct);
+        (target, var targetProblem) = await QueryOrBodyAsync<TagBody>(http, target, "target", b => b.Target, ct);
         if ((targetProblem ?? ImageNameProblem("target", target, digestAllowed: false)) is { } badTarget) return badTarget;
         var name = target!;
         if (await engine.InspectImageAsync(reference, ct) is not { } image) return NoImage(reference);
@@ -236,7 +236,7 @@ public static partial class ImageEndpoints
 
     private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, AgentLabels labels, CancellationToken ct)
     {
-        (image, var imageProblem) = await QueryOrBodyAsync(http, image, "image", ct);
+        (image, var imageProblem) = await QueryOrBodyAsync<PullBody>(http, image, "image", b => b.Image, ct);
         if ((imageProblem ?? ImageNameProblem("image", image, digestAllowed: true)) is { } badImage)
         {
             await badImage.ExecuteAsync(http);
@@ -255,9 +255,10 @@ public static partial class ImageEndpoints
 
     /// <summary>A field given as a query value or in a JSON body: both, with different values, is a 400 rather than one
     /// of them taken silently.</summary>
-    private static async Task<(string? Value, IResult? Problem)> QueryOrBodyAsync(HttpContext http, string? queried, string field, CancellationToken ct)
+    private static async Task<(string? Value, IResult? Problem)> QueryOrBodyAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties)] T>(
+        HttpContext http, string? queried, string field, Func<T, string?> pick, CancellationToken ct) where T : class
     {
-        var (sent, malformed) = await BodyField(http, field, ct);
+        var (sent, malformed) = await BodyField(http, pick, ct);
         if (malformed is not null) return (null, malformed);
         if (queried is not null && sent is not null && queried != sent)
             return (null, ApiProblems.BadRequest($"{field} is given twice, as {field}={queried} in the query and \"{sent}\" in the body: give one"));
@@ -274,21 +275,18 @@ public static partial class ImageEndpoints
         return problem is null ? null : ApiProblems.BadRequest($"{field} \"{name}\" is not a valid image name: {problem}");
     }
 
-    /// <summary>One string field of a small JSON body (null when there is no JSON body or no such field), or the 400 for a
-    /// body that is not JSON, naming where (a broken body is never read as "no field").</summary>
     /// <summary>The field of a JSON body, read strictly (a wrong type, an unknown or repeated field is a 400 naming it,
     /// with line and column, as every other body's); none without a JSON body.</summary>
-    private static async Task<(string? Value, IResult? Problem)> BodyField(HttpContext http, string field, CancellationToken ct)
+    private static async Task<(string? Value, IResult? Problem)> BodyField<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties)] T>(
+        HttpContext http, Func<T, string?> pick, CancellationToken ct) where T : class
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true) return (null, null);
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, ct);
         var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         if (body.Trim(" \t\r\n"u8).IsEmpty) return (null, null); // no body: the field is missing, not malformed
-        var (value, error) = field == "image"
-            ? (StrictJson.Parse<PullBody>(body) is var (pull, pullError) ? (pull?.Image, pullError) : default)
-            : (StrictJson.Parse<TagBody>(body) is var (tag, tagError) ? (tag?.Target, tagError) : default);
-        return error is not null ? (null, ApiProblems.BadBody(error)) : (value, null);
+        var (value, error) = StrictJson.Parse<T>(body);
+        return error is not null ? (null, ApiProblems.BadBody(error)) : (value is null ? null : pick(value), null);
     }
 
     private static bool IsUntil(string value) => PruneUntil.Cutoff(value, DateTimeOffset.UtcNow) is not null;
