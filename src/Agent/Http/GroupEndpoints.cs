@@ -169,8 +169,7 @@ public static class GroupEndpoints
                 var seen = await observer.ObserveFreshAsync(key, ct);
                 if (StoppedSince()) return false;
                 var kept = only is { } subset && keepOthersStopped ? ComposeStopRules.LeftStopped(seen, subset).Select(c => c.Id).ToList() : [];
-                var toStart = keptOnly ? [] : seen.Containers.Where(c => (c.State is ContainerState.Exited or ContainerState.Dead || c.StopInFlight) && (only is null || only.Contains(c.Service)) && !kept.Contains(c.Id))
-                    .Select(c => c.Id).ToList();
+                var toStart = keptOnly ? [] : ComposeStopRules.ToStart(seen, only, kept, recorded);
                 stops.RecordStartPending(toStart, kept);
                 if (keptOnly) recorded = seen;
             }
