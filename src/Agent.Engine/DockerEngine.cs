@@ -569,7 +569,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         // "../../containers/x" would inspect a container. Only a reference by the grammar reaches the engine.
         if (operation.StartsWith("image_", StringComparison.Ordinal) && subject is not null
             && Core.Security.Identifiers.Image(subject) != Core.Security.IdentifierCheck.Valid)
-            throw new EngineException($"{operation}: \"{subject}\" is not an image reference ([registry/]name[:tag][@digest], no .. or //)", 400);
+            throw new EngineException($"{Spoken(operation)}: \"{subject}\" is not an image reference ([registry/]name[:tag][@digest], no .. or //)", 400);
         try
         {
             var result = await action();
@@ -585,7 +585,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
             // The agent is shutting down and its client went while a call (a stop's grace) still ran: the engine goes on
             // with it, the next run of the agent sees its outcome (probe-29: "container_stop failed: The
             // CancellationTokenSource has been disposed" logged as a failure).
-            throw new OperationCanceledException($"{operation}: the agent is shutting down; the engine finishes the call on its own", e);
+            throw new OperationCanceledException($"{Spoken(operation)}: the agent is shutting down; the engine finishes the call on its own", e);
         }
         catch (EngineException)
         {
@@ -594,7 +594,7 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         }
         catch (Exception e)
         {
-            var mapped = Map(subject is null ? operation : $"{operation} {subject}", e);
+            var mapped = Map(subject is null ? Spoken(operation) : $"{Spoken(operation)} {subject}", e);
             EngineMetrics.Record(operation, mapped is EngineUnavailableException ? "unavailable" : "error");
             throw mapped;
         }
@@ -610,6 +610,10 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         _ when e.GetBaseException() is SocketException or IOException => new EngineUnavailableException(endpoint, e),
         _ => new EngineException($"{operation} failed: {e.Message}", null, e),
     };
+
+    /// <summary>An operation as messages say it: "image pull", "container start" (docker's own command words), not the
+    /// metric's label "image_pull" (probe-42 F4: a pull of a missing tag answered "image_pull REF failed (404)").</summary>
+    public static string Spoken(string operation) => operation.Replace('_', ' ');
 
     private static string Describe(string operation, DockerApiException e)
     {

@@ -152,6 +152,13 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Equal(reference, pulled[^1].GetProperty("pulled").GetString());
         Assert.Equal(await ImageIdAsync(TestEngine.Image), await ImageIdAsync(reference));
         Assert.Equal(await ImageIdAsync(reference), pulled[^1].GetProperty("id").GetString());
+
+        // probe-42 F4: a tag the registry lacks was "image_pull REF failed (404)", the metric's name for the call.
+        var missing = fx.InRegistry("pushed:absent");
+        using var absent = await client.PostAsync($"/api/v1/images/pull?image={missing}", null);
+        var answer = await absent.Content.ReadAsStringAsync();
+        Assert.True(absent.StatusCode == HttpStatusCode.NotFound, $"{(int)absent.StatusCode} {answer}");
+        Assert.Contains($"image pull {missing} failed (404)", answer);
     }
 
     [Fact]
