@@ -52,14 +52,14 @@ public sealed class MemoryRelease(
     /// <summary>Runs one release and tells the policy the anonymous and file-backed memory it left.</summary>
     private void Release(string why, QuietMemoryPolicy policy)
     {
-        var before = StatusKib("VmRSS:");
+        var before = ResidentKib();
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var afterGc = StatusKib("VmRSS:");
+        var afterGc = ResidentKib();
         var advised = PageOutFileMappings();
-        logger.LogDebug("Released memory ({Why}): RSS {Before} KiB, {AfterGc} KiB after a compacting GC, {After} KiB after paging out {Advised} KiB of clean file pages",
-            why, before, afterGc, StatusKib("VmRSS:"), advised);
         var (anonymous, file) = ResidentKib();
+        logger.LogDebug("Released memory ({Why}): RSS {Before} KiB, {AfterGc} KiB after a compacting GC, {After} KiB after paging out {Advised} KiB of clean file pages",
+            why, before.Anonymous + before.File, afterGc.Anonymous + afterGc.File, anonymous + file, advised);
         policy.Released(time.GetUtcNow(), api.Requests, controller.ReconcilesStarted, anonymous, file);
     }
 
@@ -120,16 +120,5 @@ public sealed class MemoryRelease(
         using (var handle = File.OpenHandle("/proc/self/statm"))
             length = RandomAccess.Read(handle, text, 0);
         return ResidentStatm.Kib(text[..length], Environment.SystemPageSize);
-    }
-
-    private static long Kib(string line) => long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim().TrimEnd("kB").Trim());
-
-    /// <summary>A field of /proc/self/status in KiB (VmRSS:).</summary>
-    private static long StatusKib(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(field, StringComparison.Ordinal))
-                return Kib(line);
-        return 0;
     }
 }

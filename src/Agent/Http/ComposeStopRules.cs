@@ -44,24 +44,6 @@ public static class ComposeStopRules
         return closure;
     }
 
-    /// <summary>The containers that stay stopped when a project stopped as a whole starts only <paramref name="services"/>:
-    /// those of the other services that do not run. They are kept stopped as user stops, as after docker compose stop
-    /// SERVICE, so that a later start of the project (or of their service) starts them. One whose stop is still landing
-    /// is one of them.</summary>
-    public static IReadOnlyList<ObservedContainer> LeftStopped(ObservedState observed, IReadOnlySet<string> services) =>
-        observed.Containers.Where(c => !services.Contains(c.Service) && (!c.IsRunning || c.StopInFlight)).ToList();
-
-    /// <summary>The stopped containers a start will start (recorded first as stopped by the agent, so that a start cut off
-    /// by an agent kill is finished after the restart): those of <paramref name="only"/> (all services when null) that
-    /// are exited, dead or still being stopped, other than <paramref name="kept"/>. With <paramref name="arrivedWith"/>
-    /// (what was seen when the start arrived while a reconcile ran), only containers seen then: one made since was made
-    /// and run by that reconcile, the start does not run it again, and a record of it would have the next reconcile run
-    /// it again (CI, session 59: a one-shot made by the reconcile that ran as agent up arrived ran twice).</summary>
-    public static IReadOnlyList<string> ToStart(ObservedState seen, IReadOnlySet<string>? only, IReadOnlyCollection<string> kept, ObservedState? arrivedWith) =>
-        seen.Containers.Where(c => (c.State is ContainerState.Exited or ContainerState.Dead || c.StopInFlight) && (only is null || only.Contains(c.Service))
-                && !kept.Contains(c.Id) && (arrivedWith is null || arrivedWith.Containers.Any(a => a.Id == c.Id)))
-            .Select(c => c.Id).ToList();
-
     /// <summary>The containers a stop of <paramref name="service"/> stops: those of the service that run or are paused,
     /// by name.</summary>
     public static IReadOnlyList<ObservedContainer> StopTargets(ObservedState observed, string service) =>

@@ -161,6 +161,7 @@ public static class GroupEndpoints
         // the wait for it below. keptOnly: only the stops kept, while a reconcile runs that would act on the other records.
         var stopCleared = false;
         ObservedState? recorded = null;
+        HashSet<string>? idsOnArrival = null;
         // False when a stop came since the start arrived: nothing is recorded or cleared.
         async Task<bool> RecordAsync(bool keptOnly)
         {
@@ -168,10 +169,14 @@ public static class GroupEndpoints
             {
                 var seen = await observer.ObserveFreshAsync(key, ct);
                 if (StoppedSince()) return false;
-                var kept = only is { } subset && keepOthersStopped ? ComposeStopRules.LeftStopped(seen, subset).Select(c => c.Id).ToList() : [];
-                var toStart = keptOnly ? [] : ComposeStopRules.ToStart(seen, only, kept, recorded);
+                var kept = only is { } subset && keepOthersStopped ? GroupStartTargets.LeftStopped(seen, subset).Select(c => c.Id).ToList() : [];
+                var toStart = keptOnly ? [] : GroupStartTargets.ToStart(seen, only, kept, idsOnArrival);
                 stops.RecordStartPending(toStart, kept);
-                if (keptOnly) recorded = seen;
+                if (keptOnly)
+                {
+                    recorded = seen;
+                    idsOnArrival = seen.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+                }
             }
             if (clearStop && !stopCleared)
             {
@@ -260,7 +265,7 @@ public static class GroupEndpoints
                 // Seen before the stop was cleared when a reconcile ran then: that reconcile, or one queued behind it, may
                 // have made and run every container (the one-shot too) before this pass looked, and a one-shot it ran is
                 // not run again (probe-22 F5b; agent up after down started it twice).
-                firstSeen ??= (recorded ?? observed).Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+                firstSeen ??= idsOnArrival ?? observed.Containers.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
                 // A container the reconcile made ran already (a one-shot that exited since is not run again).
                 startedIds.UnionWith(observed.Containers.Where(c => !firstSeen.Contains(c.Id)).Select(c => c.Id));
                 foreach (var c in observed.Containers) startOrder[c.Name] = (c.Service, c.Replica);

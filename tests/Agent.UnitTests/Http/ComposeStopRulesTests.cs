@@ -54,7 +54,7 @@ public sealed class ComposeStopRulesTests
         var observed = Observed(Running(project.Spec.Services[0], 1) with { State = ContainerState.Exited },
             Running(project.Spec.Services[1], 1) with { State = ContainerState.Exited }, Running(project.Spec.Services[4], 1) with { State = ContainerState.Exited },
             Running(project.Spec.Services[3], 1) with { State = ContainerState.Exited });
-        Assert.Equal(["g-cache-1", "g-web-1"], ComposeStopRules.LeftStopped(observed, ComposeStopRules.WithDependencies(project, "app")).Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["g-cache-1", "g-web-1"], GroupStartTargets.LeftStopped(observed, ComposeStopRules.WithDependencies(project, "app")).Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -79,25 +79,5 @@ public sealed class ComposeStopRulesTests
         Assert.Equal("""
             #1 container:g-db-1, StartContainer, start requested (exited)
             """, StartPlanner.PlanStart(ComposeStopRules.OnlyServices(Project, ComposeStopRules.WithDependencies(Project, "db")), observed, PlanInput.DefaultDependencyTimeout).ToString());
-    }
-
-    /// <summary>CI, session 59: agent up arrived while a reconcile ran; that reconcile made the project and ran its one-shot,
-    /// the start recorded the exited one-shot as a start of its own, left it to the reconcile's run, and the next reconcile
-    /// ran it again on that record.</summary>
-    [Fact]
-    public void A_start_records_only_containers_seen_when_it_arrived_and_only_the_stopped_ones_of_its_services()
-    {
-        var (db, app) = (Project.Spec.Services[0], Project.Spec.Services[1]);
-        var dbExited = Running(db, 1) with { Id = "db-old", State = ContainerState.Exited };
-        var appStopping = Running(app, 1) with { Id = "app-1", StopInFlight = true };
-        var appKept = Running(app, 2) with { Id = "app-2", State = ContainerState.Exited };
-        var seen = Observed(dbExited, appStopping, appKept, Running(app, 3) with { Id = "app-3" });
-        Assert.Equal(["db-old", "app-1"], ComposeStopRules.ToStart(seen, only: null, kept: ["app-2"], arrivedWith: null));
-        Assert.Equal(["db-old"], ComposeStopRules.ToStart(seen, only: new HashSet<string> { "db" }, kept: [], arrivedWith: null));
-
-        // Seen on arrival: nothing (the project was down). The reconcile that ran meanwhile made db and ran it; not recorded.
-        var madeSince = Observed(Running(db, 1) with { Id = "db-new", State = ContainerState.Exited, ExitCode = 0 });
-        Assert.Empty(ComposeStopRules.ToStart(madeSince, only: null, kept: [], arrivedWith: Observed()));
-        Assert.Equal(["db-old"], ComposeStopRules.ToStart(seen, only: null, kept: ["app-1"], arrivedWith: Observed(dbExited)));
     }
 }
