@@ -134,6 +134,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 abandoned[op.Id] = true;
                 return false;
             }
+            var engineHeldFrom = cache.CurrentMark();
             try
             {
                 if (teardowns.TryGetValue(op.Id, out var replacement)) await JudgeReplacementAsync(replacement);
@@ -164,7 +165,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 if (e is NameConflictException) conflicts.Enqueue(e.Message); // logged once per change by the reconciler
                 else logger.LogWarning("{Resource} {Operation} failed: {Error}", op.ResourceId, op.Kind, e.Message);
                 await CompensateAsync(op, causePrefix: null);
-                if (op.RollbackOf is { } rollback && JudgesTheSpec(op, e))
+                if (op.RollbackOf is { } rollback && JudgesTheSpec(op, e) && await EngineHeldAsync(op, engineHeldFrom, e))
                 {
                     rolledBack.Enqueue(rollback);
                     rollbackCauses.TryAdd(rollback, (op.Kind == OperationKind.StartContainer ? "its new container did not start: " : "its new container did not become healthy: ") + failure);
@@ -344,6 +345,34 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     internal static bool JudgesTheSpec(Operation op, Exception e) => op.Kind == OperationKind.StartContainer
         ? e is EngineException { StatusCode: 400 or 500 } && !EngineLeftover(e.Message)
         : e is OperationFailedException and not WaitInterruptedException;
+
+    /// <summary>
+    /// Whether the engine served without a break while <paramref name="op"/> ran (its events stream held since
+    /// <paramref name="mark"/>) and still takes new connections: only then is a failed start or health gate a verdict on
+    /// the new spec. An engine that stopped or restarted meanwhile (a shutting-down dockerd closes its listener first, then
+    /// kills every container; one that restarts resets health) says nothing of the spec, and a verdict then would hold the
+    /// update rolled back for good (CI, session 60: one service of six was left on the old spec after an engine restart
+    /// during a start-first update). The update is tried again instead.
+    /// </summary>
+    private async Task<bool> EngineHeldAsync(Operation op, long? mark, Exception failure)
+    {
+        bool accepts;
+        try
+        {
+            accepts = cache.CurrentSince(mark) && await engine.AcceptsConnectionsAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is EngineException or OperationCanceledException)
+        {
+            accepts = false;
+        }
+        if (!accepts || !cache.CurrentSince(mark))
+        {
+            logger.LogWarning("{Resource} {Operation} failed while the engine stopped or restarted ({Error}): not taken as a verdict on the new spec; the update is tried again",
+                op.ResourceId, op.Kind, failure.Message);
+            return false;
+        }
+        return true;
+    }
 
     private static bool EngineLeftover(string message) =>
         message.Contains("already exists", StringComparison.Ordinal) || message.Contains("id already in use", StringComparison.Ordinal);

@@ -36,7 +36,7 @@ public sealed class EngineStopDuringUpdateTests : PrivateEngineScenario
         .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
-    public async Task Engine_stopped_during_a_start_first_update_the_update_is_finished_without_leftovers()
+    public Task Engine_stopped_during_a_start_first_update_the_update_is_finished_without_leftovers() => Agent.WithLogAsync(async () =>
     {
         var g = Instance.Name("stopupd");
         Agent.Write("g.yaml", Manifest(g, 1));
@@ -59,5 +59,5 @@ public sealed class EngineStopDuringUpdateTests : PrivateEngineScenario
         Assert.Equal(v2, await RowsAsync()); // nothing duplicated or undone later
         var status = await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
         Assert.Equal("False", status.Condition("Degraded")!.Status);
-    }
+    }, lines: 150);
 }
