@@ -440,6 +440,8 @@ public sealed class ControllerService(
             case "die" when !userStops.IsOwnStop(e.ActorId, name) && userStops.Reason(e.ActorId) is null && !userStops.StoppedWithEngine(e.ActorId):
                 health.RecordExit(e.ActorId, e.Attributes.TryGetValue("exitCode", out var code) && int.TryParse(code, out var exit) ? exit : null);
                 break;
+            case "start" when PlanExecutor.KillsAfterStartOf(name):
+                break;
             case "start":
                 userStops.ClearSeen(e.ActorId);
                 userStops.EndOwn(e.ActorId, name);
