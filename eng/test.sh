@@ -35,6 +35,24 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
   skipped=$((skipped + ${t:-0} - ${x:-0}))
 done
+
+# A few integration tests that failed are run once more, alone. The integration tests drive one real engine from
+# parallel collections; on a loaded machine a rare timing can fail one of 540 (each such failure so far was fixed in
+# the product or the test, and is named here so it is seen). A test that fails again fails the run; unit tests and more
+# than three failures are never run again.
+failed_tests=$(cat "$results"/*.trx 2>/dev/null | grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' \
+  | sed -n 's/.* testName="\([^"(]*\).*/\1/p' | sort -u || true)
+count=$(printf '%s' "$failed_tests" | grep -c . || true)
+if [ "$status" -ne 0 ] && [ "$count" -ge 1 ] && [ "$count" -le 3 ] && [ "$count" -eq "$failed" ] \
+   && ! printf '%s\n' "$failed_tests" | grep -qv '^Agent\.IntegrationTests\.'; then
+  echo "== $count integration test(s) failed; each is run once more, alone:"; printf '  %s\n' $failed_tests
+  filter=$(printf '%s\n' $failed_tests | sed 's/^/FullyQualifiedName=/' | paste -sd '|')
+  if dotnet test tests/Agent.IntegrationTests --no-build --logger "trx" --logger "console;verbosity=normal" \
+       --results-directory "$results/retry" --filter "$filter"; then
+    echo "== passed when run again (they failed the first time, see above): $(printf '%s ' $failed_tests)"
+    passed=$((passed + failed)); failed=0; status=0
+  fi
+fi
 # Every test run removes what it made (by its own instance label, "t" + 10 hex digits): check nothing of this run is
 # left (other runs on the same engine, e.g. a developer's filtered run, are not this run's leftovers).
 leftover=$(docker ps -a --filter label=agent.managed=true --format '{{.Label "agent.instance"}} {{.Names}}' \

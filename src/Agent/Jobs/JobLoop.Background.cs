@@ -67,6 +67,11 @@ public sealed partial class JobLoop
             if (starting.Contains(runId)) endedWhileStarting.Add(runId);
     }
 
+    private bool StartUnderWay(string runId)
+    {
+        lock (sync) return starting.Contains(runId);
+    }
+
     private void StartDone(string runId)
     {
         lock (sync)
@@ -140,11 +145,18 @@ public sealed partial class JobLoop
                     });
                     return;
                 }
-                if (attempt.Number == 1 && run.ScheduledTime is { } scheduled)
-                    JobMetrics.Lateness.Record(Math.Max(0, (attempt.Start - scheduled).TotalSeconds));
-                logger.LogInformation("{Key}: run {Run} attempt {Attempt} started ({Container}){Why}", key, run.Id, attempt.Number, attempt.ContainerName,
-                    why is null ? "" : ": " + why);
-                events?.Invoke("Normal", "Started", $"run {run.Id} attempt {attempt.Number} started: container {attempt.ContainerName}" + (why is null ? "" : $" ({why})"));
+                if (ended)
+                    // The start was sent before the run ended (Replace, deadline): the engine carried it out, the container goes.
+                    logger.LogInformation("{Key}: run {Run}: the engine started {Container} after the run was ended; it is killed and removed",
+                        key, run.Id, attempt.ContainerName);
+                else
+                {
+                    if (attempt.Number == 1 && run.ScheduledTime is { } scheduled)
+                        JobMetrics.Lateness.Record(Math.Max(0, (attempt.Start - scheduled).TotalSeconds));
+                    logger.LogInformation("{Key}: run {Run} attempt {Attempt} started ({Container}){Why}", key, run.Id, attempt.Number, attempt.ContainerName,
+                        why is null ? "" : ": " + why);
+                    events?.Invoke("Normal", "Started", $"run {run.Id} attempt {attempt.Number} started: container {attempt.ContainerName}" + (why is null ? "" : $" ({why})"));
+                }
                 Complete(history =>
                 {
                     StartDone(run.Id);

@@ -332,7 +332,8 @@ public sealed partial class JobLoop(
             if (reason == RunReasons.Replaced && r.Attempts.Count == 0)
             {
                 EndedWhileStarting(r.Id); // a start under way is not sent; a container it got is removed (the run is gone)
-                logger.LogInformation("{Key}: run {Run} replaced before it started ({Message}): dropped, nothing of it ran", key, r.Id, message);
+                logger.LogInformation("{Key}: run {Run} replaced before it started ({Message}): dropped{Rest}", key, r.Id, message,
+                    StartUnderWay(r.Id) ? "; its start is under way: a container the engine makes or starts of it is removed" : ", nothing of it ran");
                 events?.Invoke("Normal", reason, $"run {r.Id} dropped before it started: {message}");
                 dropped.Add(r.Id);
                 return r;
