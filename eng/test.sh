@@ -39,11 +39,11 @@ done
 # A few integration tests that failed are run once more, alone. The integration tests drive one real engine from
 # parallel collections; on a loaded machine a rare timing can fail one of 540 (each such failure so far was fixed in
 # the product or the test, and is named here so it is seen). A test that fails again fails the run; unit tests and more
-# than three failures are never run again.
+# than five failures are never run again.
 failed_tests=$(cat "$results"/*.trx 2>/dev/null | grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' \
   | sed -n 's/.* testName="\([^"(]*\).*/\1/p' | sort -u || true)
 count=$(printf '%s' "$failed_tests" | grep -c . || true)
-if [ "$status" -ne 0 ] && [ "$count" -ge 1 ] && [ "$count" -le 3 ] && [ "$count" -eq "$failed" ] \
+if [ "$status" -ne 0 ] && [ "$count" -ge 1 ] && [ "$count" -le 5 ] && [ "$count" -eq "$failed" ] \
    && ! printf '%s\n' "$failed_tests" | grep -qv '^Agent\.IntegrationTests\.'; then
   echo "== $count integration test(s) failed; each is run once more, alone:"; printf '  %s\n' $failed_tests
   filter=$(printf '%s\n' $failed_tests | sed 's/^/FullyQualifiedName=/' | paste -sd '|')

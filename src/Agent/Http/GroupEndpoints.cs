@@ -136,6 +136,7 @@ public static class GroupEndpoints
     }
 
     private static readonly TimeSpan StopLandingWait = TimeSpan.FromMinutes(5);
+    private const int MaxReplans = 5; // a start goes on with a manifest edited meanwhile, this many times
 
     private static string Verb(string path) => char.ToUpperInvariant(path[0]) + path[1..];
 
@@ -283,10 +284,25 @@ public static class GroupEndpoints
                 if (deferred.Count == 0) break;
                 if (pass == 2)
                     return StartFailed($"not started: {NotStarted(group, await LatestAsync(observed), deferred, started)}: they, or a service they depend on, have no container, and the agent could not make it " +
-                                       $"({status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message ?? "see agent describe"}); they start once it runs", started);
+                                       $"({(status.Get(key)?.Condition(Core.Status.ConditionTypes.Degraded)?.Message is { Length: > 0 } why ? why : $"agent describe {key.Kind.ToLowerInvariant()}/{key.Name}")}); they start once it runs", started);
                 try
                 {
-                    await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true);
+                    // The manifest changed while the agent made what was missing (edited just before this start), and that
+                    // reconcile stopped part way: it is run again for the new manifest, which the start goes on with
+                    // (probe-60: a 502 with an empty reason, and the project came up seconds later).
+                    for (var replans = 0; (await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true)).Abandoned; replans++)
+                    {
+                        if (StoppedSince()) return Superseded(key, InStartOrder(group, started, startOrder));
+                        if (manifests.SourceError is not null || manifests.Get(key) is not { IsBroken: false, Object: ServiceGroup }) break; // said at the next pass
+                        if (replans == MaxReplans)
+                            return StartFailed($"not started: {NotStarted(group, await LatestAsync(observed), deferred, started)}: the manifest changed " +
+                                               $"{MaxReplans + 1} times while the agent made what was missing; they start once a reconcile completes", started);
+                    }
+                    if (manifests.Get(key) is { IsBroken: false, Object: ServiceGroup current })
+                    {
+                        if (current.Spec.Suspend) break; // suspended in its manifest meanwhile: nothing more is started
+                        group = only is null ? current : ComposeStopRules.OnlyServices(current, only);
+                    }
                 }
                 catch (ReconcileException e)
                 {

@@ -12,7 +12,9 @@ using Microsoft.Extensions.Options;
 namespace Agent.Reconciliation;
 
 /// <summary>What a reconcile asks of the queue: come back after this long (null: at the next resync).</summary>
-public sealed record ReconcileResult(TimeSpan? RequeueAfter);
+/// <param name="Abandoned">The apply stopped part way, as its manifest changed, went or was suspended meanwhile: the
+/// next reconcile plans it anew.</param>
+public sealed record ReconcileResult(TimeSpan? RequeueAfter, bool Abandoned = false);
 
 /// <summary>
 /// Reconciles one object by key, controller-runtime style: reads the world fresh, plans, executes, reports status.
@@ -51,7 +53,7 @@ public sealed class Reconciler(
         {
             var outcome = await ReconcileCoreAsync(key, ct, leaveStartsToStart);
             result = outcome.Result;
-            return new ReconcileResult(outcome.RequeueAfter);
+            return new ReconcileResult(outcome.RequeueAfter, outcome.Result == "abandoned");
         }
         catch (Exception e) when (e is Agent.Engine.EngineException or State.StateWriteException && manifests.Get(key) is { Object: not null })
         {

@@ -448,6 +448,35 @@ public sealed class ComposeStopTests() : AgentScenario(new Dictionary<string, st
     }
 
     [Fact]
+    public async Task Up_goes_on_with_a_compose_file_edited_while_it_makes_the_project()
+    {
+        // probe-60: `agent down`, an edit, and `agent up` at once: the up's reconcile stopped part way as the edit was
+        // read ("the apply stopped, the manifest changed"), and the up answered 502 "the agent could not make it ()",
+        // though the project came up seconds later. The up now goes on with the edited file.
+        var project = Instance.Name("upedit");
+        string Compose(string appEnv) => "services:\n"
+            + Manifest.ComposeSleeper("db", "    healthcheck: { test: [\"CMD\", \"true\"], interval: 3s, retries: 3 }\n")
+            + Manifest.ComposeSleeper("app", $"    environment: {{ APP_VALUE: \"{appEnv}\" }}\n    depends_on:\n      db: {{ condition: service_healthy }}\n");
+        Agent.Write($"{project}/compose.yaml", Compose("old"));
+        await Agent.StartAsync();
+        await Agent.WaitProjectReadyAsync(project);
+        var (db, app) = ($"{project}-db-1", $"{project}-app-1");
+        await Ok("down", $"composeproject/{project}");
+        await Eventually.TrueAsync(async () => !await DockerCli.ExistsAsync("container", db), TimeSpan.FromSeconds(60), "db removed by the down");
+
+        var up = AgentCli.RunAsync(Env, "up", $"composeproject/{project}");
+        // db is made, and the up waits for its first health check (3 s): the edit is read meanwhile.
+        await Eventually.TrueAsync(async () => await DockerCli.ExistsAsync("container", db) || up.IsCompleted, TimeSpan.FromSeconds(60), "db made by the up");
+        Agent.Write($"{project}/compose.yaml", Compose("new"));
+        var (exit, stdout, stderr) = await up;
+        Assert.True(exit == 0, $"agent up exited {exit}\n{stdout}\n{stderr}\n{string.Join('\n', Agent.Logs.Lines.TakeLast(40))}");
+        Assert.True(stdout.Contains(app, StringComparison.Ordinal), $"the up's answer names app: {stdout}");
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}} {{.Config.Env}}", app)) is { Exit: 0 } a
+            && a.Stdout.StartsWith("running", StringComparison.Ordinal) && a.Stdout.Contains("APP_VALUE=new", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "app running with the edited value");
+        Assert.Equal("running", await StateAsync(db));
+    }
+
+    [Fact]
     public async Task A_start_after_a_dependency_was_removed_keeps_the_chain_through_a_one_shot_in_order()
     {
         // probe-22 F9: db (healthy) -> migrate (completed) -> app: with db removed while stopped, the reconcile the start
