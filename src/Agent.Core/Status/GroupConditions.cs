@@ -132,14 +132,20 @@ public static class GroupConditions
         return $"{string.Join("; ", updates)}; the previous containers keep serving.{unexplained}".TrimEnd();
     }
 
+    /// <summary>Every failure, and what is held back besides, each once: two services failing for different reasons are
+    /// both named (probe-60: only the first was, the second only in the log).</summary>
+    public static string FailedMessage(ReconcileOutcome o) => Joined(o.Failures.Concat(o.Held.Select(h => h.Message)));
+
+    private static string Joined(IEnumerable<string> messages) => string.Join("; ", messages.Distinct(StringComparer.Ordinal));
+
     public static IReadOnlyList<ConditionValue> Decide(ReconcileOutcome o)
     {
         var failed = o.Failures.Count > 0 && o.RolledBack.Count == 0;
         var degraded = o.RolledBack.Count > 0
             ? new ConditionValue(ConditionTypes.Degraded, true, Hold.RolledBack, RolledBackMessage(o))
             : o.IsNameConflictOnly ? new ConditionValue(ConditionTypes.Degraded, true, NameConflict, string.Join("; ", o.NameConflicts))
-            : failed ? new ConditionValue(ConditionTypes.Degraded, true, "ApplyFailed", o.Failures[0])
-            : o.Held.Count > 0 ? new ConditionValue(ConditionTypes.Degraded, true, o.Held[0].Reason, o.Held[0].Message)
+            : failed ? new ConditionValue(ConditionTypes.Degraded, true, "ApplyFailed", FailedMessage(o))
+            : o.Held.Count > 0 ? new ConditionValue(ConditionTypes.Degraded, true, o.Held[0].Reason, Joined(o.Held.Select(h => h.Message)))
             : o.Exited.Where(e => e is { Completed: false, WithEngine: false }).Select(e => e.Why).ToList() is { Count: > 0 } failedExits
                 ? new ConditionValue(ConditionTypes.Degraded, true, Exited, $"{string.Join("; ", failedExits)} ({o.StartHint} starts {(failedExits.Count == 1 ? "it" : "them")} again)")
             : new ConditionValue(ConditionTypes.Degraded, false, "AsExpected", "");
@@ -152,8 +158,8 @@ public static class GroupConditions
         }
         else if (failed)
         {
-            ready = new(ConditionTypes.Ready, false, "ApplyFailed", o.Failures[0]);
-            progressing = new(ConditionTypes.Progressing, true, "Retrying", $"retrying with back-off: {o.Failures[0]}");
+            ready = new(ConditionTypes.Ready, false, "ApplyFailed", FailedMessage(o));
+            progressing = new(ConditionTypes.Progressing, true, "Retrying", $"retrying with back-off: {FailedMessage(o)}");
         }
         else if (o.Suspended)
         {

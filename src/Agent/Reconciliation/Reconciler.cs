@@ -603,7 +603,7 @@ public sealed class Reconciler(
             ManifestErrors = [],
             LastReconcileTime = time.GetUtcNow(),
             Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)),
-            LastError = execution is { Succeeded: false } ? execution.Failures[0] : plan.IsEmpty ? null : s.LastError,
+            LastError = execution is { Succeeded: false } ? string.Join("; ", execution.Failures.Distinct(StringComparer.Ordinal)) : plan.IsEmpty ? null : s.LastError,
         });
         if (entry.KeptFrom is { } repository)
         {
@@ -659,7 +659,7 @@ public sealed class Reconciler(
         LogConflictChange(key, outcome.NameConflicts);
         // A name held by someone else does not go away by retrying: no backoff storm, the next resync looks again.
         if (outcome.IsNameConflictOnly) return ("conflict", null);
-        if (outcome.Failures.Count > 0 && outcome.RolledBack.Count == 0) throw new ReconcileException(outcome.Failures[0]);
+        if (outcome.Failures.Count > 0 && outcome.RolledBack.Count == 0) throw new ReconcileException(GroupConditions.FailedMessage(outcome));
         if (!plan.IsEmpty) return ("applied", plan.RequeueAfter is { } r && r < Settle ? r : Settle);
         if (outcome.NotReady is not null && !suspended) return ("up_to_date", plan.RequeueAfter ?? TimeSpan.FromSeconds(2));
         return ("up_to_date", plan.RequeueAfter);

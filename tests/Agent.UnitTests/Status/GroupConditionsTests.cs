@@ -119,4 +119,28 @@ public sealed class GroupConditionsTests
         }).ToDictionary(x => x.Type);
         Assert.Equal(("ApplyFailed", "Retrying"), (c[ConditionTypes.Ready].Reason, c[ConditionTypes.Progressing].Reason));
     }
+
+    [Fact]
+    public void Every_failing_service_and_every_hold_is_named_once_not_only_the_first()
+    {
+        // probe-60: two services failing for different reasons; describe showed the first only.
+        var c = GroupConditions.Decide(new ReconcileOutcome(2)
+        {
+            Operations = 3,
+            Failures = ["service:web:1 CreateContainer failed: image busybox:nope missing (imagePullPolicy: Never)", "service:api:1 PullImage failed: no registry",
+                        "service:api:1 PullImage failed: no registry"],
+            Held = [new Hold(Hold.DependencyNotRunning, "not done until g-db-1 runs: it is not made yet")],
+        }).ToDictionary(x => x.Type);
+        var all = "service:web:1 CreateContainer failed: image busybox:nope missing (imagePullPolicy: Never); service:api:1 PullImage failed: no registry; " +
+                  "not done until g-db-1 runs: it is not made yet";
+        Assert.Equal(("ApplyFailed", all), (c[ConditionTypes.Degraded].Reason, c[ConditionTypes.Degraded].Message));
+        Assert.Equal(("ApplyFailed", all), (c[ConditionTypes.Ready].Reason, c[ConditionTypes.Ready].Message));
+        Assert.Equal($"retrying with back-off: {all}", c[ConditionTypes.Progressing].Message);
+
+        var held = GroupConditions.Decide(new ReconcileOutcome(2)
+        {
+            Held = [new Hold(Hold.CrashLoopBackOff, "g-web-1: crash loop back-off"), new Hold(Hold.RolledBack, "g-api-1: the update was rolled back")],
+        }).Single(x => x.Type == ConditionTypes.Degraded);
+        Assert.Equal((Hold.CrashLoopBackOff, "g-web-1: crash loop back-off; g-api-1: the update was rolled back"), (held.Reason, held.Message));
+    }
 }
