@@ -28,7 +28,9 @@ internal sealed class PlanBuilder
 
     private readonly Dictionary<string, int> imageChecks = new(StringComparer.Ordinal);
 
-    /// <summary>One image check (or build) per image and plan, however many services use it.</summary>
+    /// <summary>One image check (or build) per image, pull policy and plan, however many services use it: each service's
+    /// own imagePullPolicy holds, whatever the order of the services sharing the image (probe-61: the first one's decided
+    /// for both, and a pull the second asked for failing offline failed the first too).</summary>
     public int EnsureImage(Model.ContainerSpec spec)
     {
         var image = spec.Image;
@@ -43,8 +45,9 @@ internal sealed class PlanBuilder
                 });
             return built;
         }
-        if (!imageChecks.TryGetValue(image, out var id))
-            imageChecks[image] = id = Add(OperationKind.EnsureImage, $"image:{image}", $"imagePullPolicy {spec.ImagePullPolicy}", [], image);
+        var check = $"{image}|{spec.ImagePullPolicy}";
+        if (!imageChecks.TryGetValue(check, out var id))
+            imageChecks[check] = id = Add(OperationKind.EnsureImage, $"image:{image}", $"imagePullPolicy {spec.ImagePullPolicy}", [], image);
         return id;
     }
 

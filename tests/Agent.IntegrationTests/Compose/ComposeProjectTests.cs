@@ -9,6 +9,21 @@ public sealed class ComposeProjectTests : AgentScenario
         $"  {name}:\n    image: {TestEngine.Image}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n{extra}";
 
     [Fact]
+    public async Task Services_sharing_an_image_each_keep_their_own_pull_policy()
+    {
+        // probe-61: the first service's pull_policy decided for both. Here "pulled" (always, listed first) pulls, which
+        // fails offline, and "local" (never) runs on the image that is here, as docker compose up does.
+        var project = Instance.Name("pullmix");
+        Agent.Write($"{project}/compose.yaml", "services:\n" + Sleeper("pulled", "    pull_policy: always\n") + Sleeper("local", "    pull_policy: never\n"));
+        await Agent.StartAsync();
+        var degraded = await Agent.WaitForConditionAsync(project, "Degraded", "True", "ApplyFailed", kind: global::Agent.Core.Model.ServiceGroup.ComposeKindName);
+        Assert.Contains($"image:{TestEngine.Image} EnsureImage failed", degraded.Condition("Degraded")!.Message);
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", "--format", "{{.State.Status}}", $"{project}-local-1")).Stdout.Trim() == "running",
+            TimeSpan.FromSeconds(90), "local running on the image that is here");
+        Assert.NotEqual(0, (await DockerCli.TryRunAsync("inspect", $"{project}-pulled-1")).Exit); // its pull failed: not made
+    }
+
+    [Fact]
     public async Task A_stack_folder_is_applied_and_docker_compose_ps_lists_exactly_its_containers()
     {
         var project = Instance.Name("stack");

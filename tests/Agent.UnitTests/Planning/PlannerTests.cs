@@ -40,6 +40,32 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void Services_sharing_an_image_each_keep_their_own_pull_policy_whatever_their_order()
+    {
+        // probe-61: the first service's imagePullPolicy decided for both; a pull the other asked for, failing offline,
+        // failed the first service too. One check per image and policy: each create waits on its own.
+        ServiceSpec With(string name, PullPolicy policy) => Service(name) is var s ? s with { Container = s.Container with { ImagePullPolicy = policy } } : null!;
+        var (local, pulled, plain) = (With("local", PullPolicy.Never), With("pulled", PullPolicy.Always), With("plain", PullPolicy.IfNotPresent));
+        Assert.Equal("""
+            #1 network:g_default, CreateNetwork, network missing
+            #2 image:busybox:1.35, EnsureImage, imagePullPolicy Never
+            #3 service:local:1, CreateContainer, no existing container (after #1,#2)
+            #4 service:local:1, StartContainer, created (after #3)
+            #5 image:busybox:1.35, EnsureImage, imagePullPolicy Always
+            #6 service:pulled:1, CreateContainer, no existing container (after #1,#5)
+            #7 service:pulled:1, StartContainer, created (after #6)
+            #8 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #9 service:plain:1, CreateContainer, no existing container (after #1,#8)
+            #10 service:plain:1, StartContainer, created (after #9)
+            """, PlanText(Group(local, pulled, plain), ObservedState.Empty));
+        var swapped = PlanText(Group(pulled, With("local2", PullPolicy.Never), With("pulled2", PullPolicy.Always)), ObservedState.Empty);
+        Assert.Contains("#2 image:busybox:1.35, EnsureImage, imagePullPolicy Always", swapped);
+        Assert.Contains("#5 image:busybox:1.35, EnsureImage, imagePullPolicy Never", swapped);
+        Assert.Contains("#6 service:local2:1, CreateContainer, no existing container (after #1,#5)", swapped);
+        Assert.Contains("#8 service:pulled2:1, CreateContainer, no existing container (after #1,#2)", swapped); // one pull per policy
+    }
+
+    [Fact]
     public void Matching_containers_plan_nothing()
     {
         var web = Service("web", 2);
