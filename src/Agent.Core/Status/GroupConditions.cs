@@ -136,7 +136,8 @@ public static class GroupConditions
     /// both named (probe-60: only the first was, the second only in the log).</summary>
     public static string FailedMessage(ReconcileOutcome o) => Joined(o.Failures.Concat(o.Held.Select(h => h.Message)));
 
-    private static string Joined(IEnumerable<string> messages) => string.Join("; ", messages.Distinct(StringComparer.Ordinal));
+    /// <summary>Each message once, in order: the one way failures are joined, in conditions and in lastError alike.</summary>
+    public static string Joined(IEnumerable<string> messages) => string.Join("; ", messages.Distinct(StringComparer.Ordinal));
 
     public static IReadOnlyList<ConditionValue> Decide(ReconcileOutcome o)
     {

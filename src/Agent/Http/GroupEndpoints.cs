@@ -290,15 +290,19 @@ public static class GroupEndpoints
                     // The manifest changed while the agent made what was missing (edited just before this start), and that
                     // reconcile stopped part way: it is run again for the new manifest, which the start goes on with
                     // (probe-60: a 502 with an empty reason, and the project came up seconds later).
-                    for (var replans = 0; (await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true)).Abandoned; replans++)
+                    ServiceGroup? current;
+                    for (var replans = 0; ; replans++)
                     {
+                        var abandoned = (await reconciler.ReconcileAsync(key, ct, leaveStartsToStart: true)).Abandoned;
+                        current = manifests.Get(key) is { IsBroken: false, Object: ServiceGroup g } ? g : null;
+                        if (!abandoned) break;
                         if (StoppedSince()) return Superseded(key, InStartOrder(group, started, startOrder));
-                        if (manifests.SourceError is not null || manifests.Get(key) is not { IsBroken: false, Object: ServiceGroup }) break; // said at the next pass
+                        if (manifests.SourceError is not null || current is null) break; // said at the next pass
                         if (replans == MaxReplans)
                             return StartFailed($"not started: {NotStarted(group, await LatestAsync(observed), deferred, started)}: the manifest changed " +
                                                $"{MaxReplans + 1} times while the agent made what was missing; they start once a reconcile completes", started);
                     }
-                    if (manifests.Get(key) is { IsBroken: false, Object: ServiceGroup current })
+                    if (current is not null)
                     {
                         if (current.Spec.Suspend) break; // suspended in its manifest meanwhile: nothing more is started
                         group = only is null ? current : ComposeStopRules.OnlyServices(current, only);

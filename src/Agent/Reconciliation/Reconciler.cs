@@ -40,6 +40,8 @@ public sealed class Reconciler(
     ILogger<Reconciler> logger)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+    /// <summary>The result (also the metrics tag) of a reconcile whose apply stopped part way: see <see cref="ReconcileResult.Abandoned"/>.</summary>
+    private const string AbandonedResult = "abandoned";
     private readonly Dictionary<ObjectKey, string> loggedConflicts = [];
     private readonly Dictionary<ObjectKey, string> lastPlans = [];
     private readonly Lock sync = new();
@@ -53,7 +55,7 @@ public sealed class Reconciler(
         {
             var outcome = await ReconcileCoreAsync(key, ct, leaveStartsToStart);
             result = outcome.Result;
-            return new ReconcileResult(outcome.RequeueAfter, outcome.Result == "abandoned");
+            return new ReconcileResult(outcome.RequeueAfter, outcome.Result == AbandonedResult);
         }
         catch (Exception e) when (e is Agent.Engine.EngineException or State.StateWriteException && manifests.Get(key) is { Object: not null })
         {
@@ -286,7 +288,7 @@ public sealed class Reconciler(
             // plans it anew from what this one did (as after an interrupted apply).
             var why = WhyApplyStops(key, applyStarted.Generation, applyStarted.Suspended, healing) ?? "its manifest changed";
             logger.LogInformation("{Key}: the apply stopped, {Why}: {Count} operation(s) not run, planning again", key, why, execution.Abandoned.Count);
-            return ("abandoned", TimeSpan.Zero);
+            return (AbandonedResult, TimeSpan.Zero);
         }
         if (desired is null)
         {
@@ -603,7 +605,7 @@ public sealed class Reconciler(
             ManifestErrors = [],
             LastReconcileTime = time.GetUtcNow(),
             Since = StatusStore.Earliest(s.Since, observed.Containers.Select(c => c.Created)),
-            LastError = execution is { Succeeded: false } ? string.Join("; ", execution.Failures.Distinct(StringComparer.Ordinal)) : plan.IsEmpty ? null : s.LastError,
+            LastError = execution is { Succeeded: false } ? GroupConditions.Joined(execution.Failures) : plan.IsEmpty ? null : s.LastError,
         });
         if (entry.KeptFrom is { } repository)
         {

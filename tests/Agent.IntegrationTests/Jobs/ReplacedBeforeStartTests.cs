@@ -55,9 +55,10 @@ public sealed class ReplacedBeforeStartTests() : FreezableEngineScenario(new Dic
             && s.Condition(ConditionTypes.Degraded) is { Status: "False" }, TimeSpan.FromSeconds(180), "Ready again once a run starts");
         // Ready can come back through a run made before the starts sped up whose late start landed (CI, session 61):
         // a run made since is waited for.
-        var started = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)!),
-                s => s.History.Concat(s.Active).Any(r => r.Start > fast && r.Attempts > 0), TimeSpan.FromSeconds(60), "a run made since the starts sped up started"))!
-            is var now ? now.History.Concat(now.Active).Where(r => r.Start > fast && r.Attempts > 0).Select(r => r.Container).ToHashSet() : [];
+        static bool StartedSince(RunView r, DateTimeOffset fast) => r.Start > fast && r.Attempts > 0;
+        var now = (await Eventually.ReturnsAsync(() => Task.FromResult(Runner.CronJobStatus(cron)!),
+            s => s.History.Concat(s.Active).Any(r => StartedSince(r, fast)), TimeSpan.FromSeconds(60), "a run made since the starts sped up started"))!;
+        var started = now.History.Concat(now.Active).Where(r => StartedSince(r, fast)).Select(r => r.Container).ToHashSet();
         Assert.Contains(await JobContainers.ListAsync(Instance, cron), c => started.Contains(c.Name) && c.Started is not null);
     });
 }
