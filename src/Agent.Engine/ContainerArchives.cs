@@ -60,6 +60,13 @@ internal static class ContainerArchives
 
     public static string Join(string folder, string name) => folder.TrimEnd('/') + "/" + name;
 
+    /// <summary>The folder holding a normalised absolute path; null for the root and for a top-level entry's "/".</summary>
+    public static string? ParentOf(string path)
+    {
+        var slash = path.TrimEnd('/').LastIndexOf('/');
+        return slash <= 0 ? null : path[..slash];
+    }
+
     /// <summary>The hidden name a file is written under before it is renamed over <paramref name="name"/>; null when the
     /// name is too long to take the extra characters (then it is written in place).</summary>
     public static string? TemporaryName(string name)

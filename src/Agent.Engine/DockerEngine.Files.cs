@@ -21,7 +21,56 @@ public sealed partial class DockerEngine : IContainerFilesystem
         {
             return null;
         }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.InternalServerError)
+        {
+            return await ExplainStatFailureAsync(id, path, e, ct);
+        }
     }, path);
+
+    /// <summary>The stat (HEAD) answers a path the container cannot have with a bare 500 (probe-62: "failed (500): no
+    /// message" for a file taken as a folder, a link loop). A GET of the same path brings the engine's reason: said in the
+    /// container's terms (the engine's names the host's overlay folder), as `ls` would. Anything else stays an engine error.</summary>
+    private async Task<FileEntry?> ExplainStatFailureAsync(string id, string path, DockerApiException stat, CancellationToken ct)
+    {
+        string reason;
+        try
+        {
+            var response = await client.Containers.GetArchiveFromContainerAsync(id, new ContainerPathStatParameters { Path = path }, false, ct);
+            response.Stream?.Dispose();
+            return ContainerArchives.ToEntry(response.Stat); // it is there now
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (DockerApiException e)
+        {
+            reason = e.ResponseBody ?? "";
+        }
+        if (reason.Contains("not a directory", StringComparison.OrdinalIgnoreCase))
+        {
+            for (var folder = ContainerArchives.ParentOf(path); folder is not null; folder = ContainerArchives.ParentOf(folder))
+            {
+                FileEntry? entry;
+                try
+                {
+                    entry = await StatAsync(id, folder, ct);
+                }
+                catch (EngineException)
+                {
+                    continue;
+                }
+                if (entry is { Type: not FileType.Directory and not FileType.Symlink })
+                    throw new EngineConflictException($"{folder} is a file, not a folder, in the container: nothing can be at {path} (not a directory)", stat);
+            }
+            throw new EngineConflictException($"a part of {path} is a file, not a folder, in the container (not a directory)", stat);
+        }
+        if (reason.Contains("too many links", StringComparison.OrdinalIgnoreCase) || reason.Contains("too many levels of symbolic links", StringComparison.OrdinalIgnoreCase))
+            throw new EngineConflictException($"{path} cannot be followed in the container: its symbolic links loop (too many levels of symbolic links)", stat);
+        if (reason.Contains("file name too long", StringComparison.OrdinalIgnoreCase))
+            throw new EngineException($"{path}: a name in it is too long for the container's file system (file name too long)", 400, stat);
+        throw stat;
+    }
 
     public Task<IReadOnlyList<FileEntry>> ListFolderAsync(string id, string path, long maxArchiveBytes, CancellationToken ct) =>
         Call("container_archive", async () =>

@@ -8,6 +8,10 @@ public sealed record ContainerPath
 {
     public const int MaxLength = 4096;
 
+    /// <summary>The longest name of one file or folder, in bytes (Linux NAME_MAX): a longer one the engine answered with a
+    /// bare 500 (probe-62).</summary>
+    public const int MaxNameBytes = 255;
+
     private ContainerPath(string value) => Value = value;
 
     /// <summary>The normalised absolute path ("/" for the root).</summary>
@@ -53,11 +57,16 @@ public sealed record ContainerPath
             {
                 if (segments.Count == 0)
                 {
-                    error = $"path \"{text}\" climbs above the container's root with '..': give a path inside the container";
+                    error = $"path \"{(text.Length > 80 ? text[..80] + "..." : text)}\" climbs above the container's root with '..': give a path inside the container";
                     return false;
                 }
                 segments.RemoveAt(segments.Count - 1);
                 continue;
+            }
+            if (System.Text.Encoding.UTF8.GetByteCount(segment) > MaxNameBytes)
+            {
+                error = $"path has a name of {System.Text.Encoding.UTF8.GetByteCount(segment)} bytes (\"{segment[..16]}...\"); a file or folder name has at most {MaxNameBytes} bytes (file name too long)";
+                return false;
             }
             segments.Add(segment);
         }

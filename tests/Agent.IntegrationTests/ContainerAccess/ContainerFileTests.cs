@@ -266,6 +266,44 @@ public sealed class ContainerFileTests(ContainerAccessFixture fx)
         Assert.Equal("", await Exec("ls", "-A", "/tmp/linked"));
     }
 
+    /// <summary>probe-62: the engine's stat answers these with a bare 500, which was a 502 "Engine Error ... no message".</summary>
+    [Fact]
+    public async Task A_file_taken_as_a_folder_a_link_loop_and_an_overlong_name_are_said_as_ls_says_them_not_engine_errors()
+    {
+        using var op = fx.Client(ContainerAccessFixture.OperatorToken);
+        using var admin = fx.Client(ContainerAccessFixture.AdminToken);
+        await Exec("sh", "-c", "echo x > /tmp/plain.txt && ln -sfn /tmp/loop-b /tmp/loop-a && ln -sfn /tmp/loop-a /tmp/loop-b");
+        Assert.Contains("Not a directory", await Exec("sh", "-c", "ls /tmp/plain.txt/sub 2>&1 || true")); // the oracle: the container's own ls
+
+        foreach (var request in new Func<Task<HttpResponseMessage>>[]
+                 {
+                     () => op.GetAsync(Files("/tmp/plain.txt/sub")),
+                     () => op.GetAsync(Files("/tmp/plain.txt/sub/deeper") + "&stat=true"),
+                     () => op.PostAsync($"/api/v1/containers/{fx.Box}/files/mkdir?path={Uri.EscapeDataString("/tmp/plain.txt/sub")}", null),
+                     () => admin.DeleteAsync(Files("/tmp/plain.txt/sub")),
+                 })
+        {
+            var detail = await ProblemAsync(await request(), HttpStatusCode.Conflict);
+            Assert.Contains("/tmp/plain.txt", detail);
+            Assert.Contains("not a", detail);
+            Assert.DoesNotContain("/var/lib/docker", detail);
+        }
+        foreach (var request in new Func<Task<HttpResponseMessage>>[]
+                 {
+                     () => op.GetAsync(Files("/tmp/loop-a/x")),
+                     () => op.PutAsync(Files("/tmp/loop-a/x"), new StringContent("z")),
+                 })
+        {
+            var detail = await ProblemAsync(await request(), HttpStatusCode.Conflict);
+            Assert.Contains("symbolic links", detail);
+            Assert.DoesNotContain("/var/lib/docker", detail);
+        }
+        var tooLong = "/tmp/" + new string('a', 300);
+        Assert.Contains("file name too long", await ProblemAsync(await op.GetAsync(Files(tooLong)), HttpStatusCode.BadRequest));
+        Assert.Contains("file name too long", await ProblemAsync(await op.PutAsync(Files(tooLong), new StringContent("z")), HttpStatusCode.BadRequest));
+        Assert.Equal("x", await Exec("cat", "/tmp/plain.txt")); // nothing was changed by any of it
+    }
+
     [Fact]
     public async Task Writes_and_listings_are_size_limited_modes_checked_and_role_gated_on_the_agents_containers_only()
     {

@@ -84,5 +84,19 @@ public sealed class ContainerPathTests
     }
 
     [Fact]
+    public void A_name_longer_than_255_bytes_is_refused_without_echoing_it_whole()
+    {
+        Assert.True(ContainerPath.TryParse("/tmp/" + new string('a', 255), out _, out _));
+        Assert.False(ContainerPath.TryParse("/tmp/" + new string('a', 300), out _, out var error));
+        Assert.Contains("300 bytes", error);
+        Assert.Contains("file name too long", error);
+        Assert.DoesNotContain(new string('a', 40), error);
+        Assert.False(ContainerPath.TryParse("/tmp/" + string.Concat(Enumerable.Repeat("é", 128)), out _, out error)); // 256 bytes in UTF-8
+        Assert.Contains("256 bytes", error);
+        Assert.False(ContainerPath.TryParse("/../" + new string('b', 200), out _, out error));
+        Assert.DoesNotContain(new string('b', 100), error);
+    }
+
+    [Fact]
     public void Modes_are_shown_as_four_octal_digits() => Assert.Equal("0640", FileModes.Format(0x1A0));
 }
