@@ -18,6 +18,11 @@ public sealed record RunRequest(ServiceSpec Service, WaitForHttp? WaitFor, bool 
 /// </summary>
 public static class RunRequestParser
 {
+    /// <summary>What a run's own named volume `X` is called on the engine: `run_X`, as a group's `data` is `GROUP_data`.</summary>
+    public static readonly string VolumePrefix = ServiceParser.VolumeFullName(RunGroup, "");
+
+    private const string RunGroup = "run";
+
     /// <param name="generatedName">The service name when the body gives none (docker run without --name).</param>
     /// <summary>A bind written relative (./data, ../m: its WrittenSource) or resolved under the placeholder folder: a request
     /// has no manifest folder, so it is refused as relative, not judged where the placeholder put it (/nonexistent/m).</summary>
@@ -44,7 +49,7 @@ public static class RunRequestParser
             context.Error(envFrom.Start, "service.envFrom", "envFrom reads files on the agent's host and is only allowed in manifests");
             return (null, context.Errors);
         }
-        var service = new ServiceParser("run", files.Root, files).Parse(serviceCursor, generatedName);
+        var service = new ServiceParser(RunGroup, files.Root, files).Parse(serviceCursor, generatedName);
         WaitForHttp? waitFor = null;
         if (fields.TryGetValue("waitFor", out var w)) waitFor = ReadWaitFor(w);
         var autoRemove = fields.TryGetValue("autoRemove", out var a) && a.Bool() == true;

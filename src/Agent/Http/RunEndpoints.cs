@@ -99,6 +99,7 @@ public static class RunEndpoints
             if (await BuiltImageLabels.RemoveIfPulledClaimingOwnershipAsync(engine, labels, spec.Image, ct) is { } claimed) return ApiProblems.BadRequest(claimed);
         }
 
+        spec = await WithAgentVolumesAsync(engine, labels, spec, ct);
         var key = new ObjectKey("Run", service.Name);
         var created = await CreateAdmittedAsync(engine, labels, admission, ownCreates, volumeLocks, key, spec, request, start, ct);
         if (created.Refused is { } refused) return ApiProblems.BadRequest(refused);
@@ -120,6 +121,24 @@ public static class RunEndpoints
             body = body with { Ready = true };
         }
         return JsonAnswer.Created($"/api/v1/containers/{id}", body);
+    }
+
+    /// <summary>A named volume `X` is the agent's own volume `X` when there is one (made with POST /volumes, or a group's
+    /// `GROUP_VOL` named in full), as `docker volume create X` then `docker run -v X:/d` mounts X; otherwise the run's own
+    /// `run_X`. Before, it was always `run_X`: a volume made through the API could not be mounted, and a prune then removed
+    /// it as unused (probe-62). Anyone else's volume is never mounted this way.</summary>
+    private static async Task<ContainerSpec> WithAgentVolumesAsync(IContainerEngine engine, AgentLabels labels, ContainerSpec spec, CancellationToken ct)
+    {
+        var prefix = RunRequestParser.VolumePrefix;
+        var mounts = new List<MountSpec>(spec.Mounts.Count);
+        foreach (var mount in spec.Mounts)
+        {
+            if (mount is { Type: MountType.Volume, External: false, Source: { } source } && source.StartsWith(prefix, StringComparison.Ordinal)
+                && await engine.InspectVolumeAsync(source[prefix.Length..], ct) is { } named && labels.IsOwned(named.Labels))
+                mounts.Add(mount with { Source = named.Name });
+            else mounts.Add(mount);
+        }
+        return spec with { Mounts = mounts };
     }
 
     /// <summary>Creates the run's own missing volumes, admits the container against what the engine now holds, creates and

@@ -128,4 +128,43 @@ public sealed class VolumeTests(AdminSurfaceFixture fx)
             await DockerCli.TryRunAsync("volume", "rm", "-f", foreign);
         }
     }
+
+    /// <summary>probe-62: `docker volume create X` then `docker run -v X:/d` mounts X; the run mounted a new run_X, and a
+    /// prune then removed the user's X as unused.</summary>
+    [Fact]
+    public async Task A_run_mounts_a_volume_made_through_the_api_by_its_name_and_never_someone_elses()
+    {
+        using var admin = fx.Client(AdminToken);
+        var made = fx.Instance.Name("shared");
+        var foreign = fx.Instance.Name("not-ours");
+        var runner = fx.Instance.Name("vol-runner");
+        var other = fx.Instance.Name("vol-other");
+        try
+        {
+            await DockerCli.RunAsync("volume", "create", foreign);
+            await ReadAsync(await admin.PostAsync("/api/v1/volumes", Json($"{{\"name\":\"{made}\"}}")), HttpStatusCode.Created);
+            await ReadAsync(await admin.PostAsync("/api/v1/run", Json(
+                $"{{\"service\":{{\"name\":\"{runner}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sh\",\"-c\",\"echo kept > /d/file; sleep 600\"],\"volumes\":[\"{made}:/d\"]}}}}")),
+                HttpStatusCode.Created);
+            Assert.Equal(made, (await DockerCli.RunAsync("inspect", "--format", "{{range .Mounts}}{{.Name}}{{end}}", runner)).Trim());
+            Assert.False(await DockerCli.ExistsAsync("volume", $"run_{made}"));
+            await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("exec", runner, "cat", "/d/file")).Stdout.Trim() == "kept",
+                TimeSpan.FromSeconds(30), "the run wrote into the volume");
+
+            var pruned = await ReadAsync(await admin.PostAsync("/api/v1/volumes/prune", null), HttpStatusCode.OK);
+            Assert.DoesNotContain(made, pruned.GetProperty("removed").EnumerateArray().Select(v => v.GetString()));
+            Assert.True(await DockerCli.ExistsAsync("volume", made));
+
+            // Someone else's volume of that name is never mounted: the run gets its own run_NAME, as documented.
+            await ReadAsync(await admin.PostAsync("/api/v1/run", Json(
+                $"{{\"service\":{{\"name\":\"{other}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"600\"],\"volumes\":[\"{foreign}:/d\"]}}}}")),
+                HttpStatusCode.Created);
+            Assert.Equal($"run_{foreign}", (await DockerCli.RunAsync("inspect", "--format", "{{range .Mounts}}{{.Name}}{{end}}", other)).Trim());
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", runner, other);
+            await DockerCli.TryRunAsync("volume", "rm", "-f", foreign, $"run_{foreign}", made);
+        }
+    }
 }
