@@ -39,7 +39,7 @@ public sealed class QuietMemoryPolicy(TimeSpan quietPeriod)
 
     /// <param name="now">The sample's time.</param>
     /// <param name="requests">A count that moves with every API request (probes and /metrics aside).</param>
-    /// <param name="reconciles">A count that moves with every reconcile started.</param>
+    /// <param name="reconciles">A count that moves with the controller's and the jobs' work: every reconcile started, every job history kept.</param>
     /// <param name="busy">Whether a reconcile is running.</param>
     /// <param name="anonymousKib">The process's anonymous resident memory (RssAnon).</param>
     /// <param name="fileKib">The process's file-backed resident memory (RssFile); 0 when not sampled.</param>
@@ -66,13 +66,19 @@ public sealed class QuietMemoryPolicy(TimeSpan quietPeriod)
                && (anonymousKib - baselineKib >= Growth || workSinceRelease && fileKib - fileBaselineKib >= FileGrowth);
     }
 
+    /// <summary>Whether the anonymous memory grew enough since the last release for a compacting collection to give back
+    /// something; when only file pages grew (a job's run, a resync), paging them out is the whole release.</summary>
+    public bool HeapGrew(long anonymousKib) => anonymousKib - baselineKib >= Growth;
+
     /// <summary>A release just ran at <paramref name="now"/>, with the counts <see cref="ShouldRelease"/> is given, and
-    /// left this much anonymous (and file-backed) memory: growth counts from here.</summary>
-    public void Released(DateTimeOffset now, long requests, long reconciles, long anonymousKib, long fileKib = long.MaxValue)
+    /// left this much anonymous (and file-backed) memory: growth counts from here. A release that paged out file pages
+    /// only (<paramref name="collected"/> false) leaves the anonymous baseline where the last collection put it, so the
+    /// heap's slow growth still adds up to a collection.</summary>
+    public void Released(DateTimeOffset now, long requests, long reconciles, long anonymousKib, long fileKib = long.MaxValue, bool collected = true)
     {
         lastRelease = now;
         workAtRelease = (requests, reconciles);
-        baselineKib = anonymousKib;
+        baselineKib = collected ? anonymousKib : Math.Min(baselineKib, anonymousKib);
         fileBaselineKib = fileKib;
     }
 }

@@ -114,6 +114,12 @@ public sealed class JobHistoryStore
 
     public JobRecord? Get(ObjectKey key) => records.GetValueOrDefault(key);
 
+    private long saves;
+
+    /// <summary>How many times a history was kept: moves with a job's work (a run made, an attempt started or ended, a run
+    /// finished or removed), not with its idle steps. The memory release counts it as use, like a reconcile.</summary>
+    public long Saves => Interlocked.Read(ref saves);
+
     public IReadOnlyList<JobRecord> All(string? kind = null) =>
         records.Values.Where(r => kind is null || r.Key.Kind == kind).OrderBy(r => r.Key.Name, StringComparer.Ordinal).ToList();
 
@@ -122,6 +128,7 @@ public sealed class JobHistoryStore
     /// a second), and written again every few seconds until it lands (<see cref="State.UnsavedRecords"/>).</summary>
     public void Save(JobRecord record)
     {
+        Interlocked.Increment(ref saves);
         records[record.Key] = record;
         SaveCurrent(record.Key);
     }

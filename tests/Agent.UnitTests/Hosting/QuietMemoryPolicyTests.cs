@@ -153,4 +153,19 @@ public sealed class QuietMemoryPolicyTests
         Assert.All(releases.Zip(releases.Skip(1)), pair => Assert.True(pair.Second - pair.First >= 10, $"releases at {pair.First} s and {pair.Second} s"));
         Assert.InRange(releases.Count, 1, 6);
     }
+
+    /// <summary>A job's run grows file pages, not the heap: the release pages them out without a collection, and the
+    /// heap's baseline stays where the last collection left it, so its slow growth still adds up to one.</summary>
+    [Fact]
+    public void A_release_of_file_pages_only_runs_no_collection_and_keeps_the_heaps_baseline()
+    {
+        var policy = AfterStartup();
+        const long Files = 10 * 1024;
+        policy.Released(T0.AddSeconds(1), requests: 100, reconciles: 0, Base, Files);
+        Assert.False(policy.ShouldRelease(T0.AddSeconds(38), requests: 100, reconciles: 1, busy: false, Base + 4 * 1024, Files + 19 * 1024)); // a run's work
+        Assert.True(policy.ShouldRelease(T0.AddSeconds(40), requests: 100, reconciles: 1, busy: false, Base + 4 * 1024, Files + 19 * 1024));
+        Assert.False(policy.HeapGrew(Base + 4 * 1024));
+        policy.Released(T0.AddSeconds(40), requests: 100, reconciles: 1, Base + 4 * 1024, Files, collected: false);
+        Assert.True(policy.HeapGrew(Base + 6 * 1024)); // counted from the last collection's baseline, not from Base + 4 MiB
+    }
 }
