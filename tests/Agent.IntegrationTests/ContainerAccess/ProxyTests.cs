@@ -127,6 +127,14 @@ public sealed class ProxyTests(ContainerAccessFixture fx)
         var slow = await op.GetAsync(Proxy(fx.Web) + "/cgi-bin/slow");
         Assert.Equal(HttpStatusCode.GatewayTimeout, slow.StatusCode);
         Assert.Contains("Agent:Proxy:Timeout", await slow.Content.ReadAsStringAsync());
+
+        // probe-62: headers at once, then silence: a 502 "Is something listening on that port?". It is the same timeout.
+        var stalled = await op.GetAsync(Proxy(fx.Web) + "/cgi-bin/stall");
+        var detail = await stalled.Content.ReadAsStringAsync();
+        Assert.True(stalled.StatusCode == HttpStatusCode.GatewayTimeout, $"{(int)stalled.StatusCode} {detail}");
+        Assert.Equal("application/problem+json", stalled.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Agent:Proxy:Timeout", detail);
+        Assert.DoesNotContain("listening", detail);
     }
 
     [Fact]

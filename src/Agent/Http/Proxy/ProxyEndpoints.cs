@@ -61,6 +61,14 @@ public static class ProxyEndpoints
         _ => OverBodyLimit(e.InnerException),
     };
 
+    /// <summary>The upstream sent its headers and then nothing for Agent:Proxy:Timeout: the activity timeout cancels the
+    /// body's copy, which the forwarder reports as a body error, not as a timeout (probe-62: a 502 "Is something listening
+    /// on that port?" for a CGI that answered its headers at once). The client's own going away is not this.</summary>
+    private static bool SilentAfterHeaders(HttpContext http, ForwarderError error, Exception? exception) =>
+        error is ForwarderError.ResponseBodyDestination or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+        && !http.RequestAborted.IsCancellationRequested
+        && (exception is OperationCanceledException || exception?.GetBaseException() is OperationCanceledException);
+
     private static IResult TooLarge(long limit) =>
         Results.Problem(statusCode: 413, title: "Content Too Large",
             detail: $"A request body through the proxy is at most {limit} bytes (Agent:Proxy:MaxRequestBodyBytes).");
@@ -127,9 +135,11 @@ public static class ProxyEndpoints
             return;
         }
         log.LogInformation("Proxy to {Container} port {Port} failed: {Error} {Cause}", c.Name, upstream.Port, error, cause);
-        await (error == ForwarderError.RequestTimedOut
+        var timedOut = error == ForwarderError.RequestTimedOut || SilentAfterHeaders(http, error, exception);
+        if (timedOut) http.Response.Clear(); // the upstream's headers, copied but never sent
+        await (timedOut
             ? Results.Problem(statusCode: 504, title: "Gateway Timeout",
-                detail: $"Container {c.Name} did not answer on port {upstream.Port} ({upstream.Url}) within {options.Value.Timeout.TotalSeconds:0.###}s (Agent:Proxy:Timeout).")
+                detail: $"Container {c.Name} {(error == ForwarderError.RequestTimedOut ? "did not answer" : "sent its headers, then nothing more")} on port {upstream.Port} ({upstream.Url}) within {options.Value.Timeout.TotalSeconds:0.###}s (Agent:Proxy:Timeout).")
             : Results.Problem(statusCode: 502, title: "Bad Gateway",
                 detail: $"Proxying to container {c.Name} on port {upstream.Port} ({upstream.Url}) failed ({error}{(cause is null ? "" : $": {cause}")}). Is something listening on that port?"))
             .ExecuteAsync(http);
