@@ -23,7 +23,7 @@ public static class ClientRateLimitMiddleware
             }
             var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : limiter.Window;
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
+            await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", type: "https://tools.ietf.org/html/rfc6585#section-4",
                     detail: $"More than {limiter.Permits} requests in {limiter.Window.TotalSeconds:0}s from this client; retry after the Retry-After header's seconds.")
                 .ExecuteAsync(http);
         });

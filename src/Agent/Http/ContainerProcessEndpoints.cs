@@ -32,7 +32,17 @@ public static partial class ContainerProcessEndpoints
         if (await owned.FindAsync(id, ct) is not { } c) return ApiProblems.ContainerNotFound(id);
         if (c.State != Core.Model.ContainerState.Running)
             return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Container {c.Name} is {c.State.ToString().ToLowerInvariant()}, not running: it has no processes. Start it first.");
-        return JsonAnswer.Ok(await files.ListProcessesAsync(c.Id, psArgs, ct));
+        try
+        {
+            return JsonAnswer.Ok(await files.ListProcessesAsync(c.Id, psArgs, ct));
+        }
+        catch (EngineException e) when (psArgs is not null && e.StatusCode == 500)
+        {
+            // The engine runs ps on the host with these options and needs a PID column: options ps refuses, or that
+            // leave it out (-o args, --no-headers), are the request's to change, not an engine failure (probe-62: a 502).
+            return ApiProblems.BadRequest($"psArgs=\"{psArgs}\": the engine could not list the processes with these ps options ({e.Message}); " +
+                                          "give options ps takes whose output keeps a PID column, e.g. -ef, aux, -o pid,comm");
+        }
     }
 
     private static async Task<IResult> Changes(string id, OwnedContainers owned, IContainerFilesystem files, IOptions<ContainerFileOptions> options, CancellationToken ct)

@@ -25,6 +25,11 @@ public sealed class ContainerProcessTests(ContainerAccessFixture fx)
         Assert.Equal(["PID", "COMMAND"], custom.GetProperty("titles").EnumerateArray().Select(t => t.GetString()!));
         var refused = await op.GetAsync($"/api/v1/containers/{fx.Box}/top?psArgs={Uri.EscapeDataString("-ef; cat /etc/shadow")}");
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        // Options ps takes but whose output has no PID column (the engine's 500, probe-62): the request's fault, a 400.
+        var noPid = await op.GetAsync($"/api/v1/containers/{fx.Box}/top?psArgs={Uri.EscapeDataString("-o args")}");
+        var noPidBody = await noPid.Content.ReadAsStringAsync();
+        Assert.True(noPid.StatusCode == HttpStatusCode.BadRequest, $"{(int)noPid.StatusCode} {noPidBody}");
+        Assert.Contains("psArgs", noPidBody);
         using var viewer = fx.Client(ContainerAccessFixture.ViewerToken);
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync($"/api/v1/containers/{fx.Box}/top")).StatusCode);
     }

@@ -119,6 +119,8 @@ public sealed class MetricsAndLimitsTests : IAsyncLifetime
         Assert.NotNull(limited);
         Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After missing");
         Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+        var problem = System.Text.Json.JsonDocument.Parse(await limited.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString()); // as every other problem has one (probe-62)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/livez")).StatusCode); // probes are not rate limited
     }
 
