@@ -35,7 +35,8 @@ public static class ExecPolicy
     private static string? UserProblem(string requested, string container, SecurityOptions options)
     {
         if (ControlCharacters.In(requested)) return "the user contains a control character";
-        if (Same(requested, container)) return null;
+        // The restricted profile names no root user in an exec at all, even the container's own.
+        if (Same(requested, container, rootAlike: options.Profile != SecurityProfile.Restricted)) return null;
         var shown = container.Length == 0 ? "the image's default user" : $"\"{container}\"";
         if (!options.AllowExecUser)
             return $"exec runs as the container's user ({shown}); another user needs Agent:Security:AllowExecUser";
@@ -54,10 +55,18 @@ public static class ExecPolicy
             : null;
     }
 
-    private static bool Same(string a, string b)
+    /// <summary>Whether the requested user is the container's own: by name or id alike for root (the container's "" is
+    /// the image's default, which the engine already filled in, so "" is root), whose group left out is its own group 0
+    /// (probe-62: `-u root` into a root container was refused as another user).</summary>
+    private static bool Same(string requested, string container, bool rootAlike)
     {
-        var (ua, ga) = UserRules.Split(a);
-        var (ub, gb) = UserRules.Split(b);
-        return string.Equals(ua, ub, StringComparison.Ordinal) && (ga is null && gb is null || string.Equals(ga, gb, StringComparison.Ordinal));
+        var (ua, ga) = UserRules.Split(requested);
+        var (ub, gb) = UserRules.Split(container);
+        var root = rootAlike && Root(ua) && Root(ub);
+        if (!root && !string.Equals(ua, ub, StringComparison.Ordinal)) return false;
+        if (string.Equals(ga, gb, StringComparison.Ordinal)) return true;
+        return root && (ga is null || UserRules.IsRoot(ga)) && (gb is null || UserRules.IsRoot(gb));
     }
+
+    private static bool Root(string user) => user.Length == 0 || UserRules.IsRoot(user);
 }

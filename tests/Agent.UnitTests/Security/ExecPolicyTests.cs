@@ -28,6 +28,23 @@ public sealed class ExecPolicyTests
     [InlineData("1000:1000")]
     public void The_containers_own_user_passes(string? user) => Assert.Empty(Fields(Exec(user), "1000:1000"));
 
+    [Theory]
+    [InlineData("root", "")]
+    [InlineData("0", "")]
+    [InlineData("0:0", "")]
+    [InlineData("root:root", "")]
+    [InlineData("root", "0:0")]
+    [InlineData("0", "root")]
+    public void Root_by_name_or_id_into_a_container_that_runs_as_root_is_its_own_user(string user, string container) =>
+        Assert.Empty(Fields(Exec(user), container));
+
+    [Theory]
+    [InlineData("root:1000", "")]
+    [InlineData("1000", "")]
+    [InlineData("0:1000", "0")]
+    public void Another_group_or_user_than_roots_own_is_still_another_user(string user, string container) =>
+        Assert.Equal(["user"], Fields(Exec(user), container));
+
     [Fact]
     public void Allowing_exec_users_never_lets_root_into_a_non_root_container()
     {
