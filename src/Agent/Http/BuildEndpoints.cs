@@ -75,7 +75,8 @@ public static class BuildEndpoints
         }
         else return ApiProblems.BadRequest("send a context tar as application/x-tar, or JSON {\"tag\", \"dockerfileInline\"} as application/json");
 
-        if (ImageEndpoints.ImageNameProblem("tag", request.Tag, digestAllowed: false) is { } badTag)
+        if (ImageEndpoints.ImageNameProblem("tag", request.Tag, digestAllowed: false,
+                inline is not null ? "{\"tag\": NAME[:TAG]} in the JSON body" : "query tag=NAME[:TAG] with the context tar") is { } badTag)
         {
             await context.DisposeAsync();
             return badTag;

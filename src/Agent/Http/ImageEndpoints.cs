@@ -266,9 +266,12 @@ public static partial class ImageEndpoints
     }
 
     /// <summary>A missing or malformed image name, said as such (the engine's own "invalid reference format" never reaches the client).</summary>
-    internal static IResult? ImageNameProblem(string field, string? name, bool digestAllowed)
+    /// <param name="where">Where the name goes in this request, for the message when it is missing; by default the query
+    /// or the JSON body.</param>
+    internal static IResult? ImageNameProblem(string field, string? name, bool digestAllowed, string? where = null)
     {
-        if (string.IsNullOrEmpty(name)) return ApiProblems.BadRequest($"{field} is required (query {field}=NAME[:TAG] or {{\"{field}\": ...}}), e.g. localhost:5000/app:1.0");
+        if (string.IsNullOrEmpty(name))
+            return ApiProblems.BadRequest($"{field} is required ({where ?? $"query {field}=NAME[:TAG] or {{\"{field}\": ...}}"}), e.g. localhost:5000/app:1.0");
         var problem = Identifiers.Image(name) != IdentifierCheck.Valid ? "it is not an image reference [REGISTRY/]NAME[:TAG]"
             : !digestAllowed && name.Contains('@') ? "a digest names content, not a name to give: use NAME[:TAG]"
             : ImageReferenceSyntax.Problem(name);

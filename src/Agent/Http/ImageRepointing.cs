@@ -22,7 +22,9 @@ public static class ImageRepointing
         var usedBy = await users.FindAsync(name, existing, ct);
         if (existing is null && usedBy.Count == 0) return null;
         var what = existing is not null
-            ? $"{name} already names another image{(usedBy.Count > 0 ? $", used by {string.Join(", ", usedBy)}" : "")}: re-pointing it changes what they run at their next start"
+            ? usedBy.Count > 0
+                ? $"{name} already names another image, used by {string.Join(", ", usedBy)}: re-pointing it changes what they run at their next start"
+                : $"{name} already names another image ({existing.Id}), which then keeps only its other names or none"
             : $"{name} names no image yet but is used by {string.Join(", ", usedBy)}: creating it chooses the image they run (the agent would start it instead of pulling)";
         return Results.Problem(statusCode: 409, title: "Conflict", detail: what + $". Send force=true to {verb} it anyway.",
             extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });

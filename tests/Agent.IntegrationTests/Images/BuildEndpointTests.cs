@@ -207,7 +207,9 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             return body;
         }
-        Assert.Contains("tag", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = "", dockerfileInline = "FROM scratch" })));
+        var noTag = await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = "", dockerfileInline = "FROM scratch" }));
+        Assert.Contains("in the JSON body", noTag);
+        Assert.DoesNotContain("query tag", noTag); // the JSON form refuses a query tag (probe-62: the hint offered one)
         Assert.Contains("dockerfileInline", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "" })));
         Assert.Contains("unknown field", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "FROM scratch", pull = true })));
         Assert.Contains("dockerfile", await Refused(await client.PostAsync($"/api/v1/images/build?tag={fx.Local("x:1")}&dockerfile=../../etc/passwd",
