@@ -163,7 +163,16 @@ public static class RunEndpoints
             runLabels[labels.Imperative] = "true";
             if (start) runLabels[labels.RunStart] = "true";
             var create = new ContainerCreateRequest(key.Name, admitted.Spec!, runLabels, request.Network) { AutoRemove = request.AutoRemove };
-            id = await ownCreates.CreateAsync(engine, create, ct);
+            try
+            {
+                id = await ownCreates.CreateAsync(engine, create, ct);
+            }
+            catch (EngineConflictException e) when (e.Message.Contains("already in use by container", StringComparison.Ordinal))
+            {
+                // The engine's answer names the holder's full id, which may be a container this API otherwise never shows.
+                throw new EngineConflictException($"The name {key.Name} is already in use by another container (`docker ps -a` lists it): " +
+                                                  "choose another name, or leave it out for a generated one.", e);
+            }
             if (start)
             {
                 if (await admission.StartAsync(id, () => engine.StartContainerAsync(id, ct), ct, created: create) is { } moved) return (null, moved);

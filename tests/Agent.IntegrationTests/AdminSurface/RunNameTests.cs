@@ -56,4 +56,26 @@ public sealed class RunNameTests(AdminSurfaceFixture fx)
         await ReadAsync(await admin.PostAsync("/api/v1/run",
             Json($"{{\"service\":{{\"name\":\"{fx.Instance.Name("big")}\",\"image\":\"{TestEngine.Image}\",\"env\":{{\"PAD\":\"{padding}\"}}}}}}")), HttpStatusCode.RequestEntityTooLarge);
     }
+
+    /// <summary>probe-62: the engine's 409 was relayed with the full id of a container the API otherwise never shows.</summary>
+    [Fact]
+    public async Task A_run_under_the_name_of_someone_elses_container_is_a_409_that_does_not_reveal_it()
+    {
+        using var admin = fx.Client(AdminToken);
+        var foreign = fx.Instance.Name("someone-elses");
+        try
+        {
+            var foreignId = (await DockerCli.RunAsync("create", "--name", foreign, TestEngine.Image, "true")).Trim();
+            var refused = await ReadAsync(await admin.PostAsync("/api/v1/run",
+                Json($"{{\"service\":{{\"name\":\"{foreign}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"60\"]}}}}")), HttpStatusCode.Conflict);
+            var detail = refused.GetProperty("detail").GetString()!;
+            Assert.Contains($"The name {foreign} is already in use", detail);
+            Assert.DoesNotContain(foreignId[..12], detail);
+            Assert.Equal("created", await DockerCli.InspectAsync(foreign, "{{.State.Status}}")); // untouched
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rm", "-f", foreign);
+        }
+    }
 }
