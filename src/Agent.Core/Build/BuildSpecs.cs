@@ -176,7 +176,18 @@ public static class BuildSpecs
     /// what a FROM image brings (environment, ONBUILD triggers) when an engine is at hand.</summary>
     public static string? RefusedDockerfile(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options,
         Func<string, BaseImageConfig?>? baseImages = null) =>
-        RefusedRemoteAdd(text, name, args, options, baseImages) ?? RefusedBaseImage(text, name, args, options);
+        UnknownInstruction(text, name) ?? RefusedRemoteAdd(text, name, args, options, baseImages) ?? RefusedBaseImage(text, name, args, options);
+
+    /// <summary>The instructions the engine's builder knows.</summary>
+    private static readonly HashSet<string> Known = ["ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"];
+
+    /// <summary>A line the builder would refuse to parse, said before the build starts (as `docker build` says it before
+    /// any output) instead of as the stream's last line after a 200 (probe-62).</summary>
+    private static string? UnknownInstruction(string text, string name) =>
+        DockerfileLines.Instructions(text).FirstOrDefault(i => !Known.Contains(i.Keyword)) is { } unknown
+            ? $"{name} line {unknown.Line}: unknown instruction {unknown.Keyword} (the builder knows {string.Join(", ", Known.Order(StringComparer.Ordinal))})"
+            : null;
 
     private static string? RefusedRemoteAdd(string text, string name, IReadOnlyDictionary<string, string> args, SecurityOptions options,
         Func<string, BaseImageConfig?>? baseImages) =>

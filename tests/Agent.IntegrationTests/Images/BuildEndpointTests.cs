@@ -211,6 +211,9 @@ public sealed class BuildEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         Assert.Contains("in the JSON body", noTag);
         Assert.DoesNotContain("query tag", noTag); // the JSON form refuses a query tag (probe-62: the hint offered one)
         Assert.Contains("dockerfileInline", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "" })));
+        // docker build refuses a line it cannot parse before any output; it was a 200 whose last line was the error (probe-62).
+        Assert.Contains("dockerfileInline line 2: unknown instruction RUNN", await Refused(await client.PostAsJsonAsync("/api/v1/images/build",
+            new { tag = fx.Local("x:1"), dockerfileInline = "FROM scratch\nRUNN x\n" })));
         Assert.Contains("unknown field", await Refused(await client.PostAsJsonAsync("/api/v1/images/build", new { tag = fx.Local("x:1"), dockerfileInline = "FROM scratch", pull = true })));
         Assert.Contains("dockerfile", await Refused(await client.PostAsync($"/api/v1/images/build?tag={fx.Local("x:1")}&dockerfile=../../etc/passwd",
             new ByteArrayContent(Tar(("Dockerfile", "FROM scratch\n"))) { Headers = { ContentType = new("application/x-tar") } })));

@@ -69,4 +69,16 @@ public sealed class DockerfileImagesTests
         Assert.Null(BuildSpecs.RefusedDockerfile(text, "dockerfileInline", NoArgs, new Agent.Core.Security.SecurityOptions { AllowRemoteBuildSources = true }));
         Assert.Null(BuildSpecs.RefusedDockerfile("FROM busybox:1.35\nADD x /x\n", "Dockerfile", NoArgs, new Agent.Core.Security.SecurityOptions()));
     }
+
+    [Fact]
+    public void An_unknown_instruction_is_refused_naming_its_line_before_any_build()
+    {
+        var options = new Agent.Core.Security.SecurityOptions { AllowRemoteBuildSources = true };
+        var refused = BuildSpecs.RefusedDockerfile("# syntax=docker/dockerfile:1\nFROM busybox:1.35\n\n# a comment\nRUNN echo x\n", "dockerfileInline", NoArgs, options);
+        Assert.StartsWith("dockerfileInline line 5: unknown instruction RUNN (the builder knows ADD, ARG, CMD", refused);
+        Assert.Null(BuildSpecs.RefusedDockerfile(
+            "FROM busybox:1.35 AS base\nonbuild run true\nARG X=1\nENV A=b \\\n  C=d\nLABEL a=b\nEXPOSE 80\nWORKDIR /w\nUSER 1000\nVOLUME /v\n" +
+            "SHELL [\"sh\", \"-c\"]\nSTOPSIGNAL SIGTERM\nHEALTHCHECK NONE\nMAINTAINER me\nCOPY --from=base /a /b\nADD a /b\nCMD [\"x\"]\nENTRYPOINT [\"y\"]\n",
+            "Dockerfile", NoArgs, options));
+    }
 }
