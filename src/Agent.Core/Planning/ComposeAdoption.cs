@@ -47,7 +47,7 @@ internal static class ComposeAdoption
         var old = input.Observed.Foreign.Containers.Where(c => c.Service == service.Name).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
         if (old.Count == 0) return [];
         // Like a stop-first update: the image is checked before the old container goes.
-        List<int> after = [.. previous, plan.EnsureImage(service.Container)];
+        List<int> after = [.. previous, plan.EnsureImage(service.Container, compose: true)];
         return old.Select(c => plan.Retire(c, "adopting: replaces the container docker compose made", after)).ToList();
     }
 

@@ -43,6 +43,9 @@ public sealed record Operation(int Id, OperationKind Kind, string ResourceId, st
     public NetworkSpec? NetworkDefinition { get; init; }
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>For EnsureImage: whether the image is pulled when present (Always), when missing, or never.</summary>
+    public PullPolicy PullPolicy { get; init; }
+
     /// <summary>For CreateVolume: the driver and its options.</summary>
     public VolumeSpec? Volume { get; init; }
 

@@ -31,7 +31,7 @@ internal sealed class PlanBuilder
     /// <summary>One image check (or build) per image, pull policy and plan, however many services use it: each service's
     /// own imagePullPolicy holds, whatever the order of the services sharing the image (probe-61: the first one's decided
     /// for both, and a pull the second asked for failing offline failed the first too).</summary>
-    public int EnsureImage(Model.ContainerSpec spec)
+    public int EnsureImage(Model.ContainerSpec spec, bool compose)
     {
         var image = spec.Image;
         if (spec.Build is { } build)
@@ -47,7 +47,11 @@ internal sealed class PlanBuilder
         }
         var check = $"{image}|{spec.ImagePullPolicy}";
         if (!imageChecks.TryGetValue(check, out var id))
-            imageChecks[check] = id = Add(OperationKind.EnsureImage, $"image:{image}", $"imagePullPolicy {spec.ImagePullPolicy}", [], image);
+            imageChecks[check] = id = Add(new Operation(0, OperationKind.EnsureImage, $"image:{image}", Model.PullPolicyWords.Of(spec.ImagePullPolicy, compose), [])
+            {
+                Target = image,
+                PullPolicy = spec.ImagePullPolicy,
+            });
         return id;
     }
 

@@ -242,7 +242,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         _ => "no",
     };
 
-    private int EnsureImage() => plan.EnsureImage(service.Container);
+    private int EnsureImage() => plan.EnsureImage(service.Container, group.Compose is not null);
 
     /// <summary>A create; <paramref name="replacing"/> is the container an update replaces, named in the new one's labels.</summary>
     private Operation CreateOperation(string name, int replica, IEnumerable<int> after, string cause, ObservedContainer? replacing = null)

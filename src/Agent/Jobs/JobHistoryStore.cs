@@ -116,8 +116,9 @@ public sealed class JobHistoryStore
 
     private long saves;
 
-    /// <summary>How many times a history was kept: moves with a job's work (a run made, an attempt started or ended, a run
-    /// finished or removed), not with its idle steps. The memory release counts it as use, like a reconcile.</summary>
+    /// <summary>How many times a history changed: moves with a job's work (a run made, an attempt started or ended, a run
+    /// finished or removed), not with its idle steps, whose history is rebuilt equal. The memory release counts it as use,
+    /// like a reconcile.</summary>
     public long Saves => Interlocked.Read(ref saves);
 
     public IReadOnlyList<JobRecord> All(string? kind = null) =>
@@ -128,12 +129,16 @@ public sealed class JobHistoryStore
     /// a second), and written again every few seconds until it lands (<see cref="State.UnsavedRecords"/>).</summary>
     public void Save(JobRecord record)
     {
-        Interlocked.Increment(ref saves);
         records[record.Key] = record;
-        SaveCurrent(record.Key);
+        if (SaveCurrent(record.Key)) Interlocked.Increment(ref saves);
     }
 
-    private void SaveCurrent(ObjectKey key)
+    /// <summary>What each history file holds as last written: a job's step rebuilds its history (new lists, so never equal
+    /// as a record) even when nothing changed, and an unchanged one is not written again.</summary>
+    private readonly ConcurrentDictionary<string, string> written = new(StringComparer.Ordinal);
+
+    /// <summary>Writes the record's history unless the file already holds it; false when it did.</summary>
+    private bool SaveCurrent(ObjectKey key)
     {
         var file = FileOf(key);
         lock (writes)
@@ -141,11 +146,14 @@ public sealed class JobHistoryStore
             if (!records.TryGetValue(key, out var record)) // removed meanwhile: nothing to save
             {
                 unsaved.Forget(file);
-                return;
+                return false;
             }
+            var json = JsonSerializer.Serialize(record, Json.Info<JobRecord>());
+            if (written.TryGetValue(file, out var last) && last == json && unsaved.Problem(file) is null && File.Exists(file)) return false;
             try
             {
-                State.StateFile.Write(file, JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
+                State.StateFile.Write(file, json);
+                written[file] = json;
                 unsaved.Saved(file);
             }
             catch (State.StateWriteException e)
@@ -153,6 +161,7 @@ public sealed class JobHistoryStore
                 unsaved.Failed(file, e, $"the job history of {key} is kept in memory (a restart of the agent before it is saved rebuilds it " +
                                         "from its containers' labels)", () => SaveCurrent(key));
             }
+            return true;
         }
     }
 
@@ -163,7 +172,12 @@ public sealed class JobHistoryStore
     /// nothing) when the state dir cannot take it. For an API job, whose template must survive a restart.</summary>
     public void SaveNew(JobRecord record)
     {
-        lock (writes) State.StateFile.Write(FileOf(record.Key), JsonSerializer.Serialize(record, Json.Info<JobRecord>()));
+        var json = JsonSerializer.Serialize(record, Json.Info<JobRecord>());
+        lock (writes)
+        {
+            State.StateFile.Write(FileOf(record.Key), json);
+            written[FileOf(record.Key)] = json;
+        }
         records[record.Key] = record;
     }
 
@@ -177,6 +191,7 @@ public sealed class JobHistoryStore
             {
                 records.TryRemove(key, out _);
                 unsaved.Forget(FileOf(key));
+                written.TryRemove(FileOf(key), out _);
                 LostOf(key).Forget();
                 lost.TryRemove(key, out _);
                 if (State.StateFile.MayWrite) File.Delete(FileOf(key));

@@ -241,7 +241,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 await engine.CreateVolumeAsync(target, op.Volume?.Driver ?? "local", op.Volume?.DriverOptions ?? new Dictionary<string, string>(), ObjectLabels(op), ct);
                 break;
             case OperationKind.EnsureImage:
-                await WithinImageTimeoutAsync("pull", target, t => EnsureImageAsync(target, op.Cause, t), ct);
+                await WithinImageTimeoutAsync("pull", target, t => EnsureImageAsync(target, op, t), ct);
                 break;
             case OperationKind.BuildImage:
                 var build = op.Spec?.Build ?? throw new InvalidOperationException($"operation {op} has no build");
@@ -496,15 +496,14 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
 
     private readonly ImageHealthchecks imageHealthchecks = new(engine);
 
-    private async Task EnsureImageAsync(string image, string cause, CancellationToken ct)
+    private async Task EnsureImageAsync(string image, Operation check, CancellationToken ct)
     {
-        var policy = cause.EndsWith("Always", StringComparison.Ordinal) ? PullPolicy.Always
-            : cause.EndsWith("Never", StringComparison.Ordinal) ? PullPolicy.Never : PullPolicy.IfNotPresent;
+        var policy = check.PullPolicy;
         var inspected = await engine.InspectImageAsync(image, ct);
         if (inspected is not null) imageHealthchecks.Saw(image, inspected);
         var present = inspected is not null;
         if (policy == PullPolicy.Never && !present)
-            throw new OperationFailedException($"image {image} is not present and imagePullPolicy is Never");
+            throw new OperationFailedException($"image {image} is not present, and {check.Cause} forbids a pull");
         if (present && policy != PullPolicy.Always) return;
         logger.LogInformation("Pulling {Image}", image);
         var lastReport = DateTime.MinValue;

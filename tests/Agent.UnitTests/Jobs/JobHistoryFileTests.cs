@@ -1,3 +1,4 @@
+using Agent.Core.Jobs;
 using Agent.Core.Model;
 using Agent.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -67,6 +68,37 @@ public sealed class JobHistoryFileTests : IDisposable
         store.Remove(key);
         Assert.False(File.Exists(marker));
         Assert.Null(store.Lost(key));
+    }
+
+    [Fact]
+    public void A_history_rebuilt_equal_is_neither_written_again_nor_counted_as_work_and_a_changed_or_deleted_one_is()
+    {
+        // A job's step rebuilds its runs list at every poll: equal in content, never as a record. Each of those steps
+        // rewrote the file and counted as work for the memory release.
+        var store = Store();
+        var key = new ObjectKey(Agent.Core.Model.CronJob.KindName, "tick");
+        var file = store.FileOf(key);
+        static JobHistory History(string? reason) => new()
+        {
+            Runs = [new JobRun { Id = "r1", Trigger = RunTriggers.Schedule, Start = DateTimeOffset.UnixEpoch, Reason = reason, Attempts = [new JobAttempt(1, "cid", "tick-r1", DateTimeOffset.UnixEpoch)] }],
+        };
+
+        store.Save(new JobRecord(key, History(null)));
+        Assert.Equal(1, store.Saves);
+        var old = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(file, old);
+
+        store.Save(new JobRecord(key, History(null)));
+        Assert.Equal(1, store.Saves);
+        Assert.Equal(old, File.GetLastWriteTimeUtc(file));
+
+        store.Save(new JobRecord(key, History(RunReasons.Completed)));
+        Assert.Equal(2, store.Saves);
+        Assert.Contains(RunReasons.Completed, File.ReadAllText(file));
+
+        File.Delete(file); // deleted behind the agent's back: the next step writes it again
+        store.Save(new JobRecord(key, History(RunReasons.Completed)));
+        Assert.True(File.Exists(file));
     }
 
     public void Dispose()

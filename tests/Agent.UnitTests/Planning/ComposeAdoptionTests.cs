@@ -46,7 +46,7 @@ public sealed class ComposeAdoptionTests
         Assert.Equal(["network:g_default", "volume:g_data"], plan.Adopted);
         Assert.Empty(plan.Held);
         Assert.Equal("""
-            #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #1 image:busybox:1.35, EnsureImage, pull_policy missing
             #2 container:g_db_1, StopContainer, adopting: replaces the container docker compose made (after #1)
             #3 container:g_db_1, RemoveContainer, adopting: replaces the container docker compose made (after #2)
             #4 service:db:1, CreateContainer, no existing container (after #1,#3)

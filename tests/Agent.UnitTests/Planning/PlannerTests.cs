@@ -66,6 +66,20 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void An_image_check_carries_its_pull_policy_and_says_it_in_the_words_of_its_manifest()
+    {
+        // The executor acts on the policy the operation carries, not on its cause text; a compose file's own words.
+        ServiceSpec With(string name, PullPolicy policy) => Service(name) is var s ? s with { Container = s.Container with { ImagePullPolicy = policy } } : null!;
+        var group = Group(With("local", PullPolicy.Never), With("pulled", PullPolicy.Always), With("plain", PullPolicy.IfNotPresent));
+        var project = group with { Compose = new ComposeOrigin("/srv/g", ["/srv/g/compose.yaml"], false) };
+        var checks = Planner.PlanGroup(new PlanInput(project.Key, project, ObservedState.Empty, Labels, Now)).Operations
+            .Where(o => o.Kind == OperationKind.EnsureImage).Select(o => (o.PullPolicy, o.Cause)).ToList();
+        Assert.Equal([(PullPolicy.Never, "pull_policy never"), (PullPolicy.Always, "pull_policy always"), (PullPolicy.IfNotPresent, "pull_policy missing")], checks);
+        Assert.Equal([PullPolicy.Never, PullPolicy.Always, PullPolicy.IfNotPresent],
+            Planner.PlanGroup(new PlanInput(group.Key, group, ObservedState.Empty, Labels, Now)).Operations.Where(o => o.Kind == OperationKind.EnsureImage).Select(o => o.PullPolicy));
+    }
+
+    [Fact]
     public void Matching_containers_plan_nothing()
     {
         var web = Service("web", 2);
