@@ -43,6 +43,7 @@ public static class JsonSyntax
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
+                        if (NoText(ref reader, utf8, open) is { } badName) return badName;
                         var name = reader.GetString()!;
                         open[^1].Property = name;
                         if (!open[^1].Names.Add(name))
@@ -62,6 +63,7 @@ public static class JsonSyntax
                         break;
                     default:
                         if (open.Count > 0 && open[^1].IsArray) open[^1].Index++;
+                        if (reader.TokenType == JsonTokenType.String && NoText(ref reader, utf8, open) is { } badText) return badText;
                         ValueEnded(open);
                         break;
                 }
@@ -80,6 +82,30 @@ public static class JsonSyntax
             }
             return new JsonSyntaxError(line, column, PathOf(open), message);
         }
+    }
+
+    /// <summary>A string or field name the reader took that is not text: bytes that are not UTF-8, or a \u escape of half
+    /// a surrogate pair. The reader passes both; a parser then failed on them as a field of the wrong type (probe-62:
+    /// "name: must be a string").</summary>
+    private static JsonSyntaxError? NoText(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, List<Frame> open)
+    {
+        var what = reader.TokenType == JsonTokenType.PropertyName ? "a field name" : "the text";
+        string? why = null;
+        if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)) why = $"{what} is not UTF-8: send the body as UTF-8";
+        else if (reader.ValueIsEscaped)
+            try
+            {
+                reader.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                why = $"{what} has a \\u escape that is no character (half of a surrogate pair)";
+            }
+        if (why is null) return null;
+        var (line, column) = At(utf8, reader.TokenStartIndex);
+        var path = reader.TokenType == JsonTokenType.String && open is [.., { IsArray: true } list]
+            ? Bounded($"{FullPathOf(open)}[{list.Index}]") : PathOf(open);
+        return new JsonSyntaxError(line, column, path, why);
     }
 
     private sealed class Frame(bool isArray, long start)

@@ -154,4 +154,21 @@ public sealed class JsonSyntaxTests
     {
         Assert.Null(JsonSyntax.Check("""{"a": {"name": 1}, "b": {"name": 2}, "c": [{"name": 3}, {"name": 4}]}"""));
     }
+
+    [Fact]
+    public void Text_that_is_not_utf8_or_an_escape_that_is_no_character_is_named_where_it_is_not_taken_for_a_wrong_type()
+    {
+        // probe-62: a body with invalid UTF-8 in the name answered "name: must be a string".
+        byte[] body = [.. "{\"image\": \"busybox\",\n \"name\": \"ab"u8, 0xC3, 0x28, .. "\"}"u8];
+        var error = JsonSyntax.Check(body);
+        Assert.NotNull(error);
+        Assert.Equal("name: invalid JSON at line 2, column 10: the text is not UTF-8: send the body as UTF-8", error.ToString());
+
+        byte[] key = [.. "{\"na"u8, 0xFF, .. "me\": 1}"u8];
+        Assert.Equal("invalid JSON at line 1, column 2: a field name is not UTF-8: send the body as UTF-8", JsonSyntax.Check(key)!.ToString());
+
+        var surrogate = JsonSyntax.Check("{\"cmd\": [\"ok\", \"\\ud800\"]}");
+        Assert.Equal("cmd[1]: invalid JSON at line 1, column 16: the text has a \\u escape that is no character (half of a surrogate pair)", surrogate!.ToString());
+        Assert.Null(JsonSyntax.Check("{\"cmd\": [\"\\ud83d\\ude00 caf\u00e9\"]}"));
+    }
 }
