@@ -100,6 +100,7 @@ public sealed partial class DockerEngine
             ["dangling"] = new Dictionary<string, bool> { [filter.All ? "false" : "true"] = true },
         };
         if (filter.Labels.Count > 0) filters["label"] = filter.Labels.ToDictionary(l => l, _ => true);
+        if (filter.ExcludedLabels.Count > 0) filters["label!"] = filter.ExcludedLabels.ToDictionary(l => l, _ => true);
         if (filter.Until is { } until) filters["until"] = new Dictionary<string, bool> { [until] = true };
         var result = await WhileAnotherPruneRuns(() => client.Images.PruneImagesAsync(new ImagesPruneParameters { Filters = filters }, ct), ct);
         return new ImagePruneResult(result.ImagesDeleted?.Count ?? 0, result.SpaceReclaimed);
@@ -122,7 +123,7 @@ public sealed partial class DockerEngine
             .Select(c => c.ImageID).ToHashSet(StringComparer.Ordinal);
         var deleted = 0;
         ulong space = 0;
-        foreach (var image in images.Where(i => !used.Contains(i.ID) && (before is null || new DateTimeOffset(i.Created) < before)))
+        foreach (var image in images.Where(i => !used.Contains(i.ID) && filter.Admits(i.Labels?.AsReadOnly()) && (before is null || new DateTimeOffset(i.Created) < before)))
         {
             var tags = (image.RepoTags ?? []).Where(t => t != "<none>:<none>").ToList();
             try

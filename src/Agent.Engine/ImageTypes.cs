@@ -29,10 +29,23 @@ public sealed record ImageSearchResult(string Name, string? Description, long St
 /// <summary>One progress line of a pull or push, as the engine reports it per layer.</summary>
 public sealed record ImageProgress(string? Id, string Status, string? Progress);
 
-/// <summary>Which images `image prune` may remove: all unused ones (not only dangling), and label/until filters.</summary>
+/// <summary>Which images `image prune` may remove: all unused ones (not only dangling), and label/until filters:
+/// <see cref="Labels"/> an image must carry (`label=K[=V]`), <see cref="ExcludedLabels"/> it must not (`label!=K[=V]`).</summary>
 public sealed record ImagePruneFilter(bool All, IReadOnlyList<string> Labels, string? Until)
 {
     public static readonly ImagePruneFilter Dangling = new(false, [], null);
+
+    public IReadOnlyList<string> ExcludedLabels { get; init; } = [];
+
+    /// <summary>Whether an image with <paramref name="imageLabels"/> passes the label filters, as the engine judges them.</summary>
+    public bool Admits(IReadOnlyDictionary<string, string>? imageLabels) =>
+        Labels.All(f => HasLabel(imageLabels, f)) && !ExcludedLabels.Any(f => HasLabel(imageLabels, f));
+
+    /// <summary>`KEY` when the image has that label, `KEY=VALUE` when it has it with that value.</summary>
+    public static bool HasLabel(IReadOnlyDictionary<string, string>? labels, string filter) =>
+        labels is not null && (filter.IndexOf('=') is var eq and > 0
+            ? labels.TryGetValue(filter[..eq], out var value) && value == filter[(eq + 1)..]
+            : labels.ContainsKey(filter));
 }
 
 /// <summary>Credentials for one registry. Never printed: <see cref="ToString"/> shows the server and user only.</summary>

@@ -43,7 +43,7 @@ public static partial class ImageEndpoints
         images.MapDelete("/{ref}", Remove).RequireAuthorization(Roles.Admin)
             .WithSummary("Remove an image (docker rmi REF); one that a manifest or an agent container uses is a 409 naming them unless force=true, and so is a removal that deletes the image while an object is held without its spec (heldBy).");
         images.MapPost("/prune", Prune).RequireAuthorization(Roles.Admin)
-            .WithSummary("Remove dangling images, or with all=true every image no container uses (docker image prune [-a] [--filter label=K=V] [--filter until=24h]); " +
+            .WithSummary("Remove dangling images, or with all=true every image no container uses (docker image prune [-a] [--filter label=K=V] [--filter label!=K] [--filter until=24h]); " +
                          "all=true is 409 naming the objects when it would remove an image a manifest names, or while an object is held without its spec (heldBy: which images it uses is not known), unless force=true.");
         return api;
     }
@@ -207,18 +207,19 @@ public static partial class ImageEndpoints
 
     private static async Task<IResult> Prune(bool? all, bool? force, [FromQuery] string[]? filter, IContainerEngine engine, ImageUsers users, CancellationToken ct)
     {
-        var labels = new List<string>();
+        var (labels, excluded) = (new List<string>(), new List<string>());
         string? until = null;
         foreach (var f in filter ?? [])
         {
             if (f.StartsWith("label=", StringComparison.Ordinal) && f.Length > 6) labels.Add(f[6..]);
+            else if (f.StartsWith("label!=", StringComparison.Ordinal) && f.Length > 7) excluded.Add(f[7..]);
             else if (f.StartsWith("until=", StringComparison.Ordinal) && f.Length > 6)
             {
                 until = f[6..];
                 if (!IsUntil(until))
                     return ApiProblems.BadRequest($"filter=\"{f}\": until is a duration (24h, 90m, 1h30m), a Unix timestamp or an RFC 3339 time, as for docker image prune --filter until=");
             }
-            else return ApiProblems.BadRequest($"filter=\"{f}\" is not one of label=KEY[=VALUE] or until=DURATION|TIMESTAMP");
+            else return ApiProblems.BadRequest($"filter=\"{f}\" is not one of label=KEY[=VALUE], label!=KEY[=VALUE] or until=DURATION|TIMESTAMP");
         }
         // As for DELETE: an image a manifest names is not removed without force, or a CronJob's next run, a suspended
         // group's resume or a recreate finds it gone (and an offline host cannot pull it again).
@@ -226,12 +227,13 @@ public static partial class ImageEndpoints
         if (all == true && force != true && users.Held() is { } held)
             return HeldConflict($"pruning every unused image could remove images the manifests use: {held.Why}; nothing is removed. Fix the manifest " +
                                 "(or wait for it to be read), prune dangling images only (all=false), or pass force=true to prune anyway.", held);
-        if (all == true && force != true && await users.OfPrunableImagesAsync(labels, ct) is { Count: > 0 } usedBy)
+        var pruning = new ImagePruneFilter(all ?? false, labels, until) { ExcludedLabels = excluded };
+        if (all == true && force != true && await users.OfPrunableImagesAsync(pruning, ct) is { Count: > 0 } usedBy)
             return Results.Problem(statusCode: 409, title: "Conflict",
                 detail: $"pruning every unused image would remove images the manifests name: {string.Join(", ", usedBy)}; " +
                         "pass force=true to prune them too, or prune dangling images only (all=false).",
                 extensions: new Dictionary<string, object?> { ["usedBy"] = usedBy });
-        return JsonAnswer.Ok(await engine.PruneImagesAsync(new ImagePruneFilter(all ?? false, labels, until), ct));
+        return JsonAnswer.Ok(await engine.PruneImagesAsync(pruning, ct));
     }
 
     private static async Task Pull(HttpContext http, string? image, IContainerEngine engine, AgentLabels labels, CancellationToken ct)

@@ -37,7 +37,7 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
     /// <summary>The manifests' users of the images a prune of every unused image would remove: images they name that
     /// exist, that none of the agent's containers runs, and that carry the prune's <paramref name="labelFilters"/>
     /// (KEY or KEY=VALUE). Named as "owner (image)".</summary>
-    public async Task<IReadOnlyList<string>> OfPrunableImagesAsync(IReadOnlyList<string> labelFilters, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> OfPrunableImagesAsync(ImagePruneFilter filter, CancellationToken ct)
     {
         var found = new Dictionary<string, ImageSummary?>(StringComparer.Ordinal);
         async Task<ImageSummary?> Inspect(string reference) =>
@@ -49,7 +49,7 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
         var users = new List<string>();
         foreach (var entry in manifests.All())
             foreach (var (owner, used) in Images(entry.Object))
-                if (await Inspect(used) is { } image && !inUse.Contains(image.Id) && labelFilters.All(f => HasLabel(image, f)))
+                if (await Inspect(used) is { } image && !inUse.Contains(image.Id) && filter.Admits(image.Labels))
                     users.Add($"{owner} ({used})");
         return users.Distinct(StringComparer.Ordinal).ToList();
     }
@@ -76,11 +76,6 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
             return null;
         }
     }
-
-    private static bool HasLabel(ImageSummary image, string filter) =>
-        filter.IndexOf('=') is var eq and > 0
-            ? image.Labels.GetValueOrDefault(filter[..eq]) == filter[(eq + 1)..]
-            : image.Labels.ContainsKey(filter);
 
     /// <summary>"busybox" and "docker.io/library/busybox:latest" as one name.</summary>
     public static string Normalize(string reference)

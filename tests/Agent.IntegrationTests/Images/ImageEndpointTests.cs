@@ -492,6 +492,51 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
         }
     }
 
+    /// <summary>probe-62: `label!=` was a 400 ("not one of label= or until="), where docker image prune takes it.</summary>
+    [Fact]
+    public async Task Prune_keeps_the_images_a_label_not_filter_names_as_docker_image_prune_does()
+    {
+        using var client = fx.Client();
+        var (key, keep) = ("org.example.prune-not", "org.example.prune-keep");
+        var (gone, kept) = (fx.Local("prune-not:gone"), fx.Local("prune-not:kept"));
+        try
+        {
+            foreach (var (tag, labels) in new[]
+                     {
+                         (gone, new Dictionary<string, string> { [key] = fx.Instance.Id }),
+                         (kept, new Dictionary<string, string> { [key] = fx.Instance.Id, [keep] = "yes" }),
+                     })
+                using (var build = await client.PostAsJsonAsync("/api/v1/images/build", new
+                       {
+                           tag,
+                           dockerfileInline = $"FROM {TestEngine.Image}\nRUN echo {fx.Instance.Id} {tag} > /marker\n",
+                           labels,
+                       }))
+                    Assert.Contains("\"result\"", await build.Content.ReadAsStringAsync());
+
+            // Dangling only: the engine's own prune takes label! (nothing of ours is dangling, nothing is removed).
+            using (var dangling = await client.PostAsync($"/api/v1/images/prune?filter=label={key}={fx.Instance.Id}&filter=label!={keep}", null))
+                Assert.True(dangling.StatusCode == HttpStatusCode.OK, await dangling.Content.ReadAsStringAsync());
+            Assert.True(await DockerCli.ExistsAsync("image", gone));
+
+            using (var pruned = await client.PostAsync($"/api/v1/images/prune?all=true&filter=label={key}={fx.Instance.Id}&filter=label!={keep}=yes", null))
+            {
+                var body = await pruned.Content.ReadAsStringAsync();
+                Assert.True(pruned.StatusCode == HttpStatusCode.OK, body);
+            }
+            Assert.False(await DockerCli.ExistsAsync("image", gone), $"{gone} has no {keep} label: pruned");
+            Assert.True(await DockerCli.ExistsAsync("image", kept), $"{kept} carries {keep}=yes: kept");
+            Assert.True(await DockerCli.ExistsAsync("image", TestEngine.Image));
+
+            using var bad = await client.PostAsync("/api/v1/images/prune?filter=label!=", null);
+            Assert.Contains("label!=KEY[=VALUE]", await bad.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await DockerCli.TryRunAsync("rmi", "-f", gone, kept);
+        }
+    }
+
     [Fact]
     public async Task Prune_all_removes_unused_tagged_images_matching_the_filter()
     {

@@ -15,7 +15,7 @@ public static class ImageCommand
         var target = Arg("target", "The new NAME[:TAG]");
         var force = new Option<bool>("--force", "-f") { Description = "tag: re-point a name that names another image (admin); rm: even an image that manifests or containers use" };
         var all = new Option<bool>("--all", "-a") { Description = "Every image no container uses, not only dangling ones" };
-        var filter = new Option<string[]>("--filter") { Description = "label=KEY[=VALUE] or until=DURATION (repeatable)" };
+        var filter = new Option<string[]>("--filter") { Description = "label=KEY[=VALUE], label!=KEY[=VALUE] or until=DURATION (repeatable)" };
         return Group("image", "The engine's images, like docker image.",
             Verb("ls", "List images.", [output], async (parse, client, ct) =>
                 PrintList(await client.GetAsync(Path("images"), ct), parse.GetValue(output)!, images => images.Aggregate(
