@@ -49,7 +49,7 @@ public static class RunRequestParser
             context.Error(envFrom.Start, "service.envFrom", "envFrom reads files on the agent's host and is only allowed in manifests");
             return (null, context.Errors);
         }
-        var service = new ServiceParser(RunGroup, files.Root, files).Parse(serviceCursor, generatedName);
+        var service = new ServiceParser(RunGroup, files.Root, files) { ContainerNames = true }.Parse(serviceCursor, generatedName);
         WaitForHttp? waitFor = null;
         if (fields.TryGetValue("waitFor", out var w)) waitFor = ReadWaitFor(w);
         var autoRemove = fields.TryGetValue("autoRemove", out var a) && a.Bool() == true;

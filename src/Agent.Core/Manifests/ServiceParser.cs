@@ -22,6 +22,10 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial Regex VolumeName();
 
+    /// <summary>The name is a container's, not a group's service: any name the engine takes (`P62_Up`, as `docker run
+    /// --name`), which the caller checks with <see cref="Security.Identifiers.EngineNameProblem"/>, not a DNS label.</summary>
+    public bool ContainerNames { get; init; }
+
     /// <summary>The group's declared volumes by short name (external ones are mounted by their own name).</summary>
     public IReadOnlyDictionary<string, VolumeSpec> Declared { get; init; } = new Dictionary<string, VolumeSpec>();
 
@@ -50,7 +54,7 @@ internal sealed partial class ServiceParser(string group, string manifestDir, IM
         {
             if (impliedName is null) cursor.Error("missing required field \"name\"");
         }
-        else if ((name = nameCursor.String()) is not null && !DnsLabel().IsMatch(name))
+        else if ((name = nameCursor.String()) is not null && !ContainerNames && !DnsLabel().IsMatch(name))
             nameCursor.Error($"{YamlCursor.Quote(name)} is not a valid service name (lowercase letters, digits and '-', at most 63)");
 
         string? image = null;

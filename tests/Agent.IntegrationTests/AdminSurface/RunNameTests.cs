@@ -78,4 +78,20 @@ public sealed class RunNameTests(AdminSurfaceFixture fx)
             await DockerCli.TryRunAsync("rm", "-f", foreign);
         }
     }
+
+    /// <summary>probe-62: a run's name went through a manifest service's rule (lowercase, digits, '-'): `P62_Up` was a 400,
+    /// while docker run --name takes it.</summary>
+    [Fact]
+    public async Task A_run_takes_a_name_docker_run_takes_and_the_api_finds_it_by_it()
+    {
+        using var admin = fx.Client(AdminToken);
+        var name = fx.Instance.Name("Up_V2.b");
+        var id = (await ReadAsync(await admin.PostAsync("/api/v1/run",
+            Json($"{{\"service\":{{\"name\":\"{name}\",\"image\":\"{TestEngine.Image}\",\"command\":[\"sleep\",\"60\"],\"stopSignal\":\"SIGKILL\"}}}}")),
+            HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        Assert.Equal("/" + name, await DockerCli.InspectAsync(id, "{{.Name}}"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/v1/containers/{name}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/api/v1/containers/{name}?force=true")).StatusCode);
+        await Eventually.TrueAsync(async () => (await DockerCli.TryRunAsync("inspect", id)).Exit != 0, TimeSpan.FromSeconds(30), $"{name} removed");
+    }
 }

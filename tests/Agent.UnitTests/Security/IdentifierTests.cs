@@ -58,6 +58,23 @@ public sealed class IdentifierTests
     [InlineData("my_app.v2")]
     public void Names_of_two_characters_and_more_pass_the_engines_rule(string name) => Assert.Null(Identifiers.EngineNameProblem(name));
 
+    [Theory]
+    [InlineData("P62_Up")]
+    [InlineData("web.v2")]
+    [InlineData("9lives")]
+    public void A_run_takes_any_name_docker_run_takes_not_only_a_manifest_services_lowercase_one(string name)
+    {
+        // probe-62: the run's name went through the manifest's service rule (lowercase, digits, '-'), while docker run
+        // --name and the docs take the engine's.
+        var (run, errors) = Agent.Core.Manifests.RunRequestParser.Parse($$$"""{"service": {"name": "{{{name}}}", "image": "busybox:1.35"}}""",
+            Agent.UnitTests.Manifests.MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Empty(errors);
+        Assert.Equal(name, run!.Service.Name);
+        var (_, bad) = Agent.Core.Manifests.RunRequestParser.Parse("""{"service": {"name": "a b", "image": "busybox:1.35"}}""",
+            Agent.UnitTests.Manifests.MemoryManifestFiles.Instance, SecurityPolicy.Default, AdmissionContext.Offline);
+        Assert.Equal("service.name", Assert.Single(bad).Path);
+    }
+
     [Fact]
     public void A_one_character_run_name_is_refused_naming_service_name_and_so_is_a_compose_container_name_and_a_volume()
     {
