@@ -98,8 +98,10 @@ internal static class JobParser
     /// <summary>The security policy on a job's container, errors at <paramref name="path"/>.container.FIELD.</summary>
     public static void Admit(JobTemplate template, string path, SecurityPolicy policy, ParseContext context, AdmissionContext admission)
     {
+        // An API job's path is "": its field is container.privileged, where the body's line and column are found.
+        var container = path.Length > 0 ? $"{path}.container" : "container";
         foreach (var violation in policy.Check(template.Container, admission))
-            context.Errors.Add(context.ErrorAt($"{path}.container.{violation.Field}", violation.Message));
+            context.Errors.Add(context.ErrorAt($"{container}.{violation.Field}", violation.Message));
     }
 
     private static TimeSpan? Positive(YamlCursor cursor)

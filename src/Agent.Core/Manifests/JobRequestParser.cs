@@ -50,7 +50,7 @@ public static class JobRequestParser
         };
         JobParser.Admit(template, "", policy, context, admission);
         return context.Errors.Count > 0
-            ? new Result(null, context.Errors.Select(e => e with { Path = e.Path.TrimStart('.') }).ToList(), true)
+            ? new Result(null, context.Errors, true)
             : new Result(new JobRequest(name, template), [], false);
     }
 

@@ -98,7 +98,8 @@ public sealed class JobManifestTests : IDisposable
         var files = new ManifestFolder("/nonexistent/agent-run");
         var refused = JobRequestParser.Parse("{\"container\": {\"image\": \"busybox:1.35\", \"privileged\": true}}", files, SecurityPolicy.Default, AdmissionContext.Offline);
         Assert.True(refused.Violations);
-        Assert.Equal("container.privileged", Assert.Single(refused.Errors).Path);
+        // probe-62: it said line 1, column 1 (the field's place was looked up under ".container.privileged").
+        Assert.Equal(("container.privileged", 1, 55), (Assert.Single(refused.Errors).Path, refused.Errors[0].Line, refused.Errors[0].Column));
         var malformed = JobRequestParser.Parse("{\"container\": {\"image\": \"busybox:1.35\", \"replicas\": 2}}", files, SecurityPolicy.Default, AdmissionContext.Offline);
         Assert.False(malformed.Violations);
         Assert.Contains("not a job container field", Assert.Single(malformed.Errors).Message);
