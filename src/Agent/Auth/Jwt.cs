@@ -33,11 +33,15 @@ public static class Jwt
             if (Ambiguous(payload.RootElement)) return null;
             var time = (now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
             if (!payload.RootElement.TryGetProperty("exp", out var exp) || exp.GetInt64() <= time) return null;
-            var issued = payload.RootElement.TryGetProperty("iat", out var iat) ? Math.Min(iat.GetInt64(), time) : time;
+            if (payload.RootElement.TryGetProperty("iat", out var iat) && iat.GetInt64() >= exp.GetInt64()) return null; // expires before it was issued
+            var issued = iat.ValueKind == JsonValueKind.Number ? Math.Min(iat.GetInt64(), time) : time;
             if (exp.GetInt64() - issued > (long)(maxLifetime ?? DefaultMaxLifetime).TotalSeconds) return null;
             if (payload.RootElement.TryGetProperty("nbf", out var nbf) && nbf.GetInt64() > time) return null;
             var role = payload.RootElement.TryGetProperty("role", out var r) ? r.GetString() : null;
             if (role is null || Roles.Rank(role) < 0) return null;
+            // A scope claim spelt otherwise (Groups, group, PHASES) would read as no scope at all: an issuer's slip must
+            // never widen a token (probe-63 M1), so such a token is refused, as the tokens file refuses group=.
+            if (payload.RootElement.EnumerateObject().Any(c => ScopeSpellings.Contains(c.Name) && c.Name is not ("phases" or "groups"))) return null;
             var settings = new List<string>();
             foreach (var name in new[] { "phases", "groups" })
                 if (payload.RootElement.TryGetProperty(name, out var claim))
@@ -50,6 +54,8 @@ public static class Jwt
             return null;
         }
     }
+
+    private static readonly HashSet<string> ScopeSpellings = new(["phases", "phase", "groups", "group"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Not an object, or a name given twice (also in another case): which value counts depends on the reader
     /// (System.Text.Json takes the last, other validators the first), so such a token is refused, as are such API bodies.</summary>

@@ -40,8 +40,10 @@ public sealed record TokenScope(IReadOnlySet<string>? Phases, IReadOnlySet<strin
         {
             var eq = setting.IndexOf('=');
             var key = eq > 0 ? setting[..eq] : setting;
-            var values = (eq > 0 ? setting[(eq + 1)..] : "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (values.Length == 0) { error = $"\"{setting}\": expected phases=a,b or groups=x,y with at least one value"; break; }
+            var values = (eq > 0 ? setting[(eq + 1)..] : "").Split(',', StringSplitOptions.TrimEntries);
+            if (values.All(v => v.Length == 0)) { error = $"\"{setting}\": expected phases=a,b or groups=x,y with at least one value"; break; }
+            // A stray comma (groups=web,) is read as strictly as a stray scope: was a value left out?
+            if (values.Any(v => v.Length == 0)) { error = $"\"{Agent.Core.TerminalText.Escape(setting)}\": an empty value between commas; list each value once (groups=x,y)"; break; }
             if (key == "phases" && phases is not null || key == "groups" && groups is not null)
             {
                 // Read strictly like every other mistake: was the second meant to add to the first or to replace it?

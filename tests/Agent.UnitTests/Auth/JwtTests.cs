@@ -57,6 +57,30 @@ public sealed class JwtTests
         Assert.Equal("viewer", Jwt.ValidateRole(Jwt.CreateWithPayload($"{{\"role\":\"viewer\",\"exp\":{Now.AddMinutes(5).ToUnixTimeSeconds()}}}", Key), Key, Now));
     }
 
+    [Theory]
+    [InlineData("\"Groups\":\"web\"")]
+    [InlineData("\"group\":\"web\"")]
+    [InlineData("\"PHASES\":[\"core\"]")]
+    [InlineData("\"phase\":\"core\"")]
+    [InlineData("\"groups\":\"web,\"")]
+    [InlineData("\"groups\":[\"web\",\"\"]")]
+    public void A_scope_claim_spelt_otherwise_or_with_an_empty_value_refuses_the_token_rather_than_widen_it(string claim)
+    {
+        // probe-63 M1: "Groups" or "group" was no scope claim at all, so the token acted on every group.
+        var exp = Now.AddMinutes(5).ToUnixTimeSeconds();
+        Assert.Null(Jwt.Validate(Jwt.CreateWithPayload($"{{\"role\":\"operator\",{claim},\"exp\":{exp}}}", Key), Key, Now));
+        var scoped = Jwt.Validate(Jwt.CreateWithPayload($"{{\"role\":\"operator\",\"groups\":\"web\",\"scope\":\"openid\",\"exp\":{exp}}}", Key), Key, Now);
+        Assert.Equal(["web"], scoped!.Scope.Groups!); // an OAuth scope claim is no agent scope and refuses nothing
+    }
+
+    [Fact]
+    public void A_token_that_expires_before_it_was_issued_is_refused()
+    {
+        var now = Now.ToUnixTimeSeconds();
+        Assert.Null(Jwt.Validate(Jwt.CreateWithPayload($"{{\"role\":\"admin\",\"iat\":{now + 3000},\"exp\":{now + 600}}}", Key), Key, Now));
+        Assert.NotNull(Jwt.Validate(Jwt.CreateWithPayload($"{{\"role\":\"admin\",\"iat\":{now - 10},\"exp\":{now + 600}}}", Key), Key, Now));
+    }
+
     [Fact]
     public void A_header_field_given_twice_is_refused()
     {

@@ -47,6 +47,8 @@ public sealed class TokenScopeTests
     [InlineData("phases=prod", "prod is not a phase")]
     [InlineData("namespaces=a", "\"namespaces\" is not a scope")]
     [InlineData("groups=", "at least one value")]
+    [InlineData("groups=web,", "an empty value between commas")]
+    [InlineData("phases=core,,support", "an empty value between commas")]
     [InlineData("groups=web,NOPE!", "groups: \"NOPE!\" is not an object name")]
     [InlineData("groups=Web", "groups: \"Web\" is not an object name")]
     [InlineData("groups=-web", "is not an object name")]
