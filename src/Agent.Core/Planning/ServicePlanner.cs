@@ -32,6 +32,10 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         var started = new List<int>();
         var observed = input.Observed.Containers.Where(c => c.Service == service.Name).ToList();
         var failedUpdate = input.FailedUpdates.Contains($"{service.Name}@{hash}");
+        // A rolling update, one replica at a time (swarm's update_config.parallelism 1): a replica's update starts once the
+        // previous one's new container serves (its health gate passed, when it has one). All at once, a stop-first update
+        // took every replica down together (probe-63 M2); a failed one stops the roll, the other replicas keep serving.
+        List<int> previousUpdate = [];
 
         for (var replica = 1; replica <= service.Replicas; replica++)
         {
@@ -58,7 +62,8 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             {
                 // A container a user stopped keeps its stop: its update waits until it is started again, as an edit of a
                 // stopped object waits for its start (probe-23 F8: a maintenance stop of db was undone by an edit).
-                started.AddRange(Update(current, name, replica, after));
+                previousUpdate = Update(current, name, replica, [.. after, .. previousUpdate]).ToList();
+                started.AddRange(previousUpdate);
             }
             else if (current.SpecHash == hash && !input.Suspended && UsedRecreated is { } used && !IsRespectedUserStop(current) && current.Name == name)
             {

@@ -100,6 +100,39 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void An_update_rolls_one_replica_at_a_time_so_the_others_serve_meanwhile()
+    {
+        // probe-63 M2: a stop-first update stopped all three replicas in the same second. Each replica's update now waits
+        // until the previous one's new container serves (started; with a health gate, healthy and renamed).
+        var web = Service("web", 3);
+        Assert.Equal("""
+            #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
+            #2 container:g-web-1, StopContainer, spec changed (0000 -> HASH), stop-first (after #1)
+            #3 container:g-web-1, RemoveContainer, spec changed (0000 -> HASH) (after #2)
+            #4 service:web:1, CreateContainer, spec changed (0000 -> HASH) (after #3)
+            #5 service:web:1, StartContainer, created (after #4)
+            #6 container:g-web-2, StopContainer, spec changed (0000 -> HASH), stop-first (after #1,#5)
+            #7 container:g-web-2, RemoveContainer, spec changed (0000 -> HASH) (after #6)
+            #8 service:web:2, CreateContainer, spec changed (0000 -> HASH) (after #5,#7)
+            #9 service:web:2, StartContainer, created (after #8)
+            #10 container:g-web-3, StopContainer, spec changed (0000 -> HASH), stop-first (after #1,#9)
+            #11 container:g-web-3, RemoveContainer, spec changed (0000 -> HASH) (after #10)
+            #12 service:web:3, CreateContainer, spec changed (0000 -> HASH) (after #9,#11)
+            #13 service:web:3, StartContainer, created (after #12)
+            """.Replace("HASH", Hash(web)), PlanText(Group(web), Observed(Running(web, 1, "0000"), Running(web, 2, "0000"), Running(web, 3, "0000"))));
+
+        var gated = Service("web", 2, s => s.Healthy().StartFirst(rollback: true));
+        var plan = PlanText(Group(gated), Observed(Running(gated, 1, "0000"), Running(gated, 2, "0000")));
+        Assert.Contains("#7 service:web:1, RenameContainer, takes the name g-web-1 (after #6)", plan);
+        Assert.Contains("#8 service:web:2, CreateContainer, spec changed (0000 -> HASH), start-first (after #1,#7)".Replace("HASH", Hash(gated)), plan);
+
+        // A replica already on the new spec does not hold the others back, and a missing one is made at once.
+        var partly = PlanText(Group(web), Observed(Running(web, 1), Running(web, 3, "0000")));
+        Assert.Contains("service:web:2, CreateContainer, no existing container", partly);
+        Assert.Contains("container:g-web-3, StopContainer, spec changed (0000 -> HASH), stop-first (after #1)".Replace("HASH", Hash(web)), partly);
+    }
+
+    [Fact]
     public void A_recreate_stops_the_old_container_only_after_the_new_ones_volume_and_network_exist()
     {
         var before = Service("web");
