@@ -649,6 +649,7 @@ public sealed class Reconciler(
         var degraded = conditions.Single(c => c.Type == ConditionTypes.Degraded);
         if (degraded.Status && (outcome.RolledBack.Count > 0 || outcome.Failures.Count > 0))
             status.Record(key, "Warning", degraded.Reason, degraded.Message);
+        RecordBackOff(key, plan.Held, observed);
         if (manifests.SourceError is { } source)
         {
             // The last good state is kept and healed, but nothing new can come from the folder: say so on every object.
@@ -828,12 +829,30 @@ public sealed class Reconciler(
         return $"; exited when the engine stopped, and their restart policy leaves them so: {string.Join(", ", names)} ({start}, or docker start, starts them)";
     }
 
+    /// <summary>A Warning event and a log line when a replica enters a crash loop, as kubectl shows "Back-off restarting
+    /// failed container" (probe-63: only a Degraded condition said so). Its message names the container and its last exit
+    /// code, not the seconds left, so a loop is one event until that changes.</summary>
+    private void RecordBackOff(ObjectKey key, IReadOnlyList<Hold> held, ObservedState observed)
+    {
+        var looping = held.Where(h => h.Reason == Hold.CrashLoopBackOff).Select(h => h.Message.Split(':')[0]).Distinct().ToList();
+        if (looping.Count == 0) return;
+        var message = "Back-off restarting failed container " + string.Join(", ", looping.Select(name =>
+            observed.Containers.FirstOrDefault(c => c.Name == name) is { ExitCode: { } code } ? $"{name} (exit code {code})" : name));
+        if (status.Get(key)?.Events is { Count: > 0 } events && events[^1] is { Reason: BackOff } last && last.Message == message) return;
+        status.Record(key, "Warning", BackOff, message);
+        logger.LogWarning("{Key}: {Message}", key, message);
+    }
+
+    private const string BackOff = "BackOff";
+
     private static string? ContainerMessage(ObservedContainer c, ServiceSpec service) =>
         c is { State: ContainerState.Running, StopInFlight: true } ? c.StopInFlightByUser ? StoppingByUser : StoppingByAgent
         : c.State == ContainerState.Paused && service.Container.Restart.Mode != RestartMode.Always ? PausedByUser
         : c.StoppedByUser == UserStops.ByUnknown ? HeldStopped
         : c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? StoppedByUser
         : c is { StoppedWithEngine: true, State: ContainerState.Exited or ContainerState.Dead } ? ExitedWithEngine
+        : c.State == ContainerState.Restarting
+            ? $"CrashLoopBackOff: the engine restarts it{(c.ExitCode is { } exit ? $", last exit code {exit}" : "")}{(c.Failures > 0 ? $", failed {c.Failures} times" : "")}"
         : c.State is ContainerState.Exited && service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.Failures > limit.MaxRetries
             ? $"BackoffLimitExceeded: failed {c.Failures} times"
         : ExitedReplicas.Of(c, service.Container.Restart) is { } left

@@ -40,6 +40,12 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : AgentScenario
         Agent.Write("g.yaml", Group(g, $"    - name: c\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"exit 3\"]\n      restart: always\n"));
         var status = await Agent.WaitForConditionAsync(g, ConditionTypes.Degraded, "True", "CrashLoopBackOff", TimeSpan.FromSeconds(60));
         Assert.Contains("crash loop back-off", status.Condition(ConditionTypes.Degraded)!.Message);
+        // probe-63 M3: a Warning event like kubectl's, naming the container and, when the engine lists it, its exit code.
+        var looping = await Eventually.ReturnsAsync(() => Task.FromResult(Agent.Status.Get(new("ServiceGroup", g))!),
+            s => s.Events.Any(e => e is { Type: "Warning", Reason: "BackOff" }), TimeSpan.FromSeconds(60), "a BackOff event");
+        var backOff = looping.Events.Last(e => e.Reason == "BackOff");
+        Assert.StartsWith($"Back-off restarting failed container {g}-c-1", backOff.Message);
+        if (backOff.Message.Contains("exit code")) Assert.Contains("(exit code 3)", backOff.Message); // the command's exit 3
     }
 
     [Fact]

@@ -78,8 +78,13 @@ public static class ResourceViews
             Section(text, "Services", Array(o, "services").Aggregate(new Table("NAME", "READY", "CONTAINERS"), (table, s) =>
                 table.Add(Str(s, "name"), $"{Num(s, "readyReplicas")}/{Num(s, "desiredReplicas")}",
                     string.Join(", ", Array(s, "containers").Select(c => Str(c, "name"))))));
-            Section(text, "Containers", containers.Aggregate(new Table("NAME", "SERVICE", "STATE", "HEALTH", "PORTS", "AGE"), (table, c) =>
-                table.Add(Str(c, "name"), Str(c, "service"), Str(c, "state"), Health(c), Ports(c), Ages.Since(Time(c, "created"), now))));
+            // STATUS: why, when the agent knows it (Stopped by user, CrashLoopBackOff: exit code and failures), else the
+            // engine's own words with the exit code (Restarting (3) 2 seconds ago), as kubectl describe shows Last State.
+            var why = Array(o, "services").SelectMany(s => Array(s, "containers"))
+                .Where(c => Str(c, "message") is { Length: > 0 }).GroupBy(c => Str(c, "name")).ToDictionary(g => g.Key, g => Str(g.First(), "message"));
+            Section(text, "Containers", containers.Aggregate(new Table("NAME", "SERVICE", "STATE", "HEALTH", "PORTS", "AGE", "STATUS"), (table, c) =>
+                table.Add(Str(c, "name"), Str(c, "service"), Str(c, "state"), Health(c), Ports(c), Ages.Since(Time(c, "created"), now),
+                    why.GetValueOrDefault(Str(c, "name")) ?? Str(c, "status"))));
         }
         if (Str(o, "lastError") is { Length: > 0 } error) text.Append("Last Error:\n  ").Append(error).Append('\n');
         if (Array(o, "manifestErrors").ToList() is { Count: > 0 } errors)
@@ -113,6 +118,8 @@ public static class ResourceViews
         if (Str(ready.Value, "status") != "True")
         {
             var reason = Str(ready.Value, "reason") is { Length: > 0 } r ? r : "NotReady";
+            // A replica in a crash loop is what a kubectl user looks for first (probe-63: "1/2 ReplicasNotReady").
+            if (reason == "ReplicasNotReady" && Degraded(o) == CrashLoopBackOff) reason = CrashLoopBackOff;
             // The folder or repository cannot be read: said on every object, not only on Ready ones (probe-34: "0/1 Exited" had no mark).
             return Degraded(o) == SourceUnavailable && reason != SourceUnavailable ? $"{reason},{SourceUnavailable}" : reason;
         }
@@ -131,6 +138,7 @@ public static class ResourceViews
 
     /// <summary>The reason every object shows while the manifests folder or repository cannot be read.</summary>
     internal const string SourceUnavailable = "SourceUnavailable";
+    private const string CrashLoopBackOff = "CrashLoopBackOff";
 
     private static string? Degraded(JsonElement o) =>
         Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is { Length: > 0 } why ? why : null;
