@@ -56,7 +56,7 @@ public sealed partial class DockerEngine
                     progress?.Report(LayerProgress(m));
                 }
             }), ct);
-        if (error is not null) throw RegistryFailure($"Pushing {reference} failed", error);
+        if (error is not null) throw RegistryFailure($"Pushing {reference} failed", error, hint: CredentialHint(reference));
         return digest;
     }, reference);
 
@@ -181,6 +181,17 @@ public sealed partial class DockerEngine
         }
     }, credential.Server);
 
+    /// <summary>For a refused pull or push: the files to check, or that no credential is configured for the image's registry
+    /// (probe-63: localhost:5000 when only 127.0.0.1:5000 is configured said "check the files ... for this server").</summary>
+    private string CredentialHint(string reference)
+    {
+        var registry = ImageReference.NormalizeServer(ImageReference.Registry(reference));
+        var configured = credentials?.Servers ?? [];
+        return configured.Contains(registry, StringComparer.Ordinal)
+            ? $"Check the files of Agent:Registries for {registry}."
+            : $"No credential is configured for {registry} (Agent:Registries has {(configured.Count == 0 ? "none" : string.Join(", ", configured))}): add one for it, or name the image by a configured server.";
+    }
+
     private AuthConfig? AuthFor(string reference) =>
         credentials?.For(ImageReference.Registry(reference)) is { } credential ? ToAuthConfig(credential) : null;
 
@@ -192,10 +203,10 @@ public sealed partial class DockerEngine
     };
 
     /// <summary>A registry's answer relayed by the engine, told apart: refused credentials, an unreachable registry, or other.</summary>
-    private static EngineException RegistryFailure(string what, string message, Exception? inner = null)
+    private static EngineException RegistryFailure(string what, string message, Exception? inner = null, string? hint = null)
     {
         var text = $"{what}: {message}";
-        if (AuthWords().IsMatch(message)) return new RegistryAuthException(text, inner);
+        if (AuthWords().IsMatch(message)) return hint is null ? new RegistryAuthException(text, inner) : new RegistryAuthException(text, inner) { Hint = hint };
         if (UnreachableWords().IsMatch(message)) return new RegistryUnreachableException(text, inner);
         return new EngineException(text, null, inner);
     }

@@ -395,9 +395,9 @@ public sealed partial class DockerEngine : IContainerEngine, IDisposable
         catch (DockerApiException e) when (e.StatusCode != HttpStatusCode.NotFound
                                            && RegistryFailure("", EngineMapping.ErrorMessage(e.ResponseBody)) is RegistryAuthException or RegistryUnreachableException)
         {
-            throw RegistryFailure($"Pulling {reference} failed", EngineMapping.ErrorMessage(e.ResponseBody), e);
+            throw RegistryFailure($"Pulling {reference} failed", EngineMapping.ErrorMessage(e.ResponseBody), e, CredentialHint(reference));
         }
-        if (error is not null) throw RegistryFailure($"Pulling {reference} failed", error);
+        if (error is not null) throw RegistryFailure($"Pulling {reference} failed", error, hint: CredentialHint(reference));
     }, reference);
 
     public Task BuildImageAsync(Stream tarContext, string tag, IProgress<string>? progress, CancellationToken ct) =>

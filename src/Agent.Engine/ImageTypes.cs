@@ -60,10 +60,17 @@ public interface IRegistryCredentials
     /// <summary>The credential configured for <paramref name="registry"/>, or null to go anonymous. Throws
     /// <see cref="EngineException"/> when one is configured but its files cannot be read.</summary>
     RegistryCredential? For(string registry);
+
+    /// <summary>The servers credentials are configured for (normalised, as <see cref="For"/> looks them up).</summary>
+    IReadOnlyList<string> Servers { get; }
 }
 
 /// <summary>The registry refused a login: wrong user or password, or none given where one is needed.</summary>
-public sealed class RegistryAuthException(string message, Exception? inner = null) : EngineException(message, 401, inner);
+public sealed class RegistryAuthException(string message, Exception? inner = null) : EngineException(message, 401, inner)
+{
+    /// <summary>What to check: the configured credential's files, or that none is configured for that server.</summary>
+    public string Hint { get; init; } = "Check the files of Agent:Registries for this server.";
+}
 
 /// <summary>The agent's own credential file for a registry (Agent:Registries) cannot be read, is empty or too large: the
 /// agent's configuration, not the engine's or the registry's fault, so nothing was sent.</summary>

@@ -78,7 +78,7 @@ public static class ApiProblems
         EngineNotFoundException => Results.Problem(statusCode: 404, title: "Not Found", detail: e.Message),
         EngineConflictException => Results.Problem(statusCode: 409, title: "Conflict", detail: e.Message),
         EngineUnavailableException => Results.Problem(statusCode: 503, title: "Engine Unavailable", detail: e.Message),
-        RegistryAuthException => Results.Problem(statusCode: 422, title: "Registry Refused The Credentials", detail: $"{e.Message} Check the files of Agent:Registries for this server."),
+        RegistryAuthException auth => Results.Problem(statusCode: 422, title: "Registry Refused The Credentials", detail: $"{e.Message.TrimEnd('.', ' ')}. {auth.Hint}"),
         RegistryUnreachableException => Results.Problem(statusCode: 502, title: "Registry Unreachable", detail: e.Message),
         RegistryCredentialsUnreadableException => Results.Problem(statusCode: 500, title: "Registry Credentials Unreadable",
             detail: $"{e.Message}. Nothing was sent to the engine or the registry; fix the file and retry."),

@@ -197,13 +197,18 @@ public sealed class ImageEndpointTests(ImageFixture fx) : IClassFixture<ImageFix
             // probe-37: a pull the registry refuses was a 502 "Engine Error" (the engine's own 500), not the documented 422.
             using var pullRefused = await client.PostAsync($"/api/v1/images/pull?image={fx.InRegistry("anything:1")}", null);
             detail = await ProblemAsync(pullRefused, (HttpStatusCode)422);
-            Assert.Contains("Agent:Registries", detail);
+            Assert.Contains($". Check the files of Agent:Registries for {fx.Registry.Host}.", detail);
             Assert.DoesNotContain(wrong, detail);
         }
         finally
         {
             await File.WriteAllTextAsync(fx.Registry.PasswordFile, LocalRegistry.Password + "\n");
         }
+        // probe-63: the same registry under another name has no credential: said so, not "check the files for this server".
+        var otherName = fx.InRegistry("anything:1").Replace(fx.Registry.Host, fx.Registry.Host.Replace("localhost", "127.0.0.1"), StringComparison.Ordinal);
+        using (var anonymous = await client.PostAsync($"/api/v1/images/pull?image={otherName}", null))
+            Assert.Contains($"No credential is configured for {fx.Registry.Host.Replace("localhost", "127.0.0.1")} (Agent:Registries has {fx.Registry.Host})",
+                await ProblemAsync(anonymous, (HttpStatusCode)422));
         Assert.DoesNotContain("\"1\"", await fx.Registry.TagsAsync($"{fx.Instance.Id}/refused"));
 
         // The agent's own password file missing is its configuration's fault, not the engine's (probe-37: a 502 "Engine Error").
