@@ -24,6 +24,16 @@ public sealed class ObjectVerbOutputTests
     }
 
     [Fact]
+    public void A_comma_list_is_refused_as_several_objects_not_sent_as_one_name()
+    {
+        // probe-63: "servicegroup/db,web" reached the agent as one name; a scoped token's 403 named "ServiceGroup/db,web".
+        var refused = Assert.Throws<AgentApiException>(() => ObjectReference.Parse("servicegroup/db,web", null));
+        Assert.Contains("\"db,web\" names several objects", refused.Message);
+        Assert.Throws<AgentApiException>(() => ObjectReference.Parse("servicegroup", "db,web"));
+        Assert.Equal(("servicegroup", "db"), ObjectReference.Parse("servicegroup/db", null));
+    }
+
+    [Fact]
     public void Restart_names_what_it_restarted_or_why_nothing()
     {
         Assert.Equal("servicegroup/g restarted: 1 container(s) (g-a-1)", Done("restart", "servicegroup/g", """{"group":"g","restarted":["g-a-1"]}"""));

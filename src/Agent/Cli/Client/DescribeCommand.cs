@@ -49,8 +49,12 @@ public static class ObjectReference
 {
     public static (string Kind, string Name) Parse(string first, string? second)
     {
-        if (second is not null) return (first, second);
-        return ResourceKinds.SplitReference(first) ?? throw new AgentApiException($"\"{first}\": name an object as KIND/NAME (servicegroup/core) or KIND NAME");
+        var (kind, name) = second is not null ? (first, second)
+            : ResourceKinds.SplitReference(first) ?? throw new AgentApiException($"\"{first}\": name an object as KIND/NAME (servicegroup/core) or KIND NAME");
+        // probe-63: "servicegroup/db,web" was sent as one name, and a scoped token's 403 named "ServiceGroup/db,web".
+        if (name.Contains(','))
+            throw new AgentApiException($"\"{Agent.Core.TerminalText.Escape(name)}\" names several objects: give one (KIND/NAME), and run the command once for each");
+        return (kind, name);
     }
 
     public static async Task<(JsonElement? Object, string Kind)> FindAsync(AgentClient client, string typed, string name, CancellationToken ct)
