@@ -70,6 +70,11 @@ public static partial class DockerfileLines
         }
     }
 
+    /// <summary>The instruction the classic builder's "Step N/M" runs: the Nth of the whole file (every stage counts, and
+    /// the LABEL the engine appends for the build's labels comes after them); null past the file's own instructions.</summary>
+    public static DockerfileInstruction? AtStep(string dockerfile, int step) =>
+        step < 1 ? null : Instructions(dockerfile).Skip(step - 1).FirstOrDefault();
+
     /// <summary>An instruction's text (a logical line, or an ONBUILD trigger) as keyword, flags and the rest.</summary>
     public static DockerfileInstruction Split(int line, string logical)
     {

@@ -79,6 +79,11 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
             }
             catch (EngineException e) when (e is not EngineUnavailableException)
             {
+                // The step that failed, as the Dockerfile's line (probe-63: "returned a non-zero code: 7 (after: Removing
+                // intermediate container ...)", and "Step 2/5" counts the LABEL step the engine adds for the build's labels).
+                if (output.Step is { } step && DockerfileLines.AtStep(dockerfile, step) is { } failed)
+                    throw new OperationFailedException($"{(build.DockerfileInline is null ? build.Dockerfile : "the inline Dockerfile")} line {failed.Line} " +
+                                                       $"({Shortened($"{failed.Keyword} {failed.Rest}")}): {e.Message}");
                 throw new OperationFailedException($"{e.Message}{(output.Last is { } last && !e.Message.Contains(last, StringComparison.Ordinal) ? $" (after: {last})" : "")}");
             }
         }
@@ -86,6 +91,8 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
         logger.LogInformation("Built {Image}", image);
         if (build.Push) await PushUnlessPushedAsync(image, ct);
     }
+
+    private static string Shortened(string instruction) => instruction.Length <= 80 ? instruction : instruction[..77] + "...";
 
     /// <summary>Removes the images this instance built that lost their tag to a rebuild and that no container uses any
     /// more (the engine's prune keeps an image any container, running or not, was made from). Never fails the caller.</summary>
@@ -122,13 +129,20 @@ public sealed class ImageBuilder(IContainerEngine engine, AgentLabels labels, Se
 }
 
 /// <summary>The builder's lines as they come (in order: reported on the caller's thread), keeping the last.</summary>
-internal sealed class BuilderOutput(Action<string> each) : IProgress<string>
+internal sealed partial class BuilderOutput(Action<string> each) : IProgress<string>
 {
     public string? Last { get; private set; }
+
+    /// <summary>The classic builder's latest "Step N/M : ..." line's N.</summary>
+    public int? Step { get; private set; }
 
     public void Report(string value)
     {
         Last = value;
+        if (StepLine().Match(value) is { Success: true } step) Step = int.Parse(step.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         each(value);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Step (\d{1,6})/\d{1,6} : ")]
+    private static partial System.Text.RegularExpressions.Regex StepLine();
 }

@@ -73,6 +73,9 @@ public sealed class BuildTests : AgentScenario
         Agent.Write($"{context}/Dockerfile", Dockerfile.Replace("COPY msg.txt /msg.txt", "COPY msg.txt /msg.txt\nRUN echo failing && exit 7"));
         var status = await Agent.WaitForConditionAsync(key.Name, ConditionTypes.Degraded, "True", "ApplyFailed", TimeSpan.FromSeconds(120), key.Kind);
         Assert.Contains("returned a non-zero code: 7", status.Condition(ConditionTypes.Degraded)!.Message);
+        // probe-63: it named no line, only "(after: Removing intermediate container ...)".
+        Assert.Contains("Dockerfile line 3 (RUN echo failing && exit 7): ", status.Condition(ConditionTypes.Degraded)!.Message);
+        Assert.DoesNotContain("intermediate container", status.Condition(ConditionTypes.Degraded)!.Message);
         Assert.Contains(status.Events, e => e.Message.Contains("returned a non-zero code: 7"));
         Assert.Equal($"{rebuiltId} true", await DockerCli.InspectAsync(built, "{{.Id}} {{.State.Running}}"));
         Assert.Equal("two, longer", await DockerCli.RunAsync("exec", built, "cat", "/msg.txt"));

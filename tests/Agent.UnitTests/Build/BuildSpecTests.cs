@@ -265,4 +265,15 @@ public sealed class BuildSpecTests : IDisposable
         Write("apps/g.yaml", "apiVersion: agent/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  container:\n    image: j\n    build: web\n");
         Assert.Contains("jobs do not build", Assert.Single(new ManifestFolder(root.FullName).Load(SecurityPolicy.Default).Errors).Message);
     }
+
+    [Fact]
+    public void A_builder_step_is_the_dockerfile_instruction_it_ran_counting_every_stage_and_skipping_comments_and_continuations()
+    {
+        const string dockerfile = "# syntax comment\nFROM busybox:1.35 AS base\n\nRUN echo a \\\n  && echo b\n# a comment\nFROM base\nRUN exit 7\n";
+        Assert.Equal((2, "FROM"), Agent.Core.Build.DockerfileLines.AtStep(dockerfile, 1) is { } s1 ? (s1.Line, s1.Keyword) : default);
+        Assert.Equal((4, "RUN"), Agent.Core.Build.DockerfileLines.AtStep(dockerfile, 2) is { } s2 ? (s2.Line, s2.Keyword) : default);
+        Assert.Equal((8, "RUN", "exit 7"), Agent.Core.Build.DockerfileLines.AtStep(dockerfile, 4) is { } s4 ? (s4.Line, s4.Keyword, s4.Rest) : default);
+        Assert.Null(Agent.Core.Build.DockerfileLines.AtStep(dockerfile, 5)); // the LABEL step the engine adds for the build's labels
+        Assert.Null(Agent.Core.Build.DockerfileLines.AtStep(dockerfile, 0));
+    }
 }
