@@ -206,7 +206,7 @@ public sealed partial class DockerEngine
     private static EngineException RegistryFailure(string what, string message, Exception? inner = null, string? hint = null)
     {
         var text = $"{what}: {message}";
-        if (AuthWords().IsMatch(message)) return hint is null ? new RegistryAuthException(text, inner) : new RegistryAuthException(text, inner) { Hint = hint };
+        if (AuthWords().IsMatch(message)) return new RegistryAuthException(text, inner) { Hint = hint ?? RegistryAuthException.CheckFiles };
         if (UnreachableWords().IsMatch(message)) return new RegistryUnreachableException(text, inner);
         return new EngineException(text, null, inner);
     }

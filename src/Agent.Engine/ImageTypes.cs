@@ -69,7 +69,9 @@ public interface IRegistryCredentials
 public sealed class RegistryAuthException(string message, Exception? inner = null) : EngineException(message, 401, inner)
 {
     /// <summary>What to check: the configured credential's files, or that none is configured for that server.</summary>
-    public string Hint { get; init; } = "Check the files of Agent:Registries for this server.";
+    public string Hint { get; init; } = CheckFiles;
+
+    public const string CheckFiles = "Check the files of Agent:Registries for this server.";
 }
 
 /// <summary>The agent's own credential file for a registry (Agent:Registries) cannot be read, is empty or too large: the

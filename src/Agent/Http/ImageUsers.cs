@@ -35,8 +35,8 @@ public sealed class ImageUsers(ManifestStore manifests, IContainerEngine engine,
     }
 
     /// <summary>The manifests' users of the images a prune of every unused image would remove: images they name that
-    /// exist, that none of the agent's containers runs, and that carry the prune's <paramref name="labelFilters"/>
-    /// (KEY or KEY=VALUE). Named as "owner (image)".</summary>
+    /// exist, that none of the agent's containers runs, and that the prune's <paramref name="filter"/> admits (its
+    /// label= and label!= filters). Named as "owner (image)".</summary>
     public async Task<IReadOnlyList<string>> OfPrunableImagesAsync(ImagePruneFilter filter, CancellationToken ct)
     {
         var found = new Dictionary<string, ImageSummary?>(StringComparer.Ordinal);
