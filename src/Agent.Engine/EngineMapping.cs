@@ -49,7 +49,8 @@ internal static class EngineMapping
         c.Image,
         ParseState(c.State?.Status),
         c.State?.Health is { } health ? ParseHealth(health.Status) : HealthState.None,
-        c.State is { Running: false } state && state.FinishedAt is not null && !state.FinishedAt.StartsWith("0001", StringComparison.Ordinal) ? (int)state.ExitCode : null,
+        // A restarting container has exited (its last exit code) and is about to run again.
+        c.State is { Running: false } or { Restarting: true } && c.State.FinishedAt is { } finished && !finished.StartsWith("0001", StringComparison.Ordinal) ? (int)c.State.ExitCode : null,
         c.State?.OOMKilled ?? false,
         c.RestartCount,
         new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)),
@@ -166,9 +167,11 @@ internal static class EngineMapping
     // "Exited (137) 3 seconds ago": the list call's only word on the exit code.
     private static int? ExitCodeFromStatus(string? status)
     {
-        if (status is null || !status.StartsWith("Exited (", StringComparison.Ordinal)) return null;
-        var close = status.IndexOf(')', 8);
-        return close > 8 && int.TryParse(status[8..close], CultureInfo.InvariantCulture, out var code) ? code : null;
+        // "Restarting (3) 1 second ago" too: a crash loop's last exit code.
+        var open = status?.StartsWith("Exited (", StringComparison.Ordinal) == true ? 8 : status?.StartsWith("Restarting (", StringComparison.Ordinal) == true ? 12 : 0;
+        if (open == 0) return null;
+        var close = status!.IndexOf(')', open);
+        return close > open && int.TryParse(status[open..close], CultureInfo.InvariantCulture, out var code) ? code : null;
     }
 
     private static DateTimeOffset? ParseTime(string? value) =>

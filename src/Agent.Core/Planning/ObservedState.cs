@@ -76,6 +76,13 @@ public sealed record ObservedContainer(
 
     public DateTimeOffset? LastFailure { get; init; }
 
+    /// <summary>The exit code of its latest failure, as the engine's "die" event gave it: a crash-looping container the
+    /// engine restarts lists no exit code while it runs between two crashes.</summary>
+    public int? LastFailureExitCode { get; init; }
+
+    /// <summary>Its own exit code when it has exited, else that of its latest failure.</summary>
+    public int? LatestExitCode => ExitCode ?? LastFailureExitCode;
+
     /// <summary>A replica that failed less than this ago, or was started again less than this ago after a failure (the
     /// agent moves <see cref="LastFailure"/> to each start that follows one), is in a crash loop, not ready, even while
     /// briefly running.</summary>

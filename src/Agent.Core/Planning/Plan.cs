@@ -45,5 +45,9 @@ public sealed record Hold(string Reason, string Message)
     /// (a user stopped it, its restart policy leaves it exited): not run until the dependency runs again.</summary>
     public const string DependencyNotRunning = "DependencyNotRunning";
 
+    /// <summary>A rolling update stopped: a replica already on the new spec does not serve (it crashes, exited with a
+    /// failure), so the replicas not reached yet keep the previous spec until it does or the manifest changes.</summary>
+    public const string UpdatePaused = "UpdatePaused";
+
     public override string ToString() => Message;
 }

@@ -33,9 +33,13 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         var observed = input.Observed.Containers.Where(c => c.Service == service.Name).ToList();
         var failedUpdate = input.FailedUpdates.Contains($"{service.Name}@{hash}");
         // A rolling update, one replica at a time (swarm's update_config.parallelism 1): a replica's update starts once the
-        // previous one's new container serves (its health gate passed, when it has one). All at once, a stop-first update
-        // took every replica down together (probe-63 M2); a failed one stops the roll, the other replicas keep serving.
+        // previous one's new container serves. All at once, a stop-first update took every replica down together (probe-63
+        // M2). Behind a health gate the next replica's update waits in this plan for the previous one's gate; without one,
+        // one replica is updated per plan, and the next only once it has run for RollMonitor without failing. A replica on
+        // the new spec that does not serve stops the roll (probe-64: replicas 2 and 3 were replaced while 1 crash-looped).
         List<int> previousUpdate = [];
+        var updatedOne = false;
+        var unproven = Unproven(observed);
 
         for (var replica = 1; replica <= service.Replicas; replica++)
         {
@@ -62,8 +66,19 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             {
                 // A container a user stopped keeps its stop: its update waits until it is started again, as an edit of a
                 // stopped object waits for its start (probe-23 F8: a maintenance stop of db was undone by an edit).
-                previousUpdate = Update(current, name, replica, [.. after, .. previousUpdate]).ToList();
-                started.AddRange(previousUpdate);
+                if (unproven is { } waitingFor || updatedOne && !HasHealthcheck)
+                {
+                    if (unproven is { Failing: true } failing)
+                        plan.Hold(Hold.UpdatePaused, $"{current.Name}: its update waits, {failing.Container.Name} on the new spec {hash} does not serve ({failing.Why})");
+                    plan.RequeueAfter(unproven?.Left ?? RollMonitor);
+                    Heal(current, name, after, started); // it keeps serving on its spec meanwhile
+                }
+                else
+                {
+                    previousUpdate = Update(current, name, replica, [.. after, .. previousUpdate]).ToList();
+                    started.AddRange(previousUpdate);
+                    updatedOne = true;
+                }
             }
             else if (current.SpecHash == hash && !input.Suspended && UsedRecreated is { } used && !IsRespectedUserStop(current) && current.Name == name)
             {
@@ -92,6 +107,38 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         foreach (var extra in observed.Where(c => c.Replica > service.Replicas || c.Replica < 1).OrderByDescending(c => c.Replica))
             Retire(extra, $"scaled down to {service.Replicas} replicas");
         return started;
+    }
+
+    /// <summary>How long a replica updated without a health gate must run without failing before the next one's update
+    /// starts: swarm's update_config.monitor default.</summary>
+    public static readonly TimeSpan RollMonitor = TimeSpan.FromSeconds(5);
+
+    private sealed record Waiting(ObservedContainer Container, bool Failing, string Why, TimeSpan Left);
+
+    /// <summary>A replica on the new spec that has not proven itself yet: failing (crash-looping, restarting, exited with a
+    /// failure), or running for less than <see cref="RollMonitor"/> (without a health gate), or not yet ready. Replicas a
+    /// user stopped, or that the engine's or the agent's stop left exited, and one-shots that completed never hold a roll.</summary>
+    private Waiting? Unproven(IEnumerable<ObservedContainer> observed)
+    {
+        foreach (var c in observed.Where(c => c.SpecHash == hash && c.Replica >= 1 && c.Replica <= service.Replicas).OrderBy(c => c.Replica))
+        {
+            if (IsRespectedUserStop(c) || c.StoppedByAgent || c.StoppedWithEngine) continue;
+            var exit = c.LatestExitCode is { } code ? $"last exit code {code}" : "it exited";
+            switch (c.State)
+            {
+                case ContainerState.Restarting:
+                    return new Waiting(c, true, $"crash loop, {exit}", RollMonitor);
+                case ContainerState.Exited or ContainerState.Dead when c.ExitCode is not 0:
+                    return new Waiting(c, true, exit, RollMonitor);
+                case ContainerState.Running when c.LastFailure is { } failed && input.Now - failed < ObservedContainer.CrashWindow:
+                    return new Waiting(c, true, $"crash loop, {exit}", ObservedContainer.CrashWindow - (input.Now - failed));
+                case ContainerState.Running when !c.IsReady:
+                    return new Waiting(c, false, "not ready yet", RollMonitor);
+                case ContainerState.Running when !HasHealthcheck && c.Created is { } made && input.Now - made < RollMonitor:
+                    return new Waiting(c, false, "just started", RollMonitor - (input.Now - made));
+            }
+        }
+        return null;
     }
 
     /// <summary>A network the service joins (that exists already) which the container is not attached to (`docker network
@@ -189,7 +236,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         switch (current.State)
         {
             case ContainerState.Restarting:
-                plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, the engine is restarting it{(current.ExitCode is { } last ? $" (last exit code {last})" : "")}");
+                plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, the engine is restarting it{(current.LatestExitCode is { } last ? $" (last exit code {last})" : "")}");
                 plan.RequeueAfter(TimeSpan.FromSeconds(2));
                 break;
             case ContainerState.Running when current.Health == HealthState.Unhealthy:

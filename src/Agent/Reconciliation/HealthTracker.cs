@@ -52,6 +52,9 @@ public sealed class HealthTracker
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset? Last)> exits = new();
     private readonly ConcurrentDictionary<string, int> beforeLastStart = new();
 
+    /// <summary>The exit code of each container's latest failure (in memory: a crash loop says it again at its next exit).</summary>
+    private readonly ConcurrentDictionary<string, int> lastExitCodes = new();
+
     /// <param name="restartCount">For an exited container: the engine's restarts since its last start, which bounds the
     /// failures from below when exits happened while the agent was not watching.</param>
     public ObservedContainer Annotate(ObservedContainer c, long? restartCount = null)
@@ -67,13 +70,18 @@ public sealed class HealthTracker
         var (failures, lastFailure) = exits.TryGetValue(c.Id, out var e) ? e : (0, (DateTimeOffset?)null);
         if (restartCount is { } restarts)
             failures = Math.Max(failures, UnwatchedExits.Failures(beforeLastStart.GetValueOrDefault(c.Id), restarts, c.ExitCode));
-        return c with { UnhealthySince = since, BackoffUntil = backoff, Failures = failures, LastFailure = lastFailure };
+        return c with
+        {
+            UnhealthySince = since, BackoffUntil = backoff, Failures = failures, LastFailure = lastFailure,
+            LastFailureExitCode = lastExitCodes.TryGetValue(c.Id, out var code) ? code : null,
+        };
     }
 
     /// <summary>Called for every "die" event the agent did not cause: a non-zero exit counts as a failure, whoever restarts it.</summary>
     public void RecordExit(string containerId, int? exitCode)
     {
-        if (exitCode is null or 0) return;
+        if (exitCode is not (not 0 and { } code)) return;
+        lastExitCodes[containerId] = code;
         var now = time.GetUtcNow();
         exits.AddOrUpdate(containerId, _ => (1, now), (_, previous) => (previous.Failures + 1, now));
         Save();

@@ -544,6 +544,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             if (healthy)
             {
                 if (details.State == ContainerState.Running && details.Health is HealthState.Healthy or HealthState.None) return;
+                // Exited by itself and restarted by the engine (restart: always): a crash loop fails the gate now, not at
+                // healthTimeout as "unhealthy, no check ran" (probe-64). A kill or stop would not be restarted.
+                if (details.State == ContainerState.Restarting)
+                    throw new OperationFailedException($"container {container} exited{(details.ExitCode is { } crashed ? $" with code {crashed}" : "")} and the engine is restarting it (a crash loop) before it became healthy");
                 if (details.State is ContainerState.Exited or ContainerState.Dead)
                 {
                     var (by, known) = await StopOfExitAsync(details.Id, watchedFrom, ct);

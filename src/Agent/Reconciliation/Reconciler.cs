@@ -830,18 +830,24 @@ public sealed class Reconciler(
     }
 
     /// <summary>A Warning event and a log line when a replica enters a crash loop, as kubectl shows "Back-off restarting
-    /// failed container" (probe-63: only a Degraded condition said so). Its message names the container and its last exit
-    /// code, not the seconds left, so a loop is one event until that changes.</summary>
+    /// failed container" (probe-63: only a Degraded condition said so): once per container and exit code, whatever the
+    /// other containers do (probe-64: 44 lines in 2 minutes as the set of looping names changed).</summary>
     private void RecordBackOff(ObjectKey key, IReadOnlyList<Hold> held, ObservedState observed)
     {
-        var looping = held.Where(h => h.Reason == Hold.CrashLoopBackOff).Select(h => h.Message.Split(':')[0]).Distinct().ToList();
-        if (looping.Count == 0) return;
-        var message = "Back-off restarting failed container " + string.Join(", ", looping.Select(name =>
-            observed.Containers.FirstOrDefault(c => c.Name == name) is { ExitCode: { } code } ? $"{name} (exit code {code})" : name));
-        if (status.Get(key)?.Events is { Count: > 0 } events && events[^1] is { Reason: BackOff } last && last.Message == message) return;
-        status.Record(key, "Warning", BackOff, message);
-        logger.LogWarning("{Key}: {Message}", key, message);
+        var looping = held.Where(h => h.Reason == Hold.CrashLoopBackOff).Select(h => h.Message.Split(':')[0]).ToHashSet(StringComparer.Ordinal);
+        foreach (var said in backOffSaid.Keys.Where(k => k.Key == key && !looping.Contains(k.Container))) backOffSaid.TryRemove(said, out _);
+        foreach (var name in looping.Order(StringComparer.Ordinal))
+        {
+            var code = observed.Containers.FirstOrDefault(c => c.Name == name)?.LatestExitCode;
+            if (backOffSaid.TryGetValue((key, name), out var before) && (before == code || code is null)) continue;
+            backOffSaid[(key, name)] = code;
+            var message = $"Back-off restarting failed container {name}{(code is { } exit ? $" (exit code {exit})" : "")}";
+            status.Record(key, "Warning", BackOff, message);
+            logger.LogWarning("{Key}: {Message}", key, message);
+        }
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ObjectKey Key, string Container), int?> backOffSaid = new();
 
     private const string BackOff = "BackOff";
 
@@ -852,7 +858,7 @@ public sealed class Reconciler(
         : c.StoppedByUser is not null && (c.StoppedByUser == UserStops.ByApi || service.Container.Restart.Mode != RestartMode.Always) ? StoppedByUser
         : c is { StoppedWithEngine: true, State: ContainerState.Exited or ContainerState.Dead } ? ExitedWithEngine
         : c.State == ContainerState.Restarting
-            ? $"CrashLoopBackOff: the engine restarts it{(c.ExitCode is { } exit ? $", last exit code {exit}" : "")}{(c.Failures > 0 ? $", failed {c.Failures} times" : "")}"
+            ? $"CrashLoopBackOff: the engine restarts it{(c.LatestExitCode is { } exit ? $", last exit code {exit}" : "")}{(c.Failures > 0 ? $", failed {c.Failures} times" : "")}"
         : c.State is ContainerState.Exited && service.Container.Restart is { Mode: RestartMode.OnFailure, MaxRetries: > 0 } limit && c.Failures > limit.MaxRetries
             ? $"BackoffLimitExceeded: failed {c.Failures} times"
         : ExitedReplicas.Of(c, service.Container.Restart) is { } left

@@ -378,7 +378,7 @@ public sealed class InterruptedUpdateTests
             Containers = { Running(web, 1, "0000") with { Health = HealthState.Healthy }, Running(web, 2, "0000") with { Health = HealthState.Healthy } },
         };
         var steps = Planner.PlanGroup(Input(Started())).Operations.Count;
-        Assert.True(steps >= 6);
+        Assert.True(steps >= 5); // a plain stop-first updates one replica per plan: image check, stop, remove, create, start
 
         for (var killedAfter = 0; killedAfter <= steps; killedAfter++)
         foreach (var engineStopped in new[] { false, true })

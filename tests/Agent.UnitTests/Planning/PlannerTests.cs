@@ -102,34 +102,57 @@ public sealed class PlannerTests
     [Fact]
     public void An_update_rolls_one_replica_at_a_time_so_the_others_serve_meanwhile()
     {
-        // probe-63 M2: a stop-first update stopped all three replicas in the same second. Each replica's update now waits
-        // until the previous one's new container serves (started; with a health gate, healthy and renamed).
+        // probe-63 M2: a stop-first update stopped all three replicas in the same second. Without a health gate one replica
+        // is updated per plan, and the next only once it has run for RollMonitor without failing.
         var web = Service("web", 3);
+        var hash = Hash(web);
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(web), Observed(Running(web, 1, "0000"), Running(web, 2, "0000"), Running(web, 3, "0000")), Labels, Now));
         Assert.Equal("""
             #1 image:busybox:1.35, EnsureImage, imagePullPolicy IfNotPresent
             #2 container:g-web-1, StopContainer, spec changed (0000 -> HASH), stop-first (after #1)
             #3 container:g-web-1, RemoveContainer, spec changed (0000 -> HASH) (after #2)
             #4 service:web:1, CreateContainer, spec changed (0000 -> HASH) (after #3)
             #5 service:web:1, StartContainer, created (after #4)
-            #6 container:g-web-2, StopContainer, spec changed (0000 -> HASH), stop-first (after #1,#5)
-            #7 container:g-web-2, RemoveContainer, spec changed (0000 -> HASH) (after #6)
-            #8 service:web:2, CreateContainer, spec changed (0000 -> HASH) (after #5,#7)
-            #9 service:web:2, StartContainer, created (after #8)
-            #10 container:g-web-3, StopContainer, spec changed (0000 -> HASH), stop-first (after #1,#9)
-            #11 container:g-web-3, RemoveContainer, spec changed (0000 -> HASH) (after #10)
-            #12 service:web:3, CreateContainer, spec changed (0000 -> HASH) (after #9,#11)
-            #13 service:web:3, StartContainer, created (after #12)
-            """.Replace("HASH", Hash(web)), PlanText(Group(web), Observed(Running(web, 1, "0000"), Running(web, 2, "0000"), Running(web, 3, "0000"))));
+            """.Replace("HASH", hash), plan.ToString());
+        Assert.Equal(TimeSpan.FromSeconds(5), plan.RequeueAfter);
 
+        ObservedContainer Updated(TimeSpan age) => Running(web, 1) with { Created = Now - age };
+        var young = PlanText(Group(web), Observed(Updated(TimeSpan.FromSeconds(2)), Running(web, 2, "0000"), Running(web, 3, "0000")));
+        Assert.Equal("", young); // replica 1 has run 2 s: replica 2 waits
+        var proven = PlanText(Group(web), Observed(Updated(TimeSpan.FromSeconds(6)), Running(web, 2, "0000"), Running(web, 3, "0000")));
+        Assert.Contains("container:g-web-2, StopContainer, spec changed (0000 -> HASH), stop-first".Replace("HASH", hash), proven);
+        Assert.DoesNotContain("g-web-3", proven);
+
+        // Behind a health gate, the whole roll is one plan: each replica's update waits for the previous one's gate.
         var gated = Service("web", 2, s => s.Healthy().StartFirst(rollback: true));
-        var plan = PlanText(Group(gated), Observed(Running(gated, 1, "0000"), Running(gated, 2, "0000")));
-        Assert.Contains("#7 service:web:1, RenameContainer, takes the name g-web-1 (after #6)", plan);
-        Assert.Contains("#8 service:web:2, CreateContainer, spec changed (0000 -> HASH), start-first (after #1,#7)".Replace("HASH", Hash(gated)), plan);
+        var chained = PlanText(Group(gated), Observed(Running(gated, 1, "0000"), Running(gated, 2, "0000")));
+        Assert.Contains("#7 service:web:1, RenameContainer, takes the name g-web-1 (after #6)", chained);
+        Assert.Contains("#8 service:web:2, CreateContainer, spec changed (0000 -> HASH), start-first (after #1,#7)".Replace("HASH", Hash(gated)), chained);
 
-        // A replica already on the new spec does not hold the others back, and a missing one is made at once.
-        var partly = PlanText(Group(web), Observed(Running(web, 1), Running(web, 3, "0000")));
+        // A replica that is missing is made at once, whatever the roll.
+        var partly = PlanText(Group(web), Observed(Updated(TimeSpan.FromMinutes(1)), Running(web, 3, "0000")));
         Assert.Contains("service:web:2, CreateContainer, no existing container", partly);
-        Assert.Contains("container:g-web-3, StopContainer, spec changed (0000 -> HASH), stop-first (after #1)".Replace("HASH", Hash(web)), partly);
+        Assert.Contains("container:g-web-3, StopContainer, spec changed (0000 -> HASH), stop-first (after #1)".Replace("HASH", hash), partly);
+    }
+
+    [Theory]
+    [InlineData(ContainerState.Restarting, 3)]
+    [InlineData(ContainerState.Exited, 1)]
+    public void A_replica_on_the_new_spec_that_fails_stops_the_roll_and_the_others_keep_the_previous_spec(ContainerState state, int exitCode)
+    {
+        // probe-64: replica 1's new container crash-looped, and replicas 2 and 3 were replaced all the same (0/3 serving).
+        var web = Service("web", 3);
+        var failing = Running(web, 1) with { State = state, ExitCode = exitCode, Created = Now - TimeSpan.FromMinutes(1) };
+        var plan = Planner.PlanGroup(new PlanInput(new("ServiceGroup", "g"), Group(web), Observed(failing, Running(web, 2, "0000"), Running(web, 3, "0000")), Labels, Now));
+        Assert.DoesNotContain(plan.Operations, o => o.ResourceId.Contains("web-2") || o.ResourceId.Contains("web-3") || o.ResourceId.Contains("web:2") || o.ResourceId.Contains("web:3"));
+        var paused = Assert.Single(plan.Held, h => h.Reason == Hold.UpdatePaused && h.Message.StartsWith("g-web-2:", StringComparison.Ordinal));
+        Assert.Contains($"g-web-1 on the new spec {Hash(web)} does not serve", paused.Message);
+        Assert.Contains($"exit code {exitCode}", paused.Message);
+        Assert.NotNull(plan.RequeueAfter);
+
+        // A one-shot that completed on the new spec does not hold the roll.
+        var completed = Running(web, 1) with { State = ContainerState.Exited, ExitCode = 0, Created = Now - TimeSpan.FromMinutes(1) };
+        Assert.Contains("container:g-web-2, StopContainer", PlanText(Group(web), Observed(completed, Running(web, 2, "0000"), Running(web, 3, "0000"))));
     }
 
     [Fact]
