@@ -41,7 +41,7 @@ public static class Jwt
             if (role is null || Roles.Rank(role) < 0) return null;
             // A scope claim spelt otherwise (Groups, group, PHASES) would read as no scope at all: an issuer's slip must
             // never widen a token (probe-63 M1), so such a token is refused, as the tokens file refuses group=.
-            if (payload.RootElement.EnumerateObject().Any(c => ScopeSpellings.Contains(c.Name) && c.Name is not ("phases" or "groups"))) return null;
+            if (payload.RootElement.EnumerateObject().Any(c => c.Name is not ("phases" or "groups") && LooksLikeScope(c.Name))) return null;
             var settings = new List<string>();
             foreach (var name in new[] { "phases", "groups" })
                 if (payload.RootElement.TryGetProperty(name, out var claim))
@@ -55,7 +55,31 @@ public static class Jwt
         }
     }
 
-    private static readonly HashSet<string> ScopeSpellings = new(["phases", "phase", "groups", "group"], StringComparer.OrdinalIgnoreCase);
+    /// <summary>A claim name that reads as phases or groups to a person: in another case, with spaces, invisible or
+    /// compatibility characters (NFKC: a fullwidth ｇ, a long ſ), or within two edits (group, groupz, grps, phasez).</summary>
+    private static bool LooksLikeScope(string name)
+    {
+        var plain = new string(name.Normalize(System.Text.NormalizationForm.FormKC)
+            .Where(ch => !char.IsWhiteSpace(ch) && !char.IsControl(ch) && char.GetUnicodeCategory(ch) != System.Globalization.UnicodeCategory.Format)
+            .ToArray()).ToLowerInvariant();
+        return plain.Length >= 4 && (Edits(plain, "groups") <= 2 || Edits(plain, "phases") <= 2);
+    }
+
+    /// <summary>Levenshtein distance, stopping early: names are short.</summary>
+    private static int Edits(string a, string b)
+    {
+        if (Math.Abs(a.Length - b.Length) > 2) return 3;
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
+    }
 
     /// <summary>Not an object, or a name given twice (also in another case): which value counts depends on the reader
     /// (System.Text.Json takes the last, other validators the first), so such a token is refused, as are such API bodies.</summary>

@@ -64,6 +64,16 @@ public sealed class JwtTests
     [InlineData("\"phase\":\"core\"")]
     [InlineData("\"groups\":\"web,\"")]
     [InlineData("\"groups\":[\"web\",\"\"]")]
+    [InlineData("\"groups \":\"web\"")]
+    [InlineData("\" groups\":\"web\"")]
+    [InlineData("\"groups\\u200b\":\"web\"")]
+    [InlineData("\"groups\\u0000\":\"web\"")]
+    [InlineData("\"\uff47roups\":\"web\"")]
+    [InlineData("\"group\u017f\":\"web\"")]
+    [InlineData("\"groupz\":\"web\"")]
+    [InlineData("\"groups_\":\"web\"")]
+    [InlineData("\"grps\":\"web\"")]
+    [InlineData("\"phasez\":[\"core\"]")]
     public void A_scope_claim_spelt_otherwise_or_with_an_empty_value_refuses_the_token_rather_than_widen_it(string claim)
     {
         // probe-63 M1: "Groups" or "group" was no scope claim at all, so the token acted on every group.
