@@ -21,6 +21,10 @@ internal sealed partial class ServicePlanner
     /// <summary>Stop-first without a health gate has nothing to roll back to: the new container is made under the name.</summary>
     private bool RecreatesInPlace => !StartFirst && !(service.Update.RollbackOnFailure && HasHealthcheck);
 
+    /// <summary>The update waits for the new container's health within its apply: every update of a service with a
+    /// healthcheck except a plain stop-first, which recreates in place.</summary>
+    private bool HealthGated => HasHealthcheck && !RecreatesInPlace;
+
     private IEnumerable<int> Update(ObservedContainer old, string name, int replica, List<int> after)
     {
         // Left under an update's temporary name (X-next: an update interrupted, then the manifest changed again): it takes

@@ -66,7 +66,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             {
                 // A container a user stopped keeps its stop: its update waits until it is started again, as an edit of a
                 // stopped object waits for its start (probe-23 F8: a maintenance stop of db was undone by an edit).
-                if (unproven is { } waitingFor || updatedOne && !HasHealthcheck)
+                if (unproven is not null || updatedOne && !HealthGated)
                 {
                     if (unproven is { Failing: true } failing)
                         plan.Hold(Hold.UpdatePaused, $"{current.Name}: its update waits, {failing.Container.Name} on the new spec {hash} does not serve ({failing.Why})");

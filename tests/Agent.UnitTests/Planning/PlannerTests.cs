@@ -129,6 +129,15 @@ public sealed class PlannerTests
         Assert.Contains("#7 service:web:1, RenameContainer, takes the name g-web-1 (after #6)", chained);
         Assert.Contains("#8 service:web:2, CreateContainer, spec changed (0000 -> HASH), start-first (after #1,#7)".Replace("HASH", Hash(gated)), chained);
 
+        // A plain stop-first of a service with a healthcheck recreates in place, with no gate in the apply: one replica per
+        // plan, and the next once the new one is healthy.
+        var checkedOnly = Service("web", 2, s => s.Healthy());
+        var first = PlanText(Group(checkedOnly), Observed(Running(checkedOnly, 1, "0000"), Running(checkedOnly, 2, "0000")));
+        Assert.DoesNotContain("g-web-2", first);
+        ObservedContainer NewOne(HealthState health) => Running(checkedOnly, 1) with { Health = health, Created = Now - TimeSpan.FromMinutes(1) };
+        Assert.Equal("", PlanText(Group(checkedOnly), Observed(NewOne(HealthState.Starting), Running(checkedOnly, 2, "0000"))));
+        Assert.Contains("container:g-web-2, StopContainer", PlanText(Group(checkedOnly), Observed(NewOne(HealthState.Healthy), Running(checkedOnly, 2, "0000"))));
+
         // A replica that is missing is made at once, whatever the roll.
         var partly = PlanText(Group(web), Observed(Updated(TimeSpan.FromMinutes(1)), Running(web, 3, "0000")));
         Assert.Contains("service:web:2, CreateContainer, no existing container", partly);
