@@ -91,7 +91,10 @@ public sealed record ObservedContainer(
     /// <summary>Ready and not crash-looping: a replica that failed within <see cref="CrashWindow"/> does not serve, nor one
     /// whose stop is under way (<see cref="StopInFlight"/>: probe-28 F1, a group dependsOn it read Ready and its dependent
     /// group was made on the dying container).</summary>
-    public bool IsServing(DateTimeOffset now) => IsReady && !StopInFlight && !(LastFailure is { } failed && now - failed < CrashWindow);
+    public bool IsServing(DateTimeOffset now) => IsReady && !StopInFlight && !InCrashWindow(now);
+
+    /// <summary>It failed less than <see cref="CrashWindow"/> ago.</summary>
+    public bool InCrashWindow(DateTimeOffset now) => LastFailure is { } failed && now - failed < CrashWindow;
 }
 
 /// <summary>

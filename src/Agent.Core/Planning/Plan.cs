@@ -26,8 +26,9 @@ public sealed record Plan(IReadOnlyList<Operation> Operations)
     public override string ToString() => string.Join("\n", Operations);
 }
 
-/// <summary>Something a plan leaves as it is on purpose: a CamelCase reason (the Degraded condition's) and a message.</summary>
-public sealed record Hold(string Reason, string Message)
+/// <summary>Something a plan leaves as it is on purpose: a CamelCase reason (the Degraded condition's) and a message, and
+/// the container it is about when it is about one.</summary>
+public sealed record Hold(string Reason, string Message, string? Container = null)
 {
     public const string RolledBack = "RolledBack";
     public const string CrashLoopBackOff = "CrashLoopBackOff";

@@ -66,7 +66,7 @@ internal sealed class PlanBuilder
         return Add(OperationKind.RemoveContainer, resource, cause, after, container.Id);
     }
 
-    public void Hold(string reason, string why) => held.Add(new Hold(reason, why));
+    public void Hold(string reason, string why, string? container = null) => held.Add(new Hold(reason, why, container));
 
     public void Adopt(string resource) => adopted.Add(resource);
 

@@ -130,8 +130,8 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
                     return new Waiting(c, true, $"crash loop, {exit}", RollMonitor);
                 case ContainerState.Exited or ContainerState.Dead when c.ExitCode is not 0:
                     return new Waiting(c, true, exit, RollMonitor);
-                case ContainerState.Running when c.LastFailure is { } failed && input.Now - failed < ObservedContainer.CrashWindow:
-                    return new Waiting(c, true, $"crash loop, {exit}", ObservedContainer.CrashWindow - (input.Now - failed));
+                case ContainerState.Running when c.InCrashWindow(input.Now):
+                    return new Waiting(c, true, $"crash loop, {exit}", ObservedContainer.CrashWindow - (input.Now - c.LastFailure!.Value));
                 case ContainerState.Running when !c.IsReady:
                     return new Waiting(c, false, "not ready yet", RollMonitor);
                 case ContainerState.Running when !HasHealthcheck && c.Created is { } made && input.Now - made < RollMonitor:
@@ -236,7 +236,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         switch (current.State)
         {
             case ContainerState.Restarting:
-                plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, the engine is restarting it{(current.LatestExitCode is { } last ? $" (last exit code {last})" : "")}");
+                plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, the engine is restarting it{(current.LatestExitCode is { } last ? $" (last exit code {last})" : "")}", current.Name);
                 plan.RequeueAfter(TimeSpan.FromSeconds(2));
                 break;
             case ContainerState.Running when current.Health == HealthState.Unhealthy:
@@ -260,7 +260,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             case ContainerState.Exited or ContainerState.Created or ContainerState.Dead when ShouldStart(current) && !input.LeaveStartsToStart:
                 if (current.BackoffUntil is { } until && until > input.Now)
                 {
-                    plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, next start in {(until - input.Now).TotalSeconds:0.#}s");
+                    plan.Hold(Hold.CrashLoopBackOff, $"{current.Name}: crash loop back-off, next start in {(until - input.Now).TotalSeconds:0.#}s", current.Name);
                     plan.RequeueAfter(until - input.Now);
                     break;
                 }

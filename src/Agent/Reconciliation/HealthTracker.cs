@@ -120,6 +120,7 @@ public sealed class HealthTracker
     {
         starts.TryRemove(containerId, out _);
         unhealthySince.TryRemove(containerId, out _);
+        lastExitCodes.TryRemove(containerId, out _);
         var had = beforeLastStart.TryRemove(containerId, out _);
         if (exits.TryRemove(containerId, out _) || had) Save();
     }

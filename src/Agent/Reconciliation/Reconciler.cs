@@ -368,6 +368,7 @@ public sealed class Reconciler(
         if (entry is null) pruneGate.Removed(key);
         adoptions.Forget(key);
         rolledBackUpdates.Forget(key);
+        foreach (var said in backOffSaid.Keys.Where(k => k.Key == key)) backOffSaid.TryRemove(said, out _);
         if (entry is null && manifests.SourceError is null) bindFolders.Forget(key);
         if (entry is null && manifests.SourceError is null && overrides.Forget(key))
             logger.LogInformation("{Key}: deleted; its stop through the API is forgotten (a new manifest of this name runs)", key);
@@ -834,7 +835,7 @@ public sealed class Reconciler(
     /// other containers do (probe-64: 44 lines in 2 minutes as the set of looping names changed).</summary>
     private void RecordBackOff(ObjectKey key, IReadOnlyList<Hold> held, ObservedState observed)
     {
-        var looping = held.Where(h => h.Reason == Hold.CrashLoopBackOff).Select(h => h.Message.Split(':')[0]).ToHashSet(StringComparer.Ordinal);
+        var looping = held.Where(h => h is { Reason: Hold.CrashLoopBackOff, Container: not null }).Select(h => h.Container!).ToHashSet(StringComparer.Ordinal);
         foreach (var said in backOffSaid.Keys.Where(k => k.Key == key && !looping.Contains(k.Container))) backOffSaid.TryRemove(said, out _);
         foreach (var name in looping.Order(StringComparer.Ordinal))
         {

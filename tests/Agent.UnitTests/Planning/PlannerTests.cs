@@ -285,7 +285,9 @@ public sealed class PlannerTests
         var plan = Planner.PlanGroup(input);
         Assert.True(plan.IsEmpty);
         Assert.Equal(TimeSpan.FromSeconds(4), plan.RequeueAfter);
-        Assert.Contains("crash loop back-off", Assert.Single(plan.Held).Message);
+        var held = Assert.Single(plan.Held);
+        Assert.Contains("crash loop back-off", held.Message);
+        Assert.Equal("g-web-1", held.Container); // the BackOff event names it from here, not from the message's text
     }
 
     [Fact]

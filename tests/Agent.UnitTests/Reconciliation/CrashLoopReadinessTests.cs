@@ -44,4 +44,18 @@ public sealed class CrashLoopReadinessTests : IDisposable
         health.RecordRestart(Id);
         Assert.True(health.Annotate(Running()).IsServing(time.GetUtcNow()));
     }
+
+    [Fact]
+    public void A_forgotten_container_keeps_nothing_of_its_failures()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        using var unsaved = new Agent.State.UnsavedRecords(time, NullLogger.Instance);
+        var health = new HealthTracker(time, dir.FullName, unsaved);
+        health.RecordExit(Id, 3);
+        Assert.Equal(3, health.Annotate(Running()).LastFailureExitCode);
+
+        health.Forget(Id); // the container was removed
+        var after = health.Annotate(Running());
+        Assert.Equal((0, null, null), (after.Failures, after.LastFailure, after.LastFailureExitCode));
+    }
 }
