@@ -206,6 +206,26 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void After_a_restart_mid_roll_the_replica_in_its_gate_holds_the_others()
+    {
+        // probe-64 LOW 6: an agent killed while replica 1's new container was in its health gate replaced replicas 2 and 3
+        // at once on its restart. The -next container is a replica on the new spec that does not serve yet.
+        var web = Service("web", 3, s => s.Healthy().StartFirst(rollback: true));
+        var inGate = Running(web, 1) with { Id = "id-web-1-next", Name = "g-web-1-next", Health = HealthState.Starting, UpdateFrom = "0000", Created = Now - TimeSpan.FromSeconds(3) };
+        var plan = PlanText(Group(web), Observed(Running(web, 1, "0000"), inGate, Running(web, 2, "0000"), Running(web, 3, "0000")));
+        Assert.Contains("service:web:1, WaitHealthy", plan);
+        Assert.DoesNotContain("g-web-2", plan);
+        Assert.DoesNotContain("g-web-3", plan);
+
+        // Once it passed its gate and took the name, replica 2 goes next, and replica 3 only after it.
+        var done = Running(web, 1) with { Health = HealthState.Healthy, Created = Now - TimeSpan.FromMinutes(1) };
+        var next = PlanText(Group(web), Observed(done, Running(web, 2, "0000"), Running(web, 3, "0000")));
+        Assert.Contains("service:web:2, CreateContainer", next);
+        Assert.Contains("service:web:3, CreateContainer", next); // chained behind replica 2's gate in the same apply
+        Assert.Matches(@"service:web:3, CreateContainer, [^\n]*\(after #1,#\d+\)", next);
+    }
+
+    [Fact]
     public void A_rolled_back_spec_is_not_retried_until_it_changes()
     {
         var web = Service("web", 1, s => s.Healthy().StartFirst(rollback: true));
