@@ -76,6 +76,8 @@ internal static class EngineMapping
         Pid = c.State?.Pid ?? 0,
         Binds = (c.Mounts ?? []).Where(m => m.Type == "bind" && !string.IsNullOrEmpty(m.Source)).Select(m => new BindMount(m.Source, m.Destination, m.RW)).ToList(),
         LastHealthCheck = c.State?.Health?.Log is { Count: > 0 } log ? HealthCheckText(log[^1].ExitCode, log[^1].Output) : null,
+        LastHealthCheckEnd = c.State?.Health?.Log is { Count: > 0 } checks && checks[^1].End is var end && end != default
+            ? new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc)) : null,
     };
 
     /// <summary>One healthcheck result for people: "exit code 1: wget: can't connect to remote host", on one line, at most

@@ -109,6 +109,9 @@ public sealed record ContainerDetails(
     /// <summary>The latest healthcheck result the engine kept ("exit code 1: connection refused"), one line, cut to 200
     /// characters; null when it has no healthcheck or none ran yet.</summary>
     public string? LastHealthCheck { get; init; }
+
+    /// <summary>When that latest healthcheck ended (the engine's clock); null when none ran.</summary>
+    public DateTimeOffset? LastHealthCheckEnd { get; init; }
 }
 
 /// <summary>A host path bound into a container at <see cref="Target"/>.</summary>

@@ -143,7 +143,7 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             try
             {
                 if (teardowns.TryGetValue(op.Id, out var replacement)) await JudgeReplacementAsync(replacement);
-                await ExecuteAsync(op, ids, created, ct, reverted is null || op.Replaces is null ? null : () => reverted(op));
+                await ExecuteAsync(op, ids, created, ct, reverted is null || op.Replaces is null ? null : () => reverted(op), abandon);
                 done[op.Id] = true;
                 if (op.IsMutation)
                 {
@@ -152,6 +152,16 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                     changes.Enqueue($"{op.ResourceId} {op.Kind}: {op.Cause}");
                 }
                 return true;
+            }
+            catch (WaitAbandonedException e)
+            {
+                // The manifest changed (or the object was deleted or stopped) while a dependency was waited for: nothing
+                // was changed by the wait, and the object is planned anew for what it is now (probe-65 M1).
+                Volatile.Write(ref abandoning, true);
+                done[op.Id] = false;
+                abandoned[op.Id] = true;
+                logger.LogInformation("{Key}: {Resource} {Operation} ended: {Why}", key, op.ResourceId, op.Kind, e.Message);
+                return false;
             }
             catch (UpdateRevertedException e)
             {
@@ -225,9 +235,11 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
     }
 
     private async Task ExecuteAsync(Operation op, ConcurrentDictionary<string, string> ids, ConcurrentDictionary<string, ContainerCreateRequest> created, CancellationToken ct,
-        Func<string?>? reverted = null)
+        Func<string?>? reverted = null, Func<bool>? abandon = null)
     {
         var target = op.Target ?? throw new InvalidOperationException($"operation {op} has no target");
+        // A dependency's wait (no update's gate) ends once the apply is to stop; an update's gate has its own end (reverted).
+        var dependencyWait = op.Replaces is null ? abandon : null;
         using var step = progress.Step(Liveness.Bound(op.Kind, op.Timeout, options.Value.ImageTimeout));
         switch (op.Kind)
         {
@@ -307,10 +319,10 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
                 await engine.RenameContainerAsync(target, op.NewName!, ct);
                 break;
             case OperationKind.WaitHealthy:
-                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: true, ct, reverted);
+                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: true, ct, reverted, dependencyWait, dependency: op.Replaces is null);
                 break;
             case OperationKind.WaitCompleted:
-                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: false, ct);
+                await WaitAsync(target, op.Timeout ?? TimeSpan.FromMinutes(2), healthy: false, ct, abandon: dependencyWait, dependency: true);
                 break;
             case OperationKind.RemoveNetwork:
                 await engine.RemoveNetworkAsync(target, ct);
@@ -532,18 +544,28 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
         return (by, by is not null);
     }
 
-    private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct, Func<string?>? reverted = null)
+    /// <param name="abandon">Says when the wait is no longer wanted (the manifest changed): it ends as abandoned.</param>
+    /// <param name="dependency">A dependency's wait (depends_on service_healthy), not an update's gate: an unhealthy
+    /// verdict fails it at once, as `docker compose up` fails ("dependency failed to start: container db is unhealthy"),
+    /// rather than hold every dependent until the timeout (probe-65 M1). A verdict from before the wait (a paused
+    /// container keeps its health) is not taken.</param>
+    private async Task WaitAsync(string container, TimeSpan timeout, bool healthy, CancellationToken ct, Func<string?>? reverted = null,
+        Func<bool>? abandon = null, bool dependency = false)
     {
+        var started = DateTimeOffset.UtcNow;
         var deadline = DateTime.UtcNow.Plus(timeout);
         var watchedFrom = cache.CurrentMark(); // an exit is judged the container's own only if every event since was seen
         while (true)
         {
             if (reverted?.Invoke() is { } why) throw new UpdateRevertedException($"{why}: the health wait of {container} ends, the new container goes and the old one runs again");
+            if (abandon?.Invoke() == true) throw new WaitAbandonedException($"the wait for {container} ends: the manifest changed, or the object was deleted or stopped");
             var details = await engine.InspectContainerAsync(container, ct)
                 ?? throw new ContainerVanishedException($"container {container} disappeared");
             if (healthy)
             {
                 if (details.State == ContainerState.Running && details.Health is HealthState.Healthy or HealthState.None) return;
+                if (dependency && details is { State: ContainerState.Running, Health: HealthState.Unhealthy, LastHealthCheckEnd: { } checkedAt } && checkedAt >= started)
+                    throw new OperationFailedException($"dependency failed to start: container {container} is unhealthy (last health check: {details.LastHealthCheck ?? "none kept"})");
                 // Exited by itself and restarted by the engine (restart: always): a crash loop fails the gate now, not at
                 // healthTimeout as "unhealthy, no check ran" (probe-64). A kill or stop would not be restarted.
                 if (details.State == ContainerState.Restarting)
@@ -588,6 +610,9 @@ public sealed class ExitNotAttributedException(string message) : WaitInterrupted
 
 /// <summary>The container an operation waits on was killed or stopped by a user (docker kill/stop, the API), not by itself.</summary>
 public sealed class ContainerStoppedByUserException(string message) : WaitInterruptedException(message);
+
+/// <summary>A dependency's wait ended because the apply is to stop (a new generation, a deletion, a stop): not a failure.</summary>
+public sealed class WaitAbandonedException(string message) : Exception(message);
 
 /// <summary>The manifest went back to the spec of the container an update replaces while the new one was being waited for.</summary>
 public sealed class UpdateRevertedException(string message) : WaitInterruptedException(message);
