@@ -198,6 +198,20 @@ public static class JobConditions
         return result;
     }
 
+    public const string StateDirUnavailable = "StateDirUnavailable";
+
+    /// <summary>A CronJob or Job while the state dir that holds its history is missing or another folder: no run starts
+    /// and no run's end is recorded until it is back, so it is not Ready, as while the engine is away (probe-65 M3: it read
+    /// Ready with "1 run(s) active ... next run at" while nothing could start). Suspended and what it schedules stay.</summary>
+    public static IReadOnlyList<ConditionValue> StateDirDown(IReadOnlyList<ConditionValue> decided, string message)
+    {
+        var result = decided.Where(c => c.Type is not (ConditionTypes.Ready or ConditionTypes.Progressing or ConditionTypes.Degraded)).ToList();
+        result.Add(new(ConditionTypes.Ready, false, StateDirUnavailable, message));
+        result.Add(new(ConditionTypes.Progressing, false, StateDirUnavailable, "no run starts and none is recorded until the state dir is back"));
+        result.Add(new(ConditionTypes.Degraded, true, StateDirUnavailable, message));
+        return result;
+    }
+
     /// <summary>A CronJob or Job whose manifest is held (the folder cannot be read, its deletion is held by the mass-prune
     /// guard): it keeps running at its last good spec, so Ready stays as <paramref name="decided"/> says, and Degraded says
     /// why nothing new comes from its manifest (Kubernetes-style, as a held group: `Ready,SourceUnavailable`). Held by the

@@ -354,7 +354,8 @@ public sealed class JobRunner(
             HistoryLost = HistoryLost(key),
         });
         // Kept at its last good spec while nothing can come from its manifest: it runs on, and says why (probe-16 F6, F2).
-        if (unknown is null && Hold(key) is { } hold) decided = JobConditions.Held(decided, hold.Reason, hold.Message);
+        if (unknown is null && stateDir.Check() is { } unavailable) decided = JobConditions.StateDirDown(decided, unavailable);
+        else if (unknown is null && Hold(key) is { } hold) decided = JobConditions.Held(decided, hold.Reason, hold.Message);
         // Its loop cannot reach the engine: what it shows is what it last knew, and nothing it schedules can start (probe-19 A).
         else if (unknown is null && (entry?.Errors.Count ?? 0) == 0 && (Get(key)?.EngineProblem ?? (jobs.EngineAway ? EngineSilent : null)) is { } down) decided = JobConditions.EngineDown(decided, down);
         else if (unknown is null && store.Unsaved(key) is { } notSaved) decided = JobConditions.Held(decided, JobConditions.HistoryNotSaved, notSaved);

@@ -130,6 +130,11 @@ public sealed class StateDirTests : IAsyncLifetime
         agent.Write($"{other}.yaml", $"apiVersion: agent/v1\nkind: Job\nmetadata:\n  name: {other}\nspec:\n  backoffLimit: 0\n  ttlAfterFinished: 1s\n" +
             $"  container:\n    image: {TestEngine.Image}\n    command: [\"true\"]\n    stopSignal: SIGKILL\n");
         await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(30), "manifest-files.json", "no state file is written until it is back");
+        // probe-65 M3: a job read Ready while nothing could start; it is not Ready now, and says why.
+        var laterKey = new Core.Model.ObjectKey(Core.Model.Job.KindName, other);
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Status.Get(laterKey)?.Condition("Ready") is { Status: "False", Reason: Core.Jobs.JobConditions.StateDirUnavailable }),
+            TimeSpan.FromSeconds(15), "the job added while the state dir is away reads Ready=False StateDirUnavailable");
+        Assert.Contains("is missing", agent.Status.Get(laterKey)!.Condition("Ready")!.Message);
         for (var i = 0; i < 8; i++) // eight resyncs, and the watch's 5 s
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
@@ -141,6 +146,8 @@ public sealed class StateDirTests : IAsyncLifetime
         Directory.Move(moved, agent.StateDir);
         await Eventually.ReturnsAsync(() => client.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready again");
         await agent.Logs.WaitForAsync(TimeSpan.FromSeconds(10), "is back");
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Status.Get(laterKey)?.Condition("Ready") is { Reason: not Core.Jobs.JobConditions.StateDirUnavailable }),
+            TimeSpan.FromSeconds(15), "the job's StateDirUnavailable ends with the state dir back");
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(["ran"], File.ReadAllLines(runs));
         Assert.True(File.Exists(history));

@@ -45,4 +45,17 @@ public sealed class JobEngineOutageTests
         Assert.False(down.Single(c => c.Type == ConditionTypes.Suspended).Status);
         Assert.Equal(4, down.Count);
     }
+
+    [Fact]
+    public void A_cronjob_while_the_state_dir_is_missing_is_not_ready_and_says_why()
+    {
+        // probe-65 M3: it read Ready, "1 run(s) active ... next run at", while no run could start.
+        var decided = JobConditions.Decide(new JobStatusInput(Agent.Core.Model.CronJob.KindName, new JobHistory()) { NextRun = Now.AddSeconds(20) });
+        var down = JobConditions.StateDirDown(decided, "the state dir /s is missing");
+        Assert.Equal((false, JobConditions.StateDirUnavailable, "the state dir /s is missing"),
+            down.Where(c => c.Type == ConditionTypes.Ready).Select(c => (c.Status, c.Reason, c.Message)).Single());
+        Assert.Equal((true, JobConditions.StateDirUnavailable), down.Where(c => c.Type == ConditionTypes.Degraded).Select(c => (c.Status, c.Reason)).Single());
+        Assert.False(down.Single(c => c.Type == ConditionTypes.Progressing).Status);
+        Assert.False(down.Single(c => c.Type == ConditionTypes.Suspended).Status);
+    }
 }

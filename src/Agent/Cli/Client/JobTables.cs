@@ -137,7 +137,7 @@ public static class JobTables
         : Condition(o, "Ready") is { } ready && Str(ready, "reason") == "InvalidManifest" ? "InvalidManifest" // never read valid (probe-30 F15)
         : Condition(o, "Degraded") is { } d && Str(d, "status") == "True" && Str(d, "reason") is var r
           && r is ResourceViews.SourceUnavailable or Core.Planning.Hold.PrunePending or Sources.DesiredEntry.ManifestUnreadable or Core.Jobs.JobConditions.EngineUnavailable
-              or Core.Jobs.JobConditions.HistoryNotSaved or Core.Jobs.JobConditions.ReplacedBeforeStart ? r : null;
+              or Core.Jobs.JobConditions.HistoryNotSaved or Core.Jobs.JobConditions.ReplacedBeforeStart or Core.Jobs.JobConditions.StateDirUnavailable ? r : null;
 
     private static JsonElement? Summary(JsonElement o) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty("job", out var j) && j.ValueKind == JsonValueKind.Object ? j : null;
