@@ -42,5 +42,9 @@ public sealed record PlanInput(
     /// the one-shot between them ran): the plan makes and recreates containers, and starts none that exists.</summary>
     public bool LeaveStartsToStart { get; init; }
 
+    /// <summary>A preview (`agent diff`): a rolling update is planned for every replica it will reach, not only the one the
+    /// next apply updates (probe-65 M4: diff listed replica 1 of 2). A replica on the new spec that fails still holds it.</summary>
+    public bool WholeRoll { get; init; }
+
     public static readonly TimeSpan DefaultDependencyTimeout = TimeSpan.FromMinutes(2);
 }

@@ -39,7 +39,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
         // the new spec that does not serve stops the roll (probe-64: replicas 2 and 3 were replaced while 1 crash-looped).
         List<int> previousUpdate = [];
         var updatedOne = false;
-        var unproven = Unproven(observed);
+        var unproven = Unproven(observed) is { } waiting && (waiting.Failing || !input.WholeRoll) ? waiting : null;
 
         for (var replica = 1; replica <= service.Replicas; replica++)
         {
@@ -66,7 +66,7 @@ internal sealed partial class ServicePlanner(PlanInput input, ServiceGroup group
             {
                 // A container a user stopped keeps its stop: its update waits until it is started again, as an edit of a
                 // stopped object waits for its start (probe-23 F8: a maintenance stop of db was undone by an edit).
-                if (unproven is not null || updatedOne && !HealthGated)
+                if (unproven is not null || updatedOne && !HealthGated && !input.WholeRoll)
                 {
                     if (unproven is { Failing: true } failing)
                         plan.Hold(Hold.UpdatePaused, $"{current.Name}: its update waits, {failing.Container.Name} on the new spec {hash} does not serve ({failing.Why})");

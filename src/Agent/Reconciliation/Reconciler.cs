@@ -106,7 +106,7 @@ public sealed class Reconciler(
     /// the suspend would apply (an edit made meanwhile shows there, probe-22 F10).</remarks>
     public (Plan Plan, IReadOnlyList<Change> OnStart, IReadOnlyList<Change> OnResume) PlanWithStart(ObjectKey key, IManifestObject? desired, ObservedState observed)
     {
-        var input = InputFor(key, desired, observed);
+        var input = InputFor(key, desired, observed) with { WholeRoll = true };
         var plan = Planner.PlanGroup(input);
         if (desired is not ServiceGroup g) return (plan, [], []);
         var specSuspended = g.Spec.Suspend && !overrides.IsSuspended(key);

@@ -138,6 +138,15 @@ public sealed class PlannerTests
         Assert.Equal("", PlanText(Group(checkedOnly), Observed(NewOne(HealthState.Starting), Running(checkedOnly, 2, "0000"))));
         Assert.Contains("container:g-web-2, StopContainer", PlanText(Group(checkedOnly), Observed(NewOne(HealthState.Healthy), Running(checkedOnly, 2, "0000"))));
 
+        // A preview (agent diff) shows every replica the roll will reach (probe-65 M4: replica 1 of 2 only), but not past
+        // a replica on the new spec that fails.
+        var preview = PlanText(Group(web), Observed(Running(web, 1, "0000"), Running(web, 2, "0000"), Running(web, 3, "0000")), i => i with { WholeRoll = true });
+        Assert.All(new[] { "g-web-1", "g-web-2", "g-web-3" }, n => Assert.Contains($"container:{n}, StopContainer, spec changed", preview));
+        var midRoll = PlanText(Group(web), Observed(Updated(TimeSpan.FromSeconds(2)), Running(web, 2, "0000"), Running(web, 3, "0000")), i => i with { WholeRoll = true });
+        Assert.Contains("container:g-web-3, StopContainer", midRoll);
+        var crashed = Updated(TimeSpan.FromSeconds(30)) with { State = ContainerState.Exited, ExitCode = 1 };
+        Assert.DoesNotContain("g-web-2, StopContainer", PlanText(Group(web), Observed(crashed, Running(web, 2, "0000"), Running(web, 3, "0000")), i => i with { WholeRoll = true }));
+
         // A replica that is missing is made at once, whatever the roll.
         var partly = PlanText(Group(web), Observed(Updated(TimeSpan.FromMinutes(1)), Running(web, 3, "0000")));
         Assert.Contains("service:web:2, CreateContainer, no existing container", partly);
