@@ -6,8 +6,12 @@ namespace Agent.Cli;
 
 internal static class CliJson
 {
-    /// <summary>The CLI's own JSON output: camelCase, indented, source-generated (no reflection).</summary>
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true, TypeInfoResolver = CliJsonContext.Default };
+    /// <summary>The CLI's own JSON output: camelCase, indented, source-generated (no reflection). Text for a terminal or
+    /// a pipe, not HTML: `+`, quotes and non-ASCII letters are written as they are (probe-65: `22:15:55\u002B00:00`).</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true, TypeInfoResolver = CliJsonContext.Default, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>A request body as the API reads it (camelCase, nulls left out).</summary>
     public static System.Net.Http.Json.JsonContent Body<T>(T body) => System.Net.Http.Json.JsonContent.Create(body, Http.ApiJson.Info<T>());

@@ -51,7 +51,11 @@ public static class ClientCommand
         }
     }
 
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, TypeInfoResolver = CliJsonContext.Default };
+    /// <summary>The API's JSON as the CLI prints it: indented, its names as the API gave them, text written as it is.</summary>
+    public static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true, TypeInfoResolver = CliJsonContext.Default, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>The server's JSON, indented, or the same as YAML.</summary>
     public static string Format(JsonElement json, string output) => output == "yaml"
