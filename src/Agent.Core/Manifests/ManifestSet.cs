@@ -14,6 +14,9 @@ public sealed class ManifestSet
 
     public IReadOnlyList<ManifestDocument> Documents { get; }
 
+    /// <summary>The compose file names that make a folder a stack folder, in order of preference.</summary>
+    public static IReadOnlyList<string> StackFileNames => ComposeProjectParser.DefaultFiles;
+
     public IEnumerable<ManifestError> Errors => Documents.SelectMany(d => d.Errors);
 
     public IReadOnlyDictionary<ObjectKey, IManifestObject> Objects =>
@@ -49,15 +52,19 @@ public sealed class ManifestSet
 
     /// <summary>The documents of files as read from disk, before the checks that span documents: several sources (the
     /// folder and git checkouts) are parsed on their own, each against its own files, and built into one set.</summary>
-    public static IReadOnlyList<ManifestDocument> Parse(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null)
+    /// <param name="rootIsStack">A default-named compose file at the top is a stack folder too, named after the folder
+    /// itself (`agent validate STACKDIR`); the agent's manifests folder never is one at its very top.</param>
+    public static IReadOnlyList<ManifestDocument> Parse(IEnumerable<(string File, byte[] Content)> files, IManifestFiles access, SecurityPolicy policy, ManifestLimits? limits = null,
+        bool rootIsStack = false)
     {
         var byName = files.ToDictionary(f => f.File, f => f.Content, StringComparer.Ordinal);
-        return Parse(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy);
+        return Parse(byName.Keys, file => ManifestParser.ParseFile(file, byName[file], access, policy, limits), access, policy, rootIsStack);
     }
 
     /// <summary>Parses every manifest file. Compose files (by their default names, or named by a ComposeProject) are
     /// never read as manifests; a folder with a default-named compose file and no manifest of its own is a project.</summary>
-    private static List<ManifestDocument> Parse(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy)
+    private static List<ManifestDocument> Parse(IEnumerable<string> fileNames, Func<string, IEnumerable<ManifestDocument>> parse, IManifestFiles access, SecurityPolicy policy,
+        bool rootIsStack = false)
     {
         var all = fileNames.Order(StringComparer.Ordinal).ToList();
         var composeNames = ComposeProjectParser.DefaultFiles.Concat(ComposeProjectParser.OverrideFiles).ToHashSet(StringComparer.Ordinal);
@@ -74,9 +81,9 @@ public sealed class ManifestSet
         foreach (var folder in all.GroupBy(f => Path.GetDirectoryName(f) ?? "", StringComparer.Ordinal))
         {
             var names = folder.Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            if (folder.Key.Length == 0) continue;
+            if (folder.Key.Length == 0 && !rootIsStack) continue;
             if (!ComposeProjectParser.DefaultFiles.Any(names.Contains)) continue;
-            var name = ComposeProjectParser.ProjectName(Path.GetFileName(folder.Key));
+            var name = ComposeProjectParser.ProjectName(Path.GetFileName(folder.Key.Length == 0 ? access.Root.TrimEnd('/') : folder.Key));
             // A ComposeProject manifest that names a file of the folder makes it that manifest's own folder only when it
             // lies in the folder or defines the same project (then it is that object, more controlled). One elsewhere
             // with another name is a second project from the same files (`docker compose -p a` and `-p b`): the drop-in

@@ -24,7 +24,7 @@ public static class ValidateCommand
             ManifestSet set;
             try
             {
-                set = new ManifestFolder(options.Manifests, options.Limits) { SecretFiles = options.SecretFiles() }.Load(options.Policy(listen));
+                set = new ManifestFolder(options.Manifests, options.Limits) { SecretFiles = options.SecretFiles(), RootIsStack = true }.Load(options.Policy(listen));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -48,13 +48,32 @@ public static class ValidateCommand
                 // The agent refuses a bind of a folder that holds its state dir: say which one this check protected.
                 Console.Error.WriteLine($"note: binds judged against the state dir {Path.GetFullPath(options.StateDir)} (--state-dir: the running agent's)");
                 Console.Error.WriteLine($"note: ports judged against the agent's own {string.Join(", ", Hosting.SecuritySettings.ListenPorts(listen))} (--urls, Urls, and the address a running agent of the state dir wrote)");
-                var valid = set.Documents.Count(d => d.IsValid);
-                Console.WriteLine(errors.Count == 0
-                    ? $"{valid} object(s) valid in {options.Manifests}"
-                    : $"{errors.Count} error(s); {valid} of {set.Documents.Count} object(s) valid");
+                if (StackNote(options.Manifests, set) is { } stack) Console.Error.WriteLine(stack);
+                Console.WriteLine(Summary(options.Manifests, set, errors.Count));
             }
             return errors.Count == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>The last line: a folder where nothing was found says so, rather than passing as "0 object(s) valid".</summary>
+    internal static string Summary(string dir, ManifestSet set, int errors)
+    {
+        var valid = set.Documents.Count(d => d.IsValid);
+        return errors > 0 ? $"{errors} error(s); {valid} of {set.Documents.Count} object(s) valid"
+            : valid == 0 ? $"no object found in {dir}: no agent manifest (*.yaml, *.yml with apiVersion: agent/...) " +
+                           $"and no stack folder (a sub-folder holding {string.Join(", ", ManifestSet.StackFileNames)})"
+            : $"{valid} object(s) valid in {dir}";
+    }
+
+    /// <summary>What became of a compose file at the very top of <paramref name="dir"/>, which `agent run --manifests`
+    /// never reads as a project, or null when there is none.</summary>
+    internal static string? StackNote(string dir, ManifestSet set)
+    {
+        if (ManifestSet.StackFileNames.FirstOrDefault(f => File.Exists(Path.Combine(dir, f))) is not { } file) return null;
+        return set.Documents.FirstOrDefault(d => d.Source.File == file) is { } project
+            ? $"note: {file} is at the top of {dir}: validated as a stack folder{(project.Key is { } key ? $" (project {key.Name})" : "")}, as it is when " +
+              "this folder is a sub-folder of the manifests folder (`agent run --manifests` reads no project from a compose file at its very top)"
+            : $"note: {file} is at the top of {dir}, beside agent manifests: a folder that holds both is not a stack folder, so {file} is not read";
     }
 }

@@ -98,6 +98,10 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
 
     public ManifestLimits Limits { get; } = limits ?? ManifestLimits.Default;
 
+    /// <summary>Set by `agent validate STACKDIR`: a compose file at the very top makes the folder itself a stack folder,
+    /// validated as it would be as a sub-folder of a manifests folder (the agent's manifests folder is never one).</summary>
+    public bool RootIsStack { get; init; }
+
     public long MaxFileBytes { get; } = maxFileBytes;
 
     /// <summary>Loads every manifest; files that cannot be read are errors on those files. Throws when the folder cannot be read.</summary>
@@ -156,7 +160,7 @@ public sealed class ManifestFolder(string root, ManifestLimits? limits = null, l
     /// <summary>The documents of a read before the checks that span documents (to be built with other sources').</summary>
     public IReadOnlyList<ManifestDocument> Parse(FolderSnapshot snapshot, SecurityPolicy policy) =>
     [
-        .. ManifestSet.Parse(snapshot.Files.Select(f => (f.File, f.Content)), this, policy, Limits),
+        .. ManifestSet.Parse(snapshot.Files.Select(f => (f.File, f.Content)), this, policy, Limits, RootIsStack),
         .. snapshot.Problems.Where(p => p.HidesObjects).Select(p => FileError(p.Path, p.Message)),
         .. snapshot.Written.Select(w => WritableBindTrust.NotRead(w.File, w.Bind, realRoot)),
     ];
