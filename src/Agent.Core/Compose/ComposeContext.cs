@@ -34,6 +34,15 @@ internal sealed class ComposeContext(
     public Dictionary<string, NetworkSpec> Networks { get; } = new(StringComparer.Ordinal) { ["default"] = new NetworkSpec($"{project}_default") };
     public HashSet<string> UsedNetworks { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Services the active profiles leave out, with their own profiles: a use of one is "disabled", not "undefined".</summary>
+    public Dictionary<string, IReadOnlyList<string>> DisabledServices { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Why a service the active profiles leave out cannot be used, and how to enable it. Compose v2 refuses such a
+    /// use too ("service a is required by b but is disabled. Can be enabled by profiles [x]"), never enabling one itself.</summary>
+    public static string Disabled(string service, IReadOnlyList<string> profiles, string usedAs) =>
+        $"service \"{service}\" is {usedAs} but is disabled by its profiles ({string.Join(", ", profiles)}): list one of them in the " +
+        "ComposeProject manifest's profiles, or in COMPOSE_PROFILES (comma-separated, from the env files or environment)";
+
     /// <summary>Declared top-level secrets and configs: name to the absolute path of their file, or their text.</summary>
     public Dictionary<string, ComposeFileObject> Secrets { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ComposeFileObject> Configs { get; } = new(StringComparer.Ordinal);
@@ -55,9 +64,13 @@ internal sealed class ComposeContext(
     {
         if (ExternalVolumes.TryGetValue(name, out var external)) return external;
         if (Volumes.TryGetValue(name, out var volume)) return volume!.Name;
-        at.Error($"volume \"{name}\" is not declared under the top-level volumes (declared: {string.Join(", ", Volumes.Keys.Concat(ExternalVolumes.Keys).Order())})");
+        at.Error($"volume \"{name}\" is not declared under the top-level volumes ({DeclaredList(Volumes.Keys.Concat(ExternalVolumes.Keys))})");
         return null;
     }
+
+    /// <summary>"declared: a, b" for an undeclared name's error, or "none declared" (never an empty "declared: ").</summary>
+    public static string DeclaredList(IEnumerable<string> names) =>
+        names.Order(StringComparer.Ordinal).ToList() is { Count: > 0 } list ? $"declared: {string.Join(", ", list)}" : "none declared";
 
     /// <summary>The labels Compose v2 puts on a service's containers, except the per-replica ones (number, hash).</summary>
     public IEnumerable<(string Key, string Value)> ComposeLabels(string service, string image, IReadOnlyList<ServiceDependency> dependsOn)

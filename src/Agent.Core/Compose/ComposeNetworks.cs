@@ -110,15 +110,20 @@ internal static class ComposeNetworks
             return plainDefault ? null : [new NetworkAttachment("default", context.Networks["default"].Name, [])];
         }
         var attachments = new List<NetworkAttachment>();
+        var listed = 0;
         if (cursor.IsSequence)
         {
             foreach (var item in cursor.Sequence())
+            {
+                listed++;
                 if (item.Scalar() is { } key && Declared(key, item, context) is { } network)
                     attachments.Add(new NetworkAttachment(key, network.Name, []));
+            }
         }
         else
             foreach (var (key, value) in cursor.Entries())
             {
+                listed++;
                 if (Declared(key, value, context) is not { } network) continue;
                 if (value.IsNull) { attachments.Add(new NetworkAttachment(key, network.Name, [])); continue; }
                 var f = value.Mapping(["aliases", "ipv4_address", "ipv6_address", "priority", "link_local_ips"], "network setting");
@@ -137,7 +142,8 @@ internal static class ComposeNetworks
             }
         if (attachments.Count == 0)
         {
-            cursor.Error("lists no network (leave networks: out to join the project's default network)");
+            // Networks listed but refused (not declared, a bad entry) have their own errors: not also "lists no network".
+            if (listed == 0) cursor.Error("lists no network (leave networks: out to join the project's default network)");
             return null;
         }
         if (plainDefault && attachments is [{ Key: "default", Ipv4Address: null, Ipv6Address: null, LinkLocalIps: null } only])
@@ -156,7 +162,7 @@ internal static class ComposeNetworks
             context.UsedNetworks.Add(key);
             return network;
         }
-        at.Error($"network \"{key}\" is not declared under the top-level networks (declared: {string.Join(", ", context.Networks.Keys.Order(StringComparer.Ordinal))})");
+        at.Error($"network \"{key}\" is not declared under the top-level networks ({ComposeContext.DeclaredList(context.Networks.Keys)})");
         return null;
     }
 

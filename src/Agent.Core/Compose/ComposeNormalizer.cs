@@ -27,7 +27,11 @@ internal static class ComposeNormalizer
         else
             foreach (var (name, cursor) in servicesCursor.Entries())
             {
-                if (!Enabled(cursor, profiles)) continue;
+                if (!Enabled(cursor, profiles, out var own))
+                {
+                    context.DisabledServices[name] = own;
+                    continue;
+                }
                 enabled.Add(name);
                 if (reader.Read(name, cursor) is { } service) services.Add((service, cursor));
             }
@@ -68,10 +72,11 @@ internal static class ComposeNormalizer
         }
     }
 
-    private static bool Enabled(ComposeCursor service, IReadOnlyList<string> active)
+    private static bool Enabled(ComposeCursor service, IReadOnlyList<string> active, out IReadOnlyList<string> own)
     {
+        own = [];
         if (service.Node is not ComposeMapping m || m["profiles"] is not { } node) return true;
-        var own = new ComposeCursor(node, service.Path + ".profiles", service.Errors).StringList();
+        own = new ComposeCursor(node, service.Path + ".profiles", service.Errors).StringList();
         return own.Count == 0 || own.Any(p => active.Contains(p) || active.Contains("*"));
     }
 
@@ -157,6 +162,8 @@ internal static class ComposeNormalizer
             {
                 var where = at.Node is ComposeMapping m && m["depends_on"] is { } node ? new ComposeCursor(node, at.Path + ".depends_on", context.Errors) : at;
                 if (dep.Service == service.Name) where.Error($"service \"{service.Name}\" cannot depend on itself");
+                else if (context.DisabledServices.TryGetValue(dep.Service, out var disabled))
+                    where.Error($"{ComposeContext.Disabled(dep.Service, disabled, $"required by \"{service.Name}\"")}; or mark the dependency required: false");
                 else if (!enabled.Contains(dep.Service)) where.Error($"depends on undefined service \"{dep.Service}\" (services: {string.Join(", ", enabled)})");
             }
         var cycle = Graphs.FindCycle(byName.Keys, name => byName[name].DependsOn.Select(d => d.Service).Where(n => byName.ContainsKey(n) && n != name));

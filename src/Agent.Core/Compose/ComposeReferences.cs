@@ -35,7 +35,7 @@ internal static class ComposeReferences
                 if (mode.StartsWith("service:", StringComparison.Ordinal))
                 {
                     var target = mode["service:".Length..];
-                    if (Sibling(cursor, service.Name, target, byName, enabled, $"network_mode \"{mode}\"") is { } sibling)
+                    if (Sibling(cursor, service.Name, target, byName, enabled, context, $"network_mode \"{mode}\"") is { } sibling)
                     {
                         container = container with { NetworkMode = $"container:{sibling.ReplicaName(project, 1)}" };
                         uses.Add(target);
@@ -78,7 +78,7 @@ internal static class ComposeReferences
                     var suffix = access.Length == 0 ? "" : ":" + access;
                     if (!isContainer)
                     {
-                        if (Sibling(cursor, service.Name, name, byName, enabled, $"volumes_from \"{text}\"") is not { } sibling) continue;
+                        if (Sibling(cursor, service.Name, name, byName, enabled, context, $"volumes_from \"{text}\"") is not { } sibling) continue;
                         resolved.Add(sibling.ReplicaName(project, 1) + suffix);
                         uses.Add(name);
                         continue;
@@ -102,11 +102,12 @@ internal static class ComposeReferences
     }
 
     /// <summary>The service <paramref name="target"/> names, or null with an error at <paramref name="cursor"/>.</summary>
-    private static ServiceSpec? Sibling(ComposeCursor cursor, string self, string target, Dictionary<string, ServiceSpec> byName, IReadOnlyList<string> enabled, string what)
+    private static ServiceSpec? Sibling(ComposeCursor cursor, string self, string target, Dictionary<string, ServiceSpec> byName, IReadOnlyList<string> enabled, ComposeContext context, string what)
     {
         if (target == self) cursor.Error($"{what}: a service cannot use itself");
         else if (byName.TryGetValue(target, out var sibling)) return sibling;
         else if (enabled.Contains(target)) return null; // it has errors of its own, reported there
+        else if (context.DisabledServices.TryGetValue(target, out var profiles)) cursor.Error($"{what}: {ComposeContext.Disabled(target, profiles, $"used by \"{self}\"")}");
         else cursor.Error($"{what}: \"{target}\" is not a service of this project (services: {string.Join(", ", enabled)}); " +
                           "a service left out by its profiles cannot be used either");
         return null;

@@ -457,6 +457,44 @@ public sealed class ComposeProjectLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_service_that_lists_only_undeclared_networks_has_that_one_error_and_an_empty_declared_list_says_none()
+    {
+        // probe-65 L2: "not declared" came with a wrong second error, "lists no network", and volumes said "(declared: )".
+        Write("n/compose.yaml", "services:\n  a:\n    image: busybox:1.35\n    networks: [nonet]\n    volumes: [v:/x]\n");
+        Assert.Equal(
+        [
+            "n/compose.yaml:4:16: services.a.networks[0]: network \"nonet\" is not declared under the top-level networks (declared: default)",
+            "n/compose.yaml:5:15: services.a.volumes[0]: volume \"v\" is not declared under the top-level volumes (none declared)",
+        ], Load().Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void An_empty_networks_list_still_lists_no_network()
+    {
+        Write("n/compose.yaml", "services:\n  a:\n    image: busybox:1.35\n    networks: []\n");
+        Assert.Contains("lists no network", Assert.Single(Load().Errors).Message);
+    }
+
+    [Fact]
+    public void A_dependency_left_out_by_its_profiles_is_disabled_not_undefined_and_never_enabled_by_itself()
+    {
+        // probe-65 L3: "depends on undefined service \"a\" (services: b)" for a service defined with profiles: [x, y].
+        Write("p/compose.yaml", "services:\n  a:\n    image: busybox:1.35\n    profiles: [x, y]\n  b:\n    image: busybox:1.35\n    depends_on: [a]\n" +
+                                "  c:\n    image: busybox:1.35\n    network_mode: service:a\n");
+        var errors = Load().Errors.OrderBy(e => e.Line).Select(e => e.ToString()).ToList();
+        Assert.Equal(2, errors.Count);
+        Assert.StartsWith("p/compose.yaml:7:17: services.b.depends_on: service \"a\" is required by \"b\" but is disabled by its profiles (x, y): " +
+                          "list one of them in the ComposeProject manifest's profiles, or in COMPOSE_PROFILES", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("p/compose.yaml:10:19: services.c.network_mode: network_mode \"service:a\": service \"a\" is used by \"c\" but is disabled by its profiles (x, y)",
+            errors[1], StringComparison.Ordinal);
+        Assert.DoesNotContain(errors, e => e.Contains("undefined", StringComparison.Ordinal) || e.Contains("not a service of this project", StringComparison.Ordinal));
+
+        // Enabled by COMPOSE_PROFILES, as the message says: both load, with a among the services.
+        Write("p/.env", "COMPOSE_PROFILES=y\n");
+        Assert.Equal(["a", "b", "c"], Project("p").Spec.Services.Select(s => s.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Every_container_passes_the_security_policy_with_the_compose_field_position_and_list_items_at_their_own_column()
     {
         Write("bad/compose.yaml", "services:\n  web:\n    image: busybox:1.35\n    privileged: true\n    cap_add: [SYS_ADMIN]\n    volumes: [\"/var/run/docker.sock:/sock\"]\n");
