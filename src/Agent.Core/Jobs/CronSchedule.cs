@@ -63,7 +63,7 @@ public sealed partial record CronSchedule
         }
         if (!CronExpression.TryParse(string.Join(' ', fields), format, out var expression))
         {
-            error = $"\"{text}\" is not a valid cron expression";
+            error = $"\"{text}\" is not a valid cron expression{BadField(fields)}";
             return null;
         }
         // Cron has no year field: an expression that matches no date after 2000 matches none ever (the 30th of February).
@@ -73,6 +73,23 @@ public sealed partial record CronSchedule
             return null;
         }
         return new CronSchedule(trimmed, expression, null);
+    }
+
+    private static readonly string[] FieldNames = ["minute (0-59)", "hour (0-23)", "day of month (1-31, L, W)", "month (1-12, JAN-DEC)", "day of week (0-7, SUN-SAT, L, #)"];
+
+    /// <summary>": its minute field (0-59) is \"61\"": the first field that does not parse with every other one a *, or ""
+    /// when each parses alone (probe-65: `61 * * * *` said only "not a valid cron expression").</summary>
+    private static string BadField(string[] fields)
+    {
+        var names = fields.Length == 6 ? ["second (0-59)", .. FieldNames] : FieldNames;
+        var format = fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var alone = fields.Select((f, j) => j == i ? f : "*");
+            if (!CronExpression.TryParse(string.Join(' ', alone), format, out _))
+                return $": its {names[i].Replace(" (", " field (", StringComparison.Ordinal)} is \"{fields[i]}\" (a value, a list a,b, a range a-b, a step */n or a-b/n, or *)";
+        }
+        return "";
     }
 
     /// <summary>The first time strictly after <paramref name="after"/>, or null when there is none (e.g. Feb 30).</summary>
