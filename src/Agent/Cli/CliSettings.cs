@@ -29,7 +29,12 @@ public static class CliSettings
     /// the address a running agent of <paramref name="stateDir"/> wrote (STATE_DIR/server), whatever it was started with.</summary>
     public static string ListenUrls(string? urlsFlag, string stateDir)
     {
-        var configured = string.IsNullOrWhiteSpace(urlsFlag) ? SecuritySettings.ListenUrls(Configuration()) : $"{urlsFlag};{SecuritySettings.ListenUrls(Configuration())}";
+        // --urls takes the place of the Urls setting, as `agent run --urls` does: the default address is not judged beside it
+        // (probe-65: `--urls http://127.0.0.1:18165` judged 18165 and 8098); Kestrel endpoints and HTTP_PORTS still are.
+        IConfiguration configuration = Configuration();
+        if (!string.IsNullOrWhiteSpace(urlsFlag))
+            configuration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection([new("Urls", urlsFlag)]).Build();
+        var configured = SecuritySettings.ListenUrls(configuration);
         return ServerFile.Read(stateDir) is { } running ? $"{configured};{running}" : configured;
     }
 

@@ -113,6 +113,10 @@ public sealed class CommandLineTests : IAsyncLifetime
             (exit, stdout, var stderr) = await AgentCli.RunAsync("validate", manifests, "--state-dir", stateDir);
             Assert.True(exit == 1 && stdout.Contains(refused), stdout);
             Assert.Contains("ports judged against the agent's own 8098, 18917", stderr);
+            // --urls takes the place of the default address, as with agent run --urls (probe-65: 18917 and 8098 were judged).
+            (exit, stdout, stderr) = await AgentCli.RunAsync("validate", manifests, "--state-dir", stateDir, "--urls", "http://127.0.0.1:18917");
+            Assert.True(exit == 1 && stdout.Contains(refused), stdout);
+            Assert.Contains("ports judged against the agent's own 18917 (", stderr);
         }
         finally
         {
