@@ -136,8 +136,8 @@ public sealed partial class JobLoop(
     /// them to the history.</summary>
     private void ReportNotRun(long missed, long skipped, string? message)
     {
-        if (missed > 0) JobMetrics.Missed.Add(missed, new KeyValuePair<string, object?>("reason", "missed"));
-        if (skipped > 0) JobMetrics.Missed.Add(skipped, new KeyValuePair<string, object?>("reason", "forbidden"));
+        if (missed > 0) JobMetrics.Missed.Add(missed, new KeyValuePair<string, object?>("reason", "missed"), new KeyValuePair<string, object?>("cronjob", key.Name));
+        if (skipped > 0) JobMetrics.Missed.Add(skipped, new KeyValuePair<string, object?>("reason", "forbidden"), new KeyValuePair<string, object?>("cronjob", key.Name));
         if (message is null || (missed == 0 && skipped == 0)) return;
         logger.LogInformation("CronJob {Name}: {Message}", key.Name, message);
         events?.Invoke(skipped > 0 ? "Normal" : "Warning", skipped > 0 ? "JobAlreadyActive" : "MissSchedule", message);
@@ -397,7 +397,8 @@ public sealed partial class JobLoop(
     private JobRun Finished(JobRun run)
     {
         var tags = new TagList { { "kind", key.Kind }, { "result", run.Phase == RunPhase.Succeeded ? "succeeded" : "failed" }, { "reason", run.Reason } };
-        JobMetrics.Runs.Add(1, tags);
+        // The manifest's name, so an alert can say which CronJob failed; an API job's id is made per request: "" keeps it bounded.
+        JobMetrics.Runs.Add(1, [.. tags, new("name", key.Kind == Job.ImperativeKind ? "" : key.Name)]);
         if (run.Duration is { } d) JobMetrics.Duration.Record(d.TotalSeconds, new TagList { { "kind", key.Kind }, { "result", tags[1].Value } });
         return run;
     }

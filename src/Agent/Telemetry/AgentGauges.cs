@@ -48,7 +48,17 @@ public sealed class AgentGauges : IDisposable
                     .Select(g => (g.Key, g.Count())))
                 .Select(g => new Measurement<int>(g.Count, new KeyValuePair<string, object?>("kind", g.Series.Kind), new KeyValuePair<string, object?>("condition", g.Series.Condition))),
             "{object}", "Desired objects by kind and condition that is true; 0 for a kind and condition an earlier scrape counted.");
+        meter.CreateObservableGauge("agent.object.condition", () => ObjectConditions(status.List())
+                .Select(c => new Measurement<int>(1, new KeyValuePair<string, object?>("kind", c.Kind), new KeyValuePair<string, object?>("name", c.Name),
+                    new KeyValuePair<string, object?>("condition", c.Condition), new KeyValuePair<string, object?>("status", c.Status))),
+            null, "1 for each condition of each object, with its status (true, false, unknown), like kube-state-metrics' *_status_condition; objects made through the API (ApiJob) are left out.");
     }
+
+    /// <summary>Each condition of each object from the manifests (probe-65: which project is not Ready could not be asked of
+    /// /metrics); an API job's id is made per request, so those are left out to keep the series bounded.</summary>
+    public static IEnumerable<(string Kind, string Name, string Condition, string Status)> ObjectConditions(IEnumerable<ObjectStatus> objects) =>
+        objects.Where(o => o.Kind != Job.ImperativeKind)
+            .SelectMany(o => o.Conditions.Select(c => (o.Kind, o.Name, c.Type, c.Status.ToLowerInvariant())));
 
     /// <summary>Replicas from the status store (groups and projects) and job containers from the observed-state cache
     /// (the status store has no containers of CronJobs and Jobs; probe-15j L1), counted by kind and state.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Agent.Telemetry;
 
@@ -16,14 +17,19 @@ public static class TelemetryExtensions
     private static readonly HashSet<string> OpenLabelInstruments = new(StringComparer.Ordinal)
     {
         "http.server.request.duration", "aspnetcore.routing.match_attempts", "aspnetcore.diagnostics.exceptions",
-        "agent.cronjob.next_run", "agent.source.last_sync.timestamp",
+        "agent.cronjob.next_run", "agent.source.last_sync.timestamp", "agent.job.runs", "agent.cronjob.missed",
     };
+
+    /// <summary>agent_object_condition has a series per condition of every object: about 4 per object, so 2,000 objects.</summary>
+    public const int ObjectConditionCardinality = 8_192;
 
     /// <summary>OpenTelemetry metrics, exported in Prometheus format at /metrics.</summary>
     public static WebApplicationBuilder AddAgentTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AgentGauges>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("agent")) // target_info said unknown_service:dotnet (probe-65)
+            .WithMetrics(metrics => metrics
             .AddMeter(AgentMetrics.MeterName, AgentGauges.MeterName, Engine.EngineMetrics.MeterName, Jobs.JobMetrics.MeterName, Jobs.JobMetrics.GaugeMeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
@@ -43,6 +49,7 @@ public static class TelemetryExtensions
             _ => null,
         };
         if (boundaries is not null) return new ExplicitBucketHistogramConfiguration { Boundaries = boundaries, CardinalityLimit = BoundedCardinality };
+        if (instrument.Name == "agent.object.condition") return new MetricStreamConfiguration { CardinalityLimit = ObjectConditionCardinality };
         return OpenLabelInstruments.Contains(instrument.Name) ? null : new MetricStreamConfiguration { CardinalityLimit = BoundedCardinality };
     }
 }

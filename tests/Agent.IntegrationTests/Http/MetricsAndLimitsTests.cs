@@ -88,6 +88,10 @@ public sealed class MetricsAndLimitsTests : IAsyncLifetime
         Assert.Equal(1, jobRunning);
         Assert.Equal(jobRunning, Sum(after, "agent_managed_containers", "kind=\"Job\"", "state=\"running\""));
         Assert.True(Sum(after, "agent_objects", "condition=\"Ready\"") >= 1);
+        // Per object, as kube-state-metrics' *_status_condition (probe-65: which group is not Ready could not be asked).
+        Assert.Equal(1, Sum(after, "agent_object_condition", "kind=\"ServiceGroup\"", $"name=\"{g}\"", "condition=\"Ready\"", "status=\"true\""));
+        Assert.Equal(0, Sum(after, "agent_object_condition", $"name=\"{g}\"", "condition=\"Ready\"", "status=\"false\""));
+        Assert.Contains("service_name=\"agent\"", scrape);
         Assert.True(Sum(after, "agent_manifest_load_errors_total") > Sum(before, "agent_manifest_load_errors_total"));
         Assert.Contains(after.Keys, k => k.StartsWith("agent_workqueue_depth", StringComparison.Ordinal));
         Assert.Contains(after.Keys, k => k.StartsWith("http_server_request_duration_seconds", StringComparison.Ordinal));

@@ -20,8 +20,8 @@ public sealed class JobMetricsTests() : AgentScenario
         await Agent.StartAsync();
         using var client = Agent.Client();
         var scrape = await Eventually.ReturnsAsync(() => client.GetStringAsync("/metrics"),
-            text => Sum(text, "agent_job_runs_total", "kind=\"CronJob\"", "result=\"succeeded\"") >= 2
-                    && Sum(text, "agent_cronjob_missed_total", "reason=\"forbidden\"") >= 1,
+            text => Sum(text, "agent_job_runs_total", "kind=\"CronJob\"", "result=\"succeeded\"", $"name=\"{name}\"") >= 2
+                    && Sum(text, "agent_cronjob_missed_total", "reason=\"forbidden\"", $"cronjob=\"{name}\"") >= 1,
             TimeSpan.FromSeconds(120), "two runs and a skipped time counted");
 
         Assert.True(Sum(scrape, "agent_job_duration_seconds_bucket", "kind=\"CronJob\"", "le=\"10\"") >= 2,
