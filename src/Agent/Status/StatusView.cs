@@ -22,7 +22,7 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
     {
         var away = cache.EngineAway && cache.Listings > 0;
         var containers = cache.Containers; // one immutable snapshot
-        var stored = status.List(kind);
+        var stored = status.List(kind).Select(WithGeneration).ToList();
         var known = stored.Select(s => new ObjectKey(s.Kind, s.Name)).ToHashSet();
         var unreported = manifests.All().Where(e => (kind is null || e.Key.Kind == kind) && !known.Contains(e.Key)).Select(Unreported).OfType<ObjectStatus>().ToList();
         var objects = unreported.Count == 0 ? stored
@@ -36,9 +36,15 @@ public sealed class StatusView(StatusStore status, ObservedCache cache, Sources.
     {
         var away = cache.EngineAway && cache.Listings > 0;
         var containers = cache.Containers;
-        var stored = status.Get(key) ?? (manifests.Get(key) is { } entry ? Unreported(entry) : null);
+        var stored = status.Get(key) is { } reported ? WithGeneration(reported) : manifests.Get(key) is { } entry ? Unreported(entry) : null;
         return stored is null || !away ? stored : LastObservedView.Of(stored, LastSeen(containers));
     }
+
+    /// <summary>The generation of the manifest as read now, as Kubernetes raises metadata.generation when the spec is
+    /// written: a reconcile that is still busy with an earlier one (a long wait) reports it only when it starts (probe-65
+    /// L5: `Generation: 3 (observed 2)` while generations.json held 4). ObservedGeneration stays the reconciler's.</summary>
+    private ObjectStatus WithGeneration(ObjectStatus s) =>
+        manifests.Get(new ObjectKey(s.Kind, s.Name)) is { IsBroken: false, Object: not null, Generation: var now } && now > s.Generation ? s with { Generation = now } : s;
 
     /// <summary>A group of the manifests (selected for this host) before its first reconcile reported: its spec, not yet
     /// reconciled. An object whose manifest never read valid (a new CronJob with a bad schedule, probe-30 F15: listed
