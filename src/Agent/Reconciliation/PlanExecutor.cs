@@ -197,6 +197,15 @@ public sealed class PlanExecutor(IContainerEngine engine, AgentLabels labels, He
             {
                 await Task.WhenAll(prerequisites);
                 if (fusedStarts.Contains(op.Id)) return; // run by its create
+                // A dependency's wait that no operation comes after gates nothing (its dependents already run): waited for,
+                // it would fail the apply of a group whose running db turned unhealthy (probe-66 F3), where Compose never
+                // re-gates running dependents. The dependency's own health is its replicas' readiness.
+                if (op is { Kind: OperationKind.WaitHealthy or OperationKind.WaitCompleted, Replaces: null } && !dependents[op.Id].Any()
+                    && op.After.All(a => done[a]))
+                {
+                    done[op.Id] = true;
+                    return;
+                }
                 if (op.After.Any(a => !done[a]))
                 {
                     done[op.Id] = false;

@@ -46,4 +46,29 @@ public sealed class DependencyWaitTests : AgentScenario
         Assert.Contains(running, c => c.Name == $"{g}-b-1");
         Assert.Equal("healthy", await DockerCli.InspectAsync($"{g}-a-1", "{{.State.Health.Status}}"));
     }
+
+    [Fact]
+    public async Task A_running_dependency_that_turns_unhealthy_does_not_fail_the_group_whose_dependents_already_run()
+    {
+        // probe-66 F3: the group went ApplyFailed "dependency failed to start" with app running for minutes; Compose does not
+        // gate dependents that already run. db's readiness says it; the agent restarts it after the unhealthy grace.
+        var g = Instance.Name("laterunhealthy");
+        var db = $"    - name: a\n      image: {TestEngine.Image}\n      command: [\"sh\", \"-c\", \"touch /tmp/ok; exec sleep 3600\"]\n      stopSignal: SIGKILL\n" +
+                 "      healthcheck: { test: [\"CMD\", \"test\", \"-f\", \"/tmp/ok\"], interval: 500ms, timeout: 1s, retries: 1 }\n";
+        Agent.Write("g.yaml", Group(g, db + Dependent()));
+        await Agent.StartAsync();
+        await Agent.WaitReadyAsync(g, TimeSpan.FromSeconds(60));
+        var app = await DockerCli.InspectAsync($"{g}-b-1", "{{.Id}}");
+
+        await DockerCli.RunAsync("exec", $"{g}-a-1", "rm", "/tmp/ok");
+        await Eventually.ReturnsAsync(() => DockerCli.InspectAsync($"{g}-a-1", "{{.State.Health.Status}}"), s => s == "unhealthy", TimeSpan.FromSeconds(20), "a unhealthy");
+        var key = new ObjectKey("ServiceGroup", g);
+        for (var i = 0; i < 8; i++) // resyncs and reconciles meanwhile
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.DoesNotContain("dependency failed to start", Agent.Status.Get(key)?.LastError ?? "");
+        }
+        Assert.Equal(app, await DockerCli.InspectAsync($"{g}-b-1", "{{.Id}}")); // the dependent runs on, untouched
+        Assert.Equal("running", await DockerCli.InspectAsync($"{g}-b-1", "{{.State.Status}}"));
+    }
 }
