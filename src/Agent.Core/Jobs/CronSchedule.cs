@@ -50,6 +50,11 @@ public sealed partial record CronSchedule
             return new CronSchedule(trimmed, null, interval);
         }
         var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length > 0 && (fields[0].StartsWith("CRON_TZ=", StringComparison.Ordinal) || fields[0].StartsWith("TZ=", StringComparison.Ordinal)))
+        {
+            error = $"\"{text}\": a time zone in the schedule ({fields[0]}) is not taken: set timeZone instead (as Kubernetes asks)";
+            return null;
+        }
         if (!trimmed.StartsWith('@') && fields.Length is not (5 or 6))
         {
             error = $"\"{text}\" has {fields.Length} field(s): use 5 (minute hour day month weekday), 6 (second first) or a macro (@hourly, @daily, @weekly, @monthly, @yearly, @every 30s)";
@@ -59,6 +64,11 @@ public sealed partial record CronSchedule
         if (trimmed.StartsWith('@') && trimmed is not ("@yearly" or "@annually" or "@monthly" or "@weekly" or "@daily" or "@midnight" or "@hourly" or "@every_minute" or "@every_second"))
         {
             error = $"\"{text}\" is not a known macro (@hourly, @daily, @weekly, @monthly, @yearly, @every 30s)";
+            return null;
+        }
+        if (ReversedOrZeroStep(fields) is { } wrong)
+        {
+            error = $"\"{text}\" is not a valid cron expression: {wrong}";
             return null;
         }
         if (!CronExpression.TryParse(string.Join(' ', fields), format, out var expression))
@@ -73,6 +83,35 @@ public sealed partial record CronSchedule
             return null;
         }
         return new CronSchedule(trimmed, expression, null);
+    }
+
+    private static readonly string[] Months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+    private static readonly string[] Days = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+    /// <summary>What Cronos takes but Kubernetes (robfig/cron) refuses: a range whose beginning is beyond its end (`5-1`,
+    /// which Cronos wraps around: it ran 57 times an hour, probe-66 F4) and a step of 0; null when there is none.</summary>
+    private static string? ReversedOrZeroStep(string[] fields)
+    {
+        var offset = fields.Length == 6 ? 1 : 0;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            foreach (var part in fields[i].Split(','))
+            {
+                var slash = part.Split('/');
+                if (slash.Length == 2 && int.TryParse(slash[1], NumberStyles.None, CultureInfo.InvariantCulture, out var step) && step == 0)
+                    return $"step 0 in \"{part}\": a step is at least 1";
+                var range = slash[0].Split('-');
+                if (range.Length == 2 && Value(range[0], i - offset) is { } from && Value(range[1], i - offset) is { } to && from > to)
+                    return $"the range \"{slash[0]}\" begins ({range[0]}) beyond its end ({range[1]})";
+            }
+        }
+        return null;
+
+        static int? Value(string text, int field) =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            : field == 3 && Array.IndexOf(Months, text.ToUpperInvariant()) is >= 0 and var m ? m + 1
+            : field == 4 && Array.IndexOf(Days, text.ToUpperInvariant()) is >= 0 and var d ? d
+            : null;
     }
 
     private static readonly string[] FieldNames = ["minute (0-59)", "hour (0-23)", "day of month (1-31, L, W)", "month (1-12, JAN-DEC)", "day of week (0-7, SUN-SAT, L, #)"];
